@@ -1,0 +1,222 @@
+"""``python -m bot``: run the bot and the set-up commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+from bot.config import Config, ConfigError
+from bot.i18n import Translations
+from bot.services import Services
+from bot.services.community import BuildingRow, parse_buildings_csv
+from bot.services.errors import ServiceError
+from bot.services.links import start_link
+from storage.db import Database
+from storage.models import Role
+
+log = logging.getLogger("bot")
+
+
+class UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="louzhang-bot: the building-head system of a residential community.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser(
+        "run",
+        help="run the bot (the default)",
+        description=("Create and migrate the database if needed, then poll Telegram for updates."),
+    )
+    commands.add_parser(
+        "migrate",
+        help="create or upgrade the database schema",
+        description="Apply every pending database migration and exit.",
+    )
+    imp = commands.add_parser(
+        "import-buildings",
+        help="create or update buildings from a CSV file",
+        description="Read a CSV file with the header community,code,name,address; create missing "
+        "communities, create or update buildings by code (idempotent) and print one join link "
+        "per building.",
+    )
+    imp.add_argument("file", type=Path, metavar="FILE")
+    link = commands.add_parser(
+        "join-link",
+        help="print a building's join link",
+        description="Print the join link of one building.",
+    )
+    link.add_argument("code", metavar="BUILDING_CODE")
+    link.add_argument("--community", metavar="NAME", help="needed when codes repeat")
+    invite = commands.add_parser(
+        "invite",
+        help="print a one-time invitation link for a head, deputy or coordinator",
+        description="Print a one-time invitation link. ROLE is head, deputy or coordinator; "
+        "TARGET is a building code, or a community name for a coordinator of a whole community.",
+    )
+    invite.add_argument("role", choices=["head", "deputy", "coordinator"], metavar="ROLE")
+    invite.add_argument("target", metavar="TARGET")
+    invite.add_argument("--community", metavar="NAME", help="needed when codes repeat")
+    commands.add_parser(
+        "outbox",
+        help="show delivery state: pending / failed counts",
+        description="Print pending, failed and sent outbox counts and the oldest pending message.",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    load_dotenv()
+    args = build_parser().parse_args(argv)
+    try:
+        config = Config.from_env(os.environ)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+    logging.basicConfig(
+        level=config.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Alembic narrates every start at INFO; only its warnings matter to an operator.
+    logging.getLogger("alembic").setLevel(
+        max(logging.WARNING, logging.getLevelName(config.log_level))
+    )
+    command = args.command or "run"
+    try:
+        if command == "run":
+            config.require_token()
+        if command == "import-buildings":
+            args.rows = _read_rows(args.file)
+        return asyncio.run(_dispatch(command, args, config))
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+    except ServiceError as error:
+        text = Translations(default="en").get("en", error.key, **error.args_)
+        print(f"error: {text}", file=sys.stderr)  # noqa: T201
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> int:
+    db = Database(config.database_url)
+    try:
+        await db.migrate()
+        if command == "run":
+            await _run(config, db)
+        elif command == "import-buildings":
+            await _import(config, db, args.rows)
+        elif command == "join-link":
+            services = Services.create(config, db, Translations(default=config.default_language))
+            _, payload = await services.community.join_payload(args.code, args.community)
+            _out(start_link(await _bot_username(config), payload))
+        elif command == "invite":
+            services = Services.create(config, db, Translations(default=config.default_language))
+            issued = await services.community.invite(
+                Role(args.role), args.target, community=args.community
+            )
+            place = issued.building or issued.community
+            _out(start_link(await _bot_username(config), issued.payload))
+            _out(
+                f"# one-time link: {issued.role.value} of {place} ({issued.community}), "
+                f"valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC",
+                err=True,
+            )
+        elif command == "outbox":
+            await _outbox(db)
+        return 0
+    finally:
+        await db.close()
+
+
+async def _run(config: Config, db: Database) -> None:
+    from bot.app import create_bot, create_dispatcher
+
+    bot = create_bot(config)
+    dispatcher = create_dispatcher(config, db)
+    try:
+        await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
+    finally:
+        await bot.session.close()
+
+
+def _read_rows(path: Path) -> list[BuildingRow]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read {path}: {error}") from None
+    return parse_buildings_csv(text)
+
+
+async def _import(config: Config, db: Database, rows: list[BuildingRow]) -> None:
+    services = Services.create(config, db, Translations(default=config.default_language))
+    report = await services.community.import_buildings(rows)
+    username = await _bot_username(config)
+    for building in report.buildings:
+        _out(
+            f"{building.community}\t{building.code}\t{building.name}\t"
+            f"{start_link(username, building.payload)}"
+        )
+    _out(
+        f"# {report.count('created')} created, {report.count('updated')} updated, "
+        f"{report.count('unchanged')} unchanged; new communities: "
+        f"{', '.join(report.communities_created) or 'none'}",
+        err=True,
+    )
+
+
+async def _outbox(db: Database) -> None:
+    from storage.repositories import OutboxRepository
+
+    async with db.session() as session:
+        stats = await OutboxRepository(session).stats()
+    _out(f"pending: {stats.pending}")
+    _out(f"failed: {stats.failed}")
+    _out(f"sent: {stats.sent}")
+    oldest = stats.oldest_pending
+    if oldest is not None:
+        _out(
+            f"oldest pending: #{oldest.id} to chat {oldest.chat_id}, created "
+            f"{oldest.created_at:%Y-%m-%d %H:%M:%S} UTC, attempts {oldest.attempts}, "
+            f"last error: {oldest.last_error or '-'}"
+        )
+
+
+async def _bot_username(config: Config) -> str:
+    if config.bot_username:
+        return config.bot_username
+    if config.bot_token is None:
+        raise ConfigError(
+            "BOT_USERNAME is missing: set it, or set BOT_TOKEN so the bot can ask Telegram"
+        )
+    from bot.app import create_bot
+
+    bot = create_bot(config)
+    try:
+        me = await bot.me()
+    finally:
+        await bot.session.close()
+    return me.username or ""
+
+
+def _out(line: str, *, err: bool = False) -> None:
+    print(line, file=sys.stderr if err else sys.stdout)  # noqa: T201
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Wiring: the Bot and the Dispatcher. Nothing is created at import time; ``__main__`` and the
+tests call the same factories."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+
+from bot.commands import register_default_menu
+from bot.config import Config
+from bot.delivery import DeliveryWorker
+from bot.fsm import SqlStorage
+from bot.i18n import Translations
+from bot.services import Clock, Services, system_clock
+from handlers import build_router
+from handlers.middlewares import PersonMiddleware
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def create_bot(config: Config) -> Bot:
+    session = None
+    if config.telegram_api_url:
+        # A self-hosted telegram-bot-api or a local test server.
+        session = AiohttpSession(api=TelegramAPIServer.from_base(config.telegram_api_url))
+    return Bot(
+        config.require_token().get(),
+        session=session,
+        # Plain text everywhere: residents' words and building names are never parsed as markup.
+        default=DefaultBotProperties(parse_mode=None, link_preview_is_disabled=True),
+    )
+
+
+def create_dispatcher(
+    config: Config,
+    db: Database,
+    *,
+    translations: Translations | None = None,
+    clock: Clock = system_clock,
+    storage: BaseStorage | None = None,
+) -> Dispatcher:
+    translations = translations or Translations(default=config.default_language)
+    services = Services.create(config, db, translations, clock)
+    dp = Dispatcher(
+        storage=storage or SqlStorage(db, clock),
+        # One user's updates are handled one at a time, so their FSM state never races.
+        events_isolation=SimpleEventIsolation(),
+        config=config,
+        db=db,
+        services=services,
+        translations=translations,
+        clock=clock,
+    )
+    dp.update.outer_middleware(PersonMiddleware(services, translations))
+    dp.include_router(build_router())
+    dp.startup.register(_on_startup)
+    dp.shutdown.register(_on_shutdown)
+    return dp
+
+
+async def _on_startup(
+    dispatcher: Dispatcher,
+    bot: Bot,
+    db: Database,
+    config: Config,
+    translations: Translations,
+    clock: Clock,
+) -> None:
+    me = await bot.me()
+    log.info("bot @%s (id %s) starting", me.username, me.id)
+    await register_default_menu(bot, translations)
+    worker = DeliveryWorker(bot, db, clock, poll_seconds=config.outbox_poll_seconds)
+    worker.start()
+    dispatcher["delivery"] = worker
+
+
+async def _on_shutdown(dispatcher: Dispatcher) -> None:
+    worker = dispatcher.workflow_data.get("delivery")
+    if isinstance(worker, DeliveryWorker):
+        await worker.stop()

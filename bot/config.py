@@ -1,0 +1,164 @@
+"""Configuration: a frozen object built from a mapping (the process environment in production,
+a plain dict in tests). python-dotenv is called once, in ``bot.__main__.main``."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.i18n import SUPPORTED_LANGUAGES
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///louzhang.db"
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+_USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+_Getter = Callable[[str], str | None]
+
+
+class ConfigError(ValueError):
+    """A missing or malformed setting. The message names the key and what is expected and
+    never contains the value of a secret."""
+
+
+class Secret:
+    """A string that never shows itself in logs, reprs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    bot_token: Secret | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_api_url: str | None = None
+    bot_username: str | None = None
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    default_language: str = "zh-hans"
+    timezone: str = "Asia/Shanghai"
+    log_level: str = "INFO"
+    invite_ttl_days: int = 7
+    outbox_poll_seconds: float = 1.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Config:
+        def get(key: str) -> str | None:
+            value = environ.get(key)
+            return value.strip() if value is not None and value.strip() else None
+
+        token = get("BOT_TOKEN")
+        if token is not None and not _TOKEN_RE.match(token):
+            raise ConfigError(
+                "BOT_TOKEN is malformed: expected the token BotFather gave you, "
+                "like 123456789:AAE..."
+            )
+
+        api_url = get("TELEGRAM_API_URL")
+        if api_url is not None:
+            if not re.match(r"^https?://[^\s/]+", api_url):
+                raise ConfigError(
+                    "TELEGRAM_API_URL is malformed: expected an http(s) base URL such as "
+                    "http://127.0.0.1:8081"
+                )
+            api_url = api_url.rstrip("/")
+
+        username = get("BOT_USERNAME")
+        if username is not None:
+            username = username.removeprefix("@")
+            if not _USERNAME_RE.match(username):
+                raise ConfigError(
+                    "BOT_USERNAME is malformed: expected the bot's username, e.g. louzhang_bot"
+                )
+
+        admin_ids: set[int] = set()
+        for part in (get("ADMIN_IDS") or "").replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.lstrip("-").isdigit():
+                raise ConfigError(
+                    "ADMIN_IDS is malformed: expected Telegram user ids separated by commas, "
+                    "e.g. 12345,67890"
+                )
+            admin_ids.add(int(part))
+
+        language = (get("DEFAULT_LANGUAGE") or "zh-hans").lower()
+        if language not in SUPPORTED_LANGUAGES:
+            raise ConfigError(
+                f"DEFAULT_LANGUAGE is malformed: expected one of {', '.join(SUPPORTED_LANGUAGES)}"
+            )
+
+        timezone = get("TIMEZONE") or "Asia/Shanghai"
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                "TIMEZONE is malformed: expected an IANA time zone such as Asia/Shanghai"
+            ) from None
+
+        log_level = (get("LOG_LEVEL") or "INFO").upper()
+        if log_level not in logging.getLevelNamesMapping():
+            raise ConfigError(
+                "LOG_LEVEL is malformed: expected DEBUG, INFO, WARNING, ERROR or CRITICAL"
+            )
+
+        return cls(
+            bot_token=Secret(token) if token else None,
+            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            telegram_api_url=api_url,
+            bot_username=username,
+            admin_ids=frozenset(admin_ids),
+            default_language=language,
+            timezone=timezone,
+            log_level=log_level,
+            invite_ttl_days=_positive_int(get, "INVITE_TTL_DAYS", 7),
+            outbox_poll_seconds=_positive_float(get, "OUTBOX_POLL_SECONDS", 1.0),
+        )
+
+    def require_token(self) -> Secret:
+        if self.bot_token is None:
+            raise ConfigError(
+                "BOT_TOKEN is missing: set it in the environment or in .env "
+                "(get one from @BotFather; see config.example.env)"
+            )
+        return self.bot_token
+
+
+def _positive_int(get: _Getter, key: str, default: int) -> int:
+    raw = get(key)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(f"{key} is malformed: expected a positive whole number")
+    return int(raw)
+
+
+def _positive_float(get: _Getter, key: str, default: float) -> float:
+    raw = get(key)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise ConfigError(f"{key} is malformed: expected a positive number of seconds")
+    return value

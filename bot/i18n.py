@@ -1,0 +1,98 @@
+"""Translations: Project Fluent files in ``bot/locales/<lang>/*.ftl`` rendered with fluent.runtime.
+
+Handlers get a ``Translator`` bound to the caller's language; services, the scheduler and the
+delivery worker render in the *recipient's* language with ``Translations.get(lang, key, ...)``,
+because outside a handler there is no per-update context.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fluent.runtime import FluentBundle, FluentResource
+from fluent.syntax import FluentParser
+from fluent.syntax.ast import Junk
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("zh-hans", "en")
+LANGUAGE_NAMES = {"zh-hans": "简体中文", "en": "English"}
+# Babel locale used for plural rules and number formatting of each language.
+_BABEL_LOCALE = {"zh-hans": "zh", "en": "en"}
+LOCALES_DIR = Path(__file__).parent / "locales"
+
+
+def match_language(code: str | None, default: str) -> str:
+    """Map a Telegram ``language_code`` (an IETF tag such as ``zh-hans``, ``zh-CN``, ``en-GB``)
+    to a supported language; anything else gets the community default."""
+    if not code:
+        return default
+    code = code.lower().replace("_", "-")
+    if code in SUPPORTED_LANGUAGES:
+        return code
+    if code.split("-")[0] == "zh":
+        # Only Simplified Chinese is translated; a Traditional Chinese reader still reads it
+        # better than English.
+        return "zh-hans"
+    if code.split("-")[0] == "en":
+        return "en"
+    return default
+
+
+def telegram_language_code(language: str) -> str:
+    """setMyCommands takes a two-letter ISO 639-1 code."""
+    return language.split("-")[0]
+
+
+class Translations:
+    def __init__(self, locales_dir: Path = LOCALES_DIR, default: str = "zh-hans") -> None:
+        self.default = default
+        self._bundles: dict[str, FluentBundle] = {}
+        for language in SUPPORTED_LANGUAGES:
+            bundle = FluentBundle([_BABEL_LOCALE[language]], use_isolating=False)
+            for path in sorted((locales_dir / language).glob("*.ftl")):
+                source = path.read_text(encoding="utf-8")
+                # fluent.runtime skips what it cannot parse; a broken file must fail loudly.
+                junk = [e for e in FluentParser().parse(source).body if isinstance(e, Junk)]
+                if junk:
+                    raise ValueError(f"{path}: cannot parse {(junk[0].content or '')[:80]!r}")
+                bundle.add_resource(FluentResource(source))
+            self._bundles[language] = bundle
+
+    def keys(self, language: str) -> set[str]:
+        return set(self._bundles[language]._messages)
+
+    def has(self, language: str, key: str) -> bool:
+        return self._bundles[language].has_message(key)
+
+    def get(self, language: str, key: str, **args: Any) -> str:
+        bundle = self._bundles.get(language) or self._bundles[self.default]
+        if not bundle.has_message(key):
+            log.error("missing translation %s for %s", key, language)
+            bundle = self._bundles[self.default]
+            if not bundle.has_message(key):
+                return key
+        message = bundle.get_message(key)
+        if message.value is None:
+            return key
+        text, errors = bundle.format_pattern(message.value, args)
+        if errors:
+            log.error("translation %s/%s: %s", language, key, errors)
+        return str(text)
+
+    def bind(self, language: str) -> Translator:
+        return Translator(self, language)
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """The translations in one person's language; handlers receive it as ``t``."""
+
+    translations: Translations
+    language: str
+
+    def __call__(self, key: str, **args: Any) -> str:
+        return self.translations.get(self.language, key, **args)

@@ -1,0 +1,39 @@
+"""Use cases: the rules of the product, with no aiogram import. Each public method is one unit
+of work (one commit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Config
+from bot.i18n import Translations
+from bot.services.clock import Clock, system_clock
+from bot.services.community import CommunityService, StaffService
+from bot.services.notify import Notifier
+from bot.services.onboarding import OnboardingService
+from storage.db import Database
+
+__all__ = ["Clock", "Services", "system_clock"]
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    onboarding: OnboardingService
+    community: CommunityService
+    staff: StaffService
+
+    @classmethod
+    def create(
+        cls,
+        config: Config,
+        db: Database,
+        translations: Translations,
+        clock: Clock = system_clock,
+    ) -> Services:
+        notifier = Notifier(translations)
+        community = CommunityService(config, db, clock)
+        return cls(
+            onboarding=OnboardingService(config, db, notifier, clock),
+            community=community,
+            staff=StaffService(config, db, community),
+        )

@@ -1,0 +1,277 @@
+"""Setting up a community: importing buildings, join links and one-time invitations."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.config import Config
+from bot.services.clock import Clock
+from bot.services.errors import ServiceError
+from bot.services.links import PayloadKind, make_payload, new_token
+from storage.db import Database
+from storage.models import Building, Community, Role
+from storage.repositories import CommunityRepository, InvitationRepository, PersonRepository
+from storage.repositories.people import BuildingRole, CoordinatorArea
+
+CSV_COLUMNS = ("community", "code", "name", "address")
+CODE_MAX = 32
+INVITABLE = (Role.HEAD, Role.DEPUTY, Role.COORDINATOR)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildingRow:
+    community: str
+    code: str
+    name: str
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedBuilding:
+    community: str
+    code: str
+    name: str
+    payload: str
+    outcome: str  # "created", "updated" or "unchanged"
+
+
+@dataclass(slots=True)
+class ImportReport:
+    buildings: list[ImportedBuilding] = field(default_factory=list)
+    communities_created: list[str] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for b in self.buildings if b.outcome == outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationIssued:
+    payload: str
+    role: Role
+    community: str
+    building: str | None
+    expires_at: datetime
+
+
+def parse_buildings_csv(text: str) -> list[BuildingRow]:
+    """Reads ``community,code,name,address`` rows; raises ServiceError naming the bad line."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    if tuple(header[:4]) != CSV_COLUMNS:
+        raise ServiceError("import-bad-header", expected=",".join(CSV_COLUMNS))
+    reader.fieldnames = header
+    rows: list[BuildingRow] = []
+    for line, raw in enumerate(reader, start=2):
+        values = {k: (raw.get(k) or "").strip() for k in CSV_COLUMNS}
+        if not values["community"] or not values["code"] or not values["name"]:
+            raise ServiceError("import-bad-row", line=line)
+        code = values["code"]
+        if len(code) > CODE_MAX or not all(c.isalnum() or c in "-_" for c in code):
+            raise ServiceError("import-bad-code", line=line, code=code)
+        rows.append(
+            BuildingRow(
+                values["community"][:100], code, values["name"][:100], values["address"][:200]
+            )
+        )
+    return rows
+
+
+class CommunityService:
+    def __init__(self, config: Config, db: Database, clock: Clock) -> None:
+        self.config = config
+        self.db = db
+        self.clock = clock
+
+    async def import_buildings(self, rows: Iterable[BuildingRow]) -> ImportReport:
+        """Creates missing communities, creates or updates buildings by code. Running it twice
+        changes nothing the second time; join tokens never change (printed posters stay valid)."""
+        now = self.clock()
+        report = ImportReport()
+        async with self.db.session() as session:
+            communities = CommunityRepository(session)
+            for row in rows:
+                community = await communities.by_name(row.community)
+                if community is None:
+                    community = await communities.add(row.community, self.config.timezone, now)
+                    report.communities_created.append(community.name)
+                building = await communities.building_by_code(community.id, row.code)
+                if building is None:
+                    building = await communities.add_building(
+                        community.id, row.code, row.name, row.address, new_token(), now
+                    )
+                    outcome = "created"
+                elif (building.name, building.address) != (row.name, row.address):
+                    building.name, building.address = row.name, row.address
+                    outcome = "updated"
+                else:
+                    outcome = "unchanged"
+                report.buildings.append(
+                    ImportedBuilding(
+                        community=community.name,
+                        code=building.code,
+                        name=building.name,
+                        payload=make_payload(PayloadKind.JOIN, building.join_token),
+                        outcome=outcome,
+                    )
+                )
+            await session.commit()
+        return report
+
+    async def find_building(self, code: str, community: str | None = None) -> Building:
+        async with self.db.session() as session:
+            return await _find_building(CommunityRepository(session), code, community)
+
+    async def join_payload(self, code: str, community: str | None = None) -> tuple[Building, str]:
+        building = await self.find_building(code, community)
+        return building, make_payload(PayloadKind.JOIN, building.join_token)
+
+    async def invite(
+        self,
+        role: Role,
+        target: str,
+        *,
+        community: str | None = None,
+        created_by: int | None = None,
+        building_only: bool = False,
+    ) -> InvitationIssued:
+        """A one-time link that makes its opener ``role`` of ``target``: a building code for a
+        head or deputy; a community name (or a building code) for a coordinator."""
+        if role not in INVITABLE:
+            raise ServiceError("invite-bad-role")
+        now = self.clock()
+        async with self.db.session() as session:
+            communities = CommunityRepository(session)
+            building: Building | None = None
+            found = None if building_only else await communities.by_name(target)
+            if role is Role.COORDINATOR and found is not None:
+                community_row: Community | None = found
+            else:
+                building = await _find_building(communities, target, community)
+                community_row = await communities.get(building.community_id)
+            assert community_row is not None
+            token = new_token()
+            expires_at = now + timedelta(days=self.config.invite_ttl_days)
+            await InvitationRepository(session).add(
+                token=token,
+                role=role,
+                community_id=community_row.id,
+                building_id=building.id if building else None,
+                created_by=created_by,
+                now=now,
+                expires_at=expires_at,
+            )
+            await session.commit()
+        return InvitationIssued(
+            payload=make_payload(PayloadKind.INVITE, token),
+            role=role,
+            community=community_row.name,
+            building=building.name if building else None,
+            expires_at=expires_at,
+        )
+
+
+async def _find_building(
+    communities: CommunityRepository, code: str, community: str | None
+) -> Building:
+    if community is not None:
+        found = await communities.by_name(community)
+        if found is None:
+            raise ServiceError("community-not-found", name=community)
+        building = await communities.building_by_code(found.id, code)
+        if building is None:
+            raise ServiceError("building-not-found", code=code)
+        return building
+    matches = await communities.buildings_by_code(code)
+    if not matches:
+        raise ServiceError("building-not-found", code=code)
+    if len(matches) > 1:
+        raise ServiceError("building-ambiguous", code=code)
+    return matches[0]
+
+
+def _may_manage(
+    roles: Sequence[BuildingRole],
+    areas: Sequence[CoordinatorArea],
+    building: Building,
+    *,
+    heads_too: bool,
+) -> bool:
+    if heads_too and any(
+        r.building_id == building.id and r.role in (Role.HEAD, Role.DEPUTY) for r in roles
+    ):
+        return True
+    return any(
+        a.community_id == building.community_id and a.building_id in (None, building.id)
+        for a in areas
+    )
+
+
+class StaffService:
+    """What heads and coordinators do from the chat: join links for their buildings and
+    invitations within their area. Every call is authorised against the database."""
+
+    def __init__(self, config: Config, db: Database, community: CommunityService) -> None:
+        self.config = config
+        self.db = db
+        self.community = community
+
+    async def _area(
+        self, person_id: int
+    ) -> tuple[Sequence[BuildingRole], Sequence[CoordinatorArea]]:
+        async with self.db.session() as session:
+            people = PersonRepository(session)
+            return await people.building_roles(person_id), await people.coordinator_areas(person_id)
+
+    async def my_buildings(self, person_id: int) -> list[Building]:
+        """Buildings the person heads or coordinates building by building."""
+        roles, areas = await self._area(person_id)
+        ids = [r.building_id for r in roles if r.role in (Role.HEAD, Role.DEPUTY)]
+        ids += [a.building_id for a in areas if a.building_id is not None]
+        async with self.db.session() as session:
+            communities = CommunityRepository(session)
+            buildings = [await communities.building(i) for i in dict.fromkeys(ids)]
+        return [b for b in buildings if b is not None]
+
+    async def join_link(self, person_id: int, telegram_id: int, code: str) -> tuple[Building, str]:
+        roles, areas = await self._area(person_id)
+        building, payload = await self.community.join_payload(
+            code, self._community_hint(roles, areas)
+        )
+        admin = telegram_id in self.config.admin_ids
+        if not admin and not _may_manage(roles, areas, building, heads_too=True):
+            raise ServiceError("not-allowed")
+        return building, payload
+
+    async def invite(
+        self, person_id: int, telegram_id: int, role: Role, target: str
+    ) -> InvitationIssued:
+        roles, areas = await self._area(person_id)
+        admin = telegram_id in self.config.admin_ids
+        if role not in INVITABLE:
+            raise ServiceError("invite-bad-role")
+        if not admin:
+            # A coordinator appoints heads, deputies and building coordinators in their area (a
+            # whole community's coordinator is appointed by an admin); a head invites a deputy.
+            hint = self._community_hint(roles, areas)
+            building = await self.community.find_building(target, hint)
+            if not _may_manage(roles, areas, building, heads_too=role is Role.DEPUTY):
+                raise ServiceError("not-allowed")
+            return await self.community.invite(
+                role, target, community=hint, created_by=person_id, building_only=True
+            )
+        return await self.community.invite(role, target, created_by=person_id)
+
+    @staticmethod
+    def _community_hint(
+        roles: Sequence[BuildingRole], areas: Sequence[CoordinatorArea]
+    ) -> str | None:
+        """The caller's community, when they work in exactly one: building codes are unique only
+        within a community."""
+        names = {a.community_name for a in areas} | {
+            r.community_name for r in roles if r.role in (Role.HEAD, Role.DEPUTY)
+        }
+        return names.pop() if len(names) == 1 else None

@@ -1,0 +1,276 @@
+"""Who someone is (person, roles) and how they get there: join links, invitations, the building
+picker, flat numbers and language."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Config
+from bot.i18n import SUPPORTED_LANGUAGES, match_language
+from bot.services.clock import Clock
+from bot.services.errors import ServiceError
+from bot.services.links import PayloadKind, parse_payload
+from bot.services.notify import Notifier
+from storage.db import Database
+from storage.models import Building, Community, Person, Role
+from storage.repositories import CommunityRepository, InvitationRepository, PersonRepository
+from storage.repositories.people import BuildingRole, CoordinatorArea
+
+T = TypeVar("T")
+PAGE_SIZE = 8
+FLAT_MAX = 16
+# Flat numbers as residents write them: 502, 3-502, 2单元502, B座1203.
+_FLAT_RE = re.compile(r"^[\w\-/#() ]{1,16}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    person: Person
+    building_roles: Sequence[BuildingRole]
+    coordinator_areas: Sequence[CoordinatorArea]
+    is_admin: bool
+
+    @property
+    def roles(self) -> frozenset[Role | str]:
+        roles: set[Role | str] = {m.role for m in self.building_roles}
+        if self.coordinator_areas:
+            roles.add(Role.COORDINATOR)
+        if self.is_admin:
+            roles.add("admin")
+        return frozenset(roles)
+
+    @property
+    def is_head(self) -> bool:
+        return bool(self.roles & {Role.HEAD, Role.DEPUTY})
+
+    @property
+    def is_coordinator(self) -> bool:
+        return Role.COORDINATOR in self.roles or self.is_admin
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    building: Building
+    community: Community
+    already: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Appointed:
+    role: Role
+    community: Community
+    building: Building | None
+    already: bool
+
+
+class OnboardingService:
+    def __init__(self, config: Config, db: Database, notifier: Notifier, clock: Clock) -> None:
+        self.config = config
+        self.db = db
+        self.notifier = notifier
+        self.clock = clock
+
+    async def touch(
+        self, telegram_id: int, display_name: str, telegram_language: str | None
+    ) -> Person:
+        """The person behind an update, created on first contact in their app's language.
+        Writing to the bot again makes an unreachable person reachable."""
+        display_name = display_name[:130]
+        async with self.db.session() as session:
+            people = PersonRepository(session)
+            person = await people.by_telegram_id(telegram_id)
+            if person is None:
+                person = await people.add(telegram_id, display_name, self.clock())
+                person.language = match_language(telegram_language, self.config.default_language)
+            elif person.display_name == display_name and person.unreachable_since is None:
+                return person
+            else:
+                person.display_name = display_name
+                person.unreachable_since = None
+            await session.commit()
+            return person
+
+    async def set_language(self, person_id: int, language: str) -> Person:
+        if language not in SUPPORTED_LANGUAGES:
+            raise ServiceError("language-unknown")
+        async with self.db.session() as session:
+            person = await PersonRepository(session).get(person_id)
+            if person is None:
+                raise ServiceError("not-allowed")
+            person.language = language
+            await session.commit()
+            return person
+
+    async def mark_unreachable(self, telegram_id: int) -> None:
+        async with self.db.session() as session:
+            await PersonRepository(session).mark_unreachable(telegram_id, self.clock())
+            await session.commit()
+
+    async def profile(self, person: Person) -> Profile:
+        async with self.db.session() as session:
+            people = PersonRepository(session)
+            return Profile(
+                person=person,
+                building_roles=await people.building_roles(person.id),
+                coordinator_areas=await people.coordinator_areas(person.id),
+                is_admin=person.telegram_id in self.config.admin_ids,
+            )
+
+    # Start payloads
+
+    async def open_payload(self, person: Person, raw: str) -> Joined | Appointed:
+        payload = parse_payload(raw)
+        if payload is None:
+            raise ServiceError("start-link-malformed")
+        if payload.kind is PayloadKind.JOIN:
+            async with self.db.session() as session:
+                building = await CommunityRepository(session).building_by_token(payload.token)
+            if building is None:
+                raise ServiceError("start-link-unknown")
+            return await self.join_building(person, building.id)
+        return await self._accept_invitation(person, payload.token)
+
+    async def join_building(self, person: Person, building_id: int) -> Joined:
+        async with self.db.session() as session:
+            communities = CommunityRepository(session)
+            building = await communities.building(building_id)
+            if building is None:
+                raise ServiceError("building-gone")
+            community = await communities.get(building.community_id)
+            assert community is not None
+            people = PersonRepository(session)
+            if await people.membership(person.id, building.id, Role.RESIDENT) is not None:
+                return Joined(building, community, already=True)
+            await people.add_membership(person.id, building.id, Role.RESIDENT, self.clock())
+            await session.commit()
+            return Joined(building, community, already=False)
+
+    async def set_flat(self, person: Person, building_id: int, flat: str) -> str:
+        flat = " ".join(flat.split())
+        if len(flat) > FLAT_MAX or not _FLAT_RE.match(flat):
+            raise ServiceError("flat-invalid", max=FLAT_MAX)
+        async with self.db.session() as session:
+            membership = await PersonRepository(session).membership(
+                person.id, building_id, Role.RESIDENT
+            )
+            if membership is None:
+                raise ServiceError("not-allowed")
+            membership.flat = flat
+            await session.commit()
+        return flat
+
+    async def _accept_invitation(self, person: Person, token: str) -> Appointed:
+        now = self.clock()
+        async with self.db.session() as session:
+            invitations = InvitationRepository(session)
+            invitation = await invitations.by_token(token)
+            if invitation is None:
+                raise ServiceError("start-link-unknown")
+            if invitation.used_at is not None:
+                raise ServiceError("invite-used")
+            if invitation.expires_at <= now:
+                raise ServiceError("invite-expired")
+            communities = CommunityRepository(session)
+            community = await communities.get(invitation.community_id)
+            building = (
+                await communities.building(invitation.building_id)
+                if invitation.building_id is not None
+                else None
+            )
+            if community is None or (invitation.building_id is not None and building is None):
+                raise ServiceError("start-link-unknown")
+            if not await invitations.claim(invitation.id, person.id, now):
+                raise ServiceError("invite-used")
+
+            people = PersonRepository(session)
+            role = invitation.role
+            if role is Role.COORDINATOR:
+                building_id = building.id if building else None
+                already = (
+                    await people.add_coordinator_scope(person.id, community.id, building_id, now)
+                    is None
+                )
+            else:
+                assert building is not None
+                already = await people.membership(person.id, building.id, role) is not None
+                if not already:
+                    await people.add_membership(person.id, building.id, role, now)
+            await self._announce_appointment(session, person, role, community, building)
+            await session.commit()
+            return Appointed(role, community, building, already)
+
+    async def _announce_appointment(
+        self,
+        session: AsyncSession,
+        person: Person,
+        role: Role,
+        community: Community,
+        building: Building | None,
+    ) -> None:
+        """Tells the people who work with the newcomer: the building's heads and deputies and
+        the community's coordinators (admins too for a new coordinator)."""
+        communities = CommunityRepository(session)
+        recipients: list[int] = []
+        if building is not None:
+            recipients += [tg for _, tg, _ in await communities.heads_of(building.id)]
+        recipients += [tg for _, tg in await communities.coordinators_of(community.id)]
+        if role is Role.COORDINATOR:
+            recipients += sorted(self.config.admin_ids)
+        now = self.clock()
+        seen = {person.telegram_id}
+        for telegram_id in recipients:
+            if telegram_id in seen:
+                continue
+            seen.add(telegram_id)
+            await self.notifier.tell(
+                session,
+                telegram_id,
+                "appointed-notice",
+                now,
+                name=person.display_name or str(person.telegram_id),
+                role=role.value,
+                place=building.name if building else community.name,
+                community=community.name,
+            )
+
+    # The building picker
+
+    async def communities_page(self, page: int) -> Page[Community]:
+        async with self.db.session() as session:
+            communities = CommunityRepository(session)
+            total = await communities.count()
+            pages = max(1, math.ceil(total / PAGE_SIZE))
+            page = min(max(page, 0), pages - 1)
+            items = await communities.page(page * PAGE_SIZE, PAGE_SIZE)
+            return Page(items, page, pages)
+
+    async def buildings_page(
+        self, community_id: int, page: int
+    ) -> tuple[Community, Page[Building]]:
+        async with self.db.session() as session:
+            communities = CommunityRepository(session)
+            community = await communities.get(community_id)
+            if community is None:
+                raise ServiceError("community-gone")
+            total = await communities.count_buildings(community_id)
+            pages = max(1, math.ceil(total / PAGE_SIZE))
+            page = min(max(page, 0), pages - 1)
+            items = await communities.buildings_page(community_id, page * PAGE_SIZE, PAGE_SIZE)
+            return community, Page(items, page, pages)
+
+    async def single_community(self) -> Community | None:
+        async with self.db.session() as session:
+            return await CommunityRepository(session).only()

@@ -1,0 +1,27 @@
+"""The router tree: thin aiogram handlers, one module per feature, the catch-all last."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+
+from handlers import common, errors, fallback, onboarding, staff
+
+FEATURES: tuple[Router, ...] = (
+    errors.router,
+    common.router,
+    onboarding.router,
+    staff.router,
+    fallback.router,  # last: takes what nothing else did
+)
+
+
+def build_router() -> Router:
+    root = Router(name="root")
+    # The bot works in private chats; in a group it stays silent.
+    root.message.filter(F.chat.type == "private")
+    for feature in FEATURES:
+        # Feature routers are module singletons; a process that builds several dispatchers
+        # (the test suite) re-parents them to the newest tree.
+        feature._parent_router = None
+        root.include_router(feature)
+    return root

@@ -1,0 +1,27 @@
+"""Last in the tree: whatever no other handler took."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
+
+from bot.i18n import Translator
+
+router = Router(name="fallback")
+
+
+@router.callback_query()
+async def on_unknown_button(callback: CallbackQuery, t: Translator) -> None:
+    """A button from an older version of the bot, or forged data: answer, so it stops spinning,
+    and change nothing."""
+    await callback.answer(t("button-stale"), show_alert=True)
+
+
+@router.message(F.text.startswith("/"))
+async def on_unknown_command(message: Message, t: Translator) -> None:
+    await message.answer(t("unknown-command"))
+
+
+@router.message()
+async def on_anything(message: Message, t: Translator) -> None:
+    await message.answer(t("fallback"))

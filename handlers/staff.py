@@ -1,0 +1,80 @@
+"""Heads and coordinators: /joinlink (a building's join link and QR poster) and /invite."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, Message
+
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.errors import ServiceError
+from bot.services.links import start_link
+from bot.services.poster import qr_png
+from storage.models import Person, Role
+
+router = Router(name="staff")
+
+
+async def _username(bot: Bot) -> str:
+    return (await bot.me()).username or ""
+
+
+@router.message(Command("joinlink"))
+async def cmd_joinlink(
+    message: Message,
+    command: CommandObject,
+    t: Translator,
+    person: Person,
+    services: Services,
+    bot: Bot,
+) -> None:
+    codes = (command.args or "").split()
+    if not codes:
+        buildings = await services.staff.my_buildings(person.id)
+        if len(buildings) != 1:
+            await message.answer(t("joinlink-usage"))
+            return
+        codes = [buildings[0].code]
+    try:
+        building, payload = await services.staff.join_link(person.id, person.telegram_id, codes[0])
+    except ServiceError as error:
+        await message.answer(t(error.key, **error.args_))
+        return
+    link = start_link(await _username(bot), payload)
+    await message.answer_photo(
+        BufferedInputFile(qr_png(link), filename=f"join-{building.code}.png"),
+        caption=t("joinlink-poster", building=building.name, link=link),
+    )
+
+
+@router.message(Command("invite"))
+async def cmd_invite(
+    message: Message,
+    command: CommandObject,
+    t: Translator,
+    person: Person,
+    services: Services,
+    bot: Bot,
+) -> None:
+    args = (command.args or "").split(maxsplit=1)
+    roles = {r.value: r for r in (Role.HEAD, Role.DEPUTY, Role.COORDINATOR)}
+    if len(args) != 2 or args[0].lower() not in roles:
+        await message.answer(t("invite-usage"))
+        return
+    try:
+        issued = await services.staff.invite(
+            person.id, person.telegram_id, roles[args[0].lower()], args[1].strip()
+        )
+    except ServiceError as error:
+        await message.answer(t(error.key, **error.args_))
+        return
+    await message.answer(
+        t(
+            "invite-issued",
+            role=issued.role.value,
+            place=issued.building or issued.community,
+            link=start_link(await _username(bot), issued.payload),
+            expires=issued.expires_at.strftime("%Y-%m-%d"),
+        )
+    )

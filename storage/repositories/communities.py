@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Building, Community, CoordinatorScope, Membership, Person, Role
+
+
+class CommunityRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_name(self, name: str) -> Community | None:
+        return await self.session.scalar(select(Community).where(Community.name == name))
+
+    async def get(self, community_id: int) -> Community | None:
+        return await self.session.get(Community, community_id)
+
+    async def only(self) -> Community | None:
+        """The community when the database holds exactly one, else None."""
+        rows = (await self.session.scalars(select(Community).limit(2))).all()
+        return rows[0] if len(rows) == 1 else None
+
+    async def add(self, name: str, timezone: str, now: datetime) -> Community:
+        community = Community(name=name, timezone=timezone, settings={}, created_at=now)
+        self.session.add(community)
+        await self.session.flush()
+        return community
+
+    async def count(self) -> int:
+        return await self.session.scalar(select(func.count()).select_from(Community)) or 0
+
+    async def page(self, offset: int, limit: int) -> Sequence[Community]:
+        query = select(Community).order_by(Community.name).offset(offset).limit(limit)
+        return (await self.session.scalars(query)).all()
+
+    # Buildings
+
+    async def building(self, building_id: int) -> Building | None:
+        return await self.session.get(Building, building_id)
+
+    async def building_by_code(self, community_id: int, code: str) -> Building | None:
+        query = select(Building).where(Building.community_id == community_id, Building.code == code)
+        return await self.session.scalar(query)
+
+    async def buildings_by_code(self, code: str) -> Sequence[Building]:
+        """Buildings with this code in any community (codes are unique per community only)."""
+        return (await self.session.scalars(select(Building).where(Building.code == code))).all()
+
+    async def building_by_token(self, token: str) -> Building | None:
+        return await self.session.scalar(select(Building).where(Building.join_token == token))
+
+    async def add_building(
+        self, community_id: int, code: str, name: str, address: str, token: str, now: datetime
+    ) -> Building:
+        building = Building(
+            community_id=community_id,
+            code=code,
+            name=name,
+            address=address,
+            join_token=token,
+            created_at=now,
+        )
+        self.session.add(building)
+        await self.session.flush()
+        return building
+
+    async def count_buildings(self, community_id: int) -> int:
+        query = select(func.count()).where(Building.community_id == community_id)
+        return await self.session.scalar(query) or 0
+
+    async def buildings_page(
+        self, community_id: int, offset: int, limit: int
+    ) -> Sequence[Building]:
+        query = (
+            select(Building)
+            .where(Building.community_id == community_id)
+            .order_by(Building.code)
+            .offset(offset)
+            .limit(limit)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def heads_of(self, building_id: int) -> Sequence[tuple[int, int, Role]]:
+        """(person id, telegram id, role) of the building's heads and deputies."""
+        query = (
+            select(Person.id, Person.telegram_id, Membership.role)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(
+                Membership.building_id == building_id,
+                Membership.role.in_([Role.HEAD, Role.DEPUTY]),
+            )
+            .order_by(Membership.role, Membership.since)
+        )
+        return [(row[0], row[1], row[2]) for row in (await self.session.execute(query)).all()]
+
+    async def coordinators_of(self, community_id: int) -> Sequence[tuple[int, int]]:
+        """(person id, telegram id) of everyone coordinating this community or a building in it."""
+        query = (
+            select(Person.id, Person.telegram_id)
+            .join(CoordinatorScope, CoordinatorScope.person_id == Person.id)
+            .where(CoordinatorScope.community_id == community_id)
+            .distinct()
+            .order_by(Person.id)
+        )
+        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage, OutboxStatus
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    pending: int
+    failed: int
+    sent: int
+    oldest_pending: OutboxMessage | None
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(
+        self,
+        *,
+        chat_id: int,
+        person_id: int | None,
+        payload: dict[str, Any],
+        now: datetime,
+        method: str = "sendMessage",
+    ) -> OutboxMessage:
+        message = OutboxMessage(
+            chat_id=chat_id,
+            person_id=person_id,
+            method=method,
+            payload=payload,
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            not_before=now,
+            created_at=now,
+        )
+        self.session.add(message)
+        await self.session.flush()
+        return message
+
+    async def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
+        """Pending rows whose time has come, oldest first. A chat with an earlier row still
+        waiting is skipped, so each recipient gets messages in the order they were written."""
+        waiting = (
+            select(OutboxMessage.chat_id, func.min(OutboxMessage.id).label("first_id"))
+            .where(OutboxMessage.status == OutboxStatus.PENDING)
+            .group_by(OutboxMessage.chat_id)
+            .subquery()
+        )
+        query = (
+            select(OutboxMessage)
+            .join(waiting, waiting.c.first_id == OutboxMessage.id)
+            .where(OutboxMessage.not_before <= now)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def mark_sent(self, message_id: int, now: datetime) -> None:
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(status=OutboxStatus.SENT, sent_at=now, attempts=OutboxMessage.attempts + 1)
+        )
+
+    async def postpone(self, message_id: int, until: datetime, error: str) -> None:
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(not_before=until, last_error=error[:1000], attempts=OutboxMessage.attempts + 1)
+        )
+
+    async def mark_failed(self, message_id: int, error: str) -> None:
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(
+                status=OutboxStatus.FAILED,
+                last_error=error[:1000],
+                attempts=OutboxMessage.attempts + 1,
+            )
+        )
+
+    async def fail_pending_for_chat(self, chat_id: int, error: str) -> int:
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.FAILED, last_error=error[:1000])
+        )
+        return int(getattr(result, "rowcount", 0))
+
+    async def stats(self) -> OutboxStats:
+        counts = dict(
+            (
+                await self.session.execute(
+                    select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+                )
+            ).all()
+        )
+        oldest = await self.session.scalar(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.PENDING)
+            .order_by(OutboxMessage.id)
+            .limit(1)
+        )
+        return OutboxStats(
+            pending=counts.get(OutboxStatus.PENDING, 0),
+            failed=counts.get(OutboxStatus.FAILED, 0),
+            sent=counts.get(OutboxStatus.SENT, 0),
+            oldest_pending=oldest,
+        )
+
+    async def all_for_chat(self, chat_id: int) -> Sequence[OutboxMessage]:
+        query = (
+            select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(OutboxMessage.id)
+        )
+        return (await self.session.scalars(query)).all()

@@ -1,0 +1,203 @@
+"""Drive the bot like a user, in process: updates go through ``Dispatcher.feed_update``; every Bot
+API call lands in a fake session that answers like Telegram and records the call.
+(The idea of aiogram's own tests/mocked_bot.py, which the wheel does not ship.)"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import GetMe, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+    User,
+)
+
+BOT_ID = 424242
+BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Louzhang", "username": "louzhang_test_bot"}
+
+
+class FakeSession(BaseSession):
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[TelegramMethod[Any]] = []
+        self.errors: list[tuple[str, int, str, int | None]] = []
+        self.blocked: set[int] = set()
+        self._ids = itertools.count(1000)
+
+    def fail(self, method: str, status: int, description: str, retry_after: int | None = None):
+        """The next call of ``method`` (aiogram class name, e.g. "SendMessage") fails."""
+        self.errors.append((method, status, description, retry_after))
+
+    async def close(self) -> None:
+        pass
+
+    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
+        raise NotImplementedError
+        yield b""
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
+    ) -> TelegramType:
+        self.requests.append(method)
+        name = type(method).__name__
+        chat_id = getattr(method, "chat_id", None)
+        for index, (failing, status, description, retry_after) in enumerate(self.errors):
+            if failing == name:
+                del self.errors[index]
+                return self._answer(bot, method, _error(status, description, retry_after))
+        if chat_id in self.blocked and name.startswith(("Send", "Edit", "Copy")):
+            return self._answer(bot, method, _error(403, "Forbidden: bot was blocked by the user"))
+        return self._answer(bot, method, {"ok": True, "result": self._result(method)})
+
+    def _answer(self, bot: Bot, method: TelegramMethod[TelegramType], body: dict[str, Any]) -> Any:
+        status = body.get("error_code", 200)
+        response = self.check_response(bot, method, status, json.dumps(body))
+        return response.result
+
+    def _result(self, method: TelegramMethod[Any]) -> Any:
+        if isinstance(method, GetMe):
+            return BOT_USER
+        returning = getattr(method, "__returning__", None)
+        if returning is bool:
+            return True
+        if "Message" in str(returning) and hasattr(method, "chat_id"):
+            message: dict[str, Any] = {
+                "message_id": getattr(method, "message_id", None) or next(self._ids),
+                "date": int(time.time()),
+                "chat": {"id": method.chat_id, "type": "private"},
+                "from": BOT_USER,
+            }
+            if getattr(method, "text", None):
+                message["text"] = method.text
+            if hasattr(method, "photo"):
+                message["photo"] = [
+                    {"file_id": "photo1", "file_unique_id": "u1", "width": 100, "height": 100}
+                ]
+                if method.caption:
+                    message["caption"] = method.caption
+            markup = getattr(method, "reply_markup", None)
+            if isinstance(markup, InlineKeyboardMarkup):
+                message["reply_markup"] = markup.model_dump(mode="json", exclude_none=True)
+            return message
+        return True
+
+
+def _error(status: int, description: str, retry_after: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return body
+
+
+@dataclass
+class Sent:
+    """One call the bot made, with easy access to what a user would see."""
+
+    method: TelegramMethod[Any]
+
+    @property
+    def text(self) -> str:
+        return str(getattr(self.method, "text", None) or getattr(self.method, "caption", "") or "")
+
+    @property
+    def buttons(self) -> list[str]:
+        markup = getattr(self.method, "reply_markup", None)
+        if not isinstance(markup, InlineKeyboardMarkup):
+            return []
+        return [b.text for row in markup.inline_keyboard for b in row]
+
+    def button_data(self, text: str) -> str:
+        markup = getattr(self.method, "reply_markup", None)
+        assert isinstance(markup, InlineKeyboardMarkup), f"no buttons on {self.text!r}"
+        for row in markup.inline_keyboard:
+            for button in row:
+                if button.text == text and button.callback_data:
+                    return button.callback_data
+        raise AssertionError(f"no button {text!r} in {self.buttons}")
+
+
+class BotClient:
+    """``await client.send(user, "/start")`` → the calls the bot made while handling it."""
+
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, session: FakeSession) -> None:
+        self.dp = dispatcher
+        self.bot = bot
+        self.session = session
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+
+    def user(self, user_id: int, language: str = "zh-hans", name: str = "User") -> User:
+        return User(
+            id=user_id, is_bot=False, first_name=f"{name} {user_id}", language_code=language
+        )
+
+    async def feed(self, **update: Any) -> list[Sent]:
+        before = len(self.session.requests)
+        await self.dp.feed_update(self.bot, Update(update_id=next(self._update_ids), **update))
+        return [Sent(m) for m in self.session.requests[before:]]
+
+    def message(self, user: User, text: str | None = None, **extra: Any) -> Message:
+        entities = None
+        if text and text.startswith("/"):
+            entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
+        return Message(
+            message_id=next(self._message_ids),
+            date=int(time.time()),
+            chat=Chat(id=user.id, type="private"),
+            from_user=user,
+            text=text,
+            entities=entities,
+            **extra,
+        )
+
+    async def send(self, user: User, text: str | None = None, **extra: Any) -> list[Sent]:
+        return await self.feed(message=self.message(user, text, **extra))
+
+    async def click(self, user: User, sent: Sent, button: str) -> list[Sent]:
+        return await self.press(user, sent, sent.button_data(button))
+
+    async def press(self, user: User, sent: Sent, data: str) -> list[Sent]:
+        chat_id = getattr(sent.method, "chat_id", user.id)
+        message = Message(
+            message_id=getattr(sent.method, "message_id", None) or 1,
+            date=int(time.time()),
+            chat=Chat(id=chat_id, type="private"),
+            from_user=User(**{k: v for k, v in BOT_USER.items() if k != "username"}),
+            text=sent.text or "…",
+        )
+        query = CallbackQuery(
+            id=str(next(self._update_ids)),
+            from_user=user,
+            chat_instance="ci",
+            message=message,
+            data=data,
+        )
+        return await self.feed(callback_query=query)
+
+
+def texts(sent: list[Sent]) -> list[str]:
+    return [s.text for s in sent if s.text]
+
+
+def only(sent: list[Sent], method: str = "SendMessage") -> Sent:
+    matches = [s for s in sent if type(s.method).__name__ == method]
+    assert len(matches) == 1, (
+        f"expected one {method}, got {[type(s.method).__name__ for s in sent]}"
+    )
+    return matches[0]
