@@ -77,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    load_dotenv()
+    # The .env of the directory the operator starts in (a bare load_dotenv() would search from
+    # this file's directory, i.e. the source tree or site-packages, not the working directory).
+    load_dotenv(Path.cwd() / ".env")
     args = build_parser().parse_args(argv)
     try:
         config = Config.from_env(os.environ)

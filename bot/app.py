@@ -72,11 +72,14 @@ async def _on_startup(
     config: Config,
     translations: Translations,
     clock: Clock,
+    services: Services,
 ) -> None:
     me = await bot.me()
     log.info("bot @%s (id %s) starting", me.username, me.id)
     await register_default_menu(bot, translations)
-    worker = DeliveryWorker(bot, db, clock, poll_seconds=config.outbox_poll_seconds)
+    worker = DeliveryWorker(
+        bot, db, clock, tickets=services.tickets, poll_seconds=config.outbox_poll_seconds
+    )
     worker.start()
     dispatcher["delivery"] = worker
 

@@ -57,6 +57,8 @@ class Config:
     log_level: str = "INFO"
     invite_ttl_days: int = 7
     outbox_poll_seconds: float = 1.0
+    max_tickets_per_day: int = 10
+    flood_messages_per_minute: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -131,6 +133,8 @@ class Config:
             log_level=log_level,
             invite_ttl_days=_positive_int(get, "INVITE_TTL_DAYS", 7),
             outbox_poll_seconds=_positive_float(get, "OUTBOX_POLL_SECONDS", 1.0),
+            max_tickets_per_day=_positive_int(get, "MAX_TICKETS_PER_DAY", 10),
+            flood_messages_per_minute=_positive_int(get, "FLOOD_MESSAGES_PER_MINUTE", 30),
         )
 
     def require_token(self) -> Secret:

@@ -22,9 +22,11 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import Message
 
 from bot.services.clock import Clock
+from bot.services.tickets import TicketService
+from handlers.keyboards import ticket_markup
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.repositories import OutboxRepository, PersonRepository
@@ -40,9 +42,17 @@ def backoff(attempts: int) -> float:
 
 class DeliveryWorker:
     def __init__(
-        self, bot: Bot, db: Database, clock: Clock, *, poll_seconds: float = 1.0, batch: int = 50
+        self,
+        bot: Bot,
+        db: Database,
+        clock: Clock,
+        *,
+        tickets: TicketService | None = None,
+        poll_seconds: float = 1.0,
+        batch: int = 50,
     ) -> None:
         self.bot = bot
+        self.tickets = tickets
         self.db = db
         self.clock = clock
         self.poll_seconds = poll_seconds
@@ -67,6 +77,9 @@ class DeliveryWorker:
 
     async def _run(self) -> None:
         while True:
+            # Cleared before the pass looks, not after: a wake() while the pass runs (a handler
+            # committing meanwhile) must not be lost until the next poll.
+            self._wake.clear()
             try:
                 delivered = await self.run_once()
             except asyncio.CancelledError:
@@ -76,7 +89,6 @@ class DeliveryWorker:
                 delivered = 0
             if delivered:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
@@ -93,7 +105,7 @@ class DeliveryWorker:
         """Sends one row and records the outcome. False: stop this pass (Telegram asked us to
         slow down)."""
         try:
-            await self._send(row)
+            collapse_upto = await self._send(row)
         except TelegramRetryAfter as error:
             await self._postpone(row, float(error.retry_after), str(error))
             return False
@@ -103,29 +115,86 @@ class DeliveryWorker:
             if "chat not found" in error.message.lower():
                 await self._unreachable(row, str(error))
             elif "message is not modified" in error.message.lower():
-                await self._mark_sent(row)
+                await self._mark_sent(row, None)
             else:
                 await self._fail(row, str(error))
         except (TelegramNetworkError, TelegramServerError) as error:
             await self._postpone(row, backoff(row.attempts + 1), str(error))
+        except (ValueError, KeyError) as error:
+            # A row that can never be sent (unknown method, malformed payload) fails alone
+            # instead of aborting every pass and holding up the whole queue behind it.
+            await self._fail(row, f"{type(error).__name__}: {error}")
         else:
-            await self._mark_sent(row)
+            await self._mark_sent(row, collapse_upto)
         return True
 
-    async def _send(self, row: OutboxMessage) -> None:
+    async def _send(self, row: OutboxMessage) -> int | None:
+        """Sends one row. For a card, returns the newest pending update of the same card that
+        the rendering already includes (those rows need no send of their own)."""
         payload: dict[str, Any] = dict(row.payload)
-        markup = payload.pop("reply_markup", None)
-        if row.method != "sendMessage":
+        if row.method == "card":
+            return await self._send_card(row)
+        markup = None
+        if row.ticket_id is not None and payload.get("buttons"):
+            markup = ticket_markup(row.ticket_id, payload["buttons"])
+        chat = row.chat_id
+        sent: Message
+        if row.method == "sendMessage":
+            sent = await self.bot.send_message(chat, payload["text"], reply_markup=markup)
+        elif row.method == "sendPhoto":
+            sent = await self.bot.send_photo(
+                chat, payload["photo"], caption=payload.get("caption"), reply_markup=markup
+            )
+        elif row.method == "sendVoice":
+            sent = await self.bot.send_voice(
+                chat, payload["voice"], caption=payload.get("caption"), reply_markup=markup
+            )
+        elif row.method == "sendLocation":
+            sent = await self.bot.send_location(chat, payload["latitude"], payload["longitude"])
+        else:
             raise ValueError(f"unknown outbox method {row.method}")
-        await self.bot.send_message(
-            chat_id=row.chat_id,
-            text=payload["text"],
-            reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None,
-        )
+        if row.ticket_id is not None and self.tickets is not None:
+            # A Telegram reply to this message is a reply on the ticket.
+            await self.tickets.remember_relay(row.ticket_id, chat, sent.message_id)
+        return None
 
-    async def _mark_sent(self, row: OutboxMessage) -> None:
+    async def _send_card(self, row: OutboxMessage) -> int | None:
+        """Cards are rendered now, from the ticket as it is, and edited in place when the
+        recipient already has one."""
+        if self.tickets is None or row.ticket_id is None or row.person_id is None:
+            return None
         async with self.db.session() as session:
-            await OutboxRepository(session).mark_sent(row.id, self.clock())
+            upto = await OutboxRepository(session).last_pending_card(row.ticket_id, row.chat_id)
+        view = await self.tickets.card_for_delivery(row.ticket_id, row.person_id)
+        if view is None:
+            return upto
+        markup = ticket_markup(
+            row.ticket_id, [[(label, action.value) for label, action in r] for r in view.buttons]
+        )
+        existing = await self.tickets.card_message(row.ticket_id, row.chat_id)
+        if existing is not None:
+            try:
+                await self.bot.edit_message_text(
+                    text=view.text, chat_id=row.chat_id, message_id=existing, reply_markup=markup
+                )
+                return upto
+            except TelegramBadRequest as error:
+                if "not modified" in error.message.lower():
+                    return upto
+                if "not found" not in error.message.lower():
+                    raise
+                # The card was deleted in the chat: send a new one below.
+        sent = await self.bot.send_message(row.chat_id, view.text, reply_markup=markup)
+        await self.tickets.remember_card(row.ticket_id, row.chat_id, sent.message_id)
+        return upto
+
+    async def _mark_sent(self, row: OutboxMessage, collapse_upto: int | None) -> None:
+        async with self.db.session() as session:
+            outbox = OutboxRepository(session)
+            await outbox.mark_sent(row.id, self.clock())
+            if collapse_upto is not None and row.ticket_id is not None:
+                # Pending updates of the same card written before it was rendered are in it.
+                await outbox.collapse_cards(row.ticket_id, row.chat_id, collapse_upto, self.clock())
             await session.commit()
 
     async def _postpone(self, row: OutboxMessage, seconds: float, error: str) -> None:

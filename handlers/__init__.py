@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import common, errors, fallback, onboarding, staff
+from handlers import common, errors, fallback, onboarding, report, staff
 
 FEATURES: tuple[Router, ...] = (
     errors.router,
     common.router,
+    report.router,
     onboarding.router,
     staff.router,
+    report.offer_router,  # "report this?" for a free message outside any flow
     fallback.router,  # last: takes what nothing else did
 )
 

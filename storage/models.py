@@ -91,6 +91,8 @@ class Community(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The last ticket number given out; incremented atomically (UPDATE … RETURNING).
+    ticket_seq: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
 
 
@@ -119,6 +121,8 @@ class Person(Base):
     phone_consent: Mapped[bool] = mapped_column(default=False)
     # Set when Telegram says the person blocked the bot; cleared when they write again.
     unreachable_since: Mapped[datetime | None]
+    # A head who is away gets no new tickets until then (a deputy or coordinator covers).
+    away_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 
@@ -166,14 +170,27 @@ class Invitation(Base):
     used_at: Mapped[datetime | None]
 
 
+class TicketStatus(enum.StrEnum):
+    NEW = "new"
+    TAKEN = "taken"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.TAKEN, TicketStatus.REOPENED)
+
+
 class Ticket(Base):
-    """A resident's report. The ticket loop (states, routing, cards) arrives with the next issue;
-    the table is here so the schema starts complete."""
+    """A resident's report. ``number`` is short and per community (#123)."""
 
     __tablename__ = "tickets"
     __table_args__ = (
         UniqueConstraint("community_id", "number"),
         Index("ix_tickets_building_status", "building_id", "status"),
+        Index("ix_tickets_building_category_created", "building_id", "category", "created_at"),
+        Index("ix_tickets_author_created", "author_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -182,14 +199,32 @@ class Ticket(Base):
     building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     category: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="new")
+    urgent: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus), default=TicketStatus.NEW)
     description: Mapped[str] = mapped_column(Text, default="")
+    # [{"type": "photo" | "voice", "file_id": "..."}]
+    media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
     flat: Mapped[str | None] = mapped_column(String(32))
+    show_name: Mapped[bool] = mapped_column(default=True)
+    show_phone: Mapped[bool] = mapped_column(default=False)
+    # Who is responsible now (never NULL once routed) and who took it.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    escalated: Mapped[bool] = mapped_column(default=False)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    rating: Mapped[int | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    taken_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
 
 
 class TicketEvent(Base):
+    """The ticket's history: who did what, when. Relayed messages are events too."""
+
     __tablename__ = "ticket_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -198,6 +233,49 @@ class TicketEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
+
+
+class TicketFollower(Base):
+    """Residents who co-signed ("me too") and are told of changes like the author."""
+
+    __tablename__ = "ticket_followers"
+    __table_args__ = (UniqueConstraint("ticket_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    since: Mapped[datetime]
+
+
+class TicketRecipient(Base):
+    """Who receives the ticket's card and may act on it, and why (head, deputy, coordinator,
+    admin, escalation, category)."""
+
+    __tablename__ = "ticket_recipients"
+    __table_args__ = (UniqueConstraint("ticket_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    since: Mapped[datetime]
+
+
+class TicketMessage(Base):
+    """A bot message in someone's chat that belongs to a ticket: its card (edited in place) or a
+    relayed message (a Telegram reply to it goes back to the other side)."""
+
+    __tablename__ = "ticket_messages"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "message_id"),
+        Index("ix_ticket_messages_ticket_chat", "ticket_id", "chat_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(8))  # "card" or "relay"
 
 
 class OutboxMessage(Base):
@@ -212,6 +290,8 @@ class OutboxMessage(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     method: Mapped[str] = mapped_column(String(32), default="sendMessage")
     payload: Mapped[dict[str, Any]]
+    # Set for messages about a ticket: once sent, the message is remembered as the ticket's.
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[datetime]

@@ -11,6 +11,7 @@ from bot.services.clock import Clock, system_clock
 from bot.services.community import CommunityService, StaffService
 from bot.services.notify import Notifier
 from bot.services.onboarding import OnboardingService
+from bot.services.tickets import TicketService
 from storage.db import Database
 
 __all__ = ["Clock", "Services", "system_clock"]
@@ -21,6 +22,7 @@ class Services:
     onboarding: OnboardingService
     community: CommunityService
     staff: StaffService
+    tickets: TicketService
 
     @classmethod
     def create(
@@ -36,4 +38,5 @@ class Services:
             onboarding=OnboardingService(config, db, notifier, clock),
             community=community,
             staff=StaffService(config, db, community),
+            tickets=TicketService(config, db, translations, clock),
         )

@@ -114,6 +114,19 @@ class OnboardingService:
             await session.commit()
             return person
 
+    async def set_phone(self, person_id: int, phone: str) -> None:
+        """The person's own phone number, from a contact they shared themselves."""
+        phone = "".join(c for c in phone if c.isdigit() or c == "+")[:32]
+        if len(phone) < 5:
+            raise ServiceError("phone-invalid")
+        async with self.db.session() as session:
+            person = await PersonRepository(session).get(person_id)
+            if person is None:
+                raise ServiceError("not-allowed")
+            person.phone = phone
+            person.phone_consent = True
+            await session.commit()
+
     async def mark_unreachable(self, telegram_id: int) -> None:
         async with self.db.session() as session:
             await PersonRepository(session).mark_unreachable(telegram_id, self.clock())

@@ -31,12 +31,14 @@ class OutboxRepository:
         payload: dict[str, Any],
         now: datetime,
         method: str = "sendMessage",
+        ticket_id: int | None = None,
     ) -> OutboxMessage:
         message = OutboxMessage(
             chat_id=chat_id,
             person_id=person_id,
             method=method,
             payload=payload,
+            ticket_id=ticket_id,
             status=OutboxStatus.PENDING,
             attempts=0,
             not_before=now,
@@ -70,6 +72,30 @@ class OutboxRepository:
             .where(OutboxMessage.id == message_id)
             .values(status=OutboxStatus.SENT, sent_at=now, attempts=OutboxMessage.attempts + 1)
         )
+
+    async def last_pending_card(self, ticket_id: int, chat_id: int) -> int | None:
+        return await self.session.scalar(
+            select(func.max(OutboxMessage.id)).where(
+                OutboxMessage.ticket_id == ticket_id,
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.method == "card",
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+        )
+
+    async def collapse_cards(self, ticket_id: int, chat_id: int, upto: int, now: datetime) -> int:
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.ticket_id == ticket_id,
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.method == "card",
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.id <= upto,
+            )
+            .values(status=OutboxStatus.SENT, sent_at=now, last_error="collapsed")
+        )
+        return int(getattr(result, "rowcount", 0))
 
     async def postpone(self, message_id: int, until: datetime, error: str) -> None:
         await self.session.execute(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 06:17:20.819950
+Create Date: 2026-11-26 06:22:55.059330
 """
 
 from collections.abc import Sequence
@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("settings", sa.JSON(), nullable=False),
+        sa.Column("ticket_seq", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_communities")),
         sa.UniqueConstraint("name", name=op.f("uq_communities_name")),
@@ -45,6 +46,7 @@ def upgrade() -> None:
         sa.Column("phone", sa.String(length=32), nullable=True),
         sa.Column("phone_consent", sa.Boolean(), nullable=False),
         sa.Column("unreachable_since", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("away_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
         sa.UniqueConstraint("telegram_id", name=op.f("uq_people_telegram_id")),
@@ -68,34 +70,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("community_id", "code", name=op.f("uq_buildings_community_id")),
         sa.UniqueConstraint("join_token", name=op.f("uq_buildings_join_token")),
     )
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("chat_id", sa.BigInteger(), nullable=False),
-        sa.Column("person_id", sa.Integer(), nullable=True),
-        sa.Column("method", sa.String(length=32), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column(
-            "status",
-            sa.Enum("pending", "sent", "failed", name="outboxstatus", native_enum=False, length=16),
-            nullable=False,
-        ),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("not_before", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["person_id"],
-            ["people.id"],
-            name=op.f("fk_outbox_person_id_people"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index("ix_outbox_status_due", ["status", "not_before", "id"], unique=False)
-
     op.create_table(
         "coordinator_scopes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -236,11 +210,39 @@ def upgrade() -> None:
         sa.Column("building_id", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=True),
         sa.Column("category", sa.String(length=32), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("urgent", sa.Boolean(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "new",
+                "taken",
+                "resolved",
+                "reopened",
+                "closed",
+                "withdrawn",
+                name="ticketstatus",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
         sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("media", sa.JSON(), nullable=False),
+        sa.Column("latitude", sa.Double(), nullable=True),
+        sa.Column("longitude", sa.Double(), nullable=True),
         sa.Column("flat", sa.String(length=32), nullable=True),
+        sa.Column("show_name", sa.Boolean(), nullable=False),
+        sa.Column("show_phone", sa.Boolean(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("holder_id", sa.Integer(), nullable=True),
+        sa.Column("escalated", sa.Boolean(), nullable=False),
+        sa.Column("merged_into_id", sa.Integer(), nullable=True),
+        sa.Column("rating", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("taken_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["author_id"],
             ["people.id"],
@@ -259,11 +261,69 @@ def upgrade() -> None:
             name=op.f("fk_tickets_community_id_communities"),
             ondelete="CASCADE",
         ),
+        sa.ForeignKeyConstraint(
+            ["holder_id"],
+            ["people.id"],
+            name=op.f("fk_tickets_holder_id_people"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["merged_into_id"], ["tickets.id"], name=op.f("fk_tickets_merged_into_id_tickets")
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["people.id"],
+            name=op.f("fk_tickets_owner_id_people"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tickets")),
         sa.UniqueConstraint("community_id", "number", name=op.f("uq_tickets_community_id")),
     )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_tickets_author_created", ["author_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_tickets_building_category_created",
+            ["building_id", "category", "created_at"],
+            unique=False,
+        )
         batch_op.create_index("ix_tickets_building_status", ["building_id", "status"], unique=False)
+
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=True),
+        sa.Column("method", sa.String(length=32), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum("pending", "sent", "failed", name="outboxstatus", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("not_before", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["people.id"],
+            name=op.f("fk_outbox_person_id_people"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["tickets.id"],
+            name=op.f("fk_outbox_ticket_id_tickets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_status_due", ["status", "not_before", "id"], unique=False)
 
     op.create_table(
         "ticket_events",
@@ -290,17 +350,117 @@ def upgrade() -> None:
     with op.batch_alter_table("ticket_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ticket_events_ticket_id"), ["ticket_id"], unique=False)
 
+    op.create_table(
+        "ticket_followers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["people.id"],
+            name=op.f("fk_ticket_followers_person_id_people"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["tickets.id"],
+            name=op.f("fk_ticket_followers_ticket_id_tickets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ticket_followers")),
+        sa.UniqueConstraint("ticket_id", "person_id", name=op.f("uq_ticket_followers_ticket_id")),
+    )
+    with op.batch_alter_table("ticket_followers", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ticket_followers_person_id"), ["person_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_ticket_followers_ticket_id"), ["ticket_id"], unique=False
+        )
+
+    op.create_table(
+        "ticket_messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("message_id", sa.BigInteger(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["tickets.id"],
+            name=op.f("fk_ticket_messages_ticket_id_tickets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ticket_messages")),
+        sa.UniqueConstraint("chat_id", "message_id", name=op.f("uq_ticket_messages_chat_id")),
+    )
+    with op.batch_alter_table("ticket_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_ticket_messages_ticket_chat", ["ticket_id", "chat_id", "kind"], unique=False
+        )
+
+    op.create_table(
+        "ticket_recipients",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=16), nullable=False),
+        sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["people.id"],
+            name=op.f("fk_ticket_recipients_person_id_people"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["tickets.id"],
+            name=op.f("fk_ticket_recipients_ticket_id_tickets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ticket_recipients")),
+        sa.UniqueConstraint("ticket_id", "person_id", name=op.f("uq_ticket_recipients_ticket_id")),
+    )
+    with op.batch_alter_table("ticket_recipients", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ticket_recipients_person_id"), ["person_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_ticket_recipients_ticket_id"), ["ticket_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("ticket_recipients", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ticket_recipients_ticket_id"))
+        batch_op.drop_index(batch_op.f("ix_ticket_recipients_person_id"))
+
+    op.drop_table("ticket_recipients")
+    with op.batch_alter_table("ticket_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_ticket_messages_ticket_chat")
+
+    op.drop_table("ticket_messages")
+    with op.batch_alter_table("ticket_followers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ticket_followers_ticket_id"))
+        batch_op.drop_index(batch_op.f("ix_ticket_followers_person_id"))
+
+    op.drop_table("ticket_followers")
     with op.batch_alter_table("ticket_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ticket_events_ticket_id"))
 
     op.drop_table("ticket_events")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_status_due")
+
+    op.drop_table("outbox")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index("ix_tickets_building_status")
+        batch_op.drop_index("ix_tickets_building_category_created")
+        batch_op.drop_index("ix_tickets_author_created")
 
     op.drop_table("tickets")
     with op.batch_alter_table("memberships", schema=None) as batch_op:
@@ -314,10 +474,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_coordinator_scopes_community_id"))
 
     op.drop_table("coordinator_scopes")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_status_due")
-
-    op.drop_table("outbox")
     op.drop_table("buildings")
     op.drop_table("people")
     op.drop_table("fsm_state")

@@ -1,0 +1,31 @@
+"""The persistent menu under the text field: report a problem · my tickets · help."""
+
+from __future__ import annotations
+
+from aiogram.filters import Filter
+from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
+
+from bot.i18n import SUPPORTED_LANGUAGES, Translations, Translator
+
+
+def menu_keyboard(t: Translator) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text=t("menu-report"))],
+            [KeyboardButton(text=t("menu-my")), KeyboardButton(text=t("menu-help"))],
+        ],
+        resize_keyboard=True,
+        is_persistent=True,
+    )
+
+
+class MenuButton(Filter):
+    """A press of a menu button, in whichever language the keyboard was drawn."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    async def __call__(self, message: Message, translations: Translations) -> bool:
+        if message.text is None:
+            return False
+        return message.text in {translations.get(lang, self.key) for lang in SUPPORTED_LANGUAGES}

@@ -1,0 +1,56 @@
+"""Set-up shared by the ticket tests: a community with people in their roles, made the way users
+make it (invitations opened in chat)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram.types import User
+
+from bot.delivery import DeliveryWorker
+from bot.services import Services
+from bot.services.community import BuildingRow
+from storage.db import Database
+from storage.models import Person, Role
+from tests.botclient import BotClient
+from tests.conftest import FakeClock
+
+BUILDINGS = [
+    BuildingRow("塘中社区", "A1", "塘中新村1栋", "塘中路1号"),
+    BuildingRow("塘中社区", "A2", "塘中新村2栋", "塘中路2号"),
+    BuildingRow("塘中社区", "B1", "翠湖苑1座", "翠湖路1号"),
+]
+
+
+@dataclass
+class World:
+    client: BotClient
+    services: Services
+    db: Database
+    clock: FakeClock
+    payloads: dict[str, str]
+
+    async def person(self, user: User) -> Person:
+        return await self.services.onboarding.touch(user.id, user.full_name, user.language_code)
+
+    async def join(self, user: User, code: str, flat: str | None = None) -> User:
+        await self.client.send(user, f"/start {self.payloads[code]}")
+        await self.client.send(user, flat or "/cancel")
+        return user
+
+    async def appoint(self, user: User, role: Role, target: str) -> User:
+        invite = await self.services.community.invite(role, target)
+        await self.client.send(user, f"/start {invite.payload}")
+        return user
+
+    async def deliver(self) -> None:
+        worker = DeliveryWorker(self.client.bot, self.db, self.clock, tickets=self.services.tickets)
+        while await worker.run_once():
+            pass
+
+
+async def make_world(
+    client: BotClient, services: Services, db: Database, clock: FakeClock
+) -> World:
+    report = await services.community.import_buildings(BUILDINGS)
+    return World(client, services, db, clock, {b.code: b.payload for b in report.buildings})
