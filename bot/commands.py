@@ -14,6 +14,8 @@ log = logging.getLogger(__name__)
 
 # (command, translation key of its one-line description)
 EVERYONE: tuple[tuple[str, str], ...] = (
+    ("report", "cmd-report"),
+    ("my", "cmd-my"),
     ("start", "cmd-start"),
     ("join", "cmd-join"),
     ("help", "cmd-help"),
@@ -21,10 +23,16 @@ EVERYONE: tuple[tuple[str, str], ...] = (
     ("cancel", "cmd-cancel"),
 )
 HEAD: tuple[tuple[str, str], ...] = (
+    ("tickets", "cmd-tickets"),
+    ("away", "cmd-away"),
+    ("back", "cmd-back"),
     ("joinlink", "cmd-joinlink"),
     ("invite", "cmd-invite-deputy"),
 )
 COORDINATOR: tuple[tuple[str, str], ...] = (
+    ("tickets", "cmd-tickets"),
+    ("away", "cmd-away"),
+    ("back", "cmd-back"),
     ("joinlink", "cmd-joinlink"),
     ("invite", "cmd-invite"),
 )

@@ -14,6 +14,7 @@ from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Translations, Translat
 from bot.services import Services
 from bot.services.errors import ServiceError
 from bot.services.onboarding import Profile
+from handlers.menu import MenuButton
 from storage.models import Person
 
 router = Router(name="common")
@@ -62,6 +63,7 @@ def help_text(t: Translator, profile: Profile) -> str:
 
 
 @router.message(Command("help"))
+@router.message(MenuButton("menu-help"))
 async def cmd_help(message: Message, t: Translator, person: Person, services: Services) -> None:
     await message.answer(help_text(t, await services.onboarding.profile(person)))
 

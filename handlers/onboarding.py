@@ -18,6 +18,7 @@ from bot.i18n import Translations, Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
 from bot.services.onboarding import Appointed, Joined, Page
+from handlers.menu import menu_keyboard
 from storage.models import Building, Community, Person, Role
 
 router = Router(name="onboarding")
@@ -226,7 +227,7 @@ async def on_skip_flat(callback: CallbackQuery, state: FSMContext, t: Translator
     await callback.answer()
     if isinstance(callback.message, Message):
         await callback.message.edit_reply_markup(reply_markup=None)
-        await callback.message.answer(t("flat-skipped"))
+        await callback.message.answer(t("flat-skipped"), reply_markup=menu_keyboard(t))
 
 
 @router.message(JoinFlow.flat, F.text, ~F.text.startswith("/"))
@@ -246,7 +247,7 @@ async def on_flat(
         )
         return
     await state.clear()
-    await message.answer(t("flat-saved", flat=flat))
+    await message.answer(t("flat-saved", flat=flat), reply_markup=menu_keyboard(t))
 
 
 @router.message(JoinFlow.flat)

@@ -78,7 +78,7 @@ async def test_flat_step_refuses_bad_input_and_changes_nothing(
     assert await memberships(db, 2) == [("TZ-B02", "resident", None)]
     sent = await client.click(resident, only(sent), "Skip")
     assert "no flat number" in texts(sent)[-1]
-    assert "/help" in texts(await client.send(resident, "hello"))[0]
+    assert "report this as a problem" in texts(await client.send(resident, "hello"))[0]
 
 
 async def test_opening_the_same_link_twice_is_harmless(

@@ -7,6 +7,11 @@ role-name = { $role ->
 }
 
 ## Command menu (one line each, shown in Telegram's menu and in /help)
+cmd-report = Report a problem to your building head
+cmd-my = Your tickets and their progress
+cmd-tickets = Tickets of your buildings
+cmd-away = Going away: /away 3 or /away 2026-12-01 (others cover)
+cmd-back = Back from away: receive new tickets again
 cmd-start = Start and join your building
 cmd-join = Choose your building from a list
 cmd-help = What you can do here
@@ -50,8 +55,8 @@ joined = You have joined { $building } ({ $community }). Your building head will
 joined-already = You are already a resident of { $building } ({ $community }).
 flat-ask = What is your flat number (for example 3-502)? It helps your head find you. You can also skip this.
 flat-skip = Skip
-flat-skipped = All right, no flat number. Send /help to see what you can do.
-flat-saved = Saved: flat { $flat }. Send /help to see what you can do.
+flat-skipped = All right, no flat number. To report a problem, press “📝 Report a problem” below.
+flat-saved = Saved: flat { $flat }. To report a problem, press “📝 Report a problem” below.
 flat-not-text = Please send your flat number as a short text message, or press Skip.
 flat-invalid = That does not look like a flat number. Please send up to { $max } letters, digits or dashes, for example 3-502.
 

@@ -7,6 +7,11 @@ role-name = { $role ->
 }
 
 ## 命令菜单
+cmd-report = 向楼长反映问题
+cmd-my = 我的工单及进展
+cmd-tickets = 本楼栋的工单
+cmd-away = 外出：/away 3 或 /away 2026-12-01（由他人代管）
+cmd-back = 回来了：重新接收新工单
 cmd-start = 开始并加入您的楼栋
 cmd-join = 从列表中选择您的楼栋
 cmd-help = 查看可用功能
@@ -50,8 +55,8 @@ joined = 您已加入 { $community } { $building }。您的反映将直接送到
 joined-already = 您已经是 { $community } { $building } 的住户了。
 flat-ask = 请问您的房号是多少（例如 3-502）？方便楼长找到您。也可以跳过。
 flat-skip = 跳过
-flat-skipped = 好的，不填房号。发送 /help 查看可用功能。
-flat-saved = 已保存房号：{ $flat }。发送 /help 查看可用功能。
+flat-skipped = 好的，不填房号。有问题需要反映时，请点击下方的“📝 反映问题”。
+flat-saved = 已保存房号：{ $flat }。有问题需要反映时，请点击下方的“📝 反映问题”。
 flat-not-text = 请用一条简短的文字发送房号，或点击“跳过”。
 flat-invalid = 这看起来不像房号。请发送不超过 { $max } 个字的字母、数字或短横线，例如 3-502。
 
