@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -68,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("role", choices=["head", "deputy", "coordinator"], metavar="ROLE")
     invite.add_argument("target", metavar="TARGET")
     invite.add_argument("--community", metavar="NAME", help="needed when codes repeat")
+    backup = commands.add_parser(
+        "backup",
+        help="copy the SQLite database consistently, even while the bot runs",
+        description="Write a consistent copy of the SQLite database to FILE using SQLite's "
+        "online backup (safe while the bot is running). For PostgreSQL use pg_dump.",
+    )
+    backup.add_argument("file", type=Path, metavar="FILE")
     commands.add_parser(
         "outbox",
         help="show delivery state: pending / failed counts",
@@ -91,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Alembic narrates every start at INFO; only its warnings matter to an operator.
+    # aiogram logs every update too; ours (handlers.middlewares.LogMiddleware) adds the user id.
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(
         max(logging.WARNING, logging.getLevelName(config.log_level))
     )
@@ -141,6 +152,9 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
             )
         elif command == "outbox":
             await _outbox(db)
+        elif command == "backup":
+            pages = await asyncio.to_thread(backup_sqlite, db, args.file)
+            _out(f"backup written to {args.file} ({pages} pages)")
         return 0
     finally:
         await db.close()
@@ -151,8 +165,26 @@ async def _run(config: Config, db: Database) -> None:
 
     bot = create_bot(config)
     dispatcher = create_dispatcher(config, db)
+    loop = asyncio.get_running_loop()
+    stopping = False
+
+    def on_signal(signum: signal.Signals) -> None:
+        # First SIGTERM/SIGINT: stop taking updates and shut down gracefully (in-flight
+        # handlers finish, the outbox is flushed). A second one: exit at once.
+        nonlocal stopping
+        if stopping:
+            log.warning("second %s: exiting now", signum.name)
+            os._exit(128 + signum)
+        stopping = True
+        log.info("%s: stopping (send it again to exit at once)", signum.name)
+        loop.create_task(dispatcher.stop_polling())
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal, signum)
     try:
-        await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
+        await dispatcher.start_polling(
+            bot, allowed_updates=dispatcher.resolve_used_update_types(), handle_signals=False
+        )
     finally:
         await bot.session.close()
 
@@ -197,6 +229,26 @@ async def _outbox(db: Database) -> None:
             f"{oldest.created_at:%Y-%m-%d %H:%M:%S} UTC, attempts {oldest.attempts}, "
             f"last error: {oldest.last_error or '-'}"
         )
+
+
+def backup_sqlite(db: Database, target: Path) -> int:
+    """SQLite's online backup API: a consistent snapshot while writers carry on
+    (https://sqlite.org/backup.html). Returns the number of pages copied."""
+    if not db.is_sqlite or not db.url.database:
+        raise UsageError("backup works on the SQLite database; for PostgreSQL use pg_dump")
+    if target.exists():
+        raise UsageError(f"{target} exists; choose a new file name")
+    source = sqlite3.connect(db.url.database)
+    try:
+        destination = sqlite3.connect(target)
+        try:
+            source.backup(destination)
+            pages = destination.execute("PRAGMA page_count").fetchone()[0]
+        finally:
+            destination.close()
+    finally:
+        source.close()
+    return int(pages)
 
 
 async def _bot_username(config: Config) -> str:

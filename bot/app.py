@@ -3,14 +3,16 @@ tests call the same factories."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisStorage
 
 from bot.commands import register_default_menu
 from bot.config import Config
@@ -18,8 +20,9 @@ from bot.delivery import DeliveryWorker
 from bot.fsm import SqlStorage
 from bot.i18n import Translations
 from bot.services import Clock, Services, system_clock
+from bot.services.updates import UpdateLog
 from handlers import build_router
-from handlers.middlewares import PersonMiddleware
+from handlers.middlewares import LogMiddleware, OnceMiddleware, PersonMiddleware
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -48,16 +51,25 @@ def create_dispatcher(
 ) -> Dispatcher:
     translations = translations or Translations(default=config.default_language)
     services = Services.create(config, db, translations, clock)
+    isolation: BaseEventIsolation = SimpleEventIsolation()
+    if storage is None and config.redis_url is not None:
+        # Several instances: conversations and per-user locks shared through Redis.
+        redis = RedisStorage.from_url(
+            config.redis_url.get(), key_builder=DefaultKeyBuilder(with_destiny=True)
+        )
+        storage, isolation = redis, redis.create_isolation()
     dp = Dispatcher(
         storage=storage or SqlStorage(db, clock),
         # One user's updates are handled one at a time, so their FSM state never races.
-        events_isolation=SimpleEventIsolation(),
+        events_isolation=isolation,
         config=config,
         db=db,
         services=services,
         translations=translations,
         clock=clock,
     )
+    dp.update.outer_middleware(LogMiddleware())
+    dp.update.outer_middleware(OnceMiddleware(UpdateLog(db, clock)))
     dp.update.outer_middleware(PersonMiddleware(services, translations))
     dp.include_router(build_router())
     dp.startup.register(_on_startup)
@@ -84,7 +96,14 @@ async def _on_startup(
     dispatcher["delivery"] = worker
 
 
-async def _on_shutdown(dispatcher: Dispatcher) -> None:
+async def _on_shutdown(dispatcher: Dispatcher, config: Config) -> None:
+    """Polling has stopped: let the handlers in hand finish, then deliver what they queued."""
+    in_flight = list(getattr(dispatcher, "_handle_update_tasks", ()))
+    if in_flight:
+        log.info("waiting for %d update(s) in hand", len(in_flight))
+        await asyncio.wait(in_flight, timeout=config.shutdown_flush_seconds)
     worker = dispatcher.workflow_data.get("delivery")
     if isinstance(worker, DeliveryWorker):
         await worker.stop()
+        left = await worker.drain(config.shutdown_flush_seconds)
+        log.info("outbox flushed; %d notification(s) left for the next start", left)

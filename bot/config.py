@@ -58,6 +58,8 @@ class Config:
     invite_ttl_days: int = 7
     outbox_poll_seconds: float = 1.0
     max_tickets_per_day: int = 10
+    redis_url: Secret | None = None
+    shutdown_flush_seconds: float = 10.0
     flood_messages_per_minute: int = 30
 
     @classmethod
@@ -134,6 +136,8 @@ class Config:
             invite_ttl_days=_positive_int(get, "INVITE_TTL_DAYS", 7),
             outbox_poll_seconds=_positive_float(get, "OUTBOX_POLL_SECONDS", 1.0),
             max_tickets_per_day=_positive_int(get, "MAX_TICKETS_PER_DAY", 10),
+            redis_url=_redis_url(get),
+            shutdown_flush_seconds=_positive_float(get, "SHUTDOWN_FLUSH_SECONDS", 10.0),
             flood_messages_per_minute=_positive_int(get, "FLOOD_MESSAGES_PER_MINUTE", 30),
         )
 
@@ -144,6 +148,16 @@ class Config:
                 "(get one from @BotFather; see config.example.env)"
             )
         return self.bot_token
+
+
+def _redis_url(get: _Getter) -> Secret | None:
+    # A secret: a Redis URL may carry a password.
+    raw = get("REDIS_URL")
+    if raw is None:
+        return None
+    if not re.match(r"^(redis|rediss|unix)://", raw):
+        raise ConfigError("REDIS_URL is malformed: expected redis://host:6379/0")
+    return Secret(raw)
 
 
 def _positive_int(get: _Getter, key: str, default: int) -> int:

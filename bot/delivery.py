@@ -92,6 +92,20 @@ class DeliveryWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
+    async def drain(self, seconds: float) -> int:
+        """Delivers what is due for up to ``seconds`` (on shutdown); returns how many rows are
+        still pending (they are sent on the next start)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while loop.time() < deadline:
+            try:
+                if not await asyncio.wait_for(self.run_once(), deadline - loop.time()):
+                    break
+            except TimeoutError:
+                break
+        async with self.db.session() as session:
+            return (await OutboxRepository(session).stats()).pending
+
     async def run_once(self) -> int:
         """One pass over the due rows; returns how many were handled."""
         async with self.db.session() as session:

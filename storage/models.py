@@ -298,6 +298,19 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A worker claims a row before sending it, so two instances never send it twice; a claim
+    # left by a crashed worker expires.
+    claimed_until: Mapped[datetime | None]
+
+
+class ProcessedUpdate(Base):
+    """Telegram update ids already handled: a webhook redelivery or a replay after a crash is
+    skipped. Pruned to the last few days (Telegram keeps updates for 24 hours)."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class FsmRecord(Base):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,8 @@ from storage.models import (
     TicketRecipient,
     TicketStatus,
 )
+
+log = logging.getLogger("bot.tickets")
 
 
 class TicketRepository:

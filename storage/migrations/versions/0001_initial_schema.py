@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 06:22:55.059330
+Create Date: 2026-11-26 06:30:06.663252
 """
 
 from collections.abc import Sequence
@@ -51,6 +51,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
         sa.UniqueConstraint("telegram_id", name=op.f("uq_people_telegram_id")),
     )
+    op.create_table(
+        "processed_updates",
+        sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("update_id", name=op.f("pk_processed_updates")),
+    )
+    with op.batch_alter_table("processed_updates", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_processed_updates_processed_at"), ["processed_at"], unique=False
+        )
+
     op.create_table(
         "buildings",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -308,6 +319,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["people.id"],
@@ -475,6 +487,10 @@ def downgrade() -> None:
 
     op.drop_table("coordinator_scopes")
     op.drop_table("buildings")
+    with op.batch_alter_table("processed_updates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_processed_updates_processed_at"))
+
+    op.drop_table("processed_updates")
     op.drop_table("people")
     op.drop_table("fsm_state")
     op.drop_table("communities")
