@@ -1,0 +1,52 @@
+"""Conversations in Redis (REDIS_URL) survive a restart like those in the database. Needs
+TEST_REDIS_URL, e.g. redis://127.0.0.1:6379/15."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+
+import pytest
+from aiogram import Bot
+from aiogram.fsm.storage.redis import RedisStorage
+
+from bot.app import create_dispatcher
+from bot.config import Config, Secret
+from bot.i18n import Translations
+from storage.db import Database
+from tests.botclient import BotClient, FakeSession, only
+from tests.conftest import TOKEN, FakeClock
+from tests.factories import make_world
+
+URL = os.environ.get("TEST_REDIS_URL")
+pytestmark = pytest.mark.skipif(
+    not URL, reason="TEST_REDIS_URL is not set (a Redis server for these tests)"
+)
+
+
+async def test_a_draft_in_redis_survives_a_restart(
+    config: Config, db: Database, translations: Translations, clock: FakeClock
+) -> None:
+    assert URL is not None
+    config = dataclasses.replace(config, redis_url=Secret(URL))
+    session = FakeSession()
+    bot = Bot(TOKEN, session=session)
+    dispatcher = create_dispatcher(config, db, translations=translations, clock=clock)
+    assert isinstance(dispatcher.storage, RedisStorage)
+    client = BotClient(dispatcher, bot, session)
+    world = await make_world(client, dispatcher["services"], db, clock)
+    # A user id of its own, so runs sharing the Redis database never meet.
+    resident = await world.join(client.user(random.randint(10**9, 2 * 10**9), "en"), "A1")
+    sent = await client.send(resident, "/report")
+    await client.click(resident, only(sent), "🔧 Repairs")
+    await client.send(resident, "Broken window in the stairwell")
+    await dispatcher.storage.close()
+
+    client.dp = create_dispatcher(config, db, translations=translations, clock=clock)
+    try:
+        sent = await client.send(resident, "Skip")
+        summary = await client.click(resident, sent[-1], "Continue ›")
+        assert "Broken window in the stairwell" in only(summary).text
+    finally:
+        await client.dp.storage.close()
