@@ -124,6 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Output piped into something that stopped reading (| head): the work is committed.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> int:
@@ -143,10 +147,12 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
             issued = await services.community.invite(
                 Role(args.role), args.target, community=args.community
             )
-            place = issued.building or issued.community
+            place = (
+                f"{issued.building} ({issued.community})" if issued.building else issued.community
+            )
             _out(start_link(await _bot_username(config), issued.payload))
             _out(
-                f"# one-time link: {issued.role.value} of {place} ({issued.community}), "
+                f"# one-time link: {issued.role.value} of {place}, "
                 f"valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC",
                 err=True,
             )

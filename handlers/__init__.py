@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import common, errors, fallback, onboarding, report, staff
+from handlers import (
+    common,
+    errors,
+    fallback,
+    my,
+    onboarding,
+    relay,
+    report,
+    staff,
+    tickets,
+    worklist,
+)
 
 FEATURES: tuple[Router, ...] = (
     errors.router,
     common.router,
+    relay.router,  # a Telegram reply to a ticket's message, before "report this?"
     report.router,
+    tickets.router,
+    worklist.router,
+    my.router,
     onboarding.router,
     staff.router,
     report.offer_router,  # "report this?" for a free message outside any flow

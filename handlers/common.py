@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import KICKED, ChatMemberUpdatedFilter, Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -53,7 +53,7 @@ def describe_roles(t: Translator, profile: Profile) -> list[str]:
 def help_text(t: Translator, profile: Profile) -> str:
     lines = describe_roles(t, profile)
     parts = [t("help-roles", count=len(lines))] + [f"• {line}" for line in lines]
-    if not profile.building_roles and not profile.coordinator_areas:
+    if not profile.building_roles and not profile.coordinator_areas and not profile.is_admin:
         parts.append(t("help-not-joined"))
     parts.append("")
     parts.append(t("help-commands"))
@@ -110,8 +110,11 @@ async def cmd_cancel(message: Message, state: FSMContext, t: Translator) -> None
     await message.answer(t("cancelled" if had_state else "nothing-to-cancel"))
 
 
-@router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=KICKED))
+@router.my_chat_member(
+    ChatMemberUpdatedFilter(member_status_changed=KICKED), F.chat.type == "private"
+)
 async def on_blocked(event: ChatMemberUpdated, services: Services) -> None:
     # In private chats Telegram reports a block as the bot being "kicked"
     # (https://core.telegram.org/bots/api#chatmemberupdated); stop sending until they write again.
+    # In a group "kicked" only means an admin removed the bot there: they are still reachable.
     await services.onboarding.mark_unreachable(event.from_user.id)

@@ -131,8 +131,10 @@ async def _welcome_appointed(
     translations: Translations,
     bot: Bot,
 ) -> None:
-    place = appointed.building.name if appointed.building else appointed.community.name
     key = "appointed-already" if appointed.already else "appointed"
+    if appointed.building is None:  # a whole community: name it once
+        key += "-community"
+    place = appointed.building.name if appointed.building else appointed.community.name
     text = t(key, role=appointed.role.value, place=place, community=appointed.community.name)
     text += "\n\n" + t(f"duties-{appointed.role.value}")
     await message.answer(text)

@@ -14,6 +14,7 @@ from bot.services.policy import Action, Relation, is_staff, may
 from storage.models import Building, Community, Person, Ticket, TicketEvent, TicketStatus
 
 DESCRIPTION_PREVIEW = 1500
+STAFF_ONLY_DETAILS = frozenset({"escalated", "merged", "merged-in", "routed"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +125,11 @@ def card_buttons(
             allowed([Action.ESCALATE, Action.MERGE, Action.HISTORY]),
         ]
     else:
-        rows = [allowed([Action.MESSAGE, Action.WITHDRAW]), allowed([Action.HISTORY])]
+        rows = [
+            allowed([Action.CONFIRM, Action.REOPEN]),
+            allowed([Action.MESSAGE, Action.WITHDRAW]),
+            allowed([Action.HISTORY]),
+        ]
     return [row for row in rows if row]
 
 
@@ -140,6 +145,8 @@ def history_lines(
     for event in events:
         who = names.get(event.actor_id or 0, "") if staff else ""
         detail = str(event.data.get("note") or event.data.get("text") or "")
+        if not staff and event.kind in STAFF_ONLY_DETAILS:
+            detail = ""  # why the head escalated or merged is the office's business
         if len(detail) > 200:
             detail = detail[:200] + "…"
         line = t(

@@ -251,7 +251,7 @@ class OnboardingService:
             await self.notifier.tell(
                 session,
                 telegram_id,
-                "appointed-notice",
+                "appointed-notice" if building else "appointed-notice-community",
                 now,
                 name=person.display_name or str(person.telegram_id),
                 role=role.value,

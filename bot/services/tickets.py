@@ -401,6 +401,8 @@ class TicketService:
             ):
                 await session.rollback()
                 raise StaleAction(await self._fresh(ticket_id))
+            # Everyone who followed the duplicate hears where it went, before they move.
+            residents = await self._residents(session, ticket)
             await tickets.move_followers(ticket.id, target.id, now)
             if ticket.author_id is not None and ticket.author_id != target.author_id:
                 await tickets.follow(target.id, ticket.author_id, now)
@@ -408,14 +410,15 @@ class TicketService:
             await tickets.add_event(target.id, person.id, "merged-in", now, source=ticket.number)
             await self._refresh_cards(session, ticket)
             await self._refresh_cards(session, target)
-            await self._tell_residents(
-                session,
-                ticket,
-                "notice-merged",
-                number=ticket.number,
-                into=target.number,
-                also_followers=False,
-            )
+            for resident in residents:
+                await self._tell(
+                    session,
+                    resident,
+                    "notice-merged",
+                    ticket,
+                    number=ticket.number,
+                    into=target.number,
+                )
             await session.commit()
             return target
 
@@ -525,11 +528,11 @@ class TicketService:
             raise ServiceError("not-allowed")
         async with self.db.session() as session:
             ticket, _ = await self._authorise(session, person, ticket_id, Action.RATE)
-            if ticket.rating is not None:
-                raise StaleAction(ticket)
-            ticket.rating = stars
-            ticket.updated_at = now
             tickets = TicketRepository(session)
+            # Conditional, so a double tap (or two followers at once) rates once.
+            if ticket.rating is not None or not await tickets.set_rating(ticket.id, stars, now):
+                await session.rollback()
+                raise StaleAction(await self._fresh(ticket_id))
             await tickets.add_event(ticket.id, person.id, "rated", now, stars=stars)
             await self._refresh_cards(session, ticket)
             await session.commit()
@@ -660,8 +663,8 @@ class TicketService:
             community_ids = [a.community_id for a in areas if a.building_id is None]
             if person.telegram_id in self.config.admin_ids:
                 community_ids += [c.id for c in await CommunityRepository(session).page(0, 1000)]
-            if not building_ids and not community_ids and not roles:
-                raise ServiceError("not-allowed")
+            if not building_ids and not community_ids:
+                raise ServiceError("not-allowed")  # a resident only: /tickets is for staff
             total, tickets = await TicketRepository(session).staff_page(
                 building_ids,
                 community_ids,
@@ -816,12 +819,9 @@ class TicketService:
         key: str,
         *,
         buttons: list[list[tuple[str, Action]]] | None = None,
-        also_followers: bool = True,
         **args: Any,
     ) -> None:
         residents = await self._residents(session, ticket)
-        if not also_followers:
-            residents = [p for p in residents if p.id == ticket.author_id]
         for resident in residents:
             await self._tell(session, resident, key, ticket, buttons=buttons, **args)
 

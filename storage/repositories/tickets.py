@@ -75,6 +75,15 @@ class TicketRepository:
                 await self.session.refresh(ticket)
         return changed
 
+    async def set_rating(self, ticket_id: int, stars: int, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.rating.is_(None))
+            .values(rating=stars, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return getattr(result, "rowcount", 0) == 1
+
     async def count_by_author_since(self, author_id: int, since: datetime) -> int:
         query = select(func.count()).where(
             Ticket.author_id == author_id, Ticket.created_at >= since

@@ -63,6 +63,9 @@ flat-invalid = That does not look like a flat number. Please send up to { $max }
 ## Invitations
 appointed = You are now { role-name } of { $place } ({ $community }). Thank you for serving your neighbours!
 appointed-already = You already are { role-name } of { $place } ({ $community }).
+appointed-community = You are now { role-name } of { $place }. Thank you for serving your neighbours!
+appointed-already-community = You already are { role-name } of { $place }.
+appointed-notice-community = { $name } is now { role-name } of { $place }.
 duties-head = As building head you receive your building's reports, answer residents and close their tickets. Your commands: /joinlink shows your building's join link and QR poster for the stairwell; /invite deputy CODE invites a deputy; /help lists everything.
 duties-deputy = As deputy you stand in for the building head: you receive the building's reports too. Your commands: /joinlink shows the building's join link and QR poster; /help lists everything.
 duties-coordinator = As coordinator you see your area's buildings, appoint heads and take over tickets nobody else can. Your commands: /invite ROLE CODE for one-time invitation links, /joinlink CODE for join links and posters; /help lists everything.

@@ -63,6 +63,9 @@ flat-invalid = 这看起来不像房号。请发送不超过 { $max } 个字的�
 ## 邀请
 appointed = 您现在是 { $community } { $place } 的{ role-name }。感谢您为邻里服务！
 appointed-already = 您已经是 { $community } { $place } 的{ role-name }了。
+appointed-community = 您现在是 { $place } 的{ role-name }。感谢您为邻里服务！
+appointed-already-community = 您已经是 { $place } 的{ role-name }了。
+appointed-notice-community = { $name } 现在是 { $place } 的{ role-name }。
 duties-head = 作为楼长，您会收到本楼住户的反映，回复住户并办结工单。您的命令：/joinlink 查看本楼加入链接和楼道二维码海报；/invite deputy 楼栋编号 邀请副楼长；/help 查看全部功能。
 duties-deputy = 作为副楼长，您协助并替补楼长，同样会收到本楼住户的反映。您的命令：/joinlink 查看本楼加入链接和二维码海报；/help 查看全部功能。
 duties-coordinator = 作为协调员，您负责辖区内的楼栋，任命楼长，并接手无人处理的工单。您的命令：/invite 角色 楼栋编号 生成一次性邀请链接，/joinlink 楼栋编号 查看加入链接和海报；/help 查看全部功能。

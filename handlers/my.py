@@ -1,0 +1,326 @@
+"""Residents: /my (own and followed tickets), and the answers to the head: "is it fixed?"
+(confirm, rate, comment, or reopen), withdraw, and a message about a ticket."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.errors import ServiceError
+from bot.services.policy import Action
+from bot.services.tickets import TicketPage
+from handlers.keyboards import TicketCb
+from handlers.menu import MenuButton
+from handlers.ticketing import (
+    FreeInput,
+    SkipCb,
+    add_ticket_buttons,
+    ask,
+    drop_buttons,
+    edit_quietly,
+    finish,
+    pager,
+    read_content,
+    read_text,
+    refresh_pressed,
+    refuse,
+    skip_markup,
+    step_ticket,
+)
+from storage.models import Person, Ticket
+
+router = Router(name="my")
+
+
+class ResidentFlow(StatesGroup):
+    message = State()
+    reopen = State()
+    comment = State()
+
+
+class MyCb(CallbackData, prefix="my1"):
+    page: int = 0
+
+
+class WithdrawCb(CallbackData, prefix="wd1"):
+    ticket_id: int
+    sure: bool
+
+
+def _on(action: Action) -> CallbackQueryFilter:
+    return TicketCb.filter(F.action == action)
+
+
+# ----------------------------------------------------------------------------- /my
+
+
+def _list(t: Translator, page: TicketPage) -> tuple[str, InlineKeyboardMarkup | None]:
+    if not page.total:
+        return t("my-empty"), None
+    builder = InlineKeyboardBuilder()
+    add_ticket_buttons(builder, page.tickets)
+    nav = pager(page.page, page.pages, lambda n: MyCb(page=n))
+    for label, data in nav:
+        builder.button(text=label, callback_data=data)
+    builder.adjust(*([1] * len(page.tickets)), len(nav) or 1)
+    text = t("my-list", total=page.total, page=page.page + 1, pages=page.pages)
+    return text, builder.as_markup()
+
+
+@router.message(Command("my"))
+@router.message(MenuButton("menu-my"))
+async def cmd_my(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    await state.clear()
+    text, markup = _list(t, await services.tickets.my_tickets(person, 0))
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(MyCb.filter())
+async def on_my_page(
+    callback: CallbackQuery,
+    callback_data: MyCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    page = await services.tickets.my_tickets(person, max(callback_data.page, 0))
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        text, markup = _list(t, page)
+        await edit_quietly(callback.message.edit_text(text, reply_markup=markup))
+
+
+# ----------------------------------------------------------------------------- is it fixed?
+
+
+@router.callback_query(_on(Action.CONFIRM))
+async def on_confirm(
+    callback: CallbackQuery,
+    callback_data: TicketCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    try:
+        ticket = await services.tickets.confirm(person, callback_data.ticket_id)
+    except ServiceError as error:
+        await refuse(callback, error, services, person, t, on_card=False)
+        return
+    await callback.answer()
+    await drop_buttons(callback)
+    if isinstance(callback.message, Message):
+        builder = InlineKeyboardBuilder()
+        for stars in range(1, 6):
+            builder.button(
+                text=f"{stars}⭐",
+                callback_data=TicketCb(action=Action.RATE, ticket_id=ticket.id, arg=stars),
+            )
+        await callback.message.answer(
+            t("my-rate-ask", number=ticket.number), reply_markup=builder.as_markup()
+        )
+
+
+@router.callback_query(_on(Action.RATE))
+async def on_rate(
+    callback: CallbackQuery,
+    callback_data: TicketCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    try:
+        ticket = await services.tickets.rate(person, callback_data.ticket_id, callback_data.arg)
+    except ServiceError as error:
+        await refuse(callback, error, services, person, t, on_card=False)
+        return
+    await callback.answer()
+    await state.set_state(ResidentFlow.comment)
+    await state.set_data({"ticket_id": ticket.id})
+    if isinstance(callback.message, Message):
+        stars = "★" * callback_data.arg + "☆" * (5 - callback_data.arg)
+        await edit_quietly(
+            callback.message.edit_text(
+                t("my-rated", stars=stars), reply_markup=skip_markup(t, ticket.id)
+            )
+        )
+
+
+@router.callback_query(ResidentFlow.comment, SkipCb.filter())
+async def on_comment_skip(
+    callback: CallbackQuery,
+    callback_data: SkipCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    ticket_id, _, _ = await step_ticket(state)
+    if callback_data.ticket_id != ticket_id:
+        await callback.answer(t("button-stale"), show_alert=True)
+        return
+    await state.clear()
+    await callback.answer(t("my-thanks"))
+    await drop_buttons(callback)
+
+
+@router.message(ResidentFlow.comment, FreeInput())
+async def on_comment(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    text = await read_text(message, t)
+    if text is None:
+        return
+    ticket_id, _, _ = await step_ticket(state)
+    work = partial(services.tickets.comment, person, ticket_id, text)
+    await finish(message, state, t, work, "my-commented")
+
+
+@router.callback_query(_on(Action.REOPEN))
+async def on_reopen(
+    callback: CallbackQuery,
+    callback_data: TicketCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    await ask(
+        callback,
+        callback_data.ticket_id,
+        Action.REOPEN,
+        ResidentFlow.reopen,
+        state,
+        services,
+        person,
+        t,
+        lambda ticket: t("my-reopen-ask", number=ticket.number),
+        on_card=False,  # pressed on the "Is it fixed?" notice
+    )
+
+
+@router.message(ResidentFlow.reopen, FreeInput())
+async def on_reopen_reason(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+    bot: Bot,
+) -> None:
+    content = await read_content(message, t)
+    if content is None:
+        return
+    ticket_id, chat, notice = await step_ticket(state)
+
+    async def reopen() -> Ticket:
+        ticket = await services.tickets.reopen(person, ticket_id, content.text or "")
+        if content.photo or content.voice:
+            # A photo of what is still broken says more than words: the head gets it too.
+            await services.tickets.message(person, ticket_id, content)
+        return ticket
+
+    if await finish(message, state, t, reopen, "my-reopened") and chat and notice:
+        await edit_quietly(
+            bot.edit_message_reply_markup(chat_id=chat, message_id=notice, reply_markup=None)
+        )
+
+
+# ----------------------------------------------------------------------------- withdraw
+
+
+@router.callback_query(_on(Action.WITHDRAW))
+async def on_withdraw(
+    callback: CallbackQuery,
+    callback_data: TicketCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    """Asks first, on the card itself: Yes / No."""
+    try:
+        ticket, view = await services.tickets.card(person, callback_data.ticket_id, t)
+        await services.tickets.check(person, ticket.id, Action.WITHDRAW)
+    except ServiceError as error:
+        await refuse(callback, error, services, person, t)
+        return
+    await callback.answer()
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("my-withdraw-yes"), callback_data=WithdrawCb(ticket_id=ticket.id, sure=True)
+    )
+    builder.button(
+        text=t("my-withdraw-no"), callback_data=WithdrawCb(ticket_id=ticket.id, sure=False)
+    )
+    if isinstance(callback.message, Message):
+        text = view.text + "\n\n" + t("my-withdraw-ask", number=ticket.number)
+        await edit_quietly(callback.message.edit_text(text, reply_markup=builder.as_markup()))
+
+
+@router.callback_query(WithdrawCb.filter())
+async def on_withdraw_answer(
+    callback: CallbackQuery,
+    callback_data: WithdrawCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    if not callback_data.sure:
+        await callback.answer(t("my-kept"))
+        await refresh_pressed(callback, services, person, t, callback_data.ticket_id)
+        return
+    try:
+        ticket = await services.tickets.withdraw(person, callback_data.ticket_id)
+    except ServiceError as error:
+        await refuse(callback, error, services, person, t)
+        return
+    await callback.answer(t("my-withdrawn", number=ticket.number))
+    await refresh_pressed(callback, services, person, t, ticket.id)
+
+
+# ----------------------------------------------------------------------------- message
+
+
+@router.callback_query(_on(Action.MESSAGE))
+async def on_message_button(
+    callback: CallbackQuery,
+    callback_data: TicketCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    await ask(
+        callback,
+        callback_data.ticket_id,
+        Action.MESSAGE,
+        ResidentFlow.message,
+        state,
+        services,
+        person,
+        t,
+        lambda ticket: t("my-message-ask", number=ticket.number),
+    )
+
+
+@router.message(ResidentFlow.message, FreeInput())
+async def on_message_content(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    content = await read_content(message, t)
+    if content is None:
+        return
+    ticket_id, _, _ = await step_ticket(state)
+    work = partial(services.tickets.message, person, ticket_id, content)
+    await finish(message, state, t, work, "my-message-sent")

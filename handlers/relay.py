@@ -1,0 +1,42 @@
+"""Talking through the bot as in a chat: a Telegram reply to one of a ticket's messages (a
+relayed message or a card) goes to the other side of that ticket. Outside any flow only; a
+reply to anything else is left to the next handlers."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import StateFilter
+from aiogram.types import Message
+
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.errors import ServiceError
+from bot.services.tickets import StaleAction
+from handlers.ticketing import FreeInput, read_content
+from storage.models import Person
+
+router = Router(name="relay")
+
+
+@router.message(StateFilter(None), F.reply_to_message, FreeInput())
+async def on_reply(message: Message, t: Translator, person: Person, services: Services) -> None:
+    assert message.reply_to_message is not None
+    ticket_id = await services.tickets.reply_target(
+        person, message.chat.id, message.reply_to_message.message_id
+    )
+    if ticket_id is None:
+        raise SkipHandler  # not a ticket's message: maybe a report, maybe nothing
+    content = await read_content(message, t)
+    if content is None:
+        return
+    try:
+        ticket = await services.tickets.talk(person, ticket_id, content)
+    except StaleAction as error:
+        status = t("status-" + error.ticket.status.value)
+        await message.answer(t("relay-not-open", number=error.ticket.number, status=status))
+        return
+    except ServiceError as error:
+        await message.answer(t(error.key, **error.args_))
+        return
+    await message.answer(t("relay-sent", number=ticket.number))

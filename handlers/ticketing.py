@@ -1,0 +1,268 @@
+"""Pieces shared by the ticket handlers (staff, residents, relay): showing a card, the
+conversation steps that wait for one free-form message, refusals, and ticket lists.
+No router here."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Filter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import SUPPORTED_LANGUAGES, Translations, Translator
+from bot.services import Services
+from bot.services.cards import CardView
+from bot.services.errors import ServiceError
+from bot.services.policy import Action
+from bot.services.tickets import MAX_TEXT, Content, StaleAction
+from handlers.content import TooLong, content_of
+from handlers.keyboards import TicketCb, ticket_markup
+from storage.models import Person, Ticket, TicketStatus
+
+MENU_KEYS = ("menu-report", "menu-my", "menu-help")
+BUTTON_TEXT = 40
+STATUS_ICONS = {
+    TicketStatus.NEW: "🆕",
+    TicketStatus.TAKEN: "⏳",
+    TicketStatus.RESOLVED: "✅",
+    TicketStatus.REOPENED: "🔁",
+    TicketStatus.CLOSED: "☑️",
+    TicketStatus.WITHDRAWN: "↩️",
+}
+
+
+class SkipCb(CallbackData, prefix="sk1"):
+    """ "Skip" on an optional step (a resolve note, a comment after a rating)."""
+
+    ticket_id: int
+
+
+class FreeInput(Filter):
+    """A message meant as the answer to a step: not a command, not a press of the menu
+    keyboard (those go to their own handlers and leave the step waiting)."""
+
+    async def __call__(self, message: Message, translations: Translations) -> bool:
+        text = message.text
+        if text is None:
+            return True
+        if text.startswith("/"):
+            return False
+        return text not in {
+            translations.get(language, key) for language in SUPPORTED_LANGUAGES for key in MENU_KEYS
+        }
+
+
+# ----------------------------------------------------------------------------- cards
+
+
+def card_markup(ticket_id: int, view: CardView) -> InlineKeyboardMarkup | None:
+    rows = [[(label, action.value) for label, action in row] for row in view.buttons]
+    return ticket_markup(ticket_id, rows)
+
+
+async def edit_card(
+    bot: Bot,
+    services: Services,
+    person: Person,
+    t: Translator,
+    ticket_id: int,
+    chat_id: int,
+    message_id: int,
+) -> None:
+    """Re-renders the ticket's card for ``person`` in one of their messages."""
+    try:
+        ticket, view = await services.tickets.card(person, ticket_id, t)
+    except ServiceError:
+        return
+    await edit_quietly(
+        bot.edit_message_text(
+            text=view.text,
+            chat_id=chat_id,
+            message_id=message_id,
+            reply_markup=card_markup(ticket.id, view),
+        )
+    )
+
+
+async def refresh_pressed(
+    callback: CallbackQuery, services: Services, person: Person, t: Translator, ticket_id: int
+) -> None:
+    if callback.message is not None and callback.bot is not None:
+        await edit_card(
+            callback.bot,
+            services,
+            person,
+            t,
+            ticket_id,
+            callback.message.chat.id,
+            callback.message.message_id,
+        )
+
+
+async def edit_quietly(edit: Awaitable[object]) -> None:
+    """An edit that changes nothing, or of a message the user deleted, is not an error
+    (https://core.telegram.org/bots/api#editmessagetext answers 400 for both)."""
+    try:
+        await edit
+    except TelegramBadRequest as error:
+        text = error.message.lower()
+        if "not modified" not in text and "not found" not in text:
+            raise
+
+
+async def refuse(
+    callback: CallbackQuery,
+    error: ServiceError,
+    services: Services,
+    person: Person,
+    t: Translator,
+    *,
+    on_card: bool = True,
+) -> None:
+    """A forged or foreign button changes nothing. A stale one on a card shows the ticket as it
+    is now; on a notice ("Is it fixed?") its spent buttons go."""
+    await callback.answer(t(error.key, **error.args_), show_alert=True)
+    if not isinstance(error, StaleAction):
+        return
+    if on_card:
+        await refresh_pressed(callback, services, person, t, error.ticket.id)
+    else:
+        await drop_buttons(callback)
+
+
+async def drop_buttons(callback: CallbackQuery) -> None:
+    if isinstance(callback.message, Message):
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+
+
+# ----------------------------------------------------------------------------- steps
+
+
+async def ask(
+    callback: CallbackQuery,
+    ticket_id: int,
+    action: Action,
+    step: State,
+    state: FSMContext,
+    services: Services,
+    person: Person,
+    t: Translator,
+    prompt: Callable[[Ticket], str],
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    on_card: bool = True,
+) -> None:
+    """Checks that ``person`` may do ``action`` now, then waits for their next message. The
+    pressed message is remembered, so the outcome can be shown on it."""
+    try:
+        ticket = await services.tickets.check(person, ticket_id, action)
+    except ServiceError as error:
+        await refuse(callback, error, services, person, t, on_card=on_card)
+        return
+    await callback.answer()
+    if callback.message is None:
+        return
+    await state.set_state(step)
+    await state.set_data(
+        {
+            "ticket_id": ticket.id,
+            "origin_chat": callback.message.chat.id,
+            "origin_message": callback.message.message_id,
+        }
+    )
+    if isinstance(callback.message, Message):
+        await callback.message.answer(prompt(ticket), reply_markup=markup)
+
+
+async def step_ticket(state: FSMContext) -> tuple[int, int | None, int | None]:
+    """(ticket id, chat and message id of the pressed message) of the waiting step."""
+    data = await state.get_data()
+    return int(data.get("ticket_id", 0)), data.get("origin_chat"), data.get("origin_message")
+
+
+async def read_content(message: Message, t: Translator) -> Content | None:
+    """Text, a photo or a voice note; anything else gets a hint and None (the step waits)."""
+    try:
+        content = content_of(message)
+    except TooLong:
+        await too_long(message, t)
+        return None
+    if content is None:
+        await message.answer(t("input-unsupported"))
+    return content
+
+
+async def read_text(message: Message, t: Translator) -> str | None:
+    if message.text is None:
+        await message.answer(t("input-text-only"))
+        return None
+    if len(message.text) > MAX_TEXT:
+        await too_long(message, t)
+        return None
+    return message.text
+
+
+async def too_long(message: Message, t: Translator) -> None:
+    length = len(message.text or message.caption or "")
+    await message.answer(t("input-too-long", length=length, max=MAX_TEXT))
+
+
+async def finish(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    work: Callable[[], Awaitable[Ticket]],
+    done: str,
+) -> Ticket | None:
+    """Runs the step's use case; the step ends either way (a refusal is final)."""
+    try:
+        ticket = await work()
+    except ServiceError as error:
+        await state.clear()
+        await message.answer(t(error.key, **error.args_))
+        return None
+    await state.clear()
+    await message.answer(t(done, number=ticket.number))
+    return ticket
+
+
+def skip_markup(t: Translator, ticket_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("step-skip"), callback_data=SkipCb(ticket_id=ticket_id))
+    return builder.as_markup()
+
+
+# ----------------------------------------------------------------------------- lists
+
+
+def ticket_label(ticket: Ticket) -> str:
+    summary = (ticket.description.strip().splitlines() or ["📎"])[0]
+    if len(summary) > BUTTON_TEXT:
+        summary = summary[: BUTTON_TEXT - 1] + "…"
+    icon = STATUS_ICONS.get(ticket.status, "") + ("⬆️" if ticket.escalated else "")
+    return f"{icon} #{ticket.number} {summary}"
+
+
+def add_ticket_buttons(builder: InlineKeyboardBuilder, tickets: Sequence[Ticket]) -> None:
+    for ticket in tickets:
+        builder.button(
+            text=ticket_label(ticket),
+            callback_data=TicketCb(action=Action.OPEN, ticket_id=ticket.id),
+        )
+
+
+def pager(
+    page: int, pages: int, data: Callable[[int], CallbackData]
+) -> list[tuple[str, CallbackData]]:
+    nav: list[tuple[str, CallbackData]] = []
+    if page > 0:
+        nav.append(("‹", data(page - 1)))
+    if page < pages - 1:
+        nav.append(("›", data(page + 1)))
+    return nav

@@ -1,0 +1,321 @@
+"""Heads, deputies, coordinators and admins: the buttons of a ticket card (Take, Reply, Resolve,
+Escalate, Merge, History, and Open from a list) and the steps that wait for a note. History
+and Open serve residents too. (/tickets, /away and /back live in handlers/worklist.py.)
+
+Callback data carries ids only; every press is authorised by the service against the database."""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+from aiogram import Bot, F, Router
+from aiogram.filters.callback_data import CallbackQueryFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.errors import ServiceError
+from bot.services.policy import Action
+from handlers.keyboards import TicketCb
+from handlers.ticketing import (
+    FreeInput,
+    SkipCb,
+    ask,
+    card_markup,
+    edit_card,
+    edit_quietly,
+    finish,
+    read_content,
+    read_text,
+    refresh_pressed,
+    refuse,
+    skip_markup,
+    step_ticket,
+)
+from storage.models import Person, Ticket
+
+router = Router(name="tickets")
+HISTORY_CHUNK = 4000
+_NUMBER = re.compile(r"^[#＃]?\s*(\d{1,9})$")
+
+
+class StaffFlow(StatesGroup):
+    reply = State()
+    resolve = State()
+    escalate = State()
+    merge = State()
+
+
+def _on(action: Action) -> CallbackQueryFilter:
+    return TicketCb.filter(F.action == action)
+
+
+# ----------------------------------------------------------------------------- card buttons
+
+
+@router.callback_query(_on(Action.TAKE))
+async def on_take(
+    callback: CallbackQuery,
+    callback_data: TicketCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    try:
+        ticket = await services.tickets.take(person, callback_data.ticket_id)
+    except ServiceError as error:
+        await refuse(callback, error, services, person, t)
+        return
+    await callback.answer(t("tk-taken", number=ticket.number))
+    await refresh_pressed(callback, services, person, t, ticket.id)
+
+
+@router.callback_query(_on(Action.HISTORY))
+async def on_history(
+    callback: CallbackQuery,
+    callback_data: TicketCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    try:
+        ticket, lines = await services.tickets.history(person, callback_data.ticket_id, t)
+    except ServiceError as error:
+        await refuse(callback, error, services, person, t)
+        return
+    await callback.answer()
+    if not isinstance(callback.message, Message):
+        return
+    chunk = t("tk-history", number=ticket.number)
+    for line in lines:
+        if len(chunk) + len(line) + 1 > HISTORY_CHUNK:
+            await callback.message.answer(chunk)
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    await callback.message.answer(chunk)
+
+
+@router.callback_query(_on(Action.OPEN))
+async def on_open(
+    callback: CallbackQuery,
+    callback_data: TicketCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    """A card from a list: a new message, which from now on is the card edited in place."""
+    try:
+        ticket, view = await services.tickets.card(person, callback_data.ticket_id, t)
+    except ServiceError as error:
+        await refuse(callback, error, services, person, t)
+        return
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        sent = await callback.message.answer(view.text, reply_markup=card_markup(ticket.id, view))
+        await services.tickets.remember_card(ticket.id, sent.chat.id, sent.message_id)
+
+
+@router.callback_query(_on(Action.REPLY))
+async def on_reply(
+    callback: CallbackQuery,
+    callback_data: TicketCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    await ask(
+        callback,
+        callback_data.ticket_id,
+        Action.REPLY,
+        StaffFlow.reply,
+        state,
+        services,
+        person,
+        t,
+        lambda ticket: t("tk-reply-ask", number=ticket.number),
+    )
+
+
+@router.callback_query(_on(Action.RESOLVE))
+async def on_resolve(
+    callback: CallbackQuery,
+    callback_data: TicketCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    await ask(
+        callback,
+        callback_data.ticket_id,
+        Action.RESOLVE,
+        StaffFlow.resolve,
+        state,
+        services,
+        person,
+        t,
+        lambda ticket: t("tk-resolve-ask", number=ticket.number),
+        skip_markup(t, callback_data.ticket_id),
+    )
+
+
+@router.callback_query(_on(Action.ESCALATE))
+async def on_escalate(
+    callback: CallbackQuery,
+    callback_data: TicketCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    await ask(
+        callback,
+        callback_data.ticket_id,
+        Action.ESCALATE,
+        StaffFlow.escalate,
+        state,
+        services,
+        person,
+        t,
+        lambda ticket: t("tk-escalate-ask", number=ticket.number),
+    )
+
+
+@router.callback_query(_on(Action.MERGE))
+async def on_merge(
+    callback: CallbackQuery,
+    callback_data: TicketCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    await ask(
+        callback,
+        callback_data.ticket_id,
+        Action.MERGE,
+        StaffFlow.merge,
+        state,
+        services,
+        person,
+        t,
+        lambda ticket: t("tk-merge-ask", number=ticket.number),
+    )
+
+
+# ----------------------------------------------------------------------------- the steps
+
+
+@router.message(StaffFlow.reply, FreeInput())
+async def on_reply_content(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    content = await read_content(message, t)
+    if content is None:
+        return
+    ticket_id, _, _ = await step_ticket(state)
+    work = partial(services.tickets.reply, person, ticket_id, content)
+    await finish(message, state, t, work, "tk-reply-sent")
+
+
+@router.message(StaffFlow.resolve, FreeInput())
+async def on_resolve_note(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+    bot: Bot,
+) -> None:
+    content = await read_content(message, t)
+    if content is None:
+        return
+    ticket_id, chat, card = await step_ticket(state)
+
+    async def resolve() -> Ticket:
+        if content.photo or content.voice:
+            # A photo of the repair goes to the resident as it is, then the question.
+            await services.tickets.reply(person, ticket_id, content)
+            return await services.tickets.resolve(person, ticket_id, "")
+        return await services.tickets.resolve(person, ticket_id, content.text or "")
+
+    if await finish(message, state, t, resolve, "tk-resolved") and chat and card:
+        await edit_card(bot, services, person, t, ticket_id, chat, card)
+
+
+@router.callback_query(StaffFlow.resolve, SkipCb.filter())
+async def on_resolve_skip(
+    callback: CallbackQuery,
+    callback_data: SkipCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+    bot: Bot,
+) -> None:
+    ticket_id, chat, card = await step_ticket(state)
+    if callback_data.ticket_id != ticket_id:
+        await callback.answer(t("button-stale"), show_alert=True)
+        return
+    await callback.answer()
+    if not isinstance(callback.message, Message):
+        return
+    await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+    work = partial(services.tickets.resolve, person, ticket_id, "")
+    if await finish(callback.message, state, t, work, "tk-resolved") and chat and card:
+        await edit_card(bot, services, person, t, ticket_id, chat, card)
+
+
+@router.message(StaffFlow.escalate, FreeInput())
+async def on_escalate_reason(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+    bot: Bot,
+) -> None:
+    reason = await read_text(message, t)
+    if reason is None:
+        return
+    ticket_id, chat, card = await step_ticket(state)
+    work = partial(services.tickets.escalate, person, ticket_id, reason)
+    if await finish(message, state, t, work, "tk-escalated") and chat and card:
+        await edit_card(bot, services, person, t, ticket_id, chat, card)
+
+
+@router.message(StaffFlow.merge, FreeInput())
+async def on_merge_target(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+    bot: Bot,
+) -> None:
+    text = await read_text(message, t)
+    if text is None:
+        return
+    number = _NUMBER.match(text.strip())
+    if number is None:
+        await message.answer(t("tk-merge-number"))
+        return
+    ticket_id, chat, card = await step_ticket(state)
+    try:
+        target = await services.tickets.merge(person, ticket_id, int(number.group(1)))
+    except ServiceError as error:
+        if error.key == "merge-no-target":
+            # A typo: let them try another number (or /cancel).
+            await message.answer(t(error.key, **error.args_) + "\n" + t("tk-merge-number"))
+            return
+        await state.clear()
+        await message.answer(t(error.key, **error.args_))
+        return
+    await state.clear()
+    await message.answer(t("tk-merged", number=target.number))
+    if chat and card:
+        await edit_card(bot, services, person, t, ticket_id, chat, card)

@@ -1,0 +1,162 @@
+"""Staff lists and availability: /tickets (the open tickets of one's buildings, filtered and
+paged, each opening its card), /away and /back."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.config import Config
+from bot.i18n import Translator
+from bot.services import Clock, Services
+from bot.services.errors import ServiceError
+from bot.services.tickets import TicketPage
+from handlers.ticketing import add_ticket_buttons, edit_quietly, pager
+from storage.models import Person
+
+router = Router(name="worklist")
+MAX_AWAY_DAYS = 365
+_DAYS = re.compile(r"^(\d{1,3})\s*(d|days?|天)?$", re.IGNORECASE)
+
+
+class ListFilter(StrEnum):
+    OPEN = "open"
+    NEW = "new"
+    TAKEN = "taken"
+    RESOLVED = "resolved"
+    ESCALATED = "escalated"
+    ALL = "all"
+
+
+class ListCb(CallbackData, prefix="tl1"):
+    flt: ListFilter
+    page: int = 0
+
+
+# ----------------------------------------------------------------------------- /tickets
+
+
+def _list(t: Translator, flt: ListFilter, page: TicketPage) -> tuple[str, InlineKeyboardMarkup]:
+    name = t("tk-filter-" + flt.value)
+    if page.total:
+        text = t("tk-list", filter=name, total=page.total, page=page.page + 1, pages=page.pages)
+    else:
+        text = t("tk-list-empty", filter=name)
+    builder = InlineKeyboardBuilder()
+    add_ticket_buttons(builder, page.tickets)
+    for option in ListFilter:
+        label = t("tk-filter-" + option.value)
+        builder.button(
+            text=f"• {label}" if option is flt else label, callback_data=ListCb(flt=option)
+        )
+    nav = pager(page.page, page.pages, lambda n: ListCb(flt=flt, page=n))
+    for label, data in nav:
+        builder.button(text=label, callback_data=data)
+    builder.adjust(*([1] * len(page.tickets)), 3, 3, len(nav) or 1)
+    return text, builder.as_markup()
+
+
+@router.message(Command("tickets"))
+async def cmd_tickets(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    await state.clear()
+    arg = (command.args or "").strip().lower()
+    flt = ListFilter(arg) if arg in {f.value for f in ListFilter} else ListFilter.OPEN
+    try:
+        page = await services.tickets.staff_tickets(person, flt.value, 0)
+    except ServiceError:
+        await message.answer(t("tk-staff-only"))
+        return
+    text, markup = _list(t, flt, page)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(ListCb.filter())
+async def on_list(
+    callback: CallbackQuery,
+    callback_data: ListCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    try:
+        page = await services.tickets.staff_tickets(
+            person, callback_data.flt.value, max(callback_data.page, 0)
+        )
+    except ServiceError:
+        await callback.answer(t("tk-staff-only"), show_alert=True)
+        return
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        text, markup = _list(t, callback_data.flt, page)
+        await edit_quietly(callback.message.edit_text(text, reply_markup=markup))
+
+
+# ----------------------------------------------------------------------------- away
+
+
+def away_until(arg: str, now: datetime, zone: ZoneInfo) -> datetime:
+    """``3``, ``3 days``, ``3天`` → three days from now; ``2026-12-01`` → the end of that day
+    in the community's time zone. Raises ValueError for anything else."""
+    days = _DAYS.match(arg)
+    if days is not None:
+        count = int(days.group(1))
+        if not 1 <= count <= MAX_AWAY_DAYS:
+            raise ValueError(arg)
+        return now + timedelta(days=count)
+    return datetime.combine(date.fromisoformat(arg.replace("/", "-")), time(23, 59), zone)
+
+
+@router.message(Command("away"))
+async def cmd_away(
+    message: Message,
+    command: CommandObject,
+    t: Translator,
+    person: Person,
+    services: Services,
+    config: Config,
+    clock: Clock,
+) -> None:
+    zone = ZoneInfo(config.timezone)
+    arg = (command.args or "").strip()
+    try:
+        until = away_until(arg, clock(), zone) if arg else None
+    except ValueError:
+        await message.answer(t("tk-away-usage"))
+        return
+    try:
+        until = await services.tickets.set_away(person, until)
+    except ServiceError as error:
+        key = "tk-staff-only" if error.key == "not-allowed" else error.key
+        await message.answer(t(key, **error.args_))
+        return
+    if not arg:
+        await message.answer(t("tk-away-open"))
+        return
+    await message.answer(
+        t("tk-away-until", until=until.astimezone(zone).strftime("%Y-%m-%d %H:%M"))
+    )
+
+
+@router.message(Command("back"))
+async def cmd_back(message: Message, t: Translator, person: Person, services: Services) -> None:
+    if not await services.tickets.is_staff(person):
+        await message.answer(t("tk-staff-only"))
+        return
+    await services.tickets.back(person)
+    await message.answer(t("tk-back"))
