@@ -22,7 +22,12 @@ from bot.i18n import Translations
 from bot.services import Clock, Services, system_clock
 from bot.services.updates import UpdateLog
 from handlers import build_router
-from handlers.middlewares import LogMiddleware, OnceMiddleware, PersonMiddleware
+from handlers.middlewares import (
+    FloodMiddleware,
+    LogMiddleware,
+    OnceMiddleware,
+    PersonMiddleware,
+)
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -71,6 +76,7 @@ def create_dispatcher(
     dp.update.outer_middleware(LogMiddleware())
     dp.update.outer_middleware(OnceMiddleware(UpdateLog(db, clock)))
     dp.update.outer_middleware(PersonMiddleware(services, translations))
+    dp.message.outer_middleware(FloodMiddleware(config.flood_messages_per_minute, clock))
     dp.include_router(build_router())
     dp.startup.register(_on_startup)
     dp.shutdown.register(_on_shutdown)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update, User
+from aiogram.types import Message, TelegramObject, Update, User
 
 from bot.i18n import Translations
-from bot.services import Services
+from bot.services import Clock, Services
 from bot.services.updates import UpdateLog
 
 log = logging.getLogger(__name__)
@@ -86,3 +87,39 @@ class LogMiddleware(BaseMiddleware):
                     user.id if user else "-",
                     (time.perf_counter() - started) * 1000,
                 )
+
+
+class FloodMiddleware(BaseMiddleware):
+    """At most ``limit`` messages per person per minute. Past it the person is asked once to
+    slow down and the rest of that minute is ignored. Kept in memory: per instance."""
+
+    def __init__(self, limit: int, clock: Clock) -> None:
+        self.limit = limit
+        self.clock = clock
+        self._seen: dict[int, deque[float]] = defaultdict(deque)
+        self._warned: set[int] = set()
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        if not isinstance(event, Message) or user is None:
+            return await handler(event, data)
+        now = self.clock().timestamp()
+        window = self._seen[user.id]
+        while window and window[0] <= now - 60:
+            window.popleft()
+        if len(window) >= self.limit:
+            if user.id not in self._warned:
+                self._warned.add(user.id)
+                log.info("user %s: flood limit reached", user.id)
+                t = data.get("t")
+                if t is not None:
+                    await event.answer(t("flood-slow-down"))
+            return None
+        self._warned.discard(user.id)
+        window.append(now)
+        return await handler(event, data)

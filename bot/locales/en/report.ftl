@@ -61,3 +61,4 @@ no-word = no
 ## Any flow
 flow-hint = Please use the buttons above, or send /cancel to stop.
 text-too-long = That text is too long ({ $length } characters). Please keep it under { $max }.
+flood-slow-down = You are sending messages very fast. Please wait a minute; messages sent meanwhile are ignored.

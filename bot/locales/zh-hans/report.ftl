@@ -61,3 +61,4 @@ no-word = 否
 ## 通用
 flow-hint = 请使用上方的按钮，或发送 /cancel 停止。
 text-too-long = 内容太长了（{ $length } 个字）。请控制在 { $max } 字以内。
+flood-slow-down = 您发消息太快了，请稍等一分钟；这期间发送的消息不会被处理。
