@@ -4,6 +4,7 @@ a plain dict in tests). python-dotenv is called once, in ``bot.__main__.main``."
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -48,7 +49,8 @@ class Secret:
 @dataclass(frozen=True, slots=True)
 class Config:
     bot_token: Secret | None = None
-    database_url: str = DEFAULT_DATABASE_URL
+    # Not in repr: a PostgreSQL URL may carry a password.
+    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
     telegram_api_url: str | None = None
     bot_username: str | None = None
     admin_ids: frozenset[int] = field(default_factory=frozenset)
@@ -97,7 +99,7 @@ class Config:
             part = part.strip()
             if not part:
                 continue
-            if not part.lstrip("-").isdigit():
+            if not re.fullmatch(r"-?\d+", part, re.ASCII):
                 raise ConfigError(
                     "ADMIN_IDS is malformed: expected Telegram user ids separated by commas, "
                     "e.g. 12345,67890"
@@ -164,7 +166,7 @@ def _positive_int(get: _Getter, key: str, default: int) -> int:
     raw = get(key)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) <= 0:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) <= 0:
         raise ConfigError(f"{key} is malformed: expected a positive whole number")
     return int(raw)
 
@@ -177,6 +179,6 @@ def _positive_float(get: _Getter, key: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         value = -1.0
-    if value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise ConfigError(f"{key} is malformed: expected a positive number of seconds")
     return value

@@ -7,14 +7,16 @@ import logging
 from aiogram import Router
 from aiogram.types import ErrorEvent
 
-from bot.i18n import Translator
+from bot.i18n import Translations, Translator
 
 log = logging.getLogger(__name__)
 router = Router(name="errors")
 
 
 @router.error()
-async def on_error(event: ErrorEvent, t: Translator | None = None) -> None:
+async def on_error(
+    event: ErrorEvent, translations: Translations, t: Translator | None = None
+) -> None:
     update = event.update
     user = update.event.from_user if hasattr(update.event, "from_user") else None
     log.exception(
@@ -23,8 +25,8 @@ async def on_error(event: ErrorEvent, t: Translator | None = None) -> None:
         user.id if user else "-",
         exc_info=event.exception,
     )
-    if t is None:
-        return
+    # The failure may have come before the caller's language was known.
+    t = t or translations.bind(translations.default)
     text = t("error-generic")
     if update.message is not None:
         await update.message.answer(text)

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import Message, TelegramObject, Update, User
+from aiogram.types import Chat, Message, TelegramObject, Update, User
 
 from bot.i18n import Translations
 from bot.services import Clock, Services
@@ -30,8 +30,10 @@ class PersonMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
         language = self.translations.default
-        if user is not None and not user.is_bot:
+        # Only people who talk to the bot privately become people here (not group members).
+        if user is not None and not user.is_bot and (chat is None or chat.type == "private"):
             person = await self.services.onboarding.touch(
                 user.id, user.full_name, user.language_code
             )

@@ -252,7 +252,7 @@ async def on_flat(
     await message.answer(t("flat-saved", flat=flat), reply_markup=menu_keyboard(t))
 
 
-@router.message(JoinFlow.flat)
+@router.message(JoinFlow.flat, ~F.text.startswith("/"))
 async def on_flat_not_text(message: Message, state: FSMContext, t: Translator) -> None:
     building_id = (await state.get_data()).get("building_id", 0)
     await message.answer(t("flat-not-text"), reply_markup=skip_flat_keyboard(t, int(building_id)))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 
+from bot.config import Config
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
@@ -56,6 +59,7 @@ async def cmd_invite(
     person: Person,
     services: Services,
     bot: Bot,
+    config: Config,
 ) -> None:
     args = (command.args or "").split(maxsplit=1)
     roles = {r.value: r for r in (Role.HEAD, Role.DEPUTY, Role.COORDINATOR)}
@@ -75,6 +79,7 @@ async def cmd_invite(
             role=issued.role.value,
             place=issued.building or issued.community,
             link=start_link(await _username(bot), issued.payload),
-            expires=issued.expires_at.strftime("%Y-%m-%d"),
+            # The date as the community reads it, not UTC's (a day early after 16:00 UTC).
+            expires=issued.expires_at.astimezone(ZoneInfo(config.timezone)).strftime("%Y-%m-%d"),
         )
     )

@@ -1,0 +1,467 @@
+"""The outbox delivery worker against a fake Telegram: order, rate limits, back-off, blocked
+users, transactions, the end-to-end path from an update to a delivered notification, and the
+worker's loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from aiogram import Bot
+from aiogram.methods import SendMessage
+from sqlalchemy import select
+
+from bot.delivery import DeliveryWorker
+from bot.services import Services
+from bot.services.community import parse_buildings_csv
+from storage.db import Database
+from storage.models import OutboxMessage, OutboxStatus, Person, Role
+from storage.repositories import OutboxRepository, PersonRepository
+from tests.botclient import BotClient, FakeSession, only
+from tests.conftest import ADMIN_ID, TOKEN, FakeClock
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "tangzhong.csv"
+ALICE, BOB = 501, 502
+
+
+@pytest.fixture
+def session() -> FakeSession:
+    return FakeSession()
+
+
+@pytest.fixture
+async def bot(session: FakeSession) -> AsyncIterator[Bot]:
+    bot = Bot(TOKEN, session=session)
+    yield bot
+    await bot.session.close()
+
+
+@pytest.fixture
+async def worker(bot: Bot, db: Database, clock: FakeClock) -> AsyncIterator[DeliveryWorker]:
+    worker = DeliveryWorker(bot, db, clock, poll_seconds=30)
+    yield worker
+    await worker.stop()
+
+
+async def enqueue(db: Database, clock: FakeClock, chat_id: int, text: str, **extra: object) -> int:
+    async with db.session() as session:
+        person = await PersonRepository(session).by_telegram_id(chat_id)
+        row = await OutboxRepository(session).add(
+            chat_id=chat_id,
+            person_id=person.id if person else None,
+            payload={"text": text, **extra},
+            now=clock(),
+        )
+        await session.commit()
+        return row.id
+
+
+async def outbox(db: Database) -> list[OutboxMessage]:
+    async with db.session() as session:
+        return list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
+
+
+def sent_texts(session: FakeSession, chat_id: int | None = None) -> list[str]:
+    return [
+        m.text
+        for m in session.requests
+        if isinstance(m, SendMessage) and (chat_id is None or m.chat_id == chat_id)
+    ]
+
+
+async def drain(worker: DeliveryWorker) -> int:
+    total = 0
+    for _ in range(50):
+        handled = await worker.run_once()
+        if not handled:
+            return total
+        total += handled
+    raise AssertionError("the outbox never drained")
+
+
+async def add_person(db: Database, clock: FakeClock, telegram_id: int) -> None:
+    async with db.session() as session:
+        await PersonRepository(session).add(telegram_id, f"P{telegram_id}", clock())
+        await session.commit()
+
+
+async def test_pending_rows_are_sent_in_order_per_chat_and_marked_sent(
+    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+) -> None:
+    for chat, text in [(ALICE, "a1"), (BOB, "b1"), (ALICE, "a2"), (ALICE, "a3"), (BOB, "b2")]:
+        await enqueue(db, clock, chat, text)
+    assert await drain(worker) == 5
+    assert sent_texts(session, ALICE) == ["a1", "a2", "a3"]
+    assert sent_texts(session, BOB) == ["b1", "b2"]
+    rows = await outbox(db)
+    assert {r.status for r in rows} == {OutboxStatus.SENT}
+    assert all(r.sent_at == clock() and r.attempts == 1 and r.last_error is None for r in rows)
+    # Nothing is sent twice.
+    assert await worker.run_once() == 0
+    assert len(session.requests) == 5
+
+
+async def test_rows_not_yet_due_wait(
+    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+) -> None:
+    row_id = await enqueue(db, clock, ALICE, "later")
+    async with db.session() as s:
+        await OutboxRepository(s).postpone(row_id, clock() + timedelta(minutes=1), "test")
+        await s.commit()
+    assert await drain(worker) == 0
+    clock.advance(minutes=1)
+    assert await drain(worker) == 1
+    assert sent_texts(session) == ["later"]
+
+
+async def test_429_postpones_by_retry_after_and_stops_the_pass(
+    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+) -> None:
+    first = await enqueue(db, clock, ALICE, "a1")
+    await enqueue(db, clock, ALICE, "a2")
+    await enqueue(db, clock, BOB, "b1")
+    session.fail("SendMessage", 429, "Too Many Requests: retry after 5", retry_after=5)
+    start = clock()
+
+    assert await worker.run_once() == 0
+    assert len(session.requests) == 1  # the pass stopped at the 429: Bob was not tried
+    row = (await outbox(db))[0]
+    assert row.id == first
+    assert row.status is OutboxStatus.PENDING
+    assert row.not_before == start + timedelta(seconds=5)
+    assert row.attempts == 1
+    assert "retry after 5" in (row.last_error or "")
+
+    # Alice's messages keep their order: a2 does not overtake the postponed a1.
+    await drain(worker)
+    assert sent_texts(session, ALICE) == ["a1"]  # only the refused try
+    assert sent_texts(session, BOB) == ["b1"]  # the next pass goes on with other chats
+    clock.advance(seconds=4.9)
+    await drain(worker)
+    assert sent_texts(session, ALICE) == ["a1"]
+    clock.advance(seconds=0.1)
+    await drain(worker)
+    assert sent_texts(session, ALICE) == ["a1", "a1", "a2"]  # the refused try, then both
+    assert sent_texts(session, BOB) == ["b1"]
+    assert {r.status for r in await outbox(db)} == {OutboxStatus.SENT}
+
+
+async def test_server_errors_back_off_and_nothing_is_lost(
+    worker: DeliveryWorker,
+    db: Database,
+    clock: FakeClock,
+    session: FakeSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("bot.delivery.random.random", lambda: 0.5)  # no jitter: 2, 4, 8 s
+    await enqueue(db, clock, ALICE, "a1")
+    await enqueue(db, clock, BOB, "b1")
+    session.fail("SendMessage", 500, "Internal Server Error")
+
+    # A server error postpones that row and the pass goes on with the others.
+    assert await worker.run_once() == 2
+    assert sent_texts(session) == ["a1", "b1"]
+
+    delays = []
+    for failures_left in (2, 1, 0):
+        row = (await outbox(db))[0]
+        assert row.status is OutboxStatus.PENDING
+        assert (row.last_error or "").endswith(("Internal Server Error", "Bad Gateway"))
+        delays.append((row.not_before - clock()).total_seconds())
+        clock.now = row.not_before - timedelta(milliseconds=1)
+        assert await worker.run_once() == 0  # not due a moment before
+        clock.now = row.not_before
+        if failures_left:
+            session.fail("SendMessage", 502, "Bad Gateway")
+        assert await worker.run_once() == 1
+    assert delays == [2.0, 4.0, 8.0]
+
+    rows = await outbox(db)
+    assert [(r.chat_id, r.status, r.attempts) for r in rows] == [
+        (ALICE, OutboxStatus.SENT, 4),
+        (BOB, OutboxStatus.SENT, 1),
+    ]
+    assert sent_texts(session, ALICE) == ["a1"] * 4
+    assert sent_texts(session, BOB) == ["b1"]
+
+
+def test_backoff_grows_and_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.delivery import MAX_BACKOFF_SECONDS, backoff
+
+    for attempts in range(1, 30):
+        assert 2**attempts * 0.5 <= backoff(attempts) or backoff(attempts) == MAX_BACKOFF_SECONDS
+        assert backoff(attempts) <= min(MAX_BACKOFF_SECONDS, 2**attempts * 1.5)
+    assert backoff(40) == MAX_BACKOFF_SECONDS
+
+
+@pytest.mark.parametrize(
+    ("status", "description"),
+    [
+        (403, "Forbidden: bot was blocked by the user"),
+        (403, "Forbidden: user is deactivated"),
+        (400, "Bad Request: chat not found"),
+    ],
+)
+async def test_unreachable_chat_fails_its_rows_and_marks_the_person(
+    worker: DeliveryWorker,
+    db: Database,
+    clock: FakeClock,
+    session: FakeSession,
+    status: int,
+    description: str,
+) -> None:
+    await add_person(db, clock, ALICE)
+    await add_person(db, clock, BOB)
+    for text in ("a1", "a2", "a3"):
+        await enqueue(db, clock, ALICE, text)
+    await enqueue(db, clock, BOB, "b1")
+    session.fail("SendMessage", status, description)
+
+    await drain(worker)
+    assert sent_texts(session, ALICE) == ["a1"]  # one try, not three
+    assert sent_texts(session, BOB) == ["b1"]
+    rows = await outbox(db)
+    assert [(r.chat_id, r.status) for r in rows] == [
+        (ALICE, OutboxStatus.FAILED),
+        (ALICE, OutboxStatus.FAILED),
+        (ALICE, OutboxStatus.FAILED),
+        (BOB, OutboxStatus.SENT),
+    ]
+    assert all(description in (r.last_error or "") for r in rows[:3])
+    async with db.session() as s:
+        alice = await PersonRepository(s).by_telegram_id(ALICE)
+        bob = await PersonRepository(s).by_telegram_id(BOB)
+    assert alice is not None and alice.unreachable_since == clock()
+    assert bob is not None and bob.unreachable_since is None
+
+    # Later rows for Alice are not retried either; she is marked once, at the first time.
+    first_marked = clock()
+    clock.advance(hours=1)
+    await enqueue(db, clock, ALICE, "a4")
+    session.blocked.add(ALICE)
+    await drain(worker)
+    async with db.session() as s:
+        alice = await PersonRepository(s).by_telegram_id(ALICE)
+    assert alice is not None and alice.unreachable_since == first_marked
+    assert (await outbox(db))[-1].status is OutboxStatus.FAILED
+
+
+async def test_message_is_not_modified_counts_as_sent(
+    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+) -> None:
+    await enqueue(db, clock, ALICE, "same")
+    await enqueue(db, clock, ALICE, "next")
+    session.fail(
+        "SendMessage",
+        400,
+        "Bad Request: message is not modified: specified new message content and reply markup "
+        "are exactly the same as a current content and reply markup of the message",
+    )
+    await drain(worker)
+    rows = await outbox(db)
+    assert [r.status for r in rows] == [OutboxStatus.SENT, OutboxStatus.SENT]
+    assert sent_texts(session, ALICE) == ["same", "next"]
+
+
+async def test_other_bad_requests_fail_the_row_only(
+    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+) -> None:
+    await add_person(db, clock, ALICE)
+    await enqueue(db, clock, ALICE, "too long")
+    await enqueue(db, clock, ALICE, "fine")
+    session.fail("SendMessage", 400, "Bad Request: message is too long")
+    await drain(worker)
+    rows = await outbox(db)
+    assert [r.status for r in rows] == [OutboxStatus.FAILED, OutboxStatus.SENT]
+    assert "message is too long" in (rows[0].last_error or "")
+    async with db.session() as s:
+        alice = await PersonRepository(s).by_telegram_id(ALICE)
+    assert alice is not None and alice.unreachable_since is None
+
+
+async def test_a_row_that_can_never_be_sent_does_not_stop_the_queue(
+    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+) -> None:
+    """E.g. a method a newer release wrote before being rolled back, or a payload without
+    text: the row fails, the rows behind it still go out."""
+    async with db.session() as s:
+        await OutboxRepository(s).add(
+            chat_id=ALICE,
+            person_id=None,
+            payload={"text": "?"},
+            now=clock(),
+            method="sendCarrierPigeon",
+        )
+        await OutboxRepository(s).add(chat_id=BOB, person_id=None, payload={}, now=clock())
+        await s.commit()
+    await enqueue(db, clock, ALICE, "a1")
+    await enqueue(db, clock, BOB, "b1")
+    await drain(worker)
+    assert sent_texts(session) == ["a1", "b1"]
+    rows = await outbox(db)
+    assert [r.status for r in rows] == [
+        OutboxStatus.FAILED,
+        OutboxStatus.FAILED,
+        OutboxStatus.SENT,
+        OutboxStatus.SENT,
+    ]
+
+
+async def test_a_row_of_a_rolled_back_transaction_is_never_sent(
+    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+) -> None:
+    async with db.session() as s:
+        await OutboxRepository(s).add(
+            chat_id=ALICE, person_id=None, payload={"text": "rolled back"}, now=clock()
+        )
+        await s.rollback()
+    with pytest.raises(RuntimeError):
+        async with db.session() as s:
+            await OutboxRepository(s).add(
+                chat_id=ALICE, person_id=None, payload={"text": "never committed"}, now=clock()
+            )
+            raise RuntimeError("the use case failed after writing its notification")
+    assert await drain(worker) == 0
+    assert session.requests == []
+    assert await outbox(db) == []
+    await enqueue(db, clock, ALICE, "committed")
+    await drain(worker)
+    assert sent_texts(session) == ["committed"]
+
+
+# --- end to end --------------------------------------------------------------------------------
+
+
+async def test_an_accepted_head_invitation_reaches_the_coordinator_in_their_language(
+    client: BotClient, services: Services, db: Database, clock: FakeClock
+) -> None:
+    await services.community.import_buildings(
+        parse_buildings_csv(EXAMPLE.read_text(encoding="utf-8"))
+    )
+    coordinator = client.user(10, language="en", name="Office")
+    invite = await services.community.invite(Role.COORDINATOR, "塘中社区")
+    await client.send(coordinator, f"/start {invite.payload}")
+    invite = await services.community.invite(Role.HEAD, "TZ-A01")
+    head = client.user(11, language="zh-hans", name="Wang")
+    sent = await client.send(head, f"/start {invite.payload}")
+    assert "楼长" in only(sent).text
+    # The handlers sent nothing to anyone else themselves.
+    assert {getattr(m, "chat_id", None) for m in client.session.requests} <= {10, 11, None}
+    assert not [
+        m for m in client.session.requests if isinstance(m, SendMessage) and m.chat_id == ADMIN_ID
+    ]
+
+    before = len(client.session.requests)
+    worker = DeliveryWorker(client.bot, db, clock, poll_seconds=30)
+    await drain(worker)
+    delivered = [m for m in client.session.requests[before:] if isinstance(m, SendMessage)]
+    assert [m.chat_id for m in delivered] == [ADMIN_ID, 10]
+    # The admin (no language of their own: the default, Chinese) heard of the coordinator …
+    assert delivered[0].text.startswith("Office 10 现在是") and "协调员" in delivered[0].text
+    # … and the coordinator, in English, of the new head.
+    assert delivered[1].text == "Wang 11 is now building head of 塘中新村1栋 (塘中社区)."
+    assert {r.status for r in await outbox(db)} == {OutboxStatus.SENT}
+
+
+# --- the loop ----------------------------------------------------------------------------------
+
+
+async def wait_for_sends(session: FakeSession, count: int, within: float = 2.0) -> None:
+    step = 0.005
+    for _ in range(int(within / step)):
+        if len(sent_texts(session)) >= count:
+            return
+        await asyncio.sleep(step)
+    raise AssertionError(f"{count} sends expected within {within} s, got {sent_texts(session)}")
+
+
+async def test_start_runs_the_loop_and_wake_delivers_promptly(
+    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+) -> None:
+    await enqueue(db, clock, ALICE, "before start")
+    worker.start()
+    worker.start()  # idempotent
+    await wait_for_sends(session, 1)
+    await asyncio.sleep(0.05)  # the loop is now idle, waiting up to 30 s
+
+    await enqueue(db, clock, ALICE, "no wake")
+    await asyncio.sleep(0.1)
+    assert sent_texts(session) == ["before start"]  # without wake(): not before the poll
+    worker.wake()
+    await wait_for_sends(session, 2, within=1.0)
+
+    await enqueue(db, clock, BOB, "woken")
+    worker.wake()
+    await wait_for_sends(session, 3, within=1.0)
+    assert sent_texts(session) == ["before start", "no wake", "woken"]
+
+    await worker.stop()
+    assert worker._task is None
+    await enqueue(db, clock, BOB, "after stop")
+    worker.wake()
+    await asyncio.sleep(0.1)
+    assert sent_texts(session) == ["before start", "no wake", "woken"]
+    await worker.stop()  # idempotent
+
+
+async def test_a_wake_during_a_pass_is_not_lost(
+    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+) -> None:
+    """A handler commits and wakes the worker while it is still finishing a pass that found
+    nothing: the new row must go out now, not at the next poll (30 s here)."""
+    original = worker.run_once
+    passes = 0
+
+    async def racing_pass() -> int:
+        nonlocal passes
+        handled = await original()
+        passes += 1
+        if passes == 1:
+            await enqueue(db, clock, ALICE, "committed during the pass")
+            worker.wake()
+        return handled
+
+    worker.run_once = racing_pass  # type: ignore[method-assign]
+    worker.start()
+    await wait_for_sends(session, 1, within=2.0)
+    assert sent_texts(session) == ["committed during the pass"]
+
+
+async def test_the_loop_survives_a_failing_pass(
+    worker: DeliveryWorker,
+    db: Database,
+    clock: FakeClock,
+    session: FakeSession,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    original = worker.run_once
+    failures = 0
+
+    async def flaky_pass() -> int:
+        nonlocal failures
+        if failures == 0:
+            failures += 1
+            raise OSError("database is on fire")
+        return await original()
+
+    worker.run_once = flaky_pass  # type: ignore[method-assign]
+    worker.poll_seconds = 0.02
+    await enqueue(db, clock, ALICE, "still delivered")
+    worker.start()
+    await wait_for_sends(session, 1)
+    assert any("delivery pass failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_the_person_row_is_untouched_for_unknown_chats(
+    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+) -> None:
+    """A 403 for a chat that is nobody in the database still fails the row cleanly."""
+    await enqueue(db, clock, 777, "to nobody")
+    session.blocked.add(777)
+    await drain(worker)
+    assert [r.status for r in await outbox(db)] == [OutboxStatus.FAILED]
+    async with db.session() as s:
+        assert (await s.scalars(select(Person))).all() == []

@@ -1,0 +1,315 @@
+"""The database: migrations, connection settings, time zones, the FSM storage and the
+single-winner invitation claim."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from bot.fsm import SqlStorage
+from storage.db import Database
+from storage.models import Base, FsmRecord, Invitation, Person, Role
+from storage.repositories import CommunityRepository, InvitationRepository, PersonRepository
+from tests.conftest import FakeClock
+
+
+def _url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def _tables(db: Database) -> dict[str, set[str]]:
+    async with db.engine.connect() as connection:
+
+        def read(sync_connection: object) -> dict[str, set[str]]:
+            inspector = inspect(sync_connection)
+            return {
+                name: {c["name"] for c in inspector.get_columns(name)}
+                for name in inspector.get_table_names()
+            }
+
+        return await connection.run_sync(read)
+
+
+async def _schema(db: Database) -> list[tuple[str, str, str | None]]:
+    async with db.engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def test_migrations_create_every_table_of_the_models_on_a_fresh_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "nested" / "dir" / "fresh.db"
+    assert not path.exists()
+    db = Database(_url(path))
+    try:
+        await db.migrate()
+        assert path.exists()
+        tables = await _tables(db)
+        assert set(tables) - {"alembic_version"} == set(Base.metadata.tables)
+        # The columns too: a model column missing from the migration fails at the first insert.
+        for name, table in Base.metadata.tables.items():
+            assert tables[name] == {c.name for c in table.columns}, name
+        async with db.engine.connect() as connection:
+            versions = await connection.execute(text("SELECT version_num FROM alembic_version"))
+            assert len(versions.all()) == 1
+    finally:
+        await db.close()
+
+
+async def test_migrating_twice_is_a_no_op(tmp_path: Path) -> None:
+    db = Database(_url(tmp_path / "twice.db"))
+    try:
+        await db.migrate()
+        async with db.session() as session:
+            await CommunityRepository(session).add("塘中社区", "Asia/Shanghai", datetime.now(UTC))
+            await session.commit()
+        before = await _schema(db)
+        await db.migrate()
+        assert await _schema(db) == before
+        async with db.session() as session:
+            assert await CommunityRepository(session).count() == 1
+    finally:
+        await db.close()
+    # And again after a restart, on a new engine.
+    db = Database(_url(tmp_path / "twice.db"))
+    try:
+        await db.migrate()
+        assert await _schema(db) == before
+    finally:
+        await db.close()
+
+
+async def test_every_connection_has_the_pragmas(db: Database) -> None:
+    async def pragmas() -> tuple[int, str, int]:
+        async with db.engine.connect() as connection:
+            foreign_keys = (await connection.execute(text("PRAGMA foreign_keys"))).scalar_one()
+            journal = (await connection.execute(text("PRAGMA journal_mode"))).scalar_one()
+            busy = (await connection.execute(text("PRAGMA busy_timeout"))).scalar_one()
+            await asyncio.sleep(0.01)  # hold the connection so the others need their own
+            return foreign_keys, journal, busy
+
+    results = await asyncio.gather(*(pragmas() for _ in range(3)))
+    for foreign_keys, journal, busy in results:
+        assert foreign_keys == 1
+        assert journal.lower() == "wal"
+        assert busy >= 1000
+    # Several connections really were opened.
+    assert db.engine.pool.checkedin() >= 2  # type: ignore[attr-defined]
+
+
+async def test_foreign_keys_are_enforced(db: Database) -> None:
+    async with db.session() as session:
+        session.add(
+            Invitation(
+                token="t",
+                role=Role.HEAD,
+                community_id=12345,
+                building_id=None,
+                created_by=None,
+                created_at=datetime.now(UTC),
+                expires_at=datetime.now(UTC),
+            )
+        )
+        with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+            await session.commit()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 26, 10, 30, 15, 123456, tzinfo=ZoneInfo("Asia/Shanghai")),
+        datetime(2026, 3, 29, 1, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+        datetime(2026, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(2026, 6, 1, 12, 0, tzinfo=UTC),
+    ],
+)
+async def test_aware_datetimes_round_trip_as_utc(db: Database, moment: datetime) -> None:
+    async with db.session() as session:
+        person = await PersonRepository(session).add(1, "A", moment)
+        person.unreachable_since = moment
+        await session.commit()
+    async with db.session() as session:
+        stored = await PersonRepository(session).by_telegram_id(1)
+        assert stored is not None
+        assert stored.created_at == moment
+        assert stored.created_at.utcoffset() == timedelta(0)
+        assert stored.created_at.tzinfo is UTC
+        assert stored.unreachable_since == moment
+        # Stored as UTC wall time, so comparisons in SQL agree with Python.
+        raw = await session.scalar(text("SELECT created_at FROM people"))
+    assert str(raw).startswith(moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"))
+    async with db.session() as session:
+        later = await session.scalar(
+            select(func.count()).where(Person.created_at < moment + timedelta(seconds=1))
+        )
+        earlier = await session.scalar(select(func.count()).where(Person.created_at < moment))
+    assert (later, earlier) == (1, 0)
+
+
+async def test_a_naive_datetime_is_refused(db: Database) -> None:
+    async with db.session() as session:
+        naive = datetime(2026, 11, 26, 10, 0)  # noqa: DTZ001 (the point of the test)
+        session.add(Person(telegram_id=2, display_name="B", created_at=naive))
+        with pytest.raises(StatementError, match="naive datetime"):
+            await session.flush()
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Person)) == 0
+
+
+# --- the FSM storage ---------------------------------------------------------------------------
+
+
+class Flow(StatesGroup):
+    step = State()
+
+
+KEY = StorageKey(bot_id=424242, chat_id=7, user_id=7)
+
+
+async def _fsm_rows(db: Database) -> list[tuple[str, str | None, dict[str, object]]]:
+    async with db.session() as session:
+        rows = (await session.scalars(select(FsmRecord))).all()
+        return [(r.key, r.state, dict(r.data)) for r in rows]
+
+
+async def test_fsm_state_and_data_survive_a_restart(tmp_path: Path, clock: FakeClock) -> None:
+    url = _url(tmp_path / "fsm.db")
+    db = Database(url)
+    await db.migrate()
+    storage = SqlStorage(db, clock)
+    await storage.set_state(KEY, Flow.step)
+    await storage.set_data(KEY, {"building_id": 5, "text": "电梯坏了", "photos": ["a", "b"]})
+    other = StorageKey(bot_id=424242, chat_id=8, user_id=8)
+    await storage.set_state(other, "Other:state")
+    await storage.close()
+    await db.close()
+
+    restarted = Database(url)
+    try:
+        await restarted.migrate()
+        storage = SqlStorage(restarted, clock)
+        assert await storage.get_state(KEY) == "Flow:step"
+        assert await storage.get_data(KEY) == {
+            "building_id": 5,
+            "text": "电梯坏了",
+            "photos": ["a", "b"],
+        }
+        assert await storage.get_state(other) == "Other:state"
+        assert await storage.get_data(other) == {}
+        # Keys are per chat and user (and bot, and destiny).
+        stranger = StorageKey(bot_id=424242, chat_id=7, user_id=9)
+        assert await storage.get_state(stranger) is None
+        assert await storage.get_data(stranger) == {}
+    finally:
+        await restarted.close()
+
+
+async def test_fsm_row_is_deleted_when_state_and_data_are_cleared(
+    db: Database, clock: FakeClock
+) -> None:
+    storage = SqlStorage(db, clock)
+    await storage.set_state(KEY, Flow.step)
+    await storage.set_data(KEY, {"a": 1})
+    assert len(await _fsm_rows(db)) == 1
+
+    await storage.set_state(KEY, None)  # data still there: the row stays
+    rows = await _fsm_rows(db)
+    assert [(state, data) for _, state, data in rows] == [(None, {"a": 1})]
+
+    await storage.set_data(KEY, {})
+    assert await _fsm_rows(db) == []
+    assert await storage.get_state(KEY) is None
+    assert await storage.get_data(KEY) == {}
+
+    # The other order, and clearing what was never set, leave nothing behind either.
+    await storage.set_data(KEY, {"b": 2})
+    await storage.set_state(KEY, Flow.step)
+    await storage.set_data(KEY, {})
+    assert [(state, data) for _, state, data in await _fsm_rows(db)] == [("Flow:step", {})]
+    await storage.set_state(KEY, None)
+    assert await _fsm_rows(db) == []
+    await storage.set_state(StorageKey(bot_id=1, chat_id=2, user_id=3), None)
+    assert await _fsm_rows(db) == []
+
+
+async def test_fsm_update_data_merges(db: Database, clock: FakeClock) -> None:
+    storage = SqlStorage(db, clock)
+    await storage.set_data(KEY, {"a": 1})
+    assert await storage.update_data(KEY, {"b": 2}) == {"a": 1, "b": 2}
+    assert await storage.get_data(KEY) == {"a": 1, "b": 2}
+
+
+# --- invitations -------------------------------------------------------------------------------
+
+
+async def test_two_concurrent_claims_have_exactly_one_winner(
+    db: Database, clock: FakeClock
+) -> None:
+    now = clock()
+    async with db.session() as session:
+        community = await CommunityRepository(session).add("塘中社区", "Asia/Shanghai", now)
+        people = PersonRepository(session)
+        first = await people.add(101, "A", now)
+        second = await people.add(102, "B", now)
+        invitation = await InvitationRepository(session).add(
+            token="tok",
+            role=Role.COORDINATOR,
+            community_id=community.id,
+            building_id=None,
+            created_by=None,
+            now=now,
+            expires_at=now + timedelta(days=7),
+        )
+        await session.commit()
+
+    async def claim(person_id: int) -> bool:
+        async with db.session() as session:
+            invitations = InvitationRepository(session)
+            # Both read the invitation as unused before either claims it.
+            found = await invitations.by_token("tok")
+            assert found is not None and found.used_at is None
+            await asyncio.sleep(0)
+            won = await invitations.claim(found.id, person_id, now)
+            await asyncio.sleep(0.01)  # hold the transaction open a moment
+            await session.commit()
+            return won
+
+    results = await asyncio.gather(claim(first.id), claim(second.id))
+    assert sorted(results) == [False, True]
+    winner = first.id if results[0] else second.id
+    async with db.session() as session:
+        stored = await session.get(Invitation, invitation.id)
+        assert stored is not None
+        assert stored.used_by == winner
+        assert stored.used_at == now
+        # A later claim loses too, and so does a claim of an expired invitation.
+        assert not await InvitationRepository(session).claim(invitation.id, first.id, now)
+
+
+async def test_an_expired_invitation_cannot_be_claimed(db: Database, clock: FakeClock) -> None:
+    now = clock()
+    async with db.session() as session:
+        community = await CommunityRepository(session).add("塘中社区", "Asia/Shanghai", now)
+        person = await PersonRepository(session).add(101, "A", now)
+        invitation = await InvitationRepository(session).add(
+            token="old",
+            role=Role.COORDINATOR,
+            community_id=community.id,
+            building_id=None,
+            created_by=None,
+            now=now - timedelta(days=8),
+            expires_at=now - timedelta(seconds=1),
+        )
+        assert not await InvitationRepository(session).claim(invitation.id, person.id, now)
+        await session.commit()
