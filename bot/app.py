@@ -16,7 +16,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 
 from bot.commands import register_default_menu
 from bot.config import Config
-from bot.delivery import DeliveryWorker
+from bot.delivery import DeliveryWorker, Limits
 from bot.fsm import SqlStorage
 from bot.i18n import Translations
 from bot.services import Clock, Services, system_clock
@@ -96,7 +96,16 @@ async def _on_startup(
     log.info("bot @%s (id %s) starting", me.username, me.id)
     await register_default_menu(bot, translations)
     worker = DeliveryWorker(
-        bot, db, clock, tickets=services.tickets, poll_seconds=config.outbox_poll_seconds
+        bot,
+        db,
+        clock,
+        tickets=services.tickets,
+        poll_seconds=config.outbox_poll_seconds,
+        limits=Limits(
+            per_second=config.delivery_per_second,
+            private_per_second=config.delivery_private_per_second,
+            group_per_minute=config.delivery_group_per_minute,
+        ),
     )
     worker.start()
     dispatcher["delivery"] = worker

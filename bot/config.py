@@ -60,6 +60,9 @@ class Config:
     invite_ttl_days: int = 7
     outbox_poll_seconds: float = 1.0
     max_tickets_per_day: int = 10
+    delivery_per_second: float = 30.0
+    delivery_private_per_second: float = 1.0
+    delivery_group_per_minute: int = 20
     redis_url: Secret | None = None
     shutdown_flush_seconds: float = 10.0
     flood_messages_per_minute: int = 30
@@ -138,6 +141,9 @@ class Config:
             invite_ttl_days=_positive_int(get, "INVITE_TTL_DAYS", 7),
             outbox_poll_seconds=_positive_float(get, "OUTBOX_POLL_SECONDS", 1.0),
             max_tickets_per_day=_positive_int(get, "MAX_TICKETS_PER_DAY", 10),
+            delivery_per_second=_positive_float(get, "DELIVERY_PER_SECOND", 30.0),
+            delivery_private_per_second=_positive_float(get, "DELIVERY_PRIVATE_PER_SECOND", 1.0),
+            delivery_group_per_minute=_positive_int(get, "DELIVERY_GROUP_PER_MINUTE", 20),
             redis_url=_redis_url(get),
             shutdown_flush_seconds=_positive_float(get, "SHUTDOWN_FLUSH_SECONDS", 10.0),
             flood_messages_per_minute=_positive_int(get, "FLOOD_MESSAGES_PER_MINUTE", 30),
@@ -180,5 +186,5 @@ def _positive_float(get: _Getter, key: str, default: float) -> float:
     except ValueError:
         value = -1.0
     if not math.isfinite(value) or value <= 0:
-        raise ConfigError(f"{key} is malformed: expected a positive number of seconds")
+        raise ConfigError(f"{key} is malformed: expected a positive number")
     return value

@@ -1,28 +1,43 @@
-"""The delivery worker: sends what services wrote to the outbox.
+"""The delivery worker: sends what services wrote to the outbox, within Telegram's limits.
 
-A row is marked sent only after Telegram accepted it, so a committed row is never lost (a crash
-between the send and the mark repeats that one message: at-least-once). Rate limits, re-routing and
-exactly-once hardening come with the delivery issue.
+- A row is marked sent only after Telegram accepted it, so a committed row is never lost (a crash
+  between the send and the mark repeats that one message: at-least-once).
+- Rows are claimed (a lease in the row) before sending, so several workers or instances never
+  send the same row; a crashed worker's lease expires.
+- Order per chat is kept: only a chat's oldest pending row is ever due, and a chat is in one send
+  at a time. Pending updates of one ticket card collapse into the latest rendering.
+- Limits: ~30 messages/s overall, ~1/s per private chat with a small burst, 20/min per group
+  (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this). A 429 pauses
+  the whole worker for ``retry_after``; network errors and 5xx back off exponentially with jitter.
+- 403 (blocked, deactivated) and "chat not found": the person is marked unreachable and the
+  ticket cards and messages meant for them go to the next person of the ticket's fallback chain.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import random
-from datetime import timedelta
+import secrets
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import Message
+from aiogram.types import BufferedInputFile, Message
+from aiolimiter import AsyncLimiter
 
 from bot.services.clock import Clock
 from bot.services.tickets import TicketService
@@ -30,14 +45,35 @@ from handlers.keyboards import ticket_markup
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.repositories import OutboxRepository, PersonRepository
+from storage.repositories.tickets import TicketRepository
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 600.0
+LEASE = timedelta(seconds=120)
+CONCURRENCY = 16
+CHAT_LIMITERS = 4096  # remembered per-chat buckets (least recently used are forgotten)
 
 
 def backoff(attempts: int) -> float:
     """Exponential back-off with jitter: ~2 s, 4 s, 8 s … capped at ten minutes."""
     return float(min(MAX_BACKOFF_SECONDS, 2.0**attempts * (0.5 + random.random())))  # noqa: S311
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    per_second: float = 30.0
+    private_per_second: float = 1.0
+    private_burst: int = 3
+    group_per_minute: int = 20
+
+
+@dataclass(slots=True)
+class Outcome:
+    kind: str  # sent, postpone, failed, unreachable, pause
+    seconds: float = 0.0
+    error: str = ""
+    collapse_upto: int | None = None
+    message_id: int | None = None  # of a relayed message, remembered for replies
 
 
 class DeliveryWorker:
@@ -50,6 +86,7 @@ class DeliveryWorker:
         tickets: TicketService | None = None,
         poll_seconds: float = 1.0,
         batch: int = 50,
+        limits: Limits | None = None,
     ) -> None:
         self.bot = bot
         self.tickets = tickets
@@ -57,6 +94,11 @@ class DeliveryWorker:
         self.clock = clock
         self.poll_seconds = poll_seconds
         self.batch = batch
+        self.limits = limits or Limits()
+        self.token = secrets.token_hex(8)
+        self._global = AsyncLimiter(self.limits.per_second, 1)
+        self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
+        self._paused_until: datetime | None = None  # a 429 pauses every send until then
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -107,57 +149,95 @@ class DeliveryWorker:
             return (await OutboxRepository(session).stats()).pending
 
     async def run_once(self) -> int:
-        """One pass over the due rows; returns how many were handled."""
+        """One pass: claim the due rows (one per chat), send them concurrently within the
+        limits, record every outcome in one transaction. Returns how many rows were handled;
+        rows postponed by a 429 do not count."""
+        now = self.clock()
+        if self._paused_until is not None and now < self._paused_until:
+            return 0
         async with self.db.session() as session:
-            rows = await OutboxRepository(session).due(self.clock(), self.batch)
-        for handled, row in enumerate(rows):
-            if not await self._deliver(row):
-                return handled
-        return len(rows)
+            rows = await OutboxRepository(session).claim_due(
+                now, self.batch, self.token, now + LEASE
+            )
+            await session.commit()
+        if not rows:
+            return 0
+        gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def _deliver(self, row: OutboxMessage) -> bool:
-        """Sends one row and records the outcome. False: stop this pass (Telegram asked us to
-        slow down)."""
+        async def attempt(row: OutboxMessage) -> Outcome:
+            async with gate:
+                return await self._attempt(row)
+
+        outcomes = await asyncio.gather(*(attempt(row) for row in rows))
+        await self._record(rows, outcomes)
+        return sum(1 for outcome in outcomes if outcome.kind != "pause")
+
+    # ------------------------------------------------------------------------------- sending
+
+    async def _attempt(self, row: OutboxMessage) -> Outcome:
         try:
-            collapse_upto = await self._send(row)
+            await self._within_limits(row.chat_id)
+            if self._paused_until is not None and (left := self._paused_until - self.clock()):
+                if left.total_seconds() > 0:
+                    return Outcome("pause", left.total_seconds(), "paused after a 429")
+            return await self._send(row)
         except TelegramRetryAfter as error:
-            await self._postpone(row, float(error.retry_after), str(error))
-            return False
+            # Telegram wants the whole bot to slow down, not only this chat: nothing more is
+            # sent, to anyone, until retry_after has passed.
+            until = self.clock() + timedelta(seconds=error.retry_after)
+            self._paused_until = max(self._paused_until or until, until)
+            return Outcome("pause", float(error.retry_after), str(error))
         except TelegramForbiddenError as error:
-            await self._unreachable(row, str(error))
+            return Outcome("unreachable", error=str(error))
         except TelegramBadRequest as error:
-            if "chat not found" in error.message.lower():
-                await self._unreachable(row, str(error))
-            elif "message is not modified" in error.message.lower():
-                await self._mark_sent(row, None)
-            else:
-                await self._fail(row, str(error))
+            text = error.message.lower()
+            if "chat not found" in text:
+                return Outcome("unreachable", error=str(error))
+            if "message is not modified" in text:
+                return Outcome("sent")
+            return Outcome("failed", error=str(error))
         except (TelegramNetworkError, TelegramServerError) as error:
-            await self._postpone(row, backoff(row.attempts + 1), str(error))
+            return Outcome("postpone", backoff(row.attempts + 1), str(error))
+        except TelegramAPIError as error:
+            # 401, 404, 409, 413…: retrying the same request will not help.
+            return Outcome("failed", error=str(error))
         except (ValueError, KeyError) as error:
             # A row that can never be sent (unknown method, malformed payload) fails alone
             # instead of aborting every pass and holding up the whole queue behind it.
-            await self._fail(row, f"{type(error).__name__}: {error}")
-        else:
-            await self._mark_sent(row, collapse_upto)
-        return True
+            return Outcome("failed", error=f"{type(error).__name__}: {error}")
 
-    async def _send(self, row: OutboxMessage) -> int | None:
-        """Sends one row. For a card, returns the newest pending update of the same card that
-        the rendering already includes (those rows need no send of their own)."""
+    async def _within_limits(self, chat_id: int) -> None:
+        limiter = self._chats.get(chat_id)
+        if limiter is None:
+            if chat_id < 0:  # groups and channels
+                limiter = AsyncLimiter(self.limits.group_per_minute, 60)
+            else:
+                burst = self.limits.private_burst
+                limiter = AsyncLimiter(burst, burst / self.limits.private_per_second)
+            self._chats[chat_id] = limiter
+            while len(self._chats) > CHAT_LIMITERS:
+                self._chats.popitem(last=False)
+        self._chats.move_to_end(chat_id)
+        await limiter.acquire()
+        await self._global.acquire()
+
+    async def _send(self, row: OutboxMessage) -> Outcome:
         payload: dict[str, Any] = dict(row.payload)
         if row.method == "card":
-            return await self._send_card(row)
+            return Outcome("sent", collapse_upto=await self._send_card(row))
         markup = None
-        if row.ticket_id is not None and payload.get("buttons"):
-            markup = ticket_markup(row.ticket_id, payload["buttons"])
+        if payload.get("buttons"):
+            markup = ticket_markup(row.ticket_id or 0, payload["buttons"])
         chat = row.chat_id
         sent: Message
         if row.method == "sendMessage":
             sent = await self.bot.send_message(chat, payload["text"], reply_markup=markup)
         elif row.method == "sendPhoto":
+            photo: Any = payload.get("photo")
+            if "photo_png" in payload:  # a picture made here (the digest chart)
+                photo = BufferedInputFile(base64.b64decode(payload["photo_png"]), "chart.png")
             sent = await self.bot.send_photo(
-                chat, payload["photo"], caption=payload.get("caption"), reply_markup=markup
+                chat, photo, caption=payload.get("caption"), reply_markup=markup
             )
         elif row.method == "sendVoice":
             sent = await self.bot.send_voice(
@@ -167,14 +247,12 @@ class DeliveryWorker:
             sent = await self.bot.send_location(chat, payload["latitude"], payload["longitude"])
         else:
             raise ValueError(f"unknown outbox method {row.method}")
-        if row.ticket_id is not None and self.tickets is not None:
-            # A Telegram reply to this message is a reply on the ticket.
-            await self.tickets.remember_relay(row.ticket_id, chat, sent.message_id)
-        return None
+        return Outcome("sent", message_id=sent.message_id)
 
     async def _send_card(self, row: OutboxMessage) -> int | None:
         """Cards are rendered now, from the ticket as it is, and edited in place when the
-        recipient already has one."""
+        recipient already has one. Returns the newest pending update of the same card that this
+        rendering includes (those rows need no send of their own)."""
         if self.tickets is None or row.ticket_id is None or row.person_id is None:
             return None
         async with self.db.session() as session:
@@ -202,33 +280,59 @@ class DeliveryWorker:
         await self.tickets.remember_card(row.ticket_id, row.chat_id, sent.message_id)
         return upto
 
-    async def _mark_sent(self, row: OutboxMessage, collapse_upto: int | None) -> None:
+    # ------------------------------------------------------------------------------- outcomes
+
+    async def _record(self, rows: Sequence[OutboxMessage], outcomes: list[Outcome]) -> None:
+        now = self.clock()
+        unreachable: list[tuple[OutboxMessage, str]] = []
         async with self.db.session() as session:
             outbox = OutboxRepository(session)
-            await outbox.mark_sent(row.id, self.clock())
-            if collapse_upto is not None and row.ticket_id is not None:
-                # Pending updates of the same card written before it was rendered are in it.
-                await outbox.collapse_cards(row.ticket_id, row.chat_id, collapse_upto, self.clock())
+            tickets = TicketRepository(session)
+            for row, outcome in zip(rows, outcomes, strict=True):
+                if outcome.kind == "sent":
+                    await outbox.mark_sent(row.id, now)
+                    if outcome.collapse_upto is not None and row.ticket_id is not None:
+                        await outbox.collapse_cards(
+                            row.ticket_id, row.chat_id, outcome.collapse_upto, now
+                        )
+                    if outcome.message_id is not None and row.ticket_id is not None:
+                        # A Telegram reply to this message is a reply on the ticket.
+                        await tickets.remember_message(
+                            row.ticket_id, row.chat_id, outcome.message_id, "relay"
+                        )
+                elif outcome.kind in ("postpone", "pause"):
+                    log.info(
+                        "outbox %s to %s postponed %.1fs: %s",
+                        row.id,
+                        row.chat_id,
+                        outcome.seconds,
+                        outcome.error,
+                    )
+                    await outbox.postpone(
+                        row.id, now + timedelta(seconds=outcome.seconds), outcome.error
+                    )
+                elif outcome.kind == "failed":
+                    log.warning("outbox %s to %s failed: %s", row.id, row.chat_id, outcome.error)
+                    await outbox.mark_failed(row.id, outcome.error)
+                else:
+                    log.warning("chat %s unreachable: %s", row.chat_id, outcome.error)
+                    await outbox.mark_failed(row.id, outcome.error)
+                    await PersonRepository(session).mark_unreachable(row.chat_id, now)
+                    unreachable.append((row, outcome.error))
             await session.commit()
+        for row, error in unreachable:
+            await self._reroute(row, error)
 
-    async def _postpone(self, row: OutboxMessage, seconds: float, error: str) -> None:
-        log.info("outbox %s to %s postponed %.1fs: %s", row.id, row.chat_id, seconds, error)
-        async with self.db.session() as session:
-            until = self.clock() + timedelta(seconds=seconds)
-            await OutboxRepository(session).postpone(row.id, until, error)
-            await session.commit()
-
-    async def _fail(self, row: OutboxMessage, error: str) -> None:
-        log.warning("outbox %s to %s failed: %s", row.id, row.chat_id, error)
-        async with self.db.session() as session:
-            await OutboxRepository(session).mark_failed(row.id, error)
-            await session.commit()
-
-    async def _unreachable(self, row: OutboxMessage, error: str) -> None:
-        log.warning("chat %s unreachable: %s", row.chat_id, error)
+    async def _reroute(self, row: OutboxMessage, error: str) -> None:
+        """The recipient blocked the bot: their pending messages will never arrive. Ticket
+        notifications go to the next person of each ticket's chain; the rest fail."""
         async with self.db.session() as session:
             outbox = OutboxRepository(session)
-            await outbox.mark_failed(row.id, error)
+            pending = await outbox.pending_for_chat(row.chat_id)
             await outbox.fail_pending_for_chat(row.chat_id, error)
-            await PersonRepository(session).mark_unreachable(row.chat_id, self.clock())
             await session.commit()
+        if self.tickets is None or row.person_id is None:
+            return
+        ticket_ids = {r.ticket_id for r in [row, *pending] if r.ticket_id is not None}
+        for ticket_id in sorted(ticket_ids):
+            await self.tickets.reroute(ticket_id, row.person_id)

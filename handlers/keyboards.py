@@ -4,6 +4,7 @@ buttons (label, action). The version in the prefix keeps old buttons answerable.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -18,15 +19,20 @@ class TicketCb(CallbackData, prefix="t1"):
 
 
 def ticket_markup(
-    ticket_id: int, buttons: Sequence[Sequence[tuple[str, str]]]
+    ticket_id: int, buttons: Sequence[Sequence[Sequence[Any]]]
 ) -> InlineKeyboardMarkup | None:
+    """Buttons are (label, action) for the row's ticket, or (label, action, ticket id) where one
+    message lists several tickets (a reminder, the digest)."""
     rows = [
         [
             InlineKeyboardButton(
-                text=label,
-                callback_data=TicketCb(action=Action(action), ticket_id=ticket_id).pack(),
+                text=str(button[0]),
+                callback_data=TicketCb(
+                    action=Action(button[1]),
+                    ticket_id=int(button[2]) if len(button) > 2 else ticket_id,
+                ).pack(),
             )
-            for label, action in row
+            for button in row
         ]
         for row in buttons
         if row

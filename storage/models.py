@@ -301,6 +301,7 @@ class OutboxMessage(Base):
     # A worker claims a row before sending it, so two instances never send it twice; a claim
     # left by a crashed worker expires.
     claimed_until: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))
 
 
 class ProcessedUpdate(Base):

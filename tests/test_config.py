@@ -78,6 +78,9 @@ def test_blank_values_count_as_unset() -> None:
         ({"MAX_TICKETS_PER_DAY": "3"}, "max_tickets_per_day", 3),
         ({"FLOOD_MESSAGES_PER_MINUTE": "60"}, "flood_messages_per_minute", 60),
         ({"SHUTDOWN_FLUSH_SECONDS": "2.5"}, "shutdown_flush_seconds", 2.5),
+        ({"DELIVERY_PER_SECOND": "25"}, "delivery_per_second", 25.0),
+        ({"DELIVERY_PRIVATE_PER_SECOND": "0.5"}, "delivery_private_per_second", 0.5),
+        ({"DELIVERY_GROUP_PER_MINUTE": "10"}, "delivery_group_per_minute", 10),
         ({"REDIS_URL": REDIS_URL}, "redis_url", Secret(REDIS_URL)),
     ],
 )
@@ -137,6 +140,8 @@ def test_the_token_is_a_secret_holding_the_value() -> None:
         ("MAX_TICKETS_PER_DAY", "ten"),
         ("FLOOD_MESSAGES_PER_MINUTE", "-30"),
         ("SHUTDOWN_FLUSH_SECONDS", "0"),
+        ("DELIVERY_PER_SECOND", "0"),
+        ("DELIVERY_GROUP_PER_MINUTE", "many"),
         ("REDIS_URL", "http://cache:6379/0"),
         ("REDIS_URL", "cache:6379"),
         # Values that once reached int() or the worker unchecked.

@@ -19,7 +19,7 @@ from bot.services.categories import Category, categories_for, find_category
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
 from bot.services.policy import RULES, Action, Relation, is_staff, may
-from bot.services.routing import Candidate, route
+from bot.services.routing import Candidate, Routing, route
 from storage.db import Database
 from storage.models import (
     OPEN_STATUSES,
@@ -171,6 +171,31 @@ class TicketService:
         category: Category,
         now: datetime,
     ) -> list[str]:
+        routing = await self._routing(session, ticket, community, category, now)
+        tickets = TicketRepository(session)
+        ticket.owner_id = routing.owner_id
+        await tickets.add_event(
+            ticket.id,
+            None,
+            "routed",
+            now,
+            recipients=[[p, r] for p, r in routing.recipients],
+            skipped=[[p, w] for p, w in routing.skipped],
+        )
+        for person_id, reason in routing.recipients:
+            if await tickets.add_recipient(ticket.id, person_id, reason, now):
+                await self._send_card(session, ticket, person_id, with_media=True)
+        return [reason for _, reason in routing.recipients]
+
+    async def _routing(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        community: Community,
+        category: Category | None,
+        now: datetime,
+    ) -> Routing:
+        """Who should have the ticket now, given who is away or unreachable."""
         tickets = TicketRepository(session)
 
         def candidate(p: Person, reason: str) -> Candidate:
@@ -192,27 +217,43 @@ class TicketService:
             admin = await people.by_telegram_id(telegram_id)
             if admin is not None:
                 admins.append(candidate(admin, "admin"))
-        routing = route(
+        return route(
             heads,
             building_coordinators,
             community_coordinators,
             admins,
             now,
-            notify_coordinators=category.notify_coordinators,
+            notify_coordinators=bool(category and category.notify_coordinators),
         )
-        ticket.owner_id = routing.owner_id
-        await tickets.add_event(
-            ticket.id,
-            None,
-            "routed",
-            now,
-            recipients=[[p, r] for p, r in routing.recipients],
-            skipped=[[p, w] for p, w in routing.skipped],
-        )
-        for person_id, reason in routing.recipients:
-            if await tickets.add_recipient(ticket.id, person_id, reason, now):
-                await self._send_card(session, ticket, person_id, with_media=True)
-        return [reason for _, reason in routing.recipients]
+
+    async def reroute(self, ticket_id: int, unreachable_person_id: int) -> list[int]:
+        """A recipient of the ticket blocked the bot: the next people of its fallback chain get
+        the card (and own it, if the unreachable one did). Returns who was added."""
+        now = self.clock()
+        async with self.db.session() as session:
+            tickets = TicketRepository(session)
+            ticket = await tickets.get(ticket_id)
+            if ticket is None or ticket.status not in (*OPEN_STATUSES, S.RESOLVED):
+                return []
+            recipients = {r.person_id for r in await tickets.recipients(ticket.id)}
+            if unreachable_person_id not in recipients:
+                return []  # a resident blocked the bot: nobody else should get their messages
+            community = await CommunityRepository(session).get(ticket.community_id)
+            assert community is not None
+            category = find_category(community.settings, ticket.category)
+            routing = await self._routing(session, ticket, community, category, now)
+            added = []
+            for person_id, _ in routing.recipients:
+                if await tickets.add_recipient(ticket.id, person_id, "reroute", now):
+                    added.append(person_id)
+                    await self._send_card(session, ticket, person_id, with_media=True)
+            if ticket.owner_id in (None, unreachable_person_id) and routing.owner_id:
+                ticket.owner_id = routing.owner_id
+            await tickets.add_event(
+                ticket.id, None, "rerouted", now, unreachable=unreachable_person_id, to=added
+            )
+            await session.commit()
+            return added
 
     async def follow(self, person: Person, ticket_id: int) -> Ticket:
         """Me too: the resident co-signs an open ticket of their building."""

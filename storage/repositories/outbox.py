@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, OutboxStatus
@@ -60,9 +60,47 @@ class OutboxRepository:
         query = (
             select(OutboxMessage)
             .join(waiting, waiting.c.first_id == OutboxMessage.id)
-            .where(OutboxMessage.not_before <= now)
+            .where(
+                OutboxMessage.not_before <= now,
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            )
             .order_by(OutboxMessage.id)
             .limit(limit)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def claim_due(
+        self, now: datetime, limit: int, token: str, lease_until: datetime
+    ) -> Sequence[OutboxMessage]:
+        """Claims the due rows (each chat's oldest pending row, if its time has come and no
+        other worker holds it) for ``token`` until ``lease_until``."""
+        free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+        ids = [row.id for row in await self.due(now, limit)]
+        if not ids:
+            return []
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.status == OutboxStatus.PENDING,
+                free,
+            )
+            .values(claimed_until=lease_until, claim_token=token)
+            .execution_options(synchronize_session=False)
+        )
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.claim_token == token)
+            .order_by(OutboxMessage.id)
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def pending_for_chat(self, chat_id: int) -> Sequence[OutboxMessage]:
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .order_by(OutboxMessage.id)
         )
         return (await self.session.scalars(query)).all()
 
@@ -101,7 +139,12 @@ class OutboxRepository:
         await self.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id)
-            .values(not_before=until, last_error=error[:1000], attempts=OutboxMessage.attempts + 1)
+            .values(
+                not_before=until,
+                last_error=error[:1000],
+                attempts=OutboxMessage.attempts + 1,
+                claimed_until=None,
+            )
         )
 
     async def mark_failed(self, message_id: int, error: str) -> None:

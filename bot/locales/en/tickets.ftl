@@ -86,6 +86,7 @@ event-reopened = reopened
 event-rated = rated
 event-commented = comment
 event-withdrawn = withdrawn
+event-rerouted = the head cannot be reached: passed on
 event-cosigned = a neighbour has the same problem
 
 ## Notifications

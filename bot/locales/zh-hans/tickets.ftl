@@ -70,6 +70,7 @@ event-reopened = 重新打开
 event-rated = 住户评价
 event-commented = 住户意见
 event-withdrawn = 住户撤回
+event-rerouted = 楼长无法联系，已转交他人
 event-cosigned = 有邻居反映了同样的问题
 
 ## 通知

@@ -320,6 +320,7 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("claim_token", sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["people.id"],
