@@ -19,6 +19,7 @@ from bot.config import Config
 from bot.delivery import DeliveryWorker, Limits
 from bot.fsm import SqlStorage
 from bot.i18n import Translations
+from bot.scheduler import Scheduler
 from bot.services import Clock, Services, system_clock
 from bot.services.updates import UpdateLog
 from handlers import build_router
@@ -109,10 +110,16 @@ async def _on_startup(
     )
     worker.start()
     dispatcher["delivery"] = worker
+    scheduler = Scheduler(services, config.timezone, on_written=worker.wake)
+    scheduler.start()
+    dispatcher["scheduler"] = scheduler
 
 
 async def _on_shutdown(dispatcher: Dispatcher, config: Config) -> None:
     """Polling has stopped: let the handlers in hand finish, then deliver what they queued."""
+    scheduler = dispatcher.workflow_data.get("scheduler")
+    if isinstance(scheduler, Scheduler):
+        scheduler.shutdown()  # no new scans; a scan in hand is cancelled and rolls back
     in_flight = list(getattr(dispatcher, "_handle_update_tasks", ()))
     if in_flight:
         log.info("waiting for %d update(s) in hand", len(in_flight))

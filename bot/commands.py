@@ -31,6 +31,7 @@ HEAD: tuple[tuple[str, str], ...] = (
 )
 COORDINATOR: tuple[tuple[str, str], ...] = (
     ("tickets", "cmd-tickets"),
+    ("digest", "cmd-digest"),
     ("away", "cmd-away"),
     ("back", "cmd-back"),
     ("joinlink", "cmd-joinlink"),

@@ -42,6 +42,7 @@ from aiolimiter import AsyncLimiter
 from bot.services.clock import Clock
 from bot.services.tickets import TicketService
 from handlers.keyboards import ticket_markup
+from handlers.scheduling import outbox_markup
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.repositories import OutboxRepository, PersonRepository
@@ -152,9 +153,9 @@ class DeliveryWorker:
         """One pass: claim the due rows (one per chat), send them concurrently within the
         limits, record every outcome in one transaction. Returns how many rows were handled;
         rows postponed by a 429 do not count."""
-        now = self.clock()
-        if self._paused_until is not None and now < self._paused_until:
+        if self._paused_seconds() > 0:
             return 0
+        now = self.clock()
         async with self.db.session() as session:
             rows = await OutboxRepository(session).claim_due(
                 now, self.batch, self.token, now + LEASE
@@ -177,9 +178,9 @@ class DeliveryWorker:
     async def _attempt(self, row: OutboxMessage) -> Outcome:
         try:
             await self._within_limits(row.chat_id)
-            if self._paused_until is not None and (left := self._paused_until - self.clock()):
-                if left.total_seconds() > 0:
-                    return Outcome("pause", left.total_seconds(), "paused after a 429")
+            left = self._paused_seconds()
+            if left > 0:  # a 429 arrived while this one waited for its turn
+                return Outcome("pause", left, "paused after a 429")
             return await self._send(row)
         except TelegramRetryAfter as error:
             # Telegram wants the whole bot to slow down, not only this chat: nothing more is
@@ -206,6 +207,11 @@ class DeliveryWorker:
             # instead of aborting every pass and holding up the whole queue behind it.
             return Outcome("failed", error=f"{type(error).__name__}: {error}")
 
+    def _paused_seconds(self) -> float:
+        if self._paused_until is None:
+            return 0.0
+        return max(0.0, (self._paused_until - self.clock()).total_seconds())
+
     async def _within_limits(self, chat_id: int) -> None:
         limiter = self._chats.get(chat_id)
         if limiter is None:
@@ -227,7 +233,7 @@ class DeliveryWorker:
             return Outcome("sent", collapse_upto=await self._send_card(row))
         markup = None
         if payload.get("buttons"):
-            markup = ticket_markup(row.ticket_id or 0, payload["buttons"])
+            markup = outbox_markup(row.ticket_id, payload["buttons"])
         chat = row.chat_id
         sent: Message
         if row.method == "sendMessage":

@@ -12,6 +12,7 @@ from handlers import (
     onboarding,
     relay,
     report,
+    scheduling,
     staff,
     tickets,
     worklist,
@@ -25,6 +26,7 @@ FEATURES: tuple[Router, ...] = (
     tickets.router,
     worklist.router,
     my.router,
+    scheduling.router,
     onboarding.router,
     staff.router,
     report.offer_router,  # "report this?" for a free message outside any flow

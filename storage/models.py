@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     Enum,
     ForeignKey,
@@ -94,6 +95,10 @@ class Community(Base):
     # The last ticket number given out; incremented atomically (UPDATE … RETURNING).
     ticket_seq: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
+    # The scheduler's claims (local dates of the community): the morning digest and the heads'
+    # weekly summary went out for this day, so a restart or a second instance sends none again.
+    digest_sent_on: Mapped[date | None] = mapped_column(Date)
+    weekly_sent_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Building(Base):
@@ -124,6 +129,8 @@ class Person(Base):
     # A head who is away gets no new tickets until then (a deputy or coordinator covers).
     away_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # A head pressed "remind me later": no reminders until then, and one reminder at that time.
+    snoozed_until: Mapped[datetime | None]
 
 
 class Membership(Base):
@@ -220,6 +227,24 @@ class Ticket(Base):
     taken_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # The scheduler's state, each field claimed with a conditional UPDATE (bot/scheduler.py).
+    # Reminders sent while waiting to be taken, since ``nudge_since`` (creation or reopening).
+    nudges_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    nudged_at: Mapped[datetime | None]
+    nudge_since: Mapped[datetime | None]
+    idle_reminded_at: Mapped[datetime | None]
+    confirm_reminded_at: Mapped[datetime | None]
+    # The escalation ladder: 0 none, 1 the building's coordinators, 2 the community's.
+    escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
+    escalation_at: Mapped[datetime | None]
+    escalation_reason: Mapped[str | None] = mapped_column(String(16))
+    autoclosed_at: Mapped[datetime | None]
+    followup_sent_at: Mapped[datetime | None]
+    followup_answer: Mapped[str | None] = mapped_column(String(8))  # "yes" / "no"
+    # "Still fixed?" answered "no" opens a new ticket linked to the old one.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
 
 
 class TicketEvent(Base):
@@ -327,3 +352,19 @@ class FsmRecord(Base):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Indexes of the scheduler's scans and the digest's aggregates (migration 0002): every figure is
+# a range or group over one community's tickets by one timestamp.
+Index("ix_tickets_community_status_created", Ticket.community_id, Ticket.status, Ticket.created_at)
+Index("ix_tickets_community_created", Ticket.community_id, Ticket.created_at)
+Index("ix_tickets_community_taken", Ticket.community_id, Ticket.taken_at)
+Index("ix_tickets_community_resolved", Ticket.community_id, Ticket.resolved_at)
+Index("ix_tickets_community_closed", Ticket.community_id, Ticket.closed_at)
+Index("ix_tickets_holder_resolved", Ticket.holder_id, Ticket.resolved_at)
+Index(
+    "ix_ticket_events_ticket_kind_created",
+    TicketEvent.ticket_id,
+    TicketEvent.kind,
+    TicketEvent.created_at,
+)

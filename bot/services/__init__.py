@@ -8,9 +8,14 @@ from dataclasses import dataclass
 from bot.config import Config
 from bot.i18n import Translations
 from bot.services.clock import Clock, system_clock
+from bot.services.closing import ClosingService
 from bot.services.community import CommunityService, StaffService
+from bot.services.digest import DigestService
+from bot.services.ladder import LadderService
 from bot.services.notify import Notifier
 from bot.services.onboarding import OnboardingService
+from bot.services.reminders import ReminderService
+from bot.services.scheduling import Scheduling
 from bot.services.tickets import TicketService
 from storage.db import Database
 
@@ -23,6 +28,7 @@ class Services:
     community: CommunityService
     staff: StaffService
     tickets: TicketService
+    scheduling: Scheduling
 
     @classmethod
     def create(
@@ -34,9 +40,16 @@ class Services:
     ) -> Services:
         notifier = Notifier(translations)
         community = CommunityService(config, db, clock)
+        tickets = TicketService(config, db, translations, clock)
         return cls(
             onboarding=OnboardingService(config, db, notifier, clock),
             community=community,
             staff=StaffService(config, db, community),
-            tickets=TicketService(config, db, translations, clock),
+            tickets=tickets,
+            scheduling=Scheduling(
+                reminders=ReminderService(config, db, translations, clock),
+                ladder=LadderService(config, db, translations, clock, tickets),
+                closing=ClosingService(config, db, translations, clock, tickets),
+                digest=DigestService(config, db, translations, clock),
+            ),
         )

@@ -1,0 +1,283 @@
+"""The coordinators' morning digest (08:00 community time, each for their scope, in their
+language, with a chart), ``/digest [date]`` on demand, and the heads' Monday summary."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Config
+from bot.i18n import Translations, Translator
+from bot.services.chart import render_chart
+from bot.services.clock import Clock
+from bot.services.digest_view import (
+    DigestData,
+    WeeklyData,
+    chart_labels,
+    render_digest,
+    render_weekly,
+)
+from bot.services.errors import ServiceError
+from bot.services.scheduling import Buttons, sla_of, translator, write
+from bot.services.sla import Sla, at_local, day_window, digest_due, local, weekly_due
+from storage.db import Database
+from storage.models import Community, Person, Ticket
+from storage.repositories import CommunityRepository, PersonRepository
+from storage.repositories.sla import SlaRepository
+from storage.repositories.stats import Scope, StatsRepository
+
+CHART_DAYS = 14
+TOP_OVERDUE = 10
+BUILDING_LINES = 15
+COVERAGE_NAMES = 12
+RECURRING_LINES = 10
+UNREACHABLE_LINES = 10
+LEADERS = 5
+WEEKLY_LISTED = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One digest as one reader sees it."""
+
+    text: str
+    buttons: Buttons
+    png: bytes
+    caption: str
+
+
+class DigestService:
+    def __init__(
+        self, config: Config, db: Database, translations: Translations, clock: Clock
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.translations = translations
+        self.clock = clock
+
+    # ------------------------------------------------------------------------- figures
+
+    async def gather(self, community: Community, scope: Scope, day: date) -> DigestData:
+        """Every figure of the digest about local ``day``; "now" figures as of the clock."""
+        now = self.clock()
+        sla = sla_of(community)
+        start, end = day_window(day, sla)
+        kpi_start = day_window(day - timedelta(days=sla.kpi_days - 1), sla)[0]
+        recurring_start = day_window(day - timedelta(days=sla.recurring_days - 1), sla)[0]
+        chart_days = [day - timedelta(days=CHART_DAYS - 1 - i) for i in range(CHART_DAYS)]
+        bounds = [day_window(d, sla)[0] for d in chart_days] + [end]
+        untaken = sla.escalation.untaken.total_seconds()
+        untaken_by = {c: v.untaken.total_seconds() for c, v in sla.overrides.items()}
+        unresolved_by = {c: v.unresolved.total_seconds() for c, v in sla.overrides.items()}
+        async with self.db.session() as session:
+            stats = StatsRepository(session)
+            overdue = stats.overdue_conditions(
+                now,
+                untaken,
+                sla.escalation.unresolved.total_seconds(),
+                untaken_by,
+                unresolved_by,
+            )
+            overdue_total, top = await stats.overdue(scope, overdue, TOP_OVERDUE)
+            active, building_lines = await stats.per_building(scope, start, end, BUILDING_LINES)
+            return DigestData(
+                community=community.name,
+                settings=community.settings or {},
+                buildings=(
+                    await stats.building_names(scope.building_ids)
+                    if scope.building_ids is not None
+                    else None
+                ),
+                day=day,
+                now=now,
+                counts=await stats.counts(scope, start, end),
+                open=await stats.open_count(scope),
+                overdue_total=overdue_total,
+                overdue=top,
+                active_buildings=active,
+                building_lines=building_lines,
+                kpi_days=sla.kpi_days,
+                sla_hours=round(untaken / 3600),
+                kpis=await stats.kpis(scope, kpi_start, end, now, untaken, untaken_by),
+                coverage=await stats.coverage(scope, COVERAGE_NAMES),
+                recurring_days=sla.recurring_days,
+                recurring_threshold=sla.recurring_reports,
+                recurring=await stats.recurring(
+                    scope, recurring_start, end, sla.recurring_reports, RECURRING_LINES
+                ),
+                unreachable=await stats.unreachable(scope, UNREACHABLE_LINES),
+                leaders=await stats.leaders(scope, kpi_start, end, LEADERS),
+                chart_days=chart_days,
+                chart_new=await stats.series(scope, Ticket.created_at, bounds),
+                chart_resolved=await stats.series(scope, Ticket.resolved_at, bounds),
+            )
+
+    async def render(self, data: DigestData, t: Translator) -> Digest:
+        text, buttons = render_digest(t, data)
+        labels, english = chart_labels(t, self.translations.bind("en"))
+        # matplotlib is CPU work: off the event loop.
+        png = await asyncio.to_thread(
+            render_chart, data.chart_days, data.chart_new, data.chart_resolved, labels, english
+        )
+        return Digest(text, buttons, png, t("digest-caption"))
+
+    # ------------------------------------------------------------------------- the morning job
+
+    async def run(self) -> int:
+        """Sends each community's digest once per local day, at its hour (or on start, when
+        the hour passed during downtime). Returns how many digests were written."""
+        now = self.clock()
+        async with self.db.session() as session:
+            communities = await SlaRepository(session).communities()
+        written = 0
+        for community in communities:
+            day = digest_due(now, community.digest_sent_on, sla_of(community))
+            if day is not None:
+                written += await self._send(community, day, now)
+        return written
+
+    async def _send(self, community: Community, day: date, now: datetime) -> int:
+        async with self.db.session() as session:
+            rows = await StatsRepository(session).coordinator_scopes(community.id)
+        readers = _scopes(community.id, rows)
+        rendered: dict[tuple[Scope, str], Digest] = {}
+        figures: dict[Scope, DigestData] = {}
+        for person, scope in readers:
+            language = person.language or self.translations.default
+            if person.unreachable_since is not None or (scope, language) in rendered:
+                continue
+            if scope not in figures:
+                figures[scope] = await self.gather(community, scope, day - timedelta(days=1))
+            rendered[scope, language] = await self.render(
+                figures[scope], self.translations.bind(language)
+            )
+        async with self.db.session() as session:
+            # The claim and every message commit together: sent once, or not at all.
+            if not await SlaRepository(session).claim_digest(community, day):
+                return 0
+            written = 0
+            for person, scope in readers:
+                digest = rendered.get((scope, person.language or self.translations.default))
+                if digest is not None and person.unreachable_since is None:
+                    await self._write(session, person, digest, now)
+                    written += 1
+            await session.commit()
+        return written
+
+    async def _write(
+        self, session: AsyncSession, person: Person, digest: Digest, now: datetime
+    ) -> None:
+        await write(session, person, now, digest.text, buttons=digest.buttons)
+        await write(
+            session,
+            person,
+            now,
+            digest.caption,
+            method="sendPhoto",
+            extra={"photo_png": base64.b64encode(digest.png).decode("ascii")},
+        )
+
+    # ------------------------------------------------------------------------- on demand
+
+    async def on_demand(self, person: Person, day: date | None, t: Translator) -> list[Digest]:
+        """``/digest [date]``: the digest of each of the caller's areas (an admin: of every
+        community), about ``day`` (default yesterday, community time)."""
+        async with self.db.session() as session:
+            communities = CommunityRepository(session)
+            areas: dict[int, Scope] = {}
+            if person.telegram_id in self.config.admin_ids:
+                for row in await communities.page(0, 100):
+                    areas[row.id] = Scope(row.id)
+            stats = StatsRepository(session)
+            for area in await PersonRepository(session).coordinator_areas(person.id):
+                if area.community_id in areas:
+                    continue
+                rows = [
+                    (p, b)
+                    for p, b in await stats.coordinator_scopes(area.community_id)
+                    if p.id == person.id
+                ]
+                areas[area.community_id] = _scopes(area.community_id, rows)[0][1]
+            loaded = [(await communities.get(c), scope) for c, scope in areas.items()]
+        if not loaded:
+            raise ServiceError("digest-not-allowed")
+        digests = []
+        for community, scope in loaded:
+            assert community is not None
+            sla = sla_of(community)
+            today = local(self.clock(), sla).date()
+            wanted = day or today - timedelta(days=1)
+            if wanted > today:
+                raise ServiceError("digest-future", today=today.isoformat())
+            digests.append(await self.render(await self.gather(community, scope, wanted), t))
+        return digests
+
+    # ------------------------------------------------------------------------- weekly
+
+    async def run_weekly(self) -> int:
+        """Each head's summary of the past week, Monday 09:00 community time, once."""
+        now = self.clock()
+        async with self.db.session() as session:
+            communities = await SlaRepository(session).communities()
+        written = 0
+        for community in communities:
+            sla = sla_of(community)
+            day = weekly_due(now, community.weekly_sent_on, sla)
+            if day is not None:
+                written += await self._weekly(community, day, now, sla)
+        return written
+
+    async def _weekly(self, community: Community, day: date, now: datetime, sla: Sla) -> int:
+        end = at_local(day, sla.weekly_at, sla)
+        start = end - timedelta(days=7)
+        first, last = day - timedelta(days=7), day - timedelta(days=1)
+        async with self.db.session() as session:
+            stats = StatsRepository(session)
+            buildings: dict[int, list[int]] = defaultdict(list)
+            people: dict[int, Person] = {}
+            for person, building_id in await stats.heads(community.id):
+                buildings[person.id].append(building_id)
+                people[person.id] = person
+            resolved = await stats.by_holder(community.id, start, end)
+            messages = []
+            for person_id, ids in buildings.items():
+                person = people[person_id]
+                if person.unreachable_since is not None:
+                    continue
+                total, oldest = await stats.open_in(Scope(community.id, tuple(ids)), WEEKLY_LISTED)
+                count, rating, ratings = resolved.get(person_id, (0, None, 0))
+                data = WeeklyData(
+                    first, last, total, oldest, count, rating, ratings, community.settings, now
+                )
+                text, buttons = render_weekly(translator(self.translations, person), data)
+                messages.append((person, text, buttons))
+            if not await SlaRepository(session).claim_weekly(community, day):
+                return 0
+            for person, text, buttons in messages:
+                await write(session, person, now, text, buttons=buttons)
+            await session.commit()
+        return len(messages)
+
+
+def _scopes(community_id: int, rows: list[tuple[Person, int | None]]) -> list[tuple[Person, Scope]]:
+    """One scope per coordinator: the whole community if any of their scopes is, else their
+    buildings."""
+    buildings: dict[int, set[int] | None] = {}
+    people: dict[int, Person] = {}
+    for person, building_id in rows:
+        people[person.id] = person
+        if building_id is None:
+            buildings[person.id] = None
+        elif person.id not in buildings or buildings[person.id] is not None:
+            found = buildings.get(person.id) or set()
+            found.add(building_id)
+            buildings[person.id] = found
+    return [
+        (people[p], Scope(community_id, tuple(sorted(b)) if b is not None else None))
+        for p, b in buildings.items()
+    ]

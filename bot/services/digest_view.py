@@ -1,0 +1,277 @@
+"""The digest and the weekly summary as text, in one reader's language. Pure: figures in,
+text and abstract buttons out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from bot.i18n import Translator
+from bot.services.cards import age, category_label
+from bot.services.categories import find_category
+from bot.services.chart import ChartLabels
+from bot.services.scheduling import MAX_LISTED, Buttons, open_buttons
+from storage.repositories.stats import (
+    BuildingLine,
+    Counts,
+    Coverage,
+    Kpis,
+    Leader,
+    Overdue,
+    Recurring,
+    Unreachable,
+)
+
+MAX_TEXT = 4000  # Telegram's limit is 4096
+MEDALS = ("🥇", "🥈", "🥉")
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True)
+class DigestData:
+    community: str
+    settings: Mapping[str, Any]
+    buildings: Sequence[str] | None  # the scope's buildings, None for the whole community
+    day: date
+    now: datetime
+    counts: Counts
+    open: int
+    overdue_total: int
+    overdue: Sequence[Overdue]
+    active_buildings: int
+    building_lines: Sequence[BuildingLine]
+    kpi_days: int
+    sla_hours: int
+    kpis: Kpis
+    coverage: Coverage
+    recurring_days: int
+    recurring_threshold: int
+    recurring: Sequence[Recurring]
+    unreachable: Sequence[Unreachable]
+    leaders: Sequence[Leader]
+    chart_days: Sequence[date] = field(default_factory=list)
+    chart_new: Sequence[int] = field(default_factory=list)
+    chart_resolved: Sequence[int] = field(default_factory=list)
+
+
+def rate(part: int, whole: int) -> str | None:
+    return f"{round(100 * part / whole)}%" if whole else None
+
+
+def duration(t: Translator, seconds: float | None) -> str:
+    if seconds is None:
+        return t("digest-none")
+    if seconds < 3600:
+        return t("duration-minutes", value=str(max(1, round(seconds / 60))))
+    if seconds < 48 * 3600:
+        return t("duration-hours", value=_one_decimal(seconds / 3600))
+    return t("duration-days", value=_one_decimal(seconds / 86400))
+
+
+def _one_decimal(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _date(t: Translator, day: date) -> str:
+    return t(
+        "digest-date",
+        month=str(day.month),
+        day=str(day.day),
+        weekday=t("weekday-" + WEEKDAY_KEYS[day.weekday()]),
+    )
+
+
+def _more(t: Translator, lines: list[str], total: int, shown: int) -> None:
+    if total > shown:
+        lines.append(t("digest-more", count=total - shown))
+
+
+def render_digest(t: Translator, data: DigestData) -> tuple[str, Buttons]:
+    counts, kpis = data.counts, data.kpis
+    lines = [t("digest-title", community=data.community, date=_date(t, data.day))]
+    if data.buildings is not None:
+        lines.append(t("digest-scope", buildings="、".join(data.buildings[:10])))
+    lines += [
+        "",
+        t(
+            "digest-yesterday",
+            new=str(counts.new),
+            taken=str(counts.taken),
+            resolved=str(counts.resolved),
+            closed=str(counts.closed),
+        ),
+        t("digest-open", open=str(data.open), overdue=str(data.overdue_total)),
+    ]
+    for item in data.overdue:
+        category = find_category(data.settings, item.category)
+        lines.append(
+            t(
+                "digest-overdue-line",
+                number=item.number,
+                category=category_label(t, category, item.category),
+                building=item.building,
+                age=age(t, item.since, data.now),
+            )
+        )
+    _more(t, lines, data.overdue_total, len(data.overdue))
+    if data.building_lines:
+        lines += ["", t("digest-buildings")]
+        for b in data.building_lines:
+            lines.append(
+                t(
+                    "digest-building-line",
+                    building=b.name,
+                    new=str(b.new),
+                    taken=str(b.taken),
+                    resolved=str(b.resolved),
+                    open=str(b.open),
+                )
+            )
+        _more(t, lines, data.active_buildings, len(data.building_lines))
+    none = t("digest-none")
+    lines += [
+        "",
+        t("digest-kpi-title", days=str(data.kpi_days), reports=str(kpis.reports)),
+        t(
+            "digest-kpi-response",
+            rate=rate(kpis.responded, kpis.due) or none,
+            hours=str(data.sla_hours),
+            part=str(kpis.responded),
+            whole=str(kpis.due),
+        ),
+        t(
+            "digest-kpi-resolution",
+            rate=rate(kpis.resolved, kpis.reports) or none,
+            part=str(kpis.resolved),
+            whole=str(kpis.reports),
+        ),
+        t(
+            "digest-kpi-satisfaction",
+            rate=rate(kpis.satisfied, kpis.rated) or none,
+            part=str(kpis.satisfied),
+            whole=str(kpis.rated),
+        ),
+        t(
+            "digest-kpi-times",
+            take=duration(t, kpis.median_take),
+            resolve=duration(t, kpis.median_resolve),
+        ),
+        "",
+        t(
+            "digest-coverage",
+            covered=str(data.coverage.with_head),
+            total=str(data.coverage.buildings),
+        ),
+    ]
+    missing = data.coverage.buildings - data.coverage.with_head
+    if missing:
+        names = "、".join(data.coverage.without)
+        if missing > len(data.coverage.without):
+            names += t("digest-and-more", count=missing - len(data.coverage.without))
+        lines.append(t("digest-coverage-missing", names=names))
+    lines += [
+        "",
+        t(
+            "digest-recurring-title",
+            days=str(data.recurring_days),
+            threshold=str(data.recurring_threshold),
+        ),
+    ]
+    for r in data.recurring:
+        category = find_category(data.settings, r.category)
+        lines.append(
+            t(
+                "digest-recurring-line",
+                building=r.building,
+                category=category_label(t, category, r.category),
+                count=r.reports,
+            )
+        )
+    if not data.recurring:
+        lines.append(none)
+    if data.unreachable:
+        lines += ["", t("digest-unreachable-title")]
+        for u in data.unreachable:
+            lines.append(
+                t("digest-unreachable-line", name=u.name, role=t("role-name", role=u.role))
+            )
+    lines += ["", t("digest-leaders-title", days=str(data.kpi_days))]
+    for place, leader in enumerate(data.leaders):
+        rating = (
+            t("digest-rating", rating=_one_decimal(leader.rating), count=leader.ratings)
+            if leader.rating is not None
+            else t("digest-no-rating")
+        )
+        lines.append(
+            t(
+                "digest-leader-line",
+                medal=MEDALS[place] if place < len(MEDALS) else "·",
+                name=leader.name,
+                count=leader.resolved,
+                time=duration(t, leader.median_resolve),
+                rating=rating,
+            )
+        )
+    if not data.leaders:
+        lines.append(none)
+    text = "\n".join(lines)
+    if len(text) > MAX_TEXT:
+        text = text[: MAX_TEXT - 1] + "…"
+    buttons = open_buttons(t, [(o.ticket_id, o.number) for o in data.overdue[:MAX_LISTED]])
+    return text, buttons
+
+
+def chart_labels(t: Translator, english: Translator) -> tuple[ChartLabels, ChartLabels]:
+    """The reader's labels, and English ones for a machine without a Chinese font."""
+
+    def labels(tr: Translator) -> ChartLabels:
+        return ChartLabels(
+            title=tr("digest-chart-title"),
+            new=tr("digest-chart-new"),
+            resolved=tr("digest-chart-resolved"),
+            needs_cjk=tr.language.startswith("zh"),
+        )
+
+    return labels(t), labels(english)
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyData:
+    first: date  # the week's first and last local day
+    last: date
+    open_total: int
+    open: Sequence[Overdue]  # the oldest open tickets of the head's buildings
+    resolved: int
+    rating: float | None
+    ratings: int
+    settings: Mapping[str, Any]
+    now: datetime
+
+
+def render_weekly(t: Translator, data: WeeklyData) -> tuple[str, Buttons]:
+    lines = [
+        t("weekly-title", first=_date(t, data.first), last=_date(t, data.last)),
+        "",
+        t("weekly-open", count=data.open_total),
+    ]
+    for item in data.open:
+        category = find_category(data.settings, item.category)
+        lines.append(
+            t(
+                "digest-overdue-line",
+                number=item.number,
+                category=category_label(t, category, item.category),
+                building=item.building,
+                age=age(t, item.since, data.now),
+            )
+        )
+    _more(t, lines, data.open_total, len(data.open))
+    lines.append(t("weekly-resolved", count=data.resolved))
+    if data.rating is not None:
+        lines.append(t("weekly-rating", rating=_one_decimal(data.rating), count=data.ratings))
+    lines += ["", t("weekly-thanks")]
+    buttons = open_buttons(t, [(o.ticket_id, o.number) for o in data.open])
+    return "\n".join(lines), buttons

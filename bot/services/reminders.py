@@ -1,0 +1,195 @@
+"""Gentle reminders to the staff: tickets waiting to be taken (2 h, 6 h, 24 h after routing),
+tickets taken but quiet for days, and the reminder a head asked for by snoozing. One message per
+person lists all their waiting tickets with a button to open each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Config
+from bot.i18n import Translations, Translator
+from bot.services.cards import age, category_label
+from bot.services.categories import find_category
+from bot.services.clock import Clock
+from bot.services.errors import ServiceError
+from bot.services.scheduling import (
+    MAX_LISTED,
+    Buttons,
+    SchedAction,
+    open_buttons,
+    sla_of,
+    translator,
+    write,
+)
+from bot.services.sla import (
+    WAITING,
+    Sla,
+    idle_due,
+    local,
+    may_send,
+    nudge_count,
+    nudge_due,
+    sla_for,
+    snooze_until,
+)
+from storage.db import Database
+from storage.models import Community, Person, TicketStatus
+from storage.repositories.sla import Listed, SlaRepository
+from storage.repositories.tickets import TicketRepository
+
+
+class ReminderService:
+    def __init__(
+        self, config: Config, db: Database, translations: Translations, clock: Clock
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.translations = translations
+        self.clock = clock
+
+    async def run(self) -> int:
+        """One scan of every community; returns how many reminders were written."""
+        now = self.clock()
+        async with self.db.session() as session:
+            communities = await SlaRepository(session).communities()
+        written = 0
+        for community in communities:
+            written += await self._community(community, now)
+        return written
+
+    async def _community(self, community: Community, now: datetime) -> int:
+        sla = sla_of(community)
+        quiet = not may_send(now, sla)
+        async with self.db.session() as session:
+            repo = SlaRepository(session)
+            tickets = TicketRepository(session)
+            due: dict[int, None] = {}  # people to remind, in order
+            nudged: list[int] = []
+            for row in await repo.open_tickets(community.id, list(WAITING)):
+                ticket = row.ticket
+                if quiet and not ticket.urgent:
+                    continue  # waits for the morning; safety does not
+                since = row.waiting_since
+                sent = nudge_count(ticket.status, since, ticket.nudges_sent, ticket.nudge_since)
+                count = nudge_due(since, sent, now, sla)
+                if count is not None and await repo.claim_nudge(ticket, count, since, now):
+                    await tickets.add_event(ticket.id, None, "nudged", now, n=count)
+                    nudged.append(ticket.id)
+            for recipients in (await repo.recipients(nudged)).values():
+                due.update(dict.fromkeys(recipients))
+            if not quiet:
+                await self._idle(repo, community, now, sla, due)
+                for snoozed in await repo.snoozed_over(await repo.staff_people(community.id), now):
+                    if await repo.claim_wakeup(snoozed):
+                        due[snoozed.id] = None
+            people = await repo.people(due)
+            written = 0
+            for person_id in due:
+                person = people.get(person_id)
+                if person is not None and _reachable(person, now):
+                    written += await self._remind(session, repo, person, community, now, sla)
+            await session.commit()
+        return written
+
+    async def _idle(
+        self,
+        repo: SlaRepository,
+        community: Community,
+        now: datetime,
+        sla: Sla,
+        due: dict[int, None],
+    ) -> None:
+        taken = await repo.open_tickets(community.id, [TicketStatus.TAKEN])
+        activity = await repo.last_activity(row.ticket.id for row in taken)
+        for row in taken:
+            ticket = row.ticket
+            last = activity.get(ticket.id, ticket.taken_at or ticket.created_at)
+            if (
+                ticket.holder_id is not None
+                and idle_due(last, ticket.idle_reminded_at, now, sla)
+                and await repo.claim_idle(ticket, now)
+            ):
+                due[ticket.holder_id] = None
+
+    async def _remind(
+        self,
+        session: AsyncSession,
+        repo: SlaRepository,
+        person: Person,
+        community: Community,
+        now: datetime,
+        sla: Sla,
+    ) -> int:
+        waiting = await repo.waiting_for(person.id, community.id)
+        idle = await repo.idle_for(person.id, community.id, now - sla.idle)
+        if not waiting and not idle:
+            return 0
+        t = translator(self.translations, person)
+        lines: list[str] = []
+        if waiting:
+            lines.append(t("sched-nudge-waiting", count=len(waiting)))
+            lines += self._lines(t, community, waiting, now)
+        if idle:
+            if lines:
+                lines.append("")
+            lines.append(t("sched-nudge-idle", count=len(idle)))
+            lines += self._lines(t, community, idle, now)
+        lines += ["", t("sched-nudge-footer")]
+        listed = [(x.ticket.id, x.ticket.number) for x in (waiting + idle)[:MAX_LISTED]]
+        buttons: Buttons = open_buttons(t, listed)
+        buttons.append(
+            [
+                (t("sched-btn-snooze-hour"), SchedAction.SNOOZE_HOUR.value, 0),
+                (t("sched-btn-snooze-morning"), SchedAction.SNOOZE_MORNING.value, 0),
+            ]
+        )
+        await write(session, person, now, "\n".join(lines), buttons=buttons)
+        return 1
+
+    def _lines(
+        self, t: Translator, community: Community, listed: list[Listed], now: datetime
+    ) -> list[str]:
+        lines = [
+            t(
+                "sched-line",
+                number=x.ticket.number,
+                category=category_label(
+                    t, find_category(community.settings, x.ticket.category), x.ticket.category
+                ),
+                building=x.building,
+                age=age(t, x.since, now),
+            )
+            for x in listed[:MAX_LISTED]
+        ]
+        if len(listed) > MAX_LISTED:
+            lines.append(t("sched-more", count=len(listed) - MAX_LISTED))
+        return lines
+
+    # ------------------------------------------------------------------------- snooze
+
+    async def snooze(self, person: Person, kind: str) -> str:
+        """No reminders for an hour, or until tomorrow 09:00 community time; then one. Returns
+        the local time of that reminder."""
+        if kind not in ("hour", "morning"):
+            raise ServiceError("not-allowed")
+        now = self.clock()
+        async with self.db.session() as session:
+            repo = SlaRepository(session)
+            community = await repo.home_community(person.id)
+            sla = sla_of(community) if community else sla_for({}, self.config.timezone)
+            until = snooze_until(kind, now, sla)
+            await repo.snooze(person.id, until)
+            await session.commit()
+        return local(until, sla).strftime("%H:%M")
+
+
+def _reachable(person: Person, now: datetime) -> bool:
+    """Away heads are covered by routing; blocked chats cannot be written to; a snoozed head
+    gets the reminder when the snooze ends."""
+    if person.unreachable_since is not None:
+        return False
+    if person.away_until is not None and person.away_until > now:
+        return False
+    return person.snoozed_until is None or person.snoozed_until <= now

@@ -1,0 +1,93 @@
+"""What the scheduler's services share: their buttons, how they write to the outbox, and the
+container the ``Services`` hold them in.
+
+Buttons in an outbox payload are rows of ``[label, action, id]``: ``action`` is a ticket
+``Action`` (the button opens or acts on ticket ``id``) or a ``SchedAction`` below (``id`` is its
+ticket, 0 for none). The two-element ``[label, action]`` of the ticket service still means "this
+row's ticket". ``handlers.scheduling.outbox_markup`` turns both into a keyboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translations, Translator
+from bot.services.policy import Action
+from bot.services.sla import Sla, sla_for
+from storage.models import Community, Person
+from storage.repositories import OutboxRepository
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from bot.services.closing import ClosingService
+    from bot.services.digest import DigestService
+    from bot.services.ladder import LadderService
+    from bot.services.reminders import ReminderService
+
+
+class SchedAction(StrEnum):
+    SNOOZE_HOUR = "snooze-hour"
+    SNOOZE_MORNING = "snooze-morning"
+    FIXED_YES = "fixed-yes"  # "still fixed?" → yes
+    FIXED_NO = "fixed-no"  # → no: a new linked ticket
+    REOPEN = "reopen-closed"  # reopen a ticket the scheduler closed
+
+
+Button = tuple[str, str, int]
+Buttons = list[list[Button]]
+BUTTONS_PER_ROW = 2
+MAX_LISTED = 10
+
+
+def open_buttons(t: Translator, ticket_ids_numbers: list[tuple[int, int]]) -> Buttons:
+    """ "Open #12" for each ticket, two to a row."""
+    buttons = [(t("sched-btn-open", number=n), Action.OPEN.value, i) for i, n in ticket_ids_numbers]
+    return [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+
+
+def sla_of(community: Community) -> Sla:
+    return sla_for(community.settings or {}, community.timezone)
+
+
+def translator(translations: Translations, person: Person) -> Translator:
+    return translations.bind(person.language or translations.default)
+
+
+async def write(
+    session: AsyncSession,
+    person: Person,
+    now: datetime,
+    text: str,
+    *,
+    buttons: Buttons | list[list[tuple[str, str]]] | None = None,
+    ticket_id: int | None = None,
+    method: str = "sendMessage",
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """One outbox row to ``person``, in the caller's transaction."""
+    payload: dict[str, Any] = {"caption" if method == "sendPhoto" else "text": text}
+    if buttons:
+        payload["buttons"] = [[list(b) for b in row] for row in buttons if row]
+    payload.update(extra or {})
+    await OutboxRepository(session).add(
+        chat_id=person.telegram_id,
+        person_id=person.id,
+        payload=payload,
+        now=now,
+        method=method,
+        ticket_id=ticket_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduling:
+    """The scheduler's use cases; ``bot.scheduler`` runs their ``run`` methods as jobs."""
+
+    reminders: ReminderService
+    ladder: LadderService
+    closing: ClosingService
+    digest: DigestService

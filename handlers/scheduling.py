@@ -1,0 +1,179 @@
+"""The scheduler's buttons (snooze a reminder, "still fixed?", reopen an auto-closed ticket),
+``/digest [YYYY-MM-DD]``, and the keyboard of outbox rows that carry ``[label, action, id]``
+buttons (the delivery worker calls ``outbox_markup``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.errors import ServiceError
+from bot.services.policy import Action
+from bot.services.scheduling import SchedAction
+from handlers.keyboards import TicketCb
+from handlers.ticketing import edit_quietly
+from storage.models import Person
+
+router = Router(name="scheduling")
+
+
+class SchedCb(CallbackData, prefix="s1"):
+    action: SchedAction
+    ticket_id: int = 0
+
+
+SCHED_ACTIONS = frozenset(a.value for a in SchedAction)
+
+
+def outbox_markup(
+    ticket_id: int | None, rows: Sequence[Sequence[Sequence[str | int]]]
+) -> InlineKeyboardMarkup | None:
+    """The keyboard of an outbox row's ``buttons``: ``[label, action]`` acts on the row's
+    ticket, ``[label, action, id]`` on ticket ``id`` (a reminder or the digest lists several);
+    ``action`` is a ticket ``Action`` or, for the scheduler's own buttons, a ``SchedAction``.
+    A drop-in for ``handlers.keyboards.ticket_markup``; an unknown action raises ValueError."""
+    keyboard: list[list[InlineKeyboardButton]] = []
+    for row in rows:
+        buttons = []
+        for item in row:
+            label, action = str(item[0]), str(item[1])
+            target = int(item[2]) if len(item) > 2 else ticket_id or 0
+            data: CallbackData
+            if action in SCHED_ACTIONS:
+                data = SchedCb(action=SchedAction(action), ticket_id=target)
+            else:
+                data = TicketCb(action=Action(action), ticket_id=target)
+            buttons.append(InlineKeyboardButton(text=label, callback_data=data.pack()))
+        if buttons:
+            keyboard.append(buttons)
+    return InlineKeyboardMarkup(inline_keyboard=keyboard) if keyboard else None
+
+
+async def _drop_snooze(callback: CallbackQuery) -> None:
+    """The reminder keeps its "open" buttons; the snooze row goes."""
+    message = callback.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return
+    rows = [
+        row
+        for row in message.reply_markup.inline_keyboard
+        if not any((b.callback_data or "").startswith(f"{SchedCb.__prefix__}:") for b in row)
+    ]
+    await edit_quietly(
+        message.edit_reply_markup(
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+        )
+    )
+
+
+async def _drop_buttons(callback: CallbackQuery) -> None:
+    if isinstance(callback.message, Message):
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+
+
+@router.callback_query(
+    SchedCb.filter(F.action.in_({SchedAction.SNOOZE_HOUR, SchedAction.SNOOZE_MORNING}))
+)
+async def on_snooze(
+    callback: CallbackQuery,
+    callback_data: SchedCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    kind = "hour" if callback_data.action is SchedAction.SNOOZE_HOUR else "morning"
+    until = await services.scheduling.reminders.snooze(person, kind)
+    await callback.answer()
+    await _drop_snooze(callback)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(t("sched-snoozed", time=until))
+
+
+@router.callback_query(SchedCb.filter(F.action == SchedAction.REOPEN))
+async def on_reopen_closed(
+    callback: CallbackQuery,
+    callback_data: SchedCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    try:
+        ticket = await services.scheduling.closing.reopen_closed(person, callback_data.ticket_id)
+    except ServiceError as error:
+        await callback.answer(t(error.key, **error.args_), show_alert=True)
+        await _drop_buttons(callback)
+        return
+    await callback.answer()
+    await _drop_buttons(callback)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(t("sched-reopened", number=ticket.number))
+
+
+@router.callback_query(SchedCb.filter(F.action.in_({SchedAction.FIXED_YES, SchedAction.FIXED_NO})))
+async def on_followup(
+    callback: CallbackQuery,
+    callback_data: SchedCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    fixed = callback_data.action is SchedAction.FIXED_YES
+    try:
+        ticket, linked = await services.scheduling.closing.followup_answer(
+            person, callback_data.ticket_id, fixed
+        )
+    except ServiceError as error:
+        await callback.answer(t(error.key, **error.args_), show_alert=True)
+        await _drop_buttons(callback)
+        return
+    await callback.answer()
+    await _drop_buttons(callback)
+    if not isinstance(callback.message, Message):
+        return
+    if linked is None:
+        await callback.message.answer(t("sched-followup-thanks", number=ticket.number))
+    else:
+        await callback.message.answer(
+            t("sched-followup-linked", number=linked.number, old=ticket.number)
+        )
+
+
+@router.message(Command("digest"))
+async def cmd_digest(
+    message: Message,
+    command: CommandObject,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    """Coordinators and admins: the morning digest now, about yesterday or a given date."""
+    day = None
+    if command.args:
+        try:
+            day = date.fromisoformat(command.args.strip())
+        except ValueError:
+            await message.answer(t("digest-usage"))
+            return
+    try:
+        digests = await services.scheduling.digest.on_demand(person, day, t)
+    except ServiceError as error:
+        await message.answer(t(error.key, **error.args_))
+        return
+    for digest in digests:
+        await message.answer(digest.text, reply_markup=outbox_markup(None, digest.buttons))
+        await message.answer_photo(
+            BufferedInputFile(digest.png, filename="digest.png"), caption=digest.caption
+        )
