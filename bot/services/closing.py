@@ -92,9 +92,9 @@ class ClosingService:
         self, session: AsyncSession, ticket: Ticket, now: datetime, sla: Sla
     ) -> None:
         await TicketRepository(session).add_event(ticket.id, None, "auto-closed", now)
-        await self.tickets._refresh_cards(session, ticket)
+        await self.tickets.refresh_cards(session, ticket)
         until = local(now + sla.reopen_window, sla).strftime("%Y-%m-%d")
-        for resident in await self.tickets._residents(session, ticket):
+        for resident in await self.tickets.residents(session, ticket):
             t = translator(self.translations, resident)
             text = t(
                 "sched-autoclosed",
@@ -111,7 +111,7 @@ class ClosingService:
         author = await PersonRepository(session).get(ticket.author_id or 0)
         if author is None:
             return
-        await self.tickets._tell(
+        await self.tickets.tell(
             session,
             author,
             "sched-confirm-reminder",
@@ -173,9 +173,9 @@ class ClosingService:
             if not await SlaRepository(session).reopen_closed(ticket, now):
                 raise StaleAction(ticket)
             await tickets.add_event(ticket.id, person.id, "reopened", now)
-            await self.tickets._refresh_cards(session, ticket)
-            for staff in await self.tickets._staff_audience(session, ticket):
-                await self.tickets._tell(
+            await self.tickets.refresh_cards(session, ticket)
+            for staff in await self.tickets.staff_audience(session, ticket):
+                await self.tickets.tell(
                     session, staff, "sched-reopened-staff", ticket, number=ticket.number
                 )
             await session.commit()
@@ -238,5 +238,5 @@ class ClosingService:
         )
         await tickets.add_event(ticket.id, person.id, "created", now)
         await tickets.add_event(ticket.id, None, "linked", now, note=f"#{old.number}")
-        await self.tickets._route(session, ticket, community, category, now)
+        await self.tickets.route_new(session, ticket, community, category, now)
         return ticket

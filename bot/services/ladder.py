@@ -87,9 +87,9 @@ class LadderService:
         )
         for person in targets:
             if await tickets.add_recipient(ticket.id, person.id, "escalation", now):
-                await self.tickets._send_card(session, ticket, person.id, with_media=True)
+                await self.tickets.send_card(session, ticket, person.id, with_media=True)
         for person_id in before:
-            await self.tickets._send_card(session, ticket, person_id)  # shows "escalated"
+            await self.tickets.send_card(session, ticket, person_id)  # shows "escalated"
         limits = sla.thresholds(ticket.category)
         hours = round(limits.untaken.total_seconds() / 3600)
         days = limits.unresolved.days

@@ -1,0 +1,327 @@
+"""What heads and residents do to a ticket: take, resolve, escalate, merge, talk, confirm,
+reopen, rate, withdraw, follow. Each is one transaction: the state change (a conditional
+UPDATE, so a double tap or two heads at once change it once) and the messages it causes."""
+
+from __future__ import annotations
+
+from bot.services.errors import ServiceError
+from bot.services.policy import Action, is_staff, may
+from bot.services.ticket_core import MAX_TEXT, Content, StaleAction, TicketCore
+from storage.models import (
+    OPEN_STATUSES,
+    Person,
+    Role,
+    Ticket,
+    TicketStatus,
+)
+from storage.repositories import PersonRepository
+from storage.repositories.tickets import TicketRepository
+
+S = TicketStatus
+
+
+class TicketActions(TicketCore):
+    async def follow(self, person: Person, ticket_id: int) -> Ticket:
+        """Me too: the resident co-signs an open ticket of their building."""
+        now = self.clock()
+        async with self.db.session() as session:
+            tickets = TicketRepository(session)
+            ticket = await tickets.get(ticket_id)
+            if (
+                ticket is None
+                or await PersonRepository(session).membership(
+                    person.id, ticket.building_id, Role.RESIDENT
+                )
+                is None
+            ):
+                raise ServiceError("not-allowed")
+            if ticket.status not in OPEN_STATUSES:
+                raise StaleAction(ticket)
+            if ticket.author_id != person.id and await tickets.follow(ticket.id, person.id, now):
+                await tickets.add_event(ticket.id, person.id, "cosigned", now)
+                await self.refresh_cards(session, ticket)
+            await session.commit()
+            return ticket
+
+    async def take(self, person: Person, ticket_id: int) -> Ticket:
+        now = self.clock()
+        async with self.db.session() as session:
+            ticket, _ = await self.authorise(session, person, ticket_id, Action.TAKE)
+            tickets = TicketRepository(session)
+            if not await tickets.transition(
+                ticket.id,
+                [S.NEW, S.REOPENED],
+                now,
+                status=S.TAKEN,
+                holder_id=person.id,
+                taken_at=now,
+            ):
+                await session.rollback()
+                raise StaleAction(await self.fresh(ticket_id))
+            await tickets.add_event(ticket.id, person.id, "taken", now)
+            await self.refresh_cards(session, ticket)
+            await self.tell_residents(session, ticket, "notice-taken", number=ticket.number)
+            await session.commit()
+            return ticket
+
+    async def resolve(self, person: Person, ticket_id: int, note: str) -> Ticket:
+        now = self.clock()
+        note = note.strip()[:MAX_TEXT]
+        async with self.db.session() as session:
+            ticket, _ = await self.authorise(session, person, ticket_id, Action.RESOLVE)
+            tickets = TicketRepository(session)
+            if not await tickets.transition(
+                ticket.id, [S.TAKEN], now, status=S.RESOLVED, resolved_at=now
+            ):
+                await session.rollback()
+                raise StaleAction(await self.fresh(ticket_id))
+            await tickets.add_event(ticket.id, person.id, "resolved", now, note=note)
+            await self.refresh_cards(session, ticket)
+            key = "notice-resolved-note" if note else "notice-resolved"
+            await self.tell_residents(
+                session,
+                ticket,
+                key,
+                number=ticket.number,
+                note=note,
+                buttons=[[("btn-confirm", Action.CONFIRM), ("btn-reopen", Action.REOPEN)]],
+            )
+            await session.commit()
+            return ticket
+
+    async def escalate(self, person: Person, ticket_id: int, reason: str) -> Ticket:
+        now = self.clock()
+        reason = reason.strip()[:MAX_TEXT]
+        async with self.db.session() as session:
+            ticket, _ = await self.authorise(session, person, ticket_id, Action.ESCALATE)
+            tickets = TicketRepository(session)
+            coordinators = [
+                *await tickets.coordinators(ticket.community_id, ticket.building_id),
+                *await tickets.coordinators(ticket.community_id, None),
+            ]
+            people = PersonRepository(session)
+            if not coordinators:
+                for telegram_id in sorted(self.config.admin_ids):
+                    admin = await people.by_telegram_id(telegram_id)
+                    if admin is not None:
+                        coordinators.append(admin)
+            owner = next((c for c in coordinators if c.id != person.id), None)
+            ticket.escalated = True
+            if owner is not None:
+                ticket.owner_id = owner.id
+            ticket.updated_at = now
+            await tickets.add_event(
+                ticket.id,
+                person.id,
+                "escalated",
+                now,
+                note=reason,
+                to=[c.id for c in coordinators],
+            )
+            for coordinator in coordinators:
+                await tickets.add_recipient(ticket.id, coordinator.id, "escalation", now)
+            await self.refresh_cards(session, ticket)
+            for coordinator in coordinators:
+                if coordinator.id != person.id:
+                    await self.tell(
+                        session,
+                        coordinator,
+                        "notice-escalated-staff",
+                        ticket,
+                        number=ticket.number,
+                        note=reason or "-",
+                    )
+            await self.tell_residents(session, ticket, "notice-escalated", number=ticket.number)
+            await session.commit()
+            return ticket
+
+    async def merge(self, person: Person, ticket_id: int, into_number: int) -> Ticket:
+        """Merges a duplicate into another open ticket of the same community; followers (and
+        the duplicate's author) follow the target from now on."""
+        now = self.clock()
+        async with self.db.session() as session:
+            ticket, _ = await self.authorise(session, person, ticket_id, Action.MERGE)
+            tickets = TicketRepository(session)
+            target = await tickets.by_number(ticket.community_id, into_number)
+            if target is None or target.id == ticket.id:
+                raise ServiceError("merge-no-target", number=into_number)
+            target_relations = await self.relations(session, person, target)
+            if not may(Action.MERGE, target_relations, target.status):
+                raise ServiceError("merge-no-target", number=into_number)
+            if not await tickets.transition(
+                ticket.id,
+                list(OPEN_STATUSES),
+                now,
+                status=S.CLOSED,
+                closed_at=now,
+                merged_into_id=target.id,
+            ):
+                await session.rollback()
+                raise StaleAction(await self.fresh(ticket_id))
+            # Everyone who followed the duplicate hears where it went, before they move.
+            residents = await self.residents(session, ticket)
+            await tickets.move_followers(ticket.id, target.id, now)
+            if ticket.author_id is not None and ticket.author_id != target.author_id:
+                await tickets.follow(target.id, ticket.author_id, now)
+            await tickets.add_event(ticket.id, person.id, "merged", now, into=target.number)
+            await tickets.add_event(target.id, person.id, "merged-in", now, source=ticket.number)
+            await self.refresh_cards(session, ticket)
+            await self.refresh_cards(session, target)
+            for resident in residents:
+                await self.tell(
+                    session,
+                    resident,
+                    "notice-merged",
+                    ticket,
+                    number=ticket.number,
+                    into=target.number,
+                )
+            await session.commit()
+            return target
+
+    async def reply(self, person: Person, ticket_id: int, content: Content) -> Ticket:
+        """Staff → resident (and followers)."""
+        now = self.clock()
+        async with self.db.session() as session:
+            ticket, _ = await self.authorise(session, person, ticket_id, Action.REPLY)
+            tickets = TicketRepository(session)
+            await tickets.add_event(
+                ticket.id,
+                person.id,
+                "message",
+                now,
+                direction="to-resident",
+                text=content.summary(),
+                photo=content.photo,
+                voice=content.voice,
+            )
+            for resident in await self.residents(session, ticket):
+                await self.relay(session, resident, ticket, content, "relay-from-head")
+            await session.commit()
+            return ticket
+
+    async def message(self, person: Person, ticket_id: int, content: Content) -> Ticket:
+        """Resident → the staff: the holder when taken, else every recipient."""
+        now = self.clock()
+        async with self.db.session() as session:
+            ticket, _ = await self.authorise(session, person, ticket_id, Action.MESSAGE)
+            tickets = TicketRepository(session)
+            await tickets.add_event(
+                ticket.id,
+                person.id,
+                "message",
+                now,
+                direction="to-staff",
+                text=content.summary(),
+                photo=content.photo,
+                voice=content.voice,
+            )
+            for staff in await self.staff_audience(session, ticket):
+                await self.relay(session, staff, ticket, content, "relay-from-resident")
+            await session.commit()
+            return ticket
+
+    async def reply_target(self, person: Person, chat_id: int, message_id: int) -> int | None:
+        """The ticket a Telegram reply belongs to, when the replied message was one of ours."""
+        async with self.db.session() as session:
+            return await TicketRepository(session).ticket_of_message(chat_id, message_id)
+
+    async def talk(self, person: Person, ticket_id: int, content: Content) -> Ticket:
+        """A reply to a relayed message or card: staff reply, residents message."""
+        async with self.db.session() as session:
+            ticket = await TicketRepository(session).get(ticket_id)
+            if ticket is None:
+                raise ServiceError("not-allowed")
+            relations = await self.relations(session, person, ticket)
+        if is_staff(relations):
+            return await self.reply(person, ticket_id, content)
+        return await self.message(person, ticket_id, content)
+
+    async def confirm(self, person: Person, ticket_id: int) -> Ticket:
+        now = self.clock()
+        async with self.db.session() as session:
+            ticket, _ = await self.authorise(session, person, ticket_id, Action.CONFIRM)
+            tickets = TicketRepository(session)
+            if not await tickets.transition(
+                ticket.id, [S.RESOLVED], now, status=S.CLOSED, closed_at=now
+            ):
+                await session.rollback()
+                raise StaleAction(await self.fresh(ticket_id))
+            await tickets.add_event(ticket.id, person.id, "confirmed", now)
+            await self.refresh_cards(session, ticket)
+            await session.commit()
+            return ticket
+
+    async def reopen(self, person: Person, ticket_id: int, reason: str) -> Ticket:
+        now = self.clock()
+        reason = reason.strip()[:MAX_TEXT]
+        async with self.db.session() as session:
+            ticket, _ = await self.authorise(session, person, ticket_id, Action.REOPEN)
+            tickets = TicketRepository(session)
+            if not await tickets.transition(
+                ticket.id, [S.RESOLVED], now, status=S.REOPENED, resolved_at=None
+            ):
+                await session.rollback()
+                raise StaleAction(await self.fresh(ticket_id))
+            await tickets.add_event(ticket.id, person.id, "reopened", now, note=reason)
+            await self.refresh_cards(session, ticket)
+            for staff in await self.staff_audience(session, ticket):
+                await self.tell(
+                    session,
+                    staff,
+                    "notice-reopened",
+                    ticket,
+                    number=ticket.number,
+                    note=reason or "-",
+                )
+            await session.commit()
+            return ticket
+
+    async def rate(self, person: Person, ticket_id: int, stars: int) -> Ticket:
+        now = self.clock()
+        if not 1 <= stars <= 5:
+            raise ServiceError("not-allowed")
+        async with self.db.session() as session:
+            ticket, _ = await self.authorise(session, person, ticket_id, Action.RATE)
+            tickets = TicketRepository(session)
+            # Conditional, so a double tap (or two followers at once) rates once.
+            if ticket.rating is not None or not await tickets.set_rating(ticket.id, stars, now):
+                await session.rollback()
+                raise StaleAction(await self.fresh(ticket_id))
+            await tickets.add_event(ticket.id, person.id, "rated", now, stars=stars)
+            await self.refresh_cards(session, ticket)
+            await session.commit()
+            return ticket
+
+    async def comment(self, person: Person, ticket_id: int, text: str) -> Ticket:
+        """The optional comment after a rating; it reaches the head like a message."""
+        now = self.clock()
+        async with self.db.session() as session:
+            ticket, _ = await self.authorise(session, person, ticket_id, Action.RATE)
+            text = text.strip()[:MAX_TEXT]
+            await TicketRepository(session).add_event(
+                ticket.id, person.id, "commented", now, note=text
+            )
+            for staff in await self.staff_audience(session, ticket):
+                await self.tell(
+                    session, staff, "notice-commented", ticket, number=ticket.number, note=text
+                )
+            await session.commit()
+            return ticket
+
+    async def withdraw(self, person: Person, ticket_id: int) -> Ticket:
+        now = self.clock()
+        async with self.db.session() as session:
+            ticket, _ = await self.authorise(session, person, ticket_id, Action.WITHDRAW)
+            tickets = TicketRepository(session)
+            if not await tickets.transition(
+                ticket.id, list(OPEN_STATUSES), now, status=S.WITHDRAWN, closed_at=now
+            ):
+                await session.rollback()
+                raise StaleAction(await self.fresh(ticket_id))
+            await tickets.add_event(ticket.id, person.id, "withdrawn", now)
+            await self.refresh_cards(session, ticket)
+            for staff in await self.staff_audience(session, ticket, everyone=True):
+                await self.tell(session, staff, "notice-withdrawn", ticket, number=ticket.number)
+            await session.commit()
+            return ticket

@@ -1,0 +1,345 @@
+"""What every ticket use case shares: the draft and message types, how the caller stands to a
+ticket (authorisation against the database), routing, and the outbox writes a change makes
+(cards edited in place, notices, relayed messages), always in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Config
+from bot.i18n import Translations
+from bot.services.categories import Category
+from bot.services.clock import Clock
+from bot.services.errors import ServiceError
+from bot.services.policy import RULES, Action, Relation, may
+from bot.services.routing import Candidate, Routing, route
+from storage.db import Database
+from storage.models import (
+    Community,
+    Person,
+    Role,
+    Ticket,
+    TicketStatus,
+)
+from storage.repositories import CommunityRepository, OutboxRepository, PersonRepository
+from storage.repositories.tickets import TicketRepository
+
+S = TicketStatus
+METOO_DAYS = 7
+PAGE_SIZE = 10
+MAX_TEXT = 3500
+MAX_MEDIA = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    building_id: int
+    category: str
+    description: str = ""
+    media: list[dict[str, Any]] = field(default_factory=list)
+    latitude: float | None = None
+    longitude: float | None = None
+    show_name: bool = True
+    show_phone: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """A message relayed between a resident and the staff."""
+
+    text: str | None = None
+    photo: str | None = None
+    voice: str | None = None
+
+    def summary(self) -> str:
+        return self.text or ("[photo]" if self.photo else "[voice]" if self.voice else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    ticket: Ticket
+    building: str
+    routed_to: list[str]  # reasons: head, deputy, coordinator, …
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPage:
+    tickets: Sequence[Ticket]
+    page: int
+    pages: int
+    total: int
+
+
+class StaleAction(ServiceError):
+    """The button was pressed on an older state of the ticket; nothing changed."""
+
+    def __init__(self, ticket: Ticket) -> None:
+        super().__init__("ticket-stale", number=ticket.number, status=ticket.status.value)
+        self.ticket = ticket
+
+
+class TicketCore:
+    def __init__(
+        self, config: Config, db: Database, translations: Translations, clock: Clock
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.translations = translations
+        self.clock = clock
+
+    async def relations(
+        self, session: AsyncSession, person: Person, ticket: Ticket
+    ) -> frozenset[Relation]:
+        relations: set[Relation] = set()
+        if person.telegram_id in self.config.admin_ids:
+            relations.add(Relation.ADMIN)
+        if ticket.author_id == person.id:
+            relations.add(Relation.AUTHOR)
+        tickets = TicketRepository(session)
+        if await tickets.is_follower(ticket.id, person.id):
+            relations.add(Relation.FOLLOWER)
+        if await tickets.is_recipient(ticket.id, person.id):
+            relations.add(Relation.RECIPIENT)
+        people = PersonRepository(session)
+        for role in (Role.HEAD, Role.DEPUTY):
+            if await people.membership(person.id, ticket.building_id, role) is not None:
+                relations.add(Relation.HEAD)
+        for area in await people.coordinator_areas(person.id):
+            if area.community_id == ticket.community_id and area.building_id in (
+                None,
+                ticket.building_id,
+            ):
+                relations.add(Relation.COORDINATOR)
+        return frozenset(relations)
+
+    async def authorise(
+        self, session: AsyncSession, person: Person, ticket_id: int, action: Action
+    ) -> tuple[Ticket, frozenset[Relation]]:
+        ticket = await TicketRepository(session).get(ticket_id)
+        if ticket is None:
+            raise ServiceError("not-allowed")
+        relations = await self.relations(session, person, ticket)
+        if may(action, relations, ticket.status):
+            return ticket, relations
+        who, _ = RULES[action]
+        if relations & who:
+            # The right person, the wrong moment: the button is stale, not forged.
+            raise StaleAction(ticket)
+        raise ServiceError("not-allowed")
+
+    async def check(self, person: Person, ticket_id: int, action: Action) -> Ticket:
+        """Raises unless ``person`` may do ``action`` now (before asking them for a note)."""
+        async with self.db.session() as session:
+            ticket, _ = await self.authorise(session, person, ticket_id, action)
+            return ticket
+
+    async def fresh(self, ticket_id: int) -> Ticket:
+        async with self.db.session() as session:
+            ticket = await TicketRepository(session).get(ticket_id)
+            assert ticket is not None
+            return ticket
+
+    async def residents(self, session: AsyncSession, ticket: Ticket) -> list[Person]:
+        people = PersonRepository(session)
+        ids = [ticket.author_id] if ticket.author_id else []
+        ids += list(await TicketRepository(session).followers(ticket.id))
+        found = [await people.get(i) for i in dict.fromkeys(ids)]
+        return [p for p in found if p is not None]
+
+    async def staff_audience(
+        self, session: AsyncSession, ticket: Ticket, *, everyone: bool = False
+    ) -> list[Person]:
+        people = PersonRepository(session)
+        if ticket.holder_id and not everyone and ticket.status is not S.NEW:
+            holder = await people.get(ticket.holder_id)
+            if holder is not None:
+                return [holder]
+        recipients = await TicketRepository(session).recipients(ticket.id)
+        found = [await people.get(r.person_id) for r in recipients]
+        return [p for p in found if p is not None]
+
+    async def send_card(
+        self, session: AsyncSession, ticket: Ticket, person_id: int, *, with_media: bool = False
+    ) -> None:
+        person = await PersonRepository(session).get(person_id)
+        if person is None:
+            return
+        outbox = OutboxRepository(session)
+        now = self.clock()
+        await outbox.add(
+            chat_id=person.telegram_id,
+            person_id=person.id,
+            method="card",
+            payload={},
+            now=now,
+            ticket_id=ticket.id,
+        )
+        if not with_media:
+            return
+        caption = f"#{ticket.number}"
+        for item in ticket.media:
+            method = "sendPhoto" if item.get("type") == "photo" else "sendVoice"
+            key = "photo" if method == "sendPhoto" else "voice"
+            await outbox.add(
+                chat_id=person.telegram_id,
+                person_id=person.id,
+                method=method,
+                payload={key: item["file_id"], "caption": caption},
+                now=now,
+                ticket_id=ticket.id,
+            )
+        if ticket.latitude is not None and ticket.longitude is not None:
+            await outbox.add(
+                chat_id=person.telegram_id,
+                person_id=person.id,
+                method="sendLocation",
+                payload={"latitude": ticket.latitude, "longitude": ticket.longitude},
+                now=now,
+                ticket_id=ticket.id,
+            )
+
+    async def refresh_cards(self, session: AsyncSession, ticket: Ticket) -> None:
+        """Every recipient's copy of the card shows the change (edited in place on delivery)."""
+        for recipient in await TicketRepository(session).recipients(ticket.id):
+            await self.send_card(session, ticket, recipient.person_id)
+
+    async def tell(
+        self,
+        session: AsyncSession,
+        person: Person,
+        key: str,
+        ticket: Ticket,
+        buttons: list[list[tuple[str, Action]]] | None = None,
+        **args: Any,
+    ) -> None:
+        t = self.translations.bind(person.language or self.translations.default)
+        payload: dict[str, Any] = {"text": t(key, **args)}
+        if buttons:
+            payload["buttons"] = [
+                [[t(label), action.value] for label, action in row] for row in buttons
+            ]
+        await OutboxRepository(session).add(
+            chat_id=person.telegram_id,
+            person_id=person.id,
+            payload=payload,
+            now=self.clock(),
+            ticket_id=ticket.id,
+        )
+
+    async def tell_residents(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        key: str,
+        *,
+        buttons: list[list[tuple[str, Action]]] | None = None,
+        **args: Any,
+    ) -> None:
+        residents = await self.residents(session, ticket)
+        for resident in residents:
+            await self.tell(session, resident, key, ticket, buttons=buttons, **args)
+
+    async def relay(
+        self, session: AsyncSession, to: Person, ticket: Ticket, content: Content, key: str
+    ) -> None:
+        t = self.translations.bind(to.language or self.translations.default)
+        header = t(key, number=ticket.number)
+        outbox = OutboxRepository(session)
+        now = self.clock()
+        if content.photo or content.voice:
+            method = "sendPhoto" if content.photo else "sendVoice"
+            field_name = "photo" if content.photo else "voice"
+            caption = header + ("\n" + content.text if content.text else "")
+            await outbox.add(
+                chat_id=to.telegram_id,
+                person_id=to.id,
+                method=method,
+                payload={field_name: content.photo or content.voice, "caption": caption[:1024]},
+                now=now,
+                ticket_id=ticket.id,
+            )
+        else:
+            await outbox.add(
+                chat_id=to.telegram_id,
+                person_id=to.id,
+                payload={"text": header + "\n" + (content.text or "")},
+                now=now,
+                ticket_id=ticket.id,
+            )
+
+    async def community_of_building(self, session: AsyncSession, building_id: int) -> Community:
+        communities = CommunityRepository(session)
+        building = await communities.building(building_id)
+        if building is None:
+            raise ServiceError("building-gone")
+        community = await communities.get(building.community_id)
+        assert community is not None
+        return community
+
+    async def routing(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        community: Community,
+        category: Category | None,
+        now: datetime,
+    ) -> Routing:
+        """Who should have the ticket now, given who is away or unreachable."""
+        tickets = TicketRepository(session)
+
+        def candidate(p: Person, reason: str) -> Candidate:
+            return Candidate(p.id, reason, p.away_until, p.unreachable_since is not None)
+
+        heads = [
+            candidate(p, r.value) for p, r in await tickets.heads_and_deputies(ticket.building_id)
+        ]
+        building_coordinators = [
+            candidate(p, "coordinator")
+            for p in await tickets.coordinators(community.id, ticket.building_id)
+        ]
+        community_coordinators = [
+            candidate(p, "coordinator") for p in await tickets.coordinators(community.id, None)
+        ]
+        admins = []
+        people = PersonRepository(session)
+        for telegram_id in sorted(self.config.admin_ids):
+            admin = await people.by_telegram_id(telegram_id)
+            if admin is not None:
+                admins.append(candidate(admin, "admin"))
+        return route(
+            heads,
+            building_coordinators,
+            community_coordinators,
+            admins,
+            now,
+            notify_coordinators=bool(category and category.notify_coordinators),
+        )
+
+    async def route_new(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        community: Community,
+        category: Category,
+        now: datetime,
+    ) -> list[str]:
+        routing = await self.routing(session, ticket, community, category, now)
+        tickets = TicketRepository(session)
+        ticket.owner_id = routing.owner_id
+        await tickets.add_event(
+            ticket.id,
+            None,
+            "routed",
+            now,
+            recipients=[[p, r] for p, r in routing.recipients],
+            skipped=[[p, w] for p, w in routing.skipped],
+        )
+        for person_id, reason in routing.recipients:
+            if await tickets.add_recipient(ticket.id, person_id, reason, now):
+                await self.send_card(session, ticket, person_id, with_media=True)
+        return [reason for _, reason in routing.recipients]
