@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -11,8 +12,10 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.config import Config, ConfigError
 from bot.i18n import Translations
@@ -70,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("role", choices=["head", "deputy", "coordinator"], metavar="ROLE")
     invite.add_argument("target", metavar="TARGET")
     invite.add_argument("--community", metavar="NAME", help="needed when codes repeat")
+    settings = commands.add_parser(
+        "settings",
+        help="show or change a community's settings (quiet hours, reminders, digest hour, …)",
+        description="Print a community's time zone and settings as JSON; with KEY=VALUE pairs, "
+        "change them first (VALUE is JSON, or plain text: quiet_hours=22:00-08:00, "
+        "nudge_backoff_hours=[2,6,24], timezone=Europe/Berlin; KEY= removes a setting).",
+    )
+    settings.add_argument("community", metavar="COMMUNITY")
+    settings.add_argument("changes", nargs="*", metavar="KEY=VALUE")
     backup = commands.add_parser(
         "backup",
         help="copy the SQLite database consistently, even while the bot runs",
@@ -124,6 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except SQLAlchemyError as error:
+        # An unreachable server, a locked file, a schema from a foreign version: one line.
+        first = str(error.orig if isinstance(error, DBAPIError) else error).splitlines()[0]
+        print(f"error: the database at DATABASE_URL failed: {first}", file=sys.stderr)  # noqa: T201
+        return 1
     except BrokenPipeError:
         # Output piped into something that stopped reading (| head): the work is committed.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -158,6 +175,12 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
             )
         elif command == "outbox":
             await _outbox(db)
+        elif command == "settings":
+            services = Services.create(config, db, Translations(default=config.default_language))
+            zone, values = await services.community.settings(
+                args.community, _parse_changes(args.changes)
+            )
+            _out(json.dumps({"timezone": zone, **values}, ensure_ascii=False, indent=2))
         elif command == "backup":
             pages = await asyncio.to_thread(backup_sqlite, db, args.file)
             _out(f"backup written to {args.file} ({pages} pages)")
@@ -235,6 +258,22 @@ async def _outbox(db: Database) -> None:
             f"{oldest.created_at:%Y-%m-%d %H:%M:%S} UTC, attempts {oldest.attempts}, "
             f"last error: {oldest.last_error or '-'}"
         )
+
+
+def _parse_changes(pairs: Sequence[str]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"{pair!r}: expected KEY=VALUE")
+        if raw == "":
+            changes[key] = None
+            continue
+        try:
+            changes[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            changes[key] = raw  # plain text, e.g. 22:00-08:00
+    return changes
 
 
 def backup_sqlite(db: Database, target: Path) -> int:

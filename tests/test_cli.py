@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import os
 import re
 import sqlite3
@@ -448,3 +449,26 @@ async def test_join_link_asks_get_me_without_bot_username(seeded: Seeded, cwd: P
         assert [call.ok for call in fake.calls] == [True]
         assert fake.calls[0].method == "getMe"
         assert SECRET_TOKEN not in stdout + stderr
+
+
+def test_settings_change_a_community_and_refuse_unknown_keys(
+    seeded: Seeded, tmp_path: Path, cwd: Path
+) -> None:
+    db = copy_db(seeded.db, tmp_path / "settings.db")
+    result = run_cli(
+        "settings", "塘中社区", "quiet_hours=21:30-07:30", "nudge_backoff_hours=[3,6,24]",
+        "timezone=Europe/Berlin", cwd=cwd, env=cli_env(db),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "timezone": "Europe/Berlin",
+        "quiet_hours": "21:30-07:30",
+        "nudge_backoff_hours": [3, 6, 24],
+    }
+    assert query(db, "SELECT timezone FROM communities") == [("Europe/Berlin",)]
+    refused = run_cli(
+        "settings", "塘中社区", "bogus=1", "timezone=Mars/Base", cwd=cwd, env=cli_env(db)
+    )
+    assert refused.returncode == 1
+    assert one_line(refused.stderr) == "error: Unknown setting: bogus."
+    assert query(db, "SELECT timezone FROM communities") == [("Europe/Berlin",)]

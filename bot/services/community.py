@@ -7,6 +7,8 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import Config
 from bot.services.clock import Clock
@@ -80,6 +82,32 @@ def parse_buildings_csv(text: str) -> list[BuildingRow]:
     return rows
 
 
+# The per-community settings the scheduler and the report flow read (bot/services/sla.py and
+# bot/services/categories.py document each); "timezone" is the community's own column.
+SETTING_KEYS = frozenset(
+    {
+        "nudge_after_hours",
+        "nudge_backoff_hours",
+        "quiet_hours",
+        "escalate_untaken_hours",
+        "escalate_unresolved_days",
+        "escalation_overrides",
+        "escalate_second_level_hours",
+        "confirm_reminder_hours",
+        "autoclose_days",
+        "reopen_window_days",
+        "followup_days",
+        "idle_days",
+        "digest_hour",
+        "weekly",
+        "recurring_reports",
+        "recurring_days",
+        "kpi_days",
+        "categories",
+    }
+)
+
+
 class CommunityService:
     def __init__(self, config: Config, db: Database, clock: Clock) -> None:
         self.config = config
@@ -120,6 +148,36 @@ class CommunityService:
                 )
             await session.commit()
         return report
+
+    async def settings(
+        self, name: str, changes: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """A community's time zone and settings, after applying ``changes`` (a value of None
+        removes a setting, so its default applies again)."""
+        changes = dict(changes or {})
+        unknown = sorted(set(changes) - SETTING_KEYS - {"timezone"})
+        if unknown:
+            raise ServiceError("settings-unknown", keys=", ".join(unknown))
+        async with self.db.session() as session:
+            community = await CommunityRepository(session).by_name(name)
+            if community is None:
+                raise ServiceError("community-not-found", name=name)
+            if "timezone" in changes:
+                zone = str(changes.pop("timezone"))
+                try:
+                    ZoneInfo(zone)
+                except (ZoneInfoNotFoundError, ValueError):
+                    raise ServiceError("settings-bad-timezone", zone=zone) from None
+                community.timezone = zone
+            settings = dict(community.settings)
+            for key, value in changes.items():
+                if value is None:
+                    settings.pop(key, None)
+                else:
+                    settings[key] = value
+            community.settings = settings
+            await session.commit()
+            return community.timezone, settings
 
     async def find_building(self, code: str, community: str | None = None) -> Building:
         async with self.db.session() as session:
