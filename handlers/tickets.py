@@ -118,8 +118,17 @@ async def on_open(
         await services.tickets.remember_card(ticket.id, sent.chat.id, sent.message_id)
 
 
-@router.callback_query(_on(Action.REPLY))
-async def on_reply(
+# Buttons that wait for one message: (the step, the prompt's key, whether it may be skipped).
+ASKS: dict[Action, tuple[State, str, bool]] = {
+    Action.REPLY: (StaffFlow.reply, "tk-reply-ask", False),
+    Action.RESOLVE: (StaffFlow.resolve, "tk-resolve-ask", True),
+    Action.ESCALATE: (StaffFlow.escalate, "tk-escalate-ask", False),
+    Action.MERGE: (StaffFlow.merge, "tk-merge-ask", False),
+}
+
+
+@router.callback_query(TicketCb.filter(F.action.in_(ASKS)))
+async def on_ask(
     callback: CallbackQuery,
     callback_data: TicketCb,
     state: FSMContext,
@@ -127,83 +136,18 @@ async def on_reply(
     person: Person,
     services: Services,
 ) -> None:
+    step, key, skippable = ASKS[callback_data.action]
     await ask(
         callback,
         callback_data.ticket_id,
-        Action.REPLY,
-        StaffFlow.reply,
+        callback_data.action,
+        step,
         state,
         services,
         person,
         t,
-        lambda ticket: t("tk-reply-ask", number=ticket.number),
-    )
-
-
-@router.callback_query(_on(Action.RESOLVE))
-async def on_resolve(
-    callback: CallbackQuery,
-    callback_data: TicketCb,
-    state: FSMContext,
-    t: Translator,
-    person: Person,
-    services: Services,
-) -> None:
-    await ask(
-        callback,
-        callback_data.ticket_id,
-        Action.RESOLVE,
-        StaffFlow.resolve,
-        state,
-        services,
-        person,
-        t,
-        lambda ticket: t("tk-resolve-ask", number=ticket.number),
-        skip_markup(t, callback_data.ticket_id),
-    )
-
-
-@router.callback_query(_on(Action.ESCALATE))
-async def on_escalate(
-    callback: CallbackQuery,
-    callback_data: TicketCb,
-    state: FSMContext,
-    t: Translator,
-    person: Person,
-    services: Services,
-) -> None:
-    await ask(
-        callback,
-        callback_data.ticket_id,
-        Action.ESCALATE,
-        StaffFlow.escalate,
-        state,
-        services,
-        person,
-        t,
-        lambda ticket: t("tk-escalate-ask", number=ticket.number),
-    )
-
-
-@router.callback_query(_on(Action.MERGE))
-async def on_merge(
-    callback: CallbackQuery,
-    callback_data: TicketCb,
-    state: FSMContext,
-    t: Translator,
-    person: Person,
-    services: Services,
-) -> None:
-    await ask(
-        callback,
-        callback_data.ticket_id,
-        Action.MERGE,
-        StaffFlow.merge,
-        state,
-        services,
-        person,
-        t,
-        lambda ticket: t("tk-merge-ask", number=ticket.number),
+        lambda ticket: t(key, number=ticket.number),
+        skip_markup(t, callback_data.ticket_id) if skippable else None,
     )
 
 
