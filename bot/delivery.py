@@ -70,7 +70,7 @@ class Limits:
 
 @dataclass(slots=True)
 class Outcome:
-    kind: str  # sent, postpone, failed, unreachable, pause
+    kind: str  # sent, postpone, failed, unreachable, pause (a 429), held (never tried)
     seconds: float = 0.0
     error: str = ""
     collapse_upto: int | None = None
@@ -97,7 +97,10 @@ class DeliveryWorker:
         self.batch = batch
         self.limits = limits or Limits()
         self.token = secrets.token_hex(8)
-        self._global = AsyncLimiter(self.limits.per_second, 1)
+        # Evenly spaced, no bucket of a second's worth up front: AsyncLimiter(n, period) lets n
+        # through at once and then n per period, i.e. up to 2n in the first period, while
+        # Telegram's limits hold in every second (every minute for a group).
+        self._global = AsyncLimiter(1, 1 / self.limits.per_second)
         self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
         self._paused_until: datetime | None = None  # a 429 pauses every send until then
         self._wake = asyncio.Event()
@@ -171,7 +174,7 @@ class DeliveryWorker:
 
         outcomes = await asyncio.gather(*(attempt(row) for row in rows))
         await self._record(rows, outcomes)
-        return sum(1 for outcome in outcomes if outcome.kind != "pause")
+        return sum(1 for outcome in outcomes if outcome.kind not in ("pause", "held"))
 
     # ------------------------------------------------------------------------------- sending
 
@@ -179,8 +182,8 @@ class DeliveryWorker:
         try:
             await self._within_limits(row.chat_id)
             left = self._paused_seconds()
-            if left > 0:  # a 429 arrived while this one waited for its turn
-                return Outcome("pause", left, "paused after a 429")
+            if left > 0:  # a 429 arrived while this one waited for its turn: not sent
+                return Outcome("held", left, "held back: Telegram asked to slow down (429)")
             return await self._send(row)
         except TelegramRetryAfter as error:
             # Telegram wants the whole bot to slow down, not only this chat: nothing more is
@@ -216,7 +219,7 @@ class DeliveryWorker:
         limiter = self._chats.get(chat_id)
         if limiter is None:
             if chat_id < 0:  # groups and channels
-                limiter = AsyncLimiter(self.limits.group_per_minute, 60)
+                limiter = AsyncLimiter(1, 60 / self.limits.group_per_minute)
             else:
                 burst = self.limits.private_burst
                 limiter = AsyncLimiter(burst, burst / self.limits.private_per_second)
@@ -306,7 +309,7 @@ class DeliveryWorker:
                         await tickets.remember_message(
                             row.ticket_id, row.chat_id, outcome.message_id, "relay"
                         )
-                elif outcome.kind in ("postpone", "pause"):
+                elif outcome.kind in ("postpone", "pause", "held"):
                     log.info(
                         "outbox %s to %s postponed %.1fs: %s",
                         row.id,
@@ -315,7 +318,10 @@ class DeliveryWorker:
                         outcome.error,
                     )
                     await outbox.postpone(
-                        row.id, now + timedelta(seconds=outcome.seconds), outcome.error
+                        row.id,
+                        now + timedelta(seconds=outcome.seconds),
+                        outcome.error,
+                        attempted=outcome.kind != "held",
                     )
                 elif outcome.kind == "failed":
                     log.warning("outbox %s to %s failed: %s", row.id, row.chat_id, outcome.error)

@@ -32,8 +32,15 @@ class PersonMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         chat: Chat | None = data.get("event_chat")
         language = self.translations.default
-        # Only people who talk to the bot privately become people here (not group members).
-        if user is not None and not user.is_bot and (chat is None or chat.type == "private"):
+        # People who talk to the bot privately or press its buttons become people here; the
+        # members of a group the bot was added to do not.
+        talks_to_bot = (
+            chat is None
+            or chat.type == "private"
+            or isinstance(event, Update)
+            and (event.callback_query is not None)
+        )
+        if user is not None and not user.is_bot and talks_to_bot:
             person = await self.services.onboarding.touch(
                 user.id, user.full_name, user.language_code
             )

@@ -4,6 +4,7 @@ loses nothing; /cancel leaves at any step."""
 
 from __future__ import annotations
 
+import secrets
 from enum import StrEnum
 from typing import Any
 
@@ -100,7 +101,16 @@ async def _begin(
         await state.clear()
         await message.answer(t("report-join-first"))
         return
-    await state.set_data({"media": [], "show_name": True, "show_phone": False, **prefill})
+    await state.set_data(
+        {
+            "media": [],
+            "show_name": True,
+            "show_phone": False,
+            # Makes Send idempotent: the same draft sent twice files one ticket.
+            "draft_key": secrets.token_hex(8),
+            **prefill,
+        }
+    )
     if len(buildings) == 1:
         await state.update_data(building_id=buildings[0].building_id)
         await _ask_category(message, state, t, services)
@@ -473,6 +483,7 @@ async def on_send(
         longitude=data.get("longitude"),
         show_name=bool(data.get("show_name", True)),
         show_phone=bool(data.get("show_phone", False)),
+        key=data.get("draft_key"),
     )
     try:
         reported = await services.tickets.report(person, draft)

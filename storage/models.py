@@ -198,6 +198,7 @@ class Ticket(Base):
         Index("ix_tickets_building_status", "building_id", "status"),
         Index("ix_tickets_building_category_created", "building_id", "category", "created_at"),
         Index("ix_tickets_author_created", "author_id", "created_at"),
+        Index("ix_tickets_author_draft", "author_id", "draft_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -222,6 +223,9 @@ class Ticket(Base):
     escalated: Mapped[bool] = mapped_column(default=False)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     rating: Mapped[int | None]
+    # The report flow's draft this ticket was filed from: pressing Send again (after a crash
+    # between the ticket's commit and the draft's) finds this ticket instead of filing another.
+    draft_key: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     taken_at: Mapped[datetime | None]

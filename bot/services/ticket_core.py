@@ -46,6 +46,8 @@ class Draft:
     longitude: float | None = None
     show_name: bool = True
     show_phone: bool = False
+    # Identifies the draft: the same draft sent twice files one ticket.
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,6 +85,11 @@ class TicketService(TicketActions):
             if await people.membership(person.id, draft.building_id, Role.RESIDENT) is None:
                 raise ServiceError("not-allowed")
             tickets = TicketRepository(session)
+            if draft.key and (filed := await tickets.by_draft(person.id, draft.key)):
+                # Sent before (a crash took the answer, or a double tap): that ticket.
+                recipients = await tickets.recipients(filed.id)
+                building = await tickets.building_of(filed)
+                return Reported(filed, building.name, [r.reason for r in recipients])
             today = await tickets.count_by_author_since(person.id, now - timedelta(days=1))
             if today >= self.config.max_tickets_per_day:
                 raise ServiceError("report-limit", limit=self.config.max_tickets_per_day)
@@ -109,6 +114,7 @@ class TicketService(TicketActions):
                     flat=membership.flat if membership else None,
                     show_name=draft.show_name,
                     show_phone=draft.show_phone,
+                    draft_key=draft.key,
                     created_at=now,
                     updated_at=now,
                 )

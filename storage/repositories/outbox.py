@@ -90,7 +90,13 @@ class OutboxRepository:
         )
         query = (
             select(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.claim_token == token)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.status == OutboxStatus.PENDING,
+                # This claim's lease, not a token left in the row by an earlier one.
+                OutboxMessage.claim_token == token,
+                OutboxMessage.claimed_until == lease_until,
+            )
             .order_by(OutboxMessage.id)
             .execution_options(populate_existing=True)
         )
@@ -135,15 +141,20 @@ class OutboxRepository:
         )
         return int(getattr(result, "rowcount", 0))
 
-    async def postpone(self, message_id: int, until: datetime, error: str) -> None:
+    async def postpone(
+        self, message_id: int, until: datetime, error: str, *, attempted: bool = True
+    ) -> None:
+        """Not yet: due again at ``until``. ``attempted`` is False for a row that was never
+        sent (held back by another row's 429), so its back-off does not grow."""
         await self.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id)
             .values(
                 not_before=until,
                 last_error=error[:1000],
-                attempts=OutboxMessage.attempts + 1,
+                attempts=OutboxMessage.attempts + (1 if attempted else 0),
                 claimed_until=None,
+                claim_token=None,
             )
         )
 

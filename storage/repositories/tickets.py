@@ -49,6 +49,10 @@ class TicketRepository:
     async def get(self, ticket_id: int) -> Ticket | None:
         return await self.session.get(Ticket, ticket_id)
 
+    async def by_draft(self, author_id: int, draft_key: str) -> Ticket | None:
+        query = select(Ticket).where(Ticket.author_id == author_id, Ticket.draft_key == draft_key)
+        return await self.session.scalar(query)
+
     async def by_number(self, community_id: int, number: int) -> Ticket | None:
         query = select(Ticket).where(Ticket.community_id == community_id, Ticket.number == number)
         return await self.session.scalar(query)
