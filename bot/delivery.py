@@ -115,11 +115,12 @@ class DeliveryWorker:
             self._task = asyncio.create_task(self._run(), name="outbox-delivery")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            # asyncio.wait, not `await task` under suppress(CancelledError): that would also
+            # swallow a cancellation of the caller itself.
+            await asyncio.wait([task])
 
     async def _run(self) -> None:
         while True:
@@ -135,8 +136,12 @@ class DeliveryWorker:
                 delivered = 0
             if delivered:
                 continue
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+            # that arrives just after the wake-up (a handler's wake() right before stop() on
+            # shutdown), and the worker would run on for ever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()
 
     async def drain(self, seconds: float) -> int:
         """Delivers what is due for up to ``seconds`` (on shutdown); returns how many rows are
@@ -145,8 +150,9 @@ class DeliveryWorker:
         deadline = loop.time() + seconds
         while loop.time() < deadline:
             try:
-                if not await asyncio.wait_for(self.run_once(), deadline - loop.time()):
-                    break
+                async with asyncio.timeout_at(deadline):
+                    if not await self.run_once():
+                        break
             except TimeoutError:
                 break
         async with self.db.session() as session:

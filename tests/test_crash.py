@@ -456,7 +456,15 @@ async def test_sigkill_mid_stream_loses_and_duplicates_nothing(harness: Harness)
     skipped = [int(i) for i in re.findall(r"update (\d+): seen before, skipped", h.bot.logs())]
     assert sorted(skipped) == sorted([i for i in presses if i in claimed] + again)
 
+    # SIGTERM with a backlog of updates in hand: they are finished, the outbox flushed, and the
+    # process exits 0 (within the 10 s BotProcess.stop allows).
+    mark = len(fake.calls)
+    for _ in range(20):
+        for user in RESIDENTS:
+            h.say(user, "/my")
+    await h.bot.until(lambda: len(fake.calls) > mark, "the backlog to be taken up", 10)
     assert await h.bot.stop() == 0
+    assert "outbox flushed" in h.bot.logs()
 
     # No ticket lost and none twice: every planned report exactly once, by its author, numbered
     # without gaps.

@@ -292,18 +292,22 @@ async def test_a_row_failed_by_another_worker_meanwhile_is_not_claimed(
         await session.commit()
 
     due = OutboxRepository.due
+    b = Database(database.url.render_as_string(hide_password=False))  # worker B: own pool
 
     async def due_then_b_fails_the_chat(self: OutboxRepository, *args: Any) -> Any:
         rows = await due(self, *args)
-        async with database.session() as other:  # worker B, committing in between
+        async with b.session() as other:  # B commits between A's look and A's claim
             await OutboxRepository(other).fail_pending_for_chat(CHATS[0], "blocked")
             await other.commit()
         return rows
 
     monkeypatch.setattr(OutboxRepository, "due", due_then_b_fails_the_chat)
-    async with database.session() as session:
-        later = now + timedelta(seconds=1)
-        claimed = await OutboxRepository(session).claim_due(later, 10, "A", later + LEASE)
+    try:
+        async with database.session() as session:
+            later = now + timedelta(seconds=1)
+            claimed = await OutboxRepository(session).claim_due(later, 10, "A", later + LEASE)
+    finally:
+        await b.close()
     assert [(r.id, r.status) for r in claimed] == []
 
 
@@ -323,6 +327,29 @@ async def test_rows_held_back_by_a_429_count_no_attempt(
             r.attempts for c, _ in rows for r in await OutboxRepository(session).all_for_chat(c)
         ]
     assert attempts == [1, 0, 0]
+
+
+async def test_stop_ends_the_worker_even_right_after_a_wake_up(
+    database: Database, bot: Bot
+) -> None:
+    """On shutdown the last handlers wake the worker just before it is stopped. On Python 3.11
+    asyncio.wait_for returns the inner result when the cancellation arrives after the inner
+    wait finished, swallowing it (fixed in 3.12): the worker ran on and SIGTERM never ended the
+    process. Reproduced with ``python -m bot`` and a few hundred updates in hand at SIGTERM."""
+    for _ in range(3):
+        worker = DeliveryWorker(bot, database, system_clock, poll_seconds=5)
+        worker.start()
+        await asyncio.sleep(0.05)  # the worker is waiting for a wake-up
+        worker.wake()
+        stopping = asyncio.create_task(worker.stop())
+        await asyncio.wait([stopping], timeout=1)
+        running = [t for t in asyncio.all_tasks() if t.get_name() == "outbox-delivery"]
+        for task in running:  # end it for good, whatever happened
+            while not task.done():
+                task.cancel()
+                await asyncio.wait([task], timeout=0.1)
+        await stopping
+        assert running == [], "the worker ran on after stop()"
 
 
 # --------------------------------------------------------------------------- c. rate limits

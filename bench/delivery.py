@@ -1,0 +1,324 @@
+"""Benchmark 2: delivery at Telegram's limit.
+
+    .venv/bin/python -m bench.delivery                 # 3,000 notifications, 3 runs
+    .venv/bin/python -m bench.delivery --quick         # 240 notifications, 1 run (< 30 s)
+    .venv/bin/python -m bench.delivery --compare       # also the limiter variants below
+
+``--count`` notifications to distinct private chats are written to the outbox with
+OutboxRepository (one transaction, as a burst of ticket activity would leave them), then the real
+DeliveryWorker (default Limits: 30 messages/s overall) sends them to bench.fakeload's server,
+which enforces Telegram's overall limit strictly: at most 30 messages in any sliding 1-second
+window, a 429 "Too Many Requests: retry after N" past it.
+
+Next to it, in the same run, a baseline: a bare sender that schedules message *i* at
+``start + i / 30`` s (no database, no limiter library), through the same aiogram session and the
+same fake. What it achieves is what "at the limit" can mean on this machine.
+
+Figures: sustained rate = the least-squares slope of messages accepted over time (the steady
+rate, fair to a sender that sends bursts and waits as to one that spaces its messages); its ratio
+to the limit (target ≥ 0.95); end to end = messages / (last accepted − worker start), which
+includes claiming the first batch; 429s received (target 0); the most attempts in any 1-second
+window.
+
+``--compare`` also runs the worker with its global limiter swapped in memory (nothing in the
+repository changes): ``bucket`` = AsyncLimiter(30, 1) (a bucket of a second's worth: 30 at once,
+then 30/s), ``even`` = AsyncLimiter(1, 1/30) (evenly spaced), ``sliding`` = a sliding-window
+limiter (bench/delivery.py SlidingWindow: at most 30 sends in any second, the rule the fake
+enforces). Not a test: timing depends on the machine."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import shutil
+import tempfile
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramRetryAfter
+from aiolimiter import AsyncLimiter
+
+from bench.common import (
+    TOKEN,
+    Target,
+    median,
+    print_machine,
+    progress,
+    say,
+    sqlite_count,
+    table,
+)
+from bench.fakeload import LoadFakeAPI
+from bot.delivery import DeliveryWorker, Limits
+from storage.db import Database
+from storage.repositories import OutboxRepository
+
+RATIO = Target("≥ 0.95", lambda v: v >= 0.95)
+REJECTED = Target("0", lambda v: v == 0)
+CHAT_BASE = 3_000_000
+
+
+class SlidingWindow:
+    """At most ``count`` acquisitions in any ``period`` seconds (Telegram's rule as the fake
+    applies it), with a small margin for the time a request takes to arrive."""
+
+    def __init__(self, count: int, period: float = 1.0, margin: float = 0.02) -> None:
+        self.count, self.period, self.margin = count, period + margin, margin
+        self.times: deque[float] = deque()
+        self.lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self.lock:
+            loop = asyncio.get_running_loop()
+            while len(self.times) >= self.count:
+                wait = self.times[0] + self.period - loop.time()
+                if wait <= 0:
+                    self.times.popleft()
+                else:
+                    await asyncio.sleep(wait)
+            self.times.append(loop.time())
+
+
+LIMITERS = {
+    "bucket": lambda per_second: AsyncLimiter(per_second, 1),
+    "even": lambda per_second: AsyncLimiter(1, 1 / per_second),
+    "sliding": lambda per_second: SlidingWindow(int(per_second)),
+}
+
+
+@dataclass
+class Result:
+    sender: str
+    count: int
+    written_s: float = 0.0
+    sent: int = 0
+    rejected: int = 0
+    first: float = 0.0
+    last: float = 0.0
+    slope: float = 0.0
+    started: float = 0.0
+    peak_attempts: int = 0
+    left: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def sustained(self) -> float:
+        return self.slope
+
+    @property
+    def end_to_end(self) -> float:
+        return self.sent / (self.last - self.started) if self.last > self.started else 0.0
+
+
+def _bot(fake: LoadFakeAPI) -> Bot:
+    return Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
+
+
+def _peak(times: list[float], window: float = 1.0) -> int:
+    times = sorted(times)
+    best, j = 0, 0
+    for i, t in enumerate(times):
+        while times[j] <= t - window:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+def _slope(times: list[float]) -> float:
+    """Messages per second as the least-squares slope of the cumulative count over time: the
+    steady rate, whether a sender spaces its messages evenly or sends bursts and waits (the
+    first-to-last quotient would credit a burst sender with one window too many)."""
+    n = len(times)
+    if n < 2:
+        return 0.0
+    mean_t = sum(times) / n
+    mean_i = (n - 1) / 2
+    cov = sum((t - mean_t) * (i - mean_i) for i, t in enumerate(times))
+    var = sum((t - mean_t) ** 2 for t in times)
+    return cov / var if var else 0.0
+
+
+def _finish(result: Result, fake: LoadFakeAPI) -> Result:
+    accepted = fake.accepted_messages
+    result.sent = len(accepted)
+    result.rejected = fake.rejected
+    if accepted:
+        result.first, result.last = accepted[0], accepted[-1]
+        result.slope = _slope(accepted)
+    attempts = [c.time for c in fake.calls if c.method.startswith("send")]
+    result.peak_attempts = _peak(attempts)
+    return result
+
+
+async def run_worker(count: int, limit: int, workdir: Path, limiter: str | None) -> Result:
+    """The real DeliveryWorker over ``count`` outbox rows to distinct chats."""
+    result = Result("DeliveryWorker" + (f" ({limiter})" if limiter else ""), count)
+    run_dir = Path(tempfile.mkdtemp(prefix="delivery-", dir=workdir))
+    db_path = run_dir / "louzhang.db"
+    db = Database(f"sqlite+aiosqlite:///{db_path}")
+    await db.migrate()
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    async with db.session() as session:
+        outbox = OutboxRepository(session)
+        for i in range(count):
+            await outbox.add(
+                chat_id=CHAT_BASE + i,
+                person_id=None,
+                payload={"text": f"#{i + 1} 您的报修已受理，楼长正在处理。"},
+                now=now,
+            )
+        await session.commit()
+    result.written_s = time.perf_counter() - started
+    fake = LoadFakeAPI(message_limit=limit)
+    await fake.start()
+    bot = _bot(fake)
+    worker = DeliveryWorker(bot, db, lambda: datetime.now(UTC), limits=Limits())
+    if limiter is not None:
+        worker._global = LIMITERS[limiter](worker.limits.per_second)  # type: ignore[assignment]
+    try:
+        result.started = time.monotonic()
+        worker.start()
+        deadline = result.started + count / limit * 3 + 60
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.25)
+            pending = sqlite_count(db_path, "SELECT count(*) FROM outbox WHERE status = 'pending'")
+            if pending == 0:
+                break
+        result.left = sqlite_count(db_path, "SELECT count(*) FROM outbox WHERE status != 'sent'")
+    finally:
+        await worker.stop()
+        await bot.session.close()
+        await fake.stop()
+        await db.close()
+        shutil.rmtree(run_dir, ignore_errors=True)
+    return _finish(result, fake)
+
+
+async def run_paced(count: int, limit: int) -> Result:
+    """The baseline: message i sent at start + i / limit, nothing else."""
+    result = Result(f"baseline: paced sender, 1/{limit} s apart", count)
+    fake = LoadFakeAPI(message_limit=limit)
+    await fake.start()
+    bot = _bot(fake)
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[Any]] = set()
+
+    async def send(i: int) -> None:
+        with contextlib.suppress(TelegramRetryAfter):
+            await bot.send_message(CHAT_BASE + i, f"#{i + 1} 您的报修已受理，楼长正在处理。")
+
+    try:
+        result.started = time.monotonic()
+        start = loop.time()
+        for i in range(count):
+            delay = start + i / limit - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = asyncio.create_task(send(i))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        await asyncio.gather(*tasks)
+    finally:
+        await bot.session.close()
+        await fake.stop()
+    result = _finish(result, fake)
+    result.left = count - result.sent  # a 429 is not retried here
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.delivery",
+        description="Outbox delivery through the real DeliveryWorker against a fake Bot API "
+        "server enforcing 30 messages/s (issue 6, benchmark 2).",
+    )
+    parser.add_argument("--count", type=int, default=3000, help="notifications (distinct chats)")
+    parser.add_argument("--limit", type=int, default=30, help="the fake's messages per second")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each sender (median)")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also the worker with other global limiters (bucket, even, sliding)",
+    )
+    parser.add_argument("--quick", action="store_true", help="240 notifications, 1 run")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    return parser
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    if args.quick:
+        args.count, args.runs = 240, 1
+    print_machine()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
+    senders: list[str | None] = ["paced", None]
+    if args.compare:
+        senders += list(LIMITERS)
+    results: dict[str, list[Result]] = {}
+    try:
+        for run in range(args.runs):
+            for sender in senders if run % 2 == 0 else list(reversed(senders)):
+                progress(f"run {run + 1}/{args.runs}: {sender or 'DeliveryWorker'} …")
+                if sender == "paced":
+                    result = await run_paced(args.count, args.limit)
+                else:
+                    result = await run_worker(args.count, args.limit, workdir, sender)
+                progress(f"  {result.sustained:.2f}/s, {result.rejected} × 429")
+                results.setdefault(result.sender, []).append(result)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    rows = []
+    for sender, runs in results.items():
+        ratio = median([r.sustained / args.limit for r in runs])
+        rejected = median([r.rejected for r in runs])
+        worker = sender.startswith("DeliveryWorker")
+        rows.append([
+            sender, median([r.sustained for r in runs]),
+            " / ".join(f"{r.sustained:.2f}" for r in runs), ratio,
+            median([r.end_to_end for r in runs]), rejected,
+            " / ".join(str(r.rejected) for r in runs),
+            max(r.peak_attempts for r in runs), max(r.left for r in runs),
+            RATIO.judge(ratio) if worker else "", REJECTED.judge(rejected) if worker else "",
+        ])  # fmt: skip
+    say(
+        table(
+            ["sender", "sustained msg/s (median)", "runs", "rate / limit", "end-to-end msg/s",
+             "429s (median)", "429s per run", "most attempts in 1 s", "not sent",
+             "target ≥ 0.95", "target 0 × 429"],
+            rows,
+            title=f"## Delivery of {args.count:,} notifications to distinct chats, limit "
+            f"{args.limit} messages in any 1 s",
+        )
+    )  # fmt: skip
+    written = [r.written_s for runs in results.values() for r in runs if r.written_s]
+    if written:
+        say(f"\noutbox rows written with OutboxRepository.add in one transaction: "
+            f"{median(written):.2f} s for {args.count:,} (median)")  # fmt: skip
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    s: [r.__dict__ | {"sustained": r.sustained} for r in runs]
+                    for s, runs in results.items()
+                },
+                indent=1,
+                default=str,
+            )  # fmt: skip
+        )
+
+
+def main() -> None:
+    asyncio.run(main_async(build_parser().parse_args()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,233 @@
+"""The bot with a proposed fix applied in memory, to measure a fix before anyone writes it.
+
+    BENCH_VARIANT=once-memory,fsm-cache python -m bench.variants    # then as ``python -m bot``
+
+Nothing here changes the repository's code: each variant monkeypatches one thing at start-up and
+then runs ``bot.__main__.main``. ``bench.throughput --variant NAME`` runs these next to the bot.
+
+- ``count``: no change; every 2 s the log gets the number of SQL statements, commits, sessions and
+  aiosqlite calls so far (what an update costs in round trips).
+- ``once-memory``: the processed-update claim kept in memory instead of a database write per
+  update. With long polling Telegram never redelivers an update whose offset was confirmed
+  (aiogram confirms a batch when it asks for the next one), so the table only matters for
+  webhooks; a bounded in-memory set still skips a repeated id within the process.
+- ``fsm-cache``: SqlStorage reads state and data from an in-process cache (writes go through to
+  the database as now), so a step's get_state/get_data/update_data cost no round trip. Valid
+  while one process owns the conversations (several instances use RedisStorage anyway).
+- ``tasks-limit``: ``start_polling(tasks_concurrency_limit=32)``: at most 32 updates in hand;
+  the next batch is fetched when they finish (backpressure instead of 5,000 concurrent tasks
+  queueing on 15 database connections).
+- ``pool1``: one database connection (pool_size=1, max_overflow=0): one aiosqlite thread
+  instead of up to 15 contending for the GIL; SQLite has one writer anyway.
+- ``switch``: ``sys.setswitchinterval(0.0005)``: hand the GIL over sooner (the aiosqlite threads
+  wait up to 5 ms for it to deliver each result).
+- ``inline``: SQLite called on the event loop's own thread (aiosqlite's per-call hand-over to its
+  connection thread removed), with one connection (implies ``pool1``). A local SQLite statement
+  takes microseconds; the hand-over costs tens. Only sound with one connection in one process
+  and a short busy timeout (a lock held by another process would stall the loop).
+- ``magic-inline``: aiogram evaluates every magic filter (``F.text``, ``F.chat.type == …``)
+  with ``asyncio.to_thread`` (CallableObject.call runs any non-async callable in the default
+  executor); this evaluates them inline. In the bot: async filter classes instead of F-filters.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from collections import Counter, OrderedDict
+from typing import Any
+
+log = logging.getLogger("bench.variants")
+VARIANTS = (
+    "count",
+    "once-memory",
+    "fsm-cache",
+    "tasks-limit",
+    "pool1",
+    "switch",
+    "inline",
+    "magic-inline",
+)
+
+
+def apply(names: list[str]) -> None:
+    for name in names:
+        if name not in VARIANTS:
+            raise SystemExit(f"unknown variant {name!r}; known: {', '.join(VARIANTS)}")
+        globals()["_" + name.replace("-", "_")]()
+
+
+def _count() -> None:
+    import aiosqlite.core
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+    counts: Counter[str] = Counter()
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def statement(*args: Any) -> None:
+        counts["statements"] += 1
+
+    @event.listens_for(Engine, "commit")
+    def commit(*args: Any) -> None:
+        counts["commits"] += 1
+
+    @event.listens_for(Session, "after_begin")
+    def begin(*args: Any) -> None:
+        counts["transactions"] += 1
+
+    original = aiosqlite.core.Connection._execute
+
+    async def execute(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        counts["aiosqlite_calls"] += 1
+        return await original(self, fn, *args, **kwargs)
+
+    aiosqlite.core.Connection._execute = execute  # type: ignore[method-assign]
+
+    import asyncio
+
+    to_thread = asyncio.to_thread
+
+    async def counted_to_thread(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        counts["to_thread"] += 1
+        return await to_thread(fn, *args, **kwargs)
+
+    asyncio.to_thread = counted_to_thread
+
+    def report() -> None:
+        while True:
+            time.sleep(2)
+            print(f"BENCH-COUNTS {dict(counts)}", file=sys.stderr, flush=True)  # noqa: T201
+
+    threading.Thread(target=report, daemon=True).start()
+
+
+def _once_memory() -> None:
+    from bot.services import updates
+
+    seen: OrderedDict[int, None] = OrderedDict()
+
+    async def claim(self: Any, update_id: int) -> bool:
+        if update_id in seen:
+            return False
+        seen[update_id] = None
+        while len(seen) > 100_000:
+            seen.popitem(last=False)
+        return True
+
+    updates.UpdateLog.claim = claim  # type: ignore[method-assign]
+
+
+def _fsm_cache() -> None:
+    from bot import fsm
+
+    cls = fsm.SqlStorage
+    cache: dict[str, tuple[str | None, dict[str, Any]]] = {}
+    get_state, get_data = cls.get_state, cls.get_data
+    set_state, set_data = cls.set_state, cls.set_data
+
+    async def load(self: Any, key: Any) -> tuple[str | None, dict[str, Any]]:
+        built = self.keys.build(key)
+        if built not in cache:
+            cache[built] = (await get_state(self, key), await get_data(self, key))
+        return cache[built]
+
+    async def cached_get_state(self: Any, key: Any) -> str | None:
+        return (await load(self, key))[0]
+
+    async def cached_get_data(self: Any, key: Any) -> dict[str, Any]:
+        return dict((await load(self, key))[1])
+
+    async def through_set_state(self: Any, key: Any, state: Any = None) -> None:
+        await set_state(self, key, state)
+        value = state.state if hasattr(state, "state") else state
+        cache[self.keys.build(key)] = (value, (await load(self, key))[1])
+
+    async def through_set_data(self: Any, key: Any, data: Any) -> None:
+        await set_data(self, key, data)
+        cache[self.keys.build(key)] = ((await load(self, key))[0], dict(data))
+
+    cls.get_state = cached_get_state  # type: ignore[method-assign]
+    cls.get_data = cached_get_data  # type: ignore[method-assign]
+    cls.set_state = through_set_state  # type: ignore[method-assign]
+    cls.set_data = through_set_data  # type: ignore[method-assign]
+
+
+def _tasks_limit() -> None:
+    from aiogram import Dispatcher
+
+    original = Dispatcher.start_polling
+
+    async def start_polling(self: Any, *bots: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("tasks_concurrency_limit", 32)
+        return await original(self, *bots, **kwargs)
+
+    Dispatcher.start_polling = start_polling  # type: ignore[method-assign]
+
+
+def _pool1() -> None:
+    from sqlalchemy.ext import asyncio as sa_asyncio
+
+    from storage import db
+
+    original = sa_asyncio.create_async_engine
+
+    def create(url: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        return original(url, **kwargs)
+
+    db.create_async_engine = create  # type: ignore[attr-defined]
+
+
+def _switch() -> None:
+    sys.setswitchinterval(0.0005)
+
+
+def _inline() -> None:
+    import aiosqlite.core
+
+    _pool1()
+    connection = aiosqlite.core.Connection
+
+    async def execute(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+    async def connect(self: Any) -> Any:
+        if self._connection is None:
+            self._connection = self._connector()
+        return self
+
+    connection._execute = execute  # type: ignore[method-assign]
+    connection._connect = connect  # type: ignore[method-assign]
+
+
+def _magic_inline() -> None:
+    from aiogram.dispatcher.event.handler import FilterObject
+
+    original = FilterObject.call
+
+    async def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.magic is not None:
+            return self.callback(*args, **self._prepare_kwargs(kwargs))
+        return await original(self, *args, **kwargs)
+
+    FilterObject.call = call  # type: ignore[method-assign]
+
+
+def main() -> None:
+    names = [n for n in os.environ.get("BENCH_VARIANT", "").split(",") if n]
+    apply(names)
+    from bot.__main__ import main as bot_main
+
+    sys.exit(bot_main(["run"]))
+
+
+if __name__ == "__main__":
+    main()
