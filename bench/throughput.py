@@ -204,6 +204,10 @@ async def run_once(
         await child.stop(grace=1.0)
         await fake.stop()
     result.problems = [f"[{kind}, {mode}] {line}" for line in log_problems(child.logs())]
+    if result.problems:  # keep the whole log of a run that went wrong
+        kept = Path(tempfile.gettempdir()) / f"{run_dir.name}.log"
+        await asyncio.to_thread(shutil.copy, child.log, kept)
+        result.problems.insert(0, f"[{kind}, {mode}] full log: {kept}")
     shutil.rmtree(run_dir, ignore_errors=True)
     return result
 

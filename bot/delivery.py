@@ -53,6 +53,7 @@ MAX_BACKOFF_SECONDS = 600.0
 LEASE = timedelta(seconds=120)
 CONCURRENCY = 16
 CHAT_LIMITERS = 4096  # remembered per-chat buckets (least recently used are forgotten)
+STOP_GRACE = 5.0  # seconds stop() lets the pass in hand finish before cancelling it
 
 
 def backoff(attempts: int) -> float:
@@ -104,6 +105,7 @@ class DeliveryWorker:
         self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
         self._paused_until: datetime | None = None  # a 429 pauses every send until then
         self._wake = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
@@ -112,18 +114,26 @@ class DeliveryWorker:
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._run(), name="outbox-delivery")
 
     async def stop(self) -> None:
+        """Ends the loop once the pass in hand is recorded. Cancelling a pass inside a database
+        call leaves SQLAlchemy an interrupted connection reset to log as an error, so that is
+        only the fallback, after STOP_GRACE."""
         task, self._task = self._task, None
-        if task is not None:
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        # asyncio.wait, not `await task` under suppress(CancelledError): that would also
+        # swallow a cancellation of the caller itself.
+        if (await asyncio.wait([task], timeout=STOP_GRACE))[1]:
             task.cancel()
-            # asyncio.wait, not `await task` under suppress(CancelledError): that would also
-            # swallow a cancellation of the caller itself.
             await asyncio.wait([task])
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             # Cleared before the pass looks, not after: a wake() while the pass runs (a handler
             # committing meanwhile) must not be lost until the next poll.
             self._wake.clear()
@@ -134,7 +144,7 @@ class DeliveryWorker:
             except Exception:
                 log.exception("delivery pass failed; retrying")
                 delivered = 0
-            if delivered:
+            if delivered or self._stopping:
                 continue
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
             # that arrives just after the wake-up (a handler's wake() right before stop() on
