@@ -174,6 +174,7 @@ async def cmd_digest(
         return
     for digest in digests:
         await message.answer(digest.text, reply_markup=outbox_markup(None, digest.buttons))
-        await message.answer_photo(
-            BufferedInputFile(digest.png, filename="digest.png"), caption=digest.caption
-        )
+        if digest.png is not None:  # None: the chart could not be drawn
+            await message.answer_photo(
+                BufferedInputFile(digest.png, filename="digest.png"), caption=digest.caption
+            )

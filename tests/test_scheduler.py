@@ -9,6 +9,7 @@ import asyncio
 import base64
 import dataclasses
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -23,12 +24,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot import delivery
+from bot.chart import ChartRenderer
 from bot.config import Config
 from bot.delivery import DeliveryWorker
 from bot.i18n import Translations
 from bot.scheduler import INTERVALS, Scheduler, job_functions
 from bot.services import Services
-from bot.services.chart import ChartLabels, cjk_font, render_chart
 from bot.services.community import BuildingRow
 from bot.services.digest_view import DigestData
 from bot.services.errors import ServiceError
@@ -619,7 +620,7 @@ async def test_digest_figures_match_the_hand_computed_ones(town: Town) -> None:
             ("Open #3", "open", data.overdue[1].ticket_id),
         ]
     ]
-    assert english.png.startswith(b"\x89PNG")
+    assert english.png is not None and english.png.startswith(b"\x89PNG")
     chinese = await digest.render(data, town.services.tickets.translations.bind("zh-hans"))
     assert "响应率 67%" in chinese.text and "解决率 57%" in chinese.text
     assert "满意率 67%" in chinese.text
@@ -714,15 +715,39 @@ async def test_digest_on_demand(town: Town, client: BotClient) -> None:
     assert "塘中社区 · daily report" in only(sent).text
 
 
-def test_chart_labels_fall_back_to_english_without_a_cjk_font() -> None:
-    """Never empty boxes: matplotlib warns about a missing glyph, and warnings are errors."""
-    days = [datetime(2026, 11, d, tzinfo=UTC).date() for d in range(13, 27)]
-    chinese = ChartLabels("近14天 新反映与解决", "新反映", "已解决", needs_cjk=True)
-    english = ChartLabels("Last 14 days", "New", "Resolved", needs_cjk=False)
-    png = render_chart(days, [1] * 14, [0] * 14, chinese, english, find_font=lambda: None)
-    assert png.startswith(b"\x89PNG")
-    if cjk_font() is not None:
-        assert render_chart(days, [1] * 14, [2] * 14, chinese, english).startswith(b"\x89PNG")
+async def test_the_chart_is_drawn_outside_the_bots_process(town: Town, client: BotClient) -> None:
+    """matplotlib, numpy and PIL would stay in the bot for its life (~75 MB): the morning job
+    and /digest have their charts drawn by a child process, and the bot never imports them."""
+    heavy = ("matplotlib", "numpy", "PIL")
+    assert not [m for m in heavy if m in sys.modules], "imported before the test"
+    await seed_digest_dataset(town)
+    mark = await town.mark()
+    await town.at(local(11, 27, 8))
+    assert await town.services.scheduling.digest.run() == 2
+    photos = [r for r in await town.outbox(mark) if r.method == "sendPhoto"]
+    assert len(photos) == 2
+    assert all(base64.b64decode(r.payload["photo_png"]).startswith(b"\x89PNG") for r in photos)
+    sent = await client.send(client.user(OFFICE, "en", "Office"), "/digest")
+    assert only(sent, "SendPhoto").method.photo.data.startswith(b"\x89PNG")  # type: ignore[attr-defined]
+    assert [m for m in heavy if m in sys.modules] == []
+
+
+async def test_the_digest_goes_without_its_chart_when_the_child_fails(
+    town: Town, client: BotClient
+) -> None:
+    await seed_digest_dataset(town)
+    crashing = ChartRenderer([sys.executable, "-c", "import sys; sys.exit(3)"])
+    for services in (town.services, client.dp["services"]):  # the jobs', the handlers'
+        services.scheduling.digest.charts = crashing
+    mark = await town.mark()
+    await town.at(local(11, 27, 8))
+    assert await town.services.scheduling.digest.run() == 2
+    rows = await town.outbox(mark)
+    assert [r.method for r in rows] == ["sendMessage", "sendMessage"]
+    assert "Open now: 3" in [r for r in rows if r.chat_id == OFFICE][0].payload["text"]
+    sent = await client.send(client.user(OFFICE, "en", "Office"), "/digest")
+    assert [type(s.method).__name__ for s in sent] == ["SendMessage"]  # no photo
+    assert "daily report for Thu 26/11" in sent[0].text
 
 
 # ----------------------------------------------------------------------------- running the jobs

@@ -1,19 +1,22 @@
 """The coordinators' morning digest (08:00 community time, each for their scope, in their
-language, with a chart), ``/digest [date]`` on demand, and the heads' Monday summary."""
+language, with a chart), ``/digest [date]`` on demand, and the heads' Monday summary.
+
+The charts are drawn in a child process (bot.chart), all of one run's in one: matplotlib never
+enters the bot's process. A chart the child could not draw is left out; the digest still goes."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.chart import Chart, ChartRenderer
 from bot.config import Config
 from bot.i18n import Translations, Translator
-from bot.services.chart import render_chart
 from bot.services.clock import Clock
 from bot.services.digest_view import (
     DigestData,
@@ -47,18 +50,24 @@ class Digest:
 
     text: str
     buttons: Buttons
-    png: bytes
-    caption: str
+    png: bytes | None  # None: the chart could not be drawn
+    caption: str  # the chart's
 
 
 class DigestService:
     def __init__(
-        self, config: Config, db: Database, translations: Translations, clock: Clock
+        self,
+        config: Config,
+        db: Database,
+        translations: Translations,
+        clock: Clock,
+        charts: ChartRenderer | None = None,
     ) -> None:
         self.config = config
         self.db = db
         self.translations = translations
         self.clock = clock
+        self.charts = charts or ChartRenderer()
 
     # ------------------------------------------------------------------------- figures
 
@@ -118,13 +127,22 @@ class DigestService:
             )
 
     async def render(self, data: DigestData, t: Translator) -> Digest:
-        text, buttons = render_digest(t, data)
-        labels, english = chart_labels(t, self.translations.bind("en"))
-        # matplotlib is CPU work: off the event loop.
-        png = await asyncio.to_thread(
-            render_chart, data.chart_days, data.chart_new, data.chart_resolved, labels, english
-        )
-        return Digest(text, buttons, png, t("digest-caption"))
+        return (await self.render_all([(data, t)]))[0]
+
+    async def render_all(self, items: Sequence[tuple[DigestData, Translator]]) -> list[Digest]:
+        """Each digest in its reader's language; their charts in one child process."""
+        english = self.translations.bind("en")
+        charts = []
+        for data, t in items:
+            labels, fallback = chart_labels(t, english)
+            charts.append(
+                Chart(data.chart_days, data.chart_new, data.chart_resolved, labels, fallback)
+            )
+        pngs = await self.charts.render(charts)
+        return [
+            Digest(*render_digest(t, data), png, t("digest-caption"))
+            for (data, t), png in zip(items, pngs, strict=True)
+        ]
 
     # ------------------------------------------------------------------------- the morning job
 
@@ -145,17 +163,19 @@ class DigestService:
         async with self.db.session() as session:
             rows = await StatsRepository(session).coordinator_scopes(community.id)
         readers = _scopes(community.id, rows)
-        rendered: dict[tuple[Scope, str], Digest] = {}
+        wanted: dict[tuple[Scope, str], None] = {}  # one digest per scope and language
         figures: dict[Scope, DigestData] = {}
         for person, scope in readers:
             language = person.language or self.translations.default
-            if person.unreachable_since is not None or (scope, language) in rendered:
+            if person.unreachable_since is not None or (scope, language) in wanted:
                 continue
             if scope not in figures:
                 figures[scope] = await self.gather(community, scope, day - timedelta(days=1))
-            rendered[scope, language] = await self.render(
-                figures[scope], self.translations.bind(language)
-            )
+            wanted[scope, language] = None
+        digests = await self.render_all(
+            [(figures[scope], self.translations.bind(language)) for scope, language in wanted]
+        )
+        rendered = dict(zip(wanted, digests, strict=True))
         async with self.db.session() as session:
             # The claim and every message commit together: sent once, or not at all.
             if not await SlaRepository(session).claim_digest(community, day):
@@ -173,6 +193,8 @@ class DigestService:
         self, session: AsyncSession, person: Person, digest: Digest, now: datetime
     ) -> None:
         await write(session, person, now, digest.text, buttons=digest.buttons)
+        if digest.png is None:
+            return
         await write(
             session,
             person,
@@ -206,7 +228,7 @@ class DigestService:
             loaded = [(await communities.get(c), scope) for c, scope in areas.items()]
         if not loaded:
             raise ServiceError("digest-not-allowed")
-        digests = []
+        figures = []
         for community, scope in loaded:
             assert community is not None
             sla = sla_of(community)
@@ -214,8 +236,8 @@ class DigestService:
             wanted = day or today - timedelta(days=1)
             if wanted > today:
                 raise ServiceError("digest-future", today=today.isoformat())
-            digests.append(await self.render(await self.gather(community, scope, wanted), t))
-        return digests
+            figures.append((await self.gather(community, scope, wanted), t))
+        return await self.render_all(figures)
 
     # ------------------------------------------------------------------------- weekly
 

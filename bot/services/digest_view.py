@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from bot.chart import ChartLabels
 from bot.i18n import Translator
 from bot.services.cards import age, category_label
 from bot.services.categories import find_category
-from bot.services.chart import ChartLabels
 from bot.services.scheduling import MAX_LISTED, Buttons, open_buttons
 from storage.repositories.stats import (
     BuildingLine,
