@@ -20,11 +20,13 @@ to the limit (target ≥ 0.95); end to end = messages / (last accepted − worke
 includes claiming the first batch; 429s received (target 0); the most attempts in any 1-second
 window.
 
-``--compare`` also runs the worker with its global limiter swapped in memory (nothing in the
-repository changes): ``bucket`` = AsyncLimiter(30, 1) (a bucket of a second's worth: 30 at once,
-then 30/s), ``even`` = AsyncLimiter(1, 1/30) (evenly spaced), ``sliding`` = a sliding-window
-limiter (bench/delivery.py SlidingWindow: at most 30 sends in any second, the rule the fake
-enforces). Not a test: timing depends on the machine."""
+The worker's own overall limiter is bot/ratelimit.py SlidingWindow: at most 30 sends in any
+1 s + Limits.margin_seconds (the rule the fake enforces, with room for jitter). ``--compare`` also
+runs the worker with its global limiter swapped in memory (nothing in the repository changes):
+``bucket`` = AsyncLimiter(30, 1) (a bucket of a second's worth: 30 at once, then 30/s), ``even``
+= AsyncLimiter(1, 1/30) (evenly spaced, the worker's limiter before the sliding window),
+``no-margin`` = the sliding window without its margin. Not a test: timing depends on the
+machine."""
 
 from __future__ import annotations
 
@@ -35,7 +37,6 @@ import json
 import shutil
 import tempfile
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,6 +60,7 @@ from bench.common import (
 )
 from bench.fakeload import LoadFakeAPI
 from bot.delivery import DeliveryWorker, Limits
+from bot.ratelimit import SlidingWindow
 from storage.db import Database
 from storage.repositories import OutboxRepository
 
@@ -67,31 +69,10 @@ REJECTED = Target("0", lambda v: v == 0)
 CHAT_BASE = 3_000_000
 
 
-class SlidingWindow:
-    """At most ``count`` acquisitions in any ``period`` seconds (Telegram's rule as the fake
-    applies it), with a small margin for the time a request takes to arrive."""
-
-    def __init__(self, count: int, period: float = 1.0, margin: float = 0.02) -> None:
-        self.count, self.period, self.margin = count, period + margin, margin
-        self.times: deque[float] = deque()
-        self.lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        async with self.lock:
-            loop = asyncio.get_running_loop()
-            while len(self.times) >= self.count:
-                wait = self.times[0] + self.period - loop.time()
-                if wait <= 0:
-                    self.times.popleft()
-                else:
-                    await asyncio.sleep(wait)
-            self.times.append(loop.time())
-
-
 LIMITERS = {
     "bucket": lambda per_second: AsyncLimiter(per_second, 1),
     "even": lambda per_second: AsyncLimiter(1, 1 / per_second),
-    "sliding": lambda per_second: SlidingWindow(int(per_second)),
+    "no-margin": lambda per_second: SlidingWindow.per_second(per_second),
 }
 
 
@@ -159,7 +140,9 @@ def _finish(result: Result, fake: LoadFakeAPI) -> Result:
     return result
 
 
-async def run_worker(count: int, limit: int, workdir: Path, limiter: str | None) -> Result:
+async def run_worker(
+    count: int, limit: int, workdir: Path, limiter: str | None, margin: float | None = None
+) -> Result:
     """The real DeliveryWorker over ``count`` outbox rows to distinct chats."""
     result = Result("DeliveryWorker" + (f" ({limiter})" if limiter else ""), count)
     run_dir = Path(tempfile.mkdtemp(prefix="delivery-", dir=workdir))
@@ -182,7 +165,8 @@ async def run_worker(count: int, limit: int, workdir: Path, limiter: str | None)
     fake = LoadFakeAPI(message_limit=limit)
     await fake.start()
     bot = _bot(fake)
-    worker = DeliveryWorker(bot, db, lambda: datetime.now(UTC), limits=Limits())
+    limits = Limits() if margin is None else Limits(margin_seconds=margin)
+    worker = DeliveryWorker(bot, db, lambda: datetime.now(UTC), limits=limits)
     if limiter is not None:
         worker._global = LIMITERS[limiter](worker.limits.per_second)  # type: ignore[assignment]
     try:
@@ -248,7 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--compare",
         action="store_true",
-        help="also the worker with other global limiters (bucket, even, sliding)",
+        help="also the worker with other global limiters (bucket, even, no-margin)",
+    )
+    parser.add_argument(
+        "--margin",
+        type=float,
+        help=f"the worker's window margin in seconds (default Limits: {Limits().margin_seconds})",
     )
     parser.add_argument("--quick", action="store_true", help="240 notifications, 1 run")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -271,7 +260,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 if sender == "paced":
                     result = await run_paced(args.count, args.limit)
                 else:
-                    result = await run_worker(args.count, args.limit, workdir, sender)
+                    result = await run_worker(args.count, args.limit, workdir, sender, args.margin)
                 progress(f"  {result.sustained:.2f}/s, {result.rejected} × 429")
                 results.setdefault(result.sender, []).append(result)
     finally:

@@ -6,9 +6,11 @@
   send the same row; a crashed worker's lease expires.
 - Order per chat is kept: only a chat's oldest pending row is ever due, and a chat is in one send
   at a time. Pending updates of one ticket card collapse into the latest rendering.
-- Limits: ~30 messages/s overall, ~1/s per private chat with a small burst, 20/min per group
-  (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this). A 429 pauses
-  the whole worker for ``retry_after``; network errors and 5xx back off exponentially with jitter.
+- Limits (bot/ratelimit.py): at most 30 messages in any second overall (a sliding window, with a
+  margin for jitter, taken right before each request), ~1/s per private chat with a small burst,
+  20/min per group (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
+  A 429 pauses the whole worker for ``retry_after``; network errors and 5xx back off
+  exponentially with jitter.
 - 403 (blocked, deactivated) and "chat not found": the person is marked unreachable and the
   ticket cards and messages meant for them go to the next person of the ticket's fallback chain.
 """
@@ -21,11 +23,10 @@ import contextlib
 import logging
 import random
 import secrets
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -36,9 +37,17 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.methods import (
+    EditMessageText,
+    SendLocation,
+    SendMessage,
+    SendPhoto,
+    SendVoice,
+    TelegramMethod,
+)
 from aiogram.types import BufferedInputFile, Message
-from aiolimiter import AsyncLimiter
 
+from bot.ratelimit import ChatLimiters, SlidingWindow
 from bot.services.clock import Clock
 from bot.services.tickets import TicketService
 from handlers.keyboards import ticket_markup
@@ -49,6 +58,7 @@ from storage.repositories import OutboxRepository, PersonRepository
 from storage.repositories.tickets import TicketRepository
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 MAX_BACKOFF_SECONDS = 600.0
 LEASE = timedelta(seconds=120)
 CONCURRENCY = 16
@@ -67,6 +77,19 @@ class Limits:
     private_per_second: float = 1.0
     private_burst: int = 3
     group_per_minute: int = 20
+    # Room for jitter in the overall limit: at most per_second sends in any 1 s + margin. The
+    # spread of the delay between a send's slot and its arrival at Telegram (event loop, HTTP
+    # client) must stay below it; 30 ms costs 3% of the rate.
+    margin_seconds: float = 0.03
+
+
+class Held(Exception):
+    """A row not sent in this pass (a 429 pause): no attempt."""
+
+    def __init__(self, seconds: float, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+        self.reason = reason
 
 
 @dataclass(slots=True)
@@ -98,11 +121,11 @@ class DeliveryWorker:
         self.batch = batch
         self.limits = limits or Limits()
         self.token = secrets.token_hex(8)
-        # Evenly spaced, no bucket of a second's worth up front: AsyncLimiter(n, period) lets n
-        # through at once and then n per period, i.e. up to 2n in the first period, while
-        # Telegram's limits hold in every second (every minute for a group).
-        self._global = AsyncLimiter(1, 1 / self.limits.per_second)
-        self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
+        limits = self.limits
+        self._global = SlidingWindow.per_second(limits.per_second, margin=limits.margin_seconds)
+        self._chats = ChatLimiters(
+            limits.private_per_second, limits.private_burst, limits.group_per_minute, CHAT_LIMITERS
+        )
         self._paused_until: datetime | None = None  # a 429 pauses every send until then
         self._wake = asyncio.Event()
         self._stopping = False
@@ -171,7 +194,7 @@ class DeliveryWorker:
     async def run_once(self) -> int:
         """One pass: claim the due rows (one per chat), send them concurrently within the
         limits, record every outcome in one transaction. Returns how many rows were handled;
-        rows postponed by a 429 do not count."""
+        rows held back by a 429 do not count."""
         if self._paused_seconds() > 0:
             return 0
         now = self.clock()
@@ -196,11 +219,10 @@ class DeliveryWorker:
 
     async def _attempt(self, row: OutboxMessage) -> Outcome:
         try:
-            await self._within_limits(row.chat_id)
-            left = self._paused_seconds()
-            if left > 0:  # a 429 arrived while this one waited for its turn: not sent
-                return Outcome("held", left, "held back: Telegram asked to slow down (429)")
+            await self._chats[row.chat_id].acquire()
             return await self._send(row)
+        except Held as held:
+            return Outcome("held", held.seconds, held.reason)
         except TelegramRetryAfter as error:
             # Telegram wants the whole bot to slow down, not only this chat: nothing more is
             # sent, to anyone, until retry_after has passed.
@@ -231,48 +253,44 @@ class DeliveryWorker:
             return 0.0
         return max(0.0, (self._paused_until - self.clock()).total_seconds())
 
-    async def _within_limits(self, chat_id: int) -> None:
-        limiter = self._chats.get(chat_id)
-        if limiter is None:
-            if chat_id < 0:  # groups and channels
-                limiter = AsyncLimiter(1, 60 / self.limits.group_per_minute)
-            else:
-                burst = self.limits.private_burst
-                limiter = AsyncLimiter(burst, burst / self.limits.private_per_second)
-            self._chats[chat_id] = limiter
-            while len(self._chats) > CHAT_LIMITERS:
-                self._chats.popitem(last=False)
-        self._chats.move_to_end(chat_id)
-        await limiter.acquire()
+    async def _request(self, method: TelegramMethod[T]) -> T:
+        """Every request of the worker: its slot in the overall limit is taken here, right
+        before it leaves (not before a card's database reads), so the time between the two is
+        short and about the same for every request, which the window's margin allows for."""
         await self._global.acquire()
+        left = self._paused_seconds()
+        if left > 0:  # a 429 arrived while this one waited for its turn: not sent
+            raise Held(left, "held back: Telegram asked to slow down (429)")
+        return await self.bot(method)
 
     async def _send(self, row: OutboxMessage) -> Outcome:
-        payload: dict[str, Any] = dict(row.payload)
         if row.method == "card":
             return Outcome("sent", collapse_upto=await self._send_card(row))
+        sent = await self._request(self._method(row))
+        return Outcome("sent", message_id=sent.message_id)
+
+    @staticmethod
+    def _method(row: OutboxMessage) -> TelegramMethod[Message]:
+        payload: dict[str, Any] = dict(row.payload)
         markup = None
         if payload.get("buttons"):
             markup = outbox_markup(row.ticket_id, payload["buttons"])
         chat = row.chat_id
-        sent: Message
+        caption = payload.get("caption")
         if row.method == "sendMessage":
-            sent = await self.bot.send_message(chat, payload["text"], reply_markup=markup)
-        elif row.method == "sendPhoto":
+            return SendMessage(chat_id=chat, text=payload["text"], reply_markup=markup)
+        if row.method == "sendPhoto":
             photo: Any = payload.get("photo")
             if "photo_png" in payload:  # a picture made here (the digest chart)
                 photo = BufferedInputFile(base64.b64decode(payload["photo_png"]), "chart.png")
-            sent = await self.bot.send_photo(
-                chat, photo, caption=payload.get("caption"), reply_markup=markup
-            )
-        elif row.method == "sendVoice":
-            sent = await self.bot.send_voice(
-                chat, payload["voice"], caption=payload.get("caption"), reply_markup=markup
-            )
-        elif row.method == "sendLocation":
-            sent = await self.bot.send_location(chat, payload["latitude"], payload["longitude"])
-        else:
-            raise ValueError(f"unknown outbox method {row.method}")
-        return Outcome("sent", message_id=sent.message_id)
+            return SendPhoto(chat_id=chat, photo=photo, caption=caption, reply_markup=markup)
+        if row.method == "sendVoice":
+            voice = payload["voice"]
+            return SendVoice(chat_id=chat, voice=voice, caption=caption, reply_markup=markup)
+        if row.method == "sendLocation":
+            latitude, longitude = payload["latitude"], payload["longitude"]
+            return SendLocation(chat_id=chat, latitude=latitude, longitude=longitude)
+        raise ValueError(f"unknown outbox method {row.method}")
 
     async def _send_card(self, row: OutboxMessage) -> int | None:
         """Cards are rendered now, from the ticket as it is, and edited in place when the
@@ -290,10 +308,11 @@ class DeliveryWorker:
         )
         existing = await self.tickets.card_message(row.ticket_id, row.chat_id)
         if existing is not None:
+            edit = EditMessageText(
+                text=view.text, chat_id=row.chat_id, message_id=existing, reply_markup=markup
+            )
             try:
-                await self.bot.edit_message_text(
-                    text=view.text, chat_id=row.chat_id, message_id=existing, reply_markup=markup
-                )
+                await self._request(edit)
                 return upto
             except TelegramBadRequest as error:
                 if "not modified" in error.message.lower():
@@ -301,7 +320,8 @@ class DeliveryWorker:
                 if "not found" not in error.message.lower():
                     raise
                 # The card was deleted in the chat: send a new one below.
-        sent = await self.bot.send_message(row.chat_id, view.text, reply_markup=markup)
+        send = SendMessage(chat_id=row.chat_id, text=view.text, reply_markup=markup)
+        sent = await self._request(send)
         await self.tickets.remember_card(row.ticket_id, row.chat_id, sent.message_id)
         return upto
 

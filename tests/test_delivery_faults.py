@@ -316,10 +316,11 @@ async def test_rows_held_back_by_a_429_count_no_attempt(
 ) -> None:
     rows = [(chat, f"n{chat}-0") for chat in CHATS[:3]]
     await enqueue(database, rows)
-    fake.fail("sendMessage", status=429, description="Too Many Requests: retry after 1",
-              retry_after=1)  # fmt: skip
-    # 5/s: the 2nd and 3rd wait for the limiter and see the pause before they are sent.
-    worker = DeliveryWorker(bot, database, system_clock, limits=Limits(per_second=5))
+    fake.fail("sendMessage", status=429, description="Too Many Requests: retry after 5",
+              retry_after=5)  # fmt: skip
+    # One a second: the 2nd and 3rd wait for their turn (~1 s, ~2 s) and see the pause before
+    # they are sent.
+    worker = DeliveryWorker(bot, database, system_clock, limits=Limits(per_second=1))
     assert await worker.run_once() == 0
     assert len(fake.calls_of("sendMessage")) == 1
     async with database.session() as session:
@@ -378,9 +379,11 @@ async def test_overall_rate_is_kept_in_every_second(
         await worker.stop()
     assert_exactly_once_in_order(fake, rows)
     times = [c.time for c in delivered(fake)]
-    # Telegram counts per second: a full bucket on top of the steady rate would be 2 × 50.
+    # Telegram counts in every second: a full bucket on top of the steady rate would be 2 × 50.
+    # (At most 50 exactly as the limiter takes its slots: tests/test_ratelimit.py; here the
+    # times are arrivals over HTTP on a shared machine, so one more is tolerated.)
     assert most_in_any_window(times, 1.0) <= 50 + 1
-    assert took >= 1.9  # 100 at 50/s
+    assert took >= 1.0  # the 51st waits until the 1st is a second old
 
 
 async def test_a_private_chat_gets_a_small_burst_then_one_a_second(
