@@ -377,7 +377,7 @@ def _opt(seconds: float | None) -> str | None:
 def _arrivals(rng: random.Random, n: int, start: float, end: float) -> list[float]:
     """``n`` creation times between ``start`` and ``end``: a constant rate, more by day than by
     night (Shanghai), sorted (ids and numbers grow with time, as they do)."""
-    out = []
+    out: list[float] = []
     span = end - start
     while len(out) < n:
         t = start + rng.random() * span

@@ -8,9 +8,10 @@ For each size, a community is generated (bench/generate.py) in a temporary direc
 240 buildings and 43,000 residents, the same daily activity (137 tickets a day), so a bigger
 database is a longer history (10k ≈ 73 days, 100k ≈ 2 years, 1M ≈ 20 years) while the open
 tickets stay about as many. Then the /tickets pages (TicketService.staff_tickets, as
-bench.scale), the same pages' SQL today and as proposed (raw SQL), and the digest and nudge-scan
-placeholders; the database is deleted before the next size. A page should stay flat; the digest
-at worst linear in the day's activity, not in history. Not a test.
+bench.scale), the same pages' SQL today and as proposed (raw SQL), and the digest build and the
+scheduler's scans (bench_scheduler.measure_scheduler, as bench.scale: the clock at the
+database's last activity); the database is deleted before the next size. A page should stay
+flat; the digest at worst linear in the day's activity, not in history. Not a test.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 from bench.common import print_machine, progress, remove_db, say, table
 from bench.generate import Spec, generate
-from bench.scale import measure_digest, measure_nudge_scan, measure_pages, measure_proposed
+from bench.scale import measure_pages, measure_proposed, measure_scheduler_on
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,9 +79,11 @@ async def main_async(args: argparse.Namespace) -> None:
                         for line in p.scans
                     }
                 ),
-                "digest_s": measure_digest(db_path),
-                "nudge_s": measure_nudge_scan(db_path),
             }
+            progress("  timing the digest build and the scans …")
+            results[size]["scheduler"] = (
+                await measure_scheduler_on(db_path, min(args.repeat, 10))
+            ).__dict__
             # Last: it adds the proposed index to the database.
             results[size]["proposed"] = {
                 t.label: t.median_ms
@@ -129,11 +132,19 @@ def report(sizes: list[int], results: dict[int, dict[str, Any]]) -> None:
         rows.append([key, *values, grow(values)])
     say(table([h if i else "raw SQL (count + page), median ms" for i, h in enumerate(heads)],
               rows, title="## The same SQL today and as proposed"))  # fmt: skip
-    rows = [
-        ["digest build, s", *(results[s]["digest_s"] or "not wired" for s in sizes), ""],
-        ["nudge scan, s", *(results[s]["nudge_s"] or "not wired" for s in sizes), ""],
-    ]
-    say(table(heads, rows, title="## Scheduler"))
+    rows = []
+    for key, label in (
+        ("digest_s", "digest build, whole community (target < 500)"),
+        ("digest_scoped_s", "digest build, 12 buildings"),
+        ("nudge_s", "nudge scan, nothing new due (target < 100)"),
+        ("ladder_s", "escalation ladder scan"),
+        ("closing_s", "closing scan"),
+        ("render_s", "digest text + chart (child process), once"),
+    ):
+        values = [results[s]["scheduler"][key] * 1000 for s in sizes]
+        rows.append([label, *values, grow(values)])
+    say(table([h if i else "scheduler, median ms" for i, h in enumerate(heads)], rows,
+              title="## Scheduler"))  # fmt: skip
     scans = sorted({line for s in sizes for line in results[s]["scans"]})
     say("\nfull table scans in the /tickets plans: " + ("; ".join(scans) if scans else "none"))
 
