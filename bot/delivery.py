@@ -10,7 +10,9 @@
   margin for jitter, taken right before each request), ~1/s per private chat with a small burst,
   20/min per group (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
   A 429 pauses the whole worker for ``retry_after``; network errors and 5xx back off
-  exponentially with jitter.
+  exponentially with jitter (the row waits in the outbox, not in the pass).
+- A pass is bounded: its requests start within SEND_WINDOW of the claim and each may take
+  REQUEST_TIMEOUT, so LEASE can be short and a killed worker's rows are not held up for long.
 - 403 (blocked, deactivated) and "chat not found": the person is marked unreachable and the
   ticket cards and messages meant for them go to the next person of the ticket's fallback chain.
 """
@@ -60,10 +62,21 @@ from storage.repositories.tickets import TicketRepository
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_BACKOFF_SECONDS = 600.0
-LEASE = timedelta(seconds=120)
 CONCURRENCY = 16
 CHAT_LIMITERS = 4096  # remembered per-chat buckets (least recently used are forgotten)
 STOP_GRACE = 5.0  # seconds stop() lets the pass in hand finish before cancelling it
+# A pass starts its last request at most SEND_WINDOW seconds after its claim (a row whose turn
+# has not come by then is held for the next pass, unsent); a batch at 30/s needs ~2 s, a group's
+# turn comes within 3 s. A request of the worker may take REQUEST_TIMEOUT seconds (aiogram's
+# default, 60 s, is meant for any method; a message, or the digest's small chart, that has no
+# answer after 30 s is retried later). There are no back-off sleeps inside a pass: a row to back
+# off is written back with its next time. So every row a pass claimed is recorded within
+# SEND_WINDOW + REQUEST_TIMEOUT + the claim and the record (database work), and the lease is
+# that with room to spare: a second worker never takes a row still in hand, and the rows of a
+# killed worker wait at most a minute.
+SEND_WINDOW = 10.0
+REQUEST_TIMEOUT = 30
+LEASE = timedelta(seconds=60)
 
 
 def backoff(attempts: int) -> float:
@@ -83,8 +96,11 @@ class Limits:
     margin_seconds: float = 0.03
 
 
+LATE = "not sent: its turn did not come within the pass (limits, requests in hand); next pass"
+
+
 class Held(Exception):
-    """A row not sent in this pass (a 429 pause): no attempt."""
+    """A row not sent in this pass (a 429 pause, or its turn came too late): no attempt."""
 
     def __init__(self, seconds: float, reason: str) -> None:
         super().__init__(reason)
@@ -194,7 +210,7 @@ class DeliveryWorker:
     async def run_once(self) -> int:
         """One pass: claim the due rows (one per chat), send them concurrently within the
         limits, record every outcome in one transaction. Returns how many rows were handled;
-        rows held back by a 429 do not count."""
+        rows held back (by a 429, or not started within SEND_WINDOW) do not count."""
         if self._paused_seconds() > 0:
             return 0
         now = self.clock()
@@ -205,11 +221,19 @@ class DeliveryWorker:
             await session.commit()
         if not rows:
             return 0
+        send_by = asyncio.get_running_loop().time() + SEND_WINDOW
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def attempt(row: OutboxMessage) -> Outcome:
-            async with gate:
-                return await self._attempt(row)
+            try:
+                async with asyncio.timeout_at(send_by):
+                    await gate.acquire()
+            except TimeoutError:
+                return Outcome("held", error=LATE)
+            try:
+                return await self._attempt(row, send_by)
+            finally:
+                gate.release()
 
         outcomes = await asyncio.gather(*(attempt(row) for row in rows))
         await self._record(rows, outcomes)
@@ -217,10 +241,14 @@ class DeliveryWorker:
 
     # ------------------------------------------------------------------------------- sending
 
-    async def _attempt(self, row: OutboxMessage) -> Outcome:
+    async def _attempt(self, row: OutboxMessage, send_by: float) -> Outcome:
         try:
-            await self._chats[row.chat_id].acquire()
-            return await self._send(row)
+            try:
+                async with asyncio.timeout_at(send_by):
+                    await self._chats[row.chat_id].acquire()
+            except TimeoutError:
+                return Outcome("held", error=LATE)
+            return await self._send(row, send_by)
         except Held as held:
             return Outcome("held", held.seconds, held.reason)
         except TelegramRetryAfter as error:
@@ -253,20 +281,24 @@ class DeliveryWorker:
             return 0.0
         return max(0.0, (self._paused_until - self.clock()).total_seconds())
 
-    async def _request(self, method: TelegramMethod[T]) -> T:
+    async def _request(self, method: TelegramMethod[T], send_by: float) -> T:
         """Every request of the worker: its slot in the overall limit is taken here, right
         before it leaves (not before a card's database reads), so the time between the two is
         short and about the same for every request, which the window's margin allows for."""
-        await self._global.acquire()
+        try:
+            async with asyncio.timeout_at(send_by):
+                await self._global.acquire()
+        except TimeoutError:
+            raise Held(0.0, LATE) from None
         left = self._paused_seconds()
         if left > 0:  # a 429 arrived while this one waited for its turn: not sent
             raise Held(left, "held back: Telegram asked to slow down (429)")
-        return await self.bot(method)
+        return await self.bot(method, request_timeout=REQUEST_TIMEOUT)
 
-    async def _send(self, row: OutboxMessage) -> Outcome:
+    async def _send(self, row: OutboxMessage, send_by: float) -> Outcome:
         if row.method == "card":
-            return Outcome("sent", collapse_upto=await self._send_card(row))
-        sent = await self._request(self._method(row))
+            return Outcome("sent", collapse_upto=await self._send_card(row, send_by))
+        sent = await self._request(self._method(row), send_by)
         return Outcome("sent", message_id=sent.message_id)
 
     @staticmethod
@@ -292,7 +324,7 @@ class DeliveryWorker:
             return SendLocation(chat_id=chat, latitude=latitude, longitude=longitude)
         raise ValueError(f"unknown outbox method {row.method}")
 
-    async def _send_card(self, row: OutboxMessage) -> int | None:
+    async def _send_card(self, row: OutboxMessage, send_by: float) -> int | None:
         """Cards are rendered now, from the ticket as it is, and edited in place when the
         recipient already has one. Returns the newest pending update of the same card that this
         rendering includes (those rows need no send of their own)."""
@@ -312,7 +344,7 @@ class DeliveryWorker:
                 text=view.text, chat_id=row.chat_id, message_id=existing, reply_markup=markup
             )
             try:
-                await self._request(edit)
+                await self._request(edit, send_by)
                 return upto
             except TelegramBadRequest as error:
                 if "not modified" in error.message.lower():
@@ -321,7 +353,7 @@ class DeliveryWorker:
                     raise
                 # The card was deleted in the chat: send a new one below.
         send = SendMessage(chat_id=row.chat_id, text=view.text, reply_markup=markup)
-        sent = await self._request(send)
+        sent = await self._request(send, send_by)
         await self.tickets.remember_card(row.ticket_id, row.chat_id, sent.message_id)
         return upto
 

@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 from aiogram import Bot
-from aiogram.methods import SendMessage
+from aiogram.exceptions import TelegramNetworkError
+from aiogram.methods import SendMessage, TelegramMethod
+from aiogram.methods.base import TelegramType
 from sqlalchemy import select
 
-from bot.delivery import DeliveryWorker
+from bot import delivery
+from bot.delivery import LEASE, REQUEST_TIMEOUT, SEND_WINDOW, DeliveryWorker, Limits
 from bot.services import Services
 from bot.services.community import parse_buildings_csv
 from storage.db import Database
@@ -464,3 +467,87 @@ async def test_the_person_row_is_untouched_for_unknown_chats(
     assert [r.status for r in await outbox(db)] == [OutboxStatus.FAILED]
     async with db.session() as s:
         assert (await s.scalars(select(Person))).all() == []
+
+
+# ------------------------------------------------------------------ a pass fits in its lease
+
+
+class SilentSession(FakeSession):
+    """Telegram does not answer: every request ends in its timeout (as AiohttpSession's does,
+    with the timeout the caller gave)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timeouts: list[int | None] = []
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
+    ) -> TelegramType:
+        self.requests.append(method)
+        self.timeouts.append(timeout)
+        await asyncio.sleep(timeout or 60)
+        raise TelegramNetworkError(method=method, message="Request timeout error")
+
+
+def test_the_lease_outlasts_the_longest_pass() -> None:
+    # Every request starts within SEND_WINDOW of the claim and takes at most REQUEST_TIMEOUT;
+    # what is left covers the claim and the record (see LEASE).
+    assert LEASE.total_seconds() >= SEND_WINDOW + REQUEST_TIMEOUT + 15
+
+
+async def test_a_pass_ends_within_its_lease_when_telegram_does_not_answer(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Far more rows than run at once, and every request hangs until its timeout: without a
+    bound the pass would last a timeout per wave of CONCURRENCY rows, and a second worker
+    could take rows this one still has in hand once the lease ran out. (The constants on a
+    short time scale.)"""
+    monkeypatch.setattr(delivery, "SEND_WINDOW", 0.3)
+    monkeypatch.setattr(delivery, "REQUEST_TIMEOUT", 1)
+    session = SilentSession()
+    bot = Bot(TOKEN, session=session)
+    worker = DeliveryWorker(bot, db, clock, limits=Limits(per_second=1000))
+    waves = 3  # of CONCURRENCY rows
+    for chat in range(10_000, 10_000 + waves * delivery.CONCURRENCY):
+        await enqueue(db, clock, chat, f"to {chat}")
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    assert await worker.run_once() == delivery.CONCURRENCY  # tried (and postponed); rest held
+    took = loop.time() - began
+    assert 1.0 <= took < 0.3 + 1 + 0.5  # not waves × 1 s
+    assert len(session.requests) == delivery.CONCURRENCY
+    assert set(session.timeouts) == {1}
+    rows = await outbox(db)
+    assert all(r.claimed_until is None and r.status is OutboxStatus.PENDING for r in rows)
+    tried = [r.attempts for r in rows if r.attempts]
+    assert tried == [1] * delivery.CONCURRENCY  # the others count no attempt
+
+
+async def test_rows_whose_turn_comes_after_the_window_wait_for_the_next_pass(
+    db: Database, clock: FakeClock, session: FakeSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One a second overall, a window of 0.3 s: a pass sends one row; the others are held,
+    unsent and with no attempt counted, and go in the passes that follow."""
+    monkeypatch.setattr(delivery, "SEND_WINDOW", 0.3)
+    bot = Bot(TOKEN, session=session)
+    worker = DeliveryWorker(bot, db, clock, limits=Limits(per_second=1))
+    for chat in (ALICE, BOB, 503):
+        await enqueue(db, clock, chat, f"to {chat}")
+    assert await worker.run_once() == 1
+    assert sent_texts(session) == [f"to {ALICE}"]
+    held = [r for r in await outbox(db) if r.status is OutboxStatus.PENDING]
+    assert [(r.chat_id, r.attempts, r.claimed_until) for r in held] == [
+        (BOB, 0, None),
+        (503, 0, None),
+    ]
+    assert all("within the pass" in (r.last_error or "") for r in held)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while {r.status for r in await outbox(db)} != {OutboxStatus.SENT}:
+        assert loop.time() < deadline, "the held rows were never sent"
+        await worker.run_once()
+    assert sent_texts(session) == [f"to {ALICE}", f"to {BOB}", "to 503"]
+    assert [r.attempts for r in await outbox(db)] == [1, 1, 1]
