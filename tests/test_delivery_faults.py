@@ -378,11 +378,16 @@ async def test_overall_rate_is_kept_in_every_second(
     finally:
         await worker.stop()
     assert_exactly_once_in_order(fake, rows)
-    times = [c.time for c in delivered(fake)]
-    # Telegram counts in every second: a full bucket on top of the steady rate would be 2 × 50.
-    # (At most 50 exactly as the limiter takes its slots: tests/test_ratelimit.py; here the
-    # times are arrivals over HTTP on a shared machine, so one more is tolerated.)
-    assert most_in_any_window(times, 1.0) <= 50 + 1
+    assert isinstance(bot.session, TimedSession)
+    issued = [r.issued for r in bot.session.requests if r.method == "SendMessage"]
+    # Telegram counts in every second. As the requests leave the bot, the rule holds exactly
+    # (the window's 30 ms margin is on top of it); a full bucket on top of the steady rate
+    # would be 2 × 50.
+    assert most_in_any_window(issued, 1.0) <= 50
+    # As they arrive at the fake (in this process, on a machine other tests and benchmarks
+    # share) a descheduled event loop can bunch them by more than the margin now and then.
+    arrived = [c.time for c in delivered(fake)]
+    assert most_in_any_window(arrived, 1.0) <= 50 + 10
     assert took >= 1.0  # the 51st waits until the 1st is a second old
 
 
