@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram.methods import SendMessage
 from aiogram.types import BufferedInputFile
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -713,6 +713,42 @@ async def test_digest_on_demand(town: Town, client: BotClient) -> None:
     admin = client.user(ADMIN_ID, "en", "Admin")
     sent = await client.send(admin, "/digest")
     assert "塘中社区 · daily report" in only(sent).text
+
+
+async def test_the_digest_and_the_scans_never_walk_the_ticket_history(town: Town) -> None:
+    """Every query of the scheduler's jobs (the scans, the digest, the weekly summary) reaches
+    the tickets through an index on what is open or on a date window, never through all of a
+    community's tickets. No ANALYZE, as in production: the planner chooses here what it chooses at a
+    million tickets (status IN (…) ordered by date once made it walk the whole history)."""
+    await seed_digest_dataset(town)
+    await town.at(local(11, 30, 9))  # a Monday: the weekly summary is due too
+    community = await town.community()
+    statements: list[tuple[str, object]] = []
+
+    def capture(_conn: object, _cursor: object, sql: str, params: object, *_: object) -> None:
+        if sql.lstrip().upper().startswith("SELECT") and "tickets" in sql:
+            statements.append((sql, params))
+
+    engine = town.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        written = {name: await job() for name, job in job_functions(town.services).items()}
+        await town.services.scheduling.digest.gather(
+            community, Scope(community.id, (town.buildings["B1"],)), date(2026, 11, 29)
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert written["digest-daily"] and written["digest-weekly"] and written["sla-reminders"]
+    walks = []
+    async with town.db.engine.connect() as connection:
+        for sql, params in statements:
+            plan = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)  # type: ignore[arg-type]
+            for line in (row[3] for row in plan):
+                if line.startswith("SCAN tickets") or (
+                    line.startswith("SEARCH tickets") and line.endswith("(community_id=?)")
+                ):
+                    walks.append(f"{line}: {' '.join(sql.split())[-500:]}")
+    assert walks == []
 
 
 async def test_the_chart_is_drawn_outside_the_bots_process(town: Town, client: BotClient) -> None:

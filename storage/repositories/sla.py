@@ -80,16 +80,25 @@ class SlaRepository:
     async def open_tickets(
         self, community_id: int, statuses: Sequence[TicketStatus], *, below_level: int = 99
     ) -> list[OpenRow]:
-        query = (
-            select(Ticket, self._reopened_at())
-            .where(
-                Ticket.community_id == community_id,
-                Ticket.status.in_(list(statuses)),
-                Ticket.escalation_level < below_level,
+        """The community's tickets in ``statuses``, oldest first. One query per status: with
+        one status the (community, status, created) index finds the rows in order; with
+        ``status IN (…)`` and ORDER BY created_at, SQLite's planner walks the community's
+        whole history by date instead (40 ms at 100,000 tickets, growing with every year)."""
+        rows: list[OpenRow] = []
+        for status in dict.fromkeys(statuses):
+            query = (
+                select(Ticket, self._reopened_at())
+                .where(
+                    Ticket.community_id == community_id,
+                    Ticket.status == status,
+                    Ticket.escalation_level < below_level,
+                )
+                .order_by(Ticket.created_at, Ticket.id)
             )
-            .order_by(Ticket.created_at, Ticket.id)
-        )
-        return [OpenRow(t, r) for t, r in (await self.session.execute(query)).all()]
+            rows += [OpenRow(t, r) for t, r in (await self.session.execute(query)).all()]
+        if len(statuses) > 1:
+            rows.sort(key=lambda row: (row.ticket.created_at, row.ticket.id))
+        return rows
 
     async def claim_nudge(
         self,
@@ -177,22 +186,27 @@ class SlaRepository:
         return {p.id: p for p in rows}
 
     async def waiting_for(self, person_id: int, community_id: int) -> list[Listed]:
-        """The person's tickets waiting to be taken in this community, oldest first."""
+        """The person's tickets waiting to be taken in this community, oldest first (one query
+        per status, for the index: see open_tickets)."""
         routed = select(TicketRecipient.ticket_id).where(TicketRecipient.person_id == person_id)
-        query = (
-            select(Ticket, Building.name, self._reopened_at())
-            .join(Building, Building.id == Ticket.building_id)
-            .where(
-                Ticket.community_id == community_id,
-                Ticket.status.in_(list(WAITING)),
-                Ticket.id.in_(routed),
+        listed: list[Listed] = []
+        for status in WAITING:
+            query = (
+                select(Ticket, Building.name, self._reopened_at())
+                .join(Building, Building.id == Ticket.building_id)
+                .where(
+                    Ticket.community_id == community_id,
+                    Ticket.status == status,
+                    Ticket.id.in_(routed),
+                )
+                .order_by(Ticket.created_at, Ticket.id)
             )
-            .order_by(Ticket.created_at, Ticket.id)
-        )
-        return [
-            Listed(t, name, OpenRow(t, r).waiting_since)
-            for t, name, r in (await self.session.execute(query)).all()
-        ]
+            listed += [
+                Listed(t, name, OpenRow(t, r).waiting_since)
+                for t, name, r in (await self.session.execute(query)).all()
+            ]
+        listed.sort(key=lambda x: (x.ticket.created_at, x.ticket.id))
+        return listed
 
     async def idle_for(self, person_id: int, community_id: int, before: datetime) -> list[Listed]:
         """Tickets the person holds with no event since ``before``, quietest first."""
@@ -281,12 +295,15 @@ class SlaRepository:
     # ------------------------------------------------------------------------- closing
 
     async def resolved(self, community_id: int) -> Sequence[Ticket]:
-        query = (
-            select(Ticket)
-            .where(Ticket.community_id == community_id, Ticket.status == S.RESOLVED)
-            .order_by(Ticket.resolved_at, Ticket.id)
+        """The tickets resolved and not yet confirmed, longest waiting first. Sorted here: for
+        ORDER BY resolved_at SQLite's planner walks every ticket the community ever resolved
+        (the resolved_at index) instead of finding these few by status."""
+        query = select(Ticket).where(
+            Ticket.community_id == community_id, Ticket.status == S.RESOLVED
         )
-        return (await self.session.scalars(query)).all()
+        tickets = list((await self.session.scalars(query)).all())
+        tickets.sort(key=lambda t: (t.resolved_at or t.created_at, t.id))
+        return tickets
 
     async def claim_confirm_reminder(self, ticket: Ticket, now: datetime) -> bool:
         result = await self.session.execute(
