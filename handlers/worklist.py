@@ -1,5 +1,6 @@
 """Staff lists and availability: /tickets (the open tickets of one's buildings, filtered and
-paged, each opening its card), /away and /back."""
+paged, each opening its card; "all" pages from ticket to ticket, Newer / Older), /away and
+/back."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from bot.config import Config
 from bot.i18n import Translator
 from bot.services import Clock, Services
 from bot.services.errors import ServiceError
-from bot.services.tickets import TicketPage
+from bot.services.tickets import Keyset, TicketPage
 from handlers.ticketing import add_ticket_buttons, edit_quietly, pager
 from storage.models import Person
 
@@ -37,9 +38,13 @@ class ListFilter(StrEnum):
     ALL = "all"
 
 
-class ListCb(CallbackData, prefix="tl1"):
+class ListCb(CallbackData, prefix="tl2"):
     flt: ListFilter
     page: int = 0
+    # "all" goes on from a ticket (its id; 0: by page number from the newest) towards the older
+    # or the newer ones. A button in the old format ("tl1") is answered as out of date.
+    after: int = 0
+    newer: bool = False
 
 
 # ----------------------------------------------------------------------------- /tickets
@@ -47,10 +52,12 @@ class ListCb(CallbackData, prefix="tl1"):
 
 def _list(t: Translator, flt: ListFilter, page: TicketPage) -> tuple[str, InlineKeyboardMarkup]:
     name = t("tk-filter-" + flt.value)
-    if page.total:
-        text = t("tk-list", filter=name, total=page.total, page=page.page + 1, pages=page.pages)
-    else:
+    if not page.total:
         text = t("tk-list-empty", filter=name)
+    elif page.capped:
+        text = t("tk-list-many", filter=name, total=page.total, page=page.page + 1)
+    else:
+        text = t("tk-list", filter=name, total=page.total, page=page.page + 1, pages=page.pages)
     builder = InlineKeyboardBuilder()
     add_ticket_buttons(builder, page.tickets)
     for option in ListFilter:
@@ -58,11 +65,25 @@ def _list(t: Translator, flt: ListFilter, page: TicketPage) -> tuple[str, Inline
         builder.button(
             text=f"• {label}" if option is flt else label, callback_data=ListCb(flt=option)
         )
-    nav = pager(page.page, page.pages, lambda n: ListCb(flt=flt, page=n))
+    nav = _nav(t, flt, page)
     for label, data in nav:
         builder.button(text=label, callback_data=data)
     builder.adjust(*([1] * len(page.tickets)), 3, 3, len(nav) or 1)
     return text, builder.as_markup()
+
+
+def _nav(t: Translator, flt: ListFilter, page: TicketPage) -> list[tuple[str, CallbackData]]:
+    if not page.keyset:
+        return pager(page.page, page.pages, lambda n: ListCb(flt=flt, page=n))
+    # From ticket to ticket: Newer from the page's first, Older from its last.
+    nav: list[tuple[str, CallbackData]] = []
+    if page.newer and page.tickets:
+        first = page.tickets[0].id
+        nav.append((t("tk-newer"), ListCb(flt=flt, page=page.page - 1, after=first, newer=True)))
+    if page.older and page.tickets:
+        last = page.tickets[-1].id
+        nav.append((t("tk-older"), ListCb(flt=flt, page=page.page + 1, after=last)))
+    return nav
 
 
 @router.message(Command("tickets"))
@@ -95,8 +116,9 @@ async def on_list(
     services: Services,
 ) -> None:
     try:
+        keyset = Keyset(callback_data.after, callback_data.newer) if callback_data.after else None
         page = await services.tickets.staff_tickets(
-            person, callback_data.flt.value, max(callback_data.page, 0)
+            person, callback_data.flt.value, callback_data.page, keyset
         )
     except ServiceError:
         await callback.answer(t("tk-staff-only"), show_alert=True)

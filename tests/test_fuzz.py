@@ -306,9 +306,11 @@ def callback_data() -> st.SearchStrategy[str]:
         ),  # fmt: skip
         st.builds(lambda lang: f"l1:{lang}", st.sampled_from(["en", "zh-hans", "xx", ""])),
         st.builds(
-            lambda f, p: f"tl1:{f}:{p}",
+            lambda f, p, a, n: f"tl2:{f}:{p}:{a}:{n}",
             st.sampled_from(["open", "new", "taken", "resolved", "escalated", "all", "x"]),
             st.integers(-3, 99),
+            IDS,
+            st.sampled_from(["0", "1", "x"]),
         ),
         st.builds(lambda p: f"my1:{p}", st.integers(-3, 2**40)),
         st.builds(lambda i, s: f"wd1:{i}:{s}", IDS, st.sampled_from(["1", "0", "true", "x"])),
@@ -364,7 +366,8 @@ FLOW_STEPS = st.sampled_from(
         Sends("text", "/my"),
         Presses("my1:0", 1),
         Sends("text", "/tickets"),
-        Presses("tl1:all:0", 1),
+        Presses("tl2:all:0:0:0", 1),
+        Presses("tl2:all:1:2:0", 1),
         *[Presses(f"t1:{a.value}:{t}:0", 1) for a in Action for t in TICKETS],
         Presses("wd1:1:1", 1),
         Presses("sk1:2", 1),

@@ -589,7 +589,7 @@ async def test_forbidden_presses_change_nothing(town: Town) -> None:
     assert await town.deliver() == []
 
     # Data that does not even parse is answered too.
-    for data in ("t1:take:abc:0", "t1:explode:1:0", "tl1:nope:0", "sk1:x", "wd1:1:maybe"):
+    for data in ("t1:take:abc:0", "t1:explode:1:0", "tl2:nope:0:0:0", "sk1:x", "wd1:1:maybe"):
         assert "no longer valid" in answer(await town.press(HEAD, data)), data
 
     # A Skip left over from another ticket's step does not skip this one's note.
@@ -681,7 +681,7 @@ async def test_tickets_filters_and_pages(town: Town) -> None:
     assert office.text.startswith("📋 工单（进行中）：共 12 张")
     assert one(await town.send(HEAD2, "/tickets"), HEAD2).text == "📋 No tickets here (open)."
     assert "for building heads" in one(await town.send(RESIDENT, "/tickets"), RESIDENT).text
-    sent = await town.press(RESIDENT, "tl1:all:0")
+    sent = await town.press(RESIDENT, "tl2:all:0:0:0")
     assert "for building heads" in answer(sent)
 
 

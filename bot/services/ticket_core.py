@@ -4,7 +4,6 @@ ticket (authorisation against the database), routing, and the outbox writes a ch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,7 +30,6 @@ from storage.repositories.tickets import TicketRepository
 
 S = TicketStatus
 METOO_DAYS = 7
-PAGE_SIZE = 10
 MAX_TEXT = 3500
 MAX_MEDIA = 5
 
@@ -67,14 +65,6 @@ class Reported:
     ticket: Ticket
     building: str
     routed_to: list[str]  # reasons: head, deputy, coordinator, …
-
-
-@dataclass(frozen=True, slots=True)
-class TicketPage:
-    tickets: Sequence[Ticket]
-    page: int
-    pages: int
-    total: int
 
 
 class StaleAction(ServiceError):

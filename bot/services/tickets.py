@@ -1,11 +1,11 @@
 """The ticket loop: report → route → take → talk → resolve → confirm, with every action
 authorised against the database and every notification written to the outbox in the same
-transaction as the change. This module: reporting, re-routing, reading (cards, history,
-lists) and "away"; the actions live in ticket_actions, the shared parts in ticket_core."""
+transaction as the change. This module: reporting, re-routing, reading (cards, history) and
+"away"; the actions live in ticket_actions, the lists in ticket_lists, the shared parts in
+ticket_core."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -21,13 +21,12 @@ from bot.services.ticket_core import (
     MAX_MEDIA,
     MAX_TEXT,
     METOO_DAYS,
-    PAGE_SIZE,
     Content,
     Draft,
     Reported,
     StaleAction,
-    TicketPage,
 )
+from bot.services.ticket_lists import Keyset, TicketLists, TicketPage
 from storage.models import (
     OPEN_STATUSES,
     Person,
@@ -46,6 +45,7 @@ __all__ = [
     "MAX_TEXT",
     "Content",
     "Draft",
+    "Keyset",
     "Reported",
     "StaleAction",
     "TicketPage",
@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 
-class TicketService(TicketActions):
+class TicketService(TicketActions, TicketLists):
     async def resident_buildings(self, person: Person) -> list[BuildingRole]:
         async with self.db.session() as session:
             roles = await PersonRepository(session).building_roles(person.id)
@@ -224,46 +224,6 @@ class TicketService(TicketActions):
             )
             await session.commit()
 
-    async def staff_tickets(self, person: Person, flt: str, page: int) -> TicketPage:
-        statuses: dict[str, Sequence[TicketStatus] | None] = {
-            "open": OPEN_STATUSES,
-            "new": [S.NEW, S.REOPENED],
-            "taken": [S.TAKEN],
-            "resolved": [S.RESOLVED],
-            "escalated": OPEN_STATUSES,
-            "all": None,
-        }
-        if flt not in statuses:
-            flt = "open"
-        async with self.db.session() as session:
-            people = PersonRepository(session)
-            roles = await people.building_roles(person.id)
-            areas = await people.coordinator_areas(person.id)
-            building_ids = [r.building_id for r in roles if r.role in (Role.HEAD, Role.DEPUTY)]
-            building_ids += [a.building_id for a in areas if a.building_id is not None]
-            community_ids = [a.community_id for a in areas if a.building_id is None]
-            if person.telegram_id in self.config.admin_ids:
-                community_ids += [c.id for c in await CommunityRepository(session).page(0, 1000)]
-            if not building_ids and not community_ids:
-                raise ServiceError("not-allowed")  # a resident only: /tickets is for staff
-            total, tickets = await TicketRepository(session).staff_page(
-                building_ids,
-                community_ids,
-                person.id,
-                statuses[flt],
-                flt == "escalated",
-                page * PAGE_SIZE,
-                PAGE_SIZE,
-            )
-        return _page(tickets, page, total)
-
-    async def my_tickets(self, person: Person, page: int) -> TicketPage:
-        async with self.db.session() as session:
-            total, tickets = await TicketRepository(session).resident_page(
-                person.id, page * PAGE_SIZE, PAGE_SIZE
-            )
-        return _page(tickets, page, total)
-
     async def is_staff(self, person: Person) -> bool:
         async with self.db.session() as session:
             people = PersonRepository(session)
@@ -295,8 +255,3 @@ class TicketService(TicketActions):
             assert row is not None
             row.away_until = None
             await session.commit()
-
-
-def _page(tickets: Sequence[Ticket], page: int, total: int) -> TicketPage:
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    return TicketPage(tickets, min(page, pages - 1), pages, total)

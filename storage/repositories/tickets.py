@@ -1,14 +1,29 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+    union,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    OPEN_STATUSES,
     Building,
     Community,
     CoordinatorScope,
@@ -24,6 +39,28 @@ from storage.models import (
 )
 
 log = logging.getLogger("bot.tickets")
+
+NEWEST_FIRST = (Ticket.created_at.desc(), Ticket.id.desc())
+OLDEST_FIRST = (Ticket.created_at.asc(), Ticket.id.asc())
+# Buildings and communities walked in one statement (SQLite allows 500 SELECTs in a compound).
+STREAMS_PER_QUERY = 100
+
+
+# Not closed or withdrawn: a ticket someone may still have to act on.
+UNFINISHED = (*OPEN_STATUSES, TicketStatus.RESOLVED)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose tickets a staff list shows: those of these buildings and communities, and those
+    routed to the person from elsewhere while they are unfinished. (Routing only ever sends a
+    ticket within its recipients' buildings and areas, so "from elsewhere" means from a role
+    the person no longer has: what is left to do there stays in the lists, not the history,
+    which would cost a walk through every ticket ever routed to them.)"""
+
+    person_id: int
+    building_ids: Sequence[int] = ()
+    community_ids: Sequence[int] = ()
 
 
 class TicketRepository:
@@ -232,39 +269,105 @@ class TicketRepository:
 
     # Lists
 
-    async def staff_page(
+    async def status_count(
+        self, scope: Scope, statuses: Sequence[TicketStatus], escalated_only: bool
+    ) -> int:
+        where = _by_status(scope, statuses, escalated_only)
+        return (
+            await self.session.scalar(select(func.count()).select_from(Ticket).where(*where)) or 0
+        )
+
+    async def status_page(
         self,
-        building_ids: Sequence[int],
-        community_ids: Sequence[int],
-        extra_ticket_ids_of: int,
-        statuses: Sequence[TicketStatus] | None,
+        scope: Scope,
+        statuses: Sequence[TicketStatus],
         escalated_only: bool,
         offset: int,
         limit: int,
-    ) -> tuple[int, Sequence[Ticket]]:
-        """Tickets of these buildings or communities, plus those routed to the person."""
-        routed = select(TicketRecipient.ticket_id).where(
-            TicketRecipient.person_id == extra_ticket_ids_of
-        )
-        conditions = [Ticket.id.in_(routed)]
-        if building_ids:
-            conditions.append(Ticket.building_id.in_(list(building_ids)))
-        if community_ids:
-            conditions.append(Ticket.community_id.in_(list(community_ids)))
-        where = [or_(*conditions)]
-        if statuses is not None:
-            where.append(Ticket.status.in_(list(statuses)))
-        if escalated_only:
-            where.append(Ticket.escalated.is_(True))
-        total = await self.session.scalar(select(func.count()).select_from(Ticket).where(*where))
+    ) -> Sequence[Ticket]:
+        """A page of the scope's tickets in these (not final) states, newest first: the query
+        walks the few tickets in those states (ix_tickets_status_created), not the history."""
         query = (
             select(Ticket)
-            .where(*where)
-            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .where(*_by_status(scope, statuses, escalated_only))
+            .order_by(*NEWEST_FIRST)
             .offset(offset)
             .limit(limit)
         )
-        return total or 0, (await self.session.scalars(query)).all()
+        return (await self.session.scalars(query)).all()
+
+    async def count_all(self, scope: Scope, cap: int) -> int:
+        """How many tickets the scope has ("all"), exactly up to ``cap``: each part (the
+        buildings, the communities, the routed ones) stops at ``cap`` + 1, so a result above
+        ``cap`` means "more than ``cap``", and a smaller one is the count of all of them."""
+        parts = [
+            select(Ticket.id).where(Ticket.status.in_(UNFINISHED), _routed(scope)).limit(cap + 1)
+        ]
+        if scope.building_ids:
+            parts.append(
+                select(Ticket.id).where(Ticket.building_id.in_(scope.building_ids)).limit(cap + 1)
+            )
+        if scope.community_ids:
+            parts.append(
+                select(Ticket.id).where(Ticket.community_id.in_(scope.community_ids)).limit(cap + 1)
+            )
+        # SQLite takes no LIMIT on a member of a compound SELECT: each is a subquery.
+        members = [select(part.subquery().c.id) for part in parts]
+        everything = union(*members).subquery()
+        return await self.session.scalar(select(func.count()).select_from(everything)) or 0
+
+    async def position(self, ticket_id: int) -> tuple[datetime, int] | None:
+        """Where a ticket stands in the lists (created_at, id); None if there is no such one."""
+        row = (
+            await self.session.execute(
+                select(Ticket.created_at, Ticket.id).where(Ticket.id == ticket_id)
+            )
+        ).one_or_none()
+        return None if row is None else (row[0], row[1])
+
+    async def all_page(
+        self,
+        scope: Scope,
+        start: tuple[datetime, int] | None,
+        newer: bool,
+        limit: int,
+        skip: int = 0,
+    ) -> Sequence[Ticket]:
+        """Up to ``limit`` of the scope's tickets next to ``start`` (created_at, id): the older
+        ones (or with ``newer``, the newer ones), or from the newest when ``start`` is None;
+        after ``skip`` of them; newest first either way.
+
+        Keyset paging, so no page reads what comes before it: each building and community is
+        one walk down its index from ``start``, ``limit`` rows long; the tickets routed to the
+        person from elsewhere, one walk over the unfinished ones (see Scope); the walks are
+        merged."""
+        order = OLDEST_FIRST if newer else NEWEST_FIRST
+        beyond = _beyond(start, newer)
+        limit += skip
+        streams = [Ticket.building_id == b for b in dict.fromkeys(scope.building_ids)]
+        streams += [Ticket.community_id == c for c in dict.fromkeys(scope.community_ids)]
+        streams.append(and_(Ticket.status.in_(UNFINISHED), _routed(scope)))
+        found: dict[int, datetime] = {}
+        for first in range(0, len(streams), STREAMS_PER_QUERY):
+            walks = [
+                select(Ticket.id, Ticket.created_at)
+                .where(stream, *beyond)
+                .order_by(*order)
+                .limit(limit)
+                .subquery()
+                for stream in streams[first : first + STREAMS_PER_QUERY]
+            ]
+            rows = await self.session.execute(
+                union_all(*(select(walk.c.id, walk.c.created_at) for walk in walks))
+            )
+            found.update({row[0]: row[1] for row in rows})
+        ids = [ticket_id for _, ticket_id in _nearest(found, newer, limit)[skip:]]
+        if not ids:
+            return []
+        tickets = await self.session.scalars(
+            select(Ticket).where(Ticket.id.in_(ids)).order_by(*NEWEST_FIRST)
+        )
+        return tickets.all()
 
     async def resident_page(
         self, person_id: int, offset: int, limit: int
@@ -316,3 +419,42 @@ class TicketRepository:
         building = await self.session.get(Building, ticket.building_id)
         assert building is not None
         return building
+
+
+def _routed(scope: Scope) -> ColumnElement[bool]:
+    """Routed to the person: EXISTS, answered by the unique (ticket_id, person_id) index for
+    each ticket looked at; ``id IN (every ticket ever routed to me)`` would read the person's
+    whole history for every page."""
+    return exists().where(
+        TicketRecipient.ticket_id == Ticket.id, TicketRecipient.person_id == scope.person_id
+    )
+
+
+def _by_status(
+    scope: Scope, statuses: Sequence[TicketStatus], escalated_only: bool
+) -> list[ColumnElement[bool]]:
+    mine: list[ColumnElement[bool]] = []
+    if scope.building_ids:
+        mine.append(Ticket.building_id.in_(scope.building_ids))
+    if scope.community_ids:
+        mine.append(Ticket.community_id.in_(scope.community_ids))
+    mine.append(_routed(scope))
+    where = [Ticket.status.in_(list(statuses)), or_(*mine)]
+    if escalated_only:
+        where.append(Ticket.escalated.is_(True))
+    return where
+
+
+def _beyond(start: tuple[datetime, int] | None, newer: bool) -> list[ColumnElement[bool]]:
+    if start is None:
+        return []
+    here = tuple_(Ticket.created_at, Ticket.id)
+    there = tuple_(*start)
+    return [here > there if newer else here < there]
+
+
+def _nearest(found: Mapping[int, datetime], newer: bool, limit: int) -> list[tuple[datetime, int]]:
+    """The ``limit`` tickets nearest the start: the oldest of the newer ones, or the newest of
+    the older ones."""
+    ranked = sorted(((at, ticket_id) for ticket_id, at in found.items()), reverse=not newer)
+    return ranked[:limit]

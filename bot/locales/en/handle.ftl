@@ -20,6 +20,9 @@ tk-merged = 🔗 Merged into ticket #{ $number }. Everyone who reported the dupl
 ## Staff: /tickets
 tk-list = 📋 Tickets ({ $filter }): { $total }, page { $page } of { $pages }. Tap one to open it.
 tk-list-empty = 📋 No tickets here ({ $filter }).
+tk-list-many = 📋 Tickets ({ $filter }): more than { $total }, page { $page }. Tap one to open it.
+tk-newer = ‹ Newer
+tk-older = Older ›
 tk-filter-open = open
 tk-filter-new = waiting
 tk-filter-taken = being handled

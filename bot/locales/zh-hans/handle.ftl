@@ -20,6 +20,9 @@ tk-merged = 🔗 已合并到工单 #{ $number }。反映过这个问题的邻�
 ## 楼长：/tickets
 tk-list = 📋 工单（{ $filter }）：共 { $total } 张，第 { $page }/{ $pages } 页。点一下即可查看。
 tk-list-empty = 📋 这里暂时没有工单（{ $filter }）。
+tk-list-many = 📋 工单（{ $filter }）：超过 { $total } 张，第 { $page } 页。点一下即可查看。
+tk-newer = ‹ 较新
+tk-older = 较早 ›
 tk-filter-open = 进行中
 tk-filter-new = 待接单
 tk-filter-taken = 处理中
