@@ -26,6 +26,7 @@ from bot.services.links import start_link
 from storage.db import Database
 from storage.models import Role
 
+UPDATES_IN_HAND = 64
 log = logging.getLogger("bot")
 
 
@@ -212,7 +213,12 @@ async def _run(config: Config, db: Database) -> None:
         loop.add_signal_handler(signum, on_signal, signum)
     try:
         await dispatcher.start_polling(
-            bot, allowed_updates=dispatcher.resolve_used_update_types(), handle_signals=False
+            bot,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+            handle_signals=False,
+            # A backlog (after downtime) is taken up a batch at a time, not as thousands of
+            # handlers queueing at once for the database.
+            tasks_concurrency_limit=UPDATES_IN_HAND,
         )
     finally:
         await bot.session.close()

@@ -77,7 +77,9 @@ def create_dispatcher(
         clock=clock,
     )
     dp.update.outer_middleware(LogMiddleware())
-    dp.update.outer_middleware(OnceMiddleware(UpdateLog(db, clock)))
+    update_log = UpdateLog(db, clock)
+    dp["update_log"] = update_log
+    dp.update.outer_middleware(OnceMiddleware(update_log))
     dp.update.outer_middleware(PersonMiddleware(services, translations))
     dp.message.outer_middleware(FloodMiddleware(config.flood_messages_per_minute, clock))
     dp.include_router(build_router())
@@ -111,13 +113,14 @@ async def _on_startup(
         ),
     )
     worker.start()
+    db.on_queued(worker.wake)
     dispatcher["delivery"] = worker
     scheduler = Scheduler(services, config.timezone, on_written=worker.wake)
     scheduler.start()
     dispatcher["scheduler"] = scheduler
 
 
-async def _on_shutdown(dispatcher: Dispatcher, config: Config) -> None:
+async def _on_shutdown(dispatcher: Dispatcher, config: Config, update_log: UpdateLog) -> None:
     """Polling has stopped: let the handlers in hand finish, then deliver what they queued."""
     scheduler = dispatcher.workflow_data.get("scheduler")
     if isinstance(scheduler, Scheduler):
@@ -126,6 +129,7 @@ async def _on_shutdown(dispatcher: Dispatcher, config: Config) -> None:
     if in_flight:
         log.info("waiting for %d update(s) in hand", len(in_flight))
         await asyncio.wait(in_flight, timeout=config.shutdown_flush_seconds)
+    await update_log.close()
     worker = dispatcher.workflow_data.get("delivery")
     if isinstance(worker, DeliveryWorker):
         await worker.stop()

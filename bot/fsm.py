@@ -3,6 +3,8 @@ aiogram ships no SQL storage (only memory, Redis, MongoDB)."""
 
 from __future__ import annotations
 
+import copy
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,37 +15,62 @@ from bot.services.clock import Clock
 from storage.db import Database
 from storage.repositories import FsmRepository
 
+# Conversations kept in memory: every step of a report reads its state and data several times.
+CACHED = 10_000
+
 
 class SqlStorage(BaseStorage):
+    """Every change is written through to the database at once; reads come from memory once a
+    conversation was read or written. Sound because only this process writes these rows:
+    several instances share conversations through Redis instead (``REDIS_URL``)."""
+
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
         self.keys = DefaultKeyBuilder(with_destiny=True)
+        self._cache: OrderedDict[str, tuple[str | None, dict[str, Any]]] = OrderedDict()
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        async with self.db.session() as session:
-            await FsmRepository(session).put(
-                self.keys.build(key), self.clock(), state=value, set_state=True
-            )
-            await session.commit()
+        name = self.keys.build(key)
+        _, data = await self._load(name)
+        await self._save(name, value, data)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        async with self.db.session() as session:
-            record = await FsmRepository(session).get(self.keys.build(key))
-            return record.state if record else None
+        state, _ = await self._load(self.keys.build(key))
+        return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        async with self.db.session() as session:
-            await FsmRepository(session).put(
-                self.keys.build(key), self.clock(), data=dict(data), set_data=True
-            )
-            await session.commit()
+        name = self.keys.build(key)
+        state, _ = await self._load(name)
+        await self._save(name, state, copy.deepcopy(dict(data)))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        async with self.db.session() as session:
-            record = await FsmRepository(session).get(self.keys.build(key))
-            return dict(record.data) if record else {}
+        _, data = await self._load(self.keys.build(key))
+        # A copy: a handler that changes what it read must not change the conversation unless
+        # it writes it back.
+        return copy.deepcopy(data)
 
     async def close(self) -> None:
         """The database is closed by its owner."""
+
+    async def _load(self, name: str) -> tuple[str | None, dict[str, Any]]:
+        found = self._cache.get(name)
+        if found is None:
+            async with self.db.session() as session:
+                record = await FsmRepository(session).get(name)
+                found = (record.state, dict(record.data)) if record else (None, {})
+        self._remember(name, found)
+        return found
+
+    async def _save(self, name: str, state: str | None, data: dict[str, Any]) -> None:
+        async with self.db.session() as session:
+            await FsmRepository(session).save(name, self.clock(), state, data)
+            await session.commit()
+        self._remember(name, (state, data))
+
+    def _remember(self, name: str, value: tuple[str | None, dict[str, Any]]) -> None:
+        self._cache[name] = value
+        self._cache.move_to_end(name)
+        while len(self._cache) > CACHED:
+            self._cache.popitem(last=False)

@@ -47,13 +47,7 @@ class PersonMiddleware(BaseMiddleware):
             data["person"] = person
             language = person.language or language
         data["t"] = self.translations.bind(language)
-        try:
-            return await handler(event, data)
-        finally:
-            # The handler may have committed notifications: let the delivery worker look now.
-            delivery = data.get("delivery")
-            if delivery is not None:
-                delivery.wake()
+        return await handler(event, data)
 
 
 class OnceMiddleware(BaseMiddleware):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,27 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The databases this task has a session open on (a task inherits its creator's value).
+_OPEN: ContextVar[frozenset[int]] = ContextVar("louzhang_open_sessions", default=frozenset())
+
+
+# Set in a session's info by whatever queues a notification; read when the session commits.
+QUEUED = "louzhang_queued_notifications"
+
+
+class NestedSessionError(RuntimeError):
+    """A unit of work opened inside another on the same database. On SQLite the inner one
+    would wait forever for the one connection the outer holds: pass the session down."""
+
+
+# How long a unit of work may wait for the SQLite connection before it fails.
+POOL_TIMEOUT = 60
+# How long a connection waits for another process's write lock before "database is locked".
+BUSY_TIMEOUT_MS = 5000
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -29,7 +48,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -40,16 +59,44 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite and self.url.database and self.url.database != ":memory:":
             Path(self.url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(self.url, echo=echo)
+        options: dict[str, Any] = {}
+        if self.is_sqlite and self.url.database not in (None, "", ":memory:"):
+            # One connection, so units of work take turns instead of racing for SQLite's one
+            # write lock: under WAL a transaction that read before another connection committed
+            # cannot write ("database is locked" at once, whatever busy_timeout says). It also
+            # keeps one aiosqlite thread instead of fifteen contending for the GIL. Units of work
+            # are short and never wait on the network; a second process (a CLI command) still
+            # meets busy_timeout.
+            options = {"pool_size": 1, "max_overflow": 0, "pool_timeout": POOL_TIMEOUT}
+        self.engine: AsyncEngine = create_async_engine(self.url, echo=echo, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._on_queued: list[Callable[[], None]] = []
+
+    def on_queued(self, callback: Callable[[], None]) -> None:
+        """``callback`` runs after every commit that queued notifications in the outbox (the
+        delivery worker looks at once instead of at its next poll)."""
+        self._on_queued.append(callback)
+
+    def _queued(self) -> None:
+        for callback in self._on_queued:
+            callback()
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work. The caller commits; anything not committed is rolled back."""
-        async with self.sessions() as session:
-            yield session
+        """One unit of work. The caller commits; anything not committed is rolled back.
+        Never nested: code that needs the database inside a unit of work takes its session."""
+        open_here = _OPEN.get()
+        if id(self) in open_here:
+            raise NestedSessionError("a session is already open on this database in this task")
+        token = _OPEN.set(open_here | {id(self)})
+        try:
+            async with self.sessions() as session:
+                session.info["database"] = self
+                yield session
+        finally:
+            _OPEN.reset(token)
 
     async def migrate(self) -> None:
         """Bring the schema to the newest revision (creates the SQLite file on first start)."""
@@ -58,6 +105,19 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(QUEUED, False):
+        database = session.info.get("database")
+        if isinstance(database, Database):
+            database._queued()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(QUEUED, None)
 
 
 def alembic_config() -> AlembicConfig:

@@ -72,4 +72,5 @@ async def client(
     bot = Bot(TOKEN, session=session)
     dispatcher = create_dispatcher(config, db, translations=translations, clock=clock)
     yield BotClient(dispatcher, bot, session)
+    await dispatcher["update_log"].close()  # as the bot's shutdown does
     await dispatcher.storage.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from unittest.mock import AsyncMock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,11 +15,17 @@ from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
+import storage.db
 from bot.fsm import SqlStorage
-from storage.db import Database
-from storage.models import Base, FsmRecord, Invitation, Person, Role
+from bot.services.updates import UpdateLog
+from storage.db import Database, NestedSessionError
+from storage.models import Base, FsmRecord, Invitation, Person, ProcessedUpdate, Role
 from storage.repositories import CommunityRepository, InvitationRepository, PersonRepository
+from storage.repositories.outbox import OutboxRepository
+from storage.repositories.updates import UpdateRepository
 from tests.conftest import FakeClock
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
 def _url(path: Path) -> str:
@@ -91,21 +98,54 @@ async def test_migrating_twice_is_a_no_op(tmp_path: Path) -> None:
 
 
 async def test_every_connection_has_the_pragmas(db: Database) -> None:
-    async def pragmas() -> tuple[int, str, int]:
-        async with db.engine.connect() as connection:
-            foreign_keys = (await connection.execute(text("PRAGMA foreign_keys"))).scalar_one()
-            journal = (await connection.execute(text("PRAGMA journal_mode"))).scalar_one()
-            busy = (await connection.execute(text("PRAGMA busy_timeout"))).scalar_one()
-            await asyncio.sleep(0.01)  # hold the connection so the others need their own
-            return foreign_keys, journal, busy
+    # The bot's own connection, and a second process's (a CLI command) on the same file.
+    other = Database(str(db.url))
+    try:
+        for database in (db, other):
+            async with database.engine.connect() as connection:
+                foreign_keys = (await connection.execute(text("PRAGMA foreign_keys"))).scalar()
+                journal = (await connection.execute(text("PRAGMA journal_mode"))).scalar()
+                busy = (await connection.execute(text("PRAGMA busy_timeout"))).scalar()
+            assert foreign_keys == 1
+            assert str(journal).lower() == "wal"
+            assert busy >= 1000
+    finally:
+        await other.close()
 
-    results = await asyncio.gather(*(pragmas() for _ in range(3)))
-    for foreign_keys, journal, busy in results:
-        assert foreign_keys == 1
-        assert journal.lower() == "wal"
-        assert busy >= 1000
-    # Several connections really were opened.
-    assert db.engine.pool.checkedin() >= 2  # type: ignore[attr-defined]
+
+async def test_units_of_work_take_turns_instead_of_timing_out_on_the_write_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A unit of work keeps SQLite's one write lock from its first write to its commit, across
+    awaits. Under load that can outlast busy_timeout, and with a connection per unit of work
+    the others then fail with "database is locked". With one connection they wait their turn."""
+    monkeypatch.setattr(storage.db, "BUSY_TIMEOUT_MS", 50)
+    db = Database(_url(tmp_path / "turns.db"))
+    await db.migrate()
+
+    async def write(name: str, hold: float) -> None:
+        async with db.session() as session:
+            await CommunityRepository(session).add(name, "Asia/Shanghai", NOW)
+            await asyncio.sleep(hold)  # the loop is busy elsewhere; the lock is held
+            await session.commit()
+
+    try:
+        await asyncio.gather(write("slow", 0.3), *(write(f"c{n}", 0) for n in range(5)))
+        async with db.session() as session:
+            assert await CommunityRepository(session).count() == 6
+    finally:
+        await db.close()
+
+
+async def test_a_unit_of_work_inside_another_is_refused(db: Database) -> None:
+    # On SQLite it would wait forever for the connection the outer one holds.
+    async with db.session():
+        with pytest.raises(NestedSessionError):
+            async with db.session():
+                pass
+    # A task of its own, once the first is done, is fine.
+    async with db.session() as session:
+        assert await CommunityRepository(session).count() == 0
 
 
 async def test_foreign_keys_are_enforced(db: Database) -> None:
@@ -273,8 +313,11 @@ async def test_two_concurrent_claims_have_exactly_one_winner(
         )
         await session.commit()
 
-    async def claim(person_id: int) -> bool:
-        async with db.session() as session:
+    # Two instances of the bot on one database (within one, units of work take turns).
+    other = Database(str(db.url))
+
+    async def claim(database: Database, person_id: int) -> bool:
+        async with database.session() as session:
             invitations = InvitationRepository(session)
             # Both read the invitation as unused before either claims it.
             found = await invitations.by_token("tok")
@@ -285,7 +328,10 @@ async def test_two_concurrent_claims_have_exactly_one_winner(
             await session.commit()
             return won
 
-    results = await asyncio.gather(claim(first.id), claim(second.id))
+    try:
+        results = await asyncio.gather(claim(db, first.id), claim(other, second.id))
+    finally:
+        await other.close()
     assert sorted(results) == [False, True]
     winner = first.id if results[0] else second.id
     async with db.session() as session:
@@ -313,3 +359,84 @@ async def test_an_expired_invitation_cannot_be_claimed(db: Database, clock: Fake
         )
         assert not await InvitationRepository(session).claim(invitation.id, person.id, now)
         await session.commit()
+
+
+async def test_fsm_data_read_is_a_copy_and_written_through(db: Database, clock: FakeClock) -> None:
+    storage = SqlStorage(db, clock)
+    await storage.set_state(KEY, Flow.step)
+    await storage.set_data(KEY, {"photos": ["a"]})
+    read = await storage.get_data(KEY)
+    read["photos"].append("b")  # changed but never written back
+    assert await storage.get_data(KEY) == {"photos": ["a"]}
+    # Every change is in the database at once, not only in this process's memory.
+    assert [(s, d) for _, s, d in await _fsm_rows(db)] == [("Flow:step", {"photos": ["a"]})]
+    assert await SqlStorage(db, clock).get_state(KEY) == "Flow:step"
+
+
+# --- handled updates ---------------------------------------------------------------------------
+
+
+async def _recorded(db: Database) -> list[int]:
+    async with db.session() as session:
+        rows = await session.scalars(select(ProcessedUpdate.update_id))
+        return sorted(rows.all())
+
+
+async def test_update_ids_are_written_in_batches_and_remembered_after_a_restart(
+    db: Database, clock: FakeClock
+) -> None:
+    log = UpdateLog(db, clock, flush_seconds=0.05)
+    assert [await log.claim(i) for i in (1, 2, 2, 3)] == [True, True, False, True]
+    assert await _recorded(db) == []  # not one transaction per update
+    await asyncio.sleep(0.2)
+    assert await _recorded(db) == [1, 2, 3]  # one batch, soon after
+
+    assert await log.claim(4)
+    await log.close()  # shutdown writes what is left
+    assert await _recorded(db) == [1, 2, 3, 4]
+
+    restarted = UpdateLog(db, clock)
+    assert [await restarted.claim(i) for i in (3, 4, 5)] == [False, False, True]
+    await restarted.close()
+
+
+async def test_a_batch_that_cannot_be_written_is_kept_for_the_next(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = UpdateLog(db, clock, flush_seconds=3600)
+    assert await log.claim(10)
+    broken = AsyncMock(side_effect=OSError("disk full"))
+    with monkeypatch.context() as patch:
+        patch.setattr(UpdateRepository, "record", broken)
+        with pytest.raises(OSError):
+            await log.flush()
+    await log.flush()
+    assert await _recorded(db) == [10]
+    await log.close()
+
+
+# --- the delivery worker's wake-up -------------------------------------------------------------
+
+
+async def test_a_commit_that_queued_notifications_wakes_the_listeners(
+    db: Database, clock: FakeClock
+) -> None:
+    woken: list[int] = []
+    db.on_queued(lambda: woken.append(1))
+
+    async def queue(then_commit: bool) -> None:
+        async with db.session() as session:
+            await OutboxRepository(session).add(
+                chat_id=7, person_id=None, payload={"text": "hi"}, now=clock()
+            )
+            if then_commit:
+                await session.commit()
+
+    await queue(then_commit=False)  # rolled back: nothing to deliver
+    assert woken == []
+    async with db.session() as session:  # a commit without notifications
+        await CommunityRepository(session).add("Tangzhong", "Asia/Shanghai", NOW)
+        await session.commit()
+    assert woken == []
+    await queue(then_commit=True)
+    assert woken == [1]

@@ -57,7 +57,7 @@ class TicketActions(TicketCore):
                 taken_at=now,
             ):
                 await session.rollback()
-                raise StaleAction(await self.fresh(ticket_id))
+                raise StaleAction(await self.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "taken", now)
             await self.refresh_cards(session, ticket)
             await self.tell_residents(session, ticket, "notice-taken", number=ticket.number)
@@ -74,7 +74,7 @@ class TicketActions(TicketCore):
                 ticket.id, [S.TAKEN], now, status=S.RESOLVED, resolved_at=now
             ):
                 await session.rollback()
-                raise StaleAction(await self.fresh(ticket_id))
+                raise StaleAction(await self.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "resolved", now, note=note)
             await self.refresh_cards(session, ticket)
             key = "notice-resolved-note" if note else "notice-resolved"
@@ -157,7 +157,7 @@ class TicketActions(TicketCore):
                 merged_into_id=target.id,
             ):
                 await session.rollback()
-                raise StaleAction(await self.fresh(ticket_id))
+                raise StaleAction(await self.fresh(session, ticket_id))
             # Everyone who followed the duplicate hears where it went, before they move.
             residents = await self.residents(session, ticket)
             await tickets.move_followers(ticket.id, target.id, now)
@@ -246,7 +246,7 @@ class TicketActions(TicketCore):
                 ticket.id, [S.RESOLVED], now, status=S.CLOSED, closed_at=now
             ):
                 await session.rollback()
-                raise StaleAction(await self.fresh(ticket_id))
+                raise StaleAction(await self.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "confirmed", now)
             await self.refresh_cards(session, ticket)
             await session.commit()
@@ -262,7 +262,7 @@ class TicketActions(TicketCore):
                 ticket.id, [S.RESOLVED], now, status=S.REOPENED, resolved_at=None
             ):
                 await session.rollback()
-                raise StaleAction(await self.fresh(ticket_id))
+                raise StaleAction(await self.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "reopened", now, note=reason)
             await self.refresh_cards(session, ticket)
             for staff in await self.staff_audience(session, ticket):
@@ -287,7 +287,7 @@ class TicketActions(TicketCore):
             # Conditional, so a double tap (or two followers at once) rates once.
             if ticket.rating is not None or not await tickets.set_rating(ticket.id, stars, now):
                 await session.rollback()
-                raise StaleAction(await self.fresh(ticket_id))
+                raise StaleAction(await self.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "rated", now, stars=stars)
             await self.refresh_cards(session, ticket)
             await session.commit()
@@ -318,7 +318,7 @@ class TicketActions(TicketCore):
                 ticket.id, list(OPEN_STATUSES), now, status=S.WITHDRAWN, closed_at=now
             ):
                 await session.rollback()
-                raise StaleAction(await self.fresh(ticket_id))
+                raise StaleAction(await self.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "withdrawn", now)
             await self.refresh_cards(session, ticket)
             for staff in await self.staff_audience(session, ticket, everyone=True):

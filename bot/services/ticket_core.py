@@ -130,11 +130,12 @@ class TicketCore:
             ticket, _ = await self.authorise(session, person, ticket_id, action)
             return ticket
 
-    async def fresh(self, ticket_id: int) -> Ticket:
-        async with self.db.session() as session:
-            ticket = await TicketRepository(session).get(ticket_id)
-            assert ticket is not None
-            return ticket
+    async def fresh(self, session: AsyncSession, ticket_id: int) -> Ticket:
+        """The ticket as it is now, after the caller rolled back its own attempt (a rollback
+        expires the session's copies, so this reads the row again)."""
+        ticket = await TicketRepository(session).get(ticket_id)
+        assert ticket is not None
+        return ticket
 
     async def residents(self, session: AsyncSession, ticket: Ticket) -> list[Person]:
         people = PersonRepository(session)

@@ -16,28 +16,12 @@ class FsmRepository:
     async def get(self, key: str) -> FsmRecord | None:
         return await self.session.get(FsmRecord, key)
 
-    async def put(
-        self,
-        key: str,
-        now: datetime,
-        *,
-        state: str | None = None,
-        data: dict[str, Any] | None = None,
-        set_state: bool = False,
-        set_data: bool = False,
-    ) -> None:
-        record = await self.session.get(FsmRecord, key)
-        if record is None:
-            record = FsmRecord(key=key, state=None, data={}, updated_at=now)
-            self.session.add(record)
-        if set_state:
-            record.state = state
-        if set_data:
-            record.data = dict(data or {})
-        record.updated_at = now
-        await self.session.flush()
-        if record.state is None and not record.data:
+    async def save(self, key: str, now: datetime, state: str | None, data: dict[str, Any]) -> None:
+        """The conversation as it is now; nothing left when it has neither state nor data."""
+        if state is None and not data:
             await self.session.execute(delete(FsmRecord).where(FsmRecord.key == key))
+            return
+        await self.session.merge(FsmRecord(key=key, state=state, data=data, updated_at=now))
 
     async def count(self) -> int:
         return len((await self.session.scalars(select(FsmRecord.key))).all())

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import QUEUED
 from storage.models import OutboxMessage, OutboxStatus
 
 
@@ -46,6 +47,7 @@ class OutboxRepository:
         )
         self.session.add(message)
         await self.session.flush()
+        self.session.info[QUEUED] = True
         return message
 
     async def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
