@@ -17,6 +17,7 @@ from handlers import (
     tickets,
     worklist,
 )
+from handlers.filters import Is
 
 FEATURES: tuple[Router, ...] = (
     errors.router,
@@ -37,7 +38,7 @@ FEATURES: tuple[Router, ...] = (
 def build_router() -> Router:
     root = Router(name="root")
     # The bot works in private chats; in a group it stays silent.
-    root.message.filter(F.chat.type == "private")
+    root.message.filter(Is(F.chat.type == "private"))
     for feature in FEATURES:
         # Feature routers are module singletons; a process that builds several dispatchers
         # (the test suite) re-parents them to the newest tree.

@@ -14,6 +14,7 @@ from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Translations, Translat
 from bot.services import Services
 from bot.services.errors import ServiceError
 from bot.services.onboarding import Profile
+from handlers.filters import Is
 from handlers.menu import MenuButton
 from storage.models import Person
 
@@ -111,7 +112,7 @@ async def cmd_cancel(message: Message, state: FSMContext, t: Translator) -> None
 
 
 @router.my_chat_member(
-    ChatMemberUpdatedFilter(member_status_changed=KICKED), F.chat.type == "private"
+    ChatMemberUpdatedFilter(member_status_changed=KICKED), Is(F.chat.type == "private")
 )
 async def on_blocked(event: ChatMemberUpdated, services: Services) -> None:
     # In private chats Telegram reports a block as the bot being "kicked"

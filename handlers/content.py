@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from aiogram import F
 from aiogram.types import Message
 
 from bot.services.tickets import MAX_TEXT, Content
-
-# Content types a flow cannot use (stickers, polls, dice, contacts outside the phone step, …)
-# get a short hint instead of silence.
-RELAYABLE = F.text | F.photo | F.voice
 
 
 class TooLong(ValueError):

@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Translator
+from handlers.filters import Is
 
 router = Router(name="fallback")
 
@@ -17,7 +18,7 @@ async def on_unknown_button(callback: CallbackQuery, t: Translator) -> None:
     await callback.answer(t("button-stale"), show_alert=True)
 
 
-@router.message(F.text.startswith("/"))
+@router.message(Is(F.text.startswith("/")))
 async def on_unknown_command(message: Message, t: Translator) -> None:
     await message.answer(t("unknown-command"))
 

@@ -18,6 +18,7 @@ from bot.i18n import Translations, Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
 from bot.services.onboarding import Appointed, Joined, Page
+from handlers.filters import Is
 from handlers.menu import menu_keyboard
 from storage.models import Building, Community, Person, Role
 
@@ -232,7 +233,7 @@ async def on_skip_flat(callback: CallbackQuery, state: FSMContext, t: Translator
         await callback.message.answer(t("flat-skipped"), reply_markup=menu_keyboard(t))
 
 
-@router.message(JoinFlow.flat, F.text, ~F.text.startswith("/"))
+@router.message(JoinFlow.flat, Is(F.text), Is(~F.text.startswith("/")))
 async def on_flat(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
@@ -252,7 +253,7 @@ async def on_flat(
     await message.answer(t("flat-saved", flat=flat), reply_markup=menu_keyboard(t))
 
 
-@router.message(JoinFlow.flat, ~F.text.startswith("/"))
+@router.message(JoinFlow.flat, Is(~F.text.startswith("/")))
 async def on_flat_not_text(message: Message, state: FSMContext, t: Translator) -> None:
     building_id = (await state.get_data()).get("building_id", 0)
     await message.answer(t("flat-not-text"), reply_markup=skip_flat_keyboard(t, int(building_id)))

@@ -13,13 +13,14 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
 from bot.services.tickets import StaleAction
+from handlers.filters import Is
 from handlers.ticketing import FreeInput, read_content
 from storage.models import Person
 
 router = Router(name="relay")
 
 
-@router.message(StateFilter(None), F.reply_to_message, FreeInput())
+@router.message(StateFilter(None), Is(F.reply_to_message), FreeInput())
 async def on_reply(message: Message, t: Translator, person: Person, services: Services) -> None:
     assert message.reply_to_message is not None
     ticket_id = await services.tickets.reply_target(

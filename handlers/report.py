@@ -28,6 +28,7 @@ from bot.services import Services
 from bot.services.cards import age, category_label
 from bot.services.errors import ServiceError
 from bot.services.tickets import MAX_MEDIA, MAX_TEXT, Draft
+from handlers.filters import Is
 from handlers.menu import MenuButton, menu_keyboard
 from storage.models import Person
 
@@ -254,7 +255,7 @@ async def _ask_description(message: Message, state: FSMContext, t: Translator) -
     await message.answer(t("report-describe", max=MAX_MEDIA))
 
 
-@router.message(ReportFlow.description, F.text, ~F.text.startswith("/"))
+@router.message(ReportFlow.description, Is(F.text), Is(~F.text.startswith("/")))
 async def on_description_text(message: Message, state: FSMContext, t: Translator) -> None:
     assert message.text is not None
     if len(message.text) > MAX_TEXT:
@@ -264,7 +265,7 @@ async def on_description_text(message: Message, state: FSMContext, t: Translator
     await _after_description(message, state, t)
 
 
-@router.message(ReportFlow.description, F.photo)
+@router.message(ReportFlow.description, Is(F.photo))
 async def on_description_photo(message: Message, state: FSMContext, t: Translator) -> None:
     assert message.photo is not None
     data = await state.get_data()
@@ -296,7 +297,7 @@ async def on_photos_done(callback: CallbackQuery, state: FSMContext, t: Translat
         await _after_description(callback.message, state, t)
 
 
-@router.message(ReportFlow.description, F.voice)
+@router.message(ReportFlow.description, Is(F.voice))
 async def on_description_voice(message: Message, state: FSMContext, t: Translator) -> None:
     assert message.voice is not None
     data = await state.get_data()
@@ -328,7 +329,7 @@ async def _ask_location(message: Message, state: FSMContext, t: Translator) -> N
     await message.answer(t("report-location"), reply_markup=keyboard)
 
 
-@router.message(ReportFlow.location, F.location)
+@router.message(ReportFlow.location, Is(F.location))
 async def on_location(message: Message, state: FSMContext, t: Translator) -> None:
     assert message.location is not None
     await state.update_data(
@@ -338,7 +339,7 @@ async def on_location(message: Message, state: FSMContext, t: Translator) -> Non
     await _after_location(message, state, t)
 
 
-@router.message(ReportFlow.location, F.text)  # "Skip", in whichever language
+@router.message(ReportFlow.location, Is(F.text))  # "Skip", in whichever language
 async def on_location_skip(message: Message, state: FSMContext, t: Translator) -> None:
     if message.text and message.text.startswith("/"):
         await message.answer(t("flow-hint"))
@@ -403,7 +404,7 @@ async def on_privacy_toggle(
         await callback.message.edit_reply_markup(reply_markup=_privacy_keyboard(t, data))
 
 
-@router.message(ReportFlow.contact, F.contact)
+@router.message(ReportFlow.contact, Is(F.contact))
 async def on_contact(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
@@ -421,7 +422,7 @@ async def on_contact(
     await _ask_privacy(message, state, t)
 
 
-@router.message(ReportFlow.contact, F.text, ~F.text.startswith("/"))
+@router.message(ReportFlow.contact, Is(F.text), Is(~F.text.startswith("/")))
 async def on_contact_declined(message: Message, state: FSMContext, t: Translator) -> None:
     await state.update_data(show_phone=False)
     await message.answer(t("report-phone-not-shared"), reply_markup=ReplyKeyboardRemove())
@@ -565,7 +566,7 @@ async def on_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -
 # ----------------------------------------------------------------------------- wrong input
 
 
-@router.message(StateFilter(ReportFlow), ~F.text.startswith("/"))
+@router.message(StateFilter(ReportFlow), Is(~F.text.startswith("/")))
 async def on_unexpected(message: Message, state: FSMContext, t: Translator) -> None:
     """Stickers, polls, dice… or a text where a button is expected: a hint, the draft kept."""
     current = await state.get_state()
@@ -576,7 +577,7 @@ async def on_unexpected(message: Message, state: FSMContext, t: Translator) -> N
 # ----------------------------------------------------------------------------- report this?
 
 
-@offer_router.message(StateFilter(None), F.text & ~F.text.startswith("/") | F.photo)
+@offer_router.message(StateFilter(None), Is(F.text & ~F.text.startswith("/") | F.photo))
 async def on_free_message(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
