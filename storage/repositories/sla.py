@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ScalarSelect, func, or_, select, update
+from sqlalchemy import ScalarSelect, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -187,8 +187,11 @@ class SlaRepository:
 
     async def waiting_for(self, person_id: int, community_id: int) -> list[Listed]:
         """The person's tickets waiting to be taken in this community, oldest first (one query
-        per status, for the index: see open_tickets)."""
-        routed = select(TicketRecipient.ticket_id).where(TicketRecipient.person_id == person_id)
+        per status, for the index: see open_tickets). Routed to the person is asked of each
+        open ticket (EXISTS), not listed from every ticket ever routed to them (IN)."""
+        routed = exists().where(
+            TicketRecipient.ticket_id == Ticket.id, TicketRecipient.person_id == person_id
+        )
         listed: list[Listed] = []
         for status in WAITING:
             query = (
@@ -197,7 +200,7 @@ class SlaRepository:
                 .where(
                     Ticket.community_id == community_id,
                     Ticket.status == status,
-                    Ticket.id.in_(routed),
+                    routed,
                 )
                 .order_by(Ticket.created_at, Ticket.id)
             )
