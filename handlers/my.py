@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -157,7 +157,7 @@ async def on_rate(
         )
 
 
-@router.callback_query(ResidentFlow.comment, SkipCb.filter())
+@router.callback_query(StateFilter(ResidentFlow.comment), SkipCb.filter())
 async def on_comment_skip(
     callback: CallbackQuery,
     callback_data: SkipCb,
@@ -175,7 +175,7 @@ async def on_comment_skip(
     await drop_buttons(callback)
 
 
-@router.message(ResidentFlow.comment, FreeInput())
+@router.message(StateFilter(ResidentFlow.comment), FreeInput())
 async def on_comment(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
@@ -210,7 +210,7 @@ async def on_reopen(
     )
 
 
-@router.message(ResidentFlow.reopen, FreeInput())
+@router.message(StateFilter(ResidentFlow.reopen), FreeInput())
 async def on_reopen_reason(
     message: Message,
     state: FSMContext,
@@ -314,7 +314,7 @@ async def on_message_button(
     )
 
 
-@router.message(ResidentFlow.message, FreeInput())
+@router.message(StateFilter(ResidentFlow.message), FreeInput())
 async def on_message_content(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -233,7 +233,7 @@ async def on_skip_flat(callback: CallbackQuery, state: FSMContext, t: Translator
         await callback.message.answer(t("flat-skipped"), reply_markup=menu_keyboard(t))
 
 
-@router.message(JoinFlow.flat, Is(F.text), Is(~F.text.startswith("/")))
+@router.message(StateFilter(JoinFlow.flat), Is(F.text), Is(~F.text.startswith("/")))
 async def on_flat(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
@@ -253,7 +253,7 @@ async def on_flat(
     await message.answer(t("flat-saved", flat=flat), reply_markup=menu_keyboard(t))
 
 
-@router.message(JoinFlow.flat, Is(~F.text.startswith("/")))
+@router.message(StateFilter(JoinFlow.flat), Is(~F.text.startswith("/")))
 async def on_flat_not_text(message: Message, state: FSMContext, t: Translator) -> None:
     building_id = (await state.get_data()).get("building_id", 0)
     await message.answer(t("flat-not-text"), reply_markup=skip_flat_keyboard(t, int(building_id)))

@@ -126,7 +126,7 @@ async def _begin(
     await message.answer(t("report-which-building"), reply_markup=builder.as_markup())
 
 
-@router.callback_query(ReportFlow.building, ReportCb.filter(F.step == Step.BUILDING))
+@router.callback_query(StateFilter(ReportFlow.building), ReportCb.filter(F.step == Step.BUILDING))
 async def on_building(
     callback: CallbackQuery,
     callback_data: ReportCb,
@@ -162,7 +162,7 @@ async def _ask_category(
     await message.answer(t("report-which-category"), reply_markup=builder.as_markup())
 
 
-@router.callback_query(ReportFlow.category, ReportCb.filter(F.step == Step.CATEGORY))
+@router.callback_query(StateFilter(ReportFlow.category), ReportCb.filter(F.step == Step.CATEGORY))
 async def on_category(
     callback: CallbackQuery,
     callback_data: ReportCb,
@@ -205,7 +205,7 @@ async def on_category(
     await _after_category(callback.message, state, t)
 
 
-@router.callback_query(ReportFlow.metoo, ReportCb.filter(F.step == Step.FOLLOW))
+@router.callback_query(StateFilter(ReportFlow.metoo), ReportCb.filter(F.step == Step.FOLLOW))
 async def on_follow(
     callback: CallbackQuery,
     state: FSMContext,
@@ -228,7 +228,7 @@ async def on_follow(
         )
 
 
-@router.callback_query(ReportFlow.metoo, ReportCb.filter(F.step == Step.NEW))
+@router.callback_query(StateFilter(ReportFlow.metoo), ReportCb.filter(F.step == Step.NEW))
 async def on_new_anyway(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
@@ -255,7 +255,7 @@ async def _ask_description(message: Message, state: FSMContext, t: Translator) -
     await message.answer(t("report-describe", max=MAX_MEDIA))
 
 
-@router.message(ReportFlow.description, Is(F.text), Is(~F.text.startswith("/")))
+@router.message(StateFilter(ReportFlow.description), Is(F.text), Is(~F.text.startswith("/")))
 async def on_description_text(message: Message, state: FSMContext, t: Translator) -> None:
     assert message.text is not None
     if len(message.text) > MAX_TEXT:
@@ -265,7 +265,7 @@ async def on_description_text(message: Message, state: FSMContext, t: Translator
     await _after_description(message, state, t)
 
 
-@router.message(ReportFlow.description, Is(F.photo))
+@router.message(StateFilter(ReportFlow.description), Is(F.photo))
 async def on_description_photo(message: Message, state: FSMContext, t: Translator) -> None:
     assert message.photo is not None
     data = await state.get_data()
@@ -289,7 +289,9 @@ async def on_description_photo(message: Message, state: FSMContext, t: Translato
         )
 
 
-@router.callback_query(ReportFlow.description, ReportCb.filter(F.step == Step.PHOTOS_DONE))
+@router.callback_query(
+    StateFilter(ReportFlow.description), ReportCb.filter(F.step == Step.PHOTOS_DONE)
+)
 async def on_photos_done(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
@@ -297,7 +299,7 @@ async def on_photos_done(callback: CallbackQuery, state: FSMContext, t: Translat
         await _after_description(callback.message, state, t)
 
 
-@router.message(ReportFlow.description, Is(F.voice))
+@router.message(StateFilter(ReportFlow.description), Is(F.voice))
 async def on_description_voice(message: Message, state: FSMContext, t: Translator) -> None:
     assert message.voice is not None
     data = await state.get_data()
@@ -329,7 +331,7 @@ async def _ask_location(message: Message, state: FSMContext, t: Translator) -> N
     await message.answer(t("report-location"), reply_markup=keyboard)
 
 
-@router.message(ReportFlow.location, Is(F.location))
+@router.message(StateFilter(ReportFlow.location), Is(F.location))
 async def on_location(message: Message, state: FSMContext, t: Translator) -> None:
     assert message.location is not None
     await state.update_data(
@@ -339,7 +341,7 @@ async def on_location(message: Message, state: FSMContext, t: Translator) -> Non
     await _after_location(message, state, t)
 
 
-@router.message(ReportFlow.location, Is(F.text))  # "Skip", in whichever language
+@router.message(StateFilter(ReportFlow.location), Is(F.text))  # "Skip", in whichever language
 async def on_location_skip(message: Message, state: FSMContext, t: Translator) -> None:
     if message.text and message.text.startswith("/"):
         await message.answer(t("flow-hint"))
@@ -376,7 +378,9 @@ async def _ask_privacy(message: Message, state: FSMContext, t: Translator) -> No
     )
 
 
-@router.callback_query(ReportFlow.privacy, ReportCb.filter(F.step.in_({Step.NAME, Step.PHONE})))
+@router.callback_query(
+    StateFilter(ReportFlow.privacy), ReportCb.filter(F.step.in_({Step.NAME, Step.PHONE}))
+)
 async def on_privacy_toggle(
     callback: CallbackQuery,
     callback_data: ReportCb,
@@ -404,7 +408,7 @@ async def on_privacy_toggle(
         await callback.message.edit_reply_markup(reply_markup=_privacy_keyboard(t, data))
 
 
-@router.message(ReportFlow.contact, Is(F.contact))
+@router.message(StateFilter(ReportFlow.contact), Is(F.contact))
 async def on_contact(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
@@ -422,14 +426,16 @@ async def on_contact(
     await _ask_privacy(message, state, t)
 
 
-@router.message(ReportFlow.contact, Is(F.text), Is(~F.text.startswith("/")))
+@router.message(StateFilter(ReportFlow.contact), Is(F.text), Is(~F.text.startswith("/")))
 async def on_contact_declined(message: Message, state: FSMContext, t: Translator) -> None:
     await state.update_data(show_phone=False)
     await message.answer(t("report-phone-not-shared"), reply_markup=ReplyKeyboardRemove())
     await _ask_privacy(message, state, t)
 
 
-@router.callback_query(ReportFlow.privacy, ReportCb.filter(F.step == Step.PRIVACY_DONE))
+@router.callback_query(
+    StateFilter(ReportFlow.privacy), ReportCb.filter(F.step == Step.PRIVACY_DONE)
+)
 async def on_privacy_done(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
@@ -466,7 +472,7 @@ async def _summary(message: Message, state: FSMContext, t: Translator) -> None:
     await message.answer(text, reply_markup=builder.as_markup())
 
 
-@router.callback_query(ReportFlow.summary, ReportCb.filter(F.step == Step.SEND))
+@router.callback_query(StateFilter(ReportFlow.summary), ReportCb.filter(F.step == Step.SEND))
 async def on_send(
     callback: CallbackQuery,
     state: FSMContext,
@@ -509,7 +515,7 @@ async def on_send(
         )
 
 
-@router.callback_query(ReportFlow.summary, ReportCb.filter(F.step == Step.EDIT))
+@router.callback_query(StateFilter(ReportFlow.summary), ReportCb.filter(F.step == Step.EDIT))
 async def on_edit(callback: CallbackQuery, t: Translator) -> None:
     await callback.answer()
     builder = InlineKeyboardBuilder()
@@ -523,7 +529,7 @@ async def on_edit(callback: CallbackQuery, t: Translator) -> None:
 
 
 @router.callback_query(
-    ReportFlow.summary,
+    StateFilter(ReportFlow.summary),
     ReportCb.filter(
         F.step.in_(
             {Step.EDIT_CATEGORY, Step.EDIT_DESCRIPTION, Step.EDIT_LOCATION, Step.EDIT_PRIVACY}
@@ -598,7 +604,7 @@ async def on_free_message(
     await message.answer(t("report-offer"), reply_markup=builder.as_markup())
 
 
-@router.callback_query(ReportFlow.offer, ReportCb.filter(F.step == Step.OFFER_YES))
+@router.callback_query(StateFilter(ReportFlow.offer), ReportCb.filter(F.step == Step.OFFER_YES))
 async def on_offer_yes(
     callback: CallbackQuery,
     state: FSMContext,
@@ -620,7 +626,7 @@ async def on_offer_yes(
         )
 
 
-@router.callback_query(ReportFlow.offer, ReportCb.filter(F.step == Step.OFFER_NO))
+@router.callback_query(StateFilter(ReportFlow.offer), ReportCb.filter(F.step == Step.OFFER_NO))
 async def on_offer_no(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await state.clear()
     await callback.answer()

@@ -10,6 +10,7 @@ import re
 from functools import partial
 
 from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -154,7 +155,7 @@ async def on_ask(
 # ----------------------------------------------------------------------------- the steps
 
 
-@router.message(StaffFlow.reply, FreeInput())
+@router.message(StateFilter(StaffFlow.reply), FreeInput())
 async def on_reply_content(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
@@ -166,7 +167,7 @@ async def on_reply_content(
     await finish(message, state, t, work, "tk-reply-sent")
 
 
-@router.message(StaffFlow.resolve, FreeInput())
+@router.message(StateFilter(StaffFlow.resolve), FreeInput())
 async def on_resolve_note(
     message: Message,
     state: FSMContext,
@@ -191,7 +192,7 @@ async def on_resolve_note(
         await edit_card(bot, services, person, t, ticket_id, chat, card)
 
 
-@router.callback_query(StaffFlow.resolve, SkipCb.filter())
+@router.callback_query(StateFilter(StaffFlow.resolve), SkipCb.filter())
 async def on_resolve_skip(
     callback: CallbackQuery,
     callback_data: SkipCb,
@@ -214,7 +215,7 @@ async def on_resolve_skip(
         await edit_card(bot, services, person, t, ticket_id, chat, card)
 
 
-@router.message(StaffFlow.escalate, FreeInput())
+@router.message(StateFilter(StaffFlow.escalate), FreeInput())
 async def on_escalate_reason(
     message: Message,
     state: FSMContext,
@@ -232,7 +233,7 @@ async def on_escalate_reason(
         await edit_card(bot, services, person, t, ticket_id, chat, card)
 
 
-@router.message(StaffFlow.merge, FreeInput())
+@router.message(StateFilter(StaffFlow.merge), FreeInput())
 async def on_merge_target(
     message: Message,
     state: FSMContext,

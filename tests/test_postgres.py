@@ -9,17 +9,19 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import select, text
+from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import Config, Secret
+from bot.fsm import SqlStorage
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.community import BuildingRow
 from bot.services.tickets import Draft
 from storage.db import Database
-from storage.models import Role, Ticket, TicketStatus
+from storage.models import FsmRecord, Role, Ticket, TicketStatus
 from tests.conftest import FakeClock
 
 URL = os.environ.get("TEST_POSTGRES_URL")
@@ -84,5 +86,25 @@ async def test_migrations_and_the_ticket_loop_run_on_postgres(pg_url: str) -> No
             assert ticket.status is TicketStatus.TAKEN
             assert ticket.holder_id in (head.id, other_head.id)
             assert ticket.created_at.tzinfo is not None
+    finally:
+        await db.close()
+
+
+async def test_conversations_are_written_and_cleared_on_postgres(pg_url: str) -> None:
+    db = Database(pg_url)
+    try:
+        await db.migrate()
+        key = StorageKey(bot_id=1, chat_id=7, user_id=7)
+        storage = SqlStorage(db, FakeClock())
+        await storage.set_state(key, "Report:description")
+        await storage.set_data(key, {"category": "elevator"})
+        await storage.set_data(key, {"category": "repairs"})  # the row exists: an update
+        restarted = SqlStorage(db, FakeClock())
+        assert await restarted.get_state(key) == "Report:description"
+        assert await restarted.get_data(key) == {"category": "repairs"}
+        await storage.set_state(key, None)
+        await storage.set_data(key, {})
+        async with db.session() as session:
+            assert await session.scalar(select(func.count()).select_from(FsmRecord)) == 0
     finally:
         await db.close()

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import FsmRecord
@@ -21,7 +22,21 @@ class FsmRepository:
         if state is None and not data:
             await self.session.execute(delete(FsmRecord).where(FsmRecord.key == key))
             return
-        await self.session.merge(FsmRecord(key=key, state=state, data=data, updated_at=now))
+        # One statement either way (the step after a conversation's first is always an update).
+        insert = (
+            postgresql.insert
+            if self.session.get_bind().dialect.name == "postgresql"
+            else sqlite.insert
+        )
+        values = {"key": key, "state": state, "data": data, "updated_at": now}
+        await self.session.execute(
+            insert(FsmRecord)
+            .values(**values)
+            .on_conflict_do_update(
+                index_elements=[FsmRecord.key],
+                set_={"state": state, "data": data, "updated_at": now},
+            )
+        )
 
     async def count(self) -> int:
         return len((await self.session.scalars(select(FsmRecord.key))).all())
