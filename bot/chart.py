@@ -1,12 +1,12 @@
 """The digest's chart: new vs resolved tickets per day, as a PNG, drawn in a child process.
 
-matplotlib, numpy and PIL add ~75 MB to a process and no import is ever undone, so a bot that
-drew its charts itself would carry them from the first digest on. It does not: ``ChartRenderer``
-starts ``python -m bot.chart`` for a batch of charts, writes their figures to its stdin as JSON,
-reads the PNGs from its stdout, and the child exits. This module is in ``bot`` (whose
-``__init__`` is a docstring) rather than ``bot.services`` (whose ``__init__`` imports every
-service, SQLAlchemy and Alembic with them), and imports only the standard library at the top, so
-the child loads this file and matplotlib, nothing of the bot and no aiogram. A child that fails,
+matplotlib, numpy and PIL add 45–60 MB to a process that draws a chart, and no import is ever
+undone, so a bot that drew its charts itself would carry them from the first digest on. It does
+not: ``ChartRenderer`` starts ``python -m bot.chart`` for a batch of charts, writes their
+figures to its stdin as JSON, reads the PNGs from its stdout, and the child exits. This module is
+in ``bot`` (whose ``__init__`` is a docstring) rather than ``bot.services`` (whose ``__init__``
+imports every service, SQLAlchemy and Alembic with them), and imports only the standard library
+at the top, so the child loads this file and matplotlib, nothing of the bot and no aiogram. A child that fails,
 or takes longer than ``timeout``, costs the chart, never the digest: its PNG is None. Cancelling
 the render (the scheduler shutting down) kills the child.
 

@@ -756,7 +756,7 @@ async def test_the_digest_and_the_scans_never_walk_the_ticket_history(town: Town
 
 
 async def test_the_chart_is_drawn_outside_the_bots_process(town: Town, client: BotClient) -> None:
-    """matplotlib, numpy and PIL would stay in the bot for its life (~75 MB): the morning job
+    """matplotlib, numpy and PIL would stay in the bot for its life (45–60 MB): the morning job
     and /digest have their charts drawn by a child process, and the bot never imports them."""
     heavy = ("matplotlib", "numpy", "PIL")
     assert not [m for m in heavy if m in sys.modules], "imported before the test"
