@@ -6,9 +6,9 @@ not: ``ChartRenderer`` starts ``python -m bot.chart`` for a batch of charts, wri
 figures to its stdin as JSON, reads the PNGs from its stdout, and the child exits. This module is
 in ``bot`` (whose ``__init__`` is a docstring) rather than ``bot.services`` (whose ``__init__``
 imports every service, SQLAlchemy and Alembic with them), and imports only the standard library
-at the top, so the child loads this file and matplotlib, nothing of the bot and no aiogram. A child that fails,
-or takes longer than ``timeout``, costs the chart, never the digest: its PNG is None. Cancelling
-the render (the scheduler shutting down) kills the child.
+at the top, so the child loads this file and matplotlib, nothing of the bot and no aiogram. A
+child that fails, or takes longer than ``timeout``, costs the chart, never the digest: its PNG is
+None. Cancelling the render (the scheduler shutting down) kills the child.
 
 Drawing: matplotlib's object API with the Agg canvas (no pyplot, no display, no global state).
 Chinese labels need a CJK font: one is looked up among the fonts matplotlib knows, then among
