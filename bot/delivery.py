@@ -6,9 +6,10 @@
   send the same row; a crashed worker's lease expires.
 - Order per chat is kept: only a chat's oldest pending row is ever due, and a chat is in one send
   at a time. Pending updates of one ticket card collapse into the latest rendering.
-- Limits (bot/ratelimit.py): at most 30 messages in any second overall (a sliding window, with a
-  margin for jitter, taken right before each request), ~1/s per private chat with a small burst,
-  20/min per group (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
+- Limits (bot/ratelimit.py): at most 30 messages in any second overall (a sliding window taken
+  right before each request, each send counted from its answer, by which it has arrived),
+  ~1/s per private chat with a small burst, 20/min per group
+  (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
   A 429 pauses the whole worker for ``retry_after``; network errors and 5xx back off
   exponentially with jitter (the row waits in the outbox, not in the pass).
 - A pass is bounded: its requests start within SEND_WINDOW of the claim and each may take
@@ -90,10 +91,6 @@ class Limits:
     private_per_second: float = 1.0
     private_burst: int = 3
     group_per_minute: int = 20
-    # Room for jitter in the overall limit: at most per_second sends in any 1 s + margin. The
-    # spread of the delay between a send's slot and its arrival at Telegram (event loop, HTTP
-    # client) must stay below it; 30 ms costs 3% of the rate.
-    margin_seconds: float = 0.03
 
 
 LATE = "not sent: its turn did not come within the pass (limits, requests in hand); next pass"
@@ -138,7 +135,7 @@ class DeliveryWorker:
         self.limits = limits or Limits()
         self.token = secrets.token_hex(8)
         limits = self.limits
-        self._global = SlidingWindow.per_second(limits.per_second, margin=limits.margin_seconds)
+        self._global = SlidingWindow.per_second(limits.per_second)
         self._chats = ChatLimiters(
             limits.private_per_second, limits.private_burst, limits.group_per_minute, CHAT_LIMITERS
         )
@@ -283,17 +280,20 @@ class DeliveryWorker:
 
     async def _request(self, method: TelegramMethod[T], send_by: float) -> T:
         """Every request of the worker: its slot in the overall limit is taken here, right
-        before it leaves (not before a card's database reads), so the time between the two is
-        short and about the same for every request, which the window's margin allows for."""
+        before it leaves (not before a card's database reads), and given back with the time the
+        request was over, by which it had certainly reached Telegram."""
         try:
             async with asyncio.timeout_at(send_by):
-                await self._global.acquire()
+                slot = await self._global.acquire()
         except TimeoutError:
             raise Held(0.0, LATE) from None
-        left = self._paused_seconds()
-        if left > 0:  # a 429 arrived while this one waited for its turn: not sent
-            raise Held(left, "held back: Telegram asked to slow down (429)")
-        return await self.bot(method, request_timeout=REQUEST_TIMEOUT)
+        try:
+            left = self._paused_seconds()
+            if left > 0:  # a 429 arrived while this one waited for its turn: not sent
+                raise Held(left, "held back: Telegram asked to slow down (429)")
+            return await self.bot(method, request_timeout=REQUEST_TIMEOUT)
+        finally:
+            slot.finished()
 
     async def _send(self, row: OutboxMessage, send_by: float) -> Outcome:
         if row.method == "card":

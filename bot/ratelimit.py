@@ -25,33 +25,57 @@ Monotonic = Callable[[], float]  # seconds on a clock that never goes back (time
 Sleep = Callable[[float], Awaitable[object]]
 
 
-class SlidingWindow:
-    """At most ``count`` acquisitions in any ``period + margin`` seconds, first come first served.
+class Slot:
+    """One send's place in a window. It counts from when its request was over (answered or
+    failed): the latest moment it can have reached Telegram. A window with ``arrival_within``
+    counts it from that long after it left at the latest (see SlidingWindow)."""
 
-    A send takes its slot when ``acquire()`` returns; the request reaches Telegram a little
-    later, and not always equally later (the event loop, the HTTP client). As long as those
-    delays differ by less than ``margin``, Telegram sees at most ``count`` in any ``period``.
-    Whatever is free is used at once: the (i + count)-th send goes exactly ``period + margin``
-    after the i-th, not later, and a waiter that wakes up late loses no slot but its own."""
+    __slots__ = ("_clock", "counted", "over")
+
+    def __init__(self, counted: float, clock: Monotonic) -> None:
+        self.counted = counted  # until the request is over: when it is assumed to have arrived
+        self.over = False
+        self._clock = clock
+
+    def finished(self) -> None:
+        """The request is over: whatever of it reached Telegram did so by now."""
+        self.counted = min(self.counted, self._clock())
+        self.over = True
+
+
+class SlidingWindow:
+    """At most ``count`` sends in any ``period`` seconds as Telegram receives them, first come
+    first served.
+
+    A send takes its slot when ``acquire()`` returns; its request reaches Telegram a little
+    later, and not always equally later (the event loop before the request leaves, the network,
+    and a benchmark's in-process server stalled by the same loop). So a send counts from the
+    end of its request (``Slot.finished()``), by which it has certainly arrived, whatever the
+    delay: the window holds as Telegram counts. The price is the round trip: ``count`` sends
+    per ``period`` + the answer's time. ``arrival_within`` (seconds) caps that price on trust:
+    a send then counts from that long after it left at the latest, and a send delayed longer
+    than that can break the rule.
+
+    A new send goes as soon as the oldest of the last ``count`` counts from ``period`` ago or
+    longer; a waiter that wakes up late loses no slot but its own."""
 
     def __init__(
         self,
         count: int,
         period: float = 1.0,
         *,
-        margin: float = 0.0,
+        arrival_within: float | None = None,
         clock: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        if count < 1 or period <= 0 or margin < 0:
-            raise ValueError(f"bad window: {count} per {period} s, margin {margin} s")
+        if count < 1 or period <= 0 or (arrival_within is not None and arrival_within < 0):
+            raise ValueError(f"bad window: {count} per {period} s, arrival {arrival_within} s")
         self.count = count
-        self.window = period + margin
+        self.period = period
+        self.arrival_within = math.inf if arrival_within is None else arrival_within
         self._clock = clock
         self._sleep = sleep
-        # The times of the last `count` acquisitions: a new one may go once the oldest of them
-        # is a window old.
-        self._taken: deque[float] = deque(maxlen=count)
+        self._taken: deque[Slot] = deque(maxlen=count)  # the last `count` sends
         self._lock = asyncio.Lock()
 
     @classmethod
@@ -59,24 +83,31 @@ class SlidingWindow:
         cls,
         rate: float,
         *,
-        margin: float = 0.0,
+        arrival_within: float | None = None,
         clock: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> SlidingWindow:
-        """``rate`` sends a second as whole sends per window: 30 → 30 in any second, 0.5 → one
+        """``rate`` sends a second as whole sends per period: 30 → 30 in any second, 0.5 → one
         in any two seconds."""
         count = max(1, math.floor(rate))
-        return cls(count, count / rate, margin=margin, clock=clock, sleep=sleep)
+        return cls(count, count / rate, arrival_within=arrival_within, clock=clock, sleep=sleep)
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> Slot:
+        """Waits for a free slot; call ``finished()`` on it when the request is over."""
         async with self._lock:  # a cancelled waiter takes no slot
             while len(self._taken) == self.count:
-                wait = self._taken[0] + self.window - self._clock()
+                oldest, now = self._taken[0], self._clock()
+                # A request still in flight may end any moment (then it counts from then):
+                # look again when it would be free had it ended now.
+                counted = oldest.counted if oldest.over else min(oldest.counted, now)
+                wait = counted + self.period - now
                 if wait <= 0:
                     break
                 await self._sleep(wait)
             # Read after the wait: a late wake-up is recorded as late, never as on time.
-            self._taken.append(self._clock())
+            slot = Slot(self._clock() + self.arrival_within, self._clock)
+            self._taken.append(slot)
+            return slot
 
 
 class ChatLimiters:
