@@ -380,9 +380,11 @@ def measure_proposed(
 
 async def idle_memory(db_path: Path, kind: str, settle: float = 3.0) -> dict[str, Any]:
     """VmRSS (MB) of ``python -m bot`` (or the echo bot) polling the fake server, once start-up
-    is done: it polls, and nothing but getUpdates was called for ``settle`` seconds. Also: RSS
-    at the first poll, and which big native libraries the process mapped (matplotlib's means
-    the digest chart was drawn at start-up)."""
+    is done: it polls, and for ``settle`` seconds it called nothing but getUpdates, used less
+    than 5% of a CPU and had no child process (the digest's chart). Quiet API calls alone are
+    not enough: the start-up catch-up computes for seconds before it writes anything. Also:
+    RSS at the first poll, and which big native libraries the process mapped (matplotlib's
+    means the digest chart was drawn in the bot's own process)."""
     fake = LoadFakeAPI(max_poll_timeout=1.0)
     await fake.start()
     run_dir = Path(tempfile.mkdtemp(prefix=f"idle-{kind}-"))
@@ -393,13 +395,21 @@ async def idle_memory(db_path: Path, kind: str, settle: float = 3.0) -> dict[str
         await child.until(lambda: bool(fake.calls_of("getUpdates")), "polling", 120)
         polling = time.monotonic() - started
         at_poll = child.memory()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 120
-        while loop.time() < deadline:
-            others = [c for c in fake.calls if c.method != "getUpdates"]
-            if time.monotonic() - (others[-1].time if others else started) > settle:
-                break
+        deadline = time.monotonic() + 180
+        active = started  # the last moment the bot was seen working
+        cpu = [(time.monotonic(), child.cpu_seconds())]
+        while time.monotonic() < deadline:
             await asyncio.sleep(0.2)
+            now = time.monotonic()
+            cpu = [c for c in cpu if now - c[0] <= 1.0] + [(now, child.cpu_seconds())]
+            others = [c for c in fake.calls if c.method != "getUpdates"]
+            if others:
+                active = max(active, others[-1].time)
+            if cpu[-1][1] - cpu[0][1] > 0.05 * (now - cpu[0][0]) or _has_children(child.pid):
+                active = now
+            if now - active > settle:
+                break
+        idle = time.monotonic() - started
         samples = []
         for _ in range(5):
             samples.append(child.memory())
@@ -418,9 +428,19 @@ async def idle_memory(db_path: Path, kind: str, settle: float = 3.0) -> dict[str
         "at_poll_mb": at_poll["VmRSS"] / 1024,
         "threads": max(s.get("Threads", 0) for s in samples),
         "polling_s": polling,
+        "idle_s": idle,
         "startup_calls": dict(methods),
         "libraries": libraries,
     }
+
+
+def _has_children(pid: int) -> bool:
+    """Whether any thread of ``pid`` has a live child process."""
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        return any((task / "children").read_text().strip() for task in tasks)
+    except OSError:  # the process or a thread just ended
+        return False
 
 
 # ----------------------------------------------------------------------------- main
@@ -577,11 +597,11 @@ def report(
             label = "python -m bot" if kind == "bot" else "bare aiogram echo"
             calls = ", ".join(f"{k} {v}" for k, v in sorted(m["startup_calls"].items()))
             rows.append([label, m["rss_mb"], m["hwm_mb"], m["at_poll_mb"], m["anon_mb"],
-                         int(m["threads"]), m["polling_s"], calls or "-",
+                         int(m["threads"]), m["polling_s"], m["idle_s"], calls or "-",
                          ", ".join(m["libraries"]) or "-",
                          MEMORY.judge(m["rss_mb"]) if kind == "bot" else ""])  # fmt: skip
         say(table(["idle on this database", "VmRSS MB", "VmHWM MB", "RSS at 1st poll MB",
-                   "RssAnon MB", "threads", "s to 1st poll", "start-up API calls",
+                   "RssAnon MB", "threads", "s to 1st poll", "s to idle", "start-up API calls",
                    "mapped", "target < 150 MB"], rows,
                   title="## Resident memory at idle"))  # fmt: skip
         if "bot" in memory and "echo" in memory:
