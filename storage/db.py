@@ -62,8 +62,8 @@ class Database:
         options: dict[str, Any] = {}
         if self.is_sqlite and self.url.database not in (None, "", ":memory:"):
             # One connection, so units of work take turns instead of racing for SQLite's one
-            # write lock: under WAL a transaction that read before another connection committed
-            # cannot write ("database is locked" at once, whatever busy_timeout says). It also
+            # write lock: a unit of work holds it from its first write to its commit, across
+            # awaits, and under load that outlasted busy_timeout ("database is locked"). It also
             # keeps one aiosqlite thread instead of fifteen contending for the GIL. Units of work
             # are short and never wait on the network; a second process (a CLI command) still
             # meets busy_timeout.
