@@ -316,13 +316,15 @@ async def test_two_concurrent_claims_have_exactly_one_winner(
     # Two instances of the bot on one database (within one, units of work take turns).
     other = Database(str(db.url))
 
+    both_read = asyncio.Barrier(2)
+
     async def claim(database: Database, person_id: int) -> bool:
         async with database.session() as session:
             invitations = InvitationRepository(session)
             # Both read the invitation as unused before either claims it.
             found = await invitations.by_token("tok")
             assert found is not None and found.used_at is None
-            await asyncio.sleep(0)
+            await both_read.wait()
             won = await invitations.claim(found.id, person_id, now)
             await asyncio.sleep(0.01)  # hold the transaction open a moment
             await session.commit()
