@@ -42,7 +42,7 @@ STEP_TIMEOUT = 20.0  # one step of one user, while the bot is up
 LOST_AFTER = 2.5  # unanswered this long after a restart: the crash swallowed it, do it again
 SENT = re.compile(r"Your ticket number is #(\d+)\.")
 EN = Translations()
-# The delivery lease (2 min in production) on a short time scale in the child process: rows the
+# The delivery lease (1 min in production) on a short time scale in the child process: rows the
 # killed worker had claimed are delivered after their lease, as in production, within the test.
 SITECUSTOMIZE = """
 from datetime import timedelta
