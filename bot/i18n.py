@@ -16,6 +16,8 @@ from fluent.runtime import FluentBundle, FluentResource
 from fluent.syntax import FluentParser
 from fluent.syntax.ast import Junk
 
+from bot.text import FLUENT_LIMIT, cut
+
 log = logging.getLogger(__name__)
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("zh-hans", "en")
@@ -78,6 +80,7 @@ class Translations:
         message = bundle.get_message(key)
         if message.value is None:
             return key
+        args = _bounded(key, args)
         text, errors = bundle.format_pattern(message.value, args)
         if errors:
             log.error("translation %s/%s: %s", language, key, errors)
@@ -85,6 +88,22 @@ class Translations:
 
     def bind(self, language: str) -> Translator:
         return Translator(self, language)
+
+
+def _bounded(key: str, args: dict[str, Any]) -> dict[str, Any]:
+    """fluent.runtime would print "{???}" for a placeable over FLUENT_LIMIT characters. User
+    text is composed outside Fluent (a header from Fluent, then the text), so this is a bug
+    where it happens: it is logged, and the reader gets the beginning, marked "…", not "{???}"."""
+    long = [
+        name for name, value in args.items() if isinstance(value, str) and len(value) > FLUENT_LIMIT
+    ]
+    if not long:
+        return args
+    log.error("translation %s: argument(s) %s too long for Fluent; compose outside it", key, long)
+    # UTF-16 units are never fewer than characters: the cut value fits Fluent's limit.
+    return {
+        name: cut(value, FLUENT_LIMIT) if name in long else value for name, value in args.items()
+    }
 
 
 @dataclass(frozen=True, slots=True)
