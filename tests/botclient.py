@@ -13,7 +13,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
-from aiogram.methods import GetMe, TelegramMethod
+from aiogram.methods import EditMessageText, GetMe, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
     CallbackQuery,
@@ -26,6 +26,7 @@ from aiogram.types import (
 )
 
 BOT_ID = 424242
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024  # UTF-16 code units, as Telegram counts them
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Louzhang", "username": "louzhang_test_bot"}
 
 
@@ -63,6 +64,9 @@ class FakeSession(BaseSession):
                 return self._answer(bot, method, _error(status, description, retry_after))
         if chat_id in self.blocked and name.startswith(("Send", "Edit", "Copy")):
             return self._answer(bot, method, _error(403, "Forbidden: bot was blocked by the user"))
+        refusal = length_refusal(method)
+        if refusal is not None:
+            return self._answer(bot, method, _error(400, refusal))
         return self._answer(bot, method, {"ok": True, "result": self._result(method)})
 
     def _answer(self, bot: Bot, method: TelegramMethod[TelegramType], body: dict[str, Any]) -> Any:
@@ -96,6 +100,24 @@ class FakeSession(BaseSession):
                 message["reply_markup"] = markup.model_dump(mode="json", exclude_none=True)
             return message
         return True
+
+
+def utf16_len(text: str) -> int:
+    """Telegram's count (written out here, not imported from the code under test)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def length_refusal(method: TelegramMethod[Any]) -> str | None:
+    """What Telegram answers (400) for a text or caption too long, counted in UTF-16 units."""
+    if isinstance(method, SendMessage | EditMessageText):
+        if not method.text.strip():
+            return "Bad Request: message text is empty"
+        if utf16_len(method.text) > TEXT_LIMIT:
+            return "Bad Request: message is too long"
+    caption = getattr(method, "caption", None)
+    if isinstance(caption, str) and utf16_len(caption) > CAPTION_LIMIT:
+        return "Bad Request: message caption is too long"
+    return None
 
 
 def _error(status: int, description: str, retry_after: int | None = None) -> dict[str, Any]:

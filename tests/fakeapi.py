@@ -90,8 +90,10 @@ def _decode(key: str, value: Any) -> Any:
 
 
 def _visible_len(text: str, parse_mode: Any) -> int:
+    """The length Telegram checks: UTF-16 code units of the text after entity parsing."""
     html_mode = str(parse_mode).lower() == "html"
-    return len(html.unescape(_TAG.sub("", text)) if html_mode else text)
+    visible = html.unescape(_TAG.sub("", text)) if html_mode else text
+    return len(visible.encode("utf-16-le")) // 2
 
 
 class FakeBotAPI:

@@ -20,6 +20,7 @@ from aiogram.types import (
     Message,
 )
 
+from tests.botclient import FakeSession
 from tests.fakeapi import FakeBotAPI, error_response
 
 TOKEN = "424242:TEST-token"
@@ -137,6 +138,32 @@ async def test_blocked_chat_and_fault_hook(fake: FakeBotAPI, bot: Bot) -> None:
         await bot.send_message(11, "hi")
     with pytest.raises(TelegramBadRequest, match="message is too long"):
         await bot.send_message(10, "x" * 4097)
+
+
+@pytest.mark.asyncio
+async def test_lengths_are_counted_in_utf16_units_like_telegram(fake: FakeBotAPI, bot: Bot) -> None:
+    """An emoji is two units: 2,048 of them are a full message, one more is refused; the same
+    for captions (512 emoji), in the fake server and in the in-process fake session."""
+    emoji = "😀"
+    await bot.send_message(10, emoji * 2048)
+    with pytest.raises(TelegramBadRequest, match="message is too long"):
+        await bot.send_message(10, emoji * 2049)
+    await bot.send_photo(10, "photo-id", caption=emoji * 512)
+    with pytest.raises(TelegramBadRequest, match="message caption is too long"):
+        await bot.send_photo(10, "photo-id", caption=emoji * 512 + "x")
+    with pytest.raises(TelegramBadRequest, match="message is too long"):
+        await bot.edit_message_text("楼" * 4097, chat_id=10, message_id=1)
+
+    local = Bot(TOKEN, session=FakeSession())
+    await local.send_message(10, emoji * 2048)
+    with pytest.raises(TelegramBadRequest, match="message is too long"):
+        await local.send_message(10, emoji * 2049)
+    with pytest.raises(TelegramBadRequest, match="message is too long"):
+        await local.edit_message_text(emoji * 2049, chat_id=10, message_id=1)
+    with pytest.raises(TelegramBadRequest, match="message caption is too long"):
+        await local.send_voice(10, "voice-id", caption=emoji * 513)
+    with pytest.raises(TelegramBadRequest, match="message text is empty"):
+        await local.send_message(10, "  ")
 
 
 @pytest.mark.asyncio

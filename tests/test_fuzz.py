@@ -62,7 +62,7 @@ from bot.services.tickets import Draft
 from handlers.keyboards import TicketCb
 from storage.db import Database
 from storage.models import Role
-from tests.botclient import BOT_USER, BotClient, FakeSession
+from tests.botclient import BOT_USER, BotClient, FakeSession, utf16_len
 from tests.conftest import ADMIN_ID, TOKEN, FakeClock
 from tests.factories import make_world
 
@@ -568,9 +568,9 @@ def assert_within_telegram_limits(method: TelegramMethod[Any]) -> None:
     name = type(method).__name__
     text, caption = getattr(method, "text", None), getattr(method, "caption", None)
     if name in ("SendMessage", "EditMessageText"):
-        assert text and text.strip() and len(text) <= 4096, (name, len(text or ""))
+        assert text and text.strip() and utf16_len(text) <= 4096, (name, utf16_len(text or ""))
     if caption is not None:
-        assert len(caption) <= 1024, (name, len(caption))
+        assert utf16_len(caption) <= 1024, (name, utf16_len(caption))
     if isinstance(method, AnswerCallbackQuery) and method.text is not None:
         assert len(method.text) <= 200, method.text
     markup = getattr(method, "reply_markup", None)
