@@ -23,6 +23,7 @@ from bot.services import Services
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
 from bot.services.scheduling import SchedAction
+from handlers.answers import answer_long
 from handlers.keyboards import TicketCb
 from handlers.ticketing import edit_quietly
 from storage.models import Person
@@ -173,7 +174,7 @@ async def cmd_digest(
         await message.answer(t(error.key, **error.args_))
         return
     for digest in digests:
-        await message.answer(digest.text, reply_markup=outbox_markup(None, digest.buttons))
+        await answer_long(message, digest.text, outbox_markup(None, digest.buttons))
         if digest.png is not None:  # None: the chart could not be drawn
             await message.answer_photo(
                 BufferedInputFile(digest.png, filename="digest.png"), caption=digest.caption

@@ -20,6 +20,8 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
+from bot.text import pack
+from handlers.answers import answer_parts
 from handlers.keyboards import TicketCb
 from handlers.ticketing import (
     FreeInput,
@@ -39,7 +41,6 @@ from handlers.ticketing import (
 from storage.models import Person, Ticket
 
 router = Router(name="tickets")
-HISTORY_CHUNK = 4000
 _NUMBER = re.compile(r"^[#＃]?\s*(\d{1,9})$")
 
 
@@ -90,13 +91,7 @@ async def on_history(
     await callback.answer()
     if not isinstance(callback.message, Message):
         return
-    chunk = t("tk-history", number=ticket.number)
-    for line in lines:
-        if len(chunk) + len(line) + 1 > HISTORY_CHUNK:
-            await callback.message.answer(chunk)
-            chunk = ""
-        chunk = f"{chunk}\n{line}" if chunk else line
-    await callback.message.answer(chunk)
+    await answer_parts(callback.message, pack([t("tk-history", number=ticket.number), *lines]))
 
 
 @router.callback_query(_on(Action.OPEN))

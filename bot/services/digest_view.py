@@ -24,7 +24,6 @@ from storage.repositories.stats import (
     Unreachable,
 )
 
-MAX_TEXT = 4000  # Telegram's limit is 4096
 MEDALS = ("🥇", "🥈", "🥉")
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -217,9 +216,9 @@ def render_digest(t: Translator, data: DigestData) -> tuple[str, Buttons]:
         )
     if not data.leaders:
         lines.append(none)
+    # Longer than a message (long names in many lines): the outbox writer and /digest send it
+    # in several, the buttons under the last (bot.text.message_parts).
     text = "\n".join(lines)
-    if len(text) > MAX_TEXT:
-        text = text[: MAX_TEXT - 1] + "…"
     buttons = open_buttons(t, [(o.ticket_id, o.number) for o in data.overdue[:MAX_LISTED]])
     return text, buttons
 

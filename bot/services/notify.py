@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translations
-from storage.repositories import OutboxRepository, PersonRepository
+from bot.services.messages import write_text
+from storage.repositories import PersonRepository
 
 
 class Notifier:
@@ -27,9 +28,10 @@ class Notifier:
         person = await PersonRepository(session).by_telegram_id(telegram_id)
         language = person.language if person and person.language else self.translations.default
         text = self.translations.get(language, key, **args)
-        await OutboxRepository(session).add(
+        await write_text(
+            session,
             chat_id=telegram_id,
             person_id=person.id if person else None,
-            payload={"text": text},
+            text=text,
             now=now,
         )

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translations, Translator
+from bot.services.messages import write_media, write_text
 from bot.services.policy import Action
 from bot.services.sla import Sla, sla_for
 from storage.models import Community, Person
-from storage.repositories import OutboxRepository
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -68,17 +68,30 @@ async def write(
     method: str = "sendMessage",
     extra: dict[str, Any] | None = None,
 ) -> None:
-    """One outbox row to ``person``, in the caller's transaction."""
-    payload: dict[str, Any] = {"caption" if method == "sendPhoto" else "text": text}
-    if buttons:
-        payload["buttons"] = [[list(b) for b in row] for row in buttons if row]
-    payload.update(extra or {})
-    await OutboxRepository(session).add(
+    """``text`` to ``person``, in the caller's transaction: one outbox row, or several in
+    order when it is longer than a message. ``method="sendPhoto"`` sends ``extra`` (the
+    picture) with ``text`` as its caption."""
+    if method == "sendMessage":
+        await write_text(
+            session,
+            chat_id=person.telegram_id,
+            person_id=person.id,
+            text=text,
+            now=now,
+            buttons=buttons,
+            ticket_id=ticket_id,
+        )
+        return
+    await write_media(
+        session,
         chat_id=person.telegram_id,
         person_id=person.id,
-        payload=payload,
-        now=now,
         method=method,
+        media=extra or {},
+        header=text,
+        text=None,
+        now=now,
+        buttons=buttons,
         ticket_id=ticket_id,
     )
 
