@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from aiogram.types import Message
 
-from bot.services.tickets import MAX_TEXT, Content
+from bot.services.tickets import Content
+from bot.text import CAPTION_LIMIT, TEXT_LIMIT, fits, utf16_len
 
 
 class TooLong(ValueError):
-    pass
+    """More than Telegram lets a person send (only a forged update can be): refused, not cut."""
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"{length} > {limit}")
+        self.length = length
+        self.limit = limit
+
+
+def check_length(message: Message) -> None:
+    """Raises TooLong for a text over 4096 UTF-16 units or a caption over 1024. Everything
+    Telegram accepts from a person is taken whole: it is split for the other side if need be."""
+    for text, limit in ((message.text, TEXT_LIMIT), (message.caption, CAPTION_LIMIT)):
+        if text is not None and not fits(text, limit):
+            raise TooLong(utf16_len(text), limit)
 
 
 def content_of(message: Message) -> Content | None:
-    """Text, a photo (with its caption) or a voice note; None for anything else. Raises TooLong
-    for a text the head could not read on a phone."""
-    text = message.text or message.caption
-    if text is not None and len(text) > MAX_TEXT:
-        raise TooLong
+    """Text, a photo (with its caption) or a voice note; None for anything else."""
+    check_length(message)
     if message.photo:
         # Telegram sends several sizes; the last is the largest.
         return Content(text=message.caption, photo=message.photo[-1].file_id)

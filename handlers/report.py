@@ -27,12 +27,15 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.services.cards import age, category_label
 from bot.services.errors import ServiceError
-from bot.services.tickets import MAX_MEDIA, MAX_TEXT, Draft
+from bot.services.tickets import MAX_MEDIA, Draft
+from bot.text import cut, fits
+from handlers.content import TooLong, check_length
 from handlers.filters import Is
 from handlers.menu import MenuButton, menu_keyboard
 from storage.models import Person
 
 router = Router(name="report")
+SUMMARY_PREVIEW = 1000  # UTF-16 units of the description on the summary
 offer_router = Router(name="report-offer")
 
 
@@ -258,8 +261,7 @@ async def _ask_description(message: Message, state: FSMContext, t: Translator) -
 @router.message(StateFilter(ReportFlow.description), Is(F.text), Is(~F.text.startswith("/")))
 async def on_description_text(message: Message, state: FSMContext, t: Translator) -> None:
     assert message.text is not None
-    if len(message.text) > MAX_TEXT:
-        await message.answer(t("text-too-long", max=MAX_TEXT, length=len(message.text)))
+    if not await _length_ok(message, t):
         return
     await state.update_data(description=message.text.strip())
     await _after_description(message, state, t)
@@ -268,6 +270,8 @@ async def on_description_text(message: Message, state: FSMContext, t: Translator
 @router.message(StateFilter(ReportFlow.description), Is(F.photo))
 async def on_description_photo(message: Message, state: FSMContext, t: Translator) -> None:
     assert message.photo is not None
+    if not await _length_ok(message, t):
+        return
     data = await state.get_data()
     media: list[dict[str, str]] = list(data.get("media", []))
     if len(media) >= MAX_MEDIA:
@@ -276,7 +280,8 @@ async def on_description_photo(message: Message, state: FSMContext, t: Translato
         return
     media.append({"type": "photo", "file_id": message.photo[-1].file_id})
     description = data.get("description", "")
-    if message.caption and len(message.caption) <= MAX_TEXT:
+    if message.caption:
+        # At most 5 captions of 1024 units: within MAX_DESCRIPTION.
         description = (description + "\n" + message.caption).strip()
     first_of_album = message.media_group_id is None or data.get("album") != message.media_group_id
     await state.update_data(media=media, description=description, album=message.media_group_id)
@@ -454,16 +459,25 @@ async def _summary(message: Message, state: FSMContext, t: Translator) -> None:
     photos = sum(1 for m in media if m["type"] == "photo")
     voices = len(media) - photos
     yes, no = t("yes-word"), t("no-word")
-    text = t(
-        "report-summary",
-        category=t("category-" + str(data.get("category"))),
-        description=(data.get("description") or "—")[:1000],
-        photos=photos,
-        voices=voices,
-        location=yes if data.get("latitude") is not None else no,
-        name=yes if data.get("show_name") else no,
-        phone=yes if data.get("show_phone") else no,
-    )
+    # The description is the resident's own text: shown after the Fluent part (a long text in a
+    # placeable would print "{???}"), its beginning only, so the summary stays one message.
+    description = str(data.get("description") or "—")
+    lines = [
+        t(
+            "report-summary",
+            category=t("category-" + str(data.get("category"))),
+            photos=photos,
+            voices=voices,
+            location=yes if data.get("latitude") is not None else no,
+            name=yes if data.get("show_name") else no,
+            phone=yes if data.get("show_phone") else no,
+        ),
+        t("report-summary-description"),
+        cut(description, SUMMARY_PREVIEW),
+    ]
+    if not fits(description, SUMMARY_PREVIEW):
+        lines.append(t("report-summary-cut"))
+    text = "\n".join(lines)
     builder = InlineKeyboardBuilder()
     _button(builder, t("report-send"), Step.SEND)
     _button(builder, t("report-edit"), Step.EDIT)
@@ -591,10 +605,9 @@ async def on_free_message(
     if not await services.tickets.resident_buildings(person):
         await message.answer(t("report-join-first"))
         return
-    text = message.text or message.caption or ""
-    if len(text) > MAX_TEXT:
-        await message.answer(t("text-too-long", max=MAX_TEXT, length=len(text)))
+    if not await _length_ok(message, t):
         return
+    text = message.text or message.caption or ""
     media = [{"type": "photo", "file_id": message.photo[-1].file_id}] if message.photo else []
     await state.set_state(ReportFlow.offer)
     await state.set_data({"description": text.strip(), "media": media})
@@ -632,6 +645,16 @@ async def on_offer_no(callback: CallbackQuery, state: FSMContext, t: Translator)
     await callback.answer()
     if isinstance(callback.message, Message):
         await callback.message.edit_text(t("report-offer-declined"))
+
+
+async def _length_ok(message: Message, t: Translator) -> bool:
+    """Whatever Telegram accepts from a person is taken whole; more can only be forged."""
+    try:
+        check_length(message)
+    except TooLong as error:
+        await message.answer(t("text-too-long", max=error.limit, length=error.length))
+        return False
+    return True
 
 
 async def _reply(callback: CallbackQuery, text: str, reply_markup: Any = None) -> None:

@@ -20,13 +20,14 @@ from bot.services import Services
 from bot.services.cards import CardView
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
-from bot.services.tickets import MAX_TEXT, Content, StaleAction
-from handlers.content import TooLong, content_of
+from bot.services.tickets import Content, StaleAction
+from bot.text import cut
+from handlers.content import TooLong, check_length, content_of
 from handlers.keyboards import TicketCb, ticket_markup
 from storage.models import Person, Ticket, TicketStatus
 
 MENU_KEYS = ("menu-report", "menu-my", "menu-help")
-BUTTON_TEXT = 40
+BUTTON_TEXT = 40  # UTF-16 units of a ticket's first line on a list button
 STATUS_ICONS = {
     TicketStatus.NEW: "🆕",
     TicketStatus.TAKEN: "⏳",
@@ -190,8 +191,8 @@ async def read_content(message: Message, t: Translator) -> Content | None:
     """Text, a photo or a voice note; anything else gets a hint and None (the step waits)."""
     try:
         content = content_of(message)
-    except TooLong:
-        await too_long(message, t)
+    except TooLong as error:
+        await too_long(message, t, error)
         return None
     if content is None:
         await message.answer(t("input-unsupported"))
@@ -202,15 +203,16 @@ async def read_text(message: Message, t: Translator) -> str | None:
     if message.text is None:
         await message.answer(t("input-text-only"))
         return None
-    if len(message.text) > MAX_TEXT:
-        await too_long(message, t)
+    try:
+        check_length(message)
+    except TooLong as error:
+        await too_long(message, t, error)
         return None
     return message.text
 
 
-async def too_long(message: Message, t: Translator) -> None:
-    length = len(message.text or message.caption or "")
-    await message.answer(t("input-too-long", length=length, max=MAX_TEXT))
+async def too_long(message: Message, t: Translator, error: TooLong) -> None:
+    await message.answer(t("input-too-long", length=error.length, max=error.limit))
 
 
 async def finish(
@@ -242,9 +244,7 @@ def skip_markup(t: Translator, ticket_id: int) -> InlineKeyboardMarkup:
 
 
 def ticket_label(ticket: Ticket) -> str:
-    summary = (ticket.description.strip().splitlines() or ["📎"])[0]
-    if len(summary) > BUTTON_TEXT:
-        summary = summary[: BUTTON_TEXT - 1] + "…"
+    summary = cut((ticket.description.strip().splitlines() or ["📎"])[0], BUTTON_TEXT)
     icon = STATUS_ICONS.get(ticket.status, "") + ("⬆️" if ticket.escalated else "")
     return f"{icon} #{ticket.number} {summary}"
 

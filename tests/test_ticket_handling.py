@@ -368,7 +368,7 @@ async def test_resolve_skip_then_not_fixed_reopens_to_the_head(town: Town) -> No
     assert found.status is S.REOPENED
     assert ("reopened", {"note": "Still dark at night."}) in await events(town.db, 1)
     delivered = await town.deliver()
-    assert any("not fixed: Still dark at night." in s.text for s in to(delivered, HEAD))
+    assert any("not fixed:\nStill dark at night." in s.text for s in to(delivered, HEAD))
     again = one(delivered, HEAD, "EditMessageText")
     assert "✋ Take" in again.buttons
     await town.click(HEAD, again, "✋ Take")
@@ -485,7 +485,9 @@ async def test_escalation_reaches_the_coordinator(town: Town) -> None:
 
     delivered = await town.deliver()
     office = to(delivered, OFFICE)
-    assert any("需要您处理：The pipe belongs to the property company." in s.text for s in office)
+    assert any(
+        "需要您处理。原因：\nThe pipe belongs to the property company." in s.text for s in office
+    )
     assert "✋ 接单" in card(delivered, OFFICE).buttons
     assert "passed to the community office" in one(delivered, RESIDENT).text
 

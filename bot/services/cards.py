@@ -11,9 +11,15 @@ from zoneinfo import ZoneInfo
 from bot.i18n import Translator
 from bot.services.categories import Category
 from bot.services.policy import Action, Relation, is_staff, may
+from bot.text import TEXT_LIMIT, cut, fits
 from storage.models import Building, Community, Person, Ticket, TicketEvent, TicketStatus
 
-DESCRIPTION_PREVIEW = 1500
+# A card is edited in place as the ticket changes, so it must always fit one message: the
+# description shows its beginning (the full text comes with the card to the staff once, and is
+# in History); CARD_LIMIT leaves room for a question shown under the card (withdraw?).
+DESCRIPTION_PREVIEW = 1000  # UTF-16 units
+CARD_LIMIT = TEXT_LIMIT - 300
+HISTORY_DETAIL = 200  # UTF-16 units of a note or message on a History line
 STAFF_ONLY_DETAILS = frozenset({"escalated", "merged", "merged-in", "routed"})
 
 
@@ -72,12 +78,11 @@ def render_card(
     ]
     if is_staff(relations):
         lines.append(reporter_line(t, ticket, author))
-    description = ticket.description
-    if len(description) > DESCRIPTION_PREVIEW:
-        description = description[:DESCRIPTION_PREVIEW] + "…"
-    if description:
+    if ticket.description:
         lines.append("")
-        lines.append(description)
+        lines.append(cut(ticket.description, DESCRIPTION_PREVIEW))
+        if description_is_cut(ticket.description):
+            lines.append(t("card-description-cut"))
         lines.append("")
     photos = sum(1 for m in ticket.media if m.get("type") == "photo")
     voices = sum(1 for m in ticket.media if m.get("type") == "voice")
@@ -104,7 +109,13 @@ def render_card(
         lines.append(t("card-escalated"))
     if ticket.rating:
         lines.append(t("card-rating", stars="★" * ticket.rating + "☆" * (5 - ticket.rating)))
-    return CardView("\n".join(lines), card_buttons(t, ticket.status, relations))
+    # Every other line is short (names and places are bounded); the cut is a guarantee only.
+    return CardView(cut("\n".join(lines), CARD_LIMIT), card_buttons(t, ticket.status, relations))
+
+
+def description_is_cut(description: str) -> bool:
+    """Whether the card shows only the beginning of ``description``."""
+    return not fits(description, DESCRIPTION_PREVIEW)
 
 
 def status_line(t: Translator, ticket: Ticket, holder: Person | None) -> str:
@@ -147,8 +158,7 @@ def history_lines(
         detail = str(event.data.get("note") or event.data.get("text") or "")
         if not staff and event.kind in STAFF_ONLY_DETAILS:
             detail = ""  # why the head escalated or merged is the office's business
-        if len(detail) > 200:
-            detail = detail[:200] + "…"
+        detail = cut(detail, HISTORY_DETAIL)
         line = t(
             "history-line",
             time=local_time(event.created_at, community),

@@ -25,7 +25,7 @@ from bot.services.sla import (
     may_send,
     reopen_allowed,
 )
-from bot.services.tickets import MAX_TEXT, StaleAction, TicketService
+from bot.services.tickets import StaleAction, TicketService
 from storage.db import Database
 from storage.models import Community, Person, Ticket, TicketStatus
 from storage.repositories import CommunityRepository, PersonRepository
@@ -226,7 +226,7 @@ class ClosingService:
                 category=category.code,
                 urgent=category.urgent,
                 status=TicketStatus.NEW,
-                description=description[:MAX_TEXT],
+                description=description,
                 media=[],
                 flat=old.flat,
                 show_name=old.show_name,

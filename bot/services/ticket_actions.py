@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from bot.services.errors import ServiceError
 from bot.services.policy import Action, is_staff, may
-from bot.services.ticket_core import MAX_TEXT, Content, StaleAction, TicketCore
+from bot.services.ticket_core import MAX_TEXT, Content, StaleAction, TicketCore, checked
+from bot.text import CAPTION_LIMIT, utf16_len
 from storage.models import (
     OPEN_STATUSES,
     Person,
@@ -66,7 +67,7 @@ class TicketActions(TicketCore):
 
     async def resolve(self, person: Person, ticket_id: int, note: str) -> Ticket:
         now = self.clock()
-        note = note.strip()[:MAX_TEXT]
+        note = checked(note)
         async with self.db.session() as session:
             ticket, _ = await self.authorise(session, person, ticket_id, Action.RESOLVE)
             tickets = TicketRepository(session)
@@ -77,21 +78,27 @@ class TicketActions(TicketCore):
                 raise StaleAction(await self.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "resolved", now, note=note)
             await self.refresh_cards(session, ticket)
-            key = "notice-resolved-note" if note else "notice-resolved"
-            await self.tell_residents(
-                session,
-                ticket,
-                key,
-                number=ticket.number,
-                note=note,
-                buttons=[[("btn-confirm", Action.CONFIRM), ("btn-reopen", Action.REOPEN)]],
-            )
+            buttons = [[("btn-confirm", Action.CONFIRM), ("btn-reopen", Action.REOPEN)]]
+            if note:
+                await self.tell_residents(
+                    session,
+                    ticket,
+                    "notice-resolved-note",
+                    number=ticket.number,
+                    note=note,
+                    footer="notice-resolved-ask",
+                    buttons=buttons,
+                )
+            else:
+                await self.tell_residents(
+                    session, ticket, "notice-resolved", number=ticket.number, buttons=buttons
+                )
             await session.commit()
             return ticket
 
     async def escalate(self, person: Person, ticket_id: int, reason: str) -> Ticket:
         now = self.clock()
-        reason = reason.strip()[:MAX_TEXT]
+        reason = checked(reason)
         async with self.db.session() as session:
             ticket, _ = await self.authorise(session, person, ticket_id, Action.ESCALATE)
             tickets = TicketRepository(session)
@@ -182,6 +189,7 @@ class TicketActions(TicketCore):
     async def reply(self, person: Person, ticket_id: int, content: Content) -> Ticket:
         """Staff → resident (and followers)."""
         now = self.clock()
+        _check_content(content)
         async with self.db.session() as session:
             ticket, _ = await self.authorise(session, person, ticket_id, Action.REPLY)
             tickets = TicketRepository(session)
@@ -203,6 +211,7 @@ class TicketActions(TicketCore):
     async def message(self, person: Person, ticket_id: int, content: Content) -> Ticket:
         """Resident → the staff: the holder when taken, else every recipient."""
         now = self.clock()
+        _check_content(content)
         async with self.db.session() as session:
             ticket, _ = await self.authorise(session, person, ticket_id, Action.MESSAGE)
             tickets = TicketRepository(session)
@@ -254,7 +263,7 @@ class TicketActions(TicketCore):
 
     async def reopen(self, person: Person, ticket_id: int, reason: str) -> Ticket:
         now = self.clock()
-        reason = reason.strip()[:MAX_TEXT]
+        reason = checked(reason)
         async with self.db.session() as session:
             ticket, _ = await self.authorise(session, person, ticket_id, Action.REOPEN)
             tickets = TicketRepository(session)
@@ -296,9 +305,9 @@ class TicketActions(TicketCore):
     async def comment(self, person: Person, ticket_id: int, text: str) -> Ticket:
         """The optional comment after a rating; it reaches the head like a message."""
         now = self.clock()
+        text = checked(text)
         async with self.db.session() as session:
             ticket, _ = await self.authorise(session, person, ticket_id, Action.RATE)
-            text = text.strip()[:MAX_TEXT]
             await TicketRepository(session).add_event(
                 ticket.id, person.id, "commented", now, note=text
             )
@@ -325,3 +334,10 @@ class TicketActions(TicketCore):
                 await self.tell(session, staff, "notice-withdrawn", ticket, number=ticket.number)
             await session.commit()
             return ticket
+
+
+def _check_content(content: Content) -> None:
+    """What Telegram would not have let a person send is refused, never cut."""
+    if content.too_long() and content.text is not None:
+        limit = CAPTION_LIMIT if content.photo or content.voice else MAX_TEXT
+        raise ServiceError("input-too-long", length=utf16_len(content.text), max=limit)

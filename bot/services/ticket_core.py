@@ -12,11 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations
+from bot.services.cards import description_is_cut
 from bot.services.categories import Category
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
+from bot.services.messages import write_media, write_text
 from bot.services.policy import RULES, Action, Relation, may
 from bot.services.routing import Candidate, Routing, route
+from bot.text import CAPTION_LIMIT, TEXT_LIMIT, fits, utf16_len
 from storage.db import Database
 from storage.models import (
     Community,
@@ -30,7 +33,11 @@ from storage.repositories.tickets import TicketRepository
 
 S = TicketStatus
 METOO_DAYS = 7
-MAX_TEXT = 3500
+# What one person may write at once, in UTF-16 units: all that Telegram lets them send (a note,
+# a reply, a reason); it reaches the other side whole, split into several messages if need be.
+MAX_TEXT = TEXT_LIMIT
+# A description is a text or the captions of an album (5 x 1024 units): twice a message.
+MAX_DESCRIPTION = 2 * TEXT_LIMIT
 MAX_MEDIA = 5
 
 
@@ -59,6 +66,11 @@ class Content:
     def summary(self) -> str:
         return self.text or ("[photo]" if self.photo else "[voice]" if self.voice else "")
 
+    def too_long(self) -> bool:
+        """More than Telegram lets a person send: a text of 4096 units, a caption of 1024."""
+        limit = CAPTION_LIMIT if self.photo or self.voice else TEXT_LIMIT
+        return self.text is not None and not fits(self.text, limit)
+
 
 @dataclass(frozen=True, slots=True)
 class Reported:
@@ -73,6 +85,15 @@ class StaleAction(ServiceError):
     def __init__(self, ticket: Ticket) -> None:
         super().__init__("ticket-stale", number=ticket.number, status=ticket.status.value)
         self.ticket = ticket
+
+
+def checked(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` without surrounding white space; refused (never cut) when it is longer than
+    ``limit`` UTF-16 units. The handlers check first; this keeps the rule for every caller."""
+    text = text.strip()
+    if not fits(text, limit):
+        raise ServiceError("input-too-long", length=utf16_len(text), max=limit)
+    return text
 
 
 class TicketCore:
@@ -159,6 +180,9 @@ class TicketCore:
     async def send_card(
         self, session: AsyncSession, ticket: Ticket, person_id: int, *, with_media: bool = False
     ) -> None:
+        """The card (rendered at delivery); ``with_media`` for a newcomer to the ticket: then
+        also the full description when the card shows only its beginning, the photos and voice
+        notes, and the location."""
         person = await PersonRepository(session).get(person_id)
         if person is None:
             return
@@ -174,6 +198,16 @@ class TicketCore:
         )
         if not with_media:
             return
+        if description_is_cut(ticket.description):
+            t = self.translations.bind(person.language or self.translations.default)
+            await write_text(
+                session,
+                chat_id=person.telegram_id,
+                person_id=person.id,
+                text=t("card-full-description", number=ticket.number) + "\n" + ticket.description,
+                now=now,
+                ticket_id=ticket.id,
+            )
         caption = f"#{ticket.number}"
         for item in ticket.media:
             method = "sendPhoto" if item.get("type") == "photo" else "sendVoice"
@@ -208,19 +242,29 @@ class TicketCore:
         key: str,
         ticket: Ticket,
         buttons: list[list[tuple[str, Action]]] | None = None,
+        *,
+        note: str | None = None,
+        footer: str | None = None,
         **args: Any,
     ) -> None:
+        """A notice about ``ticket`` in ``person``'s language. Someone's ``note`` (any length)
+        goes on the lines after the notice, never through Fluent (which would print "{???}"
+        for a long one); ``footer`` is a key for a line after the note (the question the
+        buttons answer). Several messages if it is longer than one; buttons on the last."""
         t = self.translations.bind(person.language or self.translations.default)
-        payload: dict[str, Any] = {"text": t(key, **args)}
-        if buttons:
-            payload["buttons"] = [
-                [[t(label), action.value] for label, action in row] for row in buttons
-            ]
-        await OutboxRepository(session).add(
+        text = t(key, **args)
+        if note is not None:
+            text += "\n" + note
+        if footer is not None:
+            text += "\n\n" + t(footer)
+        rows = [[[t(label), action.value] for label, action in row] for row in buttons or []]
+        await write_text(
+            session,
             chat_id=person.telegram_id,
             person_id=person.id,
-            payload=payload,
+            text=text,
             now=self.clock(),
+            buttons=rows or None,
             ticket_id=ticket.id,
         )
 
@@ -231,36 +275,44 @@ class TicketCore:
         key: str,
         *,
         buttons: list[list[tuple[str, Action]]] | None = None,
+        note: str | None = None,
+        footer: str | None = None,
         **args: Any,
     ) -> None:
         residents = await self.residents(session, ticket)
         for resident in residents:
-            await self.tell(session, resident, key, ticket, buttons=buttons, **args)
+            await self.tell(
+                session, resident, key, ticket, buttons=buttons, note=note, footer=footer, **args
+            )
 
     async def relay(
         self, session: AsyncSession, to: Person, ticket: Ticket, content: Content, key: str
     ) -> None:
+        """A message passed on whole: the header on a line of its own, then the text, in as
+        many messages as it takes; a caption that no longer fits under the photo with the
+        header follows the photo as a message."""
         t = self.translations.bind(to.language or self.translations.default)
         header = t(key, number=ticket.number)
-        outbox = OutboxRepository(session)
         now = self.clock()
         if content.photo or content.voice:
-            method = "sendPhoto" if content.photo else "sendVoice"
             field_name = "photo" if content.photo else "voice"
-            caption = header + ("\n" + content.text if content.text else "")
-            await outbox.add(
+            await write_media(
+                session,
                 chat_id=to.telegram_id,
                 person_id=to.id,
-                method=method,
-                payload={field_name: content.photo or content.voice, "caption": caption[:1024]},
+                method="sendPhoto" if content.photo else "sendVoice",
+                media={field_name: content.photo or content.voice},
+                header=header,
+                text=content.text,
                 now=now,
                 ticket_id=ticket.id,
             )
         else:
-            await outbox.add(
+            await write_text(
+                session,
                 chat_id=to.telegram_id,
                 person_id=to.id,
-                payload={"text": header + "\n" + (content.text or "")},
+                text=header + "\n" + (content.text or ""),
                 now=now,
                 ticket_id=ticket.id,
             )

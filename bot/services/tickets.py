@@ -12,12 +12,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
-from bot.services.cards import CardView, history_lines, render_card
+from bot.services.cards import CardView, description_is_cut, history_lines, render_card
 from bot.services.categories import Category, categories_for, find_category
 from bot.services.errors import ServiceError
 from bot.services.policy import Action, Relation, is_staff
 from bot.services.ticket_actions import TicketActions
 from bot.services.ticket_core import (
+    MAX_DESCRIPTION,
     MAX_MEDIA,
     MAX_TEXT,
     METOO_DAYS,
@@ -25,6 +26,7 @@ from bot.services.ticket_core import (
     Draft,
     Reported,
     StaleAction,
+    checked,
 )
 from bot.services.ticket_lists import Keyset, TicketLists, TicketPage
 from storage.models import (
@@ -41,6 +43,7 @@ from storage.repositories.tickets import TicketRepository
 S = TicketStatus
 
 __all__ = [
+    "MAX_DESCRIPTION",
     "MAX_MEDIA",
     "MAX_TEXT",
     "Content",
@@ -80,6 +83,7 @@ class TicketService(TicketActions, TicketLists):
         now = self.clock()
         if not draft.description.strip() and not draft.media:
             raise ServiceError("report-empty")
+        description = checked(draft.description, MAX_DESCRIPTION)
         async with self.db.session() as session:
             people = PersonRepository(session)
             if await people.membership(person.id, draft.building_id, Role.RESIDENT) is None:
@@ -107,7 +111,7 @@ class TicketService(TicketActions, TicketLists):
                     category=category.code,
                     urgent=category.urgent,
                     status=S.NEW,
-                    description=draft.description[:MAX_TEXT],
+                    description=description,
                     media=draft.media[:MAX_MEDIA],
                     latitude=draft.latitude,
                     longitude=draft.longitude,
@@ -206,7 +210,12 @@ class TicketService(TicketActions, TicketLists):
                     names[event.actor_id] = actor.display_name if actor else ""
             community = await CommunityRepository(session).get(ticket.community_id)
             assert community is not None
-            return ticket, history_lines(t, events, names, community, staff=is_staff(relations))
+            staff = is_staff(relations)
+            lines = history_lines(t, events, names, community, staff=staff)
+            if description_is_cut(ticket.description) and (staff or Relation.AUTHOR in relations):
+                # The card shows only its beginning and says "the full text is under History".
+                lines.insert(0, t("history-description") + "\n" + ticket.description)
+            return ticket, lines
 
     async def remember_card(self, ticket_id: int, chat_id: int, message_id: int) -> None:
         async with self.db.session() as session:

@@ -35,7 +35,6 @@ report-phone-not-shared = All right, your phone stays private.
 phone-invalid = That phone number does not look right.
 report-summary = Please check your report:
     Category: { $category }
-    Description: { $description }
     Photos: { $photos }, voice notes: { $voices }
     Location: { $location }
     Name shown to the head: { $name }

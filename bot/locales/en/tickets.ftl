@@ -92,13 +92,12 @@ event-cosigned = a neighbour has the same problem
 ## Notifications
 notice-taken = Your ticket #{ $number } has been taken: the building head is on it.
 notice-resolved = The building head marked ticket #{ $number } as resolved. Is it fixed?
-notice-resolved-note = The building head marked ticket #{ $number } as resolved: { $note }
-    Is it fixed?
+notice-resolved-note = The building head marked ticket #{ $number } as resolved. Their note:
 notice-escalated = Ticket #{ $number } has been passed to the community office.
-notice-escalated-staff = ⬆️ Ticket #{ $number } needs you: { $note }
+notice-escalated-staff = ⬆️ Ticket #{ $number } needs you. The reason:
 notice-merged = Ticket #{ $number } is the same problem as #{ $into }; you will hear about #{ $into } from now on.
-notice-reopened = 👎 The resident says ticket #{ $number } is not fixed: { $note }
-notice-commented = 💬 Comment on ticket #{ $number }: { $note }
+notice-reopened = 👎 The resident says ticket #{ $number } is not fixed:
+notice-commented = 💬 Comment on ticket #{ $number }:
 notice-withdrawn = ↩️ The resident withdrew ticket #{ $number }.
 relay-from-head = 💬 Building head, ticket #{ $number } (reply to this message to answer):
 relay-from-resident = 💬 Resident, ticket #{ $number } (reply to this message to answer):

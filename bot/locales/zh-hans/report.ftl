@@ -35,7 +35,6 @@ report-phone-not-shared = 好的，您的电话不会公开。
 phone-invalid = 这个电话号码看起来不对。
 report-summary = 请核对您的反映：
     类别：{ $category }
-    描述：{ $description }
     照片：{ $photos } 张，语音：{ $voices } 条
     位置：{ $location }
     向楼长显示姓名：{ $name }

@@ -76,13 +76,12 @@ event-cosigned = 有邻居反映了同样的问题
 ## 通知
 notice-taken = 您的工单 #{ $number } 已被接单，楼长正在处理。
 notice-resolved = 楼长已将工单 #{ $number } 标记为已解决。问题解决了吗？
-notice-resolved-note = 楼长已将工单 #{ $number } 标记为已解决：{ $note }
-    问题解决了吗？
+notice-resolved-note = 楼长已将工单 #{ $number } 标记为已解决。楼长的说明：
 notice-escalated = 工单 #{ $number } 已上报社区居委会。
-notice-escalated-staff = ⬆️ 工单 #{ $number } 需要您处理：{ $note }
+notice-escalated-staff = ⬆️ 工单 #{ $number } 需要您处理。原因：
 notice-merged = 工单 #{ $number } 与 #{ $into } 是同一问题，之后您会收到 #{ $into } 的进展。
-notice-reopened = 👎 住户表示工单 #{ $number } 未解决：{ $note }
-notice-commented = 💬 工单 #{ $number } 的住户意见：{ $note }
+notice-reopened = 👎 住户表示工单 #{ $number } 未解决：
+notice-commented = 💬 工单 #{ $number } 的住户意见：
 notice-withdrawn = ↩️ 住户撤回了工单 #{ $number }。
 relay-from-head = 💬 楼长 · 工单 #{ $number }（回复此消息即可答复）：
 relay-from-resident = 💬 住户 · 工单 #{ $number }（回复此消息即可答复）：

@@ -1,0 +1,323 @@
+"""Telegram's own maximum (4096 UTF-16 units of text, 1024 of caption: 2,048 and 512 emoji) sent
+through every path that carries someone's words to someone else: it arrives whole, in order,
+every message within Telegram's limits (the fake session refuses anything longer, as Telegram
+does), nothing fails in the outbox, and the sender's "Sent" is true."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.i18n import Translations
+from bot.services import Services
+from bot.services.digest_view import DigestData, render_digest
+from bot.services.policy import Action
+from bot.services.scheduling import write
+from bot.services.tickets import Draft
+from bot.text import message_parts
+from handlers.keyboards import TicketCb
+from storage.models import OutboxMessage, OutboxStatus, TicketStatus
+from storage.repositories.stats import (
+    BuildingLine,
+    Counts,
+    Coverage,
+    Kpis,
+    Leader,
+    Overdue,
+    Recurring,
+    Unreachable,
+)
+from tests import test_ticket_handling as handling
+from tests.botclient import Sent, utf16_len
+from tests.test_ticket_handling import (
+    HEAD,
+    OFFICE,
+    RESIDENT,
+    Town,
+    events,
+    one,
+    photo,
+    ticket,
+    to,
+)
+
+# The town of the ticket tests (a head, a deputy, the office, residents), and its client.
+client = handling.client
+town = handling.town
+
+S = TicketStatus
+EMOJI = "😀"
+TEXT_MAX = EMOJI * 2048  # 4096 units: the longest text Telegram takes from anyone
+CAPTION_MAX = EMOJI * 512  # 1024 units
+
+
+def exactly(units: int, pieces: str) -> str:
+    """``pieces`` repeated to exactly ``units`` UTF-16 units."""
+    text, used = [], 0
+    while used < units:
+        for char in pieces:
+            size = utf16_len(char)
+            if used + size > units:
+                char, size = "x", 1
+            text.append(char)
+            used += size
+            if used == units:
+                break
+    return "".join(text)
+
+
+# Words, lines and sentences too, so the splitter's break points are exercised.
+PROSE = exactly(4096, f"第1段：楼道灯又坏了。Light 1 is out again! {EMOJI * 5}\n")
+
+
+def arrived(sent: list[Sent], chat_id: int) -> list[Sent]:
+    """Messages (not card edits) that reached ``chat_id``, in order."""
+    return [
+        s
+        for s in to(sent, chat_id)
+        if type(s.method).__name__ in ("SendMessage", "SendPhoto", "SendVoice")
+    ]
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def assert_whole(messages: list[Sent], header: str, text: str) -> None:
+    """The header opens the first message, and the text follows in order, complete: nothing is
+    lost but the white space at a break (Telegram trims it anyway)."""
+    assert messages, "nothing arrived"
+    for message in messages:
+        method = message.method
+        if getattr(method, "text", None) is not None:
+            assert utf16_len(method.text) <= 4096
+        caption = getattr(method, "caption", None)
+        if caption is not None:
+            assert utf16_len(caption) <= 1024
+    assert messages[0].text.startswith(header)
+    assert squeeze("".join(m.text for m in messages)) == squeeze(header + text)
+
+
+async def no_failures(town: Town) -> None:
+    async with town.db.session() as session:
+        failed = await session.scalars(
+            select(OutboxMessage.last_error).where(OutboxMessage.status == OutboxStatus.FAILED)
+        )
+        assert list(failed) == []
+
+
+async def press(town: Town, who: int, action: Action, ticket_id: int) -> list[Sent]:
+    return await town.press(who, TicketCb(action=action, ticket_id=ticket_id).pack())
+
+
+@pytest.fixture
+async def taken(town: Town) -> int:
+    """Ticket #1 of the resident, taken by the head; everything so far delivered."""
+    found = await town.report()
+    await town.world.services.tickets.take(await town.person(HEAD), found.id)
+    await town.deliver()
+    return found.id
+
+
+@pytest.mark.parametrize("text", [TEXT_MAX, PROSE], ids=["emoji", "prose"])
+async def test_a_full_message_both_ways(town: Town, taken: int, text: str) -> None:
+    # Resident → head, with the card's "Message the head".
+    await press(town, RESIDENT, Action.MESSAGE, taken)
+    sent = await town.send(RESIDENT, text)
+    assert one(sent, RESIDENT).text == "✅ Sent to the building head (ticket #1)."
+    header = "💬 Resident, ticket #1 (reply to this message to answer):"
+    to_head = arrived(await town.deliver(), HEAD)
+    assert len(to_head) == 2
+    assert_whole(to_head, header, text)
+    assert ("message", {"direction": "to-staff", "text": text, "photo": None, "voice": None}) in (
+        await events(town.db, 1)
+    )
+
+    # Head → resident, by a Telegram reply to the second part: every part answers.
+    sent = await town.reply_to(HEAD, to_head[1], text)
+    assert one(sent, HEAD).text == "✅ Sent (ticket #1)."
+    to_resident = arrived(await town.deliver(), RESIDENT)
+    assert_whole(
+        to_resident, "💬 Building head, ticket #1 (reply to this message to answer):", text
+    )
+
+    # And back, by a reply to the head's first part.
+    sent = await town.reply_to(RESIDENT, to_resident[0], text)
+    assert one(sent, RESIDENT).text == "✅ Sent (ticket #1)."
+    assert_whole(arrived(await town.deliver(), HEAD), header, text)
+    await no_failures(town)
+
+
+async def test_full_captions_both_ways(town: Town, taken: int) -> None:
+    """A photo with a 1024-unit caption has no room for the header: the photo carries the
+    header, the caption follows it as a message."""
+    await press(town, HEAD, Action.REPLY, taken)
+    sent = await town.send(HEAD, None, photo=photo("fixed"), caption=CAPTION_MAX)
+    assert one(sent, HEAD).text == "✅ Sent to the resident of ticket #1."
+    got = arrived(await town.deliver(), RESIDENT)
+    assert [type(s.method).__name__ for s in got] == ["SendPhoto", "SendMessage"]
+    assert got[0].method.photo == "fixed"  # type: ignore[attr-defined]
+    assert got[0].text == "💬 Building head, ticket #1 (reply to this message to answer):"
+    assert got[1].text == CAPTION_MAX
+
+    await press(town, RESIDENT, Action.MESSAGE, taken)
+    await town.send(RESIDENT, None, photo=photo("still"), caption=CAPTION_MAX)
+    got = arrived(await town.deliver(), HEAD)
+    assert [type(s.method).__name__ for s in got] == ["SendPhoto", "SendMessage"]
+    assert_whole(got, "💬 Resident, ticket #1 (reply to this message to answer):", CAPTION_MAX)
+
+    # A short caption still travels under its photo.
+    await press(town, RESIDENT, Action.MESSAGE, taken)
+    await town.send(RESIDENT, None, photo=photo("more"), caption="Look")
+    [got_photo] = arrived(await town.deliver(), HEAD)
+    assert got_photo.text.endswith("(reply to this message to answer):\nLook")
+    await no_failures(town)
+
+
+async def test_full_notes_resolve_not_fixed_comment(town: Town, taken: int) -> None:
+    # Resolve with a note of 4096 units: the resident reads all of it, then the question, and
+    # the buttons are under the last part.
+    await press(town, HEAD, Action.RESOLVE, taken)
+    sent = await town.send(HEAD, TEXT_MAX)
+    assert "Ticket #1 is resolved" in one(sent, HEAD).text
+    assert ("resolved", {"note": TEXT_MAX}) in await events(town.db, 1)
+    got = arrived(await town.deliver(), RESIDENT)
+    header = "The building head marked ticket #1 as resolved. Their note:"
+    assert_whole(got, header, TEXT_MAX + "Is it fixed?")
+    assert [s.buttons for s in got] == [[]] * (len(got) - 1) + [["👍 Yes, fixed", "👎 Not fixed"]]
+    assert "{???}" not in "".join(s.text for s in got)
+
+    # Not fixed, with 4096 units of why.
+    await town.click(RESIDENT, got[-1], "👎 Not fixed")
+    sent = await town.send(RESIDENT, TEXT_MAX)
+    assert one(sent, RESIDENT).text.startswith("🔁 Ticket #1 is open again")
+    assert ("reopened", {"note": TEXT_MAX}) in await events(town.db, 1)
+    got = arrived(await town.deliver(), HEAD)
+    assert_whole(got, "👎 The resident says ticket #1 is not fixed:", TEXT_MAX)
+
+    # Take, resolve, confirm, rate, and a comment of 4096 units.
+    await town.world.services.tickets.take(await town.person(HEAD), taken)
+    await town.world.services.tickets.resolve(await town.person(HEAD), taken, "")
+    question = arrived(await town.deliver(), RESIDENT)[-1]
+    rate = one(await town.click(RESIDENT, question, "👍 Yes, fixed"), RESIDENT)
+    await town.click(RESIDENT, rate, "5⭐")
+    sent = await town.send(RESIDENT, TEXT_MAX)
+    assert "passed on to the building head" in one(sent, RESIDENT).text
+    got = arrived(await town.deliver(), HEAD)
+    assert_whole(got, "💬 Comment on ticket #1:", TEXT_MAX)
+    assert (await ticket(town.db, 1)).status is S.CLOSED
+    await no_failures(town)
+
+
+async def test_a_full_escalation_reason(town: Town, taken: int) -> None:
+    await press(town, HEAD, Action.ESCALATE, taken)
+    sent = await town.send(HEAD, PROSE)
+    assert one(sent, HEAD).text == "⬆️ Ticket #1 has been passed to the community office."
+    got = arrived(await town.deliver(), OFFICE)  # in Chinese
+    notice = [s for s in got if not s.buttons]  # the card (with buttons) comes first
+    assert_whole(notice, "⬆️ 工单 #1 需要您处理。原因：", PROSE)
+    await no_failures(town)
+
+
+async def test_a_full_description_a_short_card_and_the_whole_text(town: Town) -> None:
+    """A card is edited in place, so it shows the beginning of a long description and says
+    where the rest is; the head gets the whole text once, right after the card, and History
+    has it too."""
+    person = await town.person(RESIDENT)
+    [building] = await town.world.services.tickets.resident_buildings(person)
+    draft = Draft(building.building_id, "repairs", PROSE, media=[{"type": "photo", "file_id": "p"}])
+    await town.world.services.tickets.report(person, draft)
+    got = arrived(await town.deliver(), HEAD)
+    assert [type(s.method).__name__ for s in got] == [
+        "SendMessage",  # the card
+        "SendMessage",  # the full description, in two parts
+        "SendMessage",
+        "SendPhoto",
+    ]
+    head_card = got[0]
+    assert "(shortened here: the full text is under 📜 History)" in head_card.text
+    assert utf16_len(head_card.text) < 2000
+    assert PROSE[:100] in head_card.text
+    assert_whole(got[1:3], "📝 The full description of ticket #1:", PROSE)
+
+    # Every later edit of the card stays within a message too.
+    sent = await town.click(HEAD, head_card, "✋ Take")
+    edited = one(sent, HEAD, "EditMessageText")
+    assert "being handled by" in edited.text and utf16_len(edited.text) < 2000
+
+    history = arrived(await town.click(HEAD, edited, "📜 History"), HEAD)
+    assert history[0].text.startswith("📜 History of ticket #1:\n📝 Description:")
+    assert squeeze(PROSE) in squeeze("".join(s.text for s in history))
+    await no_failures(town)
+
+
+LONG_NAME = EMOJI * 98  # 196 units: a building name as long as the import allows (100 chars)
+
+
+# --- texts the scheduler and the digest compose ------------------------------------------------
+
+
+def test_a_digest_with_long_names_is_split_not_cut(translations: Translations) -> None:
+    """Long building and people names: the digest is longer than a message. It used to be cut
+    at 4,000 characters (8,000 units of emoji, refused by Telegram); now every line is there
+    and the outbox writer sends it in parts, the buttons under the last."""
+    now = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
+    names = [f"{i:02d}{LONG_NAME}" for i in range(15)]
+    data = DigestData(
+        community="塘中社区",
+        settings={},
+        buildings=None,
+        day=date(2026, 11, 26),
+        now=now,
+        counts=Counts(1, 1, 1, 1),
+        open=10,
+        overdue_total=10,
+        overdue=[Overdue(i, i, "repairs", names[i], now) for i in range(10)],
+        active_buildings=15,
+        building_lines=[BuildingLine(name, 1, 1, 1, 1) for name in names],
+        kpi_days=30,
+        sla_hours=24,
+        kpis=Kpis(1, 1, 1, 1, 1, 1, 60.0, 60.0),
+        coverage=Coverage(20, 8, names[:12]),
+        recurring_days=30,
+        recurring_threshold=3,
+        recurring=[Recurring(name, "repairs", 3) for name in names[:10]],
+        unreachable=[Unreachable(EMOJI * 64, "head") for _ in range(10)],
+        leaders=[Leader(EMOJI * 64, 3, 60.0, 4.5, 2) for _ in range(5)],
+    )
+    text, buttons = render_digest(translations.bind("en"), data)
+    assert utf16_len(text) > 4096
+    assert all(name in text for name in names)
+    assert text.count(names[0]) == 4  # overdue, its building's line, coverage, recurring
+    parts = message_parts(text)
+    assert len(parts) >= 3 and all(utf16_len(p) <= 4096 for p in parts)
+    assert squeeze("".join(parts)) == squeeze(text)
+    assert len(buttons) == 5  # "Open #n" for the ten overdue, two a row
+
+
+async def test_the_outbox_writers_split_and_put_buttons_last(
+    town: Town, services: Services
+) -> None:
+    head = await town.person(HEAD)
+    now = town.world.clock()
+    text = "\n".join(f"{i:03d} {EMOJI * 40}" for i in range(120))  # 120 lines of 84 units
+    async with town.db.session() as session:
+        mark = await session.scalar(select(func.max(OutboxMessage.id))) or 0
+        await write(session, head, now, text, buttons=[[("Open #1", "open", 1)]])
+        await services.onboarding.notifier.tell(session, head.telegram_id, "cancelled", now)
+        await session.commit()
+    async with town.db.session() as session:
+        rows = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.id > mark).order_by(OutboxMessage.id)
+            )
+        )
+    written = [r.payload for r in rows]
+    assert len(written) == 4  # three parts, then the notifier's message
+    assert all(utf16_len(p["text"]) <= 4096 for p in written)
+    assert "\n".join(p["text"] for p in written[:3]) == text  # split at line ends
+    assert [bool(p.get("buttons")) for p in written] == [False, False, True, False]
+    got = arrived(await town.deliver(), HEAD)
+    assert [s.text for s in got[:3]] == [p["text"] for p in written[:3]]
