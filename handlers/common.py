@@ -14,15 +14,26 @@ from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Translations, Translat
 from bot.services import Services
 from bot.services.errors import ServiceError
 from bot.services.onboarding import Profile
+from bot.text import TEXT_LIMIT, cut
 from handlers.filters import Is
 from handlers.menu import MenuButton
+from handlers.paging import page_of
+from handlers.ticketing import edit_quietly, pager
 from storage.models import Person
 
 router = Router(name="common")
+ROLES_PER_PAGE = 8
+ROLE_LINE = 250  # UTF-16 units; names of buildings and communities are bounded far below
 
 
 class LanguageCb(CallbackData, prefix="l1"):
     language: str
+
+
+class HelpCb(CallbackData, prefix="hp1"):
+    """A page of the roles /help lists."""
+
+    page: int
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -51,22 +62,51 @@ def describe_roles(t: Translator, profile: Profile) -> list[str]:
     return lines
 
 
-def help_text(t: Translator, profile: Profile) -> str:
+def help_view(
+    t: Translator, profile: Profile, page: int = 0
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """/help: the person's roles, a page of them at a time (a coordinator may live in 240
+    buildings) with ‹ › to turn it, and their commands."""
     lines = describe_roles(t, profile)
-    parts = [t("help-roles", count=len(lines))] + [f"• {line}" for line in lines]
+    shown, page, pages = page_of(lines, page, ROLES_PER_PAGE)
+    parts = [t("help-roles", count=len(lines))] + [f"• {cut(line, ROLE_LINE)}" for line in shown]
+    if pages > 1:
+        parts.append(t("help-roles-page", page=page + 1, pages=pages, count=len(lines)))
     if not profile.building_roles and not profile.coordinator_areas and not profile.is_admin:
         parts.append(t("help-not-joined"))
     parts.append("")
     parts.append(t("help-commands"))
     for name, key in commands_for(profile.is_head, profile.is_coordinator):
         parts.append(f"/{name} — {t(key)}")
-    return "\n".join(parts)
+    # A page is far below the limit (8 bounded lines and the commands); the cut guarantees it.
+    text = cut("\n".join(parts), TEXT_LIMIT)
+    if pages == 1:
+        return text, None
+    builder = InlineKeyboardBuilder()
+    for label, data in pager(page, pages, lambda n: HelpCb(page=n)):
+        builder.button(text=label, callback_data=data)
+    return text, builder.as_markup()
 
 
 @router.message(Command("help"))
 @router.message(MenuButton("menu-help"))
 async def cmd_help(message: Message, t: Translator, person: Person, services: Services) -> None:
-    await message.answer(help_text(t, await services.onboarding.profile(person)))
+    text, markup = help_view(t, await services.onboarding.profile(person))
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(HelpCb.filter())
+async def on_help_page(
+    callback: CallbackQuery,
+    callback_data: HelpCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    await callback.answer()
+    text, markup = help_view(t, await services.onboarding.profile(person), callback_data.page)
+    if isinstance(callback.message, Message):
+        await edit_quietly(callback.message.edit_text(text, reply_markup=markup))
 
 
 @router.message(Command("language"))

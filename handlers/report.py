@@ -5,6 +5,7 @@ loses nothing; /cancel leaves at any step."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -32,9 +33,13 @@ from bot.text import cut, fits
 from handlers.content import TooLong, check_length
 from handlers.filters import Is
 from handlers.menu import MenuButton, menu_keyboard
+from handlers.paging import page_of
+from handlers.ticketing import edit_quietly, pager
 from storage.models import Person
+from storage.repositories.people import BuildingRole
 
 router = Router(name="report")
+BUILDINGS_PER_PAGE = 8
 SUMMARY_PREVIEW = 1000  # UTF-16 units of the description on the summary
 offer_router = Router(name="report-offer")
 
@@ -74,6 +79,12 @@ class Step(StrEnum):
 class ReportCb(CallbackData, prefix="r1"):
     step: Step
     value: str = ""
+
+
+class BuildingPageCb(CallbackData, prefix="rp1"):
+    """A page of the /report building picker."""
+
+    page: int
 
 
 def _button(builder: InlineKeyboardBuilder, text: str, step: Step, value: str = "") -> None:
@@ -119,14 +130,44 @@ async def _begin(
         await state.update_data(building_id=buildings[0].building_id)
         await _ask_category(message, state, t, services)
         return
+    await state.set_state(ReportFlow.building)
+    text, markup = _building_page(t, buildings, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+def _building_page(
+    t: Translator, buildings: Sequence[BuildingRole], page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One page of the building picker: a resident of many buildings (a coordinator who joined
+    them all) pages through them instead of getting one keyboard of hundreds of buttons."""
+    shown, page, pages = page_of(buildings, page, BUILDINGS_PER_PAGE)
     builder = InlineKeyboardBuilder()
-    for b in buildings:
+    for b in shown:
         _button(
             builder, f"{b.building_name} ({b.community_name})", Step.BUILDING, str(b.building_id)
         )
-    builder.adjust(1)
-    await state.set_state(ReportFlow.building)
-    await message.answer(t("report-which-building"), reply_markup=builder.as_markup())
+    nav = pager(page, pages, lambda n: BuildingPageCb(page=n))
+    for label, data in nav:
+        builder.button(text=label, callback_data=data)
+    builder.adjust(*([1] * len(shown)), len(nav) or 1)
+    if pages == 1:
+        return t("report-which-building"), builder.as_markup()
+    return t("report-which-building-page", page=page + 1, pages=pages), builder.as_markup()
+
+
+@router.callback_query(StateFilter(ReportFlow.building), BuildingPageCb.filter())
+async def on_building_page(
+    callback: CallbackQuery,
+    callback_data: BuildingPageCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    await callback.answer()
+    buildings = await services.tickets.resident_buildings(person)
+    if isinstance(callback.message, Message) and buildings:
+        text, markup = _building_page(t, buildings, callback_data.page)
+        await edit_quietly(callback.message.edit_text(text, reply_markup=markup))
 
 
 @router.callback_query(StateFilter(ReportFlow.building), ReportCb.filter(F.step == Step.BUILDING))

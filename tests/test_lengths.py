@@ -8,16 +8,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from aiogram.types import User
 from sqlalchemy import func, select
 
 from bot.i18n import Translations
 from bot.services import Services
+from bot.services.community import BuildingRow
 from bot.services.digest_view import DigestData, render_digest
 from bot.services.policy import Action
 from bot.services.scheduling import write
 from bot.services.tickets import Draft
 from bot.text import message_parts
+from handlers.common import HelpCb
 from handlers.keyboards import TicketCb
+from handlers.report import BuildingPageCb
 from storage.models import OutboxMessage, OutboxStatus, TicketStatus
 from storage.repositories.stats import (
     BuildingLine,
@@ -30,7 +34,8 @@ from storage.repositories.stats import (
     Unreachable,
 )
 from tests import test_ticket_handling as handling
-from tests.botclient import Sent, utf16_len
+from tests.botclient import BotClient, Sent, only, texts, utf16_len
+from tests.conftest import FakeClock
 from tests.test_ticket_handling import (
     HEAD,
     OFFICE,
@@ -253,7 +258,68 @@ async def test_a_full_description_a_short_card_and_the_whole_text(town: Town) ->
     await no_failures(town)
 
 
+# --- lists that page ---------------------------------------------------------------------------
+
+MANY = 30
 LONG_NAME = EMOJI * 98  # 196 units: a building name as long as the import allows (100 chars)
+
+
+@pytest.fixture
+async def everywhere(client: BotClient, services: Services, clock: FakeClock) -> User:
+    """A resident of 30 buildings whose names are 98 emoji each (think of a coordinator who
+    joined every building of an estate)."""
+    rows = [BuildingRow("塘中社区", f"Z{i:02d}", f"{i:02d}{LONG_NAME}", "") for i in range(MANY)]
+    report = await services.community.import_buildings(rows)
+    user = client.user(700, "en", "Everywhere")
+    for building in report.buildings:
+        await client.send(user, f"/start {building.payload}")
+        await client.send(user, "/cancel")  # no flat number
+        clock.advance(seconds=5)  # within the flood limit
+    return user
+
+
+async def test_help_lists_many_roles_in_pages(client: BotClient, everywhere: User) -> None:
+    first = only(await client.send(everywhere, "/help"))
+    assert utf16_len(first.text) <= 4096
+    assert first.text.startswith("Your roles:")
+    assert "Page 1 of 4 (30 roles)" in first.text
+    assert first.text.count("• resident of") == 8
+    assert "/report" in first.text  # the commands are on every page
+    assert first.buttons == ["›"]
+
+    second = only(await client.click(everywhere, first, "›"), "EditMessageText")
+    assert "Page 2 of 4" in second.text and "• resident of 08" in second.text
+    assert second.buttons == ["‹", "›"]
+    last = only(await client.press(everywhere, second, HelpCb(page=99).pack()), "EditMessageText")
+    assert "Page 4 of 4" in last.text and last.text.count("• resident of") == 6
+    assert last.buttons == ["‹"]
+
+
+async def test_the_report_building_picker_pages(
+    client: BotClient, services: Services, everywhere: User
+) -> None:
+    first = only(await client.send(everywhere, "/report"))
+    assert first.text == "Which building is it about? (page 1 of 4)"
+    assert len(first.buttons) == 9 and first.buttons[-1] == "›"
+    assert first.buttons[0].startswith("00")
+    second = only(await client.click(everywhere, first, "›"), "EditMessageText")
+    assert second.text == "Which building is it about? (page 2 of 4)"
+    assert second.buttons[0].startswith("08") and second.buttons[-2:] == ["‹", "›"]
+    for markup_data in (second.button_data(b) for b in second.buttons):
+        assert len(markup_data.encode()) <= 64
+
+    # A building of page 2 is taken like one of page 1.
+    chosen = second.buttons[1]
+    sent = await client.click(everywhere, second, chosen)
+    assert "What kind of problem is it?" in texts(sent)[-1]
+
+    # Paging is only for the picker in progress: a stale page button changes nothing.
+    await client.send(everywhere, "/cancel")
+    stale = await client.press(everywhere, first, BuildingPageCb(page=1).pack())
+    assert [type(s.method).__name__ for s in stale] == ["AnswerCallbackQuery"]
+    assert "no longer valid" in stale[0].text
+    person = await services.onboarding.touch(everywhere.id, everywhere.full_name, "en")
+    assert len(await services.tickets.resident_buildings(person)) == MANY
 
 
 # --- texts the scheduler and the digest compose ------------------------------------------------

@@ -6,3 +6,6 @@ history-description = 📝 Description:
 report-summary-description = Description:
 report-summary-cut = (shortened here: your building head receives the full text)
 
+## Lists in pages
+report-which-building-page = Which building is it about? (page { $page } of { $pages })
+help-roles-page = Page { $page } of { $pages } ({ $count } roles): ‹ › below.
