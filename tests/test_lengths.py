@@ -15,9 +15,10 @@ from bot.i18n import Translations
 from bot.services import Services
 from bot.services.community import BuildingRow
 from bot.services.digest_view import DigestData, render_digest
+from bot.services.errors import ServiceError
 from bot.services.policy import Action
 from bot.services.scheduling import write
-from bot.services.tickets import Draft
+from bot.services.tickets import Content, Draft
 from bot.text import message_parts
 from handlers.common import HelpCb
 from handlers.keyboards import TicketCb
@@ -387,3 +388,40 @@ async def test_the_outbox_writers_split_and_put_buttons_last(
     assert [bool(p.get("buttons")) for p in written] == [False, False, True, False]
     got = arrived(await town.deliver(), HEAD)
     assert [s.text for s in got[:3]] == [p["text"] for p in written[:3]]
+
+
+# --- more than Telegram takes: refused, never cut ------------------------------------------------
+
+
+async def test_more_than_telegram_takes_is_refused_whole(town: Town, taken: int) -> None:
+    """Only a forged update can carry more than 4096 units (or a caption of more than 1024):
+    it is answered "too long", in units, and nothing changes; the services refuse it as well,
+    for any other caller, instead of cutting it as they used to (by characters)."""
+    over = TEXT_MAX + EMOJI  # 2,049 emoji: 4,098 units, though only 2,049 characters
+    await press(town, HEAD, Action.RESOLVE, taken)
+    refused = one(await town.send(HEAD, over), HEAD).text
+    assert refused.startswith("That is too long (4,098 characters)") and "4,096" in refused
+    await press(town, RESIDENT, Action.MESSAGE, taken)
+    refused = one(
+        await town.send(RESIDENT, None, photo=photo("p"), caption=CAPTION_MAX + "x"), RESIDENT
+    )
+    assert "too long (1,025 characters)" in refused.text
+    assert [kind for kind, _ in await events(town.db, 1)] == ["created", "routed", "taken"]
+
+    tickets = town.world.services.tickets
+    head, resident = await town.person(HEAD), await town.person(RESIDENT)
+    for attempt in (
+        tickets.resolve(head, taken, over),
+        tickets.escalate(head, taken, over),
+        tickets.reply(head, taken, Content(text=over)),
+        tickets.message(resident, taken, Content(text=CAPTION_MAX + "x", photo="p")),
+    ):
+        with pytest.raises(ServiceError) as error:
+            await attempt
+        assert error.value.key == "input-too-long"
+    [building] = await tickets.resident_buildings(resident)
+    with pytest.raises(ServiceError, match="input-too-long"):
+        await tickets.report(resident, Draft(building.building_id, "repairs", over * 2))
+    found = await ticket(town.db, 1)
+    assert (found.status, found.escalated) == (S.TAKEN, False)
+    assert [kind for kind, _ in await events(town.db, 1)] == ["created", "routed", "taken"]

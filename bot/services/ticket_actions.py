@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from bot.services.errors import ServiceError
 from bot.services.policy import Action, is_staff, may
-from bot.services.ticket_core import MAX_TEXT, Content, StaleAction, TicketCore, checked
-from bot.text import CAPTION_LIMIT, utf16_len
+from bot.services.ticket_core import Content, StaleAction, TicketCore, checked
 from storage.models import (
     OPEN_STATUSES,
     Person,
@@ -338,6 +337,5 @@ class TicketActions(TicketCore):
 
 def _check_content(content: Content) -> None:
     """What Telegram would not have let a person send is refused, never cut."""
-    if content.too_long() and content.text is not None:
-        limit = CAPTION_LIMIT if content.photo or content.voice else MAX_TEXT
-        raise ServiceError("input-too-long", length=utf16_len(content.text), max=limit)
+    if content.text is not None:
+        checked(content.text, content.limit)

@@ -66,10 +66,10 @@ class Content:
     def summary(self) -> str:
         return self.text or ("[photo]" if self.photo else "[voice]" if self.voice else "")
 
-    def too_long(self) -> bool:
-        """More than Telegram lets a person send: a text of 4096 units, a caption of 1024."""
-        limit = CAPTION_LIMIT if self.photo or self.voice else TEXT_LIMIT
-        return self.text is not None and not fits(self.text, limit)
+    @property
+    def limit(self) -> int:
+        """What Telegram lets a person send: a text of 4096 units, a caption of 1024."""
+        return CAPTION_LIMIT if self.photo or self.voice else TEXT_LIMIT
 
 
 @dataclass(frozen=True, slots=True)
