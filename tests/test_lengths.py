@@ -13,17 +13,26 @@ from sqlalchemy import func, select
 
 from bot.i18n import Translations
 from bot.services import Services
+from bot.services.cards import CARD_LIMIT, render_card
 from bot.services.community import BuildingRow
 from bot.services.digest_view import DigestData, render_digest
 from bot.services.errors import ServiceError
-from bot.services.policy import Action
+from bot.services.policy import Action, Relation
 from bot.services.scheduling import write
 from bot.services.tickets import Content, Draft
 from bot.text import message_parts
 from handlers.common import HelpCb
 from handlers.keyboards import TicketCb
 from handlers.report import BuildingPageCb
-from storage.models import OutboxMessage, OutboxStatus, TicketStatus
+from storage.models import (
+    Building,
+    Community,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    Ticket,
+    TicketStatus,
+)
 from storage.repositories.stats import (
     BuildingLine,
     Counts,
@@ -425,3 +434,48 @@ async def test_more_than_telegram_takes_is_refused_whole(town: Town, taken: int)
     found = await ticket(town.db, 1)
     assert (found.status, found.escalated) == (S.TAKEN, False)
     assert [kind for kind, _ in await events(town.db, 1)] == ["created", "routed", "taken"]
+
+
+def test_a_card_fits_a_message_whatever_it_holds(translations: Translations) -> None:
+    """Every field of a card at its longest (names of 100 and 130 emoji, a flat of 32, a phone,
+    a description of 8,192 units, a rating, urgent, escalated): the card, and the card with the
+    withdraw question under it, stay one message."""
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    community = Community(name=EMOJI * 100, timezone="Asia/Shanghai", settings={})
+    building = Building(name=EMOJI * 100, code="A1")
+    author = Person(display_name=EMOJI * 130, phone="+" + "1" * 31)
+    holder = Person(display_name=EMOJI * 130)
+    long_ticket = Ticket(
+        number=999_999_999,
+        category="repairs",
+        urgent=True,
+        status=S.TAKEN,
+        description=EMOJI * 4096,
+        media=[{"type": "photo"}] * 5,
+        latitude=1.0,
+        flat="9" * 32,
+        show_name=True,
+        show_phone=True,
+        created_at=now,
+        escalated=True,
+        rating=5,
+    )
+    for language in ("en", "zh-hans"):
+        t = translations.bind(language)
+        view = render_card(
+            t,
+            long_ticket,
+            community=community,
+            building=building,
+            category=None,
+            author=author,
+            holder=holder,
+            followers=10_000,
+            relations=frozenset({Relation.HEAD}),
+            now=now,
+        )
+        assert utf16_len(view.text) <= CARD_LIMIT
+        assert EMOJI * 100 in view.text and view.text.endswith("★★★★★")  # not cut: it fits
+        assert t("card-description-cut") in view.text
+        asked = view.text + "\n\n" + t("my-withdraw-ask", number=long_ticket.number)
+        assert utf16_len(asked) <= 4096
