@@ -11,6 +11,7 @@ from bot.services.clock import Clock, system_clock
 from bot.services.closing import ClosingService
 from bot.services.community import CommunityService, StaffService
 from bot.services.digest import DigestService
+from bot.services.joins import JoinService
 from bot.services.ladder import LadderService
 from bot.services.notify import Notifier
 from bot.services.onboarding import OnboardingService
@@ -29,6 +30,7 @@ class Services:
     staff: StaffService
     tickets: TicketService
     scheduling: Scheduling
+    joins: JoinService
 
     @classmethod
     def create(
@@ -52,4 +54,5 @@ class Services:
                 closing=ClosingService(config, db, translations, clock, tickets),
                 digest=DigestService(config, db, translations, clock),
             ),
+            joins=JoinService(config, db, translations, clock),
         )
