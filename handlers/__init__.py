@@ -8,6 +8,7 @@ from handlers import (
     common,
     errors,
     fallback,
+    joins,
     my,
     onboarding,
     relay,
@@ -29,6 +30,7 @@ FEATURES: tuple[Router, ...] = (
     my.router,
     scheduling.router,
     onboarding.router,
+    joins.router,
     staff.router,
     report.offer_router,  # "report this?" for a free message outside any flow
     fallback.router,  # last: takes what nothing else did

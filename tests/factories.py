@@ -44,7 +44,13 @@ class World:
         return user
 
     async def deliver(self) -> None:
-        worker = DeliveryWorker(self.client.bot, self.db, self.clock, tickets=self.services.tickets)
+        worker = DeliveryWorker(
+            self.client.bot,
+            self.db,
+            self.clock,
+            tickets=self.services.tickets,
+            joins=self.services.joins,
+        )
         while await worker.run_once():
             pass
 
