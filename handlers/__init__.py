@@ -8,6 +8,7 @@ from handlers import (
     common,
     errors,
     fallback,
+    forget,
     joins,
     my,
     onboarding,
@@ -23,6 +24,7 @@ from handlers.filters import Is
 FEATURES: tuple[Router, ...] = (
     errors.router,
     common.router,
+    forget.router,
     relay.router,  # a Telegram reply to a ticket's message, before "report this?"
     report.router,
     tickets.router,

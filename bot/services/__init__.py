@@ -11,6 +11,7 @@ from bot.services.clock import Clock, system_clock
 from bot.services.closing import ClosingService
 from bot.services.community import CommunityService, StaffService
 from bot.services.digest import DigestService
+from bot.services.forget import ForgetService
 from bot.services.joins import JoinService
 from bot.services.ladder import LadderService
 from bot.services.notify import Notifier
@@ -31,6 +32,7 @@ class Services:
     tickets: TicketService
     scheduling: Scheduling
     joins: JoinService
+    forget: ForgetService
 
     @classmethod
     def create(
@@ -43,6 +45,7 @@ class Services:
         notifier = Notifier(translations)
         community = CommunityService(config, db, clock)
         tickets = TicketService(config, db, translations, clock)
+        joins = JoinService(config, db, translations, clock)
         return cls(
             onboarding=OnboardingService(config, db, notifier, clock),
             community=community,
@@ -54,5 +57,6 @@ class Services:
                 closing=ClosingService(config, db, translations, clock, tickets),
                 digest=DigestService(config, db, translations, clock),
             ),
-            joins=JoinService(config, db, translations, clock),
+            joins=joins,
+            forget=ForgetService(config, db, translations, clock, tickets, joins),
         )

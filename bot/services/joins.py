@@ -198,14 +198,37 @@ class JoinService:
             except IntegrityError:  # the same request, sent at the same moment
                 await session.rollback()
                 return await self._pick(session, person, building_id, write=False)
-            people = PersonRepository(session)
-            for approver_id, reason in approvers:
-                approver = await people.get(approver_id)
-                if approver is not None:
-                    await joins.add_copy(request.id, approver.id, reason)
-                    await _card_row(session, request, approver, now)
+            await self._send_copies(session, request, approvers, now)
             await session.commit()
             return Pending(request, building, community, _role(approvers[0][1]))
+
+    async def _send_copies(
+        self,
+        session: AsyncSession,
+        request: JoinRequest,
+        approvers: Sequence[tuple[int, str]],
+        now: datetime,
+    ) -> None:
+        joins, people = JoinRepository(session), PersonRepository(session)
+        for approver_id, reason in approvers:
+            approver = await people.get(approver_id)
+            if approver is not None and await joins.copy(request.id, approver.id) is None:
+                await joins.add_copy(request.id, approver.id, reason)
+                await _card_row(session, request, approver, now)
+
+    async def hand_over(self, session: AsyncSession, request_id: int, now: datetime) -> None:
+        """A pending request whose approvers are all gone (/forgetme) goes to whoever would
+        get it now, in the caller's transaction."""
+        joins = JoinRepository(session)
+        request = await joins.get(request_id)
+        if request is None or request.status is not JoinStatus.PENDING:
+            return
+        if await joins.copies(request.id):
+            return
+        building = await CommunityRepository(session).building(request.building_id)
+        if building is not None:
+            approvers = await self._approvers(session, building, now)
+            await self._send_copies(session, request, approvers, now)
 
     async def cancel(self, person: Person, request_id: int) -> JoinRequest:
         now = self.clock()
