@@ -52,8 +52,8 @@ from aiogram.types import BufferedInputFile, Message
 
 from bot.ratelimit import ChatLimiters, SlidingWindow
 from bot.services.clock import Clock
-from bot.services.joins import CARD_METHOD as JOIN_CARD
-from bot.services.joins import JoinService
+from bot.services.join_approvals import JoinApprovals
+from bot.services.join_rules import CARD_METHOD as JOIN_CARD
 from bot.services.tickets import TicketService
 from handlers.join_keyboards import join_markup
 from handlers.keyboards import ticket_markup
@@ -125,14 +125,14 @@ class DeliveryWorker:
         clock: Clock,
         *,
         tickets: TicketService | None = None,
-        joins: JoinService | None = None,
+        approvals: JoinApprovals | None = None,
         poll_seconds: float = 1.0,
         batch: int = 50,
         limits: Limits | None = None,
     ) -> None:
         self.bot = bot
         self.tickets = tickets
-        self.joins = joins
+        self.approvals = approvals
         self.db = db
         self.clock = clock
         self.poll_seconds = poll_seconds
@@ -368,14 +368,14 @@ class DeliveryWorker:
     async def _send_join_card(self, row: OutboxMessage, send_by: float) -> None:
         """A join request's card, rendered now and edited in place like a ticket card (so a
         decision shows on every approver's copy)."""
-        if self.joins is None or row.person_id is None:
+        if self.approvals is None or row.person_id is None:
             return
         request_id = int(row.payload["request_id"])
-        view = await self.joins.card_for_delivery(request_id, row.person_id)
+        view = await self.approvals.card_for_delivery(request_id, row.person_id)
         if view is None:
             return
         markup = join_markup(request_id, view)
-        existing = await self.joins.card_message(request_id, row.person_id)
+        existing = await self.approvals.card_message(request_id, row.person_id)
         if existing is not None:
             edit = EditMessageText(
                 text=view.text, chat_id=row.chat_id, message_id=existing, reply_markup=markup
@@ -390,7 +390,7 @@ class DeliveryWorker:
                     raise
         send = SendMessage(chat_id=row.chat_id, text=view.text, reply_markup=markup)
         sent = await self._request(send, send_by)
-        await self.joins.remember_card(request_id, row.person_id, sent.message_id)
+        await self.approvals.remember_card(request_id, row.person_id, sent.message_id)
 
     # ------------------------------------------------------------------------------- outcomes
 

@@ -14,8 +14,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
+from bot.services.join_approvals import JoinPage
+from bot.services.join_rules import JoinStale
 from bot.services.join_view import JoinAction
-from bot.services.joins import ApprovalNeeded, Joined, JoinPage, JoinStale, LinkOnly, Picked
+from bot.services.joins import ApprovalNeeded, Joined, LinkOnly, Picked
 from handlers.filters import Is
 from handlers.join_keyboards import JoinCb, cancel_markup, join_markup
 from handlers.menu import menu_keyboard
@@ -124,6 +126,7 @@ async def on_send_without_flat(
     try:
         await _send(callback.message, state, t, person, services, callback_data.id, None)
     except ServiceError as error:
+        await state.clear()  # a refusal is final; the flat step ends with it
         await callback.answer(t(error.key, **error.args_), show_alert=True)
         return
     await callback.answer()
@@ -163,7 +166,7 @@ async def on_decide(
 ) -> None:
     approve = callback_data.action is JoinAction.APPROVE
     try:
-        await services.joins.decide(person, callback_data.id, approve)
+        await services.approvals.decide(person, callback_data.id, approve)
     except ServiceError as error:
         await callback.answer(t(error.key, **error.args_), show_alert=True)
         if isinstance(error, JoinStale):
@@ -186,10 +189,10 @@ async def _show_again(
     markup: InlineKeyboardMarkup | None
     try:
         if callback_data.page >= 0:
-            page = await services.joins.pending_page(person, callback_data.page, t)
+            page = await services.approvals.pending_page(person, callback_data.page, t)
             text, markup = list_view(t, page)
         else:
-            card = await services.joins.card(person, callback_data.id, t)
+            card = await services.approvals.card(person, callback_data.id, t)
             text, markup = card.text, join_markup(callback_data.id, card)
     except ServiceError:
         return
@@ -205,7 +208,7 @@ async def on_list(
     services: Services,
 ) -> None:
     try:
-        page = await services.joins.pending_page(person, callback_data.page, t)
+        page = await services.approvals.pending_page(person, callback_data.page, t)
     except ServiceError:
         await callback.answer(t("tk-staff-only"), show_alert=True)
         return

@@ -109,7 +109,7 @@ async def cmd_tickets(
     except ServiceError:
         await message.answer(t("tk-staff-only"))
         return
-    text, markup = _list(t, flt, page, await services.joins.pending_count(person))
+    text, markup = _list(t, flt, page, await services.approvals.pending_count(person))
     await message.answer(text, reply_markup=markup)
 
 
@@ -131,7 +131,7 @@ async def on_list(
         return
     await callback.answer()
     if isinstance(callback.message, Message):
-        joins = await services.joins.pending_count(person)
+        joins = await services.approvals.pending_count(person)
         text, markup = _list(t, callback_data.flt, page, joins)
         await edit_quietly(callback.message.edit_text(text, reply_markup=markup))
 

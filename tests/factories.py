@@ -49,7 +49,7 @@ class World:
             self.db,
             self.clock,
             tickets=self.services.tickets,
-            joins=self.services.joins,
+            approvals=self.services.approvals,
         )
         while await worker.run_once():
             pass

@@ -19,7 +19,8 @@ from bot.config import Config
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.errors import ServiceError
-from bot.services.joins import REQUESTS_PER_DAY, JoinStale
+from bot.services.join_rules import JoinStale
+from bot.services.joins import REQUESTS_PER_DAY
 from storage.db import Database
 from storage.models import JoinRequest, JoinStatus, Membership, OutboxMessage, Person, Role
 from tests.botclient import BotClient, Sent, texts
@@ -160,8 +161,8 @@ async def test_two_approvers_at_once_one_decision_wins(town: Town, services: Ser
     [request_id] = [r.id for r in await _rows(town.db)]
     head, deputy = await town.person(HEAD), await town.person(DEPUTY)
     outcomes = await asyncio.gather(
-        services.joins.decide(head, request_id, True),
-        services.joins.decide(deputy, request_id, False),
+        services.approvals.decide(head, request_id, True),
+        services.approvals.decide(deputy, request_id, False),
         return_exceptions=True,
     )
     assert sum(isinstance(o, JoinStale) for o in outcomes) == 1

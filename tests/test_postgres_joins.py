@@ -12,7 +12,8 @@ from bot.config import Config, Secret
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.community import BuildingRow
-from bot.services.joins import JoinStale, Pending
+from bot.services.join_rules import JoinStale
+from bot.services.joins import Pending
 from bot.services.tickets import Draft
 from storage.db import Database
 from storage.models import JoinRequest, JoinStatus, Membership, Person, Role, Ticket
@@ -47,8 +48,8 @@ async def test_join_requests_and_forgetme_on_postgres(pg_url: str) -> None:  # n
 
         # Head and deputy decide at once: exactly one decision counts.
         decided = await asyncio.gather(
-            services.joins.decide(head, request.id, True),
-            services.joins.decide(deputy, request.id, False),
+            services.approvals.decide(head, request.id, True),
+            services.approvals.decide(deputy, request.id, False),
             return_exceptions=True,
         )
         assert sum(isinstance(d, JoinStale) for d in decided) == 1

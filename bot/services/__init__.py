@@ -12,6 +12,7 @@ from bot.services.closing import ClosingService
 from bot.services.community import CommunityService, StaffService
 from bot.services.digest import DigestService
 from bot.services.forget import ForgetService
+from bot.services.join_approvals import JoinApprovals
 from bot.services.joins import JoinService
 from bot.services.ladder import LadderService
 from bot.services.notify import Notifier
@@ -32,6 +33,7 @@ class Services:
     tickets: TicketService
     scheduling: Scheduling
     joins: JoinService
+    approvals: JoinApprovals
     forget: ForgetService
 
     @classmethod
@@ -45,7 +47,7 @@ class Services:
         notifier = Notifier(translations)
         community = CommunityService(config, db, clock)
         tickets = TicketService(config, db, translations, clock)
-        joins = JoinService(config, db, translations, clock)
+        joins = JoinService(config, db, clock)
         return cls(
             onboarding=OnboardingService(config, db, notifier, clock),
             community=community,
@@ -58,5 +60,6 @@ class Services:
                 digest=DigestService(config, db, translations, clock),
             ),
             joins=joins,
+            approvals=JoinApprovals(config, db, translations, clock),
             forget=ForgetService(config, db, translations, clock, tickets, joins),
         )

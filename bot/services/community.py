@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.config import Config
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
-from bot.services.joins import JoinPolicy
+from bot.services.join_rules import JoinPolicy
 from bot.services.links import PayloadKind, make_payload, new_token
 from storage.db import Database
 from storage.models import Building, Community, Role

@@ -28,7 +28,8 @@ from bot.i18n import Translations
 from bot.services.categories import find_category
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
-from bot.services.joins import JoinService, refresh_copies
+from bot.services.join_rules import refresh_copies
+from bot.services.joins import JoinService
 from bot.services.notify import Notifier
 from bot.services.tickets import TicketService
 from storage.db import Database

@@ -2,63 +2,49 @@
 
 - ``open``: anyone who picks the building from the list joins at once (as before);
 - ``approve`` (the default): a join by the picker waits until the building's head (fallback:
-  its coordinators, the community's, the admins) approves it in chat; the first decision wins;
+  its coordinators, the community's, the admins) approves it in chat (join_approvals.py);
 - ``link_only``: the picker only says to scan the poster in the stairwell.
 
 The building's join link always joins at once: it proves presence on the stairs. Staff of the
-building (its heads, deputies, coordinators, admins) join it at once whatever the policy."""
+building (its heads, deputies, coordinators, admins) join it at once whatever the policy.
+This module is the resident's side: picking, the request, withdrawing it."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
-from bot.i18n import Translations, Translator
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
 from bot.services.flats import clean_flat
-from bot.services.join_view import JoinCard, list_line, render_join_card
-from bot.services.notify import Notifier
+from bot.services.join_rules import (
+    JoinPolicy,
+    JoinStale,
+    card_row,
+    covers,
+    join_area,
+    join_policy,
+    refresh_copies,
+    settle_on_join,
+)
 from bot.services.routing import Candidate, route
 from storage.db import Database
 from storage.models import Building, Community, JoinRequest, JoinStatus, Person, Role
-from storage.repositories import CommunityRepository, OutboxRepository, PersonRepository
-from storage.repositories.joins import JoinArea, JoinRepository
+from storage.repositories import CommunityRepository, PersonRepository
+from storage.repositories.joins import JoinRepository
 from storage.repositories.tickets import TicketRepository
+
+__all__ = ["ApprovalNeeded", "JoinService", "Joined", "LinkOnly", "Pending", "Picked"]
 
 # A declined neighbour may ask the same building again after a day; nobody may send more than
 # this many requests a day (each one reaches several people).
 DECLINED_WAIT = timedelta(days=1)
 REQUESTS_PER_DAY = 5
-LIST_PAGE = 5
-CARD_METHOD = "join_card"  # an outbox row rendered at delivery, like a ticket card
-
-
-class JoinPolicy(StrEnum):
-    OPEN = "open"
-    APPROVE = "approve"
-    LINK_ONLY = "link_only"
-
-
-DEFAULT_POLICY = JoinPolicy.APPROVE
-
-
-def join_policy(settings: Mapping[str, Any] | None) -> JoinPolicy:
-    """The community's policy; a value that is not one (written by hand into the database) is
-    read as the careful default rather than as "open"."""
-    value = (settings or {}).get("join_policy")
-    try:
-        return JoinPolicy(value) if value is not None else DEFAULT_POLICY
-    except ValueError:
-        return DEFAULT_POLICY
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,87 +79,11 @@ class LinkOnly:
 Picked = Joined | ApprovalNeeded | Pending | LinkOnly
 
 
-@dataclass(frozen=True, slots=True)
-class JoinPage:
-    lines: list[str]
-    requests: Sequence[JoinRequest]
-    first: int  # the number of the page's first line (from 1)
-    page: int
-    pages: int
-    total: int
-
-
-class JoinStale(ServiceError):
-    """The request was decided (or withdrawn) before this press; nothing changed."""
-
-    def __init__(self, request: JoinRequest) -> None:
-        super().__init__("jr-stale", status=request.status.value)
-        self.request = request
-
-
-async def join_area(session: AsyncSession, person: Person, config: Config) -> JoinArea:
-    if person.telegram_id in config.admin_ids:
-        return JoinArea(everywhere=True)
-    people = PersonRepository(session)
-    roles = await people.building_roles(person.id)
-    areas = await people.coordinator_areas(person.id)
-    buildings = [r.building_id for r in roles if r.role in (Role.HEAD, Role.DEPUTY)]
-    buildings += [a.building_id for a in areas if a.building_id is not None]
-    communities = [a.community_id for a in areas if a.building_id is None]
-    return JoinArea(tuple(buildings), tuple(communities))
-
-
-def covers(area: JoinArea, building: Building) -> bool:
-    return (
-        area.everywhere
-        or building.id in area.building_ids
-        or building.community_id in area.community_ids
-    )
-
-
-async def refresh_copies(session: AsyncSession, request: JoinRequest, now: datetime) -> None:
-    """Every approver's copy shows the request as it is now (edited in place on delivery)."""
-    people = PersonRepository(session)
-    for copy in await JoinRepository(session).copies(request.id):
-        approver = await people.get(copy.person_id)
-        if approver is not None:
-            await _card_row(session, request, approver, now)
-
-
-async def _card_row(
-    session: AsyncSession, request: JoinRequest, approver: Person, now: datetime
-) -> None:
-    await OutboxRepository(session).add(
-        chat_id=approver.telegram_id,
-        person_id=approver.id,
-        method=CARD_METHOD,
-        payload={"request_id": request.id},
-        now=now,
-    )
-
-
-async def settle_on_join(
-    session: AsyncSession, person_id: int, building_id: int, now: datetime
-) -> None:
-    """The person joined the building another way (its link, or as its staff): a request of
-    theirs still pending there is closed, and its approvers' copies say so."""
-    joins = JoinRepository(session)
-    request = await joins.pending(person_id, building_id)
-    if request is not None and await joins.settle(request.id, JoinStatus.JOINED, now):
-        await refresh_copies(session, request, now)
-
-
 class JoinService:
-    def __init__(
-        self, config: Config, db: Database, translations: Translations, clock: Clock
-    ) -> None:
+    def __init__(self, config: Config, db: Database, clock: Clock) -> None:
         self.config = config
         self.db = db
-        self.translations = translations
-        self.notifier = Notifier(translations)
         self.clock = clock
-
-    # ------------------------------------------------------------------ the resident's side
 
     async def pick(self, person: Person, building_id: int) -> Picked:
         """A building picked from the list: joined at once, or what the policy asks first."""
@@ -214,7 +124,7 @@ class JoinService:
             approver = await people.get(approver_id)
             if approver is not None and await joins.copy(request.id, approver.id) is None:
                 await joins.add_copy(request.id, approver.id, reason)
-                await _card_row(session, request, approver, now)
+                await card_row(session, request, approver, now)
 
     async def hand_over(self, session: AsyncSession, request_id: int, now: datetime) -> None:
         """A pending request whose approvers are all gone (/forgetme) goes to whoever would
@@ -305,135 +215,6 @@ class JoinService:
             now,
         )
         return routing.recipients
-
-    # ------------------------------------------------------------------ the approvers' side
-
-    async def decide(self, person: Person, request_id: int, approve: bool) -> JoinRequest:
-        now = self.clock()
-        async with self.db.session() as session:
-            joins = JoinRepository(session)
-            request = await joins.get(request_id)
-            building = (
-                await CommunityRepository(session).building(request.building_id)
-                if request is not None
-                else None
-            )
-            if request is None or building is None:
-                raise ServiceError("not-allowed")
-            if not covers(await join_area(session, person, self.config), building):
-                raise ServiceError("not-allowed")
-            status = JoinStatus.APPROVED if approve else JoinStatus.DECLINED
-            if not await joins.settle(request.id, status, now, decided_by=person.id):
-                await session.rollback()
-                fresh = await joins.get(request_id)
-                assert fresh is not None
-                raise JoinStale(fresh)
-            await self._conclude(session, request, building, approve, now)
-            await refresh_copies(session, request, now)
-            await session.commit()
-            return request
-
-    async def _conclude(
-        self,
-        session: AsyncSession,
-        request: JoinRequest,
-        building: Building,
-        approve: bool,
-        now: datetime,
-    ) -> None:
-        """The resident becomes a resident (with the flat they gave) and hears the outcome."""
-        people = PersonRepository(session)
-        requester = await people.get(request.person_id) if request.person_id else None
-        if requester is None:
-            return
-        community = await CommunityRepository(session).get(building.community_id)
-        assert community is not None
-        if approve and await people.membership(requester.id, building.id, Role.RESIDENT) is None:
-            await people.add_membership(
-                requester.id, building.id, Role.RESIDENT, now, flat=request.flat
-            )
-        await self.notifier.tell(
-            session,
-            requester.telegram_id,
-            "jr-approved" if approve else "jr-declined",
-            now,
-            building=building.name,
-            community=community.name,
-        )
-
-    async def pending_count(self, person: Person) -> int:
-        async with self.db.session() as session:
-            area = await join_area(session, person, self.config)
-            return await JoinRepository(session).pending_count(area) if area else 0
-
-    async def pending_page(self, person: Person, page: int, t: Translator) -> JoinPage:
-        """A page of the requests waiting in the person's buildings and area, oldest first."""
-        now = self.clock()
-        async with self.db.session() as session:
-            area = await join_area(session, person, self.config)
-            if not area:
-                raise ServiceError("not-allowed")
-            joins = JoinRepository(session)
-            total = await joins.pending_count(area)
-            pages = max(1, math.ceil(total / LIST_PAGE))
-            page = min(max(page, 0), pages - 1)
-            rows = await joins.pending_page(area, page * LIST_PAGE, LIST_PAGE)
-        first = page * LIST_PAGE + 1
-        lines = [list_line(t, first + i, r, b, now) for i, (r, b) in enumerate(rows)]
-        return JoinPage(lines, [r for r, _ in rows], first, page, pages, total)
-
-    async def card(self, person: Person, request_id: int, t: Translator) -> JoinCard:
-        """The card as an approver sees it now (after their press, or a stale press)."""
-        async with self.db.session() as session:
-            request = await JoinRepository(session).get(request_id)
-            building = (
-                await CommunityRepository(session).building(request.building_id)
-                if request is not None
-                else None
-            )
-            if request is None or building is None:
-                raise ServiceError("not-allowed")
-            if not covers(await join_area(session, person, self.config), building):
-                raise ServiceError("not-allowed")
-            return await self._render(session, request, building, t)
-
-    async def card_for_delivery(self, request_id: int, person_id: int) -> JoinCard | None:
-        """The delivery worker's rendering, in the approver's language; None when there is
-        nothing to send (the request is gone, or was settled before its first copy went out)."""
-        async with self.db.session() as session:
-            joins = JoinRepository(session)
-            request = await joins.get(request_id)
-            approver = await PersonRepository(session).get(person_id)
-            copy = await joins.copy(request_id, person_id)
-            if request is None or approver is None or copy is None:
-                return None
-            if request.status is not JoinStatus.PENDING and copy.message_id is None:
-                return None
-            building = await CommunityRepository(session).building(request.building_id)
-            assert building is not None
-            t = self.translations.bind(approver.language or self.translations.default)
-            return await self._render(session, request, building, t)
-
-    async def _render(
-        self, session: AsyncSession, request: JoinRequest, building: Building, t: Translator
-    ) -> JoinCard:
-        community = await CommunityRepository(session).get(building.community_id)
-        assert community is not None
-        decider = await PersonRepository(session).get(request.decided_by or 0)
-        name = decider.display_name if decider is not None else None
-        return render_join_card(t, request, building, community, name, self.clock())
-
-    async def card_message(self, request_id: int, person_id: int) -> int | None:
-        async with self.db.session() as session:
-            copy = await JoinRepository(session).copy(request_id, person_id)
-            return copy.message_id if copy is not None else None
-
-    async def remember_card(self, request_id: int, person_id: int, message_id: int) -> None:
-        async with self.db.session() as session:
-            copy = await JoinRepository(session).copy(request_id, person_id)
-            if copy is not None:
-                copy.message_id = message_id
-                await session.commit()
 
 
 def _role(reason: str) -> str:

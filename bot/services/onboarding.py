@@ -15,7 +15,8 @@ from bot.i18n import SUPPORTED_LANGUAGES, match_language
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
 from bot.services.flats import clean_flat
-from bot.services.joins import Joined, settle_on_join
+from bot.services.join_rules import settle_on_join
+from bot.services.joins import Joined
 from bot.services.links import PayloadKind, parse_payload
 from bot.services.notify import Notifier
 from storage.db import Database
