@@ -124,6 +124,7 @@ async def _on_startup(
         db,
         clock,
         tickets=services.tickets,
+        approvals=services.approvals,
         poll_seconds=config.outbox_poll_seconds,
         limits=Limits(
             per_second=config.delivery_per_second,

@@ -21,6 +21,7 @@ EVERYONE: tuple[tuple[str, str], ...] = (
     ("help", "cmd-help"),
     ("language", "cmd-language"),
     ("cancel", "cmd-cancel"),
+    ("forgetme", "cmd-forgetme"),
 )
 HEAD: tuple[tuple[str, str], ...] = (
     ("tickets", "cmd-tickets"),
@@ -89,3 +90,11 @@ async def register_personal_menu(
         )
     except TelegramAPIError as error:
         log.warning("setMyCommands (chat %s) refused: %s", chat_id, error)
+
+
+async def clear_personal_menu(bot: Bot, chat_id: int) -> None:
+    """After /forgetme: the chat falls back to the residents' menu."""
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=chat_id))
+    except TelegramAPIError as error:
+        log.warning("deleteMyCommands (chat %s) refused: %s", chat_id, error)

@@ -52,7 +52,10 @@ from aiogram.types import BufferedInputFile, Message
 
 from bot.ratelimit import ChatLimiters, SlidingWindow
 from bot.services.clock import Clock
+from bot.services.join_approvals import JoinApprovals
+from bot.services.join_rules import CARD_METHOD as JOIN_CARD
 from bot.services.tickets import TicketService
+from handlers.join_keyboards import join_markup
 from handlers.keyboards import ticket_markup
 from handlers.scheduling import outbox_markup
 from storage.db import Database
@@ -122,12 +125,14 @@ class DeliveryWorker:
         clock: Clock,
         *,
         tickets: TicketService | None = None,
+        approvals: JoinApprovals | None = None,
         poll_seconds: float = 1.0,
         batch: int = 50,
         limits: Limits | None = None,
     ) -> None:
         self.bot = bot
         self.tickets = tickets
+        self.approvals = approvals
         self.db = db
         self.clock = clock
         self.poll_seconds = poll_seconds
@@ -298,6 +303,9 @@ class DeliveryWorker:
     async def _send(self, row: OutboxMessage, send_by: float) -> Outcome:
         if row.method == "card":
             return Outcome("sent", collapse_upto=await self._send_card(row, send_by))
+        if row.method == JOIN_CARD:
+            await self._send_join_card(row, send_by)
+            return Outcome("sent")
         sent = await self._request(self._method(row), send_by)
         return Outcome("sent", message_id=sent.message_id)
 
@@ -356,6 +364,33 @@ class DeliveryWorker:
         sent = await self._request(send, send_by)
         await self.tickets.remember_card(row.ticket_id, row.chat_id, sent.message_id)
         return upto
+
+    async def _send_join_card(self, row: OutboxMessage, send_by: float) -> None:
+        """A join request's card, rendered now and edited in place like a ticket card (so a
+        decision shows on every approver's copy)."""
+        if self.approvals is None or row.person_id is None:
+            return
+        request_id = int(row.payload["request_id"])
+        view = await self.approvals.card_for_delivery(request_id, row.person_id)
+        if view is None:
+            return
+        markup = join_markup(request_id, view)
+        existing = await self.approvals.card_message(request_id, row.person_id)
+        if existing is not None:
+            edit = EditMessageText(
+                text=view.text, chat_id=row.chat_id, message_id=existing, reply_markup=markup
+            )
+            try:
+                await self._request(edit, send_by)
+                return
+            except TelegramBadRequest as error:
+                if "not modified" in error.message.lower():
+                    return
+                if "not found" not in error.message.lower():
+                    raise
+        send = SendMessage(chat_id=row.chat_id, text=view.text, reply_markup=markup)
+        sent = await self._request(send, send_by)
+        await self.approvals.remember_card(request_id, row.person_id, sent.message_id)
 
     # ------------------------------------------------------------------------------- outcomes
 

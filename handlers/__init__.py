@@ -8,6 +8,8 @@ from handlers import (
     common,
     errors,
     fallback,
+    forget,
+    joins,
     my,
     onboarding,
     relay,
@@ -22,6 +24,7 @@ from handlers.filters import Is
 FEATURES: tuple[Router, ...] = (
     errors.router,
     common.router,
+    forget.router,
     relay.router,  # a Telegram reply to a ticket's message, before "report this?"
     report.router,
     tickets.router,
@@ -29,6 +32,7 @@ FEATURES: tuple[Router, ...] = (
     my.router,
     scheduling.router,
     onboarding.router,
+    joins.router,
     staff.router,
     report.offer_router,  # "report this?" for a free message outside any flow
     fallback.router,  # last: takes what nothing else did

@@ -17,8 +17,10 @@ from bot.commands import register_personal_menu
 from bot.i18n import Translations, Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
-from bot.services.onboarding import Appointed, Joined, Page
+from bot.services.joins import Joined
+from bot.services.onboarding import Appointed, Page
 from handlers.filters import Is
+from handlers.joins import show_picked
 from handlers.menu import menu_keyboard
 from storage.models import Building, Community, Person, Role
 
@@ -213,15 +215,21 @@ async def on_building(
     person: Person,
     services: Services,
 ) -> None:
+    """Joins at once, or asks what the community's join_policy asks first (handlers/joins)."""
     try:
-        joined = await services.onboarding.join_building(person, callback_data.id)
+        picked = await services.joins.pick(person, callback_data.id)
     except ServiceError as error:
-        await callback.answer(t(error.key), show_alert=True)
+        await callback.answer(t(error.key, **error.args_), show_alert=True)
         return
     await callback.answer()
-    if isinstance(callback.message, Message):
+    if not isinstance(callback.message, Message):
+        return
+    if isinstance(picked, Joined):
         await callback.message.edit_reply_markup(reply_markup=None)
-        await _ask_flat(callback.message, state, t, joined)
+        await _ask_flat(callback.message, state, t, picked)
+    else:
+        await state.clear()
+        await show_picked(callback.message, state, t, person, picked)
 
 
 @router.callback_query(PickCb.filter(F.action == PickAction.SKIP_FLAT))

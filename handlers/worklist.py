@@ -21,6 +21,7 @@ from bot.i18n import Translator
 from bot.services import Clock, Services
 from bot.services.errors import ServiceError
 from bot.services.tickets import Keyset, TicketPage
+from handlers.join_keyboards import list_button
 from handlers.ticketing import add_ticket_buttons, edit_quietly, pager
 from storage.models import Person
 
@@ -50,7 +51,9 @@ class ListCb(CallbackData, prefix="tl2"):
 # ----------------------------------------------------------------------------- /tickets
 
 
-def _list(t: Translator, flt: ListFilter, page: TicketPage) -> tuple[str, InlineKeyboardMarkup]:
+def _list(
+    t: Translator, flt: ListFilter, page: TicketPage, joins: int = 0
+) -> tuple[str, InlineKeyboardMarkup]:
     name = t("tk-filter-" + flt.value)
     if not page.total:
         text = t("tk-list-empty", filter=name)
@@ -68,7 +71,10 @@ def _list(t: Translator, flt: ListFilter, page: TicketPage) -> tuple[str, Inline
     nav = _nav(t, flt, page)
     for label, data in nav:
         builder.button(text=label, callback_data=data)
-    builder.adjust(*([1] * len(page.tickets)), 3, 3, len(nav) or 1)
+    if joins:  # neighbours waiting for approval (handlers/joins.py)
+        label, data = list_button(t, joins)
+        builder.button(text=label, callback_data=data)
+    builder.adjust(*([1] * len(page.tickets)), 3, 3, *([len(nav)] if nav else []), 1)
     return text, builder.as_markup()
 
 
@@ -103,7 +109,7 @@ async def cmd_tickets(
     except ServiceError:
         await message.answer(t("tk-staff-only"))
         return
-    text, markup = _list(t, flt, page)
+    text, markup = _list(t, flt, page, await services.approvals.pending_count(person))
     await message.answer(text, reply_markup=markup)
 
 
@@ -125,7 +131,8 @@ async def on_list(
         return
     await callback.answer()
     if isinstance(callback.message, Message):
-        text, markup = _list(t, callback_data.flt, page)
+        joins = await services.approvals.pending_count(person)
+        text, markup = _list(t, callback_data.flt, page, joins)
         await edit_quietly(callback.message.edit_text(text, reply_markup=markup))
 
 

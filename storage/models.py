@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -175,6 +176,62 @@ class Invitation(Base):
     expires_at: Mapped[datetime]
     used_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     used_at: Mapped[datetime | None]
+
+
+class JoinStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # by the resident (or their /forgetme)
+    JOINED = "joined"  # the resident joined another way meanwhile (the building's link)
+
+
+class JoinRequest(Base):
+    """A resident asks to join a building picked from the list (join_policy "approve"); the
+    building's head or a coordinator decides. ``display_name`` and ``flat`` are what the
+    resident agreed to show the approvers."""
+
+    __tablename__ = "join_requests"
+    __table_args__ = (
+        Index("ix_join_requests_building_status", "building_id", "status"),
+        Index("ix_join_requests_person_created", "person_id", "created_at"),
+        # One pending request per person and building, even when two arrive at once.
+        Index(
+            "ux_join_requests_pending",
+            "person_id",
+            "building_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # NULL once the resident used /forgetme.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id", ondelete="CASCADE"))
+    display_name: Mapped[str] = mapped_column(String(130), default="")
+    flat: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[JoinStatus] = mapped_column(_enum(JoinStatus), default=JoinStatus.PENDING)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+
+class JoinRequestCopy(Base):
+    """An approver's copy of a join request: a message with Approve / Decline, edited in place
+    when anyone decides (``message_id`` is known once it was delivered)."""
+
+    __tablename__ = "join_request_copies"
+    __table_args__ = (UniqueConstraint("request_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("join_requests.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(16))  # head, deputy, coordinator, admin
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class TicketStatus(enum.StrEnum):

@@ -44,7 +44,13 @@ class World:
         return user
 
     async def deliver(self) -> None:
-        worker = DeliveryWorker(self.client.bot, self.db, self.clock, tickets=self.services.tickets)
+        worker = DeliveryWorker(
+            self.client.bot,
+            self.db,
+            self.clock,
+            tickets=self.services.tickets,
+            approvals=self.services.approvals,
+        )
         while await worker.run_once():
             pass
 

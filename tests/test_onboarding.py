@@ -19,9 +19,11 @@ EXAMPLE = Path(__file__).parent.parent / "examples" / "tangzhong.csv"
 
 @pytest.fixture
 async def community(services: Services) -> dict[str, str]:
-    """The example community; returns code → join payload."""
+    """The example community, where the picker joins at once (join_policy "open"; joining
+    with approval is tests/test_joins.py's); returns code → join payload."""
     rows = parse_buildings_csv(EXAMPLE.read_text(encoding="utf-8"))
     report = await services.community.import_buildings(rows)
+    await services.community.settings("塘中社区", {"join_policy": "open"})
     return {b.code: b.payload for b in report.buildings}
 
 
@@ -183,6 +185,7 @@ async def test_picker_with_several_communities_starts_with_the_community(
     await services.community.import_buildings(
         [BuildingRow("东区社区", "E1", "东1栋", ""), BuildingRow("西区社区", "W1", "西1栋", "")]
     )
+    await services.community.settings("西区社区", {"join_policy": "open"})
     resident = client.user(21, language="en")
     first = only(await client.send(resident, "/join"))
     assert first.buttons == ["东区社区", "西区社区"]

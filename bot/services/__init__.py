@@ -11,6 +11,9 @@ from bot.services.clock import Clock, system_clock
 from bot.services.closing import ClosingService
 from bot.services.community import CommunityService, StaffService
 from bot.services.digest import DigestService
+from bot.services.forget import ForgetService
+from bot.services.join_approvals import JoinApprovals
+from bot.services.joins import JoinService
 from bot.services.ladder import LadderService
 from bot.services.notify import Notifier
 from bot.services.onboarding import OnboardingService
@@ -29,6 +32,9 @@ class Services:
     staff: StaffService
     tickets: TicketService
     scheduling: Scheduling
+    joins: JoinService
+    approvals: JoinApprovals
+    forget: ForgetService
 
     @classmethod
     def create(
@@ -41,6 +47,7 @@ class Services:
         notifier = Notifier(translations)
         community = CommunityService(config, db, clock)
         tickets = TicketService(config, db, translations, clock)
+        joins = JoinService(config, db, clock)
         return cls(
             onboarding=OnboardingService(config, db, notifier, clock),
             community=community,
@@ -52,4 +59,7 @@ class Services:
                 closing=ClosingService(config, db, translations, clock, tickets),
                 digest=DigestService(config, db, translations, clock),
             ),
+            joins=joins,
+            approvals=JoinApprovals(config, db, translations, clock),
+            forget=ForgetService(config, db, translations, clock, tickets, joins),
         )

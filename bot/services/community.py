@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.config import Config
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
+from bot.services.join_rules import JoinPolicy
 from bot.services.links import PayloadKind, make_payload, new_token
 from storage.db import Database
 from storage.models import Building, Community, Role
@@ -104,6 +105,7 @@ SETTING_KEYS = frozenset(
         "recurring_days",
         "kpi_days",
         "categories",
+        "join_policy",
     }
 )
 
@@ -169,6 +171,8 @@ class CommunityService:
                 except (ZoneInfoNotFoundError, ValueError):
                     raise ServiceError("settings-bad-timezone", zone=zone) from None
                 community.timezone = zone
+            if changes.get("join_policy") is not None:
+                _check_join_policy(changes["join_policy"])
             settings = dict(community.settings)
             for key, value in changes.items():
                 if value is None:
@@ -230,6 +234,14 @@ class CommunityService:
             building=building.name if building else None,
             expires_at=expires_at,
         )
+
+
+def _check_join_policy(value: Any) -> None:
+    # A simple check until the settings schema covers every key: a typo must not open the
+    # community (an unknown value would be read as "approve", but say so at once).
+    allowed = [p.value for p in JoinPolicy]
+    if value not in allowed:
+        raise ServiceError("settings-bad-join-policy", value=str(value), allowed=", ".join(allowed))
 
 
 async def _find_building(

@@ -31,6 +31,7 @@ from bot.services.sla import Sla, at_local, day_window, digest_due, local, weekl
 from storage.db import Database
 from storage.models import Community, Person, Ticket
 from storage.repositories import CommunityRepository, PersonRepository
+from storage.repositories.joins import JoinRepository
 from storage.repositories.sla import SlaRepository
 from storage.repositories.stats import Scope, StatsRepository
 
@@ -121,6 +122,9 @@ class DigestService:
                 ),
                 unreachable=await stats.unreachable(scope, UNREACHABLE_LINES),
                 leaders=await stats.leaders(scope, kpi_start, end, LEADERS),
+                join_requests=await JoinRepository(session).pending_by_building(
+                    scope.community_id, scope.building_ids
+                ),
                 chart_days=chart_days,
                 chart_new=await stats.series(scope, Ticket.created_at, bounds),
                 chart_resolved=await stats.series(scope, Ticket.resolved_at, bounds),

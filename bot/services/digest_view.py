@@ -25,6 +25,7 @@ from storage.repositories.stats import (
 )
 
 MEDALS = ("🥇", "🥈", "🥉")
+JOIN_LINES = 10
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -50,6 +51,8 @@ class DigestData:
     recurring: Sequence[Recurring]
     unreachable: Sequence[Unreachable]
     leaders: Sequence[Leader]
+    # Join requests waiting for approval: (building, count), most first (join_policy).
+    join_requests: Sequence[tuple[str, int]] = ()
     chart_days: Sequence[date] = field(default_factory=list)
     chart_new: Sequence[int] = field(default_factory=list)
     chart_resolved: Sequence[int] = field(default_factory=list)
@@ -171,6 +174,12 @@ def render_digest(t: Translator, data: DigestData) -> tuple[str, Buttons]:
         if missing > len(data.coverage.without):
             names += t("digest-and-more", count=missing - len(data.coverage.without))
         lines.append(t("digest-coverage-missing", names=names))
+    if data.join_requests:
+        shown = data.join_requests[:JOIN_LINES]
+        names = "、".join(f"{name} {count}" for name, count in shown)
+        if len(data.join_requests) > len(shown):
+            names += t("digest-and-more", count=len(data.join_requests) - len(shown))
+        lines.append(t("digest-joins", buildings=names))
     lines += [
         "",
         t(

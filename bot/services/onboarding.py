@@ -4,7 +4,6 @@ picker, flat numbers and language."""
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -15,6 +14,9 @@ from bot.config import Config
 from bot.i18n import SUPPORTED_LANGUAGES, match_language
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
+from bot.services.flats import clean_flat
+from bot.services.join_rules import settle_on_join
+from bot.services.joins import Joined
 from bot.services.links import PayloadKind, parse_payload
 from bot.services.notify import Notifier
 from storage.db import Database
@@ -24,9 +26,6 @@ from storage.repositories.people import BuildingRole, CoordinatorArea
 
 T = TypeVar("T")
 PAGE_SIZE = 8
-FLAT_MAX = 16
-# Flat numbers as residents write them: 502, 3-502, 2单元502, B座1203.
-_FLAT_RE = re.compile(r"^[\w\-/#() ]{1,16}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +58,6 @@ class Page(Generic[T]):
     items: Sequence[T]
     page: int
     pages: int
-
-
-@dataclass(frozen=True, slots=True)
-class Joined:
-    building: Building
-    community: Community
-    already: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +149,8 @@ class OnboardingService:
         return await self._accept_invitation(person, payload.token)
 
     async def join_building(self, person: Person, building_id: int) -> Joined:
+        """Joins at once, whatever the community's join_policy: the building's join link
+        proves presence on the stairs (the picker goes through JoinService instead)."""
         async with self.db.session() as session:
             communities = CommunityRepository(session)
             building = await communities.building(building_id)
@@ -167,14 +161,14 @@ class OnboardingService:
             people = PersonRepository(session)
             if await people.membership(person.id, building.id, Role.RESIDENT) is not None:
                 return Joined(building, community, already=True)
-            await people.add_membership(person.id, building.id, Role.RESIDENT, self.clock())
+            now = self.clock()
+            await people.add_membership(person.id, building.id, Role.RESIDENT, now)
+            await settle_on_join(session, person.id, building.id, now)
             await session.commit()
             return Joined(building, community, already=False)
 
     async def set_flat(self, person: Person, building_id: int, flat: str) -> str:
-        flat = " ".join(flat.split())
-        if len(flat) > FLAT_MAX or not _FLAT_RE.match(flat):
-            raise ServiceError("flat-invalid", max=FLAT_MAX)
+        flat = clean_flat(flat)
         async with self.db.session() as session:
             membership = await PersonRepository(session).membership(
                 person.id, building_id, Role.RESIDENT

@@ -22,7 +22,7 @@ card-flat = , flat { $flat }
 card-reporter = 👤 { $name }
 card-reporter-phone = 👤 { $name }, ☎️ { $phone }
 card-reporter-hidden = resident (name hidden)
-card-reporter-gone = 👤 (deleted account)
+card-reporter-gone = 👤 A former resident (personal data deleted)
 card-photos = { $n ->
     [one] 1 photo
    *[other] { $n } photos

@@ -1,0 +1,169 @@
+"""/forgetme: a person deletes their personal data; their tickets stay, anonymised, so the
+building's history and statistics remain true.
+
+What goes: the ``people`` row itself (name, phone, language, away and reachability), with it
+every membership (flats included), coordinator scope, "me too" follow and place among a ticket's
+recipients; their join requests lose their name and flat (a pending one is withdrawn); their
+conversation state, the messages still queued for them and the record of the bot's messages in
+their chat; the texts they wrote into tickets as a resident (messages to the head, comments,
+reasons to reopen) and the flat on their tickets.
+
+What stays: their tickets (building, category, description, photos, place, times, rating): the
+description is the building's record of the problem, not the person's; the events, without
+anyone's name on theirs; what they wrote as staff (replies, resolution notes), which belongs to
+the ticket.
+
+The Telegram id goes with the row: if they write again they are a new person, and nothing
+points from their old tickets to them (the foreign keys were set to NULL, not to an id)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Config
+from bot.i18n import Translations
+from bot.services.categories import find_category
+from bot.services.clock import Clock
+from bot.services.errors import ServiceError
+from bot.services.join_rules import refresh_copies
+from bot.services.joins import JoinService
+from bot.services.notify import Notifier
+from bot.services.tickets import TicketService
+from storage.db import Database
+from storage.models import JoinStatus, Person, Role
+from storage.repositories import CommunityRepository, PersonRepository
+from storage.repositories.forget import ForgetRepository
+from storage.repositories.joins import JoinRepository
+from storage.repositories.tickets import TicketRepository
+
+# Events whose text is the resident's own words (bot/services/ticket_actions.py).
+PERSONAL_TEXT = ("message", "commented", "reopened")
+PERSONAL_KEYS = ("text", "note", "photo", "voice")
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    tickets_kept: int  # their unfinished tickets, now without their name
+    handed_over: int  # tickets they handled as staff, now with the next person in line
+
+
+class ForgetService:
+    def __init__(
+        self,
+        config: Config,
+        db: Database,
+        translations: Translations,
+        clock: Clock,
+        tickets: TicketService,
+        joins: JoinService,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.notifier = Notifier(translations)
+        self.clock = clock
+        self.tickets = tickets
+        self.joins = joins
+
+    async def forget(self, person: Person) -> Forgotten:
+        now = self.clock()
+        async with self.db.session() as session:
+            people = PersonRepository(session)
+            if await people.get(person.id) is None:
+                raise ServiceError("forget-already")
+            repo = ForgetRepository(session)
+            handled = await repo.handled_tickets(person.id)
+            held = set(await repo.held(person.id))
+            to_decide = await repo.pending_copies(person.id)
+            authored = await repo.authored_unfinished(person.id)
+            served = [
+                r for r in await people.building_roles(person.id) if r.role is not Role.RESIDENT
+            ]
+            await self._anonymise(session, person, now)
+            await repo.drop_chat(person.telegram_id)
+            await session.flush()
+            await repo.delete_person(person.id)
+            # The database set the references to NULL and removed the rows that hung on the
+            # person: forget the copies this session still holds.
+            session.expire_all()
+            handed_over = 0
+            for ticket_id in handled:
+                handed_over += await self._hand_over(session, ticket_id, ticket_id in held, now)
+            for ticket_id in authored:
+                ticket = await TicketRepository(session).get(ticket_id)
+                if ticket is not None:  # the cards now say "former resident"
+                    await self.tickets.refresh_cards(session, ticket)
+            for request_id in to_decide:
+                await self.joins.hand_over(session, request_id, now)
+            for role in served:
+                await self._tell_office(session, role.building_id, role.role, now)
+            await session.commit()
+        return Forgotten(len(authored), handed_over)
+
+    async def _anonymise(self, session: AsyncSession, person: Person, now: datetime) -> None:
+        repo = ForgetRepository(session)
+        await repo.release_holds(person.id, now)
+        await repo.anonymise_authored(person.id)
+        for event in await repo.events_by(person.id, PERSONAL_TEXT):
+            if event.kind == "message" and event.data.get("direction") != "to-staff":
+                continue  # a head's reply to a resident belongs to the ticket
+            kept = {k: v for k, v in event.data.items() if k not in PERSONAL_KEYS}
+            event.data = {**kept, "forgotten": True}
+        joins = JoinRepository(session)
+        for request in await repo.join_requests(person.id):
+            was_pending = request.status is JoinStatus.PENDING
+            if was_pending:
+                await joins.settle(request.id, JoinStatus.WITHDRAWN, now, person_id=person.id)
+            request.display_name, request.flat = "", None
+            if was_pending:  # the approvers' copies lose the name and their buttons
+                await session.flush()
+                await refresh_copies(session, request, now)
+
+    async def _hand_over(
+        self, session: AsyncSession, ticket_id: int, released: bool, now: datetime
+    ) -> bool:
+        """A ticket left without an owner or recipient goes to the next people of its fallback
+        chain, as when a head blocks the bot (TicketService.reroute); one the person had taken
+        is "new" again for the others. Returns whether it changed hands."""
+        tickets = TicketRepository(session)
+        ticket = await tickets.get(ticket_id)
+        if ticket is None:
+            return False
+        orphaned = ticket.owner_id is None or not await tickets.recipients(ticket.id)
+        if not orphaned and not released:
+            return False  # others still have it (a deputy left; the head is there)
+        added = []
+        if orphaned:
+            community = await CommunityRepository(session).get(ticket.community_id)
+            assert community is not None
+            category = find_category(community.settings, ticket.category)
+            routing = await self.tickets.routing(session, ticket, community, category, now)
+            for person_id, _ in routing.recipients:
+                if await tickets.add_recipient(ticket.id, person_id, "handover", now):
+                    added.append(person_id)
+                    await self.tickets.send_card(session, ticket, person_id, with_media=True)
+            ticket.owner_id = ticket.owner_id or routing.owner_id
+        await tickets.add_event(ticket.id, None, "handed-over", now, to=added)
+        await self.tickets.refresh_cards(session, ticket)
+        return True
+
+    async def _tell_office(
+        self, session: AsyncSession, building_id: int, role: Role, now: datetime
+    ) -> None:
+        """The community office learns that a building lost its head (not who it was)."""
+        communities = CommunityRepository(session)
+        building = await communities.building(building_id)
+        if building is None:
+            return
+        office = [tg for _, tg in await communities.coordinators_of(building.community_id)]
+        for telegram_id in office or sorted(self.config.admin_ids):
+            await self.notifier.tell(
+                session,
+                telegram_id,
+                "forget-staff-notice",
+                now,
+                role=role.value,
+                building=building.name,
+            )

@@ -1,0 +1,80 @@
+"""/forgetme: a resident deletes their personal data, after saying yes to a plain account of
+what goes and what stays."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.commands import clear_personal_menu
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.errors import ServiceError
+from handlers.ticketing import edit_quietly
+from storage.models import Person
+
+router = Router(name="forget")
+
+
+class ForgetCb(CallbackData, prefix="fg1"):
+    yes: bool
+    # Whose data: a "yes" left in the chat by someone who already forgot themself (and came
+    # back as a new person) must not delete the newcomer.
+    person_id: int
+
+
+def confirm_markup(t: Translator, person_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("forget-yes"), callback_data=ForgetCb(yes=True, person_id=person_id))
+    builder.button(text=t("forget-no"), callback_data=ForgetCb(yes=False, person_id=person_id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+@router.message(Command("forgetme"))
+async def cmd_forgetme(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    await state.clear()
+    profile = await services.onboarding.profile(person)
+    text = t("forget-ask")
+    if profile.is_head or profile.coordinator_areas:
+        text += "\n\n" + t("forget-ask-staff")
+    await message.answer(text, reply_markup=confirm_markup(t, person.id))
+
+
+@router.callback_query(ForgetCb.filter())
+async def on_forget(
+    callback: CallbackQuery,
+    callback_data: ForgetCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+    bot: Bot,
+) -> None:
+    if callback_data.person_id != person.id:
+        await callback.answer(t("button-stale"), show_alert=True)
+        if isinstance(callback.message, Message):
+            await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+        return
+    if not callback_data.yes:
+        await callback.answer()
+        if isinstance(callback.message, Message):
+            await edit_quietly(callback.message.edit_text(t("forget-kept")))
+        return
+    try:
+        await services.forget.forget(person)
+    except ServiceError as error:
+        await callback.answer(t(error.key, **error.args_), show_alert=True)
+        return
+    await state.clear()
+    await callback.answer()
+    await clear_personal_menu(bot, person.telegram_id)
+    if isinstance(callback.message, Message):
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+        await callback.message.answer(t("forget-done"), reply_markup=ReplyKeyboardRemove())

@@ -1,0 +1,122 @@
+"""What /forgetme reads and removes. Deleting the ``people`` row does most of the work through
+the foreign keys (memberships, coordinator scopes, follows, ticket recipients and join request
+copies go with it; tickets, events and join requests lose the reference); these are the parts
+the foreign keys cannot reach."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    FsmRecord,
+    JoinRequest,
+    JoinRequestCopy,
+    JoinStatus,
+    OutboxMessage,
+    Person,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+    TicketRecipient,
+    TicketStatus,
+)
+from storage.repositories.tickets import UNFINISHED
+
+
+class ForgetRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def handled_tickets(self, person_id: int) -> Sequence[int]:
+        """Unfinished tickets the person owns, holds or receives as staff: they need someone
+        else once the person is gone."""
+        received = select(TicketRecipient.ticket_id).where(TicketRecipient.person_id == person_id)
+        query = select(Ticket.id).where(
+            Ticket.status.in_(UNFINISHED),
+            or_(
+                Ticket.owner_id == person_id,
+                Ticket.holder_id == person_id,
+                Ticket.id.in_(received),
+            ),
+        )
+        return (await self.session.scalars(query.order_by(Ticket.id))).all()
+
+    async def held(self, person_id: int) -> Sequence[int]:
+        query = select(Ticket.id).where(
+            Ticket.holder_id == person_id, Ticket.status == TicketStatus.TAKEN
+        )
+        return (await self.session.scalars(query.order_by(Ticket.id))).all()
+
+    async def authored_unfinished(self, person_id: int) -> Sequence[int]:
+        query = select(Ticket.id).where(
+            Ticket.author_id == person_id, Ticket.status.in_(UNFINISHED)
+        )
+        return (await self.session.scalars(query.order_by(Ticket.id))).all()
+
+    async def release_holds(self, person_id: int, now: datetime) -> None:
+        """Taken tickets go back to "new" so the next person can take them (the time it was
+        first taken stays for the statistics); their reminders start again from now."""
+        await self.session.execute(
+            update(Ticket)
+            .where(Ticket.holder_id == person_id, Ticket.status == TicketStatus.TAKEN)
+            .values(
+                status=TicketStatus.NEW,
+                holder_id=None,
+                nudge_since=now,
+                nudges_sent=0,
+                nudged_at=None,
+                updated_at=now,
+            )
+        )
+
+    async def anonymise_authored(self, person_id: int) -> None:
+        """The flat on a ticket is the author's; the problem's description, photos and place
+        are the building's record and stay."""
+        await self.session.execute(
+            update(Ticket)
+            .where(Ticket.author_id == person_id)
+            .values(flat=None, show_name=False, show_phone=False)
+        )
+
+    async def events_by(self, person_id: int, kinds: Sequence[str]) -> Sequence[TicketEvent]:
+        query = select(TicketEvent).where(
+            TicketEvent.actor_id == person_id, TicketEvent.kind.in_(list(kinds))
+        )
+        return (await self.session.scalars(query.order_by(TicketEvent.id))).all()
+
+    async def pending_copies(self, person_id: int) -> Sequence[int]:
+        """Pending join requests the person was asked to decide."""
+        query = (
+            select(JoinRequestCopy.request_id)
+            .join(JoinRequest, JoinRequest.id == JoinRequestCopy.request_id)
+            .where(
+                JoinRequestCopy.person_id == person_id,
+                JoinRequest.status == JoinStatus.PENDING,
+            )
+        )
+        return (await self.session.scalars(query.order_by(JoinRequestCopy.request_id))).all()
+
+    async def join_requests(self, person_id: int) -> Sequence[JoinRequest]:
+        query = select(JoinRequest).where(JoinRequest.person_id == person_id)
+        return (await self.session.scalars(query.order_by(JoinRequest.id))).all()
+
+    async def drop_chat(self, telegram_id: int) -> None:
+        """Everything kept about the person's chat: messages still to send them (and the record
+        of those sent), the bot's messages there that belong to tickets, their conversation
+        state (``fsm:<chat>:<user>:…``; in a private chat both are their id)."""
+        await self.session.execute(
+            delete(OutboxMessage).where(OutboxMessage.chat_id == telegram_id)
+        )
+        await self.session.execute(
+            delete(TicketMessage).where(TicketMessage.chat_id == telegram_id)
+        )
+        await self.session.execute(
+            delete(FsmRecord).where(FsmRecord.key.like(f"%:{telegram_id}:{telegram_id}:%"))
+        )
+
+    async def delete_person(self, person_id: int) -> None:
+        await self.session.execute(delete(Person).where(Person.id == person_id))
