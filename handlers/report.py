@@ -185,19 +185,22 @@ async def on_category(
     if not data.get("editing"):
         similar = await services.tickets.similar(person, building_id, callback_data.value)
         if similar is not None:
-            await state.update_data(similar_id=similar.id)
+            found = similar.ticket
+            await state.update_data(similar_id=found.id)
             await state.set_state(ReportFlow.metoo)
             builder = InlineKeyboardBuilder()
-            _button(builder, t("report-metoo-follow", number=similar.number), Step.FOLLOW)
+            _button(builder, t("report-metoo-follow", number=found.number), Step.FOLLOW)
             _button(builder, t("report-metoo-new"), Step.NEW)
             builder.adjust(1)
-            preview = similar.description[:300] or "…"
+            # What, where, when and how it stands: never the neighbour's own words.
             await callback.message.answer(
                 t(
                     "report-metoo",
-                    number=similar.number,
-                    description=preview,
-                    age=age(t, similar.created_at, services.tickets.clock()),
+                    number=found.number,
+                    category=category_label(t, similar.category, found.category),
+                    building=similar.building,
+                    status=t("status-" + found.status.value),
+                    age=age(t, found.created_at, services.tickets.clock()),
                 ),
                 reply_markup=builder.as_markup(),
             )

@@ -15,7 +15,7 @@ from bot.i18n import Translations
 from bot.services.categories import Category
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
-from bot.services.policy import RULES, Action, Relation, may
+from bot.services.policy import AUTHOR, RULES, Action, Relation, may
 from bot.services.routing import Candidate, Routing, route
 from storage.db import Database
 from storage.models import (
@@ -75,6 +75,15 @@ class StaleAction(ServiceError):
         self.ticket = ticket
 
 
+class NoAccess(ServiceError):
+    """The caller has nothing (any more) to do with this ticket: no current role for it, not
+    its author or a follower. A card of theirs that still carries buttons loses them."""
+
+    def __init__(self, ticket: Ticket) -> None:
+        super().__init__("not-allowed")
+        self.ticket = ticket
+
+
 class TicketCore:
     def __init__(
         self, config: Config, db: Database, translations: Translations, clock: Clock
@@ -92,11 +101,10 @@ class TicketCore:
             relations.add(Relation.ADMIN)
         if ticket.author_id == person.id:
             relations.add(Relation.AUTHOR)
-        tickets = TicketRepository(session)
-        if await tickets.is_follower(ticket.id, person.id):
+        if await TicketRepository(session).is_follower(ticket.id, person.id):
             relations.add(Relation.FOLLOWER)
-        if await tickets.is_recipient(ticket.id, person.id):
-            relations.add(Relation.RECIPIENT)
+        # Having received the card is no relation: only current roles count (a removed head
+        # or an admin taken out of ADMIN_IDS has nothing more to do with the ticket).
         people = PersonRepository(session)
         for role in (Role.HEAD, Role.DEPUTY):
             if await people.membership(person.id, ticket.building_id, role) is not None:
@@ -122,6 +130,11 @@ class TicketCore:
         if relations & who:
             # The right person, the wrong moment: the button is stale, not forged.
             raise StaleAction(ticket)
+        if relations == {Relation.FOLLOWER} and who == AUTHOR:
+            # "Me too" follows the ticket; its author alone speaks for it.
+            raise ServiceError("follower-not-author", number=ticket.number)
+        if not relations:
+            raise NoAccess(ticket)
         raise ServiceError("not-allowed")
 
     async def check(self, person: Person, ticket_id: int, action: Action) -> Ticket:
@@ -138,9 +151,20 @@ class TicketCore:
         return ticket
 
     async def residents(self, session: AsyncSession, ticket: Ticket) -> list[Person]:
+        """The author (first, when there is one) and the followers."""
+        author = await self.author(session, ticket)
+        return [*([author] if author else []), *await self.followers(session, ticket)]
+
+    async def author(self, session: AsyncSession, ticket: Ticket) -> Person | None:
+        if ticket.author_id is None:
+            return None
+        return await PersonRepository(session).get(ticket.author_id)
+
+    async def followers(self, session: AsyncSession, ticket: Ticket) -> list[Person]:
         people = PersonRepository(session)
-        ids = [ticket.author_id] if ticket.author_id else []
-        ids += list(await TicketRepository(session).followers(ticket.id))
+        ids = [
+            i for i in await TicketRepository(session).followers(ticket.id) if i != ticket.author_id
+        ]
         found = [await people.get(i) for i in dict.fromkeys(ids)]
         return [p for p in found if p is not None]
 
@@ -224,7 +248,7 @@ class TicketCore:
             ticket_id=ticket.id,
         )
 
-    async def tell_residents(
+    async def tell_author(
         self,
         session: AsyncSession,
         ticket: Ticket,
@@ -233,9 +257,23 @@ class TicketCore:
         buttons: list[list[tuple[str, Action]]] | None = None,
         **args: Any,
     ) -> None:
-        residents = await self.residents(session, ticket)
-        for resident in residents:
-            await self.tell(session, resident, key, ticket, buttons=buttons, **args)
+        author = await self.author(session, ticket)
+        if author is not None:
+            await self.tell(session, author, key, ticket, buttons=buttons, **args)
+
+    async def tell_followers(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        key: str,
+        *,
+        buttons: list[list[tuple[str, Action]]] | None = None,
+        **args: Any,
+    ) -> None:
+        """A status change, in the followers' own words: never the staff's notes or replies,
+        which are the author's conversation ("me too" is not a seat at it)."""
+        for follower in await self.followers(session, ticket):
+            await self.tell(session, follower, key, ticket, buttons=buttons, **args)
 
     async def relay(
         self, session: AsyncSession, to: Person, ticket: Ticket, content: Content, key: str

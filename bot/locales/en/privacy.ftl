@@ -1,0 +1,21 @@
+## Privacy between neighbours: what followers ("me too") hear, and what is nobody else's business
+
+## Notices to followers: the status, never the conversation
+notice-taken-follower = Ticket #{ $number }, which you follow, has been taken: the building head is on it.
+notice-resolved-follower = The building head marked ticket #{ $number }, which you follow, as resolved. If it is still a problem for you, tap the button below.
+notice-escalated-follower = Ticket #{ $number }, which you follow, has been passed to the community office.
+notice-closed-follower = Ticket #{ $number }, which you follow, is now closed. If it is still a problem for you, tap the button below.
+notice-withdrawn-follower = Ticket #{ $number }, which you follow, was withdrawn by the neighbour who reported it. If it is still a problem for you, tap the button below.
+btn-still = 🙋 Still a problem for me
+follower-not-author = Only the neighbour who reported ticket #{ $number } can do that. If it is still a problem for you, open the ticket in /my and tap “Still a problem for me”.
+
+## Cards and history
+card-following = 🙋 You follow this ticket: you hear when its status changes.
+card-no-access = You no longer have a role for this ticket, so its details and buttons are gone.
+history-neighbour = a neighbour
+event-still-problem = a neighbour says it is still a problem for them
+event-handed-over = handed over: its head no longer serves the building
+merge-private = Neighbour disputes are private: ticket #{ $number } cannot be merged with this one. Please handle each on its own.
+still-description = Still a problem for me after ticket #{ $number }, which I followed.
+still-ask = Sorry it is still a problem for you. What is still wrong? Write a few words, or tap Skip. Your own ticket, linked to #{ $number }, will go to the building head; your name and phone stay hidden.
+still-filed = 📝 Your own ticket #{ $number } has gone to the building head. You will hear about it in this chat, and you can find it in /my.

@@ -1,0 +1,21 @@
+## 邻里隐私：关注者（“我也是”）能收到什么，哪些内容只属于当事人
+
+## 发给关注者的通知：只有进度，没有对话内容
+notice-taken-follower = 您关注的工单 #{ $number } 已被接单，楼长正在处理。
+notice-resolved-follower = 楼长已将您关注的工单 #{ $number } 标记为已解决。如果您这边问题还在，请点下面的按钮。
+notice-escalated-follower = 您关注的工单 #{ $number } 已上报社区居委会。
+notice-closed-follower = 您关注的工单 #{ $number } 已办结。如果您这边问题还在，请点下面的按钮。
+notice-withdrawn-follower = 您关注的工单 #{ $number } 已被反映人撤回。如果您这边问题还在，请点下面的按钮。
+btn-still = 🙋 我这边问题还在
+follower-not-author = 只有反映工单 #{ $number } 的邻居本人才能这样操作。如果您这边问题还在，请在 /my 里打开这张工单，点“我这边问题还在”。
+
+## 工单卡片与记录
+card-following = 🙋 您关注了这张工单：进度有变化时会通知您。
+card-no-access = 您已不再负责这张工单，详情和按钮已收回。
+history-neighbour = 一位邻居
+event-still-problem = 有邻居表示问题仍然存在
+event-handed-over = 已转交：原楼长不再负责本楼
+merge-private = 邻里纠纷属于个人隐私，不能和工单 #{ $number } 合并，请分别处理。
+still-description = 我关注的工单 #{ $number } 已处理，但我这边问题还在。
+still-ask = 很抱歉，您这边问题还在。请简单说说现在是什么情况，也可以点“跳过”。我们会为您单独建一张工单（关联 #{ $number }）送给楼长，不会显示您的姓名和电话。
+still-filed = 📝 您的工单 #{ $number } 已送给楼长。有进展会在这里通知您，也可以在 /my 里查看。
