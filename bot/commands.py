@@ -36,6 +36,7 @@ COORDINATOR: tuple[tuple[str, str], ...] = (
     ("back", "cmd-back"),
     ("joinlink", "cmd-joinlink"),
     ("invite", "cmd-invite"),
+    ("staff", "cmd-staff"),
 )
 
 

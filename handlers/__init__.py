@@ -12,6 +12,7 @@ from handlers import (
     neighbours,
     onboarding,
     relay,
+    removal,
     report,
     scheduling,
     staff,
@@ -32,6 +33,7 @@ FEATURES: tuple[Router, ...] = (
     scheduling.router,
     onboarding.router,
     staff.router,
+    removal.router,
     report.offer_router,  # "report this?" for a free message outside any flow
     fallback.router,  # last: takes what nothing else did
 )

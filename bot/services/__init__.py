@@ -15,6 +15,7 @@ from bot.services.ladder import LadderService
 from bot.services.notify import Notifier
 from bot.services.onboarding import OnboardingService
 from bot.services.reminders import ReminderService
+from bot.services.revoke import RevokeService
 from bot.services.scheduling import Scheduling
 from bot.services.tickets import TicketService
 from storage.db import Database
@@ -29,6 +30,7 @@ class Services:
     staff: StaffService
     tickets: TicketService
     scheduling: Scheduling
+    revoke: RevokeService
 
     @classmethod
     def create(
@@ -52,4 +54,5 @@ class Services:
                 closing=ClosingService(config, db, translations, clock, tickets),
                 digest=DigestService(config, db, translations, clock),
             ),
+            revoke=RevokeService(config, db, notifier, clock, tickets),
         )

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ColumnElement,
     case,
     delete,
+    exists,
     false,
     func,
     or_,
@@ -58,6 +59,16 @@ class Scope:
     person_id: int
     building_ids: Sequence[int] = ()
     community_ids: Sequence[int] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Involved:
+    ticket_id: int
+    community_id: int
+    building_id: int
+    status: TicketStatus
+    holds: bool
+    owns: bool
 
 
 class TicketRepository:
@@ -230,6 +241,35 @@ class TicketRepository:
             .order_by(TicketRecipient.id)
         )
         return (await self.session.scalars(query)).all()
+
+    async def involving(self, person_id: int) -> Sequence[Involved]:
+        """Every ticket the person received, holds or owns (a role being taken from them)."""
+        received = exists().where(
+            TicketRecipient.ticket_id == Ticket.id, TicketRecipient.person_id == person_id
+        )
+        query = (
+            select(
+                Ticket.id,
+                Ticket.community_id,
+                Ticket.building_id,
+                Ticket.status,
+                Ticket.holder_id == person_id,
+                Ticket.owner_id == person_id,
+            )
+            .where(or_(received, Ticket.holder_id == person_id, Ticket.owner_id == person_id))
+            .order_by(Ticket.id)
+        )
+        return [Involved(*row) for row in (await self.session.execute(query)).all()]
+
+    async def drop_recipient(self, person_id: int, ticket_ids: Sequence[int]) -> None:
+        """The person no longer receives these tickets' cards (their role for them is gone)."""
+        for first in range(0, len(ticket_ids), 500):
+            await self.session.execute(
+                delete(TicketRecipient).where(
+                    TicketRecipient.person_id == person_id,
+                    TicketRecipient.ticket_id.in_(list(ticket_ids[first : first + 500])),
+                )
+            )
 
     async def is_recipient(self, ticket_id: int, person_id: int) -> bool:
         query = select(TicketRecipient.id).where(

@@ -19,3 +19,29 @@ merge-private = Neighbour disputes are private: ticket #{ $number } cannot be me
 still-description = Still a problem for me after ticket #{ $number }, which I followed.
 still-ask = Sorry it is still a problem for you. What is still wrong? Write a few words, or tap Skip. Your own ticket, linked to #{ $number }, will go to the building head; your name and phone stay hidden.
 still-filed = 📝 Your own ticket #{ $number } has gone to the building head. You will hear about it in this chat, and you can find it in /my.
+
+## Taking a role away (python -m bot revoke, /staff)
+cmd-staff = Remove a head or deputy of a building in your area
+revoke-bad-role = Only a head, a deputy or a coordinator can be removed this way; an administrator is removed from ADMIN_IDS.
+revoke-not-holder = { $id } is not { role-name } of { $place }. Who is: { $holders }.
+revoked-you = You are no longer { role-name } of { $place } ({ $community }). Thank you very much for everything you did for your neighbours! The tickets you were looking after have been handed over.
+revoked-notice = { $name } is no longer { role-name } of { $place }.{ $handed ->
+    [0] {""}
+    [one] {" "}One open ticket they were looking after has been handed over.
+   *[other] {" "}{ $handed } open tickets they were looking after have been handed over.
+}
+staff-usage = Send /staff CODE with the building code, for example /staff TZ-A01.
+staff-none = { $building } has no head or deputy at the moment.
+staff-list = 👥 Heads and deputies of { $building }. Tap someone to remove them from the role:
+staff-line = • { $name }: { role-name }
+staff-remove = Remove { $name } ({ role-name })
+staff-confirm = Remove { $name } as { role-name } of { $building }? Their cards lose their buttons, the open tickets they look after go to the next person, and they will be told politely.
+staff-yes = Yes, remove
+staff-no = No, keep
+staff-kept = Nothing was changed.
+staff-gone = That person no longer has this role. Nothing was changed.
+staff-removed = ✅ { $name } is no longer { role-name } of { $building }.{ $handed ->
+    [0] {""}
+    [one] {" "}One open ticket was handed over.
+   *[other] {" "}{ $handed } open tickets were handed over.
+}

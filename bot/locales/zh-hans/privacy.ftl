@@ -19,3 +19,27 @@ merge-private = 邻里纠纷属于个人隐私，不能和工单 #{ $number } �
 still-description = 我关注的工单 #{ $number } 已处理，但我这边问题还在。
 still-ask = 很抱歉，您这边问题还在。请简单说说现在是什么情况，也可以点“跳过”。我们会为您单独建一张工单（关联 #{ $number }）送给楼长，不会显示您的姓名和电话。
 still-filed = 📝 您的工单 #{ $number } 已送给楼长。有进展会在这里通知您，也可以在 /my 里查看。
+
+## 撤销职务（python -m bot revoke、/staff）
+cmd-staff = 撤销本片区某栋楼的楼长或副楼长
+revoke-bad-role = 只能这样撤销楼长、副楼长或协调员；管理员请从 ADMIN_IDS 中删除。
+revoke-not-holder = { $id } 不是 { $place } 的{ role-name }。现任：{ $holders }。
+revoked-you = 您已不再担任 { $place }（{ $community }）的{ role-name }。衷心感谢您一直以来为邻里付出！您负责的工单已转交他人。
+revoked-notice = { $name } 已不再担任 { $place } 的{ role-name }。{ $handed ->
+    [0] {""}
+   *[other] 其负责的 { $handed } 张未完成工单已转交。
+}
+staff-usage = 请发送 /staff 加楼栋编号，例如 /staff TZ-A01。
+staff-none = { $building } 目前没有楼长或副楼长。
+staff-list = 👥 { $building } 的楼长和副楼长。点一下即可撤销其职务：
+staff-line = • { $name }：{ role-name }
+staff-remove = 撤销 { $name }（{ role-name }）
+staff-confirm = 确定撤销 { $name } 在 { $building } 的{ role-name }职务吗？其工单卡片上的按钮会被收回，负责中的工单会转交给下一位负责人，系统也会礼貌地通知本人。
+staff-yes = 确定撤销
+staff-no = 不，保留
+staff-kept = 没有做任何改动。
+staff-gone = 此人已不再担任该职务，没有做任何改动。
+staff-removed = ✅ { $name } 已不再担任 { $building } 的{ role-name }。{ $handed ->
+    [0] {""}
+   *[other] 已转交 { $handed } 张未完成工单。
+}
