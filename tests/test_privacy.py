@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.services.cards import shared_preview
 from bot.services.categories import categories_for
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
@@ -244,3 +245,46 @@ def test_a_community_decides_which_of_its_categories_are_private() -> None:
         ("repairs", False),
     ]
     assert [c.code for c in categories_for({}) if c.private] == ["neighbours"]
+
+
+async def report_through_the_chat(town: Town, who: int, category: str, text: str) -> list[str]:
+    """/report as a resident does it, sharing the description with neighbours if offered;
+    returns the labels of the privacy step's buttons."""
+    sent = await town.send(who, "/report")
+    await town.click(who, one(sent, who), category)
+    await town.send(who, text)
+    privacy = [s for s in to(await town.send(who, "Skip"), who) if s.buttons][-1]
+    labels = list(privacy.buttons)
+    share = "Neighbours with the same problem may read my description: ❌"
+    if share in labels:
+        edited = one(await town.click(who, privacy, share), who, "EditMessageReplyMarkup")
+        assert "Neighbours with the same problem may read my description: ✅" in edited.buttons
+    summary = one(await town.click(who, privacy, "Continue ›"), who)
+    await town.click(who, summary, "✅ Send")
+    return labels
+
+
+async def test_the_author_may_share_the_description_with_neighbours(town: Town) -> None:
+    labels = await report_through_the_chat(town, RESIDENT, "🔧 Repairs", "Water off since 6 am")
+    assert "Neighbours with the same problem may read my description: ❌" in labels
+    found = await ticket(town.db, 1)
+    assert found.share_description is True
+
+    offer = await follow_from_the_offer(town, NEIGHBOUR)
+    assert "The neighbour agreed to share their description:\nWater off since 6 am" in offer
+    listing = one(await town.send(NEIGHBOUR, "/my"), NEIGHBOUR)
+    followed = one(await town.click(NEIGHBOUR, listing, listing.buttons[0]), NEIGHBOUR)
+    assert "Water off since 6 am" in followed.text
+
+    # A private category never offers it.
+    labels = await report_through_the_chat(town, NEIGHBOUR, "🏘 Neighbours", "Noise at night")
+    assert not [label for label in labels if "neighbours" in label.lower()]
+    assert (await ticket(town.db, 2)).share_description is False
+
+
+def test_a_shared_description_is_cut_in_telegram_units() -> None:
+    emoji = Ticket(description="😀" * 700, share_description=True)
+    preview = shared_preview(emoji, 600)
+    assert len(preview.encode("utf-16-le")) // 2 <= 600 and preview.endswith("😀…")
+    assert shared_preview(Ticket(description="short", share_description=True), 600) == "short"
+    assert shared_preview(Ticket(description="not shared", share_description=False), 600) == ""

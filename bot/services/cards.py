@@ -15,6 +15,7 @@ from bot.services.policy import Action, Relation, is_author_or_staff, is_staff, 
 from storage.models import Building, Community, Person, Ticket, TicketEvent, TicketStatus
 
 DESCRIPTION_PREVIEW = 1500
+SHARED_PREVIEW = 1000  # UTF-16 code units of a description shared with neighbours
 STAFF_ONLY_DETAILS = frozenset({"escalated", "merged", "merged-in", "routed"})
 # Events done by a follower: their words (and names) are nobody else's business.
 NEIGHBOUR_EVENTS = frozenset({"cosigned", "still-problem"})
@@ -50,6 +51,19 @@ class CardView:
     # False: the reader has nothing (any more) to do with the ticket. An old card of theirs is
     # edited to this (no buttons); a new message is never sent for it.
     access: bool = True
+
+
+def shared_preview(ticket: Ticket, units: int) -> str:
+    """The description a neighbour may read, when its author agreed (else ""), cut to
+    ``units`` UTF-16 code units (Telegram's measure of a message) with "…"."""
+    if not ticket.share_description:
+        return ""
+    text = ticket.description.strip()
+    encoded = text.encode("utf-16-le")
+    if len(encoded) // 2 <= units:
+        return text
+    cut = encoded[: 2 * (units - 1)].decode("utf-16-le", errors="ignore")
+    return cut + "…"
 
 
 def local_time(moment: datetime, community: Community) -> str:
@@ -158,10 +172,12 @@ def _follower_card(
     now: datetime,
 ) -> CardView:
     """ "Me too" follows the status: the category, the building (not the flat), when, and how
-    it stands; never the neighbour's words, photos or place."""
+    it stands; never the neighbour's photos or place, and their words only if they agreed."""
+    shared = shared_preview(ticket, SHARED_PREVIEW)
     lines = [
         title,
         place,
+        *(["", t("report-metoo-shared"), shared, ""] if shared else []),
         t("card-following"),
         t(
             "card-reported",

@@ -44,6 +44,8 @@ class Draft:
     longitude: float | None = None
     show_name: bool = True
     show_phone: bool = False
+    # Neighbours with the same problem may read the description (ignored for private ones).
+    share_description: bool = False
     # Identifies the draft: the same draft sent twice files one ticket.
     key: str | None = None
 

@@ -144,6 +144,7 @@ class TicketService(TicketActions, NeighbourActions, TicketLists):
                     flat=membership.flat if membership else None,
                     show_name=draft.show_name,
                     show_phone=draft.show_phone,
+                    share_description=draft.share_description and not category.private,
                     draft_key=draft.key,
                     created_at=now,
                     updated_at=now,

@@ -45,3 +45,8 @@ staff-removed = ✅ { $name } is no longer { role-name } of { $building }.{ $han
     [one] {" "}One open ticket was handed over.
    *[other] {" "}{ $handed } open tickets were handed over.
 }
+
+## The author's consent to share the description with neighbours (the report's privacy step)
+report-share-description = Neighbours with the same problem may read my description: { $mark }
+report-summary-share = Description shown to neighbours with the same problem: { $share }
+report-metoo-shared = The neighbour agreed to share their description:

@@ -43,3 +43,8 @@ staff-removed = ✅ { $name } 已不再担任 { $building } 的{ role-name }。{
     [0] {""}
    *[other] 已转交 { $handed } 张未完成工单。
 }
+
+## 反映人是否同意把描述给遇到同样问题的邻居看（提交反映时的隐私一步）
+report-share-description = 遇到同样问题的邻居可以看我的描述：{ $mark }
+report-summary-share = 向遇到同样问题的邻居显示描述：{ $share }
+report-metoo-shared = 这位邻居同意公开的描述：
