@@ -15,6 +15,7 @@ from bot.config import Config
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.policy import Action
+from bot.services.tickets import Content
 from handlers.keyboards import TicketCb
 from storage.models import (
     Membership,
@@ -201,6 +202,9 @@ async def test_an_admin_taken_out_of_admin_ids_keeps_nothing(
     found = await town.report(STRANGER, "The B1 door is broken")
     admin_card = card(await town.deliver(), ADMIN_ID)
     assert "✋ Take" in admin_card.buttons
+    other = await town.report(STRANGER, "The B1 light is out")
+    await town.world.services.tickets.take(await town.person(ADMIN_ID), other.id)
+    await town.deliver()
 
     # The next start, with ADMIN_IDS emptied.
     restarted = replace(config, admin_ids=frozenset())
@@ -218,5 +222,16 @@ async def test_an_admin_taken_out_of_admin_ids_keeps_nothing(
         clock.advance(hours=3)
         await town.world.services.scheduling.reminders.run()
         assert to(await town.deliver(), ADMIN_ID) == []
+        # What the resident says about the ticket the ex-admin took goes to whoever covers
+        # B1 now, not to him.
+        town.users[700] = await town.world.appoint(
+            town.client.user(700, "en", "Newcomer"), Role.COORDINATOR, "B1"
+        )
+        await town.world.services.tickets.message(
+            await town.person(STRANGER), other.id, Content(text="Still dark")
+        )
+        delivered = await town.deliver()
+        assert to(delivered, ADMIN_ID) == []
+        assert any("Still dark" in s.text for s in to(delivered, 700))
     finally:
         await town.client.dp.storage.close()

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations
-from bot.services.categories import Category
+from bot.services.access import coverage
+from bot.services.categories import Category, find_category
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
 from bot.services.policy import AUTHOR, RULES, Action, Relation, may
@@ -173,14 +174,28 @@ class TicketCore:
     async def staff_audience(
         self, session: AsyncSession, ticket: Ticket, *, everyone: bool = False
     ) -> list[Person]:
+        """Who hears the resident: the holder, else everyone the ticket was routed to; only
+        those whose current roles cover the ticket (an admin taken out of ADMIN_IDS may still
+        hold it). Nobody left: whoever routing names now, so a word is never lost."""
         people = PersonRepository(session)
         if ticket.holder_id and not everyone and ticket.status is not S.NEW:
             holder = await people.get(ticket.holder_id)
-            if holder is not None:
+            if holder is not None and await self.covers(session, holder, ticket):
                 return [holder]
         recipients = await TicketRepository(session).recipients(ticket.id)
         found = [await people.get(r.person_id) for r in recipients]
-        return [p for p in found if p is not None]
+        audience = [p for p in found if p is not None and await self.covers(session, p, ticket)]
+        if audience:
+            return audience
+        community = await self.community_of_building(session, ticket.building_id)
+        category = find_category(community.settings, ticket.category)
+        routing = await self.routing(session, ticket, community, category, self.clock())
+        now_routed = [await people.get(person_id) for person_id, _ in routing.recipients]
+        return [p for p in now_routed if p is not None]
+
+    async def covers(self, session: AsyncSession, person: Person, ticket: Ticket) -> bool:
+        """Whether ``person``'s current roles make them staff of ``ticket``."""
+        return (await coverage(session, self.config, person)).covers_ticket(ticket)
 
     async def send_card(
         self, session: AsyncSession, ticket: Ticket, person_id: int, *, with_media: bool = False
