@@ -160,7 +160,8 @@ async def test_revoke_from_the_command_line(town: Town, config: Config, tmp_path
     code, out, err = await run_cli_async("revoke", "deputy", "100", "A1", cwd=tmp_path, env=env)
     assert code == 1 and out == ""
     assert err.strip() == (
-        "error: 100 is not deputy building head of 塘中新村1栋. Who is: Li 101 (101)."
+        "error: 100 is not deputy building head of 塘中新村1栋. The deputy building head there "
+        "now: Li 101 (101)."
     )
     code, out, err = await run_cli_async("revoke", "deputy", "Li", "A1", cwd=tmp_path, env=env)
     assert code == 2 and "is not a Telegram user id" in err

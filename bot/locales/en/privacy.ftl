@@ -23,7 +23,7 @@ still-filed = 📝 Your own ticket #{ $number } has gone to the building head. Y
 ## Taking a role away (python -m bot revoke, /staff)
 cmd-staff = Remove a head or deputy of a building in your area
 revoke-bad-role = Only a head, a deputy or a coordinator can be removed this way; an administrator is removed from ADMIN_IDS.
-revoke-not-holder = { $id } is not { role-name } of { $place }. Who is: { $holders }.
+revoke-not-holder = { $id } is not { role-name } of { $place }. The { role-name } there now: { $holders }.
 revoked-you = You are no longer { role-name } of { $place } ({ $community }). Thank you very much for everything you did for your neighbours! The tickets you were looking after have been handed over.
 revoked-notice = { $name } is no longer { role-name } of { $place }.{ $handed ->
     [0] {""}

@@ -23,7 +23,7 @@ still-filed = 📝 您的工单 #{ $number } 已送给楼长。有进展会在�
 ## 撤销职务（python -m bot revoke、/staff）
 cmd-staff = 撤销本片区某栋楼的楼长或副楼长
 revoke-bad-role = 只能这样撤销楼长、副楼长或协调员；管理员请从 ADMIN_IDS 中删除。
-revoke-not-holder = { $id } 不是 { $place } 的{ role-name }。现任：{ $holders }。
+revoke-not-holder = { $id } 不是 { $place } 的{ role-name }。现任{ role-name }：{ $holders }。
 revoked-you = 您已不再担任 { $place }（{ $community }）的{ role-name }。衷心感谢您一直以来为邻里付出！您负责的工单已转交他人。
 revoked-notice = { $name } 已不再担任 { $place } 的{ role-name }。{ $handed ->
     [0] {""}
