@@ -33,8 +33,8 @@ from handlers.menu import MenuButton, menu_keyboard
 from storage.models import Person
 
 router = Router(name="report")
-METOO_PREVIEW = 600  # UTF-16 code units of a neighbour's shared description in the offer
 offer_router = Router(name="report-offer")
+METOO_PREVIEW = 600  # UTF-16 code units of a neighbour's shared description in the offer
 
 
 class ReportFlow(StatesGroup):
