@@ -288,3 +288,25 @@ def test_a_shared_description_is_cut_in_telegram_units() -> None:
     assert len(preview.encode("utf-16-le")) // 2 <= 600 and preview.endswith("😀…")
     assert shared_preview(Ticket(description="short", share_description=True), 600) == "short"
     assert shared_preview(Ticket(description="not shared", share_description=False), 600) == ""
+
+
+async def test_followers_hear_of_escalation_and_withdrawal_in_their_own_words(
+    town: Town,
+) -> None:
+    services = town.world.services.tickets
+    found = await town.report(RESIDENT, SECRET)
+    await services.follow(await town.person(NEIGHBOUR), found.id)
+    await services.escalate(await town.person(HEAD), found.id, "The pipe is the company's")
+    delivered = await town.deliver()
+    assert "Ticket #1 has been passed to the community office" in one(delivered, RESIDENT).text
+    escalated = one(delivered, NEIGHBOUR)
+    assert "Ticket #1, which you follow, has been passed" in escalated.text
+    assert "pipe" not in escalated.text
+
+    await services.withdraw(await town.person(RESIDENT), found.id)
+    withdrawn = one(await town.deliver(), NEIGHBOUR)
+    assert "was withdrawn by the neighbour who reported it" in withdrawn.text
+    assert withdrawn.buttons == ["🙋 Still a problem for me"]
+    await town.click(NEIGHBOUR, withdrawn, "🙋 Still a problem for me")
+    sent = await town.send(NEIGHBOUR, "Still no water here")
+    assert "Your own ticket #2" in one(sent, NEIGHBOUR).text

@@ -236,3 +236,18 @@ async def test_an_admin_taken_out_of_admin_ids_keeps_nothing(
         assert any("Still dark" in s.text for s in to(delivered, 700))
     finally:
         await town.client.dp.storage.close()
+
+
+async def test_a_deleted_card_of_a_removed_head_is_not_sent_again(town: Town) -> None:
+    await town.report(RESIDENT, "The gate is broken")
+    await town.deliver()
+    # He deleted the card in his chat: the edit that would strip it finds nothing.
+    town.client.session.fail("EditMessageText", 400, "Bad Request: message to edit not found")
+    office, head = await town.person(OFFICE), await town.person(HEAD)
+    [building] = await town.world.services.tickets.resident_buildings(await town.person(RESIDENT))
+    await town.world.services.revoke.remove(office, head.id, building.building_id, Role.HEAD)
+    delivered = await town.deliver()
+    to_head = to(delivered, HEAD, "SendMessage")
+    assert [s.text.split(".")[0] for s in to_head] == [
+        "You are no longer building head of 塘中新村1栋 (塘中社区)"
+    ]
