@@ -74,6 +74,21 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("role", choices=["head", "deputy", "coordinator"], metavar="ROLE")
     invite.add_argument("target", metavar="TARGET")
     invite.add_argument("--community", metavar="NAME", help="needed when codes repeat")
+    revoke = commands.add_parser(
+        "revoke",
+        help="take a role away from a head, deputy or coordinator",
+        description="Remove PERSON as ROLE (head, deputy or coordinator) of TARGET: a building "
+        "code, or a community name for a coordinator of a whole community. PERSON is the "
+        "person's numeric Telegram user id (the bot's log shows it as user=…; a wrong one prints "
+        "who holds the role there, with their ids). Their cards lose their buttons, the open "
+        "tickets they owned or held go to the next person (deputy, coordinators, admins), and "
+        "they and the building's remaining staff are told. To remove an administrator, take "
+        "their id out of ADMIN_IDS and restart the bot.",
+    )
+    revoke.add_argument("role", choices=["head", "deputy", "coordinator"], metavar="ROLE")
+    revoke.add_argument("person", type=_telegram_id, metavar="PERSON")
+    revoke.add_argument("target", metavar="TARGET")
+    revoke.add_argument("--community", metavar="NAME", help="needed when codes repeat")
     settings = commands.add_parser(
         "settings",
         help="show or change a community's settings (quiet hours, reminders, digest hour, …)",
@@ -174,6 +189,16 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
                 f"valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC",
                 err=True,
             )
+        elif command == "revoke":
+            services = Services.create(config, db, Translations(default=config.default_language))
+            revoked = await services.revoke.revoke(
+                Role(args.role), args.person, args.target, community=args.community
+            )
+            _out(
+                f"{revoked.name} ({args.person}) is no longer {revoked.role.value} of "
+                f"{revoked.place} ({revoked.community}); {revoked.handed_over} open ticket(s) "
+                "handed over. The running bot delivers the notices."
+            )
         elif command == "outbox":
             await _outbox(db)
         elif command == "settings":
@@ -222,6 +247,12 @@ async def _run(config: Config, db: Database) -> None:
         )
     finally:
         await bot.session.close()
+
+
+def _telegram_id(value: str) -> int:
+    if not value.lstrip("-").isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a Telegram user id (a number)")
+    return int(value)
 
 
 def _read_rows(path: Path) -> list[BuildingRow]:

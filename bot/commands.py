@@ -37,6 +37,7 @@ COORDINATOR: tuple[tuple[str, str], ...] = (
     ("back", "cmd-back"),
     ("joinlink", "cmd-joinlink"),
     ("invite", "cmd-invite"),
+    ("staff", "cmd-staff"),
 )
 
 

@@ -360,6 +360,8 @@ class DeliveryWorker:
                 if "not found" not in error.message.lower():
                     raise
                 # The card was deleted in the chat: send a new one below.
+        if not view.access:
+            return upto  # an old card loses its buttons; nobody gets a new "no access" one
         send = SendMessage(chat_id=row.chat_id, text=view.text, reply_markup=markup)
         sent = await self._request(send, send_by)
         await self.tickets.remember_card(row.ticket_id, row.chat_id, sent.message_id)

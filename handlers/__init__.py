@@ -11,8 +11,10 @@ from handlers import (
     forget,
     joins,
     my,
+    neighbours,
     onboarding,
     relay,
+    removal,
     report,
     scheduling,
     staff,
@@ -30,10 +32,12 @@ FEATURES: tuple[Router, ...] = (
     tickets.router,
     worklist.router,
     my.router,
+    neighbours.router,
     scheduling.router,
     onboarding.router,
     joins.router,
     staff.router,
+    removal.router,
     report.offer_router,  # "report this?" for a free message outside any flow
     fallback.router,  # last: takes what nothing else did
 )

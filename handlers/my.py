@@ -67,7 +67,7 @@ def _list(t: Translator, page: TicketPage) -> tuple[str, InlineKeyboardMarkup | 
     if not page.total:
         return t("my-empty"), None
     builder = InlineKeyboardBuilder()
-    add_ticket_buttons(builder, page.tickets)
+    add_ticket_buttons(builder, page.tickets, followed=page.followed, t=t)
     nav = pager(page.page, page.pages, lambda n: MyCb(page=n))
     for label, data in nav:
         builder.button(text=label, callback_data=data)

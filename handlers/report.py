@@ -26,7 +26,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.cards import age, category_label
+from bot.services.cards import age, category_label, shared_preview
 from bot.services.errors import ServiceError
 from bot.services.tickets import MAX_MEDIA, Draft
 from bot.text import cut, fits
@@ -42,6 +42,7 @@ router = Router(name="report")
 BUILDINGS_PER_PAGE = 8
 SUMMARY_PREVIEW = 1000  # UTF-16 units of the description on the summary
 offer_router = Router(name="report-offer")
+METOO_PREVIEW = 600  # UTF-16 code units of a neighbour's shared description in the offer
 
 
 class ReportFlow(StatesGroup):
@@ -64,6 +65,7 @@ class Step(StrEnum):
     PHOTOS_DONE = "pd"
     NAME = "tn"
     PHONE = "tp"
+    SHARE = "ts"
     PRIVACY_DONE = "pv"
     SEND = "s"
     EDIT = "e"
@@ -218,33 +220,40 @@ async def on_category(
     await callback.answer()
     data = await state.get_data()
     building_id = int(data["building_id"])
-    codes = {c.code for c in await services.tickets.categories(building_id)}
-    if callback_data.value not in codes:
+    categories = {c.code: c for c in await services.tickets.categories(building_id)}
+    chosen = categories.get(callback_data.value)
+    if chosen is None:
         await _reply(callback, t("report-bad-category"))
         return
-    await state.update_data(category=callback_data.value)
+    # A private category's description is never shared with neighbours.
+    await state.update_data(category=chosen.code, private=chosen.private)
     if not isinstance(callback.message, Message):
         return
     await callback.message.edit_reply_markup(reply_markup=None)
     if not data.get("editing"):
         similar = await services.tickets.similar(person, building_id, callback_data.value)
         if similar is not None:
-            await state.update_data(similar_id=similar.id)
+            found = similar.ticket
+            await state.update_data(similar_id=found.id)
             await state.set_state(ReportFlow.metoo)
             builder = InlineKeyboardBuilder()
-            _button(builder, t("report-metoo-follow", number=similar.number), Step.FOLLOW)
+            _button(builder, t("report-metoo-follow", number=found.number), Step.FOLLOW)
             _button(builder, t("report-metoo-new"), Step.NEW)
             builder.adjust(1)
-            preview = similar.description[:300] or "…"
-            await callback.message.answer(
-                t(
-                    "report-metoo",
-                    number=similar.number,
-                    description=preview,
-                    age=age(t, similar.created_at, services.tickets.clock()),
-                ),
-                reply_markup=builder.as_markup(),
+            # What, where, when and how it stands; the neighbour's own words only if they
+            # agreed, and then outside Fluent (user text in a placeable may become {???}).
+            text = t(
+                "report-metoo",
+                number=found.number,
+                category=category_label(t, similar.category, found.category),
+                building=similar.building,
+                status=t("status-" + found.status.value),
+                age=age(t, found.created_at, services.tickets.clock()),
             )
+            shared = shared_preview(found, METOO_PREVIEW)
+            if shared:
+                text += "\n\n" + t("report-metoo-shared") + "\n" + shared
+            await callback.message.answer(text, reply_markup=builder.as_markup())
             return
     await _after_category(callback.message, state, t)
 
@@ -412,6 +421,9 @@ def _privacy_keyboard(t: Translator, data: dict[str, Any]) -> InlineKeyboardMark
     yes, no = t("yes-mark"), t("no-mark")
     _button(builder, t("report-show-name", mark=yes if data.get("show_name") else no), Step.NAME)
     _button(builder, t("report-show-phone", mark=yes if data.get("show_phone") else no), Step.PHONE)
+    if not data.get("private"):
+        share = yes if data.get("share_description") else no
+        _button(builder, t("report-share-description", mark=share), Step.SHARE)
     _button(builder, t("report-continue"), Step.PRIVACY_DONE)
     builder.adjust(1)
     return builder.as_markup()
@@ -425,7 +437,8 @@ async def _ask_privacy(message: Message, state: FSMContext, t: Translator) -> No
 
 
 @router.callback_query(
-    StateFilter(ReportFlow.privacy), ReportCb.filter(F.step.in_({Step.NAME, Step.PHONE}))
+    StateFilter(ReportFlow.privacy),
+    ReportCb.filter(F.step.in_({Step.NAME, Step.PHONE, Step.SHARE})),
 )
 async def on_privacy_toggle(
     callback: CallbackQuery,
@@ -436,7 +449,9 @@ async def on_privacy_toggle(
 ) -> None:
     await callback.answer()
     data = await state.get_data()
-    key = "show_name" if callback_data.step is Step.NAME else "show_phone"
+    key = {Step.NAME: "show_name", Step.PHONE: "show_phone"}.get(
+        callback_data.step, "share_description"
+    )
     if key == "show_phone" and not data.get("show_phone") and not person.phone:
         await state.set_state(ReportFlow.contact)
         keyboard = ReplyKeyboardMarkup(
@@ -512,10 +527,12 @@ async def _summary(message: Message, state: FSMContext, t: Translator) -> None:
             location=yes if data.get("latitude") is not None else no,
             name=yes if data.get("show_name") else no,
             phone=yes if data.get("show_phone") else no,
-        ),
-        t("report-summary-description"),
-        cut(description, SUMMARY_PREVIEW),
+        )
     ]
+    if not data.get("private"):
+        share = yes if data.get("share_description") else no
+        lines.append(t("report-summary-share", share=share))
+    lines += [t("report-summary-description"), cut(description, SUMMARY_PREVIEW)]
     if not fits(description, SUMMARY_PREVIEW):
         lines.append(t("report-summary-cut"))
     text = "\n".join(lines)
@@ -545,6 +562,7 @@ async def on_send(
         longitude=data.get("longitude"),
         show_name=bool(data.get("show_name", True)),
         show_phone=bool(data.get("show_phone", False)),
+        share_description=bool(data.get("share_description", False)),
         key=data.get("draft_key"),
     )
     try:

@@ -20,7 +20,7 @@ from bot.services import Services
 from bot.services.cards import CardView
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
-from bot.services.tickets import Content, StaleAction
+from bot.services.tickets import Content, NoAccess, StaleAction
 from bot.text import cut
 from handlers.content import TooLong, check_length, content_of
 from handlers.keyboards import TicketCb, ticket_markup
@@ -127,8 +127,16 @@ async def refuse(
     on_card: bool = True,
 ) -> None:
     """A forged or foreign button changes nothing. A stale one on a card shows the ticket as it
-    is now; on a notice ("Is it fixed?") its spent buttons go."""
+    is now; on a notice ("Is it fixed?") its spent buttons go. The card of a ticket the presser
+    no longer has anything to do with (a removed head's) loses its buttons."""
     await callback.answer(t(error.key, **error.args_), show_alert=True)
+    if isinstance(error, NoAccess):
+        message = callback.message
+        if message is not None and message.message_id == await services.tickets.card_message(
+            error.ticket.id, message.chat.id
+        ):
+            await drop_buttons(callback)
+        return
     if not isinstance(error, StaleAction):
         return
     if on_card:
@@ -243,16 +251,28 @@ def skip_markup(t: Translator, ticket_id: int) -> InlineKeyboardMarkup:
 # ----------------------------------------------------------------------------- lists
 
 
-def ticket_label(ticket: Ticket) -> str:
-    summary = cut((ticket.description.strip().splitlines() or ["📎"])[0], BUTTON_TEXT)
+def ticket_label(ticket: Ticket, t: Translator | None = None) -> str:
+    """A list's button: status, number and the description's first line; with ``t``, a
+    followed ticket's, which shows its category instead of a neighbour's words."""
     icon = STATUS_ICONS.get(ticket.status, "") + ("⬆️" if ticket.escalated else "")
+    if t is not None:
+        key = "category-" + ticket.category
+        category = t(key) if t.translations.has(t.language, key) else ticket.category
+        return f"{icon} #{ticket.number} 🙋 {category}"
+    summary = cut((ticket.description.strip().splitlines() or ["📎"])[0], BUTTON_TEXT)
     return f"{icon} #{ticket.number} {summary}"
 
 
-def add_ticket_buttons(builder: InlineKeyboardBuilder, tickets: Sequence[Ticket]) -> None:
+def add_ticket_buttons(
+    builder: InlineKeyboardBuilder,
+    tickets: Sequence[Ticket],
+    *,
+    followed: frozenset[int] = frozenset(),
+    t: Translator | None = None,
+) -> None:
     for ticket in tickets:
         builder.button(
-            text=ticket_label(ticket),
+            text=ticket_label(ticket, t if ticket.id in followed else None),
             callback_data=TicketCb(action=Action.OPEN, ticket_id=ticket.id),
         )
 

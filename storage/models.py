@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -274,6 +275,9 @@ class Ticket(Base):
     flat: Mapped[str | None] = mapped_column(String(32))
     show_name: Mapped[bool] = mapped_column(default=True)
     show_phone: Mapped[bool] = mapped_column(default=False)
+    # The author agreed that neighbours with the same problem may read the description (the
+    # me-too offer, a follower's card). Never for a private category.
+    share_description: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Who is responsible now (never NULL once routed) and who took it.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     holder_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))

@@ -32,7 +32,7 @@ DEAD_API = "http://127.0.0.1:9"
 INHERITED = ("PATH", "HOME", "TMPDIR", "TEMP", "TMP", "LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT")
 JOIN_LINK = re.compile(rf"^https://t\.me/{USERNAME}\?start=j[A-Za-z0-9_-]{{22}}$")
 INVITE_LINK = re.compile(rf"^https://t\.me/{USERNAME}\?start=i[A-Za-z0-9_-]{{22}}$")
-SUBCOMMANDS = ("run", "migrate", "import-buildings", "join-link", "invite", "outbox")
+SUBCOMMANDS = ("run", "migrate", "import-buildings", "join-link", "invite", "outbox", "revoke")
 
 
 def cli_env(db: Path, **settings: str | None) -> dict[str, str]:
@@ -236,6 +236,7 @@ def test_help_of_every_command_exits_0(tmp_path: Path, cwd: Path) -> None:
     for command, text in zip(SUBCOMMANDS, texts[1:], strict=True):
         assert text.startswith(f"usage: python -m bot {command}"), text
     assert "BUILDING_CODE" in texts[4] and "ROLE" in texts[5] and "FILE" in texts[3]
+    assert "Telegram user id" in texts[7] and "PERSON" in texts[7]
     assert not db.exists()
 
 

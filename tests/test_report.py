@@ -130,7 +130,10 @@ async def test_same_problem_is_followed_instead_of_duplicated(world: World) -> N
     sent = await client.send(neighbour, "/report")
     sent = await choose(world, neighbour, sent, "🧹 Sanitation")
     offer = only(sent)
-    assert "#1" in offer.text and "Rubbish piling up" in offer.text
+    # What, where, when and how it stands; never the neighbour's own words.
+    assert "Ticket #1 · 🧹 Sanitation · 塘中新村1栋" in offer.text
+    assert "Status: new, waiting for the head" in offer.text and "just now" in offer.text
+    assert "Rubbish" not in offer.text
     sent = await client.click(neighbour, offer, "🙋 Same problem: follow #1")
     assert "You now follow ticket #1" in texts(sent)[-1]
     assert len(await tickets(world.db)) == 1

@@ -693,13 +693,15 @@ async def test_my_lists_own_and_followed(town: Town, translations: Translations)
     await town.world.services.tickets.follow(await town.person(RESIDENT), other.id)
     listing = one(await town.send(RESIDENT, "/my"), RESIDENT)
     assert listing.text.startswith("📋 Your tickets: 2, page 1 of 1.")
+    # A followed ticket is listed by its category: the neighbour's words are theirs.
     assert listing.buttons == [
-        f"🆕 #{other.number} Lift again",
+        f"🆕 #{other.number} 🙋 Repairs",
         f"🆕 #{own.number} My lift is stuck",
     ]
-    # The followed one opens as a resident card; following gives no Withdraw.
+    # The followed one opens as a follower's card: the status, no words, no buttons to talk.
     followed = one(await town.click(RESIDENT, listing, listing.buttons[0]), RESIDENT)
-    assert followed.buttons == ["💬 Message the head", "📜 History"]
+    assert followed.buttons == ["📜 History"]
+    assert "Lift again" not in followed.text and "You follow this ticket" in followed.text
     history = one(await town.click(RESIDENT, followed, "📜 History"), RESIDENT)
     assert history.text.startswith("📜 History of ticket #2:") and "Uncle" not in history.text
 

@@ -18,6 +18,7 @@ from bot.services.ladder import LadderService
 from bot.services.notify import Notifier
 from bot.services.onboarding import OnboardingService
 from bot.services.reminders import ReminderService
+from bot.services.revoke import RevokeService
 from bot.services.scheduling import Scheduling
 from bot.services.tickets import TicketService
 from storage.db import Database
@@ -35,6 +36,7 @@ class Services:
     joins: JoinService
     approvals: JoinApprovals
     forget: ForgetService
+    revoke: RevokeService
 
     @classmethod
     def create(
@@ -62,4 +64,5 @@ class Services:
             joins=joins,
             approvals=JoinApprovals(config, db, translations, clock),
             forget=ForgetService(config, db, translations, clock, tickets, joins),
+            revoke=RevokeService(config, db, notifier, clock, tickets),
         )

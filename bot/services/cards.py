@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
 from bot.services.categories import Category
-from bot.services.policy import Action, Relation, is_staff, may
+from bot.services.policy import Action, Relation, is_author_or_staff, is_staff, may
 from bot.text import TEXT_LIMIT, cut, fits
 from storage.models import Building, Community, Person, Ticket, TicketEvent, TicketStatus
 
@@ -20,7 +21,32 @@ from storage.models import Building, Community, Person, Ticket, TicketEvent, Tic
 DESCRIPTION_PREVIEW = 1000  # UTF-16 units
 CARD_LIMIT = TEXT_LIMIT - 300
 HISTORY_DETAIL = 200  # UTF-16 units of a note or message on a History line
+SHARED_PREVIEW = 1000  # UTF-16 code units of a description shared with neighbours
 STAFF_ONLY_DETAILS = frozenset({"escalated", "merged", "merged-in", "routed"})
+# Events done by a follower: their words (and names) are nobody else's business.
+NEIGHBOUR_EVENTS = frozenset({"cosigned", "still-problem"})
+# What a follower's History shows: how the ticket moved, never what was said
+# (the ladder's "ladder-<reason>-<level>" events are public too).
+PUBLIC_EVENTS = frozenset(
+    {
+        "created",
+        "routed",
+        "rerouted",
+        "handed-over",
+        "taken",
+        "resolved",
+        "escalated",
+        "merged",
+        "merged-in",
+        "confirmed",
+        "reopened",
+        "auto-closed",
+        "withdrawn",
+        "cosigned",
+        "still-problem",
+        "linked",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +54,22 @@ class CardView:
     text: str
     # Rows of (label, action); the ticket id is the card's.
     buttons: list[list[tuple[str, Action]]] = field(default_factory=list)
+    # False: the reader has nothing (any more) to do with the ticket. An old card of theirs is
+    # edited to this (no buttons); a new message is never sent for it.
+    access: bool = True
+
+
+def shared_preview(ticket: Ticket, units: int) -> str:
+    """The description a neighbour may read, when its author agreed (else ""), cut to
+    ``units`` UTF-16 code units (Telegram's measure of a message) with "…"."""
+    if not ticket.share_description:
+        return ""
+    text = ticket.description.strip()
+    encoded = text.encode("utf-16-le")
+    if len(encoded) // 2 <= units:
+        return text
+    cut = encoded[: 2 * (units - 1)].decode("utf-16-le", errors="ignore")
+    return cut + "…"
 
 
 def local_time(moment: datetime, community: Community) -> str:
@@ -48,10 +90,17 @@ def age(t: Translator, since: datetime, now: datetime) -> str:
     return t("age-days", n=minutes // (24 * 60))
 
 
+def reporter_name(t: Translator, ticket: Ticket, author: Person | None) -> str:
+    """The reporter as the staff may name them: as the ticket's consent says, everywhere."""
+    if author is None:
+        return t("card-reporter-gone")
+    return author.display_name if ticket.show_name else t("card-reporter-hidden")
+
+
 def reporter_line(t: Translator, ticket: Ticket, author: Person | None) -> str:
     if author is None:
         return t("card-reporter-gone")
-    name = author.display_name if ticket.show_name else t("card-reporter-hidden")
+    name = reporter_name(t, ticket, author)
     if ticket.show_phone and author.phone:
         return t("card-reporter-phone", name=name, phone=author.phone)
     return t("card-reporter", name=name)
@@ -70,11 +119,16 @@ def render_card(
     relations: frozenset[Relation],
     now: datetime,
 ) -> CardView:
+    title = f"{category_label(t, category, ticket.category)} · #{ticket.number}"
+    place = t("card-building", building=building.name, community=community.name)
+    if not relations:
+        # A former head (or admin): what the ticket is, and nothing of what it says.
+        return CardView("\n".join([title, place, "", t("card-no-access")]), access=False)
+    if not is_author_or_staff(relations):
+        return _follower_card(t, ticket, title, place, community, holder, relations, now)
     lines = [
-        f"{category_label(t, category, ticket.category)} · #{ticket.number}"
-        + (f" · {t('card-urgent')}" if ticket.urgent else ""),
-        t("card-building", building=building.name, community=community.name)
-        + (t("card-flat", flat=ticket.flat) if ticket.flat else ""),
+        title + (f" · {t('card-urgent')}" if ticket.urgent else ""),
+        place + (t("card-flat", flat=ticket.flat) if ticket.flat else ""),
     ]
     if is_staff(relations):
         lines.append(reporter_line(t, ticket, author))
@@ -118,6 +172,36 @@ def description_is_cut(description: str) -> bool:
     return not fits(description, DESCRIPTION_PREVIEW)
 
 
+def _follower_card(
+    t: Translator,
+    ticket: Ticket,
+    title: str,
+    place: str,
+    community: Community,
+    holder: Person | None,
+    relations: frozenset[Relation],
+    now: datetime,
+) -> CardView:
+    """ "Me too" follows the status: the category, the building (not the flat), when, and how
+    it stands; never the neighbour's photos or place, and their words only if they agreed."""
+    shared = shared_preview(ticket, SHARED_PREVIEW)
+    lines = [
+        title,
+        place,
+        *(["", t("report-metoo-shared"), shared, ""] if shared else []),
+        t("card-following"),
+        t(
+            "card-reported",
+            time=local_time(ticket.created_at, community),
+            age=age(t, ticket.created_at, now),
+        ),
+        status_line(t, ticket, holder),
+    ]
+    if ticket.escalated:
+        lines.append(t("card-escalated"))
+    return CardView(cut("\n".join(lines), CARD_LIMIT), card_buttons(t, ticket.status, relations))
+
+
 def status_line(t: Translator, ticket: Ticket, holder: Person | None) -> str:
     if ticket.status is TicketStatus.TAKEN and holder is not None:
         return t("card-status-taken", name=holder.display_name)
@@ -139,9 +223,24 @@ def card_buttons(
         rows = [
             allowed([Action.CONFIRM, Action.REOPEN]),
             allowed([Action.MESSAGE, Action.WITHDRAW]),
+            allowed([Action.STILL]),
             allowed([Action.HISTORY]),
         ]
     return [row for row in rows if row]
+
+
+class Reader(StrEnum):
+    """Who reads a ticket's history, and so how much of it they see."""
+
+    STAFF = "staff"  # everything, people named as the ticket's consent allows
+    AUTHOR = "author"  # their own conversation too, nobody named
+    FOLLOWER = "follower"  # the public events only: no words, no names
+
+
+def reader_of(relations: frozenset[Relation]) -> Reader:
+    if is_staff(relations):
+        return Reader.STAFF
+    return Reader.AUTHOR if Relation.AUTHOR in relations else Reader.FOLLOWER
 
 
 def history_lines(
@@ -150,14 +249,22 @@ def history_lines(
     names: dict[int, str],
     community: Community,
     *,
-    staff: bool,
+    reader: Reader,
 ) -> list[str]:
+    """``names`` holds the actors a staff reader may see named (bot/services/tickets.py puts a
+    reporter who hid their name and the neighbours who followed there as placeholders)."""
     lines = []
     for event in events:
-        who = names.get(event.actor_id or 0, "") if staff else ""
+        if reader is Reader.FOLLOWER and not is_public(event.kind):
+            continue
+        who = names.get(event.actor_id or 0, "") if reader is Reader.STAFF else ""
         detail = str(event.data.get("note") or event.data.get("text") or "")
-        if not staff and event.kind in STAFF_ONLY_DETAILS:
-            detail = ""  # why the head escalated or merged is the office's business
+        if reader is Reader.FOLLOWER:
+            detail = ""  # the author's words and the staff's answers are theirs
+        elif reader is Reader.AUTHOR and (
+            event.kind in STAFF_ONLY_DETAILS or event.kind in NEIGHBOUR_EVENTS
+        ):
+            detail = ""  # why the head escalated is the office's business; a neighbour's own
         detail = cut(detail, HISTORY_DETAIL)
         line = t(
             "history-line",
@@ -170,3 +277,7 @@ def history_lines(
             line += t("history-detail", detail=detail)
         lines.append(line)
     return lines
+
+
+def is_public(kind: str) -> bool:
+    return kind in PUBLIC_EVENTS or kind.startswith("ladder-")

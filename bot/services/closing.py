@@ -1,6 +1,7 @@
 """Closing the loop: a resolved ticket the resident has not confirmed gets one reminder, then
-closes itself after 3 days (the resident may still reopen it for 7 more days); 30 days after
-closing the resident is asked once "still fixed?", and "no" opens a new linked ticket."""
+closes itself after 3 days (its author may still reopen it for 7 more days; its followers may
+say it is still a problem for them); 30 days after closing the author is asked once "still
+fixed?", and "no" opens a new linked ticket."""
 
 from __future__ import annotations
 
@@ -94,8 +95,9 @@ class ClosingService:
         await TicketRepository(session).add_event(ticket.id, None, "auto-closed", now)
         await self.tickets.refresh_cards(session, ticket)
         until = local(now + sla.reopen_window, sla).strftime("%Y-%m-%d")
-        for resident in await self.tickets.residents(session, ticket):
-            t = translator(self.translations, resident)
+        author = await self.tickets.author(session, ticket)
+        if author is not None:
+            t = translator(self.translations, author)
             text = t(
                 "sched-autoclosed",
                 number=ticket.number,
@@ -103,7 +105,16 @@ class ClosingService:
                 until=until,
             )
             reopen = [(t("sched-btn-reopen"), SchedAction.REOPEN.value, ticket.id)]
-            await write(session, resident, now, text, buttons=[reopen])
+            await write(session, author, now, text, buttons=[reopen])
+        # Only the author reopens; a follower for whom it is not fixed goes on in a ticket of
+        # their own.
+        await self.tickets.tell_followers(
+            session,
+            ticket,
+            "notice-closed-follower",
+            number=ticket.number,
+            buttons=[[("btn-still", Action.STILL)]],
+        )
 
     async def _remind_confirm(
         self, session: AsyncSession, ticket: Ticket, closes_at: datetime, sla: Sla
@@ -155,9 +166,11 @@ class ClosingService:
         async with self.db.session() as session:
             tickets = TicketRepository(session)
             ticket = await tickets.get(ticket_id)
-            if ticket is None or not (
-                ticket.author_id == person.id or await tickets.is_follower(ticket.id, person.id)
-            ):
+            if ticket is None:
+                raise ServiceError("not-allowed")
+            if ticket.author_id != person.id:
+                if await tickets.is_follower(ticket.id, person.id):
+                    raise ServiceError("follower-not-author", number=ticket.number)
                 raise ServiceError("not-allowed")
             community = await CommunityRepository(session).get(ticket.community_id)
             assert community is not None

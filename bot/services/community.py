@@ -185,7 +185,7 @@ class CommunityService:
 
     async def find_building(self, code: str, community: str | None = None) -> Building:
         async with self.db.session() as session:
-            return await _find_building(CommunityRepository(session), code, community)
+            return await locate_building(CommunityRepository(session), code, community)
 
     async def join_payload(self, code: str, community: str | None = None) -> tuple[Building, str]:
         building = await self.find_building(code, community)
@@ -212,7 +212,7 @@ class CommunityService:
             if role is Role.COORDINATOR and found is not None:
                 community_row: Community | None = found
             else:
-                building = await _find_building(communities, target, community)
+                building = await locate_building(communities, target, community)
                 community_row = await communities.get(building.community_id)
             assert community_row is not None
             token = new_token()
@@ -244,7 +244,7 @@ def _check_join_policy(value: Any) -> None:
         raise ServiceError("settings-bad-join-policy", value=str(value), allowed=", ".join(allowed))
 
 
-async def _find_building(
+async def locate_building(
     communities: CommunityRepository, code: str, community: str | None
 ) -> Building:
     if community is not None:

@@ -100,7 +100,11 @@ class LadderService:
             await write(session, person, now, text, ticket_id=ticket.id)
         if rung.reason == "unresolved" and ticket.holder_id is not None:
             holder = await PersonRepository(session).get(ticket.holder_id)
-            if holder is not None and holder not in targets:
+            if (
+                holder is not None
+                and holder not in targets
+                and await self.tickets.covers(session, holder, ticket)
+            ):
                 t = translator(self.translations, holder)
                 text = t("sched-ladder-holder", number=ticket.number, days=days)
                 await write(session, holder, now, text, ticket_id=ticket.id)

@@ -11,14 +11,16 @@ S = TicketStatus
 
 
 class Relation(StrEnum):
-    """How the caller stands to one ticket (strongest first)."""
+    """How the caller stands to one ticket (strongest first). Staff relations come from the
+    person's *current* roles only: having received a ticket's card (fallback routing,
+    escalation) is no relation, so a removed head, deputy, coordinator or admin loses every
+    ticket of that role at once."""
 
-    ADMIN = "admin"
+    ADMIN = "admin"  # listed in ADMIN_IDS now
     COORDINATOR = "coordinator"  # coordinates the ticket's building or community
     HEAD = "head"  # head or deputy of the ticket's building
-    RECIPIENT = "recipient"  # received the card (fallback routing, escalation)
     AUTHOR = "author"
-    FOLLOWER = "follower"
+    FOLLOWER = "follower"  # "me too": hears of status changes, sees nothing of the conversation
     NONE = "none"
 
 
@@ -35,10 +37,13 @@ class Action(StrEnum):
     RATE = "rate"
     WITHDRAW = "withdraw"
     MESSAGE = "message"  # resident writes to the head
+    STILL = "still"  # a follower: "still a problem for me" (a linked ticket of their own)
 
 
-STAFF = frozenset({Relation.ADMIN, Relation.COORDINATOR, Relation.HEAD, Relation.RECIPIENT})
+STAFF = frozenset({Relation.ADMIN, Relation.COORDINATOR, Relation.HEAD})
 RESIDENT = frozenset({Relation.AUTHOR, Relation.FOLLOWER})
+AUTHOR = frozenset({Relation.AUTHOR})
+FOLLOWER = frozenset({Relation.FOLLOWER})
 OPEN = frozenset({S.NEW, S.TAKEN, S.REOPENED})
 ACTIVE = frozenset({S.NEW, S.TAKEN, S.REOPENED, S.RESOLVED})
 ANY = frozenset(S)
@@ -51,11 +56,14 @@ RULES: dict[Action, tuple[frozenset[Relation], frozenset[TicketStatus]]] = {
     Action.HISTORY: (STAFF | RESIDENT, ANY),
     Action.MERGE: (STAFF, OPEN),
     Action.OPEN: (STAFF | RESIDENT, ANY),
-    Action.CONFIRM: (RESIDENT, frozenset({S.RESOLVED})),
-    Action.REOPEN: (RESIDENT, frozenset({S.RESOLVED})),
-    Action.RATE: (RESIDENT, frozenset({S.CLOSED})),
-    Action.WITHDRAW: (frozenset({Relation.AUTHOR}), OPEN),
-    Action.MESSAGE: (RESIDENT, ACTIVE),
+    # Only the author speaks for the ticket: confirms, reopens, rates, talks with the staff.
+    Action.CONFIRM: (AUTHOR, frozenset({S.RESOLVED})),
+    Action.REOPEN: (AUTHOR, frozenset({S.RESOLVED})),
+    Action.RATE: (AUTHOR, frozenset({S.CLOSED})),
+    Action.WITHDRAW: (AUTHOR, OPEN),
+    Action.MESSAGE: (AUTHOR, ACTIVE),
+    # A follower whose problem outlives the ticket (resolved, confirmed, withdrawn) goes on.
+    Action.STILL: (FOLLOWER, frozenset({S.RESOLVED, S.CLOSED, S.WITHDRAWN})),
 }
 
 
@@ -67,3 +75,8 @@ def may(action: Action, relations: frozenset[Relation], status: TicketStatus) ->
 
 def is_staff(relations: frozenset[Relation]) -> bool:
     return bool(relations & STAFF)
+
+
+def is_author_or_staff(relations: frozenset[Relation]) -> bool:
+    """Sees the ticket's conversation and its reporter's words; a follower sees neither."""
+    return bool(relations & (STAFF | AUTHOR))

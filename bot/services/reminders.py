@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations, Translator
+from bot.services.access import Coverage, coverage
 from bot.services.cards import age, category_label
 from bot.services.categories import find_category
 from bot.services.clock import Clock
@@ -122,8 +123,15 @@ class ReminderService:
         now: datetime,
         sla: Sla,
     ) -> int:
-        waiting = await repo.waiting_for(person.id, community.id)
-        idle = await repo.idle_for(person.id, community.id, now - sla.idle)
+        # Only what the person's current roles cover: a ticket routed to them under a role
+        # they no longer have (or as an admin no longer in ADMIN_IDS) is not theirs to hear of.
+        covered = await coverage(session, self.config, person)
+        waiting = [x for x in await repo.waiting_for(person.id, community.id) if covers(covered, x)]
+        idle = [
+            x
+            for x in await repo.idle_for(person.id, community.id, now - sla.idle)
+            if covers(covered, x)
+        ]
         if not waiting and not idle:
             return 0
         t = translator(self.translations, person)
@@ -183,6 +191,10 @@ class ReminderService:
             await repo.snooze(person.id, until)
             await session.commit()
         return local(until, sla).strftime("%H:%M")
+
+
+def covers(covered: Coverage, listed: Listed) -> bool:
+    return covered.covers_ticket(listed.ticket)
 
 
 def _reachable(person: Person, now: datetime) -> bool:

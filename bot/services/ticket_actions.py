@@ -4,6 +4,7 @@ UPDATE, so a double tap or two heads at once change it once) and the messages it
 
 from __future__ import annotations
 
+from bot.services.categories import is_private
 from bot.services.errors import ServiceError
 from bot.services.policy import Action, is_staff, may
 from bot.services.ticket_core import Content, StaleAction, TicketCore, checked
@@ -35,6 +36,9 @@ class TicketActions(TicketCore):
                 is None
             ):
                 raise ServiceError("not-allowed")
+            community = await self.community_of_building(session, ticket.building_id)
+            if is_private(community.settings, ticket.category):
+                raise ServiceError("not-allowed")  # never offered: a forged or stale button
             if ticket.status not in OPEN_STATUSES:
                 raise StaleAction(ticket)
             if ticket.author_id != person.id and await tickets.follow(ticket.id, person.id, now):
@@ -60,7 +64,10 @@ class TicketActions(TicketCore):
                 raise StaleAction(await self.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "taken", now)
             await self.refresh_cards(session, ticket)
-            await self.tell_residents(session, ticket, "notice-taken", number=ticket.number)
+            await self.tell_author(session, ticket, "notice-taken", number=ticket.number)
+            await self.tell_followers(
+                session, ticket, "notice-taken-follower", number=ticket.number
+            )
             await session.commit()
             return ticket
 
@@ -77,9 +84,11 @@ class TicketActions(TicketCore):
                 raise StaleAction(await self.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "resolved", now, note=note)
             await self.refresh_cards(session, ticket)
+            # The note is the head's word to the author; followers hear the status only,
+            # and have their own way on if it is not fixed for them.
             buttons = [[("btn-confirm", Action.CONFIRM), ("btn-reopen", Action.REOPEN)]]
             if note:
-                await self.tell_residents(
+                await self.tell_author(
                     session,
                     ticket,
                     "notice-resolved-note",
@@ -89,9 +98,16 @@ class TicketActions(TicketCore):
                     buttons=buttons,
                 )
             else:
-                await self.tell_residents(
+                await self.tell_author(
                     session, ticket, "notice-resolved", number=ticket.number, buttons=buttons
                 )
+            await self.tell_followers(
+                session,
+                ticket,
+                "notice-resolved-follower",
+                number=ticket.number,
+                buttons=[[("btn-still", Action.STILL)]],
+            )
             await session.commit()
             return ticket
 
@@ -137,7 +153,10 @@ class TicketActions(TicketCore):
                         number=ticket.number,
                         note=reason or "-",
                     )
-            await self.tell_residents(session, ticket, "notice-escalated", number=ticket.number)
+            await self.tell_author(session, ticket, "notice-escalated", number=ticket.number)
+            await self.tell_followers(
+                session, ticket, "notice-escalated-follower", number=ticket.number
+            )
             await session.commit()
             return ticket
 
@@ -154,6 +173,12 @@ class TicketActions(TicketCore):
             target_relations = await self.relations(session, person, target)
             if not may(Action.MERGE, target_relations, target.status):
                 raise ServiceError("merge-no-target", number=into_number)
+            community = await self.community_of_building(session, ticket.building_id)
+            if is_private(community.settings, ticket.category) or is_private(
+                community.settings, target.category
+            ):
+                # Merging makes each author a follower of the other's dispute.
+                raise ServiceError("merge-private", number=into_number)
             if not await tickets.transition(
                 ticket.id,
                 list(OPEN_STATUSES),
@@ -186,7 +211,8 @@ class TicketActions(TicketCore):
             return target
 
     async def reply(self, person: Person, ticket_id: int, content: Content) -> Ticket:
-        """Staff → resident (and followers)."""
+        """Staff → the author. Followers are not part of the conversation: the author may have
+        written where the key is, or who the noisy neighbour is."""
         now = self.clock()
         _check_content(content)
         async with self.db.session() as session:
@@ -202,8 +228,9 @@ class TicketActions(TicketCore):
                 photo=content.photo,
                 voice=content.voice,
             )
-            for resident in await self.residents(session, ticket):
-                await self.relay(session, resident, ticket, content, "relay-from-head")
+            author = await self.author(session, ticket)
+            if author is not None:
+                await self.relay(session, author, ticket, content, "relay-from-head")
             await session.commit()
             return ticket
 
@@ -257,6 +284,13 @@ class TicketActions(TicketCore):
                 raise StaleAction(await self.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "confirmed", now)
             await self.refresh_cards(session, ticket)
+            await self.tell_followers(
+                session,
+                ticket,
+                "notice-closed-follower",
+                number=ticket.number,
+                buttons=[[("btn-still", Action.STILL)]],
+            )
             await session.commit()
             return ticket
 
@@ -331,6 +365,13 @@ class TicketActions(TicketCore):
             await self.refresh_cards(session, ticket)
             for staff in await self.staff_audience(session, ticket, everyone=True):
                 await self.tell(session, staff, "notice-withdrawn", ticket, number=ticket.number)
+            await self.tell_followers(
+                session,
+                ticket,
+                "notice-withdrawn-follower",
+                number=ticket.number,
+                buttons=[[("btn-still", Action.STILL)]],
+            )
             await session.commit()
             return ticket
 

@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations
+from bot.services.access import coverage
 from bot.services.cards import description_is_cut
-from bot.services.categories import Category
+from bot.services.categories import Category, find_category
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
 from bot.services.messages import write_media, write_text
-from bot.services.policy import RULES, Action, Relation, may
+from bot.services.policy import AUTHOR, RULES, Action, Relation, may
 from bot.services.routing import Candidate, Routing, route
 from bot.text import CAPTION_LIMIT, TEXT_LIMIT, fits, utf16_len
 from storage.db import Database
@@ -51,6 +52,8 @@ class Draft:
     longitude: float | None = None
     show_name: bool = True
     show_phone: bool = False
+    # Neighbours with the same problem may read the description (ignored for private ones).
+    share_description: bool = False
     # Identifies the draft: the same draft sent twice files one ticket.
     key: str | None = None
 
@@ -96,6 +99,15 @@ def checked(text: str, limit: int = MAX_TEXT) -> str:
     return text
 
 
+class NoAccess(ServiceError):
+    """The caller has nothing (any more) to do with this ticket: no current role for it, not
+    its author or a follower. A card of theirs that still carries buttons loses them."""
+
+    def __init__(self, ticket: Ticket) -> None:
+        super().__init__("not-allowed")
+        self.ticket = ticket
+
+
 class TicketCore:
     def __init__(
         self, config: Config, db: Database, translations: Translations, clock: Clock
@@ -113,11 +125,10 @@ class TicketCore:
             relations.add(Relation.ADMIN)
         if ticket.author_id == person.id:
             relations.add(Relation.AUTHOR)
-        tickets = TicketRepository(session)
-        if await tickets.is_follower(ticket.id, person.id):
+        if await TicketRepository(session).is_follower(ticket.id, person.id):
             relations.add(Relation.FOLLOWER)
-        if await tickets.is_recipient(ticket.id, person.id):
-            relations.add(Relation.RECIPIENT)
+        # Having received the card is no relation: only current roles count (a removed head
+        # or an admin taken out of ADMIN_IDS has nothing more to do with the ticket).
         people = PersonRepository(session)
         for role in (Role.HEAD, Role.DEPUTY):
             if await people.membership(person.id, ticket.building_id, role) is not None:
@@ -143,6 +154,11 @@ class TicketCore:
         if relations & who:
             # The right person, the wrong moment: the button is stale, not forged.
             raise StaleAction(ticket)
+        if relations == {Relation.FOLLOWER} and who == AUTHOR:
+            # "Me too" follows the ticket; its author alone speaks for it.
+            raise ServiceError("follower-not-author", number=ticket.number)
+        if not relations:
+            raise NoAccess(ticket)
         raise ServiceError("not-allowed")
 
     async def check(self, person: Person, ticket_id: int, action: Action) -> Ticket:
@@ -159,23 +175,48 @@ class TicketCore:
         return ticket
 
     async def residents(self, session: AsyncSession, ticket: Ticket) -> list[Person]:
+        """The author (first, when there is one) and the followers."""
+        author = await self.author(session, ticket)
+        return [*([author] if author else []), *await self.followers(session, ticket)]
+
+    async def author(self, session: AsyncSession, ticket: Ticket) -> Person | None:
+        if ticket.author_id is None:
+            return None
+        return await PersonRepository(session).get(ticket.author_id)
+
+    async def followers(self, session: AsyncSession, ticket: Ticket) -> list[Person]:
         people = PersonRepository(session)
-        ids = [ticket.author_id] if ticket.author_id else []
-        ids += list(await TicketRepository(session).followers(ticket.id))
+        ids = [
+            i for i in await TicketRepository(session).followers(ticket.id) if i != ticket.author_id
+        ]
         found = [await people.get(i) for i in dict.fromkeys(ids)]
         return [p for p in found if p is not None]
 
     async def staff_audience(
         self, session: AsyncSession, ticket: Ticket, *, everyone: bool = False
     ) -> list[Person]:
+        """Who hears the resident: the holder, else everyone the ticket was routed to; only
+        those whose current roles cover the ticket (an admin taken out of ADMIN_IDS may still
+        hold it). Nobody left: whoever routing names now, so a word is never lost."""
         people = PersonRepository(session)
         if ticket.holder_id and not everyone and ticket.status is not S.NEW:
             holder = await people.get(ticket.holder_id)
-            if holder is not None:
+            if holder is not None and await self.covers(session, holder, ticket):
                 return [holder]
         recipients = await TicketRepository(session).recipients(ticket.id)
         found = [await people.get(r.person_id) for r in recipients]
-        return [p for p in found if p is not None]
+        audience = [p for p in found if p is not None and await self.covers(session, p, ticket)]
+        if audience:
+            return audience
+        community = await self.community_of_building(session, ticket.building_id)
+        category = find_category(community.settings, ticket.category)
+        routing = await self.routing(session, ticket, community, category, self.clock())
+        now_routed = [await people.get(person_id) for person_id, _ in routing.recipients]
+        return [p for p in now_routed if p is not None]
+
+    async def covers(self, session: AsyncSession, person: Person, ticket: Ticket) -> bool:
+        """Whether ``person``'s current roles make them staff of ``ticket``."""
+        return (await coverage(session, self.config, person)).covers_ticket(ticket)
 
     async def send_card(
         self, session: AsyncSession, ticket: Ticket, person_id: int, *, with_media: bool = False
@@ -268,7 +309,7 @@ class TicketCore:
             ticket_id=ticket.id,
         )
 
-    async def tell_residents(
+    async def tell_author(
         self,
         session: AsyncSession,
         ticket: Ticket,
@@ -279,11 +320,25 @@ class TicketCore:
         footer: str | None = None,
         **args: Any,
     ) -> None:
-        residents = await self.residents(session, ticket)
-        for resident in residents:
+        author = await self.author(session, ticket)
+        if author is not None:
             await self.tell(
-                session, resident, key, ticket, buttons=buttons, note=note, footer=footer, **args
+                session, author, key, ticket, buttons=buttons, note=note, footer=footer, **args
             )
+
+    async def tell_followers(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        key: str,
+        *,
+        buttons: list[list[tuple[str, Action]]] | None = None,
+        **args: Any,
+    ) -> None:
+        """A status change, in the followers' own words: never the staff's notes or replies,
+        which are the author's conversation ("me too" is not a seat at it)."""
+        for follower in await self.followers(session, ticket):
+            await self.tell(session, follower, key, ticket, buttons=buttons, **args)
 
     async def relay(
         self, session: AsyncSession, to: Person, ticket: Ticket, content: Content, key: str

@@ -45,6 +45,9 @@ class TicketPage:
     # the total is only counted up to LIST_CAP: ``capped`` says there are more than ``total``.
     keyset: bool = False
     capped: bool = False
+    # /my: the tickets the reader follows but did not write ("me too"), listed without the
+    # author's words.
+    followed: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +62,8 @@ class TicketLists(TicketCore):
     async def staff_tickets(
         self, person: Person, flt: str, page: int = 0, keyset: Keyset | None = None
     ) -> TicketPage:
-        """A page of the tickets of the person's buildings and area, and of those routed to
-        them. ``page`` counts from 0; for "all", ``keyset`` (from a page's Newer / Older button)
+        """A page of the tickets of the person's buildings and area (current roles only).
+        ``page`` counts from 0; for "all", ``keyset`` (from a page's Newer / Older button)
         goes on from a ticket instead, however deep, and ``page`` is then only its label."""
         statuses = FILTERS.get(flt, OPEN_STATUSES)
         page = max(page, 0)
@@ -98,7 +101,16 @@ class TicketLists(TicketCore):
             )
         pages = max(1, math.ceil(total / PAGE_SIZE))
         page = min(page, pages - 1)
-        return TicketPage(tickets, page, pages, total, newer=page > 0, older=page < pages - 1)
+        followed = frozenset(t.id for t in tickets if t.author_id != person.id)
+        return TicketPage(
+            tickets,
+            page,
+            pages,
+            total,
+            newer=page > 0,
+            older=page < pages - 1,
+            followed=followed,
+        )
 
 
 async def _all(

@@ -7,15 +7,26 @@ ticket_core."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
-from bot.services.cards import CardView, description_is_cut, history_lines, render_card
+from bot.services.cards import (
+    NEIGHBOUR_EVENTS,
+    CardView,
+    Reader,
+    description_is_cut,
+    history_lines,
+    reader_of,
+    render_card,
+    reporter_name,
+)
 from bot.services.categories import Category, categories_for, find_category
 from bot.services.errors import ServiceError
-from bot.services.policy import Action, Relation, is_staff
+from bot.services.neighbours import NeighbourActions
+from bot.services.policy import Action, Relation
 from bot.services.ticket_actions import TicketActions
 from bot.services.ticket_core import (
     MAX_DESCRIPTION,
@@ -24,6 +35,7 @@ from bot.services.ticket_core import (
     METOO_DAYS,
     Content,
     Draft,
+    NoAccess,
     Reported,
     StaleAction,
     checked,
@@ -34,6 +46,7 @@ from storage.models import (
     Person,
     Role,
     Ticket,
+    TicketEvent,
     TicketStatus,
 )
 from storage.repositories import CommunityRepository, PersonRepository
@@ -49,14 +62,25 @@ __all__ = [
     "Content",
     "Draft",
     "Keyset",
+    "NoAccess",
     "Reported",
+    "Similar",
     "StaleAction",
     "TicketPage",
     "TicketService",
 ]
 
 
-class TicketService(TicketActions, TicketLists):
+@dataclass(frozen=True, slots=True)
+class Similar:
+    """The me-too offer: enough to recognise the problem, nothing the neighbour wrote."""
+
+    ticket: Ticket
+    building: str
+    category: Category
+
+
+class TicketService(TicketActions, NeighbourActions, TicketLists):
     async def resident_buildings(self, person: Person) -> list[BuildingRole]:
         async with self.db.session() as session:
             roles = await PersonRepository(session).building_roles(person.id)
@@ -67,17 +91,24 @@ class TicketService(TicketActions, TicketLists):
             community = await self.community_of_building(session, building_id)
             return categories_for(community.settings)
 
-    async def similar(self, person: Person, building_id: int, category: str) -> Ticket | None:
-        """An open ticket of the same building and category from the last week ("me too")."""
+    async def similar(self, person: Person, building_id: int, category: str) -> Similar | None:
+        """An open ticket of the same building and category from the last week ("me too"), as
+        a neighbour may see it: what, where, when and how it stands, not the author's words.
+        Never one of a private category (neighbour disputes)."""
         since = self.clock() - timedelta(days=METOO_DAYS)
         async with self.db.session() as session:
+            community = await self.community_of_building(session, building_id)
+            found_category = find_category(community.settings, category)
+            if found_category is None or found_category.private:
+                return None
             tickets = TicketRepository(session)
             found = await tickets.similar_open(building_id, category, since, OPEN_STATUSES)
             if found is None or found.author_id == person.id:
                 return None
             if await tickets.is_follower(found.id, person.id):
                 return None
-            return found
+            building = await tickets.building_of(found)
+            return Similar(found, building.name, found_category)
 
     async def report(self, person: Person, draft: Draft) -> Reported:
         now = self.clock()
@@ -118,6 +149,7 @@ class TicketService(TicketActions, TicketLists):
                     flat=membership.flat if membership else None,
                     show_name=draft.show_name,
                     show_phone=draft.show_phone,
+                    share_description=draft.share_description and not category.private,
                     draft_key=draft.key,
                     created_at=now,
                     updated_at=now,
@@ -202,20 +234,40 @@ class TicketService(TicketActions, TicketLists):
             ticket, relations = await self.authorise(session, person, ticket_id, Action.HISTORY)
             tickets = TicketRepository(session)
             events = await tickets.events(ticket.id)
-            people = PersonRepository(session)
-            names: dict[int, str] = {}
-            for event in events:
-                if event.actor_id and event.actor_id not in names:
-                    actor = await people.get(event.actor_id)
-                    names[event.actor_id] = actor.display_name if actor else ""
+            reader = reader_of(relations)
+            staff = reader is Reader.STAFF
+            names = await self._actor_names(session, ticket, events, t) if staff else {}
             community = await CommunityRepository(session).get(ticket.community_id)
             assert community is not None
-            staff = is_staff(relations)
-            lines = history_lines(t, events, names, community, staff=staff)
+            lines = history_lines(t, events, names, community, reader=reader)
             if description_is_cut(ticket.description) and (staff or Relation.AUTHOR in relations):
                 # The card shows only its beginning and says "the full text is under History".
                 lines.insert(0, t("history-description") + "\n" + ticket.description)
             return ticket, lines
+
+    async def _actor_names(
+        self, session: AsyncSession, ticket: Ticket, events: Sequence[TicketEvent], t: Translator
+    ) -> dict[int, str]:
+        """Who did what, as the staff may read it: the reporter by name only if the ticket's
+        consent says so; neighbours who followed it never (they consented to nothing); the
+        staff by name."""
+        people = PersonRepository(session)
+        followers = set(await TicketRepository(session).followers(ticket.id))
+        neighbours = {e.actor_id for e in events if e.kind in NEIGHBOUR_EVENTS} | followers
+        names: dict[int, str] = {}
+        for event in events:
+            actor_id = event.actor_id
+            if not actor_id or actor_id in names:
+                continue
+            if actor_id == ticket.author_id:
+                author = await people.get(actor_id)
+                names[actor_id] = reporter_name(t, ticket, author)
+            elif actor_id in neighbours:
+                names[actor_id] = t("history-neighbour")
+            else:
+                actor = await people.get(actor_id)
+                names[actor_id] = actor.display_name if actor else ""
+        return names
 
     async def remember_card(self, ticket_id: int, chat_id: int, message_id: int) -> None:
         async with self.db.session() as session:

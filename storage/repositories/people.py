@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Building, Community, CoordinatorScope, Membership, Person, Role
@@ -71,6 +71,26 @@ class PersonRepository:
         await self.session.flush()
         return membership
 
+    async def remove_membership(self, person_id: int, building_id: int, role: Role) -> bool:
+        result = await self.session.execute(
+            delete(Membership).where(
+                Membership.person_id == person_id,
+                Membership.building_id == building_id,
+                Membership.role == role,
+            )
+        )
+        return int(getattr(result, "rowcount", 0)) > 0
+
+    async def members(self, building_id: int, roles: Sequence[Role]) -> Sequence[Person]:
+        """The building's people in these roles, longest-serving first."""
+        query = (
+            select(Person)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Membership.building_id == building_id, Membership.role.in_(list(roles)))
+            .order_by(Membership.since, Person.id)
+        )
+        return (await self.session.scalars(query)).all()
+
     async def building_roles(self, person_id: int) -> Sequence[BuildingRole]:
         query = (
             select(Membership, Building, Community.name)
@@ -131,3 +151,34 @@ class PersonRepository:
         self.session.add(scope)
         await self.session.flush()
         return scope
+
+    async def remove_coordinator_scope(
+        self, person_id: int, community_id: int, building_id: int | None
+    ) -> bool:
+        result = await self.session.execute(
+            delete(CoordinatorScope).where(
+                CoordinatorScope.person_id == person_id,
+                CoordinatorScope.community_id == community_id,
+                CoordinatorScope.building_id.is_(None)
+                if building_id is None
+                else CoordinatorScope.building_id == building_id,
+            )
+        )
+        return int(getattr(result, "rowcount", 0)) > 0
+
+    async def coordinators_of_area(
+        self, community_id: int, building_id: int | None
+    ) -> Sequence[Person]:
+        """Who coordinates exactly this area: the whole community, or this one building."""
+        query = (
+            select(Person)
+            .join(CoordinatorScope, CoordinatorScope.person_id == Person.id)
+            .where(
+                CoordinatorScope.community_id == community_id,
+                CoordinatorScope.building_id.is_(None)
+                if building_id is None
+                else CoordinatorScope.building_id == building_id,
+            )
+            .order_by(CoordinatorScope.since, Person.id)
+        )
+        return (await self.session.scalars(query)).all()

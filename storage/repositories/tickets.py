@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    and_,
     case,
     delete,
     exists,
+    false,
     func,
     or_,
     select,
@@ -52,15 +52,23 @@ UNFINISHED = (*OPEN_STATUSES, TicketStatus.RESOLVED)
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Whose tickets a staff list shows: those of these buildings and communities, and those
-    routed to the person from elsewhere while they are unfinished. (Routing only ever sends a
-    ticket within its recipients' buildings and areas, so "from elsewhere" means from a role
-    the person no longer has: what is left to do there stays in the lists, not the history,
-    which would cost a walk through every ticket ever routed to them.)"""
+    """Whose tickets a staff list shows: those of these buildings and communities, i.e. of the
+    person's current roles. A ticket once routed to them under a role they no longer have is
+    not theirs any more (access follows current roles only), so it is not listed."""
 
     person_id: int
     building_ids: Sequence[int] = ()
     community_ids: Sequence[int] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Involved:
+    ticket_id: int
+    community_id: int
+    building_id: int
+    status: TicketStatus
+    holds: bool
+    owns: bool
 
 
 class TicketRepository:
@@ -130,6 +138,22 @@ class TicketRepository:
             Ticket.author_id == author_id, Ticket.created_at >= since
         )
         return await self.session.scalar(query) or 0
+
+    async def linked_by(
+        self, parent_id: int, author_id: int, statuses: Sequence[TicketStatus]
+    ) -> Ticket | None:
+        """The author's ticket linked to ``parent_id`` in one of ``statuses``, if any."""
+        query = (
+            select(Ticket)
+            .where(
+                Ticket.parent_id == parent_id,
+                Ticket.author_id == author_id,
+                Ticket.status.in_(list(statuses)),
+            )
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        )
+        return await self.session.scalar(query)
 
     async def similar_open(
         self, building_id: int, category: str, since: datetime, statuses: Sequence[TicketStatus]
@@ -218,6 +242,35 @@ class TicketRepository:
         )
         return (await self.session.scalars(query)).all()
 
+    async def involving(self, person_id: int) -> Sequence[Involved]:
+        """Every ticket the person received, holds or owns (a role being taken from them)."""
+        received = exists().where(
+            TicketRecipient.ticket_id == Ticket.id, TicketRecipient.person_id == person_id
+        )
+        query = (
+            select(
+                Ticket.id,
+                Ticket.community_id,
+                Ticket.building_id,
+                Ticket.status,
+                Ticket.holder_id == person_id,
+                Ticket.owner_id == person_id,
+            )
+            .where(or_(received, Ticket.holder_id == person_id, Ticket.owner_id == person_id))
+            .order_by(Ticket.id)
+        )
+        return [Involved(*row) for row in (await self.session.execute(query)).all()]
+
+    async def drop_recipient(self, person_id: int, ticket_ids: Sequence[int]) -> None:
+        """The person no longer receives these tickets' cards (their role for them is gone)."""
+        for first in range(0, len(ticket_ids), 500):
+            await self.session.execute(
+                delete(TicketRecipient).where(
+                    TicketRecipient.person_id == person_id,
+                    TicketRecipient.ticket_id.in_(list(ticket_ids[first : first + 500])),
+                )
+            )
+
     async def is_recipient(self, ticket_id: int, person_id: int) -> bool:
         query = select(TicketRecipient.id).where(
             TicketRecipient.ticket_id == ticket_id, TicketRecipient.person_id == person_id
@@ -298,11 +351,9 @@ class TicketRepository:
 
     async def count_all(self, scope: Scope, cap: int) -> int:
         """How many tickets the scope has ("all"), exactly up to ``cap``: each part (the
-        buildings, the communities, the routed ones) stops at ``cap`` + 1, so a result above
+        buildings, the communities) stops at ``cap`` + 1, so a result above
         ``cap`` means "more than ``cap``", and a smaller one is the count of all of them."""
-        parts = [
-            select(Ticket.id).where(Ticket.status.in_(UNFINISHED), _routed(scope)).limit(cap + 1)
-        ]
+        parts = []
         if scope.building_ids:
             parts.append(
                 select(Ticket.id).where(Ticket.building_id.in_(scope.building_ids)).limit(cap + 1)
@@ -311,6 +362,8 @@ class TicketRepository:
             parts.append(
                 select(Ticket.id).where(Ticket.community_id.in_(scope.community_ids)).limit(cap + 1)
             )
+        if not parts:
+            return 0
         # SQLite takes no LIMIT on a member of a compound SELECT: each is a subquery.
         members = [select(part.subquery().c.id) for part in parts]
         everything = union(*members).subquery()
@@ -338,15 +391,12 @@ class TicketRepository:
         after ``skip`` of them; newest first either way.
 
         Keyset paging, so no page reads what comes before it: each building and community is
-        one walk down its index from ``start``, ``limit`` rows long; the tickets routed to the
-        person from elsewhere, one walk over the unfinished ones (see Scope); the walks are
-        merged."""
+        one walk down its index from ``start``, ``limit`` rows long; the walks are merged."""
         order = OLDEST_FIRST if newer else NEWEST_FIRST
         beyond = _beyond(start, newer)
         limit += skip
         streams = [Ticket.building_id == b for b in dict.fromkeys(scope.building_ids)]
         streams += [Ticket.community_id == c for c in dict.fromkeys(scope.community_ids)]
-        streams.append(and_(Ticket.status.in_(UNFINISHED), _routed(scope)))
         found: dict[int, datetime] = {}
         for first in range(0, len(streams), STREAMS_PER_QUERY):
             walks = [
@@ -421,15 +471,6 @@ class TicketRepository:
         return building
 
 
-def _routed(scope: Scope) -> ColumnElement[bool]:
-    """Routed to the person: EXISTS, answered by the unique (ticket_id, person_id) index for
-    each ticket looked at; ``id IN (every ticket ever routed to me)`` would read the person's
-    whole history for every page."""
-    return exists().where(
-        TicketRecipient.ticket_id == Ticket.id, TicketRecipient.person_id == scope.person_id
-    )
-
-
 def _by_status(
     scope: Scope, statuses: Sequence[TicketStatus], escalated_only: bool
 ) -> list[ColumnElement[bool]]:
@@ -438,8 +479,7 @@ def _by_status(
         mine.append(Ticket.building_id.in_(scope.building_ids))
     if scope.community_ids:
         mine.append(Ticket.community_id.in_(scope.community_ids))
-    mine.append(_routed(scope))
-    where = [Ticket.status.in_(list(statuses)), or_(*mine)]
+    where = [Ticket.status.in_(list(statuses)), or_(false(), *mine)]
     if escalated_only:
         where.append(Ticket.escalated.is_(True))
     return where

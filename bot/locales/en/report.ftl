@@ -7,12 +7,13 @@ menu-help = ❓ Help
 report-join-first = First join your building: open its join link (the QR code in the stairwell) or send /join.
 report-which-building = Which building is it about?
 report-which-category = What kind of problem is it?
-report-metoo = A neighbour already reported a similar problem {$age}, ticket #{ $number }:
-    “{ $description }”
-    Is it the same problem?
+report-metoo = A neighbour already reported a problem like this { $age }:
+    Ticket #{ $number } · { $category } · { $building }
+    Status: { $status }
+    Is it the same problem? If you follow it, you will hear when its status changes.
 report-metoo-follow = 🙋 Same problem: follow #{ $number }
 report-metoo-new = 📝 No, a new problem
-report-following = You now follow ticket #{ $number }: you will hear of every step, like its author.
+report-following = You now follow ticket #{ $number }: you will hear when its status changes (taken, resolved, closed).
 report-describe = Please describe the problem: write a message, send up to { $max } photos (with a caption if you like), or record a voice note.
 report-describe-hint = Please send text, photos or a voice note, or /cancel to stop.
 report-photo-added = Photo received. Send more (up to { $max }), or press Continue.

@@ -7,12 +7,13 @@ menu-help = ❓ 帮助
 report-join-first = 请先加入您的楼栋：扫描楼道里的二维码打开加入链接，或发送 /join。
 report-which-building = 是哪一栋楼的问题？
 report-which-category = 是哪一类问题？
-report-metoo = 邻居{$age}已经反映过类似的问题，工单 #{ $number }：
-    “{ $description }”
-    是同一个问题吗？
+report-metoo = 邻居{ $age }已经反映过类似的问题：
+    工单 #{ $number } · { $category } · { $building }
+    状态：{ $status }
+    是同一个问题吗？关注后，进度有变化时会通知您。
 report-metoo-follow = 🙋 是同一个问题：关注 #{ $number }
 report-metoo-new = 📝 不是，这是新问题
-report-following = 您已关注工单 #{ $number }，每一步进展都会通知您。
+report-following = 您已关注工单 #{ $number }，接单、解决、办结时都会通知您。
 report-describe = 请描述问题：可以打字，发送最多 { $max } 张照片（可附文字说明），或者发一条语音。
 report-describe-hint = 请发送文字、照片或语音，或发送 /cancel 停止。
 report-photo-added = 照片已收到。可以继续发送（最多 { $max } 张），或点击“继续”。

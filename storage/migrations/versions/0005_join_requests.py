@@ -1,6 +1,6 @@
 """join requests: a join by the building picker waits for the head's approval (join_policy)
 
-Revision ID: 0005j
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-27 09:00:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005j"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

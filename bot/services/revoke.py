@@ -1,0 +1,324 @@
+"""Taking a role away: a head or deputy of a building, or a coordinator of a building or a
+whole community. From the command line (``python -m bot revoke``) or, for heads and deputies,
+by a coordinator (or admin) of the building in chat.
+
+One transaction: the role goes; every card of a ticket the person no longer covers is edited
+to show no buttons (on delivery, rendered for who they are now); those tickets stop reaching
+them; the unfinished ones they owned or held go to the next people of the fallback chain
+(deputy → coordinators → admins), a taken one back to "new" so someone can take it; the
+removed person is told politely, the building's remaining staff are told. An admin is removed
+from ADMIN_IDS instead: that needs no database state (see bot/services/access.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Config
+from bot.services.access import coverage
+from bot.services.categories import find_category
+from bot.services.clock import Clock
+from bot.services.community import locate_building
+from bot.services.errors import ServiceError
+from bot.services.notify import Notifier
+from bot.services.tickets import TicketService
+from storage.db import Database
+from storage.models import Building, Community, Person, Role, TicketStatus
+from storage.repositories import CommunityRepository, PersonRepository
+from storage.repositories.tickets import UNFINISHED, Involved, TicketRepository
+
+REVOCABLE = (Role.HEAD, Role.DEPUTY, Role.COORDINATOR)
+REMOVABLE_IN_CHAT = (Role.HEAD, Role.DEPUTY)
+
+
+@dataclass(frozen=True, slots=True)
+class Revoked:
+    name: str
+    role: Role
+    place: str
+    community: str
+    handed_over: int  # unfinished tickets they owned or held, now with someone else
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    person_id: int
+    name: str
+    role: Role
+
+
+class RevokeService:
+    def __init__(
+        self,
+        config: Config,
+        db: Database,
+        notifier: Notifier,
+        clock: Clock,
+        tickets: TicketService,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.notifier = notifier
+        self.clock = clock
+        self.tickets = tickets
+
+    # ------------------------------------------------------------------------- the operator
+
+    async def revoke(
+        self, role: Role, telegram_id: int, target: str, *, community: str | None = None
+    ) -> Revoked:
+        """``python -m bot revoke``: ``target`` is a building code (head, deputy, a building's
+        coordinator) or a community name (its coordinator), as for ``invite``."""
+        if role not in REVOCABLE:
+            raise ServiceError("revoke-bad-role")
+        async with self.db.session() as session:
+            communities = CommunityRepository(session)
+            found = await communities.by_name(target) if role is Role.COORDINATOR else None
+            building = None
+            if found is None:
+                building = await locate_building(communities, target, community)
+                found = await communities.get(building.community_id)
+            assert found is not None
+            place = found
+            person = await PersonRepository(session).by_telegram_id(telegram_id)
+            if person is None or not await self._holds(session, person, role, place, building):
+                holders = await self._holders(session, role, place, building)
+                raise ServiceError(
+                    "revoke-not-holder",
+                    id=str(telegram_id),
+                    role=role.value,
+                    place=building.name if building else place.name,
+                    holders=", ".join(f"{p.display_name} ({p.telegram_id})" for p in holders)
+                    or "-",
+                )
+            revoked = await self._revoke(session, person, role, place, building, by=None)
+            await session.commit()
+            return revoked
+
+    # ------------------------------------------------------------------------- in chat
+
+    async def building_staff(
+        self, by: Person, code: str | None
+    ) -> tuple[Building, list[StaffMember]]:
+        """The heads and deputies of a building ``by`` may remove them from: as its
+        coordinator, the community's, or an admin. Without a code, the one building they
+        coordinate (if it is one)."""
+        async with self.db.session() as session:
+            people = PersonRepository(session)
+            areas = await people.coordinator_areas(by.id)
+            communities = CommunityRepository(session)
+            if code is None:
+                own = {a.building_id for a in areas}
+                if len(own) != 1 or None in own:
+                    raise ServiceError("staff-usage")
+                building = await communities.building(own.pop() or 0)
+            else:
+                hint = {a.community_name for a in areas}
+                community = hint.pop() if len(hint) == 1 else None
+                building = await locate_building(communities, code, community)
+            assert building is not None
+            return building, await self._staff(session, by, building.id)
+
+    async def building_staff_by_id(
+        self, by: Person, building_id: int
+    ) -> tuple[Building, list[StaffMember]]:
+        async with self.db.session() as session:
+            building = await self._managed(session, by, building_id)
+            return building, await self._staff(session, by, building_id)
+
+    async def _staff(
+        self, session: AsyncSession, by: Person, building_id: int
+    ) -> list[StaffMember]:
+        building = await self._managed(session, by, building_id)
+        people = PersonRepository(session)
+        return [
+            StaffMember(person.id, person.display_name, role)
+            for role in REMOVABLE_IN_CHAT
+            for person in await people.members(building.id, [role])
+        ]
+
+    async def remove(self, by: Person, person_id: int, building_id: int, role: Role) -> Revoked:
+        if role not in REMOVABLE_IN_CHAT:
+            raise ServiceError("not-allowed")
+        async with self.db.session() as session:
+            building = await self._managed(session, by, building_id)
+            person = await PersonRepository(session).get(person_id)
+            community = await CommunityRepository(session).get(building.community_id)
+            assert community is not None
+            if person is None or not await self._holds(session, person, role, community, building):
+                raise ServiceError("staff-gone")  # removed meanwhile (a double tap)
+            revoked = await self._revoke(session, person, role, community, building, by=by)
+            await session.commit()
+            return revoked
+
+    async def _managed(self, session: AsyncSession, by: Person, building_id: int) -> Building:
+        building = await CommunityRepository(session).building(building_id)
+        if building is None:
+            raise ServiceError("not-allowed")
+        areas = await PersonRepository(session).coordinator_areas(by.id)
+        coordinates = any(
+            a.community_id == building.community_id and a.building_id in (None, building.id)
+            for a in areas
+        )
+        if not (by.telegram_id in self.config.admin_ids or coordinates):
+            raise ServiceError("not-allowed")  # heads do not remove each other
+        return building
+
+    # ------------------------------------------------------------------------- the work
+
+    async def _holds(
+        self,
+        session: AsyncSession,
+        person: Person,
+        role: Role,
+        community: Community,
+        building: Building | None,
+    ) -> bool:
+        people = PersonRepository(session)
+        if role is Role.COORDINATOR:
+            area = building.id if building else None
+            return any(
+                p.id == person.id for p in await people.coordinators_of_area(community.id, area)
+            )
+        assert building is not None
+        return await people.membership(person.id, building.id, role) is not None
+
+    async def _holders(
+        self, session: AsyncSession, role: Role, community: Community, building: Building | None
+    ) -> Sequence[Person]:
+        people = PersonRepository(session)
+        if role is Role.COORDINATOR:
+            area = building.id if building else None
+            return await people.coordinators_of_area(community.id, area)
+        assert building is not None
+        return await people.members(building.id, [role])
+
+    async def _revoke(
+        self,
+        session: AsyncSession,
+        person: Person,
+        role: Role,
+        community: Community,
+        building: Building | None,
+        *,
+        by: Person | None,
+    ) -> Revoked:
+        now = self.clock()
+        people = PersonRepository(session)
+        if role is Role.COORDINATOR:
+            area = building.id if building else None
+            await people.remove_coordinator_scope(person.id, community.id, area)
+        else:
+            assert building is not None
+            await people.remove_membership(person.id, building.id, role)
+        await session.flush()
+        covered = await coverage(session, self.config, person)
+        tickets = TicketRepository(session)
+        lost = [
+            row
+            for row in await tickets.involving(person.id)
+            if not covered.covers(row.community_id, row.building_id)
+        ]
+        handed = 0
+        for row in lost:
+            if row.status not in UNFINISHED:
+                continue  # its card keeps History, refused (and stripped) when pressed
+            ticket = await tickets.get(row.ticket_id)
+            assert ticket is not None
+            # Their copy of the card: edited on delivery to show no buttons (see cards.py).
+            await self.tickets.send_card(session, ticket, person.id)
+            if row.holds or row.owns:
+                await self._hand_over(session, row, person, community, now)
+                handed += 1
+        await tickets.drop_recipient(person.id, [row.ticket_id for row in lost])
+        place = building.name if building else community.name
+        await self.notifier.tell(
+            session,
+            person.telegram_id,
+            "revoked-you",
+            now,
+            role=role.value,
+            place=place,
+            community=community.name,
+        )
+        await self._tell_staff(session, person, role, community, building, handed, by, now)
+        return Revoked(person.display_name, role, place, community.name, handed)
+
+    async def _hand_over(
+        self,
+        session: AsyncSession,
+        row: Involved,
+        person: Person,
+        community: Community,
+        now: datetime,
+    ) -> None:
+        """The ticket goes to whom routing says now (the removed person is out of the chain),
+        so it is never without a responsible person; taken by them, it waits to be taken again."""
+        tickets = TicketRepository(session)
+        if row.status is TicketStatus.TAKEN and row.holds:
+            await tickets.transition(
+                row.ticket_id,
+                [TicketStatus.TAKEN],
+                now,
+                status=TicketStatus.NEW,
+                holder_id=None,
+                taken_at=None,
+                nudge_since=now,
+                nudges_sent=0,
+                nudged_at=None,
+            )
+        ticket = await tickets.get(row.ticket_id)
+        assert ticket is not None
+        if ticket.holder_id == person.id:
+            ticket.holder_id = None  # resolved or reopened: the next answer goes to the new owner
+        category = find_category(community.settings, ticket.category)
+        routing = await self.tickets.routing(session, ticket, community, category, now)
+        added = []
+        for person_id, _ in routing.recipients:
+            if await tickets.add_recipient(ticket.id, person_id, "handover", now):
+                added.append(person_id)
+                await self.tickets.send_card(session, ticket, person_id, with_media=True)
+        if ticket.owner_id in (None, person.id):
+            ticket.owner_id = routing.owner_id
+        ticket.updated_at = now
+        await tickets.add_event(ticket.id, None, "handed-over", now, previous=person.id, to=added)
+        await self.tickets.refresh_cards(session, ticket)
+
+    async def _tell_staff(
+        self,
+        session: AsyncSession,
+        person: Person,
+        role: Role,
+        community: Community,
+        building: Building | None,
+        handed: int,
+        by: Person | None,
+        now: datetime,
+    ) -> None:
+        """The building's remaining heads and deputies and the community's coordinators (and
+        the admins, for a coordinator), as when someone is appointed; not the one who did it."""
+        communities = CommunityRepository(session)
+        recipients: list[int] = []
+        if building is not None:
+            recipients += [tg for _, tg, _ in await communities.heads_of(building.id)]
+        recipients += [tg for _, tg in await communities.coordinators_of(community.id)]
+        if role is Role.COORDINATOR:
+            recipients += sorted(self.config.admin_ids)
+        seen = {person.telegram_id} | ({by.telegram_id} if by else set())
+        for telegram_id in recipients:
+            if telegram_id in seen:
+                continue
+            seen.add(telegram_id)
+            await self.notifier.tell(
+                session,
+                telegram_id,
+                "revoked-notice",
+                now,
+                name=person.display_name or str(person.telegram_id),
+                role=role.value,
+                place=building.name if building else community.name,
+                handed=handed,
+            )

@@ -1,0 +1,141 @@
+"""Coordinators (and admins): /staff CODE lists a building's heads and deputies with a button to
+remove each; removing asks first. The service checks on every press that the presser
+coordinates the building now and that the person still holds the role."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.errors import ServiceError
+from handlers.ticketing import edit_quietly
+from storage.models import Person, Role
+
+router = Router(name="removal")
+
+
+class StaffStep(StrEnum):
+    ASK = "a"
+    YES = "y"
+    NO = "n"
+
+
+class StaffCb(CallbackData, prefix="st1"):
+    step: StaffStep
+    person_id: int
+    building_id: int
+    role: Role
+
+
+@router.message(Command("staff"))
+async def cmd_staff(
+    message: Message, command: CommandObject, t: Translator, person: Person, services: Services
+) -> None:
+    code = (command.args or "").strip() or None
+    try:
+        building, members = await services.revoke.building_staff(person, code)
+    except ServiceError as error:
+        await message.answer(t(error.key, **error.args_))
+        return
+    if not members:
+        await message.answer(t("staff-none", building=building.name))
+        return
+    builder = InlineKeyboardBuilder()
+    lines = [t("staff-list", building=building.name)]
+    for member in members:
+        lines.append(t("staff-line", name=member.name, role=member.role.value))
+        builder.button(
+            text=t("staff-remove", name=member.name, role=member.role.value),
+            callback_data=StaffCb(
+                step=StaffStep.ASK,
+                person_id=member.person_id,
+                building_id=building.id,
+                role=member.role,
+            ),
+        )
+    builder.adjust(1)
+    await message.answer("\n".join(lines), reply_markup=builder.as_markup())
+
+
+def _confirm(callback_data: StaffCb, t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for step, label in ((StaffStep.YES, "staff-yes"), (StaffStep.NO, "staff-no")):
+        builder.button(text=t(label), callback_data=callback_data.model_copy(update={"step": step}))
+    return builder.as_markup()
+
+
+@router.callback_query(StaffCb.filter(F.step == StaffStep.ASK))
+async def on_remove_ask(
+    callback: CallbackQuery,
+    callback_data: StaffCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    try:
+        building, members = await services.revoke.building_staff_by_id(
+            person, callback_data.building_id
+        )
+    except ServiceError as error:
+        await callback.answer(t(error.key, **error.args_), show_alert=True)
+        return
+    member = next(
+        (
+            m
+            for m in members
+            if (m.person_id, m.role) == (callback_data.person_id, callback_data.role)
+        ),
+        None,
+    )
+    if member is None:
+        await callback.answer(t("staff-gone"), show_alert=True)
+        return
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.answer(
+            t("staff-confirm", name=member.name, role=member.role.value, building=building.name),
+            reply_markup=_confirm(callback_data, t),
+        )
+
+
+@router.callback_query(StaffCb.filter(F.step == StaffStep.NO))
+async def on_remove_no(callback: CallbackQuery, t: Translator) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await edit_quietly(callback.message.edit_text(t("staff-kept")))
+
+
+@router.callback_query(StaffCb.filter(F.step == StaffStep.YES))
+async def on_remove_yes(
+    callback: CallbackQuery,
+    callback_data: StaffCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    try:
+        revoked = await services.revoke.remove(
+            person, callback_data.person_id, callback_data.building_id, callback_data.role
+        )
+    except ServiceError as error:
+        await callback.answer(t(error.key, **error.args_), show_alert=True)
+        if isinstance(callback.message, Message):
+            await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+        return
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        text = t(
+            "staff-removed",
+            name=revoked.name,
+            role=revoked.role.value,
+            building=revoked.place,
+            handed=revoked.handed_over,
+        )
+        await edit_quietly(callback.message.edit_text(text))

@@ -1,0 +1,150 @@
+"""Every view, tried as a neighbour, a follower and a removed head: the card, History, /my,
+/tickets, the me-too offer, relayed messages, notices, reminders and the digest. None of them
+may carry the author's words, photo, flat or name, or the staff's answers to the author."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.services.policy import Action
+from bot.services.tickets import Content, Draft
+from handlers.keyboards import TicketCb
+from storage.models import Role, Ticket
+from tests.botclient import Sent
+from tests.test_ticket_handling import (
+    DEPUTY,
+    HEAD,
+    NEIGHBOUR,
+    OFFICE,
+    RESIDENT,
+    Town,
+    answer,
+    card,
+    client,
+    one,
+    to,
+    town,
+)
+
+__all__ = ["client", "town"]  # the fixtures this module uses, from test_ticket_handling
+
+OUTSIDER = 502  # lives in the building, follows nothing
+FOLLOWER = NEIGHBOUR  # pressed "me too"
+FORMER = HEAD  # the head, removed half-way
+SECRETS = (
+    "key is under the mat",  # the author's description
+    "SECRET-REPLY",  # the head to the author
+    "SECRET-MESSAGE",  # the author to the head
+    "SECRET-NOTE",  # the resolve note
+    "secret-photo",  # the author's photo
+    "Auntie",  # the author's name (shown to the staff: she agreed)
+    "302",  # her flat
+)
+
+
+def leaks(sent: list[Sent]) -> list[tuple[str, str]]:
+    found = []
+    for item in sent:
+        seen = " ".join([item.text, *item.buttons, str(getattr(item.method, "photo", "") or "")])
+        found += [(secret, seen) for secret in SECRETS if secret in seen]
+    return found
+
+
+def everything_to(town: Town, chat_id: int, since: int = 0) -> list[Sent]:
+    """Every call the bot made into that chat: answers, deliveries, edits."""
+    return [
+        Sent(m)
+        for m in town.client.session.requests[since:]
+        if getattr(m, "chat_id", None) == chat_id
+    ]
+
+
+async def report_with_secrets(town: Town) -> Ticket:
+    services = town.world.services
+    author = await town.person(RESIDENT)
+    [building] = await services.tickets.resident_buildings(author)
+    await services.onboarding.set_flat(author, building.building_id, "302")
+    draft = Draft(
+        building.building_id,
+        "repairs",
+        "The tap leaks. I am at work: the key is under the mat.",
+        media=[{"type": "photo", "file_id": "secret-photo"}],
+    )
+    return (await services.tickets.report(author, draft)).ticket
+
+
+async def try_every_view(town: Town, who: int, found: Ticket) -> dict[str, Any]:
+    """What ``who`` gets from each view of the ticket."""
+    open_card = await town.press(who, TicketCb(action=Action.OPEN, ticket_id=found.id).pack())
+    history = await town.press(who, TicketCb(action=Action.HISTORY, ticket_id=found.id).pack())
+    my = await town.send(who, "/my")
+    tickets = await town.send(who, "/tickets")
+    digest = await town.send(who, "/digest")
+    return {"card": open_card, "history": history, "my": my, "tickets": tickets, "digest": digest}
+
+
+async def test_no_view_shows_a_neighbour_what_is_not_theirs(town: Town) -> None:
+    world, services = town.world, town.world.services.tickets
+    town.users[OUTSIDER] = await world.join(town.client.user(OUTSIDER, "en", "Cousin"), "A1")
+    found = await report_with_secrets(town)
+    await services.follow(await town.person(FOLLOWER), found.id)
+
+    # The me-too offer, as the neighbour who lives there sees it.
+    sent = await town.send(OUTSIDER, "/report")
+    offer = one(await town.click(OUTSIDER, one(sent, OUTSIDER), "🔧 Repairs"), OUTSIDER)
+    assert "Ticket #1 · 🔧 Repairs" in offer.text
+    await town.send(OUTSIDER, "/cancel")
+
+    # The whole conversation, with the head still in office.
+    head = await town.person(HEAD)
+    await services.take(head, found.id)
+    await services.reply(head, found.id, Content(text="SECRET-REPLY: I will use the key"))
+    await services.message(await town.person(RESIDENT), found.id, Content(text="SECRET-MESSAGE"))
+    await services.reply(head, found.id, Content(photo="secret-photo", text="SECRET-REPLY 2"))
+    delivered = await town.deliver()
+    head_card = card(delivered, HEAD)
+    await services.resolve(head, found.id, "SECRET-NOTE: washer replaced")
+    await town.deliver()
+
+    waiting = await town.report(RESIDENT, "The corridor light is out")
+    await town.deliver()
+
+    # The head is removed; what reaches him from now on is checked.
+    removed_at = len(town.client.session.requests)
+    office = await town.person(OFFICE)
+    await world.services.revoke.remove(office, head.id, found.building_id, Role.HEAD)
+    await town.deliver()
+    assert "not allowed" in answer(await town.click(HEAD, head_card, "📜 History"))
+
+    # Every view, as each of them.
+    views = {who: await try_every_view(town, who, found) for who in (OUTSIDER, FOLLOWER, FORMER)}
+    for who in (OUTSIDER, FORMER):
+        assert "not allowed" in answer(views[who]["card"]), who
+        assert "not allowed" in answer(views[who]["history"]), who
+    follower_card = one(views[FOLLOWER]["card"], FOLLOWER)
+    assert "#1" in follower_card.text and "You follow this ticket" in follower_card.text
+    assert "📜 History of ticket #1" in one(views[FOLLOWER]["history"], FOLLOWER).text
+    assert one(views[FOLLOWER]["my"], FOLLOWER).buttons == ["✅ #1 🙋 Repairs"]
+    for who in (OUTSIDER, FOLLOWER, FORMER):
+        assert "for building heads" in one(views[who]["tickets"], who).text, who
+        assert "for coordinators" in one(views[who]["digest"], who).text, who
+
+    # The schedulers: reminders of the handed-over ticket, the "is it fixed?" reminder.
+    world.clock.advance(hours=30)
+    before_scans = len(town.client.session.requests)
+    scheduling = world.services.scheduling
+    await scheduling.reminders.run()
+    await scheduling.closing.run()
+    await scheduling.ladder.run()
+    await town.deliver()
+    scanned = [Sent(m) for m in town.client.session.requests[before_scans:]]
+    assert any("#1" in s.text for s in to(scanned, RESIDENT))  # "is it really fixed?"
+    assert any(f"#{waiting.number}" in s.text for s in to(scanned, DEPUTY))  # "waiting for you"
+    assert everything_to(town, FORMER, before_scans) == []
+
+    # Nothing any of them ever got carries what is not theirs.
+    for who, since in ((OUTSIDER, 0), (FOLLOWER, 0), (FORMER, removed_at)):
+        assert leaks(everything_to(town, who, since)) == [], who
+    # (And the test is not vacuous: the author and, before his removal, the head got it all.)
+    assert len(leaks(everything_to(town, RESIDENT))) >= 3
+    assert len(leaks(everything_to(town, HEAD)[:removed_at])) >= 3

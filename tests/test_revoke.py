@@ -1,0 +1,253 @@
+"""Taking a role away, as an operator and a coordinator do it: ``python -m bot revoke`` and
+/staff in chat (with a confirmation). The removed person's cards lose their buttons, the open
+tickets they owned or held go to the next person of the chain, they and the building's staff
+are told; an admin taken out of ADMIN_IDS has nothing left at the next start."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.app import create_dispatcher
+from bot.config import Config
+from bot.i18n import Translations
+from bot.services import Services
+from bot.services.policy import Action
+from bot.services.tickets import Content
+from handlers.keyboards import TicketCb
+from storage.models import (
+    Membership,
+    OutboxMessage,
+    OutboxStatus,
+    Role,
+    TicketRecipient,
+    TicketStatus,
+)
+from tests.conftest import ADMIN_ID, FakeClock
+from tests.test_cli import cli_env, run_cli_async
+from tests.test_ticket_handling import (
+    DEPUTY,
+    HEAD,
+    HEAD2,
+    OFFICE,
+    RESIDENT,
+    STRANGER,
+    Town,
+    answer,
+    card,
+    client,
+    one,
+    ticket,
+    to,
+    town,
+)
+
+__all__ = ["client", "town"]  # the fixtures this module uses, from test_ticket_handling
+
+S = TicketStatus
+
+
+async def recipients(town: Town, number: int) -> set[int]:
+    found = await ticket(town.db, number)
+    async with town.db.session() as session:
+        rows = await session.scalars(
+            select(TicketRecipient.person_id).where(TicketRecipient.ticket_id == found.id)
+        )
+        return set(rows)
+
+
+async def outbox_texts(town: Town) -> dict[int, list[str]]:
+    """What is waiting in the outbox, by chat: texts, and "card" for a card to render."""
+    found: dict[int, list[str]] = {}
+    async with town.db.session() as session:
+        rows = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
+        )
+        for row in rows:
+            text = "card" if row.method == "card" else str(row.payload.get("text", ""))
+            found.setdefault(row.chat_id, []).append(text)
+    return found
+
+
+async def roles(town: Town, who: int) -> set[tuple[int, Role]]:
+    async with town.db.session() as session:
+        rows = await session.scalars(
+            select(Membership).where(Membership.person_id == town.ids[who])
+        )
+        return {(m.building_id, m.role) for m in rows}
+
+
+async def test_a_coordinator_removes_a_head_in_chat(town: Town) -> None:
+    services = town.world.services.tickets
+    head = await town.person(HEAD)
+    held = await town.report(RESIDENT, "The gate is broken")
+    waiting = await town.report(RESIDENT, "The lift is stuck")
+    await services.take(head, held.id)
+    delivered = await town.deliver()
+    old_card = [c for c in to(delivered, HEAD) if "#2" in c.text and c.buttons][-1]
+
+    # The list, then a press asks first; "No" changes nothing.
+    listing = one(await town.send(OFFICE, "/staff A1"), OFFICE)
+    assert "塘中新村1栋" in listing.text and "Wang 100：楼长" in listing.text
+    assert listing.buttons == ["撤销 Wang 100（楼长）", "撤销 Li 101（副楼长）"]
+    confirm = one(await town.click(OFFICE, listing, "撤销 Wang 100（楼长）"), OFFICE)
+    assert "确定撤销 Wang 100 在 塘中新村1栋 的楼长职务吗" in confirm.text
+    kept = one(await town.click(OFFICE, confirm, "不，保留"), OFFICE, "EditMessageText")
+    assert kept.text == "没有做任何改动。"
+    assert (held.building_id, Role.HEAD) in await roles(town, HEAD)
+
+    sent = await town.click(OFFICE, confirm, "确定撤销")
+    done = one(sent, OFFICE, "EditMessageText").text
+    assert done == "✅ Wang 100 已不再担任 塘中新村1栋 的楼长。已转交 2 张未完成工单。"
+    assert await roles(town, HEAD) == set()
+    # The ticket he held waits to be taken again, by the deputy now; the other too.
+    found = await ticket(town.db, held.number)
+    assert (found.status, found.holder_id, found.owner_id) == (S.NEW, None, town.ids[DEPUTY])
+    assert (await ticket(town.db, waiting.number)).owner_id == town.ids[DEPUTY]
+    for number in (held.number, waiting.number):
+        assert town.ids[HEAD] not in await recipients(town, number)
+
+    delivered = await town.deliver()
+    told = [s.text for s in to(delivered, HEAD, "SendMessage")]
+    assert told == [
+        "You are no longer building head of 塘中新村1栋 (塘中社区). Thank you very much for "
+        "everything you did for your neighbours! The tickets you were looking after have been "
+        "handed over."
+    ]
+    stripped = to(delivered, HEAD, "EditMessageText")
+    assert len(stripped) == 2 and all(s.buttons == [] for s in stripped)
+    assert all("no longer have a role" in s.text and "gate" not in s.text for s in stripped)
+    deputy = [s.text for s in to(delivered, DEPUTY, "SendMessage")]
+    assert "Wang 100 已不再担任 塘中新村1栋 的楼长。其负责的 2 张未完成工单已转交。" in deputy
+    assert "✋ 接单" in card(delivered, DEPUTY).buttons
+    assert to(delivered, HEAD2) == [] and to(delivered, OFFICE) == []
+
+    # His old card no longer works, and loses its buttons when pressed.
+    before = await ticket(town.db, waiting.number)
+    sent = await town.click(HEAD, old_card, "✋ Take")
+    assert "not allowed" in answer(sent)
+    assert one(sent, HEAD, "EditMessageReplyMarkup")
+    assert (await ticket(town.db, waiting.number)).status is before.status is S.NEW
+    assert "for building heads" in one(await town.send(HEAD, "/tickets"), HEAD).text
+
+    # Pressed again (a second coordinator, an old message): nothing more happens.
+    sent = await town.click(OFFICE, confirm, "确定撤销")
+    assert "此人已不再担任该职务" in answer(sent)
+
+
+async def test_only_a_coordinator_of_the_building_removes(town: Town) -> None:
+    assert "not allowed" in one(await town.send(HEAD2, "/staff A1"), HEAD2).text
+    assert "没有权限" in one(await town.send(DEPUTY, "/staff A1"), DEPUTY).text
+    listing = one(await town.send(OFFICE, "/staff A1"), OFFICE)
+    # A head pressing a removal button (forged, or forwarded) changes nothing.
+    data = listing.button_data("撤销 Li 101（副楼长）").replace("st1:a:", "st1:y:")
+    sent = await town.press(HEAD2, data)
+    assert "not allowed" in answer(sent)
+    assert await roles(town, DEPUTY)
+    assert "Send /staff CODE" in one(await town.send(HEAD, "/staff"), HEAD).text
+
+
+async def test_revoke_from_the_command_line(town: Town, config: Config, tmp_path: Path) -> None:
+    services = town.world.services.tickets
+    found = await town.report(RESIDENT, "The gate is broken")
+    await services.take(await town.person(DEPUTY), found.id)
+    await town.deliver()
+    database = Path(config.database_url.removeprefix("sqlite+aiosqlite:///"))
+    env = cli_env(database)
+
+    code, out, err = await run_cli_async("revoke", "deputy", "100", "A1", cwd=tmp_path, env=env)
+    assert code == 1 and out == ""
+    assert err.strip() == (
+        "error: 100 is not deputy building head of 塘中新村1栋. The deputy building head there "
+        "now: Li 101 (101)."
+    )
+    code, out, err = await run_cli_async("revoke", "deputy", "Li", "A1", cwd=tmp_path, env=env)
+    assert code == 2 and "is not a Telegram user id" in err
+
+    code, out, err = await run_cli_async("revoke", "deputy", "101", "A1", cwd=tmp_path, env=env)
+    assert code == 0, err
+    assert out.strip() == (
+        "Li 101 (101) is no longer deputy of 塘中新村1栋 (塘中社区); 1 open ticket(s) handed "
+        "over. The running bot delivers the notices."
+    )
+    assert await roles(town, DEPUTY) == set()
+    taken = await ticket(town.db, found.number)
+    assert (taken.status, taken.holder_id, taken.owner_id) == (S.NEW, None, town.ids[HEAD])
+    # The running bot delivers what the command wrote (on the real clock, not the test's).
+    written = await outbox_texts(town)
+    assert any("您已不再担任 塘中新村1栋（塘中社区）的副楼长" in t for t in written[DEPUTY])
+    assert any("Li 101 is no longer deputy building head" in t for t in written[HEAD])
+    assert "card" in written[DEPUTY]  # his card of the ticket he held, to lose its buttons
+
+    code, out, err = await run_cli_async(
+        "revoke", "coordinator", "300", "塘中社区", cwd=tmp_path, env=env
+    )
+    assert code == 0, err
+    assert "no longer coordinator of 塘中社区" in out
+    assert "给楼长和社区居委会用的" in one(await town.send(OFFICE, "/tickets"), OFFICE).text
+
+
+async def test_an_admin_taken_out_of_admin_ids_keeps_nothing(
+    town: Town,
+    config: Config,
+    translations: Translations,
+    clock: FakeClock,
+) -> None:
+    admin = town.client.user(ADMIN_ID, "en", "Boss")
+    town.users[ADMIN_ID] = admin
+    await town.send(ADMIN_ID, "/start")
+    # Without a coordinator, B1 (no head) reports go to the admins.
+    await town.world.services.revoke.revoke(Role.COORDINATOR, OFFICE, "塘中社区")
+    found = await town.report(STRANGER, "The B1 door is broken")
+    admin_card = card(await town.deliver(), ADMIN_ID)
+    assert "✋ Take" in admin_card.buttons
+    other = await town.report(STRANGER, "The B1 light is out")
+    await town.world.services.tickets.take(await town.person(ADMIN_ID), other.id)
+    await town.deliver()
+
+    # The next start, with ADMIN_IDS emptied.
+    restarted = replace(config, admin_ids=frozenset())
+    town.client.dp = create_dispatcher(restarted, town.db, translations=translations, clock=clock)
+    town.world.services = Services.create(restarted, town.db, translations, clock)
+    try:
+        sent = await town.click(ADMIN_ID, admin_card, "✋ Take")
+        assert "not allowed" in answer(sent)
+        assert one(sent, ADMIN_ID, "EditMessageReplyMarkup")
+        assert (await ticket(town.db, found.number)).status is S.NEW
+        data = TicketCb(action=Action.HISTORY, ticket_id=found.id).pack()
+        assert "not allowed" in answer(await town.press(ADMIN_ID, data))
+        assert "for building heads" in one(await town.send(ADMIN_ID, "/tickets"), ADMIN_ID).text
+        # No reminders of it either.
+        clock.advance(hours=3)
+        await town.world.services.scheduling.reminders.run()
+        assert to(await town.deliver(), ADMIN_ID) == []
+        # What the resident says about the ticket the ex-admin took goes to whoever covers
+        # B1 now, not to him.
+        town.users[700] = await town.world.appoint(
+            town.client.user(700, "en", "Newcomer"), Role.COORDINATOR, "B1"
+        )
+        await town.world.services.tickets.message(
+            await town.person(STRANGER), other.id, Content(text="Still dark")
+        )
+        delivered = await town.deliver()
+        assert to(delivered, ADMIN_ID) == []
+        assert any("Still dark" in s.text for s in to(delivered, 700))
+    finally:
+        await town.client.dp.storage.close()
+
+
+async def test_a_deleted_card_of_a_removed_head_is_not_sent_again(town: Town) -> None:
+    await town.report(RESIDENT, "The gate is broken")
+    await town.deliver()
+    # He deleted the card in his chat: the edit that would strip it finds nothing.
+    town.client.session.fail("EditMessageText", 400, "Bad Request: message to edit not found")
+    office, head = await town.person(OFFICE), await town.person(HEAD)
+    [building] = await town.world.services.tickets.resident_buildings(await town.person(RESIDENT))
+    await town.world.services.revoke.remove(office, head.id, building.building_id, Role.HEAD)
+    delivered = await town.deliver()
+    to_head = to(delivered, HEAD, "SendMessage")
+    assert [s.text.split(".")[0] for s in to_head] == [
+        "You are no longer building head of 塘中新村1栋 (塘中社区)"
+    ]
