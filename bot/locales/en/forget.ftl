@@ -11,4 +11,3 @@ forget-kept = All right, nothing was deleted.
 forget-done = Your personal data has been deleted. Your tickets stay with the building without your name. Thank you for caring for your neighbourhood. If you need us again, just send /start.
 forget-already = Your data has already been deleted.
 forget-staff-notice = The { role-name } of { $building } has deleted their data with /forgetme and no longer serves there. Their open tickets went to the next person in line; please appoint someone new with /invite.
-event-handed-over = the person handling it left: passed on

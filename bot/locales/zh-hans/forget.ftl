@@ -11,4 +11,3 @@ forget-kept = 好的，没有删除任何内容。
 forget-done = 您的个人信息已删除。您反映过的工单会保留在楼栋记录中，但不再显示您的名字。感谢您对社区的关心！以后需要时，发送 /start 即可。
 forget-already = 您的信息已经删除过了。
 forget-staff-notice = { $building } 的{ role-name }已通过 /forgetme 删除个人信息，不再担任该职务。其未办结的工单已转给下一位负责人；请用 /invite 任命新的人选。
-event-handed-over = 经办人已离开，工单已转交
