@@ -89,8 +89,11 @@ async def ask_description(message: Message, state: FSMContext, t: Translator) ->
 
 
 async def after_description(message: Message, state: FSMContext, t: Translator) -> None:
-    if (await state.get_data()).get("editing"):
+    data = await state.get_data()
+    if data.get("editing"):
         await show_summary(message, state, t)
+    elif data.get("latitude") is not None:
+        await ask_privacy(message, state, t)  # the report began with a location ("report this?")
     else:
         await ask_location(message, state, t)
 

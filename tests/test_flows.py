@@ -1,0 +1,139 @@
+"""Conversations that do what people expect: what a message outside any flow becomes (a report
+offer for text, photos, albums, voice notes and locations; a hint for staff and for the words
+of a finished step), /cancel and /language giving back the menu, and the report's messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiogram.types import Location, PhotoSize, ReplyKeyboardMarkup, Voice
+from sqlalchemy import select
+
+from bot.services import Services
+from storage.db import Database
+from storage.models import FsmRecord, Role, Ticket
+from tests.botclient import BotClient, Sent, only, texts
+from tests.conftest import FakeClock
+from tests.factories import World, make_world
+
+
+@pytest.fixture
+async def world(client: BotClient, services: Services, db: Database, clock: FakeClock) -> World:
+    return await make_world(client, services, db, clock)
+
+
+def photo(file_id: str) -> list[PhotoSize]:
+    return [PhotoSize(file_id=file_id, file_unique_id=file_id, width=800, height=600)]
+
+
+VOICE = Voice(file_id="voice-1", file_unique_id="v1", duration=4)
+
+
+async def tickets(db: Database) -> list[Ticket]:
+    async with db.session() as session:
+        return list((await session.scalars(select(Ticket).order_by(Ticket.id))).all())
+
+
+async def states(db: Database) -> list[str | None]:
+    async with db.session() as session:
+        return [r.state for r in await session.scalars(select(FsmRecord))]
+
+
+async def choose(world: World, user: Any, sent: list[Sent], label: str) -> list[Sent]:
+    for item in reversed(sent):
+        if label in item.buttons:
+            return await world.client.click(user, item, label)
+    raise AssertionError(f"no {label!r} in {[s.buttons for s in sent]}")
+
+
+def keyboard(sent: Sent) -> list[str]:
+    """The labels of the reply keyboard a message puts under the text field."""
+    markup = getattr(sent.method, "reply_markup", None)
+    assert isinstance(markup, ReplyKeyboardMarkup), f"no reply keyboard on {sent.text!r}"
+    return [button.text for row in markup.keyboard for button in row]
+
+
+# --------------------------------------------------------------------------- report this?
+
+
+async def test_a_voice_note_outside_a_report_is_offered_as_one(world: World) -> None:
+    client = world.client
+    await world.appoint(client.user(100, "en"), Role.HEAD, "A1")
+    resident = await world.join(client.user(1, "en"), "A1")
+    offer = only(await client.send(resident, None, voice=VOICE))
+    assert "report this as a problem" in offer.text
+    sent = await client.click(resident, offer, "📝 Yes, report it")
+    sent = await choose(world, resident, sent, "🔧 Repairs")
+    assert "Where is it?" in texts(sent)[-1]  # the voice note is the description
+    sent = await client.send(resident, "Skip")
+    sent = await choose(world, resident, sent, "Continue ›")
+    assert "voice notes: 1" in only(sent).text
+    await client.click(resident, only(sent), "✅ Send")
+    [ticket] = await tickets(world.db)
+    assert ticket.media == [{"type": "voice", "file_id": "voice-1"}]
+
+
+async def test_a_location_outside_a_report_becomes_the_reports_location(world: World) -> None:
+    client = world.client
+    resident = await world.join(client.user(1, "en"), "A1")
+    pin = Location(latitude=23.05, longitude=113.15)
+    offer = only(await client.send(resident, None, location=pin))
+    sent = await client.click(resident, offer, "📝 Yes, report it")
+    sent = await choose(world, resident, sent, "🧹 Sanitation")
+    assert "describe the problem" in texts(sent)[-1]
+    sent = await client.send(resident, "Rubbish bags left here for a week")
+    # The place is known already: no location question, straight to the privacy step.
+    assert "Where is it?" not in " ".join(texts(sent))
+    sent = await choose(world, resident, sent, "Continue ›")
+    assert "Location: yes" in only(sent).text
+    await client.click(resident, only(sent), "✅ Send")
+    [ticket] = await tickets(world.db)
+    assert (ticket.latitude, ticket.longitude) == (23.05, 113.15)
+    assert ticket.description == "Rubbish bags left here for a week"
+
+
+async def test_an_album_outside_a_report_is_offered_once(world: World) -> None:
+    client = world.client
+    resident = await world.join(client.user(1, "en"), "A1")
+    first = await client.send(
+        resident, None, photo=photo("a"), media_group_id="g7", caption="Cracks in the wall"
+    )
+    rest = [
+        await client.send(resident, None, photo=photo(name), media_group_id="g7")
+        for name in ("b", "c")
+    ]
+    assert "report this as a problem" in only(first).text
+    assert rest == [[], []]  # one question, not three
+    # A separate photo while the offer waits is not quietly added: it gets the usual hint.
+    assert "use the buttons above" in only(await client.send(resident, None, photo=photo("d"))).text
+    sent = await client.click(resident, only(first), "📝 Yes, report it")
+    sent = await choose(world, resident, sent, "🔧 Repairs")
+    assert "Where is it?" in texts(sent)[-1]
+    sent = await choose(world, resident, await client.send(resident, "Skip"), "Continue ›")
+    await client.click(resident, only(sent), "✅ Send")
+    [ticket] = await tickets(world.db)
+    assert [m["file_id"] for m in ticket.media] == ["a", "b", "c"]
+    assert ticket.description == "Cracks in the wall"
+
+
+async def test_a_head_who_types_is_not_sent_to_the_join_poster(world: World) -> None:
+    client = world.client
+    head = await world.appoint(client.user(100, "en"), Role.HEAD, "A1")
+    answer = only(await client.send(head, "I will come tomorrow")).text
+    assert "scan" not in answer.lower() and "join" not in answer.lower()
+    assert "💬 Reply" in answer and "/tickets" in answer
+    assert await states(world.db) == []
+    # A head who also lives in a building is a resident too: the usual offer.
+    await world.join(head, "A1")
+    assert "report this as a problem" in only(await client.send(head, "Lift broken")).text
+
+
+async def test_the_word_of_a_finished_step_is_no_problem_report(world: World) -> None:
+    client = world.client
+    resident = await world.join(client.user(1, "zh-hans"), "A1")
+    for word in ("跳过", "Skip", "不分享"):
+        hint = only(await client.send(resident, word))
+        assert "步骤已经结束" in hint.text
+        assert keyboard(hint) == ["📝 反映问题", "📋 我的工单", "❓ 帮助"]
+    assert await states(world.db) == []
