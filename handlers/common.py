@@ -15,7 +15,8 @@ from bot.services import Services
 from bot.services.errors import ServiceError
 from bot.services.onboarding import Profile
 from handlers.filters import Is
-from handlers.menu import MenuButton
+from handlers.menu import MenuButton, menu_keyboard
+from handlers.report.flow import ReportFlow
 from storage.models import Person
 
 router = Router(name="common")
@@ -106,9 +107,15 @@ async def on_language(
 
 @router.message(Command("cancel"))
 async def cmd_cancel(message: Message, state: FSMContext, t: Translator) -> None:
-    had_state = await state.get_state() is not None
+    current = await state.get_state()
     await state.clear()
-    await message.answer(t("cancelled" if had_state else "nothing-to-cancel"))
+    if current is None:
+        await message.answer(t("nothing-to-cancel"))
+        return
+    # A report's steps put keyboards under the text field (location, phone) that only a new
+    # keyboard replaces: the menu comes back. (Other flows never replaced the menu.)
+    menu = menu_keyboard(t) if current in ReportFlow else None
+    await message.answer(t("cancelled"), reply_markup=menu)
 
 
 @router.my_chat_member(

@@ -137,3 +137,68 @@ async def test_the_word_of_a_finished_step_is_no_problem_report(world: World) ->
         assert "步骤已经结束" in hint.text
         assert keyboard(hint) == ["📝 反映问题", "📋 我的工单", "❓ 帮助"]
     assert await states(world.db) == []
+
+
+# --------------------------------------------------------------------------- step keyboards
+
+
+async def to_location_step(world: World, user: Any) -> None:
+    sent = await world.client.send(user, "/report")
+    await choose(world, user, sent, "🔧 Repairs")
+    sent = await world.client.send(user, "The door of the bike shed is broken")
+    assert keyboard(sent[-1]) == ["📍 Send my location", "Skip"]
+
+
+async def test_cancel_at_the_location_step_brings_back_the_menu(world: World) -> None:
+    client = world.client
+    resident = await world.join(client.user(1, "en"), "A1")
+    await to_location_step(world, resident)
+    cancelled = only(await client.send(resident, "/cancel"))
+    assert cancelled.text == "Stopped. Nothing was changed."
+    assert keyboard(cancelled) == ["📝 Report a problem", "📋 My tickets", "❓ Help"]
+    # "Skip" from the old keyboard afterwards starts nothing.
+    hint = only(await client.send(resident, "Skip"))
+    assert "already finished" in hint.text and "report this" not in hint.text
+    assert await states(world.db) == [] and await tickets(world.db) == []
+
+
+async def test_a_pressed_step_button_is_answered_with_the_next_question(world: World) -> None:
+    client = world.client
+    resident = await world.join(client.user(1, "en"), "A1")
+    await to_location_step(world, resident)
+    # The keyboard hides itself once used: "Location added" rides on the next question.
+    pin = Location(latitude=23.1, longitude=113.0)
+    privacy = only(await client.send(resident, None, location=pin))
+    assert privacy.text.startswith("📍 Location added.\n\nWho may see your details?")
+    assert "Continue ›" in privacy.buttons
+    sent = await client.click(resident, privacy, "Show my phone to the head: ❌")
+    assert keyboard(only(sent)) == ["☎️ Share my phone number", "Don't share"]
+    privacy = only(await client.send(resident, "Don't share"))
+    assert privacy.text.startswith("All right, your phone stays private.\n\nWho may see")
+    summary = only(await client.click(resident, privacy, "Continue ›"))
+    # Editing the location: the Skip press and the summary, one message again.
+    sent = await client.click(resident, summary, "✏️ Edit")
+    sent = await client.click(resident, only(sent, "EditMessageReplyMarkup"), "Location")
+    summary = only(await client.send(resident, "Skip"))
+    assert summary.text.startswith("No location, that's fine.\n\nPlease check your report:")
+    assert "Location: no" in summary.text
+
+
+async def test_a_typed_answer_to_where_is_it_is_kept_and_the_keyboard_goes(
+    world: World,
+) -> None:
+    client = world.client
+    resident = await world.join(client.user(1, "en"), "A1")
+    await to_location_step(world, resident)
+    noted, privacy = await client.send(resident, "Behind building 1, by the gate")
+    # Typed: the keyboard is still up, and only a message of its own can remove it.
+    assert noted.text.startswith("📍") and noted.method.reply_markup is not None  # type: ignore[attr-defined]
+    assert type(noted.method.reply_markup).__name__ == "ReplyKeyboardRemove"  # type: ignore[attr-defined]
+    assert "Who may see your details?" in privacy.text
+    summary = only(await client.click(resident, privacy, "Continue ›"))
+    await client.click(resident, summary, "✅ Send")
+    [ticket] = await tickets(world.db)
+    assert ticket.description == (
+        "The door of the bike shed is broken\n📍 Behind building 1, by the gate"
+    )
+    assert ticket.latitude is None

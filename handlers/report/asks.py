@@ -1,5 +1,9 @@
 """The report's questions, and which one comes next: each ``ask_*`` sends one question and
-sets the state that waits for its answer. No router here; the handlers call these."""
+sets the state that waits for its answer. No router here; the handlers call these.
+
+``intro`` is what the bot has to say about the previous answer ("Location added."): it goes
+on top of the next question, so the resident gets one message, not two back to back
+(Telegram allows about one message a second in a chat)."""
 
 from __future__ import annotations
 
@@ -30,11 +34,12 @@ async def begin(
     person: Person,
     services: Services,
     prefill: dict[str, Any],
+    intro: str = "",
 ) -> None:
     buildings = await services.tickets.resident_buildings(person)
     if not buildings:
         await state.clear()
-        await message.answer(t("report-join-first"))
+        await message.answer(with_intro(intro, t("report-join-first")))
         return
     await state.set_data(
         {
@@ -48,7 +53,7 @@ async def begin(
     )
     if len(buildings) == 1:
         await state.update_data(building_id=buildings[0].building_id)
-        await ask_category(message, state, t, services)
+        await ask_category(message, state, t, services, intro)
         return
     builder = InlineKeyboardBuilder()
     for b in buildings:
@@ -57,11 +62,13 @@ async def begin(
         )
     builder.adjust(1)
     await state.set_state(ReportFlow.building)
-    await message.answer(t("report-which-building"), reply_markup=builder.as_markup())
+    await message.answer(
+        with_intro(intro, t("report-which-building")), reply_markup=builder.as_markup()
+    )
 
 
 async def ask_category(
-    message: Message, state: FSMContext, t: Translator, services: Services
+    message: Message, state: FSMContext, t: Translator, services: Services, intro: str = ""
 ) -> None:
     data = await state.get_data()
     builder = InlineKeyboardBuilder()
@@ -69,7 +76,9 @@ async def ask_category(
         button(builder, category_label(t, category, category.code), Step.CATEGORY, category.code)
     builder.adjust(2)
     await state.set_state(ReportFlow.category)
-    await message.answer(t("report-which-category"), reply_markup=builder.as_markup())
+    await message.answer(
+        with_intro(intro, t("report-which-category")), reply_markup=builder.as_markup()
+    )
 
 
 async def after_category(message: Message, state: FSMContext, t: Translator) -> None:
@@ -111,11 +120,13 @@ async def ask_location(message: Message, state: FSMContext, t: Translator) -> No
     await message.answer(t("report-location"), reply_markup=keyboard)
 
 
-async def after_location(message: Message, state: FSMContext, t: Translator) -> None:
+async def after_location(
+    message: Message, state: FSMContext, t: Translator, intro: str = ""
+) -> None:
     if (await state.get_data()).get("editing"):
-        await show_summary(message, state, t)
+        await show_summary(message, state, t, intro)
     else:
-        await ask_privacy(message, state, t)
+        await ask_privacy(message, state, t, intro)
 
 
 def privacy_keyboard(t: Translator, data: dict[str, Any]) -> InlineKeyboardMarkup:
@@ -128,14 +139,15 @@ def privacy_keyboard(t: Translator, data: dict[str, Any]) -> InlineKeyboardMarku
     return builder.as_markup()
 
 
-async def ask_privacy(message: Message, state: FSMContext, t: Translator) -> None:
+async def ask_privacy(message: Message, state: FSMContext, t: Translator, intro: str = "") -> None:
     await state.set_state(ReportFlow.privacy)
     await message.answer(
-        t("report-privacy"), reply_markup=privacy_keyboard(t, await state.get_data())
+        with_intro(intro, t("report-privacy")),
+        reply_markup=privacy_keyboard(t, await state.get_data()),
     )
 
 
-async def show_summary(message: Message, state: FSMContext, t: Translator) -> None:
+async def show_summary(message: Message, state: FSMContext, t: Translator, intro: str = "") -> None:
     data = await state.get_data()
     await state.update_data(editing=False)
     await state.set_state(ReportFlow.summary)
@@ -158,4 +170,8 @@ async def show_summary(message: Message, state: FSMContext, t: Translator) -> No
     button(builder, t("report-edit"), Step.EDIT)
     button(builder, t("report-cancel"), Step.CANCEL)
     builder.adjust(1, 2)
-    await message.answer(text, reply_markup=builder.as_markup())
+    await message.answer(with_intro(intro, text), reply_markup=builder.as_markup())
+
+
+def with_intro(intro: str, question: str) -> str:
+    return f"{intro}\n\n{question}" if intro else question

@@ -15,7 +15,7 @@ from aiogram.types import (
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import Translator
+from bot.i18n import SUPPORTED_LANGUAGES, Translations, Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
 from bot.services.tickets import MAX_MEDIA, MAX_TEXT
@@ -92,24 +92,44 @@ async def on_description_voice(message: Message, state: FSMContext, t: Translato
 # ----------------------------------------------------------------------------- location
 
 
+# A step keyboard's button hides the keyboard once used (``one_time_keyboard``), so the answer
+# to the press rides on the next question: one message. A typed answer leaves the keyboard up,
+# and removing it takes a message of its own (a keyboard removal and the next question's inline
+# buttons cannot share one).
+
+
 @router.message(StateFilter(ReportFlow.location), Is(F.location))
 async def on_location(message: Message, state: FSMContext, t: Translator) -> None:
     assert message.location is not None
     await state.update_data(
         latitude=message.location.latitude, longitude=message.location.longitude
     )
-    await message.answer(t("report-location-saved"), reply_markup=ReplyKeyboardRemove())
-    await after_location(message, state, t)
+    await after_location(message, state, t, t("report-location-saved"))
 
 
-@router.message(StateFilter(ReportFlow.location), Is(F.text))  # "Skip", in whichever language
-async def on_location_skip(message: Message, state: FSMContext, t: Translator) -> None:
-    if message.text and message.text.startswith("/"):
-        await message.answer(t("flow-hint"))
+@router.message(StateFilter(ReportFlow.location), Is(F.text), Is(~F.text.startswith("/")))
+async def on_location_text(
+    message: Message, state: FSMContext, t: Translator, translations: Translations
+) -> None:
+    assert message.text is not None
+    if message.text in labels(translations, "report-skip"):
+        await state.update_data(latitude=None, longitude=None)
+        await after_location(message, state, t, t("report-location-skipped"))
         return
-    await state.update_data(latitude=None, longitude=None)
-    await message.answer(t("report-location-skipped"), reply_markup=ReplyKeyboardRemove())
+    # "Where is it?" answered in words ("3rd floor, by the lift"): part of the description.
+    description = str((await state.get_data()).get("description") or "")
+    place = f"{description}\n📍 {message.text.strip()}".strip()
+    if len(place) > MAX_TEXT:
+        await message.answer(t("text-too-long", max=MAX_TEXT, length=len(message.text)))
+        return
+    await state.update_data(description=place)
+    await message.answer(t("report-place-noted"), reply_markup=ReplyKeyboardRemove())
     await after_location(message, state, t)
+
+
+def labels(translations: Translations, key: str) -> set[str]:
+    """A button's text in every language: the keyboard may predate a /language change."""
+    return {translations.get(language, key) for language in SUPPORTED_LANGUAGES}
 
 
 # ----------------------------------------------------------------------------- privacy
@@ -159,13 +179,17 @@ async def on_contact(
         await message.answer(t(error.key, **error.args_))
         return
     await state.update_data(show_phone=True)
-    await message.answer(t("report-phone-saved"), reply_markup=ReplyKeyboardRemove())
-    await ask_privacy(message, state, t)
+    await ask_privacy(message, state, t, t("report-phone-saved"))
 
 
 @router.message(StateFilter(ReportFlow.contact), Is(F.text), Is(~F.text.startswith("/")))
-async def on_contact_declined(message: Message, state: FSMContext, t: Translator) -> None:
+async def on_contact_declined(
+    message: Message, state: FSMContext, t: Translator, translations: Translations
+) -> None:
     await state.update_data(show_phone=False)
+    if message.text in labels(translations, "report-dont-share"):
+        await ask_privacy(message, state, t, t("report-phone-not-shared"))
+        return
     await message.answer(t("report-phone-not-shared"), reply_markup=ReplyKeyboardRemove())
     await ask_privacy(message, state, t)
 
