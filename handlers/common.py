@@ -17,7 +17,8 @@ from bot.services.onboarding import Profile
 from handlers.filters import Is
 from handlers.menu import MenuButton, menu_keyboard
 from handlers.report.flow import ReportFlow
-from storage.models import Person
+from handlers.ticketing import edit_quietly
+from storage.models import Person, Role
 
 router = Router(name="common")
 
@@ -79,6 +80,7 @@ async def cmd_language(message: Message, t: Translator) -> None:
 async def on_language(
     callback: CallbackQuery,
     callback_data: LanguageCb,
+    state: FSMContext,
     person: Person,
     services: Services,
     translations: Translations,
@@ -92,9 +94,15 @@ async def on_language(
         return
     t = translations.bind(callback_data.language)
     await callback.answer(t("language-set"))
-    if isinstance(callback.message, Message):
-        await callback.message.edit_text(t("language-set"))
     profile = await services.onboarding.profile(person)
+    if isinstance(callback.message, Message):
+        if await _redraws_menu(profile, state):
+            # A reply keyboard changes only with a message that carries the new one: this
+            # answer brings the menu in the new language (the picker just loses its buttons).
+            await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+            await callback.message.answer(t("language-set"), reply_markup=menu_keyboard(t))
+        else:
+            await callback.message.edit_text(t("language-set"))
     await register_personal_menu(
         bot,
         translations,
@@ -103,6 +111,14 @@ async def on_language(
         is_head=profile.is_head,
         is_coordinator=profile.is_coordinator,
     )
+
+
+async def _redraws_menu(profile: Profile, state: FSMContext) -> bool:
+    """Residents have the menu under the text field; in a report's location or phone step a
+    step keyboard stands in for it and stays (the report's end brings the menu back)."""
+    has_menu = any(m.role is Role.RESIDENT for m in profile.building_roles)
+    step_keyboard = await state.get_state() in (ReportFlow.location.state, ReportFlow.contact.state)
+    return has_menu and not step_keyboard
 
 
 @router.message(Command("cancel"))

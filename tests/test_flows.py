@@ -202,3 +202,47 @@ async def test_a_typed_answer_to_where_is_it_is_kept_and_the_keyboard_goes(
         "The door of the bike shed is broken\n📍 Behind building 1, by the gate"
     )
     assert ticket.latitude is None
+
+
+# --------------------------------------------------------------------------- /language
+
+
+def methods(sent: list[Sent]) -> list[str]:
+    return [type(s.method).__name__ for s in sent]
+
+
+async def test_language_change_redraws_the_menu_in_the_new_language(world: World) -> None:
+    client = world.client
+    resident = await world.join(client.user(1, "zh-hans"), "A1")
+    picker = only(await client.send(resident, "/language"))
+    sent = await client.click(resident, picker, "English")
+    assert methods(sent) == [
+        "AnswerCallbackQuery",
+        "EditMessageReplyMarkup",  # the picker's buttons are spent
+        "SendMessage",
+        "SetMyCommands",
+    ]
+    answer = only(sent)
+    assert answer.text == "Language set: English."
+    assert keyboard(answer) == ["📝 Report a problem", "📋 My tickets", "❓ Help"]
+    # The new menu's buttons work.
+    assert only(await client.send(resident, "📋 My tickets")).text.startswith("You have no tickets")
+
+
+async def test_language_change_in_the_location_step_keeps_the_step_keyboard(
+    world: World,
+) -> None:
+    client = world.client
+    resident = await world.join(client.user(1, "en"), "A1")
+    await to_location_step(world, resident)
+    picker = only(await client.send(resident, "/language"))
+    sent = await client.click(resident, picker, "简体中文")
+    assert only(sent, "EditMessageText").text == "已切换为简体中文。"
+    assert "SendMessage" not in methods(sent)
+    assert await states(world.db) == ["ReportFlow:location"]
+    # The English "Skip" still answers the step; the report ends with the menu in Chinese.
+    privacy = only(await client.send(resident, "Skip"))
+    assert privacy.text.startswith("不发位置也没关系。")
+    summary = only(await client.click(resident, privacy, "继续 ›"))
+    sent_report = only(await client.click(resident, summary, "✅ 提交"), "SendMessage")
+    assert keyboard(sent_report) == ["📝 反映问题", "📋 我的工单", "❓ 帮助"]
