@@ -16,7 +16,7 @@ from bot.services.errors import ServiceError
 from bot.services.onboarding import Profile
 from handlers.filters import Is
 from handlers.menu import MenuButton, menu_keyboard
-from handlers.report.flow import ReportFlow
+from handlers.report.flow import ReportFlow, draft_reminder, with_reminder
 from handlers.ticketing import edit_quietly
 from storage.models import Person, Role
 
@@ -67,8 +67,11 @@ def help_text(t: Translator, profile: Profile) -> str:
 
 @router.message(Command("help"))
 @router.message(MenuButton("menu-help"))
-async def cmd_help(message: Message, t: Translator, person: Person, services: Services) -> None:
-    await message.answer(help_text(t, await services.onboarding.profile(person)))
+async def cmd_help(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    text = help_text(t, await services.onboarding.profile(person))
+    await message.answer(with_reminder(text, await draft_reminder(state, t)))
 
 
 @router.message(Command("language"))

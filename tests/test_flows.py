@@ -246,3 +246,50 @@ async def test_language_change_in_the_location_step_keeps_the_step_keyboard(
     summary = only(await client.click(resident, privacy, "继续 ›"))
     sent_report = only(await client.click(resident, summary, "✅ 提交"), "SendMessage")
     assert keyboard(sent_report) == ["📝 反映问题", "📋 我的工单", "❓ 帮助"]
+
+
+# --------------------------------------------------------------------------- lists mid-report
+
+
+async def test_my_tickets_and_help_in_the_middle_of_a_report_keep_the_draft(
+    world: World,
+) -> None:
+    client = world.client
+    resident = await world.join(client.user(1, "en"), "A1")
+    await to_location_step(world, resident)
+    listing = only(await client.send(resident, "/my"))
+    assert listing.text.startswith("You have no tickets yet.")
+    # The location step's buttons are under the text field: the words say so.
+    assert listing.text.endswith(
+        "Your report is still open: answer it with the buttons under the text field, "
+        "or /cancel to drop it."
+    )
+    assert await states(world.db) == ["ReportFlow:location"]
+    privacy = only(await client.send(resident, "Skip"))
+    help_text = only(await client.send(resident, "/help")).text
+    assert help_text.endswith(
+        "press a button under its last question, further up in this chat, or /cancel to drop it."
+    )
+    staff_only = only(await client.send(resident, "/tickets")).text
+    assert "for building heads" in staff_only and "still open" in staff_only
+    summary = only(await client.click(resident, privacy, "Continue ›"))
+    await client.click(resident, summary, "✅ Send")
+    [ticket] = await tickets(world.db)
+    assert ticket.description == "The door of the bike shed is broken"
+    # No report open: the lists say nothing about one.
+    assert "still open" not in only(await client.send(resident, "/my")).text
+
+
+async def test_the_menu_mid_report_answers_and_while_describing_says_to_just_send(
+    world: World,
+) -> None:
+    client = world.client
+    resident = await world.join(client.user(1, "zh-hans"), "A1")
+    sent = await client.send(resident, "/report")
+    # The menu's buttons mid-report are the menu's, not a wrong answer to the step.
+    assert "上方那条问题下面的按钮" in only(await client.send(resident, "❓ 帮助")).text
+    await choose(world, resident, sent, "🔧 维修")
+    listing = only(await client.send(resident, "📋 我的工单"))
+    assert "直接发送描述" in listing.text
+    sent = await client.send(resident, "水管漏水")
+    assert "问题在哪里" in texts(sent)[-1]

@@ -6,9 +6,12 @@ from enum import StrEnum
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Translator
 
 
 class ReportFlow(StatesGroup):
@@ -55,3 +58,20 @@ def button(builder: InlineKeyboardBuilder, text: str, step: Step, value: str = "
 async def reply(callback: CallbackQuery, text: str, reply_markup: Any = None) -> None:
     if isinstance(callback.message, Message):
         await callback.message.answer(text, reply_markup=reply_markup)
+
+
+async def draft_reminder(state: FSMContext, t: Translator) -> str | None:
+    """While a report is being written (/my, /tickets or /help in the middle keep it): how to
+    get back to it, in words that match where its buttons are. None outside a report."""
+    current = await state.get_state()
+    if current is None or current not in ReportFlow or current == ReportFlow.offer.state:
+        return None
+    if current == ReportFlow.description.state:
+        return t("report-open-describe")  # no buttons: the next message is the description
+    if current in (ReportFlow.location.state, ReportFlow.contact.state):
+        return t("report-open-keyboard")  # a keyboard under the text field
+    return t("report-open-buttons")  # inline buttons on the question further up
+
+
+def with_reminder(text: str, reminder: str | None) -> str:
+    return f"{text}\n\n{reminder}" if reminder else text

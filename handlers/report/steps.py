@@ -28,6 +28,7 @@ from handlers.report.asks import (
     show_summary,
 )
 from handlers.report.flow import ReportCb, ReportFlow, Step, button, reply
+from handlers.ticketing import FreeInput
 from storage.models import Person
 
 router = Router(name="report-steps")
@@ -36,7 +37,8 @@ router = Router(name="report-steps")
 # ----------------------------------------------------------------------------- description
 
 
-@router.message(StateFilter(ReportFlow.description), Is(F.text), Is(~F.text.startswith("/")))
+# FreeInput: not a command, and not a press of the menu (📋 My tickets, ❓ Help go to theirs).
+@router.message(StateFilter(ReportFlow.description), Is(F.text), FreeInput())
 async def on_description_text(message: Message, state: FSMContext, t: Translator) -> None:
     assert message.text is not None
     if len(message.text) > MAX_TEXT:
@@ -107,7 +109,7 @@ async def on_location(message: Message, state: FSMContext, t: Translator) -> Non
     await after_location(message, state, t, t("report-location-saved"))
 
 
-@router.message(StateFilter(ReportFlow.location), Is(F.text), Is(~F.text.startswith("/")))
+@router.message(StateFilter(ReportFlow.location), Is(F.text), FreeInput())
 async def on_location_text(
     message: Message, state: FSMContext, t: Translator, translations: Translations
 ) -> None:
@@ -182,7 +184,7 @@ async def on_contact(
     await ask_privacy(message, state, t, t("report-phone-saved"))
 
 
-@router.message(StateFilter(ReportFlow.contact), Is(F.text), Is(~F.text.startswith("/")))
+@router.message(StateFilter(ReportFlow.contact), Is(F.text), FreeInput())
 async def on_contact_declined(
     message: Message, state: FSMContext, t: Translator, translations: Translations
 ) -> None:

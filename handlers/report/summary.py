@@ -13,10 +13,10 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
 from bot.services.tickets import Draft
-from handlers.filters import Is
 from handlers.menu import menu_keyboard
 from handlers.report.asks import ask_category, ask_description, ask_location, ask_privacy
 from handlers.report.flow import ReportCb, ReportFlow, Step, button
+from handlers.ticketing import FreeInput
 from storage.models import Person
 
 router = Router(name="report-summary")
@@ -121,7 +121,7 @@ async def on_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -
         await callback.message.answer(t("report-cancelled"), reply_markup=menu_keyboard(t))
 
 
-@leftovers.message(StateFilter(ReportFlow), Is(~F.text.startswith("/")))
+@leftovers.message(StateFilter(ReportFlow), FreeInput())
 async def on_unexpected(message: Message, state: FSMContext, t: Translator) -> None:
     """Stickers, polls, dice… or a text where a button is expected: a hint, the draft kept."""
     current = await state.get_state()

@@ -4,3 +4,6 @@ free-staff = To answer a resident, press 💬 Reply on the ticket's card, or rep
 
 ## The report
 report-place-noted = 📍 Thank you, I added that to the description.
+report-open-describe = ✏️ Your report is still open: just send the description (text, photos or a voice note) when you are ready, or /cancel to drop it.
+report-open-keyboard = ✏️ Your report is still open: answer it with the buttons under the text field, or /cancel to drop it.
+report-open-buttons = ✏️ Your report is still open: press a button under its last question, further up in this chat, or /cancel to drop it.

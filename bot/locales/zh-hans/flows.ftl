@@ -4,3 +4,6 @@ free-staff = 如需答复住户，请点工单卡片上的“💬 回复”，�
 
 ## 反映问题
 report-place-noted = 📍 谢谢，已把位置说明加到描述里。
+report-open-describe = ✏️ 您的反映还没有提交：准备好后直接发送描述（文字、照片或语音）即可，或发送 /cancel 放弃。
+report-open-keyboard = ✏️ 您的反映还没有提交：请用输入框下方的按钮回答，或发送 /cancel 放弃。
+report-open-buttons = ✏️ 您的反映还没有提交：请点聊天记录上方那条问题下面的按钮，或发送 /cancel 放弃。
