@@ -6,6 +6,7 @@ from aiogram import F, Router
 
 from handlers import (
     common,
+    conversation,
     errors,
     fallback,
     my,
@@ -30,6 +31,7 @@ FEATURES: tuple[Router, ...] = (
     scheduling.router,
     onboarding.router,
     staff.router,
+    conversation.router,  # a plain message to the conversation in progress, if there is one
     report.offer_router,  # "report this?" for a free message outside any flow
     fallback.router,  # last: takes what nothing else did
 )

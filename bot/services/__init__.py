@@ -10,6 +10,7 @@ from bot.i18n import Translations
 from bot.services.clock import Clock, system_clock
 from bot.services.closing import ClosingService
 from bot.services.community import CommunityService, StaffService
+from bot.services.conversations import ConversationService
 from bot.services.digest import DigestService
 from bot.services.ladder import LadderService
 from bot.services.notify import Notifier
@@ -29,6 +30,7 @@ class Services:
     staff: StaffService
     tickets: TicketService
     scheduling: Scheduling
+    conversations: ConversationService
 
     @classmethod
     def create(
@@ -52,4 +54,5 @@ class Services:
                 closing=ClosingService(config, db, translations, clock, tickets),
                 digest=DigestService(config, db, translations, clock),
             ),
+            conversations=ConversationService(db, tickets),
         )

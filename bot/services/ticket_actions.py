@@ -191,9 +191,7 @@ class TicketActions(TicketCore):
                 "message",
                 now,
                 direction="to-resident",
-                text=content.summary(),
-                photo=content.photo,
-                voice=content.voice,
+                **content.event_data(),
             )
             for resident in await self.residents(session, ticket):
                 await self.relay(session, resident, ticket, content, "relay-from-head")
@@ -212,9 +210,7 @@ class TicketActions(TicketCore):
                 "message",
                 now,
                 direction="to-staff",
-                text=content.summary(),
-                photo=content.photo,
-                voice=content.voice,
+                **content.event_data(),
             )
             for staff in await self.staff_audience(session, ticket):
                 await self.relay(session, staff, ticket, content, "relay-from-resident")

@@ -7,3 +7,29 @@ report-place-noted = 📍 谢谢，已把位置说明加到描述里。
 report-open-describe = ✏️ 您的反映还没有提交：准备好后直接发送描述（文字、照片或语音）即可，或发送 /cancel 放弃。
 report-open-keyboard = ✏️ 您的反映还没有提交：请用输入框下方的按钮回答，或发送 /cancel 放弃。
 report-open-buttons = ✏️ 您的反映还没有提交：请点聊天记录上方那条问题下面的按钮，或发送 /cancel 放弃。
+
+## 正在进行的对话：直接发来的消息
+conv-sent-resident = ✅ 已转给您的楼长（工单 #{ $number }）。
+conv-sent-staff = ✅ 已转给住户（工单 #{ $number }）。
+conv-new-problem = 📝 不是，这是新问题
+conv-not-for = ↩️ 不是 #{ $number } 的，撤回
+conv-taken-back = ↩️ 已撤回：已请楼长忽略您在工单 #{ $number } 里的那条消息。
+conv-taken-back-staff = ↩️ 已撤回：已请住户忽略您在工单 #{ $number } 里的那条消息。
+conv-retracted-resident = ↩️ 工单 #{ $number }：住户说{ $count ->
+        [1] 刚才那条消息
+       *[other] 刚才的 { $count } 条消息
+    }与这张工单无关，请忽略。
+conv-retracted-head = ↩️ 工单 #{ $number }：楼长说{ $count ->
+        [1] 刚才那条消息
+       *[other] 刚才的 { $count } 条消息
+    }不是发给这张工单的，请忽略。
+conv-retracted-already = 这条消息已经撤回过了。
+conv-which = { $count ->
+        [1] 这条消息
+       *[other] 这 { $count } 条消息
+    }是关于哪张工单的？选好之后才会发送。
+conv-none = ✖️ 都不是，不发送
+conv-pick-new = 📝 是新问题
+conv-not-sent = 好的，没有发送。
+conv-pick-hint = 请用上方的按钮选择工单，或发送 /cancel。
+event-retracted = 撤回了一条消息
