@@ -11,6 +11,7 @@ from handlers import (
     fallback,
     my,
     onboarding,
+    picker_search,
     relay,
     report,
     scheduling,
@@ -30,6 +31,7 @@ FEATURES: tuple[Router, ...] = (
     my.router,
     scheduling.router,
     onboarding.router,
+    picker_search.router,  # a typed text while the join picker is shown
     staff.router,
     conversation.router,  # a plain message to the conversation in progress, if there is one
     report.offer_router,  # "report this?" for a free message outside any flow

@@ -39,3 +39,13 @@ conv-pick-new = 📝 A new problem
 conv-not-sent = All right, nothing was sent.
 conv-pick-hint = Please choose the ticket with the buttons above, or send /cancel.
 event-retracted = message taken back
+
+## The join picker: typing a building's number or name
+picker-type = You can also type its number or name, e.g. A01 or 1栋.
+picker-none = There is no building called “{ $query }”. Please try the number on your door or on the poster in the stairwell, or choose from the list above.
+picker-none-long = That does not look like a building's number or name. Please try the number on your door or on the poster in the stairwell, or choose from the list above.
+picker-type-hint = Please choose your building with the buttons above, or type its number or name.
+picker-found-one = Found it. Is this your building?
+picker-join = ✅ Join { $building }
+picker-found = { $count } buildings match “{ $query }”:
+picker-all = « All buildings

@@ -33,3 +33,13 @@ conv-pick-new = 📝 是新问题
 conv-not-sent = 好的，没有发送。
 conv-pick-hint = 请用上方的按钮选择工单，或发送 /cancel。
 event-retracted = 撤回了一条消息
+
+## 加入楼栋：直接输入楼号或楼名
+picker-type = 也可以直接输入楼号或楼名，例如 A01 或 1栋。
+picker-none = 没有找到叫“{ $query }”的楼栋。请试试您家门上或楼道海报上的楼号，或在上方列表中选择。
+picker-none-long = 这看起来不像楼号或楼名。请试试您家门上或楼道海报上的楼号，或在上方列表中选择。
+picker-type-hint = 请用上方的按钮选择您的楼栋，或直接输入楼号或楼名。
+picker-found-one = 找到了。是这栋楼吗？
+picker-join = ✅ 加入 { $building }
+picker-found = 有 { $count } 栋楼与“{ $query }”相符：
+picker-all = « 全部楼栋
