@@ -5,14 +5,22 @@ person picks the ticket first. The same for a head whose resident wrote last."""
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from aiogram.types import PhotoSize, User, Voice
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.config import Config, Secret
+from bot.i18n import Translations
 from bot.services import Services
+from bot.services.community import BuildingRow
 from bot.services.tickets import Content, Draft
 from storage.db import Database
 from storage.models import Role, Ticket, TicketEvent
@@ -329,3 +337,60 @@ async def test_out_of_range_ids_are_stale_not_errors(building: Building) -> None
     for data in ("cv1:r:99999999999999999999", "cv1:p:-1", "cv1:g:2147483648"):
         sent = await client.press(building.resident, answer_to, data)
         assert "no longer valid" in only(sent, "AnswerCallbackQuery").text
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+PG_URL = os.environ.get("TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    if not PG_URL:
+        pytest.skip("TEST_POSTGRES_URL is not set (a PostgreSQL server for these tests)")
+    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"louzhang_{uuid.uuid4().hex[:12]}"
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+async def test_conversations_and_the_picker_search_on_postgres(pg_url: str) -> None:
+    config = Config(bot_token=Secret("1:x"), database_url=pg_url, bot_username="b_test_bot")
+    db = Database(pg_url)
+    try:
+        await db.migrate()
+        services = Services.create(config, db, Translations(), FakeClock())
+        await services.community.import_buildings(
+            [
+                BuildingRow("社区", "A-01", "新村1栋", ""),
+                BuildingRow("社区", "A-11", "新村11栋", ""),
+            ]
+        )
+        page, total = await services.onboarding.find_buildings(None, "ａ01", 0)
+        [found] = page.items
+        assert (found.building.code, total) == ("A-01", 1)
+        head = await services.onboarding.touch(100, "Head", "en")
+        resident = await services.onboarding.touch(1, "Resident", "en")
+        invite = await services.community.invite(Role.HEAD, "A-01")
+        await services.onboarding.open_payload(head, invite.payload)
+        await services.onboarding.join_building(resident, found.building.id)
+        ticket = (
+            await services.tickets.report(resident, Draft(found.building.id, "repairs", "x"))
+        ).ticket
+        assert await services.conversations.in_progress(resident) == []
+        await services.tickets.reply(head, ticket.id, Content(text="Which floor?"))
+        [conversation] = await services.conversations.in_progress(resident)
+        assert (conversation.ticket.id, conversation.staff) == (ticket.id, False)
+        relayed = await services.conversations.send(resident, ticket.id, Content(text="3rd"))
+        [staff_side] = await services.conversations.in_progress(head)
+        assert staff_side.staff
+        await services.conversations.retract(resident, relayed.event_id)
+        assert await services.conversations.in_progress(head) == []
+    finally:
+        await db.close()
