@@ -29,7 +29,6 @@ from bot.services.conversations import Conversation
 from bot.services.errors import ServiceError
 from bot.services.tickets import MAX_MEDIA, Content, StaleAction
 from handlers.filters import Is
-from handlers.menu import StepWord
 from handlers.report.asks import begin
 from handlers.report.flow import ReportFlow, Step, button
 from handlers.ticketing import FreeInput, drop_buttons, edit_quietly, pager, read_content
@@ -59,7 +58,7 @@ class ConvCb(CallbackData, prefix="cv1"):
     id: Annotated[int, Field(ge=0, lt=2**31)] = 0
 
 
-@router.message(StateFilter(None), Is(TALK), FreeInput(), ~StepWord())
+@router.message(StateFilter(None), Is(TALK), FreeInput())
 async def on_plain_message(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
@@ -182,7 +181,7 @@ def _which(
     return t("conv-which", count=count), builder.as_markup()
 
 
-@router.message(StateFilter(ConversationFlow.pick), Is(TALK), FreeInput(), ~StepWord())
+@router.message(StateFilter(ConversationFlow.pick), Is(TALK), FreeInput())
 async def on_more(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:

@@ -11,8 +11,9 @@ from aiogram.types import Location, PhotoSize, ReplyKeyboardMarkup, Voice
 from sqlalchemy import select
 
 from bot.services import Services
+from bot.services.tickets import Draft
 from storage.db import Database
-from storage.models import FsmRecord, Role, Ticket
+from storage.models import FsmRecord, Role, Ticket, TicketEvent
 from tests.botclient import BotClient, Sent, only, texts
 from tests.conftest import FakeClock
 from tests.factories import World, make_world
@@ -293,3 +294,27 @@ async def test_the_menu_mid_report_answers_and_while_describing_says_to_just_sen
     assert "直接发送描述" in listing.text
     sent = await client.send(resident, "水管漏水")
     assert "问题在哪里" in texts(sent)[-1]
+
+
+async def test_a_leftover_skip_is_not_passed_on_to_the_head(world: World) -> None:
+    """/my in the location step keeps the draft and its keyboard; "Message the head" from a
+    card starts another step while that keyboard is still up. Its "Skip" is not a message."""
+    client = world.client
+    await world.appoint(client.user(100, "en"), Role.HEAD, "A1")
+    resident = await world.join(client.user(1, "en"), "A1")
+    person = await world.person(resident)
+    [a1] = await world.services.tickets.resident_buildings(person)
+    await world.services.tickets.report(person, Draft(a1.building_id, "repairs", "Leak"))
+    await to_location_step(world, resident)
+    listing = only(await client.send(resident, "/my"))
+    card = only(await client.click(resident, listing, listing.buttons[0]))
+    await client.click(resident, card, "💬 Message the head")
+    hint = only(await client.send(resident, "Skip"))
+    assert "already finished" in hint.text
+    assert keyboard(hint) == ["📝 Report a problem", "📋 My tickets", "❓ Help"]
+    assert await states(world.db) == ["ResidentFlow:message"]  # the step still waits
+    sent = only(await client.send(resident, "It drips on the stairs"))
+    assert "Sent to the building head" in sent.text
+    async with world.db.session() as session:
+        notes = await session.scalars(select(TicketEvent.data).where(TicketEvent.kind == "message"))
+        assert [n["text"] for n in notes] == ["It drips on the stairs"]

@@ -32,11 +32,12 @@ router = Router(name="report-offer-steps")
 FREE = F.text & ~F.text.startswith("/") | F.photo | F.voice | F.location
 
 
-@offer_router.message(StateFilter(None), StepWord())
+@offer_router.message(StepWord())
 async def on_step_word(message: Message, t: Translator) -> None:
     """ "Skip" or "Don't share" from a step keyboard that outlived its step (Telegram keeps a
-    reply keyboard until a message replaces it): not a problem to report. The menu replaces
-    the old keyboard."""
+    reply keyboard until a message replaces it), in any state: not a problem to report, not a
+    message for the head (FreeInput lets no step but its own take it). The menu replaces the
+    old keyboard; a step that waits goes on waiting."""
     await message.answer(t("flow-step-over"), reply_markup=menu_keyboard(t))
 
 

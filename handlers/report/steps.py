@@ -109,7 +109,7 @@ async def on_location(message: Message, state: FSMContext, t: Translator) -> Non
     await after_location(message, state, t, t("report-location-saved"))
 
 
-@router.message(StateFilter(ReportFlow.location), Is(F.text), FreeInput())
+@router.message(StateFilter(ReportFlow.location), Is(F.text), FreeInput(step_words=True))
 async def on_location_text(
     message: Message, state: FSMContext, t: Translator, translations: Translations
 ) -> None:
@@ -184,7 +184,7 @@ async def on_contact(
     await ask_privacy(message, state, t, t("report-phone-saved"))
 
 
-@router.message(StateFilter(ReportFlow.contact), Is(F.text), FreeInput())
+@router.message(StateFilter(ReportFlow.contact), Is(F.text), FreeInput(step_words=True))
 async def on_contact_declined(
     message: Message, state: FSMContext, t: Translator, translations: Translations
 ) -> None:
