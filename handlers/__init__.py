@@ -6,6 +6,7 @@ from aiogram import F, Router
 
 from handlers import (
     common,
+    conversation,
     errors,
     fallback,
     forget,
@@ -13,6 +14,7 @@ from handlers import (
     my,
     neighbours,
     onboarding,
+    picker_search,
     relay,
     removal,
     report,
@@ -35,9 +37,11 @@ FEATURES: tuple[Router, ...] = (
     neighbours.router,
     scheduling.router,
     onboarding.router,
+    picker_search.router,  # a typed text while the join picker is shown
     joins.router,
     staff.router,
     removal.router,
+    conversation.router,  # a plain message to the conversation in progress, if there is one
     report.offer_router,  # "report this?" for a free message outside any flow
     fallback.router,  # last: takes what nothing else did
 )

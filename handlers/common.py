@@ -16,10 +16,11 @@ from bot.services.errors import ServiceError
 from bot.services.onboarding import Profile
 from bot.text import TEXT_LIMIT, cut
 from handlers.filters import Is
-from handlers.menu import MenuButton
+from handlers.menu import MenuButton, menu_keyboard
 from handlers.paging import page_of
+from handlers.report.flow import ReportFlow, draft_reminder, with_reminder
 from handlers.ticketing import edit_quietly, pager
-from storage.models import Person
+from storage.models import Person, Role
 
 router = Router(name="common")
 ROLES_PER_PAGE = 8
@@ -90,8 +91,11 @@ def help_view(
 
 @router.message(Command("help"))
 @router.message(MenuButton("menu-help"))
-async def cmd_help(message: Message, t: Translator, person: Person, services: Services) -> None:
+async def cmd_help(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
     text, markup = help_view(t, await services.onboarding.profile(person))
+    text = cut(with_reminder(text, await draft_reminder(state, t)), TEXT_LIMIT)
     await message.answer(text, reply_markup=markup)
 
 
@@ -118,6 +122,7 @@ async def cmd_language(message: Message, t: Translator) -> None:
 async def on_language(
     callback: CallbackQuery,
     callback_data: LanguageCb,
+    state: FSMContext,
     person: Person,
     services: Services,
     translations: Translations,
@@ -131,9 +136,15 @@ async def on_language(
         return
     t = translations.bind(callback_data.language)
     await callback.answer(t("language-set"))
-    if isinstance(callback.message, Message):
-        await callback.message.edit_text(t("language-set"))
     profile = await services.onboarding.profile(person)
+    if isinstance(callback.message, Message):
+        if await _redraws_menu(profile, state):
+            # A reply keyboard changes only with a message that carries the new one: this
+            # answer brings the menu in the new language (the picker just loses its buttons).
+            await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+            await callback.message.answer(t("language-set"), reply_markup=menu_keyboard(t))
+        else:
+            await callback.message.edit_text(t("language-set"))
     await register_personal_menu(
         bot,
         translations,
@@ -144,11 +155,25 @@ async def on_language(
     )
 
 
+async def _redraws_menu(profile: Profile, state: FSMContext) -> bool:
+    """Residents have the menu under the text field; in a report's location or phone step a
+    step keyboard stands in for it and stays (the report's end brings the menu back)."""
+    has_menu = any(m.role is Role.RESIDENT for m in profile.building_roles)
+    step_keyboard = await state.get_state() in (ReportFlow.location.state, ReportFlow.contact.state)
+    return has_menu and not step_keyboard
+
+
 @router.message(Command("cancel"))
 async def cmd_cancel(message: Message, state: FSMContext, t: Translator) -> None:
-    had_state = await state.get_state() is not None
+    current = await state.get_state()
     await state.clear()
-    await message.answer(t("cancelled" if had_state else "nothing-to-cancel"))
+    if current is None:
+        await message.answer(t("nothing-to-cancel"))
+        return
+    # A report's steps put keyboards under the text field (location, phone) that only a new
+    # keyboard replaces: the menu comes back. (Other flows never replaced the menu.)
+    menu = menu_keyboard(t) if current in ReportFlow else None
+    await message.answer(t("cancelled"), reply_markup=menu)
 
 
 @router.my_chat_member(

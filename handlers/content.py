@@ -30,7 +30,9 @@ def content_of(message: Message) -> Content | None:
     check_length(message)
     if message.photo:
         # Telegram sends several sizes; the last is the largest.
-        return Content(text=message.caption, photo=message.photo[-1].file_id)
+        return Content(
+            text=message.caption, photo=message.photo[-1].file_id, album=message.media_group_id
+        )
     if message.voice:
         return Content(text=message.caption, voice=message.voice.file_id)
     if message.text:

@@ -29,3 +29,18 @@ class MenuButton(Filter):
         if message.text is None:
             return False
         return message.text in {translations.get(lang, self.key) for lang in SUPPORTED_LANGUAGES}
+
+
+# The words of the report's step keyboards (reply keyboards under the text field).
+STEP_KEYS = ("report-skip", "report-send-location", "report-share-phone", "report-dont-share")
+
+
+class StepWord(Filter):
+    """A press of a step keyboard's button, in whichever language it was drawn."""
+
+    async def __call__(self, message: Message, translations: Translations) -> bool:
+        if message.text is None:
+            return False
+        return message.text in {
+            translations.get(language, key) for language in SUPPORTED_LANGUAGES for key in STEP_KEYS
+        }

@@ -20,6 +20,7 @@ from bot.services.policy import Action
 from bot.services.tickets import TicketPage
 from handlers.keyboards import TicketCb
 from handlers.menu import MenuButton
+from handlers.report.flow import draft_reminder, with_reminder
 from handlers.ticketing import (
     FreeInput,
     SkipCb,
@@ -81,9 +82,11 @@ def _list(t: Translator, page: TicketPage) -> tuple[str, InlineKeyboardMarkup | 
 async def cmd_my(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
-    await state.clear()
+    reminder = await draft_reminder(state, t)
+    if reminder is None:
+        await state.clear()  # a half-written report is kept: the list says how to go back
     text, markup = _list(t, await services.tickets.my_tickets(person, 0))
-    await message.answer(text, reply_markup=markup)
+    await message.answer(with_reminder(text, reminder), reply_markup=markup)
 
 
 @router.callback_query(MyCb.filter())

@@ -29,6 +29,8 @@ router = Router(name="onboarding")
 
 class JoinFlow(StatesGroup):
     flat = State()
+    # The building picker is shown: a typed text searches it (handlers/picker_search.py).
+    picker = State()
 
 
 class PickAction(StrEnum):
@@ -36,6 +38,7 @@ class PickAction(StrEnum):
     COMMUNITY = "c"  # a page of one community's buildings
     BUILDING = "b"  # join this building
     SKIP_FLAT = "sf"
+    SEARCH = "s"  # a page of what a typed text found
 
 
 class PickCb(CallbackData, prefix="p1"):
@@ -158,9 +161,10 @@ async def cmd_start(message: Message, state: FSMContext, t: Translator, services
     await state.clear()
     single = await services.onboarding.single_community()
     if single is not None:
+        await show_picker(state, single.id)
         community, page = await services.onboarding.buildings_page(single.id, 0)
         await message.answer(
-            t("welcome") + "\n\n" + t("pick-building", community=community.name),
+            t("welcome") + "\n\n" + _pick_building(t, community),
             reply_markup=buildings_keyboard(t, community, page, can_go_back=False),
         )
         return
@@ -168,17 +172,34 @@ async def cmd_start(message: Message, state: FSMContext, t: Translator, services
     if not communities.items:
         await message.answer(t("welcome") + "\n\n" + t("no-communities"))
         return
+    await show_picker(state, None)
     await message.answer(
         t("welcome") + "\n\n" + t("pick-community"),
         reply_markup=communities_keyboard(communities),
     )
 
 
+def _pick_building(t: Translator, community: Community) -> str:
+    return t("pick-building", community=community.name) + "\n" + t("picker-type")
+
+
+async def show_picker(state: FSMContext, community_id: int | None) -> None:
+    """While the picker is shown, a typed text searches the community's buildings (all of
+    them while no community is chosen)."""
+    await state.set_state(JoinFlow.picker)
+    await state.set_data({"community_id": community_id})
+
+
 @router.callback_query(PickCb.filter(F.action == PickAction.COMMUNITIES))
 async def on_communities_page(
-    callback: CallbackQuery, callback_data: PickCb, t: Translator, services: Services
+    callback: CallbackQuery,
+    callback_data: PickCb,
+    state: FSMContext,
+    t: Translator,
+    services: Services,
 ) -> None:
     page = await services.onboarding.communities_page(callback_data.page)
+    await show_picker(state, None)
     await callback.answer()
     if isinstance(callback.message, Message):
         await callback.message.edit_text(
@@ -188,7 +209,11 @@ async def on_communities_page(
 
 @router.callback_query(PickCb.filter(F.action == PickAction.COMMUNITY))
 async def on_community(
-    callback: CallbackQuery, callback_data: PickCb, t: Translator, services: Services
+    callback: CallbackQuery,
+    callback_data: PickCb,
+    state: FSMContext,
+    t: Translator,
+    services: Services,
 ) -> None:
     try:
         community, page = await services.onboarding.buildings_page(
@@ -197,11 +222,12 @@ async def on_community(
     except ServiceError as error:
         await callback.answer(t(error.key), show_alert=True)
         return
+    await show_picker(state, community.id)
     single = await services.onboarding.single_community()
     await callback.answer()
     if isinstance(callback.message, Message):
         await callback.message.edit_text(
-            t("pick-building", community=community.name),
+            _pick_building(t, community),
             reply_markup=buildings_keyboard(t, community, page, can_go_back=single is None),
         )
 

@@ -24,6 +24,7 @@ from bot.services.tickets import Content, NoAccess, StaleAction
 from bot.text import cut
 from handlers.content import TooLong, check_length, content_of
 from handlers.keyboards import TicketCb, ticket_markup
+from handlers.menu import STEP_KEYS
 from storage.models import Person, Ticket, TicketStatus
 
 MENU_KEYS = ("menu-report", "menu-my", "menu-help")
@@ -46,7 +47,12 @@ class SkipCb(CallbackData, prefix="sk1"):
 
 class FreeInput(Filter):
     """A message meant as the answer to a step: not a command, not a press of the menu
-    keyboard (those go to their own handlers and leave the step waiting)."""
+    keyboard (those go to their own handlers and leave the step waiting), and not a press of
+    a report step's keyboard that outlived its step ("Skip": handlers/report/offer.py answers
+    it). ``step_words``: the step whose keyboard it is takes them."""
+
+    def __init__(self, *, step_words: bool = False) -> None:
+        self.keys = MENU_KEYS if step_words else (*MENU_KEYS, *STEP_KEYS)
 
     async def __call__(self, message: Message, translations: Translations) -> bool:
         text = message.text
@@ -55,7 +61,7 @@ class FreeInput(Filter):
         if text.startswith("/"):
             return False
         return text not in {
-            translations.get(language, key) for language in SUPPORTED_LANGUAGES for key in MENU_KEYS
+            translations.get(language, key) for language in SUPPORTED_LANGUAGES for key in self.keys
         }
 
 

@@ -22,6 +22,7 @@ from bot.services import Clock, Services
 from bot.services.errors import ServiceError
 from bot.services.tickets import Keyset, TicketPage
 from handlers.join_keyboards import list_button
+from handlers.report.flow import draft_reminder, with_reminder
 from handlers.ticketing import add_ticket_buttons, edit_quietly, pager
 from storage.models import Person
 
@@ -101,16 +102,18 @@ async def cmd_tickets(
     person: Person,
     services: Services,
 ) -> None:
-    await state.clear()
+    reminder = await draft_reminder(state, t)
+    if reminder is None:
+        await state.clear()  # a half-written report is kept: the answer says how to go back
     arg = (command.args or "").strip().lower()
     flt = ListFilter(arg) if arg in {f.value for f in ListFilter} else ListFilter.OPEN
     try:
         page = await services.tickets.staff_tickets(person, flt.value, 0)
     except ServiceError:
-        await message.answer(t("tk-staff-only"))
+        await message.answer(with_reminder(t("tk-staff-only"), reminder))
         return
     text, markup = _list(t, flt, page, await services.approvals.pending_count(person))
-    await message.answer(text, reply_markup=markup)
+    await message.answer(with_reminder(text, reminder), reply_markup=markup)
 
 
 @router.callback_query(ListCb.filter())

@@ -622,14 +622,15 @@ async def test_steps_hint_at_wrong_content_and_keep_waiting(town: Town) -> None:
     assert [k for k, _ in await events(town.db, 1) if k == "message"] == ["message"]
 
     # Relay: a sticker in reply gets the hint; a reply to a message that is not a ticket's is a
-    # free message ("report this?").
+    # free message: "report this?" (for the resident the head just wrote to, it goes to that
+    # conversation: tests/test_conversations.py).
     relayed = one(await town.deliver(), RESIDENT)
     assert (
         "I can pass on"
         in one(await town.reply_to(RESIDENT, relayed, None, sticker=STICKER), RESIDENT).text
     )
-    listing = one(await town.send(RESIDENT, "/my"), RESIDENT)
-    offer = one(await town.reply_to(RESIDENT, listing, "the light again"), RESIDENT)
+    listing = one(await town.send(NEIGHBOUR, "/my"), NEIGHBOUR)
+    offer = one(await town.reply_to(NEIGHBOUR, listing, "the light again"), NEIGHBOUR)
     assert "report this as a problem" in offer.text
 
 

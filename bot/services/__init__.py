@@ -10,6 +10,7 @@ from bot.i18n import Translations
 from bot.services.clock import Clock, system_clock
 from bot.services.closing import ClosingService
 from bot.services.community import CommunityService, StaffService
+from bot.services.conversations import ConversationService
 from bot.services.digest import DigestService
 from bot.services.forget import ForgetService
 from bot.services.join_approvals import JoinApprovals
@@ -37,6 +38,7 @@ class Services:
     approvals: JoinApprovals
     forget: ForgetService
     revoke: RevokeService
+    conversations: ConversationService
 
     @classmethod
     def create(
@@ -65,4 +67,5 @@ class Services:
             approvals=JoinApprovals(config, db, translations, clock),
             forget=ForgetService(config, db, translations, clock, tickets, joins),
             revoke=RevokeService(config, db, notifier, clock, tickets),
+            conversations=ConversationService(db, tickets),
         )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import SUPPORTED_LANGUAGES, match_language
+from bot.services.building_search import search
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
 from bot.services.flats import clean_flat
@@ -58,6 +59,14 @@ class Page(Generic[T]):
     items: Sequence[T]
     page: int
     pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A building the picker's search found."""
+
+    building: Building
+    community: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +286,19 @@ class OnboardingService:
             page = min(max(page, 0), pages - 1)
             items = await communities.buildings_page(community_id, page * PAGE_SIZE, PAGE_SIZE)
             return community, Page(items, page, pages)
+
+    async def find_buildings(
+        self, community_id: int | None, query: str, page: int
+    ) -> tuple[Page[Found], int]:
+        """A page of the buildings a typed text finds (in one community, or in all while none
+        is chosen), and how many there are."""
+        async with self.db.session() as session:
+            rows = await CommunityRepository(session).buildings_with_community(community_id)
+        found = search(query, rows, key=lambda row: (row[0].code, row[0].name))
+        pages = max(1, math.ceil(len(found) / PAGE_SIZE))
+        page = min(max(page, 0), pages - 1)
+        items = [Found(b, c) for b, c in found[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]]
+        return Page(items, page, pages), len(found)
 
     async def single_community(self) -> Community | None:
         async with self.db.session() as session:

@@ -224,9 +224,7 @@ class TicketActions(TicketCore):
                 "message",
                 now,
                 direction="to-resident",
-                text=content.summary(),
-                photo=content.photo,
-                voice=content.voice,
+                **content.event_data(),
             )
             author = await self.author(session, ticket)
             if author is not None:
@@ -247,9 +245,7 @@ class TicketActions(TicketCore):
                 "message",
                 now,
                 direction="to-staff",
-                text=content.summary(),
-                photo=content.photo,
-                voice=content.voice,
+                **content.event_data(),
             )
             for staff in await self.staff_audience(session, ticket):
                 await self.relay(session, staff, ticket, content, "relay-from-resident")

@@ -65,6 +65,8 @@ class Content:
     text: str | None = None
     photo: str | None = None
     voice: str | None = None
+    # Telegram's media_group_id: the photos of one album, relayed one by one, belong together.
+    album: str | None = None
 
     def summary(self) -> str:
         return self.text or ("[photo]" if self.photo else "[voice]" if self.voice else "")
@@ -73,6 +75,13 @@ class Content:
     def limit(self) -> int:
         """What Telegram lets a person send: a text of 4096 units, a caption of 1024."""
         return CAPTION_LIMIT if self.photo or self.voice else TEXT_LIMIT
+
+    def event_data(self) -> dict[str, Any]:
+        """What the ticket's history keeps of a relayed message."""
+        data: dict[str, Any] = {"text": self.summary(), "photo": self.photo, "voice": self.voice}
+        if self.album:
+            data["album"] = self.album
+        return data
 
 
 @dataclass(frozen=True, slots=True)

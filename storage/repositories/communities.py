@@ -84,6 +84,20 @@ class CommunityRepository:
         )
         return (await self.session.scalars(query)).all()
 
+    async def buildings_with_community(
+        self, community_id: int | None
+    ) -> Sequence[tuple[Building, str]]:
+        """Every building of the community (None: of every community) with its community's
+        name, by community and code: what the join picker searches."""
+        query = (
+            select(Building, Community.name)
+            .join(Community, Community.id == Building.community_id)
+            .order_by(Community.name, Building.code)
+        )
+        if community_id is not None:
+            query = query.where(Building.community_id == community_id)
+        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
+
     async def heads_of(self, building_id: int) -> Sequence[tuple[int, int, Role]]:
         """(person id, telegram id, role) of the building's heads and deputies."""
         query = (

@@ -1,0 +1,51 @@
+## Messages outside any flow
+flow-step-over = That button belonged to a step that is already finished, so nothing happened. Here is the main menu again.
+free-staff = To answer a resident, press 💬 Reply on the ticket's card, or reply to their message (swipe it to the left). Your tickets: /tickets
+
+## The report
+report-place-noted = 📍 Thank you, I added that to the description.
+report-open-describe = ✏️ Your report is still open: just send the description (text, photos or a voice note) when you are ready, or /cancel to drop it.
+report-open-keyboard = ✏️ Your report is still open: answer it with the buttons under the text field, or /cancel to drop it.
+report-open-buttons = ✏️ Your report is still open: press a button under its last question, further up in this chat, or /cancel to drop it.
+
+## A plain message to the conversation in progress
+conv-sent-resident = ✅ Sent to your building head (ticket #{ $number }).
+conv-sent-staff = ✅ Sent to the resident (ticket #{ $number }).
+conv-new-problem = 📝 No, this is a new problem
+conv-not-for = ↩️ Not for #{ $number }: take it back
+conv-taken-back = ↩️ Taken back: your building head has been asked to ignore that message on ticket #{ $number }.
+conv-taken-back-staff = ↩️ Taken back: the resident has been asked to ignore that message on ticket #{ $number }.
+conv-retracted-resident = ↩️ Ticket #{ $number }: the resident says { $count ->
+        [one] their last message was
+       *[other] their last { $count } messages were
+    } not about this ticket. Please ignore { $count ->
+        [one] it
+       *[other] them
+    }.
+conv-retracted-head = ↩️ Ticket #{ $number }: the building head says { $count ->
+        [one] their last message was
+       *[other] their last { $count } messages were
+    } not meant for this ticket. Please ignore { $count ->
+        [one] it
+       *[other] them
+    }.
+conv-retracted-already = That message has been taken back already.
+conv-which = Which ticket { $count ->
+        [one] is this message
+       *[other] are these { $count } messages
+    } about? Nothing is sent until you choose.
+conv-none = ✖️ None of them: don't send
+conv-pick-new = 📝 A new problem
+conv-not-sent = All right, nothing was sent.
+conv-pick-hint = Please choose the ticket with the buttons above, or send /cancel.
+event-retracted = message taken back
+
+## The join picker: typing a building's number or name
+picker-type = You can also type its number or name, e.g. A01 or 1栋.
+picker-none = There is no building called “{ $query }”. Please try the number on your door or on the poster in the stairwell, or choose from the list above.
+picker-none-long = That does not look like a building's number or name. Please try the number on your door or on the poster in the stairwell, or choose from the list above.
+picker-type-hint = Please choose your building with the buttons above, or type its number or name.
+picker-found-one = Found it. Is this your building?
+picker-join = ✅ Join { $building }
+picker-found = { $count } buildings match “{ $query }”:
+picker-all = « All buildings

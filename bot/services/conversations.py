@@ -1,0 +1,178 @@
+"""Talking without Telegram's Reply: after the head's question a resident simply types the
+answer. A person has a conversation in progress on a ticket when the other side's relayed
+message reached them in the last CONVERSATION_DAYS days and the ticket is still active; a plain
+message then goes there (the handler asks which ticket when there are several). A message sent
+there by mistake can be taken back: it was delivered already, so the other side is told to
+ignore it, and the history says so."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.services.categories import Category, find_category
+from bot.services.errors import ServiceError
+from bot.services.policy import Action
+from bot.services.tickets import Content, TicketService
+from storage.db import Database
+from storage.models import Person, Ticket, TicketEvent
+from storage.repositories import CommunityRepository
+from storage.repositories.conversations import ConversationRepository, retracted_ids
+from storage.repositories.tickets import UNFINISHED, TicketRepository
+
+# "The last few days": a question the head asked on Monday is still being answered on
+# Wednesday; a week later a plain message is more likely something new.
+CONVERSATION_DAYS = 3
+# Photos of one album arrive within seconds; the window only bounds the lookup.
+ALBUM_WINDOW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    ticket: Ticket
+    building: str
+    category: Category | None  # None: a category the community no longer has
+    staff: bool  # the person answers as staff (head, deputy, coordinator) on this ticket
+    last_at: datetime  # when the other side last wrote
+
+
+@dataclass(frozen=True, slots=True)
+class Relayed:
+    ticket: Ticket
+    event_id: int  # the relayed message in the ticket's history: what "take back" names
+    staff: bool
+    first: bool  # not a further photo of an album already relayed (which is answered once)
+
+
+@dataclass(frozen=True, slots=True)
+class Retracted:
+    ticket: Ticket
+    contents: list[Content]  # what was taken back, e.g. to report it as a new problem
+    staff: bool
+
+
+class ConversationService:
+    def __init__(self, db: Database, tickets: TicketService) -> None:
+        self.db = db
+        self.tickets = tickets
+        self.clock = tickets.clock
+
+    async def in_progress(self, person: Person) -> list[Conversation]:
+        """The person's conversations in progress, the most recent first."""
+        since = self.clock() - timedelta(days=CONVERSATION_DAYS)
+        tickets = self.tickets
+        async with self.db.session() as session:
+            rows = await ConversationRepository(session).recent(person.id, since, UNFINISHED)
+            taken_back = retracted_ids([event for _, event in rows])
+            # ticket id → (ticket, the other side's latest message, the person answers as staff)
+            latest: dict[int, tuple[Ticket, TicketEvent, bool]] = {}
+            audience: dict[int, set[int]] = {}
+            for ticket, event in rows:
+                if event.kind != "message" or event.actor_id == person.id:
+                    continue
+                if event.id in taken_back:
+                    continue  # the other side said to ignore it
+                direction = event.data.get("direction")
+                if direction == "to-resident" and ticket.author_id == person.id:
+                    latest[ticket.id] = (ticket, event, False)
+                elif direction == "to-staff":
+                    # Only whoever the resident's message reached: the holder once taken.
+                    if ticket.id not in audience:
+                        reached = await tickets.staff_audience(session, ticket)
+                        audience[ticket.id] = {p.id for p in reached}
+                    if person.id in audience[ticket.id]:
+                        latest[ticket.id] = (ticket, event, True)
+            found = []
+            # The most recent first (by event id: two messages may share a timestamp).
+            ordered = sorted(latest.values(), key=lambda row: row[1].id, reverse=True)
+            for ticket, event, staff in ordered:
+                action = Action.REPLY if staff else Action.MESSAGE
+                try:
+                    # Roles change: what the person may no longer do is no conversation.
+                    await tickets.authorise(session, person, ticket.id, action)
+                except ServiceError:
+                    continue
+                building = await TicketRepository(session).building_of(ticket)
+                community = await CommunityRepository(session).get(ticket.community_id)
+                assert community is not None
+                category = find_category(community.settings, ticket.category)
+                found.append(Conversation(ticket, building.name, category, staff, event.created_at))
+        return found
+
+    async def send(self, person: Person, ticket_id: int, content: Content) -> Relayed:
+        """Relays ``content`` on the ticket as a Telegram reply would (same rules, same
+        messages: TicketService.talk), and says which history event it became."""
+        before = self.clock()
+        ticket = await self.tickets.talk(person, ticket_id, content)
+        async with self.db.session() as session:
+            events = await ConversationRepository(session).talk_since(
+                ticket.id, before - ALBUM_WINDOW
+            )
+        mine = [e for e in events if e.kind == "message" and e.actor_id == person.id]
+        # One user's updates are handled one at a time: the newest of theirs is this one.
+        event = mine[-1]
+        first = content.album is None or not any(
+            e.data.get("album") == content.album for e in mine[:-1]
+        )
+        staff = event.data.get("direction") == "to-resident"
+        return Relayed(ticket, event.id, staff, first)
+
+    async def retract(self, person: Person, event_id: int) -> Retracted:
+        """Takes back a message (with the rest of its album) that went to the wrong ticket:
+        the people it reached are asked to ignore it; the history keeps both."""
+        now = self.clock()
+        async with self.db.session() as session:
+            talk = ConversationRepository(session)
+            event = await talk.event(event_id)
+            if event is None or event.kind != "message" or event.actor_id != person.id:
+                raise ServiceError("not-allowed")
+            if event.created_at < now - timedelta(days=CONVERSATION_DAYS):
+                raise ServiceError("button-stale")
+            events = await talk.talk_since(event.ticket_id, event.created_at)
+            if event.id in retracted_ids(events):
+                raise ServiceError("conv-retracted-already")
+            album = event.data.get("album")
+            group = [
+                e
+                for e in events
+                if e.kind == "message"
+                and e.actor_id == person.id
+                and (
+                    e.id == event.id or (album and e.id > event.id and e.data.get("album") == album)
+                )
+            ]
+            tickets = TicketRepository(session)
+            ticket = await tickets.get(event.ticket_id)
+            assert ticket is not None
+            await tickets.add_event(
+                ticket.id, person.id, "retracted", now, events=[e.id for e in group]
+            )
+            to_staff = event.data.get("direction") == "to-staff"
+            if to_staff:
+                audience = await self.tickets.staff_audience(session, ticket)
+                key = "conv-retracted-resident"
+            else:
+                # A staff reply reached the author only (followers are not in the conversation).
+                author = await self.tickets.author(session, ticket)
+                audience = [author] if author is not None else []
+                key = "conv-retracted-head"
+            for someone in audience:
+                if someone.id != person.id:
+                    await self.tickets.tell(
+                        session, someone, key, ticket, number=ticket.number, count=len(group)
+                    )
+            await session.commit()
+        return Retracted(ticket, [_content(e.data) for e in group], staff=not to_staff)
+
+
+def _content(data: dict[str, object]) -> Content:
+    """A relayed message as the history keeps it (see Content.event_data)."""
+    photo, voice = data.get("photo"), data.get("voice")
+    text = data.get("text")
+    if (photo or voice) and text in ("[photo]", "[voice]"):
+        text = None  # the placeholder of a photo or voice note without a caption
+    return Content(
+        text=str(text) if text else None,
+        photo=str(photo) if photo else None,
+        voice=str(voice) if voice else None,
+    )

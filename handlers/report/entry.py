@@ -1,0 +1,149 @@
+"""The report's start: /report (or the menu button), which building, which category, and
+"same problem?" when a neighbour reported it already."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.cards import age, category_label, shared_preview
+from bot.services.errors import ServiceError
+from handlers.menu import MenuButton, menu_keyboard
+from handlers.report.asks import after_category, ask_category, begin, building_page
+from handlers.report.flow import BuildingPageCb, ReportCb, ReportFlow, Step, button, reply
+from handlers.ticketing import edit_quietly
+from storage.models import Person
+
+router = Router(name="report-entry")
+METOO_PREVIEW = 600  # UTF-16 code units of a neighbour's shared description in the offer
+
+
+@router.message(Command("report"))
+@router.message(MenuButton("menu-report"))
+async def cmd_report(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    await state.clear()
+    await begin(message, state, t, person, services, {})
+
+
+@router.callback_query(StateFilter(ReportFlow.building), BuildingPageCb.filter())
+async def on_building_page(
+    callback: CallbackQuery,
+    callback_data: BuildingPageCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    await callback.answer()
+    buildings = await services.tickets.resident_buildings(person)
+    if isinstance(callback.message, Message) and buildings:
+        text, markup = building_page(t, buildings, callback_data.page)
+        await edit_quietly(callback.message.edit_text(text, reply_markup=markup))
+
+
+@router.callback_query(StateFilter(ReportFlow.building), ReportCb.filter(F.step == Step.BUILDING))
+async def on_building(
+    callback: CallbackQuery,
+    callback_data: ReportCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    await callback.answer()
+    allowed = {b.building_id for b in await services.tickets.resident_buildings(person)}
+    if not callback_data.value.isdigit() or int(callback_data.value) not in allowed:
+        await state.clear()
+        await reply(callback, t("not-allowed"))
+        return
+    await state.update_data(building_id=int(callback_data.value))
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=None)
+        await ask_category(callback.message, state, t, services)
+
+
+@router.callback_query(StateFilter(ReportFlow.category), ReportCb.filter(F.step == Step.CATEGORY))
+async def on_category(
+    callback: CallbackQuery,
+    callback_data: ReportCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    await callback.answer()
+    data = await state.get_data()
+    building_id = int(data["building_id"])
+    categories = {c.code: c for c in await services.tickets.categories(building_id)}
+    chosen = categories.get(callback_data.value)
+    if chosen is None:
+        await reply(callback, t("report-bad-category"))
+        return
+    # A private category's description is never shared with neighbours.
+    await state.update_data(category=chosen.code, private=chosen.private)
+    if not isinstance(callback.message, Message):
+        return
+    await callback.message.edit_reply_markup(reply_markup=None)
+    if not data.get("editing"):
+        similar = await services.tickets.similar(person, building_id, callback_data.value)
+        if similar is not None:
+            found = similar.ticket
+            await state.update_data(similar_id=found.id)
+            await state.set_state(ReportFlow.metoo)
+            builder = InlineKeyboardBuilder()
+            button(builder, t("report-metoo-follow", number=found.number), Step.FOLLOW)
+            button(builder, t("report-metoo-new"), Step.NEW)
+            builder.adjust(1)
+            # What, where, when and how it stands; the neighbour's own words only if they
+            # agreed, and then outside Fluent (user text in a placeable may become {???}).
+            text = t(
+                "report-metoo",
+                number=found.number,
+                category=category_label(t, similar.category, found.category),
+                building=similar.building,
+                status=t("status-" + found.status.value),
+                age=age(t, found.created_at, services.tickets.clock()),
+            )
+            shared = shared_preview(found, METOO_PREVIEW)
+            if shared:
+                text += "\n\n" + t("report-metoo-shared") + "\n" + shared
+            await callback.message.answer(text, reply_markup=builder.as_markup())
+            return
+    await after_category(callback.message, state, t)
+
+
+@router.callback_query(StateFilter(ReportFlow.metoo), ReportCb.filter(F.step == Step.FOLLOW))
+async def on_follow(
+    callback: CallbackQuery,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    await callback.answer()
+    similar_id = (await state.get_data()).get("similar_id")
+    await state.clear()
+    try:
+        ticket = await services.tickets.follow(person, int(similar_id or 0))
+    except ServiceError as error:
+        await reply(callback, t(error.key, **error.args_))
+        return
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=None)
+        await callback.message.answer(
+            t("report-following", number=ticket.number), reply_markup=menu_keyboard(t)
+        )
+
+
+@router.callback_query(StateFilter(ReportFlow.metoo), ReportCb.filter(F.step == Step.NEW))
+async def on_new_anyway(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=None)
+        await after_category(callback.message, state, t)

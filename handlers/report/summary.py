@@ -1,0 +1,130 @@
+"""The report's end: the summary with Send · Edit · Cancel, and a hint for whatever does not
+fit the step the draft waits in."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.errors import ServiceError
+from bot.services.tickets import Draft
+from handlers.menu import menu_keyboard
+from handlers.report.asks import ask_category, ask_description, ask_location, ask_privacy
+from handlers.report.flow import ReportCb, ReportFlow, Step, button
+from handlers.ticketing import FreeInput
+from storage.models import Person
+
+router = Router(name="report-summary")
+# Last among the report's routers: what no step took.
+leftovers = Router(name="report-leftovers")
+
+
+@router.callback_query(StateFilter(ReportFlow.summary), ReportCb.filter(F.step == Step.SEND))
+async def on_send(
+    callback: CallbackQuery,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    data = await state.get_data()
+    draft = Draft(
+        building_id=int(data["building_id"]),
+        category=str(data["category"]),
+        description=str(data.get("description") or ""),
+        media=list(data.get("media", [])),
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        show_name=bool(data.get("show_name", True)),
+        show_phone=bool(data.get("show_phone", False)),
+        share_description=bool(data.get("share_description", False)),
+        key=data.get("draft_key"),
+    )
+    try:
+        reported = await services.tickets.report(person, draft)
+    except ServiceError as error:
+        await callback.answer(t(error.key, **error.args_), show_alert=True)
+        if error.key in ("report-limit", "not-allowed"):
+            await state.clear()
+        return
+    await state.clear()
+    await callback.answer()
+    who = ", ".join(dict.fromkeys(t("role-name", role=r) for r in reported.routed_to))
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=None)
+        await callback.message.answer(
+            t(
+                "report-sent",
+                number=reported.ticket.number,
+                who=who or "—",
+                building=reported.building,
+            ),
+            reply_markup=menu_keyboard(t),
+        )
+
+
+@router.callback_query(StateFilter(ReportFlow.summary), ReportCb.filter(F.step == Step.EDIT))
+async def on_edit(callback: CallbackQuery, t: Translator) -> None:
+    await callback.answer()
+    builder = InlineKeyboardBuilder()
+    button(builder, t("report-edit-category"), Step.EDIT_CATEGORY)
+    button(builder, t("report-edit-description"), Step.EDIT_DESCRIPTION)
+    button(builder, t("report-edit-location"), Step.EDIT_LOCATION)
+    button(builder, t("report-edit-privacy"), Step.EDIT_PRIVACY)
+    builder.adjust(2)
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=builder.as_markup())
+
+
+@router.callback_query(
+    StateFilter(ReportFlow.summary),
+    ReportCb.filter(
+        F.step.in_(
+            {Step.EDIT_CATEGORY, Step.EDIT_DESCRIPTION, Step.EDIT_LOCATION, Step.EDIT_PRIVACY}
+        )
+    ),
+)
+async def on_edit_step(
+    callback: CallbackQuery,
+    callback_data: ReportCb,
+    state: FSMContext,
+    t: Translator,
+    services: Services,
+) -> None:
+    await callback.answer()
+    if not isinstance(callback.message, Message):
+        return
+    await callback.message.edit_reply_markup(reply_markup=None)
+    await state.update_data(editing=True)
+    step = callback_data.step
+    if step is Step.EDIT_CATEGORY:
+        await ask_category(callback.message, state, t, services)
+    elif step is Step.EDIT_DESCRIPTION:
+        await ask_description(callback.message, state, t)
+    elif step is Step.EDIT_LOCATION:
+        await ask_location(callback.message, state, t)
+    else:
+        await state.update_data(editing=False)
+        await ask_privacy(callback.message, state, t)
+
+
+@router.callback_query(ReportCb.filter(F.step == Step.CANCEL))
+async def on_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=None)
+        await callback.message.answer(t("report-cancelled"), reply_markup=menu_keyboard(t))
+
+
+@leftovers.message(StateFilter(ReportFlow), FreeInput())
+async def on_unexpected(message: Message, state: FSMContext, t: Translator) -> None:
+    """Stickers, polls, dice… or a text where a button is expected: a hint, the draft kept."""
+    current = await state.get_state()
+    key = "report-describe-hint" if current == ReportFlow.description.state else "flow-hint"
+    await message.answer(t(key))
