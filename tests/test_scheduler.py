@@ -24,9 +24,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot import delivery
-from bot.chart import ChartRenderer
 from bot.config import Config
 from bot.delivery import DeliveryWorker
+from bot.drawing import Renderer
 from bot.i18n import Translations
 from bot.scheduler import INTERVALS, Scheduler, job_functions
 from bot.services import Services
@@ -776,7 +776,7 @@ async def test_the_digest_goes_without_its_chart_when_the_child_fails(
     town: Town, client: BotClient
 ) -> None:
     await seed_digest_dataset(town)
-    crashing = ChartRenderer([sys.executable, "-c", "import sys; sys.exit(3)"])
+    crashing = Renderer([sys.executable, "-c", "import sys; sys.exit(3)"])
     for services in (town.services, client.dp["services"]):  # the jobs', the handlers'
         services.scheduling.digest.charts = crashing
     mark = await town.mark()

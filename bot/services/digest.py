@@ -1,8 +1,9 @@
 """The coordinators' morning digest (08:00 community time, each for their scope, in their
 language, with a chart), ``/digest [date]`` on demand, and the heads' Monday summary.
 
-The charts are drawn in a child process (bot.chart), all of one run's in one: matplotlib never
-enters the bot's process. A chart the child could not draw is left out; the digest still goes."""
+The charts are drawn in a child process (bot.drawing), all of one run's in one: matplotlib
+never enters the bot's process. A chart the child could not draw is left out; the digest still
+goes."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chart import Chart, ChartRenderer
+from bot.chart import Chart
 from bot.config import Config
+from bot.drawing import Renderer
 from bot.i18n import Translations, Translator
 from bot.services.clock import Clock
 from bot.services.digest_view import (
@@ -61,13 +63,13 @@ class DigestService:
         db: Database,
         translations: Translations,
         clock: Clock,
-        charts: ChartRenderer | None = None,
+        charts: Renderer | None = None,
     ) -> None:
         self.config = config
         self.db = db
         self.translations = translations
         self.clock = clock
-        self.charts = charts or ChartRenderer()
+        self.charts = charts or Renderer()
 
     # ------------------------------------------------------------------------- figures
 
