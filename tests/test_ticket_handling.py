@@ -508,13 +508,13 @@ async def test_racing_take_has_exactly_one_winner(town: Town) -> None:
     )
     sent = [Sent(m) for m in town.client.session.requests[before:]]
     answers = sorted(s.text for s in sent if type(s.method).__name__ == "AnswerCallbackQuery")
-    # The head reads English, the deputy Chinese: one took it, the other is told it is taken.
+    # The head reads English, the deputy Chinese: one took it, the other is told who did.
     head_won = [
         "✋ You took ticket #1. The resident has been told.",
-        "工单 #1 当前正在处理，这个按钮已过期，没有做任何改动。",
+        "✋ 工单 #1 已经由 Wang 100 接单，没有做任何改动。",
     ]
     deputy_won = [
-        "Ticket #1 is now being handled: this button is out of date. Nothing was changed.",
+        "✋ Ticket #1 has already been taken by Li 101. Nothing was changed.",
         "✋ 您已接下工单 #1，已通知住户。",
     ]
     assert answers in (head_won, deputy_won)
@@ -526,6 +526,29 @@ async def test_racing_take_has_exactly_one_winner(town: Town) -> None:
     name = town.users[winner].full_name
     assert name in one(sent, HEAD, "EditMessageText").text
     assert name in one(sent, DEPUTY, "EditMessageText").text
+
+
+async def test_take_on_a_taken_ticket_names_who_has_it(town: Town) -> None:
+    """An old card's Take (or a second tap) says who has the ticket, changes nothing, and shows
+    the card as it is now; the resident never reads the head's name."""
+    found = await town.report()
+    delivered = await town.deliver()
+    head_card = card(delivered, HEAD)
+    await town.click(DEPUTY, card(delivered, DEPUTY), "✋ 接单")
+    before = await snapshot(town.db)
+
+    sent = await town.click(HEAD, head_card, "✋ Take")
+    assert answer(sent) == "✋ Ticket #1 has already been taken by Li 101. Nothing was changed."
+    assert "being handled by Li 101" in one(sent, HEAD, "EditMessageText").text
+    # The office, from a card it opened from /tickets.
+    sent = await town.press(OFFICE, TicketCb(action=Action.TAKE, ticket_id=found.id).pack())
+    assert answer(sent) == "✋ 工单 #1 已经由 Li 101 接单，没有做任何改动。"
+    sent = await town.click(DEPUTY, card(delivered, DEPUTY), "✋ 接单")  # a double tap
+    assert answer(sent) == "✋ 您已经接下工单 #1 了。"
+    assert await snapshot(town.db) == before
+    assert [kind for kind, _ in await events(town.db, 1)].count("taken") == 1
+    notice = one(await town.deliver(), RESIDENT)
+    assert "has been taken" in notice.text and "Li" not in notice.text
 
 
 FORBIDDEN = [

@@ -46,7 +46,10 @@ class TicketActions(TicketCore):
     async def take(self, person: Person, ticket_id: int) -> Ticket:
         now = self.clock()
         async with self.db.session() as session:
-            ticket, _ = await self.authorise(session, person, ticket_id, Action.TAKE)
+            try:
+                ticket, _ = await self.authorise(session, person, ticket_id, Action.TAKE)
+            except StaleAction as stale:
+                raise await self.taken_by(session, person, stale.ticket) from None
             tickets = TicketRepository(session)
             if not await tickets.transition(
                 ticket.id,
@@ -57,7 +60,7 @@ class TicketActions(TicketCore):
                 taken_at=now,
             ):
                 await session.rollback()
-                raise StaleAction(await self.fresh(session, ticket_id))
+                raise await self.taken_by(session, person, await self.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "taken", now)
             await self.refresh_cards(session, ticket)
             await self.tell_residents(session, ticket, "notice-taken", number=ticket.number)

@@ -15,6 +15,7 @@ from bot.i18n import Translations
 from bot.services.categories import Category
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
+from bot.services.excerpt import excerpt
 from bot.services.policy import RULES, Action, Relation, may
 from bot.services.routing import Candidate, Routing, route
 from storage.db import Database
@@ -32,6 +33,7 @@ S = TicketStatus
 METOO_DAYS = 7
 MAX_TEXT = 3500
 MAX_MEDIA = 5
+HOLDER_NAME = 40  # UTF-16 units of a name in a callback answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,18 @@ class StaleAction(ServiceError):
     def __init__(self, ticket: Ticket) -> None:
         super().__init__("ticket-stale", number=ticket.number, status=ticket.status.value)
         self.ticket = ticket
+
+
+class AlreadyTaken(StaleAction):
+    """Take pressed on a ticket someone has (a simultaneous Take lost, or an old card): who has
+    it, named as staff see each other. Only staff may press Take, so only staff read it."""
+
+    def __init__(self, ticket: Ticket, holder: str | None) -> None:
+        super().__init__(ticket)
+        if holder is None:  # the presser took it already (a double tap)
+            self.key, self.args_ = "tk-taken-by-you", {"number": ticket.number}
+        else:
+            self.key, self.args_ = "tk-taken-by", {"number": ticket.number, "name": holder}
 
 
 class TicketCore:
@@ -129,6 +143,18 @@ class TicketCore:
         async with self.db.session() as session:
             ticket, _ = await self.authorise(session, person, ticket_id, action)
             return ticket
+
+    async def taken_by(self, session: AsyncSession, person: Person, ticket: Ticket) -> StaleAction:
+        """Why a Take on ``ticket`` (as it is now) changed nothing."""
+        if ticket.status is not S.TAKEN or ticket.holder_id is None:
+            return StaleAction(ticket)
+        if ticket.holder_id == person.id:
+            return AlreadyTaken(ticket, None)
+        holder = await PersonRepository(session).get(ticket.holder_id)
+        if holder is None:
+            return StaleAction(ticket)
+        # A callback answer holds 200 UTF-16 units; a display name may be 130 characters.
+        return AlreadyTaken(ticket, excerpt(holder.display_name, HOLDER_NAME))
 
     async def fresh(self, session: AsyncSession, ticket_id: int) -> Ticket:
         """The ticket as it is now, after the caller rolled back its own attempt (a rollback

@@ -1,0 +1,3 @@
+## Take, when someone was faster
+tk-taken-by = ✋ Ticket #{ $number } has already been taken by { $name }. Nothing was changed.
+tk-taken-by-you = ✋ You have already taken ticket #{ $number }.
