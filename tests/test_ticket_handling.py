@@ -375,6 +375,38 @@ async def test_resolve_skip_then_not_fixed_reopens_to_the_head(town: Town) -> No
     assert (await ticket(town.db, 1)).status is S.TAKEN
 
 
+async def test_a_sent_note_or_comment_takes_its_skip_button_away(town: Town) -> None:
+    """Once the note (or the comment after a rating) was sent, Skip would skip nothing: it
+    leaves the prompt, and an old one pressed anyway says so and changes nothing."""
+    spent = "✅ Already done: this step is over, and nothing was changed."
+    await town.report()
+    head_card = card(await town.deliver(), HEAD)
+    edited = one(await town.click(HEAD, head_card, "✋ Take"), HEAD, "EditMessageText")
+    prompt = one(await town.click(HEAD, edited, "✅ Resolve"), HEAD)
+    assert prompt.buttons == ["Skip"]
+    sent = await town.send(HEAD, "Replaced the bulb.")
+    retired = one(sent, HEAD, "EditMessageReplyMarkup").method
+    assert retired.message_id == town.message_id(prompt)  # type: ignore[attr-defined]
+    assert retired.reply_markup is None  # type: ignore[attr-defined]
+    before = await snapshot(town.db)
+    sent = await town.click(HEAD, prompt, "Skip")
+    assert answer(sent) == spent
+    assert await snapshot(town.db) == before
+    assert [kind for kind, _ in await events(town.db, 1)].count("resolved") == 1
+    assert ("resolved", {"note": "Replaced the bulb."}) in await events(town.db, 1)
+
+    question = card(await town.deliver(), RESIDENT)
+    rating = one(await town.click(RESIDENT, question, "👍 Yes, fixed"), RESIDENT)
+    thanks = one(await town.click(RESIDENT, rating, "5⭐"), RESIDENT, "EditMessageText")
+    assert thanks.buttons == ["Skip"]
+    sent = await town.send(RESIDENT, "Thank you!")
+    retired = one(sent, RESIDENT, "EditMessageReplyMarkup").method
+    assert retired.message_id == town.message_id(rating)  # type: ignore[attr-defined]
+    before = await snapshot(town.db)
+    assert answer(await town.click(RESIDENT, thanks, "Skip")) == spent
+    assert await snapshot(town.db) == before
+
+
 async def test_a_photo_answers_a_note_step(town: Town) -> None:
     """A photo of the repair (or of what is still broken) reaches the other side as it is."""
     await town.report()
