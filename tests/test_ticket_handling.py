@@ -346,15 +346,19 @@ async def test_take_talk_resolve_confirm_rate_and_comment(town: Town) -> None:
     assert (await ticket(town.db, 1)).rating == 5
 
 
-async def test_resolve_skip_then_not_fixed_reopens_to_the_head(town: Town) -> None:
+async def test_resolve_skip_then_not_fixed_goes_back_to_the_head(town: Town) -> None:
+    """ "Not fixed" gives the ticket back to the head who held it, still taken: Reply and
+    Resolve on the card (not Take), the resident's reason under the status, the head told."""
     await town.report()
     head_card = card(await town.deliver(), HEAD)
     edited = one(await town.click(HEAD, head_card, "✋ Take"), HEAD, "EditMessageText")
+    taken_at = (await ticket(town.db, 1)).taken_at
     prompt = one(await town.click(HEAD, edited, "✅ Resolve"), HEAD)
     sent = await town.click(HEAD, prompt, "Skip")
     assert "Ticket #1 is resolved" in one(sent, HEAD).text
     question = card(await town.deliver(), RESIDENT)  # after "taken"
 
+    town.world.clock.advance(hours=5)
     prompt = one(await town.click(RESIDENT, question, "👎 Not fixed"), RESIDENT)
     assert "What is still wrong" in prompt.text
     assert (await ticket(town.db, 1)).status is S.RESOLVED  # nothing happens before the reason
@@ -365,14 +369,37 @@ async def test_resolve_skip_then_not_fixed_reopens_to_the_head(town: Town) -> No
     )
     assert one(sent, RESIDENT, "EditMessageReplyMarkup")  # the question's buttons are spent
     found = await ticket(town.db, 1)
-    assert found.status is S.REOPENED
-    assert ("reopened", {"note": "Still dark at night."}) in await events(town.db, 1)
+    assert (found.status, found.holder_id) == (S.TAKEN, town.ids[HEAD])
+    assert (found.taken_at, found.resolved_at) == (taken_at, None)  # the first take stays
+    history = await events(town.db, 1)
+    assert [kind for kind, _ in history][-3:] == ["resolved", "reopened", "returned"]
+    assert ("reopened", {"note": "Still dark at night."}) in history
+
     delivered = await town.deliver()
-    assert any("not fixed: Still dark at night." in s.text for s in to(delivered, HEAD))
+    assert [s.text for s in to(delivered, HEAD, "SendMessage")] == [
+        "🔁 Ticket #1 is back with you: the resident says it is not fixed.\nStill dark at night."
+    ]
     again = one(delivered, HEAD, "EditMessageText")
-    assert "✋ Take" in again.buttons
-    await town.click(HEAD, again, "✋ Take")
-    assert (await ticket(town.db, 1)).status is S.TAKEN
+    assert again.buttons == ["💬 Reply", "✅ Resolve", "⬆️ Escalate", "🔗 Merge", "📜 History"]
+    assert "being handled by Wang 100\n🔁 Reopened by the resident: Still dark at night." in (
+        again.text
+    )
+    # The deputy's copy shows it too; only the holder is written to.
+    assert (
+        "🔁 住户反映还没修好：Still dark at night."
+        in one(delivered, DEPUTY, "EditMessageText").text
+    )
+    assert to(delivered, DEPUTY, "SendMessage") == []
+    # The resident's own card shows the status, not their words again.
+    listing = one(await town.send(RESIDENT, "/my"), RESIDENT)
+    own = one(await town.click(RESIDENT, listing, listing.buttons[0]), RESIDENT)
+    assert "being handled" in own.text and "Reopened" not in own.text
+
+    # The head resolves again from the same card.
+    await town.click(HEAD, again, "✅ Resolve")
+    sent = await town.send(HEAD, "New lamp fitted.")
+    assert "Ticket #1 is resolved" in one(sent, HEAD).text
+    assert (await ticket(town.db, 1)).status is S.RESOLVED
 
 
 async def test_a_sent_note_or_comment_takes_its_skip_button_away(town: Town) -> None:
@@ -426,7 +453,7 @@ async def test_a_photo_answers_a_note_step(town: Town) -> None:
 
     await town.click(RESIDENT, delivered[2], "👎 Not fixed")
     await town.send(RESIDENT, None, photo=photo("still"), caption="Look at this")
-    assert (await ticket(town.db, 1)).status is S.REOPENED
+    assert (await ticket(town.db, 1)).status is S.TAKEN  # back with the head
     assert ("reopened", {"note": "Look at this"}) in await events(town.db, 1)
     assert one(await town.deliver(), HEAD, "SendPhoto").method.photo == "still"  # type: ignore[attr-defined]
 

@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
 from bot.services.categories import Category
+from bot.services.excerpt import excerpt
 from bot.services.policy import Action, Relation, is_staff, may
 from storage.models import Building, Community, Person, Ticket, TicketEvent, TicketStatus
 
 DESCRIPTION_PREVIEW = 1500
+REOPENED_PREVIEW = 300  # UTF-16 units of the resident's "not fixed" reason on a card
 STAFF_ONLY_DETAILS = frozenset({"escalated", "merged", "merged-in", "routed"})
 
 
@@ -63,7 +65,10 @@ def render_card(
     followers: int,
     relations: frozenset[Relation],
     now: datetime,
+    reopened: str | None = None,
 ) -> CardView:
+    """``reopened``: the resident's reason when the ticket was reopened since it was last
+    resolved ("" without one); staff see it under the status."""
     lines = [
         f"{category_label(t, category, ticket.category)} · #{ticket.number}"
         + (f" · {t('card-urgent')}" if ticket.urgent else ""),
@@ -100,6 +105,12 @@ def render_card(
         )
     )
     lines.append(status_line(t, ticket, holder))
+    if reopened is not None and is_staff(relations):
+        lines.append(
+            t("card-reopened-note", note=excerpt(reopened, REOPENED_PREVIEW))
+            if reopened
+            else t("card-reopened")
+        )
     if ticket.escalated:
         lines.append(t("card-escalated"))
     if ticket.rating:

@@ -1,6 +1,7 @@
 """What heads and residents do to a ticket: take, resolve, escalate, merge, talk, confirm,
-reopen, rate, withdraw, follow. Each is one transaction: the state change (a conditional
-UPDATE, so a double tap or two heads at once change it once) and the messages it causes."""
+rate, withdraw, follow ("not fixed" is in reopening). Each is one transaction: the state change
+(a conditional UPDATE, so a double tap or two heads at once change it once) and the messages it
+causes."""
 
 from __future__ import annotations
 
@@ -252,31 +253,6 @@ class TicketActions(TicketCore):
                 raise StaleAction(await self.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "confirmed", now)
             await self.refresh_cards(session, ticket)
-            await session.commit()
-            return ticket
-
-    async def reopen(self, person: Person, ticket_id: int, reason: str) -> Ticket:
-        now = self.clock()
-        reason = reason.strip()[:MAX_TEXT]
-        async with self.db.session() as session:
-            ticket, _ = await self.authorise(session, person, ticket_id, Action.REOPEN)
-            tickets = TicketRepository(session)
-            if not await tickets.transition(
-                ticket.id, [S.RESOLVED], now, status=S.REOPENED, resolved_at=None
-            ):
-                await session.rollback()
-                raise StaleAction(await self.fresh(session, ticket_id))
-            await tickets.add_event(ticket.id, person.id, "reopened", now, note=reason)
-            await self.refresh_cards(session, ticket)
-            for staff in await self.staff_audience(session, ticket):
-                await self.tell(
-                    session,
-                    staff,
-                    "notice-reopened",
-                    ticket,
-                    number=ticket.number,
-                    note=reason or "-",
-                )
             await session.commit()
             return ticket
 

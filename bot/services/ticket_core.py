@@ -174,7 +174,8 @@ class TicketCore:
         self, session: AsyncSession, ticket: Ticket, *, everyone: bool = False
     ) -> list[Person]:
         people = PersonRepository(session)
-        if ticket.holder_id and not everyone and ticket.status is not S.NEW:
+        # Waiting for a taker (new, or reopened when its holder could not take it back): all.
+        if ticket.holder_id and not everyone and ticket.status not in (S.NEW, S.REOPENED):
             holder = await people.get(ticket.holder_id)
             if holder is not None:
                 return [holder]

@@ -208,6 +208,9 @@ class StatsRepository:
             .scalar_subquery()
         )
         untaken_limit = sla_seconds(untaken, untaken_by)
+        # Taken: since the take, or since "not fixed" gave it back to its holder (taken_at
+        # keeps the first take), as the ladder counts (OpenRow.handled_since).
+        handled = case((reopened > Ticket.taken_at, reopened), else_=Ticket.taken_at)
         return [
             and_(Ticket.status == S.NEW, now_s - epoch(Ticket.created_at) >= untaken_limit),
             and_(
@@ -216,7 +219,7 @@ class StatsRepository:
             ),
             and_(
                 Ticket.status == S.TAKEN,
-                now_s - epoch(Ticket.taken_at) >= sla_seconds(unresolved, unresolved_by),
+                now_s - epoch(handled) >= sla_seconds(unresolved, unresolved_by),
             ),
         ]
 

@@ -4,3 +4,10 @@ tk-taken-by-you = ✋ 您已经接下工单 #{ $number } 了。
 
 ## 步骤已结束后再点“跳过”
 step-skip-spent = ✅ 已经处理过了：这一步已经结束，没有做任何改动。
+
+## “还没修好”：工单重新打开
+reopened-to-holder = 🔁 住户说工单 #{ $number } 还没修好，工单已退回给您继续处理。
+reopened-to-anyone = 🔁 住户说工单 #{ $number } 还没修好，工单已重新打开。哪位能处理，请在工单卡片上点“接单”。
+card-reopened = 🔁 住户反映还没修好
+card-reopened-note = 🔁 住户反映还没修好：{ $note }
+event-returned = 退回原处理人继续处理
