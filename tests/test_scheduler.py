@@ -697,7 +697,7 @@ async def test_digest_on_demand(town: Town, client: BotClient) -> None:
     report = only(sent)
     assert "daily report for Thu 26/11" in report.text
     # At 15:00 #2 is 28 hours old: overdue too, since the morning.
-    assert report.buttons == ["Open #4", "Open #3", "Open #2"]
+    assert report.buttons == ["Open #4", "Open #3", "Open #2", "📊 Today so far"]
     photo = only(sent, "SendPhoto")
     assert photo.text == "📈 New and resolved tickets per day, last 14 days"
 

@@ -73,8 +73,11 @@ class DigestService:
 
     # ------------------------------------------------------------------------- figures
 
-    async def gather(self, community: Community, scope: Scope, day: date) -> DigestData:
-        """Every figure of the digest about local ``day``; "now" figures as of the clock."""
+    async def gather(
+        self, community: Community, scope: Scope, day: date, *, partial: bool = False
+    ) -> DigestData:
+        """Every figure of the digest about local ``day``; "now" figures as of the clock.
+        ``partial``: ``day`` is today, its figures only so far (labelled with the time)."""
         now = self.clock()
         sla = sla_of(community)
         start, end = day_window(day, sla)
@@ -126,6 +129,7 @@ class DigestService:
                 chart_days=chart_days,
                 chart_new=await stats.series(scope, Ticket.created_at, bounds),
                 chart_resolved=await stats.series(scope, Ticket.resolved_at, bounds),
+                until=local(now, sla).strftime("%H:%M") if partial else None,
             )
 
     async def render(self, data: DigestData, t: Translator) -> Digest:
@@ -208,9 +212,12 @@ class DigestService:
 
     # ------------------------------------------------------------------------- on demand
 
-    async def on_demand(self, person: Person, day: date | None, t: Translator) -> list[Digest]:
+    async def on_demand(
+        self, person: Person, day: date | None, t: Translator, *, today: bool = False
+    ) -> list[Digest]:
         """``/digest [date]``: the digest of each of the caller's areas (an admin: of every
-        community), about ``day`` (default yesterday, community time)."""
+        community), about ``day`` (default yesterday, community time), or about ``today`` so
+        far (on the first day, yesterday has nothing to say)."""
         async with self.db.session() as session:
             communities = CommunityRepository(session)
             areas: dict[int, Scope] = {}
@@ -234,11 +241,12 @@ class DigestService:
         for community, scope in loaded:
             assert community is not None
             sla = sla_of(community)
-            today = local(self.clock(), sla).date()
-            wanted = day or today - timedelta(days=1)
-            if wanted > today:
-                raise ServiceError("digest-future", today=today.isoformat())
-            figures.append((await self.gather(community, scope, wanted), t))
+            this_day = local(self.clock(), sla).date()
+            wanted = this_day if today else day or this_day - timedelta(days=1)
+            if wanted > this_day:
+                raise ServiceError("digest-future", today=this_day.isoformat())
+            data = await self.gather(community, scope, wanted, partial=wanted == this_day)
+            figures.append((data, t))
         return await self.render_all(figures)
 
     # ------------------------------------------------------------------------- weekly

@@ -11,3 +11,8 @@ reopened-to-anyone = 🔁 Ticket #{ $number } is open again: the resident says i
 card-reopened = 🔁 Reopened by the resident
 card-reopened-note = 🔁 Reopened by the resident: { $note }
 event-returned = back with the staff member who handled it
+
+## /digest: today so far
+digest-title-partial = 📊 { $community } · today so far, { $date } (until { $time })
+digest-today-so-far = Today until { $time } (not a whole day yet): { $new } new · { $taken } taken · { $resolved } resolved · { $closed } closed
+digest-btn-today = 📊 Today so far

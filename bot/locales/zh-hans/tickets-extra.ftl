@@ -11,3 +11,8 @@ reopened-to-anyone = 🔁 住户说工单 #{ $number } 还没修好，工单已�
 card-reopened = 🔁 住户反映还没修好
 card-reopened-note = 🔁 住户反映还没修好：{ $note }
 event-returned = 退回原处理人继续处理
+
+## /digest：今天到目前为止
+digest-title-partial = 📊 { $community } · 今天到目前为止 { $date }（截至 { $time }）
+digest-today-so-far = 今天截至 { $time }（还不是全天）：新反映 { $new } · 接单 { $taken } · 解决 { $resolved } · 办结 { $closed }
+digest-btn-today = 📊 今天到目前为止
