@@ -683,7 +683,8 @@ async def test_weekly_summary_on_monday_morning_once(town: Town) -> None:
     assert await digest.run_weekly() == 0
     [summary] = await town.messages(mark, HEAD)
     text = summary.payload["text"]
-    assert "Your week, Mon 23/11 – Sun 29/11" in text
+    # The community (and its heads) began on Thursday: the week is counted from then.
+    assert "Your week, Thu 26/11 – Sun 29/11" in text
     assert "Open tickets in your buildings: 2" in text  # #2 and #4
     assert "You resolved 1 ticket this week." in text  # #1 on 26 Nov
     assert labels(summary) == ["Open #4", "Open #2"]

@@ -529,6 +529,28 @@ class StatsRepository:
         )
         return [(p, b) for p, b in (await self.session.execute(query)).all()]
 
+    async def coordinators_since(self, community_id: int) -> dict[int, datetime]:
+        """When each coordinator of the community got their first area in it."""
+        query = (
+            select(CoordinatorScope.person_id, func.min(CoordinatorScope.since))
+            .where(CoordinatorScope.community_id == community_id)
+            .group_by(CoordinatorScope.person_id)
+        )
+        return {p: since for p, since in (await self.session.execute(query)).all()}
+
+    async def heads_since(self, community_id: int) -> dict[int, datetime]:
+        """When each head or deputy of the community's buildings got their first building."""
+        query = (
+            select(Membership.person_id, func.min(Membership.since))
+            .join(Building, Building.id == Membership.building_id)
+            .where(
+                Building.community_id == community_id,
+                Membership.role.in_([Role.HEAD, Role.DEPUTY]),
+            )
+            .group_by(Membership.person_id)
+        )
+        return {p: since for p, since in (await self.session.execute(query)).all()}
+
     async def building_names(self, building_ids: Sequence[int]) -> list[str]:
         query = select(Building.name).where(Building.id.in_(building_ids)).order_by(Building.code)
         return list((await self.session.scalars(query)).all())
