@@ -10,7 +10,7 @@ at the top, so the child loads them and matplotlib, nothing of the bot and no ai
 that fails, or takes longer than ``timeout``, costs the picture, never the message it goes
 with: its result is None. Cancelling the render (the scheduler shutting down) kills the child.
 
-Each item is a JSON object with a ``kind`` (``chart``: bot.chart);
+Each item is a JSON object with a ``kind`` (``chart``: bot.chart, ``poster``: bot.poster_art);
 each answer is null or ``{"png": base64, "english": bool}``, ``english`` saying that English
 words stood in for Chinese ones because the machine has no font for them."""
 
@@ -119,9 +119,9 @@ def _picture(item: Any) -> Picture | None:
 
 
 def _kinds() -> dict[str, Callable[[dict[str, Any]], tuple[bytes, bool]]]:
-    from bot import chart
+    from bot import chart, poster_art
 
-    return {"chart": chart.render}
+    return {"chart": chart.render, "poster": poster_art.render}
 
 
 def main() -> int:

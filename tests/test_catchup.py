@@ -29,9 +29,7 @@ async def texts(town: Town, after: int) -> list[tuple[int, str]]:
         return [(r.chat_id, str(r.payload.get("text"))) for r in rows]
 
 
-async def town_since(
-    moment: datetime, services: Services, db: Database, clock: FakeClock
-) -> Town:
+async def town_since(moment: datetime, services: Services, db: Database, clock: FakeClock) -> Town:
     clock.now = moment
     return await make_town(services, db, clock)
 

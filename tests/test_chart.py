@@ -68,14 +68,15 @@ def test_the_child_imports_nothing_of_the_bot() -> None:
     """``python -m bot.drawing`` loads bot/__init__ and the drawing modules before matplotlib:
     none may pull in aiogram, SQLAlchemy or the services."""
     done = python(
-        "import bot.drawing, bot.chart, json, sys\nprint(json.dumps(sorted(sys.modules)))"
+        "import bot.drawing, bot.chart, bot.poster_art, json, sys\n"
+        "print(json.dumps(sorted(sys.modules)))"
     )
     assert done.returncode == 0, done.stderr
     loaded = json.loads(done.stdout)
     roots = {m.split(".")[0] for m in loaded}
     assert not roots & {"aiogram", "pydantic", "sqlalchemy", "alembic", "storage", "handlers"}
     assert not roots & {"matplotlib", "numpy", "PIL", "segno"}  # only when drawing
-    drawing = ["bot.chart", "bot.drawing", "bot.fonts"]
+    drawing = ["bot.chart", "bot.drawing", "bot.fonts", "bot.poster_art"]
     assert [m for m in loaded if m.startswith("bot.")] == drawing
 
 

@@ -14,6 +14,7 @@ from bot.services.digest import DigestService
 from bot.services.ladder import LadderService
 from bot.services.notify import Notifier
 from bot.services.onboarding import OnboardingService
+from bot.services.poster import PosterService
 from bot.services.reminders import ReminderService
 from bot.services.scheduling import Scheduling
 from bot.services.tickets import TicketService
@@ -29,6 +30,7 @@ class Services:
     staff: StaffService
     tickets: TicketService
     scheduling: Scheduling
+    posters: PosterService
 
     @classmethod
     def create(
@@ -52,4 +54,5 @@ class Services:
                 closing=ClosingService(config, db, translations, clock, tickets),
                 digest=DigestService(config, db, translations, clock),
             ),
+            posters=PosterService(db, translations),
         )

@@ -16,3 +16,9 @@ event-returned = back with the staff member who handled it
 digest-title-partial = 📊 { $community } · today so far, { $date } (until { $time })
 digest-today-so-far = Today until { $time } (not a whole day yet): { $new } new · { $taken } taken · { $resolved } resolved · { $closed } closed
 digest-btn-today = 📊 Today so far
+
+## /joinlink: the stairwell poster
+poster-subheading = { $community } · { $code }
+poster-instruction = Scan with your phone camera to join this building and report problems to your building head.
+poster-english = (This server has no Chinese font, so the poster's words are in English. Install fonts-noto-cjk for a Chinese poster.)
+poster-bare = (The poster's words could not be drawn this time: write the building's name on it before printing, or send /joinlink again later.)

@@ -16,3 +16,9 @@ event-returned = 退回原处理人继续处理
 digest-title-partial = 📊 { $community } · 今天到目前为止 { $date }（截至 { $time }）
 digest-today-so-far = 今天截至 { $time }（还不是全天）：新反映 { $new } · 接单 { $taken } · 解决 { $resolved } · 办结 { $closed }
 digest-btn-today = 📊 今天到目前为止
+
+## /joinlink：楼道海报
+poster-subheading = { $community } · { $code }
+poster-instruction = 用手机扫一扫，加入本楼，有问题直接告诉楼长。
+poster-english = （服务器上没有中文字体，所以海报上的文字是英文。安装 fonts-noto-cjk 后即可生成中文海报。）
+poster-bare = （这次没能在海报上写上文字：打印前请手写楼栋名称，或稍后再发送 /joinlink。）
