@@ -214,9 +214,12 @@ def _alive(pid: int) -> bool:
 
 
 def _hanging_child(tmp_path: Path, timeout: float) -> tuple[Renderer, Path]:
+    """A child that never answers. It writes its pid first thing, from the shell (which starts
+    in a millisecond even on a busy machine, where an interpreter may take seconds), then
+    becomes ``sleep`` (exec keeps the pid)."""
     pid_file = tmp_path / "pid"
-    code = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
-    return Renderer([sys.executable, "-c", code], timeout=timeout), pid_file
+    script = 'echo $$ > "$0.tmp" && mv "$0.tmp" "$0" && exec sleep 60'
+    return Renderer(["sh", "-c", script, str(pid_file)], timeout=timeout), pid_file
 
 
 async def test_a_hanging_child_is_killed_at_the_timeout(tmp_path: Path) -> None:
