@@ -139,15 +139,22 @@ async def test_the_poster_is_in_the_heads_language_and_says_when_it_is_not(
 ) -> None:
     head = client.user(11, language="zh-hans")
     await appoint(client, services, head, Role.HEAD, "TZ-A01")
-    await client.send(head, "/joinlink")
-    assert renderer.posters[-1].words.instruction == "用手机扫一扫，加入本楼，有问题直接告诉楼长。"
-    assert renderer.posters[-1].fallback.instruction.startswith("Scan with your phone")
-
     renderer.english = True  # no Chinese font on the server
     method = photo(await client.send(head, "/joinlink"))
+    assert renderer.posters[-1].words.instruction == "用手机扫一扫，加入本楼，有问题直接告诉楼长。"
+    assert renderer.posters[-1].fallback.instruction.startswith("Scan with your phone")
     assert method.caption is not None and method.caption.endswith(
         "（服务器上没有中文字体，所以海报上的文字是英文。安装 fonts-noto-cjk 后即可生成中文海报。）"
     )
+
+    # The same poster again: answered from the one drawn, not drawn again; another language's
+    # is another poster.
+    again = photo(await client.send(head, "/joinlink"))
+    assert again.caption == method.caption and len(renderer.posters) == 1
+    deputy = client.user(12, language="en")
+    await appoint(client, services, deputy, Role.DEPUTY, "TZ-A01")
+    await client.send(deputy, "/joinlink")
+    assert len(renderer.posters) == 2
 
 
 async def test_without_the_drawing_child_the_bare_qr_code_goes(

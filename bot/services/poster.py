@@ -6,7 +6,9 @@ fails: the poster is never lost, only its words."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import segno
@@ -22,6 +24,8 @@ from storage.repositories import CommunityRepository
 # A head waits for the answer in chat; the first drawing on a machine builds matplotlib's font
 # cache, which can take longer: then the bare QR code goes, with the words in the caption.
 POSTER_SECONDS = 45.0
+# Drawn posters kept (about 40 KB each): a second /joinlink for a building is answered at once.
+KEPT = 32
 
 
 def qr_png(link: str, *, scale: int = 12) -> bytes:
@@ -51,6 +55,10 @@ class PosterService:
         self.translations = translations
         self.renderer = renderer or Renderer()
         self.time_limit = time_limit
+        # One drawing child at a time (each is a Python with matplotlib: repeated /joinlink
+        # must not start a crowd of them); the same poster is drawn once.
+        self._drawing = asyncio.Lock()
+        self._kept: OrderedDict[Poster, PosterImage] = OrderedDict()
 
     async def poster(self, building_id: int, link: str, language: str) -> PosterImage:
         """The poster of ``building_id`` with ``link`` (the caller checked who may have it)."""
@@ -65,10 +73,18 @@ class PosterService:
             self.words(building, community, language),
             self.words(building, community, "en", latin_only=True),
         )
-        [picture] = await self.renderer.draw([poster], time_limit=self.time_limit)
-        if picture is None:
-            return PosterImage(qr_png(link), bare=True)
-        return PosterImage(picture.png, english=picture.english)
+        async with self._drawing:
+            if (kept := self._kept.get(poster)) is not None:
+                self._kept.move_to_end(poster)
+                return kept
+            [picture] = await self.renderer.draw([poster], time_limit=self.time_limit)
+            if picture is None:
+                return PosterImage(qr_png(link), bare=True)  # not kept: next time may draw
+            image = PosterImage(picture.png, english=picture.english)
+            self._kept[poster] = image
+            while len(self._kept) > KEPT:
+                self._kept.popitem(last=False)
+            return image
 
     def words(
         self, building: Building, community: Community, language: str, *, latin_only: bool = False
