@@ -7,8 +7,17 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Translator
 from handlers.filters import Is
+from handlers.ticketing import SkipCb, drop_buttons
 
 router = Router(name="fallback")
+
+
+@router.callback_query(SkipCb.filter())
+async def on_spent_skip(callback: CallbackQuery, t: Translator) -> None:
+    """Skip on a step that is over (its note or comment was sent, or it was cancelled): the
+    steps that wait take their own Skip before this router."""
+    await callback.answer(t("step-skip-spent"), show_alert=True)
+    await drop_buttons(callback)
 
 
 @router.callback_query()

@@ -34,7 +34,9 @@ from handlers.ticketing import (
     read_text,
     refresh_pressed,
     refuse,
+    retire_prompt,
     skip_markup,
+    step_prompt,
     step_ticket,
 )
 from storage.models import Person, Ticket
@@ -150,7 +152,10 @@ async def on_rate(
         return
     await callback.answer()
     await state.set_state(ResidentFlow.comment)
-    await state.set_data({"ticket_id": ticket.id})
+    data: dict[str, int] = {"ticket_id": ticket.id}
+    if callback.message is not None:
+        data["prompt_message"] = callback.message.message_id  # carries Skip
+    await state.set_data(data)
     if isinstance(callback.message, Message):
         stars = "★" * callback_data.arg + "☆" * (5 - callback_data.arg)
         await edit_quietly(
@@ -180,14 +185,21 @@ async def on_comment_skip(
 
 @router.message(StateFilter(ResidentFlow.comment), FreeInput())
 async def on_comment(
-    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+    bot: Bot,
 ) -> None:
     text = await read_text(message, t)
     if text is None:
         return
     ticket_id, _, _ = await step_ticket(state)
+    prompt = await step_prompt(state)
     work = partial(services.tickets.comment, person, ticket_id, text)
     await finish(message, state, t, work, "my-commented")
+    await retire_prompt(bot, message.chat.id, prompt)
 
 
 @router.callback_query(_on(Action.REOPEN))

@@ -1,6 +1,6 @@
 """The scheduler's buttons (snooze a reminder, "still fixed?", reopen an auto-closed ticket),
-``/digest [YYYY-MM-DD]``, and the keyboard of outbox rows that carry ``[label, action, id]``
-buttons (the delivery worker calls ``outbox_markup``)."""
+``/digest [YYYY-MM-DD]`` (and its "Today so far"), and the keyboard of outbox rows that carry
+``[label, action, id]`` buttons (the delivery worker calls ``outbox_markup``)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from aiogram.types import (
 
 from bot.i18n import Translator
 from bot.services import Services
+from bot.services.digest import Digest
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
 from bot.services.scheduling import SchedAction
@@ -152,6 +153,10 @@ async def on_followup(
         )
 
 
+class TodayCb(CallbackData, prefix="dg1"):
+    """/digest's "Today so far"."""
+
+
 @router.message(Command("digest"))
 async def cmd_digest(
     message: Message,
@@ -160,7 +165,8 @@ async def cmd_digest(
     person: Person,
     services: Services,
 ) -> None:
-    """Coordinators and admins: the morning digest now, about yesterday or a given date."""
+    """Coordinators and admins: the morning digest now, about yesterday or a given date; the
+    one about yesterday offers today so far (on the first day, yesterday says nothing)."""
     day = None
     if command.args:
         try:
@@ -173,8 +179,33 @@ async def cmd_digest(
     except ServiceError as error:
         await message.answer(t(error.key, **error.args_))
         return
-    for digest in digests:
-        await answer_long(message, digest.text, outbox_markup(None, digest.buttons))
+    await _send_digests(message, digests, t, offer_today=day is None)
+
+
+@router.callback_query(TodayCb.filter())
+async def on_digest_today(
+    callback: CallbackQuery, t: Translator, person: Person, services: Services
+) -> None:
+    try:
+        digests = await services.scheduling.digest.on_demand(person, None, t, today=True)
+    except ServiceError as error:  # no longer a coordinator
+        await callback.answer(t(error.key, **error.args_), show_alert=True)
+        return
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await _send_digests(callback.message, digests, t, offer_today=False)
+
+
+async def _send_digests(
+    message: Message, digests: Sequence[Digest], t: Translator, *, offer_today: bool
+) -> None:
+    for index, digest in enumerate(digests):
+        markup = outbox_markup(None, digest.buttons)
+        if offer_today and index == len(digests) - 1:
+            today = InlineKeyboardButton(text=t("digest-btn-today"), callback_data=TodayCb().pack())
+            rows = markup.inline_keyboard if markup else []
+            markup = InlineKeyboardMarkup(inline_keyboard=[*rows, [today]])
+        await answer_long(message, digest.text, markup)
         if digest.png is not None:  # None: the chart could not be drawn
             await message.answer_photo(
                 BufferedInputFile(digest.png, filename="digest.png"), caption=digest.caption

@@ -1,10 +1,12 @@
-"""Heads and coordinators: /joinlink (a building's join link and QR poster) and /invite."""
+"""Heads and coordinators: /joinlink (a building's join link and its stairwell poster) and
+/invite."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
+from aiogram.enums import ChatAction
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 
@@ -13,7 +15,6 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
 from bot.services.links import start_link
-from bot.services.poster import qr_png
 from storage.models import Person, Role
 
 router = Router(name="staff")
@@ -45,9 +46,15 @@ async def cmd_joinlink(
         await message.answer(t(error.key, **error.args_))
         return
     link = start_link(await _username(bot), payload)
+    await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)  # drawing takes seconds
+    poster = await services.posters.poster(building.id, link, t.language)
+    caption = t("joinlink-poster", building=building.name, link=link)
+    if poster.bare:
+        caption += "\n" + t("poster-bare")
+    elif poster.english:
+        caption += "\n" + t("poster-english")
     await message.answer_photo(
-        BufferedInputFile(qr_png(link), filename=f"join-{building.code}.png"),
-        caption=t("joinlink-poster", building=building.name, link=link),
+        BufferedInputFile(poster.png, filename=f"join-{building.code}.png"), caption=caption
     )
 
 

@@ -192,13 +192,31 @@ async def ask(
         }
     )
     if isinstance(callback.message, Message):
-        await callback.message.answer(prompt(ticket), reply_markup=markup)
+        sent = await callback.message.answer(prompt(ticket), reply_markup=markup)
+        if markup is not None:
+            # Its buttons (Skip) go when the step is over: see retire_prompt.
+            await state.update_data(prompt_message=sent.message_id)
 
 
 async def step_ticket(state: FSMContext) -> tuple[int, int | None, int | None]:
     """(ticket id, chat and message id of the pressed message) of the waiting step."""
     data = await state.get_data()
     return int(data.get("ticket_id", 0)), data.get("origin_chat"), data.get("origin_message")
+
+
+async def step_prompt(state: FSMContext) -> int | None:
+    """The message id of the waiting step's prompt, when it carries buttons (Skip)."""
+    prompt = (await state.get_data()).get("prompt_message")
+    return int(prompt) if prompt else None
+
+
+async def retire_prompt(bot: Bot, chat_id: int, prompt: int | None) -> None:
+    """The step was answered: its prompt's Skip would only confuse (it would skip nothing now),
+    so it goes. An old Skip pressed anyway is answered "already done" (handlers/fallback)."""
+    if prompt is not None:
+        await edit_quietly(
+            bot.edit_message_reply_markup(chat_id=chat_id, message_id=prompt, reply_markup=None)
+        )
 
 
 async def read_content(message: Message, t: Translator) -> Content | None:

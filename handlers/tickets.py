@@ -35,7 +35,9 @@ from handlers.ticketing import (
     read_text,
     refresh_pressed,
     refuse,
+    retire_prompt,
     skip_markup,
+    step_prompt,
     step_ticket,
 )
 from storage.models import Person, Ticket
@@ -175,6 +177,7 @@ async def on_resolve_note(
     if content is None:
         return
     ticket_id, chat, card = await step_ticket(state)
+    prompt = await step_prompt(state)
 
     async def resolve() -> Ticket:
         if content.photo or content.voice:
@@ -183,7 +186,9 @@ async def on_resolve_note(
             return await services.tickets.resolve(person, ticket_id, "")
         return await services.tickets.resolve(person, ticket_id, content.text or "")
 
-    if await finish(message, state, t, resolve, "tk-resolved") and chat and card:
+    resolved = await finish(message, state, t, resolve, "tk-resolved")
+    await retire_prompt(bot, message.chat.id, prompt)
+    if resolved and chat and card:
         await edit_card(bot, services, person, t, ticket_id, chat, card)
 
 

@@ -202,7 +202,7 @@ class FakeBotAPI:
         self,
         method: str,
         predicate: Callable[[ApiCall], bool] | None = None,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 60.0,  # noqa: ASYNC109 (a deadline for a busy machine, not a pause)
     ) -> ApiCall:
         """First call of ``method`` matching ``predicate``, already made or arriving later."""
         loop = asyncio.get_running_loop()

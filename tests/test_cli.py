@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakeapi import FakeBotAPI
+from tests.waiting import PATIENCE
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "tangzhong.csv"
@@ -55,7 +56,7 @@ def cli_env(db: Path, **settings: str | None) -> dict[str, str]:
 
 
 def run_cli(
-    *args: str | Path, cwd: Path, env: dict[str, str], time_limit: float = 60
+    *args: str | Path, cwd: Path, env: dict[str, str], time_limit: float = 2 * PATIENCE
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *map(str, args)],
@@ -70,7 +71,7 @@ def run_cli(
 
 
 async def run_cli_async(
-    *args: str | Path, cwd: Path, env: dict[str, str], time_limit: float = 60
+    *args: str | Path, cwd: Path, env: dict[str, str], time_limit: float = 2 * PATIENCE
 ) -> tuple[int, str, str]:
     """The same, without blocking the event loop (for a server running in this process)."""
     process = await asyncio.create_subprocess_exec(
@@ -219,7 +220,7 @@ def test_help_of_every_command_exits_0(tmp_path: Path, cwd: Path) -> None:
         capture_output=True,
         text=True,
         encoding="utf-8",
-        timeout=60,
+        timeout=2 * PATIENCE,
         check=False,
     )
     assert result.returncode == 0, result.stderr

@@ -28,8 +28,11 @@ ADMIN = 9000
 RESIDENT = 101
 HEAD = 202
 COORDINATOR = 303
-STARTUP_TIMEOUT = 30.0  # importing aiogram alone takes a few seconds on a slow machine
-REPLY_TIMEOUT = 15.0
+# Deadlines, not pauses: every wait ends as soon as its condition holds. On a busy machine (two
+# copies of the suite on two cores) importing aiogram alone takes many seconds.
+STARTUP_TIMEOUT = 120.0
+REPLY_TIMEOUT = 60.0
+STOP_TIMEOUT = 60.0  # SIGTERM to exit: updates in hand, then the outbox's flush (10 s)
 EVERYONE = [name for name, _ in commands.EVERYONE]
 HEAD_MENU = [name for name, _ in commands.commands_for(is_head=True, is_coordinator=False)]
 
@@ -174,16 +177,18 @@ class BotProcess:
     async def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         try:
-            return await asyncio.wait_for(self.process.wait(), 10)
+            return await asyncio.wait_for(self.process.wait(), STOP_TIMEOUT)
         except TimeoutError:
-            raise AssertionError("still running 10 s after SIGTERM:\n" + self.logs()) from None
+            raise AssertionError(
+                f"still running {STOP_TIMEOUT:.0f} s after SIGTERM:\n" + self.logs()
+            ) from None
 
     async def close(self) -> None:
         """Always: no process and no reader left behind, whatever happened."""
         if self.process.returncode is None:
             self.process.kill()
-            await asyncio.wait_for(self.process.wait(), 10)
-        await asyncio.wait_for(asyncio.gather(*self._drains), 10)
+            await asyncio.wait_for(self.process.wait(), REPLY_TIMEOUT)
+        await asyncio.wait_for(asyncio.gather(*self._drains), REPLY_TIMEOUT)
 
 
 async def start_bot(fake: FakeBotAPI, seeded: Seeded) -> BotProcess:

@@ -92,21 +92,23 @@ async def test_get_updates_long_poll_and_offset(fake: FakeBotAPI, bot: Bot) -> N
     assert len(await bot.get_updates(timeout=0)) == 1
     assert await bot.get_updates(offset=first + 1, timeout=0) == []
 
-    # Long poll: a request waits until an update is pushed.
+    # Long poll: a request waits until an update is pushed. (It was asked with nothing
+    # pending; the push comes later, yet it answers with it: it waited. The push's timer runs
+    # before the poll's 0.5 s cap however slow the machine: timers keep their order.)
     sent = await bot.send_message(7, "pick", reply_markup=None)
     loop = asyncio.get_running_loop()
     loop.call_later(0.1, lambda: fake.push_update(fake.callback_update(7, "b:1", sent.message_id)))
-    started = time.monotonic()
     updates = await bot.get_updates(offset=first + 1, timeout=30)
-    assert time.monotonic() - started < 0.45
+    assert len(updates) == 1
     query = updates[0].callback_query
     assert query is not None and query.data == "b:1" and query.from_user.first_name == "阿明"
     assert isinstance(query.message, Message) and query.message.text == "pick"
 
-    # Nothing pending: waits for the (capped) timeout, then returns empty.
+    # Nothing pending: waits for the timeout, capped at 0.5 s rather than the 30 asked (the
+    # upper bound leaves a busy machine room), then returns empty.
     started = time.monotonic()
     assert await bot.get_updates(offset=updates[0].update_id + 1, timeout=30) == []
-    assert 0.4 < time.monotonic() - started < 2
+    assert 0.4 < time.monotonic() - started < 20
 
 
 @pytest.mark.asyncio
@@ -205,7 +207,7 @@ async def test_dispatcher_polling_round_trip(fake: FakeBotAPI, bot: Bot) -> None
     polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=30))
     try:
         fake.push_update(fake.message_update(42, "你好"))
-        call = await fake.wait_for("sendMessage", lambda c: c.params["chat_id"] == 42, timeout=5)
+        call = await fake.wait_for("sendMessage", lambda c: c.params["chat_id"] == 42, timeout=60)
         assert call.params["text"] == "echo: 你好"
     finally:
         await dp.stop_polling()

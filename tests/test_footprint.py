@@ -1,5 +1,5 @@
 """What ``python -m bot`` imports before it polls: nothing it only needs sometimes. The big
-libraries the digest's chart draws with live in a child process (bot.chart), and Redis only
+libraries the digest's chart draws with live in a child process (bot.drawing), and Redis only
 where REDIS_URL asks for it. Checked in a fresh interpreter: this one has loaded everything the
 tests use."""
 
@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 
-from bot.chart import ROOT
+from bot.drawing import ROOT
 
 CODE = """
 import json, sys

@@ -210,10 +210,9 @@ async def test_full_notes_resolve_not_fixed_comment(town: Town, taken: int) -> N
     assert one(sent, RESIDENT).text.startswith("🔁 Ticket #1 is open again")
     assert ("reopened", {"note": TEXT_MAX}) in await events(town.db, 1)
     got = arrived(await town.deliver(), HEAD)
-    assert_whole(got, "👎 The resident says ticket #1 is not fixed:", TEXT_MAX)
+    assert_whole(got, "🔁 Ticket #1 is back with you: the resident says it is not fixed.", TEXT_MAX)
 
-    # Take, resolve, confirm, rate, and a comment of 4096 units.
-    await town.world.services.tickets.take(await town.person(HEAD), taken)
+    # Back with the head, still taken: resolve, confirm, rate, and a comment of 4096 units.
     await town.world.services.tickets.resolve(await town.person(HEAD), taken, "")
     question = arrived(await town.deliver(), RESIDENT)[-1]
     rate = one(await town.click(RESIDENT, question, "👍 Yes, fixed"), RESIDENT)

@@ -36,17 +36,25 @@ async def test_a_draft_in_redis_survives_a_restart(
     assert isinstance(dispatcher.storage, RedisStorage)
     client = BotClient(dispatcher, bot, session)
     world = await make_world(client, dispatcher["services"], db, clock)
-    # A user id of its own, so runs sharing the Redis database never meet.
-    resident = await world.join(client.user(random.randint(10**9, 2 * 10**9), "en"), "A1")
+    # A user id of this run's own (concurrent runs on one machine have different pids, and the
+    # random part keeps machines sharing a Redis apart), so runs sharing the Redis database
+    # never meet; its keys are deleted at the end.
+    user_id = 10**9 + os.getpid() * 1000 + random.randrange(1000)
+    resident = await world.join(client.user(user_id, "en"), "A1")
     sent = await client.send(resident, "/report")
     await client.click(resident, only(sent), "🔧 Repairs")
     await client.send(resident, "Broken window in the stairwell")
     await dispatcher.storage.close()
 
     client.dp = create_dispatcher(config, db, translations=translations, clock=clock)
+    storage = client.dp.storage
+    assert isinstance(storage, RedisStorage)
     try:
         sent = await client.send(resident, "Skip")
         summary = await client.click(resident, sent[-1], "Continue ›")
         assert "Broken window in the stairwell" in only(summary).text
     finally:
-        await client.dp.storage.close()
+        keys = [key async for key in storage.redis.scan_iter(f"*:{user_id}:*")]
+        if keys:
+            await storage.redis.delete(*keys)
+        await storage.close()

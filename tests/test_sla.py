@@ -19,6 +19,7 @@ from bot.services.sla import (
     day_window,
     digest_due,
     followup_due,
+    had_day,
     idle_due,
     is_quiet,
     may_send,
@@ -376,3 +377,33 @@ def test_weekly_summary_on_monday_morning(
     now: datetime, last: date | None, due: date | None
 ) -> None:
     assert weekly_due(now, last, SHANGHAI) == due
+
+
+def test_catching_up_never_reaches_back_before_the_community() -> None:
+    """A community imported on Wednesday 25 November, 15:00 (07:00 UTC), started at once: no
+    digest about the day before it existed, no summary of a week it never saw."""
+    created = utc(2026, 11, 25, 7, 0)
+    wednesday = utc(2026, 11, 25, 7, 5)
+    assert digest_due(wednesday, None, SHANGHAI) == date(2026, 11, 25)  # (without: catch-up)
+    assert digest_due(wednesday, None, SHANGHAI, since=created) is None
+    assert weekly_due(wednesday, None, SHANGHAI) == date(2026, 11, 23)
+    assert weekly_due(wednesday, None, SHANGHAI, since=created) is None
+    # Thursday's digest reports on Wednesday, which it saw part of; next Monday's summary too.
+    assert digest_due(utc(2026, 11, 26, 0, 0), None, SHANGHAI, since=created) == date(2026, 11, 26)
+    monday = utc(2026, 11, 30, 1, 0)
+    assert weekly_due(monday, None, SHANGHAI, since=created) == date(2026, 11, 30)
+    # Created on a Monday after its summary's hour: that slot's week was not its own.
+    assert weekly_due(utc(2026, 11, 30, 3, 0), None, SHANGHAI, since=monday) is None
+
+
+@pytest.mark.parametrize(
+    ("since", "day", "had"),
+    [
+        (None, date(2026, 11, 25), True),
+        (utc(2026, 11, 24, 15, 59), date(2026, 11, 24), True),  # 23:59 in Shanghai
+        (utc(2026, 11, 24, 16, 0), date(2026, 11, 24), False),  # 00:00 the next day
+        (utc(2026, 11, 20, 0, 0), date(2026, 11, 24), True),
+    ],
+)
+def test_had_day_is_about_local_days(since: datetime | None, day: date, had: bool) -> None:
+    assert had_day(since, day, SHANGHAI) is had

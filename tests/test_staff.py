@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ from aiogram.methods import SendPhoto
 from aiogram.types import BufferedInputFile, User
 from sqlalchemy import select
 
+from bot.drawing import Drawable, Picture, Renderer
 from bot.i18n import Translations
+from bot.poster_art import Poster, PosterWords
 from bot.services import Services
 from bot.services.community import BuildingRow, parse_buildings_csv
 from storage.db import Database
@@ -22,6 +25,32 @@ from tests.conftest import ADMIN_ID, FakeClock
 EXAMPLE = Path(__file__).parent.parent / "examples" / "tangzhong.csv"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LINK_RE = re.compile(r"https://t\.me/louzhang_test_bot\?start=(i[A-Za-z0-9_-]{22})")
+
+
+class FakeRenderer(Renderer):
+    """Stands in for the drawing child: records the posters asked for, answers a PNG at once
+    (or nothing, like a child that failed). The real child is tested in test_poster."""
+
+    def __init__(self, english: bool = False, fails: bool = False) -> None:
+        super().__init__()
+        self.english, self.fails = english, fails
+        self.posters: list[Poster] = []
+
+    async def draw(
+        self, items: Sequence[Drawable], *, time_limit: float | None = None
+    ) -> list[Picture | None]:
+        self.posters += [i for i in items if isinstance(i, Poster)]
+        return [None if self.fails else Picture(POSTER_PNG, self.english) for _ in items]
+
+
+POSTER_PNG = PNG_SIGNATURE + b"a poster with words"
+
+
+@pytest.fixture(autouse=True)
+def renderer(client: BotClient) -> FakeRenderer:
+    fake = FakeRenderer()
+    client.dp["services"].posters.renderer = fake
+    return fake
 
 
 @pytest.fixture
@@ -73,30 +102,69 @@ def no_photo(sent: list[Sent]) -> None:
 
 
 async def test_a_head_gets_their_buildings_join_link_as_a_qr_poster(
-    client: BotClient, services: Services, community: dict[str, str]
+    client: BotClient, services: Services, community: dict[str, str], renderer: FakeRenderer
 ) -> None:
     head = client.user(11, language="en")
     await appoint(client, services, head, Role.HEAD, "TZ-A01")
+    link = f"https://t.me/louzhang_test_bot?start={community['TZ-A01']}"
 
     for command in ("/joinlink", "/joinlink TZ-A01"):
         sent = await client.send(head, command)
         method = photo(sent)
         assert method.chat_id == 11
         assert isinstance(method.photo, BufferedInputFile)
-        assert method.photo.data.startswith(PNG_SIGNATURE)
-        assert len(method.photo.data) > 500
+        assert method.photo.data == POSTER_PNG
         assert method.photo.filename == "join-TZ-A01.png"
-        link = f"https://t.me/louzhang_test_bot?start={community['TZ-A01']}"
         assert method.caption is not None
-        assert link in method.caption and "塘中新村1栋" in method.caption
+        assert method.caption.startswith(f"Join link of 塘中新村1栋: {link}\n")
+        assert "English" not in method.caption and "write" not in method.caption
+        assert only(sent, "SendChatAction")  # "sending a photo…" while it is drawn
+
+    # The poster names the building and the community, in the head's words, with one line of
+    # how to use it; the English stand-in keeps only what the default font can draw.
+    poster = renderer.posters[-1]
+    assert poster.link == link
+    assert poster.words == PosterWords(
+        "塘中新村1栋",
+        "塘中社区 · TZ-A01",
+        "Scan with your phone camera to join this building and report problems to your "
+        "building head.",
+    )
+    assert (poster.fallback.heading, poster.fallback.subheading) == ("TZ-A01", "")
+    assert poster.fallback.instruction == poster.words.instruction
 
 
-async def test_the_poster_encodes_the_link(
-    client: BotClient, services: Services, community: dict[str, str]
+async def test_the_poster_is_in_the_heads_language_and_says_when_it_is_not(
+    client: BotClient, services: Services, community: dict[str, str], renderer: FakeRenderer
 ) -> None:
-    """The QR image is the link itself (decoded by re-encoding: segno is deterministic)."""
+    head = client.user(11, language="zh-hans")
+    await appoint(client, services, head, Role.HEAD, "TZ-A01")
+    renderer.english = True  # no Chinese font on the server
+    method = photo(await client.send(head, "/joinlink"))
+    assert renderer.posters[-1].words.instruction == "用手机扫一扫，加入本楼，有问题直接告诉楼长。"
+    assert renderer.posters[-1].fallback.instruction.startswith("Scan with your phone")
+    assert method.caption is not None and method.caption.endswith(
+        "（服务器上没有中文字体，所以海报上的文字是英文。安装 fonts-noto-cjk 后即可生成中文海报。）"
+    )
+
+    # The same poster again: answered from the one drawn, not drawn again; another language's
+    # is another poster.
+    again = photo(await client.send(head, "/joinlink"))
+    assert again.caption == method.caption and len(renderer.posters) == 1
+    deputy = client.user(12, language="en")
+    await appoint(client, services, deputy, Role.DEPUTY, "TZ-A01")
+    await client.send(deputy, "/joinlink")
+    assert len(renderer.posters) == 2
+
+
+async def test_without_the_drawing_child_the_bare_qr_code_goes(
+    client: BotClient, services: Services, community: dict[str, str], renderer: FakeRenderer
+) -> None:
+    """The QR image is then the link itself (decoded by re-encoding: segno is deterministic),
+    and the caption asks for the building's name to be written on it."""
     from bot.services.poster import qr_png
 
+    renderer.fails = True
     head = client.user(11, language="en")
     await appoint(client, services, head, Role.HEAD, "TZ-A01")
     method = photo(await client.send(head, "/joinlink"))
@@ -104,6 +172,7 @@ async def test_the_poster_encodes_the_link(
     link = f"https://t.me/louzhang_test_bot?start={community['TZ-A01']}"
     assert method.photo.data == qr_png(link)
     assert method.photo.data != qr_png(link + "x")
+    assert method.caption is not None and "write the building's name on it" in method.caption
 
 
 async def test_a_head_gets_no_link_for_a_building_they_do_not_head(
@@ -196,7 +265,7 @@ async def test_joinlink_speaks_the_callers_language(
         "joinlink-poster",
         building="塘中新村1栋",
         link=f"https://t.me/louzhang_test_bot?start={community['TZ-A01']}",
-    )
+    )  # (a server with a Chinese font: nothing to add)
 
 
 # --- /invite -----------------------------------------------------------------------------------

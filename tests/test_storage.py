@@ -24,6 +24,7 @@ from storage.repositories import CommunityRepository, InvitationRepository, Pers
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.updates import UpdateRepository
 from tests.conftest import FakeClock
+from tests.waiting import eventually
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -385,13 +386,21 @@ async def _recorded(db: Database) -> list[int]:
 
 
 async def test_update_ids_are_written_in_batches_and_remembered_after_a_restart(
-    db: Database, clock: FakeClock
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    batches: list[list[int]] = []
+    record = UpdateRepository.record
+
+    async def recorded(self: UpdateRepository, ids: list[int], now: datetime) -> None:
+        batches.append(list(ids))
+        await record(self, ids, now)
+
+    monkeypatch.setattr(UpdateRepository, "record", recorded)
     log = UpdateLog(db, clock, flush_seconds=0.05)
     assert [await log.claim(i) for i in (1, 2, 2, 3)] == [True, True, False, True]
-    assert await _recorded(db) == []  # not one transaction per update
-    await asyncio.sleep(0.2)
-    assert await _recorded(db) == [1, 2, 3]  # one batch, soon after
+    await eventually(lambda: bool(batches), "the batch")
+    assert batches == [[1, 2, 3]]  # one transaction soon after, not one per update
+    assert await _recorded(db) == [1, 2, 3]
 
     assert await log.claim(4)
     await log.close()  # shutdown writes what is left

@@ -346,15 +346,19 @@ async def test_take_talk_resolve_confirm_rate_and_comment(town: Town) -> None:
     assert (await ticket(town.db, 1)).rating == 5
 
 
-async def test_resolve_skip_then_not_fixed_reopens_to_the_head(town: Town) -> None:
+async def test_resolve_skip_then_not_fixed_goes_back_to_the_head(town: Town) -> None:
+    """ "Not fixed" gives the ticket back to the head who held it, still taken: Reply and
+    Resolve on the card (not Take), the resident's reason under the status, the head told."""
     await town.report()
     head_card = card(await town.deliver(), HEAD)
     edited = one(await town.click(HEAD, head_card, "✋ Take"), HEAD, "EditMessageText")
+    taken_at = (await ticket(town.db, 1)).taken_at
     prompt = one(await town.click(HEAD, edited, "✅ Resolve"), HEAD)
     sent = await town.click(HEAD, prompt, "Skip")
     assert "Ticket #1 is resolved" in one(sent, HEAD).text
     question = card(await town.deliver(), RESIDENT)  # after "taken"
 
+    town.world.clock.advance(hours=5)
     prompt = one(await town.click(RESIDENT, question, "👎 Not fixed"), RESIDENT)
     assert "What is still wrong" in prompt.text
     assert (await ticket(town.db, 1)).status is S.RESOLVED  # nothing happens before the reason
@@ -365,14 +369,69 @@ async def test_resolve_skip_then_not_fixed_reopens_to_the_head(town: Town) -> No
     )
     assert one(sent, RESIDENT, "EditMessageReplyMarkup")  # the question's buttons are spent
     found = await ticket(town.db, 1)
-    assert found.status is S.REOPENED
-    assert ("reopened", {"note": "Still dark at night."}) in await events(town.db, 1)
+    assert (found.status, found.holder_id) == (S.TAKEN, town.ids[HEAD])
+    assert (found.taken_at, found.resolved_at) == (taken_at, None)  # the first take stays
+    history = await events(town.db, 1)
+    assert [kind for kind, _ in history][-3:] == ["resolved", "reopened", "returned"]
+    assert ("reopened", {"note": "Still dark at night."}) in history
+
     delivered = await town.deliver()
-    assert any("not fixed:\nStill dark at night." in s.text for s in to(delivered, HEAD))
+    assert [s.text for s in to(delivered, HEAD, "SendMessage")] == [
+        "🔁 Ticket #1 is back with you: the resident says it is not fixed.\nStill dark at night."
+    ]
     again = one(delivered, HEAD, "EditMessageText")
-    assert "✋ Take" in again.buttons
-    await town.click(HEAD, again, "✋ Take")
-    assert (await ticket(town.db, 1)).status is S.TAKEN
+    assert again.buttons == ["💬 Reply", "✅ Resolve", "⬆️ Escalate", "🔗 Merge", "📜 History"]
+    assert "being handled by Wang 100\n🔁 Reopened by the resident: Still dark at night." in (
+        again.text
+    )
+    # The deputy's copy shows it too; only the holder is written to.
+    assert (
+        "🔁 住户反映还没修好：Still dark at night."
+        in one(delivered, DEPUTY, "EditMessageText").text
+    )
+    assert to(delivered, DEPUTY, "SendMessage") == []
+    # The resident's own card shows the status, not their words again.
+    listing = one(await town.send(RESIDENT, "/my"), RESIDENT)
+    own = one(await town.click(RESIDENT, listing, listing.buttons[0]), RESIDENT)
+    assert "being handled" in own.text and "Reopened" not in own.text
+
+    # The head resolves again from the same card.
+    await town.click(HEAD, again, "✅ Resolve")
+    sent = await town.send(HEAD, "New lamp fitted.")
+    assert "Ticket #1 is resolved" in one(sent, HEAD).text
+    assert (await ticket(town.db, 1)).status is S.RESOLVED
+
+
+async def test_a_sent_note_or_comment_takes_its_skip_button_away(town: Town) -> None:
+    """Once the note (or the comment after a rating) was sent, Skip would skip nothing: it
+    leaves the prompt, and an old one pressed anyway says so and changes nothing."""
+    spent = "✅ Already done: this step is over, and nothing was changed."
+    await town.report()
+    head_card = card(await town.deliver(), HEAD)
+    edited = one(await town.click(HEAD, head_card, "✋ Take"), HEAD, "EditMessageText")
+    prompt = one(await town.click(HEAD, edited, "✅ Resolve"), HEAD)
+    assert prompt.buttons == ["Skip"]
+    sent = await town.send(HEAD, "Replaced the bulb.")
+    retired = one(sent, HEAD, "EditMessageReplyMarkup").method
+    assert retired.message_id == town.message_id(prompt)  # type: ignore[attr-defined]
+    assert retired.reply_markup is None  # type: ignore[attr-defined]
+    before = await snapshot(town.db)
+    sent = await town.click(HEAD, prompt, "Skip")
+    assert answer(sent) == spent
+    assert await snapshot(town.db) == before
+    assert [kind for kind, _ in await events(town.db, 1)].count("resolved") == 1
+    assert ("resolved", {"note": "Replaced the bulb."}) in await events(town.db, 1)
+
+    question = card(await town.deliver(), RESIDENT)
+    rating = one(await town.click(RESIDENT, question, "👍 Yes, fixed"), RESIDENT)
+    thanks = one(await town.click(RESIDENT, rating, "5⭐"), RESIDENT, "EditMessageText")
+    assert thanks.buttons == ["Skip"]
+    sent = await town.send(RESIDENT, "Thank you!")
+    retired = one(sent, RESIDENT, "EditMessageReplyMarkup").method
+    assert retired.message_id == town.message_id(rating)  # type: ignore[attr-defined]
+    before = await snapshot(town.db)
+    assert answer(await town.click(RESIDENT, thanks, "Skip")) == spent
+    assert await snapshot(town.db) == before
 
 
 async def test_a_photo_answers_a_note_step(town: Town) -> None:
@@ -394,7 +453,7 @@ async def test_a_photo_answers_a_note_step(town: Town) -> None:
 
     await town.click(RESIDENT, delivered[2], "👎 Not fixed")
     await town.send(RESIDENT, None, photo=photo("still"), caption="Look at this")
-    assert (await ticket(town.db, 1)).status is S.REOPENED
+    assert (await ticket(town.db, 1)).status is S.TAKEN  # back with the head
     assert ("reopened", {"note": "Look at this"}) in await events(town.db, 1)
     assert one(await town.deliver(), HEAD, "SendPhoto").method.photo == "still"  # type: ignore[attr-defined]
 
@@ -510,13 +569,13 @@ async def test_racing_take_has_exactly_one_winner(town: Town) -> None:
     )
     sent = [Sent(m) for m in town.client.session.requests[before:]]
     answers = sorted(s.text for s in sent if type(s.method).__name__ == "AnswerCallbackQuery")
-    # The head reads English, the deputy Chinese: one took it, the other is told it is taken.
+    # The head reads English, the deputy Chinese: one took it, the other is told who did.
     head_won = [
         "✋ You took ticket #1. The resident has been told.",
-        "工单 #1 当前正在处理，这个按钮已过期，没有做任何改动。",
+        "✋ 工单 #1 已经由 Wang 100 接单，没有做任何改动。",
     ]
     deputy_won = [
-        "Ticket #1 is now being handled: this button is out of date. Nothing was changed.",
+        "✋ Ticket #1 has already been taken by Li 101. Nothing was changed.",
         "✋ 您已接下工单 #1，已通知住户。",
     ]
     assert answers in (head_won, deputy_won)
@@ -528,6 +587,29 @@ async def test_racing_take_has_exactly_one_winner(town: Town) -> None:
     name = town.users[winner].full_name
     assert name in one(sent, HEAD, "EditMessageText").text
     assert name in one(sent, DEPUTY, "EditMessageText").text
+
+
+async def test_take_on_a_taken_ticket_names_who_has_it(town: Town) -> None:
+    """An old card's Take (or a second tap) says who has the ticket, changes nothing, and shows
+    the card as it is now; the resident never reads the head's name."""
+    found = await town.report()
+    delivered = await town.deliver()
+    head_card = card(delivered, HEAD)
+    await town.click(DEPUTY, card(delivered, DEPUTY), "✋ 接单")
+    before = await snapshot(town.db)
+
+    sent = await town.click(HEAD, head_card, "✋ Take")
+    assert answer(sent) == "✋ Ticket #1 has already been taken by Li 101. Nothing was changed."
+    assert "being handled by Li 101" in one(sent, HEAD, "EditMessageText").text
+    # The office, from a card it opened from /tickets.
+    sent = await town.press(OFFICE, TicketCb(action=Action.TAKE, ticket_id=found.id).pack())
+    assert answer(sent) == "✋ 工单 #1 已经由 Li 101 接单，没有做任何改动。"
+    sent = await town.click(DEPUTY, card(delivered, DEPUTY), "✋ 接单")  # a double tap
+    assert answer(sent) == "✋ 您已经接下工单 #1 了。"
+    assert await snapshot(town.db) == before
+    assert [kind for kind, _ in await events(town.db, 1)].count("taken") == 1
+    notice = one(await town.deliver(), RESIDENT)
+    assert "has been taken" in notice.text and "Li" not in notice.text
 
 
 FORBIDDEN = [

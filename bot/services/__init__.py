@@ -18,6 +18,7 @@ from bot.services.joins import JoinService
 from bot.services.ladder import LadderService
 from bot.services.notify import Notifier
 from bot.services.onboarding import OnboardingService
+from bot.services.poster import PosterService
 from bot.services.reminders import ReminderService
 from bot.services.revoke import RevokeService
 from bot.services.scheduling import Scheduling
@@ -39,6 +40,7 @@ class Services:
     forget: ForgetService
     revoke: RevokeService
     conversations: ConversationService
+    posters: PosterService
 
     @classmethod
     def create(
@@ -68,4 +70,5 @@ class Services:
             forget=ForgetService(config, db, translations, clock, tickets, joins),
             revoke=RevokeService(config, db, notifier, clock, tickets),
             conversations=ConversationService(db, tickets),
+            posters=PosterService(db, translations),
         )

@@ -22,6 +22,7 @@ DESCRIPTION_PREVIEW = 1000  # UTF-16 units
 CARD_LIMIT = TEXT_LIMIT - 300
 HISTORY_DETAIL = 200  # UTF-16 units of a note or message on a History line
 SHARED_PREVIEW = 1000  # UTF-16 code units of a description shared with neighbours
+REOPENED_PREVIEW = 300  # UTF-16 units of the resident's "not fixed" reason on a card
 STAFF_ONLY_DETAILS = frozenset({"escalated", "merged", "merged-in", "routed"})
 # Events done by a follower: their words (and names) are nobody else's business.
 NEIGHBOUR_EVENTS = frozenset({"cosigned", "still-problem"})
@@ -118,7 +119,10 @@ def render_card(
     followers: int,
     relations: frozenset[Relation],
     now: datetime,
+    reopened: str | None = None,
 ) -> CardView:
+    """``reopened``: the resident's reason when the ticket was reopened since it was last
+    resolved ("" without one); staff see it under the status."""
     title = f"{category_label(t, category, ticket.category)} · #{ticket.number}"
     place = t("card-building", building=building.name, community=community.name)
     if not relations:
@@ -159,6 +163,12 @@ def render_card(
         )
     )
     lines.append(status_line(t, ticket, holder))
+    if reopened is not None and is_staff(relations):
+        lines.append(
+            t("card-reopened-note", note=cut(reopened, REOPENED_PREVIEW))
+            if reopened
+            else t("card-reopened")
+        )
     if ticket.escalated:
         lines.append(t("card-escalated"))
     if ticket.rating:

@@ -183,14 +183,11 @@ class ClosingService:
                         days=sla.reopen_window.days,
                     )
                 raise StaleAction(ticket)
-            if not await SlaRepository(session).reopen_closed(ticket, now):
+            holder = await self.tickets.holder_back(session, ticket, now)
+            status = TicketStatus.TAKEN if holder else TicketStatus.REOPENED
+            if not await SlaRepository(session).reopen_closed(ticket, now, status):
                 raise StaleAction(ticket)
-            await tickets.add_event(ticket.id, person.id, "reopened", now)
-            await self.tickets.refresh_cards(session, ticket)
-            for staff in await self.tickets.staff_audience(session, ticket):
-                await self.tickets.tell(
-                    session, staff, "sched-reopened-staff", ticket, number=ticket.number
-                )
+            await self.tickets.reopened(session, ticket, person, "", holder, now)
             await session.commit()
             return ticket
 

@@ -1,33 +1,33 @@
 """The coordinators' morning digest (08:00 community time, each for their scope, in their
-language, with a chart), ``/digest [date]`` on demand, and the heads' Monday summary.
+language, with a chart) and ``/digest [date]`` on demand (the heads' Monday summary: weekly).
 
-The charts are drawn in a child process (bot.chart), all of one run's in one: matplotlib never
-enters the bot's process. A chart the child could not draw is left out; the digest still goes."""
+The charts are drawn in a child process (bot.drawing), all of one run's in one: matplotlib
+never enters the bot's process. A chart the child could not draw is left out; the digest still
+goes."""
 
 from __future__ import annotations
 
 import base64
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chart import Chart, ChartRenderer
+from bot.chart import Chart
 from bot.config import Config
+from bot.drawing import Renderer
 from bot.i18n import Translations, Translator
 from bot.services.clock import Clock
 from bot.services.digest_view import (
     DigestData,
-    WeeklyData,
     chart_labels,
     render_digest,
-    render_weekly,
 )
 from bot.services.errors import ServiceError
-from bot.services.scheduling import Buttons, sla_of, translator, write
-from bot.services.sla import Sla, at_local, day_window, digest_due, local, weekly_due
+from bot.services.scheduling import Buttons, sla_of, write
+from bot.services.sla import Sla, day_window, digest_due, had_day, local
+from bot.services.weekly import WeeklySummaries
 from storage.db import Database
 from storage.models import Community, Person, Ticket
 from storage.repositories import CommunityRepository, PersonRepository
@@ -42,7 +42,6 @@ COVERAGE_NAMES = 12
 RECURRING_LINES = 10
 UNREACHABLE_LINES = 10
 LEADERS = 5
-WEEKLY_LISTED = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,18 +61,21 @@ class DigestService:
         db: Database,
         translations: Translations,
         clock: Clock,
-        charts: ChartRenderer | None = None,
+        charts: Renderer | None = None,
     ) -> None:
         self.config = config
         self.db = db
         self.translations = translations
         self.clock = clock
-        self.charts = charts or ChartRenderer()
+        self.charts = charts or Renderer()
 
     # ------------------------------------------------------------------------- figures
 
-    async def gather(self, community: Community, scope: Scope, day: date) -> DigestData:
-        """Every figure of the digest about local ``day``; "now" figures as of the clock."""
+    async def gather(
+        self, community: Community, scope: Scope, day: date, *, partial: bool = False
+    ) -> DigestData:
+        """Every figure of the digest about local ``day``; "now" figures as of the clock.
+        ``partial``: ``day`` is today, its figures only so far (labelled with the time)."""
         now = self.clock()
         sla = sla_of(community)
         start, end = day_window(day, sla)
@@ -128,6 +130,7 @@ class DigestService:
                 chart_days=chart_days,
                 chart_new=await stats.series(scope, Ticket.created_at, bounds),
                 chart_resolved=await stats.series(scope, Ticket.resolved_at, bounds),
+                until=local(now, sla).strftime("%H:%M") if partial else None,
             )
 
     async def render(self, data: DigestData, t: Translator) -> Digest:
@@ -158,15 +161,25 @@ class DigestService:
             communities = await SlaRepository(session).communities()
         written = 0
         for community in communities:
-            day = digest_due(now, community.digest_sent_on, sla_of(community))
+            sla = sla_of(community)
+            day = digest_due(now, community.digest_sent_on, sla, since=community.created_at)
             if day is not None:
-                written += await self._send(community, day, now)
+                written += await self._send(community, day, now, sla)
         return written
 
-    async def _send(self, community: Community, day: date, now: datetime) -> int:
+    async def _send(self, community: Community, day: date, now: datetime, sla: Sla) -> int:
         async with self.db.session() as session:
-            rows = await StatsRepository(session).coordinator_scopes(community.id)
-        readers = _scopes(community.id, rows)
+            stats = StatsRepository(session)
+            rows = await stats.coordinator_scopes(community.id)
+            since = await stats.coordinators_since(community.id)
+        # Yesterday's report goes to those who were coordinators yesterday: one appointed this
+        # morning gets tomorrow's.
+        reported = day - timedelta(days=1)
+        readers = [
+            (person, scope)
+            for person, scope in _scopes(community.id, rows)
+            if had_day(since.get(person.id), reported, sla)
+        ]
         wanted: dict[tuple[Scope, str], None] = {}  # one digest per scope and language
         figures: dict[Scope, DigestData] = {}
         for person, scope in readers:
@@ -174,7 +187,7 @@ class DigestService:
             if person.unreachable_since is not None or (scope, language) in wanted:
                 continue
             if scope not in figures:
-                figures[scope] = await self.gather(community, scope, day - timedelta(days=1))
+                figures[scope] = await self.gather(community, scope, reported)
             wanted[scope, language] = None
         digests = await self.render_all(
             [(figures[scope], self.translations.bind(language)) for scope, language in wanted]
@@ -210,9 +223,12 @@ class DigestService:
 
     # ------------------------------------------------------------------------- on demand
 
-    async def on_demand(self, person: Person, day: date | None, t: Translator) -> list[Digest]:
+    async def on_demand(
+        self, person: Person, day: date | None, t: Translator, *, today: bool = False
+    ) -> list[Digest]:
         """``/digest [date]``: the digest of each of the caller's areas (an admin: of every
-        community), about ``day`` (default yesterday, community time)."""
+        community), about ``day`` (default yesterday, community time), or about ``today`` so
+        far (on the first day, yesterday has nothing to say)."""
         async with self.db.session() as session:
             communities = CommunityRepository(session)
             areas: dict[int, Scope] = {}
@@ -236,58 +252,19 @@ class DigestService:
         for community, scope in loaded:
             assert community is not None
             sla = sla_of(community)
-            today = local(self.clock(), sla).date()
-            wanted = day or today - timedelta(days=1)
-            if wanted > today:
-                raise ServiceError("digest-future", today=today.isoformat())
-            figures.append((await self.gather(community, scope, wanted), t))
+            this_day = local(self.clock(), sla).date()
+            wanted = this_day if today else day or this_day - timedelta(days=1)
+            if wanted > this_day:
+                raise ServiceError("digest-future", today=this_day.isoformat())
+            data = await self.gather(community, scope, wanted, partial=wanted == this_day)
+            figures.append((data, t))
         return await self.render_all(figures)
 
     # ------------------------------------------------------------------------- weekly
 
     async def run_weekly(self) -> int:
-        """Each head's summary of the past week, Monday 09:00 community time, once."""
-        now = self.clock()
-        async with self.db.session() as session:
-            communities = await SlaRepository(session).communities()
-        written = 0
-        for community in communities:
-            sla = sla_of(community)
-            day = weekly_due(now, community.weekly_sent_on, sla)
-            if day is not None:
-                written += await self._weekly(community, day, now, sla)
-        return written
-
-    async def _weekly(self, community: Community, day: date, now: datetime, sla: Sla) -> int:
-        end = at_local(day, sla.weekly_at, sla)
-        start = end - timedelta(days=7)
-        first, last = day - timedelta(days=7), day - timedelta(days=1)
-        async with self.db.session() as session:
-            stats = StatsRepository(session)
-            buildings: dict[int, list[int]] = defaultdict(list)
-            people: dict[int, Person] = {}
-            for person, building_id in await stats.heads(community.id):
-                buildings[person.id].append(building_id)
-                people[person.id] = person
-            resolved = await stats.by_holder(community.id, start, end)
-            messages = []
-            for person_id, ids in buildings.items():
-                person = people[person_id]
-                if person.unreachable_since is not None:
-                    continue
-                total, oldest = await stats.open_in(Scope(community.id, tuple(ids)), WEEKLY_LISTED)
-                count, rating, ratings = resolved.get(person_id, (0, None, 0))
-                data = WeeklyData(
-                    first, last, total, oldest, count, rating, ratings, community.settings, now
-                )
-                text, buttons = render_weekly(translator(self.translations, person), data)
-                messages.append((person, text, buttons))
-            if not await SlaRepository(session).claim_weekly(community, day):
-                return 0
-            for person, text, buttons in messages:
-                await write(session, person, now, text, buttons=buttons)
-            await session.commit()
-        return len(messages)
+        """Each head's summary of the past week (bot/services/weekly.py)."""
+        return await WeeklySummaries(self.db, self.translations, self.clock).run()
 
 
 def _scopes(community_id: int, rows: list[tuple[Person, int | None]]) -> list[tuple[Person, Scope]]:

@@ -56,6 +56,8 @@ class DigestData:
     chart_days: Sequence[date] = field(default_factory=list)
     chart_new: Sequence[int] = field(default_factory=list)
     chart_resolved: Sequence[int] = field(default_factory=list)
+    # Today's digest so far: the local time its figures run to ("14:05"); None for a whole day.
+    until: str | None = None
 
 
 def rate(part: int, whole: int) -> str | None:
@@ -93,18 +95,30 @@ def _more(t: Translator, lines: list[str], total: int, shown: int) -> None:
 
 def render_digest(t: Translator, data: DigestData) -> tuple[str, Buttons]:
     counts, kpis = data.counts, data.kpis
-    lines = [t("digest-title", community=data.community, date=_date(t, data.day))]
+    day = {
+        "new": str(counts.new),
+        "taken": str(counts.taken),
+        "resolved": str(counts.resolved),
+        "closed": str(counts.closed),
+    }
+    if data.until is None:
+        lines = [t("digest-title", community=data.community, date=_date(t, data.day))]
+        that_day = t("digest-yesterday", **day)
+    else:
+        lines = [
+            t(
+                "digest-title-partial",
+                community=data.community,
+                date=_date(t, data.day),
+                time=data.until,
+            )
+        ]
+        that_day = t("digest-today-so-far", time=data.until, **day)
     if data.buildings is not None:
         lines.append(t("digest-scope", buildings="、".join(data.buildings[:10])))
     lines += [
         "",
-        t(
-            "digest-yesterday",
-            new=str(counts.new),
-            taken=str(counts.taken),
-            resolved=str(counts.resolved),
-            closed=str(counts.closed),
-        ),
+        that_day,
         t("digest-open", open=str(data.open), overdue=str(data.overdue_total)),
     ]
     for item in data.overdue:

@@ -1,7 +1,8 @@
 """The escalation ladder. A ticket not taken 24 h after routing, or not resolved 7 days after it
-was taken (per-category overrides), climbs: level 1, the building's coordinators co-own it and
-get its card with the reason; level 2, 48 h later and still overdue, the community's
-coordinators (or the admins). Each step is a ticket event, shown in History."""
+was taken (or given back to its holder by "not fixed"; per-category overrides), climbs: level
+1, the building's coordinators co-own it and get its card with the reason; level 2, 48 h later
+and still overdue, the community's coordinators (or the admins). Each step is a ticket event,
+shown in History."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ class LadderService:
                     ticket.status,
                     ticket.category,
                     row.waiting_since if ticket.status in WAITING else None,
-                    ticket.taken_at,
+                    row.handled_since,
                     ticket.escalation_level,
                     ticket.escalation_at,
                     now,

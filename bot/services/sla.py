@@ -372,21 +372,38 @@ def _late_ok(now: datetime, slot: datetime, sla: Sla) -> bool:
     return not is_quiet(now, sla) or now - slot < LATE_AT_NIGHT
 
 
-def digest_due(now: datetime, last_sent: date | None, sla: Sla) -> date | None:
-    """The local date whose morning digest is due now (it reports on the day before)."""
+def digest_due(
+    now: datetime, last_sent: date | None, sla: Sla, *, since: datetime | None = None
+) -> date | None:
+    """The local date whose morning digest is due now (it reports on the day before). Not
+    before the community existed (``since``): a community created today has no yesterday."""
     today = local(now, sla).date()
     slot = at_local(today, sla.digest_at, sla)
     if now < slot or (last_sent is not None and last_sent >= today):
         return None
+    if not had_day(since, today - timedelta(days=1), sla):
+        return None
     return today if _late_ok(now, slot, sla) else None
 
 
-def weekly_due(now: datetime, last_sent: date | None, sla: Sla) -> date | None:
+def weekly_due(
+    now: datetime, last_sent: date | None, sla: Sla, *, since: datetime | None = None
+) -> date | None:
     """The local date of this week's summary slot when it is due now (caught up on a later
-    day of the same week after downtime)."""
+    day of the same week after downtime). Not for a week the community (``since``) did not
+    see a day of: created on the slot's day or later, it waits for next week's."""
     today = local(now, sla).date()
     slot_day = today - timedelta(days=(today.weekday() - sla.weekly_day) % 7)
     slot = at_local(slot_day, sla.weekly_at, sla)
     if now < slot or (last_sent is not None and last_sent >= slot_day):
         return None
+    if not had_day(since, slot_day - timedelta(days=1), sla):
+        return None
     return slot_day if _late_ok(now, slot, sla) else None
+
+
+def had_day(since: datetime | None, day: date, sla: Sla) -> bool:
+    """Whether something that began at ``since`` (a community, someone's role) existed on local
+    ``day``: a report about that day, or a period ending with it, may reach it. Catching up on
+    missed work never reaches back before the community or the role existed."""
+    return since is None or local(since, sla).date() <= day

@@ -1,6 +1,7 @@
 """What heads and residents do to a ticket: take, resolve, escalate, merge, talk, confirm,
-reopen, rate, withdraw, follow. Each is one transaction: the state change (a conditional
-UPDATE, so a double tap or two heads at once change it once) and the messages it causes."""
+rate, withdraw, follow ("not fixed" is in reopening). Each is one transaction: the state change
+(a conditional UPDATE, so a double tap or two heads at once change it once) and the messages it
+causes."""
 
 from __future__ import annotations
 
@@ -50,7 +51,10 @@ class TicketActions(TicketCore):
     async def take(self, person: Person, ticket_id: int) -> Ticket:
         now = self.clock()
         async with self.db.session() as session:
-            ticket, _ = await self.authorise(session, person, ticket_id, Action.TAKE)
+            try:
+                ticket, _ = await self.authorise(session, person, ticket_id, Action.TAKE)
+            except StaleAction as stale:
+                raise await self.taken_by(session, person, stale.ticket) from None
             tickets = TicketRepository(session)
             if not await tickets.transition(
                 ticket.id,
@@ -61,7 +65,7 @@ class TicketActions(TicketCore):
                 taken_at=now,
             ):
                 await session.rollback()
-                raise StaleAction(await self.fresh(session, ticket_id))
+                raise await self.taken_by(session, person, await self.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "taken", now)
             await self.refresh_cards(session, ticket)
             await self.tell_author(session, ticket, "notice-taken", number=ticket.number)
@@ -287,31 +291,6 @@ class TicketActions(TicketCore):
                 number=ticket.number,
                 buttons=[[("btn-still", Action.STILL)]],
             )
-            await session.commit()
-            return ticket
-
-    async def reopen(self, person: Person, ticket_id: int, reason: str) -> Ticket:
-        now = self.clock()
-        reason = checked(reason)
-        async with self.db.session() as session:
-            ticket, _ = await self.authorise(session, person, ticket_id, Action.REOPEN)
-            tickets = TicketRepository(session)
-            if not await tickets.transition(
-                ticket.id, [S.RESOLVED], now, status=S.REOPENED, resolved_at=None
-            ):
-                await session.rollback()
-                raise StaleAction(await self.fresh(session, ticket_id))
-            await tickets.add_event(ticket.id, person.id, "reopened", now, note=reason)
-            await self.refresh_cards(session, ticket)
-            for staff in await self.staff_audience(session, ticket):
-                await self.tell(
-                    session,
-                    staff,
-                    "notice-reopened",
-                    ticket,
-                    number=ticket.number,
-                    note=reason or "-",
-                )
             await session.commit()
             return ticket
 

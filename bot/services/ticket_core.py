@@ -20,7 +20,7 @@ from bot.services.errors import ServiceError
 from bot.services.messages import write_media, write_text
 from bot.services.policy import AUTHOR, RULES, Action, Relation, may
 from bot.services.routing import Candidate, Routing, route
-from bot.text import CAPTION_LIMIT, TEXT_LIMIT, fits, utf16_len
+from bot.text import CAPTION_LIMIT, TEXT_LIMIT, cut, fits, utf16_len
 from storage.db import Database
 from storage.models import (
     Community,
@@ -40,6 +40,7 @@ MAX_TEXT = TEXT_LIMIT
 # A description is a text or the captions of an album (5 x 1024 units): twice a message.
 MAX_DESCRIPTION = 2 * TEXT_LIMIT
 MAX_MEDIA = 5
+HOLDER_NAME = 40  # UTF-16 units of a name in a callback answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +118,18 @@ class NoAccess(ServiceError):
         self.ticket = ticket
 
 
+class AlreadyTaken(StaleAction):
+    """Take pressed on a ticket someone has (a simultaneous Take lost, or an old card): who has
+    it, named as staff see each other. Only staff may press Take, so only staff read it."""
+
+    def __init__(self, ticket: Ticket, holder: str | None) -> None:
+        super().__init__(ticket)
+        if holder is None:  # the presser took it already (a double tap)
+            self.key, self.args_ = "tk-taken-by-you", {"number": ticket.number}
+        else:
+            self.key, self.args_ = "tk-taken-by", {"number": ticket.number, "name": holder}
+
+
 class TicketCore:
     def __init__(
         self, config: Config, db: Database, translations: Translations, clock: Clock
@@ -176,6 +189,18 @@ class TicketCore:
             ticket, _ = await self.authorise(session, person, ticket_id, action)
             return ticket
 
+    async def taken_by(self, session: AsyncSession, person: Person, ticket: Ticket) -> StaleAction:
+        """Why a Take on ``ticket`` (as it is now) changed nothing."""
+        if ticket.status is not S.TAKEN or ticket.holder_id is None:
+            return StaleAction(ticket)
+        if ticket.holder_id == person.id:
+            return AlreadyTaken(ticket, None)
+        holder = await PersonRepository(session).get(ticket.holder_id)
+        if holder is None:
+            return StaleAction(ticket)
+        # A callback answer holds 200 UTF-16 units; a display name may be 130 characters.
+        return AlreadyTaken(ticket, cut(holder.display_name, HOLDER_NAME))
+
     async def fresh(self, session: AsyncSession, ticket_id: int) -> Ticket:
         """The ticket as it is now, after the caller rolled back its own attempt (a rollback
         expires the session's copies, so this reads the row again)."""
@@ -208,7 +233,8 @@ class TicketCore:
         those whose current roles cover the ticket (an admin taken out of ADMIN_IDS may still
         hold it). Nobody left: whoever routing names now, so a word is never lost."""
         people = PersonRepository(session)
-        if ticket.holder_id and not everyone and ticket.status is not S.NEW:
+        # Waiting for a taker (new, or reopened when its holder could not take it back): all.
+        if ticket.holder_id and not everyone and ticket.status not in (S.NEW, S.REOPENED):
             holder = await people.get(ticket.holder_id)
             if holder is not None and await self.covers(session, holder, ticket):
                 return [holder]

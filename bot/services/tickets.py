@@ -1,8 +1,8 @@
 """The ticket loop: report → route → take → talk → resolve → confirm, with every action
 authorised against the database and every notification written to the outbox in the same
 transaction as the change. This module: reporting, re-routing, reading (cards, history) and
-"away"; the actions live in ticket_actions, the lists in ticket_lists, the shared parts in
-ticket_core."""
+"away"; the actions live in ticket_actions and reopening, the lists in ticket_lists, the shared
+parts in ticket_core."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ from bot.services.cards import (
 from bot.services.categories import Category, categories_for, find_category
 from bot.services.errors import ServiceError
 from bot.services.neighbours import NeighbourActions
-from bot.services.policy import Action, Relation
+from bot.services.policy import Action, Relation, is_staff
+from bot.services.reopening import TicketReopening
 from bot.services.ticket_actions import TicketActions
 from bot.services.ticket_core import (
     MAX_DESCRIPTION,
@@ -80,7 +81,7 @@ class Similar:
     category: Category
 
 
-class TicketService(TicketActions, NeighbourActions, TicketLists):
+class TicketService(TicketActions, TicketReopening, NeighbourActions, TicketLists):
     async def resident_buildings(self, person: Person) -> list[BuildingRole]:
         async with self.db.session() as session:
             roles = await PersonRepository(session).building_roles(person.id)
@@ -214,6 +215,10 @@ class TicketService(TicketActions, NeighbourActions, TicketLists):
         tickets = TicketRepository(session)
         community = await CommunityRepository(session).get(ticket.community_id)
         assert community is not None
+        reopened = None
+        if ticket.status in (S.TAKEN, S.REOPENED) and is_staff(relations):
+            event = await tickets.last_event(ticket.id, "reopened")
+            reopened = str(event.data.get("note") or "") if event is not None else None
         return render_card(
             t,
             ticket,
@@ -225,6 +230,7 @@ class TicketService(TicketActions, NeighbourActions, TicketLists):
             followers=len(await tickets.followers(ticket.id)),
             relations=relations,
             now=self.clock(),
+            reopened=reopened,
         )
 
     async def history(

@@ -47,6 +47,15 @@ class OpenRow:
             return self.reopened_at
         return self.ticket.created_at
 
+    @property
+    def handled_since(self) -> datetime | None:
+        """When the current handling of a taken ticket began: its take, or the reopening that
+        gave it back to its holder (``taken_at`` keeps the first take, for the KPIs)."""
+        taken = self.ticket.taken_at
+        if taken is not None and self.reopened_at is not None and self.reopened_at > taken:
+            return self.reopened_at
+        return taken
+
 
 @dataclass(frozen=True, slots=True)
 class Listed:
@@ -333,12 +342,16 @@ class SlaRepository:
             return True
         return False
 
-    async def reopen_closed(self, ticket: Ticket, now: datetime) -> bool:
+    async def reopen_closed(
+        self, ticket: Ticket, now: datetime, status: TicketStatus = S.REOPENED
+    ) -> bool:
+        """A closed ticket opens again: ``reopened``, or ``taken`` when it goes back to its
+        holder (bot/services/reopening.py)."""
         result = await self.session.execute(
             update(Ticket)
             .where(Ticket.id == ticket.id, Ticket.status == S.CLOSED)
             .values(
-                status=S.REOPENED,
+                status=status,
                 closed_at=None,
                 resolved_at=None,
                 autoclosed_at=None,

@@ -208,6 +208,9 @@ class StatsRepository:
             .scalar_subquery()
         )
         untaken_limit = sla_seconds(untaken, untaken_by)
+        # Taken: since the take, or since "not fixed" gave it back to its holder (taken_at
+        # keeps the first take), as the ladder counts (OpenRow.handled_since).
+        handled = case((reopened > Ticket.taken_at, reopened), else_=Ticket.taken_at)
         return [
             and_(Ticket.status == S.NEW, now_s - epoch(Ticket.created_at) >= untaken_limit),
             and_(
@@ -216,7 +219,7 @@ class StatsRepository:
             ),
             and_(
                 Ticket.status == S.TAKEN,
-                now_s - epoch(Ticket.taken_at) >= sla_seconds(unresolved, unresolved_by),
+                now_s - epoch(handled) >= sla_seconds(unresolved, unresolved_by),
             ),
         ]
 
@@ -525,6 +528,28 @@ class StatsRepository:
             .order_by(Person.id, Membership.building_id)
         )
         return [(p, b) for p, b in (await self.session.execute(query)).all()]
+
+    async def coordinators_since(self, community_id: int) -> dict[int, datetime]:
+        """When each coordinator of the community got their first area in it."""
+        query = (
+            select(CoordinatorScope.person_id, func.min(CoordinatorScope.since))
+            .where(CoordinatorScope.community_id == community_id)
+            .group_by(CoordinatorScope.person_id)
+        )
+        return {p: since for p, since in (await self.session.execute(query)).all()}
+
+    async def heads_since(self, community_id: int) -> dict[int, datetime]:
+        """When each head or deputy of the community's buildings got their first building."""
+        query = (
+            select(Membership.person_id, func.min(Membership.since))
+            .join(Building, Building.id == Membership.building_id)
+            .where(
+                Building.community_id == community_id,
+                Membership.role.in_([Role.HEAD, Role.DEPUTY]),
+            )
+            .group_by(Membership.person_id)
+        )
+        return {p: since for p, since in (await self.session.execute(query)).all()}
 
     async def building_names(self, building_ids: Sequence[int]) -> list[str]:
         query = select(Building.name).where(Building.id.in_(building_ids)).order_by(Building.code)

@@ -189,6 +189,15 @@ class TicketRepository:
         )
         return (await self.session.scalars(query)).all()
 
+    async def last_event(self, ticket_id: int, kind: str) -> TicketEvent | None:
+        query = (
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == kind)
+            .order_by(TicketEvent.id.desc())
+            .limit(1)
+        )
+        return await self.session.scalar(query)
+
     # Followers and recipients
 
     async def follow(self, ticket_id: int, person_id: int, now: datetime) -> bool:
