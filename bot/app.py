@@ -24,7 +24,7 @@ from bot.scheduler import Scheduler
 from bot.services import Clock, Services, system_clock
 from bot.services.updates import UpdateLog
 from handlers import build_router
-from handlers.answers import WithinBudgetMiddleware
+from handlers.answers import AnswerOnceMiddleware, WithinBudgetMiddleware
 from handlers.middlewares import (
     FloodMiddleware,
     LogMiddleware,
@@ -116,6 +116,10 @@ def create_dispatcher(
     dp.update.outer_middleware(OnceMiddleware(update_log))
     dp.update.outer_middleware(PersonMiddleware(services, translations))
     dp.message.outer_middleware(FloodMiddleware(config.flood_messages_per_minute, clock))
+    # Presses are limited like messages (a flood of them must not become a flood of answers),
+    # and every press is answered once, whatever happened to it.
+    dp.callback_query.outer_middleware(AnswerOnceMiddleware())
+    dp.callback_query.outer_middleware(FloodMiddleware(config.flood_messages_per_minute, clock))
     dp.include_router(build_router())
     dp.startup.register(_on_startup)
     dp.shutdown.register(_on_shutdown)

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import Chat, Message, TelegramObject, Update, User
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
 
 from bot.i18n import Translations
 from bot.services import Clock, Services
@@ -93,8 +93,9 @@ class LogMiddleware(BaseMiddleware):
 
 
 class FloodMiddleware(BaseMiddleware):
-    """At most ``limit`` messages per person per minute. Past it the person is asked once to
-    slow down and the rest of that minute is ignored. Kept in memory: per instance."""
+    """At most ``limit`` messages per person per minute (or button presses: a second instance
+    on callback queries). Past it the person is asked once to slow down and the rest of that
+    minute is ignored. Kept in memory: per instance."""
 
     def __init__(self, limit: int, clock: Clock) -> None:
         self.limit = limit
@@ -109,7 +110,7 @@ class FloodMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("event_from_user")
-        if not isinstance(event, Message) or user is None:
+        if not isinstance(event, Message | CallbackQuery) or user is None:
             return await handler(event, data)
         now = self.clock().timestamp()
         window = self._seen[user.id]
@@ -121,7 +122,8 @@ class FloodMiddleware(BaseMiddleware):
                 log.info("user %s: flood limit reached", user.id)
                 t = data.get("t")
                 if t is not None:
-                    await event.answer(t("flood-slow-down"))
+                    press = isinstance(event, CallbackQuery)
+                    await event.answer(t("flood-slow-down-press" if press else "flood-slow-down"))
             return None
         self._warned.discard(user.id)
         window.append(now)
