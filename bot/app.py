@@ -20,6 +20,7 @@ from bot.config import Config
 from bot.delivery import DeliveryWorker
 from bot.fsm import SqlStorage
 from bot.i18n import Translations
+from bot.instances import InstanceRegistry
 from bot.scheduler import Scheduler
 from bot.services import Clock, Services, system_clock
 from bot.services.updates import UpdateLog
@@ -137,13 +138,20 @@ async def _on_startup(
 ) -> None:
     me = await bot.me()
     log.info("bot @%s (id %s) starting", me.username, me.id)
+    # This process's identity among the bot's processes: it takes back at once the claims of
+    # the one it replaces (killed, crashed) instead of waiting for their lease.
+    instances = InstanceRegistry(db, clock, config.instance_id)
     worker = DeliveryWorker(
         bot,
         db,
         clock,
         tickets=services.tickets,
         poll_seconds=config.outbox_poll_seconds,
+        token=await instances.register(),
     )
+    instances.on_token = worker.claim_as
+    instances.start()
+    dispatcher["instances"] = instances
     worker.start()
     db.on_queued(worker.wake)
     dispatcher["delivery"] = worker
@@ -167,3 +175,6 @@ async def _on_shutdown(dispatcher: Dispatcher, config: Config, update_log: Updat
     if isinstance(worker, DeliveryWorker):
         left = await worker.shutdown(config.shutdown_flush_seconds)
         log.info("outbox flushed; %d notification(s) left for the next start", left)
+    instances = dispatcher.workflow_data.get("instances")
+    if isinstance(instances, InstanceRegistry):
+        await instances.stop()

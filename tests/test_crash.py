@@ -104,6 +104,7 @@ class Harness:
     pushes: list[Push] = field(default_factory=list)
     lost: list[Push] = field(default_factory=list)  # steps the crash swallowed (done again)
     stream_done: bool = False
+    settings: dict[str, str] = field(default_factory=dict)  # more of the bot's environment
 
     @property
     def bot(self) -> BotProcess:
@@ -119,6 +120,7 @@ class Harness:
             # Not a test of the rate limits: the head's cards need not come 1/s.
             DELIVERY_PRIVATE_PER_SECOND="20",
             PYTHONPATH=os.pathsep.join((str(self.site), str(REPO))),
+            **self.settings,
         )
         mark = len(self.fake.calls)
         process = await asyncio.create_subprocess_exec(
