@@ -28,11 +28,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import random
 import secrets
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -49,13 +46,14 @@ from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.budget import LATE, Background, Limits, NotNow, background, budget_of
+from bot.delivery_outcomes import Outcome, record
+from bot.delivery_window import PassWindow
 from bot.outbox_methods import card_keyboard, method_for
 from bot.services.clock import Clock
 from bot.services.tickets import TicketService
 from storage.db import Database
 from storage.models import OutboxMessage
-from storage.repositories import OutboxRepository, PersonRepository
-from storage.repositories.tickets import TicketRepository
+from storage.repositories import OutboxRepository
 
 __all__ = ["LEASE", "REQUEST_TIMEOUT", "SEND_WINDOW", "DeliveryWorker", "Limits", "backoff"]
 
@@ -87,60 +85,6 @@ def backoff(attempts: int) -> float:
     return float(min(MAX_BACKOFF_SECONDS, 2.0**attempts * (0.5 + random.random())))  # noqa: S311
 
 
-@dataclass(slots=True)
-class Outcome:
-    kind: str  # sent, postpone, failed, unreachable, pause (a 429), held (never tried)
-    seconds: float = 0.0
-    error: str = ""
-    collapse_upto: int | None = None
-    message_id: int | None = None  # of a relayed message, remembered for replies
-
-
-class _Window:
-    """A pass's time: its requests start by ``send_by`` (a wait for a turn past it ends in
-    TimeoutError) and end by ``end_by`` (one still in flight then ends in TimeoutError).
-    ``cut()`` brings both forward (shutdown)."""
-
-    def __init__(self, send_by: float, end_by: float) -> None:
-        self.send_by = send_by
-        self.end_by = end_by
-        self._starts: set[asyncio.Timeout] = set()
-        self._flights: set[asyncio.Timeout] = set()
-
-    @contextlib.asynccontextmanager
-    async def in_time(self) -> AsyncIterator[None]:
-        async with self._bounded(self.send_by, self._starts):
-            yield
-
-    @contextlib.asynccontextmanager
-    async def in_flight(self) -> AsyncIterator[None]:
-        async with self._bounded(self.end_by, self._flights):
-            yield
-
-    @staticmethod
-    @contextlib.asynccontextmanager
-    async def _bounded(when: float, registry: set[asyncio.Timeout]) -> AsyncIterator[None]:
-        async with asyncio.timeout_at(when) as timeout:
-            registry.add(timeout)
-            try:
-                yield
-            finally:
-                registry.discard(timeout)
-
-    def cut(self, send_by: float, end_by: float) -> None:
-        self.send_by = min(self.send_by, send_by)
-        self.end_by = min(self.end_by, end_by)
-        for timeouts, when in ((self._starts, self.send_by), (self._flights, self.end_by)):
-            for timeout in list(timeouts):
-                current = timeout.when()
-                if current is None or current > when:
-                    timeout.reschedule(when)
-
-    def request_timeout(self) -> int:
-        left = self.end_by - asyncio.get_running_loop().time()
-        return max(1, min(REQUEST_TIMEOUT, math.ceil(left)))
-
-
 class DeliveryWorker:
     def __init__(
         self,
@@ -167,7 +111,7 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
-        self._window: _Window | None = None  # of the pass in hand
+        self._window: PassWindow | None = None  # of the pass in hand
 
     def wake(self) -> None:
         """Something was committed: look now rather than at the next poll."""
@@ -279,7 +223,7 @@ class DeliveryWorker:
         if not rows:
             return 0
         started = asyncio.get_running_loop().time()
-        window = _Window(started + SEND_WINDOW, started + SEND_WINDOW + REQUEST_TIMEOUT)
+        window = PassWindow(started + SEND_WINDOW, started + SEND_WINDOW + REQUEST_TIMEOUT)
         if deadline is not None:
             window.cut(deadline, deadline + FLIGHT_GRACE)
         self._window = window
@@ -302,12 +246,12 @@ class DeliveryWorker:
             outcomes = await asyncio.gather(*(attempt(row) for row in rows))
         finally:
             self._window = None
-        await self._record(rows, outcomes)
+        await record(self.db, self.clock, self.tickets, rows, outcomes)
         return sum(1 for outcome in outcomes if outcome.kind not in ("pause", "held"))
 
     # ------------------------------------------------------------------------------- sending
 
-    async def _attempt(self, row: OutboxMessage, window: _Window) -> Outcome:
+    async def _attempt(self, row: OutboxMessage, window: PassWindow) -> Outcome:
         try:
             return await self._send(row, window)
         except NotNow as held:
@@ -352,7 +296,7 @@ class DeliveryWorker:
             return 0.0
         return max(0.0, (self._paused_until - self.clock()).total_seconds())
 
-    async def _request(self, method: TelegramMethod[T], window: _Window) -> T:
+    async def _request(self, method: TelegramMethod[T], window: PassWindow) -> T:
         """Every request of the worker. Its slots (the chat's and the overall one) are taken
         by the bot's budget right before it leaves, behind the calls of people who wait for an
         answer; a request whose turn has not come by the end of the pass's window, or that a
@@ -360,17 +304,19 @@ class DeliveryWorker:
         ends the window is given up: sent again later (at least once: it may have arrived)."""
         try:
             async with window.in_flight():
-                return await self.bot(method, request_timeout=window.request_timeout())
+                return await self.bot(
+                    method, request_timeout=window.request_timeout(REQUEST_TIMEOUT)
+                )
         except TimeoutError:
             raise NotNow(0.0, "no answer before the shutdown; sent again next time") from None
 
-    async def _send(self, row: OutboxMessage, window: _Window) -> Outcome:
+    async def _send(self, row: OutboxMessage, window: PassWindow) -> Outcome:
         if row.method == "card":
             return Outcome("sent", collapse_upto=await self._send_card(row, window))
         sent = await self._request(method_for(row), window)
         return Outcome("sent", message_id=sent.message_id)
 
-    async def _send_card(self, row: OutboxMessage, window: _Window) -> int | None:
+    async def _send_card(self, row: OutboxMessage, window: PassWindow) -> int | None:
         """Cards are rendered now, from the ticket as it is, and edited in place when the
         recipient already has one. Returns the newest pending update of the same card that this
         rendering includes (those rows need no send of their own)."""
@@ -400,66 +346,3 @@ class DeliveryWorker:
         sent = await self._request(send, window)
         await self.tickets.remember_card(row.ticket_id, row.chat_id, sent.message_id)
         return upto
-
-    # ------------------------------------------------------------------------------- outcomes
-
-    async def _record(self, rows: Sequence[OutboxMessage], outcomes: list[Outcome]) -> None:
-        now = self.clock()
-        unreachable: list[tuple[OutboxMessage, str]] = []
-        async with self.db.session() as session:
-            outbox = OutboxRepository(session)
-            tickets = TicketRepository(session)
-            for row, outcome in zip(rows, outcomes, strict=True):
-                if outcome.kind == "sent":
-                    await outbox.mark_sent(row.id, now)
-                    if outcome.collapse_upto is not None and row.ticket_id is not None:
-                        await outbox.collapse_cards(
-                            row.ticket_id, row.chat_id, outcome.collapse_upto, now
-                        )
-                    if outcome.message_id is not None and row.ticket_id is not None:
-                        # A Telegram reply to this message is a reply on the ticket.
-                        await tickets.remember_message(
-                            row.ticket_id, row.chat_id, outcome.message_id, "relay"
-                        )
-                elif outcome.kind in ("postpone", "pause", "held"):
-                    log.info(
-                        "outbox %s to %s postponed %.1fs: %s",
-                        row.id,
-                        row.chat_id,
-                        outcome.seconds,
-                        outcome.error,
-                    )
-                    await outbox.postpone(
-                        row.id,
-                        now + timedelta(seconds=outcome.seconds),
-                        outcome.error,
-                        attempted=outcome.kind != "held",
-                    )
-                elif outcome.kind == "failed":
-                    log.warning("outbox %s to %s failed: %s", row.id, row.chat_id, outcome.error)
-                    await outbox.mark_failed(row.id, outcome.error)
-                else:
-                    log.warning("chat %s unreachable: %s", row.chat_id, outcome.error)
-                    await outbox.mark_failed(row.id, outcome.error)
-                    await PersonRepository(session).mark_unreachable(row.chat_id, now)
-                    unreachable.append((row, outcome.error))
-            await session.commit()
-        for row, error in unreachable:
-            try:
-                await self._reroute(row, error)
-            except Exception:  # one ticket's rerouting must not stop the others'
-                log.exception("chat %s unreachable: rerouting its tickets failed", row.chat_id)
-
-    async def _reroute(self, row: OutboxMessage, error: str) -> None:
-        """The recipient blocked the bot: their pending messages will never arrive. Ticket
-        notifications go to the next person of each ticket's chain; the rest fail."""
-        async with self.db.session() as session:
-            outbox = OutboxRepository(session)
-            pending = await outbox.pending_for_chat(row.chat_id)
-            await outbox.fail_pending_for_chat(row.chat_id, error)
-            await session.commit()
-        if self.tickets is None or row.person_id is None:
-            return
-        ticket_ids = {r.ticket_id for r in [row, *pending] if r.ticket_id is not None}
-        for ticket_id in sorted(ticket_ids):
-            await self.tickets.reroute(ticket_id, row.person_id)
