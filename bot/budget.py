@@ -4,7 +4,8 @@ per chat with a small burst, 20 a minute per group), and a 429 is waited out ins
 the update.
 
 It sits in the bot's HTTP session as a request middleware (aiogram's
-``bot.session.middleware(...)``), so no call can go around it. What counts (RULES):
+``bot.session.middleware(...)``), so no call can go around it. What counts
+(bot/budget_rules.py):
 
 - messages (``send*``, ``copyMessage``, ``forwardMessage``…) and edits (``editMessage*``) take a
   slot of the chat's bucket and of the overall window: Telegram's flood control counts edits as
@@ -34,7 +35,6 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from enum import Enum
 from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.client.session.middlewares.base import (
@@ -45,11 +45,25 @@ from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
+from bot.budget_rules import Kind, Limits, kind_of, weight_of
 from bot.ratelimit import BACKGROUND, URGENT, ChatBuckets, Monotonic, Sleep, SlidingWindow, Slot
 
 if TYPE_CHECKING:
     from aiogram import Bot
 
+__all__ = [
+    "Background",
+    "Budget",
+    "BudgetMiddleware",
+    "Kind",
+    "Limits",
+    "NotNow",
+    "background",
+    "budget_of",
+    "install_budget",
+    "kind_of",
+    "weight_of",
+]
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # an urgent call: the first try and two retries after a 429
@@ -58,43 +72,7 @@ CHAT_BUCKETS = 4096  # remembered per-chat buckets (idle ones beyond are forgott
 ANSWERED_IDS = 10_000  # callback query ids remembered as answered (queries expire in minutes)
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
-    per_second: float = 30.0
-    private_per_second: float = 1.0
-    private_burst: int = 3
-    group_per_minute: int = 20
-
-
-class Kind(Enum):
-    MESSAGE = "message"  # a slot of the chat and of the overall window
-    EDIT = "edit"  # the same rule as a message
-    CALLBACK = "callback"  # no slot; answered once; 429 waited out
-    FREE = "free"  # not limited
-
-
-NOT_MESSAGES = frozenset({"sendChatAction"})
-RULES: tuple[tuple[tuple[str, ...], Kind], ...] = (
-    (("answerCallbackQuery",), Kind.CALLBACK),
-    (("send", "copyMessage", "forwardMessage"), Kind.MESSAGE),
-    (("editMessage", "stopMessageLiveLocation", "stopPoll"), Kind.EDIT),
-)
-
-
-def kind_of(method: TelegramMethod[Any]) -> Kind:
-    name = str(method.__api_method__)
-    if name in NOT_MESSAGES:
-        return Kind.FREE
-    return next((kind for prefixes, kind in RULES if name.startswith(prefixes)), Kind.FREE)
-
-
-def weight_of(method: TelegramMethod[Any]) -> int:
-    """How many messages a call is: an album is one per item."""
-    items = getattr(method, "media", None)
-    if isinstance(items, list):
-        return max(1, len(items))
-    ids = getattr(method, "message_ids", None)
-    return max(1, len(ids)) if isinstance(ids, list) else 1
+LATE = "not sent: its turn did not come within the pass (limits, requests in hand); next pass"
 
 
 class NotNow(Exception):
@@ -312,9 +290,6 @@ class Budget:
             seconds,
             attempts,
         )
-
-
-LATE = "not sent: its turn did not come within the pass (limits, requests in hand); next pass"
 
 
 def _chat_of(method: Any, kind: Kind) -> int | str | None:

@@ -5,7 +5,9 @@ its id. (The real process, killed with SIGKILL: tests/test_restart.py.)"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from datetime import timedelta
 
 import pytest
@@ -19,7 +21,9 @@ from storage.models import DeliveryInstance, OutboxMessage, OutboxStatus
 from storage.repositories import OutboxRepository
 from tests.botclient import FakeSession
 from tests.conftest import TOKEN, FakeClock
+from tests.test_postgres import pg_url  # noqa: F401 (a fixture)
 
+PG_URL = os.environ.get("TEST_POSTGRES_URL")
 HOST = "louzhang-1"
 CHAT = 501
 
@@ -148,8 +152,6 @@ async def test_a_process_whose_id_was_taken_over_goes_on_under_a_new_one(
 
 
 def test_this_process_and_a_vanished_one_are_not_alive_others_are() -> None:
-    import os
-
     assert not process_alive(os.getpid())  # a row with our own pid is a predecessor's
     assert process_alive(1)  # init: someone else's, alive
     assert not process_alive(2**22 + 12345)  # beyond pid_max: nobody
@@ -159,3 +161,24 @@ def test_the_stale_time_is_a_few_heartbeats() -> None:
     from bot.instances import HEARTBEAT_SECONDS
 
     assert timedelta(seconds=4 * HEARTBEAT_SECONDS) <= STALE
+
+
+@pytest.mark.skipif(not PG_URL, reason="TEST_POSTGRES_URL is not set (a PostgreSQL server)")
+async def test_on_postgres_two_processes_starting_at_once_get_two_ids_and_a_successor_takes_over(
+    pg_url: str,  # noqa: F811 (the fixture)
+    clock: FakeClock,
+) -> None:
+    dbs = [Database(pg_url), Database(pg_url)]  # two processes: two pools
+    try:
+        await dbs[0].migrate()
+        first, second = (registry(db, clock, pid=n + 1, dead=set()) for n, db in enumerate(dbs))
+        await asyncio.gather(first.register(), second.register())
+        assert {first.instance_id, second.instance_id} == {"bot", "bot-2"}
+        await queue_and_claim(dbs[0], clock, first.token)
+        successor = registry(dbs[1], clock, pid=3, dead={first.pid})
+        await successor.register()
+        assert successor.instance_id == first.instance_id
+        assert await claims(dbs[0]) == [(None, OutboxStatus.PENDING)]
+    finally:
+        for db in dbs:
+            await db.close()
