@@ -42,8 +42,9 @@ STEP_TIMEOUT = 20.0  # one step of one user, while the bot is up
 LOST_AFTER = 2.5  # unanswered this long after a restart: the crash swallowed it, do it again
 SENT = re.compile(r"Your ticket number is #(\d+)\.")
 EN = Translations()
-# The delivery lease (1 min in production) on a short time scale in the child process: rows the
-# killed worker had claimed are delivered after their lease, as in production, within the test.
+# The delivery lease (1 min in production) on a short time scale in the child process. The
+# restarted process takes back the killed one's claims at once (bot/instances.py; with the
+# production lease: tests/test_restart.py); the short lease keeps this test independent of it.
 SITECUSTOMIZE = """
 from datetime import timedelta
 import bot.delivery
