@@ -14,7 +14,7 @@ from bot.budget import budget_of
 
 
 class WithinBudgetMiddleware(BaseMiddleware):
-    """Outermost on updates: the bot that handles them has its budget before any handler
+    """First of ours on updates: the bot that handles them has its budget before any handler
     calls Telegram (create_bot installs it; a bot made elsewhere gets the default here, not
     halfway through an update)."""
 
