@@ -20,9 +20,10 @@ to the limit (target ≥ 0.95); end to end = messages / (last accepted − worke
 includes claiming the first batch; 429s received (target 0); the most attempts in any 1-second
 window.
 
-The worker's own overall limiter is bot/ratelimit.py SlidingWindow: at most 30 sends in any
-second (the rule the fake enforces), each send counted from its answer. ``--compare`` also runs
-the worker with its global limiter swapped in memory (nothing in the repository changes):
+The worker's overall limiter is the bot's budget's (bot/budget.py, shared with the handlers'
+answers), bot/ratelimit.py SlidingWindow: at most 30 sends in any second (the rule the fake
+enforces), each send counted from its answer. ``--compare`` also runs the worker with that
+limiter swapped in memory (nothing in the repository changes):
 ``bucket`` = AsyncLimiter(30, 1) (a bucket of a second's worth: 30 at once, then 30/s),
 ``even`` = AsyncLimiter(1, 1/30) (evenly spaced, the worker's limiter before the sliding
 window), ``sent+arrival`` = the window counting each send from its answer or 50 ms after it
@@ -61,7 +62,8 @@ from bench.common import (
     table,
 )
 from bench.fakeload import LoadFakeAPI
-from bot.delivery import DeliveryWorker, Limits
+from bot.budget import install_budget
+from bot.delivery import DeliveryWorker
 from bot.ratelimit import SlidingWindow
 from storage.db import Database
 from storage.repositories import OutboxRepository
@@ -77,7 +79,7 @@ class Leaky:
     def __init__(self, limiter: AsyncLimiter) -> None:
         self.limiter = limiter
 
-    async def acquire(self) -> Leaky:
+    async def acquire(self, priority: int = 0) -> Leaky:
         await self.limiter.acquire()
         return self
 
@@ -183,10 +185,11 @@ async def run_worker(
     fake = LoadFakeAPI(message_limit=limit)
     await fake.start()
     bot = _bot(fake)
-    worker = DeliveryWorker(bot, db, lambda: datetime.now(UTC), limits=Limits())
+    budget = install_budget(bot)  # the default limits: 30 a second overall
+    worker = DeliveryWorker(bot, db, lambda: datetime.now(UTC))
     if limiter is not None:
-        swapped = LIMITERS[limiter](worker.limits.per_second, arrival)
-        worker._global = swapped  # type: ignore[assignment]
+        swapped = LIMITERS[limiter](budget.limits.per_second, arrival)
+        budget.overall = swapped  # type: ignore[assignment]
     try:
         result.started = time.monotonic()
         worker.start()

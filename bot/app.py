@@ -14,20 +14,24 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods.base import Response
 
+from bot.budget import Limits, install_budget
 from bot.commands import register_default_menu
 from bot.config import Config
-from bot.delivery import DeliveryWorker, Limits
+from bot.delivery import DeliveryWorker
 from bot.fsm import SqlStorage
 from bot.i18n import Translations
+from bot.instances import InstanceRegistry
 from bot.scheduler import Scheduler
 from bot.services import Clock, Services, system_clock
 from bot.services.updates import UpdateLog
 from handlers import build_router
 from handlers.middlewares import (
+    AnswerOnceMiddleware,
     FloodMiddleware,
     LogMiddleware,
     OnceMiddleware,
     PersonMiddleware,
+    WithinBudgetMiddleware,
 )
 from storage.db import Database
 
@@ -57,11 +61,23 @@ def create_bot(config: Config) -> Bot:
     if config.telegram_api_url:
         # A self-hosted telegram-bot-api or a local test server.
         session = AiohttpSession(api=TelegramAPIServer.from_base(config.telegram_api_url))
-    return Bot(
+    bot = Bot(
         config.require_token().get(),
         session=session,
         # Plain text everywhere: residents' words and building names are never parsed as markup.
         default=DefaultBotProperties(parse_mode=None, link_preview_is_disabled=True),
+    )
+    # Every request, the handlers' answers and the delivery worker's notifications alike,
+    # within one budget of Telegram's limits (bot/budget.py).
+    install_budget(bot, limits_of(config))
+    return bot
+
+
+def limits_of(config: Config) -> Limits:
+    return Limits(
+        per_second=config.delivery_per_second,
+        private_per_second=config.delivery_private_per_second,
+        group_per_minute=config.delivery_group_per_minute,
     )
 
 
@@ -95,12 +111,17 @@ def create_dispatcher(
         translations=translations,
         clock=clock,
     )
+    dp.update.outer_middleware(WithinBudgetMiddleware())
     dp.update.outer_middleware(LogMiddleware())
     update_log = UpdateLog(db, clock)
     dp["update_log"] = update_log
     dp.update.outer_middleware(OnceMiddleware(update_log))
     dp.update.outer_middleware(PersonMiddleware(services, translations))
     dp.message.outer_middleware(FloodMiddleware(config.flood_messages_per_minute, clock))
+    # Presses are limited like messages (a flood of them must not become a flood of answers),
+    # and every press is answered once, whatever happened to it.
+    dp.callback_query.outer_middleware(AnswerOnceMiddleware())
+    dp.callback_query.outer_middleware(FloodMiddleware(config.flood_messages_per_minute, clock))
     dp.include_router(build_router())
     dp.startup.register(_on_startup)
     dp.shutdown.register(_on_shutdown)
@@ -118,7 +139,9 @@ async def _on_startup(
 ) -> None:
     me = await bot.me()
     log.info("bot @%s (id %s) starting", me.username, me.id)
-    await register_default_menu(bot, translations)
+    # This process's identity among the bot's processes: it takes back at once the claims of
+    # the one it replaces (killed, crashed) instead of waiting for their lease.
+    instances = InstanceRegistry(db, clock, config.instance_id)
     worker = DeliveryWorker(
         bot,
         db,
@@ -126,15 +149,15 @@ async def _on_startup(
         tickets=services.tickets,
         approvals=services.approvals,
         poll_seconds=config.outbox_poll_seconds,
-        limits=Limits(
-            per_second=config.delivery_per_second,
-            private_per_second=config.delivery_private_per_second,
-            group_per_minute=config.delivery_group_per_minute,
-        ),
+        token=await instances.register(),
     )
+    instances.on_token = worker.claim_as
+    instances.start()
+    dispatcher["instances"] = instances
     worker.start()
     db.on_queued(worker.wake)
     dispatcher["delivery"] = worker
+    await register_default_menu(bot, translations)
     scheduler = Scheduler(services, config.timezone, on_written=worker.wake)
     scheduler.start()
     dispatcher["scheduler"] = scheduler
@@ -152,6 +175,8 @@ async def _on_shutdown(dispatcher: Dispatcher, config: Config, update_log: Updat
     await update_log.close()
     worker = dispatcher.workflow_data.get("delivery")
     if isinstance(worker, DeliveryWorker):
-        await worker.stop()
-        left = await worker.drain(config.shutdown_flush_seconds)
+        left = await worker.shutdown(config.shutdown_flush_seconds)
         log.info("outbox flushed; %d notification(s) left for the next start", left)
+    instances = dispatcher.workflow_data.get("instances")
+    if isinstance(instances, InstanceRegistry):
+        await instances.stop()

@@ -66,6 +66,7 @@ class Config:
     redis_url: Secret | None = None
     shutdown_flush_seconds: float = 10.0
     flood_messages_per_minute: int = 30
+    instance_id: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -147,6 +148,7 @@ class Config:
             redis_url=_redis_url(get),
             shutdown_flush_seconds=_positive_float(get, "SHUTDOWN_FLUSH_SECONDS", 10.0),
             flood_messages_per_minute=_positive_int(get, "FLOOD_MESSAGES_PER_MINUTE", 30),
+            instance_id=_instance_id(get),
         )
 
     def require_token(self) -> Secret:
@@ -166,6 +168,15 @@ def _redis_url(get: _Getter) -> Secret | None:
     if not re.match(r"^(redis|rediss|unix)://", raw):
         raise ConfigError("REDIS_URL is malformed: expected redis://host:6379/0")
     return Secret(raw)
+
+
+def _instance_id(get: _Getter) -> str | None:
+    raw = get("INSTANCE_ID")
+    if raw is not None and not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", raw, re.ASCII):
+        raise ConfigError(
+            "INSTANCE_ID is malformed: expected up to 100 letters, digits, '.', '_' or '-'"
+        )
+    return raw
 
 
 def _positive_int(get: _Getter, key: str, default: int) -> int:

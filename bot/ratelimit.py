@@ -1,28 +1,86 @@
-"""Rate limiters for the delivery worker: Telegram's overall limit as a sliding window, and the
-per-chat limits.
+"""Rate limiters: Telegram's overall limit as a sliding window, and the per-chat limits as token
+buckets. Both serve waiters by priority (a person waiting for an answer before a queued
+notification), first come first served within a priority. bot/budget.py puts them in front of
+every Bot API call.
 
 Telegram: "avoid sending more than one message per second" to a chat, "no more than 20 messages
 per minute" to a group, and "not be able to send more than 30 messages per second" overall
 (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this). The overall
 rule holds in *every* second, so the overall limiter counts the sends of the last second.
-aiolimiter (a leaky bucket, used for the per-chat limits) cannot say that: ``AsyncLimiter(30, 1)``
-lets 30 through at once and 30 more within the same second; ``AsyncLimiter(1, 1/30)`` spaces sends
-evenly with no room for a request that leaves a few milliseconds late (31 arrive within a second
-now and then: a 429), and every late wake-up of its waiter is throughput lost for good.
+A bucket (aiolimiter's ``AsyncLimiter(30, 1)``) cannot say that: it lets 30 through at once and
+30 more within the same second; spacing sends evenly (``AsyncLimiter(1, 1/30)``) leaves no room
+for a request that leaves a few milliseconds late (31 arrive within a second now and then: a
+429), and every late wake-up of its waiter is throughput lost for good. A chat's rule is a
+bucket: a small burst, then one a second.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import math
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
-
-from aiolimiter import AsyncLimiter
+from dataclasses import dataclass, field
 
 Monotonic = Callable[[], float]  # seconds on a clock that never goes back (time.monotonic)
 Sleep = Callable[[float], Awaitable[object]]
+
+URGENT = 0  # an answer to the person whose update is being handled
+BACKGROUND = 1  # a notification from the outbox: waits while urgent calls wait
+
+
+@dataclass(order=True)
+class _Waiter:
+    priority: int
+    seq: int
+    wake: asyncio.Future[None] | None = field(default=None, compare=False)
+
+
+class _Gate:
+    """Waiters in order of (priority, arrival). Only the first may take; it sleeps until the
+    limiter allows it, the others wait to become first. A more urgent waiter arriving becomes
+    first at once: the one it overtook finds that out when it wakes and waits again."""
+
+    def __init__(self, clock: Monotonic, sleep: Sleep) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._waiters: list[_Waiter] = []  # a heap
+        self._seq = itertools.count()
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    def _wait(self) -> float:
+        """Seconds until the first waiter may take (0 or less: now)."""
+        raise NotImplementedError
+
+    async def _enter(self, priority: int) -> None:
+        """Returns when the caller is first and the limiter allows it; the caller takes before
+        it awaits anything else. A cancelled waiter takes nothing."""
+        waiter = _Waiter(priority, next(self._seq))
+        heapq.heappush(self._waiters, waiter)
+        try:
+            while True:
+                if self._waiters[0] is not waiter:
+                    waiter.wake = asyncio.get_running_loop().create_future()
+                    await waiter.wake
+                    continue
+                wait = self._wait()
+                if wait <= 0:
+                    return
+                await self._sleep(wait)
+        finally:
+            first = self._waiters[0] is waiter
+            self._waiters.remove(waiter)
+            heapq.heapify(self._waiters)
+            if first and self._waiters:
+                wake = self._waiters[0].wake
+                if wake is not None and not wake.done():
+                    wake.set_result(None)
 
 
 class Slot:
@@ -43,9 +101,9 @@ class Slot:
         self.over = True
 
 
-class SlidingWindow:
-    """At most ``count`` sends in any ``period`` seconds as Telegram receives them, first come
-    first served.
+class SlidingWindow(_Gate):
+    """At most ``count`` sends in any ``period`` seconds as Telegram receives them; urgent
+    waiters first, then first come first served.
 
     A send takes its slot when ``acquire()`` returns; its request reaches Telegram a little
     later, and not always equally later (the event loop before the request leaves, the network,
@@ -74,13 +132,11 @@ class SlidingWindow:
     ) -> None:
         if count < 1 or period <= 0 or (arrival_within is not None and arrival_within < 0):
             raise ValueError(f"bad window: {count} per {period} s, arrival {arrival_within} s")
+        super().__init__(clock, sleep)
         self.count = count
         self.period = period
         self.arrival_within = math.inf if arrival_within is None else arrival_within
-        self._clock = clock
-        self._sleep = sleep
         self._taken: deque[Slot] = deque(maxlen=count)  # the last `count` sends
-        self._lock = asyncio.Lock()
 
     @classmethod
     def per_second(
@@ -96,28 +152,82 @@ class SlidingWindow:
         count = max(1, math.floor(rate))
         return cls(count, count / rate, arrival_within=arrival_within, clock=clock, sleep=sleep)
 
-    async def acquire(self) -> Slot:
+    def _wait(self) -> float:
+        if len(self._taken) < self.count:
+            return 0.0
+        oldest, now = self._taken[0], self._clock()
+        # A request still in flight may end any moment (then it counts from then): look again
+        # when it would be free had it ended now.
+        counted = oldest.counted if oldest.over else min(oldest.counted, now)
+        return counted + self.period - now
+
+    async def acquire(self, priority: int = URGENT) -> Slot:
         """Waits for a free slot; call ``finished()`` on it when the request is over."""
-        async with self._lock:  # a cancelled waiter takes no slot
-            while len(self._taken) == self.count:
-                oldest, now = self._taken[0], self._clock()
-                # A request still in flight may end any moment (then it counts from then):
-                # look again when it would be free had it ended now.
-                counted = oldest.counted if oldest.over else min(oldest.counted, now)
-                wait = counted + self.period - now
-                if wait <= 0:
-                    break
-                await self._sleep(wait)
-            # Read after the wait: a late wake-up is recorded as late, never as on time.
-            slot = Slot(self._clock() + self.arrival_within, self._clock)
-            self._taken.append(slot)
-            return slot
+        await self._enter(priority)
+        # Read after the wait: a late wake-up is recorded as late, never as on time.
+        slot = Slot(self._clock() + self.arrival_within, self._clock)
+        self._taken.append(slot)
+        return slot
 
 
-class ChatLimiters:
-    """One leaky bucket per chat: a private chat gets a small burst, then ``private_per_second``;
-    a group (negative id) gets no burst, one message per ``60 / group_per_minute`` s (a bucket of
-    20 up front would allow 40 in the first minute). The least recently used are forgotten."""
+class Bucket(_Gate):
+    """A token bucket: ``capacity`` sends at once, then ``rate`` a second; urgent waiters
+    first. ``pause()`` holds every send back for a while (Telegram's retry_after)."""
+
+    def __init__(
+        self,
+        capacity: int,
+        rate: float,
+        *,
+        clock: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if capacity < 1 or rate <= 0:
+            raise ValueError(f"bad bucket: {capacity} at once, {rate} a second")
+        super().__init__(clock, sleep)
+        self.capacity = capacity
+        self.rate = rate
+        self._tokens = float(capacity)
+        self._at = clock()
+        self.paused_until = -math.inf
+
+    def _refill(self) -> float:
+        now = self._clock()
+        self._tokens = min(self.capacity, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        return now
+
+    def _wait(self) -> float:
+        now = self._refill()
+        # A hair under one token is one token: a wait shorter than the clock can tell would
+        # never end.
+        short = 0.0 if self._tokens >= 1 - 1e-9 else (1 - self._tokens) / self.rate
+        return max(self.paused_until - now, short)
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, self._clock() + seconds)
+
+    def paused_for(self) -> float:
+        return max(0.0, self.paused_until - self._clock())
+
+    @property
+    def idle(self) -> bool:
+        """Nobody waiting, full, not paused: forgetting it changes nothing."""
+        self._refill()
+        full = self._tokens >= self.capacity - 1e-9
+        return not self.waiting and full and self.paused_for() == 0
+
+    async def acquire(self, priority: int = URGENT) -> None:
+        await self._enter(priority)
+        self._refill()
+        self._tokens -= 1
+
+
+class ChatBuckets:
+    """One bucket per chat: a private chat gets a small burst, then ``private_per_second``; a
+    group (negative id, or an @username) gets no burst, one message per
+    ``60 / group_per_minute`` s (a bucket of 20 up front would allow 40 in the first minute).
+    Beyond ``size`` chats, the least recently used idle buckets are forgotten."""
 
     def __init__(
         self,
@@ -125,26 +235,47 @@ class ChatLimiters:
         private_burst: int,
         group_per_minute: int,
         size: int = 4096,
+        *,
+        clock: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.private_per_second = private_per_second
         self.private_burst = private_burst
         self.group_per_minute = group_per_minute
         self.size = size
-        self._limiters: OrderedDict[int, AsyncLimiter] = OrderedDict()
+        self._clock = clock
+        self._sleep = sleep
+        self._buckets: OrderedDict[int | str, Bucket] = OrderedDict()
 
     def __len__(self) -> int:
-        return len(self._limiters)
+        return len(self._buckets)
 
-    def __getitem__(self, chat_id: int) -> AsyncLimiter:
-        limiter = self._limiters.get(chat_id)
-        if limiter is None:
-            if chat_id < 0:  # groups and channels
-                limiter = AsyncLimiter(1, 60 / self.group_per_minute)
+    def get(self, chat_id: int | str) -> Bucket | None:
+        """The chat's bucket if it has one (without making one)."""
+        return self._buckets.get(chat_id)
+
+    def __getitem__(self, chat_id: int | str) -> Bucket:
+        bucket = self._buckets.get(chat_id)
+        if bucket is None:
+            if isinstance(chat_id, str) or chat_id < 0:  # groups and channels
+                bucket = Bucket(1, self.group_per_minute / 60, clock=self._clock, sleep=self._sleep)
             else:
-                burst = self.private_burst
-                limiter = AsyncLimiter(burst, burst / self.private_per_second)
-            self._limiters[chat_id] = limiter
-            while len(self._limiters) > self.size:
-                self._limiters.popitem(last=False)
-        self._limiters.move_to_end(chat_id)
-        return limiter
+                bucket = Bucket(
+                    self.private_burst,
+                    self.private_per_second,
+                    clock=self._clock,
+                    sleep=self._sleep,
+                )
+            self._buckets[chat_id] = bucket
+            self._forget()
+        self._buckets.move_to_end(chat_id)
+        return bucket
+
+    def _forget(self) -> None:
+        # A busy bucket is kept even past the size: forgetting it would loosen its chat's limit.
+        excess = len(self._buckets) - self.size
+        if excess <= 0:
+            return
+        idle = (chat_id for chat_id, bucket in self._buckets.items() if bucket.idle)
+        for chat_id in list(itertools.islice(idle, excess)):
+            del self._buckets[chat_id]

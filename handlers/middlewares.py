@@ -1,4 +1,6 @@
-"""Per-update context: the person behind the update and a translator in their language."""
+"""Per-update context: the person behind the update and a translator in their language; the
+update handled once, logged, within the flood limits and the bot's budget; every button press
+answered exactly once."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import Chat, Message, TelegramObject, Update, User
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
 
+from bot.budget import budget_of
 from bot.i18n import Translations
 from bot.services import Clock, Services
 from bot.services.updates import UpdateLog
@@ -93,8 +96,9 @@ class LogMiddleware(BaseMiddleware):
 
 
 class FloodMiddleware(BaseMiddleware):
-    """At most ``limit`` messages per person per minute. Past it the person is asked once to
-    slow down and the rest of that minute is ignored. Kept in memory: per instance."""
+    """At most ``limit`` messages per person per minute (or button presses: a second instance
+    on callback queries). Past it the person is asked once to slow down and the rest of that
+    minute is ignored. Kept in memory: per instance."""
 
     def __init__(self, limit: int, clock: Clock) -> None:
         self.limit = limit
@@ -109,7 +113,7 @@ class FloodMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("event_from_user")
-        if not isinstance(event, Message) or user is None:
+        if not isinstance(event, Message | CallbackQuery) or user is None:
             return await handler(event, data)
         now = self.clock().timestamp()
         window = self._seen[user.id]
@@ -121,8 +125,42 @@ class FloodMiddleware(BaseMiddleware):
                 log.info("user %s: flood limit reached", user.id)
                 t = data.get("t")
                 if t is not None:
-                    await event.answer(t("flood-slow-down"))
+                    press = isinstance(event, CallbackQuery)
+                    await event.answer(t("flood-slow-down-press" if press else "flood-slow-down"))
             return None
         self._warned.discard(user.id)
         window.append(now)
         return await handler(event, data)
+
+
+class WithinBudgetMiddleware(BaseMiddleware):
+    """First of ours on updates: the bot that handles them has its budget before any handler
+    calls Telegram (create_bot installs it; a bot made elsewhere gets the default here, not
+    halfway through an update)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        budget_of(data["bot"])
+        return await handler(event, data)
+
+
+class AnswerOnceMiddleware(BaseMiddleware):
+    """Outermost on callback queries: a press nothing answered (refused by the flood limit, a
+    handler that forgot) is answered silently afterwards. A second answer is dropped by the
+    bot's budget (bot/budget.py), which remembers the answered ones; a failing handler is the
+    errors router's (handlers/errors.py), which asks the budget too."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        result = await handler(event, data)
+        if isinstance(event, CallbackQuery) and not budget_of(data["bot"]).answered(event.id):
+            await event.answer()
+        return result

@@ -388,10 +388,31 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
-    # A worker claims a row before sending it, so two instances never send it twice; a claim
-    # left by a crashed worker expires.
+    # A worker claims a row before sending it, so two instances never send it twice. The token
+    # is the claiming process's (DeliveryInstance.token): a restarted process takes its dead
+    # predecessor's claims back at once; a claim nobody takes back expires.
     claimed_until: Mapped[datetime | None]
     claim_token: Mapped[str | None] = mapped_column(String(32))
+
+
+class DeliveryInstance(Base):
+    """A process of the bot that delivers (running now, or the last one under this id), so its
+    claims on the outbox are not left waiting for their lease when it dies: its successor (the
+    same id, on the same host) and any instance that sees its heartbeat stop take them back.
+    Written by bot/instances.py."""
+
+    __tablename__ = "delivery_instances"
+
+    # Stable across restarts of one deployment (INSTANCE_ID, or the host name), unique among
+    # the processes running at once ("-2", "-3"… when another holds it).
+    instance_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))  # the claims' mark of the current process
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int]
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+    # Set by a clean stop, or by whoever took its claims back: the id is free to take.
+    stopped_at: Mapped[datetime | None]
 
 
 class ProcessedUpdate(Base):

@@ -22,6 +22,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakelimits import FloodRules
+
 JSON = dict[str, Any]
 BOT_ID = 424242
 # Bot API parameters that are plain strings and must never be JSON-decoded.
@@ -106,6 +108,13 @@ class FakeBotAPI:
         self.calls: list[ApiCall] = []
         self.messages: dict[tuple[int | str, int], JSON] = {}  # (chat_id, message_id) -> Message
         self.blocked_chats: set[int] = set()
+        # Telegram's limits, enforced when set (FloodRules()): a 429 past them.
+        self.limits: FloodRules | None = None
+        # Requests to these chats hang until unstall() (then fail with 502): a request in
+        # flight when the bot dies or stops. What hung is in ``stalled``.
+        self.stalled_chats: set[int | str] = set()
+        self.stalled: list[tuple[str, JSON]] = []
+        self._unstalled = asyncio.Event()
         self.fault_hook: Callable[[str, JSON], JSON | None] | None = None
         self.webhook_url = ""
         self.commands: dict[tuple[str, str], list[JSON]] = {}  # (scope JSON, language) -> list
@@ -131,6 +140,7 @@ class FakeBotAPI:
     async def stop(self) -> None:
         self._closing = True
         self._wake_updates()
+        self.unstall()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -229,6 +239,12 @@ class FakeBotAPI:
         response = error_response(status, description, retry_after)
         self._faults.append(_Fault(method.lower(), response, times, chat_id))
 
+    def unstall(self, *chat_ids: int | str) -> None:
+        """Requests to these chats (all, if none given) no longer hang."""
+        self.stalled_chats.difference_update(chat_ids or set(self.stalled_chats))
+        self._unstalled.set()
+        self._unstalled = asyncio.Event()
+
     def _take_fault(self, method: str, params: JSON) -> JSON | None:
         for fault in self._faults:
             if fault.method == method.lower() and fault.chat_id in (None, params.get("chat_id")):
@@ -269,6 +285,17 @@ class FakeBotAPI:
             return (200 if body.get("ok") else int(body.get("error_code", 400))), body
         if handler is None:
             return 404, error_response(404, "Not Found: method not found")
+        chat = p.get("chat_id")
+        if method.startswith(("send", "copy", "forward", "edit")) and chat in self.stalled_chats:
+            self.stalled.append((method, p))
+            while chat in self.stalled_chats and not self._closing:
+                await self._unstalled.wait()
+            return 502, error_response(502, "Bad Gateway")
+        if self.limits is not None:
+            retry_after = self.limits.refuse(method, chat, time.monotonic())
+            if retry_after is not None:
+                text = f"Too Many Requests: retry after {retry_after}"
+                return 429, error_response(429, text, retry_after)
         if method.startswith(("send", "copy", "forward", "edit")) and (
             p.get("chat_id") in self.blocked_chats
         ):

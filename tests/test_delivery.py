@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiogram import Bot
@@ -15,16 +16,20 @@ from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot import delivery
-from bot.delivery import LEASE, REQUEST_TIMEOUT, SEND_WINDOW, DeliveryWorker, Limits
+from bot.budget import Limits, install_budget
+from bot.delivery import LEASE, REQUEST_TIMEOUT, SEND_WINDOW, DeliveryWorker
 from bot.services import Services
-from bot.services.community import parse_buildings_csv
+from bot.services.community import BuildingRow, parse_buildings_csv
+from bot.services.tickets import Draft
 from storage.db import Database
-from storage.models import OutboxMessage, OutboxStatus, Person, Role
+from storage.models import Community, OutboxMessage, OutboxStatus, Person, Role
 from storage.repositories import OutboxRepository, PersonRepository
 from tests.botclient import BotClient, FakeSession, only
 from tests.conftest import ADMIN_ID, TOKEN, FakeClock
+from tests.factories import make_world
 from tests.waiting import PATIENCE, eventually
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "tangzhong.csv"
@@ -369,6 +374,81 @@ async def test_an_accepted_head_invitation_reaches_the_coordinator_in_their_lang
     assert {r.status for r in await outbox(db)} == {OutboxStatus.SENT}
 
 
+async def test_a_card_that_cannot_be_rendered_fails_alone_and_the_pass_goes_on(
+    client: BotClient,
+    services: Services,
+    db: Database,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One community's settings break its cards (issue "Trust" §4: categories=["repairs"], a
+    TypeError while rendering): that row fails with its error, alone; the head of another
+    community gets a card in the same pass, and the next rows go as usual."""
+    world = await make_world(client, services, db, clock)
+    await services.community.import_buildings(
+        [BuildingRow("翠湖社区", "C1", "翠湖1栋", "翠湖路1号")]
+    )
+    broken_head = await world.appoint(client.user(21, "en"), Role.HEAD, "A1")
+    other_head = await world.appoint(client.user(22, "en"), Role.HEAD, "C1")
+    world.payloads["C1"] = (await services.community.join_payload("C1"))[1]
+    tickets = []
+    for code, resident in (("A1", 31), ("C1", 32)):
+        user = await world.join(client.user(resident, "en"), code)
+        person = await world.person(user)
+        [building] = await services.tickets.resident_buildings(person)
+        draft = Draft(building.building_id, "repairs", f"lift of {code}")
+        tickets.append((await services.tickets.report(person, draft)).ticket)
+    async with db.session() as s:
+        community = await s.scalar(select(Community).where(Community.name == "塘中社区"))
+        assert community is not None
+        community.settings = {"categories": ["repairs"]}  # written around any validation
+        await s.commit()
+
+    before = len(client.session.requests)
+    worker = DeliveryWorker(client.bot, db, clock, tickets=services.tickets)
+    assert await worker.run_once() == 2  # one pass: both rows handled
+    sent = [m for m in client.session.requests[before:] if isinstance(m, SendMessage)]
+    assert [m.chat_id for m in sent] == [other_head.id]
+    assert f"#{tickets[1].number}" in sent[0].text
+    rows = {r.chat_id: r for r in await outbox(db) if r.method == "card"}
+    assert rows[broken_head.id].status is OutboxStatus.FAILED
+    assert (rows[broken_head.id].last_error or "").startswith("TypeError: ")
+    assert rows[other_head.id].status is OutboxStatus.SENT
+    traces = [r for r in caplog.records if r.exc_info]
+    assert len(traces) == 1 and f"outbox {rows[broken_head.id].id} " in traces[0].getMessage()
+    # The head's next notification is not held up behind the broken row.
+    await enqueue(db, clock, broken_head.id, "still reachable")
+    await drain(worker)
+    assert sent_texts(client.session, broken_head.id)[-1] == "still reachable"
+
+
+async def test_a_bug_on_one_row_fails_that_row_and_the_database_failing_is_retried(
+    worker: DeliveryWorker,
+    db: Database,
+    clock: FakeClock,
+    session: FakeSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = await enqueue(db, clock, ALICE, "a1")
+    await enqueue(db, clock, BOB, "b1")
+    original = delivery.method_for
+
+    def flaky(row: OutboxMessage) -> TelegramMethod[Any]:
+        if row.id == first:
+            raise OperationalError("SELECT 1", {}, Exception("database is locked"))
+        return original(row)
+
+    monkeypatch.setattr(delivery, "method_for", flaky)
+    assert await worker.run_once() == 2
+    rows = await outbox(db)
+    assert [(r.chat_id, r.status) for r in rows] == [
+        (ALICE, OutboxStatus.PENDING),
+        (BOB, OutboxStatus.SENT),
+    ]
+    assert rows[0].not_before > clock() and "database is locked" in (rows[0].last_error or "")
+    assert rows[0].attempts == 1
+
+
 # --- the loop ----------------------------------------------------------------------------------
 
 
@@ -522,7 +602,8 @@ async def test_a_pass_ends_within_its_lease_when_telegram_does_not_answer(
     monkeypatch.setattr(delivery, "REQUEST_TIMEOUT", 1)
     session = SilentSession()
     bot = Bot(TOKEN, session=session)
-    worker = DeliveryWorker(bot, db, clock, limits=Limits(per_second=1000))
+    install_budget(bot, Limits(per_second=1000))
+    worker = DeliveryWorker(bot, db, clock)
     waves = 3  # of CONCURRENCY rows
     for chat in range(10_000, 10_000 + waves * delivery.CONCURRENCY):
         await enqueue(db, clock, chat, f"to {chat}")
@@ -548,7 +629,8 @@ async def test_rows_whose_turn_comes_after_the_window_wait_for_the_next_pass(
     unsent and with no attempt counted, and go in the passes that follow."""
     monkeypatch.setattr(delivery, "SEND_WINDOW", 0.3)
     bot = Bot(TOKEN, session=session)
-    worker = DeliveryWorker(bot, db, clock, limits=Limits(per_second=1))
+    install_budget(bot, Limits(per_second=1))
+    worker = DeliveryWorker(bot, db, clock)
     for chat in (ALICE, BOB, 503):
         await enqueue(db, clock, chat, f"to {chat}")
     assert await worker.run_once() == 1

@@ -25,8 +25,9 @@ from sqlalchemy import func, select
 
 from bot import delivery
 from bot.app import create_bot, create_dispatcher
+from bot.budget import Limits, install_budget
 from bot.config import Config, Secret
-from bot.delivery import LEASE, DeliveryWorker, Limits
+from bot.delivery import LEASE, DeliveryWorker
 from bot.i18n import Translations
 from bot.services import Services, system_clock
 from bot.services.tickets import Draft
@@ -227,7 +228,8 @@ async def test_2000_notifications_under_random_429_and_500(
     await enqueue(database, rows)
     faults = RandomFaults(seed=4, p500=0.03, p429=0.004, max_429=5, retry_after=1)
     fake.fault_hook = faults
-    worker = DeliveryWorker(bot, database, system_clock, poll_seconds=0.05, limits=FAULTS)
+    install_budget(bot, FAULTS)
+    worker = DeliveryWorker(bot, database, system_clock, poll_seconds=0.05)
     worker.start()
     try:
         await until_drained(database, 5 * PATIENCE)
@@ -277,8 +279,10 @@ async def test_two_workers_on_one_database_deliver_each_row_once(
     config = config_for(tmp_path, fake)
     second_db = Database(config.database_url)
     bots = [create_bot(config), create_bot(config)]
+    for bot in bots:
+        install_budget(bot, FAULTS)
     workers = [
-        DeliveryWorker(bot, db, system_clock, poll_seconds=0.02, batch=10, limits=FAULTS)
+        DeliveryWorker(bot, db, system_clock, poll_seconds=0.02, batch=10)
         for bot, db in zip(bots, (database, second_db), strict=True)
     ]
     try:
@@ -342,7 +346,8 @@ async def test_rows_held_back_by_a_429_count_no_attempt(
               retry_after=5)  # fmt: skip
     # One a second: the 2nd and 3rd wait for their turn (~1 s, ~2 s) and see the pause before
     # they are sent.
-    worker = DeliveryWorker(bot, database, system_clock, limits=Limits(per_second=1))
+    install_budget(bot, Limits(per_second=1))
+    worker = DeliveryWorker(bot, database, system_clock)
     assert await worker.run_once() == 0
     assert len(fake.calls_of("sendMessage")) == 1
     async with database.session() as session:
@@ -406,7 +411,8 @@ async def test_overall_rate_is_kept_in_every_second(
 ) -> None:
     rows = [(chat, f"n{chat}-0") for chat in CHATS[:100]]  # only the overall limit binds
     await enqueue(database, rows)
-    worker = DeliveryWorker(bot, database, system_clock, poll_seconds=0.05, limits=Limits(50))
+    install_budget(bot, Limits(50))
+    worker = DeliveryWorker(bot, database, system_clock, poll_seconds=0.05)
     worker.start()
     try:
         took = await until_drained(database)
@@ -432,7 +438,8 @@ async def test_a_private_chat_gets_a_small_burst_then_one_a_second(
     rows = [(chat, f"n{chat}-{seq}") for seq in range(6)]
     await enqueue(database, rows)
     limits = Limits(per_second=500, private_per_second=1, private_burst=3)
-    worker = DeliveryWorker(bot, database, system_clock, poll_seconds=0.05, limits=limits)
+    install_budget(bot, limits)
+    worker = DeliveryWorker(bot, database, system_clock, poll_seconds=0.05)
     worker.start()
     try:
         await until_drained(database)
@@ -457,7 +464,8 @@ async def test_a_group_gets_no_burst_beyond_its_per_minute_rate(
     rows = [(group, f"n{group}-{seq}") for seq in range(6)]
     await enqueue(database, rows)
     limits = Limits(per_second=500, group_per_minute=600)
-    worker = DeliveryWorker(bot, database, system_clock, poll_seconds=0.02, limits=limits)
+    install_budget(bot, limits)
+    worker = DeliveryWorker(bot, database, system_clock, poll_seconds=0.02)
     worker.start()
     try:
         await until_drained(database)
@@ -546,7 +554,8 @@ async def community(
     translations = Translations(default="zh-hans")
     services = Services.create(config, database, translations, system_clock)
     dispatcher = create_dispatcher(config, database, translations=translations)
-    worker = DeliveryWorker(bot, database, system_clock, tickets=services.tickets, limits=FAULTS)
+    install_budget(bot, FAULTS)
+    worker = DeliveryWorker(bot, database, system_clock, tickets=services.tickets)
     town = Community(fake, bot, database, services, dispatcher, worker, itertools.count(1))
     report = await services.community.import_buildings(BUILDINGS)
     join = {b.code: b.payload for b in report.buildings}

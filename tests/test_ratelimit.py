@@ -1,6 +1,7 @@
-"""The delivery worker's limiters on a fake monotonic clock: Telegram's overall rule (at most N
-sends in any rolling second, as Telegram receives them) is never broken, however late requests
-arrive, and the window is used in full."""
+"""The bot's limiters on a fake monotonic clock: Telegram's overall rule (at most N sends in any
+rolling second, as Telegram receives them) is never broken, however late requests arrive, and
+the window is used in full; a chat's bucket gives a small burst, then its rate; and a person
+waiting for an answer goes before queued notifications."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from heapq import heappop, heappush
 
 import pytest
 
-from bot.ratelimit import ChatLimiters, SlidingWindow, Slot
+from bot.ratelimit import BACKGROUND, URGENT, Bucket, ChatBuckets, SlidingWindow, Slot
 
 # The fake clock counts whole milliseconds, so that the limiter's arithmetic is exact.
 N, PERIOD = 30, 1_000
@@ -260,13 +261,130 @@ def test_a_window_that_makes_no_sense_is_refused(
         SlidingWindow(count, period, arrival_within=within)
 
 
-def test_chat_limiters_per_kind_and_least_recently_used_forgotten() -> None:
-    chats = ChatLimiters(private_per_second=1, private_burst=3, group_per_minute=20, size=2)
-    private, group = chats[501], chats[-100]
-    assert (private.max_rate, private.time_period) == (3, 3.0)  # a burst of 3, then 1/s
-    assert (group.max_rate, group.time_period) == (1, 3.0)  # 20/min, no burst
-    assert chats[501] is private  # remembered, and now the most recently used
+class Seconds:
+    """A clock in seconds whose sleeps move it on at once."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+async def takes(time: Seconds, bucket: Bucket, count: int) -> list[float]:
+    """When each of ``count`` sends in a row got its token, from the first."""
+    start, took = time.now, []
+    for _ in range(count):
+        await bucket.acquire()
+        took.append(round(time.now - start, 6))
+    return took
+
+
+async def test_a_private_chat_gets_a_burst_then_its_rate_and_a_group_its_rate_per_minute() -> None:
+    time = Seconds()
+    chats = ChatBuckets(1, 3, 20, clock=time, sleep=time.sleep)
+    assert await takes(time, chats[501], 6) == [0, 0, 0, 1, 2, 3]
+    assert await takes(time, chats[-100], 3) == [0, 3, 6]  # 20/min, no burst
+    assert await takes(time, chats["@channel"], 2) == [0, 3]
+    time.now += 10  # refilled, to the burst and no more
+    assert await takes(time, chats[501], 4) == [0, 0, 0, 1]
+
+
+async def test_a_paused_bucket_holds_every_send_back_until_then() -> None:
+    time = Seconds()
+    bucket = Bucket(3, 1, clock=time, sleep=time.sleep)
+    bucket.pause(5)
+    bucket.pause(2)  # a shorter pause does not shorten it
+    assert bucket.paused_for() == 5
+    assert await takes(time, bucket, 2) == [5, 5]
+    assert bucket.paused_for() == 0
+
+
+async def test_idle_buckets_beyond_the_size_are_forgotten_busy_ones_kept() -> None:
+    time = Seconds()
+    chats = ChatBuckets(1, 3, 20, size=2, clock=time, sleep=time.sleep)
+    fresh, group = chats[501], chats[-100]
+    await group.acquire()  # not full again for 3 s: forgetting it would allow another now
     chats[502]
     assert len(chats) == 2
-    assert chats[501] is private
-    assert chats[-100] is not group  # the least recently used was forgotten
+    assert chats.get(501) is None and chats.get(-100) is group
+    chats[503]  # 502 is idle: forgotten; the group is still busy
+    assert chats.get(502) is None and chats.get(-100) is group
+    time.now += 3
+    chats[504]  # now the group is idle too, and the least recently used
+    assert chats.get(-100) is None and chats.get(503) is not None and len(chats) == 2
+    assert fresh is not chats[501]  # a chat forgotten starts afresh
+
+
+class Ticks:
+    """A clock that moves only when the test ticks it; a sleeper wakes at each tick and looks
+    again (as a sleeper that woke a little early would)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._tick = asyncio.Event()
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        await self._tick.wait()
+
+    async def tick(self, seconds: float) -> None:
+        self.now += seconds
+        self._tick.set()
+        self._tick = asyncio.Event()
+        for _ in range(20):
+            await asyncio.sleep(0)
+
+
+def window_of(time: Ticks) -> SlidingWindow:
+    return SlidingWindow(1, 1.0, clock=time, sleep=time.sleep)
+
+
+def bucket_of(time: Ticks) -> Bucket:
+    return Bucket(1, 1.0, clock=time, sleep=time.sleep)
+
+
+@pytest.mark.parametrize("make", [window_of, bucket_of])
+async def test_people_waiting_for_an_answer_go_before_queued_notifications(
+    make: Callable[[Ticks], SlidingWindow | Bucket],
+) -> None:
+    time = Ticks()
+    limiter = make(time)
+    slot = await limiter.acquire()
+    if isinstance(slot, Slot):
+        slot.finished()
+    order: list[str] = []
+
+    async def take(name: str, priority: int) -> None:
+        slot = await limiter.acquire(priority)
+        if isinstance(slot, Slot):
+            slot.finished()
+        order.append(name)
+
+    tasks = [asyncio.create_task(take(f"n{i}", BACKGROUND)) for i in range(3)]
+    await asyncio.sleep(0)  # the first notification is asleep until its turn, the rest queue
+    tasks += [asyncio.create_task(take(f"a{i}", URGENT)) for i in range(2)]
+    await asyncio.sleep(0)
+    for _ in range(10):
+        await time.tick(1.0)
+    assert order == ["a0", "a1", "n0", "n1", "n2"]  # one a second, answers first
+    await asyncio.gather(*tasks)
+
+
+async def test_a_cancelled_first_waiter_hands_its_turn_to_the_next() -> None:
+    time = Ticks()
+    window = window_of(time)
+    (await window.acquire()).finished()
+    first = asyncio.create_task(window.acquire(BACKGROUND))
+    second = asyncio.create_task(window.acquire(BACKGROUND))
+    await asyncio.sleep(0)
+    first.cancel()
+    await time.tick(1.0)
+    (await asyncio.wait_for(second, 1)).finished()
+    assert first.cancelled() and window.waiting == 0

@@ -23,7 +23,6 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot import delivery
 from bot.config import Config
 from bot.delivery import DeliveryWorker
 from bot.drawing import Renderer
@@ -938,13 +937,11 @@ async def test_two_instances_on_postgres_send_each_nudge_once(
 
 
 async def test_the_delivery_worker_sends_what_the_scheduler_wrote(
-    town: Town, client: BotClient, monkeypatch: pytest.MonkeyPatch
+    town: Town, client: BotClient
 ) -> None:
     """Through the real worker, with its keyboards built by handlers.scheduling.outbox_markup
     (the one-line change of bot/delivery.py this needs): the reminder keeps its snooze
     buttons, the digest's chart arrives as a photo."""
-    # Until bot/delivery.py calls outbox_markup itself; harmless after (same result for cards).
-    monkeypatch.setattr(delivery, "ticket_markup", outbox_markup)
     await town.appoint(HEAD, Role.HEAD, "A1")
     await town.appoint(OFFICE, Role.COORDINATOR, "塘中社区")
     await town.at(local(11, 26, 10))

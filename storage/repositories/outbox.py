@@ -104,6 +104,23 @@ class OutboxRepository:
         )
         return (await self.session.scalars(query)).all()
 
+    async def release_claims(self, *tokens: str) -> int:
+        """The pending rows claimed with these tokens are free again, due at once (a worker
+        that stops, or a dead one's successor)."""
+        if not tokens:
+            return 0
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.claim_token.in_(tokens),
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.claimed_until.is_not(None),
+            )
+            .values(claimed_until=None, claim_token=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0))
+
     async def pending_for_chat(self, chat_id: int) -> Sequence[OutboxMessage]:
         query = (
             select(OutboxMessage)

@@ -1,0 +1,340 @@
+"""One budget for every Bot API call of the process: the handlers' answers and the delivery
+worker's notifications share Telegram's limits (30 messages a second overall, about one a second
+per chat with a small burst, 20 a minute per group), and a 429 is waited out instead of failing
+the update.
+
+It sits in the bot's HTTP session as a request middleware (aiogram's
+``bot.session.middleware(...)``), so no call can go around it. What counts
+(bot/budget_rules.py):
+
+- messages (``send*``, ``copyMessage``, ``forwardMessage``…) and edits (``editMessage*``) take a
+  slot of the chat's bucket and of the overall window: Telegram's flood control counts edits as
+  it counts messages (an edit storm on one card draws a 429 too);
+- ``answerCallbackQuery`` is not a message to a chat: no slot, but a 429 is waited out; and a
+  callback query is answered once (Telegram refuses a second answer: "query is too old"), so a
+  second answer is dropped here and ``answered()`` tells who asks (the errors router);
+- the rest (getUpdates, getMe, setMyCommands, deleteMessage…) is not limited.
+
+Priorities: a call made while handling an update is URGENT (a person waits for it); the delivery
+worker marks its calls BACKGROUND (``background(...)``): they wait while urgent calls wait, and
+only as long as their pass allows. A 429 on an urgent call holds that chat back for
+``retry_after`` and retries, at most MAX_ATTEMPTS times and PATIENCE seconds in all; one on a
+background call is the worker's to handle (it pauses). Either way the worker is told
+(``on_retry_after``), so queued notifications hold back while Telegram asks the bot to slow down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+
+from bot.budget_rules import Kind, Limits, kind_of, weight_of
+from bot.ratelimit import BACKGROUND, URGENT, ChatBuckets, Monotonic, Sleep, SlidingWindow, Slot
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+__all__ = [
+    "Background",
+    "Budget",
+    "BudgetMiddleware",
+    "Kind",
+    "Limits",
+    "NotNow",
+    "background",
+    "budget_of",
+    "install_budget",
+    "kind_of",
+    "weight_of",
+]
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3  # an urgent call: the first try and two retries after a 429
+PATIENCE = 20.0  # seconds an urgent call may spend waiting out 429s before it gives up
+CHAT_BUCKETS = 4096  # remembered per-chat buckets (idle ones beyond are forgotten)
+ANSWERED_IDS = 10_000  # callback query ids remembered as answered (queries expire in minutes)
+
+
+LATE = "not sent: its turn did not come within the pass (limits, requests in hand); next pass"
+
+
+class NotNow(Exception):
+    """A background call not made: its pass's time ran out before its turn, or Telegram asked
+    the bot to slow down meanwhile. Nothing was sent."""
+
+    def __init__(self, seconds: float, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Background:
+    """How the delivery worker's calls behave: ``in_time()`` bounds the wait for a slot (raises
+    TimeoutError when the pass's window is over); ``paused()`` is how long the worker is held
+    back by a 429 (then a call whose turn came is not made)."""
+
+    in_time: Callable[[], AbstractAsyncContextManager[object]]
+    paused: Callable[[], float]
+
+
+_BACKGROUND: ContextVar[Background | None] = ContextVar("louzhang_background", default=None)
+
+
+@contextlib.contextmanager
+def background(how: Background) -> Iterator[None]:
+    """Calls made inside (in this task and the tasks it starts) are queued notifications."""
+    token = _BACKGROUND.set(how)
+    try:
+        yield
+    finally:
+        _BACKGROUND.reset(token)
+
+
+class _RecentIds:
+    """The last ``size`` ids seen, in order (a set that forgets the oldest)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def __contains__(self, item: str) -> bool:
+        return item in self._ids
+
+    def add(self, item: str) -> None:
+        self._ids[item] = None
+        while len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+
+    def discard(self, item: str) -> None:
+        self._ids.pop(item, None)
+
+
+class Budget:
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        *,
+        clock: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.limits = limits = limits or Limits()
+        self.clock = clock
+        self.sleep = sleep
+        self.overall = SlidingWindow.per_second(limits.per_second, clock=clock, sleep=sleep)
+        self.chats = ChatBuckets(
+            limits.private_per_second,
+            limits.private_burst,
+            limits.group_per_minute,
+            CHAT_BUCKETS,
+            clock=clock,
+            sleep=sleep,
+        )
+        self._answered = _RecentIds(ANSWERED_IDS)
+        self._listeners: list[Callable[[float], None]] = []
+
+    # ------------------------------------------------------------------------ for others
+
+    def answered(self, callback_query_id: str) -> bool:
+        """Whether this callback query was answered (or is being answered) already."""
+        return callback_query_id in self._answered
+
+    def on_retry_after(self, listener: Callable[[float], None]) -> None:
+        """``listener(seconds)`` on every 429 (the delivery worker holds back)."""
+        self._listeners.append(listener)
+
+    def forget_listener(self, listener: Callable[[float], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
+    # ------------------------------------------------------------------------ the calls
+
+    async def call(
+        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: Any
+    ) -> Any:
+        kind = kind_of(method)
+        if kind is Kind.FREE and str(method.__api_method__) == "getUpdates":
+            return await make_request(bot, method)  # long polling has its own back-off
+        if kind is Kind.CALLBACK:
+            return await self._answer(make_request, bot, method)
+        how = _BACKGROUND.get()
+        if how is not None:
+            return await self._background(make_request, bot, method, kind, how)
+        return await self._urgent(make_request, bot, method, kind)
+
+    async def _answer(
+        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: Any
+    ) -> Any:
+        query_id = str(method.callback_query_id)
+        if query_id in self._answered:
+            log.debug("callback query %s: answered already, not again", query_id)
+            return True
+        self._answered.add(query_id)
+        try:
+            return await self._urgent(make_request, bot, method, Kind.CALLBACK)
+        except TelegramNetworkError:
+            self._answered.discard(query_id)  # it may not have arrived: may be tried again
+            raise
+
+    async def _urgent(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: Any,
+        kind: Kind,
+    ) -> Any:
+        chat = _chat_of(method, kind)
+        give_up_at = self.clock() + PATIENCE
+        attempt = 0
+        while True:
+            attempt += 1
+            held = self.chats[chat].paused_for() if chat is not None else 0.0
+            if held > give_up_at - self.clock():
+                # Telegram asked (on an earlier call) to wait longer than a person waits.
+                self._give_up(method, chat, held, attempt - 1)
+                raise TelegramRetryAfter(method, "held back by an earlier 429", math.ceil(held))
+            try:
+                async with self._slots(method, kind, chat, URGENT):
+                    return await make_request(bot, method)
+            except TelegramRetryAfter as error:
+                self._retry_after(chat, error.retry_after)
+                if attempt >= MAX_ATTEMPTS or self.clock() + error.retry_after > give_up_at:
+                    self._give_up(method, chat, error.retry_after, attempt)
+                    raise
+                log.info(
+                    "%s to chat %s: Telegram asked to wait %s s (429); retrying",
+                    method.__api_method__,
+                    chat if chat is not None else "-",
+                    error.retry_after,
+                )
+                if chat is None:  # no bucket holds it back: wait here
+                    await self.sleep(error.retry_after)
+
+    async def _background(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: Any,
+        kind: Kind,
+        how: Background,
+    ) -> Any:
+        chat = _chat_of(method, kind)
+        async with contextlib.AsyncExitStack() as stack:
+            try:
+                async with how.in_time():
+                    await stack.enter_async_context(self._slots(method, kind, chat, BACKGROUND))
+            except TimeoutError:
+                raise NotNow(0.0, LATE) from None
+            left = how.paused()
+            if left > 0:  # a 429 arrived while this one waited for its turn: not sent
+                raise NotNow(left, "held back: Telegram asked to slow down (429)")
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as error:
+                self._retry_after(chat, error.retry_after)
+                raise
+
+    @contextlib.asynccontextmanager
+    async def _slots(
+        self, method: Any, kind: Kind, chat: int | str | None, priority: int
+    ) -> AsyncIterator[None]:
+        """The chat's tokens, then the overall slots, taken right before the request leaves
+        and counted from its end (see SlidingWindow)."""
+        if kind not in (Kind.MESSAGE, Kind.EDIT):
+            yield
+            return
+        weight = weight_of(method)
+        if chat is not None:
+            bucket = self.chats[chat]
+            for _ in range(weight):
+                await bucket.acquire(priority)
+        taken: list[Slot] = []
+        try:
+            for _ in range(weight):
+                taken.append(await self.overall.acquire(priority))
+            yield
+        finally:
+            for slot in taken:
+                slot.finished()
+
+    def _retry_after(self, chat: int | str | None, seconds: float) -> None:
+        if chat is not None:
+            self.chats[chat].pause(seconds)
+        for listener in list(self._listeners):
+            listener(seconds)
+
+    @staticmethod
+    def _give_up(method: Any, chat: int | str | None, seconds: float, attempts: int) -> None:
+        # One line, no traceback: the errors router stays silent about a 429.
+        log.warning(
+            "%s to chat %s: Telegram asked to wait %s s (429); given up after %d attempt(s)",
+            method.__api_method__,
+            chat if chat is not None else "-",
+            seconds,
+            attempts,
+        )
+
+
+def _chat_of(method: Any, kind: Kind) -> int | str | None:
+    if kind not in (Kind.MESSAGE, Kind.EDIT):
+        return None
+    chat = getattr(method, "chat_id", None)
+    return chat if isinstance(chat, int | str) else None
+
+
+class BudgetMiddleware(BaseRequestMiddleware):
+    """Every request of the bot goes through its budget."""
+
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        # (aiogram's chain really passes the method's result along, typed as its Response.)
+        return cast(Response[TelegramType], await self.budget.call(make_request, bot, method))
+
+
+def install_budget(
+    bot: Bot,
+    limits: Limits | None = None,
+    *,
+    clock: Monotonic = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+) -> Budget:
+    """Puts a new budget in front of every request of ``bot`` (replacing one it had)."""
+    session = bot.session
+    for middleware in list(session.middleware):
+        if isinstance(middleware, BudgetMiddleware):
+            session.middleware.unregister(middleware)
+    budget = Budget(limits, clock=clock, sleep=sleep)
+    session.middleware(BudgetMiddleware(budget))
+    return budget
+
+
+def budget_of(bot: Bot) -> Budget:
+    """The bot's budget; a bot made without one (create_bot installs it) gets the default."""
+    for middleware in bot.session.middleware:
+        if isinstance(middleware, BudgetMiddleware):
+            return middleware.budget
+    return install_budget(bot)

@@ -1,0 +1,98 @@
+"""What became of each row of a delivery pass (bot/delivery.py), written back in one
+transaction; the tickets of a chat found unreachable go to the next person of their chain."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.services.clock import Clock
+from bot.services.tickets import TicketService
+from storage.db import Database
+from storage.models import OutboxMessage
+from storage.repositories import OutboxRepository, PersonRepository
+from storage.repositories.tickets import TicketRepository
+
+log = logging.getLogger("bot.delivery")
+
+
+@dataclass(slots=True)
+class Outcome:
+    kind: str  # sent, postpone, failed, unreachable, pause (a 429), held (never tried)
+    seconds: float = 0.0
+    error: str = ""
+    collapse_upto: int | None = None
+    message_id: int | None = None  # of a relayed message, remembered for replies
+
+
+async def record(
+    db: Database,
+    clock: Clock,
+    tickets: TicketService | None,
+    rows: Sequence[OutboxMessage],
+    outcomes: list[Outcome],
+) -> None:
+    now = clock()
+    unreachable: list[tuple[OutboxMessage, str]] = []
+    async with db.session() as session:
+        outbox = OutboxRepository(session)
+        ticket_rows = TicketRepository(session)
+        for row, outcome in zip(rows, outcomes, strict=True):
+            if outcome.kind == "sent":
+                await outbox.mark_sent(row.id, now)
+                if outcome.collapse_upto is not None and row.ticket_id is not None:
+                    await outbox.collapse_cards(
+                        row.ticket_id, row.chat_id, outcome.collapse_upto, now
+                    )
+                if outcome.message_id is not None and row.ticket_id is not None:
+                    # A Telegram reply to this message is a reply on the ticket.
+                    await ticket_rows.remember_message(
+                        row.ticket_id, row.chat_id, outcome.message_id, "relay"
+                    )
+            elif outcome.kind in ("postpone", "pause", "held"):
+                log.info(
+                    "outbox %s to %s postponed %.1fs: %s",
+                    row.id,
+                    row.chat_id,
+                    outcome.seconds,
+                    outcome.error,
+                )
+                await outbox.postpone(
+                    row.id,
+                    now + timedelta(seconds=outcome.seconds),
+                    outcome.error,
+                    attempted=outcome.kind != "held",
+                )
+            elif outcome.kind == "failed":
+                log.warning("outbox %s to %s failed: %s", row.id, row.chat_id, outcome.error)
+                await outbox.mark_failed(row.id, outcome.error)
+            else:
+                log.warning("chat %s unreachable: %s", row.chat_id, outcome.error)
+                await outbox.mark_failed(row.id, outcome.error)
+                await PersonRepository(session).mark_unreachable(row.chat_id, now)
+                unreachable.append((row, outcome.error))
+        await session.commit()
+    for row, error in unreachable:
+        try:
+            await reroute(db, tickets, row, error)
+        except Exception:  # one ticket's rerouting must not stop the others'
+            log.exception("chat %s unreachable: rerouting its tickets failed", row.chat_id)
+
+
+async def reroute(
+    db: Database, tickets: TicketService | None, row: OutboxMessage, error: str
+) -> None:
+    """The recipient blocked the bot: their pending messages will never arrive. Ticket
+    notifications go to the next person of each ticket's chain; the rest fail."""
+    async with db.session() as session:
+        outbox = OutboxRepository(session)
+        pending = await outbox.pending_for_chat(row.chat_id)
+        await outbox.fail_pending_for_chat(row.chat_id, error)
+        await session.commit()
+    if tickets is None or row.person_id is None:
+        return
+    ticket_ids = {r.ticket_id for r in [row, *pending] if r.ticket_id is not None}
+    for ticket_id in sorted(ticket_ids):
+        await tickets.reroute(ticket_id, row.person_id)
