@@ -15,6 +15,7 @@ from bot.i18n import Translations
 from bot.services import Services
 from storage.db import Database
 from tests.botclient import BotClient, FakeSession
+from tests.stall import pytest_runtest_call  # noqa: F401  (a hook: hung tests fail)
 
 TOKEN = "123456:TEST-token-for-the-fake-session-only"
 ADMIN_ID = 9000

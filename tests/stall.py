@@ -1,0 +1,57 @@
+"""A test that hangs fails, with the stacks of every asyncio task, instead of holding CI until
+its own time limit. A hang in an asyncio test leaves the loop idle (every task waits for
+something that never comes), so the thread stacks faulthandler prints show only the selector;
+what each task waits on is in the task stacks printed here. Then the test's loop is stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import io
+import os
+import sys
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+# Seconds one test may run; generous (a busy machine is many times slower than an idle one).
+STALL_SECONDS = float(os.environ.get("TEST_STALL_SECONDS", "900"))
+
+
+def _running_loops() -> list[asyncio.AbstractEventLoop]:
+    return [
+        obj
+        for obj in gc.get_objects()
+        if isinstance(obj, asyncio.AbstractEventLoop) and obj.is_running()
+    ]
+
+
+def _dump_and_stop(test: str) -> None:
+    out = io.StringIO()
+    out.write(f"\n=== {test} ran over {STALL_SECONDS:.0f} s: the asyncio tasks ===\n")
+    loops = _running_loops()
+    for loop in loops:
+        for task in asyncio.all_tasks(loop):
+            out.write(f"--- {task!r}\n")
+            task.print_stack(file=out)
+    sys.stderr.write(out.getvalue())
+    for loop in loops:
+        # Cancelling every task ends the test (with CancelledError) and lets the suite go on.
+        loop.call_soon_threadsafe(_cancel_all, loop)
+
+
+def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    timer = threading.Timer(STALL_SECONDS, _dump_and_stop, args=(item.nodeid,))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
