@@ -23,6 +23,8 @@ from bot.services import Services
 from bot.services.community import BuildingRow, parse_buildings_csv
 from bot.services.errors import ServiceError
 from bot.services.links import start_link
+from bot.services.setting_errors import InvalidSetting, UnknownSetting
+from bot.services.settings_view import render_text
 from storage.db import Database
 from storage.models import Role
 
@@ -77,9 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     settings = commands.add_parser(
         "settings",
         help="show or change a community's settings (quiet hours, reminders, digest hour, …)",
-        description="Print a community's time zone and settings as JSON; with KEY=VALUE pairs, "
-        "change them first (VALUE is JSON, or plain text: quiet_hours=22:00-08:00, "
-        "nudge_backoff_hours=[2,6,24], timezone=Europe/Berlin; KEY= removes a setting).",
+        description="Print every setting of a community with its effective value (VALUE in "
+        "JSON; defaults and invalid stored values are marked). With KEY=VALUE pairs, change "
+        "them first (VALUE is JSON, or plain text: quiet_hours=22:00-08:00, "
+        "nudge_backoff_hours=[2,6,24], timezone=Europe/Berlin; KEY= returns to the default). "
+        "A value the schema refuses is named in one line (exit 2) and nothing is changed.",
     )
     settings.add_argument("community", metavar="COMMUNITY")
     settings.add_argument("changes", nargs="*", metavar="KEY=VALUE")
@@ -134,7 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ServiceError as error:
         text = Translations(default="en").get("en", error.key, **error.args_)
         print(f"error: {text}", file=sys.stderr)  # noqa: T201
-        return 1
+        # A refused setting is a usage error, like a malformed configuration key.
+        return 2 if isinstance(error, InvalidSetting | UnknownSetting) else 1
     except KeyboardInterrupt:
         return 130
     except SQLAlchemyError as error:
@@ -178,10 +183,9 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
             await _outbox(db)
         elif command == "settings":
             services = Services.create(config, db, Translations(default=config.default_language))
-            zone, values = await services.community.settings(
-                args.community, _parse_changes(args.changes)
-            )
-            _out(json.dumps({"timezone": zone, **values}, ensure_ascii=False, indent=2))
+            view = await services.community.settings(args.community, _parse_changes(args.changes))
+            for line in render_text(view):
+                _out(line)
         elif command == "backup":
             pages = await asyncio.to_thread(backup_sqlite, db, args.file)
             _out(f"backup written to {args.file} ({pages} pages)")

@@ -25,7 +25,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.cards import age, category_label
+from bot.services.cards import age, category_label, category_name
 from bot.services.errors import ServiceError
 from bot.services.tickets import MAX_MEDIA, MAX_TEXT, Draft
 from handlers.filters import Is
@@ -174,11 +174,15 @@ async def on_category(
     await callback.answer()
     data = await state.get_data()
     building_id = int(data["building_id"])
-    codes = {c.code for c in await services.tickets.categories(building_id)}
-    if callback_data.value not in codes:
+    categories = {c.code: c for c in await services.tickets.categories(building_id)}
+    category = categories.get(callback_data.value)
+    if category is None:
         await _reply(callback, t("report-bad-category"))
         return
-    await state.update_data(category=callback_data.value)
+    # The summary names it as the community does (a category of its own has no translation).
+    await state.update_data(
+        category=category.code, category_name=category_name(t, category, category.code)
+    )
     if not isinstance(callback.message, Message):
         return
     await callback.message.edit_reply_markup(reply_markup=None)
@@ -456,7 +460,7 @@ async def _summary(message: Message, state: FSMContext, t: Translator) -> None:
     yes, no = t("yes-word"), t("no-word")
     text = t(
         "report-summary",
-        category=t("category-" + str(data.get("category"))),
+        category=data.get("category_name") or category_name(t, None, str(data.get("category"))),
         description=(data.get("description") or "—")[:1000],
         photos=photos,
         voices=voices,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
 import os
 import re
 import sqlite3
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.services.settings_schema import KEYS
 from tests.fakeapi import FakeBotAPI
 
 REPO = Path(__file__).resolve().parent.parent
@@ -451,24 +451,68 @@ async def test_join_link_asks_get_me_without_bot_username(seeded: Seeded, cwd: P
         assert SECRET_TOKEN not in stdout + stderr
 
 
-def test_settings_change_a_community_and_refuse_unknown_keys(
+def test_settings_change_a_community_and_print_every_effective_value(
     seeded: Seeded, tmp_path: Path, cwd: Path
 ) -> None:
     db = copy_db(seeded.db, tmp_path / "settings.db")
     result = run_cli(
-        "settings", "塘中社区", "quiet_hours=21:30-07:30", "nudge_backoff_hours=[3,6,24]",
+        "settings", "塘中社区", "quiet_hours=21:30-7:30", "nudge_backoff_hours=[3,6,24]",
         "timezone=Europe/Berlin", cwd=cwd, env=cli_env(db),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {
-        "timezone": "Europe/Berlin",
-        "quiet_hours": "21:30-07:30",
-        "nudge_backoff_hours": [3, 6, 24],
-    }
-    assert query(db, "SELECT timezone FROM communities") == [("Europe/Berlin",)]
+    lines = dict(line.split(None, 1) for line in result.stdout.splitlines())
+    assert list(lines) == ["timezone", *KEYS]  # every key, defaults included
+    assert lines["timezone"] == '"Europe/Berlin"'
+    assert lines["quiet_hours"] == '"21:30-07:30"'  # as stored: one canonical form
+    assert lines["nudge_backoff_hours"] == "[3, 6, 24]"
+    assert lines["digest_hour"] == '"08:00"  # default'
+    assert lines["join_policy"] == '"approve"  # default'
+    assert query(db, "SELECT timezone, settings FROM communities") == [
+        ("Europe/Berlin", '{"quiet_hours": "21:30-07:30", "nudge_backoff_hours": [3, 6, 24]}')
+    ]
     refused = run_cli(
         "settings", "塘中社区", "bogus=1", "timezone=Mars/Base", cwd=cwd, env=cli_env(db)
     )
-    assert refused.returncode == 1
+    assert refused.returncode == 2
     assert one_line(refused.stderr) == "error: Unknown setting: bogus."
     assert query(db, "SELECT timezone FROM communities") == [("Europe/Berlin",)]
+
+
+@pytest.mark.parametrize(
+    ("change", "line"),
+    [
+        (
+            "quiet_hours=晚上十点",
+            "error: quiet_hours: expected two times of day such as 22:00-08:00, or off; "
+            "got 晚上十点",
+        ),
+        ("digest_hour=25", "error: digest_hour: expected a time of day such as 8 or 07:30; got 25"),
+        (
+            "autoclose_days=-3",
+            "error: autoclose_days: expected a number of days, more than 0 and at most 365; got -3",
+        ),
+        (
+            "weekly=星期一",
+            "error: weekly: expected a weekday in English and a time, such as Mon 09:00; "
+            "got 星期一",
+        ),
+        (
+            'categories=["repairs"]',
+            "error: categories: expected a list of categories, each with a unique code (a-z, "
+            "0-9, _), an emoji, urgent, notify_coordinators and private (true or false), and "
+            'names for a code of your own; got ["repairs"] (categories[0]: each category is an '
+            'object, e.g. {"code": "repairs", "emoji": "🔧"})',
+        ),
+    ],
+    ids=["quiet_hours", "digest_hour", "autoclose_days", "weekly", "categories"],
+)
+def test_settings_refuse_a_bad_value_in_one_line_and_change_nothing(
+    seeded: Seeded, tmp_path: Path, cwd: Path, change: str, line: str
+) -> None:
+    db = copy_db(seeded.db, tmp_path / "settings.db")
+    before = query(db, "SELECT timezone, settings FROM communities")
+    refused = run_cli("settings", "塘中社区", "idle_days=2", change, cwd=cwd, env=cli_env(db))
+    assert refused.returncode == 2
+    assert one_line(refused.stderr) == line
+    assert refused.stdout == ""
+    assert query(db, "SELECT timezone, settings FROM communities") == before

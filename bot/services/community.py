@@ -8,12 +8,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import Config
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
 from bot.services.links import PayloadKind, make_payload, new_token
+from bot.services.settings_schema import apply_changes, check_keys, check_timezone
+from bot.services.settings_view import SettingsView, describe
 from storage.db import Database
 from storage.models import Building, Community, Role
 from storage.repositories import CommunityRepository, InvitationRepository, PersonRepository
@@ -82,32 +83,6 @@ def parse_buildings_csv(text: str) -> list[BuildingRow]:
     return rows
 
 
-# The per-community settings the scheduler and the report flow read (bot/services/sla.py and
-# bot/services/categories.py document each); "timezone" is the community's own column.
-SETTING_KEYS = frozenset(
-    {
-        "nudge_after_hours",
-        "nudge_backoff_hours",
-        "quiet_hours",
-        "escalate_untaken_hours",
-        "escalate_unresolved_days",
-        "escalation_overrides",
-        "escalate_second_level_hours",
-        "confirm_reminder_hours",
-        "autoclose_days",
-        "reopen_window_days",
-        "followup_days",
-        "idle_days",
-        "digest_hour",
-        "weekly",
-        "recurring_reports",
-        "recurring_days",
-        "kpi_days",
-        "categories",
-    }
-)
-
-
 class CommunityService:
     def __init__(self, config: Config, db: Database, clock: Clock) -> None:
         self.config = config
@@ -149,35 +124,27 @@ class CommunityService:
             await session.commit()
         return report
 
-    async def settings(
-        self, name: str, changes: dict[str, Any] | None = None
-    ) -> tuple[str, dict[str, Any]]:
-        """A community's time zone and settings, after applying ``changes`` (a value of None
-        removes a setting, so its default applies again)."""
+    async def settings(self, name: str, changes: dict[str, Any] | None = None) -> SettingsView:
+        """A community's settings, every key with its effective value, after applying
+        ``changes`` (None: back to the default). A bad value raises InvalidSetting (or
+        UnknownSetting) and changes nothing."""
         changes = dict(changes or {})
-        unknown = sorted(set(changes) - SETTING_KEYS - {"timezone"})
-        if unknown:
-            raise ServiceError("settings-unknown", keys=", ".join(unknown))
+        check_keys(changes)
+        zone: str | None = None
+        if "timezone" in changes:
+            # "timezone=" returns to TIMEZONE, like any other key to its default.
+            zone = check_timezone(changes.pop("timezone") or self.config.timezone)
         async with self.db.session() as session:
             community = await CommunityRepository(session).by_name(name)
             if community is None:
                 raise ServiceError("community-not-found", name=name)
-            if "timezone" in changes:
-                zone = str(changes.pop("timezone"))
-                try:
-                    ZoneInfo(zone)
-                except (ZoneInfoNotFoundError, ValueError):
-                    raise ServiceError("settings-bad-timezone", zone=zone) from None
+            settings = apply_changes(community.settings or {}, changes)
+            if changes:
+                community.settings = settings
+            if zone is not None:
                 community.timezone = zone
-            settings = dict(community.settings)
-            for key, value in changes.items():
-                if value is None:
-                    settings.pop(key, None)
-                else:
-                    settings[key] = value
-            community.settings = settings
             await session.commit()
-            return community.timezone, settings
+            return describe(community.name, settings, community.timezone, self.config.timezone)
 
     async def find_building(self, code: str, community: str | None = None) -> Building:
         async with self.db.session() as session:
