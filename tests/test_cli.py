@@ -347,6 +347,22 @@ def test_import_refuses_a_bad_csv_in_one_line(
     assert not db.exists()  # refused before anything was written
 
 
+def test_import_refuses_a_code_twice_in_one_community_naming_both_lines(
+    tmp_path: Path, cwd: Path
+) -> None:
+    db = tmp_path / "data" / "louzhang.db"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text += "新城社区,TZ-A01,新城1栋,\n塘中社区,TZ-A01,塘中新村一栋（重复）,\n"
+    (cwd / "twice.csv").write_text(text, encoding="utf-8")
+    result = run_cli("import-buildings", "twice.csv", cwd=cwd, env=cli_env(db))
+    assert result.returncode == 1
+    assert one_line(result.stderr) == (
+        "error: Lines 2 and 39: the code TZ-A01 appears twice for 塘中社区; nothing was imported."
+    )
+    assert result.stdout == ""
+    assert not db.exists()  # refused before anything was written
+
+
 def test_join_link_prints_the_link_import_printed(seeded: Seeded) -> None:
     result = run_cli("join-link", "TZ-A01", cwd=seeded.cwd, env=seeded.env)
     assert result.returncode == 0, result.stderr

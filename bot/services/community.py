@@ -31,6 +31,7 @@ class BuildingRow:
     code: str
     name: str
     address: str
+    line: int = 0  # in the CSV file; 0 when the row did not come from one
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,8 @@ def parse_buildings_csv(text: str) -> list[BuildingRow]:
         raise ServiceError("import-bad-header", expected=",".join(CSV_COLUMNS))
     reader.fieldnames = header
     rows: list[BuildingRow] = []
-    for line, raw in enumerate(reader, start=2):
+    for raw in reader:
+        line = reader.line_num  # the file's line, whatever blank lines came before
         values = {k: (raw.get(k) or "").strip() for k in CSV_COLUMNS}
         if not values["community"] or not values["code"] or not values["name"]:
             raise ServiceError("import-bad-row", line=line)
@@ -77,10 +79,29 @@ def parse_buildings_csv(text: str) -> list[BuildingRow]:
             raise ServiceError("import-bad-code", line=line, code=code)
         rows.append(
             BuildingRow(
-                values["community"][:100], code, values["name"][:100], values["address"][:200]
+                values["community"][:100], code, values["name"][:100], values["address"][:200], line
             )
         )
+    check_unique_codes(rows)
     return rows
+
+
+def check_unique_codes(rows: Sequence[BuildingRow]) -> None:
+    """A code twice in one community of one file is a mistake (the second row would silently
+    rename the building the first one created): refused, naming both lines, before anything
+    is imported."""
+    first: dict[tuple[str, str], int] = {}
+    for position, row in enumerate(rows, start=1):
+        line = row.line or position
+        seen = first.setdefault((row.community, row.code), line)
+        if seen != line:
+            raise ServiceError(
+                "import-duplicate-code",
+                code=row.code,
+                community=row.community,
+                first=seen,
+                line=line,
+            )
 
 
 class CommunityService:
@@ -92,6 +113,8 @@ class CommunityService:
     async def import_buildings(self, rows: Iterable[BuildingRow]) -> ImportReport:
         """Creates missing communities, creates or updates buildings by code. Running it twice
         changes nothing the second time; join tokens never change (printed posters stay valid)."""
+        rows = list(rows)
+        check_unique_codes(rows)
         now = self.clock()
         report = ImportReport()
         async with self.db.session() as session:
