@@ -19,6 +19,7 @@ from bot.services import Services
 from bot.services.errors import ServiceError
 from bot.services.onboarding import Appointed, Joined, Page
 from handlers.filters import Is
+from handlers.keyboards import CallbackInt
 from handlers.menu import menu_keyboard
 from storage.models import Building, Community, Person, Role
 
@@ -38,8 +39,8 @@ class PickAction(StrEnum):
 
 class PickCb(CallbackData, prefix="p1"):
     action: PickAction
-    id: int = 0
-    page: int = 0
+    id: CallbackInt = 0
+    page: CallbackInt = 0
 
 
 def _pager(

@@ -22,7 +22,7 @@ from bot.services.errors import ServiceError
 from bot.services.policy import Action
 from bot.services.tickets import MAX_TEXT, Content, StaleAction
 from handlers.content import TooLong, content_of
-from handlers.keyboards import TicketCb, ticket_markup
+from handlers.keyboards import CallbackInt, TicketCb, ticket_markup
 from storage.models import Person, Ticket, TicketStatus
 
 MENU_KEYS = ("menu-report", "menu-my", "menu-help")
@@ -40,7 +40,7 @@ STATUS_ICONS = {
 class SkipCb(CallbackData, prefix="sk1"):
     """ "Skip" on an optional step (a resolve note, a comment after a rating)."""
 
-    ticket_id: int
+    ticket_id: CallbackInt
 
 
 class FreeInput(Filter):

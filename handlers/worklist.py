@@ -21,6 +21,7 @@ from bot.i18n import Translator
 from bot.services import Clock, Services
 from bot.services.errors import ServiceError
 from bot.services.tickets import Keyset, TicketPage
+from handlers.keyboards import CallbackInt
 from handlers.ticketing import add_ticket_buttons, edit_quietly, pager
 from storage.models import Person
 
@@ -40,10 +41,10 @@ class ListFilter(StrEnum):
 
 class ListCb(CallbackData, prefix="tl2"):
     flt: ListFilter
-    page: int = 0
+    page: CallbackInt = 0
     # "all" goes on from a ticket (its id; 0: by page number from the newest) towards the older
     # or the newer ones. A button in the old format ("tl1") is answered as out of date.
-    after: int = 0
+    after: CallbackInt = 0
     newer: bool = False
 
 
