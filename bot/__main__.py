@@ -25,6 +25,7 @@ from bot.services.errors import ServiceError
 from bot.services.links import start_link
 from bot.services.setting_errors import InvalidSetting, UnknownSetting
 from bot.services.settings_view import render_text
+from bot.startup import StartupError, ask_telegram, open_database, probe_redis
 from storage.db import Database
 from storage.models import Role
 
@@ -132,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)  # noqa: T201
         return 2
-    except UsageError as error:
+    except (UsageError, StartupError) as error:
         print(f"error: {error}", file=sys.stderr)  # noqa: T201
         return 2
     except ServiceError as error:
@@ -154,9 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> int:
-    db = Database(config.database_url)
+    db = await open_database(config)
     try:
-        await db.migrate()
         if command == "run":
             await _run(config, db)
         elif command == "import-buildings":
@@ -166,6 +166,9 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
             _, payload = await services.community.join_payload(args.code, args.community)
             _out(start_link(await _bot_username(config), payload))
         elif command == "invite":
+            # The username first: with Telegram out of reach no invitation is written that
+            # nobody could be given.
+            username = await _bot_username(config)
             services = Services.create(config, db, Translations(default=config.default_language))
             issued = await services.community.invite(
                 Role(args.role), args.target, community=args.community
@@ -173,7 +176,7 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
             place = (
                 f"{issued.building} ({issued.community})" if issued.building else issued.community
             )
-            _out(start_link(await _bot_username(config), issued.payload))
+            _out(start_link(username, issued.payload))
             _out(
                 f"# one-time link: {issued.role.value} of {place}, "
                 f"valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC",
@@ -197,7 +200,13 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
 async def _run(config: Config, db: Database) -> None:
     from bot.app import create_bot, create_dispatcher
 
+    await probe_redis(config)
     bot = create_bot(config)
+    try:
+        await ask_telegram(config, bot)
+    except StartupError:
+        await bot.session.close()
+        raise
     dispatcher = create_dispatcher(config, db)
     loop = asyncio.get_running_loop()
     stopping = False
@@ -237,9 +246,9 @@ def _read_rows(path: Path) -> list[BuildingRow]:
 
 
 async def _import(config: Config, db: Database, rows: list[BuildingRow]) -> None:
+    username = await _bot_username(config)  # first: no import whose links cannot be printed
     services = Services.create(config, db, Translations(default=config.default_language))
     report = await services.community.import_buildings(rows)
-    username = await _bot_username(config)
     for building in report.buildings:
         _out(
             f"{building.community}\t{building.code}\t{building.name}\t"
@@ -317,7 +326,11 @@ async def _bot_username(config: Config) -> str:
 
     bot = create_bot(config)
     try:
-        me = await bot.me()
+        me = await ask_telegram(config, bot)
+    except StartupError as error:
+        raise StartupError(
+            error.setting, f"{error.args[0].split(': ', 1)[1]}; or set BOT_USERNAME"
+        ) from None
     finally:
         await bot.session.close()
     return me.username or ""
