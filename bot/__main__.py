@@ -26,7 +26,7 @@ from bot.services.links import start_link
 from bot.services.setting_errors import InvalidSetting, UnknownSetting
 from bot.services.settings_view import render_text
 from bot.startup import StartupError, ask_telegram, open_database, probe_redis
-from storage.db import Database
+from storage.db import PRIVATE_FILE, Database
 from storage.models import Role
 
 UPDATES_IN_HAND = 64
@@ -300,8 +300,13 @@ def backup_sqlite(db: Database, target: Path) -> int:
     (https://sqlite.org/backup.html). Returns the number of pages copied."""
     if not db.is_sqlite or not db.url.database:
         raise UsageError("backup works on the SQLite database; for PostgreSQL use pg_dump")
-    if target.exists():
-        raise UsageError(f"{target} exists; choose a new file name")
+    try:
+        # Created private (a copy of the residents' data) and only if new, in one step.
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        raise UsageError(f"{target} exists; choose a new file name") from None
+    except OSError as error:
+        raise UsageError(f"cannot create {target}: {error.strerror}") from None
     source = sqlite3.connect(db.url.database)
     try:
         destination = sqlite3.connect(target)
