@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.config import Config, ConfigError
 from bot.i18n import Translations
+from bot.logs import configure_logging
 from bot.services import Services
 from bot.services.community import BuildingRow, parse_buildings_csv
 from bot.services.errors import ServiceError
@@ -113,16 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)  # noqa: T201
         return 2
-    logging.basicConfig(
-        level=config.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Alembic narrates every start at INFO; only its warnings matter to an operator.
-    # aiogram logs every update too; ours (handlers.middlewares.LogMiddleware) adds the user id.
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(
-        max(logging.WARNING, logging.getLevelName(config.log_level))
-    )
+    configure_logging(config)
     command = args.command or "run"
     try:
         if command == "run":

@@ -66,6 +66,8 @@ class Config:
     redis_url: Secret | None = None
     shutdown_flush_seconds: float = 10.0
     flood_messages_per_minute: int = 30
+    # Every SQL statement with its parameters in the log: personal data. Debugging only.
+    sql_echo: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -147,6 +149,7 @@ class Config:
             redis_url=_redis_url(get),
             shutdown_flush_seconds=_positive_float(get, "SHUTDOWN_FLUSH_SECONDS", 10.0),
             flood_messages_per_minute=_positive_int(get, "FLOOD_MESSAGES_PER_MINUTE", 30),
+            sql_echo=_switch(get, "SQL_ECHO"),
         )
 
     def require_token(self) -> Secret:
@@ -166,6 +169,13 @@ def _redis_url(get: _Getter) -> Secret | None:
     if not re.match(r"^(redis|rediss|unix)://", raw):
         raise ConfigError("REDIS_URL is malformed: expected redis://host:6379/0")
     return Secret(raw)
+
+
+def _switch(get: _Getter, key: str) -> bool:
+    raw = (get(key) or "0").lower()
+    if raw not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+        raise ConfigError(f"{key} is malformed: expected 1 (on) or 0 (off)")
+    return raw in ("1", "true", "yes", "on")
 
 
 def _positive_int(get: _Getter, key: str, default: int) -> int:

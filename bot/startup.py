@@ -76,7 +76,7 @@ async def open_database(config: Config) -> Database:
     url = database_url(config)
     where = url.render_as_string(hide_password=True)
     try:
-        db = Database(config.database_url)
+        db = Database(config.database_url, echo=config.sql_echo)
     except OSError as error:  # the SQLite file's directory
         folder = error.filename or url.database
         why = "a file is in the way" if isinstance(error, FileExistsError) else _oserror(error)

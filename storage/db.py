@@ -97,7 +97,11 @@ class Database:
             # are short and never wait on the network; a second process (a CLI command) still
             # meets busy_timeout.
             options = {"pool_size": 1, "max_overflow": 0, "pool_timeout": POOL_TIMEOUT}
-        self.engine: AsyncEngine = create_async_engine(self.url, echo=echo, **options)
+        # Parameters (names, phones, residents' words) never reach a log line or an error's
+        # message (a failed INSERT's exception quotes them), unless SQL echo was asked for.
+        self.engine: AsyncEngine = create_async_engine(
+            self.url, echo=echo, hide_parameters=not echo, **options
+        )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
