@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "outbox",
         help="show delivery state: pending / failed counts",
-        description="Print pending, failed and sent outbox counts and the oldest pending message.",
+        description="Print pending, failed and sent outbox counts (rows purged after "
+        "OUTBOX_RETENTION_DAYS included) and the oldest pending message.",
     )
     return parser
 
@@ -175,7 +176,7 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
                 err=True,
             )
         elif command == "outbox":
-            await _outbox(db)
+            await _outbox(config, db)
         elif command == "settings":
             services = Services.create(config, db, Translations(default=config.default_language))
             view = await services.community.settings(args.community, _parse_changes(args.changes))
@@ -254,14 +255,21 @@ async def _import(config: Config, db: Database, rows: list[BuildingRow]) -> None
     )
 
 
-async def _outbox(db: Database) -> None:
+async def _outbox(config: Config, db: Database) -> None:
     from storage.repositories import OutboxRepository
+    from storage.repositories.outbox_retention import OutboxRetentionRepository
 
     async with db.session() as session:
         stats = await OutboxRepository(session).stats()
+        purged = await OutboxRetentionRepository(session).purged()
+    # Purged rows still count: their texts are gone, not the fact that they went.
     _out(f"pending: {stats.pending}")
-    _out(f"failed: {stats.failed}")
-    _out(f"sent: {stats.sent}")
+    _out(f"failed: {stats.failed + purged.failed}")
+    _out(f"sent: {stats.sent + purged.sent}")
+    _out(
+        f"purged: {purged.sent} sent, {purged.failed} failed (older than "
+        f"{config.outbox_retention_days} days; counted above, their texts deleted)"
+    )
     oldest = stats.oldest_pending
     if oldest is not None:
         _out(

@@ -59,6 +59,8 @@ class Config:
     log_level: str = "INFO"
     invite_ttl_days: int = 7
     outbox_poll_seconds: float = 1.0
+    # Sent and failed notifications (their texts) are deleted this long after; counts stay.
+    outbox_retention_days: int = 30
     max_tickets_per_day: int = 10
     delivery_per_second: float = 30.0
     delivery_private_per_second: float = 1.0
@@ -142,6 +144,7 @@ class Config:
             log_level=log_level,
             invite_ttl_days=_positive_int(get, "INVITE_TTL_DAYS", 7),
             outbox_poll_seconds=_positive_float(get, "OUTBOX_POLL_SECONDS", 1.0),
+            outbox_retention_days=_positive_int(get, "OUTBOX_RETENTION_DAYS", 30),
             max_tickets_per_day=_positive_int(get, "MAX_TICKETS_PER_DAY", 10),
             delivery_per_second=_positive_float(get, "DELIVERY_PER_SECOND", 30.0),
             delivery_private_per_second=_positive_float(get, "DELIVERY_PRIVATE_PER_SECOND", 1.0),

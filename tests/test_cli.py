@@ -438,13 +438,19 @@ def test_outbox_prints_the_counts_and_the_oldest_pending(
                  "2026-11-21 08:00:00.000000", "2026-11-21 08:00:01.000000", None),
             ],
         )  # fmt: skip
+        # Rows purged after OUTBOX_RETENTION_DAYS still count.
+        connection.executemany(
+            "INSERT INTO outbox_counts (day, status, count) VALUES (?, ?, ?)",
+            [("2026-10-01", "sent", 40), ("2026-10-02", "sent", 2), ("2026-10-02", "failed", 3)],
+        )
     connection.close()
     result = run_cli("outbox", cwd=cwd, env=cli_env(db))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "pending: 2",
-        "failed: 1",
-        "sent: 1",
+        "failed: 4",
+        "sent: 43",
+        "purged: 42 sent, 3 failed (older than 30 days; counted above, their texts deleted)",
         "oldest pending: #7 to chat 111, created 2026-11-20 08:00:00 UTC, attempts 3, "
         "last error: Bad Gateway",
     ]

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from bot.config import Config, ConfigError
 from storage.db import Database
 from storage.models import Person
 from tests.fakeapi import ApiCall, FakeBotAPI
@@ -123,11 +122,3 @@ async def test_a_failed_statement_does_not_quote_its_parameters(db: Database) ->
             await session.commit()
     assert NAME not in str(failed.value)
     assert "parameters hidden" in str(failed.value)
-
-
-def test_sql_echo_is_an_explicit_switch() -> None:
-    assert Config.from_env({}).sql_echo is False
-    assert Config.from_env({"SQL_ECHO": "1"}).sql_echo is True
-    assert Config.from_env({"SQL_ECHO": "off"}).sql_echo is False
-    with pytest.raises(ConfigError, match="SQL_ECHO is malformed"):
-        Config.from_env({"SQL_ECHO": "loud"})

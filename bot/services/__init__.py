@@ -15,6 +15,7 @@ from bot.services.ladder import LadderService
 from bot.services.notify import Notifier
 from bot.services.onboarding import OnboardingService
 from bot.services.reminders import ReminderService
+from bot.services.retention import RetentionService
 from bot.services.scheduling import Scheduling
 from bot.services.tickets import TicketService
 from storage.db import Database
@@ -51,5 +52,6 @@ class Services:
                 ladder=LadderService(config, db, translations, clock, tickets),
                 closing=ClosingService(config, db, translations, clock, tickets),
                 digest=DigestService(config, db, translations, clock),
+                retention=RetentionService(config, db, clock),
             ),
         )
