@@ -315,6 +315,9 @@ def backup_sqlite(db: Database, target: Path) -> int:
             pages = destination.execute("PRAGMA page_count").fetchone()[0]
         finally:
             destination.close()
+    except BaseException:
+        target.unlink(missing_ok=True)  # no half-written copy left to block the next try
+        raise
     finally:
         source.close()
     return int(pages)
@@ -333,9 +336,7 @@ async def _bot_username(config: Config) -> str:
     try:
         me = await ask_telegram(config, bot)
     except StartupError as error:
-        raise StartupError(
-            error.setting, f"{error.args[0].split(': ', 1)[1]}; or set BOT_USERNAME"
-        ) from None
+        raise StartupError(error.setting, f"{error.cause}; or set BOT_USERNAME") from None
     finally:
         await bot.session.close()
     return me.username or ""

@@ -38,6 +38,7 @@ class StartupError(Exception):
     def __init__(self, setting: str, cause: str) -> None:
         super().__init__(f"{setting}: {cause}")
         self.setting = setting
+        self.cause = cause
 
 
 def _first_line(error: BaseException) -> str:

@@ -68,16 +68,21 @@ def owner_only(path: Path) -> None:
         return
     except FileExistsError:
         pass
+    tightened = []
     for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         try:
             mode = file.stat().st_mode & 0o777
             if mode & 0o077:
                 file.chmod(mode & 0o700)
-                log.warning("%s was readable by others (%o); now by its owner only", file, mode)
+                tightened.append(f"{file.name} ({mode:o})")
         except FileNotFoundError:
             continue
         except PermissionError as error:  # another user's file: say so, carry on
             log.warning("cannot make %s private: %s", file, error.strerror)
+    if tightened:
+        log.warning(
+            "%s: %s readable by others; now by the owner only", path.parent, ", ".join(tightened)
+        )
 
 
 class Database:

@@ -110,6 +110,7 @@ def copy_db(source: Path, target: Path) -> Path:
     finally:
         src.close()
         dst.close()
+    target.chmod(0o600)  # as the bot makes its files (it would say it tightened this one)
     return target
 
 
