@@ -19,11 +19,15 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.config import Config, ConfigError
 from bot.i18n import Translations
+from bot.logs import configure_logging
 from bot.services import Services
 from bot.services.community import BuildingRow, parse_buildings_csv
 from bot.services.errors import ServiceError
 from bot.services.links import start_link
-from storage.db import Database
+from bot.services.setting_errors import InvalidSetting, UnknownSetting
+from bot.services.settings_view import render_text
+from bot.startup import StartupError, ask_telegram, open_database, probe_redis
+from storage.db import PRIVATE_FILE, Database
 from storage.models import Role
 
 UPDATES_IN_HAND = 64
@@ -92,9 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     settings = commands.add_parser(
         "settings",
         help="show or change a community's settings (quiet hours, reminders, digest hour, …)",
-        description="Print a community's time zone and settings as JSON; with KEY=VALUE pairs, "
-        "change them first (VALUE is JSON, or plain text: quiet_hours=22:00-08:00, "
-        "nudge_backoff_hours=[2,6,24], timezone=Europe/Berlin; KEY= removes a setting).",
+        description="Print every setting of a community with its effective value (VALUE in "
+        "JSON; defaults and invalid stored values are marked). With KEY=VALUE pairs, change "
+        "them first (VALUE is JSON, or plain text: quiet_hours=22:00-08:00, "
+        "nudge_backoff_hours=[2,6,24], timezone=Europe/Berlin; KEY= returns to the default). "
+        "A value the schema refuses is named in one line (exit 2) and nothing is changed.",
     )
     settings.add_argument("community", metavar="COMMUNITY")
     settings.add_argument("changes", nargs="*", metavar="KEY=VALUE")
@@ -108,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "outbox",
         help="show delivery state: pending / failed counts",
-        description="Print pending, failed and sent outbox counts and the oldest pending message.",
+        description="Print pending, failed and sent outbox counts (rows purged after "
+        "OUTBOX_RETENTION_DAYS included) and the oldest pending message.",
     )
     return parser
 
@@ -123,16 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)  # noqa: T201
         return 2
-    logging.basicConfig(
-        level=config.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Alembic narrates every start at INFO; only its warnings matter to an operator.
-    # aiogram logs every update too; ours (handlers.middlewares.LogMiddleware) adds the user id.
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(
-        max(logging.WARNING, logging.getLevelName(config.log_level))
-    )
+    configure_logging(config)
     command = args.command or "run"
     try:
         if command == "run":
@@ -143,13 +141,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)  # noqa: T201
         return 2
-    except UsageError as error:
+    except (UsageError, StartupError) as error:
         print(f"error: {error}", file=sys.stderr)  # noqa: T201
         return 2
     except ServiceError as error:
         text = Translations(default="en").get("en", error.key, **error.args_)
         print(f"error: {text}", file=sys.stderr)  # noqa: T201
-        return 1
+        # A refused setting is a usage error, like a malformed configuration key.
+        return 2 if isinstance(error, InvalidSetting | UnknownSetting) else 1
     except KeyboardInterrupt:
         return 130
     except SQLAlchemyError as error:
@@ -164,9 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> int:
-    db = Database(config.database_url)
+    db = await open_database(config)
     try:
-        await db.migrate()
         if command == "run":
             await _run(config, db)
         elif command == "import-buildings":
@@ -176,6 +174,9 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
             _, payload = await services.community.join_payload(args.code, args.community)
             _out(start_link(await _bot_username(config), payload))
         elif command == "invite":
+            # The username first: with Telegram out of reach no invitation is written that
+            # nobody could be given.
+            username = await _bot_username(config)
             services = Services.create(config, db, Translations(default=config.default_language))
             issued = await services.community.invite(
                 Role(args.role), args.target, community=args.community
@@ -183,7 +184,7 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
             place = (
                 f"{issued.building} ({issued.community})" if issued.building else issued.community
             )
-            _out(start_link(await _bot_username(config), issued.payload))
+            _out(start_link(username, issued.payload))
             _out(
                 f"# one-time link: {issued.role.value} of {place}, "
                 f"valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC",
@@ -200,13 +201,12 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
                 "handed over. The running bot delivers the notices."
             )
         elif command == "outbox":
-            await _outbox(db)
+            await _outbox(config, db)
         elif command == "settings":
             services = Services.create(config, db, Translations(default=config.default_language))
-            zone, values = await services.community.settings(
-                args.community, _parse_changes(args.changes)
-            )
-            _out(json.dumps({"timezone": zone, **values}, ensure_ascii=False, indent=2))
+            view = await services.community.settings(args.community, _parse_changes(args.changes))
+            for line in render_text(view):
+                _out(line)
         elif command == "backup":
             pages = await asyncio.to_thread(backup_sqlite, db, args.file)
             _out(f"backup written to {args.file} ({pages} pages)")
@@ -218,7 +218,13 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
 async def _run(config: Config, db: Database) -> None:
     from bot.app import create_bot, create_dispatcher
 
+    await probe_redis(config)
     bot = create_bot(config)
+    try:
+        await ask_telegram(config, bot)
+    except StartupError:
+        await bot.session.close()
+        raise
     dispatcher = create_dispatcher(config, db)
     loop = asyncio.get_running_loop()
     stopping = False
@@ -264,9 +270,9 @@ def _read_rows(path: Path) -> list[BuildingRow]:
 
 
 async def _import(config: Config, db: Database, rows: list[BuildingRow]) -> None:
+    username = await _bot_username(config)  # first: no import whose links cannot be printed
     services = Services.create(config, db, Translations(default=config.default_language))
     report = await services.community.import_buildings(rows)
-    username = await _bot_username(config)
     for building in report.buildings:
         _out(
             f"{building.community}\t{building.code}\t{building.name}\t"
@@ -280,14 +286,21 @@ async def _import(config: Config, db: Database, rows: list[BuildingRow]) -> None
     )
 
 
-async def _outbox(db: Database) -> None:
+async def _outbox(config: Config, db: Database) -> None:
     from storage.repositories import OutboxRepository
+    from storage.repositories.outbox_retention import OutboxRetentionRepository
 
     async with db.session() as session:
         stats = await OutboxRepository(session).stats()
+        purged = await OutboxRetentionRepository(session).purged()
+    # Purged rows still count: their texts are gone, not the fact that they went.
     _out(f"pending: {stats.pending}")
-    _out(f"failed: {stats.failed}")
-    _out(f"sent: {stats.sent}")
+    _out(f"failed: {stats.failed + purged.failed}")
+    _out(f"sent: {stats.sent + purged.sent}")
+    _out(
+        f"purged: {purged.sent} sent, {purged.failed} failed (older than "
+        f"{config.outbox_retention_days} days; counted above, their texts deleted)"
+    )
     oldest = stats.oldest_pending
     if oldest is not None:
         _out(
@@ -318,8 +331,13 @@ def backup_sqlite(db: Database, target: Path) -> int:
     (https://sqlite.org/backup.html). Returns the number of pages copied."""
     if not db.is_sqlite or not db.url.database:
         raise UsageError("backup works on the SQLite database; for PostgreSQL use pg_dump")
-    if target.exists():
-        raise UsageError(f"{target} exists; choose a new file name")
+    try:
+        # Created private (a copy of the residents' data) and only if new, in one step.
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        raise UsageError(f"{target} exists; choose a new file name") from None
+    except OSError as error:
+        raise UsageError(f"cannot create {target}: {error.strerror}") from None
     source = sqlite3.connect(db.url.database)
     try:
         destination = sqlite3.connect(target)
@@ -328,6 +346,9 @@ def backup_sqlite(db: Database, target: Path) -> int:
             pages = destination.execute("PRAGMA page_count").fetchone()[0]
         finally:
             destination.close()
+    except BaseException:
+        target.unlink(missing_ok=True)  # no half-written copy left to block the next try
+        raise
     finally:
         source.close()
     return int(pages)
@@ -344,7 +365,9 @@ async def _bot_username(config: Config) -> str:
 
     bot = create_bot(config)
     try:
-        me = await bot.me()
+        me = await ask_telegram(config, bot)
+    except StartupError as error:
+        raise StartupError(error.setting, f"{error.cause}; or set BOT_USERNAME") from None
     finally:
         await bot.session.close()
     return me.username or ""

@@ -59,6 +59,8 @@ class Config:
     log_level: str = "INFO"
     invite_ttl_days: int = 7
     outbox_poll_seconds: float = 1.0
+    # Sent and failed notifications (their texts) are deleted this long after; counts stay.
+    outbox_retention_days: int = 30
     max_tickets_per_day: int = 10
     delivery_per_second: float = 30.0
     delivery_private_per_second: float = 1.0
@@ -67,6 +69,8 @@ class Config:
     shutdown_flush_seconds: float = 10.0
     flood_messages_per_minute: int = 30
     instance_id: str | None = None
+    # Every SQL statement with its parameters in the log: personal data. Debugging only.
+    sql_echo: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -141,6 +145,7 @@ class Config:
             log_level=log_level,
             invite_ttl_days=_positive_int(get, "INVITE_TTL_DAYS", 7),
             outbox_poll_seconds=_positive_float(get, "OUTBOX_POLL_SECONDS", 1.0),
+            outbox_retention_days=_positive_int(get, "OUTBOX_RETENTION_DAYS", 30),
             max_tickets_per_day=_positive_int(get, "MAX_TICKETS_PER_DAY", 10),
             delivery_per_second=_positive_float(get, "DELIVERY_PER_SECOND", 30.0),
             delivery_private_per_second=_positive_float(get, "DELIVERY_PRIVATE_PER_SECOND", 1.0),
@@ -149,6 +154,7 @@ class Config:
             shutdown_flush_seconds=_positive_float(get, "SHUTDOWN_FLUSH_SECONDS", 10.0),
             flood_messages_per_minute=_positive_int(get, "FLOOD_MESSAGES_PER_MINUTE", 30),
             instance_id=_instance_id(get),
+            sql_echo=_switch(get, "SQL_ECHO"),
         )
 
     def require_token(self) -> Secret:
@@ -177,6 +183,13 @@ def _instance_id(get: _Getter) -> str | None:
             "INSTANCE_ID is malformed: expected up to 100 letters, digits, '.', '_' or '-'"
         )
     return raw
+
+
+def _switch(get: _Getter, key: str) -> bool:
+    raw = (get(key) or "0").lower()
+    if raw not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+        raise ConfigError(f"{key} is malformed: expected 1 (on) or 0 (off)")
+    return raw in ("1", "true", "yes", "on")
 
 
 def _positive_int(get: _Getter, key: str, default: int) -> int:

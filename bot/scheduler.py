@@ -29,6 +29,7 @@ INTERVALS: tuple[tuple[str, int], ...] = (
     ("sla-closing", 300),
     ("digest-daily", 60),
     ("digest-weekly", 300),
+    ("outbox-purge", 3600),
 )
 # A scan that could not start in time (a busy loop, a suspended laptop) still runs, once.
 MISFIRE_GRACE_SECONDS = 3600
@@ -43,6 +44,7 @@ def job_functions(services: Services) -> dict[str, Callable[[], Awaitable[int]]]
         "sla-closing": scheduling.closing.run,
         "digest-daily": scheduling.digest.run,
         "digest-weekly": scheduling.digest.run_weekly,
+        "outbox-purge": scheduling.retention.run,
     }
 
 

@@ -16,6 +16,7 @@ from bot.services.errors import ServiceError
 from bot.services.onboarding import Profile
 from bot.text import TEXT_LIMIT, cut
 from handlers.filters import Is
+from handlers.keyboards import CallbackInt
 from handlers.menu import MenuButton, menu_keyboard
 from handlers.paging import page_of
 from handlers.report.flow import ReportFlow, draft_reminder, with_reminder
@@ -34,7 +35,7 @@ class LanguageCb(CallbackData, prefix="l1"):
 class HelpCb(CallbackData, prefix="hp1"):
     """A page of the roles /help lists."""
 
-    page: int
+    page: CallbackInt
 
 
 def language_keyboard() -> InlineKeyboardMarkup:

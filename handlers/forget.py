@@ -14,6 +14,7 @@ from bot.commands import clear_personal_menu
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
+from handlers.keyboards import CallbackInt
 from handlers.ticketing import edit_quietly
 from storage.models import Person
 
@@ -24,7 +25,7 @@ class ForgetCb(CallbackData, prefix="fg1"):
     yes: bool
     # Whose data: a "yes" left in the chat by someone who already forgot themself (and came
     # back as a new person) must not delete the newcomer.
-    person_id: int
+    person_id: CallbackInt
 
 
 def confirm_markup(t: Translator, person_id: int) -> InlineKeyboardMarkup:

@@ -10,13 +10,15 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services.join_view import JoinAction, JoinCard
+from handlers.keyboards import CallbackInt
 
 
 class JoinCb(CallbackData, prefix="jr1"):
     action: JoinAction
-    id: int = 0  # the request (0 for a list page)
-    # -1: pressed on the request's own card; from 0: on that page of the list (shown again).
-    page: int = -1
+    id: CallbackInt = 0  # the request (0 for a list page)
+    # 0: pressed on the request's own card; from 1: on that page of the list (page + 1; it is
+    # shown again).
+    list_page: CallbackInt = 0
 
 
 def join_markup(request_id: int, card: JoinCard) -> InlineKeyboardMarkup | None:
@@ -38,4 +40,4 @@ def cancel_markup(t: Translator, request_id: int) -> InlineKeyboardMarkup:
 
 def list_button(t: Translator, count: int) -> tuple[str, JoinCb]:
     """ "Join requests (N)" under the staff's ticket list."""
-    return t("jr-list-button", count=count), JoinCb(action=JoinAction.LIST, page=0)
+    return t("jr-list-button", count=count), JoinCb(action=JoinAction.LIST, list_page=1)

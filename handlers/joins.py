@@ -188,8 +188,8 @@ async def _show_again(
         return
     markup: InlineKeyboardMarkup | None
     try:
-        if callback_data.page >= 0:
-            page = await services.approvals.pending_page(person, callback_data.page, t)
+        if callback_data.list_page > 0:
+            page = await services.approvals.pending_page(person, callback_data.list_page - 1, t)
             text, markup = list_view(t, page)
         else:
             card = await services.approvals.card(person, callback_data.id, t)
@@ -208,7 +208,7 @@ async def on_list(
     services: Services,
 ) -> None:
     try:
-        page = await services.approvals.pending_page(person, callback_data.page, t)
+        page = await services.approvals.pending_page(person, max(callback_data.list_page - 1, 0), t)
     except ServiceError:
         await callback.answer(t("tk-staff-only"), show_alert=True)
         return
@@ -231,9 +231,9 @@ def list_view(t: Translator, page: JoinPage) -> tuple[str, InlineKeyboardMarkup]
             key = "jr-btn-approve-n" if action is JoinAction.APPROVE else "jr-btn-decline-n"
             builder.button(
                 text=t(key, index=str(number)),
-                callback_data=JoinCb(action=action, id=request.id, page=page.page),
+                callback_data=JoinCb(action=action, id=request.id, list_page=page.page + 1),
             )
-    nav = pager(page.page, page.pages, lambda n: JoinCb(action=JoinAction.LIST, page=n))
+    nav = pager(page.page, page.pages, lambda n: JoinCb(action=JoinAction.LIST, list_page=n + 1))
     for label, data in nav:
         builder.button(text=label, callback_data=data)
     builder.button(text=t("jr-btn-tickets"), callback_data=ListCb(flt=ListFilter.OPEN))

@@ -4,18 +4,25 @@ buttons (label, action). The version in the prefix keeps old buttons answerable.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from pydantic import Field
 
 from bot.services.policy import Action
+
+# Every integer in callback data (ids, pages, stars). Telegram hands back whatever a client
+# sends, and a forged 2**64 overflowed SQLite's 64-bit integers (OverflowError in the handler);
+# ids are 32-bit integers on PostgreSQL. Out of range, the data does not unpack, no handler's
+# filter matches, and the fallback router answers "this button is out of date".
+CallbackInt = Annotated[int, Field(ge=0, lt=2**31)]
 
 
 class TicketCb(CallbackData, prefix="t1"):
     action: Action
-    ticket_id: int
-    arg: int = 0
+    ticket_id: CallbackInt
+    arg: CallbackInt = 0
 
 
 def ticket_markup(

@@ -18,7 +18,7 @@ from bot.services import Services
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
 from bot.services.tickets import TicketPage
-from handlers.keyboards import TicketCb
+from handlers.keyboards import CallbackInt, TicketCb
 from handlers.menu import MenuButton
 from handlers.report.flow import draft_reminder, with_reminder
 from handlers.ticketing import (
@@ -51,11 +51,11 @@ class ResidentFlow(StatesGroup):
 
 
 class MyCb(CallbackData, prefix="my1"):
-    page: int = 0
+    page: CallbackInt = 0
 
 
 class WithdrawCb(CallbackData, prefix="wd1"):
-    ticket_id: int
+    ticket_id: CallbackInt
     sure: bool
 
 

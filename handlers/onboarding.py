@@ -21,6 +21,7 @@ from bot.services.joins import Joined
 from bot.services.onboarding import Appointed, Page
 from handlers.filters import Is
 from handlers.joins import show_picked
+from handlers.keyboards import CallbackInt
 from handlers.menu import menu_keyboard
 from storage.models import Building, Community, Person, Role
 
@@ -43,8 +44,8 @@ class PickAction(StrEnum):
 
 class PickCb(CallbackData, prefix="p1"):
     action: PickAction
-    id: int = 0
-    page: int = 0
+    id: CallbackInt = 0
+    page: CallbackInt = 0
 
 
 def _pager(

@@ -15,6 +15,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
+from handlers.keyboards import CallbackInt
 from handlers.ticketing import edit_quietly
 from storage.models import Person, Role
 
@@ -29,8 +30,8 @@ class StaffStep(StrEnum):
 
 class StaffCb(CallbackData, prefix="st1"):
     step: StaffStep
-    person_id: int
-    building_id: int
+    person_id: CallbackInt
+    building_id: CallbackInt
     role: Role
 
 

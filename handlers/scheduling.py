@@ -25,7 +25,7 @@ from bot.services.errors import ServiceError
 from bot.services.policy import Action
 from bot.services.scheduling import SchedAction
 from handlers.answers import answer_long
-from handlers.keyboards import TicketCb
+from handlers.keyboards import CallbackInt, TicketCb
 from handlers.ticketing import edit_quietly
 from storage.models import Person
 
@@ -34,7 +34,7 @@ router = Router(name="scheduling")
 
 class SchedCb(CallbackData, prefix="s1"):
     action: SchedAction
-    ticket_id: int = 0
+    ticket_id: CallbackInt = 0
 
 
 SCHED_ACTIONS = frozenset(a.value for a in SchedAction)

@@ -23,7 +23,7 @@ from bot.services.policy import Action
 from bot.services.tickets import Content, NoAccess, StaleAction
 from bot.text import cut
 from handlers.content import TooLong, check_length, content_of
-from handlers.keyboards import TicketCb, ticket_markup
+from handlers.keyboards import CallbackInt, TicketCb, ticket_markup
 from handlers.menu import STEP_KEYS
 from storage.models import Person, Ticket, TicketStatus
 
@@ -42,7 +42,7 @@ STATUS_ICONS = {
 class SkipCb(CallbackData, prefix="sk1"):
     """ "Skip" on an optional step (a resolve note, a comment after a rating)."""
 
-    ticket_id: int
+    ticket_id: CallbackInt
 
 
 class FreeInput(Filter):

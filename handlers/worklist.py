@@ -22,6 +22,7 @@ from bot.services import Clock, Services
 from bot.services.errors import ServiceError
 from bot.services.tickets import Keyset, TicketPage
 from handlers.join_keyboards import list_button
+from handlers.keyboards import CallbackInt
 from handlers.report.flow import draft_reminder, with_reminder
 from handlers.ticketing import add_ticket_buttons, edit_quietly, pager
 from storage.models import Person
@@ -42,10 +43,10 @@ class ListFilter(StrEnum):
 
 class ListCb(CallbackData, prefix="tl2"):
     flt: ListFilter
-    page: int = 0
+    page: CallbackInt = 0
     # "all" goes on from a ticket (its id; 0: by page number from the newest) towards the older
     # or the newer ones. A button in the old format ("tl1") is answered as out of date.
-    after: int = 0
+    after: CallbackInt = 0
     newer: bool = False
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -53,12 +54,45 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# The database holds residents' names, phones and words: readable by the bot's user only.
+PRIVATE_FILE = 0o600
+
+
+def owner_only(path: Path) -> None:
+    """Creates ``path`` empty and private if missing (an empty file is an empty SQLite
+    database); tightens an existing one made before this rule, with its -wal and -shm. SQLite
+    gives the -wal, -shm and journal files it creates later the database file's permissions
+    (os_unix.c, findCreateFileMode), so they are private too."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        return
+    except FileExistsError:
+        pass
+    tightened = []
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            mode = file.stat().st_mode & 0o777
+            if mode & 0o077:
+                file.chmod(mode & 0o700)
+                tightened.append(f"{file.name} ({mode:o})")
+        except FileNotFoundError:
+            continue
+        except PermissionError as error:  # another user's file: say so, carry on
+            log.warning("cannot make %s private: %s", file, error.strerror)
+    if tightened:
+        log.warning(
+            "%s: %s readable by others; now by the owner only", path.parent, ", ".join(tightened)
+        )
+
+
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite and self.url.database and self.url.database != ":memory:":
-            Path(self.url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path = Path(self.url.database).expanduser()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            owner_only(path)
         options: dict[str, Any] = {}
         if self.is_sqlite and self.url.database not in (None, "", ":memory:"):
             # One connection, so units of work take turns instead of racing for SQLite's one
@@ -68,7 +102,11 @@ class Database:
             # are short and never wait on the network; a second process (a CLI command) still
             # meets busy_timeout.
             options = {"pool_size": 1, "max_overflow": 0, "pool_timeout": POOL_TIMEOUT}
-        self.engine: AsyncEngine = create_async_engine(self.url, echo=echo, **options)
+        # Parameters (names, phones, residents' words) never reach a log line or an error's
+        # message (a failed INSERT's exception quotes them), unless SQL echo was asked for.
+        self.engine: AsyncEngine = create_async_engine(
+            self.url, echo=echo, hide_parameters=not echo, **options
+        )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

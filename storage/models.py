@@ -415,6 +415,17 @@ class DeliveryInstance(Base):
     stopped_at: Mapped[datetime | None]
 
 
+class OutboxCount(Base):
+    """Notifications sent (or failed) on a UTC day, counted when their rows are purged after
+    OUTBOX_RETENTION_DAYS (a payload holds residents' words), so totals stay true."""
+
+    __tablename__ = "outbox_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
 class ProcessedUpdate(Base):
     """Telegram update ids already handled: a webhook redelivery or a replay after a crash is
     skipped. Pruned to the last few days (Telegram keeps updates for 24 hours)."""

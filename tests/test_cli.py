@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
 import os
 import re
 import sqlite3
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.services.settings_schema import KEYS
 from tests.fakeapi import FakeBotAPI
 from tests.waiting import PATIENCE
 
@@ -111,6 +111,7 @@ def copy_db(source: Path, target: Path) -> Path:
     finally:
         src.close()
         dst.close()
+    target.chmod(0o600)  # as the bot makes its files (it would say it tightened this one)
     return target
 
 
@@ -349,6 +350,22 @@ def test_import_refuses_a_bad_csv_in_one_line(
     assert not db.exists()  # refused before anything was written
 
 
+def test_import_refuses_a_code_twice_in_one_community_naming_both_lines(
+    tmp_path: Path, cwd: Path
+) -> None:
+    db = tmp_path / "data" / "louzhang.db"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text += "新城社区,TZ-A01,新城1栋,\n塘中社区,TZ-A01,塘中新村一栋（重复）,\n"
+    (cwd / "twice.csv").write_text(text, encoding="utf-8")
+    result = run_cli("import-buildings", "twice.csv", cwd=cwd, env=cli_env(db))
+    assert result.returncode == 1
+    assert one_line(result.stderr) == (
+        "error: Lines 2 and 39: the code TZ-A01 appears twice for 塘中社区; nothing was imported."
+    )
+    assert result.stdout == ""
+    assert not db.exists()  # refused before anything was written
+
+
 def test_join_link_prints_the_link_import_printed(seeded: Seeded) -> None:
     result = run_cli("join-link", "TZ-A01", cwd=seeded.cwd, env=seeded.env)
     assert result.returncode == 0, result.stderr
@@ -424,13 +441,19 @@ def test_outbox_prints_the_counts_and_the_oldest_pending(
                  "2026-11-21 08:00:00.000000", "2026-11-21 08:00:01.000000", None),
             ],
         )  # fmt: skip
+        # Rows purged after OUTBOX_RETENTION_DAYS still count.
+        connection.executemany(
+            "INSERT INTO outbox_counts (day, status, count) VALUES (?, ?, ?)",
+            [("2026-10-01", "sent", 40), ("2026-10-02", "sent", 2), ("2026-10-02", "failed", 3)],
+        )
     connection.close()
     result = run_cli("outbox", cwd=cwd, env=cli_env(db))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "pending: 2",
-        "failed: 1",
-        "sent: 1",
+        "failed: 4",
+        "sent: 43",
+        "purged: 42 sent, 3 failed (older than 30 days; counted above, their texts deleted)",
         "oldest pending: #7 to chat 111, created 2026-11-20 08:00:00 UTC, attempts 3, "
         "last error: Bad Gateway",
     ]
@@ -453,24 +476,68 @@ async def test_join_link_asks_get_me_without_bot_username(seeded: Seeded, cwd: P
         assert SECRET_TOKEN not in stdout + stderr
 
 
-def test_settings_change_a_community_and_refuse_unknown_keys(
+def test_settings_change_a_community_and_print_every_effective_value(
     seeded: Seeded, tmp_path: Path, cwd: Path
 ) -> None:
     db = copy_db(seeded.db, tmp_path / "settings.db")
     result = run_cli(
-        "settings", "塘中社区", "quiet_hours=21:30-07:30", "nudge_backoff_hours=[3,6,24]",
+        "settings", "塘中社区", "quiet_hours=21:30-7:30", "nudge_backoff_hours=[3,6,24]",
         "timezone=Europe/Berlin", cwd=cwd, env=cli_env(db),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {
-        "timezone": "Europe/Berlin",
-        "quiet_hours": "21:30-07:30",
-        "nudge_backoff_hours": [3, 6, 24],
-    }
-    assert query(db, "SELECT timezone FROM communities") == [("Europe/Berlin",)]
+    lines = dict(line.split(None, 1) for line in result.stdout.splitlines())
+    assert list(lines) == ["timezone", *KEYS]  # every key, defaults included
+    assert lines["timezone"] == '"Europe/Berlin"'
+    assert lines["quiet_hours"] == '"21:30-07:30"'  # as stored: one canonical form
+    assert lines["nudge_backoff_hours"] == "[3, 6, 24]"
+    assert lines["digest_hour"] == '"08:00"  # default'
+    assert lines["join_policy"] == '"approve"  # default'
+    assert query(db, "SELECT timezone, settings FROM communities") == [
+        ("Europe/Berlin", '{"quiet_hours": "21:30-07:30", "nudge_backoff_hours": [3, 6, 24]}')
+    ]
     refused = run_cli(
         "settings", "塘中社区", "bogus=1", "timezone=Mars/Base", cwd=cwd, env=cli_env(db)
     )
-    assert refused.returncode == 1
+    assert refused.returncode == 2
     assert one_line(refused.stderr) == "error: Unknown setting: bogus."
     assert query(db, "SELECT timezone FROM communities") == [("Europe/Berlin",)]
+
+
+@pytest.mark.parametrize(
+    ("change", "line"),
+    [
+        (
+            "quiet_hours=晚上十点",
+            "error: quiet_hours: expected two times of day such as 22:00-08:00, or off; "
+            "got 晚上十点",
+        ),
+        ("digest_hour=25", "error: digest_hour: expected a time of day such as 8 or 07:30; got 25"),
+        (
+            "autoclose_days=-3",
+            "error: autoclose_days: expected a number of days, more than 0 and at most 365; got -3",
+        ),
+        (
+            "weekly=星期一",
+            "error: weekly: expected a weekday in English and a time, such as Mon 09:00; "
+            "got 星期一",
+        ),
+        (
+            'categories=["repairs"]',
+            "error: categories: expected a list of categories, each with a unique code (a-z, "
+            "0-9, _), an emoji, urgent, notify_coordinators and private (true or false), and "
+            'names for a code of your own; got ["repairs"] (categories[0]: each category is an '
+            'object, e.g. {"code": "repairs", "emoji": "🔧"})',
+        ),
+    ],
+    ids=["quiet_hours", "digest_hour", "autoclose_days", "weekly", "categories"],
+)
+def test_settings_refuse_a_bad_value_in_one_line_and_change_nothing(
+    seeded: Seeded, tmp_path: Path, cwd: Path, change: str, line: str
+) -> None:
+    db = copy_db(seeded.db, tmp_path / "settings.db")
+    before = query(db, "SELECT timezone, settings FROM communities")
+    refused = run_cli("settings", "塘中社区", "idle_days=2", change, cwd=cwd, env=cli_env(db))
+    assert refused.returncode == 2
+    assert one_line(refused.stderr) == line
+    assert refused.stdout == ""
+    assert query(db, "SELECT timezone, settings FROM communities") == before

@@ -83,6 +83,8 @@ def test_blank_values_count_as_unset() -> None:
         ({"DELIVERY_GROUP_PER_MINUTE": "10"}, "delivery_group_per_minute", 10),
         ({"REDIS_URL": REDIS_URL}, "redis_url", Secret(REDIS_URL)),
         ({"INSTANCE_ID": "bot-1.prod"}, "instance_id", "bot-1.prod"),
+        ({"OUTBOX_RETENTION_DAYS": "90"}, "outbox_retention_days", 90),
+        ({"SQL_ECHO": "1"}, "sql_echo", True),
     ],
 )
 def test_every_key_is_parsed(environ: dict[str, str], field: str, expected: Any) -> None:
@@ -147,6 +149,8 @@ def test_the_token_is_a_secret_holding_the_value() -> None:
         ("REDIS_URL", "cache:6379"),
         ("INSTANCE_ID", "two words"),
         ("INSTANCE_ID", "x" * 101),
+        ("OUTBOX_RETENTION_DAYS", "0"),
+        ("SQL_ECHO", "loud"),
         # Values that once reached int() or the worker unchecked.
         ("INVITE_TTL_DAYS", "²"),
         ("ADMIN_IDS", "--5"),

@@ -380,10 +380,10 @@ FLOW_STEPS = st.sampled_from(
         Presses("sk1:3", 1),
         Presses("p1:cs:0:0", 1),
         Presses("p1:b:2:0", 1),
-        Presses("jr1:s:1:-1", 1),  # ask to join A1 without a flat number
-        Presses("jr1:l:0:0", 1),
-        Presses("jr1:a:1:-1", 1),
-        Presses("jr1:x:1:-1", 1),
+        Presses("jr1:s:1:0", 1),  # ask to join A1 without a flat number
+        Presses("jr1:l:0:1", 1),
+        Presses("jr1:a:1:0", 1),
+        Presses("jr1:x:1:0", 1),
         Presses("l1:en", 1),
     ]
 )
@@ -698,6 +698,6 @@ def test_asking_to_join_is_ones_own_business(town: Town) -> None:
     reaches the building's head (and withdrawing it edits the head's copy). The snapshot
     allows exactly that; without the allowance this example fails."""
     user = User(id=STRANGER, is_bot=False, first_name="Visitor", language_code="en")
-    script: list[Event] = [Presses("jr1:s:1:-1", 1), Presses("jr1:x:1:-1", 1)]
+    script: list[Event] = [Presses("jr1:s:1:0", 1), Presses("jr1:x:1:0", 1)]
     feeder = asyncio.run(run_example(town, user, script, untouchable(STRANGER)))
     assert "has been sent to your building head" in said(feeder.calls[0])

@@ -294,11 +294,13 @@ async def test_open_joins_at_once(town: Town, services: Services) -> None:
 async def test_join_policy_is_checked_when_it_is_set(services: Services, town: Town) -> None:
     with pytest.raises(ServiceError) as refused:
         await services.community.settings("塘中社区", {"join_policy": "everyone"})
-    assert refused.value.key == "settings-bad-join-policy"
-    _, settings = await services.community.settings("塘中社区", {"join_policy": "link_only"})
-    assert settings["join_policy"] == "link_only"
-    _, settings = await services.community.settings("塘中社区", {"join_policy": None})
-    assert "join_policy" not in settings  # back to the default, approve
+    assert refused.value.key == "settings-invalid"
+    assert refused.value.args_["setting"] == "join_policy"
+    view = await services.community.settings("塘中社区", {"join_policy": "link_only"})
+    assert view.value("join_policy") == "link_only"
+    view = await services.community.settings("塘中社区", {"join_policy": None})
+    line = next(line for line in view.lines if line.key == "join_policy")
+    assert (line.value, line.default) == ("approve", True)  # back to the default
 
 
 # --------------------------------------------------------------------------- who decides
@@ -347,15 +349,15 @@ async def test_forged_and_foreign_presses_change_nothing(town: Town) -> None:
     [request_id] = [r.id for r in await _rows(town.db)]
     outbox_before = await _outbox(town.db)
     for who, data in [
-        (RESIDENT, f"jr1:a:{request_id}:-1"),  # a resident is no approver
-        (OTHER, f"jr1:a:{request_id}:-1"),
-        (OTHER, f"jr1:x:{request_id}:-1"),  # someone else's request
-        (HEAD, "jr1:a:999999:-1"),  # no such request
+        (RESIDENT, f"jr1:a:{request_id}:0"),  # a resident is no approver
+        (OTHER, f"jr1:a:{request_id}:0"),
+        (OTHER, f"jr1:x:{request_id}:0"),  # someone else's request
+        (HEAD, "jr1:a:999999:0"),  # no such request
     ]:
         sent = await town.press(who, data)
         assert "not allowed" in answer(sent)
-    # A page far beyond the last is the last page.
-    sent = await town.press(HEAD, f"jr1:l:0:{2**40}")
+    # A page far beyond the last is the last page (beyond 2**31 it is an out-of-date button).
+    sent = await town.press(HEAD, f"jr1:l:0:{2**31 - 1}")
     assert "page 1 of 1" in one(sent, HEAD, "EditMessageText").text
     assert (await requests(town.db))[0][3] is JoinStatus.PENDING
     assert await residents_of(town.db, "A1") == [(RESIDENT, None)]
@@ -375,7 +377,7 @@ async def test_a_head_of_another_building_cannot_decide(town: Town, services: Se
     await town.client.send(stranger_head, f"/start {invite.payload}")
     town.users[200] = stranger_head
     [request_id] = [r.id for r in await _rows(town.db)]
-    sent = await town.press(200, f"jr1:a:{request_id}:-1")
+    sent = await town.press(200, f"jr1:a:{request_id}:0")
     assert "not allowed" in answer(sent)
     assert (await requests(town.db))[0][3] is JoinStatus.PENDING
 
@@ -414,7 +416,7 @@ async def test_tickets_shows_the_waiting_requests_with_paging(
     office_list = one(await town.send(OFFICE, "/tickets"), OFFICE)
     assert "🏠 加入申请（6）" in office_list.buttons
     # A resident has no such list.
-    sent = await town.press(RESIDENT, "jr1:l:0:0")
+    sent = await town.press(RESIDENT, "jr1:l:0:1")
     assert "building heads" in answer(sent)
 
 

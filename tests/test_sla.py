@@ -52,13 +52,15 @@ def utc(*parts: int) -> datetime:
     [
         ({}, "nudges", (2 * H, 6 * H, 24 * H)),
         ({"nudge_backoff_hours": [1, 3]}, "nudges", (1 * H, 3 * H)),
-        ({"nudge_backoff_hours": [1, 2, 3, 4, 5]}, "nudges", (1 * H, 2 * H, 3 * H)),  # at most 3
+        # At most 3: a longer list stored before the schema is read as the default.
+        ({"nudge_backoff_hours": [1, 2, 3, 4, 5]}, "nudges", (2 * H, 6 * H, 24 * H)),
         ({"nudge_after_hours": 4}, "nudges", (4 * H, 6 * H, 24 * H)),
         ({"nudge_after_hours": 8}, "nudges", (8 * H, 24 * H)),
         ({"nudge_backoff_hours": "soon"}, "nudges", (2 * H, 6 * H, 24 * H)),  # malformed
         ({}, "quiet", (time(22), time(8))),
         ({"quiet_hours": "23:30-06:15"}, "quiet", (time(23, 30), time(6, 15))),
-        ({"quiet_hours": None}, "quiet", None),  # the community wants none
+        ({"quiet_hours": None}, "quiet", None),  # the community wants none (before "off")
+        ({"quiet_hours": "off"}, "quiet", None),
         ({"quiet_hours": "late"}, "quiet", (time(22), time(8))),
         ({}, "escalation", Thresholds(24 * H, 7 * D)),
         (
@@ -88,12 +90,15 @@ def test_settings_with_defaults(settings: dict[str, Any], field: str, expected: 
 
 
 def test_category_overrides_and_unknown_time_zone() -> None:
-    sla = sla_for(
-        {"escalation_overrides": {"safety": {"untaken_hours": 2}, "elevator": "bad"}}, "Mars/Base"
-    )
+    sla = sla_for({"escalation_overrides": {"safety": {"untaken_hours": 2}}}, "Mars/Base")
     assert sla.zone == ZoneInfo("Asia/Shanghai")
     assert sla.thresholds("safety") == Thresholds(2 * H, 7 * D)
     assert sla.thresholds("elevator") == sla.thresholds("repairs") == Thresholds(24 * H, 7 * D)
+    # A stored value that does not validate is read as its default, as a whole.
+    broken = sla_for(
+        {"escalation_overrides": {"safety": {"untaken_hours": 2}, "elevator": "bad"}}, None
+    )
+    assert broken.thresholds("safety") == Thresholds(24 * H, 7 * D)
 
 
 # ----------------------------------------------------------------------------- quiet hours

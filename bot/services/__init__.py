@@ -20,6 +20,7 @@ from bot.services.notify import Notifier
 from bot.services.onboarding import OnboardingService
 from bot.services.poster import PosterService
 from bot.services.reminders import ReminderService
+from bot.services.retention import RetentionService
 from bot.services.revoke import RevokeService
 from bot.services.scheduling import Scheduling
 from bot.services.tickets import TicketService
@@ -64,6 +65,7 @@ class Services:
                 ladder=LadderService(config, db, translations, clock, tickets),
                 closing=ClosingService(config, db, translations, clock, tickets),
                 digest=DigestService(config, db, translations, clock),
+                retention=RetentionService(config, db, clock),
             ),
             joins=joins,
             approvals=JoinApprovals(config, db, translations, clock),

@@ -77,9 +77,21 @@ def local_time(moment: datetime, community: Community) -> str:
     return moment.astimezone(ZoneInfo(community.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def category_name(t: Translator, category: Category | None, code: str) -> str:
+    """The category's name in the reader's language: the community's own name for it, else the
+    translation of a built-in code, else another language's name, else the bare code (a ticket
+    of a category the community has since removed), never a raw translation key."""
+    own = category.name(t.language) if category else None
+    if own:
+        return own
+    if t.translations.has(t.language, "category-" + code):
+        return t("category-" + code)
+    names = dict(category.names) if category else {}
+    return next(iter(names.values()), code)
+
+
 def category_label(t: Translator, category: Category | None, code: str) -> str:
-    emoji = category.emoji if category else "📝"
-    return f"{emoji} {t('category-' + code) if category else code}"
+    return f"{category.emoji if category else '📝'} {category_name(t, category, code)}"
 
 
 def age(t: Translator, since: datetime, now: datetime) -> str:

@@ -8,13 +8,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import Config
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
-from bot.services.join_rules import JoinPolicy
 from bot.services.links import PayloadKind, make_payload, new_token
+from bot.services.settings_schema import apply_changes, check_keys, check_timezone
+from bot.services.settings_view import SettingsView, describe
 from storage.db import Database
 from storage.models import Building, Community, Role
 from storage.repositories import CommunityRepository, InvitationRepository, PersonRepository
@@ -31,6 +31,7 @@ class BuildingRow:
     code: str
     name: str
     address: str
+    line: int = 0  # in the CSV file; 0 when the row did not come from one
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,8 @@ def parse_buildings_csv(text: str) -> list[BuildingRow]:
         raise ServiceError("import-bad-header", expected=",".join(CSV_COLUMNS))
     reader.fieldnames = header
     rows: list[BuildingRow] = []
-    for line, raw in enumerate(reader, start=2):
+    for raw in reader:
+        line = reader.line_num  # the file's line, whatever blank lines came before
         values = {k: (raw.get(k) or "").strip() for k in CSV_COLUMNS}
         if not values["community"] or not values["code"] or not values["name"]:
             raise ServiceError("import-bad-row", line=line)
@@ -77,37 +79,29 @@ def parse_buildings_csv(text: str) -> list[BuildingRow]:
             raise ServiceError("import-bad-code", line=line, code=code)
         rows.append(
             BuildingRow(
-                values["community"][:100], code, values["name"][:100], values["address"][:200]
+                values["community"][:100], code, values["name"][:100], values["address"][:200], line
             )
         )
+    check_unique_codes(rows)
     return rows
 
 
-# The per-community settings the scheduler and the report flow read (bot/services/sla.py and
-# bot/services/categories.py document each); "timezone" is the community's own column.
-SETTING_KEYS = frozenset(
-    {
-        "nudge_after_hours",
-        "nudge_backoff_hours",
-        "quiet_hours",
-        "escalate_untaken_hours",
-        "escalate_unresolved_days",
-        "escalation_overrides",
-        "escalate_second_level_hours",
-        "confirm_reminder_hours",
-        "autoclose_days",
-        "reopen_window_days",
-        "followup_days",
-        "idle_days",
-        "digest_hour",
-        "weekly",
-        "recurring_reports",
-        "recurring_days",
-        "kpi_days",
-        "categories",
-        "join_policy",
-    }
-)
+def check_unique_codes(rows: Sequence[BuildingRow]) -> None:
+    """A code twice in one community of one file is a mistake (the second row would silently
+    rename the building the first one created): refused, naming both lines, before anything
+    is imported."""
+    first: dict[tuple[str, str], int] = {}
+    for position, row in enumerate(rows, start=1):
+        line = row.line or position
+        seen = first.setdefault((row.community, row.code), line)
+        if seen != line:
+            raise ServiceError(
+                "import-duplicate-code",
+                code=row.code,
+                community=row.community,
+                first=seen,
+                line=line,
+            )
 
 
 class CommunityService:
@@ -119,6 +113,8 @@ class CommunityService:
     async def import_buildings(self, rows: Iterable[BuildingRow]) -> ImportReport:
         """Creates missing communities, creates or updates buildings by code. Running it twice
         changes nothing the second time; join tokens never change (printed posters stay valid)."""
+        rows = list(rows)
+        check_unique_codes(rows)
         now = self.clock()
         report = ImportReport()
         async with self.db.session() as session:
@@ -151,37 +147,27 @@ class CommunityService:
             await session.commit()
         return report
 
-    async def settings(
-        self, name: str, changes: dict[str, Any] | None = None
-    ) -> tuple[str, dict[str, Any]]:
-        """A community's time zone and settings, after applying ``changes`` (a value of None
-        removes a setting, so its default applies again)."""
+    async def settings(self, name: str, changes: dict[str, Any] | None = None) -> SettingsView:
+        """A community's settings, every key with its effective value, after applying
+        ``changes`` (None: back to the default). A bad value raises InvalidSetting (or
+        UnknownSetting) and changes nothing."""
         changes = dict(changes or {})
-        unknown = sorted(set(changes) - SETTING_KEYS - {"timezone"})
-        if unknown:
-            raise ServiceError("settings-unknown", keys=", ".join(unknown))
+        check_keys(changes)
+        zone: str | None = None
+        if "timezone" in changes:
+            # "timezone=" returns to TIMEZONE, like any other key to its default.
+            zone = check_timezone(changes.pop("timezone") or self.config.timezone)
         async with self.db.session() as session:
             community = await CommunityRepository(session).by_name(name)
             if community is None:
                 raise ServiceError("community-not-found", name=name)
-            if "timezone" in changes:
-                zone = str(changes.pop("timezone"))
-                try:
-                    ZoneInfo(zone)
-                except (ZoneInfoNotFoundError, ValueError):
-                    raise ServiceError("settings-bad-timezone", zone=zone) from None
+            settings = apply_changes(community.settings or {}, changes)
+            if changes:
+                community.settings = settings
+            if zone is not None:
                 community.timezone = zone
-            if changes.get("join_policy") is not None:
-                _check_join_policy(changes["join_policy"])
-            settings = dict(community.settings)
-            for key, value in changes.items():
-                if value is None:
-                    settings.pop(key, None)
-                else:
-                    settings[key] = value
-            community.settings = settings
             await session.commit()
-            return community.timezone, settings
+            return describe(community.name, settings, community.timezone, self.config.timezone)
 
     async def find_building(self, code: str, community: str | None = None) -> Building:
         async with self.db.session() as session:
@@ -234,14 +220,6 @@ class CommunityService:
             building=building.name if building else None,
             expires_at=expires_at,
         )
-
-
-def _check_join_policy(value: Any) -> None:
-    # A simple check until the settings schema covers every key: a typo must not open the
-    # community (an unknown value would be read as "approve", but say so at once).
-    allowed = [p.value for p in JoinPolicy]
-    if value not in allowed:
-        raise ServiceError("settings-bad-join-policy", value=str(value), allowed=", ".join(allowed))
 
 
 async def locate_building(

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bot.services.digest import DigestService
     from bot.services.ladder import LadderService
     from bot.services.reminders import ReminderService
+    from bot.services.retention import RetentionService
 
 
 class SchedAction(StrEnum):
@@ -104,3 +105,4 @@ class Scheduling:
     ladder: LadderService
     closing: ClosingService
     digest: DigestService
+    retention: RetentionService

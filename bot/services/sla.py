@@ -6,42 +6,26 @@ are measured in absolute time, so a daylight-saving change moves neither a remin
 hour. "Due" functions look at what has passed by ``now``, not at what happened at one instant:
 after downtime the work is due once, however much of it was missed.
 
-Settings (a missing or malformed one keeps its default):
-    nudge_backoff_hours [2, 6, 24]   reminders at these ages since routing (at most 3)
-    nudge_after_hours 2              moves the first of them
-    quiet_hours "22:00-08:00"        no reminders then (null: none); urgent categories ignore it
-    escalate_untaken_hours 24        ladder level 1 when not taken by then …
-    escalate_unresolved_days 7       … or not resolved this long after being taken
-    escalation_overrides {}          per category: {"safety": {"untaken_hours": 4,
-                                     "unresolved_days": 2}}
-    escalate_second_level_hours 48   level 2 this long after level 1, if still overdue
-    confirm_reminder_hours 24        one "is it fixed?" reminder to the resident
-    autoclose_days 3                 resolved and not confirmed: closed
-    reopen_window_days 7             an auto-closed ticket may be reopened this long
-    followup_days 30                 "still fixed?" this long after closing, once
-    idle_days 3                      taken with no event this long: a reminder to the holder
-    digest_hour 8 (or "7:30")        the coordinators' morning digest
-    weekly "Mon 09:00"               the heads' weekly summary
-    recurring_reports 3, recurring_days 30, kpi_days 30   digest figures
+The settings, their bounds and defaults are bot/services/settings_schema.py; a stored value
+that does not validate keeps its default there (logged once), so one bad value in the office's
+settings never stops the scheduler.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.services.settings_schema import read_settings
 from storage.models import TicketStatus
 
 log = logging.getLogger(__name__)
 S = TicketStatus
 WAITING = frozenset({S.NEW, S.REOPENED})  # routed, not taken
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-MAX_NUDGES = 3
 # How long past its hour a digest or weekly summary missed during downtime may still go out at
 # night (quiet hours); after that the next one is only hours away.
 LATE_AT_NIGHT = timedelta(hours=1)
@@ -88,59 +72,43 @@ class Sla:
 
 
 def sla_for(settings: Mapping[str, Any], timezone: str | None) -> Sla:
-    """A community's policies from its settings; a missing or malformed value keeps the
-    default (logged), so one typo in the office's settings never stops the scheduler."""
-    default = Sla()
-    zone = _zone(timezone)
-    after = _hours(settings, "nudge_after_hours", None)
-    backoff = settings.get("nudge_backoff_hours", [2, 6, 24])
-    try:
-        steps = [float(h) for h in backoff][:MAX_NUDGES]
-    except (TypeError, ValueError):
-        log.warning("nudge_backoff_hours %r is malformed; using the default", backoff)
-        steps = [2.0, 6.0, 24.0]
+    """A community's policies from its stored settings and time zone."""
+    values = read_settings(settings)
+    steps = list(values.nudge_backoff_hours)
+    after = values.nudge_after_hours
     if after is not None:
         # nudge_after_hours moves the first reminder; later ones stay if they come after it.
         steps = [after] + [h for h in steps[1:] if h > after]
-    nudges = tuple(timedelta(hours=h) for h in sorted(h for h in steps if h > 0))
     escalation = Thresholds(
-        timedelta(hours=_hours(settings, "escalate_untaken_hours", 24) or 24),
-        timedelta(days=_hours(settings, "escalate_unresolved_days", 7) or 7),
+        timedelta(hours=values.escalate_untaken_hours),
+        timedelta(days=values.escalate_unresolved_days),
     )
-    overrides: dict[str, Thresholds] = {}
-    raw = settings.get("escalation_overrides") or {}
-    if isinstance(raw, Mapping):
-        for category, values in raw.items():
-            if not isinstance(values, Mapping):
-                continue
-            overrides[str(category)] = Thresholds(
-                timedelta(
-                    hours=_hours(values, "untaken_hours", None)
-                    or escalation.untaken.total_seconds() / 3600
-                ),
-                timedelta(
-                    days=_hours(values, "unresolved_days", None) or escalation.unresolved.days
-                ),
-            )
-    weekly_day, weekly_at = _weekly(settings.get("weekly", "Mon 09:00"))
+    overrides = {
+        code: Thresholds(
+            timedelta(hours=o.untaken_hours) if o.untaken_hours else escalation.untaken,
+            timedelta(days=o.unresolved_days) if o.unresolved_days else escalation.unresolved,
+        )
+        for code, o in values.escalation_overrides.items()
+    }
+    weekly_day, weekly_at = values.weekly
     return Sla(
-        zone=zone,
-        nudges=nudges,
-        quiet=_quiet(settings.get("quiet_hours", "22:00-08:00")),
+        zone=_zone(timezone),
+        nudges=tuple(timedelta(hours=h) for h in steps),
+        quiet=values.quiet_hours,
         escalation=escalation,
         overrides=overrides,
-        second_level=timedelta(hours=_hours(settings, "escalate_second_level_hours", 48) or 48),
-        confirm_reminder=timedelta(hours=_hours(settings, "confirm_reminder_hours", 24) or 24),
-        autoclose=timedelta(days=_hours(settings, "autoclose_days", 3) or 3),
-        reopen_window=timedelta(days=_hours(settings, "reopen_window_days", 7) or 7),
-        followup=timedelta(days=_hours(settings, "followup_days", 30) or 30),
-        idle=timedelta(days=_hours(settings, "idle_days", 3) or 3),
-        digest_at=_clock(settings.get("digest_hour", 8), default.digest_at),
+        second_level=timedelta(hours=values.escalate_second_level_hours),
+        confirm_reminder=timedelta(hours=values.confirm_reminder_hours),
+        autoclose=timedelta(days=values.autoclose_days),
+        reopen_window=timedelta(days=values.reopen_window_days),
+        followup=timedelta(days=values.followup_days),
+        idle=timedelta(days=values.idle_days),
+        digest_at=values.digest_hour,
         weekly_day=weekly_day,
         weekly_at=weekly_at,
-        recurring_reports=int(_hours(settings, "recurring_reports", 3) or 3),
-        recurring_days=int(_hours(settings, "recurring_days", 30) or 30),
-        kpi_days=int(_hours(settings, "kpi_days", 30) or 30),
+        recurring_reports=values.recurring_reports,
+        recurring_days=values.recurring_days,
+        kpi_days=values.kpi_days,
     )
 
 
@@ -150,50 +118,6 @@ def _zone(name: str | None) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError):
         log.warning("time zone %r is unknown; using Asia/Shanghai", name)
         return ZoneInfo("Asia/Shanghai")
-
-
-def _hours(settings: Mapping[str, Any], key: str, default: float | None) -> float | None:
-    value = settings.get(key, default)
-    if value is None:
-        return default
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = -1.0
-    if number <= 0:
-        log.warning("setting %s=%r is malformed; using %s", key, value, default)
-        return default
-    return number
-
-
-_HHMM = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*$")
-
-
-def _clock(value: Any, default: time) -> time:
-    match = _HHMM.match(str(value))
-    if match and int(match[1]) < 24 and int(match[2] or 0) < 60:
-        return time(int(match[1]), int(match[2] or 0))
-    log.warning("time of day %r is malformed; using %s", value, default)
-    return default
-
-
-def _quiet(value: Any) -> tuple[time, time] | None:
-    if value in (None, "", False):
-        return None  # the community wants no quiet hours
-    parts = str(value).split("-")
-    if len(parts) != 2:
-        log.warning("quiet_hours %r is malformed; using 22:00-08:00", value)
-        return (time(22), time(8))
-    start, end = _clock(parts[0], time(22)), _clock(parts[1], time(8))
-    return None if start == end else (start, end)
-
-
-def _weekly(value: Any) -> tuple[int, time]:
-    parts = str(value).split()
-    if len(parts) == 2 and parts[0][:3].lower() in WEEKDAYS:
-        return WEEKDAYS.index(parts[0][:3].lower()), _clock(parts[1], time(9))
-    log.warning("weekly %r is malformed; using Mon 09:00", value)
-    return 0, time(9)
 
 
 # ----------------------------------------------------------------------------- wall clock

@@ -22,7 +22,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.cards import category_label
+from bot.services.cards import category_label, category_name
 from bot.services.tickets import MAX_MEDIA
 from bot.text import cut, fits
 from handlers.paging import page_of
@@ -185,7 +185,7 @@ async def show_summary(message: Message, state: FSMContext, t: Translator, intro
     lines = [
         t(
             "report-summary",
-            category=t("category-" + str(data.get("category"))),
+            category=data.get("category_name") or category_name(t, None, str(data.get("category"))),
             photos=photos,
             voices=voices,
             location=yes if data.get("latitude") is not None else no,

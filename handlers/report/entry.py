@@ -11,7 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.cards import age, category_label, shared_preview
+from bot.services.cards import age, category_label, category_name, shared_preview
 from bot.services.errors import ServiceError
 from handlers.menu import MenuButton, menu_keyboard
 from handlers.report.asks import after_category, ask_category, begin, building_page
@@ -86,7 +86,12 @@ async def on_category(
         await reply(callback, t("report-bad-category"))
         return
     # A private category's description is never shared with neighbours.
-    await state.update_data(category=chosen.code, private=chosen.private)
+    # The summary names it as the community does (a category of its own has no translation).
+    await state.update_data(
+        category=chosen.code,
+        category_name=category_name(t, chosen, chosen.code),
+        private=chosen.private,
+    )
     if not isinstance(callback.message, Message):
         return
     await callback.message.edit_reply_markup(reply_markup=None)

@@ -13,6 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from handlers.content import TooLong, check_length
+from handlers.keyboards import CallbackInt
 
 
 class ReportFlow(StatesGroup):
@@ -56,7 +57,7 @@ class ReportCb(CallbackData, prefix="r1"):
 class BuildingPageCb(CallbackData, prefix="rp1"):
     """A page of the /report building picker."""
 
-    page: int
+    page: CallbackInt
 
 
 def button(builder: InlineKeyboardBuilder, text: str, step: Step, value: str = "") -> None:

@@ -94,7 +94,6 @@ building-ambiguous = Several communities have a building with the code { $code }
 community-not-found = There is no community called { $name }.
 language-unknown = That language is not available.
 settings-unknown = Unknown setting: { $keys }.
-settings-bad-timezone = { $zone } is not a time zone; use an IANA name such as Asia/Shanghai.
 import-bad-header = The CSV file must start with the header { $expected }.
 import-bad-row = Line { $line } of the CSV file needs a community, a code and a name.
 import-bad-code = Line { $line }: the code { $code } may only hold letters, digits, - and _ (at most 32).

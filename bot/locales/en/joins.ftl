@@ -59,7 +59,6 @@ jr-btn-decline-n = ❌ { $index }
 jr-btn-tickets = « Tickets
 
 ## Settings
-settings-bad-join-policy = join_policy cannot be { $value }; use one of { $allowed }.
 
 ## The coordinators' digest
 digest-joins = 🏠 Join requests waiting: { $buildings } (open them from /tickets)

@@ -94,7 +94,6 @@ building-ambiguous = 多个社区都有编号为 { $code } 的楼栋，请注明
 community-not-found = 没有名为 { $name } 的社区。
 language-unknown = 暂不支持这种语言。
 settings-unknown = 没有这个设置项：{ $keys }。
-settings-bad-timezone = { $zone } 不是有效的时区，请使用 Asia/Shanghai 这样的名称。
 import-bad-header = CSV 文件第一行必须是表头 { $expected }。
 import-bad-row = CSV 文件第 { $line } 行缺少社区、编号或名称。
 import-bad-code = 第 { $line } 行：编号 { $code } 只能包含字母、数字、- 和 _（最多 32 个字符）。

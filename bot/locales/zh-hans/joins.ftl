@@ -59,7 +59,6 @@ jr-btn-decline-n = ❌ { $index }
 jr-btn-tickets = « 工单列表
 
 ## 设置
-settings-bad-join-policy = join_policy 不能是 { $value }，请使用以下之一：{ $allowed }。
 
 ## 协调员每日简报
 digest-joins = 🏠 等待审核的加入申请：{ $buildings }（可在 /tickets 中处理）

@@ -1,0 +1,44 @@
+"""Data retention: delivered notifications are deleted after OUTBOX_RETENTION_DAYS (a payload
+holds residents' words: relayed messages, descriptions on cards); how many were sent or failed
+each day is kept (storage/repositories/outbox_retention.py)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.config import Config
+from bot.services.clock import Clock
+from storage.db import Database
+from storage.repositories.outbox_retention import OutboxRetentionRepository
+
+log = logging.getLogger(__name__)
+# Rows per transaction: each batch holds SQLite's write lock for a moment only.
+BATCH = 500
+
+
+class RetentionService:
+    def __init__(self, config: Config, db: Database, clock: Clock) -> None:
+        self.config = config
+        self.db = db
+        self.clock = clock
+
+    async def run(self) -> int:
+        """One purge: every sent or failed row older than the retention, a batch at a time.
+        Returns how many rows went."""
+        before = self.clock() - timedelta(days=self.config.outbox_retention_days)
+        total = 0
+        while True:
+            async with self.db.session() as session:
+                purged = await OutboxRetentionRepository(session).purge(before, BATCH)
+                await session.commit()
+            total += purged
+            if purged < BATCH:
+                break
+        if total:
+            log.info(
+                "outbox: %d notification(s) older than %d days purged (counts kept)",
+                total,
+                self.config.outbox_retention_days,
+            )
+        return total

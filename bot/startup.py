@@ -1,0 +1,166 @@
+"""Before the bot starts: the database, Redis and Telegram are each tried once, so a bad setting
+stops the start with one line that names it and the cause (``error: DATABASE_URL: …``, exit
+code 2) instead of a traceback, or a bot that runs and answers every update "something went
+wrong". Once running, network trouble is retried (aiogram's polling backs off by itself)."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import os
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    AiogramError,
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import User
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+
+from bot.config import Config
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+# The drivers the bot is built and tested with (asyncio, shipped as dependencies).
+DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+EXAMPLES = "sqlite+aiosqlite:///louzhang.db or postgresql+asyncpg://user:password@host:5432/db"
+PROBE_SECONDS = 30
+TELEGRAM = "https://api.telegram.org"
+
+
+class StartupError(Exception):
+    """A setting that keeps the bot from starting; the message never holds a secret."""
+
+    def __init__(self, setting: str, cause: str) -> None:
+        super().__init__(f"{setting}: {cause}")
+        self.setting = setting
+        self.cause = cause
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+def _oserror(error: OSError) -> str:
+    # "[Errno 111] Connect call failed ('127.0.0.1', 1)" reads better as its errno's words.
+    if error.errno is not None and error.errno in errno.errorcode:
+        return os.strerror(error.errno)
+    return _first_line(error)
+
+
+# ----------------------------------------------------------------------------- the database
+
+
+def database_url(config: Config) -> URL:
+    try:
+        url = make_url(config.database_url)
+    except ArgumentError:
+        raise StartupError("DATABASE_URL", f"not a database URL; expected {EXAMPLES}") from None
+    if url.drivername not in DRIVERS:
+        backend = url.get_backend_name()
+        driver = next((d for d in DRIVERS if d.split("+")[0] == backend), None)
+        if driver is not None:  # postgresql:// would need psycopg, sqlite:// is not asyncio
+            cause = f"{url.drivername}:// needs the asyncio driver the bot ships: {driver}://…"
+        else:
+            cause = f"{backend} is not supported; expected {EXAMPLES}"
+        raise StartupError("DATABASE_URL", cause)
+    return url
+
+
+async def open_database(config: Config) -> Database:
+    """The database, created (SQLite) and migrated, or StartupError naming DATABASE_URL."""
+    url = database_url(config)
+    where = url.render_as_string(hide_password=True)
+    try:
+        db = Database(config.database_url, echo=config.sql_echo)
+    except OSError as error:  # the SQLite file's directory
+        folder = error.filename or url.database
+        why = "a file is in the way" if isinstance(error, FileExistsError) else _oserror(error)
+        raise StartupError("DATABASE_URL", f"cannot create the folder {folder}: {why}") from None
+    except (ImportError, SQLAlchemyError) as error:  # a driver missing from the environment
+        raise StartupError("DATABASE_URL", f"{where}: {_first_line(error)}") from None
+    try:
+        await db.migrate()
+    except (SQLAlchemyError, OSError, TimeoutError) as error:
+        await db.close()
+        raise StartupError("DATABASE_URL", f"{where}: {_database_cause(error)}") from None
+    return db
+
+
+def _database_cause(error: BaseException) -> str:
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        return _first_line(error.orig)
+    if isinstance(error, OSError):  # asyncpg raises connection errors unwrapped
+        return f"cannot connect: {_oserror(error)}"
+    return _first_line(error)
+
+
+# ----------------------------------------------------------------------------- Redis
+
+
+async def probe_redis(config: Config) -> None:
+    if config.redis_url is None:
+        return
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(
+        config.redis_url.get(),
+        socket_connect_timeout=PROBE_SECONDS,
+        socket_timeout=PROBE_SECONDS,
+    )
+    try:
+        await client.ping()
+    except (RedisError, OSError, TimeoutError) as error:
+        # Host and port, never the password of the URL.
+        options = client.connection_pool.connection_kwargs
+        where = f"{options.get('host', '')}:{options.get('port', '')}".strip(":")
+        inner = error.__cause__ or error.__context__
+        why = _oserror(inner) if isinstance(inner, OSError) else _first_line(error)
+        raise StartupError("REDIS_URL", f"cannot use Redis at {where}: {why}") from None
+    finally:
+        await client.aclose()
+
+
+# ----------------------------------------------------------------------------- Telegram
+
+
+async def ask_telegram(config: Config, bot: Bot) -> User:
+    """getMe: the token is valid and the Bot API server answers (the answer is cached in the
+    bot, so the start-up's own getMe costs nothing)."""
+    server = config.telegram_api_url or f"{TELEGRAM} (TELEGRAM_API_URL is not set)"
+    try:
+        return await asyncio.wait_for(bot.me(), PROBE_SECONDS)
+    except TimeoutError:
+        raise StartupError(
+            "TELEGRAM_API_URL", f"{server} did not answer within {PROBE_SECONDS} s"
+        ) from None
+    except TelegramUnauthorizedError:
+        raise StartupError(
+            "BOT_TOKEN", "Telegram refused the token (401 Unauthorized); get one from @BotFather"
+        ) from None
+    except TelegramNetworkError as error:
+        cause = _scrub(f"cannot reach {server}: {error.message}", config)
+        raise StartupError("TELEGRAM_API_URL", cause) from None
+    except TelegramAPIError as error:
+        cause = _scrub(f"{server} answered getMe with: {error.message}", config)
+        raise StartupError(
+            "TELEGRAM_API_URL" if config.telegram_api_url else "BOT_TOKEN", cause
+        ) from None
+    except AiogramError as error:  # not a Bot API server (an answer that is not its JSON)
+        cause = _scrub(f"{server} is not a Bot API server: {_first_line(error)}", config)
+        raise StartupError("TELEGRAM_API_URL", cause) from None
+
+
+def _scrub(text: str, config: Config) -> str:
+    """An HTTP client's message may quote the request's URL, which holds the token."""
+    text = text.splitlines()[0] if text.strip() else text
+    if config.bot_token is not None:
+        token = config.bot_token.get()
+        text = text.replace(token, "***").replace(token.split(":", 1)[-1], "***")
+    return text
