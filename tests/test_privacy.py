@@ -236,7 +236,12 @@ def test_a_community_decides_which_of_its_categories_are_private() -> None:
         {
             "categories": [
                 {"code": "neighbours"},
-                {"code": "parking", "emoji": "🚗", "private": True},
+                {
+                    "code": "parking",
+                    "emoji": "🚗",
+                    "private": True,
+                    "names": {"zh-hans": "停车", "en": "Parking"},
+                },
                 {"code": "repairs", "private": False},
             ]
         }
@@ -312,3 +317,18 @@ async def test_followers_hear_of_escalation_and_withdrawal_in_their_own_words(
     await town.click(NEIGHBOUR, withdrawn, "🙋 Still a problem for me")
     sent = await town.send(NEIGHBOUR, "Still no water here")
     assert "Your own ticket #2" in one(sent, NEIGHBOUR).text
+
+
+async def test_residents_see_that_the_ticket_is_handled_not_by_whom(town: Town) -> None:
+    """A volunteer's name (their Telegram name, maybe a nickname) is theirs to give: the
+    author's and a follower's card say the ticket is being handled; the staff's names who."""
+    await town.report(RESIDENT, SECRET)
+    await follow_from_the_offer(town, NEIGHBOUR)
+    head_card = card(await town.deliver(), HEAD)
+    taken = one(await town.click(HEAD, head_card, "✋ Take"), HEAD, "EditMessageText")
+    name = (await town.person(HEAD)).display_name
+    assert f"Status: being handled by {name}" in taken.text
+    for who in (RESIDENT, NEIGHBOUR):
+        listing = one(await town.send(who, "/my"), who)
+        own = one(await town.click(who, listing, listing.buttons[0]), who)
+        assert "Status: being handled" in own.text and name not in own.text, who

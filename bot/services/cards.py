@@ -174,7 +174,7 @@ def render_card(
             age=age(t, ticket.created_at, now),
         )
     )
-    lines.append(status_line(t, ticket, holder))
+    lines.append(status_line(t, ticket, holder, staff=is_staff(relations)))
     if reopened is not None and is_staff(relations):
         lines.append(
             t("card-reopened-note", note=cut(reopened, REOPENED_PREVIEW))
@@ -217,16 +217,20 @@ def _follower_card(
             time=local_time(ticket.created_at, community),
             age=age(t, ticket.created_at, now),
         ),
-        status_line(t, ticket, holder),
+        status_line(t, ticket, holder, staff=False),
     ]
     if ticket.escalated:
         lines.append(t("card-escalated"))
     return CardView(cut("\n".join(lines), CARD_LIMIT), card_buttons(t, ticket.status, relations))
 
 
-def status_line(t: Translator, ticket: Ticket, holder: Person | None) -> str:
+def status_line(t: Translator, ticket: Ticket, holder: Person | None, *, staff: bool) -> str:
+    """Staff see who has the ticket; residents that someone has it: a volunteer's name (their
+    Telegram name, maybe a nickname) is theirs to give, not the bot's."""
     if ticket.status is TicketStatus.TAKEN and holder is not None:
-        return t("card-status-taken", name=holder.display_name)
+        if staff:
+            return t("card-status-taken", name=holder.display_name)
+        return t("card-status-taken-resident")
     return t("card-status", status=t("status-" + ticket.status.value))
 
 

@@ -1,0 +1,1 @@
+card-status-taken-resident = Status: being handled

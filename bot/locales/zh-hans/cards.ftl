@@ -1,0 +1,1 @@
+card-status-taken-resident = 状态：正在处理中
