@@ -22,10 +22,11 @@ from bot import delivery
 from bot.budget import Limits, install_budget
 from bot.delivery import LEASE, REQUEST_TIMEOUT, SEND_WINDOW, DeliveryWorker
 from bot.services import Services
+from bot.services.cards import CardView
 from bot.services.community import BuildingRow, parse_buildings_csv
 from bot.services.tickets import Draft
 from storage.db import Database
-from storage.models import Community, OutboxMessage, OutboxStatus, Person, Role
+from storage.models import OutboxMessage, OutboxStatus, Person, Role
 from storage.repositories import OutboxRepository, PersonRepository
 from tests.botclient import BotClient, FakeSession, only
 from tests.conftest import ADMIN_ID, TOKEN, FakeClock
@@ -380,10 +381,12 @@ async def test_a_card_that_cannot_be_rendered_fails_alone_and_the_pass_goes_on(
     db: Database,
     clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """One community's settings break its cards (issue "Trust" §4: categories=["repairs"], a
-    TypeError while rendering): that row fails with its error, alone; the head of another
-    community gets a card in the same pass, and the next rows go as usual."""
+    """One ticket's card cannot be rendered (issue "Trust" §4: a bad setting once raised a
+    TypeError there; settings are validated now, so the fault is planted): that row fails with
+    its error, alone; the head of another community gets a card in the same pass, and the next
+    rows go as usual."""
     world = await make_world(client, services, db, clock)
     await services.community.import_buildings(
         [BuildingRow("翠湖社区", "C1", "翠湖1栋", "翠湖路1号")]
@@ -398,12 +401,16 @@ async def test_a_card_that_cannot_be_rendered_fails_alone_and_the_pass_goes_on(
         [building] = await services.tickets.resident_buildings(person)
         draft = Draft(building.building_id, "repairs", f"lift of {code}")
         tickets.append((await services.tickets.report(person, draft)).ticket)
-    async with db.session() as s:
-        community = await s.scalar(select(Community).where(Community.name == "塘中社区"))
-        assert community is not None
-        community.settings = {"categories": ["repairs"]}  # written around any validation
-        await s.commit()
+    # A stored setting that does not validate is read as its default now (the settings
+    # schema), so the bug is planted: rendering this one ticket's card raises.
+    render = services.tickets.card_for_delivery
 
+    async def broken(ticket_id: int, person_id: int) -> CardView | None:
+        if ticket_id == tickets[0].id:
+            raise TypeError("'str' object is not a mapping")
+        return await render(ticket_id, person_id)
+
+    monkeypatch.setattr(services.tickets, "card_for_delivery", broken)
     before = len(client.session.requests)
     worker = DeliveryWorker(client.bot, db, clock, tickets=services.tickets)
     assert await worker.run_once() == 2  # one pass: both rows handled
