@@ -34,6 +34,7 @@ from storage.db import Database
 from storage.models import (
     Building,
     Community,
+    Contact,
     CoordinatorScope,
     Membership,
     Person,
@@ -89,7 +90,17 @@ async def seed(db: Database) -> None:
     )
     # Heads for 200 of the 240 buildings (some unreachable), 10 coordinators, the residents.
     people = [
-        {"telegram_id": 10_000_000 + i, "display_name": f"住户{i}", "created_at": year_ago}
+        {"id": i + 1, "display_name": f"住户{i}", "created_at": year_ago}
+        for i in range(RESIDENTS + BUILDINGS + 10)
+    ]
+    contacts = [
+        {
+            "person_id": i + 1,
+            "channel": "telegram",
+            "address": str(10_000_000 + i),
+            "last_used_at": year_ago,
+            "created_at": year_ago,
+        }
         for i in range(RESIDENTS + BUILDINGS + 10)
     ]
     for i, person in enumerate(people[RESIDENTS : RESIDENTS + BUILDINGS]):
@@ -97,6 +108,7 @@ async def seed(db: Database) -> None:
         if i % 37 == 0:
             person["unreachable_since"] = NOW - timedelta(days=3)
     await _insert(db, Person.__table__, people)
+    await _insert(db, Contact.__table__, contacts)
     async with db.session() as session:
         building_ids = list(
             (await session.scalars(select(Building.id).order_by(Building.id))).all()

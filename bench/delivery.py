@@ -66,6 +66,7 @@ from bot.budget import install_budget
 from bot.delivery import DeliveryWorker
 from bot.ratelimit import SlidingWindow
 from storage.db import Database
+from storage.models import telegram_address
 from storage.repositories import OutboxRepository
 
 RATIO = Target("≥ 0.95", lambda v: v >= 0.95)
@@ -175,7 +176,7 @@ async def run_worker(
         outbox = OutboxRepository(session)
         for i in range(count):
             await outbox.add(
-                chat_id=CHAT_BASE + i,
+                to=telegram_address(CHAT_BASE + i),
                 person_id=None,
                 payload={"text": f"#{i + 1} 您的报修已受理，楼长正在处理。"},
                 now=now,

@@ -235,6 +235,8 @@ def _load(path: Path, spec: Spec) -> Generated:
             building_coordinators.setdefault(b, []).append(person_id)
     w.insert("people", ["id", "telegram_id", "display_name", "language", "phone_consent",
                         "created_at"], people)  # fmt: skip
+    w.insert("contacts", ["person_id", "channel", "address", "last_used_at", "created_at"],
+             [(p[0], "telegram", str(p[1]), p[5], p[5]) for p in people])  # fmt: skip
     w.insert("memberships", ["person_id", "building_id", "role", "flat", "since"], memberships)
     w.insert("coordinator_scopes", ["person_id", "community_id", "building_id", "since"], scopes)
     connection.execute("COMMIT")

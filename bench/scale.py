@@ -66,7 +66,7 @@ from bot.config import Config
 from bot.i18n import Translations
 from bot.services import Services
 from storage.db import Database
-from storage.models import CoordinatorScope, Membership, Person, Role
+from storage.models import Contact, CoordinatorScope, Membership, Person, Role
 
 PAGE = Target("< 50 ms", lambda ms: ms < 50)
 MEMORY = Target("< 150 MB", lambda mb: mb < 150)
@@ -158,9 +158,11 @@ async def measure_pages(
     plans: dict[str, list[Plan]] = {}
     try:
         async with db.session() as session:
-            head = await session.scalar(select(Person).where(Person.telegram_id == head_tid))
+            head = await session.scalar(
+                select(Person).join(Contact).where(Contact.address == str(head_tid))
+            )
             coordinator = await session.scalar(
-                select(Person).where(Person.telegram_id == coordinator_tid)
+                select(Person).join(Contact).where(Contact.address == str(coordinator_tid))
             )
             assert head is not None and coordinator is not None, "people not in the database"
             # Make sure they are what the labels say.
@@ -266,7 +268,7 @@ def measure_proposed(
         connection.execute(PROPOSED_INDEX)
         connection.commit()
         person = connection.execute(
-            "SELECT id FROM people WHERE telegram_id = ?", (head_tid,)
+            "SELECT person_id FROM contacts WHERE address = ?", (str(head_tid),)
         ).fetchone()[0]
         buildings = [
             r[0]
@@ -277,7 +279,7 @@ def measure_proposed(
             )
         ]
         coordinator = connection.execute(
-            "SELECT id FROM people WHERE telegram_id = ?", (coordinator_tid,)
+            "SELECT person_id FROM contacts WHERE address = ?", (str(coordinator_tid),)
         ).fetchone()[0]
         communities = [
             r[0]

@@ -44,7 +44,7 @@ from bot.services.tickets import Draft
 from handlers.keyboards import TicketCb
 from handlers.report import ReportCb, Step
 from storage.db import Database
-from storage.models import Person, Role
+from storage.models import Person, Role, telegram_address
 
 COMMUNITY = "基准社区"
 CATEGORIES = ("repairs", "facilities", "sanitation", "elevator", "neighbours", "other")
@@ -134,7 +134,9 @@ async def seed(workdir: Path, users: int, *, rng_seed: int = 6) -> Seeded:
 
     async def person(telegram_id: int) -> Person:
         counts["people"] += 1
-        return await services.onboarding.touch(telegram_id, f"U{telegram_id}", "zh-hans")
+        return await services.onboarding.touch(
+            telegram_address(telegram_id), f"U{telegram_id}", "zh-hans"
+        )
 
     async def resident(telegram_id: int, building_id: int) -> Person:
         p = await person(telegram_id)

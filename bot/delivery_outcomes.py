@@ -11,7 +11,7 @@ from datetime import timedelta
 from bot.services.clock import Clock
 from bot.services.tickets import TicketService
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, telegram_address
 from storage.repositories import OutboxRepository, PersonRepository
 from storage.repositories.tickets import TicketRepository
 
@@ -71,7 +71,7 @@ async def record(
             else:
                 log.warning("chat %s unreachable: %s", row.chat_id, outcome.error)
                 await outbox.mark_failed(row.id, outcome.error)
-                await PersonRepository(session).mark_unreachable(row.chat_id, now)
+                await PersonRepository(session).mark_unreachable(telegram_address(row.chat_id), now)
                 unreachable.append((row, outcome.error))
         await session.commit()
     for row, error in unreachable:

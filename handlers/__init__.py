@@ -11,6 +11,7 @@ from handlers import (
     fallback,
     forget,
     joins,
+    links,
     my,
     neighbours,
     onboarding,
@@ -29,6 +30,7 @@ FEATURES: tuple[Router, ...] = (
     errors.router,
     common.router,
     forget.router,
+    links.router,
     relay.router,  # a Telegram reply to a ticket's message, before "report this?"
     report.router,
     tickets.router,

@@ -21,7 +21,7 @@ from handlers.menu import MenuButton, menu_keyboard
 from handlers.paging import page_of
 from handlers.report.flow import ReportFlow, draft_reminder, with_reminder
 from handlers.ticketing import edit_quietly, pager
-from storage.models import Person, Role
+from storage.models import Person, Role, telegram_address
 
 router = Router(name="common")
 ROLES_PER_PAGE = 8
@@ -149,7 +149,7 @@ async def on_language(
     await register_personal_menu(
         bot,
         translations,
-        person.telegram_id,
+        callback.from_user.id,
         callback_data.language,
         is_head=profile.is_head,
         is_coordinator=profile.is_coordinator,
@@ -184,4 +184,4 @@ async def on_blocked(event: ChatMemberUpdated, services: Services) -> None:
     # In private chats Telegram reports a block as the bot being "kicked"
     # (https://core.telegram.org/bots/api#chatmemberupdated); stop sending until they write again.
     # In a group "kicked" only means an admin removed the bot there: they are still reachable.
-    await services.onboarding.mark_unreachable(event.from_user.id)
+    await services.onboarding.mark_unreachable(telegram_address(event.from_user.id))

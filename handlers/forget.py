@@ -75,7 +75,7 @@ async def on_forget(
         return
     await state.clear()
     await callback.answer()
-    await clear_personal_menu(bot, person.telegram_id)
+    await clear_personal_menu(bot, callback.from_user.id)
     if isinstance(callback.message, Message):
         await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
         await callback.message.answer(t("forget-done"), reply_markup=ReplyKeyboardRemove())

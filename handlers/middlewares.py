@@ -17,6 +17,7 @@ from bot.budget import budget_of
 from bot.i18n import Translations
 from bot.services import Clock, Services
 from bot.services.updates import UpdateLog
+from storage.models import telegram_address
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class PersonMiddleware(BaseMiddleware):
         )
         if user is not None and not user.is_bot and talks_to_bot:
             person = await self.services.onboarding.touch(
-                user.id, user.full_name, user.language_code
+                telegram_address(user.id), user.full_name, user.language_code
             )
             data["person"] = person
             language = person.language or language

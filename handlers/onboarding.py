@@ -149,7 +149,7 @@ async def _welcome_appointed(
     await register_personal_menu(
         bot,
         translations,
-        person.telegram_id,
+        message.chat.id,
         t.language,
         is_head=profile.is_head,
         is_coordinator=profile.is_coordinator,

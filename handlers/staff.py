@@ -41,7 +41,7 @@ async def cmd_joinlink(
             return
         codes = [buildings[0].code]
     try:
-        building, payload = await services.staff.join_link(person.id, person.telegram_id, codes[0])
+        building, payload = await services.staff.join_link(person, codes[0])
     except ServiceError as error:
         await message.answer(t(error.key, **error.args_))
         return
@@ -74,9 +74,7 @@ async def cmd_invite(
         await message.answer(t("invite-usage"))
         return
     try:
-        issued = await services.staff.invite(
-            person.id, person.telegram_id, roles[args[0].lower()], args[1].strip()
-        )
+        issued = await services.staff.invite(person, roles[args[0].lower()], args[1].strip())
     except ServiceError as error:
         await message.answer(t(error.key, **error.args_))
         return

@@ -137,9 +137,30 @@ class Database:
             _OPEN.reset(token)
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest revision (creates the SQLite file on first start)."""
-        async with self.engine.begin() as connection:
-            await connection.run_sync(_upgrade)
+        """Bring the schema to the newest revision (creates the SQLite file on first start).
+
+        On SQLite, foreign keys are off while migrating (the pragma is a no-op inside a
+        transaction, so it is set before): a migration that rebuilds a table (0009 drops a
+        UNIQUE column) drops the old one, and with foreign keys on that DROP would delete every
+        row that references it ON DELETE CASCADE. Afterwards every reference is checked, as
+        https://sqlite.org/lang_altertable.html#otheralter asks, and the pragma is on again."""
+        async with self.engine.connect() as connection:
+            if self.is_sqlite:
+                await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                await connection.commit()  # ends the autobegun (empty) transaction
+            try:
+                async with connection.begin():
+                    await connection.run_sync(_upgrade)
+                    if self.is_sqlite:
+                        broken = (
+                            await connection.exec_driver_sql("PRAGMA foreign_key_check")
+                        ).first()
+                        if broken is not None:
+                            raise RuntimeError(f"migration left a broken reference: {broken}")
+            finally:
+                if self.is_sqlite:
+                    await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    await connection.commit()
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -24,7 +24,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -120,7 +120,6 @@ class Person(Base):
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     display_name: Mapped[str] = mapped_column(String(130), default="")
     # None: follow the language of the person's Telegram app.
     language: Mapped[str | None] = mapped_column(String(8))
@@ -133,6 +132,69 @@ class Person(Base):
     created_at: Mapped[datetime]
     # A head pressed "remind me later": no reminders until then, and one reminder at that time.
     snoozed_until: Mapped[datetime | None]
+    # Where the person can be reached (Telegram, the web, WeChat…), loaded with the person so
+    # every door and every notification can pick one without another round trip.
+    contacts: Mapped[list[Contact]] = relationship(
+        lazy="selectin",
+        passive_deletes=True,
+        cascade="all, delete-orphan",
+        order_by="Contact.id",
+        back_populates="person",
+    )
+
+
+class Channel(enum.StrEnum):
+    """The doors a person can talk through."""
+
+    TELEGRAM = "telegram"
+    WEB = "web"
+    WECHAT = "wechat"
+
+
+class Address(NamedTuple):
+    """Where one message goes: a channel and the person's address in it (a Telegram user id
+    as text, a web device id, a WeChat OpenID)."""
+
+    channel: str
+    address: str
+
+
+def telegram_address(user_id: int) -> Address:
+    """A Telegram user's address (their private chat with the bot has the same id)."""
+    return Address(Channel.TELEGRAM, str(user_id))
+
+
+class Contact(Base):
+    """One way to reach a person: a (channel, address) pair; a person may have several (a
+    Telegram account and a phone's browser), and notifications go to the one used last."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(128))
+    last_used_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    person: Mapped[Person] = relationship(back_populates="contacts", lazy="raise")
+
+    @property
+    def as_address(self) -> Address:
+        return Address(self.channel, self.address)
+
+
+class ContactCode(Base):
+    """A one-time code shown in one door that links another door's contact to the same person
+    (bot/services/contact_links.py). Only its hash is kept."""
+
+    __tablename__ = "contact_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class Membership(Base):

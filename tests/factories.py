@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiogram.types import User
+from sqlalchemy import Select, select
 
 from bot.delivery import DeliveryWorker
 from bot.services import Services
 from bot.services.community import BuildingRow
 from storage.db import Database
-from storage.models import Person, Role
+from storage.models import Channel, Contact, Person, Role, telegram_address
 from tests.botclient import BotClient
 from tests.conftest import FakeClock
 
@@ -31,7 +32,9 @@ class World:
     payloads: dict[str, str]
 
     async def person(self, user: User) -> Person:
-        return await self.services.onboarding.touch(user.id, user.full_name, user.language_code)
+        return await self.services.onboarding.touch(
+            telegram_address(user.id), user.full_name, user.language_code
+        )
 
     async def join(self, user: User, code: str, flat: str | None = None) -> User:
         await self.client.send(user, f"/start {self.payloads[code]}")
@@ -60,3 +63,17 @@ async def make_world(
 ) -> World:
     report = await services.community.import_buildings(BUILDINGS)
     return World(client, services, db, clock, {b.code: b.payload for b in report.buildings})
+
+
+def by_telegram(user_id: int) -> Select[tuple[Person]]:
+    """The query of the person a Telegram user is (through their contact)."""
+    return (
+        select(Person)
+        .join(Contact, Contact.person_id == Person.id)
+        .where(Contact.channel == Channel.TELEGRAM, Contact.address == str(user_id))
+    )
+
+
+def telegram_id_of(person: Person) -> int:
+    """The Telegram user id of a person who has one (every person the Telegram tests make)."""
+    return int(next(c.address for c in person.contacts if c.channel == Channel.TELEGRAM))

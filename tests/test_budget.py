@@ -38,6 +38,7 @@ from bot.services.policy import Action
 from bot.services.tickets import Draft
 from handlers.keyboards import TicketCb
 from storage.db import Database
+from storage.models import telegram_address
 from storage.repositories import OutboxRepository
 from tests.botclient import BotClient, FakeSession, Sent, only, texts
 from tests.conftest import TOKEN, FakeClock
@@ -257,7 +258,10 @@ async def busy(
     async with db.session() as s:
         for chat in range(10_000, 10_080):
             await OutboxRepository(s).add(
-                chat_id=chat, person_id=None, payload={"text": f"to {chat}"}, now=clock()
+                to=telegram_address(chat),
+                person_id=None,
+                payload={"text": f"to {chat}"},
+                now=clock(),
             )
         await s.commit()
     worker = DeliveryWorker(bot, db, clock, poll_seconds=0.05)

@@ -27,6 +27,7 @@ from storage.db import Database
 from storage.models import FsmRecord, Invitation, Membership, OutboxMessage, Person, Role
 from tests.botclient import BOT_ID, BotClient, Sent, only
 from tests.conftest import FakeClock
+from tests.factories import by_telegram, telegram_id_of
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "tangzhong.csv"
 BOT = User(id=BOT_ID, is_bot=True, first_name="Louzhang")
@@ -41,7 +42,7 @@ async def community(services: Services) -> dict[str, str]:
 
 async def person(db: Database, telegram_id: int) -> Person:
     async with db.session() as session:
-        found = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+        found = await session.scalar(by_telegram(telegram_id))
         assert found is not None
         return found
 
@@ -55,7 +56,7 @@ async def snapshot(db: Database) -> dict[str, list[Any]]:
         invitations = (await session.scalars(select(Invitation))).all()
         outbox = (await session.scalars(select(OutboxMessage))).all()
         return {
-            "people": [(p.telegram_id, p.language, p.unreachable_since) for p in people],
+            "people": [(telegram_id_of(p), p.language, p.unreachable_since) for p in people],
             "memberships": [(m.person_id, m.building_id, m.role, m.flat) for m in memberships],
             "fsm": [(r.key, r.state, r.data) for r in fsm],
             "invitations": [i.id for i in invitations],

@@ -23,7 +23,7 @@ from bot.services import Services
 from bot.services.community import BuildingRow
 from bot.services.tickets import Content, Draft
 from storage.db import Database
-from storage.models import Role, Ticket, TicketEvent
+from storage.models import Role, Ticket, TicketEvent, telegram_address
 from tests.botclient import BotClient, Sent, only, texts
 from tests.conftest import FakeClock
 from tests.factories import World, make_world
@@ -375,8 +375,8 @@ async def test_conversations_and_the_picker_search_on_postgres(pg_url: str) -> N
         page, total = await services.onboarding.find_buildings(None, "ａ01", 0)
         [found] = page.items
         assert (found.building.code, total) == ("A-01", 1)
-        head = await services.onboarding.touch(100, "Head", "en")
-        resident = await services.onboarding.touch(1, "Resident", "en")
+        head = await services.onboarding.touch(telegram_address(100), "Head", "en")
+        resident = await services.onboarding.touch(telegram_address(1), "Resident", "en")
         invite = await services.community.invite(Role.HEAD, "A-01")
         await services.onboarding.open_payload(head, invite.payload)
         await services.onboarding.join_building(resident, found.building.id)

@@ -234,8 +234,8 @@ class Harness:
         """(number, author's telegram id, description, status) of every ticket."""
         return query(
             self.db,
-            "SELECT t.number, p.telegram_id, t.description, t.status FROM tickets t "
-            "JOIN people p ON p.id = t.author_id ORDER BY t.number",
+            "SELECT t.number, CAST(k.address AS INTEGER), t.description, t.status FROM tickets t "
+            "JOIN contacts k ON k.person_id = t.author_id ORDER BY t.number",
         )
 
     def has_ticket(self, description: str) -> bool:

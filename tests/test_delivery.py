@@ -26,7 +26,7 @@ from bot.services.cards import CardView
 from bot.services.community import BuildingRow, parse_buildings_csv
 from bot.services.tickets import Draft
 from storage.db import Database
-from storage.models import OutboxMessage, OutboxStatus, Person, Role
+from storage.models import OutboxMessage, OutboxStatus, Person, Role, telegram_address
 from storage.repositories import OutboxRepository, PersonRepository
 from tests.botclient import BotClient, FakeSession, only
 from tests.conftest import ADMIN_ID, TOKEN, FakeClock
@@ -58,9 +58,9 @@ async def worker(bot: Bot, db: Database, clock: FakeClock) -> AsyncIterator[Deli
 
 async def enqueue(db: Database, clock: FakeClock, chat_id: int, text: str, **extra: object) -> int:
     async with db.session() as session:
-        person = await PersonRepository(session).by_telegram_id(chat_id)
+        person = await PersonRepository(session).by_contact(*telegram_address(chat_id))
         row = await OutboxRepository(session).add(
-            chat_id=chat_id,
+            to=telegram_address(chat_id),
             person_id=person.id if person else None,
             payload={"text": text, **extra},
             now=clock(),
@@ -94,7 +94,9 @@ async def drain(worker: DeliveryWorker) -> int:
 
 async def add_person(db: Database, clock: FakeClock, telegram_id: int) -> None:
     async with db.session() as session:
-        await PersonRepository(session).add(telegram_id, f"P{telegram_id}", clock())
+        await PersonRepository(session).add(
+            telegram_address(telegram_id), f"P{telegram_id}", clock()
+        )
         await session.commit()
 
 
@@ -241,8 +243,8 @@ async def test_unreachable_chat_fails_its_rows_and_marks_the_person(
     ]
     assert all(description in (r.last_error or "") for r in rows[:3])
     async with db.session() as s:
-        alice = await PersonRepository(s).by_telegram_id(ALICE)
-        bob = await PersonRepository(s).by_telegram_id(BOB)
+        alice = await PersonRepository(s).by_contact(*telegram_address(ALICE))
+        bob = await PersonRepository(s).by_contact(*telegram_address(BOB))
     assert alice is not None and alice.unreachable_since == clock()
     assert bob is not None and bob.unreachable_since is None
 
@@ -253,7 +255,7 @@ async def test_unreachable_chat_fails_its_rows_and_marks_the_person(
     session.blocked.add(ALICE)
     await drain(worker)
     async with db.session() as s:
-        alice = await PersonRepository(s).by_telegram_id(ALICE)
+        alice = await PersonRepository(s).by_contact(*telegram_address(ALICE))
     assert alice is not None and alice.unreachable_since == first_marked
     assert (await outbox(db))[-1].status is OutboxStatus.FAILED
 
@@ -287,7 +289,7 @@ async def test_other_bad_requests_fail_the_row_only(
     assert [r.status for r in rows] == [OutboxStatus.FAILED, OutboxStatus.SENT]
     assert "message is too long" in (rows[0].last_error or "")
     async with db.session() as s:
-        alice = await PersonRepository(s).by_telegram_id(ALICE)
+        alice = await PersonRepository(s).by_contact(*telegram_address(ALICE))
     assert alice is not None and alice.unreachable_since is None
 
 
@@ -298,13 +300,15 @@ async def test_a_row_that_can_never_be_sent_does_not_stop_the_queue(
     text: the row fails, the rows behind it still go out."""
     async with db.session() as s:
         await OutboxRepository(s).add(
-            chat_id=ALICE,
+            to=telegram_address(ALICE),
             person_id=None,
             payload={"text": "?"},
             now=clock(),
             method="sendCarrierPigeon",
         )
-        await OutboxRepository(s).add(chat_id=BOB, person_id=None, payload={}, now=clock())
+        await OutboxRepository(s).add(
+            to=telegram_address(BOB), person_id=None, payload={}, now=clock()
+        )
         await s.commit()
     await enqueue(db, clock, ALICE, "a1")
     await enqueue(db, clock, BOB, "b1")
@@ -324,13 +328,16 @@ async def test_a_row_of_a_rolled_back_transaction_is_never_sent(
 ) -> None:
     async with db.session() as s:
         await OutboxRepository(s).add(
-            chat_id=ALICE, person_id=None, payload={"text": "rolled back"}, now=clock()
+            to=telegram_address(ALICE), person_id=None, payload={"text": "rolled back"}, now=clock()
         )
         await s.rollback()
     with pytest.raises(RuntimeError):
         async with db.session() as s:
             await OutboxRepository(s).add(
-                chat_id=ALICE, person_id=None, payload={"text": "never committed"}, now=clock()
+                to=telegram_address(ALICE),
+                person_id=None,
+                payload={"text": "never committed"},
+                now=clock(),
             )
             raise RuntimeError("the use case failed after writing its notification")
     assert await drain(worker) == 0

@@ -32,7 +32,7 @@ from bot.i18n import Translations
 from bot.services import Services, system_clock
 from bot.services.tickets import Draft
 from storage.db import Database
-from storage.models import OutboxMessage, OutboxStatus, Person, Role, Ticket
+from storage.models import OutboxMessage, OutboxStatus, Person, Role, Ticket, telegram_address
 from storage.repositories import OutboxRepository, PersonRepository
 from storage.repositories.tickets import TicketRepository
 from tests.conftest import TOKEN
@@ -137,7 +137,9 @@ async def enqueue(db: Database, rows: list[tuple[int, str]], per_transaction: in
         async with db.session() as session:
             outbox = OutboxRepository(session)
             for chat_id, text in rows[start : start + per_transaction]:
-                await outbox.add(chat_id=chat_id, person_id=None, payload={"text": text}, now=now)
+                await outbox.add(
+                    to=telegram_address(chat_id), person_id=None, payload={"text": text}, now=now
+                )
             await session.commit()
 
 
@@ -511,7 +513,7 @@ class Community:
 
     async def person(self, telegram_id: int) -> Person:
         async with self.db.session() as session:
-            person = await PersonRepository(session).by_telegram_id(telegram_id)
+            person = await PersonRepository(session).by_contact(*telegram_address(telegram_id))
         assert person is not None
         return person
 

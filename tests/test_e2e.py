@@ -327,13 +327,19 @@ async def test_bot_process_onboards_residents_heads_and_coordinators(seeded: See
             await bot.close()  # kills it if anything above failed
         assert stopped == 0, bot.logs()
 
-    people = dict(query(seeded.db, "SELECT telegram_id, language FROM people"))
+    people = dict(
+        query(
+            seeded.db,
+            "SELECT CAST(k.address AS INTEGER), p.language FROM people p "
+            "JOIN contacts k ON k.person_id = p.id",
+        )
+    )
     assert people == {RESIDENT: "en", COORDINATOR: "en", HEAD: "en", ADMIN: "en"}
     memberships = query(
         seeded.db,
-        "SELECT p.telegram_id, b.code, m.role, m.flat FROM memberships m "
-        "JOIN people p ON p.id = m.person_id JOIN buildings b ON b.id = m.building_id "
-        "ORDER BY p.telegram_id",
+        "SELECT CAST(k.address AS INTEGER) AS tg, b.code, m.role, m.flat FROM memberships m "
+        "JOIN contacts k ON k.person_id = m.person_id "
+        "JOIN buildings b ON b.id = m.building_id ORDER BY tg",
     )
     assert memberships == [
         (RESIDENT, "TZ-A01", "resident", "3-502"),
@@ -341,14 +347,14 @@ async def test_bot_process_onboards_residents_heads_and_coordinators(seeded: See
     ]
     scopes = query(
         seeded.db,
-        "SELECT p.telegram_id, c.name, s.building_id FROM coordinator_scopes s "
-        "JOIN people p ON p.id = s.person_id JOIN communities c ON c.id = s.community_id",
+        "SELECT CAST(k.address AS INTEGER), c.name, s.building_id FROM coordinator_scopes s "
+        "JOIN contacts k ON k.person_id = s.person_id JOIN communities c ON c.id = s.community_id",
     )
     assert scopes == [(COORDINATOR, "塘中社区", None)]
     invitations = query(
         seeded.db,
-        "SELECT i.role, p.telegram_id, i.used_at IS NOT NULL FROM invitations i "
-        "LEFT JOIN people p ON p.id = i.used_by ORDER BY i.id",
+        "SELECT i.role, CAST(k.address AS INTEGER), i.used_at IS NOT NULL FROM invitations i "
+        "LEFT JOIN contacts k ON k.person_id = i.used_by ORDER BY i.id",
     )
     assert invitations == [("head", HEAD, 1), ("coordinator", COORDINATOR, 1)]
     outbox = query(seeded.db, "SELECT chat_id, status FROM outbox ORDER BY id")

@@ -29,6 +29,7 @@ from storage.models import (
     TicketStatus,
 )
 from tests.botclient import Sent
+from tests.factories import by_telegram
 from tests.test_ticket_handling import (
     DEPUTY,
     HEAD,
@@ -58,7 +59,7 @@ async def count(db: Database, model: Any, *where: Any) -> int:
 
 async def person_row(db: Database, telegram_id: int) -> Person | None:
     async with db.session() as session:
-        return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+        return await session.scalar(by_telegram(telegram_id))
 
 
 async def ticket_row(db: Database, ticket_id: int) -> Ticket:

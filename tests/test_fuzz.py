@@ -605,16 +605,19 @@ def untouchable(actor: int) -> Callable[[Path], Any]:
                 "recipients": f"SELECT * FROM ticket_recipients WHERE ticket_id IN ({ids})",
                 "followers": f"SELECT * FROM ticket_followers WHERE ticket_id IN ({ids})",
                 "messages": f"SELECT * FROM ticket_messages WHERE ticket_id IN ({ids})",
-                "people": "SELECT * FROM people WHERE telegram_id != ?",
+                "people": "SELECT * FROM people WHERE id NOT IN "
+                "(SELECT person_id FROM contacts WHERE address = ?)",
                 "memberships": "SELECT m.* FROM memberships m JOIN people p "
-                "ON p.id = m.person_id WHERE p.telegram_id != ?",
+                "ON p.id = m.person_id WHERE p.id NOT IN "
+                "(SELECT person_id FROM contacts WHERE address = ?)",
                 "scopes": "SELECT * FROM coordinator_scopes",
                 "invitations": "SELECT * FROM invitations",
                 "fsm": "SELECT * FROM fsm_state WHERE key NOT LIKE ?",
                 # Asking to join a building is one's own business, though it reaches its head.
                 "outbox": "SELECT * FROM outbox WHERE chat_id != ? AND NOT (method = "
                 "'join_card' AND json_extract(payload, '$.request_id') IN (SELECT r.id FROM "
-                "join_requests r JOIN people p ON p.id = r.person_id WHERE p.telegram_id = ?))",
+                "join_requests r JOIN contacts k ON k.person_id = r.person_id "
+                "WHERE k.address = ?))",
             }
             found = {}
             for name, sql in tables.items():

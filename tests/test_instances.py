@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot.delivery import LEASE, DeliveryWorker
 from bot.instances import STALE, InstanceRegistry, process_alive
 from storage.db import Database
-from storage.models import DeliveryInstance, OutboxMessage, OutboxStatus
+from storage.models import DeliveryInstance, OutboxMessage, OutboxStatus, telegram_address
 from storage.repositories import OutboxRepository
 from tests.botclient import FakeSession
 from tests.conftest import TOKEN, FakeClock
@@ -41,7 +41,9 @@ async def queue_and_claim(db: Database, clock: FakeClock, token: str) -> int:
     when it died)."""
     async with db.session() as session:
         outbox = OutboxRepository(session)
-        row = await outbox.add(chat_id=CHAT, person_id=None, payload={"text": "hi"}, now=clock())
+        row = await outbox.add(
+            to=telegram_address(CHAT), person_id=None, payload={"text": "hi"}, now=clock()
+        )
         [claimed] = await outbox.claim_due(clock(), 10, token, clock() + LEASE)
         await session.commit()
     assert claimed.id == row.id

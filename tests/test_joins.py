@@ -22,10 +22,10 @@ from bot.services.errors import ServiceError
 from bot.services.join_rules import JoinStale
 from bot.services.joins import REQUESTS_PER_DAY
 from storage.db import Database
-from storage.models import JoinRequest, JoinStatus, Membership, OutboxMessage, Person, Role
+from storage.models import Contact, JoinRequest, JoinStatus, Membership, OutboxMessage, Person, Role
 from tests.botclient import BotClient, Sent, texts
 from tests.conftest import ADMIN_ID, TOKEN, FakeClock
-from tests.factories import make_world
+from tests.factories import make_world, telegram_id_of
 from tests.test_ticket_handling import RecordingSession, Town, answer, one, to
 
 HEAD, DEPUTY, OFFICE = 100, 101, 300
@@ -78,7 +78,7 @@ def texts_sent(sent: list[Sent]) -> list[Sent]:
 async def requests(db: Database) -> list[tuple[int | None, str, str | None, JoinStatus]]:
     async with db.session() as session:
         rows = (await session.scalars(select(JoinRequest).order_by(JoinRequest.id))).all()
-        people = {p.id: p.telegram_id for p in (await session.scalars(select(Person))).all()}
+        people = {p.id: telegram_id_of(p) for p in (await session.scalars(select(Person))).all()}
     return [(people.get(r.person_id or 0), r.display_name, r.flat, r.status) for r in rows]
 
 
@@ -87,13 +87,12 @@ async def residents_of(db: Database, code: str) -> list[tuple[int, str | None]]:
 
     async with db.session() as session:
         rows = await session.execute(
-            select(Person.telegram_id, Membership.flat)
-            .join(Membership, Membership.person_id == Person.id)
+            select(Contact.address, Membership.flat)
+            .join(Membership, Membership.person_id == Contact.person_id)
             .join(Building, Building.id == Membership.building_id)
             .where(Building.code == code, Membership.role == Role.RESIDENT)
-            .order_by(Person.telegram_id)
         )
-        return [(tg, flat) for tg, flat in rows.all()]
+        return sorted((int(tg), flat) for tg, flat in rows.all())
 
 
 async def ask_to_join_a1(town: Town, flat: str | None = "3-502") -> list[Sent]:

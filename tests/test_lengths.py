@@ -32,6 +32,7 @@ from storage.models import (
     Person,
     Ticket,
     TicketStatus,
+    telegram_address,
 )
 from storage.repositories.stats import (
     BuildingLine,
@@ -327,7 +328,9 @@ async def test_the_report_building_picker_pages(
     stale = await client.press(everywhere, first, BuildingPageCb(page=1).pack())
     assert [type(s.method).__name__ for s in stale] == ["AnswerCallbackQuery"]
     assert "no longer valid" in stale[0].text
-    person = await services.onboarding.touch(everywhere.id, everywhere.full_name, "en")
+    person = await services.onboarding.touch(
+        telegram_address(everywhere.id), everywhere.full_name, "en"
+    )
     assert len(await services.tickets.resident_buildings(person)) == MANY
 
 
@@ -381,7 +384,7 @@ async def test_the_outbox_writers_split_and_put_buttons_last(
     async with town.db.session() as session:
         mark = await session.scalar(select(func.max(OutboxMessage.id))) or 0
         await write(session, head, now, text, buttons=[[("Open #1", "open", 1)]])
-        await services.onboarding.notifier.tell(session, head.telegram_id, "cancelled", now)
+        await services.onboarding.notifier.tell(session, head, "cancelled", now)
         await session.commit()
     async with town.db.session() as session:
         rows = list(

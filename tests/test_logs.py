@@ -114,11 +114,11 @@ async def test_a_failed_statement_does_not_quote_its_parameters(db: Database) ->
     """The errors router logs an exception's message: a failed INSERT's used to carry the
     values (a resident's name) in "[parameters: ...]"."""
     async with db.session() as session:
-        session.add(Person(telegram_id=5, display_name=NAME, created_at=datetime.now(UTC)))
+        session.add(Person(id=5, display_name=NAME, created_at=datetime.now(UTC)))
         await session.commit()
     with pytest.raises(IntegrityError) as failed:
         async with db.session() as session:
-            session.add(Person(telegram_id=5, display_name=NAME, created_at=datetime.now(UTC)))
+            session.add(Person(id=5, display_name=NAME, created_at=datetime.now(UTC)))
             await session.commit()
     assert NAME not in str(failed.value)
     assert "parameters hidden" in str(failed.value)

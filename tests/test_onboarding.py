@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.services import Services
 from bot.services.community import BuildingRow, parse_buildings_csv
 from storage.db import Database
-from storage.models import CoordinatorScope, Invitation, Membership, OutboxMessage, Role
+from storage.models import Contact, CoordinatorScope, Invitation, Membership, OutboxMessage, Role
 from tests.botclient import BotClient, only, texts
 from tests.conftest import ADMIN_ID, FakeClock
 
@@ -28,14 +28,14 @@ async def community(services: Services) -> dict[str, str]:
 
 
 async def memberships(db: Database, user_id: int) -> list[tuple[str, str, str | None]]:
-    from storage.models import Building, Person
+    from storage.models import Building
 
     async with db.session() as session:
         rows = await session.execute(
             select(Building.code, Membership.role, Membership.flat)
             .join(Membership, Membership.building_id == Building.id)
-            .join(Person, Person.id == Membership.person_id)
-            .where(Person.telegram_id == user_id)
+            .join(Contact, Contact.person_id == Membership.person_id)
+            .where(Contact.channel == "telegram", Contact.address == str(user_id))
             .order_by(Building.code, Membership.role)
         )
         return [(code, role.value, flat) for code, role, flat in rows.all()]

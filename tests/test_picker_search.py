@@ -12,7 +12,7 @@ from bot.services import Services
 from bot.services.building_search import normalise, search
 from bot.services.community import BuildingRow, parse_buildings_csv
 from storage.db import Database
-from storage.models import Building, Membership, Person
+from storage.models import Building, Contact, Membership
 from tests.botclient import BotClient, only, texts
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "tangzhong.csv"
@@ -83,8 +83,8 @@ async def joined(db: Database, user_id: int) -> list[str]:
         rows = await session.scalars(
             select(Building.code)
             .join(Membership, Membership.building_id == Building.id)
-            .join(Person, Person.id == Membership.person_id)
-            .where(Person.telegram_id == user_id)
+            .join(Contact, Contact.person_id == Membership.person_id)
+            .where(Contact.channel == "telegram", Contact.address == str(user_id))
         )
         return list(rows)
 

@@ -21,7 +21,7 @@ from bot.services import Services
 from bot.services.community import BuildingRow
 from bot.services.tickets import Draft
 from storage.db import Database
-from storage.models import FsmRecord, Role, Ticket, TicketStatus
+from storage.models import FsmRecord, Role, Ticket, TicketStatus, telegram_address
 from tests.conftest import FakeClock
 
 URL = os.environ.get("TEST_POSTGRES_URL")
@@ -54,9 +54,9 @@ async def test_migrations_and_the_ticket_loop_run_on_postgres(pg_url: str) -> No
         clock = FakeClock()
         services = Services.create(config, db, Translations(), clock)
         await services.community.import_buildings([BuildingRow("社区", "A1", "1栋", "")])
-        head = await services.onboarding.touch(100, "Head", "en")
-        other_head = await services.onboarding.touch(101, "Deputy", "en")
-        resident = await services.onboarding.touch(1, "Resident", "zh-hans")
+        head = await services.onboarding.touch(telegram_address(100), "Head", "en")
+        other_head = await services.onboarding.touch(telegram_address(101), "Deputy", "en")
+        resident = await services.onboarding.touch(telegram_address(1), "Resident", "zh-hans")
         for person, role in ((head, Role.HEAD), (other_head, Role.DEPUTY)):
             invite = await services.community.invite(role, "A1")
             await services.onboarding.open_payload(person, invite.payload)

@@ -16,7 +16,15 @@ from bot.services.join_rules import JoinStale
 from bot.services.joins import Pending
 from bot.services.tickets import Draft
 from storage.db import Database
-from storage.models import JoinRequest, JoinStatus, Membership, Person, Role, Ticket
+from storage.models import (
+    JoinRequest,
+    JoinStatus,
+    Membership,
+    Person,
+    Role,
+    Ticket,
+    telegram_address,
+)
 from tests.conftest import FakeClock
 from tests.test_postgres import pg_url, pytestmark  # noqa: F401 (the fixture and the skip)
 
@@ -29,12 +37,12 @@ async def test_join_requests_and_forgetme_on_postgres(pg_url: str) -> None:  # n
         services = Services.create(config, db, Translations(), FakeClock())
         await services.community.import_buildings([BuildingRow("社区", "A1", "1栋", "")])
         building = await services.community.find_building("A1")
-        head = await services.onboarding.touch(100, "Head", "en")
-        deputy = await services.onboarding.touch(101, "Deputy", "en")
+        head = await services.onboarding.touch(telegram_address(100), "Head", "en")
+        deputy = await services.onboarding.touch(telegram_address(101), "Deputy", "en")
         for person, role in ((head, Role.HEAD), (deputy, Role.DEPUTY)):
             invite = await services.community.invite(role, "A1")
             await services.onboarding.open_payload(person, invite.payload)
-        newcomer = await services.onboarding.touch(7, "Newcomer", "zh-hans")
+        newcomer = await services.onboarding.touch(telegram_address(7), "Newcomer", "zh-hans")
 
         # The same request twice at the very same moment: one row, both answers "pending".
         outcomes = await asyncio.gather(

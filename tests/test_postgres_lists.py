@@ -12,7 +12,7 @@ from bot.services.community import BuildingRow
 from bot.services.ticket_lists import Keyset
 from bot.services.tickets import Draft
 from storage.db import Database
-from storage.models import Role, Ticket
+from storage.models import Role, Ticket, telegram_address
 from storage.repositories.tickets import Scope, TicketRepository
 from tests.conftest import FakeClock
 from tests.test_postgres import pg_url, pytestmark  # noqa: F401 (the fixture and the skip)
@@ -28,8 +28,8 @@ async def test_staff_lists_page_on_postgres(pg_url: str) -> None:  # noqa: F811
         await services.community.import_buildings(
             [BuildingRow("社区", "A1", "1栋", ""), BuildingRow("社区", "A2", "2栋", "")]
         )
-        head = await services.onboarding.touch(100, "Head", "en")
-        office = await services.onboarding.touch(300, "Office", "en")
+        head = await services.onboarding.touch(telegram_address(100), "Head", "en")
+        office = await services.onboarding.touch(telegram_address(300), "Office", "en")
         await services.onboarding.open_payload(
             head, (await services.community.invite(Role.HEAD, "A1")).payload
         )
@@ -38,7 +38,9 @@ async def test_staff_lists_page_on_postgres(pg_url: str) -> None:  # noqa: F811
         )
         residents = []
         for n, code in enumerate(("A1", "A1", "A1", "A2")):
-            resident = await services.onboarding.touch(1 + n, "Resident", "zh-hans")
+            resident = await services.onboarding.touch(
+                telegram_address(1 + n), "Resident", "zh-hans"
+            )
             await services.onboarding.join_building(
                 resident, (await services.community.find_building(code)).id
             )

@@ -24,10 +24,11 @@ from storage.models import (
     TicketFollower,
     TicketRecipient,
     TicketStatus,
+    telegram_address,
 )
 from tests.botclient import BotClient, Sent, only, texts
 from tests.conftest import FakeClock
-from tests.factories import World, make_world
+from tests.factories import World, by_telegram, make_world, telegram_id_of
 
 
 @pytest.fixture
@@ -272,7 +273,7 @@ async def routed(db: Database, ticket_number: int) -> dict[str, Any]:
         owner = await session.get(Person, ticket.owner_id) if ticket.owner_id else None
     return {
         "to": [(r.person_id, r.reason) for r in recipients],
-        "owner": owner.telegram_id if owner else None,
+        "owner": telegram_id_of(owner) if owner else None,
         "skipped": [tuple(s) for s in event.data["skipped"]],
     }
 
@@ -312,7 +313,7 @@ async def test_routing_falls_back_and_is_recorded(world: World) -> None:
     # Both unreachable (blocked the bot): back to the coordinator.
     await world.services.tickets.back(await world.person(head))
     for telegram_id in (100, 101):
-        await world.services.onboarding.mark_unreachable(telegram_id)
+        await world.services.onboarding.mark_unreachable(telegram_address(telegram_id))
     await quick_report(world, resident, "🏘 Neighbours")
     result = await routed(world.db, 4)
     assert result["to"] == [(office_id, "coordinator")]
@@ -358,7 +359,7 @@ async def test_phone_is_shared_only_from_the_residents_own_contact(world: World)
     [ticket] = await tickets(world.db)
     assert ticket.show_phone and ticket.show_name
     async with world.db.session() as session:
-        phone = await session.scalar(select(Person.phone).where(Person.telegram_id == 1))
+        phone = await session.scalar(by_telegram(1).with_only_columns(Person.phone))
         assert phone == "+8613800001111"
         assert await session.scalar(select(func.count()).select_from(TicketRecipient)) == 1
 

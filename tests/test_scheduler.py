@@ -44,6 +44,7 @@ from storage.models import (
     TicketEvent,
     TicketRecipient,
     TicketStatus,
+    telegram_address,
 )
 from storage.repositories.stats import Scope
 from tests.botclient import BotClient, Sent, only, texts
@@ -82,7 +83,7 @@ class Town:
     buildings: dict[str, int]
 
     async def person(self, telegram_id: int, name: str, language: str = "en") -> Person:
-        return await self.services.onboarding.touch(telegram_id, name, language)
+        return await self.services.onboarding.touch(telegram_address(telegram_id), name, language)
 
     async def appoint(self, telegram_id: int, role: Role, target: str, lang: str = "en") -> Person:
         person = await self.person(telegram_id, f"{role.value.title()} {telegram_id}", lang)

@@ -21,6 +21,7 @@ from storage.models import Invitation, Person, Role
 from storage.repositories import CommunityRepository
 from tests.botclient import BotClient, Sent, only
 from tests.conftest import ADMIN_ID, FakeClock
+from tests.factories import telegram_id_of
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "tangzhong.csv"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -82,7 +83,7 @@ async def invitations(db: Database) -> list[tuple[str, int | None, int | None, i
                     row.role.value,
                     row.building_id,
                     row.community_id,
-                    creator.telegram_id if creator else None,
+                    telegram_id_of(creator) if creator else None,
                 )
             )
         return result

@@ -19,7 +19,15 @@ import storage.db
 from bot.fsm import SqlStorage
 from bot.services.updates import UpdateLog
 from storage.db import Database, NestedSessionError
-from storage.models import Base, FsmRecord, Invitation, Person, ProcessedUpdate, Role
+from storage.models import (
+    Base,
+    FsmRecord,
+    Invitation,
+    Person,
+    ProcessedUpdate,
+    Role,
+    telegram_address,
+)
 from storage.repositories import CommunityRepository, InvitationRepository, PersonRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.updates import UpdateRepository
@@ -177,11 +185,11 @@ async def test_foreign_keys_are_enforced(db: Database) -> None:
 )
 async def test_aware_datetimes_round_trip_as_utc(db: Database, moment: datetime) -> None:
     async with db.session() as session:
-        person = await PersonRepository(session).add(1, "A", moment)
+        person = await PersonRepository(session).add(telegram_address(1), "A", moment)
         person.unreachable_since = moment
         await session.commit()
     async with db.session() as session:
-        stored = await PersonRepository(session).by_telegram_id(1)
+        stored = await PersonRepository(session).by_contact(*telegram_address(1))
         assert stored is not None
         assert stored.created_at == moment
         assert stored.created_at.utcoffset() == timedelta(0)
@@ -201,7 +209,7 @@ async def test_aware_datetimes_round_trip_as_utc(db: Database, moment: datetime)
 async def test_a_naive_datetime_is_refused(db: Database) -> None:
     async with db.session() as session:
         naive = datetime(2026, 11, 26, 10, 0)  # noqa: DTZ001 (the point of the test)
-        session.add(Person(telegram_id=2, display_name="B", created_at=naive))
+        session.add(Person(display_name="B", created_at=naive))
         with pytest.raises(StatementError, match="naive datetime"):
             await session.flush()
     async with db.session() as session:
@@ -350,7 +358,7 @@ async def test_an_expired_invitation_cannot_be_claimed(db: Database, clock: Fake
     now = clock()
     async with db.session() as session:
         community = await CommunityRepository(session).add("塘中社区", "Asia/Shanghai", now)
-        person = await PersonRepository(session).add(101, "A", now)
+        person = await PersonRepository(session).add(telegram_address(101), "A", now)
         invitation = await InvitationRepository(session).add(
             token="old",
             role=Role.COORDINATOR,
@@ -438,7 +446,7 @@ async def test_a_commit_that_queued_notifications_wakes_the_listeners(
     async def queue(then_commit: bool) -> None:
         async with db.session() as session:
             await OutboxRepository(session).add(
-                chat_id=7, person_id=None, payload={"text": "hi"}, now=clock()
+                to=telegram_address(7), person_id=None, payload={"text": "hi"}, now=clock()
             )
             if then_commit:
                 await session.commit()

@@ -10,6 +10,7 @@ from bot.i18n import Translations
 from bot.services.clock import Clock, system_clock
 from bot.services.closing import ClosingService
 from bot.services.community import CommunityService, StaffService
+from bot.services.contact_links import ContactLinks
 from bot.services.conversations import ConversationService
 from bot.services.digest import DigestService
 from bot.services.forget import ForgetService
@@ -42,6 +43,7 @@ class Services:
     revoke: RevokeService
     conversations: ConversationService
     posters: PosterService
+    links: ContactLinks
 
     @classmethod
     def create(
@@ -73,4 +75,5 @@ class Services:
             revoke=RevokeService(config, db, notifier, clock, tickets),
             conversations=ConversationService(db, tickets),
             posters=PosterService(db, translations),
+            links=ContactLinks(db, clock),
         )

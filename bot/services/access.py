@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
+from bot.services.contacts import is_admin
 from storage.models import Person, Role, Ticket
 from storage.repositories import PersonRepository
 
@@ -34,7 +35,7 @@ async def coverage(session: AsyncSession, config: Config, person: Person) -> Cov
     buildings = {r.building_id for r in roles if r.role in (Role.HEAD, Role.DEPUTY)}
     buildings |= {a.building_id for a in areas if a.building_id is not None}
     return Coverage(
-        admin=person.telegram_id in config.admin_ids,
+        admin=is_admin(config, person),
         building_ids=frozenset(buildings),
         community_ids=frozenset(a.community_id for a in areas if a.building_id is None),
     )

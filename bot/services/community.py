@@ -11,12 +11,13 @@ from typing import Any
 
 from bot.config import Config
 from bot.services.clock import Clock
+from bot.services.contacts import is_admin
 from bot.services.errors import ServiceError
 from bot.services.links import PayloadKind, make_payload, new_token
 from bot.services.settings_schema import apply_changes, check_keys, check_timezone
 from bot.services.settings_view import SettingsView, describe
 from storage.db import Database
-from storage.models import Building, Community, Role
+from storage.models import Building, Community, Person, Role
 from storage.repositories import CommunityRepository, InvitationRepository, PersonRepository
 from storage.repositories.people import BuildingRole, CoordinatorArea
 
@@ -284,21 +285,19 @@ class StaffService:
             buildings = [await communities.building(i) for i in dict.fromkeys(ids)]
         return [b for b in buildings if b is not None]
 
-    async def join_link(self, person_id: int, telegram_id: int, code: str) -> tuple[Building, str]:
-        roles, areas = await self._area(person_id)
+    async def join_link(self, person: Person, code: str) -> tuple[Building, str]:
+        roles, areas = await self._area(person.id)
         building, payload = await self.community.join_payload(
             code, self._community_hint(roles, areas)
         )
-        admin = telegram_id in self.config.admin_ids
+        admin = is_admin(self.config, person)
         if not admin and not _may_manage(roles, areas, building, heads_too=True):
             raise ServiceError("not-allowed")
         return building, payload
 
-    async def invite(
-        self, person_id: int, telegram_id: int, role: Role, target: str
-    ) -> InvitationIssued:
-        roles, areas = await self._area(person_id)
-        admin = telegram_id in self.config.admin_ids
+    async def invite(self, person: Person, role: Role, target: str) -> InvitationIssued:
+        roles, areas = await self._area(person.id)
+        admin = is_admin(self.config, person)
         if role not in INVITABLE:
             raise ServiceError("invite-bad-role")
         if not admin:
@@ -309,9 +308,9 @@ class StaffService:
             if not _may_manage(roles, areas, building, heads_too=role is Role.DEPUTY):
                 raise ServiceError("not-allowed")
             return await self.community.invite(
-                role, target, community=hint, created_by=person_id, building_only=True
+                role, target, community=hint, created_by=person.id, building_only=True
             )
-        return await self.community.invite(role, target, created_by=person_id)
+        return await self.community.invite(role, target, created_by=person.id)
 
     @staticmethod
     def _community_hint(

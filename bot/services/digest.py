@@ -19,6 +19,7 @@ from bot.config import Config
 from bot.drawing import Renderer
 from bot.i18n import Translations, Translator
 from bot.services.clock import Clock
+from bot.services.contacts import is_admin
 from bot.services.digest_view import (
     DigestData,
     chart_labels,
@@ -232,7 +233,7 @@ class DigestService:
         async with self.db.session() as session:
             communities = CommunityRepository(session)
             areas: dict[int, Scope] = {}
-            if person.telegram_id in self.config.admin_ids:
+            if is_admin(self.config, person):
                 for row in await communities.page(0, 100):
                     areas[row.id] = Scope(row.id)
             stats = StatsRepository(session)

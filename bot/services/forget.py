@@ -27,16 +27,18 @@ from bot.config import Config
 from bot.i18n import Translations
 from bot.services.categories import find_category
 from bot.services.clock import Clock
+from bot.services.contacts import admin_addresses
 from bot.services.errors import ServiceError
 from bot.services.join_rules import refresh_copies
 from bot.services.joins import JoinService
 from bot.services.notify import Notifier
 from bot.services.tickets import TicketService
 from storage.db import Database
-from storage.models import JoinStatus, Person, Role
+from storage.models import Address, Channel, JoinStatus, Person, Role
 from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.forget import ForgetRepository
 from storage.repositories.joins import JoinRepository
+from storage.repositories.people import addresses_in
 from storage.repositories.tickets import TicketRepository
 
 # Events whose text is the resident's own words (bot/services/ticket_actions.py).
@@ -71,7 +73,8 @@ class ForgetService:
         now = self.clock()
         async with self.db.session() as session:
             people = PersonRepository(session)
-            if await people.get(person.id) is None:
+            current = await people.get(person.id)
+            if current is None:
                 raise ServiceError("forget-already")
             repo = ForgetRepository(session)
             handled = await repo.handled_tickets(person.id)
@@ -82,7 +85,9 @@ class ForgetService:
                 r for r in await people.building_roles(person.id) if r.role is not Role.RESIDENT
             ]
             await self._anonymise(session, person, now)
-            await repo.drop_chat(person.telegram_id)
+            for address in addresses_in(current, Channel.TELEGRAM):
+                await repo.drop_chat(int(address))
+            await people.drop_contacts(person.id)
             await session.flush()
             await repo.delete_person(person.id)
             # The database set the references to NULL and removed the rows that hung on the
@@ -157,11 +162,11 @@ class ForgetService:
         building = await communities.building(building_id)
         if building is None:
             return
-        office = [tg for _, tg in await communities.coordinators_of(building.community_id)]
-        for telegram_id in office or sorted(self.config.admin_ids):
+        office: list[Person | Address] = [*await communities.coordinators_of(building.community_id)]
+        for recipient in office or admin_addresses(self.config):
             await self.notifier.tell(
                 session,
-                telegram_id,
+                recipient,
                 "forget-staff-notice",
                 now,
                 role=role.value,

@@ -92,7 +92,7 @@ class JoinApprovals:
             )
         await self.notifier.tell(
             session,
-            requester.telegram_id,
+            requester,
             "jr-approved" if approve else "jr-declined",
             now,
             building=building.name,

@@ -12,10 +12,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
+from bot.services.contacts import is_admin
 from bot.services.errors import ServiceError
 from storage.models import Building, JoinRequest, JoinStatus, Person, Role
 from storage.repositories import OutboxRepository, PersonRepository
 from storage.repositories.joins import JoinArea, JoinRepository
+from storage.repositories.people import address_of
 
 CARD_METHOD = "join_card"  # an outbox row rendered at delivery, like a ticket card
 
@@ -48,7 +50,7 @@ class JoinStale(ServiceError):
 
 
 async def join_area(session: AsyncSession, person: Person, config: Config) -> JoinArea:
-    if person.telegram_id in config.admin_ids:
+    if is_admin(config, person):
         return JoinArea(everywhere=True)
     people = PersonRepository(session)
     roles = await people.building_roles(person.id)
@@ -79,8 +81,11 @@ async def refresh_copies(session: AsyncSession, request: JoinRequest, now: datet
 async def card_row(
     session: AsyncSession, request: JoinRequest, approver: Person, now: datetime
 ) -> None:
+    to = address_of(approver)
+    if to is None:
+        return
     await OutboxRepository(session).add(
-        chat_id=approver.telegram_id,
+        to=to,
         person_id=approver.id,
         method=CARD_METHOD,
         payload={"request_id": request.id},

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.services.clock import Clock
+from bot.services.contacts import admin_people
 from bot.services.errors import ServiceError
 from bot.services.flats import clean_flat
 from bot.services.join_rules import (
@@ -201,12 +202,10 @@ class JoinService:
         heads = [candidate(p, r.value) for p, r in await tickets.heads_and_deputies(building.id)]
         own = await tickets.coordinators(building.community_id, building.id)
         whole = await tickets.coordinators(building.community_id, None)
-        admins = []
-        people = PersonRepository(session)
-        for telegram_id in sorted(self.config.admin_ids):
-            admin = await people.by_telegram_id(telegram_id)
-            if admin is not None:
-                admins.append(candidate(admin, "admin"))
+        admins = [
+            candidate(admin, "admin")
+            for admin in await admin_people(PersonRepository(session), self.config)
+        ]
         routing = route(
             heads,
             [candidate(p, "coordinator") for p in own],

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Config
 from bot.i18n import Translations
 from bot.services.clock import Clock
+from bot.services.contacts import admin_people
 from bot.services.scheduling import sla_of, translator, write
 from bot.services.sla import WAITING, Rung, Sla, may_send, next_rung
 from bot.services.tickets import TicketService
@@ -119,11 +120,7 @@ class LadderService:
         building = list(await tickets.coordinators(ticket.community_id, ticket.building_id))
         community = list(await tickets.coordinators(ticket.community_id, None))
         people = PersonRepository(session)
-        admins = [
-            admin
-            for telegram_id in sorted(self.config.admin_ids)
-            if (admin := await people.by_telegram_id(telegram_id)) is not None
-        ]
+        admins = await admin_people(people, self.config)
         if level == 1:
             chain = [building, community, admins]
         else:

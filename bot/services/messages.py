@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import CAPTION_LIMIT, TEXT_LIMIT, cut, fits, message_parts
+from storage.models import Address
 from storage.repositories import OutboxRepository
 
 Buttons = Sequence[Sequence[Sequence[Any]]]
@@ -20,30 +21,28 @@ Buttons = Sequence[Sequence[Sequence[Any]]]
 async def write_text(
     session: AsyncSession,
     *,
-    chat_id: int,
+    to: Address,
     person_id: int | None,
     text: str,
     now: datetime,
     buttons: Buttons | None = None,
     ticket_id: int | None = None,
 ) -> int:
-    """``text`` to one chat, in as many messages as it needs; returns how many."""
+    """``text`` to one address, in as many messages as it needs; returns how many."""
     parts = message_parts(text, TEXT_LIMIT)
     outbox = OutboxRepository(session)
     for index, part in enumerate(parts):
         payload: dict[str, Any] = {"text": part}
         if buttons and index == len(parts) - 1:
             payload["buttons"] = [[list(b) for b in row] for row in buttons if row]
-        await outbox.add(
-            chat_id=chat_id, person_id=person_id, payload=payload, now=now, ticket_id=ticket_id
-        )
+        await outbox.add(to=to, person_id=person_id, payload=payload, now=now, ticket_id=ticket_id)
     return len(parts)
 
 
 async def write_media(
     session: AsyncSession,
     *,
-    chat_id: int,
+    to: Address,
     person_id: int | None,
     method: str,
     media: dict[str, Any],
@@ -64,7 +63,7 @@ async def write_media(
     if buttons and follow_up is None:
         payload["buttons"] = [[list(b) for b in row] for row in buttons if row]
     await OutboxRepository(session).add(
-        chat_id=chat_id,
+        to=to,
         person_id=person_id,
         method=method,
         payload=payload,
@@ -74,7 +73,7 @@ async def write_media(
     if follow_up is not None:
         await write_text(
             session,
-            chat_id=chat_id,
+            to=to,
             person_id=person_id,
             text=follow_up,
             now=now,

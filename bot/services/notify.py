@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translations
 from bot.services.messages import write_text
+from storage.models import Address, Person
 from storage.repositories import PersonRepository
+from storage.repositories.people import address_of
 
 
 class Notifier:
@@ -20,17 +22,26 @@ class Notifier:
     async def tell(
         self,
         session: AsyncSession,
-        telegram_id: int,
+        to: Person | Address,
         key: str,
         now: datetime,
         **args: Any,
     ) -> None:
-        person = await PersonRepository(session).by_telegram_id(telegram_id)
+        """``to`` a person (at the contact they used last), or an address nobody may have
+        written from yet (an administrator's Telegram chat)."""
+        if isinstance(to, Person):
+            person: Person | None = to
+            address = address_of(to)
+        else:
+            person = await PersonRepository(session).by_contact(*to)
+            address = (address_of(person) if person else None) or to
+        if address is None:
+            return  # nowhere to reach them (no contact left)
         language = person.language if person and person.language else self.translations.default
         text = self.translations.get(language, key, **args)
         await write_text(
             session,
-            chat_id=telegram_id,
+            to=address,
             person_id=person.id if person else None,
             text=text,
             now=now,

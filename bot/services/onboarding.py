@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,7 @@ from bot.config import Config
 from bot.i18n import SUPPORTED_LANGUAGES, match_language
 from bot.services.building_search import search
 from bot.services.clock import Clock
+from bot.services.contacts import admin_addresses, distinct_recipients, is_admin, telegram_label
 from bot.services.errors import ServiceError
 from bot.services.flats import clean_flat
 from bot.services.join_rules import settle_on_join
@@ -21,12 +23,14 @@ from bot.services.joins import Joined
 from bot.services.links import PayloadKind, parse_payload
 from bot.services.notify import Notifier
 from storage.db import Database
-from storage.models import Building, Community, Person, Role
+from storage.models import Address, Building, Community, Person, Role
 from storage.repositories import CommunityRepository, InvitationRepository, PersonRepository
 from storage.repositories.people import BuildingRole, CoordinatorArea
 
 T = TypeVar("T")
 PAGE_SIZE = 8
+# How often a contact's last use is written: the door a person uses is known to the minute.
+CONTACT_USE_GRANULARITY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,23 +88,31 @@ class OnboardingService:
         self.notifier = notifier
         self.clock = clock
 
-    async def touch(
-        self, telegram_id: int, display_name: str, telegram_language: str | None
-    ) -> Person:
-        """The person behind an update, created on first contact in their app's language.
-        Writing to the bot again makes an unreachable person reachable."""
+    async def touch(self, contact: Address, display_name: str, app_language: str | None) -> Person:
+        """The person behind an update from ``contact``, created on first contact in their
+        app's language. Writing again makes an unreachable person reachable and makes this
+        contact the one notifications go to (written at most once a minute: most updates
+        change nothing and cost one read)."""
         display_name = display_name[:130]
+        now = self.clock()
         async with self.db.session() as session:
             people = PersonRepository(session)
-            person = await people.by_telegram_id(telegram_id)
+            person = await people.by_contact(*contact)
             if person is None:
-                person = await people.add(telegram_id, display_name, self.clock())
-                person.language = match_language(telegram_language, self.config.default_language)
-            elif person.display_name == display_name and person.unreachable_since is None:
+                person = await people.add(contact, display_name, now)
+                person.language = match_language(app_language, self.config.default_language)
+                await session.commit()
                 return person
+            used = next(c for c in person.contacts if c.as_address == contact)
+            stale = now - used.last_used_at >= CONTACT_USE_GRANULARITY
+            if person.display_name == display_name and person.unreachable_since is None:
+                if not stale:
+                    return person
             else:
                 person.display_name = display_name
                 person.unreachable_since = None
+            if stale:
+                await people.used(used, now)
             await session.commit()
             return person
 
@@ -128,9 +140,9 @@ class OnboardingService:
             person.phone_consent = True
             await session.commit()
 
-    async def mark_unreachable(self, telegram_id: int) -> None:
+    async def mark_unreachable(self, contact: Address) -> None:
         async with self.db.session() as session:
-            await PersonRepository(session).mark_unreachable(telegram_id, self.clock())
+            await PersonRepository(session).mark_unreachable(contact, self.clock())
             await session.commit()
 
     async def profile(self, person: Person) -> Profile:
@@ -140,7 +152,7 @@ class OnboardingService:
                 person=person,
                 building_roles=await people.building_roles(person.id),
                 coordinator_areas=await people.coordinator_areas(person.id),
-                is_admin=person.telegram_id in self.config.admin_ids,
+                is_admin=is_admin(self.config, person),
             )
 
     # Start payloads
@@ -239,24 +251,21 @@ class OnboardingService:
         """Tells the people who work with the newcomer: the building's heads and deputies and
         the community's coordinators (admins too for a new coordinator)."""
         communities = CommunityRepository(session)
-        recipients: list[int] = []
+        recipients: list[Person | Address] = []
         if building is not None:
-            recipients += [tg for _, tg, _ in await communities.heads_of(building.id)]
-        recipients += [tg for _, tg in await communities.coordinators_of(community.id)]
+            recipients += [head for head, _ in await communities.heads_of(building.id)]
+        recipients += await communities.coordinators_of(community.id)
         if role is Role.COORDINATOR:
-            recipients += sorted(self.config.admin_ids)
+            recipients += admin_addresses(self.config)
         now = self.clock()
-        seen = {person.telegram_id}
-        for telegram_id in recipients:
-            if telegram_id in seen:
-                continue
-            seen.add(telegram_id)
+        people = PersonRepository(session)
+        for recipient in await distinct_recipients(people, recipients, skip=[person]):
             await self.notifier.tell(
                 session,
-                telegram_id,
+                recipient,
                 "appointed-notice" if building else "appointed-notice-community",
                 now,
-                name=person.display_name or str(person.telegram_id),
+                name=person.display_name or telegram_label(person),
                 role=role.value,
                 place=building.name if building else community.name,
                 community=community.name,

@@ -22,11 +22,20 @@ from bot.services.access import coverage
 from bot.services.categories import find_category
 from bot.services.clock import Clock
 from bot.services.community import locate_building
+from bot.services.contacts import admin_addresses, distinct_recipients, is_admin, telegram_label
 from bot.services.errors import ServiceError
 from bot.services.notify import Notifier
 from bot.services.tickets import TicketService
 from storage.db import Database
-from storage.models import Building, Community, Person, Role, TicketStatus
+from storage.models import (
+    Address,
+    Building,
+    Community,
+    Person,
+    Role,
+    TicketStatus,
+    telegram_address,
+)
 from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.tickets import UNFINISHED, Involved, TicketRepository
 
@@ -83,7 +92,7 @@ class RevokeService:
                 found = await communities.get(building.community_id)
             assert found is not None
             place = found
-            person = await PersonRepository(session).by_telegram_id(telegram_id)
+            person = await PersonRepository(session).by_contact(*telegram_address(telegram_id))
             if person is None or not await self._holds(session, person, role, place, building):
                 holders = await self._holders(session, role, place, building)
                 raise ServiceError(
@@ -91,7 +100,7 @@ class RevokeService:
                     id=str(telegram_id),
                     role=role.value,
                     place=building.name if building else place.name,
-                    holders=", ".join(f"{p.display_name} ({p.telegram_id})" for p in holders)
+                    holders=", ".join(f"{p.display_name} ({telegram_label(p)})" for p in holders)
                     or "-",
                 )
             revoked = await self._revoke(session, person, role, place, building, by=None)
@@ -163,7 +172,7 @@ class RevokeService:
             a.community_id == building.community_id and a.building_id in (None, building.id)
             for a in areas
         )
-        if not (by.telegram_id in self.config.admin_ids or coordinates):
+        if not (is_admin(self.config, by) or coordinates):
             raise ServiceError("not-allowed")  # heads do not remove each other
         return building
 
@@ -237,7 +246,7 @@ class RevokeService:
         place = building.name if building else community.name
         await self.notifier.tell(
             session,
-            person.telegram_id,
+            person,
             "revoked-you",
             now,
             role=role.value,
@@ -301,23 +310,20 @@ class RevokeService:
         """The building's remaining heads and deputies and the community's coordinators (and
         the admins, for a coordinator), as when someone is appointed; not the one who did it."""
         communities = CommunityRepository(session)
-        recipients: list[int] = []
+        recipients: list[Person | Address] = []
         if building is not None:
-            recipients += [tg for _, tg, _ in await communities.heads_of(building.id)]
-        recipients += [tg for _, tg in await communities.coordinators_of(community.id)]
+            recipients += [head for head, _ in await communities.heads_of(building.id)]
+        recipients += await communities.coordinators_of(community.id)
         if role is Role.COORDINATOR:
-            recipients += sorted(self.config.admin_ids)
-        seen = {person.telegram_id} | ({by.telegram_id} if by else set())
-        for telegram_id in recipients:
-            if telegram_id in seen:
-                continue
-            seen.add(telegram_id)
+            recipients += admin_addresses(self.config)
+        people = PersonRepository(session)
+        for recipient in await distinct_recipients(people, recipients, skip=[person, by]):
             await self.notifier.tell(
                 session,
-                telegram_id,
+                recipient,
                 "revoked-notice",
                 now,
-                name=person.display_name or str(person.telegram_id),
+                name=person.display_name or telegram_label(person),
                 role=role.value,
                 place=building.name if building else community.name,
                 handed=handed,

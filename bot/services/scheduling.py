@@ -19,6 +19,7 @@ from bot.services.messages import write_media, write_text
 from bot.services.policy import Action
 from bot.services.sla import Sla, sla_for
 from storage.models import Community, Person
+from storage.repositories.people import address_of
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -72,10 +73,13 @@ async def write(
     """``text`` to ``person``, in the caller's transaction: one outbox row, or several in
     order when it is longer than a message. ``method="sendPhoto"`` sends ``extra`` (the
     picture) with ``text`` as its caption."""
+    to = address_of(person)
+    if to is None:
+        return
     if method == "sendMessage":
         await write_text(
             session,
-            chat_id=person.telegram_id,
+            to=to,
             person_id=person.id,
             text=text,
             now=now,
@@ -85,7 +89,7 @@ async def write(
         return
     await write_media(
         session,
-        chat_id=person.telegram_id,
+        to=to,
         person_id=person.id,
         method=method,
         media=extra or {},

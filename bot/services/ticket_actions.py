@@ -6,6 +6,7 @@ causes."""
 from __future__ import annotations
 
 from bot.services.categories import is_private
+from bot.services.contacts import admin_people
 from bot.services.errors import ServiceError
 from bot.services.policy import Action, is_staff, may
 from bot.services.ticket_core import Content, StaleAction, TicketCore, checked
@@ -127,10 +128,7 @@ class TicketActions(TicketCore):
             ]
             people = PersonRepository(session)
             if not coordinators:
-                for telegram_id in sorted(self.config.admin_ids):
-                    admin = await people.by_telegram_id(telegram_id)
-                    if admin is not None:
-                        coordinators.append(admin)
+                coordinators += await admin_people(people, self.config)
             owner = next((c for c in coordinators if c.id != person.id), None)
             ticket.escalated = True
             if owner is not None:

@@ -16,6 +16,7 @@ from bot.services.access import coverage
 from bot.services.cards import description_is_cut
 from bot.services.categories import Category, find_category
 from bot.services.clock import Clock
+from bot.services.contacts import admin_people, is_admin
 from bot.services.errors import ServiceError
 from bot.services.messages import write_media, write_text
 from bot.services.policy import AUTHOR, RULES, Action, Relation, may
@@ -30,6 +31,7 @@ from storage.models import (
     TicketStatus,
 )
 from storage.repositories import CommunityRepository, OutboxRepository, PersonRepository
+from storage.repositories.people import address_of
 from storage.repositories.tickets import TicketRepository
 
 S = TicketStatus
@@ -143,7 +145,7 @@ class TicketCore:
         self, session: AsyncSession, person: Person, ticket: Ticket
     ) -> frozenset[Relation]:
         relations: set[Relation] = set()
-        if person.telegram_id in self.config.admin_ids:
+        if is_admin(self.config, person):
             relations.add(Relation.ADMIN)
         if ticket.author_id == person.id:
             relations.add(Relation.AUTHOR)
@@ -260,12 +262,13 @@ class TicketCore:
         also the full description when the card shows only its beginning, the photos and voice
         notes, and the location."""
         person = await PersonRepository(session).get(person_id)
-        if person is None:
+        to = None if person is None else address_of(person)
+        if person is None or to is None:
             return
         outbox = OutboxRepository(session)
         now = self.clock()
         await outbox.add(
-            chat_id=person.telegram_id,
+            to=to,
             person_id=person.id,
             method="card",
             payload={},
@@ -278,7 +281,7 @@ class TicketCore:
             t = self.translations.bind(person.language or self.translations.default)
             await write_text(
                 session,
-                chat_id=person.telegram_id,
+                to=to,
                 person_id=person.id,
                 text=t("card-full-description", number=ticket.number) + "\n" + ticket.description,
                 now=now,
@@ -289,7 +292,7 @@ class TicketCore:
             method = "sendPhoto" if item.get("type") == "photo" else "sendVoice"
             key = "photo" if method == "sendPhoto" else "voice"
             await outbox.add(
-                chat_id=person.telegram_id,
+                to=to,
                 person_id=person.id,
                 method=method,
                 payload={key: item["file_id"], "caption": caption},
@@ -298,7 +301,7 @@ class TicketCore:
             )
         if ticket.latitude is not None and ticket.longitude is not None:
             await outbox.add(
-                chat_id=person.telegram_id,
+                to=to,
                 person_id=person.id,
                 method="sendLocation",
                 payload={"latitude": ticket.latitude, "longitude": ticket.longitude},
@@ -334,9 +337,12 @@ class TicketCore:
         if footer is not None:
             text += "\n\n" + t(footer)
         rows = [[[t(label), action.value] for label, action in row] for row in buttons or []]
+        to = address_of(person)
+        if to is None:
+            return
         await write_text(
             session,
-            chat_id=person.telegram_id,
+            to=to,
             person_id=person.id,
             text=text,
             now=self.clock(),
@@ -381,6 +387,9 @@ class TicketCore:
         """A message passed on whole: the header on a line of its own, then the text, in as
         many messages as it takes; a caption that no longer fits under the photo with the
         header follows the photo as a message."""
+        address = address_of(to)
+        if address is None:
+            return
         t = self.translations.bind(to.language or self.translations.default)
         header = t(key, number=ticket.number)
         now = self.clock()
@@ -388,7 +397,7 @@ class TicketCore:
             field_name = "photo" if content.photo else "voice"
             await write_media(
                 session,
-                chat_id=to.telegram_id,
+                to=address,
                 person_id=to.id,
                 method="sendPhoto" if content.photo else "sendVoice",
                 media={field_name: content.photo or content.voice},
@@ -400,7 +409,7 @@ class TicketCore:
         else:
             await write_text(
                 session,
-                chat_id=to.telegram_id,
+                to=address,
                 person_id=to.id,
                 text=header + "\n" + (content.text or ""),
                 now=now,
@@ -440,12 +449,10 @@ class TicketCore:
         community_coordinators = [
             candidate(p, "coordinator") for p in await tickets.coordinators(community.id, None)
         ]
-        admins = []
-        people = PersonRepository(session)
-        for telegram_id in sorted(self.config.admin_ids):
-            admin = await people.by_telegram_id(telegram_id)
-            if admin is not None:
-                admins.append(candidate(admin, "admin"))
+        admins = [
+            candidate(admin, "admin")
+            for admin in await admin_people(PersonRepository(session), self.config)
+        ]
         return route(
             heads,
             building_coordinators,

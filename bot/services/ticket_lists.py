@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.contacts import is_admin
 from bot.services.errors import ServiceError
 from bot.services.ticket_core import TicketCore
 from storage.models import OPEN_STATUSES, Person, Role, Ticket, TicketStatus
@@ -88,7 +89,7 @@ class TicketLists(TicketCore):
         building_ids = [r.building_id for r in roles if r.role in (Role.HEAD, Role.DEPUTY)]
         building_ids += [a.building_id for a in areas if a.building_id is not None]
         community_ids = [a.community_id for a in areas if a.building_id is None]
-        if person.telegram_id in self.config.admin_ids:
+        if is_admin(self.config, person):
             community_ids += [c.id for c in await CommunityRepository(session).page(0, 1000)]
         if not building_ids and not community_ids:
             raise ServiceError("not-allowed")  # a resident only: /tickets is for staff

@@ -24,6 +24,7 @@ from bot.services.cards import (
     reporter_name,
 )
 from bot.services.categories import Category, categories_for, find_category
+from bot.services.contacts import is_admin
 from bot.services.errors import ServiceError
 from bot.services.neighbours import NeighbourActions
 from bot.services.policy import Action, Relation, is_staff
@@ -299,7 +300,7 @@ class TicketService(TicketActions, TicketReopening, NeighbourActions, TicketList
         return (
             any(r.role in (Role.HEAD, Role.DEPUTY) for r in roles)
             or bool(areas)
-            or person.telegram_id in self.config.admin_ids
+            or is_admin(self.config, person)
         )
 
     async def set_away(self, person: Person, until: datetime | None) -> datetime:

@@ -98,10 +98,10 @@ class CommunityRepository:
             query = query.where(Building.community_id == community_id)
         return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
 
-    async def heads_of(self, building_id: int) -> Sequence[tuple[int, int, Role]]:
-        """(person id, telegram id, role) of the building's heads and deputies."""
+    async def heads_of(self, building_id: int) -> Sequence[tuple[Person, Role]]:
+        """The building's heads and deputies, with their role."""
         query = (
-            select(Person.id, Person.telegram_id, Membership.role)
+            select(Person, Membership.role)
             .join(Membership, Membership.person_id == Person.id)
             .where(
                 Membership.building_id == building_id,
@@ -109,15 +109,12 @@ class CommunityRepository:
             )
             .order_by(Membership.role, Membership.since)
         )
-        return [(row[0], row[1], row[2]) for row in (await self.session.execute(query)).all()]
-
-    async def coordinators_of(self, community_id: int) -> Sequence[tuple[int, int]]:
-        """(person id, telegram id) of everyone coordinating this community or a building in it."""
-        query = (
-            select(Person.id, Person.telegram_id)
-            .join(CoordinatorScope, CoordinatorScope.person_id == Person.id)
-            .where(CoordinatorScope.community_id == community_id)
-            .distinct()
-            .order_by(Person.id)
-        )
         return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
+
+    async def coordinators_of(self, community_id: int) -> Sequence[Person]:
+        """Everyone coordinating this community or a building in it."""
+        coordinating = select(CoordinatorScope.person_id).where(
+            CoordinatorScope.community_id == community_id
+        )
+        query = select(Person).where(Person.id.in_(coordinating)).order_by(Person.id)
+        return (await self.session.scalars(query)).all()

@@ -104,18 +104,14 @@ class ForgetRepository:
         query = select(JoinRequest).where(JoinRequest.person_id == person_id)
         return (await self.session.scalars(query.order_by(JoinRequest.id))).all()
 
-    async def drop_chat(self, telegram_id: int) -> None:
+    async def drop_chat(self, chat_id: int) -> None:
         """Everything kept about the person's chat: messages still to send them (and the record
         of those sent), the bot's messages there that belong to tickets, their conversation
         state (``fsm:<chat>:<user>:…``; in a private chat both are their id)."""
+        await self.session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
+        await self.session.execute(delete(TicketMessage).where(TicketMessage.chat_id == chat_id))
         await self.session.execute(
-            delete(OutboxMessage).where(OutboxMessage.chat_id == telegram_id)
-        )
-        await self.session.execute(
-            delete(TicketMessage).where(TicketMessage.chat_id == telegram_id)
-        )
-        await self.session.execute(
-            delete(FsmRecord).where(FsmRecord.key.like(f"%:{telegram_id}:{telegram_id}:%"))
+            delete(FsmRecord).where(FsmRecord.key.like(f"%:{chat_id}:{chat_id}:%"))
         )
 
     async def delete_person(self, person_id: int) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import QUEUED
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import Address, Channel, OutboxMessage, OutboxStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,15 +27,17 @@ class OutboxRepository:
     async def add(
         self,
         *,
-        chat_id: int,
+        to: Address,
         person_id: int | None,
         payload: dict[str, Any],
         now: datetime,
         method: str = "sendMessage",
         ticket_id: int | None = None,
     ) -> OutboxMessage:
+        if to.channel != Channel.TELEGRAM:
+            raise ValueError(f"no door delivers to {to.channel!r} yet")
         message = OutboxMessage(
-            chat_id=chat_id,
+            chat_id=int(to.address),
             person_id=person_id,
             method=method,
             payload=payload,

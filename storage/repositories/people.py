@@ -7,7 +7,17 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Building, Community, CoordinatorScope, Membership, Person, Role
+from storage.models import (
+    Address,
+    Building,
+    Channel,
+    Community,
+    Contact,
+    CoordinatorScope,
+    Membership,
+    Person,
+    Role,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,26 +38,105 @@ class CoordinatorArea:
     building_name: str | None
 
 
+# The channels a door delivers notifications to today; a door that starts delivering (the
+# web's push) adds its channel here.
+DELIVERING: frozenset[str] = frozenset({Channel.TELEGRAM})
+
+
+def address_of(person: Person, channels: frozenset[str] = DELIVERING) -> Address | None:
+    """Where a notification to ``person`` goes: the contact they used last among the channels
+    that deliver; None when they have none (they used /forgetme, or only a door that cannot
+    notify)."""
+    usable = [c for c in person.contacts if c.channel in channels]
+    if not usable:
+        return None
+    last = max(usable, key=lambda c: (c.last_used_at, c.id))
+    return Address(last.channel, last.address)
+
+
+def addresses_in(person: Person, channel: str) -> list[str]:
+    """The person's addresses in one channel (their Telegram user ids, as text)."""
+    return [c.address for c in person.contacts if c.channel == channel]
+
+
 class PersonRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def by_telegram_id(self, telegram_id: int) -> Person | None:
-        return await self.session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+    async def by_contact(self, channel: str, address: str) -> Person | None:
+        """The person reached at (channel, address), with their contacts."""
+        query = select(Person).join(Contact, Contact.person_id == Person.id)
+        return await self.session.scalar(
+            query.where(Contact.channel == channel, Contact.address == address)
+        )
 
     async def get(self, person_id: int) -> Person | None:
         return await self.session.get(Person, person_id)
 
-    async def add(self, telegram_id: int, display_name: str, now: datetime) -> Person:
-        person = Person(telegram_id=telegram_id, display_name=display_name, created_at=now)
+    async def add(self, contact: Address, display_name: str, now: datetime) -> Person:
+        """A new person, reached at ``contact``."""
+        person = Person(
+            display_name=display_name,
+            created_at=now,
+            contacts=[
+                Contact(
+                    channel=contact.channel,
+                    address=contact.address,
+                    last_used_at=now,
+                    created_at=now,
+                )
+            ],
+        )
         self.session.add(person)
         await self.session.flush()
         return person
 
-    async def mark_unreachable(self, telegram_id: int, now: datetime) -> None:
+    async def ensure_contact(self, person_id: int, contact: Address, now: datetime) -> Contact:
+        """``contact`` belongs to the person afterwards, used now: added, or moved from whoever
+        had it (a second door linked with a one-time code)."""
+        found = await self.session.scalar(
+            select(Contact).where(
+                Contact.channel == contact.channel, Contact.address == contact.address
+            )
+        )
+        previous = None
+        if found is None:
+            found = Contact(
+                person_id=person_id,
+                channel=contact.channel,
+                address=contact.address,
+                last_used_at=now,
+                created_at=now,
+            )
+            self.session.add(found)
+        else:
+            previous = found.person_id if found.person_id != person_id else None
+            found.person_id = person_id
+            found.last_used_at = now
+        await self.session.flush()
+        # The people's loaded contact lists follow (they are read after this, e.g. address_of).
+        for owner_id in (person_id, previous):
+            owner = None if owner_id is None else await self.session.get(Person, owner_id)
+            if owner is not None:
+                await self.session.refresh(owner, ["contacts"])
+        return found
+
+    async def used(self, contact: Contact, now: datetime) -> None:
+        """The person wrote through ``contact`` now: notifications go there next."""
+        contact.last_used_at = now
+        await self.session.flush()
+
+    async def drop_contacts(self, person_id: int) -> None:
+        await self.session.execute(delete(Contact).where(Contact.person_id == person_id))
+
+    async def mark_unreachable(self, contact: Address, now: datetime) -> None:
+        """Telegram (or another door) said this address cannot be reached any more."""
+        reached = select(Contact.person_id).where(
+            Contact.channel == contact.channel, Contact.address == contact.address
+        )
         await self.session.execute(
             update(Person)
-            .where(Person.telegram_id == telegram_id, Person.unreachable_since.is_(None))
+            .where(Person.id.in_(reached.scalar_subquery()), Person.unreachable_since.is_(None))
             .values(unreachable_since=now)
         )
 
