@@ -304,7 +304,7 @@ async def _outbox(config: Config, db: Database) -> None:
     oldest = stats.oldest_pending
     if oldest is not None:
         _out(
-            f"oldest pending: #{oldest.id} to chat {oldest.chat_id}, created "
+            f"oldest pending: #{oldest.id} to chat {oldest.address}, created "
             f"{oldest.created_at:%Y-%m-%d %H:%M:%S} UTC, attempts {oldest.attempts}, "
             f"last error: {oldest.last_error or '-'}"
         )

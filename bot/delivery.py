@@ -52,11 +52,10 @@ from bot.delivery_window import PassWindow
 from bot.outbox_methods import card_keyboard, method_for
 from bot.services.clock import Clock
 from bot.services.join_approvals import JoinApprovals
-from bot.services.join_rules import CARD_METHOD as JOIN_CARD
 from bot.services.tickets import TicketService
 from handlers.join_keyboards import join_markup
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import OutboxKind, OutboxMessage
 from storage.repositories import OutboxRepository
 
 __all__ = ["LEASE", "REQUEST_TIMEOUT", "SEND_WINDOW", "DeliveryWorker", "Limits", "backoff"]
@@ -292,9 +291,9 @@ class DeliveryWorker:
         (``./scripts/bot outbox`` counts it; the log has the trace, once)."""
         what = f"{type(error).__name__}: {error}"
         if isinstance(error, SQLAlchemyError | OSError | TimeoutError):
-            log.warning("outbox %s to %s: %s; trying again later", row.id, row.chat_id, what)
+            log.warning("outbox %s to %s: %s; trying again later", row.id, row.address, what)
             return Outcome("postpone", backoff(row.attempts + 1), what)
-        log.error("outbox %s to %s cannot be sent", row.id, row.chat_id, exc_info=error)
+        log.error("outbox %s to %s cannot be sent", row.id, row.address, exc_info=error)
         return Outcome("failed", error=what)
 
     def _paused_seconds(self) -> float:
@@ -317,9 +316,9 @@ class DeliveryWorker:
             raise NotNow(0.0, "no answer before the shutdown; sent again next time") from None
 
     async def _send(self, row: OutboxMessage, window: PassWindow) -> Outcome:
-        if row.method == "card":
+        if row.kind == OutboxKind.CARD:
             return Outcome("sent", collapse_upto=await self._send_card(row, window))
-        if row.method == JOIN_CARD:
+        if row.kind == OutboxKind.JOIN_CARD:
             await self._send_join_card(row, window)
             return Outcome("sent")
         sent = await self._request(method_for(row), window)
@@ -332,18 +331,18 @@ class DeliveryWorker:
         if self.tickets is None or row.ticket_id is None or row.person_id is None:
             return None
         async with self.db.session() as session:
-            upto = await OutboxRepository(session).last_pending_card(row.ticket_id, row.chat_id)
+            upto = await OutboxRepository(session).last_pending_card(row.ticket_id, row.to)
         view = await self.tickets.card_for_delivery(row.ticket_id, row.person_id)
         if view is None:
             return upto
-        existing = await self.tickets.card_message(row.ticket_id, row.chat_id)
+        existing = await self.tickets.card_message(row.ticket_id, int(row.address))
         markup = card_keyboard(row.ticket_id, view)
         # An old card loses its buttons; nobody gets a new "no access" one.
         sent = await self._show(
-            row.chat_id, existing, view.text, markup, window, resend=view.access
+            int(row.address), existing, view.text, markup, window, resend=view.access
         )
         if sent is not None:
-            await self.tickets.remember_card(row.ticket_id, row.chat_id, sent)
+            await self.tickets.remember_card(row.ticket_id, int(row.address), sent)
         return upto
 
     async def _send_join_card(self, row: OutboxMessage, window: PassWindow) -> None:
@@ -357,7 +356,7 @@ class DeliveryWorker:
             return
         existing = await self.approvals.card_message(request_id, row.person_id)
         markup = join_markup(request_id, view)
-        sent = await self._show(row.chat_id, existing, view.text, markup, window)
+        sent = await self._show(int(row.address), existing, view.text, markup, window)
         if sent is not None:
             await self.approvals.remember_card(request_id, row.person_id, sent)
 

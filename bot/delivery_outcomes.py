@@ -11,7 +11,7 @@ from datetime import timedelta
 from bot.services.clock import Clock
 from bot.services.tickets import TicketService
 from storage.db import Database
-from storage.models import OutboxMessage, telegram_address
+from storage.models import Channel, OutboxMessage
 from storage.repositories import OutboxRepository, PersonRepository
 from storage.repositories.tickets import TicketRepository
 
@@ -25,6 +25,12 @@ class Outcome:
     error: str = ""
     collapse_upto: int | None = None
     message_id: int | None = None  # of a relayed message, remembered for replies
+
+
+def _label(row: OutboxMessage) -> str:
+    """How a log line names the recipient: ids only (a Telegram chat id, as before; another
+    channel's address with the channel)."""
+    return row.address if row.channel == Channel.TELEGRAM else f"{row.channel}:{row.address}"
 
 
 async def record(
@@ -43,19 +49,21 @@ async def record(
             if outcome.kind == "sent":
                 await outbox.mark_sent(row.id, now)
                 if outcome.collapse_upto is not None and row.ticket_id is not None:
-                    await outbox.collapse_cards(
-                        row.ticket_id, row.chat_id, outcome.collapse_upto, now
-                    )
-                if outcome.message_id is not None and row.ticket_id is not None:
+                    await outbox.collapse_cards(row.ticket_id, row.to, outcome.collapse_upto, now)
+                if (
+                    outcome.message_id is not None
+                    and row.ticket_id is not None
+                    and row.channel == Channel.TELEGRAM
+                ):
                     # A Telegram reply to this message is a reply on the ticket.
                     await ticket_rows.remember_message(
-                        row.ticket_id, row.chat_id, outcome.message_id, "relay"
+                        row.ticket_id, int(row.address), outcome.message_id, "relay"
                     )
             elif outcome.kind in ("postpone", "pause", "held"):
                 log.info(
                     "outbox %s to %s postponed %.1fs: %s",
                     row.id,
-                    row.chat_id,
+                    _label(row),
                     outcome.seconds,
                     outcome.error,
                 )
@@ -66,19 +74,19 @@ async def record(
                     attempted=outcome.kind != "held",
                 )
             elif outcome.kind == "failed":
-                log.warning("outbox %s to %s failed: %s", row.id, row.chat_id, outcome.error)
+                log.warning("outbox %s to %s failed: %s", row.id, _label(row), outcome.error)
                 await outbox.mark_failed(row.id, outcome.error)
             else:
-                log.warning("chat %s unreachable: %s", row.chat_id, outcome.error)
+                log.warning("chat %s unreachable: %s", _label(row), outcome.error)
                 await outbox.mark_failed(row.id, outcome.error)
-                await PersonRepository(session).mark_unreachable(telegram_address(row.chat_id), now)
+                await PersonRepository(session).mark_unreachable(row.to, now)
                 unreachable.append((row, outcome.error))
         await session.commit()
     for row, error in unreachable:
         try:
             await reroute(db, tickets, row, error)
         except Exception:  # one ticket's rerouting must not stop the others'
-            log.exception("chat %s unreachable: rerouting its tickets failed", row.chat_id)
+            log.exception("chat %s unreachable: rerouting its tickets failed", _label(row))
 
 
 async def reroute(
@@ -88,8 +96,8 @@ async def reroute(
     notifications go to the next person of each ticket's chain; the rest fail."""
     async with db.session() as session:
         outbox = OutboxRepository(session)
-        pending = await outbox.pending_for_chat(row.chat_id)
-        await outbox.fail_pending_for_chat(row.chat_id, error)
+        pending = await outbox.pending_for(row.to)
+        await outbox.fail_pending_for(row.to, error)
         await session.commit()
     if tickets is None or row.person_id is None:
         return

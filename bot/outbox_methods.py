@@ -13,7 +13,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 from bot.services.cards import CardView
 from handlers.keyboards import ticket_markup
 from handlers.scheduling import outbox_markup
-from storage.models import OutboxMessage
+from storage.models import OutboxKind, OutboxMessage
 
 
 def method_for(row: OutboxMessage) -> TelegramMethod[Message]:
@@ -22,22 +22,23 @@ def method_for(row: OutboxMessage) -> TelegramMethod[Message]:
     markup = None
     if payload.get("buttons"):
         markup = outbox_markup(row.ticket_id, payload["buttons"])
-    chat = row.chat_id
+    chat = int(row.address)
     caption = payload.get("caption")
-    if row.method == "sendMessage":
+    if row.kind == OutboxKind.TEXT:
         return SendMessage(chat_id=chat, text=payload["text"], reply_markup=markup)
-    if row.method == "sendPhoto":
-        photo: Any = payload.get("photo")
-        if "photo_png" in payload:  # a picture made here (the digest chart)
-            photo = BufferedInputFile(base64.b64decode(payload["photo_png"]), "chart.png")
-        return SendPhoto(chat_id=chat, photo=photo, caption=caption, reply_markup=markup)
-    if row.method == "sendVoice":
+    if row.kind == OutboxKind.CHART:  # a picture made here (the digest chart)
+        chart = BufferedInputFile(base64.b64decode(payload["photo_png"]), "chart.png")
+        return SendPhoto(chat_id=chat, photo=chart, caption=caption, reply_markup=markup)
+    if row.kind == OutboxKind.MEDIA and "voice" in payload:
         voice = payload["voice"]
         return SendVoice(chat_id=chat, voice=voice, caption=caption, reply_markup=markup)
-    if row.method == "sendLocation":
+    if row.kind == OutboxKind.MEDIA:
+        photo = payload["photo"]
+        return SendPhoto(chat_id=chat, photo=photo, caption=caption, reply_markup=markup)
+    if row.kind == OutboxKind.LOCATION:
         latitude, longitude = payload["latitude"], payload["longitude"]
         return SendLocation(chat_id=chat, latitude=latitude, longitude=longitude)
-    raise ValueError(f"unknown outbox method {row.method}")
+    raise ValueError(f"unknown outbox kind {row.kind}")
 
 
 def card_keyboard(ticket_id: int, view: CardView) -> InlineKeyboardMarkup | None:

@@ -430,17 +430,34 @@ class TicketMessage(Base):
     kind: Mapped[str] = mapped_column(String(8))  # "card" or "relay"
 
 
+class OutboxKind(enum.StrEnum):
+    """What an outbox row means; each door renders it for its channel (Telegram: a message, a
+    photo, an edited card…)."""
+
+    TEXT = "text"  # {"text", "buttons"?}: a notice, a relayed message, a question with buttons
+    MEDIA = "media"  # {"photo" | "voice": file id, "caption", "buttons"?}
+    CHART = "chart"  # {"photo_png": base64, "caption", "buttons"?}: a picture made here
+    LOCATION = "location"  # {"latitude", "longitude"}
+    CARD = "card"  # {}: the ticket's card, rendered at delivery for the person
+    JOIN_CARD = "join_card"  # {"request_id"}: a join request's card for an approver
+
+
 class OutboxMessage(Base):
     """A message to someone other than the sender of the current update, written in the same
-    transaction as the change that causes it and sent by the delivery worker."""
+    transaction as the change that causes it and sent by the delivery worker of its channel.
+    It records what is meant (``kind`` and ``payload``), not how a channel sends it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "not_before", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_status_due", "status", "not_before", "id"),
+        Index("ix_outbox_recipient", "channel", "address", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(128))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
-    method: Mapped[str] = mapped_column(String(32), default="sendMessage")
+    kind: Mapped[str] = mapped_column(String(16), default=OutboxKind.TEXT)
     payload: Mapped[dict[str, Any]]
     # Set for messages about a ticket: once sent, the message is remembered as the ticket's.
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
@@ -455,6 +472,10 @@ class OutboxMessage(Base):
     # predecessor's claims back at once; a claim nobody takes back expires.
     claimed_until: Mapped[datetime | None]
     claim_token: Mapped[str | None] = mapped_column(String(32))
+
+    @property
+    def to(self) -> Address:
+        return Address(self.channel, self.address)
 
 
 class DeliveryInstance(Base):

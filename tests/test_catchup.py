@@ -23,10 +23,10 @@ async def texts(town: Town, after: int) -> list[tuple[int, str]]:
     async with town.db.session() as session:
         rows = await session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.id > after, OutboxMessage.method == "sendMessage")
+            .where(OutboxMessage.id > after, OutboxMessage.kind == "text")
             .order_by(OutboxMessage.id)
         )
-        return [(r.chat_id, str(r.payload.get("text"))) for r in rows]
+        return [(int(r.address), str(r.payload.get("text"))) for r in rows]
 
 
 async def town_since(moment: datetime, services: Services, db: Database, clock: FakeClock) -> Town:

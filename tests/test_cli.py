@@ -428,8 +428,9 @@ def test_outbox_prints_the_counts_and_the_oldest_pending(
     connection = sqlite3.connect(db)
     with connection:
         connection.executemany(
-            "INSERT INTO outbox (id, chat_id, method, payload, status, attempts, not_before, "
-            "created_at, sent_at, last_error) VALUES (?, ?, 'sendMessage', ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (id, channel, address, kind, payload, status, attempts, "
+            "not_before, created_at, sent_at, last_error) "
+            "VALUES (?, 'telegram', ?, 'text', ?, ?, ?, ?, ?, ?, ?)",
             [
                 (7, 111, '{"text": "a"}', "pending", 3, "2026-11-20 08:00:00.000000",
                  "2026-11-20 08:00:00.000000", None, "Bad Gateway"),

@@ -325,7 +325,7 @@ async def test_a_row_failed_by_another_worker_meanwhile_is_not_claimed(
     async def due_then_b_fails_the_chat(self: OutboxRepository, *args: Any) -> Any:
         rows = await due(self, *args)
         async with b.session() as other:  # B commits between A's look and A's claim
-            await OutboxRepository(other).fail_pending_for_chat(CHATS[0], "blocked")
+            await OutboxRepository(other).fail_pending_for(telegram_address(CHATS[0]), "blocked")
             await other.commit()
         return rows
 
@@ -354,7 +354,9 @@ async def test_rows_held_back_by_a_429_count_no_attempt(
     assert len(fake.calls_of("sendMessage")) == 1
     async with database.session() as session:
         attempts = [
-            r.attempts for c, _ in rows for r in await OutboxRepository(session).all_for_chat(c)
+            r.attempts
+            for c, _ in rows
+            for r in await OutboxRepository(session).all_for(telegram_address(c))
         ]
     assert attempts == [1, 0, 0]
 
@@ -587,7 +589,7 @@ async def test_a_head_who_blocked_the_bot_is_covered_by_the_coordinator(
     assert [(c.method, c.status) for c in to_head] == [("sendMessage", 403)]
     assert (await town.person(HEAD)).unreachable_since is not None
     async with town.db.session() as session:
-        rows = await OutboxRepository(session).all_for_chat(HEAD)
+        rows = await OutboxRepository(session).all_for(telegram_address(HEAD))
     assert [r.status for r in rows[-2:]] == [OutboxStatus.FAILED] * 2
     assert "blocked" in (rows[-1].last_error or "")
 

@@ -357,7 +357,7 @@ async def test_bot_process_onboards_residents_heads_and_coordinators(seeded: See
         "LEFT JOIN contacts k ON k.person_id = i.used_by ORDER BY i.id",
     )
     assert invitations == [("head", HEAD, 1), ("coordinator", COORDINATOR, 1)]
-    outbox = query(seeded.db, "SELECT chat_id, status FROM outbox ORDER BY id")
+    outbox = query(seeded.db, "SELECT CAST(address AS INTEGER), status FROM outbox ORDER BY id")
     assert outbox == [(ADMIN, "sent"), (COORDINATOR, "sent")]
     assert query(seeded.db, "SELECT count(*) FROM fsm_state WHERE state IS NOT NULL") == [(0,)]
     assert query(seeded.db, "PRAGMA journal_mode") == [("wal",)]

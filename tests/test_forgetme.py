@@ -100,7 +100,7 @@ async def test_a_resident_forgets_and_their_tickets_stay_anonymised(
     await tickets.reply(head, open_ticket.id, Content(text="Coming tomorrow"))
     await town.send(RESIDENT, "/report")
     assert await count(town.db, FsmRecord, FsmRecord.key.like(f"%:{RESIDENT}:%")) == 1
-    assert await count(town.db, OutboxMessage, OutboxMessage.chat_id == RESIDENT) > 0
+    assert await count(town.db, OutboxMessage, OutboxMessage.address == str(RESIDENT)) > 0
 
     question = await ask(town, RESIDENT)
     assert "cannot be undone" in question.text and "new resident" in question.text
@@ -118,7 +118,7 @@ async def test_a_resident_forgets_and_their_tickets_stay_anonymised(
     assert await count(town.db, Membership, Membership.person_id == resident_id) == 0
     assert await count(town.db, TicketFollower, TicketFollower.person_id == resident_id) == 0
     assert await count(town.db, FsmRecord, FsmRecord.key.like(f"%:{RESIDENT}:%")) == 0
-    assert await count(town.db, OutboxMessage, OutboxMessage.chat_id == RESIDENT) == 0
+    assert await count(town.db, OutboxMessage, OutboxMessage.address == str(RESIDENT)) == 0
     # The tickets stay: the problem as reported, times, the rating; no name, flat or own words.
     kept = await ticket_row(town.db, open_ticket.id)
     assert kept.author_id is None and kept.flat is None and kept.status is S.NEW

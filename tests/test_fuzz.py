@@ -614,7 +614,7 @@ def untouchable(actor: int) -> Callable[[Path], Any]:
                 "invitations": "SELECT * FROM invitations",
                 "fsm": "SELECT * FROM fsm_state WHERE key NOT LIKE ?",
                 # Asking to join a building is one's own business, though it reaches its head.
-                "outbox": "SELECT * FROM outbox WHERE chat_id != ? AND NOT (method = "
+                "outbox": "SELECT * FROM outbox WHERE address != ? AND NOT (kind = "
                 "'join_card' AND json_extract(payload, '$.request_id') IN (SELECT r.id FROM "
                 "join_requests r JOIN contacts k ON k.person_id = r.person_id "
                 "WHERE k.address = ?))",

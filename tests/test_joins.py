@@ -366,7 +366,7 @@ async def test_forged_and_foreign_presses_change_nothing(town: Town) -> None:
 async def _outbox(db: Database) -> list[tuple[int, str]]:
     async with db.session() as session:
         rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
-    return [(r.chat_id, r.method) for r in rows]
+    return [(int(r.address), r.kind) for r in rows]
 
 
 async def test_a_head_of_another_building_cannot_decide(town: Town, services: Services) -> None:

@@ -134,11 +134,11 @@ async def test_head_invitation_is_one_time_and_tells_coordinators(
     # The coordinator hears of it through the outbox, in English.
     async with db.session() as session:
         rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
-    assert [(r.chat_id, r.payload["text"]) for r in rows][-1] == (
+    assert [(int(r.address), r.payload["text"]) for r in rows][-1] == (
         10,
         "Wang 11 is now building head of 塘中新村1栋 (塘中社区).",
     )
-    assert (rows[0].chat_id,) == (ADMIN_ID,)  # the new coordinator was announced to the admin
+    assert (int(rows[0].address),) == (ADMIN_ID,)  # the new coordinator was announced to the admin
 
     # Someone else opening the same link gets a clear refusal and nothing.
     sent = await client.send(client.user(12, language="en"), f"/start {invite.payload}")

@@ -63,8 +63,8 @@ async def test_a_holder_without_the_role_leaves_it_to_whoever_covers_the_buildin
     row = await town.ticket(ticket.id)
     assert row.status is S.REOPENED
     assert (await town.events(ticket.id))[-3:] == ["resolved", "reopened", "routed"]
-    cards = [r for r in await town.outbox(mark) if r.method == "card"]
-    assert {r.chat_id for r in cards} >= {NEW_HEAD}
+    cards = [r for r in await town.outbox(mark) if r.kind == "card"]
+    assert {int(r.address) for r in cards} >= {NEW_HEAD}
     assert await told(town, mark, NEW_HEAD) == [
         "🔁 Ticket #1 is open again: the resident says it is not fixed. Whoever can take it, "
         "please press Take on its card.\nStill drips"
@@ -181,5 +181,7 @@ async def test_the_office_holding_it_gets_it_back_too(
     assert Action.RESOLVE in actions and Action.TAKE not in actions
     assert text.splitlines()[-1] == "🔁 住户反映还没修好"  # no reason given
     async with db.session() as session:
-        rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == OFFICE))
+        rows = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.address == str(OFFICE))
+        )
         assert any("退回给您" in str(r.payload.get("text")) for r in rows)

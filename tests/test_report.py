@@ -50,7 +50,7 @@ async def tickets(db: Database) -> list[Ticket]:
 
 async def outbox_for(db: Database, chat_id: int) -> list[OutboxMessage]:
     async with db.session() as session:
-        query = select(OutboxMessage).where(OutboxMessage.chat_id == chat_id)
+        query = select(OutboxMessage).where(OutboxMessage.address == str(chat_id))
         return list((await session.scalars(query.order_by(OutboxMessage.id))).all())
 
 
@@ -101,11 +101,11 @@ async def test_report_with_an_album_and_a_location_reaches_the_head(world: World
     assert ticket.owner_id == head_person.id
 
     # The card, both photos and the pin go to the head, in that order, through the outbox.
-    assert [r.method for r in await outbox_for(world.db, 100)][-4:] == [
+    assert [r.kind for r in await outbox_for(world.db, 100)][-4:] == [
         "card",
-        "sendPhoto",
-        "sendPhoto",
-        "sendLocation",
+        "media",
+        "media",
+        "location",
     ]
     before = len(client.session.requests)
     await world.deliver()

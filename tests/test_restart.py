@@ -91,7 +91,7 @@ async def card_in_flight(h: Harness, description: str) -> None:
     await file_report(h, NOW, description, "elevator")
     await h.bot.until(lambda: len(h.fake.stalled) > before, "the card to be in flight", 20)
     [(token,)] = query(
-        h.db, "SELECT claim_token FROM outbox WHERE chat_id = ? AND status = 'pending'", HEAD
+        h.db, "SELECT claim_token FROM outbox WHERE address = ? AND status = 'pending'", HEAD
     )
     assert token is not None  # claimed
 

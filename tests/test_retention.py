@@ -36,8 +36,9 @@ async def add(
     async with db.session() as session:
         session.add_all(
             OutboxMessage(
-                chat_id=1000 + i,
-                method="sendMessage",
+                channel="telegram",
+                address=str(1000 + i),
+                kind="text",
                 payload={"text": "a neighbour's words"},
                 status=status,
                 attempts=1,

@@ -66,8 +66,8 @@ async def outbox_texts(town: Town) -> dict[int, list[str]]:
             select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
         )
         for row in rows:
-            text = "card" if row.method == "card" else str(row.payload.get("text", ""))
-            found.setdefault(row.chat_id, []).append(text)
+            text = "card" if row.kind == "card" else str(row.payload.get("text", ""))
+            found.setdefault(int(row.address), []).append(text)
     return found
 
 

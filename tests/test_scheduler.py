@@ -108,13 +108,13 @@ class Town:
         async with self.db.session() as session:
             query = select(OutboxMessage).where(OutboxMessage.id > after)
             if chat_id is not None:
-                query = query.where(OutboxMessage.chat_id == chat_id)
+                query = query.where(OutboxMessage.address == str(chat_id))
             return list((await session.scalars(query.order_by(OutboxMessage.id))).all())
 
     async def messages(self, after: int, chat_id: int) -> list[OutboxMessage]:
         """What the scheduler said to someone (cards and media left out)."""
         rows = await self.outbox(after, chat_id)
-        return [r for r in rows if r.method == "sendMessage"]
+        return [r for r in rows if r.kind == "text"]
 
     async def mark(self) -> int:
         async with self.db.session() as session:
@@ -158,7 +158,9 @@ def as_sent(row: OutboxMessage) -> Sent:
     """An outbox row as the delivery worker will send it (with the keyboard of
     handlers.scheduling.outbox_markup)."""
     markup = outbox_markup(row.ticket_id, row.payload.get("buttons", []))
-    return Sent(SendMessage(chat_id=row.chat_id, text=row.payload["text"], reply_markup=markup))
+    return Sent(
+        SendMessage(chat_id=int(row.address), text=row.payload["text"], reply_markup=markup)
+    )
 
 
 def labels(row: OutboxMessage) -> list[str]:
@@ -336,7 +338,7 @@ async def test_escalation_ladder_levels_are_events_in_history(town: Town) -> Non
     assert (row.escalation_level, row.escalation_reason, row.escalated) == (1, "untaken", True)
     [notice] = await town.messages(mark, A1_COORDINATOR)
     assert "not been taken for 24 hours" in notice.payload["text"]
-    cards = [r for r in await town.outbox(mark, A1_COORDINATOR) if r.method == "card"]
+    cards = [r for r in await town.outbox(mark, A1_COORDINATOR) if r.kind == "card"]
     assert len(cards) == 1  # the card, with the reason above
     assert await town.messages(mark, OFFICE) == []
 
@@ -477,9 +479,7 @@ async def test_still_fixed_follow_up_no_opens_a_linked_ticket(
     assert (await town.ticket(old.id)).followup_answer == "no"
     assert "followup-no" in await town.events(old.id)
     assert await town.events(linked.id) == ["created", "linked", "routed"]
-    assert any(
-        r.method == "card" and r.ticket_id == linked.id for r in await town.outbox(mark, HEAD)
-    )
+    assert any(r.kind == "card" and r.ticket_id == linked.id for r in await town.outbox(mark, HEAD))
 
     sent = await client.click(user, as_sent(ask), "👍 Yes, still fine")
     assert (await town.ticket(old.id)).followup_answer == "no"  # the first answer stays
@@ -651,11 +651,11 @@ async def test_morning_digest_goes_once_even_across_a_restart(
     await town.at(local(11, 27, 8))
     assert await digest.run() == 2  # the office (whole community) and B1's coordinator
     rows = await town.outbox(mark)
-    office = [r for r in rows if r.chat_id == OFFICE]
-    assert [r.method for r in office] == ["sendMessage", "sendPhoto"]
+    office = [r for r in rows if int(r.address) == OFFICE]
+    assert [r.kind for r in office] == ["text", "chart"]
     assert "Open now: 3" in office[0].payload["text"]
     assert base64.b64decode(office[1].payload["photo_png"]).startswith(b"\x89PNG")
-    b1 = [r for r in rows if r.chat_id == B1_COORDINATOR]
+    b1 = [r for r in rows if int(r.address) == B1_COORDINATOR]
     assert "每日简报" in b1[0].payload["text"] and "范围：翠湖苑1座" in b1[0].payload["text"]
 
     # A restart: new objects over the same database file.
@@ -768,7 +768,7 @@ async def test_the_chart_is_drawn_outside_the_bots_process(town: Town, client: B
     mark = await town.mark()
     await town.at(local(11, 27, 8))
     assert await town.services.scheduling.digest.run() == 2
-    photos = [r for r in await town.outbox(mark) if r.method == "sendPhoto"]
+    photos = [r for r in await town.outbox(mark) if r.kind == "chart"]
     assert len(photos) == 2
     assert all(base64.b64decode(r.payload["photo_png"]).startswith(b"\x89PNG") for r in photos)
     sent = await client.send(client.user(OFFICE, "en", "Office"), "/digest")
@@ -787,8 +787,8 @@ async def test_the_digest_goes_without_its_chart_when_the_child_fails(
     await town.at(local(11, 27, 8))
     assert await town.services.scheduling.digest.run() == 2
     rows = await town.outbox(mark)
-    assert [r.method for r in rows] == ["sendMessage", "sendMessage"]
-    assert "Open now: 3" in [r for r in rows if r.chat_id == OFFICE][0].payload["text"]
+    assert [r.kind for r in rows] == ["text", "text"]
+    assert "Open now: 3" in [r for r in rows if int(r.address) == OFFICE][0].payload["text"]
     sent = await client.send(client.user(OFFICE, "en", "Office"), "/digest")
     assert [type(s.method).__name__ for s in sent] == ["SendMessage"]  # no photo
     assert "daily report for Thu 26/11" in sent[0].text

@@ -309,8 +309,8 @@ async def test_two_concurrent_claims_have_exactly_one_winner(
     async with db.session() as session:
         community = await CommunityRepository(session).add("塘中社区", "Asia/Shanghai", now)
         people = PersonRepository(session)
-        first = await people.add(101, "A", now)
-        second = await people.add(102, "B", now)
+        first = await people.add(telegram_address(101), "A", now)
+        second = await people.add(telegram_address(102), "B", now)
         invitation = await InvitationRepository(session).add(
             token="tok",
             role=Role.COORDINATOR,

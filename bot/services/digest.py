@@ -7,7 +7,6 @@ goes."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -218,8 +217,7 @@ class DigestService:
             person,
             now,
             digest.caption,
-            method="sendPhoto",
-            extra={"photo_png": base64.b64encode(digest.png).decode("ascii")},
+            chart=digest.png,
         )
 
     # ------------------------------------------------------------------------- on demand

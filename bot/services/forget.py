@@ -85,6 +85,8 @@ class ForgetService:
                 r for r in await people.building_roles(person.id) if r.role is not Role.RESIDENT
             ]
             await self._anonymise(session, person, now)
+            for contact in current.contacts:
+                await repo.drop_outbox(contact.as_address)
             for address in addresses_in(current, Channel.TELEGRAM):
                 await repo.drop_chat(int(address))
             await people.drop_contacts(person.id)

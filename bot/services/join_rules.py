@@ -14,12 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Config
 from bot.services.contacts import is_admin
 from bot.services.errors import ServiceError
-from storage.models import Building, JoinRequest, JoinStatus, Person, Role
-from storage.repositories import OutboxRepository, PersonRepository
+from bot.services.messages import write
+from storage.models import Building, JoinRequest, JoinStatus, OutboxKind, Person, Role
+from storage.repositories import PersonRepository
 from storage.repositories.joins import JoinArea, JoinRepository
 from storage.repositories.people import address_of
-
-CARD_METHOD = "join_card"  # an outbox row rendered at delivery, like a ticket card
 
 
 class JoinPolicy(StrEnum):
@@ -84,10 +83,11 @@ async def card_row(
     to = address_of(approver)
     if to is None:
         return
-    await OutboxRepository(session).add(
+    await write(
+        session,
         to=to,
         person_id=approver.id,
-        method=CARD_METHOD,
+        kind=OutboxKind.JOIN_CARD,
         payload={"request_id": request.id},
         now=now,
     )

@@ -1,21 +1,56 @@
-"""The outbox writers' one length rule: a text longer than a Telegram message becomes several
-rows, in order (the delivery worker sends a chat's rows oldest first, one at a time), with the
-buttons on the last; a caption longer than a caption goes to a follow-up message. So whatever a
-service composes is delivered whole and never refused by Telegram for its length."""
+"""The one outbox writer. It records what is meant (a text, a photo or voice note with its
+caption, a location, a card: storage.models.OutboxKind) for one address, within the length rule
+of the address's channel: on Telegram a text longer than a message becomes several rows, in
+order (each recipient's rows are delivered oldest first, one at a time), with the buttons on
+the last; a caption longer than a caption goes to a follow-up message. So whatever a service
+composes is delivered whole and never refused for its length. A channel without a rule (none
+yet) takes a text whole."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import CAPTION_LIMIT, TEXT_LIMIT, cut, fits, message_parts
-from storage.models import Address
+from storage.models import Address, Channel, OutboxKind
 from storage.repositories import OutboxRepository
 
 Buttons = Sequence[Sequence[Sequence[Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """A channel's longest text and caption (bot/text.py measures, in UTF-16 units)."""
+
+    text: int
+    caption: int
+
+
+LIMITS: dict[str, Limits] = {Channel.TELEGRAM: Limits(TEXT_LIMIT, CAPTION_LIMIT)}
+
+
+def _rows(buttons: Buttons) -> list[list[list[Any]]]:
+    return [[list(b) for b in row] for row in buttons if row]
+
+
+async def write(
+    session: AsyncSession,
+    *,
+    to: Address,
+    person_id: int | None,
+    kind: OutboxKind,
+    payload: dict[str, Any],
+    now: datetime,
+    ticket_id: int | None = None,
+) -> None:
+    """One row whose length needs no rule (a card, a location, a join request's card)."""
+    await OutboxRepository(session).add(
+        to=to, person_id=person_id, kind=kind, payload=payload, now=now, ticket_id=ticket_id
+    )
 
 
 async def write_text(
@@ -28,13 +63,14 @@ async def write_text(
     buttons: Buttons | None = None,
     ticket_id: int | None = None,
 ) -> int:
-    """``text`` to one address, in as many messages as it needs; returns how many."""
-    parts = message_parts(text, TEXT_LIMIT)
+    """``text`` to one address, in as many messages as its channel needs; returns how many."""
+    limits = LIMITS.get(to.channel)
+    parts = message_parts(text, limits.text) if limits else [text]
     outbox = OutboxRepository(session)
     for index, part in enumerate(parts):
         payload: dict[str, Any] = {"text": part}
         if buttons and index == len(parts) - 1:
-            payload["buttons"] = [[list(b) for b in row] for row in buttons if row]
+            payload["buttons"] = _rows(buttons)
         await outbox.add(to=to, person_id=person_id, payload=payload, now=now, ticket_id=ticket_id)
     return len(parts)
 
@@ -44,31 +80,28 @@ async def write_media(
     *,
     to: Address,
     person_id: int | None,
-    method: str,
     media: dict[str, Any],
     header: str,
     text: str | None,
     now: datetime,
+    kind: OutboxKind = OutboxKind.MEDIA,
     buttons: Buttons | None = None,
     ticket_id: int | None = None,
 ) -> None:
-    """A photo or voice note captioned ``header`` and ``text`` (each on its own line). When
-    both do not fit a caption, the photo carries the header and ``text`` follows it as a
-    message of its own (or several); the buttons go on whatever comes last."""
+    """A photo or voice note (``media``: {"photo" | "voice": file id}, or a chart's
+    {"photo_png": …}) captioned ``header`` and ``text`` (each on its own line). When both do
+    not fit a caption, the photo carries the header and ``text`` follows it as a message of its
+    own (or several); the buttons go on whatever comes last."""
     caption = f"{header}\n{text}" if text else header
     follow_up = None
-    if not fits(caption, CAPTION_LIMIT):
-        caption, follow_up = cut(header, CAPTION_LIMIT), text
+    limits = LIMITS.get(to.channel)
+    if limits is not None and not fits(caption, limits.caption):
+        caption, follow_up = cut(header, limits.caption), text
     payload: dict[str, Any] = {**media, "caption": caption}
     if buttons and follow_up is None:
-        payload["buttons"] = [[list(b) for b in row] for row in buttons if row]
+        payload["buttons"] = _rows(buttons)
     await OutboxRepository(session).add(
-        to=to,
-        person_id=person_id,
-        method=method,
-        payload=payload,
-        now=now,
-        ticket_id=ticket_id,
+        to=to, person_id=person_id, kind=kind, payload=payload, now=now, ticket_id=ticket_id
     )
     if follow_up is not None:
         await write_text(

@@ -8,9 +8,10 @@ row's ticket". ``handlers.scheduling.outbox_markup`` turns both into a keyboard.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +19,7 @@ from bot.i18n import Translations, Translator
 from bot.services.messages import write_media, write_text
 from bot.services.policy import Action
 from bot.services.sla import Sla, sla_for
-from storage.models import Community, Person
+from storage.models import Community, OutboxKind, Person
 from storage.repositories.people import address_of
 
 if TYPE_CHECKING:
@@ -67,16 +68,15 @@ async def write(
     *,
     buttons: Buttons | list[list[tuple[str, str]]] | None = None,
     ticket_id: int | None = None,
-    method: str = "sendMessage",
-    extra: dict[str, Any] | None = None,
+    chart: bytes | None = None,
 ) -> None:
     """``text`` to ``person``, in the caller's transaction: one outbox row, or several in
-    order when it is longer than a message. ``method="sendPhoto"`` sends ``extra`` (the
-    picture) with ``text`` as its caption."""
+    order when it is longer than a message. With ``chart`` (a PNG made here), the picture
+    with ``text`` as its caption."""
     to = address_of(person)
     if to is None:
         return
-    if method == "sendMessage":
+    if chart is None:
         await write_text(
             session,
             to=to,
@@ -91,8 +91,8 @@ async def write(
         session,
         to=to,
         person_id=person.id,
-        method=method,
-        media=extra or {},
+        kind=OutboxKind.CHART,
+        media={"photo_png": base64.b64encode(chart).decode("ascii")},
         header=text,
         text=None,
         now=now,

@@ -18,19 +18,20 @@ from bot.services.categories import Category, find_category
 from bot.services.clock import Clock
 from bot.services.contacts import admin_people, is_admin
 from bot.services.errors import ServiceError
-from bot.services.messages import write_media, write_text
+from bot.services.messages import write, write_media, write_text
 from bot.services.policy import AUTHOR, RULES, Action, Relation, may
 from bot.services.routing import Candidate, Routing, route
 from bot.text import CAPTION_LIMIT, TEXT_LIMIT, cut, fits, utf16_len
 from storage.db import Database
 from storage.models import (
     Community,
+    OutboxKind,
     Person,
     Role,
     Ticket,
     TicketStatus,
 )
-from storage.repositories import CommunityRepository, OutboxRepository, PersonRepository
+from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.people import address_of
 from storage.repositories.tickets import TicketRepository
 
@@ -265,12 +266,12 @@ class TicketCore:
         to = None if person is None else address_of(person)
         if person is None or to is None:
             return
-        outbox = OutboxRepository(session)
         now = self.clock()
-        await outbox.add(
+        await write(
+            session,
             to=to,
             person_id=person.id,
-            method="card",
+            kind=OutboxKind.CARD,
             payload={},
             now=now,
             ticket_id=ticket.id,
@@ -289,21 +290,22 @@ class TicketCore:
             )
         caption = f"#{ticket.number}"
         for item in ticket.media:
-            method = "sendPhoto" if item.get("type") == "photo" else "sendVoice"
-            key = "photo" if method == "sendPhoto" else "voice"
-            await outbox.add(
+            key = "photo" if item.get("type") == "photo" else "voice"
+            await write(
+                session,
                 to=to,
                 person_id=person.id,
-                method=method,
+                kind=OutboxKind.MEDIA,
                 payload={key: item["file_id"], "caption": caption},
                 now=now,
                 ticket_id=ticket.id,
             )
         if ticket.latitude is not None and ticket.longitude is not None:
-            await outbox.add(
+            await write(
+                session,
                 to=to,
                 person_id=person.id,
-                method="sendLocation",
+                kind=OutboxKind.LOCATION,
                 payload={"latitude": ticket.latitude, "longitude": ticket.longitude},
                 now=now,
                 ticket_id=ticket.id,
@@ -399,7 +401,6 @@ class TicketCore:
                 session,
                 to=address,
                 person_id=to.id,
-                method="sendPhoto" if content.photo else "sendVoice",
                 media={field_name: content.photo or content.voice},
                 header=header,
                 text=content.text,

@@ -12,6 +12,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    Address,
     FsmRecord,
     JoinRequest,
     JoinRequestCopy,
@@ -104,11 +105,18 @@ class ForgetRepository:
         query = select(JoinRequest).where(JoinRequest.person_id == person_id)
         return (await self.session.scalars(query.order_by(JoinRequest.id))).all()
 
+    async def drop_outbox(self, to: Address) -> None:
+        """Messages still to send to the address, and the record of those sent."""
+        await self.session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.channel == to.channel, OutboxMessage.address == to.address
+            )
+        )
+
     async def drop_chat(self, chat_id: int) -> None:
-        """Everything kept about the person's chat: messages still to send them (and the record
-        of those sent), the bot's messages there that belong to tickets, their conversation
-        state (``fsm:<chat>:<user>:…``; in a private chat both are their id)."""
-        await self.session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
+        """Everything kept about the person's Telegram chat: the bot's messages there that
+        belong to tickets, their conversation state (``fsm:<chat>:<user>:…``; in a private chat
+        both are their id)."""
         await self.session.execute(delete(TicketMessage).where(TicketMessage.chat_id == chat_id))
         await self.session.execute(
             delete(FsmRecord).where(FsmRecord.key.like(f"%:{chat_id}:{chat_id}:%"))

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import QUEUED
-from storage.models import Address, Channel, OutboxMessage, OutboxStatus
+from storage.models import Address, OutboxKind, OutboxMessage, OutboxStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +18,10 @@ class OutboxStats:
     failed: int
     sent: int
     oldest_pending: OutboxMessage | None
+
+
+def _to(to: Address) -> ColumnElement[bool]:
+    return and_(OutboxMessage.channel == to.channel, OutboxMessage.address == to.address)
 
 
 class OutboxRepository:
@@ -31,15 +35,14 @@ class OutboxRepository:
         person_id: int | None,
         payload: dict[str, Any],
         now: datetime,
-        method: str = "sendMessage",
+        kind: OutboxKind = OutboxKind.TEXT,
         ticket_id: int | None = None,
     ) -> OutboxMessage:
-        if to.channel != Channel.TELEGRAM:
-            raise ValueError(f"no door delivers to {to.channel!r} yet")
         message = OutboxMessage(
-            chat_id=int(to.address),
+            channel=to.channel,
+            address=to.address,
             person_id=person_id,
-            method=method,
+            kind=kind,
             payload=payload,
             ticket_id=ticket_id,
             status=OutboxStatus.PENDING,
@@ -53,12 +56,13 @@ class OutboxRepository:
         return message
 
     async def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
-        """Pending rows whose time has come, oldest first. A chat with an earlier row still
-        waiting is skipped, so each recipient gets messages in the order they were written."""
+        """Pending rows whose time has come, oldest first. A recipient (channel and address)
+        with an earlier row still waiting is skipped, so each gets messages in the order they
+        were written."""
         waiting = (
-            select(OutboxMessage.chat_id, func.min(OutboxMessage.id).label("first_id"))
+            select(func.min(OutboxMessage.id).label("first_id"))
             .where(OutboxMessage.status == OutboxStatus.PENDING)
-            .group_by(OutboxMessage.chat_id)
+            .group_by(OutboxMessage.channel, OutboxMessage.address)
             .subquery()
         )
         query = (
@@ -123,10 +127,10 @@ class OutboxRepository:
         )
         return int(getattr(result, "rowcount", 0))
 
-    async def pending_for_chat(self, chat_id: int) -> Sequence[OutboxMessage]:
+    async def pending_for(self, to: Address) -> Sequence[OutboxMessage]:
         query = (
             select(OutboxMessage)
-            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .where(_to(to), OutboxMessage.status == OutboxStatus.PENDING)
             .order_by(OutboxMessage.id)
         )
         return (await self.session.scalars(query)).all()
@@ -138,23 +142,23 @@ class OutboxRepository:
             .values(status=OutboxStatus.SENT, sent_at=now, attempts=OutboxMessage.attempts + 1)
         )
 
-    async def last_pending_card(self, ticket_id: int, chat_id: int) -> int | None:
+    async def last_pending_card(self, ticket_id: int, to: Address) -> int | None:
         return await self.session.scalar(
             select(func.max(OutboxMessage.id)).where(
                 OutboxMessage.ticket_id == ticket_id,
-                OutboxMessage.chat_id == chat_id,
-                OutboxMessage.method == "card",
+                _to(to),
+                OutboxMessage.kind == OutboxKind.CARD,
                 OutboxMessage.status == OutboxStatus.PENDING,
             )
         )
 
-    async def collapse_cards(self, ticket_id: int, chat_id: int, upto: int, now: datetime) -> int:
+    async def collapse_cards(self, ticket_id: int, to: Address, upto: int, now: datetime) -> int:
         result = await self.session.execute(
             update(OutboxMessage)
             .where(
                 OutboxMessage.ticket_id == ticket_id,
-                OutboxMessage.chat_id == chat_id,
-                OutboxMessage.method == "card",
+                _to(to),
+                OutboxMessage.kind == OutboxKind.CARD,
                 OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.id <= upto,
             )
@@ -190,10 +194,10 @@ class OutboxRepository:
             )
         )
 
-    async def fail_pending_for_chat(self, chat_id: int, error: str) -> int:
+    async def fail_pending_for(self, to: Address, error: str) -> int:
         result = await self.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .where(_to(to), OutboxMessage.status == OutboxStatus.PENDING)
             .values(status=OutboxStatus.FAILED, last_error=error[:1000])
         )
         return int(getattr(result, "rowcount", 0))
@@ -219,8 +223,6 @@ class OutboxRepository:
             oldest_pending=oldest,
         )
 
-    async def all_for_chat(self, chat_id: int) -> Sequence[OutboxMessage]:
-        query = (
-            select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(OutboxMessage.id)
-        )
+    async def all_for(self, to: Address) -> Sequence[OutboxMessage]:
+        query = select(OutboxMessage).where(_to(to)).order_by(OutboxMessage.id)
         return (await self.session.scalars(query)).all()
