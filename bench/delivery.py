@@ -20,7 +20,7 @@ to the limit (target ≥ 0.95); end to end = messages / (last accepted − worke
 includes claiming the first batch; 429s received (target 0); the most attempts in any 1-second
 window.
 
-The worker's overall limiter is the bot's budget's (bot/budget.py, shared with the handlers'
+The worker's overall limiter is the bot's budget's (telegram/budget.py, shared with the handlers'
 answers), bot/ratelimit.py SlidingWindow: at most 30 sends in any second (the rule the fake
 enforces), each send counted from its answer. ``--compare`` also runs the worker with that
 limiter swapped in memory (nothing in the repository changes):
@@ -62,12 +62,12 @@ from bench.common import (
     table,
 )
 from bench.fakeload import LoadFakeAPI
-from bot.budget import install_budget
-from bot.delivery import DeliveryWorker
 from bot.ratelimit import SlidingWindow
 from storage.db import Database
 from storage.models import telegram_address
 from storage.repositories import OutboxRepository
+from telegram.budget import install_budget
+from telegram.delivery import TelegramDelivery
 
 RATIO = Target("≥ 0.95", lambda v: v >= 0.95)
 REJECTED = Target("0", lambda v: v == 0)
@@ -187,7 +187,7 @@ async def run_worker(
     await fake.start()
     bot = _bot(fake)
     budget = install_budget(bot)  # the default limits: 30 a second overall
-    worker = DeliveryWorker(bot, db, lambda: datetime.now(UTC))
+    worker = TelegramDelivery(bot, db, lambda: datetime.now(UTC))
     if limiter is not None:
         swapped = LIMITERS[limiter](budget.limits.per_second, arrival)
         budget.overall = swapped  # type: ignore[assignment]

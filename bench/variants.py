@@ -123,7 +123,7 @@ def _once_memory() -> None:
 
 
 def _fsm_cache() -> None:
-    from bot import fsm
+    from telegram import fsm
 
     cls = fsm.SqlStorage
     cache: dict[str, tuple[str | None, dict[str, Any]]] = {}

@@ -26,9 +26,10 @@ from bot.services.errors import ServiceError
 from bot.services.links import start_link
 from bot.services.setting_errors import InvalidSetting, UnknownSetting
 from bot.services.settings_view import render_text
-from bot.startup import StartupError, ask_telegram, open_database, probe_redis
+from bot.startup import StartupError, open_database, probe_redis
 from storage.db import PRIVATE_FILE, Database
 from storage.models import Role
+from telegram.startup import ask_telegram
 
 UPDATES_IN_HAND = 64
 log = logging.getLogger("bot")

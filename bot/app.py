@@ -14,11 +14,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods.base import Response
 
-from bot.budget import Limits, install_budget
-from bot.commands import register_default_menu
 from bot.config import Config
-from bot.delivery import DeliveryWorker
-from bot.fsm import SqlStorage
 from bot.i18n import Translations
 from bot.instances import InstanceRegistry
 from bot.scheduler import Scheduler
@@ -34,6 +30,10 @@ from handlers.middlewares import (
     WithinBudgetMiddleware,
 )
 from storage.db import Database
+from telegram.budget import Limits, install_budget
+from telegram.commands import register_default_menu
+from telegram.delivery import TelegramDelivery as DeliveryWorker
+from telegram.fsm import SqlStorage
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def create_bot(config: Config) -> Bot:
         default=DefaultBotProperties(parse_mode=None, link_preview_is_disabled=True),
     )
     # Every request, the handlers' answers and the delivery worker's notifications alike,
-    # within one budget of Telegram's limits (bot/budget.py).
+    # within one budget of Telegram's limits (telegram/budget.py).
     install_budget(bot, limits_of(config))
     return bot
 

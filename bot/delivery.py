@@ -1,4 +1,6 @@
-"""The delivery worker: sends what services wrote to the outbox, within Telegram's limits.
+"""The delivery worker: hands what services wrote to the outbox to the door of each row's
+channel (a ``Sender``: telegram/sender.py for Telegram), and records what became of it. It knows
+no messenger: claims, leases, instances, order, retries and outcomes are the same for every door.
 
 - A row is marked sent only after Telegram accepted it, so a committed row is never lost (a crash
   between the send and the mark repeats that one message: at-least-once).
@@ -8,14 +10,15 @@
   knows is dead.
 - Order per chat is kept: only a chat's oldest pending row is ever due, and a chat is in one send
   at a time. Pending updates of one ticket card collapse into the latest rendering.
-- Limits: the bot's one budget (bot/budget.py), shared with the handlers' answers, which go
-  first: the worker's requests are BACKGROUND. A 429 (on any call of the bot) pauses the whole
-  worker for ``retry_after``; network errors and 5xx back off exponentially with jitter (the
-  row waits in the outbox, not in the pass).
+- Limits are the door's (Telegram's: the bot's one budget, telegram/budget.py, shared with the
+  handlers' answers, which go first). A door that is asked to slow down (a 429) pauses the whole
+  worker (``hold``); network errors and 5xx back off exponentially with jitter (the row waits in
+  the outbox, not in the pass).
 - A pass is bounded: its requests start within SEND_WINDOW of the claim and each may take
   REQUEST_TIMEOUT, so LEASE can be short and a killed worker's rows are not held up for long.
-- 403 (blocked, deactivated) and "chat not found": the person is marked unreachable and the
-  ticket cards and messages meant for them go to the next person of the ticket's fallback chain.
+- An address the door cannot reach (Telegram: 403 blocked, "chat not found"): the person is
+  marked unreachable and the ticket cards and messages meant for them go to the next person of
+  the ticket's fallback chain.
 - Anything else that goes wrong with one row (a payload that does not fit, a card that cannot be
   rendered, a bug) is recorded on that row, and the pass goes on with the others.
 - On shutdown (``shutdown()``) the pass in hand and the next ones run until the flush deadline;
@@ -30,38 +33,23 @@ import contextlib
 import logging
 import random
 import secrets
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, runtime_checkable
 
-from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
-from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
-from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.budget import LATE, Background, Limits, NotNow, background, budget_of
 from bot.delivery_outcomes import Outcome, record
-from bot.delivery_window import PassWindow
-from bot.outbox_methods import card_keyboard, method_for
+from bot.delivery_window import LATE, PassWindow
 from bot.services.clock import Clock
-from bot.services.join_approvals import JoinApprovals
 from bot.services.tickets import TicketService
-from handlers.join_keyboards import join_markup
 from storage.db import Database
-from storage.models import OutboxKind, OutboxMessage
+from storage.models import OutboxMessage
 from storage.repositories import OutboxRepository
 
-__all__ = ["LEASE", "REQUEST_TIMEOUT", "SEND_WINDOW", "DeliveryWorker", "Limits", "backoff"]
+__all__ = ["LEASE", "REQUEST_TIMEOUT", "SEND_WINDOW", "DeliveryWorker", "Outcome", "Sender"]
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 MAX_BACKOFF_SECONDS = 600.0
 CONCURRENCY = 16
 # On stop, a request already in flight gets FLIGHT_GRACE seconds more to be answered (Telegram
@@ -88,23 +76,43 @@ def backoff(attempts: int) -> float:
     return float(min(MAX_BACKOFF_SECONDS, 2.0**attempts * (0.5 + random.random())))  # noqa: S311
 
 
+@runtime_checkable
+class Sender(Protocol):
+    """A door's delivery for its channel: renders one claimed row (its kind and payload, see
+    storage.models.OutboxKind) for the channel, sends it within the channel's limits, and says
+    what became of it. Anything it raises is that row's failure (DeliveryWorker._broken)."""
+
+    channel: str
+
+    def listen(self, hold: Callable[[float], None]) -> None:
+        """``hold(seconds)`` whenever the channel asks the bot to slow down (a 429 on any of
+        the door's calls, not only the worker's)."""
+
+    def forget(self, hold: Callable[[float], None]) -> None: ...
+
+    async def send(
+        self, row: OutboxMessage, window: PassWindow, paused: Callable[[], float]
+    ) -> Outcome:
+        """Send ``row`` now: every request starts within ``window``; none is made while
+        ``paused()`` is above zero (return Outcome("held") instead)."""
+        ...
+
+
 class DeliveryWorker:
     def __init__(
         self,
-        bot: Bot,
+        senders: Sender | Iterable[Sender],
         db: Database,
         clock: Clock,
         *,
         tickets: TicketService | None = None,
-        approvals: JoinApprovals | None = None,
         poll_seconds: float = 1.0,
         batch: int = 50,
         token: str | None = None,
     ) -> None:
-        self.bot = bot
-        self.budget = budget_of(bot)  # shared with every other call of the bot
+        listed = [senders] if isinstance(senders, Sender) else list(senders)
+        self.senders: dict[str, Sender] = {s.channel: s for s in listed}
         self.tickets = tickets
-        self.approvals = approvals
         self.db = db
         self.clock = clock
         self.poll_seconds = poll_seconds
@@ -127,14 +135,15 @@ class DeliveryWorker:
         self.token = token
 
     def hold(self, seconds: float) -> None:
-        """Telegram asked the bot (any of its calls) to slow down: nothing is sent until then."""
+        """A door asked the bot (any of its calls) to slow down: nothing is sent until then."""
         until = self.clock() + timedelta(seconds=seconds)
         self._paused_until = max(self._paused_until or until, until)
 
     def start(self) -> None:
         if self._task is None:
             self._stopping = False
-            self.budget.on_retry_after(self.hold)
+            for sender in self.senders.values():
+                sender.listen(self.hold)
             self._task = asyncio.create_task(self._run(), name="outbox-delivery")
 
     async def stop(self, until: float | None = None) -> None:
@@ -145,7 +154,8 @@ class DeliveryWorker:
         task, self._task = self._task, None
         if task is None:
             return
-        self.budget.forget_listener(self.hold)
+        for sender in self.senders.values():
+            sender.forget(self.hold)
         self._stopping = True
         self._wake.set()
         now = asyncio.get_running_loop().time()
@@ -222,7 +232,7 @@ class DeliveryWorker:
         now = self.clock()
         async with self.db.session() as session:
             rows = await OutboxRepository(session).claim_due(
-                now, self.batch, self.token, now + LEASE
+                now, self.batch, self.token, now + LEASE, channels=list(self.senders)
             )
             await session.commit()
         if not rows:
@@ -232,7 +242,6 @@ class DeliveryWorker:
         if deadline is not None:
             window.cut(deadline, deadline + FLIGHT_GRACE)
         self._window = window
-        how = Background(window.in_time, self._paused_seconds)
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def attempt(row: OutboxMessage) -> Outcome:
@@ -242,8 +251,7 @@ class DeliveryWorker:
             except TimeoutError:
                 return Outcome("held", error=LATE)
             try:
-                with background(how):  # this task's calls: behind the people waiting
-                    return await self._attempt(row, window)
+                return await self._attempt(row, window)
             finally:
                 gate.release()
 
@@ -258,30 +266,14 @@ class DeliveryWorker:
 
     async def _attempt(self, row: OutboxMessage, window: PassWindow) -> Outcome:
         try:
-            return await self._send(row, window)
-        except NotNow as held:
-            return Outcome("held", held.seconds, held.reason)
-        except TelegramRetryAfter as error:
-            # Telegram wants the whole bot to slow down, not only this chat: nothing more is
-            # sent, to anyone, until retry_after has passed.
-            self.hold(error.retry_after)
-            return Outcome("pause", float(error.retry_after), str(error))
-        except TelegramForbiddenError as error:
-            return Outcome("unreachable", error=str(error))
-        except TelegramBadRequest as error:
-            text = error.message.lower()
-            if "chat not found" in text:
-                return Outcome("unreachable", error=str(error))
-            if "message is not modified" in text:
-                return Outcome("sent")
-            return Outcome("failed", error=str(error))
-        except (TelegramNetworkError, TelegramServerError) as error:
-            return Outcome("postpone", backoff(row.attempts + 1), str(error))
-        except TelegramAPIError as error:
-            # 401, 404, 409, 413…: retrying the same request will not help.
-            return Outcome("failed", error=str(error))
+            outcome = await self.senders[row.channel].send(row, window, self._paused_seconds)
         except Exception as error:  # noqa: BLE001 (recorded on the row, logged with its trace)
             return self._broken(row, error)
+        if outcome.kind == "pause":
+            # The channel wants the whole bot to slow down, not only this address: nothing
+            # more is sent, to anyone, until then.
+            self.hold(outcome.seconds)
+        return outcome
 
     def _broken(self, row: OutboxMessage, error: Exception) -> Outcome:
         """Anything else on one row: a payload that does not fit, a card that cannot be
@@ -300,92 +292,3 @@ class DeliveryWorker:
         if self._paused_until is None:
             return 0.0
         return max(0.0, (self._paused_until - self.clock()).total_seconds())
-
-    async def _request(self, method: TelegramMethod[T], window: PassWindow) -> T:
-        """Every request of the worker. Its slots (the chat's and the overall one) are taken
-        by the bot's budget right before it leaves, behind the calls of people who wait for an
-        answer; a request whose turn has not come by the end of the pass's window, or that a
-        429 holds back meanwhile, raises NotNow unsent. One still unanswered when a shutdown
-        ends the window is given up: sent again later (at least once: it may have arrived)."""
-        try:
-            async with window.in_flight():
-                return await self.bot(
-                    method, request_timeout=window.request_timeout(REQUEST_TIMEOUT)
-                )
-        except TimeoutError:
-            raise NotNow(0.0, "no answer before the shutdown; sent again next time") from None
-
-    async def _send(self, row: OutboxMessage, window: PassWindow) -> Outcome:
-        if row.kind == OutboxKind.CARD:
-            return Outcome("sent", collapse_upto=await self._send_card(row, window))
-        if row.kind == OutboxKind.JOIN_CARD:
-            await self._send_join_card(row, window)
-            return Outcome("sent")
-        sent = await self._request(method_for(row), window)
-        return Outcome("sent", message_id=sent.message_id)
-
-    async def _send_card(self, row: OutboxMessage, window: PassWindow) -> int | None:
-        """Cards are rendered now, from the ticket as it is, and edited in place when the
-        recipient already has one. Returns the newest pending update of the same card that this
-        rendering includes (those rows need no send of their own)."""
-        if self.tickets is None or row.ticket_id is None or row.person_id is None:
-            return None
-        async with self.db.session() as session:
-            upto = await OutboxRepository(session).last_pending_card(row.ticket_id, row.to)
-        view = await self.tickets.card_for_delivery(row.ticket_id, row.person_id)
-        if view is None:
-            return upto
-        existing = await self.tickets.card_message(row.ticket_id, int(row.address))
-        markup = card_keyboard(row.ticket_id, view)
-        # An old card loses its buttons; nobody gets a new "no access" one.
-        sent = await self._show(
-            int(row.address), existing, view.text, markup, window, resend=view.access
-        )
-        if sent is not None:
-            await self.tickets.remember_card(row.ticket_id, int(row.address), sent)
-        return upto
-
-    async def _send_join_card(self, row: OutboxMessage, window: PassWindow) -> None:
-        """A join request's card, rendered now and edited in place like a ticket card (so a
-        decision shows on every approver's copy)."""
-        if self.approvals is None or row.person_id is None:
-            return
-        request_id = int(row.payload["request_id"])
-        view = await self.approvals.card_for_delivery(request_id, row.person_id)
-        if view is None:
-            return
-        existing = await self.approvals.card_message(request_id, row.person_id)
-        markup = join_markup(request_id, view)
-        sent = await self._show(int(row.address), existing, view.text, markup, window)
-        if sent is not None:
-            await self.approvals.remember_card(request_id, row.person_id, sent)
-
-    async def _show(
-        self,
-        chat_id: int,
-        existing: int | None,
-        text: str,
-        markup: InlineKeyboardMarkup | None,
-        window: PassWindow,
-        *,
-        resend: bool = True,
-    ) -> int | None:
-        """A card edited in place where the chat has it, else (unless not ``resend``) sent
-        anew: the new message's id, or None (an edit that changes nothing is no error)."""
-        if existing is not None:
-            edit = EditMessageText(
-                text=text, chat_id=chat_id, message_id=existing, reply_markup=markup
-            )
-            try:
-                await self._request(edit, window)
-                return None
-            except TelegramBadRequest as error:
-                if "not modified" in error.message.lower():
-                    return None
-                if "not found" not in error.message.lower():
-                    raise
-                # The card was deleted in the chat: send a new one below.
-        if not resend:
-            return None
-        send = SendMessage(chat_id=chat_id, text=text, reply_markup=markup)
-        return (await self._request(send, window)).message_id

@@ -7,6 +7,9 @@ import contextlib
 import math
 from collections.abc import AsyncIterator
 
+# Why a row was held for the next pass unsent.
+LATE = "not sent: its turn did not come within the pass (limits, requests in hand); next pass"
+
 
 class PassWindow:
     """A pass's requests start by ``send_by`` (a wait for a turn past it ends in TimeoutError)

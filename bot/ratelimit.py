@@ -1,6 +1,6 @@
 """Rate limiters: Telegram's overall limit as a sliding window, and the per-chat limits as token
 buckets. Both serve waiters by priority (a person waiting for an answer before a queued
-notification), first come first served within a priority. bot/budget.py puts them in front of
+notification), first come first served within a priority. telegram/budget.py puts them in front of
 every Bot API call.
 
 Telegram: "avoid sending more than one message per second" to a chat, "no more than 20 messages

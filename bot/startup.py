@@ -5,19 +5,10 @@ wrong". Once running, network trouble is retried (aiogram's polling backs off by
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import logging
 import os
 
-from aiogram import Bot
-from aiogram.exceptions import (
-    AiogramError,
-    TelegramAPIError,
-    TelegramNetworkError,
-    TelegramUnauthorizedError,
-)
-from aiogram.types import User
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
@@ -41,7 +32,7 @@ class StartupError(Exception):
         self.cause = cause
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0]
 
@@ -50,7 +41,7 @@ def _oserror(error: OSError) -> str:
     # "[Errno 111] Connect call failed ('127.0.0.1', 1)" reads better as its errno's words.
     if error.errno is not None and error.errno in errno.errorcode:
         return os.strerror(error.errno)
-    return _first_line(error)
+    return first_line(error)
 
 
 # ----------------------------------------------------------------------------- the database
@@ -83,7 +74,7 @@ async def open_database(config: Config) -> Database:
         why = "a file is in the way" if isinstance(error, FileExistsError) else _oserror(error)
         raise StartupError("DATABASE_URL", f"cannot create the folder {folder}: {why}") from None
     except (ImportError, SQLAlchemyError) as error:  # a driver missing from the environment
-        raise StartupError("DATABASE_URL", f"{where}: {_first_line(error)}") from None
+        raise StartupError("DATABASE_URL", f"{where}: {first_line(error)}") from None
     try:
         await db.migrate()
     except (SQLAlchemyError, OSError, TimeoutError) as error:
@@ -94,10 +85,10 @@ async def open_database(config: Config) -> Database:
 
 def _database_cause(error: BaseException) -> str:
     if isinstance(error, DBAPIError) and error.orig is not None:
-        return _first_line(error.orig)
+        return first_line(error.orig)
     if isinstance(error, OSError):  # asyncpg raises connection errors unwrapped
         return f"cannot connect: {_oserror(error)}"
-    return _first_line(error)
+    return first_line(error)
 
 
 # ----------------------------------------------------------------------------- Redis
@@ -121,46 +112,7 @@ async def probe_redis(config: Config) -> None:
         options = client.connection_pool.connection_kwargs
         where = f"{options.get('host', '')}:{options.get('port', '')}".strip(":")
         inner = error.__cause__ or error.__context__
-        why = _oserror(inner) if isinstance(inner, OSError) else _first_line(error)
+        why = _oserror(inner) if isinstance(inner, OSError) else first_line(error)
         raise StartupError("REDIS_URL", f"cannot use Redis at {where}: {why}") from None
     finally:
         await client.aclose()
-
-
-# ----------------------------------------------------------------------------- Telegram
-
-
-async def ask_telegram(config: Config, bot: Bot) -> User:
-    """getMe: the token is valid and the Bot API server answers (the answer is cached in the
-    bot, so the start-up's own getMe costs nothing)."""
-    server = config.telegram_api_url or f"{TELEGRAM} (TELEGRAM_API_URL is not set)"
-    try:
-        return await asyncio.wait_for(bot.me(), PROBE_SECONDS)
-    except TimeoutError:
-        raise StartupError(
-            "TELEGRAM_API_URL", f"{server} did not answer within {PROBE_SECONDS} s"
-        ) from None
-    except TelegramUnauthorizedError:
-        raise StartupError(
-            "BOT_TOKEN", "Telegram refused the token (401 Unauthorized); get one from @BotFather"
-        ) from None
-    except TelegramNetworkError as error:
-        cause = _scrub(f"cannot reach {server}: {error.message}", config)
-        raise StartupError("TELEGRAM_API_URL", cause) from None
-    except TelegramAPIError as error:
-        cause = _scrub(f"{server} answered getMe with: {error.message}", config)
-        raise StartupError(
-            "TELEGRAM_API_URL" if config.telegram_api_url else "BOT_TOKEN", cause
-        ) from None
-    except AiogramError as error:  # not a Bot API server (an answer that is not its JSON)
-        cause = _scrub(f"{server} is not a Bot API server: {_first_line(error)}", config)
-        raise StartupError("TELEGRAM_API_URL", cause) from None
-
-
-def _scrub(text: str, config: Config) -> str:
-    """An HTTP client's message may quote the request's URL, which holds the token."""
-    text = text.splitlines()[0] if text.strip() else text
-    if config.bot_token is not None:
-        token = config.bot_token.get()
-        text = text.replace(token, "***").replace(token.split(":", 1)[-1], "***")
-    return text

@@ -9,7 +9,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.commands import commands_for, register_personal_menu
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Translations, Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
@@ -22,6 +21,7 @@ from handlers.paging import page_of
 from handlers.report.flow import ReportFlow, draft_reminder, with_reminder
 from handlers.ticketing import edit_quietly, pager
 from storage.models import Person, Role, telegram_address
+from telegram.commands import commands_for, register_personal_menu
 
 router = Router(name="common")
 ROLES_PER_PAGE = 8

@@ -10,13 +10,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.commands import clear_personal_menu
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
 from handlers.keyboards import CallbackInt
 from handlers.ticketing import edit_quietly
 from storage.models import Person
+from telegram.commands import clear_personal_menu
 
 router = Router(name="forget")
 

@@ -13,11 +13,11 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
 
-from bot.budget import budget_of
 from bot.i18n import Translations
 from bot.services import Clock, Services
 from bot.services.updates import UpdateLog
 from storage.models import telegram_address
+from telegram.budget import budget_of
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ class WithinBudgetMiddleware(BaseMiddleware):
 class AnswerOnceMiddleware(BaseMiddleware):
     """Outermost on callback queries: a press nothing answered (refused by the flood limit, a
     handler that forgot) is answered silently afterwards. A second answer is dropped by the
-    bot's budget (bot/budget.py), which remembers the answered ones; a failing handler is the
+    bot's budget (telegram/budget.py), which remembers the answered ones; a failing handler is the
     errors router's (handlers/errors.py), which asks the budget too."""
 
     async def __call__(

@@ -13,7 +13,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.commands import register_personal_menu
 from bot.i18n import Translations, Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
@@ -24,6 +23,7 @@ from handlers.joins import show_picked
 from handlers.keyboards import CallbackInt
 from handlers.menu import menu_keyboard
 from storage.models import Building, Community, Person, Role
+from telegram.commands import register_personal_menu
 
 router = Router(name="onboarding")
 

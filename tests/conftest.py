@@ -9,11 +9,11 @@ import pytest
 from aiogram import Bot
 
 from bot.app import create_dispatcher
-from bot.budget import install_budget
 from bot.config import Config, Secret
 from bot.i18n import Translations
 from bot.services import Services
 from storage.db import Database
+from telegram.budget import install_budget
 from tests.botclient import BotClient, FakeSession
 from tests.stall import pytest_runtest_call  # noqa: F401  (a hook: hung tests fail)
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from aiogram.types import User
 from sqlalchemy import Select, select
 
-from bot.delivery import DeliveryWorker
 from bot.services import Services
 from bot.services.community import BuildingRow
 from storage.db import Database
 from storage.models import Channel, Contact, Person, Role, telegram_address
+from telegram.delivery import TelegramDelivery
 from tests.botclient import BotClient
 from tests.conftest import FakeClock
 
@@ -47,7 +47,7 @@ class World:
         return user
 
     async def deliver(self) -> None:
-        worker = DeliveryWorker(
+        worker = TelegramDelivery(
             self.client.bot,
             self.db,
             self.clock,

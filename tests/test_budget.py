@@ -27,11 +27,8 @@ from aiogram.methods import (
 )
 from aiogram.types import InputMediaPhoto
 
-from bot import budget as budget_module
 from bot.app import create_dispatcher
-from bot.budget import Kind, Limits, budget_of, install_budget, kind_of, weight_of
 from bot.config import Config
-from bot.delivery import DeliveryWorker
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.policy import Action
@@ -40,6 +37,9 @@ from handlers.keyboards import TicketCb
 from storage.db import Database
 from storage.models import telegram_address
 from storage.repositories import OutboxRepository
+from telegram import budget as budget_module
+from telegram.budget import Kind, Limits, budget_of, install_budget, kind_of, weight_of
+from telegram.delivery import TelegramDelivery
 from tests.botclient import BotClient, FakeSession, Sent, only, texts
 from tests.conftest import TOKEN, FakeClock
 from tests.factories import make_world
@@ -249,7 +249,7 @@ class TimedSession(FakeSession):
 @pytest.fixture
 async def busy(
     config: Config, db: Database, translations: Translations, clock: FakeClock
-) -> AsyncIterator[tuple[BotClient, TimedSession, DeliveryWorker]]:
+) -> AsyncIterator[tuple[BotClient, TimedSession, TelegramDelivery]]:
     """Real time, 20 messages a second, and 80 notifications to 80 chats queued (4 s of work)."""
     session = TimedSession()
     bot = Bot(TOKEN, session=session)
@@ -264,7 +264,7 @@ async def busy(
                 now=clock(),
             )
         await s.commit()
-    worker = DeliveryWorker(bot, db, clock, poll_seconds=0.05)
+    worker = TelegramDelivery(bot, db, clock, poll_seconds=0.05)
     yield client, session, worker
     await worker.stop()
     await client.dp["update_log"].close()
@@ -281,7 +281,7 @@ def most_in_a_second(times: list[float]) -> int:
 
 
 async def test_a_persons_answer_goes_before_the_queued_notifications_within_the_limit(
-    busy: tuple[BotClient, TimedSession, DeliveryWorker],
+    busy: tuple[BotClient, TimedSession, TelegramDelivery],
 ) -> None:
     client, session, worker = busy
     worker.start()

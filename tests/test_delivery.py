@@ -19,8 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from bot import delivery
-from bot.budget import Limits, install_budget
-from bot.delivery import LEASE, REQUEST_TIMEOUT, SEND_WINDOW, DeliveryWorker
+from bot.delivery import LEASE, REQUEST_TIMEOUT, SEND_WINDOW
 from bot.services import Services
 from bot.services.cards import CardView
 from bot.services.community import BuildingRow, parse_buildings_csv
@@ -28,6 +27,9 @@ from bot.services.tickets import Draft
 from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus, Person, Role, telegram_address
 from storage.repositories import OutboxRepository, PersonRepository
+from telegram import outbox_methods
+from telegram.budget import Limits, install_budget
+from telegram.delivery import TelegramDelivery
 from tests.botclient import BotClient, FakeSession, only
 from tests.conftest import ADMIN_ID, TOKEN, FakeClock
 from tests.factories import make_world
@@ -50,8 +52,8 @@ async def bot(session: FakeSession) -> AsyncIterator[Bot]:
 
 
 @pytest.fixture
-async def worker(bot: Bot, db: Database, clock: FakeClock) -> AsyncIterator[DeliveryWorker]:
-    worker = DeliveryWorker(bot, db, clock, poll_seconds=30)
+async def worker(bot: Bot, db: Database, clock: FakeClock) -> AsyncIterator[TelegramDelivery]:
+    worker = TelegramDelivery(bot, db, clock, poll_seconds=30)
     yield worker
     await worker.stop()
 
@@ -82,7 +84,7 @@ def sent_texts(session: FakeSession, chat_id: int | None = None) -> list[str]:
     ]
 
 
-async def drain(worker: DeliveryWorker) -> int:
+async def drain(worker: TelegramDelivery) -> int:
     total = 0
     for _ in range(50):
         handled = await worker.run_once()
@@ -101,7 +103,7 @@ async def add_person(db: Database, clock: FakeClock, telegram_id: int) -> None:
 
 
 async def test_pending_rows_are_sent_in_order_per_chat_and_marked_sent(
-    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+    worker: TelegramDelivery, db: Database, clock: FakeClock, session: FakeSession
 ) -> None:
     for chat, text in [(ALICE, "a1"), (BOB, "b1"), (ALICE, "a2"), (ALICE, "a3"), (BOB, "b2")]:
         await enqueue(db, clock, chat, text)
@@ -117,7 +119,7 @@ async def test_pending_rows_are_sent_in_order_per_chat_and_marked_sent(
 
 
 async def test_rows_not_yet_due_wait(
-    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+    worker: TelegramDelivery, db: Database, clock: FakeClock, session: FakeSession
 ) -> None:
     row_id = await enqueue(db, clock, ALICE, "later")
     async with db.session() as s:
@@ -130,7 +132,7 @@ async def test_rows_not_yet_due_wait(
 
 
 async def test_429_pauses_the_whole_worker_for_retry_after(
-    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+    worker: TelegramDelivery, db: Database, clock: FakeClock, session: FakeSession
 ) -> None:
     first = await enqueue(db, clock, ALICE, "a1")
     await enqueue(db, clock, ALICE, "a2")
@@ -161,7 +163,7 @@ async def test_429_pauses_the_whole_worker_for_retry_after(
 
 
 async def test_server_errors_back_off_and_nothing_is_lost(
-    worker: DeliveryWorker,
+    worker: TelegramDelivery,
     db: Database,
     clock: FakeClock,
     session: FakeSession,
@@ -217,7 +219,7 @@ def test_backoff_grows_and_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 async def test_unreachable_chat_fails_its_rows_and_marks_the_person(
-    worker: DeliveryWorker,
+    worker: TelegramDelivery,
     db: Database,
     clock: FakeClock,
     session: FakeSession,
@@ -261,7 +263,7 @@ async def test_unreachable_chat_fails_its_rows_and_marks_the_person(
 
 
 async def test_message_is_not_modified_counts_as_sent(
-    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+    worker: TelegramDelivery, db: Database, clock: FakeClock, session: FakeSession
 ) -> None:
     await enqueue(db, clock, ALICE, "same")
     await enqueue(db, clock, ALICE, "next")
@@ -278,7 +280,7 @@ async def test_message_is_not_modified_counts_as_sent(
 
 
 async def test_other_bad_requests_fail_the_row_only(
-    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+    worker: TelegramDelivery, db: Database, clock: FakeClock, session: FakeSession
 ) -> None:
     await add_person(db, clock, ALICE)
     await enqueue(db, clock, ALICE, "too long")
@@ -294,7 +296,7 @@ async def test_other_bad_requests_fail_the_row_only(
 
 
 async def test_a_row_that_can_never_be_sent_does_not_stop_the_queue(
-    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+    worker: TelegramDelivery, db: Database, clock: FakeClock, session: FakeSession
 ) -> None:
     """E.g. a method a newer release wrote before being rolled back, or a payload without
     text: the row fails, the rows behind it still go out."""
@@ -324,7 +326,7 @@ async def test_a_row_that_can_never_be_sent_does_not_stop_the_queue(
 
 
 async def test_a_row_of_a_rolled_back_transaction_is_never_sent(
-    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+    worker: TelegramDelivery, db: Database, clock: FakeClock, session: FakeSession
 ) -> None:
     async with db.session() as s:
         await OutboxRepository(s).add(
@@ -371,7 +373,7 @@ async def test_an_accepted_head_invitation_reaches_the_coordinator_in_their_lang
     ]
 
     before = len(client.session.requests)
-    worker = DeliveryWorker(client.bot, db, clock, poll_seconds=30)
+    worker = TelegramDelivery(client.bot, db, clock, poll_seconds=30)
     await drain(worker)
     delivered = [m for m in client.session.requests[before:] if isinstance(m, SendMessage)]
     assert [m.chat_id for m in delivered] == [ADMIN_ID, 10]
@@ -419,7 +421,7 @@ async def test_a_card_that_cannot_be_rendered_fails_alone_and_the_pass_goes_on(
 
     monkeypatch.setattr(services.tickets, "card_for_delivery", broken)
     before = len(client.session.requests)
-    worker = DeliveryWorker(client.bot, db, clock, tickets=services.tickets)
+    worker = TelegramDelivery(client.bot, db, clock, tickets=services.tickets)
     assert await worker.run_once() == 2  # one pass: both rows handled
     sent = [m for m in client.session.requests[before:] if isinstance(m, SendMessage)]
     assert [m.chat_id for m in sent] == [other_head.id]
@@ -437,7 +439,7 @@ async def test_a_card_that_cannot_be_rendered_fails_alone_and_the_pass_goes_on(
 
 
 async def test_a_bug_on_one_row_fails_that_row_and_the_database_failing_is_retried(
-    worker: DeliveryWorker,
+    worker: TelegramDelivery,
     db: Database,
     clock: FakeClock,
     session: FakeSession,
@@ -445,14 +447,14 @@ async def test_a_bug_on_one_row_fails_that_row_and_the_database_failing_is_retri
 ) -> None:
     first = await enqueue(db, clock, ALICE, "a1")
     await enqueue(db, clock, BOB, "b1")
-    original = delivery.method_for
+    original = outbox_methods.method_for
 
     def flaky(row: OutboxMessage) -> TelegramMethod[Any]:
         if row.id == first:
             raise OperationalError("SELECT 1", {}, Exception("database is locked"))
         return original(row)
 
-    monkeypatch.setattr(delivery, "method_for", flaky)
+    monkeypatch.setattr(outbox_methods, "method_for", flaky)
     assert await worker.run_once() == 2
     rows = await outbox(db)
     assert [(int(r.address), r.status) for r in rows] == [
@@ -470,7 +472,7 @@ async def wait_for_sends(session: FakeSession, count: int) -> None:
     await eventually(lambda: len(sent_texts(session)) >= count, f"{count} sends")
 
 
-def count_passes(worker: DeliveryWorker) -> list[int]:
+def count_passes(worker: TelegramDelivery) -> list[int]:
     """What each of the worker's passes returned, in order: after a pass that found nothing the
     loop waits for a wake-up or the poll (it yields nowhere in between)."""
     passes: list[int] = []
@@ -486,7 +488,7 @@ def count_passes(worker: DeliveryWorker) -> list[int]:
 
 
 async def test_start_runs_the_loop_and_wake_delivers_promptly(
-    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+    worker: TelegramDelivery, db: Database, clock: FakeClock, session: FakeSession
 ) -> None:
     passes = count_passes(worker)
     await enqueue(db, clock, ALICE, "before start")
@@ -517,7 +519,7 @@ async def test_start_runs_the_loop_and_wake_delivers_promptly(
 
 
 async def test_a_wake_during_a_pass_is_not_lost(
-    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+    worker: TelegramDelivery, db: Database, clock: FakeClock, session: FakeSession
 ) -> None:
     """A handler commits and wakes the worker while it is still finishing a pass that found
     nothing: the new row must go out now, not at the next poll (30 s here)."""
@@ -540,7 +542,7 @@ async def test_a_wake_during_a_pass_is_not_lost(
 
 
 async def test_the_loop_survives_a_failing_pass(
-    worker: DeliveryWorker,
+    worker: TelegramDelivery,
     db: Database,
     clock: FakeClock,
     session: FakeSession,
@@ -565,7 +567,7 @@ async def test_the_loop_survives_a_failing_pass(
 
 
 async def test_the_person_row_is_untouched_for_unknown_chats(
-    worker: DeliveryWorker, db: Database, clock: FakeClock, session: FakeSession
+    worker: TelegramDelivery, db: Database, clock: FakeClock, session: FakeSession
 ) -> None:
     """A 403 for a chat that is nobody in the database still fails the row cleanly."""
     await enqueue(db, clock, 777, "to nobody")
@@ -617,7 +619,7 @@ async def test_a_pass_ends_within_its_lease_when_telegram_does_not_answer(
     session = SilentSession()
     bot = Bot(TOKEN, session=session)
     install_budget(bot, Limits(per_second=1000))
-    worker = DeliveryWorker(bot, db, clock)
+    worker = TelegramDelivery(bot, db, clock)
     waves = 3  # of CONCURRENCY rows
     for chat in range(10_000, 10_000 + waves * delivery.CONCURRENCY):
         await enqueue(db, clock, chat, f"to {chat}")
@@ -644,7 +646,7 @@ async def test_rows_whose_turn_comes_after_the_window_wait_for_the_next_pass(
     monkeypatch.setattr(delivery, "SEND_WINDOW", 0.3)
     bot = Bot(TOKEN, session=session)
     install_budget(bot, Limits(per_second=1))
-    worker = DeliveryWorker(bot, db, clock)
+    worker = TelegramDelivery(bot, db, clock)
     for chat in (ALICE, BOB, 503):
         await enqueue(db, clock, chat, f"to {chat}")
     assert await worker.run_once() == 1

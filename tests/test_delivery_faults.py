@@ -25,9 +25,8 @@ from sqlalchemy import func, select
 
 from bot import delivery
 from bot.app import create_bot, create_dispatcher
-from bot.budget import Limits, install_budget
 from bot.config import Config, Secret
-from bot.delivery import LEASE, DeliveryWorker
+from bot.delivery import LEASE
 from bot.i18n import Translations
 from bot.services import Services, system_clock
 from bot.services.tickets import Draft
@@ -35,6 +34,8 @@ from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus, Person, Role, Ticket, telegram_address
 from storage.repositories import OutboxRepository, PersonRepository
 from storage.repositories.tickets import TicketRepository
+from telegram.budget import Limits, install_budget
+from telegram.delivery import TelegramDelivery
 from tests.conftest import TOKEN
 from tests.factories import BUILDINGS
 from tests.fakeapi import JSON, ApiCall, FakeBotAPI, error_response
@@ -231,7 +232,7 @@ async def test_2000_notifications_under_random_429_and_500(
     faults = RandomFaults(seed=4, p500=0.03, p429=0.004, max_429=5, retry_after=1)
     fake.fault_hook = faults
     install_budget(bot, FAULTS)
-    worker = DeliveryWorker(bot, database, system_clock, poll_seconds=0.05)
+    worker = TelegramDelivery(bot, database, system_clock, poll_seconds=0.05)
     worker.start()
     try:
         await until_drained(database, 5 * PATIENCE)
@@ -284,7 +285,7 @@ async def test_two_workers_on_one_database_deliver_each_row_once(
     for bot in bots:
         install_budget(bot, FAULTS)
     workers = [
-        DeliveryWorker(bot, db, system_clock, poll_seconds=0.02, batch=10)
+        TelegramDelivery(bot, db, system_clock, poll_seconds=0.02, batch=10)
         for bot, db in zip(bots, (database, second_db), strict=True)
     ]
     try:
@@ -349,7 +350,7 @@ async def test_rows_held_back_by_a_429_count_no_attempt(
     # One a second: the 2nd and 3rd wait for their turn (~1 s, ~2 s) and see the pause before
     # they are sent.
     install_budget(bot, Limits(per_second=1))
-    worker = DeliveryWorker(bot, database, system_clock)
+    worker = TelegramDelivery(bot, database, system_clock)
     assert await worker.run_once() == 0
     assert len(fake.calls_of("sendMessage")) == 1
     async with database.session() as session:
@@ -369,7 +370,7 @@ async def test_stop_ends_the_worker_even_right_after_a_wake_up(
     wait finished, swallowing it (fixed in 3.12): the worker ran on and SIGTERM never ended the
     process. Reproduced with ``python -m bot`` and a few hundred updates in hand at SIGTERM."""
     for _ in range(3):
-        worker = DeliveryWorker(bot, database, system_clock, poll_seconds=5)
+        worker = TelegramDelivery(bot, database, system_clock, poll_seconds=5)
         waited = asyncio.Event()
 
         async def then_wait(
@@ -416,7 +417,7 @@ async def test_overall_rate_is_kept_in_every_second(
     rows = [(chat, f"n{chat}-0") for chat in CHATS[:100]]  # only the overall limit binds
     await enqueue(database, rows)
     install_budget(bot, Limits(50))
-    worker = DeliveryWorker(bot, database, system_clock, poll_seconds=0.05)
+    worker = TelegramDelivery(bot, database, system_clock, poll_seconds=0.05)
     worker.start()
     try:
         took = await until_drained(database)
@@ -443,7 +444,7 @@ async def test_a_private_chat_gets_a_small_burst_then_one_a_second(
     await enqueue(database, rows)
     limits = Limits(per_second=500, private_per_second=1, private_burst=3)
     install_budget(bot, limits)
-    worker = DeliveryWorker(bot, database, system_clock, poll_seconds=0.05)
+    worker = TelegramDelivery(bot, database, system_clock, poll_seconds=0.05)
     worker.start()
     try:
         await until_drained(database)
@@ -469,7 +470,7 @@ async def test_a_group_gets_no_burst_beyond_its_per_minute_rate(
     await enqueue(database, rows)
     limits = Limits(per_second=500, group_per_minute=600)
     install_budget(bot, limits)
-    worker = DeliveryWorker(bot, database, system_clock, poll_seconds=0.02)
+    worker = TelegramDelivery(bot, database, system_clock, poll_seconds=0.02)
     worker.start()
     try:
         await until_drained(database)
@@ -496,7 +497,7 @@ class Community:
     db: Database
     services: Services
     dispatcher: Dispatcher
-    worker: DeliveryWorker
+    worker: TelegramDelivery
     update_ids: itertools.count[int]
 
     async def say(self, user_id: int, text: str) -> None:
@@ -559,7 +560,7 @@ async def community(
     services = Services.create(config, database, translations, system_clock)
     dispatcher = create_dispatcher(config, database, translations=translations)
     install_budget(bot, FAULTS)
-    worker = DeliveryWorker(bot, database, system_clock, tickets=services.tickets)
+    worker = TelegramDelivery(bot, database, system_clock, tickets=services.tickets)
     town = Community(fake, bot, database, services, dispatcher, worker, itertools.count(1))
     report = await services.community.import_buildings(BUILDINGS)
     join = {b.code: b.payload for b in report.buildings}

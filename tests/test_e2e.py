@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from bot import commands
 from bot.i18n import Translations
+from telegram import commands
 from tests.fakeapi import ApiCall, FakeBotAPI
 from tests.test_cli import EXAMPLE, cli_env, run_cli
 

@@ -11,7 +11,6 @@ from typing import Any
 from aiogram.types import ReplyKeyboardRemove
 from sqlalchemy import func, select
 
-from bot.commands import EVERYONE
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.tickets import Content, Draft
@@ -28,6 +27,7 @@ from storage.models import (
     TicketFollower,
     TicketStatus,
 )
+from telegram.commands import EVERYONE
 from tests.botclient import Sent
 from tests.factories import by_telegram
 from tests.test_ticket_handling import (

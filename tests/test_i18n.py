@@ -17,9 +17,9 @@ from fluent.syntax import FluentParser
 from fluent.syntax import ast as fl
 from fluent.syntax.visitor import Visitor
 
-from bot.commands import COORDINATOR, EVERYONE, HEAD
 from bot.i18n import LOCALES_DIR, SUPPORTED_LANGUAGES, Translations, match_language
 from bot.services.community import INVITABLE
+from telegram.commands import COORDINATOR, EVERYONE, HEAD
 
 ROOT = Path(__file__).parent.parent
 SOURCE_DIRS = ("bot", "handlers")

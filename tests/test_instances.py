@@ -14,11 +14,12 @@ import pytest
 from aiogram import Bot
 from sqlalchemy import select
 
-from bot.delivery import LEASE, DeliveryWorker
+from bot.delivery import LEASE
 from bot.instances import STALE, InstanceRegistry, process_alive
 from storage.db import Database
 from storage.models import DeliveryInstance, OutboxMessage, OutboxStatus, telegram_address
 from storage.repositories import OutboxRepository
+from telegram.delivery import TelegramDelivery
 from tests.botclient import FakeSession
 from tests.conftest import TOKEN, FakeClock
 from tests.test_postgres import pg_url  # noqa: F401 (a fixture)
@@ -79,7 +80,7 @@ async def test_a_restarted_process_takes_back_its_dead_predecessors_claims_at_on
     assert await claims(db) == [(None, OutboxStatus.PENDING)]
 
     session = FakeSession()
-    worker = DeliveryWorker(Bot(TOKEN, session=session), db, clock, token=new_token)
+    worker = TelegramDelivery(Bot(TOKEN, session=session), db, clock, token=new_token)
     assert await worker.run_once() == 1  # now, not a minute later
     assert await claims(db) == [(new_token, OutboxStatus.SENT)]
 

@@ -15,13 +15,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import Config, Secret
-from bot.fsm import SqlStorage
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.community import BuildingRow
 from bot.services.tickets import Draft
 from storage.db import Database
 from storage.models import FsmRecord, Role, Ticket, TicketStatus, telegram_address
+from telegram.fsm import SqlStorage
 from tests.conftest import FakeClock
 
 URL = os.environ.get("TEST_POSTGRES_URL")

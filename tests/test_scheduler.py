@@ -24,7 +24,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import Config
-from bot.delivery import DeliveryWorker
 from bot.drawing import Renderer
 from bot.i18n import Translations
 from bot.scheduler import INTERVALS, Scheduler, job_functions
@@ -47,6 +46,7 @@ from storage.models import (
     telegram_address,
 )
 from storage.repositories.stats import Scope
+from telegram.delivery import TelegramDelivery
 from tests.botclient import BotClient, Sent, only, texts
 from tests.conftest import ADMIN_ID, FakeClock
 
@@ -950,7 +950,7 @@ async def test_the_delivery_worker_sends_what_the_scheduler_wrote(
     await town.at(local(11, 27, 8))
     assert await town.services.scheduling.reminders.run() == 1
     assert await town.services.scheduling.digest.run() == 1
-    worker = DeliveryWorker(client.bot, town.db, town.clock, tickets=town.services.tickets)
+    worker = TelegramDelivery(client.bot, town.db, town.clock, tickets=town.services.tickets)
     before = len(client.session.requests)
     while await worker.run_once():
         pass

@@ -16,7 +16,6 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 import storage.db
-from bot.fsm import SqlStorage
 from bot.services.updates import UpdateLog
 from storage.db import Database, NestedSessionError
 from storage.models import (
@@ -31,6 +30,7 @@ from storage.models import (
 from storage.repositories import CommunityRepository, InvitationRepository, PersonRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.updates import UpdateRepository
+from telegram.fsm import SqlStorage
 from tests.conftest import FakeClock
 from tests.waiting import eventually
 

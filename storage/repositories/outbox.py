@@ -55,7 +55,9 @@ class OutboxRepository:
         self.session.info[QUEUED] = True
         return message
 
-    async def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
+    async def due(
+        self, now: datetime, limit: int, channels: Sequence[str] | None = None
+    ) -> Sequence[OutboxMessage]:
         """Pending rows whose time has come, oldest first. A recipient (channel and address)
         with an earlier row still waiting is skipped, so each gets messages in the order they
         were written."""
@@ -75,15 +77,23 @@ class OutboxRepository:
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
+        if channels is not None:  # the channels whose door delivers here
+            query = query.where(OutboxMessage.channel.in_(channels))
         return (await self.session.scalars(query)).all()
 
     async def claim_due(
-        self, now: datetime, limit: int, token: str, lease_until: datetime
+        self,
+        now: datetime,
+        limit: int,
+        token: str,
+        lease_until: datetime,
+        *,
+        channels: Sequence[str] | None = None,
     ) -> Sequence[OutboxMessage]:
         """Claims the due rows (each chat's oldest pending row, if its time has come and no
         other worker holds it) for ``token`` until ``lease_until``."""
         free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
-        ids = [row.id for row in await self.due(now, limit)]
+        ids = [row.id for row in await self.due(now, limit, channels)]
         if not ids:
             return []
         await self.session.execute(

@@ -5,7 +5,7 @@ the update.
 
 It sits in the bot's HTTP session as a request middleware (aiogram's
 ``bot.session.middleware(...)``), so no call can go around it. What counts
-(bot/budget_rules.py):
+(telegram/budget_rules.py):
 
 - messages (``send*``, ``copyMessage``, ``forwardMessage``…) and edits (``editMessage*``) take a
   slot of the chat's bucket and of the overall window: Telegram's flood control counts edits as
@@ -45,8 +45,9 @@ from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
-from bot.budget_rules import Kind, Limits, kind_of, weight_of
+from bot.delivery_window import LATE
 from bot.ratelimit import BACKGROUND, URGENT, ChatBuckets, Monotonic, Sleep, SlidingWindow, Slot
+from telegram.budget_rules import Kind, Limits, kind_of, weight_of
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -70,9 +71,6 @@ MAX_ATTEMPTS = 3  # an urgent call: the first try and two retries after a 429
 PATIENCE = 20.0  # seconds an urgent call may spend waiting out 429s before it gives up
 CHAT_BUCKETS = 4096  # remembered per-chat buckets (idle ones beyond are forgotten)
 ANSWERED_IDS = 10_000  # callback query ids remembered as answered (queries expire in minutes)
-
-
-LATE = "not sent: its turn did not come within the pass (limits, requests in hand); next pass"
 
 
 class NotNow(Exception):

@@ -1,4 +1,4 @@
-"""What counts against Telegram's limits (bot/budget.py): the kind of each Bot API method, and
+"""What counts against Telegram's limits (telegram/budget.py): the kind of each Bot API method, and
 how many messages a call is."""
 
 from __future__ import annotations

@@ -1,0 +1,38 @@
+"""The delivery worker as the Telegram door runs it: the core worker (bot/delivery.py) with the
+Telegram sender (telegram/sender.py)."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+
+from bot.delivery import DeliveryWorker
+from bot.services.clock import Clock
+from bot.services.join_approvals import JoinApprovals
+from bot.services.tickets import TicketService
+from storage.db import Database
+from telegram.sender import TelegramSender
+
+
+class TelegramDelivery(DeliveryWorker):
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        clock: Clock,
+        *,
+        tickets: TicketService | None = None,
+        approvals: JoinApprovals | None = None,
+        poll_seconds: float = 1.0,
+        batch: int = 50,
+        token: str | None = None,
+    ) -> None:
+        self.sender = TelegramSender(bot, db, tickets=tickets, approvals=approvals)
+        super().__init__(
+            self.sender,
+            db,
+            clock,
+            tickets=tickets,
+            poll_seconds=poll_seconds,
+            batch=batch,
+            token=token,
+        )

@@ -1,0 +1,177 @@
+"""The Telegram door's sender for the delivery worker (bot/delivery.py): an outbox row becomes
+a Bot API request (telegram/outbox_methods.py), a card is rendered now and edited in place where
+the chat has it, and Telegram's answers become outcomes: 429 pauses the worker, 403 and "chat
+not found" make the person unreachable, 5xx and network errors back off. Every request goes
+through the bot's budget (telegram/budget.py) behind the handlers' answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
+from aiogram.types import InlineKeyboardMarkup
+
+from bot import delivery
+from bot.delivery_outcomes import Outcome
+from bot.delivery_window import PassWindow
+from bot.services.join_approvals import JoinApprovals
+from bot.services.tickets import TicketService
+from handlers.join_keyboards import join_markup
+from storage.db import Database
+from storage.models import Channel, OutboxKind, OutboxMessage
+from storage.repositories import OutboxRepository
+from telegram import outbox_methods
+from telegram.budget import Background, NotNow, background, budget_of
+
+T = TypeVar("T")
+
+
+class TelegramSender:
+    channel: str = Channel.TELEGRAM
+
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        *,
+        tickets: TicketService | None = None,
+        approvals: JoinApprovals | None = None,
+    ) -> None:
+        self.bot = bot
+        self.budget = budget_of(bot)  # shared with every other call of the bot
+        self.db = db
+        self.tickets = tickets
+        self.approvals = approvals
+
+    def listen(self, hold: Callable[[float], None]) -> None:
+        self.budget.on_retry_after(hold)
+
+    def forget(self, hold: Callable[[float], None]) -> None:
+        self.budget.forget_listener(hold)
+
+    async def send(
+        self, row: OutboxMessage, window: PassWindow, paused: Callable[[], float]
+    ) -> Outcome:
+        how = Background(window.in_time, paused)
+        try:
+            with background(how):  # this task's calls: behind the people waiting
+                return await self._send(row, window)
+        except NotNow as held:
+            return Outcome("held", held.seconds, held.reason)
+        except TelegramRetryAfter as error:
+            # Telegram wants the whole bot to slow down, not only this chat: the worker sends
+            # nothing more, to anyone, until retry_after has passed.
+            return Outcome("pause", float(error.retry_after), str(error))
+        except TelegramForbiddenError as error:
+            return Outcome("unreachable", error=str(error))
+        except TelegramBadRequest as error:
+            text = error.message.lower()
+            if "chat not found" in text:
+                return Outcome("unreachable", error=str(error))
+            if "message is not modified" in text:
+                return Outcome("sent")
+            return Outcome("failed", error=str(error))
+        except (TelegramNetworkError, TelegramServerError) as error:
+            return Outcome("postpone", delivery.backoff(row.attempts + 1), str(error))
+        except TelegramAPIError as error:
+            # 401, 404, 409, 413…: retrying the same request will not help.
+            return Outcome("failed", error=str(error))
+
+    async def _request(self, method: TelegramMethod[T], window: PassWindow) -> T:
+        """Every request of the worker. Its slots (the chat's and the overall one) are taken
+        by the bot's budget right before it leaves, behind the calls of people who wait for an
+        answer; a request whose turn has not come by the end of the pass's window, or that a
+        429 holds back meanwhile, raises NotNow unsent. One still unanswered when a shutdown
+        ends the window is given up: sent again later (at least once: it may have arrived)."""
+        try:
+            async with window.in_flight():
+                return await self.bot(
+                    method, request_timeout=window.request_timeout(delivery.REQUEST_TIMEOUT)
+                )
+        except TimeoutError:
+            raise NotNow(0.0, "no answer before the shutdown; sent again next time") from None
+
+    async def _send(self, row: OutboxMessage, window: PassWindow) -> Outcome:
+        if row.kind == OutboxKind.CARD:
+            return Outcome("sent", collapse_upto=await self._send_card(row, window))
+        if row.kind == OutboxKind.JOIN_CARD:
+            await self._send_join_card(row, window)
+            return Outcome("sent")
+        sent = await self._request(outbox_methods.method_for(row), window)
+        return Outcome("sent", message_id=sent.message_id)
+
+    async def _send_card(self, row: OutboxMessage, window: PassWindow) -> int | None:
+        """Cards are rendered now, from the ticket as it is, and edited in place when the
+        recipient already has one. Returns the newest pending update of the same card that this
+        rendering includes (those rows need no send of their own)."""
+        if self.tickets is None or row.ticket_id is None or row.person_id is None:
+            return None
+        async with self.db.session() as session:
+            upto = await OutboxRepository(session).last_pending_card(row.ticket_id, row.to)
+        view = await self.tickets.card_for_delivery(row.ticket_id, row.person_id)
+        if view is None:
+            return upto
+        existing = await self.tickets.card_message(row.ticket_id, int(row.address))
+        markup = outbox_methods.card_keyboard(row.ticket_id, view)
+        # An old card loses its buttons; nobody gets a new "no access" one.
+        sent = await self._show(
+            int(row.address), existing, view.text, markup, window, resend=view.access
+        )
+        if sent is not None:
+            await self.tickets.remember_card(row.ticket_id, int(row.address), sent)
+        return upto
+
+    async def _send_join_card(self, row: OutboxMessage, window: PassWindow) -> None:
+        """A join request's card, rendered now and edited in place like a ticket card (so a
+        decision shows on every approver's copy)."""
+        if self.approvals is None or row.person_id is None:
+            return
+        request_id = int(row.payload["request_id"])
+        view = await self.approvals.card_for_delivery(request_id, row.person_id)
+        if view is None:
+            return
+        existing = await self.approvals.card_message(request_id, row.person_id)
+        markup = join_markup(request_id, view)
+        sent = await self._show(int(row.address), existing, view.text, markup, window)
+        if sent is not None:
+            await self.approvals.remember_card(request_id, row.person_id, sent)
+
+    async def _show(
+        self,
+        chat_id: int,
+        existing: int | None,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        window: PassWindow,
+        *,
+        resend: bool = True,
+    ) -> int | None:
+        """A card edited in place where the chat has it, else (unless not ``resend``) sent
+        anew: the new message's id, or None (an edit that changes nothing is no error)."""
+        if existing is not None:
+            edit = EditMessageText(
+                text=text, chat_id=chat_id, message_id=existing, reply_markup=markup
+            )
+            try:
+                await self._request(edit, window)
+                return None
+            except TelegramBadRequest as error:
+                if "not modified" in error.message.lower():
+                    return None
+                if "not found" not in error.message.lower():
+                    raise
+                # The card was deleted in the chat: send a new one below.
+        if not resend:
+            return None
+        send = SendMessage(chat_id=chat_id, text=text, reply_markup=markup)
+        return (await self._request(send, window)).message_id
