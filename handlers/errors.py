@@ -1,4 +1,5 @@
-"""One place for unhandled exceptions: log with context, answer politely."""
+"""One place for what a handler does not catch: a service's refusal (ServiceError) is read to
+the person in their language; anything else is logged with context and answered politely."""
 
 from __future__ import annotations
 
@@ -6,13 +7,38 @@ import logging
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, Message
 
-from bot.budget import budget_of
 from bot.i18n import Translations, Translator
+from bot.services.errors import ServiceError
+from telegram.budget import budget_of
 
 log = logging.getLogger(__name__)
 router = Router(name="errors")
+
+
+@router.error(ExceptionTypeFilter(ServiceError))
+async def on_refusal(
+    event: ErrorEvent, bot: Bot, translations: Translations, t: Translator | None = None
+) -> None:
+    """A use case refused (not allowed, a wrong code, a limit): no failure, the person reads
+    why. Handlers let ServiceError through to here instead of catching it themselves."""
+    error = event.exception
+    assert isinstance(error, ServiceError)
+    t = t or translations.bind(translations.default)
+    text = t(error.key, **error.args_)
+    update = event.update
+    query = update.callback_query
+    try:
+        if update.message is not None:
+            await update.message.answer(text)
+        elif query is not None and not budget_of(bot).answered(query.id):
+            await query.answer(text, show_alert=True)
+        elif query is not None and isinstance(query.message, Message):
+            await query.message.answer(text)
+    except TelegramAPIError as failed:  # blocked, gone: nobody to tell
+        log.warning("update %s: the refusal was not delivered: %s", update.update_id, failed)
 
 
 @router.error()
@@ -21,7 +47,7 @@ async def on_error(
 ) -> None:
     update = event.update
     if isinstance(event.exception, TelegramRetryAfter):
-        # Telegram asked for more patience than a person has: the budget (bot/budget.py) gave
+        # Telegram asked for more patience than a person has: the budget (telegram/budget.py) gave
         # up and logged one line. An apology would meet the same limit.
         return
     user = update.event.from_user if hasattr(update.event, "from_user") else None

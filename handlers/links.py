@@ -9,7 +9,6 @@ from aiogram.types import Message
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.errors import ServiceError
 from storage.models import Person, telegram_address
 
 router = Router(name="links")
@@ -24,9 +23,6 @@ async def cmd_link(
         await message.answer(t("link-code", code=issued.code))
         return
     assert message.from_user is not None  # the person middleware made ``person`` from it
-    try:
-        await services.links.redeem(telegram_address(message.from_user.id), command.args)
-    except ServiceError as error:
-        await message.answer(t(error.key, **error.args_))
-        return
+    # A wrong code is a ServiceError, answered by the errors router (handlers/errors.py).
+    await services.links.redeem(telegram_address(message.from_user.id), command.args)
     await message.answer(t("link-done"))
