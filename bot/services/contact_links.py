@@ -21,6 +21,8 @@ CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=10)
 # Wrong codes one person may enter per CODE_TTL: a million codes cannot be walked through.
 MAX_FAILURES = 5
+# The people whose wrong codes are remembered at most (the oldest are forgotten first).
+MAX_REMEMBERED = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,8 @@ class ContactLinks:
             if owner_id is None:
                 if entering is not None:
                     self._failures.setdefault(entering.id, []).append(now)
+                    while len(self._failures) > MAX_REMEMBERED:
+                        del self._failures[next(iter(self._failures))]
                 raise ServiceError("link-code-invalid")
             if entering is not None and entering.id == owner_id:
                 await session.commit()  # the code is used up all the same
