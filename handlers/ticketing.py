@@ -134,13 +134,19 @@ async def refuse(
 ) -> None:
     """A forged or foreign button changes nothing. A stale one on a card shows the ticket as it
     is now; on a notice ("Is it fixed?") its spent buttons go. The card of a ticket the presser
-    no longer has anything to do with (a removed head's) loses its buttons."""
+    no longer has anything to do with (a removed head's, an ex-admin's: no event told the bot)
+    becomes the "no access" card: what the ticket is, none of what it says, no buttons."""
     await callback.answer(t(error.key, **error.args_), show_alert=True)
     if isinstance(error, NoAccess):
         message = callback.message
-        if message is not None and message.message_id == await services.tickets.card_message(
-            error.ticket.id, message.chat.id
+        if not isinstance(message, Message) or message.message_id != (
+            await services.tickets.card_message(error.ticket.id, message.chat.id)
         ):
+            return
+        view = await services.tickets.card_for_delivery(error.ticket.id, person.id)
+        if view is not None and not view.access:
+            await edit_quietly(message.edit_text(view.text, reply_markup=None))
+        else:
             await drop_buttons(callback)
         return
     if not isinstance(error, StaleAction):

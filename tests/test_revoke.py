@@ -128,7 +128,8 @@ async def test_a_coordinator_removes_a_head_in_chat(town: Town) -> None:
     before = await ticket(town.db, waiting.number)
     sent = await town.click(HEAD, old_card, "✋ Take")
     assert "not allowed" in answer(sent)
-    assert one(sent, HEAD, "EditMessageReplyMarkup")
+    stripped_on_press = one(sent, HEAD, "EditMessageText")
+    assert "no longer have a role" in stripped_on_press.text and not stripped_on_press.buttons
     assert (await ticket(town.db, waiting.number)).status is before.status is S.NEW
     assert "for building heads" in one(await town.send(HEAD, "/tickets"), HEAD).text
 
@@ -214,7 +215,10 @@ async def test_an_admin_taken_out_of_admin_ids_keeps_nothing(
     try:
         sent = await town.click(ADMIN_ID, admin_card, "✋ Take")
         assert "not allowed" in answer(sent)
-        assert one(sent, ADMIN_ID, "EditMessageReplyMarkup")
+        # No event told the bot: the press does, and the card says so, without buttons.
+        edited = one(sent, ADMIN_ID, "EditMessageText")
+        assert "no longer have a role" in edited.text and "door" not in edited.text
+        assert edited.buttons == []
         assert (await ticket(town.db, found.number)).status is S.NEW
         data = TicketCb(action=Action.HISTORY, ticket_id=found.id).pack()
         assert "not allowed" in answer(await town.press(ADMIN_ID, data))

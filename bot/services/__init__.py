@@ -70,7 +70,7 @@ class Services:
             joins=joins,
             approvals=JoinApprovals(config, db, translations, clock),
             forget=ForgetService(config, db, translations, clock, tickets, joins),
-            revoke=RevokeService(config, db, notifier, clock, tickets),
+            revoke=RevokeService(config, db, notifier, clock, tickets, joins),
             conversations=ConversationService(db, tickets),
             posters=PosterService(db, translations),
         )

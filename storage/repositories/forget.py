@@ -8,15 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     FsmRecord,
     JoinRequest,
-    JoinRequestCopy,
-    JoinStatus,
     OutboxMessage,
+    OutboxStatus,
     Person,
     Ticket,
     TicketEvent,
@@ -24,6 +23,7 @@ from storage.models import (
     TicketRecipient,
     TicketStatus,
 )
+from storage.repositories.outbox_retention import OutboxRetentionRepository
 from storage.repositories.tickets import UNFINISHED
 
 
@@ -88,29 +88,31 @@ class ForgetRepository:
         )
         return (await self.session.scalars(query.order_by(TicketEvent.id))).all()
 
-    async def pending_copies(self, person_id: int) -> Sequence[int]:
-        """Pending join requests the person was asked to decide."""
-        query = (
-            select(JoinRequestCopy.request_id)
-            .join(JoinRequest, JoinRequest.id == JoinRequestCopy.request_id)
-            .where(
-                JoinRequestCopy.person_id == person_id,
-                JoinRequest.status == JoinStatus.PENDING,
-            )
-        )
-        return (await self.session.scalars(query.order_by(JoinRequestCopy.request_id))).all()
-
     async def join_requests(self, person_id: int) -> Sequence[JoinRequest]:
         query = select(JoinRequest).where(JoinRequest.person_id == person_id)
         return (await self.session.scalars(query.order_by(JoinRequest.id))).all()
 
-    async def drop_chat(self, telegram_id: int) -> None:
-        """Everything kept about the person's chat: messages still to send them (and the record
-        of those sent), the bot's messages there that belong to tickets, their conversation
-        state (``fsm:<chat>:<user>:…``; in a private chat both are their id)."""
-        await self.session.execute(
-            delete(OutboxMessage).where(OutboxMessage.chat_id == telegram_id)
-        )
+    async def authored(self, person_id: int) -> Sequence[int]:
+        query = select(Ticket.id).where(Ticket.author_id == person_id)
+        return (await self.session.scalars(query.order_by(Ticket.id))).all()
+
+    async def drop_chat(self, telegram_id: int, authored: Sequence[int]) -> None:
+        """Everything kept about the person's chat: messages still to send them and the record
+        of those sent; the sent (or failed) messages that passed on their words, i.e. every one
+        about their tickets but the cards (rendered at delivery, their payload is empty): the
+        day's counts keep the numbers, as the retention purge does; the bot's messages there
+        that belong to tickets; their conversation state (``fsm:<chat>:<user>:…``; in a
+        private chat both are their id)."""
+        outbox = OutboxRetentionRepository(self.session)
+        await outbox.delete_counted(OutboxMessage.chat_id == telegram_id)
+        for first in range(0, len(authored), 500):
+            await outbox.delete_counted(
+                and_(
+                    OutboxMessage.ticket_id.in_(list(authored[first : first + 500])),
+                    OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.FAILED]),
+                    OutboxMessage.method != "card",
+                )
+            )
         await self.session.execute(
             delete(TicketMessage).where(TicketMessage.chat_id == telegram_id)
         )
