@@ -61,7 +61,7 @@ class Services:
             staff=StaffService(config, db, community),
             tickets=tickets,
             scheduling=Scheduling(
-                reminders=ReminderService(config, db, translations, clock),
+                reminders=ReminderService(config, db, translations, clock, tickets),
                 ladder=LadderService(config, db, translations, clock, tickets),
                 closing=ClosingService(config, db, translations, clock, tickets),
                 digest=DigestService(config, db, translations, clock),
