@@ -223,10 +223,14 @@ async def test_an_admin_taken_out_of_admin_ids_keeps_nothing(
         data = TicketCb(action=Action.HISTORY, ticket_id=found.id).pack()
         assert "not allowed" in answer(await town.press(ADMIN_ID, data))
         assert "for building heads" in one(await town.send(ADMIN_ID, "/tickets"), ADMIN_ID).text
-        # No reminders of it either.
+        # No reminders of it either: the scan only edits his other card to "no access".
         clock.advance(hours=3)
         await town.world.services.scheduling.reminders.run()
-        assert to(await town.deliver(), ADMIN_ID) == []
+        delivered = await town.deliver()
+        assert to(delivered, ADMIN_ID, "SendMessage") == []
+        assert all(
+            "no longer have a role" in s.text and s.buttons == [] for s in to(delivered, ADMIN_ID)
+        )
         # What the resident says about the ticket the ex-admin took goes to whoever covers
         # B1 now, not to him.
         town.users[700] = await town.world.appoint(
