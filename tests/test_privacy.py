@@ -366,3 +366,30 @@ async def test_followers_hear_that_the_author_reopened_and_not_why(town: Town) -
     notice = one(await town.deliver(), NEIGHBOUR)
     assert "Ticket #1, which you follow, is open again" in notice.text
 
+
+async def test_my_names_a_followed_tickets_category_as_the_community_does(town: Town) -> None:
+    """/my lists a followed ticket by its category, never by the neighbour's words: by the
+    community's own name for it (a category of its own, or a built-in it renamed), in the
+    reader's language, not by the bare code."""
+    await town.world.services.community.settings(
+        "塘中社区",
+        {
+            "categories": [
+                {"code": "repairs", "emoji": "🔧", "names": {"en": "Fix-it", "zh-hans": "维修"}},
+                {
+                    "code": "water",
+                    "emoji": "💧",
+                    "names": {"en": "Water supply", "zh-hans": "供水"},
+                },
+            ]
+        },
+    )
+    resident = await town.person(RESIDENT)
+    tickets = town.world.services.tickets
+    [building] = await tickets.resident_buildings(resident)
+    for category in ("repairs", "water"):
+        draft = Draft(building.building_id, category, SECRET)
+        found = (await tickets.report(resident, draft)).ticket
+        await tickets.follow(await town.person(NEIGHBOUR), found.id)
+    listing = one(await town.send(NEIGHBOUR, "/my"), NEIGHBOUR)
+    assert listing.buttons == ["🆕 #2 🙋 Water supply", "🆕 #1 🙋 Fix-it"]
