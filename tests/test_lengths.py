@@ -478,3 +478,57 @@ def test_a_card_fits_a_message_whatever_it_holds(translations: Translations) -> 
         assert t("card-description-cut") in view.text
         asked = view.text + "\n\n" + t("my-withdraw-ask", number=long_ticket.number)
         assert utf16_len(asked) <= 4096
+
+
+# --- more paths that carry someone's words -----------------------------------------------------
+
+
+async def test_a_full_answer_without_reply_and_a_full_caption_reach_the_head(
+    town: Town, taken: int
+) -> None:
+    """The resident answers the head's question by simply typing (no Telegram Reply): 4096
+    units of text, then a photo with a 1024-unit caption; the head gets every unit."""
+    await press(town, HEAD, Action.REPLY, taken)
+    await town.send(HEAD, "Which floor?")
+    await town.deliver()
+    header = "💬 Resident, ticket #1 (reply to this message to answer):"
+
+    sent = await town.send(RESIDENT, TEXT_MAX)
+    assert one(sent, RESIDENT).text == "✅ Sent to your building head (ticket #1)."
+    assert_whole(arrived(await town.deliver(), HEAD), header, TEXT_MAX)
+
+    sent = await town.send(RESIDENT, None, photo=photo("floor"), caption=CAPTION_MAX)
+    assert one(sent, RESIDENT).text == "✅ Sent to your building head (ticket #1)."
+    got = arrived(await town.deliver(), HEAD)
+    assert [type(s.method).__name__ for s in got] == ["SendPhoto", "SendMessage"]
+    assert_whole(got, header, CAPTION_MAX)
+    await no_failures(town)
+
+
+async def test_full_captions_and_a_full_text_of_one_report_all_reach_the_head(
+    town: Town,
+) -> None:
+    """A report begun with an album of five photos, each with a 1024-unit caption, then a
+    typed description of 4096 units: nothing replaces anything; the head reads all six."""
+    sent = await town.send(RESIDENT, "/report")
+    await town.click(RESIDENT, one(sent, RESIDENT), "🔧 Repairs")
+    captions = [exactly(1024, f"{n}{EMOJI}") for n in range(5)]
+    for n, caption in enumerate(captions):
+        await town.send(RESIDENT, None, photo=photo(f"p{n}"), caption=caption, media_group_id="a")
+    sent = await town.send(RESIDENT, PROSE)
+    assert "Where is it?" in one(sent, RESIDENT).text
+    place = exactly(4096, f"3楼电梯旁 by the lift {EMOJI}\n")
+    sent = await town.send(RESIDENT, place)
+    privacy = [s for s in to(sent, RESIDENT) if s.buttons][-1]
+    summary = one(await town.click(RESIDENT, privacy, "Continue ›"), RESIDENT)
+    sent = await town.click(RESIDENT, summary, "✅ Send")
+    assert "Your ticket number is #1" in one(sent, RESIDENT).text
+
+    found = await ticket(town.db, 1)
+    assert found.description == "\n".join([*captions, PROSE.strip(), "📍 " + place.strip()])
+    assert [m["file_id"] for m in found.media] == [f"p{n}" for n in range(5)]
+    got = arrived(await town.deliver(), HEAD)
+    full = [s for s in got if type(s.method).__name__ == "SendMessage"][1:]  # after the card
+    assert_whole(full, "📝 The full description of ticket #1:", found.description)
+    assert [type(s.method).__name__ for s in got[-5:]] == ["SendPhoto"] * 5
+    await no_failures(town)
