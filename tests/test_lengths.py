@@ -5,7 +5,7 @@ does), nothing fails in the outbox, and the sender's "Sent" is true."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from aiogram.types import User
@@ -47,7 +47,9 @@ from tests import test_ticket_handling as handling
 from tests.botclient import BotClient, Sent, only, texts, utf16_len
 from tests.conftest import FakeClock
 from tests.test_ticket_handling import (
+    DEPUTY,
     HEAD,
+    NEIGHBOUR,
     OFFICE,
     RESIDENT,
     Town,
@@ -531,4 +533,46 @@ async def test_full_captions_and_a_full_text_of_one_report_all_reach_the_head(
     full = [s for s in got if type(s.method).__name__ == "SendMessage"][1:]  # after the card
     assert_whole(full, "📝 The full description of ticket #1:", found.description)
     assert [type(s.method).__name__ for s in got[-5:]] == ["SendPhoto"] * 5
+    await no_failures(town)
+
+
+async def test_a_full_still_a_problem_note_reaches_the_head(town: Town, taken: int) -> None:
+    """A follower's "still a problem for me" with 4096 units of why: their own linked ticket,
+    whose description the head reads whole after its card."""
+    tickets = town.world.services.tickets
+    await tickets.follow(await town.person(NEIGHBOUR), taken)
+    await tickets.resolve(await town.person(HEAD), taken, "done")
+    notice = one(await town.deliver(), NEIGHBOUR)
+    ask = one(await town.click(NEIGHBOUR, notice, "🙋 Still a problem for me"), NEIGHBOUR)
+    assert ask.buttons == ["Skip"]
+    sent = await town.send(NEIGHBOUR, TEXT_MAX)
+    assert "Your own ticket #2 has gone to the building head" in one(sent, NEIGHBOUR).text
+    linked = await ticket(town.db, 2)
+    assert linked.description.endswith(TEXT_MAX)
+    got = [s for s in arrived(await town.deliver(), HEAD) if "#2" in s.text or not s.buttons]
+    full = [s for s in got if not s.buttons]
+    assert_whole(full, "📝 The full description of ticket #2:", linked.description)
+    await no_failures(town)
+
+
+async def test_a_full_not_fixed_reason_reaches_whoever_takes_it_over(
+    town: Town, taken: int
+) -> None:
+    """ "Not fixed" while the head who held it is away: the ticket is handed over (open for
+    anyone who covers the building), and each of them reads the resident's 4096 units whole."""
+    tickets = town.world.services.tickets
+    head = await town.person(HEAD)
+    await tickets.resolve(head, taken, "done")
+    question = arrived(await town.deliver(), RESIDENT)[-1]
+    await tickets.set_away(head, town.world.clock() + timedelta(days=3))
+    await town.deliver()
+    await town.click(RESIDENT, question, "👎 Not fixed")
+    sent = await town.send(RESIDENT, TEXT_MAX)
+    assert one(sent, RESIDENT).text.startswith("🔁 Ticket #1 is open again")
+    assert (await ticket(town.db, 1)).status is S.REOPENED
+    delivered = await town.deliver()
+    assert arrived(delivered, HEAD) == []
+    notice = [s for s in arrived(delivered, DEPUTY) if not s.buttons]
+    header = "🔁 住户说工单 #1 还没修好，工单已重新打开。哪位能处理，请在工单卡片上点“接单”。"
+    assert_whole(notice, header, TEXT_MAX)
     await no_failures(town)
