@@ -19,7 +19,7 @@ from bot.services.digest_view import DigestData, render_digest
 from bot.services.errors import ServiceError
 from bot.services.policy import Action, Relation
 from bot.services.scheduling import write
-from bot.services.tickets import Content, Draft
+from bot.services.tickets import MAX_DESCRIPTION, Content, Draft
 from bot.text import message_parts
 from handlers.common import HelpCb
 from handlers.keyboards import TicketCb
@@ -431,7 +431,9 @@ async def test_more_than_telegram_takes_is_refused_whole(town: Town, taken: int)
         assert error.value.key == "input-too-long"
     [building] = await tickets.resident_buildings(resident)
     with pytest.raises(ServiceError, match="input-too-long"):
-        await tickets.report(resident, Draft(building.building_id, "repairs", over * 2))
+        # Beyond all one report can collect (captions, a text, a place), by one emoji.
+        too_much = EMOJI * (MAX_DESCRIPTION // 2 + 1)
+        await tickets.report(resident, Draft(building.building_id, "repairs", too_much))
     found = await ticket(town.db, 1)
     assert (found.status, found.escalated) == (S.TAKEN, False)
     assert [kind for kind, _ in await events(town.db, 1)] == ["created", "routed", "taken"]
