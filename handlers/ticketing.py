@@ -4,7 +4,7 @@ No router here."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -281,13 +281,12 @@ def skip_markup(t: Translator, ticket_id: int) -> InlineKeyboardMarkup:
 # ----------------------------------------------------------------------------- lists
 
 
-def ticket_label(ticket: Ticket, t: Translator | None = None) -> str:
-    """A list's button: status, number and the description's first line; with ``t``, a
-    followed ticket's, which shows its category instead of a neighbour's words."""
+def ticket_label(ticket: Ticket, category: str | None = None) -> str:
+    """A list's button: status, number and the description's first line; with ``category``
+    (its name, in the reader's language), a followed ticket's, which shows its category
+    instead of a neighbour's words."""
     icon = STATUS_ICONS.get(ticket.status, "") + ("⬆️" if ticket.escalated else "")
-    if t is not None:
-        key = "category-" + ticket.category
-        category = t(key) if t.translations.has(t.language, key) else ticket.category
+    if category is not None:
         return f"{icon} #{ticket.number} 🙋 {category}"
     summary = cut((ticket.description.strip().splitlines() or ["📎"])[0], BUTTON_TEXT)
     return f"{icon} #{ticket.number} {summary}"
@@ -297,12 +296,13 @@ def add_ticket_buttons(
     builder: InlineKeyboardBuilder,
     tickets: Sequence[Ticket],
     *,
-    followed: frozenset[int] = frozenset(),
-    t: Translator | None = None,
+    followed: Mapping[int, str] | None = None,
 ) -> None:
+    """``followed``: the tickets the reader follows (not wrote), with their category's name."""
+    followed = followed or {}
     for ticket in tickets:
         builder.button(
-            text=ticket_label(ticket, t if ticket.id in followed else None),
+            text=ticket_label(ticket, followed.get(ticket.id)),
             callback_data=TicketCb(action=Action.OPEN, ticket_id=ticket.id),
         )
 

@@ -19,6 +19,7 @@ from aiogram.types import CallbackQuery, Chat, Message, PhotoSize, Sticker, User
 from sqlalchemy import func, select
 
 from bot.app import create_dispatcher
+from bot.budget import install_budget
 from bot.config import Config
 from bot.i18n import Translations
 from bot.services import Services
@@ -37,7 +38,7 @@ from storage.models import (
     TicketStatus,
 )
 from tests.botclient import BOT_USER, BotClient, FakeSession, Sent
-from tests.conftest import TOKEN, FakeClock
+from tests.conftest import TOKEN, FakeClock, InstantTime
 from tests.factories import World, make_world
 
 S = TicketStatus
@@ -73,8 +74,14 @@ async def client(
     config: Config, db: Database, translations: Translations, clock: FakeClock
 ) -> AsyncIterator[BotClient]:
     session = RecordingSession()
+    bot = Bot(TOKEN, session=session)
+    # The bot's limits (about one message a second per chat) on fast time, as in conftest's
+    # client: a test that sends many messages to one chat keeps their order without waiting
+    # real seconds for each, which a busy machine stretches past the delivery pass's window.
+    instant = InstantTime()
+    install_budget(bot, clock=instant, sleep=instant.sleep)
     dispatcher = create_dispatcher(config, db, translations=translations, clock=clock)
-    yield BotClient(dispatcher, Bot(TOKEN, session=session), session)
+    yield BotClient(dispatcher, bot, session)
     await dispatcher.storage.close()
 
 
