@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
@@ -20,7 +20,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from pydantic import Field
 
 from bot.i18n import Translator
 from bot.services import Services
@@ -29,6 +28,7 @@ from bot.services.conversations import Conversation
 from bot.services.errors import ServiceError
 from bot.services.tickets import MAX_MEDIA, Content, StaleAction
 from handlers.filters import Is
+from handlers.keyboards import CallbackInt
 from handlers.report.asks import begin
 from handlers.report.flow import ReportFlow, Step, button
 from handlers.ticketing import FreeInput, drop_buttons, edit_quietly, pager, read_content
@@ -54,8 +54,7 @@ class ConvAction(StrEnum):
 
 class ConvCb(CallbackData, prefix="cv1"):
     action: ConvAction
-    # A database id or a page: forged data beyond an INTEGER column never reaches a query.
-    id: Annotated[int, Field(ge=0, lt=2**31)] = 0
+    id: CallbackInt = 0  # a database id or a page
 
 
 @router.message(StateFilter(None), Is(TALK), FreeInput())

@@ -14,7 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
-from bot.services.join_approvals import JoinPage
+from bot.services.join_approvals import JoinNoAccess, JoinPage
 from bot.services.join_rules import JoinStale
 from bot.services.join_view import JoinAction
 from bot.services.joins import ApprovalNeeded, Joined, LinkOnly, Picked
@@ -171,9 +171,24 @@ async def on_decide(
         await callback.answer(t(error.key, **error.args_), show_alert=True)
         if isinstance(error, JoinStale):
             await _show_again(callback, callback_data, t, person, services)
+        elif isinstance(error, JoinNoAccess):
+            await _show_no_access(callback, callback_data, person, services)
         return
     await callback.answer(t("jr-done", status="approved" if approve else "declined"))
     await _show_again(callback, callback_data, t, person, services)
+
+
+async def _show_no_access(
+    callback: CallbackQuery, callback_data: JoinCb, person: Person, services: Services
+) -> None:
+    """A removed approver pressed an old copy (or a list page): it loses what it showed."""
+    if not isinstance(callback.message, Message):
+        return
+    card = await services.approvals.card_for_delivery(callback_data.id, person.id)
+    if callback_data.list_page > 0 or card is None:
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+        return
+    await edit_quietly(callback.message.edit_text(card.text, reply_markup=None))
 
 
 async def _show_again(

@@ -15,6 +15,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
+from bot.services.cards import category_name
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
 from bot.services.tickets import TicketPage
@@ -70,7 +71,12 @@ def _list(t: Translator, page: TicketPage) -> tuple[str, InlineKeyboardMarkup | 
     if not page.total:
         return t("my-empty"), None
     builder = InlineKeyboardBuilder()
-    add_ticket_buttons(builder, page.tickets, followed=page.followed, t=t)
+    followed = {
+        ticket.id: category_name(t, page.categories.get(ticket.id), ticket.category)
+        for ticket in page.tickets
+        if ticket.id in page.followed
+    }
+    add_ticket_buttons(builder, page.tickets, followed=followed)
     nav = pager(page.page, page.pages, lambda n: MyCb(page=n))
     for label, data in nav:
         builder.button(text=label, callback_data=data)

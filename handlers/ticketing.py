@@ -4,7 +4,7 @@ No router here."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -134,13 +134,19 @@ async def refuse(
 ) -> None:
     """A forged or foreign button changes nothing. A stale one on a card shows the ticket as it
     is now; on a notice ("Is it fixed?") its spent buttons go. The card of a ticket the presser
-    no longer has anything to do with (a removed head's) loses its buttons."""
+    no longer has anything to do with (a removed head's, an ex-admin's: no event told the bot)
+    becomes the "no access" card: what the ticket is, none of what it says, no buttons."""
     await callback.answer(t(error.key, **error.args_), show_alert=True)
     if isinstance(error, NoAccess):
         message = callback.message
-        if message is not None and message.message_id == await services.tickets.card_message(
-            error.ticket.id, message.chat.id
+        if not isinstance(message, Message) or message.message_id != (
+            await services.tickets.card_message(error.ticket.id, message.chat.id)
         ):
+            return
+        view = await services.tickets.card_for_delivery(error.ticket.id, person.id)
+        if view is not None and not view.access:
+            await edit_quietly(message.edit_text(view.text, reply_markup=None))
+        else:
             await drop_buttons(callback)
         return
     if not isinstance(error, StaleAction):
@@ -275,13 +281,12 @@ def skip_markup(t: Translator, ticket_id: int) -> InlineKeyboardMarkup:
 # ----------------------------------------------------------------------------- lists
 
 
-def ticket_label(ticket: Ticket, t: Translator | None = None) -> str:
-    """A list's button: status, number and the description's first line; with ``t``, a
-    followed ticket's, which shows its category instead of a neighbour's words."""
+def ticket_label(ticket: Ticket, category: str | None = None) -> str:
+    """A list's button: status, number and the description's first line; with ``category``
+    (its name, in the reader's language), a followed ticket's, which shows its category
+    instead of a neighbour's words."""
     icon = STATUS_ICONS.get(ticket.status, "") + ("⬆️" if ticket.escalated else "")
-    if t is not None:
-        key = "category-" + ticket.category
-        category = t(key) if t.translations.has(t.language, key) else ticket.category
+    if category is not None:
         return f"{icon} #{ticket.number} 🙋 {category}"
     summary = cut((ticket.description.strip().splitlines() or ["📎"])[0], BUTTON_TEXT)
     return f"{icon} #{ticket.number} {summary}"
@@ -291,12 +296,13 @@ def add_ticket_buttons(
     builder: InlineKeyboardBuilder,
     tickets: Sequence[Ticket],
     *,
-    followed: frozenset[int] = frozenset(),
-    t: Translator | None = None,
+    followed: Mapping[int, str] | None = None,
 ) -> None:
+    """``followed``: the tickets the reader follows (not wrote), with their category's name."""
+    followed = followed or {}
     for ticket in tickets:
         builder.button(
-            text=ticket_label(ticket, t if ticket.id in followed else None),
+            text=ticket_label(ticket, followed.get(ticket.id)),
             callback_data=TicketCb(action=Action.OPEN, ticket_id=ticket.id),
         )
 

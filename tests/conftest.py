@@ -15,7 +15,11 @@ from bot.services import Services
 from storage.db import Database
 from telegram.budget import install_budget
 from tests.botclient import BotClient, FakeSession
-from tests.stall import pytest_runtest_call  # noqa: F401  (a hook: hung tests fail)
+from tests.stall import (  # noqa: F401  (hooks: a hung test, set-up or tear-down fails)
+    pytest_runtest_call,
+    pytest_runtest_setup,
+    pytest_runtest_teardown,
+)
 
 TOKEN = "123456:TEST-token-for-the-fake-session-only"
 ADMIN_ID = 9000

@@ -1,7 +1,9 @@
 """A test that hangs fails, with the stacks of every asyncio task, instead of holding CI until
-its own time limit. A hang in an asyncio test leaves the loop idle (every task waits for
-something that never comes), so the thread stacks faulthandler prints show only the selector;
-what each task waits on is in the task stacks printed here. Then the test's loop is stopped."""
+its own time limit; so does a hung set-up or tear-down (a fixture's, or the closing of the
+test's event loop, which waits for every task it cancels). A hang in an asyncio test leaves the
+loop idle (every task waits for something that never comes), so the thread stacks faulthandler
+prints show only the selector; what each task waits on is in the task stacks printed here. Then
+the test's loop is stopped."""
 
 from __future__ import annotations
 
@@ -46,12 +48,26 @@ def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
         task.cancel()
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    timer = threading.Timer(STALL_SECONDS, _dump_and_stop, args=(item.nodeid,))
+def _watched(item: pytest.Item, phase: str) -> Iterator[None]:
+    timer = threading.Timer(STALL_SECONDS, _dump_and_stop, args=(f"{item.nodeid} ({phase})",))
     timer.daemon = True
     timer.start()
     try:
         yield
     finally:
         timer.cancel()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    yield from _watched(item, "setup")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    yield from _watched(item, "call")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    yield from _watched(item, "teardown")

@@ -338,6 +338,18 @@ async def test_out_of_range_ids_are_stale_not_errors(building: Building) -> None
         sent = await client.press(building.resident, answer_to, data)
         assert "no longer valid" in only(sent, "AnswerCallbackQuery").text
 
+    # The same while a picker waits for the choice; the message keeps waiting.
+    await building.head_asks(await building.report())
+    await building.head_asks(await building.report(text="Another of mine"))
+    await building.deliver()
+    picker = only(await client.send(building.resident, "Which one?"))
+    for data in (f"cv1:p:{2**64}", f"cv1:g:{2**63}", f"cv1:r:{2**31}"):
+        sent = await client.press(building.resident, picker, data)
+        assert "no longer valid" in only(sent, "AnswerCallbackQuery").text
+    assert await building.deliver() == []
+    sent = await client.click(building.resident, picker, picker.buttons[0])
+    assert "Sent to your building head" in only(sent, "EditMessageText").text
+
 
 # --------------------------------------------------------------------------- PostgreSQL
 

@@ -20,7 +20,9 @@ from storage.models import (
     JoinRequest,
     JoinStatus,
     Membership,
+    OutboxCount,
     OutboxMessage,
+    OutboxStatus,
     Person,
     Ticket,
     TicketEvent,
@@ -231,3 +233,61 @@ async def test_forgetme_is_in_help_and_the_menu(town: Town) -> None:
     assert ("forgetme", "cmd-forgetme") in EVERYONE
     help_text = one(await town.send(STRANGER, "/help"), STRANGER).text
     assert "/forgetme — Delete your personal data" in help_text
+
+
+async def outbox_holding(db: Database, *words: str) -> list[tuple[int, str, str]]:
+    async with db.session() as session:
+        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    return [
+        (int(r.address), r.status.value, str(r.payload))
+        for r in rows
+        if any(word in str(r.payload) for word in words)
+    ]
+
+
+async def sent_total(db: Database) -> int:
+    sent = OutboxMessage.status == OutboxStatus.SENT
+    async with db.session() as session:
+        kept = await session.scalar(select(func.count()).select_from(OutboxMessage).where(sent))
+        counted = await session.scalar(
+            select(func.sum(OutboxCount.count)).where(OutboxCount.status == OutboxStatus.SENT)
+        )
+    return (kept or 0) + (counted or 0)
+
+
+async def test_nothing_of_theirs_lingers_on_finished_cards_or_in_the_outbox(
+    town: Town, services: Services
+) -> None:
+    await town.send(RESIDENT, "/start " + town.world.payloads["A1"])
+    await town.send(RESIDENT, "3-502")
+    head, resident = await town.person(HEAD), await town.person(RESIDENT)
+    closed = await town.report(RESIDENT, "The door bell is broken")
+    await services.tickets.message(resident, closed.id, Content(text="Ring 3-502, call 138000"))
+    await services.tickets.take(head, closed.id)
+    await services.tickets.reply(head, closed.id, Content(text="Coming at noon"))
+    await services.tickets.resolve(head, closed.id, "Replaced the bell")
+    await services.tickets.confirm(resident, closed.id)
+    delivered = await town.deliver()
+    head_card = [s for s in to(delivered, HEAD) if "door bell" in s.text][-1]
+    assert "Auntie 500" in head_card.text and "3-502" in head_card.text
+    assert await outbox_holding(town.db, "138000")  # relayed to the staff, and kept as sent
+    total = await sent_total(town.db)
+    await town.send(RESIDENT, "/report")  # a conversation in progress
+
+    question = await ask(town, RESIDENT)
+    await town.click(RESIDENT, question, "🗑 Yes, delete my data")
+    # Their words and name are gone from the outbox; the counts of what was sent stay true.
+    assert await outbox_holding(town.db, "138000", "Auntie", "Coming at noon") == []
+    assert await sent_total(town.db) == total
+
+    # The card of the closed ticket is edited too: no name, no flat.
+    delivered = await town.deliver()
+    [edited] = [s for s in to(delivered, HEAD, "EditMessageText") if "door bell" in s.text]
+    assert edited.method.message_id == town.message_id(head_card)  # type: ignore[attr-defined]
+    assert "A former resident" in edited.text
+    assert "Auntie" not in edited.text and "3-502" not in edited.text
+    assert await outbox_holding(town.db, "138000", "Auntie", "Coming at noon") == []
+    assert await count(town.db, FsmRecord, FsmRecord.key.like(f"%:{RESIDENT}:%")) == 0
+    # The ticket stays, with its description (the building's record of the problem).
+    kept = await ticket_row(town.db, closed.id)
+    assert kept.description == "The door bell is broken" and kept.author_id is None

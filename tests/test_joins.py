@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 from aiogram import Bot
@@ -436,3 +437,103 @@ async def test_the_digest_counts_waiting_requests_per_building(
     await services.joins.cancel(await town.person(OTHER), (await _rows(town.db))[1].id)
     [digest] = await services.scheduling.digest.on_demand(office, None, english)
     assert "Join requests" not in digest.text  # nothing waiting: no line
+
+
+# --------------------------------------------------------------------------- current roles only
+
+NEW_HEAD, NEW_OFFICE = 702, 703
+
+
+async def test_a_removed_head_no_longer_decides_and_a_new_head_does(
+    town: Town, services: Services
+) -> None:
+    await ask_to_join_a1(town)
+    delivered = await town.deliver()
+    head_card = one(delivered, HEAD)
+    a1 = (await services.community.find_building("A1")).id
+    await services.revoke.remove(await town.person(OFFICE), town.ids[HEAD], a1, Role.HEAD)
+
+    # His copy is edited on delivery: which building, not who asks, no buttons.
+    delivered = await town.deliver()
+    [stripped] = [s for s in to(delivered, HEAD, "EditMessageText")]
+    assert stripped.method.message_id == town.message_id(head_card)  # type: ignore[attr-defined]
+    assert "no longer decide requests" in stripped.text and "塘中新村1栋" in stripped.text
+    assert "Newcomer" not in stripped.text and "3-502" not in stripped.text
+    assert stripped.buttons == []
+
+    # Pressed anyway (a copy kept in another device's cache): refused, shown as "no access".
+    sent = await town.click(HEAD, head_card, "✅ Approve")
+    assert "not allowed" in answer(sent)
+    edited = one(sent, HEAD, "EditMessageText")
+    assert "no longer decide requests" in edited.text and edited.buttons == []
+    assert (await requests(town.db))[0][3] is JoinStatus.PENDING
+    assert await residents_of(town.db, "A1") == [(RESIDENT, None)]
+
+    # A head appointed after the request was sent finds it in /tickets and decides it.
+    town.users[NEW_HEAD] = await town.world.appoint(
+        town.client.user(NEW_HEAD, "en", "Zhou"), Role.HEAD, "A1"
+    )
+    listing = one(await town.send(NEW_HEAD, "/tickets"), NEW_HEAD)
+    page = one(
+        await town.click(NEW_HEAD, listing, "🏠 Join requests (1)"), NEW_HEAD, "EditMessageText"
+    )
+    assert "1. Newcomer 700 · Flat: 3-502" in page.text
+    # A coordinator appointed after it sees it in the digest too.
+    town.users[NEW_OFFICE] = await town.world.appoint(
+        town.client.user(NEW_OFFICE, "en", "Sun"), Role.COORDINATOR, "塘中社区"
+    )
+    english = Translations().bind("en")
+    [digest] = await services.scheduling.digest.on_demand(
+        await town.person(NEW_OFFICE), None, english
+    )
+    assert "Join requests waiting: 塘中新村1栋 1" in digest.text
+    sent = await town.click(NEW_HEAD, page, "✅ 1")
+    assert "Approved" in answer(sent)
+    assert (NEWCOMER, "3-502") in await residents_of(town.db, "A1")
+
+
+async def test_a_lone_removed_head_s_requests_go_to_the_office(
+    town: Town, services: Services
+) -> None:
+    a1 = (await services.community.find_building("A1")).id
+    office = await town.person(OFFICE)
+    await services.revoke.remove(office, town.ids[DEPUTY], a1, Role.DEPUTY)
+    await ask_to_join_a1(town)
+    await town.deliver()
+    await services.revoke.remove(office, town.ids[HEAD], a1, Role.HEAD)
+    office_card = [s for s in to(await town.deliver(), OFFICE) if s.buttons][-1]
+    assert "申请加入" in office_card.text and office_card.buttons == ["✅ 通过", "❌ 不通过"]
+
+
+async def test_an_admin_taken_out_of_admin_ids_no_longer_decides(
+    client: BotClient,
+    services: Services,
+    db: Database,
+    clock: FakeClock,
+    config: Config,
+    translations: Translations,
+) -> None:
+    world = await make_world(client, services, db, clock)
+    admin = client.user(ADMIN_ID, "en", "Admin")
+    await client.send(admin, "/help")
+    newcomer = client.user(NEWCOMER, "en", "Newcomer")
+    [picker] = texts_sent(await client.send(newcomer, "/join"))
+    await client.click(newcomer, picker, "翠湖苑1座 (B1)")
+    await client.send(newcomer, "2-201")
+    before = len(client.session.requests)
+    await world.deliver()
+    [copy] = [Sent(m) for m in client.session.requests[before:]]
+    assert copy.buttons == ["✅ Approve", "❌ Decline"]
+
+    # The next start, with ADMIN_IDS emptied: no event told the bot, the press does.
+    restarted = replace(config, admin_ids=frozenset())
+    client.dp = create_dispatcher(restarted, db, translations=translations, clock=clock)
+    try:
+        sent = await client.click(admin, copy, "✅ Approve")
+        assert "not allowed" in answer(sent)
+        [edited] = [s for s in sent if type(s.method).__name__ == "EditMessageText"]
+        assert "no longer decide requests" in edited.text and edited.buttons == []
+        assert "Newcomer" not in edited.text
+        assert (await requests(db))[0][3] is JoinStatus.PENDING
+    finally:
+        await client.dp.storage.close()

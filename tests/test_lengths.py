@@ -5,7 +5,7 @@ does), nothing fails in the outbox, and the sender's "Sent" is true."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from aiogram.types import User
@@ -19,7 +19,7 @@ from bot.services.digest_view import DigestData, render_digest
 from bot.services.errors import ServiceError
 from bot.services.policy import Action, Relation
 from bot.services.scheduling import write
-from bot.services.tickets import Content, Draft
+from bot.services.tickets import MAX_DESCRIPTION, Content, Draft
 from bot.text import message_parts
 from handlers.common import HelpCb
 from handlers.keyboards import TicketCb
@@ -48,7 +48,9 @@ from tests import test_ticket_handling as handling
 from tests.botclient import BotClient, Sent, only, texts, utf16_len
 from tests.conftest import FakeClock
 from tests.test_ticket_handling import (
+    DEPUTY,
     HEAD,
+    NEIGHBOUR,
     OFFICE,
     RESIDENT,
     Town,
@@ -432,7 +434,9 @@ async def test_more_than_telegram_takes_is_refused_whole(town: Town, taken: int)
         assert error.value.key == "input-too-long"
     [building] = await tickets.resident_buildings(resident)
     with pytest.raises(ServiceError, match="input-too-long"):
-        await tickets.report(resident, Draft(building.building_id, "repairs", over * 2))
+        # Beyond all one report can collect (captions, a text, a place), by one emoji.
+        too_much = EMOJI * (MAX_DESCRIPTION // 2 + 1)
+        await tickets.report(resident, Draft(building.building_id, "repairs", too_much))
     found = await ticket(town.db, 1)
     assert (found.status, found.escalated) == (S.TAKEN, False)
     assert [kind for kind, _ in await events(town.db, 1)] == ["created", "routed", "taken"]
@@ -481,3 +485,99 @@ def test_a_card_fits_a_message_whatever_it_holds(translations: Translations) -> 
         assert t("card-description-cut") in view.text
         asked = view.text + "\n\n" + t("my-withdraw-ask", number=long_ticket.number)
         assert utf16_len(asked) <= 4096
+
+
+# --- more paths that carry someone's words -----------------------------------------------------
+
+
+async def test_a_full_answer_without_reply_and_a_full_caption_reach_the_head(
+    town: Town, taken: int
+) -> None:
+    """The resident answers the head's question by simply typing (no Telegram Reply): 4096
+    units of text, then a photo with a 1024-unit caption; the head gets every unit."""
+    await press(town, HEAD, Action.REPLY, taken)
+    await town.send(HEAD, "Which floor?")
+    await town.deliver()
+    header = "💬 Resident, ticket #1 (reply to this message to answer):"
+
+    sent = await town.send(RESIDENT, TEXT_MAX)
+    assert one(sent, RESIDENT).text == "✅ Sent to your building head (ticket #1)."
+    assert_whole(arrived(await town.deliver(), HEAD), header, TEXT_MAX)
+
+    sent = await town.send(RESIDENT, None, photo=photo("floor"), caption=CAPTION_MAX)
+    assert one(sent, RESIDENT).text == "✅ Sent to your building head (ticket #1)."
+    got = arrived(await town.deliver(), HEAD)
+    assert [type(s.method).__name__ for s in got] == ["SendPhoto", "SendMessage"]
+    assert_whole(got, header, CAPTION_MAX)
+    await no_failures(town)
+
+
+async def test_full_captions_and_a_full_text_of_one_report_all_reach_the_head(
+    town: Town,
+) -> None:
+    """A report begun with an album of five photos, each with a 1024-unit caption, then a
+    typed description of 4096 units: nothing replaces anything; the head reads all six."""
+    sent = await town.send(RESIDENT, "/report")
+    await town.click(RESIDENT, one(sent, RESIDENT), "🔧 Repairs")
+    captions = [exactly(1024, f"{n}{EMOJI}") for n in range(5)]
+    for n, caption in enumerate(captions):
+        await town.send(RESIDENT, None, photo=photo(f"p{n}"), caption=caption, media_group_id="a")
+    sent = await town.send(RESIDENT, PROSE)
+    assert "Where is it?" in one(sent, RESIDENT).text
+    place = exactly(4096, f"3楼电梯旁 by the lift {EMOJI}\n")
+    sent = await town.send(RESIDENT, place)
+    privacy = [s for s in to(sent, RESIDENT) if s.buttons][-1]
+    summary = one(await town.click(RESIDENT, privacy, "Continue ›"), RESIDENT)
+    sent = await town.click(RESIDENT, summary, "✅ Send")
+    assert "Your ticket number is #1" in one(sent, RESIDENT).text
+
+    found = await ticket(town.db, 1)
+    assert found.description == "\n".join([*captions, PROSE.strip(), "📍 " + place.strip()])
+    assert [m["file_id"] for m in found.media] == [f"p{n}" for n in range(5)]
+    got = arrived(await town.deliver(), HEAD)
+    full = [s for s in got if type(s.method).__name__ == "SendMessage"][1:]  # after the card
+    assert_whole(full, "📝 The full description of ticket #1:", found.description)
+    assert [type(s.method).__name__ for s in got[-5:]] == ["SendPhoto"] * 5
+    await no_failures(town)
+
+
+async def test_a_full_still_a_problem_note_reaches_the_head(town: Town, taken: int) -> None:
+    """A follower's "still a problem for me" with 4096 units of why: their own linked ticket,
+    whose description the head reads whole after its card."""
+    tickets = town.world.services.tickets
+    await tickets.follow(await town.person(NEIGHBOUR), taken)
+    await tickets.resolve(await town.person(HEAD), taken, "done")
+    notice = one(await town.deliver(), NEIGHBOUR)
+    ask = one(await town.click(NEIGHBOUR, notice, "🙋 Still a problem for me"), NEIGHBOUR)
+    assert ask.buttons == ["Skip"]
+    sent = await town.send(NEIGHBOUR, TEXT_MAX)
+    assert "Your own ticket #2 has gone to the building head" in one(sent, NEIGHBOUR).text
+    linked = await ticket(town.db, 2)
+    assert linked.description.endswith(TEXT_MAX)
+    got = [s for s in arrived(await town.deliver(), HEAD) if "#2" in s.text or not s.buttons]
+    full = [s for s in got if not s.buttons]
+    assert_whole(full, "📝 The full description of ticket #2:", linked.description)
+    await no_failures(town)
+
+
+async def test_a_full_not_fixed_reason_reaches_whoever_takes_it_over(
+    town: Town, taken: int
+) -> None:
+    """ "Not fixed" while the head who held it is away: the ticket is handed over (open for
+    anyone who covers the building), and each of them reads the resident's 4096 units whole."""
+    tickets = town.world.services.tickets
+    head = await town.person(HEAD)
+    await tickets.resolve(head, taken, "done")
+    question = arrived(await town.deliver(), RESIDENT)[-1]
+    await tickets.set_away(head, town.world.clock() + timedelta(days=3))
+    await town.deliver()
+    await town.click(RESIDENT, question, "👎 Not fixed")
+    sent = await town.send(RESIDENT, TEXT_MAX)
+    assert one(sent, RESIDENT).text.startswith("🔁 Ticket #1 is open again")
+    assert (await ticket(town.db, 1)).status is S.REOPENED
+    delivered = await town.deliver()
+    assert arrived(delivered, HEAD) == []
+    notice = [s for s in arrived(delivered, DEPUTY) if not s.buttons]
+    header = "🔁 住户说工单 #1 还没修好，工单已重新打开。哪位能处理，请在工单卡片上点“接单”。"
+    assert_whole(notice, header, TEXT_MAX)
+    await no_failures(town)

@@ -332,3 +332,64 @@ async def test_residents_see_that_the_ticket_is_handled_not_by_whom(town: Town) 
         listing = one(await town.send(who, "/my"), who)
         own = one(await town.click(who, listing, listing.buttons[0]), who)
         assert "Status: being handled" in own.text and name not in own.text, who
+
+
+async def test_followers_hear_that_the_author_reopened_and_not_why(town: Town) -> None:
+    """ "Not fixed" is a status change like the others: the follower hears the ticket is open
+    again, never the author's reason (which is the author's word to the head)."""
+    services = town.world.services.tickets
+    found = await town.report(RESIDENT, SECRET)
+    await services.follow(await town.person(NEIGHBOUR), found.id)
+    head = await town.person(HEAD)
+    await services.take(head, found.id)
+    await town.deliver()
+    await services.resolve(head, found.id, "done")
+    question = one(await town.deliver(), RESIDENT)
+
+    await town.click(RESIDENT, question, "👎 Not fixed")
+    await town.send(RESIDENT, "Still no water; the key is under the mat at 302.")
+    delivered = await town.deliver()
+    assert "302" in one(delivered, HEAD).text
+    notice = one(delivered, NEIGHBOUR)
+    assert "Ticket #1, which you follow, is open again" in notice.text
+    for private in ("302", "key", "water", "Auntie", "Wang"):
+        assert private not in notice.text, private
+    assert notice.buttons == []
+
+    # The same when the ticket had closed itself and the author reopens it in time.
+    await services.resolve(head, found.id, "done again")
+    await town.deliver()
+    town.world.clock.advance(days=4)
+    assert await town.world.services.scheduling.closing.run() == 1
+    closed = one(await town.deliver(), RESIDENT)
+    await town.click(RESIDENT, closed, "👎 Not fixed")
+    notice = one(await town.deliver(), NEIGHBOUR)
+    assert "Ticket #1, which you follow, is open again" in notice.text
+
+
+async def test_my_names_a_followed_tickets_category_as_the_community_does(town: Town) -> None:
+    """/my lists a followed ticket by its category, never by the neighbour's words: by the
+    community's own name for it (a category of its own, or a built-in it renamed), in the
+    reader's language, not by the bare code."""
+    await town.world.services.community.settings(
+        "塘中社区",
+        {
+            "categories": [
+                {"code": "repairs", "emoji": "🔧", "names": {"en": "Fix-it", "zh-hans": "维修"}},
+                {
+                    "code": "water",
+                    "emoji": "💧",
+                    "names": {"en": "Water supply", "zh-hans": "供水"},
+                },
+            ]
+        },
+    )
+    resident = await town.person(RESIDENT)
+    tickets = town.world.services.tickets
+    [building] = await tickets.resident_buildings(resident)
+    for category in ("repairs", "water"):
+        draft = Draft(building.building_id, category, SECRET)
+        found = (await tickets.report(resident, draft)).ticket
+        await tickets.follow(await town.person(NEIGHBOUR), found.id)
+    listing = one(await town.send(NEIGHBOUR, "/my"), NEIGHBOUR)
+    assert listing.buttons == ["🆕 #2 🙋 Water supply", "🆕 #1 🙋 Fix-it"]

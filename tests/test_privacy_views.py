@@ -4,19 +4,26 @@ may carry the author's words, photo, flat or name, or the staff's answers to the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from bot.app import create_dispatcher
+from bot.config import Config
+from bot.i18n import Translations
+from bot.services import Services
 from bot.services.policy import Action
 from bot.services.tickets import Content, Draft
 from handlers.keyboards import TicketCb
 from storage.models import Role, Ticket
 from tests.botclient import Sent
+from tests.conftest import ADMIN_ID, FakeClock
 from tests.test_ticket_handling import (
     DEPUTY,
     HEAD,
     NEIGHBOUR,
     OFFICE,
     RESIDENT,
+    STRANGER,
     Town,
     answer,
     card,
@@ -148,3 +155,54 @@ async def test_no_view_shows_a_neighbour_what_is_not_theirs(town: Town) -> None:
     # (And the test is not vacuous: the author and, before his removal, the head got it all.)
     assert len(leaks(everything_to(town, RESIDENT))) >= 3
     assert len(leaks(everything_to(town, HEAD)[:removed_at])) >= 3
+
+
+async def test_an_ex_admin_keeps_nothing_of_what_the_readme_says(
+    town: Town, config: Config, translations: Translations, clock: FakeClock
+) -> None:
+    """README, "a removed head, an ex-admin": taken out of ADMIN_IDS (a config change: no
+    event tells the bot), an admin's cards of unfinished tickets say "no access" after the
+    scheduler's next scan, any other card the moment it is pressed; no view opens, no notice
+    or reminder comes, nothing they get carries a ticket's words or its reporter."""
+    world = town.world
+    town.users[ADMIN_ID] = town.client.user(ADMIN_ID, "en", "Boss")
+    await town.send(ADMIN_ID, "/start")
+    await world.services.revoke.revoke(Role.COORDINATOR, OFFICE, "塘中社区")  # B1: the admin
+    closed = await town.report(STRANGER, "The B1 door is broken")
+    waiting = await town.report(STRANGER, "The B1 light is out")
+    admin, stranger = await town.person(ADMIN_ID), await town.person(STRANGER)
+    await world.services.tickets.take(admin, closed.id)
+    await world.services.tickets.resolve(admin, closed.id, "Fixed the hinge")
+    await world.services.tickets.confirm(stranger, closed.id)
+    delivered = await town.deliver()
+    closed_card = [s for s in to(delivered, ADMIN_ID) if f"#{closed.number}" in s.text][-1]
+    assert "door" in closed_card.text and "📜 History" in closed_card.buttons
+
+    restarted = replace(config, admin_ids=frozenset())
+    town.client.dp = create_dispatcher(restarted, town.db, translations=translations, clock=clock)
+    world.services = Services.create(restarted, town.db, translations, clock)
+    removed_at = len(town.client.session.requests)
+    try:
+        # The card of the finished ticket, pressed: refused, and it says "no access".
+        sent = await town.click(ADMIN_ID, closed_card, "📜 History")
+        assert "not allowed" in answer(sent)
+        edited = one(sent, ADMIN_ID, "EditMessageText")
+        assert "no longer have a role" in edited.text and edited.buttons == []
+        views = await try_every_view(town, ADMIN_ID, waiting)
+        assert "not allowed" in answer(views["card"]) and "not allowed" in answer(views["history"])
+        assert "for building heads" in one(views["tickets"], ADMIN_ID).text
+        assert "for coordinators" in one(views["digest"], ADMIN_ID).text
+        # The scan: the unfinished ticket's card is edited; no reminder, no notice after it.
+        clock.advance(hours=30)
+        await world.services.scheduling.reminders.run()
+        await world.services.scheduling.ladder.run()
+        await world.services.tickets.message(stranger, waiting.id, Content(text="Still dark"))
+        delivered = await town.deliver()
+        assert to(delivered, ADMIN_ID, "SendMessage") == []
+        [stripped] = to(delivered, ADMIN_ID, "EditMessageText")
+        assert "no longer have a role" in stripped.text and stripped.buttons == []
+        for item in everything_to(town, ADMIN_ID, removed_at):
+            seen = " ".join([item.text, *item.buttons])
+            assert not any(w in seen for w in ("door", "light", "hinge", "Visitor", "dark"))
+    finally:
+        await town.client.dp.storage.close()

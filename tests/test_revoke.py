@@ -128,7 +128,8 @@ async def test_a_coordinator_removes_a_head_in_chat(town: Town) -> None:
     before = await ticket(town.db, waiting.number)
     sent = await town.click(HEAD, old_card, "✋ Take")
     assert "not allowed" in answer(sent)
-    assert one(sent, HEAD, "EditMessageReplyMarkup")
+    stripped_on_press = one(sent, HEAD, "EditMessageText")
+    assert "no longer have a role" in stripped_on_press.text and not stripped_on_press.buttons
     assert (await ticket(town.db, waiting.number)).status is before.status is S.NEW
     assert "for building heads" in one(await town.send(HEAD, "/tickets"), HEAD).text
 
@@ -214,15 +215,22 @@ async def test_an_admin_taken_out_of_admin_ids_keeps_nothing(
     try:
         sent = await town.click(ADMIN_ID, admin_card, "✋ Take")
         assert "not allowed" in answer(sent)
-        assert one(sent, ADMIN_ID, "EditMessageReplyMarkup")
+        # No event told the bot: the press does, and the card says so, without buttons.
+        edited = one(sent, ADMIN_ID, "EditMessageText")
+        assert "no longer have a role" in edited.text and "door" not in edited.text
+        assert edited.buttons == []
         assert (await ticket(town.db, found.number)).status is S.NEW
         data = TicketCb(action=Action.HISTORY, ticket_id=found.id).pack()
         assert "not allowed" in answer(await town.press(ADMIN_ID, data))
         assert "for building heads" in one(await town.send(ADMIN_ID, "/tickets"), ADMIN_ID).text
-        # No reminders of it either.
+        # No reminders of it either: the scan only edits his other card to "no access".
         clock.advance(hours=3)
         await town.world.services.scheduling.reminders.run()
-        assert to(await town.deliver(), ADMIN_ID) == []
+        delivered = await town.deliver()
+        assert to(delivered, ADMIN_ID, "SendMessage") == []
+        assert all(
+            "no longer have a role" in s.text and s.buttons == [] for s in to(delivered, ADMIN_ID)
+        )
         # What the resident says about the ticket the ex-admin took goes to whoever covers
         # B1 now, not to him.
         town.users[700] = await town.world.appoint(
@@ -251,3 +259,73 @@ async def test_a_deleted_card_of_a_removed_head_is_not_sent_again(town: Town) ->
     assert [s.text.split(".")[0] for s in to_head] == [
         "You are no longer building head of 塘中新村1栋 (塘中社区)"
     ]
+
+
+async def test_an_ex_admin_s_tickets_are_handed_on_by_the_scheduler(
+    town: Town,
+    config: Config,
+    translations: Translations,
+    clock: FakeClock,
+) -> None:
+    """A config change makes no revoke event: the scheduler's scan notices that the admin who
+    took one ticket (and was the only one sent another) has no role for them any more."""
+    admin = town.client.user(ADMIN_ID, "en", "Boss")
+    town.users[ADMIN_ID] = admin
+    await town.send(ADMIN_ID, "/start")
+    await town.world.services.revoke.revoke(Role.COORDINATOR, OFFICE, "塘中社区")
+    waiting = await town.report(STRANGER, "The B1 door is broken")
+    taken = await town.report(STRANGER, "The B1 light is out")
+    await town.world.services.tickets.take(await town.person(ADMIN_ID), taken.id)
+    delivered = await town.deliver()
+    admin_cards = {s.text.split("\n")[0]: s for s in to(delivered, ADMIN_ID) if s.buttons}
+    assert len(admin_cards) == 2
+
+    restarted = replace(config, admin_ids=frozenset())
+    town.world.services = Services.create(restarted, town.db, translations, clock)
+    town.users[700] = await town.world.appoint(
+        town.client.user(700, "en", "Newcomer"), Role.COORDINATOR, "B1"
+    )
+    town.ids[700] = (await town.person(700)).id
+    await town.deliver()
+    clock.advance(minutes=10)
+    await town.world.services.scheduling.reminders.run()
+
+    # Back to "new", with the coordinator B1 has now; the ex-admin holds nothing.
+    for number in (waiting.number, taken.number):
+        found = await ticket(town.db, number)
+        assert (found.status, found.holder_id) == (S.NEW, None), number
+        assert found.owner_id == town.ids[700]
+        assert await recipients(town, number) == {town.ids[700]}
+    delivered = await town.deliver()
+    assert "✋ Take" in card(delivered, 700).buttons
+    stripped = to(delivered, ADMIN_ID, "EditMessageText")
+    assert len(stripped) == 2 and all(s.buttons == [] for s in stripped)
+    assert all("no longer have a role" in s.text and "door" not in s.text for s in stripped)
+    assert to(delivered, ADMIN_ID, "SendMessage") == []
+    # And the next scan finds nothing more to do; the coordinator is reminded in time.
+    clock.advance(hours=3)
+    await town.world.services.scheduling.reminders.run()
+    delivered = await town.deliver()
+    assert to(delivered, ADMIN_ID) == []
+    assert any("waiting" in s.text for s in to(delivered, 700, "SendMessage"))
+
+
+async def test_a_removed_head_s_cards_of_finished_tickets_say_no_access(town: Town) -> None:
+    services = town.world.services.tickets
+    head, resident = await town.person(HEAD), await town.person(RESIDENT)
+    closed = await town.report(RESIDENT, "The gate is broken")
+    await services.take(head, closed.id)
+    await services.resolve(head, closed.id, "Welded")
+    await services.confirm(resident, closed.id)
+    delivered = await town.deliver()
+    old_card = [c for c in to(delivered, HEAD) if f"#{closed.number}" in c.text][-1]
+    assert "gate" in old_card.text
+    [building] = await services.resident_buildings(resident)
+    office = await town.person(OFFICE)
+    await town.world.services.revoke.remove(office, head.id, building.building_id, Role.HEAD)
+
+    delivered = await town.deliver()
+    [edited] = to(delivered, HEAD, "EditMessageText")
+    assert edited.method.message_id == town.message_id(old_card)  # type: ignore[attr-defined]
+    assert "no longer have a role" in edited.text and "gate" not in edited.text
+    assert "Auntie" not in edited.text and edited.buttons == []

@@ -36,8 +36,9 @@ from storage.models import (
     TicketRecipient,
     TicketStatus,
 )
+from telegram.budget import install_budget
 from tests.botclient import BOT_USER, BotClient, FakeSession, Sent
-from tests.conftest import TOKEN, FakeClock
+from tests.conftest import TOKEN, FakeClock, InstantTime
 from tests.factories import World, make_world
 
 S = TicketStatus
@@ -73,8 +74,14 @@ async def client(
     config: Config, db: Database, translations: Translations, clock: FakeClock
 ) -> AsyncIterator[BotClient]:
     session = RecordingSession()
+    bot = Bot(TOKEN, session=session)
+    # The bot's limits (about one message a second per chat) on fast time, as in conftest's
+    # client: a test that sends many messages to one chat keeps their order without waiting
+    # real seconds for each, which a busy machine stretches past the delivery pass's window.
+    instant = InstantTime()
+    install_budget(bot, clock=instant, sleep=instant.sleep)
     dispatcher = create_dispatcher(config, db, translations=translations, clock=clock)
-    yield BotClient(dispatcher, Bot(TOKEN, session=session), session)
+    yield BotClient(dispatcher, bot, session)
     await dispatcher.storage.close()
 
 

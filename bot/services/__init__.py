@@ -63,7 +63,7 @@ class Services:
             staff=StaffService(config, db, community),
             tickets=tickets,
             scheduling=Scheduling(
-                reminders=ReminderService(config, db, translations, clock),
+                reminders=ReminderService(config, db, translations, clock, tickets),
                 ladder=LadderService(config, db, translations, clock, tickets),
                 closing=ClosingService(config, db, translations, clock, tickets),
                 digest=DigestService(config, db, translations, clock),
@@ -72,7 +72,7 @@ class Services:
             joins=joins,
             approvals=JoinApprovals(config, db, translations, clock),
             forget=ForgetService(config, db, translations, clock, tickets, joins),
-            revoke=RevokeService(config, db, notifier, clock, tickets),
+            revoke=RevokeService(config, db, notifier, clock, tickets, joins),
             conversations=ConversationService(db, tickets),
             posters=PosterService(db, translations),
             links=ContactLinks(db, clock),

@@ -4,9 +4,11 @@ building's history and statistics remain true.
 What goes: the ``people`` row itself (name, phone, language, away and reachability), with it
 every membership (flats included), coordinator scope, "me too" follow and place among a ticket's
 recipients; their join requests lose their name and flat (a pending one is withdrawn); their
-conversation state, the messages still queued for them and the record of the bot's messages in
-their chat; the texts they wrote into tickets as a resident (messages to the head, comments,
-reasons to reopen) and the flat on their tickets.
+conversation state, every outbox row addressed to them and every sent one that passed on their
+words to the staff (the per-day counts keep the numbers, as the retention purge does), and the
+record of the bot's messages in their chat; the texts they wrote into tickets as a resident
+(messages to the head, comments, reasons to reopen) and the flat on their tickets. The staff's
+cards of all their tickets, finished ones too, are edited to say "a former resident".
 
 What stays: their tickets (building, category, description, photos, place, times, rating): the
 description is the building's record of the problem, not the person's; the events, without
@@ -25,10 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations
-from bot.services.categories import find_category
 from bot.services.clock import Clock
 from bot.services.contacts import admin_addresses
 from bot.services.errors import ServiceError
+from bot.services.handover import hand_over
 from bot.services.join_rules import refresh_copies
 from bot.services.joins import JoinService
 from bot.services.notify import Notifier
@@ -79,14 +81,16 @@ class ForgetService:
             repo = ForgetRepository(session)
             handled = await repo.handled_tickets(person.id)
             held = set(await repo.held(person.id))
-            to_decide = await repo.pending_copies(person.id)
+            to_decide = await JoinRepository(session).pending_copies_of(person.id)
             authored = await repo.authored_unfinished(person.id)
+            every_authored = await repo.authored(person.id)
             served = [
                 r for r in await people.building_roles(person.id) if r.role is not Role.RESIDENT
             ]
             await self._anonymise(session, person, now)
             for contact in current.contacts:
                 await repo.drop_outbox(contact.as_address)
+            await repo.drop_words(every_authored)
             for address in addresses_in(current, Channel.TELEGRAM):
                 await repo.drop_chat(int(address))
             await people.drop_contacts(person.id)
@@ -97,8 +101,10 @@ class ForgetService:
             session.expire_all()
             handed_over = 0
             for ticket_id in handled:
-                handed_over += await self._hand_over(session, ticket_id, ticket_id in held, now)
-            for ticket_id in authored:
+                handed_over += await hand_over(
+                    session, self.tickets, ticket_id, now, released=ticket_id in held
+                )
+            for ticket_id in every_authored:  # finished ones too: their cards show no name
                 ticket = await TicketRepository(session).get(ticket_id)
                 if ticket is not None:  # the cards now say "former resident"
                     await self.tickets.refresh_cards(session, ticket)
@@ -127,34 +133,6 @@ class ForgetService:
             if was_pending:  # the approvers' copies lose the name and their buttons
                 await session.flush()
                 await refresh_copies(session, request, now)
-
-    async def _hand_over(
-        self, session: AsyncSession, ticket_id: int, released: bool, now: datetime
-    ) -> bool:
-        """A ticket left without an owner or recipient goes to the next people of its fallback
-        chain, as when a head blocks the bot (TicketService.reroute); one the person had taken
-        is "new" again for the others. Returns whether it changed hands."""
-        tickets = TicketRepository(session)
-        ticket = await tickets.get(ticket_id)
-        if ticket is None:
-            return False
-        orphaned = ticket.owner_id is None or not await tickets.recipients(ticket.id)
-        if not orphaned and not released:
-            return False  # others still have it (a deputy left; the head is there)
-        added = []
-        if orphaned:
-            community = await CommunityRepository(session).get(ticket.community_id)
-            assert community is not None
-            category = find_category(community.settings, ticket.category)
-            routing = await self.tickets.routing(session, ticket, community, category, now)
-            for person_id, _ in routing.recipients:
-                if await tickets.add_recipient(ticket.id, person_id, "handover", now):
-                    added.append(person_id)
-                    await self.tickets.send_card(session, ticket, person_id, with_media=True)
-            ticket.owner_id = ticket.owner_id or routing.owner_id
-        await tickets.add_event(ticket.id, None, "handed-over", now, to=added)
-        await self.tickets.refresh_cards(session, ticket)
-        return True
 
     async def _tell_office(
         self, session: AsyncSession, building_id: int, role: Role, now: datetime

@@ -16,7 +16,7 @@ from bot.i18n import Translations, Translator
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
 from bot.services.join_rules import JoinStale, covers, join_area, refresh_copies
-from bot.services.join_view import JoinCard, list_line, render_join_card
+from bot.services.join_view import JoinCard, list_line, render_join_card, render_no_access
 from bot.services.notify import Notifier
 from storage.db import Database
 from storage.models import Building, JoinRequest, JoinStatus, Person, Role
@@ -34,6 +34,15 @@ class JoinPage:
     page: int
     pages: int
     total: int
+
+
+class JoinNoAccess(ServiceError):
+    """The presser no longer decides for the request's building (their role went): their copy
+    is shown again without the requester and without buttons."""
+
+    def __init__(self, request: JoinRequest) -> None:
+        super().__init__("not-allowed")
+        self.request = request
 
 
 class JoinApprovals:
@@ -59,7 +68,7 @@ class JoinApprovals:
             if request is None or building is None:
                 raise ServiceError("not-allowed")
             if not covers(await join_area(session, person, self.config), building):
-                raise ServiceError("not-allowed")
+                raise JoinNoAccess(request)
             status = JoinStatus.APPROVED if approve else JoinStatus.DECLINED
             if not await joins.settle(request.id, status, now, decided_by=person.id):
                 await session.rollback()
@@ -150,6 +159,14 @@ class JoinApprovals:
             building = await CommunityRepository(session).building(request.building_id)
             assert building is not None
             t = self.translations.bind(approver.language or self.translations.default)
+            if not covers(await join_area(session, approver, self.config), building):
+                # Access follows current roles: an old copy loses the name and the buttons
+                # (and nobody gets a new one).
+                if copy.message_id is None:
+                    return None
+                community = await CommunityRepository(session).get(building.community_id)
+                assert community is not None
+                return render_no_access(t, building, community)
             return await self._render(session, request, building, t)
 
     async def _render(

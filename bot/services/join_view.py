@@ -72,6 +72,12 @@ def render_join_card(
     return JoinCard("\n".join(lines))
 
 
+def render_no_access(t: Translator, building: Building, community: Community) -> JoinCard:
+    """The copy of someone who no longer decides for the building (a removed head, an admin
+    taken out of ADMIN_IDS): which request it was, nothing of who asked, no buttons."""
+    return JoinCard(t("jr-card-no-access", building=building.name, community=community.name))
+
+
 def list_line(
     t: Translator, index: int, request: JoinRequest, building: Building, now: datetime
 ) -> str:

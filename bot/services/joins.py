@@ -128,18 +128,36 @@ class JoinService:
                 await card_row(session, request, approver, now)
 
     async def hand_over(self, session: AsyncSession, request_id: int, now: datetime) -> None:
-        """A pending request whose approvers are all gone (/forgetme) goes to whoever would
-        get it now, in the caller's transaction."""
-        joins = JoinRepository(session)
+        """A pending request none of whose approvers may decide it any more (they used
+        /forgetme, or lost the role) goes to whoever would get it now; the copies of those who
+        lost the role are shown again without the requester and without buttons. In the
+        caller's transaction."""
+        joins, people = JoinRepository(session), PersonRepository(session)
         request = await joins.get(request_id)
         if request is None or request.status is not JoinStatus.PENDING:
             return
-        if await joins.copies(request.id):
-            return
         building = await CommunityRepository(session).building(request.building_id)
-        if building is not None:
+        if building is None:
+            return
+        still = False
+        for copy in await joins.copies(request.id):
+            approver = await people.get(copy.person_id)
+            if approver is None:
+                continue
+            if covers(await join_area(session, approver, self.config), building):
+                still = True
+            else:
+                await card_row(session, request, approver, now)  # rendered as "no access"
+        if not still:
             approvers = await self._approvers(session, building, now)
             await self._send_copies(session, request, approvers, now)
+
+    async def hand_over_copies_of(
+        self, session: AsyncSession, person_id: int, now: datetime
+    ) -> None:
+        """The pending requests ``person_id`` was asked to decide, after their role changed."""
+        for request_id in await JoinRepository(session).pending_copies_of(person_id):
+            await self.hand_over(session, request_id, now)
 
     async def cancel(self, person: Person, request_id: int) -> JoinRequest:
         now = self.clock()

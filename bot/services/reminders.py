@@ -1,6 +1,10 @@
 """Gentle reminders to the staff: tickets waiting to be taken (2 h, 6 h, 24 h after routing),
 tickets taken but quiet for days, and the reminder a head asked for by snoozing. One message per
-person lists all their waiting tickets with a button to open each."""
+person lists all their waiting tickets with a button to open each.
+
+Before reminding, each scan hands on the tickets held by, owned by or routed to someone who no
+longer has a role for them: an admin taken out of ADMIN_IDS is a config change that no revoke
+call ever saw, and a ticket they had taken would otherwise stay "taken" forever."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from bot.services.cards import age, category_label
 from bot.services.categories import find_category
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
+from bot.services.handover import hand_over
 from bot.services.scheduling import (
     MAX_LISTED,
     Buttons,
@@ -35,20 +40,28 @@ from bot.services.sla import (
     sla_for,
     snooze_until,
 )
+from bot.services.ticket_core import TicketCore
 from storage.db import Database
 from storage.models import Community, Person, TicketStatus
+from storage.repositories import PersonRepository
 from storage.repositories.sla import Listed, SlaRepository
 from storage.repositories.tickets import TicketRepository
 
 
 class ReminderService:
     def __init__(
-        self, config: Config, db: Database, translations: Translations, clock: Clock
+        self,
+        config: Config,
+        db: Database,
+        translations: Translations,
+        clock: Clock,
+        tickets: TicketCore,
     ) -> None:
         self.config = config
         self.db = db
         self.translations = translations
         self.clock = clock
+        self.tickets = tickets
 
     async def run(self) -> int:
         """One scan of every community; returns how many reminders were written."""
@@ -66,6 +79,7 @@ class ReminderService:
         async with self.db.session() as session:
             repo = SlaRepository(session)
             tickets = TicketRepository(session)
+            await self._hand_on(session, repo, community, now)
             due: dict[int, None] = {}  # people to remind, in order
             nudged: list[int] = []
             for row in await repo.open_tickets(community.id, list(WAITING)):
@@ -93,6 +107,32 @@ class ReminderService:
                     written += await self._remind(session, repo, person, community, now, sla)
             await session.commit()
         return written
+
+    async def _hand_on(
+        self, session: AsyncSession, repo: SlaRepository, community: Community, now: datetime
+    ) -> None:
+        """Access follows current roles: whoever lost the role for an unfinished ticket loses
+        its card (edited to "no access") and its place among the recipients; a ticket they
+        held or owned goes to the building's current staff (bot/services/handover.py)."""
+        covered: dict[int, Coverage | None] = {}
+        gone: dict[int, list[int]] = {}  # ticket -> people without a role for it
+        for person_id, ticket_id, building_id in await repo.staff_of_unfinished(community.id):
+            if person_id not in covered:
+                person = await PersonRepository(session).get(person_id)
+                covered[person_id] = (
+                    await coverage(session, self.config, person) if person else None
+                )
+            cover = covered[person_id]
+            if cover is not None and not cover.covers(community.id, building_id):
+                gone.setdefault(ticket_id, []).append(person_id)
+        tickets = TicketRepository(session)
+        for ticket_id, people in gone.items():
+            ticket = await tickets.get(ticket_id)
+            assert ticket is not None
+            for person_id in people:
+                await self.tickets.send_card(session, ticket, person_id)
+                await tickets.drop_recipient(person_id, [ticket_id])
+            await hand_over(session, self.tickets, ticket_id, now, gone=people)
 
     async def _idle(
         self,

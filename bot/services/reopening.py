@@ -8,7 +8,8 @@ told. Otherwise the ticket waits as ``reopened`` for anyone to take, routed agai
 covers the building now (a new head, the deputy of an away head, the office).
 
 The history records ``reopened`` (by the resident, with the reason) and, when it goes back,
-``returned`` (to the holder): resolved → reopened → taken, as PRODUCT.md has it. ``taken_at``
+``returned`` (to the holder): resolved → reopened → taken, as PRODUCT.md has it. Followers hear
+that it is open again, not the reason. ``taken_at``
 keeps the first take (the response KPIs measure the first answer, not the second); the
 scheduler counts "not resolved in time" from the reopening (storage/repositories/sla.py)."""
 
@@ -77,6 +78,8 @@ class TicketReopening(TicketCore):
         to REOPENED): the events, the cards, the staff's notices. The caller commits."""
         tickets = TicketRepository(session)
         await tickets.add_event(ticket.id, person.id, "reopened", now, note=reason)
+        # A status change: the followers hear it, never the reason (the author's word to staff).
+        await self.tell_followers(session, ticket, "notice-reopened-follower", number=ticket.number)
         if holder is not None:
             await tickets.add_event(ticket.id, holder.id, "returned", now)
             await self.refresh_cards(session, ticket)

@@ -19,25 +19,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.services.access import coverage
-from bot.services.categories import find_category
 from bot.services.clock import Clock
 from bot.services.community import locate_building
 from bot.services.contacts import admin_addresses, distinct_recipients, is_admin, telegram_label
 from bot.services.errors import ServiceError
+from bot.services.handover import hand_over
+from bot.services.joins import JoinService
 from bot.services.notify import Notifier
 from bot.services.tickets import TicketService
 from storage.db import Database
-from storage.models import (
-    Address,
-    Building,
-    Community,
-    Person,
-    Role,
-    TicketStatus,
-    telegram_address,
-)
+from storage.models import Address, Building, Community, Person, Role, telegram_address
 from storage.repositories import CommunityRepository, PersonRepository
-from storage.repositories.tickets import UNFINISHED, Involved, TicketRepository
+from storage.repositories.tickets import UNFINISHED, TicketRepository
 
 REVOCABLE = (Role.HEAD, Role.DEPUTY, Role.COORDINATOR)
 REMOVABLE_IN_CHAT = (Role.HEAD, Role.DEPUTY)
@@ -67,12 +60,14 @@ class RevokeService:
         notifier: Notifier,
         clock: Clock,
         tickets: TicketService,
+        joins: JoinService,
     ) -> None:
         self.config = config
         self.db = db
         self.notifier = notifier
         self.clock = clock
         self.tickets = tickets
+        self.joins = joins
 
     # ------------------------------------------------------------------------- the operator
 
@@ -233,16 +228,19 @@ class RevokeService:
         ]
         handed = 0
         for row in lost:
-            if row.status not in UNFINISHED:
-                continue  # its card keeps History, refused (and stripped) when pressed
+            # Their copy of the card, of a finished ticket too: edited on delivery to "no
+            # access", without buttons (see cards.py); a ticket they never got a card of
+            # gets none.
             ticket = await tickets.get(row.ticket_id)
             assert ticket is not None
-            # Their copy of the card: edited on delivery to show no buttons (see cards.py).
             await self.tickets.send_card(session, ticket, person.id)
-            if row.holds or row.owns:
-                await self._hand_over(session, row, person, community, now)
+            if row.status in UNFINISHED and (row.holds or row.owns):
+                await hand_over(session, self.tickets, row.ticket_id, now, gone=[person.id])
                 handed += 1
         await tickets.drop_recipient(person.id, [row.ticket_id for row in lost])
+        # Their copies of join requests they no longer decide: edited to "no access", and a
+        # request nobody left may decide goes to whoever would get it now.
+        await self.joins.hand_over_copies_of(session, person.id, now)
         place = building.name if building else community.name
         await self.notifier.tell(
             session,
@@ -255,46 +253,6 @@ class RevokeService:
         )
         await self._tell_staff(session, person, role, community, building, handed, by, now)
         return Revoked(person.display_name, role, place, community.name, handed)
-
-    async def _hand_over(
-        self,
-        session: AsyncSession,
-        row: Involved,
-        person: Person,
-        community: Community,
-        now: datetime,
-    ) -> None:
-        """The ticket goes to whom routing says now (the removed person is out of the chain),
-        so it is never without a responsible person; taken by them, it waits to be taken again."""
-        tickets = TicketRepository(session)
-        if row.status is TicketStatus.TAKEN and row.holds:
-            await tickets.transition(
-                row.ticket_id,
-                [TicketStatus.TAKEN],
-                now,
-                status=TicketStatus.NEW,
-                holder_id=None,
-                taken_at=None,
-                nudge_since=now,
-                nudges_sent=0,
-                nudged_at=None,
-            )
-        ticket = await tickets.get(row.ticket_id)
-        assert ticket is not None
-        if ticket.holder_id == person.id:
-            ticket.holder_id = None  # resolved or reopened: the next answer goes to the new owner
-        category = find_category(community.settings, ticket.category)
-        routing = await self.tickets.routing(session, ticket, community, category, now)
-        added = []
-        for person_id, _ in routing.recipients:
-            if await tickets.add_recipient(ticket.id, person_id, "handover", now):
-                added.append(person_id)
-                await self.tickets.send_card(session, ticket, person_id, with_media=True)
-        if ticket.owner_id in (None, person.id):
-            ticket.owner_id = routing.owner_id
-        ticket.updated_at = now
-        await tickets.add_event(ticket.id, None, "handed-over", now, previous=person.id, to=added)
-        await self.tickets.refresh_cards(session, ticket)
 
     async def _tell_staff(
         self,

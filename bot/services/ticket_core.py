@@ -40,9 +40,10 @@ METOO_DAYS = 7
 # What one person may write at once, in UTF-16 units: all that Telegram lets them send (a note,
 # a reply, a reason); it reaches the other side whole, split into several messages if need be.
 MAX_TEXT = TEXT_LIMIT
-# A description is a text or the captions of an album (5 x 1024 units): twice a message.
-MAX_DESCRIPTION = 2 * TEXT_LIMIT
 MAX_MEDIA = 5
+# A description is all one report collects, each part whole: the captions of its photos, a typed
+# text, and a place typed at the location step (with the line breaks and the 📍 between them).
+MAX_DESCRIPTION = 2 * TEXT_LIMIT + MAX_MEDIA * CAPTION_LIMIT + 16
 HOLDER_NAME = 40  # UTF-16 units of a name in a callback answer
 
 

@@ -8,11 +8,12 @@ ticket (keyset), so no page reads the pages before it."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.categories import Category, find_category
 from bot.services.contacts import is_admin
 from bot.services.errors import ServiceError
 from bot.services.ticket_core import TicketCore
@@ -49,6 +50,8 @@ class TicketPage:
     # /my: the tickets the reader follows but did not write ("me too"), listed without the
     # author's words.
     followed: frozenset[int] = frozenset()
+    # Their categories as their community defines them (its own names), by ticket id.
+    categories: Mapping[int, Category | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +103,19 @@ class TicketLists(TicketCore):
             total, tickets = await TicketRepository(session).resident_page(
                 person.id, page * PAGE_SIZE, PAGE_SIZE
             )
+            followed = frozenset(t.id for t in tickets if t.author_id != person.id)
+            communities = CommunityRepository(session)
+            settings = {
+                c: found.settings if (found := await communities.get(c)) else {}
+                for c in {t.community_id for t in tickets if t.id in followed}
+            }
         pages = max(1, math.ceil(total / PAGE_SIZE))
         page = min(page, pages - 1)
-        followed = frozenset(t.id for t in tickets if t.author_id != person.id)
+        categories = {
+            t.id: find_category(settings[t.community_id], t.category)
+            for t in tickets
+            if t.id in followed
+        }
         return TicketPage(
             tickets,
             page,
@@ -111,6 +124,7 @@ class TicketLists(TicketCore):
             newer=page > 0,
             older=page < pages - 1,
             followed=followed,
+            categories=categories,
         )
 
 

@@ -44,7 +44,9 @@ async def on_description_text(message: Message, state: FSMContext, t: Translator
     assert message.text is not None
     if not await length_ok(message, t):
         return
-    await state.update_data(description=message.text.strip())
+    # After photos: their captions stay, the text follows them (it never replaces them).
+    captions = str((await state.get_data()).get("description") or "")
+    await state.update_data(description=f"{captions}\n{message.text.strip()}".strip())
     await after_description(message, state, t)
 
 

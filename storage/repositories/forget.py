@@ -8,16 +8,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     Address,
     FsmRecord,
     JoinRequest,
-    JoinRequestCopy,
-    JoinStatus,
+    OutboxKind,
     OutboxMessage,
+    OutboxStatus,
     Person,
     Ticket,
     TicketEvent,
@@ -25,6 +25,7 @@ from storage.models import (
     TicketRecipient,
     TicketStatus,
 )
+from storage.repositories.outbox_retention import OutboxRetentionRepository
 from storage.repositories.tickets import UNFINISHED
 
 
@@ -89,29 +90,34 @@ class ForgetRepository:
         )
         return (await self.session.scalars(query.order_by(TicketEvent.id))).all()
 
-    async def pending_copies(self, person_id: int) -> Sequence[int]:
-        """Pending join requests the person was asked to decide."""
-        query = (
-            select(JoinRequestCopy.request_id)
-            .join(JoinRequest, JoinRequest.id == JoinRequestCopy.request_id)
-            .where(
-                JoinRequestCopy.person_id == person_id,
-                JoinRequest.status == JoinStatus.PENDING,
-            )
-        )
-        return (await self.session.scalars(query.order_by(JoinRequestCopy.request_id))).all()
-
     async def join_requests(self, person_id: int) -> Sequence[JoinRequest]:
         query = select(JoinRequest).where(JoinRequest.person_id == person_id)
         return (await self.session.scalars(query.order_by(JoinRequest.id))).all()
 
+    async def authored(self, person_id: int) -> Sequence[int]:
+        query = select(Ticket.id).where(Ticket.author_id == person_id)
+        return (await self.session.scalars(query.order_by(Ticket.id))).all()
+
     async def drop_outbox(self, to: Address) -> None:
-        """Messages still to send to the address, and the record of those sent."""
-        await self.session.execute(
-            delete(OutboxMessage).where(
-                OutboxMessage.channel == to.channel, OutboxMessage.address == to.address
-            )
+        """Messages still to send to the address, and the record of those sent (the day's
+        counts keep the numbers, as the retention purge does)."""
+        await OutboxRetentionRepository(self.session).delete_counted(
+            and_(OutboxMessage.channel == to.channel, OutboxMessage.address == to.address)
         )
+
+    async def drop_words(self, authored: Sequence[int]) -> None:
+        """The sent (or failed) messages that passed on the person's words, whoever they went
+        to: every one about their tickets but the cards (rendered at delivery, their payload
+        is empty); the day's counts keep the numbers."""
+        outbox = OutboxRetentionRepository(self.session)
+        for first in range(0, len(authored), 500):
+            await outbox.delete_counted(
+                and_(
+                    OutboxMessage.ticket_id.in_(list(authored[first : first + 500])),
+                    OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.FAILED]),
+                    OutboxMessage.kind != OutboxKind.CARD,
+                )
+            )
 
     async def drop_chat(self, chat_id: int) -> None:
         """Everything kept about the person's Telegram chat: the bot's messages there that

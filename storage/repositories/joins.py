@@ -127,6 +127,18 @@ class JoinRepository:
             )
         )
 
+    async def pending_copies_of(self, person_id: int) -> Sequence[int]:
+        """Pending requests the person was asked to decide."""
+        query = (
+            select(JoinRequestCopy.request_id)
+            .join(JoinRequest, JoinRequest.id == JoinRequestCopy.request_id)
+            .where(
+                JoinRequestCopy.person_id == person_id,
+                JoinRequest.status == JoinStatus.PENDING,
+            )
+        )
+        return (await self.session.scalars(query.order_by(JoinRequestCopy.request_id))).all()
+
     # Staff lists and the digest
 
     def _pending_in(self, area: JoinArea) -> list[ColumnElement[bool]]:

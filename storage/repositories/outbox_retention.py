@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,10 +36,16 @@ class OutboxRetentionRepository:
             and_(m.status == OutboxStatus.FAILED, m.created_at < before),
         )
         oldest = select(m.id).where(old).order_by(m.id).limit(limit).scalar_subquery()
+        return await self.delete_counted(m.id.in_(oldest))
+
+    async def delete_counted(self, where: ColumnElement[bool]) -> int:
+        """Deletes the rows ``where`` says; those sent or failed are added to their day's
+        counts first (a pending one was never a notification). /forgetme uses it too."""
+        m = OutboxMessage
         rows = (
             await self.session.execute(
                 delete(m)
-                .where(m.id.in_(oldest))
+                .where(where)
                 .returning(m.status, m.sent_at, m.created_at)
                 .execution_options(synchronize_session=False)
             )
@@ -47,6 +53,7 @@ class OutboxRetentionRepository:
         days = Counter(
             ((sent_at or created_at).date(), OutboxStatus(status))
             for status, sent_at, created_at in rows
+            if OutboxStatus(status) in (OutboxStatus.SENT, OutboxStatus.FAILED)
         )
         for (day, status), count in sorted(days.items()):
             await self._add(day, status, count)

@@ -28,6 +28,7 @@ from storage.models import (
     TicketRecipient,
     TicketStatus,
 )
+from storage.repositories.tickets import UNFINISHED
 
 S = TicketStatus
 WAITING = (S.NEW, S.REOPENED)
@@ -186,6 +187,23 @@ class SlaRepository:
             for ticket_id, person_id in (await self.session.execute(query)).all():
                 found[ticket_id].append(person_id)
         return found
+
+    async def staff_of_unfinished(self, community_id: int) -> list[tuple[int, int, int]]:
+        """(person, ticket, building) for everyone who holds, owns or was sent the card of an
+        unfinished ticket of the community: the scan checks they still have a role for it."""
+        unfinished = (Ticket.community_id == community_id, Ticket.status.in_(list(UNFINISHED)))
+        received = (
+            select(TicketRecipient.person_id, Ticket.id, Ticket.building_id)
+            .join(Ticket, Ticket.id == TicketRecipient.ticket_id)
+            .where(*unfinished)
+        )
+        rows = {(p, t, b) for p, t, b in (await self.session.execute(received)).all()}
+        for column in (Ticket.holder_id, Ticket.owner_id):
+            query = select(column, Ticket.id, Ticket.building_id).where(
+                *unfinished, column.is_not(None)
+            )
+            rows |= {(p, t, b) for p, t, b in (await self.session.execute(query)).all() if p}
+        return sorted(rows)
 
     async def people(self, person_ids: Iterable[int]) -> dict[int, Person]:
         ids = sorted(set(person_ids))

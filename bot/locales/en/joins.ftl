@@ -24,6 +24,7 @@ jr-card = 🏠 Join request: { $name } asks to join { $building } ({ $community 
 jr-flat = Flat: { $flat }
 jr-no-flat = No flat number given.
 jr-asked = Asked { $age }.
+jr-card-no-access = 🏠 A join request for { $building } ({ $community }). You no longer decide requests there, so its details and buttons are gone.
 jr-card-hint = Approve only if you know this neighbour lives in the building.
 jr-btn-approve = ✅ Approve
 jr-btn-decline = ❌ Decline

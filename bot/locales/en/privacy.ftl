@@ -5,6 +5,7 @@ notice-taken-follower = Ticket #{ $number }, which you follow, has been taken: t
 notice-resolved-follower = The building head marked ticket #{ $number }, which you follow, as resolved. If it is still a problem for you, tap the button below.
 notice-escalated-follower = Ticket #{ $number }, which you follow, has been passed to the community office.
 notice-closed-follower = Ticket #{ $number }, which you follow, is now closed. If it is still a problem for you, tap the button below.
+notice-reopened-follower = Ticket #{ $number }, which you follow, is open again: the neighbour who reported it says it is not fixed.
 notice-withdrawn-follower = Ticket #{ $number }, which you follow, was withdrawn by the neighbour who reported it. If it is still a problem for you, tap the button below.
 btn-still = 🙋 Still a problem for me
 follower-not-author = Only the neighbour who reported ticket #{ $number } can do that. If it is still a problem for you, open the ticket in /my and tap “Still a problem for me”.

@@ -13,7 +13,7 @@ report-metoo = A neighbour already reported a problem like this { $age }:
     Is it the same problem? If you follow it, you will hear when its status changes.
 report-metoo-follow = 🙋 Same problem: follow #{ $number }
 report-metoo-new = 📝 No, a new problem
-report-following = You now follow ticket #{ $number }: you will hear when its status changes (taken, resolved, closed).
+report-following = You now follow ticket #{ $number }: you will hear when its status changes (taken, resolved, reopened, closed).
 report-describe = Please describe the problem: write a message, send up to { $max } photos (with a caption if you like), or record a voice note.
 report-describe-hint = Please send text, photos or a voice note, or /cancel to stop.
 report-photo-added = Photo received. Send more (up to { $max }), or press Continue.

@@ -24,6 +24,7 @@ jr-card = 🏠 加入申请：{ $name } 申请加入 { $community } { $building 
 jr-flat = 房号：{ $flat }
 jr-no-flat = 未填写房号。
 jr-asked = 申请时间：{ $age }。
+jr-card-no-access = 🏠 { $community } { $building } 的一份加入申请。您已不再负责审核该楼的申请，详情和按钮已收回。
 jr-card-hint = 请确认这位邻居确实住在本楼后再通过。
 jr-btn-approve = ✅ 通过
 jr-btn-decline = ❌ 不通过

@@ -5,6 +5,7 @@ notice-taken-follower = 您关注的工单 #{ $number } 已被接单，楼长正
 notice-resolved-follower = 楼长已将您关注的工单 #{ $number } 标记为已解决。如果您这边问题还在，请点下面的按钮。
 notice-escalated-follower = 您关注的工单 #{ $number } 已上报社区居委会。
 notice-closed-follower = 您关注的工单 #{ $number } 已办结。如果您这边问题还在，请点下面的按钮。
+notice-reopened-follower = 您关注的工单 #{ $number } 已重新打开：反映人表示问题还没有解决。
 notice-withdrawn-follower = 您关注的工单 #{ $number } 已被反映人撤回。如果您这边问题还在，请点下面的按钮。
 btn-still = 🙋 我这边问题还在
 follower-not-author = 只有反映工单 #{ $number } 的邻居本人才能这样操作。如果您这边问题还在，请在 /my 里打开这张工单，点“我这边问题还在”。

@@ -13,7 +13,7 @@ report-metoo = 邻居{ $age }已经反映过类似的问题：
     是同一个问题吗？关注后，进度有变化时会通知您。
 report-metoo-follow = 🙋 是同一个问题：关注 #{ $number }
 report-metoo-new = 📝 不是，这是新问题
-report-following = 您已关注工单 #{ $number }，接单、解决、办结时都会通知您。
+report-following = 您已关注工单 #{ $number }，接单、解决、重新打开、办结时都会通知您。
 report-describe = 请描述问题：可以打字，发送最多 { $max } 张照片（可附文字说明），或者发一条语音。
 report-describe-hint = 请发送文字、照片或语音，或发送 /cancel 停止。
 report-photo-added = 照片已收到。可以继续发送（最多 { $max } 张），或点击“继续”。
