@@ -1,0 +1,192 @@
+"""Webhook mode (WEBHOOK_URL): the real bot process registers its webhook with the fake Bot API
+(the secret token made once and kept, exactly the update kinds its handlers use, nothing
+dropped), takes updates over HTTP only with that secret, answers through the fake, handles a
+redelivered update once, answers its health check, and goes back to polling when WEBHOOK_URL
+is unset (removing the webhook, which would refuse every getUpdates)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import create_dispatcher
+from bot.config import Config
+from bot.i18n import Translations
+from storage.db import Database
+from tests.fakeapi import FakeBotAPI
+from tests.test_cli import cli_env, run_cli
+from tests.test_e2e import (
+    RESIDENT,
+    STARTUP_TIMEOUT,
+    TOKEN,
+    BotProcess,
+    Seeded,
+    query,
+    seeded,
+)
+from web.server import HEALTH_CHECKS, create_web_app
+
+__all__ = ["seeded"]  # fixture
+pytestmark = pytest.mark.e2e
+
+URL = "https://bot.example.org/telegram/hook"
+PATH = "/telegram/hook"
+HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SERVED = re.compile(r"webhook mode: Telegram posts updates to (\S+), served on (http://\S+)")
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI(max_poll_timeout=0.5) as api:
+        yield api
+
+
+async def start(fake: FakeBotAPI, seeded: Seeded, **settings: str | None) -> BotProcess:
+    env = cli_env(
+        seeded.db,
+        BOT_USERNAME=None,
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=fake.base_url,
+        OUTBOX_POLL_SECONDS="0.2",
+        SHUTDOWN_FLUSH_SECONDS="1",
+        **settings,
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=seeded.cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    return BotProcess(process, fake)
+
+
+async def start_webhook(fake: FakeBotAPI, seeded: Seeded) -> tuple[BotProcess, str]:
+    """The bot in webhook mode on a port the system chose; returns it and its address."""
+    bot = await start(fake, seeded, WEBHOOK_URL=URL, WEB_LISTEN="127.0.0.1:0")
+    await bot.until(lambda: bool(SERVED.search(bot.logs())), "the webhook", STARTUP_TIMEOUT)
+    match = SERVED.search(bot.logs())
+    assert match is not None and match[1] == URL
+    return bot, match[2]
+
+
+def used_update_kinds() -> set[str]:
+    dispatcher = create_dispatcher(Config(), Database("sqlite+aiosqlite:///:memory:"))
+    return set(dispatcher.resolve_used_update_types())
+
+
+async def test_the_bot_takes_updates_over_its_webhook(fake: FakeBotAPI, seeded: Seeded) -> None:
+    bot, address = await start_webhook(fake, seeded)
+    http = aiohttp.ClientSession()
+    try:
+        # Registered once, after the server listens: the secret, exactly the handlers' kinds
+        # of update, nothing dropped. The bot never polls.
+        [registered] = fake.calls_of("setWebhook")
+        assert registered.params["url"] == URL
+        secret = str(registered.params["secret_token"])
+        assert len(secret) >= 32
+        assert set(registered.params["allowed_updates"]) == used_update_kinds()
+        assert not registered.params.get("drop_pending_updates")
+        assert not fake.calls_of("getUpdates") and not fake.calls_of("deleteWebhook")
+        [(kept,)] = query(seeded.db, "SELECT value FROM deployment_secrets")
+        assert kept == secret
+        assert "polling" not in bot.logs().lower()
+
+        update = {
+            **fake.message_update(RESIDENT, f"/start {seeded.join}", language_code="en"),
+            "update_id": 5001,
+        }
+        # No secret, a wrong one: 401, one line in the log, and nothing handled.
+        for headers in ({}, {HEADER: "guess"}, {HEADER: secret[:-1]}):
+            async with http.post(address + PATH, json=update, headers=headers) as response:
+                assert response.status == 401
+        await bot.until(
+            lambda: bot.logs().count("webhook: 401 for 127.0.0.1") == 3, "the 401s logged", 10
+        )
+        assert "guess" not in bot.logs() and secret not in bot.logs()
+
+        # With the secret: the resident is answered through the Bot API.
+        mark = len(fake.calls)
+        async with http.post(address + PATH, json=update, headers={HEADER: secret}) as response:
+            assert response.status == 200
+        [answer] = await bot.expect(mark, "sendMessage", RESIDENT)
+        assert answer.params["text"]
+
+        # Telegram delivers it again (it did not see our 200 in time): handled once.
+        async with http.post(address + PATH, json=update, headers={HEADER: secret}) as response:
+            assert response.status == 200
+        await bot.until(lambda: "update 5001: seen before, skipped" in bot.logs(), "a skip", 30)
+        assert len(bot.calls_since(mark, "sendMessage", RESIDENT)) == 1
+
+        async with http.get(address + "/healthz") as response:
+            assert response.status == 200
+            assert await response.json() == {"ok": True, "database": True}
+
+        assert await bot.stop() == 0
+        assert "outbox flushed" in bot.logs()
+    finally:
+        await http.close()
+        await bot.close()
+
+    # Without WEBHOOK_URL the bot polls: the webhook goes (its queued updates stay queued),
+    # else Telegram would refuse every getUpdates.
+    fake.push_update(fake.message_update(RESIDENT, "/help", language_code="en"))
+    mark = len(fake.calls)
+    polling = await start(fake, seeded)
+    try:
+        [removed] = await polling.expect(mark, "deleteWebhook")
+        assert not removed.params.get("drop_pending_updates")
+        await polling.expect(mark, "sendMessage", RESIDENT)
+        assert "polling mode" in polling.logs()
+        assert await polling.stop() == 0
+    finally:
+        await polling.close()
+
+    # The secret is the deployment's: a restart in webhook mode gives Telegram the same one.
+    again, _ = await start_webhook(fake, seeded)
+    try:
+        assert fake.calls_of("setWebhook")[-1].params["secret_token"] == secret
+    finally:
+        await again.close()
+
+
+def test_a_webhook_url_telegram_would_refuse_stops_the_start(tmp_path: Path) -> None:
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    env = cli_env(tmp_path / "louzhang.db", BOT_TOKEN=TOKEN, WEBHOOK_URL="http://bot.example.org/")
+    result = run_cli(cwd=cwd, env=env)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: WEBHOOK_URL is malformed: expected the public https://")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("sqlite+aiosqlite:///{tmp}/louzhang.db", 200),
+        # Nothing listens on port 1: the database does not answer.
+        ("postgresql+asyncpg://bot@127.0.0.1:1/louzhang", 503),
+    ],
+)
+async def test_health_says_whether_the_database_answers(
+    tmp_path: Path, url: str, status: int
+) -> None:
+    db = Database(url.format(tmp=tmp_path))
+
+    def checks(app: web.Application) -> None:
+        app[HEALTH_CHECKS] = {"database": db.ping}
+
+    try:
+        async with TestClient(TestServer(create_web_app(Translations(), [checks]))) as client:
+            response = await client.get("/healthz")
+            body: Any = await response.json()
+        assert response.status == status
+        assert body == {"ok": status == 200, "database": status == 200}
+    finally:
+        await db.close()

@@ -1,0 +1,80 @@
+"""The Telegram webhook: Telegram POSTs each update to WEBHOOK_URL, with the secret token the bot
+gave ``setWebhook`` in a header (https://core.telegram.org/bots/api#setwebhook). A request
+without it is answered 401 and logged; an update is answered at once and handled like a polled
+one, through the dispatcher and its middlewares (the update-id dedupe skips a redelivery)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+from pydantic import ValidationError
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class WebhookHandler(SimpleRequestHandler):
+    """aiogram's handler for one bot (its constant-time secret check), answering Telegram at
+    once like aiogram's ``handle_in_background``, with two differences: at most ``in_hand``
+    updates are handled at a time, as in polling (a full hand holds the next request, and so
+    Telegram's queue, until one is done), and a stopping bot takes no new update (503: Telegram
+    delivers it again, to this bot's successor)."""
+
+    def __init__(
+        self, dispatcher: Dispatcher, bot: Bot, *, secret_token: str, in_hand: int
+    ) -> None:
+        super().__init__(dispatcher, bot, handle_in_background=True, secret_token=secret_token)
+        self.closing = False
+        self._slots = asyncio.Semaphore(in_hand)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if not self.verify_secret(request.headers.get(SECRET_HEADER, ""), self.bot):
+            # Who tried, never what they sent (it may be a guess at the secret).
+            log.warning("webhook: 401 for %s: no or a wrong secret token", request.remote)
+            return web.Response(status=401, text="Unauthorized")
+        try:
+            raw = await request.json(loads=self.bot.session.json_loads)
+            update = Update.model_validate(raw, context={"bot": self.bot})
+        except (ValueError, ValidationError):
+            log.warning("webhook: 400 for %s: not an update", request.remote)
+            return web.Response(status=400, text="Bad Request")
+        if self.closing:
+            return web.Response(status=503, text="Stopping")
+        await self._slots.acquire()
+        if self.closing:
+            self._slots.release()
+            return web.Response(status=503, text="Stopping")
+        task = asyncio.create_task(self._feed(update), name=f"update-{update.update_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return web.json_response({})
+
+    async def _feed(self, update: Update) -> None:
+        try:
+            result: Any = await self.dispatcher.feed_update(self.bot, update, **self.data)
+            if isinstance(result, TelegramMethod):
+                await self.dispatcher.silent_call_request(self.bot, result)
+        except Exception:
+            # As polling does: the update is done with (the errors router answered the user
+            # where it could); the next one is not held up.
+            log.exception("update %s failed", update.update_id)
+        finally:
+            self._slots.release()
+
+    async def close(self) -> None:
+        """Nothing: the bot's session outlives the web server (the outbox is flushed after)."""
+
+    async def drain(self, timeout: float) -> int:  # noqa: ASYNC109 (a deadline, not a pause)
+        """Waits up to ``timeout`` seconds for the updates in hand; returns how many are left."""
+        if self._tasks:
+            log.info("waiting for %d update(s) in hand", len(self._tasks))
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+        return len(self._tasks)
