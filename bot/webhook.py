@@ -98,9 +98,10 @@ async def serve_webhook(
         )
         await stop.wait()
     finally:
+        # New updates are refused (503) while the ones in hand finish; then the server goes.
         handler.closing = True
-        await server.stop()
         left = await handler.drain(config.shutdown_flush_seconds)
         if left:
-            log.warning("%d update(s) still in hand at shutdown", left)
+            log.warning("%d update(s) left unanswered for Telegram to deliver again", left)
+        await server.stop()
         await dispatcher.emit_shutdown(bot=bot, **workflow)

@@ -7,6 +7,7 @@ is unset (removing the webhook, which would refuse every getUpdates)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sys
 from collections.abc import AsyncIterator
@@ -15,6 +16,8 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.types import Message
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -33,7 +36,9 @@ from tests.test_e2e import (
     query,
     seeded,
 )
+from tests.waiting import eventually
 from web.server import HEALTH_CHECKS, create_web_app
+from web.webhook import WebhookHandler
 
 __all__ = ["seeded"]  # fixture
 pytestmark = pytest.mark.e2e
@@ -190,3 +195,81 @@ async def test_health_says_whether_the_database_answers(
         assert body == {"ok": status == 200, "database": status == 200}
     finally:
         await db.close()
+
+
+# ----------------------------------------------------------------------------- the handler
+# In process, with a dispatcher whose one handler waits until the test lets it finish.
+
+
+class Held:
+    """A dispatcher whose message handler holds each update until ``release``."""
+
+    def __init__(self) -> None:
+        self.started: list[int] = []
+        self.finished: list[int] = []
+        self.gate = asyncio.Event()
+        self.dispatcher = Dispatcher()
+        self.dispatcher.message.register(self.on_message)
+
+    async def on_message(self, message: Message) -> None:
+        self.started.append(message.message_id)
+        await self.gate.wait()
+        self.finished.append(message.message_id)
+
+
+def update_json(n: int) -> dict[str, Any]:
+    chat = {"id": 1, "type": "private", "first_name": "A"}
+    message = {"message_id": n, "date": 0, "chat": chat, "text": "hi"}
+    return {"update_id": n, "message": message}
+
+
+@pytest.fixture
+async def held() -> AsyncIterator[
+    tuple[Held, WebhookHandler, TestClient[web.Request, web.Application]]
+]:
+    held = Held()
+    bot = Bot(TOKEN)
+    handler = WebhookHandler(held.dispatcher, bot, secret_token="s3cret", in_hand=2)
+    app = web.Application()
+    handler.register(app, path="/hook")
+    async with TestClient(TestServer(app)) as client:
+        yield held, handler, client
+    await bot.session.close()
+
+
+async def test_telegram_gets_its_answer_once_the_update_is_handled(
+    held: tuple[Held, WebhookHandler, TestClient[web.Request, web.Application]],
+) -> None:
+    """An update in hand when the process dies is unanswered, so Telegram delivers it again;
+    and no more than ``in_hand`` are handled at a time."""
+    h, handler, client = held
+    posts = [
+        asyncio.create_task(client.post("/hook", json=update_json(n), headers={HEADER: "s3cret"}))
+        for n in (1, 2, 3)
+    ]
+    # Two in hand, the third held back until one is done; nothing answered before it is.
+    await eventually(lambda: len(h.started) == 2 and handler.waiting == 1, "a full hand")
+    assert not any(post.done() for post in posts)
+    h.gate.set()
+    responses = await asyncio.gather(*posts)
+    assert [r.status for r in responses] == [200, 200, 200]
+    assert sorted(h.finished) == [1, 2, 3]
+
+
+async def test_a_stopping_bot_finishes_what_it_holds_and_takes_nothing_new(
+    held: tuple[Held, WebhookHandler, TestClient[web.Request, web.Application]],
+) -> None:
+    h, handler, client = held
+    first = asyncio.create_task(
+        client.post("/hook", json=update_json(1), headers={HEADER: "s3cret"})
+    )
+    await eventually(lambda: h.started == [1], "the update in hand")
+    handler.closing = True
+    refused = await client.post("/hook", json=update_json(2), headers={HEADER: "s3cret"})
+    assert refused.status == 503  # Telegram delivers it again, to the next process
+    # Past the deadline, what is still in hand is given up: unanswered, delivered again.
+    assert await handler.drain(0.1) == 1
+    with contextlib.suppress(aiohttp.ClientError):
+        response = await first
+        assert response.status != 200
+    assert h.finished == []

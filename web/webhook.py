@@ -1,7 +1,7 @@
 """The Telegram webhook: Telegram POSTs each update to WEBHOOK_URL, with the secret token the bot
 gave ``setWebhook`` in a header (https://core.telegram.org/bots/api#setwebhook). A request
-without it is answered 401 and logged; an update is answered at once and handled like a polled
-one, through the dispatcher and its middlewares (the update-id dedupe skips a redelivery)."""
+without it is answered 401 and logged; an update is handled like a polled one, through the
+dispatcher and its middlewares (the update-id dedupe skips a redelivery), and then answered."""
 
 from __future__ import annotations
 
@@ -21,17 +21,22 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class WebhookHandler(SimpleRequestHandler):
-    """aiogram's handler for one bot (its constant-time secret check), answering Telegram at
-    once like aiogram's ``handle_in_background``, with two differences: at most ``in_hand``
-    updates are handled at a time, as in polling (a full hand holds the next request, and so
-    Telegram's queue, until one is done), and a stopping bot takes no new update (503: Telegram
-    delivers it again, to this bot's successor)."""
+    """aiogram's handler for one bot (its constant-time secret check), with three differences:
+
+    - Telegram gets its 200 once the update is handled, not before (aiogram's default answers
+      first): an update in hand when the process dies unanswered is delivered again, to this
+      bot's successor, instead of being lost with the process.
+    - At most ``in_hand`` updates are handled at a time, as in polling: a full hand holds the
+      next request, and so Telegram's queue, until one is done.
+    - A stopping bot takes no new update (503: Telegram delivers it again later) and finishes
+      the ones in hand (``drain``)."""
 
     def __init__(
         self, dispatcher: Dispatcher, bot: Bot, *, secret_token: str, in_hand: int
     ) -> None:
-        super().__init__(dispatcher, bot, handle_in_background=True, secret_token=secret_token)
+        super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret_token)
         self.closing = False
+        self.waiting = 0  # requests held back by a full hand
         self._slots = asyncio.Semaphore(in_hand)
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -48,13 +53,20 @@ class WebhookHandler(SimpleRequestHandler):
             return web.Response(status=400, text="Bad Request")
         if self.closing:
             return web.Response(status=503, text="Stopping")
-        await self._slots.acquire()
+        self.waiting += 1  # for a free hand
+        try:
+            await self._slots.acquire()
+        finally:
+            self.waiting -= 1
         if self.closing:
             self._slots.release()
             return web.Response(status=503, text="Stopping")
         task = asyncio.create_task(self._feed(update), name=f"update-{update.update_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        # Shielded: a request Telegram gives up on (its timeout) does not cancel the handling;
+        # the redelivery is then skipped as seen before.
+        await asyncio.shield(task)
         return web.json_response({})
 
     async def _feed(self, update: Update) -> None:
@@ -73,8 +85,14 @@ class WebhookHandler(SimpleRequestHandler):
         """Nothing: the bot's session outlives the web server (the outbox is flushed after)."""
 
     async def drain(self, timeout: float) -> int:  # noqa: ASYNC109 (a deadline, not a pause)
-        """Waits up to ``timeout`` seconds for the updates in hand; returns how many are left."""
-        if self._tasks:
-            log.info("waiting for %d update(s) in hand", len(self._tasks))
-            await asyncio.wait(set(self._tasks), timeout=timeout)
-        return len(self._tasks)
+        """Waits up to ``timeout`` seconds for the updates in hand; cancels the ones still in
+        hand then (unanswered, Telegram delivers them again) and returns how many they were."""
+        if not self._tasks:
+            return 0
+        log.info("waiting for %d update(s) in hand", len(self._tasks))
+        _, left = await asyncio.wait(set(self._tasks), timeout=timeout)
+        for task in left:
+            task.cancel()
+        if left:
+            await asyncio.wait(left)
+        return len(left)
