@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -76,13 +77,18 @@ async def serve_webhook(
     server = WebServer(web_app, config.web_host, config.web_port)
     # What start_polling hands the start-up and shut-down hooks.
     workflow = {"dispatcher": dispatcher, "bots": (bot,), **dispatcher.workflow_data}
-    await dispatcher.emit_startup(bot=bot, **workflow)
+    # Listening and the webhook first, so that a port in use or a URL Telegram refuses stops
+    # the start with one line before anything runs; an update arriving meanwhile waits until
+    # the start-up is done.
     try:
-        try:
-            address = await server.start()
-        except OSError as error:
-            where = f"{config.web_host}:{config.web_port}: {error.strerror or error}"
-            raise StartupError("WEB_LISTEN", f"cannot listen on {where}") from None
+        address = await server.start()
+    except OSError as error:
+        await server.stop()
+        cause = os.strerror(error.errno) if error.errno else str(error)  # "Address in use"
+        where = f"{config.web_host}:{config.web_port}: {cause}"
+        raise StartupError("WEB_LISTEN", f"cannot listen on {where}") from None
+    started = False
+    try:
         try:
             await bot.set_webhook(
                 config.webhook_url,
@@ -93,15 +99,19 @@ async def serve_webhook(
             )
         except TelegramAPIError as error:
             raise StartupError("WEBHOOK_URL", f"Telegram refused it: {error.message}") from None
+        await dispatcher.emit_startup(bot=bot, **workflow)
+        started = True
+        handler.open()
         log.info(
             "webhook mode: Telegram posts updates to %s, served on %s", config.webhook_url, address
         )
         await stop.wait()
     finally:
         # New updates are refused (503) while the ones in hand finish; then the server goes.
-        handler.closing = True
+        handler.shut()
         left = await handler.drain(config.shutdown_flush_seconds)
         if left:
             log.warning("%d update(s) left unanswered for Telegram to deliver again", left)
         await server.stop()
-        await dispatcher.emit_shutdown(bot=bot, **workflow)
+        if started:
+            await dispatcher.emit_shutdown(bot=bot, **workflow)

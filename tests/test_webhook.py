@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -161,6 +162,41 @@ async def test_the_bot_takes_updates_over_its_webhook(fake: FakeBotAPI, seeded: 
         await again.close()
 
 
+async def test_a_port_in_use_or_a_refused_url_stops_the_start_with_one_line(
+    fake: FakeBotAPI, seeded: Seeded
+) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        bot = await start(fake, seeded, WEBHOOK_URL=URL, WEB_LISTEN=f"127.0.0.1:{port}")
+        try:
+            assert await asyncio.wait_for(bot.process.wait(), STARTUP_TIMEOUT) == 2
+        finally:
+            await bot.close()
+    finally:
+        taken.close()
+    assert bot.stderr.decode().splitlines()[-1] == (
+        f"error: WEB_LISTEN: cannot listen on 127.0.0.1:{port}: Address already in use"
+    )
+    assert "Traceback" not in bot.logs()
+
+    fake.fail("setWebhook", status=400, description="Bad Request: bad webhook: Failed to "
+              "resolve host: Name or service not known")  # fmt: skip
+    bot = await start(fake, seeded, WEBHOOK_URL=URL, WEB_LISTEN="127.0.0.1:0")
+    try:
+        assert await asyncio.wait_for(bot.process.wait(), STARTUP_TIMEOUT) == 2
+    finally:
+        await bot.close()
+    assert bot.stderr.decode().splitlines()[-1] == (
+        "error: WEBHOOK_URL: Telegram refused it: Bad Request: bad webhook: Failed to resolve "
+        "host: Name or service not known"
+    )
+    # Nothing had started: no menus set, no scan begun and cut short.
+    assert "Traceback" not in bot.logs() and not fake.calls_of("setMyCommands")
+
+
 def test_a_webhook_url_telegram_would_refuse_stops_the_start(tmp_path: Path) -> None:
     cwd = tmp_path / "cwd"
     cwd.mkdir()
@@ -243,6 +279,7 @@ async def test_telegram_gets_its_answer_once_the_update_is_handled(
     """An update in hand when the process dies is unanswered, so Telegram delivers it again;
     and no more than ``in_hand`` are handled at a time."""
     h, handler, client = held
+    handler.open()
     posts = [
         asyncio.create_task(client.post("/hook", json=update_json(n), headers={HEADER: "s3cret"}))
         for n in (1, 2, 3)
@@ -256,15 +293,33 @@ async def test_telegram_gets_its_answer_once_the_update_is_handled(
     assert sorted(h.finished) == [1, 2, 3]
 
 
+async def test_an_update_waits_for_the_start_up(
+    held: tuple[Held, WebhookHandler, TestClient[web.Request, web.Application]],
+) -> None:
+    """The webhook is set before the start-up (so a URL Telegram refuses stops the start before
+    anything runs): an update Telegram posts meanwhile waits for it, it is not refused."""
+    h, handler, client = held
+    h.gate.set()
+    post = asyncio.create_task(
+        client.post("/hook", json=update_json(1), headers={HEADER: "s3cret"})
+    )
+    await eventually(lambda: handler.waiting == 1, "the update to wait")
+    assert not h.started and not post.done()
+    handler.open()
+    assert (await post).status == 200
+    assert h.finished == [1]
+
+
 async def test_a_stopping_bot_finishes_what_it_holds_and_takes_nothing_new(
     held: tuple[Held, WebhookHandler, TestClient[web.Request, web.Application]],
 ) -> None:
     h, handler, client = held
+    handler.open()
     first = asyncio.create_task(
         client.post("/hook", json=update_json(1), headers={HEADER: "s3cret"})
     )
     await eventually(lambda: h.started == [1], "the update in hand")
-    handler.closing = True
+    handler.shut()
     refused = await client.post("/hook", json=update_json(2), headers={HEADER: "s3cret"})
     assert refused.status == 503  # Telegram delivers it again, to the next process
     # Past the deadline, what is still in hand is given up: unanswered, delivered again.

@@ -28,15 +28,17 @@ class WebhookHandler(SimpleRequestHandler):
       bot's successor, instead of being lost with the process.
     - At most ``in_hand`` updates are handled at a time, as in polling: a full hand holds the
       next request, and so Telegram's queue, until one is done.
-    - A stopping bot takes no new update (503: Telegram delivers it again later) and finishes
-      the ones in hand (``drain``)."""
+    - Updates wait until the bot has started (``open``); a stopping bot (``shut``) takes no
+      new one (503: Telegram delivers it again later) and finishes the ones in hand
+      (``drain``)."""
 
     def __init__(
         self, dispatcher: Dispatcher, bot: Bot, *, secret_token: str, in_hand: int
     ) -> None:
         super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret_token)
         self.closing = False
-        self.waiting = 0  # requests held back by a full hand
+        self.waiting = 0  # requests held back: the start-up is not done, or a full hand
+        self._open = asyncio.Event()
         self._slots = asyncio.Semaphore(in_hand)
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -51,11 +53,12 @@ class WebhookHandler(SimpleRequestHandler):
         except (ValueError, ValidationError):
             log.warning("webhook: 400 for %s: not an update", request.remote)
             return web.Response(status=400, text="Bad Request")
-        if self.closing:
-            return web.Response(status=503, text="Stopping")
-        self.waiting += 1  # for a free hand
+        self.waiting += 1
         try:
-            await self._slots.acquire()
+            await self._open.wait()  # the bot's start-up is done (or it is stopping)
+            if self.closing:
+                return web.Response(status=503, text="Stopping")
+            await self._slots.acquire()  # a free hand
         finally:
             self.waiting -= 1
         if self.closing:
@@ -80,6 +83,15 @@ class WebhookHandler(SimpleRequestHandler):
             log.exception("update %s failed", update.update_id)
         finally:
             self._slots.release()
+
+    def open(self) -> None:
+        """The bot has started: updates are handled (until then they wait)."""
+        self._open.set()
+
+    def shut(self) -> None:
+        """The bot is stopping: no new update (503); the ones in hand go on (``drain``)."""
+        self.closing = True
+        self._open.set()
 
     async def close(self) -> None:
         """Nothing: the bot's session outlives the web server (the outbox is flushed after)."""
