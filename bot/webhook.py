@@ -50,10 +50,14 @@ async def webhook_secret(db: Database) -> str:
 async def leave_webhook(bot: Bot) -> None:
     """Polling: a webhook left by an earlier webhook deployment would refuse every getUpdates
     (409 Conflict). Its pending updates are kept: polling takes them."""
-    info = await bot.get_webhook_info()
-    if info.url:
-        await bot.delete_webhook(drop_pending_updates=False)
-        log.info("webhook %s removed: WEBHOOK_URL is unset, the bot polls", info.url)
+    try:
+        info = await bot.get_webhook_info()
+        if info.url:
+            await bot.delete_webhook(drop_pending_updates=False)
+            log.info("webhook %s removed: WEBHOOK_URL is unset, the bot polls", info.url)
+    except TelegramAPIError as error:
+        # Telegram answered getMe a moment ago: polling retries, and says so, if this persists.
+        log.warning("could not check for a webhook to remove: %s", error.message)
 
 
 async def serve_webhook(
