@@ -8,9 +8,10 @@ For each size, a community is generated (bench/generate.py) in a temporary direc
 240 buildings and 43,000 residents, the same daily activity (137 tickets a day), so a bigger
 database is a longer history (10k ≈ 73 days, 100k ≈ 2 years, 1M ≈ 20 years) while the open
 tickets stay about as many. Then the /tickets pages (TicketService.staff_tickets, as
-bench.scale), the same pages' SQL today and as proposed (raw SQL), and the digest build and the
-scheduler's scans (bench_scheduler.measure_scheduler, as bench.scale: the clock at the
-database's last activity); the database is deleted before the next size. A page should stay
+bench.scale: the pages the buttons ask for, "all" by keyset), the same pages' SQL before 6356b59
+and as proposed (raw SQL), and the digest build and the scheduler's scans
+(bench_scheduler.measure_scheduler, as bench.scale: the clock at the database's last activity);
+the database is deleted before the next size. A page should stay
 flat; the digest at worst linear in the day's activity, not in history. Not a test.
 """
 
@@ -131,7 +132,7 @@ def report(sizes: list[int], results: dict[int, dict[str, Any]]) -> None:
         values = [results[s]["proposed"].get(key) for s in sizes]
         rows.append([key, *values, grow(values)])
     say(table([h if i else "raw SQL (count + page), median ms" for i, h in enumerate(heads)],
-              rows, title="## The same SQL today and as proposed"))  # fmt: skip
+              rows, title="## The same SQL before 6356b59 and as proposed"))  # fmt: skip
     rows = []
     for key, label in (
         ("digest_s", "digest build, whole community (target < 500)"),

@@ -218,6 +218,7 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
 
 async def _run(config: Config, db: Database) -> None:
     from bot.app import create_bot, create_dispatcher
+    from bot.webhook import leave_webhook, serve_webhook
 
     await probe_redis(config)
     bot = create_bot(config)
@@ -228,22 +229,27 @@ async def _run(config: Config, db: Database) -> None:
         raise
     dispatcher = create_dispatcher(config, db)
     loop = asyncio.get_running_loop()
-    stopping = False
+    stopping = asyncio.Event()
 
     def on_signal(signum: signal.Signals) -> None:
         # First SIGTERM/SIGINT: stop taking updates and shut down gracefully (in-flight
         # handlers finish, the outbox is flushed). A second one: exit at once.
-        nonlocal stopping
-        if stopping:
+        if stopping.is_set():
             log.warning("second %s: exiting now", signum.name)
             os._exit(128 + signum)
-        stopping = True
+        stopping.set()
         log.info("%s: stopping (send it again to exit at once)", signum.name)
-        loop.create_task(dispatcher.stop_polling())
+        if not config.webhook_url:
+            loop.create_task(dispatcher.stop_polling())
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
     try:
+        if config.webhook_url:
+            await serve_webhook(config, db, bot, dispatcher, stopping, in_hand=UPDATES_IN_HAND)
+            return
+        await leave_webhook(bot)
+        log.info("polling mode: the bot asks Telegram for updates (WEBHOOK_URL is unset)")
         await dispatcher.start_polling(
             bot,
             allowed_updates=dispatcher.resolve_used_update_types(),

@@ -8,13 +8,18 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.i18n import SUPPORTED_LANGUAGES
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///louzhang.db"
+# Behind a reverse proxy on the same machine: nothing else reaches the bot's web server.
+DEFAULT_WEB_HOST, DEFAULT_WEB_PORT = "127.0.0.1", 8080
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 _USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+# The only ports Telegram posts webhook updates to (https://core.telegram.org/bots/api#setwebhook).
+WEBHOOK_PORTS = (443, 80, 88, 8443)
 _Getter = Callable[[str], str | None]
 
 
@@ -71,6 +76,11 @@ class Config:
     instance_id: str | None = None
     # Every SQL statement with its parameters in the log: personal data. Debugging only.
     sql_echo: bool = False
+    # Set: Telegram posts updates to this public HTTPS URL instead of the bot polling.
+    webhook_url: str | None = None
+    # Where the bot's web server (web/server.py) listens: WEB_LISTEN (alias WEBHOOK_LISTEN).
+    web_host: str = DEFAULT_WEB_HOST
+    web_port: int = DEFAULT_WEB_PORT
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -134,6 +144,7 @@ class Config:
                 "LOG_LEVEL is malformed: expected DEBUG, INFO, WARNING, ERROR or CRITICAL"
             )
 
+        web_host, web_port = _web_listen(get)
         return cls(
             bot_token=Secret(token) if token else None,
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -155,6 +166,9 @@ class Config:
             flood_messages_per_minute=_positive_int(get, "FLOOD_MESSAGES_PER_MINUTE", 30),
             instance_id=_instance_id(get),
             sql_echo=_switch(get, "SQL_ECHO"),
+            webhook_url=_webhook_url(get),
+            web_host=web_host,
+            web_port=web_port,
         )
 
     def require_token(self) -> Secret:
@@ -174,6 +188,46 @@ def _redis_url(get: _Getter) -> Secret | None:
     if not re.match(r"^(redis|rediss|unix)://", raw):
         raise ConfigError("REDIS_URL is malformed: expected redis://host:6379/0")
     return Secret(raw)
+
+
+def _webhook_url(get: _Getter) -> str | None:
+    raw = get("WEBHOOK_URL")
+    if raw is None:
+        return None
+    try:
+        parts = urlsplit(raw)
+        port = parts.port or 443
+    except ValueError:
+        parts, port = urlsplit(""), 0
+    if parts.scheme != "https" or not parts.hostname:
+        raise ConfigError(
+            "WEBHOOK_URL is malformed: expected the public https:// URL Telegram posts updates "
+            "to, e.g. https://bot.example.org/telegram"
+        )
+    if port not in WEBHOOK_PORTS or parts.query or parts.fragment:
+        raise ConfigError(
+            "WEBHOOK_URL is malformed: Telegram posts only to ports 443, 80, 88 or 8443, "
+            "to a URL without ?query or #fragment"
+        )
+    return raw
+
+
+def _web_listen(get: _Getter) -> tuple[str, int]:
+    """WEB_LISTEN, or the issue's name for it, WEBHOOK_LISTEN (one server serves both)."""
+    raw, alias = get("WEB_LISTEN"), get("WEBHOOK_LISTEN")
+    if raw is not None and alias is not None and raw != alias:
+        raise ConfigError(
+            "WEBHOOK_LISTEN is another name for WEB_LISTEN: set one of them, not two addresses"
+        )
+    value = raw or alias
+    if value is None:
+        return DEFAULT_WEB_HOST, DEFAULT_WEB_PORT
+    key = "WEB_LISTEN" if raw is not None else "WEBHOOK_LISTEN"
+    host, _, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not host or not (port.isascii() and port.isdigit()) or int(port) > 65535:
+        raise ConfigError(f"{key} is malformed: expected host:port, e.g. 127.0.0.1:8080")
+    return host, int(port)
 
 
 def _instance_id(get: _Getter) -> str | None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -135,6 +135,11 @@ class Database:
                 yield session
         finally:
             _OPEN.reset(token)
+
+    async def ping(self) -> None:
+        """Raises unless the database answers a query (the health endpoint)."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     async def migrate(self) -> None:
         """Bring the schema to the newest revision (creates the SQLite file on first start).

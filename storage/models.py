@@ -519,6 +519,17 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class DeploymentSecret(Base):
+    """A random secret of this deployment, made once and shared by all its processes (the
+    webhook's ``secret_token``: Telegram sends it back with every update)."""
+
+    __tablename__ = "deployment_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime]
+
+
 class FsmRecord(Base):
     """Conversation state (aiogram FSM) kept in the database so a restart loses no draft."""
 

@@ -116,7 +116,9 @@ class FakeBotAPI:
         self.stalled: list[tuple[str, JSON]] = []
         self._unstalled = asyncio.Event()
         self.fault_hook: Callable[[str, JSON], JSON | None] | None = None
+        # setWebhook's settings: the URL, and the secret token and update kinds it was given.
         self.webhook_url = ""
+        self.webhook: JSON = {}
         self.commands: dict[tuple[str, str], list[JSON]] = {}  # (scope JSON, language) -> list
         self._pending: list[JSON] = []
         self._faults: list[_Fault] = []
@@ -342,17 +344,30 @@ class FakeBotAPI:
         return self._pending[:limit]
 
     def api_setWebhook(self, p: JSON, files: Files) -> bool:
-        self.webhook_url = str(p.get("url", ""))
+        url = str(p.get("url", ""))
+        if url and not url.startswith("https://"):
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        secret = p.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        if p.get("drop_pending_updates"):
+            self._pending.clear()
+        self.webhook_url = url
+        self.webhook = {key: p[key] for key in ("secret_token", "allowed_updates") if key in p}
         return True
 
     def api_deleteWebhook(self, p: JSON, files: Files) -> bool:
-        self.webhook_url = ""
+        self.webhook_url, self.webhook = "", {}
         if p.get("drop_pending_updates"):
             self._pending.clear()
         return True
 
     def api_getWebhookInfo(self, p: JSON, files: Files) -> JSON:
         info: JSON = {"url": self.webhook_url, "has_custom_certificate": False}
+        if "allowed_updates" in self.webhook:
+            info["allowed_updates"] = self.webhook["allowed_updates"]
         return {**info, "pending_update_count": len(self._pending)}
 
     def api_setMyCommands(self, p: JSON, files: Files) -> bool:

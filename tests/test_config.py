@@ -85,6 +85,21 @@ def test_blank_values_count_as_unset() -> None:
         ({"INSTANCE_ID": "bot-1.prod"}, "instance_id", "bot-1.prod"),
         ({"OUTBOX_RETENTION_DAYS": "90"}, "outbox_retention_days", 90),
         ({"SQL_ECHO": "1"}, "sql_echo", True),
+        (
+            {"WEBHOOK_URL": "https://bot.example.org/telegram"},
+            "webhook_url",
+            "https://bot.example.org/telegram",
+        ),
+        (
+            {"WEBHOOK_URL": "https://bot.example.org:8443/tg"},
+            "webhook_url",
+            "https://bot.example.org:8443/tg",
+        ),
+        ({"WEB_LISTEN": "0.0.0.0:8080"}, "web_host", "0.0.0.0"),
+        ({"WEB_LISTEN": "127.0.0.1:9000"}, "web_port", 9000),
+        ({"WEBHOOK_LISTEN": "127.0.0.1:9000"}, "web_port", 9000),
+        ({"WEB_LISTEN": "127.0.0.1:9000", "WEBHOOK_LISTEN": "127.0.0.1:9000"}, "web_port", 9000),
+        ({"WEB_LISTEN": "[::1]:8080"}, "web_host", "::1"),
     ],
 )
 def test_every_key_is_parsed(environ: dict[str, str], field: str, expected: Any) -> None:
@@ -151,6 +166,17 @@ def test_the_token_is_a_secret_holding_the_value() -> None:
         ("INSTANCE_ID", "x" * 101),
         ("OUTBOX_RETENTION_DAYS", "0"),
         ("SQL_ECHO", "loud"),
+        # Telegram posts to https only, on four ports.
+        ("WEBHOOK_URL", "http://bot.example.org/telegram"),
+        ("WEBHOOK_URL", "bot.example.org/telegram"),
+        ("WEBHOOK_URL", "https:///telegram"),
+        ("WEBHOOK_URL", "https://bot.example.org:8080/telegram"),
+        ("WEBHOOK_URL", "https://bot.example.org:99999/"),
+        ("WEBHOOK_URL", "https://bot.example.org/telegram?key=1"),
+        ("WEB_LISTEN", "8080"),
+        ("WEB_LISTEN", "localhost:http"),
+        ("WEB_LISTEN", "127.0.0.1:70000"),
+        ("WEBHOOK_LISTEN", ":8080"),
         # Values that once reached int() or the worker unchecked.
         ("INVITE_TTL_DAYS", "²"),
         ("ADMIN_IDS", "--5"),
@@ -171,6 +197,11 @@ def test_malformed_values_name_the_key_and_hide_the_secret(key: str, value: str)
         assert value not in message
     if key == "BOT_TOKEN":
         assert value.split(":")[-1] not in message
+
+
+def test_two_different_listen_addresses_are_refused() -> None:
+    with pytest.raises(ConfigError, match="^WEBHOOK_LISTEN is another name for WEB_LISTEN"):
+        Config.from_env({"WEB_LISTEN": "127.0.0.1:8080", "WEBHOOK_LISTEN": "127.0.0.1:9090"})
 
 
 def test_repr_and_str_never_show_the_token() -> None:

@@ -5,6 +5,7 @@ orchestrator, and headers that keep pages from being framed, sniffed or leaking 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,13 @@ CSP = (
 
 Setup = Callable[[web.Application], None]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# What the process depends on, by name (e.g. "database"): each probe returns when it answers and
+# raises when it does not. A part that needs something adds its probe here.
+Probe = Callable[[], Awaitable[object]]
+HEALTH_CHECKS = web.AppKey("health_checks", dict[str, Probe])
+# Longer than a unit of work waits for SQLite's one connection under a burst: a busy database
+# is not a dead one, and a proxy that took it for dead would restart a healthy bot.
+PROBE_SECONDS = 5.0
 
 
 @web.middleware
@@ -57,8 +65,21 @@ async def friendly_not_found(request: web.Request, handler: Handler) -> web.Stre
 
 
 async def health(request: web.Request) -> web.Response:
-    """For the proxy and the orchestrator: the process serves HTTP."""
-    return web.json_response({"ok": True})
+    """For the proxy and the orchestrator: 200 while the process serves HTTP and what it
+    depends on answers, 503 (saying which failed) otherwise."""
+    probes = request.app.get(HEALTH_CHECKS, {})
+    answers = {name: await _answers(name, probe) for name, probe in probes.items()}
+    ok = all(answers.values())
+    return web.json_response({"ok": ok, **answers}, status=200 if ok else 503)
+
+
+async def _answers(name: str, probe: Probe) -> bool:
+    try:
+        await asyncio.wait_for(probe(), PROBE_SECONDS)
+    except Exception as error:  # whatever went wrong, the answer is "not healthy"
+        log.warning("health: %s does not answer (%s)", name, type(error).__name__)
+        return False
+    return True
 
 
 def create_web_app(

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import DeploymentSecret
+
+
+class SecretRepository:
+    """The deployment's secrets, by name. Never logged, never shown."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, name: str) -> str | None:
+        return await self.session.scalar(
+            select(DeploymentSecret.value).where(DeploymentSecret.name == name)
+        )
+
+    async def add(self, name: str, value: str, now: datetime) -> None:
+        """Raises IntegrityError (at the flush) when another process added it first."""
+        self.session.add(DeploymentSecret(name=name, value=value, created_at=now))
+        await self.session.flush()
