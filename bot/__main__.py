@@ -218,7 +218,7 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
 
 async def _run(config: Config, db: Database) -> None:
     from bot.app import create_bot, create_dispatcher
-    from bot.webhook import leave_webhook, serve_webhook
+    from telegram.webhook import leave_webhook, serve_webhook
 
     await probe_redis(config)
     bot = create_bot(config)
@@ -335,7 +335,7 @@ def _parse_changes(pairs: Sequence[str]) -> dict[str, Any]:
 
 def backup_sqlite(db: Database, target: Path) -> int:
     """SQLite's online backup API: a consistent snapshot while writers carry on
-    (https://sqlite.org/backup.html). Returns the number of pages copied."""
+    . Returns the number of pages copied."""
     if not db.is_sqlite or not db.url.database:
         raise UsageError("backup works on the SQLite database; for PostgreSQL use pg_dump")
     try:

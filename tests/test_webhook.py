@@ -26,6 +26,7 @@ from bot.app import create_dispatcher
 from bot.config import Config
 from bot.i18n import Translations
 from storage.db import Database
+from telegram.webhook_requests import WebhookHandler
 from tests.fakeapi import FakeBotAPI
 from tests.test_cli import cli_env, run_cli
 from tests.test_e2e import (
@@ -39,7 +40,6 @@ from tests.test_e2e import (
 )
 from tests.waiting import eventually
 from web.server import HEALTH_CHECKS, create_web_app
-from web.webhook import WebhookHandler
 
 __all__ = ["seeded"]  # fixture
 pytestmark = pytest.mark.e2e

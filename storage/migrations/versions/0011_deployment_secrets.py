@@ -12,7 +12,7 @@ from alembic import op
 
 revision: str = "0011"
 # 0008 for now: the integrator renumbers this one after the migrations landing beside it.
-down_revision: str | None = "0008"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,5 +1,5 @@
 """The Telegram webhook: Telegram POSTs each update to WEBHOOK_URL, with the secret token the bot
-gave ``setWebhook`` in a header (https://core.telegram.org/bots/api#setwebhook). A request
+gave ``setWebhook`` in a header. A request
 without it is answered 401 and logged; an update is handled like a polled one, through the
 dispatcher and its middlewares (the update-id dedupe skips a redelivery), and then answered."""
 

@@ -19,8 +19,8 @@ from bot.config import Config
 from bot.startup import StartupError
 from storage.db import Database
 from storage.repositories.secrets import SecretRepository
+from telegram.webhook_requests import WebhookHandler
 from web.server import HEALTH_CHECKS, WebServer, create_web_app
-from web.webhook import WebhookHandler
 
 log = logging.getLogger(__name__)
 SECRET_NAME = "webhook_secret_token"
