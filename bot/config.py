@@ -18,7 +18,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///louzhang.db"
 DEFAULT_WEB_HOST, DEFAULT_WEB_PORT = "127.0.0.1", 8080
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 _USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
-# The only ports Telegram posts webhook updates to (https://core.telegram.org/bots/api#setwebhook).
+# The only ports Telegram posts webhook updates to.
 WEBHOOK_PORTS = (443, 80, 88, 8443)
 _Getter = Callable[[str], str | None]
 

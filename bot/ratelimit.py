@@ -3,9 +3,8 @@ buckets. Both serve waiters by priority (a person waiting for an answer before a
 notification), first come first served within a priority. telegram/budget.py puts them in front of
 every Bot API call.
 
-Telegram: "avoid sending more than one message per second" to a chat, "no more than 20 messages
-per minute" to a group, and "not be able to send more than 30 messages per second" overall
-(https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this). The overall
+Telegram: "avoid sending more than one message per second" to a chat, "no more than 20 messages per
+minute" to a group, and "not be able to send more than 30 messages per second" overall. The overall
 rule holds in *every* second, so the overall limiter counts the sends of the last second.
 A bucket (aiolimiter's ``AsyncLimiter(30, 1)``) cannot say that: it lets 30 through at once and
 30 more within the same second; spacing sends evenly (``AsyncLimiter(1, 1/30)``) leaves no room

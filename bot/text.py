@@ -1,9 +1,8 @@
 """One length rule for everything the bot composes: Telegram counts UTF-16 code units (an emoji
-outside the BMP is 2), a text may have 4096 of them and a caption 1024
-(https://core.telegram.org/bots/api#sendmessage). Text is measured here, cut here (visibly, with
-"…", never inside a surrogate pair or a grapheme) and split here into several messages, so no
-part of the bot counts Python characters against Telegram's limits. No aiogram import: services
-and the outbox writers use it."""
+outside the BMP is 2), a text may have 4096 of them and a caption 1024. Text is measured here, cut
+here (visibly, with "…", never inside a surrogate pair or a grapheme) and split here into several
+messages, so no part of the bot counts Python characters against Telegram's limits. No aiogram
+import: services and the outbox writers use it."""
 
 from __future__ import annotations
 

@@ -182,6 +182,6 @@ async def cmd_cancel(message: Message, state: FSMContext, t: Translator) -> None
 )
 async def on_blocked(event: ChatMemberUpdated, services: Services) -> None:
     # In private chats Telegram reports a block as the bot being "kicked"
-    # (https://core.telegram.org/bots/api#chatmemberupdated); stop sending until they write again.
+    # ; stop sending until they write again.
     # In a group "kicked" only means an admin removed the bot there: they are still reachable.
     await services.onboarding.mark_unreachable(telegram_address(event.from_user.id))

@@ -114,7 +114,7 @@ async def refresh_pressed(
 
 async def edit_quietly(edit: Awaitable[object]) -> None:
     """An edit that changes nothing, or of a message the user deleted, is not an error
-    (https://core.telegram.org/bots/api#editmessagetext answers 400 for both)."""
+    (Telegram answers 400 for both)."""
     try:
         await edit
     except TelegramBadRequest as error:

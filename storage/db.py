@@ -45,7 +45,7 @@ BUSY_TIMEOUT_MS = 5000
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Every connection: WAL so readers never wait for the writer, foreign keys enforced, and a
-    # busy timeout so a second writer waits instead of failing (https://sqlite.org/wal.html).
+    # busy timeout so a second writer waits instead of failing.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -148,7 +148,7 @@ class Database:
         transaction, so it is set before): a migration that rebuilds a table (0009 drops a
         UNIQUE column) drops the old one, and with foreign keys on that DROP would delete every
         row that references it ON DELETE CASCADE. Afterwards every reference is checked, as
-        https://sqlite.org/lang_altertable.html#otheralter asks, and the pragma is on again."""
+        SQLite's documentation of ALTER TABLE asks, and the pragma is on again."""
         async with self.engine.connect() as connection:
             if self.is_sqlite:
                 await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")

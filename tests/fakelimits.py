@@ -1,8 +1,7 @@
 """Telegram's flood control, for the fake Bot API server (tests/fakeapi.py): about one message a
-second per private chat with short bursts tolerated, 20 a minute per group, 30 a second overall
-(https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this). Past them: a
-429 "Too Many Requests: retry after N", as Telegram answers. Messages and edits count; callback
-answers, chat actions and the rest do not.
+second per private chat with short bursts tolerated, 20 a minute per group, 30 a second overall.
+Past them: a 429 "Too Many Requests: retry after N", as Telegram answers. Messages and edits count;
+callback answers, chat actions and the rest do not.
 
 A chat's rule is a bucket measured where requests arrive, with ``slack`` seconds of tolerance:
 a sender that keeps the rule where its requests leave must not be refused because two of them

@@ -1,7 +1,6 @@
 """Deep-link payloads: ``j<token>`` joins a building, ``i<token>`` accepts an invitation.
 
-Payloads stay within Telegram's limit of 64 characters of ``A-Za-z0-9_-``
-(https://core.telegram.org/bots/features#deep-linking)."""
+Payloads stay within Telegram's limit of 64 characters of ``A-Za-z0-9_-``."""
 
 from __future__ import annotations
 

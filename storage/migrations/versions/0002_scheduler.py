@@ -18,7 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 # Only ADD COLUMN and CREATE INDEX: SQLite does those in place. A batch "move and copy" of
 # tickets would DROP the old table, and with foreign_keys=ON that DROP deletes every row of the
-# tables that reference tickets ON DELETE CASCADE (https://sqlite.org/foreignkeys.html#fk_schema).
+# tables that reference tickets ON DELETE CASCADE.
 # So parent_id gets its REFERENCES clause with the column rather than a separate constraint.
 
 TICKET_INDEXES: tuple[tuple[str, list[str]], ...] = (

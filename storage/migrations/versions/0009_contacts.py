@@ -63,7 +63,7 @@ def _foreign_keys_off_on_sqlite() -> None:
     """SQLite cannot drop a UNIQUE column in place: the batch below copies people into a new
     table and drops the old one. With foreign keys enforced that DROP would delete every
     membership, scope and join-request copy (ON DELETE CASCADE) and blank every ticket's author
-    (SET NULL) (https://sqlite.org/foreignkeys.html#fk_schema). Database.migrate turns them off
+    (SET NULL). Database.migrate turns them off
     before its transaction (the pragma is a no-op inside one); refuse rather than lose data."""
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
