@@ -213,7 +213,7 @@ def _webhook_url(get: _Getter) -> str | None:
 
 
 def _web_listen(get: _Getter) -> tuple[str, int]:
-    """WEB_LISTEN, or the issue's name for it, WEBHOOK_LISTEN (one server serves both)."""
+    """WEB_LISTEN, or its other name WEBHOOK_LISTEN (one server serves both)."""
     raw, alias = get("WEB_LISTEN"), get("WEBHOOK_LISTEN")
     if raw is not None and alias is not None and raw != alias:
         raise ConfigError(

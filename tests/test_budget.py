@@ -200,7 +200,7 @@ async def test_a_flood_of_presses_is_answered_but_not_served(
     client: BotClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """600 History presses (the issue's flood): the first 30 in the minute are served, one is
+    """600 History presses (a flood seen in a trial): the first 30 in the minute are served, one is
     asked to slow down, every press is answered exactly once, and one line is logged."""
     world = await make_world(client, services, db, clock)
     user = await world.join(client.user(RESIDENT, "en"), "A1")

@@ -170,6 +170,9 @@ class Harness:
         update = self.fake.message_update(user, text, first_name=f"U{user}", language_code="en")
         return self.push(user, text, update)
 
+    def has_button(self, user: int, data: str) -> bool:
+        return any(data in button_data(call) for call in self.sent_to(user))
+
     def tap(self, user: int, data: str) -> Push:
         """Press the button with this callback data on the newest message that has it."""
         for call in reversed(self.sent_to(user)):
@@ -295,6 +298,10 @@ async def file_report(
             act = partial(h.tap, user, "r1:pv:")
         else:
             act = partial(h.tap, user, "r1:s:")
+        if act.func == h.tap and not h.has_button(user, act.args[-1]):
+            # The crash took the step's answer with it (the draft moved on, the message with
+            # its buttons never went out): a person with no button to press starts again.
+            act = partial(h.say, user, "/report")
 
         def moved(push: Push, before: str = state) -> bool:
             now, _ = h.draft(user)

@@ -44,7 +44,7 @@ async def test_a_flood_is_slowed_down_once_then_ignored_for_the_minute(
 async def test_the_limiter_remembers_only_the_last_minutes_senders_and_at_most_a_cap(
     clock: FakeClock,
 ) -> None:
-    """100,000 people writing once each (the issue: 83 MB never freed): the limiter holds at
+    """100,000 people writing once each (once 83 MB never freed): the limiter holds at
     most MAX_SENDERS of them, forgets everyone a minute after they last wrote, and still
     slows down a flooder among them."""
     limiter = FloodMiddleware(3, clock)
