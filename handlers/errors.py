@@ -8,7 +8,7 @@ import logging
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.types import ErrorEvent, Message
+from aiogram.types import ErrorEvent, Message, Update
 
 from bot.i18n import Translations, Translator
 from bot.services.errors import ServiceError
@@ -27,18 +27,7 @@ async def on_refusal(
     error = event.exception
     assert isinstance(error, ServiceError)
     t = t or translations.bind(translations.default)
-    text = t(error.key, **error.args_)
-    update = event.update
-    query = update.callback_query
-    try:
-        if update.message is not None:
-            await update.message.answer(text)
-        elif query is not None and not budget_of(bot).answered(query.id):
-            await query.answer(text, show_alert=True)
-        elif query is not None and isinstance(query.message, Message):
-            await query.message.answer(text)
-    except TelegramAPIError as failed:  # blocked, gone: nobody to tell
-        log.warning("update %s: the refusal was not delivered: %s", update.update_id, failed)
+    await _tell(event.update, bot, t(error.key, **error.args_), "the refusal")
 
 
 @router.error()
@@ -59,7 +48,11 @@ async def on_error(
     )
     # The failure may have come before the caller's language was known.
     t = t or translations.bind(translations.default)
-    text = t("error-generic")
+    await _tell(update, bot, t("error-generic"), "the apology")
+
+
+async def _tell(update: Update, bot: Bot, text: str, what: str) -> None:
+    """``text`` to the person whose update it was: in the chat, or on the button they pressed."""
     query = update.callback_query
     try:
         if update.message is not None:
@@ -67,8 +60,7 @@ async def on_error(
         elif query is not None and not budget_of(bot).answered(query.id):
             await query.answer(text, show_alert=True)
         elif query is not None and isinstance(query.message, Message):
-            # The button was answered before the failure (a query is answered once): say it
-            # in the chat instead.
+            # The button was answered before (a query is answered once): say it in the chat.
             await query.message.answer(text)
-    except TelegramAPIError as error:  # blocked, gone: nobody to apologise to
-        log.warning("update %s: the apology was not delivered: %s", update.update_id, error)
+    except TelegramAPIError as error:  # blocked, gone: nobody to tell
+        log.warning("update %s: %s was not delivered: %s", update.update_id, what, error)
