@@ -78,10 +78,18 @@ class ReplayingAPI(FakeBotAPI):
         return {u["update_id"] for u in (*self._pending, *self._again)}
 
     async def api_getUpdates(self, p: JSON, files: Any) -> list[JSON]:
-        if self._again:
-            again, self._again = self._again, []
-            return again
-        return await super().api_getUpdates(p, files)
+        if not self._again:
+            return await super().api_getUpdates(p, files)
+        again, self._again = self._again, []
+        offset = int(p.get("offset", 0))
+        if offset > 0:
+            self._pending = [u for u in self._pending if u["update_id"] >= offset]
+        # With the updates still pending, in order: the poller's next offset confirms
+        # everything up to the newest it got, so leaving one out would lose it (Telegram never
+        # skips an update).
+        again_ids = {u["update_id"] for u in again}
+        pending = [u for u in self._pending if u["update_id"] not in again_ids]
+        return sorted([*again, *pending], key=lambda u: int(u["update_id"]))
 
 
 def button_data(call: ApiCall) -> list[str]:
