@@ -217,8 +217,12 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
 
 
 async def _run(config: Config, db: Database) -> None:
+    from aiohttp import web
+
     from bot.app import create_bot, create_dispatcher
     from telegram.webhook import leave_webhook, serve_webhook
+    from web.console import console_setup
+    from web.server import HEALTH_CHECKS, WebServer, create_web_app, start_listening
 
     await probe_redis(config)
     bot = create_bot(config)
@@ -244,11 +248,28 @@ async def _run(config: Config, db: Database) -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
+    # Every HTTP part of the bot on one server: the console in either mode.
+    setups = [console_setup(config, dispatcher["services"], dispatcher["clock"])]
+    server: WebServer | None = None
     try:
         if config.webhook_url:
-            await serve_webhook(config, db, bot, dispatcher, stopping, in_hand=UPDATES_IN_HAND)
+            await serve_webhook(
+                config, db, bot, dispatcher, stopping, in_hand=UPDATES_IN_HAND, setups=setups
+            )
             return
         await leave_webhook(bot)
+        if config.web_enabled:
+
+            def probes(app: web.Application) -> None:
+                app.setdefault(HEALTH_CHECKS, {})["database"] = db.ping
+
+            app = create_web_app(dispatcher["translations"], [probes, *setups])
+            server = WebServer(app, config.web_host, config.web_port)
+            address = await start_listening(server)
+            # WEB_BASE_URL when set (behind a proxy), else where it listens (port 0 resolved).
+            log.info("office console: %s/console", config.web_base_url or address)
+        else:
+            log.info("web server off (WEB_LISTEN=off): no office console, no /healthz")
         log.info("polling mode: the bot asks Telegram for updates (WEBHOOK_URL is unset)")
         await dispatcher.start_polling(
             bot,
@@ -259,6 +280,8 @@ async def _run(config: Config, db: Database) -> None:
             tasks_concurrency_limit=UPDATES_IN_HAND,
         )
     finally:
+        if server is not None:
+            await server.stop()
         await bot.session.close()
 
 

@@ -81,6 +81,19 @@ class Config:
     # Where the bot's web server (web/server.py) listens: WEB_LISTEN (alias WEBHOOK_LISTEN).
     web_host: str = DEFAULT_WEB_HOST
     web_port: int = DEFAULT_WEB_PORT
+    # WEB_LISTEN=off: no web server at all (no console, no /healthz); polling mode only.
+    web_enabled: bool = True
+    # The console's public base URL, for the sign-in links /web sends (WEB_BASE_URL); None:
+    # derived from WEB_LISTEN (see ``console_base``).
+    web_base_url: str | None = None
+
+    @property
+    def console_base(self) -> str:
+        """The base URL people open the console at, without a trailing slash."""
+        if self.web_base_url is not None:
+            return self.web_base_url
+        host = f"[{self.web_host}]" if ":" in self.web_host else self.web_host
+        return f"http://{host}:{self.web_port}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -144,7 +157,14 @@ class Config:
                 "LOG_LEVEL is malformed: expected DEBUG, INFO, WARNING, ERROR or CRITICAL"
             )
 
-        web_host, web_port = _web_listen(get)
+        web_listen = _web_listen(get)
+        webhook_url = _webhook_url(get)
+        if web_listen is None and webhook_url is not None:
+            raise ConfigError(
+                "WEB_LISTEN is off but WEBHOOK_URL is set: webhook mode needs the web server "
+                "(set WEB_LISTEN to host:port, or unset WEBHOOK_URL to poll)"
+            )
+        web_host, web_port = web_listen or (DEFAULT_WEB_HOST, DEFAULT_WEB_PORT)
         return cls(
             bot_token=Secret(token) if token else None,
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -166,9 +186,11 @@ class Config:
             flood_messages_per_minute=_positive_int(get, "FLOOD_MESSAGES_PER_MINUTE", 30),
             instance_id=_instance_id(get),
             sql_echo=_switch(get, "SQL_ECHO"),
-            webhook_url=_webhook_url(get),
+            webhook_url=webhook_url,
             web_host=web_host,
             web_port=web_port,
+            web_enabled=web_listen is not None,
+            web_base_url=_web_base_url(get),
         )
 
     def require_token(self) -> Secret:
@@ -212,8 +234,25 @@ def _webhook_url(get: _Getter) -> str | None:
     return raw
 
 
-def _web_listen(get: _Getter) -> tuple[str, int]:
-    """WEB_LISTEN, or its other name WEBHOOK_LISTEN (one server serves both)."""
+def _web_base_url(get: _Getter) -> str | None:
+    raw = get("WEB_BASE_URL")
+    if raw is None:
+        return None
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError:
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            "WEB_BASE_URL is malformed: expected the console's public http(s):// base URL, "
+            "e.g. https://office.example.org"
+        )
+    return raw.rstrip("/")
+
+
+def _web_listen(get: _Getter) -> tuple[str, int] | None:
+    """WEB_LISTEN, or its other name WEBHOOK_LISTEN (one server serves both); None: off."""
     raw, alias = get("WEB_LISTEN"), get("WEBHOOK_LISTEN")
     if raw is not None and alias is not None and raw != alias:
         raise ConfigError(
@@ -222,6 +261,8 @@ def _web_listen(get: _Getter) -> tuple[str, int]:
     value = raw or alias
     if value is None:
         return DEFAULT_WEB_HOST, DEFAULT_WEB_PORT
+    if value.lower() == "off":
+        return None
     key = "WEB_LISTEN" if raw is not None else "WEBHOOK_LISTEN"
     host, _, port = value.rpartition(":")
     host = host.removeprefix("[").removesuffix("]")

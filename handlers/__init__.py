@@ -6,6 +6,7 @@ from aiogram import F, Router
 
 from handlers import (
     common,
+    console,
     conversation,
     errors,
     fallback,
@@ -31,6 +32,7 @@ FEATURES: tuple[Router, ...] = (
     common.router,
     forget.router,
     links.router,
+    console.router,
     relay.router,  # a Telegram reply to a ticket's message, before "report this?"
     report.router,
     tickets.router,

@@ -197,6 +197,34 @@ class ContactCode(Base):
     expires_at: Mapped[datetime]
 
 
+class ConsoleSignIn(Base):
+    """A one-time sign-in link to the office console that /web sent (10 minutes, single use).
+    Only its hash is kept: a copy of the database opens no session."""
+
+    __tablename__ = "console_sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class ConsoleSession(Base):
+    """A browser signed in to the office console. The cookie holds the token, the table its hash;
+    it ends after 12 hours without a request, or when its person signs out (everywhere)."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    # Sent back by every form of the session (CSRF): useless without the cookie.
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
 class Membership(Base):
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("person_id", "building_id", "role"),)

@@ -29,6 +29,7 @@ HEAD: tuple[tuple[str, str], ...] = (
     ("back", "cmd-back"),
     ("joinlink", "cmd-joinlink"),
     ("invite", "cmd-invite-deputy"),
+    ("web", "cmd-web"),
 )
 COORDINATOR: tuple[tuple[str, str], ...] = (
     ("tickets", "cmd-tickets"),
@@ -38,6 +39,7 @@ COORDINATOR: tuple[tuple[str, str], ...] = (
     ("joinlink", "cmd-joinlink"),
     ("invite", "cmd-invite"),
     ("staff", "cmd-staff"),
+    ("web", "cmd-web"),
 )
 
 

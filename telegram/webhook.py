@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -20,7 +20,7 @@ from bot.startup import StartupError
 from storage.db import Database
 from storage.repositories.secrets import SecretRepository
 from telegram.webhook_requests import WebhookHandler
-from web.server import HEALTH_CHECKS, WebServer, create_web_app
+from web.server import HEALTH_CHECKS, Setup, WebServer, create_web_app, start_listening
 
 log = logging.getLogger(__name__)
 SECRET_NAME = "webhook_secret_token"
@@ -62,7 +62,7 @@ async def leave_webhook(bot: Bot) -> None:
 
 async def serve_webhook(
     config: Config, db: Database, bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event, *,
-    in_hand: int,
+    in_hand: int, setups: Sequence[Setup] = (),
 ) -> None:  # fmt: skip
     """Runs the bot in webhook mode until ``stop`` is set; then takes no new update, finishes
     the ones in hand and shuts the dispatcher down as polling does (the outbox is flushed)."""
@@ -77,20 +77,14 @@ async def serve_webhook(
         handler.register(app, path=path)
         app.setdefault(HEALTH_CHECKS, {})["database"] = db.ping
 
-    web_app = create_web_app(dispatcher["translations"], [routes])
+    web_app = create_web_app(dispatcher["translations"], [routes, *setups])
     server = WebServer(web_app, config.web_host, config.web_port)
     # What start_polling hands the start-up and shut-down hooks.
     workflow = {"dispatcher": dispatcher, "bots": (bot,), **dispatcher.workflow_data}
     # Listening and the webhook first, so that a port in use or a URL Telegram refuses stops
     # the start with one line before anything runs; an update arriving meanwhile waits until
     # the start-up is done.
-    try:
-        address = await server.start()
-    except OSError as error:
-        await server.stop()
-        cause = os.strerror(error.errno) if error.errno else str(error)  # "Address in use"
-        where = f"{config.web_host}:{config.web_port}: {cause}"
-        raise StartupError("WEB_LISTEN", f"cannot listen on {where}") from None
+    address = await start_listening(server)
     started = False
     try:
         try:
@@ -109,6 +103,7 @@ async def serve_webhook(
         log.info(
             "webhook mode: Telegram posts updates to %s, served on %s", config.webhook_url, address
         )
+        log.info("office console: %s/console", config.web_base_url or address)
         await stop.wait()
     finally:
         # New updates are refused (503) while the ones in hand finish; then the server goes.

@@ -46,6 +46,9 @@ def cli_env(db: Path, **settings: str | None) -> dict[str, str]:
         "NO_PROXY": "127.0.0.1",
         "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
         "BOT_USERNAME": USERNAME,
+        # The web server runs in polling mode too: on a port of the system's choosing, so
+        # that tests running bots side by side never compete for 8080.
+        "WEB_LISTEN": "127.0.0.1:0",
     }
     for key, value in settings.items():
         if value is None:

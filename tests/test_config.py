@@ -100,6 +100,12 @@ def test_blank_values_count_as_unset() -> None:
         ({"WEBHOOK_LISTEN": "127.0.0.1:9000"}, "web_port", 9000),
         ({"WEB_LISTEN": "127.0.0.1:9000", "WEBHOOK_LISTEN": "127.0.0.1:9000"}, "web_port", 9000),
         ({"WEB_LISTEN": "[::1]:8080"}, "web_host", "::1"),
+        ({"WEB_LISTEN": "off"}, "web_enabled", False),
+        (
+            {"WEB_BASE_URL": "https://office.example.org/"},
+            "web_base_url",
+            "https://office.example.org",
+        ),
     ],
 )
 def test_every_key_is_parsed(environ: dict[str, str], field: str, expected: Any) -> None:
@@ -177,6 +183,9 @@ def test_the_token_is_a_secret_holding_the_value() -> None:
         ("WEB_LISTEN", "localhost:http"),
         ("WEB_LISTEN", "127.0.0.1:70000"),
         ("WEBHOOK_LISTEN", ":8080"),
+        ("WEB_BASE_URL", "office.example.org"),
+        ("WEB_BASE_URL", "ftp://office.example.org"),
+        ("WEB_BASE_URL", "https://office.example.org/?x=1"),
         # Values that once reached int() or the worker unchecked.
         ("INVITE_TTL_DAYS", "²"),
         ("ADMIN_IDS", "--5"),
@@ -197,6 +206,18 @@ def test_malformed_values_name_the_key_and_hide_the_secret(key: str, value: str)
         assert value not in message
     if key == "BOT_TOKEN":
         assert value.split(":")[-1] not in message
+
+
+def test_the_console_address_comes_from_web_listen_unless_given() -> None:
+    assert Config.from_env({}).console_base == "http://127.0.0.1:8080"
+    assert Config.from_env({"WEB_LISTEN": "[::1]:9000"}).console_base == "http://[::1]:9000"
+    given = Config.from_env({"WEB_BASE_URL": "https://office.example.org/desk/"})
+    assert given.console_base == "https://office.example.org/desk"
+
+
+def test_the_web_server_cannot_be_off_in_webhook_mode() -> None:
+    with pytest.raises(ConfigError, match="^WEB_LISTEN is off but WEBHOOK_URL is set"):
+        Config.from_env({"WEB_LISTEN": "off", "WEBHOOK_URL": "https://bot.example.org/tg"})
 
 
 def test_two_different_listen_addresses_are_refused() -> None:

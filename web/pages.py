@@ -27,9 +27,17 @@ def visitor_language(request: web.Request) -> str:
 
 
 def render(
-    request: web.Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
+    request: web.Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    language: str | None = None,
 ) -> web.Response:
-    language = visitor_language(request)
+    """``template`` in ``language`` (a signed-in person's own), else the visitor's."""
+    language = (
+        language if language in SUPPORTED_LANGUAGES and language else visitor_language(request)
+    )
     translator = request.app[TRANSLATIONS].bind(language)
     response = aiohttp_jinja2.render_template(
         template,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import jinja2
 from aiohttp import web
 
 from bot.i18n import Translations
+from bot.startup import StartupError
 from web.pages import TRANSLATIONS, render
 
 log = logging.getLogger(__name__)
@@ -137,3 +139,15 @@ class WebServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+async def start_listening(server: WebServer) -> str:
+    """``server.start()``, with a port in use (or any address it cannot take) told as one line
+    that names WEB_LISTEN, in either mode."""
+    try:
+        return await server.start()
+    except OSError as error:
+        await server.stop()
+        cause = os.strerror(error.errno) if error.errno else str(error)  # "Address in use"
+        where = f"{server.host}:{server.port}: {cause}"
+        raise StartupError("WEB_LISTEN", f"cannot listen on {where}") from None

@@ -10,6 +10,7 @@ from bot.i18n import Translations
 from bot.services.clock import Clock, system_clock
 from bot.services.closing import ClosingService
 from bot.services.community import CommunityService, StaffService
+from bot.services.console import ConsoleAccess
 from bot.services.contact_links import ContactLinks
 from bot.services.conversations import ConversationService
 from bot.services.digest import DigestService
@@ -44,6 +45,7 @@ class Services:
     conversations: ConversationService
     posters: PosterService
     links: ContactLinks
+    console: ConsoleAccess
 
     @classmethod
     def create(
@@ -76,4 +78,5 @@ class Services:
             conversations=ConversationService(db, tickets),
             posters=PosterService(db, translations),
             links=ContactLinks(db, clock),
+            console=ConsoleAccess(config, db, clock),
         )

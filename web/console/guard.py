@@ -1,0 +1,133 @@
+"""Every console request passes here: the session behind the cookie, the person's coverage as
+of now, and for a POST the CSRF token and the Origin. Refusals are pages, not tracebacks."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from bot.config import Config
+from bot.services import Clock, Services
+from bot.services.console import SIGN_IN_PATH, Viewer
+from web.pages import render
+from web.server import Handler
+
+COOKIE = "console_session"
+CSRF_FIELD = "csrf"
+CSRF_HEADER = "X-CSRF-Token"
+_VIEWER = web.RequestKey("console_viewer", Viewer)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleContext:
+    config: Config
+    services: Services
+    clock: Clock
+
+
+CONSOLE = web.AppKey("console", ConsoleContext)
+
+
+class Refused(Exception):
+    """A page that answers instead of the handler's (not signed in, no access, CSRF)."""
+
+    def __init__(self, response: web.Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+def is_htmx(request: web.Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+async def console_viewer(request: web.Request) -> Viewer:
+    """The signed-in person with their coverage as of this request (see web/console/__init__)."""
+    viewer = await signed_in(request)
+    if not viewer.has_access:
+        raise Refused(_message(request, "console-no-access", status=403, language=viewer.language))
+    return viewer
+
+
+async def signed_in(request: web.Request) -> Viewer:
+    """The session's person, access or not (signing out needs no role)."""
+    known: Viewer | None = request.get(_VIEWER)
+    if known is not None:
+        return known
+    context = request.app[CONSOLE]
+    viewer = await context.services.console.viewer(request.cookies.get(COOKIE))
+    if viewer is None:
+        raise Refused(_message(request, "console-signed-out", status=401))
+    request[_VIEWER] = viewer
+    return viewer
+
+
+def render_console(
+    request: web.Request,
+    viewer: Viewer,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+) -> web.Response:
+    return render(
+        request,
+        template,
+        {"viewer": viewer, **(context or {})},
+        status=status,
+        language=viewer.language,
+    )
+
+
+def _message(
+    request: web.Request, key: str, *, status: int, language: str | None = None
+) -> web.Response:
+    response = render(
+        request, "console/message.html", {"key": key}, status=status, language=language
+    )
+    if is_htmx(request):  # a fragment swap would hide the page: htmx loads it whole
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
+def _same_origin(request: web.Request, base: str) -> bool:
+    """An Origin (or, without one, a Referer) that is not the console's own is another site."""
+    sent = request.headers.get("Origin") or request.headers.get("Referer")
+    if not sent or sent == "null":
+        return sent is None
+    ours, theirs = urlsplit(base), urlsplit(sent)
+    return (ours.scheme, ours.netloc) == (theirs.scheme, theirs.netloc)
+
+
+@web.middleware
+async def console_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not request.path.startswith("/console"):
+        return await handler(request)
+    try:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            await _check_post(request)
+        response = await handler(request)
+    except Refused as refused:
+        response = refused.response
+    # Pages with people's words: never kept by a shared office PC's cache or a proxy.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+async def _check_post(request: web.Request) -> None:
+    config = request.app[CONSOLE].config
+    if not _same_origin(request, config.console_base):
+        raise Refused(_message(request, "console-forbidden", status=403))
+    if request.path.startswith(SIGN_IN_PATH):
+        return  # no session yet: the one-time token in the path is the proof
+    viewer = await signed_in(request)
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.post()
+        field = form.get(CSRF_FIELD)
+        sent = field if isinstance(field, str) else None
+    if sent is None or not hmac.compare_digest(sent.encode(), viewer.csrf_token.encode()):
+        raise Refused(_message(request, "console-forbidden", status=403, language=viewer.language))
