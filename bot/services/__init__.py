@@ -25,6 +25,7 @@ from bot.services.reminders import ReminderService
 from bot.services.retention import RetentionService
 from bot.services.revoke import RevokeService
 from bot.services.scheduling import Scheduling
+from bot.services.ticket_query import TicketSearch
 from bot.services.tickets import TicketService
 from storage.db import Database
 
@@ -46,6 +47,7 @@ class Services:
     posters: PosterService
     links: ContactLinks
     console: ConsoleAccess
+    ticket_search: TicketSearch
 
     @classmethod
     def create(
@@ -79,4 +81,5 @@ class Services:
             posters=PosterService(db, translations),
             links=ContactLinks(db, clock),
             console=ConsoleAccess(config, db, clock),
+            ticket_search=TicketSearch(config, db, clock),
         )

@@ -1,15 +1,72 @@
-"""/console/tickets: the tickets the viewer covers (filled in below)."""
+"""/console/tickets: the tickets the viewer covers, filtered by GET parameters (a bookmarkable
+URL; bot/services/ticket_query.py's TicketQuery reads and writes them), newest or oldest first,
+a page at a time from a keyset cursor (``after``). With htmx, a filter change swaps only the
+table; without JavaScript the form submits and the whole page comes back."""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 from aiohttp import web
 
-from web.console.guard import console_viewer, render_console
+from bot.i18n import Translator
+from bot.services.cards import category_name, local_time, reporter_name
+from bot.services.ticket_query import ResultPage, Row, TicketQuery
+from storage.models import TicketStatus
+from web.console.guard import CONSOLE, console_viewer, is_htmx, render_console
+from web.pages import TRANSLATIONS, visitor_language
+
+PREVIEW = 80  # characters of the description in the list
 
 
 async def tickets_page(request: web.Request) -> web.Response:
     viewer = await console_viewer(request)
-    return render_console(request, viewer, "console/tickets.html", {"section": "tickets"})
+    query = TicketQuery.from_params(list(request.query.items()))
+    found = await request.app[CONSOLE].services.ticket_search.page(
+        viewer.coverage, query, request.query.get("after")
+    )
+    language = viewer.language or visitor_language(request)
+    t = request.app[TRANSLATIONS].bind(language)
+    context = _context(t, query, found)
+    template = "console/tickets_table.html" if is_htmx(request) else "console/tickets.html"
+    return render_console(request, viewer, template, context)
+
+
+def _context(t: Translator, query: TicketQuery, found: ResultPage) -> dict[str, Any]:
+    params = query.to_params()
+    next_url = None
+    if found.next_cursor:
+        next_url = "/console/tickets?" + urlencode([*params, ("after", found.next_cursor)])
+    return {
+        "section": "tickets",
+        "query": query,
+        "rows": [_row(t, row, found) for row in found.rows],
+        "next_url": next_url,
+        "first_url": "/console/tickets?" + urlencode(params),
+        "statuses": list(TicketStatus),
+        "buildings": found.buildings,
+        "categories": [(code, category_name(t, c, code)) for code, c in found.categories.items()],
+    }
+
+
+def _row(t: Translator, row: Row, found: ResultPage) -> dict[str, Any]:
+    ticket = row.found.ticket
+    description = ticket.description or ""
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "created": local_time(ticket.created_at, row.community),
+        "building": row.found.building,
+        "category": category_name(t, found.categories.get(ticket.category), ticket.category),
+        "status": ticket.status.value,
+        "urgent": ticket.urgent,
+        "escalated": ticket.escalated,
+        "overdue": row.overdue,
+        # As the ticket's consent allows, exactly as the cards name the reporter.
+        "reporter": reporter_name(t, ticket, row.found.author),
+        "description": description[:PREVIEW] + ("…" if len(description) > PREVIEW else ""),
+    }
 
 
 def routes(app: web.Application) -> None:

@@ -1,0 +1,225 @@
+"""Finding tickets the way the office asks: by status, building, category, urgent, overdue,
+escalated, hidden reporter and date range, newest or oldest first, always within the asker's
+*current* coverage. ``TicketQuery`` is the filter as a value: read from and written back to a
+URL's query (so a list can be bookmarked, and an export can ask for the same rows), and run a
+page at a time from a keyset cursor (never OFFSET)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.config import Config
+from bot.services.access import Coverage
+from bot.services.categories import Category, categories_for
+from bot.services.clock import Clock
+from bot.services.scheduling import sla_of
+from bot.services.sla import WAITING, overdue_reason
+from storage.db import Database
+from storage.models import OPEN_STATUSES, Building, Community, TicketStatus
+from storage.repositories.ticket_search import Found, SearchFilters, TicketSearchRepository
+
+PAGE_SIZE = 50
+# With "overdue", rows are read in batches of this many and kept when overdue (only open
+# tickets can be: a small set whatever the history).
+BATCH = 200
+_YES, _NO = ("1", "yes", "true", "on"), ("0", "no", "false", "off")
+
+
+def _flag(raw: str | None) -> bool | None:
+    value = (raw or "").strip().lower()
+    return True if value in _YES else False if value in _NO else None
+
+
+def _day(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketQuery:
+    """A ticket filter. Unknown or malformed parameters are ignored (a hand-edited URL shows
+    a wider list, never an error)."""
+
+    statuses: frozenset[TicketStatus] = frozenset()
+    building_ids: frozenset[int] = frozenset()
+    category: str | None = None
+    urgent: bool | None = None
+    overdue: bool = False
+    escalated: bool | None = None
+    reporter_hidden: bool | None = None
+    created_from: date | None = None  # inclusive, in the deployment's time zone
+    created_to: date | None = None  # inclusive
+    oldest_first: bool = False
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str] | Sequence[tuple[str, str]]) -> TicketQuery:
+        pairs = list(params.items()) if isinstance(params, Mapping) else list(params)
+        statuses = {TicketStatus(v) for k, v in pairs if k == "status" and v in _STATUS_VALUES}
+        buildings = {int(v) for k, v in pairs if k == "building" and v.isascii() and v.isdigit()}
+        single = {k: v for k, v in pairs}
+        category = (single.get("category") or "").strip()[:32] or None
+        return cls(
+            statuses=frozenset(statuses),
+            building_ids=frozenset(buildings),
+            category=category,
+            urgent=_flag(single.get("urgent")),
+            overdue=_flag(single.get("overdue")) is True,
+            escalated=_flag(single.get("escalated")),
+            reporter_hidden=_flag(single.get("hidden")),
+            created_from=_day(single.get("from")),
+            created_to=_day(single.get("to")),
+            oldest_first=single.get("sort") == "oldest",
+        )
+
+    def to_params(self) -> list[tuple[str, str]]:
+        """The URL query that gives this filter back (``from_params`` of it is equal)."""
+        params = [("status", s.value) for s in sorted(self.statuses)]
+        params += [("building", str(b)) for b in sorted(self.building_ids)]
+        if self.category:
+            params.append(("category", self.category))
+        for name, flag in (
+            ("urgent", self.urgent),
+            ("escalated", self.escalated),
+            ("hidden", self.reporter_hidden),
+        ):
+            if flag is not None:
+                params.append((name, "1" if flag else "0"))
+        if self.overdue:
+            params.append(("overdue", "1"))
+        if self.created_from:
+            params.append(("from", self.created_from.isoformat()))
+        if self.created_to:
+            params.append(("to", self.created_to.isoformat()))
+        if self.oldest_first:
+            params.append(("sort", "oldest"))
+        return params
+
+
+_STATUS_VALUES = frozenset(s.value for s in TicketStatus)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    found: Found
+    overdue: bool
+    community: Community
+
+    @property
+    def reporter_shown(self) -> bool:
+        """The reporter's name may be shown (their consent on this ticket)."""
+        return self.found.ticket.show_name and self.found.author is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultPage:
+    rows: Sequence[Row]
+    # The cursor of the next page (None: this is the last one).
+    next_cursor: str | None
+    buildings: Sequence[Building] = field(default_factory=list)
+    # The categories of the communities in scope (for the filter), by code.
+    categories: Mapping[str, Category] = field(default_factory=dict)
+
+
+def encode_cursor(created_at: datetime, ticket_id: int) -> str:
+    micros = int((created_at - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1))
+    return f"{micros}.{ticket_id}"
+
+
+def decode_cursor(raw: str | None) -> tuple[datetime, int] | None:
+    micros, _, ticket_id = (raw or "").partition(".")
+    if not (micros.isascii() and micros.isdigit() and ticket_id.isascii() and ticket_id.isdigit()):
+        return None
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(micros))
+    return moment, int(ticket_id)
+
+
+class TicketSearch:
+    def __init__(self, config: Config, db: Database, clock: Clock) -> None:
+        self.config = config
+        self.db = db
+        self.clock = clock
+
+    def filters(self, seen: Coverage, query: TicketQuery) -> SearchFilters:
+        zone = ZoneInfo(self.config.timezone)
+
+        def start_of(day: date) -> datetime:
+            return datetime.combine(day, time(), zone).astimezone(UTC)
+
+        statuses: Sequence[TicketStatus] = sorted(query.statuses)
+        if query.overdue:  # only an open ticket can be overdue
+            statuses = [s for s in (statuses or OPEN_STATUSES) if s in OPEN_STATUSES]
+        return SearchFilters(
+            everything=seen.admin,
+            scope_building_ids=sorted(seen.building_ids),
+            scope_community_ids=sorted(seen.community_ids),
+            statuses=statuses,
+            building_ids=sorted(query.building_ids),
+            category=query.category,
+            urgent=query.urgent,
+            escalated=query.escalated,
+            reporter_hidden=query.reporter_hidden,
+            created_from=start_of(query.created_from) if query.created_from else None,
+            created_before=(
+                start_of(query.created_to + timedelta(days=1)) if query.created_to else None
+            ),
+        )
+
+    async def page(
+        self, seen: Coverage, query: TicketQuery, cursor: str | None, size: int = PAGE_SIZE
+    ) -> ResultPage:
+        """A page of the tickets ``seen`` covers that match ``query``, from ``cursor``."""
+        filters = self.filters(seen, query)
+        impossible = query.overdue and not filters.statuses  # e.g. overdue and closed
+        after = decode_cursor(cursor)
+        now = self.clock()
+        rows: list[Row] = []
+        more = False
+        limit = BATCH if query.overdue else size + 1
+        async with self.db.session() as session:
+            search = TicketSearchRepository(session)
+            buildings = await search.buildings(filters)
+            communities = await search.communities(sorted({b.community_id for b in buildings}))
+            categories = {
+                c.code: c for community in communities.values()
+                for c in categories_for(community.settings or {})
+            }  # fmt: skip
+            while not impossible:
+                batch = await search.page(filters, after, limit, oldest_first=query.oldest_first)
+                missing = {f.ticket.community_id for f in batch} - communities.keys()
+                if missing:
+                    communities |= await search.communities(sorted(missing))
+                for found in batch:
+                    community = communities[found.ticket.community_id]
+                    row = Row(found, _overdue(found, community, now), community)
+                    if query.overdue and not row.overdue:
+                        continue
+                    if len(rows) == size:
+                        more = True
+                        break
+                    rows.append(row)
+                if more or len(batch) < limit:
+                    break
+                last = batch[-1].ticket
+                after = (last.created_at, last.id)
+        last_row = rows[-1].found.ticket if rows and more else None
+        next_cursor = encode_cursor(last_row.created_at, last_row.id) if last_row else None
+        return ResultPage(rows, next_cursor, buildings, categories)
+
+
+def _overdue(found: Found, community: Community, now: datetime) -> bool:
+    ticket = found.ticket
+    if ticket.status not in OPEN_STATUSES:
+        return False
+    waiting = found.reopened_at if ticket.status is TicketStatus.REOPENED else None
+    waiting = waiting or ticket.created_at
+    handled = ticket.taken_at
+    if handled is not None and found.reopened_at is not None and found.reopened_at > handled:
+        handled = found.reopened_at
+    sla = sla_of(community)
+    since = waiting if ticket.status in WAITING else None
+    return overdue_reason(ticket.status, ticket.category, since, handled, now, sla) is not None

@@ -1,0 +1,127 @@
+"""The console's ticket list (and the exports that reuse its filters): one keyset walk over
+(created_at, id), never OFFSET, so page 500 costs what page 1 does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, ScalarSelect, false, func, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Building, Community, Person, Ticket, TicketEvent, TicketStatus
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """What the SQL can decide (the caller adds what needs the communities' rules: overdue)."""
+
+    # Scope: every ticket (admin), or those of these buildings and communities.
+    everything: bool = False
+    scope_building_ids: Sequence[int] = ()
+    scope_community_ids: Sequence[int] = ()
+    statuses: Sequence[TicketStatus] = ()
+    building_ids: Sequence[int] = ()
+    category: str | None = None
+    urgent: bool | None = None
+    escalated: bool | None = None
+    reporter_hidden: bool | None = None
+    created_from: datetime | None = None  # inclusive
+    created_before: datetime | None = None  # exclusive
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    ticket: Ticket
+    building: str
+    author: Person | None
+    reopened_at: datetime | None
+
+
+class TicketSearchRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def page(
+        self,
+        filters: SearchFilters,
+        after: tuple[datetime, int] | None,
+        limit: int,
+        *,
+        oldest_first: bool = False,
+    ) -> list[Found]:
+        """Up to ``limit`` tickets past ``after`` (a ticket's created_at and id) in the order
+        asked for."""
+        key = tuple_(Ticket.created_at, Ticket.id)
+        where = _where(filters)
+        if after is not None:
+            where.append(key > tuple_(*after) if oldest_first else key < tuple_(*after))
+        order = (
+            (Ticket.created_at.asc(), Ticket.id.asc())
+            if oldest_first
+            else (Ticket.created_at.desc(), Ticket.id.desc())
+        )
+        rows = await self.session.execute(
+            select(Ticket, Building.name, Person, _reopened_at())
+            .join(Building, Building.id == Ticket.building_id)
+            .outerjoin(Person, Person.id == Ticket.author_id)
+            .where(*where)
+            .order_by(*order)
+            .limit(limit)
+        )
+        return [Found(t, name, author, reopened) for t, name, author, reopened in rows]
+
+    async def buildings(self, filters: SearchFilters) -> Sequence[Building]:
+        """The buildings in scope, for the filter's choices."""
+        query = select(Building).order_by(Building.community_id, Building.code)
+        if not filters.everything:
+            query = query.where(
+                or_(
+                    false(),
+                    Building.id.in_(list(filters.scope_building_ids)),
+                    Building.community_id.in_(list(filters.scope_community_ids)),
+                )
+            )
+        return (await self.session.scalars(query)).all()
+
+    async def communities(self, ids: Sequence[int]) -> dict[int, Community]:
+        rows = await self.session.scalars(select(Community).where(Community.id.in_(list(ids))))
+        return {c.id: c for c in rows}
+
+
+def _reopened_at() -> ScalarSelect[datetime]:
+    return (
+        select(func.max(TicketEvent.created_at))
+        .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == "reopened")
+        .scalar_subquery()
+    )
+
+
+def _where(f: SearchFilters) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if not f.everything:
+        where.append(
+            or_(
+                false(),
+                Ticket.building_id.in_(list(f.scope_building_ids)),
+                Ticket.community_id.in_(list(f.scope_community_ids)),
+            )
+        )
+    if f.statuses:
+        where.append(Ticket.status.in_(list(f.statuses)))
+    if f.building_ids:
+        where.append(Ticket.building_id.in_(list(f.building_ids)))
+    if f.category is not None:
+        where.append(Ticket.category == f.category)
+    if f.urgent is not None:
+        where.append(Ticket.urgent.is_(f.urgent))
+    if f.escalated is not None:
+        where.append(Ticket.escalated.is_(f.escalated))
+    if f.reporter_hidden is not None:
+        where.append(Ticket.show_name.is_(not f.reporter_hidden))
+    if f.created_from is not None:
+        where.append(Ticket.created_at >= f.created_from)
+    if f.created_before is not None:
+        where.append(Ticket.created_at < f.created_before)
+    return where

@@ -1,0 +1,191 @@
+"""The console's ticket list: each role sees exactly its coverage (a head their building, a
+coordinator their area, an admin everything), the filters are GET parameters that select the
+right rows, keyset pages follow each other without gaps or repeats, overdue tickets are marked,
+a reporter who hid their name is not named, and htmx gets only the table."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from bot.services.access import Coverage
+from bot.services.ticket_core import Draft
+from bot.services.ticket_query import TicketQuery
+from storage.models import Ticket, TicketStatus
+from tests.botclient import BotClient
+from tests.conftest import ADMIN_ID, FakeClock
+from tests.test_console import make_http, sign_in
+from tests.test_ticket_handling import (
+    HEAD,
+    HEAD2,
+    OFFICE,
+    RESIDENT,
+    STRANGER,
+    Town,
+    client,
+    town,
+)
+
+__all__ = ["client", "town"]  # fixtures
+
+Http = TestClient[web.Request, web.Application]
+A2_RESIDENT = 700
+NUMBER = re.compile(r'data-number="(\d+)"')
+
+
+@pytest.fixture
+async def http(client: BotClient) -> AsyncIterator[Http]:
+    async with make_http(client) as browser:
+        yield browser
+
+
+async def file(
+    town: Town, who: int, text: str, *, show_name: bool = True, category: str = "repairs"
+) -> Ticket:
+    person = await town.person(who)
+    [building] = await town.world.services.tickets.resident_buildings(person)
+    draft = Draft(building.building_id, category, text, show_name=show_name)
+    return (await town.world.services.tickets.report(person, draft)).ticket
+
+
+@pytest.fixture
+async def filed(town: Town, clock: FakeClock) -> dict[str, Ticket]:
+    """A1: two tickets (one with the name hidden), A2: one, B1: one; an hour apart."""
+    user = town.client.user(A2_RESIDENT, "en", "Neighbour")
+    town.users[A2_RESIDENT] = await town.world.join(user, "A2")
+    tickets = {}
+    for key, who, text, show in (
+        ("a1", RESIDENT, "Stair light broken", True),
+        ("a2", A2_RESIDENT, "Lift stuck on 3", True),
+        ("b1", STRANGER, "Water leak in the yard", True),
+        ("a1-hidden", RESIDENT, "Noise at night from 502", False),
+    ):
+        tickets[key] = await file(town, who, text, show_name=show)
+        clock.advance(hours=1)
+    return tickets
+
+
+def numbers(page: str) -> list[int]:
+    return [int(n) for n in NUMBER.findall(page)]
+
+
+async def listed(http: Http, query: str = "") -> list[int]:
+    response = await http.get("/console/tickets" + query, headers={"Accept-Language": "en"})
+    assert response.status == 200
+    return numbers(await response.text())
+
+
+async def test_each_role_sees_its_own_tickets(
+    town: Town, http: Http, client: BotClient, filed: dict[str, Ticket]
+) -> None:
+    n = {key: t.number for key, t in filed.items()}
+    await sign_in(town, http, HEAD)  # head of A1
+    assert await listed(http) == [n["a1-hidden"], n["a1"]]  # newest first
+    async with make_http(client) as second:
+        await sign_in(town, second, HEAD2)  # head of A2
+        assert await listed(second) == [n["a2"]]
+    async with make_http(client) as office:
+        await sign_in(town, office, OFFICE)  # the whole community
+        assert await listed(office) == [n["a1-hidden"], n["b1"], n["a2"], n["a1"]]
+    town.users[ADMIN_ID] = client.user(ADMIN_ID, "en", "Boss")
+    async with make_http(client) as admin:
+        await sign_in(town, admin, ADMIN_ID)
+        assert sorted(await listed(admin)) == sorted(n.values())
+
+
+async def test_a_hidden_reporter_is_not_named(
+    town: Town, http: Http, filed: dict[str, Ticket]
+) -> None:
+    await sign_in(town, http, HEAD)
+    page = await (await http.get("/console/tickets")).text()
+    shown = re.search(rf'data-number="{filed["a1"].number}">(.*?)</tr>', page, re.S)
+    hidden = re.search(rf'data-number="{filed["a1-hidden"].number}">(.*?)</tr>', page, re.S)
+    assert shown and hidden
+    assert "Auntie" in shown[1]
+    assert "Auntie" not in hidden[1] and "name hidden" in hidden[1]
+    assert await listed(http, "?hidden=1") == [filed["a1-hidden"].number]
+    assert await listed(http, "?hidden=0") == [filed["a1"].number]
+
+
+async def test_filters_select_the_right_rows(
+    town: Town, http: Http, filed: dict[str, Ticket]
+) -> None:
+    n = {key: t.number for key, t in filed.items()}
+    await sign_in(town, http, OFFICE)
+    a2 = filed["a2"].building_id
+    assert await listed(http, f"?building={a2}") == [n["a2"]]
+    assert await listed(http, "?sort=oldest") == [n["a1"], n["a2"], n["b1"], n["a1-hidden"]]
+    assert await listed(http, "?status=taken") == []
+    assert await listed(http, "?status=new&category=repairs&urgent=0&escalated=0") == [
+        n["a1-hidden"], n["b1"], n["a2"], n["a1"],
+    ]  # fmt: skip
+    assert await listed(http, "?category=elevator") == []
+    # The clock started 2026-11-26 02:00 UTC, 10:00 in Asia/Shanghai: all on the 26th.
+    assert len(await listed(http, "?from=2026-11-26&to=2026-11-26")) == 4
+    assert await listed(http, "?to=2026-11-25") == []
+    # Nonsense is ignored, not an error.
+    assert len(await listed(http, "?status=bogus&building=x&from=yesterday")) == 4
+
+
+async def test_overdue_tickets_are_marked_and_filtered(
+    town: Town, http: Http, clock: FakeClock, filed: dict[str, Ticket]
+) -> None:
+    await sign_in(town, http, OFFICE)
+    assert await listed(http, "?overdue=1") == []
+    # Untaken for 24 hours (the default threshold): the first three, an hour apart, are.
+    clock.advance(hours=11)
+    assert await listed(http, "?overdue=1") == []  # (a request also keeps the session alive)
+    clock.advance(hours=11, minutes=30)
+    page = await (await http.get("/console/tickets")).text()
+    assert page.count('class="ticket overdue"') == 3
+    overdue = await listed(http, "?overdue=1")
+    assert overdue == [filed["b1"].number, filed["a2"].number, filed["a1"].number]
+    assert await listed(http, "?overdue=1&status=closed") == []
+
+
+async def test_keyset_pages_follow_each_other(
+    town: Town, http: Http, filed: dict[str, Ticket]
+) -> None:
+    search = town.world.services.ticket_search
+    everything = Coverage(admin=True)
+    seen: list[int] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = await search.page(everything, TicketQuery(), cursor, size=3)
+        seen += [row.found.ticket.number for row in page.rows]
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert pages == 2 and len(seen) == len(set(seen)) == 4
+    oldest = await search.page(everything, TicketQuery(oldest_first=True), None, size=3)
+    assert [r.found.ticket.number for r in oldest.rows] == sorted(seen)[:3]
+    # Over HTTP, ``after`` continues from a cursor with the same filters.
+    await sign_in(town, http, OFFICE)
+    first = await search.page(everything, TicketQuery(), None, size=3)
+    assert await listed(http, f"?status=new&after={first.next_cursor}") == [seen[3]]
+    page = await (await http.get("/console/tickets?status=new")).text()
+    assert "after=" not in page  # four tickets fit one page of 50: no "next page"
+
+
+async def test_htmx_gets_only_the_table(town: Town, http: Http, filed: dict[str, Ticket]) -> None:
+    await sign_in(town, http, HEAD)
+    response = await http.get("/console/tickets?hidden=1", headers={"HX-Request": "true"})
+    fragment = await response.text()
+    assert "<html" not in fragment and "<table" in fragment
+    assert numbers(fragment) == [filed["a1-hidden"].number]
+
+
+def test_the_query_round_trips_through_the_url() -> None:
+    query = TicketQuery.from_params(
+        [("status", "new"), ("status", "taken"), ("building", "3"), ("urgent", "1"),
+         ("hidden", "0"), ("overdue", "1"), ("from", "2026-11-01"), ("sort", "oldest")]
+    )  # fmt: skip
+    assert query.statuses == {TicketStatus.NEW, TicketStatus.TAKEN}
+    assert query.urgent is True and query.reporter_hidden is False and query.oldest_first
+    assert TicketQuery.from_params(query.to_params()) == query
