@@ -189,3 +189,26 @@ def test_the_query_round_trips_through_the_url() -> None:
     assert query.statuses == {TicketStatus.NEW, TicketStatus.TAKEN}
     assert query.urgent is True and query.reporter_hidden is False and query.oldest_first
     assert TicketQuery.from_params(query.to_params()) == query
+
+
+async def test_a_ticket_page_shows_facts_and_history_within_coverage(
+    town: Town, http: Http, client: BotClient, filed: dict[str, Ticket]
+) -> None:
+    await sign_in(town, http, HEAD)  # English
+    hidden = filed["a1-hidden"]
+    page = await http.get(f"/console/tickets/{hidden.id}")
+    text = await page.text()
+    assert page.status == 200 and f"#{hidden.number}" in text and "History" in text
+    assert "Noise at night from 502" in text
+    assert "Auntie" not in text  # the reporter hid their name
+    shown = await (await http.get(f"/console/tickets/{filed['a1'].id}")).text()
+    assert "Auntie" in shown
+    # Another building's ticket and a ticket that does not exist: the same "not found".
+    other = await http.get(f"/console/tickets/{filed['a2'].id}")
+    assert other.status == 404 and "Ticket not found" in await other.text()
+    assert (await http.get("/console/tickets/999999")).status == 404
+    assert (await http.get("/console/tickets/abc")).status == 404
+    town.users[ADMIN_ID] = client.user(ADMIN_ID, "en", "Boss")
+    async with make_http(client) as admin:
+        await sign_in(town, admin, ADMIN_ID)
+        assert (await admin.get(f"/console/tickets/{filed['a2'].id}")).status == 200

@@ -18,7 +18,8 @@ from bot.services.clock import Clock
 from bot.services.scheduling import sla_of
 from bot.services.sla import WAITING, overdue_reason
 from storage.db import Database
-from storage.models import OPEN_STATUSES, Building, Community, TicketStatus
+from storage.models import OPEN_STATUSES, Building, Community, Person, TicketStatus
+from storage.repositories import PersonRepository
 from storage.repositories.ticket_search import Found, SearchFilters, TicketSearchRepository
 
 PAGE_SIZE = 50
@@ -209,6 +210,15 @@ class TicketSearch:
         last_row = rows[-1].found.ticket if rows and more else None
         next_cursor = encode_cursor(last_row.created_at, last_row.id) if last_row else None
         return ResultPage(rows, next_cursor, buildings, categories)
+
+    async def viewer_of(self, seen: Coverage, person_id: int, ticket_id: int) -> Person | None:
+        """The person, when ``seen`` (their coverage now) covers the ticket; None when it does
+        not or the ticket does not exist (the console tells neither apart: no probing)."""
+        async with self.db.session() as session:
+            found = await TicketSearchRepository(session).ticket(ticket_id)
+            if found is None or not seen.covers_ticket(found):
+                return None
+            return await PersonRepository(session).get(person_id)
 
 
 def _overdue(found: Found, community: Community, now: datetime) -> bool:

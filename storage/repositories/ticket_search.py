@@ -85,6 +85,9 @@ class TicketSearchRepository:
             )
         return (await self.session.scalars(query)).all()
 
+    async def ticket(self, ticket_id: int) -> Ticket | None:
+        return await self.session.get(Ticket, ticket_id)
+
     async def communities(self, ids: Sequence[int]) -> dict[int, Community]:
         rows = await self.session.scalars(select(Community).where(Community.id.in_(list(ids))))
         return {c.id: c for c in rows}

@@ -50,3 +50,6 @@ console-escalated = escalated
 console-no-tickets = No tickets match these filters.
 console-next-page = Next page →
 console-first-page = First page
+console-history = History
+console-ticket-missing-title = Ticket not found
+console-ticket-missing = There is no such ticket, or it is not in the buildings your roles cover.

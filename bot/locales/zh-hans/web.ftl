@@ -50,3 +50,6 @@ console-escalated = 已升级
 console-no-tickets = 没有符合筛选条件的工单。
 console-next-page = 下一页 →
 console-first-page = 第一页
+console-history = 处理记录
+console-ticket-missing-title = 找不到这张工单
+console-ticket-missing = 没有这张工单，或者它不在您目前负责的楼栋范围内。
