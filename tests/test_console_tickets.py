@@ -212,3 +212,14 @@ async def test_a_ticket_page_shows_facts_and_history_within_coverage(
     async with make_http(client) as admin:
         await sign_in(town, admin, ADMIN_ID)
         assert (await admin.get(f"/console/tickets/{filed['a2'].id}")).status == 200
+
+
+async def test_search_finds_words_inside_descriptions(
+    town: Town, http: Http, filed: dict[str, Ticket]
+) -> None:
+    chinese = await file(town, STRANGER, "三楼楼道灯坏了，晚上很黑")
+    await sign_in(town, http, OFFICE)
+    assert await listed(http, "?q=楼道灯") == [chinese.number]  # no spaces between the words
+    assert await listed(http, "?q=lift") == [filed["a2"].number]  # any case
+    assert await listed(http, "?q=50%25") == []  # "%" is a character, not a wildcard
+    assert len(await listed(http, "?q=")) == 5

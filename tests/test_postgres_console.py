@@ -22,6 +22,7 @@ from tests.test_console_tickets import (
     test_filters_select_the_right_rows,
     test_keyset_pages_follow_each_other,
     test_overdue_tickets_are_marked_and_filtered,
+    test_search_finds_words_inside_descriptions,
 )
 from tests.test_postgres import pg_url, pytestmark  # noqa: F401 (the fixture and the skip)
 from tests.test_ticket_handling import client, town
@@ -39,6 +40,7 @@ __all__ = [
     "test_filters_select_the_right_rows",
     "test_keyset_pages_follow_each_other",
     "test_overdue_tickets_are_marked_and_filtered",
+    "test_search_finds_words_inside_descriptions",
 ]
 
 

@@ -56,6 +56,8 @@ class TicketQuery:
     created_from: date | None = None  # inclusive, in the deployment's time zone
     created_to: date | None = None  # inclusive
     oldest_first: bool = False
+    # Text the description contains (a plain substring search, no index yet).
+    text: str | None = None
 
     @classmethod
     def from_params(cls, params: Mapping[str, str] | Sequence[tuple[str, str]]) -> TicketQuery:
@@ -75,6 +77,7 @@ class TicketQuery:
             created_from=_day(single.get("from")),
             created_to=_day(single.get("to")),
             oldest_first=single.get("sort") == "oldest",
+            text=" ".join((single.get("q") or "").split())[:100] or None,
         )
 
     def to_params(self) -> list[tuple[str, str]]:
@@ -98,6 +101,8 @@ class TicketQuery:
             params.append(("to", self.created_to.isoformat()))
         if self.oldest_first:
             params.append(("sort", "oldest"))
+        if self.text:
+            params.append(("q", self.text))
         return params
 
 
@@ -164,6 +169,7 @@ class TicketSearch:
             urgent=query.urgent,
             escalated=query.escalated,
             reporter_hidden=query.reporter_hidden,
+            text=query.text,
             created_from=start_of(query.created_from) if query.created_from else None,
             created_before=(
                 start_of(query.created_to + timedelta(days=1)) if query.created_to else None

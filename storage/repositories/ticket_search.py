@@ -29,6 +29,8 @@ class SearchFilters:
     reporter_hidden: bool | None = None
     created_from: datetime | None = None  # inclusive
     created_before: datetime | None = None  # exclusive
+    # Words the description contains (a substring: Chinese has no spaces between words).
+    text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,4 +129,7 @@ def _where(f: SearchFilters) -> list[ColumnElement[bool]]:
         where.append(Ticket.created_at >= f.created_from)
     if f.created_before is not None:
         where.append(Ticket.created_at < f.created_before)
+    if f.text:
+        escaped = f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(Ticket.description.ilike(f"%{escaped}%", escape="\\"))
     return where

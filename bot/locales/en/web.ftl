@@ -53,3 +53,4 @@ console-first-page = First page
 console-history = History
 console-ticket-missing-title = Ticket not found
 console-ticket-missing = There is no such ticket, or it is not in the buildings your roles cover.
+console-search = Search in descriptions

@@ -53,3 +53,4 @@ console-first-page = 第一页
 console-history = 处理记录
 console-ticket-missing-title = 找不到这张工单
 console-ticket-missing = 没有这张工单，或者它不在您目前负责的楼栋范围内。
+console-search = 搜索描述
