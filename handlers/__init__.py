@@ -22,6 +22,7 @@ from handlers import (
     scheduling,
     staff,
     tickets,
+    whistle,
     worklist,
 )
 from handlers.filters import Is
@@ -34,6 +35,7 @@ FEATURES: tuple[Router, ...] = (
     relay.router,  # a Telegram reply to a ticket's message, before "report this?"
     report.router,
     tickets.router,
+    whistle.router,
     worklist.router,
     my.router,
     neighbours.router,

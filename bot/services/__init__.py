@@ -25,6 +25,8 @@ from bot.services.retention import RetentionService
 from bot.services.revoke import RevokeService
 from bot.services.scheduling import Scheduling
 from bot.services.tickets import TicketService
+from bot.services.whistle import WhistleService
+from bot.services.whistle_reminders import WhistleReminders
 from storage.db import Database
 
 __all__ = ["Clock", "Services", "system_clock"]
@@ -44,6 +46,7 @@ class Services:
     conversations: ConversationService
     posters: PosterService
     links: ContactLinks
+    whistle: WhistleService
 
     @classmethod
     def create(
@@ -68,6 +71,7 @@ class Services:
                 closing=ClosingService(config, db, translations, clock, tickets),
                 digest=DigestService(config, db, translations, clock),
                 retention=RetentionService(config, db, clock),
+                whistle=WhistleReminders(config, db, translations, clock),
             ),
             joins=joins,
             approvals=JoinApprovals(config, db, translations, clock),
@@ -76,4 +80,5 @@ class Services:
             conversations=ConversationService(db, tickets),
             posters=PosterService(db, translations),
             links=ContactLinks(db, clock),
+            whistle=WhistleService(config, db, translations, clock, tickets),
         )
