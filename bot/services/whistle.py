@@ -206,11 +206,14 @@ class WhistleService:
             await tickets.add_recipient(ticket.id, person.id, "whistle", now)
             await self.tickets.refresh_cards(session, ticket)
             await self._tell_staff(session, ticket, order, person, "whistle-staff-forwarded")
-            for resident in await self.tickets.residents(session, ticket):
+            author = await self.tickets.author(session, ticket)
+            followers = await self.tickets.followers(session, ticket)
+            keyed = [(author, "whistle-resident-forwarded")] if author else []
+            for resident, key in keyed + [(f, "whistle-follower-forwarded") for f in followers]:
                 await self.tickets.tell(
                     session,
                     resident,
-                    "whistle-resident-forwarded",
+                    key,
                     ticket,
                     number=ticket.number,
                     department=self._name(order, resident),

@@ -29,6 +29,7 @@ whistle-answer-empty = Please write the department's answer.
 whistle-resident-forwarded = 📣 Your ticket #{ $number } needs help from outside the community: the community office has forwarded it to { $department } (work order { $reference }). You will be told when they answer.
 whistle-resident-answered = 📥 { $department } answered about ticket #{ $number }:
 whistle-follower-answered = 📥 { $department } has answered about ticket #{ $number }, which you follow.
+whistle-follower-forwarded = 📣 Ticket #{ $number }, which you follow, needs help from outside the community: it has been forwarded to { $department } (work order { $reference }).
 whistle-staff-forwarded = 📣 Ticket #{ $number } has been forwarded to { $department } by the community office (work order { $reference }).
 whistle-staff-answered = 📥 { $department } answered about ticket #{ $number } (work order { $reference }):
 whistle-reminder = ⏰ Work order { $reference } (ticket #{ $number }) has waited { $days ->

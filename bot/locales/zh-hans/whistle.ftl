@@ -29,6 +29,7 @@ whistle-answer-empty = 请写下部门的答复。
 whistle-resident-forwarded = 📣 您的工单 #{ $number } 需要社区以外的部门协助：社区居委会已将其转交{ $department }（转办单 { $reference }）。对方答复后会通知您。
 whistle-resident-answered = 📥 { $department }对工单 #{ $number } 的答复：
 whistle-follower-answered = 📥 您关注的工单 #{ $number } 已收到{ $department }的答复。
+whistle-follower-forwarded = 📣 您关注的工单 #{ $number } 需要社区以外的部门协助，已转交{ $department }（转办单 { $reference }）。
 whistle-staff-forwarded = 📣 社区居委会已将工单 #{ $number } 转交{ $department }（转办单 { $reference }）。
 whistle-staff-answered = 📥 { $department }对工单 #{ $number }（转办单 { $reference }）的答复：
 whistle-reminder = ⏰ 转办单 { $reference }（工单 #{ $number }）已等待{ $department }答复 { $days } 天。请跟进，并在工单卡片上登记答复。
