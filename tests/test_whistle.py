@@ -25,7 +25,7 @@ from handlers.whistle import WhistleCb, WhistleStep
 from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus, TicketStatus, WorkOrder
 from tests.conftest import FakeClock
-from tests.test_ticket_handling import (  # noqa: F401  (the fixtures are used by name)
+from tests.test_ticket_handling import (
     HEAD,
     HEAD2,
     NEIGHBOUR,
@@ -35,13 +35,14 @@ from tests.test_ticket_handling import (  # noqa: F401  (the fixtures are used b
     Town,
     answer,
     card,
-    client,
     events,
     one,
     ticket,
-    to,
-    town,
 )
+from tests.test_ticket_handling import client as client_fixture
+from tests.test_ticket_handling import town as town_fixture
+
+client, town = client_fixture, town_fixture
 
 S = TicketStatus
 REFERENCE = "1-2026-0001"  # community 1, forwarded in 2026, its first work order
@@ -110,7 +111,11 @@ async def test_office_forwards_and_the_residents_are_told_in_their_language(town
     assert "📥 已收到答复" in edited.buttons and "📣 吹哨转办" not in edited.buttons
     assert (await ticket(town.db, 1)).status is S.NEW
     [order] = await orders(town.db)
-    assert (order.reference, order.department, order.door) == (REFERENCE, "hotline_12345", "telegram")
+    assert (order.reference, order.department, order.door) == (
+        REFERENCE,
+        "hotline_12345",
+        "telegram",
+    )
     assert order.forwarded_by == town.ids[OFFICE] and order.answered_at is None
     assert ("whistled", "telegram") in [(k, d.get("door")) for k, d in await events(town.db, 1)]
 
@@ -148,7 +153,9 @@ async def test_the_answer_is_typed_in_recorded_and_reaches_the_resident(town: To
 
     sent = await town.send(OFFICE, "The road crew will fix the pit on Friday.")
     assert one(sent, OFFICE).text == "✅ 答复已登记到工单 #1，并已告知住户。"
-    assert "📥 12345 市民热线已于 2026-11-26 10:00 答复" in one(sent, OFFICE, "EditMessageText").text
+    assert (
+        "📥 12345 市民热线已于 2026-11-26 10:00 答复" in one(sent, OFFICE, "EditMessageText").text
+    )
     [order] = await orders(town.db)
     assert order.answer == "The road crew will fix the pit on Friday."
     assert order.answered_by == town.ids[OFFICE]
