@@ -218,6 +218,17 @@ async def test_a_waiting_order_reminds_its_coordinator_once_per_step_and_at_most
     assert [k for k, _ in await events(db, 1)].count("whistle-reminded") == 3
 
 
+async def test_the_digest_lists_orders_waiting_past_due(town: Town, clock: FakeClock) -> None:
+    await town.report()
+    await town.deliver()
+    await forward(town)
+    assert "转办单" not in "".join(s.text for s in await town.send(OFFICE, "/digest"))
+    clock.advance(days=4)
+    digest = "\n".join(s.text for s in await town.send(OFFICE, "/digest"))
+    assert "📣 逾期未答复的转办单（1）：" in digest
+    assert f"· {REFERENCE}（#1）12345 市民热线，已等待 4 天" in digest
+
+
 async def test_an_answered_order_no_longer_reminds(town: Town, clock: FakeClock) -> None:
     await town.report()
     await town.deliver()

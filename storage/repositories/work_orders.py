@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Community, Ticket, TicketStatus, WorkOrder
@@ -82,6 +82,29 @@ class WorkOrderRepository:
             .order_by(WorkOrder.forwarded_at, WorkOrder.id)
         )
         return [(order, ticket) for order, ticket in (await self.session.execute(query)).all()]
+
+    async def overdue(
+        self,
+        where: Sequence[ColumnElement[bool]],
+        before: datetime,
+        statuses: Iterable[TicketStatus],
+        limit: int,
+    ) -> list[tuple[WorkOrder, int]]:
+        """Unanswered orders forwarded before ``before`` of the tickets ``where`` selects (a
+        digest's scope), oldest first, with their ticket's number."""
+        query = (
+            select(WorkOrder, Ticket.number)
+            .join(Ticket, Ticket.id == WorkOrder.ticket_id)
+            .where(
+                *where,
+                WorkOrder.answered_at.is_(None),
+                WorkOrder.forwarded_at <= before,
+                Ticket.status.in_(list(statuses)),
+            )
+            .order_by(WorkOrder.forwarded_at, WorkOrder.id)
+            .limit(limit)
+        )
+        return [(order, int(number)) for order, number in (await self.session.execute(query)).all()]
 
     async def claim_reminder(self, order: WorkOrder, count: int, now: datetime) -> bool:
         """Records reminder number ``count`` if no one else did since ``order`` was read and

@@ -47,3 +47,10 @@ history-web = {" "}(web)
 settings-about-whistle_departments = The departments a coordinator may forward a ticket to (吹哨), each with a code and its names in Chinese and English.
 settings-about-whistle_reminder_days = A work order with no answer this many days reminds the coordinator who forwarded it, then again every as many days.
 settings-about-whistle_reminders = At most this many reminders per work order (0: none).
+
+## The digest
+digest-whistle-title = 📣 Work orders waiting for an answer ({ $count }):
+digest-whistle-line = · { $reference } (#{ $number }) { $department }, { $days ->
+    [one] { $days } day
+   *[other] { $days } days
+}

@@ -44,3 +44,7 @@ history-web = {" "}（网页）
 settings-about-whistle_departments = 协调员可以把工单转交（吹哨）的部门，每个部门有一个代码和中英文名称。
 settings-about-whistle_reminder_days = 转办单超过这么多天没有答复，就提醒转办的协调员，之后每隔同样天数再提醒。
 settings-about-whistle_reminders = 每张转办单最多提醒的次数（0：不提醒）。
+
+## 每日简报
+digest-whistle-title = 📣 逾期未答复的转办单（{ $count }）：
+digest-whistle-line = · { $reference }（#{ $number }）{ $department }，已等待 { $days } 天
