@@ -29,6 +29,13 @@ from bot.services.departments import Department, departments_for, find_departmen
 from bot.services.errors import ServiceError
 from bot.services.policy import OFFICE, STAFF, Action, may
 from bot.services.ticket_core import NoAccess, StaleAction, TicketCore, checked
+from bot.services.whistle_errors import (
+    AlreadyForwarded,
+    NoAnswerAwaited,
+    OfficeOnly,
+    TicketNotFound,
+    UnknownDepartment,
+)
 from bot.services.whistle_facts import WorkOrderFacts, gather_facts
 from storage.db import Database
 from storage.models import Channel, Community, Person, Ticket, WorkOrder
@@ -48,48 +55,6 @@ __all__ = [
 # A department's answer as the office types it: all one Telegram message holds (the handlers
 # refuse more before asking the service).
 MAX_ANSWER = 4096
-
-
-class OfficeOnly(ServiceError):
-    """A head or deputy pressed (or forged) the whistle: the office forwards; they escalate."""
-
-    def __init__(self, ticket: Ticket) -> None:
-        super().__init__("whistle-office-only", number=ticket.number)
-
-
-class UnknownDepartment(ServiceError):
-    """A department the community's list does not have (a forged button, or one removed from
-    the list since the keyboard was shown)."""
-
-    def __init__(self) -> None:
-        super().__init__("whistle-unknown-department")
-
-
-class AlreadyForwarded(ServiceError):
-    """The ticket's work order still waits for its answer: one at a time (a double tap, two
-    coordinators at once, an old keyboard)."""
-
-    def __init__(self, ticket: Ticket, order: WorkOrder, department: str) -> None:
-        super().__init__(
-            "whistle-already",
-            number=ticket.number,
-            reference=order.reference,
-            department=department,
-        )
-
-
-class NoAnswerAwaited(ServiceError):
-    """ "Answer received" when no work order of the ticket waits (answered meanwhile)."""
-
-    def __init__(self, ticket: Ticket) -> None:
-        super().__init__("whistle-nothing-waiting", number=ticket.number)
-
-
-class TicketNotFound(ServiceError):
-    """/whistle with a number the caller has no ticket of."""
-
-    def __init__(self, number: int) -> None:
-        super().__init__("whistle-no-ticket", number=number)
 
 
 @dataclass(frozen=True, slots=True)
