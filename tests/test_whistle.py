@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aiogram.methods import SendMessage
 from aiogram.types import Sticker
 from sqlalchemy import func, select
 
@@ -23,7 +24,8 @@ from bot.services.sla import Sla, whistle_reminder_due
 from handlers.keyboards import TicketCb
 from handlers.whistle import WhistleCb, WhistleStep
 from storage.db import Database
-from storage.models import OutboxMessage, OutboxStatus, TicketStatus, WorkOrder
+from storage.models import OutboxMessage, OutboxStatus, Role, TicketStatus, WorkOrder
+from tests.botclient import Sent
 from tests.conftest import FakeClock
 from tests.test_ticket_handling import (
     HEAD,
@@ -307,6 +309,42 @@ async def test_heads_strangers_forged_and_stale_buttons_change_nothing(town: Tow
     assert "已转办" in answer(await town.press(OFFICE, confirm))
     assert "正在等待街道办事处答复" in answer(await town.press(OFFICE, confirm))
     assert len(await orders(town.db)) == 1
+
+
+async def test_a_coordinator_of_another_building_cannot_forward(town: Town) -> None:
+    found = await town.report()  # in A1
+    grid = await town.world.appoint(town.client.user(301, "en", "Grid"), Role.COORDINATOR, "B1")
+    confirm = WhistleCb(
+        step=WhistleStep.CONFIRM, ticket_id=found.id, department="street_office"
+    ).pack()
+    before = await counts(town.db)
+    sent = await town.client.press(grid, Sent(SendMessage(chat_id=grid.id, text="…")), confirm)
+    assert answer(sent) == "Sorry, you are not allowed to do that."
+    assert one(await town.client.send(grid, "/whistle 1"), grid.id).text == (
+        "You have no ticket #1 to forward."
+    )
+    assert await counts(town.db) == before
+
+
+async def test_the_history_records_each_step_with_its_door(town: Town) -> None:
+    found = await town.report()
+    office = await town.person(OFFICE)
+    whistle = town.world.services.whistle
+    await whistle.forward(office, found.id, "street_office", door="web")
+    await whistle.record_answer(office, found.id, "Fixed the lamp.", door="telegram")
+    t = town.world.services.tickets.translations.bind("en")
+    _, staff = await town.world.services.tickets.history(office, found.id, t)
+    forwarded = next(line for line in staff if "forwarded outside" in line)
+    assert forwarded.endswith(
+        f"forwarded outside (吹哨) · Chen 300 (web): {REFERENCE} · Street office / 街道办事处"
+    )
+    answered = next(line for line in staff if "the department answered" in line)
+    assert "Fixed the lamp." in answered and "(web)" not in answered
+    # The author reads both steps and the answer, no staff names.
+    _, own = await town.world.services.tickets.history(await town.person(RESIDENT), found.id, t)
+    assert any("forwarded outside" in line for line in own)
+    assert any("Fixed the lamp." in line for line in own)
+    assert not any("Chen" in line for line in own)
 
 
 async def test_a_finished_ticket_cannot_be_forwarded(town: Town) -> None:
