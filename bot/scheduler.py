@@ -30,6 +30,7 @@ INTERVALS: tuple[tuple[str, int], ...] = (
     ("digest-daily", 60),
     ("digest-weekly", 300),
     ("outbox-purge", 3600),
+    ("whistle-reminders", 300),
 )
 # A scan that could not start in time (a busy loop, a suspended laptop) still runs, once.
 MISFIRE_GRACE_SECONDS = 3600
@@ -45,6 +46,7 @@ def job_functions(services: Services) -> dict[str, Callable[[], Awaitable[int]]]
         "digest-daily": scheduling.digest.run,
         "digest-weekly": scheduling.digest.run_weekly,
         "outbox-purge": scheduling.retention.run,
+        "whistle-reminders": scheduling.whistle.run,
     }
 
 

@@ -23,6 +23,7 @@ from handlers import (
     scheduling,
     staff,
     tickets,
+    whistle,
     worklist,
 )
 from handlers.filters import Is
@@ -36,6 +37,7 @@ FEATURES: tuple[Router, ...] = (
     relay.router,  # a Telegram reply to a ticket's message, before "report this?"
     report.router,
     tickets.router,
+    whistle.router,
     worklist.router,
     my.router,
     neighbours.router,

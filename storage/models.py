@@ -101,6 +101,8 @@ class Community(Base):
     # weekly summary went out for this day, so a restart or a second instance sends none again.
     digest_sent_on: Mapped[date | None] = mapped_column(Date)
     weekly_sent_on: Mapped[date | None] = mapped_column(Date)
+    # The last work order number given out (the whistle), incremented like ticket_seq.
+    work_order_seq: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Building(Base):
@@ -456,6 +458,38 @@ class TicketMessage(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(8))  # "card" or "relay"
+
+
+class WorkOrder(Base):
+    """A ticket forwarded to an outside department (the whistle, 吹哨): who sent it where and
+    when, and the department's answer once a coordinator records it. The ticket stays open;
+    the work order is its own clock (reminders to whoever forwarded it, claimed with a
+    conditional UPDATE like the tickets' own). ``reference`` is what the office quotes on the
+    phone: ``<community id>-<year>-<number>``, the number counting the community's orders."""
+
+    __tablename__ = "work_orders"
+    __table_args__ = (
+        UniqueConstraint("community_id", "reference"),
+        Index("ix_work_orders_ticket_forwarded", "ticket_id", "forwarded_at"),
+        Index("ix_work_orders_community_answered", "community_id", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    reference: Mapped[str] = mapped_column(String(32))
+    department: Mapped[str] = mapped_column(String(32))  # its code in whistle_departments
+    # The department's names when the order was sent: a later change of the list (a renamed
+    # or removed department) does not rewrite where an order went.
+    department_names: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    forwarded_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    forwarded_at: Mapped[datetime]
+    door: Mapped[str] = mapped_column(String(16))  # the channel it was done through
+    answered_at: Mapped[datetime | None]
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    answer: Mapped[str | None] = mapped_column(Text)
+    reminders_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    reminded_at: Mapped[datetime | None]
 
 
 class OutboxKind(enum.StrEnum):

@@ -34,6 +34,7 @@ HEAD: tuple[tuple[str, str], ...] = (
 COORDINATOR: tuple[tuple[str, str], ...] = (
     ("tickets", "cmd-tickets"),
     ("digest", "cmd-digest"),
+    ("whistle", "cmd-whistle"),
     ("away", "cmd-away"),
     ("back", "cmd-back"),
     ("joinlink", "cmd-joinlink"),

@@ -27,6 +27,8 @@ from bot.services.revoke import RevokeService
 from bot.services.scheduling import Scheduling
 from bot.services.ticket_query import TicketSearch
 from bot.services.tickets import TicketService
+from bot.services.whistle import WhistleService
+from bot.services.whistle_reminders import WhistleReminders
 from storage.db import Database
 
 __all__ = ["Clock", "Services", "system_clock"]
@@ -48,6 +50,7 @@ class Services:
     links: ContactLinks
     console: ConsoleAccess
     ticket_search: TicketSearch
+    whistle: WhistleService
 
     @classmethod
     def create(
@@ -72,6 +75,7 @@ class Services:
                 closing=ClosingService(config, db, translations, clock, tickets),
                 digest=DigestService(config, db, translations, clock),
                 retention=RetentionService(config, db, clock),
+                whistle=WhistleReminders(config, db, translations, clock),
             ),
             joins=joins,
             approvals=JoinApprovals(config, db, translations, clock),
@@ -82,4 +86,5 @@ class Services:
             links=ContactLinks(db, clock),
             console=ConsoleAccess(config, db, clock),
             ticket_search=TicketSearch(config, db, clock),
+            whistle=WhistleService(config, db, translations, clock, tickets),
         )

@@ -11,9 +11,18 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
 from bot.services.categories import Category
+from bot.services.departments import name_in
 from bot.services.policy import Action, Relation, is_author_or_staff, is_staff, may
 from bot.text import TEXT_LIMIT, cut, fits
-from storage.models import Building, Community, Person, Ticket, TicketEvent, TicketStatus
+from storage.models import (
+    Building,
+    Community,
+    Person,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    WorkOrder,
+)
 
 # A card is edited in place as the ticket changes, so it must always fit one message: the
 # description shows its beginning (the full text comes with the card to the staff once, and is
@@ -23,6 +32,7 @@ CARD_LIMIT = TEXT_LIMIT - 300
 HISTORY_DETAIL = 200  # UTF-16 units of a note or message on a History line
 SHARED_PREVIEW = 1000  # UTF-16 code units of a description shared with neighbours
 REOPENED_PREVIEW = 300  # UTF-16 units of the resident's "not fixed" reason on a card
+ANSWER_PREVIEW = 300  # UTF-16 units of a department's answer on a card (whole in History)
 STAFF_ONLY_DETAILS = frozenset({"escalated", "merged", "merged-in", "routed"})
 # Events done by a follower: their words (and names) are nobody else's business.
 NEIGHBOUR_EVENTS = frozenset({"cosigned", "still-problem"})
@@ -46,6 +56,8 @@ PUBLIC_EVENTS = frozenset(
         "cosigned",
         "still-problem",
         "linked",
+        "whistled",
+        "whistle-answered",
     }
 )
 
@@ -132,16 +144,19 @@ def render_card(
     relations: frozenset[Relation],
     now: datetime,
     reopened: str | None = None,
+    order: WorkOrder | None = None,
 ) -> CardView:
     """``reopened``: the resident's reason when the ticket was reopened since it was last
-    resolved ("" without one); staff see it under the status."""
+    resolved ("" without one); staff see it under the status. ``order``: the ticket's newest
+    work order (the whistle), shown to everyone as where it went and whether the department
+    answered; its answer to the staff and the author only."""
     title = f"{category_label(t, category, ticket.category)} · #{ticket.number}"
     place = t("card-building", building=building.name, community=community.name)
     if not relations:
         # A former head (or admin): what the ticket is, and nothing of what it says.
         return CardView("\n".join([title, place, "", t("card-no-access")]), access=False)
     if not is_author_or_staff(relations):
-        return _follower_card(t, ticket, title, place, community, holder, relations, now)
+        return _follower_card(t, ticket, title, place, community, holder, relations, now, order)
     lines = [
         title + (f" · {t('card-urgent')}" if ticket.urgent else ""),
         place + (t("card-flat", flat=ticket.flat) if ticket.flat else ""),
@@ -183,10 +198,48 @@ def render_card(
         )
     if ticket.escalated:
         lines.append(t("card-escalated"))
+    lines += whistle_lines(t, order, community, answer=True)
     if ticket.rating:
         lines.append(t("card-rating", stars="★" * ticket.rating + "☆" * (5 - ticket.rating)))
     # Every other line is short (names and places are bounded); the cut is a guarantee only.
-    return CardView(cut("\n".join(lines), CARD_LIMIT), card_buttons(t, ticket.status, relations))
+    buttons = card_buttons(t, ticket.status, relations, waiting=waiting(order))
+    return CardView(cut("\n".join(lines), CARD_LIMIT), buttons)
+
+
+def waiting(order: WorkOrder | None) -> bool:
+    """Whether the ticket's newest work order still waits for the department's answer."""
+    return order is not None and order.answered_at is None
+
+
+def whistle_lines(
+    t: Translator, order: WorkOrder | None, community: Community, *, answer: bool
+) -> list[str]:
+    """Where the ticket went outside and how it stands: "forwarded to X, waiting since D" or
+    "X answered on D" (with the answer's beginning when ``answer``). A department's name, a
+    reference and dates: nobody's name."""
+    if order is None:
+        return []
+    department = name_in(order.department_names, t.language, order.department)
+    if order.answered_at is None:
+        return [
+            t(
+                "card-whistle-waiting",
+                department=department,
+                reference=order.reference,
+                since=local_time(order.forwarded_at, community),
+            )
+        ]
+    lines = [
+        t(
+            "card-whistle-answered",
+            department=department,
+            reference=order.reference,
+            time=local_time(order.answered_at, community),
+        )
+    ]
+    if answer and order.answer:
+        lines.append(cut(order.answer, ANSWER_PREVIEW))
+    return lines
 
 
 def description_is_cut(description: str) -> bool:
@@ -203,6 +256,7 @@ def _follower_card(
     holder: Person | None,
     relations: frozenset[Relation],
     now: datetime,
+    order: WorkOrder | None,
 ) -> CardView:
     """ "Me too" follows the status: the category, the building (not the flat), when, and how
     it stands; never the neighbour's photos or place, and their words only if they agreed."""
@@ -221,6 +275,7 @@ def _follower_card(
     ]
     if ticket.escalated:
         lines.append(t("card-escalated"))
+    lines += whistle_lines(t, order, community, answer=False)
     return CardView(cut("\n".join(lines), CARD_LIMIT), card_buttons(t, ticket.status, relations))
 
 
@@ -235,8 +290,11 @@ def status_line(t: Translator, ticket: Ticket, holder: Person | None, *, staff: 
 
 
 def card_buttons(
-    t: Translator, status: TicketStatus, relations: frozenset[Relation]
+    t: Translator, status: TicketStatus, relations: frozenset[Relation], *, waiting: bool = False
 ) -> list[list[tuple[str, Action]]]:
+    """``waiting``: a work order of the ticket waits for its department's answer (then the
+    office records the answer; otherwise it may forward the ticket)."""
+
     def allowed(actions: Sequence[Action]) -> list[tuple[str, Action]]:
         return [(t("btn-" + a.value), a) for a in actions if may(a, relations, status)]
 
@@ -244,6 +302,7 @@ def card_buttons(
         rows = [
             allowed([Action.TAKE, Action.REPLY, Action.RESOLVE]),
             allowed([Action.ESCALATE, Action.MERGE, Action.HISTORY]),
+            allowed([Action.WHISTLE_ANSWER if waiting else Action.WHISTLE]),
         ]
     else:
         rows = [
@@ -299,6 +358,8 @@ def history_lines(
         )
         if who:
             line += t("history-who", who=who)
+        if event.data.get("door") == "web":
+            line += t("history-web")
         if detail:
             line += t("history-detail", detail=detail)
         lines.append(line)

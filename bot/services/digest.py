@@ -21,6 +21,7 @@ from bot.services.clock import Clock
 from bot.services.contacts import is_admin
 from bot.services.digest_view import (
     DigestData,
+    WaitingOrder,
     chart_labels,
     render_digest,
 )
@@ -28,9 +29,10 @@ from bot.services.errors import ServiceError
 from bot.services.scheduling import Buttons, sla_of, write
 from bot.services.sla import Sla, day_window, digest_due, had_day, local
 from bot.services.weekly import WeeklySummaries
+from bot.services.whistle_reminders import UNFINISHED
 from storage.db import Database
 from storage.models import Community, Person, Ticket
-from storage.repositories import CommunityRepository, PersonRepository
+from storage.repositories import CommunityRepository, PersonRepository, WorkOrderRepository
 from storage.repositories.joins import JoinRepository
 from storage.repositories.sla import SlaRepository
 from storage.repositories.stats import Scope, StatsRepository
@@ -42,6 +44,7 @@ COVERAGE_NAMES = 12
 RECURRING_LINES = 10
 UNREACHABLE_LINES = 10
 LEADERS = 5
+WHISTLE_LINES = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,18 @@ class DigestService:
                 join_requests=await JoinRepository(session).pending_by_building(
                     scope.community_id, scope.building_ids
                 ),
+                whistle_overdue=[
+                    WaitingOrder(
+                        order.reference,
+                        number,
+                        order.department_names,
+                        order.department,
+                        (now - order.forwarded_at).days,
+                    )
+                    for order, number in await WorkOrderRepository(session).overdue(
+                        scope.where(), now - sla.whistle_every, UNFINISHED, WHISTLE_LINES
+                    )
+                ],
                 chart_days=chart_days,
                 chart_new=await stats.series(scope, Ticket.created_at, bounds),
                 chart_resolved=await stats.series(scope, Ticket.resolved_at, bounds),

@@ -12,6 +12,7 @@ from bot.chart import ChartLabels
 from bot.i18n import Translator
 from bot.services.cards import age, category_label
 from bot.services.categories import find_category
+from bot.services.departments import name_in
 from bot.services.scheduling import MAX_LISTED, Buttons, open_buttons
 from storage.repositories.stats import (
     BuildingLine,
@@ -27,6 +28,15 @@ from storage.repositories.stats import (
 MEDALS = ("🥇", "🥈", "🥉")
 JOIN_LINES = 10
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingOrder:
+    reference: str
+    number: int  # the ticket's
+    department: Mapping[str, str]  # names by language
+    code: str
+    days: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +63,8 @@ class DigestData:
     leaders: Sequence[Leader]
     # Join requests waiting for approval: (building, count), most first (join_policy).
     join_requests: Sequence[tuple[str, int]] = ()
+    # Work orders (the whistle) waiting for their department past whistle_reminder_days.
+    whistle_overdue: Sequence[WaitingOrder] = ()
     chart_days: Sequence[date] = field(default_factory=list)
     chart_new: Sequence[int] = field(default_factory=list)
     chart_resolved: Sequence[int] = field(default_factory=list)
@@ -194,6 +206,18 @@ def render_digest(t: Translator, data: DigestData) -> tuple[str, Buttons]:
         if len(data.join_requests) > len(shown):
             names += t("digest-and-more", count=len(data.join_requests) - len(shown))
         lines.append(t("digest-joins", buildings=names))
+    if data.whistle_overdue:
+        lines += ["", t("digest-whistle-title", count=len(data.whistle_overdue))]
+        for order in data.whistle_overdue:
+            lines.append(
+                t(
+                    "digest-whistle-line",
+                    reference=order.reference,
+                    number=order.number,
+                    department=name_in(order.department, t.language, order.code),
+                    days=order.days,
+                )
+            )
     lines += [
         "",
         t(

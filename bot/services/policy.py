@@ -38,10 +38,15 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     MESSAGE = "message"  # resident writes to the head
     STILL = "still"  # a follower: "still a problem for me" (a linked ticket of their own)
+    WHISTLE = "whistle"  # forward outside (吹哨): a work order to a department
+    WHISTLE_ANSWER = "whistle-answer"  # the department answered: record it
 
 
 STAFF = frozenset({Relation.ADMIN, Relation.COORDINATOR, Relation.HEAD})
 RESIDENT = frozenset({Relation.AUTHOR, Relation.FOLLOWER})
+# The community office: whoever speaks for the community to the departments outside. A head
+# (or deputy) escalates to the office instead; see bot/services/whistle.py.
+OFFICE = frozenset({Relation.ADMIN, Relation.COORDINATOR})
 AUTHOR = frozenset({Relation.AUTHOR})
 FOLLOWER = frozenset({Relation.FOLLOWER})
 OPEN = frozenset({S.NEW, S.TAKEN, S.REOPENED})
@@ -64,6 +69,11 @@ RULES: dict[Action, tuple[frozenset[Relation], frozenset[TicketStatus]]] = {
     Action.MESSAGE: (AUTHOR, ACTIVE),
     # A follower whose problem outlives the ticket (resolved, confirmed, withdrawn) goes on.
     Action.STILL: (FOLLOWER, frozenset({S.RESOLVED, S.CLOSED, S.WITHDRAWN})),
+    # Forwarding does not close the ticket; an answer may come after it was closed (and stops
+    # the work order's reminders then too). Whether an order is waiting is the work order's
+    # state, checked by the whistle service.
+    Action.WHISTLE: (OFFICE, OPEN),
+    Action.WHISTLE_ANSWER: (OFFICE, ANY),
 }
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bot.services.ladder import LadderService
     from bot.services.reminders import ReminderService
     from bot.services.retention import RetentionService
+    from bot.services.whistle_reminders import WhistleReminders
 
 
 class SchedAction(StrEnum):
@@ -110,3 +111,4 @@ class Scheduling:
     closing: ClosingService
     digest: DigestService
     retention: RetentionService
+    whistle: WhistleReminders

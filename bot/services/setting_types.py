@@ -106,3 +106,4 @@ JoinPolicy = Literal["open", "approve", "link_only"]
 
 Reports = Annotated[int, BeforeValidator(_no_bool), Field(ge=2, le=1000)]
 DayCount = Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=MAX_DAYS)]
+WhistleReminders = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=10)]

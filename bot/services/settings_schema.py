@@ -33,6 +33,12 @@ from bot.services.categories import (
     Code,
     spec_of,
 )
+from bot.services.departments import (
+    DEFAULT_DEPARTMENTS,
+    DepartmentList,
+    DepartmentSpec,
+)
+from bot.services.departments import spec_of as department_spec
 from bot.services.setting_errors import InvalidSetting, UnknownSetting, describe_error, warn_invalid
 from bot.services.setting_types import (
     MAX_DAYS,
@@ -47,6 +53,7 @@ from bot.services.setting_types import (
     Quiet,
     Reports,
     Weekly,
+    WhistleReminders,
 )
 
 
@@ -160,10 +167,31 @@ class CommunitySettings(BaseModel):
         "notify_coordinators and private (true or false), and names for a code of your own",
         shown="7 categories",
     )
+    whistle_departments: DepartmentList = _setting(
+        lambda: [DepartmentSpec.model_validate(department_spec(d)) for d in DEFAULT_DEPARTMENTS],
+        'where a coordinator may forward a ticket (吹哨) as a work order: `[{"code": '
+        '"street_office", "names": {"zh-hans": "街道办事处", "en": "Street office"}}, …]`',
+        "a list of 1 to 12 departments, each with a unique code (a-z, 0-9, _) and names in "
+        "zh-hans and en",
+        shown="4 departments",
+    )
+    whistle_reminder_days: DayCount = _setting(
+        3,
+        "a work order with no answer this many days reminds its coordinator, then again every "
+        "as many days",
+        f"a whole number from 1 to {MAX_DAYS}",
+    )
+    whistle_reminders: WhistleReminders = _setting(
+        3, "at most this many reminders per work order (0: none)", "a whole number from 0 to 10"
+    )
 
     @field_serializer("escalation_overrides")
     def _overrides(self, value: dict[str, Override]) -> dict[str, Any]:
         return {code: o.model_dump(mode="json", exclude_none=True) for code, o in value.items()}
+
+    @field_serializer("whistle_departments")
+    def _departments(self, value: list[DepartmentSpec]) -> list[dict[str, Any]]:
+        return [department_spec(spec.department()) for spec in value]
 
     @field_serializer("categories")
     def _categories(self, value: list[CategorySpec]) -> list[dict[str, Any]]:

@@ -63,6 +63,10 @@ class Sla:
     recurring_reports: int = 3
     recurring_days: int = 30
     kpi_days: int = 30
+    # A work order waiting for its department's answer (the whistle) reminds its coordinator
+    # every ``whistle_every``, at most ``whistle_most`` times.
+    whistle_every: timedelta = timedelta(days=3)
+    whistle_most: int = 3
 
     def thresholds(self, category: str) -> Thresholds:
         return self.overrides.get(category, self.escalation)
@@ -109,6 +113,8 @@ def sla_for(settings: Mapping[str, Any], timezone: str | None) -> Sla:
         recurring_reports=values.recurring_reports,
         recurring_days=values.recurring_days,
         kpi_days=values.kpi_days,
+        whistle_every=timedelta(days=values.whistle_reminder_days),
+        whistle_most=values.whistle_reminders,
     )
 
 
@@ -201,6 +207,17 @@ def idle_due(
     if now - last_activity < sla.idle:
         return False
     return reminded_at is None or reminded_at < last_activity
+
+
+def whistle_reminder_due(forwarded_at: datetime, sent: int, now: datetime, sla: Sla) -> int | None:
+    """The reminder count to claim for a work order still waiting for its answer, else None:
+    one ``whistle_every`` after forwarding, then every ``whistle_every``, at most
+    ``whistle_most`` in all. Like nudges, every step passed by now counts at once: after
+    downtime one reminder goes out, not three."""
+    if now < forwarded_at:
+        return None
+    passed = min(sla.whistle_most, (now - forwarded_at) // sla.whistle_every)
+    return passed if passed > sent else None
 
 
 # ----------------------------------------------------------------------------- escalation

@@ -51,7 +51,7 @@ from storage.models import (
     TicketEvent,
     TicketStatus,
 )
-from storage.repositories import CommunityRepository, PersonRepository
+from storage.repositories import CommunityRepository, PersonRepository, WorkOrderRepository
 from storage.repositories.people import BuildingRole
 from storage.repositories.tickets import TicketRepository
 
@@ -232,6 +232,7 @@ class TicketService(TicketActions, TicketReopening, NeighbourActions, TicketList
             relations=relations,
             now=self.clock(),
             reopened=reopened,
+            order=await WorkOrderRepository(session).latest(ticket.id),
         )
 
     async def history(

@@ -5,6 +5,7 @@ from storage.repositories.fsm import FsmRepository
 from storage.repositories.invitations import InvitationRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import PersonRepository
+from storage.repositories.work_orders import WorkOrderRepository
 
 __all__ = [
     "CommunityRepository",
@@ -12,4 +13,5 @@ __all__ = [
     "InvitationRepository",
     "OutboxRepository",
     "PersonRepository",
+    "WorkOrderRepository",
 ]

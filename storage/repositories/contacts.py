@@ -21,6 +21,7 @@ from storage.models import (
     TicketEvent,
     TicketFollower,
     TicketRecipient,
+    WorkOrder,
 )
 
 
@@ -76,6 +77,8 @@ _REFERENCES: tuple[tuple[type, str], ...] = (
     (Invitation, "created_by"),
     (Invitation, "used_by"),
     (OutboxMessage, "person_id"),
+    (WorkOrder, "forwarded_by"),
+    (WorkOrder, "answered_by"),
 )
 
 
