@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from bot.config import Config, ConfigError
 from bot.i18n import Translations
 from bot.logs import configure_logging
+from bot.open311_cli import add_open311_parser, open311_key
 from bot.services import Services
 from bot.services.community import BuildingRow, parse_buildings_csv
 from bot.services.errors import ServiceError
@@ -118,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print pending, failed and sent outbox counts (rows purged after "
         "OUTBOX_RETENTION_DAYS included) and the oldest pending message.",
     )
+    add_open311_parser(commands)
     return parser
 
 
@@ -208,6 +210,8 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
             view = await services.community.settings(args.community, _parse_changes(args.changes))
             for line in render_text(view):
                 _out(line)
+        elif command == "open311-key":
+            return await open311_key(config, db, args)
         elif command == "backup":
             pages = await asyncio.to_thread(backup_sqlite, db, args.file)
             _out(f"backup written to {args.file} ({pages} pages)")

@@ -19,6 +19,7 @@ from bot.services.joins import JoinService
 from bot.services.ladder import LadderService
 from bot.services.notify import Notifier
 from bot.services.onboarding import OnboardingService
+from bot.services.open311 import Open311Service
 from bot.services.poster import PosterService
 from bot.services.reminders import ReminderService
 from bot.services.retention import RetentionService
@@ -44,6 +45,7 @@ class Services:
     conversations: ConversationService
     posters: PosterService
     links: ContactLinks
+    open311: Open311Service
 
     @classmethod
     def create(
@@ -76,4 +78,5 @@ class Services:
             conversations=ConversationService(db, tickets),
             posters=PosterService(db, translations),
             links=ContactLinks(db, clock),
+            open311=Open311Service(config, db, translations, clock),
         )
