@@ -6,15 +6,21 @@ appear in a GET."""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 import pytest
 from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.config import Config, Secret
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.community import BuildingRow
@@ -33,7 +39,7 @@ from storage.models import (
     TicketStatus,
 )
 from tests.botclient import BotClient, Sent
-from tests.conftest import FakeClock
+from tests.conftest import ADMIN_ID, TOKEN, FakeClock
 from tests.factories import World, make_world
 from web.open311 import open311_setup
 from web.open311.params import MAX_FORM
@@ -48,6 +54,42 @@ CALLER = {
     "email": "wang.xm@example.org",
     "phone": "13800138000",
 }
+
+
+PG_URL = os.environ.get("TEST_POSTGRES_URL")
+BOTH = pytest.mark.parametrize("config", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+async def config(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Config]:
+    """SQLite, or (for the tests marked BOTH) a fresh PostgreSQL database as well."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    kind = getattr(request, "param", "sqlite")
+    if kind == "sqlite":
+        yield Config(
+            bot_token=Secret(TOKEN),
+            database_url=url,
+            bot_username="louzhang_test_bot",
+            admin_ids=frozenset({ADMIN_ID}),
+        )
+        return
+    if not PG_URL:
+        pytest.skip("TEST_POSTGRES_URL is not set (a PostgreSQL server for these tests)")
+    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"louzhang_{uuid.uuid4().hex[:12]}"
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield Config(
+            bot_token=Secret(TOKEN),
+            database_url=make_url(PG_URL).set(database=name).render_as_string(hide_password=False),
+            bot_username="louzhang_test_bot",
+            admin_ids=frozenset({ADMIN_ID}),
+        )
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
 
 
 class Monotonic:
@@ -177,6 +219,7 @@ async def test_several_communities_need_a_jurisdiction(http: Http, world: World)
     assert (await get_json(http, "/services.json", jurisdiction_id="翠湖社区"))[0] == 200
 
 
+@BOTH
 async def test_a_hotline_files_a_request_and_reads_it_back(
     http: Http, world: World, db: Database, key: str, clock: FakeClock
 ) -> None:
@@ -212,6 +255,7 @@ async def test_a_hotline_files_a_request_and_reads_it_back(
     via = queued[-1].payload["text"]
     assert "came through Open311 from 12345热线" in via
     assert "王 小明" in via and "13800138000" in via and "wang.xm@example.org" in via
+    assert "call them back" in via  # a reply in chat does not reach the caller
     assert all(row.ticket_id == ticket.id for row in queued[-3:])
     # ... and the card reads like any other, naming the client as the reporter.
     before = len(world.client.session.requests)
@@ -294,6 +338,7 @@ async def test_statuses_map_to_open_and_closed_with_notes(
     ] == ["2", "1"]
 
 
+@BOTH
 @pytest.mark.parametrize(
     ("change", "status", "words"),
     [
@@ -445,6 +490,7 @@ async def test_a_client_has_a_daily_cap_and_a_rate_limit(
     assert (await http.get(BASE + "/requests.json", params={"api_key": capped})).status == 200
 
 
+@BOTH
 async def test_what_residents_did_not_share_never_appears(
     http: Http, world: World, db: Database, clock: FakeClock, key: str
 ) -> None:

@@ -17,9 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.categories import Category, categories_for, find_category
 from bot.services.errors import ServiceError
 from bot.services.messages import write_text
+from bot.services.open311_input import (
+    DailyLimit,
+    Filing,
+    JurisdictionNeeded,
+    NoBuilding,
+    Open311Refusal,
+    UnknownJurisdiction,
+    UnknownService,
+    description_of,
+    submitter_of,
+)
 from bot.services.open311_keys import key_hash
-from bot.services.ticket_core import MAX_DESCRIPTION, TicketCore, checked
-from bot.text import fits
+from bot.services.ticket_core import TicketCore
 from storage.models import (
     Building,
     Community,
@@ -32,47 +42,6 @@ from storage.repositories.open311 import Open311Repository, TicketFilter
 from storage.repositories.people import address_of
 from storage.repositories.tickets import TicketRepository
 
-# What a caller's contact may hold (UTF-16 units): a name, an e-mail address, a phone number.
-SUBMITTER_LIMITS = {"first_name": 50, "last_name": 50, "email": 254, "phone": 32}
-MEDIA_URL_LIMIT = 500
-
-
-class Open311Refusal(ServiceError):
-    """A request the API refuses; ``field`` names the parameter at fault (the door turns it
-    into the spec's error list)."""
-
-    def __init__(self, key: str, field: str, **args: object) -> None:
-        super().__init__(key, field=field, **args)
-        self.field = field
-
-
-class UnknownJurisdiction(Open311Refusal):
-    def __init__(self) -> None:
-        super().__init__("open311-unknown-jurisdiction", "jurisdiction_id")
-
-
-class JurisdictionNeeded(Open311Refusal):
-    def __init__(self) -> None:
-        super().__init__("open311-jurisdiction-needed", "jurisdiction_id")
-
-
-class UnknownService(Open311Refusal):
-    def __init__(self) -> None:
-        super().__init__("open311-unknown-service", "service_code")
-
-
-class NoBuilding(Open311Refusal):
-    """No address names one of the community's buildings (a point alone places nothing: a
-    ticket belongs to a building, whose head gets it)."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key, "address_id")
-
-
-class DailyLimit(Open311Refusal):
-    def __init__(self, limit: int) -> None:
-        super().__init__("open311-daily-limit", "api_key", limit=limit)
-
 
 @dataclass(frozen=True, slots=True)
 class ClientView:
@@ -81,21 +50,6 @@ class ClientView:
     community_id: int | None
     person_id: int | None
     daily_limit: int
-
-
-@dataclass(frozen=True, slots=True)
-class Filing:
-    """A POST requests as the use case needs it (the door parsed the spec's parameters)."""
-
-    service_code: str
-    description: str
-    address_id: str | None = None
-    address_string: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    media_url: str | None = None
-    # first_name, last_name, email, phone: those given.
-    submitter: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +121,8 @@ class Open311Service(TicketCore):
     async def file(self, client: ClientView, community: Community, filing: Filing) -> Filed:
         """Files a ticket for the client's caller, or raises before anything is written."""
         now = self.clock()
-        description = _description(filing)
-        submitter = _submitter(filing.submitter)
+        description = description_of(filing)
+        submitter = submitter_of(filing.submitter)
         async with self.db.session() as session:
             found_community = await CommunityRepository(session).get(community.id)
             if found_community is None:
@@ -274,6 +228,7 @@ class Open311Service(TicketCore):
                 lines.append(t("open311-card-phone", phone=submitter["phone"]))
             if submitter.get("email"):
                 lines.append(t("open311-card-email", email=submitter["email"]))
+            lines.append(t("open311-card-reply", client=client.name))
             await write_text(
                 session,
                 to=to,
@@ -322,28 +277,15 @@ class Open311Service(TicketCore):
         )
 
 
-def _description(filing: Filing) -> str:
-    """The ticket's description: the caller's words, then the media's address on a line of its
-    own (kept as text: the staff open it; nothing is fetched from it)."""
-    description = checked(filing.description, MAX_DESCRIPTION)
-    if not description:
-        raise Open311Refusal("open311-no-description", "description")
-    if filing.media_url:
-        url = filing.media_url.strip()
-        if not url.startswith(("https://", "http://")) or not fits(url, MEDIA_URL_LIMIT):
-            raise Open311Refusal("open311-bad-media-url", "media_url")
-        description = checked(description + "\n📎 " + url, MAX_DESCRIPTION)
-    return description
-
-
-def _submitter(given: Sequence[tuple[str, str]]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for field, value in given:
-        limit = SUBMITTER_LIMITS.get(field)
-        value = value.strip()
-        if limit is None or not value:
-            continue
-        if not fits(value, limit) or any(c in value for c in "\r\n"):
-            raise Open311Refusal("open311-bad-submitter", field, max=limit)
-        found[field] = value
-    return found
+__all__ = [
+    "ClientView",
+    "DailyLimit",
+    "Filed",
+    "Filing",
+    "JurisdictionNeeded",
+    "Open311Refusal",
+    "Open311Service",
+    "RequestView",
+    "UnknownJurisdiction",
+    "UnknownService",
+]
