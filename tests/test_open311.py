@@ -201,6 +201,9 @@ async def test_services_are_the_communitys_categories(http: Http) -> None:
 
     status, definition = await get_json(http, "/services/elevator.json")
     assert (status, definition) == (200, {"service_code": "elevator", "attributes": []})
+    definition_xml = await http.get(BASE + "/services/elevator.xml")
+    root = ElementTree.fromstring(await definition_xml.read())
+    assert root.tag == "service_definition" and root.findtext("service_code") == "elevator"
     status, error = await get_json(http, "/services/parking.json")
     assert status == 404 and error[0]["code"] == 404
     assert "service_code" in error[0]["description"]
@@ -276,7 +279,7 @@ async def test_a_hotline_files_a_request_and_reads_it_back(
         "service_name": "电梯",
         "service_code": "elevator",
         "description": "3号电梯门关不上 The lift door will not close",  # the client's own words
-        "agency_responsible": "塘中社区",
+        "agency_responsible": "塘中社区居委会",
         "service_notice": "",
         "requested_datetime": "2026-11-26T10:00:00+08:00",
         "updated_datetime": "2026-11-26T10:00:00+08:00",

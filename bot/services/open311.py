@@ -7,6 +7,7 @@ formats; this module speaks tickets."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.open311 import Open311Repository, TicketFilter
 from storage.repositories.people import address_of
 from storage.repositories.tickets import TicketRepository
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +180,9 @@ class Open311Service(TicketCore):
             )
             number = ticket.number
             await session.commit()
-            return Filed(number, token, reasons)
+        # Who filed what where, never what was said or by whom (the log keeps no personal data).
+        log.info("open311: %s filed #%s in %s", client.name, number, community.name)
+        return Filed(number, token, reasons)
 
     async def _building(
         self, session: AsyncSession, community: Community, filing: Filing

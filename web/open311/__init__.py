@@ -91,7 +91,9 @@ class Open311Door:
             except ServiceError as error:
                 if error.key == "input-too-long":
                     return self.error(fmt, 400, "open311-input-too-long", error.args_)
-                return self.error(fmt, 403, "open311-bad-key", {})
+                if error.key == "not-allowed":  # the client lost what it files as
+                    return self.error(fmt, 403, "open311-bad-key", {})
+                return self.error(fmt, 400, error.key, error.args_)
 
         return answering
 

@@ -48,7 +48,7 @@ def request(t: Translator, view: RequestView) -> dict[str, Any]:
         "service_name": category_name(t, view.category, ticket.category),
         "service_code": ticket.category,
         "description": view.description,
-        "agency_responsible": community.name,
+        "agency_responsible": t("open311-agency", community=community.name),
         "service_notice": "",
         "requested_datetime": iso(ticket.created_at, community),
         "updated_datetime": iso(ticket.updated_at, community),

@@ -6,6 +6,7 @@ open311-card-caller = Caller: { $name }
 open311-card-phone = Phone: { $phone }
 open311-card-email = E-mail: { $email }
 open311-card-reply = Your replies here stay in the ticket's history: { $client } reads only its status. To talk to the caller, call them back.
+open311-agency = Office of { $community }
 open311-notice = Sent to the building's staff as ticket #{ $number }.
 open311-service-description = { $name } in a building of { $community }.
 open311-service-private = { $name } in a building of { $community }: between the reporter and the building's staff, its descriptions are never published.

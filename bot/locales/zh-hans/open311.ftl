@@ -4,6 +4,7 @@ open311-card-caller = 来电人：{ $name }
 open311-card-phone = 电话：{ $phone }
 open311-card-email = 邮箱：{ $email }
 open311-card-reply = 在这里的回复只记入工单记录：{ $client } 只能看到工单状态。如需与来电人沟通，请回电。
+open311-agency = { $community }居委会
 open311-notice = 已作为 #{ $number } 号工单交给楼栋工作人员。
 open311-service-description = { $community }楼栋内的「{ $name }」问题。
 open311-service-private = { $community }楼栋内的「{ $name }」问题：仅报告人与楼栋工作人员可见，描述从不公开。
