@@ -291,6 +291,13 @@ async def test_a_hotline_files_a_request_and_reads_it_back(
     status, [by_token] = await get_json(http, f"/tokens/{token}.json", api_key=key)
     assert (status, by_token) == (200, {"service_request_id": "1", "token": token})
 
+    # The head takes it in chat, as any ticket: the client reads the new status.
+    await world.client.click(world.client.user(HEAD_ID, "en", "Head"), card, "✋ Take")
+    _, [taken] = await get_json(http, "/requests/1.json", api_key=key)
+    assert (taken["status"], taken["status_notes"]) == ("open", "taken")
+    assert taken["updated_datetime"] == "2026-11-26T10:05:00+08:00"
+    one = taken
+
     # Filters: the id list; service_code, status and the date range.
     assert (
         len((await get_json(http, "/requests.json", api_key=key, service_request_id="1,7"))[1]) == 1

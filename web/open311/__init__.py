@@ -32,6 +32,7 @@ from web.open311.formats import FORMAT, answer, errors
 from web.open311.limits import PerKeyWindow
 from web.open311.params import ApiError, text
 from web.pages import TRANSLATIONS, visitor_language
+from web.server import Setup
 
 PREFIX = "/open311/v2"
 PER_MINUTE = 60  # requests per key (or per address without one) a minute, per process
@@ -40,7 +41,6 @@ MAX_RESULTS = 1000
 SUBMITTER = ("first_name", "last_name", "email", "phone")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Setup = Callable[[web.Application], None]
 
 
 def open311_setup(
