@@ -563,3 +563,28 @@ async def test_what_residents_did_not_share_never_appears(
     # The client that filed #4 reads its own words back, never the caller's contact.
     _, [own] = await get_json(http, "/requests/4.json", api_key=other)
     assert own["description"].startswith("3号电梯门")
+
+
+@BOTH
+async def test_a_callers_contact_is_cleared_after_the_ticket_is_finished(
+    http: Http, world: World, db: Database, clock: FakeClock, key: str, config: Config
+) -> None:
+    for _ in range(2):
+        response = await http.post(BASE + "/requests.json", data=request_form(key, **CALLER))
+        assert response.status == 200
+    async with db.session() as session:
+        first = await session.scalar(select(Ticket).where(Ticket.number == 1))
+        assert first is not None
+        first.status, first.updated_at = TicketStatus.CLOSED, clock()
+        await session.commit()
+    clock.advance(days=config.outbox_retention_days - 1)
+    await world.services.scheduling.retention.run()
+    async with db.session() as session:
+        kept = (await session.scalars(select(Open311Request.submitter))).all()
+    assert list(kept) == [CALLER, CALLER]  # not yet
+    clock.advance(days=2)
+    await world.services.scheduling.retention.run()
+    async with db.session() as session:
+        rows = (await session.scalars(select(Open311Request).order_by(Open311Request.id))).all()
+    # The finished one's is gone; the open one's is kept, however old.
+    assert [r.submitter for r in rows] == [{}, CALLER]

@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Building, Open311Client, Open311Request, Ticket, TicketStatus
+
+FINISHED = (TicketStatus.CLOSED, TicketStatus.WITHDRAWN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +81,23 @@ class Open311Repository:
     async def buildings_named(self, community_id: int, name: str) -> Sequence[Building]:
         query = select(Building).where(Building.community_id == community_id, Building.name == name)
         return (await self.session.scalars(query.limit(2))).all()
+
+    async def forget_callers(self, before: datetime, limit: int) -> int:
+        """Clears the caller's contact of up to ``limit`` tickets finished (closed or withdrawn)
+        before ``before``: it was given to be called back about that ticket. Returns how many."""
+        r = Open311Request
+        finished = (
+            select(r.id)
+            .join(Ticket, Ticket.id == r.ticket_id)
+            .where(
+                Ticket.status.in_(FINISHED),
+                Ticket.updated_at < before,
+                cast(r.submitter, String) != "{}",
+            )
+            .order_by(r.id)
+            .limit(limit)
+        )
+        ids = list((await self.session.scalars(finished)).all())
+        if ids:
+            await self.session.execute(update(r).where(r.id.in_(ids)).values(submitter={}))
+        return len(ids)
