@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from bot.config import Config, ConfigError
 from bot.i18n import Translations
 from bot.logs import configure_logging
+from bot.open311_cli import add_open311_parser, open311_key
 from bot.services import Services
 from bot.services.community import BuildingRow, parse_buildings_csv
 from bot.services.errors import ServiceError
@@ -118,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print pending, failed and sent outbox counts (rows purged after "
         "OUTBOX_RETENTION_DAYS included) and the oldest pending message.",
     )
+    add_open311_parser(commands)
     return parser
 
 
@@ -208,6 +210,8 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
             view = await services.community.settings(args.community, _parse_changes(args.changes))
             for line in render_text(view):
                 _out(line)
+        elif command == "open311-key":
+            return await open311_key(config, db, args)
         elif command == "backup":
             pages = await asyncio.to_thread(backup_sqlite, db, args.file)
             _out(f"backup written to {args.file} ({pages} pages)")
@@ -222,6 +226,7 @@ async def _run(config: Config, db: Database) -> None:
     from bot.app import create_bot, create_dispatcher
     from telegram.webhook import leave_webhook, serve_webhook
     from web.console import console_setup
+    from web.open311 import open311_setup
     from web.server import HEALTH_CHECKS, WebServer, create_web_app, start_listening
 
     await probe_redis(config)
@@ -248,8 +253,12 @@ async def _run(config: Config, db: Database) -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
-    # Every HTTP part of the bot on one server: the console in either mode.
-    setups = [console_setup(config, dispatcher["services"], dispatcher["clock"])]
+    # Every HTTP part of the bot on one server, in either mode: the console and Open311.
+    services = dispatcher["services"]
+    setups = [
+        console_setup(config, services, dispatcher["clock"]),
+        open311_setup(services.open311),
+    ]
     server: WebServer | None = None
     try:
         if config.webhook_url:

@@ -151,6 +151,10 @@ class Channel(enum.StrEnum):
     TELEGRAM = "telegram"
     WEB = "web"
     WECHAT = "wechat"
+    # An Open311 client (a hotline system, a civic app) filing tickets for the people who call
+    # or use it: the author of its tickets, addressed by the client's id. Nothing is delivered
+    # to it (it reads the tickets back through the API), so it is in no door's DELIVERING set.
+    OPEN311 = "open311"
 
 
 class Address(NamedTuple):
@@ -589,6 +593,47 @@ class DeploymentSecret(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime]
+
+
+class Open311Client(Base):
+    """A system allowed to use the Open311 API with its own key (``python -m bot open311-key``):
+    only the key's hash is kept. ``community_id`` NULL: every community. ``person_id`` is the
+    author of the tickets it files (a person with an ``open311`` contact)."""
+
+    __tablename__ = "open311_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE")
+    )
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # New tickets one client may file in 24 hours: a hotline files for many callers, so the
+    # resident's MAX_TICKETS_PER_DAY would stop it by noon, and no cap would let a runaway
+    # script flood the heads.
+    daily_limit: Mapped[int] = mapped_column(default=100)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class Open311Request(Base):
+    """A ticket filed through Open311: which client filed it, the token the spec's clients may
+    look it up by, and who called (first and last name, email, phone), which the building's staff
+    get with the card and no GET ever returns."""
+
+    __tablename__ = "open311_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), unique=True
+    )
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("open311_clients.id", ondelete="CASCADE"), index=True
+    )
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    submitter: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
 
 

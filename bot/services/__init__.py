@@ -20,6 +20,7 @@ from bot.services.joins import JoinService
 from bot.services.ladder import LadderService
 from bot.services.notify import Notifier
 from bot.services.onboarding import OnboardingService
+from bot.services.open311 import Open311Service
 from bot.services.poster import PosterService
 from bot.services.reminders import ReminderService
 from bot.services.retention import RetentionService
@@ -51,6 +52,7 @@ class Services:
     console: ConsoleAccess
     ticket_search: TicketSearch
     whistle: WhistleService
+    open311: Open311Service
 
     @classmethod
     def create(
@@ -87,4 +89,5 @@ class Services:
             console=ConsoleAccess(config, db, clock),
             ticket_search=TicketSearch(config, db, clock),
             whistle=WhistleService(config, db, translations, clock, tickets),
+            open311=Open311Service(config, db, translations, clock),
         )

@@ -1,15 +1,17 @@
 """Data retention: delivered notifications are deleted after OUTBOX_RETENTION_DAYS (a payload
 holds residents' words: relayed messages, descriptions on cards); how many were sent or failed
-each day is kept (storage/repositories/outbox_retention.py)."""
+each day is kept (storage/repositories/outbox_retention.py). The contact an Open311 caller gave
+goes as long after their ticket is finished."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.config import Config
 from bot.services.clock import Clock
 from storage.db import Database
+from storage.repositories.open311 import Open311Repository
 from storage.repositories.outbox_retention import OutboxRetentionRepository
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ class RetentionService:
             total += purged
             if purged < BATCH:
                 break
+        await self._forget_callers(before)
         if total:
             log.info(
                 "outbox: %d notification(s) older than %d days purged (counts kept)",
@@ -42,3 +45,15 @@ class RetentionService:
                 self.config.outbox_retention_days,
             )
         return total
+
+    async def _forget_callers(self, before: datetime) -> None:
+        forgotten = 0
+        while True:
+            async with self.db.session() as session:
+                cleared = await Open311Repository(session).forget_callers(before, BATCH)
+                await session.commit()
+            forgotten += cleared
+            if cleared < BATCH:
+                break
+        if forgotten:
+            log.info("open311: the callers' contacts of %d finished ticket(s) cleared", forgotten)
