@@ -17,6 +17,7 @@ from typing import Any
 from dotenv import load_dotenv
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from bot import cli_documents
 from bot.config import Config, ConfigError
 from bot.i18n import Translations
 from bot.logs import configure_logging
@@ -118,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print pending, failed and sent outbox counts (rows purged after "
         "OUTBOX_RETENTION_DAYS included) and the oldest pending message.",
     )
+    cli_documents.add_parsers(commands)
     return parser
 
 
@@ -211,6 +213,8 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
         elif command == "backup":
             pages = await asyncio.to_thread(backup_sqlite, db, args.file)
             _out(f"backup written to {args.file} ({pages} pages)")
+        elif command in cli_documents.COMMANDS:
+            return await cli_documents.run(command, args, config, db, _bot_username)
         return 0
     finally:
         await db.close()
