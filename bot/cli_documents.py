@@ -16,15 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Config
-from bot.documents.pdf import PdfUnavailable
-from bot.documents.posters import posters_pdf
 from bot.i18n import SUPPORTED_LANGUAGES, Translations
-from bot.services.clock import system_clock
 from bot.services.errors import ServiceError
-from bot.services.exports import TicketExports, tickets_csv, tickets_xlsx
-from bot.services.links import start_link
-from bot.services.monthly import MonthlyReports, monthly_xlsx
-from bot.services.poster_sheets import PosterSheets
 from storage.db import PRIVATE_FILE, Database
 from storage.models import OPEN_STATUSES, TicketStatus
 
@@ -94,6 +87,15 @@ async def run(
     bot_username: Callable[[Config], Awaitable[str]],
 ) -> int:
     """Runs one of COMMANDS; returns the exit code."""
+    # Here, not at the top: ``python -m bot run`` imports this module and needs none of them.
+    from bot.documents.pdf import PdfUnavailable
+    from bot.documents.posters import posters_pdf
+    from bot.services.clock import system_clock
+    from bot.services.exports import TicketExports, tickets_csv, tickets_xlsx
+    from bot.services.links import start_link
+    from bot.services.monthly import MonthlyReports, monthly_xlsx
+    from bot.services.poster_sheets import PosterSheets
+
     translations = Translations(default=config.default_language)
     try:
         language = _checked_language(args.language or config.default_language)

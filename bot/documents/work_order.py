@@ -81,7 +81,7 @@ def prepared_photos(photos: Sequence[bytes]) -> tuple[list[bytes], int]:
     return ready, unreadable
 
 
-def _facts(t: Translator, sheet: WorkOrderSheet, description: str) -> list[tuple[str, str]]:
+def _facts(t: Translator, sheet: WorkOrderSheet) -> list[tuple[str, str]]:
     zone = ZoneInfo(sheet.timezone)
 
     def when(moment: datetime) -> str:
@@ -96,7 +96,6 @@ def _facts(t: Translator, sheet: WorkOrderSheet, description: str) -> list[tuple
         (t("work-order-forwarded"), when(sheet.forwarded_at)),
         (t("work-order-reporter"), sheet.reporter),
         (t("work-order-coordinator"), sheet.coordinator),
-        (t("work-order-description"), description),
     ]
     if sheet.location:
         facts.append((t("work-order-location"), sheet.location))
@@ -105,8 +104,10 @@ def _facts(t: Translator, sheet: WorkOrderSheet, description: str) -> list[tuple
     return facts
 
 
-def _translator(sheet: WorkOrderSheet, translations: Translations | None) -> Translator:
-    return (translations or Translations()).bind(sheet.language)
+def _translator(
+    sheet: WorkOrderSheet, translations: Translations | None, language: str | None = None
+) -> Translator:
+    return (translations or Translations()).bind(language or sheet.language)
 
 
 def work_order_pdf(
@@ -117,8 +118,9 @@ def work_order_pdf(
 ) -> bytes:
     """One A4 page: the facts in a table, the photos scaled in beneath. A long description or
     many photos make the photos smaller, then cut the description (the XLSX has it whole)."""
-    t = _translator(sheet, translations)
     family = cjk_family() if font == "auto" else font
+    # Without a font for Chinese, the labels at least are readable; the texts are as written.
+    t = _translator(sheet, translations, "en" if family is None else None)
     photos, unreadable = prepared_photos(sheet.photos)
     uris = ["data:image/jpeg;base64," + base64.b64encode(p).decode("ascii") for p in photos]
     per_row = 1 if len(uris) <= 1 else 2 if len(uris) <= 4 else 3
@@ -128,10 +130,12 @@ def work_order_pdf(
         description = cut(sheet.description, limit) if limit else sheet.description
         html = render_html(
             "work_order.html",
-            lang=sheet.language,
+            lang=t.language,
             title=t("work-order-title", reference=sheet.reference),
             font=family,
-            facts=_facts(t, sheet, description),
+            facts=_facts(t, sheet),
+            description_title=t("work-order-description"),
+            description=description,
             photos_title=t("work-order-photos"),
             photos=uris,
             photo_width=f"{width * scale:.1f}",
@@ -157,7 +161,8 @@ def work_order_xlsx(sheet: WorkOrderSheet, translations: Translations | None = N
     put(ws, 1, 1, t("work-order-title", reference=sheet.reference))
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
     row = 2
-    for row, (label, value) in enumerate(_facts(t, sheet, sheet.description), start=3):
+    facts = [*_facts(t, sheet), (t("work-order-description"), sheet.description)]
+    for row, (label, value) in enumerate(facts, start=3):
         put(ws, row, 1, label)
         put(ws, row, 2, value)
         ws.cell(row=row, column=1).font = Font(bold=True)
