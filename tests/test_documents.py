@@ -20,8 +20,17 @@ from bot.services.errors import ServiceError
 from bot.services.exports import TicketExports, tickets_csv, tickets_xlsx
 from bot.services.monthly import MonthlyReports, monthly_xlsx
 from bot.services.tickets import Draft
+from bot.services.work_order_sheets import work_order_sheet
 from storage.db import Database
-from storage.models import Community, Person, Role, Ticket, TicketEvent, TicketStatus
+from storage.models import (
+    Building,
+    Community,
+    Person,
+    Role,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
 from storage.repositories.stats import Scope
 from tests.conftest import FakeClock
 from tests.test_scheduler import OFFICE, Town, local, make_town
@@ -267,3 +276,38 @@ async def test_a_month_not_begun_and_an_unknown_community_are_refused(
     with pytest.raises(ServiceError) as refused:
         await reports.figures("Nowhere", date(2026, 11, 1), "en")
     assert refused.value.key == "community-not-found"
+
+
+# ----------------------------------------------------------------------------- work order
+
+
+async def test_a_tickets_work_order_sheet_names_the_reporter_as_consented(
+    services: Services, db: Database, clock: FakeClock, translations: Translations
+) -> None:
+    month = await november(services, db, clock)
+    async with db.session() as session:
+        community = await session.scalar(select(Community))
+        fast = await session.get(Ticket, month.tickets["fast"].id)
+        late = await session.get(Ticket, month.tickets["late"].id)
+        assert community is not None and fast is not None and late is not None
+        a1 = await session.get(Building, fast.building_id)
+        a2 = await session.get(Building, late.building_id)
+        resident = await session.get(Person, month.resident.id)  # with the phone they shared
+        neighbour = await session.get(Person, month.neighbour.id)
+    assert a1 is not None and a2 is not None
+    t = translations.bind("en")
+    common = {
+        "community": community,
+        "reference": "WO-1",
+        "department": "Street office",
+        "forwarded_at": clock.now,
+        "coordinator": "Office",
+    }
+    hidden = work_order_sheet(t, fast, building=a1, author=resident, **common)
+    assert hidden.reporter == "resident (name hidden), +8613800000001"
+    assert hidden.category == "Repairs" and hidden.building == "塘中新村1栋 (A1)"
+    assert hidden.description == HOSTILE and hidden.timezone == "Asia/Shanghai"
+    named = work_order_sheet(t, late, building=a2, author=neighbour, **common)
+    assert named.reporter == "Resident 2"  # no phone: not shared with this ticket
+    gone = work_order_sheet(t, late, building=a2, author=None, **common)
+    assert gone.reporter == "former resident (personal data deleted)"
