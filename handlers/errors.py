@@ -1,5 +1,9 @@
 """One place for what a handler does not catch: a service's refusal (ServiceError) is read to
-the person in their language; anything else is logged with context and answered politely."""
+the person in their language; anything else is logged with context and answered politely.
+
+An update's error goes to every router's error handlers in the tree's order, so this router comes
+last (handlers/__init__.py): a feature's own special case (``@router.error(ExceptionTypeFilter(X),
+OnPress(...))``, handlers/filters.py) is seen first, and what none takes ends here."""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ async def on_refusal(
     error = event.exception
     assert isinstance(error, ServiceError)
     t = t or translations.bind(translations.default)
-    await _tell(event.update, bot, t(error.key, **error.args_), "the refusal")
+    await tell(event.update, bot, t(error.key, **error.args_))
 
 
 @router.error()
@@ -48,10 +52,10 @@ async def on_error(
     )
     # The failure may have come before the caller's language was known.
     t = t or translations.bind(translations.default)
-    await _tell(update, bot, t("error-generic"), "the apology")
+    await tell(update, bot, t("error-generic"), "the apology")
 
 
-async def _tell(update: Update, bot: Bot, text: str, what: str) -> None:
+async def tell(update: Update, bot: Bot, text: str, what: str = "the refusal") -> None:
     """``text`` to the person whose update it was: in the chat, or on the button they pressed."""
     query = update.callback_query
     try:
