@@ -12,7 +12,6 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.errors import ServiceError
 from bot.services.policy import Action
 from handlers.keyboards import TicketCb
 from handlers.ticketing import (
@@ -102,9 +101,5 @@ async def _file(
 ) -> None:
     ticket_id, _, _ = await step_ticket(state)
     await state.clear()
-    try:
-        ticket = await services.tickets.still_problem(person, ticket_id, note)
-    except ServiceError as error:
-        await message.answer(t(error.key, **error.args_))
-        return
+    ticket = await services.tickets.still_problem(person, ticket_id, note)
     await message.answer(t("still-filed", number=ticket.number))

@@ -118,11 +118,7 @@ async def cmd_start_link(
     translations: Translations,
     bot: Bot,
 ) -> None:
-    try:
-        outcome = await services.onboarding.open_payload(person, command.args or "")
-    except ServiceError as error:
-        await message.answer(t(error.key, **error.args_))
-        return
+    outcome = await services.onboarding.open_payload(person, command.args or "")
     if isinstance(outcome, Joined):
         await _ask_flat(message, state, t, outcome)
         return
@@ -216,13 +212,7 @@ async def on_community(
     t: Translator,
     services: Services,
 ) -> None:
-    try:
-        community, page = await services.onboarding.buildings_page(
-            callback_data.id, callback_data.page
-        )
-    except ServiceError as error:
-        await callback.answer(t(error.key), show_alert=True)
-        return
+    community, page = await services.onboarding.buildings_page(callback_data.id, callback_data.page)
     await show_picker(state, community.id)
     single = await services.onboarding.single_community()
     await callback.answer()
@@ -243,11 +233,7 @@ async def on_building(
     services: Services,
 ) -> None:
     """Joins at once, or asks what the community's join_policy asks first (handlers/joins)."""
-    try:
-        picked = await services.joins.pick(person, callback_data.id)
-    except ServiceError as error:
-        await callback.answer(t(error.key, **error.args_), show_alert=True)
-        return
+    picked = await services.joins.pick(person, callback_data.id)
     await callback.answer()
     if not isinstance(callback.message, Message):
         return

@@ -40,11 +40,7 @@ async def cmd_staff(
     message: Message, command: CommandObject, t: Translator, person: Person, services: Services
 ) -> None:
     code = (command.args or "").strip() or None
-    try:
-        building, members = await services.revoke.building_staff(person, code)
-    except ServiceError as error:
-        await message.answer(t(error.key, **error.args_))
-        return
+    building, members = await services.revoke.building_staff(person, code)
     if not members:
         await message.answer(t("staff-none", building=building.name))
         return
@@ -80,13 +76,9 @@ async def on_remove_ask(
     person: Person,
     services: Services,
 ) -> None:
-    try:
-        building, members = await services.revoke.building_staff_by_id(
-            person, callback_data.building_id
-        )
-    except ServiceError as error:
-        await callback.answer(t(error.key, **error.args_), show_alert=True)
-        return
+    building, members = await services.revoke.building_staff_by_id(
+        person, callback_data.building_id
+    )
     member = next(
         (
             m

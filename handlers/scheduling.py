@@ -174,11 +174,7 @@ async def cmd_digest(
         except ValueError:
             await message.answer(t("digest-usage"))
             return
-    try:
-        digests = await services.scheduling.digest.on_demand(person, day, t)
-    except ServiceError as error:
-        await message.answer(t(error.key, **error.args_))
-        return
+    digests = await services.scheduling.digest.on_demand(person, day, t)
     await _send_digests(message, digests, t, offer_today=day is None)
 
 
@@ -186,11 +182,8 @@ async def cmd_digest(
 async def on_digest_today(
     callback: CallbackQuery, t: Translator, person: Person, services: Services
 ) -> None:
-    try:
-        digests = await services.scheduling.digest.on_demand(person, None, t, today=True)
-    except ServiceError as error:  # no longer a coordinator
-        await callback.answer(t(error.key, **error.args_), show_alert=True)
-        return
+    # No longer a coordinator: the refusal reaches handlers/errors.py.
+    digests = await services.scheduling.digest.on_demand(person, None, t, today=True)
     await callback.answer()
     if isinstance(callback.message, Message):
         await _send_digests(callback.message, digests, t, offer_today=False)
