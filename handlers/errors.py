@@ -15,11 +15,24 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, Message, Update
 
 from bot.i18n import Translations, Translator
-from bot.services.errors import ServiceError
+from bot.services.errors import ServiceError, Spent
+from handlers.ticketing import edit_quietly
 from telegram.budget import budget_of
 
 log = logging.getLogger(__name__)
 router = Router(name="errors")
+
+
+@router.error(ExceptionTypeFilter(Spent))
+async def on_spent(
+    event: ErrorEvent, bot: Bot, translations: Translations, t: Translator | None = None
+) -> None:
+    """A button that did its work already (or is too old to): refused like any other, and it
+    goes from the pressed message, so nobody presses it again."""
+    await on_refusal(event, bot, translations, t)
+    query = event.update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        await edit_quietly(query.message.edit_reply_markup(reply_markup=None))
 
 
 @router.error(ExceptionTypeFilter(ServiceError))

@@ -40,6 +40,7 @@ from bot.services.ticket_core import (
     NoAccess,
     Reported,
     StaleAction,
+    TicketNotOpen,
     checked,
 )
 from bot.services.ticket_lists import Keyset, TicketLists, TicketPage
@@ -68,6 +69,7 @@ __all__ = [
     "Reported",
     "Similar",
     "StaleAction",
+    "TicketNotOpen",
     "TicketPage",
     "TicketService",
 ]
