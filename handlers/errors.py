@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.types import ErrorEvent, Message, Update
+from aiogram.types import ErrorEvent, Message
 
 from bot.i18n import Translations, Translator
 from bot.services.errors import ServiceError, Spent
+from handlers.telling import tell
 from handlers.ticketing import edit_quietly
-from telegram.budget import budget_of
 
 log = logging.getLogger(__name__)
 router = Router(name="errors")
@@ -66,18 +66,3 @@ async def on_error(
     # The failure may have come before the caller's language was known.
     t = t or translations.bind(translations.default)
     await tell(update, bot, t("error-generic"), "the apology")
-
-
-async def tell(update: Update, bot: Bot, text: str, what: str = "the refusal") -> None:
-    """``text`` to the person whose update it was: in the chat, or on the button they pressed."""
-    query = update.callback_query
-    try:
-        if update.message is not None:
-            await update.message.answer(text)
-        elif query is not None and not budget_of(bot).answered(query.id):
-            await query.answer(text, show_alert=True)
-        elif query is not None and isinstance(query.message, Message):
-            # The button was answered before (a query is answered once): say it in the chat.
-            await query.message.answer(text)
-    except TelegramAPIError as error:  # blocked, gone: nobody to tell
-        log.warning("update %s: %s was not delivered: %s", update.update_id, what, error)

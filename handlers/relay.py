@@ -12,8 +12,8 @@ from aiogram.types import ErrorEvent, Message
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.tickets import TicketNotOpen
-from handlers.errors import tell
 from handlers.filters import Is
+from handlers.telling import tell
 from handlers.ticketing import FreeInput, read_content
 from storage.models import Person
 
