@@ -199,6 +199,16 @@ class TicketService(TicketActions, TicketReopening, NeighbourActions, TicketList
             ticket, relations = await self.authorise(session, person, ticket_id, Action.OPEN)
             return ticket, await self._render(session, ticket, relations, t)
 
+    async def card_if_allowed(
+        self, person: Person, ticket_id: int, t: Translator
+    ) -> tuple[Ticket, CardView] | None:
+        """``card()`` for re-drawing a card the person already has: None where it refuses
+        (they lost access meanwhile), so that card is left as it is rather than refused twice."""
+        try:
+            return await self.card(person, ticket_id, t)
+        except ServiceError:
+            return None
+
     async def card_for_delivery(self, ticket_id: int, person_id: int) -> CardView | None:
         """The card as ``person_id`` should see it now (the delivery worker renders cards at
         send time, so several pending changes collapse into the latest)."""
