@@ -25,7 +25,7 @@ from bot.services.cards import (
 )
 from bot.services.categories import Category, categories_for, find_category
 from bot.services.contacts import is_admin
-from bot.services.errors import ServiceError
+from bot.services.errors import NotStaff, ServiceError
 from bot.services.neighbours import NeighbourActions
 from bot.services.policy import Action, Relation, is_staff
 from bot.services.reopening import TicketReopening
@@ -321,7 +321,7 @@ class TicketService(TicketActions, TicketReopening, NeighbourActions, TicketList
         if until <= now:
             raise ServiceError("away-past")
         if not await self.is_staff(person):
-            raise ServiceError("not-allowed")
+            raise NotStaff()
         async with self.db.session() as session:
             row = await PersonRepository(session).get(person.id)
             assert row is not None
