@@ -25,7 +25,7 @@ from bot.services.cards import (
 )
 from bot.services.categories import Category, categories_for, find_category
 from bot.services.contacts import is_admin
-from bot.services.errors import NotStaff, ServiceError
+from bot.services.errors import NotStaff, ReportRefused, ServiceError
 from bot.services.neighbours import NeighbourActions
 from bot.services.policy import Action, Relation, is_staff
 from bot.services.reopening import TicketReopening
@@ -122,7 +122,7 @@ class TicketService(TicketActions, TicketReopening, NeighbourActions, TicketList
         async with self.db.session() as session:
             people = PersonRepository(session)
             if await people.membership(person.id, draft.building_id, Role.RESIDENT) is None:
-                raise ServiceError("not-allowed")
+                raise ReportRefused("not-allowed")
             tickets = TicketRepository(session)
             if draft.key and (filed := await tickets.by_draft(person.id, draft.key)):
                 # Sent before (a crash took the answer, or a double tap): that ticket.
@@ -131,7 +131,7 @@ class TicketService(TicketActions, TicketReopening, NeighbourActions, TicketList
                 return Reported(filed, building.name, [r.reason for r in recipients])
             today = await tickets.count_by_author_since(person.id, now - timedelta(days=1))
             if today >= self.config.max_tickets_per_day:
-                raise ServiceError("report-limit", limit=self.config.max_tickets_per_day)
+                raise ReportRefused("report-limit", limit=self.config.max_tickets_per_day)
             community = await self.community_of_building(session, draft.building_id)
             category = find_category(community.settings, draft.category)
             if category is None:
