@@ -29,7 +29,6 @@ from handlers import (
 from handlers.filters import Is
 
 FEATURES: tuple[Router, ...] = (
-    errors.router,
     common.router,
     forget.router,
     links.router,
@@ -50,6 +49,9 @@ FEATURES: tuple[Router, ...] = (
     conversation.router,  # a plain message to the conversation in progress, if there is one
     report.offer_router,  # "report this?" for a free message outside any flow
     fallback.router,  # last: takes what nothing else did
+    # Only error handlers: after the features' own special cases (an error goes through the
+    # whole tree, not only the router that raised it), the refusal or apology for the rest.
+    errors.router,
 )
 
 

@@ -11,7 +11,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Translations, Translator
 from bot.services import Services
-from bot.services.errors import ServiceError
 from bot.services.onboarding import Profile
 from bot.text import TEXT_LIMIT, cut
 from handlers.filters import Is
@@ -129,12 +128,8 @@ async def on_language(
     translations: Translations,
     bot: Bot,
 ) -> None:
-    try:
-        person = await services.onboarding.set_language(person.id, callback_data.language)
-    except ServiceError as error:
-        t = translations.bind(person.language or translations.default)
-        await callback.answer(t(error.key, **error.args_), show_alert=True)
-        return
+    # A refused language reaches handlers/errors.py, read in the one the person had.
+    person = await services.onboarding.set_language(person.id, callback_data.language)
     t = translations.bind(callback_data.language)
     await callback.answer(t("language-set"))
     profile = await services.onboarding.profile(person)

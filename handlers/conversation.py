@@ -25,8 +25,7 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.services.cards import category_label
 from bot.services.conversations import Conversation
-from bot.services.errors import ServiceError
-from bot.services.tickets import MAX_MEDIA, Content, StaleAction
+from bot.services.tickets import MAX_MEDIA, Content
 from handlers.filters import Is
 from handlers.keyboards import CallbackInt
 from handlers.report.asks import begin
@@ -84,15 +83,8 @@ async def _send(
     ticket_id: int,
     content: Content,
 ) -> None:
-    try:
-        relayed = await services.conversations.send(person, ticket_id, content)
-    except StaleAction as error:
-        status = t("status-" + error.ticket.status.value)
-        await message.answer(t("relay-not-open", number=error.ticket.number, status=status))
-        return
-    except ServiceError as error:
-        await message.answer(t(error.key, **error.args_))
-        return
+    # A ticket closed meanwhile: handlers/relay.py says so, as for a Telegram reply.
+    relayed = await services.conversations.send(person, ticket_id, content)
     if not relayed.first:
         return  # a further photo of an album: the first one was answered
     number = relayed.ticket.number
@@ -115,13 +107,9 @@ async def on_retract(
     person: Person,
     services: Services,
 ) -> None:
-    try:
-        retracted = await services.conversations.retract(person, callback_data.id)
-    except ServiceError as error:
-        await callback.answer(t(error.key, **error.args_), show_alert=True)
-        if error.key != "not-allowed":
-            await drop_buttons(callback)  # spent (taken back already, or too old)
-        return
+    # Not theirs: refused; taken back already, or too old: refused and the button goes
+    # (Spent, handlers/errors.py).
+    retracted = await services.conversations.retract(person, callback_data.id)
     await callback.answer()
     if not isinstance(callback.message, Message):
         return
@@ -255,16 +243,8 @@ async def _deliver(
     meantime) keeps it waiting for another choice."""
     sent = None
     for content in pending:
-        try:
-            sent = await services.conversations.send(person, ticket_id, content)
-        except StaleAction as error:
-            status = t("status-" + error.ticket.status.value)
-            text = t("relay-not-open", number=error.ticket.number, status=status)
-            await callback.answer(text, show_alert=True)
-            return
-        except ServiceError as error:
-            await callback.answer(t(error.key, **error.args_), show_alert=True)
-            return
+        # A refusal (handlers/errors.py; a closed ticket: handlers/relay.py) leaves the rest.
+        sent = await services.conversations.send(person, ticket_id, content)
         # What was sent no longer waits (a refusal half-way resends nothing twice).
         data = await state.get_data()
         await state.update_data(pending=list(data.get("pending", []))[1:])

@@ -12,7 +12,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.errors import ServiceError
 from handlers.keyboards import CallbackInt
 from handlers.ticketing import edit_quietly
 from storage.models import Person
@@ -68,11 +67,7 @@ async def on_forget(
         if isinstance(callback.message, Message):
             await edit_quietly(callback.message.edit_text(t("forget-kept")))
         return
-    try:
-        await services.forget.forget(person)
-    except ServiceError as error:
-        await callback.answer(t(error.key, **error.args_), show_alert=True)
-        return
+    await services.forget.forget(person)
     await state.clear()
     await callback.answer()
     await clear_personal_menu(bot, callback.from_user.id)

@@ -4,23 +4,24 @@ card or in the list reached from /tickets)."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import StateFilter
+from aiogram import Bot, F, Router
+from aiogram.filters import ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.errors import ServiceError
+from bot.services.errors import InputRefused, ServiceError
 from bot.services.join_approvals import JoinNoAccess, JoinPage
 from bot.services.join_rules import JoinStale
 from bot.services.join_view import JoinAction
 from bot.services.joins import ApprovalNeeded, Joined, LinkOnly, Picked
-from handlers.filters import Is
+from handlers.filters import Is, OnMessage, OnPress
 from handlers.join_keyboards import JoinCb, cancel_markup, join_markup
 from handlers.menu import menu_keyboard
+from handlers.telling import tell
 from handlers.ticketing import edit_quietly, pager
 from handlers.worklist import ListCb, ListFilter
 from storage.models import Person
@@ -95,14 +96,7 @@ async def on_request_flat(
 ) -> None:
     assert message.text is not None
     building_id = int((await state.get_data()).get("building_id", 0))
-    try:
-        await _send(message, state, t, person, services, building_id, message.text)
-    except ServiceError as error:
-        if error.key != "flat-invalid":
-            await state.clear()
-            await message.answer(t(error.key, **error.args_))
-            return
-        await message.answer(t(error.key, **error.args_), reply_markup=send_markup(t, building_id))
+    await _send(message, state, t, person, services, building_id, message.text)
 
 
 @router.message(StateFilter(RequestFlow.flat), Is(~F.text.startswith("/")))
@@ -123,12 +117,7 @@ async def on_send_without_flat(
     if not isinstance(callback.message, Message):
         await callback.answer(t("button-stale"), show_alert=True)
         return
-    try:
-        await _send(callback.message, state, t, person, services, callback_data.id, None)
-    except ServiceError as error:
-        await state.clear()  # a refusal is final; the flat step ends with it
-        await callback.answer(t(error.key, **error.args_), show_alert=True)
-        return
+    await _send(callback.message, state, t, person, services, callback_data.id, None)
     await callback.answer()
     await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
 
@@ -141,13 +130,7 @@ async def on_cancel_request(
     person: Person,
     services: Services,
 ) -> None:
-    try:
-        await services.joins.cancel(person, callback_data.id)
-    except ServiceError as error:
-        await callback.answer(t(error.key, **error.args_), show_alert=True)
-        if isinstance(error, JoinStale) and isinstance(callback.message, Message):
-            await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
-        return
+    await services.joins.cancel(person, callback_data.id)
     await callback.answer()
     if isinstance(callback.message, Message):
         await edit_quietly(callback.message.edit_text(t("jr-cancelled")))
@@ -165,15 +148,7 @@ async def on_decide(
     services: Services,
 ) -> None:
     approve = callback_data.action is JoinAction.APPROVE
-    try:
-        await services.approvals.decide(person, callback_data.id, approve)
-    except ServiceError as error:
-        await callback.answer(t(error.key, **error.args_), show_alert=True)
-        if isinstance(error, JoinStale):
-            await _show_again(callback, callback_data, t, person, services)
-        elif isinstance(error, JoinNoAccess):
-            await _show_no_access(callback, callback_data, person, services)
-        return
+    await services.approvals.decide(person, callback_data.id, approve)
     await callback.answer(t("jr-done", status="approved" if approve else "declined"))
     await _show_again(callback, callback_data, t, person, services)
 
@@ -202,15 +177,15 @@ async def _show_again(
     if not isinstance(callback.message, Message):
         return
     markup: InlineKeyboardMarkup | None
-    try:
-        if callback_data.list_page > 0:
-            page = await services.approvals.pending_page(person, callback_data.list_page - 1, t)
-            text, markup = list_view(t, page)
-        else:
-            card = await services.approvals.card(person, callback_data.id, t)
-            text, markup = card.text, join_markup(callback_data.id, card)
-    except ServiceError:
+    view = await services.approvals.view_if_allowed(
+        person, callback_data.id, callback_data.list_page, t
+    )
+    if view is None:
         return
+    if isinstance(view, JoinPage):
+        text, markup = list_view(t, view)
+    else:
+        text, markup = view.text, join_markup(callback_data.id, view)
     await edit_quietly(callback.message.edit_text(text, reply_markup=markup))
 
 
@@ -222,11 +197,8 @@ async def on_list(
     person: Person,
     services: Services,
 ) -> None:
-    try:
-        page = await services.approvals.pending_page(person, max(callback_data.list_page - 1, 0), t)
-    except ServiceError:
-        await callback.answer(t("tk-staff-only"), show_alert=True)
-        return
+    # Not staff (any more): NotStaff, answered as /tickets does (handlers/worklist.py).
+    page = await services.approvals.pending_page(person, max(callback_data.list_page - 1, 0), t)
     await callback.answer()
     if isinstance(callback.message, Message):
         text, markup = list_view(t, page)
@@ -254,3 +226,84 @@ def list_view(t: Translator, page: JoinPage) -> tuple[str, InlineKeyboardMarkup]
     builder.button(text=t("jr-btn-tickets"), callback_data=ListCb(flt=ListFilter.OPEN))
     builder.adjust(*([2] * len(page.requests)), len(nav) or 1, 1)
     return text, builder.as_markup()
+
+
+# ----------------------------------------------------------------------------- refusals
+
+
+@router.error(
+    ExceptionTypeFilter(InputRefused),
+    OnMessage(StateFilter(RequestFlow.flat), Is(F.text), Is(~F.text.startswith("/"))),
+)
+async def on_flat_refused(event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator) -> None:
+    """A flat number out of shape: asked again, with Send (without a flat) still there."""
+    error = event.exception
+    assert isinstance(error, InputRefused)
+    building_id = int((await state.get_data()).get("building_id", 0))
+    await tell(
+        event.update, bot, t(error.key, **error.args_), reply_markup=send_markup(t, building_id)
+    )
+
+
+@router.error(
+    ExceptionTypeFilter(ServiceError),
+    OnMessage(StateFilter(RequestFlow.flat), Is(F.text), Is(~F.text.startswith("/"))),
+)
+@router.error(
+    ExceptionTypeFilter(ServiceError), OnPress(JoinCb.filter(F.action == JoinAction.SEND))
+)
+async def on_request_refused(event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator) -> None:
+    """Any other refusal of the request is final: the flat step ends with it."""
+    error = event.exception
+    assert isinstance(error, ServiceError)
+    await state.clear()
+    await tell(event.update, bot, t(error.key, **error.args_))
+
+
+@router.error(ExceptionTypeFilter(JoinStale), OnPress(JoinCb.filter(F.action == JoinAction.CANCEL)))
+async def on_cancel_stale(
+    event: ErrorEvent, callback: CallbackQuery, bot: Bot, t: Translator
+) -> None:
+    """The request was decided before the resident withdrew it: its Withdraw goes."""
+    error = event.exception
+    assert isinstance(error, JoinStale)
+    await tell(event.update, bot, t(error.key, **error.args_))
+    if isinstance(callback.message, Message):
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+
+
+_DECIDE = JoinCb.filter(F.action.in_({JoinAction.APPROVE, JoinAction.DECLINE}))
+
+
+@router.error(ExceptionTypeFilter(JoinStale), OnPress(_DECIDE))
+async def on_decided_before(
+    event: ErrorEvent,
+    callback: CallbackQuery,
+    callback_data: JoinCb,
+    bot: Bot,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    """Someone else decided first: the pressed copy shows the request as it is now."""
+    error = event.exception
+    assert isinstance(error, JoinStale)
+    await tell(event.update, bot, t(error.key, **error.args_))
+    await _show_again(callback, callback_data, t, person, services)
+
+
+@router.error(ExceptionTypeFilter(JoinNoAccess), OnPress(_DECIDE))
+async def on_decide_no_access(
+    event: ErrorEvent,
+    callback: CallbackQuery,
+    callback_data: JoinCb,
+    bot: Bot,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    """The presser no longer decides for this building: the copy loses what it showed."""
+    error = event.exception
+    assert isinstance(error, JoinNoAccess)
+    await tell(event.update, bot, t(error.key, **error.args_))
+    await _show_no_access(callback, callback_data, person, services)

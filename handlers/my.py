@@ -6,11 +6,11 @@ from __future__ import annotations
 from functools import partial
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, ExceptionTypeFilter, StateFilter
 from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
@@ -18,7 +18,8 @@ from bot.services import Services
 from bot.services.cards import category_name
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
-from bot.services.tickets import TicketPage
+from bot.services.tickets import NoAccess, StaleAction, TicketPage
+from handlers.filters import OnMessage, OnPress
 from handlers.keyboards import CallbackInt, TicketCb
 from handlers.menu import MenuButton
 from handlers.report.flow import draft_reminder, with_reminder
@@ -29,6 +30,7 @@ from handlers.ticketing import (
     ask,
     drop_buttons,
     edit_quietly,
+    end_step,
     finish,
     pager,
     read_content,
@@ -123,11 +125,7 @@ async def on_confirm(
     person: Person,
     services: Services,
 ) -> None:
-    try:
-        ticket = await services.tickets.confirm(person, callback_data.ticket_id)
-    except ServiceError as error:
-        await refuse(callback, error, services, person, t, on_card=False)
-        return
+    ticket = await services.tickets.confirm(person, callback_data.ticket_id)
     await callback.answer()
     await drop_buttons(callback)
     if isinstance(callback.message, Message):
@@ -151,11 +149,7 @@ async def on_rate(
     person: Person,
     services: Services,
 ) -> None:
-    try:
-        ticket = await services.tickets.rate(person, callback_data.ticket_id, callback_data.arg)
-    except ServiceError as error:
-        await refuse(callback, error, services, person, t, on_card=False)
-        return
+    ticket = await services.tickets.rate(person, callback_data.ticket_id, callback_data.arg)
     await callback.answer()
     await state.set_state(ResidentFlow.comment)
     data: dict[str, int] = {"ticket_id": ticket.id}
@@ -227,7 +221,6 @@ async def on_reopen(
         person,
         t,
         lambda ticket: t("my-reopen-ask", number=ticket.number),
-        on_card=False,  # pressed on the "Is it fixed?" notice
     )
 
 
@@ -270,12 +263,8 @@ async def on_withdraw(
     services: Services,
 ) -> None:
     """Asks first, on the card itself: Yes / No."""
-    try:
-        ticket, view = await services.tickets.card(person, callback_data.ticket_id, t)
-        await services.tickets.check(person, ticket.id, Action.WITHDRAW)
-    except ServiceError as error:
-        await refuse(callback, error, services, person, t)
-        return
+    ticket, view = await services.tickets.card(person, callback_data.ticket_id, t)
+    await services.tickets.check(person, ticket.id, Action.WITHDRAW)
     await callback.answer()
     builder = InlineKeyboardBuilder()
     builder.button(
@@ -301,11 +290,7 @@ async def on_withdraw_answer(
         await callback.answer(t("my-kept"))
         await refresh_pressed(callback, services, person, t, callback_data.ticket_id)
         return
-    try:
-        ticket = await services.tickets.withdraw(person, callback_data.ticket_id)
-    except ServiceError as error:
-        await refuse(callback, error, services, person, t)
-        return
+    ticket = await services.tickets.withdraw(person, callback_data.ticket_id)
     await callback.answer(t("my-withdrawn", number=ticket.number))
     await refresh_pressed(callback, services, person, t, ticket.id)
 
@@ -345,3 +330,41 @@ async def on_message_content(
     ticket_id, _, _ = await step_ticket(state)
     work = partial(services.tickets.message, person, ticket_id, content)
     await finish(message, state, t, work, "my-message-sent")
+
+
+# ----------------------------------------------------------------------------- refusals
+
+# Pressed on the "Is it fixed?" notice, not on the card: a stale press takes its buttons away.
+_ON_NOTICE = {Action.CONFIRM, Action.RATE, Action.REOPEN}
+
+
+@router.error(
+    ExceptionTypeFilter(NoAccess, StaleAction), OnPress(TicketCb.filter(F.action.in_(_ON_NOTICE)))
+)
+async def on_notice_refused(
+    event: ErrorEvent, callback: CallbackQuery, t: Translator, person: Person, services: Services
+) -> None:
+    assert isinstance(event.exception, NoAccess | StaleAction)
+    await refuse(callback, event.exception, services, person, t, on_card=False)
+
+
+@router.error(
+    ExceptionTypeFilter(NoAccess, StaleAction),
+    OnPress(TicketCb.filter(F.action.in_({Action.WITHDRAW, Action.MESSAGE}))),
+)
+@router.error(ExceptionTypeFilter(NoAccess, StaleAction), OnPress(WithdrawCb.filter()))
+async def on_card_refused(
+    event: ErrorEvent, callback: CallbackQuery, t: Translator, person: Person, services: Services
+) -> None:
+    """Withdraw or Message on the card: a stale card shows the ticket as it is now."""
+    assert isinstance(event.exception, NoAccess | StaleAction)
+    await refuse(callback, event.exception, services, person, t)
+
+
+@router.error(
+    ExceptionTypeFilter(ServiceError),
+    OnMessage(StateFilter(*ResidentFlow.__states__), FreeInput()),
+)
+async def on_step_refused(event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator) -> None:
+    """The message, reason or comment was refused: the step is over (``end_step``)."""
+    await end_step(event, state, bot, t)

@@ -5,15 +5,16 @@ ticket, linked to the one they followed."""
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import StateFilter
+from aiogram.filters import ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.errors import ServiceError
 from bot.services.policy import Action
+from bot.services.tickets import NoAccess, StaleAction
+from handlers.filters import OnPress
 from handlers.keyboards import TicketCb
 from handlers.ticketing import (
     FreeInput,
@@ -21,6 +22,7 @@ from handlers.ticketing import (
     ask,
     drop_buttons,
     read_text,
+    refuse,
     skip_markup,
     step_ticket,
 )
@@ -42,12 +44,6 @@ async def on_still(
     person: Person,
     services: Services,
 ) -> None:
-    message = callback.message
-    # Pressed on the ticket's card (from /my) or on a notice ("…is closed"): a stale card is
-    # shown as it is now, a stale notice loses its button.
-    on_card = message is not None and message.message_id == await services.tickets.card_message(
-        callback_data.ticket_id, message.chat.id
-    )
     await ask(
         callback,
         callback_data.ticket_id,
@@ -59,8 +55,28 @@ async def on_still(
         t,
         lambda ticket: t("still-ask", number=ticket.number),
         skip_markup(t, callback_data.ticket_id),
-        on_card=on_card,
     )
+
+
+@router.error(
+    ExceptionTypeFilter(NoAccess, StaleAction), OnPress(TicketCb.filter(F.action == Action.STILL))
+)
+async def on_still_refused(
+    event: ErrorEvent,
+    callback: CallbackQuery,
+    callback_data: TicketCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    # Pressed on the ticket's card (from /my) or on a notice ("…is closed"): a stale card is
+    # shown as it is now, a stale notice loses its button.
+    assert isinstance(event.exception, NoAccess | StaleAction)
+    message = callback.message
+    on_card = message is not None and message.message_id == await services.tickets.card_message(
+        callback_data.ticket_id, message.chat.id
+    )
+    await refuse(callback, event.exception, services, person, t, on_card=on_card)
 
 
 @router.message(StateFilter(NeighbourFlow.still), FreeInput())
@@ -102,9 +118,5 @@ async def _file(
 ) -> None:
     ticket_id, _, _ = await step_ticket(state)
     await state.clear()
-    try:
-        ticket = await services.tickets.still_problem(person, ticket_id, note)
-    except ServiceError as error:
-        await message.answer(t(error.key, **error.args_))
-        return
+    ticket = await services.tickets.still_problem(person, ticket_id, note)
     await message.answer(t("still-filed", number=ticket.number))

@@ -6,11 +6,11 @@ from __future__ import annotations
 from enum import StrEnum
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
+from aiogram.filters import Command, CommandObject, CommandStart, ExceptionTypeFilter, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translations, Translator
@@ -18,10 +18,11 @@ from bot.services import Services
 from bot.services.errors import ServiceError
 from bot.services.joins import Joined
 from bot.services.onboarding import Appointed, Page
-from handlers.filters import Is
+from handlers.filters import Is, OnMessage
 from handlers.joins import show_picked
 from handlers.keyboards import CallbackInt
 from handlers.menu import menu_keyboard
+from handlers.telling import tell
 from storage.models import Building, Community, Person, Role
 from telegram.commands import register_personal_menu
 
@@ -118,11 +119,7 @@ async def cmd_start_link(
     translations: Translations,
     bot: Bot,
 ) -> None:
-    try:
-        outcome = await services.onboarding.open_payload(person, command.args or "")
-    except ServiceError as error:
-        await message.answer(t(error.key, **error.args_))
-        return
+    outcome = await services.onboarding.open_payload(person, command.args or "")
     if isinstance(outcome, Joined):
         await _ask_flat(message, state, t, outcome)
         return
@@ -216,13 +213,7 @@ async def on_community(
     t: Translator,
     services: Services,
 ) -> None:
-    try:
-        community, page = await services.onboarding.buildings_page(
-            callback_data.id, callback_data.page
-        )
-    except ServiceError as error:
-        await callback.answer(t(error.key), show_alert=True)
-        return
+    community, page = await services.onboarding.buildings_page(callback_data.id, callback_data.page)
     await show_picker(state, community.id)
     single = await services.onboarding.single_community()
     await callback.answer()
@@ -243,11 +234,7 @@ async def on_building(
     services: Services,
 ) -> None:
     """Joins at once, or asks what the community's join_policy asks first (handlers/joins)."""
-    try:
-        picked = await services.joins.pick(person, callback_data.id)
-    except ServiceError as error:
-        await callback.answer(t(error.key, **error.args_), show_alert=True)
-        return
+    picked = await services.joins.pick(person, callback_data.id)
     await callback.answer()
     if not isinstance(callback.message, Message):
         return
@@ -277,15 +264,22 @@ async def on_flat(
     if not isinstance(building_id, int):
         await state.clear()
         return
-    try:
-        flat = await services.onboarding.set_flat(person, building_id, message.text)
-    except ServiceError as error:
-        await message.answer(
-            t(error.key, **error.args_), reply_markup=skip_flat_keyboard(t, building_id)
-        )
-        return
+    flat = await services.onboarding.set_flat(person, building_id, message.text)
     await state.clear()
     await message.answer(t("flat-saved", flat=flat), reply_markup=menu_keyboard(t))
+
+
+@router.error(
+    ExceptionTypeFilter(ServiceError),
+    OnMessage(StateFilter(JoinFlow.flat), Is(F.text), Is(~F.text.startswith("/"))),
+)
+async def on_flat_refused(event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator) -> None:
+    """A flat refused (out of shape): asked again, Skip still there; the step waits."""
+    error = event.exception
+    assert isinstance(error, ServiceError)
+    building_id = int((await state.get_data()).get("building_id", 0))
+    markup = skip_flat_keyboard(t, building_id)
+    await tell(event.update, bot, t(error.key, **error.args_), reply_markup=markup)
 
 
 @router.message(StateFilter(JoinFlow.flat), Is(~F.text.startswith("/")))

@@ -4,16 +4,16 @@ reply to anything else is left to the next handlers."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.filters import StateFilter
-from aiogram.types import Message
+from aiogram.filters import ExceptionTypeFilter, StateFilter
+from aiogram.types import ErrorEvent, Message
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.errors import ServiceError
-from bot.services.tickets import StaleAction
+from bot.services.tickets import TicketNotOpen
 from handlers.filters import Is
+from handlers.telling import tell
 from handlers.ticketing import FreeInput, read_content
 from storage.models import Person
 
@@ -31,13 +31,15 @@ async def on_reply(message: Message, t: Translator, person: Person, services: Se
     content = await read_content(message, t)
     if content is None:
         return
-    try:
-        ticket = await services.tickets.talk(person, ticket_id, content)
-    except StaleAction as error:
-        status = t("status-" + error.ticket.status.value)
-        await message.answer(t("relay-not-open", number=error.ticket.number, status=status))
-        return
-    except ServiceError as error:
-        await message.answer(t(error.key, **error.args_))
-        return
+    ticket = await services.tickets.talk(person, ticket_id, content)
     await message.answer(t("relay-sent", number=ticket.number))
+
+
+@router.error(ExceptionTypeFilter(TicketNotOpen))
+async def on_not_open(event: ErrorEvent, bot: Bot, t: Translator) -> None:
+    """A message (here, or a plain one in handlers/conversation.py) for a ticket that stopped
+    being open while it was written: what the ticket is now, in words."""
+    error = event.exception
+    assert isinstance(error, TicketNotOpen)
+    status = t("status-" + error.ticket.status.value)
+    await tell(event.update, bot, t("relay-not-open", number=error.ticket.number, status=status))

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, ExceptionTypeFilter
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
+from handlers.filters import OnPress
 from handlers.keyboards import CallbackInt
-from handlers.ticketing import edit_quietly
+from handlers.telling import tell
+from handlers.ticketing import drop_buttons, edit_quietly
 from storage.models import Person, Role
 
 router = Router(name="removal")
@@ -40,11 +42,7 @@ async def cmd_staff(
     message: Message, command: CommandObject, t: Translator, person: Person, services: Services
 ) -> None:
     code = (command.args or "").strip() or None
-    try:
-        building, members = await services.revoke.building_staff(person, code)
-    except ServiceError as error:
-        await message.answer(t(error.key, **error.args_))
-        return
+    building, members = await services.revoke.building_staff(person, code)
     if not members:
         await message.answer(t("staff-none", building=building.name))
         return
@@ -80,13 +78,9 @@ async def on_remove_ask(
     person: Person,
     services: Services,
 ) -> None:
-    try:
-        building, members = await services.revoke.building_staff_by_id(
-            person, callback_data.building_id
-        )
-    except ServiceError as error:
-        await callback.answer(t(error.key, **error.args_), show_alert=True)
-        return
+    building, members = await services.revoke.building_staff_by_id(
+        person, callback_data.building_id
+    )
     member = next(
         (
             m
@@ -121,15 +115,9 @@ async def on_remove_yes(
     person: Person,
     services: Services,
 ) -> None:
-    try:
-        revoked = await services.revoke.remove(
-            person, callback_data.person_id, callback_data.building_id, callback_data.role
-        )
-    except ServiceError as error:
-        await callback.answer(t(error.key, **error.args_), show_alert=True)
-        if isinstance(callback.message, Message):
-            await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
-        return
+    revoked = await services.revoke.remove(
+        person, callback_data.person_id, callback_data.building_id, callback_data.role
+    )
     await callback.answer()
     if isinstance(callback.message, Message):
         text = t(
@@ -140,3 +128,15 @@ async def on_remove_yes(
             handed=revoked.handed_over,
         )
         await edit_quietly(callback.message.edit_text(text))
+
+
+@router.error(ExceptionTypeFilter(ServiceError), OnPress(StaffCb.filter(F.step == StaffStep.YES)))
+async def on_remove_refused(
+    event: ErrorEvent, callback: CallbackQuery, bot: Bot, t: Translator
+) -> None:
+    """Removing was refused (removed already, or no longer theirs to remove): the question's
+    buttons go with the answer, as nothing they offer can happen now."""
+    error = event.exception
+    assert isinstance(error, ServiceError)
+    await tell(event.update, bot, t(error.key, **error.args_))
+    await drop_buttons(callback)

@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, ExceptionTypeFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
+    ErrorEvent,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -25,7 +26,9 @@ from bot.services.errors import ServiceError
 from bot.services.policy import Action
 from bot.services.scheduling import SchedAction
 from handlers.answers import answer_long
+from handlers.filters import OnPress
 from handlers.keyboards import CallbackInt, TicketCb
+from handlers.telling import tell
 from handlers.ticketing import edit_quietly
 from storage.models import Person
 
@@ -104,6 +107,22 @@ async def on_snooze(
         await callback.message.answer(t("sched-snoozed", time=until))
 
 
+# The buttons of a notice about a closed ticket: Reopen, and the follow-up's Fixed? Yes / No.
+_ANSWERS = {SchedAction.REOPEN, SchedAction.FIXED_YES, SchedAction.FIXED_NO}
+
+
+@router.error(ExceptionTypeFilter(ServiceError), OnPress(SchedCb.filter(F.action.in_(_ANSWERS))))
+async def on_answer_refused(
+    event: ErrorEvent, callback: CallbackQuery, bot: Bot, t: Translator
+) -> None:
+    """Too late (the ticket moved on, the reopen window passed) or not theirs: the notice's
+    buttons go with the answer; none of them can do anything now."""
+    error = event.exception
+    assert isinstance(error, ServiceError)
+    await tell(event.update, bot, t(error.key, **error.args_))
+    await _drop_buttons(callback)
+
+
 @router.callback_query(SchedCb.filter(F.action == SchedAction.REOPEN))
 async def on_reopen_closed(
     callback: CallbackQuery,
@@ -112,12 +131,7 @@ async def on_reopen_closed(
     person: Person,
     services: Services,
 ) -> None:
-    try:
-        ticket = await services.scheduling.closing.reopen_closed(person, callback_data.ticket_id)
-    except ServiceError as error:
-        await callback.answer(t(error.key, **error.args_), show_alert=True)
-        await _drop_buttons(callback)
-        return
+    ticket = await services.scheduling.closing.reopen_closed(person, callback_data.ticket_id)
     await callback.answer()
     await _drop_buttons(callback)
     if isinstance(callback.message, Message):
@@ -133,14 +147,9 @@ async def on_followup(
     services: Services,
 ) -> None:
     fixed = callback_data.action is SchedAction.FIXED_YES
-    try:
-        ticket, linked = await services.scheduling.closing.followup_answer(
-            person, callback_data.ticket_id, fixed
-        )
-    except ServiceError as error:
-        await callback.answer(t(error.key, **error.args_), show_alert=True)
-        await _drop_buttons(callback)
-        return
+    ticket, linked = await services.scheduling.closing.followup_answer(
+        person, callback_data.ticket_id, fixed
+    )
     await callback.answer()
     await _drop_buttons(callback)
     if not isinstance(callback.message, Message):
@@ -174,11 +183,7 @@ async def cmd_digest(
         except ValueError:
             await message.answer(t("digest-usage"))
             return
-    try:
-        digests = await services.scheduling.digest.on_demand(person, day, t)
-    except ServiceError as error:
-        await message.answer(t(error.key, **error.args_))
-        return
+    digests = await services.scheduling.digest.on_demand(person, day, t)
     await _send_digests(message, digests, t, offer_today=day is None)
 
 
@@ -186,11 +191,8 @@ async def cmd_digest(
 async def on_digest_today(
     callback: CallbackQuery, t: Translator, person: Person, services: Services
 ) -> None:
-    try:
-        digests = await services.scheduling.digest.on_demand(person, None, t, today=True)
-    except ServiceError as error:  # no longer a coordinator
-        await callback.answer(t(error.key, **error.args_), show_alert=True)
-        return
+    # No longer a coordinator: the refusal reaches handlers/errors.py.
+    digests = await services.scheduling.digest.on_demand(person, None, t, today=True)
     await callback.answer()
     if isinstance(callback.message, Message):
         await _send_digests(callback.message, digests, t, offer_today=False)

@@ -13,7 +13,6 @@ from aiogram.types import BufferedInputFile, Message
 from bot.config import Config
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.errors import ServiceError
 from bot.services.links import start_link
 from storage.models import Person, Role
 
@@ -40,11 +39,7 @@ async def cmd_joinlink(
             await message.answer(t("joinlink-usage"))
             return
         codes = [buildings[0].code]
-    try:
-        building, payload = await services.staff.join_link(person, codes[0])
-    except ServiceError as error:
-        await message.answer(t(error.key, **error.args_))
-        return
+    building, payload = await services.staff.join_link(person, codes[0])
     link = start_link(await _username(bot), payload)
     await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)  # drawing takes seconds
     poster = await services.posters.poster(building.id, link, t.language)
@@ -73,11 +68,7 @@ async def cmd_invite(
     if len(args) != 2 or args[0].lower() not in roles:
         await message.answer(t("invite-usage"))
         return
-    try:
-        issued = await services.staff.invite(person, roles[args[0].lower()], args[1].strip())
-    except ServiceError as error:
-        await message.answer(t(error.key, **error.args_))
-        return
+    issued = await services.staff.invite(person, roles[args[0].lower()], args[1].strip())
     await message.answer(
         t(
             "invite-issued",

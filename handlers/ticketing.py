@@ -12,7 +12,7 @@ from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import SUPPORTED_LANGUAGES, Translations, Translator
@@ -25,6 +25,7 @@ from bot.text import cut
 from handlers.content import TooLong, check_length, content_of
 from handlers.keyboards import CallbackInt, TicketCb, ticket_markup
 from handlers.menu import STEP_KEYS
+from handlers.telling import tell
 from storage.models import Person, Ticket, TicketStatus
 
 MENU_KEYS = ("menu-report", "menu-my", "menu-help")
@@ -83,10 +84,10 @@ async def edit_card(
     message_id: int,
 ) -> None:
     """Re-renders the ticket's card for ``person`` in one of their messages."""
-    try:
-        ticket, view = await services.tickets.card(person, ticket_id, t)
-    except ServiceError:
+    shown = await services.tickets.card_if_allowed(person, ticket_id, t)
+    if shown is None:
         return
+    ticket, view = shown
     await edit_quietly(
         bot.edit_message_text(
             text=view.text,
@@ -125,17 +126,18 @@ async def edit_quietly(edit: Awaitable[object]) -> None:
 
 async def refuse(
     callback: CallbackQuery,
-    error: ServiceError,
+    error: NoAccess | StaleAction,
     services: Services,
     person: Person,
     t: Translator,
     *,
     on_card: bool = True,
 ) -> None:
-    """A forged or foreign button changes nothing. A stale one on a card shows the ticket as it
-    is now; on a notice ("Is it fixed?") its spent buttons go. The card of a ticket the presser
-    no longer has anything to do with (a removed head's, an ex-admin's: no event told the bot)
-    becomes the "no access" card: what the ticket is, none of what it says, no buttons."""
+    """For the ticket routers' error handlers (a forged or foreign button is refused by the
+    errors router and changes nothing). A stale one on a card shows the ticket as it is now; on
+    a notice ("Is it fixed?") its spent buttons go. The card of a ticket the presser no longer
+    has anything to do with (a removed head's, an ex-admin's: no event told the bot) becomes the
+    "no access" card: what the ticket is, none of what it says, no buttons."""
     await callback.answer(t(error.key, **error.args_), show_alert=True)
     if isinstance(error, NoAccess):
         message = callback.message
@@ -148,8 +150,6 @@ async def refuse(
             await edit_quietly(message.edit_text(view.text, reply_markup=None))
         else:
             await drop_buttons(callback)
-        return
-    if not isinstance(error, StaleAction):
         return
     if on_card:
         await refresh_pressed(callback, services, person, t, error.ticket.id)
@@ -176,16 +176,11 @@ async def ask(
     t: Translator,
     prompt: Callable[[Ticket], str],
     markup: InlineKeyboardMarkup | None = None,
-    *,
-    on_card: bool = True,
 ) -> None:
     """Checks that ``person`` may do ``action`` now, then waits for their next message. The
-    pressed message is remembered, so the outcome can be shown on it."""
-    try:
-        ticket = await services.tickets.check(person, ticket_id, action)
-    except ServiceError as error:
-        await refuse(callback, error, services, person, t, on_card=on_card)
-        return
+    pressed message is remembered, so the outcome can be shown on it. A refusal is the
+    router's error handler's (``refuse``)."""
+    ticket = await services.tickets.check(person, ticket_id, action)
     await callback.answer()
     if callback.message is None:
         return
@@ -259,17 +254,25 @@ async def finish(
     t: Translator,
     work: Callable[[], Awaitable[Ticket]],
     done: str,
-) -> Ticket | None:
-    """Runs the step's use case; the step ends either way (a refusal is final)."""
-    try:
-        ticket = await work()
-    except ServiceError as error:
-        await state.clear()
-        await message.answer(t(error.key, **error.args_))
-        return None
+) -> Ticket:
+    """Runs the step's use case; the step ends either way (a refusal is final: ``end_step``,
+    from the router's error handler)."""
+    ticket = await work()
     await state.clear()
     await message.answer(t(done, number=ticket.number))
     return ticket
+
+
+async def end_step(event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator) -> None:
+    """A step's answer was refused: the refusal is final, so the step ends as after an answer
+    (its prompt's Skip goes too), and the person reads why."""
+    error = event.exception
+    assert isinstance(error, ServiceError)
+    prompt = await step_prompt(state)
+    await state.clear()
+    await tell(event.update, bot, t(error.key, **error.args_))
+    if event.update.message is not None:
+        await retire_prompt(bot, event.update.message.chat.id, prompt)
 
 
 def skip_markup(t: Translator, ticket_id: int) -> InlineKeyboardMarkup:

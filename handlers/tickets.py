@@ -10,19 +10,22 @@ import re
 from functools import partial
 
 from aiogram import Bot, F, Router
-from aiogram.filters import StateFilter
+from aiogram.filters import ExceptionTypeFilter, StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.errors import ServiceError
+from bot.services.errors import InputRefused, ServiceError
 from bot.services.policy import Action
+from bot.services.tickets import NoAccess, StaleAction
 from bot.text import pack
 from handlers.answers import answer_parts
+from handlers.filters import OnMessage, OnPress
 from handlers.keyboards import TicketCb
+from handlers.telling import tell
 from handlers.ticketing import (
     FreeInput,
     SkipCb,
@@ -30,6 +33,7 @@ from handlers.ticketing import (
     card_markup,
     edit_card,
     edit_quietly,
+    end_step,
     finish,
     read_content,
     read_text,
@@ -68,11 +72,7 @@ async def on_take(
     person: Person,
     services: Services,
 ) -> None:
-    try:
-        ticket = await services.tickets.take(person, callback_data.ticket_id)
-    except ServiceError as error:
-        await refuse(callback, error, services, person, t)
-        return
+    ticket = await services.tickets.take(person, callback_data.ticket_id)
     await callback.answer(t("tk-taken", number=ticket.number))
     await refresh_pressed(callback, services, person, t, ticket.id)
 
@@ -85,11 +85,7 @@ async def on_history(
     person: Person,
     services: Services,
 ) -> None:
-    try:
-        ticket, lines = await services.tickets.history(person, callback_data.ticket_id, t)
-    except ServiceError as error:
-        await refuse(callback, error, services, person, t)
-        return
+    ticket, lines = await services.tickets.history(person, callback_data.ticket_id, t)
     await callback.answer()
     if not isinstance(callback.message, Message):
         return
@@ -105,11 +101,7 @@ async def on_open(
     services: Services,
 ) -> None:
     """A card from a list: a new message, which from now on is the card edited in place."""
-    try:
-        ticket, view = await services.tickets.card(person, callback_data.ticket_id, t)
-    except ServiceError as error:
-        await refuse(callback, error, services, person, t)
-        return
+    ticket, view = await services.tickets.card(person, callback_data.ticket_id, t)
     await callback.answer()
     if isinstance(callback.message, Message):
         sent = await callback.message.answer(view.text, reply_markup=card_markup(ticket.id, view))
@@ -250,17 +242,44 @@ async def on_merge_target(
         await message.answer(t("tk-merge-number"))
         return
     ticket_id, chat, card = await step_ticket(state)
-    try:
-        target = await services.tickets.merge(person, ticket_id, int(number.group(1)))
-    except ServiceError as error:
-        if error.key == "merge-no-target":
-            # A typo: let them try another number (or /cancel).
-            await message.answer(t(error.key, **error.args_) + "\n" + t("tk-merge-number"))
-            return
-        await state.clear()
-        await message.answer(t(error.key, **error.args_))
-        return
+    target = await services.tickets.merge(person, ticket_id, int(number.group(1)))
     await state.clear()
     await message.answer(t("tk-merged", number=target.number))
     if chat and card:
         await edit_card(bot, services, person, t, ticket_id, chat, card)
+
+
+# ----------------------------------------------------------------------------- refusals
+
+
+@router.error(
+    ExceptionTypeFilter(NoAccess, StaleAction),
+    OnPress(TicketCb.filter(F.action.in_({Action.TAKE, Action.HISTORY, Action.OPEN, *ASKS}))),
+)
+async def on_card_refused(
+    event: ErrorEvent, callback: CallbackQuery, t: Translator, person: Person, services: Services
+) -> None:
+    """A card's button pressed too late (the card shows the ticket as it is now) or by someone
+    the ticket is no longer theirs (the card becomes the "no access" one)."""
+    assert isinstance(event.exception, NoAccess | StaleAction)
+    await refuse(callback, event.exception, services, person, t)
+
+
+@router.error(ExceptionTypeFilter(InputRefused), OnMessage(StateFilter(StaffFlow.merge)))
+async def on_merge_typo(event: ErrorEvent, bot: Bot, t: Translator) -> None:
+    """No such ticket to merge into (a typo): the step waits for another number (or /cancel)."""
+    error = event.exception
+    assert isinstance(error, InputRefused)
+    await tell(event.update, bot, t(error.key, **error.args_) + "\n" + t("tk-merge-number"))
+
+
+@router.error(
+    ExceptionTypeFilter(ServiceError),
+    OnMessage(StateFilter(*StaffFlow.__states__), FreeInput()),
+)
+@router.error(
+    ExceptionTypeFilter(ServiceError), OnPress(StateFilter(StaffFlow.resolve), SkipCb.filter())
+)
+async def on_step_refused(event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator) -> None:
+    """The note, reply, reason or number was refused: the step is over (``end_step``)."""
+    await end_step(event, state, bot, t)

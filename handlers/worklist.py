@@ -9,21 +9,23 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from aiogram import Router
-from aiogram.filters import Command, CommandObject
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject, ExceptionTypeFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Config
 from bot.i18n import Translator
 from bot.services import Clock, Services
-from bot.services.errors import ServiceError
+from bot.services.errors import NotStaff
 from bot.services.tickets import Keyset, TicketPage
+from handlers.filters import OnMessage
 from handlers.join_keyboards import list_button
 from handlers.keyboards import CallbackInt
 from handlers.report.flow import draft_reminder, with_reminder
+from handlers.telling import tell
 from handlers.ticketing import add_ticket_buttons, edit_quietly, pager
 from storage.models import Person
 
@@ -108,11 +110,7 @@ async def cmd_tickets(
         await state.clear()  # a half-written report is kept: the answer says how to go back
     arg = (command.args or "").strip().lower()
     flt = ListFilter(arg) if arg in {f.value for f in ListFilter} else ListFilter.OPEN
-    try:
-        page = await services.tickets.staff_tickets(person, flt.value, 0)
-    except ServiceError:
-        await message.answer(with_reminder(t("tk-staff-only"), reminder))
-        return
+    page = await services.tickets.staff_tickets(person, flt.value, 0)  # NotStaff: on_not_staff
     text, markup = _list(t, flt, page, await services.approvals.pending_count(person))
     await message.answer(with_reminder(text, reminder), reply_markup=markup)
 
@@ -125,14 +123,10 @@ async def on_list(
     person: Person,
     services: Services,
 ) -> None:
-    try:
-        keyset = Keyset(callback_data.after, callback_data.newer) if callback_data.after else None
-        page = await services.tickets.staff_tickets(
-            person, callback_data.flt.value, callback_data.page, keyset
-        )
-    except ServiceError:
-        await callback.answer(t("tk-staff-only"), show_alert=True)
-        return
+    keyset = Keyset(callback_data.after, callback_data.newer) if callback_data.after else None
+    page = await services.tickets.staff_tickets(
+        person, callback_data.flt.value, callback_data.page, keyset
+    )
     await callback.answer()
     if isinstance(callback.message, Message):
         joins = await services.approvals.pending_count(person)
@@ -172,12 +166,7 @@ async def cmd_away(
     except ValueError:
         await message.answer(t("tk-away-usage"))
         return
-    try:
-        until = await services.tickets.set_away(person, until)
-    except ServiceError as error:
-        key = "tk-staff-only" if error.key == "not-allowed" else error.key
-        await message.answer(t(key, **error.args_))
-        return
+    until = await services.tickets.set_away(person, until)
     if not arg:
         await message.answer(t("tk-away-open"))
         return
@@ -193,3 +182,22 @@ async def cmd_back(message: Message, t: Translator, person: Person, services: Se
         return
     await services.tickets.back(person)
     await message.answer(t("tk-back"))
+
+
+# ----------------------------------------------------------------------------- refusals
+
+
+@router.error(ExceptionTypeFilter(NotStaff), OnMessage(Command("tickets")))
+async def on_tickets_not_staff(
+    event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator
+) -> None:
+    """/tickets from a resident, in the middle of a report: the answer says how to go back."""
+    reminder = await draft_reminder(state, t)
+    await tell(event.update, bot, with_reminder(t("tk-staff-only"), reminder))
+
+
+@router.error(ExceptionTypeFilter(NotStaff))
+async def on_not_staff(event: ErrorEvent, bot: Bot, t: Translator) -> None:
+    """A staff list or /away asked by someone without a staff role: said as such (not the
+    generic "not allowed"), here and for the join requests' list (handlers/joins.py)."""
+    await tell(event.update, bot, t("tk-staff-only"))

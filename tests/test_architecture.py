@@ -66,3 +66,68 @@ def test_the_check_sees_an_import_of_a_door_anywhere_in_a_module(tmp_path: Path)
         for alias in node.names
     }
     assert {_door(n) for n in names} == {"aiogram", "handlers"}
+
+
+# --- one error handler ---------------------------------------------------------------------------
+# A Telegram handler lets a service's refusal reach handlers/errors.py (or its router's own
+# @router.error handler for a typed special case) instead of catching it: no `except ServiceError`,
+# nor an except of one of its subclasses, in handlers/.
+
+
+def _refusal_types() -> set[str]:
+    """ServiceError and every class of bot/ that derives from it, however indirectly."""
+    bases: dict[str, set[str]] = {}
+    for path in (ROOT / "bot").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.ClassDef):
+                names = {b.id if isinstance(b, ast.Name) else ast.unparse(b) for b in node.bases}
+                bases.setdefault(node.name, set()).update(names)
+    found = {"ServiceError"}
+    while grown := {name for name, of in bases.items() if of & found} - found:
+        found |= grown
+    return found
+
+
+def _caught(source: str, types: set[str]) -> list[str]:
+    """The refusal types the except clauses of ``source`` name, with their lines."""
+    caught = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ExceptHandler) and node.type is not None:
+            named = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
+            for name in named:
+                last = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", "")
+                if last in types:
+                    caught.append(f"line {node.lineno}: except {last}")
+    return caught
+
+
+def _handler_modules() -> list[Path]:
+    return [p.relative_to(ROOT) for p in sorted((ROOT / "handlers").rglob("*.py"))]
+
+
+def test_the_refusal_types_include_the_typed_ones() -> None:
+    types = _refusal_types()
+    assert {"ServiceError", "StaleAction", "AlreadyTaken", "NoAccess", "Spent"} <= types
+    assert "ValueError" not in types
+
+
+@pytest.mark.parametrize("path", _handler_modules(), ids=str)
+def test_no_handler_catches_a_refusal(path: Path) -> None:
+    caught = _caught((ROOT / path).read_text(encoding="utf-8"), _refusal_types())
+    assert caught == [], f"{path} catches a refusal: {'; '.join(caught)}"
+
+
+def test_the_check_sees_a_caught_refusal_in_any_form() -> None:
+    source = (
+        "async def f():\n"
+        "    try:\n        pass\n"
+        "    except ServiceError as error:\n        pass\n"
+        "    try:\n        pass\n"
+        "    except (ValueError, errors.StaleAction):\n        pass\n"
+        "    try:\n        pass\n"
+        "    except TelegramBadRequest:\n        pass\n"
+    )
+    assert _caught(source, _refusal_types()) == [
+        "line 4: except ServiceError",
+        "line 8: except StaleAction",
+    ]

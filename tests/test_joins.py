@@ -156,6 +156,21 @@ async def test_a_join_by_the_picker_waits_for_the_heads_approval(town: Town) -> 
     assert to(await town.deliver(), NEWCOMER) == []
 
 
+async def test_a_flat_out_of_shape_is_asked_again_and_the_request_still_waits(town: Town) -> None:
+    """A flat the service refuses keeps the flat step: the question again, with the button to
+    ask without one, nothing sent; the next answer that fits sends the request."""
+    await pick(town, NEWCOMER, "塘中新村1栋 (A1)")
+    sent = await town.send(NEWCOMER, "flat 3-502, the one upstairs!")
+    again = one(sent, NEWCOMER)
+    assert "That does not look like a flat number" in again.text
+    assert again.buttons == ["Ask without a flat number"]
+    assert await requests(town.db) == []
+
+    sent = await town.send(NEWCOMER, "3-502")
+    assert "has been sent to your building head" in one(sent, NEWCOMER).text
+    assert await requests(town.db) == [(NEWCOMER, "Newcomer 700", "3-502", JoinStatus.PENDING)]
+
+
 async def test_two_approvers_at_once_one_decision_wins(town: Town, services: Services) -> None:
     await ask_to_join_a1(town)
     [request_id] = [r.id for r in await _rows(town.db)]

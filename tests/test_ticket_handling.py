@@ -441,6 +441,37 @@ async def test_a_sent_note_or_comment_takes_its_skip_button_away(town: Town) -> 
     assert await snapshot(town.db) == before
 
 
+async def test_a_refused_note_ends_its_step_and_takes_its_skip_button_away(town: Town) -> None:
+    """The resident withdrew the ticket while the head wrote the resolve note: the note is
+    refused (the ticket says what it is now), the step is over and its Skip goes, as after a
+    note that went through; the next message is no note."""
+    await town.report()
+    head_card = card(await town.deliver(), HEAD)
+    edited = one(await town.click(HEAD, head_card, "✋ Take"), HEAD, "EditMessageText")
+    prompt = one(await town.click(HEAD, edited, "✅ Resolve"), HEAD)
+    assert prompt.buttons == ["Skip"]
+    listing = one(await town.send(RESIDENT, "/my"), RESIDENT)
+    own = one(await town.click(RESIDENT, listing, listing.buttons[0]), RESIDENT)
+    ask = one(await town.click(RESIDENT, own, "↩️ Withdraw"), RESIDENT, "EditMessageText")
+    await town.click(RESIDENT, ask, "Yes, withdraw it")
+    await town.deliver()
+
+    before = await snapshot(town.db)
+    sent = await town.send(HEAD, "Replaced the bulb.")
+    assert "Ticket #1 is now withdrawn: this button is out of date" in one(sent, HEAD).text
+    retired = one(sent, HEAD, "EditMessageReplyMarkup").method
+    assert retired.message_id == town.message_id(prompt)  # type: ignore[attr-defined]
+    assert retired.reply_markup is None  # type: ignore[attr-defined]
+    tickets, counts, states = await snapshot(town.db)
+    assert (tickets, counts) == before[:2]  # the ticket as it was: nothing changed
+    assert states == ()  # but the head's step is over
+    assert (await ticket(town.db, 1)).status is S.WITHDRAWN
+
+    sent = await town.send(HEAD, "Replaced the bulb, really.")
+    assert all("out of date" not in s.text for s in sent)  # no step waits any more
+    assert "resolved" not in [kind for kind, _ in await events(town.db, 1)]
+
+
 async def test_a_photo_answers_a_note_step(town: Town) -> None:
     """A photo of the repair (or of what is still broken) reaches the other side as it is."""
     await town.report()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.services.categories import Category, find_category
-from bot.services.errors import ServiceError
+from bot.services.errors import ServiceError, Spent
 from bot.services.policy import Action
 from bot.services.tickets import Content, TicketService
 from storage.db import Database
@@ -127,10 +127,10 @@ class ConversationService:
             if event is None or event.kind != "message" or event.actor_id != person.id:
                 raise ServiceError("not-allowed")
             if event.created_at < now - timedelta(days=CONVERSATION_DAYS):
-                raise ServiceError("button-stale")
+                raise Spent("button-stale")
             events = await talk.talk_since(event.ticket_id, event.created_at)
             if event.id in retracted_ids(events):
-                raise ServiceError("conv-retracted-already")
+                raise Spent("conv-retracted-already")
             album = event.data.get("album")
             group = [
                 e

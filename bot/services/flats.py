@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 
-from bot.services.errors import ServiceError
+from bot.services.errors import InputRefused
 
 FLAT_MAX = 16
 _FLAT_RE = re.compile(r"^[\w\-/#() ]{1,16}$")
 
 
 def clean_flat(flat: str) -> str:
-    """The flat with its spaces tidied, or ServiceError("flat-invalid")."""
+    """The flat with its spaces tidied, or InputRefused("flat-invalid")."""
     flat = " ".join(flat.split())
     if len(flat) > FLAT_MAX or not _FLAT_RE.match(flat):
-        raise ServiceError("flat-invalid", max=FLAT_MAX)
+        raise InputRefused("flat-invalid", max=FLAT_MAX)
     return flat

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Config
 from bot.i18n import Translations, Translator
 from bot.services.clock import Clock
-from bot.services.errors import ServiceError
+from bot.services.errors import NotStaff, ServiceError
 from bot.services.join_rules import JoinStale, covers, join_area, refresh_copies
 from bot.services.join_view import JoinCard, list_line, render_join_card, render_no_access
 from bot.services.notify import Notifier
@@ -119,7 +119,7 @@ class JoinApprovals:
         async with self.db.session() as session:
             area = await join_area(session, person, self.config)
             if not area:
-                raise ServiceError("not-allowed")
+                raise NotStaff()
             joins = JoinRepository(session)
             total = await joins.pending_count(area)
             pages = max(1, math.ceil(total / LIST_PAGE))
@@ -128,6 +128,19 @@ class JoinApprovals:
         first = page * LIST_PAGE + 1
         lines = [list_line(t, first + i, r, b, now) for i, (r, b) in enumerate(rows)]
         return JoinPage(lines, [r for r, _ in rows], first, page, pages, total)
+
+    async def view_if_allowed(
+        self, person: Person, request_id: int, list_page: int, t: Translator
+    ) -> JoinPage | JoinCard | None:
+        """What an approver's pressed message shows now: page ``list_page`` (from 1) of the
+        list, or (0) the request's card; None where they may no longer see it, so the message
+        is left as it was rather than refused a second time."""
+        try:
+            if list_page > 0:
+                return await self.pending_page(person, list_page - 1, t)
+            return await self.card(person, request_id, t)
+        except ServiceError:
+            return None
 
     async def card(self, person: Person, request_id: int, t: Translator) -> JoinCard:
         """The card as an approver sees it now (after their press, or a stale press)."""

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from bot.services.categories import is_private
 from bot.services.contacts import admin_people
-from bot.services.errors import ServiceError
+from bot.services.errors import InputRefused, ServiceError
 from bot.services.policy import Action, is_staff, may
-from bot.services.ticket_core import Content, StaleAction, TicketCore, checked
+from bot.services.ticket_core import Content, StaleAction, TicketCore, TicketNotOpen, checked
 from storage.models import (
     OPEN_STATUSES,
     Person,
@@ -171,10 +171,10 @@ class TicketActions(TicketCore):
             tickets = TicketRepository(session)
             target = await tickets.by_number(ticket.community_id, into_number)
             if target is None or target.id == ticket.id:
-                raise ServiceError("merge-no-target", number=into_number)
+                raise InputRefused("merge-no-target", number=into_number)
             target_relations = await self.relations(session, person, target)
             if not may(Action.MERGE, target_relations, target.status):
-                raise ServiceError("merge-no-target", number=into_number)
+                raise InputRefused("merge-no-target", number=into_number)
             community = await self.community_of_building(session, ticket.building_id)
             if is_private(community.settings, ticket.category) or is_private(
                 community.settings, target.category
@@ -266,9 +266,14 @@ class TicketActions(TicketCore):
             if ticket is None:
                 raise ServiceError("not-allowed")
             relations = await self.relations(session, person, ticket)
-        if is_staff(relations):
-            return await self.reply(person, ticket_id, content)
-        return await self.message(person, ticket_id, content)
+        try:
+            if is_staff(relations):
+                return await self.reply(person, ticket_id, content)
+            return await self.message(person, ticket_id, content)
+        except StaleAction as stale:
+            # Passing a message on, "stale" means the ticket stopped being open while they
+            # wrote: nothing went, and they are told so (not that a button is out of date).
+            raise TicketNotOpen(stale.ticket) from stale
 
     async def confirm(self, person: Person, ticket_id: int) -> Ticket:
         now = self.clock()

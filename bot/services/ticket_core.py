@@ -113,6 +113,17 @@ def checked(text: str, limit: int = MAX_TEXT) -> str:
     return text
 
 
+class TicketNotOpen(StaleAction):
+    """A message to pass on to a ticket that is no longer open (resolved, closed, withdrawn):
+    it was not passed on, and the ticket's state says why."""
+
+    def __init__(self, ticket: Ticket) -> None:
+        ServiceError.__init__(
+            self, "relay-not-open", number=ticket.number, status=ticket.status.value
+        )
+        self.ticket = ticket
+
+
 class NoAccess(ServiceError):
     """The caller has nothing (any more) to do with this ticket: no current role for it, not
     its author or a follower. A card of theirs that still carries buttons loses them."""

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.categories import Category, find_category
 from bot.services.contacts import is_admin
-from bot.services.errors import ServiceError
+from bot.services.errors import NotStaff
 from bot.services.ticket_core import TicketCore
 from storage.models import OPEN_STATUSES, Person, Role, Ticket, TicketStatus
 from storage.repositories import CommunityRepository, PersonRepository
@@ -95,7 +95,7 @@ class TicketLists(TicketCore):
         if is_admin(self.config, person):
             community_ids += [c.id for c in await CommunityRepository(session).page(0, 1000)]
         if not building_ids and not community_ids:
-            raise ServiceError("not-allowed")  # a resident only: /tickets is for staff
+            raise NotStaff()  # a resident only: /tickets is for staff
         return Scope(person.id, building_ids, community_ids)
 
     async def my_tickets(self, person: Person, page: int) -> TicketPage:

@@ -25,7 +25,7 @@ from bot.services.cards import (
 )
 from bot.services.categories import Category, categories_for, find_category
 from bot.services.contacts import is_admin
-from bot.services.errors import ServiceError
+from bot.services.errors import NotStaff, ReportRefused, ServiceError
 from bot.services.neighbours import NeighbourActions
 from bot.services.policy import Action, Relation, is_staff
 from bot.services.reopening import TicketReopening
@@ -40,6 +40,7 @@ from bot.services.ticket_core import (
     NoAccess,
     Reported,
     StaleAction,
+    TicketNotOpen,
     checked,
 )
 from bot.services.ticket_lists import Keyset, TicketLists, TicketPage
@@ -68,6 +69,7 @@ __all__ = [
     "Reported",
     "Similar",
     "StaleAction",
+    "TicketNotOpen",
     "TicketPage",
     "TicketService",
 ]
@@ -120,7 +122,7 @@ class TicketService(TicketActions, TicketReopening, NeighbourActions, TicketList
         async with self.db.session() as session:
             people = PersonRepository(session)
             if await people.membership(person.id, draft.building_id, Role.RESIDENT) is None:
-                raise ServiceError("not-allowed")
+                raise ReportRefused("not-allowed")
             tickets = TicketRepository(session)
             if draft.key and (filed := await tickets.by_draft(person.id, draft.key)):
                 # Sent before (a crash took the answer, or a double tap): that ticket.
@@ -129,7 +131,7 @@ class TicketService(TicketActions, TicketReopening, NeighbourActions, TicketList
                 return Reported(filed, building.name, [r.reason for r in recipients])
             today = await tickets.count_by_author_since(person.id, now - timedelta(days=1))
             if today >= self.config.max_tickets_per_day:
-                raise ServiceError("report-limit", limit=self.config.max_tickets_per_day)
+                raise ReportRefused("report-limit", limit=self.config.max_tickets_per_day)
             community = await self.community_of_building(session, draft.building_id)
             category = find_category(community.settings, draft.category)
             if category is None:
@@ -196,6 +198,16 @@ class TicketService(TicketActions, TicketReopening, NeighbourActions, TicketList
         async with self.db.session() as session:
             ticket, relations = await self.authorise(session, person, ticket_id, Action.OPEN)
             return ticket, await self._render(session, ticket, relations, t)
+
+    async def card_if_allowed(
+        self, person: Person, ticket_id: int, t: Translator
+    ) -> tuple[Ticket, CardView] | None:
+        """``card()`` for re-drawing a card the person already has: None where it refuses
+        (they lost access meanwhile), so that card is left as it is rather than refused twice."""
+        try:
+            return await self.card(person, ticket_id, t)
+        except ServiceError:
+            return None
 
     async def card_for_delivery(self, ticket_id: int, person_id: int) -> CardView | None:
         """The card as ``person_id`` should see it now (the delivery worker renders cards at
@@ -310,7 +322,7 @@ class TicketService(TicketActions, TicketReopening, NeighbourActions, TicketList
         if until <= now:
             raise ServiceError("away-past")
         if not await self.is_staff(person):
-            raise ServiceError("not-allowed")
+            raise NotStaff()
         async with self.db.session() as session:
             row = await PersonRepository(session).get(person.id)
             assert row is not None

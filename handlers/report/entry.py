@@ -12,7 +12,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.cards import age, category_label, category_name, shared_preview
-from bot.services.errors import ServiceError
 from handlers.menu import MenuButton, menu_keyboard
 from handlers.report.asks import after_category, ask_category, begin, building_page
 from handlers.report.flow import BuildingPageCb, ReportCb, ReportFlow, Step, button, reply
@@ -134,11 +133,8 @@ async def on_follow(
     await callback.answer()
     similar_id = (await state.get_data()).get("similar_id")
     await state.clear()
-    try:
-        ticket = await services.tickets.follow(person, int(similar_id or 0))
-    except ServiceError as error:
-        await reply(callback, t(error.key, **error.args_))
-        return
+    # A refusal is said in the chat (handlers/errors.py): the press was answered above.
+    ticket = await services.tickets.follow(person, int(similar_id or 0))
     if isinstance(callback.message, Message):
         await callback.message.edit_reply_markup(reply_markup=None)
         await callback.message.answer(

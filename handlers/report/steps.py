@@ -17,7 +17,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import SUPPORTED_LANGUAGES, Translations, Translator
 from bot.services import Services
-from bot.services.errors import ServiceError
 from bot.services.tickets import MAX_DESCRIPTION, MAX_MEDIA
 from bot.text import fits, utf16_len
 from handlers.filters import Is
@@ -183,11 +182,7 @@ async def on_contact(
     if message.contact.user_id != message.from_user.id:
         await message.answer(t("report-contact-not-yours"))
         return
-    try:
-        await services.onboarding.set_phone(person.id, message.contact.phone_number)
-    except ServiceError as error:
-        await message.answer(t(error.key, **error.args_))
-        return
+    await services.onboarding.set_phone(person.id, message.contact.phone_number)
     await state.update_data(show_phone=True)
     await ask_privacy(message, state, t, t("report-phone-saved"))
 

@@ -3,19 +3,21 @@ fit the step the draft waits in."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import StateFilter
+from aiogram import Bot, F, Router
+from aiogram.filters import ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.errors import ServiceError
+from bot.services.errors import ReportRefused
 from bot.services.tickets import Draft
+from handlers.filters import OnPress
 from handlers.menu import menu_keyboard
 from handlers.report.asks import ask_category, ask_description, ask_location, ask_privacy
 from handlers.report.flow import ReportCb, ReportFlow, Step, button
+from handlers.telling import tell
 from handlers.ticketing import FreeInput
 from storage.models import Person
 
@@ -45,13 +47,9 @@ async def on_send(
         share_description=bool(data.get("share_description", False)),
         key=data.get("draft_key"),
     )
-    try:
-        reported = await services.tickets.report(person, draft)
-    except ServiceError as error:
-        await callback.answer(t(error.key, **error.args_), show_alert=True)
-        if error.key in ("report-limit", "not-allowed"):
-            await state.clear()
-        return
+    # A draft to fix (empty, too long) is refused and kept; one that cannot be filed at all
+    # is a ReportRefused (on_report_refused).
+    reported = await services.tickets.report(person, draft)
     await state.clear()
     await callback.answer()
     who = ", ".join(dict.fromkeys(t("role-name", role=r) for r in reported.routed_to))
@@ -66,6 +64,18 @@ async def on_send(
             ),
             reply_markup=menu_keyboard(t),
         )
+
+
+@router.error(
+    ExceptionTypeFilter(ReportRefused),
+    OnPress(StateFilter(ReportFlow.summary), ReportCb.filter(F.step == Step.SEND)),
+)
+async def on_report_refused(event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator) -> None:
+    """Not a resident of the building (any more), or the day's cap reached: the draft is over."""
+    error = event.exception
+    assert isinstance(error, ReportRefused)
+    await tell(event.update, bot, t(error.key, **error.args_))
+    await state.clear()
 
 
 @router.callback_query(StateFilter(ReportFlow.summary), ReportCb.filter(F.step == Step.EDIT))
