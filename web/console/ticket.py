@@ -15,7 +15,6 @@ from bot.services.cards import (
     category_label,
     local_time,
     reporter_line,
-    status_line,
     whistle_lines,
 )
 from bot.services.errors import ServiceError
@@ -124,7 +123,8 @@ def facts(t: Translator, d: Detail) -> dict[str, Any]:
         "building": d.building.name,
         "community": community.name,
         "flat": ticket.flat,
-        "status": status_line(t, ticket, d.holder, staff=True),
+        "status": t("status-" + ticket.status.value),
+        "holder": d.holder.display_name if d.holder is not None else None,
         "status_value": ticket.status.value,
         "times": [(key, local_time(at, community)) for key, at in times if at is not None],
         "overdue": d.overdue,

@@ -58,6 +58,7 @@ console-search = Search in descriptions
 ## One ticket
 console-fact-building = Building
 console-fact-flat = flat { $flat }
+console-fact-holder = Handled by
 console-fact-sla = Deadline
 console-sla-overdue = Overdue: past the community's time limit
 console-fact-work-order = Outside (吹哨)

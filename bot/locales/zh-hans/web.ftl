@@ -58,6 +58,7 @@ console-search = 搜索描述
 ## One ticket
 console-fact-building = 楼栋
 console-fact-flat = { $flat } 室
+console-fact-holder = 处理人
 console-fact-sla = 时限
 console-sla-overdue = 已超时：超过社区规定的处理时限
 console-fact-work-order = 吹哨
