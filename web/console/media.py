@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
 import os
+import secrets
 from pathlib import Path
 
 from bot.files import MAX_FILE, FileSource, FileUnavailable
-
-log = logging.getLogger(__name__)
 
 
 class MediaCache:
@@ -34,23 +32,25 @@ class MediaCache:
         path = self._path(file_id)
         # Two viewers opening the same photo at once fetch it once.
         lock = self._locks.setdefault(file_id, asyncio.Lock())
-        async with lock:
-            try:
-                return await asyncio.to_thread(path.read_bytes)
-            except FileNotFoundError:
-                pass
-            data = await self.source.fetch(file_id)
-            if len(data) > MAX_FILE:
-                raise FileUnavailable("too large")
-            await asyncio.to_thread(_write_private, path, data)
-        self._locks.pop(file_id, None)
-        return data
+        try:
+            async with lock:
+                try:
+                    return await asyncio.to_thread(path.read_bytes)
+                except FileNotFoundError:
+                    pass
+                data = await self.source.fetch(file_id)
+                if len(data) > MAX_FILE:
+                    raise FileUnavailable("too large")
+                await asyncio.to_thread(_write_private, path, data)
+                return data
+        finally:
+            self._locks.pop(file_id, None)
 
 
 def _write_private(path: Path, data: bytes) -> None:
     """Written whole or not at all (a crash leaves no half photo to serve)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")
+    partial = path.with_name(f"{path.name}.{secrets.token_hex(4)}.part")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as file:
         file.write(data)

@@ -21,7 +21,7 @@ from bot.services.errors import ServiceError
 from bot.services.policy import Action
 from bot.services.ticket_detail import Detail
 from storage.models import Person
-from web.console.guard import CONSOLE, console_viewer, render_console
+from web.console.guard import CONSOLE, console_viewer, is_htmx, render_console
 from web.console.viewer import Viewer
 from web.pages import TRANSLATIONS, visitor_language
 
@@ -47,9 +47,12 @@ async def staff_person(request: web.Request, viewer: Viewer) -> tuple[int, Perso
 
 
 def missing(request: web.Request, viewer: Viewer) -> web.Response:
-    return render_console(
+    response = render_console(
         request, viewer, "console/ticket_missing.html", {"section": "tickets"}, status=404
     )
+    if is_htmx(request):  # htmx swaps no 404: the browser loads the page whole instead
+        response.headers["HX-Refresh"] = "true"
+    return response
 
 
 def translator(request: web.Request, viewer: Viewer) -> Translator:
