@@ -228,6 +228,7 @@ async def _run(config: Config, db: Database) -> None:
     from aiohttp import web
 
     from bot.app import create_bot, create_dispatcher
+    from telegram.files import TelegramFiles
     from telegram.webhook import leave_webhook, serve_webhook
     from web.console import console_setup
     from web.open311 import open311_setup
@@ -260,7 +261,8 @@ async def _run(config: Config, db: Database) -> None:
     # Every HTTP part of the bot on one server, in either mode: the console and Open311.
     services = dispatcher["services"]
     setups = [
-        console_setup(config, services, dispatcher["clock"]),
+        # Photos and voice notes on the ticket page come from Telegram through the bot.
+        console_setup(config, services, dispatcher["clock"], TelegramFiles(bot)),
         open311_setup(services.open311),
     ]
     server: WebServer | None = None

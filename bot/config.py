@@ -8,8 +8,11 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
 
 from bot.i18n import SUPPORTED_LANGUAGES
 
@@ -86,6 +89,20 @@ class Config:
     # The console's public base URL, for the sign-in links /web sends (WEB_BASE_URL); None:
     # derived from WEB_LISTEN (see ``console_base``).
     web_base_url: str | None = None
+    # Where the console keeps photos and voice notes it fetched from Telegram (MEDIA_CACHE_DIR);
+    # None: ``media-cache`` beside the SQLite file (see ``media_cache``).
+    media_cache_dir: str | None = None
+
+    @property
+    def media_cache(self) -> Path:
+        """The console's media cache: MEDIA_CACHE_DIR, else beside the database file (the data
+        directory), else (PostgreSQL) in the working directory."""
+        if self.media_cache_dir is not None:
+            return Path(self.media_cache_dir)
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return Path(str(url.database)).parent / "media-cache"
+        return Path("media-cache")
 
     @property
     def console_base(self) -> str:
@@ -191,6 +208,7 @@ class Config:
             web_port=web_port,
             web_enabled=web_listen is not None,
             web_base_url=_web_base_url(get),
+            media_cache_dir=get("MEDIA_CACHE_DIR"),
         )
 
     def require_token(self) -> Secret:

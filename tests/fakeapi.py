@@ -31,6 +31,7 @@ STRING_PARAMS = frozenset(
     ("text", "caption", "parse_mode", "callback_query_id", "url", "data", "inline_message_id")
     + ("secret_token", "title", "description", "short_description", "name", "address", "emoji")
     + ("business_connection_id", "language_code", "photo", "document", "voice", "audio", "video")
+    + ("file_id",)
 )
 _TAG = re.compile(r"<[^>]+>")
 
@@ -123,6 +124,9 @@ class FakeBotAPI:
         self._pending: list[JSON] = []
         self._faults: list[_Fault] = []
         self._names: dict[int, str] = {}
+        # Files the bot may fetch (getFile, then GET /file/bot<token>/<file_path>): by file id.
+        self.files: dict[str, bytes] = {}
+        self.downloads: list[str] = []  # the file paths downloaded, in order
         self._update_ids, self._message_ids, self._seq = (itertools.count(n) for n in (1001, 1, 1))
         self._updates_event, self._calls_event = asyncio.Event(), asyncio.Event()
         self._closing = False
@@ -133,6 +137,7 @@ class FakeBotAPI:
     async def start(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._closing = False
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -387,6 +392,24 @@ class FakeBotAPI:
         accepted = dict.fromkeys((*gifts, "gifts_from_channels"), True)
         extra = {"accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": accepted}
         return {**self._chat(p["chat_id"]), **extra}
+
+    def api_getFile(self, p: JSON, files: Files) -> JSON:
+        file_id = str(p["file_id"])
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        data = self.files[file_id]
+        path = f"files/{list(self.files).index(file_id)}.bin"
+        return {"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                "file_size": len(data), "file_path": path}  # fmt: skip
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """The Bot API's file endpoint: the bytes of a file getFile named."""
+        path = request.match_info["path"]
+        self.downloads.append(path)
+        for index, data in enumerate(self.files.values()):
+            if path == f"files/{index}.bin":
+                return web.Response(body=data)
+        return web.json_response(error_response(404, "Not Found"), status=404)
 
     def api_deleteMessage(self, p: JSON, files: Files) -> bool:
         self.messages.pop((p["chat_id"], int(p["message_id"])), None)

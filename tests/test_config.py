@@ -106,6 +106,11 @@ def test_blank_values_count_as_unset() -> None:
             "web_base_url",
             "https://office.example.org",
         ),
+        (
+            {"MEDIA_CACHE_DIR": "/var/lib/louzhang/media"},
+            "media_cache_dir",
+            "/var/lib/louzhang/media",
+        ),
     ],
 )
 def test_every_key_is_parsed(environ: dict[str, str], field: str, expected: Any) -> None:
@@ -123,6 +128,16 @@ def test_the_parse_table_covers_every_setting() -> None:
     marker = test_every_key_is_parsed.pytestmark[0]  # type: ignore[attr-defined]
     covered = {field for _, field, _ in marker.args[1]}
     assert covered == set(Config.__dataclass_fields__)
+
+
+def test_the_media_cache_is_beside_the_database_unless_set() -> None:
+    beside = Config.from_env({"DATABASE_URL": "sqlite+aiosqlite:////srv/bot/louzhang.db"})
+    assert str(beside.media_cache) == "/srv/bot/media-cache"
+    assert str(Config().media_cache) == "media-cache"  # louzhang.db in the working directory
+    postgres = Config.from_env({"DATABASE_URL": "postgresql+asyncpg://bot@db/louzhang"})
+    assert str(postgres.media_cache) == "media-cache"
+    chosen = Config.from_env({"MEDIA_CACHE_DIR": "/var/cache/louzhang"})
+    assert str(chosen.media_cache) == "/var/cache/louzhang"
 
 
 def test_the_token_is_a_secret_holding_the_value() -> None:

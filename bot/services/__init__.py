@@ -26,6 +26,7 @@ from bot.services.reminders import ReminderService
 from bot.services.retention import RetentionService
 from bot.services.revoke import RevokeService
 from bot.services.scheduling import Scheduling
+from bot.services.ticket_detail import TicketDetails
 from bot.services.ticket_query import TicketSearch
 from bot.services.tickets import TicketService
 from bot.services.whistle import WhistleService
@@ -51,6 +52,7 @@ class Services:
     links: ContactLinks
     console: ConsoleAccess
     ticket_search: TicketSearch
+    ticket_details: TicketDetails
     whistle: WhistleService
     open311: Open311Service
 
@@ -88,6 +90,7 @@ class Services:
             links=ContactLinks(db, clock),
             console=ConsoleAccess(config, db, clock),
             ticket_search=TicketSearch(config, db, clock),
+            ticket_details=TicketDetails(config, db, clock, tickets),
             whistle=WhistleService(config, db, translations, clock, tickets),
             open311=Open311Service(config, db, translations, clock),
         )

@@ -33,7 +33,7 @@ HISTORY_DETAIL = 200  # UTF-16 units of a note or message on a History line
 SHARED_PREVIEW = 1000  # UTF-16 code units of a description shared with neighbours
 REOPENED_PREVIEW = 300  # UTF-16 units of the resident's "not fixed" reason on a card
 ANSWER_PREVIEW = 300  # UTF-16 units of a department's answer on a card (whole in History)
-STAFF_ONLY_DETAILS = frozenset({"escalated", "merged", "merged-in", "routed"})
+STAFF_ONLY_DETAILS = frozenset({"escalated", "merged", "merged-in", "routed", "assigned"})
 # Events done by a follower: their words (and names) are nobody else's business.
 NEIGHBOUR_EVENTS = frozenset({"cosigned", "still-problem"})
 # What a follower's History shows: how the ticket moved, never what was said
@@ -45,6 +45,7 @@ PUBLIC_EVENTS = frozenset(
         "rerouted",
         "handed-over",
         "taken",
+        "assigned",
         "resolved",
         "escalated",
         "merged",

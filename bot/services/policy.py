@@ -40,6 +40,7 @@ class Action(StrEnum):
     STILL = "still"  # a follower: "still a problem for me" (a linked ticket of their own)
     WHISTLE = "whistle"  # forward outside (吹哨): a work order to a department
     WHISTLE_ANSWER = "whistle-answer"  # the department answered: record it
+    ASSIGN = "assign"  # give the ticket to a head or deputy of its building (the console)
 
 
 STAFF = frozenset({Relation.ADMIN, Relation.COORDINATOR, Relation.HEAD})
@@ -74,6 +75,9 @@ RULES: dict[Action, tuple[frozenset[Relation], frozenset[TicketStatus]]] = {
     # state, checked by the whistle service.
     Action.WHISTLE: (OFFICE, OPEN),
     Action.WHISTLE_ANSWER: (OFFICE, ANY),
+    # Whoever may take a ticket may hand it to a colleague of the building, also from one who
+    # has it (a head away for a week): while it is open.
+    Action.ASSIGN: (STAFF, OPEN),
 }
 
 

@@ -9,9 +9,17 @@ from bot.services.categories import is_private
 from bot.services.contacts import admin_people
 from bot.services.errors import InputRefused, ServiceError
 from bot.services.policy import Action, is_staff, may
-from bot.services.ticket_core import Content, StaleAction, TicketCore, TicketNotOpen, checked
+from bot.services.ticket_core import (
+    Content,
+    StaleAction,
+    TicketCore,
+    TicketNotOpen,
+    checked,
+    door_data,
+)
 from storage.models import (
     OPEN_STATUSES,
+    Channel,
     Person,
     Role,
     Ticket,
@@ -49,7 +57,7 @@ class TicketActions(TicketCore):
             await session.commit()
             return ticket
 
-    async def take(self, person: Person, ticket_id: int) -> Ticket:
+    async def take(self, person: Person, ticket_id: int, *, door: str = Channel.TELEGRAM) -> Ticket:
         now = self.clock()
         async with self.db.session() as session:
             try:
@@ -67,7 +75,7 @@ class TicketActions(TicketCore):
             ):
                 await session.rollback()
                 raise await self.taken_by(session, person, await self.fresh(session, ticket_id))
-            await tickets.add_event(ticket.id, person.id, "taken", now)
+            await tickets.add_event(ticket.id, person.id, "taken", now, **door_data(door))
             await self.refresh_cards(session, ticket)
             await self.tell_author(session, ticket, "notice-taken", number=ticket.number)
             await self.tell_followers(
@@ -76,7 +84,9 @@ class TicketActions(TicketCore):
             await session.commit()
             return ticket
 
-    async def resolve(self, person: Person, ticket_id: int, note: str) -> Ticket:
+    async def resolve(
+        self, person: Person, ticket_id: int, note: str, *, door: str = Channel.TELEGRAM
+    ) -> Ticket:
         now = self.clock()
         note = checked(note)
         async with self.db.session() as session:
@@ -87,7 +97,9 @@ class TicketActions(TicketCore):
             ):
                 await session.rollback()
                 raise StaleAction(await self.fresh(session, ticket_id))
-            await tickets.add_event(ticket.id, person.id, "resolved", now, note=note)
+            await tickets.add_event(
+                ticket.id, person.id, "resolved", now, note=note, **door_data(door)
+            )
             await self.refresh_cards(session, ticket)
             # The note is the head's word to the author; followers hear the status only,
             # and have their own way on if it is not fixed for them.
@@ -116,7 +128,9 @@ class TicketActions(TicketCore):
             await session.commit()
             return ticket
 
-    async def escalate(self, person: Person, ticket_id: int, reason: str) -> Ticket:
+    async def escalate(
+        self, person: Person, ticket_id: int, reason: str, *, door: str = Channel.TELEGRAM
+    ) -> Ticket:
         now = self.clock()
         reason = checked(reason)
         async with self.db.session() as session:
@@ -141,6 +155,7 @@ class TicketActions(TicketCore):
                 now,
                 note=reason,
                 to=[c.id for c in coordinators],
+                **door_data(door),
             )
             for coordinator in coordinators:
                 await tickets.add_recipient(ticket.id, coordinator.id, "escalation", now)
@@ -162,7 +177,9 @@ class TicketActions(TicketCore):
             await session.commit()
             return ticket
 
-    async def merge(self, person: Person, ticket_id: int, into_number: int) -> Ticket:
+    async def merge(
+        self, person: Person, ticket_id: int, into_number: int, *, door: str = Channel.TELEGRAM
+    ) -> Ticket:
         """Merges a duplicate into another open ticket of the same community; followers (and
         the duplicate's author) follow the target from now on."""
         now = self.clock()
@@ -196,8 +213,12 @@ class TicketActions(TicketCore):
             await tickets.move_followers(ticket.id, target.id, now)
             if ticket.author_id is not None and ticket.author_id != target.author_id:
                 await tickets.follow(target.id, ticket.author_id, now)
-            await tickets.add_event(ticket.id, person.id, "merged", now, into=target.number)
-            await tickets.add_event(target.id, person.id, "merged-in", now, source=ticket.number)
+            await tickets.add_event(
+                ticket.id, person.id, "merged", now, into=target.number, **door_data(door)
+            )
+            await tickets.add_event(
+                target.id, person.id, "merged-in", now, source=ticket.number, **door_data(door)
+            )
             await self.refresh_cards(session, ticket)
             await self.refresh_cards(session, target)
             for resident in residents:
@@ -212,7 +233,9 @@ class TicketActions(TicketCore):
             await session.commit()
             return target
 
-    async def reply(self, person: Person, ticket_id: int, content: Content) -> Ticket:
+    async def reply(
+        self, person: Person, ticket_id: int, content: Content, *, door: str = Channel.TELEGRAM
+    ) -> Ticket:
         """Staff → the author. Followers are not part of the conversation: the author may have
         written where the key is, or who the noisy neighbour is."""
         now = self.clock()
@@ -227,6 +250,7 @@ class TicketActions(TicketCore):
                 now,
                 direction="to-resident",
                 **content.event_data(),
+                **door_data(door),
             )
             author = await self.author(session, ticket)
             if author is not None:

@@ -24,6 +24,7 @@ from bot.services.routing import Candidate, Routing, route
 from bot.text import CAPTION_LIMIT, TEXT_LIMIT, cut, fits, utf16_len
 from storage.db import Database
 from storage.models import (
+    Channel,
     Community,
     OutboxKind,
     Person,
@@ -102,6 +103,12 @@ class StaleAction(ServiceError):
     def __init__(self, ticket: Ticket) -> None:
         super().__init__("ticket-stale", number=ticket.number, status=ticket.status.value)
         self.ticket = ticket
+
+
+def door_data(door: str) -> dict[str, str]:
+    """What a ticket event keeps of the door an action came through: nothing for the chat (the
+    door most actions come through), ``door`` otherwise, so History marks "(web)"."""
+    return {} if door == Channel.TELEGRAM else {"door": str(door)}
 
 
 def checked(text: str, limit: int = MAX_TEXT) -> str:

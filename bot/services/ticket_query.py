@@ -202,7 +202,7 @@ class TicketSearch:
                     communities |= await search.communities(sorted(missing))
                 for found in batch:
                     community = communities[found.ticket.community_id]
-                    row = Row(found, _overdue(found, community, now), community)
+                    row = Row(found, is_overdue(found, community, now), community)
                     if query.overdue and not row.overdue:
                         continue
                     if len(rows) == size:
@@ -227,7 +227,7 @@ class TicketSearch:
             return await PersonRepository(session).get(person_id)
 
 
-def _overdue(found: Found, community: Community, now: datetime) -> bool:
+def is_overdue(found: Found, community: Community, now: datetime) -> bool:
     ticket = found.ticket
     if ticket.status not in OPEN_STATUSES:
         return False

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
+from bot.services.assigning import TicketAssigning
 from bot.services.cards import (
     NEIGHBOUR_EVENTS,
     CardView,
@@ -84,7 +85,7 @@ class Similar:
     category: Category
 
 
-class TicketService(TicketActions, TicketReopening, NeighbourActions, TicketLists):
+class TicketService(TicketActions, TicketAssigning, TicketReopening, NeighbourActions, TicketLists):
     async def resident_buildings(self, person: Person) -> list[BuildingRole]:
         async with self.db.session() as session:
             roles = await PersonRepository(session).building_roles(person.id)

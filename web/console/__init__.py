@@ -30,6 +30,10 @@ How a page author adds a page (the API other parts build on)::
   WEB_BASE_URL, with 403 before any handler runs.
 - An htmx request carries ``HX-Request``: answer it with the fragment only (``is_htmx``).
 
+The ticket page (web/console/ticket.py, its actions in ticket_actions.py) shows photos and voice
+notes through ``console_setup(..., files=)``: a ``FileSource`` (bot/files.py) the Telegram door
+implements (telegram/files.py), cached on disk in MEDIA_CACHE_DIR (web/console/media.py).
+
 Sessions: /web in chat → a one-time link (10 minutes) → a "Continue" page whose POST opens a
 session (cookie HttpOnly, SameSite=Lax, Secure under https; 12 hours idle; stored hashed).
 """

@@ -13,6 +13,7 @@ from aiohttp import web
 from bot.config import Config
 from bot.services import Clock, Services
 from bot.services.console import SIGN_IN_PATH, Viewer
+from web.console.media import MediaCache
 from web.pages import render
 from web.server import Handler
 
@@ -27,6 +28,8 @@ class ConsoleContext:
     config: Config
     services: Services
     clock: Clock
+    # Photos and voice notes (web/console/media.py); None when no door can fetch them.
+    media: MediaCache | None = None
 
 
 CONSOLE = web.AppKey("console", ConsoleContext)

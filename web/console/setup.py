@@ -7,20 +7,31 @@ from collections.abc import Callable
 from aiohttp import web
 
 from bot.config import Config
+from bot.files import FileSource
 from bot.services import Clock, Services
-from web.console import auth, tickets
+from web.console import auth, ticket_actions, tickets
 from web.console.guard import CONSOLE, ConsoleContext, console_guard
+from web.console.media import MediaCache
 from web.server import Setup
 
 # Every console page's ``routes(app)``; a new page adds its module's here.
-PAGES: tuple[Callable[[web.Application], None], ...] = (auth.routes, tickets.routes)
+PAGES: tuple[Callable[[web.Application], None], ...] = (
+    auth.routes,
+    tickets.routes,
+    ticket_actions.routes,
+)
 
 
-def console_setup(config: Config, services: Services, clock: Clock) -> Setup:
-    """The Setup (web/server.py) that adds the console to the bot's web application."""
+def console_setup(
+    config: Config, services: Services, clock: Clock, files: FileSource | None = None
+) -> Setup:
+    """The Setup (web/server.py) that adds the console to the bot's web application.
+    ``files``: where photos and voice notes come from (the Telegram door's; None: the
+    console says they cannot be shown)."""
+    media = None if files is None else MediaCache(config.media_cache, files)
 
     def setup(app: web.Application) -> None:
-        app[CONSOLE] = ConsoleContext(config, services, clock)
+        app[CONSOLE] = ConsoleContext(config, services, clock, media)
         app.middlewares.append(console_guard)
         for routes in PAGES:
             routes(app)

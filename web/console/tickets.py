@@ -12,7 +12,6 @@ from aiohttp import web
 
 from bot.i18n import Translator
 from bot.services.cards import category_name, local_time, reporter_name
-from bot.services.errors import ServiceError
 from bot.services.ticket_query import ResultPage, Row, TicketQuery
 from storage.models import TicketStatus
 from web.console.guard import CONSOLE, console_viewer, is_htmx, render_console
@@ -70,32 +69,5 @@ def _row(t: Translator, row: Row, found: ResultPage) -> dict[str, Any]:
     }
 
 
-async def ticket_page(request: web.Request) -> web.Response:
-    """One ticket, read-only: its card's facts and its history exactly as the chat shows them to
-    staff (the reporter as their consent allows). A ticket outside the viewer's coverage, or
-    none at all, is the same "not found" page."""
-    viewer = await console_viewer(request)
-    services = request.app[CONSOLE].services
-    raw = request.match_info["ticket_id"]
-    person = None
-    if raw.isascii() and raw.isdigit() and len(raw) < 12:
-        person = await services.ticket_search.viewer_of(viewer.coverage, viewer.person_id, int(raw))
-    language = viewer.language or visitor_language(request)
-    t = request.app[TRANSLATIONS].bind(language)
-    try:
-        if person is None:
-            raise ServiceError("not-allowed")
-        # The chat's own rules decide too (a merged ticket, a policy of the ticket's state).
-        ticket, card = await services.tickets.card(person, int(raw), t)
-        _, history = await services.tickets.history(person, int(raw), t)
-    except ServiceError:
-        return render_console(
-            request, viewer, "console/ticket_missing.html", {"section": "tickets"}, status=404
-        )
-    context = {"section": "tickets", "ticket": ticket, "card": card.text, "history": history}
-    return render_console(request, viewer, "console/ticket.html", context)
-
-
 def routes(app: web.Application) -> None:
     app.router.add_get("/console/tickets", tickets_page)
-    app.router.add_get("/console/tickets/{ticket_id}", ticket_page)

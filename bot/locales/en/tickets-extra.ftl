@@ -22,3 +22,6 @@ poster-subheading = { $community } · { $code }
 poster-instruction = Scan with your phone camera to join this building and report problems to your building head.
 poster-english = (This server has no Chinese font, so the poster's words are in English. Install fonts-noto-cjk for a Chinese poster.)
 poster-bare = (The poster's words could not be drawn this time: write the building's name on it before printing, or send /joinlink again later.)
+event-assigned = assigned
+notice-assigned = ✋ Ticket #{ $number } has been assigned to you: you hold it now.
+assign-not-staff = That person does not serve this ticket's building (any more). Nothing was changed.

@@ -22,3 +22,6 @@ poster-subheading = { $community } · { $code }
 poster-instruction = 用手机扫一扫，加入本楼，有问题直接告诉楼长。
 poster-english = （服务器上没有中文字体，所以海报上的文字是英文。安装 fonts-noto-cjk 后即可生成中文海报。）
 poster-bare = （这次没能在海报上写上文字：打印前请手写楼栋名称，或稍后再发送 /joinlink。）
+event-assigned = 已指派
+notice-assigned = ✋ 工单 #{ $number } 已指派给您，现在由您负责处理。
+assign-not-staff = 此人目前不（再）负责这张工单所在的楼栋。未做任何更改。
