@@ -5,6 +5,7 @@ stale page, another building, a revoked role, a forged id, a missing CSRF token)
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,6 +13,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from bot.services.ticket_core import Content
 from storage.models import Role, Ticket, TicketStatus, WorkOrder
@@ -166,6 +169,21 @@ async def test_the_office_forwards_outside_and_records_the_answer(town: Town, ht
     sent = await town.deliver()
     assert "Repaired by the street office." in one(sent, RESIDENT).text
     assert (await events(town.db, filed.number))[-1][1]["door"] == "web"
+    # The printable work order, for the department: the office's only.
+    assert f"/console/tickets/{filed.id}/work-order.xlsx" in await page(http, filed.id)
+    sheet = await http.get(f"/console/tickets/{filed.id}/work-order.xlsx")
+    assert sheet.status == 200
+    book = load_workbook(io.BytesIO(await sheet.read()))
+    cells = " ".join(str(c) for row in book.active.values for c in row if c is not None)
+    assert order.reference in cells and "Street light out on the road" in cells
+    pdf = await http.get(f"/console/tickets/{filed.id}/work-order.pdf")
+    if pdf.status != 503:  # 503: no Pango on this machine, said so
+        assert pdf.status == 200 and pdf.content_type == "application/pdf"
+        assert len(PdfReader(io.BytesIO(await pdf.read())).pages) == 1
+    http.session.cookie_jar.clear()  # the building's head signs in on this browser
+    await sign_in(town, http, HEAD)
+    assert f"/console/tickets/{filed.id}/work-order" not in await page(http, filed.id)
+    assert (await http.get(f"/console/tickets/{filed.id}/work-order.xlsx")).status == 404
 
 
 async def test_a_head_is_not_offered_the_whistle_and_is_refused_it(town: Town, http: Http) -> None:

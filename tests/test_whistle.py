@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from bot.config import Config
 from bot.i18n import Translations
 from bot.services import Services
+from bot.services.errors import ServiceError
 from bot.services.policy import Action
 from bot.services.setting_errors import InvalidSetting
 from bot.services.sla import Sla, whistle_reminder_due
@@ -394,16 +395,19 @@ async def test_departments_are_a_checked_community_setting(town: Town) -> None:
     assert choice.buttons == ["燃气公司", "‹ 返回"]
 
 
-async def test_the_work_order_facts_are_gathered_in_one_place(town: Town) -> None:
-    await town.report(text="A pit on the road outside A1")
+async def test_the_printable_work_order_is_the_offices_only(town: Town) -> None:
+    reported = await town.report(text="A pit on the road outside A1")
     await town.deliver()
     await forward(town)
-    [order] = await orders(town.db)
-    facts = await town.world.services.whistle.facts(order.id)
-    assert facts is not None
-    assert facts.reference == REFERENCE
-    assert facts.department == {"zh-hans": "12345 市民热线", "en": "12345 citizen hotline"}
-    assert (facts.building, facts.ticket_number) == ("塘中新村1栋", 1)
-    assert facts.description == "A pit on the road outside A1"
-    assert facts.forwarded_by == "Chen 300" and facts.answer is None
-    assert any("forwarded outside" in line for line in facts.timeline["en"])
+    services, t = town.world.services, Translations().bind("en")
+    office = await town.person(OFFICE)
+    printable = await services.whistle.printable(office, reported.id, t)
+    sheet = printable.sheet
+    assert sheet.reference == REFERENCE and sheet.department == "12345 citizen hotline"
+    assert sheet.building.startswith("塘中新村1栋") and sheet.coordinator == "Chen 300"
+    assert sheet.description == "A pit on the road outside A1"
+    assert printable.photo_ids == ()
+    # A head covers the ticket but does not speak for the community outside it.
+    head = await town.person(HEAD)
+    with pytest.raises(ServiceError):
+        await services.whistle.printable(head, reported.id, t)

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
-from bot.i18n import Translations
+from bot.i18n import Translations, Translator
 from bot.services.access import coverage
 from bot.services.clock import Clock
 from bot.services.departments import Department, departments_for, find_department, name_in
@@ -36,10 +36,10 @@ from bot.services.whistle_errors import (
     TicketNotFound,
     UnknownDepartment,
 )
-from bot.services.whistle_facts import WorkOrderFacts, gather_facts
+from bot.services.work_order_sheets import PrintableOrder, work_order_sheet
 from storage.db import Database
 from storage.models import Channel, Community, Person, Ticket, WorkOrder
-from storage.repositories import CommunityRepository, WorkOrderRepository
+from storage.repositories import CommunityRepository, PersonRepository, WorkOrderRepository
 from storage.repositories.tickets import TicketRepository
 
 __all__ = [
@@ -48,8 +48,8 @@ __all__ = [
     "OfficeOnly",
     "TicketNotFound",
     "UnknownDepartment",
+    "PrintableOrder",
     "WhistleService",
-    "WorkOrderFacts",
 ]
 
 # A department's answer as the office types it: all one Telegram message holds (the handlers
@@ -117,10 +117,33 @@ class WhistleService:
                     return ticket
         raise TicketNotFound(number)
 
-    async def facts(self, order_id: int) -> WorkOrderFacts | None:
-        """Everything the printable work order needs, gathered in one place."""
+    async def printable(self, person: Person, ticket_id: int, t: Translator) -> PrintableOrder:
+        """The ticket's latest work order as its printable sheet, for the office only (the
+        sheet leaves the community: the reporter as the ticket's consent allows, no staff but
+        the forwarder). Photos are the door's to fetch: their file ids come with it."""
         async with self.db.session() as session:
-            return await gather_facts(session, self.translations, order_id)
+            ticket = await self._authorise(session, person, ticket_id, Action.WHISTLE_ANSWER)
+            order = await WorkOrderRepository(session).latest(ticket.id)
+            if order is None:
+                raise NoAnswerAwaited(ticket)
+            tickets, people = TicketRepository(session), PersonRepository(session)
+            community = await CommunityRepository(session).get(ticket.community_id)
+            assert community is not None
+            author = await people.get(ticket.author_id) if ticket.author_id else None
+            forwarder = await people.get(order.forwarded_by) if order.forwarded_by else None
+            sheet = work_order_sheet(
+                t,
+                ticket,
+                community=community,
+                building=await tickets.building_of(ticket),
+                author=author,
+                reference=order.reference,
+                department=name_in(order.department_names, t.language, order.department),
+                forwarded_at=order.forwarded_at,
+                coordinator=forwarder.display_name if forwarder is not None else "",
+            )
+            photos = tuple(m["file_id"] for m in ticket.media if m.get("type") == "photo")
+            return PrintableOrder(sheet, photos)
 
     async def latest(self, ticket_id: int) -> WorkOrder | None:
         async with self.db.session() as session:

@@ -6,6 +6,7 @@ reference, the department, when it went out, who sent it, the photos' bytes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.documents.work_order import WorkOrderSheet
@@ -14,6 +15,15 @@ from bot.services.cards import category_name
 from bot.services.categories import find_category
 from bot.services.exports import consented_reporter
 from storage.models import Building, Community, Person, Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class PrintableOrder:
+    """A work order's sheet without its photos yet, and the file ids of the photos the door
+    fetches (Telegram's getFile, the console's cache) before printing."""
+
+    sheet: WorkOrderSheet
+    photo_ids: tuple[str, ...]
 
 
 def work_order_sheet(

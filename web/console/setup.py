@@ -9,7 +9,7 @@ from aiohttp import web
 from bot.config import Config
 from bot.files import FileSource
 from bot.services import Clock, Services
-from web.console import auth, ticket_actions, tickets
+from web.console import auth, ticket_actions, tickets, work_order
 from web.console.guard import CONSOLE, ConsoleContext, console_guard
 from web.console.media import MediaCache
 from web.server import Setup
@@ -19,6 +19,7 @@ PAGES: tuple[Callable[[web.Application], None], ...] = (
     auth.routes,
     tickets.routes,
     ticket_actions.routes,
+    work_order.routes,
 )
 
 

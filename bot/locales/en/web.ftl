@@ -87,6 +87,7 @@ console-do-escalate = Escalate
 console-merge-label = Merge into ticket number
 console-do-merge = Merge
 console-whistle-label = Forward outside (吹哨) to
+console-work-order-print = Printable work order for the department:
 console-do-whistle = 📣 Forward
 console-whistle-answer-label = The department's answer
 console-do-whistle-answer = 📥 Record the answer

@@ -87,6 +87,7 @@ console-do-escalate = 上报
 console-merge-label = 合并到工单编号
 console-do-merge = 合并
 console-whistle-label = 吹哨转交给
+console-work-order-print = 打印给部门的工单：
 console-do-whistle = 📣 转交
 console-whistle-answer-label = 部门的答复
 console-do-whistle-answer = 📥 记录答复
