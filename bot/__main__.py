@@ -230,6 +230,7 @@ async def _run(config: Config, db: Database) -> None:
     from bot.app import create_bot, create_dispatcher
     from telegram.webhook import leave_webhook, serve_webhook
     from web.console import console_setup
+    from web.door import door_setup
     from web.open311 import open311_setup
     from web.server import HEALTH_CHECKS, WebServer, create_web_app, start_listening
 
@@ -257,11 +258,13 @@ async def _run(config: Config, db: Database) -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
-    # Every HTTP part of the bot on one server, in either mode: the console and Open311.
+    # Every HTTP part of the bot on one server, in either mode: the console, Open311 and the
+    # residents' door (the posters' /b/<token> pages).
     services = dispatcher["services"]
     setups = [
         console_setup(config, services, dispatcher["clock"]),
         open311_setup(services.open311),
+        door_setup(config, services, dispatcher["clock"]),
     ]
     server: WebServer | None = None
     try:

@@ -28,6 +28,7 @@ from bot.services.revoke import RevokeService
 from bot.services.scheduling import Scheduling
 from bot.services.ticket_query import TicketSearch
 from bot.services.tickets import TicketService
+from bot.services.web_door import WebDoorService
 from bot.services.whistle import WhistleService
 from bot.services.whistle_reminders import WhistleReminders
 from storage.db import Database
@@ -53,6 +54,7 @@ class Services:
     ticket_search: TicketSearch
     whistle: WhistleService
     open311: Open311Service
+    web: WebDoorService
 
     @classmethod
     def create(
@@ -66,8 +68,11 @@ class Services:
         community = CommunityService(config, db, clock)
         tickets = TicketService(config, db, translations, clock)
         joins = JoinService(config, db, clock)
+        onboarding = OnboardingService(config, db, notifier, clock)
+        forget = ForgetService(config, db, translations, clock, tickets, joins)
+        conversations = ConversationService(db, tickets)
         return cls(
-            onboarding=OnboardingService(config, db, notifier, clock),
+            onboarding=onboarding,
             community=community,
             staff=StaffService(config, db, community),
             tickets=tickets,
@@ -81,13 +86,14 @@ class Services:
             ),
             joins=joins,
             approvals=JoinApprovals(config, db, translations, clock),
-            forget=ForgetService(config, db, translations, clock, tickets, joins),
+            forget=forget,
             revoke=RevokeService(config, db, notifier, clock, tickets, joins),
-            conversations=ConversationService(db, tickets),
+            conversations=conversations,
             posters=PosterService(db, translations),
             links=ContactLinks(db, clock),
             console=ConsoleAccess(config, db, clock),
             ticket_search=TicketSearch(config, db, clock),
             whistle=WhistleService(config, db, translations, clock, tickets),
             open311=Open311Service(config, db, translations, clock),
+            web=WebDoorService(config, db, clock, tickets, onboarding, conversations, forget),
         )

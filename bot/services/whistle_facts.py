@@ -89,7 +89,10 @@ async def gather_facts(
         },
         urgent=ticket.urgent,
         description=ticket.description,
-        photos=tuple(m["file_id"] for m in ticket.media if m.get("type") == "photo"),
+        # Photos sent from the web door (``web_file``) are not in the sheet yet.
+        photos=tuple(
+            m["file_id"] for m in ticket.media if m.get("type") == "photo" and "file_id" in m
+        ),
         voices=tuple(m["file_id"] for m in ticket.media if m.get("type") == "voice"),
         latitude=ticket.latitude,
         longitude=ticket.longitude,
