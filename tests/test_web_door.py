@@ -337,3 +337,24 @@ async def test_the_page_is_light_and_speaks_the_phones_language(http: Http, worl
     switched = await http.get(f"/b/{token}", params={"lang": "en"}, headers=ZH)
     assert "Report a problem" in await switched.text()
     assert "Report a problem" in await (await http.get(f"/b/{token}", headers=ZH)).text()
+
+
+async def test_a_neighbour_joins_the_same_problem(http: Http, world: World, db: Database) -> None:
+    token = token_of(world)
+    ticket_id, _ = await file_report(http, token)
+    http.session.cookie_jar.clear()  # another phone on the same stairs
+    _, csrf = await open_poster(http, token)
+    summary = await report(http, token, csrf, description="Dark stairs again")
+    html = await summary.text()
+    assert "A neighbour already reported this" in html and "#1" in html
+    assert "The stair light" not in html  # never the neighbour's words
+    followed = await http.post(
+        f"/b/{token}/follow",
+        data=form_fields(html, f"/b/{token}/follow"),
+        headers=EN,
+        allow_redirects=False,
+    )
+    assert followed.status == 303 and followed.headers["Location"] == f"/t/{ticket_id}"
+    page = await page_text(http, ticket_id)
+    assert "You follow this ticket" in page and "The stair light" not in page
+    assert await count(db, Ticket) == 1
