@@ -27,9 +27,12 @@ from storage.models import Channel, Contact, Person, Role, Ticket, TicketStatus,
 from tests.botclient import BotClient, Sent
 from tests.conftest import FakeClock
 from tests.factories import World, make_world
+from tests.test_open311 import BOTH, config
 from web.door import door_setup
 from web.door.limits import DoorLimits, Rule
 from web.server import STATIC_DIR, create_web_app
+
+__all__ = ["config"]  # a fixture: SQLite, and PostgreSQL for the tests marked BOTH
 
 Http = TestClient[web.Request, web.Application]
 HEAD_ID = 100
@@ -168,6 +171,7 @@ async def act(http: Http, ticket_id: int, action: str, **fields: str) -> Any:
     )
 
 
+@BOTH
 async def test_from_the_poster_to_the_head_and_back(
     http: Http, world: World, db: Database, clock: FakeClock
 ) -> None:
@@ -311,15 +315,20 @@ async def test_refusals_are_polite_and_write_nothing(
     assert (await http.post(f"/b/{token}", data={"csrf": csrf}, headers=ZH)).status == 400
 
 
+@BOTH
 async def test_forget_this_device(http: Http, world: World, db: Database) -> None:
     ticket_id, page = await file_report(http, token_of(world))
     html, csrf = await open_poster(http, token_of(world))
     assert f"/t/{ticket_id}" in html  # the building's page lists the device's reports
+    left = await report(http, token_of(world), csrf, photo=jpeg(300, 200))  # never sent
+    assert left.status == 200 and await count(db, WebFile) == 2
     forgotten = await http.post("/door/forget", data={"csrf": csrf}, headers=EN)
     assert forgotten.status == 200 and "This device is forgotten" in await forgotten.text()
     async with db.session() as session:
         ticket = await session.get(Ticket, ticket_id)
         assert ticket is not None and ticket.author_id is None  # kept, anonymised
+        [kept] = (await session.scalars(select(WebFile))).all()  # the report's photo only
+        assert ticket.media == [{"type": "photo", "web_file": kept.key}]
         web = select(Contact).where(Contact.channel == Channel.WEB)
         assert (await session.scalars(web)).all() == []
     assert (await http.get(f"/t/{ticket_id}", headers=EN)).status == 403

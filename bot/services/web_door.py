@@ -285,6 +285,9 @@ class WebDoorService:
         person = await self.device(secret)
         if person is None:
             return False
+        async with self.db.session() as session:
+            await WebFileRepository(session).drop_unfiled(person.id)
+            await session.commit()
         if len(person.contacts) > 1:
             async with self.db.session() as session:
                 await PersonRepository(session).drop_contact(device_address(secret))
