@@ -284,6 +284,9 @@ async def _run(config: Config, db: Database) -> None:
             address = await start_listening(server)
             # WEB_BASE_URL when set (behind a proxy), else where it listens (port 0 resolved).
             log.info("office console: %s/console", config.web_base_url or address)
+            log.info(
+                "residents' door: %s/b/<a building's join token>", config.web_base_url or address
+            )
         else:
             log.info("web server off (WEB_LISTEN=off): no office console, no /healthz")
         log.info("polling mode: the bot asks Telegram for updates (WEBHOOK_URL is unset)")

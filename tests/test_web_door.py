@@ -367,3 +367,49 @@ async def test_a_neighbour_joins_the_same_problem(http: Http, world: World, db: 
     page = await page_text(http, ticket_id)
     assert "You follow this ticket" in page and "The stair light" not in page
     assert await count(db, Ticket) == 1
+
+
+async def test_not_fixed_from_the_page_goes_back_to_the_head(
+    http: Http, world: World, db: Database
+) -> None:
+    ticket_id, _ = await file_report(http, token_of(world))
+    card = next(s for s in await delivered(world) if "#1" in s.text and s.buttons)
+    head = world.client.user(HEAD_ID, "en", "Head")
+    taken = await world.client.click(head, card, "✋ Take")
+    edited = next(s for s in taken if type(s.method).__name__ == "EditMessageText")
+    # Rating an open ticket is refused politely and changes nothing.
+    early = await act(http, ticket_id, "rate", stars="5")
+    assert early.status == 400 and "Ticket #1 is now" in await early.text()
+    await world.client.click(head, edited, "✅ Resolve")
+    await world.client.send(head, "Fixed, I think.")
+    await delivered(world)
+    empty = await act(http, ticket_id, "reopen", reason="  ")
+    assert empty.status == 400 and "say what is still wrong" in await empty.text()
+    assert (await act(http, ticket_id, "reopen", reason="Still dark at night")).status == 303
+    told = [s for s in await delivered(world) if "Still dark at night" in s.text]
+    assert told and all(getattr(s.method, "chat_id", None) == HEAD_ID for s in told)
+    async with db.session() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        assert ticket is not None and ticket.status is TicketStatus.TAKEN and ticket.rating is None
+
+
+async def test_a_double_tap_on_send_files_one_ticket(
+    http: Http, world: World, db: Database
+) -> None:
+    token = token_of(world)
+    _, csrf = await open_poster(http, token)
+    summary = await (await report(http, token, csrf)).text()
+    fields = form_fields(summary, f"/b/{token}/send")
+    first, second = [
+        await http.post(f"/b/{token}/send", data=fields, headers=EN, allow_redirects=False)
+        for _ in range(2)
+    ]
+    assert first.headers["Location"] == second.headers["Location"]
+    assert await count(db, Ticket) == 1
+    # Another device cannot send that summary as its own (it is no device of the building).
+    http.session.cookie_jar.clear()
+    _, csrf = await open_poster(http, token)
+    other = dict(fields) | {"csrf": csrf}
+    refused = await http.post(f"/b/{token}/send", data=other, headers=EN)
+    assert refused.status == 403 and "not known here yet" in await refused.text()
+    assert await count(db, Ticket) == 1
