@@ -9,12 +9,9 @@ from aiohttp import web
 
 from bot.services.cards import category_label
 from bot.services.errors import ServiceError
-from bot.services.policy import Action
 from storage.models import Person
 from web.door.guard import DEVICE_COOKIE, DOOR, device_secret, door_page, refusal
 from web.pages import TRANSLATIONS, visitor_language
-
-STATUS_STEPS = ("new", "taken", "resolved", "closed")
 
 
 async def _person(request: web.Request) -> Person:
@@ -47,7 +44,6 @@ async def ticket_page(request: web.Request) -> web.Response:
             "category_label": category_label(t, view.category, view.ticket.category),
             "can": {action.value for action in view.can},
             "sent": request.query.get("sent") == "1",
-            "Action": Action,
         },
     )
 
