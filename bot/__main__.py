@@ -231,6 +231,7 @@ async def _run(config: Config, db: Database) -> None:
     from telegram.files import TelegramFiles
     from telegram.webhook import leave_webhook, serve_webhook
     from web.console import console_setup
+    from web.door import door_setup
     from web.open311 import open311_setup
     from web.server import HEALTH_CHECKS, WebServer, create_web_app, start_listening
 
@@ -258,12 +259,14 @@ async def _run(config: Config, db: Database) -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
-    # Every HTTP part of the bot on one server, in either mode: the console and Open311.
+    # Every HTTP part of the bot on one server, in either mode: the console, Open311 and the
+    # residents' door (the posters' /b/<token> pages).
     services = dispatcher["services"]
     setups = [
         # Photos and voice notes on the ticket page come from Telegram through the bot.
         console_setup(config, services, dispatcher["clock"], TelegramFiles(bot)),
         open311_setup(services.open311),
+        door_setup(config, services, dispatcher["clock"]),
     ]
     server: WebServer | None = None
     try:
@@ -283,6 +286,9 @@ async def _run(config: Config, db: Database) -> None:
             address = await start_listening(server)
             # WEB_BASE_URL when set (behind a proxy), else where it listens (port 0 resolved).
             log.info("office console: %s/console", config.web_base_url or address)
+            log.info(
+                "residents' door: %s/b/<a building's join token>", config.web_base_url or address
+            )
         else:
             log.info("web server off (WEB_LISTEN=off): no office console, no /healthz")
         log.info("polling mode: the bot asks Telegram for updates (WEBHOOK_URL is unset)")

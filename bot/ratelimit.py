@@ -221,6 +221,14 @@ class Bucket(_Gate):
         self._refill()
         self._tokens -= 1
 
+    def try_acquire(self) -> bool:
+        """Takes a token if one is there now, without waiting (a web request is refused, not
+        queued); False when the caller must slow down."""
+        if self.waiting or self._wait() > 0:
+            return False
+        self._tokens -= 1
+        return True
+
 
 class ChatBuckets:
     """One bucket per chat: a private chat gets a small burst, then ``private_per_second``; a

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -646,6 +647,24 @@ class FsmRecord(Base):
     state: Mapped[str | None] = mapped_column(String(100))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime]
+
+
+class WebFile(Base):
+    """A photo a resident sent through the web door: kept here (not on a disk of one instance)
+    so every instance, and the Telegram delivery uploading it to a head, can read it. Only a
+    re-encoded JPEG is stored (checked and resized by an image library, metadata dropped).
+    ``key`` is random: it names the photo in a ticket's ``media`` ({"type": "photo",
+    "web_file": key}) and in a relayed message's history."""
+
+    __tablename__ = "web_files"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    content_type: Mapped[str] = mapped_column(String(32))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
 
 
 def utcnow() -> datetime:

@@ -41,6 +41,15 @@ def method_for(row: OutboxMessage) -> TelegramMethod[Message]:
     raise ValueError(f"unknown outbox kind {row.kind}")
 
 
+def web_photo_method(row: OutboxMessage, content: bytes) -> SendPhoto:
+    """A photo from the web door, uploaded (it has no Telegram file id)."""
+    payload: dict[str, Any] = dict(row.payload)
+    markup = outbox_markup(row.ticket_id, payload["buttons"]) if payload.get("buttons") else None
+    photo = BufferedInputFile(content, "photo.jpg")
+    caption = payload.get("caption")
+    return SendPhoto(chat_id=int(row.address), photo=photo, caption=caption, reply_markup=markup)
+
+
 def card_keyboard(ticket_id: int, view: CardView) -> InlineKeyboardMarkup | None:
     rows = [[(label, action.value) for label, action in row] for row in view.buttons]
     return ticket_markup(ticket_id, rows)

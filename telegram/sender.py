@@ -30,6 +30,7 @@ from handlers.join_keyboards import join_markup
 from storage.db import Database
 from storage.models import Channel, OutboxKind, OutboxMessage
 from storage.repositories import OutboxRepository
+from storage.repositories.web_files import WebFileRepository
 from telegram import outbox_methods
 from telegram.budget import Background, NotNow, background, budget_of
 
@@ -107,7 +108,20 @@ class TelegramSender:
         if row.kind == OutboxKind.JOIN_CARD:
             await self._send_join_card(row, window)
             return Outcome("sent")
+        if row.kind == OutboxKind.MEDIA and "web_photo" in row.payload:
+            return await self._send_web_photo(row, window)
         sent = await self._request(outbox_methods.method_for(row), window)
+        return Outcome("sent", message_id=sent.message_id)
+
+    async def _send_web_photo(self, row: OutboxMessage, window: PassWindow) -> Outcome:
+        """A photo a resident sent from the web door: uploaded from the database (Telegram has
+        no file id for it)."""
+        async with self.db.session() as session:
+            found = await WebFileRepository(session).get(str(row.payload["web_photo"]))
+        if found is None:
+            return Outcome("failed", error="the web photo is gone")
+        method = outbox_methods.web_photo_method(row, found.content)
+        sent = await self._request(method, window)
         return Outcome("sent", message_id=sent.message_id)
 
     async def _send_card(self, row: OutboxMessage, window: PassWindow) -> int | None:

@@ -29,6 +29,7 @@ from bot.services.scheduling import Scheduling
 from bot.services.ticket_detail import TicketDetails
 from bot.services.ticket_query import TicketSearch
 from bot.services.tickets import TicketService
+from bot.services.web_door import WebDoorService
 from bot.services.whistle import WhistleService
 from bot.services.whistle_reminders import WhistleReminders
 from storage.db import Database
@@ -55,6 +56,7 @@ class Services:
     ticket_details: TicketDetails
     whistle: WhistleService
     open311: Open311Service
+    web: WebDoorService
 
     @classmethod
     def create(
@@ -68,8 +70,11 @@ class Services:
         community = CommunityService(config, db, clock)
         tickets = TicketService(config, db, translations, clock)
         joins = JoinService(config, db, clock)
+        onboarding = OnboardingService(config, db, notifier, clock)
+        forget = ForgetService(config, db, translations, clock, tickets, joins)
+        conversations = ConversationService(db, tickets)
         return cls(
-            onboarding=OnboardingService(config, db, notifier, clock),
+            onboarding=onboarding,
             community=community,
             staff=StaffService(config, db, community),
             tickets=tickets,
@@ -83,9 +88,9 @@ class Services:
             ),
             joins=joins,
             approvals=JoinApprovals(config, db, translations, clock),
-            forget=ForgetService(config, db, translations, clock, tickets, joins),
+            forget=forget,
             revoke=RevokeService(config, db, notifier, clock, tickets, joins),
-            conversations=ConversationService(db, tickets),
+            conversations=conversations,
             posters=PosterService(db, translations),
             links=ContactLinks(db, clock),
             console=ConsoleAccess(config, db, clock),
@@ -93,4 +98,5 @@ class Services:
             ticket_details=TicketDetails(config, db, clock, tickets),
             whistle=WhistleService(config, db, translations, clock, tickets),
             open311=Open311Service(config, db, translations, clock),
+            web=WebDoorService(config, db, clock, tickets, onboarding, conversations, forget),
         )

@@ -309,13 +309,19 @@ class TicketCore:
             )
         caption = f"#{ticket.number}"
         for item in ticket.media:
-            key = "photo" if item.get("type") == "photo" else "voice"
+            if "web_file" in item:
+                # A photo sent from the web door: its bytes are in web_files, not at Telegram;
+                # the door's delivery uploads them (Telegram: a new upload per recipient).
+                payload = {"web_photo": item["web_file"], "caption": caption}
+            else:
+                key = "photo" if item.get("type") == "photo" else "voice"
+                payload = {key: item["file_id"], "caption": caption}
             await write(
                 session,
                 to=to,
                 person_id=person.id,
                 kind=OutboxKind.MEDIA,
-                payload={key: item["file_id"], "caption": caption},
+                payload=payload,
                 now=now,
                 ticket_id=ticket.id,
             )

@@ -16,6 +16,7 @@ the ticket's history, so the console's actions read "(web)" there."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,6 +42,7 @@ from storage.db import Database
 from storage.models import Channel, Community, Person, Ticket, WorkOrder
 from storage.repositories import CommunityRepository, PersonRepository, WorkOrderRepository
 from storage.repositories.tickets import TicketRepository
+from storage.repositories.web_files import WebFileRepository
 
 __all__ = [
     "AlreadyForwarded",
@@ -142,8 +144,12 @@ class WhistleService:
                 forwarded_at=order.forwarded_at,
                 coordinator=forwarder.display_name if forwarder is not None else "",
             )
-            photos = tuple(m["file_id"] for m in ticket.media if m.get("type") == "photo")
-            return PrintableOrder(sheet, photos)
+            # Photos from the web door are here already; Telegram's the door fetches.
+            photos = [m for m in ticket.media if m.get("type") == "photo"]
+            files = WebFileRepository(session)
+            stored = [await files.get(str(m["web_file"])) for m in photos if "web_file" in m]
+            sheet = dataclasses.replace(sheet, photos=tuple(f.content for f in stored if f))
+            return PrintableOrder(sheet, tuple(m["file_id"] for m in photos if "file_id" in m))
 
     async def latest(self, ticket_id: int) -> WorkOrder | None:
         async with self.db.session() as session:

@@ -19,8 +19,8 @@ from storage.models import Building, Community, Person, Ticket
 
 @dataclass(frozen=True, slots=True)
 class PrintableOrder:
-    """A work order's sheet without its photos yet, and the file ids of the photos the door
-    fetches (Telegram's getFile, the console's cache) before printing."""
+    """A work order's sheet with the photos the core holds (sent through the web door), and
+    the file ids of those the door fetches before printing (Telegram's, the console's cache)."""
 
     sheet: WorkOrderSheet
     photo_ids: tuple[str, ...]

@@ -129,6 +129,14 @@ class PersonRepository:
     async def drop_contacts(self, person_id: int) -> None:
         await self.session.execute(delete(Contact).where(Contact.person_id == person_id))
 
+    async def drop_contact(self, contact: Address) -> None:
+        """One door of a person closes (a browser's "forget this device")."""
+        await self.session.execute(
+            delete(Contact).where(
+                Contact.channel == contact.channel, Contact.address == contact.address
+            )
+        )
+
     async def mark_unreachable(self, contact: Address, now: datetime) -> None:
         """Telegram (or another door) said this address cannot be reached any more."""
         reached = select(Contact.person_id).where(

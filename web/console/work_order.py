@@ -39,7 +39,7 @@ async def work_order_file(request: web.Request) -> web.StreamResponse:
         )
     except ServiceError:
         return missing(request, viewer)
-    photos: list[bytes] = []
+    photos = list(printable.sheet.photos)  # the web door's, from the database
     if context.media is not None:
         for file_id in printable.photo_ids:
             try:

@@ -1,0 +1,297 @@
+"""The web door's use cases for residents: a phone that opened a building's poster link gets a
+device identity (a ``web`` contact of a new person, addressed by the hash of the secret in its
+cookie: a copy of the database signs nobody in), joins the building (the token on the poster
+proves presence on the stairs, as the chat's join link does), and then reports and follows its
+tickets through the very services the chat uses (TicketService, ConversationService), so the
+limits, the me-too offer, the day's cap and the routing are the chat's.
+
+Web people get no notifications yet (``web`` is not among the delivering channels): the ticket
+page is where they read the progress and the head's answers."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.config import Config
+from bot.services.categories import Category, categories_for, find_category
+from bot.services.clock import Clock
+from bot.services.conversations import ConversationService
+from bot.services.errors import ServiceError
+from bot.services.forget import ForgetService
+from bot.services.onboarding import OnboardingService
+from bot.services.policy import RESIDENT, Action, Relation, may
+from bot.services.ticket_core import NoAccess
+from bot.services.tickets import Content, Draft, Reported, Similar, TicketService
+from bot.services.web_photos import clean_photo
+from storage.db import Database
+from storage.models import Address, Channel, Person, Ticket
+from storage.repositories import CommunityRepository, PersonRepository
+from storage.repositories.conversations import retracted_ids
+from storage.repositories.tickets import TicketRepository
+from storage.repositories.web_files import WebFileRepository
+
+NAME_LIMIT = 40  # characters of the name a web resident may give
+
+
+def device_address(secret: str) -> Address:
+    """The contact of the device whose cookie holds ``secret`` (only its hash is stored)."""
+    return Address(Channel.WEB, hashlib.sha256(secret.encode()).hexdigest())
+
+
+@dataclass(frozen=True, slots=True)
+class DoorBuilding:
+    id: int
+    token: str
+    name: str
+    address: str
+    community: str
+    categories: Sequence[Category]
+
+
+@dataclass(frozen=True, slots=True)
+class Entered:
+    person: Person
+    secret: str  # the cookie's value (new when the device had none, or a forgotten one)
+    building: DoorBuilding
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One message of the conversation, as the resident reads it."""
+
+    mine: bool
+    text: str
+    photo: bool  # a photo came with it (a Telegram photo is not shown on the web yet)
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketView:
+    ticket: Ticket
+    building: str
+    category: Category | None
+    author: bool  # the viewer wrote it (a follower reads the status only)
+    lines: list[Line]
+    photos: list[str]  # the keys of the web photos of the report
+    can: frozenset[Action]  # what the viewer may do now: MESSAGE, CONFIRM, REOPEN, RATE
+
+
+class WebDoorService:
+    def __init__(
+        self,
+        config: Config,
+        db: Database,
+        clock: Clock,
+        tickets: TicketService,
+        onboarding: OnboardingService,
+        conversations: ConversationService,
+        forget: ForgetService,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.clock = clock
+        self.tickets = tickets
+        self.onboarding = onboarding
+        self.conversations = conversations
+        self.forgetting = forget
+
+    async def building(self, token: str) -> DoorBuilding:
+        """The building of a poster's token; "door-link-unknown" for any other string."""
+        async with self.db.session() as session:
+            communities = CommunityRepository(session)
+            found = await communities.building_by_token(token) if len(token) <= 64 else None
+            if found is None:
+                raise ServiceError("door-link-unknown")
+            community = await communities.get(found.community_id)
+            assert community is not None
+            return DoorBuilding(
+                found.id,
+                token,
+                found.name,
+                found.address,
+                community.name,
+                categories_for(community.settings),
+            )
+
+    async def device(self, secret: str | None) -> Person | None:
+        """The person of the device whose cookie holds ``secret`` (None: unknown, forgotten)."""
+        if not secret or len(secret) > 128:
+            return None
+        async with self.db.session() as session:
+            return await PersonRepository(session).by_contact(*device_address(secret))
+
+    async def enter(self, secret: str | None, token: str, language: str) -> Entered:
+        """The device's person (made now for a new device) as a resident of the poster's
+        building: the token from the stairwell is the proof of presence."""
+        building = await self.building(token)
+        person = await self.device(secret)
+        if person is None or secret is None:
+            secret = secrets.token_urlsafe(32)
+            now = self.clock()
+            async with self.db.session() as session:
+                person = await PersonRepository(session).add(device_address(secret), "", now)
+                person.language = language
+                await session.commit()
+        await self.onboarding.join_building(person, building.id)
+        return Entered(person, secret, building)
+
+    async def check_photos(self, uploads: Sequence[bytes]) -> list[bytes]:
+        """The uploads checked and re-encoded (off the event loop), before anything is
+        written: a file that is no photo refuses the whole report."""
+        return [await asyncio.to_thread(clean_photo, data) for data in uploads if data]
+
+    async def save_photo(self, person: Person, cleaned: bytes) -> str:
+        """Stores a photo that ``check_photos`` returned; returns its key."""
+        key = secrets.token_urlsafe(16)
+        async with self.db.session() as session:
+            files = WebFileRepository(session)
+            await files.add(key, person.id, "image/jpeg", cleaned, self.clock())
+            await session.commit()
+        return key
+
+    async def photo(self, person: Person, key: str) -> bytes | None:
+        """A photo for the person who sent it."""
+        async with self.db.session() as session:
+            found = await WebFileRepository(session).get(key)
+        if found is None or found.person_id != person.id:
+            return None
+        return found.content
+
+    async def similar(self, person: Person, building_id: int, category: str) -> Similar | None:
+        return await self.tickets.similar(person, building_id, category)
+
+    async def report(
+        self,
+        person: Person,
+        draft: Draft,
+        photos: Sequence[str],
+        *,
+        name: str = "",
+        phone: str = "",
+    ) -> Reported:
+        """Files ``draft`` with the person's own photos, after the name and phone they gave (the
+        card, rendered at delivery, shows them as the draft's consent says)."""
+        async with self.db.session() as session:
+            files = WebFileRepository(session)
+            for key in photos:
+                found = await files.get(key)
+                if found is None or found.person_id != person.id:
+                    raise ServiceError("door-photo-bad")
+        name = " ".join(name.split())[:NAME_LIMIT]
+        if draft.show_phone and phone.strip():
+            await self.onboarding.set_phone(person.id, phone)
+        if name:
+            async with self.db.session() as session:
+                row = await PersonRepository(session).get(person.id)
+                assert row is not None
+                row.display_name = name
+                await session.commit()
+        media: list[dict[str, Any]] = [{"type": "photo", "web_file": key} for key in photos]
+        return await self.tickets.report(
+            person,
+            Draft(
+                building_id=draft.building_id,
+                category=draft.category,
+                description=draft.description,
+                media=media,
+                latitude=draft.latitude,
+                longitude=draft.longitude,
+                show_name=draft.show_name and bool(name or person.display_name),
+                show_phone=draft.show_phone,
+                share_description=draft.share_description,
+                key=draft.key,
+            ),
+        )
+
+    async def follow(self, person: Person, ticket_id: int) -> Ticket:
+        """ "Me too": the neighbour's open ticket instead of a new one."""
+        return await self.tickets.follow(person, ticket_id)
+
+    async def mine(self, person: Person) -> Sequence[Ticket]:
+        """The person's own and followed tickets, newest first (the first page)."""
+        return (await self.tickets.my_tickets(person, 0)).tickets
+
+    async def view(self, person: Person, ticket_id: int) -> TicketView:
+        """The ticket page: only for its author and its followers (staff use the chat or the
+        console); the conversation only for the author."""
+        async with self.db.session() as session:
+            tickets = TicketRepository(session)
+            ticket = await tickets.get(ticket_id)
+            if ticket is None:
+                raise ServiceError("not-allowed")
+            relations = await self.tickets.relations(session, person, ticket)
+            if not relations & RESIDENT:
+                raise NoAccess(ticket)
+            author = Relation.AUTHOR in relations
+            lines: list[Line] = []
+            if author:
+                events = await tickets.events(ticket.id)
+                taken_back = retracted_ids(events)
+                for event in events:
+                    if event.kind != "message" or event.id in taken_back:
+                        continue
+                    photo = bool(event.data.get("photo"))
+                    text = str(event.data.get("text") or "")
+                    if photo and text == "[photo]":
+                        text = ""
+                    mine = event.data.get("direction") == "to-staff"
+                    lines.append(Line(mine, text, photo, event.created_at))
+            building = await tickets.building_of(ticket)
+            community = await CommunityRepository(session).get(ticket.community_id)
+            assert community is not None
+        can = frozenset(
+            action
+            for action in (Action.MESSAGE, Action.CONFIRM, Action.REOPEN, Action.RATE)
+            if may(action, relations, ticket.status)
+            and not (action is Action.RATE and ticket.rating is not None)
+        )
+        photos = [str(m["web_file"]) for m in ticket.media if "web_file" in m] if author else []
+        return TicketView(
+            ticket,
+            building.name,
+            find_category(community.settings, ticket.category),
+            author,
+            lines,
+            photos,
+            can,
+        )
+
+    async def message(self, person: Person, ticket_id: int, text: str) -> None:
+        """The resident's answer: relayed to the staff as an answer in chat is."""
+        if not text.strip():
+            raise ServiceError("door-message-empty")
+        await self.conversations.send(person, ticket_id, Content(text=text.strip()))
+
+    async def confirm(self, person: Person, ticket_id: int) -> Ticket:
+        return await self.tickets.confirm(person, ticket_id)
+
+    async def reopen(self, person: Person, ticket_id: int, reason: str) -> Ticket:
+        if not reason.strip():
+            raise ServiceError("door-reason-empty")
+        return await self.tickets.reopen(person, ticket_id, reason)
+
+    async def rate(self, person: Person, ticket_id: int, stars: int) -> Ticket:
+        return await self.tickets.rate(person, ticket_id, stars)
+
+    async def forget_device(self, secret: str) -> bool:
+        """ "Forget this device": the contact goes; a person who has no other door left is
+        forgotten as /forgetme forgets (tickets kept, anonymised). False: nothing to forget."""
+        person = await self.device(secret)
+        if person is None:
+            return False
+        async with self.db.session() as session:
+            await WebFileRepository(session).drop_unfiled(person.id)
+            await session.commit()
+        if len(person.contacts) > 1:
+            async with self.db.session() as session:
+                await PersonRepository(session).drop_contact(device_address(secret))
+                await session.commit()
+            return True
+        await self.forgetting.forget(person)
+        return True

@@ -1,0 +1,44 @@
+"""Photos sent through the web door (storage.models.WebFile)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Ticket, WebFile
+
+
+class WebFileRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(
+        self, key: str, person_id: int, content_type: str, content: bytes, now: datetime
+    ) -> WebFile:
+        row = WebFile(
+            key=key,
+            person_id=person_id,
+            content_type=content_type,
+            content=content,
+            created_at=now,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def get(self, key: str) -> WebFile | None:
+        return await self.session.get(WebFile, key)
+
+    async def drop_unfiled(self, person_id: int) -> None:
+        """The person's photos that are on none of their tickets (a report left at its
+        summary): the photos of a filed ticket are the building's record and stay."""
+        media = await self.session.scalars(
+            select(Ticket.media).where(Ticket.author_id == person_id)
+        )
+        filed = {str(m["web_file"]) for items in media for m in items if "web_file" in m}
+        mine = await self.session.scalars(select(WebFile.key).where(WebFile.person_id == person_id))
+        unfiled = [key for key in mine if key not in filed]
+        if unfiled:
+            await self.session.execute(delete(WebFile).where(WebFile.key.in_(unfiled)))

@@ -1,0 +1,185 @@
+"""The poster's web twin: ``/b/<token>`` is the building's page (report form, the device's
+tickets), a POST shows the summary (with the me-too offer), and "Send" files the ticket
+through the chat's own use case. Every step works without JavaScript."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from bot.i18n import Translator
+from bot.services.cards import category_label
+from bot.services.categories import Category
+from bot.services.errors import ServiceError
+from bot.services.ticket_core import MAX_DESCRIPTION, MAX_MEDIA, Draft
+from bot.services.web_door import DoorBuilding
+from bot.text import fits
+from web.door.guard import DOOR, device_secret, door_page, refusal, set_device
+from web.pages import TRANSLATIONS, visitor_language
+
+Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """What the form says, checked before anything is written."""
+
+    category: Category
+    description: str
+    latitude: float | None
+    longitude: float | None
+    show_name: bool
+    show_phone: bool
+    share_description: bool
+    name: str
+    phone: str
+
+
+async def building_page(request: web.Request) -> web.Response:
+    building = await _building(request)
+    door = request.app[DOOR].services.web
+    person = await door.device(device_secret(request))
+    mine = [t for t in await door.mine(person) if t.building_id == building.id] if person else []
+    return door_page(request, "door/building.html", _context(request, building) | {"mine": mine})
+
+
+async def summary(request: web.Request) -> web.Response:
+    """Step one: the form is checked, the device joins the building, the photos are stored;
+    the summary asks to send (or to join a neighbour's open ticket of the same problem)."""
+    building = await _building(request)
+    form = await request.post()
+    choices = _choices(request, building, form)
+    files = [f for f in form.getall("photo", []) if isinstance(f, web.FileField) and f.filename]
+    if len(files) > MAX_MEDIA:
+        raise refusal(request, "door-photos-too-many", status=400, max=MAX_MEDIA)
+    contents = [f.file.read() for f in files]
+    if not choices.description and not any(contents):
+        raise refusal(request, "report-empty", status=400)
+    door = request.app[DOOR].services.web
+    try:
+        cleaned = await door.check_photos(contents)
+    except ServiceError as error:
+        return _service_refusal(request, error)
+    entered = await door.enter(device_secret(request), building.token, visitor_language(request))
+    photos = [await door.save_photo(entered.person, data) for data in cleaned]
+    similar = await door.similar(entered.person, building.id, choices.category.code)
+    context = _context(request, building) | {
+        "choices": choices,
+        "category_label": category_label(_t(request), choices.category, choices.category.code),
+        "photos": photos,
+        "similar": similar,
+        "draft_key": secrets.token_urlsafe(12),
+    }
+    response = door_page(request, "door/summary.html", context)
+    set_device(request, response, entered.secret)
+    return response
+
+
+async def send(request: web.Request) -> web.StreamResponse:
+    building = await _building(request)
+    form = await request.post()
+    choices = _choices(request, building, form)
+    door = request.app[DOOR].services.web
+    person = await door.device(device_secret(request))
+    if person is None:
+        raise refusal(request, "door-no-device", status=403)
+    photos = [str(key) for key in form.getall("photo_key", [])][:MAX_MEDIA]
+    key = str(form.get("draft_key") or "")[:32] or None
+    draft = Draft(
+        building_id=building.id,
+        category=choices.category.code,
+        description=choices.description,
+        latitude=choices.latitude,
+        longitude=choices.longitude,
+        show_name=choices.show_name,
+        show_phone=choices.show_phone,
+        share_description=choices.share_description,
+        key=f"web:{key}" if key else None,
+    )
+    try:
+        reported = await door.report(person, draft, photos, name=choices.name, phone=choices.phone)
+    except ServiceError as error:
+        return _service_refusal(request, error)
+    raise web.HTTPSeeOther(f"/t/{reported.ticket.id}?sent=1")
+
+
+async def follow(request: web.Request) -> web.StreamResponse:
+    """ "Me too": the device follows the neighbour's ticket instead of filing another."""
+    await _building(request)
+    door = request.app[DOOR].services.web
+    person = await door.device(device_secret(request))
+    if person is None:
+        raise refusal(request, "door-no-device", status=403)
+    form = await request.post()
+    try:
+        ticket = await door.follow(person, int(str(form.get("ticket", ""))))
+    except ValueError:
+        raise refusal(request, "door-forbidden", status=400) from None
+    except ServiceError as error:
+        return _service_refusal(request, error)
+    raise web.HTTPSeeOther(f"/t/{ticket.id}")
+
+
+async def _building(request: web.Request) -> DoorBuilding:
+    try:
+        return await request.app[DOOR].services.web.building(request.match_info["token"])
+    except ServiceError:
+        raise refusal(request, "door-link-unknown", status=404) from None
+
+
+def _choices(request: web.Request, building: DoorBuilding, form: Form) -> Choices:
+    code = str(form.get("category") or "")
+    category = next((c for c in building.categories if c.code == code), None)
+    if category is None:
+        raise refusal(request, "door-pick-category", status=400)
+    description = str(form.get("description") or "").strip()
+    if not fits(description, MAX_DESCRIPTION):
+        raise refusal(request, "door-too-long", status=400, max=MAX_DESCRIPTION)
+    latitude, longitude = _coordinate(form, "lat", 90), _coordinate(form, "lon", 180)
+    if latitude is None or longitude is None:
+        latitude = longitude = None
+    return Choices(
+        category=category,
+        description=description,
+        latitude=latitude,
+        longitude=longitude,
+        show_name=form.get("show_name") == "1",
+        show_phone=form.get("show_phone") == "1",
+        share_description=form.get("share_description") == "1",
+        name=str(form.get("name") or "")[:40],
+        phone=str(form.get("phone") or "")[:32],
+    )
+
+
+def _coordinate(form: Form, field: str, bound: float) -> float | None:
+    try:
+        value = float(str(form.get(field) or ""))
+    except ValueError:
+        return None
+    return value if -bound <= value <= bound else None
+
+
+def _t(request: web.Request) -> Translator:
+    return request.app[TRANSLATIONS].bind(visitor_language(request))
+
+
+def _context(request: web.Request, building: DoorBuilding) -> dict[str, object]:
+    t = _t(request)
+    chips = [(c.code, category_label(t, c, c.code)) for c in building.categories]
+    return {"building": building, "chips": chips}
+
+
+def _service_refusal(request: web.Request, error: ServiceError) -> web.Response:
+    return door_page(
+        request, "door/message.html", {"key": error.key, "args": error.args_}, status=400
+    )
+
+
+def routes(app: web.Application) -> None:
+    app.router.add_get("/b/{token}", building_page)
+    app.router.add_post("/b/{token}", summary)
+    app.router.add_post("/b/{token}/send", send)
+    app.router.add_post("/b/{token}/follow", follow)
