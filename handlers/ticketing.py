@@ -4,6 +4,7 @@ No router here."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from aiogram import Bot
@@ -38,6 +39,9 @@ STATUS_ICONS = {
     TicketStatus.CLOSED: "☑️",
     TicketStatus.WITHDRAWN: "↩️",
 }
+
+# "12", "#12" or "＃12": a ticket by its number, as people type it (/whistle 12, Find).
+TICKET_NUMBER = re.compile(r"^[#＃]?\s*(\d{1,9})$")
 
 
 class SkipCb(CallbackData, prefix="sk1"):

@@ -6,7 +6,6 @@ Callback data carries ids only; every press is authorised by the service against
 
 from __future__ import annotations
 
-import re
 from functools import partial
 
 from aiogram import Bot, F, Router
@@ -27,6 +26,7 @@ from handlers.filters import OnMessage, OnPress
 from handlers.keyboards import TicketCb
 from handlers.telling import tell
 from handlers.ticketing import (
+    TICKET_NUMBER,
     FreeInput,
     SkipCb,
     ask,
@@ -47,7 +47,6 @@ from handlers.ticketing import (
 from storage.models import Person, Ticket
 
 router = Router(name="tickets")
-_NUMBER = re.compile(r"^[#＃]?\s*(\d{1,9})$")
 
 
 class StaffFlow(StatesGroup):
@@ -237,7 +236,7 @@ async def on_merge_target(
     text = await read_text(message, t)
     if text is None:
         return
-    number = _NUMBER.match(text.strip())
+    number = TICKET_NUMBER.match(text.strip())
     if number is None:
         await message.answer(t("tk-merge-number"))
         return

@@ -9,7 +9,6 @@ forged department) reach the one error handler (handlers/errors.py) as typed err
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 from typing import Annotated
 
@@ -28,6 +27,7 @@ from bot.services.departments import Department
 from bot.services.policy import Action
 from handlers.keyboards import CallbackInt, TicketCb
 from handlers.ticketing import (
+    TICKET_NUMBER,
     FreeInput,
     edit_card,
     edit_quietly,
@@ -38,7 +38,6 @@ from handlers.ticketing import (
 from storage.models import Channel, Person, Ticket
 
 router = Router(name="whistle")
-_NUMBER = re.compile(r"^[#＃]?\s*(\d{1,9})$")
 
 
 class WhistleStep(StrEnum):
@@ -171,7 +170,7 @@ async def cmd_whistle(
     person: Person,
     services: Services,
 ) -> None:
-    number = _NUMBER.match((command.args or "").strip())
+    number = TICKET_NUMBER.match((command.args or "").strip())
     if number is None:
         await message.answer(t("whistle-usage"))
         return
