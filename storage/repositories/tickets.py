@@ -376,24 +376,14 @@ class TicketRepository:
             )
             return (await self.session.scalars(query)).all()
         walks = [
-            select(Ticket.id, Ticket.created_at)
-            .where(*stream, *where)
-            .order_by(*NEWEST_FIRST)
-            .limit(wanted)
-            .subquery()
+            select(Ticket).where(*stream, *where).order_by(*NEWEST_FIRST).limit(wanted).subquery()
             for stream in streams
         ]
-        rows = await self.session.execute(
-            union_all(*(select(walk.c.id, walk.c.created_at) for walk in walks))
-        )
-        found = {row[0]: row[1] for row in rows}
-        ids = [ticket_id for _, ticket_id in _nearest(found, False, wanted)[offset:]]
-        if not ids:
-            return []
-        tickets = await self.session.scalars(
-            select(Ticket).where(Ticket.id.in_(ids)).order_by(*NEWEST_FIRST)
-        )
-        return tickets.all()
+        # One statement: the walks' rows are the tickets (a page's worth each at most).
+        merged = union_all(*(select(walk) for walk in walks))
+        found = {t.id: t for t in await self.session.scalars(select(Ticket).from_statement(merged))}
+        newest = sorted(found.values(), key=lambda t: (t.created_at, t.id), reverse=True)
+        return newest[offset:wanted]
 
     async def count_all(self, scope: Scope, cap: int) -> int:
         """How many tickets the scope has ("all"), exactly up to ``cap``: each part (the
