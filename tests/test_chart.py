@@ -251,3 +251,30 @@ def test_unreadable_answers_are_refused() -> None:
     assert _parse(b'["bm90IGEgcG5n"]', 1) is None  # the old answer's shape
     assert _parse(b'[{"png": "iVBORw0KGgo="}]', 1) is None
     assert _parse(b"[null, null]", 2) == [None, None]
+
+
+async def test_a_child_started_ahead_draws_what_it_is_given_later() -> None:
+    """The digest starts the child before it gathers its figures (the child loads matplotlib
+    meanwhile) and gives it the chart once they are there."""
+    renderer = Renderer()
+    async with renderer.started() as drawing:
+        await asyncio.sleep(0.1)  # the figures being gathered
+        pictures = await drawing.draw([chart(), chart(ENGLISH, [2] * 14)])
+        assert await drawing.draw([chart()]) == [None]  # one batch per child
+    assert all(p is not None and p.png.startswith(PNG) for p in pictures)
+
+
+async def test_a_child_started_and_never_asked_is_ended(tmp_path: Path) -> None:
+    """Nothing to draw after all, or the figures failed (a refused /digest): the child that
+    was started for them does not outlive the block."""
+    renderer, pid_file = _hanging_child(tmp_path, timeout=60)
+    loop = asyncio.get_running_loop()
+    with pytest.raises(RuntimeError, match="the figures failed"):
+        async with renderer.started():
+            deadline = loop.time() + 60  # a busy machine starts a child slowly
+            while not (pid_file.exists() and pid_file.read_text()):
+                assert loop.time() < deadline, "the child never started"
+                await asyncio.sleep(0.05)
+            assert _alive(int(pid_file.read_text()))
+            raise RuntimeError("the figures failed")
+    assert not _alive(int(pid_file.read_text()))
