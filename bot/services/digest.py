@@ -1,8 +1,8 @@
 """The coordinators' morning digest (08:00 community time, each for their scope, in their
 language, with a chart) and ``/digest [date]`` on demand (the heads' Monday summary: weekly).
 
-The charts are drawn in a child process (bot.drawing), all of one run's in one: matplotlib
-never enters the bot's process. The child is started before the figures are gathered, so its
+The charts are drawn in a child process (bot.drawing), all of one run's in one: no picture
+library enters the bot's process. The child is started before the figures are gathered, so its
 start (most of a chart's time) runs beside the database work. A chart the child could not draw
 is left out; the digest still goes."""
 
