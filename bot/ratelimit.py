@@ -207,8 +207,10 @@ class Bucket(_Gate):
 
     def _refill(self) -> float:
         now = self._clock()
-        ceiling = self.capacity - self._in_flight
-        self._tokens = min(ceiling, self._tokens + (now - self._at) * self.rate)
+        refilled = self._tokens + (now - self._at) * self.rate
+        # Sends in flight keep the refill below capacity, and never take tokens away (an album
+        # of more messages than the burst is in flight all at once, its tokens all taken).
+        self._tokens = min(refilled, max(self._tokens, self.capacity - self._in_flight))
         self._at = now
         return now
 
@@ -238,24 +240,33 @@ class Bucket(_Gate):
         full = self._tokens >= self.capacity - 1e-9
         return not self.waiting and not self._in_flight and full and self.paused_for() == 0
 
-    async def acquire(self, priority: int = URGENT) -> None:
-        """Takes a token; call ``finished()`` once the send is over (answered or failed)."""
+    async def acquire(self, priority: int = URGENT, *, sending: bool = True) -> None:
+        """Takes a token; call ``finished()`` once the send is over (answered or failed).
+        ``sending=False``: not in flight yet (a send of several messages takes all its tokens
+        first, then calls ``sending(n)``)."""
         await self._enter(priority)
         self._refill()
         self._tokens -= 1
-        self._in_flight += 1
+        if sending:
+            self._in_flight += 1
+
+    def sending(self, count: int = 1) -> None:
+        """``count`` tokens taken with ``sending=False`` are on their way now."""
+        self._refill()
+        self._in_flight += count
 
     def finished(self) -> None:
         """A send of this bucket is over: from now on its token is spent like any other."""
         self._refill()
         self._in_flight = max(0, self._in_flight - 1)
 
-    def give_back(self) -> None:
+    def give_back(self, *, in_flight: bool = True) -> None:
         """A token taken for a send that was not made after all (its turn in the overall
         window did not come): nothing reached Telegram, so nothing is spent."""
         self._refill()
-        self._in_flight = max(0, self._in_flight - 1)
-        self._tokens = min(self.capacity - self._in_flight, self._tokens + 1)
+        if in_flight:
+            self._in_flight = max(0, self._in_flight - 1)
+        self._tokens = min(self.capacity, self._tokens + 1)
 
 
 class ChatBuckets:

@@ -80,8 +80,8 @@ PATIENCE = 20.0  # seconds an urgent call may spend waiting out 429s before it g
 CHAT_BUCKETS = 4096  # remembered per-chat buckets (idle ones beyond are forgotten)
 ANSWERED_IDS = 10_000  # callback query ids remembered as answered (queries expire in minutes)
 # This many different chats refused within GLOBAL_SPAN seconds: the bot's overall limit, not
-# theirs. (Sends to one chat are one at a time and spaced by its bucket, so several chats at
-# once refused each on its own rule would take a fault in the limiter itself.)
+# theirs. (Each chat's sends are spaced by its own bucket: several chats over their own limits
+# at the same moment is unlikely; a flood, or a limit of Telegram's we do not know, is not.)
 GLOBAL_CHATS = 3
 GLOBAL_SPAN = 1.0
 
@@ -283,12 +283,14 @@ class Budget:
         bucket = self.chats[chat] if chat is not None else None
         tokens = 0
         taken: list[Slot] = []
-        made = False
+        made = flying = False
         try:
             if bucket is not None:
                 for _ in range(weight):
-                    await bucket.acquire(priority)
+                    await bucket.acquire(priority, sending=False)
                     tokens += 1
+                bucket.sending(tokens)  # on their way from here (see Bucket)
+                flying = True
             for _ in range(weight):
                 taken.append(await self.overall.acquire(priority))
             made = True
@@ -303,7 +305,7 @@ class Budget:
                     if made:
                         bucket.finished()
                     else:
-                        bucket.give_back()
+                        bucket.give_back(in_flight=flying)
 
     def ready_in(self, chat: int | str) -> float:
         """Seconds until a message to ``chat`` could go, as its bucket stands (0: now), so

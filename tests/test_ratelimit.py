@@ -335,6 +335,24 @@ async def test_a_burst_keeps_what_is_in_flight_out_of_the_refill() -> None:
     assert await takes(time, bucket, 2) == [1, 2]
 
 
+async def test_an_album_larger_than_the_burst_takes_its_tokens_then_goes() -> None:
+    """Five photos to a chat with a burst of 3: the budget takes all five tokens (the burst,
+    then one a second) before the album leaves, so they may not wait for each other."""
+    time = Seconds()
+    bucket = Bucket(3, 1, clock=time, sleep=time.sleep)
+    start, took = time.now, []
+    for _ in range(5):
+        await bucket.acquire(sending=False)
+        took.append(round(time.now - start, 6))
+    assert took == [0, 0, 0, 1, 2]
+    bucket.sending(5)
+    time.now += 3  # in flight: no refill meanwhile
+    assert bucket.ready_in() > 0
+    for _ in range(5):
+        bucket.finished()
+    assert await takes(time, bucket, 1) == [1]  # a second after the album arrived
+
+
 async def test_idle_buckets_beyond_the_size_are_forgotten_busy_ones_kept() -> None:
     time = Seconds()
     chats = ChatBuckets(1, 3, 20, size=2, clock=time, sleep=time.sleep)
