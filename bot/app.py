@@ -77,6 +77,7 @@ def limits_of(config: Config) -> Limits:
     return Limits(
         per_second=config.delivery_per_second,
         private_per_second=config.delivery_private_per_second,
+        private_burst=config.delivery_private_burst,
         group_per_minute=config.delivery_group_per_minute,
     )
 

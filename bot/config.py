@@ -72,6 +72,7 @@ class Config:
     max_tickets_per_day: int = 10
     delivery_per_second: float = 30.0
     delivery_private_per_second: float = 1.0
+    delivery_private_burst: int = 3
     delivery_group_per_minute: int = 20
     redis_url: Secret | None = None
     shutdown_flush_seconds: float = 10.0
@@ -197,6 +198,7 @@ class Config:
             max_tickets_per_day=_positive_int(get, "MAX_TICKETS_PER_DAY", 10),
             delivery_per_second=_positive_float(get, "DELIVERY_PER_SECOND", 30.0),
             delivery_private_per_second=_positive_float(get, "DELIVERY_PRIVATE_PER_SECOND", 1.0),
+            delivery_private_burst=_positive_int(get, "DELIVERY_PRIVATE_BURST", 3),
             delivery_group_per_minute=_positive_int(get, "DELIVERY_GROUP_PER_MINUTE", 20),
             redis_url=_redis_url(get),
             shutdown_flush_seconds=_positive_float(get, "SHUTDOWN_FLUSH_SECONDS", 10.0),

@@ -11,9 +11,10 @@ no messenger: claims, leases, instances, order, retries and outcomes are the sam
 - Order per chat is kept: only a chat's oldest pending row is ever due, and a chat is in one send
   at a time. Pending updates of one ticket card collapse into the latest rendering.
 - Limits are the door's (Telegram's: the bot's one budget, telegram/budget.py, shared with the
-  handlers' answers, which go first). A door that is asked to slow down (a 429) pauses the whole
-  worker (``hold``); network errors and 5xx back off exponentially with jitter (the row waits in
-  the outbox, not in the pass).
+  handlers' answers, which go first). A row whose address is busy (its own limit, or a 429 for
+  that address) waits, or is held for later, while the other addresses go; a door that is asked
+  to slow down as a whole (a flood 429) pauses the whole worker (``hold``); network errors
+  and 5xx back off exponentially with jitter (the row waits in the outbox, not in the pass).
 - A pass is bounded: its requests start within SEND_WINDOW of the claim and each may take
   REQUEST_TIMEOUT, so LEASE can be short and a killed worker's rows are not held up for long.
 - An address the door cannot reach (Telegram: 403 blocked, "chat not found"): the person is
@@ -33,7 +34,7 @@ import contextlib
 import logging
 import random
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
@@ -69,6 +70,7 @@ STOP_GRACE = 5.0
 SEND_WINDOW = 10.0
 REQUEST_TIMEOUT = 30
 LEASE = timedelta(seconds=60)
+BUSY = "not sent: its address may take no message before the pass ends (its limit, a 429)"
 
 
 def backoff(attempts: int) -> float:
@@ -80,7 +82,11 @@ def backoff(attempts: int) -> float:
 class Sender(Protocol):
     """A door's delivery for its channel: renders one claimed row (its kind and payload, see
     storage.models.OutboxKind) for the channel, sends it within the channel's limits, and says
-    what became of it. Anything it raises is that row's failure (DeliveryWorker._broken)."""
+    what became of it. Anything it raises is that row's failure (DeliveryWorker._broken).
+
+    A door with limits per address may also have ``async ready(row, window) -> float``: it
+    waits until the row's address may take a message (the worker sends to others meanwhile),
+    or says how long that would still be after the window (the row is held for then)."""
 
     channel: str
 
@@ -247,6 +253,9 @@ class DeliveryWorker:
         async def attempt(row: OutboxMessage) -> Outcome:
             try:
                 async with window.in_time():
+                    wait = await self._ready(row, window)
+                    if wait > 0:
+                        return Outcome("held", wait, BUSY)
                     await gate.acquire()
             except TimeoutError:
                 return Outcome("held", error=LATE)
@@ -274,6 +283,16 @@ class DeliveryWorker:
             # more is sent, to anyone, until then.
             self.hold(outcome.seconds)
         return outcome
+
+    async def _ready(self, row: OutboxMessage, window: PassWindow) -> float:
+        """Waits, without a place among the CONCURRENCY sends, until the row's address may
+        take a message (a door with per-address limits says when: ``ready(row, window)``),
+        so a busy chat waits while the others go. Returns 0 when it may go now, else how long
+        it would still wait, past the pass's window (the row is held for then)."""
+        ready: Callable[[OutboxMessage, PassWindow], Awaitable[float]] | None = getattr(
+            self.senders[row.channel], "ready", None
+        )
+        return 0.0 if ready is None else await ready(row, window)
 
     def _broken(self, row: OutboxMessage, error: Exception) -> Outcome:
         """Anything else on one row: a payload that does not fit, a card that cannot be

@@ -112,3 +112,45 @@ def cjk_font() -> str | None:
 
     known = {entry.name: entry.fname for entry in font_manager.fontManager.ttflist}
     return find_cjk_font(known, fontconfig_paths, add)
+
+
+def draws_distinct_glyphs(path: str, probe: str = PROBE) -> bool:
+    """Whether the font file at ``path`` draws every character of ``probe`` as a picture of
+    its own (Pillow's view of has_glyphs: a placeholder font draws them all alike, and a font
+    without them draws its one "missing" box)."""
+    from PIL import ImageFont
+
+    try:
+        font = ImageFont.truetype(path, 24)
+    except (OSError, ValueError):
+        return False
+    family = (font.getname()[0] or "").lower()
+    if any(word in family for word in PLACEHOLDER_FONTS):
+        return False
+    pictures = [bytes(font.getmask(ch)) for ch in probe]
+    missing = bytes(font.getmask("\U000f0000"))  # a private-use character: the "missing" box
+    return all(p != missing for p in pictures) and len(set(pictures)) == len(pictures)
+
+
+def _preference(path: str) -> tuple[bool, bool, str]:
+    name = path.lower()
+    return ("serif" in name, "regular" not in name, name)  # sans, regular weight first
+
+
+@functools.cache
+def cjk_font_file(
+    fontconfig: Callable[[], Iterable[str]] = lambda: fontconfig_paths(),
+    check: Callable[[str], bool] = draws_distinct_glyphs,
+) -> str | None:
+    """The file of an installed font that draws Chinese, or None (looked up once per child
+    process), for the chart (Pillow): the fonts fontconfig lists for Chinese, sans and regular
+    weight first. Imports no matplotlib."""
+    for path in sorted(fontconfig(), key=_preference):
+        if check(path):
+            log.info("font for Chinese: %s", path)
+            return path
+    log.warning(
+        "no font with Chinese glyphs found (Debian: apt-get install fonts-noto-cjk); "
+        "the chart uses English words"
+    )
+    return None

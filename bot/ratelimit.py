@@ -136,6 +136,7 @@ class SlidingWindow(_Gate):
         self.period = period
         self.arrival_within = math.inf if arrival_within is None else arrival_within
         self._taken: deque[Slot] = deque(maxlen=count)  # the last `count` sends
+        self.paused_until = -math.inf
 
     @classmethod
     def per_second(
@@ -151,14 +152,20 @@ class SlidingWindow(_Gate):
         count = max(1, math.floor(rate))
         return cls(count, count / rate, arrival_within=arrival_within, clock=clock, sleep=sleep)
 
+    def pause(self, seconds: float) -> None:
+        """Nothing goes for ``seconds`` (Telegram's retry_after for the whole bot)."""
+        self.paused_until = max(self.paused_until, self._clock() + seconds)
+
     def _wait(self) -> float:
+        now = self._clock()
+        paused = self.paused_until - now
         if len(self._taken) < self.count:
-            return 0.0
-        oldest, now = self._taken[0], self._clock()
+            return paused
+        oldest = self._taken[0]
         # A request still in flight may end any moment (then it counts from then): look again
         # when it would be free had it ended now.
         counted = oldest.counted if oldest.over else min(oldest.counted, now)
-        return counted + self.period - now
+        return max(paused, counted + self.period - now)
 
     async def acquire(self, priority: int = URGENT) -> Slot:
         """Waits for a free slot; call ``finished()`` on it when the request is over."""
@@ -171,7 +178,14 @@ class SlidingWindow(_Gate):
 
 class Bucket(_Gate):
     """A token bucket: ``capacity`` sends at once, then ``rate`` a second; urgent waiters
-    first. ``pause()`` holds every send back for a while (Telegram's retry_after)."""
+    first. ``pause()`` holds every send back for a while (Telegram's retry_after).
+
+    A token is spent where Telegram counts it, on arrival, so it is not given back by the
+    refill while its send is under way (``acquire()`` … ``finished()``): a send that waited
+    for the overall window after taking its chat's token arrives late, and the bucket must not
+    have refilled in the meantime as if it had arrived when it was taken (a chat's sends
+    bunched at Telegram, 429s from bench.delivery with 20 a chat). Each send in flight lowers
+    the ceiling of the refill by one."""
 
     def __init__(
         self,
@@ -188,20 +202,29 @@ class Bucket(_Gate):
         self.rate = rate
         self._tokens = float(capacity)
         self._at = clock()
+        self._in_flight = 0
         self.paused_until = -math.inf
 
     def _refill(self) -> float:
         now = self._clock()
-        self._tokens = min(self.capacity, self._tokens + (now - self._at) * self.rate)
+        refilled = self._tokens + (now - self._at) * self.rate
+        # Sends in flight keep the refill below capacity, and never take tokens away (an album
+        # of more messages than the burst is in flight all at once, its tokens all taken).
+        self._tokens = min(refilled, max(self._tokens, self.capacity - self._in_flight))
         self._at = now
         return now
 
     def _wait(self) -> float:
         now = self._refill()
         # A hair under one token is one token: a wait shorter than the clock can tell would
-        # never end.
+        # never end. (A wait behind sends in flight is looked at again after it: their end
+        # may come sooner.)
         short = 0.0 if self._tokens >= 1 - 1e-9 else (1 - self._tokens) / self.rate
         return max(self.paused_until - now, short)
+
+    def ready_in(self) -> float:
+        """Seconds until a send could take a token, as things stand (0: now)."""
+        return max(0.0, self._wait())
 
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, self._clock() + seconds)
@@ -211,15 +234,39 @@ class Bucket(_Gate):
 
     @property
     def idle(self) -> bool:
-        """Nobody waiting, full, not paused: forgetting it changes nothing."""
+        """Nobody waiting, nothing in flight, full, not paused: forgetting it changes
+        nothing."""
         self._refill()
         full = self._tokens >= self.capacity - 1e-9
-        return not self.waiting and full and self.paused_for() == 0
+        return not self.waiting and not self._in_flight and full and self.paused_for() == 0
 
-    async def acquire(self, priority: int = URGENT) -> None:
+    async def acquire(self, priority: int = URGENT, *, sending: bool = True) -> None:
+        """Takes a token; call ``finished()`` once the send is over (answered or failed).
+        ``sending=False``: not in flight yet (a send of several messages takes all its tokens
+        first, then calls ``sending(n)``)."""
         await self._enter(priority)
         self._refill()
         self._tokens -= 1
+        if sending:
+            self._in_flight += 1
+
+    def sending(self, count: int = 1) -> None:
+        """``count`` tokens taken with ``sending=False`` are on their way now."""
+        self._refill()
+        self._in_flight += count
+
+    def finished(self) -> None:
+        """A send of this bucket is over: from now on its token is spent like any other."""
+        self._refill()
+        self._in_flight = max(0, self._in_flight - 1)
+
+    def give_back(self, *, in_flight: bool = True) -> None:
+        """A token taken for a send that was not made after all (its turn in the overall
+        window did not come): nothing reached Telegram, so nothing is spent."""
+        self._refill()
+        if in_flight:
+            self._in_flight = max(0, self._in_flight - 1)
+        self._tokens = min(self.capacity, self._tokens + 1)
 
     def try_acquire(self) -> bool:
         """Takes a token if one is there now, without waiting (a web request is refused, not

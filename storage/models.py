@@ -350,7 +350,9 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         UniqueConstraint("community_id", "number"),
-        Index("ix_tickets_building_status", "building_id", "status"),
+        # A head's status filters (migration 0012): the building's tickets in those states,
+        # newest first, without walking its history.
+        Index("ix_tickets_building_status_created", "building_id", "status", "created_at"),
         Index("ix_tickets_building_category_created", "building_id", "category", "created_at"),
         Index("ix_tickets_author_created", "author_id", "created_at"),
         Index("ix_tickets_author_draft", "author_id", "draft_key", unique=True),

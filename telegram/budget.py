@@ -19,8 +19,15 @@ Priorities: a call made while handling an update is URGENT (a person waits for i
 worker marks its calls BACKGROUND (``background(...)``): they wait while urgent calls wait, and
 only as long as their pass allows. A 429 on an urgent call holds that chat back for
 ``retry_after`` and retries, at most MAX_ATTEMPTS times and PATIENCE seconds in all; one on a
-background call is the worker's to handle (it pauses). Either way the worker is told
-(``on_retry_after``), so queued notifications hold back while Telegram asks the bot to slow down.
+background call is the worker's to handle.
+
+Whose limit a 429 was: Telegram's answer does not say. A 429 on a message to a chat holds that
+chat only (its bucket pauses for ``retry_after``; a background call raises ChatRetryAfter, and
+the worker sends that chat's row later while the other chats go on): one head with twenty cards
+must not stop the notifications of a hundred others. It is the whole bot's limit (a flood) when
+the call has no chat (a button's answer, deleteMessage…) or when GLOBAL_CHATS different chats
+are refused within GLOBAL_SPAN seconds: then every call holds back for ``retry_after`` (the
+overall window pauses) and the worker is told (``on_retry_after``).
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import contextlib
 import logging
 import math
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
@@ -56,6 +63,7 @@ __all__ = [
     "Background",
     "Budget",
     "BudgetMiddleware",
+    "ChatRetryAfter",
     "Kind",
     "Limits",
     "NotNow",
@@ -71,6 +79,16 @@ MAX_ATTEMPTS = 3  # an urgent call: the first try and two retries after a 429
 PATIENCE = 20.0  # seconds an urgent call may spend waiting out 429s before it gives up
 CHAT_BUCKETS = 4096  # remembered per-chat buckets (idle ones beyond are forgotten)
 ANSWERED_IDS = 10_000  # callback query ids remembered as answered (queries expire in minutes)
+# This many different chats refused within GLOBAL_SPAN seconds: the bot's overall limit, not
+# theirs. (Each chat's sends are spaced by its own bucket: several chats over their own limits
+# at the same moment is unlikely; a flood, or a limit of Telegram's we do not know, is not.)
+GLOBAL_CHATS = 3
+GLOBAL_SPAN = 1.0
+
+
+class ChatRetryAfter(TelegramRetryAfter):
+    """A 429 that holds back only its chat (the budget judged it the chat's limit): the delivery
+    worker sends that chat's row later and goes on with the others."""
 
 
 class NotNow(Exception):
@@ -147,6 +165,7 @@ class Budget:
         )
         self._answered = _RecentIds(ANSWERED_IDS)
         self._listeners: list[Callable[[float], None]] = []
+        self._refused: deque[tuple[float, int | str]] = deque()  # recent 429s: when, chat
 
     # ------------------------------------------------------------------------ for others
 
@@ -155,7 +174,8 @@ class Budget:
         return callback_query_id in self._answered
 
     def on_retry_after(self, listener: Callable[[float], None]) -> None:
-        """``listener(seconds)`` on every 429 (the delivery worker holds back)."""
+        """``listener(seconds)`` on every 429 that holds back the whole bot (the delivery
+        worker holds back); a 429 that holds one chat only does not call it."""
         self._listeners.append(listener)
 
     def forget_listener(self, listener: Callable[[float], None]) -> None:
@@ -246,8 +266,9 @@ class Budget:
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
-                self._retry_after(chat, error.retry_after)
-                raise
+                if self._retry_after(chat, error.retry_after):
+                    raise
+                raise ChatRetryAfter(method, error.message, error.retry_after) from error
 
     @contextlib.asynccontextmanager
     async def _slots(
@@ -259,24 +280,64 @@ class Budget:
             yield
             return
         weight = weight_of(method)
-        if chat is not None:
-            bucket = self.chats[chat]
-            for _ in range(weight):
-                await bucket.acquire(priority)
+        bucket = self.chats[chat] if chat is not None else None
+        tokens = 0
         taken: list[Slot] = []
+        made = flying = False
         try:
+            if bucket is not None:
+                for _ in range(weight):
+                    await bucket.acquire(priority, sending=False)
+                    tokens += 1
+                bucket.sending(tokens)  # on their way from here (see Bucket)
+                flying = True
             for _ in range(weight):
                 taken.append(await self.overall.acquire(priority))
+            made = True
             yield
         finally:
             for slot in taken:
                 slot.finished()
+            if bucket is not None:
+                for _ in range(tokens):
+                    # The chat's tokens count from the end of the request (see Bucket); a
+                    # request never made (its overall turn did not come) spent none.
+                    if made:
+                        bucket.finished()
+                    else:
+                        bucket.give_back(in_flight=flying)
 
-    def _retry_after(self, chat: int | str | None, seconds: float) -> None:
+    def ready_in(self, chat: int | str) -> float:
+        """Seconds until a message to ``chat`` could go, as its bucket stands (0: now), so
+        the worker can send to others first."""
+        bucket = self.chats.get(chat)
+        return 0.0 if bucket is None else bucket.ready_in()
+
+    async def until_ready(self, chat: int | str, send_by: float) -> float:
+        """Waits until a message to ``chat`` could go, unless that is after ``send_by`` (loop
+        time): then returns how long it would still be (0 once it may go)."""
+        loop = asyncio.get_running_loop()
+        while (wait := self.ready_in(chat)) > 0:
+            if loop.time() + wait > send_by:
+                return wait
+            await self.sleep(wait)
+        return 0.0
+
+    def _retry_after(self, chat: int | str | None, seconds: float) -> bool:
+        """Holds back what Telegram refused; True when that is the whole bot."""
+        now = self.clock()
         if chat is not None:
             self.chats[chat].pause(seconds)
+            self._refused.append((now, chat))
+        while self._refused and self._refused[0][0] < now - GLOBAL_SPAN:
+            self._refused.popleft()
+        if chat is not None and len({c for _, c in self._refused}) < GLOBAL_CHATS:
+            log.debug("chat %s: Telegram asked to wait %s s; holding that chat only", chat, seconds)
+            return False
+        self.overall.pause(seconds)
         for listener in list(self._listeners):
             listener(seconds)
+        return True
 
     @staticmethod
     def _give_up(method: Any, chat: int | str | None, seconds: float, attempts: int) -> None:

@@ -1,8 +1,9 @@
 """The Telegram door's sender for the delivery worker (bot/delivery.py): an outbox row becomes
 a Bot API request (telegram/outbox_methods.py), a card is rendered now and edited in place where
-the chat has it, and Telegram's answers become outcomes: 429 pauses the worker, 403 and "chat
-not found" make the person unreachable, 5xx and network errors back off. Every request goes
-through the bot's budget (telegram/budget.py) behind the handlers' answers."""
+the chat has it, and Telegram's answers become outcomes: a 429 holds back the chat it was for
+(or, a flood, pauses the worker), 403 and "chat not found" make the person unreachable, 5xx
+and network errors back off. Every request goes through the bot's budget (telegram/budget.py)
+behind the handlers' answers."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from storage.models import Channel, OutboxKind, OutboxMessage
 from storage.repositories import OutboxRepository
 from storage.repositories.web_files import WebFileRepository
 from telegram import outbox_methods
-from telegram.budget import Background, NotNow, background, budget_of
+from telegram.budget import Background, ChatRetryAfter, NotNow, background, budget_of
 
 T = TypeVar("T")
 
@@ -60,6 +61,15 @@ class TelegramSender:
     def forget(self, hold: Callable[[float], None]) -> None:
         self.budget.forget_listener(hold)
 
+    async def ready(self, row: OutboxMessage, window: PassWindow) -> float:
+        """Waits until the row's chat may take a message (its bucket, a 429 holding it), or
+        returns how long that would still be when it is past the pass's window."""
+        try:
+            chat = int(row.address)
+        except ValueError:
+            return 0.0
+        return await self.budget.until_ready(chat, window.send_by)
+
     async def send(
         self, row: OutboxMessage, window: PassWindow, paused: Callable[[], float]
     ) -> Outcome:
@@ -69,6 +79,9 @@ class TelegramSender:
                 return await self._send(row, window)
         except NotNow as held:
             return Outcome("held", held.seconds, held.reason)
+        except ChatRetryAfter as error:
+            # This chat's limit: its row waits retry_after; the other chats go on.
+            return Outcome("postpone", float(error.retry_after), str(error))
         except TelegramRetryAfter as error:
             # Telegram wants the whole bot to slow down, not only this chat: the worker sends
             # nothing more, to anyone, until retry_after has passed.

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.chart import Chart, ChartLabels
+from bot.chart import Chart, ChartLabels, y_ticks
 from bot.drawing import ROOT, Renderer, _parse
 
 DAYS = [date(2026, 11, 13) + timedelta(days=i) for i in range(14)]
@@ -87,6 +87,10 @@ def test_the_placeholder_font_is_not_a_chinese_font() -> None:
         FONTS
         + "assert not has_glyphs(LAST_RESORT) and not has_glyphs(DEJAVU)\n"
         + "assert find_cjk_font(SHIPPED, lambda: [], lambda path: 'added') is None\n"
+        # The chart's (Pillow's) view of the same fonts.
+        + "from bot.fonts import cjk_font_file, draws_distinct_glyphs\n"
+        + "assert not draws_distinct_glyphs(LAST_RESORT) and not draws_distinct_glyphs(DEJAVU)\n"
+        + "assert cjk_font_file.__wrapped__(lambda: [LAST_RESORT, DEJAVU]) is None\n"
     )
 
 
@@ -111,6 +115,14 @@ def test_this_machine_has_no_chinese_font_and_the_bot_knows_it() -> None:
     assert "Last Resort" not in found
     if not listed:
         assert found == "None"
+    # The chart's lookup (Pillow, no matplotlib): a file fontconfig lists, or None.
+    done = python(
+        "import sys\nfrom bot.fonts import cjk_font_file\nprint(cjk_font_file())\n"
+        "assert 'matplotlib' not in sys.modules\n"
+    )
+    assert done.returncode == 0, done.stderr
+    found = done.stdout.strip()
+    assert found in listed if listed else found == "None"
 
 
 def test_a_font_with_the_glyphs_is_found_in_either_list(tmp_path: Path) -> None:
@@ -125,6 +137,9 @@ def test_a_font_with_the_glyphs_is_found_in_either_list(tmp_path: Path) -> None:
         + "    return FAMILY\n"
         + "assert find_cjk_font(SHIPPED, lambda: [DEJAVU, font], add) == FAMILY\n"
         + "assert added == [font]\n"
+        + "from bot.fonts import cjk_font_file, draws_distinct_glyphs\n"
+        + "assert draws_distinct_glyphs(font)\n"
+        + "assert cjk_font_file.__wrapped__(lambda: [DEJAVU, font]) == font\n"
     )
 
 
@@ -135,16 +150,15 @@ def test_chinese_labels_with_a_chinese_font_english_ones_without(tmp_path: Path)
     characters = CHINESE.title + CHINESE.new + CHINESE.resolved + "0123456789/ "
     child(
         FONTS
-        + f"font = make_cjk_font(Path({str(tmp_path)!r}) / 'cjk.ttf', {characters!r})\n"
-        + "from matplotlib import font_manager\n"
-        + "font_manager.fontManager.addfont(str(font))\n"
-        + "from bot.chart import draw_chart, render_chart\n"
-        + "titles = lambda figure: [figure.axes[0].get_title()] + [\n"
-        + "    t.get_text() for t in figure.axes[0].get_legend().get_texts()]\n"
-        + "assert titles(draw_chart(chart(CHINESE), FAMILY)) == ['近14天 新反映与解决', '新反映',"
-        + " '已解决']\n"
-        + "assert titles(draw_chart(chart(CHINESE), None)) == ['Last 14 days', 'New', 'Resolved']\n"
-        + "png, english = render_chart(chart(CHINESE), find_font=lambda: FAMILY)\n"
+        + f"font = str(make_cjk_font(Path({str(tmp_path)!r}) / 'cjk.ttf', {characters!r}))\n"
+        + "from bot.chart import draw_chart, render_chart, words\n"
+        + "assert words(chart(CHINESE), font) == CHINESE\n"
+        + "assert words(chart(CHINESE), None) == ENGLISH\n"
+        + "assert words(chart(ENGLISH), None) == ENGLISH\n"
+        # The Chinese title is drawn with the font's own glyphs: not the picture without it.
+        + "with_font = draw_chart(chart(CHINESE), font).tobytes()\n"
+        + "assert with_font != draw_chart(chart(CHINESE), None).tobytes()\n"
+        + "png, english = render_chart(chart(CHINESE), find_font=lambda: font)\n"
         + "assert png.startswith(b'\\x89PNG') and not english\n"
         + "png, english = render_chart(chart(CHINESE), find_font=lambda: None)\n"
         + "assert png.startswith(b'\\x89PNG') and english\n"
@@ -153,19 +167,32 @@ def test_chinese_labels_with_a_chinese_font_english_ones_without(tmp_path: Path)
     )
 
 
-def test_the_y_axis_counts_tickets_from_zero() -> None:
-    """An empty chart's axis runs 0..1 (autoscaling bars of height 0 gave -0.045..0.045); a
-    chart with tickets starts at 0 and has whole-number ticks."""
+@pytest.mark.parametrize(
+    ("highest", "ticks"),
+    [
+        (0, [0, 1]),  # an empty chart: 0..1, not an axis around 0
+        (1, [0, 1]),
+        (3, [0, 1, 2, 3]),
+        (7, [0, 2, 4, 6, 8]),
+        (10, [0, 2, 4, 6, 8, 10]),
+        (12345, [0, 5000, 10000, 15000]),
+    ],
+)
+def test_the_y_axis_counts_tickets_from_zero(highest: int, ticks: list[int]) -> None:
+    """Whole numbers from 0 up to at least the highest bar, a few of them."""
+    assert y_ticks(highest) == ticks
+
+
+def test_a_chart_is_drawn_without_matplotlib() -> None:
+    """The chart's child loads Pillow only (matplotlib's imports were most of a digest's
+    time): drawing a chart, in Chinese too, never imports it."""
     child(
-        FONTS
-        + "from bot.chart import draw_chart\n"
-        + "axes = draw_chart(chart(ENGLISH, [0] * 14, [0] * 14), None).axes[0]\n"
-        + "assert axes.get_ylim() == (0.0, 1.0), axes.get_ylim()\n"
-        + "assert list(axes.get_yticks()) == [0.0, 1.0], axes.get_yticks()\n"
-        + "axes = draw_chart(chart(ENGLISH, [3] * 14, [0] * 14), None).axes[0]\n"
-        + "low, high = axes.get_ylim()\n"
-        + "assert low == 0 and high >= 3, axes.get_ylim()\n"
-        + "assert all(float(t).is_integer() for t in axes.get_yticks())\n"
+        "import sys\n"
+        "from tests.test_chart import CHINESE, chart\n"
+        "from bot.chart import render_chart\n"
+        "png, _ = render_chart(chart(CHINESE))\n"
+        "assert png.startswith(b'\\x89PNG')\n"
+        "assert 'matplotlib' not in sys.modules and 'numpy' not in sys.modules\n"
     )
 
 
@@ -251,3 +278,30 @@ def test_unreadable_answers_are_refused() -> None:
     assert _parse(b'["bm90IGEgcG5n"]', 1) is None  # the old answer's shape
     assert _parse(b'[{"png": "iVBORw0KGgo="}]', 1) is None
     assert _parse(b"[null, null]", 2) == [None, None]
+
+
+async def test_a_child_started_ahead_draws_what_it_is_given_later() -> None:
+    """The digest starts the child before it gathers its figures (the child loads matplotlib
+    meanwhile) and gives it the chart once they are there."""
+    renderer = Renderer()
+    async with renderer.started() as drawing:
+        await asyncio.sleep(0.1)  # the figures being gathered
+        pictures = await drawing.draw([chart(), chart(ENGLISH, [2] * 14)])
+        assert await drawing.draw([chart()]) == [None]  # one batch per child
+    assert all(p is not None and p.png.startswith(PNG) for p in pictures)
+
+
+async def test_a_child_started_and_never_asked_is_ended(tmp_path: Path) -> None:
+    """Nothing to draw after all, or the figures failed (a refused /digest): the child that
+    was started for them does not outlive the block."""
+    renderer, pid_file = _hanging_child(tmp_path, timeout=60)
+    loop = asyncio.get_running_loop()
+    with pytest.raises(RuntimeError, match="the figures failed"):
+        async with renderer.started():
+            deadline = loop.time() + 60  # a busy machine starts a child slowly
+            while not (pid_file.exists() and pid_file.read_text()):
+                assert loop.time() < deadline, "the child never started"
+                await asyncio.sleep(0.05)
+            assert _alive(int(pid_file.read_text()))
+            raise RuntimeError("the figures failed")
+    assert not _alive(int(pid_file.read_text()))

@@ -80,6 +80,7 @@ def test_blank_values_count_as_unset() -> None:
         ({"SHUTDOWN_FLUSH_SECONDS": "2.5"}, "shutdown_flush_seconds", 2.5),
         ({"DELIVERY_PER_SECOND": "25"}, "delivery_per_second", 25.0),
         ({"DELIVERY_PRIVATE_PER_SECOND": "0.5"}, "delivery_private_per_second", 0.5),
+        ({"DELIVERY_PRIVATE_BURST": "1"}, "delivery_private_burst", 1),
         ({"DELIVERY_GROUP_PER_MINUTE": "10"}, "delivery_group_per_minute", 10),
         ({"REDIS_URL": REDIS_URL}, "redis_url", Secret(REDIS_URL)),
         ({"INSTANCE_ID": "bot-1.prod"}, "instance_id", "bot-1.prod"),

@@ -31,7 +31,7 @@ from telegram import outbox_methods
 from telegram.budget import Limits, install_budget
 from telegram.delivery import TelegramDelivery
 from tests.botclient import BotClient, FakeSession, only
-from tests.conftest import ADMIN_ID, TOKEN, FakeClock
+from tests.conftest import ADMIN_ID, TOKEN, FakeClock, InstantTime
 from tests.factories import make_world
 from tests.waiting import PATIENCE, eventually
 
@@ -131,35 +131,62 @@ async def test_rows_not_yet_due_wait(
     assert sent_texts(session) == ["later"]
 
 
-async def test_429_pauses_the_whole_worker_for_retry_after(
-    worker: TelegramDelivery, db: Database, clock: FakeClock, session: FakeSession
+async def test_a_429_for_one_chat_holds_that_chat_for_retry_after_and_the_others_go(
+    bot: Bot, db: Database, clock: FakeClock, session: FakeSession
 ) -> None:
+    instant = InstantTime()  # the budget's chat pause on a clock that sleeps at once
+    install_budget(bot, clock=instant, sleep=instant.sleep)
+    worker = TelegramDelivery(bot, db, clock)
     first = await enqueue(db, clock, ALICE, "a1")
     await enqueue(db, clock, ALICE, "a2")
     await enqueue(db, clock, BOB, "b1")
     session.fail("SendMessage", 429, "Too Many Requests: retry after 5", retry_after=5)
     start = clock()
 
-    assert await worker.run_once() == 0
-    assert len(session.requests) == 1  # the pass stopped at the 429: Bob was not tried
+    assert await worker.run_once() == 2  # Bob's went; Alice's tried, and waits
+    assert sent_texts(session, BOB) == ["b1"]
     row = (await outbox(db))[0]
     assert row.id == first
     assert row.status is OutboxStatus.PENDING
     assert row.not_before == start + timedelta(seconds=5)
     assert row.attempts == 1
     assert "retry after 5" in (row.last_error or "")
+    assert worker._paused_seconds() == 0  # the worker itself is not held
 
-    # Telegram asked the bot to slow down: nobody gets anything until retry_after passed.
+    # Alice gets nothing until retry_after passed …
     await drain(worker)
     clock.advance(seconds=4.9)
     await drain(worker)
-    assert len(session.requests) == 1
+    assert sent_texts(session, ALICE) == ["a1"]  # the refused try
     clock.advance(seconds=0.1)
     await drain(worker)
-    # Alice's messages keep their order: a2 did not overtake the postponed a1.
-    assert sent_texts(session, ALICE) == ["a1", "a1", "a2"]  # the refused try, then both
-    assert sent_texts(session, BOB) == ["b1"]
+    # … and her messages keep their order: a2 did not overtake the postponed a1.
+    assert sent_texts(session, ALICE) == ["a1", "a1", "a2"]
     assert {r.status for r in await outbox(db)} == {OutboxStatus.SENT}
+
+
+async def test_429s_for_several_chats_at_once_pause_the_whole_worker(
+    bot: Bot, db: Database, clock: FakeClock, session: FakeSession
+) -> None:
+    """Three different chats refused within a second: the bot's overall limit (a flood), not
+    theirs. Nobody gets anything until retry_after has passed."""
+    instant = InstantTime()
+    install_budget(bot, clock=instant, sleep=instant.sleep)
+    worker = TelegramDelivery(bot, db, clock)
+    chats = (ALICE, BOB, 503)
+    for chat in chats:
+        await enqueue(db, clock, chat, f"to {chat}")
+    for _ in chats:
+        session.fail("SendMessage", 429, "Too Many Requests: retry after 5", retry_after=5)
+    assert await worker.run_once() == 2  # the first two held as their chats', then all
+    assert worker._paused_seconds() > 4
+    await enqueue(db, clock, 504, "to 504")
+    clock.advance(seconds=4.9)
+    assert await drain(worker) == 0
+    assert len(session.requests) == 3  # the refused tries only
+    clock.advance(seconds=0.1)
+    await drain(worker)
+    assert sorted(sent_texts(session)[3:]) == sorted(f"to {c}" for c in (*chats, 504))
 
 
 async def test_server_errors_back_off_and_nothing_is_lost(

@@ -280,6 +280,7 @@ async def takes(time: Seconds, bucket: Bucket, count: int) -> list[float]:
     start, took = time.now, []
     for _ in range(count):
         await bucket.acquire()
+        bucket.finished()  # answered at once
         took.append(round(time.now - start, 6))
     return took
 
@@ -304,11 +305,60 @@ async def test_a_paused_bucket_holds_every_send_back_until_then() -> None:
     assert bucket.paused_for() == 0
 
 
+async def test_a_chats_token_counts_from_the_end_of_its_send_not_from_when_it_was_taken() -> None:
+    """A send that took its chat's token and then waited (for the overall window, or an answer)
+    reaches Telegram late: the bucket must not refill meanwhile as if it had arrived when it
+    was taken, or the next sends to that chat arrive bunched behind it (a 429)."""
+    time = Seconds()
+    bucket = Bucket(1, 1, clock=time, sleep=time.sleep)
+    await bucket.acquire()  # taken at 0 …
+    time.now += 5  # … in flight for 5 s (the overall window was full)
+    assert bucket.ready_in() > 0  # a send in flight is not refilled
+    bucket.finished()  # … over at 5: it counts from then
+    assert bucket.ready_in() == pytest.approx(1)
+    start = time.now
+    await bucket.acquire()
+    assert time.now - start == pytest.approx(1)  # one second after the first one arrived
+    bucket.finished()
+
+
+async def test_a_burst_keeps_what_is_in_flight_out_of_the_refill() -> None:
+    time = Seconds()
+    bucket = Bucket(3, 1, clock=time, sleep=time.sleep)
+    for _ in range(3):
+        await bucket.acquire()
+    time.now += 10  # three sends in flight for 10 s: nothing comes back before they are over
+    assert bucket.ready_in() > 0 and not bucket.idle
+    for _ in range(3):
+        bucket.finished()
+    # All three arrived at 10 (as far as the bot can tell): the next a second after, then 1/s.
+    assert await takes(time, bucket, 2) == [1, 2]
+
+
+async def test_an_album_larger_than_the_burst_takes_its_tokens_then_goes() -> None:
+    """Five photos to a chat with a burst of 3: the budget takes all five tokens (the burst,
+    then one a second) before the album leaves, so they may not wait for each other."""
+    time = Seconds()
+    bucket = Bucket(3, 1, clock=time, sleep=time.sleep)
+    start, took = time.now, []
+    for _ in range(5):
+        await bucket.acquire(sending=False)
+        took.append(round(time.now - start, 6))
+    assert took == [0, 0, 0, 1, 2]
+    bucket.sending(5)
+    time.now += 3  # in flight: no refill meanwhile
+    assert bucket.ready_in() > 0
+    for _ in range(5):
+        bucket.finished()
+    assert await takes(time, bucket, 1) == [1]  # a second after the album arrived
+
+
 async def test_idle_buckets_beyond_the_size_are_forgotten_busy_ones_kept() -> None:
     time = Seconds()
     chats = ChatBuckets(1, 3, 20, size=2, clock=time, sleep=time.sleep)
     fresh, group = chats[501], chats[-100]
     await group.acquire()  # not full again for 3 s: forgetting it would allow another now
+    group.finished()
     chats[502]
     assert len(chats) == 2
     assert chats.get(501) is None and chats.get(-100) is group
@@ -357,14 +407,12 @@ async def test_people_waiting_for_an_answer_go_before_queued_notifications(
     time = Ticks()
     limiter = make(time)
     slot = await limiter.acquire()
-    if isinstance(slot, Slot):
-        slot.finished()
+    (slot if isinstance(slot, Slot) else limiter).finished()
     order: list[str] = []
 
     async def take(name: str, priority: int) -> None:
         slot = await limiter.acquire(priority)
-        if isinstance(slot, Slot):
-            slot.finished()
+        (slot if isinstance(slot, Slot) else limiter).finished()  # answered at once
         order.append(name)
 
     tasks = [asyncio.create_task(take(f"n{i}", BACKGROUND)) for i in range(3)]
