@@ -1,5 +1,5 @@
 """Benchmark: the head's ``/tickets`` "open" with and without the (building_id, status,
-created_at) index of migration 0012, on SQLite and on PostgreSQL.
+created_at) index of migration 0016, on SQLite and on PostgreSQL.
 
     .venv/bin/python -m bench.generate /tmp/c1m.db --tickets 1000000     # once: 3–7 min, 1.6 GB
     .venv/bin/python -m bench.open_index --db /tmp/c1m.db
@@ -66,7 +66,7 @@ ROUNDS = (("now", NEW, True), ("baseline: before", OLD, False), ("now", NEW, Tru
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench.open_index",
-        description="The head's /tickets open with and without migration 0012's index.",
+        description="The head's /tickets open with and without migration 0016's index.",
     )
     parser.add_argument("--db", type=Path, required=True, help="a database of bench.generate")
     parser.add_argument("--postgres", help="a scratch PostgreSQL database (emptied!)")
@@ -107,7 +107,7 @@ async def round_of(
     db: Database, repeat: int, explain: Explain, walks: bool
 ) -> dict[str, tuple[float, int, list[str]]]:
     """Median ms, open tickets listed, and the plan of the page's query, for each reader;
-    without ``walks``, the page as one query (the code before 0012)."""
+    without ``walks``, the page as one query (the code before 0016)."""
     streams = ticket_repository.STATUS_WALKS
     ticket_repository.STATUS_WALKS = streams if walks else 0
     try:

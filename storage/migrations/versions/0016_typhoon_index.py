@@ -1,7 +1,7 @@
 """the head's /tickets "open": an index on (building, status, created) for (building, status)
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06 08:30:00
 """
 
@@ -9,9 +9,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0012"
-# 0011 for now: the integrator renumbers this one after the migrations landing beside it.
-down_revision: str | None = "0011"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
