@@ -255,8 +255,12 @@ async def _run(config: Config, db: Database) -> None:
         loop.add_signal_handler(signum, on_signal, signum)
     # Every HTTP part of the bot on one server, in either mode: the console and Open311.
     services = dispatcher["services"]
+
+    async def username() -> str:
+        return (await bot.me()).username or ""
+
     setups = [
-        console_setup(config, services, dispatcher["clock"]),
+        console_setup(config, services, dispatcher["clock"], username),
         open311_setup(services.open311),
     ]
     server: WebServer | None = None

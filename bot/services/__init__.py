@@ -13,12 +13,14 @@ from bot.services.community import CommunityService, StaffService
 from bot.services.console import ConsoleAccess
 from bot.services.contact_links import ContactLinks
 from bot.services.conversations import ConversationService
+from bot.services.desk import DeskService
 from bot.services.digest import DigestService
 from bot.services.forget import ForgetService
 from bot.services.join_approvals import JoinApprovals
 from bot.services.joins import JoinService
 from bot.services.ladder import LadderService
 from bot.services.notify import Notifier
+from bot.services.numbers import NumbersService
 from bot.services.onboarding import OnboardingService
 from bot.services.open311 import Open311Service
 from bot.services.poster import PosterService
@@ -53,6 +55,8 @@ class Services:
     ticket_search: TicketSearch
     whistle: WhistleService
     open311: Open311Service
+    desk: DeskService
+    numbers: NumbersService
 
     @classmethod
     def create(
@@ -66,6 +70,7 @@ class Services:
         community = CommunityService(config, db, clock)
         tickets = TicketService(config, db, translations, clock)
         joins = JoinService(config, db, clock)
+        revoke = RevokeService(config, db, notifier, clock, tickets, joins)
         return cls(
             onboarding=OnboardingService(config, db, notifier, clock),
             community=community,
@@ -82,7 +87,7 @@ class Services:
             joins=joins,
             approvals=JoinApprovals(config, db, translations, clock),
             forget=ForgetService(config, db, translations, clock, tickets, joins),
-            revoke=RevokeService(config, db, notifier, clock, tickets, joins),
+            revoke=revoke,
             conversations=ConversationService(db, tickets),
             posters=PosterService(db, translations),
             links=ContactLinks(db, clock),
@@ -90,4 +95,6 @@ class Services:
             ticket_search=TicketSearch(config, db, clock),
             whistle=WhistleService(config, db, translations, clock, tickets),
             open311=Open311Service(config, db, translations, clock),
+            desk=DeskService(config, db, community, revoke),
+            numbers=NumbersService(config, db, clock),
         )

@@ -4,6 +4,7 @@ of now, and for a POST the CSRF token and the Origin. Refusals are pages, not tr
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +28,13 @@ class ConsoleContext:
     config: Config
     services: Services
     clock: Clock
+    # The bot's username for invitation links when BOT_USERNAME is unset (getMe, cached).
+    ask_username: Callable[[], Awaitable[str]] | None = None
+
+    async def bot_username(self) -> str:
+        if self.config.bot_username:
+            return self.config.bot_username
+        return await self.ask_username() if self.ask_username is not None else ""
 
 
 CONSOLE = web.AppKey("console", ConsoleContext)
