@@ -17,6 +17,7 @@ from typing import Any
 from dotenv import load_dotenv
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from bot import cli_documents
 from bot.config import Config, ConfigError
 from bot.i18n import Translations
 from bot.logs import configure_logging
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         "OUTBOX_RETENTION_DAYS included) and the oldest pending message.",
     )
     add_open311_parser(commands)
+    cli_documents.add_parsers(commands)
     return parser
 
 
@@ -215,6 +217,8 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
         elif command == "backup":
             pages = await asyncio.to_thread(backup_sqlite, db, args.file)
             _out(f"backup written to {args.file} ({pages} pages)")
+        elif command in cli_documents.COMMANDS:
+            return await cli_documents.run(command, args, config, db, _bot_username)
         return 0
     finally:
         await db.close()

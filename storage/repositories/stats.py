@@ -64,15 +64,19 @@ def seconds(start: Any, end: Any) -> ColumnElement[float]:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """A digest's area: a whole community, or some of its buildings."""
+    """A digest's area: a whole community, or some of its buildings; ``categories`` narrows
+    the tickets to some categories (the monthly report's rows per category), None: all."""
 
     community_id: int
     building_ids: tuple[int, ...] | None = None
+    categories: tuple[str, ...] | None = None
 
     def where(self) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = [Ticket.community_id == self.community_id]
         if self.building_ids is not None:
             conditions.append(Ticket.building_id.in_(self.building_ids))
+        if self.categories is not None:
+            conditions.append(Ticket.category.in_(self.categories))
         return conditions
 
     def buildings(self) -> list[ColumnElement[bool]]:
