@@ -11,6 +11,7 @@ from bot.services.clock import Clock, system_clock
 from bot.services.closing import ClosingService
 from bot.services.community import CommunityService, StaffService
 from bot.services.console import ConsoleAccess
+from bot.services.console_exports import ConsoleExports
 from bot.services.contact_links import ContactLinks
 from bot.services.conversations import ConversationService
 from bot.services.desk import DeskService
@@ -19,6 +20,7 @@ from bot.services.forget import ForgetService
 from bot.services.join_approvals import JoinApprovals
 from bot.services.joins import JoinService
 from bot.services.ladder import LadderService
+from bot.services.monthly import MonthlyReports
 from bot.services.notify import Notifier
 from bot.services.numbers import NumbersService
 from bot.services.onboarding import OnboardingService
@@ -57,6 +59,7 @@ class Services:
     open311: Open311Service
     desk: DeskService
     numbers: NumbersService
+    console_exports: ConsoleExports
 
     @classmethod
     def create(
@@ -71,6 +74,7 @@ class Services:
         tickets = TicketService(config, db, translations, clock)
         joins = JoinService(config, db, clock)
         revoke = RevokeService(config, db, notifier, clock, tickets, joins)
+        search = TicketSearch(config, db, clock)
         return cls(
             onboarding=OnboardingService(config, db, notifier, clock),
             community=community,
@@ -92,9 +96,12 @@ class Services:
             posters=PosterService(db, translations),
             links=ContactLinks(db, clock),
             console=ConsoleAccess(config, db, clock),
-            ticket_search=TicketSearch(config, db, clock),
+            ticket_search=search,
             whistle=WhistleService(config, db, translations, clock, tickets),
             open311=Open311Service(config, db, translations, clock),
             desk=DeskService(config, db, community, revoke),
             numbers=NumbersService(config, db, clock),
+            console_exports=ConsoleExports(
+                config, db, translations, search, MonthlyReports(db, translations, clock)
+            ),
         )

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement
-
 from bot.config import Config
 from bot.services.access import Coverage
 from bot.services.categories import Category
@@ -23,7 +21,7 @@ from bot.services.scheduling import sla_of
 from bot.services.settings_schema import read_settings
 from bot.services.sla import day_window, local
 from storage.db import Database
-from storage.models import Building, Community, Ticket
+from storage.models import Building, Community
 from storage.repositories.desk import DeskRepository, area_condition
 from storage.repositories.stats import Kpis, Leader, Scope, StatsRepository
 
@@ -121,14 +119,15 @@ class NumbersService:
         async with self.db.session() as session:
             stats = StatsRepository(session)
 
-            async def kpis(scope: Scope, *only: ColumnElement[bool]) -> Kpis:
-                return await stats.kpis(scope, start, end, now, untaken, untaken_by, only)
+            async def kpis(scope: Scope) -> Kpis:
+                return await stats.kpis(scope, start, end, now, untaken, untaken_by)
 
             total = await kpis(area.scope)
             per_building = [(b, await kpis(Scope(community.id, (b.id,)))) for b in in_area]
             per_category = []
             for spec in specs:
-                figures = await kpis(area.scope, Ticket.category == spec.code)
+                scope = Scope(community.id, area.building_ids, (spec.code,))
+                figures = await kpis(scope)
                 if figures.reports:
                     per_category.append((spec.code, spec.category(), figures))
             heads = await stats.leaders(area.scope, start, end, HEADS)

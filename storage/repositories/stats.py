@@ -306,13 +306,9 @@ class StatsRepository:
         now: datetime,
         untaken: float,
         untaken_by: Mapping[str, float],
-        only: Sequence[ColumnElement[bool]] = (),
     ) -> Kpis:
-        """The rates and median times of the tickets reported in [start, end); ``only``
-        narrows the cohort further (one category: the console's Numbers per category)."""
         cohort = [
             *scope.where(),
-            *only,
             Ticket.created_at >= start,
             Ticket.created_at < end,
             Ticket.merged_into_id.is_(None),

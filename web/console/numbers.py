@@ -56,6 +56,10 @@ async def numbers_page(request: web.Request) -> web.Response:
             for h in found.heads
         ],
         "chart_json": _chart_json(t, found),
+        # The street office's monthly report: of a community the viewer coordinates as a whole.
+        "may_report": viewer.coverage.admin
+        or found.area.community.id in viewer.coverage.community_ids,
+        "report_month": f"{found.last:%Y-%m}",
     }
     return render_console(request, viewer, "console/numbers.html", context)
 

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from bot.config import Config
 from bot.services import Clock, Services
-from web.console import auth, buildings, numbers, settings, tickets
+from web.console import auth, buildings, exports, numbers, settings, tickets
 from web.console.guard import CONSOLE, ConsoleContext, console_guard
 from web.server import Setup
 
@@ -19,6 +19,7 @@ PAGES: tuple[Callable[[web.Application], None], ...] = (
     buildings.routes,
     numbers.routes,
     settings.routes,
+    exports.routes,
 )
 
 
