@@ -8,8 +8,7 @@ import csv
 import io
 import re
 from datetime import timedelta
-
-import openpyxl
+from typing import Any
 
 from bot.services.scheduling import sla_of
 from bot.services.sla import local
@@ -25,6 +24,14 @@ __all__ = ["client", "filed", "http", "town"]  # fixtures
 
 EN = {"Accept-Language": "en"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook(body: bytes) -> Any:
+    """openpyxl (with PIL and numpy) only when a test opens a file: importing it at collection
+    would put it in sys.modules for test_scheduler's footprint check of the bot."""
+    import openpyxl
+
+    return openpyxl.load_workbook(io.BytesIO(body))
 
 
 def export_link(page: str, kind: str) -> str:
@@ -43,7 +50,7 @@ async def test_the_list_downloads_with_its_filters_as_xlsx_and_csv(
     xlsx = await http.get(export_link(page, "xlsx"))
     assert xlsx.status == 200 and xlsx.headers["Content-Type"] == XLSX
     assert "attachment" in xlsx.headers["Content-Disposition"]
-    sheet = openpyxl.load_workbook(io.BytesIO(await xlsx.read())).active
+    sheet = workbook(await xlsx.read()).active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
@@ -86,7 +93,7 @@ async def test_the_monthly_report_for_a_coordinator_and_an_admin(
     this_month = local(clock(), sla_of(c)).date().strftime("%Y-%m")
     report = await http.get(f"/console/export/month.xlsx?community={c.id}&month={this_month}")
     assert report.status == 200 and report.headers["Content-Type"] == XLSX
-    book = openpyxl.load_workbook(io.BytesIO(await report.read()))
+    book = workbook(await report.read())
     cells = [str(v) for s in book.worksheets for r in s.iter_rows(values_only=True) for v in r]
     assert any("A1" in v for v in cells) and any(v == "4" for v in cells)  # four reported
     later = local(clock() + timedelta(days=62), sla_of(c)).date().strftime("%Y-%m")

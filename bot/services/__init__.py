@@ -20,7 +20,6 @@ from bot.services.forget import ForgetService
 from bot.services.join_approvals import JoinApprovals
 from bot.services.joins import JoinService
 from bot.services.ladder import LadderService
-from bot.services.monthly import MonthlyReports
 from bot.services.notify import Notifier
 from bot.services.numbers import NumbersService
 from bot.services.onboarding import OnboardingService
@@ -101,7 +100,5 @@ class Services:
             open311=Open311Service(config, db, translations, clock),
             desk=DeskService(config, db, community, revoke),
             numbers=NumbersService(config, db, clock),
-            console_exports=ConsoleExports(
-                config, db, translations, search, MonthlyReports(db, translations, clock)
-            ),
+            console_exports=ConsoleExports(config, db, translations, search, clock),
         )

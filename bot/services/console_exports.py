@@ -6,23 +6,30 @@ what the viewer may see, the reporter as each ticket's consent allows.
 
 Who may (PRODUCT.md: exports are a coordinator's and an admin's): the list's download is for
 coordinators (of their area) and admins, not for heads; the monthly report, a community's
-figures, for admins and the coordinators of the whole community."""
+figures, for admins and the coordinators of the whole community.
+
+openpyxl (and with it PIL and numpy, tens of MB) is imported at the first download, not when
+the bot starts: most processes never write a spreadsheet (tests/test_scheduler.py checks the
+bot's footprint)."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.i18n import Translations
 from bot.services.access import Coverage
+from bot.services.clock import Clock
 from bot.services.contacts import is_admin
 from bot.services.errors import ServiceError
-from bot.services.exports import TicketRow, ticket_row, tickets_csv, tickets_xlsx
-from bot.services.monthly import MonthlyReports, monthly_xlsx
 from bot.services.ticket_query import TicketQuery, TicketSearch
 from storage.db import Database
 from storage.models import Person
 from storage.repositories import CommunityRepository, PersonRepository
+
+if TYPE_CHECKING:
+    from bot.services.exports import TicketRow
 
 # A spreadsheet an office PC opens comfortably; a wider selection is asked to narrow its filters.
 MAX_ROWS = 20_000
@@ -36,13 +43,13 @@ class ConsoleExports:
         db: Database,
         translations: Translations,
         search: TicketSearch,
-        monthly: MonthlyReports,
+        clock: Clock,
     ) -> None:
         self.config = config
         self.db = db
         self.translations = translations
         self.search = search
-        self.monthly = monthly
+        self.clock = clock
 
     async def may_export(self, person_id: int) -> bool:
         async with self.db.session() as session:
@@ -61,11 +68,15 @@ class ConsoleExports:
             raise ServiceError("not-allowed")
         if not await self.may_export(person_id):
             raise ServiceError("export-not-allowed")
+        from bot.services.exports import tickets_csv, tickets_xlsx
+
         rows = await self._rows(seen, query, language)
         t = self.translations.bind(language)
         return tickets_csv(t, rows) if kind == "csv" else tickets_xlsx(t, rows)
 
     async def _rows(self, seen: Coverage, query: TicketQuery, language: str) -> list[TicketRow]:
+        from bot.services.exports import ticket_row
+
         t = self.translations.bind(language)
         rows: list[TicketRow] = []
         cursor: str | None = None
@@ -106,5 +117,8 @@ class ConsoleExports:
             community = await CommunityRepository(session).get(community_id)
         if community is None:
             raise ServiceError("export-not-allowed")
-        figures = await self.monthly.figures(community.name, month, language)
+        from bot.services.monthly import MonthlyReports, monthly_xlsx
+
+        monthly = MonthlyReports(self.db, self.translations, self.clock)
+        figures = await monthly.figures(community.name, month, language)
         return monthly_xlsx(self.translations.bind(language), figures)

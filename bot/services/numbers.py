@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from bot.config import Config
 from bot.services.access import Coverage
@@ -21,13 +22,14 @@ from bot.services.scheduling import sla_of
 from bot.services.settings_schema import read_settings
 from bot.services.sla import day_window, local
 from storage.db import Database
-from storage.models import Building, Community
+from storage.models import Building, Community, Ticket
 from storage.repositories.desk import DeskRepository, area_condition
 from storage.repositories.stats import Kpis, Leader, Scope, StatsRepository
 
 # A year and a bit: a report for the street office, not a scan of the whole history at once.
 MAX_DAYS = 400
 HEADS = 50
+NOTHING = Kpis(0, 0, 0, 0, 0, 0, None, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,16 +121,22 @@ class NumbersService:
         async with self.db.session() as session:
             stats = StatsRepository(session)
 
-            async def kpis(scope: Scope) -> Kpis:
-                return await stats.kpis(scope, start, end, now, untaken, untaken_by)
+            async def kpis_by(key: Any) -> dict[Any, Kpis]:
+                return await stats.kpis_by(area.scope, start, end, now, untaken, untaken_by, key)
 
-            total = await kpis(area.scope)
-            per_building = [(b, await kpis(Scope(community.id, (b.id,)))) for b in in_area]
-            per_category = []
-            for spec in specs:
-                scope = Scope(community.id, area.building_ids, (spec.code,))
-                figures = await kpis(scope)
-                if figures.reports:
-                    per_category.append((spec.code, spec.category(), figures))
+            total = (await kpis_by(None))[None]
+            by_building = await kpis_by(Ticket.building_id)
+            by_category = await kpis_by(Ticket.category)
             heads = await stats.leaders(area.scope, start, end, HEADS)
+        per_building = [(b, by_building.get(b.id, NOTHING)) for b in in_area]
+        known = {spec.code for spec in specs}
+        per_category: list[tuple[str, Category | None, Kpis]] = [
+            (spec.code, spec.category(), by_category[spec.code])
+            for spec in specs
+            if spec.code in by_category
+        ]
+        # Tickets of a category the community has since removed: under their bare code.
+        per_category += [
+            (code, None, k) for code, k in sorted(by_category.items()) if code not in known
+        ]
         return Numbers(area, first, last, total, per_building, per_category, heads)
