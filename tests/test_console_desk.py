@@ -34,7 +34,13 @@ from tests.test_ticket_handling import (
 
 __all__ = ["client", "http", "town"]  # fixtures
 
-PAGES = ("/console/buildings", "/console/numbers", "/console/settings")
+PAGES = (
+    "/console/buildings",
+    "/console/numbers",
+    "/console/settings",
+    "/console/export/tickets.xlsx",
+    "/console/export/month.xlsx?community=1&month=2026-11",
+)
 EN = {"Accept-Language": "en"}
 
 
