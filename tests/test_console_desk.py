@@ -334,6 +334,13 @@ async def test_a_coordinator_changes_a_setting_and_a_bad_value_changes_nothing(
         data={"csrf": token, "community": str(c.id), "key": "colour", "value": "red"},
     )
     assert unknown.status == 400 and (await community(town)).settings == stored
+    # The time zone is the community's own column, checked by the same service.
+    zone = await http.post(
+        "/console/settings",
+        data={"csrf": token, "community": str(c.id), "key": "timezone", "value": "Mars/Base"},
+    )
+    assert zone.status == 400 and "timezone：应为 an IANA time zone" in await zone.text()
+    assert (await community(town)).timezone == "Asia/Shanghai"
 
 
 async def test_a_head_reads_the_settings_but_cannot_change_them(
