@@ -262,9 +262,15 @@ async def _run(config: Config, db: Database) -> None:
     # Every HTTP part of the bot on one server, in either mode: the console, Open311 and the
     # residents' door (the posters' /b/<token> pages).
     services = dispatcher["services"]
+
+    async def username() -> str:
+        return (await bot.me()).username or ""
+
     setups = [
         # Photos and voice notes on the ticket page come from Telegram through the bot.
-        console_setup(config, services, dispatcher["clock"], TelegramFiles(bot)),
+        console_setup(
+            config, services, dispatcher["clock"], TelegramFiles(bot), ask_username=username
+        ),
         open311_setup(services.open311),
         door_setup(config, services, dispatcher["clock"]),
     ]

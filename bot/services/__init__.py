@@ -11,14 +11,17 @@ from bot.services.clock import Clock, system_clock
 from bot.services.closing import ClosingService
 from bot.services.community import CommunityService, StaffService
 from bot.services.console import ConsoleAccess
+from bot.services.console_exports import ConsoleExports
 from bot.services.contact_links import ContactLinks
 from bot.services.conversations import ConversationService
+from bot.services.desk import DeskService
 from bot.services.digest import DigestService
 from bot.services.forget import ForgetService
 from bot.services.join_approvals import JoinApprovals
 from bot.services.joins import JoinService
 from bot.services.ladder import LadderService
 from bot.services.notify import Notifier
+from bot.services.numbers import NumbersService
 from bot.services.onboarding import OnboardingService
 from bot.services.open311 import Open311Service
 from bot.services.poster import PosterService
@@ -57,6 +60,9 @@ class Services:
     whistle: WhistleService
     open311: Open311Service
     web: WebDoorService
+    desk: DeskService
+    numbers: NumbersService
+    console_exports: ConsoleExports
 
     @classmethod
     def create(
@@ -73,6 +79,8 @@ class Services:
         onboarding = OnboardingService(config, db, notifier, clock)
         forget = ForgetService(config, db, translations, clock, tickets, joins)
         conversations = ConversationService(db, tickets)
+        revoke = RevokeService(config, db, notifier, clock, tickets, joins)
+        search = TicketSearch(config, db, clock)
         return cls(
             onboarding=onboarding,
             community=community,
@@ -89,14 +97,17 @@ class Services:
             joins=joins,
             approvals=JoinApprovals(config, db, translations, clock),
             forget=forget,
-            revoke=RevokeService(config, db, notifier, clock, tickets, joins),
+            revoke=revoke,
             conversations=conversations,
             posters=PosterService(db, translations),
             links=ContactLinks(db, clock),
             console=ConsoleAccess(config, db, clock),
-            ticket_search=TicketSearch(config, db, clock),
+            ticket_search=search,
             ticket_details=TicketDetails(config, db, clock, tickets),
             whistle=WhistleService(config, db, translations, clock, tickets),
             open311=Open311Service(config, db, translations, clock),
             web=WebDoorService(config, db, clock, tickets, onboarding, conversations, forget),
+            desk=DeskService(config, db, community, revoke),
+            numbers=NumbersService(config, db, clock),
+            console_exports=ConsoleExports(config, db, translations, search, clock),
         )

@@ -4,6 +4,7 @@ of now, and for a POST the CSRF token and the Origin. Refusals are pages, not tr
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,13 @@ class ConsoleContext:
     clock: Clock
     # Photos and voice notes (web/console/media.py); None when no door can fetch them.
     media: MediaCache | None = None
+    # The bot's username for invitation links when BOT_USERNAME is unset (getMe, cached).
+    ask_username: Callable[[], Awaitable[str]] | None = None
+
+    async def bot_username(self) -> str:
+        if self.config.bot_username:
+            return self.config.bot_username
+        return await self.ask_username() if self.ask_username is not None else ""
 
 
 CONSOLE = web.AppKey("console", ConsoleContext)

@@ -29,6 +29,9 @@ async def tickets_page(request: web.Request) -> web.Response:
     language = viewer.language or visitor_language(request)
     t = request.app[TRANSLATIONS].bind(language)
     context = _context(t, query, found)
+    context["may_export"] = await request.app[CONSOLE].services.console_exports.may_export(
+        viewer.person_id
+    )
     template = "console/tickets_table.html" if is_htmx(request) else "console/tickets.html"
     return render_console(request, viewer, template, context)
 
@@ -44,6 +47,7 @@ def _context(t: Translator, query: TicketQuery, found: ResultPage) -> dict[str, 
         "rows": [_row(t, row, found) for row in found.rows],
         "next_url": next_url,
         "first_url": "/console/tickets?" + urlencode(params),
+        "export_query": urlencode(params),
         "statuses": list(TicketStatus),
         "buildings": found.buildings,
         "categories": [(code, category_name(t, c, code)) for code, c in found.categories.items()],

@@ -1,0 +1,74 @@
+"""The Buildings, Numbers and Settings pages in a real browser (Debian's chromium through
+Playwright), at a desk's width and at a phone's: they load with no script error and no CSP
+violation, fit the phone's width (tables scroll in their own box), the Numbers charts are drawn
+from the page's figures by web/static/numbers.js, and a screenshot of each page is kept in docs/
+for the README (``console-<page>.png``, ``console-<page>-phone.png``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestServer
+
+from bot.config import Config
+from tests.botclient import BotClient
+from tests.browser import PHONE, browser
+from tests.conftest import FakeClock
+from tests.test_console import link_for
+from tests.test_console_browser import free_port
+from tests.test_console_desk import some_history
+from tests.test_ticket_handling import OFFICE, Town, client, town
+from web.console import console_setup
+from web.server import create_web_app
+
+__all__ = ["browser", "client", "town"]  # fixtures
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+DESK: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}
+
+
+async def test_the_desk_pages_at_a_desk_and_on_a_phone(
+    browser: Any, town: Town, client: BotClient, config: Config, clock: FakeClock
+) -> None:
+    await some_history(town, clock)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    served = replace(config, web_base_url=base)
+    dp = client.dp
+    app = create_web_app(dp["translations"], [console_setup(served, dp["services"], dp["clock"])])
+    async with TestServer(app, host="127.0.0.1", port=port):
+        for size, suffix in ((DESK, ""), (PHONE, "-phone")):
+            context = await browser.new_context(**size, locale="zh-CN")
+            page = await context.new_page()
+            errors: list[str] = []
+            failed: list[str] = []
+            page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
+            page.on("response", lambda r, f=failed: f.append(r.url) if r.status >= 400 else None)
+            try:
+                await page.goto(base + await link_for(town, OFFICE))
+                await page.get_by_role("button").first.click()
+                await page.wait_for_url(base + "/console/tickets")
+                for name in ("buildings", "numbers", "settings"):
+                    await page.get_by_role("link", name=NAV[name], exact=True).click()
+                    await page.wait_for_url(f"{base}/console/{name}")
+                    if name == "numbers":
+                        # Drawn by the script from the JSON block: one chart per group.
+                        await page.locator("#numbers-charts svg").first.wait_for()
+                        assert await page.locator("#numbers-charts figure").count() == 3
+                        assert await page.locator("#numbers-charts rect").count() > 3
+                    if name == "buildings":
+                        assert await page.locator("tr.headless").count() == 1
+                    width = await page.evaluate("document.documentElement.scrollWidth")
+                    assert width <= size["viewport"]["width"], (name, width)
+                    await page.screenshot(
+                        path=str(DOCS / f"console-{name}{suffix}.png"), full_page=name != "settings"
+                    )
+                assert failed == []
+                assert [e for e in errors if "status of 404" not in e] == [], errors
+            finally:
+                await context.close()
+
+
+NAV = {"buildings": "楼栋", "numbers": "数据", "settings": "设置"}

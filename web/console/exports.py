@@ -1,0 +1,64 @@
+"""Downloads from the console: the tickets list with its current filters as CSV or XLSX
+(``/console/export/tickets.csv?<the list's parameters>``), and the monthly report XLSX
+(``/console/export/month.xlsx?community=ID&month=YYYY-MM``). Who may: ConsoleExports
+(bot/services/console_exports.py); a refusal is a page saying why, and nothing is written."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiohttp import web
+
+from bot.services.errors import ServiceError
+from bot.services.ticket_query import TicketQuery
+from web.console.guard import CONSOLE, console_viewer
+from web.console.refusal import form_int, refusal
+from web.pages import visitor_language
+
+TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _download(body: bytes, kind: str, name: str) -> web.Response:
+    response = web.Response(body=body, content_type=TYPES[kind].split(";")[0])
+    response.headers["Content-Type"] = TYPES[kind]
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response
+
+
+async def tickets(request: web.Request) -> web.Response:
+    viewer = await console_viewer(request)
+    kind = request.match_info["kind"]
+    language = viewer.language or visitor_language(request)
+    query = TicketQuery.from_params(list(request.query.items()))
+    exports = request.app[CONSOLE].services.console_exports
+    try:
+        body = await exports.tickets(viewer.person_id, viewer.coverage, query, language, kind)
+    except ServiceError as error:
+        return refusal(request, viewer, error, "tickets")
+    stamp = request.app[CONSOLE].clock().strftime("%Y%m%d-%H%M")
+    return _download(body, kind, f"tickets-{stamp}")
+
+
+async def month(request: web.Request) -> web.Response:
+    viewer = await console_viewer(request)
+    language = viewer.language or visitor_language(request)
+    exports = request.app[CONSOLE].services.console_exports
+    try:
+        community_id = form_int(request.query.get("community"))
+        raw = request.query.get("month", "")
+        try:
+            first = date.fromisoformat(raw[:7] + "-01")
+        except ValueError:
+            raise ServiceError("numbers-bad-date", value=raw[:20]) from None
+        body = await exports.month(viewer.coverage, community_id, first, language)
+    except ServiceError as error:
+        return refusal(request, viewer, error, "numbers")
+    return _download(body, "xlsx", f"report-{first:%Y-%m}")
+
+
+def routes(app: web.Application) -> None:
+    app.router.add_get("/console/export/tickets.{kind:csv|xlsx}", tickets)
+    app.router.add_get("/console/export/month.xlsx", month)

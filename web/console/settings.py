@@ -1,0 +1,108 @@
+"""/console/settings: a community's settings, each with its value, its default and what it means
+(bot/services/settings_schema.py, the CLI's own schema); admins and the community's
+coordinators change one at a time. A value the schema refuses is answered with the schema's
+message and nothing changes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from bot.services.errors import ServiceError
+from bot.services.settings_schema import expected, meaning
+from bot.services.settings_view import SettingLine
+from web.console.guard import CONSOLE, console_viewer, render_console
+from web.console.refusal import form_int, refusal
+from web.console.viewer import Viewer
+
+TIMEZONE_MEANING = "the community's IANA time zone"
+TIMEZONE_EXPECTED = "an IANA time zone such as Asia/Shanghai"
+
+
+async def settings_page(request: web.Request) -> web.Response:
+    viewer = await console_viewer(request)
+    raw = request.query.get("community")
+    try:
+        community_id = form_int(raw) if raw else None
+        page = await request.app[CONSOLE].services.desk.settings(viewer.coverage, community_id)
+    except ServiceError as error:
+        return refusal(request, viewer, error, "settings")
+    return await _render(request, viewer, page, saved=request.query.get("saved"))
+
+
+async def change(request: web.Request) -> web.Response:
+    viewer = await console_viewer(request)
+    desk = request.app[CONSOLE].services.desk
+    form = await request.post()
+    key = str(form.get("key", ""))
+    text = str(form.get("value", ""))
+    try:
+        community_id = form_int(form.get("community"))
+        page = await desk.change_setting(viewer.coverage, community_id, key, parse_value(text))
+    except ServiceError as error:
+        if error.key not in ("settings-invalid", "settings-unknown"):
+            return refusal(request, viewer, error, "settings")
+        page = await desk.settings(viewer.coverage, community_id)
+        return await _render(request, viewer, page, error=error, key=key, typed=text, status=400)
+    # Post/redirect/get: a reload does not send the form again.
+    raise web.HTTPSeeOther(f"/console/settings?community={page.community.id}&saved={key}")
+
+
+def parse_value(text: str) -> Any:
+    """What ``python -m bot settings KEY=VALUE`` takes: JSON, else plain text (22:00-08:00);
+    empty: back to the default."""
+    text = text.strip()
+    if text == "":
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+async def _render(
+    request: web.Request,
+    viewer: Viewer,
+    page: Any,
+    *,
+    saved: str | None = None,
+    error: ServiceError | None = None,
+    key: str = "",
+    typed: str = "",
+    status: int = 200,
+) -> web.Response:
+    communities = await request.app[CONSOLE].services.desk.communities(viewer.coverage)
+    context = {
+        "section": "settings",
+        "page": page,
+        "communities": communities,
+        "lines": [_line(line) for line in page.view.lines],
+        "saved": saved,
+        "error": error,
+        "error_key": key,
+        "typed": typed,
+    }
+    return render_console(request, viewer, "console/settings.html", context, status=status)
+
+
+def _line(line: SettingLine) -> dict[str, Any]:
+    timezone = line.key == "timezone"
+    shown = (
+        line.value if isinstance(line.value, str) else json.dumps(line.value, ensure_ascii=False)
+    )
+    return {
+        "key": line.key,
+        "value": shown,
+        "default": line.default,
+        "invalid": line.invalid,
+        "meaning": TIMEZONE_MEANING if timezone else meaning(line.key),
+        "expected": TIMEZONE_EXPECTED if timezone else expected(line.key),
+        "long": len(shown) > 60,
+    }
+
+
+def routes(app: web.Application) -> None:
+    app.router.add_get("/console/settings", settings_page)
+    app.router.add_post("/console/settings", change)
