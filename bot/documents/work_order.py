@@ -2,7 +2,7 @@
 outside department with (the street office, the 12345 hotline, a utility). One printable A4 page
 (``work_order_pdf``) and the same facts as a spreadsheet (``work_order_xlsx``), from a
 ``WorkOrderSheet`` the whistle fills in: the reporter as the ticket's consent allows
-(bot/services/exports.py ``consented_reporter``), photos as image bytes (scaled in here; one
+(bot/services/cards.py ``consented_reporter``), photos as image bytes (scaled in here; one
 that cannot be read is left out and said so)."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import base64
 import io
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -23,6 +22,7 @@ from PIL import Image, UnidentifiedImageError
 
 from bot.documents.cells import put
 from bot.documents.pdf import cjk_family, layout, render_html
+from bot.documents.sheet import WorkOrderSheet
 from bot.i18n import Translations, Translator
 from bot.text import cut
 
@@ -32,26 +32,6 @@ TEXT_WIDTH_MM = 180
 # Tried in order until the sheet fits one page: (photo scale, description cut in characters).
 FITS = ((1.0, None), (0.7, None), (0.45, None), (0.45, 1500), (0.3, 800), (0.3, 400))
 XLSX_PHOTO_PIXELS = 480
-
-
-@dataclass(frozen=True, slots=True)
-class WorkOrderSheet:
-    reference: str  # the work order's number, quoted back by the department
-    community: str
-    building: str
-    category: str
-    created_at: datetime  # aware: when the resident reported it
-    forwarded_at: datetime  # aware: when the coordinator sent it out
-    timezone: str  # the community's, for both dates
-    department: str
-    description: str
-    location: str  # the place in words ("" when none)
-    latitude: float | None
-    longitude: float | None
-    reporter: str  # already as the ticket's consent allows: a name, "name hidden", a phone
-    coordinator: str
-    photos: tuple[bytes, ...] = ()
-    language: str = "zh-hans"
 
 
 def prepared_photos(photos: Sequence[bytes]) -> tuple[list[bytes], int]:

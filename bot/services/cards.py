@@ -123,6 +123,15 @@ def reporter_name(t: Translator, ticket: Ticket, author: Person | None) -> str:
     return author.display_name if ticket.show_name else t("card-reporter-hidden")
 
 
+def consented_reporter(t: Translator, ticket: Ticket, author: Person | None) -> tuple[str, str]:
+    """(name, phone) as the ticket's consent allows, the rule of the staff's card: the name or
+    "name hidden", the phone only when shared ("" otherwise)."""
+    if author is None:
+        return t("export-reporter-gone"), ""
+    phone = author.phone if ticket.show_phone and author.phone else ""
+    return reporter_name(t, ticket, author), phone or ""
+
+
 def reporter_line(t: Translator, ticket: Ticket, author: Person | None) -> str:
     if author is None:
         return t("card-reporter-gone")

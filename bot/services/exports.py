@@ -18,7 +18,7 @@ from openpyxl import Workbook
 
 from bot.documents.cells import Value, csv_bytes, fit_columns, header_row, put
 from bot.i18n import Translations, Translator
-from bot.services.cards import category_name, reporter_name
+from bot.services.cards import category_name, consented_reporter
 from bot.services.categories import find_category
 from bot.services.errors import ServiceError
 from bot.services.scheduling import sla_of
@@ -97,15 +97,6 @@ def ticket_row(
         latitude=ticket.latitude,
         longitude=ticket.longitude,
     )
-
-
-def consented_reporter(t: Translator, ticket: Ticket, author: Person | None) -> tuple[str, str]:
-    """(name, phone) as the ticket's consent allows, the rule of the staff's card: the name or
-    "name hidden", the phone only when shared ("" otherwise)."""
-    if author is None:
-        return t("export-reporter-gone"), ""
-    phone = author.phone if ticket.show_phone and author.phone else ""
-    return reporter_name(t, ticket, author), phone or ""
 
 
 def _values(t: Translator, row: TicketRow) -> list[Value]:

@@ -8,8 +8,6 @@ from __future__ import annotations
 import io
 import warnings
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
 from bot.services.errors import ServiceError
 
 # What the server reads at most per photo (a phone's camera file without the door's script).
@@ -26,6 +24,9 @@ def clean_photo(data: bytes) -> bytes:
     too big or not a picture."""
     if len(data) > MAX_UPLOAD:
         raise ServiceError("door-photo-too-big", max=MAX_UPLOAD // (1024 * 1024))
+    # Here, not at the top: Pillow stays out of the bot's memory until a photo comes.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -9,11 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.documents.work_order import WorkOrderSheet
+from bot.documents.sheet import WorkOrderSheet
 from bot.i18n import Translator
-from bot.services.cards import category_name
+from bot.services.cards import category_name, consented_reporter
 from bot.services.categories import find_category
-from bot.services.exports import consented_reporter
 from storage.models import Building, Community, Person, Ticket
 
 

@@ -10,18 +10,14 @@ import dataclasses
 from aiohttp import web
 
 from bot.documents.pdf import PdfUnavailable
-from bot.documents.work_order import work_order_pdf, work_order_xlsx
 from bot.files import FileUnavailable
 from bot.services.errors import ServiceError
 from web.console.guard import CONSOLE, console_viewer
 from web.console.ticket import missing, staff_person, translator
 
-FORMATS = {
-    "pdf": (work_order_pdf, "application/pdf"),
-    "xlsx": (
-        work_order_xlsx,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ),
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
@@ -31,7 +27,12 @@ async def work_order_file(request: web.Request) -> web.StreamResponse:
     if found is None:
         return missing(request, viewer)
     ticket_id, person = found
-    draw, content_type = FORMATS[request.match_info["format"]]
+    # Here, not at the top: the spreadsheet and image libraries stay out of the bot's memory
+    # until someone prints.
+    from bot.documents.work_order import work_order_pdf, work_order_xlsx
+
+    kind = request.match_info["format"]
+    draw = work_order_pdf if kind == "pdf" else work_order_xlsx
     context = request.app[CONSOLE]
     try:
         printable = await context.services.whistle.printable(
@@ -51,10 +52,10 @@ async def work_order_file(request: web.Request) -> web.StreamResponse:
         body = await asyncio.to_thread(draw, sheet)
     except PdfUnavailable:  # a server without Pango: the XLSX still comes
         raise web.HTTPServiceUnavailable(text="PDFs cannot be made on this server") from None
-    name = f"work-order-{sheet.reference}.{request.match_info['format']}"
+    name = f"work-order-{sheet.reference}.{kind}"
     return web.Response(
         body=body,
-        content_type=content_type,
+        content_type=CONTENT_TYPES[kind],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
