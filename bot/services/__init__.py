@@ -18,6 +18,8 @@ from bot.services.forget import ForgetService
 from bot.services.join_approvals import JoinApprovals
 from bot.services.joins import JoinService
 from bot.services.ladder import LadderService
+from bot.services.notice_copies import NoticeCopies
+from bot.services.notices import NoticeService
 from bot.services.notify import Notifier
 from bot.services.onboarding import OnboardingService
 from bot.services.open311 import Open311Service
@@ -53,6 +55,8 @@ class Services:
     ticket_search: TicketSearch
     whistle: WhistleService
     open311: Open311Service
+    notices: NoticeService
+    notice_copies: NoticeCopies
 
     @classmethod
     def create(
@@ -90,4 +94,6 @@ class Services:
             ticket_search=TicketSearch(config, db, clock),
             whistle=WhistleService(config, db, translations, clock, tickets),
             open311=Open311Service(config, db, translations, clock),
+            notices=NoticeService(config, db, clock),
+            notice_copies=NoticeCopies(config, db, translations, clock),
         )
