@@ -39,8 +39,9 @@ def _line(t: Translator, item: Listed) -> str:
         blocked=progress.blocked,
         pending=progress.pending,
         cancelled=progress.cancelled,
-        minutes=item.minutes_left,
     )
+    if progress.pending:
+        counts += " " + t("notice-list-left", minutes=item.minutes_left)
     return head + "\n" + counts
 
 
@@ -96,7 +97,7 @@ async def on_withdraw(
 ) -> None:
     notice, deleted, edited = await services.notice_copies.withdraw(person, callback_data.id)
     await callback.answer(
-        t("notice-withdrawn", id=notice.id, deleted=deleted, edited=edited), show_alert=True
+        t("notice-withdraw-done", id=notice.id, deleted=deleted, edited=edited), show_alert=True
     )
 
 

@@ -169,17 +169,17 @@ class NoticeRepository:
     async def progress(self, notice_id: int) -> Progress:
         """The copies (one text row per reader) by what became of them."""
         query = (
-            select(OutboxMessage.status, OutboxMessage.last_error == CANCELLED, func.count())
+            select(OutboxMessage.status, OutboxMessage.last_error, func.count())
             .where(OutboxMessage.notice_id == notice_id, OutboxMessage.kind == OutboxKind.NOTICE)
-            .group_by(OutboxMessage.status, OutboxMessage.last_error == CANCELLED)
+            .group_by(OutboxMessage.status, OutboxMessage.last_error)
         )
         counts = {"reached": 0, "blocked": 0, "pending": 0, "cancelled": 0}
-        for status, cancelled, count in (await self.session.execute(query)).all():
+        for status, error, count in (await self.session.execute(query)).all():
             if status == OutboxStatus.SENT:
                 counts["reached"] += count
             elif status == OutboxStatus.PENDING:
                 counts["pending"] += count
-            elif cancelled:
+            elif error == CANCELLED:
                 counts["cancelled"] += count
             else:
                 counts["blocked"] += count

@@ -63,10 +63,8 @@ notice-list-item = #{ $id } · { $buildings } · { $when } · { $status }{ $urge
     [yes] {" "}· ⚠️ urgent
    *[no] {""}
   }
-notice-list-counts = Reached { $reached }, blocked { $blocked }, pending { $pending }, cancelled { $cancelled }{ $pending ->
-    [0] {""}
-   *[other] {" "}(about { $minutes } min left)
-  }
+notice-list-counts = Reached { $reached }, blocked { $blocked }, pending { $pending }, cancelled { $cancelled }
+notice-list-left = (about { $minutes } min left)
 notice-status-scheduled = scheduled
 notice-status-released = sent
 notice-status-cancelled = cancelled
@@ -76,6 +74,6 @@ notice-btn-withdraw = Withdraw #{ $id }
 notice-btn-correct = Correct #{ $id }
 notice-gone = That notice is not yours, or it can no longer be changed that way.
 notice-cancelled = Notice #{ $id }: stopped. { $count } copies that had not gone will not go.
-notice-withdrawn = Notice #{ $id } withdrawn: { $deleted } copies will be deleted, { $edited } older ones marked as withdrawn.
+notice-withdraw-done = Notice #{ $id } withdrawn: { $deleted } copies will be deleted, { $edited } older ones marked as withdrawn.
 notice-ask-correction = ✏️ Write the corrected text of notice #{ $id } (up to { $max } characters). Every copy already sent is edited.
 notice-corrected-done = Notice #{ $id } corrected; { $count } copies sent will be edited.

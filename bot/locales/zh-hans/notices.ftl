@@ -57,10 +57,8 @@ notice-list-item = #{ $id } · { $buildings } · { $when } · { $status }{ $urge
     [yes] {" "}· ⚠️ 紧急
    *[no] {""}
   }
-notice-list-counts = 已送达 { $reached }，被屏蔽 { $blocked }，待发送 { $pending }，已取消 { $cancelled }{ $pending ->
-    [0] {""}
-   *[other] （约剩 { $minutes } 分钟）
-  }
+notice-list-counts = 已送达 { $reached }，被屏蔽 { $blocked }，待发送 { $pending }，已取消 { $cancelled }
+notice-list-left = （约剩 { $minutes } 分钟）
 notice-status-scheduled = 定时
 notice-status-released = 已发送
 notice-status-cancelled = 已取消
@@ -70,6 +68,6 @@ notice-btn-withdraw = 撤回 #{ $id }
 notice-btn-correct = 更正 #{ $id }
 notice-gone = 这条通知不是您的，或已不能这样修改。
 notice-cancelled = 通知 #{ $id } 已停止：尚未发出的 { $count } 份不会再发。
-notice-withdrawn = 通知 #{ $id } 已撤回：{ $deleted } 份将被删除，{ $edited } 份较早的将标注为已撤回。
+notice-withdraw-done = 通知 #{ $id } 已撤回：{ $deleted } 份将被删除，{ $edited } 份较早的将标注为已撤回。
 notice-ask-correction = ✏️ 请写通知 #{ $id } 更正后的全文（最多 { $max } 字）。已发出的每一份都会被修改。
 notice-corrected-done = 通知 #{ $id } 已更正；已发出的 { $count } 份将被修改。
