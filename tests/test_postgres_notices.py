@@ -55,9 +55,7 @@ async def test_a_scheduled_notice_is_released_once_by_two_instances(pg_url: str)
         assert notice.status is NoticeStatus.SCHEDULED
 
         clock.advance(hours=2)
-        written = await asyncio.gather(
-            services.notices.release_due(), other.notices.release_due()
-        )
+        written = await asyncio.gather(services.notices.release_due(), other.notices.release_due())
         assert sorted(written) == [0, preview.reach]
         async with db.session() as session:
             progress = await NoticeRepository(session).progress(notice.id)
