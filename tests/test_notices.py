@@ -252,6 +252,15 @@ async def test_a_typed_time_that_has_passed_is_asked_again(town: Town) -> None:
 # --------------------------------------------------------------------------- after sending
 
 
+async def test_progress_counts_who_blocked_the_bot(town: Town) -> None:
+    town.client.session.blocked.add(NEIGHBOUR)
+    await write(town, HEAD)
+    await town.deliver()
+    listed = one(await town.send(HEAD, "/notices"), HEAD)
+    assert "Reached 2, blocked 1, pending 0, cancelled 0" in listed.text
+    assert "min left" not in listed.text
+
+
 async def test_the_author_stops_what_has_not_gone(town: Town) -> None:
     await write(town, OFFICE, buildings=("塘中新村1栋", "翠湖苑1座"))
     listed = one(await town.send(OFFICE, "/notices"), OFFICE)
