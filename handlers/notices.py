@@ -30,6 +30,7 @@ from bot.services.notices import (
     check_photos,
     check_text,
 )
+from handlers.filters import Is
 from handlers.notice_keyboards import NoticeCb, NoticeStep
 from handlers.ticketing import FreeInput, edit_quietly, read_text
 from storage.models import NoticeStatus, Person
@@ -172,7 +173,7 @@ async def on_text(message: Message, state: FSMContext, t: Translator, services: 
     await message.answer(t("notice-ask-photos", max=MAX_PHOTOS), reply_markup=builder.as_markup())
 
 
-@router.message(StateFilter(NoticeFlow.photos), F.photo)
+@router.message(StateFilter(NoticeFlow.photos), Is(F.photo))
 async def on_photo(message: Message, state: FSMContext, t: Translator) -> None:
     assert message.photo is not None
     photos = list((await state.get_data()).get("photos", []))

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.config import Config
 from bot.services.access import Coverage, coverage
 from bot.services.clock import Clock
@@ -139,7 +141,7 @@ class NoticeService:
             return await self._targets(NoticeRepository(session), session, cover)
 
     async def _targets(
-        self, notices: NoticeRepository, session: Any, cover: Coverage
+        self, notices: NoticeRepository, session: AsyncSession, cover: Coverage
     ) -> list[Building]:
         if cover.admin:
             communities = [c.id for c in await CommunityRepository(session).page(0, 1000)]
@@ -265,7 +267,7 @@ class NoticeService:
             sla = await self._sla(session, buildings[0].community_id)
         return tomorrow_at(now, sla, TOMORROW) if typed is None else parse_time(typed, now, sla)
 
-    async def _sla(self, session: Any, community_id: int) -> Sla:
+    async def _sla(self, session: AsyncSession, community_id: int) -> Sla:
         community = await CommunityRepository(session).get(community_id)
         settings = community.settings if community else {}
         return sla_for(settings or {}, community.timezone if community else None)
