@@ -12,9 +12,12 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
-from bot.services.notices import MAX_TEXT
+from bot.services.notice_errors import BadTime
+from bot.services.notices import MAX_TEXT, minutes_for, parse_time
+from bot.services.sla import sla_for
 from handlers.notice_keyboards import NoticeCb, NoticeStep
 from storage.db import Database
 from storage.models import (
@@ -99,6 +102,8 @@ async def write(
     timing = one(await town.click(who, step, done), who)
     if when is None:
         urgency = one(await town.click(who, timing, labels["now"]), who)
+    elif when in timing.buttons:
+        urgency = one(await town.click(who, timing, when), who)
     else:
         urgency = one(await town.send(who, when), who)
     summary = one(await town.click(who, urgency, labels["urgent" if urgent else "normal"]), who)
@@ -237,6 +242,32 @@ async def test_a_scheduled_notice_is_released_once_at_its_time(town: Town) -> No
     assert readers(await town.deliver()) == {DEPUTY, RESIDENT, NEIGHBOUR}
     [notice] = await notices(town.db)
     assert notice.status is NoticeStatus.RELEASED
+
+
+async def test_tomorrow_morning_is_scheduled_and_waits_for_quiet_hours_to_end(town: Town) -> None:
+    summary, sent = await write(town, HEAD, when="Tomorrow 07:30")
+    assert "Scheduled for 2026-11-27 07:30." in summary.text
+    # 07:30 is still quiet hours (22:00–08:00): a notice that is not urgent goes at 08:00.
+    assert "It waits for the end of quiet hours: from 2026-11-27 08:00." in summary.text
+    [notice] = await notices(town.db)
+    assert notice.send_at == datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
+    town.world.clock.now = datetime(2026, 11, 26, 23, 30, tzinfo=UTC)  # 07:30
+    assert await town.world.services.notices.release_due() == 0
+    town.world.clock.now = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
+    assert await town.world.services.notices.release_due() == 3
+
+
+def test_the_estimate_and_typed_times() -> None:
+    sla = sla_for({}, "Asia/Shanghai")
+    now = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Foshan
+    assert minutes_for(43_000) == 24  # at 30 a second
+    assert minutes_for(3) == 1 and minutes_for(0) == 0
+    assert parse_time("11:30", now, sla) == datetime(2026, 11, 26, 3, 30, tzinfo=UTC)
+    assert parse_time("09:00", now, sla) == datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # tomorrow
+    assert parse_time("2026-12-01 7：05", now, sla) == datetime(2026, 11, 30, 23, 5, tzinfo=UTC)
+    for bad in ("25:00", "soon", "2026-11-26 09:00", "2026-02-30 10:00", ""):
+        with pytest.raises(BadTime):
+            parse_time(bad, now, sla)
 
 
 async def test_a_typed_time_that_has_passed_is_asked_again(town: Town) -> None:
