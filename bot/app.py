@@ -149,6 +149,7 @@ async def _on_startup(
         clock,
         tickets=services.tickets,
         approvals=services.approvals,
+        notices=services.notice_copies,
         poll_seconds=config.outbox_poll_seconds,
         token=await instances.register(),
     )

@@ -6,13 +6,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.clock import Clock
 from bot.services.tickets import TicketService
 from storage.db import Database
-from storage.models import Channel, OutboxMessage
+from storage.models import Channel, OutboxKind, OutboxMessage
 from storage.repositories import OutboxRepository, PersonRepository
+from storage.repositories.notices import NoticeRepository
 from storage.repositories.tickets import TicketRepository
 
 log = logging.getLogger("bot.delivery")
@@ -59,6 +62,8 @@ async def record(
                     await ticket_rows.remember_message(
                         row.ticket_id, int(row.address), outcome.message_id, "relay"
                     )
+                if outcome.message_id is not None and row.notice_id is not None:
+                    await remember_notice_copy(session, row, outcome.message_id, now)
             elif outcome.kind in ("postpone", "pause", "held"):
                 log.info(
                     "outbox %s to %s postponed %.1fs: %s",
@@ -87,6 +92,18 @@ async def record(
             await reroute(db, tickets, row, error)
         except Exception:  # one ticket's rerouting must not stop the others'
             log.exception("chat %s unreachable: rerouting its tickets failed", _label(row))
+
+
+async def remember_notice_copy(
+    session: AsyncSession, row: OutboxMessage, message_id: int, now: datetime
+) -> None:
+    """A notice's copy arrived: kept, so a correction can edit it and a withdrawal delete it."""
+    if row.kind not in (OutboxKind.NOTICE, OutboxKind.NOTICE_PHOTO) or row.notice_id is None:
+        return
+    part = 0 if row.kind == OutboxKind.NOTICE else int(row.payload.get("index", 0)) + 1
+    await NoticeRepository(session).remember_copy(
+        row.notice_id, row.person_id, row.to, message_id, part, now
+    )
 
 
 async def reroute(

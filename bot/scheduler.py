@@ -31,6 +31,7 @@ INTERVALS: tuple[tuple[str, int], ...] = (
     ("digest-weekly", 300),
     ("outbox-purge", 3600),
     ("whistle-reminders", 300),
+    ("notices-release", 30),
 )
 # A scan that could not start in time (a busy loop, a suspended laptop) still runs, once.
 MISFIRE_GRACE_SECONDS = 3600
@@ -47,6 +48,7 @@ def job_functions(services: Services) -> dict[str, Callable[[], Awaitable[int]]]
         "digest-weekly": scheduling.digest.run_weekly,
         "outbox-purge": scheduling.retention.run,
         "whistle-reminders": scheduling.whistle.run,
+        "notices-release": services.notices.release_due,
     }
 
 

@@ -509,6 +509,79 @@ class OutboxKind(enum.StrEnum):
     LOCATION = "location"  # {"latitude", "longitude"}
     CARD = "card"  # {}: the ticket's card, rendered at delivery for the person
     JOIN_CARD = "join_card"  # {"request_id"}: a join request's card for an approver
+    # A notice's copy for one resident (bot/services/notices.py), rendered at delivery from the
+    # notice as it is then (a correction made before a row goes is in it) and in the
+    # recipient's language; the row's ``notice_id`` links it. {"building_id"}: the building
+    # it reaches them as (its mute button).
+    NOTICE = "notice"
+    NOTICE_PHOTO = "notice_photo"  # {"index"}: the notice's photo number ``index``
+    NOTICE_EDIT = "notice_edit"  # {"message_id"}: a sent copy edited (corrected, withdrawn)
+    NOTICE_DELETE = "notice_delete"  # {"message_id"}: a sent copy deleted (withdrawn)
+
+
+class NoticeStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"  # waits for ``send_at`` (the scheduler releases it)
+    RELEASED = "released"  # its copies are in the outbox (or gone)
+    CANCELLED = "cancelled"  # by its author before it was released
+    WITHDRAWN = "withdrawn"  # by its author after: copies deleted or marked withdrawn
+
+
+class Notice(Base):
+    """A notice (通知) from a head, a coordinator or an admin to the residents of some buildings
+    of one community. The text is kept as written; each copy is framed in its reader's
+    language at delivery. ``recipients`` is how many people it was released to."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        Index("ix_notices_status_send_at", "status", "send_at"),
+        Index("ix_notices_author_created", "author_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    building_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    text: Mapped[str] = mapped_column(Text)
+    photos: Mapped[list[str]] = mapped_column(JSON, default=list)  # Telegram file ids
+    urgent: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[NoticeStatus] = mapped_column(_enum(NoticeStatus))
+    send_at: Mapped[datetime]
+    recipients: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    released_at: Mapped[datetime | None]
+    corrected_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]  # cancelled or withdrawn
+
+
+class NoticeCopy(Base):
+    """A notice's message in a resident's chat, remembered when delivered so a correction can
+    edit it and a withdrawal delete it (``part`` 0 is the text, 1… the photos)."""
+
+    __tablename__ = "notice_copies"
+    __table_args__ = (Index("ix_notice_copies_notice", "notice_id", "part"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(128))
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    part: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime]
+
+
+class NoticeMute(Base):
+    """A resident does not want non-urgent notices from one building (urgent ones still come)."""
+
+    __tablename__ = "notice_mutes"
+    __table_args__ = (UniqueConstraint("person_id", "building_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    building_id: Mapped[int] = mapped_column(
+        ForeignKey("buildings.id", ondelete="CASCADE"), index=True
+    )
+    since: Mapped[datetime]
 
 
 class OutboxMessage(Base):
@@ -520,6 +593,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_status_due", "status", "not_before", "id"),
         Index("ix_outbox_recipient", "channel", "address", "status"),
+        Index("ix_outbox_notice_status", "notice_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -530,6 +604,9 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]]
     # Set for messages about a ticket: once sent, the message is remembered as the ticket's.
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    # Set for a notice's rows (OutboxKind.NOTICE…): its progress is counted, and what has not
+    # gone can be cancelled, by this column.
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
     status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[datetime]

@@ -28,6 +28,8 @@ HEAD: tuple[tuple[str, str], ...] = (
     ("away", "cmd-away"),
     ("back", "cmd-back"),
     ("joinlink", "cmd-joinlink"),
+    ("notice", "cmd-notice"),
+    ("notices", "cmd-notices"),
     ("invite", "cmd-invite-deputy"),
     ("web", "cmd-web"),
 )
@@ -35,6 +37,8 @@ COORDINATOR: tuple[tuple[str, str], ...] = (
     ("tickets", "cmd-tickets"),
     ("digest", "cmd-digest"),
     ("whistle", "cmd-whistle"),
+    ("notice", "cmd-notice"),
+    ("notices", "cmd-notices"),
     ("away", "cmd-away"),
     ("back", "cmd-back"),
     ("joinlink", "cmd-joinlink"),

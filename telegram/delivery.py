@@ -8,6 +8,7 @@ from aiogram import Bot
 from bot.delivery import DeliveryWorker
 from bot.services.clock import Clock
 from bot.services.join_approvals import JoinApprovals
+from bot.services.notice_copies import NoticeCopies
 from bot.services.tickets import TicketService
 from storage.db import Database
 from telegram.sender import TelegramSender
@@ -22,11 +23,12 @@ class TelegramDelivery(DeliveryWorker):
         *,
         tickets: TicketService | None = None,
         approvals: JoinApprovals | None = None,
+        notices: NoticeCopies | None = None,
         poll_seconds: float = 1.0,
         batch: int = 50,
         token: str | None = None,
     ) -> None:
-        self.sender = TelegramSender(bot, db, tickets=tickets, approvals=approvals)
+        self.sender = TelegramSender(bot, db, tickets=tickets, approvals=approvals, notices=notices)
         super().__init__(
             self.sender,
             db,

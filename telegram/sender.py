@@ -26,6 +26,7 @@ from bot import delivery
 from bot.delivery_outcomes import Outcome
 from bot.delivery_window import PassWindow
 from bot.services.join_approvals import JoinApprovals
+from bot.services.notice_copies import NoticeCopies
 from bot.services.tickets import TicketService
 from handlers.join_keyboards import join_markup
 from storage.db import Database
@@ -34,6 +35,7 @@ from storage.repositories import OutboxRepository
 from storage.repositories.web_files import WebFileRepository
 from telegram import outbox_methods
 from telegram.budget import Background, ChatRetryAfter, NotNow, background, budget_of
+from telegram.notice_methods import NOTICE_KINDS, notice_method
 
 T = TypeVar("T")
 
@@ -48,8 +50,10 @@ class TelegramSender:
         *,
         tickets: TicketService | None = None,
         approvals: JoinApprovals | None = None,
+        notices: NoticeCopies | None = None,
     ) -> None:
         self.bot = bot
+        self.notices = notices
         self.budget = budget_of(bot)  # shared with every other call of the bot
         self.db = db
         self.tickets = tickets
@@ -123,6 +127,8 @@ class TelegramSender:
             return Outcome("sent")
         if row.kind == OutboxKind.MEDIA and "web_photo" in row.payload:
             return await self._send_web_photo(row, window)
+        if row.kind in NOTICE_KINDS:
+            return await self._send_notice(row, window)
         sent = await self._request(outbox_methods.method_for(row), window)
         return Outcome("sent", message_id=sent.message_id)
 
@@ -136,6 +142,23 @@ class TelegramSender:
         method = outbox_methods.web_photo_method(row, found.content)
         sent = await self._request(method, window)
         return Outcome("sent", message_id=sent.message_id)
+
+    async def _send_notice(self, row: OutboxMessage, window: PassWindow) -> Outcome:
+        """A notice's row, rendered now; a sent copy's message id is kept (for corrections
+        and withdrawals). A copy of a notice withdrawn meanwhile is not sent."""
+        if self.notices is None:
+            return Outcome("failed", error="no notices service in this worker")
+        method = await notice_method(row, self.notices)
+        if method is None:
+            return Outcome("sent")
+        result = await self._request(method, window)
+        message_id = getattr(result, "message_id", None)
+        return Outcome(
+            "sent",
+            message_id=message_id
+            if row.kind in (OutboxKind.NOTICE, OutboxKind.NOTICE_PHOTO)
+            else None,
+        )
 
     async def _send_card(self, row: OutboxMessage, window: PassWindow) -> int | None:
         """Cards are rendered now, from the ticket as it is, and edited in place when the

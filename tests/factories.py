@@ -53,6 +53,7 @@ class World:
             self.clock,
             tickets=self.services.tickets,
             approvals=self.services.approvals,
+            notices=self.services.notice_copies,
         )
         while await worker.run_once():
             pass

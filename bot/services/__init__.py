@@ -20,6 +20,8 @@ from bot.services.forget import ForgetService
 from bot.services.join_approvals import JoinApprovals
 from bot.services.joins import JoinService
 from bot.services.ladder import LadderService
+from bot.services.notice_copies import NoticeCopies
+from bot.services.notices import NoticeService
 from bot.services.notify import Notifier
 from bot.services.numbers import NumbersService
 from bot.services.onboarding import OnboardingService
@@ -63,6 +65,8 @@ class Services:
     desk: DeskService
     numbers: NumbersService
     console_exports: ConsoleExports
+    notices: NoticeService
+    notice_copies: NoticeCopies
 
     @classmethod
     def create(
@@ -110,4 +114,6 @@ class Services:
             desk=DeskService(config, db, community, revoke),
             numbers=NumbersService(config, db, clock),
             console_exports=ConsoleExports(config, db, translations, search, clock),
+            notices=NoticeService(config, db, clock),
+            notice_copies=NoticeCopies(config, db, translations, clock),
         )

@@ -1,0 +1,224 @@
+"""A notice's copies in the residents' chats: framed in each reader's language when the
+delivery worker sends them (so a correction made before a copy goes is in it), remembered once
+sent (their message ids), edited by a correction, deleted by a withdrawal (Telegram deletes a
+bot's message only within 48 hours; an older copy is edited to say it was withdrawn), and the
+reader's "mute notices from this building" (non-urgent ones; urgent ones still come)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.config import Config
+from bot.i18n import Translations
+from bot.services.clock import Clock
+from bot.services.notice_errors import NoticeGone, NotMember
+from bot.services.notices import check_text
+from storage.db import Database
+from storage.models import (
+    Address,
+    Notice,
+    NoticeStatus,
+    OutboxKind,
+    OutboxStatus,
+    Person,
+    Role,
+)
+from storage.repositories import CommunityRepository, PersonRepository
+from storage.repositories.notices import NoticeRepository
+
+# Telegram lets a bot delete its messages in a private chat for 48 hours; a little less here,
+# so a deletion queued behind other messages is not refused on arrival.
+DELETABLE_FOR = timedelta(hours=47)
+
+
+@dataclass(frozen=True, slots=True)
+class CopyView:
+    """One reader's copy as it reads now: the text, and the mute button's label (None: no
+    button, a withdrawn copy)."""
+
+    text: str
+    building_id: int
+    mute_label: str | None
+
+
+class NoticeCopies:
+    def __init__(
+        self, config: Config, db: Database, translations: Translations, clock: Clock
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.translations = translations
+        self.clock = clock
+
+    # ----------------------------------------------------------------------------- delivery
+
+    async def view(
+        self, notice_id: int, person_id: int | None, building_id: int | None
+    ) -> CopyView | None:
+        """The text copy for this reader, framed in their language; None if there is nothing
+        to send (the notice was cancelled or withdrawn since the row was written)."""
+        async with self.db.session() as session:
+            notices = NoticeRepository(session)
+            notice = await notices.get(notice_id)
+            if notice is None:
+                return None
+            if building_id is None:  # an edit: the copy's building is not kept, its first is
+                building_id = notice.building_ids[0]
+            person = await PersonRepository(session).get(person_id) if person_id else None
+            building = await CommunityRepository(session).building(building_id)
+            muted = person is not None and await notices.muted(person.id, building_id)
+        if building is None:
+            return None
+        language = (person.language if person else None) or self.translations.default
+        get = self.translations.get
+        if notice.status == NoticeStatus.WITHDRAWN:
+            return CopyView(
+                get(language, "notice-withdrawn-copy", building=building.name), building_id, None
+            )
+        if notice.status != NoticeStatus.RELEASED:
+            return None
+        header = get(
+            language,
+            "notice-header-urgent" if notice.urgent else "notice-header",
+            building=building.name,
+        )
+        lines = [header, "", notice.text]  # the text as written, outside Fluent
+        if notice.corrected_at is not None:
+            lines += ["", get(language, "notice-corrected")]
+        label = get(language, "notice-btn-unmute" if muted else "notice-btn-mute")
+        return CopyView("\n".join(lines), building_id, label)
+
+    async def photo(self, notice_id: int, index: int) -> str | None:
+        async with self.db.session() as session:
+            notice = await NoticeRepository(session).get(notice_id)
+        if notice is None or notice.status != NoticeStatus.RELEASED:
+            return None
+        return notice.photos[index] if 0 <= index < len(notice.photos) else None
+
+    # ----------------------------------------------------------------------------- the author
+
+    async def withdraw(self, person: Person, notice_id: int) -> tuple[Notice, int, int]:
+        """Nothing more goes; the copies sent go away (deleted within 48 hours, else edited
+        to say so). Returns the notice, how many copies will be deleted and how many edited."""
+        now = self.clock()
+        async with self.db.session() as session:
+            notices = NoticeRepository(session)
+            notice = await notices.get(notice_id)
+            if notice is None or notice.author_id != person.id:
+                raise NoticeGone()
+            if not await notices.end(notice.id, NoticeStatus.RELEASED, NoticeStatus.WITHDRAWN, now):
+                raise NoticeGone()
+            await notices.cancel_pending(notice.id, now)
+            rows, deleted, edited = [], 0, 0
+            for copy in await notices.copies(notice.id):
+                to = Address(copy.channel, copy.address)
+                if now - copy.sent_at < DELETABLE_FOR:
+                    rows.append(
+                        _row(
+                            notice.id,
+                            copy.person_id,
+                            to,
+                            OutboxKind.NOTICE_DELETE,
+                            copy.message_id,
+                            now,
+                        )
+                    )
+                    deleted += copy.part == 0
+                elif copy.part == 0:
+                    rows.append(
+                        _row(
+                            notice.id,
+                            copy.person_id,
+                            to,
+                            OutboxKind.NOTICE_EDIT,
+                            copy.message_id,
+                            now,
+                        )
+                    )
+                    edited += 1
+            await notices.add_rows(rows)
+            await session.commit()
+            await session.refresh(notice)
+            return notice, deleted, edited
+
+    async def correct(self, person: Person, notice_id: int, text: str) -> tuple[Notice, int]:
+        """The notice's text is replaced: copies still to go carry the new one (they are framed
+        at delivery), and every copy sent is edited. Returns how many copies will be edited."""
+        check_text(text)
+        now = self.clock()
+        async with self.db.session() as session:
+            notices = NoticeRepository(session)
+            notice = await notices.get(notice_id)
+            if notice is None or notice.author_id != person.id:
+                raise NoticeGone()
+            if notice.status not in (NoticeStatus.SCHEDULED, NoticeStatus.RELEASED):
+                raise NoticeGone()
+            notice.text = text
+            notice.corrected_at = now if notice.status == NoticeStatus.RELEASED else None
+            copies = await notices.copies(notice.id, part=0)
+            await notices.add_rows(
+                [
+                    _row(
+                        notice.id,
+                        c.person_id,
+                        Address(c.channel, c.address),
+                        OutboxKind.NOTICE_EDIT,
+                        c.message_id,
+                        now,
+                    )
+                    for c in copies
+                ]
+            )
+            await session.commit()
+            await session.refresh(notice)
+            return notice, len(copies)
+
+    # ----------------------------------------------------------------------------- the reader
+
+    async def toggle_mute(self, person: Person, building_id: int) -> tuple[bool, str]:
+        """Mutes (or unmutes) non-urgent notices from a building the person belongs to.
+        Returns whether it is muted now, and the building's name."""
+        now = self.clock()
+        async with self.db.session() as session:
+            people = PersonRepository(session)
+            roles = await people.building_roles(person.id)
+            mine = [
+                r
+                for r in roles
+                if r.building_id == building_id
+                and r.role in (Role.RESIDENT, Role.HEAD, Role.DEPUTY)
+            ]
+            if not mine:
+                raise NotMember()
+            notices = NoticeRepository(session)
+            muted = await notices.muted(person.id, building_id)
+            if muted:
+                await notices.unmute(person.id, building_id)
+            else:
+                await notices.mute(person.id, building_id, now)
+            await session.commit()
+            return not muted, mine[0].building_name
+
+
+def _row(
+    notice_id: int,
+    person_id: int | None,
+    to: Address,
+    kind: OutboxKind,
+    message_id: int,
+    now: Any,
+) -> dict[str, Any]:
+    return {
+        "channel": to.channel,
+        "address": to.address,
+        "person_id": person_id,
+        "kind": kind.value,
+        "payload": {"message_id": message_id},
+        "notice_id": notice_id,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "not_before": now,  # an edit or a deletion wakes nobody: no quiet hours
+        "created_at": now,
+    }

@@ -1,0 +1,150 @@
+"""After a notice is sent: ``/notices`` (the author's notices with reached / blocked / pending
+and what is left of the time), Cancel (what has not gone), Withdraw, Correct (asks for the new
+text); and a reader's mute button under each copy."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.notices import MAX_TEXT, Listed
+from handlers.notice_keyboards import NoticeCb, NoticeStep, mute_markup
+from handlers.notices import LISTED, NoticeFlow
+from handlers.ticketing import FreeInput, edit_quietly, read_text
+from storage.models import NoticeStatus, Person
+
+router = Router(name="notice_list")
+
+
+def _line(t: Translator, item: Listed) -> str:
+    notice, progress = item.notice, item.progress
+    head = t(
+        "notice-list-item",
+        id=notice.id,
+        buildings=", ".join(item.building_names),
+        when=item.send_at.strftime("%Y-%m-%d %H:%M"),
+        status=t(f"notice-status-{notice.status.value}"),
+        urgent="yes" if notice.urgent else "no",
+    )
+    if notice.status == NoticeStatus.SCHEDULED or notice.status == NoticeStatus.CANCELLED:
+        return head
+    counts = t(
+        "notice-list-counts",
+        reached=progress.reached,
+        blocked=progress.blocked,
+        pending=progress.pending,
+        cancelled=progress.cancelled,
+    )
+    if progress.pending:
+        counts += " " + t("notice-list-left", minutes=item.minutes_left)
+    return head + "\n" + counts
+
+
+@router.message(Command("notices"))
+async def cmd_notices(message: Message, t: Translator, person: Person, services: Services) -> None:
+    listed = await services.notices.mine(person, LISTED)
+    if not listed:
+        await message.answer(t("notice-list-empty"))
+        return
+    builder = InlineKeyboardBuilder()
+    for item in listed:
+        notice = item.notice
+        live = notice.status in (NoticeStatus.SCHEDULED, NoticeStatus.RELEASED)
+        if notice.status == NoticeStatus.SCHEDULED or item.progress.pending:
+            builder.button(
+                text=t("notice-btn-cancel", id=notice.id),
+                callback_data=NoticeCb(step=NoticeStep.CANCEL, id=notice.id),
+            )
+        if notice.status == NoticeStatus.RELEASED:
+            builder.button(
+                text=t("notice-btn-withdraw", id=notice.id),
+                callback_data=NoticeCb(step=NoticeStep.WITHDRAW, id=notice.id),
+            )
+        if live:
+            builder.button(
+                text=t("notice-btn-correct", id=notice.id),
+                callback_data=NoticeCb(step=NoticeStep.CORRECT, id=notice.id),
+            )
+    builder.adjust(3)
+    text = "\n\n".join([t("notice-list-head"), *(_line(t, item) for item in listed)])
+    await message.answer(text, reply_markup=builder.as_markup())
+
+
+@router.callback_query(NoticeCb.filter(F.step == NoticeStep.CANCEL))
+async def on_cancel(
+    callback: CallbackQuery,
+    callback_data: NoticeCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    notice, stopped = await services.notices.cancel(person, callback_data.id)
+    await callback.answer(t("notice-cancelled", id=notice.id, count=stopped), show_alert=True)
+
+
+@router.callback_query(NoticeCb.filter(F.step == NoticeStep.WITHDRAW))
+async def on_withdraw(
+    callback: CallbackQuery,
+    callback_data: NoticeCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    notice, deleted, edited = await services.notice_copies.withdraw(person, callback_data.id)
+    await callback.answer(
+        t("notice-withdraw-done", id=notice.id, deleted=deleted, edited=edited), show_alert=True
+    )
+
+
+@router.callback_query(NoticeCb.filter(F.step == NoticeStep.CORRECT))
+async def on_correct(
+    callback: CallbackQuery,
+    callback_data: NoticeCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    listed = {item.notice.id for item in await services.notices.mine(person, LISTED)}
+    if callback_data.id not in listed:
+        await callback.answer(t("notice-gone"), show_alert=True)
+        return
+    await state.set_state(NoticeFlow.correct)
+    await state.set_data({"notice_id": callback_data.id})
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.answer(t("notice-ask-correction", id=callback_data.id, max=MAX_TEXT))
+
+
+@router.message(StateFilter(NoticeFlow.correct), FreeInput())
+async def on_correction(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    text = await read_text(message, t)
+    if text is None:
+        return
+    notice_id = int((await state.get_data()).get("notice_id", 0))
+    notice, edited = await services.notice_copies.correct(person, notice_id, text)
+    await state.clear()
+    await message.answer(t("notice-corrected-done", id=notice.id, count=edited))
+
+
+@router.callback_query(NoticeCb.filter(F.step == NoticeStep.MUTE))
+async def on_mute(
+    callback: CallbackQuery,
+    callback_data: NoticeCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    muted, building = await services.notice_copies.toggle_mute(person, callback_data.id)
+    await callback.answer(t("notice-muted" if muted else "notice-unmuted", building=building))
+    if isinstance(callback.message, Message):
+        label = t("notice-btn-unmute" if muted else "notice-btn-mute")
+        markup = mute_markup(label, callback_data.id)
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=markup))
