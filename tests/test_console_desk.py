@@ -6,11 +6,14 @@ setting the schema refuses changes nothing."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from bot.services.scheduling import sla_of
@@ -40,6 +43,7 @@ PAGES = (
     "/console/settings",
     "/console/export/tickets.xlsx",
     "/console/export/month.xlsx?community=1&month=2026-11",
+    "/console/export/posters.pdf",
 )
 EN = {"Accept-Language": "en"}
 
@@ -182,6 +186,42 @@ async def test_an_admin_covers_every_building(town: Town, http: Http, client: Bo
     await admin_signs_in(town, client, http)
     assert await rows(http) == ["B1", "A1", "A2"]
     assert "Invite a head" in await (await http.get("/console/buildings")).text()
+
+
+async def poster_codes(http: Http, query: str = "") -> list[str] | None:
+    """The building codes on each page of the posters PDF; None where this machine cannot
+    make PDFs (no Pango: the console says so with a 503)."""
+    response = await http.get("/console/export/posters.pdf" + query, headers=EN)
+    if response.status == 503:
+        return None
+    assert response.status == 200 and response.content_type == "application/pdf"
+    pages = PdfReader(io.BytesIO(await response.read())).pages
+    # Each page: the community, then the building's name with its code ("塘中新村1栋A1").
+    return [page.extract_text().splitlines()[1][-2:] for page in pages]
+
+
+async def test_posters_are_printed_for_the_buildings_ticked_or_all_covered(
+    town: Town, http: Http
+) -> None:
+    await sign_in(town, http, OFFICE)
+    text = await (await http.get("/console/buildings")).text()
+    assert 'form="posters"' in text and 'action="/console/export/posters.pdf"' in text
+    a1, a2 = await building(town, "A1"), await building(town, "A2")
+    every = await poster_codes(http)
+    if every is None:
+        pytest.skip("PDFs cannot be made here (Debian: libpango-1.0-0)")
+    assert sorted(every) == ["A1", "A2", "B1"]  # one A4 page per building
+    assert await poster_codes(http, f"?b={a2.id}&b={a1.id}") == ["A2", "A1"]  # as ticked
+
+
+async def test_a_head_prints_their_own_posters_only(town: Town, http: Http) -> None:
+    await sign_in(town, http, HEAD)
+    a2 = await building(town, "A2")
+    forged = await http.get(f"/console/export/posters.pdf?b={a2.id}", headers=EN)
+    assert forged.status == 403 and "application/pdf" not in forged.headers["Content-Type"]
+    junk = await http.get("/console/export/posters.pdf?b=x", headers=EN)
+    assert junk.status == 403
+    assert await poster_codes(http) in (["A1"], None)  # their building, as /joinlink gives
 
 
 # ------------------------------------------------------------------------------ wrong roles

@@ -11,15 +11,18 @@ buildings may read them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.config import Config
+from bot.documents.posters import PosterPage
 from bot.services.access import Coverage
 from bot.services.community import CommunityService, InvitationIssued
 from bot.services.contacts import is_admin
 from bot.services.errors import ServiceError
+from bot.services.poster_sheets import poster_page
 from bot.services.revoke import REMOVABLE_IN_CHAT, Revoked, RevokeService
 from bot.services.settings_view import SettingsView
 from storage.db import Database
@@ -28,6 +31,8 @@ from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.desk import DeskRepository, StaffRow, area_condition
 
 INVITABLE_HERE = (Role.HEAD, Role.DEPUTY)
+# Posters in one PDF: a community's 238 buildings take about half a minute to draw.
+MAX_POSTERS = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +96,28 @@ class DeskService:
             for r in rows
         ]
         return sorted(lines, key=lambda line: not line.without_head)
+
+    async def posters(
+        self,
+        person_id: int,
+        seen: Coverage,
+        building_ids: Sequence[int],
+        link: Callable[[str], str],
+    ) -> list[PosterPage]:
+        """The stairwell posters of the chosen buildings (every one the viewer covers when none
+        is chosen), in the page's order: anyone who covers a building may print its poster, as
+        a head gets it in chat with /joinlink. A building outside the viewer's coverage refuses
+        the whole print (a forged id learns nothing)."""
+        if len(building_ids) > MAX_POSTERS:
+            raise ServiceError("posters-too-many", limit=MAX_POSTERS)
+        lines = await self.buildings(person_id, seen)
+        by_id = {line.building.id: line for line in lines}
+        if any(i not in by_id for i in building_ids):
+            raise ServiceError("not-allowed")
+        chosen = [by_id[i] for i in dict.fromkeys(building_ids)] if building_ids else lines
+        if len(chosen) > MAX_POSTERS:
+            raise ServiceError("posters-too-many", limit=MAX_POSTERS)
+        return [poster_page(line.community, line.building, link) for line in chosen]
 
     async def _managed_ids(
         self, session: Any, person_id: int, seen: Coverage, buildings: list[Building]

@@ -9,6 +9,7 @@ from bot.documents.posters import PosterPage
 from bot.services.errors import ServiceError
 from bot.services.links import PayloadKind, make_payload
 from storage.db import Database
+from storage.models import Building, Community
 from storage.repositories import CommunityRepository
 from storage.repositories.documents import DocumentRepository
 
@@ -34,12 +35,10 @@ class PosterSheets:
             if code not in by_code:
                 raise ServiceError("building-not-found", code=code)
         chosen = [by_code[c] for c in dict.fromkeys(codes)] if codes else buildings
-        return [
-            PosterPage(
-                community.name,
-                b.name,
-                b.code,
-                link(make_payload(PayloadKind.JOIN, b.join_token)),
-            )
-            for b in chosen
-        ]
+        return [poster_page(community, b, link) for b in chosen]
+
+
+def poster_page(community: Community, building: Building, link: Callable[[str], str]) -> PosterPage:
+    """A building's poster: its names and the join link its QR code holds."""
+    payload = make_payload(PayloadKind.JOIN, building.join_token)
+    return PosterPage(community.name, building.name, building.code, link(payload))

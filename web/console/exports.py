@@ -5,17 +5,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from aiohttp import web
 
+from bot.documents.pdf import PdfUnavailable
+from bot.documents.posters import posters_pdf
 from bot.services.errors import ServiceError
+from bot.services.links import start_link
 from bot.services.ticket_query import TicketQuery
 from web.console.guard import CONSOLE, console_viewer
 from web.console.refusal import form_int, refusal
-from web.pages import visitor_language
+from web.pages import TRANSLATIONS, visitor_language
 
 TYPES = {
+    "pdf": "application/pdf",
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
@@ -59,6 +64,31 @@ async def month(request: web.Request) -> web.Response:
     return _download(body, "xlsx", f"report-{first:%Y-%m}")
 
 
+async def posters(request: web.Request) -> web.Response:
+    """The stairwell posters of the buildings ticked on the Buildings page (``?b=ID``…), or of
+    every building the viewer covers: one A4 page each."""
+    viewer = await console_viewer(request)
+    context = request.app[CONSOLE]
+    translations = request.app[TRANSLATIONS]
+    language = viewer.language or visitor_language(request)
+    try:
+        chosen = [form_int(value) for value in request.query.getall("b", [])]
+        username = await context.bot_username()
+        pages = await context.services.desk.posters(
+            viewer.person_id, viewer.coverage, chosen, lambda payload: start_link(username, payload)
+        )
+    except ServiceError as error:
+        return refusal(request, viewer, error, "buildings")
+    try:  # drawn in a thread: WeasyPrint takes a while, the bot keeps answering
+        pdf = await asyncio.to_thread(
+            posters_pdf, translations.bind(language), translations.bind("en"), pages
+        )
+    except PdfUnavailable:
+        raise web.HTTPServiceUnavailable(text="PDFs cannot be made on this server") from None
+    return _download(pdf, "pdf", "posters")
+
+
 def routes(app: web.Application) -> None:
+    app.router.add_get("/console/export/posters.pdf", posters)
     app.router.add_get("/console/export/tickets.{kind:csv|xlsx}", tickets)
     app.router.add_get("/console/export/month.xlsx", month)

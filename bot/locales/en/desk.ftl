@@ -58,3 +58,7 @@ export-too-many = More than { $limit } tickets match: narrow the filters (a peri
 report-monthly-title = Monthly report
 report-monthly-month = Month
 report-monthly-download = Download the monthly report (XLSX)
+buildings-poster-pick = Print this building's poster
+buildings-posters = Stairwell posters with the join QR code, one A4 page per building: the ticked buildings, or all of them when none is ticked.
+buildings-posters-print = Posters (PDF)
+posters-too-many = At most { $limit } posters at once: tick the buildings to print.

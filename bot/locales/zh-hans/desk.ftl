@@ -58,3 +58,7 @@ export-too-many = 符合条件的工单超过 { $limit } 张：请缩小筛选�
 report-monthly-title = 月报
 report-monthly-month = 月份
 report-monthly-download = 下载月报（XLSX）
+buildings-poster-pick = 打印本楼海报
+buildings-posters = 楼道海报（含入群二维码），每栋楼一页 A4：打印勾选的楼栋；未勾选时打印全部。
+buildings-posters-print = 海报（PDF）
+posters-too-many = 一次最多 { $limit } 张海报：请勾选要打印的楼栋。
