@@ -18,6 +18,7 @@ from fluent.syntax import ast as fl
 from fluent.syntax.visitor import Visitor
 
 from bot.i18n import LOCALES_DIR, SUPPORTED_LANGUAGES, Translations, match_language
+from bot.services import errors as service_errors
 from bot.services.community import INVITABLE
 from telegram.commands import COORDINATOR, EVERYONE, HEAD
 
@@ -101,7 +102,15 @@ class Sink:
     keyword: str | None  # or its keyword
 
 
-DIRECT_SINKS = {"t": Sink(0, None), "ServiceError": Sink(0, "key")}
+# ServiceError and its subclasses that take the key as it does (InputRefused("flat-invalid")).
+KEYED_ERRORS = frozenset(
+    name
+    for name, value in vars(service_errors).items()
+    if isinstance(value, type)
+    and issubclass(value, service_errors.ServiceError)
+    and value.__init__ is service_errors.ServiceError.__init__
+)
+DIRECT_SINKS = {"t": Sink(0, None), **{name: Sink(0, "key") for name in KEYED_ERRORS}}
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -243,7 +252,7 @@ def key_uses() -> list[KeyUse]:
             if argument is None or _passes_a_parameter(function, argument) is not None:
                 continue  # a helper passing its parameter on: its callers are checked
             keys, template, dynamic = _resolve(argument, function)
-            direct = _call_name(call) in ("t", "ServiceError", "get")
+            direct = _call_name(call) in ("t", "get") or _call_name(call) in KEYED_ERRORS
             spread = any(k.arg is None for k in call.keywords)
             kwargs = (
                 frozenset(k.arg for k in call.keywords if k.arg) if direct and not spread else None
