@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.services.access import Coverage
-from bot.services.ticket_core import Draft
+from bot.services.ticket_core import Content, Draft
 from bot.services.ticket_query import TicketQuery
 from storage.models import Ticket, TicketStatus
 from tests.botclient import BotClient
@@ -223,3 +223,40 @@ async def test_search_finds_words_inside_descriptions(
     assert await listed(http, "?q=lift") == [filed["a2"].number]  # any case
     assert await listed(http, "?q=50%25") == []  # "%" is a character, not a wildcard
     assert len(await listed(http, "?q=")) == 5
+
+
+async def test_search_finds_notes_replies_and_short_chinese(
+    town: Town, http: Http, filed: dict[str, Ticket]
+) -> None:
+    """The history's words are found too (a resolve note, a reply relayed to the resident),
+    through the trigram index from three characters and by a scan below; ``%`` and ``_`` are
+    characters."""
+    services = town.world.services.tickets
+    head = await town.person(HEAD)
+    a1, hidden = filed["a1"], filed["a1-hidden"]
+    await services.take(head, a1.id)
+    await services.resolve(head, a1.id, "换了新灯泡 bulb_50%")
+    await services.reply(head, hidden.id, Content(text="物业明天上门 check the window"))
+    chinese = await file(town, STRANGER, "电梯门关不上")
+    await sign_in(town, http, OFFICE)
+    assert await listed(http, "?q=新灯泡") == [a1.number]  # a resolve note, 3 characters
+    assert await listed(http, "?q=灯泡") == [a1.number]  # 2 characters: the LIKE scan
+    assert await listed(http, "?q=BULB") == [a1.number]
+    assert await listed(http, "?q=b_50%25") == [a1.number]  # literal "_" and "%"
+    assert await listed(http, "?q=b%2550") == []  # "%" is no wildcard (b%50)
+    assert await listed(http, "?q=x_5") == []
+    assert await listed(http, "?q=明天上门") == [hidden.number]  # a reply
+    assert await listed(http, "?q=window") == [hidden.number]
+    assert await listed(http, "?q=电梯") == [chinese.number]
+    assert await listed(http, "?q=电梯门关") == [chinese.number]
+    assert await listed(http, "?q=电梯门开") == []
+    assert await listed(http, '?q="stair') == []  # a quote is a character, not FTS syntax
+    # The index follows what changes: a description that is rewritten is found by its new
+    # words only.
+    async with town.world.db.session() as session:
+        row = await session.get(Ticket, chinese.id)
+        assert row is not None
+        row.description = "电梯按钮失灵"
+        await session.commit()
+    assert await listed(http, "?q=按钮失灵") == [chinese.number]
+    assert await listed(http, "?q=电梯门关") == []

@@ -1,6 +1,6 @@
-"""The console's tests again on PostgreSQL (sign-in, sessions, row-value keysets, filters):
-the same test functions, with the ``config`` fixture pointing at a fresh PostgreSQL database.
-Needs TEST_POSTGRES_URL (see test_postgres.py)."""
+"""The console's tests again on PostgreSQL (sign-in, sessions, row-value keysets, filters, the
+pg_trgm search): the same test functions, with the ``config`` fixture pointing at a fresh
+PostgreSQL database. Needs TEST_POSTGRES_URL (see test_postgres.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from tests.test_console_tickets import (
     test_filters_select_the_right_rows,
     test_keyset_pages_follow_each_other,
     test_overdue_tickets_are_marked_and_filtered,
+    test_search_finds_notes_replies_and_short_chinese,
     test_search_finds_words_inside_descriptions,
 )
 from tests.test_postgres import pg_url, pytestmark  # noqa: F401 (the fixture and the skip)
@@ -40,6 +41,7 @@ __all__ = [
     "test_filters_select_the_right_rows",
     "test_keyset_pages_follow_each_other",
     "test_overdue_tickets_are_marked_and_filtered",
+    "test_search_finds_notes_replies_and_short_chinese",
     "test_search_finds_words_inside_descriptions",
 ]
 

@@ -56,7 +56,8 @@ class TicketQuery:
     created_from: date | None = None  # inclusive, in the deployment's time zone
     created_to: date | None = None  # inclusive
     oldest_first: bool = False
-    # Text the description contains (a plain substring search, no index yet).
+    # Text the description or the history (notes, replies) contains (storage/repositories/
+    # ticket_search.py: indexed from three characters on).
     text: str | None = None
 
     @classmethod

@@ -7,8 +7,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, ScalarSelect, false, func, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    ScalarSelect,
+    column,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    tuple_,
+    union,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import Building, Community, Person, Ticket, TicketEvent, TicketStatus
 
@@ -29,7 +43,8 @@ class SearchFilters:
     reporter_hidden: bool | None = None
     created_from: datetime | None = None  # inclusive
     created_before: datetime | None = None  # exclusive
-    # Words the description contains (a substring: Chinese has no spaces between words).
+    # Words the description or the history's notes and messages contain (a substring: Chinese
+    # has no spaces between words).
     text: str | None = None
 
 
@@ -57,6 +72,8 @@ class TicketSearchRepository:
         asked for."""
         key = tuple_(Ticket.created_at, Ticket.id)
         where = _where(filters)
+        if filters.text:
+            where.append(Ticket.id.in_(_with_words(filters.text, self._dialect())))
         if after is not None:
             where.append(key > tuple_(*after) if oldest_first else key < tuple_(*after))
         order = (
@@ -73,6 +90,9 @@ class TicketSearchRepository:
             .limit(limit)
         )
         return [Found(t, name, author, reopened) for t, name, author, reopened in rows]
+
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
 
     async def buildings(self, filters: SearchFilters) -> Sequence[Building]:
         """The buildings in scope, for the filter's choices."""
@@ -129,7 +149,50 @@ def _where(f: SearchFilters) -> list[ColumnElement[bool]]:
         where.append(Ticket.created_at >= f.created_from)
     if f.created_before is not None:
         where.append(Ticket.created_at < f.created_before)
-    if f.text:
-        escaped = f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(Ticket.description.ilike(f"%{escaped}%", escape="\\"))
     return where
+
+
+# The trigram indexes of migration 0018 answer substrings of three characters or more.
+TRIGRAM = 3
+# The history's words as migration 0018 indexes them on PostgreSQL (the same text, or the
+# planner does not use the index).
+_EVENT_WORDS_PG = "(coalesce(data ->> 'note', '') || ' ' || coalesce(data ->> 'text', ''))"
+
+
+def _with_words(text: str, dialect: str) -> CompoundSelect[tuple[int]]:
+    """The ids of the tickets whose description or history contains ``text``: on SQLite
+    through the FTS5 trigram tables, on PostgreSQL through pg_trgm's GIN indexes (ILIKE uses
+    them), and a LIKE scan for fewer than three characters, which no trigram can answer."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    if dialect == "sqlite":
+        described_fts = table("tickets_fts", column("rowid"), column("description"))
+        written_fts = table("ticket_events_fts", column("ticket_id"), column("words"))
+        if len(text) >= TRIGRAM:
+            phrase = '"' + text.replace('"', '""') + '"'  # one phrase: every character literal
+            return union(
+                select(described_fts.c.rowid).where(
+                    literal_column("tickets_fts").op("MATCH")(phrase)
+                ),
+                select(written_fts.c.ticket_id).where(
+                    literal_column("ticket_events_fts").op("MATCH")(phrase)
+                ),
+            )
+        # Shorter: a scan still, but of the indexed copies (only the events with words in
+        # them, a sixth of the history in bench.generate's community, see bench/search.py).
+        return union(
+            select(described_fts.c.rowid).where(
+                described_fts.c.description.ilike(pattern, escape="\\")
+            ),
+            select(written_fts.c.ticket_id).where(written_fts.c.words.ilike(pattern, escape="\\")),
+        )
+    if dialect == "postgresql":
+        words: ColumnElement[str] = literal_column(_EVENT_WORDS_PG)
+    else:
+        note, said = TicketEvent.data["note"].as_string(), TicketEvent.data["text"].as_string()
+        words = func.coalesce(note, "") + " " + func.coalesce(said, "")
+    # An alias: the outer query is on tickets too, and must not correlate it away.
+    inner = aliased(Ticket)
+    described = select(inner.id).where(inner.description.ilike(pattern, escape="\\"))
+    written = select(TicketEvent.ticket_id).where(words.ilike(pattern, escape="\\"))
+    return union(described, written)
