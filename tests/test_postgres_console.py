@@ -18,6 +18,7 @@ from tests.test_console import (
 from tests.test_console_tickets import (
     filed,
     http,
+    test_columns_sort_with_keyset_pages_both_ways,
     test_each_role_sees_its_own_tickets,
     test_filters_select_the_right_rows,
     test_keyset_pages_follow_each_other,
@@ -37,6 +38,7 @@ __all__ = [
     "test_a_head_signs_in_by_the_link_from_chat",
     "test_a_link_works_once",
     "test_sign_out_everywhere_ends_the_other_browsers_session",
+    "test_columns_sort_with_keyset_pages_both_ways",
     "test_each_role_sees_its_own_tickets",
     "test_filters_select_the_right_rows",
     "test_keyset_pages_follow_each_other",

@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     ScalarSelect,
+    and_,
+    case,
     column,
     false,
     func,
@@ -54,6 +57,8 @@ class Found:
     building: str
     author: Person | None
     reopened_at: datetime | None
+    # The sort column's value and the id: where the next page starts (TicketSearchRepository.page).
+    key: tuple[Any, int] | None = None
 
 
 class TicketSearchRepository:
@@ -63,33 +68,37 @@ class TicketSearchRepository:
     async def page(
         self,
         filters: SearchFilters,
-        after: tuple[datetime, int] | None,
+        after: tuple[Any, int] | None,
         limit: int,
         *,
-        oldest_first: bool = False,
+        sort: str = "newest",
+        backwards: bool = False,
     ) -> list[Found]:
-        """Up to ``limit`` tickets past ``after`` (a ticket's created_at and id) in the order
-        asked for."""
-        key = tuple_(Ticket.created_at, Ticket.id)
+        """Up to ``limit`` tickets past ``after`` (the sort column's value and the ticket's id,
+        a ``Found.key``) in the order ``sort`` asks for; ``backwards``: those before it,
+        nearest first (the previous page, read in reverse)."""
+        value, ascending, id_ascending = _SORTS.get(sort, _SORTS[NEWEST])
+        if backwards:
+            ascending, id_ascending = not ascending, not id_ascending
         where = _where(filters)
         if filters.text:
             where.append(Ticket.id.in_(_with_words(filters.text, self._dialect())))
         if after is not None:
-            where.append(key > tuple_(*after) if oldest_first else key < tuple_(*after))
-        order = (
-            (Ticket.created_at.asc(), Ticket.id.asc())
-            if oldest_first
-            else (Ticket.created_at.desc(), Ticket.id.desc())
-        )
+            where.append(_past(value, ascending, id_ascending, after))
         rows = await self.session.execute(
-            select(Ticket, Building.name, Person, _reopened_at())
+            select(Ticket, Building.name, Person, _reopened_at(), value)
             .join(Building, Building.id == Ticket.building_id)
             .outerjoin(Person, Person.id == Ticket.author_id)
             .where(*where)
-            .order_by(*order)
+            .order_by(
+                value.asc() if ascending else value.desc(),
+                Ticket.id.asc() if id_ascending else Ticket.id.desc(),
+            )
             .limit(limit)
         )
-        return [Found(t, name, author, reopened) for t, name, author, reopened in rows]
+        return [
+            Found(t, name, author, reopened, (key, t.id)) for t, name, author, reopened, key in rows
+        ]
 
     def _dialect(self) -> str:
         return self.session.get_bind().dialect.name
@@ -113,6 +122,44 @@ class TicketSearchRepository:
     async def communities(self, ids: Sequence[int]) -> dict[int, Community]:
         rows = await self.session.scalars(select(Community).where(Community.id.in_(list(ids))))
         return {c.id: c for c in rows}
+
+
+# The orders of the list: the sort column, its direction, the id's direction (the tie-break, and
+# with the column the keyset: each page starts past the last row's pair, never at an OFFSET).
+NEWEST, OLDEST, UPDATED, BUILDING, STATUS = "newest", "oldest", "updated", "building", "status"
+# Status in the order of a ticket's life, not the alphabet's.
+_LIFE = (
+    TicketStatus.NEW,
+    TicketStatus.REOPENED,
+    TicketStatus.TAKEN,
+    TicketStatus.RESOLVED,
+    TicketStatus.CLOSED,
+    TicketStatus.WITHDRAWN,
+)
+_SORTS: dict[str, tuple[ColumnElement[Any], bool, bool]] = {
+    NEWEST: (Ticket.created_at.expression, False, False),
+    OLDEST: (Ticket.created_at.expression, True, True),
+    UPDATED: (Ticket.updated_at.expression, False, False),  # the latest change first
+    # A building's tickets together (by its code), newest first within it.
+    BUILDING: (Building.code.expression, True, False),
+    # The ones waiting first, newest first within a status.
+    STATUS: (case({s: rank for rank, s in enumerate(_LIFE)}, value=Ticket.status), True, False),
+}
+SORTS = tuple(_SORTS)
+
+
+def _past(
+    value: ColumnElement[Any], ascending: bool, id_ascending: bool, after: tuple[Any, int]
+) -> ColumnElement[bool]:
+    """The rows after ``after`` in this order. One direction: a row-value comparison (an index
+    on the pair answers it); mixed (a column up, the id down): spelled out."""
+    last, last_id = after
+    if ascending == id_ascending:
+        key = tuple_(value, Ticket.id)
+        return key > tuple_(last, last_id) if ascending else key < tuple_(last, last_id)
+    beyond = value > last if ascending else value < last
+    tie = Ticket.id > last_id if id_ascending else Ticket.id < last_id
+    return or_(beyond, and_(value == last, tie))
 
 
 def _reopened_at() -> ScalarSelect[datetime]:
