@@ -25,7 +25,7 @@ from storage.repositories import PersonRepository
 from storage.repositories.ticket_search import (
     NEWEST,
     OLDEST,
-    SORTS,
+    SORTS,  # the orders the console offers (re-exported for the door)
     STATUS,
     UPDATED,
     Found,
@@ -37,6 +37,8 @@ PAGE_SIZE = 50
 # With "overdue", rows are read in batches of this many and kept when overdue (only open
 # tickets can be: a small set whatever the history).
 BATCH = 200
+__all__ = ["SORTS", "ResultPage", "Row", "TicketQuery", "TicketSearch"]
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _YES, _NO = ("1", "yes", "true", "on"), ("0", "no", "false", "off")
 
