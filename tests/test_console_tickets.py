@@ -309,6 +309,10 @@ async def test_columns_sort_with_keyset_pages_both_ways(
     page = await (await http.get("/console/tickets?status=new&sort=status")).text()
     assert 'href="/console/tickets?status=new&amp;sort=building"' in page
     assert 'href="/console/tickets?status=new&amp;sort=newest"' in page  # "Created"
+    assert (
+        page.count("aria-sort=") == 1
+        and 'aria-sort="ascending"><a href="/console/tickets?status=new&amp;sort=status"' in page
+    )
     # Next, then previous, over HTTP: back where it started; a foreign cursor starts over.
     search = town.world.services.ticket_search
     first = await search.page(Coverage(admin=True), TicketQuery(sort="building"), None, 2)
