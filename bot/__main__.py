@@ -107,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     settings.add_argument("community", metavar="COMMUNITY")
     settings.add_argument("changes", nargs="*", metavar="KEY=VALUE")
+    settings.add_argument(
+        "--explain",
+        action="store_true",
+        help="say above each setting what it means (in DEFAULT_LANGUAGE)",
+    )
     backup = commands.add_parser(
         "backup",
         help="copy the SQLite database consistently, even while the bot runs",
@@ -208,9 +213,11 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
         elif command == "outbox":
             await _outbox(config, db)
         elif command == "settings":
-            services = Services.create(config, db, Translations(default=config.default_language))
+            translations = Translations(default=config.default_language)
+            services = Services.create(config, db, translations)
             view = await services.community.settings(args.community, _parse_changes(args.changes))
-            for line in render_text(view):
+            t = translations.bind(config.default_language) if args.explain else None
+            for line in render_text(view, t):
                 _out(line)
         elif command == "open311-key":
             return await open311_key(config, db, args)

@@ -356,6 +356,9 @@ class Ticket(Base):
         Index("ix_tickets_building_category_created", "building_id", "category", "created_at"),
         Index("ix_tickets_author_created", "author_id", "created_at"),
         Index("ix_tickets_author_draft", "author_id", "draft_key", unique=True),
+        # The search's trigram index of the description (and of the history's notes and
+        # messages) is not a model: FTS5 tables kept by triggers on SQLite, pg_trgm GIN
+        # indexes on PostgreSQL, both made by migration 0018 for its dialect only.
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -545,3 +545,23 @@ def test_settings_refuse_a_bad_value_in_one_line_and_change_nothing(
     assert one_line(refused.stderr) == line
     assert refused.stdout == ""
     assert query(db, "SELECT timezone, settings FROM communities") == before
+
+
+def test_settings_explain_each_setting_in_the_default_language(
+    seeded: Seeded, tmp_path: Path, cwd: Path
+) -> None:
+    """``--explain``: a comment above each setting saying what it means, in DEFAULT_LANGUAGE
+    (Chinese unless set), the value lines unchanged."""
+    db = copy_db(seeded.db, tmp_path / "explain.db")
+    result = run_cli("settings", "塘中社区", "--explain", cwd=cwd, env=cli_env(db))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    comments, values = lines[0::2], lines[1::2]
+    assert [v.split(None, 1)[0] for v in values] == ["timezone", *KEYS]
+    assert all(c.startswith("# ") and "settings-about" not in c for c in comments)
+    explained = dict(zip([v.split(None, 1)[0] for v in values], comments, strict=True))
+    assert explained["quiet_hours"].startswith("# 这段时间内不发提醒（off：随时提醒）")
+    english = run_cli(
+        "settings", "塘中社区", "--explain", cwd=cwd, env=cli_env(db, DEFAULT_LANGUAGE="en")
+    )
+    assert "# No reminders during these hours" in english.stdout

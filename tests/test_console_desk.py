@@ -351,7 +351,10 @@ async def test_a_coordinator_changes_a_setting_and_a_bad_value_changes_nothing(
     c = await community(town)
     page = await http.get("/console/settings")
     text = await page.text()
-    assert page.status == 200 and "quiet_hours" in text and "no reminders then" in text
+    assert page.status == 200 and "quiet_hours" in text
+    # Explained in the coordinator's language (Chinese), not the schema's English.
+    assert "这段时间内不发提醒" in text and "no reminders then" not in text
+    assert "小区所在时区" in text and "转办单超过这么多天没有答复" in text
     saved = await http.post(
         "/console/settings",
         data={"csrf": token, "community": str(c.id), "key": "quiet_hours", "value": "23:00-07:00"},
@@ -403,3 +406,12 @@ async def test_a_head_reads_the_settings_but_cannot_change_them(
             allow_redirects=False,
         )
         assert done.status == 303 and (await community(town)).settings == {"autoclose_days": 5}
+
+
+async def test_settings_are_explained_in_an_english_admins_language(
+    town: Town, client: BotClient, http: Http
+) -> None:
+    await admin_signs_in(town, client, http)
+    text = await (await http.get("/console/settings")).text()
+    assert "No reminders during these hours" in text and "这段时间内不发提醒" not in text
+    assert "time zone (an IANA name such as Asia/Shanghai)" in text

@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.services.access import Coverage
-from bot.services.ticket_core import Draft
+from bot.services.ticket_core import Content, Draft
 from bot.services.ticket_query import TicketQuery
 from storage.models import Ticket, TicketStatus
 from tests.botclient import BotClient
@@ -163,7 +163,7 @@ async def test_keyset_pages_follow_each_other(
         if cursor is None:
             break
     assert pages == 2 and len(seen) == len(set(seen)) == 4
-    oldest = await search.page(everything, TicketQuery(oldest_first=True), None, size=3)
+    oldest = await search.page(everything, TicketQuery(sort="oldest"), None, size=3)
     assert [r.found.ticket.number for r in oldest.rows] == sorted(seen)[:3]
     # Over HTTP, ``after`` continues from a cursor with the same filters.
     await sign_in(town, http, OFFICE)
@@ -187,7 +187,7 @@ def test_the_query_round_trips_through_the_url() -> None:
          ("hidden", "0"), ("overdue", "1"), ("from", "2026-11-01"), ("sort", "oldest")]
     )  # fmt: skip
     assert query.statuses == {TicketStatus.NEW, TicketStatus.TAKEN}
-    assert query.urgent is True and query.reporter_hidden is False and query.oldest_first
+    assert query.urgent is True and query.reporter_hidden is False and query.sort == "oldest"
     assert TicketQuery.from_params(query.to_params()) == query
 
 
@@ -223,3 +223,106 @@ async def test_search_finds_words_inside_descriptions(
     assert await listed(http, "?q=lift") == [filed["a2"].number]  # any case
     assert await listed(http, "?q=50%25") == []  # "%" is a character, not a wildcard
     assert len(await listed(http, "?q=")) == 5
+
+
+async def test_search_finds_notes_replies_and_short_chinese(
+    town: Town, http: Http, filed: dict[str, Ticket]
+) -> None:
+    """The history's words are found too (a resolve note, a reply relayed to the resident),
+    through the trigram index from three characters and by a scan below; ``%`` and ``_`` are
+    characters."""
+    services = town.world.services.tickets
+    head = await town.person(HEAD)
+    a1, hidden = filed["a1"], filed["a1-hidden"]
+    await services.take(head, a1.id)
+    await services.resolve(head, a1.id, "换了新灯泡 bulb_50%")
+    await services.reply(head, hidden.id, Content(text="物业明天上门 check the window"))
+    chinese = await file(town, STRANGER, "电梯门关不上")
+    await sign_in(town, http, OFFICE)
+    assert await listed(http, "?q=新灯泡") == [a1.number]  # a resolve note, 3 characters
+    assert await listed(http, "?q=灯泡") == [a1.number]  # 2 characters: the LIKE scan
+    assert await listed(http, "?q=BULB") == [a1.number]
+    assert await listed(http, "?q=b_50%25") == [a1.number]  # literal "_" and "%"
+    assert await listed(http, "?q=b%2550") == []  # "%" is no wildcard (b%50)
+    assert await listed(http, "?q=x_5") == []
+    assert await listed(http, "?q=明天上门") == [hidden.number]  # a reply
+    assert await listed(http, "?q=window") == [hidden.number]
+    assert await listed(http, "?q=电梯") == [chinese.number]
+    assert await listed(http, "?q=电梯门关") == [chinese.number]
+    assert await listed(http, "?q=电梯门开") == []
+    assert await listed(http, '?q="stair') == []  # a quote is a character, not FTS syntax
+    # The index follows what changes: a description that is rewritten is found by its new
+    # words only.
+    async with town.world.db.session() as session:
+        row = await session.get(Ticket, chinese.id)
+        assert row is not None
+        row.description = "电梯按钮失灵"
+        await session.commit()
+    assert await listed(http, "?q=按钮失灵") == [chinese.number]
+    assert await listed(http, "?q=电梯门关") == []
+
+
+async def walk(town: Town, query: TicketQuery, size: int = 1) -> tuple[list[int], list[int]]:
+    """Every page forwards by ``next_cursor``, then back from the last by ``prev_cursor``:
+    the numbers in the order read (the backward walk's pages put back in list order)."""
+    search = town.world.services.ticket_search
+    everything = Coverage(admin=True)
+    forwards: list[int] = []
+    page = await search.page(everything, query, None, size)
+    assert page.prev_cursor is None  # the first page has no previous one
+    while True:
+        forwards += [row.found.ticket.number for row in page.rows]
+        if page.next_cursor is None:
+            break
+        page = await search.page(everything, query, page.next_cursor, size)
+    backwards: list[int] = [row.found.ticket.number for row in page.rows]
+    while page.prev_cursor is not None:
+        page = await search.page(everything, query, None, size, before=page.prev_cursor)
+        backwards = [row.found.ticket.number for row in page.rows] + backwards
+    return forwards, backwards
+
+
+async def test_columns_sort_with_keyset_pages_both_ways(
+    town: Town, http: Http, clock: FakeClock, filed: dict[str, Ticket]
+) -> None:
+    n = {key: t.number for key, t in filed.items()}
+    head2 = await town.person(HEAD2)
+    await town.world.services.tickets.take(head2, filed["a2"].id)  # the latest change
+    expected = {
+        "newest": [n["a1-hidden"], n["b1"], n["a2"], n["a1"]],
+        "oldest": [n["a1"], n["a2"], n["b1"], n["a1-hidden"]],
+        "updated": [n["a2"], n["a1-hidden"], n["b1"], n["a1"]],
+        # By the building's code (A1, A2, B1), the newest first within one.
+        "building": [n["a1-hidden"], n["a1"], n["a2"], n["b1"]],
+        # Waiting ones first (new), then taken.
+        "status": [n["a1-hidden"], n["b1"], n["a1"], n["a2"]],
+    }
+    for sort, order in expected.items():
+        query = TicketQuery(sort=sort)
+        assert await walk(town, query) == (order, order), sort
+        assert await walk(town, query, size=3) == (order, order), sort
+    await sign_in(town, http, OFFICE)
+    for sort, order in expected.items():
+        assert await listed(http, f"?sort={sort}") == order
+    assert await listed(http, "?sort=nonsense") == expected["newest"]
+    # The headings are links that order by their column, the filters kept.
+    page = await (await http.get("/console/tickets?status=new&sort=status")).text()
+    assert 'href="/console/tickets?status=new&amp;sort=building"' in page
+    assert 'href="/console/tickets?status=new&amp;sort=newest"' in page  # "Created"
+    assert (
+        page.count("aria-sort=") == 1
+        and 'aria-sort="ascending"><a href="/console/tickets?status=new&amp;sort=status"' in page
+    )
+    # Next, then previous, over HTTP: back where it started; a foreign cursor starts over.
+    search = town.world.services.ticket_search
+    first = await search.page(Coverage(admin=True), TicketQuery(sort="building"), None, 2)
+    second = await http.get(f"/console/tickets?sort=building&after={first.next_cursor}")
+    text = await second.text()
+    assert numbers(text) == expected["building"][2:]
+    back = re.search(r'href="([^"]+)"[^>]*rel="prev"', text)
+    assert back is not None and "上一页" in text  # the office reads Chinese
+    assert (
+        await listed(http, back[1].replace("&amp;", "&").removeprefix("/console/tickets"))
+        == (expected["building"])
+    )
+    assert await listed(http, f"?sort=status&after={first.next_cursor}") == expected["status"]

@@ -1,6 +1,6 @@
-"""The console's tests again on PostgreSQL (sign-in, sessions, row-value keysets, filters):
-the same test functions, with the ``config`` fixture pointing at a fresh PostgreSQL database.
-Needs TEST_POSTGRES_URL (see test_postgres.py)."""
+"""The console's tests again on PostgreSQL (sign-in, sessions, row-value keysets, filters, the
+pg_trgm search): the same test functions, with the ``config`` fixture pointing at a fresh
+PostgreSQL database. Needs TEST_POSTGRES_URL (see test_postgres.py)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,12 @@ from tests.test_console import (
 from tests.test_console_tickets import (
     filed,
     http,
+    test_columns_sort_with_keyset_pages_both_ways,
     test_each_role_sees_its_own_tickets,
     test_filters_select_the_right_rows,
     test_keyset_pages_follow_each_other,
     test_overdue_tickets_are_marked_and_filtered,
+    test_search_finds_notes_replies_and_short_chinese,
     test_search_finds_words_inside_descriptions,
 )
 from tests.test_postgres import pg_url, pytestmark  # noqa: F401 (the fixture and the skip)
@@ -36,10 +38,12 @@ __all__ = [
     "test_a_head_signs_in_by_the_link_from_chat",
     "test_a_link_works_once",
     "test_sign_out_everywhere_ends_the_other_browsers_session",
+    "test_columns_sort_with_keyset_pages_both_ways",
     "test_each_role_sees_its_own_tickets",
     "test_filters_select_the_right_rows",
     "test_keyset_pages_follow_each_other",
     "test_overdue_tickets_are_marked_and_filtered",
+    "test_search_finds_notes_replies_and_short_chinese",
     "test_search_finds_words_inside_descriptions",
 ]
 

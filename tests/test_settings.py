@@ -272,3 +272,18 @@ def test_a_stored_category_without_names_never_shows_a_raw_key() -> None:
 def test_the_readme_table_is_the_schema() -> None:
     # Indented: it is part of a numbered step.
     assert textwrap.indent(markdown_table(), "   ") in README.read_text(encoding="utf-8")
+
+
+def test_every_setting_is_explained_in_chinese_and_english() -> None:
+    """``settings-about-<key>`` for the time zone and every key of the schema, in both
+    languages, and the Chinese is Chinese (not the schema's English copied)."""
+    from bot.i18n import Translations
+    from bot.services.settings_view import about
+
+    translations = Translations()
+    zh, en = translations.bind("zh-hans"), translations.bind("en")
+    for key in ("timezone", *KEYS):
+        chinese, english = about(zh, key), about(en, key)
+        assert "settings-about" not in chinese + english, key
+        assert re.search(r"[\u4e00-\u9fff]", chinese) and chinese != english, key
+        assert not re.search(r"[\u4e00-\u9fff]", english.replace("吹哨", "")), key

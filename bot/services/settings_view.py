@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.i18n import Translator
 from bot.services.settings_schema import (
     KEYS,
     invalid_stored,
@@ -48,12 +49,22 @@ def describe(
     return SettingsView(community, tuple(lines))
 
 
-def render_text(view: SettingsView) -> list[str]:
+def about(t: Translator, key: str) -> str:
+    """What a setting means, in the reader's language (``settings-about-<key>`` in
+    bot/locales/*/settings.ftl and whistle.ftl; the schema's own English words are the
+    README's)."""
+    return t(f"settings-about-{key}")
+
+
+def render_text(view: SettingsView, t: Translator | None = None) -> list[str]:
     """One line per setting, ``key  value`` with the value in JSON (what ``KEY=VALUE`` takes
-    back), then a note for defaults and invalid stored values."""
+    back), then a note for defaults and invalid stored values; with ``t``, each preceded by
+    a comment line saying what it means."""
     width = max(len(line.key) for line in view.lines)
     out = []
     for line in view.lines:
+        if t is not None:
+            out.append(f"# {about(t, line.key)}")
         text = f"{line.key:<{width}}  {_json(line.value)}"
         if line.invalid is not None:
             stored, reason = line.invalid

@@ -6,9 +6,11 @@ page at a time from a keyset cursor (never OFFSET)."""
 
 from __future__ import annotations
 
+from base64 import urlsafe_b64decode, urlsafe_b64encode
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
@@ -20,12 +22,24 @@ from bot.services.sla import WAITING, overdue_reason
 from storage.db import Database
 from storage.models import OPEN_STATUSES, Building, Community, Person, TicketStatus
 from storage.repositories import PersonRepository
-from storage.repositories.ticket_search import Found, SearchFilters, TicketSearchRepository
+from storage.repositories.ticket_search import (
+    NEWEST,
+    OLDEST,
+    SORTS,  # the orders the console offers (re-exported for the door)
+    STATUS,
+    UPDATED,
+    Found,
+    SearchFilters,
+    TicketSearchRepository,
+)
 
 PAGE_SIZE = 50
 # With "overdue", rows are read in batches of this many and kept when overdue (only open
 # tickets can be: a small set whatever the history).
 BATCH = 200
+__all__ = ["SORTS", "ResultPage", "Row", "TicketQuery", "TicketSearch"]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _YES, _NO = ("1", "yes", "true", "on"), ("0", "no", "false", "off")
 
 
@@ -55,8 +69,11 @@ class TicketQuery:
     reporter_hidden: bool | None = None
     created_from: date | None = None  # inclusive, in the deployment's time zone
     created_to: date | None = None  # inclusive
-    oldest_first: bool = False
-    # Text the description contains (a plain substring search, no index yet).
+    # The order (storage/repositories/ticket_search.py SORTS): newest, oldest, updated,
+    # building, status.
+    sort: str = NEWEST
+    # Text the description or the history (notes, replies) contains (storage/repositories/
+    # ticket_search.py: indexed from three characters on).
     text: str | None = None
 
     @classmethod
@@ -76,7 +93,7 @@ class TicketQuery:
             reporter_hidden=_flag(single.get("hidden")),
             created_from=_day(single.get("from")),
             created_to=_day(single.get("to")),
-            oldest_first=single.get("sort") == "oldest",
+            sort=sort if (sort := single.get("sort") or NEWEST) in SORTS else NEWEST,
             text=" ".join((single.get("q") or "").split())[:100] or None,
         )
 
@@ -99,8 +116,8 @@ class TicketQuery:
             params.append(("from", self.created_from.isoformat()))
         if self.created_to:
             params.append(("to", self.created_to.isoformat()))
-        if self.oldest_first:
-            params.append(("sort", "oldest"))
+        if self.sort != NEWEST:
+            params.append(("sort", self.sort))
         if self.text:
             params.append(("q", self.text))
         return params
@@ -129,19 +146,45 @@ class ResultPage:
     buildings: Sequence[Building] = field(default_factory=list)
     # The categories of the communities in scope (for the filter), by code.
     categories: Mapping[str, Category] = field(default_factory=dict)
+    # The cursor of the previous page (``before``; None: this is the first one).
+    prev_cursor: str | None = None
 
 
-def encode_cursor(created_at: datetime, ticket_id: int) -> str:
-    micros = int((created_at - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1))
-    return f"{micros}.{ticket_id}"
+def encode_cursor(key: tuple[Any, int]) -> str:
+    """A row's place in its order as URL-safe text: ``<value>.<id>``, the value as microseconds
+    (a time), a number (a status's rank) or base64 (a building's code)."""
+    value, ticket_id = key
+    if isinstance(value, datetime):
+        token = str(int((value - EPOCH) / timedelta(microseconds=1)))
+    elif isinstance(value, int):
+        token = f"r{value}"
+    else:
+        token = "s" + urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+    return f"{token}.{ticket_id}"
 
 
-def decode_cursor(raw: str | None) -> tuple[datetime, int] | None:
-    micros, _, ticket_id = (raw or "").partition(".")
-    if not (micros.isascii() and micros.isdigit() and ticket_id.isascii() and ticket_id.isdigit()):
+def decode_cursor(raw: str | None, sort: str = NEWEST) -> tuple[Any, int] | None:
+    """The key ``encode_cursor`` wrote, when it is one of ``sort``'s (None: start over)."""
+    token, _, ticket_id = (raw or "").rpartition(".")
+    if not (ticket_id.isascii() and ticket_id.isdigit()):
         return None
-    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(micros))
-    return moment, int(ticket_id)
+    value: Any
+    if sort in (NEWEST, OLDEST, UPDATED):
+        if not (token.isascii() and token.isdigit()):
+            return None
+        value = EPOCH + timedelta(microseconds=int(token))
+    elif sort == STATUS:
+        if not (token[:1] == "r" and token[1:].isascii() and token[1:].isdigit()):
+            return None
+        value = int(token[1:])
+    else:
+        try:
+            value = urlsafe_b64decode(token[1:] + "=" * (-len(token[1:]) % 4)).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if token[:1] != "s":
+            return None
+    return value, int(ticket_id)
 
 
 class TicketSearch:
@@ -177,12 +220,51 @@ class TicketSearch:
         )
 
     async def page(
-        self, seen: Coverage, query: TicketQuery, cursor: str | None, size: int = PAGE_SIZE
+        self,
+        seen: Coverage,
+        query: TicketQuery,
+        cursor: str | None,
+        size: int = PAGE_SIZE,
+        *,
+        before: str | None = None,
     ) -> ResultPage:
-        """A page of the tickets ``seen`` covers that match ``query``, from ``cursor``."""
+        """A page of the tickets ``seen`` covers that match ``query``, from ``cursor``; with
+        ``before`` (and no cursor), the page that ends just before that row."""
+        back = decode_cursor(before, query.sort) if cursor is None else None
+        start = back or decode_cursor(cursor, query.sort)
+        rows, more, buildings, categories = await self._walk(
+            seen, query, start, size, backwards=back is not None
+        )
+        if back is not None:
+            if not more:  # reached the top: the first page, full
+                return await self.page(seen, query, None, size)
+            rows.reverse()
+            prev_key = rows[0].found.key
+            next_key = rows[-1].found.key
+        else:
+            prev_key = rows[0].found.key if rows and start is not None else None
+            next_key = rows[-1].found.key if rows and more else None
+        return ResultPage(
+            rows,
+            encode_cursor(next_key) if next_key else None,
+            buildings,
+            categories,
+            encode_cursor(prev_key) if prev_key else None,
+        )
+
+    async def _walk(
+        self,
+        seen: Coverage,
+        query: TicketQuery,
+        after: tuple[Any, int] | None,
+        size: int,
+        *,
+        backwards: bool,
+    ) -> tuple[list[Row], bool, Sequence[Building], dict[str, Category]]:
+        """Up to ``size`` rows past ``after`` in the query's order (or against it), and whether
+        there are more."""
         filters = self.filters(seen, query)
         impossible = query.overdue and not filters.statuses  # e.g. overdue and closed
-        after = decode_cursor(cursor)
         now = self.clock()
         rows: list[Row] = []
         more = False
@@ -196,7 +278,9 @@ class TicketSearch:
                 for c in categories_for(community.settings or {})
             }  # fmt: skip
             while not impossible:
-                batch = await search.page(filters, after, limit, oldest_first=query.oldest_first)
+                batch = await search.page(
+                    filters, after, limit, sort=query.sort, backwards=backwards
+                )
                 missing = {f.ticket.community_id for f in batch} - communities.keys()
                 if missing:
                     communities |= await search.communities(sorted(missing))
@@ -211,11 +295,8 @@ class TicketSearch:
                     rows.append(row)
                 if more or len(batch) < limit:
                     break
-                last = batch[-1].ticket
-                after = (last.created_at, last.id)
-        last_row = rows[-1].found.ticket if rows and more else None
-        next_cursor = encode_cursor(last_row.created_at, last_row.id) if last_row else None
-        return ResultPage(rows, next_cursor, buildings, categories)
+                after = batch[-1].key
+        return rows, more, buildings, categories
 
     async def viewer_of(self, seen: Coverage, person_id: int, ticket_id: int) -> Person | None:
         """The person, when ``seen`` (their coverage now) covers the ticket; None when it does

@@ -1,5 +1,6 @@
 """/console/settings: a community's settings, each with its value, its default and what it means
-(bot/services/settings_schema.py, the CLI's own schema); admins and the community's
+in the viewer's language (``settings-about-*``; the values are checked by
+bot/services/settings_schema.py, the CLI's own schema); admins and the community's
 coordinators change one at a time. A value the schema refuses is answered with the schema's
 message and nothing changes."""
 
@@ -10,14 +11,15 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.i18n import Translator
 from bot.services.errors import ServiceError
-from bot.services.settings_schema import expected, meaning
-from bot.services.settings_view import SettingLine
+from bot.services.settings_schema import expected
+from bot.services.settings_view import SettingLine, about
 from web.console.guard import CONSOLE, console_viewer, render_console
 from web.console.refusal import form_int, refusal
 from web.console.viewer import Viewer
+from web.pages import TRANSLATIONS, visitor_language
 
-TIMEZONE_MEANING = "the community's IANA time zone"
 TIMEZONE_EXPECTED = "an IANA time zone such as Asia/Shanghai"
 
 
@@ -74,11 +76,12 @@ async def _render(
     status: int = 200,
 ) -> web.Response:
     communities = await request.app[CONSOLE].services.desk.communities(viewer.coverage)
+    t = request.app[TRANSLATIONS].bind(viewer.language or visitor_language(request))
     context = {
         "section": "settings",
         "page": page,
         "communities": communities,
-        "lines": [_line(line) for line in page.view.lines],
+        "lines": [_line(t, line) for line in page.view.lines],
         "saved": saved,
         "error": error,
         "error_key": key,
@@ -87,7 +90,7 @@ async def _render(
     return render_console(request, viewer, "console/settings.html", context, status=status)
 
 
-def _line(line: SettingLine) -> dict[str, Any]:
+def _line(t: Translator, line: SettingLine) -> dict[str, Any]:
     timezone = line.key == "timezone"
     shown = (
         line.value if isinstance(line.value, str) else json.dumps(line.value, ensure_ascii=False)
@@ -97,7 +100,7 @@ def _line(line: SettingLine) -> dict[str, Any]:
         "value": shown,
         "default": line.default,
         "invalid": line.invalid,
-        "meaning": TIMEZONE_MEANING if timezone else meaning(line.key),
+        "meaning": about(t, line.key),  # in the viewer's language
         "expected": TIMEZONE_EXPECTED if timezone else expected(line.key),
         "long": len(shown) > 60,
     }

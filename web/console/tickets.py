@@ -1,7 +1,9 @@
 """/console/tickets: the tickets the viewer covers, filtered by GET parameters (a bookmarkable
-URL; bot/services/ticket_query.py's TicketQuery reads and writes them), newest or oldest first,
-a page at a time from a keyset cursor (``after``). With htmx, a filter change swaps only the
-table; without JavaScript the form submits and the whole page comes back."""
+URL; bot/services/ticket_query.py's TicketQuery reads and writes them), ordered by creation
+(newest or oldest first), last change, building or status (the column headings are links), a
+page at a time from a keyset cursor (``after``, and ``before`` for the previous page). With
+htmx, a filter change swaps only the table; without JavaScript the form submits and the whole
+page comes back."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from aiohttp import web
 
 from bot.i18n import Translator
 from bot.services.cards import category_name, local_time, reporter_name
-from bot.services.ticket_query import ResultPage, Row, TicketQuery
+from bot.services.ticket_query import SORTS, ResultPage, Row, TicketQuery
 from storage.models import TicketStatus
 from web.console.guard import CONSOLE, console_viewer, is_htmx, render_console
 from web.pages import TRANSLATIONS, visitor_language
@@ -24,7 +26,7 @@ async def tickets_page(request: web.Request) -> web.Response:
     viewer = await console_viewer(request)
     query = TicketQuery.from_params(list(request.query.items()))
     found = await request.app[CONSOLE].services.ticket_search.page(
-        viewer.coverage, query, request.query.get("after")
+        viewer.coverage, query, request.query.get("after"), before=request.query.get("before")
     )
     language = viewer.language or visitor_language(request)
     t = request.app[TRANSLATIONS].bind(language)
@@ -38,14 +40,24 @@ async def tickets_page(request: web.Request) -> web.Response:
 
 def _context(t: Translator, query: TicketQuery, found: ResultPage) -> dict[str, Any]:
     params = query.to_params()
-    next_url = None
+    next_url = prev_url = None
     if found.next_cursor:
         next_url = "/console/tickets?" + urlencode([*params, ("after", found.next_cursor)])
+    if found.prev_cursor:
+        prev_url = "/console/tickets?" + urlencode([*params, ("before", found.prev_cursor)])
+    # A column's heading orders the list by it (the other filters kept, from the first page).
+    unsorted = [(k, v) for k, v in params if k != "sort"]
+    sort_urls = {
+        sort: "/console/tickets?" + urlencode([*unsorted, ("sort", sort)]) for sort in SORTS
+    }
     return {
         "section": "tickets",
         "query": query,
         "rows": [_row(t, row, found) for row in found.rows],
         "next_url": next_url,
+        "prev_url": prev_url,
+        "sorts": SORTS,
+        "sort_urls": sort_urls,
         "first_url": "/console/tickets?" + urlencode(params),
         "export_query": urlencode(params),
         "statuses": list(TicketStatus),
@@ -61,6 +73,7 @@ def _row(t: Translator, row: Row, found: ResultPage) -> dict[str, Any]:
         "id": ticket.id,
         "number": ticket.number,
         "created": local_time(ticket.created_at, row.community),
+        "updated": local_time(ticket.updated_at, row.community),
         "building": row.found.building,
         "category": category_name(t, found.categories.get(ticket.category), ticket.category),
         "status": ticket.status.value,
