@@ -11,3 +11,6 @@ door-push-none = This browser cannot notify; open this page again to see news.
 door-push-bad = The browser sent something unexpected. Please try again.
 door-push-stopped = Notifications are off for this phone.
 door-app-name = Building head
+# A message relayed to a web contact (a push; the ticket's number is in its title).
+relay-from-head-web = 💬 Building head:
+relay-from-resident-web = 💬 Resident:

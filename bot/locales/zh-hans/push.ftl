@@ -11,3 +11,6 @@ door-push-none = 此浏览器无法接收通知；请再次打开本页面查看
 door-push-bad = 浏览器发送的内容有误，请重试。
 door-push-stopped = 本机已关闭通知。
 door-app-name = 楼长
+# 转发给网页用户的消息（推送通知；工单号在通知标题中）。
+relay-from-head-web = 💬 楼长：
+relay-from-resident-web = 💬 住户：
