@@ -218,7 +218,7 @@ class Config:
             web_enabled=web_listen is not None,
             web_base_url=_web_base_url(get),
             media_cache_dir=get("MEDIA_CACHE_DIR"),
-            web_push_subject=get("WEB_PUSH_SUBJECT") or None,
+            web_push_subject=_push_subject(get),
             web_push_allow_http=_switch(get, "WEB_PUSH_ALLOW_HTTP"),
         )
 
@@ -259,6 +259,18 @@ def _webhook_url(get: _Getter) -> str | None:
         raise ConfigError(
             "WEBHOOK_URL is malformed: Telegram posts only to ports 443, 80, 88 or 8443, "
             "to a URL without ?query or #fragment"
+        )
+    return raw
+
+
+def _push_subject(get: _Getter) -> str | None:
+    raw = get("WEB_PUSH_SUBJECT")
+    if raw is None:
+        return None
+    if not (raw.startswith("mailto:") and "@" in raw) and not raw.startswith("https://"):
+        raise ConfigError(
+            "WEB_PUSH_SUBJECT is malformed: expected a mailto: address or an https:// URL, "
+            "e.g. mailto:office@example.org"
         )
     return raw
 
