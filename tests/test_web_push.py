@@ -241,6 +241,12 @@ async def test_a_heads_answer_in_telegram_reaches_the_phone(
         assert stored is not None
     assert stored.value not in caplog.text  # the private key is never logged
 
+    # Turned off on this phone: nothing more is written for it.
+    csrf = hidden(await page_text(http, ticket_id), "csrf")[0]
+    off = await http.post("/door/push/off", data={"csrf": csrf}, headers=EN)
+    assert off.status == 200 and (await off.json()) == {"ok": True}
+    assert (await web_contact(db)).push is None
+
 
 async def test_a_gone_subscription_is_dropped(
     http: Http,
