@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -157,7 +157,8 @@ class PersonRepository:
         found = await self.session.execute(
             update(Contact)
             .where(Contact.channel == contact.channel, Contact.address == contact.address)
-            .values(push=subscription)
+            # SQL NULL, not JSON's null: "has a subscription" stays one test in SQL too.
+            .values(push=null() if subscription is None else subscription)
         )
         return bool(getattr(found, "rowcount", 0))
 
