@@ -334,6 +334,9 @@ async def test_a_bad_subscription_is_refused_politely(
     good = {"endpoint": "http://10.0.0.1/x", "keys": {"p256dh": "A" * 87, "auth": "B" * 22}}
     with pytest.raises(ServiceError):
         push_subscription(json.dumps(good))
+    for inside in ("https://10.0.0.1/x", "https://[::1]/x", "https://localhost:8443/x"):
+        with pytest.raises(ServiceError):
+            push_subscription(json.dumps({**good, "endpoint": inside}))
     https = {**good, "endpoint": "https://push.example.org/x"}
     assert push_subscription(json.dumps(https))["endpoint"] == "https://push.example.org/x"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
 import json
 import secrets
 from collections.abc import Sequence
@@ -44,6 +45,16 @@ SUBSCRIPTION_LIMIT = 2048  # characters of a browser's push subscription (about 
 _KEY_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=")
 
 
+def _inside(host: str) -> bool:
+    """A host a browser's push service never has: an address literal or a local name (the
+    server would post into its own network for whoever wrote the page's request)."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
+    return True
+
+
 def push_subscription(raw: str, *, allow_http: bool = False) -> dict[str, Any]:
     """A browser's PushSubscription (its JSON) reduced to what a push needs, checked: an
     https endpoint (http only when allowed) and the two keys in base64url. "door-push-bad"
@@ -59,6 +70,8 @@ def push_subscription(raw: str, *, allow_http: bool = False) -> dict[str, Any]:
     parts = urlsplit(endpoint)
     schemes = ("https", "http") if allow_http else ("https",)
     if parts.scheme not in schemes or not parts.hostname or parts.username or parts.password:
+        raise ServiceError("door-push-bad")
+    if not allow_http and _inside(parts.hostname):
         raise ServiceError("door-push-bad")
     kept: dict[str, str] = {}
     for name in ("p256dh", "auth"):
