@@ -34,6 +34,8 @@ from telegram.budget import Limits, install_budget
 from telegram.commands import register_default_menu
 from telegram.delivery import TelegramDelivery as DeliveryWorker
 from telegram.fsm import SqlStorage
+from web.push.keys import KeyHolder
+from web.push.sender import WebPushSender
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +145,10 @@ async def _on_startup(
     # This process's identity among the bot's processes: it takes back at once the claims of
     # the one it replaces (killed, crashed) instead of waiting for their lease.
     instances = InstanceRegistry(db, clock, config.instance_id)
+    # The web door's pushes go with the same worker: its VAPID keys are made now on the
+    # first start (kept in the database, never logged).
+    push_keys = KeyHolder(db, clock)
+    await push_keys.get()
     worker = DeliveryWorker(
         bot,
         db,
@@ -152,6 +158,7 @@ async def _on_startup(
         notices=services.notice_copies,
         poll_seconds=config.outbox_poll_seconds,
         token=await instances.register(),
+        others=[WebPushSender(db, translations, push_keys, config)],
     )
     instances.on_token = worker.claim_as
     instances.start()

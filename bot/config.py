@@ -93,6 +93,13 @@ class Config:
     # Where the console keeps photos and voice notes it fetched from Telegram (MEDIA_CACHE_DIR);
     # None: ``media-cache`` beside the SQLite file (see ``media_cache``).
     media_cache_dir: str | None = None
+    # Who runs this deployment, told to the browsers' push services with every Web Push
+    # (WEB_PUSH_SUBJECT, a mailto: or https: URL); None: WEB_BASE_URL when it is https.
+    web_push_subject: str | None = None
+    # WEB_PUSH_ALLOW_HTTP=1: a browser's push endpoint may be plain http (a local push service
+    # in tests). Off: only https endpoints are kept, so a page cannot make the server post to
+    # any address of the inside network.
+    web_push_allow_http: bool = False
 
     @property
     def media_cache(self) -> Path:
@@ -211,6 +218,8 @@ class Config:
             web_enabled=web_listen is not None,
             web_base_url=_web_base_url(get),
             media_cache_dir=get("MEDIA_CACHE_DIR"),
+            web_push_subject=_push_subject(get),
+            web_push_allow_http=_switch(get, "WEB_PUSH_ALLOW_HTTP"),
         )
 
     def require_token(self) -> Secret:
@@ -250,6 +259,18 @@ def _webhook_url(get: _Getter) -> str | None:
         raise ConfigError(
             "WEBHOOK_URL is malformed: Telegram posts only to ports 443, 80, 88 or 8443, "
             "to a URL without ?query or #fragment"
+        )
+    return raw
+
+
+def _push_subject(get: _Getter) -> str | None:
+    raw = get("WEB_PUSH_SUBJECT")
+    if raw is None:
+        return None
+    if not (raw.startswith("mailto:") and "@" in raw) and not raw.startswith("https://"):
+        raise ConfigError(
+            "WEB_PUSH_SUBJECT is malformed: expected a mailto: address or an https:// URL, "
+            "e.g. mailto:office@example.org"
         )
     return raw
 

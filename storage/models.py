@@ -184,6 +184,9 @@ class Contact(Base):
     address: Mapped[str] = mapped_column(String(128))
     last_used_at: Mapped[datetime]
     created_at: Mapped[datetime]
+    # A web contact's Web Push subscription ({"endpoint", "keys": {"p256dh", "auth"}}), given
+    # after the resident asked for notifications; None: the ticket page is all it gets.
+    push: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     person: Mapped[Person] = relationship(back_populates="contacts", lazy="raise")
 
     @property

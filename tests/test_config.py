@@ -112,6 +112,12 @@ def test_blank_values_count_as_unset() -> None:
             "media_cache_dir",
             "/var/lib/louzhang/media",
         ),
+        (
+            {"WEB_PUSH_SUBJECT": "mailto:office@example.org"},
+            "web_push_subject",
+            "mailto:office@example.org",
+        ),
+        ({"WEB_PUSH_ALLOW_HTTP": "1"}, "web_push_allow_http", True),
     ],
 )
 def test_every_key_is_parsed(environ: dict[str, str], field: str, expected: Any) -> None:
@@ -188,6 +194,9 @@ def test_the_token_is_a_secret_holding_the_value() -> None:
         ("INSTANCE_ID", "x" * 101),
         ("OUTBOX_RETENTION_DAYS", "0"),
         ("SQL_ECHO", "loud"),
+        ("WEB_PUSH_ALLOW_HTTP", "loud"),
+        ("WEB_PUSH_SUBJECT", "office@example.org"),
+        ("WEB_PUSH_SUBJECT", "http://office.example.org"),
         # Telegram posts to https only, on four ports.
         ("WEBHOOK_URL", "http://bot.example.org/telegram"),
         ("WEBHOOK_URL", "bot.example.org/telegram"),

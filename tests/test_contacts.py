@@ -84,10 +84,17 @@ async def test_a_notification_goes_to_the_contact_used_last_among_those_a_door_d
         assert address_of(loaded) == telegram_address(2)
         clock.advance(minutes=5)
         await people.ensure_contact(person.id, WEB, clock())
-        # The web door does not deliver notifications yet: Telegram's newest contact does.
+        # A browser that gave no push subscription cannot be notified: Telegram's newest
+        # contact is; once it subscribed, the browser (used last) is.
         assert address_of(loaded) == telegram_address(2)
-        assert address_of(loaded, frozenset({"telegram", "web"})) == WEB
+        assert address_of(loaded, frozenset({"telegram"})) == telegram_address(2)
+        await people.set_push(WEB, {"endpoint": "https://push.example.org/1", "keys": {}})
         await session.commit()
+    async with db.session() as session:
+        loaded = await PersonRepository(session).get(person.id)
+        assert loaded is not None
+        assert address_of(loaded) == WEB
+        assert address_of(loaded, frozenset({"telegram"})) == telegram_address(2)
 
 
 async def test_link_in_chat_joins_a_second_account_and_notifications_follow_the_last_used(

@@ -418,7 +418,9 @@ class TicketCore:
         if address is None:
             return
         t = self.translations.bind(to.language or self.translations.default)
-        header = t(key, number=ticket.number)
+        # A phone's push has no "reply to this message": its own header (the number is in
+        # the notification's title; the answer is given on the ticket page).
+        header = t(f"{key}-web" if address.channel == Channel.WEB else key, number=ticket.number)
         now = self.clock()
         if content.photo or content.voice:
             field_name = "photo" if content.photo else "voice"

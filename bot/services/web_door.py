@@ -5,18 +5,22 @@ proves presence on the stairs, as the chat's join link does), and then reports a
 tickets through the very services the chat uses (TicketService, ConversationService), so the
 limits, the me-too offer, the day's cap and the routing are the chat's.
 
-Web people get no notifications yet (``web`` is not among the delivering channels): the ticket
-page is where they read the progress and the head's answers."""
+A web person is notified by Web Push once their browser gave a subscription (``subscribe``,
+after they asked for it on the page); without one the ticket page is where they read the
+progress and the head's answers."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.config import Config
 from bot.services.categories import Category, categories_for, find_category
@@ -37,6 +41,47 @@ from storage.repositories.tickets import TicketRepository
 from storage.repositories.web_files import WebFileRepository
 
 NAME_LIMIT = 40  # characters of the name a web resident may give
+SUBSCRIPTION_LIMIT = 2048  # characters of a browser's push subscription (about 500 in practice)
+_KEY_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=")
+
+
+def _inside(host: str) -> bool:
+    """A host a browser's push service never has: an address literal or a local name (the
+    server would post into its own network for whoever wrote the page's request)."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
+    return True
+
+
+def push_subscription(raw: str, *, allow_http: bool = False) -> dict[str, Any]:
+    """A browser's PushSubscription (its JSON) reduced to what a push needs, checked: an
+    https endpoint (http only when allowed) and the two keys in base64url. "door-push-bad"
+    for anything else."""
+    try:
+        data = json.loads(raw) if len(raw) <= SUBSCRIPTION_LIMIT else None
+    except ValueError:
+        data = None
+    endpoint = data.get("endpoint") if isinstance(data, dict) else None
+    keys = data.get("keys") if isinstance(data, dict) else None
+    if not isinstance(endpoint, str) or not isinstance(keys, dict):
+        raise ServiceError("door-push-bad")
+    parts = urlsplit(endpoint)
+    schemes = ("https", "http") if allow_http else ("https",)
+    if parts.scheme not in schemes or not parts.hostname or parts.username or parts.password:
+        raise ServiceError("door-push-bad")
+    if not allow_http and _inside(parts.hostname):
+        raise ServiceError("door-push-bad")
+    kept: dict[str, str] = {}
+    for name in ("p256dh", "auth"):
+        value = keys.get(name)
+        if not isinstance(value, str) or not 8 <= len(value) <= 200:
+            raise ServiceError("door-push-bad")
+        if not set(value) <= _KEY_CHARACTERS:
+            raise ServiceError("door-push-bad")
+        kept[name] = value
+    return {"endpoint": endpoint, "keys": kept}
 
 
 def device_address(secret: str) -> Address:
@@ -278,6 +323,29 @@ class WebDoorService:
 
     async def rate(self, person: Person, ticket_id: int, stars: int) -> Ticket:
         return await self.tickets.rate(person, ticket_id, stars)
+
+    async def subscribe(self, secret: str | None, raw: str) -> None:
+        """The device asked to be told when the head answers: its browser's subscription is
+        kept on its contact, and the device becomes where the person's notifications go (a
+        notification goes to the door used last)."""
+        person = await self.device(secret)
+        if person is None or secret is None:
+            raise ServiceError("door-no-device")
+        subscription = push_subscription(raw, allow_http=self.config.web_push_allow_http)
+        async with self.db.session() as session:
+            people = PersonRepository(session)
+            await people.set_push(device_address(secret), subscription)
+            await people.ensure_contact(person.id, device_address(secret), self.clock())
+            await session.commit()
+
+    async def unsubscribe(self, secret: str | None) -> bool:
+        """No more notifications to this device (the page's switch, or its browser's)."""
+        if not secret:
+            return False
+        async with self.db.session() as session:
+            dropped = await PersonRepository(session).set_push(device_address(secret), None)
+            await session.commit()
+        return dropped
 
     async def forget_device(self, secret: str) -> bool:
         """ "Forget this device": the contact goes; a person who has no other door left is

@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -38,16 +39,21 @@ class CoordinatorArea:
     building_name: str | None
 
 
-# The channels a door delivers notifications to today; a door that starts delivering (the
-# web's push) adds its channel here.
-DELIVERING: frozenset[str] = frozenset({Channel.TELEGRAM})
+# The channels a door delivers notifications to today. A web contact delivers only with a push
+# subscription (``reachable``): without one its person reads the ticket page instead.
+DELIVERING: frozenset[str] = frozenset({Channel.TELEGRAM, Channel.WEB})
+
+
+def reachable(contact: Contact) -> bool:
+    """A contact a notification can reach: a web browser only once it gave a subscription."""
+    return contact.channel != Channel.WEB or contact.push is not None
 
 
 def address_of(person: Person, channels: frozenset[str] = DELIVERING) -> Address | None:
     """Where a notification to ``person`` goes: the contact they used last among the channels
     that deliver; None when they have none (they used /forgetme, or only a door that cannot
-    notify)."""
-    usable = [c for c in person.contacts if c.channel in channels]
+    notify: a browser that gave no push subscription)."""
+    usable = [c for c in person.contacts if c.channel in channels and reachable(c)]
     if not usable:
         return None
     last = max(usable, key=lambda c: (c.last_used_at, c.id))
@@ -136,6 +142,25 @@ class PersonRepository:
                 Contact.channel == contact.channel, Contact.address == contact.address
             )
         )
+
+    async def push_of(self, contact: Address) -> dict[str, Any] | None:
+        """The Web Push subscription of a web contact (None: it gave none, or it is gone)."""
+        return await self.session.scalar(
+            select(Contact.push).where(
+                Contact.channel == contact.channel, Contact.address == contact.address
+            )
+        )
+
+    async def set_push(self, contact: Address, subscription: dict[str, Any] | None) -> bool:
+        """The browser's subscription kept on its contact (None: dropped, the push service
+        said it is gone, or the resident turned it off). False: no such contact."""
+        found = await self.session.execute(
+            update(Contact)
+            .where(Contact.channel == contact.channel, Contact.address == contact.address)
+            # SQL NULL, not JSON's null: "has a subscription" stays one test in SQL too.
+            .values(push=null() if subscription is None else subscription)
+        )
+        return bool(getattr(found, "rowcount", 0))
 
     async def mark_unreachable(self, contact: Address, now: datetime) -> None:
         """Telegram (or another door) said this address cannot be reached any more."""

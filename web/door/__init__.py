@@ -7,7 +7,8 @@ to the building's head through the chat's own use cases; ``/t/<id>`` follows a t
 - Every POST passes web/door/guard.py: body size, per-device and per-address limits, Origin,
   and the CSRF token (a cookie and the form's ``csrf`` field, double-submitted).
 - Pages are plain forms; web/static/door.js only makes them lighter (photos resized before
-  upload, the phone's location on request). The CSP forbids inline scripts.
+  upload, the phone's location on request, the service worker and "tell me when the head
+answers": web/door/push.py). The CSP forbids inline scripts.
 
 ``door_setup(config, services, clock)`` is the part's ``Setup`` for web/server.py."""
 
@@ -17,21 +18,27 @@ from aiohttp import web
 
 from bot.config import Config
 from bot.services import Clock, Services
-from web.door import report, ticket
+from web.door import push, report, ticket
 from web.door.guard import DOOR, DoorContext, door_guard
 from web.door.limits import DoorLimits
+from web.push.keys import KeyHolder
 from web.server import Setup
 
 __all__ = ["door_setup"]
 
 
 def door_setup(
-    config: Config, services: Services, clock: Clock, limits: DoorLimits | None = None
+    config: Config,
+    services: Services,
+    clock: Clock,
+    limits: DoorLimits | None = None,
+    keys: KeyHolder | None = None,
 ) -> Setup:
     def setup(app: web.Application) -> None:
         app[DOOR] = DoorContext(config, services, clock, limits or DoorLimits())
         app.middlewares.append(door_guard)
         report.routes(app)
         ticket.routes(app)
+        push.routes(app, keys or KeyHolder(services.web.db, clock))
 
     return setup

@@ -11,6 +11,7 @@ from bot.services.cards import category_label
 from bot.services.errors import ServiceError
 from storage.models import Person
 from web.door.guard import DEVICE_COOKIE, DOOR, device_secret, door_page, refusal
+from web.door.push import PUSH_KEYS
 from web.pages import TRANSLATIONS, visitor_language
 
 
@@ -44,6 +45,8 @@ async def ticket_page(request: web.Request) -> web.Response:
             "category_label": category_label(t, view.category, view.ticket.category),
             "can": {action.value for action in view.can},
             "sent": request.query.get("sent") == "1",
+            # The browser subscribes with it (web/static/door.js), after a tap.
+            "push_key": (await request.app[PUSH_KEYS].get()).public,
         },
     )
 
