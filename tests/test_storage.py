@@ -72,7 +72,11 @@ async def test_migrations_create_every_table_of_the_models_on_a_fresh_file(
         await db.migrate()
         assert path.exists()
         tables = await _tables(db)
-        assert set(tables) - {"alembic_version"} == set(Base.metadata.tables)
+        # The search index (migration 0018) is SQLite's FTS5 tables and their shadow tables,
+        # kept by triggers, not models.
+        search = {name for name in tables if name.startswith(("tickets_fts", "ticket_events_fts"))}
+        assert len(search) >= 2
+        assert set(tables) - {"alembic_version"} - search == set(Base.metadata.tables)
         # The columns too: a model column missing from the migration fails at the first insert.
         for name, table in Base.metadata.tables.items():
             assert tables[name] == {c.name for c in table.columns}, name
