@@ -152,6 +152,8 @@ async def _on_startup(
         notices=services.notice_copies,
         poll_seconds=config.outbox_poll_seconds,
         token=await instances.register(),
+        # The other doors' deliveries (bot/__main__.py puts them here: WeChat's when it is on).
+        others=dispatcher.workflow_data.get("door_senders", ()),
     )
     instances.on_token = worker.claim_as
     instances.start()

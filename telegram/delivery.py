@@ -1,11 +1,14 @@
 """The delivery worker as the Telegram door runs it: the core worker (bot/delivery.py) with the
-Telegram sender (telegram/sender.py)."""
+Telegram sender (telegram/sender.py), and the other doors' senders that deliver in this process
+(``others``: the WeChat door's, when it is on)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from aiogram import Bot
 
-from bot.delivery import DeliveryWorker
+from bot.delivery import DeliveryWorker, Sender
 from bot.services.clock import Clock
 from bot.services.join_approvals import JoinApprovals
 from bot.services.notice_copies import NoticeCopies
@@ -27,10 +30,11 @@ class TelegramDelivery(DeliveryWorker):
         poll_seconds: float = 1.0,
         batch: int = 50,
         token: str | None = None,
+        others: Iterable[Sender] = (),
     ) -> None:
         self.sender = TelegramSender(bot, db, tickets=tickets, approvals=approvals, notices=notices)
         super().__init__(
-            self.sender,
+            [self.sender, *others],
             db,
             clock,
             tickets=tickets,

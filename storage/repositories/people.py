@@ -38,9 +38,9 @@ class CoordinatorArea:
     building_name: str | None
 
 
-# The channels a door delivers notifications to today; a door that starts delivering (the
-# web's push) adds its channel here.
-DELIVERING: frozenset[str] = frozenset({Channel.TELEGRAM})
+# The channels a door delivers notifications to today (WeChat: wechat/sender.py); a door that
+# starts delivering (the web's push) adds its channel here.
+DELIVERING: frozenset[str] = frozenset({Channel.TELEGRAM, Channel.WECHAT})
 
 
 def address_of(person: Person, channels: frozenset[str] = DELIVERING) -> Address | None:
