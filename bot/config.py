@@ -242,29 +242,33 @@ WECHAT_REQUIRED = ("WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_TOKEN")
 
 
 def _wechat(get: _Getter) -> dict[str, Any]:
-    """The WeChat door's settings: all three required ones or none (the door is off); half a
-    configuration is a mistake worth stopping for, not a door that silently stays shut."""
+    """The WeChat door's settings. The door is on with all three required ones, off with none;
+    half a configuration is a mistake worth stopping for, not a door that silently stays shut.
+    The optional ones are read (and checked) either way."""
+    aes = get("WECHAT_AES_KEY")
+    if aes is not None and not re.fullmatch(r"[A-Za-z0-9]{43}", aes):
+        raise ConfigError("WECHAT_AES_KEY is malformed: expected the 43-character EncodingAESKey")
+    api = get("WECHAT_API_URL") or DEFAULT_WECHAT_API_URL
+    if not re.match(r"^https?://[^/\s]+", api):
+        raise ConfigError("WECHAT_API_URL is malformed: expected https://api.weixin.qq.com")
+    optional: dict[str, Any] = {
+        "wechat_aes_key": Secret(aes) if aes else None,
+        "wechat_template_id": get("WECHAT_TEMPLATE_ID"),
+        "wechat_api_url": api.rstrip("/"),
+    }
     given = [key for key in WECHAT_REQUIRED if get(key) is not None]
     if not given:
-        return {}
+        return optional
     missing = [key for key in WECHAT_REQUIRED if key not in given]
     if missing:
         raise ConfigError(
             f"{missing[0]} is missing: the WeChat door needs {', '.join(WECHAT_REQUIRED)}"
         )
-    aes = get("WECHAT_AES_KEY")
-    if aes is not None and not re.fullmatch(r"[A-Za-z0-9]{43}", aes):
-        raise ConfigError("WECHAT_AES_KEY is malformed: expected the 43-character EncodingAESKey")
-    api = get("WECHAT_API_URL") or DEFAULT_WECHAT_API_URL
-    if not re.match(r"^https?://", api):
-        raise ConfigError("WECHAT_API_URL is malformed: expected https://api.weixin.qq.com")
     return {
+        **optional,
         "wechat_app_id": get("WECHAT_APP_ID"),
         "wechat_app_secret": Secret(str(get("WECHAT_APP_SECRET"))),
         "wechat_token": Secret(str(get("WECHAT_TOKEN"))),
-        "wechat_aes_key": Secret(aes) if aes else None,
-        "wechat_template_id": get("WECHAT_TEMPLATE_ID"),
-        "wechat_api_url": api.rstrip("/"),
     }
 
 
