@@ -61,8 +61,12 @@ class WeChatSender:
         if paused() > 0:
             return Outcome("held")
         text = await self._text(row)
+        if text == "":
+            return Outcome("sent")  # a card the person may no longer see: nothing to send
         if text is None:
-            return Outcome("sent")  # nothing the door shows (a location, a notice's edit)
+            # A location, a join request's card, a notice: not rendered by this door yet.
+            # Recorded as failed (counted by ``outbox``), never marked sent unsent.
+            return Outcome("failed", error=f"the WeChat door does not send {row.kind} yet")
         try:
             async with window.in_flight():
                 if await self._in_window(row):
@@ -101,7 +105,7 @@ class WeChatSender:
             return str(row.payload.get("caption", "")) or None
         if row.kind == OutboxKind.CARD and self.tickets and row.ticket_id and row.person_id:
             view = await self.tickets.card_for_delivery(row.ticket_id, row.person_id)
-            return None if view is None else view.text
+            return "" if view is None else view.text
         return None
 
     async def _template(self, row: OutboxMessage, text: str) -> Outcome:
