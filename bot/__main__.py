@@ -325,6 +325,7 @@ def _wechat_door(
     sender in the delivery worker. The start-up line says whether it is on."""
     from wechat import wechat_setup
     from wechat.api import WeChatApi  # noqa: F811 (the name of the annotation, at run time)
+    from wechat.protocol import SafeMode
     from wechat.sender import WeChatSender
 
     if not config.wechat_enabled:
@@ -336,12 +337,15 @@ def _wechat_door(
     api = WeChatApi(
         config.wechat_api_url, config.wechat_app_id, config.wechat_app_secret.get(), db, clock
     )
-    setups.append(wechat_setup(services.wechat, config.wechat_token.get()))
+    aes_key = config.wechat_aes_key
+    safe = None if aes_key is None else SafeMode(aes_key.get(), config.wechat_app_id)
+    setups.append(wechat_setup(services.wechat, config.wechat_token.get(), safe))
     sender = WeChatSender(
         api, config, db, dispatcher["translations"], clock, tickets=services.tickets
     )
     dispatcher["door_senders"] = [sender]
-    log.info("WeChat door on: %s/wechat (plain mode)", config.console_base)
+    modes = "plain and safe mode" if safe else "plain mode"
+    log.info("WeChat door on: %s/wechat (%s)", config.console_base, modes)
     return api
 
 

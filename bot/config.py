@@ -96,7 +96,7 @@ class Config:
     # None: ``media-cache`` beside the SQLite file (see ``media_cache``).
     media_cache_dir: str | None = None
     # The WeChat door (wechat/): on only with the account's app id, app secret and callback
-    # token; the EncodingAESKey (safe mode) is not used yet by this slice.
+    # token; the EncodingAESKey reads callbacks in safe mode.
     wechat_app_id: str | None = None
     wechat_app_secret: Secret | None = None
     wechat_token: Secret | None = None

@@ -4,7 +4,7 @@ driver that posts callbacks signed as WeChat signs them.
 The fake imitates: the access token (fetched with the app id and secret, counted, refused
 once invalidated), the customer-service text with the 48-hour rule (45015 after the person's
 last message is 48 hours old, as the driver tells it), and the template message. It does not
-imitate: safe-mode encryption, the count limits within the window (45047), the daily quotas,
+imitate: the count limits within the window (45047), the daily quotas,
 media, QR codes, menus, or WeChat's own retries (the driver repeats a post instead)."""
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from wechat.protocol import signature
+from wechat.protocol import SafeMode, signature
 
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # an EncodingAESKey's 43 characters
 APP_ID = "wx-test-app"
 APP_SECRET = "test-app-secret"
 TOKEN = "test-callback-token"
@@ -109,6 +110,21 @@ class Driver:
 
     async def post(self, fields: dict[str, str], token: str = TOKEN) -> tuple[int, str]:
         response = await self.http.post("/wechat", params=self.query(token), data=xml(fields))
+        if response.status == 200:
+            self.fake.wrote(fields["FromUserName"])
+        return response.status, await response.text()
+
+    async def post_encrypted(
+        self, fields: dict[str, str], safe: SafeMode, token: str = TOKEN
+    ) -> tuple[int, str]:
+        """Safe mode: the message encrypted inside an outer XML, signed with the message
+        signature (over the encrypted text as well) beside the plain one."""
+        encrypted = safe.encrypt(xml(fields))
+        query = self.query(token)
+        query["encrypt_type"] = "aes"
+        query["msg_signature"] = signature(token, query["timestamp"], query["nonce"], encrypted)
+        outer = xml({"ToUserName": ACCOUNT, "Encrypt": encrypted})
+        response = await self.http.post("/wechat", params=query, data=outer)
         if response.status == 200:
             self.fake.wrote(fields["FromUserName"])
         return response.status, await response.text()

@@ -2,7 +2,8 @@
 event whose scene is the building's join token) and joins it, reports with one text, the head
 gets the card in Telegram and answers, and the answer reaches the resident as a
 customer-service message; once the resident's last message is 48 hours old, a template message
-goes instead (also when WeChat itself refuses with 45015). A forged signature is refused and
+goes instead (also when WeChat itself refuses with 45015). Safe mode (AES) reads the same
+callbacks, for this account only. A forged signature is refused and
 writes nothing; a retried MsgId is handled once. WeChat's API is a local fake
 (tests/fakewechat.py)."""
 
@@ -35,12 +36,22 @@ from telegram.delivery import TelegramDelivery
 from tests.botclient import BotClient, Sent
 from tests.conftest import FakeClock
 from tests.factories import World, make_world
-from tests.fakewechat import APP_ID, APP_SECRET, TOKEN, Driver, FakeWeChat, serve, xml
+from tests.fakewechat import (
+    AES_KEY,
+    APP_ID,
+    APP_SECRET,
+    TOKEN,
+    Driver,
+    FakeWeChat,
+    serve,
+    xml,
+)
 from tests.waiting import eventually
 from web.server import create_web_app
 from wechat import wechat_setup
 from wechat.api import WeChatApi
 from wechat.callback import TASKS
+from wechat.protocol import SafeMode
 from wechat.sender import WeChatSender
 
 Http = TestClient[web.Request, web.Application]
@@ -68,7 +79,8 @@ async def fake_url(fake: FakeWeChat) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def http(world: World, translations: Translations) -> AsyncIterator[Http]:
-    app = create_web_app(translations, [wechat_setup(world.services.wechat, TOKEN)])
+    safe = SafeMode(AES_KEY, APP_ID)
+    app = create_web_app(translations, [wechat_setup(world.services.wechat, TOKEN, safe)])
     async with TestClient(TestServer(app)) as client:
         yield client
 
@@ -272,3 +284,35 @@ def test_the_door_is_off_without_its_settings_and_half_of_them_is_an_error() -> 
     assert APP_SECRET not in repr(on)
     with pytest.raises(ConfigError, match="WECHAT_TOKEN is missing"):
         Config.from_env({"WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": APP_SECRET})
+
+
+async def test_safe_mode_reads_encrypted_callbacks_for_this_account_only(
+    http: Http, driver: Driver, world: World
+) -> None:
+    safe = SafeMode(AES_KEY, APP_ID)
+    subscribe = {
+        "ToUserName": "gh_test_account",
+        "FromUserName": OPENID,
+        "CreateTime": "1",
+        "MsgType": "event",
+        "Event": "subscribe",
+        "EventKey": f"qrscene_{token_of(world)}",
+    }
+    assert await driver.post_encrypted(subscribe, safe) == (200, "success")
+    text = {"FromUserName": OPENID, "CreateTime": "2", "MsgType": "text", "MsgId": "4001"}
+    assert await driver.post_encrypted({**text, "Content": "垃圾没人收"}, safe) == (200, "success")
+    await handled(http)
+    async with world.db.session() as session:
+        [ticket] = (await session.scalars(select(Ticket))).all()
+    assert ticket.description == "垃圾没人收"
+
+    # Another account's key, or a signature over something else: refused, nothing written.
+    before = await count(world.db, WeChatCallback)
+    other = SafeMode(AES_KEY, "wx-another-app")
+    refused = await driver.post_encrypted({**text, "MsgId": "4002", "Content": "x"}, other)
+    assert refused[0] == 400
+    forged = await driver.post_encrypted({**text, "MsgId": "4003"}, safe, token="guessed")
+    assert forged[0] == 403
+    await handled(http)
+    assert await count(world.db, WeChatCallback) == before
+    assert await count(world.db, Ticket) == 1
