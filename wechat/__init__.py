@@ -2,9 +2,9 @@
 server. WeChat posts each message and event to ``/wechat`` (signed with the account's Token;
 plain mode, or safe mode with WECHAT_AES_KEY); the door answers "success" at once and handles
 it in the background (bot/services/wechat_door.py), so WeChat's 5-second limit is never at
-risk, and a retried callback is handled once. What the services write to a WeChat person goes out through the
-door's delivery (wechat/sender.py) as customer-service messages, or as a template message
-when WeChat's 48-hour window is closed.
+risk, and a retried callback is handled once. What the services write to a WeChat person goes
+out through the door's delivery (wechat/sender.py) as customer-service messages, or as a
+template message when WeChat's 48-hour window is closed.
 
 Built on the standard library (hashlib, xml.etree), cryptography (AES) and aiohttp rather than
 wechatpy: its last release (1.8.18, 2021) is synchronous (requests), and what the door needs of
