@@ -46,6 +46,7 @@ from tests.fakewechat import (
     serve,
     xml,
 )
+from tests.test_open311 import BOTH, config
 from tests.waiting import eventually
 from web.server import create_web_app
 from wechat import wechat_setup
@@ -53,6 +54,8 @@ from wechat.api import WeChatApi
 from wechat.callback import TASKS
 from wechat.protocol import SafeMode
 from wechat.sender import WeChatSender
+
+__all__ = ["config"]  # a fixture: SQLite, and PostgreSQL for the tests marked BOTH
 
 Http = TestClient[web.Request, web.Application]
 HEAD_ID = 100
@@ -142,6 +145,7 @@ async def wechat_person(db: Database, openid: str = OPENID) -> Person | None:
         )
 
 
+@BOTH
 async def test_follow_report_answer_and_the_template_after_48_hours(
     http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
 ) -> None:
@@ -247,6 +251,7 @@ async def test_a_forged_signature_is_refused_and_writes_nothing(
     assert await count(world.db, OutboxMessage) == 0
 
 
+@BOTH
 async def test_a_retried_message_is_handled_once(http: Http, driver: Driver, world: World) -> None:
     await driver.subscribe(OPENID, token_of(world), 1)
     await driver.subscribe(OPENID, token_of(world), 1)  # WeChat's retry of the event
