@@ -321,3 +321,33 @@ async def test_safe_mode_reads_encrypted_callbacks_for_this_account_only(
     await handled(http)
     assert await count(world.db, WeChatCallback) == before
     assert await count(world.db, Ticket) == 1
+
+
+async def test_the_start_up_line_says_whether_the_door_is_on(
+    world: World, config: Config, translations: Translations, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.__main__ import _wechat_door
+
+    caplog.set_level("INFO")
+    setups: list[Any] = []
+    dispatcher: dict[str, Any] = {
+        "services": world.services,
+        "clock": world.clock,
+        "translations": translations,
+    }
+    assert _wechat_door(config, world.db, dispatcher, setups) is None
+    assert setups == [] and "door_senders" not in dispatcher
+    assert "WeChat door off" in caplog.text
+    on = dataclasses.replace(
+        config,
+        wechat_app_id=APP_ID,
+        wechat_app_secret=Secret(APP_SECRET),
+        wechat_token=Secret(TOKEN),
+        wechat_aes_key=Secret(AES_KEY),
+    )
+    api = _wechat_door(on, world.db, dispatcher, setups)
+    assert api is not None
+    await api.close()
+    assert len(setups) == 1 and [s.channel for s in dispatcher["door_senders"]] == ["wechat"]
+    assert "WeChat door on: http://127.0.0.1:8080/wechat (plain and safe mode)" in caplog.text
+    assert APP_SECRET not in caplog.text and TOKEN not in caplog.text
