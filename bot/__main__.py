@@ -12,7 +12,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dotenv import load_dotenv
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -32,6 +32,9 @@ from bot.startup import StartupError, open_database, probe_redis
 from storage.db import PRIVATE_FILE, Database
 from storage.models import Role
 from telegram.startup import ask_telegram
+
+if TYPE_CHECKING:
+    from wechat.api import WeChatApi
 
 UPDATES_IN_HAND = 64
 log = logging.getLogger("bot")
@@ -281,6 +284,7 @@ async def _run(config: Config, db: Database) -> None:
         open311_setup(services.open311),
         door_setup(config, services, dispatcher["clock"]),
     ]
+    wechat_api = _wechat_door(config, db, dispatcher, setups)
     server: WebServer | None = None
     try:
         if config.webhook_url:
@@ -317,6 +321,39 @@ async def _run(config: Config, db: Database) -> None:
         if server is not None:
             await server.stop()
         await bot.session.close()
+        if wechat_api is not None:
+            await wechat_api.close()
+
+
+def _wechat_door(
+    config: Config, db: Database, dispatcher: Any, setups: list[Any]
+) -> WeChatApi | None:
+    """The WeChat door, when its settings are there: its callback on the web server and its
+    sender in the delivery worker. The start-up line says whether it is on."""
+    from wechat import wechat_setup
+    from wechat.api import WeChatApi  # noqa: F811 (the name of the annotation, at run time)
+    from wechat.protocol import SafeMode
+    from wechat.sender import WeChatSender
+
+    if not config.wechat_enabled:
+        log.info("WeChat door off (WECHAT_APP_ID, WECHAT_APP_SECRET, WECHAT_TOKEN unset)")
+        return None
+    assert config.wechat_app_id and config.wechat_app_secret and config.wechat_token
+    services = dispatcher["services"]
+    clock = dispatcher["clock"]
+    api = WeChatApi(
+        config.wechat_api_url, config.wechat_app_id, config.wechat_app_secret.get(), db, clock
+    )
+    aes_key = config.wechat_aes_key
+    safe = None if aes_key is None else SafeMode(aes_key.get(), config.wechat_app_id)
+    setups.append(wechat_setup(services.wechat, config.wechat_token.get(), safe))
+    sender = WeChatSender(
+        api, config, db, dispatcher["translations"], clock, tickets=services.tickets
+    )
+    dispatcher["door_senders"] = [sender]
+    modes = "plain and safe mode" if safe else "plain mode"
+    log.info("WeChat door on: %s/wechat (%s)", config.console_base, modes)
+    return api
 
 
 def _telegram_id(value: str) -> int:

@@ -158,7 +158,12 @@ async def _on_startup(
         notices=services.notice_copies,
         poll_seconds=config.outbox_poll_seconds,
         token=await instances.register(),
-        others=[WebPushSender(db, translations, push_keys, config)],
+        # The other doors' deliveries: the web's push, and those bot/__main__.py puts in
+        # ``door_senders`` (WeChat's when it is on).
+        others=[
+            WebPushSender(db, translations, push_keys, config),
+            *dispatcher.workflow_data.get("door_senders", ()),
+        ],
     )
     instances.on_token = worker.claim_as
     instances.start()

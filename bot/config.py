@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +20,7 @@ from bot.i18n import SUPPORTED_LANGUAGES
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///louzhang.db"
 # Behind a reverse proxy on the same machine: nothing else reaches the bot's web server.
 DEFAULT_WEB_HOST, DEFAULT_WEB_PORT = "127.0.0.1", 8080
+DEFAULT_WECHAT_API_URL = "https://api.weixin.qq.com"
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 _USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 # The only ports Telegram posts webhook updates to.
@@ -100,6 +102,19 @@ class Config:
     # in tests). Off: only https endpoints are kept, so a page cannot make the server post to
     # any address of the inside network.
     web_push_allow_http: bool = False
+    # The WeChat door (wechat/): on only with the account's app id, app secret and callback
+    # token; the EncodingAESKey reads callbacks in safe mode.
+    wechat_app_id: str | None = None
+    wechat_app_secret: Secret | None = None
+    wechat_token: Secret | None = None
+    wechat_aes_key: Secret | None = None
+    # The template message sent when the person's 48-hour window is closed (none: not sent).
+    wechat_template_id: str | None = None
+    wechat_api_url: str = DEFAULT_WECHAT_API_URL
+
+    @property
+    def wechat_enabled(self) -> bool:
+        return self.wechat_app_id is not None
 
     @property
     def media_cache(self) -> Path:
@@ -220,6 +235,7 @@ class Config:
             media_cache_dir=get("MEDIA_CACHE_DIR"),
             web_push_subject=_push_subject(get),
             web_push_allow_http=_switch(get, "WEB_PUSH_ALLOW_HTTP"),
+            **_wechat(get),
         )
 
     def require_token(self) -> Secret:
@@ -229,6 +245,40 @@ class Config:
                 "(get one from @BotFather; see config.example.env)"
             )
         return self.bot_token
+
+
+WECHAT_REQUIRED = ("WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_TOKEN")
+
+
+def _wechat(get: _Getter) -> dict[str, Any]:
+    """The WeChat door's settings. The door is on with all three required ones, off with none;
+    half a configuration is a mistake worth stopping for, not a door that silently stays shut.
+    The optional ones are read (and checked) either way."""
+    aes = get("WECHAT_AES_KEY")
+    if aes is not None and not re.fullmatch(r"[A-Za-z0-9]{43}", aes):
+        raise ConfigError("WECHAT_AES_KEY is malformed: expected the 43-character EncodingAESKey")
+    api = get("WECHAT_API_URL") or DEFAULT_WECHAT_API_URL
+    if not re.match(r"^https?://[^/\s]+", api):
+        raise ConfigError("WECHAT_API_URL is malformed: expected https://api.weixin.qq.com")
+    optional: dict[str, Any] = {
+        "wechat_aes_key": Secret(aes) if aes else None,
+        "wechat_template_id": get("WECHAT_TEMPLATE_ID"),
+        "wechat_api_url": api.rstrip("/"),
+    }
+    given = [key for key in WECHAT_REQUIRED if get(key) is not None]
+    if not given:
+        return optional
+    missing = [key for key in WECHAT_REQUIRED if key not in given]
+    if missing:
+        raise ConfigError(
+            f"{missing[0]} is missing: the WeChat door needs {', '.join(WECHAT_REQUIRED)}"
+        )
+    return {
+        **optional,
+        "wechat_app_id": get("WECHAT_APP_ID"),
+        "wechat_app_secret": Secret(str(get("WECHAT_APP_SECRET"))),
+        "wechat_token": Secret(str(get("WECHAT_TOKEN"))),
+    }
 
 
 def _redis_url(get: _Getter) -> Secret | None:

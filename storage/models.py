@@ -671,6 +671,17 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class WeChatCallback(Base):
+    """A WeChat callback handled: its MsgId, or for an event (which has none) the sender and
+    the time. WeChat posts again when it had no answer within 5 seconds; a retry finds its
+    row and is acknowledged without being handled twice. Old rows may be pruned."""
+
+    __tablename__ = "wechat_callbacks"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    received_at: Mapped[datetime]
+
+
 class DeploymentSecret(Base):
     """A random secret of this deployment, made once and shared by all its processes (the
     webhook's ``secret_token``: Telegram sends it back with every update)."""

@@ -1,6 +1,6 @@
 """The delivery worker as the Telegram door runs it: the core worker (bot/delivery.py) with the
 Telegram sender (telegram/sender.py), and the other doors' senders the composition root gives
-(``others``: the web's push, web/push/sender.py)."""
+(``others``: the web's push, web/push/sender.py; the WeChat door's, when it is on)."""
 
 from __future__ import annotations
 

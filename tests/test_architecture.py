@@ -1,7 +1,7 @@
 """The core does not think in any messenger: no module of bot/ (but the composition root that
 wires every door: bot/app.py, bot/__main__.py) or storage/ imports aiogram, the Telegram door
-(handlers/, telegram/) or the web door (web/). Read from the source (ast), so an import inside a
-function counts as much as one at the top."""
+(handlers/, telegram/), the web door (web/) or the WeChat door (wechat/). Read from the source
+(ast), so an import inside a function counts as much as one at the top."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CORE = ("bot", "storage")
 COMPOSITION_ROOT = {Path("bot/app.py"), Path("bot/__main__.py")}
-DOORS = ("aiogram", "handlers", "telegram", "web")
+DOORS = ("aiogram", "handlers", "telegram", "web", "wechat")
 
 
 def _core_modules() -> list[Path]:

@@ -118,6 +118,9 @@ def test_blank_values_count_as_unset() -> None:
             "mailto:office@example.org",
         ),
         ({"WEB_PUSH_ALLOW_HTTP": "1"}, "web_push_allow_http", True),
+        ({"WECHAT_AES_KEY": "a" * 43}, "wechat_aes_key", Secret("a" * 43)),
+        ({"WECHAT_TEMPLATE_ID": "tpl-1"}, "wechat_template_id", "tpl-1"),
+        ({"WECHAT_API_URL": "http://127.0.0.1:9/"}, "wechat_api_url", "http://127.0.0.1:9"),
     ],
 )
 def test_every_key_is_parsed(environ: dict[str, str], field: str, expected: Any) -> None:
@@ -134,6 +137,8 @@ def test_the_parse_table_covers_every_setting() -> None:
     """A new setting must be added to the table above (and to its malformed values)."""
     marker = test_every_key_is_parsed.pytestmark[0]  # type: ignore[attr-defined]
     covered = {field for _, field, _ in marker.args[1]}
+    # The WeChat door's three are set together (tests/test_wechat.py parses them).
+    covered |= {"wechat_app_id", "wechat_app_secret", "wechat_token"}
     assert covered == set(Config.__dataclass_fields__)
 
 
@@ -197,6 +202,8 @@ def test_the_token_is_a_secret_holding_the_value() -> None:
         ("WEB_PUSH_ALLOW_HTTP", "loud"),
         ("WEB_PUSH_SUBJECT", "office@example.org"),
         ("WEB_PUSH_SUBJECT", "http://office.example.org"),
+        ("WECHAT_AES_KEY", "too-short"),
+        ("WECHAT_API_URL", "api.weixin.qq.com"),
         # Telegram posts to https only, on four ports.
         ("WEBHOOK_URL", "http://bot.example.org/telegram"),
         ("WEBHOOK_URL", "bot.example.org/telegram"),

@@ -35,6 +35,7 @@ from bot.services.ticket_detail import TicketDetails
 from bot.services.ticket_query import TicketSearch
 from bot.services.tickets import TicketService
 from bot.services.web_door import WebDoorService
+from bot.services.wechat_door import WeChatDoorService
 from bot.services.whistle import WhistleService
 from bot.services.whistle_reminders import WhistleReminders
 from storage.db import Database
@@ -62,6 +63,7 @@ class Services:
     whistle: WhistleService
     open311: Open311Service
     web: WebDoorService
+    wechat: WeChatDoorService
     desk: DeskService
     numbers: NumbersService
     console_exports: ConsoleExports
@@ -111,6 +113,9 @@ class Services:
             whistle=WhistleService(config, db, translations, clock, tickets),
             open311=Open311Service(config, db, translations, clock),
             web=WebDoorService(config, db, clock, tickets, onboarding, conversations, forget),
+            wechat=WeChatDoorService(
+                config, db, translations, clock, tickets, onboarding, conversations
+            ),
             desk=DeskService(config, db, community, revoke),
             numbers=NumbersService(config, db, clock),
             console_exports=ConsoleExports(config, db, translations, search, clock),

@@ -39,9 +39,10 @@ class CoordinatorArea:
     building_name: str | None
 
 
-# The channels a door delivers notifications to today. A web contact delivers only with a push
-# subscription (``reachable``): without one its person reads the ticket page instead.
-DELIVERING: frozenset[str] = frozenset({Channel.TELEGRAM, Channel.WEB})
+# The channels a door delivers notifications to today (WeChat: wechat/sender.py). A web contact
+# delivers only with a push subscription (``reachable``): without one its person reads the
+# ticket page instead.
+DELIVERING: frozenset[str] = frozenset({Channel.TELEGRAM, Channel.WEB, Channel.WECHAT})
 
 
 def reachable(contact: Contact) -> bool:

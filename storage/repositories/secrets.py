@@ -23,3 +23,13 @@ class SecretRepository:
         """Raises IntegrityError (at the flush) when another process added it first."""
         self.session.add(DeploymentSecret(name=name, value=value, created_at=now))
         await self.session.flush()
+
+    async def put(self, name: str, value: str, now: datetime) -> None:
+        """Sets ``name`` to ``value`` (a secret that is renewed, such as an access token)."""
+        found = await self.session.get(DeploymentSecret, name)
+        if found is None:
+            self.session.add(DeploymentSecret(name=name, value=value, created_at=now))
+        else:
+            found.value = value
+            found.created_at = now
+        await self.session.flush()
