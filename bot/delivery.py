@@ -187,6 +187,11 @@ class DeliveryWorker:
             except Exception:
                 log.exception("delivery pass failed; retrying")
                 delivered = 0
+            if _cancel_requested():
+                # A cancellation that arrived as a send's time ran out became that send's
+                # TimeoutError ("held") and was not re-raised: the worker must still stop, or
+                # whoever cancelled it (a shutdown, a test's event loop closing) waits for ever.
+                raise asyncio.CancelledError
             if delivered or self._stopping:
                 continue
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
@@ -311,3 +316,8 @@ class DeliveryWorker:
         if self._paused_until is None:
             return 0.0
         return max(0.0, (self._paused_until - self.clock()).total_seconds())
+
+
+def _cancel_requested() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

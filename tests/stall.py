@@ -19,6 +19,9 @@ import pytest
 
 # Seconds one test may run; generous (a busy machine is many times slower than an idle one).
 STALL_SECONDS = float(os.environ.get("TEST_STALL_SECONDS", "900"))
+# A tear-down only stops what the test started: one that takes minutes is hung, and waiting the
+# whole STALL_SECONDS for it only makes the suite longer.
+TEARDOWN_SECONDS = min(STALL_SECONDS, float(os.environ.get("TEST_TEARDOWN_STALL_SECONDS", "180")))
 
 
 def _running_loops() -> list[asyncio.AbstractEventLoop]:
@@ -29,9 +32,9 @@ def _running_loops() -> list[asyncio.AbstractEventLoop]:
     ]
 
 
-def _dump_and_stop(test: str) -> None:
+def _dump_and_stop(test: str, seconds: float) -> None:
     out = io.StringIO()
-    out.write(f"\n=== {test} ran over {STALL_SECONDS:.0f} s: the asyncio tasks ===\n")
+    out.write(f"\n=== {test} ran over {seconds:.0f} s: the asyncio tasks ===\n")
     loops = _running_loops()
     for loop in loops:
         for task in asyncio.all_tasks(loop):
@@ -49,7 +52,8 @@ def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def _watched(item: pytest.Item, phase: str) -> Iterator[None]:
-    timer = threading.Timer(STALL_SECONDS, _dump_and_stop, args=(f"{item.nodeid} ({phase})",))
+    seconds = TEARDOWN_SECONDS if phase == "teardown" else STALL_SECONDS
+    timer = threading.Timer(seconds, _dump_and_stop, args=(f"{item.nodeid} ({phase})", seconds))
     timer.daemon = True
     timer.start()
     try:
