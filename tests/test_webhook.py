@@ -100,7 +100,10 @@ async def test_the_bot_takes_updates_over_its_webhook(fake: FakeBotAPI, seeded: 
         assert set(registered.params["allowed_updates"]) == used_update_kinds()
         assert not registered.params.get("drop_pending_updates")
         assert not fake.calls_of("getUpdates") and not fake.calls_of("deleteWebhook")
-        [(kept,)] = query(seeded.db, "SELECT value FROM deployment_secrets")
+        [(kept,)] = query(
+            seeded.db,
+            "SELECT value FROM deployment_secrets WHERE name = 'webhook_secret_token'",
+        )
         assert kept == secret
         assert "polling" not in bot.logs().lower()
 
