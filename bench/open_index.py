@@ -134,15 +134,15 @@ async def _round(
     found: dict[str, tuple[float, int, list[str]]] = {}
     try:
         for who, person in readers.items():
-            page = await services.tickets.staff_tickets(person, "open", 0)  # warm-up
+            page = await services.ticket_lists.staff_tickets(person, "open", 0)  # warm-up
             times = []
             for _ in range(repeat):
                 started = time.perf_counter()
-                await services.tickets.staff_tickets(person, "open", 0)
+                await services.ticket_lists.staff_tickets(person, "open", 0)
                 times.append((time.perf_counter() - started) * 1000)
             statements.clear()
             capture = True
-            await services.tickets.staff_tickets(person, "open", 0)
+            await services.ticket_lists.staff_tickets(person, "open", 0)
             capture = False
             plan = await explain(*statements[0]) if statements else ["(no page query seen)"]
             found[who] = (median(times), page.total, plan)

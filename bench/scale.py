@@ -191,7 +191,7 @@ async def measure_pages(
 
         for who, person in (("head", head), ("coordinator", coordinator)):
             for flt in ("open", "all"):
-                first = await services.tickets.staff_tickets(person, flt, 0)
+                first = await services.ticket_lists.staff_tickets(person, flt, 0)
                 # What the buttons ask for (handlers/worklist.py): a status filter's pages by
                 # number; "all" from ticket to ticket (Older from a page's last ticket).
                 wanted: dict[str, tuple[int, Keyset | None]] = {"page 1": (0, None)}
@@ -211,7 +211,7 @@ async def measure_pages(
                     capture = True
                     times, result = await _timed(
                         functools.partial(
-                            services.tickets.staff_tickets, person, flt, page, keyset
+                            services.ticket_lists.staff_tickets, person, flt, page, keyset
                         ),
                         repeat,
                     )
@@ -231,12 +231,12 @@ async def measure_pages(
 async def older_presses(services: Services, person: Person, presses: int) -> Keyset | None:
     """The Older button pressed ``presses`` times from /tickets all: the keyset of the next
     press (None when the list ends before)."""
-    page = await services.tickets.staff_tickets(person, "all", 0)
+    page = await services.ticket_lists.staff_tickets(person, "all", 0)
     for number in range(1, presses):
         if not (page.older and page.tickets):
             return None
         older = Keyset(page.tickets[-1].id)
-        page = await services.tickets.staff_tickets(person, "all", number, older)
+        page = await services.ticket_lists.staff_tickets(person, "all", number, older)
     return Keyset(page.tickets[-1].id) if page.older and page.tickets else None
 
 

@@ -40,7 +40,7 @@ from bot.config import Config
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.policy import Action
-from bot.services.tickets import Draft
+from bot.services.ticket_core import Draft
 from handlers.keyboards import TicketCb
 from handlers.report import ReportCb, Step
 from storage.db import Database
@@ -157,7 +157,7 @@ async def seed(workdir: Path, users: int, *, rng_seed: int = 6) -> Seeded:
         draft = Draft(
             building_id=building_id, category=category, description="楼道灯坏了，麻烦看看"
         )
-        return (await services.tickets.report(author, draft)).ticket.id
+        return (await services.reporting.report(author, draft)).ticket.id
 
     try:
         buildings = {b.code: b.id for b in await _buildings(db)}

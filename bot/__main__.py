@@ -348,7 +348,7 @@ def _wechat_door(
     safe = None if aes_key is None else SafeMode(aes_key.get(), config.wechat_app_id)
     setups.append(wechat_setup(services.wechat, config.wechat_token.get(), safe))
     sender = WeChatSender(
-        api, config, db, dispatcher["translations"], clock, tickets=services.tickets
+        api, config, db, dispatcher["translations"], clock, cards=services.ticket_cards
     )
     dispatcher["door_senders"] = [sender]
     modes = "plain and safe mode" if safe else "plain mode"

@@ -42,8 +42,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.delivery_outcomes import Outcome, record
 from bot.delivery_window import LATE, PassWindow
+from bot.services.availability import StaffAvailability
 from bot.services.clock import Clock
-from bot.services.tickets import TicketService
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.repositories import OutboxRepository
@@ -111,14 +111,14 @@ class DeliveryWorker:
         db: Database,
         clock: Clock,
         *,
-        tickets: TicketService | None = None,
+        availability: StaffAvailability | None = None,
         poll_seconds: float = 1.0,
         batch: int = 50,
         token: str | None = None,
     ) -> None:
         listed = [senders] if isinstance(senders, Sender) else list(senders)
         self.senders: dict[str, Sender] = {s.channel: s for s in listed}
-        self.tickets = tickets
+        self.availability = availability
         self.db = db
         self.clock = clock
         self.poll_seconds = poll_seconds
@@ -273,7 +273,7 @@ class DeliveryWorker:
             outcomes = await asyncio.gather(*(attempt(row) for row in rows))
         finally:
             self._window = None
-        await record(self.db, self.clock, self.tickets, rows, outcomes)
+        await record(self.db, self.clock, self.availability, rows, outcomes)
         return sum(1 for outcome in outcomes if outcome.kind not in ("pause", "held"))
 
     # ------------------------------------------------------------------------------- sending

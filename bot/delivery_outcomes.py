@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.availability import StaffAvailability
 from bot.services.clock import Clock
-from bot.services.tickets import TicketService
 from storage.db import Database
 from storage.models import Channel, OutboxKind, OutboxMessage
 from storage.repositories import OutboxRepository, PersonRepository
@@ -39,7 +39,7 @@ def _label(row: OutboxMessage) -> str:
 async def record(
     db: Database,
     clock: Clock,
-    tickets: TicketService | None,
+    availability: StaffAvailability | None,
     rows: Sequence[OutboxMessage],
     outcomes: list[Outcome],
 ) -> None:
@@ -89,7 +89,7 @@ async def record(
         await session.commit()
     for row, error in unreachable:
         try:
-            await reroute(db, tickets, row, error)
+            await reroute(db, availability, row, error)
         except Exception:  # one ticket's rerouting must not stop the others'
             log.exception("chat %s unreachable: rerouting its tickets failed", _label(row))
 
@@ -107,7 +107,7 @@ async def remember_notice_copy(
 
 
 async def reroute(
-    db: Database, tickets: TicketService | None, row: OutboxMessage, error: str
+    db: Database, availability: StaffAvailability | None, row: OutboxMessage, error: str
 ) -> None:
     """The recipient blocked the bot: their pending messages will never arrive. Ticket
     notifications go to the next person of each ticket's chain; the rest fail."""
@@ -116,8 +116,8 @@ async def reroute(
         pending = await outbox.pending_for(row.to)
         await outbox.fail_pending_for(row.to, error)
         await session.commit()
-    if tickets is None or row.person_id is None:
+    if availability is None or row.person_id is None:
         return
     ticket_ids = {r.ticket_id for r in [row, *pending] if r.ticket_id is not None}
     for ticket_id in sorted(ticket_ids):
-        await tickets.reroute(ticket_id, row.person_id)
+        await availability.reroute(ticket_id, row.person_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import Message
 
-from bot.services.tickets import Content
+from bot.services.ticket_core import Content
 from bot.text import CAPTION_LIMIT, TEXT_LIMIT, fits, utf16_len
 
 

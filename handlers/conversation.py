@@ -25,7 +25,7 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.services.cards import category_label
 from bot.services.conversations import Conversation
-from bot.services.tickets import MAX_MEDIA, Content
+from bot.services.ticket_core import MAX_MEDIA, Content
 from handlers.filters import Is
 from handlers.keyboards import CallbackInt
 from handlers.report.asks import begin
@@ -259,7 +259,7 @@ async def _deliver(
 
 
 async def _resident(person: Person, services: Services) -> bool:
-    return bool(await services.tickets.resident_buildings(person))
+    return bool(await services.reporting.resident_buildings(person))
 
 
 def _dump(content: Content) -> dict[str, Any]:

@@ -18,7 +18,8 @@ from bot.services import Services
 from bot.services.cards import category_name
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
-from bot.services.tickets import NoAccess, StaleAction, TicketPage
+from bot.services.ticket_core import NoAccess, StaleAction
+from bot.services.ticket_lists import TicketPage
 from handlers.filters import OnMessage, OnPress
 from handlers.keyboards import CallbackInt, TicketCb
 from handlers.menu import MenuButton
@@ -95,7 +96,7 @@ async def cmd_my(
     reminder = await draft_reminder(state, t)
     if reminder is None:
         await state.clear()  # a half-written report is kept: the list says how to go back
-    text, markup = _list(t, await services.tickets.my_tickets(person, 0))
+    text, markup = _list(t, await services.ticket_lists.my_tickets(person, 0))
     await message.answer(with_reminder(text, reminder), reply_markup=markup)
 
 
@@ -107,7 +108,7 @@ async def on_my_page(
     person: Person,
     services: Services,
 ) -> None:
-    page = await services.tickets.my_tickets(person, max(callback_data.page, 0))
+    page = await services.ticket_lists.my_tickets(person, max(callback_data.page, 0))
     await callback.answer()
     if isinstance(callback.message, Message):
         text, markup = _list(t, page)
@@ -125,7 +126,7 @@ async def on_confirm(
     person: Person,
     services: Services,
 ) -> None:
-    ticket = await services.tickets.confirm(person, callback_data.ticket_id)
+    ticket = await services.ticket_actions.confirm(person, callback_data.ticket_id)
     await callback.answer()
     await drop_buttons(callback)
     if isinstance(callback.message, Message):
@@ -149,7 +150,7 @@ async def on_rate(
     person: Person,
     services: Services,
 ) -> None:
-    ticket = await services.tickets.rate(person, callback_data.ticket_id, callback_data.arg)
+    ticket = await services.ticket_actions.rate(person, callback_data.ticket_id, callback_data.arg)
     await callback.answer()
     await state.set_state(ResidentFlow.comment)
     data: dict[str, int] = {"ticket_id": ticket.id}
@@ -197,7 +198,7 @@ async def on_comment(
         return
     ticket_id, _, _ = await step_ticket(state)
     prompt = await step_prompt(state)
-    work = partial(services.tickets.comment, person, ticket_id, text)
+    work = partial(services.ticket_actions.comment, person, ticket_id, text)
     await finish(message, state, t, work, "my-commented")
     await retire_prompt(bot, message.chat.id, prompt)
 
@@ -239,10 +240,10 @@ async def on_reopen_reason(
     ticket_id, chat, notice = await step_ticket(state)
 
     async def reopen() -> Ticket:
-        ticket = await services.tickets.reopen(person, ticket_id, content.text or "")
+        ticket = await services.reopening.reopen(person, ticket_id, content.text or "")
         if content.photo or content.voice:
             # A photo of what is still broken says more than words: the head gets it too.
-            await services.tickets.message(person, ticket_id, content)
+            await services.ticket_actions.message(person, ticket_id, content)
         return ticket
 
     if await finish(message, state, t, reopen, "my-reopened") and chat and notice:
@@ -263,8 +264,8 @@ async def on_withdraw(
     services: Services,
 ) -> None:
     """Asks first, on the card itself: Yes / No."""
-    ticket, view = await services.tickets.card(person, callback_data.ticket_id, t)
-    await services.tickets.check(person, ticket.id, Action.WITHDRAW)
+    ticket, view = await services.ticket_cards.card(person, callback_data.ticket_id, t)
+    await services.ticket_access.check(person, ticket.id, Action.WITHDRAW)
     await callback.answer()
     builder = InlineKeyboardBuilder()
     builder.button(
@@ -290,7 +291,7 @@ async def on_withdraw_answer(
         await callback.answer(t("my-kept"))
         await refresh_pressed(callback, services, person, t, callback_data.ticket_id)
         return
-    ticket = await services.tickets.withdraw(person, callback_data.ticket_id)
+    ticket = await services.ticket_actions.withdraw(person, callback_data.ticket_id)
     await callback.answer(t("my-withdrawn", number=ticket.number))
     await refresh_pressed(callback, services, person, t, ticket.id)
 
@@ -328,7 +329,7 @@ async def on_message_content(
     if content is None:
         return
     ticket_id, _, _ = await step_ticket(state)
-    work = partial(services.tickets.message, person, ticket_id, content)
+    work = partial(services.ticket_actions.message, person, ticket_id, content)
     await finish(message, state, t, work, "my-message-sent")
 
 

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.policy import Action
-from bot.services.tickets import NoAccess, StaleAction
+from bot.services.ticket_core import NoAccess, StaleAction
 from handlers.filters import OnPress
 from handlers.keyboards import TicketCb
 from handlers.ticketing import (
@@ -73,8 +73,10 @@ async def on_still_refused(
     # shown as it is now, a stale notice loses its button.
     assert isinstance(event.exception, NoAccess | StaleAction)
     message = callback.message
-    on_card = message is not None and message.message_id == await services.tickets.card_message(
-        callback_data.ticket_id, message.chat.id
+    on_card = (
+        message is not None
+        and message.message_id
+        == await services.ticket_cards.card_message(callback_data.ticket_id, message.chat.id)
     )
     await refuse(callback, event.exception, services, person, t, on_card=on_card)
 
@@ -118,5 +120,5 @@ async def _file(
 ) -> None:
     ticket_id, _, _ = await step_ticket(state)
     await state.clear()
-    ticket = await services.tickets.still_problem(person, ticket_id, note)
+    ticket = await services.neighbours.still_problem(person, ticket_id, note)
     await message.answer(t("still-filed", number=ticket.number))

@@ -11,7 +11,7 @@ from aiogram.types import ErrorEvent, Message
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.tickets import TicketNotOpen
+from bot.services.ticket_core import TicketNotOpen
 from handlers.filters import Is
 from handlers.telling import tell
 from handlers.ticketing import FreeInput, read_content
@@ -23,7 +23,7 @@ router = Router(name="relay")
 @router.message(StateFilter(None), Is(F.reply_to_message), FreeInput())
 async def on_reply(message: Message, t: Translator, person: Person, services: Services) -> None:
     assert message.reply_to_message is not None
-    ticket_id = await services.tickets.reply_target(
+    ticket_id = await services.ticket_actions.reply_target(
         person, message.chat.id, message.reply_to_message.message_id
     )
     if ticket_id is None:
@@ -31,7 +31,7 @@ async def on_reply(message: Message, t: Translator, person: Person, services: Se
     content = await read_content(message, t)
     if content is None:
         return
-    ticket = await services.tickets.talk(person, ticket_id, content)
+    ticket = await services.ticket_actions.talk(person, ticket_id, content)
     await message.answer(t("relay-sent", number=ticket.number))
 
 

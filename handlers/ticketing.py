@@ -21,7 +21,7 @@ from bot.services import Services
 from bot.services.cards import CardView
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
-from bot.services.tickets import Content, NoAccess, StaleAction
+from bot.services.ticket_core import Content, NoAccess, StaleAction
 from bot.text import cut
 from handlers.content import TooLong, check_length, content_of
 from handlers.keyboards import CallbackInt, TicketCb, ticket_markup
@@ -88,7 +88,7 @@ async def edit_card(
     message_id: int,
 ) -> None:
     """Re-renders the ticket's card for ``person`` in one of their messages."""
-    shown = await services.tickets.card_if_allowed(person, ticket_id, t)
+    shown = await services.ticket_cards.card_if_allowed(person, ticket_id, t)
     if shown is None:
         return
     ticket, view = shown
@@ -146,10 +146,10 @@ async def refuse(
     if isinstance(error, NoAccess):
         message = callback.message
         if not isinstance(message, Message) or message.message_id != (
-            await services.tickets.card_message(error.ticket.id, message.chat.id)
+            await services.ticket_cards.card_message(error.ticket.id, message.chat.id)
         ):
             return
-        view = await services.tickets.card_for_delivery(error.ticket.id, person.id)
+        view = await services.ticket_cards.card_for_delivery(error.ticket.id, person.id)
         if view is not None and not view.access:
             await edit_quietly(message.edit_text(view.text, reply_markup=None))
         else:
@@ -184,7 +184,7 @@ async def ask(
     """Checks that ``person`` may do ``action`` now, then waits for their next message. The
     pressed message is remembered, so the outcome can be shown on it. A refusal is the
     router's error handler's (``refuse``)."""
-    ticket = await services.tickets.check(person, ticket_id, action)
+    ticket = await services.ticket_access.check(person, ticket_id, action)
     await callback.answer()
     if callback.message is None:
         return

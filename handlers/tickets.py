@@ -19,7 +19,7 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import InputRefused, ServiceError
 from bot.services.policy import Action
-from bot.services.tickets import NoAccess, StaleAction
+from bot.services.ticket_core import NoAccess, StaleAction
 from bot.text import pack
 from handlers.answers import answer_parts
 from handlers.filters import OnMessage, OnPress
@@ -71,7 +71,7 @@ async def on_take(
     person: Person,
     services: Services,
 ) -> None:
-    ticket = await services.tickets.take(person, callback_data.ticket_id)
+    ticket = await services.ticket_actions.take(person, callback_data.ticket_id)
     await callback.answer(t("tk-taken", number=ticket.number))
     await refresh_pressed(callback, services, person, t, ticket.id)
 
@@ -84,7 +84,7 @@ async def on_history(
     person: Person,
     services: Services,
 ) -> None:
-    ticket, lines = await services.tickets.history(person, callback_data.ticket_id, t)
+    ticket, lines = await services.ticket_cards.history(person, callback_data.ticket_id, t)
     await callback.answer()
     if not isinstance(callback.message, Message):
         return
@@ -100,11 +100,11 @@ async def on_open(
     services: Services,
 ) -> None:
     """A card from a list: a new message, which from now on is the card edited in place."""
-    ticket, view = await services.tickets.card(person, callback_data.ticket_id, t)
+    ticket, view = await services.ticket_cards.card(person, callback_data.ticket_id, t)
     await callback.answer()
     if isinstance(callback.message, Message):
         sent = await callback.message.answer(view.text, reply_markup=card_markup(ticket.id, view))
-        await services.tickets.remember_card(ticket.id, sent.chat.id, sent.message_id)
+        await services.ticket_cards.remember_card(ticket.id, sent.chat.id, sent.message_id)
 
 
 # Buttons that wait for one message: (the step, the prompt's key, whether it may be skipped).
@@ -151,7 +151,7 @@ async def on_reply_content(
     if content is None:
         return
     ticket_id, _, _ = await step_ticket(state)
-    work = partial(services.tickets.reply, person, ticket_id, content)
+    work = partial(services.ticket_actions.reply, person, ticket_id, content)
     await finish(message, state, t, work, "tk-reply-sent")
 
 
@@ -173,9 +173,9 @@ async def on_resolve_note(
     async def resolve() -> Ticket:
         if content.photo or content.voice:
             # A photo of the repair goes to the resident as it is, then the question.
-            await services.tickets.reply(person, ticket_id, content)
-            return await services.tickets.resolve(person, ticket_id, "")
-        return await services.tickets.resolve(person, ticket_id, content.text or "")
+            await services.ticket_actions.reply(person, ticket_id, content)
+            return await services.ticket_actions.resolve(person, ticket_id, "")
+        return await services.ticket_actions.resolve(person, ticket_id, content.text or "")
 
     resolved = await finish(message, state, t, resolve, "tk-resolved")
     await retire_prompt(bot, message.chat.id, prompt)
@@ -201,7 +201,7 @@ async def on_resolve_skip(
     if not isinstance(callback.message, Message):
         return
     await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
-    work = partial(services.tickets.resolve, person, ticket_id, "")
+    work = partial(services.ticket_actions.resolve, person, ticket_id, "")
     if await finish(callback.message, state, t, work, "tk-resolved") and chat and card:
         await edit_card(bot, services, person, t, ticket_id, chat, card)
 
@@ -219,7 +219,7 @@ async def on_escalate_reason(
     if reason is None:
         return
     ticket_id, chat, card = await step_ticket(state)
-    work = partial(services.tickets.escalate, person, ticket_id, reason)
+    work = partial(services.ticket_actions.escalate, person, ticket_id, reason)
     if await finish(message, state, t, work, "tk-escalated") and chat and card:
         await edit_card(bot, services, person, t, ticket_id, chat, card)
 
@@ -241,7 +241,7 @@ async def on_merge_target(
         await message.answer(t("tk-merge-number"))
         return
     ticket_id, chat, card = await step_ticket(state)
-    target = await services.tickets.merge(person, ticket_id, int(number.group(1)))
+    target = await services.ticket_actions.merge(person, ticket_id, int(number.group(1)))
     await state.clear()
     await message.answer(t("tk-merged", number=target.number))
     if chat and card:

@@ -84,7 +84,7 @@ async def _choice(
 ) -> tuple[Ticket, str, InlineKeyboardMarkup]:
     """The card with the question under it, and the departments to choose from."""
     ticket, departments = await services.whistle.departments(person, ticket_id)
-    _, view = await services.tickets.card(person, ticket.id, t)
+    _, view = await services.ticket_cards.card(person, ticket.id, t)
     text = view.text + "\n\n" + t("whistle-choose", number=ticket.number)
     return ticket, text, _departments_markup(t, ticket.id, departments)
 
@@ -113,7 +113,7 @@ async def on_pick(
 ) -> None:
     ticket_id = callback_data.ticket_id
     department = await services.whistle.department(person, ticket_id, callback_data.department)
-    _, view = await services.tickets.card(person, ticket_id, t)
+    _, view = await services.ticket_cards.card(person, ticket_id, t)
     name = department.name(t.language)
     builder = InlineKeyboardBuilder()
     builder.button(
@@ -178,7 +178,7 @@ async def cmd_whistle(
     ticket, text, markup = await _choice(services, person, t, ticket.id)
     sent = await message.answer(text, reply_markup=markup)
     # From now on this message is the ticket's card in this chat, edited in place.
-    await services.tickets.remember_card(ticket.id, sent.chat.id, sent.message_id)
+    await services.ticket_cards.remember_card(ticket.id, sent.chat.id, sent.message_id)
 
 
 # ----------------------------------------------------------------------------- the answer

@@ -20,7 +20,7 @@ from bot.config import Config
 from bot.i18n import Translator
 from bot.services import Clock, Services
 from bot.services.errors import NotStaff
-from bot.services.tickets import Keyset, TicketPage
+from bot.services.ticket_lists import Keyset, TicketPage
 from handlers.filters import OnMessage
 from handlers.join_keyboards import list_button
 from handlers.keyboards import CallbackInt
@@ -110,7 +110,7 @@ async def cmd_tickets(
         await state.clear()  # a half-written report is kept: the answer says how to go back
     arg = (command.args or "").strip().lower()
     flt = ListFilter(arg) if arg in {f.value for f in ListFilter} else ListFilter.OPEN
-    page = await services.tickets.staff_tickets(person, flt.value, 0)  # NotStaff: on_not_staff
+    page = await services.ticket_lists.staff_tickets(person, flt.value, 0)  # NotStaff: on_not_staff
     text, markup = _list(t, flt, page, await services.approvals.pending_count(person))
     await message.answer(with_reminder(text, reminder), reply_markup=markup)
 
@@ -124,7 +124,7 @@ async def on_list(
     services: Services,
 ) -> None:
     keyset = Keyset(callback_data.after, callback_data.newer) if callback_data.after else None
-    page = await services.tickets.staff_tickets(
+    page = await services.ticket_lists.staff_tickets(
         person, callback_data.flt.value, callback_data.page, keyset
     )
     await callback.answer()
@@ -166,7 +166,7 @@ async def cmd_away(
     except ValueError:
         await message.answer(t("tk-away-usage"))
         return
-    until = await services.tickets.set_away(person, until)
+    until = await services.availability.set_away(person, until)
     if not arg:
         await message.answer(t("tk-away-open"))
         return
@@ -177,10 +177,10 @@ async def cmd_away(
 
 @router.message(Command("back"))
 async def cmd_back(message: Message, t: Translator, person: Person, services: Services) -> None:
-    if not await services.tickets.is_staff(person):
+    if not await services.availability.is_staff(person):
         await message.answer(t("tk-staff-only"))
         return
-    await services.tickets.back(person)
+    await services.availability.back(person)
     await message.answer(t("tk-back"))
 
 

@@ -9,10 +9,11 @@ from collections.abc import Iterable
 from aiogram import Bot
 
 from bot.delivery import DeliveryWorker, Sender
+from bot.services.availability import StaffAvailability
 from bot.services.clock import Clock
 from bot.services.join_approvals import JoinApprovals
 from bot.services.notice_copies import NoticeCopies
-from bot.services.tickets import TicketService
+from bot.services.ticket_cards import TicketCards
 from storage.db import Database
 from telegram.sender import TelegramSender
 
@@ -24,7 +25,8 @@ class TelegramDelivery(DeliveryWorker):
         db: Database,
         clock: Clock,
         *,
-        tickets: TicketService | None = None,
+        cards: TicketCards | None = None,
+        availability: StaffAvailability | None = None,
         approvals: JoinApprovals | None = None,
         notices: NoticeCopies | None = None,
         poll_seconds: float = 1.0,
@@ -32,12 +34,12 @@ class TelegramDelivery(DeliveryWorker):
         token: str | None = None,
         others: Iterable[Sender] = (),
     ) -> None:
-        self.sender = TelegramSender(bot, db, tickets=tickets, approvals=approvals, notices=notices)
+        self.sender = TelegramSender(bot, db, cards=cards, approvals=approvals, notices=notices)
         super().__init__(
             [self.sender, *others],
             db,
             clock,
-            tickets=tickets,
+            availability=availability,
             poll_seconds=poll_seconds,
             batch=batch,
             token=token,

@@ -27,7 +27,7 @@ from bot.delivery_outcomes import Outcome
 from bot.delivery_window import PassWindow
 from bot.services.join_approvals import JoinApprovals
 from bot.services.notice_copies import NoticeCopies
-from bot.services.tickets import TicketService
+from bot.services.ticket_cards import TicketCards
 from handlers.join_keyboards import join_markup
 from storage.db import Database
 from storage.models import Channel, OutboxKind, OutboxMessage
@@ -48,7 +48,7 @@ class TelegramSender:
         bot: Bot,
         db: Database,
         *,
-        tickets: TicketService | None = None,
+        cards: TicketCards | None = None,
         approvals: JoinApprovals | None = None,
         notices: NoticeCopies | None = None,
     ) -> None:
@@ -56,7 +56,7 @@ class TelegramSender:
         self.notices = notices
         self.budget = budget_of(bot)  # shared with every other call of the bot
         self.db = db
-        self.tickets = tickets
+        self.cards = cards
         self.approvals = approvals
 
     def listen(self, hold: Callable[[float], None]) -> None:
@@ -164,21 +164,21 @@ class TelegramSender:
         """Cards are rendered now, from the ticket as it is, and edited in place when the
         recipient already has one. Returns the newest pending update of the same card that this
         rendering includes (those rows need no send of their own)."""
-        if self.tickets is None or row.ticket_id is None or row.person_id is None:
+        if self.cards is None or row.ticket_id is None or row.person_id is None:
             return None
         async with self.db.session() as session:
             upto = await OutboxRepository(session).last_pending_card(row.ticket_id, row.to)
-        view = await self.tickets.card_for_delivery(row.ticket_id, row.person_id)
+        view = await self.cards.card_for_delivery(row.ticket_id, row.person_id)
         if view is None:
             return upto
-        existing = await self.tickets.card_message(row.ticket_id, int(row.address))
+        existing = await self.cards.card_message(row.ticket_id, int(row.address))
         markup = outbox_methods.card_keyboard(row.ticket_id, view)
         # An old card loses its buttons; nobody gets a new "no access" one.
         sent = await self._show(
             int(row.address), existing, view.text, markup, window, resend=view.access
         )
         if sent is not None:
-            await self.tickets.remember_card(row.ticket_id, int(row.address), sent)
+            await self.cards.remember_card(row.ticket_id, int(row.address), sent)
         return upto
 
     async def _send_join_card(self, row: OutboxMessage, window: PassWindow) -> None:

@@ -51,7 +51,8 @@ class World:
             self.client.bot,
             self.db,
             self.clock,
-            tickets=self.services.tickets,
+            cards=self.services.ticket_cards,
+            availability=self.services.availability,
             approvals=self.services.approvals,
             notices=self.services.notice_copies,
         )

@@ -47,7 +47,7 @@ def test_the_core_has_modules_to_check() -> None:
     modules = _core_modules()
     assert Path("bot/delivery.py") in modules
     assert Path("storage/models.py") in modules
-    assert Path("bot/services/tickets.py") in modules
+    assert Path("bot/services/ticket_actions.py") in modules
 
 
 @pytest.mark.parametrize("path", _core_modules(), ids=str)

@@ -32,7 +32,7 @@ from bot.config import Config
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.policy import Action
-from bot.services.tickets import Draft
+from bot.services.ticket_core import Draft
 from handlers.keyboards import TicketCb
 from storage.db import Database
 from storage.models import telegram_address
@@ -167,7 +167,7 @@ async def test_a_press_answered_before_the_handler_failed_is_not_answered_again(
         raise RuntimeError("the database fell over")
 
     handlers_services: Services = client.dp["services"]
-    monkeypatch.setattr(handlers_services.tickets, "categories", broken)
+    monkeypatch.setattr(handlers_services.reporting, "categories", broken)
     sent = await client.click(user, ask, ask.buttons[0])
     assert methods(sent) == ["AnswerCallbackQuery", "SendMessage"]
     assert only(sent).text == translations.get("en", "error-generic")
@@ -205,9 +205,9 @@ async def test_a_flood_of_presses_is_answered_but_not_served(
     world = await make_world(client, services, db, clock)
     user = await world.join(client.user(RESIDENT, "en"), "A1")
     person = await world.person(user)
-    [building] = await services.tickets.resident_buildings(person)
+    [building] = await services.reporting.resident_buildings(person)
     ticket = (
-        await services.tickets.report(person, Draft(building.building_id, "repairs", "Lift"))
+        await services.reporting.report(person, Draft(building.building_id, "repairs", "Lift"))
     ).ticket
     card = Sent(SendMessage(chat_id=RESIDENT, text="#1"))
     history = TicketCb(action=Action.HISTORY, ticket_id=ticket.id).pack()

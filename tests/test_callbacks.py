@@ -17,7 +17,7 @@ from pydantic.fields import FieldInfo
 import handlers
 from bot.i18n import Translations
 from bot.services import Services
-from bot.services.tickets import Draft
+from bot.services.ticket_core import Draft
 from storage.db import Database
 from storage.models import Role
 from tests.botclient import BotClient
@@ -102,8 +102,8 @@ async def test_a_forged_integer_is_an_out_of_date_button(
     head = await world.appoint(client.user(100, "en"), Role.HEAD, "A1")
     resident = await world.join(client.user(1, "en"), "A1")
     author = await world.person(resident)
-    [a1] = await services.tickets.resident_buildings(author)
-    await services.tickets.report(author, Draft(a1.building_id, "repairs", "The lift"))
+    [a1] = await services.reporting.resident_buildings(author)
+    await services.reporting.report(author, Draft(a1.building_id, "repairs", "The lift"))
     path = str(db.url.database)
 
     for user, value in itertools.product((head, resident), FORGED):

@@ -23,7 +23,7 @@ from pypdf import PdfReader
 from bot.config import Config
 from bot.i18n import Translations
 from bot.services import Services
-from bot.services.tickets import Draft
+from bot.services.ticket_core import Draft
 from storage.db import Database
 from storage.models import telegram_address
 from tests.test_cli import EXAMPLE, USERNAME, cli_env, example_rows, one_line, run_cli
@@ -70,7 +70,7 @@ async def _report(path: Path) -> dict[str, int]:
             building = await services.community.find_building(code)
             await services.onboarding.join_building(person, building.id)
             draft = Draft(building.id, "repairs", text, show_name=not hidden)
-            numbers[code] = (await services.tickets.report(person, draft)).ticket.number
+            numbers[code] = (await services.reporting.report(person, draft)).ticket.number
         return numbers
     finally:
         await db.close()

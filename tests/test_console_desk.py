@@ -159,7 +159,7 @@ async def test_removing_a_head_asks_first_then_hands_their_tickets_over(
     town: Town, http: Http
 ) -> None:
     ticket = await town.report()
-    await town.world.services.tickets.take(await town.person(HEAD), ticket.id)
+    await town.world.services.ticket_actions.take(await town.person(HEAD), ticket.id)
     token = await sign_in(town, http, OFFICE)
     a1 = await building(town, "A1")
     head = town.ids[HEAD]
@@ -278,18 +278,18 @@ def as_json(k: Kpis) -> dict[str, Any]:
 
 async def some_history(town: Town, clock: FakeClock) -> None:
     """Three reports in A1 (one taken late, one resolved and rated) and one in B1."""
-    tickets = town.world.services.tickets
+    tickets = town.world.services
     head = await town.person(HEAD)
     first = await town.report()
     clock.advance(hours=1)
-    await tickets.take(head, first.id)
+    await tickets.ticket_actions.take(head, first.id)
     clock.advance(hours=2)
-    await tickets.resolve(head, first.id, "Fixed the bulb")
-    await tickets.confirm(await town.person(RESIDENT), first.id)
-    await tickets.rate(await town.person(RESIDENT), first.id, 5)
+    await tickets.ticket_actions.resolve(head, first.id, "Fixed the bulb")
+    await tickets.ticket_actions.confirm(await town.person(RESIDENT), first.id)
+    await tickets.ticket_actions.rate(await town.person(RESIDENT), first.id, 5)
     second = await town.report(text="The lift is stuck again")
     clock.advance(hours=30)
-    await tickets.take(head, second.id)
+    await tickets.ticket_actions.take(head, second.id)
     await town.report(text="Water leaks in the corridor")
     await town.report(STRANGER, "Door bell broken at the gate")
     clock.advance(days=1)

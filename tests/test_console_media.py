@@ -58,12 +58,12 @@ def console(client: BotClient, api_bot: Bot, cache: Path) -> Http:
 
 async def with_media(town: Town) -> Ticket:
     resident = await town.person(RESIDENT)
-    [building] = await town.world.services.tickets.resident_buildings(resident)
+    [building] = await town.world.services.reporting.resident_buildings(resident)
     media = [{"type": "photo", "file_id": "PHOTO-A"}, {"type": "voice", "file_id": "VOICE-B"}]
     draft = Draft(building.building_id, "repairs", "Look at this", media=media)
-    filed = (await town.world.services.tickets.report(resident, draft)).ticket
+    filed = (await town.world.services.reporting.report(resident, draft)).ticket
     # A photo the resident sends later, relayed to the staff, is the ticket's too.
-    await town.world.services.tickets.message(resident, filed.id, Content(photo="PHOTO-C"))
+    await town.world.services.ticket_actions.message(resident, filed.id, Content(photo="PHOTO-C"))
     return filed
 
 

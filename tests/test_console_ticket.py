@@ -105,7 +105,7 @@ async def test_a_head_takes_replies_and_resolves_from_the_web(town: Town, http: 
     # The chat's History shows the door as well.
     person = await town.person(HEAD)
     t = town.client.dp["translations"].bind("en")
-    _, lines = await town.world.services.tickets.history(person, filed.id, t)
+    _, lines = await town.world.services.ticket_cards.history(person, filed.id, t)
     assert sum("(web)" in line for line in lines) == 3
 
 
@@ -201,16 +201,18 @@ async def test_a_stale_page_is_refused_and_changes_nothing(town: Town, http: Htt
     csrf = await sign_in(town, http, HEAD)
     await page(http, filed.id)  # the page offers Take…
     deputy = await town.person(DEPUTY)
-    await town.world.services.tickets.take(deputy, filed.id)  # …but the deputy took it in chat
+    await town.world.services.ticket_actions.take(
+        deputy, filed.id
+    )  # …but the deputy took it in chat
     before = await snapshot(town.db)
     refused = await post(http, filed.id, "take", csrf)
     text = await refused.text()
     assert refused.status == 409 and "already been taken by Li" in text
     assert await snapshot(town.db) == before
     # Closed meanwhile: resolve, reply and merge are refused too, saying how it stands.
-    await town.world.services.tickets.resolve(deputy, filed.id, "")
+    await town.world.services.ticket_actions.resolve(deputy, filed.id, "")
     resident = await town.person(RESIDENT)
-    await town.world.services.tickets.confirm(resident, filed.id)
+    await town.world.services.ticket_actions.confirm(resident, filed.id)
     before = await snapshot(town.db)
     for action, fields in (("resolve", {}), ("escalate", {}), ("merge", {"into": "1"})):
         refused = await post(http, filed.id, action, csrf, **fields)
@@ -307,8 +309,8 @@ async def test_a_staff_reply_with_a_photo_is_listed_as_an_attachment(
 ) -> None:
     filed = await town.report()
     head = await town.person(HEAD)
-    await town.world.services.tickets.take(head, filed.id)
-    await town.world.services.tickets.reply(head, filed.id, Content(photo="PHOTO-1"))
+    await town.world.services.ticket_actions.take(head, filed.id)
+    await town.world.services.ticket_actions.reply(head, filed.id, Content(photo="PHOTO-1"))
     await sign_in(town, http, HEAD)
     text = await page(http, filed.id)
     # Without a file source (no Telegram), the page says the files cannot be shown.

@@ -47,9 +47,9 @@ async def file(
     town: Town, who: int, text: str, *, show_name: bool = True, category: str = "repairs"
 ) -> Ticket:
     person = await town.person(who)
-    [building] = await town.world.services.tickets.resident_buildings(person)
+    [building] = await town.world.services.reporting.resident_buildings(person)
     draft = Draft(building.building_id, category, text, show_name=show_name)
-    return (await town.world.services.tickets.report(person, draft)).ticket
+    return (await town.world.services.reporting.report(person, draft)).ticket
 
 
 @pytest.fixture
@@ -231,12 +231,14 @@ async def test_search_finds_notes_replies_and_short_chinese(
     """The history's words are found too (a resolve note, a reply relayed to the resident),
     through the trigram index from three characters and by a scan below; ``%`` and ``_`` are
     characters."""
-    services = town.world.services.tickets
+    services = town.world.services
     head = await town.person(HEAD)
     a1, hidden = filed["a1"], filed["a1-hidden"]
-    await services.take(head, a1.id)
-    await services.resolve(head, a1.id, "换了新灯泡 bulb_50%")
-    await services.reply(head, hidden.id, Content(text="物业明天上门 check the window"))
+    await services.ticket_actions.take(head, a1.id)
+    await services.ticket_actions.resolve(head, a1.id, "换了新灯泡 bulb_50%")
+    await services.ticket_actions.reply(
+        head, hidden.id, Content(text="物业明天上门 check the window")
+    )
     chinese = await file(town, STRANGER, "电梯门关不上")
     await sign_in(town, http, OFFICE)
     assert await listed(http, "?q=新灯泡") == [a1.number]  # a resolve note, 3 characters
@@ -287,7 +289,7 @@ async def test_columns_sort_with_keyset_pages_both_ways(
 ) -> None:
     n = {key: t.number for key, t in filed.items()}
     head2 = await town.person(HEAD2)
-    await town.world.services.tickets.take(head2, filed["a2"].id)  # the latest change
+    await town.world.services.ticket_actions.take(head2, filed["a2"].id)  # the latest change
     expected = {
         "newest": [n["a1-hidden"], n["b1"], n["a2"], n["a1"]],
         "oldest": [n["a1"], n["a2"], n["b1"], n["a1-hidden"]],

@@ -21,7 +21,7 @@ from bot.config import Config, Secret
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.community import BuildingRow
-from bot.services.tickets import Content, Draft
+from bot.services.ticket_core import Content, Draft
 from storage.db import Database
 from storage.models import Role, Ticket, TicketEvent, telegram_address
 from tests.botclient import BotClient, Sent, only, texts
@@ -45,17 +45,17 @@ class Building:
         self, who: User | None = None, text: str = "The stair light is broken"
     ) -> Ticket:
         person = await self.world.person(who or self.resident)
-        [building] = await self.world.services.tickets.resident_buildings(person)
+        [building] = await self.world.services.reporting.resident_buildings(person)
         draft = Draft(building.building_id, "repairs", text)
-        return (await self.world.services.tickets.report(person, draft)).ticket
+        return (await self.world.services.reporting.report(person, draft)).ticket
 
     async def head_asks(self, ticket: Ticket, text: str = "Which floor is it?") -> None:
         head = await self.world.person(self.head)
-        await self.world.services.tickets.reply(head, ticket.id, Content(text=text))
+        await self.world.services.ticket_actions.reply(head, ticket.id, Content(text=text))
 
     async def resident_writes(self, ticket: Ticket, text: str) -> None:
         resident = await self.world.person(self.resident)
-        await self.world.services.tickets.message(resident, ticket.id, Content(text=text))
+        await self.world.services.ticket_actions.message(resident, ticket.id, Content(text=text))
 
     async def deliver(self) -> list[Sent]:
         before = len(self.client.session.requests)
@@ -232,7 +232,7 @@ async def test_own_messages_and_closed_tickets_are_no_conversation(building: Bui
 
     await building.head_asks(ticket)
     resident = await building.world.person(building.resident)
-    await building.world.services.tickets.withdraw(resident, ticket.id)
+    await building.world.services.ticket_actions.withdraw(resident, ticket.id)
     offer = only(await building.client.send(building.resident, "And another"))
     assert "report this as a problem" in offer.text
 
@@ -393,10 +393,10 @@ async def test_conversations_and_the_picker_search_on_postgres(pg_url: str) -> N
         await services.onboarding.open_payload(head, invite.payload)
         await services.onboarding.join_building(resident, found.building.id)
         ticket = (
-            await services.tickets.report(resident, Draft(found.building.id, "repairs", "x"))
+            await services.reporting.report(resident, Draft(found.building.id, "repairs", "x"))
         ).ticket
         assert await services.conversations.in_progress(resident) == []
-        await services.tickets.reply(head, ticket.id, Content(text="Which floor?"))
+        await services.ticket_actions.reply(head, ticket.id, Content(text="Which floor?"))
         [conversation] = await services.conversations.in_progress(resident)
         assert (conversation.ticket.id, conversation.staff) == (ticket.id, False)
         relayed = await services.conversations.send(resident, ticket.id, Content(text="3rd"))

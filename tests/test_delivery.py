@@ -23,7 +23,7 @@ from bot.delivery import LEASE, REQUEST_TIMEOUT, SEND_WINDOW
 from bot.services import Services
 from bot.services.cards import CardView
 from bot.services.community import BuildingRow, parse_buildings_csv
-from bot.services.tickets import Draft
+from bot.services.ticket_core import Draft
 from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus, Person, Role, telegram_address
 from storage.repositories import OutboxRepository, PersonRepository
@@ -434,21 +434,21 @@ async def test_a_card_that_cannot_be_rendered_fails_alone_and_the_pass_goes_on(
     for code, resident in (("A1", 31), ("C1", 32)):
         user = await world.join(client.user(resident, "en"), code)
         person = await world.person(user)
-        [building] = await services.tickets.resident_buildings(person)
+        [building] = await services.reporting.resident_buildings(person)
         draft = Draft(building.building_id, "repairs", f"lift of {code}")
-        tickets.append((await services.tickets.report(person, draft)).ticket)
+        tickets.append((await services.reporting.report(person, draft)).ticket)
     # A stored setting that does not validate is read as its default now (the settings
     # schema), so the bug is planted: rendering this one ticket's card raises.
-    render = services.tickets.card_for_delivery
+    render = services.ticket_cards.card_for_delivery
 
     async def broken(ticket_id: int, person_id: int) -> CardView | None:
         if ticket_id == tickets[0].id:
             raise TypeError("'str' object is not a mapping")
         return await render(ticket_id, person_id)
 
-    monkeypatch.setattr(services.tickets, "card_for_delivery", broken)
+    monkeypatch.setattr(services.ticket_cards, "card_for_delivery", broken)
     before = len(client.session.requests)
-    worker = TelegramDelivery(client.bot, db, clock, tickets=services.tickets)
+    worker = TelegramDelivery(client.bot, db, clock, cards=services.ticket_cards)
     assert await worker.run_once() == 2  # one pass: both rows handled
     sent = [m for m in client.session.requests[before:] if isinstance(m, SendMessage)]
     assert [m.chat_id for m in sent] == [other_head.id]

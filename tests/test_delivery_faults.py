@@ -29,7 +29,7 @@ from bot.config import Config, Secret
 from bot.delivery import LEASE
 from bot.i18n import Translations
 from bot.services import Services, system_clock
-from bot.services.tickets import Draft
+from bot.services.ticket_core import Draft
 from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus, Person, Role, Ticket, telegram_address
 from storage.repositories import OutboxRepository, PersonRepository
@@ -522,9 +522,9 @@ class Community:
 
     async def report(self, text: str) -> Ticket:
         resident = await self.person(RESIDENT)
-        [building] = await self.services.tickets.resident_buildings(resident)
+        [building] = await self.services.reporting.resident_buildings(resident)
         draft = Draft(building.building_id, "repairs", text)
-        return (await self.services.tickets.report(resident, draft)).ticket
+        return (await self.services.reporting.report(resident, draft)).ticket
 
     async def events(self, ticket: Ticket) -> list[tuple[str, dict[str, Any]]]:
         async with self.db.session() as session:
@@ -560,7 +560,13 @@ async def community(
     services = Services.create(config, database, translations, system_clock)
     dispatcher = create_dispatcher(config, database, translations=translations)
     install_budget(bot, FAULTS)
-    worker = TelegramDelivery(bot, database, system_clock, tickets=services.tickets)
+    worker = TelegramDelivery(
+        bot,
+        database,
+        system_clock,
+        cards=services.ticket_cards,
+        availability=services.availability,
+    )
     town = Community(fake, bot, database, services, dispatcher, worker, itertools.count(1))
     report = await services.community.import_buildings(BUILDINGS)
     join = {b.code: b.payload for b in report.buildings}

@@ -22,7 +22,7 @@ async def test_the_first_days_digest_offers_today_so_far(
     resident = await town.resident()
     first = await town.report(resident, text="The lift is stuck")
     await town.report(resident, text="A lamp is out")
-    await services.tickets.take(head, first.id)
+    await services.ticket_actions.take(head, first.id)
     await town.at(local(11, 26, 14, 5))
     office = client.user(OFFICE, "en", "Office")
     before = await counts(db)

@@ -19,7 +19,7 @@ from bot.services.digest_view import rate
 from bot.services.errors import ServiceError
 from bot.services.exports import TicketExports, tickets_csv, tickets_xlsx
 from bot.services.monthly import MonthlyReports, monthly_xlsx
-from bot.services.tickets import Draft
+from bot.services.ticket_core import Draft
 from bot.services.work_order_sheets import work_order_sheet
 from storage.db import Database
 from storage.models import (
@@ -63,7 +63,7 @@ async def november(services: Services, db: Database, clock: FakeClock) -> Novemb
 
     async def report(key: str, person: Person, code: str, category: str, text: str, **kw: bool):
         draft = Draft(town.buildings[code], category, text, **kw)
-        tickets[key] = (await services.tickets.report(person, draft)).ticket
+        tickets[key] = (await services.reporting.report(person, draft)).ticket
 
     across = await town.resident(3, "B1")
     await report("october", across, "B1", "sanitation", "Bins overflow")
@@ -71,21 +71,21 @@ async def november(services: Services, db: Database, clock: FakeClock) -> Novemb
     # Name hidden, phone shared: the export shows the phone and no name.
     await report("fast", resident, "A1", "repairs", HOSTILE, show_name=False, show_phone=True)
     clock.now = local(11, 2, 11)
-    await services.tickets.take(office, tickets["fast"].id)
-    await services.tickets.resolve(office, tickets["fast"].id, "Fixed")
-    await services.tickets.confirm(resident, tickets["fast"].id)
-    await services.tickets.rate(resident, tickets["fast"].id, 5)
+    await services.ticket_actions.take(office, tickets["fast"].id)
+    await services.ticket_actions.resolve(office, tickets["fast"].id, "Fixed")
+    await services.ticket_actions.confirm(resident, tickets["fast"].id)
+    await services.ticket_actions.rate(resident, tickets["fast"].id, 5)
     clock.now = local(11, 5, 8)
     await report("untaken", resident, "A1", "elevator", "Lift stuck")
     clock.now = local(11, 10, 9)
     await report("late", neighbour, "A2", "repairs", HOSTILE_STARTS[0])
     clock.now = local(11, 11, 15)  # 30 hours: later than the 24 h threshold
-    await services.tickets.take(office, tickets["late"].id)
-    await services.tickets.resolve(office, tickets["late"].id, "Done")
-    await services.tickets.confirm(neighbour, tickets["late"].id)
-    await services.tickets.rate(neighbour, tickets["late"].id, 2)
-    await services.tickets.take(office, tickets["october"].id)
-    await services.tickets.resolve(office, tickets["october"].id, "Emptied")
+    await services.ticket_actions.take(office, tickets["late"].id)
+    await services.ticket_actions.resolve(office, tickets["late"].id, "Done")
+    await services.ticket_actions.confirm(neighbour, tickets["late"].id)
+    await services.ticket_actions.rate(neighbour, tickets["late"].id, 2)
+    await services.ticket_actions.take(office, tickets["october"].id)
+    await services.ticket_actions.resolve(office, tickets["october"].id, "Emptied")
     for number, text in enumerate(HOSTILE_STARTS[1:]):
         clock.now = local(11, 20, 9, number)
         await report(f"hostile{number}", neighbour, "A2", "other", text)

@@ -11,7 +11,7 @@ from aiogram.types import Location, PhotoSize, ReplyKeyboardMarkup, Voice
 from sqlalchemy import select
 
 from bot.services import Services
-from bot.services.tickets import Draft
+from bot.services.ticket_core import Draft
 from storage.db import Database
 from storage.models import FsmRecord, Role, Ticket, TicketEvent
 from tests.botclient import BotClient, Sent, only, texts
@@ -303,8 +303,8 @@ async def test_a_leftover_skip_is_not_passed_on_to_the_head(world: World) -> Non
     await world.appoint(client.user(100, "en"), Role.HEAD, "A1")
     resident = await world.join(client.user(1, "en"), "A1")
     person = await world.person(resident)
-    [a1] = await world.services.tickets.resident_buildings(person)
-    await world.services.tickets.report(person, Draft(a1.building_id, "repairs", "Leak"))
+    [a1] = await world.services.reporting.resident_buildings(person)
+    await world.services.reporting.report(person, Draft(a1.building_id, "repairs", "Leak"))
     await to_location_step(world, resident)
     listing = only(await client.send(resident, "/my"))
     card = only(await client.click(resident, listing, listing.buttons[0]))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.i18n import Translations
 from bot.services import Services
-from bot.services.tickets import Content, Draft
+from bot.services.ticket_core import Content, Draft
 from storage.db import Database
 from storage.models import (
     FsmRecord,
@@ -85,21 +85,23 @@ async def test_a_resident_forgets_and_their_tickets_stay_anonymised(
     await town.send(RESIDENT, "3-502")
     open_ticket = await town.report(RESIDENT, "Water leaks from the ceiling of the stairs")
     head, resident = await town.person(HEAD), await town.person(RESIDENT)
-    tickets = services.tickets
-    await tickets.message(resident, open_ticket.id, Content(text="I am in 3-502, call 138000"))
+    tickets = services
+    await tickets.ticket_actions.message(
+        resident, open_ticket.id, Content(text="I am in 3-502, call 138000")
+    )
     closed = await town.report(RESIDENT, "The door bell is broken")
-    await tickets.take(head, closed.id)
-    await tickets.resolve(head, closed.id, "Replaced the bell")
-    await tickets.confirm(resident, closed.id)
-    await tickets.rate(resident, closed.id, 5)
+    await tickets.ticket_actions.take(head, closed.id)
+    await tickets.ticket_actions.resolve(head, closed.id, "Replaced the bell")
+    await tickets.ticket_actions.confirm(resident, closed.id)
+    await tickets.ticket_actions.rate(resident, closed.id, 5)
     neighbours = await town.report(NEIGHBOUR, "The lift is stuck")
-    await tickets.follow(resident, neighbours.id)
+    await tickets.neighbours.follow(resident, neighbours.id)
     b1 = (await services.community.find_building("B1")).id
     await services.joins.request(resident, b1, "9-909")
     delivered = await town.deliver()
     head_card = [s for s in to(delivered, HEAD) if s.buttons and "Water leaks" in s.text][-1]
     assert "Auntie 500" in head_card.text and "3-502" in head_card.text
-    await tickets.reply(head, open_ticket.id, Content(text="Coming tomorrow"))
+    await tickets.ticket_actions.reply(head, open_ticket.id, Content(text="Coming tomorrow"))
     await town.send(RESIDENT, "/report")
     assert await count(town.db, FsmRecord, FsmRecord.key.like(f"%:{RESIDENT}:%")) == 1
     assert await count(town.db, OutboxMessage, OutboxMessage.address == str(RESIDENT)) > 0
@@ -154,7 +156,7 @@ async def test_a_resident_forgets_and_their_tickets_stay_anonymised(
     assert again is not None and again.id != resident_id
     assert "You have no tickets yet" in one(await town.send(RESIDENT, "/my"), RESIDENT).text
     # The old card's history shows the event without the resident's words or name.
-    _, lines = await tickets.history(head, open_ticket.id, Translations().bind("en"))
+    _, lines = await tickets.ticket_cards.history(head, open_ticket.id, Translations().bind("en"))
     assert any("message" in line for line in lines)
     assert not any("138000" in line or "Auntie" in line for line in lines)
 
@@ -183,7 +185,7 @@ async def test_a_head_who_forgets_hands_their_tickets_on(town: Town, services: S
     taken = await town.report(RESIDENT, "The stair light is broken")
     waiting = await town.report(RESIDENT, "Rubbish in the corridor")
     head = await town.person(HEAD)
-    await services.tickets.take(head, taken.id)
+    await services.ticket_actions.take(head, taken.id)
     await town.deliver()
 
     question = await ask(town, HEAD)
@@ -213,7 +215,9 @@ async def test_a_lone_head_forgets_and_the_office_gets_the_ticket(
     await town.send(NEIGHBOUR, "/start " + town.world.payloads["A2"])
     neighbour = await town.person(NEIGHBOUR)
     a2 = (await services.community.find_building("A2")).id
-    ticket = (await services.tickets.report(neighbour, Draft(a2, "repairs", "Gate broken"))).ticket
+    ticket = (
+        await services.reporting.report(neighbour, Draft(a2, "repairs", "Gate broken"))
+    ).ticket
     await services.joins.request(await town.person(STRANGER), a2, "7-707")
     delivered = await town.deliver()
     assert [s for s in to(delivered, HEAD2) if "7-707" in s.text]
@@ -262,11 +266,13 @@ async def test_nothing_of_theirs_lingers_on_finished_cards_or_in_the_outbox(
     await town.send(RESIDENT, "3-502")
     head, resident = await town.person(HEAD), await town.person(RESIDENT)
     closed = await town.report(RESIDENT, "The door bell is broken")
-    await services.tickets.message(resident, closed.id, Content(text="Ring 3-502, call 138000"))
-    await services.tickets.take(head, closed.id)
-    await services.tickets.reply(head, closed.id, Content(text="Coming at noon"))
-    await services.tickets.resolve(head, closed.id, "Replaced the bell")
-    await services.tickets.confirm(resident, closed.id)
+    await services.ticket_actions.message(
+        resident, closed.id, Content(text="Ring 3-502, call 138000")
+    )
+    await services.ticket_actions.take(head, closed.id)
+    await services.ticket_actions.reply(head, closed.id, Content(text="Coming at noon"))
+    await services.ticket_actions.resolve(head, closed.id, "Replaced the bell")
+    await services.ticket_actions.confirm(resident, closed.id)
     delivered = await town.deliver()
     head_card = [s for s in to(delivered, HEAD) if "door bell" in s.text][-1]
     assert "Auntie 500" in head_card.text and "3-502" in head_card.text

@@ -58,7 +58,7 @@ from bot.config import Config, Secret
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.policy import Action
-from bot.services.tickets import Draft
+from bot.services.ticket_core import Draft
 from handlers.keyboards import TicketCb
 from storage.db import Database
 from storage.models import Role
@@ -122,21 +122,21 @@ async def build_town(path: Path) -> dict[str, str]:
         for user, code in [(RESIDENT, "A1"), (NEIGHBOUR, "A1"), (DRAFTER, "A1"), (STRANGER, "B1")]:
             await world.join(c.user(user, "en"), code, "3-502")
 
-        tickets = services.tickets
+        tickets = services
         resident, head = await world.person(c.user(RESIDENT)), await world.person(c.user(HEAD))
-        [a1] = await tickets.resident_buildings(resident)
+        [a1] = await tickets.reporting.resident_buildings(resident)
         ids = []
         for n in range(5):
             draft = Draft(a1.building_id, "repairs", f"problem {n + 1}")
-            ids.append((await tickets.report(resident, draft)).ticket.id)
+            ids.append((await tickets.reporting.report(resident, draft)).ticket.id)
         assert ids == list(TICKETS)
-        await tickets.take(head, 2)
+        await tickets.ticket_actions.take(head, 2)
         for ticket_id in (3, 4):
-            await tickets.take(head, ticket_id)
-            await tickets.resolve(head, ticket_id, "done")
-        await tickets.confirm(resident, 4)
-        await tickets.rate(resident, 4, 5)
-        await tickets.withdraw(resident, 5)
+            await tickets.ticket_actions.take(head, ticket_id)
+            await tickets.ticket_actions.resolve(head, ticket_id, "done")
+        await tickets.ticket_actions.confirm(resident, 4)
+        await tickets.ticket_actions.rate(resident, 4, 5)
+        await tickets.ticket_actions.withdraw(resident, 5)
         await world.deliver()
 
         # People in the middle of flows: the head writing a reply, a resident's report draft.

@@ -19,7 +19,7 @@ from bot.services.digest_view import DigestData, render_digest
 from bot.services.errors import ServiceError
 from bot.services.policy import Action, Relation
 from bot.services.scheduling import write
-from bot.services.tickets import MAX_DESCRIPTION, Content, Draft
+from bot.services.ticket_core import MAX_DESCRIPTION, Content, Draft
 from bot.text import message_parts
 from handlers.common import HelpCb
 from handlers.keyboards import TicketCb
@@ -134,7 +134,7 @@ async def press(town: Town, who: int, action: Action, ticket_id: int) -> list[Se
 async def taken(town: Town) -> int:
     """Ticket #1 of the resident, taken by the head; everything so far delivered."""
     found = await town.report()
-    await town.world.services.tickets.take(await town.person(HEAD), found.id)
+    await town.world.services.ticket_actions.take(await town.person(HEAD), found.id)
     await town.deliver()
     return found.id
 
@@ -216,7 +216,7 @@ async def test_full_notes_resolve_not_fixed_comment(town: Town, taken: int) -> N
     assert_whole(got, "🔁 Ticket #1 is back with you: the resident says it is not fixed.", TEXT_MAX)
 
     # Back with the head, still taken: resolve, confirm, rate, and a comment of 4096 units.
-    await town.world.services.tickets.resolve(await town.person(HEAD), taken, "")
+    await town.world.services.ticket_actions.resolve(await town.person(HEAD), taken, "")
     question = arrived(await town.deliver(), RESIDENT)[-1]
     rate = one(await town.click(RESIDENT, question, "👍 Yes, fixed"), RESIDENT)
     await town.click(RESIDENT, rate, "5⭐")
@@ -243,9 +243,9 @@ async def test_a_full_description_a_short_card_and_the_whole_text(town: Town) ->
     where the rest is; the head gets the whole text once, right after the card, and History
     has it too."""
     person = await town.person(RESIDENT)
-    [building] = await town.world.services.tickets.resident_buildings(person)
+    [building] = await town.world.services.reporting.resident_buildings(person)
     draft = Draft(building.building_id, "repairs", PROSE, media=[{"type": "photo", "file_id": "p"}])
-    await town.world.services.tickets.report(person, draft)
+    await town.world.services.reporting.report(person, draft)
     got = arrived(await town.deliver(), HEAD)
     assert [type(s.method).__name__ for s in got] == [
         "SendMessage",  # the card
@@ -333,7 +333,7 @@ async def test_the_report_building_picker_pages(
     person = await services.onboarding.touch(
         telegram_address(everywhere.id), everywhere.full_name, "en"
     )
-    assert len(await services.tickets.resident_buildings(person)) == MANY
+    assert len(await services.reporting.resident_buildings(person)) == MANY
 
 
 # --- texts the scheduler and the digest compose ------------------------------------------------
@@ -421,22 +421,22 @@ async def test_more_than_telegram_takes_is_refused_whole(town: Town, taken: int)
     assert "too long (1,025 characters)" in refused.text
     assert [kind for kind, _ in await events(town.db, 1)] == ["created", "routed", "taken"]
 
-    tickets = town.world.services.tickets
+    tickets = town.world.services
     head, resident = await town.person(HEAD), await town.person(RESIDENT)
     for attempt in (
-        tickets.resolve(head, taken, over),
-        tickets.escalate(head, taken, over),
-        tickets.reply(head, taken, Content(text=over)),
-        tickets.message(resident, taken, Content(text=CAPTION_MAX + "x", photo="p")),
+        tickets.ticket_actions.resolve(head, taken, over),
+        tickets.ticket_actions.escalate(head, taken, over),
+        tickets.ticket_actions.reply(head, taken, Content(text=over)),
+        tickets.ticket_actions.message(resident, taken, Content(text=CAPTION_MAX + "x", photo="p")),
     ):
         with pytest.raises(ServiceError) as error:
             await attempt
         assert error.value.key == "input-too-long"
-    [building] = await tickets.resident_buildings(resident)
+    [building] = await tickets.reporting.resident_buildings(resident)
     with pytest.raises(ServiceError, match="input-too-long"):
         # Beyond all one report can collect (captions, a text, a place), by one emoji.
         too_much = EMOJI * (MAX_DESCRIPTION // 2 + 1)
-        await tickets.report(resident, Draft(building.building_id, "repairs", too_much))
+        await tickets.reporting.report(resident, Draft(building.building_id, "repairs", too_much))
     found = await ticket(town.db, 1)
     assert (found.status, found.escalated) == (S.TAKEN, False)
     assert [kind for kind, _ in await events(town.db, 1)] == ["created", "routed", "taken"]
@@ -544,9 +544,9 @@ async def test_full_captions_and_a_full_text_of_one_report_all_reach_the_head(
 async def test_a_full_still_a_problem_note_reaches_the_head(town: Town, taken: int) -> None:
     """A follower's "still a problem for me" with 4096 units of why: their own linked ticket,
     whose description the head reads whole after its card."""
-    tickets = town.world.services.tickets
-    await tickets.follow(await town.person(NEIGHBOUR), taken)
-    await tickets.resolve(await town.person(HEAD), taken, "done")
+    tickets = town.world.services
+    await tickets.neighbours.follow(await town.person(NEIGHBOUR), taken)
+    await tickets.ticket_actions.resolve(await town.person(HEAD), taken, "done")
     notice = one(await town.deliver(), NEIGHBOUR)
     ask = one(await town.click(NEIGHBOUR, notice, "🙋 Still a problem for me"), NEIGHBOUR)
     assert ask.buttons == ["Skip"]
@@ -565,11 +565,11 @@ async def test_a_full_not_fixed_reason_reaches_whoever_takes_it_over(
 ) -> None:
     """ "Not fixed" while the head who held it is away: the ticket is handed over (open for
     anyone who covers the building), and each of them reads the resident's 4096 units whole."""
-    tickets = town.world.services.tickets
+    tickets = town.world.services
     head = await town.person(HEAD)
-    await tickets.resolve(head, taken, "done")
+    await tickets.ticket_actions.resolve(head, taken, "done")
     question = arrived(await town.deliver(), RESIDENT)[-1]
-    await tickets.set_away(head, town.world.clock() + timedelta(days=3))
+    await tickets.availability.set_away(head, town.world.clock() + timedelta(days=3))
     await town.deliver()
     await town.click(RESIDENT, question, "👎 Not fixed")
     sent = await town.send(RESIDENT, TEXT_MAX)

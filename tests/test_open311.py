@@ -515,7 +515,7 @@ async def test_what_residents_did_not_share_never_appears(
         a1 = await session.scalar(select(Building).where(Building.code == "A1"))
         assert a1 is not None
         building_id = a1.id
-    secret = await services.tickets.report(
+    secret = await services.reporting.report(
         person,
         Draft(
             building_id,
@@ -526,10 +526,10 @@ async def test_what_residents_did_not_share_never_appears(
             show_phone=True,
         ),
     )
-    shared = await services.tickets.report(
+    shared = await services.reporting.report(
         person, Draft(building_id, "sanitation", "垃圾没人收 shared words", share_description=True)
     )
-    dispute = await services.tickets.report(
+    dispute = await services.reporting.report(
         person, Draft(building_id, "neighbours", "楼上太吵 private words", share_description=True)
     )
     assert [secret.ticket.number, shared.ticket.number, dispute.ticket.number] == [1, 2, 3]

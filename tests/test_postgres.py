@@ -18,7 +18,7 @@ from bot.config import Config, Secret
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.community import BuildingRow
-from bot.services.tickets import Draft
+from bot.services.ticket_core import Draft
 from storage.db import Database
 from storage.models import FsmRecord, Role, Ticket, TicketStatus, telegram_address
 from telegram.fsm import SqlStorage
@@ -66,7 +66,7 @@ async def test_migrations_and_the_ticket_loop_run_on_postgres(pg_url: str) -> No
         # Ticket numbers are handed out atomically even when reports race.
         reports = await asyncio.gather(
             *(
-                services.tickets.report(resident, Draft(building.id, "repairs", f"broken {i}"))
+                services.reporting.report(resident, Draft(building.id, "repairs", f"broken {i}"))
                 for i in range(5)
             )
         )
@@ -75,8 +75,8 @@ async def test_migrations_and_the_ticket_loop_run_on_postgres(pg_url: str) -> No
         # Two heads press Take at once: exactly one wins.
         ticket_id = reports[0].ticket.id
         results = await asyncio.gather(
-            services.tickets.take(head, ticket_id),
-            services.tickets.take(other_head, ticket_id),
+            services.ticket_actions.take(head, ticket_id),
+            services.ticket_actions.take(other_head, ticket_id),
             return_exceptions=True,
         )
         assert sum(not isinstance(r, Exception) for r in results) == 1

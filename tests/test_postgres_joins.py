@@ -14,7 +14,7 @@ from bot.services import Services
 from bot.services.community import BuildingRow
 from bot.services.join_rules import JoinStale
 from bot.services.joins import Pending
-from bot.services.tickets import Draft
+from bot.services.ticket_core import Draft
 from storage.db import Database
 from storage.models import (
     JoinRequest,
@@ -70,7 +70,7 @@ async def test_join_requests_and_forgetme_on_postgres(pg_url: str) -> None:  # n
 
         # /forgetme: the person goes, the ticket stays without them.
         await services.onboarding.join_building(newcomer, building.id)
-        reported = await services.tickets.report(newcomer, Draft(building.id, "repairs", "leak"))
+        reported = await services.reporting.report(newcomer, Draft(building.id, "repairs", "leak"))
         await services.forget.forget(newcomer)
         async with db.session() as session:
             assert await session.get(Person, newcomer.id) is None

@@ -9,8 +9,8 @@ from bot.config import Config, Secret
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.community import BuildingRow
+from bot.services.ticket_core import Draft
 from bot.services.ticket_lists import Keyset
-from bot.services.tickets import Draft
 from storage.db import Database
 from storage.models import Role, Ticket, telegram_address
 from storage.repositories.tickets import Scope, TicketRepository
@@ -49,19 +49,25 @@ async def test_staff_lists_page_on_postgres(pg_url: str) -> None:  # noqa: F811
         for n in range(24):  # 18 in A1, 6 in A2
             clock.advance(hours=3)
             resident, building_id = residents[n % 4]
-            report = await services.tickets.report(resident, Draft(building_id, "repairs", "x"))
+            report = await services.reporting.report(resident, Draft(building_id, "repairs", "x"))
             numbers.append((report.ticket.number, building_id == residents[0][1]))
         a1 = [number for number, in_a1 in reversed(numbers) if in_a1]
 
-        tickets = services.tickets
-        first = await tickets.staff_tickets(head, "all")
+        tickets = services
+        first = await tickets.ticket_lists.staff_tickets(head, "all")
         assert (first.total, first.pages, first.capped) == (18, 2, False)
-        second = await tickets.staff_tickets(head, "all", 1, Keyset(first.tickets[-1].id))
+        second = await tickets.ticket_lists.staff_tickets(
+            head, "all", 1, Keyset(first.tickets[-1].id)
+        )
         assert [t.number for t in [*first.tickets, *second.tickets]] == a1
-        back = await tickets.staff_tickets(head, "all", 0, Keyset(second.tickets[0].id, True))
+        back = await tickets.ticket_lists.staff_tickets(
+            head, "all", 0, Keyset(second.tickets[0].id, True)
+        )
         assert [t.number for t in back.tickets] == a1[:10] and not back.newer
-        assert (await tickets.staff_tickets(head, "open", 1)).tickets[-1].number == a1[-1]
-        everything = await tickets.staff_tickets(office, "all", 2)
+        assert (await tickets.ticket_lists.staff_tickets(head, "open", 1)).tickets[-1].number == a1[
+            -1
+        ]
+        everything = await tickets.ticket_lists.staff_tickets(office, "all", 2)
         assert [t.number for t in everything.tickets] == [n for n, _ in reversed(numbers)][20:]
 
         async with db.session() as session:

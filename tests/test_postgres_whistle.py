@@ -13,7 +13,7 @@ from bot.config import Config, Secret
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.community import BuildingRow
-from bot.services.tickets import Draft
+from bot.services.ticket_core import Draft
 from storage.db import Database
 from storage.models import Role, WorkOrder, telegram_address
 from tests.conftest import FakeClock
@@ -42,8 +42,8 @@ async def test_forwarding_and_reminders_on_postgres(pg_url: str) -> None:
         await services.onboarding.open_payload(office, invite.payload)
         building = await services.community.find_building("A1")
         await services.onboarding.join_building(resident, building.id)
-        first = await services.tickets.report(resident, Draft(building.id, "repairs", "pit"))
-        second = await services.tickets.report(resident, Draft(building.id, "repairs", "lamp"))
+        first = await services.reporting.report(resident, Draft(building.id, "repairs", "pit"))
+        second = await services.reporting.report(resident, Draft(building.id, "repairs", "lamp"))
 
         # Two forwards at once: each its own reference.
         done = await asyncio.gather(

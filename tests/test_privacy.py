@@ -12,7 +12,7 @@ from bot.services.cards import shared_preview
 from bot.services.categories import categories_for
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
-from bot.services.tickets import Content, Draft
+from bot.services.ticket_core import Content, Draft
 from handlers.keyboards import TicketCb
 from handlers.scheduling import SchedCb
 from storage.models import Ticket, TicketStatus
@@ -96,9 +96,9 @@ async def test_followers_hear_the_status_and_nothing_of_the_conversation(town: T
     for private in ("message", "key", "valve", "302", "Wang", "Auntie"):
         assert private not in history, private
     # The author's History keeps their own conversation.
-    services = town.world.services.tickets
-    _, lines = await services.history(
-        await town.person(RESIDENT), before.id, services.translations.bind("en")
+    services = town.world.services
+    _, lines = await services.ticket_cards.history(
+        await town.person(RESIDENT), before.id, services.ticket_cards.translations.bind("en")
     )
     assert any("key under the mat" in line for line in lines)
 
@@ -111,15 +111,15 @@ async def test_followers_hear_the_status_and_nothing_of_the_conversation(town: T
 async def test_only_the_author_closes_and_a_follower_goes_on_in_a_linked_ticket(
     town: Town,
 ) -> None:
-    services = town.world.services.tickets
+    services = town.world.services
     first = await town.report(RESIDENT, SECRET)
-    await services.follow(await town.person(NEIGHBOUR), first.id)
+    await services.neighbours.follow(await town.person(NEIGHBOUR), first.id)
     head = await town.person(HEAD)
-    await services.take(head, first.id)
-    await services.resolve(head, first.id, "done")
+    await services.ticket_actions.take(head, first.id)
+    await services.ticket_actions.resolve(head, first.id, "done")
     await town.deliver()
 
-    await services.confirm(await town.person(RESIDENT), first.id)
+    await services.ticket_actions.confirm(await town.person(RESIDENT), first.id)
     closed = one(await town.deliver(), NEIGHBOUR)
     assert "Ticket #1, which you follow, is now closed" in closed.text
     assert closed.buttons == ["🙋 Still a problem for me"]
@@ -158,10 +158,10 @@ async def test_only_the_author_closes_and_a_follower_goes_on_in_a_linked_ticket(
 async def test_a_follower_cannot_reopen_an_autoclosed_ticket(town: Town) -> None:
     services = town.world.services
     found = await town.report(RESIDENT, SECRET)
-    await services.tickets.follow(await town.person(NEIGHBOUR), found.id)
+    await services.neighbours.follow(await town.person(NEIGHBOUR), found.id)
     head = await town.person(HEAD)
-    await services.tickets.take(head, found.id)
-    await services.tickets.resolve(head, found.id, "done")
+    await services.ticket_actions.take(head, found.id)
+    await services.ticket_actions.resolve(head, found.id, "done")
     await town.deliver()
     town.world.clock.advance(days=4)
     assert await services.scheduling.closing.run() == 1
@@ -181,14 +181,14 @@ async def test_a_follower_cannot_reopen_an_autoclosed_ticket(town: Town) -> None
 
 
 async def test_hide_my_name_holds_in_the_staff_history(town: Town) -> None:
-    services = town.world.services.tickets
+    services = town.world.services
     resident = await town.person(RESIDENT)
-    [building] = await services.resident_buildings(resident)
+    [building] = await services.reporting.resident_buildings(resident)
     draft = Draft(building.building_id, "repairs", "Leak", show_name=False)
-    found = (await services.report(resident, draft)).ticket
-    await services.follow(await town.person(NEIGHBOUR), found.id)
-    await services.message(resident, found.id, Content(text="Any news?"))
-    await services.take(await town.person(HEAD), found.id)
+    found = (await services.reporting.report(resident, draft)).ticket
+    await services.neighbours.follow(await town.person(NEIGHBOUR), found.id)
+    await services.ticket_actions.message(resident, found.id, Content(text="Any news?"))
+    await services.ticket_actions.take(await town.person(HEAD), found.id)
     await town.deliver()
 
     sent = await town.press(HEAD, TicketCb(action=Action.HISTORY, ticket_id=found.id).pack())
@@ -201,12 +201,12 @@ async def test_hide_my_name_holds_in_the_staff_history(town: Town) -> None:
 
 
 async def test_private_categories_are_never_offered_followed_or_merged(town: Town) -> None:
-    services = town.world.services.tickets
+    services = town.world.services
     resident = await town.person(RESIDENT)
-    [building] = await services.resident_buildings(resident)
+    [building] = await services.reporting.resident_buildings(resident)
     dispute = "The family upstairs is noisy at night, please don't say it was me"
     draft = Draft(building.building_id, "neighbours", dispute)
-    found = (await services.report(resident, draft)).ticket
+    found = (await services.reporting.report(resident, draft)).ticket
 
     sent = await town.send(NEIGHBOUR, "/report")
     sent = await town.click(NEIGHBOUR, one(sent, NEIGHBOUR), "🏘 Neighbours")
@@ -215,14 +215,14 @@ async def test_private_categories_are_never_offered_followed_or_merged(town: Tow
     await town.send(NEIGHBOUR, "/cancel")
 
     try:
-        await services.follow(await town.person(NEIGHBOUR), found.id)
+        await services.neighbours.follow(await town.person(NEIGHBOUR), found.id)
     except ServiceError as error:
         assert error.key == "not-allowed"
     else:
         raise AssertionError("followed a private ticket")
 
     draft = Draft(building.building_id, "neighbours", "Noise from 502")
-    other = (await services.report(await town.person(NEIGHBOUR), draft)).ticket
+    other = (await services.reporting.report(await town.person(NEIGHBOUR), draft)).ticket
     head_card = [c for c in to(await town.deliver(), HEAD) if "#2" in c.text and c.buttons][0]
     await town.click(HEAD, head_card, "🔗 Merge")
     sent = await town.send(HEAD, "#1")
@@ -300,17 +300,19 @@ def test_a_shared_description_is_cut_in_telegram_units() -> None:
 async def test_followers_hear_of_escalation_and_withdrawal_in_their_own_words(
     town: Town,
 ) -> None:
-    services = town.world.services.tickets
+    services = town.world.services
     found = await town.report(RESIDENT, SECRET)
-    await services.follow(await town.person(NEIGHBOUR), found.id)
-    await services.escalate(await town.person(HEAD), found.id, "The pipe is the company's")
+    await services.neighbours.follow(await town.person(NEIGHBOUR), found.id)
+    await services.ticket_actions.escalate(
+        await town.person(HEAD), found.id, "The pipe is the company's"
+    )
     delivered = await town.deliver()
     assert "Ticket #1 has been passed to the community office" in one(delivered, RESIDENT).text
     escalated = one(delivered, NEIGHBOUR)
     assert "Ticket #1, which you follow, has been passed" in escalated.text
     assert "pipe" not in escalated.text
 
-    await services.withdraw(await town.person(RESIDENT), found.id)
+    await services.ticket_actions.withdraw(await town.person(RESIDENT), found.id)
     withdrawn = one(await town.deliver(), NEIGHBOUR)
     assert "was withdrawn by the neighbour who reported it" in withdrawn.text
     assert withdrawn.buttons == ["🙋 Still a problem for me"]
@@ -337,13 +339,13 @@ async def test_residents_see_that_the_ticket_is_handled_not_by_whom(town: Town) 
 async def test_followers_hear_that_the_author_reopened_and_not_why(town: Town) -> None:
     """ "Not fixed" is a status change like the others: the follower hears the ticket is open
     again, never the author's reason (which is the author's word to the head)."""
-    services = town.world.services.tickets
+    services = town.world.services
     found = await town.report(RESIDENT, SECRET)
-    await services.follow(await town.person(NEIGHBOUR), found.id)
+    await services.neighbours.follow(await town.person(NEIGHBOUR), found.id)
     head = await town.person(HEAD)
-    await services.take(head, found.id)
+    await services.ticket_actions.take(head, found.id)
     await town.deliver()
-    await services.resolve(head, found.id, "done")
+    await services.ticket_actions.resolve(head, found.id, "done")
     question = one(await town.deliver(), RESIDENT)
 
     await town.click(RESIDENT, question, "👎 Not fixed")
@@ -357,7 +359,7 @@ async def test_followers_hear_that_the_author_reopened_and_not_why(town: Town) -
     assert notice.buttons == []
 
     # The same when the ticket had closed itself and the author reopens it in time.
-    await services.resolve(head, found.id, "done again")
+    await services.ticket_actions.resolve(head, found.id, "done again")
     await town.deliver()
     town.world.clock.advance(days=4)
     assert await town.world.services.scheduling.closing.run() == 1
@@ -385,11 +387,11 @@ async def test_my_names_a_followed_tickets_category_as_the_community_does(town: 
         },
     )
     resident = await town.person(RESIDENT)
-    tickets = town.world.services.tickets
-    [building] = await tickets.resident_buildings(resident)
+    tickets = town.world.services
+    [building] = await tickets.reporting.resident_buildings(resident)
     for category in ("repairs", "water"):
         draft = Draft(building.building_id, category, SECRET)
-        found = (await tickets.report(resident, draft)).ticket
-        await tickets.follow(await town.person(NEIGHBOUR), found.id)
+        found = (await tickets.reporting.report(resident, draft)).ticket
+        await tickets.neighbours.follow(await town.person(NEIGHBOUR), found.id)
     listing = one(await town.send(NEIGHBOUR, "/my"), NEIGHBOUR)
     assert listing.buttons == ["🆕 #2 🙋 Water supply", "🆕 #1 🙋 Fix-it"]

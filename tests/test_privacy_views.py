@@ -12,7 +12,7 @@ from bot.config import Config
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.policy import Action
-from bot.services.tickets import Content, Draft
+from bot.services.ticket_core import Content, Draft
 from handlers.keyboards import TicketCb
 from storage.models import Role, Ticket
 from tests.botclient import Sent
@@ -69,7 +69,7 @@ def everything_to(town: Town, chat_id: int, since: int = 0) -> list[Sent]:
 async def report_with_secrets(town: Town) -> Ticket:
     services = town.world.services
     author = await town.person(RESIDENT)
-    [building] = await services.tickets.resident_buildings(author)
+    [building] = await services.reporting.resident_buildings(author)
     await services.onboarding.set_flat(author, building.building_id, "302")
     draft = Draft(
         building.building_id,
@@ -77,7 +77,7 @@ async def report_with_secrets(town: Town) -> Ticket:
         "The tap leaks. I am at work: the key is under the mat.",
         media=[{"type": "photo", "file_id": "secret-photo"}],
     )
-    return (await services.tickets.report(author, draft)).ticket
+    return (await services.reporting.report(author, draft)).ticket
 
 
 async def try_every_view(town: Town, who: int, found: Ticket) -> dict[str, Any]:
@@ -91,10 +91,10 @@ async def try_every_view(town: Town, who: int, found: Ticket) -> dict[str, Any]:
 
 
 async def test_no_view_shows_a_neighbour_what_is_not_theirs(town: Town) -> None:
-    world, services = town.world, town.world.services.tickets
+    world, services = town.world, town.world.services
     town.users[OUTSIDER] = await world.join(town.client.user(OUTSIDER, "en", "Cousin"), "A1")
     found = await report_with_secrets(town)
-    await services.follow(await town.person(FOLLOWER), found.id)
+    await services.neighbours.follow(await town.person(FOLLOWER), found.id)
 
     # The me-too offer, as the neighbour who lives there sees it.
     sent = await town.send(OUTSIDER, "/report")
@@ -104,13 +104,19 @@ async def test_no_view_shows_a_neighbour_what_is_not_theirs(town: Town) -> None:
 
     # The whole conversation, with the head still in office.
     head = await town.person(HEAD)
-    await services.take(head, found.id)
-    await services.reply(head, found.id, Content(text="SECRET-REPLY: I will use the key"))
-    await services.message(await town.person(RESIDENT), found.id, Content(text="SECRET-MESSAGE"))
-    await services.reply(head, found.id, Content(photo="secret-photo", text="SECRET-REPLY 2"))
+    await services.ticket_actions.take(head, found.id)
+    await services.ticket_actions.reply(
+        head, found.id, Content(text="SECRET-REPLY: I will use the key")
+    )
+    await services.ticket_actions.message(
+        await town.person(RESIDENT), found.id, Content(text="SECRET-MESSAGE")
+    )
+    await services.ticket_actions.reply(
+        head, found.id, Content(photo="secret-photo", text="SECRET-REPLY 2")
+    )
     delivered = await town.deliver()
     head_card = card(delivered, HEAD)
-    await services.resolve(head, found.id, "SECRET-NOTE: washer replaced")
+    await services.ticket_actions.resolve(head, found.id, "SECRET-NOTE: washer replaced")
     await town.deliver()
 
     waiting = await town.report(RESIDENT, "The corridor light is out")
@@ -171,9 +177,9 @@ async def test_an_ex_admin_keeps_nothing_of_what_the_readme_says(
     closed = await town.report(STRANGER, "The B1 door is broken")
     waiting = await town.report(STRANGER, "The B1 light is out")
     admin, stranger = await town.person(ADMIN_ID), await town.person(STRANGER)
-    await world.services.tickets.take(admin, closed.id)
-    await world.services.tickets.resolve(admin, closed.id, "Fixed the hinge")
-    await world.services.tickets.confirm(stranger, closed.id)
+    await world.services.ticket_actions.take(admin, closed.id)
+    await world.services.ticket_actions.resolve(admin, closed.id, "Fixed the hinge")
+    await world.services.ticket_actions.confirm(stranger, closed.id)
     delivered = await town.deliver()
     closed_card = [s for s in to(delivered, ADMIN_ID) if f"#{closed.number}" in s.text][-1]
     assert "door" in closed_card.text and "📜 History" in closed_card.buttons
@@ -196,7 +202,9 @@ async def test_an_ex_admin_keeps_nothing_of_what_the_readme_says(
         clock.advance(hours=30)
         await world.services.scheduling.reminders.run()
         await world.services.scheduling.ladder.run()
-        await world.services.tickets.message(stranger, waiting.id, Content(text="Still dark"))
+        await world.services.ticket_actions.message(
+            stranger, waiting.id, Content(text="Still dark")
+        )
         delivered = await town.deliver()
         assert to(delivered, ADMIN_ID, "SendMessage") == []
         [stripped] = to(delivered, ADMIN_ID, "EditMessageText")

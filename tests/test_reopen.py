@@ -28,14 +28,14 @@ async def taken_and_resolved(town: Town) -> tuple[Person, Person, Ticket]:
     resident = await town.resident()
     await town.at(local(11, 26, 10))
     ticket = await town.report(resident)
-    await town.services.tickets.take(head, ticket.id)
+    await town.services.ticket_actions.take(head, ticket.id)
     await town.at(local(11, 26, 11))
-    await town.services.tickets.resolve(head, ticket.id, "Replaced the washer")
+    await town.services.ticket_actions.resolve(head, ticket.id, "Replaced the washer")
     return head, resident, ticket
 
 
 async def card(services: Services, ticket: Ticket, person: Person) -> tuple[str, list[Action]]:
-    view = await services.tickets.card_for_delivery(ticket.id, person.id)
+    view = await services.ticket_cards.card_for_delivery(ticket.id, person.id)
     assert view is not None
     return view.text, [action for row in view.buttons for _, action in row]
 
@@ -59,7 +59,7 @@ async def test_a_holder_without_the_role_leaves_it_to_whoever_covers_the_buildin
     mark = await town.mark()
 
     await town.at(local(11, 26, 14))
-    await services.tickets.reopen(resident, ticket.id, "Still drips")
+    await services.reopening.reopen(resident, ticket.id, "Still drips")
     row = await town.ticket(ticket.id)
     assert row.status is S.REOPENED
     assert (await town.events(ticket.id))[-3:] == ["resolved", "reopened", "routed"]
@@ -83,7 +83,7 @@ async def test_a_holder_without_the_role_leaves_it_to_whoever_covers_the_buildin
     assert await services.scheduling.reminders.run() >= 1
     assert "#1" in (await told(town, mark, NEW_HEAD))[0]
 
-    await services.tickets.take(new_head, ticket.id)
+    await services.ticket_actions.take(new_head, ticket.id)
     row = await town.ticket(ticket.id)
     assert (row.status, row.holder_id) == (S.TAKEN, new_head.id)
 
@@ -94,9 +94,9 @@ async def test_an_away_holder_leaves_it_to_the_deputy(
     town = await make_town(services, db, clock)
     head, resident, ticket = await taken_and_resolved(town)
     deputy = await town.appoint(DEPUTY, Role.DEPUTY, "A1")
-    await services.tickets.set_away(head, local(12, 5))
+    await services.availability.set_away(head, local(12, 5))
     mark = await town.mark()
-    await services.tickets.reopen(resident, ticket.id, "Still drips")
+    await services.reopening.reopen(resident, ticket.id, "Still drips")
     assert (await town.ticket(ticket.id)).status is S.REOPENED
     assert "open again" in (await told(town, mark, DEPUTY))[0]
     assert await told(town, mark, HEAD) == []
@@ -114,7 +114,7 @@ async def test_a_ticket_back_with_its_holder_counts_as_handled_since_the_reopeni
     await town.appoint(OFFICE, Role.COORDINATOR, "塘中社区")
     head, resident, ticket = await taken_and_resolved(town)
     await town.at(local(12, 2, 10))
-    await services.tickets.reopen(resident, ticket.id, "Drips again")
+    await services.reopening.reopen(resident, ticket.id, "Drips again")
     row = await town.ticket(ticket.id)
     assert (row.status, row.holder_id, row.taken_at) == (S.TAKEN, head.id, local(11, 26, 10))
     ladder, digest = services.scheduling.ladder, services.scheduling.digest
@@ -152,7 +152,7 @@ async def test_a_very_long_reason_fits_the_card_and_the_notice(
     head, resident, ticket = await taken_and_resolved(town)
     mark = await town.mark()
     reason = "🚰" * 2048  # 4,096 UTF-16 units: the most Telegram lets the resident send
-    await services.tickets.reopen(resident, ticket.id, reason)
+    await services.reopening.reopen(resident, ticket.id, reason)
     # The notice with the whole reason is two messages: nothing is cut from the resident's words.
     first, second = await told(town, mark, HEAD)
     assert first.startswith("🔁 Ticket #1 is back with you") and "{???}" not in first + second
@@ -172,9 +172,9 @@ async def test_the_office_holding_it_gets_it_back_too(
     await town.appoint(HEAD2, Role.HEAD, "A2")
     resident = await town.resident()
     ticket = await town.report(resident)  # A1 has no head: the office has it
-    await services.tickets.take(office, ticket.id)
-    await services.tickets.resolve(office, ticket.id, "")
-    await services.tickets.reopen(resident, ticket.id, "")
+    await services.ticket_actions.take(office, ticket.id)
+    await services.ticket_actions.resolve(office, ticket.id, "")
+    await services.reopening.reopen(resident, ticket.id, "")
     row = await town.ticket(ticket.id)
     assert (row.status, row.holder_id) == (S.TAKEN, office.id)
     text, actions = await card(services, row, office)

@@ -300,7 +300,7 @@ async def test_routing_falls_back_and_is_recorded(world: World) -> None:
     assert (await routed(world.db, 2))["to"] == [(head_id, "head"), (deputy_id, "deputy")]
 
     # The head is away: the deputy covers.
-    await world.services.tickets.set_away(
+    await world.services.availability.set_away(
         await world.person(head), world.clock() + timedelta(days=3)
     )
     await quick_report(world, resident, "🛗 Elevator")
@@ -311,7 +311,7 @@ async def test_routing_falls_back_and_is_recorded(world: World) -> None:
     }
 
     # Both unreachable (blocked the bot): back to the coordinator.
-    await world.services.tickets.back(await world.person(head))
+    await world.services.availability.back(await world.person(head))
     for telegram_id in (100, 101):
         await world.services.onboarding.mark_unreachable(telegram_address(telegram_id))
     await quick_report(world, resident, "🏘 Neighbours")

@@ -15,7 +15,7 @@ from bot.config import Config
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.policy import Action
-from bot.services.tickets import Content
+from bot.services.ticket_core import Content
 from handlers.keyboards import TicketCb
 from storage.models import (
     Membership,
@@ -80,11 +80,11 @@ async def roles(town: Town, who: int) -> set[tuple[int, Role]]:
 
 
 async def test_a_coordinator_removes_a_head_in_chat(town: Town) -> None:
-    services = town.world.services.tickets
+    services = town.world.services
     head = await town.person(HEAD)
     held = await town.report(RESIDENT, "The gate is broken")
     waiting = await town.report(RESIDENT, "The lift is stuck")
-    await services.take(head, held.id)
+    await services.ticket_actions.take(head, held.id)
     delivered = await town.deliver()
     old_card = [c for c in to(delivered, HEAD) if "#2" in c.text and c.buttons][-1]
 
@@ -151,9 +151,9 @@ async def test_only_a_coordinator_of_the_building_removes(town: Town) -> None:
 
 
 async def test_revoke_from_the_command_line(town: Town, config: Config, tmp_path: Path) -> None:
-    services = town.world.services.tickets
+    services = town.world.services
     found = await town.report(RESIDENT, "The gate is broken")
-    await services.take(await town.person(DEPUTY), found.id)
+    await services.ticket_actions.take(await town.person(DEPUTY), found.id)
     await town.deliver()
     database = Path(config.database_url.removeprefix("sqlite+aiosqlite:///"))
     env = cli_env(database)
@@ -205,7 +205,7 @@ async def test_an_admin_taken_out_of_admin_ids_keeps_nothing(
     admin_card = card(await town.deliver(), ADMIN_ID)
     assert "✋ Take" in admin_card.buttons
     other = await town.report(STRANGER, "The B1 light is out")
-    await town.world.services.tickets.take(await town.person(ADMIN_ID), other.id)
+    await town.world.services.ticket_actions.take(await town.person(ADMIN_ID), other.id)
     await town.deliver()
 
     # The next start, with ADMIN_IDS emptied.
@@ -236,7 +236,7 @@ async def test_an_admin_taken_out_of_admin_ids_keeps_nothing(
         town.users[700] = await town.world.appoint(
             town.client.user(700, "en", "Newcomer"), Role.COORDINATOR, "B1"
         )
-        await town.world.services.tickets.message(
+        await town.world.services.ticket_actions.message(
             await town.person(STRANGER), other.id, Content(text="Still dark")
         )
         delivered = await town.deliver()
@@ -252,7 +252,7 @@ async def test_a_deleted_card_of_a_removed_head_is_not_sent_again(town: Town) ->
     # He deleted the card in his chat: the edit that would strip it finds nothing.
     town.client.session.fail("EditMessageText", 400, "Bad Request: message to edit not found")
     office, head = await town.person(OFFICE), await town.person(HEAD)
-    [building] = await town.world.services.tickets.resident_buildings(await town.person(RESIDENT))
+    [building] = await town.world.services.reporting.resident_buildings(await town.person(RESIDENT))
     await town.world.services.revoke.remove(office, head.id, building.building_id, Role.HEAD)
     delivered = await town.deliver()
     to_head = to(delivered, HEAD, "SendMessage")
@@ -275,7 +275,7 @@ async def test_an_ex_admin_s_tickets_are_handed_on_by_the_scheduler(
     await town.world.services.revoke.revoke(Role.COORDINATOR, OFFICE, "塘中社区")
     waiting = await town.report(STRANGER, "The B1 door is broken")
     taken = await town.report(STRANGER, "The B1 light is out")
-    await town.world.services.tickets.take(await town.person(ADMIN_ID), taken.id)
+    await town.world.services.ticket_actions.take(await town.person(ADMIN_ID), taken.id)
     delivered = await town.deliver()
     admin_cards = {s.text.split("\n")[0]: s for s in to(delivered, ADMIN_ID) if s.buttons}
     assert len(admin_cards) == 2
@@ -311,16 +311,16 @@ async def test_an_ex_admin_s_tickets_are_handed_on_by_the_scheduler(
 
 
 async def test_a_removed_head_s_cards_of_finished_tickets_say_no_access(town: Town) -> None:
-    services = town.world.services.tickets
+    services = town.world.services
     head, resident = await town.person(HEAD), await town.person(RESIDENT)
     closed = await town.report(RESIDENT, "The gate is broken")
-    await services.take(head, closed.id)
-    await services.resolve(head, closed.id, "Welded")
-    await services.confirm(resident, closed.id)
+    await services.ticket_actions.take(head, closed.id)
+    await services.ticket_actions.resolve(head, closed.id, "Welded")
+    await services.ticket_actions.confirm(resident, closed.id)
     delivered = await town.deliver()
     old_card = [c for c in to(delivered, HEAD) if f"#{closed.number}" in c.text][-1]
     assert "gate" in old_card.text
-    [building] = await services.resident_buildings(resident)
+    [building] = await services.reporting.resident_buildings(resident)
     office = await town.person(OFFICE)
     await town.world.services.revoke.remove(office, head.id, building.building_id, Role.HEAD)
 

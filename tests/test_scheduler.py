@@ -31,7 +31,7 @@ from bot.services import Services
 from bot.services.community import BuildingRow
 from bot.services.digest_view import DigestData
 from bot.services.errors import ServiceError
-from bot.services.tickets import Draft
+from bot.services.ticket_core import Draft
 from handlers.scheduling import outbox_markup
 from storage.db import Database
 from storage.models import (
@@ -102,7 +102,7 @@ class Town:
         self, person: Person, code: str = "A1", category: str = "repairs", text: str = "Broken"
     ) -> Ticket:
         draft = Draft(self.buildings[code], category, text)
-        return (await self.services.tickets.report(person, draft)).ticket
+        return (await self.services.reporting.report(person, draft)).ticket
 
     async def outbox(self, after: int = 0, chat_id: int | None = None) -> list[OutboxMessage]:
         async with self.db.session() as session:
@@ -216,9 +216,9 @@ async def test_nudges_back_off_and_list_all_waiting_tickets_in_one_message(town:
     # Taken: no more reminders. "Not fixed" gives it back to its head, still taken: nothing
     # to remind of (a reopened ticket waiting for anyone: test_reopen).
     head = await town.person(HEAD, "Head 100")
-    await town.services.tickets.take(head, first.id)
-    await town.services.tickets.resolve(head, first.id, "fixed")
-    await town.services.tickets.reopen(resident, first.id, "still drips")
+    await town.services.ticket_actions.take(head, first.id)
+    await town.services.ticket_actions.resolve(head, first.id, "fixed")
+    await town.services.reopening.reopen(resident, first.id, "still drips")
     mark = await town.mark()
     await town.at(local(11, 29, 13))
     await reminders.run()
@@ -304,7 +304,7 @@ async def test_idle_taken_tickets_get_a_gentle_reminder(town: Town) -> None:
     reminders = town.services.scheduling.reminders
     head = await town.appoint(HEAD, Role.HEAD, "A1")
     ticket = await town.report(await town.resident())
-    await town.services.tickets.take(head, ticket.id)
+    await town.services.ticket_actions.take(head, ticket.id)
     mark = await town.mark()
     await town.at(town.clock.now + timedelta(days=3) - timedelta(minutes=1))
     assert await reminders.run() == 0
@@ -360,8 +360,8 @@ async def test_escalation_ladder_levels_are_events_in_history(town: Town) -> Non
         )
     assert reasons[building_office.id] == reasons[office.id] == "escalation"
 
-    _, lines = await town.services.tickets.history(
-        office, ticket.id, town.services.tickets.translations.bind("en")
+    _, lines = await town.services.ticket_cards.history(
+        office, ticket.id, town.services.ticket_cards.translations.bind("en")
     )
     assert any("passed to the building's coordinator" in line for line in lines)
     assert any("passed to the community office" in line for line in lines)
@@ -374,7 +374,7 @@ async def test_an_unresolved_ticket_climbs_and_its_holder_is_told(town: Town) ->
     head = await town.appoint(HEAD, Role.HEAD, "A1")
     await town.appoint(OFFICE, Role.COORDINATOR, "塘中社区")
     ticket = await town.report(await town.resident())
-    await town.services.tickets.take(head, ticket.id)
+    await town.services.ticket_actions.take(head, ticket.id)
     mark = await town.mark()
     await town.at(town.clock.now + timedelta(days=7))
     assert await ladder.run() == 1
@@ -397,8 +397,8 @@ async def test_unconfirmed_resolution_is_reminded_then_closes_and_may_be_reopene
     resident = await town.resident()
     await town.at(local(11, 26, 10))
     ticket = await town.report(resident)
-    await town.services.tickets.take(head, ticket.id)
-    await town.services.tickets.resolve(head, ticket.id, "Replaced the washer")
+    await town.services.ticket_actions.take(head, ticket.id)
+    await town.services.ticket_actions.resolve(head, ticket.id, "Replaced the washer")
     mark = await town.mark()
 
     await town.at(local(11, 27, 10))
@@ -433,8 +433,8 @@ async def test_reopening_window_and_who_may_reopen(town: Town) -> None:
     head = await town.appoint(HEAD, Role.HEAD, "A1")
     resident = await town.resident()
     ticket = await town.report(resident)
-    await town.services.tickets.take(head, ticket.id)
-    await town.services.tickets.resolve(head, ticket.id, "")
+    await town.services.ticket_actions.take(head, ticket.id)
+    await town.services.ticket_actions.resolve(head, ticket.id, "")
     await town.at(town.clock.now + timedelta(days=3))
     await closing.run()
     with pytest.raises(ServiceError) as refused:
@@ -454,9 +454,9 @@ async def test_still_fixed_follow_up_no_opens_a_linked_ticket(
     resident = await town.resident()
     await town.at(local(11, 1, 10))
     old = await town.report(resident, category="elevator", text="The lift stops")
-    await town.services.tickets.take(head, old.id)
-    await town.services.tickets.resolve(head, old.id, "")
-    await town.services.tickets.confirm(resident, old.id)
+    await town.services.ticket_actions.take(head, old.id)
+    await town.services.ticket_actions.resolve(head, old.id, "")
+    await town.services.ticket_actions.confirm(resident, old.id)
     mark = await town.mark()
 
     await town.at(local(12, 1, 9, 59))
@@ -601,7 +601,7 @@ async def test_digest_figures_match_the_hand_computed_ones(town: Town) -> None:
     assert_hand_computed(data)
     digest = town.services.scheduling.digest
     community = await town.community()
-    english = await digest.render(data, town.services.tickets.translations.bind("en"))
+    english = await digest.render(data, town.services.ticket_cards.translations.bind("en"))
     for expected in (
         "daily report for Thu 26/11",
         "That day: 2 new · 2 taken · 2 resolved · 1 closed",
@@ -624,7 +624,7 @@ async def test_digest_figures_match_the_hand_computed_ones(town: Town) -> None:
         ]
     ]
     assert english.png is not None and english.png.startswith(b"\x89PNG")
-    chinese = await digest.render(data, town.services.tickets.translations.bind("zh-hans"))
+    chinese = await digest.render(data, town.services.ticket_cards.translations.bind("zh-hans"))
     assert "响应率 67%" in chinese.text and "解决率 57%" in chinese.text
     assert "满意率 67%" in chinese.text
 
@@ -977,7 +977,13 @@ async def test_the_delivery_worker_sends_what_the_scheduler_wrote(
     await town.at(local(11, 27, 8))
     assert await town.services.scheduling.reminders.run() == 1
     assert await town.services.scheduling.digest.run() == 1
-    worker = TelegramDelivery(client.bot, town.db, town.clock, tickets=town.services.tickets)
+    worker = TelegramDelivery(
+        client.bot,
+        town.db,
+        town.clock,
+        cards=town.services.ticket_cards,
+        availability=town.services.availability,
+    )
     before = len(client.session.requests)
     while await worker.run_once():
         pass

@@ -23,7 +23,7 @@ from bot.config import Config
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.policy import Action
-from bot.services.tickets import Content, Draft
+from bot.services.ticket_core import Content, Draft
 from handlers.keyboards import TicketCb
 from storage.db import Database
 from storage.models import (
@@ -108,9 +108,9 @@ class Town:
 
     async def report(self, who: int = RESIDENT, text: str = "The stair light is broken") -> Ticket:
         person = await self.person(who)
-        [building] = await self.world.services.tickets.resident_buildings(person)
+        [building] = await self.world.services.reporting.resident_buildings(person)
         draft = Draft(building.building_id, "repairs", text)
-        return (await self.world.services.tickets.report(person, draft)).ticket
+        return (await self.world.services.reporting.report(person, draft)).ticket
 
     async def deliver(self) -> list[Sent]:
         before = len(self.client.session.requests)
@@ -545,7 +545,9 @@ async def test_merge_moves_the_followers(town: Town) -> None:
     duplicate_ticket = await town.report(NEIGHBOUR, "Water is off")
     cosigner = await town.world.join(town.client.user(502, "en"), "A1")
     cosigner_id = (await town.world.person(cosigner)).id
-    await town.world.services.tickets.follow(await town.world.person(cosigner), duplicate_ticket.id)
+    await town.world.services.neighbours.follow(
+        await town.world.person(cosigner), duplicate_ticket.id
+    )
     delivered = await town.deliver()
     duplicate = [c for c in to(delivered, HEAD) if "#2" in c.text][0]
 
@@ -690,16 +692,16 @@ FORBIDDEN = [
 async def test_forbidden_presses_change_nothing(town: Town) -> None:
     """A table of presses each role must not make: "not allowed" for a forged or foreign
     ticket, "out of date" for the right person at the wrong moment; nothing changes."""
-    tickets = town.world.services.tickets
+    tickets = town.world.services
     resident, head = await town.person(RESIDENT), await town.person(HEAD)
     ids = {"new": (await town.report()).id, "forged": 987654}
     ids["closed"] = (await town.report(text="Closed one")).id
-    await tickets.take(head, ids["closed"])
-    await tickets.resolve(head, ids["closed"], "done")
-    await tickets.confirm(resident, ids["closed"])
-    await tickets.rate(resident, ids["closed"], 4)
+    await tickets.ticket_actions.take(head, ids["closed"])
+    await tickets.ticket_actions.resolve(head, ids["closed"], "done")
+    await tickets.ticket_actions.confirm(resident, ids["closed"])
+    await tickets.ticket_actions.rate(resident, ids["closed"], 4)
     ids["withdrawn"] = (await town.report(text="Withdrawn one")).id
-    await tickets.withdraw(resident, ids["withdrawn"])
+    await tickets.ticket_actions.withdraw(resident, ids["withdrawn"])
     await town.deliver()
     before = await snapshot(town.db)
     for who, action, which, expected in FORBIDDEN:
@@ -716,7 +718,7 @@ async def test_forbidden_presses_change_nothing(town: Town) -> None:
 
     # A Skip left over from another ticket's step does not skip this one's note.
     other = await town.report(NEIGHBOUR, "Other")
-    await tickets.take(head, other.id)
+    await tickets.ticket_actions.take(head, other.id)
     await town.press(HEAD, TicketCb(action=Action.RESOLVE, ticket_id=other.id).pack())
     assert "no longer valid" in answer(await town.press(HEAD, f"sk1:{ids['new']}"))
     assert (await ticket(town.db, other.number)).status is S.TAKEN
@@ -756,10 +758,12 @@ async def test_steps_hint_at_wrong_content_and_keep_waiting(town: Town) -> None:
 
 async def test_relay_after_closing_is_refused(town: Town) -> None:
     found = await town.report()
-    await town.world.services.tickets.take(await town.person(HEAD), found.id)
-    await town.world.services.tickets.reply(await town.person(HEAD), found.id, Content(text="hi"))
+    await town.world.services.ticket_actions.take(await town.person(HEAD), found.id)
+    await town.world.services.ticket_actions.reply(
+        await town.person(HEAD), found.id, Content(text="hi")
+    )
     relayed = to(await town.deliver(), RESIDENT)[-1]  # after "taken"
-    await town.world.services.tickets.withdraw(await town.person(RESIDENT), found.id)
+    await town.world.services.ticket_actions.withdraw(await town.person(RESIDENT), found.id)
     sent = await town.reply_to(RESIDENT, relayed, "hello?")
     assert (
         one(sent, RESIDENT).text == "Ticket #1 is withdrawn now, so your message was not passed on."
@@ -772,7 +776,9 @@ async def test_relay_after_closing_is_refused(town: Town) -> None:
 async def test_tickets_filters_and_pages(town: Town) -> None:
     for n in range(12):
         await town.report(RESIDENT if n < 6 else NEIGHBOUR, f"Problem {n + 1}")
-    await town.world.services.tickets.take(await town.person(HEAD), (await ticket(town.db, 3)).id)
+    await town.world.services.ticket_actions.take(
+        await town.person(HEAD), (await ticket(town.db, 3)).id
+    )
     first = one(await town.send(HEAD, "/tickets"), HEAD)
     assert first.text.startswith("📋 Tickets (open): 12, page 1 of 2.")
     assert first.buttons[0] == "🆕 #12 Problem 12" and first.buttons[9] == "⏳ #3 Problem 3"
@@ -796,7 +802,9 @@ async def test_tickets_filters_and_pages(town: Town) -> None:
     # Opening one: a new card, remembered as the card of this chat.
     opened = one(await town.click(HEAD, taken, "⏳ #3 Problem 3"), HEAD)
     assert "#3" in opened.text and "✅ Resolve" in opened.buttons
-    card_id = await town.world.services.tickets.card_message((await ticket(town.db, 3)).id, HEAD)
+    card_id = await town.world.services.ticket_cards.card_message(
+        (await ticket(town.db, 3)).id, HEAD
+    )
     assert card_id == town.message_id(opened)
 
     assert "Tickets (all): 12" in one(await town.send(HEAD, "/tickets all"), HEAD).text
@@ -811,7 +819,7 @@ async def test_tickets_filters_and_pages(town: Town) -> None:
 async def test_my_lists_own_and_followed(town: Town, translations: Translations) -> None:
     own = await town.report(RESIDENT, "My lift is stuck")
     other = await town.report(NEIGHBOUR, "Lift again")
-    await town.world.services.tickets.follow(await town.person(RESIDENT), other.id)
+    await town.world.services.neighbours.follow(await town.person(RESIDENT), other.id)
     listing = one(await town.send(RESIDENT, "/my"), RESIDENT)
     assert listing.text.startswith("📋 Your tickets: 2, page 1 of 1.")
     # A followed ticket is listed by its category: the neighbour's words are theirs.

@@ -101,13 +101,14 @@ async def worker(
     wechat_config = dataclasses.replace(config, wechat_template_id="TPL-TICKET")
     api = WeChatApi(fake_url, APP_ID, APP_SECRET, world.db, world.clock)
     sender = WeChatSender(
-        api, wechat_config, world.db, translations, world.clock, tickets=world.services.tickets
+        api, wechat_config, world.db, translations, world.clock, cards=world.services.ticket_cards
     )
     yield TelegramDelivery(
         world.client.bot,
         world.db,
         world.clock,
-        tickets=world.services.tickets,
+        cards=world.services.ticket_cards,
+        availability=world.services.availability,
         approvals=world.services.approvals,
         notices=world.services.notice_copies,
         others=[sender],

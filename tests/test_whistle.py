@@ -105,7 +105,7 @@ async def forward(town: Town, department: str = "12345 市民热线") -> Any:
 async def test_office_forwards_and_the_residents_are_told_in_their_language(town: Town) -> None:
     found = await town.report()
     neighbour = await town.person(NEIGHBOUR)
-    await town.world.services.tickets.follow(neighbour, found.id)
+    await town.world.services.neighbours.follow(neighbour, found.id)
     await town.deliver()
 
     edited = await forward(town)
@@ -141,7 +141,7 @@ async def test_office_forwards_and_the_residents_are_told_in_their_language(town
 
 async def test_the_answer_is_typed_in_recorded_and_reaches_the_resident(town: Town) -> None:
     found = await town.report()
-    await town.world.services.tickets.follow(await town.person(NEIGHBOUR), found.id)
+    await town.world.services.neighbours.follow(await town.person(NEIGHBOUR), found.id)
     await town.deliver()
     edited = await forward(town)
     await town.deliver()
@@ -333,8 +333,8 @@ async def test_the_history_records_each_step_with_its_door(town: Town) -> None:
     whistle = town.world.services.whistle
     await whistle.forward(office, found.id, "street_office", door="web")
     await whistle.record_answer(office, found.id, "Fixed the lamp.", door="telegram")
-    t = town.world.services.tickets.translations.bind("en")
-    _, staff = await town.world.services.tickets.history(office, found.id, t)
+    t = town.world.services.ticket_cards.translations.bind("en")
+    _, staff = await town.world.services.ticket_cards.history(office, found.id, t)
     forwarded = next(line for line in staff if "forwarded outside" in line)
     assert forwarded.endswith(
         f"forwarded outside (吹哨) · Chen 300 (web): {REFERENCE} · Street office / 街道办事处"
@@ -342,7 +342,9 @@ async def test_the_history_records_each_step_with_its_door(town: Town) -> None:
     answered = next(line for line in staff if "the department answered" in line)
     assert "Fixed the lamp." in answered and "(web)" not in answered
     # The author reads both steps and the answer, no staff names.
-    _, own = await town.world.services.tickets.history(await town.person(RESIDENT), found.id, t)
+    _, own = await town.world.services.ticket_cards.history(
+        await town.person(RESIDENT), found.id, t
+    )
     assert any("forwarded outside" in line for line in own)
     assert any("Fixed the lamp." in line for line in own)
     assert not any("Chen" in line for line in own)
@@ -350,7 +352,7 @@ async def test_the_history_records_each_step_with_its_door(town: Town) -> None:
 
 async def test_a_finished_ticket_cannot_be_forwarded(town: Town) -> None:
     found = await town.report()
-    await town.world.services.tickets.withdraw(await town.person(RESIDENT), found.id)
+    await town.world.services.ticket_actions.withdraw(await town.person(RESIDENT), found.id)
     await town.deliver()
     before = await counts(town.db)
     confirm = WhistleCb(

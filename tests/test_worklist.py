@@ -17,7 +17,8 @@ from sqlalchemy import delete, event, select, update
 
 from bot.config import Config
 from bot.services import Services
-from bot.services.tickets import Draft, Keyset
+from bot.services.ticket_core import Draft
+from bot.services.ticket_lists import Keyset
 from handlers.worklist import ListCb, ListFilter
 from storage.db import Database
 from storage.models import Building, Community, Membership, Role, Ticket, TicketStatus
@@ -55,9 +56,9 @@ async def report(world: World, who: int, text: str, hours: float = 3) -> Ticket:
     """Reported ``hours`` after the previous one (so each has its own time)."""
     world.clock.advance(hours=hours)
     person = await world.person(user(world, who))
-    [building] = await world.services.tickets.resident_buildings(person)
+    [building] = await world.services.reporting.resident_buildings(person)
     draft = Draft(building.building_id, "repairs", text)
-    return (await world.services.tickets.report(person, draft)).ticket
+    return (await world.services.reporting.report(person, draft)).ticket
 
 
 async def tickets_cmd(world: World, who: int, arg: str = "") -> Sent:
@@ -317,17 +318,21 @@ async def test_list_queries_walk_indexes_not_the_history(
     and the status filters read the building's or community's tickets by status."""
     for n in range(12):
         await report(world, (RESIDENT, NEIGHBOUR)[n % 2], f"Problem {n}")
-    services = world.services.tickets
+    services = world.services
     used: set[str] = set()
     walked = 0
     for who in (HEAD, OFFICE):
         person = await world.person(user(world, who))
         for flt in ("open", "escalated", "all"):
             statements.clear()
-            page = await services.staff_tickets(person, flt)
+            page = await services.ticket_lists.staff_tickets(person, flt)
             if flt == "all":
-                await services.staff_tickets(person, flt, 1, Keyset(page.tickets[-1].id))
-                await services.staff_tickets(person, flt, 0, Keyset(page.tickets[-1].id, True))
+                await services.ticket_lists.staff_tickets(
+                    person, flt, 1, Keyset(page.tickets[-1].id)
+                )
+                await services.ticket_lists.staff_tickets(
+                    person, flt, 0, Keyset(page.tickets[-1].id, True)
+                )
             for sql, params in statements:
                 nodes = plan(config, sql, params)
                 details = [detail for _, _, detail in nodes]

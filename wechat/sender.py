@@ -17,7 +17,7 @@ from bot.delivery_outcomes import Outcome
 from bot.delivery_window import PassWindow
 from bot.i18n import Translations
 from bot.services.clock import Clock
-from bot.services.tickets import TicketService
+from bot.services.ticket_cards import TicketCards
 from bot.services.wechat_door import WINDOW
 from storage.db import Database
 from storage.models import Channel, OutboxKind, OutboxMessage
@@ -40,14 +40,14 @@ class WeChatSender:
         db: Database,
         translations: Translations,
         clock: Clock,
-        tickets: TicketService | None = None,
+        cards: TicketCards | None = None,
     ) -> None:
         self.api = api
         self.config = config
         self.db = db
         self.translations = translations
         self.clock = clock
-        self.tickets = tickets
+        self.cards = cards
 
     def listen(self, hold: Callable[[float], None]) -> None:
         """WeChat's limits are per day, not per second: nothing to listen to."""
@@ -103,8 +103,8 @@ class WeChatSender:
             return str(row.payload.get("text", ""))
         if row.kind in (OutboxKind.MEDIA, OutboxKind.CHART):
             return str(row.payload.get("caption", "")) or None
-        if row.kind == OutboxKind.CARD and self.tickets and row.ticket_id and row.person_id:
-            view = await self.tickets.card_for_delivery(row.ticket_id, row.person_id)
+        if row.kind == OutboxKind.CARD and self.cards and row.ticket_id and row.person_id:
+            view = await self.cards.card_for_delivery(row.ticket_id, row.person_id)
             return "" if view is None else view.text
         return None
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from bot.config import Config
 from bot.i18n import Translations
+from bot.services.assigning import TicketAssigning
+from bot.services.availability import StaffAvailability
 from bot.services.clock import Clock, system_clock
 from bot.services.closing import ClosingService
 from bot.services.community import CommunityService, StaffService
@@ -20,6 +22,7 @@ from bot.services.forget import ForgetService
 from bot.services.join_approvals import JoinApprovals
 from bot.services.joins import JoinService
 from bot.services.ladder import LadderService
+from bot.services.neighbours import NeighbourActions
 from bot.services.notice_copies import NoticeCopies
 from bot.services.notices import NoticeService
 from bot.services.notify import Notifier
@@ -28,12 +31,18 @@ from bot.services.onboarding import OnboardingService
 from bot.services.open311 import Open311Service
 from bot.services.poster import PosterService
 from bot.services.reminders import ReminderService
+from bot.services.reopening import TicketReopening
+from bot.services.reporting import Reporting
 from bot.services.retention import RetentionService
 from bot.services.revoke import RevokeService
 from bot.services.scheduling import Scheduling
+from bot.services.ticket_access import TicketAccess
+from bot.services.ticket_actions import TicketActions
+from bot.services.ticket_audience import TicketAudience
+from bot.services.ticket_cards import TicketCards
 from bot.services.ticket_detail import TicketDetails
+from bot.services.ticket_lists import TicketLists
 from bot.services.ticket_query import TicketSearch
-from bot.services.tickets import TicketService
 from bot.services.web_door import WebDoorService
 from bot.services.wechat_door import WeChatDoorService
 from bot.services.whistle import WhistleService
@@ -48,7 +57,17 @@ class Services:
     onboarding: OnboardingService
     community: CommunityService
     staff: StaffService
-    tickets: TicketService
+    # The ticket loop, by meaning: each use case composes the same two collaborators (how a
+    # person stands to a ticket; who hears about it and what the outbox gets).
+    reporting: Reporting
+    neighbours: NeighbourActions
+    ticket_actions: TicketActions
+    assigning: TicketAssigning
+    reopening: TicketReopening
+    ticket_lists: TicketLists
+    ticket_cards: TicketCards
+    availability: StaffAvailability
+    ticket_access: TicketAccess
     scheduling: Scheduling
     joins: JoinService
     approvals: JoinApprovals
@@ -80,22 +99,36 @@ class Services:
     ) -> Services:
         notifier = Notifier(translations)
         community = CommunityService(config, db, clock)
-        tickets = TicketService(config, db, translations, clock)
+        access = TicketAccess(config, db)
+        audience = TicketAudience(config, translations, clock, access)
+        reporting = Reporting(config, db, clock, audience)
+        neighbours = NeighbourActions(config, db, translations, clock, access, audience)
+        actions = TicketActions(config, db, clock, access, audience)
+        reopening = TicketReopening(db, clock, access, audience)
+        lists = TicketLists(config, db)
         joins = JoinService(config, db, clock)
         onboarding = OnboardingService(config, db, notifier, clock)
-        forget = ForgetService(config, db, translations, clock, tickets, joins)
-        conversations = ConversationService(db, tickets)
-        revoke = RevokeService(config, db, notifier, clock, tickets, joins)
+        forget = ForgetService(config, db, translations, clock, audience, joins)
+        conversations = ConversationService(db, clock, access, audience, actions)
+        revoke = RevokeService(config, db, notifier, clock, audience, joins)
         search = TicketSearch(config, db, clock)
         return cls(
             onboarding=onboarding,
             community=community,
             staff=StaffService(config, db, community),
-            tickets=tickets,
+            reporting=reporting,
+            neighbours=neighbours,
+            ticket_actions=actions,
+            assigning=TicketAssigning(db, clock, access, audience),
+            reopening=reopening,
+            ticket_lists=lists,
+            ticket_cards=TicketCards(db, translations, clock, access),
+            availability=StaffAvailability(config, db, clock, audience),
+            ticket_access=access,
             scheduling=Scheduling(
-                reminders=ReminderService(config, db, translations, clock, tickets),
-                ladder=LadderService(config, db, translations, clock, tickets),
-                closing=ClosingService(config, db, translations, clock, tickets),
+                reminders=ReminderService(config, db, translations, clock, audience),
+                ladder=LadderService(config, db, translations, clock, access, audience),
+                closing=ClosingService(config, db, translations, clock, audience, reopening),
                 digest=DigestService(config, db, translations, clock),
                 retention=RetentionService(config, db, clock),
                 whistle=WhistleReminders(config, db, translations, clock),
@@ -109,12 +142,25 @@ class Services:
             links=ContactLinks(db, clock),
             console=ConsoleAccess(config, db, clock),
             ticket_search=search,
-            ticket_details=TicketDetails(config, db, clock, tickets),
-            whistle=WhistleService(config, db, translations, clock, tickets),
-            open311=Open311Service(config, db, translations, clock),
-            web=WebDoorService(config, db, clock, tickets, onboarding, conversations, forget),
+            ticket_details=TicketDetails(config, db, clock, access),
+            whistle=WhistleService(config, db, translations, clock, access, audience),
+            open311=Open311Service(db, translations, clock, audience),
+            web=WebDoorService(
+                config,
+                db,
+                clock,
+                reporting,
+                neighbours,
+                lists,
+                actions,
+                reopening,
+                access,
+                onboarding,
+                conversations,
+                forget,
+            ),
             wechat=WeChatDoorService(
-                config, db, translations, clock, tickets, onboarding, conversations
+                config, db, translations, clock, reporting, lists, onboarding, conversations
             ),
             desk=DeskService(config, db, community, revoke),
             numbers=NumbersService(config, db, clock),

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.services.clock import Clock
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
-from bot.services.ticket_core import StaleAction, TicketCore, door_data
+from bot.services.ticket_access import TicketAccess
+from bot.services.ticket_audience import TicketAudience
+from bot.services.ticket_core import StaleAction, door_data
+from storage.db import Database
 from storage.models import Channel, Person, Role, Ticket, TicketStatus
 from storage.repositories import PersonRepository
 from storage.repositories.tickets import TicketRepository
@@ -18,12 +22,20 @@ S = TicketStatus
 ASSIGNABLE = (Role.HEAD, Role.DEPUTY)
 
 
-class TicketAssigning(TicketCore):
+class TicketAssigning:
+    def __init__(
+        self, db: Database, clock: Clock, access: TicketAccess, audience: TicketAudience
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.access = access
+        self.audience = audience
+
     async def assignees(self, person: Person, ticket_id: int) -> Sequence[Person]:
         """The heads and deputies ``person`` may give the ticket to now (refused as assigning
         itself would be)."""
         async with self.db.session() as session:
-            ticket, _ = await self.authorise(session, person, ticket_id, Action.ASSIGN)
+            ticket, _ = await self.access.authorise(session, person, ticket_id, Action.ASSIGN)
             return await PersonRepository(session).members(ticket.building_id, ASSIGNABLE)
 
     async def assign(
@@ -36,7 +48,7 @@ class TicketAssigning(TicketCore):
     ) -> Ticket:
         now = self.clock()
         async with self.db.session() as session:
-            ticket, _ = await self.authorise(session, person, ticket_id, Action.ASSIGN)
+            ticket, _ = await self.access.authorise(session, person, ticket_id, Action.ASSIGN)
             people = PersonRepository(session)
             assignee = await people.get(assignee_id)
             serving = [
@@ -59,7 +71,7 @@ class TicketAssigning(TicketCore):
                 taken_at=ticket.taken_at or now,
             ):
                 await session.rollback()
-                raise StaleAction(await self.fresh(session, ticket_id))
+                raise StaleAction(await self.access.fresh(session, ticket_id))
             await tickets.add_event(
                 ticket.id,
                 person.id,
@@ -69,14 +81,18 @@ class TicketAssigning(TicketCore):
                 to=assignee.id,
                 **door_data(door),
             )
-            await self.refresh_cards(session, ticket)
+            await self.audience.refresh_cards(session, ticket)
             if await tickets.add_recipient(ticket.id, assignee.id, "assigned", now):
-                await self.send_card(session, ticket, assignee.id, with_media=True)
+                await self.audience.send_card(session, ticket, assignee.id, with_media=True)
             if assignee.id != person.id:
-                await self.tell(session, assignee, "notice-assigned", ticket, number=ticket.number)
+                await self.audience.tell(
+                    session, assignee, "notice-assigned", ticket, number=ticket.number
+                )
             if was is not S.TAKEN:
-                await self.tell_author(session, ticket, "notice-taken", number=ticket.number)
-                await self.tell_followers(
+                await self.audience.tell_author(
+                    session, ticket, "notice-taken", number=ticket.number
+                )
+                await self.audience.tell_followers(
                     session, ticket, "notice-taken-follower", number=ticket.number
                 )
             await session.commit()

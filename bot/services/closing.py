@@ -16,6 +16,7 @@ from bot.services.categories import Category, find_category
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
+from bot.services.reopening import TicketReopening
 from bot.services.scheduling import SchedAction, sla_of, translator, write
 from bot.services.sla import (
     Sla,
@@ -26,7 +27,8 @@ from bot.services.sla import (
     may_send,
     reopen_allowed,
 )
-from bot.services.tickets import StaleAction, TicketService
+from bot.services.ticket_audience import TicketAudience
+from bot.services.ticket_core import StaleAction
 from storage.db import Database
 from storage.models import Community, Person, Ticket, TicketStatus
 from storage.repositories import CommunityRepository, PersonRepository
@@ -41,13 +43,15 @@ class ClosingService:
         db: Database,
         translations: Translations,
         clock: Clock,
-        tickets: TicketService,
+        audience: TicketAudience,
+        reopening: TicketReopening,
     ) -> None:
         self.config = config
         self.db = db
         self.translations = translations
         self.clock = clock
-        self.tickets = tickets
+        self.audience = audience
+        self.reopening = reopening
 
     async def run(self) -> int:
         """One scan of every community; returns how many tickets were acted on."""
@@ -93,9 +97,9 @@ class ClosingService:
         self, session: AsyncSession, ticket: Ticket, now: datetime, sla: Sla
     ) -> None:
         await TicketRepository(session).add_event(ticket.id, None, "auto-closed", now)
-        await self.tickets.refresh_cards(session, ticket)
+        await self.audience.refresh_cards(session, ticket)
         until = local(now + sla.reopen_window, sla).strftime("%Y-%m-%d")
-        author = await self.tickets.author(session, ticket)
+        author = await self.audience.author(session, ticket)
         if author is not None:
             t = translator(self.translations, author)
             text = t(
@@ -108,7 +112,7 @@ class ClosingService:
             await write(session, author, now, text, buttons=[reopen])
         # Only the author reopens; a follower for whom it is not fixed goes on in a ticket of
         # their own.
-        await self.tickets.tell_followers(
+        await self.audience.tell_followers(
             session,
             ticket,
             "notice-closed-follower",
@@ -122,7 +126,7 @@ class ClosingService:
         author = await PersonRepository(session).get(ticket.author_id or 0)
         if author is None:
             return
-        await self.tickets.tell(
+        await self.audience.tell(
             session,
             author,
             "sched-confirm-reminder",
@@ -183,11 +187,11 @@ class ClosingService:
                         days=sla.reopen_window.days,
                     )
                 raise StaleAction(ticket)
-            holder = await self.tickets.holder_back(session, ticket, now)
+            holder = await self.reopening.holder_back(session, ticket, now)
             status = TicketStatus.TAKEN if holder else TicketStatus.REOPENED
             if not await SlaRepository(session).reopen_closed(ticket, now, status):
                 raise StaleAction(ticket)
-            await self.tickets.reopened(session, ticket, person, "", holder, now)
+            await self.reopening.reopened(session, ticket, person, "", holder, now)
             await session.commit()
             return ticket
 
@@ -248,5 +252,5 @@ class ClosingService:
         )
         await tickets.add_event(ticket.id, person.id, "created", now)
         await tickets.add_event(ticket.id, None, "linked", now, note=f"#{old.number}")
-        await self.tickets.route_new(session, ticket, community, category, now)
+        await self.audience.route_new(session, ticket, community, category, now)
         return ticket

@@ -11,9 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.services.categories import Category, find_category
+from bot.services.clock import Clock
 from bot.services.errors import ServiceError, Spent
 from bot.services.policy import Action
-from bot.services.tickets import Content, TicketService
+from bot.services.ticket_access import TicketAccess
+from bot.services.ticket_actions import TicketActions
+from bot.services.ticket_audience import TicketAudience
+from bot.services.ticket_core import Content
 from storage.db import Database
 from storage.models import Person, Ticket, TicketEvent
 from storage.repositories import CommunityRepository
@@ -52,15 +56,23 @@ class Retracted:
 
 
 class ConversationService:
-    def __init__(self, db: Database, tickets: TicketService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        access: TicketAccess,
+        audience: TicketAudience,
+        actions: TicketActions,
+    ) -> None:
         self.db = db
-        self.tickets = tickets
-        self.clock = tickets.clock
+        self.clock = clock
+        self.access = access
+        self.audience = audience
+        self.actions = actions
 
     async def in_progress(self, person: Person) -> list[Conversation]:
         """The person's conversations in progress, the most recent first."""
         since = self.clock() - timedelta(days=CONVERSATION_DAYS)
-        tickets = self.tickets
         async with self.db.session() as session:
             rows = await ConversationRepository(session).recent(person.id, since, UNFINISHED)
             taken_back = retracted_ids([event for _, event in rows])
@@ -78,7 +90,7 @@ class ConversationService:
                 elif direction == "to-staff":
                     # Only whoever the resident's message reached: the holder once taken.
                     if ticket.id not in audience:
-                        reached = await tickets.staff_audience(session, ticket)
+                        reached = await self.audience.staff_audience(session, ticket)
                         audience[ticket.id] = {p.id for p in reached}
                     if person.id in audience[ticket.id]:
                         latest[ticket.id] = (ticket, event, True)
@@ -89,7 +101,7 @@ class ConversationService:
                 action = Action.REPLY if staff else Action.MESSAGE
                 try:
                     # Roles change: what the person may no longer do is no conversation.
-                    await tickets.authorise(session, person, ticket.id, action)
+                    await self.access.authorise(session, person, ticket.id, action)
                 except ServiceError:
                     continue
                 building = await TicketRepository(session).building_of(ticket)
@@ -101,9 +113,9 @@ class ConversationService:
 
     async def send(self, person: Person, ticket_id: int, content: Content) -> Relayed:
         """Relays ``content`` on the ticket as a Telegram reply would (same rules, same
-        messages: TicketService.talk), and says which history event it became."""
+        messages: TicketActions.talk), and says which history event it became."""
         before = self.clock()
-        ticket = await self.tickets.talk(person, ticket_id, content)
+        ticket = await self.actions.talk(person, ticket_id, content)
         async with self.db.session() as session:
             events = await ConversationRepository(session).talk_since(
                 ticket.id, before - ALBUM_WINDOW
@@ -149,16 +161,16 @@ class ConversationService:
             )
             to_staff = event.data.get("direction") == "to-staff"
             if to_staff:
-                audience = await self.tickets.staff_audience(session, ticket)
+                audience = await self.audience.staff_audience(session, ticket)
                 key = "conv-retracted-resident"
             else:
                 # A staff reply reached the author only (followers are not in the conversation).
-                author = await self.tickets.author(session, ticket)
+                author = await self.audience.author(session, ticket)
                 audience = [author] if author is not None else []
                 key = "conv-retracted-head"
             for someone in audience:
                 if someone.id != person.id:
-                    await self.tickets.tell(
+                    await self.audience.tell(
                         session, someone, key, ticket, number=ticket.number, count=len(group)
                     )
             await session.commit()

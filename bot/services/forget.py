@@ -34,7 +34,7 @@ from bot.services.handover import hand_over
 from bot.services.join_rules import refresh_copies
 from bot.services.joins import JoinService
 from bot.services.notify import Notifier
-from bot.services.tickets import TicketService
+from bot.services.ticket_audience import TicketAudience
 from storage.db import Database
 from storage.models import Address, Channel, JoinStatus, Person, Role
 from storage.repositories import CommunityRepository, PersonRepository
@@ -61,14 +61,14 @@ class ForgetService:
         db: Database,
         translations: Translations,
         clock: Clock,
-        tickets: TicketService,
+        audience: TicketAudience,
         joins: JoinService,
     ) -> None:
         self.config = config
         self.db = db
         self.notifier = Notifier(translations)
         self.clock = clock
-        self.tickets = tickets
+        self.audience = audience
         self.joins = joins
 
     async def forget(self, person: Person) -> Forgotten:
@@ -102,12 +102,12 @@ class ForgetService:
             handed_over = 0
             for ticket_id in handled:
                 handed_over += await hand_over(
-                    session, self.tickets, ticket_id, now, released=ticket_id in held
+                    session, self.audience, ticket_id, now, released=ticket_id in held
                 )
             for ticket_id in every_authored:  # finished ones too: their cards show no name
                 ticket = await TicketRepository(session).get(ticket_id)
                 if ticket is not None:  # the cards now say "former resident"
-                    await self.tickets.refresh_cards(session, ticket)
+                    await self.audience.refresh_cards(session, ticket)
             for request_id in to_decide:
                 await self.joins.hand_over(session, request_id, now)
             for role in served:

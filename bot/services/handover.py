@@ -17,12 +17,12 @@ from storage.repositories import CommunityRepository
 from storage.repositories.tickets import UNFINISHED, TicketRepository
 
 if TYPE_CHECKING:
-    from bot.services.ticket_core import TicketCore
+    from bot.services.ticket_audience import TicketAudience
 
 
 async def hand_over(
     session: AsyncSession,
-    tickets: TicketCore,
+    audience: TicketAudience,
     ticket_id: int,
     now: datetime,
     *,
@@ -57,12 +57,12 @@ async def hand_over(
     community = await CommunityRepository(session).get(ticket.community_id)
     assert community is not None
     category = find_category(community.settings, ticket.category)
-    routing = await tickets.routing(session, ticket, community, category, now)
+    routing = await audience.routing(session, ticket, community, category, now)
     added = []
     for person_id, _ in routing.recipients:
         if await repo.add_recipient(ticket.id, person_id, "handover", now):
             added.append(person_id)
-            await tickets.send_card(session, ticket, person_id, with_media=True)
+            await audience.send_card(session, ticket, person_id, with_media=True)
     owner = ticket.owner_id
     if owner is None or owner in gone:
         ticket.owner_id = routing.owner_id
@@ -70,5 +70,5 @@ async def hand_over(
         return False  # the others still have it (a deputy left; the head is there)
     ticket.updated_at = now
     await repo.add_event(ticket.id, None, "handed-over", now, previous=sorted(gone), to=added)
-    await tickets.refresh_cards(session, ticket)
+    await audience.refresh_cards(session, ticket)
     return True

@@ -16,7 +16,8 @@ from bot.services.clock import Clock
 from bot.services.contacts import admin_people
 from bot.services.scheduling import sla_of, translator, write
 from bot.services.sla import WAITING, Rung, Sla, may_send, next_rung
-from bot.services.tickets import TicketService
+from bot.services.ticket_access import TicketAccess
+from bot.services.ticket_audience import TicketAudience
 from storage.db import Database
 from storage.models import OPEN_STATUSES, Community, Person, Ticket
 from storage.repositories import PersonRepository
@@ -31,13 +32,15 @@ class LadderService:
         db: Database,
         translations: Translations,
         clock: Clock,
-        tickets: TicketService,
+        access: TicketAccess,
+        audience: TicketAudience,
     ) -> None:
         self.config = config
         self.db = db
         self.translations = translations
         self.clock = clock
-        self.tickets = tickets
+        self.access = access
+        self.audience = audience
 
     async def run(self) -> int:
         """One scan of every community; returns how many steps were taken."""
@@ -89,9 +92,9 @@ class LadderService:
         )
         for person in targets:
             if await tickets.add_recipient(ticket.id, person.id, "escalation", now):
-                await self.tickets.send_card(session, ticket, person.id, with_media=True)
+                await self.audience.send_card(session, ticket, person.id, with_media=True)
         for person_id in before:
-            await self.tickets.send_card(session, ticket, person_id)  # shows "escalated"
+            await self.audience.send_card(session, ticket, person_id)  # shows "escalated"
         limits = sla.thresholds(ticket.category)
         hours = round(limits.untaken.total_seconds() / 3600)
         days = limits.unresolved.days
@@ -105,7 +108,7 @@ class LadderService:
             if (
                 holder is not None
                 and holder not in targets
-                and await self.tickets.covers(session, holder, ticket)
+                and await self.access.covers(session, holder, ticket)
             ):
                 t = translator(self.translations, holder)
                 text = t("sched-ladder-holder", number=ticket.number, days=days)

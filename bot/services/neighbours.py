@@ -1,22 +1,107 @@
-"""What a follower ("me too") does when the ticket they follow ends but their problem does not.
-Only the author confirms or reopens a ticket; a follower says "still a problem for me", which
-opens a ticket of their own, linked to the one they followed and routed like a new report, so
-it reaches the head and has a responsible person of its own."""
+""" "Me too": a resident about to report what a neighbour reported this week is offered that
+ticket (what, where, when, how it stands; never the neighbour's words) and may follow it.
+
+What a follower does when the ticket they follow ends but their problem does not: only the
+author confirms or reopens a ticket; a follower says "still a problem for me", which opens a
+ticket of their own, linked to the one they followed and routed like a new report, so it
+reaches the head and has a responsible person of its own."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.services.categories import Category, find_category
+from bot.config import Config
+from bot.i18n import Translations
+from bot.services.categories import Category, find_category, is_private
+from bot.services.clock import Clock
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
-from bot.services.ticket_core import MAX_DESCRIPTION, TicketCore, checked
-from storage.models import Person, Role, Ticket, TicketStatus
+from bot.services.ticket_access import TicketAccess
+from bot.services.ticket_audience import TicketAudience
+from bot.services.ticket_core import (
+    MAX_DESCRIPTION,
+    METOO_DAYS,
+    StaleAction,
+    checked,
+    community_of_building,
+)
+from storage.db import Database
+from storage.models import OPEN_STATUSES, Person, Role, Ticket, TicketStatus
 from storage.repositories import PersonRepository
 from storage.repositories.tickets import UNFINISHED, TicketRepository
 
 
-class NeighbourActions(TicketCore):
+@dataclass(frozen=True, slots=True)
+class Similar:
+    """The me-too offer: enough to recognise the problem, nothing the neighbour wrote."""
+
+    ticket: Ticket
+    building: str
+    category: Category
+
+
+class NeighbourActions:
+    def __init__(
+        self,
+        config: Config,
+        db: Database,
+        translations: Translations,
+        clock: Clock,
+        access: TicketAccess,
+        audience: TicketAudience,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.translations = translations
+        self.clock = clock
+        self.access = access
+        self.audience = audience
+
+    async def similar(self, person: Person, building_id: int, category: str) -> Similar | None:
+        """An open ticket of the same building and category from the last week ("me too"), as
+        a neighbour may see it: what, where, when and how it stands, not the author's words.
+        Never one of a private category (neighbour disputes)."""
+        since = self.clock() - timedelta(days=METOO_DAYS)
+        async with self.db.session() as session:
+            community = await community_of_building(session, building_id)
+            found_category = find_category(community.settings, category)
+            if found_category is None or found_category.private:
+                return None
+            tickets = TicketRepository(session)
+            found = await tickets.similar_open(building_id, category, since, OPEN_STATUSES)
+            if found is None or found.author_id == person.id:
+                return None
+            if await tickets.is_follower(found.id, person.id):
+                return None
+            building = await tickets.building_of(found)
+            return Similar(found, building.name, found_category)
+
+    async def follow(self, person: Person, ticket_id: int) -> Ticket:
+        """Me too: the resident co-signs an open ticket of their building."""
+        now = self.clock()
+        async with self.db.session() as session:
+            tickets = TicketRepository(session)
+            ticket = await tickets.get(ticket_id)
+            if (
+                ticket is None
+                or await PersonRepository(session).membership(
+                    person.id, ticket.building_id, Role.RESIDENT
+                )
+                is None
+            ):
+                raise ServiceError("not-allowed")
+            community = await community_of_building(session, ticket.building_id)
+            if is_private(community.settings, ticket.category):
+                raise ServiceError("not-allowed")  # never offered: a forged or stale button
+            if ticket.status not in OPEN_STATUSES:
+                raise StaleAction(ticket)
+            if ticket.author_id != person.id and await tickets.follow(ticket.id, person.id, now):
+                await tickets.add_event(ticket.id, person.id, "cosigned", now)
+                await self.audience.refresh_cards(session, ticket)
+            await session.commit()
+            return ticket
+
     async def still_problem(self, person: Person, ticket_id: int, note: str) -> Ticket:
         """The follower's own ticket, linked to ``ticket_id`` (the same one again if they said
         so before and it is not finished: a double tap files one). Their name and phone stay
@@ -24,7 +109,7 @@ class NeighbourActions(TicketCore):
         now = self.clock()
         note = checked(note)
         async with self.db.session() as session:
-            old, _ = await self.authorise(session, person, ticket_id, Action.STILL)
+            old, _ = await self.access.authorise(session, person, ticket_id, Action.STILL)
             tickets = TicketRepository(session)
             people = PersonRepository(session)
             membership = await people.membership(person.id, old.building_id, Role.RESIDENT)
@@ -36,7 +121,7 @@ class NeighbourActions(TicketCore):
             today = await tickets.count_by_author_since(person.id, now - timedelta(days=1))
             if today >= self.config.max_tickets_per_day:
                 raise ServiceError("report-limit", limit=self.config.max_tickets_per_day)
-            community = await self.community_of_building(session, old.building_id)
+            community = await community_of_building(session, old.building_id)
             category = find_category(community.settings, old.category) or Category(
                 old.category, "📝"
             )
@@ -69,6 +154,6 @@ class NeighbourActions(TicketCore):
             await tickets.add_event(
                 old.id, person.id, "still-problem", now, note=f"#{ticket.number}"
             )
-            await self.route_new(session, ticket, community, category, now)
+            await self.audience.route_new(session, ticket, community, category, now)
             await session.commit()
             return ticket

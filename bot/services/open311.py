@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import Translations
 from bot.services.categories import Category, categories_for, find_category
+from bot.services.clock import Clock
 from bot.services.errors import ServiceError
 from bot.services.messages import write_text
 from bot.services.open311_input import (
@@ -30,7 +32,8 @@ from bot.services.open311_input import (
     submitter_of,
 )
 from bot.services.open311_keys import key_hash
-from bot.services.ticket_core import TicketCore
+from bot.services.ticket_audience import TicketAudience
+from storage.db import Database
 from storage.models import (
     Building,
     Community,
@@ -76,7 +79,15 @@ class RequestView:
     longitude: float | None
 
 
-class Open311Service(TicketCore):
+class Open311Service:
+    def __init__(
+        self, db: Database, translations: Translations, clock: Clock, audience: TicketAudience
+    ) -> None:
+        self.db = db
+        self.translations = translations
+        self.clock = clock
+        self.audience = audience
+
     # Reading the request's context
 
     async def client(self, key: str | None) -> ClientView | None:
@@ -166,7 +177,7 @@ class Open311Service(TicketCore):
                 )
             )
             await tickets.add_event(ticket.id, author.id, "created", now, via="open311")
-            reasons = await self.route_new(session, ticket, community, category, now)
+            reasons = await self.audience.route_new(session, ticket, community, category, now)
             await self._tell_staff(session, ticket, client, submitter, now)
             token = secrets.token_hex(16)
             await Open311Repository(session).add_request(

@@ -40,7 +40,7 @@ from bot.services.sla import (
     sla_for,
     snooze_until,
 )
-from bot.services.ticket_core import TicketCore
+from bot.services.ticket_audience import TicketAudience
 from storage.db import Database
 from storage.models import Community, Person, TicketStatus
 from storage.repositories import PersonRepository
@@ -55,13 +55,13 @@ class ReminderService:
         db: Database,
         translations: Translations,
         clock: Clock,
-        tickets: TicketCore,
+        audience: TicketAudience,
     ) -> None:
         self.config = config
         self.db = db
         self.translations = translations
         self.clock = clock
-        self.tickets = tickets
+        self.audience = audience
 
     async def run(self) -> int:
         """One scan of every community; returns how many reminders were written."""
@@ -130,9 +130,9 @@ class ReminderService:
             ticket = await tickets.get(ticket_id)
             assert ticket is not None
             for person_id in people:
-                await self.tickets.send_card(session, ticket, person_id)
+                await self.audience.send_card(session, ticket, person_id)
                 await tickets.drop_recipient(person_id, [ticket_id])
-            await hand_over(session, self.tickets, ticket_id, now, gone=people)
+            await hand_over(session, self.audience, ticket_id, now, gone=people)
 
     async def _idle(
         self,

@@ -20,8 +20,12 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.categories import find_category
+from bot.services.clock import Clock
 from bot.services.policy import Action, is_staff
-from bot.services.ticket_core import StaleAction, TicketCore, checked
+from bot.services.ticket_access import TicketAccess
+from bot.services.ticket_audience import TicketAudience
+from bot.services.ticket_core import StaleAction, checked
+from storage.db import Database
 from storage.models import Person, Ticket, TicketStatus
 from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.tickets import TicketRepository
@@ -29,13 +33,21 @@ from storage.repositories.tickets import TicketRepository
 S = TicketStatus
 
 
-class TicketReopening(TicketCore):
+class TicketReopening:
+    def __init__(
+        self, db: Database, clock: Clock, access: TicketAccess, audience: TicketAudience
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.access = access
+        self.audience = audience
+
     async def reopen(self, person: Person, ticket_id: int, reason: str) -> Ticket:
         """The resident's "Not fixed" on a resolved ticket, with what is still wrong."""
         now = self.clock()
         reason = checked(reason)
         async with self.db.session() as session:
-            ticket, _ = await self.authorise(session, person, ticket_id, Action.REOPEN)
+            ticket, _ = await self.access.authorise(session, person, ticket_id, Action.REOPEN)
             holder = await self.holder_back(session, ticket, now)
             if not await TicketRepository(session).transition(
                 ticket.id,
@@ -45,7 +57,7 @@ class TicketReopening(TicketCore):
                 resolved_at=None,
             ):
                 await session.rollback()
-                raise StaleAction(await self.fresh(session, ticket_id))
+                raise StaleAction(await self.access.fresh(session, ticket_id))
             await self.reopened(session, ticket, person, reason, holder, now)
             await session.commit()
             return ticket
@@ -61,7 +73,7 @@ class TicketReopening(TicketCore):
             return None
         if holder.away_until is not None and holder.away_until > now:
             return None
-        if not is_staff(await self.relations(session, holder, ticket)):
+        if not is_staff(await self.access.relations(session, holder, ticket)):
             return None
         return holder
 
@@ -79,16 +91,18 @@ class TicketReopening(TicketCore):
         tickets = TicketRepository(session)
         await tickets.add_event(ticket.id, person.id, "reopened", now, note=reason)
         # A status change: the followers hear it, never the reason (the author's word to staff).
-        await self.tell_followers(session, ticket, "notice-reopened-follower", number=ticket.number)
+        await self.audience.tell_followers(
+            session, ticket, "notice-reopened-follower", number=ticket.number
+        )
         if holder is not None:
             await tickets.add_event(ticket.id, holder.id, "returned", now)
-            await self.refresh_cards(session, ticket)
+            await self.audience.refresh_cards(session, ticket)
             await self._notice(session, holder, ticket, "reopened-to-holder", reason)
             return
         gone = ticket.holder_id
         await self._route_again(session, ticket, now)
-        await self.refresh_cards(session, ticket)
-        for staff in await self.staff_audience(session, ticket, everyone=True):
+        await self.audience.refresh_cards(session, ticket)
+        for staff in await self.audience.staff_audience(session, ticket, everyone=True):
             if staff.id != gone:  # they cannot take it back (away, blocked, or no role)
                 await self._notice(session, staff, ticket, "reopened-to-anyone", reason)
 
@@ -98,7 +112,7 @@ class TicketReopening(TicketCore):
         community = await CommunityRepository(session).get(ticket.community_id)
         assert community is not None
         category = find_category(community.settings, ticket.category)
-        routing = await self.routing(session, ticket, community, category, now)
+        routing = await self.audience.routing(session, ticket, community, category, now)
         tickets = TicketRepository(session)
         added = [
             (person_id, reason)
@@ -106,7 +120,7 @@ class TicketReopening(TicketCore):
             if await tickets.add_recipient(ticket.id, person_id, reason, now)
         ]
         for person_id, _ in added:
-            await self.send_card(session, ticket, person_id, with_media=True)
+            await self.audience.send_card(session, ticket, person_id, with_media=True)
         if routing.owner_id and ticket.owner_id in (None, ticket.holder_id):
             ticket.owner_id = routing.owner_id
         if added:
@@ -124,4 +138,6 @@ class TicketReopening(TicketCore):
     ) -> None:
         """The notice's words from the translations, the resident's reason after them, never
         through Fluent; several messages if the two do not fit one."""
-        await self.tell(session, to, key, ticket, number=ticket.number, note=reason or None)
+        await self.audience.tell(
+            session, to, key, ticket, number=ticket.number, note=reason or None
+        )

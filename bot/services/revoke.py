@@ -26,7 +26,7 @@ from bot.services.errors import ServiceError
 from bot.services.handover import hand_over
 from bot.services.joins import JoinService
 from bot.services.notify import Notifier
-from bot.services.tickets import TicketService
+from bot.services.ticket_audience import TicketAudience
 from storage.db import Database
 from storage.models import Address, Building, Community, Person, Role, telegram_address
 from storage.repositories import CommunityRepository, PersonRepository
@@ -59,14 +59,14 @@ class RevokeService:
         db: Database,
         notifier: Notifier,
         clock: Clock,
-        tickets: TicketService,
+        audience: TicketAudience,
         joins: JoinService,
     ) -> None:
         self.config = config
         self.db = db
         self.notifier = notifier
         self.clock = clock
-        self.tickets = tickets
+        self.audience = audience
         self.joins = joins
 
     # ------------------------------------------------------------------------- the operator
@@ -233,9 +233,9 @@ class RevokeService:
             # gets none.
             ticket = await tickets.get(row.ticket_id)
             assert ticket is not None
-            await self.tickets.send_card(session, ticket, person.id)
+            await self.audience.send_card(session, ticket, person.id)
             if row.status in UNFINISHED and (row.holds or row.owns):
-                await hand_over(session, self.tickets, row.ticket_id, now, gone=[person.id])
+                await hand_over(session, self.audience, row.ticket_id, now, gone=[person.id])
                 handed += 1
         await tickets.drop_recipient(person.id, [row.ticket_id for row in lost])
         # Their copies of join requests they no longer decide: edited to "no access", and a

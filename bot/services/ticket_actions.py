@@ -1,27 +1,31 @@
 """What heads and residents do to a ticket: take, resolve, escalate, merge, talk, confirm,
-rate, withdraw, follow ("not fixed" is in reopening). Each is one transaction: the state change
-(a conditional UPDATE, so a double tap or two heads at once change it once) and the messages it
-causes."""
+rate, withdraw ("not fixed" is in reopening, "me too" in neighbours). Each is one transaction:
+the state change (a conditional UPDATE, so a double tap or two heads at once change it once)
+and the messages it causes."""
 
 from __future__ import annotations
 
+from bot.config import Config
 from bot.services.categories import is_private
+from bot.services.clock import Clock
 from bot.services.contacts import admin_people
 from bot.services.errors import InputRefused, ServiceError
 from bot.services.policy import Action, is_staff, may
+from bot.services.ticket_access import TicketAccess
+from bot.services.ticket_audience import TicketAudience
 from bot.services.ticket_core import (
     Content,
     StaleAction,
-    TicketCore,
     TicketNotOpen,
     checked,
+    community_of_building,
     door_data,
 )
+from storage.db import Database
 from storage.models import (
     OPEN_STATUSES,
     Channel,
     Person,
-    Role,
     Ticket,
     TicketStatus,
 )
@@ -31,39 +35,28 @@ from storage.repositories.tickets import TicketRepository
 S = TicketStatus
 
 
-class TicketActions(TicketCore):
-    async def follow(self, person: Person, ticket_id: int) -> Ticket:
-        """Me too: the resident co-signs an open ticket of their building."""
-        now = self.clock()
-        async with self.db.session() as session:
-            tickets = TicketRepository(session)
-            ticket = await tickets.get(ticket_id)
-            if (
-                ticket is None
-                or await PersonRepository(session).membership(
-                    person.id, ticket.building_id, Role.RESIDENT
-                )
-                is None
-            ):
-                raise ServiceError("not-allowed")
-            community = await self.community_of_building(session, ticket.building_id)
-            if is_private(community.settings, ticket.category):
-                raise ServiceError("not-allowed")  # never offered: a forged or stale button
-            if ticket.status not in OPEN_STATUSES:
-                raise StaleAction(ticket)
-            if ticket.author_id != person.id and await tickets.follow(ticket.id, person.id, now):
-                await tickets.add_event(ticket.id, person.id, "cosigned", now)
-                await self.refresh_cards(session, ticket)
-            await session.commit()
-            return ticket
+class TicketActions:
+    def __init__(
+        self,
+        config: Config,
+        db: Database,
+        clock: Clock,
+        access: TicketAccess,
+        audience: TicketAudience,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.clock = clock
+        self.access = access
+        self.audience = audience
 
     async def take(self, person: Person, ticket_id: int, *, door: str = Channel.TELEGRAM) -> Ticket:
         now = self.clock()
         async with self.db.session() as session:
             try:
-                ticket, _ = await self.authorise(session, person, ticket_id, Action.TAKE)
+                ticket, _ = await self.access.authorise(session, person, ticket_id, Action.TAKE)
             except StaleAction as stale:
-                raise await self.taken_by(session, person, stale.ticket) from None
+                raise await self.access.taken_by(session, person, stale.ticket) from None
             tickets = TicketRepository(session)
             if not await tickets.transition(
                 ticket.id,
@@ -74,11 +67,13 @@ class TicketActions(TicketCore):
                 taken_at=now,
             ):
                 await session.rollback()
-                raise await self.taken_by(session, person, await self.fresh(session, ticket_id))
+                raise await self.access.taken_by(
+                    session, person, await self.access.fresh(session, ticket_id)
+                )
             await tickets.add_event(ticket.id, person.id, "taken", now, **door_data(door))
-            await self.refresh_cards(session, ticket)
-            await self.tell_author(session, ticket, "notice-taken", number=ticket.number)
-            await self.tell_followers(
+            await self.audience.refresh_cards(session, ticket)
+            await self.audience.tell_author(session, ticket, "notice-taken", number=ticket.number)
+            await self.audience.tell_followers(
                 session, ticket, "notice-taken-follower", number=ticket.number
             )
             await session.commit()
@@ -90,22 +85,22 @@ class TicketActions(TicketCore):
         now = self.clock()
         note = checked(note)
         async with self.db.session() as session:
-            ticket, _ = await self.authorise(session, person, ticket_id, Action.RESOLVE)
+            ticket, _ = await self.access.authorise(session, person, ticket_id, Action.RESOLVE)
             tickets = TicketRepository(session)
             if not await tickets.transition(
                 ticket.id, [S.TAKEN], now, status=S.RESOLVED, resolved_at=now
             ):
                 await session.rollback()
-                raise StaleAction(await self.fresh(session, ticket_id))
+                raise StaleAction(await self.access.fresh(session, ticket_id))
             await tickets.add_event(
                 ticket.id, person.id, "resolved", now, note=note, **door_data(door)
             )
-            await self.refresh_cards(session, ticket)
+            await self.audience.refresh_cards(session, ticket)
             # The note is the head's word to the author; followers hear the status only,
             # and have their own way on if it is not fixed for them.
             buttons = [[("btn-confirm", Action.CONFIRM), ("btn-reopen", Action.REOPEN)]]
             if note:
-                await self.tell_author(
+                await self.audience.tell_author(
                     session,
                     ticket,
                     "notice-resolved-note",
@@ -115,10 +110,10 @@ class TicketActions(TicketCore):
                     buttons=buttons,
                 )
             else:
-                await self.tell_author(
+                await self.audience.tell_author(
                     session, ticket, "notice-resolved", number=ticket.number, buttons=buttons
                 )
-            await self.tell_followers(
+            await self.audience.tell_followers(
                 session,
                 ticket,
                 "notice-resolved-follower",
@@ -134,7 +129,7 @@ class TicketActions(TicketCore):
         now = self.clock()
         reason = checked(reason)
         async with self.db.session() as session:
-            ticket, _ = await self.authorise(session, person, ticket_id, Action.ESCALATE)
+            ticket, _ = await self.access.authorise(session, person, ticket_id, Action.ESCALATE)
             tickets = TicketRepository(session)
             coordinators = [
                 *await tickets.coordinators(ticket.community_id, ticket.building_id),
@@ -159,10 +154,10 @@ class TicketActions(TicketCore):
             )
             for coordinator in coordinators:
                 await tickets.add_recipient(ticket.id, coordinator.id, "escalation", now)
-            await self.refresh_cards(session, ticket)
+            await self.audience.refresh_cards(session, ticket)
             for coordinator in coordinators:
                 if coordinator.id != person.id:
-                    await self.tell(
+                    await self.audience.tell(
                         session,
                         coordinator,
                         "notice-escalated-staff",
@@ -170,8 +165,10 @@ class TicketActions(TicketCore):
                         number=ticket.number,
                         note=reason or "-",
                     )
-            await self.tell_author(session, ticket, "notice-escalated", number=ticket.number)
-            await self.tell_followers(
+            await self.audience.tell_author(
+                session, ticket, "notice-escalated", number=ticket.number
+            )
+            await self.audience.tell_followers(
                 session, ticket, "notice-escalated-follower", number=ticket.number
             )
             await session.commit()
@@ -184,15 +181,15 @@ class TicketActions(TicketCore):
         the duplicate's author) follow the target from now on."""
         now = self.clock()
         async with self.db.session() as session:
-            ticket, _ = await self.authorise(session, person, ticket_id, Action.MERGE)
+            ticket, _ = await self.access.authorise(session, person, ticket_id, Action.MERGE)
             tickets = TicketRepository(session)
             target = await tickets.by_number(ticket.community_id, into_number)
             if target is None or target.id == ticket.id:
                 raise InputRefused("merge-no-target", number=into_number)
-            target_relations = await self.relations(session, person, target)
+            target_relations = await self.access.relations(session, person, target)
             if not may(Action.MERGE, target_relations, target.status):
                 raise InputRefused("merge-no-target", number=into_number)
-            community = await self.community_of_building(session, ticket.building_id)
+            community = await community_of_building(session, ticket.building_id)
             if is_private(community.settings, ticket.category) or is_private(
                 community.settings, target.category
             ):
@@ -207,9 +204,9 @@ class TicketActions(TicketCore):
                 merged_into_id=target.id,
             ):
                 await session.rollback()
-                raise StaleAction(await self.fresh(session, ticket_id))
+                raise StaleAction(await self.access.fresh(session, ticket_id))
             # Everyone who followed the duplicate hears where it went, before they move.
-            residents = await self.residents(session, ticket)
+            residents = await self.audience.residents(session, ticket)
             await tickets.move_followers(ticket.id, target.id, now)
             if ticket.author_id is not None and ticket.author_id != target.author_id:
                 await tickets.follow(target.id, ticket.author_id, now)
@@ -219,10 +216,10 @@ class TicketActions(TicketCore):
             await tickets.add_event(
                 target.id, person.id, "merged-in", now, source=ticket.number, **door_data(door)
             )
-            await self.refresh_cards(session, ticket)
-            await self.refresh_cards(session, target)
+            await self.audience.refresh_cards(session, ticket)
+            await self.audience.refresh_cards(session, target)
             for resident in residents:
-                await self.tell(
+                await self.audience.tell(
                     session,
                     resident,
                     "notice-merged",
@@ -241,7 +238,7 @@ class TicketActions(TicketCore):
         now = self.clock()
         _check_content(content)
         async with self.db.session() as session:
-            ticket, _ = await self.authorise(session, person, ticket_id, Action.REPLY)
+            ticket, _ = await self.access.authorise(session, person, ticket_id, Action.REPLY)
             tickets = TicketRepository(session)
             await tickets.add_event(
                 ticket.id,
@@ -252,9 +249,9 @@ class TicketActions(TicketCore):
                 **content.event_data(),
                 **door_data(door),
             )
-            author = await self.author(session, ticket)
+            author = await self.audience.author(session, ticket)
             if author is not None:
-                await self.relay(session, author, ticket, content, "relay-from-head")
+                await self.audience.relay(session, author, ticket, content, "relay-from-head")
             await session.commit()
             return ticket
 
@@ -263,7 +260,7 @@ class TicketActions(TicketCore):
         now = self.clock()
         _check_content(content)
         async with self.db.session() as session:
-            ticket, _ = await self.authorise(session, person, ticket_id, Action.MESSAGE)
+            ticket, _ = await self.access.authorise(session, person, ticket_id, Action.MESSAGE)
             tickets = TicketRepository(session)
             await tickets.add_event(
                 ticket.id,
@@ -273,8 +270,8 @@ class TicketActions(TicketCore):
                 direction="to-staff",
                 **content.event_data(),
             )
-            for staff in await self.staff_audience(session, ticket):
-                await self.relay(session, staff, ticket, content, "relay-from-resident")
+            for staff in await self.audience.staff_audience(session, ticket):
+                await self.audience.relay(session, staff, ticket, content, "relay-from-resident")
             await session.commit()
             return ticket
 
@@ -289,7 +286,7 @@ class TicketActions(TicketCore):
             ticket = await TicketRepository(session).get(ticket_id)
             if ticket is None:
                 raise ServiceError("not-allowed")
-            relations = await self.relations(session, person, ticket)
+            relations = await self.access.relations(session, person, ticket)
         try:
             if is_staff(relations):
                 return await self.reply(person, ticket_id, content)
@@ -302,16 +299,16 @@ class TicketActions(TicketCore):
     async def confirm(self, person: Person, ticket_id: int) -> Ticket:
         now = self.clock()
         async with self.db.session() as session:
-            ticket, _ = await self.authorise(session, person, ticket_id, Action.CONFIRM)
+            ticket, _ = await self.access.authorise(session, person, ticket_id, Action.CONFIRM)
             tickets = TicketRepository(session)
             if not await tickets.transition(
                 ticket.id, [S.RESOLVED], now, status=S.CLOSED, closed_at=now
             ):
                 await session.rollback()
-                raise StaleAction(await self.fresh(session, ticket_id))
+                raise StaleAction(await self.access.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "confirmed", now)
-            await self.refresh_cards(session, ticket)
-            await self.tell_followers(
+            await self.audience.refresh_cards(session, ticket)
+            await self.audience.tell_followers(
                 session,
                 ticket,
                 "notice-closed-follower",
@@ -326,14 +323,14 @@ class TicketActions(TicketCore):
         if not 1 <= stars <= 5:
             raise ServiceError("not-allowed")
         async with self.db.session() as session:
-            ticket, _ = await self.authorise(session, person, ticket_id, Action.RATE)
+            ticket, _ = await self.access.authorise(session, person, ticket_id, Action.RATE)
             tickets = TicketRepository(session)
             # Conditional, so a double tap (or two followers at once) rates once.
             if ticket.rating is not None or not await tickets.set_rating(ticket.id, stars, now):
                 await session.rollback()
-                raise StaleAction(await self.fresh(session, ticket_id))
+                raise StaleAction(await self.access.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "rated", now, stars=stars)
-            await self.refresh_cards(session, ticket)
+            await self.audience.refresh_cards(session, ticket)
             await session.commit()
             return ticket
 
@@ -342,12 +339,12 @@ class TicketActions(TicketCore):
         now = self.clock()
         text = checked(text)
         async with self.db.session() as session:
-            ticket, _ = await self.authorise(session, person, ticket_id, Action.RATE)
+            ticket, _ = await self.access.authorise(session, person, ticket_id, Action.RATE)
             await TicketRepository(session).add_event(
                 ticket.id, person.id, "commented", now, note=text
             )
-            for staff in await self.staff_audience(session, ticket):
-                await self.tell(
+            for staff in await self.audience.staff_audience(session, ticket):
+                await self.audience.tell(
                     session, staff, "notice-commented", ticket, number=ticket.number, note=text
                 )
             await session.commit()
@@ -356,18 +353,20 @@ class TicketActions(TicketCore):
     async def withdraw(self, person: Person, ticket_id: int) -> Ticket:
         now = self.clock()
         async with self.db.session() as session:
-            ticket, _ = await self.authorise(session, person, ticket_id, Action.WITHDRAW)
+            ticket, _ = await self.access.authorise(session, person, ticket_id, Action.WITHDRAW)
             tickets = TicketRepository(session)
             if not await tickets.transition(
                 ticket.id, list(OPEN_STATUSES), now, status=S.WITHDRAWN, closed_at=now
             ):
                 await session.rollback()
-                raise StaleAction(await self.fresh(session, ticket_id))
+                raise StaleAction(await self.access.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "withdrawn", now)
-            await self.refresh_cards(session, ticket)
-            for staff in await self.staff_audience(session, ticket, everyone=True):
-                await self.tell(session, staff, "notice-withdrawn", ticket, number=ticket.number)
-            await self.tell_followers(
+            await self.audience.refresh_cards(session, ticket)
+            for staff in await self.audience.staff_audience(session, ticket, everyone=True):
+                await self.audience.tell(
+                    session, staff, "notice-withdrawn", ticket, number=ticket.number
+                )
+            await self.audience.tell_followers(
                 session,
                 ticket,
                 "notice-withdrawn-follower",

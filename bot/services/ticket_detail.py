@@ -15,7 +15,7 @@ from bot.services.clock import Clock
 from bot.services.departments import Department, departments_for
 from bot.services.errors import ServiceError
 from bot.services.policy import Action, Relation, is_staff, may
-from bot.services.ticket_core import TicketCore
+from bot.services.ticket_access import TicketAccess
 from bot.services.ticket_query import is_overdue
 from storage.db import Database
 from storage.models import Building, Community, Person, Role, Ticket, TicketEvent, WorkOrder
@@ -96,19 +96,17 @@ def allowed_actions(
 
 
 class TicketDetails:
-    def __init__(self, config: Config, db: Database, clock: Clock, tickets: TicketCore) -> None:
+    def __init__(self, config: Config, db: Database, clock: Clock, access: TicketAccess) -> None:
         self.config = config
         self.db = db
         self.clock = clock
-        self.tickets = tickets
+        self.access = access
 
     async def detail(self, person: Person, ticket_id: int) -> Detail:
         """The ticket for ``person``, who must be its staff now (anyone else: "not-allowed",
         the same for a ticket that does not exist)."""
         async with self.db.session() as session:
-            ticket, relations = await self.tickets.authorise(
-                session, person, ticket_id, Action.OPEN
-            )
+            ticket, relations = await self.access.authorise(session, person, ticket_id, Action.OPEN)
             if not is_staff(relations):
                 raise ServiceError("not-allowed")
             tickets = TicketRepository(session)
@@ -146,9 +144,7 @@ class TicketDetails:
     async def attachment(self, person: Person, ticket_id: int, index: int) -> Attachment:
         """One photo or voice note of the ticket, for its staff only."""
         async with self.db.session() as session:
-            ticket, relations = await self.tickets.authorise(
-                session, person, ticket_id, Action.OPEN
-            )
+            ticket, relations = await self.access.authorise(session, person, ticket_id, Action.OPEN)
             if not is_staff(relations):
                 raise ServiceError("not-allowed")
             found = attachments_of(ticket, await TicketRepository(session).events(ticket.id))

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Config
 from bot.services.categories import Category, find_category
 from bot.services.contacts import is_admin
 from bot.services.errors import NotStaff
-from bot.services.ticket_core import TicketCore
+from storage.db import Database
 from storage.models import OPEN_STATUSES, Person, Role, Ticket, TicketStatus
 from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.tickets import Scope, TicketRepository
@@ -62,7 +63,11 @@ class Keyset:
     newer: bool = False
 
 
-class TicketLists(TicketCore):
+class TicketLists:
+    def __init__(self, config: Config, db: Database) -> None:
+        self.config = config
+        self.db = db
+
     async def staff_tickets(
         self, person: Person, flt: str, page: int = 0, keyset: Keyset | None = None
     ) -> TicketPage:

@@ -2,8 +2,9 @@
 device identity (a ``web`` contact of a new person, addressed by the hash of the secret in its
 cookie: a copy of the database signs nobody in), joins the building (the token on the poster
 proves presence on the stairs, as the chat's join link does), and then reports and follows its
-tickets through the very services the chat uses (TicketService, ConversationService), so the
-limits, the me-too offer, the day's cap and the routing are the chat's.
+tickets through the very services the chat uses (Reporting, NeighbourActions, TicketActions,
+ConversationService), so the limits, the me-too offer, the day's cap and the routing are the
+chat's.
 
 A web person is notified by Web Push once their browser gave a subscription (``subscribe``,
 after they asked for it on the page); without one the ticket page is where they read the
@@ -28,10 +29,15 @@ from bot.services.clock import Clock
 from bot.services.conversations import ConversationService
 from bot.services.errors import ServiceError
 from bot.services.forget import ForgetService
+from bot.services.neighbours import NeighbourActions, Similar
 from bot.services.onboarding import OnboardingService
 from bot.services.policy import RESIDENT, Action, Relation, may
-from bot.services.ticket_core import NoAccess
-from bot.services.tickets import Content, Draft, Reported, Similar, TicketService
+from bot.services.reopening import TicketReopening
+from bot.services.reporting import Reporting
+from bot.services.ticket_access import TicketAccess
+from bot.services.ticket_actions import TicketActions
+from bot.services.ticket_core import Content, Draft, NoAccess, Reported
+from bot.services.ticket_lists import TicketLists
 from bot.services.web_photos import clean_photo
 from storage.db import Database
 from storage.models import Address, Channel, Person, Ticket
@@ -133,7 +139,12 @@ class WebDoorService:
         config: Config,
         db: Database,
         clock: Clock,
-        tickets: TicketService,
+        reporting: Reporting,
+        neighbours: NeighbourActions,
+        lists: TicketLists,
+        actions: TicketActions,
+        reopening: TicketReopening,
+        access: TicketAccess,
         onboarding: OnboardingService,
         conversations: ConversationService,
         forget: ForgetService,
@@ -141,7 +152,12 @@ class WebDoorService:
         self.config = config
         self.db = db
         self.clock = clock
-        self.tickets = tickets
+        self.reporting = reporting
+        self.neighbours = neighbours
+        self.lists = lists
+        self.actions = actions
+        self.reopening = reopening
+        self.access = access
         self.onboarding = onboarding
         self.conversations = conversations
         self.forgetting = forget
@@ -209,7 +225,7 @@ class WebDoorService:
         return found.content
 
     async def similar(self, person: Person, building_id: int, category: str) -> Similar | None:
-        return await self.tickets.similar(person, building_id, category)
+        return await self.neighbours.similar(person, building_id, category)
 
     async def report(
         self,
@@ -238,7 +254,7 @@ class WebDoorService:
                 row.display_name = name
                 await session.commit()
         media: list[dict[str, Any]] = [{"type": "photo", "web_file": key} for key in photos]
-        return await self.tickets.report(
+        return await self.reporting.report(
             person,
             Draft(
                 building_id=draft.building_id,
@@ -256,11 +272,11 @@ class WebDoorService:
 
     async def follow(self, person: Person, ticket_id: int) -> Ticket:
         """ "Me too": the neighbour's open ticket instead of a new one."""
-        return await self.tickets.follow(person, ticket_id)
+        return await self.neighbours.follow(person, ticket_id)
 
     async def mine(self, person: Person) -> Sequence[Ticket]:
         """The person's own and followed tickets, newest first (the first page)."""
-        return (await self.tickets.my_tickets(person, 0)).tickets
+        return (await self.lists.my_tickets(person, 0)).tickets
 
     async def view(self, person: Person, ticket_id: int) -> TicketView:
         """The ticket page: only for its author and its followers (staff use the chat or the
@@ -270,7 +286,7 @@ class WebDoorService:
             ticket = await tickets.get(ticket_id)
             if ticket is None:
                 raise ServiceError("not-allowed")
-            relations = await self.tickets.relations(session, person, ticket)
+            relations = await self.access.relations(session, person, ticket)
             if not relations & RESIDENT:
                 raise NoAccess(ticket)
             author = Relation.AUTHOR in relations
@@ -314,15 +330,15 @@ class WebDoorService:
         await self.conversations.send(person, ticket_id, Content(text=text.strip()))
 
     async def confirm(self, person: Person, ticket_id: int) -> Ticket:
-        return await self.tickets.confirm(person, ticket_id)
+        return await self.actions.confirm(person, ticket_id)
 
     async def reopen(self, person: Person, ticket_id: int, reason: str) -> Ticket:
         if not reason.strip():
             raise ServiceError("door-reason-empty")
-        return await self.tickets.reopen(person, ticket_id, reason)
+        return await self.reopening.reopen(person, ticket_id, reason)
 
     async def rate(self, person: Person, ticket_id: int, stars: int) -> Ticket:
-        return await self.tickets.rate(person, ticket_id, stars)
+        return await self.actions.rate(person, ticket_id, stars)
 
     async def subscribe(self, secret: str | None, raw: str) -> None:
         """The device asked to be told when the head answers: its browser's subscription is

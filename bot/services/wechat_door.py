@@ -2,7 +2,7 @@
 who scans a building's poster QR code (its scene is the building's join token, the same as in
 the Telegram link and on the web door's poster) follows the account and joins that building in
 one step; a text message then reports, through the same services as the chat and the web door
-(TicketService, ConversationService), so the limits, the routing and the cards are theirs.
+(Reporting, ConversationService), so the limits, the routing and the cards are theirs.
 
 The simplest honest flow for a text, without menus: when the person has an open ticket of their
 own, the text is a message to the head about it (the newest one); otherwise it is a new report
@@ -28,7 +28,9 @@ from bot.services.conversations import ConversationService
 from bot.services.errors import ServiceError
 from bot.services.messages import write_text
 from bot.services.onboarding import OnboardingService
-from bot.services.tickets import Content, Draft, TicketService
+from bot.services.reporting import Reporting
+from bot.services.ticket_core import Content, Draft
+from bot.services.ticket_lists import TicketLists
 from storage.db import Database
 from storage.models import OPEN_STATUSES, Address, Channel, Person, Role
 from storage.repositories import CommunityRepository, PersonRepository
@@ -60,7 +62,8 @@ class WeChatDoorService:
         db: Database,
         translations: Translations,
         clock: Clock,
-        tickets: TicketService,
+        reporting: Reporting,
+        lists: TicketLists,
         onboarding: OnboardingService,
         conversations: ConversationService,
     ) -> None:
@@ -68,7 +71,8 @@ class WeChatDoorService:
         self.db = db
         self.translations = translations
         self.clock = clock
-        self.tickets = tickets
+        self.reporting = reporting
+        self.lists = lists
         self.onboarding = onboarding
         self.conversations = conversations
 
@@ -118,7 +122,7 @@ class WeChatDoorService:
             raise ServiceError("report-empty")
         mine = [
             ticket
-            for ticket in (await self.tickets.my_tickets(person, 0)).tickets
+            for ticket in (await self.lists.my_tickets(person, 0)).tickets
             if ticket.author_id == person.id and ticket.status in OPEN_STATUSES
         ]
         if mine:
@@ -126,7 +130,7 @@ class WeChatDoorService:
             await self._tell(person, t("wechat-message-sent", number=mine[0].number))
             return
         building_id, settings = await self._home(person)
-        reported = await self.tickets.report(
+        reported = await self.reporting.report(
             person,
             Draft(
                 building_id=building_id,

@@ -29,7 +29,9 @@ from bot.services.clock import Clock
 from bot.services.departments import Department, departments_for, find_department, name_in
 from bot.services.errors import ServiceError
 from bot.services.policy import OFFICE, STAFF, Action, may
-from bot.services.ticket_core import NoAccess, StaleAction, TicketCore, checked
+from bot.services.ticket_access import TicketAccess
+from bot.services.ticket_audience import TicketAudience
+from bot.services.ticket_core import NoAccess, StaleAction, checked
 from bot.services.whistle_errors import (
     AlreadyForwarded,
     NoAnswerAwaited,
@@ -72,13 +74,15 @@ class WhistleService:
         db: Database,
         translations: Translations,
         clock: Clock,
-        tickets: TicketCore,
+        access: TicketAccess,
+        audience: TicketAudience,
     ) -> None:
         self.config = config
         self.db = db
         self.translations = translations
         self.clock = clock
-        self.tickets = tickets
+        self.access = access
+        self.audience = audience
 
     # ------------------------------------------------------------------------- reading
 
@@ -198,13 +202,13 @@ class WhistleService:
                 door=str(door),
             )
             await tickets.add_recipient(ticket.id, person.id, "whistle", now)
-            await self.tickets.refresh_cards(session, ticket)
+            await self.audience.refresh_cards(session, ticket)
             await self._tell_staff(session, ticket, order, person, "whistle-staff-forwarded")
-            author = await self.tickets.author(session, ticket)
-            followers = await self.tickets.followers(session, ticket)
+            author = await self.audience.author(session, ticket)
+            followers = await self.audience.followers(session, ticket)
             keyed = [(author, "whistle-resident-forwarded")] if author else []
             for resident, key in keyed + [(f, "whistle-follower-forwarded") for f in followers]:
-                await self.tickets.tell(
+                await self.audience.tell(
                     session,
                     resident,
                     key,
@@ -243,11 +247,11 @@ class WhistleService:
                 reference=order.reference,
                 door=str(door),
             )
-            await self.tickets.refresh_cards(session, ticket)
+            await self.audience.refresh_cards(session, ticket)
             await self._tell_staff(session, ticket, order, person, "whistle-staff-answered")
-            author = await self.tickets.author(session, ticket)
+            author = await self.audience.author(session, ticket)
             if author is not None:
-                await self.tickets.tell(
+                await self.audience.tell(
                     session,
                     author,
                     "whistle-resident-answered",
@@ -256,8 +260,8 @@ class WhistleService:
                     number=ticket.number,
                     department=self._name(order, author),
                 )
-            for follower in await self.tickets.followers(session, ticket):
-                await self.tickets.tell(
+            for follower in await self.audience.followers(session, ticket):
+                await self.audience.tell(
                     session,
                     follower,
                     "whistle-follower-answered",
@@ -278,7 +282,7 @@ class WhistleService:
         ticket = await TicketRepository(session).get(ticket_id)
         if ticket is None:
             raise ServiceError("not-allowed")
-        relations = await self.tickets.relations(session, person, ticket)
+        relations = await self.access.relations(session, person, ticket)
         if not relations & OFFICE:
             if relations & STAFF:
                 raise OfficeOnly(ticket)
@@ -310,9 +314,9 @@ class WhistleService:
     ) -> None:
         """The staff who hear the ticket (its holder, else its recipients), but the one who
         did it: the department and the reference, in their language."""
-        for staff in await self.tickets.staff_audience(session, ticket):
+        for staff in await self.audience.staff_audience(session, ticket):
             if staff.id != actor.id:
-                await self.tickets.tell(
+                await self.audience.tell(
                     session,
                     staff,
                     key,

@@ -23,7 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.cards import category_label, category_name
-from bot.services.tickets import MAX_MEDIA
+from bot.services.ticket_core import MAX_MEDIA
 from bot.text import cut, fits
 from handlers.paging import page_of
 from handlers.report.flow import BuildingPageCb, ReportFlow, Step, button
@@ -44,7 +44,7 @@ async def begin(
     prefill: dict[str, Any],
     intro: str = "",
 ) -> None:
-    buildings = await services.tickets.resident_buildings(person)
+    buildings = await services.reporting.resident_buildings(person)
     if not buildings:
         await state.clear()
         await message.answer(with_intro(intro, t("report-join-first")))
@@ -93,7 +93,7 @@ async def ask_category(
 ) -> None:
     data = await state.get_data()
     builder = InlineKeyboardBuilder()
-    for category in await services.tickets.categories(int(data["building_id"])):
+    for category in await services.reporting.categories(int(data["building_id"])):
         button(builder, category_label(t, category, category.code), Step.CATEGORY, category.code)
     builder.adjust(2)
     await state.set_state(ReportFlow.category)

@@ -40,7 +40,7 @@ async def on_building_page(
     services: Services,
 ) -> None:
     await callback.answer()
-    buildings = await services.tickets.resident_buildings(person)
+    buildings = await services.reporting.resident_buildings(person)
     if isinstance(callback.message, Message) and buildings:
         text, markup = building_page(t, buildings, callback_data.page)
         await edit_quietly(callback.message.edit_text(text, reply_markup=markup))
@@ -56,7 +56,7 @@ async def on_building(
     services: Services,
 ) -> None:
     await callback.answer()
-    allowed = {b.building_id for b in await services.tickets.resident_buildings(person)}
+    allowed = {b.building_id for b in await services.reporting.resident_buildings(person)}
     if not callback_data.value.isdigit() or int(callback_data.value) not in allowed:
         await state.clear()
         await reply(callback, t("not-allowed"))
@@ -79,7 +79,7 @@ async def on_category(
     await callback.answer()
     data = await state.get_data()
     building_id = int(data["building_id"])
-    categories = {c.code: c for c in await services.tickets.categories(building_id)}
+    categories = {c.code: c for c in await services.reporting.categories(building_id)}
     chosen = categories.get(callback_data.value)
     if chosen is None:
         await reply(callback, t("report-bad-category"))
@@ -95,7 +95,7 @@ async def on_category(
         return
     await callback.message.edit_reply_markup(reply_markup=None)
     if not data.get("editing"):
-        similar = await services.tickets.similar(person, building_id, callback_data.value)
+        similar = await services.neighbours.similar(person, building_id, callback_data.value)
         if similar is not None:
             found = similar.ticket
             await state.update_data(similar_id=found.id)
@@ -112,7 +112,7 @@ async def on_category(
                 category=category_label(t, similar.category, found.category),
                 building=similar.building,
                 status=t("status-" + found.status.value),
-                age=age(t, found.created_at, services.tickets.clock()),
+                age=age(t, found.created_at, services.neighbours.clock()),
             )
             shared = shared_preview(found, METOO_PREVIEW)
             if shared:
@@ -134,7 +134,7 @@ async def on_follow(
     similar_id = (await state.get_data()).get("similar_id")
     await state.clear()
     # A refusal is said in the chat (handlers/errors.py): the press was answered above.
-    ticket = await services.tickets.follow(person, int(similar_id or 0))
+    ticket = await services.neighbours.follow(person, int(similar_id or 0))
     if isinstance(callback.message, Message):
         await callback.message.edit_reply_markup(reply_markup=None)
         await callback.message.answer(

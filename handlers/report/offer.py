@@ -14,7 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.tickets import MAX_MEDIA
+from bot.services.ticket_core import MAX_MEDIA
 from handlers.filters import Is
 from handlers.menu import StepWord, menu_keyboard
 from handlers.report.asks import begin
@@ -46,9 +46,9 @@ async def on_free_message(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
     """A message outside any flow is most likely a problem: offer to report it."""
-    if not await services.tickets.resident_buildings(person):
+    if not await services.reporting.resident_buildings(person):
         # Staff who are no resident answer residents from cards; the join poster is not for them.
-        staff = await services.tickets.is_staff(person)
+        staff = await services.availability.is_staff(person)
         await message.answer(t("free-staff" if staff else "report-join-first"))
         return
     if not await length_ok(message, t):

@@ -17,7 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import SUPPORTED_LANGUAGES, Translations, Translator
 from bot.services import Services
-from bot.services.tickets import MAX_DESCRIPTION, MAX_MEDIA
+from bot.services.ticket_core import MAX_DESCRIPTION, MAX_MEDIA
 from bot.text import fits, utf16_len
 from handlers.filters import Is
 from handlers.report.asks import (

@@ -12,7 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import ReportRefused
-from bot.services.tickets import Draft
+from bot.services.ticket_core import Draft
 from handlers.filters import OnPress
 from handlers.menu import menu_keyboard
 from handlers.report.asks import ask_category, ask_description, ask_location, ask_privacy
@@ -49,7 +49,7 @@ async def on_send(
     )
     # A draft to fix (empty, too long) is refused and kept; one that cannot be filed at all
     # is a ReportRefused (on_report_refused).
-    reported = await services.tickets.report(person, draft)
+    reported = await services.reporting.report(person, draft)
     await state.clear()
     await callback.answer()
     who = ", ".join(dict.fromkeys(t("role-name", role=r) for r in reported.routed_to))

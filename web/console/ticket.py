@@ -84,7 +84,7 @@ async def render_ticket(
     t = translator(request, viewer)
     try:
         detail = await services.ticket_details.detail(person, ticket_id)
-        _, history = await services.tickets.history(person, ticket_id, t)
+        _, history = await services.ticket_cards.history(person, ticket_id, t)
     except ServiceError:
         return missing(request, viewer)
     context = {

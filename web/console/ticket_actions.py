@@ -51,32 +51,32 @@ def _number(form: Form, name: str, key: str) -> int:
 
 
 async def _take(s: Services, p: Person, ticket_id: int, form: Form) -> object:
-    return await s.tickets.take(p, ticket_id, door=WEB)
+    return await s.ticket_actions.take(p, ticket_id, door=WEB)
 
 
 async def _assign(s: Services, p: Person, ticket_id: int, form: Form) -> object:
     assignee = _number(form, "person", "console-assign-choose")
-    return await s.tickets.assign(p, ticket_id, assignee, door=WEB)
+    return await s.assigning.assign(p, ticket_id, assignee, door=WEB)
 
 
 async def _reply(s: Services, p: Person, ticket_id: int, form: Form) -> object:
     text = _text(form, "text", required=True, key="console-reply-empty")
-    return await s.tickets.reply(p, ticket_id, Content(text=text), door=WEB)
+    return await s.ticket_actions.reply(p, ticket_id, Content(text=text), door=WEB)
 
 
 async def _resolve(s: Services, p: Person, ticket_id: int, form: Form) -> object:
     note = _text(form, "note", required=False, key="")
-    return await s.tickets.resolve(p, ticket_id, note, door=WEB)
+    return await s.ticket_actions.resolve(p, ticket_id, note, door=WEB)
 
 
 async def _escalate(s: Services, p: Person, ticket_id: int, form: Form) -> object:
     reason = _text(form, "reason", required=False, key="")
-    return await s.tickets.escalate(p, ticket_id, reason, door=WEB)
+    return await s.ticket_actions.escalate(p, ticket_id, reason, door=WEB)
 
 
 async def _merge(s: Services, p: Person, ticket_id: int, form: Form) -> object:
     into = _number(form, "into", "console-merge-number")
-    return await s.tickets.merge(p, ticket_id, into, door=WEB)
+    return await s.ticket_actions.merge(p, ticket_id, into, door=WEB)
 
 
 async def _whistle(s: Services, p: Person, ticket_id: int, form: Form) -> object:

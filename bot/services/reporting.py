@@ -1,0 +1,100 @@
+"""Reporting a problem: the buildings a resident may report for, their community's categories,
+and the report itself, filed once (a draft sent twice files one ticket) and routed to whoever
+covers the building now, with the cards it sends in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from bot.config import Config
+from bot.services.categories import Category, categories_for, find_category
+from bot.services.clock import Clock
+from bot.services.errors import ReportRefused, ServiceError
+from bot.services.ticket_audience import TicketAudience
+from bot.services.ticket_core import (
+    MAX_DESCRIPTION,
+    MAX_MEDIA,
+    Draft,
+    Reported,
+    checked,
+    community_of_building,
+)
+from storage.db import Database
+from storage.models import Person, Role, Ticket, TicketStatus
+from storage.repositories import PersonRepository
+from storage.repositories.people import BuildingRole
+from storage.repositories.tickets import TicketRepository
+
+S = TicketStatus
+
+
+class Reporting:
+    def __init__(
+        self, config: Config, db: Database, clock: Clock, audience: TicketAudience
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.clock = clock
+        self.audience = audience
+
+    async def resident_buildings(self, person: Person) -> list[BuildingRole]:
+        async with self.db.session() as session:
+            roles = await PersonRepository(session).building_roles(person.id)
+        return [r for r in roles if r.role is Role.RESIDENT]
+
+    async def categories(self, building_id: int) -> Sequence[Category]:
+        async with self.db.session() as session:
+            community = await community_of_building(session, building_id)
+            return categories_for(community.settings)
+
+    async def report(self, person: Person, draft: Draft) -> Reported:
+        now = self.clock()
+        if not draft.description.strip() and not draft.media:
+            raise ServiceError("report-empty")
+        description = checked(draft.description, MAX_DESCRIPTION)
+        async with self.db.session() as session:
+            people = PersonRepository(session)
+            if await people.membership(person.id, draft.building_id, Role.RESIDENT) is None:
+                raise ReportRefused("not-allowed")
+            tickets = TicketRepository(session)
+            if draft.key and (filed := await tickets.by_draft(person.id, draft.key)):
+                # Sent before (a crash took the answer, or a double tap): that ticket.
+                recipients = await tickets.recipients(filed.id)
+                building = await tickets.building_of(filed)
+                return Reported(filed, building.name, [r.reason for r in recipients])
+            today = await tickets.count_by_author_since(person.id, now - timedelta(days=1))
+            if today >= self.config.max_tickets_per_day:
+                raise ReportRefused("report-limit", limit=self.config.max_tickets_per_day)
+            community = await community_of_building(session, draft.building_id)
+            category = find_category(community.settings, draft.category)
+            if category is None:
+                raise ServiceError("report-bad-category")
+            membership = await people.membership(person.id, draft.building_id, Role.RESIDENT)
+            ticket = await tickets.add(
+                Ticket(
+                    community_id=community.id,
+                    number=await tickets.next_number(community.id),
+                    building_id=draft.building_id,
+                    author_id=person.id,
+                    category=category.code,
+                    urgent=category.urgent,
+                    status=S.NEW,
+                    description=description,
+                    media=draft.media[:MAX_MEDIA],
+                    latitude=draft.latitude,
+                    longitude=draft.longitude,
+                    flat=membership.flat if membership else None,
+                    show_name=draft.show_name,
+                    show_phone=draft.show_phone,
+                    share_description=draft.share_description and not category.private,
+                    draft_key=draft.key,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await tickets.add_event(ticket.id, person.id, "created", now)
+            reasons = await self.audience.route_new(session, ticket, community, category, now)
+            building = await tickets.building_of(ticket)
+            await session.commit()
+            return Reported(ticket, building.name, reasons)

@@ -1,0 +1,312 @@
+"""Who hears about a ticket and what the outbox gets for them, always in the caller's
+transaction: its author and followers, the staff it is routed to (routing.py decides, given who
+is away or unreachable), its card (rendered at delivery, edited in place), notices and relayed
+messages. A collaborator of every ticket use case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Config
+from bot.i18n import Translations
+from bot.services.cards import description_is_cut
+from bot.services.categories import Category, find_category
+from bot.services.clock import Clock
+from bot.services.contacts import admin_people
+from bot.services.messages import write, write_media, write_text
+from bot.services.policy import Action
+from bot.services.routing import Candidate, Routing, route
+from bot.services.ticket_access import TicketAccess
+from bot.services.ticket_core import Content, community_of_building
+from storage.models import Channel, Community, OutboxKind, Person, Ticket, TicketStatus
+from storage.repositories import PersonRepository
+from storage.repositories.people import address_of
+from storage.repositories.tickets import TicketRepository
+
+S = TicketStatus
+
+
+class TicketAudience:
+    def __init__(
+        self, config: Config, translations: Translations, clock: Clock, access: TicketAccess
+    ) -> None:
+        self.config = config
+        self.translations = translations
+        self.clock = clock
+        self.access = access
+
+    async def residents(self, session: AsyncSession, ticket: Ticket) -> list[Person]:
+        """The author (first, when there is one) and the followers."""
+        author = await self.author(session, ticket)
+        return [*([author] if author else []), *await self.followers(session, ticket)]
+
+    async def author(self, session: AsyncSession, ticket: Ticket) -> Person | None:
+        if ticket.author_id is None:
+            return None
+        return await PersonRepository(session).get(ticket.author_id)
+
+    async def followers(self, session: AsyncSession, ticket: Ticket) -> list[Person]:
+        people = PersonRepository(session)
+        ids = [
+            i for i in await TicketRepository(session).followers(ticket.id) if i != ticket.author_id
+        ]
+        found = [await people.get(i) for i in dict.fromkeys(ids)]
+        return [p for p in found if p is not None]
+
+    async def staff_audience(
+        self, session: AsyncSession, ticket: Ticket, *, everyone: bool = False
+    ) -> list[Person]:
+        """Who hears the resident: the holder, else everyone the ticket was routed to; only
+        those whose current roles cover the ticket (an admin taken out of ADMIN_IDS may still
+        hold it). Nobody left: whoever routing names now, so a word is never lost."""
+        people = PersonRepository(session)
+        # Waiting for a taker (new, or reopened when its holder could not take it back): all.
+        if ticket.holder_id and not everyone and ticket.status not in (S.NEW, S.REOPENED):
+            holder = await people.get(ticket.holder_id)
+            if holder is not None and await self.access.covers(session, holder, ticket):
+                return [holder]
+        recipients = await TicketRepository(session).recipients(ticket.id)
+        found = [await people.get(r.person_id) for r in recipients]
+        audience = [
+            p for p in found if p is not None and await self.access.covers(session, p, ticket)
+        ]
+        if audience:
+            return audience
+        community = await community_of_building(session, ticket.building_id)
+        category = find_category(community.settings, ticket.category)
+        routing = await self.routing(session, ticket, community, category, self.clock())
+        now_routed = [await people.get(person_id) for person_id, _ in routing.recipients]
+        return [p for p in now_routed if p is not None]
+
+    async def send_card(
+        self, session: AsyncSession, ticket: Ticket, person_id: int, *, with_media: bool = False
+    ) -> None:
+        """The card (rendered at delivery); ``with_media`` for a newcomer to the ticket: then
+        also the full description when the card shows only its beginning, the photos and voice
+        notes, and the location."""
+        person = await PersonRepository(session).get(person_id)
+        to = None if person is None else address_of(person)
+        if person is None or to is None:
+            return
+        now = self.clock()
+        await write(
+            session,
+            to=to,
+            person_id=person.id,
+            kind=OutboxKind.CARD,
+            payload={},
+            now=now,
+            ticket_id=ticket.id,
+        )
+        if not with_media:
+            return
+        if description_is_cut(ticket.description):
+            t = self.translations.bind(person.language or self.translations.default)
+            await write_text(
+                session,
+                to=to,
+                person_id=person.id,
+                text=t("card-full-description", number=ticket.number) + "\n" + ticket.description,
+                now=now,
+                ticket_id=ticket.id,
+            )
+        caption = f"#{ticket.number}"
+        for item in ticket.media:
+            if "web_file" in item:
+                # A photo sent from the web door: its bytes are in web_files, not at Telegram;
+                # the door's delivery uploads them (Telegram: a new upload per recipient).
+                payload = {"web_photo": item["web_file"], "caption": caption}
+            else:
+                key = "photo" if item.get("type") == "photo" else "voice"
+                payload = {key: item["file_id"], "caption": caption}
+            await write(
+                session,
+                to=to,
+                person_id=person.id,
+                kind=OutboxKind.MEDIA,
+                payload=payload,
+                now=now,
+                ticket_id=ticket.id,
+            )
+        if ticket.latitude is not None and ticket.longitude is not None:
+            await write(
+                session,
+                to=to,
+                person_id=person.id,
+                kind=OutboxKind.LOCATION,
+                payload={"latitude": ticket.latitude, "longitude": ticket.longitude},
+                now=now,
+                ticket_id=ticket.id,
+            )
+
+    async def refresh_cards(self, session: AsyncSession, ticket: Ticket) -> None:
+        """Every recipient's copy of the card shows the change (edited in place on delivery)."""
+        for recipient in await TicketRepository(session).recipients(ticket.id):
+            await self.send_card(session, ticket, recipient.person_id)
+
+    async def tell(
+        self,
+        session: AsyncSession,
+        person: Person,
+        key: str,
+        ticket: Ticket,
+        buttons: list[list[tuple[str, Action]]] | None = None,
+        *,
+        note: str | None = None,
+        footer: str | None = None,
+        **args: Any,
+    ) -> None:
+        """A notice about ``ticket`` in ``person``'s language. Someone's ``note`` (any length)
+        goes on the lines after the notice, never through Fluent (which would print "{???}"
+        for a long one); ``footer`` is a key for a line after the note (the question the
+        buttons answer). Several messages if it is longer than one; buttons on the last."""
+        t = self.translations.bind(person.language or self.translations.default)
+        text = t(key, **args)
+        if note is not None:
+            text += "\n" + note
+        if footer is not None:
+            text += "\n\n" + t(footer)
+        rows = [[[t(label), action.value] for label, action in row] for row in buttons or []]
+        to = address_of(person)
+        if to is None:
+            return
+        await write_text(
+            session,
+            to=to,
+            person_id=person.id,
+            text=text,
+            now=self.clock(),
+            buttons=rows or None,
+            ticket_id=ticket.id,
+        )
+
+    async def tell_author(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        key: str,
+        *,
+        buttons: list[list[tuple[str, Action]]] | None = None,
+        note: str | None = None,
+        footer: str | None = None,
+        **args: Any,
+    ) -> None:
+        author = await self.author(session, ticket)
+        if author is not None:
+            await self.tell(
+                session, author, key, ticket, buttons=buttons, note=note, footer=footer, **args
+            )
+
+    async def tell_followers(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        key: str,
+        *,
+        buttons: list[list[tuple[str, Action]]] | None = None,
+        **args: Any,
+    ) -> None:
+        """A status change, in the followers' own words: never the staff's notes or replies,
+        which are the author's conversation ("me too" is not a seat at it)."""
+        for follower in await self.followers(session, ticket):
+            await self.tell(session, follower, key, ticket, buttons=buttons, **args)
+
+    async def relay(
+        self, session: AsyncSession, to: Person, ticket: Ticket, content: Content, key: str
+    ) -> None:
+        """A message passed on whole: the header on a line of its own, then the text, in as
+        many messages as it takes; a caption that no longer fits under the photo with the
+        header follows the photo as a message."""
+        address = address_of(to)
+        if address is None:
+            return
+        t = self.translations.bind(to.language or self.translations.default)
+        # A phone's push has no "reply to this message": its own header (the number is in
+        # the notification's title; the answer is given on the ticket page).
+        header = t(f"{key}-web" if address.channel == Channel.WEB else key, number=ticket.number)
+        now = self.clock()
+        if content.photo or content.voice:
+            field_name = "photo" if content.photo else "voice"
+            await write_media(
+                session,
+                to=address,
+                person_id=to.id,
+                media={field_name: content.photo or content.voice},
+                header=header,
+                text=content.text,
+                now=now,
+                ticket_id=ticket.id,
+            )
+        else:
+            await write_text(
+                session,
+                to=address,
+                person_id=to.id,
+                text=header + "\n" + (content.text or ""),
+                now=now,
+                ticket_id=ticket.id,
+            )
+
+    async def routing(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        community: Community,
+        category: Category | None,
+        now: datetime,
+    ) -> Routing:
+        """Who should have the ticket now, given who is away or unreachable."""
+        tickets = TicketRepository(session)
+
+        def candidate(p: Person, reason: str) -> Candidate:
+            return Candidate(p.id, reason, p.away_until, p.unreachable_since is not None)
+
+        heads = [
+            candidate(p, r.value) for p, r in await tickets.heads_and_deputies(ticket.building_id)
+        ]
+        building_coordinators = [
+            candidate(p, "coordinator")
+            for p in await tickets.coordinators(community.id, ticket.building_id)
+        ]
+        community_coordinators = [
+            candidate(p, "coordinator") for p in await tickets.coordinators(community.id, None)
+        ]
+        admins = [
+            candidate(admin, "admin")
+            for admin in await admin_people(PersonRepository(session), self.config)
+        ]
+        return route(
+            heads,
+            building_coordinators,
+            community_coordinators,
+            admins,
+            now,
+            notify_coordinators=bool(category and category.notify_coordinators),
+        )
+
+    async def route_new(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        community: Community,
+        category: Category,
+        now: datetime,
+    ) -> list[str]:
+        routing = await self.routing(session, ticket, community, category, now)
+        tickets = TicketRepository(session)
+        ticket.owner_id = routing.owner_id
+        await tickets.add_event(
+            ticket.id,
+            None,
+            "routed",
+            now,
+            recipients=[[p, r] for p, r in routing.recipients],
+            skipped=[[p, w] for p, w in routing.skipped],
+        )
+        for person_id, reason in routing.recipients:
+            if await tickets.add_recipient(ticket.id, person_id, reason, now):
+                await self.send_card(session, ticket, person_id, with_media=True)
+        return [reason for _, reason in routing.recipients]
