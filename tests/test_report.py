@@ -228,11 +228,11 @@ async def quick_report(world: World, user: Any, category: str, text: str = "brok
 
 
 async def test_daily_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    tickets_service = world.client.dp["services"].tickets
+    reporting = world.client.dp["services"].reporting
     monkeypatch.setattr(
-        tickets_service,
+        reporting,
         "config",
-        Config(**{**_fields(tickets_service.config), "max_tickets_per_day": 2}),
+        Config(**{**_fields(reporting.config), "max_tickets_per_day": 2}),
     )
     resident = await world.join(world.client.user(1, "en"), "A1")
     for category in ("🔧 Repairs", "🧹 Sanitation"):
