@@ -6,6 +6,8 @@ wires every door: bot/app.py, bot/__main__.py) or storage/ imports aiogram, the 
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
 from pathlib import Path
 
 import pytest
@@ -131,3 +133,44 @@ def test_the_check_sees_a_caught_refusal_in_any_form() -> None:
         "line 4: except ServiceError",
         "line 8: except StaleAction",
     ]
+
+
+# Services are composed, never mixed in: a use case gets its collaborators (TicketAccess,
+# TicketAudience, …) in its constructor, so what it depends on is written where it is made.
+PROJECT = ("bot", "storage", "handlers", "telegram", "web", "wechat")
+
+
+def _service_modules() -> list[str]:
+    services = ROOT / "bot" / "services"
+    return [f"bot.services.{p.stem}" for p in sorted(services.glob("*.py")) if p.stem != "__init__"]
+
+
+def _project_bases(cls: type) -> list[str]:
+    return [b.__name__ for b in cls.__bases__ if b.__module__.split(".", 1)[0] in PROJECT]
+
+
+@pytest.mark.parametrize("module", _service_modules())
+def test_no_service_class_inherits_from_two_project_classes(module: str) -> None:
+    found = importlib.import_module(module)
+    mixed = {
+        name: bases
+        for name, cls in inspect.getmembers(found, inspect.isclass)
+        if cls.__module__ == module and len(bases := _project_bases(cls)) > 1
+    }
+    assert mixed == {}, f"{module} mixes classes in: {mixed}"
+
+
+def test_the_check_sees_a_mixin() -> None:
+    from bot.services.ticket_access import TicketAccess
+    from bot.services.ticket_audience import TicketAudience
+    from bot.services.ticket_core import StaleAction
+
+    class Mixed(TicketAccess, TicketAudience):  # type: ignore[misc]
+        pass
+
+    class Refusal(StaleAction, ValueError):
+        pass
+
+    assert _project_bases(Mixed) == ["TicketAccess", "TicketAudience"]
+    assert _project_bases(Refusal) == ["StaleAction"]
+    assert len(_service_modules()) > 20
