@@ -7,7 +7,7 @@
 For each size, a community is generated (bench/generate.py) in a temporary directory: the same
 240 buildings and 43,000 residents, the same daily activity (137 tickets a day), so a bigger
 database is a longer history (10k ≈ 73 days, 100k ≈ 2 years, 1M ≈ 20 years) while the open
-tickets stay about as many. Then the /tickets pages (TicketService.staff_tickets, as
+tickets stay about as many. Then the /tickets pages (TicketLists.staff_tickets, as
 bench.scale: the pages the buttons ask for, "all" by keyset), the same pages' SQL before 6356b59
 and as proposed (raw SQL), and the digest build and the scheduler's scans
 (bench_scheduler.measure_scheduler, as bench.scale: the clock at the database's last activity);
@@ -125,7 +125,7 @@ def report(sizes: list[int], results: dict[int, dict[str, Any]]) -> None:
         values = [results[s]["pages"].get(key) for s in sizes]
         rows.append([key, *values, grow(values)])
     say(table([h if i else "/tickets, median ms" for i, h in enumerate(heads)], rows,
-              title="## /tickets pages (TicketService.staff_tickets)"))  # fmt: skip
+              title="## /tickets pages (TicketLists.staff_tickets)"))  # fmt: skip
     keys = list(results[sizes[0]]["proposed"])
     rows = []
     for key in keys:

@@ -8,7 +8,7 @@ created_at) index of migration 0016, on SQLite and on PostgreSQL.
 
 SQLite (``--db``, a generated database, changed in place: the index is dropped and made
 again): the head's and the coordinator's first "open" page as the button asks for it
-(TicketService.staff_tickets), the median of ``--repeat`` calls, in three rounds: as now (the
+(TicketLists.staff_tickets), the median of ``--repeat`` calls, in three rounds: as now (the
 index, the page's walks per building and status), the baseline (the code before: the
 (building_id, status) index it replaced, and the page in one ``status IN (…)`` query, which
 the repository still runs for scopes too big for one statement), and as now again (so a

@@ -7,7 +7,7 @@
 Generates the community (bench/generate.py) in a temporary directory, then measures, each after
 a warm-up, as the median of ``--repeat`` calls:
 
-- a ``/tickets`` page (TicketService.staff_tickets, what /tickets and its buttons call) for the
+- a ``/tickets`` page (TicketLists.staff_tickets, what /tickets and its buttons call) for the
   head of the busiest building and for a community-wide coordinator: the first page and a later
   one of the default "open" filter (by number, as its buttons ask), and of "all" the first, the
   one after 50 presses of Older and the oldest, each by keyset from a ticket as its buttons
@@ -144,7 +144,7 @@ async def _timed(call: Callable[[], Awaitable[Any]], repeat: int) -> tuple[list[
 async def measure_pages(
     db_path: Path, head_tid: int, coordinator_tid: int, repeat: int
 ) -> tuple[list[Timing], dict[str, list[Plan]]]:
-    """Times of /tickets pages (TicketService.staff_tickets) and the plans of their SQL."""
+    """Times of /tickets pages (TicketLists.staff_tickets) and the plans of their SQL."""
     url = f"sqlite+aiosqlite:///{db_path}"
     config = Config(database_url=url, bot_username="louzhang_bench_bot")
     db = Database(url)
@@ -243,7 +243,7 @@ async def older_presses(services: Services, person: Person, presses: int) -> Key
 def oldest_keyset(db_path: Path, person_id: int) -> Keyset | None:
     """The Older button that shows the person's oldest tickets, as after pressing it to the end
     of the list: older than the 11th oldest ticket of their buildings and communities (the
-    scope of TicketService.staff_tickets, read here in SQL: walking there page by page would
+    scope of TicketLists.staff_tickets, read here in SQL: walking there page by page would
     take a coordinator 100,000 presses at a million tickets)."""
     connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
@@ -603,7 +603,7 @@ def report(
             label, t.median_ms, t.p95_ms, t.median_ms / baseline if baseline else None,
             f"{t.total:,}" if is_page else "", PAGE.judge(t.median_ms) if is_page else "",
         ])  # fmt: skip
-    say(table(["/tickets (TicketService.staff_tickets)", "median ms", "p95 ms", "× baseline",
+    say(table(["/tickets (TicketLists.staff_tickets)", "median ms", "p95 ms", "× baseline",
                "tickets in filter", "target < 50 ms"], rows,
               title="## /tickets pages"))  # fmt: skip
     if proposed:

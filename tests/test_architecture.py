@@ -165,7 +165,7 @@ def test_the_check_sees_a_mixin() -> None:
     from bot.services.ticket_audience import TicketAudience
     from bot.services.ticket_core import StaleAction
 
-    class Mixed(TicketAccess, TicketAudience):  # type: ignore[misc]
+    class Mixed(TicketAccess, TicketAudience):
         pass
 
     class Refusal(StaleAction, ValueError):

@@ -346,7 +346,7 @@ def history_lines(
     *,
     reader: Reader,
 ) -> list[str]:
-    """``names`` holds the actors a staff reader may see named (bot/services/tickets.py puts a
+    """``names`` holds the actors a staff reader may see named (bot/services/ticket_cards.py puts a
     reporter who hid their name and the neighbours who followed there as placeholders)."""
     lines = []
     for event in events:
