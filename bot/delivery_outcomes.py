@@ -60,7 +60,7 @@ async def record(
                 ):
                     # A Telegram reply to this message is a reply on the ticket.
                     await ticket_rows.remember_message(
-                        row.ticket_id, int(row.address), outcome.message_id, "relay"
+                        row.ticket_id, row.to, str(outcome.message_id), "relay"
                     )
                 if outcome.message_id is not None and row.notice_id is not None:
                     await remember_notice_copy(session, row, outcome.message_id, now)

@@ -26,7 +26,7 @@ from handlers.ticketing import (
     skip_markup,
     step_ticket,
 )
-from storage.models import Person
+from storage.models import Person, telegram_address
 
 router = Router(name="neighbours")
 
@@ -73,10 +73,10 @@ async def on_still_refused(
     # shown as it is now, a stale notice loses its button.
     assert isinstance(event.exception, NoAccess | StaleAction)
     message = callback.message
-    on_card = (
-        message is not None
-        and message.message_id
-        == await services.ticket_cards.card_message(callback_data.ticket_id, message.chat.id)
+    on_card = message is not None and str(
+        message.message_id
+    ) == await services.ticket_cards.card_message(
+        callback_data.ticket_id, telegram_address(message.chat.id)
     )
     await refuse(callback, event.exception, services, person, t, on_card=on_card)
 

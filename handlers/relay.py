@@ -15,7 +15,7 @@ from bot.services.ticket_core import TicketNotOpen
 from handlers.filters import Is
 from handlers.telling import tell
 from handlers.ticketing import FreeInput, read_content
-from storage.models import Person
+from storage.models import Person, telegram_address
 
 router = Router(name="relay")
 
@@ -24,7 +24,7 @@ router = Router(name="relay")
 async def on_reply(message: Message, t: Translator, person: Person, services: Services) -> None:
     assert message.reply_to_message is not None
     ticket_id = await services.ticket_actions.reply_target(
-        person, message.chat.id, message.reply_to_message.message_id
+        person, telegram_address(message.chat.id), str(message.reply_to_message.message_id)
     )
     if ticket_id is None:
         raise SkipHandler  # not a ticket's message: maybe a report, maybe nothing

@@ -27,7 +27,7 @@ from handlers.content import TooLong, check_length, content_of
 from handlers.keyboards import CallbackInt, TicketCb, ticket_markup
 from handlers.menu import STEP_KEYS
 from handlers.telling import tell
-from storage.models import Person, Ticket, TicketStatus
+from storage.models import Person, Ticket, TicketStatus, telegram_address
 
 MENU_KEYS = ("menu-report", "menu-my", "menu-help")
 BUTTON_TEXT = 40  # UTF-16 units of a ticket's first line on a list button
@@ -145,8 +145,10 @@ async def refuse(
     await callback.answer(t(error.key, **error.args_), show_alert=True)
     if isinstance(error, NoAccess):
         message = callback.message
-        if not isinstance(message, Message) or message.message_id != (
-            await services.ticket_cards.card_message(error.ticket.id, message.chat.id)
+        if not isinstance(message, Message) or str(message.message_id) != (
+            await services.ticket_cards.card_message(
+                error.ticket.id, telegram_address(message.chat.id)
+            )
         ):
             return
         view = await services.ticket_cards.card_for_delivery(error.ticket.id, person.id)

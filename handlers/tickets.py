@@ -44,7 +44,7 @@ from handlers.ticketing import (
     step_prompt,
     step_ticket,
 )
-from storage.models import Person, Ticket
+from storage.models import Person, Ticket, telegram_address
 
 router = Router(name="tickets")
 
@@ -104,7 +104,9 @@ async def on_open(
     await callback.answer()
     if isinstance(callback.message, Message):
         sent = await callback.message.answer(view.text, reply_markup=card_markup(ticket.id, view))
-        await services.ticket_cards.remember_card(ticket.id, sent.chat.id, sent.message_id)
+        await services.ticket_cards.remember_card(
+            ticket.id, telegram_address(sent.chat.id), str(sent.message_id)
+        )
 
 
 # Buttons that wait for one message: (the step, the prompt's key, whether it may be skipped).

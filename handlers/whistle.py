@@ -35,7 +35,7 @@ from handlers.ticketing import (
     refresh_pressed,
     step_ticket,
 )
-from storage.models import Channel, Person, Ticket
+from storage.models import Channel, Person, Ticket, telegram_address
 
 router = Router(name="whistle")
 
@@ -178,7 +178,9 @@ async def cmd_whistle(
     ticket, text, markup = await _choice(services, person, t, ticket.id)
     sent = await message.answer(text, reply_markup=markup)
     # From now on this message is the ticket's card in this chat, edited in place.
-    await services.ticket_cards.remember_card(ticket.id, sent.chat.id, sent.message_id)
+    await services.ticket_cards.remember_card(
+        ticket.id, telegram_address(sent.chat.id), str(sent.message_id)
+    )
 
 
 # ----------------------------------------------------------------------------- the answer

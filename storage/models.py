@@ -457,19 +457,22 @@ class TicketRecipient(Base):
 
 
 class TicketMessage(Base):
-    """A bot message in someone's chat that belongs to a ticket: its card (edited in place) or a
-    relayed message (a Telegram reply to it goes back to the other side)."""
+    """A bot message in someone's door that belongs to a ticket: its card (edited in place) or a
+    relayed message (a reply to it goes back to the other side). Where it is, as the door names
+    it: the channel, the person's address there and the door's reference to the message
+    (Telegram: the chat id and the message id, as text)."""
 
     __tablename__ = "ticket_messages"
     __table_args__ = (
-        UniqueConstraint("chat_id", "message_id"),
-        Index("ix_ticket_messages_ticket_chat", "ticket_id", "chat_id", "kind"),
+        UniqueConstraint("channel", "address", "message_ref"),
+        Index("ix_ticket_messages_ticket_address", "ticket_id", "channel", "address", "kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    message_id: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(128))
+    message_ref: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(8))  # "card" or "relay"
 
 

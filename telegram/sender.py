@@ -171,14 +171,15 @@ class TelegramSender:
         view = await self.cards.card_for_delivery(row.ticket_id, row.person_id)
         if view is None:
             return upto
-        existing = await self.cards.card_message(row.ticket_id, int(row.address))
+        card = await self.cards.card_message(row.ticket_id, row.to)
+        existing = int(card) if card is not None else None
         markup = outbox_methods.card_keyboard(row.ticket_id, view)
         # An old card loses its buttons; nobody gets a new "no access" one.
         sent = await self._show(
             int(row.address), existing, view.text, markup, window, resend=view.access
         )
         if sent is not None:
-            await self.cards.remember_card(row.ticket_id, int(row.address), sent)
+            await self.cards.remember_card(row.ticket_id, row.to, str(sent))
         return upto
 
     async def _send_join_card(self, row: OutboxMessage, window: PassWindow) -> None:

@@ -35,6 +35,7 @@ from storage.models import (
     TicketFollower,
     TicketRecipient,
     TicketStatus,
+    telegram_address,
 )
 from telegram.budget import install_budget
 from tests.botclient import BOT_USER, BotClient, FakeSession, Sent
@@ -803,9 +804,9 @@ async def test_tickets_filters_and_pages(town: Town) -> None:
     opened = one(await town.click(HEAD, taken, "⏳ #3 Problem 3"), HEAD)
     assert "#3" in opened.text and "✅ Resolve" in opened.buttons
     card_id = await town.world.services.ticket_cards.card_message(
-        (await ticket(town.db, 3)).id, HEAD
+        (await ticket(town.db, 3)).id, telegram_address(HEAD)
     )
-    assert card_id == town.message_id(opened)
+    assert card_id == str(town.message_id(opened))
 
     assert "Tickets (all): 12" in one(await town.send(HEAD, "/tickets all"), HEAD).text
     office = one(await town.send(OFFICE, "/tickets"), OFFICE)

@@ -24,6 +24,7 @@ from bot.services.ticket_core import (
 from storage.db import Database
 from storage.models import (
     OPEN_STATUSES,
+    Address,
     Channel,
     Person,
     Ticket,
@@ -275,10 +276,11 @@ class TicketActions:
             await session.commit()
             return ticket
 
-    async def reply_target(self, person: Person, chat_id: int, message_id: int) -> int | None:
-        """The ticket a Telegram reply belongs to, when the replied message was one of ours."""
+    async def reply_target(self, person: Person, where: Address, message_ref: str) -> int | None:
+        """The ticket a reply belongs to, when the message it answers (the door's
+        ``message_ref`` at ``where``) was one of ours."""
         async with self.db.session() as session:
-            return await TicketRepository(session).ticket_of_message(chat_id, message_id)
+            return await TicketRepository(session).ticket_of_message(where, message_ref)
 
     async def talk(self, person: Person, ticket_id: int, content: Content) -> Ticket:
         """A reply to a relayed message or card: staff reply, residents message."""

@@ -25,7 +25,7 @@ from bot.services.errors import ServiceError
 from bot.services.policy import Action, Relation, is_staff
 from bot.services.ticket_access import TicketAccess
 from storage.db import Database
-from storage.models import Person, Ticket, TicketEvent, TicketStatus
+from storage.models import Address, Person, Ticket, TicketEvent, TicketStatus
 from storage.repositories import CommunityRepository, PersonRepository, WorkOrderRepository
 from storage.repositories.tickets import TicketRepository
 
@@ -138,18 +138,19 @@ class TicketCards:
                 names[actor_id] = actor.display_name if actor else ""
         return names
 
-    async def remember_card(self, ticket_id: int, chat_id: int, message_id: int) -> None:
+    async def remember_card(self, ticket_id: int, where: Address, message_ref: str) -> None:
+        """``message_ref`` (the door's id of a message at ``where``) is the ticket's card there
+        from now on, edited in place."""
         async with self.db.session() as session:
-            await TicketRepository(session).remember_message(ticket_id, chat_id, message_id, "card")
+            await TicketRepository(session).remember_message(ticket_id, where, message_ref, "card")
             await session.commit()
 
-    async def card_message(self, ticket_id: int, chat_id: int) -> int | None:
+    async def card_message(self, ticket_id: int, where: Address) -> str | None:
+        """The door's id of the ticket's latest card at ``where``."""
         async with self.db.session() as session:
-            return await TicketRepository(session).card_message(ticket_id, chat_id)
+            return await TicketRepository(session).card_message(ticket_id, where)
 
-    async def remember_relay(self, ticket_id: int, chat_id: int, message_id: int) -> None:
+    async def remember_relay(self, ticket_id: int, where: Address, message_ref: str) -> None:
         async with self.db.session() as session:
-            await TicketRepository(session).remember_message(
-                ticket_id, chat_id, message_id, "relay"
-            )
+            await TicketRepository(session).remember_message(ticket_id, where, message_ref, "relay")
             await session.commit()

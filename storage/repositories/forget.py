@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     Address,
+    Channel,
     FsmRecord,
     JoinRequest,
     OutboxKind,
@@ -123,7 +124,11 @@ class ForgetRepository:
         """Everything kept about the person's Telegram chat: the bot's messages there that
         belong to tickets, their conversation state (``fsm:<chat>:<user>:…``; in a private chat
         both are their id)."""
-        await self.session.execute(delete(TicketMessage).where(TicketMessage.chat_id == chat_id))
+        await self.session.execute(
+            delete(TicketMessage).where(
+                TicketMessage.channel == Channel.TELEGRAM, TicketMessage.address == str(chat_id)
+            )
+        )
         await self.session.execute(
             delete(FsmRecord).where(FsmRecord.key.like(f"%:{chat_id}:{chat_id}:%"))
         )

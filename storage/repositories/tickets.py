@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     OPEN_STATUSES,
+    Address,
     Building,
     Community,
     CoordinatorScope,
@@ -295,30 +296,31 @@ class TicketRepository:
         )
         return await self.session.scalar(query) is not None
 
-    # Messages in chats that belong to a ticket
+    # Messages in people's doors that belong to a ticket: where (a channel and an address in
+    # it) and the door's own reference to the message
 
     async def remember_message(
-        self, ticket_id: int, chat_id: int, message_id: int, kind: str
+        self, ticket_id: int, where: Address, message_ref: str, kind: str
     ) -> None:
-        exists = await self.session.scalar(
-            select(TicketMessage.id).where(
-                TicketMessage.chat_id == chat_id, TicketMessage.message_id == message_id
-            )
-        )
-        if exists is None:
+        if await self.ticket_of_message(where, message_ref) is None:
             self.session.add(
                 TicketMessage(
-                    ticket_id=ticket_id, chat_id=chat_id, message_id=message_id, kind=kind
+                    ticket_id=ticket_id,
+                    channel=where.channel,
+                    address=where.address,
+                    message_ref=message_ref,
+                    kind=kind,
                 )
             )
             await self.session.flush()
 
-    async def card_message(self, ticket_id: int, chat_id: int) -> int | None:
+    async def card_message(self, ticket_id: int, where: Address) -> str | None:
         query = (
-            select(TicketMessage.message_id)
+            select(TicketMessage.message_ref)
             .where(
                 TicketMessage.ticket_id == ticket_id,
-                TicketMessage.chat_id == chat_id,
+                TicketMessage.channel == where.channel,
+                TicketMessage.address == where.address,
                 TicketMessage.kind == "card",
             )
             .order_by(TicketMessage.id.desc())
@@ -326,9 +328,11 @@ class TicketRepository:
         )
         return await self.session.scalar(query)
 
-    async def ticket_of_message(self, chat_id: int, message_id: int) -> int | None:
+    async def ticket_of_message(self, where: Address, message_ref: str) -> int | None:
         query = select(TicketMessage.ticket_id).where(
-            TicketMessage.chat_id == chat_id, TicketMessage.message_id == message_id
+            TicketMessage.channel == where.channel,
+            TicketMessage.address == where.address,
+            TicketMessage.message_ref == message_ref,
         )
         return await self.session.scalar(query)
 
