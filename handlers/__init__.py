@@ -23,8 +23,10 @@ from handlers import (
     removal,
     report,
     scheduling,
+    serving,
     staff,
     tickets,
+    volunteering,
     whistle,
     worklist,
 )
@@ -45,6 +47,8 @@ FEATURES: tuple[Router, ...] = (
     my.router,
     neighbours.router,
     scheduling.router,
+    volunteering.router,  # before onboarding: /start v… is a check-in
+    serving.router,
     onboarding.router,
     picker_search.router,  # a typed text while the join picker is shown
     joins.router,

@@ -31,9 +31,11 @@ from bot.services.reminders import ReminderService
 from bot.services.retention import RetentionService
 from bot.services.revoke import RevokeService
 from bot.services.scheduling import Scheduling
+from bot.services.serving import ServingService
 from bot.services.ticket_detail import TicketDetails
 from bot.services.ticket_query import TicketSearch
 from bot.services.tickets import TicketService
+from bot.services.volunteering import VolunteeringService
 from bot.services.web_door import WebDoorService
 from bot.services.wechat_door import WeChatDoorService
 from bot.services.whistle import WhistleService
@@ -69,6 +71,8 @@ class Services:
     console_exports: ConsoleExports
     notices: NoticeService
     notice_copies: NoticeCopies
+    volunteering: VolunteeringService
+    serving: ServingService
 
     @classmethod
     def create(
@@ -87,6 +91,7 @@ class Services:
         conversations = ConversationService(db, tickets)
         revoke = RevokeService(config, db, notifier, clock, tickets, joins)
         search = TicketSearch(config, db, clock)
+        notices = NoticeService(config, db, clock)
         return cls(
             onboarding=onboarding,
             community=community,
@@ -119,6 +124,8 @@ class Services:
             desk=DeskService(config, db, community, revoke),
             numbers=NumbersService(config, db, clock),
             console_exports=ConsoleExports(config, db, translations, search, clock),
-            notices=NoticeService(config, db, clock),
+            notices=notices,
             notice_copies=NoticeCopies(config, db, translations, clock),
+            volunteering=VolunteeringService(config, db, translations, clock, notices),
+            serving=ServingService(config, db, translations, clock),
         )

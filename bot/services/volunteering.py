@@ -1,0 +1,555 @@
+"""Volunteering (志愿服务): a head or coordinator creates an activity (what, where, when, how
+many places, how many hours it counts for) for the buildings they cover in one community; it
+is announced to their residents as a notice is (the same readers, mutes respected) with a
+"Sign up" button. Residents sign up and cancel in chat; sign-ups beyond the places are refused
+politely (no waiting list: a cancelled place is free again). The evening before, at
+``REMIND_AT`` local time and never in quiet hours, the volunteers are reminded (claimed once).
+
+At the event the organiser shows a QR code of a one-time deep link per activity: a volunteer
+who is signed up and opens it during the event window is checked in, and the activity's hours
+are credited to them at once; after the start the organiser confirms them all in one tap.
+``_hours_confirmed`` is the one place where hours become confirmed (the points bank credits
+there). A resident may also log help to a neighbour, in their own words (the neighbour is not
+named); the head of their building confirms or declines it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Config
+from bot.i18n import Translations, Translator
+from bot.services.access import coverage
+from bot.services.clock import Clock
+from bot.services.errors import InputRefused, ServiceError, Spent
+from bot.services.links import PayloadKind, make_payload, new_token
+from bot.services.notices import NoticeService
+from bot.services.scheduling import SchedAction, sla_of, translator, write
+from bot.services.sla import Sla, at_local, local, may_send
+from bot.text import utf16_len
+from storage.db import Database
+from storage.models import (
+    ActivityStatus,
+    Building,
+    Community,
+    HoursStatus,
+    Person,
+    Role,
+    ServiceHours,
+    VolunteerActivity,
+    VolunteerSignup,
+)
+from storage.repositories import CommunityRepository, PersonRepository
+from storage.repositories.notices import NoticeRepository
+from storage.repositories.sla import SlaRepository
+from storage.repositories.volunteering import VolunteeringRepository
+
+MAX_TITLE = 200
+MAX_NOTE = 500
+MAX_HOURS = 24.0
+MAX_PLACES = 500
+# The check-in QR opens this long before the start and closes this long after the end.
+WINDOW = timedelta(hours=1)
+REMIND_AT = time(19)  # the evening before
+_WHEN = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2})[:：](\d{2})\s*$")
+_NUMBER = re.compile(r"^\s*(\d{1,3}(?:[.,]\d)?)\s*$")
+
+
+class NotOrganiser(ServiceError):
+    """Only heads, coordinators and admins organise activities, for buildings they cover."""
+
+    def __init__(self) -> None:
+        super().__init__("vol-not-allowed")
+
+
+class ActivityGone(Spent):
+    def __init__(self) -> None:
+        super().__init__("vol-gone")
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityDraft:
+    title: str
+    place: str
+    starts_at: datetime  # aware, UTC
+    hours: float
+    capacity: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityPreview:
+    draft: ActivityDraft
+    community: Community
+    buildings: Sequence[Building]
+    reach: int
+    starts_local: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SignedUp:
+    activity: VolunteerActivity
+    left: int  # places left after this sign-up
+    starts_local: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedIn:
+    activity: VolunteerActivity
+    hours: float
+    already: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Organised:
+    activity: VolunteerActivity
+    signed: int
+    checked_in: int
+    starts_local: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HoursSummary:
+    confirmed: float
+    waiting: float  # credited at check-in or logged, not confirmed yet
+
+
+def fmt_hours(hours: float) -> str:
+    return f"{hours:g}"
+
+
+def _number(text: str) -> float | None:
+    match = _NUMBER.match(text)
+    return float(match.group(1).replace(",", ".")) if match else None
+
+
+def parse_form(text: str, now: datetime, sla: Sla) -> ActivityDraft:
+    """Five lines: what, where, ``YYYY-MM-DD HH:MM`` (local), hours, places. InputRefused when
+    the shape is wrong (the step stays open)."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if len(lines) != 5:
+        raise InputRefused("vol-form-bad")
+    title, place, when, hours_text, places_text = lines
+    if utf16_len(title) > MAX_TITLE or utf16_len(place) > MAX_TITLE:
+        raise InputRefused("vol-form-long", max=MAX_TITLE)
+    match = _WHEN.match(when)
+    if match is None:
+        raise InputRefused("vol-form-when")
+    year, month, day, hour, minute = (int(g) for g in match.groups())
+    try:
+        starts_at = at_local(date(year, month, day), time(hour, minute), sla)
+    except ValueError:
+        raise InputRefused("vol-form-when") from None
+    if starts_at <= now:
+        raise InputRefused("vol-form-when")
+    hours = _number(hours_text)
+    if hours is None or not 0 < hours <= MAX_HOURS:
+        raise InputRefused("vol-form-hours", max=fmt_hours(MAX_HOURS))
+    places = _number(places_text)
+    if places is None or places != int(places) or not 1 <= places <= MAX_PLACES:
+        raise InputRefused("vol-form-places", max=MAX_PLACES)
+    return ActivityDraft(title, place, starts_at, hours, int(places))
+
+
+def window(activity: VolunteerActivity) -> tuple[datetime, datetime]:
+    end = activity.starts_at + timedelta(hours=activity.hours)
+    return activity.starts_at - WINDOW, end + WINDOW
+
+
+class VolunteeringService:
+    def __init__(
+        self,
+        config: Config,
+        db: Database,
+        translations: Translations,
+        clock: Clock,
+        notices: NoticeService,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.translations = translations
+        self.clock = clock
+        self.notices = notices
+
+    # ------------------------------------------------------------------------- organising
+
+    async def _reach(self, person: Person) -> list[Building]:
+        """The buildings an activity of this person is announced to: those they cover now in
+        their first community (a coordinator's whole area, a head's own buildings)."""
+        try:
+            targets = await self.notices.targets(person)
+        except ServiceError:
+            raise NotOrganiser() from None
+        return [b for b in targets if b.community_id == targets[0].community_id]
+
+    async def start(self, person: Person) -> None:
+        """Refuses a resident before they fill the form in."""
+        await self._reach(person)
+
+    async def preview(self, person: Person, text: str) -> ActivityPreview:
+        buildings = await self._reach(person)
+        now = self.clock()
+        async with self.db.session() as session:
+            community = await CommunityRepository(session).get(buildings[0].community_id)
+            assert community is not None
+            sla = sla_of(community)
+            draft = parse_form(text, now, sla)
+            readers = await NoticeRepository(session).readers(
+                [b.id for b in buildings], person.id, urgent=False
+            )
+        return ActivityPreview(
+            draft, community, buildings, len(readers), local(draft.starts_at, sla)
+        )
+
+    async def publish(self, person: Person, text: str) -> ActivityPreview:
+        """The organiser confirmed: the activity is kept and announced, in one transaction."""
+        preview = await self.preview(person, text)  # authorised again, on current roles
+        draft = preview.draft
+        now = self.clock()
+        async with self.db.session() as session:
+            repo = VolunteeringRepository(session)
+            activity = VolunteerActivity(
+                community_id=preview.community.id,
+                organiser_id=person.id,
+                building_ids=[b.id for b in preview.buildings],
+                title=draft.title,
+                place=draft.place,
+                starts_at=draft.starts_at,
+                hours=draft.hours,
+                capacity=draft.capacity,
+                checkin_token=new_token(),
+                status=ActivityStatus.OPEN,
+                created_at=now,
+            )
+            await repo.add(activity)
+            readers = await NoticeRepository(session).readers(
+                activity.building_ids, person.id, urgent=False
+            )
+            people = PersonRepository(session)
+            for reader in readers:
+                found = await people.get(reader.person_id)
+                if found is None:
+                    continue
+                t = translator(self.translations, found)
+                await write(
+                    session,
+                    found,
+                    now,
+                    self._describe(t, activity, preview.starts_local, "vol-announce"),
+                    buttons=[[(t("vol-btn-sign-up"), SchedAction.VOL_SIGN_UP.value, activity.id)]],
+                )
+            activity.recipients = len(readers)
+            await session.commit()
+        return preview
+
+    @staticmethod
+    def _describe(
+        t: Translator, activity: VolunteerActivity, starts_local: datetime, key: str
+    ) -> str:
+        return t(
+            key,
+            title=activity.title,
+            place=activity.place,
+            when=starts_local.strftime("%Y-%m-%d %H:%M"),
+            hours=fmt_hours(activity.hours),
+            places=activity.capacity,
+        )
+
+    async def organised(self, person: Person, limit: int = 5) -> list[Organised]:
+        async with self.db.session() as session:
+            repo = VolunteeringRepository(session)
+            listed = []
+            for activity in await repo.organised(person.id, limit):
+                signed = await repo.taken_places(activity.id)
+                checked = len(await repo.credited(activity.id))
+                sla = await self._sla(session, activity.community_id)
+                listed.append(Organised(activity, signed, checked, local(activity.starts_at, sla)))
+            return listed
+
+    async def _sla(self, session: AsyncSession, community_id: int) -> Sla:
+        community = await CommunityRepository(session).get(community_id)
+        assert community is not None
+        return sla_of(community)
+
+    async def _organiser_of(
+        self, session: AsyncSession, person: Person, activity_id: int
+    ) -> VolunteerActivity:
+        """The activity, if the person organised it, or covers its buildings now."""
+        activity = await VolunteeringRepository(session).activity(activity_id)
+        if activity is None:
+            raise ActivityGone()
+        if activity.organiser_id == person.id:
+            return activity
+        cover = await coverage(session, self.config, person)
+        if not all(cover.covers(activity.community_id, b) for b in activity.building_ids):
+            raise NotOrganiser()
+        return activity
+
+    async def checkin_payload(self, person: Person, activity_id: int) -> tuple[str, str]:
+        """The deep-link payload of the activity's check-in QR and its title."""
+        async with self.db.session() as session:
+            activity = await self._organiser_of(session, person, activity_id)
+            if activity.status is not ActivityStatus.OPEN:
+                raise ActivityGone()
+            return make_payload(PayloadKind.CHECKIN, activity.checkin_token), activity.title
+
+    async def cancel_activity(self, person: Person, activity_id: int) -> VolunteerActivity:
+        now = self.clock()
+        async with self.db.session() as session:
+            repo = VolunteeringRepository(session)
+            activity = await self._organiser_of(session, person, activity_id)
+            if not await repo.claim_status(activity.id, ActivityStatus.CANCELLED, now):
+                raise ActivityGone()
+            for volunteer in await repo.volunteers(activity.id):
+                t = translator(self.translations, volunteer)
+                await write(session, volunteer, now, t("vol-cancelled", title=activity.title))
+            await session.commit()
+            await session.refresh(activity)
+            return activity
+
+    async def confirm_hours(self, person: Person, activity_id: int) -> tuple[int, float]:
+        """After the start, the organiser confirms the hours of everyone checked in; returns
+        how many volunteers and the hours each got."""
+        now = self.clock()
+        async with self.db.session() as session:
+            repo = VolunteeringRepository(session)
+            activity = await self._organiser_of(session, person, activity_id)
+            if now < activity.starts_at:
+                raise ServiceError("vol-confirm-early")
+            if not await repo.claim_status(activity.id, ActivityStatus.CONFIRMED, now):
+                raise ActivityGone()
+            confirmed = []
+            for row in await repo.credited(activity.id):
+                if await repo.decide(
+                    row.id, HoursStatus.CREDITED, HoursStatus.CONFIRMED, person.id, now
+                ):
+                    confirmed.append(row)
+            await self._hours_confirmed(session, confirmed, person, now)
+            people = PersonRepository(session)
+            for row in confirmed:
+                volunteer = await people.get(row.person_id)
+                if volunteer is not None:
+                    t = translator(self.translations, volunteer)
+                    text = t(
+                        "vol-hours-confirmed", title=activity.title, hours=fmt_hours(row.hours)
+                    )
+                    await write(session, volunteer, now, text)
+            await session.commit()
+            return len(confirmed), activity.hours
+
+    async def _hours_confirmed(
+        self,
+        session: AsyncSession,
+        rows: Sequence[ServiceHours],
+        confirmed_by: Person,
+        now: datetime,
+    ) -> None:
+        """Where service hours become confirmed, in the confirming unit of work: an activity's
+        (confirm_hours) or a neighbour's help (decide_help). The points bank credits here."""
+        return None
+
+    # ------------------------------------------------------------------------- volunteers
+
+    async def _member_of(
+        self, session: AsyncSession, person: Person, building_ids: list[int]
+    ) -> bool:
+        roles = await PersonRepository(session).building_roles(person.id)
+        return any(r.building_id in building_ids for r in roles)
+
+    async def sign_up(self, person: Person, activity_id: int) -> SignedUp:
+        now = self.clock()
+        async with self.db.session() as session:
+            repo = VolunteeringRepository(session)
+            activity = await repo.activity(activity_id)
+            if activity is None or not await self._member_of(
+                session, person, activity.building_ids
+            ):
+                raise ServiceError("vol-not-yours")
+            if activity.status is not ActivityStatus.OPEN or activity.starts_at <= now:
+                raise ActivityGone()
+            signup = await repo.signup(activity.id, person.id)
+            if signup is not None and signup.cancelled_at is None:
+                raise ServiceError("vol-signed-already", title=activity.title)
+            taken = await repo.taken_places(activity.id)
+            if taken >= activity.capacity:
+                raise ServiceError("vol-full", title=activity.title)
+            if signup is None:
+                await repo.add(
+                    VolunteerSignup(activity_id=activity.id, person_id=person.id, signed_at=now)
+                )
+            else:
+                signup.cancelled_at = None
+                signup.signed_at = now
+            await session.commit()
+            sla = await self._sla(session, activity.community_id)
+            return SignedUp(activity, activity.capacity - taken - 1, local(activity.starts_at, sla))
+
+    async def cancel_signup(self, person: Person, activity_id: int) -> VolunteerActivity:
+        now = self.clock()
+        async with self.db.session() as session:
+            repo = VolunteeringRepository(session)
+            activity = await repo.activity(activity_id)
+            signup = await repo.signup(activity_id, person.id)
+            if activity is None or signup is None or signup.cancelled_at is not None:
+                raise Spent("vol-not-signed")
+            if signup.checked_in_at is not None:
+                raise Spent("vol-checked-in-already", title=activity.title)
+            signup.cancelled_at = now
+            await session.commit()
+            return activity
+
+    async def check_in(self, person: Person, token: str) -> CheckedIn:
+        """The volunteer opened the activity's QR: checked in, if signed up and in the event
+        window; its hours are credited at once (confirmed later by the organiser)."""
+        now = self.clock()
+        async with self.db.session() as session:
+            repo = VolunteeringRepository(session)
+            activity = await repo.by_token(token)
+            if activity is None or activity.status is not ActivityStatus.OPEN:
+                raise ServiceError("vol-checkin-unknown")
+            opens, closes = window(activity)
+            if not opens <= now <= closes:
+                raise ServiceError("vol-checkin-closed", title=activity.title)
+            signup = await repo.signup(activity.id, person.id)
+            if signup is None or signup.cancelled_at is not None:
+                raise ServiceError("vol-checkin-not-signed", title=activity.title)
+            if signup.checked_in_at is not None:
+                return CheckedIn(activity, activity.hours, already=True)
+            signup.checked_in_at = now
+            await repo.add(
+                ServiceHours(
+                    person_id=person.id,
+                    activity_id=activity.id,
+                    hours=activity.hours,
+                    status=HoursStatus.CREDITED,
+                    created_at=now,
+                )
+            )
+            await session.commit()
+            return CheckedIn(activity, activity.hours, already=False)
+
+    async def hours(self, person: Person) -> HoursSummary:
+        async with self.db.session() as session:
+            totals = await VolunteeringRepository(session).totals(person.id)
+        waiting = totals.get(HoursStatus.CREDITED, 0.0) + totals.get(HoursStatus.PENDING, 0.0)
+        return HoursSummary(totals.get(HoursStatus.CONFIRMED, 0.0), waiting)
+
+    # ------------------------------------------------------------------------- neighbour help
+
+    async def log_help(self, person: Person, hours_text: str, note: str) -> ServiceHours:
+        """ "I helped a neighbour": hours and what was done, to the head(s) of the resident's
+        building to confirm. The neighbour is not named (privacy)."""
+        hours = _number(hours_text)
+        if hours is None or not 0 < hours <= MAX_HOURS:
+            raise InputRefused("vol-form-hours", max=fmt_hours(MAX_HOURS))
+        note = note.strip()
+        if not note:
+            raise InputRefused("vol-help-usage")
+        if utf16_len(note) > MAX_NOTE:
+            raise InputRefused("vol-help-long", max=MAX_NOTE)
+        now = self.clock()
+        async with self.db.session() as session:
+            roles = await PersonRepository(session).building_roles(person.id)
+            homes = [r.building_id for r in roles if r.role is Role.RESIDENT]
+            if not homes:
+                raise ServiceError("vol-help-no-building")
+            communities = CommunityRepository(session)
+            heads = [p for p, role in await communities.heads_of(homes[0]) if role is Role.HEAD]
+            if not heads:
+                raise ServiceError("vol-help-no-head")
+            row = ServiceHours(
+                person_id=person.id,
+                building_id=homes[0],
+                note=note,
+                hours=hours,
+                status=HoursStatus.PENDING,
+                created_at=now,
+            )
+            await VolunteeringRepository(session).add(row)
+            building = await communities.building(homes[0])
+            assert building is not None
+            for head in heads:
+                t = translator(self.translations, head)
+                text = t(
+                    "vol-help-ask",
+                    building=building.name,
+                    hours=fmt_hours(hours),
+                    note=note,
+                )
+                buttons = [
+                    [
+                        (t("vol-btn-help-ok"), SchedAction.HELP_OK.value, row.id),
+                        (t("vol-btn-help-no"), SchedAction.HELP_NO.value, row.id),
+                    ]
+                ]
+                await write(session, head, now, text, buttons=buttons)
+            await session.commit()
+            return row
+
+    async def decide_help(self, person: Person, hours_id: int, approve: bool) -> ServiceHours:
+        now = self.clock()
+        async with self.db.session() as session:
+            repo = VolunteeringRepository(session)
+            row = await repo.hours_row(hours_id)
+            if row is None or row.building_id is None or row.activity_id is not None:
+                raise Spent("vol-help-gone")
+            roles = await PersonRepository(session).building_roles(person.id)
+            if not any(
+                r.building_id == row.building_id and r.role in (Role.HEAD, Role.DEPUTY)
+                for r in roles
+            ):
+                raise ServiceError("vol-not-allowed")
+            if row.person_id == person.id:
+                raise ServiceError("vol-help-own")
+            to = HoursStatus.CONFIRMED if approve else HoursStatus.DECLINED
+            if not await repo.decide(row.id, HoursStatus.PENDING, to, person.id, now):
+                raise Spent("vol-help-gone")
+            await session.refresh(row)
+            if approve:
+                await self._hours_confirmed(session, [row], person, now)
+            helper = await PersonRepository(session).get(row.person_id)
+            if helper is not None:
+                t = translator(self.translations, helper)
+                key = "vol-help-confirmed" if approve else "vol-help-declined"
+                await write(session, helper, now, t(key, hours=fmt_hours(row.hours)))
+            await session.commit()
+            return row
+
+    # ------------------------------------------------------------------------- the reminder
+
+    async def remind_due(self) -> int:
+        """The scheduler's scan: from ``REMIND_AT`` the evening before (outside quiet hours),
+        each activity's volunteers are reminded once (the claim commits with the messages)."""
+        now = self.clock()
+        async with self.db.session() as session:
+            communities = await SlaRepository(session).communities()
+        written = 0
+        for community in communities:
+            sla = sla_of(community)
+            today = local(now, sla).date()
+            if now < at_local(today, REMIND_AT, sla) or not may_send(now, sla):
+                continue
+            start = at_local(today + timedelta(days=1), time(0), sla)
+            end = at_local(today + timedelta(days=2), time(0), sla)
+            async with self.db.session() as session:
+                repo = VolunteeringRepository(session)
+                for activity in await repo.to_remind(start, end):
+                    if activity.community_id != community.id:
+                        continue
+                    if not await repo.claim_reminder(activity.id, now):
+                        continue
+                    starts = local(activity.starts_at, sla)
+                    for volunteer in await repo.volunteers(activity.id):
+                        t = translator(self.translations, volunteer)
+                        await write(
+                            session,
+                            volunteer,
+                            now,
+                            self._describe(t, activity, starts, "vol-reminder"),
+                        )
+                        written += 1
+                await session.commit()
+        return written

@@ -1,0 +1,318 @@
+"""Volunteering in chat. The organiser: ``/activity`` → the form (what, where, when, hours,
+places; one per line) → the summary with the reach → Send; ``/activities``: their activities
+with the check-in QR, Confirm hours and Cancel; ``/checkin`` sends the newest one's QR. A
+resident: "Sign up" under the announcement (and Cancel under the answer), the QR opens
+``/start v…`` (checked in), ``/hours``, ``/helped 2 what I did``. The head: Confirm / Decline
+under a neighbour's help. The offers to serve as a head are in handlers/serving.py."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.links import PayloadKind, start_link
+from bot.services.poster import qr_png
+from bot.services.scheduling import SchedAction
+from bot.services.volunteering import ActivityPreview, fmt_hours
+from handlers.keyboards import CallbackInt
+from handlers.scheduling import SchedCb
+from handlers.ticketing import FreeInput, edit_quietly, read_text
+from storage.models import ActivityStatus, Person
+
+router = Router(name="volunteering")
+
+
+class VolStep(StrEnum):
+    SEND = "send"
+    DROP = "drop"
+    QR = "qr"  # id: the activity
+    CONFIRM = "ok"
+    CANCEL = "cnl"  # the organiser cancels the activity
+    UNSIGN = "uns"  # a volunteer cancels their sign-up
+
+
+class VolCb(CallbackData, prefix="v1"):
+    step: VolStep
+    id: CallbackInt = 0
+
+
+class ActivityFlow(StatesGroup):
+    form = State()
+    confirm = State()
+
+
+def _button(builder: InlineKeyboardBuilder, text: str, step: VolStep, id_: int = 0) -> None:
+    builder.button(text=text, callback_data=VolCb(step=step, id=id_))
+
+
+async def _drop_buttons(callback: CallbackQuery) -> None:
+    if isinstance(callback.message, Message):
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+
+
+# ----------------------------------------------------------------------------- organising
+
+
+@router.message(Command("activity"))
+async def cmd_activity(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    await services.volunteering.start(person)  # NotOrganiser for a resident
+    await state.clear()
+    await state.set_state(ActivityFlow.form)
+    await message.answer(t("vol-ask-form"))
+
+
+def _summary(t: Translator, preview: ActivityPreview) -> str:
+    draft = preview.draft
+    return "\n".join(
+        [
+            t("vol-summary-head"),
+            t(
+                "vol-summary",
+                title=draft.title,
+                place=draft.place,
+                when=preview.starts_local.strftime("%Y-%m-%d %H:%M"),
+                hours=fmt_hours(draft.hours),
+                places=draft.capacity,
+            ),
+            t("vol-summary-to", buildings=", ".join(b.name for b in preview.buildings)),
+            t("vol-summary-reach", count=preview.reach),
+        ]
+    )
+
+
+@router.message(StateFilter(ActivityFlow.form), FreeInput())
+async def on_form(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    text = await read_text(message, t)  # a sticker, a photo: asked again
+    if text is None:
+        return
+    preview = await services.volunteering.preview(person, text)  # InputRefused: asked again
+    await state.update_data(form=text)
+    await state.set_state(ActivityFlow.confirm)
+    builder = InlineKeyboardBuilder()
+    _button(builder, t("vol-btn-send"), VolStep.SEND)
+    _button(builder, t("vol-btn-drop"), VolStep.DROP)
+    await message.answer(_summary(t, preview), reply_markup=builder.as_markup())
+
+
+@router.callback_query(StateFilter(ActivityFlow.confirm), VolCb.filter(F.step == VolStep.SEND))
+async def on_send(
+    callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    form = str((await state.get_data()).get("form", ""))
+    preview = await services.volunteering.publish(person, form)
+    await state.clear()
+    await callback.answer()
+    await _drop_buttons(callback)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(
+            t("vol-published", title=preview.draft.title, count=preview.reach)
+        )
+
+
+@router.callback_query(VolCb.filter(F.step == VolStep.DROP))
+async def on_drop(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    if await state.get_state() in {s.state for s in ActivityFlow.__all_states__}:
+        await state.clear()
+    await callback.answer(t("vol-dropped"))
+    await _drop_buttons(callback)
+
+
+@router.message(Command("activities"))
+async def cmd_activities(
+    message: Message, t: Translator, person: Person, services: Services
+) -> None:
+    listed = await services.volunteering.organised(person)
+    if not listed:
+        await message.answer(t("vol-none-organised"))
+        return
+    for item in listed:
+        activity = item.activity
+        builder = InlineKeyboardBuilder()
+        if activity.status is ActivityStatus.OPEN:
+            _button(builder, t("vol-btn-qr"), VolStep.QR, activity.id)
+            _button(builder, t("vol-btn-confirm"), VolStep.CONFIRM, activity.id)
+            _button(builder, t("vol-btn-cancel-activity"), VolStep.CANCEL, activity.id)
+        text = t(
+            "vol-listed",
+            id=activity.id,
+            title=activity.title,
+            when=item.starts_local.strftime("%Y-%m-%d %H:%M"),
+            signed=item.signed,
+            places=activity.capacity,
+            checked=item.checked_in,
+            status=activity.status.value,
+        )
+        await message.answer(text, reply_markup=builder.as_markup())
+
+
+async def _send_qr(
+    message: Message, t: Translator, person: Person, services: Services, bot: Bot, id_: int
+) -> None:
+    payload, title = await services.volunteering.checkin_payload(person, id_)
+    username = services.volunteering.config.bot_username or (await bot.me()).username or ""
+    link = start_link(username, payload)
+    await message.answer_photo(
+        BufferedInputFile(qr_png(link, scale=10), filename=f"checkin-{id_}.png"),
+        caption=t("vol-qr", title=title, link=link),
+    )
+
+
+@router.message(Command("checkin"))
+async def cmd_checkin(
+    message: Message,
+    command: CommandObject,
+    t: Translator,
+    person: Person,
+    services: Services,
+    bot: Bot,
+) -> None:
+    if command.args and command.args.strip().isdigit():
+        activity_id = int(command.args.strip())
+    else:
+        open_ = [
+            i.activity.id
+            for i in await services.volunteering.organised(person)
+            if i.activity.status is ActivityStatus.OPEN
+        ]
+        if not open_:
+            await message.answer(t("vol-none-organised"))
+            return
+        activity_id = open_[0]
+    await _send_qr(message, t, person, services, bot, activity_id)
+
+
+@router.callback_query(VolCb.filter(F.step == VolStep.QR))
+async def on_qr(
+    callback: CallbackQuery,
+    callback_data: VolCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+    bot: Bot,
+) -> None:
+    await services.volunteering.checkin_payload(person, callback_data.id)  # refused first
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await _send_qr(callback.message, t, person, services, bot, callback_data.id)
+
+
+@router.callback_query(VolCb.filter(F.step == VolStep.CONFIRM))
+async def on_confirm(
+    callback: CallbackQuery, callback_data: VolCb, t: Translator, person: Person, services: Services
+) -> None:
+    count, hours = await services.volunteering.confirm_hours(person, callback_data.id)
+    await callback.answer()
+    await _drop_buttons(callback)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(t("vol-confirmed", count=count, hours=fmt_hours(hours)))
+
+
+@router.callback_query(VolCb.filter(F.step == VolStep.CANCEL))
+async def on_cancel_activity(
+    callback: CallbackQuery, callback_data: VolCb, t: Translator, person: Person, services: Services
+) -> None:
+    activity = await services.volunteering.cancel_activity(person, callback_data.id)
+    await callback.answer()
+    await _drop_buttons(callback)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(t("vol-activity-cancelled", title=activity.title))
+
+
+# ----------------------------------------------------------------------------- volunteers
+
+
+@router.callback_query(SchedCb.filter(F.action == SchedAction.VOL_SIGN_UP))
+async def on_sign_up(
+    callback: CallbackQuery,
+    callback_data: SchedCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    signed = await services.volunteering.sign_up(person, callback_data.ticket_id)
+    await callback.answer()
+    builder = InlineKeyboardBuilder()
+    _button(builder, t("vol-btn-unsign"), VolStep.UNSIGN, signed.activity.id)
+    if isinstance(callback.message, Message):
+        text = t(
+            "vol-signed",
+            title=signed.activity.title,
+            when=signed.starts_local.strftime("%Y-%m-%d %H:%M"),
+            left=signed.left,
+        )
+        await callback.message.answer(text, reply_markup=builder.as_markup())
+
+
+@router.callback_query(VolCb.filter(F.step == VolStep.UNSIGN))
+async def on_unsign(
+    callback: CallbackQuery, callback_data: VolCb, t: Translator, person: Person, services: Services
+) -> None:
+    activity = await services.volunteering.cancel_signup(person, callback_data.id)
+    await callback.answer()
+    await _drop_buttons(callback)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(t("vol-unsigned", title=activity.title))
+
+
+@router.message(CommandStart(deep_link=True, magic=F.args.startswith(PayloadKind.CHECKIN.value)))
+async def cmd_start_checkin(
+    message: Message, command: CommandObject, t: Translator, person: Person, services: Services
+) -> None:
+    token = (command.args or "")[len(PayloadKind.CHECKIN.value) :]
+    checked = await services.volunteering.check_in(person, token)
+    key = "vol-checked-in-again" if checked.already else "vol-checked-in"
+    await message.answer(t(key, title=checked.activity.title, hours=fmt_hours(checked.hours)))
+
+
+@router.message(Command("hours"))
+async def cmd_hours(message: Message, t: Translator, person: Person, services: Services) -> None:
+    summary = await services.volunteering.hours(person)
+    await message.answer(
+        t(
+            "vol-hours",
+            confirmed=fmt_hours(summary.confirmed),
+            waiting=fmt_hours(summary.waiting),
+        )
+    )
+
+
+@router.message(Command("helped"))
+async def cmd_helped(
+    message: Message, command: CommandObject, t: Translator, person: Person, services: Services
+) -> None:
+    hours, _, note = (command.args or "").strip().partition(" ")
+    if not hours or not note.strip():
+        await message.answer(t("vol-help-usage"))
+        return
+    row = await services.volunteering.log_help(person, hours, note)
+    await message.answer(t("vol-help-logged", hours=fmt_hours(row.hours)))
+
+
+@router.callback_query(SchedCb.filter(F.action.in_({SchedAction.HELP_OK, SchedAction.HELP_NO})))
+async def on_help_decided(
+    callback: CallbackQuery,
+    callback_data: SchedCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    approve = callback_data.action is SchedAction.HELP_OK
+    row = await services.volunteering.decide_help(person, callback_data.ticket_id, approve)
+    await callback.answer()
+    await _drop_buttons(callback)
+    if isinstance(callback.message, Message):
+        key = "vol-help-you-confirmed" if approve else "vol-help-you-declined"
+        await callback.message.answer(t(key, hours=fmt_hours(row.hours)))
