@@ -98,7 +98,9 @@ async def test_organise_sign_up_remind_check_in_and_confirm_hours(town: Town) ->
     # The neighbour cancels; the deputy takes the freed place.
     unsigned = one(await town.click(NEIGHBOUR, last, "Cancel my sign-up"), NEIGHBOUR)
     assert "cancelled" in unsigned.text
-    assert "您已报名" in one(await town.click(DEPUTY, one(delivered, DEPUTY), "🙋 报名"), DEPUTY).text
+    assert (
+        "您已报名" in one(await town.click(DEPUTY, one(delivered, DEPUTY), "🙋 报名"), DEPUTY).text
+    )
     ids = town.ids
     assert await signups(town.db) == [
         (ids[RESIDENT], True, False),

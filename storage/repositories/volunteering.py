@@ -161,7 +161,7 @@ class VolunteeringRepository:
         )
         seen: set[int] = set()
         found = []
-        for person, building in (await self.session.execute(query)).tuples():
+        for person, building in (await self.session.execute(query)).all():
             if person.id not in seen:
                 seen.add(person.id)
                 found.append((person, building))
