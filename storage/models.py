@@ -890,3 +890,19 @@ class ServeOffer(Base):
     note: Mapped[str | None] = mapped_column(Text)
     # Accepted: the head invitation (staff invitations) the volunteer redeems in one press.
     invitation_token: Mapped[str | None] = mapped_column(String(64))
+
+
+class CoverageWeek(Base):
+    """How many of a community's buildings had a head in a week (the newest count of that week,
+    taken by the serve-offers scan): the digest's coverage over time. Memberships keep no
+    history of removed heads, so the past is recorded rather than recomputed."""
+
+    __tablename__ = "coverage_weeks"
+    __table_args__ = (UniqueConstraint("community_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    week: Mapped[date] = mapped_column(Date)  # the Monday, in the community's zone
+    buildings: Mapped[int]
+    with_head: Mapped[int]
+    taken_at: Mapped[datetime]

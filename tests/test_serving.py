@@ -84,7 +84,12 @@ async def test_a_resident_volunteers_and_the_office_accepts_in_one_tap(town: Tow
     assert "You are now the head of 翠湖苑1座" in head.text
     assert Role.HEAD in await roles(town.db, town.ids[STRANGER])
     assert [(s, n) for _, s, n in await offers(town.db)] == [(ServeOfferStatus.ACCEPTED, None)]
-    # A quarter later B1 has a head: nobody is asked.
+    # A week later B1 has a head: nobody is asked, and the office's digest shows coverage
+    # growing week by week.
+    town.world.clock.advance(days=7)
+    assert await town.world.services.serving.offer_due() == 0
+    digest = "".join(s.text for s in await town.send(OFFICE, "/digest"))
+    assert "按周（周一：有楼长/总栋数）：11-23 2/3 · 11-30 3/3" in digest
     town.world.clock.advance(days=100)
     assert await town.world.services.serving.offer_due() == 0
 

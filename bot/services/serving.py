@@ -8,7 +8,7 @@ one press; Decline sends the coordinator's short note to the resident."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,10 +20,10 @@ from bot.services.contacts import admin_people
 from bot.services.errors import InputRefused, ServiceError, Spent
 from bot.services.links import PayloadKind, make_payload, new_token
 from bot.services.scheduling import SchedAction, sla_of, translator, write
-from bot.services.sla import may_send
+from bot.services.sla import local, may_send
 from bot.text import utf16_len
 from storage.db import Database
-from storage.models import Building, Person, Role, ServeOffer, ServeOfferStatus
+from storage.models import Building, Community, Person, Role, ServeOffer, ServeOfferStatus
 from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.invitations import InvitationRepository
 from storage.repositories.sla import SlaRepository
@@ -59,6 +59,7 @@ class ServingService:
             communities = await SlaRepository(session).communities()
         written = 0
         for community in communities:
+            await self._count_week(community, now)
             if not may_send(now, sla_of(community)):
                 continue  # waits for the morning
             async with self.db.session() as session:
@@ -83,6 +84,16 @@ class ServingService:
                     written += 1
                 await session.commit()
         return written
+
+    async def _count_week(self, community: Community, now: datetime) -> None:
+        """This week's coverage, for the digest's coverage over time."""
+        today = local(now, sla_of(community)).date()
+        async with self.db.session() as session:
+            repo = VolunteeringRepository(session)
+            buildings, with_head = await repo.count_coverage(community.id)
+            monday = today - timedelta(days=today.weekday())
+            await repo.save_week(community.id, monday, buildings, with_head, now)
+            await session.commit()
 
     async def _deciders(self, session: AsyncSession, building: Building) -> list[Person]:
         tickets = TicketRepository(session)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     ActivityStatus,
     Building,
+    CoverageWeek,
     HoursStatus,
     Membership,
     Person,
@@ -172,6 +173,52 @@ class VolunteeringRepository:
             Membership.building_id == building_id, Membership.role == Role.HEAD
         )
         return bool(await self.session.scalar(query))
+
+    async def count_coverage(self, community_id: int) -> tuple[int, int]:
+        """(buildings, buildings with a head) of the community now."""
+        headed = (
+            select(Membership.building_id).where(Membership.role == Role.HEAD).distinct()
+        ).subquery()
+        query = (
+            select(func.count(Building.id), func.count(headed.c.building_id))
+            .select_from(Building)
+            .outerjoin(headed, headed.c.building_id == Building.id)
+            .where(Building.community_id == community_id)
+        )
+        row = (await self.session.execute(query)).one()
+        return int(row[0]), int(row[1])
+
+    async def save_week(
+        self, community_id: int, week: date, buildings: int, with_head: int, now: datetime
+    ) -> None:
+        """This week's count, replacing one taken earlier in the week."""
+        query = select(CoverageWeek).where(
+            CoverageWeek.community_id == community_id, CoverageWeek.week == week
+        )
+        found = (await self.session.scalars(query)).first()
+        if found is None:
+            self.session.add(
+                CoverageWeek(
+                    community_id=community_id,
+                    week=week,
+                    buildings=buildings,
+                    with_head=with_head,
+                    taken_at=now,
+                )
+            )
+        else:
+            found.buildings, found.with_head, found.taken_at = buildings, with_head, now
+        await self.session.flush()
+
+    async def weeks(self, community_id: int, limit: int) -> list[CoverageWeek]:
+        """The last ``limit`` weeks, oldest first."""
+        query = (
+            select(CoverageWeek)
+            .where(CoverageWeek.community_id == community_id)
+            .order_by(CoverageWeek.week.desc())
+            .limit(limit)
+        )
+        return list(reversed((await self.session.scalars(query)).all()))
 
     async def offer(self, offer_id: int) -> ServeOffer | None:
         return await self.session.get(ServeOffer, offer_id)

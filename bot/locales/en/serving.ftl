@@ -22,3 +22,4 @@ serve-you-declined = Declined; your note is sent to the resident.
 serve-declined =
     Thank you for offering to head { $building }. The community office replied:
     { $note }
+digest-coverage-weeks = • By week (Monday: with a head / buildings): { $weeks }

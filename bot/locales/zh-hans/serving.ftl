@@ -22,3 +22,4 @@ serve-you-declined = 已婉拒，您的说明已发给居民。
 serve-declined =
     感谢您愿意担任 { $building } 的楼长。社区办公室回复：
     { $note }
+digest-coverage-weeks = • 按周（周一：有楼长/总栋数）：{ $weeks }

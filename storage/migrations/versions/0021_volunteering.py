@@ -109,9 +109,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_serve_offers")),
     )
     op.create_index("ix_serve_offers_person_offered", "serve_offers", ["person_id", "offered_at"])
+    op.create_table(
+        "coverage_weeks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("week", sa.Date(), nullable=False),
+        sa.Column("buildings", sa.Integer(), nullable=False),
+        sa.Column("with_head", sa.Integer(), nullable=False),
+        sa.Column("taken_at", TZ, nullable=False),
+        _fk("coverage_weeks", "community_id", "communities", "CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coverage_weeks")),
+        sa.UniqueConstraint("community_id", "week", name=op.f("uq_coverage_weeks_community_id")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("coverage_weeks")
     op.drop_table("serve_offers")
     op.drop_table("service_hours")
     op.drop_table("volunteer_signups")
