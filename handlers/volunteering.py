@@ -1,4 +1,5 @@
-"""Volunteering in chat. The organiser: ``/activity`` → the form (what, where, when, hours,
+"""Volunteering in chat. The organiser: ``/activity`` → the buildings (the notices' picker,
+skipped for a head of one) → the form (what, where, when, hours,
 places; one per line) → the summary with the reach → Send; ``/activities``: their activities
 with the check-in QR, Confirm hours and Cancel; ``/checkin`` sends the newest one's QR. A
 resident: "Sign up" under the announcement (and Cancel under the answer), the QR opens
@@ -14,7 +15,7 @@ from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
@@ -29,9 +30,13 @@ from handlers.ticketing import FreeInput, edit_quietly, read_text
 from storage.models import ActivityStatus, Person
 
 router = Router(name="volunteering")
+MAX_OFFERED = 40  # buildings offered as buttons; "all" covers the rest
 
 
 class VolStep(StrEnum):
+    TOGGLE = "tg"  # a building chosen or unchosen (id: the building)
+    ALL = "all"  # every building offered
+    NEXT = "next"  # the buildings are chosen
     SEND = "send"
     DROP = "drop"
     QR = "qr"  # id: the activity
@@ -46,6 +51,7 @@ class VolCb(CallbackData, prefix="v1"):
 
 
 class ActivityFlow(StatesGroup):
+    targets = State()
     form = State()
     confirm = State()
 
@@ -62,14 +68,93 @@ async def _drop_buttons(callback: CallbackQuery) -> None:
 # ----------------------------------------------------------------------------- organising
 
 
+async def _targets_markup(
+    t: Translator, services: Services, person: Person, chosen: list[int]
+) -> InlineKeyboardMarkup:
+    """The notices' building picker, for an activity."""
+    offered = await services.volunteering.targets(person)
+    builder = InlineKeyboardBuilder()
+    for building in offered[:MAX_OFFERED]:
+        mark = "✅ " if building.id in chosen else ""
+        _button(builder, mark + building.name, VolStep.TOGGLE, building.id)
+    if len({b.community_id for b in offered}) == 1:
+        _button(builder, t("notice-btn-all", count=len(offered)), VolStep.ALL)
+    _button(builder, t("notice-btn-next"), VolStep.NEXT)
+    builder.adjust(2)
+    return builder.as_markup()
+
+
 @router.message(Command("activity"))
 async def cmd_activity(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
-    await services.volunteering.start(person)  # NotOrganiser for a resident
+    offered = await services.volunteering.targets(person)  # NotOrganiser for a resident
     await state.clear()
+    if len(offered) == 1:
+        await state.update_data(buildings=[offered[0].id])
+        await _ask_form(message, state, t)
+        return
+    await state.set_state(ActivityFlow.targets)
+    await state.update_data(buildings=[])
+    markup = await _targets_markup(t, services, person, [])
+    await message.answer(t("vol-ask-targets"), reply_markup=markup)
+
+
+async def _ask_form(message: Message, state: FSMContext, t: Translator) -> None:
     await state.set_state(ActivityFlow.form)
     await message.answer(t("vol-ask-form"))
+
+
+@router.callback_query(VolCb.filter(F.step == VolStep.TOGGLE))
+async def on_toggle(
+    callback: CallbackQuery,
+    callback_data: VolCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    # Checked before anything else: a forged building is refused whatever the state.
+    await services.volunteering.check_targets(person, [callback_data.id])
+    if await state.get_state() != ActivityFlow.targets.state:
+        await callback.answer(t("vol-stale"))
+        return
+    chosen = list((await state.get_data()).get("buildings", []))
+    if callback_data.id in chosen:
+        chosen.remove(callback_data.id)
+    else:
+        chosen.append(callback_data.id)
+    await state.update_data(buildings=chosen)
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        markup = await _targets_markup(t, services, person, chosen)
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=markup))
+
+
+@router.callback_query(
+    StateFilter(ActivityFlow.targets), VolCb.filter(F.step.in_({VolStep.ALL, VolStep.NEXT}))
+)
+async def on_targets_chosen(
+    callback: CallbackQuery,
+    callback_data: VolCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    if callback_data.step is VolStep.ALL:
+        chosen = [b.id for b in await services.volunteering.targets(person)]
+    else:
+        chosen = list((await state.get_data()).get("buildings", []))
+        if not chosen:
+            await callback.answer(t("notice-choose-one"), show_alert=True)
+            return
+    await services.volunteering.check_targets(person, chosen)
+    await state.update_data(buildings=chosen)
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+        await _ask_form(callback.message, state, t)
 
 
 def _summary(t: Translator, preview: ActivityPreview) -> str:
@@ -98,7 +183,9 @@ async def on_form(
     text = await read_text(message, t)  # a sticker, a photo: asked again
     if text is None:
         return
-    preview = await services.volunteering.preview(person, text)  # InputRefused: asked again
+    buildings = list((await state.get_data()).get("buildings", []))
+    # InputRefused: asked again.
+    preview = await services.volunteering.preview(person, text, buildings)
     await state.update_data(form=text)
     await state.set_state(ActivityFlow.confirm)
     builder = InlineKeyboardBuilder()
@@ -111,8 +198,9 @@ async def on_form(
 async def on_send(
     callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
-    form = str((await state.get_data()).get("form", ""))
-    preview = await services.volunteering.publish(person, form)
+    data = await state.get_data()
+    form, buildings = str(data.get("form", "")), list(data.get("buildings", []))
+    preview = await services.volunteering.publish(person, form, buildings)
     await state.clear()
     await callback.answer()
     await _drop_buttons(callback)

@@ -201,3 +201,27 @@ async def test_a_neighbours_help_is_confirmed_by_the_head(town: Town) -> None:
     assert "at most 24" in too_many.text
     assert len(await hours(town.db)) == 1
     assert OFFICE  # the office is not asked about a neighbour's help
+
+
+async def test_the_office_chooses_buildings_with_the_notices_picker(town: Town) -> None:
+    picker = one(await town.send(OFFICE, "/activity"), OFFICE)
+    assert "活动面向哪些楼栋" in picker.text
+    # A head's forged press for a building they do not cover: refused, nothing chosen.
+    forged = await town.press(HEAD, picker.button_data("翠湖苑1座"))
+    assert "Only a building head" in answer(forged) + "".join(s.text for s in forged)
+    await town.click(OFFICE, picker, "塘中新村1栋")
+    await town.click(OFFICE, picker, "翠湖苑1座")
+    asked = one(await town.click(OFFICE, picker, "下一步 ›"), OFFICE)
+    assert "每行一项" in asked.text
+    summary = one(await town.send(OFFICE, FORM), OFFICE)
+    assert "发给以下楼栋的居民：塘中新村1栋, 翠湖苑1座" in summary.text
+    assert "将送达 5 人" in summary.text
+    await town.click(OFFICE, summary, "✅ 发布")
+    delivered = await town.deliver()
+    announced = {int(s.method.chat_id) for s in delivered if "Tree planting" in s.text}
+    assert announced == {HEAD, DEPUTY, RESIDENT, NEIGHBOUR, STRANGER}
+    [activity] = await activities(town.db)
+    assert len(activity.building_ids) == 2
+    # The stranger of B1 may sign up now.
+    signed = one(await town.click(STRANGER, one(delivered, STRANGER), SIGN_UP), STRANGER)
+    assert "You are signed up" in signed.text

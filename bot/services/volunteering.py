@@ -176,21 +176,28 @@ class VolunteeringService:
 
     # ------------------------------------------------------------------------- organising
 
-    async def _reach(self, person: Person) -> list[Building]:
-        """The buildings an activity of this person is announced to: those they cover now in
-        their first community (a coordinator's whole area, a head's own buildings)."""
+    async def targets(self, person: Person) -> list[Building]:
+        """The buildings the person may announce an activity to (a notice's targets)."""
         try:
-            targets = await self.notices.targets(person)
+            return await self.notices.targets(person)
         except ServiceError:
             raise NotOrganiser() from None
-        return [b for b in targets if b.community_id == targets[0].community_id]
 
-    async def start(self, person: Person) -> None:
-        """Refuses a resident before they fill the form in."""
-        await self._reach(person)
+    async def check_targets(self, person: Person, building_ids: Sequence[int]) -> list[Building]:
+        """The chosen buildings, if the person covers every one, all in one community; with
+        none chosen, every building they cover in their first community."""
+        if not building_ids:
+            targets = await self.targets(person)
+            return [b for b in targets if b.community_id == targets[0].community_id]
+        try:
+            return await self.notices.check_targets(person, building_ids)
+        except ServiceError:
+            raise NotOrganiser() from None
 
-    async def preview(self, person: Person, text: str) -> ActivityPreview:
-        buildings = await self._reach(person)
+    async def preview(
+        self, person: Person, text: str, building_ids: Sequence[int] = ()
+    ) -> ActivityPreview:
+        buildings = await self.check_targets(person, building_ids)
         now = self.clock()
         async with self.db.session() as session:
             community = await CommunityRepository(session).get(buildings[0].community_id)
@@ -204,9 +211,12 @@ class VolunteeringService:
             draft, community, buildings, len(readers), local(draft.starts_at, sla)
         )
 
-    async def publish(self, person: Person, text: str) -> ActivityPreview:
+    async def publish(
+        self, person: Person, text: str, building_ids: Sequence[int] = ()
+    ) -> ActivityPreview:
         """The organiser confirmed: the activity is kept and announced, in one transaction."""
-        preview = await self.preview(person, text)  # authorised again, on current roles
+        # Authorised again, on current roles.
+        preview = await self.preview(person, text, building_ids)
         draft = preview.draft
         now = self.clock()
         async with self.db.session() as session:

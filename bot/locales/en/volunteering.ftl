@@ -106,3 +106,5 @@ vol-help-confirmed = ✅ Your { $hours } h of help to a neighbour are confirmed.
 vol-help-declined = Your building head did not confirm the { $hours } h of help you logged.
 vol-help-you-confirmed = ✅ Confirmed: { $hours } h.
 vol-help-you-declined = Declined.
+vol-ask-targets = 🙋 Which buildings' residents is the activity for? Tap to choose one or several, then “Next”.
+vol-stale = This step is over. Send /activity to start again.

@@ -96,3 +96,5 @@ vol-help-confirmed = ✅ 您帮助邻居的 { $hours } 小时已确认。谢谢�
 vol-help-declined = 楼长没有确认您登记的 { $hours } 小时互助。
 vol-help-you-confirmed = ✅ 已确认：{ $hours } 小时。
 vol-help-you-declined = 已不确认。
+vol-ask-targets = 🙋 活动面向哪些楼栋的居民？点击选择一栋或多栋，然后点“下一步”。
+vol-stale = 此步骤已结束。请发送 /activity 重新开始。
