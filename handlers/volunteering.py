@@ -241,7 +241,7 @@ async def cmd_activities(
             signed=item.signed,
             places=activity.capacity,
             checked=item.checked_in,
-            status=activity.status.value,
+            status=t(f"vol-status-{activity.status.value}"),
         )
         await message.answer(text, reply_markup=builder.as_markup())
 

@@ -27,6 +27,7 @@ from tests.botclient import Sent
 from tests.test_ticket_handling import (
     DEPUTY,
     HEAD,
+    HEAD2,
     NEIGHBOUR,
     OFFICE,
     RESIDENT,
@@ -139,7 +140,7 @@ async def test_organise_sign_up_remind_check_in_and_confirm_hours(town: Town) ->
 
     # After the start the head confirms everyone checked in, in one tap.
     listed = one(await town.send(HEAD, "/activities"), HEAD)
-    assert "Signed up 2 of 2, checked in 1" in listed.text
+    assert "Signed up 2 of 2, checked in 1 · open" in listed.text
     confirmed = one(await town.click(HEAD, listed, "✅ Confirm hours"), HEAD)
     assert "Confirmed: 2 h for each of one volunteer" in confirmed.text
     assert await hours(town.db) == [(ids[RESIDENT], 2.0, HoursStatus.CONFIRMED, ids[HEAD])]
@@ -225,3 +226,22 @@ async def test_the_office_chooses_buildings_with_the_notices_picker(town: Town) 
     # The stranger of B1 may sign up now.
     signed = one(await town.click(STRANGER, one(delivered, STRANGER), SIGN_UP), STRANGER)
     assert "You are signed up" in signed.text
+
+
+async def test_the_organiser_cancels_and_the_volunteers_are_told(town: Town) -> None:
+    await organise(town)
+    ad = one(await town.deliver(), RESIDENT)
+    await town.click(RESIDENT, ad, SIGN_UP)
+    listed = one(await town.send(HEAD, "/activities"), HEAD)
+    # Another head's press on this activity's Cancel: refused.
+    forged = await town.press(HEAD2, listed.button_data("Cancel activity"))
+    assert "Only a building head" in answer(forged) + "".join(s.text for s in forged)
+    done = one(await town.click(HEAD, listed, "Cancel activity"), HEAD)
+    assert "“Tree planting” is cancelled; the volunteers are told." == done.text
+    assert "is cancelled by its organiser" in one(await town.deliver(), RESIDENT).text
+    late = await town.click(NEIGHBOUR, ad, SIGN_UP)
+    assert "over or cancelled" in answer(late) + "".join(s.text for s in late)
+    [activity] = await activities(town.db)
+    assert activity.status is ActivityStatus.CANCELLED
+    assert "· cancelled" in one(await town.send(HEAD, "/activities"), HEAD).text
+    assert await town.world.services.volunteering.remind_due() == 0

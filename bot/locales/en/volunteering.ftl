@@ -108,3 +108,6 @@ vol-help-you-confirmed = ✅ Confirmed: { $hours } h.
 vol-help-you-declined = Declined.
 vol-ask-targets = 🙋 Which buildings' residents is the activity for? Tap to choose one or several, then “Next”.
 vol-stale = This step is over. Send /activity to start again.
+vol-status-open = open
+vol-status-cancelled = cancelled
+vol-status-confirmed = hours confirmed

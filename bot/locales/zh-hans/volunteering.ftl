@@ -98,3 +98,6 @@ vol-help-you-confirmed = ✅ 已确认：{ $hours } 小时。
 vol-help-you-declined = 已不确认。
 vol-ask-targets = 🙋 活动面向哪些楼栋的居民？点击选择一栋或多栋，然后点“下一步”。
 vol-stale = 此步骤已结束。请发送 /activity 重新开始。
+vol-status-open = 进行中
+vol-status-cancelled = 已取消
+vol-status-confirmed = 时长已确认
