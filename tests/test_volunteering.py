@@ -237,7 +237,7 @@ async def test_the_organiser_cancels_and_the_volunteers_are_told(town: Town) -> 
     forged = await town.press(HEAD2, listed.button_data("Cancel activity"))
     assert "Only a building head" in answer(forged) + "".join(s.text for s in forged)
     done = one(await town.click(HEAD, listed, "Cancel activity"), HEAD)
-    assert "“Tree planting” is cancelled; the volunteers are told." == done.text
+    assert done.text == "“Tree planting” is cancelled; the volunteers are told."
     assert "is cancelled by its organiser" in one(await town.deliver(), RESIDENT).text
     late = await town.click(NEIGHBOUR, ad, SIGN_UP)
     assert "over or cancelled" in answer(late) + "".join(s.text for s in late)
