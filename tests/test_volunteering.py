@@ -117,7 +117,7 @@ async def test_organise_sign_up_remind_check_in_and_confirm_hours(town: Town) ->
     assert await services.volunteering.remind_due() == 0
     reminded = await town.deliver()
     assert {int(s.method.chat_id) for s in reminded} == {RESIDENT, DEPUTY}
-    assert one(reminded, RESIDENT).text.startswith("⏰ Tomorrow: Tree planting")
+    assert one(reminded, RESIDENT).text.startswith("⏰ Coming up: Tree planting")
 
     # The check-in QR: a deep link with a one-time token of this activity.
     qr = one(await town.send(HEAD, "/checkin"), HEAD, "SendPhoto")
@@ -245,3 +245,21 @@ async def test_the_organiser_cancels_and_the_volunteers_are_told(town: Town) -> 
     assert activity.status is ActivityStatus.CANCELLED
     assert "· cancelled" in one(await town.send(HEAD, "/activities"), HEAD).text
     assert await town.world.services.volunteering.remind_due() == 0
+
+
+async def test_the_reminder_keeps_the_communitys_quiet_hours(town: Town) -> None:
+    services = town.world.services
+    await services.community.settings("塘中社区", {"quiet_hours": "18:00-08:00"})
+    await organise(town)
+    ad = one(await town.deliver(), RESIDENT)
+    await town.click(RESIDENT, ad, SIGN_UP)
+    town.world.clock.now = datetime(2026, 11, 26, 11, 5, tzinfo=UTC)  # 19:05: quiet here
+    assert await services.volunteering.remind_due() == 0
+    [activity] = await activities(town.db)
+    assert activity.reminded_at is None
+    # Held until the quiet hours end, the activity (09:00) still ahead.
+    town.world.clock.now = datetime(2026, 11, 27, 0, 5, tzinfo=UTC)  # 08:05 on the day
+    assert await services.volunteering.remind_due() == 1
+    assert "⏰ Coming up: Tree planting" in one(await town.deliver(), RESIDENT).text
+    town.world.clock.now = datetime(2026, 11, 27, 1, 5, tzinfo=UTC)  # started: nothing more
+    assert await services.volunteering.remind_due() == 0

@@ -3,7 +3,8 @@ many places, how many hours it counts for) for the buildings they cover in one c
 is announced to their residents as a notice is (the same readers, mutes respected) with a
 "Sign up" button. Residents sign up and cancel in chat; sign-ups beyond the places are refused
 politely (no waiting list: a cancelled place is free again). The evening before, at
-``REMIND_AT`` local time and never in quiet hours, the volunteers are reminded (claimed once).
+``REMIND_AT`` local time and never in quiet hours (held until they end, if the activity is
+still ahead), the volunteers are reminded (claimed once).
 
 At the event the organiser shows a QR code of a one-time deep link per activity: a volunteer
 who is signed up and opens it during the event window is checked in, and the activity's hours
@@ -531,35 +532,31 @@ class VolunteeringService:
     # ------------------------------------------------------------------------- the reminder
 
     async def remind_due(self) -> int:
-        """The scheduler's scan: from ``REMIND_AT`` the evening before (outside quiet hours),
-        each activity's volunteers are reminded once (the claim commits with the messages)."""
+        """The scheduler's scan: from ``REMIND_AT`` the evening before, outside quiet hours,
+        each activity's volunteers are reminded once (the claim commits with the messages).
+        Quiet hours over the evening hold it until they end, if the activity is still ahead."""
         now = self.clock()
         async with self.db.session() as session:
-            communities = await SlaRepository(session).communities()
+            communities = {c.id: c for c in await SlaRepository(session).communities()}
+            due = await VolunteeringRepository(session).to_remind(now, now + timedelta(days=2))
         written = 0
-        for community in communities:
-            sla = sla_of(community)
-            today = local(now, sla).date()
-            if now < at_local(today, REMIND_AT, sla) or not may_send(now, sla):
+        for activity in due:
+            community = communities.get(activity.community_id)
+            if community is None:
                 continue
-            start = at_local(today + timedelta(days=1), time(0), sla)
-            end = at_local(today + timedelta(days=2), time(0), sla)
+            sla = sla_of(community)
+            eve = local(activity.starts_at, sla).date() - timedelta(days=1)
+            if now < at_local(eve, REMIND_AT, sla) or not may_send(now, sla):
+                continue
             async with self.db.session() as session:
                 repo = VolunteeringRepository(session)
-                for activity in await repo.to_remind(start, end):
-                    if activity.community_id != community.id:
-                        continue
-                    if not await repo.claim_reminder(activity.id, now):
-                        continue
-                    starts = local(activity.starts_at, sla)
-                    for volunteer in await repo.volunteers(activity.id):
-                        t = translator(self.translations, volunteer)
-                        await write(
-                            session,
-                            volunteer,
-                            now,
-                            self._describe(t, activity, starts, "vol-reminder"),
-                        )
-                        written += 1
+                if not await repo.claim_reminder(activity.id, now):
+                    continue  # another scan (another instance) has it
+                starts = local(activity.starts_at, sla)
+                for volunteer in await repo.volunteers(activity.id):
+                    t = translator(self.translations, volunteer)
+                    text = self._describe(t, activity, starts, "vol-reminder")
+                    await write(session, volunteer, now, text)
+                    written += 1
                 await session.commit()
         return written

@@ -78,7 +78,7 @@ vol-not-signed = You are not signed up for this activity.
 vol-checked-in-already = You have already checked in at “{ $title }”.
 vol-cancelled = The activity “{ $title }” is cancelled by its organiser. Thank you all the same!
 vol-reminder =
-    ⏰ Tomorrow: { $title }
+    ⏰ Coming up: { $title }
     📍 { $place }
     🕒 { $when } · { $hours } h of service
 vol-checkin-unknown = This check-in code is not valid, or its activity is over.

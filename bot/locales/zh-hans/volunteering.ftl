@@ -68,7 +68,7 @@ vol-not-signed = 您没有报名此活动。
 vol-checked-in-already = 您已在“{ $title }”签到。
 vol-cancelled = 活动“{ $title }”已被组织者取消。仍然感谢您！
 vol-reminder =
-    ⏰ 明天：{ $title }
+    ⏰ 活动提醒：{ $title }
     📍 { $place }
     🕒 { $when } · { $hours } 小时服务时长
 vol-checkin-unknown = 此签到码无效，或活动已结束。
