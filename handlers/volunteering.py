@@ -23,7 +23,8 @@ from bot.services import Services
 from bot.services.links import PayloadKind, start_link
 from bot.services.poster import qr_png
 from bot.services.scheduling import SchedAction
-from bot.services.volunteering import ActivityPreview, fmt_hours
+from bot.services.service_hours import fmt_hours
+from bot.services.volunteering import ActivityPreview
 from handlers.keyboards import CallbackInt
 from handlers.scheduling import SchedCb
 from handlers.ticketing import FreeInput, edit_quietly, read_text
@@ -367,7 +368,7 @@ async def cmd_start_checkin(
 
 @router.message(Command("hours"))
 async def cmd_hours(message: Message, t: Translator, person: Person, services: Services) -> None:
-    summary = await services.volunteering.hours(person)
+    summary = await services.service_hours.hours(person)
     await message.answer(
         t(
             "vol-hours",
@@ -385,7 +386,7 @@ async def cmd_helped(
     if not hours or not note.strip():
         await message.answer(t("vol-help-usage"))
         return
-    row = await services.volunteering.log_help(person, hours, note)
+    row = await services.service_hours.log_help(person, hours, note)
     await message.answer(t("vol-help-logged", hours=fmt_hours(row.hours)))
 
 
@@ -398,7 +399,7 @@ async def on_help_decided(
     services: Services,
 ) -> None:
     approve = callback_data.action is SchedAction.HELP_OK
-    row = await services.volunteering.decide_help(person, callback_data.ticket_id, approve)
+    row = await services.service_hours.decide_help(person, callback_data.ticket_id, approve)
     await callback.answer()
     await _drop_buttons(callback)
     if isinstance(callback.message, Message):

@@ -31,6 +31,7 @@ from bot.services.reminders import ReminderService
 from bot.services.retention import RetentionService
 from bot.services.revoke import RevokeService
 from bot.services.scheduling import Scheduling
+from bot.services.service_hours import ServiceHoursService
 from bot.services.serving import ServingService
 from bot.services.ticket_detail import TicketDetails
 from bot.services.ticket_query import TicketSearch
@@ -72,6 +73,7 @@ class Services:
     notices: NoticeService
     notice_copies: NoticeCopies
     volunteering: VolunteeringService
+    service_hours: ServiceHoursService
     serving: ServingService
 
     @classmethod
@@ -127,5 +129,6 @@ class Services:
             notices=notices,
             notice_copies=NoticeCopies(config, db, translations, clock),
             volunteering=VolunteeringService(config, db, translations, clock, notices),
+            service_hours=ServiceHoursService(config, db, translations, clock),
             serving=ServingService(config, db, translations, clock),
         )

@@ -8,10 +8,9 @@ still ahead), the volunteers are reminded (claimed once).
 
 At the event the organiser shows a QR code of a one-time deep link per activity: a volunteer
 who is signed up and opens it during the event window is checked in, and the activity's hours
-are credited to them at once; after the start the organiser confirms them all in one tap.
-``_hours_confirmed`` is the one place where hours become confirmed (the points bank credits
-there). A resident may also log help to a neighbour, in their own words (the neighbour is not
-named); the head of their building confirms or declines it."""
+are credited to them at once; after the start the organiser confirms them all in one tap
+(``service_hours.hours_confirmed``, where the points bank credits). Help to a neighbour is in
+bot/services/service_hours.py."""
 
 from __future__ import annotations
 
@@ -30,6 +29,7 @@ from bot.services.errors import InputRefused, ServiceError, Spent
 from bot.services.links import PayloadKind, make_payload, new_token
 from bot.services.notices import NoticeService
 from bot.services.scheduling import SchedAction, sla_of, translator, write
+from bot.services.service_hours import MAX_HOURS, fmt_hours, hours_confirmed, read_number
 from bot.services.sla import Sla, at_local, local, may_send
 from bot.text import utf16_len
 from storage.db import Database
@@ -39,7 +39,6 @@ from storage.models import (
     Community,
     HoursStatus,
     Person,
-    Role,
     ServiceHours,
     VolunteerActivity,
     VolunteerSignup,
@@ -50,14 +49,11 @@ from storage.repositories.sla import SlaRepository
 from storage.repositories.volunteering import VolunteeringRepository
 
 MAX_TITLE = 200
-MAX_NOTE = 500
-MAX_HOURS = 24.0
 MAX_PLACES = 500
 # The check-in QR opens this long before the start and closes this long after the end.
 WINDOW = timedelta(hours=1)
 REMIND_AT = time(19)  # the evening before
 _WHEN = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2})[:：](\d{2})\s*$")
-_NUMBER = re.compile(r"^\s*(\d{1,3}(?:[.,]\d)?)\s*$")
 
 
 class NotOrganiser(ServiceError):
@@ -112,21 +108,6 @@ class Organised:
     starts_local: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class HoursSummary:
-    confirmed: float
-    waiting: float  # credited at check-in or logged, not confirmed yet
-
-
-def fmt_hours(hours: float) -> str:
-    return f"{hours:g}"
-
-
-def _number(text: str) -> float | None:
-    match = _NUMBER.match(text)
-    return float(match.group(1).replace(",", ".")) if match else None
-
-
 def parse_form(text: str, now: datetime, sla: Sla) -> ActivityDraft:
     """Five lines: what, where, ``YYYY-MM-DD HH:MM`` (local), hours, places. InputRefused when
     the shape is wrong (the step stays open)."""
@@ -146,10 +127,10 @@ def parse_form(text: str, now: datetime, sla: Sla) -> ActivityDraft:
         raise InputRefused("vol-form-when") from None
     if starts_at <= now:
         raise InputRefused("vol-form-when")
-    hours = _number(hours_text)
+    hours = read_number(hours_text)
     if hours is None or not 0 < hours <= MAX_HOURS:
         raise InputRefused("vol-form-hours", max=fmt_hours(MAX_HOURS))
-    places = _number(places_text)
+    places = read_number(places_text)
     if places is None or places != int(places) or not 1 <= places <= MAX_PLACES:
         raise InputRefused("vol-form-places", max=MAX_PLACES)
     return ActivityDraft(title, place, starts_at, hours, int(places))
@@ -338,7 +319,7 @@ class VolunteeringService:
                     row.id, HoursStatus.CREDITED, HoursStatus.CONFIRMED, person.id, now
                 ):
                     confirmed.append(row)
-            await self._hours_confirmed(session, confirmed, person, now)
+            await hours_confirmed(session, confirmed, person, now)
             people = PersonRepository(session)
             for row in confirmed:
                 volunteer = await people.get(row.person_id)
@@ -350,17 +331,6 @@ class VolunteeringService:
                     await write(session, volunteer, now, text)
             await session.commit()
             return len(confirmed), activity.hours
-
-    async def _hours_confirmed(
-        self,
-        session: AsyncSession,
-        rows: Sequence[ServiceHours],
-        confirmed_by: Person,
-        now: datetime,
-    ) -> None:
-        """Where service hours become confirmed, in the confirming unit of work: an activity's
-        (confirm_hours) or a neighbour's help (decide_help). The points bank credits here."""
-        return None
 
     # ------------------------------------------------------------------------- volunteers
 
@@ -441,93 +411,6 @@ class VolunteeringService:
             )
             await session.commit()
             return CheckedIn(activity, activity.hours, already=False)
-
-    async def hours(self, person: Person) -> HoursSummary:
-        async with self.db.session() as session:
-            totals = await VolunteeringRepository(session).totals(person.id)
-        waiting = totals.get(HoursStatus.CREDITED, 0.0) + totals.get(HoursStatus.PENDING, 0.0)
-        return HoursSummary(totals.get(HoursStatus.CONFIRMED, 0.0), waiting)
-
-    # ------------------------------------------------------------------------- neighbour help
-
-    async def log_help(self, person: Person, hours_text: str, note: str) -> ServiceHours:
-        """ "I helped a neighbour": hours and what was done, to the head(s) of the resident's
-        building to confirm. The neighbour is not named (privacy)."""
-        hours = _number(hours_text)
-        if hours is None or not 0 < hours <= MAX_HOURS:
-            raise InputRefused("vol-form-hours", max=fmt_hours(MAX_HOURS))
-        note = note.strip()
-        if not note:
-            raise InputRefused("vol-help-usage")
-        if utf16_len(note) > MAX_NOTE:
-            raise InputRefused("vol-help-long", max=MAX_NOTE)
-        now = self.clock()
-        async with self.db.session() as session:
-            roles = await PersonRepository(session).building_roles(person.id)
-            homes = [r.building_id for r in roles if r.role is Role.RESIDENT]
-            if not homes:
-                raise ServiceError("vol-help-no-building")
-            communities = CommunityRepository(session)
-            heads = [p for p, role in await communities.heads_of(homes[0]) if role is Role.HEAD]
-            if not heads:
-                raise ServiceError("vol-help-no-head")
-            row = ServiceHours(
-                person_id=person.id,
-                building_id=homes[0],
-                note=note,
-                hours=hours,
-                status=HoursStatus.PENDING,
-                created_at=now,
-            )
-            await VolunteeringRepository(session).add(row)
-            building = await communities.building(homes[0])
-            assert building is not None
-            for head in heads:
-                t = translator(self.translations, head)
-                text = t(
-                    "vol-help-ask",
-                    building=building.name,
-                    hours=fmt_hours(hours),
-                    note=note,
-                )
-                buttons = [
-                    [
-                        (t("vol-btn-help-ok"), SchedAction.HELP_OK.value, row.id),
-                        (t("vol-btn-help-no"), SchedAction.HELP_NO.value, row.id),
-                    ]
-                ]
-                await write(session, head, now, text, buttons=buttons)
-            await session.commit()
-            return row
-
-    async def decide_help(self, person: Person, hours_id: int, approve: bool) -> ServiceHours:
-        now = self.clock()
-        async with self.db.session() as session:
-            repo = VolunteeringRepository(session)
-            row = await repo.hours_row(hours_id)
-            if row is None or row.building_id is None or row.activity_id is not None:
-                raise Spent("vol-help-gone")
-            roles = await PersonRepository(session).building_roles(person.id)
-            if not any(
-                r.building_id == row.building_id and r.role in (Role.HEAD, Role.DEPUTY)
-                for r in roles
-            ):
-                raise ServiceError("vol-not-allowed")
-            if row.person_id == person.id:
-                raise ServiceError("vol-help-own")
-            to = HoursStatus.CONFIRMED if approve else HoursStatus.DECLINED
-            if not await repo.decide(row.id, HoursStatus.PENDING, to, person.id, now):
-                raise Spent("vol-help-gone")
-            await session.refresh(row)
-            if approve:
-                await self._hours_confirmed(session, [row], person, now)
-            helper = await PersonRepository(session).get(row.person_id)
-            if helper is not None:
-                t = translator(self.translations, helper)
-                key = "vol-help-confirmed" if approve else "vol-help-declined"
-                await write(session, helper, now, t(key, hours=fmt_hours(row.hours)))
-            await session.commit()
-            return row
 
     # ------------------------------------------------------------------------- the reminder
 
