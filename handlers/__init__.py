@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from handlers import (
+    activities,
     common,
     console,
     conversation,
@@ -47,6 +48,7 @@ FEATURES: tuple[Router, ...] = (
     my.router,
     neighbours.router,
     scheduling.router,
+    activities.router,
     volunteering.router,  # before onboarding: /start v… is a check-in
     serving.router,
     onboarding.router,
