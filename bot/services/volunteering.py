@@ -14,24 +14,29 @@ bot/services/service_hours.py."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations, Translator
 from bot.services.access import coverage
+from bot.services.activity_form import (
+    ActivityDraft,
+    ActivityGone,
+    NotOrganiser,
+    parse_form,
+    window,
+)
 from bot.services.clock import Clock
-from bot.services.errors import InputRefused, ServiceError, Spent
+from bot.services.errors import ServiceError, Spent
 from bot.services.links import PayloadKind, make_payload, new_token
 from bot.services.notices import NoticeService
 from bot.services.scheduling import SchedAction, sla_of, translator, write
-from bot.services.service_hours import MAX_HOURS, fmt_hours, hours_confirmed, read_number
+from bot.services.service_hours import fmt_hours, hours_confirmed
 from bot.services.sla import Sla, at_local, local, may_send
-from bot.text import utf16_len
 from storage.db import Database
 from storage.models import (
     ActivityStatus,
@@ -48,33 +53,7 @@ from storage.repositories.notices import NoticeRepository
 from storage.repositories.sla import SlaRepository
 from storage.repositories.volunteering import VolunteeringRepository
 
-MAX_TITLE = 200
-MAX_PLACES = 500
-# The check-in QR opens this long before the start and closes this long after the end.
-WINDOW = timedelta(hours=1)
 REMIND_AT = time(19)  # the evening before
-_WHEN = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2})[:：](\d{2})\s*$")
-
-
-class NotOrganiser(ServiceError):
-    """Only heads, coordinators and admins organise activities, for buildings they cover."""
-
-    def __init__(self) -> None:
-        super().__init__("vol-not-allowed")
-
-
-class ActivityGone(Spent):
-    def __init__(self) -> None:
-        super().__init__("vol-gone")
-
-
-@dataclass(frozen=True, slots=True)
-class ActivityDraft:
-    title: str
-    place: str
-    starts_at: datetime  # aware, UTC
-    hours: float
-    capacity: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,39 +85,6 @@ class Organised:
     signed: int
     checked_in: int
     starts_local: datetime
-
-
-def parse_form(text: str, now: datetime, sla: Sla) -> ActivityDraft:
-    """Five lines: what, where, ``YYYY-MM-DD HH:MM`` (local), hours, places. InputRefused when
-    the shape is wrong (the step stays open)."""
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    if len(lines) != 5:
-        raise InputRefused("vol-form-bad")
-    title, place, when, hours_text, places_text = lines
-    if utf16_len(title) > MAX_TITLE or utf16_len(place) > MAX_TITLE:
-        raise InputRefused("vol-form-long", max=MAX_TITLE)
-    match = _WHEN.match(when)
-    if match is None:
-        raise InputRefused("vol-form-when")
-    year, month, day, hour, minute = (int(g) for g in match.groups())
-    try:
-        starts_at = at_local(date(year, month, day), time(hour, minute), sla)
-    except ValueError:
-        raise InputRefused("vol-form-when") from None
-    if starts_at <= now:
-        raise InputRefused("vol-form-when")
-    hours = read_number(hours_text)
-    if hours is None or not 0 < hours <= MAX_HOURS:
-        raise InputRefused("vol-form-hours", max=fmt_hours(MAX_HOURS))
-    places = read_number(places_text)
-    if places is None or places != int(places) or not 1 <= places <= MAX_PLACES:
-        raise InputRefused("vol-form-places", max=MAX_PLACES)
-    return ActivityDraft(title, place, starts_at, hours, int(places))
-
-
-def window(activity: VolunteerActivity) -> tuple[datetime, datetime]:
-    end = activity.starts_at + timedelta(hours=activity.hours)
-    return activity.starts_at - WINDOW, end + WINDOW
 
 
 class VolunteeringService:
