@@ -32,6 +32,9 @@ INTERVALS: tuple[tuple[str, int], ...] = (
     ("outbox-purge", 3600),
     ("whistle-reminders", 300),
     ("notices-release", 30),
+    ("volunteer-reminders", 300),
+    # Each resident is offered at most once a quarter, so an hourly scan offers each once.
+    ("serve-offers", 3600),
 )
 # A scan that could not start in time (a busy loop, a suspended laptop) still runs, once.
 MISFIRE_GRACE_SECONDS = 3600
@@ -49,6 +52,8 @@ def job_functions(services: Services) -> dict[str, Callable[[], Awaitable[int]]]
         "outbox-purge": scheduling.retention.run,
         "whistle-reminders": scheduling.whistle.run,
         "notices-release": services.notices.release_due,
+        "volunteer-reminders": services.volunteering.remind_due,
+        "serve-offers": services.serving.offer_due,
     }
 
 

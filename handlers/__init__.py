@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from handlers import (
+    activities,
     common,
     console,
     conversation,
@@ -23,8 +24,10 @@ from handlers import (
     removal,
     report,
     scheduling,
+    serving,
     staff,
     tickets,
+    volunteering,
     whistle,
     worklist,
 )
@@ -45,6 +48,9 @@ FEATURES: tuple[Router, ...] = (
     my.router,
     neighbours.router,
     scheduling.router,
+    activities.router,
+    volunteering.router,  # before onboarding: /start v… is a check-in
+    serving.router,
     onboarding.router,
     picker_search.router,  # a typed text while the join picker is shown
     joins.router,

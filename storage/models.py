@@ -789,3 +789,123 @@ Index(
     TicketEvent.kind,
     TicketEvent.created_at,
 )
+
+
+# ----------------------------------------------------------------------------- volunteering
+
+
+class ActivityStatus(enum.StrEnum):
+    OPEN = "open"
+    CANCELLED = "cancelled"  # by its organiser
+    CONFIRMED = "confirmed"  # the organiser confirmed the checked-in volunteers' hours
+
+
+class VolunteerActivity(Base):
+    """An activity (志愿活动) a head or coordinator organises for the residents of some buildings
+    of one community: what, where, when, how many places, how many hours it counts for.
+    ``checkin_token`` is the one-time deep link of its check-in QR."""
+
+    __tablename__ = "volunteer_activities"
+    __table_args__ = (Index("ix_volunteer_activities_starts", "status", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    building_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    title: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime]
+    hours: Mapped[float]
+    capacity: Mapped[int]
+    checkin_token: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[ActivityStatus] = mapped_column(_enum(ActivityStatus))
+    recipients: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    # The evening-before reminder's claim: set once, by the scan that writes it.
+    reminded_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]  # cancelled or confirmed
+
+
+class VolunteerSignup(Base):
+    __tablename__ = "volunteer_signups"
+    __table_args__ = (UniqueConstraint("activity_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer_activities.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    signed_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]  # a cancelled sign-up frees its place
+    checked_in_at: Mapped[datetime | None]
+
+
+class HoursStatus(enum.StrEnum):
+    CREDITED = "credited"  # checked in at an activity: counted, awaiting the organiser
+    PENDING = "pending"  # neighbour help logged: awaiting the building's head
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class ServiceHours(Base):
+    """Service hours (服务时长): an activity's check-in, or help to a neighbour that the
+    resident logged in their own words (the neighbour is not named: privacy)."""
+
+    __tablename__ = "service_hours"
+    __table_args__ = (UniqueConstraint("activity_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteer_activities.id", ondelete="CASCADE")
+    )
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)  # neighbour help: what was done
+    hours: Mapped[float]
+    status: Mapped[HoursStatus] = mapped_column(_enum(HoursStatus))
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
+class ServeOfferStatus(enum.StrEnum):
+    OFFERED = "offered"  # the resident was asked
+    VOLUNTEERED = "volunteered"  # said yes: the coordinators decide
+    ACCEPTED = "accepted"  # a coordinator sent the head invitation
+    DECLINED = "declined"  # a coordinator declined, with a note
+
+
+class ServeOffer(Base):
+    """ "Your building has no head yet; would you like to serve?": asked of a resident of a
+    building without a head at most once a quarter (the newest ``offered_at`` says when)."""
+
+    __tablename__ = "serve_offers"
+    __table_args__ = (Index("ix_serve_offers_person_offered", "person_id", "offered_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id", ondelete="CASCADE"))
+    status: Mapped[ServeOfferStatus] = mapped_column(_enum(ServeOfferStatus))
+    offered_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    # Accepted: the head invitation (staff invitations) the volunteer redeems in one press.
+    invitation_token: Mapped[str | None] = mapped_column(String(64))
+
+
+class CoverageWeek(Base):
+    """How many of a community's buildings had a head in a week (the newest count of that week,
+    taken by the serve-offers scan): the digest's coverage over time. Memberships keep no
+    history of removed heads, so the past is recorded rather than recomputed."""
+
+    __tablename__ = "coverage_weeks"
+    __table_args__ = (UniqueConstraint("community_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    week: Mapped[date] = mapped_column(Date)  # the Monday, in the community's zone
+    buildings: Mapped[int]
+    with_head: Mapped[int]
+    taken_at: Mapped[datetime]

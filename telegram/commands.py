@@ -22,6 +22,8 @@ EVERYONE: tuple[tuple[str, str], ...] = (
     ("language", "cmd-language"),
     ("cancel", "cmd-cancel"),
     ("forgetme", "cmd-forgetme"),
+    ("hours", "cmd-hours"),
+    ("helped", "cmd-helped"),
 )
 HEAD: tuple[tuple[str, str], ...] = (
     ("tickets", "cmd-tickets"),
@@ -30,6 +32,9 @@ HEAD: tuple[tuple[str, str], ...] = (
     ("joinlink", "cmd-joinlink"),
     ("notice", "cmd-notice"),
     ("notices", "cmd-notices"),
+    ("activity", "cmd-activity"),
+    ("activities", "cmd-activities"),
+    ("checkin", "cmd-checkin"),
     ("invite", "cmd-invite-deputy"),
     ("web", "cmd-web"),
 )
@@ -39,6 +44,9 @@ COORDINATOR: tuple[tuple[str, str], ...] = (
     ("whistle", "cmd-whistle"),
     ("notice", "cmd-notice"),
     ("notices", "cmd-notices"),
+    ("activity", "cmd-activity"),
+    ("activities", "cmd-activities"),
+    ("checkin", "cmd-checkin"),
     ("away", "cmd-away"),
     ("back", "cmd-back"),
     ("joinlink", "cmd-joinlink"),

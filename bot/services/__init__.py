@@ -36,6 +36,8 @@ from bot.services.reporting import Reporting
 from bot.services.retention import RetentionService
 from bot.services.revoke import RevokeService
 from bot.services.scheduling import Scheduling
+from bot.services.service_hours import ServiceHoursService
+from bot.services.serving import ServingService
 from bot.services.ticket_access import TicketAccess
 from bot.services.ticket_actions import TicketActions
 from bot.services.ticket_audience import TicketAudience
@@ -43,6 +45,7 @@ from bot.services.ticket_cards import TicketCards
 from bot.services.ticket_detail import TicketDetails
 from bot.services.ticket_lists import TicketLists
 from bot.services.ticket_query import TicketSearch
+from bot.services.volunteering import VolunteeringService
 from bot.services.web_door import WebDoorService
 from bot.services.wechat_door import WeChatDoorService
 from bot.services.whistle import WhistleService
@@ -88,6 +91,9 @@ class Services:
     console_exports: ConsoleExports
     notices: NoticeService
     notice_copies: NoticeCopies
+    volunteering: VolunteeringService
+    service_hours: ServiceHoursService
+    serving: ServingService
 
     @classmethod
     def create(
@@ -112,6 +118,7 @@ class Services:
         conversations = ConversationService(db, clock, access, audience, actions)
         revoke = RevokeService(config, db, notifier, clock, audience, joins)
         search = TicketSearch(config, db, clock)
+        notices = NoticeService(config, db, clock)
         return cls(
             onboarding=onboarding,
             community=community,
@@ -165,6 +172,9 @@ class Services:
             desk=DeskService(config, db, community, revoke),
             numbers=NumbersService(config, db, clock),
             console_exports=ConsoleExports(config, db, translations, search, clock),
-            notices=NoticeService(config, db, clock),
+            notices=notices,
             notice_copies=NoticeCopies(config, db, translations, clock),
+            volunteering=VolunteeringService(config, db, translations, clock, notices),
+            service_hours=ServiceHoursService(config, db, translations, clock),
+            serving=ServingService(config, db, translations, clock),
         )

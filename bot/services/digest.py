@@ -37,11 +37,13 @@ from storage.repositories import CommunityRepository, PersonRepository, WorkOrde
 from storage.repositories.joins import JoinRepository
 from storage.repositories.sla import SlaRepository
 from storage.repositories.stats import Scope, StatsRepository
+from storage.repositories.volunteering import VolunteeringRepository
 
 CHART_DAYS = 14
 TOP_OVERDUE = 10
 BUILDING_LINES = 15
 COVERAGE_NAMES = 12
+COVERAGE_WEEKS = 6  # coverage over time: the last weeks counted
 RECURRING_LINES = 10
 UNREACHABLE_LINES = 10
 LEADERS = 5
@@ -121,6 +123,16 @@ class DigestService:
                 sla_hours=round(untaken / 3600),
                 kpis=await stats.kpis(scope, kpi_start, end, now, untaken, untaken_by),
                 coverage=await stats.coverage(scope, COVERAGE_NAMES),
+                coverage_weeks=(
+                    [
+                        (w.week, w.buildings, w.with_head)
+                        for w in await VolunteeringRepository(session).weeks(
+                            community.id, COVERAGE_WEEKS
+                        )
+                    ]
+                    if scope.building_ids is None
+                    else []
+                ),
                 recurring_days=sla.recurring_days,
                 recurring_threshold=sla.recurring_reports,
                 recurring=await stats.recurring(

@@ -65,6 +65,9 @@ class DigestData:
     join_requests: Sequence[tuple[str, int]] = ()
     # Work orders (the whistle) waiting for their department past whistle_reminder_days.
     whistle_overdue: Sequence[WaitingOrder] = ()
+    # Coverage over the last weeks (bot/services/serving.py counts them): (Monday, buildings,
+    # with a head), oldest first; the whole community's digest only.
+    coverage_weeks: Sequence[tuple[date, int, int]] = ()
     chart_days: Sequence[date] = field(default_factory=list)
     chart_new: Sequence[int] = field(default_factory=list)
     chart_resolved: Sequence[int] = field(default_factory=list)
@@ -200,6 +203,11 @@ def render_digest(t: Translator, data: DigestData) -> tuple[str, Buttons]:
         if missing > len(data.coverage.without):
             names += t("digest-and-more", count=missing - len(data.coverage.without))
         lines.append(t("digest-coverage-missing", names=names))
+    if len(data.coverage_weeks) > 1:
+        weeks = " · ".join(
+            f"{monday:%m-%d} {covered}/{total}" for monday, total, covered in data.coverage_weeks
+        )
+        lines.append(t("digest-coverage-weeks", weeks=weeks))
     if data.join_requests:
         shown = data.join_requests[:JOIN_LINES]
         names = "、".join(f"{name} {count}" for name, count in shown)

@@ -1,4 +1,5 @@
-"""Deep-link payloads: ``j<token>`` joins a building, ``i<token>`` accepts an invitation.
+"""Deep-link payloads: ``j<token>`` joins a building, ``i<token>`` accepts an invitation,
+``v<token>`` checks a volunteer in at an activity.
 
 Payloads stay within Telegram's limit of 64 characters of ``A-Za-z0-9_-``."""
 
@@ -15,6 +16,7 @@ PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 class PayloadKind(StrEnum):
     JOIN = "j"
     INVITE = "i"
+    CHECKIN = "v"  # a volunteer activity's check-in QR
 
 
 @dataclass(frozen=True, slots=True)

@@ -167,6 +167,10 @@ class OnboardingService:
             if building is None:
                 raise ServiceError("start-link-unknown")
             return await self.join_building(person, building.id)
+        if (
+            payload.kind is PayloadKind.CHECKIN
+        ):  # the Telegram door checks in (handlers/volunteering.py)
+            raise ServiceError("start-link-unknown")
         return await self._accept_invitation(person, payload.token)
 
     async def join_building(self, person: Person, building_id: int) -> Joined:

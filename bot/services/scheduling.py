@@ -39,6 +39,15 @@ class SchedAction(StrEnum):
     FIXED_YES = "fixed-yes"  # "still fixed?" → yes
     FIXED_NO = "fixed-no"  # → no: a new linked ticket
     REOPEN = "reopen-closed"  # reopen a ticket the scheduler closed
+    # Volunteering and serving (bot/services/volunteering.py, serving.py): the button's id is
+    # an activity, a service-hours row or a serve offer, not a ticket.
+    VOL_SIGN_UP = "vol-sign-up"
+    HELP_OK = "help-ok"
+    HELP_NO = "help-no"
+    SERVE_YES = "serve-yes"
+    SERVE_ACCEPT = "serve-accept"
+    SERVE_DECLINE = "serve-decline"
+    SERVE_TAKE = "serve-take"
 
 
 Button = tuple[str, str, int]

@@ -1,0 +1,284 @@
+"""Volunteer activities, the organiser's side: ``/activity`` → the buildings (the notices'
+picker, skipped for a head of one) → the form (what, where, when, hours, places; one per line)
+→ the summary with the reach → Announce; ``/activities``: their activities with the check-in
+QR, Confirm hours and Cancel; ``/checkin`` sends the next one's QR. The volunteers' side is in
+handlers/volunteering.py."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.links import start_link
+from bot.services.poster import qr_png
+from bot.services.service_hours import fmt_hours
+from bot.services.volunteering import ActivityPreview
+from handlers.ticketing import FreeInput, edit_quietly, read_text
+from handlers.volunteer_keyboards import VolCb, VolStep, drop_buttons, vol_button
+from storage.models import ActivityStatus, Person
+
+router = Router(name="activities")
+MAX_OFFERED = 40  # buildings offered as buttons; "all" covers the rest
+
+
+class ActivityFlow(StatesGroup):
+    targets = State()
+    form = State()
+    confirm = State()
+
+
+async def _targets_markup(
+    t: Translator, services: Services, person: Person, chosen: list[int]
+) -> InlineKeyboardMarkup:
+    """The notices' building picker, for an activity."""
+    offered = await services.volunteering.targets(person)
+    builder = InlineKeyboardBuilder()
+    for building in offered[:MAX_OFFERED]:
+        mark = "✅ " if building.id in chosen else ""
+        vol_button(builder, mark + building.name, VolStep.TOGGLE, building.id)
+    if len({b.community_id for b in offered}) == 1:
+        vol_button(builder, t("notice-btn-all", count=len(offered)), VolStep.ALL)
+    vol_button(builder, t("notice-btn-next"), VolStep.NEXT)
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+@router.message(Command("activity"))
+async def cmd_activity(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    offered = await services.volunteering.targets(person)  # NotOrganiser for a resident
+    await state.clear()
+    if len(offered) == 1:
+        await state.update_data(buildings=[offered[0].id])
+        await _ask_form(message, state, t)
+        return
+    await state.set_state(ActivityFlow.targets)
+    await state.update_data(buildings=[])
+    markup = await _targets_markup(t, services, person, [])
+    await message.answer(t("vol-ask-targets"), reply_markup=markup)
+
+
+async def _ask_form(message: Message, state: FSMContext, t: Translator) -> None:
+    await state.set_state(ActivityFlow.form)
+    await message.answer(t("vol-ask-form"))
+
+
+@router.callback_query(VolCb.filter(F.step == VolStep.TOGGLE))
+async def on_toggle(
+    callback: CallbackQuery,
+    callback_data: VolCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    # Checked before anything else: a forged building is refused whatever the state.
+    await services.volunteering.check_targets(person, [callback_data.id])
+    if await state.get_state() != ActivityFlow.targets.state:
+        await callback.answer(t("vol-stale"))
+        return
+    chosen = list((await state.get_data()).get("buildings", []))
+    if callback_data.id in chosen:
+        chosen.remove(callback_data.id)
+    else:
+        chosen.append(callback_data.id)
+    await state.update_data(buildings=chosen)
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        markup = await _targets_markup(t, services, person, chosen)
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=markup))
+
+
+@router.callback_query(
+    StateFilter(ActivityFlow.targets), VolCb.filter(F.step.in_({VolStep.ALL, VolStep.NEXT}))
+)
+async def on_targets_chosen(
+    callback: CallbackQuery,
+    callback_data: VolCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    if callback_data.step is VolStep.ALL:
+        chosen = [b.id for b in await services.volunteering.targets(person)]
+    else:
+        chosen = list((await state.get_data()).get("buildings", []))
+        if not chosen:
+            await callback.answer(t("notice-choose-one"), show_alert=True)
+            return
+    await services.volunteering.check_targets(person, chosen)
+    await state.update_data(buildings=chosen)
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+        await _ask_form(callback.message, state, t)
+
+
+def _summary(t: Translator, preview: ActivityPreview) -> str:
+    draft = preview.draft
+    return "\n".join(
+        [
+            t("vol-summary-head"),
+            t(
+                "vol-summary",
+                title=draft.title,
+                place=draft.place,
+                when=preview.starts_local.strftime("%Y-%m-%d %H:%M"),
+                hours=fmt_hours(draft.hours),
+                places=draft.capacity,
+            ),
+            t("vol-summary-to", buildings=", ".join(b.name for b in preview.buildings)),
+            t("vol-summary-reach", count=preview.reach),
+        ]
+    )
+
+
+@router.message(StateFilter(ActivityFlow.form), FreeInput())
+async def on_form(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    text = await read_text(message, t)  # a sticker, a photo: asked again
+    if text is None:
+        return
+    buildings = list((await state.get_data()).get("buildings", []))
+    # InputRefused: asked again.
+    preview = await services.volunteering.preview(person, text, buildings)
+    await state.update_data(form=text)
+    await state.set_state(ActivityFlow.confirm)
+    builder = InlineKeyboardBuilder()
+    vol_button(builder, t("vol-btn-send"), VolStep.SEND)
+    vol_button(builder, t("vol-btn-drop"), VolStep.DROP)
+    await message.answer(_summary(t, preview), reply_markup=builder.as_markup())
+
+
+@router.callback_query(StateFilter(ActivityFlow.confirm), VolCb.filter(F.step == VolStep.SEND))
+async def on_send(
+    callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    data = await state.get_data()
+    form, buildings = str(data.get("form", "")), list(data.get("buildings", []))
+    preview = await services.volunteering.publish(person, form, buildings)
+    await state.clear()
+    await callback.answer()
+    await drop_buttons(callback)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(
+            t("vol-published", title=preview.draft.title, count=preview.reach)
+        )
+
+
+@router.callback_query(VolCb.filter(F.step == VolStep.DROP))
+async def on_drop(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    if await state.get_state() in {s.state for s in ActivityFlow.__all_states__}:
+        await state.clear()
+    await callback.answer(t("vol-dropped"))
+    await drop_buttons(callback)
+
+
+@router.message(Command("activities"))
+async def cmd_activities(
+    message: Message, t: Translator, person: Person, services: Services
+) -> None:
+    listed = await services.volunteering.organised(person)
+    if not listed:
+        await message.answer(t("vol-none-organised"))
+        return
+    for item in listed:
+        activity = item.activity
+        builder = InlineKeyboardBuilder()
+        if activity.status is ActivityStatus.OPEN:
+            vol_button(builder, t("vol-btn-qr"), VolStep.QR, activity.id)
+            vol_button(builder, t("vol-btn-confirm"), VolStep.CONFIRM, activity.id)
+            vol_button(builder, t("vol-btn-cancel-activity"), VolStep.CANCEL, activity.id)
+        text = t(
+            "vol-listed",
+            id=activity.id,
+            title=activity.title,
+            when=item.starts_local.strftime("%Y-%m-%d %H:%M"),
+            signed=item.signed,
+            places=activity.capacity,
+            checked=item.checked_in,
+            status=t(f"vol-status-{activity.status.value}"),
+        )
+        await message.answer(text, reply_markup=builder.as_markup())
+
+
+async def _send_qr(
+    message: Message, t: Translator, person: Person, services: Services, bot: Bot, id_: int
+) -> None:
+    payload, title = await services.volunteering.checkin_payload(person, id_)
+    username = (await bot.me()).username or ""
+    link = start_link(username, payload)
+    await message.answer_photo(
+        BufferedInputFile(qr_png(link, scale=10), filename=f"checkin-{id_}.png"),
+        caption=t("vol-qr", title=title, link=link),
+    )
+
+
+@router.message(Command("checkin"))
+async def cmd_checkin(
+    message: Message,
+    command: CommandObject,
+    t: Translator,
+    person: Person,
+    services: Services,
+    bot: Bot,
+) -> None:
+    if command.args and command.args.strip().isdigit():
+        activity_id = int(command.args.strip())
+    else:
+        open_ = [
+            i.activity.id
+            for i in await services.volunteering.organised(person)
+            if i.activity.status is ActivityStatus.OPEN
+        ]
+        if not open_:
+            await message.answer(t("vol-none-organised"))
+            return
+        activity_id = open_[0]
+    await _send_qr(message, t, person, services, bot, activity_id)
+
+
+@router.callback_query(VolCb.filter(F.step == VolStep.QR))
+async def on_qr(
+    callback: CallbackQuery,
+    callback_data: VolCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+    bot: Bot,
+) -> None:
+    await services.volunteering.checkin_payload(person, callback_data.id)  # refused first
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await _send_qr(callback.message, t, person, services, bot, callback_data.id)
+
+
+@router.callback_query(VolCb.filter(F.step == VolStep.CONFIRM))
+async def on_confirm(
+    callback: CallbackQuery, callback_data: VolCb, t: Translator, person: Person, services: Services
+) -> None:
+    count, hours = await services.volunteering.confirm_hours(person, callback_data.id)
+    await callback.answer()
+    await drop_buttons(callback)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(t("vol-confirmed", count=count, hours=fmt_hours(hours)))
+
+
+@router.callback_query(VolCb.filter(F.step == VolStep.CANCEL))
+async def on_cancel_activity(
+    callback: CallbackQuery, callback_data: VolCb, t: Translator, person: Person, services: Services
+) -> None:
+    activity = await services.volunteering.cancel_activity(person, callback_data.id)
+    await callback.answer()
+    await drop_buttons(callback)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(t("vol-activity-cancelled", title=activity.title))

@@ -1,0 +1,109 @@
+"""The offers to serve as a building's head (bot/services/serving.py): the resident's "Yes,
+I'd serve", the coordinator's Accept (one tap: the head invitation) and Decline (a short note
+asked for, sent to the resident), and the volunteer's "Become the head" that redeems it."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.onboarding import Appointed
+from bot.services.scheduling import SchedAction
+from handlers.scheduling import SchedCb
+from handlers.ticketing import FreeInput, edit_quietly, read_text
+from storage.models import Person
+
+router = Router(name="serving")
+
+
+class DeclineFlow(StatesGroup):
+    note = State()
+
+
+async def _drop_buttons(callback: CallbackQuery) -> None:
+    if isinstance(callback.message, Message):
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+
+
+@router.callback_query(SchedCb.filter(F.action == SchedAction.SERVE_YES))
+async def on_yes(
+    callback: CallbackQuery,
+    callback_data: SchedCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    building = await services.serving.volunteer(person, callback_data.ticket_id)
+    await callback.answer()
+    await _drop_buttons(callback)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(t("serve-thanks", building=building.name))
+
+
+@router.callback_query(SchedCb.filter(F.action == SchedAction.SERVE_ACCEPT))
+async def on_accept(
+    callback: CallbackQuery,
+    callback_data: SchedCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    building = await services.serving.accept(person, callback_data.ticket_id)
+    await callback.answer()
+    await _drop_buttons(callback)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(t("serve-you-accepted", building=building.name))
+
+
+@router.callback_query(SchedCb.filter(F.action == SchedAction.SERVE_DECLINE))
+async def on_decline(
+    callback: CallbackQuery,
+    callback_data: SchedCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    await services.serving.check_decline(person, callback_data.ticket_id)
+    await state.clear()
+    await state.set_state(DeclineFlow.note)
+    await state.update_data(offer=callback_data.ticket_id)
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.answer(t("serve-ask-note"))
+
+
+@router.message(StateFilter(DeclineFlow.note), FreeInput())
+async def on_note(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    note = await read_text(message, t)
+    if note is None:
+        return
+    offer_id = int((await state.get_data()).get("offer", 0))
+    building = await services.serving.decline(person, offer_id, note)  # empty: asked again
+    await state.clear()
+    await message.answer(t("serve-you-declined", building=building.name))
+
+
+@router.callback_query(SchedCb.filter(F.action == SchedAction.SERVE_TAKE))
+async def on_take(
+    callback: CallbackQuery,
+    callback_data: SchedCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    payload = await services.serving.invitation(person, callback_data.ticket_id)
+    appointed = await services.onboarding.open_payload(person, payload)
+    assert isinstance(appointed, Appointed)  # an invitation payload appoints
+    await callback.answer()
+    await _drop_buttons(callback)
+    if isinstance(callback.message, Message):
+        name = appointed.building.name if appointed.building else appointed.community.name
+        await callback.message.answer(t("serve-now-head", building=name))

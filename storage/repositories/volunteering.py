@@ -1,0 +1,233 @@
+"""Volunteer activities, their sign-ups, service hours, and the offers to serve as a head."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    ActivityStatus,
+    Building,
+    CoverageWeek,
+    HoursStatus,
+    Membership,
+    Person,
+    Role,
+    ServeOffer,
+    ServiceHours,
+    VolunteerActivity,
+    VolunteerSignup,
+)
+
+
+def _changed(result: object) -> int:
+    return int(getattr(result, "rowcount", 0))
+
+
+class VolunteeringRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(
+        self, row: VolunteerActivity | VolunteerSignup | ServiceHours | ServeOffer
+    ) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def activity(self, activity_id: int) -> VolunteerActivity | None:
+        return await self.session.get(VolunteerActivity, activity_id)
+
+    async def by_token(self, token: str) -> VolunteerActivity | None:
+        query = select(VolunteerActivity).where(VolunteerActivity.checkin_token == token)
+        return (await self.session.scalars(query)).first()
+
+    async def organised(self, person_id: int, limit: int) -> Sequence[VolunteerActivity]:
+        query = (
+            select(VolunteerActivity)
+            .where(VolunteerActivity.organiser_id == person_id)
+            .order_by(VolunteerActivity.starts_at.desc(), VolunteerActivity.id.desc())
+            .limit(limit)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def signup(self, activity_id: int, person_id: int) -> VolunteerSignup | None:
+        query = select(VolunteerSignup).where(
+            VolunteerSignup.activity_id == activity_id, VolunteerSignup.person_id == person_id
+        )
+        return (await self.session.scalars(query)).first()
+
+    async def taken_places(self, activity_id: int) -> int:
+        query = select(func.count()).where(
+            VolunteerSignup.activity_id == activity_id, VolunteerSignup.cancelled_at.is_(None)
+        )
+        return int(await self.session.scalar(query) or 0)
+
+    async def volunteers(self, activity_id: int) -> Sequence[Person]:
+        """The people signed up and not cancelled."""
+        query = (
+            select(Person)
+            .join(VolunteerSignup, VolunteerSignup.person_id == Person.id)
+            .where(
+                VolunteerSignup.activity_id == activity_id,
+                VolunteerSignup.cancelled_at.is_(None),
+            )
+            .order_by(VolunteerSignup.signed_at)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def claim_status(self, activity_id: int, to: ActivityStatus, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(VolunteerActivity)
+            .where(
+                VolunteerActivity.id == activity_id,
+                VolunteerActivity.status == ActivityStatus.OPEN,
+            )
+            .values(status=to, ended_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return _changed(result) == 1
+
+    async def to_remind(self, start: datetime, end: datetime) -> Sequence[VolunteerActivity]:
+        query = select(VolunteerActivity).where(
+            VolunteerActivity.status == ActivityStatus.OPEN,
+            VolunteerActivity.reminded_at.is_(None),
+            VolunteerActivity.starts_at >= start,
+            VolunteerActivity.starts_at < end,
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def claim_reminder(self, activity_id: int, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(VolunteerActivity)
+            .where(VolunteerActivity.id == activity_id, VolunteerActivity.reminded_at.is_(None))
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return _changed(result) == 1
+
+    # ------------------------------------------------------------------------- hours
+
+    async def hours_row(self, hours_id: int) -> ServiceHours | None:
+        return await self.session.get(ServiceHours, hours_id)
+
+    async def credited(self, activity_id: int) -> Sequence[ServiceHours]:
+        query = select(ServiceHours).where(
+            ServiceHours.activity_id == activity_id,
+            ServiceHours.status == HoursStatus.CREDITED,
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def decide(
+        self, hours_id: int, was: HoursStatus, to: HoursStatus, by: int, now: datetime
+    ) -> bool:
+        result = await self.session.execute(
+            update(ServiceHours)
+            .where(ServiceHours.id == hours_id, ServiceHours.status == was)
+            .values(status=to, confirmed_by=by, decided_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return _changed(result) == 1
+
+    async def totals(self, person_id: int) -> dict[HoursStatus, float]:
+        query = (
+            select(ServiceHours.status, func.sum(ServiceHours.hours))
+            .where(ServiceHours.person_id == person_id)
+            .group_by(ServiceHours.status)
+        )
+        return {HoursStatus(s): float(h or 0) for s, h in (await self.session.execute(query)).all()}
+
+    # ------------------------------------------------------------------------- serving
+
+    async def headless_residents(
+        self, community_id: int, offered_since: datetime
+    ) -> Sequence[tuple[Person, Building]]:
+        """Residents of the community's buildings that have no head, each with one such
+        building, who were not offered in the quarter (since ``offered_since``)."""
+        headed = select(Membership.building_id).where(Membership.role == Role.HEAD)
+        offered = select(ServeOffer.person_id).where(ServeOffer.offered_at >= offered_since)
+        query = (
+            select(Person, Building)
+            .join(Membership, Membership.person_id == Person.id)
+            .join(Building, Building.id == Membership.building_id)
+            .where(
+                Building.community_id == community_id,
+                Membership.role == Role.RESIDENT,
+                Building.id.not_in(headed),
+                Person.id.not_in(offered),
+            )
+            .order_by(Person.id, Building.id)
+        )
+        seen: set[int] = set()
+        found = []
+        for person, building in (await self.session.execute(query)).all():
+            if person.id not in seen:
+                seen.add(person.id)
+                found.append((person, building))
+        return found
+
+    async def has_head(self, building_id: int) -> bool:
+        query = select(func.count()).where(
+            Membership.building_id == building_id, Membership.role == Role.HEAD
+        )
+        return bool(await self.session.scalar(query))
+
+    async def count_coverage(self, community_id: int) -> tuple[int, int]:
+        """(buildings, buildings with a head) of the community now."""
+        headed = (
+            select(Membership.building_id).where(Membership.role == Role.HEAD).distinct()
+        ).subquery()
+        query = (
+            select(func.count(Building.id), func.count(headed.c.building_id))
+            .select_from(Building)
+            .outerjoin(headed, headed.c.building_id == Building.id)
+            .where(Building.community_id == community_id)
+        )
+        row = (await self.session.execute(query)).one()
+        return int(row[0]), int(row[1])
+
+    async def save_week(
+        self, community_id: int, week: date, buildings: int, with_head: int, now: datetime
+    ) -> None:
+        """This week's count, replacing one taken earlier in the week."""
+        query = select(CoverageWeek).where(
+            CoverageWeek.community_id == community_id, CoverageWeek.week == week
+        )
+        found = (await self.session.scalars(query)).first()
+        if found is None:
+            self.session.add(
+                CoverageWeek(
+                    community_id=community_id,
+                    week=week,
+                    buildings=buildings,
+                    with_head=with_head,
+                    taken_at=now,
+                )
+            )
+        else:
+            found.buildings, found.with_head, found.taken_at = buildings, with_head, now
+        await self.session.flush()
+
+    async def weeks(self, community_id: int, limit: int) -> list[CoverageWeek]:
+        """The last ``limit`` weeks, oldest first."""
+        query = (
+            select(CoverageWeek)
+            .where(CoverageWeek.community_id == community_id)
+            .order_by(CoverageWeek.week.desc())
+            .limit(limit)
+        )
+        return list(reversed((await self.session.scalars(query)).all()))
+
+    async def offer(self, offer_id: int) -> ServeOffer | None:
+        return await self.session.get(ServeOffer, offer_id)
+
+    async def move_offer(self, offer_id: int, was: str, **values: object) -> bool:
+        result = await self.session.execute(
+            update(ServeOffer)
+            .where(ServeOffer.id == offer_id, ServeOffer.status == was)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return _changed(result) == 1

@@ -1,0 +1,265 @@
+"""Volunteering, driven as the people involved would: a head organises an activity for their
+building and its residents (only they) get the announcement; they sign up until it is full and
+cancel; the evening before they are reminded once, and not in quiet hours; at the event the
+head shows the check-in QR and a signed-up volunteer who opens it is checked in (hours
+credited), a stranger and an early bird are not; after the start the head confirms the hours in
+one tap. A resident logs help to a neighbour and their head confirms it. Refusals (a resident
+organising, a forged sign-up, a bad form, a sticker) change nothing."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from bot.services.scheduling import SchedAction
+from handlers.scheduling import SchedCb
+from storage.db import Database
+from storage.models import (
+    ActivityStatus,
+    HoursStatus,
+    ServiceHours,
+    VolunteerActivity,
+    VolunteerSignup,
+)
+from tests.botclient import Sent
+from tests.test_ticket_handling import (
+    DEPUTY,
+    HEAD,
+    HEAD2,
+    NEIGHBOUR,
+    OFFICE,
+    RESIDENT,
+    STICKER,
+    STRANGER,
+    Town,
+    answer,
+    one,
+    to,
+)
+from tests.test_ticket_handling import client as client_fixture
+from tests.test_ticket_handling import town as town_fixture
+
+client, town = client_fixture, town_fixture
+
+# 2026-11-27 09:00 in Foshan: tomorrow, seen from the fake clock's 2026-11-26 10:00.
+FORM = "Tree planting\nGarden behind A1\n2026-11-27 09:00\n2\n2"
+SIGN_UP = "🙋 Sign up"
+
+
+async def activities(db: Database) -> list[VolunteerActivity]:
+    async with db.session() as session:
+        return list(await session.scalars(select(VolunteerActivity)))
+
+
+async def signups(db: Database) -> list[tuple[int, bool, bool]]:
+    async with db.session() as session:
+        rows = await session.scalars(select(VolunteerSignup).order_by(VolunteerSignup.id))
+        return [(r.person_id, r.cancelled_at is None, r.checked_in_at is not None) for r in rows]
+
+
+async def hours(db: Database) -> list[tuple[int, float, HoursStatus, int | None]]:
+    async with db.session() as session:
+        rows = await session.scalars(select(ServiceHours).order_by(ServiceHours.id))
+        return [(r.person_id, r.hours, r.status, r.confirmed_by) for r in rows]
+
+
+async def organise(town: Town, form: str = FORM) -> list[Sent]:
+    asked = one(await town.send(HEAD, "/activity"), HEAD)
+    assert "one item per line" in asked.text
+    summary = one(await town.send(HEAD, form), HEAD)
+    assert "Reaches 3 people." in summary.text  # the deputy and two residents, not the head
+    assert "To the residents of: 塘中新村1栋" in summary.text
+    return await town.click(HEAD, summary, "✅ Announce")
+
+
+async def test_organise_sign_up_remind_check_in_and_confirm_hours(town: Town) -> None:
+    sent = await organise(town)
+    assert "“Tree planting” is announced to 3 people" in one(sent, HEAD).text
+    [activity] = await activities(town.db)
+    assert (activity.status, activity.capacity, activity.hours) == (ActivityStatus.OPEN, 2, 2.0)
+
+    delivered = await town.deliver()
+    announced = {int(s.method.chat_id) for s in delivered if "Tree planting" in s.text}
+    assert announced == {DEPUTY, RESIDENT, NEIGHBOUR}  # B1's stranger and the office: nothing
+    ad = one(delivered, RESIDENT)
+    assert "🕒 2026-11-27 09:00 · counts for 2 h of service · 2 places" in ad.text
+    assert one(delivered, DEPUTY).buttons == ["🙋 报名"]
+
+    signed = one(await town.click(RESIDENT, ad, SIGN_UP), RESIDENT)
+    assert "You are signed up for “Tree planting”" in signed.text
+    assert "One place is left." in signed.text
+    again = await town.click(RESIDENT, ad, SIGN_UP)
+    assert "already signed up" in answer(again) + "".join(s.text for s in again)
+    last = one(await town.click(NEIGHBOUR, one(delivered, NEIGHBOUR), SIGN_UP), NEIGHBOUR)
+    assert "That was the last place." in last.text
+    full = await town.click(DEPUTY, one(delivered, DEPUTY), "🙋 报名")
+    assert "名额已满" in answer(full) + "".join(s.text for s in full)
+    # The neighbour cancels; the deputy takes the freed place.
+    unsigned = one(await town.click(NEIGHBOUR, last, "Cancel my sign-up"), NEIGHBOUR)
+    assert "cancelled" in unsigned.text
+    assert (
+        "您已报名" in one(await town.click(DEPUTY, one(delivered, DEPUTY), "🙋 报名"), DEPUTY).text
+    )
+    ids = town.ids
+    assert await signups(town.db) == [
+        (ids[RESIDENT], True, False),
+        (ids[NEIGHBOUR], False, False),
+        (ids[DEPUTY], True, False),
+    ]
+
+    # The evening before: not before 19:00, then once.
+    services = town.world.services
+    assert await services.volunteering.remind_due() == 0  # 10:00
+    town.world.clock.now = datetime(2026, 11, 26, 11, 5, tzinfo=UTC)  # 19:05 in Foshan
+    assert await services.volunteering.remind_due() == 2
+    assert await services.volunteering.remind_due() == 0
+    reminded = await town.deliver()
+    assert {int(s.method.chat_id) for s in reminded} == {RESIDENT, DEPUTY}
+    assert one(reminded, RESIDENT).text.startswith("⏰ Coming up: Tree planting")
+
+    # The check-in QR: a deep link with a one-time token of this activity.
+    qr = one(await town.send(HEAD, "/checkin"), HEAD, "SendPhoto")
+    match = re.search(r"https://t\.me/louzhang_test_bot\?start=(v[A-Za-z0-9_-]+)", qr.text)
+    assert match is not None, qr.text
+    start = f"/start {match.group(1)}"
+    early = one(await town.send(RESIDENT, start), RESIDENT)
+    assert "open from an hour before the start" in early.text
+    town.world.clock.now = datetime(2026, 11, 27, 1, 10, tzinfo=UTC)  # 09:10 on the day
+    checked = one(await town.send(RESIDENT, start), RESIDENT)
+    assert "Checked in at “Tree planting”: 2 h credited" in checked.text
+    assert "already checked in" in one(await town.send(RESIDENT, start), RESIDENT).text
+    refused = one(await town.send(NEIGHBOUR, start), NEIGHBOUR)  # cancelled: not signed up
+    assert "You are not signed up for “Tree planting”" in refused.text
+    stranger = one(await town.send(STRANGER, start), STRANGER)
+    assert "not signed up" in stranger.text
+    assert "Check-in" not in one(await town.send(RESIDENT, "/start vforged"), RESIDENT).text
+    waiting = one(await town.send(RESIDENT, "/hours"), RESIDENT)
+    assert "0 h confirmed, 2 h waiting for confirmation" in waiting.text
+
+    # After the start the head confirms everyone checked in, in one tap.
+    listed = one(await town.send(HEAD, "/activities"), HEAD)
+    assert "Signed up 2 of 2, checked in 1 · open" in listed.text
+    confirmed = one(await town.click(HEAD, listed, "✅ Confirm hours"), HEAD)
+    assert "Confirmed: 2 h for each of one volunteer" in confirmed.text
+    assert await hours(town.db) == [(ids[RESIDENT], 2.0, HoursStatus.CONFIRMED, ids[HEAD])]
+    told = await town.deliver()
+    assert "are confirmed" in one(told, RESIDENT).text
+    assert "2 h confirmed, 0 h waiting" in one(await town.send(RESIDENT, "/hours"), RESIDENT).text
+    again = await town.click(HEAD, listed, "✅ Confirm hours")  # a second tap changes nothing
+    assert "over or cancelled" in answer(again) + "".join(s.text for s in again)
+    assert len(await hours(town.db)) == 1
+
+
+async def test_refusals_change_nothing(town: Town) -> None:
+    refused = one(await town.send(RESIDENT, "/activity"), RESIDENT)
+    assert "Only a building head, a coordinator or an admin" in refused.text
+    one(await town.send(HEAD, "/activity"), HEAD)
+    assert "exactly five lines" in one(await town.send(HEAD, "Tree planting"), HEAD).text
+    past = "Tree planting\nGarden\n2026-11-01 09:00\n2\n10"
+    assert "has passed" in one(await town.send(HEAD, past), HEAD).text
+    bad_places = "Tree planting\nGarden\n2026-11-27 09:00\n2\nmany"
+    assert "whole number" in one(await town.send(HEAD, bad_places), HEAD).text
+    assert to(await town.send(HEAD, sticker=STICKER), HEAD)  # a sticker: asked again
+    assert await activities(town.db) == []
+    # The step is still open: a good form goes on to the summary.
+    assert "Reaches 3 people." in one(await town.send(HEAD, FORM), HEAD).text
+
+    # A forged sign-up for an activity of another building.
+    await organise(town, FORM)
+    [activity] = await activities(town.db)
+    data = SchedCb(action=SchedAction.VOL_SIGN_UP, ticket_id=activity.id).pack()
+    forged = await town.press(STRANGER, data)
+    assert "other buildings" in answer(forged) + "".join(s.text for s in forged)
+    missing = SchedCb(action=SchedAction.VOL_SIGN_UP, ticket_id=999).pack()
+    await town.press(RESIDENT, missing)
+    assert await signups(town.db) == []
+    # Someone else's activity: the QR is refused to a resident.
+    assert "Only a building head" in one(await town.send(RESIDENT, "/checkin 1"), RESIDENT).text
+
+
+async def test_a_neighbours_help_is_confirmed_by_the_head(town: Town) -> None:
+    usage = one(await town.send(RESIDENT, "/helped"), RESIDENT)
+    assert "how many hours" in usage.text
+    logged = one(await town.send(RESIDENT, "/helped 1.5 repaired a fan on floor 3"), RESIDENT)
+    assert "1.5 h of help are waiting" in logged.text
+    delivered = await town.deliver()
+    ask = one(delivered, HEAD)
+    assert "A resident of 塘中新村1栋 helped a neighbour, 1.5 h:" in ask.text
+    assert "Auntie" not in ask.text  # the head sees the help, not who (privacy by default)
+    # A neighbour presses the head's button: refused.
+    forged = await town.press(NEIGHBOUR, ask.button_data("✅ Confirm"))
+    assert "Only a building head" in answer(forged) + "".join(s.text for s in forged)
+    assert one(await town.click(HEAD, ask, "✅ Confirm"), HEAD).text == "✅ Confirmed: 1.5 h."
+    ids = town.ids
+    assert await hours(town.db) == [(ids[RESIDENT], 1.5, HoursStatus.CONFIRMED, ids[HEAD])]
+    assert "are confirmed" in one(await town.deliver(), RESIDENT).text
+    assert "1.5 h confirmed" in one(await town.send(RESIDENT, "/hours"), RESIDENT).text
+    # B1 has no head to confirm; a huge number of hours is refused.
+    assert "no head yet" in one(await town.send(STRANGER, "/helped 1 shopping"), STRANGER).text
+    too_many = one(await town.send(RESIDENT, "/helped 99 everything"), RESIDENT)
+    assert "at most 24" in too_many.text
+    assert len(await hours(town.db)) == 1
+    assert OFFICE  # the office is not asked about a neighbour's help
+
+
+async def test_the_office_chooses_buildings_with_the_notices_picker(town: Town) -> None:
+    picker = one(await town.send(OFFICE, "/activity"), OFFICE)
+    assert "活动面向哪些楼栋" in picker.text
+    # A head's forged press for a building they do not cover: refused, nothing chosen.
+    forged = await town.press(HEAD, picker.button_data("翠湖苑1座"))
+    assert "Only a building head" in answer(forged) + "".join(s.text for s in forged)
+    await town.click(OFFICE, picker, "塘中新村1栋")
+    await town.click(OFFICE, picker, "翠湖苑1座")
+    asked = one(await town.click(OFFICE, picker, "下一步 ›"), OFFICE)
+    assert "每行一项" in asked.text
+    summary = one(await town.send(OFFICE, FORM), OFFICE)
+    assert "发给以下楼栋的居民：塘中新村1栋, 翠湖苑1座" in summary.text
+    assert "将送达 5 人" in summary.text
+    await town.click(OFFICE, summary, "✅ 发布")
+    delivered = await town.deliver()
+    announced = {int(s.method.chat_id) for s in delivered if "Tree planting" in s.text}
+    assert announced == {HEAD, DEPUTY, RESIDENT, NEIGHBOUR, STRANGER}
+    [activity] = await activities(town.db)
+    assert len(activity.building_ids) == 2
+    # The stranger of B1 may sign up now.
+    signed = one(await town.click(STRANGER, one(delivered, STRANGER), SIGN_UP), STRANGER)
+    assert "You are signed up" in signed.text
+
+
+async def test_the_organiser_cancels_and_the_volunteers_are_told(town: Town) -> None:
+    await organise(town)
+    ad = one(await town.deliver(), RESIDENT)
+    await town.click(RESIDENT, ad, SIGN_UP)
+    listed = one(await town.send(HEAD, "/activities"), HEAD)
+    # Another head's press on this activity's Cancel: refused.
+    forged = await town.press(HEAD2, listed.button_data("Cancel activity"))
+    assert "Only a building head" in answer(forged) + "".join(s.text for s in forged)
+    done = one(await town.click(HEAD, listed, "Cancel activity"), HEAD)
+    assert done.text == "“Tree planting” is cancelled; the volunteers are told."
+    assert "is cancelled by its organiser" in one(await town.deliver(), RESIDENT).text
+    late = await town.click(NEIGHBOUR, ad, SIGN_UP)
+    assert "over or cancelled" in answer(late) + "".join(s.text for s in late)
+    [activity] = await activities(town.db)
+    assert activity.status is ActivityStatus.CANCELLED
+    assert "· cancelled" in one(await town.send(HEAD, "/activities"), HEAD).text
+    assert await town.world.services.volunteering.remind_due() == 0
+
+
+async def test_the_reminder_keeps_the_communitys_quiet_hours(town: Town) -> None:
+    services = town.world.services
+    await services.community.settings("塘中社区", {"quiet_hours": "18:00-08:00"})
+    await organise(town)
+    ad = one(await town.deliver(), RESIDENT)
+    await town.click(RESIDENT, ad, SIGN_UP)
+    town.world.clock.now = datetime(2026, 11, 26, 11, 5, tzinfo=UTC)  # 19:05: quiet here
+    assert await services.volunteering.remind_due() == 0
+    [activity] = await activities(town.db)
+    assert activity.reminded_at is None
+    # Held until the quiet hours end, the activity (09:00) still ahead.
+    town.world.clock.now = datetime(2026, 11, 27, 0, 5, tzinfo=UTC)  # 08:05 on the day
+    assert await services.volunteering.remind_due() == 1
+    assert "⏰ Coming up: Tree planting" in one(await town.deliver(), RESIDENT).text
+    town.world.clock.now = datetime(2026, 11, 27, 1, 5, tzinfo=UTC)  # started: nothing more
+    assert await services.volunteering.remind_due() == 0
