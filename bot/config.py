@@ -225,11 +225,6 @@ class Config:
                 "WEB_LISTEN is off but WEBHOOK_URL is set: webhook mode needs the web server "
                 "(set WEB_LISTEN to host:port, or unset WEBHOOK_URL to poll)"
             )
-        if webhook_url is not None and token is None:
-            raise ConfigError(
-                "WEBHOOK_URL is set but BOT_TOKEN is missing: webhook mode is the Telegram "
-                "door's (set BOT_TOKEN, or unset WEBHOOK_URL to run the web door alone)"
-            )
         web_host, web_port = web_listen or (DEFAULT_WEB_HOST, DEFAULT_WEB_PORT)
         return cls(
             bot_token=Secret(token) if token else None,
@@ -265,7 +260,13 @@ class Config:
         )
 
     def require_a_door(self) -> None:
-        """``run`` serves at least one door: Telegram (BOT_TOKEN) or the web (WEB_LISTEN)."""
+        """``run`` serves at least one door: Telegram (BOT_TOKEN) or the web (WEB_LISTEN), and
+        Telegram's settings only with Telegram. (The other subcommands run without either.)"""
+        if self.bot_token is None and self.webhook_url is not None:
+            raise ConfigError(
+                "WEBHOOK_URL is set but BOT_TOKEN is missing: webhook mode is the Telegram "
+                "door's (set BOT_TOKEN, or unset WEBHOOK_URL to run the web door alone)"
+            )
         if self.bot_token is None and not self.web_enabled:
             raise ConfigError(
                 "BOT_TOKEN is missing and WEB_LISTEN is off: nothing would run (set BOT_TOKEN "

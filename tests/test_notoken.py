@@ -18,7 +18,10 @@ import pytest
 
 from tests.fakeapi import FakeBotAPI
 from tests.test_cli import EXAMPLE, cli_env, run_cli, run_cli_async
-from tests.test_e2e import STARTUP_TIMEOUT, BotProcess, query
+from tests.test_e2e import HEAD, REPLY_TIMEOUT, STARTUP_TIMEOUT, BotProcess, Seeded, query, seeded
+from tests.test_webhook import start as start_with_token
+
+__all__ = ["seeded"]  # fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -274,3 +277,56 @@ def test_console_link_names_an_unknown_community_and_an_empty_database(
     assert query(db, "SELECT count(*) FROM people") == [(1,)]
     assert query(db, "SELECT count(*) FROM coordinator_scopes") == [(1,)]
     assert query(db, "SELECT count(*) FROM console_sign_ins") == [(2,)]
+
+
+async def test_telegrams_messages_wait_while_the_door_is_off_and_go_when_the_token_is_set(
+    fake: FakeBotAPI, seeded: Seeded
+) -> None:
+    """A head who joined in Telegram; the bot then runs without its token: a report from the
+    web door routes to the head as always, and the card for Telegram waits in the outbox,
+    neither sent nor failed, until the bot starts with the token again."""
+    bot = await start_with_token(fake, seeded)
+    try:
+        await bot.send(HEAD, f"/start {seeded.head_invite}", language="en")
+    finally:
+        assert await stop(bot) == 0, bot.logs()
+
+    web = await start(fake, seeded.db, seeded.cwd)
+    mark = len(fake.calls)
+    try:
+        await web.until(lambda: bool(POSTER.search(web.logs())), "the poster", STARTUP_TIMEOUT)
+        poster = POSTER.search(web.logs())
+        assert poster is not None and poster[2] == "TZ-A01"
+        async with _session() as http:
+            await file_report(http, poster[3], poster[4], "The lift stops between floors")
+    finally:
+        assert await stop(web) == 0, web.logs()
+    assert fake.calls[mark:] == []
+    assert "1 notification(s) left for the next start" in web.logs()
+    waiting = query(seeded.db, "SELECT channel, address, status, attempts FROM outbox")
+    assert waiting == [("telegram", str(HEAD), "pending", 0)]
+
+    mark = len(fake.calls)
+    bot = await start_with_token(fake, seeded)
+    try:
+        [card] = await bot.expect(mark, "sendMessage", HEAD)
+        assert "The lift stops between floors" in card.params["text"]
+        await bot.until(
+            lambda: query(seeded.db, "SELECT status FROM outbox") == [("sent",)],
+            "the card recorded as sent",
+            REPLY_TIMEOUT,
+        )
+    finally:
+        assert await stop(bot) == 0, bot.logs()
+
+
+def test_webhook_mode_without_a_token_stops_the_start_in_one_line(tmp_path: Path) -> None:
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    db = tmp_path / "louzhang.db"
+    env = cli_env(db, BOT_USERNAME=None, WEBHOOK_URL="https://bot.example.org/tg")
+    result = run_cli(cwd=cwd, env=env)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: WEBHOOK_URL is set but BOT_TOKEN is missing")
+    assert len(result.stderr.splitlines()) == 1
+    assert not db.exists()
