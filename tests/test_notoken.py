@@ -145,14 +145,31 @@ async def test_with_no_token_the_loop_runs_through_the_web_door_and_the_console(
         ours = [line for line in logs.splitlines() if " INFO bot: " in line]
         assert len(ours) == 4, logs
 
-        async with _session() as http:
-            ticket_id = await file_report(http, base, token, "Stairwell light on floor 3 is out")
-        async with _session() as office:
+        async with _session() as phone, _session() as office:
+            ticket_id = await file_report(phone, base, token, "Stairwell light on floor 3 is out")
             html = await console_tickets(office, base, signed[2])
-        [(number, owner)] = query(
-            db, "SELECT number, owner_id FROM tickets WHERE id = ?", ticket_id
-        )
-        assert f"#{number}" in html and "Stairwell light on floor 3 is out" in html
+            [(number, owner)] = query(
+                db, "SELECT number, owner_id FROM tickets WHERE id = ?", ticket_id
+            )
+            assert f"#{number}" in html and "Stairwell light on floor 3 is out" in html
+            # Handled at the desk: taken, then resolved; the resident's page asks "fixed?".
+            for action, fields in (("take", {}), ("resolve", {"note": "New bulb fitted."})):
+                async with office.post(
+                    f"{base}/console/tickets/{ticket_id}/{action}",
+                    data={"csrf": hidden(html, "csrf"), **fields},
+                    headers=EN,
+                    allow_redirects=False,
+                ) as done:
+                    assert done.status == 303, await done.text()
+            [(status, holder)] = query(
+                db, "SELECT status, holder_id FROM tickets WHERE id = ?", ticket_id
+            )
+            assert (status, holder) == ("resolved", owner)
+            async with phone.get(f"{base}/t/{ticket_id}", headers=EN) as page:
+                resident = await page.text()
+            assert page.status == 200
+            assert '<span id="status">resolved, waiting for the resident</span>' in resident
+            assert "The head says it is fixed. Is it?" in resident
         # The office of this computer owns it (no head yet): a real coordinator of the
         # community, reached through no messenger.
         assert query(db, "SELECT channel, address FROM contacts WHERE person_id = ?", owner) == [
