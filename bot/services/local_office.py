@@ -95,8 +95,8 @@ class LocalOffice:
         return await self.console.issue_link(person, base)
 
     async def appoint(self, community_name: str | None) -> Community:
-        """The local office becomes coordinator of the whole community (None: the only one,
-        else the first by name); nothing changes when it already is."""
+        """The local office becomes coordinator of the whole community (None: the first by
+        name, the one the start-up's poster line names); nothing changes when it already is."""
         now = self.clock()
         async with self.db.session() as session:
             communities = CommunityRepository(session)
