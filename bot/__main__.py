@@ -53,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "run",
         help="run the bot (the default)",
-        description=("Create and migrate the database if needed, then poll Telegram for updates."),
+        description="Create and migrate the database if needed, then run the doors: Telegram "
+        "(with BOT_TOKEN) beside the web door and the office console (WEB_LISTEN). Without "
+        "BOT_TOKEN an empty database gets the example community.",
     )
     commands.add_parser(
         "migrate",
@@ -122,6 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
         "online backup (safe while the bot is running). For PostgreSQL use pg_dump.",
     )
     backup.add_argument("file", type=Path, metavar="FILE")
+    console_link = commands.add_parser(
+        "console-link",
+        help="print a one-time office console sign-in link (no Telegram needed)",
+        description="Print a one-time link (10 minutes) that signs a browser in to the office "
+        "console as the office of this computer: a coordinator of COMMUNITY (default: the "
+        "first community by name) with no messenger contact. The role is made on first use and "
+        "kept; the link is the only secret printed.",
+    )
+    console_link.add_argument("community", nargs="?", metavar="COMMUNITY")
     commands.add_parser(
         "outbox",
         help="show delivery state: pending / failed counts",
@@ -147,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "run"
     try:
         if command == "run":
-            config.require_token()
+            config.require_a_door()
         if command == "import-buildings":
             args.rows = _read_rows(args.file)
         return asyncio.run(_dispatch(command, args, config))
@@ -213,6 +224,8 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
                 f"{revoked.place} ({revoked.community}); {revoked.handed_over} open ticket(s) "
                 "handed over. The running bot delivers the notices."
             )
+        elif command == "console-link":
+            await _console_link(config, db, args.community)
         elif command == "outbox":
             await _outbox(config, db)
         elif command == "settings":
@@ -245,6 +258,11 @@ async def _run(config: Config, db: Database) -> None:
     from web.open311 import open311_setup
     from web.server import HEALTH_CHECKS, WebServer, create_web_app, start_listening
 
+    if not config.telegram_enabled:
+        from bot.web_only import run_web_only
+
+        await run_web_only(config, db, _wechat_door)
+        return
     await probe_redis(config)
     bot = create_bot(config)
     try:
@@ -336,7 +354,8 @@ def _wechat_door(
     from wechat.sender import WeChatSender
 
     if not config.wechat_enabled:
-        log.info("WeChat door off (WECHAT_APP_ID, WECHAT_APP_SECRET, WECHAT_TOKEN unset)")
+        if config.telegram_enabled:  # without Telegram the start-up says only what runs
+            log.info("WeChat door off (WECHAT_APP_ID, WECHAT_APP_SECRET, WECHAT_TOKEN unset)")
         return None
     assert config.wechat_app_id and config.wechat_app_secret and config.wechat_token
     services = dispatcher["services"]
@@ -385,6 +404,18 @@ async def _import(config: Config, db: Database, rows: list[BuildingRow]) -> None
         f"{', '.join(report.communities_created) or 'none'}",
         err=True,
     )
+
+
+async def _console_link(config: Config, db: Database, community: str | None) -> None:
+    from bot.services.clock import system_clock
+    from bot.services.local_office import LocalOffice
+
+    services = Services.create(config, db, Translations(default=config.default_language))
+    office = LocalOffice(config, db, system_clock, services.community, services.console)
+    signed = await office.sign_in(community)
+    _out(signed.url)
+    _out(f"# one-time link: the office of this computer, coordinator of {signed.community}; "
+         "valid 10 minutes", err=True)  # fmt: skip
 
 
 async def _outbox(config: Config, db: Database) -> None:

@@ -92,7 +92,7 @@ async def run(
     from bot.documents.posters import posters_pdf
     from bot.services.clock import system_clock
     from bot.services.exports import TicketExports, tickets_csv, tickets_xlsx
-    from bot.services.links import start_link
+    from bot.services.links import poster_link
     from bot.services.monthly import MonthlyReports, monthly_xlsx
     from bot.services.poster_sheets import PosterSheets
 
@@ -121,9 +121,17 @@ async def run(
             _out(f"{args.file}: {figures.community} {month:%Y-%m}, {count} building(s)")
         elif command == "posters":
             _suffix(args.out, (".pdf",))
-            username = await bot_username(config)
+            # A public WEB_BASE_URL: the QR codes open the web twin, no Telegram needed.
+            username = None if config.public_base else await bot_username(config)
             pages = await PosterSheets(db).pages(
-                args.community, args.codes, lambda payload: start_link(username, payload)
+                args.community,
+                args.codes,
+                lambda payload: poster_link(
+                    payload,
+                    public_base=config.public_base,
+                    bot_username=username,
+                    local_base=config.console_base,
+                ),
             )
             pdf = await asyncio.to_thread(
                 posters_pdf, translations.bind(language), translations.bind("en"), pages

@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -128,6 +129,26 @@ class Config:
         return Path("media-cache")
 
     @property
+    def telegram_enabled(self) -> bool:
+        """The Telegram door runs only with a token; without one the web door and the console
+        still serve the same database."""
+        return self.bot_token is not None
+
+    @property
+    def public_base(self) -> str | None:
+        """WEB_BASE_URL when other machines can open it (not a loopback address): only such a
+        link belongs in a printed QR code."""
+        if self.web_base_url is None:
+            return None
+        host = (urlsplit(self.web_base_url).hostname or "").lower()
+        if host == "localhost" or host.endswith(".localhost"):
+            return None
+        try:
+            return None if ip_address(host).is_loopback else self.web_base_url
+        except ValueError:
+            return self.web_base_url  # a name, not an address
+
+    @property
     def console_base(self) -> str:
         """The base URL people open the console at, without a trailing slash."""
         if self.web_base_url is not None:
@@ -237,6 +258,20 @@ class Config:
             web_push_allow_http=_switch(get, "WEB_PUSH_ALLOW_HTTP"),
             **_wechat(get),
         )
+
+    def require_a_door(self) -> None:
+        """``run`` serves at least one door: Telegram (BOT_TOKEN) or the web (WEB_LISTEN), and
+        Telegram's settings only with Telegram. (The other subcommands run without either.)"""
+        if self.bot_token is None and self.webhook_url is not None:
+            raise ConfigError(
+                "WEBHOOK_URL is set but BOT_TOKEN is missing: webhook mode is the Telegram "
+                "door's (set BOT_TOKEN, or unset WEBHOOK_URL to run the web door alone)"
+            )
+        if self.bot_token is None and not self.web_enabled:
+            raise ConfigError(
+                "BOT_TOKEN is missing and WEB_LISTEN is off: nothing would run (set BOT_TOKEN "
+                "for the Telegram door, or WEB_LISTEN for the web door and the console)"
+            )
 
     def require_token(self) -> Secret:
         if self.bot_token is None:

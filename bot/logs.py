@@ -18,6 +18,9 @@ FLOORS = {
     "aiogram.event": logging.WARNING,
     # Alembic narrates every start at INFO; only its warnings matter to an operator.
     "alembic": logging.WARNING,
+    # APScheduler narrates adding and running every job (a line every 30 seconds); the bot's
+    # scheduler says once which jobs run (bot/scheduler.py).
+    "apscheduler": logging.WARNING,
 }
 
 

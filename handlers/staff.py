@@ -13,7 +13,7 @@ from aiogram.types import BufferedInputFile, Message
 from bot.config import Config
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.links import start_link
+from bot.services.links import poster_link, start_link
 from storage.models import Person, Role
 
 router = Router(name="staff")
@@ -31,6 +31,7 @@ async def cmd_joinlink(
     person: Person,
     services: Services,
     bot: Bot,
+    config: Config,
 ) -> None:
     codes = (command.args or "").split()
     if not codes:
@@ -40,9 +41,18 @@ async def cmd_joinlink(
             return
         codes = [buildings[0].code]
     building, payload = await services.staff.join_link(person, codes[0])
-    link = start_link(await _username(bot), payload)
+    username = await _username(bot)
+    link = start_link(username, payload)
+    # The printed QR code opens the web twin when the web door is public (any camera, WeChat's
+    # scanner); the caption keeps the Telegram link, for forwarding in chat.
+    scanned = poster_link(
+        payload,
+        public_base=config.public_base,
+        bot_username=username,
+        local_base=config.console_base,
+    )
     await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)  # drawing takes seconds
-    poster = await services.posters.poster(building.id, link, t.language)
+    poster = await services.posters.poster(building.id, scanned, t.language)
     caption = t("joinlink-poster", building=building.name, link=link)
     if poster.bare:
         caption += "\n" + t("poster-bare")

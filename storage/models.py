@@ -156,6 +156,10 @@ class Channel(enum.StrEnum):
     # or use it: the author of its tickets, addressed by the client's id. Nothing is delivered
     # to it (it reads the tickets back through the API), so it is in no door's DELIVERING set.
     OPEN311 = "open311"
+    # The office at the machine the bot runs on, signed in to the console from the command line
+    # (``console-link``, bot/services/local_office.py) when there is no chat to send /web in.
+    # Nothing is delivered to it either: it reads the console.
+    OFFICE = "office"
 
 
 class Address(NamedTuple):

@@ -1,7 +1,7 @@
 """The core does not think in any messenger: no module of bot/ (but the composition root that
-wires every door: bot/app.py, bot/__main__.py) or storage/ imports aiogram, the Telegram door
-(handlers/, telegram/), the web door (web/) or the WeChat door (wechat/). Read from the source
-(ast), so an import inside a function counts as much as one at the top."""
+wires every door: bot/app.py, bot/__main__.py, bot/web_only.py) or storage/ imports aiogram,
+the Telegram door (handlers/, telegram/), the web door (web/) or the WeChat door (wechat/). Read
+from the source (ast), so an import inside a function counts as much as one at the top."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = ("bot", "storage")
-COMPOSITION_ROOT = {Path("bot/app.py"), Path("bot/__main__.py")}
+# bot/web_only.py wires the doors when there is no Telegram token (``python -m bot`` without one).
+COMPOSITION_ROOT = {Path("bot/app.py"), Path("bot/__main__.py"), Path("bot/web_only.py")}
 DOORS = ("aiogram", "handlers", "telegram", "web", "wechat")
 
 

@@ -163,12 +163,16 @@ def example_rows() -> list[dict[str, str]]:
 # Configuration
 
 
-def test_run_without_token_fails_in_one_line_and_creates_nothing(tmp_path: Path, cwd: Path) -> None:
+def test_run_without_token_and_web_fails_in_one_line_and_creates_nothing(
+    tmp_path: Path, cwd: Path
+) -> None:
+    """No token runs the web door alone (tests/test_notoken.py); with the web off too there
+    would be nothing to run."""
     db = tmp_path / "data" / "louzhang.db"
-    result = run_cli(cwd=cwd, env=cli_env(db, TELEGRAM_API_URL=DEAD_API))
+    result = run_cli(cwd=cwd, env=cli_env(db, TELEGRAM_API_URL=DEAD_API, WEB_LISTEN="off"))
     assert result.returncode == 2
     line = one_line(result.stderr)
-    assert line.startswith("error: ") and "BOT_TOKEN" in line
+    assert line.startswith("error: BOT_TOKEN is missing and WEB_LISTEN is off")
     assert result.stdout == ""
     assert sorted(tmp_path.rglob("*")) == [cwd]  # no database, no data directory, nothing
 

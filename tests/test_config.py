@@ -285,3 +285,48 @@ def test_config_is_frozen() -> None:
     config = Config.from_env({})
     with pytest.raises(AttributeError):
         config.log_level = "DEBUG"  # type: ignore[misc]
+
+
+def test_without_a_token_the_web_door_runs_alone() -> None:
+    config = Config.from_env({})
+    assert config.bot_token is None and not config.telegram_enabled
+    config.require_a_door()  # the web door and the console: something to run
+    assert Config.from_env({"BOT_TOKEN": TOKEN}).telegram_enabled
+
+
+def test_webhook_mode_without_a_token_is_refused_at_run() -> None:
+    config = Config.from_env({"WEBHOOK_URL": "https://bot.example.org/tg"})
+    with pytest.raises(
+        ConfigError, match="^WEBHOOK_URL is set but BOT_TOKEN is missing"
+    ) as refused:
+        config.require_a_door()
+    assert "unset WEBHOOK_URL" in str(refused.value)
+    Config.from_env(
+        {"WEBHOOK_URL": "https://bot.example.org/tg", "BOT_TOKEN": TOKEN}
+    ).require_a_door()
+
+
+def test_no_token_and_no_web_server_is_nothing_to_run() -> None:
+    config = Config.from_env({"WEB_LISTEN": "off"})
+    with pytest.raises(ConfigError, match="^BOT_TOKEN is missing and WEB_LISTEN is off"):
+        config.require_a_door()
+    Config.from_env({"WEB_LISTEN": "off", "BOT_TOKEN": TOKEN}).require_a_door()
+
+
+@pytest.mark.parametrize(
+    ("base", "public"),
+    [
+        (None, None),
+        ("https://louzhang.example.org", "https://louzhang.example.org"),
+        ("http://192.168.1.20:8080", "http://192.168.1.20:8080"),
+        ("http://127.0.0.1:8080", None),
+        ("http://localhost:8080", None),
+        ("http://[::1]:8080", None),
+        ("http://office.localhost", None),
+    ],
+)
+def test_only_a_base_url_others_can_open_goes_on_a_poster(
+    base: str | None, public: str | None
+) -> None:
+    config = Config.from_env({"WEB_BASE_URL": base} if base else {})
+    assert config.public_base == public

@@ -63,8 +63,9 @@ class ConsoleAccess:
         self.db = db
         self.clock = clock
 
-    async def issue_link(self, person: Person) -> str:
-        """A one-time sign-in link for a staff member; anyone else is refused politely."""
+    async def issue_link(self, person: Person, base: str | None = None) -> str:
+        """A one-time sign-in link for a staff member; anyone else is refused politely.
+        ``base``: where the console was found listening (WEB_LISTEN's port 0 resolved)."""
         now = self.clock()
         async with self.db.session() as session:
             if not covers_anything(await coverage(session, self.config, person)):
@@ -74,7 +75,7 @@ class ConsoleAccess:
                 person.id, _hash("link", token), now, now + LINK_TTL
             )
             await session.commit()
-        return f"{self.config.console_base}{SIGN_IN_PATH}{token}"
+        return f"{base or self.config.console_base}{SIGN_IN_PATH}{token}"
 
     async def sign_in(self, token: str) -> Opened:
         """Uses up the link and opens a session; a used, expired or made-up link changes

@@ -46,3 +46,27 @@ def parse_payload(raw: str) -> Payload | None:
 
 def start_link(bot_username: str, payload: str) -> str:
     return f"https://t.me/{bot_username}?start={payload}"
+
+
+def web_twin(base: str, payload: str) -> str:
+    """The web door's page of a join payload: ``<base>/b/<the building's join token>``, the
+    same token as in the Telegram link."""
+    parsed = parse_payload(payload)
+    if parsed is None or parsed.kind is not PayloadKind.JOIN:
+        raise ValueError("a web twin exists only for a building's join payload")
+    return f"{base}/b/{parsed.token}"
+
+
+def poster_link(
+    payload: str, *, public_base: str | None, bot_username: str | None, local_base: str
+) -> str:
+    """What a poster's QR code holds. The web twin when the web door is public: any phone
+    camera and WeChat's scanner open it, and its page offers Telegram to those who have it.
+    Else the Telegram deep link (a 127.0.0.1 address on a printed poster would be useless).
+    Without either (no public address, no Telegram: a trial on this machine) the local web
+    twin, which at least opens on this machine."""
+    if public_base is not None:
+        return web_twin(public_base, payload)
+    if bot_username:
+        return start_link(bot_username, payload)
+    return web_twin(local_base, payload)

@@ -13,7 +13,7 @@ from aiohttp import web
 from bot.documents.pdf import PdfUnavailable
 from bot.documents.posters import posters_pdf
 from bot.services.errors import ServiceError
-from bot.services.links import start_link
+from bot.services.links import poster_link
 from bot.services.ticket_query import TicketQuery
 from web.console.guard import CONSOLE, console_viewer
 from web.console.refusal import form_int, refusal
@@ -73,9 +73,18 @@ async def posters(request: web.Request) -> web.Response:
     language = viewer.language or visitor_language(request)
     try:
         chosen = [form_int(value) for value in request.query.getall("b", [])]
-        username = await context.bot_username()
+        config = context.config
+        username = None if config.public_base else await context.bot_username()
         pages = await context.services.desk.posters(
-            viewer.person_id, viewer.coverage, chosen, lambda payload: start_link(username, payload)
+            viewer.person_id,
+            viewer.coverage,
+            chosen,
+            lambda payload: poster_link(
+                payload,
+                public_base=config.public_base,
+                bot_username=username,
+                local_base=config.console_base,
+            ),
         )
     except ServiceError as error:
         return refusal(request, viewer, error, "buildings")

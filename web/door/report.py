@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from bot.services.cards import category_label
 from bot.services.categories import Category
 from bot.services.errors import ServiceError
+from bot.services.links import PayloadKind, make_payload, start_link
 from bot.services.ticket_core import MAX_DESCRIPTION, MAX_MEDIA, Draft
 from bot.services.web_door import DoorBuilding
 from bot.text import fits
@@ -43,7 +44,15 @@ async def building_page(request: web.Request) -> web.Response:
     door = request.app[DOOR].services.web
     person = await door.device(device_secret(request))
     mine = [t for t in await door.mine(person) if t.building_id == building.id] if person else []
-    return door_page(request, "door/building.html", _context(request, building) | {"mine": mine})
+    config = request.app[DOOR].config
+    # The same join token in the Telegram door, for those who have it (BOT_USERNAME known).
+    telegram = (
+        start_link(config.bot_username, make_payload(PayloadKind.JOIN, building.token))
+        if config.bot_username
+        else None
+    )
+    context = _context(request, building) | {"mine": mine, "telegram": telegram}
+    return door_page(request, "door/building.html", context)
 
 
 async def summary(request: web.Request) -> web.Response:
