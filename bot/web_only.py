@@ -90,7 +90,7 @@ async def run_web_only(config: Config, db: Database, wechat_door: WeChatDoor) ->
             [WebPushSender(db, translations, push_keys, config), *parts.get("door_senders", ())],
             db,
             clock,
-            tickets=services.tickets,
+            availability=services.availability,
             poll_seconds=config.outbox_poll_seconds,
             token=await instances.register(),
         )
