@@ -32,6 +32,7 @@ INTERVALS: tuple[tuple[str, int], ...] = (
     ("outbox-purge", 3600),
     ("whistle-reminders", 300),
     ("notices-release", 30),
+    ("votes", 60),
 )
 # A scan that could not start in time (a busy loop, a suspended laptop) still runs, once.
 MISFIRE_GRACE_SECONDS = 3600
@@ -49,6 +50,7 @@ def job_functions(services: Services) -> dict[str, Callable[[], Awaitable[int]]]
         "outbox-purge": scheduling.retention.run,
         "whistle-reminders": scheduling.whistle.run,
         "notices-release": services.notices.release_due,
+        "votes": services.votes.run,
     }
 
 

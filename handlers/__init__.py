@@ -25,6 +25,7 @@ from handlers import (
     scheduling,
     staff,
     tickets,
+    votes,
     whistle,
     worklist,
 )
@@ -41,6 +42,7 @@ FEATURES: tuple[Router, ...] = (
     whistle.router,
     notices.router,
     notice_list.router,
+    votes.router,
     worklist.router,
     my.router,
     neighbours.router,

@@ -22,6 +22,8 @@ EVERYONE: tuple[tuple[str, str], ...] = (
     ("language", "cmd-language"),
     ("cancel", "cmd-cancel"),
     ("forgetme", "cmd-forgetme"),
+    ("vote", "cmd-vote"),
+    ("flat", "cmd-flat"),
 )
 HEAD: tuple[tuple[str, str], ...] = (
     ("tickets", "cmd-tickets"),
@@ -30,6 +32,7 @@ HEAD: tuple[tuple[str, str], ...] = (
     ("joinlink", "cmd-joinlink"),
     ("notice", "cmd-notice"),
     ("notices", "cmd-notices"),
+    ("flats", "cmd-flats"),
     ("invite", "cmd-invite-deputy"),
     ("web", "cmd-web"),
 )
@@ -39,6 +42,7 @@ COORDINATOR: tuple[tuple[str, str], ...] = (
     ("whistle", "cmd-whistle"),
     ("notice", "cmd-notice"),
     ("notices", "cmd-notices"),
+    ("flats", "cmd-flats"),
     ("away", "cmd-away"),
     ("back", "cmd-back"),
     ("joinlink", "cmd-joinlink"),

@@ -34,6 +34,7 @@ from bot.services.scheduling import Scheduling
 from bot.services.ticket_detail import TicketDetails
 from bot.services.ticket_query import TicketSearch
 from bot.services.tickets import TicketService
+from bot.services.votes import VoteService
 from bot.services.web_door import WebDoorService
 from bot.services.wechat_door import WeChatDoorService
 from bot.services.whistle import WhistleService
@@ -69,6 +70,7 @@ class Services:
     console_exports: ConsoleExports
     notices: NoticeService
     notice_copies: NoticeCopies
+    votes: VoteService
 
     @classmethod
     def create(
@@ -121,4 +123,5 @@ class Services:
             console_exports=ConsoleExports(config, db, translations, search, clock),
             notices=NoticeService(config, db, clock),
             notice_copies=NoticeCopies(config, db, translations, clock),
+            votes=VoteService(config, db, translations, clock),
         )
