@@ -119,9 +119,10 @@ def test_evaluate_agrees_with_fractions(
     result = evaluate(rule, electorate, ballots, 2)
     area_in = sum(electorate[f] for f in ballots)
     yes = [f for f, c in ballots.items() if c == YES]
-    turnout = Fraction(area_in, sum(electorate.values())) >= rule.turnout and Fraction(
-        len(ballots), len(electorate)
-    ) >= rule.turnout
+    turnout = (
+        Fraction(area_in, sum(electorate.values())) >= rule.turnout
+        and Fraction(len(ballots), len(electorate)) >= rule.turnout
+    )
 
     def enough(part: int, whole: int) -> bool:
         if whole == 0:
