@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -16,11 +16,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
+from bot.services.links import start_link
 from bot.services.vote_view import render_progress, render_result
 from bot.services.votes import Ballotable
 from handlers.filters import Is
 from handlers.ticketing import edit_quietly, read_text
-from storage.models import Person, VoteStatus
+from storage.models import Person, Role, VoteStatus
 
 router = Router(name="votes")
 
@@ -49,6 +50,8 @@ class VoteAction(enum.StrEnum):
     RULE = "rule"
     DAYS = "days"
     OPEN = "open"
+    ELECTION = "elect"
+    INVITE = "invite"
 
 
 class VoteCb(CallbackData, prefix="vo1"):
@@ -64,9 +67,14 @@ class VoteFlow(StatesGroup):
     building = State()
     question = State()
     options = State()
+    candidates = State()
     rule = State()
     days = State()
     confirm = State()
+
+
+async def bot_username(bot: Bot) -> str:
+    return (await bot.me()).username or ""
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardMarkup:
@@ -175,7 +183,12 @@ async def cmd_vote(
         return
     for vote, building, figures in overview:
         show = render_result if vote.status is VoteStatus.CLOSED else render_progress
-        await message.answer(show(t, vote, building, figures))
+        markup = None
+        if await services.votes.may_invite(person, vote):
+            name = vote.options[figures["winner"]]
+            data = VoteCb(action=VoteAction.INVITE, value=str(vote.id))
+            markup = _button(t("vote-btn-invite", name=name), data)
+        await message.answer(show(t, vote, building, figures), reply_markup=markup)
     await message.answer(
         t("vote-organiser", count=len(overview)),
         reply_markup=_button(t("vote-btn-new"), VoteCb(action=VoteAction.NEW)),
@@ -256,10 +269,11 @@ async def on_question(
     services.votes.check_question(typed)
     await state.update_data(question=typed.strip())
     await state.set_state(VoteFlow.options)
-    await message.answer(
-        t("vote-ask-options"),
-        reply_markup=_button(t("vote-btn-yesno"), VoteCb(action=VoteAction.YESNO)),
-    )
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("vote-btn-yesno"), callback_data=VoteCb(action=VoteAction.YESNO))
+    builder.button(text=t("vote-btn-election"), callback_data=VoteCb(action=VoteAction.ELECTION))
+    builder.adjust(1)
+    await message.answer(t("vote-ask-options"), reply_markup=builder.as_markup())
 
 
 async def _ask_rule(message: Message, state: FSMContext, t: Translator, options: list[str]) -> None:
@@ -290,6 +304,29 @@ async def on_yesno(callback: CallbackQuery, state: FSMContext, t: Translator) ->
     await callback.answer()
     if isinstance(callback.message, Message):
         await _ask_rule(callback.message, state, t, [t("vote-yes"), t("vote-no")])
+
+
+@router.callback_query(
+    StateFilter(VoteFlow.options), VoteCb.filter(F.action == VoteAction.ELECTION)
+)
+async def on_election(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await state.set_state(VoteFlow.candidates)
+        await callback.message.answer(t("vote-ask-candidates"))
+
+
+@router.message(StateFilter(VoteFlow.candidates), Is(~F.text.startswith("/")))
+async def on_candidates(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    typed = await read_text(message, t)
+    if typed is None:
+        return
+    building_id = int((await state.get_data())["building"])
+    names, ids = await services.votes.match_candidates(person, building_id, typed.splitlines())
+    await state.update_data(candidates=ids)
+    await _ask_rule(message, state, t, names)
 
 
 @router.callback_query(StateFilter(VoteFlow.rule), VoteCb.filter(F.action == VoteAction.RULE))
@@ -353,12 +390,35 @@ async def on_open(
         data["options"],
         data["rule"],
         int(data["days"]),
+        data.get("candidates"),
     )
     await state.clear()
     await callback.answer()
     if isinstance(callback.message, Message):
         await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
         await callback.message.answer(t("vote-opened-organiser", id=vote.id))
+
+
+@router.callback_query(VoteCb.filter(F.action == VoteAction.INVITE))
+async def on_invite(
+    callback: CallbackQuery,
+    callback_data: VoteCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+    bot: Bot,
+) -> None:
+    """The elected head gets a one-time head invitation for the building (the same link as
+    /invite head), straight from the coordinator's press."""
+    vote_id = int(callback_data.value or 0)
+    building, _ = await services.votes.elected(person, vote_id)
+    issued = await services.staff.invite(person, Role.HEAD, building.code)
+    link = start_link(await bot_username(bot), issued.payload)
+    name = await services.votes.send_invitation(person, vote_id, link)
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+        await callback.message.answer(t("vote-invited", name=name, building=building.name))
 
 
 @router.callback_query(VoteCb.filter())

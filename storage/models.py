@@ -831,6 +831,10 @@ class Vote(Base):
     closed_at: Mapped[datetime | None]
     reminders_sent: Mapped[int] = mapped_column(default=0, server_default="0")
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A head election: the person id of each option (a candidate), in the options' order.
+    candidates: Mapped[list[int] | None] = mapped_column(JSON)
+    # The winner of an election was invited as head (the coordinator's button did its work).
+    invited_at: Mapped[datetime | None]
 
 
 class Ballot(Base):

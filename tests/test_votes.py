@@ -15,12 +15,22 @@ from sqlalchemy import select
 
 from bot.services.votes import FlatRow
 from handlers.votes import BallotCb, FlatAction, FlatCb
-from storage.models import Ballot, ClaimStatus, Flat, FlatClaim, Vote, VoteStatus
+from storage.models import (
+    Ballot,
+    ClaimStatus,
+    Flat,
+    FlatClaim,
+    Membership,
+    Role,
+    Vote,
+    VoteStatus,
+)
 from tests.botclient import Sent
 from tests.test_ticket_handling import (
     DEPUTY,
     HEAD,
     NEIGHBOUR,
+    OFFICE,
     RESIDENT,
     STICKER,
     STRANGER,
@@ -227,3 +237,50 @@ async def test_flat_step_refuses_a_sticker_and_an_unknown_flat(town: Town) -> No
     assert (await flats(town))["101"].owner_id is None
     # Nobody owns a flat: /vote says how to get one.
     assert "/flat" in one(await town.send(RESIDENT, "/vote"), RESIDENT).text
+
+
+async def test_a_head_election_and_the_winner_invited_in_one_press(owners: Town) -> None:
+    town = owners
+    organiser = to(await town.send(HEAD, "/vote"), HEAD)[-1]
+    await town.click(HEAD, organiser, "➕ Open a new vote")
+    options = one(await town.send(HEAD, "Who should be our building head?"), HEAD)
+    asked = one(await town.click(HEAD, options, "🗳 Head election (candidates)"), HEAD)
+    assert "candidates" in asked.text
+    # A name that is nobody's: refused, the step stays open.
+    assert "Nobody" in one(await town.send(HEAD, "Auntie 500\nNobody"), HEAD).text
+    rule = one(await town.send(HEAD, "auntie 500\nGranny 502"), HEAD)
+    days = one(await town.click(HEAD, rule, "Ordinary matter: more than half"), HEAD)
+    summary = one(await town.click(HEAD, days, "3 days"), HEAD)
+    assert "Auntie 500 / Granny 502" in summary.text
+    await town.click(HEAD, summary, "✅ Open the vote")
+    vote = await the_vote(town)
+    assert vote.candidates == [town.ids[RESIDENT], town.ids[THIRD]]
+    await town.deliver()
+    for who, choice in ((RESIDENT, "Auntie 500"), (NEIGHBOUR, "Auntie 500"), (THIRD, "Granny 502")):
+        await town.click(who, await ballot_of(town, who), choice)
+
+    town.world.clock.now = vote.deadline + timedelta(minutes=1)
+    await town.world.services.votes.run()
+    told = await town.deliver()
+    assert "✅ Passed: Auntie 500" in one(told, RESIDENT).text
+    assert "/vote" in one(told, OFFICE).text  # the office is told how to invite
+    # The head cannot appoint heads: no invite button for them.
+    assert all(
+        s.buttons[:1] != ["👤 Invite Auntie 500 as head"]
+        for s in to(await town.send(HEAD, "/vote"), HEAD)
+    )
+    invite = "👤 邀请 Auntie 500 担任楼长"
+    [result] = [s for s in to(await town.send(OFFICE, "/vote"), OFFICE) if invite in s.buttons]
+    pressed = await town.click(OFFICE, result, "👤 邀请 Auntie 500 担任楼长")
+    assert "Auntie 500" in one(pressed, OFFICE).text
+    again = await town.click(OFFICE, result, "👤 邀请 Auntie 500 担任楼长")
+    assert "已经邀请过" in "\n".join(s.text for s in again)
+    invitation = one(await town.deliver(), RESIDENT).text
+    assert "elected building head" in invitation
+    payload = invitation.split("?start=")[1].split()[0]
+    await town.send(RESIDENT, f"/start {payload}")
+    async with town.db.session() as session:
+        roles = await session.scalars(
+            select(Membership.role).where(Membership.person_id == town.ids[RESIDENT])
+        )
+        assert Role.HEAD in set(roles)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Config
 from bot.i18n import Translations
 from bot.services.clock import Clock
+from bot.services.contacts import is_admin
 from bot.services.errors import InputRefused, NotStaff, ServiceError, Spent
 from bot.services.flats import clean_flat
 from bot.services.join_rules import covers, join_area
@@ -243,6 +244,27 @@ class VoteService:
             raise InputRefused("vote-options-invalid", max=OPTIONS_MAX, length=OPTION_MAX)
         return cleaned
 
+    async def match_candidates(
+        self, person: Person, building_id: int, lines: Sequence[str]
+    ) -> tuple[list[str], list[int]]:
+        """A head election's candidates, typed one per line as their names show in the bot:
+        each must be exactly one resident of the building."""
+        names = self.check_options(lines)
+        async with self.db.session() as session:
+            building = await CommunityRepository(session).building(building_id)
+            if building is None or not covers(await self._area(session, person), building):
+                raise ServiceError("not-allowed")
+            residents = await PersonRepository(session).members(building_id, (Role.RESIDENT,))
+        chosen = []
+        for name in names:
+            found = [p for p in residents if _same(p.display_name, name)]
+            if len(found) != 1:
+                key = "vote-candidate-unknown" if not found else "vote-candidate-ambiguous"
+                raise InputRefused(key, name=name)
+            chosen.append(found[0])
+        # The names as the residents wrote them, each as short as a button allows.
+        return self.check_options([p.display_name for p in chosen]), [p.id for p in chosen]
+
     async def reach(self, building_id: int) -> Reach:
         """Who a vote in the building would count and tell, shown before it opens."""
         async with self.db.session() as session:
@@ -281,9 +303,12 @@ class VoteService:
         options: Sequence[str],
         rule: str,
         days: int,
+        candidates: Sequence[int] | None = None,
     ) -> Vote:
         question = self.check_question(question)
         options = self.check_options(options)
+        if candidates is not None and len(candidates) != len(options):
+            raise ServiceError("button-stale")
         if rule not in RULES or not 1 <= days <= DAYS_MAX:
             raise ServiceError("button-stale")
         now = self.clock()
@@ -304,6 +329,7 @@ class VoteService:
                     status=VoteStatus.OPEN,
                     deadline=now + timedelta(days=days),
                     created_at=now,
+                    candidates=list(candidates) if candidates is not None else None,
                 )
             )
             community = await CommunityRepository(session).get(building.community_id)
@@ -398,9 +424,9 @@ class VoteService:
     async def _figures(self, session: AsyncSession, vote: Vote) -> dict[str, Any]:
         repo = VoteRepository(session)
         electorate = {f.id: f.area_centi for f in await repo.flats(vote.building_id)}
-        result = evaluate(
-            RULES[vote.rule], electorate, await repo.ballots(vote.id), len(vote.options)
-        )
+        approving = None if vote.candidates else 0
+        ballots = await repo.ballots(vote.id)
+        result = evaluate(RULES[vote.rule], electorate, ballots, len(vote.options), approving)
         return record(result)
 
     # ----------------------------------------------------------------------- scheduler
@@ -435,9 +461,20 @@ class VoteService:
             organiser = await people.get(vote.opened_by) if vote.opened_by else None
             if organiser is not None:
                 audience.setdefault(organiser.id, organiser)
+            inviters: set[int] = set()
+            if vote.candidates and figures["passed"]:
+                # The community's office invites the elected head (one press in /vote).
+                for coordinator in await CommunityRepository(session).coordinators_of(
+                    building.community_id
+                ):
+                    audience.setdefault(coordinator.id, coordinator)
+                    inviters.add(coordinator.id)
             for person in audience.values():
                 t = translator(self.translations, person)
-                await write(session, person, now, render_result(t, vote, building, figures))
+                text = render_result(t, vote, building, figures)
+                if person.id in inviters:
+                    text += "\n\n" + t("vote-invite-hint", name=vote.options[figures["winner"]])
+                await write(session, person, now, text)
             await session.commit()
             return len(audience)
 
@@ -477,6 +514,64 @@ class VoteService:
             await session.commit()
             return written
 
+    # ----------------------------------------------------------------------- elections
+
+    async def may_invite(self, person: Person, vote: Vote) -> bool:
+        """An elected head not yet invited, and a person who appoints heads there."""
+        if not vote.candidates or vote.result is None or vote.invited_at is not None:
+            return False
+        if not vote.result["passed"]:
+            return False
+        async with self.db.session() as session:
+            building = await CommunityRepository(session).building(vote.building_id)
+            return building is not None and await self._appoints(session, person, building)
+
+    async def _appoints(self, session: AsyncSession, person: Person, building: Building) -> bool:
+        if is_admin(self.config, person):
+            return True
+        areas = await PersonRepository(session).coordinator_areas(person.id)
+        return any(
+            a.community_id == building.community_id and a.building_id in (None, building.id)
+            for a in areas
+        )
+
+    async def elected(self, person: Person, vote_id: int) -> tuple[Building, str]:
+        """The building and the winner's name of an election this person may now invite."""
+        async with self.db.session() as session:
+            repo = VoteRepository(session)
+            vote = await repo.vote(vote_id)
+            if vote is None or not vote.candidates or vote.result is None:
+                raise ServiceError("not-allowed")
+            building = await CommunityRepository(session).building(vote.building_id)
+            assert building is not None
+            if not await self._appoints(session, person, building):
+                raise ServiceError("not-allowed")
+            if vote.invited_at is not None or not vote.result["passed"]:
+                raise Spent("vote-invited-already")
+            return building, vote.options[vote.result["winner"]]
+
+    async def send_invitation(self, person: Person, vote_id: int, link: str) -> str:
+        """The elected head gets the one-time invitation link (once); returns their name."""
+        now = self.clock()
+        async with self.db.session() as session:
+            repo = VoteRepository(session)
+            vote = await repo.vote(vote_id)
+            if vote is None or not vote.candidates or vote.result is None:
+                raise ServiceError("not-allowed")
+            if not await repo.mark_invited(vote.id, now):
+                raise Spent("vote-invited-already")
+            winner = vote.result["winner"]
+            elected = await PersonRepository(session).get(vote.candidates[winner])
+            if elected is None:
+                raise ServiceError("vote-winner-gone")
+            building = await CommunityRepository(session).building(vote.building_id)
+            assert building is not None
+            await self.notifier.tell(
+                session, elected, "vote-elected-invite", now, building=building.name, link=link
+            )
+            await session.commit()
+            return str(vote.options[winner])
+
     # -------------------------------------------------------------------------- export
 
     async def export_rows(self, vote_id: int) -> tuple[Vote, Building, dict[str, Any], list[Any]]:
@@ -496,6 +591,10 @@ class VoteService:
                 for f in await repo.flats(building.id)
             ]
             return vote, building, figures, flats
+
+
+def _same(name: str, typed: str) -> bool:
+    return " ".join(name.split()).casefold() == typed.casefold()
 
 
 def _local(moment: datetime, timezone: str) -> str:

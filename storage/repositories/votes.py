@@ -161,6 +161,12 @@ class VoteRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def mark_invited(self, vote_id: int, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(Vote).where(Vote.id == vote_id, Vote.invited_at.is_(None)).values(invited_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def claim_reminder(self, vote_id: int, sent: int) -> bool:
         result = await self.session.execute(
             update(Vote)

@@ -81,6 +81,8 @@ def upgrade() -> None:
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reminders_sent", sa.Integer(), server_default="0", nullable=False),
         sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("candidates", sa.JSON(), nullable=True),
+        sa.Column("invited_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["building_id"],
             ["buildings.id"],
