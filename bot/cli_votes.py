@@ -46,7 +46,7 @@ def add_parsers(commands: Any) -> None:
 
 
 def read_flats(path: Path) -> list[Any]:
-    from bot.services.votes import FlatRow
+    from bot.services.flat_claims import FlatRow
 
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -66,6 +66,7 @@ def read_flats(path: Path) -> list[Any]:
 
 async def run(command: str, args: argparse.Namespace, config: Config, db: Database) -> int:
     from bot.services.clock import system_clock
+    from bot.services.flat_claims import FlatService
     from bot.services.votes import VoteService
 
     translations = Translations(default=config.default_language)
@@ -73,7 +74,7 @@ async def run(command: str, args: argparse.Namespace, config: Config, db: Databa
     try:
         if command == "import-flats":
             rows = read_flats(args.file)
-            changed = await votes.import_flats(rows)
+            changed = await FlatService(config, db, translations, system_clock).import_flats(rows)
             _out(f"{len(rows)} flat(s) read, {changed} created or changed")
         elif command == "export-vote":
             _suffix(args.file, (".csv", ".xlsx"))

@@ -99,14 +99,14 @@ async def on_flat(
     typed = await read_text(message, t)
     if typed is None:
         return
-    flat = await services.votes.claim(person, typed)
+    flat = await services.flats.claim(person, typed)
     await state.clear()
     await message.answer(t("flat-claim-sent", flat=flat.code))
 
 
 @router.message(Command("flats"))
 async def cmd_flats(message: Message, t: Translator, person: Person, services: Services) -> None:
-    claims = await services.votes.pending_claims(person)
+    claims = await services.flats.pending_claims(person)
     if not claims:
         await message.answer(t("flat-claims-none"))
         return
@@ -133,7 +133,7 @@ async def on_claim(
     services: Services,
 ) -> None:
     approve = callback_data.action is FlatAction.APPROVE
-    claim = await services.votes.decide_claim(person, callback_data.id, approve)
+    claim = await services.flats.decide_claim(person, callback_data.id, approve)
     await callback.answer()
     if isinstance(callback.message, Message):
         key = "flat-claim-done-approved" if approve else "flat-claim-done-declined"
@@ -184,7 +184,7 @@ async def cmd_vote(
     for vote, building, figures in overview:
         show = render_result if vote.status is VoteStatus.CLOSED else render_progress
         markup = None
-        if await services.votes.may_invite(person, vote):
+        if await services.elections.may_invite(person, vote):
             name = vote.options[figures["winner"]]
             data = VoteCb(action=VoteAction.INVITE, value=str(vote.id))
             markup = _button(t("vote-btn-invite", name=name), data)
@@ -324,7 +324,7 @@ async def on_candidates(
     if typed is None:
         return
     building_id = int((await state.get_data())["building"])
-    names, ids = await services.votes.match_candidates(person, building_id, typed.splitlines())
+    names, ids = await services.elections.match_candidates(person, building_id, typed.splitlines())
     await state.update_data(candidates=ids)
     await _ask_rule(message, state, t, names)
 
@@ -411,10 +411,10 @@ async def on_invite(
     """The elected head gets a one-time head invitation for the building (the same link as
     /invite head), straight from the coordinator's press."""
     vote_id = int(callback_data.value or 0)
-    building, _ = await services.votes.elected(person, vote_id)
+    building, _ = await services.elections.elected(person, vote_id)
     issued = await services.staff.invite(person, Role.HEAD, building.code)
     link = start_link(await bot_username(bot), issued.payload)
-    name = await services.votes.send_invitation(person, vote_id, link)
+    name = await services.elections.send_invitation(person, vote_id, link)
     await callback.answer()
     if isinstance(callback.message, Message):
         await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.services.votes import FlatRow
+from bot.services.flat_claims import FlatRow
 from handlers.votes import BallotCb, FlatAction, FlatCb
 from storage.models import (
     Ballot,
@@ -88,7 +88,7 @@ async def owners(town: Town) -> Town:
     town.users[FOURTH] = await town.world.join(c.user(FOURTH, "zh-hans", "Lao Liu"), "A1")
     for tg in (THIRD, FOURTH):
         town.ids[tg] = (await town.person(tg)).id
-    assert await town.world.services.votes.import_flats([FlatRow(*row) for row in FLATS]) == 4
+    assert await town.world.services.flats.import_flats([FlatRow(*row) for row in FLATS]) == 4
     for who, flat in ((RESIDENT, "101"), (NEIGHBOUR, "102"), (THIRD, "103"), (FOURTH, "104")):
         await claim(town, who, flat)
     told = await town.deliver()
@@ -217,7 +217,7 @@ async def test_refusals_change_nothing(owners: Town) -> None:
 
 
 async def test_flat_step_refuses_a_sticker_and_an_unknown_flat(town: Town) -> None:
-    await town.world.services.votes.import_flats([FlatRow(*row) for row in FLATS])
+    await town.world.services.flats.import_flats([FlatRow(*row) for row in FLATS])
     await town.send(RESIDENT, "/flat")
     assert "text" in one(await town.send(RESIDENT, sticker=STICKER), RESIDENT).text
     assert "not on the list" in one(await town.send(RESIDENT, "999"), RESIDENT).text

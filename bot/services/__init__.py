@@ -16,6 +16,7 @@ from bot.services.contact_links import ContactLinks
 from bot.services.conversations import ConversationService
 from bot.services.desk import DeskService
 from bot.services.digest import DigestService
+from bot.services.flat_claims import FlatService
 from bot.services.forget import ForgetService
 from bot.services.join_approvals import JoinApprovals
 from bot.services.joins import JoinService
@@ -34,6 +35,7 @@ from bot.services.scheduling import Scheduling
 from bot.services.ticket_detail import TicketDetails
 from bot.services.ticket_query import TicketSearch
 from bot.services.tickets import TicketService
+from bot.services.vote_elections import ElectionService
 from bot.services.votes import VoteService
 from bot.services.web_door import WebDoorService
 from bot.services.wechat_door import WeChatDoorService
@@ -71,6 +73,8 @@ class Services:
     notices: NoticeService
     notice_copies: NoticeCopies
     votes: VoteService
+    flats: FlatService
+    elections: ElectionService
 
     @classmethod
     def create(
@@ -124,4 +128,6 @@ class Services:
             notices=NoticeService(config, db, clock),
             notice_copies=NoticeCopies(config, db, translations, clock),
             votes=VoteService(config, db, translations, clock),
+            flats=FlatService(config, db, translations, clock),
+            elections=ElectionService(config, db, translations, clock),
         )

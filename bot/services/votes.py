@@ -1,12 +1,10 @@
-"""Building votes (楼栋表决): flats and their owners, opening a vote, casting and changing a
-secret ballot, and the scheduler's reminders and closing with the result to every resident.
+"""Building votes (楼栋表决): opening a vote, casting and changing a secret ballot, the
+scheduler's reminders and closing with the result to every resident, and the export's figures.
+Flats and owners: bot/services/flat_claims.py; head elections: bot/services/vote_elections.py.
 
 Secrecy: a ballot row names the flat and the choice (so a ballot can be changed and tallied);
 nothing that leaves this module puts a choice beside a flat or a person, except the owner's own
-receipt in their own chat. The organiser, the office and the export see tallies and turnout.
-
-Ownership: a flat has at most one confirmed owner. Co-owners agree among themselves who holds
-the flat's ballot; a later approved claim replaces the owner (who is told)."""
+receipt in their own chat. The organiser, the office and the export see tallies and turnout."""
 
 from __future__ import annotations
 
@@ -14,7 +12,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,9 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Config
 from bot.i18n import Translations
 from bot.services.clock import Clock
-from bot.services.contacts import is_admin
 from bot.services.errors import InputRefused, NotStaff, ServiceError, Spent
-from bot.services.flats import clean_flat
 from bot.services.join_rules import covers, join_area
 from bot.services.notify import Notifier
 from bot.services.scheduling import sla_of, translator, write
@@ -36,9 +32,7 @@ from storage.db import Database
 from storage.models import (
     Ballot,
     Building,
-    ClaimStatus,
     Flat,
-    FlatClaim,
     Person,
     Role,
     Vote,
@@ -53,13 +47,6 @@ OPTION_MAX = 60
 OPTIONS_MAX = 10
 DAYS_MAX = 60
 REMINDERS = 2
-
-
-@dataclass(frozen=True, slots=True)
-class FlatRow:
-    building: str  # code
-    flat: str
-    area: str  # m², as written (e.g. 89.5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,18 +74,6 @@ class Reach:
     residents: int  # who hears of it
 
 
-def parse_area(text: str) -> int:
-    """m² as written → centi-m² (exact), or InputRefused."""
-    try:
-        area = Decimal(text.strip())
-    except InvalidOperation:
-        raise InputRefused("flat-area-invalid", area=text) from None
-    centi = area * 100
-    if not area.is_finite() or area <= 0 or area > 100000 or centi != int(centi):
-        raise InputRefused("flat-area-invalid", area=text)
-    return int(centi)
-
-
 class VoteService:
     def __init__(
         self, config: Config, db: Database, translations: Translations, clock: Clock
@@ -109,119 +84,11 @@ class VoteService:
         self.notifier = Notifier(translations)
         self.clock = clock
 
-    # --------------------------------------------------------------------- flats (CLI)
-
-    async def import_flats(self, rows: Sequence[FlatRow]) -> int:
-        """Creates or updates flats by building code and flat; returns how many changed. All
-        rows are checked before anything is written."""
-        async with self.db.session() as session:
-            communities = CommunityRepository(session)
-            checked: list[tuple[int, str, int]] = []
-            for row in rows:
-                buildings = await communities.buildings_by_code(row.building)
-                if len(buildings) != 1:
-                    raise ServiceError("flat-building-unknown", code=row.building)
-                checked.append((buildings[0].id, clean_flat(row.flat), parse_area(row.area)))
-            repo = VoteRepository(session)
-            changed = 0
-            for building_id, flat, area in checked:
-                changed += await repo.put_flat(building_id, flat, area)
-                await session.flush()
-            await session.commit()
-            return changed
-
-    # ------------------------------------------------------------------- ownership claims
-
-    async def claim(self, person: Person, typed: str) -> Flat:
-        """The resident says they own flat ``typed`` of a building they live in; the
-        building's head, deputy (or else its coordinators) hear it and decide in /flats."""
-        code = clean_flat(typed)
-        now = self.clock()
-        async with self.db.session() as session:
-            repo = VoteRepository(session)
-            flats = await repo.resident_flats(person.id, code)
-            if not flats:
-                raise InputRefused("flat-unknown", flat=code)
-            if len(flats) > 1:
-                raise InputRefused("flat-ambiguous", flat=code)
-            flat = flats[0]
-            if flat.owner_id == person.id:
-                raise ServiceError("flat-yours", flat=code)
-            if await repo.pending_claim(flat.id, person.id) is not None:
-                raise ServiceError("flat-claim-waiting", flat=code)
-            await repo.add_claim(flat.id, person.id, now)
-            building = await CommunityRepository(session).building(flat.building_id)
-            assert building is not None
-            for approver in await self._approvers(session, building):
-                await self.notifier.tell(
-                    session,
-                    approver,
-                    "flat-claim-new",
-                    now,
-                    name=person.display_name or "-",
-                    flat=code,
-                    building=building.name,
-                )
-            await session.commit()
-            return flat
-
-    async def _approvers(self, session: AsyncSession, building: Building) -> Sequence[Person]:
-        staff = await PersonRepository(session).members(building.id, (Role.HEAD, Role.DEPUTY))
-        if staff:
-            return staff
-        return await CommunityRepository(session).coordinators_of(building.community_id)
-
     async def _area(self, session: AsyncSession, person: Person) -> JoinArea:
         area = await join_area(session, person, self.config)
         if not area:
             raise NotStaff()
         return area
-
-    async def pending_claims(self, person: Person) -> list[tuple[FlatClaim, Flat, Building, str]]:
-        """The claims waiting in the person's buildings, with the claimant's name."""
-        async with self.db.session() as session:
-            area = await self._area(session, person)
-            scope = None if area.everywhere else area.building_ids
-            rows = await VoteRepository(session).pending_claims(scope, area.community_ids)
-            people = PersonRepository(session)
-            out = []
-            for claim, flat, building in rows:
-                claimant = await people.get(claim.person_id)
-                out.append((claim, flat, building, claimant.display_name if claimant else "-"))
-            return out
-
-    async def decide_claim(self, person: Person, claim_id: int, approve: bool) -> FlatClaim:
-        now = self.clock()
-        async with self.db.session() as session:
-            repo = VoteRepository(session)
-            claim = await repo.claim(claim_id)
-            flat = await repo.flat(claim.flat_id) if claim is not None else None
-            building = (
-                await CommunityRepository(session).building(flat.building_id) if flat else None
-            )
-            if claim is None or flat is None or building is None:
-                raise ServiceError("not-allowed")
-            if not covers(await self._area(session, person), building):
-                raise ServiceError("not-allowed")
-            status = ClaimStatus.APPROVED if approve else ClaimStatus.DECLINED
-            if not await repo.settle_claim(claim.id, status, person.id, now):
-                raise Spent("flat-claim-settled")
-            people = PersonRepository(session)
-            claimant = await people.get(claim.person_id)
-            if approve:
-                before = await people.get(flat.owner_id) if flat.owner_id else None
-                flat.owner_id = claim.person_id
-                if before is not None and before.id != claim.person_id:
-                    await self.notifier.tell(
-                        session, before, "flat-owner-replaced", now, flat=flat.code
-                    )
-            if claimant is not None:
-                key = "flat-claim-approved" if approve else "flat-claim-declined"
-                await self.notifier.tell(
-                    session, claimant, key, now, flat=flat.code, building=building.name
-                )
-            await session.commit()
-            return claim
 
     # ------------------------------------------------------------------------- opening
 
@@ -243,27 +110,6 @@ class VoteService:
         ):
             raise InputRefused("vote-options-invalid", max=OPTIONS_MAX, length=OPTION_MAX)
         return cleaned
-
-    async def match_candidates(
-        self, person: Person, building_id: int, lines: Sequence[str]
-    ) -> tuple[list[str], list[int]]:
-        """A head election's candidates, typed one per line as their names show in the bot:
-        each must be exactly one resident of the building."""
-        names = self.check_options(lines)
-        async with self.db.session() as session:
-            building = await CommunityRepository(session).building(building_id)
-            if building is None or not covers(await self._area(session, person), building):
-                raise ServiceError("not-allowed")
-            residents = await PersonRepository(session).members(building_id, (Role.RESIDENT,))
-        chosen = []
-        for name in names:
-            found = [p for p in residents if _same(p.display_name, name)]
-            if len(found) != 1:
-                key = "vote-candidate-unknown" if not found else "vote-candidate-ambiguous"
-                raise InputRefused(key, name=name)
-            chosen.append(found[0])
-        # The names as the residents wrote them, each as short as a button allows.
-        return self.check_options([p.display_name for p in chosen]), [p.id for p in chosen]
 
     async def reach(self, building_id: int) -> Reach:
         """Who a vote in the building would count and tell, shown before it opens."""
@@ -514,64 +360,6 @@ class VoteService:
             await session.commit()
             return written
 
-    # ----------------------------------------------------------------------- elections
-
-    async def may_invite(self, person: Person, vote: Vote) -> bool:
-        """An elected head not yet invited, and a person who appoints heads there."""
-        if not vote.candidates or vote.result is None or vote.invited_at is not None:
-            return False
-        if not vote.result["passed"]:
-            return False
-        async with self.db.session() as session:
-            building = await CommunityRepository(session).building(vote.building_id)
-            return building is not None and await self._appoints(session, person, building)
-
-    async def _appoints(self, session: AsyncSession, person: Person, building: Building) -> bool:
-        if is_admin(self.config, person):
-            return True
-        areas = await PersonRepository(session).coordinator_areas(person.id)
-        return any(
-            a.community_id == building.community_id and a.building_id in (None, building.id)
-            for a in areas
-        )
-
-    async def elected(self, person: Person, vote_id: int) -> tuple[Building, str]:
-        """The building and the winner's name of an election this person may now invite."""
-        async with self.db.session() as session:
-            repo = VoteRepository(session)
-            vote = await repo.vote(vote_id)
-            if vote is None or not vote.candidates or vote.result is None:
-                raise ServiceError("not-allowed")
-            building = await CommunityRepository(session).building(vote.building_id)
-            assert building is not None
-            if not await self._appoints(session, person, building):
-                raise ServiceError("not-allowed")
-            if vote.invited_at is not None or not vote.result["passed"]:
-                raise Spent("vote-invited-already")
-            return building, vote.options[vote.result["winner"]]
-
-    async def send_invitation(self, person: Person, vote_id: int, link: str) -> str:
-        """The elected head gets the one-time invitation link (once); returns their name."""
-        now = self.clock()
-        async with self.db.session() as session:
-            repo = VoteRepository(session)
-            vote = await repo.vote(vote_id)
-            if vote is None or not vote.candidates or vote.result is None:
-                raise ServiceError("not-allowed")
-            if not await repo.mark_invited(vote.id, now):
-                raise Spent("vote-invited-already")
-            winner = vote.result["winner"]
-            elected = await PersonRepository(session).get(vote.candidates[winner])
-            if elected is None:
-                raise ServiceError("vote-winner-gone")
-            building = await CommunityRepository(session).building(vote.building_id)
-            assert building is not None
-            await self.notifier.tell(
-                session, elected, "vote-elected-invite", now, building=building.name, link=link
-            )
-            await session.commit()
-            return str(vote.options[winner])
-
     # -------------------------------------------------------------------------- export
 
     async def export_rows(self, vote_id: int) -> tuple[Vote, Building, dict[str, Any], list[Any]]:
@@ -591,10 +379,6 @@ class VoteService:
                 for f in await repo.flats(building.id)
             ]
             return vote, building, figures, flats
-
-
-def _same(name: str, typed: str) -> bool:
-    return " ".join(name.split()).casefold() == typed.casefold()
 
 
 def _local(moment: datetime, timezone: str) -> str:
