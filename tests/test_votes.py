@@ -29,6 +29,7 @@ from tests.botclient import Sent
 from tests.test_ticket_handling import (
     DEPUTY,
     HEAD,
+    HEAD2,
     NEIGHBOUR,
     OFFICE,
     RESIDENT,
@@ -206,11 +207,22 @@ async def test_refusals_change_nothing(owners: Town) -> None:
     await town.send(STRANGER, "101")  # not a flat of B1
     async with town.db.session() as session:
         assert await session.scalar(select(FlatClaim).where(FlatClaim.status == "pending")) is None
+    # The head of another building cannot confirm A1's claims.
+    await town.send(RESIDENT, "/flat")
+    await town.send(RESIDENT, "103")  # owned by THIRD: a rival claim, waiting
+    async with town.db.session() as session:
+        rival = await session.scalar(select(FlatClaim).where(FlatClaim.status == "pending"))
+        assert rival is not None
+    sent = await town.press(HEAD2, FlatCb(action=FlatAction.APPROVE, id=rival.id).pack())
+    assert "not allowed" in "\n".join(s.text for s in sent)
+    assert "\n".join(s.text for s in to(await town.send(HEAD2, "/flats"), HEAD2)).count("103") == 0
+    assert (await flats(town))["103"].owner_id == town.ids[THIRD]
     fake = FlatCb(action=FlatAction.APPROVE, id=1).pack()
     sent = await town.press(RESIDENT, fake)
     assert "for building heads" in "\n".join(s.text for s in sent)
     async with town.db.session() as session:
-        assert await session.scalar(select(FlatClaim).where(FlatClaim.status != "approved")) is None
+        waiting = select(FlatClaim).where(FlatClaim.status == "pending")
+        assert [c.id for c in await session.scalars(waiting)] == [rival.id]
     # The stranger (B1) has no ballot and no organiser's view of A1's vote.
     [none] = to(await town.send(STRANGER, "/vote"), STRANGER)
     assert "no open vote" in none.text and QUESTION not in none.text
