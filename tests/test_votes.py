@@ -296,3 +296,63 @@ async def test_a_head_election_and_the_winner_invited_in_one_press(owners: Town)
             select(Membership.role).where(Membership.person_id == town.ids[RESIDENT])
         )
         assert Role.HEAD in set(roles)
+
+
+# Flats 101: 60 m² (RESIDENT), 102: 20 (NEIGHBOUR), 103: 10 (THIRD), 104: 10 (FOURTH).
+EDGES = [
+    # turnout 2/3 met by area (80 of 100 m²) but not by owners (2 of 4)
+    (
+        {RESIDENT: "Yes", NEIGHBOUR: "Yes"},
+        [
+            "Area taking part (m²): 80.00 of 100.00 (80.0%), needs ≥ 2/3: met",
+            "Owners taking part: 2 of 4 (50.0%), needs ≥ 2/3: not met",
+        ],
+        False,
+    ),
+    # turnout met by owners (3 of 4) but not by area (40 of 100 m²)
+    (
+        {NEIGHBOUR: "Yes", THIRD: "Yes", FOURTH: "Yes"},
+        [
+            "Owners taking part: 3 of 4 (75.0%), needs ≥ 2/3: met",
+            "Area taking part (m²): 40.00 of 100.00 (40.0%), needs ≥ 2/3: not met",
+        ],
+        False,
+    ),
+    # approval 3/4 met by owners (exactly 3 of 4) but not by area (40 of 100 m²)
+    (
+        {RESIDENT: "No", NEIGHBOUR: "Yes", THIRD: "Yes", FOURTH: "Yes"},
+        [
+            "Approving owners: 3 of 4 (75.0%), needs ≥ 3/4: met",
+            "Approving area (m²): 40.00 of 100.00 (40.0%), needs ≥ 3/4: not met",
+        ],
+        False,
+    ),
+    # everything met, approval by owners exactly 3/4
+    (
+        {RESIDENT: "Yes", NEIGHBOUR: "Yes", THIRD: "Yes", FOURTH: "No"},
+        [
+            "Approving owners: 3 of 4 (75.0%), needs ≥ 3/4: met",
+            "Approving area (m²): 90.00 of 100.00 (90.0%), needs ≥ 3/4: met",
+        ],
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(("cast", "lines", "passed"), EDGES)
+async def test_thresholds_at_their_edges_in_chat(
+    owners: Town, cast: dict[int, str], lines: list[str], passed: bool
+) -> None:
+    town = owners
+    await open_lift_vote(town)
+    await town.deliver()
+    for who, choice in cast.items():
+        # The options as the organiser's "Yes / No" wrote them, for every owner.
+        await town.click(who, await ballot_of(town, who), choice)
+    town.world.clock.now = (await the_vote(town)).deadline
+    await town.world.services.votes.run()
+    result = one(await town.deliver(), RESIDENT).text
+    for line in lines:
+        assert line in result
+    assert ("✅ Passed: Yes" in result) is passed
+    assert ("❌ Not passed" in result) is not passed
