@@ -96,7 +96,7 @@ async def run(command: str, args: argparse.Namespace, config: Config, db: Databa
 def export_table(
     t: Translator, vote: Any, building: Any, figures: dict[str, Any], flats: list[Any]
 ) -> list[list[str]]:
-    from bot.services.vote_view import area, share
+    from bot.services.vote_view import area, labels, share
 
     rows: list[list[str]] = [
         [t("vote-export-building"), f"{building.code} {building.name}"],
@@ -105,7 +105,7 @@ def export_table(
         [t("vote-export-deadline"), f"{vote.deadline:%Y-%m-%d %H:%M} UTC"],
         [
             t("vote-export-outcome"),
-            t("vote-passed", option=vote.options[figures["winner"]])
+            t("vote-passed", option=labels(t, vote)[figures["winner"]])
             if figures["passed"]
             else t("vote-not-passed"),
         ],
@@ -125,7 +125,7 @@ def export_table(
             ]
         )
     rows.append([])
-    for option, tally in zip(vote.options, figures["tallies"], strict=True):
+    for option, tally in zip(labels(t, vote), figures["tallies"], strict=True):
         rows.append([option, str(tally["owners"]), area(tally["area"])])
     rows.append([])
     rows.append(

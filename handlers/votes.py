@@ -17,7 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.links import start_link
-from bot.services.vote_view import render_progress, render_result
+from bot.services.vote_view import labels, render_progress, render_result
 from bot.services.votes import Ballotable
 from handlers.filters import Is
 from handlers.ticketing import edit_quietly, read_text
@@ -154,13 +154,13 @@ def ballot_text(t: Translator, item: Ballotable) -> str:
         t(f"vote-rule-{item.vote.rule}"),
     ]
     if item.choice is not None:
-        lines.append(t("vote-ballot-current", option=item.vote.options[item.choice]))
+        lines.append(t("vote-ballot-current", option=labels(t, item.vote)[item.choice]))
     return "\n".join(lines)
 
 
-def ballot_markup(item: Ballotable) -> InlineKeyboardMarkup:
+def ballot_markup(t: Translator, item: Ballotable) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for index, option in enumerate(item.vote.options):
+    for index, option in enumerate(labels(t, item.vote)):
         mark = "✓ " if index == item.choice else ""
         data = BallotCb(vote=item.vote.id, flat=item.flat.id, choice=index)
         builder.button(text=f"{mark}{option}", callback_data=data)
@@ -175,7 +175,7 @@ async def cmd_vote(
     await state.clear()
     ballots = await services.votes.ballotable(person)
     for item in ballots:
-        await message.answer(ballot_text(t, item), reply_markup=ballot_markup(item))
+        await message.answer(ballot_text(t, item), reply_markup=ballot_markup(t, item))
     overview = await services.votes.overview(person)
     if overview is None:
         if not ballots:
@@ -212,7 +212,7 @@ async def on_ballot(
     )
     if isinstance(callback.message, Message):
         await edit_quietly(
-            callback.message.edit_text(ballot_text(t, item), reply_markup=ballot_markup(item))
+            callback.message.edit_text(ballot_text(t, item), reply_markup=ballot_markup(t, item))
         )
         key = "vote-receipt-changed" if cast.changed else "vote-receipt"
         await callback.message.answer(
@@ -220,7 +220,7 @@ async def on_ballot(
                 key,
                 flat=cast.flat.code,
                 receipt=cast.receipt,
-                option=cast.vote.options[callback_data.choice],
+                option=labels(t, cast.vote)[callback_data.choice],
             )
         )
 
@@ -276,8 +276,10 @@ async def on_question(
     await message.answer(t("vote-ask-options"), reply_markup=builder.as_markup())
 
 
-async def _ask_rule(message: Message, state: FSMContext, t: Translator, options: list[str]) -> None:
-    await state.update_data(options=options)
+async def _ask_rule(
+    message: Message, state: FSMContext, t: Translator, options: list[str], yes_no: bool = False
+) -> None:
+    await state.update_data(options=options, yes_no=yes_no)
     await state.set_state(VoteFlow.rule)
     builder = InlineKeyboardBuilder()
     for rule in ("major", "ordinary"):
@@ -303,7 +305,7 @@ async def on_options(
 async def on_yesno(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
-        await _ask_rule(callback.message, state, t, [t("vote-yes"), t("vote-no")])
+        await _ask_rule(callback.message, state, t, [t("vote-yes"), t("vote-no")], yes_no=True)
 
 
 @router.callback_query(
@@ -391,6 +393,7 @@ async def on_open(
         data["rule"],
         int(data["days"]),
         data.get("candidates"),
+        yes_no=bool(data.get("yes_no")),
     )
     await state.clear()
     await callback.answer()

@@ -831,6 +831,8 @@ class Vote(Base):
     closed_at: Mapped[datetime | None]
     reminders_sent: Mapped[int] = mapped_column(default=0, server_default="0")
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A yes/no question: its two options are read in each reader's language.
+    yes_no: Mapped[bool] = mapped_column(default=False, server_default=false())
     # A head election: the person id of each option (a candidate), in the options' order.
     candidates: Mapped[list[int] | None] = mapped_column(JSON)
     # The winner of an election was invited as head (the coordinator's button did its work).

@@ -176,7 +176,10 @@ async def test_claim_open_cast_change_remind_close(owners: Town) -> None:
     assert "Approving owners: 2 of 3 (66.7%), needs ≥ 3/4: not met" in result
     assert "Yes: 2 flats, 80.00 m²" in result
     assert "101" not in result and "Auntie" not in result
-    assert "未通过" in one(told, FOURTH).text
+    assert (
+        "未通过" in one(told, FOURTH).text
+        and "\n同意：2 户，80.00 平方米" in one(told, FOURTH).text
+    )
     assert "Not passed" in one(told, HEAD).text
     vote = await the_vote(town)
     assert vote.status is VoteStatus.CLOSED and vote.result is not None
@@ -347,8 +350,9 @@ async def test_thresholds_at_their_edges_in_chat(
     await open_lift_vote(town)
     await town.deliver()
     for who, choice in cast.items():
-        # The options as the organiser's "Yes / No" wrote them, for every owner.
-        await town.click(who, await ballot_of(town, who), choice)
+        # Yes / No in each owner's language.
+        label = {"Yes": "同意", "No": "不同意"}[choice] if who == FOURTH else choice
+        await town.click(who, await ballot_of(town, who), label)
     town.world.clock.now = (await the_vote(town)).deadline
     await town.world.services.votes.run()
     result = one(await town.deliver(), RESIDENT).text

@@ -9,6 +9,11 @@ from bot.i18n import Translator
 from storage.models import Building, Vote
 
 
+def labels(t: Translator, vote: Vote) -> list[str]:
+    """The options as this reader reads them: Yes / No in their language, else as written."""
+    return [t("vote-yes"), t("vote-no")] if vote.yes_no else list(vote.options)
+
+
 def area(centi: int) -> str:
     """Centi-m² as m² with two decimals, exactly."""
     return f"{centi // 100}.{centi % 100:02d}"
@@ -47,13 +52,13 @@ def threshold_lines(t: Translator, figures: dict[str, Any]) -> list[str]:
 def tally_lines(t: Translator, vote: Vote, figures: dict[str, Any]) -> list[str]:
     return [
         t("vote-tally", option=option, owners=str(tally["owners"]), area=area(tally["area"]))
-        for option, tally in zip(vote.options, figures["tallies"], strict=True)
+        for option, tally in zip(labels(t, vote), figures["tallies"], strict=True)
     ]
 
 
 def render_result(t: Translator, vote: Vote, building: Building, figures: dict[str, Any]) -> str:
     if figures["passed"]:
-        winner = vote.options[figures["winner"]]
+        winner = labels(t, vote)[figures["winner"]]
         verdict = t("vote-passed", option=winner)
     else:
         verdict = t("vote-not-passed")

@@ -150,6 +150,8 @@ class VoteService:
         rule: str,
         days: int,
         candidates: Sequence[int] | None = None,
+        *,
+        yes_no: bool = False,
     ) -> Vote:
         question = self.check_question(question)
         options = self.check_options(options)
@@ -176,6 +178,7 @@ class VoteService:
                     deadline=now + timedelta(days=days),
                     created_at=now,
                     candidates=list(candidates) if candidates is not None else None,
+                    yes_no=yes_no and candidates is None and len(options) == 2,
                 )
             )
             community = await CommunityRepository(session).get(building.community_id)

@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reminders_sent", sa.Integer(), server_default="0", nullable=False),
         sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("yes_no", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("candidates", sa.JSON(), nullable=True),
         sa.Column("invited_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
