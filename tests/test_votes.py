@@ -360,3 +360,27 @@ async def test_thresholds_at_their_edges_in_chat(
         assert line in result
     assert ("✅ Passed: Yes" in result) is passed
     assert ("❌ Not passed" in result) is not passed
+
+
+async def test_the_opening_steps_refuse_what_they_cannot_use(owners: Town) -> None:
+    town = owners
+    organiser = to(await town.send(HEAD, "/vote"), HEAD)[-1]
+    await town.click(HEAD, organiser, "➕ Open a new vote")
+    assert "up to 500" in one(await town.send(HEAD, "Lift? " * 100), HEAD).text
+    assert "text" in one(await town.send(HEAD, sticker=STICKER), HEAD).text
+    options = one(await town.send(HEAD, QUESTION), HEAD)  # the step was still open
+    assert "2 to 10 different options" in one(await town.send(HEAD, "Only one"), HEAD).text
+    assert "2 to 10" in one(await town.send(HEAD, "Same\nSame"), HEAD).text
+    rule = one(await town.send(HEAD, "Lift A\nLift B\nNo lift"), HEAD)
+    assert options.buttons and rule.buttons[0].startswith("Major")
+    # A rule button of an abandoned flow, after /cancel: refused, nothing opened.
+    await town.send(HEAD, "/cancel")
+    sent = await town.click(HEAD, rule, rule.buttons[0])
+    assert "no longer valid" in answer(sent)
+    # A resident has no "new vote" button and cannot reach the steps.
+    assert all(
+        "➕ Open a new vote" not in s.buttons
+        for s in to(await town.send(RESIDENT, "/vote"), RESIDENT)
+    )
+    async with town.db.session() as session:
+        assert await session.scalar(select(Vote)) is None
