@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from dotenv import load_dotenv
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from bot import cli_documents
+from bot import cli_documents, cli_votes
 from bot.config import Config, ConfigError
 from bot.i18n import Translations
 from bot.logs import configure_logging
@@ -141,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_open311_parser(commands)
     cli_documents.add_parsers(commands)
+    cli_votes.add_parsers(commands)
     return parser
 
 
@@ -240,6 +241,8 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
         elif command == "backup":
             pages = await asyncio.to_thread(backup_sqlite, db, args.file)
             _out(f"backup written to {args.file} ({pages} pages)")
+        elif command in cli_votes.COMMANDS:
+            return await cli_votes.run(command, args, config, db)
         elif command in cli_documents.COMMANDS:
             return await cli_documents.run(command, args, config, db, _bot_username)
         return 0

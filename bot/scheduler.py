@@ -35,6 +35,7 @@ INTERVALS: tuple[tuple[str, int], ...] = (
     ("volunteer-reminders", 300),
     # Each resident is offered at most once a quarter, so an hourly scan offers each once.
     ("serve-offers", 3600),
+    ("votes", 60),
 )
 # A scan that could not start in time (a busy loop, a suspended laptop) still runs, once.
 MISFIRE_GRACE_SECONDS = 3600
@@ -54,6 +55,7 @@ def job_functions(services: Services) -> dict[str, Callable[[], Awaitable[int]]]
         "notices-release": services.notices.release_due,
         "volunteer-reminders": services.volunteering.remind_due,
         "serve-offers": services.serving.offer_due,
+        "votes": services.votes.run,
     }
 
 

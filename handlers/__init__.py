@@ -28,6 +28,7 @@ from handlers import (
     staff,
     tickets,
     volunteering,
+    votes,
     whistle,
     worklist,
 )
@@ -44,6 +45,7 @@ FEATURES: tuple[Router, ...] = (
     whistle.router,
     notices.router,
     notice_list.router,
+    votes.router,
     worklist.router,
     my.router,
     neighbours.router,

@@ -770,6 +770,97 @@ class WebFile(Base):
     created_at: Mapped[datetime]
 
 
+# ------------------------------------------------------------------ building votes (楼栋表决)
+
+
+class Flat(Base):
+    """A flat of a building with its floor area (from ``import-flats``), and its one confirmed
+    owner (a claim the head approved). Areas are integer centi-m², so thresholds stay exact."""
+
+    __tablename__ = "flats"
+    __table_args__ = (UniqueConstraint("building_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(
+        ForeignKey("buildings.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(16))
+    area_centi: Mapped[int] = mapped_column(Integer)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+
+
+class ClaimStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class FlatClaim(Base):
+    """A resident says they own a flat; the building's head (deputy, coordinator) decides."""
+
+    __tablename__ = "flat_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flat_id: Mapped[int] = mapped_column(ForeignKey("flats.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    status: Mapped[ClaimStatus] = mapped_column(_enum(ClaimStatus))
+    created_at: Mapped[datetime]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+
+
+class VoteStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Vote(Base):
+    """A building vote. ``options`` as written (option 0 approves a yes/no question);
+    ``result`` is the record written when it closes (tallies and each threshold against its
+    figure, never who voted what)."""
+
+    __tablename__ = "votes"
+    __table_args__ = (Index("ix_votes_status_deadline", "status", "deadline"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(
+        ForeignKey("buildings.id", ondelete="CASCADE"), index=True
+    )
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    question: Mapped[str] = mapped_column(Text)
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)
+    rule: Mapped[str] = mapped_column(String(16))
+    status: Mapped[VoteStatus] = mapped_column(_enum(VoteStatus))
+    deadline: Mapped[datetime]
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    reminders_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A yes/no question: its two options are read in each reader's language.
+    yes_no: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A head election: the person id of each option (a candidate), in the options' order.
+    candidates: Mapped[list[int] | None] = mapped_column(JSON)
+    # The winner of an election was invited as head (the coordinator's button did its work).
+    invited_at: Mapped[datetime | None]
+
+
+class Ballot(Base):
+    """One flat's ballot in one vote, changeable until the deadline. It names the flat, not the
+    person, and no view shows ``choice`` next to a flat: only tallies leave the service."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (UniqueConstraint("vote_id", "flat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
+    flat_id: Mapped[int] = mapped_column(ForeignKey("flats.id", ondelete="CASCADE"))
+    choice: Mapped[int] = mapped_column(Integer)
+    receipt: Mapped[str] = mapped_column(String(16))
+    cast_at: Mapped[datetime]
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

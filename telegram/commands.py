@@ -24,6 +24,8 @@ EVERYONE: tuple[tuple[str, str], ...] = (
     ("forgetme", "cmd-forgetme"),
     ("hours", "cmd-hours"),
     ("helped", "cmd-helped"),
+    ("vote", "cmd-vote"),
+    ("flat", "cmd-flat"),
 )
 HEAD: tuple[tuple[str, str], ...] = (
     ("tickets", "cmd-tickets"),
@@ -35,6 +37,7 @@ HEAD: tuple[tuple[str, str], ...] = (
     ("activity", "cmd-activity"),
     ("activities", "cmd-activities"),
     ("checkin", "cmd-checkin"),
+    ("flats", "cmd-flats"),
     ("invite", "cmd-invite-deputy"),
     ("web", "cmd-web"),
 )
@@ -47,6 +50,7 @@ COORDINATOR: tuple[tuple[str, str], ...] = (
     ("activity", "cmd-activity"),
     ("activities", "cmd-activities"),
     ("checkin", "cmd-checkin"),
+    ("flats", "cmd-flats"),
     ("away", "cmd-away"),
     ("back", "cmd-back"),
     ("joinlink", "cmd-joinlink"),

@@ -18,6 +18,7 @@ from bot.services.contact_links import ContactLinks
 from bot.services.conversations import ConversationService
 from bot.services.desk import DeskService
 from bot.services.digest import DigestService
+from bot.services.flat_claims import FlatService
 from bot.services.forget import ForgetService
 from bot.services.join_approvals import JoinApprovals
 from bot.services.joins import JoinService
@@ -46,6 +47,8 @@ from bot.services.ticket_detail import TicketDetails
 from bot.services.ticket_lists import TicketLists
 from bot.services.ticket_query import TicketSearch
 from bot.services.volunteering import VolunteeringService
+from bot.services.vote_elections import ElectionService
+from bot.services.votes import VoteService
 from bot.services.web_door import WebDoorService
 from bot.services.wechat_door import WeChatDoorService
 from bot.services.whistle import WhistleService
@@ -94,6 +97,9 @@ class Services:
     volunteering: VolunteeringService
     service_hours: ServiceHoursService
     serving: ServingService
+    votes: VoteService
+    flats: FlatService
+    elections: ElectionService
 
     @classmethod
     def create(
@@ -177,4 +183,7 @@ class Services:
             volunteering=VolunteeringService(config, db, translations, clock, notices),
             service_hours=ServiceHoursService(config, db, translations, clock),
             serving=ServingService(config, db, translations, clock),
+            votes=VoteService(config, db, translations, clock),
+            flats=FlatService(config, db, translations, clock),
+            elections=ElectionService(config, db, translations, clock),
         )

@@ -1,0 +1,164 @@
+"""``python -m bot import-flats FILE`` and ``export-vote ID FILE``: the flats of buildings with
+their floor areas (the electorate of building votes), and a vote's tally for the street
+office's paper file.
+
+The export lists every flat with its area and whether it took part (a column left empty for
+the owner's signature), because the street office files the participating flats' signatures;
+it never shows what a flat chose: only the tallies per option."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from bot.cli_documents import Refused, _checked_language, _out, _suffix, _write
+from bot.config import Config
+from bot.i18n import Translations, Translator
+from bot.services.errors import ServiceError
+from storage.db import Database
+
+COMMANDS = ("import-flats", "export-vote")
+HEADER = ["building", "flat", "area"]
+
+
+def add_parsers(commands: Any) -> None:
+    flats = commands.add_parser(
+        "import-flats",
+        help="create or update the flats of buildings (with floor areas) from a CSV file",
+        description="Read a CSV file with the header building,flat,area (building code, flat "
+        "number, floor area in m² such as 89.5); create or update flats by building and flat "
+        "(idempotent). Every row is checked before anything is written.",
+    )
+    flats.add_argument("file", type=Path, metavar="FILE")
+    export = commands.add_parser(
+        "export-vote",
+        help="write a building vote's tally and turnout to a CSV or XLSX file",
+        description="Write vote ID to FILE (.csv or .xlsx): the question, the rule, each "
+        "threshold against its figure, the tally per option and every flat with its area and "
+        "whether it took part (never what it chose), with a column for signatures.",
+    )
+    export.add_argument("vote", type=int, metavar="ID")
+    export.add_argument("file", type=Path, metavar="FILE")
+    export.add_argument("--language", metavar="LANG", help="zh-hans or en")
+
+
+def read_flats(path: Path) -> list[Any]:
+    from bot.services.flat_claims import FlatRow
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise Refused(f"cannot read {path}: {error}") from None
+    reader = csv.reader(io.StringIO(text))
+    rows = [row for row in reader if any(cell.strip() for cell in row)]
+    if not rows or [c.strip().lower() for c in rows[0]] != HEADER:
+        raise Refused(f"{path}: the first line must be {','.join(HEADER)}")
+    out = []
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != 3:
+            raise Refused(f"{path}: line {number}: expected 3 fields, found {len(row)}")
+        out.append(FlatRow(row[0].strip(), row[1].strip(), row[2].strip()))
+    return out
+
+
+async def run(command: str, args: argparse.Namespace, config: Config, db: Database) -> int:
+    from bot.services.clock import system_clock
+    from bot.services.flat_claims import FlatService
+    from bot.services.votes import VoteService
+
+    translations = Translations(default=config.default_language)
+    votes = VoteService(config, db, translations, system_clock)
+    try:
+        if command == "import-flats":
+            rows = read_flats(args.file)
+            changed = await FlatService(config, db, translations, system_clock).import_flats(rows)
+            _out(f"{len(rows)} flat(s) read, {changed} created or changed")
+        elif command == "export-vote":
+            _suffix(args.file, (".csv", ".xlsx"))
+            t = translations.bind(_checked_language(args.language or config.default_language))
+            table = export_table(t, *await votes.export_rows(args.vote))
+            xlsx = args.file.suffix.lower() == ".xlsx"
+            _write(args.file, to_xlsx(table) if xlsx else to_csv(table))
+            _out(f"{args.file}: vote {args.vote}")
+    except Refused as error:
+        _out(f"error: {error}", err=True)
+        return 2
+    except ServiceError as error:
+        text = Translations(default="en").get("en", error.key, **error.args_)
+        _out(f"error: {text}", err=True)
+        return 2
+    return 0
+
+
+def export_table(
+    t: Translator, vote: Any, building: Any, figures: dict[str, Any], flats: list[Any]
+) -> list[list[str]]:
+    from bot.services.vote_view import area, labels, share
+
+    rows: list[list[str]] = [
+        [t("vote-export-building"), f"{building.code} {building.name}"],
+        [t("vote-export-question"), vote.question],
+        [t("vote-export-rule"), t(f"vote-rule-{vote.rule}")],
+        [t("vote-export-deadline"), f"{vote.deadline:%Y-%m-%d %H:%M} UTC"],
+        [
+            t("vote-export-outcome"),
+            t("vote-passed", option=labels(t, vote)[figures["winner"]])
+            if figures["passed"]
+            else t("vote-not-passed"),
+        ],
+        [],
+    ]
+    for item in figures["thresholds"]:
+        key = item["key"]
+        shown = area if key.endswith("-area") else str
+        rows.append(
+            [
+                t(f"vote-{key}"),
+                shown(item["figure"]),
+                shown(item["total"]),
+                share(item["figure"], item["total"]),
+                ("> " if item["strict"] else "≥ ") + item["need"],
+                t("vote-met" if item["met"] else "vote-not-met"),
+            ]
+        )
+    rows.append([])
+    for option, tally in zip(labels(t, vote), figures["tallies"], strict=True):
+        rows.append([option, str(tally["owners"]), area(tally["area"])])
+    rows.append([])
+    rows.append(
+        [
+            t("vote-export-flat"),
+            t("vote-export-area"),
+            t("vote-export-took-part"),
+            t("vote-export-signature"),
+        ]
+    )
+    for code, flat_area, voted in flats:
+        rows.append([code, f"{flat_area:.2f}", t("vote-yes-mark" if voted else "vote-no-mark"), ""])
+    return rows
+
+
+def to_csv(table: list[list[str]]) -> bytes:
+    from bot.documents.cells import csv_bytes  # openpyxl with it: only for an export
+
+    return csv_bytes(table[0], table[1:])
+
+
+def to_xlsx(table: list[list[str]]) -> bytes:
+    """Cells typed as strings (bot/documents/cells.py): a question written as "=…" is text."""
+    from openpyxl import Workbook
+
+    from bot.documents.cells import put
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row_number, row in enumerate(table, start=1):
+        for column, value in enumerate(row, start=1):
+            put(sheet, row_number, column, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,170 @@
+"""Flats and their owners, for building votes: the office imports each building's flats with
+their floor areas; a resident claims their flat and the building's head (deputy, or else the
+community's coordinators) confirms or declines, the first decision counting.
+
+A flat has at most one confirmed owner. Co-owners agree among themselves who holds the flat's
+ballot; a later confirmed claim replaces the owner (who is told)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Config
+from bot.i18n import Translations
+from bot.services.clock import Clock
+from bot.services.errors import InputRefused, NotStaff, ServiceError, Spent
+from bot.services.flats import clean_flat
+from bot.services.join_rules import covers, join_area
+from bot.services.notify import Notifier
+from storage.db import Database
+from storage.models import Building, ClaimStatus, Flat, FlatClaim, Person, Role
+from storage.repositories import CommunityRepository, PersonRepository
+from storage.repositories.joins import JoinArea
+from storage.repositories.votes import VoteRepository
+
+
+@dataclass(frozen=True, slots=True)
+class FlatRow:
+    building: str  # code
+    flat: str
+    area: str  # m², as written (e.g. 89.5)
+
+
+def parse_area(text: str) -> int:
+    """m² as written → centi-m² (exact), or InputRefused."""
+    try:
+        area = Decimal(text.strip())
+    except InvalidOperation:
+        raise InputRefused("flat-area-invalid", area=text) from None
+    centi = area * 100
+    if not area.is_finite() or area <= 0 or area > 100000 or centi != int(centi):
+        raise InputRefused("flat-area-invalid", area=text)
+    return int(centi)
+
+
+class FlatService:
+    def __init__(
+        self, config: Config, db: Database, translations: Translations, clock: Clock
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.notifier = Notifier(translations)
+        self.clock = clock
+
+    # --------------------------------------------------------------------- flats (CLI)
+
+    async def import_flats(self, rows: Sequence[FlatRow]) -> int:
+        """Creates or updates flats by building code and flat; returns how many changed. All
+        rows are checked before anything is written."""
+        async with self.db.session() as session:
+            communities = CommunityRepository(session)
+            checked: list[tuple[int, str, int]] = []
+            for row in rows:
+                buildings = await communities.buildings_by_code(row.building)
+                if len(buildings) != 1:
+                    raise ServiceError("flat-building-unknown", code=row.building)
+                checked.append((buildings[0].id, clean_flat(row.flat), parse_area(row.area)))
+            repo = VoteRepository(session)
+            changed = 0
+            for building_id, flat, area in checked:
+                changed += await repo.put_flat(building_id, flat, area)
+                await session.flush()
+            await session.commit()
+            return changed
+
+    # ------------------------------------------------------------------- ownership claims
+
+    async def claim(self, person: Person, typed: str) -> Flat:
+        """The resident says they own flat ``typed`` of a building they live in; the
+        building's head, deputy (or else its coordinators) hear it and decide in /flats."""
+        code = clean_flat(typed)
+        now = self.clock()
+        async with self.db.session() as session:
+            repo = VoteRepository(session)
+            flats = await repo.resident_flats(person.id, code)
+            if not flats:
+                raise InputRefused("flat-unknown", flat=code)
+            if len(flats) > 1:
+                raise InputRefused("flat-ambiguous", flat=code)
+            flat = flats[0]
+            if flat.owner_id == person.id:
+                raise ServiceError("flat-yours", flat=code)
+            if await repo.pending_claim(flat.id, person.id) is not None:
+                raise ServiceError("flat-claim-waiting", flat=code)
+            await repo.add_claim(flat.id, person.id, now)
+            building = await CommunityRepository(session).building(flat.building_id)
+            assert building is not None
+            for approver in await self._approvers(session, building):
+                await self.notifier.tell(
+                    session,
+                    approver,
+                    "flat-claim-new",
+                    now,
+                    name=person.display_name or "-",
+                    flat=code,
+                    building=building.name,
+                )
+            await session.commit()
+            return flat
+
+    async def _approvers(self, session: AsyncSession, building: Building) -> Sequence[Person]:
+        staff = await PersonRepository(session).members(building.id, (Role.HEAD, Role.DEPUTY))
+        if staff:
+            return staff
+        return await CommunityRepository(session).coordinators_of(building.community_id)
+
+    async def _area(self, session: AsyncSession, person: Person) -> JoinArea:
+        area = await join_area(session, person, self.config)
+        if not area:
+            raise NotStaff()
+        return area
+
+    async def pending_claims(self, person: Person) -> list[tuple[FlatClaim, Flat, Building, str]]:
+        """The claims waiting in the person's buildings, with the claimant's name."""
+        async with self.db.session() as session:
+            area = await self._area(session, person)
+            scope = None if area.everywhere else area.building_ids
+            rows = await VoteRepository(session).pending_claims(scope, area.community_ids)
+            people = PersonRepository(session)
+            out = []
+            for claim, flat, building in rows:
+                claimant = await people.get(claim.person_id)
+                out.append((claim, flat, building, claimant.display_name if claimant else "-"))
+            return out
+
+    async def decide_claim(self, person: Person, claim_id: int, approve: bool) -> FlatClaim:
+        now = self.clock()
+        async with self.db.session() as session:
+            repo = VoteRepository(session)
+            claim = await repo.claim(claim_id)
+            flat = await repo.flat(claim.flat_id) if claim is not None else None
+            building = (
+                await CommunityRepository(session).building(flat.building_id) if flat else None
+            )
+            if claim is None or flat is None or building is None:
+                raise ServiceError("not-allowed")
+            if not covers(await self._area(session, person), building):
+                raise ServiceError("not-allowed")
+            status = ClaimStatus.APPROVED if approve else ClaimStatus.DECLINED
+            if not await repo.settle_claim(claim.id, status, person.id, now):
+                raise Spent("flat-claim-settled")
+            people = PersonRepository(session)
+            claimant = await people.get(claim.person_id)
+            if approve:
+                before = await people.get(flat.owner_id) if flat.owner_id else None
+                flat.owner_id = claim.person_id
+                if before is not None and before.id != claim.person_id:
+                    await self.notifier.tell(
+                        session, before, "flat-owner-replaced", now, flat=flat.code
+                    )
+            if claimant is not None:
+                key = "flat-claim-approved" if approve else "flat-claim-declined"
+                await self.notifier.tell(
+                    session, claimant, key, now, flat=flat.code, building=building.name
+                )
+            await session.commit()
+            return claim

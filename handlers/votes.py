@@ -1,0 +1,430 @@
+"""Building votes in chat: /flat (a resident claims their flat), /flats (the head approves or
+declines claims), /vote (an owner casts or changes a ballot; an organiser sees turnout and
+results and opens a new vote: building, question, options, rule, duration, confirm)."""
+
+from __future__ import annotations
+
+import enum
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.links import start_link
+from bot.services.vote_view import labels, render_progress, render_result
+from bot.services.votes import Ballotable
+from handlers.filters import Is
+from handlers.ticketing import edit_quietly, read_text
+from storage.models import Person, Role, VoteStatus
+
+router = Router(name="votes")
+
+DAYS = (3, 7, 14)
+
+
+class FlatAction(enum.StrEnum):
+    APPROVE = "a"
+    DECLINE = "d"
+
+
+class FlatCb(CallbackData, prefix="fl1"):
+    action: FlatAction
+    id: int
+
+
+class BallotCb(CallbackData, prefix="bl1"):
+    vote: int
+    flat: int
+    choice: int
+
+
+class VoteAction(enum.StrEnum):
+    NEW = "new"
+    YESNO = "yn"
+    RULE = "rule"
+    DAYS = "days"
+    OPEN = "open"
+    ELECTION = "elect"
+    INVITE = "invite"
+
+
+class VoteCb(CallbackData, prefix="vo1"):
+    action: VoteAction
+    value: str = ""
+
+
+class FlatFlow(StatesGroup):
+    flat = State()
+
+
+class VoteFlow(StatesGroup):
+    building = State()
+    question = State()
+    options = State()
+    candidates = State()
+    rule = State()
+    days = State()
+    confirm = State()
+
+
+async def bot_username(bot: Bot) -> str:
+    return (await bot.me()).username or ""
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=text, callback_data=data)
+    return builder.as_markup()
+
+
+# ----------------------------------------------------------------------- flats and claims
+
+
+@router.message(Command("flat"))
+async def cmd_flat(message: Message, state: FSMContext, t: Translator) -> None:
+    await state.set_state(FlatFlow.flat)
+    await message.answer(t("flat-own-ask"))
+
+
+@router.message(StateFilter(FlatFlow.flat), Is(~F.text.startswith("/")))
+async def on_flat(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    typed = await read_text(message, t)
+    if typed is None:
+        return
+    flat = await services.flats.claim(person, typed)
+    await state.clear()
+    await message.answer(t("flat-claim-sent", flat=flat.code))
+
+
+@router.message(Command("flats"))
+async def cmd_flats(message: Message, t: Translator, person: Person, services: Services) -> None:
+    claims = await services.flats.pending_claims(person)
+    if not claims:
+        await message.answer(t("flat-claims-none"))
+        return
+    for claim, flat, building, name in claims:
+        builder = InlineKeyboardBuilder()
+        builder.button(
+            text=t("flat-btn-approve"), callback_data=FlatCb(action=FlatAction.APPROVE, id=claim.id)
+        )
+        builder.button(
+            text=t("flat-btn-decline"), callback_data=FlatCb(action=FlatAction.DECLINE, id=claim.id)
+        )
+        await message.answer(
+            t("flat-claim-card", name=name, flat=flat.code, building=building.name),
+            reply_markup=builder.as_markup(),
+        )
+
+
+@router.callback_query(FlatCb.filter())
+async def on_claim(
+    callback: CallbackQuery,
+    callback_data: FlatCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    approve = callback_data.action is FlatAction.APPROVE
+    claim = await services.flats.decide_claim(person, callback_data.id, approve)
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        key = "flat-claim-done-approved" if approve else "flat-claim-done-declined"
+        await edit_quietly(callback.message.edit_text(t(key, id=claim.id)))
+
+
+# --------------------------------------------------------------------------------- ballots
+
+
+def ballot_text(t: Translator, item: Ballotable) -> str:
+    lines = [
+        t(
+            "vote-ballot",
+            building=item.building.name,
+            flat=item.flat.code,
+            question=item.vote.question,
+        ),
+        t(f"vote-rule-{item.vote.rule}"),
+    ]
+    if item.choice is not None:
+        lines.append(t("vote-ballot-current", option=labels(t, item.vote)[item.choice]))
+    return "\n".join(lines)
+
+
+def ballot_markup(t: Translator, item: Ballotable) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for index, option in enumerate(labels(t, item.vote)):
+        mark = "✓ " if index == item.choice else ""
+        data = BallotCb(vote=item.vote.id, flat=item.flat.id, choice=index)
+        builder.button(text=f"{mark}{option}", callback_data=data)
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+@router.message(Command("vote"))
+async def cmd_vote(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    await state.clear()
+    ballots = await services.votes.ballotable(person)
+    for item in ballots:
+        await message.answer(ballot_text(t, item), reply_markup=ballot_markup(t, item))
+    overview = await services.votes.overview(person)
+    if overview is None:
+        if not ballots:
+            await message.answer(t("vote-none"))
+        return
+    for vote, building, figures in overview:
+        show = render_result if vote.status is VoteStatus.CLOSED else render_progress
+        markup = None
+        if await services.elections.may_invite(person, vote):
+            name = vote.options[figures["winner"]]
+            data = VoteCb(action=VoteAction.INVITE, value=str(vote.id))
+            markup = _button(t("vote-btn-invite", name=name), data)
+        await message.answer(show(t, vote, building, figures), reply_markup=markup)
+    await message.answer(
+        t("vote-organiser", count=len(overview)),
+        reply_markup=_button(t("vote-btn-new"), VoteCb(action=VoteAction.NEW)),
+    )
+
+
+@router.callback_query(BallotCb.filter())
+async def on_ballot(
+    callback: CallbackQuery,
+    callback_data: BallotCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    cast = await services.votes.cast(
+        person, callback_data.vote, callback_data.flat, callback_data.choice
+    )
+    await callback.answer()
+    item = Ballotable(
+        cast.vote, cast.flat, await services.votes.building_of(cast.vote), callback_data.choice
+    )
+    if isinstance(callback.message, Message):
+        await edit_quietly(
+            callback.message.edit_text(ballot_text(t, item), reply_markup=ballot_markup(t, item))
+        )
+        key = "vote-receipt-changed" if cast.changed else "vote-receipt"
+        await callback.message.answer(
+            t(
+                key,
+                flat=cast.flat.code,
+                receipt=cast.receipt,
+                option=labels(t, cast.vote)[callback_data.choice],
+            )
+        )
+
+
+# ------------------------------------------------------------------------ opening a vote
+
+
+@router.callback_query(VoteCb.filter(F.action == VoteAction.NEW))
+async def on_new(
+    callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    buildings = await services.votes.staff_buildings(person)
+    await callback.answer()
+    if not isinstance(callback.message, Message):
+        return
+    await state.clear()
+    if len(buildings) == 1:
+        await state.update_data(building=buildings[0].id, building_name=buildings[0].name)
+        await state.set_state(VoteFlow.question)
+        await callback.message.answer(t("vote-ask-question", building=buildings[0].name))
+        return
+    await state.set_state(VoteFlow.building)
+    await callback.message.answer(t("vote-ask-building"))
+
+
+@router.message(StateFilter(VoteFlow.building), Is(~F.text.startswith("/")))
+async def on_building(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    typed = await read_text(message, t)
+    if typed is None:
+        return
+    building = await services.votes.building_for(person, typed)
+    await state.update_data(building=building.id, building_name=building.name)
+    await state.set_state(VoteFlow.question)
+    await message.answer(t("vote-ask-question", building=building.name))
+
+
+@router.message(StateFilter(VoteFlow.question), Is(~F.text.startswith("/")))
+async def on_question(
+    message: Message, state: FSMContext, t: Translator, services: Services
+) -> None:
+    typed = await read_text(message, t)
+    if typed is None:
+        return
+    services.votes.check_question(typed)
+    await state.update_data(question=typed.strip())
+    await state.set_state(VoteFlow.options)
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("vote-btn-yesno"), callback_data=VoteCb(action=VoteAction.YESNO))
+    builder.button(text=t("vote-btn-election"), callback_data=VoteCb(action=VoteAction.ELECTION))
+    builder.adjust(1)
+    await message.answer(t("vote-ask-options"), reply_markup=builder.as_markup())
+
+
+async def _ask_rule(
+    message: Message, state: FSMContext, t: Translator, options: list[str], yes_no: bool = False
+) -> None:
+    await state.update_data(options=options, yes_no=yes_no)
+    await state.set_state(VoteFlow.rule)
+    builder = InlineKeyboardBuilder()
+    for rule in ("major", "ordinary"):
+        builder.button(
+            text=t(f"vote-btn-{rule}"), callback_data=VoteCb(action=VoteAction.RULE, value=rule)
+        )
+    builder.adjust(1)
+    await message.answer(t("vote-ask-rule"), reply_markup=builder.as_markup())
+
+
+@router.message(StateFilter(VoteFlow.options), Is(~F.text.startswith("/")))
+async def on_options(
+    message: Message, state: FSMContext, t: Translator, services: Services
+) -> None:
+    typed = await read_text(message, t)
+    if typed is None:
+        return
+    options = services.votes.check_options(typed.splitlines())
+    await _ask_rule(message, state, t, options)
+
+
+@router.callback_query(StateFilter(VoteFlow.options), VoteCb.filter(F.action == VoteAction.YESNO))
+async def on_yesno(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await _ask_rule(callback.message, state, t, [t("vote-yes"), t("vote-no")], yes_no=True)
+
+
+@router.callback_query(
+    StateFilter(VoteFlow.options), VoteCb.filter(F.action == VoteAction.ELECTION)
+)
+async def on_election(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await state.set_state(VoteFlow.candidates)
+        await callback.message.answer(t("vote-ask-candidates"))
+
+
+@router.message(StateFilter(VoteFlow.candidates), Is(~F.text.startswith("/")))
+async def on_candidates(
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    typed = await read_text(message, t)
+    if typed is None:
+        return
+    building_id = int((await state.get_data())["building"])
+    names, ids = await services.elections.match_candidates(person, building_id, typed.splitlines())
+    await state.update_data(candidates=ids)
+    await _ask_rule(message, state, t, names)
+
+
+@router.callback_query(StateFilter(VoteFlow.rule), VoteCb.filter(F.action == VoteAction.RULE))
+async def on_rule(
+    callback: CallbackQuery, callback_data: VoteCb, state: FSMContext, t: Translator
+) -> None:
+    await callback.answer()
+    if not isinstance(callback.message, Message):
+        return
+    await state.update_data(rule=callback_data.value)
+    await state.set_state(VoteFlow.days)
+    builder = InlineKeyboardBuilder()
+    for days in DAYS:
+        builder.button(
+            text=t("vote-btn-days", days=days),
+            callback_data=VoteCb(action=VoteAction.DAYS, value=str(days)),
+        )
+    await callback.message.answer(t("vote-ask-days"), reply_markup=builder.as_markup())
+
+
+@router.callback_query(StateFilter(VoteFlow.days), VoteCb.filter(F.action == VoteAction.DAYS))
+async def on_days(
+    callback: CallbackQuery,
+    callback_data: VoteCb,
+    state: FSMContext,
+    t: Translator,
+    services: Services,
+) -> None:
+    await callback.answer()
+    if not isinstance(callback.message, Message):
+        return
+    data = await state.get_data()
+    reach = await services.votes.reach(int(data["building"]))
+    await state.update_data(days=int(callback_data.value or 0))
+    await state.set_state(VoteFlow.confirm)
+    text = t(
+        "vote-summary",
+        building=data["building_name"],
+        question=data["question"],
+        options=" / ".join(data["options"]),
+        rule=t(f"vote-rule-{data['rule']}"),
+        days=int(callback_data.value or 0),
+        flats=reach.flats,
+        owners=reach.owners,
+        residents=reach.residents,
+    )
+    await callback.message.answer(
+        text, reply_markup=_button(t("vote-btn-open"), VoteCb(action=VoteAction.OPEN))
+    )
+
+
+@router.callback_query(StateFilter(VoteFlow.confirm), VoteCb.filter(F.action == VoteAction.OPEN))
+async def on_open(
+    callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    data = await state.get_data()
+    vote = await services.votes.open_vote(
+        person,
+        int(data["building"]),
+        data["question"],
+        data["options"],
+        data["rule"],
+        int(data["days"]),
+        data.get("candidates"),
+        yes_no=bool(data.get("yes_no")),
+    )
+    await state.clear()
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+        await callback.message.answer(t("vote-opened-organiser", id=vote.id))
+
+
+@router.callback_query(VoteCb.filter(F.action == VoteAction.INVITE))
+async def on_invite(
+    callback: CallbackQuery,
+    callback_data: VoteCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+    bot: Bot,
+) -> None:
+    """The elected head gets a one-time head invitation for the building (the same link as
+    /invite head), straight from the coordinator's press."""
+    vote_id = int(callback_data.value or 0)
+    building, _ = await services.elections.elected(person, vote_id)
+    issued = await services.staff.invite(person, Role.HEAD, building.code)
+    link = start_link(await bot_username(bot), issued.payload)
+    name = await services.elections.send_invitation(person, vote_id, link)
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+        await callback.message.answer(t("vote-invited", name=name, building=building.name))
+
+
+@router.callback_query(VoteCb.filter())
+async def on_stale_step(callback: CallbackQuery, t: Translator) -> None:
+    """A step's button pressed after the flow ended or moved on."""
+    await callback.answer(t("button-stale"), show_alert=True)
