@@ -1,7 +1,7 @@
 """Building votes: flats with their areas and owners, ownership claims, votes and ballots
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -10,9 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021"
-# The integrator renumbers this one after the migrations landing beside it.
-down_revision: str | None = "0020"
+revision: str = "0023"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
