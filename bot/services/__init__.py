@@ -26,7 +26,10 @@ from bot.services.notify import Notifier
 from bot.services.numbers import NumbersService
 from bot.services.onboarding import OnboardingService
 from bot.services.open311 import Open311Service
+from bot.services.points import PointsService
+from bot.services.points_ranking import RankingService
 from bot.services.poster import PosterService
+from bot.services.redemptions import RedemptionService
 from bot.services.reminders import ReminderService
 from bot.services.retention import RetentionService
 from bot.services.revoke import RevokeService
@@ -69,6 +72,9 @@ class Services:
     console_exports: ConsoleExports
     notices: NoticeService
     notice_copies: NoticeCopies
+    points: PointsService
+    redemptions: RedemptionService
+    ranking: RankingService
 
     @classmethod
     def create(
@@ -121,4 +127,7 @@ class Services:
             console_exports=ConsoleExports(config, db, translations, search, clock),
             notices=NoticeService(config, db, clock),
             notice_copies=NoticeCopies(config, db, translations, clock),
+            points=PointsService(config, db, clock),
+            redemptions=RedemptionService(config, db, translations, clock),
+            ranking=RankingService(config, db, clock),
         )

@@ -35,6 +35,7 @@ from storage.db import Database
 from storage.models import Community, Person, Ticket
 from storage.repositories import CommunityRepository, PersonRepository, WorkOrderRepository
 from storage.repositories.joins import JoinRepository
+from storage.repositories.points import PointsRepository
 from storage.repositories.sla import SlaRepository
 from storage.repositories.stats import Scope, StatsRepository
 
@@ -147,6 +148,9 @@ class DigestService:
                 chart_new=await stats.series(scope, Ticket.created_at, bounds),
                 chart_resolved=await stats.series(scope, Ticket.resolved_at, bounds),
                 until=local(now, sla).strftime("%H:%M") if partial else None,
+                points=await PointsRepository(session).totals(
+                    community.id, day_window(day.replace(day=1), sla)[0], end
+                ),
             )
 
     async def render(self, data: DigestData, t: Translator) -> Digest:

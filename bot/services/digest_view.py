@@ -70,6 +70,8 @@ class DigestData:
     chart_resolved: Sequence[int] = field(default_factory=list)
     # Today's digest so far: the local time its figures run to ("14:05"); None for a whole day.
     until: str | None = None
+    # The points bank this month up to the digest's day: (issued, redeemed), community-wide.
+    points: tuple[int, int] | None = None
 
 
 def rate(part: int, whole: int) -> str | None:
@@ -263,6 +265,10 @@ def render_digest(t: Translator, data: DigestData) -> tuple[str, Buttons]:
         )
     if not data.leaders:
         lines.append(none)
+    if data.points is not None:
+        issued, redeemed = data.points
+        month = f"{data.day:%Y-%m}"
+        lines += ["", t("digest-points", month=month, issued=issued, redeemed=redeemed)]
     # Longer than a message (long names in many lines): the outbox writer and /digest send it
     # in several, the buttons under the last (bot.text.message_parts).
     text = "\n".join(lines)

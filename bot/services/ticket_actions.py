@@ -8,6 +8,7 @@ from __future__ import annotations
 from bot.services.categories import is_private
 from bot.services.contacts import admin_people
 from bot.services.errors import InputRefused, ServiceError
+from bot.services.points import pay_fix
 from bot.services.policy import Action, is_staff, may
 from bot.services.ticket_core import (
     Content,
@@ -310,6 +311,8 @@ class TicketActions(TicketCore):
                 await session.rollback()
                 raise StaleAction(await self.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "confirmed", now)
+            # The points bank: whoever resolved it earns, in this same commit, once per ticket.
+            await pay_fix(session, ticket.id, ticket.community_id, now)
             await self.refresh_cards(session, ticket)
             await self.tell_followers(
                 session,
