@@ -81,7 +81,9 @@ async def on_confirm(
 ) -> None:
     redemption = await services.redemptions.request(person, callback_data.id)
     if isinstance(callback.message, Message):
-        await edit_quietly(callback.message.edit_text(t("points-requested", number=redemption.id)))
+        await edit_quietly(
+            callback.message.edit_text(t("points-requested", number=str(redemption.id)))
+        )
 
 
 @router.callback_query(PointsCb.filter(F.step == PointsStep.CANCEL))
@@ -105,7 +107,7 @@ async def on_approve(
     if isinstance(callback.message, Message):
         text = t(
             "points-office-approved",
-            number=decided.redemption.id,
+            number=str(decided.redemption.id),
             item=decided.item.name,
             stock=decided.item.stock,
         )
@@ -123,7 +125,7 @@ async def on_deny(
 ) -> None:
     decided = await services.redemptions.deny(person, callback_data.id)
     if isinstance(callback.message, Message):
-        text = t("points-office-denied", number=decided.redemption.id, item=decided.item.name)
+        text = t("points-office-denied", number=str(decided.redemption.id), item=decided.item.name)
         await edit_quietly(callback.message.edit_text(text))
 
 
@@ -137,7 +139,7 @@ async def on_handed(
 ) -> None:
     decided = await services.redemptions.handed_over(person, callback_data.id)
     if isinstance(callback.message, Message):
-        text = t("points-office-handed", number=decided.redemption.id, item=decided.item.name)
+        text = t("points-office-handed", number=str(decided.redemption.id), item=decided.item.name)
         await edit_quietly(callback.message.edit_text(text))
 
 
@@ -154,7 +156,7 @@ async def cmd_catalogue(
     numbers = [int(w) for w in words[1:3] if w.isdigit() and len(w) <= 9]
     if verb == "add" and len(words) == 4 and len(numbers) == 2:
         item = await office.add_item(person, community_id, words[3], numbers[0], numbers[1])
-        await message.answer(t("points-item-added", id=item.id, line=item_line(t, item)))
+        await message.answer(t("points-item-added", id=str(item.id), line=item_line(t, item)))
         return
     if (
         verb in ("stock", "price", "off", "on")
@@ -172,7 +174,7 @@ async def cmd_catalogue(
         await message.answer(
             t(
                 "points-item-changed",
-                id=item.id,
+                id=str(item.id),
                 line=item_line(t, item),
                 active=str(item.active).lower(),
             )
@@ -183,7 +185,7 @@ async def cmd_catalogue(
     items = await office.catalogue(person, community_id)
     lines = [t("points-office-catalogue-title")]
     lines += [
-        t("points-office-item", id=i.id, line=item_line(t, i), active=str(i.active).lower())
+        t("points-office-item", id=str(i.id), line=item_line(t, i), active=str(i.active).lower())
         for i in items
     ] or [t("points-catalogue-empty")]
     lines += ["", t("points-catalogue-usage")]
@@ -209,7 +211,7 @@ async def cmd_ranking(
         BufferedInputFile(body, filename=name),
         caption=t(
             "points-ranking-caption",
-            year=ranking.year,
+            year=str(ranking.year),
             count=len(ranking.lines),
             community=ranking.community.name,
         ),

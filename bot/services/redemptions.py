@@ -112,7 +112,7 @@ class RedemptionService:
                 t = translator(self.translations, office)
                 text = t(
                     "points-request-to-office",
-                    number=redemption.id,
+                    number=str(redemption.id),
                     name=person.display_name or "—",
                     item=item.name,
                     price=item.price,
@@ -154,14 +154,14 @@ class RedemptionService:
         async with self.db.session() as session:
             redemption, item = await self._decidable(session, person, redemption_id)
             if redemption.status is not R.REQUESTED:
-                raise Spent("points-decided", number=redemption.id)
+                raise Spent("points-decided", number=str(redemption.id))
             book = PointsRepository(session)
             await book.lock(redemption.account_id)
             balance = await book.balance(redemption.account_id)
             if not item.active:
                 raise ServiceError("points-item-gone")
             if balance < item.price:
-                raise ServiceError("points-short", number=redemption.id, balance=balance)
+                raise ServiceError("points-short", number=str(redemption.id), balance=balance)
             if not await book.move(
                 redemption.id,
                 R.REQUESTED,
@@ -171,15 +171,16 @@ class RedemptionService:
                 price=item.price,
             ):
                 await session.rollback()
-                raise Spent("points-decided", number=redemption_id)
+                raise Spent("points-decided", number=str(redemption_id))
             if not await book.take_stock(item.id):
+                name = item.name  # read before the rollback expires it
                 await session.rollback()
-                raise ServiceError("points-out-of-stock", item=item.name)
+                raise ServiceError("points-out-of-stock", item=name)
             account = await book.account_by_id(redemption.account_id)
             assert account is not None
             if account.person_id is None:  # forgotten since: there is no one to hand it to
                 await session.rollback()
-                raise Spent("points-decided", number=redemption_id)
+                raise Spent("points-decided", number=str(redemption_id))
             await award(
                 session,
                 now=now,
@@ -208,7 +209,7 @@ class RedemptionService:
                 decided_at=now,
                 decided_by_id=(await book.account(person.id, now)).id,
             ):
-                raise Spent("points-decided", number=redemption_id)
+                raise Spent("points-decided", number=str(redemption_id))
             account = await book.account_by_id(redemption.account_id)
             if account is not None and account.person_id is not None:
                 await self._tell(session, account.person_id, now, "points-denied", item, redemption)
@@ -222,7 +223,7 @@ class RedemptionService:
             if not await PointsRepository(session).move(
                 redemption.id, R.APPROVED, R.HANDED_OVER, handed_at=now
             ):
-                raise Spent("points-decided", number=redemption_id)
+                raise Spent("points-decided", number=str(redemption_id))
             await session.commit()
             return Decided(redemption, item)
 
@@ -238,7 +239,7 @@ class RedemptionService:
         person = await PersonRepository(session).get(person_id)
         if person is not None:
             t = translator(self.translations, person)
-            text = t(key, number=redemption.id, item=item.name, price=redemption.price)
+            text = t(key, number=str(redemption.id), item=item.name, price=redemption.price)
             await write(session, person, now, text)
 
     # ------------------------------------------------------------------------- catalogue
@@ -299,7 +300,7 @@ class RedemptionService:
             book = PointsRepository(session)
             item = await book.item(item_id)
             if item is None:
-                raise ServiceError("points-no-item", id=item_id)
+                raise ServiceError("points-no-item", id=str(item_id))
             await self._manages(session, person, item.community_id)
             values: dict[str, object] = {}
             if stock is not None:

@@ -1,4 +1,4 @@
-"""The points bank's tables. The ledger (``points_entries``) is only ever inserted into and
+"""The points bank's tables. The ledger (``PointsEntry``) is only ever inserted into and
 read: this module has no UPDATE or DELETE of it (tests/test_points_ledger.py reads the source of
 every repository to keep it so, and the migration's triggers refuse both)."""
 
