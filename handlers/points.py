@@ -150,12 +150,13 @@ async def cmd_catalogue(
     """``/catalogue`` lists; ``add PRICE STOCK NAME``, ``stock ID N``, ``price ID N``,
     ``off ID``, ``on ID`` change it."""
     office = services.redemptions
-    community_id = await office.office_community(person)  # refuses a resident or a head
+    cover = await office.coverage_of(person)
+    community_id = await office.office_community(cover)  # refuses a resident or a head
     words = (command.args or "").split(maxsplit=3)
     verb = words[0].lower() if words else ""
     numbers = [int(w) for w in words[1:3] if w.isdigit() and len(w) <= 9]
     if verb == "add" and len(words) == 4 and len(numbers) == 2:
-        item = await office.add_item(person, community_id, words[3], numbers[0], numbers[1])
+        item = await office.add_item(cover, community_id, words[3], numbers[0], numbers[1])
         await message.answer(t("points-item-added", id=str(item.id), line=item_line(t, item)))
         return
     if (
@@ -166,11 +167,11 @@ async def cmd_catalogue(
     ):
         item_id = numbers[0]
         if verb == "stock":
-            item = await office.change_item(person, item_id, stock=numbers[1])
+            item = await office.change_item(cover, item_id, stock=numbers[1])
         elif verb == "price":
-            item = await office.change_item(person, item_id, price=numbers[1])
+            item = await office.change_item(cover, item_id, price=numbers[1])
         else:
-            item = await office.change_item(person, item_id, active=verb == "on")
+            item = await office.change_item(cover, item_id, active=verb == "on")
         await message.answer(
             t(
                 "points-item-changed",
@@ -182,7 +183,7 @@ async def cmd_catalogue(
         return
     if verb:
         raise ServiceError("points-catalogue-usage")
-    items = await office.catalogue(person, community_id)
+    items = await office.catalogue(cover, community_id)
     lines = [t("points-office-catalogue-title")]
     lines += [
         t("points-office-item", id=str(i.id), line=item_line(t, i), active=str(i.active).lower())

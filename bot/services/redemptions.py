@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations
-from bot.services.access import coverage
+from bot.services.access import Coverage, coverage
 from bot.services.clock import Clock
 from bot.services.contacts import admin_people
 from bot.services.errors import ServiceError, Spent
@@ -244,36 +244,35 @@ class RedemptionService:
 
     # ------------------------------------------------------------------------- catalogue
 
-    async def office_community(self, person: Person) -> int:
-        """The community whose catalogue a coordinator (or admin) manages: the first they
-        coordinate as a whole; for an admin without one, the only community."""
+    async def coverage_of(self, person: Person) -> Coverage:
+        """The person's roles now, for the catalogue's use cases (the console has its own)."""
         async with self.db.session() as session:
-            cover = await coverage(session, self.config, person)
-            if cover.community_ids:
-                return min(cover.community_ids)
-            if cover.admin:
+            return await coverage(session, self.config, person)
+
+    async def office_community(self, cover: Coverage) -> int:
+        """The community whose catalogue a coordinator (or admin) manages in chat: the first
+        they coordinate as a whole; for an admin without one, the only community."""
+        if cover.community_ids:
+            return min(cover.community_ids)
+        if cover.admin:
+            async with self.db.session() as session:
                 only = await CommunityRepository(session).only()
-                if only is not None:
-                    return only.id
+            if only is not None:
+                return only.id
         raise ServiceError("points-office-only")
 
-    async def catalogue(self, person: Person, community_id: int) -> list[RewardItem]:
+    async def catalogue(self, cover: Coverage, community_id: int) -> list[RewardItem]:
+        _manages(cover, community_id)
         async with self.db.session() as session:
-            await self._manages(session, person, community_id)
             return list(await PointsRepository(session).all_items(community_id))
 
-    async def _manages(self, session: AsyncSession, person: Person, community_id: int) -> None:
-        cover = await coverage(session, self.config, person)
-        if not (cover.admin or community_id in cover.community_ids):
-            raise ServiceError("points-office-only")
-
     async def add_item(
-        self, person: Person, community_id: int, name: str, price: int, stock: int
+        self, cover: Coverage, community_id: int, name: str, price: int, stock: int
     ) -> RewardItem:
         name = " ".join(name.split())
+        _manages(cover, community_id)
         check_item(name, price, stock)
         async with self.db.session() as session:
-            await self._manages(session, person, community_id)
             item = await PointsRepository(session).add_item(
                 RewardItem(
                     community_id=community_id,
@@ -289,7 +288,7 @@ class RedemptionService:
 
     async def change_item(
         self,
-        person: Person,
+        cover: Coverage,
         item_id: int,
         *,
         stock: int | None = None,
@@ -301,7 +300,7 @@ class RedemptionService:
             item = await book.item(item_id)
             if item is None:
                 raise ServiceError("points-no-item", id=str(item_id))
-            await self._manages(session, person, item.community_id)
+            _manages(cover, item.community_id)
             values: dict[str, object] = {}
             if stock is not None:
                 check_item(item.name, item.price, stock)
@@ -316,6 +315,12 @@ class RedemptionService:
             await session.commit()
             await session.refresh(item)
             return item
+
+
+def _manages(cover: Coverage, community_id: int) -> None:
+    """The office: the coordinators of the whole community, and the admins."""
+    if not (cover.admin or community_id in cover.community_ids):
+        raise ServiceError("points-office-only")
 
 
 def check_item(name: str, price: int, stock: int) -> None:

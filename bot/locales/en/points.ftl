@@ -80,3 +80,20 @@ digest-points = 💰 Points bank, { $month }: { $issued } issued, { $redeemed } 
 settings-about-points_per_fix = Points bank: the points the person who resolved a ticket earns when its resident confirms it fixed (once per ticket).
 settings-about-points_per_service_hour = Points bank: the points per hour of volunteer service.
 settings-about-points_per_vote = Points bank: the points for taking part in a building vote.
+
+## The console
+console-nav-points = Points
+points-console-year = Year
+points-console-ranking = The { $year } ranking of heads and volunteers
+points-console-ranking-how = Every head and deputy, and everyone who earned points this year, best first: points earned, fixes residents confirmed, service hours, and the average rating of the tickets they held. For choosing the excellent heads.
+points-console-download = Download { $kind }
+points-console-no-ranking = Nobody to rank yet.
+points-console-saved = Saved.
+points-console-withdrawn = withdrawn
+points-console-stock = Stock
+points-console-price = Price (points)
+points-console-name = Name
+points-console-withdraw = Withdraw
+points-console-offer = Offer again
+points-console-add = Add an item
+points-catalogue-number = Please enter a whole number.

@@ -80,3 +80,20 @@ digest-points = 💰 积分银行 { $month }：发放 { $issued }，兑换 { $re
 settings-about-points_per_fix = 积分银行：居民确认问题已解决时，解决该工单的人获得的积分（每张工单一次）。
 settings-about-points_per_service_hour = 积分银行：每小时志愿服务获得的积分。
 settings-about-points_per_vote = 积分银行：参与一次楼栋投票获得的积分。
+
+## 后台
+console-nav-points = 积分
+points-console-year = 年份
+points-console-ranking = { $year } 年楼长和志愿者排名
+points-console-ranking-how = 所有楼长、副楼长以及本年度获得积分的人，按成绩排序：获得积分、居民确认解决的问题、服务时长和所处理工单的平均评分。供评选优秀楼长。
+points-console-download = 下载 { $kind }
+points-console-no-ranking = 暂时没有可排名的人。
+points-console-saved = 已保存。
+points-console-withdrawn = 已下架
+points-console-stock = 库存
+points-console-price = 价格（积分）
+points-console-name = 名称
+points-console-withdraw = 下架
+points-console-offer = 重新上架
+points-console-add = 添加物品
+points-catalogue-number = 请输入整数。
