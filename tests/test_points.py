@@ -130,6 +130,28 @@ async def test_a_confirmed_fix_pays_the_head_once_and_points_shows_it(town: Town
     assert resident.text.startswith("💰 Your points: 0") and "No entries yet" in resident.text
 
 
+async def test_an_unconfirmed_autoclose_pays_nothing_the_confirmation_after_a_reopen_does(
+    town: Town,
+) -> None:
+    """Closed by the scheduler (nobody confirmed): no points. The resident reopens it, the head
+    resolves it again, the resident confirms: the fix pays, once."""
+    services = town.world.services
+    reported = await town.report()
+    head = await town.person(HEAD)
+    await services.tickets.take(head, reported.id)
+    await services.tickets.resolve(head, reported.id, "Done")
+    town.world.clock.advance(days=3, hours=1)
+    assert await services.scheduling.closing.run() == 1
+    assert (await ticket(town.db, 1)).autoclosed_at is not None
+    assert await entries(town.db) == []
+    closed = [s for s in await town.deliver() if "👎 Not fixed" in s.buttons][-1]
+    await town.click(RESIDENT, closed, "👎 Not fixed")
+    await services.tickets.resolve(head, reported.id, "Done properly now")
+    question = [s for s in await town.deliver() if "👍 Yes, fixed" in s.buttons][-1]
+    await town.click(RESIDENT, question, "👍 Yes, fixed")
+    assert await entries(town.db) == [(10, PointsReason.FIX, "ticket:1", town.ids[HEAD])]
+
+
 async def test_the_earning_rule_is_the_communitys_setting(town: Town) -> None:
     await town.world.services.community.settings(
         "塘中社区", {"points_per_fix": 25, "points_per_service_hour": 4}

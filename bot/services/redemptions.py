@@ -129,8 +129,9 @@ class RedemptionService:
             return redemption
 
     async def _office(self, session: AsyncSession, community_id: int) -> list[Person]:
-        """Who decides: the community's coordinators, or the admins where it has none."""
-        found = list(await CommunityRepository(session).coordinators_of(community_id))
+        """Who decides: the coordinators of the whole community (a building's coordinator
+        could not), or the admins where it has none."""
+        found = list(await PointsRepository(session).office(community_id))
         return found or await admin_people(PersonRepository(session), self.config)
 
     # ------------------------------------------------------------------------- the office

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     Building,
+    CoordinatorScope,
     Membership,
     Person,
     PointsAccount,
@@ -134,6 +135,14 @@ class PointsRepository:
             .order_by(TicketEvent.id.desc())
             .limit(1)
         )
+
+    async def office(self, community_id: int) -> Sequence[Person]:
+        """The coordinators of the whole community: who decides a redemption."""
+        whole = select(CoordinatorScope.person_id).where(
+            CoordinatorScope.community_id == community_id, CoordinatorScope.building_id.is_(None)
+        )
+        query = select(Person).where(Person.id.in_(whole)).order_by(Person.id)
+        return (await self.session.scalars(query)).all()
 
     # ------------------------------------------------------------------------- catalogue
 
