@@ -18,12 +18,14 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.config import Config
 from bot.i18n import Translator
 from bot.services import Services
+from bot.services.access import Coverage
 from bot.services.errors import ServiceError
 from bot.services.points_ranking import ranking_file
 from bot.services.points_view import MAX_OFFERED, item_line, statement_text
+from handlers.answers import answer_long
 from handlers.points_keyboards import PointsCb, PointsStep
 from handlers.ticketing import edit_quietly
-from storage.models import Person
+from storage.models import Person, RewardItem
 
 router = Router(name="points")
 
@@ -154,32 +156,17 @@ async def cmd_catalogue(
     community_id = await office.office_community(cover)  # refuses a resident or a head
     words = (command.args or "").split(maxsplit=3)
     verb = words[0].lower() if words else ""
-    numbers = [int(w) for w in words[1:3] if w.isdigit() and len(w) <= 9]
+    numbers = [int(w) for w in words[1:3] if w.isascii() and w.isdigit() and len(w) <= 9]
     if verb == "add" and len(words) == 4 and len(numbers) == 2:
         item = await office.add_item(cover, community_id, words[3], numbers[0], numbers[1])
         await message.answer(t("points-item-added", id=str(item.id), line=item_line(t, item)))
         return
-    if (
-        verb in ("stock", "price", "off", "on")
-        and numbers
-        and len(words) == (2 if verb in ("off", "on") else 3)
-        and len(numbers) == len(words) - 1
-    ):
-        item_id = numbers[0]
-        if verb == "stock":
-            item = await office.change_item(cover, item_id, stock=numbers[1])
-        elif verb == "price":
-            item = await office.change_item(cover, item_id, price=numbers[1])
-        else:
-            item = await office.change_item(cover, item_id, active=verb == "on")
-        await message.answer(
-            t(
-                "points-item-changed",
-                id=str(item.id),
-                line=item_line(t, item),
-                active=str(item.active).lower(),
-            )
-        )
+    arity = 1 if verb in ("off", "on") else 2
+    if verb in ("stock", "price", "off", "on") and len(words) == arity + 1 == len(numbers) + 1:
+        item = await _change(services, cover, verb, numbers)
+        active = str(item.active).lower()
+        line = item_line(t, item)
+        await message.answer(t("points-item-changed", id=str(item.id), line=line, active=active))
         return
     if verb:
         raise ServiceError("points-catalogue-usage")
@@ -190,7 +177,16 @@ async def cmd_catalogue(
         for i in items
     ] or [t("points-catalogue-empty")]
     lines += ["", t("points-catalogue-usage")]
-    await message.answer("\n".join(lines))
+    await answer_long(message, "\n".join(lines))
+
+
+async def _change(services: Services, cover: Coverage, verb: str, numbers: list[int]) -> RewardItem:
+    office, item_id = services.redemptions, numbers[0]
+    if verb == "stock":
+        return await office.change_item(cover, item_id, stock=numbers[1])
+    if verb == "price":
+        return await office.change_item(cover, item_id, price=numbers[1])
+    return await office.change_item(cover, item_id, active=verb == "on")
 
 
 @router.message(Command("ranking"))
