@@ -148,9 +148,12 @@ class DigestService:
                 chart_new=await stats.series(scope, Ticket.created_at, bounds),
                 chart_resolved=await stats.series(scope, Ticket.resolved_at, bounds),
                 until=local(now, sla).strftime("%H:%M") if partial else None,
+                # The points bank is the whole community's office's: not in an area's digest.
                 points=await PointsRepository(session).totals(
                     community.id, day_window(day.replace(day=1), sla)[0], end
-                ),
+                )
+                if scope.building_ids is None
+                else None,
             )
 
     async def render(self, data: DigestData, t: Translator) -> Digest:
