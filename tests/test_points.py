@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -370,6 +371,17 @@ async def test_the_digest_counts_the_months_points(town: Town) -> None:
     sent = await town.send(OFFICE, "/digest")
     digest = [s for s in sent if "积分银行" in s.text]
     assert digest and "积分银行 2026-11：发放 10，兑换 4" in digest[0].text
+
+
+async def test_the_new_years_digest_points_to_the_ranking(town: Town) -> None:
+    await fixed(town)
+    sent = await town.send(OFFICE, "/digest")
+    assert not any("排名已生成" in s.text for s in sent)  # not on an ordinary day
+    town.world.clock.now = datetime(2027, 1, 1, 2, tzinfo=UTC)  # 10:00 on 1 January
+    sent = await town.send(OFFICE, "/digest")
+    assert any(
+        "2026 年楼长和志愿者排名已生成" in s.text and "/ranking 2026" in s.text for s in sent
+    )
 
 
 async def test_the_year_end_ranking_is_a_spreadsheet(town: Town) -> None:

@@ -154,6 +154,9 @@ class DigestService:
                 )
                 if scope.building_ids is None
                 else None,
+                ranking_year=day.year
+                if scope.building_ids is None and (day.month, day.day) == (12, 31)
+                else None,
             )
 
     async def render(self, data: DigestData, t: Translator) -> Digest:

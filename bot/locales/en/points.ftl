@@ -97,3 +97,4 @@ points-console-withdraw = Withdraw
 points-console-offer = Offer again
 points-console-add = Add an item
 points-catalogue-number = Please enter a whole number.
+digest-ranking-ready = 🏅 The { $year } ranking of heads and volunteers is ready for choosing the excellent heads: /ranking { $year } in chat, or Points in the console.

@@ -97,3 +97,4 @@ points-console-withdraw = 下架
 points-console-offer = 重新上架
 points-console-add = 添加物品
 points-catalogue-number = 请输入整数。
+digest-ranking-ready = 🏅 { $year } 年楼长和志愿者排名已生成，可据此评选优秀楼长：在聊天中发送 /ranking { $year }，或在后台“积分”页查看。
