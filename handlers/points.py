@@ -151,7 +151,7 @@ async def cmd_catalogue(
 ) -> None:
     """``/catalogue`` lists; ``add PRICE STOCK NAME``, ``stock ID N``, ``price ID N``,
     ``off ID``, ``on ID`` change it."""
-    office = services.redemptions
+    office = services.catalogue
     cover = await office.coverage_of(person)
     community_id = await office.office_community(cover)  # refuses a resident or a head
     words = (command.args or "").split(maxsplit=3)
@@ -181,7 +181,7 @@ async def cmd_catalogue(
 
 
 async def _change(services: Services, cover: Coverage, verb: str, numbers: list[int]) -> RewardItem:
-    office, item_id = services.redemptions, numbers[0]
+    office, item_id = services.catalogue, numbers[0]
     if verb == "stock":
         return await office.change_item(cover, item_id, stock=numbers[1])
     if verb == "price":

@@ -78,8 +78,8 @@ async def test_the_points_bank_on_postgres(pg_url: str) -> None:
                     await session.execute(text(statement))
                     await session.commit()
 
-        cover = await services.redemptions.coverage_of(office)
-        item = await services.redemptions.add_item(cover, building.community_id, "Tea", 10, 5)
+        cover = await services.catalogue.coverage_of(office)
+        item = await services.catalogue.add_item(cover, building.community_id, "Tea", 10, 5)
         first = await services.redemptions.request(resident, item.id)
         # A second request written beside the first (the service would refuse it, counting the
         # first against the balance): the balance (15) covers one of 10.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.config import Config
 from bot.i18n import Translations
+from bot.services.catalogue import CatalogueService
 from bot.services.clock import Clock, system_clock
 from bot.services.closing import ClosingService
 from bot.services.community import CommunityService, StaffService
@@ -74,6 +75,7 @@ class Services:
     notice_copies: NoticeCopies
     points: PointsService
     redemptions: RedemptionService
+    catalogue: CatalogueService
     ranking: RankingService
 
     @classmethod
@@ -129,5 +131,6 @@ class Services:
             notice_copies=NoticeCopies(config, db, translations, clock),
             points=PointsService(config, db, clock),
             redemptions=RedemptionService(config, db, translations, clock),
+            catalogue=CatalogueService(config, db, clock),
             ranking=RankingService(config, db, clock),
         )

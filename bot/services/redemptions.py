@@ -1,5 +1,4 @@
-"""Spending points: the office's catalogue (management-fee vouchers, gifts, each with a price
-in points and a stock) and redemptions.
+"""Spending points: redemptions of the office's catalogue items (bot/services/catalogue.py).
 
 A resident asks for an item in chat; the community's coordinators get the request with
 Approve / Deny. Approval checks again, inside its transaction, what may have changed since the
@@ -17,13 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations
-from bot.services.access import Coverage, coverage
+from bot.services.access import coverage
 from bot.services.clock import Clock
 from bot.services.contacts import admin_people
 from bot.services.errors import ServiceError, Spent
 from bot.services.points import award, communities_of
 from bot.services.scheduling import translator, write
-from bot.text import utf16_len
 from storage.db import Database
 from storage.models import (
     Person,
@@ -32,13 +30,10 @@ from storage.models import (
     RedemptionStatus,
     RewardItem,
 )
-from storage.repositories import CommunityRepository, PersonRepository
+from storage.repositories import PersonRepository
 from storage.repositories.points import PointsRepository
 
 R = RedemptionStatus
-MAX_NAME = 100
-MAX_PRICE = 100_000
-MAX_STOCK = 10_000
 
 
 class PointsAction:
@@ -242,92 +237,3 @@ class RedemptionService:
             t = translator(self.translations, person)
             text = t(key, number=str(redemption.id), item=item.name, price=redemption.price)
             await write(session, person, now, text)
-
-    # ------------------------------------------------------------------------- catalogue
-
-    async def coverage_of(self, person: Person) -> Coverage:
-        """The person's roles now, for the catalogue's use cases (the console has its own)."""
-        async with self.db.session() as session:
-            return await coverage(session, self.config, person)
-
-    async def office_community(self, cover: Coverage) -> int:
-        """The community whose catalogue a coordinator (or admin) manages in chat: the first
-        they coordinate as a whole; for an admin without one, the only community."""
-        if cover.community_ids:
-            return min(cover.community_ids)
-        if cover.admin:
-            async with self.db.session() as session:
-                only = await CommunityRepository(session).only()
-            if only is not None:
-                return only.id
-        raise ServiceError("points-office-only")
-
-    async def catalogue(self, cover: Coverage, community_id: int) -> list[RewardItem]:
-        _manages(cover, community_id)
-        async with self.db.session() as session:
-            return list(await PointsRepository(session).all_items(community_id))
-
-    async def add_item(
-        self, cover: Coverage, community_id: int, name: str, price: int, stock: int
-    ) -> RewardItem:
-        name = " ".join(name.split())
-        _manages(cover, community_id)
-        check_item(name, price, stock)
-        async with self.db.session() as session:
-            item = await PointsRepository(session).add_item(
-                RewardItem(
-                    community_id=community_id,
-                    name=name,
-                    price=price,
-                    stock=stock,
-                    active=True,
-                    created_at=self.clock(),
-                )
-            )
-            await session.commit()
-            return item
-
-    async def change_item(
-        self,
-        cover: Coverage,
-        item_id: int,
-        *,
-        stock: int | None = None,
-        price: int | None = None,
-        active: bool | None = None,
-    ) -> RewardItem:
-        async with self.db.session() as session:
-            book = PointsRepository(session)
-            item = await book.item(item_id)
-            if item is None:
-                raise ServiceError("points-no-item", id=str(item_id))
-            _manages(cover, item.community_id)
-            values: dict[str, object] = {}
-            if stock is not None:
-                check_item(item.name, item.price, stock)
-                values["stock"] = stock
-            if price is not None:
-                check_item(item.name, price, item.stock)
-                values["price"] = price
-            if active is not None:
-                values["active"] = active
-            if values:
-                await book.change_item(item.id, **values)
-            await session.commit()
-            await session.refresh(item)
-            return item
-
-
-def _manages(cover: Coverage, community_id: int) -> None:
-    """The office: the coordinators of the whole community, and the admins."""
-    if not (cover.admin or community_id in cover.community_ids):
-        raise ServiceError("points-office-only")
-
-
-def check_item(name: str, price: int, stock: int) -> None:
-    if not name or utf16_len(name) > MAX_NAME:
-        raise ServiceError("points-bad-name", most=MAX_NAME)
-    if not 1 <= price <= MAX_PRICE:
-        raise ServiceError("points-bad-price", most=MAX_PRICE)
-    if not 0 <= stock <= MAX_STOCK:
-        raise ServiceError("points-bad-stock", most=MAX_STOCK)

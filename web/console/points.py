@@ -39,7 +39,7 @@ async def points_page(request: web.Request) -> web.Response:
     t = request.app[TRANSLATIONS].bind(viewer.language or visitor_language(request))
     try:
         ranking = await _ranking(request, viewer)
-        items = await services.redemptions.catalogue(viewer.coverage, ranking.community.id)
+        items = await services.catalogue.catalogue(viewer.coverage, ranking.community.id)
     except ServiceError as error:
         return refusal(request, viewer, error, "points")
     headers, rows = ranking_rows(t, ranking)
@@ -84,7 +84,7 @@ def _number(value: object) -> int:
 
 async def catalogue_change(request: web.Request) -> web.Response:
     viewer = await console_viewer(request)
-    office = request.app[CONSOLE].services.redemptions
+    office = request.app[CONSOLE].services.catalogue
     form = await request.post()
     action = str(form.get("action", ""))
     try:
