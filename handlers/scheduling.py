@@ -24,10 +24,12 @@ from bot.services import Services
 from bot.services.digest import Digest
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
+from bot.services.redemptions import POINTS_ACTIONS
 from bot.services.scheduling import SchedAction
 from handlers.answers import answer_long
 from handlers.filters import OnPress
 from handlers.keyboards import CallbackInt, TicketCb
+from handlers.points_keyboards import PointsCb, PointsStep
 from handlers.telling import tell
 from handlers.ticketing import edit_quietly
 from storage.models import Person
@@ -59,6 +61,8 @@ def outbox_markup(
             data: CallbackData
             if action in SCHED_ACTIONS:
                 data = SchedCb(action=SchedAction(action), ticket_id=target)
+            elif action in POINTS_ACTIONS:  # a redemption request's Approve / Deny
+                data = PointsCb(step=PointsStep(action), id=target)
             else:
                 data = TicketCb(action=Action(action), ticket_id=target)
             buttons.append(InlineKeyboardButton(text=label, callback_data=data.pack()))

@@ -1004,3 +1004,98 @@ class CoverageWeek(Base):
     buildings: Mapped[int]
     with_head: Mapped[int]
     taken_at: Mapped[datetime]
+
+
+# ----------------------------------------------------------------------------- points bank
+
+
+class PointsReason(enum.StrEnum):
+    FIX = "fix"  # a fix the resident confirmed, to the person who resolved it
+    SERVICE_HOURS = "service_hours"
+    VOTE = "vote"
+    REDEMPTION = "redemption"  # negative: a catalogue item handed out
+    CORRECTION = "correction"  # the office's own entry that sets an earlier one right
+
+
+class PointsAccount(Base):
+    """A person's name in the points book. The book's entries point here, never at ``people``:
+    /forgetme deletes the person and this link becomes NULL (a former person's account), while
+    every entry stays exactly as written, so the year's totals remain true."""
+
+    __tablename__ = "points_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), unique=True
+    )
+    created_at: Mapped[datetime]
+
+
+class PointsEntry(Base):
+    """One line of the append-only points ledger (积分银行): never updated, never deleted (the
+    migration's triggers refuse both); a correction is a new entry. A balance is the SUM of an
+    account's entries. ``once`` makes an award idempotent ("fix:<ticket id>": a ticket pays its
+    fix once, whatever reopens and confirmations follow)."""
+
+    __tablename__ = "points_entries"
+    __table_args__ = (
+        Index("ix_points_entries_account_created", "account_id", "created_at"),
+        Index("ix_points_entries_community_created", "community_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("points_accounts.id"))
+    points: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[PointsReason] = mapped_column(_enum(PointsReason))
+    # What it is for, in the book's words: "ticket:12", "redemption:3", "hours:4.5:activity:7".
+    reference: Mapped[str] = mapped_column(String(120), default="")
+    once: Mapped[str | None] = mapped_column(String(120), unique=True)
+    # How many of the rule's unit the points are for (the hours of service hours), if any.
+    quantity: Mapped[float | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("points_accounts.id"))
+    created_at: Mapped[datetime]
+
+
+class RewardItem(Base):
+    """What the office offers in its points catalogue (a management-fee voucher, a gift)."""
+
+    __tablename__ = "reward_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    price: Mapped[int] = mapped_column(Integer)  # in points
+    stock: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class RedemptionStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"  # stock and points taken
+    DENIED = "denied"
+    HANDED_OVER = "handed_over"
+
+
+class Redemption(Base):
+    """A resident's request for a catalogue item, decided by a coordinator of the community."""
+
+    __tablename__ = "redemptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("reward_items.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("points_accounts.id"), index=True)
+    price: Mapped[int] = mapped_column(Integer)  # as asked; approval takes the price of then
+    status: Mapped[RedemptionStatus] = mapped_column(
+        _enum(RedemptionStatus), default=RedemptionStatus.REQUESTED
+    )
+    requested_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("points_accounts.id"))
+    handed_at: Mapped[datetime | None]

@@ -21,6 +21,7 @@ EVERYONE: tuple[tuple[str, str], ...] = (
     ("help", "cmd-help"),
     ("language", "cmd-language"),
     ("cancel", "cmd-cancel"),
+    ("points", "cmd-points"),
     ("forgetme", "cmd-forgetme"),
     ("hours", "cmd-hours"),
     ("helped", "cmd-helped"),
@@ -56,6 +57,8 @@ COORDINATOR: tuple[tuple[str, str], ...] = (
     ("joinlink", "cmd-joinlink"),
     ("invite", "cmd-invite"),
     ("staff", "cmd-staff"),
+    ("catalogue", "cmd-catalogue"),
+    ("ranking", "cmd-ranking"),
     ("web", "cmd-web"),
 )
 

@@ -9,6 +9,7 @@ from bot.config import Config
 from bot.i18n import Translations
 from bot.services.assigning import TicketAssigning
 from bot.services.availability import StaffAvailability
+from bot.services.catalogue import CatalogueService
 from bot.services.clock import Clock, system_clock
 from bot.services.closing import ClosingService
 from bot.services.community import CommunityService, StaffService
@@ -30,7 +31,10 @@ from bot.services.notify import Notifier
 from bot.services.numbers import NumbersService
 from bot.services.onboarding import OnboardingService
 from bot.services.open311 import Open311Service
+from bot.services.points import PointsService
+from bot.services.points_ranking import RankingService
 from bot.services.poster import PosterService
+from bot.services.redemptions import RedemptionService
 from bot.services.reminders import ReminderService
 from bot.services.reopening import TicketReopening
 from bot.services.reporting import Reporting
@@ -100,6 +104,10 @@ class Services:
     votes: VoteService
     flats: FlatService
     elections: ElectionService
+    points: PointsService
+    redemptions: RedemptionService
+    catalogue: CatalogueService
+    ranking: RankingService
 
     @classmethod
     def create(
@@ -186,4 +194,8 @@ class Services:
             votes=VoteService(config, db, translations, clock),
             flats=FlatService(config, db, translations, clock),
             elections=ElectionService(config, db, translations, clock),
+            points=PointsService(config, db, clock),
+            redemptions=RedemptionService(config, db, translations, clock),
+            catalogue=CatalogueService(config, db, clock),
+            ranking=RankingService(config, db, clock),
         )

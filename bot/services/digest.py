@@ -35,6 +35,7 @@ from storage.db import Database
 from storage.models import Community, Person, Ticket
 from storage.repositories import CommunityRepository, PersonRepository, WorkOrderRepository
 from storage.repositories.joins import JoinRepository
+from storage.repositories.points import PointsRepository
 from storage.repositories.sla import SlaRepository
 from storage.repositories.stats import Scope, StatsRepository
 from storage.repositories.volunteering import VolunteeringRepository
@@ -159,6 +160,15 @@ class DigestService:
                 chart_new=await stats.series(scope, Ticket.created_at, bounds),
                 chart_resolved=await stats.series(scope, Ticket.resolved_at, bounds),
                 until=local(now, sla).strftime("%H:%M") if partial else None,
+                # The points bank is the whole community's office's: not in an area's digest.
+                points=await PointsRepository(session).totals(
+                    community.id, day_window(day.replace(day=1), sla)[0], end
+                )
+                if scope.building_ids is None
+                else None,
+                ranking_year=day.year
+                if scope.building_ids is None and (day.month, day.day) == (12, 31)
+                else None,
             )
 
     async def render(self, data: DigestData, t: Translator) -> Digest:

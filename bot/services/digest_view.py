@@ -73,6 +73,10 @@ class DigestData:
     chart_resolved: Sequence[int] = field(default_factory=list)
     # Today's digest so far: the local time its figures run to ("14:05"); None for a whole day.
     until: str | None = None
+    # The points bank this month up to the digest's day: (issued, redeemed), community-wide.
+    points: tuple[int, int] | None = None
+    # The digest of 31 December: the year's ranking of heads and volunteers is ready.
+    ranking_year: int | None = None
 
 
 def rate(part: int, whole: int) -> str | None:
@@ -271,6 +275,12 @@ def render_digest(t: Translator, data: DigestData) -> tuple[str, Buttons]:
         )
     if not data.leaders:
         lines.append(none)
+    if data.points is not None:
+        issued, redeemed = data.points
+        month = f"{data.day:%Y-%m}"
+        lines += ["", t("digest-points", month=month, issued=issued, redeemed=redeemed)]
+    if data.ranking_year is not None:
+        lines.append(t("digest-ranking-ready", year=str(data.ranking_year)))
     # Longer than a message (long names in many lines): the outbox writer and /digest send it
     # in several, the buttons under the last (bot.text.message_parts).
     text = "\n".join(lines)

@@ -107,3 +107,6 @@ JoinPolicy = Literal["open", "approve", "link_only"]
 Reports = Annotated[int, BeforeValidator(_no_bool), Field(ge=2, le=1000)]
 DayCount = Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=MAX_DAYS)]
 WhistleReminders = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=10)]
+# The points bank's earning rules: whole points per confirmed fix, service hour or vote.
+MAX_POINTS = 1000
+PointsRate = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=MAX_POINTS)]

@@ -44,12 +44,14 @@ from bot.services.setting_types import (
     MAX_DAYS,
     MAX_HOURS,
     MAX_NUDGES,
+    MAX_POINTS,
     Backoff,
     Clock,
     DayCount,
     Days,
     Hours,
     JoinPolicy,
+    PointsRate,
     Quiet,
     Reports,
     Weekly,
@@ -85,6 +87,7 @@ def _setting(default: Any, meaning: str, expected: str, shown: str | None = None
 
 _HOURS = f"a number of hours, more than 0 and at most {MAX_HOURS}"
 _DAYS = f"a number of days, more than 0 and at most {MAX_DAYS}"
+_POINTS = f"a whole number of points from 0 to {MAX_POINTS}"
 
 
 class CommunitySettings(BaseModel):
@@ -183,6 +186,18 @@ class CommunitySettings(BaseModel):
     )
     whistle_reminders: WhistleReminders = _setting(
         3, "at most this many reminders per work order (0: none)", "a whole number from 0 to 10"
+    )
+    points_per_fix: PointsRate = _setting(
+        10,
+        "points bank: to the person who resolved a ticket, once, when its resident confirms it "
+        "fixed",
+        _POINTS,
+    )
+    points_per_service_hour: PointsRate = _setting(
+        5, "points bank: per hour of volunteer service", _POINTS
+    )
+    points_per_vote: PointsRate = _setting(
+        1, "points bank: for taking part in a building vote", _POINTS
     )
 
     @field_serializer("escalation_overrides")

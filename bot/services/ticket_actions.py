@@ -10,6 +10,7 @@ from bot.services.categories import is_private
 from bot.services.clock import Clock
 from bot.services.contacts import admin_people
 from bot.services.errors import InputRefused, ServiceError
+from bot.services.points import pay_fix
 from bot.services.policy import Action, is_staff, may
 from bot.services.ticket_access import TicketAccess
 from bot.services.ticket_audience import TicketAudience
@@ -309,6 +310,8 @@ class TicketActions:
                 await session.rollback()
                 raise StaleAction(await self.access.fresh(session, ticket_id))
             await tickets.add_event(ticket.id, person.id, "confirmed", now)
+            # The points bank: whoever resolved it earns, in this same commit, once per ticket.
+            await pay_fix(session, ticket.id, ticket.community_id, now)
             await self.audience.refresh_cards(session, ticket)
             await self.audience.tell_followers(
                 session,

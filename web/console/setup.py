@@ -14,6 +14,7 @@ from web.console import (
     buildings,
     exports,
     numbers,
+    points,
     settings,
     ticket_actions,
     tickets,
@@ -33,6 +34,7 @@ PAGES: tuple[Callable[[web.Application], None], ...] = (
     numbers.routes,
     settings.routes,
     exports.routes,
+    points.routes,
 )
 
 

@@ -1,0 +1,120 @@
+"""The points page of the console, as the community office uses it: the year's ranking with
+its downloads, the catalogue's forms (CSRF-guarded, each change a redirect back); a head or a
+resident cannot use it, a forged item or a bad number changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from sqlalchemy import select
+
+from storage.models import RewardItem
+from tests.test_console import Http, http, sign_in
+from tests.test_points import fixed, redeem
+from tests.test_ticket_handling import HEAD, OFFICE, RESIDENT, Town, client, one, town
+
+__all__ = ["client", "http", "town"]  # fixtures
+
+
+async def items(town: Town) -> list[tuple[str, int, int, bool]]:
+    async with town.db.session() as session:
+        found = await session.scalars(select(RewardItem).order_by(RewardItem.id))
+        return [(i.name, i.price, i.stock, i.active) for i in found]
+
+
+async def test_the_office_ranks_exports_and_keeps_the_catalogue(town: Town, http: Http) -> None:
+    await fixed(town)
+    token = await sign_in(town, http, OFFICE)
+    page = await http.get("/console/points")
+    text = await page.text()
+    assert page.status == 200 and "2026 年楼长和志愿者排名" in text
+    standing = re.findall(r'<tr class="standing">(.*?)</tr>', text, re.S)
+    assert "Wang 100" in standing[0] and "<td>10</td>" in standing[0]
+
+    download = await http.get("/console/points/ranking.csv?community=1&year=2026")
+    assert download.status == 200
+    assert download.headers["Content-Disposition"] == 'attachment; filename="ranking-2026.csv"'
+    rows = list(csv.reader(io.StringIO((await download.read()).decode("utf-8-sig"))))
+    assert rows[0][:4] == ["名次", "姓名", "角色", "获得积分"] and rows[1][1:5] == [
+        "Wang 100",
+        "楼长",
+        "10",
+        "1",
+    ]
+    xlsx = await http.get("/console/points/ranking.xlsx?community=1&year=2026")
+    assert xlsx.status == 200 and (await xlsx.read())[:2] == b"PK"
+
+    # The catalogue: add, restock, withdraw.
+    added = await http.post(
+        "/console/points/catalogue",
+        data={
+            "csrf": token,
+            "community": "1",
+            "action": "add",
+            "name": "Rice 5kg",
+            "price": "8",
+            "stock": "2",
+        },
+        allow_redirects=False,
+    )
+    assert (
+        added.status == 303 and added.headers["Location"] == "/console/points?community=1&saved=1"
+    )
+    assert await items(town) == [("Rice 5kg", 8, 2, True)]
+    await http.post(
+        "/console/points/catalogue",
+        data={"csrf": token, "community": "1", "action": "stock", "item": "1", "value": "5"},
+    )
+    assert await items(town) == [("Rice 5kg", 8, 5, True)]
+    # The head spends the fix's points on it in chat; the page shows the stock.
+    await redeem(town, HEAD, "🎁 Rice 5kg · 8")
+    request = one(await town.deliver(), OFFICE)
+    await town.click(OFFICE, request, "✅ 批准")
+    assert "Rice 5kg：8 积分（剩 4 件）" in await (await http.get("/console/points")).text()
+    await http.post(
+        "/console/points/catalogue",
+        data={"csrf": token, "community": "1", "action": "off", "item": "1"},
+    )
+    assert await items(town) == [("Rice 5kg", 8, 4, False)]
+
+    # Bad numbers, a forged action or a form without its CSRF token change nothing.
+    bad = await http.post(
+        "/console/points/catalogue",
+        data={"csrf": token, "community": "1", "action": "price", "item": "1", "value": "-3"},
+    )
+    assert bad.status == 400 and "请输入整数" in await bad.text()
+    forged = await http.post(
+        "/console/points/catalogue",
+        data={"csrf": token, "community": "1", "action": "drop", "item": "1"},
+    )
+    assert forged.status == 403
+    no_token = await http.post(
+        "/console/points/catalogue",
+        data={"community": "1", "action": "on", "item": "1"},
+    )
+    assert no_token.status == 403
+    assert await items(town) == [("Rice 5kg", 8, 4, False)]
+
+
+async def test_a_head_or_resident_has_no_points_desk(town: Town, http: Http) -> None:
+    token = await sign_in(town, http, HEAD)
+    page = await http.get("/console/points", headers={"Accept-Language": "en"})
+    assert page.status == 400 and "Only the community office" in await page.text()
+    assert (await http.get("/console/points/ranking.xlsx")).status == 400
+    refused = await http.post(
+        "/console/points/catalogue",
+        data={
+            "csrf": token,
+            "community": "1",
+            "action": "add",
+            "name": "Gift",
+            "price": "1",
+            "stock": "1",
+        },
+    )
+    assert refused.status == 400 and await items(town) == []
+    # A resident cannot even sign in to the console.
+    sent = await town.send(RESIDENT, "/web")
+    assert "/console" not in one(sent, RESIDENT).text
