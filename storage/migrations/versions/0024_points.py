@@ -1,8 +1,8 @@
 """The points bank (积分银行): accounts, the append-only ledger (triggers refuse UPDATE and
 DELETE on it, on SQLite and PostgreSQL), the office's catalogue and the redemptions
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -11,9 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021"
-# The integrator renumbers this one after the migrations landing beside it.
-down_revision: str | None = "0020"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
