@@ -346,7 +346,7 @@ def _wechat_door(
     )
     aes_key = config.wechat_aes_key
     safe = None if aes_key is None else SafeMode(aes_key.get(), config.wechat_app_id)
-    setups.append(wechat_setup(services.wechat, config.wechat_token.get(), safe))
+    setups.append(wechat_setup(services.wechat, config.wechat_token.get(), safe, api))
     sender = WeChatSender(
         api, config, db, dispatcher["translations"], clock, tickets=services.tickets
     )

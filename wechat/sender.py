@@ -1,6 +1,8 @@
 """The WeChat door's sender for the delivery worker (bot/delivery.py). Within 48 hours of the
 person's last message (their ``wechat`` contact's ``last_used_at``) a row goes as a
-customer-service text; after that, or when WeChat answers 45015 (out of the window) or 45047
+customer-service text, or a ``msgmenu`` when the row carries buttons the door can offer (Yes,
+fixed / Not fixed / stars for a resident; Take / Reply / Resolve on a head's card); after
+that, or when WeChat answers 45015 (out of the window) or 45047
 (too many messages in it), as the configured template message, which opens the web door's
 ticket page. WeChat's own refusals become the worker's outcomes: a busy system backs off, a
 person who unfollowed (43004) is unreachable, an API quota (45009) pauses the door."""
@@ -18,7 +20,7 @@ from bot.delivery_window import PassWindow
 from bot.i18n import Translations
 from bot.services.clock import Clock
 from bot.services.tickets import TicketService
-from bot.services.wechat_door import WINDOW
+from bot.services.wechat_door import WINDOW, menu_id
 from storage.db import Database
 from storage.models import Channel, OutboxKind, OutboxMessage
 from storage.repositories import PersonRepository
@@ -60,7 +62,7 @@ class WeChatSender:
     ) -> Outcome:
         if paused() > 0:
             return Outcome("held")
-        text = await self._text(row)
+        text, choices = await self._message(row)
         if text == "":
             return Outcome("sent")  # a card the person may no longer see: nothing to send
         if text is None:
@@ -71,7 +73,10 @@ class WeChatSender:
             async with window.in_flight():
                 if await self._in_window(row):
                     try:
-                        await self.api.send_text(row.address, text[:TEXT_LIMIT])
+                        if choices:
+                            await self.api.send_menu(row.address, text[:TEXT_LIMIT], choices)
+                        else:
+                            await self.api.send_text(row.address, text[:TEXT_LIMIT])
                         return Outcome("sent")
                     except WeChatError as error:
                         if error.code not in OUT_OF_WINDOW:
@@ -96,17 +101,32 @@ class WeChatSender:
         contact = next(c for c in person.contacts if c.as_address == (Channel.WECHAT, row.address))
         return self.clock() - contact.last_used_at < WINDOW
 
-    async def _text(self, row: OutboxMessage) -> str | None:
-        """The row as plain text: WeChat's customer-service text has no buttons, so a
-        question's buttons are left to the ticket page."""
+    async def _message(self, row: OutboxMessage) -> tuple[str | None, list[tuple[str, str]]]:
+        """The row as text, and the choices (menu id, words) of its buttons that the door
+        offers; the others (escalate, merge, history…) are left to the ticket page."""
         if row.kind == OutboxKind.TEXT:
-            return str(row.payload.get("text", ""))
+            buttons = [
+                (str(label), str(value))
+                for line in row.payload.get("buttons", [])
+                for label, value in line
+            ]
+            return str(row.payload.get("text", "")), self._choices(row, buttons)
         if row.kind in (OutboxKind.MEDIA, OutboxKind.CHART):
-            return str(row.payload.get("caption", "")) or None
+            return str(row.payload.get("caption", "")) or None, []
         if row.kind == OutboxKind.CARD and self.tickets and row.ticket_id and row.person_id:
             view = await self.tickets.card_for_delivery(row.ticket_id, row.person_id)
-            return "" if view is None else view.text
-        return None
+            if view is None:
+                return "", []
+            buttons = [(label, action.value) for line in view.buttons for label, action in line]
+            return view.text, self._choices(row, buttons)
+        return None, []
+
+    @staticmethod
+    def _choices(row: OutboxMessage, buttons: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        if row.ticket_id is None:
+            return []
+        found = [(menu_id(row.ticket_id, value), label) for label, value in buttons]
+        return [(key, label) for key, label in found if key is not None]
 
     async def _template(self, row: OutboxMessage, text: str) -> Outcome:
         template = self.config.wechat_template_id

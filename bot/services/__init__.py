@@ -85,6 +85,7 @@ class Services:
         onboarding = OnboardingService(config, db, notifier, clock)
         forget = ForgetService(config, db, translations, clock, tickets, joins)
         conversations = ConversationService(db, tickets)
+        links = ContactLinks(db, clock)
         revoke = RevokeService(config, db, notifier, clock, tickets, joins)
         search = TicketSearch(config, db, clock)
         return cls(
@@ -106,7 +107,7 @@ class Services:
             revoke=revoke,
             conversations=conversations,
             posters=PosterService(db, translations),
-            links=ContactLinks(db, clock),
+            links=links,
             console=ConsoleAccess(config, db, clock),
             ticket_search=search,
             ticket_details=TicketDetails(config, db, clock, tickets),
@@ -114,7 +115,7 @@ class Services:
             open311=Open311Service(config, db, translations, clock),
             web=WebDoorService(config, db, clock, tickets, onboarding, conversations, forget),
             wechat=WeChatDoorService(
-                config, db, translations, clock, tickets, onboarding, conversations
+                config, db, translations, clock, tickets, onboarding, conversations, links
             ),
             desk=DeskService(config, db, community, revoke),
             numbers=NumbersService(config, db, clock),

@@ -7,3 +7,16 @@ wechat-refused = Sorry, that did not work: { $reason }
 wechat-template-title = News about your ticket #{ $number }
 wechat-template-remark = Open to read it and answer.
 wechat-no-building = you have not joined a building yet: scan the QR code on your building's poster first.
+wechat-menu-unknown = that choice is not one this account sent you, or it is too old. Open the ticket's page to act on it.
+wechat-confirmed = Thank you! Ticket #{ $number } is closed. How well was it handled?
+wechat-rated = Thank you for rating ticket #{ $number }.
+wechat-ask-reply = Write your answer to ticket #{ $number } as your next message: it goes to the resident.
+wechat-ask-reopen = What is still wrong with ticket #{ $number }? Write it as your next message.
+wechat-reply-sent = Your answer went to the resident of ticket #{ $number }.
+wechat-reopened = Ticket #{ $number } is open again; the head has your words.
+wechat-photo-kept = { $count ->
+    [one] Photo received. Now write in one message what is wrong: the photo goes with it.
+   *[other] { $count } photos received. Now write in one message what is wrong: the photos go with it.
+}
+wechat-photos-full = at most { $max } photos go with one report. Write what is wrong now.
+wechat-linked = Linked: this WeChat is now one of your doors, with your roles and tickets.
