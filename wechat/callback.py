@@ -74,6 +74,9 @@ class WeChatCallback:
         self.safe = safe
         self.api = api
         self.tasks: set[asyncio.Task[None]] = set()
+        # One person's callbacks are handled in the order they came (a photo, then the text it
+        # belongs to, arrive within a second): a lock per OpenID, fair (first come, first in).
+        self._people: dict[str, tuple[asyncio.Lock, list[int]]] = {}  # lock, users
 
     def _signed(self, request: web.Request) -> bool:
         query = request.query
@@ -134,12 +137,20 @@ class WeChatCallback:
         return parse(self.safe.decrypt(encrypted))
 
     async def _handle(self, message: Incoming) -> None:
+        openid = message.openid
+        lock, users = self._people.setdefault(openid, (asyncio.Lock(), [0]))
+        users[0] += 1
         try:
-            if message.kind == "image":
-                message = await self._fetched(message)
-            await self.service.handle(message)
+            async with lock:
+                if message.kind == "image":
+                    message = await self._fetched(message)
+                await self.service.handle(message)
         except Exception:
             log.exception("wechat: a %s callback could not be handled", message.kind)
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._people[openid]
 
     async def _fetched(self, message: Incoming) -> Incoming:
         """An image's bytes from WeChat's media API (its MediaId travels as the scene); none
