@@ -273,6 +273,22 @@ class Driver:
         item = next(i for i in menu["list"] if i["content"].startswith(label))
         return await self.text(openid, item["content"], msg_id, menu_id=item["id"])
 
+    async def voice(self, openid: str, msg_id: int, heard: str = "") -> tuple[int, str]:
+        """A voice message; ``heard``: WeChat's transcript (sent when the account turned on
+        voice recognition)."""
+        fields = {
+            "ToUserName": ACCOUNT,
+            "FromUserName": openid,
+            "CreateTime": str(msg_id),
+            "MsgType": "voice",
+            "MediaId": self.fake.photo(b"#!AMR\n", "audio/amr"),
+            "Format": "amr",
+            "MsgId": str(msg_id),
+        }
+        if heard:
+            fields["Recognition"] = heard
+        return await self.post(fields)
+
     async def image(self, openid: str, data: bytes, msg_id: int) -> tuple[int, str]:
         media_id = self.fake.photo(data)
         return await self.post(

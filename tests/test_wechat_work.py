@@ -281,3 +281,18 @@ async def test_too_many_messages_in_the_window_go_as_the_template(
     async with world.db.session() as session:
         failed = await session.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))
         assert failed.all() == []
+
+
+async def test_a_voice_message_reports_by_its_transcript_or_is_answered(
+    http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    await driver.subscribe(OPENID, token_of(world), 1)
+    await driver.voice(OPENID, 6001)  # no transcript: nothing to pass on
+    await handled(http)
+    async with world.db.session() as session:
+        assert (await session.scalars(select(Ticket))).all() == []
+    await deliver(world, worker)
+    assert "转文字" in texts_to(fake, OPENID)[-1]
+    await driver.voice(OPENID, 6002, heard="楼下的路灯坏了")
+    await handled(http)
+    assert (await the_ticket(world.db)).description == "楼下的路灯坏了"

@@ -51,6 +51,12 @@ def incoming(fields: dict[str, str]) -> tuple[str, Incoming]:
         return key, Incoming(openid, event, scene=fields.get("EventKey", ""))
     msg_id = fields.get("MsgId", "")
     key = f"msg:{msg_id}" if msg_id else f"msg:{openid}:{fields.get('CreateTime', '')}"
+    if kind == "voice":
+        # WeChat's own transcript (the account's "voice recognition" switch) is the text; the
+        # recording itself (AMR or Speex) plays in no browser and no Telegram client as it is.
+        heard = fields.get("Recognition", "").strip()
+        if heard:
+            return key, Incoming(openid, "text", text=heard, msg_id=msg_id)
     return key, Incoming(
         openid,
         kind,

@@ -97,7 +97,7 @@ class Incoming:
     """One callback, as the door parsed it."""
 
     openid: str
-    kind: str  # "text", "image", "subscribe", "scan", or anything else (ignored)
+    kind: str  # "text", "image", "voice" (untranscribed), "subscribe", "scan"; else ignored
     text: str = ""
     scene: str = ""  # a subscribe or SCAN event's scene: a building's join token
     msg_id: str = ""
@@ -142,7 +142,7 @@ class WeChatDoorService:
     async def handle(self, incoming: Incoming) -> None:
         """Whatever the callback means; a refusal is answered to the person in their
         language, never raised to the door (WeChat has had its "success" already)."""
-        if incoming.kind not in ("text", "image", "subscribe", "scan"):
+        if incoming.kind not in ("text", "image", "voice", "subscribe", "scan"):
             return
         person = await self.onboarding.touch(wechat_address(incoming.openid), "", None)
         try:
@@ -152,6 +152,8 @@ class WeChatDoorService:
                 await self._text(person, incoming)
             elif incoming.kind == "image":
                 await self._photo(person, incoming)
+            elif incoming.kind == "voice":
+                raise ServiceError("wechat-voice-unheard")
             else:
                 await self._follow(person, incoming.scene)
         except ServiceError as error:

@@ -20,3 +20,4 @@ wechat-photo-kept = { $count ->
 }
 wechat-photos-full = at most { $max } photos go with one report. Write what is wrong now.
 wechat-linked = Linked: this WeChat is now one of your doors, with your roles and tickets.
+wechat-voice-unheard = a voice message cannot be passed on from here. Please write it in words (WeChat's "convert to text" helps), or send a photo.

@@ -17,3 +17,4 @@ wechat-reopened = 工单 #{ $number } 已重新打开，楼长会看到您的说
 wechat-photo-kept = 已收到 { $count } 张照片。请用一条消息写下遇到的问题，照片会一起提交。
 wechat-photos-full = 一次报修最多附 { $max } 张照片。请现在写下遇到的问题。
 wechat-linked = 已关联：这个微信现在是您的入口之一，角色和工单都在。
+wechat-voice-unheard = 这里无法转交语音消息。请用文字写下来（可用微信的"转文字"），或发送照片。
