@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_open311_parser(commands)
     cli_documents.add_parsers(commands)
+    from wechat import cli as wechat_cli  # the WeChat door's commands
+
+    wechat_cli.add_parsers(commands)
     return parser
 
 
@@ -229,6 +232,10 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
             _out(f"backup written to {args.file} ({pages} pages)")
         elif command in cli_documents.COMMANDS:
             return await cli_documents.run(command, args, config, db, _bot_username)
+        elif command.startswith("wechat-"):
+            from wechat import cli as wechat_cli
+
+            return await wechat_cli.run(command, args, config, db)
         return 0
     finally:
         await db.close()

@@ -273,6 +273,19 @@ class Driver:
         item = next(i for i in menu["list"] if i["content"].startswith(label))
         return await self.text(openid, item["content"], msg_id, menu_id=item["id"])
 
+    async def click(self, openid: str, key: str, created: int) -> tuple[int, str]:
+        """A tap on a button of the account's custom menu."""
+        return await self.post(
+            {
+                "ToUserName": ACCOUNT,
+                "FromUserName": openid,
+                "CreateTime": str(created),
+                "MsgType": "event",
+                "Event": "CLICK",
+                "EventKey": key,
+            }
+        )
+
     async def voice(self, openid: str, msg_id: int, heard: str = "") -> tuple[int, str]:
         """A voice message; ``heard``: WeChat's transcript (sent when the account turned on
         voice recognition)."""

@@ -142,7 +142,7 @@ class WeChatDoorService:
     async def handle(self, incoming: Incoming) -> None:
         """Whatever the callback means; a refusal is answered to the person in their
         language, never raised to the door (WeChat has had its "success" already)."""
-        if incoming.kind not in ("text", "image", "voice", "subscribe", "scan"):
+        if incoming.kind not in ("text", "image", "voice", "subscribe", "scan", "click"):
             return
         person = await self.onboarding.touch(wechat_address(incoming.openid), "", None)
         try:
@@ -154,6 +154,8 @@ class WeChatDoorService:
                 await self._photo(person, incoming)
             elif incoming.kind == "voice":
                 raise ServiceError("wechat-voice-unheard")
+            elif incoming.kind == "click":
+                await self._menu(person, incoming.scene)
             else:
                 await self._follow(person, incoming.scene)
         except ServiceError as error:
@@ -170,6 +172,29 @@ class WeChatDoorService:
             return
         joined = await self.onboarding.join_building(person, found.id)
         await self._tell(person, t("wechat-joined", building=joined.building.name))
+
+    async def _menu(self, person: Person, key: str) -> None:
+        """A button of the account's custom menu (``python -m bot wechat-menu``)."""
+        t = self.translations.bind(person.language or self.translations.default)
+        if key == "mine":
+            page = await self.tickets.my_tickets(person, 0)
+            lines = [
+                t(
+                    "wechat-mine-line",
+                    number=ticket.number,
+                    status=t(f"status-{ticket.status.value}"),
+                )
+                for ticket in page.tickets
+            ]
+            await self._tell(
+                person,
+                "\n".join([t("wechat-mine-title"), *lines]) if lines else t("wechat-mine-none"),
+            )
+        elif key == "report":
+            await self._home(person)  # only a resident reports
+            await self._tell(person, t("wechat-menu-report-how"))
+        else:
+            await self._tell(person, t("wechat-help"))
 
     async def _choose(self, person: Person, incoming: Incoming) -> None:
         """A tapped msgmenu choice, through the services the Telegram buttons use (they check

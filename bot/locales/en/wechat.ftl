@@ -21,3 +21,16 @@ wechat-photo-kept = { $count ->
 wechat-photos-full = at most { $max } photos go with one report. Write what is wrong now.
 wechat-linked = Linked: this WeChat is now one of your doors, with your roles and tickets.
 wechat-voice-unheard = a voice message cannot be passed on from here. Please write it in words (WeChat's "convert to text" helps), or send a photo.
+## The account's custom menu (python -m bot wechat-menu) and its answers
+wechat-menu-report = Report
+wechat-menu-mine = My tickets
+wechat-menu-help = Help
+wechat-menu-report-how = Write in one message what is wrong (send photos first if you have some): it goes to your building head as a ticket.
+wechat-mine-title = Your tickets:
+wechat-mine-line = #{ $number }: { $status }
+wechat-mine-none = You have no tickets yet.
+wechat-help = Write here what is wrong in your building: one message is one ticket for your building head, and what you write next goes to the head until it is closed. Photos sent before the text go with it. The head's answers come here; the buttons under them (Yes, fixed; Not fixed; stars) answer back. Joining: scan the QR code on your building's poster.
+## The WeChat posters (python -m bot wechat-qr --out)
+wechat-poster-step-1 = Scan the QR code with WeChat (扫一扫) and follow the account: you join this building.
+wechat-poster-step-2 = Write what is wrong in one message; send photos first if you have some.
+wechat-poster-step-3 = Your building head gets it at once, and answers you in WeChat.

@@ -18,3 +18,16 @@ wechat-photo-kept = 已收到 { $count } 张照片。请用一条消息写下遇
 wechat-photos-full = 一次报修最多附 { $max } 张照片。请现在写下遇到的问题。
 wechat-linked = 已关联：这个微信现在是您的入口之一，角色和工单都在。
 wechat-voice-unheard = 这里无法转交语音消息。请用文字写下来（可用微信的"转文字"），或发送照片。
+## 公众号自定义菜单（python -m bot wechat-menu）及其回复
+wechat-menu-report = 报修
+wechat-menu-mine = 我的工单
+wechat-menu-help = 帮助
+wechat-menu-report-how = 请用一条消息写下遇到的问题（有照片请先发照片），会作为工单转给您的楼长。
+wechat-mine-title = 您的工单：
+wechat-mine-line = #{ $number }：{ $status }
+wechat-mine-none = 您还没有工单。
+wechat-help = 在这里写下楼里遇到的问题：一条消息就是给楼长的一张工单，工单关闭前您接下来写的内容都会转给楼长。先发的照片会一起提交。楼长的回复会发到这里，回复下方的选项（已解决、未解决、评分）可以直接点选。加入楼栋：扫描楼栋海报上的二维码。
+## 微信海报（python -m bot wechat-qr --out）
+wechat-poster-step-1 = 用微信"扫一扫"扫描二维码并关注公众号，即加入本楼栋。
+wechat-poster-step-2 = 用一条消息写下遇到的问题；有照片请先发照片。
+wechat-poster-step-3 = 楼长会立即收到，并在微信里回复您。
