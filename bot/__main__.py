@@ -358,6 +358,14 @@ def _wechat_door(
         api, config, db, dispatcher["translations"], clock, tickets=services.tickets
     )
     dispatcher["door_senders"] = [sender]
+
+    def offer_posters(app: Any) -> None:
+        """The console's Buildings page prints WeChat posters too."""
+        from web.console.guard import WECHAT_QR
+
+        app[WECHAT_QR] = api.qrcode
+
+    setups.append(offer_posters)
     modes = "plain and safe mode" if safe else "plain mode"
     log.info("WeChat door on: %s/wechat (%s)", config.console_base, modes)
     return api

@@ -30,7 +30,6 @@ MENU = (
     ("wechat-menu-mine", "mine"),
     ("wechat-menu-help", "help"),
 )
-STEPS = ("wechat-poster-step-1", "wechat-poster-step-2", "wechat-poster-step-3")
 
 
 def add_parsers(commands: Any) -> None:
@@ -105,7 +104,7 @@ async def _made(
     api: WeChatApi, db: Database, args: argparse.Namespace, t: Translator, english: Translator
 ) -> int:
     from bot.cli_documents import _write
-    from bot.documents.posters import posters_pdf
+    from bot.documents.posters import WECHAT_STEPS, posters_pdf
     from bot.services.poster_sheets import PosterSheets
 
     # The pages with their join payloads first (an unknown code refuses the whole run), then
@@ -118,7 +117,7 @@ async def _made(
     for page in made:
         print(f"{page.code}\t{page.link}")  # noqa: T201
     if args.out is not None:
-        pdf = await asyncio.to_thread(posters_pdf, t, english, made, steps=STEPS)
+        pdf = await asyncio.to_thread(posters_pdf, t, english, made, steps=WECHAT_STEPS)
         _write(args.out, pdf)
         _out(f"{args.out}: {len(made)} poster(s)")
     return 0

@@ -15,6 +15,8 @@ from bot.documents.pdf import cjk_family, html_to_pdf, needs_cjk, render_html
 from bot.i18n import Translator
 
 STEPS = ("posters-step-1", "posters-step-2", "posters-step-3")
+# The WeChat door's posters (a QR code of the Official Account's): scan, follow, write.
+WECHAT_STEPS = ("wechat-poster-step-1", "wechat-poster-step-2", "wechat-poster-step-3")
 
 
 @dataclass(frozen=True, slots=True)

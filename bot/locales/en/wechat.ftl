@@ -34,3 +34,4 @@ wechat-help = Write here what is wrong in your building: one message is one tick
 wechat-poster-step-1 = Scan the QR code with WeChat (扫一扫) and follow the account: you join this building.
 wechat-poster-step-2 = Write what is wrong in one message; send photos first if you have some.
 wechat-poster-step-3 = Your building head gets it at once, and answers you in WeChat.
+wechat-posters-print = WeChat posters (PDF)

@@ -31,3 +31,4 @@ wechat-help = 在这里写下楼里遇到的问题：一条消息就是给楼长
 wechat-poster-step-1 = 用微信"扫一扫"扫描二维码并关注公众号，即加入本楼栋。
 wechat-poster-step-2 = 用一条消息写下遇到的问题；有照片请先发照片。
 wechat-poster-step-3 = 楼长会立即收到，并在微信里回复您。
+wechat-posters-print = 微信海报（PDF）
