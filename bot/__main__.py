@@ -339,6 +339,7 @@ def _wechat_door(
     sender in the delivery worker. The start-up line says whether it is on."""
     from wechat import wechat_setup
     from wechat.api import WeChatApi  # noqa: F811 (the name of the annotation, at run time)
+    from wechat.oauth import wechat_oauth_setup
     from wechat.protocol import SafeMode
     from wechat.sender import WeChatSender
 
@@ -366,6 +367,7 @@ def _wechat_door(
         app[WECHAT_QR] = api.qrcode
 
     setups.append(offer_posters)
+    setups.append(wechat_oauth_setup(services.wechat, api, config.console_base))
     modes = "plain and safe mode" if safe else "plain mode"
     log.info("WeChat door on: %s/wechat (%s)", config.console_base, modes)
     return api
