@@ -296,3 +296,19 @@ async def test_a_voice_message_reports_by_its_transcript_or_is_answered(
     await driver.voice(OPENID, 6002, heard="楼下的路灯坏了")
     await handled(http)
     assert (await the_ticket(world.db)).description == "楼下的路灯坏了"
+
+
+async def test_a_photo_while_a_ticket_is_open_is_refused_in_words(
+    http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    await driver.subscribe(OPENID, token_of(world), 1)
+    await driver.text(OPENID, "电梯坏了", 7001)
+    await driver.image(OPENID, jpeg(), 7002)
+    await driver.text(OPENID, "还是坏的", 7003)
+    await handled(http)
+    ticket = await the_ticket(world.db)
+    assert ticket.media == []
+    async with world.db.session() as session:
+        assert (await session.scalars(select(WebFile))).all() == []
+    await deliver(world, worker)
+    assert any(text.startswith("抱歉") and "#1" in text for text in texts_to(fake, OPENID))

@@ -238,6 +238,11 @@ class WeChatDoorService:
         if incoming.media is None:
             raise ServiceError("door-photo-bad")
         await self._home(person)  # only a resident reports
+        mine = await self._open_ticket(person)
+        if mine is not None:
+            # The text would go to the head about that ticket, not make a report: the photo
+            # would be lost on the way, so it is refused now, in words.
+            raise ServiceError("wechat-photo-open-ticket", number=mine.number)
         cleaned = await asyncio.to_thread(clean_photo, incoming.media)
         now = self.clock()
         async with self.db.session() as session:
@@ -283,14 +288,10 @@ class WeChatDoorService:
             return
         if pending is not None:
             photos = pending.photos.split()
-        mine = [
-            ticket
-            for ticket in (await self.tickets.my_tickets(person, 0)).tickets
-            if ticket.author_id == person.id and ticket.status in OPEN_STATUSES
-        ]
-        if mine:
-            await self.conversations.send(person, mine[0].id, Content(text=text))
-            await self._tell(person, t("wechat-message-sent", number=mine[0].number))
+        mine = await self._open_ticket(person)
+        if mine is not None:
+            await self.conversations.send(person, mine.id, Content(text=text))
+            await self._tell(person, t("wechat-message-sent", number=mine.number))
             return
         building_id, settings = await self._home(person)
         reported = await self.tickets.report(
@@ -316,6 +317,15 @@ class WeChatDoorService:
         async with self.db.session() as session:
             person = await PersonRepository(session).by_contact(*device_address(device))
         return person is not None and any(c.channel == Channel.WECHAT for c in person.contacts)
+
+    async def _open_ticket(self, person: Person) -> Ticket | None:
+        """The newest open ticket the person reported: what their texts are about."""
+        mine = [
+            ticket
+            for ticket in (await self.tickets.my_tickets(person, 0)).tickets
+            if ticket.author_id == person.id and ticket.status in OPEN_STATUSES
+        ]
+        return mine[0] if mine else None
 
     async def web_device(self, openid: str, device: str | None) -> str | None:
         """The web door inside WeChat's browser, after WeChat's web authorisation named the
