@@ -367,7 +367,7 @@ def _wechat_door(
         app[WECHAT_QR] = api.qrcode
 
     setups.append(offer_posters)
-    setups.append(wechat_oauth_setup(services.wechat, api, config.console_base))
+    setups.append(wechat_oauth_setup(services.wechat, api, config.console_base, services.console))
     modes = "plain and safe mode" if safe else "plain mode"
     log.info("WeChat door on: %s/wechat (%s)", config.console_base, modes)
     return api

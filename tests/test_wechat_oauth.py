@@ -5,6 +5,7 @@ never followed gets the page as any browser, and another browser is not sent to 
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,10 +16,23 @@ from sqlalchemy import select
 
 from bot.config import Config
 from bot.i18n import Translations
-from storage.models import Channel, Contact, Ticket
+from storage.models import Channel, Contact, Ticket, TicketStatus
+from telegram.delivery import TelegramDelivery
 from tests.factories import World
 from tests.fakewechat import AES_KEY, APP_ID, APP_SECRET, TOKEN, Driver, FakeWeChat
-from tests.test_wechat import OPENID, config, fake, fake_url, handled, token_of, world
+from tests.test_wechat import (
+    HEAD_ID,
+    OPENID,
+    config,
+    deliver,
+    fake,
+    fake_url,
+    handled,
+    token_of,
+    worker,
+    world,
+)
+from web.console import console_setup
 from web.door import door_setup
 from web.server import create_web_app
 from wechat import wechat_setup
@@ -26,7 +40,7 @@ from wechat.api import WeChatApi
 from wechat.oauth import wechat_oauth_setup
 from wechat.protocol import SafeMode
 
-__all__ = ["config", "fake", "fake_url", "world"]  # fixtures
+__all__ = ["config", "fake", "fake_url", "world", "worker"]  # fixtures
 
 Http = TestClient[web.Request, web.Application]
 IN_WECHAT = {"User-Agent": "Mozilla/5.0 (iPhone) AppleWebKit Mobile MicroMessenger/8.0.50"}
@@ -138,3 +152,94 @@ async def test_no_authorisation_outside_wechat_or_for_someone_who_never_followed
     # Asked once a day: the page answers as to any unknown device, no loop through WeChat.
     again = await http.get(f"/t/{ticket.id}", headers=IN_WECHAT, allow_redirects=False)
     assert again.status == 403
+
+
+@pytest.fixture
+async def office(
+    world: World, config: Config, translations: Translations, fake_url: str
+) -> AsyncIterator[Http]:
+    """The web server with the console too, and the head's way into it from WeChat."""
+    api = WeChatApi(fake_url, APP_ID, APP_SECRET, world.db, world.clock)
+    services = world.services
+    setups = [
+        console_setup(config, services, world.clock),
+        door_setup(config, services, world.clock),
+        wechat_setup(services.wechat, TOKEN, SafeMode(AES_KEY, APP_ID), api),
+        wechat_oauth_setup(services.wechat, api, BASE, services.console),
+    ]
+    async with TestClient(TestServer(create_web_app(translations, setups))) as client:
+        yield client
+    await api.close()
+
+
+async def test_a_head_silent_for_three_days_gets_the_template_and_acts_in_the_console(
+    office: Http, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    driver = Driver(office, fake)
+    head = world.client.user(HEAD_ID, "en", "Head")
+    [code_message] = await world.client.send(head, "/link")
+    code = re.search(r"\d{6}", code_message.text)
+    assert code is not None
+    world.clock.advance(minutes=1)
+    await driver.text("o-head-1", code.group(), 1)
+    await handled(office)
+    await deliver(world, worker)
+
+    # Three days later a resident on WeChat reports: the head's card goes as the template.
+    world.clock.advance(days=3)
+    await driver.subscribe(OPENID, token_of(world), 2)
+    await driver.text(OPENID, "垃圾三天没人收", 3)
+    await handled(office)
+    await deliver(world, worker)
+    ticket = await reported_ticket(world)
+    [template] = [t for t in fake.templates if t["touser"] == "o-head-1"]
+    assert template["url"] == f"{BASE}/wechat/console/{ticket.id}"
+
+    # The head opens it in WeChat: named by the authorisation, signed in to the console.
+    path = urlsplit(template["url"]).path
+    first = await office.get(path, headers=IN_WECHAT, allow_redirects=False)
+    query = authorise_query(first)
+    back = await office.get(
+        "/wechat/oauth",
+        params={"code": fake.authorised("o-head-1"), "state": query["state"]},
+        headers=IN_WECHAT,
+        allow_redirects=False,
+    )
+    link = urlsplit(back.headers["Location"])
+    assert link.path.startswith("/console/sign-in/")
+    opened = await office.post(link.path, allow_redirects=False)
+    assert opened.status == 303
+    page = await (await office.get(f"/console/tickets/{ticket.id}")).text()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf is not None and "垃圾三天没人收" in page
+    took = await office.post(
+        f"/console/tickets/{ticket.id}/take", data={"csrf": csrf.group(1)}, allow_redirects=False
+    )
+    assert took.status == 303
+    taken = await reported_ticket(world)
+    assert taken.status is TicketStatus.TAKEN and taken.holder_id is not None
+
+
+async def test_a_residents_template_link_never_signs_them_in_to_the_console(
+    office: Http, fake: FakeWeChat, world: World
+) -> None:
+    driver = Driver(office, fake)
+    await driver.subscribe(OPENID, token_of(world), 1)
+    await handled(office)
+    first = await office.get("/wechat/console/1", headers=IN_WECHAT, allow_redirects=False)
+    query = authorise_query(first)
+    back = await office.get(
+        "/wechat/oauth",
+        params={"code": fake.authorised(OPENID), "state": query["state"]},
+        headers=IN_WECHAT,
+        allow_redirects=False,
+    )
+    assert back.headers["Location"] == "/console"
+    outside = await office.get("/wechat/console/1", allow_redirects=False)
+    assert outside.headers["Location"] == "/console/tickets/1"
+
+
+async def reported_ticket(world: World) -> Ticket:
+    async with world.db.session() as session:
+        [ticket] = (await session.scalars(select(Ticket))).all()
+        return ticket

@@ -132,16 +132,20 @@ class WeChatSender:
         template = self.config.wechat_template_id
         if template is None:
             return Outcome("failed", error="out of the 48-hour window; no WECHAT_TEMPLATE_ID")
-        number = ""
+        number, url = "", ""
         if row.ticket_id is not None:
             async with self.db.session() as session:
                 ticket = await TicketRepository(session).get(row.ticket_id)
             number = "" if ticket is None else str(ticket.number)
+            # The author's page in the web door; anyone else (the staff) acts in the console,
+            # reached through WeChat's web authorisation (wechat/oauth.py).
+            author = ticket is not None and ticket.author_id == row.person_id
+            page = "t" if author else "wechat/console"
+            url = f"{self.config.console_base}/{page}/{row.ticket_id}"
         async with self.db.session() as session:
             person = await PersonRepository(session).by_contact(Channel.WECHAT, row.address)
         language = (person.language if person else None) or self.translations.default
         t = self.translations.bind(language)
-        url = f"{self.config.console_base}/t/{row.ticket_id}" if row.ticket_id else ""
         await self.api.send_template(
             row.address,
             template,

@@ -310,6 +310,10 @@ class WeChatDoorService:
             t("wechat-reported", number=reported.ticket.number, building=reported.building),
         )
 
+    async def person_of(self, openid: str) -> Person | None:
+        async with self.db.session() as session:
+            return await PersonRepository(session).by_contact(Channel.WECHAT, openid)
+
     async def device_in_wechat(self, device: str | None) -> bool:
         """Whether the web door's device (its cookie's secret) is a WeChat person's already."""
         if not device or len(device) > 128:
