@@ -291,7 +291,7 @@ async def _run(config: Config, db: Database) -> None:
         open311_setup(services.open311),
         door_setup(config, services, dispatcher["clock"]),
     ]
-    wechat_api = _wechat_door(config, db, dispatcher, setups)
+    wechat_api = _wechat_door(config, db, dispatcher, setups, TelegramFiles(bot))
     server: WebServer | None = None
     try:
         if config.webhook_url:
@@ -333,7 +333,7 @@ async def _run(config: Config, db: Database) -> None:
 
 
 def _wechat_door(
-    config: Config, db: Database, dispatcher: Any, setups: list[Any]
+    config: Config, db: Database, dispatcher: Any, setups: list[Any], files: Any = None
 ) -> WeChatApi | None:
     """The WeChat door, when its settings are there: its callback on the web server and its
     sender in the delivery worker. The start-up line says whether it is on."""
@@ -356,7 +356,7 @@ def _wechat_door(
     safe = None if aes_key is None else SafeMode(aes_key.get(), config.wechat_app_id)
     setups.append(wechat_setup(services.wechat, config.wechat_token.get(), safe, api))
     sender = WeChatSender(
-        api, config, db, dispatcher["translations"], clock, tickets=services.tickets
+        api, config, db, dispatcher["translations"], clock, tickets=services.tickets, files=files
     )
     dispatcher["door_senders"] = [sender]
 

@@ -45,6 +45,7 @@ class FakeWeChat:
     since_message: dict[str, int] = field(default_factory=dict)
     media: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # id -> (type, bytes)
     uploads: list[tuple[str, bytes]] = field(default_factory=list)
+    images: list[tuple[str, bytes]] = field(default_factory=list)  # (openid, picture) sent
     qrcodes: list[dict[str, Any]] = field(default_factory=list)
     custom_menus: list[dict[str, Any]] = field(default_factory=list)
     oauth_codes: dict[str, str] = field(default_factory=dict)  # code -> openid
@@ -102,7 +103,12 @@ class FakeWeChat:
             self.refused.append(45047)
             return web.json_response({"errcode": 45047, "errmsg": "out of response count limit"})
         self.since_message[openid] = self.since_message.get(openid, 0) + 1
-        if body["msgtype"] == "msgmenu":
+        if body["msgtype"] == "image":
+            media_id = body["image"]["media_id"]
+            if media_id not in self.media:
+                return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
+            self.images.append((openid, self.media[media_id][1]))
+        elif body["msgtype"] == "msgmenu":
             menu = body["msgmenu"]
             self.menus.append((openid, menu))
             self.texts.append((openid, menu["head_content"]))

@@ -7,15 +7,19 @@ nothing; WeChat's 45047 (too many messages) sends the template instead."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from collections.abc import AsyncIterator
 
 import pytest
+from aiogram.types import PhotoSize
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
+from bot.config import Config
+from bot.files import FileUnavailable
 from bot.i18n import Translations
 from bot.services.tickets import Draft
 from storage.db import Database
@@ -42,6 +46,7 @@ from web.server import create_web_app
 from wechat import wechat_setup
 from wechat.api import WeChatApi
 from wechat.protocol import SafeMode
+from wechat.sender import WeChatSender
 
 __all__ = ["config", "fake", "fake_url", "world", "worker"]  # fixtures
 
@@ -312,3 +317,64 @@ async def test_a_photo_while_a_ticket_is_open_is_refused_in_words(
         assert (await session.scalars(select(WebFile))).all() == []
     await deliver(world, worker)
     assert any(text.startswith("抱歉") and "#1" in text for text in texts_to(fake, OPENID))
+
+
+class TelegramPhotos:
+    """The Telegram door's files as the WeChat sender asks for them (tests/test_console_media.py
+    tests the real download through getFile)."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
+    async def fetch(self, file_id: str) -> bytes:
+        if file_id not in self.files:
+            raise FileUnavailable(file_id)
+        return self.files[file_id]
+
+
+async def test_a_heads_photo_reaches_wechat_as_an_image_and_a_wechat_photo_reaches_a_wechat_head(
+    http: Http,
+    driver: Driver,
+    fake: FakeWeChat,
+    world: World,
+    config: Config,
+    fake_url: str,
+    translations: Translations,
+) -> None:
+    head_photo = jpeg()
+    api = WeChatApi(fake_url, APP_ID, APP_SECRET, world.db, world.clock)
+    sender = WeChatSender(
+        api,
+        dataclasses.replace(config, wechat_template_id="TPL"),
+        world.db,
+        translations,
+        world.clock,
+        tickets=world.services.tickets,
+        files=TelegramPhotos({"HEAD-PHOTO": head_photo}),
+    )
+    worker = TelegramDelivery(
+        world.client.bot,
+        world.db,
+        world.clock,
+        tickets=world.services.tickets,
+        approvals=world.services.approvals,
+        notices=world.services.notice_copies,
+        others=[sender],
+    )
+    try:
+        await driver.subscribe(OPENID, token_of(world), 1)
+        await driver.text(OPENID, "窗户玻璃碎了", 8001)
+        await handled(http)
+        sent = await deliver(world, worker)
+        head = world.client.user(HEAD_ID, "en", "Head")
+        card = next(s for s in sent if "#1" in s.text and s.buttons)
+        taken = await world.client.click(head, card, "✋ Take")
+        edited = next(s for s in taken if type(s.method).__name__ == "EditMessageText")
+        await world.client.click(head, edited, "💬 Reply")
+        size = PhotoSize(file_id="HEAD-PHOTO", file_unique_id="hp", width=40, height=30)
+        await world.client.send(head, None, photo=[size], caption="The new pane")
+        await deliver(world, worker)
+        assert fake.images == [(OPENID, head_photo)]
+        assert "The new pane" in texts_to(fake, OPENID)[-1]
+    finally:
+        await api.close()

@@ -126,6 +126,31 @@ class WeChatApi:
             return answer
         raise AssertionError("unreachable")
 
+    async def send_image(self, openid: str, media_id: str) -> None:
+        await self.call(
+            "/cgi-bin/message/custom/send",
+            {"touser": openid, "msgtype": "image", "image": {"media_id": media_id}},
+        )
+
+    async def upload_image(self, data: bytes) -> str:
+        """A temporary media (3 days) of a JPEG to send; its media id."""
+        token = ""
+        for attempt in range(2):
+            token = await self.token(renew=attempt > 0, refused=token)
+            form = aiohttp.FormData()
+            form.add_field("media", data, filename="photo.jpg", content_type="image/jpeg")
+            url = f"{self.base_url}/cgi-bin/media/upload"
+            params = {"access_token": token, "type": "image"}
+            async with self._http().post(url, params=params, data=form) as response:
+                answer = await response.json(content_type=None)
+            code = int(answer.get("errcode", 0))
+            if code in STALE_TOKEN and attempt == 0:
+                continue
+            if code != 0 or "media_id" not in answer:
+                raise WeChatError(code or -1, str(answer.get("errmsg", "")))
+            return str(answer["media_id"])
+        raise AssertionError("unreachable")
+
     async def send_menu(
         self, openid: str, head: str, choices: list[tuple[str, str]], tail: str = ""
     ) -> None:

@@ -17,6 +17,7 @@ from bot import delivery
 from bot.config import Config
 from bot.delivery_outcomes import Outcome
 from bot.delivery_window import PassWindow
+from bot.files import FileSource, FileUnavailable
 from bot.i18n import Translations
 from bot.services.clock import Clock
 from bot.services.tickets import TicketService
@@ -25,6 +26,7 @@ from storage.db import Database
 from storage.models import Channel, OutboxKind, OutboxMessage
 from storage.repositories import PersonRepository
 from storage.repositories.tickets import TicketRepository
+from storage.repositories.web_files import WebFileRepository
 from wechat.api import WeChatApi, WeChatError
 
 OUT_OF_WINDOW = {45015, 45047}
@@ -43,6 +45,7 @@ class WeChatSender:
         translations: Translations,
         clock: Clock,
         tickets: TicketService | None = None,
+        files: FileSource | None = None,
     ) -> None:
         self.api = api
         self.config = config
@@ -50,6 +53,7 @@ class WeChatSender:
         self.translations = translations
         self.clock = clock
         self.tickets = tickets
+        self.files = files  # Telegram's files (a head's photo), for an image message
 
     def listen(self, hold: Callable[[float], None]) -> None:
         """WeChat's limits are per day, not per second: nothing to listen to."""
@@ -63,7 +67,7 @@ class WeChatSender:
         if paused() > 0:
             return Outcome("held")
         text, choices = await self._message(row)
-        if text == "":
+        if text == "" and row.kind != OutboxKind.MEDIA:
             return Outcome("sent")  # a card the person may no longer see: nothing to send
         if text is None:
             # A location, a join request's card, a notice: not rendered by this door yet.
@@ -73,6 +77,12 @@ class WeChatSender:
             async with window.in_flight():
                 if await self._in_window(row):
                     try:
+                        picture = await self._picture(row)
+                        if picture is not None:
+                            media_id = await self.api.upload_image(picture)
+                            await self.api.send_image(row.address, media_id)
+                            if not text:
+                                return Outcome("sent")
                         if choices:
                             await self.api.send_menu(row.address, text[:TEXT_LIMIT], choices)
                         else:
@@ -93,6 +103,22 @@ class WeChatSender:
         except (aiohttp.ClientError, TimeoutError) as error:
             return Outcome("postpone", delivery.backoff(row.attempts + 1), repr(error))
 
+    async def _picture(self, row: OutboxMessage) -> bytes | None:
+        """A photo row's JPEG (kept in web_files, or Telegram's through ``files``); None for
+        any other row, or when the photo cannot be had (its caption still goes)."""
+        if row.kind != OutboxKind.MEDIA:
+            return None
+        if "web_photo" in row.payload:
+            async with self.db.session() as session:
+                found = await WebFileRepository(session).get(str(row.payload["web_photo"]))
+            return None if found is None else found.content
+        if "photo" in row.payload and self.files is not None:
+            try:
+                return await self.files.fetch(str(row.payload["photo"]))
+            except FileUnavailable:
+                return None
+        return None
+
     async def _in_window(self, row: OutboxMessage) -> bool:
         async with self.db.session() as session:
             person = await PersonRepository(session).by_contact(Channel.WECHAT, row.address)
@@ -111,7 +137,9 @@ class WeChatSender:
                 for label, value in line
             ]
             return str(row.payload.get("text", "")), self._choices(row, buttons)
-        if row.kind in (OutboxKind.MEDIA, OutboxKind.CHART):
+        if row.kind == OutboxKind.MEDIA:
+            return str(row.payload.get("caption", "")), []  # the photo goes as an image too
+        if row.kind == OutboxKind.CHART:
             return str(row.payload.get("caption", "")) or None, []
         if row.kind == OutboxKind.CARD and self.tickets and row.ticket_id and row.person_id:
             view = await self.tickets.card_for_delivery(row.ticket_id, row.person_id)
