@@ -142,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_open311_parser(commands)
     cli_documents.add_parsers(commands)
     cli_votes.add_parsers(commands)
+    from wechat import cli as wechat_cli  # the WeChat door's commands
+
+    wechat_cli.add_parsers(commands)
     return parser
 
 
@@ -245,6 +248,10 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
             return await cli_votes.run(command, args, config, db)
         elif command in cli_documents.COMMANDS:
             return await cli_documents.run(command, args, config, db, _bot_username)
+        elif command.startswith("wechat-"):
+            from wechat import cli as wechat_cli
+
+            return await wechat_cli.run(command, args, config, db)
         return 0
     finally:
         await db.close()
@@ -305,7 +312,7 @@ async def _run(config: Config, db: Database) -> None:
         open311_setup(services.open311),
         door_setup(config, services, dispatcher["clock"]),
     ]
-    wechat_api = _wechat_door(config, db, dispatcher, setups)
+    wechat_api = _wechat_door(config, db, dispatcher, setups, TelegramFiles(bot))
     server: WebServer | None = None
     try:
         if config.webhook_url:
@@ -347,12 +354,13 @@ async def _run(config: Config, db: Database) -> None:
 
 
 def _wechat_door(
-    config: Config, db: Database, dispatcher: Any, setups: list[Any]
+    config: Config, db: Database, dispatcher: Any, setups: list[Any], files: Any = None
 ) -> WeChatApi | None:
     """The WeChat door, when its settings are there: its callback on the web server and its
     sender in the delivery worker. The start-up line says whether it is on."""
     from wechat import wechat_setup
     from wechat.api import WeChatApi  # noqa: F811 (the name of the annotation, at run time)
+    from wechat.oauth import wechat_oauth_setup
     from wechat.protocol import SafeMode
     from wechat.sender import WeChatSender
 
@@ -368,11 +376,26 @@ def _wechat_door(
     )
     aes_key = config.wechat_aes_key
     safe = None if aes_key is None else SafeMode(aes_key.get(), config.wechat_app_id)
-    setups.append(wechat_setup(services.wechat, config.wechat_token.get(), safe))
+    setups.append(wechat_setup(services.wechat, config.wechat_token.get(), safe, api))
     sender = WeChatSender(
-        api, config, db, dispatcher["translations"], clock, cards=services.ticket_cards
+        api,
+        config,
+        db,
+        dispatcher["translations"],
+        clock,
+        cards=services.ticket_cards,
+        files=files,
     )
     dispatcher["door_senders"] = [sender]
+
+    def offer_posters(app: Any) -> None:
+        """The console's Buildings page prints WeChat posters too."""
+        from web.console.guard import WECHAT_QR
+
+        app[WECHAT_QR] = api.qrcode
+
+    setups.append(offer_posters)
+    setups.append(wechat_oauth_setup(services.wechat, api, config.console_base, services.console))
     modes = "plain and safe mode" if safe else "plain mode"
     log.info("WeChat door on: %s/wechat (%s)", config.console_base, modes)
     return api

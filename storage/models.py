@@ -1099,3 +1099,19 @@ class Redemption(Base):
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("points_accounts.id"))
     handed_at: Mapped[datetime | None]
+
+
+class WeChatPending(Base):
+    """What a WeChat person's next text means, after a menu choice that needs words: a head's
+    "reply" (the text is the answer to the ticket's author), a resident's "reopen" (the text is
+    why it is not fixed), or "photos" (the photos sent before the text that reports, their
+    web_files keys). WeChat has no replies to a message and no conversation state of its own;
+    one row per person, replaced by their next choice, ignored after ``until``."""
+
+    __tablename__ = "wechat_pending"
+
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(16))
+    photos: Mapped[str] = mapped_column(String(200), default="")
+    until: Mapped[datetime]

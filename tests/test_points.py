@@ -139,15 +139,15 @@ async def test_an_unconfirmed_autoclose_pays_nothing_the_confirmation_after_a_re
     services = town.world.services
     reported = await town.report()
     head = await town.person(HEAD)
-    await services.tickets.take(head, reported.id)
-    await services.tickets.resolve(head, reported.id, "Done")
+    await services.ticket_actions.take(head, reported.id)
+    await services.ticket_actions.resolve(head, reported.id, "Done")
     town.world.clock.advance(days=3, hours=1)
     assert await services.scheduling.closing.run() == 1
     assert (await ticket(town.db, 1)).autoclosed_at is not None
     assert await entries(town.db) == []
     closed = [s for s in await town.deliver() if "👎 Not fixed" in s.buttons][-1]
     await town.click(RESIDENT, closed, "👎 Not fixed")
-    await services.tickets.resolve(head, reported.id, "Done properly now")
+    await services.ticket_actions.resolve(head, reported.id, "Done properly now")
     question = [s for s in await town.deliver() if "👍 Yes, fixed" in s.buttons][-1]
     await town.click(RESIDENT, question, "👍 Yes, fixed")
     assert await entries(town.db) == [(10, PointsReason.FIX, "ticket:1", town.ids[HEAD])]

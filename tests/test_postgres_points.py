@@ -9,7 +9,6 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from bot.services.tickets import Draft
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -18,6 +17,7 @@ from bot.i18n import Translations
 from bot.services import Services
 from bot.services.community import BuildingRow
 from bot.services.errors import ServiceError
+from bot.services.ticket_core import Draft
 from storage.db import Database
 from storage.models import (
     PointsEntry,
@@ -56,10 +56,10 @@ async def test_the_points_bank_on_postgres(pg_url: str) -> None:
         building = await services.community.find_building("A1")
         await services.onboarding.join_building(resident, building.id)
 
-        report = await services.tickets.report(resident, Draft(building.id, "repairs", "x"))
-        await services.tickets.take(head, report.ticket.id)
-        await services.tickets.resolve(head, report.ticket.id, "")
-        await services.tickets.confirm(resident, report.ticket.id)
+        report = await services.reporting.report(resident, Draft(building.id, "repairs", "x"))
+        await services.ticket_actions.take(head, report.ticket.id)
+        await services.ticket_actions.resolve(head, report.ticket.id, "")
+        await services.ticket_actions.confirm(resident, report.ticket.id)
 
         async with db.session() as session:
             await services.points.award(

@@ -349,6 +349,6 @@ async def test_the_start_up_line_says_whether_the_door_is_on(
     api = _wechat_door(on, world.db, dispatcher, setups)
     assert api is not None
     await api.close()
-    assert len(setups) == 1 and [s.channel for s in dispatcher["door_senders"]] == ["wechat"]
+    assert len(setups) == 3 and [s.channel for s in dispatcher["door_senders"]] == ["wechat"]
     assert "WeChat door on: http://127.0.0.1:8080/wechat (plain and safe mode)" in caplog.text
     assert APP_SECRET not in caplog.text and TOKEN not in caplog.text

@@ -5,6 +5,7 @@ is logged by its path only."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import datetime, timedelta
@@ -46,6 +47,8 @@ class WeChatApi:
         self.clock = clock
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
+        # One fetch at a time in this process: callers waiting for it read the token it kept.
+        self._fetching = asyncio.Lock()
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -56,15 +59,30 @@ class WeChatApi:
         if self._session is not None:
             await self._session.close()
 
-    async def token(self, *, renew: bool = False) -> str:
-        now = self.clock()
+    async def _kept(self) -> str | None:
+        async with self.db.session() as session:
+            stored = await SecretRepository(session).get(TOKEN_NAME)
+        if stored:
+            kept = json.loads(stored)
+            if datetime.fromisoformat(kept["expires"]) - MARGIN > self.clock():
+                return str(kept["token"])
+        return None
+
+    async def token(self, *, renew: bool = False, refused: str | None = None) -> str:
+        """The kept token, or a new one. ``renew``: WeChat refused ``refused``; a token kept
+        since (another caller renewed it meanwhile) is taken instead of fetching again."""
         if not renew:
-            async with self.db.session() as session:
-                stored = await SecretRepository(session).get(TOKEN_NAME)
-            if stored:
-                kept = json.loads(stored)
-                if datetime.fromisoformat(kept["expires"]) - MARGIN > now:
-                    return str(kept["token"])
+            kept = await self._kept()
+            if kept is not None:
+                return kept
+        async with self._fetching:
+            kept = await self._kept()
+            if kept is not None and (not renew or kept != refused):
+                return kept
+            return await self._fetch()
+
+    async def _fetch(self) -> str:
+        now = self.clock()
         params = {"grant_type": "client_credential", "appid": self.app_id, "secret": self._secret}
         async with self._http().get(f"{self.base_url}/cgi-bin/token", params=params) as response:
             answer = await response.json(content_type=None)
@@ -82,20 +100,118 @@ class WeChatApi:
     async def call(self, path: str, body: dict[str, Any]) -> None:
         """POSTs ``body`` to ``path``; raises WeChatError for a non-zero errcode. A token WeChat
         no longer takes is renewed once and the call made again."""
+        await self._answer(path, body)
+
+    async def _answer(
+        self, path: str, body: dict[str, Any] | None, params: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The JSON answer of a POST (``body``) or GET (None) to ``path``."""
+        token = ""
         for attempt in range(2):
-            token = await self.token(renew=attempt > 0)
+            token = await self.token(renew=attempt > 0, refused=token)
             url = f"{self.base_url}{path}"
-            data = json.dumps(body, ensure_ascii=False).encode()
-            async with self._http().post(
-                url, params={"access_token": token}, data=data
-            ) as response:
-                answer = await response.json(content_type=None)
+            query = {**(params or {}), "access_token": token}
+            if body is None:
+                request = self._http().get(url, params=query)
+            else:
+                data = json.dumps(body, ensure_ascii=False).encode()
+                request = self._http().post(url, params=query, data=data)
+            async with request as response:
+                answer: dict[str, Any] = await response.json(content_type=None)
             code = int(answer.get("errcode", 0))
             if code in STALE_TOKEN and attempt == 0:
                 continue
             if code != 0:
                 raise WeChatError(code, str(answer.get("errmsg", "")))
-            return
+            return answer
+        raise AssertionError("unreachable")
+
+    async def send_image(self, openid: str, media_id: str) -> None:
+        await self.call(
+            "/cgi-bin/message/custom/send",
+            {"touser": openid, "msgtype": "image", "image": {"media_id": media_id}},
+        )
+
+    async def upload_image(self, data: bytes) -> str:
+        """A temporary media (3 days) of a JPEG to send; its media id."""
+        token = ""
+        for attempt in range(2):
+            token = await self.token(renew=attempt > 0, refused=token)
+            form = aiohttp.FormData()
+            form.add_field("media", data, filename="photo.jpg", content_type="image/jpeg")
+            url = f"{self.base_url}/cgi-bin/media/upload"
+            params = {"access_token": token, "type": "image"}
+            async with self._http().post(url, params=params, data=form) as response:
+                answer = await response.json(content_type=None)
+            code = int(answer.get("errcode", 0))
+            if code in STALE_TOKEN and attempt == 0:
+                continue
+            if code != 0 or "media_id" not in answer:
+                raise WeChatError(code or -1, str(answer.get("errmsg", "")))
+            return str(answer["media_id"])
+        raise AssertionError("unreachable")
+
+    async def send_menu(
+        self, openid: str, head: str, choices: list[tuple[str, str]], tail: str = ""
+    ) -> None:
+        """A customer-service ``msgmenu``: ``head``, then the choices (id, words) the person
+        taps; a tap comes back as a text whose ``bizmsgmenuid`` is the id."""
+        await self.call(
+            "/cgi-bin/message/custom/send",
+            {
+                "touser": openid,
+                "msgtype": "msgmenu",
+                "msgmenu": {
+                    "head_content": head,
+                    "list": [{"id": key, "content": words} for key, words in choices],
+                    "tail_content": tail,
+                },
+            },
+        )
+
+    async def media(self, media_id: str, limit: int) -> tuple[str, bytes]:
+        """A person's picture or voice (its type and bytes), read up to ``limit`` bytes;
+        WeChatError when WeChat answers with an error instead (an unknown or expired id)."""
+        token = await self.token()
+        url = f"{self.base_url}/cgi-bin/media/get"
+        params = {"access_token": token, "media_id": media_id}
+        async with self._http().get(url, params=params) as response:
+            kind = response.content_type
+            data = await response.content.read(limit + 1)
+        if kind in ("application/json", "text/plain"):
+            answer = json.loads(data or b"{}")
+            raise WeChatError(int(answer.get("errcode", -1)), str(answer.get("errmsg", "")))
+        return kind, data
+
+    async def qrcode(self, scene: str, expire_seconds: int | None = None) -> str:
+        """A parametric QR code's content (the URL its picture encodes) for ``scene``:
+        permanent when ``expire_seconds`` is None, else temporary."""
+        body: dict[str, Any] = {
+            "action_name": "QR_LIMIT_STR_SCENE" if expire_seconds is None else "QR_STR_SCENE",
+            "action_info": {"scene": {"scene_str": scene}},
+        }
+        if expire_seconds is not None:
+            body["expire_seconds"] = expire_seconds
+        answer = await self._answer("/cgi-bin/qrcode/create", body)
+        return str(answer["url"])
+
+    async def create_menu(self, buttons: list[dict[str, Any]]) -> None:
+        await self.call("/cgi-bin/menu/create", {"button": buttons})
+
+    async def web_openid(self, code: str) -> str:
+        """The OpenID of the person whose web authorisation (snsapi_base) gave ``code``."""
+        params = {
+            "appid": self.app_id,
+            "secret": self._secret,
+            "code": code,
+            "grant_type": "authorization_code",
+        }
+        url = f"{self.base_url}/sns/oauth2/access_token"
+        async with self._http().get(url, params=params) as response:
+            answer = await response.json(content_type=None)
+        if "openid" not in answer:
+            raise WeChatError(int(answer.get("errcode", -1)), str(answer.get("errmsg", "")))
+        return str(answer["openid"])
 
     async def send_text(self, openid: str, text: str) -> None:
         await self.call(

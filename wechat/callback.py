@@ -7,12 +7,16 @@ task, whose answers go through the outbox like every other notification."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 
+import aiohttp
 from aiohttp import web
 
+from bot.services.web_photos import MAX_UPLOAD
 from bot.services.wechat_door import Incoming, WeChatDoorService
 from web.server import Setup
+from wechat.api import WeChatApi, WeChatError
 from wechat.protocol import MAX_BODY, BadMessage, SafeMode, parse, signed
 
 log = logging.getLogger(__name__)
@@ -20,9 +24,14 @@ PATH = "/wechat"
 TASKS = web.AppKey("wechat_tasks", set)
 
 
-def wechat_setup(service: WeChatDoorService, token: str, safe: SafeMode | None = None) -> Setup:
+def wechat_setup(
+    service: WeChatDoorService,
+    token: str,
+    safe: SafeMode | None = None,
+    api: WeChatApi | None = None,
+) -> Setup:
     def setup(app: web.Application) -> None:
-        door = WeChatCallback(service, token, safe)
+        door = WeChatCallback(service, token, safe, api)
         app[TASKS] = door.tasks
         app.router.add_get(PATH, door.verify)
         app.router.add_post(PATH, door.receive)
@@ -42,17 +51,38 @@ def incoming(fields: dict[str, str]) -> tuple[str, Incoming]:
         return key, Incoming(openid, event, scene=fields.get("EventKey", ""))
     msg_id = fields.get("MsgId", "")
     key = f"msg:{msg_id}" if msg_id else f"msg:{openid}:{fields.get('CreateTime', '')}"
-    return key, Incoming(openid, kind, text=fields.get("Content", ""), msg_id=msg_id)
+    if kind == "voice":
+        # WeChat's own transcript (the account's "voice recognition" switch) is the text; the
+        # recording itself (AMR or Speex) plays in no browser and no Telegram client as it is.
+        heard = fields.get("Recognition", "").strip()
+        if heard:
+            return key, Incoming(openid, "text", text=heard, msg_id=msg_id)
+    return key, Incoming(
+        openid,
+        kind,
+        text=fields.get("Content", ""),
+        msg_id=msg_id,
+        menu=fields.get("bizmsgmenuid", ""),
+        scene=fields.get("MediaId", "") if kind == "image" else "",
+    )
 
 
 class WeChatCallback:
     def __init__(
-        self, service: WeChatDoorService, token: str, safe: SafeMode | None = None
+        self,
+        service: WeChatDoorService,
+        token: str,
+        safe: SafeMode | None = None,
+        api: WeChatApi | None = None,
     ) -> None:
         self.service = service
         self.token = token
         self.safe = safe
+        self.api = api
         self.tasks: set[asyncio.Task[None]] = set()
+        # One person's callbacks are handled in the order they came (a photo, then the text it
+        # belongs to, arrive within a second): a lock per OpenID, fair (first come, first in).
+        self._people: dict[str, tuple[asyncio.Lock, list[int]]] = {}  # lock, users
 
     def _signed(self, request: web.Request) -> bool:
         query = request.query
@@ -113,10 +143,33 @@ class WeChatCallback:
         return parse(self.safe.decrypt(encrypted))
 
     async def _handle(self, message: Incoming) -> None:
+        openid = message.openid
+        lock, users = self._people.setdefault(openid, (asyncio.Lock(), [0]))
+        users[0] += 1
         try:
-            await self.service.handle(message)
+            async with lock:
+                if message.kind == "image":
+                    message = await self._fetched(message)
+                await self.service.handle(message)
         except Exception:
             log.exception("wechat: a %s callback could not be handled", message.kind)
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._people[openid]
+
+    async def _fetched(self, message: Incoming) -> Incoming:
+        """An image's bytes from WeChat's media API (its MediaId travels as the scene); none
+        when WeChat has no such media or it is too big (the service refuses it in words)."""
+        if self.api is None or not message.scene:
+            return dataclasses.replace(message, scene="")
+        try:
+            kind, data = await self.api.media(message.scene, MAX_UPLOAD)
+        except (WeChatError, aiohttp.ClientError, TimeoutError) as error:
+            log.warning("wechat: an image could not be fetched: %s", error)
+            return dataclasses.replace(message, scene="")
+        ok = kind.startswith("image/") and len(data) <= MAX_UPLOAD
+        return dataclasses.replace(message, scene="", media=data if ok else None)
 
     async def finish(self, app: web.Application) -> None:
         """On shutdown: the callbacks in hand are handled to the end."""

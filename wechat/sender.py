@@ -1,6 +1,8 @@
 """The WeChat door's sender for the delivery worker (bot/delivery.py). Within 48 hours of the
 person's last message (their ``wechat`` contact's ``last_used_at``) a row goes as a
-customer-service text; after that, or when WeChat answers 45015 (out of the window) or 45047
+customer-service text, or a ``msgmenu`` when the row carries buttons the door can offer (Yes,
+fixed / Not fixed / stars for a resident; Take / Reply / Resolve on a head's card); after
+that, or when WeChat answers 45015 (out of the window) or 45047
 (too many messages in it), as the configured template message, which opens the web door's
 ticket page. WeChat's own refusals become the worker's outcomes: a busy system backs off, a
 person who unfollowed (43004) is unreachable, an API quota (45009) pauses the door."""
@@ -15,14 +17,16 @@ from bot import delivery
 from bot.config import Config
 from bot.delivery_outcomes import Outcome
 from bot.delivery_window import PassWindow
+from bot.files import FileSource, FileUnavailable
 from bot.i18n import Translations
 from bot.services.clock import Clock
 from bot.services.ticket_cards import TicketCards
-from bot.services.wechat_door import WINDOW
+from bot.services.wechat_door import WINDOW, menu_id
 from storage.db import Database
 from storage.models import Channel, OutboxKind, OutboxMessage
 from storage.repositories import PersonRepository
 from storage.repositories.tickets import TicketRepository
+from storage.repositories.web_files import WebFileRepository
 from wechat.api import WeChatApi, WeChatError
 
 OUT_OF_WINDOW = {45015, 45047}
@@ -41,6 +45,7 @@ class WeChatSender:
         translations: Translations,
         clock: Clock,
         cards: TicketCards | None = None,
+        files: FileSource | None = None,
     ) -> None:
         self.api = api
         self.config = config
@@ -48,6 +53,7 @@ class WeChatSender:
         self.translations = translations
         self.clock = clock
         self.cards = cards
+        self.files = files  # Telegram's files (a head's photo), for an image message
 
     def listen(self, hold: Callable[[float], None]) -> None:
         """WeChat's limits are per day, not per second: nothing to listen to."""
@@ -60,8 +66,8 @@ class WeChatSender:
     ) -> Outcome:
         if paused() > 0:
             return Outcome("held")
-        text = await self._text(row)
-        if text == "":
+        text, choices = await self._message(row)
+        if text == "" and row.kind != OutboxKind.MEDIA:
             return Outcome("sent")  # a card the person may no longer see: nothing to send
         if text is None:
             # A location, a join request's card, a notice: not rendered by this door yet.
@@ -71,7 +77,16 @@ class WeChatSender:
             async with window.in_flight():
                 if await self._in_window(row):
                     try:
-                        await self.api.send_text(row.address, text[:TEXT_LIMIT])
+                        picture = await self._picture(row)
+                        if picture is not None:
+                            media_id = await self.api.upload_image(picture)
+                            await self.api.send_image(row.address, media_id)
+                            if not text:
+                                return Outcome("sent")
+                        if choices:
+                            await self.api.send_menu(row.address, text[:TEXT_LIMIT], choices)
+                        else:
+                            await self.api.send_text(row.address, text[:TEXT_LIMIT])
                         return Outcome("sent")
                     except WeChatError as error:
                         if error.code not in OUT_OF_WINDOW:
@@ -88,6 +103,22 @@ class WeChatSender:
         except (aiohttp.ClientError, TimeoutError) as error:
             return Outcome("postpone", delivery.backoff(row.attempts + 1), repr(error))
 
+    async def _picture(self, row: OutboxMessage) -> bytes | None:
+        """A photo row's JPEG (kept in web_files, or Telegram's through ``files``); None for
+        any other row, or when the photo cannot be had (its caption still goes)."""
+        if row.kind != OutboxKind.MEDIA:
+            return None
+        if "web_photo" in row.payload:
+            async with self.db.session() as session:
+                found = await WebFileRepository(session).get(str(row.payload["web_photo"]))
+            return None if found is None else found.content
+        if "photo" in row.payload and self.files is not None:
+            try:
+                return await self.files.fetch(str(row.payload["photo"]))
+            except FileUnavailable:
+                return None
+        return None
+
     async def _in_window(self, row: OutboxMessage) -> bool:
         async with self.db.session() as session:
             person = await PersonRepository(session).by_contact(Channel.WECHAT, row.address)
@@ -96,32 +127,53 @@ class WeChatSender:
         contact = next(c for c in person.contacts if c.as_address == (Channel.WECHAT, row.address))
         return self.clock() - contact.last_used_at < WINDOW
 
-    async def _text(self, row: OutboxMessage) -> str | None:
-        """The row as plain text: WeChat's customer-service text has no buttons, so a
-        question's buttons are left to the ticket page."""
+    async def _message(self, row: OutboxMessage) -> tuple[str | None, list[tuple[str, str]]]:
+        """The row as text, and the choices (menu id, words) of its buttons that the door
+        offers; the others (escalate, merge, history…) are left to the ticket page."""
         if row.kind == OutboxKind.TEXT:
-            return str(row.payload.get("text", ""))
-        if row.kind in (OutboxKind.MEDIA, OutboxKind.CHART):
-            return str(row.payload.get("caption", "")) or None
+            buttons = [
+                (str(label), str(value))
+                for line in row.payload.get("buttons", [])
+                for label, value in line
+            ]
+            return str(row.payload.get("text", "")), self._choices(row, buttons)
+        if row.kind == OutboxKind.MEDIA:
+            return str(row.payload.get("caption", "")), []  # the photo goes as an image too
+        if row.kind == OutboxKind.CHART:
+            return str(row.payload.get("caption", "")) or None, []
         if row.kind == OutboxKind.CARD and self.cards and row.ticket_id and row.person_id:
             view = await self.cards.card_for_delivery(row.ticket_id, row.person_id)
-            return "" if view is None else view.text
-        return None
+            if view is None:
+                return "", []
+            buttons = [(label, action.value) for line in view.buttons for label, action in line]
+            return view.text, self._choices(row, buttons)
+        return None, []
+
+    @staticmethod
+    def _choices(row: OutboxMessage, buttons: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        if row.ticket_id is None:
+            return []
+        found = [(menu_id(row.ticket_id, value), label) for label, value in buttons]
+        return [(key, label) for key, label in found if key is not None]
 
     async def _template(self, row: OutboxMessage, text: str) -> Outcome:
         template = self.config.wechat_template_id
         if template is None:
             return Outcome("failed", error="out of the 48-hour window; no WECHAT_TEMPLATE_ID")
-        number = ""
+        number, url = "", ""
         if row.ticket_id is not None:
             async with self.db.session() as session:
                 ticket = await TicketRepository(session).get(row.ticket_id)
             number = "" if ticket is None else str(ticket.number)
+            # The author's page in the web door; anyone else (the staff) acts in the console,
+            # reached through WeChat's web authorisation (wechat/oauth.py).
+            author = ticket is not None and ticket.author_id == row.person_id
+            page = "t" if author else "wechat/console"
+            url = f"{self.config.console_base}/{page}/{row.ticket_id}"
         async with self.db.session() as session:
             person = await PersonRepository(session).by_contact(Channel.WECHAT, row.address)
         language = (person.language if person else None) or self.translations.default
         t = self.translations.bind(language)
-        url = f"{self.config.console_base}/t/{row.ticket_id}" if row.ticket_id else ""
         await self.api.send_template(
             row.address,
             template,

@@ -15,6 +15,8 @@ from bot.documents.pdf import cjk_family, html_to_pdf, needs_cjk, render_html
 from bot.i18n import Translator
 
 STEPS = ("posters-step-1", "posters-step-2", "posters-step-3")
+# The WeChat door's posters (a QR code of the Official Account's): scan, follow, write.
+WECHAT_STEPS = ("wechat-poster-step-1", "wechat-poster-step-2", "wechat-poster-step-3")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +62,11 @@ def posters_pdf(
     pages: Sequence[PosterPage],
     *,
     font: str | None | Literal["auto"] = "auto",
+    steps: Sequence[str] = STEPS,
 ) -> bytes:
     """One A4 page per poster, in ``t``'s language; in ``english`` (and Latin names) when no
-    font can draw Chinese (``font`` None; "auto" asks fontconfig)."""
+    font can draw Chinese (``font`` None; "auto" asks fontconfig). ``steps``: the keys of the
+    how-to lines (the Telegram door's; the WeChat door has its own)."""
     family = cjk_family() if font == "auto" else font
     words = t if family is not None else english
     html = render_html(
@@ -71,6 +75,6 @@ def posters_pdf(
         title=words("posters-title"),
         font=family,
         pages=[_drawn(page, family is None) for page in pages],
-        steps=[words(step) for step in STEPS],
+        steps=[words(step) for step in steps],
     )
     return html_to_pdf(html)

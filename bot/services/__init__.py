@@ -130,6 +130,7 @@ class Services:
         onboarding = OnboardingService(config, db, notifier, clock)
         forget = ForgetService(config, db, translations, clock, audience, joins)
         conversations = ConversationService(db, clock, access, audience, actions)
+        links = ContactLinks(db, clock)
         revoke = RevokeService(config, db, notifier, clock, audience, joins)
         search = TicketSearch(config, db, clock)
         notices = NoticeService(config, db, clock)
@@ -160,7 +161,7 @@ class Services:
             revoke=revoke,
             conversations=conversations,
             posters=PosterService(db, translations),
-            links=ContactLinks(db, clock),
+            links=links,
             console=ConsoleAccess(config, db, clock),
             ticket_search=search,
             ticket_details=TicketDetails(config, db, clock, access),
@@ -181,7 +182,18 @@ class Services:
                 forget,
             ),
             wechat=WeChatDoorService(
-                config, db, translations, clock, reporting, lists, onboarding, conversations
+                config,
+                db,
+                translations,
+                clock,
+                reporting,
+                lists,
+                actions,
+                reopening,
+                access,
+                onboarding,
+                conversations,
+                links,
             ),
             desk=DeskService(config, db, community, revoke),
             numbers=NumbersService(config, db, clock),

@@ -22,6 +22,7 @@ from storage.models import Building, Community, Person, Role, Ticket, TicketEven
 from storage.repositories import CommunityRepository, PersonRepository, WorkOrderRepository
 from storage.repositories.ticket_search import Found
 from storage.repositories.tickets import TicketRepository
+from storage.repositories.web_files import WebFileRepository
 
 # The console's actions, in the order its page offers them.
 CONSOLE_ACTIONS = (
@@ -45,6 +46,8 @@ class Attachment:
     file_id: str
     at: datetime
     from_resident: bool  # the report or a resident's message (else a staff reply)
+    # A photo kept in the database (web_files: the web door's, WeChat's), not at Telegram.
+    stored: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,10 @@ def attachments_of(ticket: Ticket, events: Sequence[TicketEvent]) -> list[Attach
     found: list[Attachment] = []
     for item in ticket.media:
         kind = "photo" if item.get("type") == "photo" else "voice"
+        if "web_file" in item:
+            key = str(item["web_file"])
+            found.append(Attachment(len(found), kind, "", ticket.created_at, True, stored=key))
+            continue
         found.append(Attachment(len(found), kind, str(item["file_id"]), ticket.created_at, True))
     for event in events:
         if event.kind != "message":
@@ -151,3 +158,11 @@ class TicketDetails:
         if not 0 <= index < len(found):
             raise ServiceError("not-allowed")
         return found[index]
+
+    async def stored_file(self, attachment: Attachment) -> bytes | None:
+        """The bytes of an attachment kept in the database (None: gone, or not such a one)."""
+        if attachment.stored is None:
+            return None
+        async with self.db.session() as session:
+            found = await WebFileRepository(session).get(attachment.stored)
+        return None if found is None else found.content

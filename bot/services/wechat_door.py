@@ -2,7 +2,8 @@
 who scans a building's poster QR code (its scene is the building's join token, the same as in
 the Telegram link and on the web door's poster) follows the account and joins that building in
 one step; a text message then reports, through the same services as the chat and the web door
-(Reporting, ConversationService), so the limits, the routing and the cards are theirs.
+(Reporting, TicketActions, ConversationService): the limits, the routing and the cards are
+theirs.
 
 The simplest honest flow for a text, without menus: when the person has an open ticket of their
 own, the text is a message to the head about it (the newest one); otherwise it is a new report
@@ -11,10 +12,23 @@ round trip for people who mostly write one line; the head can still move the tic
 
 WeChat lets the account write to a person freely only within 48 hours of their last message:
 the contact's ``last_used_at`` (moved by ``OnboardingService.touch`` on each of their messages
-and events) is that window; the door's delivery (wechat/sender.py) reads it."""
+and events) is that window; the door's delivery (wechat/sender.py) reads it.
+
+Buttons are WeChat's ``msgmenu`` choices: the delivery sends the choices a row carries (Yes,
+fixed / Not fixed / stars for a resident; Take / Reply / Resolve on a head's card), each with a
+menu id ``t<ticket>.<action>[.<stars>]``; a tap comes back as a text with that id, and goes
+through the same services as the Telegram buttons, which check the person's right to it (a
+forged or stale id is refused in words). A choice that needs words (a head's Reply, a
+resident's Not fixed) makes the person's next text those words (``wechat_pending``), as
+Telegram's reply flow does; anything else they do in between is not lost, only the choice.
+A head links their WeChat with the one-time code of /link (six digits, sent as a text).
+Photos come before the text they belong to: kept (``web_files``, as the web door keeps them)
+and attached to the report that text makes."""
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,20 +38,62 @@ from bot.config import Config
 from bot.i18n import Translations
 from bot.services.categories import categories_for
 from bot.services.clock import Clock
+from bot.services.contact_links import ContactLinks
 from bot.services.conversations import ConversationService
 from bot.services.errors import ServiceError
-from bot.services.messages import write_text
+from bot.services.messages import Buttons, write_text
 from bot.services.onboarding import OnboardingService
+from bot.services.policy import Action
+from bot.services.reopening import TicketReopening
 from bot.services.reporting import Reporting
+from bot.services.ticket_access import TicketAccess
+from bot.services.ticket_actions import TicketActions
 from bot.services.ticket_core import Content, Draft
 from bot.services.ticket_lists import TicketLists
+from bot.services.web_door import device_address
+from bot.services.web_photos import clean_photo
 from storage.db import Database
-from storage.models import OPEN_STATUSES, Address, Channel, Person, Role
+from storage.models import OPEN_STATUSES, Address, Channel, Person, Role, Ticket
 from storage.repositories import CommunityRepository, PersonRepository
-from storage.repositories.wechat import WeChatCallbackRepository
+from storage.repositories.contacts import merge_people
+from storage.repositories.web_files import WebFileRepository
+from storage.repositories.wechat import WeChatCallbackRepository, WeChatPendingRepository
 
 # WeChat's rule for customer-service messages: within 48 hours of the person's last message.
 WINDOW = timedelta(hours=48)
+# The choices the door offers as msgmenu; a ticket's other buttons are on its web page.
+CHOICES = frozenset({"confirm", "reopen", "rate", "take", "reply", "resolve"})
+# How long a Reply or Not fixed waits for its words, and photos for their report's text.
+PENDING = timedelta(hours=1)
+MAX_PHOTOS = 3
+
+
+def menu_id(ticket_id: int, value: str) -> str | None:
+    """The msgmenu id of a button (``value``: an action, "rate.<stars>"); None for a button
+    the door does not offer."""
+    return f"t{ticket_id}.{value}" if value.split(".")[0] in CHOICES else None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    ticket_id: int
+    action: str
+    stars: int = 0
+
+
+def parse_menu(key: str) -> Choice | None:
+    """The choice a menu id stands for; None for anything the door never sent."""
+    parts = key.split(".")
+    if len(parts) not in (2, 3) or not parts[0].startswith("t"):
+        return None
+    number, action = parts[0][1:], parts[1]
+    if not number.isdigit() or len(number) > 12 or action not in CHOICES:
+        return None
+    if action == "rate":
+        if len(parts) != 3 or parts[2] not in ("1", "2", "3", "4", "5"):
+            return None
+        return Choice(int(number), action, int(parts[2]))
+    return None if len(parts) != 2 else Choice(int(number), action)
 
 
 def wechat_address(openid: str) -> Address:
@@ -49,10 +105,12 @@ class Incoming:
     """One callback, as the door parsed it."""
 
     openid: str
-    kind: str  # "text", "subscribe", "scan", or anything else (ignored)
+    kind: str  # "text", "image", "voice" (untranscribed), "subscribe", "scan"; else ignored
     text: str = ""
     scene: str = ""  # a subscribe or SCAN event's scene: a building's join token
     msg_id: str = ""
+    menu: str = ""  # a text that is a tapped msgmenu choice: its id (bizmsgmenuid)
+    media: bytes | None = None  # an image's bytes, fetched by the door from WeChat's media API
 
 
 class WeChatDoorService:
@@ -64,8 +122,12 @@ class WeChatDoorService:
         clock: Clock,
         reporting: Reporting,
         lists: TicketLists,
+        actions: TicketActions,
+        reopening: TicketReopening,
+        access: TicketAccess,
         onboarding: OnboardingService,
         conversations: ConversationService,
+        links: ContactLinks | None = None,
     ) -> None:
         self.config = config
         self.db = db
@@ -73,8 +135,12 @@ class WeChatDoorService:
         self.clock = clock
         self.reporting = reporting
         self.lists = lists
+        self.actions = actions
+        self.reopening = reopening
+        self.access = access
         self.onboarding = onboarding
         self.conversations = conversations
+        self.links = links
 
     async def first_time(self, key: str) -> bool:
         """Records the callback ``key``; False when it was recorded before (WeChat's retry)."""
@@ -92,12 +158,20 @@ class WeChatDoorService:
     async def handle(self, incoming: Incoming) -> None:
         """Whatever the callback means; a refusal is answered to the person in their
         language, never raised to the door (WeChat has had its "success" already)."""
-        if incoming.kind not in ("text", "subscribe", "scan"):
+        if incoming.kind not in ("text", "image", "voice", "subscribe", "scan", "click"):
             return
         person = await self.onboarding.touch(wechat_address(incoming.openid), "", None)
         try:
-            if incoming.kind == "text":
+            if incoming.kind == "text" and incoming.menu:
+                await self._choose(person, incoming)
+            elif incoming.kind == "text":
                 await self._text(person, incoming)
+            elif incoming.kind == "image":
+                await self._photo(person, incoming)
+            elif incoming.kind == "voice":
+                raise ServiceError("wechat-voice-unheard")
+            elif incoming.kind == "click":
+                await self._menu(person, incoming.scene)
             else:
                 await self._follow(person, incoming.scene)
         except ServiceError as error:
@@ -115,19 +189,123 @@ class WeChatDoorService:
         joined = await self.onboarding.join_building(person, found.id)
         await self._tell(person, t("wechat-joined", building=joined.building.name))
 
+    async def _menu(self, person: Person, key: str) -> None:
+        """A button of the account's custom menu (``python -m bot wechat-menu``)."""
+        t = self.translations.bind(person.language or self.translations.default)
+        if key == "mine":
+            page = await self.lists.my_tickets(person, 0)
+            lines = [
+                t(
+                    "wechat-mine-line",
+                    number=ticket.number,
+                    status=t(f"status-{ticket.status.value}"),
+                )
+                for ticket in page.tickets
+            ]
+            await self._tell(
+                person,
+                "\n".join([t("wechat-mine-title"), *lines]) if lines else t("wechat-mine-none"),
+            )
+        elif key == "report":
+            await self._home(person)  # only a resident reports
+            await self._tell(person, t("wechat-menu-report-how"))
+        else:
+            await self._tell(person, t("wechat-help"))
+
+    async def _choose(self, person: Person, incoming: Incoming) -> None:
+        """A tapped msgmenu choice, through the services the Telegram buttons use (they check
+        that the person may do it, now)."""
+        t = self.translations.bind(person.language or self.translations.default)
+        choice = parse_menu(incoming.menu)
+        if choice is None:
+            raise ServiceError("wechat-menu-unknown")
+        ticket_id = choice.ticket_id
+        if choice.action == "confirm":
+            ticket = await self.actions.confirm(person, ticket_id)
+            stars: Buttons = [[(f"{n}⭐", f"rate.{n}") for n in range(1, 6)]]
+            await self._tell(person, t("wechat-confirmed", number=ticket.number), stars, ticket.id)
+        elif choice.action == "rate":
+            ticket = await self.actions.rate(person, ticket_id, choice.stars)
+            await self._tell(person, t("wechat-rated", number=ticket.number))
+        elif choice.action == "take":
+            await self.actions.take(person, ticket_id, door=Channel.WECHAT)
+        elif choice.action == "resolve":
+            await self.actions.resolve(person, ticket_id, "", door=Channel.WECHAT)
+        else:  # reply, reopen: the person's next text is the words
+            action = Action.REPLY if choice.action == "reply" else Action.REOPEN
+            ticket = await self._allowed(person, ticket_id, action)
+            async with self.db.session() as session:
+                await WeChatPendingRepository(session).put(
+                    incoming.openid, ticket.id, choice.action, self.clock() + PENDING
+                )
+                await session.commit()
+            await self._tell(person, t(f"wechat-ask-{choice.action}", number=ticket.number))
+
+    async def _allowed(self, person: Person, ticket_id: int, action: Action) -> Ticket:
+        async with self.db.session() as session:
+            ticket, _ = await self.access.authorise(session, person, ticket_id, action)
+            return ticket
+
+    async def _photo(self, person: Person, incoming: Incoming) -> None:
+        """A photo, kept for the report the person's next text makes."""
+        t = self.translations.bind(person.language or self.translations.default)
+        if incoming.media is None:
+            raise ServiceError("door-photo-bad")
+        await self._home(person)  # only a resident reports
+        mine = await self._open_ticket(person)
+        if mine is not None:
+            # The text would go to the head about that ticket, not make a report: the photo
+            # would be lost on the way, so it is refused now, in words.
+            raise ServiceError("wechat-photo-open-ticket", number=mine.number)
+        cleaned = await asyncio.to_thread(clean_photo, incoming.media)
+        now = self.clock()
+        async with self.db.session() as session:
+            pending = WeChatPendingRepository(session)
+            kept = await pending.take(incoming.openid, now)
+            keys = kept.photos.split() if kept is not None and kept.action == "photos" else []
+            if len(keys) >= MAX_PHOTOS:
+                await pending.put(incoming.openid, None, "photos", now + PENDING, " ".join(keys))
+                await session.commit()
+                raise ServiceError("wechat-photos-full", max=MAX_PHOTOS)
+            key = secrets.token_urlsafe(16)
+            await WebFileRepository(session).add(key, person.id, "image/jpeg", cleaned, now)
+            keys.append(key)
+            await pending.put(incoming.openid, None, "photos", now + PENDING, " ".join(keys))
+            await session.commit()
+        await self._tell(person, t("wechat-photo-kept", count=len(keys)))
+
     async def _text(self, person: Person, incoming: Incoming) -> None:
         t = self.translations.bind(person.language or self.translations.default)
         text = incoming.text.strip()
         if not text:
             raise ServiceError("report-empty")
-        mine = [
-            ticket
-            for ticket in (await self.lists.my_tickets(person, 0)).tickets
-            if ticket.author_id == person.id and ticket.status in OPEN_STATUSES
-        ]
-        if mine:
-            await self.conversations.send(person, mine[0].id, Content(text=text))
-            await self._tell(person, t("wechat-message-sent", number=mine[0].number))
+        code = "".join(text.split())
+        if self.links is not None and len(code) == 6 and code.isdigit():
+            linked = await self.links.redeem(wechat_address(incoming.openid), code)
+            language = linked.language or self.translations.default
+            await self._tell(linked, self.translations.bind(language)("wechat-linked"))
+            return
+        async with self.db.session() as session:
+            pending = await WeChatPendingRepository(session).take(incoming.openid, self.clock())
+            await session.commit()
+        photos: list[str] = []
+        if pending is not None and pending.ticket_id is not None:
+            if pending.action == "reply":
+                reply = Content(text=text)
+                ticket = await self.actions.reply(
+                    person, pending.ticket_id, reply, door=Channel.WECHAT
+                )
+                await self._tell(person, t("wechat-reply-sent", number=ticket.number))
+            else:
+                ticket = await self.reopening.reopen(person, pending.ticket_id, text)
+                await self._tell(person, t("wechat-reopened", number=ticket.number))
+            return
+        if pending is not None:
+            photos = pending.photos.split()
+        mine = await self._open_ticket(person)
+        if mine is not None:
+            await self.conversations.send(person, mine.id, Content(text=text))
+            await self._tell(person, t("wechat-message-sent", number=mine.number))
             return
         building_id, settings = await self._home(person)
         reported = await self.reporting.report(
@@ -137,6 +315,7 @@ class WeChatDoorService:
                 category=categories_for(settings)[0].code,
                 description=text,
                 show_name=False,  # a WeChat user has given no name to show
+                media=[{"type": "photo", "web_file": key} for key in photos],
                 key=f"wechat:{incoming.msg_id}" if incoming.msg_id else None,
             ),
         )
@@ -144,6 +323,49 @@ class WeChatDoorService:
             person,
             t("wechat-reported", number=reported.ticket.number, building=reported.building),
         )
+
+    async def person_of(self, openid: str) -> Person | None:
+        async with self.db.session() as session:
+            return await PersonRepository(session).by_contact(Channel.WECHAT, openid)
+
+    async def device_in_wechat(self, device: str | None) -> bool:
+        """Whether the web door's device (its cookie's secret) is a WeChat person's already."""
+        if not device or len(device) > 128:
+            return False
+        async with self.db.session() as session:
+            person = await PersonRepository(session).by_contact(*device_address(device))
+        return person is not None and any(c.channel == Channel.WECHAT for c in person.contacts)
+
+    async def _open_ticket(self, person: Person) -> Ticket | None:
+        """The newest open ticket the person reported: what their texts are about."""
+        mine = [
+            ticket
+            for ticket in (await self.lists.my_tickets(person, 0)).tickets
+            if ticket.author_id == person.id and ticket.status in OPEN_STATUSES
+        ]
+        return mine[0] if mine else None
+
+    async def web_device(self, openid: str, device: str | None) -> str | None:
+        """The web door inside WeChat's browser, after WeChat's web authorisation named the
+        person (``openid``): the device (its cookie's ``device`` secret; a new device when
+        None or unknown) becomes a contact of the person with that WeChat, so the web door and
+        WeChat are one person's. A device that was somebody of its own only (a report from
+        the poster's page in WeChat's browser) is folded in, tickets and all. Returns the
+        device's secret; None when nobody has that WeChat yet (they never followed)."""
+        now = self.clock()
+        async with self.db.session() as session:
+            people = PersonRepository(session)
+            person = await people.by_contact(Channel.WECHAT, openid)
+            if person is None:
+                return None
+            holder = await people.by_contact(*device_address(device)) if device else None
+            if holder is None or device is None:
+                device = secrets.token_urlsafe(32)
+            await people.ensure_contact(person.id, device_address(device), now)
+            if holder is not None and holder.id != person.id and not holder.contacts:
+                await merge_people(session, person.id, holder.id)
+            await session.commit()
+        return device
 
     async def _home(self, person: Person) -> tuple[int, dict[str, object]]:
         """The building the person reports for: the first of theirs (a person in two
@@ -159,10 +381,24 @@ class WeChatDoorService:
             assert community is not None
             return building.id, dict(community.settings)
 
-    async def _tell(self, person: Person, text: str) -> None:
+    async def _tell(
+        self,
+        person: Person,
+        text: str,
+        buttons: Buttons | None = None,
+        ticket_id: int | None = None,
+    ) -> None:
         to = next((c.as_address for c in person.contacts if c.channel == Channel.WECHAT), None)
         if to is None:
             return
         async with self.db.session() as session:
-            await write_text(session, to=to, person_id=person.id, text=text, now=self.clock())
+            await write_text(
+                session,
+                to=to,
+                person_id=person.id,
+                text=text,
+                now=self.clock(),
+                buttons=buttons,
+                ticket_id=ticket_id,
+            )
             await session.commit()

@@ -1,13 +1,14 @@
-"""What the WeChat door keeps: the callbacks it handled (retries are handled once)."""
+"""What the WeChat door keeps: the callbacks it handled (retries are handled once) and what a
+person's next text means after a menu choice that needs words."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import WeChatCallback
+from storage.models import WeChatCallback, WeChatPending
 
 
 class WeChatCallbackRepository:
@@ -24,3 +25,38 @@ class WeChatCallbackRepository:
         """Raises IntegrityError (at the flush) when another request recorded it first."""
         self.session.add(WeChatCallback(key=key, received_at=now))
         await self.session.flush()
+
+
+class WeChatPendingRepository:
+    """What a person's next text means (a reply, a reason), one row per person."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def put(
+        self,
+        openid: str,
+        ticket_id: int | None,
+        action: str,
+        until: datetime,
+        photos: str = "",
+    ) -> None:
+        await self.clear(openid)
+        self.session.add(
+            WeChatPending(
+                openid=openid, ticket_id=ticket_id, action=action, until=until, photos=photos
+            )
+        )
+        await self.session.flush()
+
+    async def take(self, openid: str, now: datetime) -> WeChatPending | None:
+        """The person's pending choice, removed; None when there is none or it is too old."""
+        found = await self.session.get(WeChatPending, openid)
+        if found is None:
+            return None
+        await self.session.delete(found)
+        await self.session.flush()
+        return found if found.until > now else None
+
+    async def clear(self, openid: str) -> None:
+        await self.session.execute(delete(WeChatPending).where(WeChatPending.openid == openid))

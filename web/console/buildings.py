@@ -13,7 +13,7 @@ from bot.services.cards import local_time
 from bot.services.errors import ServiceError
 from bot.services.links import start_link
 from storage.models import Role
-from web.console.guard import CONSOLE, console_viewer, render_console
+from web.console.guard import CONSOLE, WECHAT_QR, console_viewer, render_console
 from web.console.refusal import form_int, refusal
 
 ROLES = {r.value: r for r in (Role.HEAD, Role.DEPUTY)}
@@ -36,6 +36,7 @@ async def buildings_page(request: web.Request) -> web.Response:
             if line.last_activity is not None
         },
         "communities": len({line.community.id for line in lines}),
+        "wechat": WECHAT_QR in request.app,
     }
     return render_console(request, viewer, "console/buildings.html", context)
 

@@ -6,16 +6,18 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import date
+from functools import partial
 
 from aiohttp import web
 
 from bot.documents.pdf import PdfUnavailable
-from bot.documents.posters import posters_pdf
+from bot.documents.posters import STEPS, WECHAT_STEPS, posters_pdf
 from bot.services.errors import ServiceError
-from bot.services.links import poster_link
+from bot.services.links import PayloadKind, make_payload, poster_link
 from bot.services.ticket_query import TicketQuery
-from web.console.guard import CONSOLE, console_viewer
+from web.console.guard import CONSOLE, WECHAT_QR, console_viewer
 from web.console.refusal import form_int, refusal
 from web.pages import TRANSLATIONS, visitor_language
 
@@ -71,26 +73,43 @@ async def posters(request: web.Request) -> web.Response:
     context = request.app[CONSOLE]
     translations = request.app[TRANSLATIONS]
     language = viewer.language or visitor_language(request)
+    wechat = request.query.get("door") == "wechat"
+    make_qr = request.app.get(WECHAT_QR)
+    if wechat and make_qr is None:
+        raise web.HTTPNotFound(text="the WeChat door is off")
     try:
         chosen = [form_int(value) for value in request.query.getall("b", [])]
-        config = context.config
-        username = None if config.public_base else await context.bot_username()
-        pages = await context.services.desk.posters(
-            viewer.person_id,
-            viewer.coverage,
-            chosen,
-            lambda payload: poster_link(
-                payload,
-                public_base=config.public_base,
-                bot_username=username,
-                local_base=config.console_base,
-            ),
-        )
+        if wechat:
+            assert make_qr is not None
+            # The building's permanent WeChat QR code (scene: its join token) instead.
+            pages = await context.services.desk.posters(
+                viewer.person_id, viewer.coverage, chosen, lambda payload: payload
+            )
+            join = make_payload(PayloadKind.JOIN, "")
+            pages = [replace(p, link=await make_qr(p.link.removeprefix(join))) for p in pages]
+        else:
+            config = context.config
+            username = None if config.public_base else await context.bot_username()
+            pages = await context.services.desk.posters(
+                viewer.person_id,
+                viewer.coverage,
+                chosen,
+                lambda payload: poster_link(
+                    payload,
+                    public_base=config.public_base,
+                    bot_username=username,
+                    local_base=config.console_base,
+                ),
+            )
     except ServiceError as error:
         return refusal(request, viewer, error, "buildings")
+    steps = WECHAT_STEPS if wechat else STEPS
     try:  # drawn in a thread: WeasyPrint takes a while, the bot keeps answering
         pdf = await asyncio.to_thread(
-            posters_pdf, translations.bind(language), translations.bind("en"), pages
+            partial(posters_pdf, steps=steps),
+            translations.bind(language),
+            translations.bind("en"),
+            pages,
         )
     except PdfUnavailable:
         raise web.HTTPServiceUnavailable(text="PDFs cannot be made on this server") from None

@@ -41,6 +41,10 @@ class ConsoleContext:
 
 
 CONSOLE = web.AppKey("console", ConsoleContext)
+# The WeChat door's parametric QR code of a join token (its content), when the door is on:
+# the Buildings page then offers the WeChat posters too (wired in bot/__main__.py).
+QrMaker = Callable[[str], Awaitable[str]]
+WECHAT_QR: web.AppKey[QrMaker] = web.AppKey("console_wechat_qr")
 
 
 class Refused(Exception):

@@ -155,6 +155,12 @@ async def ticket_file(request: web.Request) -> web.StreamResponse:
         attachment = await context.services.ticket_details.attachment(person, ticket_id, int(raw))
     except ServiceError:
         return missing(request, viewer)
+    if attachment.stored is not None:
+        # A photo from the web door or WeChat: its bytes are in the database.
+        stored = await context.services.ticket_details.stored_file(attachment)
+        if stored is None:
+            return missing(request, viewer)
+        return web.Response(body=stored, content_type=CONTENT_TYPES[attachment.kind])
     if context.media is None:
         raise web.HTTPServiceUnavailable(text="no file source (the bot runs without Telegram)")
     try:

@@ -7,3 +7,32 @@ wechat-refused = Sorry, that did not work: { $reason }
 wechat-template-title = News about your ticket #{ $number }
 wechat-template-remark = Open to read it and answer.
 wechat-no-building = you have not joined a building yet: scan the QR code on your building's poster first.
+wechat-menu-unknown = that choice is not one this account sent you, or it is too old. Open the ticket's page to act on it.
+wechat-confirmed = Thank you! Ticket #{ $number } is closed. How well was it handled?
+wechat-rated = Thank you for rating ticket #{ $number }.
+wechat-ask-reply = Write your answer to ticket #{ $number } as your next message: it goes to the resident.
+wechat-ask-reopen = What is still wrong with ticket #{ $number }? Write it as your next message.
+wechat-reply-sent = Your answer went to the resident of ticket #{ $number }.
+wechat-reopened = Ticket #{ $number } is open again; the head has your words.
+wechat-photo-kept = { $count ->
+    [one] Photo received. Now write in one message what is wrong: the photo goes with it.
+   *[other] { $count } photos received. Now write in one message what is wrong: the photos go with it.
+}
+wechat-photos-full = at most { $max } photos go with one report. Write what is wrong now.
+wechat-linked = Linked: this WeChat is now one of your doors, with your roles and tickets.
+wechat-voice-unheard = a voice message cannot be passed on from here. Please write it in words (WeChat's "convert to text" helps), or send a photo.
+## The account's custom menu (python -m bot wechat-menu) and its answers
+wechat-menu-report = Report
+wechat-menu-mine = My tickets
+wechat-menu-help = Help
+wechat-menu-report-how = Write in one message what is wrong (send photos first if you have some): it goes to your building head as a ticket.
+wechat-mine-title = Your tickets:
+wechat-mine-line = #{ $number }: { $status }
+wechat-mine-none = You have no tickets yet.
+wechat-help = Write here what is wrong in your building: one message is one ticket for your building head, and what you write next goes to the head until it is closed. Photos sent before the text go with it. The head's answers come here; the buttons under them (Yes, fixed; Not fixed; stars) answer back. Joining: scan the QR code on your building's poster.
+## The WeChat posters (python -m bot wechat-qr --out)
+wechat-poster-step-1 = Scan the QR code with WeChat (扫一扫) and follow the account: you join this building.
+wechat-poster-step-2 = Write what is wrong in one message; send photos first if you have some.
+wechat-poster-step-3 = Your building head gets it at once, and answers you in WeChat.
+wechat-posters-print = WeChat posters (PDF)
+wechat-photo-open-ticket = your ticket #{ $number } is still open, and a photo goes only with a new report. Describe it in words here, or send the photo once the ticket is closed.
