@@ -1,8 +1,8 @@
 """The WeChat door: what a person's next text means after a menu choice that needs words (a
 head's reply, a resident's reason for "not fixed", photos waiting for the report's text)
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -11,9 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021"
-# The integrator renumbers this one after the migrations landing beside it.
-down_revision: str | None = "0020"
+revision: str = "0025"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
