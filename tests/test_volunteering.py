@@ -147,9 +147,13 @@ async def test_organise_sign_up_remind_check_in_and_confirm_hours(town: Town) ->
     told = await town.deliver()
     assert "are confirmed" in one(told, RESIDENT).text
     assert "2 h confirmed, 0 h waiting" in one(await town.send(RESIDENT, "/hours"), RESIDENT).text
+    # The points bank pays the confirmed hours at the community's rate (5 a hour by default).
+    points = one(await town.send(RESIDENT, "/points"), RESIDENT).text
+    assert "Your points: 10" in points and "2 hours of service" in points
     again = await town.click(HEAD, listed, "✅ Confirm hours")  # a second tap changes nothing
     assert "over or cancelled" in answer(again) + "".join(s.text for s in again)
     assert len(await hours(town.db)) == 1
+    assert "Your points: 10" in one(await town.send(RESIDENT, "/points"), RESIDENT).text
 
 
 async def test_refusals_change_nothing(town: Town) -> None:
@@ -196,6 +200,8 @@ async def test_a_neighbours_help_is_confirmed_by_the_head(town: Town) -> None:
     assert await hours(town.db) == [(ids[RESIDENT], 1.5, HoursStatus.CONFIRMED, ids[HEAD])]
     assert "are confirmed" in one(await town.deliver(), RESIDENT).text
     assert "1.5 h confirmed" in one(await town.send(RESIDENT, "/hours"), RESIDENT).text
+    # 1.5 h at 5 points an hour: 7.5, rounded to 8 (half to even).
+    assert "Your points: 8" in one(await town.send(RESIDENT, "/points"), RESIDENT).text
     # B1 has no head to confirm; a huge number of hours is refused.
     assert "no head yet" in one(await town.send(STRANGER, "/helped 1 shopping"), STRANGER).text
     too_many = one(await town.send(RESIDENT, "/helped 99 everything"), RESIDENT)

@@ -21,6 +21,8 @@ from storage.models import (
     Flat,
     FlatClaim,
     Membership,
+    PointsEntry,
+    PointsReason,
     Role,
     Vote,
     VoteStatus,
@@ -184,6 +186,17 @@ async def test_claim_open_cast_change_remind_close(owners: Town) -> None:
     vote = await the_vote(town)
     assert vote.status is VoteStatus.CLOSED and vote.result is not None
     assert vote.result["passed"] is False
+    # The points bank: each owner who took part earns points_per_vote (1) once; the one who
+    # did not, nothing; and the entry says they took part, not what they chose.
+    points = one(await town.send(RESIDENT, "/points"), RESIDENT).text
+    assert "Your points: 1" in points and "took part in a vote" in points
+    assert "Yes" not in points and "No" not in points
+    async with town.db.session() as session:
+        paid = await session.scalars(
+            select(PointsEntry.points).where(PointsEntry.reason == PointsReason.VOTE)
+        )
+        assert list(paid) == [1, 1, 1]
+    assert await town.world.services.votes.run() == 0  # nothing paid twice
 
     # A late ballot changes nothing.
     late = await town.click(RESIDENT, paper, "No")

@@ -17,10 +17,18 @@ from bot.config import Config
 from bot.i18n import Translations
 from bot.services.clock import Clock
 from bot.services.errors import InputRefused, ServiceError, Spent
+from bot.services.points import EarningRule, award
 from bot.services.scheduling import SchedAction, translator, write
 from bot.text import utf16_len
 from storage.db import Database
-from storage.models import HoursStatus, Person, Role, ServiceHours
+from storage.models import (
+    HoursStatus,
+    Person,
+    PointsReason,
+    Role,
+    ServiceHours,
+    VolunteerActivity,
+)
 from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.volunteering import VolunteeringRepository
 
@@ -53,7 +61,33 @@ async def hours_confirmed(
 ) -> None:
     """Where service hours become confirmed, in the confirming unit of work: an activity's
     (VolunteeringService.confirm_hours) or a neighbour's help (decide_help). The points bank
-    credits here, in the same transaction."""
+    credits each row here, in the same transaction: the community's ``points_per_service_hour``
+    times the hours, once per row."""
+    for row in rows:
+        community_id = await _community_of(session, row)
+        if community_id is None:
+            continue  # its building was removed: hours stay on record, no rule to pay by
+        await award(
+            session,
+            now=now,
+            community_id=community_id,
+            person_id=row.person_id,
+            points=EarningRule.PER_SERVICE_HOUR,
+            reason=PointsReason.SERVICE_HOURS,
+            reference=f"activity:{row.activity_id}" if row.activity_id else f"help:{row.id}",
+            approved_by=confirmed_by.id,
+            quantity=row.hours,
+            once=f"hours:{row.id}",
+        )
+
+
+async def _community_of(session: AsyncSession, row: ServiceHours) -> int | None:
+    if row.activity_id is not None:
+        activity = await session.get(VolunteerActivity, row.activity_id)
+        return None if activity is None else activity.community_id
+    if row.building_id is not None:
+        building = await CommunityRepository(session).building(row.building_id)
+        return None if building is None else building.community_id
     return None
 
 

@@ -24,6 +24,7 @@ from bot.services.clock import Clock
 from bot.services.errors import InputRefused, NotStaff, ServiceError, Spent
 from bot.services.join_rules import covers, join_area
 from bot.services.notify import Notifier
+from bot.services.points import EarningRule, award
 from bot.services.scheduling import sla_of, translator, write
 from bot.services.sla import may_send
 from bot.services.vote_rules import RULES, Result, evaluate
@@ -34,6 +35,7 @@ from storage.models import (
     Building,
     Flat,
     Person,
+    PointsReason,
     Role,
     Vote,
     VoteStatus,
@@ -318,6 +320,7 @@ class VoteService:
                 ):
                     audience.setdefault(coordinator.id, coordinator)
                     inviters.add(coordinator.id)
+            await self._pay_owners(session, vote, building.community_id, now)
             for person in audience.values():
                 t = translator(self.translations, person)
                 text = render_result(t, vote, building, figures)
@@ -326,6 +329,27 @@ class VoteService:
                 await write(session, person, now, text)
             await session.commit()
             return len(audience)
+
+    @staticmethod
+    async def _pay_owners(
+        session: AsyncSession, vote: Vote, community_id: int, now: datetime
+    ) -> None:
+        """The points bank: each owner whose flat took part earns ``points_per_vote`` once per
+        vote (an owner of several flats too), in the closing commit. The entry says that they
+        took part, never what they chose."""
+        repo = VoteRepository(session)
+        owners = await repo.participating_owners(vote.id)
+        for owner_id in sorted(owners):
+            await award(
+                session,
+                now=now,
+                community_id=community_id,
+                person_id=owner_id,
+                points=EarningRule.PER_VOTE,
+                reason=PointsReason.VOTE,
+                reference=f"vote:{vote.id}",
+                once=f"vote:{vote.id}:{owner_id}",
+            )
 
     async def _remind(self, vote: Vote, now: datetime) -> int:
         span = vote.deadline - vote.created_at

@@ -182,6 +182,16 @@ class VoteRepository:
             select(Ballot).where(Ballot.vote_id == vote_id, Ballot.flat_id == flat_id)
         )
 
+    async def participating_owners(self, vote_id: int) -> set[int]:
+        """The current owners of the flats that cast a ballot (not what they chose)."""
+        rows = await self.session.execute(
+            select(Flat.owner_id)
+            .join(Ballot, Ballot.flat_id == Flat.id)
+            .where(Ballot.vote_id == vote_id, Flat.owner_id.is_not(None))
+            .distinct()
+        )
+        return {owner for owner in rows.scalars() if owner is not None}
+
     async def ballots(self, vote_id: int) -> dict[int, int]:
         """flat id → choice: for the tally only, never shown."""
         rows = await self.session.execute(
