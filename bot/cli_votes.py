@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.cli_documents import Refused, _checked_language, _out, _suffix, _write
 from bot.config import Config
-from bot.i18n import Translations, Translator
+from bot.i18n import Translations
 from bot.services.errors import ServiceError
 from storage.db import Database
 
@@ -65,6 +65,7 @@ def read_flats(path: Path) -> list[Any]:
 
 
 async def run(command: str, args: argparse.Namespace, config: Config, db: Database) -> int:
+    from bot.documents.vote_sheet import export_table, to_csv, to_xlsx
     from bot.services.clock import system_clock
     from bot.services.flat_claims import FlatService
     from bot.services.votes import VoteService
@@ -91,74 +92,3 @@ async def run(command: str, args: argparse.Namespace, config: Config, db: Databa
         _out(f"error: {text}", err=True)
         return 2
     return 0
-
-
-def export_table(
-    t: Translator, vote: Any, building: Any, figures: dict[str, Any], flats: list[Any]
-) -> list[list[str]]:
-    from bot.services.vote_view import area, labels, share
-
-    rows: list[list[str]] = [
-        [t("vote-export-building"), f"{building.code} {building.name}"],
-        [t("vote-export-question"), vote.question],
-        [t("vote-export-rule"), t(f"vote-rule-{vote.rule}")],
-        [t("vote-export-deadline"), f"{vote.deadline:%Y-%m-%d %H:%M} UTC"],
-        [
-            t("vote-export-outcome"),
-            t("vote-passed", option=labels(t, vote)[figures["winner"]])
-            if figures["passed"]
-            else t("vote-not-passed"),
-        ],
-        [],
-    ]
-    for item in figures["thresholds"]:
-        key = item["key"]
-        shown = area if key.endswith("-area") else str
-        rows.append(
-            [
-                t(f"vote-{key}"),
-                shown(item["figure"]),
-                shown(item["total"]),
-                share(item["figure"], item["total"]),
-                ("> " if item["strict"] else "≥ ") + item["need"],
-                t("vote-met" if item["met"] else "vote-not-met"),
-            ]
-        )
-    rows.append([])
-    for option, tally in zip(labels(t, vote), figures["tallies"], strict=True):
-        rows.append([option, str(tally["owners"]), area(tally["area"])])
-    rows.append([])
-    rows.append(
-        [
-            t("vote-export-flat"),
-            t("vote-export-area"),
-            t("vote-export-took-part"),
-            t("vote-export-signature"),
-        ]
-    )
-    for code, flat_area, voted in flats:
-        rows.append([code, f"{flat_area:.2f}", t("vote-yes-mark" if voted else "vote-no-mark"), ""])
-    return rows
-
-
-def to_csv(table: list[list[str]]) -> bytes:
-    from bot.documents.cells import csv_bytes  # openpyxl with it: only for an export
-
-    return csv_bytes(table[0], table[1:])
-
-
-def to_xlsx(table: list[list[str]]) -> bytes:
-    """Cells typed as strings (bot/documents/cells.py): a question written as "=…" is text."""
-    from openpyxl import Workbook
-
-    from bot.documents.cells import put
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row_number, row in enumerate(table, start=1):
-        for column, value in enumerate(row, start=1):
-            put(sheet, row_number, column, value)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -268,11 +268,13 @@ class VoteService:
             for vote in await repo.votes_in(ids):
                 building = await communities.building(vote.building_id)
                 assert building is not None
-                figures = vote.result or await self._figures(session, vote)
+                figures = vote.result or await self.figures(session, vote)
                 out.append((vote, building, figures))
             return out
 
-    async def _figures(self, session: AsyncSession, vote: Vote) -> dict[str, Any]:
+    async def figures(self, session: AsyncSession, vote: Vote) -> dict[str, Any]:
+        """Turnout and tallies as of now, in the record's shape (the office's console reads
+        them too, bot/services/office_votes.py); who chose what never leaves here."""
         repo = VoteRepository(session)
         electorate = {f.id: f.area_centi for f in await repo.flats(vote.building_id)}
         approving = None if vote.candidates else 0
@@ -303,7 +305,7 @@ class VoteService:
             vote = await repo.vote(vote_id)
             if vote is None or not await repo.close(vote_id, now):
                 return 0
-            figures = await self._figures(session, vote)
+            figures = await self.figures(session, vote)
             vote.result = figures
             building = await CommunityRepository(session).building(vote.building_id)
             assert building is not None
@@ -399,7 +401,7 @@ class VoteService:
                 raise ServiceError("vote-unknown", id=vote_id)
             building = await CommunityRepository(session).building(vote.building_id)
             assert building is not None
-            figures = vote.result or await self._figures(session, vote)
+            figures = vote.result or await self.figures(session, vote)
             voted = await repo.ballots(vote.id)
             flats = [
                 (f.code, Decimal(f.area_centi) / 100, f.id in voted)
