@@ -29,6 +29,8 @@ from bot.services.notice_copies import NoticeCopies
 from bot.services.notices import NoticeService
 from bot.services.notify import Notifier
 from bot.services.numbers import NumbersService
+from bot.services.office_activities import OfficeActivities
+from bot.services.office_votes import OfficeVotes
 from bot.services.onboarding import OnboardingService
 from bot.services.open311 import Open311Service
 from bot.services.points import PointsService
@@ -108,6 +110,8 @@ class Services:
     redemptions: RedemptionService
     catalogue: CatalogueService
     ranking: RankingService
+    office_votes: OfficeVotes
+    office_activities: OfficeActivities
 
     @classmethod
     def create(
@@ -118,6 +122,7 @@ class Services:
         clock: Clock = system_clock,
     ) -> Services:
         notifier = Notifier(translations)
+        votes = VoteService(config, db, translations, clock)
         community = CommunityService(config, db, clock)
         access = TicketAccess(config, db)
         audience = TicketAudience(config, translations, clock, access)
@@ -203,11 +208,13 @@ class Services:
             volunteering=VolunteeringService(config, db, translations, clock, notices),
             service_hours=ServiceHoursService(config, db, translations, clock),
             serving=ServingService(config, db, translations, clock),
-            votes=VoteService(config, db, translations, clock),
+            votes=votes,
             flats=FlatService(config, db, translations, clock),
             elections=ElectionService(config, db, translations, clock),
             points=PointsService(config, db, clock),
             redemptions=RedemptionService(config, db, translations, clock),
             catalogue=CatalogueService(config, db, clock),
             ranking=RankingService(config, db, clock),
+            office_votes=OfficeVotes(db, votes),
+            office_activities=OfficeActivities(db),
         )

@@ -10,6 +10,7 @@ from bot.config import Config
 from bot.files import FileSource
 from bot.services import Clock, Services
 from web.console import (
+    activities,
     auth,
     buildings,
     exports,
@@ -18,6 +19,7 @@ from web.console import (
     settings,
     ticket_actions,
     tickets,
+    votes,
     work_order,
 )
 from web.console.guard import CONSOLE, ConsoleContext, console_guard
@@ -35,6 +37,8 @@ PAGES: tuple[Callable[[web.Application], None], ...] = (
     settings.routes,
     exports.routes,
     points.routes,
+    votes.routes,
+    activities.routes,
 )
 
 
