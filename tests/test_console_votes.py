@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot.services.flat_claims import FlatRow
 from storage.models import Ballot, Building, Role, Vote
 from tests.test_console import Http, http, make_http, sign_in
+from tests.test_console_desk import admin_signs_in
 from tests.test_ticket_handling import (
     HEAD,
     HEAD2,
@@ -161,6 +162,12 @@ async def test_a_head_sees_only_their_buildings_votes(owners: Town, http: Http) 
     assert gone.status == 403 and A2_QUESTION not in await gone.text()
     assert (await http.get(f"/console/votes/{a2}")).status == 403
     assert (await http.get("/console/activities")).status == 403
+
+    # An admin sees every area's votes.
+    await admin_signs_in(town, town.client, http)
+    everywhere = main(await (await http.get("/console/votes")).text())
+    assert QUESTION in everywhere and A2_QUESTION in everywhere
+    assert (await http.get(f"/console/votes/{lift}")).status == 200
 
 
 async def test_a_visitor_without_a_session_sees_nothing(owners: Town) -> None:
