@@ -385,6 +385,7 @@ def _wechat_door(
         clock,
         cards=services.ticket_cards,
         files=files,
+        board=services.notice_board,
     )
     dispatcher["door_senders"] = [sender]
 

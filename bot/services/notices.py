@@ -41,7 +41,7 @@ from storage.models import (
     Person,
 )
 from storage.repositories import CommunityRepository
-from storage.repositories.notices import NoticeRepository, Progress, Reader
+from storage.repositories.notices import PHOTO_CHANNELS, NoticeRepository, Progress, Reader
 
 MAX_PHOTOS = 5
 # The notice's own text, in UTF-16 units as Telegram counts: a message holds 4096, and each copy
@@ -320,7 +320,8 @@ def _parts(reader: Reader, photos: int) -> list[tuple[OutboxKind, dict[str, Any]
     parts: list[tuple[OutboxKind, dict[str, Any]]] = [
         (OutboxKind.NOTICE, {"building_id": reader.building_id})
     ]
-    parts += [(OutboxKind.NOTICE_PHOTO, {"index": i}) for i in range(photos)]
+    if reader.to.channel in PHOTO_CHANNELS:
+        parts += [(OutboxKind.NOTICE_PHOTO, {"index": i}) for i in range(photos)]
     return parts
 
 

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from bot.config import Config
 from bot.services import Clock, Services
-from web.door import push, report, ticket
+from web.door import notices, push, report, ticket
 from web.door.guard import DOOR, DoorContext, door_guard
 from web.door.limits import DoorLimits
 from web.push.keys import KeyHolder
@@ -39,6 +39,7 @@ def door_setup(
         app.middlewares.append(door_guard)
         report.routes(app)
         ticket.routes(app)
+        notices.routes(app)
         push.routes(app, keys or KeyHolder(services.web.db, clock))
 
     return setup
