@@ -294,3 +294,26 @@ async def test_a_web_resident_is_pushed_and_reads_it_on_the_building_page(
         assert WATER not in html
         html = await (await resident.get(note["url"], headers=EN)).text()
         assert "was withdrawn by its author" in html and WATER not in html
+
+
+async def test_a_plain_announcement_out_of_the_window_is_not_called_a_ticket(
+    http: Http, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """A volunteering announcement (a plain message, no ticket) to a WeChat resident whose
+    window has closed: the template says what fits of it, and names no ticket."""
+    await joined_in_wechat(http, fake, world)
+    await deliver(worker)
+    world.clock.advance(hours=49)
+    head = world.client.user(HEAD_ID, "en", "Head")
+    await world.client.send(head, "/activity")
+    form = "Tree planting\nGarden behind A1\n2026-12-05 09:00\n2\n2"
+    summary = [s for s in await world.client.send(head, form) if s.buttons][-1]
+    assert "Reaches one person." in summary.text  # the WeChat resident: a reader now
+    await world.client.click(head, summary, "✅ Announce")
+    await deliver(worker)
+
+    [template] = fake.templates
+    data = {k: v["value"] for k, v in template["data"].items()}
+    assert data["first"] == "来自您所在楼栋的消息" and data["keyword1"] == ""
+    assert "Tree planting" in data["keyword2"] and "#" not in data["keyword1"]
+    assert fake.refused == []

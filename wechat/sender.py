@@ -210,10 +210,12 @@ class WeChatSender:
         """The row as text, and the choices (menu id, words) of its buttons that the door
         offers; the others (escalate, merge, history…) are left to the ticket page."""
         if row.kind == OutboxKind.TEXT:
+            # A button is (label, value) or, for the scheduler's buttons (a volunteering
+            # sign-up, a vote), (label, action, id): the door offers only a ticket's.
             buttons = [
-                (str(label), str(value))
+                (str(button[0]), str(button[1]))
                 for line in row.payload.get("buttons", [])
-                for label, value in line
+                for button in line
             ]
             return str(row.payload.get("text", "")), self._choices(row, buttons)
         if row.kind == OutboxKind.MEDIA:
