@@ -317,3 +317,19 @@ async def test_a_plain_announcement_out_of_the_window_is_not_called_a_ticket(
     assert data["first"] == "来自您所在楼栋的消息" and data["keyword1"] == ""
     assert "Tree planting" in data["keyword2"] and "#" not in data["keyword1"]
     assert fake.refused == []
+
+
+async def test_a_photo_past_wechats_count_rule_is_failed_not_sent(
+    http: Http, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    await joined_in_wechat(http, fake, world)
+    await deliver(worker)
+    fake.wrote(OPENID)
+    fake.per_message = 1  # WeChat takes one message per message of the person: the text
+    await write_notice(world, photos=("notice-photo-1",))
+    await deliver(worker)
+    assert any(WATER in t for _, t in fake.texts) and fake.images == []
+    rows = {r.kind: r for r in await notice_rows(world.db)}
+    assert rows[OutboxKind.NOTICE].status == OutboxStatus.SENT
+    assert rows[OutboxKind.NOTICE_PHOTO].status == OutboxStatus.FAILED
+    assert "Reached 1, blocked 0, pending 0, cancelled 0" in await listed(world)
