@@ -1,7 +1,7 @@
 """Notices reach residents in the door they use. A head writes a notice in Telegram; a resident
 who joined through WeChat gets it as a customer-service text (and its photo as an image
 message) within the 48-hour window, else as the template message that opens the notice's
-page, where a correction shows; a photo WeChat would refuse is not sent. A web resident with
+page, where a correction shows and the photos are; a photo WeChat would refuse is not sent. A web resident with
 a push subscription gets a notification that opens the same page; the building page lists the
 notices to the building's devices and to no stranger. The author's counts say what was
 delivered (WeChat: tests/fakewechat.py; Web Push: the fake push service of
@@ -95,7 +95,7 @@ async def http(
         translations,
         [
             wechat_setup(world.services.wechat, TOKEN, safe),
-            door_setup(config, world.services, clock),
+            door_setup(config, world.services, clock, files=Files()),
         ],
     )
     async with TestClient(TestServer(app)) as client:
@@ -237,9 +237,14 @@ async def test_out_of_the_window_the_template_opens_the_notices_page(
     page = await http.get(path, headers=EN)
     html = await page.text()
     assert page.status == 200 and WATER in html and "With 1 photo" in html
+    assert f'src="{path}/photo/0"' in html
+    picture = await http.get(f"{path}/photo/0")
+    assert picture.status == 200 and await picture.read() == PICTURE
+    assert (await http.get(f"{path}/photo/1")).status == 404
     # A key that is not this reader's opens nothing.
     forged = path[:-4] + ("0000" if not path.endswith("0000") else "1111")
     assert (await http.get(forged, headers=EN)).status == 404
+    assert (await http.get(f"{forged}/photo/0")).status == 404
     other = path.replace("/door/notice/1/", "/door/notice/2/")
     assert (await http.get(other, headers=EN)).status == 404
 

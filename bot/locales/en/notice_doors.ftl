@@ -12,3 +12,4 @@ notice-door-corrected = corrected by its author
 notice-door-withdrawn = This notice for { $building } was withdrawn by its author.
 notice-door-gone = This notice cannot be shown: the link is wrong, or it is not for you (any more).
 notice-door-news = News from your building
+notice-door-photo-alt = Photo { $number } of the notice
