@@ -1,11 +1,11 @@
 """Notices reach residents in the door they use. A head writes a notice in Telegram; a resident
 who joined through WeChat gets it as a customer-service text (and its photo as an image
 message) within the 48-hour window, else as the template message that opens the notice's
-page, where a correction shows and the photos are; a photo WeChat would refuse is not sent. A web resident with
-a push subscription gets a notification that opens the same page; the building page lists the
-notices to the building's devices and to no stranger. The author's counts say what was
-delivered (WeChat: tests/fakewechat.py; Web Push: the fake push service of
-tests/test_web_push.py)."""
+page, where a correction shows and the photos are; a photo WeChat would refuse is not sent.
+A web resident with a push subscription gets a notification that opens the same page; the
+building page lists the notices to the building's devices and to no stranger. The author's
+counts say what was delivered (WeChat: tests/fakewechat.py; Web Push: the fake push service
+of tests/test_web_push.py)."""
 
 from __future__ import annotations
 
