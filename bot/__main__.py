@@ -310,7 +310,8 @@ async def _run(config: Config, db: Database) -> None:
             config, services, dispatcher["clock"], TelegramFiles(bot), ask_username=username
         ),
         open311_setup(services.open311),
-        door_setup(config, services, dispatcher["clock"]),
+        # A notice's photos on its page come from Telegram too.
+        door_setup(config, services, dispatcher["clock"], files=TelegramFiles(bot)),
     ]
     wechat_api = _wechat_door(config, db, dispatcher, setups, TelegramFiles(bot))
     server: WebServer | None = None
@@ -385,6 +386,7 @@ def _wechat_door(
         clock,
         cards=services.ticket_cards,
         files=files,
+        board=services.notice_board,
     )
     dispatcher["door_senders"] = [sender]
 

@@ -162,7 +162,7 @@ async def _on_startup(
         # The other doors' deliveries: the web's push, and those bot/__main__.py puts in
         # ``door_senders`` (WeChat's when it is on).
         others=[
-            WebPushSender(db, translations, push_keys, config),
+            WebPushSender(db, translations, push_keys, config, services.notice_board),
             *dispatcher.workflow_data.get("door_senders", ()),
         ],
     )

@@ -87,7 +87,10 @@ async def run_web_only(config: Config, db: Database, wechat_door: WeChatDoor) ->
         push_keys = KeyHolder(db, clock)
         await push_keys.get()  # made on the first start, kept in the database
         worker = DeliveryWorker(
-            [WebPushSender(db, translations, push_keys, config), *parts.get("door_senders", ())],
+            [
+                WebPushSender(db, translations, push_keys, config, services.notice_board),
+                *parts.get("door_senders", ()),
+            ],
             db,
             clock,
             availability=services.availability,

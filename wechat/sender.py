@@ -4,12 +4,15 @@ customer-service text, or a ``msgmenu`` when the row carries buttons the door ca
 fixed / Not fixed / stars for a resident; Take / Reply / Resolve on a head's card); after
 that, or when WeChat answers 45015 (out of the window) or 45047
 (too many messages in it), as the configured template message, which opens the web door's
-ticket page. WeChat's own refusals become the worker's outcomes: a busy system backs off, a
+ticket page. A notice's copy (bot/services/notice_board.py) goes the same way: a text within
+the window (its photos as image messages after it), else the template, which opens the
+notice's page; a photo out of the window is not sent (the copy said how many there are).
+WeChat's own refusals become the worker's outcomes: a busy system backs off, a
 person who unfollowed (43004) is unreachable, an API quota (45009) pauses the door."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 
@@ -20,6 +23,7 @@ from bot.delivery_window import PassWindow
 from bot.files import FileSource, FileUnavailable
 from bot.i18n import Translations
 from bot.services.clock import Clock
+from bot.services.notice_board import DoorCopy, NoticeBoard
 from bot.services.ticket_cards import TicketCards
 from bot.services.wechat_door import WINDOW, menu_id
 from storage.db import Database
@@ -46,6 +50,7 @@ class WeChatSender:
         clock: Clock,
         cards: TicketCards | None = None,
         files: FileSource | None = None,
+        board: NoticeBoard | None = None,
     ) -> None:
         self.api = api
         self.config = config
@@ -54,6 +59,7 @@ class WeChatSender:
         self.clock = clock
         self.cards = cards
         self.files = files  # Telegram's files (a head's photo), for an image message
+        self.board = board  # notices' copies
 
     def listen(self, hold: Callable[[float], None]) -> None:
         """WeChat's limits are per day, not per second: nothing to listen to."""
@@ -66,32 +72,44 @@ class WeChatSender:
     ) -> Outcome:
         if paused() > 0:
             return Outcome("held")
+        if row.kind in (OutboxKind.NOTICE, OutboxKind.NOTICE_PHOTO):
+            return await self._guarded(row, self._notice(row, window))
         text, choices = await self._message(row)
         if text == "" and row.kind != OutboxKind.MEDIA:
             return Outcome("sent")  # a card the person may no longer see: nothing to send
         if text is None:
-            # A location, a join request's card, a notice: not rendered by this door yet.
+            # A location, a join request's card: not rendered by this door yet.
             # Recorded as failed (counted by ``outbox``), never marked sent unsent.
             return Outcome("failed", error=f"the WeChat door does not send {row.kind} yet")
+        return await self._guarded(row, self._deliver(row, window, text, choices))
+
+    async def _deliver(
+        self, row: OutboxMessage, window: PassWindow, text: str, choices: list[tuple[str, str]]
+    ) -> Outcome:
+        async with window.in_flight():
+            if await self._in_window(row):
+                try:
+                    picture = await self._picture(row)
+                    if picture is not None:
+                        media_id = await self.api.upload_image(picture)
+                        await self.api.send_image(row.address, media_id)
+                        if not text:
+                            return Outcome("sent")
+                    if choices:
+                        await self.api.send_menu(row.address, text[:TEXT_LIMIT], choices)
+                    else:
+                        await self.api.send_text(row.address, text[:TEXT_LIMIT])
+                    return Outcome("sent")
+                except WeChatError as error:
+                    if error.code not in OUT_OF_WINDOW:
+                        raise
+            return await self._template(row, text)
+
+    @staticmethod
+    async def _guarded(row: OutboxMessage, sending: Awaitable[Outcome]) -> Outcome:
+        """WeChat's refusals and the network's failures as the worker's outcomes."""
         try:
-            async with window.in_flight():
-                if await self._in_window(row):
-                    try:
-                        picture = await self._picture(row)
-                        if picture is not None:
-                            media_id = await self.api.upload_image(picture)
-                            await self.api.send_image(row.address, media_id)
-                            if not text:
-                                return Outcome("sent")
-                        if choices:
-                            await self.api.send_menu(row.address, text[:TEXT_LIMIT], choices)
-                        else:
-                            await self.api.send_text(row.address, text[:TEXT_LIMIT])
-                        return Outcome("sent")
-                    except WeChatError as error:
-                        if error.code not in OUT_OF_WINDOW:
-                            raise
-                return await self._template(row, text)
+            return await sending
         except WeChatError as error:
             if error.code == -1:  # "system busy"
                 return Outcome("postpone", delivery.backoff(row.attempts + 1), str(error))
@@ -102,6 +120,67 @@ class WeChatSender:
             return Outcome("failed", error=str(error))
         except (aiohttp.ClientError, TimeoutError) as error:
             return Outcome("postpone", delivery.backoff(row.attempts + 1), repr(error))
+
+    async def _notice(self, row: OutboxMessage, window: PassWindow) -> Outcome:
+        """A notice's copy: the text (and then its photos) within the window, else the
+        template that opens its page. Never "sent" for what did not go."""
+        if self.board is None or row.notice_id is None:
+            return Outcome("failed", error="no notice board in the WeChat door")
+        if row.kind == OutboxKind.NOTICE_PHOTO:
+            return await self._notice_photo(row, window)
+        copy = await self.board.copy(row.notice_id, row.person_id, row.payload.get("building_id"))
+        if copy is None:
+            return Outcome("failed", error="the notice was withdrawn before this copy went")
+        url = f"{self.config.console_base}{copy.path}"
+        async with window.in_flight():
+            if await self._in_window(row):
+                text = copy.text
+                if len(text) > TEXT_LIMIT:
+                    t = self.translations.bind(copy.language)
+                    more = "\n\n" + t("notice-door-more", url=url)
+                    text = text[: TEXT_LIMIT - len(more) - 1] + "…" + more
+                try:
+                    await self.api.send_text(row.address, text)
+                    return Outcome("sent")
+                except WeChatError as error:
+                    if error.code not in OUT_OF_WINDOW:
+                        raise
+            return await self._notice_template(row, copy, url)
+
+    async def _notice_photo(self, row: OutboxMessage, window: PassWindow) -> Outcome:
+        assert self.board is not None and row.notice_id is not None
+        async with window.in_flight():
+            if not await self._in_window(row):
+                return Outcome("failed", error="out of WeChat's 48-hour window: photo not sent")
+            file_id = await self.board.photo(row.notice_id, int(row.payload.get("index", 0)))
+            if file_id is None or self.files is None:
+                return Outcome("failed", error="the notice's photo is not to be had")
+            try:
+                picture = await self.files.fetch(file_id)
+            except FileUnavailable as error:
+                return Outcome("failed", error=f"the notice's photo: {error}")
+            media_id = await self.api.upload_image(picture)
+            await self.api.send_image(row.address, media_id)
+            return Outcome("sent")
+
+    async def _notice_template(self, row: OutboxMessage, copy: DoorCopy, url: str) -> Outcome:
+        template = self.config.wechat_template_id
+        if template is None:
+            return Outcome("failed", error="out of the 48-hour window; no WECHAT_TEMPLATE_ID")
+        t = self.translations.bind(copy.language)
+        body = copy.text.split("\n\n", 1)[-1]  # without the title, which has its own field
+        await self.api.send_template(
+            row.address,
+            template,
+            url,
+            {
+                "first": copy.title,
+                "keyword1": copy.building[:FIELD_LIMIT],
+                "keyword2": body[:FIELD_LIMIT],
+                "remark": t("notice-door-remark"),
+            },
+        )
+        return Outcome("sent")
 
     async def _picture(self, row: OutboxMessage) -> bytes | None:
         """A photo row's JPEG (kept in web_files, or Telegram's through ``files``); None for
@@ -131,10 +210,12 @@ class WeChatSender:
         """The row as text, and the choices (menu id, words) of its buttons that the door
         offers; the others (escalate, merge, history…) are left to the ticket page."""
         if row.kind == OutboxKind.TEXT:
+            # A button is (label, value) or, for the scheduler's buttons (a volunteering
+            # sign-up, a vote), (label, action, id): the door offers only a ticket's.
             buttons = [
-                (str(label), str(value))
+                (str(button[0]), str(button[1]))
                 for line in row.payload.get("buttons", [])
-                for label, value in line
+                for button in line
             ]
             return str(row.payload.get("text", "")), self._choices(row, buttons)
         if row.kind == OutboxKind.MEDIA:
@@ -174,15 +255,22 @@ class WeChatSender:
             person = await PersonRepository(session).by_contact(Channel.WECHAT, row.address)
         language = (person.language if person else None) or self.translations.default
         t = self.translations.bind(language)
-        await self.api.send_template(
-            row.address,
-            template,
-            url,
-            {
+        said = text if len(text) <= FIELD_LIMIT else text[: FIELD_LIMIT - 1] + "…"
+        if row.ticket_id is None:
+            # A plain message (a vote's result, an activity's announcement): no ticket to
+            # name and no page to open; the template carries what fits of it.
+            fields = {
+                "first": t("notice-door-news"),
+                "keyword1": "",
+                "keyword2": said,
+                "remark": "",
+            }
+        else:
+            fields = {
                 "first": t("wechat-template-title", number=number),
                 "keyword1": f"#{number}",
-                "keyword2": text[:FIELD_LIMIT],
+                "keyword2": said,
                 "remark": t("wechat-template-remark"),
-            },
-        )
+            }
+        await self.api.send_template(row.address, template, url, fields)
         return Outcome("sent")

@@ -25,6 +25,7 @@ from bot.services.join_approvals import JoinApprovals
 from bot.services.joins import JoinService
 from bot.services.ladder import LadderService
 from bot.services.neighbours import NeighbourActions
+from bot.services.notice_board import NoticeBoard
 from bot.services.notice_copies import NoticeCopies
 from bot.services.notices import NoticeService
 from bot.services.notify import Notifier
@@ -100,6 +101,7 @@ class Services:
     console_exports: ConsoleExports
     notices: NoticeService
     notice_copies: NoticeCopies
+    notice_board: NoticeBoard  # notices in the WeChat and web doors
     volunteering: VolunteeringService
     service_hours: ServiceHoursService
     serving: ServingService
@@ -205,6 +207,7 @@ class Services:
             console_exports=ConsoleExports(config, db, translations, search, clock),
             notices=notices,
             notice_copies=NoticeCopies(config, db, translations, clock),
+            notice_board=NoticeBoard(config, db, translations, clock),
             volunteering=VolunteeringService(config, db, translations, clock, notices),
             service_hours=ServiceHoursService(config, db, translations, clock),
             serving=ServingService(config, db, translations, clock),

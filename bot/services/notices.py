@@ -11,7 +11,9 @@ a notice once, and a crash releases it whole or not at all. A non-urgent notice 
 falls in the community's quiet hours is held until they end (as the scheduler's reminders
 are): it waits as a scheduled notice, not as outbox rows, which would hold up each reader's
 other messages all night; an urgent one goes at once. Copies are framed in each reader's
-language at delivery (bot/services/notice_copies.py); the text itself is as written."""
+language at delivery (bot/services/notice_copies.py in Telegram, notice_board.py in WeChat and
+the web door, whose readers get the photos on the notice's page, or in WeChat's window as
+images); the text itself is as written."""
 
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ from storage.models import (
     Person,
 )
 from storage.repositories import CommunityRepository
-from storage.repositories.notices import NoticeRepository, Progress, Reader
+from storage.repositories.notices import PHOTO_CHANNELS, NoticeRepository, Progress, Reader
 
 MAX_PHOTOS = 5
 # The notice's own text, in UTF-16 units as Telegram counts: a message holds 4096, and each copy
@@ -320,7 +322,8 @@ def _parts(reader: Reader, photos: int) -> list[tuple[OutboxKind, dict[str, Any]
     parts: list[tuple[OutboxKind, dict[str, Any]]] = [
         (OutboxKind.NOTICE, {"building_id": reader.building_id})
     ]
-    parts += [(OutboxKind.NOTICE_PHOTO, {"index": i}) for i in range(photos)]
+    if reader.to.channel in PHOTO_CHANNELS:
+        parts += [(OutboxKind.NOTICE_PHOTO, {"index": i}) for i in range(photos)]
     return parts
 
 

@@ -34,10 +34,16 @@ INSERT_BATCH = 2000
 CANCELLED = "cancelled by the notice's author"
 MEMBER_ROLES = (Role.RESIDENT, Role.HEAD, Role.DEPUTY)
 
-# The channels a notice's copies go to: Telegram only for now. There a copy is edited and
-# deleted in place; a push for a notice would need a page of the web door to open, which it
-# does not have yet, so a web resident gets no notice.
-NOTICE_CHANNELS: frozenset[str] = frozenset({Channel.TELEGRAM})
+# The channels a notice's copies go to: each reader's last-used door. In Telegram a copy is
+# edited and deleted in place; WeChat (wechat/sender.py) gets a text or, out of its 48-hour
+# window, a template message, and a web device with a push subscription a notification
+# (web/push/sender.py): both open the notice's page (bot/services/notice_board.py), which
+# shows it as it reads now (corrected, or withdrawn). A web device without a subscription is
+# reached by no copy; its building page lists the notices.
+NOTICE_CHANNELS: frozenset[str] = frozenset({Channel.TELEGRAM, Channel.WECHAT, Channel.WEB})
+# Channels that take a notice's photos as messages of their own (WeChat: as image messages
+# within its window); elsewhere the copy says how many there are and the page shows them.
+PHOTO_CHANNELS: frozenset[str] = frozenset({Channel.TELEGRAM, Channel.WECHAT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +145,13 @@ class NoticeRepository:
             .subquery()
         )
         query = (
-            select(members.c.person_id, members.c.building_id, Contact.channel, Contact.address)
+            select(
+                members.c.person_id,
+                members.c.building_id,
+                Contact.channel,
+                Contact.address,
+                Contact.push,
+            )
             .join(Contact, Contact.person_id == members.c.person_id)
             .where(Contact.channel.in_(sorted(NOTICE_CHANNELS)))
             .order_by(members.c.person_id, Contact.last_used_at.desc(), Contact.id.desc())
@@ -155,7 +167,10 @@ class NoticeRepository:
             )
             muted = {(p, b) for p, b in rows.all()}
         readers: dict[int, Reader] = {}
-        for person_id, building_id, channel, address in (await self.session.execute(query)).all():
+        found = (await self.session.execute(query)).all()
+        for person_id, building_id, channel, address, push in found:
+            if channel == Channel.WEB and push is None:
+                continue  # a browser that gave no subscription: nothing reaches it
             if person_id in readers or (person_id, building_id) in muted:
                 continue
             readers[person_id] = Reader(person_id, building_id, Address(channel, address))
@@ -232,6 +247,31 @@ class NoticeRepository:
         if part is not None:
             query = query.where(NoticeCopy.part == part)
         return (await self.session.scalars(query.order_by(NoticeCopy.id))).all()
+
+    # The notice board (the web door's pages)
+
+    async def released_in(self, community_id: int, limit: int) -> Sequence[Notice]:
+        """The community's notices that went out and were not withdrawn, newest first."""
+        query = (
+            select(Notice)
+            .where(Notice.community_id == community_id, Notice.status == NoticeStatus.RELEASED)
+            .order_by(Notice.released_at.desc(), Notice.id.desc())
+            .limit(limit)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def member_of(self, person_id: int, building_ids: Sequence[int]) -> int | None:
+        """The first of the buildings the person belongs to (resident, head, deputy), if any."""
+        return await self.session.scalar(
+            select(Membership.building_id)
+            .where(
+                Membership.person_id == person_id,
+                Membership.building_id.in_(list(building_ids)),
+                Membership.role.in_(list(MEMBER_ROLES)),
+            )
+            .order_by(Membership.building_id)
+            .limit(1)
+        )
 
     # Mutes
 

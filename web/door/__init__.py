@@ -17,8 +17,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.config import Config
+from bot.files import FileSource
 from bot.services import Clock, Services
-from web.door import push, report, ticket
+from web.door import notices, push, report, ticket
 from web.door.guard import DOOR, DoorContext, door_guard
 from web.door.limits import DoorLimits
 from web.push.keys import KeyHolder
@@ -33,12 +34,17 @@ def door_setup(
     clock: Clock,
     limits: DoorLimits | None = None,
     keys: KeyHolder | None = None,
+    files: FileSource | None = None,
 ) -> Setup:
+    """``files``: where a notice's photos come from (the Telegram door's; None: its page says
+    how many there are)."""
+
     def setup(app: web.Application) -> None:
         app[DOOR] = DoorContext(config, services, clock, limits or DoorLimits())
         app.middlewares.append(door_guard)
         report.routes(app)
         ticket.routes(app)
+        notices.routes(app, files)
         push.routes(app, keys or KeyHolder(services.web.db, clock))
 
     return setup

@@ -51,7 +51,13 @@ async def building_page(request: web.Request) -> web.Response:
         if config.bot_username
         else None
     )
-    context = _context(request, building) | {"mine": mine, "telegram": telegram}
+    # The building's notices, to its members' devices only (bot/services/notice_board.py).
+    notices = await request.app[DOOR].services.notice_board.building(person, building.id)
+    context = _context(request, building) | {
+        "mine": mine,
+        "telegram": telegram,
+        "notices": notices,
+    }
     return door_page(request, "door/building.html", context)
 
 

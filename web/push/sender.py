@@ -3,6 +3,10 @@ for a web contact becomes one short Web Push notification (the ticket's number, 
 happened) that opens the ticket page; the page shows the rest. The push service holds it for
 a phone that is off (TTL).
 
+A notice's copy (bot/services/notice_board.py) becomes a notification with its title and
+first line that opens the notice's page; its photos are on the page. A copy of a notice
+withdrawn before it went is not sent (failed, so it does not count as reached).
+
 - 201/200/202: sent. 404/410: the browser's subscription is gone (uninstalled, permission
   withdrawn): it is dropped from the contact, and the row fails (the next notifications go to
   the person's other door, if any; the ticket page still shows everything).
@@ -28,6 +32,7 @@ from bot.delivery import REQUEST_TIMEOUT, backoff
 from bot.delivery_outcomes import Outcome
 from bot.delivery_window import PassWindow
 from bot.i18n import Translations
+from bot.services.notice_board import NoticeBoard
 from storage.db import Database
 from storage.models import Channel, OutboxKind, OutboxMessage
 from storage.repositories import PersonRepository
@@ -61,8 +66,14 @@ class WebPushSender:
     channel: str = Channel.WEB
 
     def __init__(
-        self, db: Database, translations: Translations, keys: KeyHolder, config: Config
+        self,
+        db: Database,
+        translations: Translations,
+        keys: KeyHolder,
+        config: Config,
+        board: NoticeBoard | None = None,
     ) -> None:
+        self.board = board
         self.db = db
         self.translations = translations
         self.keys = keys
@@ -74,8 +85,19 @@ class WebPushSender:
     def forget(self, hold: Callable[[float], None]) -> None:
         pass
 
-    async def notification(self, row: OutboxMessage) -> dict[str, str]:
-        """What the phone shows: a title, a line, and the page the tap opens."""
+    async def notification(self, row: OutboxMessage) -> dict[str, str] | None:
+        """What the phone shows: a title, a line, and the page the tap opens (None: a notice's
+        copy with nothing left to show)."""
+        if row.kind in (OutboxKind.NOTICE, OutboxKind.NOTICE_PHOTO, OutboxKind.NOTICE_EDIT):
+            if self.board is None or row.notice_id is None or row.kind != OutboxKind.NOTICE:
+                return None
+            copy = await self.board.copy(
+                row.notice_id, row.person_id, row.payload.get("building_id")
+            )
+            if copy is None:
+                return None
+            body = copy.text.split("\n\n", 1)[-1]
+            return {"title": copy.title, "body": plain(body), "url": copy.path}
         language = None
         number: int | None = None
         async with self.db.session() as session:
@@ -105,7 +127,10 @@ class WebPushSender:
             subscription = await PersonRepository(session).push_of(row.to)
         if subscription is None:
             return Outcome("failed", error="no push subscription (turned off or gone)")
-        data = json.dumps(await self.notification(row), ensure_ascii=False)
+        note = await self.notification(row)
+        if note is None:
+            return Outcome("failed", error=f"nothing to push for this {row.kind} row")
+        data = json.dumps(note, ensure_ascii=False)
         keys = await self.keys.get()
         endpoint = urlsplit(str(subscription["endpoint"]))
         claims: dict[str, str | int] = {
