@@ -1,0 +1,2 @@
+# Places that would build a t.me link with no bot username (no BOT_TOKEN, no BOT_USERNAME).
+invite-needs-telegram = 邀请需要在 Telegram 中打开：请设置 BOT_TOKEN（或 BOT_USERNAME）后再邀请楼长和副楼长。
