@@ -436,8 +436,11 @@ async def _console_link(config: Config, db: Database, community: str | None) -> 
     from bot.services.clock import system_clock
     from bot.services.local_office import LocalOffice
 
-    services = Services.create(config, db, Translations(default=config.default_language))
-    office = LocalOffice(config, db, system_clock, services.community, services.console)
+    translations = Translations(default=config.default_language)
+    services = Services.create(config, db, translations)
+    office = LocalOffice(
+        config, db, translations, system_clock, services.community, services.console
+    )
     signed = await office.sign_in(community)
     _out(signed.url)
     _out(f"# one-time link: the office of this computer, coordinator of {signed.community}; "
