@@ -6,9 +6,10 @@ every membership (flats included), coordinator scope, "me too" follow and place 
 recipients; their join requests lose their name and flat (a pending one is withdrawn); their
 conversation state (the WeChat door's pending choice too), every outbox row addressed to them
 and every sent one that passed on their words to the staff (the per-day counts keep the
-numbers, as the retention purge does), and the record of the bot's messages in their chat; the texts they wrote into tickets as a resident
-(messages to the head, comments, reasons to reopen) and the flat on their tickets. The staff's
-cards of all their tickets, finished ones too, are edited to say "a former resident".
+numbers, as the retention purge does), and the record of the bot's messages in their chat;
+the texts they wrote into tickets as a resident (messages to the head, comments, reasons to
+reopen) and the flat on their tickets. The staff's cards of all their tickets, finished ones
+too, are edited to say "a former resident".
 
 What stays: their tickets (building, category, description, photos, place, times, rating): the
 description is the building's record of the problem, not the person's; the events, without
