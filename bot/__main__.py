@@ -92,13 +92,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Remove PERSON as ROLE (head, deputy or coordinator) of TARGET: a building "
         "code, or a community name for a coordinator of a whole community. PERSON is the "
         "person's numeric Telegram user id (the bot's log shows it as user=…; a wrong one prints "
-        "who holds the role there, with their ids). Their cards lose their buttons, the open "
+        "who holds the role there, with their ids). Someone without Telegram (the office of "
+        "this computer, a head only in WeChat) is shown there as #ID: give --person ID instead "
+        "of PERSON. Their cards lose their buttons, the open "
         "tickets they owned or held go to the next person (deputy, coordinators, admins), and "
         "they and the building's remaining staff are told. To remove an administrator, take "
         "their id out of ADMIN_IDS and restart the bot.",
     )
     revoke.add_argument("role", choices=["head", "deputy", "coordinator"], metavar="ROLE")
-    revoke.add_argument("person", type=_telegram_id, metavar="PERSON")
+    revoke.add_argument("person", type=_telegram_id, metavar="PERSON", nargs="?")
+    revoke.add_argument(
+        "--person",
+        dest="person_id",
+        type=_person_id,
+        metavar="ID",
+        help="the person's id in the database (#ID in the list of holders), instead of PERSON",
+    )
     revoke.add_argument("target", metavar="TARGET")
     revoke.add_argument("--community", metavar="NAME", help="needed when codes repeat")
     settings = commands.add_parser(
@@ -220,11 +229,18 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
             )
         elif command == "revoke":
             services = Services.create(config, db, Translations(default=config.default_language))
+            if (args.person is None) == (args.person_id is None):
+                raise UsageError("revoke: give PERSON (a Telegram user id) or --person ID")
             revoked = await services.revoke.revoke(
-                Role(args.role), args.person, args.target, community=args.community
+                Role(args.role),
+                args.person,
+                args.target,
+                community=args.community,
+                person_id=args.person_id,
             )
+            who = args.person if args.person_id is None else f"#{args.person_id}"
             _out(
-                f"{revoked.name} ({args.person}) is no longer {revoked.role.value} of "
+                f"{revoked.name} ({who}) is no longer {revoked.role.value} of "
                 f"{revoked.place} ({revoked.community}); {revoked.handed_over} open ticket(s) "
                 "handed over. The running bot delivers the notices."
             )
@@ -405,6 +421,12 @@ def _telegram_id(value: str) -> int:
     if not value.lstrip("-").isdigit():
         raise argparse.ArgumentTypeError(f"{value!r} is not a Telegram user id (a number)")
     return int(value)
+
+
+def _person_id(value: str) -> int:
+    if not (value.lstrip("#").isdigit() and len(value) < 12):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a person's id (a number)")
+    return int(value.lstrip("#"))
 
 
 def _read_rows(path: Path) -> list[BuildingRow]:
