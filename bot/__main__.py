@@ -10,7 +10,8 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from bot.open311_cli import add_open311_parser, open311_key
 from bot.services import Services
 from bot.services.community import BuildingRow, parse_buildings_csv
 from bot.services.errors import ServiceError
-from bot.services.links import start_link
+from bot.services.links import start_link, web_twin
 from bot.services.setting_errors import InvalidSetting, UnknownSetting
 from bot.services.settings_view import render_text
 from bot.startup import StartupError, open_database, probe_redis
@@ -208,11 +209,17 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
             await _import(config, db, args.rows)
         elif command == "join-link":
             services = Services.create(config, db, Translations(default=config.default_language))
+            join_link = await _join_links(config)
             _, payload = await services.community.join_payload(args.code, args.community)
-            _out(start_link(await _bot_username(config), payload))
+            _out(join_link(payload))
         elif command == "invite":
             # The username first: with Telegram out of reach no invitation is written that
-            # nobody could be given.
+            # nobody could be given. Invitations are accepted only in the Telegram door.
+            if not (config.bot_username or config.telegram_enabled):
+                raise ConfigError(
+                    "invitations are opened in Telegram: set BOT_TOKEN (or BOT_USERNAME) first; "
+                    "without Telegram, console-link signs the office in"
+                )
             username = await _bot_username(config)
             services = Services.create(config, db, Translations(default=config.default_language))
             issued = await services.community.invite(
@@ -438,13 +445,12 @@ def _read_rows(path: Path) -> list[BuildingRow]:
 
 
 async def _import(config: Config, db: Database, rows: list[BuildingRow]) -> None:
-    username = await _bot_username(config)  # first: no import whose links cannot be printed
+    join_link = await _join_links(config)  # first: no import whose links cannot be printed
     services = Services.create(config, db, Translations(default=config.default_language))
     report = await services.community.import_buildings(rows)
     for building in report.buildings:
         _out(
-            f"{building.community}\t{building.code}\t{building.name}\t"
-            f"{start_link(username, building.payload)}"
+            f"{building.community}\t{building.code}\t{building.name}\t{join_link(building.payload)}"
         )
     _out(
         f"# {report.count('created')} created, {report.count('updated')} updated, "
@@ -535,6 +541,17 @@ def backup_sqlite(db: Database, target: Path) -> int:
     finally:
         source.close()
     return int(pages)
+
+
+async def _join_links(config: Config) -> Callable[[str], str]:
+    """How a building's join link is printed: the Telegram deep link when there is a Telegram
+    door (its username, asked when unset: with Telegram out of reach this stops first), else
+    the poster's web twin, the page the no-token run serves (a t.me link without a username
+    would open nothing)."""
+    if config.bot_username or config.telegram_enabled:
+        username = await _bot_username(config)
+        return partial(start_link, username)
+    return partial(web_twin, config.public_base or config.console_base)
 
 
 async def _bot_username(config: Config) -> str:
