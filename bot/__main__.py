@@ -10,7 +10,8 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from bot.open311_cli import add_open311_parser, open311_key
 from bot.services import Services
 from bot.services.community import BuildingRow, parse_buildings_csv
 from bot.services.errors import ServiceError
-from bot.services.links import start_link
+from bot.services.links import start_link, web_twin
 from bot.services.setting_errors import InvalidSetting, UnknownSetting
 from bot.services.settings_view import render_text
 from bot.startup import StartupError, open_database, probe_redis
@@ -92,13 +93,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Remove PERSON as ROLE (head, deputy or coordinator) of TARGET: a building "
         "code, or a community name for a coordinator of a whole community. PERSON is the "
         "person's numeric Telegram user id (the bot's log shows it as user=…; a wrong one prints "
-        "who holds the role there, with their ids). Their cards lose their buttons, the open "
+        "who holds the role there, with their ids). Someone without Telegram (the office of "
+        "this computer, a head only in WeChat) is shown there as #ID: give --person ID instead "
+        "of PERSON. Their cards lose their buttons, the open "
         "tickets they owned or held go to the next person (deputy, coordinators, admins), and "
         "they and the building's remaining staff are told. To remove an administrator, take "
         "their id out of ADMIN_IDS and restart the bot.",
     )
     revoke.add_argument("role", choices=["head", "deputy", "coordinator"], metavar="ROLE")
-    revoke.add_argument("person", type=_telegram_id, metavar="PERSON")
+    revoke.add_argument("person", type=_telegram_id, metavar="PERSON", nargs="?")
+    revoke.add_argument(
+        "--person",
+        dest="person_id",
+        type=_person_id,
+        metavar="ID",
+        help="the person's id in the database (#ID in the list of holders), instead of PERSON",
+    )
     revoke.add_argument("target", metavar="TARGET")
     revoke.add_argument("--community", metavar="NAME", help="needed when codes repeat")
     settings = commands.add_parser(
@@ -199,11 +209,17 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
             await _import(config, db, args.rows)
         elif command == "join-link":
             services = Services.create(config, db, Translations(default=config.default_language))
+            join_link = await _join_links(config)
             _, payload = await services.community.join_payload(args.code, args.community)
-            _out(start_link(await _bot_username(config), payload))
+            _out(join_link(payload))
         elif command == "invite":
             # The username first: with Telegram out of reach no invitation is written that
-            # nobody could be given.
+            # nobody could be given. Invitations are accepted only in the Telegram door.
+            if not (config.bot_username or config.telegram_enabled):
+                raise ConfigError(
+                    "invitations are opened in Telegram: set BOT_TOKEN (or BOT_USERNAME) first; "
+                    "without Telegram, console-link signs the office in"
+                )
             username = await _bot_username(config)
             services = Services.create(config, db, Translations(default=config.default_language))
             issued = await services.community.invite(
@@ -220,11 +236,18 @@ async def _dispatch(command: str, args: argparse.Namespace, config: Config) -> i
             )
         elif command == "revoke":
             services = Services.create(config, db, Translations(default=config.default_language))
+            if (args.person is None) == (args.person_id is None):
+                raise UsageError("revoke: give PERSON (a Telegram user id) or --person ID")
             revoked = await services.revoke.revoke(
-                Role(args.role), args.person, args.target, community=args.community
+                Role(args.role),
+                args.person,
+                args.target,
+                community=args.community,
+                person_id=args.person_id,
             )
+            who = args.person if args.person_id is None else f"#{args.person_id}"
             _out(
-                f"{revoked.name} ({args.person}) is no longer {revoked.role.value} of "
+                f"{revoked.name} ({who}) is no longer {revoked.role.value} of "
                 f"{revoked.place} ({revoked.community}); {revoked.handed_over} open ticket(s) "
                 "handed over. The running bot delivers the notices."
             )
@@ -409,6 +432,12 @@ def _telegram_id(value: str) -> int:
     return int(value)
 
 
+def _person_id(value: str) -> int:
+    if not (value.lstrip("#").isdigit() and len(value) < 12):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a person's id (a number)")
+    return int(value.lstrip("#"))
+
+
 def _read_rows(path: Path) -> list[BuildingRow]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -418,13 +447,12 @@ def _read_rows(path: Path) -> list[BuildingRow]:
 
 
 async def _import(config: Config, db: Database, rows: list[BuildingRow]) -> None:
-    username = await _bot_username(config)  # first: no import whose links cannot be printed
+    join_link = await _join_links(config)  # first: no import whose links cannot be printed
     services = Services.create(config, db, Translations(default=config.default_language))
     report = await services.community.import_buildings(rows)
     for building in report.buildings:
         _out(
-            f"{building.community}\t{building.code}\t{building.name}\t"
-            f"{start_link(username, building.payload)}"
+            f"{building.community}\t{building.code}\t{building.name}\t{join_link(building.payload)}"
         )
     _out(
         f"# {report.count('created')} created, {report.count('updated')} updated, "
@@ -438,8 +466,11 @@ async def _console_link(config: Config, db: Database, community: str | None) -> 
     from bot.services.clock import system_clock
     from bot.services.local_office import LocalOffice
 
-    services = Services.create(config, db, Translations(default=config.default_language))
-    office = LocalOffice(config, db, system_clock, services.community, services.console)
+    translations = Translations(default=config.default_language)
+    services = Services.create(config, db, translations)
+    office = LocalOffice(
+        config, db, translations, system_clock, services.community, services.console
+    )
     signed = await office.sign_in(community)
     _out(signed.url)
     _out(f"# one-time link: the office of this computer, coordinator of {signed.community}; "
@@ -512,6 +543,17 @@ def backup_sqlite(db: Database, target: Path) -> int:
     finally:
         source.close()
     return int(pages)
+
+
+async def _join_links(config: Config) -> Callable[[str], str]:
+    """How a building's join link is printed: the Telegram deep link when there is a Telegram
+    door (its username, asked when unset: with Telegram out of reach this stops first), else
+    the poster's web twin, the page the no-token run serves (a t.me link without a username
+    would open nothing)."""
+    if config.bot_username or config.telegram_enabled:
+        username = await _bot_username(config)
+        return partial(start_link, username)
+    return partial(web_twin, config.public_base or config.console_base)
 
 
 async def _bot_username(config: Config) -> str:

@@ -121,8 +121,10 @@ async def run(
             _out(f"{args.file}: {figures.community} {month:%Y-%m}, {count} building(s)")
         elif command == "posters":
             _suffix(args.out, (".pdf",))
-            # A public WEB_BASE_URL: the QR codes open the web twin, no Telegram needed.
-            username = None if config.public_base else await bot_username(config)
+            # A public WEB_BASE_URL: the QR codes open the web twin, no Telegram needed; with
+            # no Telegram door at all, the local twin (as the console's posters do).
+            telegram = config.bot_username or config.telegram_enabled
+            username = await bot_username(config) if telegram and not config.public_base else None
             pages = await PosterSheets(db).pages(
                 args.community,
                 args.codes,

@@ -56,7 +56,7 @@ async def run_web_only(config: Config, db: Database, wechat_door: WeChatDoor) ->
     clock = system_clock
     translations = Translations(default=config.default_language)
     services = Services.create(config, db, translations, clock)
-    office = LocalOffice(config, db, clock, services.community, services.console)
+    office = LocalOffice(config, db, translations, clock, services.community, services.console)
     await _seed_example(office)
 
     stopping = asyncio.Event()

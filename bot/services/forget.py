@@ -4,11 +4,12 @@ building's history and statistics remain true.
 What goes: the ``people`` row itself (name, phone, language, away and reachability), with it
 every membership (flats included), coordinator scope, "me too" follow and place among a ticket's
 recipients; their join requests lose their name and flat (a pending one is withdrawn); their
-conversation state, every outbox row addressed to them and every sent one that passed on their
-words to the staff (the per-day counts keep the numbers, as the retention purge does), and the
-record of the bot's messages in their chat; the texts they wrote into tickets as a resident
-(messages to the head, comments, reasons to reopen) and the flat on their tickets. The staff's
-cards of all their tickets, finished ones too, are edited to say "a former resident".
+conversation state (the WeChat door's pending choice too), every outbox row addressed to them
+and every sent one that passed on their words to the staff (the per-day counts keep the
+numbers, as the retention purge does), and the record of the bot's messages in their chat;
+the texts they wrote into tickets as a resident (messages to the head, comments, reasons to
+reopen) and the flat on their tickets. The staff's cards of all their tickets, finished ones
+too, are edited to say "a former resident".
 
 What stays: their tickets (building, category, description, photos, place, times, rating): the
 description is the building's record of the problem, not the person's; the events, without
@@ -42,6 +43,7 @@ from storage.repositories.forget import ForgetRepository
 from storage.repositories.joins import JoinRepository
 from storage.repositories.people import addresses_in
 from storage.repositories.tickets import TicketRepository
+from storage.repositories.wechat import WeChatPendingRepository
 
 # Events whose text is the resident's own words (bot/services/ticket_actions.py).
 PERSONAL_TEXT = ("message", "commented", "reopened")
@@ -93,6 +95,9 @@ class ForgetService:
             await repo.drop_words(every_authored)
             for address in addresses_in(current, Channel.TELEGRAM):
                 await repo.drop_chat(int(address))
+            for openid in addresses_in(current, Channel.WECHAT):
+                # The WeChat door's half-made choice keeps the OpenID (and photo keys) an hour.
+                await WeChatPendingRepository(session).clear(openid)
             await people.drop_contacts(person.id)
             await session.flush()
             await repo.delete_person(person.id)

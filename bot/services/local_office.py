@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.config import Config
+from bot.i18n import Translations
 from bot.services.clock import Clock
 from bot.services.community import BuildingRow, CommunityService
 from bot.services.console import ConsoleAccess
@@ -25,7 +26,8 @@ from storage.repositories import CommunityRepository, PersonRepository
 
 # The local office's one contact: a channel no door delivers to, one address per database.
 LOCAL_OFFICE = Address(Channel.OFFICE, "local")
-LOCAL_OFFICE_NAME = "Office (this computer)"
+# Its display name, in the community's default language (DEFAULT_LANGUAGE), as made.
+LOCAL_OFFICE_NAME = "local-office-name"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +51,13 @@ class LocalOffice:
         self,
         config: Config,
         db: Database,
+        translations: Translations,
         clock: Clock,
         community: CommunityService,
         console: ConsoleAccess,
     ) -> None:
         self.config = config
+        self.translations = translations
         self.db = db
         self.clock = clock
         self.community = community
@@ -112,7 +116,8 @@ class LocalOffice:
             people = PersonRepository(session)
             person = await people.by_contact(*LOCAL_OFFICE)
             if person is None:
-                person = await people.add(LOCAL_OFFICE, LOCAL_OFFICE_NAME, now)
+                name = self.translations.get(self.config.default_language, LOCAL_OFFICE_NAME)
+                person = await people.add(LOCAL_OFFICE, name, now)
             await people.add_coordinator_scope(person.id, community.id, None, now)
             await session.commit()
         return community

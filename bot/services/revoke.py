@@ -72,10 +72,20 @@ class RevokeService:
     # ------------------------------------------------------------------------- the operator
 
     async def revoke(
-        self, role: Role, telegram_id: int, target: str, *, community: str | None = None
+        self,
+        role: Role,
+        telegram_id: int | None,
+        target: str,
+        *,
+        community: str | None = None,
+        person_id: int | None = None,
     ) -> Revoked:
         """``python -m bot revoke``: ``target`` is a building code (head, deputy, a building's
-        coordinator) or a community name (its coordinator), as for ``invite``."""
+        coordinator) or a community name (its coordinator), as for ``invite``. The person by
+        their Telegram user id, or by ``person_id`` (the ``#id`` the holder list shows) when
+        they have no Telegram: the office of this computer, a head only in WeChat."""
+        if (telegram_id is None) == (person_id is None):
+            raise ServiceError("revoke-whom")
         if role not in REVOCABLE:
             raise ServiceError("revoke-bad-role")
         async with self.db.session() as session:
@@ -87,12 +97,17 @@ class RevokeService:
                 found = await communities.get(building.community_id)
             assert found is not None
             place = found
-            person = await PersonRepository(session).by_contact(*telegram_address(telegram_id))
+            people = PersonRepository(session)
+            if person_id is not None:
+                person = await people.get(person_id)
+            else:
+                assert telegram_id is not None
+                person = await people.by_contact(*telegram_address(telegram_id))
             if person is None or not await self._holds(session, person, role, place, building):
                 holders = await self._holders(session, role, place, building)
                 raise ServiceError(
                     "revoke-not-holder",
-                    id=str(telegram_id),
+                    id=str(telegram_id) if person_id is None else f"#{person_id}",
                     role=role.value,
                     place=building.name if building else place.name,
                     holders=", ".join(f"{p.display_name} ({telegram_label(p)})" for p in holders)

@@ -37,6 +37,7 @@ async def buildings_page(request: web.Request) -> web.Response:
         },
         "communities": len({line.community.id for line in lines}),
         "wechat": WECHAT_QR in request.app,
+        "invites": request.app[CONSOLE].invites,
     }
     return render_console(request, viewer, "console/buildings.html", context)
 
@@ -49,10 +50,14 @@ async def invite(request: web.Request) -> web.Response:
         role = ROLES.get(str(form.get("role", "")))
         if role is None:
             raise ServiceError("invite-bad-role")
+        # First: no invitation is written that could not be given (t.me/?start=… opens nothing).
+        username = await context.bot_username() if context.invites else ""
+        if not username:
+            raise ServiceError("invite-needs-telegram")
         issued = await context.services.desk.invite(viewer.person_id, _building_id(request), role)
     except ServiceError as error:
         return refusal(request, viewer, error, "buildings")
-    link = start_link(await context.bot_username(), issued.payload)
+    link = start_link(username, issued.payload)
     page = {
         "section": "buildings",
         "issued": issued,

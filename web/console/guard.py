@@ -39,6 +39,12 @@ class ConsoleContext:
             return self.config.bot_username
         return await self.ask_username() if self.ask_username is not None else ""
 
+    @property
+    def invites(self) -> bool:
+        """Invitations are accepted in the Telegram door only (its /start link): without a
+        known username and no bot to ask, there is no link worth issuing."""
+        return bool(self.config.bot_username) or self.ask_username is not None
+
 
 CONSOLE = web.AppKey("console", ConsoleContext)
 # The WeChat door's parametric QR code of a join token (its content), when the door is on:
