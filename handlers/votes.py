@@ -20,6 +20,7 @@ from bot.services.links import start_link
 from bot.services.vote_view import labels, render_progress, render_result
 from bot.services.votes import Ballotable
 from handlers.filters import Is
+from handlers.keyboards import CallbackInt
 from handlers.ticketing import edit_quietly, read_text
 from storage.models import Person, Role, VoteStatus
 
@@ -35,13 +36,13 @@ class FlatAction(enum.StrEnum):
 
 class FlatCb(CallbackData, prefix="fl1"):
     action: FlatAction
-    id: int
+    id: CallbackInt
 
 
 class BallotCb(CallbackData, prefix="bl1"):
-    vote: int
-    flat: int
-    choice: int
+    vote: CallbackInt
+    flat: CallbackInt
+    choice: CallbackInt
 
 
 class VoteAction(enum.StrEnum):
