@@ -19,12 +19,12 @@ from bot.services.links import start_link
 from bot.services.poster import qr_png
 from bot.services.service_hours import fmt_hours
 from bot.services.volunteering import ActivityPreview
+from handlers.notice_keyboards import building_picker
 from handlers.ticketing import FreeInput, edit_quietly, read_text
 from handlers.volunteer_keyboards import VolCb, VolStep, drop_buttons, vol_button
 from storage.models import ActivityStatus, Person
 
 router = Router(name="activities")
-MAX_OFFERED = 40  # buildings offered as buttons; "all" covers the rest
 
 
 class ActivityFlow(StatesGroup):
@@ -37,16 +37,14 @@ async def _targets_markup(
     t: Translator, services: Services, person: Person, chosen: list[int]
 ) -> InlineKeyboardMarkup:
     """The notices' building picker, for an activity."""
-    offered = await services.volunteering.targets(person)
-    builder = InlineKeyboardBuilder()
-    for building in offered[:MAX_OFFERED]:
-        mark = "✅ " if building.id in chosen else ""
-        vol_button(builder, mark + building.name, VolStep.TOGGLE, building.id)
-    if len({b.community_id for b in offered}) == 1:
-        vol_button(builder, t("notice-btn-all", count=len(offered)), VolStep.ALL)
-    vol_button(builder, t("notice-btn-next"), VolStep.NEXT)
-    builder.adjust(2)
-    return builder.as_markup()
+    return building_picker(
+        t,
+        await services.volunteering.targets(person),
+        chosen,
+        lambda id_: VolCb(step=VolStep.TOGGLE, id=id_),
+        VolCb(step=VolStep.ALL),
+        VolCb(step=VolStep.NEXT),
+    )
 
 
 @router.message(Command("activity"))

@@ -1,14 +1,21 @@
-"""The notices' callback data and the mute button under each copy (the delivery worker puts it
-there: telegram/notice_methods.py)."""
+"""The notices' callback data, the building picker that notices and volunteer activities share,
+and the mute button under each copy (the delivery worker puts it there:
+telegram/notice_methods.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Sequence
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.i18n import Translator
 from handlers.keyboards import CallbackInt
+from storage.models import Building
+
+MAX_OFFERED = 40  # buildings offered as buttons; "all" covers the rest
 
 
 class NoticeStep(StrEnum):
@@ -31,6 +38,26 @@ class NoticeStep(StrEnum):
 class NoticeCb(CallbackData, prefix="n1"):
     step: NoticeStep
     id: CallbackInt = 0
+
+
+def building_picker(
+    t: Translator,
+    offered: Sequence[Building],
+    chosen: Collection[int],
+    toggle: Callable[[int], CallbackData],
+    every: CallbackData,
+    done: CallbackData,
+) -> InlineKeyboardMarkup:
+    """Buildings to tick (✅ on the chosen), "all" where they are of one community, and "next"."""
+    builder = InlineKeyboardBuilder()
+    for building in offered[:MAX_OFFERED]:
+        mark = "✅ " if building.id in chosen else ""
+        builder.button(text=mark + building.name, callback_data=toggle(building.id))
+    if len({b.community_id for b in offered}) == 1:
+        builder.button(text=t("notice-btn-all", count=len(offered)), callback_data=every)
+    builder.button(text=t("notice-btn-next"), callback_data=done)
+    builder.adjust(2)
+    return builder.as_markup()
 
 
 def mute_markup(label: str, building_id: int) -> InlineKeyboardMarkup:

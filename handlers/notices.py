@@ -31,12 +31,11 @@ from bot.services.notices import (
     check_text,
 )
 from handlers.filters import Is
-from handlers.notice_keyboards import NoticeCb, NoticeStep
+from handlers.notice_keyboards import NoticeCb, NoticeStep, building_picker
 from handlers.ticketing import FreeInput, edit_quietly, read_text
 from storage.models import NoticeStatus, Person
 
 router = Router(name="notices")
-MAX_OFFERED = 40  # buildings offered as buttons; "all" covers the rest
 LISTED = 5  # notices in /notices
 
 
@@ -71,16 +70,14 @@ def _draft(data: dict[str, Any]) -> NoticeDraft:
 async def _targets_markup(
     t: Translator, services: Services, person: Person, chosen: list[int]
 ) -> InlineKeyboardMarkup:
-    offered = await services.notices.targets(person)
-    builder = InlineKeyboardBuilder()
-    for building in offered[:MAX_OFFERED]:
-        mark = "✅ " if building.id in chosen else ""
-        _button(builder, mark + building.name, NoticeStep.TOGGLE, building.id)
-    if len({b.community_id for b in offered}) == 1:
-        _button(builder, t("notice-btn-all", count=len(offered)), NoticeStep.ALL)
-    _button(builder, t("notice-btn-next"), NoticeStep.NEXT)
-    builder.adjust(2)
-    return builder.as_markup()
+    return building_picker(
+        t,
+        await services.notices.targets(person),
+        chosen,
+        lambda id_: NoticeCb(step=NoticeStep.TOGGLE, id=id_),
+        NoticeCb(step=NoticeStep.ALL),
+        NoticeCb(step=NoticeStep.NEXT),
+    )
 
 
 @router.message(Command("notice"))
