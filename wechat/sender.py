@@ -13,6 +13,7 @@ person who unfollowed (43004) is unreachable, an API quota (45009) pauses the do
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 import aiohttp
 
@@ -25,7 +26,7 @@ from bot.i18n import Translations
 from bot.services.clock import Clock
 from bot.services.notice_board import DoorCopy, NoticeBoard
 from bot.services.ticket_cards import TicketCards
-from bot.services.wechat_door import WINDOW, menu_id
+from bot.services.wechat_door import WINDOW, WROTE_AT, menu_id
 from storage.db import Database
 from storage.models import Channel, OutboxKind, OutboxMessage
 from storage.repositories import PersonRepository
@@ -202,7 +203,11 @@ class WeChatSender:
         async with self.db.session() as session:
             person = await PersonRepository(session).by_contact(Channel.WECHAT, row.address)
         if person is None:
-            return False
+            # A goodbye to a person who deleted their data: the row says when they wrote.
+            wrote = row.payload.get(WROTE_AT) if row.kind == OutboxKind.TEXT else None
+            if not isinstance(wrote, str):
+                return False
+            return self.clock() - datetime.fromisoformat(wrote) < WINDOW
         contact = next(c for c in person.contacts if c.as_address == (Channel.WECHAT, row.address))
         return self.clock() - contact.last_used_at < WINDOW
 
@@ -232,8 +237,6 @@ class WeChatSender:
 
     @staticmethod
     def _choices(row: OutboxMessage, buttons: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        if row.ticket_id is None:
-            return []
         found = [(menu_id(row.ticket_id, value), label) for label, value in buttons]
         return [(key, label) for key, label in found if key is not None]
 

@@ -201,6 +201,7 @@ class Services:
                 onboarding,
                 conversations,
                 links,
+                forget,
             ),
             desk=DeskService(config, db, community, revoke),
             numbers=NumbersService(config, db, clock),

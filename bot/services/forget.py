@@ -21,6 +21,7 @@ points from their old tickets to them (the foreign keys were set to NULL, not to
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,7 +74,11 @@ class ForgetService:
         self.audience = audience
         self.joins = joins
 
-    async def forget(self, person: Person) -> Forgotten:
+    async def forget(
+        self, person: Person, farewell: Callable[[AsyncSession], Awaitable[None]] | None = None
+    ) -> Forgotten:
+        """``farewell``: what a door writes in the same commit (the WeChat door's "done",
+        to an OpenID that no contact holds any more)."""
         now = self.clock()
         async with self.db.session() as session:
             people = PersonRepository(session)
@@ -117,6 +122,8 @@ class ForgetService:
                 await self.joins.hand_over(session, request_id, now)
             for role in served:
                 await self._tell_office(session, role.building_id, role.role, now)
+            if farewell is not None:
+                await farewell(session)
             await session.commit()
         return Forgotten(len(authored), handed_over)
 

@@ -22,6 +22,10 @@ forged or stale id is refused in words). A choice that needs words (a head's Rep
 resident's Not fixed) makes the person's next text those words (``wechat_pending``), as
 Telegram's reply flow does; anything else they do in between is not lost, only the choice.
 A head links their WeChat with the one-time code of /link (six digits, sent as a text).
+"删除我的数据" / "forget me" is WeChat's /forgetme: a msgmenu asks (Delete / Keep, each id
+naming the person, so a choice left from before, or forged, deletes nobody else), then the same
+ForgetService; its "done" goes to the OpenID in the same commit (no contact holds it then, so
+the row carries the time the person wrote, which is the 48-hour window's start).
 Photos come before the text they belong to: kept (``web_files``, as the web door keeps them)
 and attached to the report that text makes."""
 
@@ -33,6 +37,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations
@@ -41,6 +46,7 @@ from bot.services.clock import Clock
 from bot.services.contact_links import ContactLinks
 from bot.services.conversations import ConversationService
 from bot.services.errors import ServiceError
+from bot.services.forget import ForgetService
 from bot.services.messages import Buttons, write_text
 from bot.services.onboarding import OnboardingService
 from bot.services.policy import Action
@@ -56,6 +62,7 @@ from storage.db import Database
 from storage.models import OPEN_STATUSES, Address, Channel, Person, Role, Ticket
 from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.contacts import merge_people
+from storage.repositories.outbox import OutboxRepository
 from storage.repositories.web_files import WebFileRepository
 from storage.repositories.wechat import WeChatCallbackRepository, WeChatPendingRepository
 
@@ -66,12 +73,41 @@ CHOICES = frozenset({"confirm", "reopen", "rate", "take", "reply", "resolve"})
 # How long a Reply or Not fixed waits for its words, and photos for their report's text.
 PENDING = timedelta(hours=1)
 MAX_PHOTOS = 3
+# The texts that ask to delete one's data (compared without case, spaces or punctuation).
+FORGET_WORDS = frozenset(
+    {"forgetme", "/forgetme", "deletemydata", "删除我的数据", "删除我的信息", "删除我的资料"}
+)
+# An outbox row's payload key: when the person wrote, for an OpenID no contact holds any more.
+WROTE_AT = "wrote_at"
 
 
-def menu_id(ticket_id: int, value: str) -> str | None:
-    """The msgmenu id of a button (``value``: an action, "rate.<stars>"); None for a button
-    the door does not offer."""
+def menu_id(ticket_id: int | None, value: str) -> str | None:
+    """The msgmenu id of a button (``value``: an action, "rate.<stars>", or a whole
+    "forget.<person>.yes|keep"); None for a button the door does not offer."""
+    if parse_forget(value) is not None:
+        return value
+    if ticket_id is None:
+        return None
     return f"t{ticket_id}.{value}" if value.split(".")[0] in CHOICES else None
+
+
+def forget_choice(person_id: int, yes: bool) -> str:
+    return f"forget.{person_id}.{'yes' if yes else 'keep'}"
+
+
+def parse_forget(key: str) -> tuple[int, bool] | None:
+    """(person id, yes) of a forget choice's id; None for anything else."""
+    parts = key.split(".")
+    if len(parts) != 3 or parts[0] != "forget" or parts[2] not in ("yes", "keep"):
+        return None
+    if not parts[1].isdigit() or len(parts[1]) > 12:
+        return None
+    return int(parts[1]), parts[2] == "yes"
+
+
+def asks_to_forget(text: str) -> bool:
+    plain = "".join(c for c in text.lower() if c.isalnum() or c == "/")
+    return plain in FORGET_WORDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +164,7 @@ class WeChatDoorService:
         onboarding: OnboardingService,
         conversations: ConversationService,
         links: ContactLinks | None = None,
+        forget: ForgetService | None = None,
     ) -> None:
         self.config = config
         self.db = db
@@ -141,6 +178,7 @@ class WeChatDoorService:
         self.onboarding = onboarding
         self.conversations = conversations
         self.links = links
+        self.forget = forget
 
     async def first_time(self, key: str) -> bool:
         """Records the callback ``key``; False when it was recorded before (WeChat's retry)."""
@@ -216,6 +254,10 @@ class WeChatDoorService:
         """A tapped msgmenu choice, through the services the Telegram buttons use (they check
         that the person may do it, now)."""
         t = self.translations.bind(person.language or self.translations.default)
+        forgetting = parse_forget(incoming.menu)
+        if forgetting is not None:
+            await self._forget(person, incoming.openid, *forgetting)
+            return
         choice = parse_menu(incoming.menu)
         if choice is None:
             raise ServiceError("wechat-menu-unknown")
@@ -240,6 +282,39 @@ class WeChatDoorService:
                 )
                 await session.commit()
             await self._tell(person, t(f"wechat-ask-{choice.action}", number=ticket.number))
+
+    async def _ask_forget(self, person: Person) -> None:
+        t = self.translations.bind(person.language or self.translations.default)
+        profile = await self.onboarding.profile(person)
+        text = t("forget-ask")
+        if profile.is_head or profile.coordinator_areas:
+            text += "\n\n" + t("forget-ask-staff")
+        choices: Buttons = [
+            [(t("forget-yes"), forget_choice(person.id, True))],
+            [(t("forget-no"), forget_choice(person.id, False))],
+        ]
+        await self._tell(person, text, choices)
+
+    async def _forget(self, person: Person, openid: str, person_id: int, yes: bool) -> None:
+        """The answer to the question: only the person it was asked of (a choice left from
+        before they forgot themselves is a newcomer's now, and refused)."""
+        t = self.translations.bind(person.language or self.translations.default)
+        if person_id != person.id or self.forget is None:
+            raise ServiceError("wechat-menu-unknown")
+        if not yes:
+            await self._tell(person, t("forget-kept"))
+            return
+        wrote_at = self.clock()
+
+        async def farewell(session: AsyncSession) -> None:
+            await OutboxRepository(session).add(
+                to=wechat_address(openid),
+                person_id=None,
+                payload={"text": t("wechat-forget-done"), WROTE_AT: wrote_at.isoformat()},
+                now=self.clock(),
+            )
+
+        await self.forget.forget(person, farewell)
 
     async def _allowed(self, person: Person, ticket_id: int, action: Action) -> Ticket:
         async with self.db.session() as session:
@@ -284,6 +359,9 @@ class WeChatDoorService:
             linked = await self.links.redeem(wechat_address(incoming.openid), code)
             language = linked.language or self.translations.default
             await self._tell(linked, self.translations.bind(language)("wechat-linked"))
+            return
+        if self.forget is not None and asks_to_forget(text):
+            await self._ask_forget(person)
             return
         async with self.db.session() as session:
             pending = await WeChatPendingRepository(session).take(incoming.openid, self.clock())

@@ -29,7 +29,7 @@ wechat-menu-report-how = Write in one message what is wrong (send photos first i
 wechat-mine-title = Your tickets:
 wechat-mine-line = #{ $number }: { $status }
 wechat-mine-none = You have no tickets yet.
-wechat-help = Write here what is wrong in your building: one message is one ticket for your building head, and what you write next goes to the head until it is closed. Photos sent before the text go with it. The head's answers come here; the buttons under them (Yes, fixed; Not fixed; stars) answer back. Joining: scan the QR code on your building's poster.
+wechat-help = Write here what is wrong in your building: one message is one ticket for your building head, and what you write next goes to the head until it is closed. Photos sent before the text go with it. The head's answers come here; the buttons under them (Yes, fixed; Not fixed; stars) answer back. Joining: scan the QR code on your building's poster. To delete your personal data, write "forget me".
 ## The WeChat posters (python -m bot wechat-qr --out)
 wechat-poster-step-1 = Scan the QR code with WeChat (扫一扫) and follow the account: you join this building.
 wechat-poster-step-2 = Write what is wrong in one message; send photos first if you have some.
