@@ -251,21 +251,17 @@ class VoteService:
     # ------------------------------------------------------------------------ overview
 
     async def overview(self, person: Person) -> list[tuple[Vote, Building, dict[str, Any]]] | None:
-        """For the organiser (head, deputy, coordinator): the votes of their buildings with
-        turnout so far or the recorded result, never who voted what; None for anyone else."""
+        """For the organiser (head, deputy, coordinator, admin): the votes, open and recently
+        closed, of every building their roles cover (the rules of ``covers``) with turnout so
+        far or the recorded result, never who voted what; None for anyone else."""
         async with self.db.session() as session:
             area = await join_area(session, person, self.config)
             if not area:
                 return None
             communities = CommunityRepository(session)
             repo = VoteRepository(session)
-            ids = list(area.building_ids)
-            for community_id in area.community_ids:
-                ids += await repo.building_ids(community_id)
-            if area.everywhere:
-                ids = [v.building_id for v in await repo.open_votes()]
             out = []
-            for vote in await repo.votes_in(ids):
+            for vote in await repo.votes_covered(area):
                 building = await communities.building(vote.building_id)
                 assert building is not None
                 figures = vote.result or await self.figures(session, vote)

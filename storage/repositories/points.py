@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, and_, case, func, select, update
+from sqlalchemy import Float, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     Building,
     CoordinatorScope,
+    HoursStatus,
     Membership,
     Person,
     PointsAccount,
@@ -23,8 +24,10 @@ from storage.models import (
     RedemptionStatus,
     RewardItem,
     Role,
+    ServiceHours,
     Ticket,
     TicketEvent,
+    VolunteerActivity,
 )
 
 
@@ -223,21 +226,17 @@ class PointsRepository:
     # ------------------------------------------------------------------------- ranking
 
     async def standings(self, community_id: int, start: datetime, end: datetime) -> list[Standing]:
-        """Everyone who earned points in the community in the period, and every current head
-        and deputy of it (with nothing, if so), best first."""
+        """Everyone who earned points in the community in the period, everyone whose service
+        hours in it were confirmed in the period (hours from the volunteers' record, so a
+        community paying 0 an hour still ranks them), and every current head and deputy of it
+        (with nothing, if so), best first."""
         earned = func.coalesce(
             func.sum(case((PointsEntry.points > 0, PointsEntry.points), else_=0)), 0
         )
         fixes = func.count(case((PointsEntry.reason == PointsReason.FIX, 1)))
-        hours = func.coalesce(
-            func.sum(
-                case((PointsEntry.reason == PointsReason.SERVICE_HOURS, PointsEntry.quantity))
-            ),
-            0.0,
-        )
         rows = (
             await self.session.execute(
-                select(PointsEntry.account_id, earned, fixes, hours)
+                select(PointsEntry.account_id, earned, fixes)
                 .where(
                     PointsEntry.community_id == community_id,
                     PointsEntry.created_at >= start,
@@ -246,7 +245,8 @@ class PointsRepository:
                 .group_by(PointsEntry.account_id)
             )
         ).all()
-        figures = {r[0]: (int(r[1]), int(r[2]), float(r[3] or 0)) for r in rows}
+        figures = {r[0]: (int(r[1]), int(r[2])) for r in rows}
+        hours = await self._hours(community_id, start, end)
         staff = (
             await self.session.execute(
                 select(Membership.person_id, Membership.role)
@@ -266,12 +266,12 @@ class PointsRepository:
             for a in await self.session.scalars(
                 select(PointsAccount).where(
                     (PointsAccount.id.in_(list(figures)))
-                    | (PointsAccount.person_id.in_(list(roles)))
+                    | (PointsAccount.person_id.in_(list(roles) + list(hours)))
                 )
             )
         }
         people_ids = [a.person_id for a in accounts.values() if a.person_id is not None]
-        people_ids += [p for p in roles if p not in people_ids]
+        people_ids += [p for p in [*roles, *hours] if p not in people_ids]
         names = {
             p.id: p.display_name
             for p in await self.session.scalars(select(Person).where(Person.id.in_(people_ids)))
@@ -280,8 +280,9 @@ class PointsRepository:
         lines: list[Standing] = []
         seen: set[int] = set()
         for account in accounts.values():
-            points, fix_count, hour_count = figures.get(account.id, (0, 0, 0.0))
+            points, fix_count = figures.get(account.id, (0, 0))
             owner = account.person_id
+            hour_count = hours.get(owner or 0, 0.0)
             if owner is not None:
                 seen.add(owner)
             rated, rating = ratings.get(owner or 0, (0, None))
@@ -298,14 +299,53 @@ class PointsRepository:
                     rating,
                 )
             )
-        for person_id, role in roles.items():
+        # Heads and deputies with nothing earned, and volunteers whose hours earned no points
+        # (the community pays 0 an hour) and who so have no account yet.
+        for person_id in [*roles, *(p for p in hours if p not in roles)]:
             if person_id not in seen:
+                seen.add(person_id)
                 rated, rating = ratings.get(person_id, (0, None))
                 lines.append(
-                    Standing(0, person_id, names.get(person_id, ""), role, 0, 0, 0.0, rated, rating)
+                    Standing(
+                        0,
+                        person_id,
+                        names.get(person_id, ""),
+                        roles.get(person_id),
+                        0,
+                        0,
+                        hours.get(person_id, 0.0),
+                        rated,
+                        rating,
+                    )
                 )
         lines.sort(key=lambda s: (-s.points, -s.fixes, -s.hours, s.name))
         return lines
+
+    async def _hours(self, community_id: int, start: datetime, end: datetime) -> dict[int, float]:
+        """Per person: the service hours confirmed in the period in the community (an
+        activity's, or help to a neighbour in one of its buildings), whatever the community
+        pays an hour: the volunteers' table is the record of hours, not the points book."""
+        rows = (
+            await self.session.execute(
+                select(ServiceHours.person_id, func.sum(ServiceHours.hours))
+                .outerjoin(VolunteerActivity, VolunteerActivity.id == ServiceHours.activity_id)
+                .outerjoin(Building, Building.id == ServiceHours.building_id)
+                .where(
+                    ServiceHours.status == HoursStatus.CONFIRMED,
+                    ServiceHours.decided_at >= start,
+                    ServiceHours.decided_at < end,
+                    or_(
+                        VolunteerActivity.community_id == community_id,
+                        and_(
+                            ServiceHours.activity_id.is_(None),
+                            Building.community_id == community_id,
+                        ),
+                    ),
+                )
+                .group_by(ServiceHours.person_id)
+            )
+        ).all()
+        return {int(r[0]): float(r[1] or 0) for r in rows}
 
     async def _ratings(
         self, community_id: int, people_ids: Sequence[int], start: datetime, end: datetime

@@ -19,6 +19,7 @@ from storage.models import (
     Vote,
     VoteStatus,
 )
+from storage.repositories.joins import JoinArea
 
 
 class VoteRepository:
@@ -143,12 +144,17 @@ class VoteRepository:
         )
         return list(await self.session.scalars(query))
 
-    async def building_ids(self, community_id: int) -> list[int]:
-        return list(
-            await self.session.scalars(
-                select(Building.id).where(Building.community_id == community_id)
-            )
+    async def votes_covered(self, area: JoinArea, limit: int = 10) -> Sequence[Vote]:
+        """The votes of every building the area covers (an admin's: all), open first, then
+        the newest closed ones."""
+        query = (
+            select(Vote)
+            .join(Building, Building.id == Vote.building_id)
+            .where(area.where())
+            .order_by(Vote.status != VoteStatus.OPEN, Vote.id.desc())
+            .limit(limit)
         )
+        return list(await self.session.scalars(query))
 
     async def open_votes(self) -> Sequence[Vote]:
         return list(await self.session.scalars(select(Vote).where(Vote.status == VoteStatus.OPEN)))
