@@ -17,7 +17,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.links import start_link
-from bot.services.vote_view import labels, render_progress, render_result
+from bot.services.vote_rule_book import choice_value
+from bot.services.vote_view import labels, render_progress, render_result, rule_line, rule_text
 from bot.services.votes import Ballotable
 from handlers.filters import Is
 from handlers.keyboards import CallbackInt
@@ -152,7 +153,7 @@ def ballot_text(t: Translator, item: Ballotable) -> str:
             flat=item.flat.code,
             question=item.vote.question,
         ),
-        t(f"vote-rule-{item.vote.rule}"),
+        rule_line(t, item.vote),
     ]
     if item.choice is not None:
         lines.append(t("vote-ballot-current", option=labels(t, item.vote)[item.choice]))
@@ -278,14 +279,28 @@ async def on_question(
 
 
 async def _ask_rule(
-    message: Message, state: FSMContext, t: Translator, options: list[str], yes_no: bool = False
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+    options: list[str],
+    yes_no: bool = False,
 ) -> None:
+    """The presets, then the community's own active rules by the office's names."""
     await state.update_data(options=options, yes_no=yes_no)
+    building_id = int((await state.get_data())["building"])
+    own = await services.vote_rules.offered(person, building_id)
     await state.set_state(VoteFlow.rule)
     builder = InlineKeyboardBuilder()
     for rule in ("major", "ordinary"):
         builder.button(
             text=t(f"vote-btn-{rule}"), callback_data=VoteCb(action=VoteAction.RULE, value=rule)
+        )
+    for row in own:
+        builder.button(
+            text=t("vote-btn-custom", name=row.name),
+            callback_data=VoteCb(action=VoteAction.RULE, value=choice_value(row)),
         )
     builder.adjust(1)
     await message.answer(t("vote-ask-rule"), reply_markup=builder.as_markup())
@@ -293,20 +308,23 @@ async def _ask_rule(
 
 @router.message(StateFilter(VoteFlow.options), Is(~F.text.startswith("/")))
 async def on_options(
-    message: Message, state: FSMContext, t: Translator, services: Services
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
     typed = await read_text(message, t)
     if typed is None:
         return
     options = services.votes.check_options(typed.splitlines())
-    await _ask_rule(message, state, t, options)
+    await _ask_rule(message, state, t, person, services, options)
 
 
 @router.callback_query(StateFilter(VoteFlow.options), VoteCb.filter(F.action == VoteAction.YESNO))
-async def on_yesno(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+async def on_yesno(
+    callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
-        await _ask_rule(callback.message, state, t, [t("vote-yes"), t("vote-no")], yes_no=True)
+        yes_no = [t("vote-yes"), t("vote-no")]
+        await _ask_rule(callback.message, state, t, person, services, yes_no, yes_no=True)
 
 
 @router.callback_query(
@@ -329,17 +347,26 @@ async def on_candidates(
     building_id = int((await state.get_data())["building"])
     names, ids = await services.elections.match_candidates(person, building_id, typed.splitlines())
     await state.update_data(candidates=ids)
-    await _ask_rule(message, state, t, names)
+    await _ask_rule(message, state, t, person, services, names)
 
 
 @router.callback_query(StateFilter(VoteFlow.rule), VoteCb.filter(F.action == VoteAction.RULE))
 async def on_rule(
-    callback: CallbackQuery, callback_data: VoteCb, state: FSMContext, t: Translator
+    callback: CallbackQuery,
+    callback_data: VoteCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
 ) -> None:
+    # Another community's rule, a retired one or a forged value is refused here (and again
+    # when the vote opens: the office may retire it meanwhile); the step stays where it was.
+    building_id = int((await state.get_data())["building"])
+    chosen = await services.vote_rules.choose(person, building_id, callback_data.value)
     await callback.answer()
     if not isinstance(callback.message, Message):
         return
-    await state.update_data(rule=callback_data.value)
+    await state.update_data(rule=callback_data.value, rule_text=rule_text(t, chosen.rule))
     await state.set_state(VoteFlow.days)
     builder = InlineKeyboardBuilder()
     for days in DAYS:
@@ -370,7 +397,7 @@ async def on_days(
         building=data["building_name"],
         question=data["question"],
         options=" / ".join(data["options"]),
-        rule=t(f"vote-rule-{data['rule']}"),
+        rule=data["rule_text"],
         days=int(callback_data.value or 0),
         flats=reach.flats,
         owners=reach.owners,

@@ -844,6 +844,33 @@ class Vote(Base):
     candidates: Mapped[list[int] | None] = mapped_column(JSON)
     # The winner of an election was invited as head (the coordinator's button did its work).
     invited_at: Mapped[datetime | None]
+    # A community's own rule (``rule`` is "custom"): its name, id and the exact thresholds the
+    # vote was opened with (bot/services/vote_rules.py spec), kept here so that no later change
+    # to the community's rules moves an open or closed vote. None: a preset, read by ``rule``.
+    rule_spec: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class VoteRule(Base):
+    """A community's own vote rule, defined by its office. Never changed once written (a
+    vote keeps its thresholds in ``Vote.rule_spec`` besides); retiring hides it from new
+    votes. The name is unique in the community, retired ones included, so that a name in a
+    record always means one set of thresholds."""
+
+    __tablename__ = "vote_rules"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(40))
+    turnout: Mapped[str] = mapped_column(String(16))  # a fraction, "3/5"
+    approve: Mapped[str] = mapped_column(String(16))
+    turnout_strict: Mapped[bool] = mapped_column(default=False)
+    approve_strict: Mapped[bool] = mapped_column(default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
 
 
 class Ballot(Base):

@@ -14,12 +14,12 @@ from bot.i18n import Translator
 def export_table(
     t: Translator, vote: Any, building: Any, figures: dict[str, Any], flats: list[Any]
 ) -> list[list[str]]:
-    from bot.services.vote_view import area, labels, share
+    from bot.services.vote_view import area, labels, rule_line, share
 
     rows: list[list[str]] = [
         [t("vote-export-building"), f"{building.code} {building.name}"],
         [t("vote-export-question"), vote.question],
-        [t("vote-export-rule"), t(f"vote-rule-{vote.rule}")],
+        [t("vote-export-rule"), rule_line(t, vote)],
         [t("vote-export-deadline"), f"{vote.deadline:%Y-%m-%d %H:%M} UTC"],
         [
             t("vote-export-outcome"),

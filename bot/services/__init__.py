@@ -55,6 +55,7 @@ from bot.services.ticket_lists import TicketLists
 from bot.services.ticket_query import TicketSearch
 from bot.services.volunteering import VolunteeringService
 from bot.services.vote_elections import ElectionService
+from bot.services.vote_rule_book import VoteRuleBook
 from bot.services.votes import VoteService
 from bot.services.web_door import WebDoorService
 from bot.services.wechat_door import WeChatDoorService
@@ -106,6 +107,7 @@ class Services:
     service_hours: ServiceHoursService
     serving: ServingService
     votes: VoteService
+    vote_rules: VoteRuleBook  # a community's own vote rules
     flats: FlatService
     elections: ElectionService
     points: PointsService
@@ -213,6 +215,7 @@ class Services:
             service_hours=ServiceHoursService(config, db, translations, clock),
             serving=ServingService(config, db, translations, clock),
             votes=votes,
+            vote_rules=VoteRuleBook(config, db, clock),
             flats=FlatService(config, db, translations, clock),
             elections=ElectionService(config, db, translations, clock),
             points=PointsService(config, db, clock),

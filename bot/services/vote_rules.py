@@ -13,6 +13,10 @@ Which option approves: a yes/no question's option 0 (``approving=0``). With more
 election), each option is measured against the approval thresholds and the winner is the one
 that meets them (with a threshold above one half at most one can); if none does, nothing
 passed. Ties cannot pass, by the same argument.
+
+Besides the two presets a community defines its own rules (bot/services/vote_rule_book.py):
+a vote keeps the thresholds it was opened with (``spec``/``from_spec``), so a closed vote's
+result never changes whatever happens to the community's rules later.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +33,83 @@ class Rule:
     turnout: Fraction  # at least this share of the area and of the owners take part
     approve: Fraction  # of the participating area and owners, this share approves
     approve_strict: bool = False  # "more than" instead of "at least"
+    turnout_strict: bool = False
+    custom: bool = False  # a community's own rule: ``name`` is in its office's words
 
 
 MAJOR = Rule("major", Fraction(2, 3), Fraction(3, 4))
 ORDINARY = Rule("ordinary", Fraction(2, 3), Fraction(1, 2), approve_strict=True)
 RULES: dict[str, Rule] = {r.name: r for r in (MAJOR, ORDINARY)}
+CUSTOM = "custom"  # Vote.rule of a vote opened with a community's own rule
+
+SHARE_MAX_DIGITS = 4  # "2/3", "51%", "66.7%": no one writes a share with more
+
+
+class ShareInvalid(ValueError):
+    """Not a share of more than 0 and at most 1."""
+
+
+def parse_share(text: str) -> Fraction:
+    """A share as people write it: "2/3", "3/4", "1/2", "51%", "66.5%", "0.6", "1"; never
+    0, negative or more than the whole."""
+    typed = "".join(text.split()).replace("／", "/").replace("％", "%")
+    try:
+        if typed.count("/") == 1:
+            top, bottom = typed.split("/")
+            if not (_plain(top) and _plain(bottom)):
+                raise ShareInvalid(text)
+            share = Fraction(int(top), int(bottom))
+        elif typed.endswith("%"):
+            share = _decimal(typed[:-1]) / 100
+        else:
+            share = _decimal(typed)
+    except (ValueError, ZeroDivisionError) as error:
+        raise ShareInvalid(text) from error
+    if not 0 < share <= 1:
+        raise ShareInvalid(text)
+    return share
+
+
+def _plain(digits: str) -> bool:
+    return digits.isascii() and digits.isdigit() and len(digits) <= SHARE_MAX_DIGITS
+
+
+def _decimal(text: str) -> Fraction:
+    whole, _, part = text.partition(".")
+    if not _plain(whole) or (part and not _plain(part)) or (not part and "." in text):
+        raise ShareInvalid(text)
+    return Fraction(int(whole + part), 10 ** len(part))
+
+
+def fraction_text(share: Fraction) -> str:
+    return f"{share.numerator}/{share.denominator}"
+
+
+def spec(rule: Rule) -> dict[str, Any]:
+    """The thresholds a vote keeps (JSON), whatever happens to the rule later."""
+    return {
+        "name": rule.name,
+        "turnout": fraction_text(rule.turnout),
+        "approve": fraction_text(rule.approve),
+        "turnout_strict": rule.turnout_strict,
+        "approve_strict": rule.approve_strict,
+    }
+
+
+def from_spec(kept: dict[str, Any]) -> Rule:
+    return Rule(
+        str(kept["name"]),
+        Fraction(str(kept["turnout"])),
+        Fraction(str(kept["approve"])),
+        approve_strict=bool(kept["approve_strict"]),
+        turnout_strict=bool(kept.get("turnout_strict", False)),
+        custom=True,
+    )
+
+
+def rule_of(name: str, kept: dict[str, Any] | None) -> Rule:
+    """A vote's rule: the thresholds it was opened with, or (a preset's vote) the preset."""
+    return from_spec(kept) if kept is not None else RULES[name]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +169,8 @@ def evaluate(
         for option in range(options)
     )
     turnout = (
-        _threshold("turnout-area", area_in, area_all, rule.turnout, False),
-        _threshold("turnout-owners", owners_in, owners_all, rule.turnout, False),
+        _threshold("turnout-area", area_in, area_all, rule.turnout, rule.turnout_strict),
+        _threshold("turnout-owners", owners_in, owners_all, rule.turnout, rule.turnout_strict),
     )
 
     def approval(option: int) -> tuple[Threshold, Threshold]:

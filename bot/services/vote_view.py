@@ -6,12 +6,42 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import Translator
+from bot.services.vote_rules import Rule, fraction_text, rule_of
 from storage.models import Building, Vote
 
 
 def labels(t: Translator, vote: Vote) -> list[str]:
     """The options as this reader reads them: Yes / No in their language, else as written."""
     return [t("vote-yes"), t("vote-no")] if vote.yes_no else list(vote.options)
+
+
+def need_text(share: object, strict: bool) -> str:
+    """ "≥ 2/3" or "> 1/2": how every threshold reads, in either language."""
+    return ("> " if strict else "≥ ") + str(share)
+
+
+def rule_text(t: Translator, rule: Rule) -> str:
+    """The rule line: a preset's own wording, or a community's rule by its name with each
+    threshold."""
+    if not rule.custom:
+        return t(f"vote-rule-{rule.name}")
+    return t(
+        "vote-rule-custom",
+        name=rule.name,
+        turnout=need_text(fraction_text(rule.turnout), rule.turnout_strict),
+        approve=need_text(fraction_text(rule.approve), rule.approve_strict),
+    )
+
+
+def rule_name(t: Translator, rule: Rule) -> str:
+    """The rule's short name (a button, a table cell)."""
+    return rule.name if rule.custom else t(f"vote-btn-{rule.name}")
+
+
+def rule_line(t: Translator, vote: Vote) -> str:
+    """The rule a vote was opened with: its kept thresholds, whatever its community's rules
+    say now."""
+    return rule_text(t, rule_of(vote.rule, vote.rule_spec))
 
 
 def area(centi: int) -> str:
@@ -42,7 +72,7 @@ def threshold_lines(t: Translator, figures: dict[str, Any]) -> list[str]:
                 figure=_figure(key, item["figure"]),
                 total=_figure(key, item["total"]),
                 share=share(item["figure"], item["total"]),
-                need=("> " if item["strict"] else "≥ ") + item["need"],
+                need=need_text(item["need"], item["strict"]),
                 met=t("vote-met" if item["met"] else "vote-not-met"),
             )
         )
@@ -65,7 +95,7 @@ def render_result(t: Translator, vote: Vote, building: Building, figures: dict[s
     lines = [
         t("vote-result-head", building=building.name, question=vote.question),
         verdict,
-        t(f"vote-rule-{vote.rule}"),
+        rule_line(t, vote),
         *threshold_lines(t, figures),
         *tally_lines(t, vote, figures),
     ]
@@ -78,7 +108,7 @@ def render_progress(t: Translator, vote: Vote, building: Building, figures: dict
     turnout = [x for x in figures["thresholds"] if x["key"].startswith("turnout")]
     lines = [
         t("vote-progress-head", building=building.name, question=vote.question),
-        t(f"vote-rule-{vote.rule}"),
+        rule_line(t, vote),
         *threshold_lines(t, {"thresholds": turnout}),
     ]
     return "\n".join(lines)

@@ -27,7 +27,8 @@ from bot.services.notify import Notifier
 from bot.services.points import EarningRule, award
 from bot.services.scheduling import sla_of, translator, write
 from bot.services.sla import may_send
-from bot.services.vote_rules import RULES, Result, evaluate
+from bot.services.vote_rule_book import resolve
+from bot.services.vote_rules import Result, evaluate, rule_of
 from bot.services.vote_view import render_result
 from storage.db import Database
 from storage.models import (
@@ -159,13 +160,16 @@ class VoteService:
         options = self.check_options(options)
         if candidates is not None and len(candidates) != len(options):
             raise ServiceError("button-stale")
-        if rule not in RULES or not 1 <= days <= DAYS_MAX:
+        if not 1 <= days <= DAYS_MAX:
             raise ServiceError("button-stale")
         now = self.clock()
         async with self.db.session() as session:
             building = await CommunityRepository(session).building(building_id)
             if building is None or not covers(await self._area(session, person), building):
                 raise ServiceError("not-allowed")
+            # A preset, or the community's own rule as it is now (refused if retired or
+            # another community's); the vote keeps its thresholds.
+            chosen = await resolve(session, building, rule)
             repo = VoteRepository(session)
             if not await repo.flats(building.id):
                 raise ServiceError("vote-no-flats", building=building.name)
@@ -175,7 +179,8 @@ class VoteService:
                     opened_by=person.id,
                     question=question,
                     options=options,
-                    rule=rule,
+                    rule=chosen.name,
+                    rule_spec=chosen.spec,
                     status=VoteStatus.OPEN,
                     deadline=now + timedelta(days=days),
                     created_at=now,
@@ -275,7 +280,8 @@ class VoteService:
         electorate = {f.id: f.area_centi for f in await repo.flats(vote.building_id)}
         approving = None if vote.candidates else 0
         ballots = await repo.ballots(vote.id)
-        result = evaluate(RULES[vote.rule], electorate, ballots, len(vote.options), approving)
+        rule = rule_of(vote.rule, vote.rule_spec)
+        result = evaluate(rule, electorate, ballots, len(vote.options), approving)
         return record(result)
 
     # ----------------------------------------------------------------------- scheduler

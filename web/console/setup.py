@@ -19,6 +19,7 @@ from web.console import (
     settings,
     ticket_actions,
     tickets,
+    vote_rules,
     votes,
     work_order,
 )
@@ -38,6 +39,7 @@ PAGES: tuple[Callable[[web.Application], None], ...] = (
     exports.routes,
     points.routes,
     votes.routes,
+    vote_rules.routes,
     activities.routes,
 )
 

@@ -8,26 +8,48 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
+from typing import Any
 
 from aiohttp import web
 
 from bot.services.cards import local_time
 from bot.services.errors import ServiceError
-from bot.services.vote_view import labels, tally_lines, threshold_lines
+from bot.services.vote_rules import rule_of
+from bot.services.vote_view import labels, rule_line, rule_name, tally_lines, threshold_lines
 from web.console.exports import TYPES
 from web.console.guard import CONSOLE, console_viewer, render_console
 from web.console.refusal import form_int, refusal
+from web.console.viewer import Viewer
+from web.console.vote_rules import rules_context
 from web.pages import TRANSLATIONS, visitor_language
 
 
-async def votes_page(request: web.Request) -> web.Response:
-    viewer = await console_viewer(request)
+async def page_context(request: web.Request, viewer: Viewer) -> dict[str, Any]:
+    t = request.app[TRANSLATIONS].bind(viewer.language or visitor_language(request))
     listed = await request.app[CONSOLE].services.office_votes.listed(viewer.coverage)
     rows = [
-        (vote, building, local_time(vote.deadline, community))
+        (
+            vote,
+            building,
+            local_time(vote.deadline, community),
+            rule_name(t, rule_of(vote.rule, vote.rule_spec)),
+        )
         for vote, building, community in listed
     ]
-    return render_console(request, viewer, "console/votes.html", {"section": "votes", "rows": rows})
+    return {"section": "votes", "rows": rows}
+
+
+async def votes_page(request: web.Request) -> web.Response:
+    """The votes, then the community's own rules (``?community=`` picks one of several)."""
+    viewer = await console_viewer(request)
+    raw = request.query.get("community")
+    try:
+        community_id = form_int(raw) if raw else None
+        rules = await rules_context(request, viewer, community_id)
+    except ServiceError as error:
+        return refusal(request, viewer, error, "votes")
+    context = {**await page_context(request, viewer), **rules}
+    return render_console(request, viewer, "console/votes.html", context)
 
 
 async def vote_page(request: web.Request) -> web.Response:
@@ -48,6 +70,7 @@ async def vote_page(request: web.Request) -> web.Response:
         "section": "votes",
         "found": found,
         "deadline": local_time(found.vote.deadline, found.community),
+        "rule": rule_line(t, found.vote),
         "verdict": verdict,
         "thresholds": threshold_lines(t, figures),
         "tallies": tally_lines(t, found.vote, figures) if found.closed else [],
