@@ -6,10 +6,22 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.vote_rules import MAJOR, ORDINARY, Rule, evaluate, reaches
+from bot.services.vote_rules import (
+    MAJOR,
+    ORDINARY,
+    Rule,
+    ShareInvalid,
+    evaluate,
+    from_spec,
+    parse_share,
+    reaches,
+    rule_of,
+    spec,
+)
 from bot.services.vote_view import area, share
 
 YES, NO = 0, 1
@@ -143,3 +155,103 @@ def test_reaches_is_the_fraction_comparison(
         Fraction(figure, total) > need if strict else Fraction(figure, total) >= need
     )
     assert reaches(figure, total, need, strict) == expected
+
+
+# ------------------------------------------------------------ a community's own rule
+
+GARDEN = Rule("Garden works", Fraction(3, 5), Fraction(2, 3), custom=True)
+
+
+def test_a_custom_turnout_of_three_fifths_met_exactly_and_one_centi_m2_below() -> None:
+    electorate = dict.fromkeys(range(1, 6), 2000)  # five flats of 20 m²
+    ballots = dict.fromkeys([1, 2, 3], YES)  # 3 of 5 owners, 60 of 100 m²: exactly 3/5
+    result = evaluate(GARDEN, electorate, ballots, 2)
+    assert met(result, "turnout-area") and met(result, "turnout-owners") and result.passed
+    electorate[3] = 1999  # 5999 / 9999 < 3/5
+    result = evaluate(GARDEN, electorate, ballots, 2)
+    assert not met(result, "turnout-area") and met(result, "turnout-owners")
+    assert not result.passed
+    # "More than" three fifths: exactly 3/5 no longer takes part enough.
+    strict = Rule("Strict", Fraction(3, 5), Fraction(2, 3), turnout_strict=True, custom=True)
+    result = evaluate(strict, dict.fromkeys(range(1, 6), 2000), ballots, 2)
+    assert not met(result, "turnout-area") and not met(result, "turnout-owners")
+
+
+def test_a_custom_turnout_met_by_area_but_not_by_number_and_the_reverse() -> None:
+    electorate = {1: 8000, 2: 400, 3: 400, 4: 400, 5: 400, 6: 400}
+    by_area = evaluate(GARDEN, electorate, {1: YES, 2: YES}, 2)  # 84 m² of 100, 2 of 6
+    assert met(by_area, "turnout-area") and not met(by_area, "turnout-owners")
+    assert not by_area.passed
+    by_number = evaluate(GARDEN, electorate, dict.fromkeys([2, 3, 4, 5], YES), 2)  # 4 of 6
+    assert met(by_number, "turnout-owners") and not met(by_number, "turnout-area")
+    assert not by_number.passed
+
+
+# Everyone takes part: 60 + 10 + 10 + 10 + 5 + 5 = 100 m², six owners.
+APPROVERS = {1: 6000, 2: 1000, 3: 1000, 4: 1000, 5: 500, 6: 500}
+
+
+def _all_vote(yes: list[int]) -> dict[int, int]:
+    return {f: YES if f in yes else NO for f in APPROVERS}
+
+
+def test_a_custom_approval_of_two_thirds_met_exactly_and_one_owner_below() -> None:
+    exact = evaluate(GARDEN, APPROVERS, _all_vote([1, 2, 3, 4]), 2)  # 4 of 6, 90 of 100 m²
+    assert met(exact, "approve-owners") and met(exact, "approve-area") and exact.passed
+    below = evaluate(GARDEN, APPROVERS, _all_vote([1, 2, 3]), 2)  # 3 of 6, 80 of 100 m²
+    assert not met(below, "approve-owners") and met(below, "approve-area")  # by area only
+    assert not below.passed
+    # "More than" two thirds: exactly 4 of 6 is not enough.
+    strict = Rule("Strict", Fraction(3, 5), Fraction(2, 3), approve_strict=True, custom=True)
+    assert not evaluate(strict, APPROVERS, _all_vote([1, 2, 3, 4]), 2).passed
+
+
+def test_a_custom_approval_met_by_number_but_not_by_area() -> None:
+    result = evaluate(GARDEN, APPROVERS, _all_vote([2, 3, 4, 5]), 2)  # 4 of 6, 35 of 100 m²
+    assert met(result, "approve-owners") and not met(result, "approve-area")
+    assert not result.passed
+
+
+def test_shares_read_as_people_write_them() -> None:
+    assert parse_share("2/3") == Fraction(2, 3)
+    assert parse_share(" 3 / 4 ") == Fraction(3, 4)
+    assert parse_share("2／3") == Fraction(2, 3)  # a full-width slash from a Chinese keyboard
+    assert parse_share("51%") == Fraction(51, 100)
+    assert parse_share("66.5％") == Fraction(133, 200)
+    assert parse_share("0.6") == Fraction(3, 5)
+    assert parse_share("1") == 1 and parse_share("100%") == 1
+    for nonsense in (
+        "",
+        "0",
+        "0/3",
+        "4/3",
+        "101%",
+        "-1/2",
+        "1/0",
+        "abc",
+        "1.5",
+        ".5",
+        "2/3/4",
+        "½",
+        "1e-1",
+        "nan",
+        "0.",
+        "１/２",
+        "12345/99999",
+    ):
+        with pytest.raises(ShareInvalid):
+            parse_share(nonsense)
+
+
+def test_a_votes_kept_thresholds_read_back_exactly() -> None:
+    kept = spec(GARDEN)
+    assert kept == {
+        "name": "Garden works",
+        "turnout": "3/5",
+        "approve": "2/3",
+        "turnout_strict": False,
+        "approve_strict": False,
+    }
+    assert from_spec(kept) == GARDEN
+    assert rule_of("custom", kept) == GARDEN
+    assert rule_of("major", None) == MAJOR  # a preset's vote keeps only its name
