@@ -20,7 +20,7 @@ from bot.i18n import Translations
 from bot.services.errors import ServiceError
 from storage.db import Database
 
-COMMANDS = ("import-flats", "export-vote")
+COMMANDS = ("import-flats", "export-vote", "vote-rules")
 HEADER = ["building", "flat", "area"]
 
 
@@ -43,6 +43,21 @@ def add_parsers(commands: Any) -> None:
     export.add_argument("vote", type=int, metavar="ID")
     export.add_argument("file", type=Path, metavar="FILE")
     export.add_argument("--language", metavar="LANG", help="zh-hans or en")
+    rules = commands.add_parser(
+        "vote-rules",
+        help="list, add or retire a community's own vote rules",
+        description="List COMMUNITY's own vote rules (besides the presets major and ordinary); "
+        "--add NAME with --turnout and --approve (2/3, 3/4, 51%%) adds one, --retire ID hides "
+        "one from new votes. A rule is never changed: votes keep the thresholds they opened "
+        "with.",
+    )
+    rules.add_argument("community", metavar="COMMUNITY")
+    rules.add_argument("--add", metavar="NAME")
+    rules.add_argument("--turnout", metavar="SHARE", default="")
+    rules.add_argument("--approve", metavar="SHARE", default="")
+    rules.add_argument("--strict", action="store_true", help='approval "more than" the share')
+    rules.add_argument("--turnout-strict", action="store_true", help='turnout "more than"')
+    rules.add_argument("--retire", type=int, metavar="ID")
 
 
 def read_flats(path: Path) -> list[Any]:
@@ -84,6 +99,8 @@ async def run(command: str, args: argparse.Namespace, config: Config, db: Databa
             xlsx = args.file.suffix.lower() == ".xlsx"
             _write(args.file, to_xlsx(table) if xlsx else to_csv(table))
             _out(f"{args.file}: vote {args.vote}")
+        elif command == "vote-rules":
+            await _vote_rules(args, config, db, translations)
     except Refused as error:
         _out(f"error: {error}", err=True)
         return 2
@@ -92,3 +109,39 @@ async def run(command: str, args: argparse.Namespace, config: Config, db: Databa
         _out(f"error: {text}", err=True)
         return 2
     return 0
+
+
+async def _vote_rules(
+    args: argparse.Namespace, config: Config, db: Database, translations: Translations
+) -> None:
+    """The operator's: an admin's coverage, by the community's name."""
+    from bot.services.access import Coverage
+    from bot.services.clock import system_clock
+    from bot.services.vote_rule_book import VoteRuleBook
+    from bot.services.vote_view import rule_text
+    from storage.repositories import CommunityRepository
+
+    async with db.session() as session:
+        community = await CommunityRepository(session).by_name(args.community)
+    if community is None:
+        raise Refused(f"no community called {args.community!r}")
+    book, seen = VoteRuleBook(config, db, system_clock), Coverage(admin=True)
+    if args.add is not None:
+        row = await book.define(
+            seen,
+            None,
+            community.id,
+            args.add,
+            args.turnout,
+            args.approve,
+            approve_strict=args.strict,
+            turnout_strict=args.turnout_strict,
+        )
+        _out(f"added rule {row.id}: {row.name}")
+    if args.retire is not None:
+        row = await book.retire(seen, args.retire, community.id)
+        _out(f"retired rule {row.id}: {row.name}")
+    t = translations.bind("en")
+    for line in await book.listed(seen, community.id):
+        retired = " (retired)" if line.row.retired_at else ""
+        _out(f"{line.row.id}\t{rule_text(t, line.rule)}{retired}\tvotes: {line.votes}")

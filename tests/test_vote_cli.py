@@ -115,3 +115,46 @@ def test_import_flats_then_export_a_vote(tmp_path: Path) -> None:
     missing = run_cli("export-vote", "999", tmp_path / "x.csv", cwd=tmp_path, env=env)
     assert missing.returncode == 2 and "no vote 999" in missing.stderr
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_the_operator_adds_lists_and_retires_a_community_rule(tmp_path: Path) -> None:
+    db = tmp_path / "louzhang.db"
+    env = cli_env(db)
+    assert run_cli("import-buildings", EXAMPLE, cwd=tmp_path, env=env).returncode == 0
+    community = example_rows()[0]["community"]
+    added = run_cli(
+        "vote-rules",
+        community,
+        "--add",
+        "Garden works",
+        "--turnout",
+        "3/5",
+        "--approve",
+        "66%",
+        "--strict",
+        cwd=tmp_path,
+        env=env,
+    )
+    assert added.returncode == 0, added.stderr
+    assert "added rule 1: Garden works" in added.stdout
+    assert "≥ 3/5 of the area" in added.stdout and "> 33/50 of the participating" in added.stdout
+    bad = run_cli(
+        "vote-rules",
+        community,
+        "--add",
+        "Bad",
+        "--turnout",
+        "3/2",
+        "--approve",
+        "1/2",
+        cwd=tmp_path,
+        env=env,
+    )
+    assert bad.returncode == 2 and "“3/2” is not a share" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    retired = run_cli("vote-rules", community, "--retire", "1", cwd=tmp_path, env=env)
+    assert retired.returncode == 0 and "(retired)\tvotes: 0" in retired.stdout
+    again = run_cli("vote-rules", community, "--retire", "1", cwd=tmp_path, env=env)
+    assert again.returncode == 2 and "has been retired" in again.stderr
+    nowhere = run_cli("vote-rules", "No such place", cwd=tmp_path, env=env)
+    assert nowhere.returncode == 2 and "no community called" in nowhere.stderr

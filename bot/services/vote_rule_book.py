@@ -128,7 +128,7 @@ class VoteRuleBook:
     async def define(
         self,
         seen: Coverage,
-        person_id: int,
+        person_id: int | None,  # None: the operator's CLI
         community_id: int,
         name: str,
         turnout: str,
@@ -162,12 +162,19 @@ class VoteRuleBook:
             await session.commit()
             return row
 
-    async def retire(self, seen: Coverage, rule_id: int) -> VoteRule:
-        """Hidden from new votes; the votes opened with it keep their thresholds."""
+    async def retire(
+        self, seen: Coverage, rule_id: int, community_id: int | None = None
+    ) -> VoteRule:
+        """Hidden from new votes; the votes opened with it keep their thresholds. With
+        ``community_id``, a rule of another community is refused like a missing one."""
         async with self.db.session() as session:
             repo = VoteRuleRepository(session)
             row = await repo.rule(rule_id)
-            if row is None or not self.may_change(seen, row.community_id):
+            if (
+                row is None
+                or not self.may_change(seen, row.community_id)
+                or community_id not in (None, row.community_id)
+            ):
                 raise ServiceError("not-allowed")
             if not await repo.retire(row.id, self.clock()):
                 raise ServiceError("vote-rule-retired", name=row.name)

@@ -76,9 +76,7 @@ async def rule_change(request: web.Request) -> web.Response:
             )
             notice = ("ok", t("vote-rule-added", name=row.name))
         elif action == "retire":
-            row = await book.retire(viewer.coverage, form_int(form.get("rule")))
-            if row.community_id != community_id:
-                raise ServiceError("not-allowed")
+            row = await book.retire(viewer.coverage, form_int(form.get("rule")), community_id)
             notice = ("ok", t("vote-rule-retired-done", name=row.name))
         else:
             raise ServiceError("not-allowed")
