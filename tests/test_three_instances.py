@@ -34,9 +34,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.config import Config
 from bot.i18n import Translations
+from bot.services import Services, system_clock
+from bot.services.community import BuildingRow
+from storage.db import Database
+from storage.models import Role
 from tests.fakeapi import JSON, ApiCall, FakeBotAPI
-from tests.test_cli import EXAMPLE, cli_env, run_cli
+from tests.test_cli import cli_env
 from tests.test_e2e import STARTUP_TIMEOUT, BotProcess
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL")
@@ -239,20 +244,19 @@ async def test_three_instances_handle_a_burst_once_through_a_kill(
 
     cwd = tmp_path / "cwd"
     cwd.mkdir()
-    env = cli_env(tmp_path / "unused.db", DATABASE_URL=pg_url)
-    for command in (("migrate",), ("import-buildings", EXAMPLE)):
-        done = run_cli(*command, cwd=cwd, env=env)
-        assert done.returncode == 0, done.stderr
-    joins = {
-        line.split("\t")[1]: line.split("\t")[3].split("?start=")[1]
-        for line in done.stdout.splitlines()
-        if "?start=" in line
-    }
-    invites = {}
-    for code in BUILDINGS:
-        invited = run_cli("invite", "head", code, cwd=cwd, env=env)
-        assert invited.returncode == 0, invited.stderr
-        invites[code] = invited.stdout.strip().split("?start=")[1]
+    # The community, in process (four CLI processes would take longer than the burst).
+    db = Database(pg_url)
+    try:
+        await db.migrate()
+        services = Services.create(Config(), db, Translations(), system_clock)
+        rows = [BuildingRow("塘中社区", code, code, "") for code in BUILDINGS]
+        await services.community.import_buildings(rows)
+        joins = {code: (await services.community.join_payload(code))[1] for code in BUILDINGS}
+        invites = {
+            code: (await services.community.invite(Role.HEAD, code)).payload for code in BUILDINGS
+        }
+    finally:
+        await db.close()
 
     redis = Redis.from_url(REDIS_URL)
     engine = create_async_engine(pg_url)
