@@ -20,12 +20,14 @@ import logging
 import secrets
 from collections.abc import AsyncGenerator
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from bot.services.updates import SharedStateUnavailable
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 # A holder that died leaves the lock this long at most; the living one renews it every third.
@@ -75,6 +77,8 @@ class RedisUserLocks(BaseEventIsolation):
         if _held.get():  # the same update, a nested context (another destiny): already ours
             yield None
             return
+        from redis.exceptions import RedisError  # only with REDIS_URL: a single bot does without
+
         name, token = self.key(key.user_id), secrets.token_hex(8)
         await self._acquire(name, token)
         renewing = asyncio.create_task(self._keep(name, token), name=f"renew {name}")
@@ -94,6 +98,8 @@ class RedisUserLocks(BaseEventIsolation):
                 log.warning("user lock %s not given back: %s", name, error)
 
     async def _acquire(self, name: str, token: str) -> None:
+        from redis.exceptions import RedisError
+
         loop = asyncio.get_running_loop()
         deadline, pause = loop.time() + self.wait_seconds, FIRST_PAUSE
         while True:
@@ -108,6 +114,8 @@ class RedisUserLocks(BaseEventIsolation):
             pause = min(pause * 2, LONGEST_PAUSE)
 
     async def _keep(self, name: str, token: str) -> None:
+        from redis.exceptions import RedisError
+
         while True:
             await asyncio.sleep(self.lease_ms / 3000)
             try:
