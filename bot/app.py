@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from aiogram import Bot, Dispatcher, methods
 from aiogram.client.default import DefaultBotProperties
@@ -19,7 +20,12 @@ from bot.i18n import Translations
 from bot.instances import InstanceRegistry
 from bot.scheduler import Scheduler
 from bot.services import Clock, Services, system_clock
-from bot.services.updates import UpdateLog
+from bot.services.updates import (
+    DatabaseUpdateClaims,
+    RedisUpdateClaims,
+    UpdateClaims,
+    UpdateLog,
+)
 from handlers import build_router
 from handlers.middlewares import (
     AnswerOnceMiddleware,
@@ -95,15 +101,27 @@ def create_dispatcher(
     translations = translations or Translations(default=config.default_language)
     services = Services.create(config, db, translations, clock)
     isolation: BaseEventIsolation = SimpleEventIsolation()
+    # Each update handled once: in this process's memory for a single bot on SQLite; across
+    # the instances in PostgreSQL, or in Redis when there is one (bot/services/updates.py).
+    update_log: UpdateClaims = (
+        UpdateLog(db, clock) if db.is_sqlite else DatabaseUpdateClaims(db, clock)
+    )
     if storage is None and config.redis_url is not None:
-        # Several instances: conversations and per-user locks shared through Redis. Imported
-        # here: redis-py adds ~6 MB to every bot, and a single instance does without it.
+        # Several instances: conversations, per-user locks and handled update ids shared
+        # through Redis. Imported here: redis-py adds ~6 MB to every bot, and a single
+        # instance does without it.
         from aiogram.fsm.storage.redis import RedisStorage
 
-        redis = RedisStorage.from_url(
-            config.redis_url.get(), key_builder=DefaultKeyBuilder(with_destiny=True)
+        from telegram.isolation import RedisUserLocks
+
+        redis = RedisStorage(
+            shared_redis(config.redis_url.get()),
+            key_builder=DefaultKeyBuilder(with_destiny=True),
         )
-        storage, isolation = redis, redis.create_isolation()
+        # Update ids are the bot's own: two bots sharing one Redis must not skip each other's.
+        namespace = f"louzhang:{bot_id_of(config)}"
+        storage, isolation = redis, RedisUserLocks(redis.redis, namespace)
+        update_log = RedisUpdateClaims(redis.redis, namespace)
     dp = Dispatcher(
         storage=storage or SqlStorage(db, clock),
         # One user's updates are handled one at a time, so their FSM state never races.
@@ -116,7 +134,6 @@ def create_dispatcher(
     )
     dp.update.outer_middleware(WithinBudgetMiddleware())
     dp.update.outer_middleware(LogMiddleware())
-    update_log = UpdateLog(db, clock)
     dp["update_log"] = update_log
     dp.update.outer_middleware(OnceMiddleware(update_log))
     dp.update.outer_middleware(PersonMiddleware(services, translations))
@@ -178,7 +195,30 @@ async def _on_startup(
     dispatcher["scheduler"] = scheduler
 
 
-async def _on_shutdown(dispatcher: Dispatcher, config: Config, update_log: UpdateLog) -> None:
+def bot_id_of(config: Config) -> str:
+    return config.bot_token.get().split(":", 1)[0] if config.bot_token else "bot"
+
+
+def shared_redis(url: str) -> Any:
+    """The Redis client the instances share state through: a blip (a restart, a fail-over) is
+    retried for about a second before an update is given back to Telegram (503)."""
+    from redis.asyncio import Redis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return Redis.from_url(
+        url,
+        socket_timeout=5,
+        socket_connect_timeout=5,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 4),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        health_check_interval=30,
+    )
+
+
+async def _on_shutdown(dispatcher: Dispatcher, config: Config, update_log: UpdateClaims) -> None:
     """Polling has stopped: let the handlers in hand finish, then deliver what they queued."""
     scheduler = dispatcher.workflow_data.get("scheduler")
     if isinstance(scheduler, Scheduler):

@@ -16,11 +16,19 @@ from aiogram.types import ErrorEvent, Message
 
 from bot.i18n import Translations, Translator
 from bot.services.errors import ServiceError, Spent
+from bot.services.updates import SharedStateUnavailable
 from handlers.telling import tell
 from handlers.ticketing import edit_quietly
 
 log = logging.getLogger(__name__)
 router = Router(name="errors")
+
+
+@router.error(ExceptionTypeFilter(SharedStateUnavailable))
+async def on_shared_state_unavailable(event: ErrorEvent) -> None:
+    """Redis did not answer before the update was handled: nothing was done, nobody is told;
+    the door has Telegram deliver it again (telegram/webhook_requests.py)."""
+    raise event.exception
 
 
 @router.error(ExceptionTypeFilter(Spent))

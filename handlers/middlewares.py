@@ -15,9 +15,10 @@ from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, 
 
 from bot.i18n import Translations
 from bot.services import Clock, Services
-from bot.services.updates import UpdateLog
+from bot.services.updates import SharedStateUnavailable, UpdateClaims
 from storage.models import telegram_address
 from telegram.budget import budget_of
+from telegram.isolation import holds_user_lock
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,10 @@ class PersonMiddleware(BaseMiddleware):
 
 
 class OnceMiddleware(BaseMiddleware):
-    """Skips an update whose id was handled before (webhook redelivery, replay after a crash)."""
+    """Skips an update whose id was handled before (webhook redelivery, replay after a crash),
+    by this process or, with shared claims (bot/services/updates.py), by any instance."""
 
-    def __init__(self, updates: UpdateLog) -> None:
+    def __init__(self, updates: UpdateClaims) -> None:
         self.updates = updates
 
     async def __call__(
@@ -66,10 +68,21 @@ class OnceMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        if isinstance(event, Update) and not await self.updates.claim(event.update_id):
-            log.info("update %s: seen before, skipped", event.update_id)
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        update_id = event.update_id
+        if not await self.updates.begin(update_id, exclusive=holds_user_lock()):
+            log.info("update %s: seen before, skipped", update_id)
             return None
-        return await handler(event, data)
+        try:
+            result = await handler(event, data)
+        except SharedStateUnavailable:
+            raise  # not handled: delivered again
+        except BaseException:
+            await self.updates.done(update_id)  # handled, badly: the errors router answers
+            raise
+        await self.updates.done(update_id)
+        return result
 
 
 class LogMiddleware(BaseMiddleware):

@@ -16,6 +16,8 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.services.updates import SharedStateUnavailable
+
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -67,9 +69,16 @@ class WebhookHandler(SimpleRequestHandler):
         task = asyncio.create_task(self._feed(update), name=f"update-{update.update_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(_retrieved)
         # Shielded: a request Telegram gives up on (its timeout) does not cancel the handling;
         # the redelivery is then skipped as seen before.
-        await asyncio.shield(task)
+        try:
+            await asyncio.shield(task)
+        except SharedStateUnavailable as error:
+            # Several instances and Redis did not answer (or the person's lock stayed taken):
+            # nothing was done; Telegram delivers the update again later.
+            log.warning("update %s: 503, delivered again later: %s", update.update_id, error)
+            return web.Response(status=503, text="Try again later")
         return web.json_response({})
 
     async def _feed(self, update: Update) -> None:
@@ -77,6 +86,8 @@ class WebhookHandler(SimpleRequestHandler):
             result: Any = await self.dispatcher.feed_update(self.bot, update, **self.data)
             if isinstance(result, TelegramMethod):
                 await self.dispatcher.silent_call_request(self.bot, result)
+        except SharedStateUnavailable:
+            raise  # the request answers 503
         except Exception:
             # As polling does: the update is done with (the errors router answered the user
             # where it could); the next one is not held up.
@@ -108,3 +119,9 @@ class WebhookHandler(SimpleRequestHandler):
         if left:
             await asyncio.wait(left)
         return len(left)
+
+
+def _retrieved(task: asyncio.Task[None]) -> None:
+    """A 503's exception is read even when Telegram had given up on the request."""
+    if not task.cancelled():
+        task.exception()

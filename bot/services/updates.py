@@ -1,4 +1,6 @@
-"""Each Telegram update is handled once."""
+"""Each Telegram update is handled once: across the bot's instances when they share Redis
+(``RedisUpdateClaims``) or PostgreSQL (``DatabaseUpdateClaims``), within one process otherwise
+(``UpdateLog``, the fast path of a single bot on SQLite)."""
 
 from __future__ import annotations
 
@@ -6,10 +8,14 @@ import asyncio
 import logging
 from collections import OrderedDict
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.services.clock import Clock
 from storage.db import Database
 from storage.repositories.updates import UpdateRepository
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 # Telegram keeps an unconfirmed update for 24 hours; remembering three days is plenty.
@@ -20,7 +26,30 @@ REMEMBERED = 10_000
 FLUSH_SECONDS = 0.5
 
 
-class UpdateLog:
+class SharedStateUnavailable(Exception):
+    """Redis did not answer (or a user's lock stayed taken too long) before an update was
+    handled: nothing of it was done, and the door asks Telegram to deliver it again later (the
+    webhook answers 503) rather than handle it without knowing whether another instance does."""
+
+
+class UpdateClaims:
+    """Whether an update is handled here. ``begin`` before handling: False when the update was
+    handled (or is taken) elsewhere or before; ``done`` after handling it."""
+
+    async def begin(self, update_id: int, *, exclusive: bool = False) -> bool:
+        """``exclusive``: the caller holds the update's user lock across all instances (a
+        redelivery of this update waits for it), so the claim may be written once the update
+        is handled, and an instance dying half-way leaves the update to the redelivery."""
+        raise NotImplementedError
+
+    async def done(self, update_id: int) -> None:
+        """The update was handled (after a ``begin`` that returned True)."""
+
+    async def close(self) -> None:
+        """At shutdown."""
+
+
+class UpdateLog(UpdateClaims):
     """Update ids are claimed in memory and written to the database in batches: one
     transaction every FLUSH_SECONDS and at shutdown, instead of one per update. A restart
     loads the newest ids back, so a replay of what the bot had handled is skipped. A crash can
@@ -37,6 +66,9 @@ class UpdateLog:
         self._loading = asyncio.Lock()
         self._flusher: asyncio.Task[None] | None = None
         self._flushes = 0
+
+    async def begin(self, update_id: int, *, exclusive: bool = False) -> bool:
+        return await self.claim(update_id)
 
     async def claim(self, update_id: int) -> bool:
         """True the first time an update id is seen. A replay after a crash, or a
@@ -97,3 +129,73 @@ class UpdateLog:
         self._seen[update_id] = None
         while len(self._seen) > REMEMBERED:
             self._seen.popitem(last=False)
+
+
+class DatabaseUpdateClaims(UpdateClaims):
+    """Several instances on PostgreSQL without Redis: each update id is claimed before it is
+    handled, by one INSERT … ON CONFLICT DO NOTHING of its own (the primary key decides which
+    instance wins a redelivery). A process that dies while handling an update has claimed it:
+    the redelivery is skipped (as with ``UpdateLog`` after a flush). Redis does better."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._claims = 0
+
+    async def begin(self, update_id: int, *, exclusive: bool = False) -> bool:
+        now = self.clock()
+        async with self.db.session() as session:
+            updates = UpdateRepository(session)
+            won = await updates.claim(update_id, now)
+            self._claims += 1
+            if self._claims % (PRUNE_EVERY * 10) == 0:
+                await updates.prune(now - KEEP)
+            await session.commit()
+        return won
+
+
+# Redis keeps a handled update's id this long (Telegram keeps an unconfirmed update 24 hours).
+REDIS_KEEP_SECONDS = int(KEEP.total_seconds())
+
+
+class RedisUpdateClaims(UpdateClaims):
+    """Several instances sharing Redis: ``{namespace}:update:{id}`` says the update was handled
+    (SET … EX three days).
+
+    Under the update's user lock (``exclusive``, the usual case: an update from a person) the
+    key is written once the update is handled: a redelivery waits for the lock, then finds it;
+    an instance killed half-way never writes it, and the redelivery is handled by another
+    instance (nothing lost; what the first one committed is safe to repeat). An update from
+    nobody (no lock) is claimed before it is handled (SET NX).
+
+    When Redis does not answer, ``SharedStateUnavailable``: the update is neither handled nor
+    claimed, and Telegram delivers it again (the conversations are in Redis too: without it
+    no step could be handled right anyway)."""
+
+    def __init__(self, redis: Redis, namespace: str) -> None:
+        self.redis = redis
+        self.namespace = namespace
+
+    def key(self, update_id: int) -> str:
+        return f"{self.namespace}:update:{update_id}"
+
+    async def begin(self, update_id: int, *, exclusive: bool = False) -> bool:
+        from redis.exceptions import RedisError
+
+        try:
+            if exclusive:
+                return not await self.redis.exists(self.key(update_id))
+            return bool(
+                await self.redis.set(self.key(update_id), "1", nx=True, ex=REDIS_KEEP_SECONDS)
+            )
+        except (RedisError, OSError) as error:
+            raise SharedStateUnavailable(f"Redis: {error}") from error
+
+    async def done(self, update_id: int) -> None:
+        from redis.exceptions import RedisError
+
+        try:
+            await self.redis.set(self.key(update_id), "1", ex=REDIS_KEEP_SECONDS)
+        except (RedisError, OSError) as error:
+            # Handled, and Telegram is answered: it will not deliver it again.
+            log.warning("update %s handled but not recorded in Redis: %s", update_id, error)

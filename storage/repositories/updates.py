@@ -4,6 +4,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedUpdate
@@ -30,6 +32,19 @@ class UpdateRepository:
             if i not in known
         )
         await self.session.flush()
+
+    async def claim(self, update_id: int, now: datetime) -> bool:
+        """Records one update id unless it is there: True when this call recorded it (one
+        statement, safe between concurrent transactions; PostgreSQL and SQLite)."""
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
+        insert = sqlite_insert if sqlite else pg_insert
+        statement = (
+            insert(ProcessedUpdate)
+            .values(update_id=update_id, processed_at=now)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(ProcessedUpdate.update_id)
+        )
+        return (await self.session.execute(statement)).first() is not None
 
     async def newest(self, limit: int) -> list[int]:
         query = select(ProcessedUpdate.update_id).order_by(ProcessedUpdate.update_id.desc())
