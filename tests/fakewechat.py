@@ -7,6 +7,7 @@ once invalidated), customer-service messages (text and ``msgmenu``) with the 48-
 rule (45047 after ``per_message`` sends since the person's last message), the template
 message, media get (40007 for an unknown id) and upload, ``qrcode/create``, ``menu/create``
 and the web authorisation's code exchange (``sns/oauth2/access_token``, a code used once).
+A test may hold the token's answer (``token_gate``) to see two door instances fetch it once.
 It does not imitate: the daily quotas, a media id's 3-day life, the QR code's picture
 (``showqrcode``), the menu's own validation beyond its shape, or WeChat's own retries (the
 driver repeats a post instead)."""
