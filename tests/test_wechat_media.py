@@ -143,6 +143,12 @@ async def test_photos_go_both_ways_between_a_wechat_resident_and_the_head(
     assert "#1" in texts_to(fake, OPENID)[-1]  # the photo's caption: who sent it, for which
     assert [d for d, _ in await conversation_photos(db, ticket.id)] == ["to-staff", "to-resident"]
     assert "#1" in texts_to(fake, HEAD_OPENID)[-1]  # "passed on"
+    # The head's words follow without tapping Reply: a head reports nothing, so a text is an
+    # answer in the conversation they are in.
+    await driver.text(HEAD_OPENID, "Glass fitted, look.", 105)
+    await handled(http)
+    await deliver(world, worker)
+    assert "Glass fitted, look." in texts_to(fake, OPENID)[-1]
     assert (await the_ticket(db)).status is TicketStatus.TAKEN
 
 

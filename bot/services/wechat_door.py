@@ -452,7 +452,17 @@ class WeChatDoorService:
             await self.conversations.send(person, mine.id, Content(text=text))
             await self._tell(person, t("wechat-message-sent", number=mine.number))
             return
-        building_id, settings = await self._home(person)
+        try:
+            building_id, settings = await self._home(person)
+        except ServiceError:
+            # Somebody who cannot report (a head only): their text answers the conversation
+            # they are in as its staff, as in Telegram, rather than being refused.
+            staff = [c for c in await self.conversations.in_progress(person) if c.staff]
+            if not staff:
+                raise
+            relayed = await self.conversations.send(person, staff[0].ticket.id, Content(text=text))
+            await self._tell(person, t("wechat-reply-sent", number=relayed.ticket.number))
+            return
         categories = categories_for(settings)
         if len(categories) == 1:
             await self._file(person, incoming, text, photos, categories[0].code)
