@@ -270,8 +270,12 @@ def _prefill(contents: Sequence[Content]) -> dict[str, Any]:
     """A report begun from relayed messages: their words and media."""
     text = "\n".join(c.text for c in contents if c.text)
     media = [
-        {"type": "photo", "file_id": c.photo} if c.photo else {"type": "voice", "file_id": c.voice}
+        {"type": "photo", "web_file": c.web_photo}
+        if c.web_photo
+        else {"type": "photo", "file_id": c.photo}
+        if c.photo
+        else {"type": "voice", "file_id": c.voice}
         for c in contents
-        if c.photo or c.voice
+        if c.has_photo or c.voice
     ]
     return {"description": text.strip(), "media": media[:MAX_MEDIA]}

@@ -1131,9 +1131,10 @@ class Redemption(Base):
 class WeChatPending(Base):
     """What a WeChat person's next text means, after a menu choice that needs words: a head's
     "reply" (the text is the answer to the ticket's author), a resident's "reopen" (the text is
-    why it is not fixed), or "photos" (the photos sent before the text that reports, their
-    web_files keys). WeChat has no replies to a message and no conversation state of its own;
-    one row per person, replaced by their next choice, ignored after ``until``."""
+    why it is not fixed), "photos" (the photos sent before the text that reports, their
+    web_files keys), or "category" (a report's words and photos, waiting for the person to
+    choose its kind of problem). WeChat has no replies to a message and no conversation state
+    of its own; one row per person, replaced by their next choice, ignored after ``until``."""
 
     __tablename__ = "wechat_pending"
 
@@ -1141,4 +1142,6 @@ class WeChatPending(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     action: Mapped[str] = mapped_column(String(16))
     photos: Mapped[str] = mapped_column(String(200), default="")
+    # "category": the words of the report waiting for the kind of problem to be chosen.
+    text: Mapped[str] = mapped_column(Text, default="", server_default="")
     until: Mapped[datetime]

@@ -7,12 +7,14 @@ once invalidated), customer-service messages (text and ``msgmenu``) with the 48-
 rule (45047 after ``per_message`` sends since the person's last message), the template
 message, media get (40007 for an unknown id) and upload, ``qrcode/create``, ``menu/create``
 and the web authorisation's code exchange (``sns/oauth2/access_token``, a code used once).
+A test may hold the token's answer (``token_gate``) to see two door instances fetch it once.
 It does not imitate: the daily quotas, a media id's 3-day life, the QR code's picture
 (``showqrcode``), the menu's own validation beyond its shape, or WeChat's own retries (the
 driver repeats a post instead)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -30,6 +32,8 @@ APP_ID = "wx-test-app"
 APP_SECRET = "test-app-secret"
 TOKEN = "test-callback-token"
 ACCOUNT = "gh_test_account"
+# The MsgId of the number that answers a report's category question: after the report's own.
+REPORT_CHOICE = 1_000_000
 
 
 @dataclass
@@ -49,6 +53,8 @@ class FakeWeChat:
     qrcodes: list[dict[str, Any]] = field(default_factory=list)
     custom_menus: list[dict[str, Any]] = field(default_factory=list)
     oauth_codes: dict[str, str] = field(default_factory=dict)  # code -> openid
+    token_requests: int = 0  # requests for a token, answered or not yet
+    token_gate: asyncio.Event | None = None  # when set: a token is answered once it is set
 
     def wrote(self, openid: str) -> None:
         """The person sent something: the 48-hour window opens (again)."""
@@ -84,6 +90,9 @@ class FakeWeChat:
         query = request.query
         if (query.get("appid"), query.get("secret")) != (APP_ID, APP_SECRET):
             return web.json_response({"errcode": 40013, "errmsg": "invalid appid"})
+        self.token_requests += 1
+        if self.token_gate is not None:
+            await self.token_gate.wait()
         self.tokens.append(f"ACCESS-{len(self.tokens) + 1}")
         return web.json_response({"access_token": self.tokens[-1], "expires_in": 7200})
 
@@ -271,6 +280,16 @@ class Driver:
         if menu_id:
             fields["bizmsgmenuid"] = menu_id
         return await self.post(fields)
+
+    async def report(
+        self, openid: str, words: str, msg_id: int, *, category: int = 1
+    ) -> tuple[int, str]:
+        """A report: the words, then the kind of problem, answered by its number (the door asks
+        with a msgmenu; typing the number is the same answer, and needs no delivery between)."""
+        status = await self.text(openid, words, msg_id)
+        if status != (200, "success"):
+            return status
+        return await self.text(openid, str(category), REPORT_CHOICE + msg_id)
 
     async def choose(self, openid: str, label: str, msg_id: int) -> tuple[int, str]:
         """Taps the choice ``label`` (a prefix is enough) of the newest menu sent to

@@ -166,7 +166,7 @@ async def test_follow_report_answer_and_the_template_after_48_hours(
     assert to == OPENID and "塘中新村1栋" in welcome
 
     # One text is one report; the head gets the card in Telegram.
-    assert await driver.text(OPENID, "电梯坏了，卡在三楼", 1001) == (200, "success")
+    assert await driver.report(OPENID, "电梯坏了，卡在三楼", 1001) == (200, "success")
     await handled(http)
     async with db.session() as session:
         [ticket] = (await session.scalars(select(Ticket))).all()
@@ -259,6 +259,8 @@ async def test_a_retried_message_is_handled_once(http: Http, driver: Driver, wor
     await handled(http)
     for _ in range(3):  # WeChat retries a message it had no answer to, three times at most
         assert await driver.text(OPENID, "楼道灯不亮", 2001) == (200, "success")
+    for _ in range(3):  # and the answer to "what kind of problem?" (its number)
+        assert await driver.text(OPENID, "1", 2002) == (200, "success")
     await handled(http)
     assert await count(world.db, Ticket) == 1
     async with world.db.session() as session:
@@ -267,7 +269,7 @@ async def test_a_retried_message_is_handled_once(http: Http, driver: Driver, wor
                 select(OutboxMessage).where(OutboxMessage.channel == Channel.WECHAT)
             )
         ).all()
-    assert len(texts) == 2  # one welcome, one confirmation
+    assert len(texts) == 3  # one welcome, one question (the categories), one confirmation
 
 
 async def test_a_text_before_joining_is_answered_politely(
@@ -307,6 +309,8 @@ async def test_safe_mode_reads_encrypted_callbacks_for_this_account_only(
     assert await driver.post_encrypted(subscribe, safe) == (200, "success")
     text = {"FromUserName": OPENID, "CreateTime": "2", "MsgType": "text", "MsgId": "4001"}
     assert await driver.post_encrypted({**text, "Content": "垃圾没人收"}, safe) == (200, "success")
+    number = {**text, "CreateTime": "3", "MsgId": "4005", "Content": "3"}  # the kind of problem
+    assert await driver.post_encrypted(number, safe) == (200, "success")
     await handled(http)
     async with world.db.session() as session:
         [ticket] = (await session.scalars(select(Ticket))).all()

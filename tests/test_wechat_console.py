@@ -92,7 +92,7 @@ async def test_the_head_sees_a_wechat_photo_in_the_console(
     photo = jpeg()
     await driver.subscribe(OPENID, town.world.payloads["A1"][1:], 1)
     await driver.image(OPENID, photo, 11)
-    await driver.text(OPENID, "门禁坏了", 12)
+    await driver.report(OPENID, "门禁坏了", 12)
     await handled(web_client)
     ticket: Ticket = await the_ticket(town.db)
     await sign_in(town, web_client, HEAD)
@@ -111,8 +111,27 @@ async def test_another_buildings_head_gets_no_wechat_photo(
     web_client, driver = http
     await driver.subscribe(OPENID, town.world.payloads["A1"][1:], 1)
     await driver.image(OPENID, jpeg(), 11)
-    await driver.text(OPENID, "门禁坏了", 12)
+    await driver.report(OPENID, "门禁坏了", 12)
     await handled(web_client)
     ticket = await the_ticket(town.db)
     await sign_in(town, web_client, HEAD2)
     assert (await web_client.get(f"/console/tickets/{ticket.id}/files/0")).status == 404
+
+
+async def test_a_wechat_photo_in_the_conversation_is_in_the_console_too(
+    town: Town, http: tuple[Http, Driver]
+) -> None:
+    web_client, driver = http
+    await driver.subscribe(OPENID, town.world.payloads["A1"][1:], 1)
+    await driver.report(OPENID, "门禁坏了", 12)
+    await driver.image(OPENID, jpeg(), 13)  # the ticket is open: a message to the head
+    await handled(web_client)
+    ticket = await the_ticket(town.db)
+    assert ticket.media == []
+    await sign_in(town, web_client, HEAD)
+    page = await (await web_client.get(f"/console/tickets/{ticket.id}")).text()
+    base = f"/console/tickets/{ticket.id}/files/"
+    assert f'<img src="{base}0"' in page
+    got = await web_client.get(base + "0")
+    assert got.status == 200 and got.content_type == "image/jpeg"
+    assert (await got.read()).startswith(b"\xff\xd8")

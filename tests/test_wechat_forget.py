@@ -72,7 +72,7 @@ async def joined_with_a_ticket(
 ) -> Person:
     await driver.subscribe(openid, token_of(world), first)
     await handled(http)
-    await driver.text(openid, "楼道灯坏了", first + 1)
+    await driver.report(openid, "楼道灯坏了", first + 1)
     await handled(http)
     await driver.text(openid, "三楼和四楼都不亮", first + 2)  # a message to the head
     await handled(http)

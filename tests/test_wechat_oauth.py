@@ -69,7 +69,7 @@ def driver(http: Http, fake: FakeWeChat) -> Driver:
 
 async def reported(http: Http, driver: Driver, world: World) -> Ticket:
     await driver.subscribe(OPENID, token_of(world), 1)
-    await driver.text(OPENID, "楼道灯不亮", 101)
+    await driver.report(OPENID, "楼道灯不亮", 101)
     await handled(http)
     async with world.db.session() as session:
         [ticket] = (await session.scalars(select(Ticket))).all()
@@ -188,7 +188,7 @@ async def test_a_head_silent_for_three_days_gets_the_template_and_acts_in_the_co
     # Three days later a resident on WeChat reports: the head's card goes as the template.
     world.clock.advance(days=3)
     await driver.subscribe(OPENID, token_of(world), 2)
-    await driver.text(OPENID, "垃圾三天没人收", 3)
+    await driver.report(OPENID, "垃圾三天没人收", 3)
     await handled(office)
     await deliver(world, worker)
     ticket = await reported_ticket(world)

@@ -1,7 +1,12 @@
 """WeChat's API as the door calls it: the access token (fetched with the app secret, kept in
 the database for every process of the deployment, renewed when it expires or WeChat says it is
 no longer valid) and the two sends. The token and the secret appear in no log line: a request
-is logged by its path only."""
+is logged by its path only.
+
+Each fetch of a token ends the one before (WeChat's rule), so the processes of a deployment
+fetch once between them: the one that takes the lease (a compare-and-set on a row beside the
+token) fetches; the others read the database until the new token is there. A lease whose
+holder died lapses (LEASE); a process that waited LEASE_WAIT fetches itself."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
+from sqlalchemy.exc import IntegrityError
 
 from bot.services.clock import Clock
 from storage.db import Database
@@ -19,6 +25,10 @@ from storage.repositories.secrets import SecretRepository
 
 log = logging.getLogger(__name__)
 TOKEN_NAME = "wechat_access_token"
+LEASE_NAME = "wechat_token_lease"
+LEASE = timedelta(seconds=30)  # a fetch takes a second; a lease this old was its holder's last
+LEASE_WAIT = 10.0  # seconds another process waits for the lease holder's token at most
+WAIT_STEP = 0.1  # seconds between two reads of the database while waiting
 MARGIN = timedelta(minutes=5)  # a token this close to its end is renewed first
 STALE_TOKEN = {40001, 40014, 42001}  # invalid or expired access token
 
@@ -39,6 +49,7 @@ class WeChatApi:
         clock: Clock,
         *,
         timeout: float = 30.0,
+        lease_wait: float = LEASE_WAIT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.app_id = app_id
@@ -49,6 +60,7 @@ class WeChatApi:
         self._session: aiohttp.ClientSession | None = None
         # One fetch at a time in this process: callers waiting for it read the token it kept.
         self._fetching = asyncio.Lock()
+        self.lease_wait = lease_wait
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -76,23 +88,76 @@ class WeChatApi:
             if kept is not None:
                 return kept
         async with self._fetching:
-            kept = await self._kept()
-            if kept is not None and (not renew or kept != refused):
-                return kept
-            return await self._fetch()
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.lease_wait
+            waited = False
+            while True:
+                kept = await self._kept()
+                if kept is not None and (not renew or kept != refused):
+                    return kept
+                if await self._lease():
+                    # The holder before may have kept its token and freed the lease between
+                    # the two reads: then that token is the one.
+                    kept = await self._kept()
+                    if kept is None or (renew and kept == refused):
+                        return await self._fetch()
+                    async with self.db.session() as session:
+                        await self._release(SecretRepository(session))
+                        await session.commit()
+                    return kept
+                if loop.time() >= deadline:
+                    log.warning("wechat: no token from the process fetching it; fetching here")
+                    return await self._fetch()
+                if not waited:
+                    log.info("wechat: another process is fetching the access token; waiting")
+                    waited = True
+                await asyncio.sleep(WAIT_STEP)
+
+    async def _lease(self) -> bool:
+        """Whether this process is the one to fetch now (no other holds a live lease)."""
+        now = self.clock()
+        async with self.db.session() as session:
+            secrets = SecretRepository(session)
+            held = await secrets.get(LEASE_NAME)
+            if held is not None and datetime.fromisoformat(json.loads(held)["until"]) > now:
+                return False
+            taken = json.dumps({"until": (now + LEASE).isoformat()})
+            try:
+                if held is None:
+                    await secrets.add(LEASE_NAME, taken, now)
+                elif not await secrets.swap(LEASE_NAME, held, taken, now):
+                    return False
+                await session.commit()
+            except IntegrityError:
+                return False  # another process added the lease first
+        return True
+
+    async def _release(self, secrets: SecretRepository) -> None:
+        now = self.clock()
+        await secrets.put(LEASE_NAME, json.dumps({"until": now.isoformat()}), now)
 
     async def _fetch(self) -> str:
         now = self.clock()
         params = {"grant_type": "client_credential", "appid": self.app_id, "secret": self._secret}
-        async with self._http().get(f"{self.base_url}/cgi-bin/token", params=params) as response:
-            answer = await response.json(content_type=None)
-        if "access_token" not in answer:
-            raise WeChatError(int(answer.get("errcode", -1)), str(answer.get("errmsg", "")))
+        try:
+            url = f"{self.base_url}/cgi-bin/token"
+            async with self._http().get(url, params=params) as response:
+                answer = await response.json(content_type=None)
+            if "access_token" not in answer:
+                raise WeChatError(int(answer.get("errcode", -1)), str(answer.get("errmsg", "")))
+        except BaseException:
+            # The others need not wait for a token that will not come.
+            async with self.db.session() as session:
+                await self._release(SecretRepository(session))
+                await session.commit()
+            raise
         token = str(answer["access_token"])
         expires = now + timedelta(seconds=int(answer.get("expires_in", 7200)))
         async with self.db.session() as session:
             value = json.dumps({"token": token, "expires": expires.isoformat()})
-            await SecretRepository(session).put(TOKEN_NAME, value, now)
+            secrets = SecretRepository(session)
+            await secrets.put(TOKEN_NAME, value, now)
+            await self._release(secrets)
             await session.commit()
         log.info("wechat: a new access token, valid until %s", expires.isoformat())
         return token

@@ -179,12 +179,13 @@ class ConversationService:
 
 def _content(data: dict[str, object]) -> Content:
     """A relayed message as the history keeps it (see Content.event_data)."""
-    photo, voice = data.get("photo"), data.get("voice")
+    photo, voice, kept = data.get("photo"), data.get("voice"), data.get("web_photo")
     text = data.get("text")
-    if (photo or voice) and text in ("[photo]", "[voice]"):
+    if (photo or voice or kept) and text in ("[photo]", "[voice]"):
         text = None  # the placeholder of a photo or voice note without a caption
     return Content(
         text=str(text) if text else None,
         photo=str(photo) if photo else None,
         voice=str(voice) if voice else None,
+        web_photo=str(kept) if kept else None,
     )

@@ -228,13 +228,18 @@ class TicketAudience:
         # the notification's title; the answer is given on the ticket page).
         header = t(f"{key}-web" if address.channel == Channel.WEB else key, number=ticket.number)
         now = self.clock()
-        if content.photo or content.voice:
-            field_name = "photo" if content.photo else "voice"
+        if content.has_photo or content.voice:
+            if content.web_photo:
+                # Kept in web_files: each door's delivery uploads it (as a new report's are).
+                media = {"web_photo": content.web_photo}
+            else:
+                field_name = "photo" if content.photo else "voice"
+                media = {field_name: str(content.photo or content.voice)}
             await write_media(
                 session,
                 to=address,
                 person_id=to.id,
-                media={field_name: content.photo or content.voice},
+                media=media,
                 header=header,
                 text=content.text,
                 now=now,

@@ -51,20 +51,29 @@ class Content:
     voice: str | None = None
     # Telegram's media_group_id: the photos of one album, relayed one by one, belong together.
     album: str | None = None
+    # A photo kept in the database (web_files: from WeChat or the web door), not at Telegram:
+    # every door's delivery can read it (``photo`` is a Telegram file id only).
+    web_photo: str | None = None
+
+    @property
+    def has_photo(self) -> bool:
+        return bool(self.photo or self.web_photo)
 
     def summary(self) -> str:
-        return self.text or ("[photo]" if self.photo else "[voice]" if self.voice else "")
+        return self.text or ("[photo]" if self.has_photo else "[voice]" if self.voice else "")
 
     @property
     def limit(self) -> int:
         """What Telegram lets a person send: a text of 4096 units, a caption of 1024."""
-        return CAPTION_LIMIT if self.photo or self.voice else TEXT_LIMIT
+        return CAPTION_LIMIT if self.has_photo or self.voice else TEXT_LIMIT
 
     def event_data(self) -> dict[str, Any]:
         """What the ticket's history keeps of a relayed message."""
         data: dict[str, Any] = {"text": self.summary(), "photo": self.photo, "voice": self.voice}
         if self.album:
             data["album"] = self.album
+        if self.web_photo:
+            data["web_photo"] = self.web_photo
         return data
 
 

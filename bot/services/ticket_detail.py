@@ -80,6 +80,11 @@ def attachments_of(ticket: Ticket, events: Sequence[TicketEvent]) -> list[Attach
         if event.kind != "message":
             continue
         resident = event.data.get("direction") == "to-staff"
+        kept = event.data.get("web_photo")
+        if kept:  # a photo from WeChat (or the web door) in the conversation
+            found.append(
+                Attachment(len(found), "photo", "", event.created_at, resident, stored=str(kept))
+            )
         for kind in ("photo", "voice"):
             file_id = event.data.get(kind)
             if file_id:

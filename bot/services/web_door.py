@@ -120,6 +120,8 @@ class Line:
     text: str
     photo: bool  # a photo came with it (a Telegram photo is not shown on the web yet)
     at: datetime
+    # A photo kept in the database (from WeChat or the web door): shown on the page.
+    kept: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +226,19 @@ class WebDoorService:
             return None
         return found.content
 
+    async def ticket_photo(self, person: Person, ticket_id: int, key: str) -> bytes | None:
+        """A photo of the ticket's conversation (or report) for its author, whoever sent it
+        (a head's photo from WeChat is the author's to see)."""
+        async with self.db.session() as session:
+            ticket = await TicketRepository(session).get(ticket_id)
+            if ticket is None:
+                return None
+            relations = await self.access.relations(session, person, ticket)
+            if Relation.AUTHOR not in relations:
+                return None
+            found = await WebFileRepository(session).in_ticket(ticket.id, key)
+        return None if found is None else found.content
+
     async def similar(self, person: Person, building_id: int, category: str) -> Similar | None:
         return await self.neighbours.similar(person, building_id, category)
 
@@ -297,12 +312,15 @@ class WebDoorService:
                 for event in events:
                     if event.kind != "message" or event.id in taken_back:
                         continue
-                    photo = bool(event.data.get("photo"))
+                    kept = event.data.get("web_photo")
+                    photo = bool(event.data.get("photo") or kept)
                     text = str(event.data.get("text") or "")
                     if photo and text == "[photo]":
                         text = ""
                     mine = event.data.get("direction") == "to-staff"
-                    lines.append(Line(mine, text, photo, event.created_at))
+                    lines.append(
+                        Line(mine, text, photo, event.created_at, str(kept) if kept else None)
+                    )
             building = await tickets.building_of(ticket)
             community = await CommunityRepository(session).get(ticket.community_id)
             assert community is not None

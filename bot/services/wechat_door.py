@@ -5,10 +5,11 @@ one step; a text message then reports, through the same services as the chat and
 (Reporting, TicketActions, ConversationService): the limits, the routing and the cards are
 theirs.
 
-The simplest honest flow for a text, without menus: when the person has an open ticket of their
-own, the text is a message to the head about it (the newest one); otherwise it is a new report
-in the community's first category, confirmed with its number. A category menu would be one more
-round trip for people who mostly write one line; the head can still move the ticket.
+A text: when the person has an open ticket of their own, it is a message to the head about it
+(the newest one); otherwise it is a new report, whose kind of problem the person chooses from a
+msgmenu of the community's categories (or by replying with its number: bot/services/
+wechat_categories.py); the words and photos wait for the choice (an hour), then the report is
+filed and confirmed with its number. A community with one category is not asked.
 
 WeChat lets the account write to a person freely only within 48 hours of their last message:
 the contact's ``last_used_at`` (moved by ``OnboardingService.touch`` on each of their messages
@@ -27,7 +28,11 @@ naming the person, so a choice left from before, or forged, deletes nobody else)
 ForgetService; its "done" goes to the OpenID in the same commit (no contact holds it then, so
 the row carries the time the person wrote, which is the 48-hour window's start).
 Photos come before the text they belong to: kept (``web_files``, as the web door keeps them)
-and attached to the report that text makes."""
+and attached to the report that text makes. A photo sent while a ticket is being talked about
+(the person's own open ticket; a head's Reply waiting for its words; a resident's message the
+head has in the last days) is kept the same way and passed on in the conversation as the
+door-neutral ``Content.web_photo``: each door's delivery uploads it (Telegram, WeChat), the
+web door's ticket page and the console show it."""
 
 from __future__ import annotations
 
@@ -54,12 +59,17 @@ from bot.services.reopening import TicketReopening
 from bot.services.reporting import Reporting
 from bot.services.ticket_access import TicketAccess
 from bot.services.ticket_actions import TicketActions
-from bot.services.ticket_core import Content, Draft
+from bot.services.ticket_core import MAX_DESCRIPTION, Content, Draft, checked
 from bot.services.ticket_lists import TicketLists
 from bot.services.web_door import device_address
 from bot.services.web_photos import clean_photo
+from bot.services.wechat_categories import (
+    category_menu,
+    parse_category,
+    typed_category,
+)
 from storage.db import Database
-from storage.models import OPEN_STATUSES, Address, Channel, Person, Role, Ticket
+from storage.models import OPEN_STATUSES, Address, Channel, Person, Role, Ticket, WeChatPending
 from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.contacts import merge_people
 from storage.repositories.outbox import OutboxRepository
@@ -84,7 +94,7 @@ WROTE_AT = "wrote_at"
 def menu_id(ticket_id: int | None, value: str) -> str | None:
     """The msgmenu id of a button (``value``: an action, "rate.<stars>", or a whole
     "forget.<person>.yes|keep"); None for a button the door does not offer."""
-    if parse_forget(value) is not None:
+    if parse_forget(value) is not None or parse_category(value) is not None:
         return value
     if ticket_id is None:
         return None
@@ -258,6 +268,10 @@ class WeChatDoorService:
         if forgetting is not None:
             await self._forget(person, incoming.openid, *forgetting)
             return
+        code = parse_category(incoming.menu)
+        if code is not None:
+            await self._categorised(person, incoming, code)
+            return
         choice = parse_menu(incoming.menu)
         if choice is None:
             raise ServiceError("wechat-menu-unknown")
@@ -322,32 +336,82 @@ class WeChatDoorService:
             return ticket
 
     async def _photo(self, person: Person, incoming: Incoming) -> None:
-        """A photo, kept for the report the person's next text makes."""
+        """A photo: passed on in the conversation the person is in, else kept for the report
+        their next text makes."""
         t = self.translations.bind(person.language or self.translations.default)
         if incoming.media is None:
             raise ServiceError("door-photo-bad")
+        talking = await self._talking(person, incoming.openid)
+        if talking is not None:
+            await self._relay_photo(person, incoming.media, *talking)
+            return
         await self._home(person)  # only a resident reports
-        mine = await self._open_ticket(person)
-        if mine is not None:
-            # The text would go to the head about that ticket, not make a report: the photo
-            # would be lost on the way, so it is refused now, in words.
-            raise ServiceError("wechat-photo-open-ticket", number=mine.number)
         cleaned = await asyncio.to_thread(clean_photo, incoming.media)
         now = self.clock()
         async with self.db.session() as session:
             pending = WeChatPendingRepository(session)
             kept = await pending.take(incoming.openid, now)
-            keys = kept.photos.split() if kept is not None and kept.action == "photos" else []
+            waiting = kept is not None and kept.action in ("photos", "category")
+            action = kept.action if kept is not None and waiting else "photos"
+            text = kept.text if kept is not None and waiting else ""
+            keys = kept.photos.split() if kept is not None and waiting else []
             if len(keys) >= MAX_PHOTOS:
-                await pending.put(incoming.openid, None, "photos", now + PENDING, " ".join(keys))
+                await pending.put(
+                    incoming.openid, None, action, now + PENDING, " ".join(keys), text
+                )
                 await session.commit()
                 raise ServiceError("wechat-photos-full", max=MAX_PHOTOS)
             key = secrets.token_urlsafe(16)
             await WebFileRepository(session).add(key, person.id, "image/jpeg", cleaned, now)
             keys.append(key)
-            await pending.put(incoming.openid, None, "photos", now + PENDING, " ".join(keys))
+            await pending.put(incoming.openid, None, action, now + PENDING, " ".join(keys), text)
             await session.commit()
-        await self._tell(person, t("wechat-photo-kept", count=len(keys)))
+        if action == "category":
+            await self._tell(person, t("wechat-category-photo-kept", count=len(keys)))
+        else:
+            await self._tell(person, t("wechat-photo-kept", count=len(keys)))
+
+    async def _talking(self, person: Person, openid: str) -> tuple[int, bool] | None:
+        """The ticket a photo from the person belongs to, and whether it is a head's answer
+        they chose Reply for: that ticket; else their own newest open ticket (where their
+        texts go); else the conversation they are in as its staff."""
+        async with self.db.session() as session:
+            pending = await WeChatPendingRepository(session).peek(openid, self.clock())
+        if pending is not None and pending.action == "reply" and pending.ticket_id is not None:
+            return pending.ticket_id, True
+        mine = await self._open_ticket(person)
+        if mine is not None:
+            return mine.id, False
+        staff = [c for c in await self.conversations.in_progress(person) if c.staff]
+        return (staff[0].ticket.id, True) if staff else None
+
+    async def _relay_photo(self, person: Person, data: bytes, ticket_id: int, reply: bool) -> None:
+        """The photo, kept, passed on as a message of the ticket's conversation; a photo the
+        conversation refused (the ticket closed meanwhile) is not kept."""
+        t = self.translations.bind(person.language or self.translations.default)
+        cleaned = await asyncio.to_thread(clean_photo, data)
+        key = secrets.token_urlsafe(16)
+        async with self.db.session() as session:
+            await WebFileRepository(session).add(
+                key, person.id, "image/jpeg", cleaned, self.clock()
+            )
+            await session.commit()
+        try:
+            if reply:
+                # A head's Reply stays waiting for its words: the photo came first.
+                ticket = await self.actions.reply(
+                    person, ticket_id, Content(web_photo=key), door=Channel.WECHAT
+                )
+            else:
+                ticket = (
+                    await self.conversations.send(person, ticket_id, Content(web_photo=key))
+                ).ticket
+        except ServiceError:
+            async with self.db.session() as session:
+                await WebFileRepository(session).drop(key)
+                await session.commit()
+            raise
+        await self._tell(person, t("wechat-photo-relayed", number=ticket.number))
 
     async def _text(self, person: Person, incoming: Incoming) -> None:
         t = self.translations.bind(person.language or self.translations.default)
@@ -378,6 +442,9 @@ class WeChatDoorService:
                 ticket = await self.reopening.reopen(person, pending.ticket_id, text)
                 await self._tell(person, t("wechat-reopened", number=ticket.number))
             return
+        if pending is not None and pending.action == "category":
+            await self._typed_category(person, incoming, pending)
+            return
         if pending is not None:
             photos = pending.photos.split()
         mine = await self._open_ticket(person)
@@ -385,12 +452,86 @@ class WeChatDoorService:
             await self.conversations.send(person, mine.id, Content(text=text))
             await self._tell(person, t("wechat-message-sent", number=mine.number))
             return
-        building_id, settings = await self._home(person)
+        try:
+            building_id, settings = await self._home(person)
+        except ServiceError:
+            # Somebody who cannot report (a head only): their text answers the conversation
+            # they are in as its staff, as in Telegram, rather than being refused.
+            staff = [c for c in await self.conversations.in_progress(person) if c.staff]
+            if not staff:
+                raise
+            relayed = await self.conversations.send(person, staff[0].ticket.id, Content(text=text))
+            await self._tell(person, t("wechat-reply-sent", number=relayed.ticket.number))
+            return
+        categories = categories_for(settings)
+        if len(categories) == 1:
+            await self._file(person, incoming, text, photos, categories[0].code)
+            return
+        # The kind of problem first, as the chat's report asks it: the words wait for it.
+        checked(text, MAX_DESCRIPTION)
+        async with self.db.session() as session:
+            await WeChatPendingRepository(session).put(
+                incoming.openid,
+                None,
+                "category",
+                self.clock() + PENDING,
+                " ".join(photos),
+                text,
+            )
+            await session.commit()
+        await self._tell(person, t("wechat-category-ask"), category_menu(t, categories))
+
+    async def _typed_category(
+        self, person: Person, incoming: Incoming, pending: WeChatPending
+    ) -> None:
+        """The answer to the category menu typed instead of tapped (its number or name)."""
+        t = self.translations.bind(person.language or self.translations.default)
+        _, settings = await self._home(person)
+        categories = categories_for(settings)
+        chosen = typed_category(t, incoming.text, categories)
+        if chosen is None:
+            await self._keep(incoming.openid, pending)
+            raise ServiceError("wechat-category-pick", max=len(categories))
+        await self._file(person, incoming, pending.text, pending.photos.split(), chosen.code)
+
+    async def _categorised(self, person: Person, incoming: Incoming, code: str) -> None:
+        """A category tapped in the menu: the report waiting for it is filed."""
+        async with self.db.session() as session:
+            pending = await WeChatPendingRepository(session).take(incoming.openid, self.clock())
+            await session.commit()
+        if pending is None or pending.action != "category":
+            if pending is not None:
+                await self._keep(incoming.openid, pending)
+            raise ServiceError("wechat-category-stale")
+        _, settings = await self._home(person)
+        if code not in {c.code for c in categories_for(settings)}:
+            await self._keep(incoming.openid, pending)
+            raise ServiceError("wechat-menu-unknown")
+        await self._file(person, incoming, pending.text, pending.photos.split(), code)
+
+    async def _keep(self, openid: str, pending: WeChatPending) -> None:
+        """A pending choice taken for an answer that did not fit it, put back as it was."""
+        async with self.db.session() as session:
+            await WeChatPendingRepository(session).put(
+                openid,
+                pending.ticket_id,
+                pending.action,
+                pending.until,
+                pending.photos,
+                pending.text,
+            )
+            await session.commit()
+
+    async def _file(
+        self, person: Person, incoming: Incoming, text: str, photos: list[str], category: str
+    ) -> None:
+        t = self.translations.bind(person.language or self.translations.default)
+        building_id, _ = await self._home(person)
         reported = await self.reporting.report(
             person,
             Draft(
                 building_id=building_id,
-                category=categories_for(settings)[0].code,
+                category=category,
                 description=text,
                 show_name=False,  # a WeChat user has given no name to show
                 media=[{"type": "photo", "web_file": key} for key in photos],

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DeploymentSecret
@@ -33,3 +33,14 @@ class SecretRepository:
             found.value = value
             found.created_at = now
         await self.session.flush()
+
+    async def swap(self, name: str, old: str, new: str, now: datetime) -> bool:
+        """Sets ``name`` to ``new`` only while it is still ``old``: of several processes, one
+        wins (compare-and-set); False for the others."""
+        changed = await self.session.execute(
+            update(DeploymentSecret)
+            .where(DeploymentSecret.name == name, DeploymentSecret.value == old)
+            .values(value=new, created_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(changed, "rowcount", 0))

@@ -1,4 +1,4 @@
-"""Photos sent through the web door (storage.models.WebFile)."""
+"""Photos sent through the web door or WeChat (storage.models.WebFile)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Ticket, WebFile
+from storage.models import Ticket, TicketEvent, WebFile
 
 
 class WebFileRepository:
@@ -31,6 +31,23 @@ class WebFileRepository:
     async def get(self, key: str) -> WebFile | None:
         return await self.session.get(WebFile, key)
 
+    async def drop(self, key: str) -> None:
+        await self.session.execute(delete(WebFile).where(WebFile.key == key))
+
+    async def in_ticket(self, ticket_id: int, key: str) -> WebFile | None:
+        """The photo ``key`` when it is the ticket's: in its report or its conversation."""
+        ticket = await self.session.get(Ticket, ticket_id)
+        if ticket is None:
+            return None
+        keys = {str(m["web_file"]) for m in ticket.media if "web_file" in m}
+        said = await self.session.scalars(
+            select(TicketEvent.data).where(
+                TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "message"
+            )
+        )
+        keys |= {str(data["web_photo"]) for data in said if data.get("web_photo")}
+        return await self.get(key) if key in keys else None
+
     async def drop_unfiled(self, person_id: int) -> None:
         """The person's photos that are on none of their tickets (a report left at its
         summary): the photos of a filed ticket are the building's record and stay."""
@@ -38,6 +55,13 @@ class WebFileRepository:
             select(Ticket.media).where(Ticket.author_id == person_id)
         )
         filed = {str(m["web_file"]) for items in media for m in items if "web_file" in m}
+        # A photo sent into a ticket's conversation is in its history (the other side saw it).
+        said = await self.session.scalars(
+            select(TicketEvent.data).where(
+                TicketEvent.actor_id == person_id, TicketEvent.kind == "message"
+            )
+        )
+        filed |= {str(data["web_photo"]) for data in said if data.get("web_photo")}
         mine = await self.session.scalars(select(WebFile.key).where(WebFile.person_id == person_id))
         unfiled = [key for key in mine if key not in filed]
         if unfiled:

@@ -40,14 +40,26 @@ class WeChatPendingRepository:
         action: str,
         until: datetime,
         photos: str = "",
+        text: str = "",
     ) -> None:
         await self.clear(openid)
         self.session.add(
             WeChatPending(
-                openid=openid, ticket_id=ticket_id, action=action, until=until, photos=photos
+                openid=openid,
+                ticket_id=ticket_id,
+                action=action,
+                until=until,
+                photos=photos,
+                text=text,
             )
         )
         await self.session.flush()
+
+    async def peek(self, openid: str, now: datetime) -> WeChatPending | None:
+        """The person's pending choice, left in place; None when there is none or it is too
+        old."""
+        found = await self.session.get(WeChatPending, openid)
+        return found if found is not None and found.until > now else None
 
     async def take(self, openid: str, now: datetime) -> WeChatPending | None:
         """The person's pending choice, removed; None when there is none or it is too old."""

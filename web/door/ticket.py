@@ -85,6 +85,16 @@ async def photo(request: web.Request) -> web.Response:
     return web.Response(body=content, content_type="image/jpeg")
 
 
+async def ticket_photo(request: web.Request) -> web.Response:
+    """A photo of the conversation on the author's ticket page."""
+    person = await _person(request)
+    web_door = request.app[DOOR].services.web
+    content = await web_door.ticket_photo(person, _ticket_id(request), request.match_info["key"])
+    if content is None:
+        raise web.HTTPNotFound()
+    return web.Response(body=content, content_type="image/jpeg")
+
+
 async def forget(request: web.Request) -> web.StreamResponse:
     """ "Forget this device": /forgetme for a browser."""
     secret = device_secret(request)
@@ -99,4 +109,5 @@ def routes(app: web.Application) -> None:
     app.router.add_get("/t/{id}", ticket_page)
     app.router.add_post("/t/{id}/{action}", act)
     app.router.add_get("/door/photo/{key}", photo)
+    app.router.add_get("/t/{id}/photo/{key}", ticket_photo)
     app.router.add_post("/door/forget", forget)

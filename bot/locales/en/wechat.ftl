@@ -35,4 +35,3 @@ wechat-poster-step-1 = Scan the QR code with WeChat (扫一扫) and follow the a
 wechat-poster-step-2 = Write what is wrong in one message; send photos first if you have some.
 wechat-poster-step-3 = Your building head gets it at once, and answers you in WeChat.
 wechat-posters-print = WeChat posters (PDF)
-wechat-photo-open-ticket = your ticket #{ $number } is still open, and a photo goes only with a new report. Describe it in words here, or send the photo once the ticket is closed.

@@ -32,4 +32,3 @@ wechat-poster-step-1 = 用微信"扫一扫"扫描二维码并关注公众号，�
 wechat-poster-step-2 = 用一条消息写下遇到的问题；有照片请先发照片。
 wechat-poster-step-3 = 楼长会立即收到，并在微信里回复您。
 wechat-posters-print = 微信海报（PDF）
-wechat-photo-open-ticket = 您的工单 #{ $number } 还未关闭，照片只能随新的报修一起提交。请在这里用文字描述，或在工单关闭后再发照片。
