@@ -282,14 +282,14 @@ async def count_tickets(db: Database) -> int:
         return len((await session.scalars(select(Ticket))).all())
 
 
-async def test_migration_0026_up_and_down(tmp_path: Path) -> None:
+async def test_migration_0027_up_and_down(tmp_path: Path) -> None:
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
     try:
         await db.migrate()
         async with db.engine.begin() as connection:
             columns = await connection.execute(text("PRAGMA table_info(wechat_pending)"))
             assert "text" in {row[1] for row in columns}
-            await connection.run_sync(_downgrade_to("0025"))  # type: ignore[arg-type]
+            await connection.run_sync(_downgrade_to("0026"))  # type: ignore[arg-type]
             columns = await connection.execute(text("PRAGMA table_info(wechat_pending)"))
             assert "text" not in {row[1] for row in columns}
             await connection.run_sync(_upgrade_to("head"))  # type: ignore[arg-type]
