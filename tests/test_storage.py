@@ -438,6 +438,32 @@ async def test_a_batch_that_cannot_be_written_is_kept_for_the_next(
     await log.close()
 
 
+async def test_shutdown_during_a_timed_flush_waits_for_it(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The timed flush is writing when the bot shuts down: close() lets it finish (cancelled
+    half-way, its ids were lost and its connection left unclosed for the garbage collector)."""
+    writing = asyncio.Event()
+    go_on = asyncio.Event()
+    record = UpdateRepository.record
+
+    async def slow(self: UpdateRepository, ids: list[int], now: datetime) -> None:
+        writing.set()
+        await go_on.wait()
+        await record(self, ids, now)
+
+    monkeypatch.setattr(UpdateRepository, "record", slow)
+    log = UpdateLog(db, clock, flush_seconds=0)
+    assert await log.claim(7)
+    await asyncio.wait_for(writing.wait(), 10)
+    closing = asyncio.create_task(log.close())
+    await asyncio.sleep(0)
+    assert not closing.done()  # waits for the flush rather than cancelling it
+    go_on.set()
+    await asyncio.wait_for(closing, 10)
+    assert await _recorded(db) == [7]
+
+
 # --- the delivery worker's wake-up -------------------------------------------------------------
 
 

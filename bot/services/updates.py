@@ -65,6 +65,7 @@ class UpdateLog(UpdateClaims):
         self._loaded = False
         self._loading = asyncio.Lock()
         self._flusher: asyncio.Task[None] | None = None
+        self._flushing = False  # the timed flush is writing (not sleeping)
         self._flushes = 0
 
     async def begin(self, update_id: int, *, exclusive: bool = False) -> bool:
@@ -102,18 +103,26 @@ class UpdateLog(UpdateClaims):
             raise
 
     async def close(self) -> None:
-        """At shutdown: no more timed flushes; write what is left."""
-        if self._flusher is not None:
-            self._flusher.cancel()
-            self._flusher = None
+        """At shutdown: no more timed flushes; write what is left. A timed flush already
+        writing is waited for, not cancelled: cancelled half-way, its ids were neither written
+        nor put back, and its database connection was left to the garbage collector."""
+        flusher, self._flusher = self._flusher, None
+        if flusher is not None:
+            if self._flushing:
+                await asyncio.wait([flusher])
+            else:
+                flusher.cancel()
         await self.flush()
 
     async def _flush_soon(self) -> None:
         await asyncio.sleep(self.flush_seconds)
+        self._flushing = True
         try:
             await self.flush()
         except Exception:
             log.exception("update ids not recorded yet; retrying with the next batch")
+        finally:
+            self._flushing = False
 
     async def _load(self) -> None:
         async with self._loading:
