@@ -7,6 +7,10 @@ that, or when WeChat answers 45015 (out of the window) or 45047
 ticket page. A notice's copy (bot/services/notice_board.py) goes the same way: a text within
 the window (its photos as image messages after it), else the template, which opens the
 notice's page; a photo out of the window is not sent (the copy said how many there are).
+A notice's copy that went is remembered (bot/delivery_outcomes.py), so its correction or
+withdrawal (WeChat edits and deletes nothing) reaches the reader as a short message the same
+way: a text within the window, else the template that opens the page, which shows the notice
+as it reads now.
 WeChat's own refusals become the worker's outcomes: a busy system backs off, a
 person who unfollowed (43004) is unreachable, an API quota (45009) pauses the door."""
 
@@ -75,6 +79,8 @@ class WeChatSender:
             return Outcome("held")
         if row.kind in (OutboxKind.NOTICE, OutboxKind.NOTICE_PHOTO):
             return await self._guarded(row, self._notice(row, window))
+        if row.kind in (OutboxKind.NOTICE_EDIT, OutboxKind.NOTICE_DELETE):
+            return await self._guarded(row, self._notice_change(row, window))
         text, choices = await self._message(row)
         if text == "" and row.kind != OutboxKind.MEDIA:
             return Outcome("sent")  # a card the person may no longer see: nothing to send
@@ -142,11 +148,53 @@ class WeChatSender:
                     text = text[: TEXT_LIMIT - len(more) - 1] + "…" + more
                 try:
                     await self.api.send_text(row.address, text)
+                    return Outcome("sent", message_id=0)  # remembered: its changes follow
+                except WeChatError as error:
+                    if error.code not in OUT_OF_WINDOW:
+                        raise
+            sent = await self._notice_template(row, copy, url)
+            return Outcome("sent", message_id=0) if sent.kind == "sent" else sent
+
+    async def _notice_change(self, row: OutboxMessage, window: PassWindow) -> Outcome:
+        """A notice the reader got was corrected or withdrawn: a short message saying so."""
+        if self.board is None or row.notice_id is None:
+            return Outcome("failed", error="no notice board in the WeChat door")
+        change = await self.board.change(
+            row.notice_id, row.person_id, str(row.payload.get("change", ""))
+        )
+        if change is None:
+            return Outcome("failed", error="superseded: the notice changed again since")
+        url = f"{self.config.console_base}{change.path}"
+        async with window.in_flight():
+            if await self._in_window(row):
+                text = change.text
+                if len(text) > TEXT_LIMIT:
+                    t = self.translations.bind(change.language)
+                    more = "\n\n" + t("notice-door-more", url=url)
+                    text = text[: TEXT_LIMIT - len(more) - 1] + "…" + more
+                try:
+                    await self.api.send_text(row.address, text)
                     return Outcome("sent")
                 except WeChatError as error:
                     if error.code not in OUT_OF_WINDOW:
                         raise
-            return await self._notice_template(row, copy, url)
+            template = self.config.wechat_template_id
+            if template is None:
+                return Outcome("failed", error="out of the 48-hour window; no WECHAT_TEMPLATE_ID")
+            t = self.translations.bind(change.language)
+            first, _, body = change.text.partition("\n")
+            await self.api.send_template(
+                row.address,
+                template,
+                url,
+                {
+                    "first": first[:FIELD_LIMIT],
+                    "keyword1": change.building[:FIELD_LIMIT],
+                    "keyword2": (body or first)[:FIELD_LIMIT],
+                    "remark": t("notice-change-remark"),
+                },
+            )
+            return Outcome("sent")
 
     async def _notice_photo(self, row: OutboxMessage, window: PassWindow) -> Outcome:
         assert self.board is not None and row.notice_id is not None
