@@ -410,6 +410,7 @@ def _wechat_door(
         cards=services.ticket_cards,
         files=files,
         board=services.notice_board,
+        ballots=services.door_ballots,
     )
     dispatcher["door_senders"] = [sender]
 

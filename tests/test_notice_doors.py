@@ -128,6 +128,7 @@ async def worker(
                 cards=services.ticket_cards,
                 files=Files(),
                 board=services.notice_board,
+                ballots=services.door_ballots,
             ),
             WebPushSender(
                 world.db,

@@ -27,7 +27,9 @@ from bot.delivery_outcomes import Outcome
 from bot.delivery_window import PassWindow
 from bot.files import FileSource, FileUnavailable
 from bot.i18n import Translations
+from bot.services.ballot_menus import BALLOT_KEY
 from bot.services.clock import Clock
+from bot.services.door_ballots import DoorBallots
 from bot.services.notice_board import DoorCopy, NoticeBoard
 from bot.services.ticket_cards import TicketCards
 from bot.services.wechat_door import WINDOW, WROTE_AT, menu_id
@@ -56,6 +58,7 @@ class WeChatSender:
         cards: TicketCards | None = None,
         files: FileSource | None = None,
         board: NoticeBoard | None = None,
+        ballots: DoorBallots | None = None,
     ) -> None:
         self.api = api
         self.config = config
@@ -65,6 +68,7 @@ class WeChatSender:
         self.cards = cards
         self.files = files  # Telegram's files (a head's photo), for an image message
         self.board = board  # notices' copies
+        self.ballots = ballots  # building votes' ballot pages
 
     def listen(self, hold: Callable[[float], None]) -> None:
         """WeChat's limits are per day, not per second: nothing to listen to."""
@@ -264,7 +268,8 @@ class WeChatSender:
         offers; the others (escalate, merge, history…) are left to the ticket page."""
         if row.kind == OutboxKind.TEXT:
             # A button is (label, value) or, for the scheduler's buttons (a volunteering
-            # sign-up, a vote), (label, action, id): the door offers only a ticket's.
+            # sign-up, a vote), (label, action, id): the door offers a ticket's, and a building
+            # vote's ballot choices (bot/services/ballot_menus.py).
             buttons = [
                 (str(button[0]), str(button[1]))
                 for line in row.payload.get("buttons", [])
@@ -307,7 +312,18 @@ class WeChatSender:
         language = (person.language if person else None) or self.translations.default
         t = self.translations.bind(language)
         said = text if len(text) <= FIELD_LIMIT else text[: FIELD_LIMIT - 1] + "…"
-        if row.ticket_id is None:
+        ballot = row.payload.get(BALLOT_KEY)
+        if row.ticket_id is None and isinstance(ballot, int) and row.person_id is not None:
+            # A building vote's ballot: the template opens the owner's ballot page.
+            if self.ballots is not None:
+                url = self.config.console_base + await self.ballots.path(ballot, row.person_id)
+            fields = {
+                "first": t("vote-door-template-title"),
+                "keyword1": "",
+                "keyword2": said,
+                "remark": t("vote-door-template-remark"),
+            }
+        elif row.ticket_id is None:
             # A plain message (a vote's result, an activity's announcement): no ticket to
             # name and no page to open; the template carries what fits of it.
             fields = {

@@ -19,6 +19,7 @@ from bot.services.contact_links import ContactLinks
 from bot.services.conversations import ConversationService
 from bot.services.desk import DeskService
 from bot.services.digest import DigestService
+from bot.services.door_ballots import DoorBallots
 from bot.services.flat_claims import FlatService
 from bot.services.forget import ForgetService
 from bot.services.join_approvals import JoinApprovals
@@ -114,6 +115,7 @@ class Services:
     ranking: RankingService
     office_votes: OfficeVotes
     office_activities: OfficeActivities
+    door_ballots: DoorBallots  # building votes in WeChat and the web door's ballot page
 
     @classmethod
     def create(
@@ -141,6 +143,7 @@ class Services:
         revoke = RevokeService(config, db, notifier, clock, audience, joins)
         search = TicketSearch(config, db, clock)
         notices = NoticeService(config, db, clock)
+        ballots = DoorBallots(config, db, translations, clock, votes)
         return cls(
             onboarding=onboarding,
             community=community,
@@ -202,6 +205,7 @@ class Services:
                 conversations,
                 links,
                 forget,
+                ballots,
             ),
             desk=DeskService(config, db, community, revoke),
             numbers=NumbersService(config, db, clock),
@@ -221,4 +225,5 @@ class Services:
             ranking=RankingService(config, db, clock),
             office_votes=OfficeVotes(db, votes),
             office_activities=OfficeActivities(db),
+            door_ballots=ballots,
         )

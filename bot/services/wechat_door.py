@@ -41,10 +41,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations
+from bot.services.ballot_menus import parse_ballot
 from bot.services.categories import categories_for
 from bot.services.clock import Clock
 from bot.services.contact_links import ContactLinks
 from bot.services.conversations import ConversationService
+from bot.services.door_ballots import DoorBallots
 from bot.services.errors import ServiceError
 from bot.services.forget import ForgetService
 from bot.services.messages import Buttons, write_text
@@ -56,6 +58,7 @@ from bot.services.ticket_access import TicketAccess
 from bot.services.ticket_actions import TicketActions
 from bot.services.ticket_core import Content, Draft
 from bot.services.ticket_lists import TicketLists
+from bot.services.vote_view import labels
 from bot.services.web_door import device_address
 from bot.services.web_photos import clean_photo
 from storage.db import Database
@@ -77,6 +80,8 @@ MAX_PHOTOS = 3
 FORGET_WORDS = frozenset(
     {"forgetme", "/forgetme", "deletemydata", "删除我的数据", "删除我的信息", "删除我的资料"}
 )
+# The texts that ask for one's open ballots again (compared as FORGET_WORDS are).
+VOTE_WORDS = frozenset({"vote", "/vote", "投票", "表决"})
 # An outbox row's payload key: when the person wrote, for an OpenID no contact holds any more.
 WROTE_AT = "wrote_at"
 
@@ -84,7 +89,7 @@ WROTE_AT = "wrote_at"
 def menu_id(ticket_id: int | None, value: str) -> str | None:
     """The msgmenu id of a button (``value``: an action, "rate.<stars>", or a whole
     "forget.<person>.yes|keep"); None for a button the door does not offer."""
-    if parse_forget(value) is not None:
+    if parse_forget(value) is not None or parse_ballot(value) is not None:
         return value
     if ticket_id is None:
         return None
@@ -165,6 +170,7 @@ class WeChatDoorService:
         conversations: ConversationService,
         links: ContactLinks | None = None,
         forget: ForgetService | None = None,
+        ballots: DoorBallots | None = None,
     ) -> None:
         self.config = config
         self.db = db
@@ -179,6 +185,7 @@ class WeChatDoorService:
         self.conversations = conversations
         self.links = links
         self.forget = forget
+        self.ballots = ballots
 
     async def first_time(self, key: str) -> bool:
         """Records the callback ``key``; False when it was recorded before (WeChat's retry)."""
@@ -258,6 +265,10 @@ class WeChatDoorService:
         if forgetting is not None:
             await self._forget(person, incoming.openid, *forgetting)
             return
+        ballot = parse_ballot(incoming.menu)
+        if ballot is not None and self.ballots is not None:
+            await self._ballot(person, *ballot)
+            return
         choice = parse_menu(incoming.menu)
         if choice is None:
             raise ServiceError("wechat-menu-unknown")
@@ -282,6 +293,16 @@ class WeChatDoorService:
                 )
                 await session.commit()
             await self._tell(person, t(f"wechat-ask-{choice.action}", number=ticket.number))
+
+    async def _ballot(self, person: Person, vote_id: int, flat_id: int, choice: int) -> None:
+        """A building vote's option tapped: cast (or changed) through VoteService, which
+        checks that the person owns the flat now and the vote is open; the receipt back."""
+        assert self.ballots is not None
+        t = self.translations.bind(person.language or self.translations.default)
+        cast = await self.ballots.votes.cast(person, vote_id, flat_id, choice)
+        key = "vote-receipt-changed" if cast.changed else "vote-receipt"
+        option = labels(t, cast.vote)[choice]
+        await self._tell(person, t(key, flat=cast.flat.code, receipt=cast.receipt, option=option))
 
     async def _ask_forget(self, person: Person) -> None:
         t = self.translations.bind(person.language or self.translations.default)
@@ -362,6 +383,9 @@ class WeChatDoorService:
             return
         if self.forget is not None and asks_to_forget(text):
             await self._ask_forget(person)
+            return
+        if self.ballots is not None and "".join(text.lower().split()) in VOTE_WORDS:
+            await self.ballots.resend(person)
             return
         async with self.db.session() as session:
             pending = await WeChatPendingRepository(session).take(incoming.openid, self.clock())
