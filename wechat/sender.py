@@ -27,6 +27,7 @@ from bot.delivery_outcomes import Outcome
 from bot.delivery_window import PassWindow
 from bot.files import FileSource, FileUnavailable
 from bot.i18n import Translations
+from bot.services.activity_menus import door_value
 from bot.services.ballot_menus import BALLOT_KEY
 from bot.services.clock import Clock
 from bot.services.door_ballots import DoorBallots
@@ -268,10 +269,11 @@ class WeChatSender:
         offers; the others (escalate, merge, history…) are left to the ticket page."""
         if row.kind == OutboxKind.TEXT:
             # A button is (label, value) or, for the scheduler's buttons (a volunteering
-            # sign-up, a vote), (label, action, id): the door offers a ticket's, and a building
-            # vote's ballot choices (bot/services/ballot_menus.py).
+            # sign-up, a vote), (label, action, id): the door offers a ticket's, a building
+            # vote's ballot choices (bot/services/ballot_menus.py) and an activity's sign-up
+            # (bot/services/activity_menus.py).
             buttons = [
-                (str(button[0]), str(button[1]))
+                (str(button[0]), door_value(button))
                 for line in row.payload.get("buttons", [])
                 for button in line
             ]

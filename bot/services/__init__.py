@@ -144,6 +144,7 @@ class Services:
         search = TicketSearch(config, db, clock)
         notices = NoticeService(config, db, clock)
         ballots = DoorBallots(config, db, translations, clock, votes)
+        volunteering = VolunteeringService(config, db, translations, clock, notices)
         return cls(
             onboarding=onboarding,
             community=community,
@@ -206,6 +207,7 @@ class Services:
                 links,
                 forget,
                 ballots,
+                volunteering,
             ),
             desk=DeskService(config, db, community, revoke),
             numbers=NumbersService(config, db, clock),
@@ -213,7 +215,7 @@ class Services:
             notices=notices,
             notice_copies=NoticeCopies(config, db, translations, clock),
             notice_board=NoticeBoard(config, db, translations, clock),
-            volunteering=VolunteeringService(config, db, translations, clock, notices),
+            volunteering=volunteering,
             service_hours=ServiceHoursService(config, db, translations, clock),
             serving=ServingService(config, db, translations, clock),
             votes=votes,

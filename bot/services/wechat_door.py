@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations
+from bot.services.activity_menus import activity_choice, parse_activity
 from bot.services.ballot_menus import parse_ballot
 from bot.services.categories import categories_for
 from bot.services.clock import Clock
@@ -58,6 +59,7 @@ from bot.services.ticket_access import TicketAccess
 from bot.services.ticket_actions import TicketActions
 from bot.services.ticket_core import Content, Draft
 from bot.services.ticket_lists import TicketLists
+from bot.services.volunteering import VolunteeringService
 from bot.services.vote_view import labels
 from bot.services.web_door import device_address
 from bot.services.web_photos import clean_photo
@@ -89,7 +91,7 @@ WROTE_AT = "wrote_at"
 def menu_id(ticket_id: int | None, value: str) -> str | None:
     """The msgmenu id of a button (``value``: an action, "rate.<stars>", or a whole
     "forget.<person>.yes|keep"); None for a button the door does not offer."""
-    if parse_forget(value) is not None or parse_ballot(value) is not None:
+    if any(parse(value) is not None for parse in (parse_forget, parse_ballot, parse_activity)):
         return value
     if ticket_id is None:
         return None
@@ -171,6 +173,7 @@ class WeChatDoorService:
         links: ContactLinks | None = None,
         forget: ForgetService | None = None,
         ballots: DoorBallots | None = None,
+        volunteering: VolunteeringService | None = None,
     ) -> None:
         self.config = config
         self.db = db
@@ -186,6 +189,7 @@ class WeChatDoorService:
         self.links = links
         self.forget = forget
         self.ballots = ballots
+        self.volunteering = volunteering
 
     async def first_time(self, key: str) -> bool:
         """Records the callback ``key``; False when it was recorded before (WeChat's retry)."""
@@ -269,6 +273,10 @@ class WeChatDoorService:
         if ballot is not None and self.ballots is not None:
             await self._ballot(person, *ballot)
             return
+        activity = parse_activity(incoming.menu)
+        if activity is not None and self.volunteering is not None:
+            await self._activity(person, *activity)
+            return
         choice = parse_menu(incoming.menu)
         if choice is None:
             raise ServiceError("wechat-menu-unknown")
@@ -303,6 +311,25 @@ class WeChatDoorService:
         key = "vote-receipt-changed" if cast.changed else "vote-receipt"
         option = labels(t, cast.vote)[choice]
         await self._tell(person, t(key, flat=cast.flat.code, receipt=cast.receipt, option=option))
+
+    async def _activity(self, person: Person, activity_id: int, join: bool) -> None:
+        """An activity's Sign up (then a Cancel choice) or Cancel, through the services the
+        Telegram buttons use (a member of its buildings, still ahead, places left)."""
+        assert self.volunteering is not None
+        t = self.translations.bind(person.language or self.translations.default)
+        if not join:
+            left = await self.volunteering.cancel_signup(person, activity_id)
+            await self._tell(person, t("vol-unsigned", title=left.title))
+            return
+        signed = await self.volunteering.sign_up(person, activity_id)
+        text = t(
+            "vol-signed",
+            title=signed.activity.title,
+            when=signed.starts_local.strftime("%Y-%m-%d %H:%M"),
+            left=signed.left,
+        )
+        cancel: Buttons = [[(t("vol-btn-unsign"), activity_choice(signed.activity.id, False))]]
+        await self._tell(person, text, cancel)
 
     async def _ask_forget(self, person: Person) -> None:
         t = self.translations.bind(person.language or self.translations.default)
