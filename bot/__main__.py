@@ -411,6 +411,7 @@ def _wechat_door(
         files=files,
         board=services.notice_board,
         ballots=services.door_ballots,
+        activities=services.door_activities,
     )
     dispatcher["door_senders"] = [sender]
 

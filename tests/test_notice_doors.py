@@ -129,6 +129,7 @@ async def worker(
                 files=Files(),
                 board=services.notice_board,
                 ballots=services.door_ballots,
+                activities=services.door_activities,
             ),
             WebPushSender(
                 world.db,

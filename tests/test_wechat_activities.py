@@ -3,9 +3,13 @@ A1's poster QR; the head announces a tree planting in Telegram's /activity; the 
 gets the announcement with a "Sign up" msgmenu choice, taps it, is signed up and gets a
 "Cancel my sign-up" choice, taps that and the place is free again. A forged id (an activity that
 does not exist), a stale one (cancelling twice) and a stranger's tap (following without a
-building) are refused in words and change nothing (WeChat: tests/fakewechat.py)."""
+building) are refused in words and change nothing. Out of the 48-hour window the announcement
+is the template message opening the resident's own activity page, where they sign up and
+cancel (WeChat: tests/fakewechat.py)."""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -26,6 +30,7 @@ from tests.test_notice_doors import (
     worker,
     world,
 )
+from tests.test_web_door import EN, form_fields
 from tests.test_web_push import config, push_service
 from tests.waiting import eventually
 from wechat.callback import TASKS
@@ -103,3 +108,46 @@ async def test_a_wechat_resident_signs_up_and_cancels_with_choices(
         [(to, said)] = fake.texts[before:]
         assert to == openid and said.startswith("抱歉") and reason in said, said
         assert await signups(world.db) == [(1, False)]
+
+
+async def test_out_of_the_window_the_template_opens_the_activitys_page(
+    http: Http, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    await joined_in_wechat(http, fake, world)
+    driver = Driver(http, fake)
+    assert await driver.subscribe(STRANGER, "", 2) == (200, "success")
+    await settled(http)
+    await deliver(worker)
+    world.clock.advance(hours=49)  # the resident's window has closed
+    await announce(world)
+    await deliver(worker)
+    assert fake.refused == []
+    [template] = [t for t in fake.templates if t["touser"] == OPENID]
+    path = urlsplit(template["url"]).path
+    assert path.startswith("/door/activity/1/")
+
+    page = await http.get(path, headers=EN)
+    html = await page.text()
+    assert page.status == 200 and "Tree planting" in html and "Places left: 2" in html
+    joined = await http.post(path, data=dict(form_fields(html, path)), headers=EN)
+    html = await joined.text()
+    assert joined.status == 200 and "You are signed up for “Tree planting”" in html
+    assert await signups(world.db) == [(1, True)]
+    assert "Places left: 1" in html and "Cancel my sign-up" in html
+    left = await http.post(path, data=dict(form_fields(html, path)), headers=EN)
+    assert "is cancelled" in await left.text()
+    assert await signups(world.db) == [(1, False)]
+
+    # A forged action, no CSRF token, a wrong key, a stranger's own link: nothing changes.
+    fields = dict(form_fields(html, path))
+    assert (await http.post(path, data={**fields, "action": "x"}, headers=EN)).status == 400
+    assert (await http.post(path, data={"action": "join"}, headers=EN)).status == 403
+    forged = path[:-4] + ("0000" if not path.endswith("0000") else "1111")
+    assert (await http.get(forged, headers=EN)).status == 404
+    assert (await http.post(forged, data={**fields, "action": "join"}, headers=EN)).status == 404
+    stranger = await world.services.wechat.person_of(STRANGER)
+    assert stranger is not None
+    theirs = await world.services.door_activities.path(1, stranger.id)
+    refused = await http.get(theirs, headers=EN)
+    assert refused.status == 403 and "for other buildings" in await refused.text()
+    assert await signups(world.db) == [(1, False)]

@@ -27,9 +27,10 @@ from bot.delivery_outcomes import Outcome
 from bot.delivery_window import PassWindow
 from bot.files import FileSource, FileUnavailable
 from bot.i18n import Translations
-from bot.services.activity_menus import door_value
+from bot.services.activity_menus import door_value, signed_up_for
 from bot.services.ballot_menus import BALLOT_KEY
 from bot.services.clock import Clock
+from bot.services.door_activities import DoorActivities
 from bot.services.door_ballots import DoorBallots
 from bot.services.notice_board import DoorCopy, NoticeBoard
 from bot.services.ticket_cards import TicketCards
@@ -60,6 +61,7 @@ class WeChatSender:
         files: FileSource | None = None,
         board: NoticeBoard | None = None,
         ballots: DoorBallots | None = None,
+        activities: DoorActivities | None = None,
     ) -> None:
         self.api = api
         self.config = config
@@ -70,6 +72,7 @@ class WeChatSender:
         self.files = files  # Telegram's files (a head's photo), for an image message
         self.board = board  # notices' copies
         self.ballots = ballots  # building votes' ballot pages
+        self.activities = activities  # volunteering activities' pages
 
     def listen(self, hold: Callable[[float], None]) -> None:
         """WeChat's limits are per day, not per second: nothing to listen to."""
@@ -324,6 +327,17 @@ class WeChatSender:
                 "keyword1": "",
                 "keyword2": said,
                 "remark": t("vote-door-template-remark"),
+            }
+        elif row.ticket_id is None and signed_up_for(row.payload) and row.person_id is not None:
+            # An activity's announcement: the template opens its page, to sign up there.
+            activity = signed_up_for(row.payload)
+            if self.activities is not None and activity is not None:
+                url = self.config.console_base + await self.activities.path(activity, row.person_id)
+            fields = {
+                "first": t("notice-door-news"),
+                "keyword1": "",
+                "keyword2": said,
+                "remark": t("vol-door-template-remark"),
             }
         elif row.ticket_id is None:
             # A plain message (a vote's result, an activity's announcement): no ticket to

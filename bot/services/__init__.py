@@ -19,6 +19,7 @@ from bot.services.contact_links import ContactLinks
 from bot.services.conversations import ConversationService
 from bot.services.desk import DeskService
 from bot.services.digest import DigestService
+from bot.services.door_activities import DoorActivities
 from bot.services.door_ballots import DoorBallots
 from bot.services.flat_claims import FlatService
 from bot.services.forget import ForgetService
@@ -116,6 +117,7 @@ class Services:
     office_votes: OfficeVotes
     office_activities: OfficeActivities
     door_ballots: DoorBallots  # building votes in WeChat and the web door's ballot page
+    door_activities: DoorActivities  # an activity's page in the web door (WeChat's template)
 
     @classmethod
     def create(
@@ -228,4 +230,5 @@ class Services:
             office_votes=OfficeVotes(db, votes),
             office_activities=OfficeActivities(db),
             door_ballots=ballots,
+            door_activities=DoorActivities(config, db, translations, clock, volunteering),
         )

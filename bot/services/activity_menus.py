@@ -36,3 +36,12 @@ def door_value(button: Sequence[Any]) -> str:
     if len(button) > 2 and str(button[1]) == SchedAction.VOL_SIGN_UP.value:
         return activity_choice(int(button[2]), True)
     return str(button[1])
+
+
+def signed_up_for(payload: dict[str, Any]) -> int | None:
+    """The activity whose Sign up a row's buttons carry (its announcement); None otherwise."""
+    for line in payload.get("buttons", []):
+        for button in line:
+            if len(button) > 2 and str(button[1]) == SchedAction.VOL_SIGN_UP.value:
+                return int(button[2])
+    return None

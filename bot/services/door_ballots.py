@@ -19,25 +19,20 @@ chat or page."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
-
-from sqlalchemy.exc import IntegrityError
 
 from bot.config import Config
 from bot.i18n import Translations
 from bot.services.ballot_menus import BALLOT_KEY, ballot_choice
 from bot.services.clock import Clock
+from bot.services.door_links import LinkKeys
 from bot.services.errors import ServiceError
 from bot.services.vote_view import labels
 from bot.services.votes import Ballotable, Cast, VoteService
 from storage.db import Database
 from storage.models import Address, Building, Channel, Person, Vote, VoteStatus
 from storage.repositories import CommunityRepository, OutboxRepository, PersonRepository
-from storage.repositories.secrets import SecretRepository
 from storage.repositories.votes import VoteRepository
 
 SECRET_NAME = "ballot_links"
@@ -70,35 +65,14 @@ class DoorBallots:
         self.translations = translations
         self.clock = clock
         self.votes = votes
-        self._secret: bytes | None = None
-
-    async def _key(self) -> bytes:
-        """The deployment's ballot-link secret, made on first use (as the notices' is)."""
-        if self._secret is None:
-            async with self.db.session() as session:
-                stored = await SecretRepository(session).get(SECRET_NAME)
-            if stored is None:
-                made = secrets.token_urlsafe(32)
-                try:
-                    async with self.db.session() as session:
-                        await SecretRepository(session).add(SECRET_NAME, made, self.clock())
-                        await session.commit()
-                    stored = made
-                except IntegrityError:
-                    async with self.db.session() as session:
-                        stored = await SecretRepository(session).get(SECRET_NAME)
-            assert stored is not None
-            self._secret = stored.encode()
-        return self._secret
+        self.keys = LinkKeys(db, clock, SECRET_NAME)
 
     async def path(self, vote_id: int, person_id: int) -> str:
-        message = f"ballot:{vote_id}:{person_id}".encode()
-        digest = hmac.new(await self._key(), message, hashlib.sha256)
-        return f"/door/ballot/{vote_id}/{person_id}/{digest.hexdigest()[:32]}"
+        key = await self.keys.sign(f"ballot:{vote_id}:{person_id}")
+        return f"/door/ballot/{vote_id}/{person_id}/{key}"
 
     async def _person(self, vote_id: int, person_id: int, key: str) -> Person | None:
-        expected = (await self.path(vote_id, person_id)).rsplit("/", 1)[1]
-        if not hmac.compare_digest(expected, key):
+        if not await self.keys.check(f"ballot:{vote_id}:{person_id}", key):
             return None
         async with self.db.session() as session:
             return await PersonRepository(session).get(person_id)
