@@ -410,6 +410,8 @@ def _wechat_door(
         cards=services.ticket_cards,
         files=files,
         board=services.notice_board,
+        ballots=services.door_ballots,
+        activities=services.door_activities,
     )
     dispatcher["door_senders"] = [sender]
 

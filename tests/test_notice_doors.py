@@ -128,6 +128,8 @@ async def worker(
                 cards=services.ticket_cards,
                 files=Files(),
                 board=services.notice_board,
+                ballots=services.door_ballots,
+                activities=services.door_activities,
             ),
             WebPushSender(
                 world.db,
@@ -338,3 +340,124 @@ async def test_a_photo_past_wechats_count_rule_is_failed_not_sent(
     assert rows[OutboxKind.NOTICE].status == OutboxStatus.SENT
     assert rows[OutboxKind.NOTICE_PHOTO].status == OutboxStatus.FAILED
     assert "Reached 1, blocked 0, pending 0, cancelled 0" in await listed(world)
+
+
+OTHER = "o-resident-2"
+
+
+async def correct_notice(world: World, text: str) -> None:
+    head = world.client.user(HEAD_ID, "en", "Head")
+    shown = [s for s in await world.client.send(head, "/notices") if s.buttons][-1]
+    await world.client.click(head, shown, "Correct #1")
+    sent = await world.client.send(head, text)
+    assert any("corrected" in s.text for s in sent), [s.text for s in sent]
+
+
+async def withdraw_notice(world: World) -> None:
+    head = world.client.user(HEAD_ID, "en", "Head")
+    shown = [s for s in await world.client.send(head, "/notices") if s.buttons][-1]
+    await world.client.click(head, shown, "Withdraw #1")
+
+
+async def test_a_correction_and_a_withdrawal_reach_the_wechat_reader_who_got_it(
+    http: Http, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """WeChat edits and deletes nothing: the reader who got the notice is told, in a text
+    within the window; a follower who joined after it went gets nothing; counts stay."""
+    await joined_in_wechat(http, fake, world)
+    await deliver(worker)
+    fake.wrote(OPENID)
+    await write_notice(world)
+    await deliver(worker)
+    # A second resident joins after the notice went: they never got it.
+    assert await Driver(http, fake).subscribe(OTHER, world.payloads["A1"][1:], 2) == (
+        200,
+        "success",
+    )
+    await eventually(lambda: not http.app[TASKS], "the WeChat callbacks handled")
+    await deliver(worker)
+    fake.wrote(OTHER)
+    before = len(fake.texts)
+
+    await correct_notice(world, "Water cut moved to Friday 09:00.")
+    await deliver(worker)
+    told = fake.texts[before:]
+    assert [to for to, _ in told] == [OPENID], told
+    [(_, text)] = told
+    assert text.startswith("✏️ 对 ") and "通知的更正" in text  # the reader's language: Chinese
+    assert "Water cut moved to Friday 09:00." in text and WATER not in text
+    assert fake.templates == [] and fake.refused == []
+    assert "Reached 1, blocked 0, pending 0, cancelled 0" in await listed(world)
+
+    before = len(fake.texts)
+    await withdraw_notice(world)
+    await deliver(worker)
+    [(to, text)] = fake.texts[before:]
+    assert to == OPENID and "的通知已被发布人撤回" in text and "Friday" not in text
+    assert "Reached 1, blocked 0, pending 0, cancelled 0" in await listed(world)
+    edits = [r for r in await notice_rows(world.db) if r.kind == OutboxKind.NOTICE_EDIT]
+    assert [r.payload["change"] for r in edits] == ["corrected", "withdrawn"]
+    assert all(r.status == OutboxStatus.SENT for r in edits)
+
+
+async def test_out_of_the_window_the_correction_is_a_template_opening_the_page(
+    http: Http, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    await joined_in_wechat(http, fake, world)
+    await deliver(worker)
+    fake.wrote(OPENID)
+    await write_notice(world)
+    await deliver(worker)
+    world.clock.advance(hours=49)  # two days on: the window has closed
+    before = len(fake.texts)
+
+    await correct_notice(world, "Water cut moved to Friday 09:00.")
+    await deliver(worker)
+    assert fake.texts[before:] == [] and fake.refused == []
+    [template] = fake.templates
+    data = {k: v["value"] for k, v in template["data"].items()}
+    assert "通知的更正" in data["first"] and "Friday" in data["keyword2"]
+    path = urlsplit(template["url"]).path
+    html = await (await http.get(path, headers=EN)).text()
+    assert "Water cut moved to Friday 09:00." in html and WATER not in html
+
+    await withdraw_notice(world)
+    await deliver(worker)
+    withdrawn = {k: v["value"] for k, v in fake.templates[-1]["data"].items()}
+    assert len(fake.templates) == 2 and "撤回" in withdrawn["first"]
+    html = await (await http.get(path, headers=EN)).text()
+    assert "was withdrawn by its author" in html
+
+
+async def test_a_web_reader_is_pushed_the_correction_and_the_withdrawal(
+    config: Config,
+    translations: Translations,
+    clock: FakeClock,
+    world: World,
+    worker: TelegramDelivery,
+    push_service: PushService,
+) -> None:
+    app = create_web_app(translations, [door_setup(config, world.services, clock)])
+    token = world.payloads["A1"][1:]
+    async with TestClient(TestServer(app)) as resident:
+        ticket_id, _ = await file_report(resident, token)
+        phone = browser(push_service)
+        status, _ = await subscribe(resident, ticket_id, phone)
+        assert status == 200
+        await deliver(worker)
+        await write_notice(world)
+        await deliver(worker)
+        before = len(push_service.received)
+
+        await correct_notice(world, "Water cut moved to Friday 09:00.")
+        await deliver(worker)
+        [note] = [phone.read(r.body) for r in push_service.received[before:]]
+        assert note["title"] == "✏️ Notice corrected"
+        assert "Correction to the notice of" in note["body"] and "Friday" in note["body"]
+        assert note["url"].startswith("/door/notice/1/")
+
+        await withdraw_notice(world)
+        await deliver(worker)
+        [note] = [phone.read(r.body) for r in push_service.received[before + 1 :]]
+        assert note["title"] == "🚫 Notice withdrawn" and "was withdrawn" in note["body"]
+        assert "Reached 1, blocked 0, pending 0, cancelled 0" in await listed(world)

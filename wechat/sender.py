@@ -7,6 +7,10 @@ that, or when WeChat answers 45015 (out of the window) or 45047
 ticket page. A notice's copy (bot/services/notice_board.py) goes the same way: a text within
 the window (its photos as image messages after it), else the template, which opens the
 notice's page; a photo out of the window is not sent (the copy said how many there are).
+A notice's copy that went is remembered (bot/delivery_outcomes.py), so its correction or
+withdrawal (WeChat edits and deletes nothing) reaches the reader as a short message the same
+way: a text within the window, else the template that opens the page, which shows the notice
+as it reads now.
 WeChat's own refusals become the worker's outcomes: a busy system backs off, a
 person who unfollowed (43004) is unreachable, an API quota (45009) pauses the door."""
 
@@ -23,7 +27,11 @@ from bot.delivery_outcomes import Outcome
 from bot.delivery_window import PassWindow
 from bot.files import FileSource, FileUnavailable
 from bot.i18n import Translations
+from bot.services.activity_menus import door_value, signed_up_for
+from bot.services.ballot_menus import BALLOT_KEY
 from bot.services.clock import Clock
+from bot.services.door_activities import DoorActivities
+from bot.services.door_ballots import DoorBallots
 from bot.services.notice_board import DoorCopy, NoticeBoard
 from bot.services.ticket_cards import TicketCards
 from bot.services.wechat_door import WINDOW, WROTE_AT, menu_id
@@ -52,6 +60,8 @@ class WeChatSender:
         cards: TicketCards | None = None,
         files: FileSource | None = None,
         board: NoticeBoard | None = None,
+        ballots: DoorBallots | None = None,
+        activities: DoorActivities | None = None,
     ) -> None:
         self.api = api
         self.config = config
@@ -61,6 +71,8 @@ class WeChatSender:
         self.cards = cards
         self.files = files  # Telegram's files (a head's photo), for an image message
         self.board = board  # notices' copies
+        self.ballots = ballots  # building votes' ballot pages
+        self.activities = activities  # volunteering activities' pages
 
     def listen(self, hold: Callable[[float], None]) -> None:
         """WeChat's limits are per day, not per second: nothing to listen to."""
@@ -75,6 +87,8 @@ class WeChatSender:
             return Outcome("held")
         if row.kind in (OutboxKind.NOTICE, OutboxKind.NOTICE_PHOTO):
             return await self._guarded(row, self._notice(row, window))
+        if row.kind in (OutboxKind.NOTICE_EDIT, OutboxKind.NOTICE_DELETE):
+            return await self._guarded(row, self._notice_change(row, window))
         text, choices = await self._message(row)
         if text == "" and row.kind != OutboxKind.MEDIA:
             return Outcome("sent")  # a card the person may no longer see: nothing to send
@@ -142,11 +156,53 @@ class WeChatSender:
                     text = text[: TEXT_LIMIT - len(more) - 1] + "…" + more
                 try:
                     await self.api.send_text(row.address, text)
+                    return Outcome("sent", message_id=0)  # remembered: its changes follow
+                except WeChatError as error:
+                    if error.code not in OUT_OF_WINDOW:
+                        raise
+            sent = await self._notice_template(row, copy, url)
+            return Outcome("sent", message_id=0) if sent.kind == "sent" else sent
+
+    async def _notice_change(self, row: OutboxMessage, window: PassWindow) -> Outcome:
+        """A notice the reader got was corrected or withdrawn: a short message saying so."""
+        if self.board is None or row.notice_id is None:
+            return Outcome("failed", error="no notice board in the WeChat door")
+        change = await self.board.change(
+            row.notice_id, row.person_id, str(row.payload.get("change", ""))
+        )
+        if change is None:
+            return Outcome("failed", error="superseded: the notice changed again since")
+        url = f"{self.config.console_base}{change.path}"
+        async with window.in_flight():
+            if await self._in_window(row):
+                text = change.text
+                if len(text) > TEXT_LIMIT:
+                    t = self.translations.bind(change.language)
+                    more = "\n\n" + t("notice-door-more", url=url)
+                    text = text[: TEXT_LIMIT - len(more) - 1] + "…" + more
+                try:
+                    await self.api.send_text(row.address, text)
                     return Outcome("sent")
                 except WeChatError as error:
                     if error.code not in OUT_OF_WINDOW:
                         raise
-            return await self._notice_template(row, copy, url)
+            template = self.config.wechat_template_id
+            if template is None:
+                return Outcome("failed", error="out of the 48-hour window; no WECHAT_TEMPLATE_ID")
+            t = self.translations.bind(change.language)
+            first, _, body = change.text.partition("\n")
+            await self.api.send_template(
+                row.address,
+                template,
+                url,
+                {
+                    "first": first[:FIELD_LIMIT],
+                    "keyword1": change.building[:FIELD_LIMIT],
+                    "keyword2": (body or first)[:FIELD_LIMIT],
+                    "remark": t("notice-change-remark"),
+                },
+            )
+            return Outcome("sent")
 
     async def _notice_photo(self, row: OutboxMessage, window: PassWindow) -> Outcome:
         assert self.board is not None and row.notice_id is not None
@@ -216,9 +272,11 @@ class WeChatSender:
         offers; the others (escalate, merge, history…) are left to the ticket page."""
         if row.kind == OutboxKind.TEXT:
             # A button is (label, value) or, for the scheduler's buttons (a volunteering
-            # sign-up, a vote), (label, action, id): the door offers only a ticket's.
+            # sign-up, a vote), (label, action, id): the door offers a ticket's, a building
+            # vote's ballot choices (bot/services/ballot_menus.py) and an activity's sign-up
+            # (bot/services/activity_menus.py).
             buttons = [
-                (str(button[0]), str(button[1]))
+                (str(button[0]), door_value(button))
                 for line in row.payload.get("buttons", [])
                 for button in line
             ]
@@ -259,7 +317,29 @@ class WeChatSender:
         language = (person.language if person else None) or self.translations.default
         t = self.translations.bind(language)
         said = text if len(text) <= FIELD_LIMIT else text[: FIELD_LIMIT - 1] + "…"
-        if row.ticket_id is None:
+        ballot = row.payload.get(BALLOT_KEY)
+        if row.ticket_id is None and isinstance(ballot, int) and row.person_id is not None:
+            # A building vote's ballot: the template opens the owner's ballot page.
+            if self.ballots is not None:
+                url = self.config.console_base + await self.ballots.path(ballot, row.person_id)
+            fields = {
+                "first": t("vote-door-template-title"),
+                "keyword1": "",
+                "keyword2": said,
+                "remark": t("vote-door-template-remark"),
+            }
+        elif row.ticket_id is None and signed_up_for(row.payload) and row.person_id is not None:
+            # An activity's announcement: the template opens its page, to sign up there.
+            activity = signed_up_for(row.payload)
+            if self.activities is not None and activity is not None:
+                url = self.config.console_base + await self.activities.path(activity, row.person_id)
+            fields = {
+                "first": t("notice-door-news"),
+                "keyword1": "",
+                "keyword2": said,
+                "remark": t("vol-door-template-remark"),
+            }
+        elif row.ticket_id is None:
             # A plain message (a vote's result, an activity's announcement): no ticket to
             # name and no page to open; the template carries what fits of it.
             fields = {

@@ -19,6 +19,8 @@ from bot.services.contact_links import ContactLinks
 from bot.services.conversations import ConversationService
 from bot.services.desk import DeskService
 from bot.services.digest import DigestService
+from bot.services.door_activities import DoorActivities
+from bot.services.door_ballots import DoorBallots
 from bot.services.flat_claims import FlatService
 from bot.services.forget import ForgetService
 from bot.services.join_approvals import JoinApprovals
@@ -116,6 +118,8 @@ class Services:
     ranking: RankingService
     office_votes: OfficeVotes
     office_activities: OfficeActivities
+    door_ballots: DoorBallots  # building votes in WeChat and the web door's ballot page
+    door_activities: DoorActivities  # an activity's page in the web door (WeChat's template)
 
     @classmethod
     def create(
@@ -143,6 +147,8 @@ class Services:
         revoke = RevokeService(config, db, notifier, clock, audience, joins)
         search = TicketSearch(config, db, clock)
         notices = NoticeService(config, db, clock)
+        ballots = DoorBallots(config, db, translations, clock, votes)
+        volunteering = VolunteeringService(config, db, translations, clock, notices)
         return cls(
             onboarding=onboarding,
             community=community,
@@ -204,6 +210,8 @@ class Services:
                 conversations,
                 links,
                 forget,
+                ballots,
+                volunteering,
             ),
             desk=DeskService(config, db, community, revoke),
             numbers=NumbersService(config, db, clock),
@@ -211,7 +219,7 @@ class Services:
             notices=notices,
             notice_copies=NoticeCopies(config, db, translations, clock),
             notice_board=NoticeBoard(config, db, translations, clock),
-            volunteering=VolunteeringService(config, db, translations, clock, notices),
+            volunteering=volunteering,
             service_hours=ServiceHoursService(config, db, translations, clock),
             serving=ServingService(config, db, translations, clock),
             votes=votes,
@@ -224,4 +232,6 @@ class Services:
             ranking=RankingService(config, db, clock),
             office_votes=OfficeVotes(db, votes),
             office_activities=OfficeActivities(db),
+            door_ballots=ballots,
+            door_activities=DoorActivities(config, db, translations, clock, volunteering),
         )

@@ -66,6 +66,18 @@ class DoorCopy:
     language: str
 
 
+@dataclass(frozen=True, slots=True)
+class DoorChange:
+    """What a WeChat or web reader who got a notice is told when it changes: a short title
+    (for a push or a template), the message, and the page that shows the notice now."""
+
+    title: str
+    text: str
+    building: str
+    path: str
+    language: str
+
+
 class NoticeBoard:
     def __init__(
         self, config: Config, db: Database, translations: Translations, clock: Clock
@@ -197,6 +209,46 @@ class NoticeBoard:
             text="\n".join(lines),
             building=building.name,
             photos=len(notice.photos),
+            path=await self.path(notice.id, person_id),
+            language=language,
+        )
+
+    async def change(self, notice_id: int, person_id: int | None, change: str) -> DoorChange | None:
+        """The correction ("Correction to the notice of DATE: …", the text as it reads now) or
+        the withdrawal ("The notice of DATE was withdrawn") for one reader who got a copy; None
+        when there is nothing to say any more (a correction of a notice withdrawn since: the
+        withdrawal's own message says so)."""
+        if person_id is None:
+            return None
+        async with self.db.session() as session:
+            notices = NoticeRepository(session)
+            notice = await notices.get(notice_id)
+            if notice is None or notice.released_at is None:
+                return None
+            withdrawn = notice.status == NoticeStatus.WITHDRAWN
+            if change == "corrected" and notice.status != NoticeStatus.RELEASED:
+                return None
+            if change == "withdrawn" and not withdrawn:
+                return None
+            communities = CommunityRepository(session)
+            building = await communities.building(notice.building_ids[0])
+            community = await communities.get(notice.community_id)
+            person = await PersonRepository(session).get(person_id)
+        settings = (community.settings if community else None) or {}
+        sla = sla_for(settings, community.timezone if community else None)
+        date = _when(local(notice.released_at, sla))
+        language = (person.language if person else None) or self.translations.default
+        get = self.translations.get
+        if withdrawn:
+            title = get(language, "notice-change-withdrawn-title")
+            text = get(language, "notice-change-withdrawn", date=date)
+        else:
+            title = get(language, "notice-change-corrected-title")
+            text = get(language, "notice-change-corrected", date=date) + "\n" + notice.text
+        return DoorChange(
+            title=title,
+            text=text,
+            building=building.name if building else "",
             path=await self.path(notice.id, person_id),
             language=language,
         )

@@ -2,22 +2,34 @@
 delivery worker sends them (so a correction made before a copy goes is in it), remembered once
 sent (their message ids), edited by a correction, deleted by a withdrawal (Telegram deletes a
 bot's message only within 48 hours; an older copy is edited to say it was withdrawn), and the
-reader's "mute notices from this building" (non-urgent ones; urgent ones still come)."""
+reader's "mute notices from this building" (non-urgent ones; urgent ones still come).
+
+WeChat and Web Push cannot edit or delete what they sent: a reader there whose copy went
+(remembered like a Telegram copy, part 0) is sent a short message instead, a correction
+("Correction to the notice of DATE: …") or a withdrawal ("The notice of DATE was withdrawn"),
+as an outbox row ``notice_edit`` with ``{"change": "corrected" | "withdrawn"}`` that their door
+renders (bot/services/notice_board.py ``change``). Unlike a silent Telegram edit, that message
+rings: a non-urgent notice's waits for the end of quiet hours. A reader who never got a copy
+gets nothing."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations
 from bot.services.clock import Clock
 from bot.services.notice_errors import NoticeGone, NotMember
 from bot.services.notices import check_text
+from bot.services.sla import quiet_ends, sla_for
 from storage.db import Database
 from storage.models import (
     Address,
+    Channel,
     Notice,
     NoticeStatus,
     OutboxKind,
@@ -27,6 +39,11 @@ from storage.models import (
 )
 from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.notices import NoticeRepository
+
+# A change told to a door that cannot edit a sent message (WeChat, Web Push): the payload's
+# ``change`` of its ``notice_edit`` row.
+CORRECTED = "corrected"
+WITHDRAWN = "withdrawn"
 
 # Telegram lets a bot delete its messages in a private chat for 48 hours; a little less here,
 # so a deletion queued behind other messages is not refused on arrival.
@@ -112,9 +129,14 @@ class NoticeCopies:
                 raise NoticeGone()
             await notices.cancel_pending(notice.id, now)
             rows, deleted, edited = [], 0, 0
+            rings_at = await self._rings_at(session, notice, now)
             for copy in await notices.copies(notice.id):
                 to = Address(copy.channel, copy.address)
-                if now - copy.sent_at < DELETABLE_FOR:
+                if copy.channel != Channel.TELEGRAM:
+                    if copy.part == 0:  # one message saying so, whatever the photos
+                        rows.append(_told(notice.id, copy.person_id, to, WITHDRAWN, now, rings_at))
+                        edited += 1
+                elif now - copy.sent_at < DELETABLE_FOR:
                     rows.append(
                         _row(
                             notice.id,
@@ -158,6 +180,7 @@ class NoticeCopies:
             notice.text = text
             notice.corrected_at = now if notice.status == NoticeStatus.RELEASED else None
             copies = await notices.copies(notice.id, part=0)
+            rings_at = await self._rings_at(session, notice, now)
             await notices.add_rows(
                 [
                     _row(
@@ -168,12 +191,31 @@ class NoticeCopies:
                         c.message_id,
                         now,
                     )
+                    if c.channel == Channel.TELEGRAM
+                    else _told(
+                        notice.id,
+                        c.person_id,
+                        Address(c.channel, c.address),
+                        CORRECTED,
+                        now,
+                        rings_at,
+                    )
                     for c in copies
                 ]
             )
             await session.commit()
             await session.refresh(notice)
             return notice, len(copies)
+
+    @staticmethod
+    async def _rings_at(session: AsyncSession, notice: Notice, now: datetime) -> datetime:
+        """When a message about the notice may ring a reader: now for an urgent one, else
+        at the end of the community's quiet hours (as the notice itself waited)."""
+        if notice.urgent:
+            return now
+        community = await CommunityRepository(session).get(notice.community_id)
+        settings = (community.settings if community else None) or {}
+        return quiet_ends(now, sla_for(settings, community.timezone if community else None))
 
     # ----------------------------------------------------------------------------- the reader
 
@@ -222,3 +264,18 @@ def _row(
         "not_before": now,  # an edit or a deletion wakes nobody: no quiet hours
         "created_at": now,
     }
+
+
+def _told(
+    notice_id: int,
+    person_id: int | None,
+    to: Address,
+    change: str,
+    now: datetime,
+    rings_at: datetime,
+) -> dict[str, Any]:
+    """A row telling a WeChat or web reader that the notice they got changed."""
+    row = _row(notice_id, person_id, to, OutboxKind.NOTICE_EDIT, 0, now)
+    row["payload"] = {"message_id": 0, "change": change}
+    row["not_before"] = rings_at
+    return row

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations
+from bot.services.ballot_menus import write_ballots
 from bot.services.clock import Clock
 from bot.services.errors import InputRefused, NotStaff, ServiceError, Spent
 from bot.services.join_rules import covers, join_area
@@ -190,7 +191,13 @@ class VoteService:
             )
             community = await CommunityRepository(session).get(building.community_id)
             assert community is not None
+            deadline = _local(vote.deadline, community.timezone)
             for resident in await PersonRepository(session).members(building.id, (Role.RESIDENT,)):
+                # An owner in WeChat gets the ballot itself, its options as choices.
+                if await write_ballots(
+                    session, self.translations, resident, vote, building, deadline, now
+                ):
+                    continue
                 await self.notifier.tell(
                     session,
                     resident,
@@ -198,7 +205,7 @@ class VoteService:
                     now,
                     building=building.name,
                     question=question,
-                    deadline=_local(vote.deadline, community.timezone),
+                    deadline=deadline,
                 )
             await session.commit()
             return vote
@@ -378,6 +385,20 @@ class VoteService:
                 owner = await people.get(owner_id)
                 if owner is None:
                     continue
+                written += 1
+                deadline = _local(vote.deadline, community.timezone)
+                if await write_ballots(
+                    session,
+                    self.translations,
+                    owner,
+                    vote,
+                    building,
+                    deadline,
+                    now,
+                    reminder=True,
+                    voted=frozenset(voted),
+                ):
+                    continue
                 await self.notifier.tell(
                     session,
                     owner,
@@ -385,9 +406,8 @@ class VoteService:
                     now,
                     building=building.name,
                     question=vote.question,
-                    deadline=_local(vote.deadline, community.timezone),
+                    deadline=deadline,
                 )
-                written += 1
             await session.commit()
             return written
 

@@ -46,10 +46,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations
+from bot.services.activity_menus import activity_choice, parse_activity
+from bot.services.ballot_menus import parse_ballot
 from bot.services.categories import categories_for
 from bot.services.clock import Clock
 from bot.services.contact_links import ContactLinks
 from bot.services.conversations import ConversationService
+from bot.services.door_ballots import DoorBallots
 from bot.services.errors import ServiceError
 from bot.services.forget import ForgetService
 from bot.services.messages import Buttons, write_text
@@ -61,6 +64,8 @@ from bot.services.ticket_access import TicketAccess
 from bot.services.ticket_actions import TicketActions
 from bot.services.ticket_core import MAX_DESCRIPTION, Content, Draft, checked
 from bot.services.ticket_lists import TicketLists
+from bot.services.volunteering import VolunteeringService
+from bot.services.vote_view import labels
 from bot.services.web_door import device_address
 from bot.services.web_photos import clean_photo
 from bot.services.wechat_categories import (
@@ -87,6 +92,8 @@ MAX_PHOTOS = 3
 FORGET_WORDS = frozenset(
     {"forgetme", "/forgetme", "deletemydata", "删除我的数据", "删除我的信息", "删除我的资料"}
 )
+# The texts that ask for one's open ballots again (compared as FORGET_WORDS are).
+VOTE_WORDS = frozenset({"vote", "/vote", "投票", "表决"})
 # An outbox row's payload key: when the person wrote, for an OpenID no contact holds any more.
 WROTE_AT = "wrote_at"
 
@@ -94,7 +101,8 @@ WROTE_AT = "wrote_at"
 def menu_id(ticket_id: int | None, value: str) -> str | None:
     """The msgmenu id of a button (``value``: an action, "rate.<stars>", or a whole
     "forget.<person>.yes|keep"); None for a button the door does not offer."""
-    if parse_forget(value) is not None or parse_category(value) is not None:
+    parsers = (parse_forget, parse_category, parse_ballot, parse_activity)
+    if any(parse(value) is not None for parse in parsers):
         return value
     if ticket_id is None:
         return None
@@ -175,6 +183,8 @@ class WeChatDoorService:
         conversations: ConversationService,
         links: ContactLinks | None = None,
         forget: ForgetService | None = None,
+        ballots: DoorBallots | None = None,
+        volunteering: VolunteeringService | None = None,
     ) -> None:
         self.config = config
         self.db = db
@@ -189,6 +199,8 @@ class WeChatDoorService:
         self.conversations = conversations
         self.links = links
         self.forget = forget
+        self.ballots = ballots
+        self.volunteering = volunteering
 
     async def first_time(self, key: str) -> bool:
         """Records the callback ``key``; False when it was recorded before (WeChat's retry)."""
@@ -272,6 +284,14 @@ class WeChatDoorService:
         if code is not None:
             await self._categorised(person, incoming, code)
             return
+        ballot = parse_ballot(incoming.menu)
+        if ballot is not None and self.ballots is not None:
+            await self._ballot(person, *ballot)
+            return
+        activity = parse_activity(incoming.menu)
+        if activity is not None and self.volunteering is not None:
+            await self._activity(person, *activity)
+            return
         choice = parse_menu(incoming.menu)
         if choice is None:
             raise ServiceError("wechat-menu-unknown")
@@ -296,6 +316,35 @@ class WeChatDoorService:
                 )
                 await session.commit()
             await self._tell(person, t(f"wechat-ask-{choice.action}", number=ticket.number))
+
+    async def _ballot(self, person: Person, vote_id: int, flat_id: int, choice: int) -> None:
+        """A building vote's option tapped: cast (or changed) through VoteService, which
+        checks that the person owns the flat now and the vote is open; the receipt back."""
+        assert self.ballots is not None
+        t = self.translations.bind(person.language or self.translations.default)
+        cast = await self.ballots.votes.cast(person, vote_id, flat_id, choice)
+        key = "vote-receipt-changed" if cast.changed else "vote-receipt"
+        option = labels(t, cast.vote)[choice]
+        await self._tell(person, t(key, flat=cast.flat.code, receipt=cast.receipt, option=option))
+
+    async def _activity(self, person: Person, activity_id: int, join: bool) -> None:
+        """An activity's Sign up (then a Cancel choice) or Cancel, through the services the
+        Telegram buttons use (a member of its buildings, still ahead, places left)."""
+        assert self.volunteering is not None
+        t = self.translations.bind(person.language or self.translations.default)
+        if not join:
+            left = await self.volunteering.cancel_signup(person, activity_id)
+            await self._tell(person, t("vol-unsigned", title=left.title))
+            return
+        signed = await self.volunteering.sign_up(person, activity_id)
+        text = t(
+            "vol-signed",
+            title=signed.activity.title,
+            when=signed.starts_local.strftime("%Y-%m-%d %H:%M"),
+            left=signed.left,
+        )
+        cancel: Buttons = [[(t("vol-btn-unsign"), activity_choice(signed.activity.id, False))]]
+        await self._tell(person, text, cancel)
 
     async def _ask_forget(self, person: Person) -> None:
         t = self.translations.bind(person.language or self.translations.default)
@@ -426,6 +475,9 @@ class WeChatDoorService:
             return
         if self.forget is not None and asks_to_forget(text):
             await self._ask_forget(person)
+            return
+        if self.ballots is not None and "".join(text.lower().split()) in VOTE_WORDS:
+            await self.ballots.resend(person)
             return
         async with self.db.session() as session:
             pending = await WeChatPendingRepository(session).take(incoming.openid, self.clock())

@@ -19,7 +19,7 @@ from aiohttp import web
 from bot.config import Config
 from bot.files import FileSource
 from bot.services import Clock, Services
-from web.door import notices, push, report, ticket
+from web.door import activities, ballots, notices, push, report, ticket
 from web.door.guard import DOOR, DoorContext, door_guard
 from web.door.limits import DoorLimits
 from web.push.keys import KeyHolder
@@ -45,6 +45,8 @@ def door_setup(
         report.routes(app)
         ticket.routes(app)
         notices.routes(app, files)
+        ballots.routes(app)
+        activities.routes(app)
         push.routes(app, keys or KeyHolder(services.web.db, clock))
 
     return setup

@@ -4,7 +4,9 @@ happened) that opens the ticket page; the page shows the rest. The push service 
 a phone that is off (TTL).
 
 A notice's copy (bot/services/notice_board.py) becomes a notification with its title and
-first line that opens the notice's page; its photos are on the page. A copy of a notice
+first line that opens the notice's page; its photos are on the page. Once pushed it is
+remembered, and a correction or withdrawal of the notice is pushed as "Notice corrected" /
+"Notice withdrawn" opening the same page. A copy of a notice
 withdrawn before it went is not sent (failed, so it does not count as reached).
 
 - 201/200/202: sent. 404/410: the browser's subscription is gone (uninstalled, permission
@@ -88,7 +90,16 @@ class WebPushSender:
     async def notification(self, row: OutboxMessage) -> dict[str, str] | None:
         """What the phone shows: a title, a line, and the page the tap opens (None: a notice's
         copy with nothing left to show)."""
-        if row.kind in (OutboxKind.NOTICE, OutboxKind.NOTICE_PHOTO, OutboxKind.NOTICE_EDIT):
+        if row.kind == OutboxKind.NOTICE_EDIT:
+            if self.board is None or row.notice_id is None:
+                return None
+            change = await self.board.change(
+                row.notice_id, row.person_id, str(row.payload.get("change", ""))
+            )
+            if change is None:
+                return None
+            return {"title": change.title, "body": plain(change.text), "url": change.path}
+        if row.kind in (OutboxKind.NOTICE, OutboxKind.NOTICE_PHOTO, OutboxKind.NOTICE_DELETE):
             if self.board is None or row.notice_id is None or row.kind != OutboxKind.NOTICE:
                 return None
             copy = await self.board.copy(
@@ -151,7 +162,8 @@ class WebPushSender:
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
             return Outcome("postpone", backoff(row.attempts + 1), f"push: {error!r}")
         if status in (200, 201, 202):
-            return Outcome("sent")
+            # A notice's copy is remembered, so its correction or withdrawal is pushed too.
+            return Outcome("sent", message_id=0 if row.kind == OutboxKind.NOTICE else None)
         if status in GONE:
             async with self.db.session() as session:
                 await PersonRepository(session).set_push(row.to, None)

@@ -1,0 +1,47 @@
+"""A volunteering activity's Sign up / Cancel as WeChat choices (``msgmenu``): the ids
+``act.<activity>.join`` and ``act.<activity>.leave``. The announcement's row carries the
+scheduler's button (label, ``vol-sign-up``, activity id), which the WeChat door offers as the
+``join`` choice; a tap signs up (or cancels) through VolunteeringService, which checks that the
+person belongs to one of the activity's buildings and that it is still ahead: a forged or
+stale id is refused in words and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.services.scheduling import SchedAction
+
+PREFIX = "act"
+JOIN, LEAVE = "join", "leave"
+
+
+def activity_choice(activity_id: int, join: bool) -> str:
+    return f"{PREFIX}.{activity_id}.{JOIN if join else LEAVE}"
+
+
+def parse_activity(key: str) -> tuple[int, bool] | None:
+    """(activity, join) of a choice's id; None for anything else."""
+    parts = key.split(".")
+    if len(parts) != 3 or parts[0] != PREFIX or parts[2] not in (JOIN, LEAVE):
+        return None
+    if not parts[1].isdigit() or len(parts[1]) > 12:
+        return None
+    return int(parts[1]), parts[2] == JOIN
+
+
+def door_value(button: Sequence[Any]) -> str:
+    """A row's button as the value a door without the scheduler's callbacks offers: the
+    sign-up of an activity as its choice id; any other as its action (or value)."""
+    if len(button) > 2 and str(button[1]) == SchedAction.VOL_SIGN_UP.value:
+        return activity_choice(int(button[2]), True)
+    return str(button[1])
+
+
+def signed_up_for(payload: dict[str, Any]) -> int | None:
+    """The activity whose Sign up a row's buttons carry (its announcement); None otherwise."""
+    for line in payload.get("buttons", []):
+        for button in line:
+            if len(button) > 2 and str(button[1]) == SchedAction.VOL_SIGN_UP.value:
+                return int(button[2])
+    return None
