@@ -12,17 +12,25 @@ import re
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import inspect, select, text
 
+from bot.config import Config, Secret
+from bot.i18n import Translations
+from bot.services import Services
 from bot.services.community import parse_buildings_csv
+from bot.services.errors import ServiceError
 from bot.text import utf16_len
-from storage.models import Building, CoverageEstateWeek, Role
+from storage.db import Database
+from storage.models import Building, CoverageEstateWeek, Role, telegram_address
 from tests.botclient import BotClient
+from tests.conftest import FakeClock
 from tests.test_cli import cli_env, one_line, run_cli
 from tests.test_console import Http, http, make_http, sign_in
+from tests.test_contacts_migration import _downgrade_to, _scalar, _upgrade_to, pg_url
 from tests.test_ticket_handling import HEAD, OFFICE, RESIDENT, Town, client, to, town
 
-__all__ = ["client", "http", "town"]  # fixtures
+__all__ = ["client", "http", "pg_url", "town"]  # fixtures
 
 NEW_HEAD, OFFICE_EN = 9101, 9102
 TELEGRAM_LIMIT = 4096
@@ -262,11 +270,102 @@ def test_import_buildings_reads_the_optional_estate_column(tmp_path: Path) -> No
     with sqlite3.connect(db) as connection:
         found = connection.execute("SELECT code, estate FROM buildings ORDER BY code").fetchall()
     assert found == [("A1", "塘中新村"), ("A2", "塘中新村"), ("B1", "翠湖苑"), ("C1", "")]
-    # A name too long is refused naming its line, and nothing of the file is imported.
-    bad = ESTATES_CSV + f"塘中社区,D1,D1,,{'苑' * 51}\n"
-    (cwd / "bad.csv").write_text(bad, encoding="utf-8")
-    refused = run_cli("import-buildings", "bad.csv", cwd=cwd, env=cli_env(db))
-    assert refused.returncode != 0
-    assert "Line 6" in one_line(refused.stderr) and "50" in one_line(refused.stderr)
-    with sqlite3.connect(db) as connection:
-        assert connection.execute("SELECT count(*) FROM buildings").fetchone() == (4,)
+
+
+def test_an_estate_name_too_long_is_refused_naming_its_line() -> None:
+    with pytest.raises(ServiceError) as refused:
+        parse_buildings_csv(ESTATES_CSV + f"塘中社区,D1,D1,,{'苑' * 51}\n")
+    said = Translations(default="en").bind("en")(refused.value.key, **refused.value.args_)
+    assert said == "Line 6 of the CSV file: the estate's name is over 50 characters."
+
+
+# ------------------------------------------------------------------------------ migration 0026
+
+OLD_ROWS = [
+    "INSERT INTO communities (id, name, timezone, settings, ticket_seq, created_at) "
+    "VALUES (1, 'C', 'Asia/Shanghai', '{}', 1, '2026-11-01 00:00:00')",
+    "INSERT INTO buildings (id, community_id, code, name, address, join_token, created_at) "
+    "VALUES (1, 1, 'A1', 'A1', '', 'tok', '2026-11-01 00:00:00')",
+    "INSERT INTO people (id, display_name, phone_consent, created_at) "
+    "VALUES (1, 'Head', false, '2026-11-01 00:00:00')",
+    "INSERT INTO memberships (id, person_id, building_id, role, since) "
+    "VALUES (1, 1, 1, 'head', '2026-11-01 00:00:00')",
+]
+
+
+async def _check_migration(db: Database) -> None:
+    """Up from 0025: every building without an estate; down again: the buildings, and what
+    hangs on them, are still there (no table copy dropped them)."""
+    async with db.engine.begin() as connection:
+        await connection.run_sync(_upgrade_to("0025"))  # type: ignore[arg-type]
+        for statement in OLD_ROWS:
+            await connection.execute(text(statement))
+    await db.migrate()
+    assert await _scalar(db, "SELECT estate FROM buildings WHERE id = 1") == ""
+    async with db.engine.begin() as connection:
+        await connection.execute(text("UPDATE buildings SET estate = '翠湖苑'"))
+        await connection.execute(
+            text(
+                "INSERT INTO coverage_estate_weeks "
+                "(community_id, week, estate, buildings, with_head, taken_at) "
+                "VALUES (1, '2026-11-30', '翠湖苑', 1, 1, '2026-12-01 00:00:00')"
+            )
+        )
+    async with db.engine.begin() as connection:
+        await connection.run_sync(_downgrade_to("0025"))  # type: ignore[arg-type]
+    assert await _scalar(db, "SELECT count(*) FROM buildings") == 1
+    assert await _scalar(db, "SELECT count(*) FROM memberships") == 1
+    async with db.engine.connect() as connection:
+        columns = await connection.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("buildings")}
+        )
+        tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    assert "estate" not in columns and "coverage_estate_weeks" not in tables
+
+
+async def test_migration_0026_up_and_down_on_sqlite(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        await _check_migration(db)
+    finally:
+        await db.close()
+
+
+async def test_migration_0026_up_and_down_on_postgres(pg_url: str) -> None:  # noqa: F811
+    db = Database(pg_url)
+    try:
+        await _check_migration(db)
+    finally:
+        await db.close()
+
+
+async def test_coverage_per_estate_on_postgres(pg_url: str) -> None:  # noqa: F811
+    """The count per estate (GROUP BY, a week's count replaced) and the digest's figures."""
+    config = Config(bot_token=Secret("1:x"), database_url=pg_url, bot_username="b_test_bot")
+    db = Database(pg_url)
+    try:
+        await db.migrate()
+        clock = FakeClock()
+        services = Services.create(config, db, Translations(), clock)
+        await services.community.import_buildings(parse_buildings_csv(ESTATES_CSV))
+        office = await services.onboarding.touch(telegram_address(300), "Office", "en")
+        head = await services.onboarding.touch(telegram_address(100), "Head", "en")
+        for person, role, target in (
+            (office, Role.COORDINATOR, "塘中社区"),
+            (head, Role.HEAD, "A1"),
+        ):
+            invite = await services.community.invite(role, target)
+            await services.onboarding.open_payload(person, invite.payload)
+        await services.serving.offer_due()
+        clock.advance(days=7)
+        await services.serving.offer_due()
+        invite = await services.community.invite(Role.HEAD, "B1")
+        await services.onboarding.open_payload(head, invite.payload)
+        await services.serving.offer_due()  # the same week again: its count replaced
+        t = Translations(default="en").bind("en")
+        [found] = await services.scheduling.digest.on_demand(office, None, t)
+        assert "  塘中新村 1/2 ▅▅\n" in found.text, found.text
+        assert "  翠湖苑 1/1 ▁█ +1\n" in found.text
+        assert "  No estate 0/1 ▁▁" in found.text
+    finally:
+        await db.close()
