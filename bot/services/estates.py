@@ -73,9 +73,9 @@ async def estate_table(
 ) -> EstateTable | None:
     """The per-estate counts of those weeks (the community's counted weeks); None when the
     newest week counted no estate (estates not in use: the digest stays as it was)."""
-    rows = await VolunteeringRepository(session).estate_weeks(community_id, weeks)
     if not weeks:
         return None
+    rows = await VolunteeringRepository(session).estate_weeks(community_id, weeks)
     newest = weeks[-1]
     current = {r.estate for r in rows if r.week == newest}
     if not any(current):
