@@ -117,6 +117,8 @@ class Building(Base):
     address: Mapped[str] = mapped_column(String(200), default="")
     join_token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
+    # The estate (小区) of the community it stands in; "" when the office has not said.
+    estate: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 class Person(Base):
@@ -1028,6 +1030,22 @@ class CoverageWeek(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
     week: Mapped[date] = mapped_column(Date)  # the Monday, in the community's zone
+    buildings: Mapped[int]
+    with_head: Mapped[int]
+    taken_at: Mapped[datetime]
+
+
+class CoverageEstateWeek(Base):
+    """The same weekly count per estate (小区) of the community, taken with CoverageWeek while
+    any of its buildings has an estate; ``estate`` "" counts the buildings without one."""
+
+    __tablename__ = "coverage_estate_weeks"
+    __table_args__ = (UniqueConstraint("community_id", "week", "estate"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    week: Mapped[date] = mapped_column(Date)  # the Monday, in the community's zone
+    estate: Mapped[str] = mapped_column(String(100))
     buildings: Mapped[int]
     with_head: Mapped[int]
     taken_at: Mapped[datetime]

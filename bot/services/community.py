@@ -12,7 +12,8 @@ from typing import Any
 from bot.config import Config
 from bot.services.clock import Clock
 from bot.services.contacts import is_admin
-from bot.services.errors import ServiceError
+from bot.services.errors import InputRefused, ServiceError
+from bot.services.estates import ESTATE_MAX, clean_estate
 from bot.services.links import PayloadKind, make_payload, new_token
 from bot.services.settings_schema import apply_changes, check_keys, check_timezone
 from bot.services.settings_view import SettingsView, describe
@@ -22,6 +23,7 @@ from storage.repositories import CommunityRepository, InvitationRepository, Pers
 from storage.repositories.people import BuildingRole, CoordinatorArea
 
 CSV_COLUMNS = ("community", "code", "name", "address")
+ESTATE_COLUMN = "estate"  # optional, after the four
 CODE_MAX = 32
 INVITABLE = (Role.HEAD, Role.DEPUTY, Role.COORDINATOR)
 
@@ -33,6 +35,8 @@ class BuildingRow:
     name: str
     address: str
     line: int = 0  # in the CSV file; 0 when the row did not come from one
+    # The estate (小区); None when the file has no estate column: the building keeps its own.
+    estate: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +67,14 @@ class InvitationIssued:
 
 
 def parse_buildings_csv(text: str) -> list[BuildingRow]:
-    """Reads ``community,code,name,address`` rows; raises ServiceError naming the bad line."""
+    """Reads ``community,code,name,address`` rows, with an optional ``estate`` column after
+    them; raises ServiceError naming the bad line."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     if tuple(header[:4]) != CSV_COLUMNS:
         raise ServiceError("import-bad-header", expected=",".join(CSV_COLUMNS))
     reader.fieldnames = header
+    has_estate = ESTATE_COLUMN in header[4:]
     rows: list[BuildingRow] = []
     for raw in reader:
         line = reader.line_num  # the file's line, whatever blank lines came before
@@ -78,9 +84,20 @@ def parse_buildings_csv(text: str) -> list[BuildingRow]:
         code = values["code"]
         if len(code) > CODE_MAX or not all(c.isalnum() or c in "-_" for c in code):
             raise ServiceError("import-bad-code", line=line, code=code)
+        estate = None
+        if has_estate:
+            try:
+                estate = clean_estate(raw.get(ESTATE_COLUMN) or "")
+            except InputRefused:
+                raise ServiceError("import-bad-estate", line=line, max=ESTATE_MAX) from None
         rows.append(
             BuildingRow(
-                values["community"][:100], code, values["name"][:100], values["address"][:200], line
+                values["community"][:100],
+                code,
+                values["name"][:100],
+                values["address"][:200],
+                line,
+                estate,
             )
         )
     check_unique_codes(rows)
@@ -126,13 +143,22 @@ class CommunityService:
                     community = await communities.add(row.community, self.config.timezone, now)
                     report.communities_created.append(community.name)
                 building = await communities.building_by_code(community.id, row.code)
+                # A file without the estate column leaves each building's estate as it is.
+                estate = row.estate
                 if building is None:
                     building = await communities.add_building(
                         community.id, row.code, row.name, row.address, new_token(), now
                     )
+                    building.estate = estate or ""
                     outcome = "created"
-                elif (building.name, building.address) != (row.name, row.address):
+                elif (building.name, building.address, building.estate) != (
+                    row.name,
+                    row.address,
+                    building.estate if estate is None else estate,
+                ):
                     building.name, building.address = row.name, row.address
+                    if estate is not None:
+                        building.estate = estate
                     outcome = "updated"
                 else:
                     outcome = "unchanged"

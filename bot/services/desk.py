@@ -5,7 +5,8 @@ command line use (CommunityService.invite, RevokeService.remove, CommunityServic
 Who may change what (PRODUCT.md: a coordinator "appoints heads"; heads do not appoint or
 remove each other): inviting and removing a head or deputy is for a coordinator of the building
 (or of its whole community) and for admins; a head sees the page and their own staff but not
-the buttons, and a forged form is refused here, not only hidden. The community settings are
+the buttons, and a forged form is refused here, not only hidden. A building's estate (小区) is
+set by the same people. The community settings are
 changed only by an admin or a coordinator of the whole community; everyone covering one of its
 buildings may read them."""
 
@@ -22,6 +23,7 @@ from bot.services.access import Coverage
 from bot.services.community import CommunityService, InvitationIssued
 from bot.services.contacts import is_admin
 from bot.services.errors import ServiceError
+from bot.services.estates import clean_estate
 from bot.services.poster_sheets import poster_page
 from bot.services.revoke import REMOVABLE_IN_CHAT, Revoked, RevokeService
 from bot.services.settings_view import SettingsView
@@ -175,6 +177,20 @@ class DeskService:
             raise ServiceError("not-allowed")
         person, _ = await self._manager(person_id, building_id)
         return await self.revoke_service.remove(person, member_id, building_id, role)
+
+    async def set_estate(self, person_id: int, building_id: int, raw: str) -> Building:
+        """The building's estate (小区), "" for none: for those who invite its head (a
+        coordinator of it or of its community, an admin); a head is refused. The next weekly
+        count (bot/services/serving.py) groups it under its new estate."""
+        await self._manager(person_id, building_id)  # first: a head learns nothing more
+        estate = clean_estate(raw)
+        async with self.db.session() as session:
+            building = await CommunityRepository(session).building(building_id)
+            if building is None:
+                raise ServiceError("not-allowed")
+            building.estate = estate
+            await session.commit()
+            return building
 
     # ------------------------------------------------------------------------- settings
 

@@ -27,6 +27,7 @@ from bot.services.digest_view import (
     render_digest,
 )
 from bot.services.errors import ServiceError
+from bot.services.estates import estate_table
 from bot.services.scheduling import Buttons, sla_of, write
 from bot.services.sla import Sla, day_window, digest_due, had_day, local
 from bot.services.weekly import WeeklySummaries
@@ -104,6 +105,12 @@ class DigestService:
             )
             overdue_total, top = await stats.overdue(scope, overdue, TOP_OVERDUE)
             active, building_lines = await stats.per_building(scope, start, end, BUILDING_LINES)
+            # Coverage over time is the whole community's: not in an area's digest.
+            weeks = (
+                await VolunteeringRepository(session).weeks(community.id, COVERAGE_WEEKS)
+                if scope.building_ids is None
+                else []
+            )
             return DigestData(
                 community=community.name,
                 settings=community.settings or {},
@@ -124,16 +131,8 @@ class DigestService:
                 sla_hours=round(untaken / 3600),
                 kpis=await stats.kpis(scope, kpi_start, end, now, untaken, untaken_by),
                 coverage=await stats.coverage(scope, COVERAGE_NAMES),
-                coverage_weeks=(
-                    [
-                        (w.week, w.buildings, w.with_head)
-                        for w in await VolunteeringRepository(session).weeks(
-                            community.id, COVERAGE_WEEKS
-                        )
-                    ]
-                    if scope.building_ids is None
-                    else []
-                ),
+                coverage_weeks=[(w.week, w.buildings, w.with_head) for w in weeks],
+                estates=await estate_table(session, community.id, [w.week for w in weeks]),
                 recurring_days=sla.recurring_days,
                 recurring_threshold=sla.recurring_reports,
                 recurring=await stats.recurring(

@@ -13,6 +13,7 @@ from bot.i18n import Translator
 from bot.services.cards import age, category_label
 from bot.services.categories import find_category
 from bot.services.departments import name_in
+from bot.services.estates import EstateTable, spark
 from bot.services.scheduling import MAX_LISTED, Buttons, open_buttons
 from storage.repositories.stats import (
     BuildingLine,
@@ -27,6 +28,10 @@ from storage.repositories.stats import (
 
 MEDALS = ("🥇", "🥈", "🥉")
 JOIN_LINES = 10
+# Every estate of a community gets its line (40 of them fit in one message with the rest of
+# a day's digest, tests/test_estates.py); long names are cut.
+ESTATE_LINES = 60
+ESTATE_NAME = 10
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -68,6 +73,8 @@ class DigestData:
     # Coverage over the last weeks (bot/services/serving.py counts them): (Monday, buildings,
     # with a head), oldest first; the whole community's digest only.
     coverage_weeks: Sequence[tuple[date, int, int]] = ()
+    # The same per estate (bot/services/estates.py); None while no building has an estate.
+    estates: EstateTable | None = None
     chart_days: Sequence[date] = field(default_factory=list)
     chart_new: Sequence[int] = field(default_factory=list)
     chart_resolved: Sequence[int] = field(default_factory=list)
@@ -212,6 +219,8 @@ def render_digest(t: Translator, data: DigestData) -> tuple[str, Buttons]:
             f"{monday:%m-%d} {covered}/{total}" for monday, total, covered in data.coverage_weeks
         )
         lines.append(t("digest-coverage-weeks", weeks=weeks))
+    if data.estates is not None:
+        lines += _estate_lines(t, data.estates)
     if data.join_requests:
         shown = data.join_requests[:JOIN_LINES]
         names = "、".join(f"{name} {count}" for name, count in shown)
@@ -286,6 +295,28 @@ def render_digest(t: Translator, data: DigestData) -> tuple[str, Buttons]:
     text = "\n".join(lines)
     buttons = open_buttons(t, [(o.ticket_id, o.number) for o in data.overdue[:MAX_LISTED]])
     return text, buttons
+
+
+def _estate_lines(t: Translator, table: EstateTable) -> list[str]:
+    """One compact line per estate: this week's count and one mark a week (▁ none … █ all)."""
+    lines = [t("digest-estates-title", weeks=len(table.weeks))]
+    for estate in table.estates[:ESTATE_LINES]:
+        name = estate.name or t("digest-estate-none")
+        if len(name) > ESTATE_NAME:
+            name = name[: ESTATE_NAME - 1] + "…"
+        buildings, with_head = estate.now
+        change = f" {estate.change:+d}" if estate.change else ""
+        lines.append(
+            t(
+                "digest-estate-line",
+                estate=name,
+                covered=str(with_head),
+                total=str(buildings),
+                trend=spark(estate.counts) + change,
+            )
+        )
+    _more(t, lines, len(table.estates), min(len(table.estates), ESTATE_LINES))
+    return lines
 
 
 def chart_labels(t: Translator, english: Translator) -> tuple[ChartLabels, ChartLabels]:

@@ -17,7 +17,9 @@ from bot.config import Config
 from bot.services.access import Coverage
 from bot.services.categories import Category
 from bot.services.clock import Clock
+from bot.services.digest import COVERAGE_WEEKS
 from bot.services.errors import ServiceError
+from bot.services.estates import EstateTable, estate_table
 from bot.services.scheduling import sla_of
 from bot.services.settings_schema import read_settings
 from bot.services.sla import day_window, local
@@ -25,6 +27,7 @@ from storage.db import Database
 from storage.models import Building, Community, Ticket
 from storage.repositories.desk import DeskRepository, area_condition
 from storage.repositories.stats import Kpis, Leader, Scope, StatsRepository
+from storage.repositories.volunteering import VolunteeringRepository
 
 # A year and a bit: a report for the street office, not a scan of the whole history at once.
 MAX_DAYS = 400
@@ -56,6 +59,9 @@ class Numbers:
     buildings: list[tuple[Building, Kpis]]
     categories: Sequence[tuple[str, Category | None, Kpis]]
     heads: list[Leader]
+    # Coverage per estate over the weeks up to ``last`` (the digest's); None: no estates, or
+    # only some of the community's buildings (the whole community's figure, like the digest).
+    estates: EstateTable | None = None
 
 
 class NumbersService:
@@ -128,6 +134,12 @@ class NumbersService:
             by_building = await kpis_by(Ticket.building_id)
             by_category = await kpis_by(Ticket.category)
             heads = await stats.leaders(area.scope, start, end, HEADS)
+            estates = None
+            if area.building_ids is None:
+                weeks = await VolunteeringRepository(session).weeks(
+                    community.id, COVERAGE_WEEKS, until=last
+                )
+                estates = await estate_table(session, community.id, [w.week for w in weeks])
         per_building = [(b, by_building.get(b.id, NOTHING)) for b in in_area]
         known = {spec.code for spec in specs}
         per_category: list[tuple[str, Category | None, Kpis]] = [
@@ -139,4 +151,4 @@ class NumbersService:
         per_category += [
             (code, None, k) for code, k in sorted(by_category.items()) if code not in known
         ]
-        return Numbers(area, first, last, total, per_building, per_category, heads)
+        return Numbers(area, first, last, total, per_building, per_category, heads, estates)

@@ -86,13 +86,17 @@ class ServingService:
         return written
 
     async def _count_week(self, community: Community, now: datetime) -> None:
-        """This week's coverage, for the digest's coverage over time."""
+        """This week's coverage, for the digest's coverage over time (per estate too)."""
         today = local(now, sla_of(community)).date()
         async with self.db.session() as session:
             repo = VolunteeringRepository(session)
             buildings, with_head = await repo.count_coverage(community.id)
             monday = today - timedelta(days=today.weekday())
             await repo.save_week(community.id, monday, buildings, with_head, now)
+            # Per estate too (bot/services/estates.py); nothing while no building has one.
+            await repo.save_estate_week(
+                community.id, monday, await repo.count_estates(community.id), now
+            )
             await session.commit()
 
     async def _deciders(self, session: AsyncSession, building: Building) -> list[Person]:

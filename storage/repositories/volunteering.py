@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     ActivityStatus,
     Building,
+    CoverageEstateWeek,
     CoverageWeek,
     HoursStatus,
     Membership,
@@ -210,15 +211,79 @@ class VolunteeringRepository:
             found.buildings, found.with_head, found.taken_at = buildings, with_head, now
         await self.session.flush()
 
-    async def weeks(self, community_id: int, limit: int) -> list[CoverageWeek]:
-        """The last ``limit`` weeks, oldest first."""
+    async def weeks(
+        self, community_id: int, limit: int, until: date | None = None
+    ) -> list[CoverageWeek]:
+        """The last ``limit`` weeks (those starting by ``until``), oldest first."""
         query = (
             select(CoverageWeek)
             .where(CoverageWeek.community_id == community_id)
             .order_by(CoverageWeek.week.desc())
             .limit(limit)
         )
+        if until is not None:
+            query = query.where(CoverageWeek.week <= until)
         return list(reversed((await self.session.scalars(query)).all()))
+
+    async def count_estates(self, community_id: int) -> list[tuple[str, int, int]]:
+        """(estate, buildings, with a head) of the community now, by estate name ("" for the
+        buildings without one); empty when no building has an estate."""
+        headed = (
+            select(Membership.building_id).where(Membership.role == Role.HEAD).distinct()
+        ).subquery()
+        query = (
+            select(Building.estate, func.count(Building.id), func.count(headed.c.building_id))
+            .select_from(Building)
+            .outerjoin(headed, headed.c.building_id == Building.id)
+            .where(Building.community_id == community_id)
+            .group_by(Building.estate)
+            .order_by(Building.estate)
+        )
+        rows = [(str(r[0]), int(r[1]), int(r[2])) for r in await self.session.execute(query)]
+        return rows if any(estate for estate, _, _ in rows) else []
+
+    async def save_estate_week(
+        self,
+        community_id: int,
+        week: date,
+        counts: Sequence[tuple[str, int, int]],
+        now: datetime,
+    ) -> None:
+        """This week's count per estate, replacing the week's earlier one (an estate renamed
+        or emptied meanwhile leaves no stale line)."""
+        await self.session.execute(
+            delete(CoverageEstateWeek).where(
+                CoverageEstateWeek.community_id == community_id, CoverageEstateWeek.week == week
+            )
+        )
+        for estate, buildings, with_head in counts:
+            self.session.add(
+                CoverageEstateWeek(
+                    community_id=community_id,
+                    week=week,
+                    estate=estate,
+                    buildings=buildings,
+                    with_head=with_head,
+                    taken_at=now,
+                )
+            )
+        await self.session.flush()
+
+    async def estate_weeks(
+        self, community_id: int, weeks: Sequence[date]
+    ) -> list[CoverageEstateWeek]:
+        """The per-estate counts of those weeks, by estate then week."""
+        if not weeks:
+            return []
+        query = (
+            select(CoverageEstateWeek)
+            .where(
+                CoverageEstateWeek.community_id == community_id,
+                CoverageEstateWeek.week.in_(list(weeks)),
+            )
+            .order_by(CoverageEstateWeek.estate, CoverageEstateWeek.week)
+        )
+        return list((await self.session.scalars(query)).all())
 
     async def offer(self, offer_id: int) -> ServeOffer | None:
         return await self.session.get(ServeOffer, offer_id)

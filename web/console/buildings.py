@@ -1,7 +1,8 @@
 """/console/buildings: every building the viewer covers with its head, deputies, residents
 joined, open tickets and last activity; those without a head first (``?headless=1`` shows only
 them). A coordinator of the building (or admin) invites a head or deputy by a one-time link and
-removes one after a confirmation page; the rules are DeskService's (bot/services/desk.py)."""
+removes one after a confirmation page, and sets its estate (小区); the rules are DeskService's
+(bot/services/desk.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.services.cards import local_time
-from bot.services.errors import ServiceError
+from bot.services.errors import InputRefused, ServiceError
 from bot.services.links import start_link
 from storage.models import Role
-from web.console.guard import CONSOLE, WECHAT_QR, console_viewer, render_console
+from web.console.guard import CONSOLE, WECHAT_QR, console_viewer, is_htmx, render_console
 from web.console.refusal import form_int, refusal
 
 ROLES = {r.value: r for r in (Role.HEAD, Role.DEPUTY)}
@@ -38,6 +39,8 @@ async def buildings_page(request: web.Request) -> web.Response:
         "communities": len({line.community.id for line in lines}),
         "wechat": WECHAT_QR in request.app,
         "invites": request.app[CONSOLE].invites,
+        # Estates (小区) the office has named, offered while typing another building's.
+        "estates": sorted({line.building.estate for line in lines if line.building.estate}),
     }
     return render_console(request, viewer, "console/buildings.html", context)
 
@@ -103,6 +106,30 @@ async def remove(request: web.Request) -> web.Response:
     return render_console(request, viewer, "console/removed.html", page)
 
 
+async def set_estate(request: web.Request) -> web.StreamResponse:
+    """The building's estate: with htmx the cell's form comes back with "saved" (or why not);
+    without JavaScript a success goes back to the page, a refusal shows why."""
+    viewer = await console_viewer(request)
+    form = await request.post()
+    htmx = is_htmx(request)
+    try:
+        building = await request.app[CONSOLE].services.desk.set_estate(
+            viewer.person_id, _building_id(request), str(form.get("estate", ""))
+        )
+    except InputRefused as error:
+        if not htmx:
+            return refusal(request, viewer, error, "buildings")
+        # htmx swaps only a 2xx answer: the form comes back as it was typed, with why not.
+        page = {"id": request.match_info["building_id"], "estate": form.get("estate", "")}
+        return render_console(request, viewer, "console/estate_cell.html", {**page, "error": error})
+    except ServiceError as error:
+        return refusal(request, viewer, error, "buildings")
+    if not htmx:
+        raise web.HTTPSeeOther("/console/buildings")
+    saved = {"id": building.id, "estate": building.estate, "saved": True}
+    return render_console(request, viewer, "console/estate_cell.html", saved)
+
+
 def _building_id(request: web.Request) -> int:
     return form_int(request.match_info["building_id"])
 
@@ -117,5 +144,6 @@ def _member(role: object, person: object) -> tuple[Role, int]:
 def routes(app: web.Application) -> None:
     app.router.add_get("/console/buildings", buildings_page)
     app.router.add_post("/console/buildings/{building_id}/invite", invite)
+    app.router.add_post("/console/buildings/{building_id}/estate", set_estate)
     app.router.add_get("/console/buildings/{building_id}/remove", confirm_removal)
     app.router.add_post("/console/buildings/{building_id}/remove", remove)

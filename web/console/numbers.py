@@ -15,6 +15,7 @@ from bot.i18n import Translator
 from bot.services.cards import category_name
 from bot.services.digest_view import duration, rate
 from bot.services.errors import ServiceError
+from bot.services.estates import EstateTable, spark
 from bot.services.numbers import Numbers
 from storage.repositories.stats import Kpis
 from web.console.guard import CONSOLE, console_viewer, render_console
@@ -56,6 +57,7 @@ async def numbers_page(request: web.Request) -> web.Response:
             for h in found.heads
         ],
         "chart_json": _chart_json(t, found),
+        "estates": _estates(t, found.estates),
         # The street office's monthly report: of a community the viewer coordinates as a whole.
         "may_report": viewer.coverage.admin
         or found.area.community.id in viewer.coverage.community_ids,
@@ -76,6 +78,24 @@ def figures(t: Translator, k: Kpis) -> dict[str, Any]:
         "satisfaction_of": f"{k.satisfied}/{k.rated}",
         "median_take": duration(t, k.median_take),
         "median_resolve": duration(t, k.median_resolve),
+    }
+
+
+def _estates(t: Translator, table: EstateTable | None) -> dict[str, Any] | None:
+    """The digest's coverage per estate as a table: a column a week, this week last."""
+    if table is None:
+        return None
+    return {
+        "weeks": [f"{week:%m-%d}" for week in table.weeks],
+        "rows": [
+            {
+                "name": e.name or t("digest-estate-none"),
+                "weeks": [f"{c[1]}/{c[0]}" if c is not None else "—" for c in e.counts],
+                "now": rate(e.now[1], e.now[0]) or "—",
+                "trend": spark(e.counts),
+            }
+            for e in table.estates
+        ],
     }
 
 
