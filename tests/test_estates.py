@@ -279,7 +279,7 @@ def test_an_estate_name_too_long_is_refused_naming_its_line() -> None:
     assert said == "Line 6 of the CSV file: the estate's name is over 50 characters."
 
 
-# ------------------------------------------------------------------------------ migration 0026
+# ------------------------------------------------------------------------------ migration 0028
 
 OLD_ROWS = [
     "INSERT INTO communities (id, name, timezone, settings, ticket_seq, created_at) "
@@ -294,10 +294,10 @@ OLD_ROWS = [
 
 
 async def _check_migration(db: Database) -> None:
-    """Up from 0025: every building without an estate; down again: the buildings, and what
+    """Up from 0027: every building without an estate; down again: the buildings, and what
     hangs on them, are still there (no table copy dropped them)."""
     async with db.engine.begin() as connection:
-        await connection.run_sync(_upgrade_to("0025"))  # type: ignore[arg-type]
+        await connection.run_sync(_upgrade_to("0027"))  # type: ignore[arg-type]
         for statement in OLD_ROWS:
             await connection.execute(text(statement))
     await db.migrate()
@@ -312,7 +312,7 @@ async def _check_migration(db: Database) -> None:
             )
         )
     async with db.engine.begin() as connection:
-        await connection.run_sync(_downgrade_to("0025"))  # type: ignore[arg-type]
+        await connection.run_sync(_downgrade_to("0027"))  # type: ignore[arg-type]
     assert await _scalar(db, "SELECT count(*) FROM buildings") == 1
     assert await _scalar(db, "SELECT count(*) FROM memberships") == 1
     async with db.engine.connect() as connection:
@@ -323,7 +323,7 @@ async def _check_migration(db: Database) -> None:
     assert "estate" not in columns and "coverage_estate_weeks" not in tables
 
 
-async def test_migration_0026_up_and_down_on_sqlite(tmp_path: Path) -> None:
+async def test_migration_0028_up_and_down_on_sqlite(tmp_path: Path) -> None:
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
     try:
         await _check_migration(db)
@@ -331,7 +331,7 @@ async def test_migration_0026_up_and_down_on_sqlite(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_migration_0026_up_and_down_on_postgres(pg_url: str) -> None:  # noqa: F811
+async def test_migration_0028_up_and_down_on_postgres(pg_url: str) -> None:  # noqa: F811
     db = Database(pg_url)
     try:
         await _check_migration(db)
