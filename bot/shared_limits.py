@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 FLIGHT = 10.0  # seconds a slot in flight counts ahead (a process killed mid-request frees it)
 RETRY_DOWN = 5.0  # seconds between tries while Redis is unreachable
 PRESENCE = 60.0  # an instance that took nothing for this long is no longer counted
-TIMEOUT = 1.0  # seconds a Redis call may take before it counts as unreachable
+TIMEOUT = 5.0  # seconds a Redis call may take before it counts as unreachable
 FLUSH_DELAY = 0.002  # ends of requests gathered this long before they are written, in one call
 GUESSED_PEERS = 2  # the instances assumed when Redis was never reached
 

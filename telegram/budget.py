@@ -108,6 +108,15 @@ class _ChatHeld(Exception):
     """An urgent call's chat is held back by a 429 another instance met (learnt from Redis)."""
 
 
+class _ChatBusy(Exception):
+    """Other instances' sends to the chat fill its bucket (learnt from Redis): the call leaves
+    its place in the overall window (the sends to other chats go on) and waits ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
 class NotNow(Exception):
     """A background call not made: its pass's time ran out before its turn, or Telegram asked
     the bot to slow down meanwhile. Nothing was sent."""
@@ -320,7 +329,12 @@ class Budget:
                 remote = None
                 if n == 0 and self.shared is not None:
                     remote = self._shared_take(self.shared, chat, weight, priority, taken, shared)
-                taken.append(await self.overall.acquire(priority, remote=remote))
+                while True:
+                    try:
+                        taken.append(await self.overall.acquire(priority, remote=remote))
+                        break
+                    except _ChatBusy as busy:
+                        await self.sleep(busy.seconds)
             made = True
             yield
         finally:
@@ -367,6 +381,8 @@ class Budget:
                 if priority == BACKGROUND:
                     raise NotNow(verdict.wait, CHAT_PAUSED)
                 raise _ChatHeld
+            if verdict.kind == "chat":
+                raise _ChatBusy(max(verdict.wait, 1e-3))
             return max(verdict.wait, 1e-3)
 
         return take
