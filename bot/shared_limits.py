@@ -8,8 +8,10 @@ whole bot's pause, the chat's pause and bucket, the overall window), or learns h
 - The overall window counts a send from the end of its request, as the process's window does
   (bot/ratelimit.py SlidingWindow: by then it has certainly reached Telegram): a slot is written
   in flight (counted ``FLIGHT`` seconds ahead, so a process killed mid-request frees it after
-  that) and lowered to its end when the request is over. Those ends are written in batches, off
-  the request's path (``finished()``): a late end only counts the send a little longer.
+  that) and lowered to its end when the request is over. Those ends are written off the
+  request's path (``finished()``), those that come while one call is under way together in the
+  next: a late end only counts the send a little longer. A take that finds the window full
+  because of a send in flight looks again after 1/limit s.
 - A chat is a bucket kept as its theoretical arrival time (GCRA): its burst at once, then its
   rate; a group no burst, its rate a minute.
 - A 429 is shared (``refused()``): the chat's pause, and the whole bot's when the process judged
@@ -43,7 +45,6 @@ FLIGHT = 10.0  # seconds a slot in flight counts ahead (a process killed mid-req
 RETRY_DOWN = 5.0  # seconds between tries while Redis is unreachable
 PRESENCE = 60.0  # an instance that took nothing for this long is no longer counted
 TIMEOUT = 5.0  # seconds a Redis call may take before it counts as unreachable
-FLUSH_DELAY = 0.002  # ends of requests gathered this long before they are written, in one call
 GUESSED_PEERS = 2  # the instances assumed when Redis was never reached
 
 # KEYS: overall window (zset), whole bot's pause (string), chat (hash: tat, paused), instances
@@ -79,8 +80,10 @@ local n = redis.call('ZCARD', KEYS[1])
 if n + weight > count then
   local k = n + weight - count - 1
   local oldest = redis.call('ZRANGE', KEYS[1], k, k, 'WITHSCORES')
-  -- a send still in flight may end any moment: look again when it would be free had it ended now
-  local at = math.min(tonumber(oldest[2]), now)
+  local at = tonumber(oldest[2])
+  -- a send still in flight (or whose end is not written yet) may end any moment: look again
+  -- soon, as often as the window lets sends go
+  if at > now then return {'busy', tostring(period / count), peers} end
   return {'busy', tostring(at + period - now), peers}
 end
 for i = 11, #ARGV do redis.call('ZADD', KEYS[1], now + flight, ARGV[i]) end
@@ -293,7 +296,7 @@ class SharedLimits:
             self._flush = asyncio.get_running_loop().create_task(self._write_ends())
 
     async def _write_ends(self) -> None:
-        await asyncio.sleep(FLUSH_DELAY)  # the ends of the requests answered meanwhile too
+        # The ends that come while one batch is written go in the next, in one call.
         while self._ended:
             ended, self._ended = self._ended, []
             await self._call(self._finish, [self._key("w")], [self._now(), *ended])
