@@ -14,6 +14,7 @@ import asyncio
 import logging
 import os
 import secrets
+import sys
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -255,6 +256,50 @@ async def test_a_flood_one_instance_meets_holds_every_chat_back_in_the_others(
     for task in tries:  # the first instance's own calls wait it out too
         await asyncio.wait_for(task, PATIENCE)
     assert len(refused(fake)) == 3
+
+
+@needs_redis
+async def test_two_processes_keep_together_to_the_limits(fake: FakeBotAPI) -> None:
+    """The same as three instances above, with two real processes (tests/shared_sender.py)."""
+    assert URL is not None
+    prefix = f"test:limits:{os.getpid()}:{secrets.token_hex(4)}"
+    count = 6
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.shared_sender", fake.base_url, URL, prefix, name,
+            str(count), *map(str, CHATS),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )
+        for name in ("first", "second")
+    ]  # fmt: skip
+    try:
+        for process in processes:
+            assert process.stdout is not None
+            line = await asyncio.wait_for(process.stdout.readline(), PATIENCE)
+            assert line.strip() == b"ready"
+        for process in processes:
+            assert process.stdin is not None
+            process.stdin.write(b"go\n")
+            await process.stdin.drain()
+        codes = await asyncio.wait_for(asyncio.gather(*(p.wait() for p in processes)), PATIENCE)
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        cleaner = shared(URL, prefix)
+        await cleaner.forget_all()
+        await cleaner.redis.aclose()
+    assert codes == [0, 0]
+    got = accepted(fake)
+    assert len(got) == 2 * count * len(CHATS)
+    assert len(refused(fake)) <= 2
+    assert most_in([c.time for c in got], 1.0) <= LIMITS.per_second
+    times: dict[int, list[float]] = defaultdict(list)
+    for call in got:
+        times[int(call.params["chat_id"])].append(call.time)
+    for chat_times in times.values():
+        assert most_in(chat_times, 1 / SCALE) <= 3
 
 
 # --------------------------------------------------------------------------- Redis away
