@@ -424,20 +424,15 @@ class Budget:
     async def until_ready(self, chat: int | str, send_by: float) -> float:
         """Waits until a message to ``chat`` could go, unless that is after ``send_by`` (loop
         time): then returns how long it would still be (0 once it may go)."""
+        # As this process's bucket stands: other instances' sends to the chat, and their
+        # 429s, are learnt when the send takes its place in Redis (no second round trip: a
+        # 429 held there holds the row back then, see _shared_take).
         loop = asyncio.get_running_loop()
-        while True:
-            wait = self.ready_in(chat)
-            if wait <= 0 and self.shared is not None:
-                # Other instances' sends to this chat, and their 429s: one look in Redis.
-                verdict = await self.shared.take(chat, peek=True)
-                if verdict.kind not in ("ok", "down"):
-                    self._learn(verdict.kind, verdict.wait, chat)
-                    wait = max(verdict.wait, 1e-3)
-            if wait <= 0:
-                return 0.0
+        while (wait := self.ready_in(chat)) > 0:
             if loop.time() + wait > send_by:
                 return wait
             await self.sleep(wait)
+        return 0.0
 
     def _retry_after(self, chat: int | str | None, seconds: float) -> bool:
         """Holds back what Telegram refused, in every instance; True when that is the whole

@@ -226,6 +226,46 @@ async def test_a_429_one_instance_meets_holds_that_chat_back_in_the_others(
 
 
 @needs_redis
+async def test_a_429_one_instance_meets_holds_that_chats_notifications_in_the_others(
+    fake: FakeBotAPI, instances: Instances, tmp_path: Path
+) -> None:
+    """The other instance's delivery worker holds that chat's card for as long as Telegram
+    asked (its row is due again then) and delivers the other chats' cards meanwhile."""
+    first, second = instances(2)
+    busy, others = CHATS[0], CHATS[1:6]
+    retry_after = 2
+    fake.fail(
+        "sendMessage",
+        status=429,
+        description=f"Too Many Requests: retry after {retry_after}",
+        retry_after=retry_after,
+        chat_id=busy,
+    )
+    answer = asyncio.create_task(first.send_message(busy, "from the first"))
+    await eventually(lambda: bool(refused(fake)), "the first instance refused")
+    [refusal] = refused(fake)
+    shared_limits = budget(first).shared
+    assert shared_limits is not None
+    await shared_limits.settled()
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'held.db'}")
+    await db.migrate()
+    await enqueue(db, [(chat, f"card for {chat}") for chat in [busy, *others]])
+    worker = TelegramDelivery(second, db, system_clock, poll_seconds=0.05)
+    try:
+        worker.start()
+        await eventually(lambda: _drained(db), "the outbox drained", PATIENCE * 2)
+    finally:
+        await worker.stop()
+        await db.close()
+    await asyncio.wait_for(answer, PATIENCE)
+    card = [c.time for c in accepted(fake) if c.params["text"] == f"card for {busy}"]
+    assert len(card) == 1 and card[0] >= refusal.time + retry_after - 0.1
+    others_cards = [c.time for c in accepted(fake) if c.params["chat_id"] in others]
+    assert len(others_cards) == len(others) and max(others_cards) < card[0]
+    assert len(refused(fake)) == 1
+
+
+@needs_redis
 async def test_a_flood_one_instance_meets_holds_every_chat_back_in_the_others(
     fake: FakeBotAPI, instances: Instances
 ) -> None:
