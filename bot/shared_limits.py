@@ -94,19 +94,21 @@ if rate > 0 then
   local ttl = math.ceil((next - now + 60) * 1000)
   if redis.call('PTTL', KEYS[3]) < ttl then redis.call('PEXPIRE', KEYS[3], ttl) end
 end
-return {'ok', '0', peers}
+return {'ok', '0', peers, tostring(now)}
 """
 
-# KEYS: overall window. ARGV: now ('' for Redis's clock), slot ids whose requests are over.
+# KEYS: overall window. ARGV: now ('' for Redis's clock), then pairs: a slot whose request is
+# over, and when it was over at the latest (in Redis's time).
 _FINISH = """
 local now = tonumber(ARGV[1])
 if not now then
   local t = redis.call('TIME')
   now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 end
-for i = 2, #ARGV do
+for i = 2, #ARGV, 2 do
+  local over = math.min(tonumber(ARGV[i + 1]), now)
   local s = redis.call('ZSCORE', KEYS[1], ARGV[i])
-  if s and tonumber(s) > now then redis.call('ZADD', KEYS[1], now, ARGV[i]) end
+  if s and tonumber(s) > over then redis.call('ZADD', KEYS[1], over, ARGV[i]) end
 end
 return 0
 """
@@ -152,6 +154,8 @@ class Verdict:
     kind: str
     wait: float = 0.0
     slots: tuple[str, ...] = ()
+    at: float = 0.0  # Redis's time when they were taken
+    asked: float = 0.0  # loop time when the take was sent (before ``at``)
 
 
 DOWN = Verdict("down")
@@ -274,6 +278,7 @@ class SharedLimits:
         the overall window is not looked at)."""
         rate, burst = self._rule(chat)
         slots = [] if peek else [f"{self.instance}:{next(self._ids)}" for _ in range(weight)]
+        asked = asyncio.get_running_loop().time()
         answer = await self._call(
             self._take,
             [self._key("w"), self._key("p"), self._chat_key(chat), self._key("i")],
@@ -282,16 +287,25 @@ class SharedLimits:
         )  # fmt: skip
         if answer is None:
             return DOWN
-        said, wait, peers = answer
+        said, wait, peers, *at = answer
         self.peers = int(peers)
         kind = said.decode() if isinstance(said, bytes) else str(said)
-        return Verdict(kind, float(wait), tuple(slots) if kind == "ok" else ())
+        if kind != "ok" or peek:
+            return Verdict(kind, float(wait))
+        return Verdict(kind, 0.0, tuple(slots), float(at[0]), asked)
 
-    def finished(self, slots: tuple[str, ...]) -> None:
-        """These slots' requests are over: they count from now (written in a batch soon)."""
-        if not slots:
+    def finished(self, taken: Verdict) -> None:
+        """The request of these slots is over: they count from now (in Redis's time: when
+        they were taken, plus the time since the take was sent, which is never earlier than
+        now), written in a batch soon."""
+        if not taken.slots:
             return
-        self._ended.extend(slots)
+        if self.clock is not None:
+            over = repr(self.clock())
+        else:
+            over = repr(taken.at + asyncio.get_running_loop().time() - taken.asked)
+        for slot in taken.slots:
+            self._ended += (slot, over)
         if self._flush is None or self._flush.done():
             self._flush = asyncio.get_running_loop().create_task(self._write_ends())
 

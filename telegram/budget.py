@@ -68,7 +68,7 @@ from telegram.budget_rules import Kind, Limits, kind_of, weight_of
 if TYPE_CHECKING:
     from aiogram import Bot
 
-    from bot.shared_limits import SharedLimits
+    from bot.shared_limits import SharedLimits, Verdict
 
 __all__ = [
     "Background",
@@ -316,7 +316,7 @@ class Budget:
         bucket = self.chats[chat] if chat is not None else None
         tokens = 0
         taken: list[Slot] = []
-        shared: list[tuple[str, ...]] = []  # the slots taken in Redis
+        shared: list[Verdict] = []  # the slots taken in Redis
         made = flying = False
         try:
             if bucket is not None:
@@ -341,8 +341,8 @@ class Budget:
             for slot in taken:
                 slot.finished()
             if self.shared is not None:
-                for slots in shared:
-                    self.shared.finished(slots)
+                for verdict in shared:
+                    self.shared.finished(verdict)
             if bucket is not None:
                 for _ in range(tokens):
                     # The chat's tokens count from the end of the request (see Bucket); a
@@ -359,7 +359,7 @@ class Budget:
         weight: int,
         priority: int,
         taken: list[Slot],
-        slots: list[tuple[str, ...]],
+        slots: list[Verdict],
     ) -> Remote:
         """The call's place in the limits shared by every instance (asked once the process's
         own window lets it go, see bot/ratelimit.py _Gate): 0 once taken, else the wait."""
@@ -367,7 +367,7 @@ class Budget:
         async def take() -> float:
             verdict = await shared.take(chat, weight)
             if verdict.kind == "ok":
-                slots.append(verdict.slots)
+                slots.append(verdict)
                 return 0.0
             if verdict.kind == "down":  # this instance's share, in the process
                 window = self._fallback_window(shared)

@@ -233,7 +233,10 @@ async def test_a_429_one_instance_meets_holds_that_chats_notifications_in_the_ot
     asked (its row is due again then) and delivers the other chats' cards meanwhile."""
     first, second = instances(2)
     busy, others = CHATS[0], CHATS[1:6]
-    retry_after = 2
+    retry_after = 4
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'held.db'}")
+    await db.migrate()
+    await enqueue(db, [(chat, f"card for {chat}") for chat in [busy, *others]])
     fake.fail(
         "sendMessage",
         status=429,
@@ -247,9 +250,6 @@ async def test_a_429_one_instance_meets_holds_that_chats_notifications_in_the_ot
     shared_limits = budget(first).shared
     assert shared_limits is not None
     await shared_limits.settled()
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'held.db'}")
-    await db.migrate()
-    await enqueue(db, [(chat, f"card for {chat}") for chat in [busy, *others]])
     worker = TelegramDelivery(second, db, system_clock, poll_seconds=0.05)
     try:
         worker.start()
