@@ -181,7 +181,7 @@ class SharedLimits:
     ) -> None:
         self.redis = redis
         self.prefix = prefix
-        self.count = max(1, int(per_second)) if per_second >= 1 else 1
+        self.count = max(1, int(per_second))  # as SlidingWindow.per_second: whole sends a period
         self.period = self.count / per_second
         self.private = (private_per_second, private_burst)
         self.group = (group_per_minute / 60, 1)

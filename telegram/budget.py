@@ -28,6 +28,14 @@ must not stop the notifications of a hundred others. It is the whole bot's limit
 the call has no chat (a button's answer, deleteMessage…) or when GLOBAL_CHATS different chats
 are refused within GLOBAL_SPAN seconds: then every call holds back for ``retry_after`` (the
 overall window pauses) and the worker is told (``on_retry_after``).
+
+Several instances (REDIS_URL, ``shared``): the process's queue stays as above, and a call whose
+turn has come also takes its place in the limits every instance counts in Redis
+(bot/shared_limits.py: the overall window, the chat's bucket, the 429s any of them met), or
+waits as long as Redis says: a chat another instance filled waits outside the overall queue; a
+429 another instance met holds the chat (an answer waits it out as its own, a notification's row
+is held for then) or, for the whole bot, every call and the worker. Redis unreachable: the
+process keeps to its share of the overall limit (``SharedLimits.share``).
 """
 
 from __future__ import annotations
@@ -438,6 +446,8 @@ class Budget:
         """Holds back what Telegram refused, in every instance; True when that is the whole
         bot."""
         whole = self._hold_back(chat, seconds)
+        if whole:  # Redis will tell this instance its own pause again: not news then
+            self._shared_pause = max(self._shared_pause, self.clock() + seconds)
         if self.shared is not None:
             self.shared.refused(chat, seconds, whole=whole, chats=GLOBAL_CHATS, span=GLOBAL_SPAN)
         return whole
