@@ -4,6 +4,8 @@
     .venv/bin/python -m bench.delivery --quick         # 240 notifications, 1 run (< 30 s)
     .venv/bin/python -m bench.delivery --compare       # also the limiter variants below
     .venv/bin/python -m bench.delivery --per-chat 20   # 3,000 cards to 150 heads (issue 11)
+    .venv/bin/python -m bench.delivery --shared-redis redis://127.0.0.1:6379/15
+                                # also 2 workers (2 bots, 2 budgets) sharing the limits in Redis
 
 ``--count`` notifications to distinct private chats (``--per-chat N``: N to each of
 count / N chats, taking turns) are written to the outbox with OutboxRepository (one
@@ -31,8 +33,13 @@ limiter swapped in memory (nothing in the repository changes):
 ``bucket`` = AsyncLimiter(30, 1) (a bucket of a second's worth: 30 at once, then 30/s),
 ``even`` = AsyncLimiter(1, 1/30) (evenly spaced, the worker's limiter before the sliding
 window), ``sent+arrival`` = the window counting each send from its answer or 50 ms after it
-left, whichever is sooner (``--arrival`` for another value). Not a test: timing depends on the
-machine."""
+left, whichever is sooner (``--arrival`` for another value).
+
+``--shared-redis URL`` also runs ``--instances`` (default 2) workers at once over the same outbox,
+each with its own bot, HTTP session and budget as separate instances would have, sharing the
+limits through Redis (bot/shared_limits.py, keys of the run's own, deleted after): together they
+must stay within the same 30 a second and the per-chat rule (unshared, they would send twice the
+limit). Not a test: timing depends on the machine."""
 
 from __future__ import annotations
 
@@ -40,6 +47,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import secrets
 import shutil
 import tempfile
 import time
@@ -67,10 +75,11 @@ from bench.common import (
 )
 from bench.fakeload import LoadFakeAPI
 from bot.ratelimit import SlidingWindow
+from bot.shared_limits import SharedLimits
 from storage.db import Database
 from storage.models import telegram_address
 from storage.repositories import OutboxRepository
-from telegram.budget import install_budget
+from telegram.budget import Limits, budget_of, install_budget
 from telegram.delivery import TelegramDelivery
 from tests.fakelimits import FloodRules
 
@@ -180,9 +189,15 @@ async def run_worker(
     arrival: float = 0.05,
     per_chat: int = 1,
     slack: float = 0.5,
+    instances: int = 1,
+    redis_url: str | None = None,
 ) -> Result:
-    """The real DeliveryWorker over ``count`` outbox rows, ``per_chat`` to each chat."""
-    result = Result("DeliveryWorker" + (f" ({limiter})" if limiter else ""), count)
+    """The real DeliveryWorker over ``count`` outbox rows, ``per_chat`` to each chat;
+    ``redis_url``: ``instances`` workers sharing the limits in Redis."""
+    name = "DeliveryWorker" + (f" ({limiter})" if limiter else "")
+    if redis_url is not None:
+        name = f"{instances} × DeliveryWorker sharing Redis"
+    result = Result(name, count)
     run_dir = Path(tempfile.mkdtemp(prefix="delivery-", dir=workdir))
     db_path = run_dir / "louzhang.db"
     db = Database(f"sqlite+aiosqlite:///{db_path}")
@@ -203,15 +218,31 @@ async def run_worker(
     fake = LoadFakeAPI(message_limit=limit)
     fake.limits = FloodRules(per_second=limit, slack=slack)  # Telegram's per-chat rules too
     await fake.start()
-    bot = _bot(fake)
-    budget = install_budget(bot)  # the default limits: 30 a second overall
-    worker = TelegramDelivery(bot, db, lambda: datetime.now(UTC))
-    if limiter is not None:
-        swapped = LIMITERS[limiter](budget.limits.per_second, arrival)
-        budget.overall = swapped  # type: ignore[assignment]
+    prefix = f"bench:limits:{secrets.token_hex(4)}"
+    bots, workers = [], []
+    for _ in range(instances if redis_url else 1):
+        bot = _bot(fake)
+        shared = None
+        if redis_url is not None:
+            limits = Limits()
+            shared = SharedLimits.from_url(
+                redis_url,
+                prefix,
+                per_second=limits.per_second,
+                private_per_second=limits.private_per_second,
+                private_burst=limits.private_burst,
+                group_per_minute=limits.group_per_minute,
+            )
+        budget = install_budget(bot, shared=shared)  # the default limits: 30 a second overall
+        bots.append(bot)
+        workers.append(TelegramDelivery(bot, db, lambda: datetime.now(UTC)))
+        if limiter is not None:
+            swapped = LIMITERS[limiter](budget.limits.per_second, arrival)
+            budget.overall = swapped  # type: ignore[assignment]
     try:
         result.started = time.monotonic()
-        worker.start()
+        for worker in workers:
+            worker.start()
         deadline = result.started + count / limit * 3 + 60
         while time.monotonic() < deadline:
             await asyncio.sleep(0.25)
@@ -220,8 +251,15 @@ async def run_worker(
                 break
         result.left = sqlite_count(db_path, "SELECT count(*) FROM outbox WHERE status != 'sent'")
     finally:
-        await worker.stop()
-        await bot.session.close()
+        for worker in workers:
+            await worker.stop()
+        for bot in bots:
+            shared = budget_of(bot).shared
+            if shared is not None:
+                await shared.settled()
+                await shared.forget_all()
+            await budget_of(bot).close()
+            await bot.session.close()
         await fake.stop()
         await db.close()
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -299,6 +337,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--paced", action=argparse.BooleanOptionalAction, default=True,
                         help="also the paced baseline sender (default yes)")  # fmt: skip
+    parser.add_argument(
+        "--shared-redis",
+        metavar="URL",
+        help="also --instances workers sharing the limits through this Redis (keys of the "
+        "run's own, deleted after), beside the single worker",
+    )
+    parser.add_argument("--instances", type=int, default=2, help="for --shared-redis (default 2)")
     parser.add_argument("--quick", action="store_true", help="240 notifications, 1 run")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     return parser
@@ -312,6 +357,8 @@ async def main_async(args: argparse.Namespace) -> None:
     senders: list[str | None] = ["paced", None] if args.paced else [None]
     if args.compare:
         senders += list(LIMITERS)
+    if args.shared_redis:
+        senders.append("shared")
     results: dict[str, list[Result]] = {}
     try:
         for run in range(args.runs):
@@ -319,6 +366,17 @@ async def main_async(args: argparse.Namespace) -> None:
                 progress(f"run {run + 1}/{args.runs}: {sender or 'DeliveryWorker'} …")
                 if sender == "paced":
                     result = await run_paced(args.count, args.limit, args.per_chat, args.chat_slack)
+                elif sender == "shared":
+                    result = await run_worker(
+                        args.count,
+                        args.limit,
+                        workdir,
+                        None,
+                        per_chat=args.per_chat,
+                        slack=args.chat_slack,
+                        instances=args.instances,
+                        redis_url=args.shared_redis,
+                    )
                 else:
                     result = await run_worker(
                         args.count,
@@ -337,7 +395,7 @@ async def main_async(args: argparse.Namespace) -> None:
     for sender, runs in results.items():
         ratio = median([r.sustained / args.limit for r in runs])
         rejected = median([r.rejected for r in runs])
-        worker = sender.startswith("DeliveryWorker")
+        worker = "DeliveryWorker" in sender
         rows.append([
             sender, median([r.sustained for r in runs]),
             " / ".join(f"{r.sustained:.2f}" for r in runs), ratio,

@@ -284,6 +284,7 @@ async def _run(config: Config, db: Database) -> None:
     from aiohttp import web
 
     from bot.app import create_bot, create_dispatcher
+    from telegram.budget import budget_of
     from telegram.files import TelegramFiles
     from telegram.webhook import leave_webhook, serve_webhook
     from web.console import console_setup
@@ -372,6 +373,7 @@ async def _run(config: Config, db: Database) -> None:
     finally:
         if server is not None:
             await server.stop()
+        await budget_of(bot).close()  # the shared limits' Redis connection
         await bot.session.close()
         if wechat_api is not None:
             await wechat_api.close()

@@ -76,8 +76,22 @@ def create_bot(config: Config) -> Bot:
         default=DefaultBotProperties(parse_mode=None, link_preview_is_disabled=True),
     )
     # Every request, the handlers' answers and the delivery worker's notifications alike,
-    # within one budget of Telegram's limits (telegram/budget.py).
-    install_budget(bot, limits_of(config))
+    # within one budget of Telegram's limits (telegram/budget.py); with REDIS_URL, the limits
+    # are counted in Redis too, so all the instances together keep to them.
+    limits = limits_of(config)
+    shared = None
+    if config.redis_url is not None:
+        from bot.shared_limits import SharedLimits, key_prefix
+
+        shared = SharedLimits.from_url(
+            config.redis_url.get(),
+            key_prefix(config.require_token().get()),
+            per_second=limits.per_second,
+            private_per_second=limits.private_per_second,
+            private_burst=limits.private_burst,
+            group_per_minute=limits.group_per_minute,
+        )
+    install_budget(bot, limits, shared=shared)
     return bot
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 Monotonic = Callable[[], float]  # seconds on a clock that never goes back (time.monotonic)
 Sleep = Callable[[float], Awaitable[object]]
+Remote = Callable[[], Awaitable[float]]  # a shared limiter's take: 0 once taken, else the wait
 
 URGENT = 0  # an answer to the person whose update is being handled
 BACKGROUND = 1  # a notification from the outbox: waits while urgent calls wait
@@ -57,9 +58,12 @@ class _Gate:
         """Seconds until the first waiter may take (0 or less: now)."""
         raise NotImplementedError
 
-    async def _enter(self, priority: int) -> None:
+    async def _enter(self, priority: int, remote: Remote | None = None) -> None:
         """Returns when the caller is first and the limiter allows it; the caller takes before
-        it awaits anything else. A cancelled waiter takes nothing."""
+        it awaits anything else. A cancelled waiter takes nothing. ``remote``: a limiter
+        shared with other processes, asked once this one allows (while the caller is still
+        first, so the process's priorities hold): it takes its place there and answers 0, or
+        answers how long to wait (then both are asked again), or raises."""
         waiter = _Waiter(priority, next(self._seq))
         heapq.heappush(self._waiters, waiter)
         try:
@@ -70,7 +74,11 @@ class _Gate:
                     continue
                 wait = self._wait()
                 if wait <= 0:
-                    return
+                    if remote is None:
+                        return
+                    wait = await remote()
+                    if wait <= 0:  # taken there: it goes
+                        return
                 await self._sleep(wait)
         finally:
             first = self._waiters[0] is waiter
@@ -167,9 +175,10 @@ class SlidingWindow(_Gate):
         counted = oldest.counted if oldest.over else min(oldest.counted, now)
         return max(paused, counted + self.period - now)
 
-    async def acquire(self, priority: int = URGENT) -> Slot:
-        """Waits for a free slot; call ``finished()`` on it when the request is over."""
-        await self._enter(priority)
+    async def acquire(self, priority: int = URGENT, *, remote: Remote | None = None) -> Slot:
+        """Waits for a free slot; call ``finished()`` on it when the request is over.
+        ``remote``: a shared limiter asked too (see _Gate._enter)."""
+        await self._enter(priority, remote)
         # Read after the wait: a late wake-up is recorded as late, never as on time.
         slot = Slot(self._clock() + self.arrival_within, self._clock)
         self._taken.append(slot)

@@ -28,6 +28,14 @@ must not stop the notifications of a hundred others. It is the whole bot's limit
 the call has no chat (a button's answer, deleteMessage…) or when GLOBAL_CHATS different chats
 are refused within GLOBAL_SPAN seconds: then every call holds back for ``retry_after`` (the
 overall window pauses) and the worker is told (``on_retry_after``).
+
+Several instances (REDIS_URL, ``shared``): the process's queue stays as above, and a call whose
+turn has come also takes its place in the limits every instance counts in Redis
+(bot/shared_limits.py: the overall window, the chat's bucket, the 429s any of them met), or
+waits as long as Redis says: a chat another instance filled waits outside the overall queue; a
+429 another instance met holds the chat (an answer waits it out as its own, a notification's row
+is held for then) or, for the whole bot, every call and the worker. Redis unreachable: the
+process keeps to its share of the overall limit (``SharedLimits.share``).
 """
 
 from __future__ import annotations
@@ -53,11 +61,22 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
 from bot.delivery_window import LATE
-from bot.ratelimit import BACKGROUND, URGENT, ChatBuckets, Monotonic, Sleep, SlidingWindow, Slot
+from bot.ratelimit import (
+    BACKGROUND,
+    URGENT,
+    ChatBuckets,
+    Monotonic,
+    Remote,
+    Sleep,
+    SlidingWindow,
+    Slot,
+)
 from telegram.budget_rules import Kind, Limits, kind_of, weight_of
 
 if TYPE_CHECKING:
     from aiogram import Bot
+
+    from bot.shared_limits import SharedLimits, Verdict
 
 __all__ = [
     "Background",
@@ -84,11 +103,26 @@ ANSWERED_IDS = 10_000  # callback query ids remembered as answered (queries expi
 # at the same moment is unlikely; a flood, or a limit of Telegram's we do not know, is not.)
 GLOBAL_CHATS = 3
 GLOBAL_SPAN = 1.0
+PAUSED = "held back: Telegram asked to slow down (429)"
+CHAT_PAUSED = "held back: Telegram asked to slow down for this chat (429, seen by another instance)"
 
 
 class ChatRetryAfter(TelegramRetryAfter):
     """A 429 that holds back only its chat (the budget judged it the chat's limit): the delivery
     worker sends that chat's row later and goes on with the others."""
+
+
+class _ChatHeld(Exception):
+    """An urgent call's chat is held back by a 429 another instance met (learnt from Redis)."""
+
+
+class _ChatBusy(Exception):
+    """Other instances' sends to the chat fill its bucket (learnt from Redis): the call leaves
+    its place in the overall window (the sends to other chats go on) and waits ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
 
 
 class NotNow(Exception):
@@ -150,8 +184,13 @@ class Budget:
         *,
         clock: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        shared: SharedLimits | None = None,
     ) -> None:
         self.limits = limits = limits or Limits()
+        # Several instances (REDIS_URL): the limits are counted in Redis too (bot/shared_limits.py)
+        self.shared = shared
+        self._fallback: SlidingWindow | None = None  # the local share while Redis is away
+        self._shared_pause = -math.inf  # the whole bot's pause last learnt from Redis (clock)
         self.clock = clock
         self.sleep = sleep
         self.overall = SlidingWindow.per_second(limits.per_second, clock=clock, sleep=sleep)
@@ -231,6 +270,8 @@ class Budget:
             try:
                 async with self._slots(method, kind, chat, URGENT):
                     return await make_request(bot, method)
+            except _ChatHeld:
+                continue  # its bucket pauses now: wait that out (or give up) as above
             except TelegramRetryAfter as error:
                 self._retry_after(chat, error.retry_after)
                 if attempt >= MAX_ATTEMPTS or self.clock() + error.retry_after > give_up_at:
@@ -262,7 +303,7 @@ class Budget:
                 raise NotNow(0.0, LATE) from None
             left = how.paused()
             if left > 0:  # a 429 arrived while this one waited for its turn: not sent
-                raise NotNow(left, "held back: Telegram asked to slow down (429)")
+                raise NotNow(left, PAUSED)
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
@@ -283,6 +324,7 @@ class Budget:
         bucket = self.chats[chat] if chat is not None else None
         tokens = 0
         taken: list[Slot] = []
+        shared: list[Verdict] = []  # the slots taken in Redis
         made = flying = False
         try:
             if bucket is not None:
@@ -291,13 +333,24 @@ class Budget:
                     tokens += 1
                 bucket.sending(tokens)  # on their way from here (see Bucket)
                 flying = True
-            for _ in range(weight):
-                taken.append(await self.overall.acquire(priority))
+            for n in range(weight):
+                remote = None
+                if n == 0 and self.shared is not None:
+                    remote = self._shared_take(self.shared, chat, weight, priority, taken, shared)
+                while True:
+                    try:
+                        taken.append(await self.overall.acquire(priority, remote=remote))
+                        break
+                    except _ChatBusy as busy:
+                        await self.sleep(busy.seconds)
             made = True
             yield
         finally:
             for slot in taken:
                 slot.finished()
+            if self.shared is not None:
+                for verdict in shared:
+                    self.shared.finished(verdict)
             if bucket is not None:
                 for _ in range(tokens):
                     # The chat's tokens count from the end of the request (see Bucket); a
@@ -306,6 +359,69 @@ class Budget:
                         bucket.finished()
                     else:
                         bucket.give_back(in_flight=flying)
+
+    def _shared_take(
+        self,
+        shared: SharedLimits,
+        chat: int | str | None,
+        weight: int,
+        priority: int,
+        taken: list[Slot],
+        slots: list[Verdict],
+    ) -> Remote:
+        """The call's place in the limits shared by every instance (asked once the process's
+        own window lets it go, see bot/ratelimit.py _Gate): 0 once taken, else the wait."""
+
+        async def take() -> float:
+            verdict = await shared.take(chat, weight)
+            if verdict.kind == "ok":
+                slots.append(verdict)
+                return 0.0
+            if verdict.kind == "down":  # this instance's share, in the process
+                window = self._fallback_window(shared)
+                for _ in range(weight):
+                    taken.append(await window.acquire(priority))
+                return 0.0
+            self._learn(verdict.kind, verdict.wait, chat)
+            if verdict.kind == "paused" and priority == BACKGROUND:
+                raise NotNow(verdict.wait, PAUSED)
+            if verdict.kind == "chat-paused":
+                if priority == BACKGROUND:
+                    raise NotNow(verdict.wait, CHAT_PAUSED)
+                raise _ChatHeld
+            if verdict.kind == "chat":
+                raise _ChatBusy(max(verdict.wait, 1e-3))
+            return max(verdict.wait, 1e-3)
+
+        return take
+
+    def _fallback_window(self, shared: SharedLimits) -> SlidingWindow:
+        rate = shared.share(self.limits.per_second)
+        if self._fallback is None or not math.isclose(
+            self._fallback.count / self._fallback.period, rate
+        ):
+            self._fallback = SlidingWindow.per_second(rate, clock=self.clock, sleep=self.sleep)
+        return self._fallback
+
+    def _learn(self, kind: str, seconds: float, chat: int | str | None) -> None:
+        """A 429 another instance met, as Redis tells it: held back here too."""
+        if kind == "chat-paused" and chat is not None:
+            self.chats[chat].pause(seconds)
+        elif kind == "paused":
+            until = self.clock() + seconds
+            if until > self._shared_pause + 0.5:  # new (not the same pause told again)
+                log.info(
+                    "Telegram asked another instance to slow down: holding back %.1f s", seconds
+                )
+                for listener in list(self._listeners):
+                    listener(seconds)
+            self._shared_pause = max(self._shared_pause, until)
+            self.overall.pause(seconds)
+
+    async def close(self) -> None:
+        """Lets what is being written to Redis finish, and closes its connection."""
+        if self.shared is not None:
+            await self.shared.close()
 
     def ready_in(self, chat: int | str) -> float:
         """Seconds until a message to ``chat`` could go, as its bucket stands (0: now), so
@@ -316,6 +432,9 @@ class Budget:
     async def until_ready(self, chat: int | str, send_by: float) -> float:
         """Waits until a message to ``chat`` could go, unless that is after ``send_by`` (loop
         time): then returns how long it would still be (0 once it may go)."""
+        # As this process's bucket stands: other instances' sends to the chat, and their
+        # 429s, are learnt when the send takes its place in Redis (no second round trip: a
+        # 429 held there holds the row back then, see _shared_take).
         loop = asyncio.get_running_loop()
         while (wait := self.ready_in(chat)) > 0:
             if loop.time() + wait > send_by:
@@ -324,7 +443,16 @@ class Budget:
         return 0.0
 
     def _retry_after(self, chat: int | str | None, seconds: float) -> bool:
-        """Holds back what Telegram refused; True when that is the whole bot."""
+        """Holds back what Telegram refused, in every instance; True when that is the whole
+        bot."""
+        whole = self._hold_back(chat, seconds)
+        if whole:  # Redis will tell this instance its own pause again: not news then
+            self._shared_pause = max(self._shared_pause, self.clock() + seconds)
+        if self.shared is not None:
+            self.shared.refused(chat, seconds, whole=whole, chats=GLOBAL_CHATS, span=GLOBAL_SPAN)
+        return whole
+
+    def _hold_back(self, chat: int | str | None, seconds: float) -> bool:
         now = self.clock()
         if chat is not None:
             self.chats[chat].pause(seconds)
@@ -380,13 +508,15 @@ def install_budget(
     *,
     clock: Monotonic = time.monotonic,
     sleep: Sleep = asyncio.sleep,
+    shared: SharedLimits | None = None,
 ) -> Budget:
-    """Puts a new budget in front of every request of ``bot`` (replacing one it had)."""
+    """Puts a new budget in front of every request of ``bot`` (replacing one it had);
+    ``shared``: the limits every instance shares through Redis (bot/shared_limits.py)."""
     session = bot.session
     for middleware in list(session.middleware):
         if isinstance(middleware, BudgetMiddleware):
             session.middleware.unregister(middleware)
-    budget = Budget(limits, clock=clock, sleep=sleep)
+    budget = Budget(limits, clock=clock, sleep=sleep, shared=shared)
     session.middleware(BudgetMiddleware(budget))
     return budget
 
