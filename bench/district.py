@@ -24,7 +24,8 @@ buildings (some with a deputy), 3 community-wide and 12 building coordinators, t
 (bench.generate._life: taken, resolved, confirmed or closed automatically, reopened, withdrawn,
 stuck), their recipients and their events (created, routed, taken, resolved, reopened, closed;
 not the messages, ratings or co-signs), and the scheduler's columns as a running scheduler leaves
-them. 30 communities with 1 M tickets have the same tickets per community as 300 with 10 M.
+them (the follow-ups, confirmation and idle reminders of the days before sent). 30 communities
+with 1 M tickets have the same tickets per community as 300 with 10 M.
 
 Measured, with the clock at 08:00:30 Shanghai (the digest hour and the end of quiet hours):
 
@@ -64,7 +65,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.common import CLK_TCK, median, percentile, print_machine, progress, say, table
-from bench.generate import CATEGORIES, DAY, TELEGRAM_BASE, _arrivals, _life
+from bench.generate import CATEGORIES, DAY, HOUR, TELEGRAM_BASE, _arrivals, _life
 from bench.scale import older_presses
 from bot.config import Config
 from bot.i18n import Translations
@@ -338,7 +339,8 @@ async def _community(
                    "owner_id", "holder_id", "escalated", "rating", "created_at", "updated_at",
                    "taken_at", "resolved_at", "closed_at", "nudges_sent", "escalation_level",
                    "escalation_at", "escalation_reason", "autoclosed_at", "followup_sent_at",
-                   "followup_answer", "nudge_since"]  # fmt: skip
+                   "followup_answer", "nudge_since", "confirm_reminded_at",
+                   "idle_reminded_at"]  # fmt: skip
     rows: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
     recipients: list[tuple[Any, ...]] = []
@@ -367,7 +369,15 @@ async def _community(
         old_wait = status in ("new", "reopened") and end - created > DAY
         old_taken = status == "taken" and life["taken"] and end - life["taken"] > 7 * DAY
         escalation = 2 if (old_wait or old_taken) else 0
-        followed_up = status == "closed" and life["closed"] and end - life["closed"] > 33 * DAY
+        # What a running scheduler has already sent by the evening before: the follow-up 30
+        # days after closing, the resolution's one reminder a day after it, the idle reminder.
+        followed_up = status == "closed" and life["closed"] and end - life["closed"] > 30 * DAY
+        confirm_reminded = (
+            life["resolved"] + DAY
+            if status == "resolved" and end - life["resolved"] > DAY
+            else None
+        )
+        idle_reminded = end - HOUR if status == "taken" and end - life["taken"] > 3 * DAY else None
         rows.append((
             tid, cid, number, b, author, category, urgent, status, rng.choice(TEXTS), "[]",
             flats.get(author), True, False, routed[0][0], holder, escalation > 0, rating,
@@ -378,6 +388,7 @@ async def _community(
             life["closed"] + 30 * DAY if followed_up else None,
             "yes" if followed_up else None,
             created if status in ("new", "reopened") else None,
+            confirm_reminded, idle_reminded,
         ))  # fmt: skip
         events.append((tid, author, "created", "{}", created))
         data = json.dumps({"recipients": [[p, r] for p, r in routed], "skipped": []})
@@ -526,7 +537,7 @@ async def measure_scans(services: Services, repeat: int) -> list[list[Any]]:
 
 
 async def measure_pages(
-    db: Database, services: Services, found: People, repeat: int
+    db: Database, services: Services, found: People, repeat: int, presses: int = 50
 ) -> list[list[Any]]:
     async with db.session() as session:
         readers: dict[str, Person] = {}
@@ -549,9 +560,9 @@ async def measure_pages(
             if flt == "open" and first.pages > 4:
                 wanted["page 5"] = (4, None)
             if flt == "all" and first.older:
-                deeper = await older_presses(services, person, 50)
+                deeper = await older_presses(services, person, presses)
                 if deeper is not None:
-                    wanted["page 51 (Older ×50)"] = (50, deeper)
+                    wanted[f"page {presses + 1} (Older ×{presses})"] = (presses, deeper)
             for name, (page, keyset) in wanted.items():
                 times, result = await _median_of(
                     functools.partial(lists.staff_tickets, person, flt, page, keyset), repeat
@@ -604,6 +615,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quick", action="store_true", help="3 communities, 60 buildings, 20,000 tickets"
     )
+    parser.add_argument("--older", type=int, default=50,
+                        help="Older presses before the deep page (%(default)s)")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="leave the database afterwards")
     parser.add_argument("--reuse", action="store_true",
                         help="measure a database kept by --keep (no generation); its digest "
@@ -671,7 +684,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         say(table(["scan at 08:00:30", "first run ms", "written", "later runs median ms",
                    "p95 ms"], scans, title="## The morning's scans over the district"))  # fmt: skip
         progress("the /tickets pages …")
-        pages = await measure_pages(db, services, found, repeat)
+        pages = await measure_pages(db, services, found, repeat, args.older)
         figures["pages"] = pages
         say(table(["reader", "/tickets (the buttons' pages)", "median ms", "p95 ms", "tickets"],
                   pages, title="## /tickets pages (TicketLists.staff_tickets)"))  # fmt: skip

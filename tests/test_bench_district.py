@@ -23,7 +23,8 @@ async def test_a_tiny_district_is_generated_measured_and_dropped(
     name = f"louzhang_district_{uuid.uuid4().hex[:10]}"
     args = build_parser().parse_args(
         ["--postgres", PG_URL, "--database", name, "--communities", "2", "--buildings", "8",
-         "--residents", "60", "--tickets", "1500", "--days", "40", "--repeat", "1"]
+         "--residents", "60", "--tickets", "1500", "--days", "40", "--repeat", "1",
+         "--older", "2"]
     )  # fmt: skip
     figures = await main_async(args)
 
