@@ -53,6 +53,7 @@ import math
 import os
 import random
 import resource
+import signal
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -751,6 +752,8 @@ def report_digest(run: DigestRun, spec: Spec) -> None:
 
 
 def main() -> None:
+    # A run stopped with kill (or Ctrl-C) still drops its database on the way out.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     asyncio.run(main_async(build_parser().parse_args()))
 
 
