@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from storage.cache import ReadCache
+
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The databases this task has a session open on (a task inherits its creator's value).
@@ -110,6 +112,9 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # One process owns a SQLite file's bot (its one connection); several instances share a
+        # PostgreSQL database and keep no cache until it is invalidated through Redis.
+        self.cache = ReadCache(enabled=self.is_sqlite)
         self._on_queued: list[Callable[[], None]] = []
 
     def on_queued(self, callback: Callable[[], None]) -> None:

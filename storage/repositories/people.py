@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.cache import cache_of
 from storage.models import (
     Address,
     Building,
@@ -215,6 +216,18 @@ class PersonRepository:
         return (await self.session.scalars(query)).all()
 
     async def building_roles(self, person_id: int) -> Sequence[BuildingRole]:
+        cache = await cache_of(self.session)
+        if cache is not None:
+            found = cache.get("roles", ("buildings", person_id))
+            if found is not None:
+                return found  # type: ignore[no-any-return]
+            epoch = cache.epoch
+        roles = tuple(await self._building_roles(person_id))
+        if cache is not None:
+            cache.put("roles", ("buildings", person_id), roles, epoch, person_id)
+        return roles
+
+    async def _building_roles(self, person_id: int) -> Sequence[BuildingRole]:
         query = (
             select(Membership, Building, Community.name)
             .join(Building, Building.id == Membership.building_id)
@@ -237,6 +250,18 @@ class PersonRepository:
     # Coordinator scopes
 
     async def coordinator_areas(self, person_id: int) -> Sequence[CoordinatorArea]:
+        cache = await cache_of(self.session)
+        if cache is not None:
+            found = cache.get("roles", ("areas", person_id))
+            if found is not None:
+                return found  # type: ignore[no-any-return]
+            epoch = cache.epoch
+        areas = tuple(await self._coordinator_areas(person_id))
+        if cache is not None:
+            cache.put("roles", ("areas", person_id), areas, epoch, person_id)
+        return areas
+
+    async def _coordinator_areas(self, person_id: int) -> Sequence[CoordinatorArea]:
         query = (
             select(CoordinatorScope, Community.name, Building.name)
             .join(Community, Community.id == CoordinatorScope.community_id)
