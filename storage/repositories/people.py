@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from storage.cache import cache_of
 from storage.models import (
@@ -80,6 +81,14 @@ class PersonRepository:
 
     async def get(self, person_id: int) -> Person | None:
         return await self.session.get(Person, person_id)
+
+    async def preload(self, person_ids: Iterable[int]) -> None:
+        """Loads these people (and their contacts) in two statements, so that ``get`` finds
+        them in the session instead of asking for each (a ticket's recipients, followers)."""
+        identity = self.session.identity_map
+        missing = {i for i in person_ids if identity.get(identity_key(Person, i)) is None}
+        if len(missing) > 1:
+            await self.session.scalars(select(Person).where(Person.id.in_(missing)))
 
     async def add(self, contact: Address, display_name: str, now: datetime) -> Person:
         """A new person, reached at ``contact``."""
