@@ -191,16 +191,16 @@ def _do_orm_execute(state: ORMExecuteState) -> None:
         return
     if not isinstance(statement, UpdateBase):
         return
-    table = getattr(getattr(statement, "table", None), "name", None)
-    if table not in WATCHED:
+    name = getattr(getattr(statement, "table", None), "name", None)
+    if not isinstance(name, str) or name not in WATCHED:
         return
-    ignored = IGNORED.get(table)
+    ignored = IGNORED.get(name)
     values = getattr(statement, "_values", None)
     if ignored and state.is_update and values:
         columns = {getattr(k, "key", k) for k in values}
         if columns <= ignored:
             return
-    _note(state.session, table, [ALL])
+    _note(state.session, name, [ALL])
 
 
 @event.listens_for(Session, "after_commit")
