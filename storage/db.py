@@ -22,9 +22,11 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from storage import sqlite_trips
 from storage.cache import ReadCache
 
 log = logging.getLogger(__name__)
+sqlite_trips.install()  # one trip to aiosqlite's thread per statement, not four
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The databases this task has a session open on (a task inherits its creator's value).
 _OPEN: ContextVar[frozenset[int]] = ContextVar("louzhang_open_sessions", default=frozenset())
