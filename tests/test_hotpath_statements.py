@@ -67,8 +67,9 @@ async def counted(db: Database, costs: dict[str, int], name: str, step: Any) -> 
     return sent
 
 
-# Statements per update, at most: what this tree does, plus 1 or 2. Before issue 11's changes: /report 10, category 10, each text
-# step 4, Send 34; Take 35, History 14, Reply 9, the answer 13, /tickets 11.
+# Statements per update, at most: what this tree does, plus 1 or 2. Before issue 11's changes:
+# /report 10, category 10, each text step 4, Send 34; Take 35, History 14, Reply 9, the answer
+# 13, /tickets 11.
 REPORT_BOUNDS = {
     "/report": 5,
     "category": 4,
