@@ -603,6 +603,7 @@ def report(
                 median(rates),
                 " / ".join(f"{r:.0f}" for r in rates),
                 calls / len(items),
+                median([r.child_cpu / r.updates for r in runs]) * 1000,
                 median([r.child_cpu / r.seconds for r in runs]) * 100,
                 median([r.child_sys / r.child_cpu for r in runs if r.child_cpu]) * 100,
                 median([r.fake_cpu for r in runs]) / wall * 100 if wall else None,
@@ -616,7 +617,8 @@ def report(
             say(f"\n{_label(kind)}: {runs[-1].counts} (whole process life)")
     say(
         table(
-            ["burst", "updates/s (median)", "runs", "API calls/update", "child CPU %",
+            ["burst", "updates/s (median)", "runs", "API calls/update", "CPU ms/update",
+             "child CPU %",
              "of it kernel %",
              "fake CPU %", "batch", "answered", "log errors"],
             rows,
@@ -641,6 +643,20 @@ def report(
         for kind, runs in bursts.items()
     }
     figures["ratio"] = ratio
+    cpu = {
+        k: median([r.child_cpu / r.updates for r in runs]) * 1000
+        for k, runs in bursts.items()
+        if runs
+    }
+    if "bot" in cpu and "echo" in cpu and cpu["bot"]:
+        say(
+            f"CPU per update: bot {cpu['bot']:.1f} ms, echo {cpu['echo']:.2f} ms, echo / bot "
+            f"{cpu['echo'] / cpu['bot']:.2f} (issue 11 target: ≤ 3 ms, ≥ 0.3)"
+        )
+        for kind, ms in cpu.items():
+            if kind.startswith("bot+"):
+                say(f"CPU per update, {_label(kind)}: {ms:.1f} ms")
+    figures["cpu_ms_per_update"] = cpu
 
     figures["paced"] = {}
     for rate, by_kind in paced.items():

@@ -39,7 +39,7 @@ from storage.db import Database
 from telegram.budget import Limits, install_budget
 from telegram.commands import register_default_menu
 from telegram.delivery import TelegramDelivery as DeliveryWorker
-from telegram.fsm import SqlStorage
+from telegram.fsm import BatchedWrites, SqlStorage
 from web.push.keys import KeyHolder
 from web.push.sender import WebPushSender
 
@@ -136,8 +136,9 @@ def create_dispatcher(
         namespace = f"louzhang:{bot_id_of(config)}"
         storage, isolation = redis, RedisUserLocks(redis.redis, namespace)
         update_log = RedisUpdateClaims(redis.redis, namespace)
+    storage = storage or SqlStorage(db, clock)
     dp = Dispatcher(
-        storage=storage or SqlStorage(db, clock),
+        storage=storage,
         # One user's updates are handled one at a time, so their FSM state never races.
         events_isolation=isolation,
         config=config,
@@ -151,6 +152,8 @@ def create_dispatcher(
     dp["update_log"] = update_log
     dp.update.outer_middleware(OnceMiddleware(update_log))
     dp.update.outer_middleware(PersonMiddleware(services, translations))
+    if isinstance(storage, SqlStorage):
+        dp.update.outer_middleware(BatchedWrites(storage))
     dp.message.outer_middleware(FloodMiddleware(config.flood_messages_per_minute, clock))
     # Presses are limited like messages (a flood of them must not become a flood of answers),
     # and every press is answered once, whatever happened to it.

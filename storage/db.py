@@ -22,7 +22,11 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from storage import sqlite_trips
+from storage.cache import ReadCache
+
 log = logging.getLogger(__name__)
+sqlite_trips.install()  # one trip to aiosqlite's thread per statement, not four
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The databases this task has a session open on (a task inherits its creator's value).
 _OPEN: ContextVar[frozenset[int]] = ContextVar("louzhang_open_sessions", default=frozenset())
@@ -110,6 +114,9 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # One process owns a SQLite file's bot (its one connection); several instances share a
+        # PostgreSQL database and keep no cache until it is invalidated through Redis.
+        self.cache = ReadCache(enabled=self.is_sqlite)
         self._on_queued: list[Callable[[], None]] = []
 
     def on_queued(self, callback: Callable[[], None]) -> None:

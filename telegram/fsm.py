@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
+from aiogram import BaseMiddleware
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 
@@ -17,6 +19,10 @@ from storage.repositories import FsmRepository
 
 # Conversations kept in memory: every step of a report reads its state and data several times.
 CACHED = 10_000
+# The conversations an update changed, written once when it is over (see BatchedWrites).
+_PENDING: ContextVar[dict[str, tuple[str | None, dict[str, Any]]] | None] = ContextVar(
+    "louzhang_fsm_pending", default=None
+)
 
 
 class SqlStorage(BaseStorage):
@@ -64,13 +70,56 @@ class SqlStorage(BaseStorage):
         return found
 
     async def _save(self, name: str, state: str | None, data: dict[str, Any]) -> None:
+        pending = _PENDING.get()
+        if pending is not None:  # written when the update is over, with its other changes
+            pending[name] = (state, data)
+            self._remember(name, (state, data))
+            return
         async with self.db.session() as session:
             await FsmRepository(session).save(name, self.clock(), state, data)
             await session.commit()
         self._remember(name, (state, data))
+
+    async def flush(self, pending: Mapping[str, tuple[str | None, dict[str, Any]]]) -> None:
+        """Writes the conversations an update changed, in one unit of work."""
+        if not pending:
+            return
+        now = self.clock()
+        async with self.db.session() as session:
+            repository = FsmRepository(session)
+            for name, (state, data) in pending.items():
+                await repository.save(name, now, state, data)
+            await session.commit()
 
     def _remember(self, name: str, value: tuple[str | None, dict[str, Any]]) -> None:
         self._cache[name] = value
         self._cache.move_to_end(name)
         while len(self._cache) > CACHED:
             self._cache.popitem(last=False)
+
+
+class BatchedWrites(BaseMiddleware):
+    """An update's changes to its conversation (a step's ``clear``, ``set_state`` and
+    ``update_data`` are three writes) reach the database once, when the update is over: one
+    unit of work instead of one per call. Inside the per-user lock (aiogram's FSM middleware
+    is outermost), so the user's next update starts after the write; the in-memory copy is
+    current at once. A failing handler's changes are written too, as they were before."""
+
+    def __init__(self, storage: SqlStorage) -> None:
+        self.storage = storage
+
+    async def __call__(
+        self,
+        handler: Callable[[Any, dict[str, Any]], Awaitable[Any]],
+        event: Any,
+        data: dict[str, Any],
+    ) -> Any:
+        if _PENDING.get() is not None:
+            return await handler(event, data)
+        pending: dict[str, tuple[str | None, dict[str, Any]]] = {}
+        token = _PENDING.set(pending)
+        try:
+            return await handler(event, data)
+        finally:
+            _PENDING.reset(token)
+            await self.storage.flush(pending)

@@ -25,6 +25,7 @@ from bot.services.ticket_core import (
     StaleAction,
     checked,
     community_of_building,
+    settings_of_building,
 )
 from storage.db import Database
 from storage.models import OPEN_STATUSES, Person, Role, Ticket, TicketStatus
@@ -64,8 +65,8 @@ class NeighbourActions:
         Never one of a private category (neighbour disputes)."""
         since = self.clock() - timedelta(days=METOO_DAYS)
         async with self.db.session() as session:
-            community = await community_of_building(session, building_id)
-            found_category = find_category(community.settings, category)
+            settings = await settings_of_building(session, building_id)
+            found_category = find_category(settings, category)
             if found_category is None or found_category.private:
                 return None
             tickets = TicketRepository(session)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,7 @@ from bot.services.join_rules import settle_on_join
 from bot.services.joins import Joined
 from bot.services.links import PayloadKind, parse_payload
 from bot.services.notify import Notifier
+from storage.cache import cache_of
 from storage.db import Database
 from storage.models import Address, Building, Community, Person, Role
 from storage.repositories import CommunityRepository, InvitationRepository, PersonRepository
@@ -81,6 +82,19 @@ class Appointed:
     already: bool
 
 
+def _unchanged(person: Person, contact: Address, display_name: str, now: datetime) -> bool:
+    """Whether ``touch`` would write nothing for this person as cached."""
+    if person.display_name != display_name or person.unreachable_since is not None:
+        return False
+    used = next((c for c in person.contacts if c.as_address == contact), None)
+    return used is not None and now - used.last_used_at < CONTACT_USE_GRANULARITY
+
+
+async def _cache_epoch(session: AsyncSession) -> int | None:
+    cache = await cache_of(session)
+    return None if cache is None else cache.epoch
+
+
 class OnboardingService:
     def __init__(self, config: Config, db: Database, notifier: Notifier, clock: Clock) -> None:
         self.config = config
@@ -95,7 +109,14 @@ class OnboardingService:
         change nothing and cost one read)."""
         display_name = display_name[:130]
         now = self.clock()
+        cache = self.db.cache
+        key = (contact.channel, contact.address)
+        if not cache.due():  # else the session below asks whether another process wrote
+            cached: Person | None = cache.get("person", key)
+            if cached is not None and _unchanged(cached, contact, display_name, now):
+                return cached
         async with self.db.session() as session:
+            epoch = await _cache_epoch(session)
             people = PersonRepository(session)
             person = await people.by_contact(*contact)
             if person is None:
@@ -107,6 +128,8 @@ class OnboardingService:
             stale = now - used.last_used_at >= CONTACT_USE_GRANULARITY
             if person.display_name == display_name and person.unreachable_since is None:
                 if not stale:
+                    if epoch is not None:
+                        cache.put("person", key, person, epoch, person.id)
                     return person
             else:
                 person.display_name = display_name
@@ -114,7 +137,12 @@ class OnboardingService:
             if stale:
                 await people.used(used, now)
             await session.commit()
-            return person
+            committed = cache.epoch  # after this commit's own drop
+        # Kept after the commit (which dropped this person's entries): the next update of
+        # theirs within a minute costs no statement.
+        if epoch is not None:
+            cache.put("person", key, person, committed, person.id)
+        return person
 
     async def set_language(self, person_id: int, language: str) -> Person:
         if language not in SUPPORTED_LANGUAGES:

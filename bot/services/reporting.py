@@ -19,6 +19,7 @@ from bot.services.ticket_core import (
     Reported,
     checked,
     community_of_building,
+    settings_of_building,
 )
 from storage.db import Database
 from storage.models import Person, Role, Ticket, TicketStatus
@@ -45,8 +46,7 @@ class Reporting:
 
     async def categories(self, building_id: int) -> Sequence[Category]:
         async with self.db.session() as session:
-            community = await community_of_building(session, building_id)
-            return categories_for(community.settings)
+            return categories_for(await settings_of_building(session, building_id))
 
     async def report(self, person: Person, draft: Draft) -> Reported:
         now = self.clock()

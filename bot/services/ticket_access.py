@@ -39,8 +39,8 @@ class TicketAccess:
         # Having received the card is no relation: only current roles count (a removed head
         # or an admin taken out of ADMIN_IDS has nothing more to do with the ticket).
         people = PersonRepository(session)
-        for role in (Role.HEAD, Role.DEPUTY):
-            if await people.membership(person.id, ticket.building_id, role) is not None:
+        for held in await people.building_roles(person.id):  # cached: storage/cache.py
+            if held.building_id == ticket.building_id and held.role in (Role.HEAD, Role.DEPUTY):
                 relations.add(Relation.HEAD)
         for area in await people.coordinator_areas(person.id):
             if area.community_id == ticket.community_id and area.building_id in (

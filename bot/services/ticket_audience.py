@@ -53,6 +53,7 @@ class TicketAudience:
         ids = [
             i for i in await TicketRepository(session).followers(ticket.id) if i != ticket.author_id
         ]
+        await people.preload(ids)
         found = [await people.get(i) for i in dict.fromkeys(ids)]
         return [p for p in found if p is not None]
 
@@ -69,6 +70,7 @@ class TicketAudience:
             if holder is not None and await self.access.covers(session, holder, ticket):
                 return [holder]
         recipients = await TicketRepository(session).recipients(ticket.id)
+        await people.preload(r.person_id for r in recipients)
         found = [await people.get(r.person_id) for r in recipients]
         audience = [
             p for p in found if p is not None and await self.access.covers(session, p, ticket)
@@ -144,7 +146,9 @@ class TicketAudience:
 
     async def refresh_cards(self, session: AsyncSession, ticket: Ticket) -> None:
         """Every recipient's copy of the card shows the change (edited in place on delivery)."""
-        for recipient in await TicketRepository(session).recipients(ticket.id):
+        recipients = await TicketRepository(session).recipients(ticket.id)
+        await PersonRepository(session).preload(r.person_id for r in recipients)
+        for recipient in recipients:
             await self.send_card(session, ticket, recipient.person_id)
 
     async def tell(

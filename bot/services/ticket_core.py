@@ -4,6 +4,7 @@ the outbox gets is in ticket_audience."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import ServiceError
 from bot.text import CAPTION_LIMIT, TEXT_LIMIT, fits, utf16_len
+from storage.cache import cache_of
 from storage.models import Channel, Community, Ticket, TicketStatus
 from storage.repositories import CommunityRepository
 
@@ -137,6 +139,21 @@ class AlreadyTaken(StaleAction):
             self.key, self.args_ = "tk-taken-by-you", {"number": ticket.number}
         else:
             self.key, self.args_ = "tk-taken-by", {"number": ticket.number, "name": holder}
+
+
+async def settings_of_building(session: AsyncSession, building_id: int) -> dict[str, Any]:
+    """The settings of the building's community, to read only (kept in the database's read
+    cache, dropped when a building or a community changes: storage/cache.py)."""
+    cache = await cache_of(session)
+    if cache is not None:
+        found = cache.get("community", ("settings", building_id))
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        epoch = cache.epoch
+    settings = copy.deepcopy((await community_of_building(session, building_id)).settings)
+    if cache is not None:
+        cache.put("community", ("settings", building_id), settings, epoch, None)
+    return settings
 
 
 async def community_of_building(session: AsyncSession, building_id: int) -> Community:

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
+from storage.cache import cache_of
 from storage.models import (
     Address,
     Building,
@@ -79,6 +81,14 @@ class PersonRepository:
 
     async def get(self, person_id: int) -> Person | None:
         return await self.session.get(Person, person_id)
+
+    async def preload(self, person_ids: Iterable[int]) -> None:
+        """Loads these people (and their contacts) in two statements, so that ``get`` finds
+        them in the session instead of asking for each (a ticket's recipients, followers)."""
+        identity = self.session.identity_map
+        missing = {i for i in person_ids if identity.get(identity_key(Person, i)) is None}
+        if len(missing) > 1:
+            await self.session.scalars(select(Person).where(Person.id.in_(missing)))
 
     async def add(self, contact: Address, display_name: str, now: datetime) -> Person:
         """A new person, reached at ``contact``."""
@@ -215,6 +225,18 @@ class PersonRepository:
         return (await self.session.scalars(query)).all()
 
     async def building_roles(self, person_id: int) -> Sequence[BuildingRole]:
+        cache = await cache_of(self.session)
+        if cache is not None:
+            found = cache.get("roles", ("buildings", person_id))
+            if found is not None:
+                return found  # type: ignore[no-any-return]
+            epoch = cache.epoch
+        roles = tuple(await self._building_roles(person_id))
+        if cache is not None:
+            cache.put("roles", ("buildings", person_id), roles, epoch, person_id)
+        return roles
+
+    async def _building_roles(self, person_id: int) -> Sequence[BuildingRole]:
         query = (
             select(Membership, Building, Community.name)
             .join(Building, Building.id == Membership.building_id)
@@ -237,6 +259,18 @@ class PersonRepository:
     # Coordinator scopes
 
     async def coordinator_areas(self, person_id: int) -> Sequence[CoordinatorArea]:
+        cache = await cache_of(self.session)
+        if cache is not None:
+            found = cache.get("roles", ("areas", person_id))
+            if found is not None:
+                return found  # type: ignore[no-any-return]
+            epoch = cache.epoch
+        areas = tuple(await self._coordinator_areas(person_id))
+        if cache is not None:
+            cache.put("roles", ("areas", person_id), areas, epoch, person_id)
+        return areas
+
+    async def _coordinator_areas(self, person_id: int) -> Sequence[CoordinatorArea]:
         query = (
             select(CoordinatorScope, Community.name, Building.name)
             .join(Community, Community.id == CoordinatorScope.community_id)

@@ -1,0 +1,103 @@
+"""One trip to the SQLite thread per statement instead of four.
+
+aiosqlite runs every call on the connection's own thread: the event loop queues it, the thread
+runs it, and a future wakes the loop (``call_soon_threadsafe``, a self-pipe write, a GIL
+hand-over). SQLAlchemy's aiosqlite adapter makes four such calls for one statement: a cursor, the
+execute, the fetch of its rows and the cursor's close. A local SQLite statement takes
+microseconds, the hand-overs tens each: under a burst they were most of the database's cost
+(issue 11: 4.3 aiosqlite calls per statement). This cursor does the four in one function on the
+connection's thread and keeps what SQLAlchemy reads afterwards (rows, description, rowcount,
+lastrowid). Only the buffered cursor; server-side cursors (``stream``) keep aiosqlite's.
+
+Installed by ``install()`` (storage/db.py) on SQLAlchemy's aiosqlite connection class."""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+)
+from sqlalchemy.util import EMPTY_DICT
+
+_Outcome = tuple[Any, list[Any], int, int | None]
+
+
+def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        return description, rows, cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    __slots__ = ("_description", "_rowcount", "_lastrowid")
+
+    def __init__(self, adapt_connection: Any) -> None:
+        # No aiosqlite cursor (its creation was a trip of its own): the statement makes one.
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        return self._lastrowid  # type: ignore[return-value]
+
+    @property
+    def arraysize(self) -> int:
+        return 1
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        pass
+
+    async def _async_soft_close(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    async def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
+        async with self._adapt_connection._execute_mutex:
+            raw = self._connection  # the aiosqlite.Connection
+            description, rows, rowcount, lastrowid = await raw._execute(
+                _run, raw._conn, operation, parameters, many
+            )
+        self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
+        self._rows = collections.deque(rows)
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        await self._trip(operation, parameters, False)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
+        await self._trip(operation, seq_of_parameters, True)
+
+
+def install() -> None:
+    AsyncAdapt_aiosqlite_connection._cursor_cls = OneTripCursor

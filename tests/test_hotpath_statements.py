@@ -1,0 +1,121 @@
+"""How many SQL statements the busiest updates cost (issue 11: a burst is a queue of seconds).
+
+The updates a typhoon day is made of, driven as their users would: a resident's whole report
+(/report, category, description, skip the location, privacy, Send), a head's Take, Reply and
+answer, History, and /tickets. Each update's statements are counted with a SQLAlchemy event
+listener on the engine; the bound per update is a count, not a time (no timing asserts in unit
+tests: the speed itself is bench.throughput's, docs/benchmarks.md §1).
+
+The bounds are what the code does now plus little room: a change that adds statements to one
+of these paths has to say why here."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from bot.services.policy import Action
+from handlers.keyboards import TicketCb
+from handlers.report import ReportCb, Step
+from storage.db import Database
+from tests.botclient import Sent
+from tests.test_ticket_handling import HEAD, RESIDENT, Town, answer, card, client, one, town
+
+__all__ = ["client", "town"]  # the fixtures this module uses, from test_ticket_handling
+
+
+class Statements:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.seen)
+
+
+@contextmanager
+def counting(db: Database) -> Iterator[Statements]:
+    counted = Statements()
+    # The read cache looks for other processes' commits at most every 0.25 s, whatever the
+    # number of updates (three statements then); this machine's slow steps would make it
+    # fall into any of them. Counted here: what an update costs by itself.
+    db.cache.recheck = float("inf")
+    # The update's own statements: it is handled in this task (feed_update awaits it); the
+    # batch of handled update ids and the delivery wake-ups run in tasks of their own.
+    task = asyncio.current_task()
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if asyncio.current_task() is task:
+            counted.seen.append(" ".join(statement.split())[:160])
+
+    engine = db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield counted
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+async def counted(db: Database, costs: dict[str, int], name: str, step: Any) -> list[Sent]:
+    with counting(db) as statements:
+        sent: list[Sent] = await step
+    costs[name] = len(statements)
+    print(f"{name}: {len(statements)}", *statements.seen, sep="\n    ")  # noqa: T201
+    return sent
+
+
+# Statements per update, at most: what this tree does, plus 1 or 2. Before issue 11's changes:
+# /report 10, category 10, each text step 4, Send 34; Take 35, History 14, Reply 9, the answer
+# 13, /tickets 11.
+REPORT_BOUNDS = {
+    "/report": 5,
+    "category": 4,
+    "description": 3,
+    "skip location": 3,
+    "privacy": 3,
+    "send": 30,
+}
+HEAD_BOUNDS = {"take": 30, "history": 11, "reply": 5, "answer": 9, "/tickets": 6}
+
+
+async def test_a_residents_report_costs_a_bounded_number_of_statements(town: Town) -> None:
+    db = town.db
+    costs: dict[str, int] = {}
+    await town.send(RESIDENT, "/help")  # the person is known; the steps below are the report's
+    press = town.press
+    sent = await counted(db, costs, "/report", town.send(RESIDENT, "/report"))
+    assert sent
+    category = ReportCb(step=Step.CATEGORY, value="repairs").pack()
+    await counted(db, costs, "category", press(RESIDENT, category))
+    await counted(db, costs, "description", town.send(RESIDENT, "The stair light is broken"))
+    await counted(db, costs, "skip location", town.send(RESIDENT, "跳过"))
+    await counted(db, costs, "privacy", press(RESIDENT, ReportCb(step=Step.PRIVACY_DONE).pack()))
+    sent = await counted(db, costs, "send", press(RESIDENT, ReportCb(step=Step.SEND).pack()))
+    assert "#1" in sent[-1].text
+    over = {k: (v, REPORT_BOUNDS[k]) for k, v in costs.items() if v > REPORT_BOUNDS[k]}
+    assert not over, over
+
+
+async def test_a_heads_take_reply_and_tickets_cost_a_bounded_number_of_statements(
+    town: Town,
+) -> None:
+    db = town.db
+    costs: dict[str, int] = {}
+    ticket = await town.report()
+    head_card = card(await town.deliver(), HEAD)
+    await town.send(HEAD, "/help")
+    sent = await counted(db, costs, "take", town.click(HEAD, head_card, "✋ Take"))
+    assert answer(sent).startswith("✋ You took ticket #1")
+    edited = one(sent, HEAD, "EditMessageText")
+    history = TicketCb(action=Action.HISTORY, ticket_id=ticket.id).pack()
+    await counted(db, costs, "history", town.press(HEAD, history))
+    await counted(db, costs, "reply", town.click(HEAD, edited, "💬 Reply"))
+    sent = await counted(db, costs, "answer", town.send(HEAD, "I will come at five."))
+    assert one(sent, HEAD).text == "✅ Sent to the resident of ticket #1."
+    sent = await counted(db, costs, "/tickets", town.send(HEAD, "/tickets"))
+    assert "Tickets (open)" in one(sent, HEAD).text
+    over = {k: (v, HEAD_BOUNDS[k]) for k, v in costs.items() if v > HEAD_BOUNDS[k]}
+    assert not over, over
