@@ -156,6 +156,11 @@ async def test_a_wechat_reader_mutes_by_the_notices_choice_and_by_words(
         assert answer in await said(http, fake, worker, OPENID)
         assert await mutes(world.db) == muted
 
+    # The Help button of the custom menu says how (and how to claim a flat).
+    await driver.click(OPENID, "help", 4090)
+    helped = await said(http, fake, worker, OPENID)
+    assert "静音通知" in helped and "我的房号 502" in helped
+
     # A forged choice for a building not theirs; a follower without a building.
     for openid, words, menu_id, reason in (
         (OPENID, "🔕", f"mute.{a1 + 1}.on", "只能屏蔽您所在楼栋的通知"),

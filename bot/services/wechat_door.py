@@ -319,7 +319,7 @@ class WeChatDoorService:
             await self._home(person)  # only a resident reports
             await self._tell(person, t("wechat-menu-report-how"))
         else:
-            await self._tell(person, t("wechat-help"))
+            await self._tell(person, t("wechat-help") + "\n\n" + t("wechat-help-more"))
 
     async def _choose(self, person: Person, incoming: Incoming) -> None:
         """A tapped msgmenu choice, through the services the Telegram buttons use (they check

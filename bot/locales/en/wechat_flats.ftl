@@ -13,3 +13,4 @@ wechat-muted = Muted: no more non-urgent notices from { $building }. Urgent ones
 wechat-unmuted = Notices from { $building } come again.
 wechat-mute-already = Notices from { $building } are already muted.
 wechat-unmute-already = Notices from { $building } are not muted.
+wechat-help-more = To vote in building votes, tell your head which flat you own: write "flat" and its number, for example: flat 502. At a volunteering activity, scan the organiser's WeChat check-in code. To stop non-urgent notices from your building, write "mute notices" ("unmute notices" to get them again).
