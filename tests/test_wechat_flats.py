@@ -165,6 +165,15 @@ async def test_a_flat_chosen_from_the_menu_and_a_wechat_head_decides_there(
         assert reason in answer, answer
     assert await owners(world.db) == {"101": None, "102": None, "201": None}
 
+    # "flats" lists the waiting claims again (Telegram's /flats), with the same choices;
+    # a resident has none to decide.
+    await driver.text(HEAD_OPENID, "flats", 2010)
+    await settled(http)
+    await deliver(worker)
+    to, again = fake.menus[-1]
+    assert to == HEAD_OPENID and again["list"] == card["list"]
+    await driver.text(NEIGHBOUR, "房号认领", 2011)
+    assert "没有权限" in await said(http, fake, worker, NEIGHBOUR)
     await driver.choose(HEAD_OPENID, "✅", 2008)
     answers = await settled_texts(http, fake, worker)
     assert any(to == HEAD_OPENID and "Confirmed as owner" in text for to, text in answers)

@@ -56,7 +56,7 @@ from bot.services.conversations import ConversationService
 from bot.services.door_ballots import DoorBallots
 from bot.services.errors import ServiceError
 from bot.services.flat_claims import FlatService
-from bot.services.flat_menus import flat_choice, parse_claim, parse_flat
+from bot.services.flat_menus import claim_choice, flat_choice, parse_claim, parse_flat
 from bot.services.forget import ForgetService
 from bot.services.messages import Buttons, write_text
 from bot.services.notice_copies import NoticeCopies
@@ -105,11 +105,13 @@ WROTE_AT = "wrote_at"
 # building's unowned flats when there are at most FLAT_MENU, else the number is typed). A
 # number needs a digit, so a report that starts with "flat roof…" stays a report.
 FLAT_RE = re.compile(
-    r"^(?:/?flat|my\s*flat|我的房号|房号|认领房号|我家房号)\s*[:：#]?\s*"
+    r"^(?:/?flat|my\s*flat|我的房号|房号|认领房号|我家房号)\s*(?:是|is)?\s*[:：#]?\s*"
     r"((?=[^\s]*\d)[0-9A-Za-z\-#]{1,12})?\s*$",
     re.IGNORECASE,
 )
 FLAT_MENU = 8
+# The texts with which a head asks for the flat claims waiting for them (Telegram's /flats).
+CLAIMS_WORDS = frozenset({"/flats", "flats", "房号认领", "待确认房号", "业主认领"})
 # The texts that mute (True) or unmute (False) a building's non-urgent notices.
 MUTE_WORDS = {
     **dict.fromkeys(("mutenotices", "mute", "静音通知", "屏蔽通知", "静音", "免打扰"), True),
@@ -460,6 +462,22 @@ class WeChatDoorService:
             buttons: Buttons = [[(f.code, flat_choice(f.id))] for f in flats]
             await self._tell(person, t("wechat-flat-choose"), buttons)
 
+    async def _claims(self, person: Person) -> None:
+        """A head's /flats: each waiting claim with its Confirm owner / Decline choices (as
+        they came when the claim was made; sent again here, e.g. after a template)."""
+        assert self.flats is not None
+        t = self.translations.bind(person.language or self.translations.default)
+        waiting = await self.flats.pending_claims(person)
+        if not waiting:
+            await self._tell(person, t("flat-claims-none"))
+        for claim, flat, building, name in waiting:
+            buttons: Buttons = [
+                [(t("flat-btn-approve"), claim_choice(claim.id, True))],
+                [(t("flat-btn-decline"), claim_choice(claim.id, False))],
+            ]
+            text = t("wechat-flat-claim-new", name=name, flat=flat.code, building=building.name)
+            await self._tell(person, text, buttons)
+
     async def _check_in(self, person: Person, token: str) -> None:
         """The organiser's check-in QR for WeChat, scanned: checked in as by the deep link."""
         assert self.volunteering is not None
@@ -597,6 +615,9 @@ class WeChatDoorService:
         flat = FLAT_RE.match(text)
         if flat is not None and self.flats is not None:
             await self._claim_flat(person, flat.group(1))
+            return
+        if plain in CLAIMS_WORDS and self.flats is not None:
+            await self._claims(person)
             return
         if plain in MUTE_WORDS and self.notice_copies is not None:
             await self._mute(person, MUTE_WORDS[plain])
