@@ -6,6 +6,7 @@ handlers/volunteering.py."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from aiogram import Bot, F, Router
@@ -212,6 +213,8 @@ async def cmd_activities(
         await message.answer(text, reply_markup=builder.as_markup())
 
 
+log = logging.getLogger(__name__)
+
 # The WeChat door's parametric QR maker (scene, seconds it lasts) → the code's content, in
 # the dispatcher's data as "wechat_qr" when WeChat is configured (bot/__main__.py).
 WeChatQr = Callable[[str, int | None], Awaitable[str]]
@@ -236,7 +239,14 @@ async def _send_qr(
     if wechat_qr is not None:
         # The same check-in for volunteers on WeChat: scanning it in WeChat sends the door
         # a SCAN (or subscribe) event with this scene (bot/services/wechat_door.py).
-        content = await wechat_qr(checkin_scene(payload), CHECKIN_QR_SECONDS)
+        try:
+            content = await wechat_qr(checkin_scene(payload), CHECKIN_QR_SECONDS)
+        except Exception:  # WeChat's refusal or the network: the Telegram code still works
+            log.warning(
+                "the WeChat check-in QR of activity %s could not be made", id_, exc_info=True
+            )
+            await message.answer(t("wechat-checkin-qr-failed"))
+            return
         await message.answer_photo(
             BufferedInputFile(qr_png(content, scale=10), filename=f"checkin-{id_}-wechat.png"),
             caption=t("wechat-checkin-qr", title=title),

@@ -77,10 +77,18 @@ async def test_a_wechat_volunteer_checks_in_by_scanning_the_organisers_wechat_qr
     await driver.choose(OPENID, "🙋 报名", 3001)
     assert "您已报名" in await said(http, fake, worker, OPENID)
 
+    # WeChat failing to make its code: the organiser is told, the Telegram code still came.
+    async def refused(scene: str, seconds: int | None) -> str:
+        raise TimeoutError("WeChat did not answer")
+
+    head = world.client.user(HEAD_ID, "en", "Head")
+    world.client.dp["wechat_qr"] = refused
+    failed = [s.text for s in await world.client.send(head, "/checkin") if s.text]
+    assert "could not be made" in failed[-1] and "Tree planting" in failed[0]
+
     api = WeChatApi(fake_url, APP_ID, APP_SECRET, world.db, world.clock)
     world.client.dp["wechat_qr"] = api.qrcode  # as bot/__main__.py does with WeChat on
     try:
-        head = world.client.user(HEAD_ID, "en", "Head")
         photos = [s for s in await world.client.send(head, "/checkin") if s.text]
     finally:
         await api.close()

@@ -14,3 +14,4 @@ wechat-unmuted = Notices from { $building } come again.
 wechat-mute-already = Notices from { $building } are already muted.
 wechat-unmute-already = Notices from { $building } are not muted.
 wechat-help-more = To vote in building votes, tell your head which flat you own: write "flat" and its number, for example: flat 502. At a volunteering activity, scan the organiser's WeChat check-in code. To stop non-urgent notices from your building, write "mute notices" ("unmute notices" to get them again).
+wechat-checkin-qr-failed = WeChat's check-in code could not be made just now (WeChat did not answer). Volunteers on WeChat can check in when you ask again with /checkin.

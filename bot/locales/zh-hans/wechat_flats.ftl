@@ -14,3 +14,4 @@ wechat-unmuted = 将重新接收 { $building } 的通知。
 wechat-mute-already = { $building } 的通知已屏蔽。
 wechat-unmute-already = { $building } 的通知没有屏蔽。
 wechat-help-more = 参加楼栋表决，请告诉楼长您是哪一户的业主：发送“我的房号”加房号，例如：我的房号 502。参加志愿活动时，扫描组织者的微信签到码即可签到。不想接收本楼的非紧急通知，请发送“静音通知”（发送“恢复通知”可重新接收）。
+wechat-checkin-qr-failed = 暂时无法生成微信签到码（微信没有响应）。请稍后再发送 /checkin，微信用户即可签到。
