@@ -198,3 +198,21 @@ async def settled_texts(
 async def flat_ids(db: Database) -> dict[str, int]:
     async with db.session() as session:
         return {f.code: f.id for f in await session.scalars(select(Flat))}
+
+
+async def test_many_flats_are_typed_and_the_chosen_words_vary(
+    http: Http, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    driver = await setting(http, fake, world, worker)
+    rows = [FlatRow("A1", f"3-{n}", "50") for n in range(1, 10)]
+    assert await world.services.flats.import_flats(rows) == 9
+    menus = len(fake.menus)
+    await driver.text(NEIGHBOUR, "Flat", 5001)
+    assert "例如：我的房号 502" in await said(http, fake, worker, NEIGHBOUR)
+    assert len(fake.menus) == menus  # eleven unowned flats: no menu, the number is typed
+    await driver.text(NEIGHBOUR, "我的房号是3-7", 5002)
+    assert "3-7 号房" in await said(http, fake, worker, NEIGHBOUR)
+    await driver.text(NEIGHBOUR, "my flat: 3-7", 5003)
+    answer = await said(http, fake, worker, NEIGHBOUR)
+    assert answer.startswith("抱歉") and "正在等楼长确认" in answer, answer
+    assert await claims(world.db) == 1

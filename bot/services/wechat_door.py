@@ -32,7 +32,13 @@ and attached to the report that text makes. A photo sent while a ticket is being
 (the person's own open ticket; a head's Reply waiting for its words; a resident's message the
 head has in the last days) is kept the same way and passed on in the conversation as the
 door-neutral ``Content.web_photo``: each door's delivery uploads it (Telegram, WeChat), the
-web door's ticket page and the console show it."""
+web door's ticket page and the console show it.
+"我的房号 502" / "flat 502" claims a flat (FlatService, as /flat; a flat confirmed as somebody
+else's is refused here rather than replaced); the word alone offers the building's few
+unowned flats as choices (bot/services/flat_menus.py); a head decides a claim by its choices,
+and "flats" lists the waiting ones again. An organiser's WeChat check-in QR (scene
+``checkin.<token>``, made by /checkin) checks the scanner in. "静音通知" / "恢复通知" (or the
+choice under a notice, ``mute.<building>.on|off``) mutes or unmutes non-urgent notices."""
 
 from __future__ import annotations
 
