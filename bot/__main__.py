@@ -416,6 +416,7 @@ def _wechat_door(
         activities=services.door_activities,
     )
     dispatcher["door_senders"] = [sender]
+    dispatcher["wechat_qr"] = api.qrcode  # an activity's check-in QR for WeChat too
 
     def offer_posters(app: Any) -> None:
         """The console's Buildings page prints WeChat posters too."""

@@ -6,6 +6,9 @@ handlers/volunteering.py."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -15,6 +18,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
+from bot.services.activity_menus import CHECKIN_QR_SECONDS, checkin_scene
 from bot.services.links import start_link
 from bot.services.poster import qr_png
 from bot.services.service_hours import fmt_hours
@@ -209,8 +213,21 @@ async def cmd_activities(
         await message.answer(text, reply_markup=builder.as_markup())
 
 
+log = logging.getLogger(__name__)
+
+# The WeChat door's parametric QR maker (scene, seconds it lasts) → the code's content, in
+# the dispatcher's data as "wechat_qr" when WeChat is configured (bot/__main__.py).
+WeChatQr = Callable[[str, int | None], Awaitable[str]]
+
+
 async def _send_qr(
-    message: Message, t: Translator, person: Person, services: Services, bot: Bot, id_: int
+    message: Message,
+    t: Translator,
+    person: Person,
+    services: Services,
+    bot: Bot,
+    id_: int,
+    wechat_qr: WeChatQr | None = None,
 ) -> None:
     payload, title = await services.volunteering.checkin_payload(person, id_)
     username = (await bot.me()).username or ""
@@ -219,6 +236,21 @@ async def _send_qr(
         BufferedInputFile(qr_png(link, scale=10), filename=f"checkin-{id_}.png"),
         caption=t("vol-qr", title=title, link=link),
     )
+    if wechat_qr is not None:
+        # The same check-in for volunteers on WeChat: scanning it in WeChat sends the door
+        # a SCAN (or subscribe) event with this scene (bot/services/wechat_door.py).
+        try:
+            content = await wechat_qr(checkin_scene(payload), CHECKIN_QR_SECONDS)
+        except Exception:  # WeChat's refusal or the network: the Telegram code still works
+            log.warning(
+                "the WeChat check-in QR of activity %s could not be made", id_, exc_info=True
+            )
+            await message.answer(t("wechat-checkin-qr-failed"))
+            return
+        await message.answer_photo(
+            BufferedInputFile(qr_png(content, scale=10), filename=f"checkin-{id_}-wechat.png"),
+            caption=t("wechat-checkin-qr", title=title),
+        )
 
 
 @router.message(Command("checkin"))
@@ -229,6 +261,7 @@ async def cmd_checkin(
     person: Person,
     services: Services,
     bot: Bot,
+    wechat_qr: WeChatQr | None = None,
 ) -> None:
     if command.args and command.args.strip().isdigit():
         activity_id = int(command.args.strip())
@@ -242,7 +275,7 @@ async def cmd_checkin(
             await message.answer(t("vol-none-organised"))
             return
         activity_id = open_[0]
-    await _send_qr(message, t, person, services, bot, activity_id)
+    await _send_qr(message, t, person, services, bot, activity_id, wechat_qr)
 
 
 @router.callback_query(VolCb.filter(F.step == VolStep.QR))
@@ -253,11 +286,12 @@ async def on_qr(
     person: Person,
     services: Services,
     bot: Bot,
+    wechat_qr: WeChatQr | None = None,
 ) -> None:
     await services.volunteering.checkin_payload(person, callback_data.id)  # refused first
     await callback.answer()
     if isinstance(callback.message, Message):
-        await _send_qr(callback.message, t, person, services, bot, callback_data.id)
+        await _send_qr(callback.message, t, person, services, bot, callback_data.id, wechat_qr)
 
 
 @router.callback_query(VolCb.filter(F.step == VolStep.CONFIRM))

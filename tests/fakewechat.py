@@ -264,6 +264,19 @@ class Driver:
             }
         )
 
+    async def scan(self, openid: str, scene: str, created: int) -> tuple[int, str]:
+        """A follower scans a parametric QR code: WeChat's SCAN event, the scene unprefixed."""
+        return await self.post(
+            {
+                "ToUserName": ACCOUNT,
+                "FromUserName": openid,
+                "CreateTime": str(created),
+                "MsgType": "event",
+                "Event": "SCAN",
+                "EventKey": scene,
+            }
+        )
+
     async def text(
         self, openid: str, content: str, msg_id: int, *, menu_id: str = ""
     ) -> tuple[int, str]:

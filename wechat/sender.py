@@ -34,7 +34,7 @@ from bot.services.door_activities import DoorActivities
 from bot.services.door_ballots import DoorBallots
 from bot.services.notice_board import DoorCopy, NoticeBoard
 from bot.services.ticket_cards import TicketCards
-from bot.services.wechat_door import WINDOW, WROTE_AT, menu_id
+from bot.services.wechat_door import WINDOW, WROTE_AT, menu_id, mute_choice
 from storage.db import Database
 from storage.models import Channel, OutboxKind, OutboxMessage
 from storage.repositories import PersonRepository
@@ -155,7 +155,14 @@ class WeChatSender:
                     more = "\n\n" + t("notice-door-more", url=url)
                     text = text[: TEXT_LIMIT - len(more) - 1] + "…" + more
                 try:
-                    await self.api.send_text(row.address, text)
+                    if copy.mute is None:
+                        await self.api.send_text(row.address, text)
+                    else:
+                        # A non-urgent notice: its building's mute (or unmute) as a choice.
+                        t = self.translations.bind(copy.language)
+                        label = t("notice-btn-unmute" if copy.mute else "notice-btn-mute")
+                        choice = mute_choice(copy.building_id, not copy.mute)
+                        await self.api.send_menu(row.address, text, [(choice, label)])
                     return Outcome("sent", message_id=0)  # remembered: its changes follow
                 except WeChatError as error:
                     if error.code not in OUT_OF_WINDOW:

@@ -149,6 +149,8 @@ class Services:
         notices = NoticeService(config, db, clock)
         ballots = DoorBallots(config, db, translations, clock, votes)
         volunteering = VolunteeringService(config, db, translations, clock, notices)
+        flats = FlatService(config, db, translations, clock)
+        notice_copies = NoticeCopies(config, db, translations, clock)
         return cls(
             onboarding=onboarding,
             community=community,
@@ -212,19 +214,21 @@ class Services:
                 forget,
                 ballots,
                 volunteering,
+                flats,
+                notice_copies,
             ),
             desk=DeskService(config, db, community, revoke),
             numbers=NumbersService(config, db, clock),
             console_exports=ConsoleExports(config, db, translations, search, clock),
             notices=notices,
-            notice_copies=NoticeCopies(config, db, translations, clock),
+            notice_copies=notice_copies,
             notice_board=NoticeBoard(config, db, translations, clock),
             volunteering=volunteering,
             service_hours=ServiceHoursService(config, db, translations, clock),
             serving=ServingService(config, db, translations, clock),
             votes=votes,
             vote_rules=VoteRuleBook(config, db, clock),
-            flats=FlatService(config, db, translations, clock),
+            flats=flats,
             elections=ElectionService(config, db, translations, clock),
             points=PointsService(config, db, clock),
             redemptions=RedemptionService(config, db, translations, clock),

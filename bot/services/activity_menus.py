@@ -14,6 +14,17 @@ from bot.services.scheduling import SchedAction
 
 PREFIX = "act"
 JOIN, LEAVE = "join", "leave"
+# A parametric WeChat QR's scene for an activity's check-in (the organiser shows it beside the
+# Telegram one): distinct from a building's join token, which has no ".".
+CHECKIN_SCENE = "checkin."
+# How long WeChat keeps a temporary parametric QR: its longest, 30 days.
+CHECKIN_QR_SECONDS = 30 * 24 * 3600
+
+
+def checkin_scene(payload: str) -> str:
+    """The scene of the check-in QR whose Telegram deep-link payload is ``payload`` (the
+    kind's letter, then the activity's check-in token)."""
+    return CHECKIN_SCENE + payload[1:]
 
 
 def activity_choice(activity_id: int, join: bool) -> str:

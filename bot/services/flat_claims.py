@@ -17,6 +17,7 @@ from bot.config import Config
 from bot.i18n import Translations
 from bot.services.clock import Clock
 from bot.services.errors import InputRefused, NotStaff, ServiceError, Spent
+from bot.services.flat_menus import write_claim_choices
 from bot.services.flats import clean_flat
 from bot.services.join_rules import covers, join_area
 from bot.services.notify import Notifier
@@ -78,38 +79,69 @@ class FlatService:
 
     # ------------------------------------------------------------------- ownership claims
 
-    async def claim(self, person: Person, typed: str) -> Flat:
+    async def claim(self, person: Person, typed: str, *, replace: bool = True) -> Flat:
         """The resident says they own flat ``typed`` of a building they live in; the
-        building's head, deputy (or else its coordinators) hear it and decide in /flats."""
+        building's head, deputy (or else its coordinators) hear it and decide in /flats.
+        ``replace=False`` (the WeChat door) refuses a flat confirmed as somebody else's."""
         code = clean_flat(typed)
-        now = self.clock()
         async with self.db.session() as session:
-            repo = VoteRepository(session)
-            flats = await repo.resident_flats(person.id, code)
+            flats = await VoteRepository(session).resident_flats(person.id, code)
             if not flats:
                 raise InputRefused("flat-unknown", flat=code)
             if len(flats) > 1:
                 raise InputRefused("flat-ambiguous", flat=code)
-            flat = flats[0]
-            if flat.owner_id == person.id:
-                raise ServiceError("flat-yours", flat=code)
-            if await repo.pending_claim(flat.id, person.id) is not None:
-                raise ServiceError("flat-claim-waiting", flat=code)
-            await repo.add_claim(flat.id, person.id, now)
-            building = await CommunityRepository(session).building(flat.building_id)
-            assert building is not None
-            for approver in await self._approvers(session, building):
-                await self.notifier.tell(
-                    session,
-                    approver,
-                    "flat-claim-new",
-                    now,
-                    name=person.display_name or "-",
-                    flat=code,
-                    building=building.name,
-                )
-            await session.commit()
-            return flat
+            return await self._claim(session, person, flats[0], replace)
+
+    async def claim_flat(self, person: Person, flat_id: int) -> Flat:
+        """A flat chosen from the list of the person's buildings' flats (the WeChat door's
+        menu): the same as typing its number, refused when it is not in a building they live
+        in or is confirmed as somebody else's."""
+        async with self.db.session() as session:
+            flat = await VoteRepository(session).flat(flat_id)
+            roles = await PersonRepository(session).building_roles(person.id)
+            homes = {r.building_id for r in roles if r.role is Role.RESIDENT}
+            if flat is None or flat.building_id not in homes:
+                raise InputRefused("flat-unknown", flat="?")
+            return await self._claim(session, person, flat, False)
+
+    async def choosable(self, person: Person, most: int) -> list[Flat] | None:
+        """The flats of the buildings the person lives in that nobody owns yet, to choose
+        from; None when there are more than ``most`` (then the number is typed)."""
+        async with self.db.session() as session:
+            roles = await PersonRepository(session).building_roles(person.id)
+            repo = VoteRepository(session)
+            found: list[Flat] = []
+            for role in roles:
+                if role.role is not Role.RESIDENT:
+                    continue
+                found += [f for f in await repo.flats(role.building_id) if f.owner_id is None]
+                if len(found) > most:
+                    return None
+            return found
+
+    async def _claim(
+        self, session: AsyncSession, person: Person, flat: Flat, replace: bool
+    ) -> Flat:
+        now = self.clock()
+        repo = VoteRepository(session)
+        code = flat.code
+        if flat.owner_id == person.id:
+            raise ServiceError("flat-yours", flat=code)
+        if not replace and flat.owner_id is not None:
+            raise ServiceError("flat-owned", flat=code)
+        if await repo.pending_claim(flat.id, person.id) is not None:
+            raise ServiceError("flat-claim-waiting", flat=code)
+        claim = await repo.add_claim(flat.id, person.id, now)
+        building = await CommunityRepository(session).building(flat.building_id)
+        assert building is not None
+        for approver in await self._approvers(session, building):
+            args = {"name": person.display_name or "-", "flat": code, "building": building.name}
+            if not await write_claim_choices(
+                session, self.notifier.translations, approver, claim.id, now, args
+            ):
+                await self.notifier.tell(session, approver, "flat-claim-new", now, **args)
+        await session.commit()
+        return flat
 
     async def _approvers(self, session: AsyncSession, building: Building) -> Sequence[Person]:
         staff = await PersonRepository(session).members(building.id, (Role.HEAD, Role.DEPUTY))

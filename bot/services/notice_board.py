@@ -64,6 +64,8 @@ class DoorCopy:
     photos: int
     path: str
     language: str
+    building_id: int = 0
+    mute: bool | None = None  # a non-urgent notice: whether its building is muted now
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +192,7 @@ class NoticeBoard:
             building_id = building_id or notice.building_ids[0]
             building = await CommunityRepository(session).building(building_id)
             person = await PersonRepository(session).get(person_id)
+            muted = await NoticeRepository(session).muted(person_id, building_id)
         if building is None:
             return None
         language = (person.language if person else None) or self.translations.default
@@ -211,6 +214,8 @@ class NoticeBoard:
             photos=len(notice.photos),
             path=await self.path(notice.id, person_id),
             language=language,
+            building_id=building.id,
+            mute=None if notice.urgent else muted,
         )
 
     async def change(self, notice_id: int, person_id: int | None, change: str) -> DoorChange | None:

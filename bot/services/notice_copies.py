@@ -222,6 +222,18 @@ class NoticeCopies:
     async def toggle_mute(self, person: Person, building_id: int) -> tuple[bool, str]:
         """Mutes (or unmutes) non-urgent notices from a building the person belongs to.
         Returns whether it is muted now, and the building's name."""
+        muted, name = await self._mute(person, building_id, None)
+        return bool(muted), name
+
+    async def set_mute(self, person: Person, building_id: int, on: bool) -> tuple[bool, str]:
+        """Mutes (``on``) or unmutes, as a door that says which (WeChat's words or choice);
+        returns whether that changed anything, and the building's name."""
+        muted, name = await self._mute(person, building_id, on)
+        return muted is not None, name
+
+    async def _mute(
+        self, person: Person, building_id: int, on: bool | None
+    ) -> tuple[bool | None, str]:
         now = self.clock()
         async with self.db.session() as session:
             people = PersonRepository(session)
@@ -236,6 +248,8 @@ class NoticeCopies:
                 raise NotMember()
             notices = NoticeRepository(session)
             muted = await notices.muted(person.id, building_id)
+            if on is not None and muted == on:
+                return None, mine[0].building_name
             if muted:
                 await notices.unmute(person.id, building_id)
             else:

@@ -32,11 +32,18 @@ and attached to the report that text makes. A photo sent while a ticket is being
 (the person's own open ticket; a head's Reply waiting for its words; a resident's message the
 head has in the last days) is kept the same way and passed on in the conversation as the
 door-neutral ``Content.web_photo``: each door's delivery uploads it (Telegram, WeChat), the
-web door's ticket page and the console show it."""
+web door's ticket page and the console show it.
+"我的房号 502" / "flat 502" claims a flat (FlatService, as /flat; a flat confirmed as somebody
+else's is refused here rather than replaced); the word alone offers the building's few
+unowned flats as choices (bot/services/flat_menus.py); a head decides a claim by its choices,
+and "flats" lists the waiting ones again. An organiser's WeChat check-in QR (scene
+``checkin.<token>``, made by /checkin) checks the scanner in. "静音通知" / "恢复通知" (or the
+choice under a notice, ``mute.<building>.on|off``) mutes or unmutes non-urgent notices."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -46,7 +53,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations
-from bot.services.activity_menus import activity_choice, parse_activity
+from bot.services.activity_menus import CHECKIN_SCENE, activity_choice, parse_activity
 from bot.services.ballot_menus import parse_ballot
 from bot.services.categories import categories_for
 from bot.services.clock import Clock
@@ -54,12 +61,16 @@ from bot.services.contact_links import ContactLinks
 from bot.services.conversations import ConversationService
 from bot.services.door_ballots import DoorBallots
 from bot.services.errors import ServiceError
+from bot.services.flat_claims import FlatService
+from bot.services.flat_menus import claim_choice, flat_choice, parse_claim, parse_flat
 from bot.services.forget import ForgetService
 from bot.services.messages import Buttons, write_text
+from bot.services.notice_copies import NoticeCopies
 from bot.services.onboarding import OnboardingService
 from bot.services.policy import Action
 from bot.services.reopening import TicketReopening
 from bot.services.reporting import Reporting
+from bot.services.service_hours import fmt_hours
 from bot.services.ticket_access import TicketAccess
 from bot.services.ticket_actions import TicketActions
 from bot.services.ticket_core import MAX_DESCRIPTION, Content, Draft, checked
@@ -96,12 +107,51 @@ FORGET_WORDS = frozenset(
 VOTE_WORDS = frozenset({"vote", "/vote", "投票", "表决"})
 # An outbox row's payload key: when the person wrote, for an OpenID no contact holds any more.
 WROTE_AT = "wrote_at"
+# "flat 502" / "我的房号 502" claims a flat; the word alone asks which (a menu of the
+# building's unowned flats when there are at most FLAT_MENU, else the number is typed). A
+# number needs a digit, so a report that starts with "flat roof…" stays a report.
+FLAT_RE = re.compile(
+    r"^(?:/?flat|my\s*flat|我的房号|房号|认领房号|我家房号)\s*(?:是|is)?\s*[:：#]?\s*"
+    r"((?=[^\s]*\d)[0-9A-Za-z\-#]{1,12})?\s*$",
+    re.IGNORECASE,
+)
+FLAT_MENU = 8
+# The texts with which a head asks for the flat claims waiting for them (Telegram's /flats).
+CLAIMS_WORDS = frozenset({"/flats", "flats", "房号认领", "待确认房号", "业主认领"})
+# The texts that mute (True) or unmute (False) a building's non-urgent notices.
+MUTE_WORDS = {
+    **dict.fromkeys(("mutenotices", "mute", "静音通知", "屏蔽通知", "静音", "免打扰"), True),
+    **dict.fromkeys(("unmutenotices", "unmute", "恢复通知", "取消静音", "接收通知"), False),
+}
+# A notice's mute choice under its copy: ``mute.<building>.on|off``.
+MUTE = "mute"
+
+
+def mute_choice(building_id: int, on: bool) -> str:
+    return f"{MUTE}.{building_id}.{'on' if on else 'off'}"
+
+
+def parse_mute(key: str) -> tuple[int, bool] | None:
+    parts = key.split(".")
+    if len(parts) != 3 or parts[0] != MUTE or parts[2] not in ("on", "off"):
+        return None
+    if not parts[1].isdigit() or len(parts[1]) > 12:
+        return None
+    return int(parts[1]), parts[2] == "on"
 
 
 def menu_id(ticket_id: int | None, value: str) -> str | None:
     """The msgmenu id of a button (``value``: an action, "rate.<stars>", or a whole
     "forget.<person>.yes|keep"); None for a button the door does not offer."""
-    parsers = (parse_forget, parse_category, parse_ballot, parse_activity)
+    parsers = (
+        parse_forget,
+        parse_category,
+        parse_ballot,
+        parse_activity,
+        parse_flat,
+        parse_claim,
+        parse_mute,
+    )
     if any(parse(value) is not None for parse in parsers):
         return value
     if ticket_id is None:
@@ -185,6 +235,8 @@ class WeChatDoorService:
         forget: ForgetService | None = None,
         ballots: DoorBallots | None = None,
         volunteering: VolunteeringService | None = None,
+        flats: FlatService | None = None,
+        notice_copies: NoticeCopies | None = None,
     ) -> None:
         self.config = config
         self.db = db
@@ -201,6 +253,8 @@ class WeChatDoorService:
         self.forget = forget
         self.ballots = ballots
         self.volunteering = volunteering
+        self.flats = flats
+        self.notice_copies = notice_copies
 
     async def first_time(self, key: str) -> bool:
         """Records the callback ``key``; False when it was recorded before (WeChat's retry)."""
@@ -241,6 +295,9 @@ class WeChatDoorService:
     async def _follow(self, person: Person, scene: str) -> None:
         t = self.translations.bind(person.language or self.translations.default)
         token = scene.removeprefix("qrscene_")  # a subscribe event's scene carries the prefix
+        if token.startswith(CHECKIN_SCENE) and self.volunteering is not None:
+            await self._check_in(person, token.removeprefix(CHECKIN_SCENE))
+            return
         async with self.db.session() as session:
             found = await CommunityRepository(session).building_by_token(token) if token else None
         if found is None or len(token) > 64:
@@ -270,7 +327,7 @@ class WeChatDoorService:
             await self._home(person)  # only a resident reports
             await self._tell(person, t("wechat-menu-report-how"))
         else:
-            await self._tell(person, t("wechat-help"))
+            await self._tell(person, t("wechat-help") + "\n\n" + t("wechat-help-more"))
 
     async def _choose(self, person: Person, incoming: Incoming) -> None:
         """A tapped msgmenu choice, through the services the Telegram buttons use (they check
@@ -291,6 +348,20 @@ class WeChatDoorService:
         activity = parse_activity(incoming.menu)
         if activity is not None and self.volunteering is not None:
             await self._activity(person, *activity)
+            return
+        flat = parse_flat(incoming.menu)
+        if flat is not None and self.flats is not None:
+            claimed = await self.flats.claim_flat(person, flat)
+            await self._tell(person, t("wechat-flat-sent", flat=claimed.code))
+            return
+        claim = parse_claim(incoming.menu)
+        if claim is not None and self.flats is not None:
+            await self.flats.decide_claim(person, *claim)
+            await self._tell(person, t(f"wechat-flat-decided-{'yes' if claim[1] else 'no'}"))
+            return
+        mute = parse_mute(incoming.menu)
+        if mute is not None and self.notice_copies is not None:
+            await self._mute(person, mute[1], mute[0])
             return
         choice = parse_menu(incoming.menu)
         if choice is None:
@@ -378,6 +449,73 @@ class WeChatDoorService:
             )
 
         await self.forget.forget(person, farewell)
+
+    async def _claim_flat(self, person: Person, typed: str | None) -> None:
+        """ "flat 502": the claim goes to the building's head; "flat" alone: which one."""
+        assert self.flats is not None
+        t = self.translations.bind(person.language or self.translations.default)
+        await self._home(person)  # only a resident claims
+        if typed:
+            flat = await self.flats.claim(person, typed, replace=False)
+            await self._tell(person, t("wechat-flat-sent", flat=flat.code))
+            return
+        flats = await self.flats.choosable(person, FLAT_MENU)
+        if flats is None:
+            await self._tell(person, t("wechat-flat-ask"))
+        elif not flats:
+            raise ServiceError("wechat-flat-none")
+        else:
+            buttons: Buttons = [[(f.code, flat_choice(f.id))] for f in flats]
+            await self._tell(person, t("wechat-flat-choose"), buttons)
+
+    async def _claims(self, person: Person) -> None:
+        """A head's /flats: each waiting claim with its Confirm owner / Decline choices (as
+        they came when the claim was made; sent again here, e.g. after a template)."""
+        assert self.flats is not None
+        t = self.translations.bind(person.language or self.translations.default)
+        waiting = await self.flats.pending_claims(person)
+        if not waiting:
+            await self._tell(person, t("flat-claims-none"))
+        for claim, flat, building, name in waiting:
+            buttons: Buttons = [
+                [(t("flat-btn-approve"), claim_choice(claim.id, True))],
+                [(t("flat-btn-decline"), claim_choice(claim.id, False))],
+            ]
+            text = t("wechat-flat-claim-new", name=name, flat=flat.code, building=building.name)
+            await self._tell(person, text, buttons)
+
+    async def _check_in(self, person: Person, token: str) -> None:
+        """The organiser's check-in QR for WeChat, scanned: checked in as by the deep link."""
+        assert self.volunteering is not None
+        t = self.translations.bind(person.language or self.translations.default)
+        if len(token) > 64:
+            raise ServiceError("vol-checkin-unknown")
+        done = await self.volunteering.check_in(person, token)
+        key = "vol-checked-in-again" if done.already else "vol-checked-in"
+        hours = fmt_hours(done.hours)
+        await self._tell(person, t(key, title=done.activity.title, hours=hours))
+
+    async def _mute(self, person: Person, on: bool, building_id: int | None = None) -> None:
+        """Mutes (``on``) or unmutes the non-urgent notices of a building: the one a
+        notice's choice names, else (typed) each of the person's buildings."""
+        assert self.notice_copies is not None
+        t = self.translations.bind(person.language or self.translations.default)
+        if building_id is None:
+            async with self.db.session() as session:
+                roles = await PersonRepository(session).building_roles(person.id)
+            readers = (Role.RESIDENT, Role.HEAD, Role.DEPUTY)
+            ids = list(dict.fromkeys(r.building_id for r in roles if r.role in readers))
+            if not ids:
+                raise ServiceError("wechat-no-building")
+        else:
+            ids = [building_id]
+        said = []
+        for one in ids:
+            changed, name = await self.notice_copies.set_mute(person, one, on)
+            key = ("wechat-muted" if on else "wechat-unmuted") if changed else None
+            key = key or ("wechat-mute-already" if on else "wechat-unmute-already")
+            said.append(t(key, building=name))
+        await self._tell(person, "\n".join(said))
 
     async def _allowed(self, person: Person, ticket_id: int, action: Action) -> Ticket:
         async with self.db.session() as session:
@@ -476,8 +614,19 @@ class WeChatDoorService:
         if self.forget is not None and asks_to_forget(text):
             await self._ask_forget(person)
             return
-        if self.ballots is not None and "".join(text.lower().split()) in VOTE_WORDS:
+        plain = "".join(text.lower().split())
+        if self.ballots is not None and plain in VOTE_WORDS:
             await self.ballots.resend(person)
+            return
+        flat = FLAT_RE.match(text)
+        if flat is not None and self.flats is not None:
+            await self._claim_flat(person, flat.group(1))
+            return
+        if plain in CLAIMS_WORDS and self.flats is not None:
+            await self._claims(person)
+            return
+        if plain in MUTE_WORDS and self.notice_copies is not None:
+            await self._mute(person, MUTE_WORDS[plain])
             return
         async with self.db.session() as session:
             pending = await WeChatPendingRepository(session).take(incoming.openid, self.clock())
