@@ -482,8 +482,51 @@ class SlaRepository:
 
     # ------------------------------------------------------------------------- digests
 
+    async def lease_digest(
+        self, community: Community, day: date, now: datetime, until: datetime
+    ) -> bool:
+        """Claims the preparation of ``day``'s digest until ``until``: only while it is not
+        sent and no other instance holds a lease that has not run out. The instance that
+        gets it gathers the figures; the others go on to the next community."""
+        result = await self.session.execute(
+            update(Community)
+            .where(
+                Community.id == community.id,
+                or_(Community.digest_sent_on.is_(None), Community.digest_sent_on < day),
+                or_(
+                    Community.digest_lease_until.is_(None),
+                    Community.digest_lease_until <= now,
+                ),
+            )
+            .values(digest_lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return _changed(result)
+
+    async def release_digest(self, community: Community, until: datetime) -> None:
+        """Gives back a lease this instance holds (its preparation failed): the next run, of
+        any instance, tries again at once instead of when the lease runs out."""
+        await self.session.execute(
+            update(Community)
+            .where(Community.id == community.id, Community.digest_lease_until == until)
+            .values(digest_lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
     async def claim_digest(self, community: Community, day: date) -> bool:
-        return await self._claim_day(community, Community.digest_sent_on, day)
+        """Marks ``day``'s digest sent (and ends the lease), in the transaction that writes its
+        messages: if a lease ran out while its holder was still at work and another instance
+        prepared it too, only the first to commit sends it."""
+        result = await self.session.execute(
+            update(Community)
+            .where(
+                Community.id == community.id,
+                or_(Community.digest_sent_on.is_(None), Community.digest_sent_on < day),
+            )
+            .values(digest_sent_on=day, digest_lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return _changed(result)
 
     async def claim_weekly(self, community: Community, day: date) -> bool:
         return await self._claim_day(community, Community.weekly_sent_on, day)
