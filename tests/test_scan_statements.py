@@ -27,9 +27,9 @@ from storage.models import Membership, Role, TicketStatus
 from storage.repositories import PersonRepository
 from storage.repositories.sla import SlaRepository
 from tests.conftest import ADMIN_ID
-from tests.test_scheduler import Town, town
+from tests.test_scheduler import Town, needs_postgres, pg_town, town
 
-__all__ = ["town"]  # the fixture this module uses, from test_scheduler
+__all__ = ["pg_town", "town"]  # the fixtures this module uses, from test_scheduler
 
 
 @contextmanager
@@ -84,6 +84,18 @@ async def test_the_reminders_scan_does_not_grow_with_the_staff(town: Town) -> No
     # role check's three statements (before: 17 with 4 staff, 57 with 24, on SQLite with the
     # read cache; on PostgreSQL, where that cache is off, 4–5 statements per staff person).
     assert many <= 12
+
+
+@needs_postgres
+async def test_the_reminders_scan_does_not_grow_with_the_staff_on_postgres(
+    pg_town: tuple[Town, str],
+) -> None:
+    """Where the read cache is off (PostgreSQL), so every role was a statement before."""
+    town, _ = pg_town
+    await staffed(town, 2, 0)
+    few = await scan_statements(town)
+    await staffed(town, 6, 2)
+    assert await scan_statements(town) == few <= 12
 
 
 async def test_the_set_based_role_check_decides_as_coverage_does(
