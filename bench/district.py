@@ -38,7 +38,10 @@ Measured, with the clock at 08:00:30 Shanghai (the digest hour and the end of qu
     every community);
 (c) the scans of that morning (reminders, the escalation ladder, closing): the first run (what
     is due after the night) and the median of later runs (nothing new due; ``--repeat`` of them,
-    fewer once they have taken a minute).
+    fewer once they have taken a minute), with the SQL statements of a later run;
+(d) the digest job again on ``--instances`` instances at once (each its own Database and
+    Services, in this process): the digests each wrote, the gathers each did, the statements
+    and the database's CPU of them all.
 
 Run under ``nice -n 10`` on a shared machine. Not a test: timing depends on the machine.
 """
@@ -55,14 +58,15 @@ import random
 import resource
 import signal
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -519,7 +523,24 @@ async def _median_of(call: Callable[[], Awaitable[Any]], repeat: int) -> tuple[l
     return times, result
 
 
-async def measure_scans(services: Services, repeat: int) -> list[list[Any]]:
+@contextmanager
+def statements(*dbs: Database) -> Iterator[list[int]]:
+    """Counts the SQL statements sent through these databases' engines (a one-item list)."""
+    seen = [0]
+
+    def before(*_args: Any) -> None:
+        seen[0] += 1
+
+    for db in dbs:
+        event.listen(db.engine.sync_engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        for db in dbs:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", before)
+
+
+async def measure_scans(db: Database, services: Services, repeat: int) -> list[list[Any]]:
     scheduling = services.scheduling
     rows = []
     for name, run in (
@@ -531,12 +552,75 @@ async def measure_scans(services: Services, repeat: int) -> list[list[Any]]:
         written = await run()
         first = time.perf_counter() - started
         times: list[float] = []
+        counted: list[int] = []
         while len(times) < repeat and sum(times) < SCAN_BUDGET_MS:  # a slow scan: fewer runs
-            started = time.perf_counter()
-            await run()
-            times.append((time.perf_counter() - started) * 1000)
-        rows.append([name, first * 1000, written, median(times), max(times), len(times)])
+            with statements(db) as seen:
+                started = time.perf_counter()
+                await run()
+                times.append((time.perf_counter() - started) * 1000)
+            counted.append(seen[0])
+        rows.append([name, first * 1000, written, median(times), max(times), len(times),
+                     median([float(c) for c in counted])])  # fmt: skip
     return rows
+
+
+async def reset_digests(db: Database) -> None:
+    """The morning again: no community's digest sent (nor, where the column exists, leased)."""
+    async with db.session() as session:
+        lease = await session.scalar(
+            text("SELECT count(*) FROM information_schema.columns WHERE table_name = "
+                 "'communities' AND column_name = 'digest_lease_until' AND table_schema = "
+                 "current_schema()")
+        )  # fmt: skip
+        await session.execute(
+            text("UPDATE communities SET digest_sent_on = NULL"
+                 + (", digest_lease_until = NULL" if lease else ""))
+        )  # fmt: skip
+        await session.commit()
+
+
+async def measure_instances(
+    db: Database, url: str, config: Config, spec: Spec, instances: int
+) -> list[list[Any]]:
+    """The 08:00 digest job on ``instances`` instances at once (each its own Database, pool
+    and Services, in this one process, as test_digest_instances does): who did the work."""
+    await reset_digests(db)
+    dbs = [Database(url) for _ in range(instances)]
+    gathered = [0] * instances
+    runs = []
+    for i, each in enumerate(dbs):
+        digest = Services.create(config, each, Translations(), lambda: spec.now).scheduling.digest
+        gather = digest.gather
+
+        async def counting(*args: Any, _i: int = i, _g: Any = gather, **kwargs: Any) -> Any:
+            gathered[_i] += 1
+            return await _g(*args, **kwargs)
+
+        setattr(digest, "gather", counting)  # noqa: B010
+        runs.append(digest.run)
+    database = db.url.database or ""
+    try:
+        with statements(*dbs) as seen:
+            wall, cpu, pg = time.perf_counter(), time.process_time(), server_cpu(database)
+            written = await asyncio.gather(*(run() for run in runs))
+            wall, cpu, pg = (time.perf_counter() - wall, time.process_time() - cpu,
+                             server_cpu(database) - pg)  # fmt: skip
+    finally:
+        for each in dbs:
+            await each.close()
+    return [
+        ["instances", instances],
+        ["digests written, each instance", " / ".join(str(w) for w in written)],
+        [
+            "gathers (one per coordinator scope), each instance",
+            " / ".join(str(g) for g in gathered),
+        ],  # fmt: skip
+        ["gathers in all", sum(gathered)],
+        ["SQL statements, all instances", seen[0]],
+        ["wall, s", wall],
+        ["bot CPU (all instances, one process), s", cpu],
+        ["PostgreSQL backends' CPU, s", pg],
+    ]
 
 
 async def measure_pages(
@@ -625,6 +709,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="measure a database kept by --keep (no generation); its digest "
                         "and scans have run, so reset digest_sent_on first")  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--instances", type=int, default=2,
+                        help="then run the digest job again on this many instances at once "
+                        "(%(default)s; 1: not)")  # fmt: skip
     return parser
 
 
@@ -649,9 +736,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     try:
         found = People()
         if args.reuse:
-            async with db.session() as session:
-                await session.execute(text("UPDATE communities SET digest_sent_on = NULL"))
-                await session.commit()
+            await reset_digests(db)
             found = await _readers(db)
         else:
             progress(f"{args.database}: migrating …")
@@ -687,11 +772,17 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         say(table(["reader", "/tickets (the buttons' pages)", "median ms", "p95 ms", "tickets"],
                   pages, title="## /tickets pages (TicketLists.staff_tickets)"))  # fmt: skip
         progress("the scans …")
-        scans = await measure_scans(services, repeat)
+        scans = await measure_scans(db, services, repeat)
         figures["scans"] = scans
         say(table(["scan at 08:00:30", "first run ms", "written", "later runs median ms",
-                   "max ms", "runs"], scans,
+                   "max ms", "runs", "statements a later run"], scans,
                   title="## The morning's scans over the district"))  # fmt: skip
+        if args.instances > 1:
+            progress(f"the digest job on {args.instances} instances at once …")
+            rows = await measure_instances(db, url, config, spec, args.instances)
+            figures["instances"] = rows
+            say(table(["the 08:00 digest job, instances at once", "measured"], rows,
+                      title="## The digest job on several instances"))  # fmt: skip
     finally:
         await db.close()
         if not args.keep:

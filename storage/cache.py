@@ -45,7 +45,7 @@ KINDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 WATCHED = frozenset(t for per, whole in KINDS.values() for t in per | whole)
 # Columns whose change no cached read sees (the ticket counter is bumped by every report).
-IGNORED = {"communities": frozenset({"ticket_seq", "digest_sent_on"})}
+IGNORED = {"communities": frozenset({"ticket_seq", "digest_sent_on", "digest_lease_until"})}
 PERSON_OF = {"people": "id", "contacts": "person_id", "memberships": "person_id"}
 PERSON_OF["coordinator_scopes"] = "person_id"
 MAX_ENTRIES = 20_000  # per kind; past it the kind starts afresh

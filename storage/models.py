@@ -102,6 +102,10 @@ class Community(Base):
     # weekly summary went out for this day, so a restart or a second instance sends none again.
     digest_sent_on: Mapped[date | None] = mapped_column(Date)
     weekly_sent_on: Mapped[date | None] = mapped_column(Date)
+    # The digest being prepared: claimed by one instance until then (DigestService._send). A
+    # lease, not a mark: if that instance dies before digest_sent_on is written, another takes
+    # the community once the lease has run out.
+    digest_lease_until: Mapped[datetime | None]
     # The last work order number given out (the whistle), incremented like ticket_seq.
     work_order_seq: Mapped[int] = mapped_column(default=0, server_default="0")
 

@@ -41,6 +41,13 @@ async def test_a_tiny_district_is_generated_measured_and_dropped(
         "admin (every community)",
     }
     assert "## The morning digest window" in capsys.readouterr().out
+    # Two instances at once (the job again, its digests reset): every digest written once
+    # between them (tests/test_digest_instances.py proves each scope is gathered once).
+    instances = dict(figures["instances"])
+    assert instances["instances"] == 2 and instances["gathers in all"] > 0
+    written = [int(w) for w in instances["digests written, each instance"].split(" / ")]
+    assert sum(written) == digest["digests"]
+    assert {row[0] for row in figures["scans"]} >= {"reminders (nudges)"}
     admin = create_async_engine(PG_URL)
     try:
         async with admin.connect() as connection:

@@ -50,6 +50,9 @@ RECURRING_LINES = 10
 UNREACHABLE_LINES = 10
 LEADERS = 5
 WHISTLE_LINES = 10
+# How long an instance holds a community's digest while it gathers and draws it (a few seconds;
+# 1–8 s a community measured on a loaded machine): past it, another instance may take it over.
+DIGEST_LEASE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +211,25 @@ class DigestService:
         return written
 
     async def _send(self, community: Community, day: date, now: datetime, sla: Sla) -> int:
+        """Claims the community's digest, then gathers, draws and writes it. The claim comes
+        first, so instances share the communities instead of each gathering every one; it is
+        a lease (DIGEST_LEASE), so a digest whose instance died before sending goes out from
+        another a few minutes later. Marked sent in the transaction of its messages: once."""
+        until = self.clock() + DIGEST_LEASE
+        async with self.db.session() as session:
+            leased = await SlaRepository(session).lease_digest(community, day, self.clock(), until)
+            await session.commit()
+        if not leased:
+            return 0  # sent already, or another instance is at it
+        try:
+            return await self._prepare(community, day, now, sla)
+        except Exception:
+            async with self.db.session() as session:
+                await SlaRepository(session).release_digest(community, until)
+                await session.commit()
+            raise
+
+    async def _prepare(self, community: Community, day: date, now: datetime, sla: Sla) -> int:
         async with self.db.session() as session:
             stats = StatsRepository(session)
             rows = await stats.coordinator_scopes(community.id)
@@ -238,7 +260,8 @@ class DigestService:
                 )
         rendered = dict(zip(wanted, digests, strict=True))
         async with self.db.session() as session:
-            # The claim and every message commit together: sent once, or not at all.
+            # The mark and every message commit together: sent once, or not at all (a lease
+            # that ran out while this instance was slow may have let another send it).
             if not await SlaRepository(session).claim_digest(community, day):
                 return 0
             written = 0

@@ -43,7 +43,6 @@ from bot.services.sla import (
 from bot.services.ticket_audience import TicketAudience
 from storage.db import Database
 from storage.models import Community, Person, TicketStatus
-from storage.repositories import PersonRepository
 from storage.repositories.sla import Listed, SlaRepository
 from storage.repositories.tickets import TicketRepository
 
@@ -113,18 +112,15 @@ class ReminderService:
     ) -> None:
         """Access follows current roles: whoever lost the role for an unfinished ticket loses
         its card (edited to "no access") and its place among the recipients; a ticket they
-        held or owned goes to the building's current staff (bot/services/handover.py)."""
-        covered: dict[int, Coverage | None] = {}
+        held or owned goes to the building's current staff (bot/services/handover.py). The
+        roles are checked in the database for everyone at once (the same rule as
+        ``Coverage.covers``: head or deputy of the building, coordinator of it or of the
+        community, admin), not person by person: a few statements per community, whatever
+        its staff."""
+        admins = {str(admin) for admin in self.config.admin_ids}
         gone: dict[int, list[int]] = {}  # ticket -> people without a role for it
-        for person_id, ticket_id, building_id in await repo.staff_of_unfinished(community.id):
-            if person_id not in covered:
-                person = await PersonRepository(session).get(person_id)
-                covered[person_id] = (
-                    await coverage(session, self.config, person) if person else None
-                )
-            cover = covered[person_id]
-            if cover is not None and not cover.covers(community.id, building_id):
-                gone.setdefault(ticket_id, []).append(person_id)
+        for person_id, ticket_id, _ in await repo.staff_without_role(community.id, admins):
+            gone.setdefault(ticket_id, []).append(person_id)
         tickets = TicketRepository(session)
         for ticket_id, people in gone.items():
             ticket = await tickets.get(ticket_id)

@@ -7,18 +7,21 @@ one wins, so nothing is sent twice and nothing is skipped."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ScalarSelect, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.models import (
     OPEN_STATUSES,
     Building,
+    Channel,
     Community,
+    Contact,
     CoordinatorScope,
     Membership,
     Person,
@@ -201,6 +204,60 @@ class SlaRepository:
         for column in (Ticket.holder_id, Ticket.owner_id):
             query = select(column, Ticket.id, Ticket.building_id).where(
                 *unfinished, column.is_not(None)
+            )
+            rows |= {(p, t, b) for p, t, b in (await self.session.execute(query)).all() if p}
+        return sorted(rows)
+
+    async def staff_without_role(
+        self, community_id: int, admin_addresses: Collection[str]
+    ) -> list[tuple[int, int, int]]:
+        """The rows of ``staff_of_unfinished`` whose person no longer has a role for the
+        ticket's building: not head or deputy of it, not coordinator of it or of the whole
+        community, not an admin (a Telegram contact among ``admin_addresses``). Asked in the
+        database for everyone at once, three statements whatever the number of staff (the
+        scan did four or five per person, every minute). A person without a row (forgotten)
+        has no contact and no role, but also no rows here: recipients go with the person, and
+        holder and owner are set to NULL."""
+        unfinished = (Ticket.community_id == community_id, Ticket.status.in_(list(UNFINISHED)))
+
+        def without_role(person: Any, building: Any) -> list[ColumnElement[bool]]:
+            conditions: list[ColumnElement[bool]] = [
+                exists().where(Person.id == person),
+                ~exists().where(
+                    Membership.person_id == person,
+                    Membership.building_id == building,
+                    Membership.role.in_([Role.HEAD, Role.DEPUTY]),
+                ),
+                ~exists().where(
+                    CoordinatorScope.person_id == person,
+                    or_(
+                        CoordinatorScope.building_id == building,
+                        and_(
+                            CoordinatorScope.community_id == community_id,
+                            CoordinatorScope.building_id.is_(None),
+                        ),
+                    ),
+                ),
+            ]
+            if admin_addresses:
+                conditions.append(
+                    ~exists().where(
+                        Contact.person_id == person,
+                        Contact.channel == Channel.TELEGRAM,
+                        Contact.address.in_(sorted(admin_addresses)),
+                    )
+                )
+            return conditions
+
+        received = (
+            select(TicketRecipient.person_id, Ticket.id, Ticket.building_id)
+            .join(Ticket, Ticket.id == TicketRecipient.ticket_id)
+            .where(*unfinished, *without_role(TicketRecipient.person_id, Ticket.building_id))
+        )
+        rows = {(p, t, b) for p, t, b in (await self.session.execute(received)).all()}
+        for column in (Ticket.holder_id, Ticket.owner_id):
+            query = select(column, Ticket.id, Ticket.building_id).where(
+                *unfinished, column.is_not(None), *without_role(column, Ticket.building_id)
             )
             rows |= {(p, t, b) for p, t, b in (await self.session.execute(query)).all() if p}
         return sorted(rows)
@@ -425,8 +482,51 @@ class SlaRepository:
 
     # ------------------------------------------------------------------------- digests
 
+    async def lease_digest(
+        self, community: Community, day: date, now: datetime, until: datetime
+    ) -> bool:
+        """Claims the preparation of ``day``'s digest until ``until``: only while it is not
+        sent and no other instance holds a lease that has not run out. The instance that
+        gets it gathers the figures; the others go on to the next community."""
+        result = await self.session.execute(
+            update(Community)
+            .where(
+                Community.id == community.id,
+                or_(Community.digest_sent_on.is_(None), Community.digest_sent_on < day),
+                or_(
+                    Community.digest_lease_until.is_(None),
+                    Community.digest_lease_until <= now,
+                ),
+            )
+            .values(digest_lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return _changed(result)
+
+    async def release_digest(self, community: Community, until: datetime) -> None:
+        """Gives back a lease this instance holds (its preparation failed): the next run, of
+        any instance, tries again at once instead of when the lease runs out."""
+        await self.session.execute(
+            update(Community)
+            .where(Community.id == community.id, Community.digest_lease_until == until)
+            .values(digest_lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
     async def claim_digest(self, community: Community, day: date) -> bool:
-        return await self._claim_day(community, Community.digest_sent_on, day)
+        """Marks ``day``'s digest sent (and ends the lease), in the transaction that writes its
+        messages: if a lease ran out while its holder was still at work and another instance
+        prepared it too, only the first to commit sends it."""
+        result = await self.session.execute(
+            update(Community)
+            .where(
+                Community.id == community.id,
+                or_(Community.digest_sent_on.is_(None), Community.digest_sent_on < day),
+            )
+            .values(digest_sent_on=day, digest_lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return _changed(result)
 
     async def claim_weekly(self, community: Community, day: date) -> bool:
         return await self._claim_day(community, Community.weekly_sent_on, day)
