@@ -4,6 +4,8 @@
     .venv/bin/python -m bench.delivery --quick         # 240 notifications, 1 run (< 30 s)
     .venv/bin/python -m bench.delivery --compare       # also the limiter variants below
     .venv/bin/python -m bench.delivery --per-chat 20   # 3,000 cards to 150 heads (issue 11)
+    .venv/bin/python -m bench.delivery --per-chat 20 --cards --runs 1
+                                # the same with real ticket cards, and CPU per card
     .venv/bin/python -m bench.delivery --shared-redis redis://127.0.0.1:6379/15
                                 # also 2 workers (2 bots, 2 budgets) sharing the limits in Redis
 
@@ -39,7 +41,17 @@ left, whichever is sooner (``--arrival`` for another value).
 each with its own bot, HTTP session and budget as separate instances would have, sharing the
 limits through Redis (bot/shared_limits.py, keys of the run's own, deleted after): together they
 must stay within the same 30 a second and the per-chat rule (unshared, they would send twice the
-limit). Not a test: timing depends on the machine."""
+limit). Not a test: timing depends on the machine.
+
+``--cards`` (issue 11, part 1: CPU per card) also runs the worker over ticket cards as a burst of
+tickets leaves them: a generated community (bench/generate.py: 43,000 residents, heads of 150
+buildings), ``--count`` CARD rows, ``--per-chat`` newest tickets of each head's building to that
+head, delivered by the worker with the bot's TicketCards (rendered at delivery, remembered for
+editing in place). Each worker run reports its process CPU time (``time.process_time``: the
+worker, the database thread, and the fake server, which runs in this process too) per message
+delivered; beside it, in the same run, the same worker sending plain pre-rendered texts, and the
+paced sender (no worker, no database: the fake's and aiogram's share). CPU per card = the card
+run's figure; what rendering adds = it minus the text run's."""
 
 from __future__ import annotations
 
@@ -49,6 +61,7 @@ import contextlib
 import json
 import secrets
 import shutil
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable
@@ -74,10 +87,14 @@ from bench.common import (
     table,
 )
 from bench.fakeload import LoadFakeAPI
+from bench.generate import TELEGRAM_BASE, Spec, generate
+from bot.config import Config, Secret
+from bot.i18n import Translations
 from bot.ratelimit import SlidingWindow
+from bot.services import Services
 from bot.shared_limits import SharedLimits
 from storage.db import Database
-from storage.models import telegram_address
+from storage.models import OutboxKind, telegram_address
 from storage.repositories import OutboxRepository
 from telegram.budget import Limits, budget_of, install_budget
 from telegram.delivery import TelegramDelivery
@@ -85,6 +102,7 @@ from tests.fakelimits import FloodRules
 
 RATIO = Target("≥ 0.95", lambda v: v >= 0.95)
 REJECTED = Target("0", lambda v: v == 0)
+CARD_CPU = Target("≤ 2 ms", lambda v: v <= 2.0)
 CHAT_BASE = 3_000_000
 
 
@@ -124,11 +142,16 @@ class Result:
     started: float = 0.0
     peak_attempts: int = 0
     left: int = 0
+    cpu_s: float = 0.0  # process CPU time from the worker's start to the last row handled
     errors: list[str] = field(default_factory=list)
 
     @property
     def sustained(self) -> float:
         return self.slope
+
+    @property
+    def cpu_ms_per_message(self) -> float:
+        return self.cpu_s * 1000 / self.sent if self.sent else 0.0
 
     @property
     def end_to_end(self) -> float:
@@ -191,30 +214,52 @@ async def run_worker(
     slack: float = 0.5,
     instances: int = 1,
     redis_url: str | None = None,
+    cards: bool = False,
 ) -> Result:
     """The real DeliveryWorker over ``count`` outbox rows, ``per_chat`` to each chat;
-    ``redis_url``: ``instances`` workers sharing the limits in Redis."""
+    ``redis_url``: ``instances`` workers sharing the limits in Redis; ``cards``: ticket cards
+    of a generated community to its heads (else plain texts)."""
     name = "DeliveryWorker" + (f" ({limiter})" if limiter else "")
     if redis_url is not None:
         name = f"{instances} × DeliveryWorker sharing Redis"
+    if cards:
+        name = "DeliveryWorker, ticket cards"
     result = Result(name, count)
     run_dir = Path(tempfile.mkdtemp(prefix="delivery-", dir=workdir))
     db_path = run_dir / "louzhang.db"
-    db = Database(f"sqlite+aiosqlite:///{db_path}")
+    db_url = f"sqlite+aiosqlite:///{db_path}"
+    if cards:
+        await generate(db_path, Spec(tickets=20_000))
+    db = Database(db_url)
     await db.migrate()
     now = datetime.now(UTC)
     started = time.perf_counter()
     async with db.session() as session:
         outbox = OutboxRepository(session)
-        for i in range(count):
-            await outbox.add(
-                to=telegram_address(chat_of(i, count, per_chat)),
-                person_id=None,
-                payload={"text": f"#{i + 1} 您的报修已受理，楼长正在处理。"},
-                now=now,
-            )
+        if cards:
+            for person_id, ticket_id in card_rows(db_path, count, per_chat):
+                await outbox.add(
+                    to=telegram_address(TELEGRAM_BASE + person_id),
+                    person_id=person_id,
+                    payload={},
+                    now=now,
+                    kind=OutboxKind.CARD,
+                    ticket_id=ticket_id,
+                )
+        else:
+            for i in range(count):
+                await outbox.add(
+                    to=telegram_address(chat_of(i, count, per_chat)),
+                    person_id=None,
+                    payload={"text": f"#{i + 1} 您的报修已受理，楼长正在处理。"},
+                    now=now,
+                )
         await session.commit()
     result.written_s = time.perf_counter() - started
+    services = None
+    if cards:
+        config = Config(bot_token=Secret(TOKEN), database_url=db_url, bot_username="bench_bot")
+        services = Services.create(config, db, Translations(default=config.default_language))
     fake = LoadFakeAPI(message_limit=limit)
     fake.limits = FloodRules(per_second=limit, slack=slack)  # Telegram's per-chat rules too
     await fake.start()
@@ -235,12 +280,21 @@ async def run_worker(
             )
         budget = install_budget(bot, shared=shared)  # the default limits: 30 a second overall
         bots.append(bot)
-        workers.append(TelegramDelivery(bot, db, lambda: datetime.now(UTC)))
+        workers.append(
+            TelegramDelivery(
+                bot,
+                db,
+                lambda: datetime.now(UTC),
+                cards=services.ticket_cards if services else None,
+                availability=services.availability if services else None,
+            )
+        )
         if limiter is not None:
             swapped = LIMITERS[limiter](budget.limits.per_second, arrival)
             budget.overall = swapped  # type: ignore[assignment]
     try:
         result.started = time.monotonic()
+        cpu = time.process_time()
         for worker in workers:
             worker.start()
         deadline = result.started + count / limit * 3 + 60
@@ -249,6 +303,7 @@ async def run_worker(
             pending = sqlite_count(db_path, "SELECT count(*) FROM outbox WHERE status = 'pending'")
             if pending == 0:
                 break
+        result.cpu_s = time.process_time() - cpu
         result.left = sqlite_count(db_path, "SELECT count(*) FROM outbox WHERE status != 'sent'")
     finally:
         for worker in workers:
@@ -264,6 +319,36 @@ async def run_worker(
         await db.close()
         shutil.rmtree(run_dir, ignore_errors=True)
     return _finish(result, fake)
+
+
+def card_rows(db_path: Path, count: int, per_chat: int) -> list[tuple[int, int]]:
+    """(head, ticket) for ``count`` cards: the newest ``per_chat`` tickets of each head's
+    building to that head, the heads taking turns as a burst of tickets leaves them."""
+    heads = sqlite_rows(
+        db_path,
+        "SELECT person_id, building_id FROM memberships WHERE role = 'head' "
+        "ORDER BY building_id LIMIT ?",
+        max(1, count // per_chat),
+    )
+    lists = [
+        [
+            (person_id, ticket_id)
+            for (ticket_id,) in sqlite_rows(
+                db_path,
+                "SELECT id FROM tickets WHERE building_id = ? ORDER BY id DESC LIMIT ?",
+                building_id,
+                per_chat,
+            )
+        ]
+        for person_id, building_id in heads
+    ]
+    turns = [row for i in range(per_chat) for rows in lists if i < len(rows) for row in [rows[i]]]
+    return turns[:count]
+
+
+def sqlite_rows(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        return connection.execute(sql, params).fetchall()
 
 
 async def run_paced(count: int, limit: int, per_chat: int = 1, slack: float = 0.5) -> Result:
@@ -284,6 +369,7 @@ async def run_paced(count: int, limit: int, per_chat: int = 1, slack: float = 0.
 
     try:
         result.started = time.monotonic()
+        cpu = time.process_time()
         start = loop.time()
         for i in range(count):
             delay = start + i / limit - loop.time()
@@ -293,6 +379,7 @@ async def run_paced(count: int, limit: int, per_chat: int = 1, slack: float = 0.
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         await asyncio.gather(*tasks)
+        result.cpu_s = time.process_time() - cpu
     finally:
         await bot.session.close()
         await fake.stop()
@@ -344,6 +431,11 @@ def build_parser() -> argparse.ArgumentParser:
         "run's own, deleted after), beside the single worker",
     )
     parser.add_argument("--instances", type=int, default=2, help="for --shared-redis (default 2)")
+    parser.add_argument(
+        "--cards",
+        action="store_true",
+        help="also the worker over ticket cards of a generated community, and CPU per message",
+    )
     parser.add_argument("--quick", action="store_true", help="240 notifications, 1 run")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     return parser
@@ -359,6 +451,8 @@ async def main_async(args: argparse.Namespace) -> None:
         senders += list(LIMITERS)
     if args.shared_redis:
         senders.append("shared")
+    if args.cards:
+        senders.append("cards")
     results: dict[str, list[Result]] = {}
     try:
         for run in range(args.runs):
@@ -366,6 +460,16 @@ async def main_async(args: argparse.Namespace) -> None:
                 progress(f"run {run + 1}/{args.runs}: {sender or 'DeliveryWorker'} …")
                 if sender == "paced":
                     result = await run_paced(args.count, args.limit, args.per_chat, args.chat_slack)
+                elif sender == "cards":
+                    result = await run_worker(
+                        args.count,
+                        args.limit,
+                        workdir,
+                        None,
+                        per_chat=args.per_chat,
+                        slack=args.chat_slack,
+                        cards=True,
+                    )
                 elif sender == "shared":
                     result = await run_worker(
                         args.count,
@@ -387,7 +491,10 @@ async def main_async(args: argparse.Namespace) -> None:
                         args.per_chat,
                         args.chat_slack,
                     )
-                progress(f"  {result.sustained:.2f}/s, {result.rejected} × 429")
+                progress(
+                    f"  {result.sustained:.2f}/s, {result.rejected} × 429, "
+                    f"{result.cpu_ms_per_message:.2f} ms CPU per message"
+                )
                 results.setdefault(result.sender, []).append(result)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -402,13 +509,14 @@ async def main_async(args: argparse.Namespace) -> None:
             median([r.end_to_end for r in runs]), rejected,
             " / ".join(str(r.rejected) for r in runs),
             max(r.peak_attempts for r in runs), max(r.left for r in runs),
+            median([r.cpu_ms_per_message for r in runs]),
             RATIO.judge(ratio) if worker else "", REJECTED.judge(rejected) if worker else "",
         ])  # fmt: skip
     say(
         table(
             ["sender", "sustained msg/s (median)", "runs", "rate / limit", "end-to-end msg/s",
              "429s (median)", "429s per run", "most attempts in 1 s", "not sent",
-             "target ≥ 0.95", "target 0 × 429"],
+             "CPU ms / message", "target ≥ 0.95", "target 0 × 429"],
             rows,
             title=f"## Delivery of {args.count:,} notifications, {args.per_chat} per chat, limit "
             f"{args.limit} messages in any 1 s and Telegram's per-chat rule",
@@ -418,6 +526,13 @@ async def main_async(args: argparse.Namespace) -> None:
     if written:
         say(f"\noutbox rows written with OutboxRepository.add in one transaction: "
             f"{median(written):.2f} s for {args.count:,} (median)")  # fmt: skip
+    if args.cards:
+        cpu = {s: median([r.cpu_ms_per_message for r in runs]) for s, runs in results.items()}
+        card = cpu.get("DeliveryWorker, ticket cards", 0.0)
+        text = cpu.get("DeliveryWorker", 0.0)
+        say(f"\nCPU per card: {card:.2f} ms (target ≤ 2 ms: {CARD_CPU.judge(card)}); the same "
+            f"worker with plain texts {text:.2f} ms per message, so a card's rendering and "
+            f"remembering add {card - text:.2f} ms")  # fmt: skip
     if args.json:
         args.json.write_text(
             json.dumps(

@@ -182,7 +182,7 @@ async def _on_startup(
     # The web door's pushes go with the same worker: its VAPID keys are made now on the
     # first start (kept in the database, never logged).
     push_keys = KeyHolder(db, clock)
-    await push_keys.get()
+    await push_keys.ensure()
     worker = DeliveryWorker(
         bot,
         db,

@@ -28,6 +28,7 @@ class Outcome:
     error: str = ""
     collapse_upto: int | None = None
     message_id: int | None = None  # of a relayed message, remembered for replies
+    card_ref: str | None = None  # the door's id of a ticket card sent anew (edited in place)
 
 
 def _label(row: OutboxMessage) -> str:
@@ -48,10 +49,23 @@ async def record(
     async with db.session() as session:
         outbox = OutboxRepository(session)
         ticket_rows = TicketRepository(session)
+        # Every row sent is marked in one statement; the rest, one by one.
+        await outbox.mark_all_sent(
+            [row.id for row, outcome in zip(rows, outcomes, strict=True) if outcome.kind == "sent"],
+            now,
+        )
         for row, outcome in zip(rows, outcomes, strict=True):
             if outcome.kind == "sent":
-                await outbox.mark_sent(row.id, now)
-                if outcome.collapse_upto is not None and row.ticket_id is not None:
+                if outcome.card_ref is not None and row.ticket_id is not None:
+                    await ticket_rows.remember_message(
+                        row.ticket_id, row.to, outcome.card_ref, "card"
+                    )
+                if (
+                    outcome.collapse_upto is not None
+                    and outcome.collapse_upto > row.id
+                    and row.ticket_id is not None
+                ):
+                    # Older updates of the same card, now included (the row itself is sent).
                     await outbox.collapse_cards(row.ticket_id, row.to, outcome.collapse_upto, now)
                 if (
                     outcome.message_id is not None

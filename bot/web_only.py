@@ -85,7 +85,7 @@ async def run_web_only(config: Config, db: Database, wechat_door: WeChatDoor) ->
         address = await start_listening(server)
         base = config.web_base_url or address
         push_keys = KeyHolder(db, clock)
-        await push_keys.get()  # made on the first start, kept in the database
+        await push_keys.ensure()  # made on the first start, kept in the database
         worker = DeliveryWorker(
             [
                 WebPushSender(db, translations, push_keys, config, services.notice_board),

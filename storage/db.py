@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -24,6 +23,9 @@ from sqlalchemy.orm import Session
 
 from storage import sqlite_trips
 from storage.cache import ReadCache
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 log = logging.getLogger(__name__)
 sqlite_trips.install()  # one trip to aiosqlite's thread per statement, not four
@@ -192,12 +194,50 @@ def _after_rollback(session: Session) -> None:
 
 
 def alembic_config() -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig  # noqa: PLC0415 (see _upgrade)
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
 
 
+_REVISION = re.compile(r'^(down_)?revision\b[^=]*=\s*"?([\w]+)"?', re.MULTILINE)
+
+
+def head_revision() -> str | None:
+    """The newest revision of storage/migrations/versions, read from the files' text (what
+    alembic's ScriptDirectory would say of a single, linear history), or None when that text
+    is not plain: the one revision no other revises."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict((bool(down), rev) for down, rev in _REVISION.findall(path.read_text("utf-8")))
+        if False not in found:
+            return None
+        revisions.add(found[False])
+        if found.get(True, "None") != "None":
+            revised.add(found[True])
+    heads = revisions - revised
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _at_head(connection: Connection) -> bool:
+    """Whether the schema is already at the newest revision: then a start does not load
+    alembic (and mako: ~11 MB that would stay in the process for nothing)."""
+    head = head_revision()
+    if head is None:
+        return False
+    if not inspect(connection).has_table("alembic_version"):
+        return False  # a new database
+    versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    return [row[0] for row in versions] == [head]
+
+
 def _upgrade(connection: Connection) -> None:
+    if _at_head(connection):
+        return
+    from alembic import command  # noqa: PLC0415 (only when there is something to migrate)
+
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")

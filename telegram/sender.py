@@ -31,7 +31,6 @@ from bot.services.ticket_cards import TicketCards
 from handlers.join_keyboards import join_markup
 from storage.db import Database
 from storage.models import Channel, OutboxKind, OutboxMessage
-from storage.repositories import OutboxRepository
 from storage.repositories.web_files import WebFileRepository
 from telegram import outbox_methods
 from telegram.budget import Background, ChatRetryAfter, NotNow, background, budget_of
@@ -121,7 +120,7 @@ class TelegramSender:
 
     async def _send(self, row: OutboxMessage, window: PassWindow) -> Outcome:
         if row.kind == OutboxKind.CARD:
-            return Outcome("sent", collapse_upto=await self._send_card(row, window))
+            return await self._send_card(row, window)
         if row.kind == OutboxKind.JOIN_CARD:
             await self._send_join_card(row, window)
             return Outcome("sent")
@@ -160,27 +159,24 @@ class TelegramSender:
             else None,
         )
 
-    async def _send_card(self, row: OutboxMessage, window: PassWindow) -> int | None:
+    async def _send_card(self, row: OutboxMessage, window: PassWindow) -> Outcome:
         """Cards are rendered now, from the ticket as it is, and edited in place when the
-        recipient already has one. Returns the newest pending update of the same card that this
-        rendering includes (those rows need no send of their own)."""
+        recipient already has one. The outcome names the newest pending update of the same
+        card that this rendering includes (those rows need no send of their own), and a new
+        card's message, remembered with the pass's outcomes (one transaction for all)."""
         if self.cards is None or row.ticket_id is None or row.person_id is None:
-            return None
-        async with self.db.session() as session:
-            upto = await OutboxRepository(session).last_pending_card(row.ticket_id, row.to)
+            return Outcome("sent")
+        upto, card = await self.cards.delivery_state(row.ticket_id, row.to)
         view = await self.cards.card_for_delivery(row.ticket_id, row.person_id)
         if view is None:
-            return upto
-        card = await self.cards.card_message(row.ticket_id, row.to)
+            return Outcome("sent", collapse_upto=upto)
         existing = int(card) if card is not None else None
         markup = outbox_methods.card_keyboard(row.ticket_id, view)
         # An old card loses its buttons; nobody gets a new "no access" one.
         sent = await self._show(
             int(row.address), existing, view.text, markup, window, resend=view.access
         )
-        if sent is not None:
-            await self.cards.remember_card(row.ticket_id, row.to, str(sent))
-        return upto
+        return Outcome("sent", collapse_upto=upto, card_ref=str(sent) if sent is not None else None)
 
     async def _send_join_card(self, row: OutboxMessage, window: PassWindow) -> None:
         """A join request's card, rendered now and edited in place like a ticket card (so a

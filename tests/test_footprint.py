@@ -1,15 +1,37 @@
 """What ``python -m bot`` imports before it polls: nothing it only needs sometimes. The big
 libraries the digest's chart draws with live in a child process (bot.drawing), and Redis only
-where REDIS_URL asks for it. Checked in a fresh interpreter: this one has loaded everything the
-tests use."""
+where REDIS_URL asks for it; documents (jinja2), posters' QR codes (segno) and web pushes
+(pywebpush, requests, cryptography) load when first made; alembic only when the schema is not
+at its newest revision. Checked in a fresh interpreter: this one has loaded everything the
+tests use. (docs/benchmarks.md: idle memory.)"""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from bot.drawing import ROOT
+
+# Libraries only some commands or some moments need: none of them in a process at start.
+SOMETIMES = {
+    "matplotlib",
+    "numpy",
+    "PIL",
+    "redis",
+    "alembic",
+    "mako",
+    "jinja2",
+    "segno",
+    "pywebpush",
+    "requests",
+    "cryptography",
+    "py_vapid",
+    "http_ece",
+    "openpyxl",
+    "weasyprint",
+}
 
 CODE = """
 import json, sys
@@ -18,9 +40,30 @@ print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
 """
 
 
-def test_the_bot_imports_neither_the_chart_libraries_nor_redis() -> None:
+# The start's own steps (bot/startup.py, bot/app.py): the schema brought to its newest
+# revision, the web push key made or read.
+START = """
+import asyncio, json, sys
+from datetime import UTC, datetime
+from storage.db import Database
+from web.push.keys import KeyHolder
+
+async def main() -> None:
+    db = Database(sys.argv[1])
+    try:
+        await db.migrate()
+        await KeyHolder(db, lambda: datetime.now(UTC)).ensure()
+    finally:
+        await db.close()
+
+asyncio.run(main())
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
+"""
+
+
+def _roots(code: str, *args: str) -> set[str]:
     done = subprocess.run(
-        [sys.executable, "-c", CODE],
+        [sys.executable, "-c", code, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -28,6 +71,20 @@ def test_the_bot_imports_neither_the_chart_libraries_nor_redis() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    roots = set(json.loads(done.stdout))
+    return set(json.loads(done.stdout))
+
+
+def test_the_bot_imports_none_of_the_libraries_it_only_needs_sometimes() -> None:
+    roots = _roots(CODE)
     assert {"aiogram", "sqlalchemy", "bot", "handlers"} <= roots  # it did load the bot
-    assert roots.isdisjoint({"matplotlib", "numpy", "PIL", "redis"})
+    assert roots.isdisjoint(SOMETIMES), roots & SOMETIMES
+
+
+def test_a_start_on_a_migrated_database_loads_neither_alembic_nor_cryptography(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'footprint.db'}"
+    first = _roots(START, url)
+    assert "alembic" in first  # the first start migrates
+    again = _roots(START, url)
+    assert again.isdisjoint(SOMETIMES), again & SOMETIMES

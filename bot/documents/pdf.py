@@ -20,11 +20,12 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.fonts import CJK_FAMILIES
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 log = logging.getLogger("bot.documents")
 
@@ -37,6 +38,9 @@ class PdfUnavailable(Exception):
 
 @functools.cache
 def _templates() -> Environment:
+    # jinja2 when a document is first made, not in every process at start (tests/test_footprint.py).
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape  # noqa: PLC0415
+
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True),

@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import segno
-
 from bot.documents.pdf import cjk_family, html_to_pdf, needs_cjk, render_html
 from bot.i18n import Translator
 
@@ -41,6 +39,8 @@ class _Drawn:
 def qr_svg(link: str) -> str:
     # Error correction "M" survives a scuffed printout; a 4-module quiet zone is what phone
     # cameras expect (as the chat poster's QR code).
+    import segno  # noqa: PLC0415 (only when a poster is made: tests/test_footprint.py)
+
     return str(segno.make(link, error="m").svg_data_uri(border=4, omitsize=True))
 
 

@@ -11,8 +11,6 @@ import io
 from collections import OrderedDict
 from dataclasses import dataclass
 
-import segno
-
 from bot.drawing import Renderer
 from bot.i18n import Translations
 from bot.poster_art import Poster, PosterWords, needs_cjk
@@ -32,6 +30,8 @@ def qr_png(link: str, *, scale: int = 12) -> bytes:
     # Error correction "M" survives a scuffed printout; a 4-module quiet zone is what phone
     # cameras expect.
     buffer = io.BytesIO()
+    import segno  # noqa: PLC0415 (only when a poster is made: tests/test_footprint.py)
+
     segno.make(link, error="m").save(buffer, kind="png", scale=scale, border=4)
     return buffer.getvalue()
 

@@ -26,7 +26,12 @@ from bot.services.policy import Action, Relation, is_staff
 from bot.services.ticket_access import TicketAccess
 from storage.db import Database
 from storage.models import Address, Person, Ticket, TicketEvent, TicketStatus
-from storage.repositories import CommunityRepository, PersonRepository, WorkOrderRepository
+from storage.repositories import (
+    CommunityRepository,
+    OutboxRepository,
+    PersonRepository,
+    WorkOrderRepository,
+)
 from storage.repositories.tickets import TicketRepository
 
 S = TicketStatus
@@ -144,6 +149,14 @@ class TicketCards:
         async with self.db.session() as session:
             await TicketRepository(session).remember_message(ticket_id, where, message_ref, "card")
             await session.commit()
+
+    async def delivery_state(self, ticket_id: int, where: Address) -> tuple[int | None, str | None]:
+        """For the delivery of the ticket's card at ``where``, in one session: the newest
+        pending card row for it (a rendering now includes those: they need no send of their
+        own), and the door's id of the card it already has there (edited in place)."""
+        async with self.db.session() as session:
+            upto = await OutboxRepository(session).last_pending_card(ticket_id, where)
+            return upto, await TicketRepository(session).card_message(ticket_id, where)
 
     async def card_message(self, ticket_id: int, where: Address) -> str | None:
         """The door's id of the ticket's latest card at ``where``."""

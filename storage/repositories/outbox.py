@@ -152,6 +152,17 @@ class OutboxRepository:
             .values(status=OutboxStatus.SENT, sent_at=now, attempts=OutboxMessage.attempts + 1)
         )
 
+    async def mark_all_sent(self, message_ids: Sequence[int], now: datetime) -> None:
+        """``mark_sent`` for many rows, in one statement (a delivery pass's)."""
+        if not message_ids:
+            return
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids))
+            .values(status=OutboxStatus.SENT, sent_at=now, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+
     async def last_pending_card(self, ticket_id: int, to: Address) -> int | None:
         return await self.session.scalar(
             select(func.max(OutboxMessage.id)).where(

@@ -27,7 +27,6 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import aiohttp
-from pywebpush import WebPusher
 
 from bot.config import Config
 from bot.delivery import REQUEST_TIMEOUT, backoff
@@ -150,6 +149,9 @@ class WebPushSender:
             "sub": self.subject,
         }
         headers = keys.signer().sign(claims)
+        # pywebpush (with requests, ~5 MB) only once a push is sent: most processes never do.
+        from pywebpush import WebPusher  # noqa: PLC0415
+
         try:
             async with window.in_flight(), aiohttp.ClientSession() as session:
                 pusher = WebPusher(subscription, aiohttp_session=session)
