@@ -105,6 +105,11 @@ GLOBAL_CHATS = 3
 GLOBAL_SPAN = 1.0
 PAUSED = "held back: Telegram asked to slow down (429)"
 CHAT_PAUSED = "held back: Telegram asked to slow down for this chat (429, seen by another instance)"
+CHAT_BUSY = "held back: another instance has just sent to this chat (its turn comes later)"
+# A background call whose chat another instance filled waits this long at most in its place
+# among the delivery worker's concurrent sends; longer, its row is held for then (the place
+# goes to another chat's row): it would otherwise hold that place for up to a second.
+CHAT_BUSY_WAIT = 0.05
 
 
 class ChatRetryAfter(TelegramRetryAfter):
@@ -390,6 +395,8 @@ class Budget:
                     raise NotNow(verdict.wait, CHAT_PAUSED)
                 raise _ChatHeld
             if verdict.kind == "chat":
+                if priority == BACKGROUND and verdict.wait > CHAT_BUSY_WAIT:
+                    raise NotNow(verdict.wait, CHAT_BUSY)
                 raise _ChatBusy(max(verdict.wait, 1e-3))
             return max(verdict.wait, 1e-3)
 

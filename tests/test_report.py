@@ -166,6 +166,24 @@ async def test_a_restart_in_the_middle_keeps_the_draft(
     assert ticket.description == "The corridor light is broken"
 
 
+async def test_a_press_of_send_whose_answer_was_lost_tells_the_number_again(world: World) -> None:
+    """Telegram did not take the "your ticket number is" answer (an instance killed before it
+    left does the same): the draft is still there, and the press again (Telegram's redelivery,
+    or the resident's) answers with the ticket already filed, not a second one."""
+    client = world.client
+    resident = await world.join(client.user(1, "en"), "A2")
+    sent = await choose(world, resident, await client.send(resident, "/report"), "🔧 Repairs")
+    await client.send(resident, "The corridor light is broken")
+    summary = only(await choose(world, resident, await client.send(resident, "Skip"), "Continue ›"))
+    client.session.fail("SendMessage", 502, "Bad Gateway")
+    sent = await client.click(resident, summary, "✅ Send")
+    assert "something went wrong on our side" in texts(sent)[-1]  # the errors router's answer
+    sent = await client.click(resident, summary, "✅ Send")
+    assert "Your ticket number is #1." in texts(sent)[-1]
+    [ticket] = await tickets(world.db)
+    assert ticket.description == "The corridor light is broken"
+
+
 async def test_wrong_content_and_huge_text_mid_flow_change_nothing(world: World) -> None:
     client = world.client
     resident = await world.join(client.user(1, "en"), "A1")

@@ -25,10 +25,12 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.methods import SendMessage
+from sqlalchemy import select
 
 from bot.services import system_clock
 from bot.shared_limits import SharedLimits
 from storage.db import Database
+from storage.models import OutboxMessage, OutboxStatus
 from telegram.budget import Budget, Limits, install_budget
 from telegram.delivery import TelegramDelivery
 from tests.botclient import FakeSession
@@ -186,6 +188,47 @@ async def test_two_delivery_workers_share_the_limits(
     assert got == sorted(rows)
     assert len(refused(fake)) <= 2
     assert most_in([c.time for c in accepted(fake)], 1.0) <= limits.per_second
+
+
+@needs_redis
+async def test_a_card_whose_chat_another_instance_just_filled_leaves_its_place_to_others(
+    fake: FakeBotAPI, instances: Instances, tmp_path: Path
+) -> None:
+    """The first instance has just sent the head its burst (and more wait their turn): the
+    second instance's delivery worker, learning it from Redis, holds that head's card for its
+    turn rather than wait for it in one of its concurrent places, and sends the others' now."""
+    limits = Limits(per_second=30, private_per_second=1, private_burst=3)
+    fake.limits = FloodRules()
+    first, second = instances(2, limits)
+    busy, others = CHATS[0], CHATS[1:6]
+    for n in range(3):
+        await first.send_message(busy, f"burst {n}")
+    # Two more of the first's, waiting for the chat's next tokens (a second each).
+    more = [asyncio.create_task(first.send_message(busy, f"more {n}")) for n in range(2)]
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'busy.db'}")
+    await db.migrate()
+    await enqueue(db, [(chat, f"card for {chat}") for chat in [busy, *others]])
+    worker = TelegramDelivery(second, db, system_clock, poll_seconds=0.05)
+    try:
+        assert await worker.run_once() == len(others)  # the busy head's card: held, not tried
+        assert sorted(
+            int(c.params["chat_id"]) for c in accepted(fake) if "card" in str(c.params["text"])
+        ) == sorted(others)
+        async with db.session() as session:
+            [held] = (
+                await session.scalars(
+                    select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
+                )
+            ).all()
+        assert (int(held.address), held.attempts) == (busy, 0)
+        worker.start()
+        await eventually(lambda: _drained(db), "the outbox drained", PATIENCE * 2)
+    finally:
+        await worker.stop()
+        await db.close()
+    await asyncio.wait_for(asyncio.gather(*more), PATIENCE)
+    assert len(accepted(fake)) == 5 + 1 + len(others)
+    assert refused(fake) == []
 
 
 async def _drained(db: Database) -> bool:

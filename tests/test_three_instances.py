@@ -5,15 +5,17 @@ as a load balancer would. Some updates are delivered twice at once to two instan
 delivers again after a timeout); one instance is killed with SIGKILL mid-burst while it holds
 claims on heads' cards, and its requests in flight are delivered again to the others.
 
-Afterwards every report is one ticket, every head got each card once, no update was handled
-twice, and the survivors took the killed instance's claims back and delivered them.
+Telegram's flood rules hold at the fake (tests/fakelimits.py, as Telegram's: 30 messages a
+second, one a second per private chat after a burst of three); the three instances draw on one
+budget in Redis (bot/shared_limits.py). The coordinators' morning digest is due when the three
+start, so each one's scheduler scans for it at once (every job runs on start, then every minute).
+
+Afterwards every report is one ticket, every head got each card once, every coordinator got one
+digest, no update was handled twice, Telegram refused (429) next to nothing, and the survivors
+took the killed instance's claims back and delivered them.
 
 Needs TEST_POSTGRES_URL and TEST_REDIS_URL (a database of its own; Redis keys of a bot id and
-users of its own, deleted at the end). The shared Telegram rate limiter is not part of it (the
-heads' chats are allowed 20 messages a second here): once each instance's budget
-(telegram/budget.py, installed by bot/app.py's create_bot) draws on one bucket in Redis, this
-test can give the fake Telegram's limits (``fake.limits = FloodRules()``) and assert no 429
-storm across the three."""
+users of its own, deleted at the end)."""
 
 from __future__ import annotations
 
@@ -42,8 +44,9 @@ from bot.i18n import Translations
 from bot.services import Services, system_clock
 from bot.services.community import BuildingRow
 from storage.db import Database
-from storage.models import Role
+from storage.models import Role, telegram_address
 from tests.fakeapi import JSON, ApiCall, FakeBotAPI
+from tests.fakelimits import FloodRules
 from tests.test_cli import cli_env
 from tests.test_e2e import STARTUP_TIMEOUT, BotProcess
 
@@ -65,10 +68,17 @@ SERVED = re.compile(r"webhook mode: Telegram posts updates to \S+, served on (ht
 HANDLED = re.compile(r"update (\d+) \S+ user \d+ handled in")
 SKIPPED = re.compile(r"update (\d+): seen before, skipped")
 SENT = re.compile(r"Your ticket number is #(\d+)\.")
+DIGESTS = re.compile(r"scheduler job digest-daily: (\d+)")
 CATEGORIES = ("repairs", "sanitation", "elevator", "facilities", "neighbours", "other")
 BUILDINGS = ("TZ-A01", "TZ-A02")
 RESIDENTS_EACH = 6
 KILL_AFTER_TICKETS = 3
+COMMUNITY = "塘中社区"
+DIGEST = f"📊 {COMMUNITY} · daily report for "
+# The most 429s Telegram may answer the three together (as tests/test_shared_limits.py allows:
+# a loaded machine may delay one request past the fake's half-token tolerance); unshared
+# budgets draw dozens.
+REFUSALS_ALLOWED = 2
 EVERY_NTH_TWICE = 4  # every 4th update is delivered to two instances at once
 DEADLINE = 120.0  # for any one condition on a busy machine (a deadline, not a pause)
 EN = Translations()
@@ -144,6 +154,15 @@ class Cluster:
             if c.ok and c.method in ("sendMessage", "editMessageText")
             and c.params.get("chat_id") == chat
         ]  # fmt: skip
+
+    def digests_to(self, chat: int) -> tuple[int, int]:
+        """How many digests (their text, their chart) reached ``chat``."""
+        texts = [c for c in self.sent_to(chat) if DIGEST in str(c.params.get("text"))]
+        charts = [
+            c for c in self.fake.calls
+            if c.ok and c.method == "sendPhoto" and c.params.get("chat_id") == chat
+        ]  # fmt: skip
+        return len(texts), len(charts)
 
     def tap(self, user: int, data: str) -> JSON | None:
         for call in reversed(self.sent_to(user)):
@@ -244,6 +263,8 @@ async def test_three_instances_handle_a_burst_once_through_a_kill(
     token = f"{bot_id}:ABCdefGHIjklMNOpqrSTUvwxYZ012345678"
     base = 10**10 + os.getpid() % 100_000 * 1000 + random.randrange(10) * 100
     heads = {code: base + n for n, code in enumerate(BUILDINGS)}
+    # The community's office (all of it) and one building's coordinator.
+    coordinators = {base + 5: COMMUNITY, base + 6: BUILDINGS[0]}
     residents = {base + 10 + n: BUILDINGS[n % len(BUILDINGS)] for n in range(2 * RESIDENTS_EACH)}
 
     cwd = tmp_path / "cwd"
@@ -253,19 +274,56 @@ async def test_three_instances_handle_a_burst_once_through_a_kill(
     try:
         await db.migrate()
         services = Services.create(Config(), db, Translations(), system_clock)
-        buildings = [BuildingRow("塘中社区", code, code, "") for code in BUILDINGS]
+        buildings = [BuildingRow(COMMUNITY, code, code, "") for code in BUILDINGS]
         await services.community.import_buildings(buildings)
         joins = {code: (await services.community.join_payload(code))[1] for code in BUILDINGS}
         invites = {
             code: (await services.community.invite(Role.HEAD, code)).payload for code in BUILDINGS
         }
+        for user, area in coordinators.items():
+            invite = await services.community.invite(Role.COORDINATOR, area)
+            person = await services.onboarding.touch(telegram_address(user), f"C{user}", "en")
+            await services.onboarding.open_payload(person, invite.payload)
+        # This morning's digest is due (about yesterday) whenever the three start: its hour
+        # passed at midnight, there are no quiet hours to wait out, and the community and its
+        # coordinators were there yesterday.
+        await services.community.settings(COMMUNITY, {"digest_hour": "00:00", "quiet_hours": "off"})
+        async with db.session() as session:
+            for table in ("communities", "coordinator_scopes"):
+                column = "created_at" if table == "communities" else "since"
+                await session.execute(
+                    text(f"UPDATE {table} SET {column} = {column} - interval '1 day'")
+                )
+            await session.commit()
     finally:
         await db.close()
 
     redis = Redis.from_url(REDIS_URL)
     engine = create_async_engine(pg_url)
     async with FakeBotAPI(max_poll_timeout=0.5) as fake, aiohttp.ClientSession() as http:
+        fake.limits = FloodRules()  # Telegram's own
         c = Cluster(fake, engine, redis, http)
+        # The test holds the community's row until all three instances' digest scans wait to
+        # claim this morning's digest (the claim is a conditional UPDATE of that row): each
+        # instance's scan fires, the three race for it, one wins.
+        held_row = await engine.connect()
+        await held_row.begin()
+        await held_row.execute(text("SELECT id FROM communities FOR UPDATE"))
+
+        async def release_when_all_three_claim() -> None:
+            async def three_claiming() -> bool:
+                waiting = await c.sql(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND query LIKE 'UPDATE communities SET "
+                    "digest_sent_on%'"
+                )
+                return bool(waiting[0][0] == 3)
+
+            await c.until(three_claiming, "the three instances claiming the digest")
+            await held_row.rollback()
+            await held_row.close()
+
+        releasing = asyncio.create_task(release_when_all_three_claim())
         try:
             bot_env = cli_env(
                 tmp_path / "unused.db",
@@ -277,8 +335,6 @@ async def test_three_instances_handle_a_burst_once_through_a_kill(
                 WEBHOOK_URL=URL,
                 OUTBOX_POLL_SECONDS="0.2",
                 SHUTDOWN_FLUSH_SECONDS="1",
-                # Not a test of the rate limits: the heads' cards need not come 1/s.
-                DELIVERY_PRIVATE_PER_SECOND="20",
             )
             c.instances = list(
                 await asyncio.gather(*(start_instance(bot_env, cwd) for _ in range(3)))
@@ -288,15 +344,33 @@ async def test_three_instances_handle_a_burst_once_through_a_kill(
                 c.secret
             }  # one deployment, one secret
 
-            # Heads and residents on board, round-robin over the three.
-            for code, head in heads.items():
-                await c.deliver(c.say(head, f"/start {invites[code]}"))
-            await asyncio.gather(
-                *(
-                    c.deliver(c.say(user, f"/start {joins[code]}"))
-                    for user, code in residents.items()
+            # Heads and residents on board, round-robin over the three, while the three race
+            # for the digest.
+            async def on_board() -> None:
+                for code, head in heads.items():
+                    await c.deliver(c.say(head, f"/start {invites[code]}"))
+                await asyncio.gather(
+                    *(
+                        c.deliver(c.say(user, f"/start {joins[code]}"))
+                        for user, code in residents.items()
+                    )
                 )
+
+            async def digests_delivered() -> bool:
+                # Delivered before the burst, so that the kill finds none of them in flight.
+                unsent = await c.sql(
+                    "SELECT count(*) FROM outbox WHERE status != 'sent' AND address = ANY(:chats)",
+                    chats=[str(user) for user in coordinators],
+                )
+                return unsent[0][0] == 0 and all(
+                    c.digests_to(user) >= (1, 1) for user in coordinators
+                )
+
+            await asyncio.gather(
+                on_board(), releasing, c.until(digests_delivered, "the digests delivered")
             )
+            # One instance wrote this morning's digest: one to each coordinator.
+            assert [int(n) for n in DIGESTS.findall(c.logs())] == [len(coordinators)]
 
             # The burst, with the heads' chats hanging at Telegram: the cards are claimed and
             # in flight when an instance is killed.
@@ -383,12 +457,27 @@ async def test_three_instances_handle_a_burst_once_through_a_kill(
             assert twice == [], twice
             assert sum(skipped[i] for i in c.twice) >= len(c.twice) // 2
             assert set(handled) <= set(c.posted)
-            assert "Traceback" not in logs, logs[-20000:]
+
+            # Each coordinator got this morning's digest once, through all the later scans
+            # (every minute, in every instance).
+            assert {user: c.digests_to(user) for user in coordinators} == {
+                user: (1, 1) for user in coordinators
+            }
+            assert len(DIGESTS.findall(logs)) == 1
+            # No 429 storm: the three kept together to Telegram's limits.
+            refused = [call for call in fake.calls if call.status == 429]
+            assert len(refused) <= REFUSALS_ALLOWED, [
+                (call.method, call.params.get("chat_id"), call.time) for call in refused
+            ]
+            first = logs.find("Traceback")
+            assert first < 0, logs[max(0, first - 2000) : first + 8000]
         finally:
+            releasing.cancel()
+            await held_row.close()
             for instance in c.instances:
                 await instance.process.close()
             keys = [key async for key in redis.scan_iter(f"louzhang:{bot_id}:*")]
-            for user in [*heads.values(), *residents]:
+            for user in [*heads.values(), *residents, *coordinators]:
                 keys += [key async for key in redis.scan_iter(f"fsm:{user}:*")]
             if keys:
                 await redis.delete(*keys)

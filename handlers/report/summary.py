@@ -18,7 +18,7 @@ from handlers.menu import menu_keyboard
 from handlers.report.asks import ask_category, ask_description, ask_location, ask_privacy
 from handlers.report.flow import ReportCb, ReportFlow, Step, button
 from handlers.telling import tell
-from handlers.ticketing import FreeInput
+from handlers.ticketing import FreeInput, edit_quietly
 from storage.models import Person
 
 router = Router(name="report-summary")
@@ -50,11 +50,10 @@ async def on_send(
     # A draft to fix (empty, too long) is refused and kept; one that cannot be filed at all
     # is a ReportRefused (on_report_refused).
     reported = await services.reporting.report(person, draft)
-    await state.clear()
     await callback.answer()
     who = ", ".join(dict.fromkeys(t("role-name", role=r) for r in reported.routed_to))
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
         await callback.message.answer(
             t(
                 "report-sent",
@@ -64,6 +63,10 @@ async def on_send(
             ),
             reply_markup=menu_keyboard(t),
         )
+    # Only once the resident has their number: an instance that dies before telling them
+    # leaves the draft in place, and Telegram's redelivery of this press tells them the number
+    # of the ticket already filed (a draft files one ticket) instead of finding no draft.
+    await state.clear()
 
 
 @router.error(
@@ -128,7 +131,7 @@ async def on_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -
     await state.clear()
     await callback.answer()
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
         await callback.message.answer(t("report-cancelled"), reply_markup=menu_keyboard(t))
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -26,6 +28,12 @@ from storage.models import (
 
 def _changed(result: object) -> int:
     return int(getattr(result, "rowcount", 0))
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    """An INSERT that may say ON CONFLICT, in the session's dialect."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 class VolunteeringRepository:
@@ -192,24 +200,17 @@ class VolunteeringRepository:
     async def save_week(
         self, community_id: int, week: date, buildings: int, with_head: int, now: datetime
     ) -> None:
-        """This week's count, replacing one taken earlier in the week."""
-        query = select(CoverageWeek).where(
-            CoverageWeek.community_id == community_id, CoverageWeek.week == week
+        """This week's count, replacing one taken earlier in the week. One statement: two
+        instances' scans counting the same week at once both succeed (the later count stays)."""
+        counted = {"buildings": buildings, "with_head": with_head, "taken_at": now}
+        statement = _insert(self.session, CoverageWeek).values(
+            community_id=community_id, week=week, **counted
         )
-        found = (await self.session.scalars(query)).first()
-        if found is None:
-            self.session.add(
-                CoverageWeek(
-                    community_id=community_id,
-                    week=week,
-                    buildings=buildings,
-                    with_head=with_head,
-                    taken_at=now,
-                )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[CoverageWeek.community_id, CoverageWeek.week], set_=counted
             )
-        else:
-            found.buildings, found.with_head, found.taken_at = buildings, with_head, now
-        await self.session.flush()
+        )
 
     async def weeks(
         self, community_id: int, limit: int, until: date | None = None
@@ -250,24 +251,30 @@ class VolunteeringRepository:
         now: datetime,
     ) -> None:
         """This week's count per estate, replacing the week's earlier one (an estate renamed
-        or emptied meanwhile leaves no stale line)."""
+        or emptied meanwhile leaves no stale line). Each line one upsert, as in ``save_week``:
+        two instances counting at once both succeed."""
         await self.session.execute(
             delete(CoverageEstateWeek).where(
-                CoverageEstateWeek.community_id == community_id, CoverageEstateWeek.week == week
+                CoverageEstateWeek.community_id == community_id,
+                CoverageEstateWeek.week == week,
+                CoverageEstateWeek.estate.not_in([estate for estate, _, _ in counts]),
             )
         )
         for estate, buildings, with_head in counts:
-            self.session.add(
-                CoverageEstateWeek(
-                    community_id=community_id,
-                    week=week,
-                    estate=estate,
-                    buildings=buildings,
-                    with_head=with_head,
-                    taken_at=now,
+            counted = {"buildings": buildings, "with_head": with_head, "taken_at": now}
+            statement = _insert(self.session, CoverageEstateWeek).values(
+                community_id=community_id, week=week, estate=estate, **counted
+            )
+            await self.session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[
+                        CoverageEstateWeek.community_id,
+                        CoverageEstateWeek.week,
+                        CoverageEstateWeek.estate,
+                    ],
+                    set_=counted,
                 )
             )
-        await self.session.flush()
 
     async def estate_weeks(
         self, community_id: int, weeks: Sequence[date]
