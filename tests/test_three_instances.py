@@ -304,8 +304,8 @@ async def test_three_instances_handle_a_burst_once_through_a_kill(
         fake.limits = FloodRules()  # Telegram's own
         c = Cluster(fake, engine, redis, http)
         # The test holds the community's row until all three instances' digest scans wait to
-        # claim this morning's digest (the claim is a conditional UPDATE of that row): each
-        # instance's scan fires, the three race for it, one wins.
+        # lease this morning's digest (the lease, and the claim that sends it, are conditional
+        # UPDATEs of that row): each instance's scan fires, the three race for it, one wins.
         held_row = await engine.connect()
         await held_row.begin()
         await held_row.execute(text("SELECT id FROM communities FOR UPDATE"))
@@ -315,7 +315,7 @@ async def test_three_instances_handle_a_burst_once_through_a_kill(
                 waiting = await c.sql(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                     "AND wait_event_type = 'Lock' AND query LIKE 'UPDATE communities SET "
-                    "digest_sent_on%'"
+                    "digest_%'"
                 )
                 return bool(waiting[0][0] == 3)
 
