@@ -115,18 +115,16 @@ class TicketRepository:
     ) -> bool:
         """Changes the ticket only if it is still in one of the ``expected`` states: of two heads
         pressing Take at once exactly one wins."""
-        result = await self.session.execute(
+        # RETURNING the whole row refreshes the session's copy in the same statement (it was
+        # an UPDATE and then a SELECT).
+        changed = await self.session.scalar(
             update(Ticket)
             .where(Ticket.id == ticket_id, Ticket.status.in_(list(expected)))
             .values(updated_at=now, **values)
-            .execution_options(synchronize_session=False)
+            .returning(Ticket)
+            .execution_options(synchronize_session=False, populate_existing=True)
         )
-        changed = getattr(result, "rowcount", 0) == 1
-        if changed:
-            ticket = await self.session.get(Ticket, ticket_id)
-            if ticket is not None:
-                await self.session.refresh(ticket)
-        return changed
+        return changed is not None
 
     async def set_rating(self, ticket_id: int, stars: int, now: datetime) -> bool:
         result = await self.session.execute(
