@@ -22,12 +22,13 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import QueryContext, Session
 
-from storage import sqlite_trips
+from storage import batched_inserts, sqlite_trips
 from storage.cache import ReadCache
 from storage.models import Building, Community, Person
 
 log = logging.getLogger(__name__)
 sqlite_trips.install()  # one trip to aiosqlite's thread per statement, not four
+assert batched_inserts.BATCHED  # its before_flush listener: one INSERT per table (SQLite)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The databases this task has a session open on (a task inherits its creator's value).
 _OPEN: ContextVar[frozenset[int]] = ContextVar("louzhang_open_sessions", default=frozenset())
