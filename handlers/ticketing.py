@@ -117,6 +117,19 @@ async def refresh_pressed(
         )
 
 
+async def show_pressed(callback: CallbackQuery, ticket_id: int, view: CardView) -> None:
+    """The pressed card shows ``view`` (rendered by the use case that changed the ticket)."""
+    if callback.message is not None and callback.bot is not None:
+        await edit_quietly(
+            callback.bot.edit_message_text(
+                text=view.text,
+                chat_id=callback.message.chat.id,
+                message_id=callback.message.message_id,
+                reply_markup=card_markup(ticket_id, view),
+            )
+        )
+
+
 async def edit_quietly(edit: Awaitable[object]) -> None:
     """An edit that changes nothing, or of a message the user deleted, is not an error
     (Telegram answers 400 for both)."""

@@ -37,9 +37,9 @@ from handlers.ticketing import (
     finish,
     read_content,
     read_text,
-    refresh_pressed,
     refuse,
     retire_prompt,
+    show_pressed,
     skip_markup,
     step_prompt,
     step_ticket,
@@ -71,9 +71,9 @@ async def on_take(
     person: Person,
     services: Services,
 ) -> None:
-    ticket = await services.ticket_actions.take(person, callback_data.ticket_id)
+    ticket, view = await services.ticket_actions.take_and_show(person, callback_data.ticket_id, t)
     await callback.answer(t("tk-taken", number=ticket.number))
-    await refresh_pressed(callback, services, person, t, ticket.id)
+    await show_pressed(callback, ticket.id, view)
 
 
 @router.callback_query(_on(Action.HISTORY))

@@ -19,16 +19,18 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryContext, Session
 
-from storage import sqlite_trips
+from storage import batched_inserts, sqlite_trips
 from storage.cache import ReadCache
+from storage.models import Building, Community, Person
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 log = logging.getLogger(__name__)
 sqlite_trips.install()  # one trip to aiosqlite's thread per statement, not four
+assert batched_inserts.BATCHED  # its before_flush listener: one INSERT per table (SQLite)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The databases this task has a session open on (a task inherits its creator's value).
 _OPEN: ContextVar[frozenset[int]] = ContextVar("louzhang_open_sessions", default=frozenset())
@@ -191,6 +193,25 @@ def _after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(QUEUED, None)
+
+
+# The session's identity map holds unchanged objects weakly: a person loaded once in a unit of
+# work (a recipient among several preloaded, a head found by routing) was gone by the time the
+# next step asked for them by id, and loaded again, with their contacts (two statements each).
+# People, buildings and communities loaded in a unit of work stay in it until it ends (a few
+# per update; sessions are short). Their rows are what this transaction read, as with any
+# object a caller holds.
+KEPT = "louzhang_kept"
+
+
+def _keep(target: object, context: QueryContext) -> None:
+    session = context.session
+    if session is not None:
+        session.info.setdefault(KEPT, []).append(target)
+
+
+for _model in (Person, Building, Community):
+    event.listen(_model, "load", _keep)
 
 
 def alembic_config() -> AlembicConfig:

@@ -99,5 +99,22 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         await self._trip(operation, seq_of_parameters, True)
 
 
+_rollback = AsyncAdapt_aiosqlite_connection.rollback
+
+
+def _rollback_if_open(self: AsyncAdapt_aiosqlite_connection) -> None:
+    """A rollback only when SQLite has a transaction open. Each unit of work ended with one
+    that had nothing to undo: the pool's reset after a commit, or the session's close after
+    reads only (Python's sqlite3 begins a transaction before a write, never before a SELECT).
+    Each was a trip to the thread for nothing. ``in_transaction`` is SQLite's autocommit flag,
+    readable from any thread; the connection is this unit of work's alone (its pool holds one)
+    and nothing runs on it between statements."""
+    raw = getattr(self._connection, "_connection", None)
+    if raw is not None and not raw.in_transaction:
+        return
+    _rollback(self)
+
+
 def install() -> None:
     AsyncAdapt_aiosqlite_connection._cursor_cls = OneTripCursor
+    AsyncAdapt_aiosqlite_connection.rollback = _rollback_if_open  # type: ignore[method-assign]

@@ -136,7 +136,8 @@ class Services:
         audience = TicketAudience(config, translations, clock, access)
         reporting = Reporting(config, db, clock, audience)
         neighbours = NeighbourActions(config, db, translations, clock, access, audience)
-        actions = TicketActions(config, db, clock, access, audience)
+        cards = TicketCards(db, translations, clock, access)
+        actions = TicketActions(config, db, clock, access, audience, cards)
         reopening = TicketReopening(db, clock, access, audience)
         lists = TicketLists(config, db)
         joins = JoinService(config, db, clock)
@@ -161,7 +162,7 @@ class Services:
             assigning=TicketAssigning(db, clock, access, audience),
             reopening=reopening,
             ticket_lists=lists,
-            ticket_cards=TicketCards(db, translations, clock, access),
+            ticket_cards=cards,
             availability=StaffAvailability(config, db, clock, audience),
             ticket_access=access,
             scheduling=Scheduling(

@@ -55,7 +55,8 @@ class Reporting:
         description = checked(draft.description, MAX_DESCRIPTION)
         async with self.db.session() as session:
             people = PersonRepository(session)
-            if await people.membership(person.id, draft.building_id, Role.RESIDENT) is None:
+            membership = await people.membership(person.id, draft.building_id, Role.RESIDENT)
+            if membership is None:
                 raise ReportRefused("not-allowed")
             tickets = TicketRepository(session)
             if draft.key and (filed := await tickets.by_draft(person.id, draft.key)):
@@ -70,31 +71,34 @@ class Reporting:
             category = find_category(community.settings, draft.category)
             if category is None:
                 raise ServiceError("report-bad-category")
-            membership = await people.membership(person.id, draft.building_id, Role.RESIDENT)
-            ticket = await tickets.add(
-                Ticket(
-                    community_id=community.id,
-                    number=await tickets.next_number(community.id),
-                    building_id=draft.building_id,
-                    author_id=person.id,
-                    category=category.code,
-                    urgent=category.urgent,
-                    status=S.NEW,
-                    description=description,
-                    media=draft.media[:MAX_MEDIA],
-                    latitude=draft.latitude,
-                    longitude=draft.longitude,
-                    flat=membership.flat if membership else None,
-                    show_name=draft.show_name,
-                    show_phone=draft.show_phone,
-                    share_description=draft.share_description and not category.private,
-                    draft_key=draft.key,
-                    created_at=now,
-                    updated_at=now,
-                )
+            ticket = Ticket(
+                community_id=community.id,
+                number=await tickets.next_number(community.id),
+                building_id=draft.building_id,
+                author_id=person.id,
+                category=category.code,
+                urgent=category.urgent,
+                status=S.NEW,
+                description=description,
+                media=draft.media[:MAX_MEDIA],
+                latitude=draft.latitude,
+                longitude=draft.longitude,
+                flat=membership.flat,
+                show_name=draft.show_name,
+                show_phone=draft.show_phone,
+                share_description=draft.share_description and not category.private,
+                draft_key=draft.key,
+                created_at=now,
+                updated_at=now,
             )
+            # Routed before it is written, so its owner is in its INSERT (not an UPDATE after).
+            routing = await self.audience.routing(session, ticket, community, category, now)
+            ticket.owner_id = routing.owner_id
+            await tickets.add(ticket)
             await tickets.add_event(ticket.id, person.id, "created", now)
-            reasons = await self.audience.route_new(session, ticket, community, category, now)
+            reasons = await self.audience.route_new(
+                session, ticket, community, category, now, routing=routing
+            )
             building = await tickets.building_of(ticket)
             await session.commit()
             return Reported(ticket, building.name, reasons)

@@ -5,15 +5,20 @@ and the messages it causes."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.config import Config
+from bot.i18n import Translator
+from bot.services.cards import CardView
 from bot.services.categories import is_private
 from bot.services.clock import Clock
 from bot.services.contacts import admin_people
 from bot.services.errors import InputRefused, ServiceError
 from bot.services.points import pay_fix
-from bot.services.policy import Action, is_staff, may
+from bot.services.policy import Action, Relation, is_staff, may
 from bot.services.ticket_access import TicketAccess
 from bot.services.ticket_audience import TicketAudience
+from bot.services.ticket_cards import TicketCards
 from bot.services.ticket_core import (
     Content,
     StaleAction,
@@ -45,7 +50,9 @@ class TicketActions:
         clock: Clock,
         access: TicketAccess,
         audience: TicketAudience,
+        cards: TicketCards,
     ) -> None:
+        self.cards = cards
         self.config = config
         self.db = db
         self.clock = clock
@@ -53,33 +60,49 @@ class TicketActions:
         self.audience = audience
 
     async def take(self, person: Person, ticket_id: int, *, door: str = Channel.TELEGRAM) -> Ticket:
-        now = self.clock()
         async with self.db.session() as session:
-            try:
-                ticket, _ = await self.access.authorise(session, person, ticket_id, Action.TAKE)
-            except StaleAction as stale:
-                raise await self.access.taken_by(session, person, stale.ticket) from None
-            tickets = TicketRepository(session)
-            if not await tickets.transition(
-                ticket.id,
-                [S.NEW, S.REOPENED],
-                now,
-                status=S.TAKEN,
-                holder_id=person.id,
-                taken_at=now,
-            ):
-                await session.rollback()
-                raise await self.access.taken_by(
-                    session, person, await self.access.fresh(session, ticket_id)
-                )
-            await tickets.add_event(ticket.id, person.id, "taken", now, **door_data(door))
-            await self.audience.refresh_cards(session, ticket)
-            await self.audience.tell_author(session, ticket, "notice-taken", number=ticket.number)
-            await self.audience.tell_followers(
-                session, ticket, "notice-taken-follower", number=ticket.number
-            )
-            await session.commit()
+            ticket, _ = await self._take(session, person, ticket_id, door)
             return ticket
+
+    async def take_and_show(
+        self, person: Person, ticket_id: int, t: Translator, *, door: str = Channel.TELEGRAM
+    ) -> tuple[Ticket, CardView]:
+        """Take, and the presser's card as it is now, rendered in the same unit of work after
+        its commit: the ticket, its people and the presser's relations are not loaded again
+        (a fresh ``card()`` was half of Take's statements)."""
+        async with self.db.session() as session:
+            ticket, relations = await self._take(session, person, ticket_id, door)
+            return ticket, await self.cards.render_in(session, ticket, relations, t)
+
+    async def _take(
+        self, session: AsyncSession, person: Person, ticket_id: int, door: str
+    ) -> tuple[Ticket, frozenset[Relation]]:
+        now = self.clock()
+        try:
+            ticket, relations = await self.access.authorise(session, person, ticket_id, Action.TAKE)
+        except StaleAction as stale:
+            raise await self.access.taken_by(session, person, stale.ticket) from None
+        tickets = TicketRepository(session)
+        if not await tickets.transition(
+            ticket.id,
+            [S.NEW, S.REOPENED],
+            now,
+            status=S.TAKEN,
+            holder_id=person.id,
+            taken_at=now,
+        ):
+            await session.rollback()
+            raise await self.access.taken_by(
+                session, person, await self.access.fresh(session, ticket_id)
+            )
+        await tickets.add_event(ticket.id, person.id, "taken", now, **door_data(door))
+        await self.audience.refresh_cards(session, ticket)
+        await self.audience.tell_author(session, ticket, "notice-taken", number=ticket.number)
+        await self.audience.tell_followers(
+            session, ticket, "notice-taken-follower", number=ticket.number
+        )
+        await session.commit()
+        return ticket, relations
 
     async def resolve(
         self, person: Person, ticket_id: int, note: str, *, door: str = Channel.TELEGRAM

@@ -303,8 +303,13 @@ class TicketAudience:
         community: Community,
         category: Category,
         now: datetime,
+        *,
+        routing: Routing | None = None,
     ) -> list[str]:
-        routing = await self.routing(session, ticket, community, category, now)
+        """A new ticket (it has no recipients yet) to whoever ``routing`` names (worked out
+        now when not given), with their cards."""
+        if routing is None:
+            routing = await self.routing(session, ticket, community, category, now)
         tickets = TicketRepository(session)
         ticket.owner_id = routing.owner_id
         await tickets.add_event(
@@ -315,7 +320,13 @@ class TicketAudience:
             recipients=[[p, r] for p, r in routing.recipients],
             skipped=[[p, w] for p, w in routing.skipped],
         )
+        await PersonRepository(session).preload(p for p, _ in routing.recipients)
+        routed: set[int] = set()
         for person_id, reason in routing.recipients:
-            if await tickets.add_recipient(ticket.id, person_id, reason, now):
-                await self.send_card(session, ticket, person_id, with_media=True)
+            if person_id in routed:
+                continue
+            routed.add(person_id)
+            # Written with the commit's flush, in one statement with the others.
+            tickets.add_new_recipient(ticket.id, person_id, reason, now)
+            await self.send_card(session, ticket, person_id, with_media=True)
         return [reason for _, reason in routing.recipients]

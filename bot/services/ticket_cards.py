@@ -73,6 +73,13 @@ class TicketCards:
             t = self.translations.bind(person.language or self.translations.default)
             return await self._render(session, ticket, relations, t)
 
+    async def render_in(
+        self, session: AsyncSession, ticket: Ticket, relations: frozenset[Relation], t: Translator
+    ) -> CardView:
+        """The card in the caller's unit of work, after its use case changed the ticket: the
+        ticket, its author and the staff it loaded are not read again (Take's presser)."""
+        return await self._render(session, ticket, relations, t)
+
     async def _render(
         self, session: AsyncSession, ticket: Ticket, relations: frozenset[Relation], t: Translator
     ) -> CardView:

@@ -50,8 +50,9 @@ class OutboxRepository:
             not_before=now,
             created_at=now,
         )
+        # No flush of its own: a unit of work's rows (a card to each recipient, notices) are
+        # written in one statement at its commit (its id is there after it, or after any query).
         self.session.add(message)
-        await self.session.flush()
         self.session.info[QUEUED] = True
         return message
 

@@ -115,18 +115,16 @@ class TicketRepository:
     ) -> bool:
         """Changes the ticket only if it is still in one of the ``expected`` states: of two heads
         pressing Take at once exactly one wins."""
-        result = await self.session.execute(
+        # RETURNING the whole row refreshes the session's copy in the same statement (it was
+        # an UPDATE and then a SELECT).
+        changed = await self.session.scalar(
             update(Ticket)
             .where(Ticket.id == ticket_id, Ticket.status.in_(list(expected)))
             .values(updated_at=now, **values)
-            .execution_options(synchronize_session=False)
+            .returning(Ticket)
+            .execution_options(synchronize_session=False, populate_existing=True)
         )
-        changed = getattr(result, "rowcount", 0) == 1
-        if changed:
-            ticket = await self.session.get(Ticket, ticket_id)
-            if ticket is not None:
-                await self.session.refresh(ticket)
-        return changed
+        return changed is not None
 
     async def set_rating(self, ticket_id: int, stars: int, now: datetime) -> bool:
         result = await self.session.execute(
@@ -180,12 +178,13 @@ class TicketRepository:
     async def add_event(
         self, ticket_id: int, actor_id: int | None, kind: str, now: datetime, **data: Any
     ) -> None:
+        # No flush of its own: the events of a unit of work are written together (at its
+        # commit, or before a query that needs them: autoflush).
         self.session.add(
             TicketEvent(
                 ticket_id=ticket_id, actor_id=actor_id, kind=kind, data=data, created_at=now
             )
         )
-        await self.session.flush()
 
     async def events(self, ticket_id: int) -> Sequence[TicketEvent]:
         query = (
@@ -246,6 +245,13 @@ class TicketRepository:
         )
         await self.session.flush()
         return True
+
+    def add_new_recipient(self, ticket_id: int, person_id: int, reason: str, now: datetime) -> None:
+        """A recipient of a ticket that has none yet (just routed): no check, no flush of its
+        own (the commit writes a new ticket's recipients in one statement)."""
+        self.session.add(
+            TicketRecipient(ticket_id=ticket_id, person_id=person_id, reason=reason, since=now)
+        )
 
     async def recipients(self, ticket_id: int) -> Sequence[TicketRecipient]:
         query = (
