@@ -20,7 +20,6 @@ from storage.models import (
     TicketStatus,
     telegram_address,
 )
-from storage.repositories import CommunityRepository
 from storage.repositories.tickets import TicketRepository
 from tests.test_contacts_migration import _downgrade_to, _upgrade_to, pg_url  # noqa: F401
 
@@ -34,21 +33,29 @@ async def _old_rows(db: Database) -> int:
     async with db.engine.begin() as connection:
         await connection.run_sync(_upgrade_to("0020"))  # type: ignore[arg-type]
     async with db.session() as session:
-        community = await CommunityRepository(session).add("C", "Asia/Shanghai", NOW)
-        # Written as 0020 had it: today's Building has columns 0020 has not (0028's estate).
+        # Written as 0020 had them: today's Community and Building have columns 0020 has not
+        # (0028's estate, 0029's digest lease).
+        await session.execute(
+            text(
+                "INSERT INTO communities (name, timezone, settings, ticket_seq, created_at)"
+                " VALUES ('C', 'Asia/Shanghai', '{}', 1, :now)"
+            ),
+            {"now": NOW},
+        )
+        community_id = await session.scalar(text("SELECT id FROM communities WHERE name = 'C'"))
         await session.execute(
             text(
                 "INSERT INTO buildings (community_id, code, name, address, join_token, created_at)"
                 " VALUES (:c, 'A1', 'A1', '', 'tok', :now)"
             ),
-            {"c": community.id, "now": NOW},
+            {"c": community_id, "now": NOW},
         )
         building_id = await session.scalar(text("SELECT id FROM buildings WHERE code = 'A1'"))
         author = Person(display_name="Resident", created_at=NOW)
         session.add(author)
         await session.flush()
         ticket = Ticket(
-            community_id=community.id,
+            community_id=community_id,
             number=1,
             building_id=building_id,
             author_id=author.id,
