@@ -272,17 +272,28 @@ class SharedLimits:
 
     # ------------------------------------------------------------------------ the calls
 
-    async def take(self, chat: int | str | None, weight: int = 1, *, peek: bool = False) -> Verdict:
+    async def take(
+        self,
+        chat: int | str | None,
+        weight: int = 1,
+        *,
+        peek: bool = False,
+        reply: bool = False,
+    ) -> Verdict:
         """Takes ``weight`` slots of the overall window and of the chat's bucket, or says how
         long to wait. ``peek``: only whether the chat could take one now (nothing is taken,
-        the overall window is not looked at)."""
+        the overall window is not looked at). ``reply``: an answer to the person who wrote
+        from ``chat`` (telegram/budget.py): the chat's bucket only, no slot of the overall
+        window (a pause of the whole bot still holds it)."""
         rate, burst = self._rule(chat)
-        slots = [] if peek else [f"{self.instance}:{next(self._ids)}" for _ in range(weight)]
+        taking = 0 if peek or reply else weight
+        slots = [f"{self.instance}:{next(self._ids)}" for _ in range(taking)]
+        count = 2**31 if reply else self.count  # an answer never finds the window full
         asked = asyncio.get_running_loop().time()
         answer = await self._call(
             self._take,
             [self._key("w"), self._key("p"), self._chat_key(chat), self._key("i")],
-            [self._now(), self.instance, self.count, repr(self.period), FLIGHT, repr(rate),
+            [self._now(), self.instance, count, repr(self.period), FLIGHT, repr(rate),
              burst, weight, "1" if peek else "0", PRESENCE, *slots],
         )  # fmt: skip
         if answer is None:

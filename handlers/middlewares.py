@@ -17,7 +17,7 @@ from bot.i18n import Translations
 from bot.services import Clock, Services
 from bot.services.updates import SharedStateUnavailable, UpdateClaims
 from storage.models import telegram_address
-from telegram.budget import budget_of
+from telegram.budget import budget_of, replying_to
 from telegram.isolation import holds_user_lock
 
 log = logging.getLogger(__name__)
@@ -201,7 +201,8 @@ class FloodMiddleware(BaseMiddleware):
 class WithinBudgetMiddleware(BaseMiddleware):
     """First of ours on updates: the bot that handles them has its budget before any handler
     calls Telegram (create_bot installs it; a bot made elsewhere gets the default here, not
-    halfway through an update)."""
+    halfway through an update), and what the handlers send to the chat the update came from
+    counts as an answer to that person, not as a notification (telegram/budget.py)."""
 
     async def __call__(
         self,
@@ -210,7 +211,9 @@ class WithinBudgetMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         budget_of(data["bot"])
-        return await handler(event, data)
+        chat = data.get("event_chat")
+        with replying_to(chat.id if isinstance(chat, Chat) else None):
+            return await handler(event, data)
 
 
 class AnswerOnceMiddleware(BaseMiddleware):

@@ -15,6 +15,15 @@ It sits in the bot's HTTP session as a request middleware (aiogram's
   second answer is dropped here and ``answered()`` tells who asks (the errors router);
 - the rest (getUpdates, getMe, setMyCommands, deleteMessage…) is not limited.
 
+Answers are not broadcasts: Telegram's overall limit (about 30 messages a second) is the one for
+notifying many people at once; what a bot sends in the chat of a person who just wrote to it
+is limited by that chat's rule alone (sends and edits share it). So a message or edit to the
+chat of the update being handled (``replying_to``, set around every update by
+handlers/middlewares.py) takes that chat's tokens and waits out a pause of the whole bot, but
+takes no slot of the overall window and waits for none: a burst of people writing at once is
+answered as fast as the bot can, and the notifications keep the whole window to themselves. A
+call made while handling an update to any other chat is counted as a notification would be.
+
 Priorities: a call made while handling an update is URGENT (a person waits for it); the delivery
 worker marks its calls BACKGROUND (``background(...)``): they wait while urgent calls wait, and
 only as long as their pass allows. A 429 on an urgent call holds that chat back for
@@ -151,6 +160,7 @@ class Background:
 
 
 _BACKGROUND: ContextVar[Background | None] = ContextVar("louzhang_background", default=None)
+_REPLYING: ContextVar[int | str | None] = ContextVar("louzhang_replying", default=None)
 
 
 @contextlib.contextmanager
@@ -161,6 +171,17 @@ def background(how: Background) -> Iterator[None]:
         yield
     finally:
         _BACKGROUND.reset(token)
+
+
+@contextlib.contextmanager
+def replying_to(chat: int | str | None) -> Iterator[None]:
+    """Calls made inside (in this task and the tasks it starts) answer a person who wrote from
+    ``chat``: their messages to that chat are answers, not notifications (see above)."""
+    token = _REPLYING.set(chat)
+    try:
+        yield
+    finally:
+        _REPLYING.reset(token)
 
 
 class _RecentIds:
@@ -327,6 +348,7 @@ class Budget:
             return
         weight = weight_of(method)
         bucket = self.chats[chat] if chat is not None else None
+        reply = priority == URGENT and chat is not None and chat == _REPLYING.get()
         tokens = 0
         taken: list[Slot] = []
         shared: list[Verdict] = []  # the slots taken in Redis
@@ -338,6 +360,11 @@ class Budget:
                     tokens += 1
                 bucket.sending(tokens)  # on their way from here (see Bucket)
                 flying = True
+            if reply:
+                await self._reply_turn(chat, weight, shared)
+                made = True
+                yield
+                return
             for n in range(weight):
                 remote = None
                 if n == 0 and self.shared is not None:
@@ -364,6 +391,25 @@ class Budget:
                         bucket.finished()
                     else:
                         bucket.give_back(in_flight=flying)
+
+    async def _reply_turn(self, chat: int | str | None, weight: int, slots: list[Verdict]) -> None:
+        """An answer's turn: no slot of the overall window, but a pause of the whole bot (a
+        429 for the whole bot, here or in another instance) is waited out, and with several
+        instances the chat's bucket in Redis is taken too."""
+        while (paused := self.overall.paused_until - self.clock()) > 0:
+            await self.sleep(paused)
+        if self.shared is None:
+            return
+        while True:
+            verdict = await self.shared.take(chat, weight, reply=True)
+            if verdict.kind in ("ok", "down"):  # down: the process's own bucket has counted it
+                if verdict.kind == "ok":
+                    slots.append(verdict)
+                return
+            self._learn(verdict.kind, verdict.wait, chat)
+            if verdict.kind == "chat-paused":
+                raise _ChatHeld
+            await self.sleep(max(verdict.wait, 1e-3))
 
     def _shared_take(
         self,

@@ -74,6 +74,19 @@ class ApiError(Exception):
         self.status, self.description = status, description
 
 
+def chat_of_update(update: JSON) -> object:
+    """The chat an update came from (None for one without a chat)."""
+    for kind in ("message", "edited_message", "callback_query", "my_chat_member"):
+        event = update.get(kind)
+        if isinstance(event, dict):
+            if kind == "callback_query":
+                event = event.get("message") or {}
+            chat = event.get("chat") if isinstance(event, dict) else None
+            if isinstance(chat, dict):
+                return chat.get("id")
+    return None
+
+
 def error_response(status: int, description: str, retry_after: int | None = None) -> JSON:
     """Telegram's exact error shape."""
     body: JSON = {"ok": False, "error_code": status, "description": description}
@@ -346,7 +359,11 @@ class FakeBotAPI:
                 break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._updates_event.wait(), remaining)
-        return self._pending[:limit]
+        served = self._pending[:limit]
+        if self.limits is not None:  # what the bot sends these chats now are answers
+            for update in served:
+                self.limits.wrote(chat_of_update(update), time.monotonic())
+        return served
 
     def api_setWebhook(self, p: JSON, files: Files) -> bool:
         url = str(p.get("url", ""))

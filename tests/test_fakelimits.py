@@ -31,6 +31,21 @@ def test_a_private_chat_gets_a_burst_then_one_a_second() -> None:
     assert rules.refuse("sendMessage", 7, 2.7) == 2  # 1.32 s until a whole token, rounded up
 
 
+def test_answers_to_people_who_wrote_are_limited_by_their_chat_only() -> None:
+    rules = FloodRules()
+    for chat in range(100, 140):
+        rules.wrote(chat, 0.0)
+    # 40 people who just wrote, answered at once: not Telegram's limit on notifications ...
+    assert [rules.refuse("sendMessage", chat, 0.5) for chat in range(100, 140)] == [None] * 40
+    # ... which stays whole for the others
+    assert [rules.refuse("sendMessage", chat, 0.6) for chat in range(200, 230)] == [None] * 30
+    assert rules.refuse("sendMessage", 230, 0.7) == 1
+    # each answered chat keeps its own rule, and after the window the answers are notifications
+    assert refused(rules, "sendMessage", 100, [0.51, 0.52, 0.53]) == [None, None, 1]
+    assert [rules.refuse("sendMessage", chat, 61.0) for chat in range(300, 330)] == [None] * 30
+    assert rules.refuse("sendMessage", 101, 61.1) == 1  # counted in the window again
+
+
 def test_a_group_gets_20_a_minute_and_the_bot_30_a_second() -> None:
     rules = FloodRules()
     assert refused(rules, "sendMessage", -100, [n * 0.1 for n in range(20)]) == [None] * 20

@@ -15,6 +15,7 @@ import logging
 import os
 import secrets
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from bot.services import system_clock
 from bot.shared_limits import SharedLimits
 from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus
-from telegram.budget import Budget, Limits, install_budget
+from telegram.budget import Budget, Limits, install_budget, replying_to
 from telegram.delivery import TelegramDelivery
 from tests.botclient import FakeSession
 from tests.conftest import TOKEN
@@ -150,6 +151,45 @@ async def test_three_instances_sending_to_the_same_chats_keep_together_to_the_li
     # machine arrive bunched (four within a tenth of a second, once on CI), which Telegram
     # accepts as the fake did.
     assert len(refused(fake)) <= 2
+
+
+@needs_redis
+async def test_answers_from_three_instances_keep_to_the_chats_rule_not_to_the_window(
+    fake: FakeBotAPI, instances: Instances
+) -> None:
+    """Three instances answering the same 30 people who wrote take turns in each chat's bucket
+    in Redis and take none of the overall window (Telegram's limit on notifying many people):
+    the notifications sent meanwhile keep to the window by themselves."""
+    # Telegram's own rule for each chat (unscaled: its tolerance, half a token, is what keeps
+    # two instances' sends, spaced where they leave, from arriving too close), 10 a second
+    # overall.
+    limits = Limits(per_second=10)
+    fake.limits = FloodRules(per_second=10)
+    for chat in CHATS:  # they wrote: what the bot sends them now are answers (to Telegram too)
+        fake.limits.wrote(chat, time.monotonic())
+    bots = instances(3, limits)
+    others = [40_000 + n for n in range(20)]
+
+    async def answer(bot: Bot, chat: int, n: int) -> None:
+        with replying_to(chat):
+            await bot(SendMessage(chat_id=chat, text=f"answer {n} to {chat}"))
+
+    async def notify(bot: Bot, chat: int) -> None:
+        await bot(SendMessage(chat_id=chat, text=f"notice to {chat}"))
+
+    await asyncio.gather(
+        *(answer(bots[n % 3], chat, n) for n in range(5) for chat in CHATS),
+        *(notify(bots[n % 3], chat) for n, chat in enumerate(others)),
+    )
+    got = accepted(fake)
+    assert len(got) == 5 * len(CHATS) + len(others)
+    assert len(refused(fake)) <= 2  # each chat's rule kept across the three
+    notices = [c.time for c in got if c.params["chat_id"] in others]
+    answers = [c.time for c in got if c.params["chat_id"] in CHATS]
+    assert most_in(notices, 1.0) <= 10
+    # Counted in the window, the 170 messages would have taken 17 s, never more than 10 in
+    # any second; the answers went at their chats' pace alongside (3 at once, then 1 a second).
+    assert most_in(answers, 1.0) > 20
 
 
 @needs_redis

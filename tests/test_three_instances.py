@@ -25,6 +25,7 @@ import random
 import re
 import signal
 import sys
+import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -45,7 +46,7 @@ from bot.services import Services, system_clock
 from bot.services.community import BuildingRow
 from storage.db import Database
 from storage.models import Role, telegram_address
-from tests.fakeapi import JSON, ApiCall, FakeBotAPI
+from tests.fakeapi import JSON, ApiCall, FakeBotAPI, chat_of_update
 from tests.fakelimits import FloodRules
 from tests.test_cli import cli_env
 from tests.test_e2e import STARTUP_TIMEOUT, BotProcess
@@ -116,6 +117,8 @@ class Cluster:
         self.next_update += 1
         update = {**update, "update_id": self.next_update}
         self.posted.append(self.next_update)
+        if self.fake.limits is not None:  # Telegram knows who wrote: its answers are answers
+            self.fake.limits.wrote(chat_of_update(update), time.monotonic())
         first = self.turn
         self.turn += 1
         if self.next_update % EVERY_NTH_TWICE == 0:
