@@ -52,7 +52,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
-from bot.i18n import Translations
+from bot.i18n import Translations, Translator
 from bot.services.activity_menus import CHECKIN_SCENE, activity_choice, parse_activity
 from bot.services.ballot_menus import parse_ballot
 from bot.services.categories import categories_for
@@ -200,6 +200,17 @@ def parse_menu(key: str) -> Choice | None:
     return None if len(parts) != 2 else Choice(int(number), action)
 
 
+def refusal(t: Translator, reason: str) -> str:
+    """A refusal read as one sentence with one apology: a reason that apologises already (a
+    shared key such as ``not-allowed``) goes as it is; any other follows the door's "Sorry, ",
+    its first letter lowered where that letter only starts the sentence."""
+    if t("wechat-apology").casefold() in reason.casefold():
+        return reason
+    if reason[1:2].islower():  # "Ticket #3 …", not "I …" or "CSV …"
+        reason = reason[0].lower() + reason[1:]
+    return t("wechat-refused", reason=reason)
+
+
 def wechat_address(openid: str) -> Address:
     return Address(Channel.WECHAT, openid)
 
@@ -290,7 +301,7 @@ class WeChatDoorService:
                 await self._follow(person, incoming.scene)
         except ServiceError as error:
             t = self.translations.bind(person.language or self.translations.default)
-            await self._tell(person, t("wechat-refused", reason=t(error.key, **error.args_)))
+            await self._tell(person, refusal(t, t(error.key, **error.args_)))
 
     async def _follow(self, person: Person, scene: str) -> None:
         t = self.translations.bind(person.language or self.translations.default)
