@@ -11,7 +11,7 @@ from aiogram import Bot, Dispatcher, methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods.base import Response
 
@@ -39,7 +39,7 @@ from storage.db import Database
 from telegram.budget import Limits, install_budget
 from telegram.commands import register_default_menu
 from telegram.delivery import TelegramDelivery as DeliveryWorker
-from telegram.fsm import BatchedWrites, SqlStorage
+from telegram.fsm import FSM_KEYS, BatchedWrites, SqlStorage
 from web.push.keys import KeyHolder
 from web.push.sender import WebPushSender
 
@@ -128,10 +128,7 @@ def create_dispatcher(
 
         from telegram.isolation import RedisUserLocks
 
-        redis = RedisStorage(
-            shared_redis(config.redis_url.get()),
-            key_builder=DefaultKeyBuilder(with_destiny=True),
-        )
+        redis = RedisStorage(shared_redis(config.redis_url.get()), key_builder=FSM_KEYS)
         # Update ids are the bot's own: two bots sharing one Redis must not skip each other's.
         namespace = f"louzhang:{bot_id_of(config)}"
         storage, isolation = redis, RedisUserLocks(redis.redis, namespace)

@@ -17,6 +17,10 @@ from bot.services.clock import Clock
 from storage.db import Database
 from storage.repositories import FsmRepository
 
+# A conversation's key: fsm:<bot id>:<chat>:<user>:<destiny>, here and in Redis (bot/app.py). The
+# bot id keeps two bots (two tokens) on one database or one Redis out of each other's
+# conversations with the same person.
+FSM_KEYS = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
 # Conversations kept in memory: every step of a report reads its state and data several times.
 CACHED = 10_000
 # The conversations an update changed, written once when it is over (see BatchedWrites).
@@ -33,7 +37,7 @@ class SqlStorage(BaseStorage):
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        self.keys = DefaultKeyBuilder(with_destiny=True)
+        self.keys = FSM_KEYS
         self._cache: OrderedDict[str, tuple[str | None, dict[str, Any]]] = OrderedDict()
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:

@@ -254,7 +254,8 @@ class Harness:
 
 
 def _key(user: int) -> str:
-    return f"fsm:{user}:{user}:default"  # aiogram's DefaultKeyBuilder(with_destiny=True)
+    bot_id = TOKEN.split(":", 1)[0]
+    return f"fsm:{bot_id}:{user}:{user}:default"  # telegram/fsm.py FSM_KEYS
 
 
 # --------------------------------------------------------------------------- the users

@@ -9,6 +9,7 @@ import random
 
 import pytest
 from aiogram import Bot
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
 
 from bot.app import create_dispatcher
@@ -60,6 +61,37 @@ async def test_a_draft_in_redis_survives_a_restart(
     finally:
         keys = [key async for key in storage.redis.scan_iter(f"*:{user_id}:*")]
         keys += [key async for key in storage.redis.scan_iter(f"louzhang:{bot_id}:*")]
+        if keys:
+            await storage.redis.delete(*keys)
+        await storage.close()
+
+
+async def test_two_bots_on_one_redis_keep_a_persons_conversations_apart(
+    config: Config, db: Database, translations: Translations, clock: FakeClock
+) -> None:
+    """Two bots (two tokens) on one Redis: the same person's conversation with one is not
+    their conversation with the other (the bot id is in the key)."""
+    assert URL is not None
+    first = 9 * 10**9 + random.randrange(10**9)
+    token = f"{first}:{TOKEN.split(':', 1)[1]}"
+    config = dataclasses.replace(config, redis_url=Secret(URL), bot_token=Secret(token))
+    storage = create_dispatcher(config, db, translations=translations, clock=clock).storage
+    assert isinstance(storage, RedisStorage)
+    user_id = 10**9 + os.getpid() * 1000 + random.randrange(1000)
+    theirs, other = (
+        StorageKey(bot_id=b, chat_id=user_id, user_id=user_id) for b in (first, first + 1)
+    )
+    try:
+        await storage.set_state(theirs, "ReportFlow:description")
+        await storage.set_data(theirs, {"building_id": 5})
+        assert await storage.get_state(other) is None
+        assert await storage.get_data(other) == {}
+        await storage.set_state(other, None)
+        await storage.set_data(other, {})
+        assert await storage.get_state(theirs) == "ReportFlow:description"
+        assert await storage.get_data(theirs) == {"building_id": 5}
+    finally:
+        keys = [key async for key in storage.redis.scan_iter(f"*:{user_id}:*")]
         if keys:
             await storage.redis.delete(*keys)
         await storage.close()

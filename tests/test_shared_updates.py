@@ -173,7 +173,7 @@ async def test_an_update_delivered_to_two_instances_at_once_is_handled_once(
         for dp, _, _ in instances:
             await dp.storage.close()
         keys = [k async for k in redis.scan_iter(f"louzhang:{bot_id}:*")]
-        keys += [k async for k in redis.scan_iter(f"fsm:{user}:*")]
+        keys += [k async for k in redis.scan_iter(f"fsm:{bot_id}:*")]
         if keys:
             await redis.delete(*keys)
 

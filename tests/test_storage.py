@@ -264,6 +264,10 @@ async def test_fsm_state_and_data_survive_a_restart(tmp_path: Path, clock: FakeC
         stranger = StorageKey(bot_id=424242, chat_id=7, user_id=9)
         assert await storage.get_state(stranger) is None
         assert await storage.get_data(stranger) == {}
+        # Another bot (another token) on the same database: the same person, no conversation.
+        other_bot = StorageKey(bot_id=KEY.bot_id + 1, chat_id=KEY.chat_id, user_id=KEY.user_id)
+        assert await storage.get_state(other_bot) is None
+        assert await storage.get_data(other_bot) == {}
     finally:
         await restarted.close()
 

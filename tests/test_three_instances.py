@@ -98,6 +98,7 @@ class Cluster:
     engine: AsyncEngine
     redis: Redis
     http: aiohttp.ClientSession
+    bot_id: int
     secret: str = ""
     instances: list[Instance] = field(default_factory=list)
     next_update: int = 0
@@ -182,7 +183,7 @@ class Cluster:
         return None
 
     async def state(self, user: int) -> str:
-        raw = await self.redis.get(f"fsm:{user}:{user}:default:state")
+        raw = await self.redis.get(f"fsm:{self.bot_id}:{user}:{user}:default:state")
         state = raw.decode() if isinstance(raw, bytes) else str(raw or "")
         return state.removeprefix("ReportFlow:")
 
@@ -305,7 +306,7 @@ async def test_three_instances_handle_a_burst_once_through_a_kill(
     engine = create_async_engine(pg_url)
     async with FakeBotAPI(max_poll_timeout=0.5) as fake, aiohttp.ClientSession() as http:
         fake.limits = FloodRules()  # Telegram's own
-        c = Cluster(fake, engine, redis, http)
+        c = Cluster(fake, engine, redis, http, bot_id)
         # The test holds the community's row until all three instances' digest scans wait to
         # lease this morning's digest (the lease, and the claim that sends it, are conditional
         # UPDATEs of that row): each instance's scan fires, the three race for it, one wins.
@@ -480,8 +481,7 @@ async def test_three_instances_handle_a_burst_once_through_a_kill(
             for instance in c.instances:
                 await instance.process.close()
             keys = [key async for key in redis.scan_iter(f"louzhang:{bot_id}:*")]
-            for user in [*heads.values(), *residents, *coordinators]:
-                keys += [key async for key in redis.scan_iter(f"fsm:{user}:*")]
+            keys += [key async for key in redis.scan_iter(f"fsm:{bot_id}:*")]
             if keys:
                 await redis.delete(*keys)
             await redis.aclose()

@@ -93,6 +93,16 @@ def texts_to(fake: FakeWeChat, openid: str) -> list[str]:
     return [text for to, text in fake.texts if to == openid]
 
 
+async def link_head(world: World, driver: Driver, msg_id: int) -> None:
+    """The head asks /link in Telegram and, a minute later, sends its code from WeChat."""
+    head = world.client.user(HEAD_ID, "en", "Head")
+    [code_message] = await world.client.send(head, "/link")
+    code = re.search(r"\d{6}", code_message.text)
+    assert code is not None
+    world.clock.advance(minutes=1)
+    await driver.text(HEAD_OPENID, code.group(), msg_id)
+
+
 @BOTH
 async def test_resident_on_wechat_reports_with_a_photo_confirms_and_rates(
     http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
@@ -174,16 +184,49 @@ async def test_forged_and_stale_choices_are_refused_in_words(
     assert texts_to(fake, "o-stranger")[-1].startswith("抱歉")
 
 
+async def test_each_refusal_apologises_once_in_chinese_and_in_english(
+    http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """One polite sentence with one apology: the door's own reasons follow its "Sorry, "; a
+    shared reason that apologises already (``not-allowed``) goes as it is, not as "Sorry, that
+    did not work: Sorry, …"; one that does not (``report-empty``) follows the "Sorry, "."""
+    # Chinese (a WeChat follower's language): the door's own reason, then a shared one that
+    # apologises already (a resident tapping a head's Take on their own ticket).
+    await driver.text("o-stranger", "电梯坏了", 1)
+    await driver.subscribe(OPENID, token_of(world), 2)
+    await driver.report(OPENID, "电梯坏了", 3)
+    await handled(http)
+    ticket = await the_ticket(world.db)
+    await driver.text(OPENID, "是的", 4, menu_id=f"t{ticket.id}.take")
+    await handled(http)
+    await deliver(world, worker)
+    assert texts_to(fake, "o-stranger") == ["抱歉，您还没有加入楼栋，请先扫描楼栋海报上的二维码。"]
+    assert texts_to(fake, OPENID)[-1] == "抱歉，您没有权限进行此操作。"
+
+    # English (a head who linked their WeChat): the door's own reason, a shared one that
+    # apologises already (a head's Yes, fixed on a resident's ticket), and one that does not.
+    await link_head(world, driver, 10)
+    await handled(http)
+    await driver.text(HEAD_OPENID, "Yes", 11, menu_id="t1.escalate")
+    await handled(http)
+    await driver.text(HEAD_OPENID, "Yes", 12, menu_id=f"t{ticket.id}.confirm")
+    await handled(http)
+    await driver.text(HEAD_OPENID, " ", 13)
+    await handled(http)
+    await deliver(world, worker)
+    assert texts_to(fake, HEAD_OPENID)[-3:] == [
+        "Sorry, that choice is not one this account sent you, or it is too old; "
+        "please open the ticket's page to act on it.",
+        "Sorry, you are not allowed to do that.",
+        "Sorry, please describe the problem first.",
+    ]
+
+
 async def test_head_links_wechat_and_works_a_telegram_residents_ticket_there(
     http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
 ) -> None:
-    db, client, clock = world.db, world.client, world.clock
-    head = client.user(HEAD_ID, "en", "Head")
-    [code_message] = await client.send(head, "/link")
-    code = re.search(r"\d{6}", code_message.text)
-    assert code is not None
-    clock.advance(minutes=1)
-    await driver.text(HEAD_OPENID, code.group(), 3001)
+    db, client = world.db, world.client
+    await link_head(world, driver, 3001)
     await handled(http)
     linked = await wechat_person(db, HEAD_OPENID)
     async with db.session() as session:
@@ -235,12 +278,7 @@ async def test_head_links_wechat_and_works_a_telegram_residents_ticket_there(
 async def test_a_head_on_wechat_answers_a_resident_on_wechat(
     http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
 ) -> None:
-    head = world.client.user(HEAD_ID, "en", "Head")
-    [code_message] = await world.client.send(head, "/link")
-    code = re.search(r"\d{6}", code_message.text)
-    assert code is not None
-    world.clock.advance(minutes=1)
-    await driver.text(HEAD_OPENID, code.group(), 4001)
+    await link_head(world, driver, 4001)
     await driver.subscribe(OPENID, token_of(world), 4002)
     await handled(http)
     await deliver(world, worker)  # the welcome, before the report's sends

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from bot.config import Config
 from bot.i18n import Translations
 from bot.services.clock import Clock
-from bot.services.door_links import LinkKeys
+from bot.services.door_links import PersonLinks
 from bot.services.scheduling import sla_of
 from bot.services.service_hours import fmt_hours
 from bot.services.sla import local
@@ -50,18 +50,14 @@ class DoorActivities:
         self.translations = translations
         self.clock = clock
         self.volunteering = volunteering
-        self.keys = LinkKeys(db, clock, SECRET_NAME)
+        self.links = PersonLinks(db, clock, "activity", SECRET_NAME)
 
     async def path(self, activity_id: int, person_id: int) -> str:
-        key = await self.keys.sign(f"activity:{activity_id}:{person_id}")
-        return f"/door/activity/{activity_id}/{person_id}/{key}"
+        return await self.links.path(activity_id, person_id)
 
     async def person(self, activity_id: int, person_id: int, key: str) -> Person | None:
         """The person a link is for; None for a wrong key."""
-        if not await self.keys.check(f"activity:{activity_id}:{person_id}", key):
-            return None
-        async with self.db.session() as session:
-            return await PersonRepository(session).get(person_id)
+        return await self.links.person(activity_id, person_id, key)
 
     async def read(self, activity_id: int, person: Person) -> ActivityPage | None:
         """The activity as its page shows it to a member of its buildings; None for anyone

@@ -26,13 +26,13 @@ from bot.config import Config
 from bot.i18n import Translations
 from bot.services.ballot_menus import BALLOT_KEY, ballot_choice
 from bot.services.clock import Clock
-from bot.services.door_links import LinkKeys
+from bot.services.door_links import PersonLinks
 from bot.services.errors import ServiceError
 from bot.services.vote_view import labels
 from bot.services.votes import Ballotable, Cast, VoteService
 from storage.db import Database
 from storage.models import Address, Building, Channel, Person, Vote, VoteStatus
-from storage.repositories import CommunityRepository, OutboxRepository, PersonRepository
+from storage.repositories import CommunityRepository, OutboxRepository
 from storage.repositories.votes import VoteRepository
 
 SECRET_NAME = "ballot_links"
@@ -65,22 +65,15 @@ class DoorBallots:
         self.translations = translations
         self.clock = clock
         self.votes = votes
-        self.keys = LinkKeys(db, clock, SECRET_NAME)
+        self.links = PersonLinks(db, clock, "ballot", SECRET_NAME)
 
     async def path(self, vote_id: int, person_id: int) -> str:
-        key = await self.keys.sign(f"ballot:{vote_id}:{person_id}")
-        return f"/door/ballot/{vote_id}/{person_id}/{key}"
-
-    async def _person(self, vote_id: int, person_id: int, key: str) -> Person | None:
-        if not await self.keys.check(f"ballot:{vote_id}:{person_id}", key):
-            return None
-        async with self.db.session() as session:
-            return await PersonRepository(session).get(person_id)
+        return await self.links.path(vote_id, person_id)
 
     async def read(self, vote_id: int, person_id: int, key: str) -> BallotPage | None:
         """The vote behind an owner's link; None for a wrong key or an unknown vote. Its
         ``items`` are empty when the person owns no flat there (any more)."""
-        person = await self._person(vote_id, person_id, key)
+        person = await self.links.person(vote_id, person_id, key)
         if person is None:
             return None
         async with self.db.session() as session:
@@ -116,7 +109,7 @@ class DoorBallots:
         self, vote_id: int, person_id: int, key: str, flat_id: int, choice: int
     ) -> tuple[Person, Cast]:
         """A ballot from the owner's page: the same checks as a tap in chat."""
-        person = await self._person(vote_id, person_id, key)
+        person = await self.links.person(vote_id, person_id, key)
         if person is None:
             raise ServiceError("not-allowed")
         return person, await self.votes.cast(person, vote_id, flat_id, choice)

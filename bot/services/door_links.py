@@ -1,6 +1,7 @@
-"""A person's own link to a door page (a building vote's ballot, an activity): an HMAC of what
-it opens and whom for, under a deployment secret made on first use and kept in the database
-(two processes at once: the second to write reads the first's), as a notice's page is."""
+"""A person's own link to a door page (a building vote's ballot, an activity):
+``/door/<kind>/<id>/<person>/<key>``, the key an HMAC of what it opens and whom for, under a
+deployment secret made on first use and kept in the database (two processes at once: the
+second to write reads the first's), as a notice's page is."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.services.clock import Clock
 from storage.db import Database
+from storage.models import Person
+from storage.repositories import PersonRepository
 from storage.repositories.secrets import SecretRepository
 
 
@@ -46,3 +49,24 @@ class LinkKeys:
 
     async def check(self, message: str, key: str) -> bool:
         return hmac.compare_digest(await self.sign(message), key)
+
+
+class PersonLinks:
+    """The links of one kind of page (``kind``: "ballot", "activity"), each for one thing (a
+    vote, an activity) and one person, signed under the kind's own secret."""
+
+    def __init__(self, db: Database, clock: Clock, kind: str, secret_name: str) -> None:
+        self.db = db
+        self.kind = kind
+        self.keys = LinkKeys(db, clock, secret_name)
+
+    async def path(self, thing_id: int, person_id: int) -> str:
+        key = await self.keys.sign(f"{self.kind}:{thing_id}:{person_id}")
+        return f"/door/{self.kind}/{thing_id}/{person_id}/{key}"
+
+    async def person(self, thing_id: int, person_id: int, key: str) -> Person | None:
+        """The person a link is for; None for a wrong key."""
+        if not await self.keys.check(f"{self.kind}:{thing_id}:{person_id}", key):
+            return None
+        async with self.db.session() as session:
+            return await PersonRepository(session).get(person_id)

@@ -122,8 +122,8 @@ class ForgetRepository:
 
     async def drop_chat(self, chat_id: int) -> None:
         """Everything kept about the person's Telegram chat: the bot's messages there that
-        belong to tickets, their conversation state (``fsm:<chat>:<user>:…``; in a private chat
-        both are their id)."""
+        belong to tickets, their conversation state (``fsm:<bot>:<chat>:<user>:…``; in a
+        private chat both are their id)."""
         await self.session.execute(
             delete(TicketMessage).where(
                 TicketMessage.channel == Channel.TELEGRAM, TicketMessage.address == str(chat_id)

@@ -3,11 +3,14 @@ wechat-joined = Welcome! You are now a resident of { $building }. Write here wha
 wechat-welcome = Welcome! Scan the QR code on your building's poster to join your building; then write here what is wrong.
 wechat-reported = Sent as ticket #{ $number } to the head of { $building }. What you write next goes to the head about this ticket until it is closed.
 wechat-message-sent = Passed on to the head (ticket #{ $number }).
-wechat-refused = Sorry, that did not work: { $reason }
+# A refusal: one apology, then the reason (one that apologises already, containing
+# wechat-apology, goes alone: bot/services/wechat_door.py refusal).
+wechat-refused = Sorry, { $reason }
+wechat-apology = sorry
 wechat-template-title = News about your ticket #{ $number }
 wechat-template-remark = Open to read it and answer.
-wechat-no-building = you have not joined a building yet: scan the QR code on your building's poster first.
-wechat-menu-unknown = that choice is not one this account sent you, or it is too old. Open the ticket's page to act on it.
+wechat-no-building = you have not joined a building yet: please scan the QR code on your building's poster first.
+wechat-menu-unknown = that choice is not one this account sent you, or it is too old; please open the ticket's page to act on it.
 wechat-confirmed = Thank you! Ticket #{ $number } is closed. How well was it handled?
 wechat-rated = Thank you for rating ticket #{ $number }.
 wechat-ask-reply = Write your answer to ticket #{ $number } as your next message: it goes to the resident.
@@ -18,9 +21,9 @@ wechat-photo-kept = { $count ->
     [one] Photo received. Now write in one message what is wrong: the photo goes with it.
    *[other] { $count } photos received. Now write in one message what is wrong: the photos go with it.
 }
-wechat-photos-full = at most { $max } photos go with one report. Write what is wrong now.
+wechat-photos-full = at most { $max } photos go with one report, so please write what is wrong now.
 wechat-linked = Linked: this WeChat is now one of your doors, with your roles and tickets.
-wechat-voice-unheard = a voice message cannot be passed on from here. Please write it in words (WeChat's "convert to text" helps), or send a photo.
+wechat-voice-unheard = a voice message cannot be passed on from here, so please write it in words (WeChat's "convert to text" helps) or send a photo.
 ## The account's custom menu (python -m bot wechat-menu) and its answers
 wechat-menu-report = Report
 wechat-menu-mine = My tickets

@@ -1,6 +1,6 @@
 ## The WeChat door: claiming a flat, checking in at an activity, muting a building's notices
 
-flat-owned = flat { $flat } is already confirmed as another owner's. If that is wrong, please speak to your building head.
+flat-owned = flat { $flat } is already confirmed as another owner's; if that is wrong, please speak to your building head.
 wechat-flat-claim-new = { $name } says they own flat { $flat } in { $building }. Confirm or decline:
 wechat-flat-ask = Which flat do you own? Send "flat" and its number, for example: flat 502. Your building head will confirm it.
 wechat-flat-choose = Which flat do you own? Choose it below (or send "flat" and its number, for example: flat 502). Your building head will confirm it.

@@ -5,5 +5,5 @@ wechat-category-photo-kept = { $count ->
     [one] Photo received. Now choose the kind of problem above (or reply with its number): the photo goes with the report.
    *[other] { $count } photos received. Now choose the kind of problem above (or reply with its number): the photos go with the report.
 }
-wechat-category-pick = your report is waiting for its kind of problem. Tap one in the list above, or reply with its number (1 to { $max }).
-wechat-category-stale = that list is too old, or its report was sent already. Write what is wrong again to report it.
+wechat-category-pick = your report is still waiting for its kind of problem: please tap one in the list above, or reply with its number (1 to { $max }).
+wechat-category-stale = that list is too old, or its report was sent already; please write what is wrong again to report it.
