@@ -553,8 +553,15 @@ async def test_a_crash_after_the_ticket_before_the_draft_is_cleared_files_it_onc
     text = "crash right after the ticket"
     await file_report(h, RESIDENTS[0], text, "repairs", pause_at="summary")
     with sqlite3.connect(db) as connection:
+        # A cleared conversation is deleted (storage/repositories/fsm.py): that is the write
+        # that must never commit. (The update of the state to NULL too, should it ever be one.)
         connection.execute(
-            "CREATE TRIGGER crash_here BEFORE UPDATE OF state ON fsm_state "
+            "CREATE TRIGGER crash_here BEFORE DELETE ON fsm_state "
+            f"WHEN old.key = '{_key(RESIDENTS[0])}' "
+            "BEGIN SELECT RAISE(ABORT, 'the process died here'); END"
+        )
+        connection.execute(
+            "CREATE TRIGGER crash_here_too BEFORE UPDATE OF state ON fsm_state "
             f"WHEN old.key = '{_key(RESIDENTS[0])}' AND new.state IS NULL "
             "BEGIN SELECT RAISE(ABORT, 'the process died here'); END"
         )
@@ -563,6 +570,7 @@ async def test_a_crash_after_the_ticket_before_the_draft_is_cleared_files_it_onc
     await h.kill()
     with sqlite3.connect(db) as connection:
         connection.execute("DROP TRIGGER crash_here")
+        connection.execute("DROP TRIGGER crash_here_too")
     restarted = len(h.fake.calls)
     await h.start()
 
