@@ -276,13 +276,9 @@ class TicketAudience:
         heads = [
             candidate(p, r.value) for p, r in await tickets.heads_and_deputies(ticket.building_id)
         ]
-        building_coordinators = [
-            candidate(p, "coordinator")
-            for p in await tickets.coordinators(community.id, ticket.building_id)
-        ]
-        community_coordinators = [
-            candidate(p, "coordinator") for p in await tickets.coordinators(community.id, None)
-        ]
+        own, whole = await tickets.coordinators_of(community.id, ticket.building_id)
+        building_coordinators = [candidate(p, "coordinator") for p in own]
+        community_coordinators = [candidate(p, "coordinator") for p in whole]
         admins = [
             candidate(admin, "admin")
             for admin in await admin_people(PersonRepository(session), self.config)
