@@ -557,11 +557,19 @@ async def test_a_crash_after_the_ticket_before_the_draft_is_cleared_files_it_onc
             f"WHEN old.key = '{_key(RESIDENTS[0])}' AND new.state IS NULL "
             "BEGIN SELECT RAISE(ABORT, 'the process died here'); END"
         )
+        # A cleared conversation with no data left is deleted, not updated: that fails too
+        # (without it the test passed only when the kill came before the clearing's commit).
+        connection.execute(
+            "CREATE TRIGGER crash_here_too BEFORE DELETE ON fsm_state "
+            f"WHEN old.key = '{_key(RESIDENTS[0])}' "
+            "BEGIN SELECT RAISE(ABORT, 'the process died here'); END"
+        )
     h.tap(RESIDENTS[0], "r1:s:")
     await h.bot.until(lambda: h.has_ticket(text), "the ticket", STEP_TIMEOUT)
     await h.kill()
     with sqlite3.connect(db) as connection:
         connection.execute("DROP TRIGGER crash_here")
+        connection.execute("DROP TRIGGER crash_here_too")
     await h.start()
 
     # The draft is cleared last, once the resident has been told the number: the kill may come
