@@ -14,7 +14,6 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
@@ -23,6 +22,7 @@ from bot.services.links import start_link
 from bot.services.poster import qr_png
 from bot.services.service_hours import fmt_hours
 from bot.services.volunteering import ActivityPreview
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.notice_keyboards import building_picker
 from handlers.ticketing import FreeInput, edit_quietly, read_text
 from handlers.volunteer_keyboards import VolCb, VolStep, drop_buttons, vol_button

@@ -7,13 +7,13 @@ from aiogram.filters import KICKED, ChatMemberUpdatedFilter, Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Translations, Translator
 from bot.services import Services
 from bot.services.onboarding import Profile
 from bot.text import TEXT_LIMIT, cut
 from handlers.filters import Is
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
 from handlers.menu import MenuButton, menu_keyboard
 from handlers.paging import page_of

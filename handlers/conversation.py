@@ -19,7 +19,6 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
@@ -27,6 +26,7 @@ from bot.services.cards import category_label
 from bot.services.conversations import Conversation
 from bot.services.ticket_core import MAX_MEDIA, Content
 from handlers.filters import Is
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
 from handlers.report.asks import begin
 from handlers.report.flow import ReportFlow, Step, button

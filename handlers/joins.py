@@ -9,7 +9,6 @@ from aiogram.filters import ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
@@ -20,6 +19,7 @@ from bot.services.join_view import JoinAction
 from bot.services.joins import ApprovalNeeded, Joined, LinkOnly, Picked
 from handlers.filters import Is, OnMessage, OnPress
 from handlers.join_keyboards import JoinCb, cancel_markup, join_markup
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.menu import menu_keyboard
 from handlers.telling import tell
 from handlers.ticketing import edit_quietly, pager

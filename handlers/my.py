@@ -11,7 +11,6 @@ from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
@@ -21,6 +20,7 @@ from bot.services.policy import Action
 from bot.services.ticket_core import NoAccess, StaleAction
 from bot.services.ticket_lists import TicketPage
 from handlers.filters import OnMessage, OnPress
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt, TicketCb
 from handlers.menu import MenuButton
 from handlers.report.flow import draft_reminder, with_reminder

@@ -11,7 +11,6 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translations, Translator
 from bot.services import Services
@@ -20,6 +19,7 @@ from bot.services.joins import Joined
 from bot.services.onboarding import Appointed, Page
 from handlers.filters import Is, OnMessage
 from handlers.joins import show_picked
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
 from handlers.menu import menu_keyboard
 from handlers.telling import tell

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Config
 from bot.i18n import Translator
@@ -23,6 +22,7 @@ from bot.services.errors import ServiceError
 from bot.services.points_ranking import ranking_file
 from bot.services.points_view import MAX_OFFERED, item_line, statement_text
 from handlers.answers import answer_long
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.points_keyboards import PointsCb, PointsStep
 from handlers.ticketing import edit_quietly
 from storage.models import Person, RewardItem

@@ -10,12 +10,12 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, ExceptionTypeFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
 from handlers.filters import OnPress
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
 from handlers.telling import tell
 from handlers.ticketing import drop_buttons, edit_quietly

@@ -14,7 +14,6 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import SUPPORTED_LANGUAGES, Translations, Translator
 from bot.services import Services
@@ -24,6 +23,7 @@ from bot.services.policy import Action
 from bot.services.ticket_core import Content, NoAccess, StaleAction
 from bot.text import cut
 from handlers.content import TooLong, check_length, content_of
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt, TicketCb, ticket_markup
 from handlers.menu import STEP_KEYS
 from handlers.telling import tell

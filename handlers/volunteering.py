@@ -8,13 +8,13 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.links import PayloadKind
 from bot.services.scheduling import SchedAction
 from bot.services.service_hours import fmt_hours
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.scheduling import SchedCb
 from handlers.volunteer_keyboards import VolCb, VolStep, drop_buttons, vol_button
 from storage.models import Person

@@ -12,7 +12,6 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
@@ -21,6 +20,7 @@ from bot.services.vote_rule_book import choice_value
 from bot.services.vote_view import labels, render_progress, render_result, rule_line, rule_text
 from bot.services.votes import Ballotable
 from handlers.filters import Is
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
 from handlers.ticketing import edit_quietly, read_text
 from storage.models import Person, Role, VoteStatus

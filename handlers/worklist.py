@@ -14,7 +14,6 @@ from aiogram.filters import Command, CommandObject, ExceptionTypeFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Config
 from bot.i18n import Translator
@@ -23,6 +22,7 @@ from bot.services.errors import NotStaff
 from bot.services.ticket_lists import Keyset, TicketPage
 from handlers.filters import OnMessage
 from handlers.join_keyboards import list_button
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
 from handlers.report.flow import draft_reminder, with_reminder
 from handlers.telling import tell

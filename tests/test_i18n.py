@@ -411,3 +411,35 @@ def test_call_sites_pass_every_argument_the_message_needs() -> None:
 @pytest.mark.parametrize("default", SUPPORTED_LANGUAGES)
 def test_match_language(code: str | None, expected: str, default: str) -> None:
     assert match_language(code, default) == (default if expected == "DEFAULT" else expected)
+
+
+def test_a_message_with_short_plain_arguments_is_rendered_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Rendered texts are kept (issue 11: Fluent's resolver was ~5 % of an update's CPU); a
+    long argument (user text), a failed render and a missing key are rendered every time."""
+    translations = Translations()
+    bundle = translations._bundles["en"]
+    calls: list[str] = []
+    original = bundle.format_pattern
+
+    def counting(pattern: Any, args: Any = None) -> Any:
+        calls.append("render")
+        return original(pattern, args)
+
+    bundle.format_pattern = counting  # type: ignore[method-assign]
+    first = translations.get("en", "button-stale")
+    assert translations.get("en", "button-stale") == first
+    assert len(calls) == 1
+    assert translations.get("en", "flood-slow-down", n=3) == translations.get(
+        "en", "flood-slow-down", n=3
+    )
+    assert len(calls) == 2
+    long = "x" * 500
+    translations.get("en", "button-stale", text=long)
+    translations.get("en", "button-stale", text=long)
+    assert len(calls) == 4
+    with caplog.at_level(logging.ERROR):
+        assert translations.get("en", "no-such-key") == "no-such-key"
+        assert translations.get("en", "no-such-key") == "no-such-key"
+    assert len([r for r in caplog.records if "no-such-key" in r.getMessage()]) == 2

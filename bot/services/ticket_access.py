@@ -27,14 +27,20 @@ class TicketAccess:
         self.db = db
 
     async def relations(
-        self, session: AsyncSession, person: Person, ticket: Ticket
+        self,
+        session: AsyncSession,
+        person: Person,
+        ticket: Ticket,
+        following: bool | None = None,  # known already (authorise reads it with the ticket)
     ) -> frozenset[Relation]:
         relations: set[Relation] = set()
         if is_admin(self.config, person):
             relations.add(Relation.ADMIN)
         if ticket.author_id == person.id:
             relations.add(Relation.AUTHOR)
-        if await TicketRepository(session).is_follower(ticket.id, person.id):
+        if following is None:
+            following = await TicketRepository(session).is_follower(ticket.id, person.id)
+        if following:
             relations.add(Relation.FOLLOWER)
         # Having received the card is no relation: only current roles count (a removed head
         # or an admin taken out of ADMIN_IDS has nothing more to do with the ticket).
@@ -53,10 +59,10 @@ class TicketAccess:
     async def authorise(
         self, session: AsyncSession, person: Person, ticket_id: int, action: Action
     ) -> tuple[Ticket, frozenset[Relation]]:
-        ticket = await TicketRepository(session).get(ticket_id)
+        ticket, following = await TicketRepository(session).get_and_following(ticket_id, person.id)
         if ticket is None:
             raise ServiceError("not-allowed")
-        relations = await self.relations(session, person, ticket)
+        relations = await self.relations(session, person, ticket, following)
         if may(action, relations, ticket.status):
             return ticket, relations
         who, _ = RULES[action]

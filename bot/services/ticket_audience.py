@@ -147,7 +147,11 @@ class TicketAudience:
     async def refresh_cards(self, session: AsyncSession, ticket: Ticket) -> None:
         """Every recipient's copy of the card shows the change (edited in place on delivery)."""
         recipients = await TicketRepository(session).recipients(ticket.id)
-        await PersonRepository(session).preload(r.person_id for r in recipients)
+        # The author with them: the change is nearly always told to the author next, and a
+        # query for them alone would also flush the cards' outbox rows in an INSERT of their
+        # own (Take: 3 statements less).
+        author = [ticket.author_id] if ticket.author_id is not None else []
+        await PersonRepository(session).preload([*(r.person_id for r in recipients), *author])
         for recipient in recipients:
             await self.send_card(session, ticket, recipient.person_id)
 
@@ -276,13 +280,9 @@ class TicketAudience:
         heads = [
             candidate(p, r.value) for p, r in await tickets.heads_and_deputies(ticket.building_id)
         ]
-        building_coordinators = [
-            candidate(p, "coordinator")
-            for p in await tickets.coordinators(community.id, ticket.building_id)
-        ]
-        community_coordinators = [
-            candidate(p, "coordinator") for p in await tickets.coordinators(community.id, None)
-        ]
+        own, whole = await tickets.coordinators_of(community.id, ticket.building_id)
+        building_coordinators = [candidate(p, "coordinator") for p in own]
+        community_coordinators = [candidate(p, "coordinator") for p in whole]
         admins = [
             candidate(admin, "admin")
             for admin in await admin_people(PersonRepository(session), self.config)

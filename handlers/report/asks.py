@@ -18,13 +18,13 @@ from aiogram.types import (
     Message,
     ReplyKeyboardMarkup,
 )
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.cards import category_label, category_name
 from bot.services.ticket_core import MAX_MEDIA
 from bot.text import cut, fits
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.paging import page_of
 from handlers.report.flow import BuildingPageCb, ReportFlow, Step, button
 from handlers.ticketing import pager

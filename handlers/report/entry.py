@@ -7,11 +7,11 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.cards import age, category_label, category_name, shared_preview
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.menu import MenuButton, menu_keyboard
 from handlers.report.asks import after_category, ask_category, begin, building_page
 from handlers.report.flow import BuildingPageCb, ReportCb, ReportFlow, Step, button, reply

@@ -10,12 +10,12 @@ from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.ticket_core import MAX_MEDIA
 from handlers.filters import Is
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.menu import StepWord, menu_keyboard
 from handlers.report.asks import begin
 from handlers.report.flow import ReportCb, ReportFlow, Step, button, length_ok

@@ -13,13 +13,13 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import SUPPORTED_LANGUAGES, Translations, Translator
 from bot.services import Services
 from bot.services.ticket_core import MAX_DESCRIPTION, MAX_MEDIA
 from bot.text import fits, utf16_len
 from handlers.filters import Is
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.report.asks import (
     after_description,
     after_location,

@@ -7,13 +7,13 @@ from aiogram import Bot, F, Router
 from aiogram.filters import ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ErrorEvent, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import ReportRefused
 from bot.services.ticket_core import Draft
 from handlers.filters import OnPress
+from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.menu import menu_keyboard
 from handlers.report.asks import ask_category, ask_description, ask_location, ask_privacy
 from handlers.report.flow import ReportCb, ReportFlow, Step, button

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from storage.db import QUEUED
 from storage.models import Address, OutboxKind, OutboxMessage, OutboxStatus
@@ -22,6 +23,32 @@ class OutboxStats:
 
 def _to(to: Address) -> ColumnElement[bool]:
     return and_(OutboxMessage.channel == to.channel, OutboxMessage.address == to.address)
+
+
+def _due() -> Select[OutboxMessage]:
+    waiting = (
+        select(func.min(OutboxMessage.id).label("first_id"))
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
+        .group_by(OutboxMessage.channel, OutboxMessage.address)
+        .subquery()
+    )
+    now: BindParameter[datetime] = bindparam("due_now")
+    return (
+        select(OutboxMessage)
+        .join(waiting, waiting.c.first_id == OutboxMessage.id)
+        .where(
+            OutboxMessage.not_before <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(bindparam("due_limit", type_=Integer))
+    )
+
+
+# Built once (the delivery worker asks after every commit that queued a message; building it
+# anew cost more than running it); the time, the limit and the channels are bound at execution.
+_DUE = _due()
+_DUE_IN = _DUE.where(OutboxMessage.channel.in_(bindparam("due_channels", expanding=True)))
 
 
 class OutboxRepository:
@@ -62,25 +89,12 @@ class OutboxRepository:
         """Pending rows whose time has come, oldest first. A recipient (channel and address)
         with an earlier row still waiting is skipped, so each gets messages in the order they
         were written."""
-        waiting = (
-            select(func.min(OutboxMessage.id).label("first_id"))
-            .where(OutboxMessage.status == OutboxStatus.PENDING)
-            .group_by(OutboxMessage.channel, OutboxMessage.address)
-            .subquery()
-        )
-        query = (
-            select(OutboxMessage)
-            .join(waiting, waiting.c.first_id == OutboxMessage.id)
-            .where(
-                OutboxMessage.not_before <= now,
-                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-            )
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        )
-        if channels is not None:  # the channels whose door delivers here
-            query = query.where(OutboxMessage.channel.in_(channels))
-        return (await self.session.scalars(query)).all()
+        if channels is None:
+            query, values = _DUE, {"due_now": now, "due_limit": limit}
+        else:  # the channels whose door delivers here
+            values = {"due_now": now, "due_limit": limit, "due_channels": list(channels)}
+            query = _DUE_IN
+        return (await self.session.scalars(query, values)).all()
 
     async def claim_due(
         self,

@@ -98,6 +98,21 @@ class TicketRepository:
     async def get(self, ticket_id: int) -> Ticket | None:
         return await self.session.get(Ticket, ticket_id)
 
+    async def get_and_following(self, ticket_id: int, person_id: int) -> tuple[Ticket | None, bool]:
+        """The ticket and whether ``person_id`` follows it, in one statement (every press on a
+        card asks both)."""
+        following = (
+            exists()
+            .where(TicketFollower.ticket_id == Ticket.id, TicketFollower.person_id == person_id)
+            .label("following")
+        )
+        row = (
+            await self.session.execute(select(Ticket, following).where(Ticket.id == ticket_id))
+        ).first()
+        if row is None:
+            return None, False
+        return row[0], bool(row[1])
+
     async def by_draft(self, author_id: int, draft_key: str) -> Ticket | None:
         query = select(Ticket).where(Ticket.author_id == author_id, Ticket.draft_key == draft_key)
         return await self.session.scalar(query)
@@ -494,6 +509,29 @@ class TicketRepository:
             .order_by(case((Membership.role == Role.HEAD, 0), else_=1), Membership.since, Person.id)
         )
         return [(p, r) for p, r in (await self.session.execute(query)).all()]
+
+    async def coordinators_of(
+        self, community_id: int, building_id: int
+    ) -> tuple[list[Person], list[Person]]:
+        """The building's own coordinators and the community-wide ones, as ``coordinators``
+        gives each, in one statement."""
+        query = (
+            select(Person, CoordinatorScope.building_id)
+            .join(CoordinatorScope, CoordinatorScope.person_id == Person.id)
+            .where(
+                CoordinatorScope.community_id == community_id,
+                or_(
+                    CoordinatorScope.building_id == building_id,
+                    CoordinatorScope.building_id.is_(None),
+                ),
+            )
+            .order_by(Person.id)
+        )
+        own: dict[int, Person] = {}
+        whole: dict[int, Person] = {}
+        for person, scope in (await self.session.execute(query)).all():
+            (whole if scope is None else own).setdefault(person.id, person)
+        return list(own.values()), list(whole.values())
 
     async def coordinators(self, community_id: int, building_id: int | None) -> Sequence[Person]:
         """The building's own coordinators (``building_id`` given) or the community-wide ones."""
