@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# First, before anything imports aiogram: its Bot API models are built on first use.
+import telegram.lazy_models  # noqa: F401  (installs itself: telegram/lazy_models.py)
+
+# isort: split
 import argparse
 import asyncio
 import json
