@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# First, before anything imports aiogram: its Bot API models are built on first use.
+import telegram.lazy_models  # noqa: F401  (installs itself: telegram/lazy_models.py)
+
+# isort: split
 import argparse
 import asyncio
 import json
@@ -383,17 +387,18 @@ def _wechat_door(
     config: Config, db: Database, dispatcher: Any, setups: list[Any], files: Any = None
 ) -> WeChatApi | None:
     """The WeChat door, when its settings are there: its callback on the web server and its
-    sender in the delivery worker. The start-up line says whether it is on."""
+    sender in the delivery worker. The start-up line says whether it is on. Its modules are
+    imported only when it is on (the callback's cryptography is ~8 MB)."""
+    if not config.wechat_enabled:
+        if config.telegram_enabled:  # without Telegram the start-up says only what runs
+            log.info("WeChat door off (WECHAT_APP_ID, WECHAT_APP_SECRET, WECHAT_TOKEN unset)")
+        return None
     from wechat import wechat_setup
     from wechat.api import WeChatApi  # noqa: F811 (the name of the annotation, at run time)
     from wechat.oauth import wechat_oauth_setup
     from wechat.protocol import SafeMode
     from wechat.sender import WeChatSender
 
-    if not config.wechat_enabled:
-        if config.telegram_enabled:  # without Telegram the start-up says only what runs
-            log.info("WeChat door off (WECHAT_APP_ID, WECHAT_APP_SECRET, WECHAT_TOKEN unset)")
-        return None
     assert config.wechat_app_id and config.wechat_app_secret and config.wechat_token
     services = dispatcher["services"]
     clock = dispatcher["clock"]

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+# First, as ``python -m bot`` does: the tests meet aiogram's models built on first use.
+import telegram.lazy_models  # noqa: F401  (installs itself: telegram/lazy_models.py)
+
+# isort: split
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta

@@ -88,3 +88,24 @@ def test_a_start_on_a_migrated_database_loads_neither_alembic_nor_cryptography(
     assert "alembic" in first  # the first start migrates
     again = _roots(START, url)
     assert again.isdisjoint(SOMETIMES), again & SOMETIMES
+
+
+# The command line every start builds (it reads the doors' commands, wechat/cli.py among them)
+# and the web doors the bot serves by default (their pages need jinja2): the WeChat door's
+# callback and its cryptography load only when the door is on (bot/__main__.py's _wechat_door).
+PARSER = """
+import json, sys
+import bot.__main__
+bot.__main__.build_parser()
+import web.console, web.door, web.open311, web.server
+names = {m.split(".")[0] for m in sys.modules} | {m for m in sys.modules if m.startswith("wechat")}
+print(json.dumps(sorted(names)))
+"""
+
+
+def test_the_command_line_and_the_web_doors_load_no_wechat_callback() -> None:
+    names = _roots(PARSER)
+    assert "wechat.cli" in names  # it did read the WeChat commands
+    assert "wechat.callback" not in names
+    assert "wechat.protocol" not in names
+    assert names.isdisjoint(SOMETIMES - {"jinja2"}), names & SOMETIMES

@@ -10,6 +10,22 @@ Built on the standard library (hashlib, xml.etree), cryptography (AES) and aioht
 wechatpy: its last release (1.8.18, 2021) is synchronous (requests), and what the door needs of
 it is a SHA-1 signature, a flat XML document and one AES mode."""
 
-from wechat.callback import wechat_setup
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wechat.callback import wechat_setup
 
 __all__ = ["wechat_setup"]
+
+
+def __getattr__(name: str) -> Any:
+    """``wechat_setup`` on first use: the package is imported for its command-line commands
+    (wechat/cli.py) on every start, and the callback brings cryptography (~8 MB) and the web
+    server's templates, which a bot with the door off never needs."""
+    if name == "wechat_setup":
+        from wechat.callback import wechat_setup
+
+        return wechat_setup
+    raise AttributeError(f"module 'wechat' has no attribute {name!r}")
