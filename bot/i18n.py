@@ -8,6 +8,7 @@ because outside a handler there is no per-update context.
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ LANGUAGE_NAMES = {"zh-hans": "简体中文", "en": "English"}
 # Babel locale used for plural rules and number formatting of each language.
 _BABEL_LOCALE = {"zh-hans": "zh", "en": "en"}
 LOCALES_DIR = Path(__file__).parent / "locales"
+# Formatted messages kept (``Translations.get``); past it they are kept afresh.
+FORMATTED_KEPT = 4096
 
 
 def match_language(code: str | None, default: str) -> str:
@@ -53,6 +56,7 @@ class Translations:
     def __init__(self, locales_dir: Path = LOCALES_DIR, default: str = "zh-hans") -> None:
         self.default = default
         self._bundles: dict[str, FluentBundle] = {}
+        self._formatted: dict[Hashable, str] = {}  # see ``get``
         for language in SUPPORTED_LANGUAGES:
             bundle = FluentBundle([_BABEL_LOCALE[language]], use_isolating=False)
             for path in sorted((locales_dir / language).glob("*.ftl")):
@@ -71,19 +75,33 @@ class Translations:
         return self._bundles[language].has_message(key)
 
     def get(self, language: str, key: str, **args: Any) -> str:
+        # The same message with the same arguments reads the same: kept, since a card or a
+        # list formats a dozen of them each time (a button's label, a status, a building).
+        memo: Hashable = (language, key, *sorted(args.items())) if args else (language, key)
+        try:
+            found = self._formatted.get(memo)
+        except TypeError:  # an argument that is no key (never one of the cards')
+            found, memo = None, None
+        if found is not None:
+            return found
         bundle = self._bundles.get(language) or self._bundles[self.default]
         if not bundle.has_message(key):
             log.error("missing translation %s for %s", key, language)
             bundle = self._bundles[self.default]
             if not bundle.has_message(key):
                 return key
+            memo = None  # logged each time it is asked
         message = bundle.get_message(key)
         if message.value is None:
             return key
-        args = _bounded(key, args)
-        text, errors = bundle.format_pattern(message.value, args)
+        bounded = _bounded(key, args)
+        text, errors = bundle.format_pattern(message.value, bounded)
         if errors:
             log.error("translation %s/%s: %s", language, key, errors)
+        elif memo is not None and bounded is args:
+            if len(self._formatted) >= FORMATTED_KEPT:
+                self._formatted.clear()
+            self._formatted[memo] = str(text)
         return str(text)
 
     def bind(self, language: str) -> Translator:

@@ -20,7 +20,8 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.methods.base import Response
+from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot import delivery
 from bot.delivery_outcomes import Outcome
@@ -37,6 +38,11 @@ from telegram.budget import Background, ChatRetryAfter, NotNow, background, budg
 from telegram.notice_methods import NOTICE_KINDS, notice_method
 
 T = TypeVar("T")
+# The answers to the worker's requests, as aiogram parses them (``Response[<what the method
+# returns>]``). pydantic keeps such a model in a weak cache: with nothing else referring to it,
+# a garbage collection drops it and the next answer builds it again, its whole schema (a
+# quarter of a send's CPU in the profile of docs/benchmarks.md §5). Held here for the process.
+ANSWERS = (Response[Message], Response[EditMessageText.__returning__], Response[bool])
 
 
 class TelegramSender:
