@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import QUEUED
@@ -191,8 +191,18 @@ class OutboxRepository:
             )
             .where(
                 OutboxMessage.ticket_id.in_({ticket_id for ticket_id, _ in pairs}),
-                tuple_(OutboxMessage.channel, OutboxMessage.address).in_(
-                    {(to.channel, to.address) for _, to in pairs}
+                # Per channel, its addresses: SQLite searches ix_outbox_recipient with these
+                # (with a row value IN it would walk every pending row).
+                or_(
+                    *(
+                        and_(
+                            OutboxMessage.channel == channel,
+                            OutboxMessage.address.in_(
+                                {to.address for _, to in pairs if to.channel == channel}
+                            ),
+                        )
+                        for channel in {to.channel for _, to in pairs}
+                    )
                 ),
                 OutboxMessage.kind == OutboxKind.CARD,
                 OutboxMessage.status == OutboxStatus.PENDING,

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    and_,
     case,
     delete,
     exists,
@@ -262,10 +263,13 @@ class TicketRepository:
         wanted = set(pairs)
         if not wanted:
             return set()
+        # Two IN lists, not a row value IN: SQLite searches its (ticket, person) index with
+        # these, and would scan the table for pairs.
         query = select(TicketFollower.ticket_id, TicketFollower.person_id).where(
-            tuple_(TicketFollower.ticket_id, TicketFollower.person_id).in_(wanted)
+            TicketFollower.ticket_id.in_({t for t, _ in wanted}),
+            TicketFollower.person_id.in_({p for _, p in wanted}),
         )
-        return {(t, p) for t, p in (await self.session.execute(query)).all()}
+        return {(t, p) for t, p in (await self.session.execute(query)).all()} & wanted
 
     async def move_followers(self, from_ticket: int, to_ticket: int, now: datetime) -> None:
         for person_id in await self.followers(from_ticket):
@@ -384,10 +388,20 @@ class TicketRepository:
         if not messages:
             return
         known = select(TicketMessage.channel, TicketMessage.address, TicketMessage.message_ref)
-        refs = {(where.channel, where.address, ref) for _, where, ref, _ in messages}
         query = known.where(
-            tuple_(TicketMessage.channel, TicketMessage.address, TicketMessage.message_ref).in_(
-                refs
+            or_(
+                *(
+                    and_(
+                        TicketMessage.channel == channel,
+                        TicketMessage.address.in_(
+                            {w.address for _, w, _, _ in messages if w.channel == channel}
+                        ),
+                        TicketMessage.message_ref.in_(
+                            {r for _, w, r, _ in messages if w.channel == channel}
+                        ),
+                    )
+                    for channel in {where.channel for _, where, _, _ in messages}
+                )
             )
         )
         seen = {(c, a, r) for c, a, r in (await self.session.execute(query)).all()}
@@ -424,9 +438,8 @@ class TicketRepository:
             )
             .where(
                 TicketMessage.ticket_id.in_({ticket_id for ticket_id, _ in pairs}),
-                tuple_(TicketMessage.channel, TicketMessage.address).in_(
-                    {(where.channel, where.address) for _, where in pairs}
-                ),
+                TicketMessage.channel.in_({where.channel for _, where in pairs}),
+                TicketMessage.address.in_({where.address for _, where in pairs}),
                 TicketMessage.kind == "card",
             )
             .order_by(TicketMessage.id)
