@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from bot import delivery
 from bot.delivery import LEASE, REQUEST_TIMEOUT, SEND_WINDOW
 from bot.i18n import Translator
-from bot.services import Services, ticket_cards
+from bot.services import Services, cards
 from bot.services.cards import CardView
 from bot.services.community import BuildingRow, parse_buildings_csv
 from bot.services.ticket_core import Draft
@@ -442,14 +442,14 @@ async def test_a_card_that_cannot_be_rendered_fails_alone_and_the_pass_goes_on(
     # schema), so the bug is planted: rendering this one ticket's card raises.
     # Planted in the rendering itself, which the pass's cards rendered together and a card
     # rendered alone both go through.
-    render = ticket_cards.render_card
+    render = cards.render_card
 
     def broken(t: Translator, ticket: Ticket, **rest: Any) -> CardView:
         if ticket.id == tickets[0].id:
             raise TypeError("'str' object is not a mapping")
         return render(t, ticket, **rest)
 
-    monkeypatch.setattr(ticket_cards, "render_card", broken)
+    monkeypatch.setattr("bot.services.ticket_cards.render_card", broken)
     before = len(client.session.requests)
     worker = TelegramDelivery(client.bot, db, clock, cards=services.ticket_cards)
     assert await worker.run_once() == 2  # one pass: both rows handled
