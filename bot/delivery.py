@@ -34,7 +34,7 @@ import contextlib
 import logging
 import random
 import secrets
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
@@ -86,7 +86,9 @@ class Sender(Protocol):
 
     A door with limits per address may also have ``async ready(row, window) -> float``: it
     waits until the row's address may take a message (the worker sends to others meanwhile),
-    or says how long that would still be after the window (the row is held for then)."""
+    or says how long that would still be after the window (the row is held for then); and
+    ``async prepare(rows)``: it reads what a pass's rows will need together, before their
+    sends (the Telegram door: its ticket cards, rendered for the pass)."""
 
     channel: str
 
@@ -253,6 +255,7 @@ class DeliveryWorker:
         if deadline is not None:
             window.cut(deadline, deadline + FLIGHT_GRACE)
         self._window = window
+        await self._prepare(rows)
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def attempt(row: OutboxMessage) -> Outcome:
@@ -288,6 +291,21 @@ class DeliveryWorker:
             # more is sent, to anyone, until then.
             self.hold(outcome.seconds)
         return outcome
+
+    async def _prepare(self, rows: Sequence[OutboxMessage]) -> None:
+        """Each door that can (``prepare(rows)``) reads what its rows of the pass need
+        together, before the sends. If that fails, its rows are each read as they are sent."""
+        for channel, sender in self.senders.items():
+            prepare: Callable[[Sequence[OutboxMessage]], Awaitable[None]] | None = getattr(
+                sender, "prepare", None
+            )
+            mine = [row for row in rows if row.channel == channel]
+            if prepare is None or not mine:
+                continue
+            try:
+                await prepare(mine)
+            except Exception:  # noqa: BLE001 (each row is then read alone, as it is sent)
+                log.warning("delivery pass: preparing %s rows failed", channel, exc_info=True)
 
     async def _ready(self, row: OutboxMessage, window: PassWindow) -> float:
         """Waits, without a place among the CONCURRENCY sends, until the row's address may

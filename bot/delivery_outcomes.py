@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.availability import StaffAvailability
 from bot.services.clock import Clock
 from storage.db import Database
-from storage.models import Channel, OutboxKind, OutboxMessage
+from storage.models import Address, Channel, OutboxKind, OutboxMessage
 from storage.repositories import OutboxRepository, PersonRepository
 from storage.repositories.notices import NoticeRepository
 from storage.repositories.tickets import TicketRepository
@@ -54,12 +54,17 @@ async def record(
             [row.id for row, outcome in zip(rows, outcomes, strict=True) if outcome.kind == "sent"],
             now,
         )
+        # The new cards and relayed messages of the pass, remembered together.
+        await ticket_rows.remember_messages(
+            [
+                message
+                for row, outcome in zip(rows, outcomes, strict=True)
+                if outcome.kind == "sent"
+                for message in _messages_of(row, outcome)
+            ]
+        )
         for row, outcome in zip(rows, outcomes, strict=True):
             if outcome.kind == "sent":
-                if outcome.card_ref is not None and row.ticket_id is not None:
-                    await ticket_rows.remember_message(
-                        row.ticket_id, row.to, outcome.card_ref, "card"
-                    )
                 if (
                     outcome.collapse_upto is not None
                     and outcome.collapse_upto > row.id
@@ -67,15 +72,6 @@ async def record(
                 ):
                     # Older updates of the same card, now included (the row itself is sent).
                     await outbox.collapse_cards(row.ticket_id, row.to, outcome.collapse_upto, now)
-                if (
-                    outcome.message_id is not None
-                    and row.ticket_id is not None
-                    and row.channel == Channel.TELEGRAM
-                ):
-                    # A Telegram reply to this message is a reply on the ticket.
-                    await ticket_rows.remember_message(
-                        row.ticket_id, row.to, str(outcome.message_id), "relay"
-                    )
                 if outcome.message_id is not None and row.notice_id is not None:
                     await remember_notice_copy(session, row, outcome.message_id, now)
             elif outcome.kind in ("postpone", "pause", "held"):
@@ -106,6 +102,19 @@ async def record(
             await reroute(db, availability, row, error)
         except Exception:  # one ticket's rerouting must not stop the others'
             log.exception("chat %s unreachable: rerouting its tickets failed", _label(row))
+
+
+def _messages_of(row: OutboxMessage, outcome: Outcome) -> list[tuple[int, Address, str, str]]:
+    """The ticket's messages a sent row left in its chat: a new card (edited in place from
+    now on), a relayed message (a Telegram reply to it is a reply on the ticket)."""
+    if row.ticket_id is None:
+        return []
+    messages = []
+    if outcome.card_ref is not None:
+        messages.append((row.ticket_id, row.to, outcome.card_ref, "card"))
+    if outcome.message_id is not None and row.channel == Channel.TELEGRAM:
+        messages.append((row.ticket_id, row.to, str(outcome.message_id), "relay"))
+    return messages
 
 
 async def remember_notice_copy(

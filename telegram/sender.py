@@ -7,7 +7,7 @@ behind the handlers' answers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from aiogram import Bot
@@ -20,14 +20,15 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.methods.base import Response
+from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot import delivery
 from bot.delivery_outcomes import Outcome
 from bot.delivery_window import PassWindow
 from bot.services.join_approvals import JoinApprovals
 from bot.services.notice_copies import NoticeCopies
-from bot.services.ticket_cards import TicketCards
+from bot.services.ticket_cards import CardDelivery, TicketCards
 from handlers.join_keyboards import join_markup
 from storage.db import Database
 from storage.models import Channel, OutboxKind, OutboxMessage
@@ -37,6 +38,11 @@ from telegram.budget import Background, ChatRetryAfter, NotNow, background, budg
 from telegram.notice_methods import NOTICE_KINDS, notice_method
 
 T = TypeVar("T")
+# The answers to the worker's requests, as aiogram parses them (``Response[<what the method
+# returns>]``). pydantic keeps such a model in a weak cache: with nothing else referring to it,
+# a garbage collection drops it and the next answer builds it again, its whole schema (a
+# quarter of a send's CPU in the profile of docs/benchmarks.md §5). Held here for the process.
+ANSWERS = (Response[Message], Response[EditMessageText.__returning__], Response[bool])
 
 
 class TelegramSender:
@@ -57,6 +63,8 @@ class TelegramSender:
         self.db = db
         self.cards = cards
         self.approvals = approvals
+        # The pass in hand's cards, read together before its sends (``prepare``), by row id.
+        self._cards: dict[int, CardDelivery] = {}
 
     def listen(self, hold: Callable[[float], None]) -> None:
         self.budget.on_retry_after(hold)
@@ -72,6 +80,25 @@ class TelegramSender:
         except ValueError:
             return 0.0
         return await self.budget.until_ready(chat, window.send_by)
+
+    async def prepare(self, rows: Sequence[OutboxMessage]) -> None:
+        """Before a pass's sends: its ticket cards read and rendered together (a few
+        statements for the pass, not a dozen for each card). What was prepared for an earlier
+        pass is dropped: a row held then is read again now."""
+        self._cards = {}
+        if self.cards is None:
+            return
+        cards = [
+            (row.id, (row.ticket_id, row.person_id, row.to))
+            for row in rows
+            if row.kind == OutboxKind.CARD
+            and row.ticket_id is not None
+            and row.person_id is not None
+        ]
+        if not cards:
+            return
+        prepared = await self.cards.prepare_delivery(key for _, key in cards)
+        self._cards = {row_id: prepared[key] for row_id, key in cards if key in prepared}
 
     async def send(
         self, row: OutboxMessage, window: PassWindow, paused: Callable[[], float]
@@ -166,8 +193,12 @@ class TelegramSender:
         card's message, remembered with the pass's outcomes (one transaction for all)."""
         if self.cards is None or row.ticket_id is None or row.person_id is None:
             return Outcome("sent")
-        upto, card = await self.cards.delivery_state(row.ticket_id, row.to)
-        view = await self.cards.card_for_delivery(row.ticket_id, row.person_id)
+        prepared = self._cards.pop(row.id, None)
+        if prepared is not None:
+            upto, card, view = prepared.upto, prepared.message_ref, prepared.view
+        else:  # not prepared with its pass (it could not be): alone
+            upto, card = await self.cards.delivery_state(row.ticket_id, row.to)
+            view = await self.cards.card_for_delivery(row.ticket_id, row.person_id)
         if view is None:
             return Outcome("sent", collapse_upto=upto)
         existing = int(card) if card is not None else None

@@ -20,12 +20,13 @@ from sqlalchemy.exc import OperationalError
 
 from bot import delivery
 from bot.delivery import LEASE, REQUEST_TIMEOUT, SEND_WINDOW
-from bot.services import Services
+from bot.i18n import Translator
+from bot.services import Services, cards
 from bot.services.cards import CardView
 from bot.services.community import BuildingRow, parse_buildings_csv
 from bot.services.ticket_core import Draft
 from storage.db import Database
-from storage.models import OutboxMessage, OutboxStatus, Person, Role, telegram_address
+from storage.models import OutboxMessage, OutboxStatus, Person, Role, Ticket, telegram_address
 from storage.repositories import OutboxRepository, PersonRepository
 from telegram import outbox_methods
 from telegram.budget import Limits, install_budget
@@ -439,14 +440,16 @@ async def test_a_card_that_cannot_be_rendered_fails_alone_and_the_pass_goes_on(
         tickets.append((await services.reporting.report(person, draft)).ticket)
     # A stored setting that does not validate is read as its default now (the settings
     # schema), so the bug is planted: rendering this one ticket's card raises.
-    render = services.ticket_cards.card_for_delivery
+    # Planted in the rendering itself, which the pass's cards rendered together and a card
+    # rendered alone both go through.
+    render = cards.render_card
 
-    async def broken(ticket_id: int, person_id: int) -> CardView | None:
-        if ticket_id == tickets[0].id:
+    def broken(t: Translator, ticket: Ticket, **rest: Any) -> CardView:
+        if ticket.id == tickets[0].id:
             raise TypeError("'str' object is not a mapping")
-        return await render(ticket_id, person_id)
+        return render(t, ticket, **rest)
 
-    monkeypatch.setattr(services.ticket_cards, "card_for_delivery", broken)
+    monkeypatch.setattr("bot.services.ticket_cards.render_card", broken)
     before = len(client.session.requests)
     worker = TelegramDelivery(client.bot, db, clock, cards=services.ticket_cards)
     assert await worker.run_once() == 2  # one pass: both rows handled

@@ -4,6 +4,8 @@ A collaborator of every ticket use case; the methods that take a session run in 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
@@ -16,6 +18,7 @@ from bot.text import cut
 from storage.db import Database
 from storage.models import Person, Role, Ticket, TicketStatus
 from storage.repositories import PersonRepository
+from storage.repositories.people import BuildingRole, CoordinatorArea
 from storage.repositories.tickets import TicketRepository
 
 S = TicketStatus
@@ -33,22 +36,59 @@ class TicketAccess:
         ticket: Ticket,
         following: bool | None = None,  # known already (authorise reads it with the ticket)
     ) -> frozenset[Relation]:
+        # Having received the card is no relation: only current roles count (a removed head
+        # or an admin taken out of ADMIN_IDS has nothing more to do with the ticket).
+        follows = following
+        if follows is None:
+            follows = await TicketRepository(session).is_follower(ticket.id, person.id)
+        people = PersonRepository(session)
+        roles = await people.building_roles(person.id)  # cached: storage/cache.py
+        areas = await people.coordinator_areas(person.id)
+        return self._relations(person, ticket, follows, roles, areas)
+
+    async def relations_of(
+        self, session: AsyncSession, pairs: Iterable[tuple[Person, Ticket]]
+    ) -> dict[tuple[int, int], frozenset[Relation]]:
+        """``relations`` of many (person, ticket) pairs, keyed (person id, ticket id), in a
+        few statements for all of them (a delivery pass's cards)."""
+        wanted = list(pairs)
+        following = await TicketRepository(session).following(
+            (ticket.id, person.id) for person, ticket in wanted
+        )
+        people = PersonRepository(session)
+        person_ids = {person.id for person, _ in wanted}
+        roles = await people.building_roles_of(person_ids)
+        areas = await people.coordinator_areas_of(person_ids)
+        return {
+            (person.id, ticket.id): self._relations(
+                person,
+                ticket,
+                (ticket.id, person.id) in following,
+                roles.get(person.id, ()),
+                areas.get(person.id, ()),
+            )
+            for person, ticket in wanted
+        }
+
+    def _relations(
+        self,
+        person: Person,
+        ticket: Ticket,
+        follows: bool,
+        roles: Iterable[BuildingRole],
+        areas: Iterable[CoordinatorArea],
+    ) -> frozenset[Relation]:
         relations: set[Relation] = set()
         if is_admin(self.config, person):
             relations.add(Relation.ADMIN)
         if ticket.author_id == person.id:
             relations.add(Relation.AUTHOR)
-        if following is None:
-            following = await TicketRepository(session).is_follower(ticket.id, person.id)
-        if following:
+        if follows:
             relations.add(Relation.FOLLOWER)
-        # Having received the card is no relation: only current roles count (a removed head
-        # or an admin taken out of ADMIN_IDS has nothing more to do with the ticket).
-        people = PersonRepository(session)
-        for held in await people.building_roles(person.id):  # cached: storage/cache.py
+        for held in roles:
             if held.building_id == ticket.building_id and held.role in (Role.HEAD, Role.DEPUTY):
                 relations.add(Relation.HEAD)
-        for area in await people.coordinator_areas(person.id):
+        for area in areas:
             if area.community_id == ticket.community_id and area.building_id in (
                 None,
                 ticket.building_id,

@@ -4,7 +4,10 @@ or relayed message (a reply to one of them continues that ticket's conversation)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +28,16 @@ from bot.services.errors import ServiceError
 from bot.services.policy import Action, Relation, is_staff
 from bot.services.ticket_access import TicketAccess
 from storage.db import Database
-from storage.models import Address, Person, Ticket, TicketEvent, TicketStatus
+from storage.models import (
+    Address,
+    Building,
+    Community,
+    Person,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    WorkOrder,
+)
 from storage.repositories import (
     CommunityRepository,
     OutboxRepository,
@@ -35,6 +47,19 @@ from storage.repositories import (
 from storage.repositories.tickets import TicketRepository
 
 S = TicketStatus
+# The states in which the staff's card shows the resident's reason of a reopening.
+REOPENABLE = (S.TAKEN, S.REOPENED)
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CardDelivery:
+    """What the delivery of one card needs, read with its pass's others
+    (``TicketCards.prepare_delivery``)."""
+
+    upto: int | None  # the newest pending card row for it (a rendering now includes those)
+    message_ref: str | None  # the door's id of the card it already has there (edited in place)
+    view: CardView | None  # None: the ticket or the person is gone (nothing to send)
 
 
 class TicketCards:
@@ -88,7 +113,7 @@ class TicketCards:
         community = await CommunityRepository(session).get(ticket.community_id)
         assert community is not None
         reopened = None
-        if ticket.status in (S.TAKEN, S.REOPENED) and is_staff(relations):
+        if ticket.status in REOPENABLE and is_staff(relations):
             event = await tickets.last_event(ticket.id, "reopened")
             reopened = str(event.data.get("note") or "") if event is not None else None
         return render_card(
@@ -105,6 +130,123 @@ class TicketCards:
             reopened=reopened,
             order=await WorkOrderRepository(session).latest(ticket.id),
         )
+
+    async def prepare_delivery(
+        self, wanted: Iterable[tuple[int, int, Address]]
+    ) -> dict[tuple[int, int, Address], CardDelivery]:
+        """``delivery_state`` and ``card_for_delivery`` for a delivery pass's cards, each
+        (ticket, person, where), in one session and a few statements for all of them. A card
+        is rendered once for every reader who would see the same one (the same ticket, the same
+        relations, the same language). A card that cannot be rendered (a community's broken
+        settings) is left out: its row is tried alone, and fails as alone."""
+        keys = list(dict.fromkeys(wanted))
+        if not keys:
+            return {}
+        pairs = {(ticket_id, where) for ticket_id, _, where in keys}
+        async with self.db.session() as session:
+            tickets = TicketRepository(session)
+            upto = await OutboxRepository(session).last_pending_cards(pairs)
+            refs = await tickets.card_messages(pairs)
+            found = await tickets.get_many(ticket_id for ticket_id, _, _ in keys)
+            people = await PersonRepository(session).get_many(
+                {person_id for _, person_id, _ in keys}
+                | {
+                    i
+                    for ticket in found.values()
+                    for i in (ticket.author_id, ticket.holder_id)
+                    if i
+                }
+            )
+            readers = [
+                (people[person_id], found[ticket_id])
+                for ticket_id, person_id, _ in keys
+                if ticket_id in found and person_id in people
+            ]
+            relations = await self.access.relations_of(session, readers)
+            communities = CommunityRepository(session)
+            community_of = await communities.get_many(t.community_id for t in found.values())
+            building_of = await communities.buildings(t.building_id for t in found.values())
+            followers = await tickets.follower_counts(found)
+            orders = await WorkOrderRepository(session).latest_of(found)
+            reopened = await tickets.last_events_of(
+                {
+                    ticket.id
+                    for person, ticket in readers
+                    if ticket.status in REOPENABLE and is_staff(relations[(person.id, ticket.id)])
+                },
+                "reopened",
+            )
+        now = self.clock()
+        rendered: dict[tuple[int, frozenset[Relation], str], CardView | None] = {}
+        prepared: dict[tuple[int, int, Address], CardDelivery] = {}
+        for key in keys:
+            ticket_id, person_id, where = key
+            ticket, person = found.get(ticket_id), people.get(person_id)
+            view: CardView | None = None
+            if ticket is not None and person is not None:
+                seen_as = relations[(person_id, ticket_id)]
+                language = person.language or self.translations.default
+                same = (ticket_id, seen_as, language)
+                if same not in rendered:
+                    event = reopened.get(ticket_id)
+                    rendered[same] = self._compose(
+                        self.translations.bind(language),
+                        ticket,
+                        seen_as,
+                        community=community_of.get(ticket.community_id),
+                        building=building_of.get(ticket.building_id),
+                        author=people.get(ticket.author_id) if ticket.author_id else None,
+                        holder=people.get(ticket.holder_id) if ticket.holder_id else None,
+                        followers=followers.get(ticket_id, 0),
+                        now=now,
+                        reopened=str(event.data.get("note") or "") if event else None,
+                        order=orders.get(ticket_id),
+                    )
+                view = rendered[same]
+                if view is None:
+                    continue  # not renderable: tried alone
+            prepared[key] = CardDelivery(
+                upto.get((ticket_id, where)), refs.get((ticket_id, where)), view
+            )
+        return prepared
+
+    def _compose(
+        self,
+        t: Translator,
+        ticket: Ticket,
+        relations: frozenset[Relation],
+        *,
+        community: Community | None,
+        building: Building | None,
+        author: Person | None,
+        holder: Person | None,
+        followers: int,
+        now: datetime,
+        reopened: str | None,
+        order: WorkOrder | None,
+    ) -> CardView | None:
+        """One card of ``prepare_delivery``, as ``_render`` renders it; None when it cannot be
+        (logged; its row is then tried alone)."""
+        if community is None or building is None:
+            return None
+        try:
+            return render_card(
+                t,
+                ticket,
+                community=community,
+                building=building,
+                category=find_category(community.settings, ticket.category),
+                author=author,
+                holder=holder,
+                followers=followers,
+                relations=relations,
+                now=now,
+                reopened=reopened if is_staff(relations) else None,
+                order=order,
+            )
+        except Exception as error:  # noqa: BLE001 (alone, its row fails the same way, traced)
+            log.info("ticket %s: its card is rendered alone: %r", ticket.id, error)
+            return None
 
     async def history(
         self, person: Person, ticket_id: int, t: Translator

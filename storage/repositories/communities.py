@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -18,6 +18,20 @@ class CommunityRepository:
 
     async def get(self, community_id: int) -> Community | None:
         return await self.session.get(Community, community_id)
+
+    async def get_many(self, community_ids: Iterable[int]) -> dict[int, Community]:
+        ids = set(community_ids)
+        if not ids:
+            return {}
+        found = await self.session.scalars(select(Community).where(Community.id.in_(ids)))
+        return {community.id: community for community in found}
+
+    async def buildings(self, building_ids: Iterable[int]) -> dict[int, Building]:
+        ids = set(building_ids)
+        if not ids:
+            return {}
+        found = await self.session.scalars(select(Building).where(Building.id.in_(ids)))
+        return {building.id: building for building in found}
 
     async def only(self) -> Community | None:
         """The community when the database holds exactly one, else None."""

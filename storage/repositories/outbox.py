@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -187,6 +187,47 @@ class OutboxRepository:
                 OutboxMessage.status == OutboxStatus.PENDING,
             )
         )
+
+    async def last_pending_cards(
+        self, wanted: Iterable[tuple[int, Address]]
+    ) -> dict[tuple[int, Address], int]:
+        """``last_pending_card`` for many (ticket, address) pairs, in one statement (a
+        delivery pass's cards)."""
+        pairs = set(wanted)
+        if not pairs:
+            return {}
+        query = (
+            select(
+                OutboxMessage.ticket_id,
+                OutboxMessage.channel,
+                OutboxMessage.address,
+                func.max(OutboxMessage.id),
+            )
+            .where(
+                OutboxMessage.ticket_id.in_({ticket_id for ticket_id, _ in pairs}),
+                # Per channel, its addresses: SQLite searches ix_outbox_recipient with these
+                # (with a row value IN it would walk every pending row).
+                or_(
+                    *(
+                        and_(
+                            OutboxMessage.channel == channel,
+                            OutboxMessage.address.in_(
+                                {to.address for _, to in pairs if to.channel == channel}
+                            ),
+                        )
+                        for channel in {to.channel for _, to in pairs}
+                    )
+                ),
+                OutboxMessage.kind == OutboxKind.CARD,
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .group_by(OutboxMessage.ticket_id, OutboxMessage.channel, OutboxMessage.address)
+        )
+        found = {
+            (ticket_id, Address(channel, address)): int(upto)
+            for ticket_id, channel, address, upto in (await self.session.execute(query)).all()
+        }
+        return {pair: upto for pair, upto in found.items() if pair in pairs}
 
     async def collapse_cards(self, ticket_id: int, to: Address, upto: int, now: datetime) -> int:
         result = await self.session.execute(

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.util import identity_key
 
 from storage.cache import cache_of
@@ -89,6 +90,23 @@ class PersonRepository:
         missing = {i for i in person_ids if identity.get(identity_key(Person, i)) is None}
         if len(missing) > 1:
             await self.session.scalars(select(Person).where(Person.id.in_(missing)))
+
+    async def get_many(self, person_ids: Iterable[int]) -> dict[int, Person]:
+        """The people found among ``person_ids``, with their contacts, in one statement (none
+        for those already in the session)."""
+        ids = set(person_ids)
+        identity = self.session.identity_map
+        found: dict[int, Person] = {}
+        for person_id in ids:
+            known = identity.get(identity_key(Person, person_id))
+            if isinstance(known, Person):
+                found[person_id] = known
+        missing = ids - found.keys()
+        if missing:
+            query = select(Person).options(joinedload(Person.contacts))  # one statement
+            loaded = (await self.session.scalars(query.where(Person.id.in_(missing)))).unique()
+            found.update((person.id, person) for person in loaded)
+        return found
 
     async def add(self, contact: Address, display_name: str, now: datetime) -> Person:
         """A new person, reached at ``contact``."""
@@ -237,24 +255,64 @@ class PersonRepository:
         return roles
 
     async def _building_roles(self, person_id: int) -> Sequence[BuildingRole]:
+        return (await self._building_roles_of({person_id})).get(person_id, [])
+
+    async def building_roles_of(
+        self, person_ids: Iterable[int]
+    ) -> dict[int, Sequence[BuildingRole]]:
+        """``building_roles`` of many people: the cached ones from the cache, the others in one
+        statement."""
+        return await self._cached_many("buildings", person_ids, self._building_roles_of)
+
+    async def _building_roles_of(self, person_ids: set[int]) -> dict[int, list[BuildingRole]]:
         query = (
             select(Membership, Building, Community.name)
             .join(Building, Building.id == Membership.building_id)
             .join(Community, Community.id == Building.community_id)
-            .where(Membership.person_id == person_id)
+            .where(Membership.person_id.in_(person_ids))
             .order_by(Community.name, Building.code, Membership.role)
         )
-        return [
-            BuildingRole(
-                building_id=building.id,
-                building_code=building.code,
-                building_name=building.name,
-                community_name=community_name,
-                role=membership.role,
-                flat=membership.flat,
+        found: dict[int, list[BuildingRole]] = {}
+        for membership, building, community_name in (await self.session.execute(query)).all():
+            found.setdefault(membership.person_id, []).append(
+                BuildingRole(
+                    building_id=building.id,
+                    building_code=building.code,
+                    building_name=building.name,
+                    community_name=community_name,
+                    role=membership.role,
+                    flat=membership.flat,
+                )
             )
-            for membership, building, community_name in (await self.session.execute(query)).all()
-        ]
+        return found
+
+    async def _cached_many(
+        self,
+        what: str,
+        person_ids: Iterable[int],
+        read: Callable[[set[int]], Awaitable[Mapping[int, Sequence[Any]]]],
+    ) -> dict[int, Sequence[Any]]:
+        """Each person's entry of the "roles" cache (``what``: "buildings" or "areas"), the
+        missing ones read together and kept as the single reads keep them."""
+        ids = set(person_ids)
+        cache = await cache_of(self.session)
+        found: dict[int, Sequence[Any]] = {}
+        if cache is not None:
+            for person_id in ids:
+                hit = cache.get("roles", (what, person_id))
+                if hit is not None:
+                    found[person_id] = hit
+            epoch = cache.epoch
+        missing = ids - found.keys()
+        if not missing:
+            return found
+        read_now = await read(missing)
+        for person_id in missing:
+            value = tuple(read_now.get(person_id, ()))
+            found[person_id] = value
+            if cache is not None:
+                cache.put("roles", (what, person_id), value, epoch, person_id)
+        return found
 
     # Coordinator scopes
 
@@ -271,22 +329,33 @@ class PersonRepository:
         return areas
 
     async def _coordinator_areas(self, person_id: int) -> Sequence[CoordinatorArea]:
+        return (await self._coordinator_areas_of({person_id})).get(person_id, [])
+
+    async def coordinator_areas_of(
+        self, person_ids: Iterable[int]
+    ) -> dict[int, Sequence[CoordinatorArea]]:
+        """``coordinator_areas`` of many people, like ``building_roles_of``."""
+        return await self._cached_many("areas", person_ids, self._coordinator_areas_of)
+
+    async def _coordinator_areas_of(self, person_ids: set[int]) -> dict[int, list[CoordinatorArea]]:
         query = (
             select(CoordinatorScope, Community.name, Building.name)
             .join(Community, Community.id == CoordinatorScope.community_id)
             .outerjoin(Building, Building.id == CoordinatorScope.building_id)
-            .where(CoordinatorScope.person_id == person_id)
+            .where(CoordinatorScope.person_id.in_(person_ids))
             .order_by(Community.name, Building.code)
         )
-        return [
-            CoordinatorArea(
-                community_id=scope.community_id,
-                community_name=community_name,
-                building_id=scope.building_id,
-                building_name=building_name,
+        found: dict[int, list[CoordinatorArea]] = {}
+        for scope, community_name, building_name in (await self.session.execute(query)).all():
+            found.setdefault(scope.person_id, []).append(
+                CoordinatorArea(
+                    community_id=scope.community_id,
+                    community_name=community_name,
+                    building_id=scope.building_id,
+                    building_name=building_name,
+                )
             )
-            for scope, community_name, building_name in (await self.session.execute(query)).all()
-        ]
+        return found
 
     async def add_coordinator_scope(
         self, person_id: int, community_id: int, building_id: int | None, now: datetime
