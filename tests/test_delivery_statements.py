@@ -9,13 +9,10 @@ tests/test_hotpath_statements.py; no timing here (bench.delivery --cards has the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from aiogram.methods import EditMessageText, SendMessage
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.services import Services
 from bot.services.ticket_core import Draft
@@ -35,6 +32,7 @@ from telegram.delivery import TelegramDelivery
 from tests.botclient import BotClient
 from tests.conftest import FakeClock
 from tests.factories import World, make_world
+from tests.statements import counting
 
 # Statements of one pass of card rows, however many rows: the claim (3), the pass's reads
 # (pending rows, cards in the chats, tickets, people with their contacts, followed tickets,
@@ -43,22 +41,6 @@ from tests.factories import World, make_world
 # with room for the read cache's check and one more. Before the pass read its cards
 # together: ~12 a card, and 2 more to remember each new one.
 PASS_BOUND = 20
-
-
-@contextmanager
-def counting(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-    db.cache.recheck = float("inf")  # as in test_hotpath_statements: the pass's own statements
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(" ".join(statement.split())[:160])
-
-    engine = db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 @dataclass

@@ -11,11 +11,8 @@ an admin taken out of ADMIN_IDS."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
-from sqlalchemy import delete, event
+from sqlalchemy import delete
 
 from bot.config import Config
 from bot.i18n import Translations
@@ -27,25 +24,10 @@ from storage.models import Membership, Role, TicketStatus
 from storage.repositories import PersonRepository
 from storage.repositories.sla import SlaRepository
 from tests.conftest import ADMIN_ID
+from tests.statements import counting
 from tests.test_scheduler import Town, needs_postgres, pg_town, town
 
 __all__ = ["pg_town", "town"]  # the fixtures this module uses, from test_scheduler
-
-
-@contextmanager
-def counting(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-    db.cache.recheck = float("inf")  # the read cache's look at other processes: not the scan's
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(" ".join(statement.split())[:120])
-
-    engine = db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 async def staffed(town: Town, heads: int, first: int) -> None:
@@ -68,7 +50,7 @@ async def staffed(town: Town, heads: int, first: int) -> None:
 async def scan_statements(town: Town) -> int:
     reminders = town.services.scheduling.reminders
     await reminders.run()  # whatever was due is sent; the next scan has nothing to send
-    with counting(town.db) as seen:
+    with counting(town.db, 120) as seen:
         assert await reminders.run() == 0
     print(len(seen), *seen, sep="\n    ")  # noqa: T201
     return len(seen)
