@@ -82,6 +82,9 @@ class Translations:
         return self._bundles[language].has_message(key)
 
     def get(self, language: str, key: str, **args: Any) -> str:
+        for name in IDENTIFIERS.intersection(args):
+            if type(args[name]) is int:  # "#1234", never a quantity's "#1,234"
+                args[name] = str(args[name])
         if not all(_keepable(v) for v in args.values()):
             return self._render(language, key, args)[0]
         remembered = (language, key, *args.items())
@@ -114,6 +117,12 @@ class Translations:
 
     def bind(self, language: str) -> Translator:
         return Translator(self, language)
+
+
+# Arguments that name a thing by its number (a ticket's "#{ $number }", a vote's "#{ $id }"):
+# Fluent would format an int as a quantity, with the language's grouping ("#1,234"), where the
+# card, the console and the resident's own typing have "#1234".
+IDENTIFIERS = frozenset({"number", "id", "into", "old"})
 
 
 def _keepable(value: Any) -> bool:

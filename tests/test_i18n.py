@@ -443,3 +443,13 @@ def test_a_message_with_short_plain_arguments_is_rendered_once(
         assert translations.get("en", "no-such-key") == "no-such-key"
         assert translations.get("en", "no-such-key") == "no-such-key"
     assert len([r for r in caplog.records if "no-such-key" in r.getMessage()]) == 2
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_ticket_number_reads_as_on_its_card_not_as_a_quantity(language: str) -> None:
+    translations = Translations()
+    sent = translations.get(language, "report-sent", number=12345, who="-", building="A1")
+    assert "#12345" in sent
+    assert "12,345" not in sent
+    # the same message kept and asked again reads the same
+    assert translations.get(language, "report-sent", number=12345, who="-", building="A1") == sent
