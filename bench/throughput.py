@@ -14,10 +14,25 @@ with the bot run by run. Each run starts from a copy of the same seeded database
 - Latency ("paced"): update *i* becomes available at ``i / rate``; latency = arrival of the bot's
   first API call caused by an update − the moment the fake served that update in getUpdates
   (both read from one clock, in the fake).
+- Card latency ("Send → head's card", issue 11's burst target: within 5 s p99), in burst and paced
+  runs of the bot: for each resident's last press of a report ("Send", bench/workload.py's
+  ``SEND``), the first message the building's head receives with that report's ticket − the
+  moment the fake served the press. Matching (``card_latencies``): the ticket's number is read
+  from the bot's answer to the resident, the first sendMessage/editMessageText to the resident's
+  chat served no earlier than the press whose text is the Fluent message ``report-sent`` in either
+  language (``SENT``: the message rendered with marker arguments and turned into a pattern; Fluent
+  groups the number's digits, "#1,234", which are joined again). The card is the first
+  sendMessage/editMessageText, no earlier than the press, to the chat of that resident's building's
+  head (a passive person whom nothing else reaches, bench/workload.py) whose first line is a
+  card's title, "<category> · #<number>" (bot/services/cards.py render_card), with that number.
+  A press with no numbered answer, or no such card, counts as "not arrived". A run of the bot
+  ends only once every expected card came, or ``CARD_WAIT`` seconds passed with none arriving
+  after the steps were all answered. The echo bot files nothing: "-".
 - The fake's own cost is measured too: its CPU share during each run, and on its own with
   bench.fakeclient (another process calling it as fast as it answers).
 
-Targets (issue 6): bot/echo ≥ 0.7; p99 < 50 ms at 100 updates/s. Figures depend on the machine:
+Targets (issue 6): bot/echo ≥ 0.7; p99 < 50 ms at 100 updates/s; (issue 11) cards within 5 s
+p99 of Send. Figures depend on the machine:
 compare the ratio, not the absolute numbers. Not a test."""
 
 from __future__ import annotations
@@ -55,11 +70,100 @@ from bench.common import (
     table,
 )
 from bench.fakeload import LoadFakeAPI
+from bot.i18n import SUPPORTED_LANGUAGES, Translations
 
 RATIO = Target("≥ 0.7", lambda v: v >= 0.7)
 P99 = Target("< 50 ms", lambda v: v < 50)
 STARTUP_LIMIT = 90.0
 QUIET = 0.5  # seconds without an answer after which a run whose updates are all answered ends
+CARD_WAIT = 30.0  # seconds without a new card, once every step is answered, before giving up
+CARD_P99 = Target("≤ 5 s", lambda v: v <= 5000)
+CARD_METHODS = ("sendMessage", "editMessageText")
+CARD_TITLE = re.compile(r"[^\n]* · #(\d+)(?![\d,])")  # a card's first line (render_card)
+
+
+def _sent_pattern() -> re.Pattern[str]:
+    """The bot's answer to Send (``report-sent``) in every language, its number captured:
+    rendered with markers for the arguments, which become wildcards (the number's digits, with
+    Fluent's grouping)."""
+    translations = Translations()
+    marker = 9_876_543
+    shown = {str(marker), f"{marker:,}"}
+    alternatives = []
+    for language in SUPPORTED_LANGUAGES:
+        text = translations.get(language, "report-sent", number=marker, building="\0", who="\0")
+        number = next(n for n in shown if n in text)
+        before, _, after = text.partition(number)
+        parts = [re.escape(p) for p in before.split("\0")]
+        pattern = ".+?".join(parts) + r"(\d[\d,.\u00a0\u202f]*\d|\d)"
+        pattern += ".+?".join(re.escape(p) for p in after.split("\0"))
+        alternatives.append(pattern)
+    return re.compile("|".join(f"(?:{a})" for a in alternatives), re.S)
+
+
+SENT = _sent_pattern()
+
+
+def sent_number(text: str) -> int | None:
+    """The ticket number in the bot's answer to Send, or None for any other text."""
+    m = SENT.fullmatch(text)
+    if m is None:
+        return None
+    digits = next(g for g in m.groups() if g is not None)
+    return int(re.sub(r"\D", "", digits))
+
+
+def card_number(text: str) -> int | None:
+    """The ticket number of a card (its title, the first line), or None for any other text."""
+    m = CARD_TITLE.match(text.split("\n", 1)[0])
+    return int(m.group(1)) if m else None
+
+
+@dataclass
+class Cards:
+    """Send → the head's card, for one run."""
+
+    expected: int = 0  # Send presses in the run
+    numbered: int = 0  # of which the resident was told a ticket number
+    latencies: dict[int, float] = field(default_factory=dict)  # item index of the Send -> ms
+
+    @property
+    def not_arrived(self) -> int:
+        return self.expected - len(self.latencies)
+
+    def pct(self, q: float) -> float:
+        return percentile(list(self.latencies.values()), q)
+
+
+def card_latencies(
+    items: list[workload.Item], ids: list[int], served_at: dict[int, float], calls: list[Any]
+) -> Cards:
+    """Per Send press: its ticket's number from the bot's answer to the resident, then the first
+    card with that number in the chat of the building's head, both no earlier than the press was
+    served (the module's docstring)."""
+    texts: dict[int, list[tuple[float, str]]] = defaultdict(list)  # chat -> (time, text)
+    for call in calls:
+        chat, text = call.params.get("chat_id"), call.params.get("text")
+        if call.method in CARD_METHODS and isinstance(chat, int) and isinstance(text, str):
+            texts[chat].append((call.time, text))
+    out = Cards()
+    for i, item in enumerate(items):
+        if item.step.payload != workload.SEND or item.head is None:
+            continue
+        out.expected += 1
+        served = served_at.get(ids[i])
+        if served is None:
+            continue
+        told = [(t, sent_number(text)) for t, text in texts[item.actor] if t >= served]
+        number = next((n for _, n in told if n is not None), None)
+        if number is None:
+            continue
+        out.numbered += 1
+        for t, text in texts[item.head]:
+            if t >= served and card_number(text) == number:
+                out.latencies[i] = (t - served) * 1000
+                break
+    return out
 
 
 @dataclass
@@ -79,6 +183,7 @@ class RunResult:
     problems: list[str] = field(default_factory=list)
     rss_kb: int = 0
     counts: str = ""
+    cards: Cards | None = None  # None: the echo bot (it files nothing)
 
     @property
     def rate(self) -> float:
@@ -105,10 +210,23 @@ class Tracker:
         self.expected_per_chat = Counter(i.actor for i in items if i.step.kind == "message")
         self.last = 0.0
         self.active = False
+        # Cards (card_latencies matches them exactly afterwards; this only says when to stop).
+        self.sends = {i.actor: i.head for i in items if i.step.payload == workload.SEND and i.head}
+        self.heads = set(self.sends.values())
+        self.numbers: dict[int, int] = {}  # reporter -> the number it was told
+        self.cards: defaultdict[int, set[int]] = defaultdict(set)  # head -> numbers carded
+        self.last_card = 0.0
 
     def __call__(self, method: str, params: dict[str, Any], now: float) -> None:
         if not self.active or method == "getUpdates":
             return
+        chat, text = params.get("chat_id"), params.get("text")
+        if method in CARD_METHODS and isinstance(text, str):
+            if chat in self.sends and (number := sent_number(text)) is not None:
+                self.numbers[chat] = number
+            elif chat in self.heads and (number := card_number(text)) is not None:
+                self.cards[chat].add(number)
+                self.last_card = now
         if method == "answerCallbackQuery":
             if params.get("callback_query_id") in self.callbacks:
                 self.answered.add(params["callback_query_id"])
@@ -122,6 +240,11 @@ class Tracker:
     def complete(self) -> bool:
         return len(self.answered) == len(self.callbacks) and all(
             self.per_chat[chat] >= n for chat, n in self.expected_per_chat.items()
+        )
+
+    def cards_complete(self) -> bool:
+        return all(
+            self.numbers.get(actor) in self.cards[head] for actor, head in self.sends.items()
         )
 
 
@@ -169,13 +292,22 @@ async def run_once(
         budget = (len(items) / rate if rate else 0) + 300.0
         loop = asyncio.get_running_loop()
         deadline = loop.time() + budget
+        answered_at: float | None = None  # when every step was answered (or given up on)
         while loop.time() < deadline:
             await asyncio.sleep(0.05)
             if not child.alive():
                 raise RuntimeError(f"{kind} exited during the run:\n{child.logs()[-4000:]}")
-            quiet = time.monotonic() - max(tracker.last, started)
-            if fake.all_confirmed and (
-                (tracker.complete() and quiet > QUIET) or quiet > 10 * QUIET + 5
+            now = time.monotonic()
+            quiet = now - max(tracker.last, started)
+            if answered_at is None and (
+                fake.all_confirmed
+                and ((tracker.complete() and quiet > QUIET) or quiet > 10 * QUIET + 5)
+            ):
+                answered_at = now
+            if answered_at is not None and (
+                kind == "echo"
+                or tracker.cards_complete()
+                or now - max(answered_at, tracker.last_card) > CARD_WAIT
             ):
                 break
         result.seconds = tracker.last - started
@@ -195,6 +327,8 @@ async def run_once(
         offset = time.time() - time.monotonic()  # the bot's log is in wall-clock time
         handled = {update_id: at - offset for update_id, at in handled_times(child.logs()).items()}
         result.latencies, result.classes = attribute(items, ids, fake.served_at, calls, handled)
+        if kind != "echo":
+            result.cards = card_latencies(items, ids, fake.served_at, calls)
     finally:
         for spy in spies:
             spy.send_signal(signal.SIGINT)
@@ -704,6 +838,7 @@ def report(
             kind: [{"p50": r.pct(50), "p95": r.pct(95), "p99": r.pct(99)} for r in runs]
             for kind, runs in by_kind.items()
         }
+    figures["cards"] = card_report(bursts, paced)
     everything = [*bursts.values(), *(runs for by in paced.values() for runs in by.values())]
     problems = [p for runs in everything for r in runs for p in r.problems]
     if problems:
@@ -723,6 +858,45 @@ def report(
         figures["profile"] = tables
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1, ensure_ascii=False))
+
+
+def card_report(
+    bursts: dict[str, list[RunResult]], paced: dict[float, dict[str, list[RunResult]]]
+) -> list[dict[str, Any]]:
+    """The table of Send → head's card, a row per run; returns the figures."""
+    runs = [("burst", r) for by in [bursts] for rs in by.values() for r in rs]
+    runs += [
+        (f"paced {rate:.0f}/s", r) for rate, by in paced.items() for rs in by.values() for r in rs
+    ]
+    rows: list[list[Any]] = []
+    figures: list[dict[str, Any]] = []
+    for mode, r in runs:
+        c = r.cards
+        if c is None:
+            rows.append([_label(r.kind), mode, "-", "-", "-", "-", "-", "-", "", r.pct(99)])
+            continue
+        values = list(c.latencies.values())
+        rows.append(
+            [_label(r.kind), mode, c.pct(50), c.pct(95), c.pct(99), max(values, default=0),
+             f"{len(values)}/{c.expected}", c.not_arrived,
+             CARD_P99.judge(c.pct(99)) if values else "", r.pct(99)]
+        )  # fmt: skip
+        figures.append(
+            {"kind": r.kind, "mode": mode, "p50": c.pct(50), "p95": c.pct(95), "p99": c.pct(99),
+             "max": max(values, default=0), "matched": len(values), "expected": c.expected,
+             "numbered": c.numbered, "steps_p99": r.pct(99)}
+        )  # fmt: skip
+    if rows:
+        say(
+            table(
+                ["Send → head's card", "run", "p50 ms", "p95 ms", "p99 ms", "max ms",
+                 "matched/expected", "not arrived", "p99 ≤ 5 s", "steps' p99 ms"],
+                rows,
+                title="## Card latency: Send served in getUpdates → the head receives the "
+                "ticket's card (and the same run's step latency, served → first answer)",
+            )
+        )  # fmt: skip
+    return figures
 
 
 def _label(kind: str) -> str:

@@ -70,6 +70,7 @@ class Step_:
 class Actor:
     telegram_id: int
     steps: list[Step_] = field(default_factory=list)
+    head: int | None = None  # a reporter's: the telegram id of its building's (passive) head
 
     @property
     def name(self) -> str:
@@ -166,11 +167,12 @@ async def seed(workdir: Path, users: int, *, rng_seed: int = 6) -> Seeded:
         reporters: list[Actor] = []
         for i in range(rb):
             code = f"R{i:03d}"
-            await appoint(next(passive), Role.HEAD, code)
+            head = next(passive)
+            await appoint(head, Role.HEAD, code)
             for category in CATEGORIES:
                 if len(reporters) == n_reporters:
                     break
-                actor = Actor(next(active))
+                actor = Actor(next(active), head=head)
                 await resident(actor.telegram_id, buildings[code])
                 actor.steps = _report_script(category)
                 reporters.append(actor)
@@ -236,6 +238,9 @@ async def _buildings(db: Database) -> list[Any]:
         return list((await connection.execute(text("SELECT id, code FROM buildings"))).all())
 
 
+SEND = ReportCb(step=Step.SEND).pack()  # a report's last press, which files the ticket
+
+
 def _report_script(category: str) -> list[Step_]:
     return [
         Step_("message", "report-message", "/report"),
@@ -243,7 +248,7 @@ def _report_script(category: str) -> list[Step_]:
         Step_("message", "report-message", "三楼楼道的灯坏了一个星期，晚上很黑，请尽快修理。"),
         Step_("message", "report-message", "跳过"),
         Step_("callback", "report-button", ReportCb(step=Step.PRIVACY_DONE).pack()),
-        Step_("callback", "report-button", ReportCb(step=Step.SEND).pack()),
+        Step_("callback", "report-button", SEND),
     ]
 
 
@@ -277,6 +282,7 @@ class Item:
     actor: int  # telegram id
     step: Step_
     update: JSON
+    head: int | None = None  # a reporter's: its building's head (who gets the ticket's card)
 
 
 def stream(actors: list[Actor], *, min_gap: int, rng_seed: int = 7) -> list[Item]:
@@ -285,6 +291,7 @@ def stream(actors: list[Actor], *, min_gap: int, rng_seed: int = 7) -> list[Item
     are two seconds: a user answering the bot, not a replayed burst)."""
     rng = random.Random(rng_seed)
     remaining = {a.telegram_id: list(a.steps) for a in actors}
+    heads = {a.telegram_id: a.head for a in actors}
     ready = [a.telegram_id for a in actors]
     rng.shuffle(ready)
     waiting: list[tuple[int, int, int]] = []  # (allowed position, tie-break, actor)
@@ -307,7 +314,8 @@ def stream(actors: list[Actor], *, min_gap: int, rng_seed: int = 7) -> list[Item
         else:
             actor = heapq.heappop(waiting)[2]
         step = remaining[actor].pop(0)
-        out.append(Item(actor, step, _update(actor, step, message_ids, callback_ids)))
+        update = _update(actor, step, message_ids, callback_ids)
+        out.append(Item(actor, step, update, heads[actor]))
         if remaining[actor]:
             tie += 1
             heapq.heappush(waiting, (position + min_gap, tie, actor))
@@ -343,4 +351,4 @@ def _update(actor: int, step: Step_, message_ids: Any, callback_ids: Any) -> JSO
     }
 
 
-__all__ = ["Actor", "Item", "Seeded", "Step_", "seed", "stream"]
+__all__ = ["SEND", "Actor", "Item", "Seeded", "Step_", "seed", "stream"]
