@@ -11,59 +11,24 @@ of these paths has to say why here."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
-
-from sqlalchemy import event
 
 from bot.services.policy import Action
 from handlers.keyboards import TicketCb
 from handlers.report import ReportCb, Step
 from storage.db import Database
 from tests.botclient import Sent
+from tests.statements import counting
 from tests.test_ticket_handling import HEAD, RESIDENT, Town, answer, card, client, one, town
 
 __all__ = ["client", "town"]  # the fixtures this module uses, from test_ticket_handling
 
 
-class Statements:
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def __len__(self) -> int:
-        return len(self.seen)
-
-
-@contextmanager
-def counting(db: Database) -> Iterator[Statements]:
-    counted = Statements()
-    # The read cache looks for other processes' commits at most every 0.25 s, whatever the
-    # number of updates (three statements then); this machine's slow steps would make it
-    # fall into any of them. Counted here: what an update costs by itself.
-    db.cache.recheck = float("inf")
-    # The update's own statements: it is handled in this task (feed_update awaits it); the
-    # batch of handled update ids and the delivery wake-ups run in tasks of their own.
-    task = asyncio.current_task()
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if asyncio.current_task() is task:
-            counted.seen.append(" ".join(statement.split())[:160])
-
-    engine = db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield counted
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-
-
 async def counted(db: Database, costs: dict[str, int], name: str, step: Any) -> list[Sent]:
-    with counting(db) as statements:
+    with counting(db, this_task=True) as statements:
         sent: list[Sent] = await step
     costs[name] = len(statements)
-    print(f"{name}: {len(statements)}", *statements.seen, sep="\n    ")  # noqa: T201
+    print(f"{name}: {len(statements)}", *statements, sep="\n    ")  # noqa: T201
     return sent
 
 

@@ -14,23 +14,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _probe(mode: str) -> dict[str, Any]:
+def _run(*args: str) -> str:
+    """What a fresh interpreter (``python ARGS``, in the repository) printed."""
     done = subprocess.run(
-        [sys.executable, "-m", "tests.lazy_models_probe", mode],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    found: dict[str, Any] = json.loads(done.stdout)
-    return found
-
-
-def _run(code: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -39,6 +26,11 @@ def _run(code: str) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
+
+
+def _probe(mode: str) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads(_run("-m", "tests.lazy_models_probe", mode))
+    return found
 
 
 def test_lazily_built_models_read_and_write_as_the_eager_ones() -> None:
@@ -96,10 +88,12 @@ def test_the_bot_starts_with_aiogram_models_unbuilt() -> None:
         "print(sum(m.__pydantic_complete__ for m in models), len(models),"
         " types.Sticker.__pydantic_complete__, lazy_models.install())\n"
     )
-    built, total, sticker, installed = _run(code).split()
+    built, total, sticker, installed = _run("-c", code).split()
     assert int(total) > 400
     assert int(built) < 20
     assert sticker == "False"
     assert installed == "True"
-    late = _run("import aiogram\nfrom telegram import lazy_models\nprint(lazy_models.install())")
+    late = _run(
+        "-c", "import aiogram\nfrom telegram import lazy_models\nprint(lazy_models.install())"
+    )
     assert late == "False"
