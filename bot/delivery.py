@@ -71,6 +71,7 @@ SEND_WINDOW = 10.0
 REQUEST_TIMEOUT = 30
 LEASE = timedelta(seconds=60)
 BUSY = "not sent: its address may take no message before the pass ends (its limit, a 429)"
+AFTER = "not sent: the message before it to the same address did not go in this pass"
 
 
 def backoff(attempts: int) -> float:
@@ -88,7 +89,8 @@ class Sender(Protocol):
     waits until the row's address may take a message (the worker sends to others meanwhile),
     or says how long that would still be after the window (the row is held for then); and
     ``async prepare(rows)``: it reads what a pass's rows will need together, before their
-    sends (the Telegram door: its ticket cards, rendered for the pass)."""
+    sends (the Telegram door: its ticket cards, rendered for the pass); and ``per_chat``: how
+    many rows of one address a pass may take (its burst; 1 without it)."""
 
     channel: str
 
@@ -120,6 +122,9 @@ class DeliveryWorker:
     ) -> None:
         listed = [senders] if isinstance(senders, Sender) else list(senders)
         self.senders: dict[str, Sender] = {s.channel: s for s in listed}
+        # How many of one address's rows a pass takes: a door's burst (``per_chat``), sent one
+        # after the other, so a head with six new cards waits one pass for three, not six.
+        self.per_chat = max(getattr(s, "per_chat", 1) for s in listed) if listed else 1
         self.availability = availability
         self.db = db
         self.clock = clock
@@ -236,8 +241,9 @@ class DeliveryWorker:
         return left
 
     async def run_once(self, deadline: float | None = None) -> int:
-        """One pass: claim the due rows (one per chat), send them concurrently within the
-        limits, record every outcome in one transaction. Returns how many rows were handled;
+        """One pass: claim the due rows (a few per chat at most), send them concurrently
+        within the limits (one chat's one after the other), record every outcome in one
+        transaction. Returns how many rows were handled;
         rows held back (by a 429, or not started within SEND_WINDOW or by ``deadline``, loop
         time) do not count."""
         if self._paused_seconds() > 0:
@@ -245,7 +251,12 @@ class DeliveryWorker:
         now = self.clock()
         async with self.db.session() as session:
             rows = await OutboxRepository(session).claim_due(
-                now, self.batch, self.token, now + LEASE, channels=list(self.senders)
+                now,
+                self.batch,
+                self.token,
+                now + LEASE,
+                channels=list(self.senders),
+                per_chat=self.per_chat,
             )
             await session.commit()
         if not rows:
@@ -258,9 +269,13 @@ class DeliveryWorker:
         await self._prepare(rows)
         gate = asyncio.Semaphore(CONCURRENCY)
 
-        async def attempt(row: OutboxMessage) -> Outcome:
+        async def attempt(row: OutboxMessage, before: asyncio.Task[Outcome] | None) -> Outcome:
             try:
                 async with window.in_time():
+                    # The chat's earlier row of the pass first; if it did not go, nor does this.
+                    # (Shielded: this row's time running out must not cancel that one's send.)
+                    if before is not None and (await asyncio.shield(before)).kind != "sent":
+                        return Outcome("held", error=AFTER)
                     wait = await self._ready(row, window)
                     if wait > 0:
                         return Outcome("held", wait, BUSY)
@@ -272,8 +287,14 @@ class DeliveryWorker:
             finally:
                 gate.release()
 
+        last: dict[tuple[str, str], asyncio.Task[Outcome]] = {}  # each chat's latest attempt
+        attempts = []
+        for row in rows:
+            chat = (row.channel, row.address)
+            last[chat] = asyncio.ensure_future(attempt(row, last.get(chat)))
+            attempts.append(last[chat])
         try:
-            outcomes = await asyncio.gather(*(attempt(row) for row in rows))
+            outcomes = await asyncio.gather(*attempts)
         finally:
             self._window = None
         await record(self.db, self.clock, self.availability, rows, outcomes)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -538,6 +539,16 @@ class OutboxKind(enum.StrEnum):
     NOTICE_DELETE = "notice_delete"  # {"message_id"}: a sent copy deleted (withdrawn)
 
 
+class Urgency(enum.IntEnum):
+    """Which chats the delivery worker serves first when the outbox is behind (a burst of
+    reports, a notice to the whole community): a chat goes by its most urgent pending row, and
+    within a chat rows still go in the order they were written."""
+
+    ACT = 0  # someone must act: a ticket's card (and its media) for a newcomer to the ticket
+    TELL = 1  # everything else about a person's own affairs
+    BULK = 2  # a notice's copies (thousands at once, at Telegram's 30 a second)
+
+
 class NoticeStatus(enum.StrEnum):
     SCHEDULED = "scheduled"  # waits for ``send_at`` (the scheduler releases it)
     RELEASED = "released"  # its copies are in the outbox (or gone)
@@ -637,6 +648,9 @@ class OutboxMessage(Base):
     # predecessor's claims back at once; a claim nobody takes back expires.
     claimed_until: Mapped[datetime | None]
     claim_token: Mapped[str | None] = mapped_column(String(32))
+    urgency: Mapped[int] = mapped_column(
+        SmallInteger, default=Urgency.TELL, server_default=str(Urgency.TELL.value)
+    )
 
     @property
     def to(self) -> Address:

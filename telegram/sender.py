@@ -66,6 +66,11 @@ class TelegramSender:
         # The pass in hand's cards, read together before its sends (``prepare``), by row id.
         self._cards: dict[int, CardDelivery] = {}
 
+    @property
+    def per_chat(self) -> int:
+        """A pass takes a private chat's burst of rows (a group's wait for their turn)."""
+        return self.budget.limits.private_burst
+
     def listen(self, hold: Callable[[float], None]) -> None:
         self.budget.on_retry_after(hold)
 

@@ -254,3 +254,37 @@ async def test_a_chats_own_429_while_a_person_is_answered_does_not_stop_the_noti
     notified = [c.time for c in accepted(fake) if c.params["chat_id"] != person]
     assert answered and answered[0] >= refusal.time + retry_after - 0.1
     assert len(notified) == len(rows) and min(notified) < answered[0]
+
+
+async def test_a_pass_takes_a_chats_burst_in_order_and_stops_where_one_does_not_go(
+    fake: FakeBotAPI, database: Database, bot: Bot
+) -> None:
+    """A head with five new cards gets the first three (the chat's burst) in one pass, one
+    after the other; when one of them does not go, the ones after it wait for the next pass
+    and are not tried."""
+    head, other = HEADS[0], HEADS[1]
+    rows = [(head, f"card {n} for {head}") for n in range(5)] + [(other, f"card 0 for {other}")]
+    await enqueue(database, rows)
+    worker = TelegramDelivery(bot, database, system_clock)
+
+    assert await worker.run_once() == 4
+    texts = [c.params["text"] for c in accepted(fake) if int(c.params["chat_id"]) == head]
+    assert texts == [text for _, text in rows[:3]]
+
+    fake.fail(
+        "sendMessage",
+        status=429,
+        description="Too Many Requests: retry after 1",
+        retry_after=1,
+        chat_id=head,
+    )
+    before = len(fake.calls)
+    await worker.run_once()
+    tried = [c.params["text"] for c in fake.calls[before:] if int(c.params["chat_id"]) == head]
+    assert tried == [rows[3][1]]  # refused; the fifth card was not tried after it
+    async with database.session() as session:
+        left = await OutboxRepository(session).pending_for(telegram_address(head))
+    assert [(r.payload["text"], r.attempts) for r in left] == [(rows[3][1], 1), (rows[4][1], 0)]
+
+    await deliver(database, bot)
+    assert_once_in_order(fake, rows)

@@ -21,7 +21,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot import delivery
 from bot.app import create_bot, create_dispatcher
@@ -321,8 +321,8 @@ async def test_a_row_failed_by_another_worker_meanwhile_is_not_claimed(
     due = OutboxRepository.due
     b = Database(database.url.render_as_string(hide_password=False))  # worker B: own pool
 
-    async def due_then_b_fails_the_chat(self: OutboxRepository, *args: Any) -> Any:
-        rows = await due(self, *args)
+    async def due_then_b_fails_the_chat(self: OutboxRepository, *args: Any, **options: Any) -> Any:
+        rows = await due(self, *args, **options)
         async with b.session() as other:  # B commits between A's look and A's claim
             await OutboxRepository(other).fail_pending_for(telegram_address(CHATS[0]), "blocked")
             await other.commit()
@@ -336,6 +336,47 @@ async def test_a_row_failed_by_another_worker_meanwhile_is_not_claimed(
     finally:
         await b.close()
     assert [(r.id, r.status) for r in claimed] == []
+
+
+async def test_a_chats_run_cut_by_another_worker_is_let_go(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker A looks at a chat's first three rows; before A claims them, worker B claims the
+    first. A gets none of them (sending the second and third before B sends the first would
+    break the chat's order) and leaves them free."""
+    await enqueue(database, [(CHATS[0], f"n0-{n}") for n in range(3)])
+    now = system_clock()
+    due = OutboxRepository.due
+    b = Database(database.url.render_as_string(hide_password=False))  # worker B: own pool
+
+    async def due_then_b_claims_the_first(
+        self: OutboxRepository, *args: Any, **options: Any
+    ) -> Any:
+        rows = await due(self, *args, **options)
+        async with b.session() as other:  # B commits between A's look and A's claim
+            await other.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == rows[0].id)
+                .values(claim_token="B", claimed_until=now + LEASE)
+            )
+            await other.commit()
+        return rows
+
+    monkeypatch.setattr(OutboxRepository, "due", due_then_b_claims_the_first)
+    try:
+        async with database.session() as session:
+            claimed = await OutboxRepository(session).claim_due(
+                now, 10, "A", now + LEASE, per_chat=3
+            )
+            await session.commit()
+    finally:
+        await b.close()
+    assert claimed == []
+    async with database.session() as session:
+        tokens = (
+            await session.scalars(select(OutboxMessage.claim_token).order_by(OutboxMessage.id))
+        ).all()
+    assert tokens == ["B", None, None]
 
 
 async def test_rows_held_back_by_a_429_count_no_attempt(

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import CAPTION_LIMIT, TEXT_LIMIT, cut, fits, message_parts
-from storage.models import Address, Channel, OutboxKind
+from storage.models import Address, Channel, OutboxKind, Urgency
 from storage.repositories import OutboxRepository
 
 Buttons = Sequence[Sequence[Sequence[Any]]]
@@ -46,10 +46,17 @@ async def write(
     payload: dict[str, Any],
     now: datetime,
     ticket_id: int | None = None,
+    urgency: Urgency = Urgency.TELL,
 ) -> None:
     """One row whose length needs no rule (a card, a location, a join request's card)."""
     await OutboxRepository(session).add(
-        to=to, person_id=person_id, kind=kind, payload=payload, now=now, ticket_id=ticket_id
+        to=to,
+        person_id=person_id,
+        kind=kind,
+        payload=payload,
+        now=now,
+        ticket_id=ticket_id,
+        urgency=urgency,
     )
 
 
@@ -62,6 +69,7 @@ async def write_text(
     now: datetime,
     buttons: Buttons | None = None,
     ticket_id: int | None = None,
+    urgency: Urgency = Urgency.TELL,
 ) -> int:
     """``text`` to one address, in as many messages as its channel needs; returns how many."""
     limits = LIMITS.get(to.channel)
@@ -71,7 +79,14 @@ async def write_text(
         payload: dict[str, Any] = {"text": part}
         if buttons and index == len(parts) - 1:
             payload["buttons"] = _rows(buttons)
-        await outbox.add(to=to, person_id=person_id, payload=payload, now=now, ticket_id=ticket_id)
+        await outbox.add(
+            to=to,
+            person_id=person_id,
+            payload=payload,
+            now=now,
+            ticket_id=ticket_id,
+            urgency=urgency,
+        )
     return len(parts)
 
 
@@ -87,6 +102,7 @@ async def write_media(
     kind: OutboxKind = OutboxKind.MEDIA,
     buttons: Buttons | None = None,
     ticket_id: int | None = None,
+    urgency: Urgency = Urgency.TELL,
 ) -> None:
     """A photo or voice note (``media``: {"photo" | "voice": file id}, or a chart's
     {"photo_png": …}) captioned ``header`` and ``text`` (each on its own line). When both do
@@ -100,8 +116,15 @@ async def write_media(
     payload: dict[str, Any] = {**media, "caption": caption}
     if buttons and follow_up is None:
         payload["buttons"] = _rows(buttons)
-    await OutboxRepository(session).add(
-        to=to, person_id=person_id, kind=kind, payload=payload, now=now, ticket_id=ticket_id
+    await write(
+        session,
+        to=to,
+        person_id=person_id,
+        kind=kind,
+        payload=payload,
+        now=now,
+        ticket_id=ticket_id,
+        urgency=urgency,
     )
     if follow_up is not None:
         await write_text(
@@ -112,4 +135,5 @@ async def write_media(
             now=now,
             buttons=buttons,
             ticket_id=ticket_id,
+            urgency=urgency,
         )

@@ -38,7 +38,7 @@ from storage.models import (
     Role,
 )
 from storage.repositories import CommunityRepository, PersonRepository
-from storage.repositories.notices import NoticeRepository
+from storage.repositories.notices import NoticeRepository, urgency_of
 
 # A change told to a door that cannot edit a sent message (WeChat, Web Push): the payload's
 # ``change`` of its ``notice_edit`` row.
@@ -160,7 +160,7 @@ class NoticeCopies:
                         )
                     )
                     edited += 1
-            await notices.add_rows(rows)
+            await notices.add_rows(rows, urgency_of(notice))
             await session.commit()
             await session.refresh(notice)
             return notice, deleted, edited
@@ -201,7 +201,8 @@ class NoticeCopies:
                         rings_at,
                     )
                     for c in copies
-                ]
+                ],
+                urgency_of(notice),
             )
             await session.commit()
             await session.refresh(notice)

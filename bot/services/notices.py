@@ -43,7 +43,13 @@ from storage.models import (
     Person,
 )
 from storage.repositories import CommunityRepository
-from storage.repositories.notices import PHOTO_CHANNELS, NoticeRepository, Progress, Reader
+from storage.repositories.notices import (
+    PHOTO_CHANNELS,
+    NoticeRepository,
+    Progress,
+    Reader,
+    urgency_of,
+)
 
 MAX_PHOTOS = 5
 # The notice's own text, in UTF-16 units as Telegram counts: a message holds 4096, and each copy
@@ -253,7 +259,7 @@ class NoticeService:
             for reader in readers
             for kind, payload in _parts(reader, len(notice.photos))
         ]
-        await notices.add_rows(rows)
+        await notices.add_rows(rows, urgency_of(notice))
         notice.recipients = len(readers)
         await notices.session.flush()
         return len(rows)

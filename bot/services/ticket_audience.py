@@ -21,7 +21,15 @@ from bot.services.policy import Action
 from bot.services.routing import Candidate, Routing, route
 from bot.services.ticket_access import TicketAccess
 from bot.services.ticket_core import Content, community_of_building
-from storage.models import Channel, Community, OutboxKind, Person, Ticket, TicketStatus
+from storage.models import (
+    Channel,
+    Community,
+    OutboxKind,
+    Person,
+    Ticket,
+    TicketStatus,
+    Urgency,
+)
 from storage.repositories import PersonRepository
 from storage.repositories.people import address_of
 from storage.repositories.tickets import TicketRepository
@@ -88,12 +96,14 @@ class TicketAudience:
     ) -> None:
         """The card (rendered at delivery); ``with_media`` for a newcomer to the ticket: then
         also the full description when the card shows only its beginning, the photos and voice
-        notes, and the location."""
+        notes, and the location. A newcomer is someone who must act on it: their rows go
+        before other news when delivery is behind (storage.models.Urgency)."""
         person = await PersonRepository(session).get(person_id)
         to = None if person is None else address_of(person)
         if person is None or to is None:
             return
         now = self.clock()
+        urgency = Urgency.ACT if with_media else Urgency.TELL
         await write(
             session,
             to=to,
@@ -102,6 +112,7 @@ class TicketAudience:
             payload={},
             now=now,
             ticket_id=ticket.id,
+            urgency=urgency,
         )
         if not with_media:
             return
@@ -114,6 +125,7 @@ class TicketAudience:
                 text=t("card-full-description", number=ticket.number) + "\n" + ticket.description,
                 now=now,
                 ticket_id=ticket.id,
+                urgency=urgency,
             )
         caption = f"#{ticket.number}"
         for item in ticket.media:
@@ -132,6 +144,7 @@ class TicketAudience:
                 payload=payload,
                 now=now,
                 ticket_id=ticket.id,
+                urgency=urgency,
             )
         if ticket.latitude is not None and ticket.longitude is not None:
             await write(
@@ -142,6 +155,7 @@ class TicketAudience:
                 payload={"latitude": ticket.latitude, "longitude": ticket.longitude},
                 now=now,
                 ticket_id=ticket.id,
+                urgency=urgency,
             )
 
     async def refresh_cards(self, session: AsyncSession, ticket: Ticket) -> None:

@@ -26,6 +26,7 @@ from storage.models import (
     OutboxMessage,
     OutboxStatus,
     Role,
+    Urgency,
 )
 
 # Rows per INSERT statement: a few thousand keeps each statement's parameters within what
@@ -61,6 +62,13 @@ class Progress:
     blocked: int
     pending: int
     cancelled: int
+
+
+def urgency_of(notice: Notice) -> Urgency:
+    """When delivery is behind, an urgent notice (a burst pipe, an evacuation) goes with
+    everyone's other news, by age, and any other notice after them; a new report's card to its
+    head goes first either way."""
+    return Urgency.TELL if notice.urgent else Urgency.BULK
 
 
 class NoticeRepository:
@@ -176,12 +184,14 @@ class NoticeRepository:
             readers[person_id] = Reader(person_id, building_id, Address(channel, address))
         return list(readers.values())
 
-    async def add_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+    async def add_rows(self, rows: Sequence[dict[str, Any]], urgency: Urgency) -> None:
         """Outbox rows in bulk (executemany), in the caller's transaction: a notice's rows all
-        commit with its release or none do, so a crash never sends half a notice twice."""
+        commit with its release or none do, so a crash never sends half a notice twice.
+        ``urgency``: the notice's (``urgency_of``)."""
         for start in range(0, len(rows), INSERT_BATCH):
             await self.session.execute(
-                insert(OutboxMessage), list(rows[start : start + INSERT_BATCH])
+                insert(OutboxMessage),
+                [{**row, "urgency": urgency} for row in rows[start : start + INSERT_BATCH]],
             )
         if rows:
             self.session.info[QUEUED] = True

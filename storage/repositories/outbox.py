@@ -5,12 +5,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
 from storage.db import QUEUED
-from storage.models import Address, OutboxKind, OutboxMessage, OutboxStatus
+from storage.models import Address, OutboxKind, OutboxMessage, OutboxStatus, Urgency
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +37,14 @@ def _to(to: Address) -> ColumnElement[bool]:
 
 
 def _due() -> Select[OutboxMessage]:
+    # Each chat's oldest pending row (its messages go in the order they were written), chats
+    # by their most urgent pending row, then by age: a head with a new report's card waiting
+    # behind a notice's copy in their own chat still goes before the rest of that notice.
     waiting = (
-        select(func.min(OutboxMessage.id).label("first_id"))
+        select(
+            func.min(OutboxMessage.id).label("first_id"),
+            func.min(OutboxMessage.urgency).label("urgency"),
+        )
         .where(OutboxMessage.status == OutboxStatus.PENDING)
         .group_by(OutboxMessage.channel, OutboxMessage.address)
         .subquery()
@@ -40,7 +57,7 @@ def _due() -> Select[OutboxMessage]:
             OutboxMessage.not_before <= now,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         )
-        .order_by(OutboxMessage.id)
+        .order_by(waiting.c.urgency, OutboxMessage.id)
         .limit(bindparam("due_limit", type_=Integer))
     )
 
@@ -49,6 +66,31 @@ def _due() -> Select[OutboxMessage]:
 # anew cost more than running it); the time, the limit and the channels are bound at execution.
 _DUE = _due()
 _DUE_IN = _DUE.where(OutboxMessage.channel.in_(bindparam("due_channels", expanding=True)))
+
+
+def _following() -> Select[OutboxMessage]:
+    """Some chats' pending rows after their first, up to the ``places``-th, oldest first."""
+    chat = (OutboxMessage.channel, OutboxMessage.address)
+    ranked = (
+        select(
+            OutboxMessage.id,
+            func.row_number().over(partition_by=chat, order_by=OutboxMessage.id).label("place"),
+        )
+        .where(
+            tuple_(*chat).in_(bindparam("chats", expanding=True)),
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .subquery()
+    )
+    return (
+        select(OutboxMessage)
+        .join(ranked, ranked.c.id == OutboxMessage.id)
+        .where(ranked.c.place.between(2, bindparam("places", type_=Integer)))
+        .order_by(OutboxMessage.id)
+    )
+
+
+_FOLLOWING = _following()
 
 
 class OutboxRepository:
@@ -64,6 +106,7 @@ class OutboxRepository:
         now: datetime,
         kind: OutboxKind = OutboxKind.TEXT,
         ticket_id: int | None = None,
+        urgency: Urgency = Urgency.TELL,
     ) -> OutboxMessage:
         message = OutboxMessage(
             channel=to.channel,
@@ -76,6 +119,7 @@ class OutboxRepository:
             attempts=0,
             not_before=now,
             created_at=now,
+            urgency=urgency,
         )
         # No flush of its own: a unit of work's rows (a card to each recipient, notices) are
         # written in one statement at its commit (its id is there after it, or after any query).
@@ -84,17 +128,46 @@ class OutboxRepository:
         return message
 
     async def due(
-        self, now: datetime, limit: int, channels: Sequence[str] | None = None
-    ) -> Sequence[OutboxMessage]:
-        """Pending rows whose time has come, oldest first. A recipient (channel and address)
-        with an earlier row still waiting is skipped, so each gets messages in the order they
-        were written."""
+        self,
+        now: datetime,
+        limit: int,
+        channels: Sequence[str] | None = None,
+        *,
+        per_chat: int = 1,
+    ) -> list[OutboxMessage]:
+        """Pending rows whose time has come, the most urgent chats first (storage.models.Urgency),
+        then the oldest: up to ``limit`` rows, each chat's oldest ``per_chat`` at most (fewer
+        when one of them is not due yet or another worker holds it), in the order they were
+        written. A recipient (channel and address) with an earlier row still waiting is
+        skipped, so each gets messages in that order."""
         if channels is None:
             query, values = _DUE, {"due_now": now, "due_limit": limit}
         else:  # the channels whose door delivers here
             values = {"due_now": now, "due_limit": limit, "due_channels": list(channels)}
             query = _DUE_IN
-        return (await self.session.scalars(query, values)).all()
+        firsts = (await self.session.scalars(query, values)).all()
+        if per_chat <= 1 or not firsts:
+            return list(firsts)
+        # Each chat's next rows (one statement for the pass, by ix_outbox_recipient).
+        following = await self.session.scalars(
+            _FOLLOWING, {"chats": [(r.channel, r.address) for r in firsts], "places": per_chat}
+        )
+        rows = {(r.channel, r.address): [r] for r in firsts}
+        for row in following:
+            rows[(row.channel, row.address)].append(row)
+        due: list[OutboxMessage] = []
+        for chat in rows.values():
+            # A chat's rows go in a row: one not due yet (backing off) or held elsewhere ends
+            # them, so nothing after it goes first.
+            for row in chat:
+                if (
+                    len(due) == limit
+                    or row.not_before > now
+                    or (row.claimed_until is not None and row.claimed_until >= now)
+                ):
+                    break
+                due.append(row)
+        return due
 
     async def claim_due(
         self,
@@ -104,11 +177,15 @@ class OutboxRepository:
         lease_until: datetime,
         *,
         channels: Sequence[str] | None = None,
-    ) -> Sequence[OutboxMessage]:
-        """Claims the due rows (each chat's oldest pending row, if its time has come and no
-        other worker holds it) for ``token`` until ``lease_until``."""
+        per_chat: int = 1,
+    ) -> list[OutboxMessage]:
+        """Claims the due rows (``due``: each chat's oldest pending rows, if their time has
+        come and no other worker holds them) for ``token`` until ``lease_until``; returned in
+        ``due``'s order, the most urgent first. A chat's rows are claimed as a run from its
+        oldest: a row whose predecessor went to another worker at the same moment is let go."""
         free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
-        ids = [row.id for row in await self.due(now, limit, channels)]
+        wanted = await self.due(now, limit, channels, per_chat=per_chat)
+        ids = [row.id for row in wanted]
         if not ids:
             return []
         await self.session.execute(
@@ -130,10 +207,25 @@ class OutboxRepository:
                 OutboxMessage.claim_token == token,
                 OutboxMessage.claimed_until == lease_until,
             )
-            .order_by(OutboxMessage.id)
             .execution_options(populate_existing=True)
         )
-        return (await self.session.scalars(query)).all()
+        claimed = {row.id: row for row in await self.session.scalars(query)}
+        kept: list[OutboxMessage] = []
+        broken: set[tuple[str, str]] = set()  # chats whose run another worker cut
+        for row in wanted:
+            chat = (row.channel, row.address)
+            if row.id in claimed and chat not in broken:
+                kept.append(claimed.pop(row.id))
+            else:
+                broken.add(chat)
+        if claimed:  # after a gap: theirs to send after what the other worker holds
+            await self.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(list(claimed)), OutboxMessage.claim_token == token)
+                .values(claimed_until=None, claim_token=None)
+                .execution_options(synchronize_session=False)
+            )
+        return kept
 
     async def release_claims(self, *tokens: str) -> int:
         """The pending rows claimed with these tokens are free again, due at once (a worker
