@@ -4,6 +4,7 @@ delivers here wait for theirs."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -117,3 +118,44 @@ async def test_what_a_door_answers_is_recorded_and_a_slow_down_holds_every_send(
         pass
     # (the postponed "later" is due by then too)
     assert pausing.sent == ["first", "later", "first", "second"]
+
+
+class LimitedSender(FakeSender):
+    """A door with a burst per address (``per_chat``) and a limit: each address may take
+    ``tokens`` messages now, then one a second (``ready`` waits for it within the window)."""
+
+    per_chat = 3
+
+    def __init__(self, tokens: int) -> None:
+        super().__init__()
+        self.tokens = tokens
+        self.waited = 0.0
+
+    async def ready(self, row: OutboxMessage, window: PassWindow) -> float:
+        if self.tokens > 0:
+            self.tokens -= 1
+            return 0.0
+        loop = asyncio.get_running_loop()
+        if loop.time() + 1.0 > window.send_by:
+            return 1.0  # past the window: held for the next pass
+        self.waited += 1.0  # (a real door would sleep here, holding the pass)
+        return 0.0
+
+
+async def test_a_pass_takes_an_addresss_burst_and_leaves_what_must_wait_to_the_next(
+    db: Database, clock: FakeClock
+) -> None:
+    """A pass takes up to the door's burst of one address's rows, one after the other. The
+    first waits for its turn if it must; a later one goes only if the address may take it at
+    once, else the next pass takes it (a wait there would hold every other address's next
+    rows until the pass ends)."""
+    sender = LimitedSender(tokens=2)
+    worker = DeliveryWorker(sender, db, clock)
+    await queue(db, clock, WEB, "one", "two", "three", "four")
+    assert await worker.run_once() == 2
+    assert sender.sent == ["one", "two"] and sender.waited == 0
+    assert await worker.run_once() == 1  # "three" waits for its turn; "four" is not held up
+    assert sender.sent == ["one", "two", "three"] and sender.waited == 1.0
+    assert await worker.run_once() == 1
+    assert sender.sent == ["one", "two", "three", "four"]
+    assert [status for *_, status in await statuses(db)] == [OutboxStatus.SENT] * 4

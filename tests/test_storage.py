@@ -150,6 +150,48 @@ async def test_units_of_work_take_turns_instead_of_timing_out_on_the_write_lock(
         await db.close()
 
 
+async def test_the_delivery_workers_turn_comes_before_the_handlers_waiting(
+    tmp_path: Path,
+) -> None:
+    """While a burst keeps handlers waiting for the one connection, a task first in line (the
+    delivery worker) gets it as soon as the unit of work in hand ends; a waiter that gives up
+    (cancelled) neither keeps a turn nor loses one for the others."""
+    db = Database(_url(tmp_path / "first.db"))
+    await db.migrate()
+    order: list[str] = []
+    holding = asyncio.Event()
+    release = asyncio.Event()
+
+    async def unit(name: str, *, hold: bool = False) -> None:
+        async with db.session() as session:
+            await session.execute(text("SELECT 1"))
+            order.append(name)
+            if hold:
+                holding.set()
+                await release.wait()
+
+    async def first(name: str) -> None:
+        with db.first_in_line():
+            await unit(name)
+
+    try:
+        tasks = [asyncio.create_task(unit("in hand", hold=True))]
+        await holding.wait()
+        tasks += [asyncio.create_task(unit(f"handler {n}")) for n in range(3)]
+        gone = asyncio.create_task(first("cancelled"))
+        tasks += [asyncio.create_task(first("worker"))]
+        await eventually(lambda: len(db._turns._waiting) == 5 if db._turns else False, "waiting")
+        gone.cancel()
+        release.set()
+        await asyncio.gather(*tasks)
+        assert gone.cancelled()
+        assert order == ["in hand", "worker", "handler 0", "handler 1", "handler 2"]
+        async with db.session() as session:  # and nothing is left holding a turn
+            assert (await session.execute(text("SELECT 2"))).scalar() == 2
+    finally:
+        await db.close()
+
+
 async def test_a_unit_of_work_inside_another_is_refused(db: Database) -> None:
     # On SQLite it would wait forever for the connection the outer one holds.
     async with db.session():

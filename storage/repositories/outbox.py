@@ -157,15 +157,20 @@ class OutboxRepository:
             rows[(row.channel, row.address)].append(row)
         due: list[OutboxMessage] = []
         for chat in rows.values():
+            cards: set[int | None] = set()
             # A chat's rows go in a row: one not due yet (backing off) or held elsewhere ends
-            # them, so nothing after it goes first.
+            # them, so nothing after it goes first. So does a later update of a card already
+            # in the run: the earlier one, rendered as the ticket is now, includes it.
             for row in chat:
                 if (
                     len(due) == limit
                     or row.not_before > now
                     or (row.claimed_until is not None and row.claimed_until >= now)
+                    or (row.kind == OutboxKind.CARD and row.ticket_id in cards)
                 ):
                     break
+                if row.kind == OutboxKind.CARD:
+                    cards.add(row.ticket_id)
                 due.append(row)
         return due
 
