@@ -45,7 +45,7 @@ from bot.delivery_window import LATE, PassWindow
 from bot.services.availability import StaffAvailability
 from bot.services.clock import Clock
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import Address, OutboxMessage
 from storage.repositories import OutboxRepository
 
 __all__ = ["LEASE", "REQUEST_TIMEOUT", "SEND_WINDOW", "DeliveryWorker", "Outcome", "Sender"]
@@ -89,8 +89,9 @@ class Sender(Protocol):
     waits until the row's address may take a message (the worker sends to others meanwhile),
     or says how long that would still be after the window (the row is held for then); and
     ``async prepare(rows)``: it reads what a pass's rows will need together, before their
-    sends (the Telegram door: its ticket cards, rendered for the pass); and ``per_chat``: how
-    many rows of one address a pass may take (its burst; 1 without it)."""
+    sends (the Telegram door: its ticket cards, rendered for the pass); ``per_chat``: how
+    many rows of one address a pass may take (its burst; 1 without it); and ``room(address)``:
+    how many of them it may take now."""
 
     channel: str
 
@@ -263,6 +264,7 @@ class DeliveryWorker:
                 now + LEASE,
                 channels=list(self.senders),
                 per_chat=self.per_chat,
+                room=self._room,
             )
             await session.commit()
         if not rows:
@@ -327,6 +329,12 @@ class DeliveryWorker:
             # more is sent, to anyone, until then.
             self.hold(outcome.seconds)
         return outcome
+
+    def _room(self, to: Address) -> int:
+        """How many of the address's rows a pass takes now (a door with limits per address
+        says, ``room(address)``: what it may take at once)."""
+        room: Callable[[Address], int] | None = getattr(self.senders[to.channel], "room", None)
+        return self.per_chat if room is None else room(to)
 
     async def _prepare(self, rows: Sequence[OutboxMessage]) -> None:
         """Each door that can (``prepare(rows)``) reads what its rows of the pass need

@@ -235,6 +235,13 @@ class Bucket(_Gate):
         """Seconds until a send could take a token, as things stand (0: now)."""
         return max(0.0, self._wait())
 
+    def at_once(self) -> int:
+        """How many sends could take a token now, one after the other, without waiting."""
+        if self.waiting or self.paused_for() > 0:
+            return 0
+        self._refill()
+        return max(0, math.floor(self._tokens + 1e-9))
+
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, self._clock() + seconds)
 

@@ -31,7 +31,7 @@ from bot.services.notice_copies import NoticeCopies
 from bot.services.ticket_cards import CardDelivery, TicketCards
 from handlers.join_keyboards import join_markup
 from storage.db import Database
-from storage.models import Channel, OutboxKind, OutboxMessage
+from storage.models import Address, Channel, OutboxKind, OutboxMessage
 from storage.repositories.web_files import WebFileRepository
 from telegram import outbox_methods
 from telegram.budget import Background, ChatRetryAfter, NotNow, background, budget_of
@@ -68,8 +68,17 @@ class TelegramSender:
 
     @property
     def per_chat(self) -> int:
-        """A pass takes a private chat's burst of rows (a group's wait for their turn)."""
+        """A pass takes a private chat's burst of rows at most (``room``)."""
         return self.budget.limits.private_burst
+
+    def room(self, to: Address) -> int:
+        """How many of the chat's rows a pass takes: as many as it may take now (its first
+        in any case: that one waits for its turn)."""
+        try:
+            chat = int(to.address)
+        except ValueError:
+            return 1
+        return max(1, self.budget.at_once(chat))
 
     def listen(self, hold: Callable[[float], None]) -> None:
         self.budget.on_retry_after(hold)

@@ -115,3 +115,46 @@ async def test_each_recipient_gets_its_rows_in_order_whatever_the_channel(
         await session.commit()
         due = await outbox.due(now, 10)
     assert [r.id for r in due] == [first.id, other.id]
+
+
+async def test_a_chats_run_is_its_oldest_rows_up_to_its_room(
+    db: Database, clock: FakeClock
+) -> None:
+    """Each chat's oldest rows in a row: at most ``per_chat``, fewer when ``room`` says the
+    chat may take fewer now; a later update of a card already in the run, or a row not due
+    yet, ends the run (nothing after it goes first)."""
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    ada, bo, cy = telegram_address(1), telegram_address(2), telegram_address(3)
+    async with db.session() as session:
+        outbox = OutboxRepository(session)
+        rows = {}
+        for name, to, kind, ticket in [
+            ("a1", ada, OutboxKind.TEXT, None),
+            ("b1", bo, OutboxKind.CARD, None),
+            ("a2", ada, OutboxKind.TEXT, None),
+            ("b2", bo, OutboxKind.CARD, None),  # b1's card again (no ticket: the same one)
+            ("c1", cy, OutboxKind.TEXT, None),
+            ("a3", ada, OutboxKind.TEXT, None),
+            ("c2", cy, OutboxKind.TEXT, None),
+        ]:
+            rows[name] = await outbox.add(
+                to=to, person_id=None, payload={}, now=now, kind=kind, ticket_id=ticket
+            )
+        await session.commit()
+        names = {row.id: name for name, row in rows.items()}
+
+        async def run(per_chat: int, room: dict[str, int] | None = None) -> list[str]:
+            found = await outbox.due(
+                now,
+                10,
+                per_chat=per_chat,
+                room=None if room is None else (lambda to: room.get(to.address, 9)),
+            )
+            return [names[row.id] for row in found]
+
+        assert await run(1) == ["a1", "b1", "c1"]
+        assert await run(3) == ["a1", "a2", "a3", "b1", "c1", "c2"]
+        assert await run(3, {"1": 2, "3": 0}) == ["a1", "a2", "b1", "c1"]
+        rows["a2"].not_before = now.replace(hour=1)  # backing off: a3 may not overtake it
+        await session.commit()
+        assert await run(3) == ["a1", "b1", "c1", "c2"]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -134,12 +134,14 @@ class OutboxRepository:
         channels: Sequence[str] | None = None,
         *,
         per_chat: int = 1,
+        room: Callable[[Address], int] | None = None,
     ) -> list[OutboxMessage]:
         """Pending rows whose time has come, the most urgent chats first (storage.models.Urgency),
-        then the oldest: up to ``limit`` rows, each chat's oldest ``per_chat`` at most (fewer
-        when one of them is not due yet or another worker holds it), in the order they were
-        written. A recipient (channel and address) with an earlier row still waiting is
-        skipped, so each gets messages in that order."""
+        then the oldest: up to ``limit`` rows, each chat's oldest ``per_chat`` at most, or
+        ``room(address)`` when that is fewer (fewer also when one of them is not due yet or
+        another worker holds it), in the order they were written. A recipient (channel and
+        address) with an earlier row still waiting is skipped, so each gets messages in that
+        order."""
         if channels is None:
             query, values = _DUE, {"due_now": now, "due_limit": limit}
         else:  # the channels whose door delivers here
@@ -157,6 +159,8 @@ class OutboxRepository:
             rows[(row.channel, row.address)].append(row)
         due: list[OutboxMessage] = []
         for chat in rows.values():
+            if room is not None:
+                del chat[max(1, room(chat[0].to)) :]
             cards: set[int | None] = set()
             # A chat's rows go in a row: one not due yet (backing off) or held elsewhere ends
             # them, so nothing after it goes first. So does a later update of a card already
@@ -183,13 +187,14 @@ class OutboxRepository:
         *,
         channels: Sequence[str] | None = None,
         per_chat: int = 1,
+        room: Callable[[Address], int] | None = None,
     ) -> list[OutboxMessage]:
         """Claims the due rows (``due``: each chat's oldest pending rows, if their time has
         come and no other worker holds them) for ``token`` until ``lease_until``; returned in
         ``due``'s order, the most urgent first. A chat's rows are claimed as a run from its
         oldest: a row whose predecessor went to another worker at the same moment is let go."""
         free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
-        wanted = await self.due(now, limit, channels, per_chat=per_chat)
+        wanted = await self.due(now, limit, channels, per_chat=per_chat, room=room)
         ids = [row.id for row in wanted]
         if not ids:
             return []
