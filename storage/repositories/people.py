@@ -76,9 +76,13 @@ class PersonRepository:
     async def by_contact(self, channel: str, address: str) -> Person | None:
         """The person reached at (channel, address), with their contacts."""
         query = select(Person).join(Contact, Contact.person_id == Person.id)
-        return await self.session.scalar(
+        # Their contacts joined in: one statement where the relationship's own "selectin"
+        # load made two (every person's first update after a while asks this).
+        query = query.options(joinedload(Person.contacts))
+        found = await self.session.scalars(
             query.where(Contact.channel == channel, Contact.address == address)
         )
+        return found.unique().first()
 
     async def get(self, person_id: int) -> Person | None:
         return await self.session.get(Person, person_id)
