@@ -30,8 +30,10 @@ class PressRoutedRouter(Router):
     def __init__(self, *, name: str | None = None) -> None:
         super().__init__(name=name)
         # The tree is complete before the first update (build_router); a press's prefix maps to
-        # the sub-routers that may take it, worked out on its first press.
+        # the sub-routers that may take it, worked out on its first press. Only the prefixes of
+        # the tree's buttons are kept: any other (forged data) is None's, no data at all.
         self._entered: dict[str | None, tuple[Router, ...]] = {}
+        self._known: frozenset[str] | None = None
 
     async def _propagate_event(
         self,
@@ -57,9 +59,24 @@ class PressRoutedRouter(Router):
         prefix = data.split(SEPARATOR, 1)[0] if data else None
         routers = self._entered.get(prefix)
         if routers is None:
-            routers = tuple(r for r in self.sub_routers if _may_take(r, prefix))
-            self._entered[prefix] = routers
+            if self._known is None:
+                self._known = frozenset(_prefixes(self))
+            key = prefix if prefix in self._known else None
+            routers = self._entered.get(key)
+            if routers is None:
+                routers = tuple(r for r in self.sub_routers if _may_take(r, key))
+                self._entered[key] = routers
         return routers
+
+
+def _prefixes(root: Router) -> set[str]:
+    return {
+        f.callback.callback_data.__prefix__
+        for router in root.chain_tail
+        for handler in router.observers[PRESS].handlers
+        for f in handler.filters or ()
+        if isinstance(f.callback, CallbackQueryFilter)
+    }
 
 
 def _may_take(router: Router, prefix: str | None) -> bool:

@@ -50,3 +50,6 @@ def test_a_press_skips_only_the_routers_that_cannot_take_it() -> None:
     assert card[-1] is fallback.router  # its catch-all answers an unknown or outdated button
     assert root.routers_for(press("nothing:1")) == (fallback.router,)
     assert root.routers_for(press(None)) == (fallback.router,)
+    for forged in range(1000):  # forged data keeps no entry of its own
+        assert root.routers_for(press(f"x{forged}:1")) == (fallback.router,)
+    assert len(root._entered) <= len(callback_classes()) + 1
