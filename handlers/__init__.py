@@ -34,6 +34,7 @@ from handlers import (
     worklist,
 )
 from handlers.filters import Is
+from handlers.presses import PressRoutedRouter
 
 FEATURES: tuple[Router, ...] = (
     common.router,
@@ -70,7 +71,8 @@ FEATURES: tuple[Router, ...] = (
 
 
 def build_router() -> Router:
-    root = Router(name="root")
+    # A press is offered only to the routers with a handler for its kind of button.
+    root = PressRoutedRouter(name="root")
     # The bot works in private chats; in a group it stays silent.
     root.message.filter(Is(F.chat.type == "private"))
     for feature in FEATURES:

@@ -469,6 +469,25 @@ async def test_update_ids_are_written_in_batches_and_remembered_after_a_restart(
     await restarted.close()
 
 
+async def test_recording_ids_leaves_those_recorded_before_as_they_were(
+    db: Database, clock: FakeClock
+) -> None:
+    first, later = clock(), clock() + timedelta(hours=1)
+    async with db.session() as session:
+        await UpdateRepository(session).record([1, 2], first)
+        await session.commit()
+    async with db.session() as session:
+        await UpdateRepository(session).record([2, 3, 3, 1, 4], later)
+        await UpdateRepository(session).record([], later)
+        await session.commit()
+    async with db.session() as session:
+        rows = await session.execute(
+            select(ProcessedUpdate.update_id, ProcessedUpdate.processed_at)
+        )
+        when = {row.update_id: row.processed_at for row in rows}
+    assert when == {1: first, 2: first, 3: later, 4: later}
+
+
 async def test_a_batch_that_cannot_be_written_is_kept_for_the_next(
     db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -118,9 +118,14 @@ def age(t: Translator, since: datetime, now: datetime) -> str:
 
 def reporter_name(t: Translator, ticket: Ticket, author: Person | None) -> str:
     """The reporter as the staff may name them: as the ticket's consent says, everywhere."""
-    if author is None:
+    return reporter_named(t, ticket, None if author is None else author.display_name)
+
+
+def reporter_named(t: Translator, ticket: Ticket, display_name: str | None) -> str:
+    """``reporter_name`` from the author's display name alone (None: the author is gone)."""
+    if display_name is None:
         return t("card-reporter-gone")
-    return author.display_name if ticket.show_name else t("card-reporter-hidden")
+    return display_name if ticket.show_name else t("card-reporter-hidden")
 
 
 def consented_reporter(t: Translator, ticket: Ticket, author: Person | None) -> tuple[str, str]:

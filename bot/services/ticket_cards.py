@@ -20,7 +20,7 @@ from bot.services.cards import (
     history_lines,
     reader_of,
     render_card,
-    reporter_name,
+    reporter_named,
 )
 from bot.services.categories import find_category
 from bot.services.clock import Clock
@@ -44,6 +44,7 @@ from storage.repositories import (
     PersonRepository,
     WorkOrderRepository,
 )
+from storage.repositories.card_side import CardSideRepository
 from storage.repositories.tickets import TicketRepository
 
 S = TicketStatus
@@ -109,26 +110,24 @@ class TicketCards:
         self, session: AsyncSession, ticket: Ticket, relations: frozenset[Relation], t: Translator
     ) -> CardView:
         people = PersonRepository(session)
-        tickets = TicketRepository(session)
-        community = await CommunityRepository(session).get(ticket.community_id)
-        assert community is not None
+        staff_reopenable = ticket.status in REOPENABLE and is_staff(relations)
+        side = await CardSideRepository(session).of(ticket, reopened=staff_reopenable)
         reopened = None
-        if ticket.status in REOPENABLE and is_staff(relations):
-            event = await tickets.last_event(ticket.id, "reopened")
-            reopened = str(event.data.get("note") or "") if event is not None else None
+        if side.reopened is not None:
+            reopened = str(side.reopened.data.get("note") or "")
         return render_card(
             t,
             ticket,
-            community=community,
-            building=await tickets.building_of(ticket),
-            category=find_category(community.settings, ticket.category),
+            community=side.community,
+            building=side.building,
+            category=find_category(side.community.settings, ticket.category),
             author=await people.get(ticket.author_id) if ticket.author_id else None,
             holder=await people.get(ticket.holder_id) if ticket.holder_id else None,
-            followers=len(await tickets.followers(ticket.id)),
+            followers=side.followers,
             relations=relations,
             now=self.clock(),
             reopened=reopened,
-            order=await WorkOrderRepository(session).latest(ticket.id),
+            order=side.order,
         )
 
     async def prepare_delivery(
@@ -274,22 +273,20 @@ class TicketCards:
         """Who did what, as the staff may read it: the reporter by name only if the ticket's
         consent says so; neighbours who followed it never (they consented to nothing); the
         staff by name."""
-        people = PersonRepository(session)
         followers = set(await TicketRepository(session).followers(ticket.id))
         neighbours = {e.actor_id for e in events if e.kind in NEIGHBOUR_EVENTS} | followers
+        actors = {e.actor_id for e in events if e.actor_id}
+        named = {a for a in actors if a == ticket.author_id or a not in neighbours}
+        # Their names in one statement, without loading each person and their contacts.
+        display = await PersonRepository(session).display_names(named)
         names: dict[int, str] = {}
-        for event in events:
-            actor_id = event.actor_id
-            if not actor_id or actor_id in names:
-                continue
+        for actor_id in actors:
             if actor_id == ticket.author_id:
-                author = await people.get(actor_id)
-                names[actor_id] = reporter_name(t, ticket, author)
+                names[actor_id] = reporter_named(t, ticket, display.get(actor_id))
             elif actor_id in neighbours:
                 names[actor_id] = t("history-neighbour")
             else:
-                actor = await people.get(actor_id)
-                names[actor_id] = actor.display_name if actor else ""
+                names[actor_id] = display.get(actor_id, "")
         return names
 
     async def remember_card(self, ticket_id: int, where: Address, message_ref: str) -> None:

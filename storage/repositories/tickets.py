@@ -23,6 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from storage.models import (
     OPEN_STATUSES,
@@ -624,8 +625,10 @@ class TicketRepository:
             )
             # Heads before deputies, then by seniority.
             .order_by(case((Membership.role == Role.HEAD, 0), else_=1), Membership.since, Person.id)
+            .options(joinedload(Person.contacts))  # one statement, not the "selectin" two
         )
-        return [(p, r) for p, r in (await self.session.execute(query)).all()]
+        # unique(): a person's row comes once per contact; (person, role) is unique here.
+        return [(p, r) for p, r in (await self.session.execute(query)).unique().all()]
 
     async def coordinators_of(
         self, community_id: int, building_id: int
@@ -643,10 +646,12 @@ class TicketRepository:
                 ),
             )
             .order_by(Person.id)
+            .options(joinedload(Person.contacts))  # one statement, not the "selectin" two
         )
         own: dict[int, Person] = {}
         whole: dict[int, Person] = {}
-        for person, scope in (await self.session.execute(query)).all():
+        # unique(): a person's row comes once per contact (a person is kept once anyway).
+        for person, scope in (await self.session.execute(query)).unique().all():
             (whole if scope is None else own).setdefault(person.id, person)
         return list(own.values()), list(whole.values())
 
