@@ -155,7 +155,8 @@ class TicketCards:
                     for ticket in found.values()
                     for i in (ticket.author_id, ticket.holder_id)
                     if i
-                }
+                },
+                contacts=False,  # a card shows none, and relations_of asks for the admins
             )
             readers = [
                 (people[person_id], found[ticket_id])
