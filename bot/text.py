@@ -25,8 +25,12 @@ CLOSERS = frozenset("\"')]}”’）】」』")
 
 
 def utf16_len(text: str) -> int:
-    """The length Telegram counts: UTF-16 code units."""
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+    """The length Telegram counts: UTF-16 code units. Counted by encoding (in C, ~20 × faster
+    than a loop over the characters: a card measures its text several times): two bytes a
+    unit; "surrogatepass" counts a lone surrogate, which a Python string may hold, as one."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def fits(text: str, limit: int) -> bool:

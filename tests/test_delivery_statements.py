@@ -30,7 +30,7 @@ from storage.models import (
 from storage.repositories import OutboxRepository, PersonRepository
 from telegram.delivery import TelegramDelivery
 from tests.botclient import BotClient
-from tests.conftest import FakeClock
+from tests.conftest import ADMIN_ID, FakeClock
 from tests.factories import World, make_world
 from tests.statements import counting
 
@@ -147,15 +147,17 @@ async def test_cards_read_with_their_pass_are_those_rendered_one_by_one(
     client: BotClient, services: Services, db: Database, clock: FakeClock
 ) -> None:
     """Privacy and content do not depend on how a card is read: the head's, the deputy's,
-    the follower's, each author's and a former head's card of each ticket, read for a pass
-    together, are exactly the cards rendered alone (``card_for_delivery``)."""
+    the follower's, each author's, a former head's and an administrator's card of each
+    ticket, read for a pass together (the people without their contacts, the administrators
+    asked apart), are exactly the cards rendered alone (``card_for_delivery``)."""
     town = await street(client, services, db, clock, 5)
     async with db.session() as session:  # the deputy steps down: a former head's card
         building_id = town.tickets[0].building_id
         await PersonRepository(session).remove_membership(town.deputy.id, building_id, Role.DEPUTY)
         await session.commit()
+    admin = await town.world.person(client.user(ADMIN_ID, "en", "Boss"))
     cards = services.ticket_cards
-    readers = [town.head, town.deputy, town.neighbour, *town.authors]
+    readers = [town.head, town.deputy, town.neighbour, *town.authors, admin]
     wanted = [
         (ticket.id, person.id, Address(*telegram_address(int(person.contacts[0].address))))
         for ticket in town.tickets
@@ -172,3 +174,6 @@ async def test_cards_read_with_their_pass_are_those_rendered_one_by_one(
     # What the privacy rules turn on shows in them: the hidden name, the follower's card.
     head_view = prepared[(town.tickets[3].id, town.head.id, wanted[0][2])].view
     assert head_view is not None and town.authors[3].display_name not in head_view.text
+    admin_where = Address(*telegram_address(ADMIN_ID))
+    admin_view = prepared[(town.tickets[0].id, admin.id, admin_where)].view
+    assert admin_view is not None and admin_view.access and admin_view.buttons

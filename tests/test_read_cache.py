@@ -15,7 +15,7 @@ from bot.services import Services
 from bot.services.policy import Action
 from handlers.keyboards import TicketCb
 from storage.db import Database
-from storage.models import Community, Role
+from storage.models import Building, Community, Role
 from tests.conftest import FakeClock
 from tests.test_ticket_handling import (
     DEPUTY,
@@ -89,3 +89,30 @@ async def test_a_communitys_categories_change_at_the_next_report(town: Town) -> 
     sent = await town.send(RESIDENT, "/report")
     buttons = [b for s in sent for b in s.buttons]
     assert buttons and not any("Elevator" in b for b in buttons)
+
+
+async def test_a_building_renamed_shows_on_the_next_card(town: Town, config: Config) -> None:
+    """A delivery pass takes communities and buildings from the cache (CommunityRepository
+    .to_read): a rename in this process, or in another one, shows on the next card."""
+    found = await town.report()
+    await town.deliver()  # the building is read for these cards, and kept
+    async with town.db.session() as session:
+        building = await session.get(Building, found.building_id)
+        assert building is not None
+        building.name = "Renamed Tower"
+        await session.commit()
+    await town.press(HEAD, TicketCb(action=Action.TAKE, ticket_id=found.id).pack())
+    assert any("Renamed Tower" in s.text for s in await town.deliver())
+
+    other = Database(config.database_url)  # another process on the same file
+    try:
+        async with other.session() as session:
+            building = await session.get(Building, found.building_id)
+            assert building is not None
+            building.name = "Tower Elsewhere"
+            await session.commit()
+    finally:
+        await other.close()
+    town.db.cache.recheck = 0  # look now (the bot looks at most every 0.25 s)
+    await town.report(text="The door is stuck")
+    assert any("Tower Elsewhere" in s.text for s in await town.deliver())

@@ -40,6 +40,14 @@ def test_utf16_len_counts_what_telegram_counts(text: str, expected: int) -> None
     assert utf16_len(text) == expected == units(text)
 
 
+@settings(max_examples=300, deadline=None, database=None)
+@given(text=st.text(st.characters(codec=None, exclude_categories=()), max_size=200))
+def test_utf16_len_is_one_unit_a_code_point_two_beyond_the_bmp(text: str) -> None:
+    # Any string Python holds, lone surrogates too (counted by encoding, not by a loop).
+    assert utf16_len(text) == len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+    assert utf16_len("a\ud800" + text) == 2 + utf16_len(text)
+
+
 @pytest.mark.parametrize(
     ("text", "limit", "expected"),
     [

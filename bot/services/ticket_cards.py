@@ -154,7 +154,8 @@ class TicketCards:
                     for ticket in found.values()
                     for i in (ticket.author_id, ticket.holder_id)
                     if i
-                }
+                },
+                contacts=False,  # a card shows none, and relations_of asks for the admins
             )
             readers = [
                 (people[person_id], found[ticket_id])
@@ -162,9 +163,9 @@ class TicketCards:
                 if ticket_id in found and person_id in people
             ]
             relations = await self.access.relations_of(session, readers)
-            communities = CommunityRepository(session)
-            community_of = await communities.get_many(t.community_id for t in found.values())
-            building_of = await communities.buildings(t.building_id for t in found.values())
+            community_of, building_of = await CommunityRepository(session).to_read(
+                (t.community_id for t in found.values()), (t.building_id for t in found.values())
+            )
             followers = await tickets.follower_counts(found)
             orders = await WorkOrderRepository(session).latest_of(found)
             reopened = await tickets.last_events_of(

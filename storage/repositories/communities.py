@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.cache import ReadCache, cache_of
 from storage.models import Building, Community, CoordinatorScope, Membership, Person, Role
+
+T = TypeVar("T", Community, Building)
 
 
 class CommunityRepository:
@@ -32,6 +36,44 @@ class CommunityRepository:
             return {}
         found = await self.session.scalars(select(Building).where(Building.id.in_(ids)))
         return {building.id: building for building in found}
+
+    async def to_read(
+        self, community_ids: Iterable[int], building_ids: Iterable[int]
+    ) -> tuple[dict[int, Community], dict[int, Building]]:
+        """``get_many`` and ``buildings`` from the database's read cache where it has them (the
+        others read, and kept there until a building or a community changes): for a delivery
+        pass, whose cards show names, time zones and settings. To read only: detached rows,
+        shared by every caller, never changed nor added to a session; a community's counters
+        and claims in them (``ticket_seq``, ``digest_*``) may be stale, since their changes
+        keep the cache (storage/cache.py IGNORED)."""
+        cache = await cache_of(self.session)
+        communities = await self._cached(cache, "community", community_ids, self.get_many)
+        buildings = await self._cached(cache, "building", building_ids, self.buildings)
+        return communities, buildings
+
+    async def _cached(
+        self,
+        cache: ReadCache | None,
+        what: str,
+        ids: Iterable[int],
+        read: Callable[[Iterable[int]], Awaitable[dict[int, T]]],
+    ) -> dict[int, T]:
+        wanted = set(ids)
+        found: dict[int, T] = {}
+        if cache is not None:
+            for row_id in wanted:
+                hit = cache.get("community", (what, row_id))
+                if hit is not None:
+                    found[row_id] = hit
+            epoch = cache.epoch  # before the read: a change meanwhile keeps nothing
+        missing = wanted - found.keys()
+        if missing:
+            read_now = await read(missing)
+            found.update(read_now)
+            if cache is not None:
+                for row_id, row in read_now.items():
+                    cache.put("community", (what, row_id), row, epoch, None)
+        return found
 
     async def only(self) -> Community | None:
         """The community when the database holds exactly one, else None."""

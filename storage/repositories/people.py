@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, raiseload
 from sqlalchemy.orm.util import identity_key
 
 from storage.cache import cache_of
@@ -98,9 +98,13 @@ class PersonRepository:
             query = select(Person).options(joinedload(Person.contacts))
             (await self.session.scalars(query.where(Person.id.in_(missing)))).unique().all()
 
-    async def get_many(self, person_ids: Iterable[int]) -> dict[int, Person]:
+    async def get_many(
+        self, person_ids: Iterable[int], *, contacts: bool = True
+    ) -> dict[int, Person]:
         """The people found among ``person_ids``, with their contacts, in one statement (none
-        for those already in the session)."""
+        for those already in the session). ``contacts=False``: without them, for a reader that
+        needs only the people's own columns (names, phones, languages): joining the contacts
+        made most of the statement's cost; reading ``contacts`` of those raises."""
         ids = set(person_ids)
         identity = self.session.identity_map
         found: dict[int, Person] = {}
@@ -110,7 +114,9 @@ class PersonRepository:
                 found[person_id] = known
         missing = ids - found.keys()
         if missing:
-            query = select(Person).options(joinedload(Person.contacts))  # one statement
+            query = select(Person).options(  # one statement
+                joinedload(Person.contacts) if contacts else raiseload(Person.contacts)
+            )
             loaded = (await self.session.scalars(query.where(Person.id.in_(missing)))).unique()
             found.update((person.id, person) for person in loaded)
         return found
@@ -122,6 +128,19 @@ class PersonRepository:
             return {}
         query = select(Person.id, Person.display_name).where(Person.id.in_(ids))
         return {row.id: row.display_name for row in await self.session.execute(query)}
+
+    async def reached_at(
+        self, person_ids: Iterable[int], channel: str, addresses: Iterable[str]
+    ) -> set[int]:
+        """Those of ``person_ids`` with a contact at one of ``addresses`` in ``channel`` (which
+        of a pass's readers are administrators), in one statement; none without addresses."""
+        ids, wanted = set(person_ids), set(addresses)
+        if not ids or not wanted:
+            return set()
+        query = select(Contact.person_id).where(
+            Contact.person_id.in_(ids), Contact.channel == channel, Contact.address.in_(wanted)
+        )
+        return set(await self.session.scalars(query))
 
     async def add(self, contact: Address, display_name: str, now: datetime) -> Person:
         """A new person, reached at ``contact``."""
