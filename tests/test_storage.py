@@ -32,8 +32,10 @@ from storage.repositories.outbox import OutboxRepository
 from storage.repositories.updates import UpdateRepository
 from telegram.fsm import SqlStorage
 from tests.conftest import FakeClock
+from tests.test_contacts_migration import pg_url as pg_url_fixture
 from tests.waiting import eventually
 
+pg_url = pg_url_fixture
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
@@ -472,6 +474,21 @@ async def test_update_ids_are_written_in_batches_and_remembered_after_a_restart(
 async def test_recording_ids_leaves_those_recorded_before_as_they_were(
     db: Database, clock: FakeClock
 ) -> None:
+    await _record_twice(db, clock)
+
+
+async def test_recording_ids_on_postgres_leaves_those_recorded_before_as_they_were(
+    pg_url: str, clock: FakeClock
+) -> None:
+    db = Database(pg_url)
+    try:
+        await db.migrate()
+        await _record_twice(db, clock)
+    finally:
+        await db.close()
+
+
+async def _record_twice(db: Database, clock: FakeClock) -> None:
     first, later = clock(), clock() + timedelta(hours=1)
     async with db.session() as session:
         await UpdateRepository(session).record([1, 2], first)
