@@ -123,8 +123,8 @@ class DeliveryWorker:
     ) -> None:
         listed = [senders] if isinstance(senders, Sender) else list(senders)
         self.senders: dict[str, Sender] = {s.channel: s for s in listed}
-        # How many of one address's rows a pass takes: a door's burst (``per_chat``), sent one
-        # after the other, so a head with six new cards waits one pass for three, not six.
+        # How many of one address's rows a pass takes at most: a door's burst (``per_chat``),
+        # sent one after the other, so a head with six new cards gets three in the first pass.
         self.per_chat = max(getattr(s, "per_chat", 1) for s in listed) if listed else 1
         self.availability = availability
         self.db = db
@@ -250,9 +250,8 @@ class DeliveryWorker:
     async def run_once(self, deadline: float | None = None) -> int:
         """One pass: claim the due rows (a few per chat at most), send them concurrently
         within the limits (one chat's one after the other), record every outcome in one
-        transaction. Returns how many rows were handled;
-        rows held back (by a 429, or not started within SEND_WINDOW or by ``deadline``, loop
-        time) do not count."""
+        transaction. Returns how many rows were handled; rows held back (by a 429, or not
+        started within SEND_WINDOW or by ``deadline``, loop time) do not count."""
         if self._paused_seconds() > 0:
             return 0
         now = self.clock()

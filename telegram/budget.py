@@ -485,8 +485,7 @@ class Budget:
     def at_once(self, chat: int | str) -> int:
         """How many messages ``chat`` could take now without waiting, as its bucket stands
         (a chat with no bucket yet: its burst)."""
-        bucket = self.chats.get(chat)
-        return (bucket or self.chats[chat]).at_once()
+        return self.chats[chat].at_once()
 
     async def until_ready(self, chat: int | str, send_by: float) -> float:
         """Waits until a message to ``chat`` could go, unless that is after ``send_by`` (loop

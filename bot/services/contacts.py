@@ -16,6 +16,15 @@ def is_admin(config: Config, person: Person) -> bool:
     return any(address in admins for address in addresses_in(person, Channel.TELEGRAM))
 
 
+async def admins_among(
+    people: PersonRepository, config: Config, person_ids: Iterable[int]
+) -> set[int]:
+    """``is_admin`` for many people at once, in one statement (none without ADMIN_IDS): those
+    of ``person_ids`` with a Telegram contact among the administrators' ids."""
+    addresses = (address.address for address in admin_addresses(config))
+    return await people.reached_at(person_ids, Channel.TELEGRAM, addresses)
+
+
 def admin_addresses(config: Config) -> list[Address]:
     """The administrators' Telegram chats, lowest id first (they may not have written yet)."""
     return [telegram_address(admin) for admin in sorted(config.admin_ids)]

@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.services.access import coverage
-from bot.services.contacts import is_admin
+from bot.services.contacts import admins_among, is_admin
 from bot.services.errors import ServiceError
 from bot.services.policy import AUTHOR, RULES, Action, Relation, may
 from bot.services.ticket_core import HOLDER_NAME, AlreadyTaken, NoAccess, StaleAction
 from bot.text import cut
 from storage.db import Database
-from storage.models import Channel, Person, Role, Ticket, TicketStatus
+from storage.models import Person, Role, Ticket, TicketStatus
 from storage.repositories import PersonRepository
 from storage.repositories.people import BuildingRole, CoordinatorArea
 from storage.repositories.tickets import TicketRepository
@@ -61,10 +61,7 @@ class TicketAccess:
         person_ids = {person.id for person, _ in wanted}
         roles = await people.building_roles_of(person_ids)
         areas = await people.coordinator_areas_of(person_ids)
-        # is_admin's rule (a Telegram contact among ADMIN_IDS), for all of them at once.
-        admins = await people.reached_at(
-            person_ids, Channel.TELEGRAM, (str(admin) for admin in self.config.admin_ids)
-        )
+        admins = await admins_among(people, self.config, person_ids)
         return {
             (person.id, ticket.id): self._relations(
                 person,
