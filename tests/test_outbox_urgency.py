@@ -1,16 +1,17 @@
 """When delivery is behind, which chats go first (storage.models.Urgency): a head's card for a
-new report goes before a notice's copies to the rest of the community, and every chat still
-gets its messages in the order they were written. Migration 0030 adds the column, a notice's
-pending copies going last from the start."""
+new report goes before a notice's copies to the rest of the community, and a vote's copies to a
+whole building go after other news; every chat still gets its messages in the order they were
+written. Migration 0030 adds the column, a notice's pending copies going last from the start."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from storage.db import Database
-from storage.models import Urgency
+from storage.models import OutboxMessage, Urgency
 from telegram.delivery import TelegramDelivery
 from tests.botclient import Sent
 from tests.test_contacts_migration import _downgrade_to, _upgrade_to
@@ -28,8 +29,10 @@ from tests.test_ticket_handling import (
 )
 from tests.test_ticket_handling import client as client_fixture
 from tests.test_ticket_handling import town as town_fixture
+from tests.test_votes import FOURTH, THIRD, open_lift_vote, the_vote
+from tests.test_votes import owners as owners_fixture
 
-client, town, pg_url = client_fixture, town_fixture, pg_url_fixture
+client, town, pg_url, owners = client_fixture, town_fixture, pg_url_fixture, owners_fixture
 
 
 async def one_row_a_pass(town: Town) -> list[Sent]:
@@ -83,6 +86,36 @@ async def test_an_urgent_notice_goes_before_one_that_is_not(town: Town) -> None:
     sent = [int(s.method.chat_id) for s in await one_row_a_pass(town)]
     assert set(sent[:4]) == {HEAD, DEPUTY, RESIDENT, NEIGHBOUR}
     assert sent[4:] == [STRANGER]
+
+
+async def test_a_vote_to_the_whole_building_goes_after_other_news(owners: Town) -> None:
+    town = owners
+    # The head opens a vote: its four owners' copies are still waiting when the office warns
+    # the other building of a burst pipe.
+    await open_lift_vote(town)
+    await write(
+        town, OFFICE, "Burst pipe: keep off the stairs", buildings=("翠湖苑1座",), urgent=True
+    )
+
+    sent = [int(s.method.chat_id) for s in await one_row_a_pass(town)]
+    assert sent[0] == STRANGER
+    assert sorted(sent[1:]) == sorted([RESIDENT, NEIGHBOUR, THIRD, FOURTH])
+
+    # The result: the building's copies after other news, the organiser's (who acts on it)
+    # with it.
+    town.world.clock.now = (await the_vote(town)).deadline + timedelta(minutes=1)
+    assert await town.world.services.votes.run() == 5
+    async with town.db.session() as session:
+        query = select(OutboxMessage.address, OutboxMessage.urgency).order_by(OutboxMessage.id)
+        rows = (await session.execute(query)).all()
+    pending = {int(address): urgency for address, urgency in rows[-5:]}
+    assert pending == {
+        HEAD: Urgency.TELL,
+        RESIDENT: Urgency.BULK,
+        NEIGHBOUR: Urgency.BULK,
+        THIRD: Urgency.BULK,
+        FOURTH: Urgency.BULK,
+    }
 
 
 # ---------------------------------------------------------------------------- migration 0030

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot.config import Config
 from bot.services.flat_claims import FlatRow
 from storage.db import Database
-from storage.models import Ballot, Flat, Person
+from storage.models import Ballot, Channel, Flat, OutboxMessage, OutboxStatus, Person, Urgency
 from telegram.delivery import TelegramDelivery
 from tests.botclient import Sent
 from tests.factories import World
@@ -108,6 +108,15 @@ async def test_a_wechat_owner_votes_with_choices_and_forgeries_change_nothing(
     fake.wrote(OPENID)
     fake.wrote(NEIGHBOUR)
     await open_vote(world)
+    # Every owner's ballot is written at once: when delivery is behind, other news goes first.
+    async with world.db.session() as session:
+        waiting = await session.scalars(
+            select(OutboxMessage.urgency).where(
+                OutboxMessage.channel == Channel.WECHAT,
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+        )
+        assert list(waiting) == [Urgency.BULK, Urgency.BULK]
     await deliver(worker)
 
     # The owner: the ballot with one choice per option, in their language (Chinese).

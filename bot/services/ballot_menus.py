@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translations
 from bot.services.vote_view import labels
-from storage.models import Building, Channel, Person, Vote
+from storage.models import Building, Channel, Person, Urgency, Vote
 from storage.repositories import OutboxRepository
 from storage.repositories.people import address_of
 from storage.repositories.votes import VoteRepository
@@ -48,7 +48,9 @@ async def write_ballots(
 ) -> bool:
     """For a person whose contact is WeChat: the vote with its choices, one message per flat
     they own in the building (not those in ``voted``), else (owning none) the announcement
-    without choices. False for anyone else: the caller tells them as before."""
+    without choices. False for anyone else: the caller tells them as before. Every owner of
+    the building gets theirs at once, so they go after other news when delivery is behind
+    (BULK)."""
     address = address_of(person)
     if address is None or address.channel != Channel.WECHAT:
         return False
@@ -67,7 +69,13 @@ async def write_ballots(
             question=vote.question,
             deadline=deadline,
         )
-        await outbox.add(to=address, person_id=person.id, payload={"text": text}, now=now)
+        await outbox.add(
+            to=address,
+            person_id=person.id,
+            payload={"text": text},
+            now=now,
+            urgency=Urgency.BULK,
+        )
         return True
     options = labels(t, vote)
     for flat in flats:
@@ -87,5 +95,6 @@ async def write_ballots(
             person_id=person.id,
             payload={"text": text, "buttons": buttons, BALLOT_KEY: vote.id},
             now=now,
+            urgency=Urgency.BULK,
         )
     return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -135,7 +136,11 @@ class FlatService:
         building = await CommunityRepository(session).building(flat.building_id)
         assert building is not None
         for approver in await self._approvers(session, building):
-            args = {"name": person.display_name or "-", "flat": code, "building": building.name}
+            args: dict[str, Any] = {
+                "name": person.display_name or "-",
+                "flat": code,
+                "building": building.name,
+            }
             if not await write_claim_choices(
                 session, self.notifier.translations, approver, claim.id, now, args
             ):

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translations
 from bot.services.messages import write_text
-from storage.models import Address, Person
+from storage.models import Address, Person, Urgency
 from storage.repositories import PersonRepository
 from storage.repositories.people import address_of
 
@@ -25,10 +25,13 @@ class Notifier:
         to: Person | Address,
         key: str,
         now: datetime,
+        *,
+        urgency: Urgency = Urgency.TELL,
         **args: Any,
     ) -> None:
         """``to`` a person (at the contact they used last), or an address nobody may have
-        written from yet (an administrator's Telegram chat)."""
+        written from yet (an administrator's Telegram chat). ``urgency``: BULK for one copy of
+        a message to a whole building (storage.models.Urgency)."""
         if isinstance(to, Person):
             person: Person | None = to
             address = address_of(to)
@@ -45,4 +48,5 @@ class Notifier:
             person_id=person.id if person else None,
             text=text,
             now=now,
+            urgency=urgency,
         )

@@ -19,7 +19,7 @@ from bot.i18n import Translations, Translator
 from bot.services.messages import write_media, write_text
 from bot.services.policy import Action
 from bot.services.sla import Sla, sla_for
-from storage.models import Community, OutboxKind, Person
+from storage.models import Community, OutboxKind, Person, Urgency
 from storage.repositories.people import address_of
 
 if TYPE_CHECKING:
@@ -79,10 +79,12 @@ async def write(
     buttons: Buttons | list[list[tuple[str, str]]] | None = None,
     ticket_id: int | None = None,
     chart: bytes | None = None,
+    urgency: Urgency = Urgency.TELL,
 ) -> None:
     """``text`` to ``person``, in the caller's transaction: one outbox row, or several in
     order when it is longer than a message. With ``chart`` (a PNG made here), the picture
-    with ``text`` as its caption."""
+    with ``text`` as its caption. ``urgency``: BULK for one copy of a message to a whole
+    building (storage.models.Urgency)."""
     to = address_of(person)
     if to is None:
         return
@@ -95,6 +97,7 @@ async def write(
             now=now,
             buttons=buttons,
             ticket_id=ticket_id,
+            urgency=urgency,
         )
         return
     await write_media(
@@ -108,6 +111,7 @@ async def write(
         now=now,
         buttons=buttons,
         ticket_id=ticket_id,
+        urgency=urgency,
     )
 
 

@@ -39,6 +39,7 @@ from storage.models import (
     Person,
     PointsReason,
     Role,
+    Urgency,
     Vote,
     VoteStatus,
 )
@@ -203,6 +204,7 @@ class VoteService:
                     resident,
                     "vote-opened",
                     now,
+                    urgency=Urgency.BULK,
                     building=building.name,
                     question=question,
                     deadline=deadline,
@@ -337,7 +339,12 @@ class VoteService:
                 text = render_result(t, vote, building, figures)
                 if person.id in inviters:
                     text += "\n\n" + t("vote-invite-hint", name=vote.options[figures["winner"]])
-                await write(session, person, now, text)
+                # The whole building's copies go after other news when delivery is behind;
+                # the organiser's and the office's (who act on the result) go with it.
+                staff = person.id in inviters or person.id == vote.opened_by
+                await write(
+                    session, person, now, text, urgency=Urgency.TELL if staff else Urgency.BULK
+                )
             await session.commit()
             return len(audience)
 
@@ -404,6 +411,7 @@ class VoteService:
                     owner,
                     "vote-reminder",
                     now,
+                    urgency=Urgency.BULK,
                     building=building.name,
                     question=vote.question,
                     deadline=deadline,
