@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -61,6 +62,10 @@ CONCURRENCY = 16
 # claims are never more than one pass ahead. Their rows are apart: a chat whose oldest
 # pending row another pass holds is not due (storage/repositories/outbox.py).
 PASSES = 2
+# A claim beside a pass in hand at most this often (seconds): each costs a claim's and a record's
+# statements, and a burst commits many times a second (a claim for each made passes of a row or
+# two, and the handlers' CPU went to them). A card waits this long at most for its claim.
+OVERLAP_EVERY = 0.25
 # On stop, a request already in flight gets FLIGHT_GRACE seconds more to be answered (Telegram
 # answers in well under a second; one still open is hung), then the pass records what it has;
 # a pass that has not ended STOP_GRACE seconds after that is cancelled.
@@ -211,14 +216,23 @@ class DeliveryWorker:
             if not task.cancelled() and task.result():
                 self._wake.set()  # it delivered: more may be due (its chats' next rows)
 
+        loop = asyncio.get_running_loop()
+        claimed_at = -math.inf
         try:
             while not self._stopping:
                 if len(passes) >= PASSES:
                     await asyncio.wait(set(passes), return_when=asyncio.FIRST_COMPLETED)
                     continue
+                if passes and (wait := claimed_at + OVERLAP_EVERY - loop.time()) > 0:
+                    # (A pass that ends meanwhile lets the claim go at once.)
+                    await asyncio.wait(
+                        set(passes), timeout=wait, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    continue
                 # Cleared before the pass looks, not after: a wake() while it claims (a
                 # handler committing meanwhile) must not be lost until the next poll.
                 self._wake.clear()
+                claimed_at = loop.time()
                 task = asyncio.create_task(self._pass(), name="outbox-delivery-pass")
                 passes.add(task)
                 task.add_done_callback(ended)
