@@ -20,6 +20,8 @@ from storage.repositories import OutboxRepository
 from telegram.budget import Limits, install_budget
 from telegram.delivery import TelegramDelivery
 from tests.botclient import FakeSession, Sent
+from tests.conftest import TOKEN, FakeClock
+from tests.test_contacts_migration import pg_url as pg_url_fixture
 from tests.test_notices import write
 from tests.test_privacy import report_through_the_chat
 from tests.test_ticket_handling import DEPUTY, HEAD, NEIGHBOUR, OFFICE, STRANGER, Town
@@ -27,7 +29,7 @@ from tests.test_ticket_handling import client as client_fixture
 from tests.test_ticket_handling import town as town_fixture
 from tests.waiting import PATIENCE, eventually
 
-client, town = client_fixture, town_fixture
+client, town, pg_url = client_fixture, town_fixture, pg_url_fixture
 NOBODY = range(9001, 9013)  # chats of a bulk message's readers the town does not know
 
 
@@ -193,3 +195,37 @@ async def test_an_urgent_row_of_the_next_pass_goes_before_the_bulk_rows_still_wa
     # Behind the few bulk rows already under way when the card was claimed, not all twelve.
     assert order.count("card") == 2 and order.count("bulk") == len(NOBODY)
     assert order.index("card") <= len(NOBODY) // 2, order
+
+
+async def _two_passes_at_once_send_each_row_once(db: Database) -> None:
+    """Two passes of one worker claim at the same moment (one token, and on a clock that has
+    not moved, one lease): each row still goes once."""
+    clock = FakeClock()
+    session = FakeSession()
+    bot = Bot(TOKEN, session=session)
+    install_budget(bot, Limits(per_second=1000, private_per_second=1000, private_burst=50))
+    worker = TelegramDelivery(bot, db, clock)
+    try:
+        chats = range(7001, 7041)
+        for chat in chats:
+            await enqueue(db, clock(), chat, f"to {chat}", Urgency.TELL)
+        await asyncio.gather(*(worker.run_once() for _ in range(4)))
+        while await worker.run_once():
+            pass
+        sent = sorted(int(m.chat_id) for m in session.requests)  # type: ignore[attr-defined]
+        assert sent == list(chats)
+    finally:
+        await bot.session.close()
+
+
+async def test_two_passes_of_one_worker_claiming_at_once_send_each_row_once(db: Database) -> None:
+    await _two_passes_at_once_send_each_row_once(db)
+
+
+async def test_two_passes_of_one_worker_claiming_at_once_on_postgres(pg_url: str) -> None:
+    db = Database(pg_url)
+    try:
+        await db.migrate()
+        await _two_passes_at_once_send_each_row_once(db)
+    finally:
+        await db.close()
