@@ -229,3 +229,30 @@ async def test_two_passes_of_one_worker_claiming_at_once_on_postgres(pg_url: str
         await _two_passes_at_once_send_each_row_once(db)
     finally:
         await db.close()
+
+
+async def test_a_shutdown_ends_every_pass_in_hand_and_releases_their_rows(
+    town: Town, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two passes in hand, each waiting for an answer that does not come (the notice's copy,
+    then the head's card): a shutdown ends both within its time and the grace of a request in
+    flight (not after the fallback that cancels a pass), and their rows are due again at once
+    for the next start."""
+    HeldAnswers(town.client.session, STRANGER, monkeypatch)
+    held = HeldAnswers(town.client.session, HEAD, monkeypatch)
+    worker = running_worker(town)
+    try:
+        await write(town, OFFICE, buildings=("翠湖苑1座",))
+        await report_through_the_chat(town, NEIGHBOUR, "🔧 Repairs", "Lift stuck on floor 3")
+        await eventually(held.arrived.is_set, "the head's card to be in flight too")
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        left = await worker.shutdown(0.5)
+        took = loop.time() - began
+    finally:
+        await worker.stop()
+    assert took < 0.5 + delivery.FLIGHT_GRACE + delivery.STOP_GRACE / 2
+    unsent = [row for row in await outbox(town.db) if row.status is OutboxStatus.PENDING]
+    assert {int(row.address) for row in unsent} >= {STRANGER, HEAD}
+    assert left == len(unsent)
+    assert all(row.claimed_until is None for row in unsent)
