@@ -22,7 +22,9 @@ no messenger: claims, leases, instances, order, retries and outcomes are the sam
   the ticket's fallback chain.
 - Anything else that goes wrong with one row (a payload that does not fit, a card that cannot be
   rendered, a bug) is recorded on that row, and the pass goes on with the others.
-- On shutdown (``shutdown()``) the pass in hand and the next ones run until the flush deadline;
+- The loop may have two passes in hand (PASSES): a row written while one still sends is claimed
+  at once, and its rows are apart from the other's (a chat is in one pass at a time).
+- On shutdown (``shutdown()``) the passes in hand and the next ones run until the flush deadline;
   whatever this worker claimed and did not send is then released, due at once for the next
   start.
 """
@@ -32,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -53,6 +56,16 @@ __all__ = ["LEASE", "REQUEST_TIMEOUT", "SEND_WINDOW", "DeliveryWorker", "Outcome
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 600.0
 CONCURRENCY = 16
+# Passes the loop has in hand at once: a row written while a pass sends is claimed at once
+# (a new report's card does not wait for that pass's slowest send and its record, and goes
+# before the pass's less urgent rows still waiting for their turn: telegram/budget.py), and
+# claims are never more than one pass ahead. Their rows are apart: a chat whose oldest
+# pending row another pass holds is not due (storage/repositories/outbox.py).
+PASSES = 2
+# A claim beside a pass in hand at most this often (seconds): each costs a claim's and a record's
+# statements, and a burst commits many times a second (a claim for each made passes of a row or
+# two, and the handlers' CPU went to them). A card waits this long at most for its claim.
+OVERLAP_EVERY = 0.25
 # On stop, a request already in flight gets FLIGHT_GRACE seconds more to be answered (Telegram
 # answers in well under a second; one still open is hung), then the pass records what it has;
 # a pass that has not ended STOP_GRACE seconds after that is cancelled.
@@ -138,7 +151,11 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
-        self._window: PassWindow | None = None  # of the pass in hand
+        self._windows: set[PassWindow] = set()  # of the passes in hand
+        self._cut: tuple[float, float] | None = None  # stop()'s, for passes still claiming
+        # One claim at a time: two of one worker at the same moment (one token, and with a
+        # clock that has not moved, one lease) would each take the rows the other claimed.
+        self._claiming = asyncio.Lock()
 
     def wake(self) -> None:
         """Something was committed: look now rather than at the next poll."""
@@ -156,12 +173,13 @@ class DeliveryWorker:
     def start(self) -> None:
         if self._task is None:
             self._stopping = False
+            self._cut = None
             for sender in self.senders.values():
                 sender.listen(self.hold)
             self._task = asyncio.create_task(self._run(), name="outbox-delivery")
 
     async def stop(self, until: float | None = None) -> None:
-        """Ends the loop once the pass in hand is recorded: it starts no request after
+        """Ends the loop once the passes in hand are recorded: they start no request after
         ``until`` (loop time; default now) and ends the ones in hand within FLIGHT_GRACE after.
         Cancelling a pass inside a database call leaves SQLAlchemy an interrupted connection
         reset to log as an error, so that is only the fallback, after STOP_GRACE more."""
@@ -174,8 +192,9 @@ class DeliveryWorker:
         self._wake.set()
         now = asyncio.get_running_loop().time()
         until = now if until is None else until
-        if self._window is not None:
-            self._window.cut(until, until + FLIGHT_GRACE)
+        self._cut = (until, until + FLIGHT_GRACE)
+        for window in self._windows:
+            window.cut(*self._cut)
         # asyncio.wait, not `await task` under suppress(CancelledError): that would also
         # swallow a cancellation of the caller itself.
         grace = max(0.0, until - now) + FLIGHT_GRACE + STOP_GRACE
@@ -190,30 +209,65 @@ class DeliveryWorker:
             await self._loop()
 
     async def _loop(self) -> None:
-        while not self._stopping:
-            # Cleared before the pass looks, not after: a wake() while the pass runs (a handler
-            # committing meanwhile) must not be lost until the next poll.
-            self._wake.clear()
-            try:
-                delivered = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("delivery pass failed; retrying")
-                delivered = 0
-            if _cancel_requested():
-                # A cancellation that arrived as a send's time ran out became that send's
-                # TimeoutError ("held") and was not re-raised: the worker must still stop, or
-                # whoever cancelled it (a shutdown, a test's event loop closing) waits for ever.
-                raise asyncio.CancelledError
-            if delivered or self._stopping:
-                continue
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
-            # that arrives just after the wake-up (a handler's wake() right before stop() on
-            # shutdown), and the worker would run on for ever.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.poll_seconds):
-                    await self._wake.wait()
+        passes: set[asyncio.Task[int]] = set()
+
+        def ended(task: asyncio.Task[int]) -> None:
+            passes.discard(task)
+            if not task.cancelled() and task.result():
+                self._wake.set()  # it delivered: more may be due (its chats' next rows)
+
+        loop = asyncio.get_running_loop()
+        claimed_at = -math.inf
+        try:
+            while not self._stopping:
+                if len(passes) >= PASSES:
+                    await asyncio.wait(set(passes), return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                if passes and (wait := claimed_at + OVERLAP_EVERY - loop.time()) > 0:
+                    # (A pass that ends meanwhile lets the claim go at once.)
+                    await asyncio.wait(
+                        set(passes), timeout=wait, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    continue
+                # Cleared before the pass looks, not after: a wake() while it claims (a
+                # handler committing meanwhile) must not be lost until the next poll.
+                self._wake.clear()
+                claimed_at = loop.time()
+                task = asyncio.create_task(self._pass(), name="outbox-delivery-pass")
+                passes.add(task)
+                task.add_done_callback(ended)
+                # The next claim: when a pass delivered (``ended``), when something is
+                # committed (even while this pass still sends: a new report's card does not
+                # wait for its slowest send and its record), or at the poll.
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a
+                # cancellation that arrives just after the wake-up (a handler's wake() right
+                # before stop() on shutdown), and the worker would run on for ever.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.poll_seconds):
+                        await self._wake.wait()
+            if passes:  # stopping: their windows are cut (stop())
+                await asyncio.wait(set(passes))
+        except BaseException:
+            for task in passes:
+                task.cancel()
+            if passes:
+                await asyncio.wait(set(passes))
+            raise
+        finally:
+            self._cut = None  # what runs after the loop (drain) keeps its own time
+
+    async def _pass(self) -> int:
+        try:
+            delivered = await self.run_once()
+        except Exception:
+            log.exception("delivery pass failed; retrying")
+            return 0
+        if _cancel_requested():
+            # A cancellation that arrived as a send's time ran out became that send's
+            # TimeoutError ("held") and was not re-raised: the pass must still end as
+            # cancelled, or the loop that cancelled it takes it for a pass that delivered.
+            raise asyncio.CancelledError
+        return delivered
 
     async def drain(self, seconds: float) -> int:
         """Delivers what is due for up to ``seconds``; returns how many rows are still
@@ -254,25 +308,28 @@ class DeliveryWorker:
         started within SEND_WINDOW or by ``deadline``, loop time) do not count."""
         if self._paused_seconds() > 0:
             return 0
-        now = self.clock()
-        async with self.db.session() as session:
-            rows = await OutboxRepository(session).claim_due(
-                now,
-                self.batch,
-                self.token,
-                now + LEASE,
-                channels=list(self.senders),
-                per_chat=self.per_chat,
-                room=self._room,
-            )
-            await session.commit()
+        async with self._claiming:
+            now = self.clock()
+            async with self.db.session() as session:
+                rows = await OutboxRepository(session).claim_due(
+                    now,
+                    self.batch,
+                    self.token,
+                    now + LEASE,
+                    channels=list(self.senders),
+                    per_chat=self.per_chat,
+                    room=self._room,
+                )
+                await session.commit()
         if not rows:
             return 0
         started = asyncio.get_running_loop().time()
         window = PassWindow(started + SEND_WINDOW, started + SEND_WINDOW + REQUEST_TIMEOUT)
         if deadline is not None:
             window.cut(deadline, deadline + FLIGHT_GRACE)
-        self._window = window
+        if self._cut is not None:  # the loop's pass, stopped while it claimed
+            window.cut(*self._cut)
+        self._windows.add(window)
         await self._prepare(rows)
         gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -312,7 +369,7 @@ class DeliveryWorker:
         try:
             outcomes = await asyncio.gather(*attempts)
         finally:
-            self._window = None
+            self._windows.discard(window)
         await record(self.db, self.clock, self.availability, rows, outcomes)
         return sum(1 for outcome in outcomes if outcome.kind not in ("pause", "held"))
 

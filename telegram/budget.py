@@ -26,9 +26,10 @@ call made while handling an update to any other chat is counted as a notificatio
 
 Priorities: a call made while handling an update is URGENT (a person waits for it); the delivery
 worker marks its calls BACKGROUND (``background(...)``): they wait while urgent calls wait, and
-only as long as their pass allows. A 429 on an urgent call holds that chat back for
-``retry_after`` and retries, at most MAX_ATTEMPTS times and PATIENCE seconds in all; one on a
-background call is the worker's to handle.
+only as long as their pass allows; among them, a more urgent row's go first (a new report's card
+before a notice's copies still waiting, of another pass in hand too). A 429 on an urgent call
+holds that chat back for ``retry_after`` and retries, at most MAX_ATTEMPTS times and PATIENCE
+seconds in all; one on a background call is the worker's to handle.
 
 Whose limit a 429 was: Telegram's answer does not say. A 429 on a message to a chat holds that
 chat only (its bucket pauses for ``retry_after``; a background call raises ChatRetryAfter, and
@@ -88,6 +89,7 @@ if TYPE_CHECKING:
     from bot.shared_limits import SharedLimits, Verdict
 
 __all__ = [
+    "BACKGROUND",
     "Background",
     "Budget",
     "BudgetMiddleware",
@@ -153,10 +155,13 @@ class NotNow(Exception):
 class Background:
     """How the delivery worker's calls behave: ``in_time()`` bounds the wait for a slot (raises
     TimeoutError when the pass's window is over); ``paused()`` is how long the worker is held
-    back by a 429 (then a call whose turn came is not made)."""
+    back by a 429 (then a call whose turn came is not made); ``priority``: BACKGROUND, or
+    more for a less urgent row (BACKGROUND + its storage.models.Urgency): the worker's calls
+    take their turns most urgent first, then first come first served."""
 
     in_time: Callable[[], AbstractAsyncContextManager[object]]
     paused: Callable[[], float]
+    priority: int = BACKGROUND
 
 
 _BACKGROUND: ContextVar[Background | None] = ContextVar("louzhang_background", default=None)
@@ -324,7 +329,7 @@ class Budget:
         async with contextlib.AsyncExitStack() as stack:
             try:
                 async with how.in_time():
-                    await stack.enter_async_context(self._slots(method, kind, chat, BACKGROUND))
+                    await stack.enter_async_context(self._slots(method, kind, chat, how.priority))
             except TimeoutError:
                 raise NotNow(0.0, LATE) from None
             left = how.paused()
@@ -434,14 +439,14 @@ class Budget:
                     taken.append(await window.acquire(priority))
                 return 0.0
             self._learn(verdict.kind, verdict.wait, chat)
-            if verdict.kind == "paused" and priority == BACKGROUND:
+            if verdict.kind == "paused" and priority >= BACKGROUND:
                 raise NotNow(verdict.wait, PAUSED)
             if verdict.kind == "chat-paused":
-                if priority == BACKGROUND:
+                if priority >= BACKGROUND:
                     raise NotNow(verdict.wait, CHAT_PAUSED)
                 raise _ChatHeld
             if verdict.kind == "chat":
-                if priority == BACKGROUND and verdict.wait > CHAT_BUSY_WAIT:
+                if priority >= BACKGROUND and verdict.wait > CHAT_BUSY_WAIT:
                     raise NotNow(verdict.wait, CHAT_BUSY)
                 raise _ChatBusy(max(verdict.wait, 1e-3))
             return max(verdict.wait, 1e-3)

@@ -17,10 +17,11 @@ from bot.services.ticket_cards import TicketCards
 from storage.db import Database
 from telegram.sender import TelegramSender
 
-# A pass's rows: two thirds of a second of Telegram's overall 30 a second. A new report's card
-# written while a pass is under way waits for it to end (then goes first); 50 made that wait
-# ~1.7 s in a burst, and shorter passes cost only their few statements each.
-PASS_ROWS = 20
+# A pass's rows: under two seconds of Telegram's overall 30 a second. A new report's card
+# written while a pass is under way does not wait for it to end (the worker claims beside it,
+# and the card's turn comes before the pass's less urgent rows): longer passes cost fewer
+# claims and records a message.
+PASS_ROWS = 50
 
 
 class TelegramDelivery(DeliveryWorker):

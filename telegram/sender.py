@@ -8,6 +8,7 @@ behind the handlers' answers."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import TypeVar
 
 from aiogram import Bot
@@ -34,7 +35,14 @@ from storage.db import Database
 from storage.models import Address, Channel, OutboxKind, OutboxMessage
 from storage.repositories.web_files import WebFileRepository
 from telegram import outbox_methods
-from telegram.budget import Background, ChatRetryAfter, NotNow, background, budget_of
+from telegram.budget import (
+    BACKGROUND,
+    Background,
+    ChatRetryAfter,
+    NotNow,
+    background,
+    budget_of,
+)
 from telegram.notice_methods import NOTICE_KINDS, notice_method
 
 T = TypeVar("T")
@@ -43,6 +51,12 @@ T = TypeVar("T")
 # a garbage collection drops it and the next answer builds it again, its whole schema (a
 # quarter of a send's CPU in the profile of docs/benchmarks.md §5). Held here for the process.
 ANSWERS = (Response[Message], Response[EditMessageText.__returning__], Response[bool])
+# A pass's cards, read together before its sends (``prepare``), by row id. The worker may have
+# several passes in hand, each in its own task, and a pass's sends run in tasks it starts after
+# ``prepare``: a context variable is each pass's own.
+_PREPARED: ContextVar[dict[int, CardDelivery] | None] = ContextVar(
+    "louzhang_pass_cards", default=None
+)
 
 
 class TelegramSender:
@@ -63,8 +77,6 @@ class TelegramSender:
         self.db = db
         self.cards = cards
         self.approvals = approvals
-        # The pass in hand's cards, read together before its sends (``prepare``), by row id.
-        self._cards: dict[int, CardDelivery] = {}
 
     @property
     def per_chat(self) -> int:
@@ -99,7 +111,8 @@ class TelegramSender:
         """Before a pass's sends: its ticket cards read and rendered together (a few
         statements for the pass, not a dozen for each card). What was prepared for an earlier
         pass is dropped: a row held then is read again now."""
-        self._cards = {}
+        prepared_here: dict[int, CardDelivery] = {}
+        _PREPARED.set(prepared_here)
         if self.cards is None:
             return
         cards = [
@@ -112,12 +125,14 @@ class TelegramSender:
         if not cards:
             return
         prepared = await self.cards.prepare_delivery(key for _, key in cards)
-        self._cards = {row_id: prepared[key] for row_id, key in cards if key in prepared}
+        prepared_here.update((row_id, prepared[key]) for row_id, key in cards if key in prepared)
 
     async def send(
         self, row: OutboxMessage, window: PassWindow, paused: Callable[[], float]
     ) -> Outcome:
-        how = Background(window.in_time, paused)
+        # An urgent row (a new report's card) takes its turn before the less urgent rows
+        # still waiting, those of another pass in hand too.
+        how = Background(window.in_time, paused, BACKGROUND + row.urgency)
         try:
             with background(how):  # this task's calls: behind the people waiting
                 return await self._send(row, window)
@@ -207,7 +222,8 @@ class TelegramSender:
         card's message, remembered with the pass's outcomes (one transaction for all)."""
         if self.cards is None or row.ticket_id is None or row.person_id is None:
             return Outcome("sent")
-        prepared = self._cards.pop(row.id, None)
+        pass_cards = _PREPARED.get()
+        prepared = pass_cards.pop(row.id, None) if pass_cards is not None else None
         if prepared is not None:
             upto, card, view = prepared.upto, prepared.message_ref, prepared.view
         else:  # not prepared with its pass (it could not be): alone
