@@ -61,6 +61,7 @@ class Translations:
         self.default = default
         self._bundles: dict[str, FluentBundle] = {}
         self._rendered: dict[tuple[Any, ...], str] = {}
+        self._in_every_language: dict[tuple[str, ...], frozenset[str]] = {}
         for language in SUPPORTED_LANGUAGES:
             bundle = FluentBundle([_BABEL_LOCALE[language]], use_isolating=False)
             for path in sorted((locales_dir / language).glob("*.ftl")):
@@ -114,6 +115,17 @@ class Translations:
         if errors:
             log.error("translation %s/%s: %s", language, key, errors)
         return str(text), found and not errors  # a missing one is logged each time
+
+    def in_every_language(self, keys: tuple[str, ...]) -> frozenset[str]:
+        """These texts in every language: what a keyboard's buttons may say, whichever language
+        drew it. Worked out once: filters ask on every message."""
+        texts = self._in_every_language.get(keys)
+        if texts is None:
+            texts = frozenset(
+                self.get(language, key) for language in SUPPORTED_LANGUAGES for key in keys
+            )
+            self._in_every_language[keys] = texts
+        return texts
 
     def bind(self, language: str) -> Translator:
         return Translator(self, language)

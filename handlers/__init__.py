@@ -34,7 +34,7 @@ from handlers import (
     worklist,
 )
 from handlers.filters import Is
-from handlers.presses import PressRoutedRouter
+from handlers.message_routes import MessageRoutedRouter
 
 FEATURES: tuple[Router, ...] = (
     common.router,
@@ -71,8 +71,9 @@ FEATURES: tuple[Router, ...] = (
 
 
 def build_router() -> Router:
-    # A press is offered only to the routers with a handler for its kind of button.
-    root = PressRoutedRouter(name="root")
+    # A press is offered only to the routers with a handler for its kind of button, a message
+    # only to the handlers that could take it by its state and command.
+    root = MessageRoutedRouter(name="root")
     # The bot works in private chats; in a group it stays silent.
     root.message.filter(Is(F.chat.type == "private"))
     for feature in FEATURES:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.filters import Filter
 from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
 
-from bot.i18n import SUPPORTED_LANGUAGES, Translations, Translator
+from bot.i18n import Translations, Translator
 
 
 def menu_keyboard(t: Translator) -> ReplyKeyboardMarkup:
@@ -28,7 +28,7 @@ class MenuButton(Filter):
     async def __call__(self, message: Message, translations: Translations) -> bool:
         if message.text is None:
             return False
-        return message.text in {translations.get(lang, self.key) for lang in SUPPORTED_LANGUAGES}
+        return message.text in translations.in_every_language((self.key,))
 
 
 # The words of the report's step keyboards (reply keyboards under the text field).
@@ -41,6 +41,4 @@ class StepWord(Filter):
     async def __call__(self, message: Message, translations: Translations) -> bool:
         if message.text is None:
             return False
-        return message.text in {
-            translations.get(language, key) for language in SUPPORTED_LANGUAGES for key in STEP_KEYS
-        }
+        return message.text in translations.in_every_language(STEP_KEYS)

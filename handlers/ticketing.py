@@ -15,7 +15,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 
-from bot.i18n import SUPPORTED_LANGUAGES, Translations, Translator
+from bot.i18n import Translations, Translator
 from bot.services import Services
 from bot.services.cards import CardView
 from bot.services.errors import ServiceError
@@ -65,9 +65,7 @@ class FreeInput(Filter):
             return True
         if text.startswith("/"):
             return False
-        return text not in {
-            translations.get(language, key) for language in SUPPORTED_LANGUAGES for key in self.keys
-        }
+        return text not in translations.in_every_language(self.keys)
 
 
 # ----------------------------------------------------------------------------- cards
