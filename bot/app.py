@@ -9,7 +9,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher, methods
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -40,6 +39,7 @@ from telegram.budget import Limits, install_budget
 from telegram.commands import register_default_menu
 from telegram.delivery import TelegramDelivery as DeliveryWorker
 from telegram.fsm import FSM_KEYS, BatchedWrites, SqlStorage
+from telegram.session import JsonSession
 from web.push.keys import KeyHolder
 from web.push.sender import WebPushSender
 
@@ -65,10 +65,11 @@ _ANSWER_MODELS = tuple(
 
 
 def create_bot(config: Config) -> Bot:
-    session = None
+    # Requests without files as one JSON body (telegram/session.py): a lighter call.
+    session = JsonSession()
     if config.telegram_api_url:
         # A self-hosted telegram-bot-api or a local test server.
-        session = AiohttpSession(api=TelegramAPIServer.from_base(config.telegram_api_url))
+        session = JsonSession(api=TelegramAPIServer.from_base(config.telegram_api_url))
     bot = Bot(
         config.require_token().get(),
         session=session,

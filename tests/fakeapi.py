@@ -3,7 +3,10 @@
 aiogram's AiohttpSession POSTs every method to ``{base}/bot{token}/{method}`` as form data
 (urlencoded, or multipart when uploading). Top-level non-string values (ints, bools and nested
 objects such as ``reply_markup`` or ``media``) arrive JSON-encoded, strings arrive raw, ``None``
-is omitted, and uploads are separate parts referenced as ``attach://<key>``.
+is omitted, and uploads are separate parts referenced as ``attach://<key>``. The bot's session
+(telegram/session.py) sends a request without files as one ``application/json`` body, which
+Telegram accepts too; its string values are decoded as form values are, so a call's params are
+the same either way.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class ApiCall:
     files: Files = field(default_factory=dict)
     status: int = 200
     response: JSON = field(default_factory=dict)
+    content_type: str = ""  # how the parameters came: form data or JSON
 
     @property
     def ok(self) -> bool:
@@ -290,7 +294,9 @@ class FakeBotAPI:
         name = request.match_info["method"]
         method, handler = self._methods.get(name.lower(), (name, None))
         status, body = await self._respond(method, handler, params, files)
-        self.calls.append(ApiCall(method, params, received, files, status, body))
+        self.calls.append(
+            ApiCall(method, params, received, files, status, body, request.content_type)
+        )
         self._calls_event.set()
         self._calls_event = asyncio.Event()
         return web.json_response(body, status=status)

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from sqlalchemy import func, select
@@ -31,6 +30,7 @@ from storage.models import OutboxMessage, OutboxStatus, telegram_address
 from storage.repositories import OutboxRepository
 from telegram.budget import Limits, install_budget
 from telegram.delivery import TelegramDelivery
+from telegram.session import JsonSession
 from tests.conftest import TOKEN
 from tests.fakeapi import ApiCall, FakeBotAPI
 from tests.fakelimits import FloodRules
@@ -48,8 +48,9 @@ def telegram_rules() -> FloodRules:
     )
 
 
-class TimedSession(AiohttpSession):
-    """aiogram's HTTP session, recording when each request left and when its answer came."""
+class TimedSession(JsonSession):
+    """The bot's HTTP session (telegram/session.py), recording when each request left and when
+    its answer came."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -96,7 +97,7 @@ async def bot(tmp_path: Path, fake: FakeBotAPI) -> AsyncIterator[Bot]:
         bot_username="louzhang_test_bot",
     )
     bot = create_bot(config)
-    assert isinstance(bot.session, AiohttpSession)
+    assert isinstance(bot.session, JsonSession)
     bot.session = TimedSession(api=bot.session.api)
     install_budget(bot, LIMITS)
     yield bot

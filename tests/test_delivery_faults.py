@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from sqlalchemy import func, select, update
@@ -36,6 +35,7 @@ from storage.repositories import OutboxRepository, PersonRepository
 from storage.repositories.tickets import TicketRepository
 from telegram.budget import Limits, install_budget
 from telegram.delivery import TelegramDelivery
+from telegram.session import JsonSession
 from tests.conftest import TOKEN
 from tests.factories import BUILDINGS
 from tests.fakeapi import JSON, ApiCall, FakeBotAPI, error_response
@@ -60,9 +60,9 @@ class Request:
     text: str | None = None
 
 
-class TimedSession(AiohttpSession):
-    """aiogram's own HTTP session, recording the client side of every request on the same clock
-    (time.monotonic) as the fake's record of arrivals."""
+class TimedSession(JsonSession):
+    """The bot's HTTP session (telegram/session.py), recording the client side of every request
+    on the same clock (time.monotonic) as the fake's record of arrivals."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -125,7 +125,7 @@ async def database(tmp_path: Path, fake: FakeBotAPI) -> AsyncIterator[Database]:
 async def bot(tmp_path: Path, fake: FakeBotAPI) -> AsyncIterator[Bot]:
     """The bot as the application makes it (create_bot), with a recording HTTP session."""
     bot = create_bot(config_for(tmp_path, fake))
-    assert isinstance(bot.session, AiohttpSession)
+    assert isinstance(bot.session, JsonSession)
     bot.session = TimedSession(api=bot.session.api)
     yield bot
     await bot.session.close()
