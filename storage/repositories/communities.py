@@ -7,6 +7,7 @@ from typing import TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.by_id import by_id
 from storage.cache import ReadCache, cache_of
 from storage.models import Building, Community, CoordinatorScope, Membership, Person, Role
 
@@ -21,7 +22,7 @@ class CommunityRepository:
         return await self.session.scalar(select(Community).where(Community.name == name))
 
     async def get(self, community_id: int) -> Community | None:
-        return await self.session.get(Community, community_id)
+        return await by_id(self.session, Community, community_id)
 
     async def get_many(self, community_ids: Iterable[int]) -> dict[int, Community]:
         ids = set(community_ids)
@@ -96,7 +97,7 @@ class CommunityRepository:
     # Buildings
 
     async def building(self, building_id: int) -> Building | None:
-        return await self.session.get(Building, building_id)
+        return await by_id(self.session, Building, building_id)
 
     async def building_by_code(self, community_id: int, code: str) -> Building | None:
         query = select(Building).where(Building.community_id == community_id, Building.code == code)
