@@ -4,14 +4,23 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from storage.by_id import by_id
 from storage.cache import ReadCache, cache_of
 from storage.models import Building, Community, CoordinatorScope, Membership, Person, Role
 
 T = TypeVar("T", Community, Building)
+
+
+# A building and its community in one statement (a report's Send asked each), built once.
+_BUILDING_AND_COMMUNITY = (
+    select(Building, Community)
+    .join(Community, Community.id == Building.community_id)
+    .where(Building.id == bindparam("building_id"))
+)
 
 
 class CommunityRepository:
@@ -98,6 +107,20 @@ class CommunityRepository:
 
     async def building(self, building_id: int) -> Building | None:
         return await by_id(self.session, Building, building_id)
+
+    async def building_and_community(self, building_id: int) -> tuple[Building, Community] | None:
+        """The building and its community: from the session when it holds the building, else
+        both in one statement."""
+        if self.session.identity_map.get(identity_key(Building, building_id)) is None:
+            values = {"building_id": building_id}
+            row = (await self.session.execute(_BUILDING_AND_COMMUNITY, values)).first()
+            return None if row is None else (row[0], row[1])
+        building = await self.building(building_id)
+        if building is None:
+            return None
+        community = await self.get(building.community_id)
+        assert community is not None
+        return building, community
 
     async def building_by_code(self, community_id: int, code: str) -> Building | None:
         query = select(Building).where(Building.community_id == community_id, Building.code == code)
