@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from itertools import product
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -243,3 +244,38 @@ async def test_tickets_count_and_page_are_the_scopes_whatever_the_shape(
         case = (scope, statuses, escalated, offset, limit)
         assert count == len(every), case
         assert [t.id for t in page] == [t.id for t in expected], case
+
+
+async def test_a_transition_changes_only_an_expected_state_and_refreshes_the_copy(
+    database: Database,
+) -> None:
+    await seed(database)
+    later = NOW + timedelta(hours=1)
+    cases: list[
+        tuple[int, list[TicketStatus], dict[str, Any]]
+    ] = [  # ticket (its status: NEW, TAKEN, REOPENED, RESOLVED, CLOSED by turn), expected
+        (1, [S.NEW, S.REOPENED], {"status": S.TAKEN, "holder_id": 2, "taken_at": later}),
+        (2, [S.NEW, S.REOPENED], {"status": S.TAKEN, "holder_id": 2, "taken_at": later}),
+        (3, [S.NEW, S.REOPENED], {"status": S.TAKEN, "holder_id": 3, "taken_at": later}),
+        (2, [S.TAKEN], {"status": S.RESOLVED, "resolved_at": later}),
+        (4, [S.TAKEN], {"status": S.RESOLVED, "resolved_at": later}),
+        (5, [S.NEW, S.TAKEN, S.REOPENED], {"status": S.WITHDRAWN, "closed_at": later}),
+        (7, [S.TAKEN], {"status": S.NEW, "holder_id": None, "taken_at": None}),
+    ]
+    for ticket_id, expected, values in cases:
+        async with database.session() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            assert ticket is not None
+            before = ticket.status
+            changed = await TicketRepository(session).transition(
+                ticket_id, expected, later, **values
+            )
+            assert changed == (before in expected), (ticket_id, before, expected)
+            # The session's copy is the row as it is now, without another read.
+            want = {"updated_at": later, **values} if changed else {"status": before}
+            assert {k: getattr(ticket, k) for k in want} == want, ticket_id
+            await session.commit()
+        async with database.session() as session:
+            stored = await session.get(Ticket, ticket_id)
+            assert stored is not None
+            assert {k: getattr(stored, k) for k in want} == want, ticket_id

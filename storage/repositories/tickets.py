@@ -221,15 +221,10 @@ class TicketRepository:
     ) -> bool:
         """Changes the ticket only if it is still in one of the ``expected`` states: of two heads
         pressing Take at once exactly one wins."""
-        # RETURNING the whole row refreshes the session's copy in the same statement (it was
-        # an UPDATE and then a SELECT).
-        changed = await self.session.scalar(
-            update(Ticket)
-            .where(Ticket.id == ticket_id, Ticket.status.in_(list(expected)))
-            .values(updated_at=now, **values)
-            .returning(Ticket)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )
+        query = _transition(tuple(dict.fromkeys(expected)), tuple(sorted(values)))
+        bound = {f"set_{name}": value for name, value in values.items()}
+        bound.update(ticket_id=ticket_id, set_updated_at=now)
+        changed = await self.session.scalar(query, bound)
         return changed is not None
 
     async def set_rating(self, ticket_id: int, stars: int, now: datetime) -> bool:
@@ -757,6 +752,25 @@ def _by_status(
     if escalated_only:
         where.append(Ticket.escalated.is_(True))
     return where
+
+
+@lru_cache(maxsize=64)
+def _transition(expected: tuple[TicketStatus, ...], columns: tuple[str, ...]) -> Select[Ticket]:
+    """``transition``'s statement for these states and these columns, built once (the values
+    bound at execution as ``set_<column>``): an UPDATE of the table RETURNING the whole row,
+    read as the ticket, which refreshes the session's copy in the same statement (it was an
+    UPDATE and then a SELECT). On the table, not the mapped class: an ORM UPDATE is annotated,
+    so keyed, anew at every execution; a Core one read through ``from_statement`` keeps its
+    key. The transitions are a handful (Take, resolve, close, withdraw, reopen, hand over)."""
+    names = ("updated_at", *columns)
+    changed = (
+        update(_TICKETS)
+        .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status.in_(expected))
+        .values({name: bindparam(f"set_{name}", type_=_TICKETS.c[name].type) for name in names})
+        .returning(*_TICKETS.c)
+    )
+    query = select(Ticket).from_statement(changed)
+    return query.execution_options(populate_existing=True)  # type: ignore[return-value]
 
 
 @cache
