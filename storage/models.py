@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -62,6 +63,14 @@ NAMING = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+def table_of(model: type[Base]) -> Table:
+    """The model's table, for a Core statement: one built once and run through the session
+    keeps its cache key, where an ORM-enabled INSERT, UPDATE or DELETE is annotated anew (and
+    its key computed anew) at every execution; a Core read returns rows, without the ORM's
+    loading machinery."""
+    return cast(Table, model.__table__)
 
 
 class Role(enum.StrEnum):

@@ -54,18 +54,17 @@ class Reporting:
             raise ServiceError("report-empty")
         description = checked(draft.description, MAX_DESCRIPTION)
         async with self.db.session() as session:
-            people = PersonRepository(session)
-            membership = await people.membership(person.id, draft.building_id, Role.RESIDENT)
-            if membership is None:
-                raise ReportRefused("not-allowed")
             tickets = TicketRepository(session)
-            if draft.key and (filed := await tickets.by_draft(person.id, draft.key)):
+            since = now - timedelta(days=1)
+            gate = await tickets.report_gate(person.id, draft.building_id, draft.key or None, since)
+            if not gate.resident:
+                raise ReportRefused("not-allowed")
+            if gate.filed_id is not None and (filed := await tickets.get(gate.filed_id)):
                 # Sent before (a crash took the answer, or a double tap): that ticket.
                 recipients = await tickets.recipients(filed.id)
                 building = await tickets.building_of(filed)
                 return Reported(filed, building.name, [r.reason for r in recipients])
-            today = await tickets.count_by_author_since(person.id, now - timedelta(days=1))
-            if today >= self.config.max_tickets_per_day:
+            if gate.since_count >= self.config.max_tickets_per_day:
                 raise ReportRefused("report-limit", limit=self.config.max_tickets_per_day)
             community = await community_of_building(session, draft.building_id)
             category = find_category(community.settings, draft.category)
@@ -83,7 +82,7 @@ class Reporting:
                 media=draft.media[:MAX_MEDIA],
                 latitude=draft.latitude,
                 longitude=draft.longitude,
-                flat=membership.flat,
+                flat=gate.flat,
                 show_name=draft.show_name,
                 show_phone=draft.show_phone,
                 share_description=draft.share_description and not category.private,

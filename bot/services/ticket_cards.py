@@ -260,8 +260,9 @@ class TicketCards:
             reader = reader_of(relations)
             staff = reader is Reader.STAFF
             names = await self._actor_names(session, ticket, events, t) if staff else {}
-            community = await CommunityRepository(session).get(ticket.community_id)
-            assert community is not None
+            # From the read cache (its name and time zone): no statement once it is there.
+            communities, _ = await CommunityRepository(session).to_read([ticket.community_id], [])
+            community = communities[ticket.community_id]
             lines = history_lines(t, events, names, community, reader=reader)
             if description_is_cut(ticket.description) and (staff or Relation.AUTHOR in relations):
                 # The card shows only its beginning and says "the full text is under History".

@@ -157,10 +157,7 @@ async def settings_of_building(session: AsyncSession, building_id: int) -> dict[
 
 
 async def community_of_building(session: AsyncSession, building_id: int) -> Community:
-    communities = CommunityRepository(session)
-    building = await communities.building(building_id)
-    if building is None:
+    found = await CommunityRepository(session).building_and_community(building_id)
+    if found is None:
         raise ServiceError("building-gone")
-    community = await communities.get(building.community_id)
-    assert community is not None
-    return community
+    return found[1]

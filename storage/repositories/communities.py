@@ -4,13 +4,23 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
+from storage.by_id import by_id
 from storage.cache import ReadCache, cache_of
 from storage.models import Building, Community, CoordinatorScope, Membership, Person, Role
 
 T = TypeVar("T", Community, Building)
+
+
+# A building and its community in one statement (a report's Send asked each), built once.
+_BUILDING_AND_COMMUNITY = (
+    select(Building, Community)
+    .join(Community, Community.id == Building.community_id)
+    .where(Building.id == bindparam("building_id"))
+)
 
 
 class CommunityRepository:
@@ -21,7 +31,7 @@ class CommunityRepository:
         return await self.session.scalar(select(Community).where(Community.name == name))
 
     async def get(self, community_id: int) -> Community | None:
-        return await self.session.get(Community, community_id)
+        return await by_id(self.session, Community, community_id)
 
     async def get_many(self, community_ids: Iterable[int]) -> dict[int, Community]:
         ids = set(community_ids)
@@ -96,7 +106,21 @@ class CommunityRepository:
     # Buildings
 
     async def building(self, building_id: int) -> Building | None:
-        return await self.session.get(Building, building_id)
+        return await by_id(self.session, Building, building_id)
+
+    async def building_and_community(self, building_id: int) -> tuple[Building, Community] | None:
+        """The building and its community: from the session when it holds the building, else
+        both in one statement."""
+        if self.session.identity_map.get(identity_key(Building, building_id)) is None:
+            values = {"building_id": building_id}
+            row = (await self.session.execute(_BUILDING_AND_COMMUNITY, values)).first()
+            return None if row is None else (row[0], row[1])
+        building = await self.building(building_id)
+        if building is None:
+            return None
+        community = await self.get(building.community_id)
+        assert community is not None
+        return building, community
 
     async def building_by_code(self, community_id: int, code: str) -> Building | None:
         query = select(Building).where(Building.community_id == community_id, Building.code == code)

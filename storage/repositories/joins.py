@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Building, JoinRequest, JoinRequestCopy, JoinStatus
+from storage.models import Building, JoinRequest, JoinRequestCopy, JoinStatus, table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,29 @@ class JoinArea:
             Building.id.in_(list(self.building_ids)),
             Building.community_id.in_(list(self.community_ids)),
         )
+
+
+def _pending_count(everywhere: bool) -> Select[int]:
+    requests, buildings = table_of(JoinRequest), table_of(Building)
+    where = (
+        buildings.c.id.is_not(None)
+        if everywhere
+        else or_(
+            buildings.c.id.in_(bindparam("building_ids", expanding=True)),
+            buildings.c.community_id.in_(bindparam("community_ids", expanding=True)),
+        )
+    )
+    return (
+        select(func.count())
+        .select_from(requests)
+        .join(buildings, buildings.c.id == requests.c.building_id)
+        .where(requests.c.status == JoinStatus.PENDING, where)
+    )
+
+
+# ``pending_count``'s two statements (everywhere, or some buildings and communities), built
+# once, the lists bound at execution: every /tickets of a head asks it.
+_PENDING_COUNT = {everywhere: _pending_count(everywhere) for everywhere in (False, True)}
 
 
 class JoinRepository:
@@ -145,13 +168,11 @@ class JoinRepository:
         return [JoinRequest.status == JoinStatus.PENDING, area.where()]
 
     async def pending_count(self, area: JoinArea) -> int:
-        query = (
-            select(func.count())
-            .select_from(JoinRequest)
-            .join(Building, Building.id == JoinRequest.building_id)
-            .where(*self._pending_in(area))
-        )
-        return await self.session.scalar(query) or 0
+        values = {
+            "building_ids": list(area.building_ids),
+            "community_ids": list(area.community_ids),
+        }
+        return await self.session.scalar(_PENDING_COUNT[area.everywhere], values) or 0
 
     async def pending_page(
         self, area: JoinArea, offset: int, limit: int

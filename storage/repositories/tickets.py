@@ -4,11 +4,15 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
+    Select,
     and_,
+    bindparam,
     case,
     delete,
     exists,
@@ -25,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from storage.by_id import by_id
 from storage.models import (
     OPEN_STATUSES,
     Address,
@@ -40,6 +45,7 @@ from storage.models import (
     TicketMessage,
     TicketRecipient,
     TicketStatus,
+    table_of,
 )
 
 log = logging.getLogger("bot.tickets")
@@ -55,6 +61,99 @@ STATUS_WALKS = 100
 
 # Not closed or withdrawn: a ticket someone may still have to act on.
 UNFINISHED = (*OPEN_STATUSES, TicketStatus.RESOLVED)
+
+
+# Built once, their parameters bound at execution: the statements of a report, a press on a
+# card and History. Built anew, each cost its construction and a new cache key (0.1-0.3 ms,
+# more than running it); a built one keeps its key. Counters and values only the caller reads
+# are asked of the tables (Core), without the ORM's loading machinery.
+_TICKETS, _COMMUNITIES = table_of(Ticket), table_of(Community)
+_FOLLOWS = table_of(TicketFollower)
+_FOLLOWS_TICKET = exists().where(
+    TicketFollower.ticket_id == Ticket.id, TicketFollower.person_id == bindparam("person_id")
+)
+_TICKET_AND_FOLLOWING = select(Ticket, _FOLLOWS_TICKET.label("following")).where(
+    Ticket.id == bindparam("ticket_id")
+)
+_BY_DRAFT = select(Ticket).where(
+    Ticket.author_id == bindparam("author_id"), Ticket.draft_key == bindparam("draft_key")
+)
+_BY_AUTHOR_SINCE = select(func.count()).where(
+    _TICKETS.c.author_id == bindparam("author_id"), _TICKETS.c.created_at >= bindparam("since")
+)
+_NEXT_NUMBER = (
+    update(_COMMUNITIES)
+    .where(_COMMUNITIES.c.id == bindparam("community_id"))
+    .values(ticket_seq=_COMMUNITIES.c.ticket_seq + 1)
+    .returning(_COMMUNITIES.c.ticket_seq)
+)
+_EVENTS = (
+    select(TicketEvent)
+    .where(TicketEvent.ticket_id == bindparam("ticket_id"))
+    .order_by(TicketEvent.id)
+)
+_FOLLOWERS = (
+    select(_FOLLOWS.c.person_id)
+    .where(_FOLLOWS.c.ticket_id == bindparam("ticket_id"))
+    .order_by(_FOLLOWS.c.id)
+)
+_RECIPIENTS = (
+    select(TicketRecipient)
+    .where(TicketRecipient.ticket_id == bindparam("ticket_id"))
+    .order_by(TicketRecipient.id)
+)
+_HEADS_AND_DEPUTIES = (
+    select(Person, Membership.role)
+    .join(Membership, Membership.person_id == Person.id)
+    .where(
+        Membership.building_id == bindparam("building_id"),
+        Membership.role.in_([Role.HEAD, Role.DEPUTY]),
+    )
+    # Heads before deputies, then by seniority.
+    .order_by(case((Membership.role == Role.HEAD, 0), else_=1), Membership.since, Person.id)
+    .options(joinedload(Person.contacts))  # one statement, not the "selectin" two
+)
+_COORDINATORS_OF = (
+    select(Person, CoordinatorScope.building_id)
+    .join(CoordinatorScope, CoordinatorScope.person_id == Person.id)
+    .where(
+        CoordinatorScope.community_id == bindparam("community_id"),
+        or_(
+            CoordinatorScope.building_id == bindparam("building_id"),
+            CoordinatorScope.building_id.is_(None),
+        ),
+    )
+    .order_by(Person.id)
+    .options(joinedload(Person.contacts))  # one statement, not the "selectin" two
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportGate:
+    """What a report checks before it is filed, read together: whether its author lives in the
+    building (and their flat there), the ticket a draft sent before filed, and how many the
+    author reported since a time (the day's limit)."""
+
+    resident: bool
+    flat: str | None
+    filed_id: int | None
+    since_count: int
+
+
+_MEMBERSHIPS = table_of(Membership)
+_FILED = (
+    select(_TICKETS.c.id)
+    .where(
+        _TICKETS.c.author_id == bindparam("author_id"),
+        _TICKETS.c.draft_key == bindparam("draft_key"),  # unique per author
+    )
+    .scalar_subquery()
+)
+_REPORT_GATE = select(_MEMBERSHIPS.c.flat, _FILED, _BY_AUTHOR_SINCE.scalar_subquery()).where(
+    _MEMBERSHIPS.c.person_id == bindparam("author_id"),
+    _MEMBERSHIPS.c.building_id == bindparam("building_id"),
+    _MEMBERSHIPS.c.role == Role.RESIDENT,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +183,7 @@ class TicketRepository:
 
     async def next_number(self, community_id: int) -> int:
         """The community's next ticket number, atomically (two reports at once never share one)."""
-        number = await self.session.scalar(
-            update(Community)
-            .where(Community.id == community_id)
-            .values(ticket_seq=Community.ticket_seq + 1)
-            .returning(Community.ticket_seq)
-        )
+        number = await self.session.scalar(_NEXT_NUMBER, {"community_id": community_id})
         assert number is not None
         return int(number)
 
@@ -99,26 +193,20 @@ class TicketRepository:
         return ticket
 
     async def get(self, ticket_id: int) -> Ticket | None:
-        return await self.session.get(Ticket, ticket_id)
+        return await by_id(self.session, Ticket, ticket_id)
 
     async def get_and_following(self, ticket_id: int, person_id: int) -> tuple[Ticket | None, bool]:
         """The ticket and whether ``person_id`` follows it, in one statement (every press on a
         card asks both)."""
-        following = (
-            exists()
-            .where(TicketFollower.ticket_id == Ticket.id, TicketFollower.person_id == person_id)
-            .label("following")
-        )
-        row = (
-            await self.session.execute(select(Ticket, following).where(Ticket.id == ticket_id))
-        ).first()
+        values = {"ticket_id": ticket_id, "person_id": person_id}
+        row = (await self.session.execute(_TICKET_AND_FOLLOWING, values)).first()
         if row is None:
             return None, False
         return row[0], bool(row[1])
 
     async def by_draft(self, author_id: int, draft_key: str) -> Ticket | None:
-        query = select(Ticket).where(Ticket.author_id == author_id, Ticket.draft_key == draft_key)
-        return await self.session.scalar(query)
+        values = {"author_id": author_id, "draft_key": draft_key}
+        return await self.session.scalar(_BY_DRAFT, values)
 
     async def by_number(self, community_id: int, number: int) -> Ticket | None:
         query = select(Ticket).where(Ticket.community_id == community_id, Ticket.number == number)
@@ -133,15 +221,10 @@ class TicketRepository:
     ) -> bool:
         """Changes the ticket only if it is still in one of the ``expected`` states: of two heads
         pressing Take at once exactly one wins."""
-        # RETURNING the whole row refreshes the session's copy in the same statement (it was
-        # an UPDATE and then a SELECT).
-        changed = await self.session.scalar(
-            update(Ticket)
-            .where(Ticket.id == ticket_id, Ticket.status.in_(list(expected)))
-            .values(updated_at=now, **values)
-            .returning(Ticket)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )
+        query = _transition(tuple(dict.fromkeys(expected)), tuple(sorted(values)))
+        bound = {f"set_{name}": value for name, value in values.items()}
+        bound.update(ticket_id=ticket_id, set_updated_at=now)
+        changed = await self.session.scalar(query, bound)
         return changed is not None
 
     async def set_rating(self, ticket_id: int, stars: int, now: datetime) -> bool:
@@ -153,11 +236,25 @@ class TicketRepository:
         )
         return getattr(result, "rowcount", 0) == 1
 
+    async def report_gate(
+        self, author_id: int, building_id: int, draft_key: str | None, since: datetime
+    ) -> ReportGate:
+        """``PersonRepository.membership`` as a resident, ``by_draft`` and
+        ``count_by_author_since`` in one statement (a report's Send asked three)."""
+        values = {
+            "author_id": author_id,
+            "building_id": building_id,
+            "draft_key": draft_key,
+            "since": since,
+        }
+        row = (await self.session.execute(_REPORT_GATE, values)).first()
+        if row is None:
+            return ReportGate(False, None, None, 0)
+        return ReportGate(True, row[0], row[1], int(row[2] or 0))
+
     async def count_by_author_since(self, author_id: int, since: datetime) -> int:
-        query = select(func.count()).where(
-            Ticket.author_id == author_id, Ticket.created_at >= since
-        )
-        return await self.session.scalar(query) or 0
+        values = {"author_id": author_id, "since": since}
+        return await self.session.scalar(_BY_AUTHOR_SINCE, values) or 0
 
     async def linked_by(
         self, parent_id: int, author_id: int, statuses: Sequence[TicketStatus]
@@ -205,10 +302,7 @@ class TicketRepository:
         )
 
     async def events(self, ticket_id: int) -> Sequence[TicketEvent]:
-        query = (
-            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
-        )
-        return (await self.session.scalars(query)).all()
+        return (await self.session.scalars(_EVENTS, {"ticket_id": ticket_id})).all()
 
     async def last_event(self, ticket_id: int, kind: str) -> TicketEvent | None:
         query = (
@@ -254,12 +348,7 @@ class TicketRepository:
         return True
 
     async def followers(self, ticket_id: int) -> Sequence[int]:
-        query = (
-            select(TicketFollower.person_id)
-            .where(TicketFollower.ticket_id == ticket_id)
-            .order_by(TicketFollower.id)
-        )
-        return (await self.session.scalars(query)).all()
+        return (await self.session.scalars(_FOLLOWERS, {"ticket_id": ticket_id})).all()
 
     async def follower_counts(self, ticket_ids: Iterable[int]) -> dict[int, int]:
         """How many follow each of these tickets (those nobody follows are left out)."""
@@ -318,12 +407,7 @@ class TicketRepository:
         )
 
     async def recipients(self, ticket_id: int) -> Sequence[TicketRecipient]:
-        query = (
-            select(TicketRecipient)
-            .where(TicketRecipient.ticket_id == ticket_id)
-            .order_by(TicketRecipient.id)
-        )
-        return (await self.session.scalars(query)).all()
+        return (await self.session.scalars(_RECIPIENTS, {"ticket_id": ticket_id})).all()
 
     async def involving(self, person_id: int) -> Sequence[Involved]:
         """Every ticket the person received, holds or owns (a role being taken from them)."""
@@ -480,10 +564,13 @@ class TicketRepository:
     async def status_count(
         self, scope: Scope, statuses: Sequence[TicketStatus], escalated_only: bool
     ) -> int:
-        where = _by_status(scope, statuses, escalated_only)
-        return (
-            await self.session.scalar(select(func.count()).select_from(Ticket).where(*where)) or 0
-        )
+        query = _status_count(bool(scope.building_ids), bool(scope.community_ids), escalated_only)
+        values = {
+            "statuses": list(statuses),
+            "building_ids": list(scope.building_ids),
+            "community_ids": list(scope.community_ids),
+        }
+        return await self.session.scalar(query, values) or 0
 
     async def status_page(
         self,
@@ -503,28 +590,26 @@ class TicketRepository:
         (135 ms at 1M tickets for a building with 8 open ones, docs/benchmarks.md). A scope
         of more walks than one statement takes is asked in one query as before."""
         wanted = offset + limit
-        where = [Ticket.escalated.is_(True)] if escalated_only else []
-        places = [Ticket.building_id == b for b in dict.fromkeys(scope.building_ids)]
-        places += [Ticket.community_id == c for c in dict.fromkeys(scope.community_ids)]
-        streams = [(place, Ticket.status == s) for place in places for s in dict.fromkeys(statuses)]
-        if not streams:
+        buildings = list(dict.fromkeys(scope.building_ids))
+        communities = list(dict.fromkeys(scope.community_ids))
+        states = tuple(dict.fromkeys(statuses))
+        walks = (len(buildings) + len(communities)) * len(states)
+        if not walks:
             return []
-        if len(streams) > STATUS_WALKS:
-            query = (
+        if walks > STATUS_WALKS:
+            everywhere = (
                 select(Ticket)
                 .where(*_by_status(scope, statuses, escalated_only))
                 .order_by(*NEWEST_FIRST)
                 .offset(offset)
                 .limit(limit)
             )
-            return (await self.session.scalars(query)).all()
-        walks = [
-            select(Ticket).where(*stream, *where).order_by(*NEWEST_FIRST).limit(wanted).subquery()
-            for stream in streams
-        ]
-        # One statement: the walks' rows are the tickets (a page's worth each at most).
-        merged = union_all(*(select(walk) for walk in walks))
-        found = {t.id: t for t in await self.session.scalars(select(Ticket).from_statement(merged))}
+            return (await self.session.scalars(everywhere)).all()
+        query = _status_walks(len(buildings), len(communities), states, escalated_only)
+        values: dict[str, Any] = {"wanted": wanted}
+        values.update((f"walk_b{i}", b) for i, b in enumerate(buildings))
+        values.update((f"walk_c{i}", c) for i, c in enumerate(communities))
+        found = {t.id: t for t in await self.session.scalars(query, values)}
         newest = sorted(found.values(), key=lambda t: (t.created_at, t.id), reverse=True)
         return newest[offset:wanted]
 
@@ -616,42 +701,20 @@ class TicketRepository:
     # Routing candidates
 
     async def heads_and_deputies(self, building_id: int) -> Sequence[tuple[Person, Role]]:
-        query = (
-            select(Person, Membership.role)
-            .join(Membership, Membership.person_id == Person.id)
-            .where(
-                Membership.building_id == building_id,
-                Membership.role.in_([Role.HEAD, Role.DEPUTY]),
-            )
-            # Heads before deputies, then by seniority.
-            .order_by(case((Membership.role == Role.HEAD, 0), else_=1), Membership.since, Person.id)
-            .options(joinedload(Person.contacts))  # one statement, not the "selectin" two
-        )
+        found = await self.session.execute(_HEADS_AND_DEPUTIES, {"building_id": building_id})
         # unique(): a person's row comes once per contact; (person, role) is unique here.
-        return [(p, r) for p, r in (await self.session.execute(query)).unique().all()]
+        return [(p, r) for p, r in found.unique().all()]
 
     async def coordinators_of(
         self, community_id: int, building_id: int
     ) -> tuple[list[Person], list[Person]]:
         """The building's own coordinators and the community-wide ones, as ``coordinators``
         gives each, in one statement."""
-        query = (
-            select(Person, CoordinatorScope.building_id)
-            .join(CoordinatorScope, CoordinatorScope.person_id == Person.id)
-            .where(
-                CoordinatorScope.community_id == community_id,
-                or_(
-                    CoordinatorScope.building_id == building_id,
-                    CoordinatorScope.building_id.is_(None),
-                ),
-            )
-            .order_by(Person.id)
-            .options(joinedload(Person.contacts))  # one statement, not the "selectin" two
-        )
+        values = {"community_id": community_id, "building_id": building_id}
         own: dict[int, Person] = {}
         whole: dict[int, Person] = {}
         # unique(): a person's row comes once per contact (a person is kept once anyway).
-        for person, scope in (await self.session.execute(query)).unique().all():
+        for person, scope in (await self.session.execute(_COORDINATORS_OF, values)).unique().all():
             (whole if scope is None else own).setdefault(person.id, person)
         return list(own.values()), list(whole.values())
 
@@ -689,6 +752,67 @@ def _by_status(
     if escalated_only:
         where.append(Ticket.escalated.is_(True))
     return where
+
+
+@lru_cache(maxsize=64)
+def _transition(expected: tuple[TicketStatus, ...], columns: tuple[str, ...]) -> Select[Ticket]:
+    """``transition``'s statement for these states and these columns, built once (the values
+    bound at execution as ``set_<column>``): an UPDATE of the table RETURNING the whole row,
+    read as the ticket, which refreshes the session's copy in the same statement (it was an
+    UPDATE and then a SELECT). On the table, not the mapped class: an ORM UPDATE is annotated,
+    so keyed, anew at every execution; a Core one read through ``from_statement`` keeps its
+    key. The transitions are a handful (Take, resolve, close, withdraw, reopen, hand over)."""
+    names = ("updated_at", *columns)
+    changed = (
+        update(_TICKETS)
+        .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status.in_(expected))
+        .values({name: bindparam(f"set_{name}", type_=_TICKETS.c[name].type) for name in names})
+        .returning(*_TICKETS.c)
+    )
+    query = select(Ticket).from_statement(changed)
+    return query.execution_options(populate_existing=True)  # type: ignore[return-value]
+
+
+@cache
+def _status_count(buildings: bool, communities: bool, escalated_only: bool) -> Select[Any]:
+    """``status_count``'s statement for a scope of this shape, built once (the lists bound at
+    execution): every /tickets asks it."""
+    mine: list[ColumnElement[bool]] = []
+    if buildings:
+        mine.append(_TICKETS.c.building_id.in_(bindparam("building_ids", expanding=True)))
+    if communities:
+        mine.append(_TICKETS.c.community_id.in_(bindparam("community_ids", expanding=True)))
+    where = [_TICKETS.c.status.in_(bindparam("statuses", expanding=True)), or_(false(), *mine)]
+    if escalated_only:
+        where.append(_TICKETS.c.escalated.is_(True))
+    return select(func.count()).select_from(_TICKETS).where(*where)
+
+
+@lru_cache(maxsize=64)
+def _status_walks(
+    buildings: int, communities: int, statuses: tuple[TicketStatus, ...], escalated_only: bool
+) -> Select[Ticket]:
+    """``status_page``'s one statement for a scope of this shape (so many buildings, so many
+    communities, these states), built once: the places and the rows wanted are bound at
+    execution (``walk_b0``…, ``walk_c0``…, ``wanted``). A head's /tickets asks it every time,
+    and building it anew cost more than running it; the shapes are few (a person's roles
+    times the lists' filters)."""
+    wanted = bindparam("wanted", type_=Integer)
+    where = [Ticket.escalated.is_(True)] if escalated_only else []
+    places = [Ticket.building_id == bindparam(f"walk_b{i}") for i in range(buildings)]
+    places += [Ticket.community_id == bindparam(f"walk_c{i}") for i in range(communities)]
+    walks = [
+        select(Ticket)
+        .where(place, Ticket.status == status, *where)
+        .order_by(*NEWEST_FIRST)
+        .limit(wanted)
+        .subquery()
+        for place in places
+        for status in statuses
+    ]
+    # One statement: the walks' rows are the tickets (a page's worth each at most).
+    merged = union_all(*(select(walk) for walk in walks))
+    return select(Ticket).from_statement(merged)  # type: ignore[return-value]
 
 
 def _beyond(start: tuple[datetime, int] | None, newer: bool) -> list[ColumnElement[bool]]:

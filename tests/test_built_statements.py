@@ -1,0 +1,281 @@
+"""The statements the hot paths build once (issue 11) read what the reads they replaced read:
+the report's gate (membership, draft, the day's count in one statement), ``by_id`` against
+``Session.get``, a building with its community, and /tickets' count and page per scope shape,
+each compared with the ORM read it stands for over a table of cases, on SQLite and (with
+TEST_POSTGRES_URL) on PostgreSQL. The bot-level behaviour is the report, card and list tests';
+these are the places where a rewritten query could quietly differ (a parameter bound to the
+wrong place, a shape's statement reused for another scope)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from itertools import product
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from storage.by_id import by_id
+from storage.db import Database
+from storage.models import (
+    Building,
+    Community,
+    Membership,
+    Person,
+    Role,
+    Ticket,
+    TicketStatus,
+)
+from storage.repositories import PersonRepository
+from storage.repositories.communities import CommunityRepository
+from storage.repositories.tickets import NEWEST_FIRST, Scope, TicketRepository, _by_status
+
+S = TicketStatus
+NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+PG_URL = os.environ.get("TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[Database]:
+    if request.param == "sqlite":
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/built.db")
+        await db.migrate()
+        yield db
+        await db.close()
+        return
+    if not PG_URL:
+        pytest.skip("TEST_POSTGRES_URL is not set (a PostgreSQL server for these tests)")
+    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"louzhang_{uuid.uuid4().hex[:12]}"
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    db = Database(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+    try:
+        await db.migrate()
+        yield db
+    finally:
+        await db.close()
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+async def seed(db: Database) -> dict[str, int]:
+    """Two communities, three buildings, people in several roles, tickets of several ages,
+    states and draft keys (two authors share a draft key)."""
+    async with db.session() as session:
+        one = Community(name="塘中社区", created_at=NOW)
+        two = Community(name="翠湖社区", created_at=NOW)
+        session.add_all([one, two])
+        await session.flush()
+        buildings = [
+            Building(community_id=c.id, code=code, name=code, join_token=code, created_at=NOW)
+            for c, code in ((one, "A1"), (one, "A2"), (two, "B1"))
+        ]
+        people = [Person(display_name=f"p{i}", created_at=NOW) for i in range(3)]
+        session.add_all([*buildings, *people])
+        await session.flush()
+        a1, a2, b1 = buildings
+        resident, head, other = people
+        session.add_all(
+            [
+                Membership(
+                    person_id=resident.id,
+                    building_id=a1.id,
+                    role=Role.RESIDENT,
+                    flat="3-101",
+                    since=NOW,
+                ),
+                Membership(person_id=resident.id, building_id=b1.id, role=Role.RESIDENT, since=NOW),
+                Membership(person_id=head.id, building_id=a1.id, role=Role.HEAD, since=NOW),
+                Membership(person_id=head.id, building_id=a2.id, role=Role.DEPUTY, since=NOW),
+                Membership(person_id=other.id, building_id=a2.id, role=Role.RESIDENT, since=NOW),
+            ]
+        )
+        statuses = [S.NEW, S.TAKEN, S.REOPENED, S.RESOLVED, S.CLOSED]
+        number = 0
+        cases = product(enumerate(buildings), [resident, other, head])
+        for i, ((b, building), author) in enumerate(cases):
+            for j, status in enumerate(statuses):
+                number += 1
+                at = NOW - timedelta(hours=5 * i + 7 * j)
+                session.add(
+                    Ticket(
+                        community_id=building.community_id,
+                        number=number,
+                        building_id=building.id,
+                        author_id=author.id,
+                        category="repairs",
+                        status=status,
+                        escalated=j % 2 == 0,
+                        draft_key=f"d{j}b{b}" if j < 3 else None,
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
+        await session.commit()
+        return {
+            "one": one.id,
+            "two": two.id,
+            "a1": a1.id,
+            "a2": a2.id,
+            "b1": b1.id,
+            "resident": resident.id,
+            "head": head.id,
+            "other": other.id,
+        }
+
+
+async def test_the_report_gate_reads_what_its_three_reads_read(database: Database) -> None:
+    ids = await seed(database)
+    people = [ids["resident"], ids["head"], ids["other"], 999]
+    buildings = [ids["a1"], ids["a2"], ids["b1"], 999]
+    drafts = [None, "d0b0", "d2b2", "d1b1", "d9"]
+    sinces = [NOW - timedelta(days=1), NOW - timedelta(hours=12), NOW + timedelta(hours=1)]
+    for person_id, building_id, draft, since in product(people, buildings, drafts, sinces):
+        async with database.session() as session:
+            tickets = TicketRepository(session)
+            gate = await tickets.report_gate(person_id, building_id, draft, since)
+        async with database.session() as session:
+            tickets = TicketRepository(session)
+            membership = await PersonRepository(session).membership(
+                person_id, building_id, Role.RESIDENT
+            )
+            filed = await tickets.by_draft(person_id, draft) if draft else None
+            count = await tickets.count_by_author_since(person_id, since)
+        case = (person_id, building_id, draft, since)
+        assert gate.resident == (membership is not None), case
+        if membership is None:
+            continue
+        assert gate.flat == membership.flat, case
+        assert gate.filed_id == (filed.id if filed else None), case
+        assert gate.since_count == count, case
+
+
+async def test_by_id_gives_what_session_get_gives(database: Database) -> None:
+    ids = await seed(database)
+    wanted = [
+        (Ticket, 1),
+        (Ticket, 10**6),
+        (Person, ids["head"]),
+        (Person, 10**6),
+        (Community, ids["two"]),
+        (Building, ids["b1"]),
+        (Building, 10**6),
+    ]
+    for model, row_id in wanted:
+        async with database.session() as session:
+            found = await by_id(session, model, row_id)
+            again = await by_id(session, model, row_id)  # from the session now
+            assert again is found
+        async with database.session() as session:
+            expected = await session.get(model, row_id)
+        assert (found is None) == (expected is None), (model, row_id)
+        if found is not None and expected is not None:
+            assert found.id == expected.id  # type: ignore[attr-defined]
+    async with database.session() as session:
+        # An expired copy is read again; a pending new row is flushed before the SELECT that
+        # looks for it (autoflush), as ``get`` does.
+        ticket = await by_id(session, Ticket, 1)
+        assert ticket is not None
+        await session.execute(text("UPDATE tickets SET description = 'changed' WHERE id = 1"))
+        session.expire(ticket)
+        reread = await by_id(session, Ticket, 1)
+        assert reread is ticket and reread.description == "changed"
+        pending = Person(id=5000, display_name="new", created_at=NOW)
+        session.add(pending)
+        assert await by_id(session, Person, 5000) is pending
+
+
+async def test_a_building_with_its_community(database: Database) -> None:
+    ids = await seed(database)
+    for building_id, community_id in ((ids["a2"], ids["one"]), (ids["b1"], ids["two"])):
+        for known in (False, True):
+            async with database.session() as session:
+                communities = CommunityRepository(session)
+                if known:
+                    await communities.building(building_id)  # in the session already
+                found = await communities.building_and_community(building_id)
+                assert found is not None
+                building, community = found
+                assert (building.id, community.id) == (building_id, community_id)
+                assert building is await communities.building(building_id)
+                assert community is await communities.get(community_id)
+    async with database.session() as session:
+        assert await CommunityRepository(session).building_and_community(10**6) is None
+
+
+async def test_tickets_count_and_page_are_the_scopes_whatever_the_shape(
+    database: Database,
+) -> None:
+    ids = await seed(database)
+    a1, a2, b1, one, two = ids["a1"], ids["a2"], ids["b1"], ids["one"], ids["two"]
+    scopes = [
+        Scope(0, [a1]),
+        Scope(0, [a2]),  # the same shape as the one before, another building
+        Scope(0, [b1, a2]),
+        Scope(0, [], [two]),
+        Scope(0, [a1], [two]),
+        Scope(0, [b1], [one]),
+        Scope(0, [a1, a1], []),  # a building twice
+        Scope(0, [], []),
+    ]
+    filters = [(S.NEW, S.TAKEN, S.REOPENED), (S.NEW, S.REOPENED), (S.TAKEN,), (S.RESOLVED,)]
+    pages = [(0, 2), (2, 2), (0, 20), (5, 3)]
+    for scope, statuses, escalated, (offset, limit) in product(
+        scopes, filters, (False, True), pages
+    ):
+        async with database.session() as session:
+            tickets = TicketRepository(session)
+            count = await tickets.status_count(scope, statuses, escalated)
+            page = await tickets.status_page(scope, statuses, escalated, offset, limit)
+            where = _by_status(scope, statuses, escalated)
+            every = (await session.scalars(select(Ticket).where(*where))).all()
+            expected = (
+                await session.scalars(
+                    select(Ticket).where(*where).order_by(*NEWEST_FIRST).offset(offset).limit(limit)
+                )
+            ).all()
+        case = (scope, statuses, escalated, offset, limit)
+        assert count == len(every), case
+        assert [t.id for t in page] == [t.id for t in expected], case
+
+
+async def test_a_transition_changes_only_an_expected_state_and_refreshes_the_copy(
+    database: Database,
+) -> None:
+    await seed(database)
+    later = NOW + timedelta(hours=1)
+    cases: list[
+        tuple[int, list[TicketStatus], dict[str, Any]]
+    ] = [  # ticket (its status: NEW, TAKEN, REOPENED, RESOLVED, CLOSED by turn), expected
+        (1, [S.NEW, S.REOPENED], {"status": S.TAKEN, "holder_id": 2, "taken_at": later}),
+        (2, [S.NEW, S.REOPENED], {"status": S.TAKEN, "holder_id": 2, "taken_at": later}),
+        (3, [S.NEW, S.REOPENED], {"status": S.TAKEN, "holder_id": 3, "taken_at": later}),
+        (2, [S.TAKEN], {"status": S.RESOLVED, "resolved_at": later}),
+        (4, [S.TAKEN], {"status": S.RESOLVED, "resolved_at": later}),
+        (5, [S.NEW, S.TAKEN, S.REOPENED], {"status": S.WITHDRAWN, "closed_at": later}),
+        (7, [S.TAKEN], {"status": S.NEW, "holder_id": None, "taken_at": None}),
+    ]
+    for ticket_id, expected, values in cases:
+        async with database.session() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            assert ticket is not None
+            before = ticket.status
+            changed = await TicketRepository(session).transition(
+                ticket_id, expected, later, **values
+            )
+            assert changed == (before in expected), (ticket_id, before, expected)
+            # The session's copy is the row as it is now, without another read.
+            want = {"updated_at": later, **values} if changed else {"status": before}
+            assert {k: getattr(ticket, k) for k in want} == want, ticket_id
+            await session.commit()
+        async with database.session() as session:
+            stored = await session.get(Ticket, ticket_id)
+            assert stored is not None
+            assert {k: getattr(stored, k) for k in want} == want, ticket_id
