@@ -256,3 +256,39 @@ async def test_a_shutdown_ends_every_pass_in_hand_and_releases_their_rows(
     assert {int(row.address) for row in unsent} >= {STRANGER, HEAD}
     assert left == len(unsent)
     assert all(row.claimed_until is None for row in unsent)
+
+
+async def test_commits_while_a_pass_is_in_hand_are_claimed_together_not_one_by_one(
+    town: Town, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Residents' messages committed one after the other while a pass waits for an answer: the
+    worker claims beside it at most every OVERLAP_EVERY, not once for every commit (each claim
+    and its record cost their statements, and a burst commits many times a second)."""
+    held = HeldAnswers(town.client.session, STRANGER, monkeypatch)
+    worker = running_worker(town)
+    claims = 0
+    run_once = worker.run_once
+
+    async def counted(deadline: float | None = None) -> int:
+        nonlocal claims
+        claims += 1
+        return await run_once(deadline)
+
+    worker.run_once = counted  # type: ignore[method-assign]
+    try:
+        await enqueue(town.db, town.world.clock(), STRANGER, "first", Urgency.TELL)
+        await eventually(held.arrived.is_set, "a pass waiting for its answer")
+        before = claims
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        chats = range(8001, 8021)
+        for chat in chats:  # each commit wakes the worker
+            await enqueue(town.db, town.world.clock(), chat, f"to {chat}", Urgency.TELL)
+            await asyncio.sleep(0.005)
+        await eventually(lambda: all(sent_to(town, c, 0) for c in chats), "every message")
+        took = loop.time() - began
+        made = claims - before
+        assert made <= 2 + took / delivery.OVERLAP_EVERY and made < len(chats) / 2, (made, took)
+    finally:
+        held.release.set()
+        await worker.stop()
