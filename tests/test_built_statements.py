@@ -33,7 +33,8 @@ from storage.models import (
 )
 from storage.repositories import PersonRepository
 from storage.repositories.communities import CommunityRepository
-from storage.repositories.tickets import NEWEST_FIRST, Scope, TicketRepository, _by_status
+from storage.repositories.ticket_statements import NEWEST_FIRST
+from storage.repositories.tickets import Scope, TicketRepository, _by_status
 
 S = TicketStatus
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)

@@ -4,16 +4,11 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
-    Select,
     and_,
-    bindparam,
-    case,
     delete,
     exists,
     false,
@@ -27,16 +22,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
 from storage.by_id import by_id
 from storage.models import (
     OPEN_STATUSES,
     Address,
     Building,
-    Community,
     CoordinatorScope,
-    Membership,
     Person,
     Role,
     Ticket,
@@ -45,12 +37,12 @@ from storage.models import (
     TicketMessage,
     TicketRecipient,
     TicketStatus,
-    table_of,
 )
+from storage.repositories import ticket_statements as built
+from storage.repositories.ticket_statements import NEWEST_FIRST
 
 log = logging.getLogger("bot.tickets")
 
-NEWEST_FIRST = (Ticket.created_at.desc(), Ticket.id.desc())
 OLDEST_FIRST = (Ticket.created_at.asc(), Ticket.id.asc())
 # Buildings and communities walked in one statement (SQLite allows 500 SELECTs in a compound).
 STREAMS_PER_QUERY = 100
@@ -63,71 +55,6 @@ STATUS_WALKS = 100
 UNFINISHED = (*OPEN_STATUSES, TicketStatus.RESOLVED)
 
 
-# Built once, their parameters bound at execution: the statements of a report, a press on a
-# card and History. Built anew, each cost its construction and a new cache key (0.1-0.3 ms,
-# more than running it); a built one keeps its key. Counters and values only the caller reads
-# are asked of the tables (Core), without the ORM's loading machinery.
-_TICKETS, _COMMUNITIES = table_of(Ticket), table_of(Community)
-_FOLLOWS = table_of(TicketFollower)
-_FOLLOWS_TICKET = exists().where(
-    TicketFollower.ticket_id == Ticket.id, TicketFollower.person_id == bindparam("person_id")
-)
-_TICKET_AND_FOLLOWING = select(Ticket, _FOLLOWS_TICKET.label("following")).where(
-    Ticket.id == bindparam("ticket_id")
-)
-_BY_DRAFT = select(Ticket).where(
-    Ticket.author_id == bindparam("author_id"), Ticket.draft_key == bindparam("draft_key")
-)
-_BY_AUTHOR_SINCE = select(func.count()).where(
-    _TICKETS.c.author_id == bindparam("author_id"), _TICKETS.c.created_at >= bindparam("since")
-)
-_NEXT_NUMBER = (
-    update(_COMMUNITIES)
-    .where(_COMMUNITIES.c.id == bindparam("community_id"))
-    .values(ticket_seq=_COMMUNITIES.c.ticket_seq + 1)
-    .returning(_COMMUNITIES.c.ticket_seq)
-)
-_EVENTS = (
-    select(TicketEvent)
-    .where(TicketEvent.ticket_id == bindparam("ticket_id"))
-    .order_by(TicketEvent.id)
-)
-_FOLLOWERS = (
-    select(_FOLLOWS.c.person_id)
-    .where(_FOLLOWS.c.ticket_id == bindparam("ticket_id"))
-    .order_by(_FOLLOWS.c.id)
-)
-_RECIPIENTS = (
-    select(TicketRecipient)
-    .where(TicketRecipient.ticket_id == bindparam("ticket_id"))
-    .order_by(TicketRecipient.id)
-)
-_HEADS_AND_DEPUTIES = (
-    select(Person, Membership.role)
-    .join(Membership, Membership.person_id == Person.id)
-    .where(
-        Membership.building_id == bindparam("building_id"),
-        Membership.role.in_([Role.HEAD, Role.DEPUTY]),
-    )
-    # Heads before deputies, then by seniority.
-    .order_by(case((Membership.role == Role.HEAD, 0), else_=1), Membership.since, Person.id)
-    .options(joinedload(Person.contacts))  # one statement, not the "selectin" two
-)
-_COORDINATORS_OF = (
-    select(Person, CoordinatorScope.building_id)
-    .join(CoordinatorScope, CoordinatorScope.person_id == Person.id)
-    .where(
-        CoordinatorScope.community_id == bindparam("community_id"),
-        or_(
-            CoordinatorScope.building_id == bindparam("building_id"),
-            CoordinatorScope.building_id.is_(None),
-        ),
-    )
-    .order_by(Person.id)
-    .options(joinedload(Person.contacts))  # one statement, not the "selectin" two
-)
-
-
 @dataclass(frozen=True, slots=True)
 class ReportGate:
     """What a report checks before it is filed, read together: whether its author lives in the
@@ -138,22 +65,6 @@ class ReportGate:
     flat: str | None
     filed_id: int | None
     since_count: int
-
-
-_MEMBERSHIPS = table_of(Membership)
-_FILED = (
-    select(_TICKETS.c.id)
-    .where(
-        _TICKETS.c.author_id == bindparam("author_id"),
-        _TICKETS.c.draft_key == bindparam("draft_key"),  # unique per author
-    )
-    .scalar_subquery()
-)
-_REPORT_GATE = select(_MEMBERSHIPS.c.flat, _FILED, _BY_AUTHOR_SINCE.scalar_subquery()).where(
-    _MEMBERSHIPS.c.person_id == bindparam("author_id"),
-    _MEMBERSHIPS.c.building_id == bindparam("building_id"),
-    _MEMBERSHIPS.c.role == Role.RESIDENT,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +94,7 @@ class TicketRepository:
 
     async def next_number(self, community_id: int) -> int:
         """The community's next ticket number, atomically (two reports at once never share one)."""
-        number = await self.session.scalar(_NEXT_NUMBER, {"community_id": community_id})
+        number = await self.session.scalar(built.NEXT_NUMBER, {"community_id": community_id})
         assert number is not None
         return int(number)
 
@@ -199,14 +110,14 @@ class TicketRepository:
         """The ticket and whether ``person_id`` follows it, in one statement (every press on a
         card asks both)."""
         values = {"ticket_id": ticket_id, "person_id": person_id}
-        row = (await self.session.execute(_TICKET_AND_FOLLOWING, values)).first()
+        row = (await self.session.execute(built.TICKET_AND_FOLLOWING, values)).first()
         if row is None:
             return None, False
         return row[0], bool(row[1])
 
     async def by_draft(self, author_id: int, draft_key: str) -> Ticket | None:
         values = {"author_id": author_id, "draft_key": draft_key}
-        return await self.session.scalar(_BY_DRAFT, values)
+        return await self.session.scalar(built.BY_DRAFT, values)
 
     async def by_number(self, community_id: int, number: int) -> Ticket | None:
         query = select(Ticket).where(Ticket.community_id == community_id, Ticket.number == number)
@@ -221,7 +132,7 @@ class TicketRepository:
     ) -> bool:
         """Changes the ticket only if it is still in one of the ``expected`` states: of two heads
         pressing Take at once exactly one wins."""
-        query = _transition(tuple(dict.fromkeys(expected)), tuple(sorted(values)))
+        query = built.transition(tuple(dict.fromkeys(expected)), tuple(sorted(values)))
         bound = {f"set_{name}": value for name, value in values.items()}
         bound.update(ticket_id=ticket_id, set_updated_at=now)
         changed = await self.session.scalar(query, bound)
@@ -247,14 +158,14 @@ class TicketRepository:
             "draft_key": draft_key,
             "since": since,
         }
-        row = (await self.session.execute(_REPORT_GATE, values)).first()
+        row = (await self.session.execute(built.REPORT_GATE, values)).first()
         if row is None:
             return ReportGate(False, None, None, 0)
         return ReportGate(True, row[0], row[1], int(row[2] or 0))
 
     async def count_by_author_since(self, author_id: int, since: datetime) -> int:
         values = {"author_id": author_id, "since": since}
-        return await self.session.scalar(_BY_AUTHOR_SINCE, values) or 0
+        return await self.session.scalar(built.BY_AUTHOR_SINCE, values) or 0
 
     async def linked_by(
         self, parent_id: int, author_id: int, statuses: Sequence[TicketStatus]
@@ -302,7 +213,7 @@ class TicketRepository:
         )
 
     async def events(self, ticket_id: int) -> Sequence[TicketEvent]:
-        return (await self.session.scalars(_EVENTS, {"ticket_id": ticket_id})).all()
+        return (await self.session.scalars(built.EVENTS, {"ticket_id": ticket_id})).all()
 
     async def last_event(self, ticket_id: int, kind: str) -> TicketEvent | None:
         query = (
@@ -348,7 +259,7 @@ class TicketRepository:
         return True
 
     async def followers(self, ticket_id: int) -> Sequence[int]:
-        return (await self.session.scalars(_FOLLOWERS, {"ticket_id": ticket_id})).all()
+        return (await self.session.scalars(built.FOLLOWERS, {"ticket_id": ticket_id})).all()
 
     async def follower_counts(self, ticket_ids: Iterable[int]) -> dict[int, int]:
         """How many follow each of these tickets (those nobody follows are left out)."""
@@ -407,7 +318,7 @@ class TicketRepository:
         )
 
     async def recipients(self, ticket_id: int) -> Sequence[TicketRecipient]:
-        return (await self.session.scalars(_RECIPIENTS, {"ticket_id": ticket_id})).all()
+        return (await self.session.scalars(built.RECIPIENTS, {"ticket_id": ticket_id})).all()
 
     async def involving(self, person_id: int) -> Sequence[Involved]:
         """Every ticket the person received, holds or owns (a role being taken from them)."""
@@ -564,7 +475,9 @@ class TicketRepository:
     async def status_count(
         self, scope: Scope, statuses: Sequence[TicketStatus], escalated_only: bool
     ) -> int:
-        query = _status_count(bool(scope.building_ids), bool(scope.community_ids), escalated_only)
+        query = built.status_count(
+            bool(scope.building_ids), bool(scope.community_ids), escalated_only
+        )
         values = {
             "statuses": list(statuses),
             "building_ids": list(scope.building_ids),
@@ -605,7 +518,7 @@ class TicketRepository:
                 .limit(limit)
             )
             return (await self.session.scalars(everywhere)).all()
-        query = _status_walks(len(buildings), len(communities), states, escalated_only)
+        query = built.status_walks(len(buildings), len(communities), states, escalated_only)
         values: dict[str, Any] = {"wanted": wanted}
         values.update((f"walk_b{i}", b) for i, b in enumerate(buildings))
         values.update((f"walk_c{i}", c) for i, c in enumerate(communities))
@@ -701,7 +614,7 @@ class TicketRepository:
     # Routing candidates
 
     async def heads_and_deputies(self, building_id: int) -> Sequence[tuple[Person, Role]]:
-        found = await self.session.execute(_HEADS_AND_DEPUTIES, {"building_id": building_id})
+        found = await self.session.execute(built.HEADS_AND_DEPUTIES, {"building_id": building_id})
         # unique(): a person's row comes once per contact; (person, role) is unique here.
         return [(p, r) for p, r in found.unique().all()]
 
@@ -714,7 +627,9 @@ class TicketRepository:
         own: dict[int, Person] = {}
         whole: dict[int, Person] = {}
         # unique(): a person's row comes once per contact (a person is kept once anyway).
-        for person, scope in (await self.session.execute(_COORDINATORS_OF, values)).unique().all():
+        for person, scope in (
+            (await self.session.execute(built.COORDINATORS_OF, values)).unique().all()
+        ):
             (whole if scope is None else own).setdefault(person.id, person)
         return list(own.values()), list(whole.values())
 
@@ -752,67 +667,6 @@ def _by_status(
     if escalated_only:
         where.append(Ticket.escalated.is_(True))
     return where
-
-
-@lru_cache(maxsize=64)
-def _transition(expected: tuple[TicketStatus, ...], columns: tuple[str, ...]) -> Select[Ticket]:
-    """``transition``'s statement for these states and these columns, built once (the values
-    bound at execution as ``set_<column>``): an UPDATE of the table RETURNING the whole row,
-    read as the ticket, which refreshes the session's copy in the same statement (it was an
-    UPDATE and then a SELECT). On the table, not the mapped class: an ORM UPDATE is annotated,
-    so keyed, anew at every execution; a Core one read through ``from_statement`` keeps its
-    key. The transitions are a handful (Take, resolve, close, withdraw, reopen, hand over)."""
-    names = ("updated_at", *columns)
-    changed = (
-        update(_TICKETS)
-        .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status.in_(expected))
-        .values({name: bindparam(f"set_{name}", type_=_TICKETS.c[name].type) for name in names})
-        .returning(*_TICKETS.c)
-    )
-    query = select(Ticket).from_statement(changed)
-    return query.execution_options(populate_existing=True)  # type: ignore[return-value]
-
-
-@cache
-def _status_count(buildings: bool, communities: bool, escalated_only: bool) -> Select[Any]:
-    """``status_count``'s statement for a scope of this shape, built once (the lists bound at
-    execution): every /tickets asks it."""
-    mine: list[ColumnElement[bool]] = []
-    if buildings:
-        mine.append(_TICKETS.c.building_id.in_(bindparam("building_ids", expanding=True)))
-    if communities:
-        mine.append(_TICKETS.c.community_id.in_(bindparam("community_ids", expanding=True)))
-    where = [_TICKETS.c.status.in_(bindparam("statuses", expanding=True)), or_(false(), *mine)]
-    if escalated_only:
-        where.append(_TICKETS.c.escalated.is_(True))
-    return select(func.count()).select_from(_TICKETS).where(*where)
-
-
-@lru_cache(maxsize=64)
-def _status_walks(
-    buildings: int, communities: int, statuses: tuple[TicketStatus, ...], escalated_only: bool
-) -> Select[Ticket]:
-    """``status_page``'s one statement for a scope of this shape (so many buildings, so many
-    communities, these states), built once: the places and the rows wanted are bound at
-    execution (``walk_b0``…, ``walk_c0``…, ``wanted``). A head's /tickets asks it every time,
-    and building it anew cost more than running it; the shapes are few (a person's roles
-    times the lists' filters)."""
-    wanted = bindparam("wanted", type_=Integer)
-    where = [Ticket.escalated.is_(True)] if escalated_only else []
-    places = [Ticket.building_id == bindparam(f"walk_b{i}") for i in range(buildings)]
-    places += [Ticket.community_id == bindparam(f"walk_c{i}") for i in range(communities)]
-    walks = [
-        select(Ticket)
-        .where(place, Ticket.status == status, *where)
-        .order_by(*NEWEST_FIRST)
-        .limit(wanted)
-        .subquery()
-        for place in places
-        for status in statuses
-    ]
-    # One statement: the walks' rows are the tickets (a page's worth each at most).
-    merged = union_all(*(select(walk) for walk in walks))
-    return select(Ticket).from_statement(merged)  # type: ignore[return-value]
 
 
 def _beyond(start: tuple[datetime, int] | None, newer: bool) -> list[ColumnElement[bool]]:

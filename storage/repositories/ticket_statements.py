@@ -1,0 +1,181 @@
+"""The statements of the tickets' hot reads and writes (a report, a press on a card, History,
+/tickets), built once with their parameters bound at execution. Built anew, each cost its
+construction and a new cache key (0.1-0.3 ms, more than running it); a built one keeps its
+key. Counters and values only the caller reads are asked of the tables (Core), without the
+ORM's loading machinery; an UPDATE is on the table too, since an ORM-enabled one is annotated,
+so keyed, anew at every execution."""
+
+from __future__ import annotations
+
+from functools import cache, lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import joinedload
+
+from storage.models import (
+    Community,
+    CoordinatorScope,
+    Membership,
+    Person,
+    Role,
+    Ticket,
+    TicketEvent,
+    TicketFollower,
+    TicketRecipient,
+    TicketStatus,
+    table_of,
+)
+
+NEWEST_FIRST = (Ticket.created_at.desc(), Ticket.id.desc())
+
+_TICKETS, _COMMUNITIES = table_of(Ticket), table_of(Community)
+_FOLLOWS = table_of(TicketFollower)
+_FOLLOWS_TICKET = exists().where(
+    TicketFollower.ticket_id == Ticket.id, TicketFollower.person_id == bindparam("person_id")
+)
+TICKET_AND_FOLLOWING = select(Ticket, _FOLLOWS_TICKET.label("following")).where(
+    Ticket.id == bindparam("ticket_id")
+)
+BY_DRAFT = select(Ticket).where(
+    Ticket.author_id == bindparam("author_id"), Ticket.draft_key == bindparam("draft_key")
+)
+BY_AUTHOR_SINCE = select(func.count()).where(
+    _TICKETS.c.author_id == bindparam("author_id"), _TICKETS.c.created_at >= bindparam("since")
+)
+NEXT_NUMBER = (
+    update(_COMMUNITIES)
+    .where(_COMMUNITIES.c.id == bindparam("community_id"))
+    .values(ticket_seq=_COMMUNITIES.c.ticket_seq + 1)
+    .returning(_COMMUNITIES.c.ticket_seq)
+)
+EVENTS = (
+    select(TicketEvent)
+    .where(TicketEvent.ticket_id == bindparam("ticket_id"))
+    .order_by(TicketEvent.id)
+)
+FOLLOWERS = (
+    select(_FOLLOWS.c.person_id)
+    .where(_FOLLOWS.c.ticket_id == bindparam("ticket_id"))
+    .order_by(_FOLLOWS.c.id)
+)
+RECIPIENTS = (
+    select(TicketRecipient)
+    .where(TicketRecipient.ticket_id == bindparam("ticket_id"))
+    .order_by(TicketRecipient.id)
+)
+HEADS_AND_DEPUTIES = (
+    select(Person, Membership.role)
+    .join(Membership, Membership.person_id == Person.id)
+    .where(
+        Membership.building_id == bindparam("building_id"),
+        Membership.role.in_([Role.HEAD, Role.DEPUTY]),
+    )
+    # Heads before deputies, then by seniority.
+    .order_by(case((Membership.role == Role.HEAD, 0), else_=1), Membership.since, Person.id)
+    .options(joinedload(Person.contacts))  # one statement, not the "selectin" two
+)
+COORDINATORS_OF = (
+    select(Person, CoordinatorScope.building_id)
+    .join(CoordinatorScope, CoordinatorScope.person_id == Person.id)
+    .where(
+        CoordinatorScope.community_id == bindparam("community_id"),
+        or_(
+            CoordinatorScope.building_id == bindparam("building_id"),
+            CoordinatorScope.building_id.is_(None),
+        ),
+    )
+    .order_by(Person.id)
+    .options(joinedload(Person.contacts))  # one statement, not the "selectin" two
+)
+
+
+_MEMBERSHIPS = table_of(Membership)
+_FILED = (
+    select(_TICKETS.c.id)
+    .where(
+        _TICKETS.c.author_id == bindparam("author_id"),
+        _TICKETS.c.draft_key == bindparam("draft_key"),  # unique per author
+    )
+    .scalar_subquery()
+)
+REPORT_GATE = select(_MEMBERSHIPS.c.flat, _FILED, BY_AUTHOR_SINCE.scalar_subquery()).where(
+    _MEMBERSHIPS.c.person_id == bindparam("author_id"),
+    _MEMBERSHIPS.c.building_id == bindparam("building_id"),
+    _MEMBERSHIPS.c.role == Role.RESIDENT,
+)
+
+
+@lru_cache(maxsize=64)
+def transition(expected: tuple[TicketStatus, ...], columns: tuple[str, ...]) -> Select[Ticket]:
+    """``TicketRepository.transition``'s statement for these states and these columns (the
+    values bound at execution as ``set_<column>``): an UPDATE of the table RETURNING the whole
+    row, read as the ticket, which refreshes the session's copy in the same statement (it was
+    an UPDATE and then a SELECT). On the table, not the mapped class: an ORM UPDATE is
+    annotated, so keyed, anew at every execution; a Core one read through ``from_statement``
+    keeps its key. The transitions are a handful (Take, resolve, close, withdraw, reopen,
+    hand over)."""
+    names = ("updated_at", *columns)
+    changed = (
+        update(_TICKETS)
+        .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status.in_(expected))
+        .values({name: bindparam(f"set_{name}", type_=_TICKETS.c[name].type) for name in names})
+        .returning(*_TICKETS.c)
+    )
+    query = select(Ticket).from_statement(changed)
+    return query.execution_options(populate_existing=True)  # type: ignore[return-value]
+
+
+@cache
+def status_count(buildings: bool, communities: bool, escalated_only: bool) -> Select[Any]:
+    """``TicketRepository.status_count``'s statement for a scope of this shape (the lists bound
+    at execution): every /tickets asks it."""
+    mine: list[ColumnElement[bool]] = []
+    if buildings:
+        mine.append(_TICKETS.c.building_id.in_(bindparam("building_ids", expanding=True)))
+    if communities:
+        mine.append(_TICKETS.c.community_id.in_(bindparam("community_ids", expanding=True)))
+    where = [_TICKETS.c.status.in_(bindparam("statuses", expanding=True)), or_(false(), *mine)]
+    if escalated_only:
+        where.append(_TICKETS.c.escalated.is_(True))
+    return select(func.count()).select_from(_TICKETS).where(*where)
+
+
+@lru_cache(maxsize=64)
+def status_walks(
+    buildings: int, communities: int, statuses: tuple[TicketStatus, ...], escalated_only: bool
+) -> Select[Ticket]:
+    """``TicketRepository.status_page``'s one statement for a scope of this shape (so many
+    buildings, so many communities, these states): the places and the rows wanted are bound at
+    execution (``walk_b0``…, ``walk_c0``…, ``wanted``). A head's /tickets asks it every time,
+    and building it anew cost more than running it; the shapes are few (a person's roles
+    times the lists' filters)."""
+    wanted = bindparam("wanted", type_=Integer)
+    where = [Ticket.escalated.is_(True)] if escalated_only else []
+    places = [Ticket.building_id == bindparam(f"walk_b{i}") for i in range(buildings)]
+    places += [Ticket.community_id == bindparam(f"walk_c{i}") for i in range(communities)]
+    walks = [
+        select(Ticket)
+        .where(place, Ticket.status == status, *where)
+        .order_by(*NEWEST_FIRST)
+        .limit(wanted)
+        .subquery()
+        for place in places
+        for status in statuses
+    ]
+    # One statement: the walks' rows are the tickets (a page's worth each at most).
+    merged = union_all(*(select(walk) for walk in walks))
+    return select(Ticket).from_statement(merged)  # type: ignore[return-value]
