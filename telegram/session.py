@@ -3,8 +3,8 @@
 aiogram posts every method as form data: each top-level field prepared and JSON-encoded on
 its own, then the whole form URL-encoded (about 0.17 ms of CPU for a message with a keyboard,
 a quarter of the call's cost on the bot's side; 0.03 ms as one JSON body). The Bot API accepts
-the same parameters as one ``application/json`` body for any request without a file upload
-(https://core.telegram.org/bots/api#making-requests), so a request without files is sent so:
+the same parameters as one ``application/json`` body for any request without a file upload,
+so a request without files is sent so:
 the same fields, prepared by aiogram's own ``prepare_value`` rules (defaults filled in, ``None``
 left out, dates as Unix time), encoded once. A request with an upload goes as aiogram sends it
 (multipart form data).
