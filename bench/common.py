@@ -250,13 +250,15 @@ class Child:
     async def stop(self, grace: float = 15.0) -> int | None:
         """SIGTERM, then SIGKILL after ``grace`` seconds. (The bot's graceful stop flushes the
         outbox for up to SHUTDOWN_FLUSH_SECONDS; a benchmark that is done passes a short grace.)"""
-        if self.alive():
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.process.wait(), grace)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
+        # The child may exit between the check and the signal: then there is nobody to signal.
+        with contextlib.suppress(ProcessLookupError):
+            if self.alive():
+                self.process.send_signal(signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(self.process.wait(), grace)
+                except TimeoutError:
+                    self.process.kill()
+        await self.process.wait()
         return self.process.returncode
 
 
