@@ -23,10 +23,29 @@ from storage.repositories import FsmRepository
 FSM_KEYS = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
 # Conversations kept in memory: every step of a report reads its state and data several times.
 CACHED = 10_000
+# A conversation as stored: its state and its data.
+Stored = tuple[str | None, dict[str, Any]]
 # The conversations an update changed, written once when it is over (see BatchedWrites).
-_PENDING: ContextVar[dict[str, tuple[str | None, dict[str, Any]]] | None] = ContextVar(
-    "louzhang_fsm_pending", default=None
-)
+_PENDING: ContextVar[Changes | None] = ContextVar("louzhang_fsm_pending", default=None)
+
+
+class Changes:
+    """What an update set in each conversation it touched, and what that conversation held in
+    the database before (so one the update left as it found, as a command's ``clear`` of no
+    conversation does, is not written again)."""
+
+    __slots__ = ("before", "after")
+
+    def __init__(self) -> None:
+        self.before: dict[str, Stored | None] = {}
+        self.after: dict[str, Stored] = {}
+
+    def set(self, name: str, before: Stored | None, after: Stored) -> None:
+        self.before.setdefault(name, before)
+        self.after[name] = after
+
+    def changed(self) -> dict[str, Stored]:
+        return {name: value for name, value in self.after.items() if value != self.before[name]}
 
 
 class SqlStorage(BaseStorage):
@@ -38,7 +57,9 @@ class SqlStorage(BaseStorage):
         self.db = db
         self.clock = clock
         self.keys = FSM_KEYS
-        self._cache: OrderedDict[str, tuple[str | None, dict[str, Any]]] = OrderedDict()
+        self._cache: OrderedDict[str, Stored] = OrderedDict()
+        # Conversations whose last batched write has not (yet) reached the database.
+        self._unsaved: set[str] = set()
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
@@ -64,7 +85,7 @@ class SqlStorage(BaseStorage):
     async def close(self) -> None:
         """The database is closed by its owner."""
 
-    async def _load(self, name: str) -> tuple[str | None, dict[str, Any]]:
+    async def _load(self, name: str) -> Stored:
         found = self._cache.get(name)
         if found is None:
             async with self.db.session() as session:
@@ -76,7 +97,9 @@ class SqlStorage(BaseStorage):
     async def _save(self, name: str, state: str | None, data: dict[str, Any]) -> None:
         pending = _PENDING.get()
         if pending is not None:  # written when the update is over, with its other changes
-            pending[name] = (state, data)
+            # What the database holds (None: not known, an earlier write of it failed).
+            before = None if name in self._unsaved else self._cache.get(name)
+            pending.set(name, before, (state, data))
             self._remember(name, (state, data))
             return
         async with self.db.session() as session:
@@ -84,18 +107,21 @@ class SqlStorage(BaseStorage):
             await session.commit()
         self._remember(name, (state, data))
 
-    async def flush(self, pending: Mapping[str, tuple[str | None, dict[str, Any]]]) -> None:
+    async def flush(self, pending: Mapping[str, Stored]) -> None:
         """Writes the conversations an update changed, in one unit of work."""
         if not pending:
             return
         now = self.clock()
+        # Until they are written, their stored value is not known (their next write is made).
+        self._unsaved.update(pending)
         async with self.db.session() as session:
             repository = FsmRepository(session)
             for name, (state, data) in pending.items():
                 await repository.save(name, now, state, data)
             await session.commit()
+        self._unsaved.difference_update(pending)
 
-    def _remember(self, name: str, value: tuple[str | None, dict[str, Any]]) -> None:
+    def _remember(self, name: str, value: Stored) -> None:
         self._cache[name] = value
         self._cache.move_to_end(name)
         while len(self._cache) > CACHED:
@@ -107,7 +133,9 @@ class BatchedWrites(BaseMiddleware):
     ``update_data`` are three writes) reach the database once, when the update is over: one
     unit of work instead of one per call. Inside the per-user lock (aiogram's FSM middleware
     is outermost), so the user's next update starts after the write; the in-memory copy is
-    current at once. A failing handler's changes are written too, as they were before."""
+    current at once. A failing handler's changes are written too, as they were before. A
+    conversation the update left as the database holds it (``/tickets`` clears a conversation
+    there is none of) is not written again: a transaction less."""
 
     def __init__(self, storage: SqlStorage) -> None:
         self.storage = storage
@@ -120,10 +148,10 @@ class BatchedWrites(BaseMiddleware):
     ) -> Any:
         if _PENDING.get() is not None:
             return await handler(event, data)
-        pending: dict[str, tuple[str | None, dict[str, Any]]] = {}
+        pending = Changes()
         token = _PENDING.set(pending)
         try:
             return await handler(event, data)
         finally:
             _PENDING.reset(token)
-            await self.storage.flush(pending)
+            await self.storage.flush(pending.changed())

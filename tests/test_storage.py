@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 import storage.db
@@ -30,7 +30,7 @@ from storage.models import (
 from storage.repositories import CommunityRepository, InvitationRepository, PersonRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.updates import UpdateRepository
-from telegram.fsm import SqlStorage
+from telegram.fsm import BatchedWrites, SqlStorage
 from tests.conftest import FakeClock
 from tests.test_contacts_migration import pg_url as pg_url_fixture
 from tests.waiting import eventually
@@ -349,6 +349,57 @@ async def test_fsm_update_data_merges(db: Database, clock: FakeClock) -> None:
     await storage.set_data(KEY, {"a": 1})
     assert await storage.update_data(KEY, {"b": 2}) == {"a": 1, "b": 2}
     assert await storage.get_data(KEY) == {"a": 1, "b": 2}
+
+
+async def test_fsm_an_update_writes_only_the_conversations_it_changed(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = SqlStorage(db, clock)
+    writes = BatchedWrites(storage)
+    other = StorageKey(bot_id=424242, chat_id=8, user_id=8)
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "fsm_state" in statement:
+            statements.append(statement.split()[0])
+
+    async def update(*steps: tuple[StorageKey, str | None, dict[str, object]]) -> list[str]:
+        """One update through BatchedWrites that sets each (key, state, data) in turn."""
+
+        async def handler(_event: object, _data: dict[str, object]) -> None:
+            for key, state, data in steps:
+                await storage.set_state(key, state)
+                await storage.set_data(key, data)
+
+        statements.clear()
+        await writes(handler, object(), {})
+        return statements[:]
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        # /tickets of someone with no conversation: the "clear" of nothing writes nothing.
+        assert await update((KEY, None, {})) == ["SELECT"]  # read once, then from memory
+        assert await update((KEY, None, {})) == []
+        # A step that changes it is written; one that sets it back as it was is not.
+        assert await update((KEY, "Flow:step", {"a": 1})) == ["INSERT"]
+        assert await update((KEY, "Flow:step", {"a": 1})) == []
+        assert await update((KEY, "Other:state", {}), (KEY, "Flow:step", {"a": 1})) == []
+        # Of two conversations, only the changed one.
+        assert await update((other, None, {}), (KEY, None, {})) == ["SELECT", "DELETE"]
+        assert await _fsm_rows(db) == []
+
+        # A write that failed: the next update that sets the same is written, not skipped.
+        failing = AsyncMock(side_effect=OSError("disk full"))
+        with monkeypatch.context() as patched:
+            patched.setattr("storage.repositories.FsmRepository.save", failing)
+            with pytest.raises(OSError, match="disk full"):
+                await update((KEY, "Flow:step", {"b": 2}))
+        assert await _fsm_rows(db) == []
+        assert await update((KEY, "Flow:step", {"b": 2})) == ["INSERT"]
+        assert [(s, d) for _, s, d in await _fsm_rows(db)] == [("Flow:step", {"b": 2})]
+        assert await update((KEY, "Flow:step", {"b": 2})) == []
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
 
 
 # --- invitations -------------------------------------------------------------------------------
