@@ -16,13 +16,13 @@ def is_admin(config: Config, person: Person) -> bool:
     return any(address in admins for address in addresses_in(person, Channel.TELEGRAM))
 
 
-async def admins_among(
+async def people_and_admins(
     people: PersonRepository, config: Config, person_ids: Iterable[int]
-) -> set[int]:
-    """``is_admin`` for many people at once, in one statement (none without ADMIN_IDS): those
-    of ``person_ids`` with a Telegram contact among the administrators' ids."""
+) -> tuple[dict[int, Person], set[int]]:
+    """The people found among ``person_ids`` (without their contacts) and which of them are
+    administrators (``is_admin``), in one statement (none asked without ADMIN_IDS)."""
     addresses = (address.address for address in admin_addresses(config))
-    return await people.reached_at(person_ids, Channel.TELEGRAM, addresses)
+    return await people.get_many_marked(person_ids, Channel.TELEGRAM, addresses)
 
 
 def admin_addresses(config: Config) -> list[Address]:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.services.access import coverage
-from bot.services.contacts import admins_among, is_admin
+from bot.services.contacts import is_admin, people_and_admins
 from bot.services.errors import ServiceError
 from bot.services.policy import AUTHOR, RULES, Action, Relation, may
 from bot.services.ticket_core import HOLDER_NAME, AlreadyTaken, NoAccess, StaleAction
@@ -46,13 +46,23 @@ class TicketAccess:
         areas = await people.coordinator_areas(person.id)
         return self._relations(person, ticket, follows, roles, areas, is_admin(self.config, person))
 
+    async def readers(
+        self, session: AsyncSession, person_ids: Iterable[int]
+    ) -> tuple[dict[int, Person], set[int]]:
+        """The people found among ``person_ids``, without their contacts, and which of them
+        are administrators (for ``relations_of``), in one statement."""
+        return await people_and_admins(PersonRepository(session), self.config, person_ids)
+
     async def relations_of(
-        self, session: AsyncSession, pairs: Iterable[tuple[Person, Ticket]]
+        self,
+        session: AsyncSession,
+        pairs: Iterable[tuple[Person, Ticket]],
+        admins: set[int],
     ) -> dict[tuple[int, int], frozenset[Relation]]:
         """``relations`` of many (person, ticket) pairs, keyed (person id, ticket id), in a
         few statements for all of them (a delivery pass's cards). The people need not have
-        their contacts loaded: who among them is an administrator is asked in one statement
-        (none when there are no administrators)."""
+        their contacts loaded: who among them is an administrator is ``admins`` (``readers``
+        read it with them)."""
         wanted = list(pairs)
         following = await TicketRepository(session).following(
             (ticket.id, person.id) for person, ticket in wanted
@@ -61,7 +71,6 @@ class TicketAccess:
         person_ids = {person.id for person, _ in wanted}
         roles = await people.building_roles_of(person_ids)
         areas = await people.coordinator_areas_of(person_ids)
-        admins = await admins_among(people, self.config, person_ids)
         return {
             (person.id, ticket.id): self._relations(
                 person,

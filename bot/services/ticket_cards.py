@@ -42,8 +42,8 @@ from storage.repositories import (
     CommunityRepository,
     OutboxRepository,
     PersonRepository,
-    WorkOrderRepository,
 )
+from storage.repositories.card_pass import CardPassRepository
 from storage.repositories.card_side import CardSideRepository
 from storage.repositories.tickets import TicketRepository
 
@@ -141,13 +141,13 @@ class TicketCards:
         keys = list(dict.fromkeys(wanted))
         if not keys:
             return {}
-        pairs = {(ticket_id, where) for ticket_id, _, where in keys}
         async with self.db.session() as session:
-            tickets = TicketRepository(session)
-            upto = await OutboxRepository(session).last_pending_cards(pairs)
-            refs = await tickets.card_messages(pairs)
-            found = await tickets.get_many(ticket_id for ticket_id, _, _ in keys)
-            people = await PersonRepository(session).get_many(
+            cards = CardPassRepository(session)
+            stand = await cards.stand((ticket_id, where) for ticket_id, _, where in keys)
+            shown = await cards.tickets(ticket_id for ticket_id, _, _ in keys)
+            found = {ticket_id: side.ticket for ticket_id, side in shown.items()}
+            people, admins = await self.access.readers(
+                session,
                 {person_id for _, person_id, _ in keys}
                 | {
                     i
@@ -155,26 +155,15 @@ class TicketCards:
                     for i in (ticket.author_id, ticket.holder_id)
                     if i
                 },
-                contacts=False,  # a card shows none, and relations_of asks for the admins
             )
             readers = [
                 (people[person_id], found[ticket_id])
                 for ticket_id, person_id, _ in keys
                 if ticket_id in found and person_id in people
             ]
-            relations = await self.access.relations_of(session, readers)
+            relations = await self.access.relations_of(session, readers, admins)
             community_of, building_of = await CommunityRepository(session).to_read(
                 (t.community_id for t in found.values()), (t.building_id for t in found.values())
-            )
-            followers = await tickets.follower_counts(found)
-            orders = await WorkOrderRepository(session).latest_of(found)
-            reopened = await tickets.last_events_of(
-                {
-                    ticket.id
-                    for person, ticket in readers
-                    if ticket.status in REOPENABLE and is_staff(relations[(person.id, ticket.id)])
-                },
-                "reopened",
             )
         now = self.clock()
         rendered: dict[tuple[int, frozenset[Relation], str], CardView | None] = {}
@@ -188,7 +177,9 @@ class TicketCards:
                 language = person.language or self.translations.default
                 same = (ticket_id, seen_as, language)
                 if same not in rendered:
-                    event = reopened.get(ticket_id)
+                    side = shown[ticket_id]
+                    # The staff's card shows a reopening's reason while the ticket is open again.
+                    event = side.reopened if ticket.status in REOPENABLE else None
                     rendered[same] = self._compose(
                         self.translations.bind(language),
                         ticket,
@@ -197,16 +188,16 @@ class TicketCards:
                         building=building_of.get(ticket.building_id),
                         author=people.get(ticket.author_id) if ticket.author_id else None,
                         holder=people.get(ticket.holder_id) if ticket.holder_id else None,
-                        followers=followers.get(ticket_id, 0),
+                        followers=side.followers,
                         now=now,
                         reopened=str(event.data.get("note") or "") if event else None,
-                        order=orders.get(ticket_id),
+                        order=side.order,
                     )
                 view = rendered[same]
                 if view is None:
                     continue  # not renderable: tried alone
             prepared[key] = CardDelivery(
-                upto.get((ticket_id, where)), refs.get((ticket_id, where)), view
+                stand.upto.get((ticket_id, where)), stand.refs.get((ticket_id, where)), view
             )
         return prepared
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,14 +14,14 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
 
 from storage.db import QUEUED
-from storage.models import Address, OutboxKind, OutboxMessage, OutboxStatus, Urgency
+from storage.models import Address, OutboxKind, OutboxMessage, OutboxStatus, Urgency, table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,9 @@ def _to(to: Address) -> ColumnElement[bool]:
     return and_(OutboxMessage.channel == to.channel, OutboxMessage.address == to.address)
 
 
-def _due() -> Select[OutboxMessage]:
+def _due(rows: bool = True) -> Select[Any]:
+    """Each chat's oldest pending row, when its time has come and nobody holds it: the row
+    (``rows``), or its id, chat and the chat's urgency (``_runs``)."""
     # Each chat's oldest pending row (its messages go in the order they were written), chats
     # by their most urgent pending row, then by age: a head with a new report's card waiting
     # behind a notice's copy in their own chat still goes before the rest of that notice.
@@ -50,47 +52,97 @@ def _due() -> Select[OutboxMessage]:
         .subquery()
     )
     now: BindParameter[datetime] = bindparam("due_now")
+    first = OutboxMessage
+    what: tuple[Any, ...] = (
+        (first,) if rows else (first.id, first.channel, first.address, waiting.c.urgency)
+    )
+    return (
+        select(*what)
+        .join(waiting, waiting.c.first_id == first.id)
+        .where(
+            first.not_before <= now,
+            or_(first.claimed_until.is_(None), first.claimed_until < now),
+        )
+        .order_by(waiting.c.urgency, first.id)
+        .limit(bindparam("due_limit", type_=Integer))
+    )
+
+
+def _in_channels(query: Select[Any]) -> Select[Any]:
+    return query.where(OutboxMessage.channel.in_(bindparam("due_channels", expanding=True)))
+
+
+def _runs(channels: bool) -> Select[OutboxMessage]:
+    """``_due``'s chats (of the bound channels, with ``channels``), each with its pending rows
+    from its oldest up to the ``due_places``-th: the chats in ``_due``'s order, a chat's rows
+    oldest first. One statement (it was ``_due`` and then the chats' following rows), by
+    ix_outbox_recipient for the chats' rows."""
+    firsts = (_in_channels(_due(rows=False)) if channels else _due(rows=False)).subquery()
+    row = aliased(OutboxMessage)
+    ranked = (
+        select(
+            row.id,
+            firsts.c.urgency,
+            firsts.c.id.label("first_id"),
+            func.row_number().over(partition_by=firsts.c.id, order_by=row.id).label("place"),
+        )
+        .select_from(firsts)
+        .join(row, and_(row.channel == firsts.c.channel, row.address == firsts.c.address))
+        .where(row.status == OutboxStatus.PENDING)
+        .subquery()
+    )
     return (
         select(OutboxMessage)
-        .join(waiting, waiting.c.first_id == OutboxMessage.id)
-        .where(
-            OutboxMessage.not_before <= now,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-        )
-        .order_by(waiting.c.urgency, OutboxMessage.id)
-        .limit(bindparam("due_limit", type_=Integer))
+        .join(ranked, ranked.c.id == OutboxMessage.id)
+        .where(ranked.c.place <= bindparam("due_places", type_=Integer))
+        .order_by(ranked.c.urgency, ranked.c.first_id, OutboxMessage.id)
     )
 
 
 # Built once (the delivery worker asks after every commit that queued a message; building it
 # anew cost more than running it); the time, the limit and the channels are bound at execution.
 _DUE = _due()
-_DUE_IN = _DUE.where(OutboxMessage.channel.in_(bindparam("due_channels", expanding=True)))
+_DUE_IN = _in_channels(_DUE)
+_RUNS = {False: _runs(channels=False), True: _runs(channels=True)}
+_OUTBOX = table_of(OutboxMessage)
 
 
-def _following() -> Select[OutboxMessage]:
-    """Some chats' pending rows after their first, up to the ``places``-th, oldest first."""
-    chat = (OutboxMessage.channel, OutboxMessage.address)
-    ranked = (
-        select(
-            OutboxMessage.id,
-            func.row_number().over(partition_by=chat, order_by=OutboxMessage.id).label("place"),
-        )
+def _claim() -> Select[OutboxMessage]:
+    """The claim of the due rows whose ids are bound (``claim_ids``) that are still pending and
+    free at ``claim_now``: each is taken for ``claim_by`` until ``claim_until`` and read back
+    in the same statement (RETURNING: only the rows this UPDATE changed, so a row another
+    worker took meanwhile is not among them; it was an UPDATE and a SELECT of the rows that
+    carried this claim's token and lease). On the table, read as the rows, refreshing the
+    session's copies: an ORM UPDATE is annotated, so keyed, anew at every execution."""
+    now: BindParameter[datetime] = bindparam("claim_now", type_=_OUTBOX.c.claimed_until.type)
+    claimed = (
+        update(_OUTBOX)
         .where(
-            tuple_(*chat).in_(bindparam("chats", expanding=True)),
-            OutboxMessage.status == OutboxStatus.PENDING,
+            _OUTBOX.c.id.in_(bindparam("claim_ids", expanding=True)),
+            _OUTBOX.c.status == OutboxStatus.PENDING,
+            or_(_OUTBOX.c.claimed_until.is_(None), _OUTBOX.c.claimed_until < now),
         )
-        .subquery()
+        .values(
+            claimed_until=bindparam("claim_until", type_=_OUTBOX.c.claimed_until.type),
+            claim_token=bindparam("claim_by", type_=_OUTBOX.c.claim_token.type),
+        )
+        .returning(*_OUTBOX.c)
     )
-    return (
-        select(OutboxMessage)
-        .join(ranked, ranked.c.id == OutboxMessage.id)
-        .where(ranked.c.place.between(2, bindparam("places", type_=Integer)))
-        .order_by(OutboxMessage.id)
-    )
+    query = select(OutboxMessage).from_statement(claimed)
+    return query.execution_options(populate_existing=True)  # type: ignore[return-value]
 
 
-_FOLLOWING = _following()
+# Built once, like the others: every pass that found rows runs them.
+_CLAIM = _claim()
+_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("sent_ids", expanding=True)))
+    .values(
+        status=OutboxStatus.SENT,
+        sent_at=bindparam("sent_now", type_=_OUTBOX.c.sent_at.type),
+        attempts=_OUTBOX.c.attempts + 1,
+    )
+)
 
 
 class OutboxRepository:
@@ -142,21 +194,15 @@ class OutboxRepository:
         another worker holds it), in the order they were written. A recipient (channel and
         address) with an earlier row still waiting is skipped, so each gets messages in that
         order."""
-        if channels is None:
-            query, values = _DUE, {"due_now": now, "due_limit": limit}
-        else:  # the channels whose door delivers here
-            values = {"due_now": now, "due_limit": limit, "due_channels": list(channels)}
-            query = _DUE_IN
-        firsts = (await self.session.scalars(query, values)).all()
-        if per_chat <= 1 or not firsts:
-            return list(firsts)
-        # Each chat's next rows (one statement for the pass, by ix_outbox_recipient).
-        following = await self.session.scalars(
-            _FOLLOWING, {"chats": [(r.channel, r.address) for r in firsts], "places": per_chat}
-        )
-        rows = {(r.channel, r.address): [r] for r in firsts}
-        for row in following:
-            rows[(row.channel, row.address)].append(row)
+        values: dict[str, Any] = {"due_now": now, "due_limit": limit}
+        if channels is not None:  # the channels whose door delivers here
+            values["due_channels"] = list(channels)
+        if per_chat <= 1:
+            return list(await self.session.scalars(_DUE if channels is None else _DUE_IN, values))
+        values["due_places"] = per_chat
+        rows: dict[tuple[str, str], list[OutboxMessage]] = {}
+        for row in await self.session.scalars(_RUNS[channels is not None], values):
+            rows.setdefault((row.channel, row.address), []).append(row)
         due: list[OutboxMessage] = []
         for chat in rows.values():
             if room is not None:
@@ -193,33 +239,12 @@ class OutboxRepository:
         come and no other worker holds them) for ``token`` until ``lease_until``; returned in
         ``due``'s order, the most urgent first. A chat's rows are claimed as a run from its
         oldest: a row whose predecessor went to another worker at the same moment is let go."""
-        free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
         wanted = await self.due(now, limit, channels, per_chat=per_chat, room=room)
         ids = [row.id for row in wanted]
         if not ids:
             return []
-        await self.session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id.in_(ids),
-                OutboxMessage.status == OutboxStatus.PENDING,
-                free,
-            )
-            .values(claimed_until=lease_until, claim_token=token)
-            .execution_options(synchronize_session=False)
-        )
-        query = (
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.id.in_(ids),
-                OutboxMessage.status == OutboxStatus.PENDING,
-                # This claim's lease, not a token left in the row by an earlier one.
-                OutboxMessage.claim_token == token,
-                OutboxMessage.claimed_until == lease_until,
-            )
-            .execution_options(populate_existing=True)
-        )
-        claimed = {row.id: row for row in await self.session.scalars(query)}
+        values = {"claim_ids": ids, "claim_now": now, "claim_until": lease_until, "claim_by": token}
+        claimed = {row.id: row for row in await self.session.scalars(_CLAIM, values)}
         kept: list[OutboxMessage] = []
         broken: set[tuple[str, str]] = set()  # chats whose run another worker cut
         for row in wanted:
@@ -273,12 +298,7 @@ class OutboxRepository:
         """``mark_sent`` for many rows, in one statement (a delivery pass's)."""
         if not message_ids:
             return
-        await self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(message_ids))
-            .values(status=OutboxStatus.SENT, sent_at=now, attempts=OutboxMessage.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
+        await self.session.execute(_SENT, {"sent_ids": list(message_ids), "sent_now": now})
 
     async def last_pending_card(self, ticket_id: int, to: Address) -> int | None:
         return await self.session.scalar(
@@ -289,47 +309,6 @@ class OutboxRepository:
                 OutboxMessage.status == OutboxStatus.PENDING,
             )
         )
-
-    async def last_pending_cards(
-        self, wanted: Iterable[tuple[int, Address]]
-    ) -> dict[tuple[int, Address], int]:
-        """``last_pending_card`` for many (ticket, address) pairs, in one statement (a
-        delivery pass's cards)."""
-        pairs = set(wanted)
-        if not pairs:
-            return {}
-        query = (
-            select(
-                OutboxMessage.ticket_id,
-                OutboxMessage.channel,
-                OutboxMessage.address,
-                func.max(OutboxMessage.id),
-            )
-            .where(
-                OutboxMessage.ticket_id.in_({ticket_id for ticket_id, _ in pairs}),
-                # Per channel, its addresses: SQLite searches ix_outbox_recipient with these
-                # (with a row value IN it would walk every pending row).
-                or_(
-                    *(
-                        and_(
-                            OutboxMessage.channel == channel,
-                            OutboxMessage.address.in_(
-                                {to.address for _, to in pairs if to.channel == channel}
-                            ),
-                        )
-                        for channel in {to.channel for _, to in pairs}
-                    )
-                ),
-                OutboxMessage.kind == OutboxKind.CARD,
-                OutboxMessage.status == OutboxStatus.PENDING,
-            )
-            .group_by(OutboxMessage.ticket_id, OutboxMessage.channel, OutboxMessage.address)
-        )
-        found = {
-            (ticket_id, Address(channel, address)): int(upto)
-            for ticket_id, channel, address, upto in (await self.session.execute(query)).all()
-        }
-        return {pair: upto for pair, upto in found.items() if pair in pairs}
 
     async def collapse_cards(self, ticket_id: int, to: Address, upto: int, now: datetime) -> int:
         result = await self.session.execute(

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, delete, null, select, update
+from sqlalchemy import BindParameter, bindparam, delete, exists, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, raiseload
 from sqlalchemy.orm.util import identity_key
@@ -86,6 +86,18 @@ _IDS: BindParameter[list[int]] = bindparam("person_ids", expanding=True)
 _PEOPLE = table_of(Person)
 _WITH_CONTACTS = select(Person).options(joinedload(Person.contacts)).where(Person.id.in_(_IDS))
 _WITHOUT_CONTACTS = select(Person).options(raiseload(Person.contacts)).where(Person.id.in_(_IDS))
+_MARKED = (
+    select(
+        Person,
+        exists().where(
+            Contact.person_id == Person.id,
+            Contact.channel == bindparam("marked_channel"),
+            Contact.address.in_(bindparam("marked_addresses", expanding=True)),
+        ),
+    )
+    .options(raiseload(Person.contacts))
+    .where(Person.id.in_(_IDS))
+)
 _NAMES = select(_PEOPLE.c.id, _PEOPLE.c.display_name).where(_PEOPLE.c.id.in_(_IDS))
 _MEMBERSHIP = select(Membership).where(
     Membership.person_id == bindparam("person_id"),
@@ -138,6 +150,31 @@ class PersonRepository:
             found.update((person.id, person) for person in loaded)
         return found
 
+    async def get_many_marked(
+        self, person_ids: Iterable[int], channel: str, addresses: Iterable[str]
+    ) -> tuple[dict[int, Person], set[int]]:
+        """``get_many(contacts=False)`` and who is reached where, in one statement: the people
+        found among ``person_ids``, without their contacts, and those of them with a contact at
+        one of ``addresses`` in ``channel`` (a delivery pass's readers, and which of them are
+        administrators); no contact is asked without addresses."""
+        ids, wanted = set(person_ids), set(addresses)
+        if not wanted:
+            return await self.get_many(ids, contacts=False), set()
+        if not ids:
+            return {}, set()
+        values = {
+            "person_ids": list(ids),
+            "marked_channel": channel,
+            "marked_addresses": list(wanted),
+        }
+        found: dict[int, Person] = {}
+        marked: set[int] = set()
+        for person, reached in await self.session.execute(_MARKED, values):
+            found[person.id] = person
+            if reached:
+                marked.add(person.id)
+        return found, marked
+
     async def display_names(self, person_ids: Iterable[int]) -> dict[int, str]:
         """The display names of those found among ``person_ids``, as rows: no person loaded."""
         ids = set(person_ids)
@@ -145,19 +182,6 @@ class PersonRepository:
             return {}
         found = await self.session.execute(_NAMES, {"person_ids": list(ids)})
         return {row.id: row.display_name for row in found}
-
-    async def reached_at(
-        self, person_ids: Iterable[int], channel: str, addresses: Iterable[str]
-    ) -> set[int]:
-        """Those of ``person_ids`` with a contact at one of ``addresses`` in ``channel`` (which
-        of a pass's readers are administrators), in one statement; none without addresses."""
-        ids, wanted = set(person_ids), set(addresses)
-        if not ids or not wanted:
-            return set()
-        query = select(Contact.person_id).where(
-            Contact.person_id.in_(ids), Contact.channel == channel, Contact.address.in_(wanted)
-        )
-        return set(await self.session.scalars(query))
 
     async def add(self, contact: Address, display_name: str, now: datetime) -> Person:
         """A new person, reached at ``contact``."""

@@ -24,7 +24,9 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.dml import Insert
 
 from storage.models import (
     Community,
@@ -35,6 +37,7 @@ from storage.models import (
     Ticket,
     TicketEvent,
     TicketFollower,
+    TicketMessage,
     TicketRecipient,
     TicketStatus,
     table_of,
@@ -102,6 +105,19 @@ COORDINATORS_OF = (
     .options(joinedload(Person.contacts))  # one statement, not the "selectin" two
 )
 
+
+def _remember(insert: Any) -> Insert:
+    messages = table_of(TicketMessage)
+    statement: Insert = insert(messages).on_conflict_do_nothing(
+        index_elements=[messages.c.channel, messages.c.address, messages.c.message_ref]
+    )
+    return statement
+
+
+# A pass's new cards and relayed messages (executemany): one a door already names (its unique
+# channel, address and reference) is left as it is, in the same statement; it was a SELECT of
+# the known ones and then the INSERT.
+REMEMBER_MESSAGES = {"sqlite": _remember(sqlite.insert), "postgresql": _remember(postgresql.insert)}
 
 _MEMBERSHIPS = table_of(Membership)
 _FILED = (

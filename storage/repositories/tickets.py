@@ -8,12 +8,10 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    and_,
     delete,
     exists,
     false,
     func,
-    insert,
     or_,
     select,
     tuple_,
@@ -224,28 +222,6 @@ class TicketRepository:
         )
         return await self.session.scalar(query)
 
-    async def get_many(self, ticket_ids: Iterable[int]) -> dict[int, Ticket]:
-        """The tickets found among ``ticket_ids``, in one statement."""
-        ids = set(ticket_ids)
-        if not ids:
-            return {}
-        found = await self.session.scalars(select(Ticket).where(Ticket.id.in_(ids)))
-        return {ticket.id: ticket for ticket in found}
-
-    async def last_events_of(self, ticket_ids: Iterable[int], kind: str) -> dict[int, TicketEvent]:
-        """``last_event`` of each of these tickets that has one, in one statement."""
-        ids = set(ticket_ids)
-        if not ids:
-            return {}
-        query = (
-            select(TicketEvent)
-            .where(TicketEvent.ticket_id.in_(ids), TicketEvent.kind == kind)
-            .order_by(TicketEvent.id)
-        )
-        return {event.ticket_id: event for event in await self.session.scalars(query)}
-
-    # Followers and recipients
-
     async def follow(self, ticket_id: int, person_id: int, now: datetime) -> bool:
         exists = await self.session.scalar(
             select(TicketFollower.id).where(
@@ -260,18 +236,6 @@ class TicketRepository:
 
     async def followers(self, ticket_id: int) -> Sequence[int]:
         return (await self.session.scalars(built.FOLLOWERS, {"ticket_id": ticket_id})).all()
-
-    async def follower_counts(self, ticket_ids: Iterable[int]) -> dict[int, int]:
-        """How many follow each of these tickets (those nobody follows are left out)."""
-        ids = set(ticket_ids)
-        if not ids:
-            return {}
-        query = (
-            select(TicketFollower.ticket_id, func.count())
-            .where(TicketFollower.ticket_id.in_(ids))
-            .group_by(TicketFollower.ticket_id)
-        )
-        return {ticket_id: int(n) for ticket_id, n in (await self.session.execute(query)).all()}
 
     async def following(self, pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
         """The (ticket, person) pairs among ``pairs`` where the person follows the ticket:
@@ -394,73 +358,25 @@ class TicketRepository:
         return await self.session.scalar(query)
 
     async def remember_messages(self, messages: Sequence[tuple[int, Address, str, str]]) -> None:
-        """``remember_message`` for many (ticket, where, message_ref, kind), in two statements
-        (a delivery pass's new cards and relayed messages)."""
+        """``remember_message`` for many (ticket, where, message_ref, kind), in one statement
+        (a delivery pass's new cards and relayed messages); a message already known is left as
+        it is."""
         if not messages:
             return
-        known = select(TicketMessage.channel, TicketMessage.address, TicketMessage.message_ref)
-        query = known.where(
-            or_(
-                *(
-                    and_(
-                        TicketMessage.channel == channel,
-                        TicketMessage.address.in_(
-                            {w.address for _, w, _, _ in messages if w.channel == channel}
-                        ),
-                        TicketMessage.message_ref.in_(
-                            {r for _, w, r, _ in messages if w.channel == channel}
-                        ),
-                    )
-                    for channel in {where.channel for _, where, _, _ in messages}
-                )
-            )
-        )
-        seen = {(c, a, r) for c, a, r in (await self.session.execute(query)).all()}
-        new = []
-        for ticket_id, where, ref, kind in messages:
-            if (where.channel, where.address, ref) in seen:
-                continue
-            seen.add((where.channel, where.address, ref))
-            new.append(
+        rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for ticket_id, where, ref, kind in messages:  # the first of each
+            rows.setdefault(
+                (where.channel, where.address, ref),
                 {
                     "ticket_id": ticket_id,
                     "channel": where.channel,
                     "address": where.address,
                     "message_ref": ref,
                     "kind": kind,
-                }
+                },
             )
-        if new:  # one executemany
-            await self.session.execute(insert(TicketMessage), new)
-
-    async def card_messages(
-        self, wanted: Iterable[tuple[int, Address]]
-    ) -> dict[tuple[int, Address], str]:
-        """``card_message`` for many (ticket, where) pairs, in one statement."""
-        pairs = set(wanted)
-        if not pairs:
-            return {}
-        query = (
-            select(
-                TicketMessage.ticket_id,
-                TicketMessage.channel,
-                TicketMessage.address,
-                TicketMessage.message_ref,
-            )
-            .where(
-                TicketMessage.ticket_id.in_({ticket_id for ticket_id, _ in pairs}),
-                TicketMessage.channel.in_({where.channel for _, where in pairs}),
-                TicketMessage.address.in_({where.address for _, where in pairs}),
-                TicketMessage.kind == "card",
-            )
-            .order_by(TicketMessage.id)
-        )
-        found: dict[tuple[int, Address], str] = {}
-        for ticket_id, channel, address, ref in (await self.session.execute(query)).all():
-            pair = (ticket_id, Address(channel, address))
-            if pair in pairs:
-                found[pair] = ref  # the newest last
-        return found
+        dialect = self.session.get_bind().dialect.name
+        await self.session.execute(built.REMEMBER_MESSAGES[dialect], list(rows.values()))
 
     async def ticket_of_message(self, where: Address, message_ref: str) -> int | None:
         query = select(TicketMessage.ticket_id).where(

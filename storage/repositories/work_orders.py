@@ -46,20 +46,6 @@ class WorkOrderRepository:
             .limit(1)
         )
 
-    async def latest_of(self, ticket_ids: Iterable[int]) -> dict[int, WorkOrder]:
-        """``latest`` of each of these tickets that has a work order, in one statement."""
-        ids = set(ticket_ids)
-        if not ids:
-            return {}
-        query = (
-            select(WorkOrder)
-            .where(WorkOrder.ticket_id.in_(ids))
-            .order_by(WorkOrder.forwarded_at, WorkOrder.id)
-        )
-        return {
-            order.ticket_id: order for order in await self.session.scalars(query)
-        }  # newest last
-
     async def of_ticket(self, ticket_id: int) -> Sequence[WorkOrder]:
         return (
             await self.session.scalars(
