@@ -27,7 +27,7 @@ from bot.services.clock import Clock
 from storage.db import Database
 from storage.models import DeliveryInstance
 from storage.repositories import OutboxRepository
-from storage.repositories.instances import InstanceRepository
+from storage.repositories.instances import IdTaken, InstanceRepository
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
@@ -92,7 +92,7 @@ class InstanceRegistry:
         for _ in range(3):
             try:
                 return await self._register()
-            except IntegrityError:  # another process took the same id at the same moment
+            except (IntegrityError, IdTaken):  # another process took the same id at that moment
                 continue
         raise RuntimeError(f"no instance id free for {self.base_id!r}")
 
@@ -107,7 +107,15 @@ class InstanceRegistry:
             await instances.ended([row.instance_id for row in gone], now)
             free = (self._id(n) for n in range(1, len(rows) + 2))
             instance_id = next(i for i in free if i not in rows or self._gone(rows[i], now))
-            await instances.take(instance_id, token, self.host, self.pid, now)
+            predecessor = rows.get(instance_id)
+            await instances.take(
+                instance_id,
+                token,
+                self.host,
+                self.pid,
+                now,
+                replacing=predecessor.token if predecessor is not None else None,
+            )
             await session.commit()
         self.instance_id, self.token = instance_id, token
         log.info(

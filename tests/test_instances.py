@@ -19,6 +19,7 @@ from bot.instances import STALE, InstanceRegistry, process_alive
 from storage.db import Database
 from storage.models import DeliveryInstance, OutboxMessage, OutboxStatus, telegram_address
 from storage.repositories import OutboxRepository
+from storage.repositories.instances import IdTaken, InstanceRepository
 from telegram.delivery import TelegramDelivery
 from tests.botclient import FakeSession
 from tests.conftest import TOKEN, FakeClock
@@ -135,6 +136,49 @@ async def test_a_clean_stop_frees_the_id_for_the_next_start_whatever_the_pid(
     await second.register()
     assert second.instance_id == "bot"
     assert await instances(db) == {"bot": (300, False)}
+
+
+async def test_of_two_starts_that_saw_the_id_free_at_once_the_second_takes_the_next_id(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = registry(db, clock, pid=100, dead=set())
+    await first.register()
+    await first.stop()
+    async with db.session() as session:
+        [stopped] = await InstanceRepository(session).all()
+    # Both new processes read the instances before either wrote: "bot" stopped, free for both.
+    winner = registry(db, clock, pid=201, dead=set())
+    await winner.register()
+    read = InstanceRepository.all
+    stale = [[stopped]]
+
+    async def as_read_before_the_winner_wrote(self: InstanceRepository) -> object:
+        return stale.pop() if stale else await read(self)
+
+    monkeypatch.setattr(InstanceRepository, "all", as_read_before_the_winner_wrote)
+    second = registry(db, clock, pid=202, dead=set())
+    await second.register()
+    assert (winner.instance_id, second.instance_id) == ("bot", "bot-2")
+    assert await instances(db) == {"bot": (201, False), "bot-2": (202, False)}
+
+
+async def test_a_predecessors_id_is_taken_only_with_the_token_it_was_seen_with(
+    db: Database, clock: FakeClock
+) -> None:
+    first = registry(db, clock, pid=100, dead=set())
+    await first.register()
+    await first.stop()
+    async with db.session() as session:
+        await InstanceRepository(session).take(
+            "bot", "t-a", HOST, 201, clock(), replacing=first.token
+        )
+        await session.commit()
+    async with db.session() as session:
+        with pytest.raises(IdTaken):
+            await InstanceRepository(session).take(
+                "bot", "t-b", HOST, 202, clock(), replacing=first.token
+            )
+    assert await instances(db) == {"bot": (201, False)}
 
 
 async def test_a_process_whose_id_was_taken_over_goes_on_under_a_new_one(

@@ -11,6 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import DeliveryInstance
 
 
+class IdTaken(Exception):
+    """Another process took this instance id since this one read it."""
+
+
 class InstanceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -20,18 +24,41 @@ class InstanceRepository:
         return (await self.session.scalars(query)).all()
 
     async def take(
-        self, instance_id: str, token: str, host: str, pid: int, now: datetime
-    ) -> DeliveryInstance:
-        """This process is ``instance_id`` from now on (a new row, or its predecessor's)."""
-        row = await self.session.get(DeliveryInstance, instance_id, populate_existing=True)
-        if row is None:
-            row = DeliveryInstance(instance_id=instance_id)
-            self.session.add(row)
-        row.token, row.host, row.pid = token, host, pid
-        row.started_at = row.heartbeat_at = now
-        row.stopped_at = None
-        await self.session.flush()
-        return row
+        self,
+        instance_id: str,
+        token: str,
+        host: str,
+        pid: int,
+        now: datetime,
+        *,
+        replacing: str | None,
+    ) -> None:
+        """This process is ``instance_id`` from now on: a new row (``replacing`` None), or the
+        row of a predecessor seen gone, whose token was ``replacing``. Of two processes that
+        take the same id at once, the second gets IdTaken (a predecessor's row whose token
+        changed since) or an IntegrityError (a new row inserted since)."""
+        if replacing is None:
+            self.session.add(
+                DeliveryInstance(
+                    instance_id=instance_id,
+                    token=token,
+                    host=host,
+                    pid=pid,
+                    started_at=now,
+                    heartbeat_at=now,
+                )
+            )
+            await self.session.flush()
+            return
+        result = await self.session.execute(
+            update(DeliveryInstance)
+            .where(DeliveryInstance.instance_id == instance_id, DeliveryInstance.token == replacing)
+            .values(
+                token=token, host=host, pid=pid, started_at=now, heartbeat_at=now, stopped_at=None
+            )
+        )
+        if int(getattr(result, "rowcount", 0)) != 1:
+            raise IdTaken(instance_id)
 
     async def beat(self, instance_id: str, token: str, now: datetime) -> bool:
         """The heartbeat; False when the id is no longer this process's."""
