@@ -1,4 +1,5 @@
-"""The bot's HTTP session: aiogram's AiohttpSession, with a lighter request body.
+"""The bot's HTTP session: aiogram's AiohttpSession, with a lighter request body and a lighter
+reading of the message the bot just sent.
 
 aiogram posts every method as form data: each top-level field prepared and JSON-encoded on
 its own, then the whole form URL-encoded (about 0.17 ms of CPU for a message with a keyboard,
@@ -17,13 +18,16 @@ are most of the answer's cost (a card's answer: a model for every button). The b
 ``message_id`` and ``chat.id`` of such a result (the card remembered, the prompt to retire), so
 a successful answer to one of those methods is read without those fields (``ECHOED``):
 ``reply_markup``, ``entities``, ``caption_entities`` and ``link_preview_options`` of its result
-are None; everything else (id, chat, date, sender, text, caption, photo…) is read as before.
-Any other answer (an error, a refusal, a result that is not a message, any other method:
-getUpdates above all, whose messages the handlers read whole) is aiogram's own reading.
+are None; everything else (id, chat, date, sender, text, caption, photo…) is read as before,
+an upload's answer too. Any other answer (an error, a refusal, a result that is not a message,
+any other method: getUpdates above all, whose messages the handlers read whole) is aiogram's own
+reading. Code that comes to read one of those fields of what a send or edit returns takes that
+method out of ``ECHOING``.
 
 Depends on aiogram's session internals, pinned by tests/test_session.py: the ``_dumps_json``
 parameter of ``BaseSession.prepare_value`` (values other than plain JSON ones: defaults, dates,
-files, enums), and ``AiohttpSession``'s ``create_session``, ``api`` and ``timeout``.
+files, enums), ``AiohttpSession``'s ``create_session``, ``api`` and ``timeout``, and
+``BaseSession.check_response`` (an answer read whole, and every error).
 """
 
 from __future__ import annotations

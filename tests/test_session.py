@@ -198,6 +198,7 @@ async def test_an_upload_still_goes_as_multipart_form_data(
     assert call.params["caption"] == "本周"
     assert call.params["reply_markup"] == keyboard().model_dump(exclude_none=True)
     assert sent.photo is not None and sent.caption == "本周"
+    assert sent.reply_markup is None  # its answer read as any sent message's
 
 
 async def test_telegrams_refusals_are_read_as_before(
