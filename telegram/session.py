@@ -1,4 +1,5 @@
-"""The bot's HTTP session: aiogram's AiohttpSession, with a lighter request body.
+"""The bot's HTTP session: aiogram's AiohttpSession, with a lighter request body and a lighter
+reading of the message the bot just sent.
 
 aiogram posts every method as form data: each top-level field prepared and JSON-encoded on
 its own, then the whole form URL-encoded (about 0.17 ms of CPU for a message with a keyboard,
@@ -9,35 +10,67 @@ the same fields, prepared by aiogram's own ``prepare_value`` rules (defaults fil
 left out, dates as Unix time), encoded once. A request with an upload goes as aiogram sends it
 (multipart form data).
 
-Telegram's answer is read as aiogram reads it (``check_response``, every error as before).
+Telegram's answer is read as aiogram reads it (``check_response``, every error as before),
+with one exception. The answer to a message the bot sends or edits (the methods in ``ECHOING``)
+is that whole message, and it repeats what the request itself carried: the inline keyboard, the
+text's or caption's entities, the link preview options. Read into aiogram's models those copies
+are most of the answer's cost (a card's answer: a model for every button). The bot reads only
+``message_id`` and ``chat.id`` of such a result (the card remembered, the prompt to retire), so
+a successful answer to one of those methods is read without those fields (``ECHOED``):
+``reply_markup``, ``entities``, ``caption_entities`` and ``link_preview_options`` of its result
+are None; everything else (id, chat, date, sender, text, caption, photo…) is read as before,
+an upload's answer too. Any other answer (an error, a refusal, a result that is not a message,
+any other method: getUpdates above all, whose messages the handlers read whole) is aiogram's own
+reading. Code that comes to read one of those fields of what a send or edit returns takes that
+method out of ``ECHOING``.
 
 Depends on aiogram's session internals, pinned by tests/test_session.py: the ``_dumps_json``
 parameter of ``BaseSession.prepare_value`` (values other than plain JSON ones: defaults, dates,
-files, enums), and ``AiohttpSession``'s ``create_session``, ``api`` and ``timeout``.
+files, enums), ``AiohttpSession``'s ``create_session``, ``api`` and ``timeout``, and
+``BaseSession.check_response`` (an answer read whole, and every error).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.client.default import Default
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramNetworkError
+from aiogram.methods import (
+    EditMessageReplyMarkup,
+    EditMessageText,
+    Response,
+    SendDocument,
+    SendLocation,
+    SendMessage,
+    SendPhoto,
+    SendVoice,
+)
 from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject
 from aiohttp import ClientError, ClientTimeout
+from pydantic import ValidationError
 
 if TYPE_CHECKING:
     from aiogram import Bot
     from aiogram.methods import TelegramMethod
 
-__all__ = ["JsonSession"]
+__all__ = ["ECHOED", "ECHOING", "JsonSession"]
 
 _JSON_HEADERS = {"Content-Type": "application/json"}
 # Values JSON takes as they are (bool is an int); everything else as aiogram prepares it.
 _PLAIN = frozenset((str, int, float, bool))
+# The bot's sends and edits of a message: their result is the message, read for its ids only.
+ECHOING: frozenset[type[TelegramMethod[Any]]] = frozenset(
+    (SendMessage, SendPhoto, SendDocument, SendVoice, SendLocation)
+    + (EditMessageText, EditMessageReplyMarkup)
+)
+# What such a result repeats of its request: left unread.
+ECHOED = ("reply_markup", "entities", "caption_entities", "link_preview_options")
 
 
 class JsonSession(AiohttpSession):
@@ -88,6 +121,34 @@ class JsonSession(AiohttpSession):
             # (Its None fields left out by pydantic: they would be left out here anyway.)
             return self._plain(value.model_dump(warnings=False, exclude_none=True), bot, files)
         return self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+
+    def check_response(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        status_code: int,
+        content: str,
+    ) -> Response[TelegramType]:
+        """aiogram's reading of the answer; a message sent or edited (``ECHOING``) without
+        what it repeats of the request (``ECHOED``)."""
+        if type(method) in ECHOING and HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
+            try:
+                answer = self.json_loads(content)
+            except Exception:  # noqa: BLE001 (aiogram's reading below says what is wrong)
+                answer = None
+            result = answer.get("result") if type(answer) is dict else None
+            if type(result) is dict and answer.get("ok") is True:
+                for key in ECHOED:
+                    result.pop(key, None)
+                response_type = Response[method.__returning__]  # type: ignore[name-defined]
+                try:
+                    return cast(
+                        Response[TelegramType],
+                        response_type.model_validate(answer, context={"bot": bot}),
+                    )
+                except ValidationError:
+                    pass  # aiogram's reading below raises its error
+        return super().check_response(bot, method, status_code, content)
 
     async def make_request(
         self,

@@ -1,7 +1,9 @@
 """The bot's HTTP session (telegram/session.py): a request without files goes as one JSON body
 with the fields aiogram's form would carry; an upload still goes as multipart form data; the
 answers (a 429's retry_after, errors, a timeout) are read as aiogram reads them. Over HTTP to
-tests/fakeapi.py, the form-data session of aiogram beside it for comparison."""
+tests/fakeapi.py, the form-data session of aiogram beside it for comparison. The answer to a
+message the bot sends or edits is read without what it repeats of the request (its keyboard,
+its entities), every other answer whole."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -30,6 +34,7 @@ from aiogram.methods import (
     DeleteMessage,
     EditMessageReplyMarkup,
     EditMessageText,
+    GetUpdates,
     SendLocation,
     SendMessage,
     SendPhoto,
@@ -42,6 +47,7 @@ from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     MessageEntity,
     ReplyParameters,
 )
@@ -50,7 +56,7 @@ from bot.app import create_bot, create_dispatcher
 from bot.config import Config, Secret
 from bot.i18n import Translations
 from storage.db import Database
-from telegram.session import JsonSession
+from telegram.session import ECHOED, JsonSession
 from tests.conftest import TOKEN
 from tests.fakeapi import FakeBotAPI
 
@@ -192,6 +198,7 @@ async def test_an_upload_still_goes_as_multipart_form_data(
     assert call.params["caption"] == "本周"
     assert call.params["reply_markup"] == keyboard().model_dump(exclude_none=True)
     assert sent.photo is not None and sent.caption == "本周"
+    assert sent.reply_markup is None  # its answer read as any sent message's
 
 
 async def test_telegrams_refusals_are_read_as_before(
@@ -249,3 +256,111 @@ async def test_the_bot_answers_a_resident_in_json(fake: FakeBotAPI, tmp_path: Pa
         await dispatcher.storage.close()
         await bot.session.close()
         await db.close()
+
+
+async def test_a_message_sent_or_edited_is_read_for_its_ids_without_what_it_repeats(
+    fake: FakeBotAPI, bots: tuple[Bot, Bot]
+) -> None:
+    """What the bot reads of it (the message's id and chat: a card remembered, a prompt to
+    retire) is there; the keyboard and entities Telegram echoes back are not read."""
+    form, lean = bots
+    bold = [MessageEntity(type="bold", offset=0, length=2)]
+    echoed = await form.send_message(CHAT, "工单 #12", entities=bold, reply_markup=keyboard())
+    # (The fake echoes them as Telegram does.)
+    assert echoed.reply_markup is not None and echoed.entities is not None
+    sent = await lean.send_message(CHAT, "工单 #12", entities=bold, reply_markup=keyboard())
+    answer = fake.calls_of("sendMessage")[-1].response["result"]
+    assert (sent.message_id, sent.chat.id, sent.text) == (answer["message_id"], CHAT, "工单 #12")
+    assert sent.date.timestamp() == answer["date"] and sent.from_user is not None
+    assert (sent.reply_markup, sent.entities, sent.link_preview_options) == (None, None, None)
+    edited = await lean.edit_message_text(
+        "工单 #12 ✓", chat_id=CHAT, message_id=sent.message_id, reply_markup=keyboard()
+    )
+    assert not isinstance(edited, bool)
+    assert (edited.message_id, edited.chat.id, edited.text) == (sent.message_id, CHAT, "工单 #12 ✓")
+    assert edited.edit_date is not None and edited.reply_markup is None
+    assert "reply_markup" in fake.calls_of("editMessageText")[-1].response["result"]
+
+
+async def test_other_answers_are_read_whole(fake: FakeBotAPI, bots: tuple[Bot, Bot]) -> None:
+    """getUpdates above all: the handlers read a pressed message's keyboard. And a message
+    method the bot does not use, its keyboard too."""
+    _, lean = bots
+    card = await lean.send_message(CHAT, "card", reply_markup=keyboard())
+    fake.push_update(fake.callback_update(CHAT, "t1:take:12", card.message_id))
+    updates = await lean(GetUpdates(timeout=0))
+    query = updates[0].callback_query
+    assert query is not None and query.message is not None
+    assert isinstance(query.message, Message) and query.message.reply_markup is not None
+    assert query.message.reply_markup.model_dump() == keyboard().model_dump()
+    captioned = await lean.edit_message_caption(
+        chat_id=CHAT, message_id=card.message_id, caption="c", reply_markup=keyboard()
+    )
+    assert not isinstance(captioned, bool) and captioned.reply_markup is not None
+    assert captioned.reply_markup.model_dump() == keyboard().model_dump()
+
+
+def answer(body: Any) -> str:
+    return body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+
+
+def message(**fields: Any) -> dict[str, Any]:
+    user = {"id": 424242, "is_bot": True, "first_name": "Louzhang"}
+    chat = {"id": CHAT, "type": "private", "first_name": "Wang"}
+    return {"message_id": 77, "date": 1765000000, "chat": chat, "from": user, **fields}
+
+
+ECHOES = {
+    "text": "工单 #12",
+    "entities": [{"type": "bold", "offset": 0, "length": 2}],
+    "link_preview_options": {"is_disabled": True},
+    "reply_markup": keyboard().model_dump(exclude_none=True),
+}
+REFUSED = {"ok": False, "error_code": 400, "description": "Bad Request: message is not modified"}
+MIGRATED = {**REFUSED, "description": "Bad Request: group chat was upgraded to a supergroup chat"}
+ANSWERS: list[tuple[TelegramMethod[Any], int, Any]] = [
+    (SendMessage(chat_id=CHAT, text="x"), 200, {"ok": True, "result": message(**ECHOES)}),
+    (EditMessageText(inline_message_id="i", text="x"), 200, {"ok": True, "result": True}),
+    (SendPhoto(chat_id=CHAT, photo="p"), 200, {"ok": True, "result": message(
+        photo=[{"file_id": "p", "file_unique_id": "u", "width": 90, "height": 90}],
+        caption="本周", caption_entities=[{"type": "bold", "offset": 0, "length": 2}])}),
+    (SendMessage(chat_id=CHAT, text="x"), 429, {"ok": False, "error_code": 429,
+        "description": "Too Many Requests: retry after 7", "parameters": {"retry_after": 7}}),
+    (SendMessage(chat_id=CHAT, text="x"), 400, {**MIGRATED, "parameters": {
+        "migrate_to_chat_id": -1001}}),
+    (EditMessageText(chat_id=CHAT, message_id=1, text="x"), 400, REFUSED),
+    (SendMessage(chat_id=CHAT, text="x"), 200, REFUSED),  # a refusal, whatever the status
+    (SendMessage(chat_id=CHAT, text="x"), 400, {"ok": True, "result": message()}),
+    (SendMessage(chat_id=CHAT, text="x"), 500, {"ok": False, "error_code": 500,
+        "description": "Internal Server Error: restart"}),
+    (SendMessage(chat_id=CHAT, text="x"), 502, "<html>Bad Gateway</html>"),
+    (SendMessage(chat_id=CHAT, text="x"), 200, "{not json"),
+    (SendMessage(chat_id=CHAT, text="x"), 200, {"ok": True, "result": {"message_id": 1}}),
+    (SendMessage(chat_id=CHAT, text="x"), 200, {"result": message()}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "status", "body"), ANSWERS)
+def test_an_answer_is_read_as_aiogram_reads_it_but_for_what_a_message_repeats(
+    method: TelegramMethod[Any], status: int, body: Any
+) -> None:
+    """Each answer, through aiogram's reading and the bot's: the same error (class, message,
+    retry_after, migrate_to_chat_id), or the same result but for ``ECHOED``."""
+    bot = bot_with(JsonSession())
+    lean, form = bot.session, AiohttpSession()
+    outcomes = []
+    for session in (form, lean):
+        try:
+            result = session.check_response(bot, method, status, answer(body)).result
+            outcomes.append(("result", result))
+        except (TelegramAPIError, ClientDecodeError) as error:
+            kept = ("retry_after", "migrate_to_chat_id")
+            fields = {k: getattr(error, k) for k in kept if hasattr(error, k)}
+            outcomes.append(("error", (type(error), str(error), fields)))
+    (kind, by_form), (_, by_lean) = outcomes
+    assert outcomes[0][0] == outcomes[1][0], outcomes
+    if kind == "result" and isinstance(by_form, Message):
+        assert by_lean == by_form.model_copy(update=dict.fromkeys(ECHOED))
+        assert any(getattr(by_form, key) is not None for key in ECHOED)
+    else:
+        assert by_lean == by_form
