@@ -19,10 +19,10 @@ from storage.models import (
     Community,
     Person,
     Ticket,
-    TicketEvent,
     TicketStatus,
     WorkOrder,
 )
+from storage.rows import EventView
 
 # A card is edited in place as the ticket changes, so it must always fit one message: the
 # description shows its beginning (the full text comes with the card to the staff once, and is
@@ -345,7 +345,7 @@ def reader_of(relations: frozenset[Relation]) -> Reader:
 
 def history_lines(
     t: Translator,
-    events: Sequence[TicketEvent],
+    events: Sequence[EventView],
     names: dict[int, str],
     community: Community,
     *,
