@@ -2,7 +2,8 @@
 as a Core row, not a mapped object. Loading an entity (its row processors, the identity map)
 cost about twice the row's own read per statement (issue 11); these rows are read, never
 changed, and die with the unit of work. A Protocol beside a row names what its readers use,
-so that a mapped object (read elsewhere for a change) serves them as well."""
+so that a mapped object (read elsewhere for a change) serves them as well. The statements
+select the columns by the rows' field names (storage/repositories/ticket_statements.py)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,20 @@ class EventRow(NamedTuple):
     kind: str
     data: dict[str, Any]
     created_at: datetime
+
+
+class SimilarTicket(NamedTuple):
+    """An open ticket a neighbour is offered to co-sign ("me too"): what the offer shows
+    (never the author's words unless shared) and whose it is."""
+
+    id: int
+    number: int
+    author_id: int | None
+    category: str
+    status: TicketStatus
+    created_at: datetime
+    share_description: bool
+    description: str
 
 
 class ListedView(Protocol):

@@ -1,7 +1,8 @@
 """The statements the hot paths build once (issue 11) read what the reads they replaced read:
 the report's gate (membership, draft, the day's count in one statement), ``by_id`` against
 ``Session.get``, a building with its community, /tickets' count and page per scope shape, and
-the rows read instead of mapped objects (a ticket's events and recipients, a list's tickets),
+the rows read instead of mapped objects (a ticket's events and recipients, a list's tickets,
+a neighbour's similar open ticket),
 each compared with the ORM read it stands for over a table of cases, on SQLite and (with
 TEST_POSTGRES_URL) on PostgreSQL. The bot-level behaviour is the report, card and list tests';
 these are the places where a rewritten query could quietly differ (a parameter bound to the
@@ -44,7 +45,7 @@ from storage.repositories.tickets import (
     _beyond,
     _by_status,
 )
-from storage.rows import EventRow, ListedTicket, RecipientRow
+from storage.rows import EventRow, ListedTicket, RecipientRow, SimilarTicket
 
 S = TicketStatus
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -121,7 +122,7 @@ async def seed(db: Database) -> dict[str, int]:
                         number=100 + number,  # not the id: a list shows the number
                         building_id=building.id,
                         author_id=author.id,
-                        category="repairs",
+                        category=("repairs", "lift")[(i + j) % 3 == 0],
                         status=status,
                         escalated=j % 2 == 0,
                         draft_key=f"d{j}b{b}" if j < 3 else None,
@@ -402,3 +403,37 @@ async def test_a_transition_changes_only_an_expected_state_and_refreshes_the_cop
             stored = await session.get(Ticket, ticket_id)
             assert stored is not None
             assert {k: getattr(stored, k) for k in want} == want, ticket_id
+
+
+async def test_a_similar_open_ticket_is_the_one_the_orm_read(database: Database) -> None:
+    ids = await seed(database)
+    buildings = [ids["a1"], ids["a2"], ids["b1"], 999]
+    categories = ["repairs", "lift", "noise"]
+    sinces = [NOW - timedelta(days=3), NOW - timedelta(hours=20), NOW - timedelta(hours=6)]
+    states = [(S.NEW, S.TAKEN, S.REOPENED), (S.NEW,), (S.RESOLVED, S.TAKEN), (S.CLOSED, S.NEW)]
+    found = 0
+    for building_id, category, since, statuses in product(buildings, categories, sinces, states):
+        async with database.session() as session:
+            similar = await TicketRepository(session).similar_open(
+                building_id, category, since, statuses
+            )
+            expected = await session.scalar(
+                select(Ticket)
+                .where(
+                    Ticket.building_id == building_id,
+                    Ticket.category == category,
+                    Ticket.created_at >= since,
+                    Ticket.status.in_(statuses),
+                )
+                .order_by(Ticket.created_at.desc())
+                .limit(1)
+            )
+        case = (building_id, category, since, statuses)
+        if expected is None:
+            assert similar is None, case
+            continue
+        found += 1
+        assert similar == SimilarTicket(
+            *(getattr(expected, name) for name in SimilarTicket._fields)
+        ), case
+    assert found > 10  # the table has cases with a ticket, not only without

@@ -40,6 +40,7 @@ from storage.models import (
     TicketStatus,
     table_of,
 )
+from storage.rows import EventRow, ListedTicket, SimilarTicket
 
 NEWEST_FIRST = (Ticket.created_at.desc(), Ticket.id.desc())
 
@@ -66,14 +67,7 @@ NEXT_NUMBER = (
 _EVENTS, _RECIPIENTS = table_of(TicketEvent), table_of(TicketRecipient)
 # Read as rows (storage/rows.py): History and the ticket page only read them.
 EVENTS = (
-    select(
-        _EVENTS.c.id,
-        _EVENTS.c.ticket_id,
-        _EVENTS.c.actor_id,
-        _EVENTS.c.kind,
-        _EVENTS.c.data,
-        _EVENTS.c.created_at,
-    )
+    select(*(_EVENTS.c[name] for name in EventRow._fields))
     .where(_EVENTS.c.ticket_id == bindparam("ticket_id"))
     .order_by(_EVENTS.c.id)
 )
@@ -112,6 +106,20 @@ COORDINATORS_OF = (
     .options(joinedload(Person.contacts))  # one statement, not the "selectin" two
 )
 
+
+# The newest open ticket of a building and category ("me too", asked at the report's category
+# step): read as a row (storage.rows.SimilarTicket).
+SIMILAR_OPEN = (
+    select(*(_TICKETS.c[name] for name in SimilarTicket._fields))
+    .where(
+        _TICKETS.c.building_id == bindparam("building_id"),
+        _TICKETS.c.category == bindparam("category"),
+        _TICKETS.c.created_at >= bindparam("since"),
+        _TICKETS.c.status.in_(bindparam("statuses", expanding=True)),
+    )
+    .order_by(_TICKETS.c.created_at.desc())
+    .limit(1)
+)
 
 _MEMBERSHIPS = table_of(Membership)
 _FILED = (
@@ -164,16 +172,9 @@ def status_count(buildings: bool, communities: bool, escalated_only: bool) -> Se
     return select(func.count()).select_from(_TICKETS).where(*where)
 
 
-# What a staff list shows of a ticket (storage.rows.ListedTicket, its fields in this order):
-# read as rows, without loading ten tickets for their buttons.
-LISTED = (
-    _TICKETS.c.id,
-    _TICKETS.c.number,
-    _TICKETS.c.status,
-    _TICKETS.c.escalated,
-    _TICKETS.c.description,
-    _TICKETS.c.created_at,
-)
+# What a staff list shows of a ticket (storage.rows.ListedTicket's fields): read as rows,
+# without loading ten tickets for their buttons.
+LISTED = tuple(_TICKETS.c[name] for name in ListedTicket._fields)
 LISTED_NEWEST_FIRST = (_TICKETS.c.created_at.desc(), _TICKETS.c.id.desc())
 LISTED_BY_IDS = (
     select(*LISTED)

@@ -40,7 +40,7 @@ from storage.models import (
 )
 from storage.repositories import ticket_statements as built
 from storage.repositories.ticket_statements import NEWEST_FIRST
-from storage.rows import EventRow, ListedTicket, RecipientRow
+from storage.rows import EventRow, ListedTicket, RecipientRow, SimilarTicket
 
 log = logging.getLogger("bot.tickets")
 
@@ -186,19 +186,17 @@ class TicketRepository:
 
     async def similar_open(
         self, building_id: int, category: str, since: datetime, statuses: Sequence[TicketStatus]
-    ) -> Ticket | None:
-        query = (
-            select(Ticket)
-            .where(
-                Ticket.building_id == building_id,
-                Ticket.category == category,
-                Ticket.created_at >= since,
-                Ticket.status.in_(list(statuses)),
-            )
-            .order_by(Ticket.created_at.desc())
-            .limit(1)
-        )
-        return await self.session.scalar(query)
+    ) -> SimilarTicket | None:
+        """The newest of the building's tickets of this category since ``since`` in these
+        states, to read."""
+        values = {
+            "building_id": building_id,
+            "category": category,
+            "since": since,
+            "statuses": list(statuses),
+        }
+        row = (await self.session.execute(built.SIMILAR_OPEN, values)).first()
+        return None if row is None else SimilarTicket._make(row)
 
     # Events
 
