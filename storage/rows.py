@@ -13,6 +13,22 @@ from typing import Any, NamedTuple, Protocol
 from storage.models import TicketStatus
 
 
+class CommunityView(Protocol):
+    """What the rules read of a community: its id and its settings (categories, routing)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def settings(self) -> dict[str, Any]: ...
+
+
+class CommunityRow(NamedTuple):
+    """A community's id and settings, read (a report's Send, a press's category check)."""
+
+    id: int
+    settings: dict[str, Any]
+
+
 class RecipientRow(NamedTuple):
     """A ticket's recipient: who, and why (``TicketRecipient``'s columns that are read)."""
 

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import false, or_, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.orm.util import identity_key
 
 from storage.by_id import by_id
 from storage.db import Database
@@ -220,6 +221,36 @@ async def test_a_building_with_its_community(database: Database) -> None:
                 assert community is await communities.get(community_id)
     async with database.session() as session:
         assert await CommunityRepository(session).building_and_community(10**6) is None
+
+
+async def test_a_buildings_community_to_read_is_the_communitys_id_and_settings(
+    database: Database,
+) -> None:
+    ids = await seed(database)
+    async with database.session() as session:
+        two = await session.get(Community, ids["two"])
+        assert two is not None
+        two.settings = {"categories": [{"code": "lift", "private": True}], "sla": {"hours": 4}}
+        await session.commit()
+    for building_id, community_id in ((ids["a2"], ids["one"]), (ids["b1"], ids["two"])):
+        for known in (False, True):
+            async with database.session() as session:
+                communities = CommunityRepository(session)
+                if known:
+                    await communities.building(building_id)  # in the session already
+                found = await communities.community_of_building(building_id)
+                assert found is not None
+                # The building is in the session either way (its name is read next, unasked).
+                assert session.identity_map.get(identity_key(Building, building_id))
+            async with database.session() as session:
+                both = await CommunityRepository(session).building_and_community(building_id)
+                assert both is not None
+                expected = both[1]
+            case = (building_id, known)
+            assert (found.id, found.settings) == (expected.id, expected.settings), case
+            assert found.id == community_id, case
+    async with database.session() as session:
+        assert await CommunityRepository(session).community_of_building(10**6) is None
 
 
 async def test_tickets_count_and_page_are_the_scopes_whatever_the_shape(
