@@ -70,7 +70,7 @@ def _on(action: Action) -> CallbackQueryFilter:
 # ----------------------------------------------------------------------------- /my
 
 
-def _list(t: Translator, page: TicketPage) -> tuple[str, InlineKeyboardMarkup | None]:
+def _list(t: Translator, page: TicketPage[Ticket]) -> tuple[str, InlineKeyboardMarkup | None]:
     if not page.total:
         return t("my-empty"), None
     builder = InlineKeyboardBuilder()

@@ -28,6 +28,7 @@ from handlers.keyboards import CallbackInt, TicketCb, ticket_markup
 from handlers.menu import STEP_KEYS
 from handlers.telling import tell
 from storage.models import Person, Ticket, TicketStatus, telegram_address
+from storage.rows import ListedView
 
 MENU_KEYS = ("menu-report", "menu-my", "menu-help")
 BUTTON_TEXT = 40  # UTF-16 units of a ticket's first line on a list button
@@ -301,7 +302,7 @@ def skip_markup(t: Translator, ticket_id: int) -> InlineKeyboardMarkup:
 # ----------------------------------------------------------------------------- lists
 
 
-def ticket_label(ticket: Ticket, category: str | None = None) -> str:
+def ticket_label(ticket: ListedView, category: str | None = None) -> str:
     """A list's button: status, number and the description's first line; with ``category``
     (its name, in the reader's language), a followed ticket's, which shows its category
     instead of a neighbour's words."""
@@ -314,7 +315,7 @@ def ticket_label(ticket: Ticket, category: str | None = None) -> str:
 
 def add_ticket_buttons(
     builder: InlineKeyboardBuilder,
-    tickets: Sequence[Ticket],
+    tickets: Sequence[ListedView],
     *,
     followed: Mapping[int, str] | None = None,
 ) -> None:

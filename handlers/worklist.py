@@ -28,6 +28,7 @@ from handlers.report.flow import draft_reminder, with_reminder
 from handlers.telling import tell
 from handlers.ticketing import add_ticket_buttons, edit_quietly, pager
 from storage.models import Person
+from storage.rows import ListedTicket
 
 router = Router(name="worklist")
 MAX_AWAY_DAYS = 365
@@ -56,7 +57,7 @@ class ListCb(CallbackData, prefix="tl2"):
 
 
 def _list(
-    t: Translator, flt: ListFilter, page: TicketPage, joins: int = 0
+    t: Translator, flt: ListFilter, page: TicketPage[ListedTicket], joins: int = 0
 ) -> tuple[str, InlineKeyboardMarkup]:
     name = t("tk-filter-" + flt.value)
     if not page.total:
@@ -82,7 +83,9 @@ def _list(
     return text, builder.as_markup()
 
 
-def _nav(t: Translator, flt: ListFilter, page: TicketPage) -> list[tuple[str, CallbackData]]:
+def _nav(
+    t: Translator, flt: ListFilter, page: TicketPage[ListedTicket]
+) -> list[tuple[str, CallbackData]]:
     if not page.keyset:
         return pager(page.page, page.pages, lambda n: ListCb(flt=flt, page=n))
     # From ticket to ticket: Newer from the page's first, Older from its last.

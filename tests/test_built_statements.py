@@ -1,6 +1,8 @@
 """The statements the hot paths build once (issue 11) read what the reads they replaced read:
 the report's gate (membership, draft, the day's count in one statement), ``by_id`` against
-``Session.get``, a building with its community, and /tickets' count and page per scope shape,
+``Session.get``, a building with its community, /tickets' count and page per scope shape, and
+the rows read instead of mapped objects (a ticket's events and recipients, a list's tickets,
+a neighbour's similar open ticket),
 each compared with the ORM read it stands for over a table of cases, on SQLite and (with
 TEST_POSTGRES_URL) on PostgreSQL. The bot-level behaviour is the report, card and list tests';
 these are the places where a rewritten query could quietly differ (a parameter bound to the
@@ -16,9 +18,10 @@ from itertools import product
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import false, or_, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.orm.util import identity_key
 
 from storage.by_id import by_id
 from storage.db import Database
@@ -29,12 +32,21 @@ from storage.models import (
     Person,
     Role,
     Ticket,
+    TicketEvent,
+    TicketRecipient,
     TicketStatus,
 )
 from storage.repositories import PersonRepository
 from storage.repositories.communities import CommunityRepository
 from storage.repositories.ticket_statements import NEWEST_FIRST
-from storage.repositories.tickets import Scope, TicketRepository, _by_status
+from storage.repositories.tickets import (
+    OLDEST_FIRST,
+    Scope,
+    TicketRepository,
+    _beyond,
+    _by_status,
+)
+from storage.rows import EventRow, ListedTicket, RecipientRow, SimilarTicket
 
 S = TicketStatus
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -108,10 +120,10 @@ async def seed(db: Database) -> dict[str, int]:
                 session.add(
                     Ticket(
                         community_id=building.community_id,
-                        number=number,
+                        number=100 + number,  # not the id: a list shows the number
                         building_id=building.id,
                         author_id=author.id,
-                        category="repairs",
+                        category=("repairs", "lift")[(i + j) % 3 == 0],
                         status=status,
                         escalated=j % 2 == 0,
                         draft_key=f"d{j}b{b}" if j < 3 else None,
@@ -211,6 +223,36 @@ async def test_a_building_with_its_community(database: Database) -> None:
         assert await CommunityRepository(session).building_and_community(10**6) is None
 
 
+async def test_a_buildings_community_to_read_is_the_communitys_id_and_settings(
+    database: Database,
+) -> None:
+    ids = await seed(database)
+    async with database.session() as session:
+        two = await session.get(Community, ids["two"])
+        assert two is not None
+        two.settings = {"categories": [{"code": "lift", "private": True}], "sla": {"hours": 4}}
+        await session.commit()
+    for building_id, community_id in ((ids["a2"], ids["one"]), (ids["b1"], ids["two"])):
+        for known in (False, True):
+            async with database.session() as session:
+                communities = CommunityRepository(session)
+                if known:
+                    await communities.building(building_id)  # in the session already
+                found = await communities.community_of_building(building_id)
+                assert found is not None
+                # The building is in the session either way (its name is read next, unasked).
+                assert session.identity_map.get(identity_key(Building, building_id))
+            async with database.session() as session:
+                both = await CommunityRepository(session).building_and_community(building_id)
+                assert both is not None
+                expected = both[1]
+            case = (building_id, known)
+            assert (found.id, found.settings) == (expected.id, expected.settings), case
+            assert found.id == community_id, case
+    async with database.session() as session:
+        assert await CommunityRepository(session).community_of_building(10**6) is None
+
+
 async def test_tickets_count_and_page_are_the_scopes_whatever_the_shape(
     database: Database,
 ) -> None:
@@ -244,7 +286,119 @@ async def test_tickets_count_and_page_are_the_scopes_whatever_the_shape(
             ).all()
         case = (scope, statuses, escalated, offset, limit)
         assert count == len(every), case
-        assert [t.id for t in page] == [t.id for t in expected], case
+        assert page == [listed(t) for t in expected], case
+
+
+def listed(ticket: Ticket) -> ListedTicket:
+    """The list's row of a ticket, read from the mapped one (each field by its name)."""
+    return ListedTicket(*(getattr(ticket, name) for name in ListedTicket._fields))
+
+
+async def test_an_all_page_is_the_tickets_the_orm_read(database: Database) -> None:
+    ids = await seed(database)
+    scopes = [Scope(0, [ids["a1"]]), Scope(0, [ids["b1"]], [ids["one"]]), Scope(0, [], [])]
+    cases = product(scopes, (None, 8, 30), (False, True), ((3, 0), (20, 2), (4, 3)))
+    for scope, start_id, newer, (limit, skip) in cases:
+        async with database.session() as session:
+            tickets = TicketRepository(session)
+            start = await tickets.position(start_id) if start_id else None
+            page = await tickets.all_page(scope, start, newer, limit, skip)
+            mine = or_(
+                false(),
+                Ticket.building_id.in_(scope.building_ids),
+                Ticket.community_id.in_(scope.community_ids),
+            )
+            nearest = (
+                select(Ticket)
+                .where(mine, *_beyond(start, newer))
+                .order_by(*(OLDEST_FIRST if newer else NEWEST_FIRST))
+                .offset(skip)
+                .limit(limit)
+            )
+            expected = sorted(
+                (await session.scalars(nearest)).all(),
+                key=lambda t: (t.created_at, t.id),
+                reverse=True,
+            )
+        assert page == [listed(t) for t in expected], (scope, start_id, newer, limit, skip)
+
+
+async def seed_history(db: Database, ids: dict[str, int]) -> None:
+    """Events of several kinds, data and actors (none: the bot's) on tickets 1 and 2, written
+    out of order between them; recipients added out of the order of their ids."""
+    data: list[tuple[int, int | None, str, dict[str, Any]]] = [
+        (1, ids["resident"], "created", {}),
+        (2, None, "routed", {"recipients": [[ids["head"], "head"]], "skipped": []}),
+        (1, None, "routed", {"recipients": [[ids["head"], "head"]], "skipped": []}),
+        (1, ids["head"], "taken", {}),
+        (2, ids["other"], "message", {"text": "楼道灯坏了", "direction": "to-staff"}),
+        (1, ids["resident"], "retracted", {"events": [5]}),
+    ]
+    async with db.session() as session:
+        for i, (ticket_id, actor_id, kind, values) in enumerate(data):
+            session.add(
+                TicketEvent(
+                    ticket_id=ticket_id,
+                    actor_id=actor_id,
+                    kind=kind,
+                    data=values,
+                    created_at=NOW + timedelta(minutes=i),
+                )
+            )
+        for ticket_id, person_id, reason in (
+            (1, ids["head"], "head"),
+            (2, ids["other"], "coordinator"),
+            (1, ids["other"], "escalation"),
+            (1, ids["resident"], "admin"),
+        ):
+            session.add(
+                TicketRecipient(ticket_id=ticket_id, person_id=person_id, reason=reason, since=NOW)
+            )
+            await session.flush()  # their ids in this order
+        await session.commit()
+
+
+async def test_a_tickets_events_and_recipients_are_the_rows_the_orm_read(
+    database: Database,
+) -> None:
+    ids = await seed(database)
+    await seed_history(database, ids)
+    for ticket_id in (1, 2, 3, 10**6):
+        async with database.session() as session:
+            tickets = TicketRepository(session)
+            events = await tickets.events(ticket_id)
+            recipients = await tickets.recipients(ticket_id)
+        async with database.session() as session:
+            mapped_events = (
+                await session.scalars(
+                    select(TicketEvent)
+                    .where(TicketEvent.ticket_id == ticket_id)
+                    .order_by(TicketEvent.id)
+                )
+            ).all()
+            mapped_recipients = (
+                await session.scalars(
+                    select(TicketRecipient)
+                    .where(TicketRecipient.ticket_id == ticket_id)
+                    .order_by(TicketRecipient.id)
+                )
+            ).all()
+        assert events == [
+            EventRow(*(getattr(e, name) for name in EventRow._fields)) for e in mapped_events
+        ], ticket_id
+        assert recipients == [RecipientRow(r.person_id, r.reason) for r in mapped_recipients], (
+            ticket_id
+        )
+    async with database.session() as session:
+        # What the unit of work added and has not written yet is read too (autoflush), as
+        # the ORM read did: an event added just before, a recipient of a routed ticket.
+        tickets = TicketRepository(session)
+        await tickets.add_event(3, ids["head"], "note", NOW, text="稍后处理")
+        tickets.add_new_recipient(3, ids["head"], "head", NOW)
+        assert [(e.kind, e.data) for e in await tickets.events(3)] == [
+            ("note", {"text": "稍后处理"})
+        ]
+        assert await tickets.recipients(3) == [RecipientRow(ids["head"], "head")]
 
 
 async def test_a_transition_changes_only_an_expected_state_and_refreshes_the_copy(
@@ -280,3 +434,37 @@ async def test_a_transition_changes_only_an_expected_state_and_refreshes_the_cop
             stored = await session.get(Ticket, ticket_id)
             assert stored is not None
             assert {k: getattr(stored, k) for k in want} == want, ticket_id
+
+
+async def test_a_similar_open_ticket_is_the_one_the_orm_read(database: Database) -> None:
+    ids = await seed(database)
+    buildings = [ids["a1"], ids["a2"], ids["b1"], 999]
+    categories = ["repairs", "lift", "noise"]
+    sinces = [NOW - timedelta(days=3), NOW - timedelta(hours=20), NOW - timedelta(hours=6)]
+    states = [(S.NEW, S.TAKEN, S.REOPENED), (S.NEW,), (S.RESOLVED, S.TAKEN), (S.CLOSED, S.NEW)]
+    found = 0
+    for building_id, category, since, statuses in product(buildings, categories, sinces, states):
+        async with database.session() as session:
+            similar = await TicketRepository(session).similar_open(
+                building_id, category, since, statuses
+            )
+            expected = await session.scalar(
+                select(Ticket)
+                .where(
+                    Ticket.building_id == building_id,
+                    Ticket.category == category,
+                    Ticket.created_at >= since,
+                    Ticket.status.in_(statuses),
+                )
+                .order_by(Ticket.created_at.desc())
+                .limit(1)
+            )
+        case = (building_id, category, since, statuses)
+        if expected is None:
+            assert similar is None, case
+            continue
+        found += 1
+        assert similar == SimilarTicket(
+            *(getattr(expected, name) for name in SimilarTicket._fields)
+        ), case
+    assert found > 10  # the table has cases with a ticket, not only without

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
@@ -19,10 +20,10 @@ from storage.models import (
     Community,
     Person,
     Ticket,
-    TicketEvent,
     TicketStatus,
     WorkOrder,
 )
+from storage.rows import EventView
 
 # A card is edited in place as the ticket changes, so it must always fit one message: the
 # description shows its beginning (the full text comes with the card to the staff once, and is
@@ -73,7 +74,16 @@ class CardView:
     access: bool = True
 
 
-def shared_preview(ticket: Ticket, units: int) -> str:
+class Shareable(Protocol):
+    """What a preview reads of a ticket (a ``Ticket`` or a row of one)."""
+
+    @property
+    def share_description(self) -> bool: ...
+    @property
+    def description(self) -> str: ...
+
+
+def shared_preview(ticket: Shareable, units: int) -> str:
     """The description a neighbour may read, when its author agreed (else ""), cut to
     ``units`` UTF-16 code units (Telegram's measure of a message) with "…"."""
     if not ticket.share_description:
@@ -345,7 +355,7 @@ def reader_of(relations: frozenset[Relation]) -> Reader:
 
 def history_lines(
     t: Translator,
-    events: Sequence[TicketEvent],
+    events: Sequence[EventView],
     names: dict[int, str],
     community: Community,
     *,

@@ -29,15 +29,16 @@ from bot.services.ticket_core import (
 )
 from storage.db import Database
 from storage.models import OPEN_STATUSES, Person, Role, Ticket, TicketStatus
-from storage.repositories import PersonRepository
+from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.tickets import UNFINISHED, TicketRepository
+from storage.rows import SimilarTicket
 
 
 @dataclass(frozen=True, slots=True)
 class Similar:
     """The me-too offer: enough to recognise the problem, nothing the neighbour wrote."""
 
-    ticket: Ticket
+    ticket: SimilarTicket
     building: str
     category: Category
 
@@ -75,7 +76,8 @@ class NeighbourActions:
                 return None
             if await tickets.is_follower(found.id, person.id):
                 return None
-            building = await tickets.building_of(found)
+            building = await CommunityRepository(session).building(building_id)
+            assert building is not None  # its ticket was just read
             return Similar(found, building.name, found_category)
 
     async def follow(self, person: Person, ticket_id: int) -> Ticket:

@@ -23,7 +23,6 @@ from bot.services.ticket_access import TicketAccess
 from bot.services.ticket_core import Content, community_of_building
 from storage.models import (
     Channel,
-    Community,
     OutboxKind,
     Person,
     Ticket,
@@ -33,6 +32,7 @@ from storage.models import (
 from storage.repositories import PersonRepository
 from storage.repositories.people import address_of
 from storage.repositories.tickets import TicketRepository
+from storage.rows import CommunityView
 
 S = TicketStatus
 
@@ -281,7 +281,7 @@ class TicketAudience:
         self,
         session: AsyncSession,
         ticket: Ticket,
-        community: Community,
+        community: CommunityView,
         category: Category | None,
         now: datetime,
     ) -> Routing:
@@ -314,7 +314,7 @@ class TicketAudience:
         self,
         session: AsyncSession,
         ticket: Ticket,
-        community: Community,
+        community: CommunityView,
         category: Category,
         now: datetime,
         *,

@@ -34,7 +34,6 @@ from storage.models import (
     Community,
     Person,
     Ticket,
-    TicketEvent,
     TicketStatus,
     WorkOrder,
 )
@@ -46,6 +45,7 @@ from storage.repositories import (
 from storage.repositories.card_pass import CardPassRepository
 from storage.repositories.card_side import CardSideRepository
 from storage.repositories.tickets import TicketRepository
+from storage.rows import EventView
 
 S = TicketStatus
 # The states in which the staff's card shows the resident's reason of a reopening.
@@ -261,7 +261,7 @@ class TicketCards:
             return ticket, lines
 
     async def _actor_names(
-        self, session: AsyncSession, ticket: Ticket, events: Sequence[TicketEvent], t: Translator
+        self, session: AsyncSession, ticket: Ticket, events: Sequence[EventView], t: Translator
     ) -> dict[int, str]:
         """Who did what, as the staff may read it: the reporter by name only if the ticket's
         consent says so; neighbours who followed it never (they consented to nothing); the

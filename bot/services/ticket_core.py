@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.errors import ServiceError
 from bot.text import CAPTION_LIMIT, TEXT_LIMIT, fits, utf16_len
 from storage.cache import cache_of
-from storage.models import Channel, Community, Ticket, TicketStatus
+from storage.models import Channel, Ticket, TicketStatus
 from storage.repositories import CommunityRepository
+from storage.rows import CommunityView
 
 S = TicketStatus
 METOO_DAYS = 7
@@ -156,8 +157,9 @@ async def settings_of_building(session: AsyncSession, building_id: int) -> dict[
     return settings
 
 
-async def community_of_building(session: AsyncSession, building_id: int) -> Community:
-    found = await CommunityRepository(session).building_and_community(building_id)
+async def community_of_building(session: AsyncSession, building_id: int) -> CommunityView:
+    """The building's community, to read (its id and settings)."""
+    found = await CommunityRepository(session).community_of_building(building_id)
     if found is None:
         raise ServiceError("building-gone")
-    return found[1]
+    return found

@@ -18,11 +18,12 @@ from bot.services.policy import Action, Relation, is_staff, may
 from bot.services.ticket_access import TicketAccess
 from bot.services.ticket_query import is_overdue
 from storage.db import Database
-from storage.models import Building, Community, Person, Role, Ticket, TicketEvent, WorkOrder
+from storage.models import Building, Community, Person, Role, Ticket, WorkOrder
 from storage.repositories import CommunityRepository, PersonRepository, WorkOrderRepository
 from storage.repositories.ticket_search import Found
 from storage.repositories.tickets import TicketRepository
 from storage.repositories.web_files import WebFileRepository
+from storage.rows import EventView
 
 # The console's actions, in the order its page offers them.
 CONSOLE_ACTIONS = (
@@ -67,7 +68,7 @@ class Detail:
     departments: Sequence[Department]
 
 
-def attachments_of(ticket: Ticket, events: Sequence[TicketEvent]) -> list[Attachment]:
+def attachments_of(ticket: Ticket, events: Sequence[EventView]) -> list[Attachment]:
     found: list[Attachment] = []
     for item in ticket.media:
         kind = "photo" if item.get("type") == "photo" else "voice"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,7 @@ from storage.db import Database
 from storage.models import OPEN_STATUSES, Person, Role, Ticket, TicketStatus
 from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.tickets import Scope, TicketRepository
+from storage.rows import ListedTicket
 
 S = TicketStatus
 PAGE_SIZE = 10
@@ -35,9 +37,14 @@ FILTERS: dict[str, Sequence[TicketStatus] | None] = {
 }
 
 
+# A staff list's tickets are rows read for their buttons (ListedTicket); a resident's are the
+# tickets (their doors read more of them). Either is a storage.rows.ListedView.
+L = TypeVar("L")  # a ListedView (mypy takes Ticket as one, not as its bound)
+
+
 @dataclass(frozen=True, slots=True)
-class TicketPage:
-    tickets: Sequence[Ticket]
+class TicketPage(Generic[L]):
+    tickets: Sequence[L]
     page: int  # from 0
     pages: int
     total: int
@@ -70,7 +77,7 @@ class TicketLists:
 
     async def staff_tickets(
         self, person: Person, flt: str, page: int = 0, keyset: Keyset | None = None
-    ) -> TicketPage:
+    ) -> TicketPage[ListedTicket]:
         """A page of the tickets of the person's buildings and area (current roles only).
         ``page`` counts from 0; for "all", ``keyset`` (from a page's Newer / Older button)
         goes on from a ticket instead, however deep, and ``page`` is then only its label."""
@@ -103,7 +110,7 @@ class TicketLists:
             raise NotStaff()  # a resident only: /tickets is for staff
         return Scope(person.id, building_ids, community_ids)
 
-    async def my_tickets(self, person: Person, page: int) -> TicketPage:
+    async def my_tickets(self, person: Person, page: int) -> TicketPage[Ticket]:
         async with self.db.session() as session:
             total, tickets = await TicketRepository(session).resident_page(
                 person.id, page * PAGE_SIZE, PAGE_SIZE
@@ -135,12 +142,14 @@ class TicketLists:
 
 async def _all(
     tickets: TicketRepository, scope: Scope, page: int, keyset: Keyset | None
-) -> TicketPage:
+) -> TicketPage[ListedTicket]:
     counted = await tickets.count_all(scope, LIST_CAP)
     total, capped = min(counted, LIST_CAP), counted > LIST_CAP
     pages = max(1, math.ceil(total / PAGE_SIZE))
 
-    def shown(rows: Sequence[Ticket], page: int, newer: bool, older: bool) -> TicketPage:
+    def shown(
+        rows: Sequence[ListedTicket], page: int, newer: bool, older: bool
+    ) -> TicketPage[ListedTicket]:
         # New tickets arriving while someone pages shift the labels; never "page 3 of 2".
         page = page if capped else min(page, pages - 1)
         return TicketPage(rows, page, pages, total, newer, older, keyset=True, capped=capped)

@@ -10,15 +10,35 @@ from sqlalchemy.orm.util import identity_key
 
 from storage.by_id import by_id
 from storage.cache import ReadCache, cache_of
-from storage.models import Building, Community, CoordinatorScope, Membership, Person, Role
+from storage.models import (
+    Building,
+    Community,
+    CoordinatorScope,
+    Membership,
+    Person,
+    Role,
+    table_of,
+)
+from storage.rows import CommunityRow, CommunityView
 
 T = TypeVar("T", Community, Building)
+
+_COMMUNITIES = table_of(Community)
 
 
 # A building and its community in one statement (a report's Send asked each), built once.
 _BUILDING_AND_COMMUNITY = (
     select(Building, Community)
     .join(Community, Community.id == Building.community_id)
+    .where(Building.id == bindparam("building_id"))
+)
+
+
+# A building (which the use case reads on) and its community's id and settings, which it only
+# reads: a row, not a second mapped object.
+_BUILDING_AND_SETTINGS = (
+    select(Building, _COMMUNITIES.c.id, _COMMUNITIES.c.settings)
+    .join(_COMMUNITIES, _COMMUNITIES.c.id == Building.community_id)
     .where(Building.id == bindparam("building_id"))
 )
 
@@ -121,6 +141,17 @@ class CommunityRepository:
         community = await self.get(building.community_id)
         assert community is not None
         return building, community
+
+    async def community_of_building(self, building_id: int) -> CommunityView | None:
+        """The building's community, to read: the session's own when it holds the building,
+        else its id and settings with the building in one statement (the building loaded,
+        as ``building_and_community`` loads it)."""
+        if self.session.identity_map.get(identity_key(Building, building_id)) is not None:
+            found = await self.building_and_community(building_id)
+            return None if found is None else found[1]
+        values = {"building_id": building_id}
+        row = (await self.session.execute(_BUILDING_AND_SETTINGS, values)).first()
+        return None if row is None else CommunityRow(row[1], row[2])
 
     async def building_by_code(self, community_id: int, code: str) -> Building | None:
         query = select(Building).where(Building.community_id == community_id, Building.code == code)

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Ticket, TicketEvent, TicketRecipient, TicketStatus
+from storage.rows import EventView
 
 TALK = ("message", "retracted")
 
@@ -63,6 +64,6 @@ class ConversationRepository:
         return (await self.session.scalars(query)).all()
 
 
-def retracted_ids(events: Sequence[TicketEvent]) -> set[int]:
+def retracted_ids(events: Sequence[EventView]) -> set[int]:
     """The ids of the messages that the retractions among ``events`` took back."""
     return {int(i) for e in events if e.kind == "retracted" for i in e.data.get("events", [])}

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Select,
     bindparam,
@@ -42,6 +43,7 @@ from storage.models import (
     TicketStatus,
     table_of,
 )
+from storage.rows import EventRow, ListedTicket, SimilarTicket
 
 NEWEST_FIRST = (Ticket.created_at.desc(), Ticket.id.desc())
 
@@ -65,10 +67,12 @@ NEXT_NUMBER = (
     .values(ticket_seq=_COMMUNITIES.c.ticket_seq + 1)
     .returning(_COMMUNITIES.c.ticket_seq)
 )
+_EVENTS, _RECIPIENTS = table_of(TicketEvent), table_of(TicketRecipient)
+# Read as rows (storage/rows.py): History and the ticket page only read them.
 EVENTS = (
-    select(TicketEvent)
-    .where(TicketEvent.ticket_id == bindparam("ticket_id"))
-    .order_by(TicketEvent.id)
+    select(*(_EVENTS.c[name] for name in EventRow._fields))
+    .where(_EVENTS.c.ticket_id == bindparam("ticket_id"))
+    .order_by(_EVENTS.c.id)
 )
 FOLLOWERS = (
     select(_FOLLOWS.c.person_id)
@@ -76,9 +80,9 @@ FOLLOWERS = (
     .order_by(_FOLLOWS.c.id)
 )
 RECIPIENTS = (
-    select(TicketRecipient)
-    .where(TicketRecipient.ticket_id == bindparam("ticket_id"))
-    .order_by(TicketRecipient.id)
+    select(_RECIPIENTS.c.person_id, _RECIPIENTS.c.reason)
+    .where(_RECIPIENTS.c.ticket_id == bindparam("ticket_id"))
+    .order_by(_RECIPIENTS.c.id)
 )
 HEADS_AND_DEPUTIES = (
     select(Person, Membership.role)
@@ -118,6 +122,20 @@ def _remember(insert: Any) -> Insert:
 # channel, address and reference) is left as it is, in the same statement; it was a SELECT of
 # the known ones and then the INSERT.
 REMEMBER_MESSAGES = {"sqlite": _remember(sqlite.insert), "postgresql": _remember(postgresql.insert)}
+
+# The newest open ticket of a building and category ("me too", asked at the report's category
+# step): read as a row (storage.rows.SimilarTicket).
+SIMILAR_OPEN = (
+    select(*(_TICKETS.c[name] for name in SimilarTicket._fields))
+    .where(
+        _TICKETS.c.building_id == bindparam("building_id"),
+        _TICKETS.c.category == bindparam("category"),
+        _TICKETS.c.created_at >= bindparam("since"),
+        _TICKETS.c.status.in_(bindparam("statuses", expanding=True)),
+    )
+    .order_by(_TICKETS.c.created_at.desc())
+    .limit(1)
+)
 
 _MEMBERSHIPS = table_of(Membership)
 _FILED = (
@@ -170,28 +188,38 @@ def status_count(buildings: bool, communities: bool, escalated_only: bool) -> Se
     return select(func.count()).select_from(_TICKETS).where(*where)
 
 
+# What a staff list shows of a ticket (storage.rows.ListedTicket's fields): read as rows,
+# without loading ten tickets for their buttons.
+LISTED = tuple(_TICKETS.c[name] for name in ListedTicket._fields)
+LISTED_NEWEST_FIRST = (_TICKETS.c.created_at.desc(), _TICKETS.c.id.desc())
+LISTED_BY_IDS = (
+    select(*LISTED)
+    .where(_TICKETS.c.id.in_(bindparam("ticket_ids", expanding=True)))
+    .order_by(*LISTED_NEWEST_FIRST)
+)
+
+
 @lru_cache(maxsize=64)
 def status_walks(
     buildings: int, communities: int, statuses: tuple[TicketStatus, ...], escalated_only: bool
-) -> Select[Ticket]:
+) -> CompoundSelect[Any]:
     """``TicketRepository.status_page``'s one statement for a scope of this shape (so many
     buildings, so many communities, these states): the places and the rows wanted are bound at
     execution (``walk_b0``…, ``walk_c0``…, ``wanted``). A head's /tickets asks it every time,
     and building it anew cost more than running it; the shapes are few (a person's roles
-    times the lists' filters)."""
+    times the lists' filters). Its rows are ``LISTED``'s columns."""
     wanted = bindparam("wanted", type_=Integer)
-    where = [Ticket.escalated.is_(True)] if escalated_only else []
-    places = [Ticket.building_id == bindparam(f"walk_b{i}") for i in range(buildings)]
-    places += [Ticket.community_id == bindparam(f"walk_c{i}") for i in range(communities)]
+    where = [_TICKETS.c.escalated.is_(True)] if escalated_only else []
+    places = [_TICKETS.c.building_id == bindparam(f"walk_b{i}") for i in range(buildings)]
+    places += [_TICKETS.c.community_id == bindparam(f"walk_c{i}") for i in range(communities)]
     walks = [
-        select(Ticket)
-        .where(place, Ticket.status == status, *where)
-        .order_by(*NEWEST_FIRST)
+        select(*LISTED)
+        .where(place, _TICKETS.c.status == status, *where)
+        .order_by(*LISTED_NEWEST_FIRST)
         .limit(wanted)
         .subquery()
         for place in places
         for status in statuses
     ]
-    # One statement: the walks' rows are the tickets (a page's worth each at most).
-    merged = union_all(*(select(walk) for walk in walks))
-    return select(Ticket).from_statement(merged)  # type: ignore[return-value]
+    # One statement: the walks' rows (a page's worth each at most).
+    return union_all(*(select(walk) for walk in walks))

@@ -38,6 +38,7 @@ from storage.models import (
 )
 from storage.repositories import ticket_statements as built
 from storage.repositories.ticket_statements import NEWEST_FIRST
+from storage.rows import EventRow, ListedTicket, RecipientRow, SimilarTicket
 
 log = logging.getLogger("bot.tickets")
 
@@ -183,19 +184,17 @@ class TicketRepository:
 
     async def similar_open(
         self, building_id: int, category: str, since: datetime, statuses: Sequence[TicketStatus]
-    ) -> Ticket | None:
-        query = (
-            select(Ticket)
-            .where(
-                Ticket.building_id == building_id,
-                Ticket.category == category,
-                Ticket.created_at >= since,
-                Ticket.status.in_(list(statuses)),
-            )
-            .order_by(Ticket.created_at.desc())
-            .limit(1)
-        )
-        return await self.session.scalar(query)
+    ) -> SimilarTicket | None:
+        """The newest of the building's tickets of this category since ``since`` in these
+        states, to read."""
+        values = {
+            "building_id": building_id,
+            "category": category,
+            "since": since,
+            "statuses": list(statuses),
+        }
+        row = (await self.session.execute(built.SIMILAR_OPEN, values)).first()
+        return None if row is None else SimilarTicket._make(row)
 
     # Events
 
@@ -210,8 +209,10 @@ class TicketRepository:
             )
         )
 
-    async def events(self, ticket_id: int) -> Sequence[TicketEvent]:
-        return (await self.session.scalars(built.EVENTS, {"ticket_id": ticket_id})).all()
+    async def events(self, ticket_id: int) -> list[EventRow]:
+        """The ticket's history, oldest first, to read (rows, not mapped events)."""
+        found = await self.session.execute(built.EVENTS, {"ticket_id": ticket_id})
+        return [EventRow._make(row) for row in found]
 
     async def last_event(self, ticket_id: int, kind: str) -> TicketEvent | None:
         query = (
@@ -281,8 +282,10 @@ class TicketRepository:
             TicketRecipient(ticket_id=ticket_id, person_id=person_id, reason=reason, since=now)
         )
 
-    async def recipients(self, ticket_id: int) -> Sequence[TicketRecipient]:
-        return (await self.session.scalars(built.RECIPIENTS, {"ticket_id": ticket_id})).all()
+    async def recipients(self, ticket_id: int) -> list[RecipientRow]:
+        """Who receives the ticket and why, in the order they were added (rows, to read)."""
+        found = await self.session.execute(built.RECIPIENTS, {"ticket_id": ticket_id})
+        return [RecipientRow._make(row) for row in found]
 
     async def involving(self, person_id: int) -> Sequence[Involved]:
         """Every ticket the person received, holds or owns (a role being taken from them)."""
@@ -408,8 +411,9 @@ class TicketRepository:
         escalated_only: bool,
         offset: int,
         limit: int,
-    ) -> Sequence[Ticket]:
-        """A page of the scope's tickets in these (not final) states, newest first.
+    ) -> list[ListedTicket]:
+        """A page of the scope's tickets in these (not final) states, newest first, as a list
+        shows them.
 
         Each building and community is walked state by state, newest first, down its
         (building or community, status, created_at) index, ``offset + limit`` rows long; the
@@ -427,18 +431,19 @@ class TicketRepository:
             return []
         if walks > STATUS_WALKS:
             everywhere = (
-                select(Ticket)
+                select(*built.LISTED)
                 .where(*_by_status(scope, statuses, escalated_only))
-                .order_by(*NEWEST_FIRST)
+                .order_by(*built.LISTED_NEWEST_FIRST)
                 .offset(offset)
                 .limit(limit)
             )
-            return (await self.session.scalars(everywhere)).all()
+            return [ListedTicket._make(row) for row in await self.session.execute(everywhere)]
         query = built.status_walks(len(buildings), len(communities), states, escalated_only)
         values: dict[str, Any] = {"wanted": wanted}
         values.update((f"walk_b{i}", b) for i, b in enumerate(buildings))
         values.update((f"walk_c{i}", c) for i, c in enumerate(communities))
-        found = {t.id: t for t in await self.session.scalars(query, values)}
+        rows = await self.session.execute(query, values)
+        found = {t.id: t for t in map(ListedTicket._make, rows)}
         newest = sorted(found.values(), key=lambda t: (t.created_at, t.id), reverse=True)
         return newest[offset:wanted]
 
@@ -478,7 +483,7 @@ class TicketRepository:
         newer: bool,
         limit: int,
         skip: int = 0,
-    ) -> Sequence[Ticket]:
+    ) -> list[ListedTicket]:
         """Up to ``limit`` of the scope's tickets next to ``start`` (created_at, id): the older
         ones (or with ``newer``, the newer ones), or from the newest when ``start`` is None;
         after ``skip`` of them; newest first either way.
@@ -507,10 +512,8 @@ class TicketRepository:
         ids = [ticket_id for _, ticket_id in _nearest(found, newer, limit)[skip:]]
         if not ids:
             return []
-        tickets = await self.session.scalars(
-            select(Ticket).where(Ticket.id.in_(ids)).order_by(*NEWEST_FIRST)
-        )
-        return tickets.all()
+        rows = await self.session.execute(built.LISTED_BY_IDS, {"ticket_ids": ids})
+        return [ListedTicket._make(row) for row in rows]
 
     async def resident_page(
         self, person_id: int, offset: int, limit: int

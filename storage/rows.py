@@ -1,0 +1,105 @@
+"""What a hot read gives when its caller only reads it: a row of the columns it needs, read
+as a Core row, not a mapped object. Loading an entity (its row processors, the identity map)
+cost about twice the row's own read per statement (issue 11); these rows are read, never
+changed, and die with the unit of work. A Protocol beside a row names what its readers use,
+so that a mapped object (read elsewhere for a change) serves them as well. The statements
+select the columns by the rows' field names (storage/repositories/ticket_statements.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
+
+from storage.models import TicketStatus
+
+
+class CommunityView(Protocol):
+    """What the rules read of a community: its id and its settings (categories, routing)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def settings(self) -> dict[str, Any]: ...
+
+
+class CommunityRow(NamedTuple):
+    """A community's id and settings, read (a report's Send, a press's category check)."""
+
+    id: int
+    settings: dict[str, Any]
+
+
+class RecipientRow(NamedTuple):
+    """A ticket's recipient: who, and why (``TicketRecipient``'s columns that are read)."""
+
+    person_id: int
+    reason: str
+
+
+class EventView(Protocol):
+    """What the readers of a ticket's history use of an event (a ``TicketEvent`` or an
+    ``EventRow``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def actor_id(self) -> int | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class EventRow(NamedTuple):
+    """An event of a ticket's history, read (``TicketEvent``'s columns)."""
+
+    id: int
+    ticket_id: int
+    actor_id: int | None
+    kind: str
+    data: dict[str, Any]
+    created_at: datetime
+
+
+class SimilarTicket(NamedTuple):
+    """An open ticket a neighbour is offered to co-sign ("me too"): what the offer shows
+    (never the author's words unless shared) and whose it is."""
+
+    id: int
+    number: int
+    author_id: int | None
+    category: str
+    status: TicketStatus
+    created_at: datetime
+    share_description: bool
+    description: str
+
+
+class ListedView(Protocol):
+    """What a list's button shows of a ticket (a ``Ticket`` or a ``ListedTicket``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def status(self) -> TicketStatus: ...
+    @property
+    def escalated(self) -> bool: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class ListedTicket(NamedTuple):
+    """A ticket as a staff list shows it: its button, and its place (newest first)."""
+
+    id: int
+    number: int
+    status: TicketStatus
+    escalated: bool
+    description: str
+    created_at: datetime
