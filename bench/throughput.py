@@ -256,6 +256,7 @@ async def run_once(
     *,
     rate: float | None,
     profile: Path | None = None,
+    keep: bool = False,
 ) -> RunResult:
     mode = "burst" if rate is None else "paced"
     result = RunResult(kind, mode, len(items))
@@ -342,7 +343,8 @@ async def run_once(
         kept = Path(tempfile.gettempdir()) / f"{run_dir.name}.log"
         await asyncio.to_thread(shutil.copy, child.log, kept)
         result.problems.insert(0, f"[{kind}, {mode}] full log: {kept}")
-    shutil.rmtree(run_dir, ignore_errors=True)
+    if not keep:  # (--workdir: each run's database and log stay there)
+        shutil.rmtree(run_dir, ignore_errors=True)
     return result
 
 
@@ -663,12 +665,12 @@ async def main_async(args: argparse.Namespace) -> None:
             progress("warm-up runs (not counted) …")
             for kind in ("bot", "echo"):
                 warm = items[: max(50, len(items) // 20)]
-                await run_once(kind, seeded.db, warm, workdir, rate=None)
+                await run_once(kind, seeded.db, warm, workdir, rate=None, keep=keep)
         bursts: dict[str, list[RunResult]] = {kind: [] for kind in kinds}
         for run in range(args.runs):
             for kind in kinds if run % 2 == 0 else list(reversed(kinds)):
                 progress(f"burst run {run + 1}/{args.runs}: {kind} …")
-                result = await run_once(kind, seeded.db, items, workdir, rate=None)
+                result = await run_once(kind, seeded.db, items, workdir, rate=None, keep=keep)
                 progress(f"  {result.rate:.0f} updates/s, {result.answered}/{len(items)} answered")
                 bursts[kind].append(result)
         # Every paced run lasts as long as the full stream at the first rate.
@@ -683,14 +685,16 @@ async def main_async(args: argparse.Namespace) -> None:
             for run in range(paced_runs):
                 for kind in paced_kinds:
                     progress(f"paced run {run + 1}/{paced_runs} at {rate:.0f}/s: {kind} …")
-                    result = await run_once(kind, seeded.db, subset, workdir, rate=rate)
+                    result = await run_once(kind, seeded.db, subset, workdir, rate=rate, keep=keep)
                     progress(f"  p99 {result.pct(99):.1f} ms")
                     paced[rate][kind].append(result)
         profile = None
         if args.profile:
             progress("profiled burst run of the bot (py-spy) …")
             stem = workdir / "profile"
-            profiled = await run_once("bot", seeded.db, items, workdir, rate=None, profile=stem)
+            profiled = await run_once(
+                "bot", seeded.db, items, workdir, rate=None, profile=stem, keep=keep
+            )
             svg = args.profile_svg
             await asyncio.to_thread(svg.parent.mkdir, parents=True, exist_ok=True)
             await asyncio.to_thread(shutil.copy, f"{stem}-gil.svg", svg)
