@@ -14,9 +14,9 @@ then runs ``bot.__main__.main``. ``bench.throughput --variant NAME`` runs these 
 - ``fsm-cache``: SqlStorage reads state and data from an in-process cache (writes go through to
   the database as now), so a step's get_state/get_data/update_data cost no round trip. Valid
   while one process owns the conversations (several instances use RedisStorage anyway).
-- ``tasks-limit``: ``start_polling(tasks_concurrency_limit=32)``: at most 32 updates in hand;
-  the next batch is fetched when they finish (backpressure instead of 5,000 concurrent tasks
-  queueing on 15 database connections).
+- ``tasks-limit``: ``start_polling(tasks_concurrency_limit=32)`` (or ``BENCH_TASKS_LIMIT``):
+  at most that many updates in hand (the bot's own is 64, bot/__main__.py UPDATES_IN_HAND);
+  fewer share the event loop with the delivery worker.
 - ``pool1``: one database connection (pool_size=1, max_overflow=0): one aiosqlite thread
   instead of up to 15 contending for the GIL; SQLite has one writer anyway.
 - ``switch``: ``sys.setswitchinterval(0.0005)``: hand the GIL over sooner (the aiosqlite threads
@@ -163,7 +163,7 @@ def _tasks_limit() -> None:
     original = Dispatcher.start_polling
 
     async def start_polling(self: Any, *bots: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("tasks_concurrency_limit", 32)
+        kwargs["tasks_concurrency_limit"] = int(os.environ.get("BENCH_TASKS_LIMIT", "32"))
         return await original(self, *bots, **kwargs)
 
     Dispatcher.start_polling = start_polling  # type: ignore[method-assign]
