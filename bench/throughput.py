@@ -323,6 +323,12 @@ async def run_once(
             min(tracker.per_chat[c], n) for c, n in tracker.expected_per_chat.items()
         )
         calls = fake.calls[mark:]
+        if keep:  # the fake's calls of the run, for a timeline (seconds from the feed's start)
+            with (run_dir / "calls.jsonl").open("w") as out:
+                for call in calls:
+                    chat = call.params.get("chat_id")
+                    line = {"t": round(call.time - started, 4), "method": call.method, "chat": chat}
+                    out.write(json.dumps(line) + "\n")
         result.calls = Counter(c.method for c in calls)
         result.batches = sum(fake.batches) / len(fake.batches) if fake.batches else 0.0
         offset = time.time() - time.monotonic()  # the bot's log is in wall-clock time

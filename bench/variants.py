@@ -17,6 +17,9 @@ then runs ``bot.__main__.main``. ``bench.throughput --variant NAME`` runs these 
 - ``tasks-limit``: ``start_polling(tasks_concurrency_limit=32)`` (or ``BENCH_TASKS_LIMIT``):
   at most that many updates in hand (the bot's own is 64, bot/__main__.py UPDATES_IN_HAND);
   fewer share the event loop with the delivery worker.
+- ``passes``: the delivery worker keeps ``BENCH_PASSES`` (3) passes in hand, not 2.
+- ``pass-rows``: a delivery pass claims ``BENCH_PASS_ROWS`` (20) rows (telegram/delivery.py
+  PASS_ROWS).
 - ``pool1``: one database connection (pool_size=1, max_overflow=0): one aiosqlite thread
   instead of up to 15 contending for the GIL; SQLite has one writer anyway.
 - ``switch``: ``sys.setswitchinterval(0.0005)``: hand the GIL over sooner (the aiosqlite threads
@@ -50,6 +53,8 @@ VARIANTS = (
     "switch",
     "inline",
     "magic-inline",
+    "passes",
+    "pass-rows",
 )
 
 
@@ -167,6 +172,20 @@ def _tasks_limit() -> None:
         return await original(self, *bots, **kwargs)
 
     Dispatcher.start_polling = start_polling  # type: ignore[method-assign]
+
+
+def _passes() -> None:
+    import bot.delivery
+
+    bot.delivery.PASSES = int(os.environ.get("BENCH_PASSES", "3"))
+
+
+def _pass_rows() -> None:
+    from telegram.delivery import TelegramDelivery
+
+    defaults = TelegramDelivery.__init__.__kwdefaults__
+    assert defaults is not None
+    defaults["batch"] = int(os.environ.get("BENCH_PASS_ROWS", "20"))
 
 
 def _pool1() -> None:
