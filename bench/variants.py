@@ -28,6 +28,13 @@ then runs ``bot.__main__.main``. ``bench.throughput --variant NAME`` runs these 
   connection thread removed), with one connection (implies ``pool1``). A local SQLite statement
   takes microseconds; the hand-over costs tens. Only sound with one connection in one process
   and a short busy timeout (a lock held by another process would stall the loop).
+- ``gc-time``: every 2 s the log gets the time spent in the garbage collector so far, by
+  generation (``gc.callbacks``).
+- ``gc-freeze``: once started, before the first poll, everything alive is moved out of the
+  collector's sight (``gc.collect(); gc.freeze()``): a full collection no longer walks the
+  modules, models and compiled statements of start-up.
+- ``builds``: no change; each pydantic model built (a lazily built aiogram model's first use,
+  telegram/lazy_models.py) is logged with its CPU time (``BENCH-BUILD``).
 - ``magic-inline``: aiogram evaluates every magic filter (``F.text``, ``F.chat.type == …``)
   with ``asyncio.to_thread`` (CallableObject.call runs any non-async callable in the default
   executor); this evaluates them inline. In the bot: async filter classes instead of F-filters.
@@ -55,6 +62,9 @@ VARIANTS = (
     "magic-inline",
     "passes",
     "pass-rows",
+    "gc-time",
+    "gc-freeze",
+    "builds",
 )
 
 
@@ -238,6 +248,69 @@ def _magic_inline() -> None:
         return await original(self, *args, **kwargs)
 
     FilterObject.call = call  # type: ignore[method-assign]
+
+
+def _gc_time() -> None:
+    import gc
+
+    spent = [0.0, 0.0, 0.0]
+    runs = [0, 0, 0]
+    started = [0.0]
+
+    def timing(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            spent[info["generation"]] += time.perf_counter() - started[0]
+            runs[info["generation"]] += 1
+
+    gc.callbacks.append(timing)
+
+    def report() -> None:
+        while True:
+            time.sleep(2)
+            print(  # noqa: T201
+                f"BENCH-GC runs {runs} ms {[round(s * 1000) for s in spent]}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    threading.Thread(target=report, daemon=True).start()
+
+
+def _gc_freeze() -> None:
+    import gc
+
+    from aiogram import Dispatcher
+
+    original = Dispatcher.start_polling
+
+    async def start_polling(self: Any, *bots: Any, **kwargs: Any) -> Any:
+        gc.collect()
+        gc.freeze()
+        return await original(self, *bots, **kwargs)
+
+    Dispatcher.start_polling = start_polling  # type: ignore[method-assign]
+
+
+def _builds() -> None:
+    import pydantic
+    from pydantic._internal import _model_construction
+
+    original = _model_construction.complete_model_class
+
+    def timed(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        started = time.process_time()
+        try:
+            return original(cls, *args, **kwargs)
+        finally:
+            spent = (time.process_time() - started) * 1000
+            if spent > 1:
+                what = f"{time.monotonic():.2f} {spent:.1f} ms {cls.__qualname__}"
+                print(f"BENCH-BUILD {what}", file=sys.stderr)  # noqa: T201
+
+    _model_construction.complete_model_class = timed
+    assert pydantic
 
 
 def main() -> None:
