@@ -25,6 +25,7 @@ from bot.services.updates import (
     UpdateClaims,
     UpdateLog,
 )
+from bot.startup import freeze_startup_objects
 from handlers import build_router
 from handlers.middlewares import (
     AnswerOnceMiddleware,
@@ -208,6 +209,8 @@ async def _on_startup(
     scheduler = Scheduler(services, config.timezone, on_written=worker.wake)
     scheduler.start()
     dispatcher["scheduler"] = scheduler
+    # Last: everything above lives as long as the process; polling or the webhook starts next.
+    freeze_startup_objects()
 
 
 def bot_id_of(config: Config) -> str:

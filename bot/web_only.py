@@ -30,6 +30,7 @@ from bot.services import Services, system_clock
 from bot.services.community import parse_buildings_csv
 from bot.services.console import LINK_TTL
 from bot.services.local_office import LocalOffice
+from bot.startup import freeze_startup_objects
 from storage.db import Database
 
 log = logging.getLogger("bot")
@@ -104,6 +105,7 @@ async def run_web_only(config: Config, db: Database, wechat_door: WeChatDoor) ->
         scheduler = Scheduler(services, config.timezone, on_written=worker.wake)
         scheduler.start()
         await _say_where(office, base)
+        freeze_startup_objects()  # the start is done: what it built lives as long as the process
         await stopping.wait()
     finally:
         if scheduler is not None:
