@@ -164,8 +164,11 @@ class Target:
 
 def bot_env(db: Path, api_url: str | None, **settings: str | None) -> dict[str, str]:
     """A child environment: the repository importable, the database and the fake server set,
-    nothing of the developer's shell beyond ``INHERITED``."""
+    nothing of the developer's shell beyond ``INHERITED`` and the ``BENCH_*`` settings of
+    bench/variants.py (``BENCH_PASSES=3 … --variant passes``: without them a variant ran with
+    its default whatever the shell said)."""
     env = {key: os.environ[key] for key in INHERITED if key in os.environ}
+    env |= {key: value for key, value in os.environ.items() if key.startswith("BENCH_")}
     env |= {
         "PYTHONPATH": str(REPO),
         "PYTHONUTF8": "1",
