@@ -103,3 +103,74 @@ class ListedTicket(NamedTuple):
     escalated: bool
     description: str
     created_at: datetime
+
+
+class CardCommunityView(Protocol):
+    """What a card reads of a ticket's community: its name, time zone and settings (a
+    ``Community`` or a ``CardCommunity``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def settings(self) -> dict[str, Any]: ...
+
+
+class CardCommunity(NamedTuple):
+    """A ticket's community as its card shows it, read."""
+
+    name: str
+    timezone: str
+    settings: dict[str, Any]
+
+
+class BuildingView(Protocol):
+    """What a card reads of a ticket's building (a ``Building`` or a ``BuildingName``)."""
+
+    @property
+    def name(self) -> str: ...
+
+
+class BuildingName(NamedTuple):
+    """A ticket's building as its card shows it, read."""
+
+    name: str
+
+
+class OrderView(Protocol):
+    """What a card reads of a ticket's work order (a ``WorkOrder`` or an ``OrderRow``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def department(self) -> str: ...
+    @property
+    def department_names(self) -> dict[str, Any]: ...
+    @property
+    def forwarded_at(self) -> datetime: ...
+    @property
+    def answered_at(self) -> datetime | None: ...
+    @property
+    def answer(self) -> str | None: ...
+
+
+class OrderRow(NamedTuple):
+    """A ticket's work order, read (``WorkOrder``'s columns a card shows)."""
+
+    id: int
+    reference: str
+    department: str
+    department_names: dict[str, Any]
+    forwarded_at: datetime
+    answered_at: datetime | None
+    answer: str | None
+
+
+class ReopenedRow(NamedTuple):
+    """A ticket's "reopened" event, read for its note (``TicketEvent``'s id and data)."""
+
+    id: int
+    data: dict[str, Any]
