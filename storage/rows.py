@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from storage.models import TicketStatus
+from storage.models import Address, TicketStatus
 
 
 class CommunityView(Protocol):
@@ -174,3 +174,48 @@ class ReopenedRow(NamedTuple):
 
     id: int
     data: dict[str, Any]
+
+
+class ContactView(Protocol):
+    """What picking where a notice goes reads of a contact (a ``Contact`` or a
+    ``ContactRow``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def push(self) -> dict[str, Any] | None: ...
+    @property
+    def last_used_at(self) -> datetime: ...
+
+
+class ContactRow(NamedTuple):
+    """A person's contact, read (``Contact``'s columns that pick where a notice goes)."""
+
+    id: int
+    channel: str
+    address: str
+    push: dict[str, Any] | None
+    last_used_at: datetime
+
+
+class Reach(NamedTuple):
+    """What a card or a notice sent to a person reads of them: where it goes (None: nowhere a
+    notice reaches, ``address_of``) and in what language."""
+
+    id: int
+    language: str | None
+    address: Address | None
+
+
+class StaffRow(NamedTuple):
+    """Someone a ticket may be routed to, read: whether they are away or unreachable, and
+    their reach (their card goes with the routing)."""
+
+    id: int
+    away_until: datetime | None
+    unreachable_since: datetime | None
+    reach: Reach
