@@ -29,6 +29,15 @@ class CommunityRow(NamedTuple):
     settings: dict[str, Any]
 
 
+class PlaceRow(NamedTuple):
+    """A building's community (its id and settings: a ``CommunityView``) and the building's
+    name, read: what a report's Send reads of where it is filed."""
+
+    id: int
+    settings: dict[str, Any]
+    building_name: str
+
+
 class RecipientRow(NamedTuple):
     """A ticket's recipient: who, and why (``TicketRecipient``'s columns that are read)."""
 

@@ -259,6 +259,32 @@ async def test_a_buildings_community_to_read_is_the_communitys_id_and_settings(
         assert await CommunityRepository(session).community_of_building(10**6) is None
 
 
+async def test_a_buildings_place_is_its_communitys_id_and_settings_and_its_name(
+    database: Database,
+) -> None:
+    """A report's Send reads a row (``place_of_building``) where it loaded the building and
+    read its community's id and settings: what the mapped building and community give."""
+    ids = await seed(database)
+    async with database.session() as session:
+        two = await session.get(Community, ids["two"])
+        b1 = await session.get(Building, ids["b1"])
+        assert two is not None and b1 is not None
+        two.settings = {"categories": [{"code": "lift", "private": True}], "sla": {"hours": 4}}
+        b1.name = "翠湖 B1 栋"
+        await session.commit()
+    for building_id in (ids["a1"], ids["a2"], ids["b1"]):
+        async with database.session() as session:
+            found = await CommunityRepository(session).place_of_building(building_id)
+        async with database.session() as session:
+            both = await CommunityRepository(session).building_and_community(building_id)
+        assert found is not None and both is not None
+        building, community = both
+        assert found == (community.id, community.settings, building.name), building_id
+    assert found == (ids["two"], two.settings, "翠湖 B1 栋")
+    async with database.session() as session:
+        assert await CommunityRepository(session).place_of_building(10**6) is None
+
+
 async def test_tickets_count_and_page_are_the_scopes_whatever_the_shape(
     database: Database,
 ) -> None:
