@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from storage.models import TicketStatus
+from storage.models import Address, TicketStatus
 
 
 class CommunityView(Protocol):
@@ -27,6 +27,15 @@ class CommunityRow(NamedTuple):
 
     id: int
     settings: dict[str, Any]
+
+
+class PlaceRow(NamedTuple):
+    """A building's community (its id and settings: a ``CommunityView``) and the building's
+    name, read: what a report's Send reads of where it is filed."""
+
+    id: int
+    settings: dict[str, Any]
+    building_name: str
 
 
 class RecipientRow(NamedTuple):
@@ -103,3 +112,119 @@ class ListedTicket(NamedTuple):
     escalated: bool
     description: str
     created_at: datetime
+
+
+class CardCommunityView(Protocol):
+    """What a card reads of a ticket's community: its name, time zone and settings (a
+    ``Community`` or a ``CardCommunity``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def settings(self) -> dict[str, Any]: ...
+
+
+class CardCommunity(NamedTuple):
+    """A ticket's community as its card shows it, read."""
+
+    name: str
+    timezone: str
+    settings: dict[str, Any]
+
+
+class BuildingView(Protocol):
+    """What a card reads of a ticket's building (a ``Building`` or a ``BuildingName``)."""
+
+    @property
+    def name(self) -> str: ...
+
+
+class BuildingName(NamedTuple):
+    """A ticket's building as its card shows it, read."""
+
+    name: str
+
+
+class OrderView(Protocol):
+    """What a card reads of a ticket's work order (a ``WorkOrder`` or an ``OrderRow``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def department(self) -> str: ...
+    @property
+    def department_names(self) -> dict[str, Any]: ...
+    @property
+    def forwarded_at(self) -> datetime: ...
+    @property
+    def answered_at(self) -> datetime | None: ...
+    @property
+    def answer(self) -> str | None: ...
+
+
+class OrderRow(NamedTuple):
+    """A ticket's work order, read (``WorkOrder``'s columns a card shows)."""
+
+    id: int
+    reference: str
+    department: str
+    department_names: dict[str, Any]
+    forwarded_at: datetime
+    answered_at: datetime | None
+    answer: str | None
+
+
+class ReopenedRow(NamedTuple):
+    """A ticket's "reopened" event, read for its note (``TicketEvent``'s id and data)."""
+
+    id: int
+    data: dict[str, Any]
+
+
+class ContactView(Protocol):
+    """What picking where a notice goes reads of a contact (a ``Contact`` or a
+    ``ContactRow``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def push(self) -> dict[str, Any] | None: ...
+    @property
+    def last_used_at(self) -> datetime: ...
+
+
+class ContactRow(NamedTuple):
+    """A person's contact, read (``Contact``'s columns that pick where a notice goes)."""
+
+    id: int
+    channel: str
+    address: str
+    push: dict[str, Any] | None
+    last_used_at: datetime
+
+
+class Reach(NamedTuple):
+    """What a card or a notice sent to a person reads of them: where it goes (None: nowhere a
+    notice reaches, ``address_of``) and in what language."""
+
+    id: int
+    language: str | None
+    address: Address | None
+
+
+class StaffRow(NamedTuple):
+    """Someone a ticket may be routed to, read: whether they are away or unreachable, and
+    their reach (their card goes with the routing)."""
+
+    id: int
+    away_until: datetime | None
+    unreachable_since: datetime | None
+    reach: Reach

@@ -26,8 +26,12 @@ from sqlalchemy.orm.util import identity_key
 from storage.by_id import by_id
 from storage.db import Database
 from storage.models import (
+    Address,
     Building,
+    Channel,
     Community,
+    Contact,
+    CoordinatorScope,
     Membership,
     Person,
     Role,
@@ -37,7 +41,9 @@ from storage.models import (
     TicketStatus,
 )
 from storage.repositories import PersonRepository
+from storage.repositories.candidates import CandidateRepository
 from storage.repositories.communities import CommunityRepository
+from storage.repositories.people import reach_of
 from storage.repositories.ticket_statements import NEWEST_FIRST
 from storage.repositories.tickets import (
     OLDEST_FIRST,
@@ -46,7 +52,7 @@ from storage.repositories.tickets import (
     _beyond,
     _by_status,
 )
-from storage.rows import EventRow, ListedTicket, RecipientRow, SimilarTicket
+from storage.rows import EventRow, ListedTicket, Reach, RecipientRow, SimilarTicket, StaffRow
 
 S = TicketStatus
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -251,6 +257,32 @@ async def test_a_buildings_community_to_read_is_the_communitys_id_and_settings(
             assert found.id == community_id, case
     async with database.session() as session:
         assert await CommunityRepository(session).community_of_building(10**6) is None
+
+
+async def test_a_buildings_place_is_its_communitys_id_and_settings_and_its_name(
+    database: Database,
+) -> None:
+    """A report's Send reads a row (``place_of_building``) where it loaded the building and
+    read its community's id and settings: what the mapped building and community give."""
+    ids = await seed(database)
+    async with database.session() as session:
+        two = await session.get(Community, ids["two"])
+        b1 = await session.get(Building, ids["b1"])
+        assert two is not None and b1 is not None
+        two.settings = {"categories": [{"code": "lift", "private": True}], "sla": {"hours": 4}}
+        b1.name = "翠湖 B1 栋"
+        await session.commit()
+    for building_id in (ids["a1"], ids["a2"], ids["b1"]):
+        async with database.session() as session:
+            found = await CommunityRepository(session).place_of_building(building_id)
+        async with database.session() as session:
+            both = await CommunityRepository(session).building_and_community(building_id)
+        assert found is not None and both is not None
+        building, community = both
+        assert found == (community.id, community.settings, building.name), building_id
+    assert found == (ids["two"], two.settings, "翠湖 B1 栋")
+    async with database.session() as session:
+        assert await CommunityRepository(session).place_of_building(10**6) is None
 
 
 async def test_tickets_count_and_page_are_the_scopes_whatever_the_shape(
@@ -468,3 +500,124 @@ async def test_a_similar_open_ticket_is_the_one_the_orm_read(database: Database)
             *(getattr(expected, name) for name in SimilarTicket._fields)
         ), case
     assert found > 10  # the table has cases with a ticket, not only without
+
+
+async def test_routing_candidates_are_the_people_the_orm_reads_gave(database: Database) -> None:
+    """``CandidateRepository.of`` (one statement of rows) against the three reads of mapped
+    people it replaced at every report's Send: the heads and deputies (heads first, then by
+    seniority), the building's and the community's coordinators, and the people reached at the
+    administrators' chats (in the chats' order, each once); each with whether they are away or
+    unreachable and where a card to them goes (the contact used last that delivers)."""
+    ids = await seed(database)
+    tg = Channel.TELEGRAM
+    async with database.session() as session:
+        extra = [
+            Person(
+                display_name=f"c{i}",
+                language=("en", None)[i % 2],
+                away_until=NOW + timedelta(days=1) if i == 1 else None,
+                unreachable_since=NOW if i == 2 else None,
+                created_at=NOW,
+            )
+            for i in range(4)
+        ]
+        session.add_all(extra)
+        await session.flush()
+        own, whole, both, admin = (p.id for p in extra)
+        head, other, resident = ids["head"], ids["other"], ids["resident"]
+        session.add_all(
+            [
+                # A second head of A1, a deputy of A1 senior to both, and the head twice in A2.
+                Membership(person_id=own, building_id=ids["a1"], role=Role.HEAD, since=NOW),
+                Membership(
+                    person_id=other,
+                    building_id=ids["a1"],
+                    role=Role.DEPUTY,
+                    since=NOW - timedelta(days=9),
+                ),
+                Membership(person_id=head, building_id=ids["a2"], role=Role.HEAD, since=NOW),
+                *(
+                    CoordinatorScope(
+                        person_id=person_id, community_id=community, building_id=building, since=NOW
+                    )
+                    for person_id, community, building in (
+                        (own, ids["one"], ids["a1"]),
+                        (whole, ids["one"], None),
+                        (both, ids["one"], ids["a1"]),
+                        (both, ids["one"], None),
+                        (both, ids["two"], ids["b1"]),
+                        (admin, ids["two"], None),
+                    )
+                ),
+            ]
+        )
+        hour = timedelta(hours=1)
+        for n, (person_id, channel, address, push, used) in enumerate(
+            (
+                (head, tg, "1002", None, NOW - hour),
+                (head, Channel.WEB, "w-head", None, NOW),  # no push: reaches nobody
+                (head, "wechat", "wx-head", None, NOW - hour / 2),  # used last of those that do
+                (resident, tg, "1001", None, NOW),
+                (other, tg, "1003", None, NOW),
+                (own, Channel.WEB, "w-own", {"endpoint": "e"}, NOW),
+                (admin, tg, "9001", None, NOW - hour),
+                (admin, tg, "9002", None, NOW),  # the same administrator's second chat
+                (admin, "wechat", "9003", None, NOW),  # an administrator's id elsewhere: not one
+                (both, tg, "1005", None, NOW),
+                (both, "wechat", "wx-both", None, NOW),  # the same time: the newer contact
+            )
+        ):
+            session.add(
+                Contact(
+                    person_id=person_id,
+                    channel=channel,
+                    address=address,
+                    push=push,
+                    last_used_at=used,
+                    created_at=NOW + timedelta(seconds=n),
+                )
+            )
+        await session.commit()
+    chat_lists = ([], ["9001"], ["9002", "1003", "9001", "77"], ["9003", "1002", "1005"])
+    places = [(ids["one"], ids["a1"]), (ids["one"], ids["a2"]), (ids["two"], ids["b1"])]
+    for (community, building), chats in product(places, chat_lists):
+        async with database.session() as session:
+            found = await CandidateRepository(session).of(community, building, chats)
+        async with database.session() as session:
+            tickets, people = TicketRepository(session), PersonRepository(session)
+            heads = await tickets.heads_and_deputies(building)
+            own_ones = await tickets.coordinators(community, building)
+            whole_ones = await tickets.coordinators(community, None)
+            admins: list[Person] = []
+            for chat in chats:  # as admin_people reads them
+                person = await people.by_contact(tg, chat)
+                if person is not None and all(person.id != a.id for a in admins):
+                    admins.append(person)
+
+        def staff(p: Person) -> StaffRow:
+            return StaffRow(p.id, p.away_until, p.unreachable_since, reach_of(p))
+
+        assert found.heads == [(staff(p), role) for p, role in heads], (building, chats)
+        assert found.own == [staff(p) for p in own_ones], (building, chats)
+        assert found.whole == [staff(p) for p in whole_ones], (building, chats)
+        assert found.admins == [staff(p) for p in admins], (building, chats)
+    async with database.session() as session:
+        found = await CandidateRepository(session).of(ids["one"], ids["a1"], ["9002", "9001"])
+    assert [(p.id, role) for p, role in found.heads] == [
+        (head, Role.HEAD),  # heads at the same time: by id
+        (own, Role.HEAD),
+        (other, Role.DEPUTY),  # a deputy after the heads, however senior
+    ]
+    assert [p.reach.address for p, _ in found.heads][:2] == [
+        Address("wechat", "wx-head"),
+        Address(Channel.WEB, "w-own"),
+    ]
+    assert [p.id for p in found.admins] == [admin]
+    assert [p.reach for p in found.own] == [
+        Reach(own, "en", Address(Channel.WEB, "w-own")),
+        Reach(both, "en", Address("wechat", "wx-both")),
+    ]
+    assert [p.reach for p in found.whole] == [
+        Reach(whole, None, None),
+        Reach(both, "en", Address("wechat", "wx-both")),
+    ]

@@ -13,12 +13,14 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import product
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storage.db import Database
 from storage.models import (
     Address,
+    Building,
     Channel,
+    Community,
     Contact,
     OutboxKind,
     OutboxMessage,
@@ -32,6 +34,8 @@ from storage.repositories import OutboxRepository, PersonRepository
 from storage.repositories.card_pass import CardPassRepository
 from storage.repositories.card_side import CardSideRepository
 from storage.repositories.tickets import TicketRepository
+from storage.repositories.work_orders import WorkOrderRepository
+from storage.rows import OrderRow
 from tests.test_built_statements import NOW, database, seed
 
 __all__ = ["database"]
@@ -112,9 +116,10 @@ async def test_where_a_passs_cards_stand_is_what_each_cards_two_reads_say(
     assert (empty.upto, empty.refs) == ({}, {})
 
 
-async def test_the_tickets_of_a_pass_with_their_sides_are_each_tickets_side(
-    database: Database,
-) -> None:
+async def sides(database: Database) -> dict[str, int]:
+    """``seed``, and what cards show beside tickets 1-4: followers of three, work orders of
+    three (the newest is the latest forwarded, not the highest id; two at the same time: the
+    higher id; one answered), reopenings of two among other events."""
     ids = await seed(database)
     people = [ids["resident"], ids["head"], ids["other"]]
     async with database.session() as session:
@@ -132,8 +137,11 @@ async def test_the_tickets_of_a_pass_with_their_sides_are_each_tickets_side(
                     ticket_id=ticket_id,
                     reference=f"r{n}",
                     department="power",
+                    department_names={"en": "Power", "zh-CN": "供电"} if n % 2 == 0 else {},
                     forwarded_at=NOW - timedelta(hours=hours),
                     door=TG,
+                    answered_at=NOW - timedelta(hours=hours / 2) if ticket_id == 3 else None,
+                    answer="fixed" if ticket_id == 3 else None,
                 )
             )
         for ticket_id, kind, note in (
@@ -152,7 +160,17 @@ async def test_the_tickets_of_a_pass_with_their_sides_are_each_tickets_side(
                     created_at=NOW,
                 )
             )
+        one = await session.get(Community, ids["one"])
+        assert one is not None
+        one.timezone, one.settings = "Asia/Urumqi", {"categories": [{"code": "power"}]}
         await session.commit()
+    return ids
+
+
+async def test_the_tickets_of_a_pass_with_their_sides_are_each_tickets_side(
+    database: Database,
+) -> None:
+    await sides(database)
     for wanted in ([1, 2, 3, 4, 5, 10**6], [3], [10**6], []):
         async with database.session() as session:
             shown = await CardPassRepository(session).tickets(wanted)
@@ -174,6 +192,45 @@ async def test_the_tickets_of_a_pass_with_their_sides_are_each_tickets_side(
     assert shown[3].order is not None and shown[3].order.reference == "r4"
     assert shown[2].reopened is not None and shown[2].reopened.data == {"note": "again"}
     assert [shown[2].followers, shown[3].followers] == [2, 3]
+
+
+async def test_a_cards_side_is_what_the_mapped_objects_it_read_gave(database: Database) -> None:
+    """``CardSideRepository.of`` reads rows (a card only reads them): the community, the
+    building, the followers counted, the newest work order and the last reopening are what
+    the mapped objects it loaded before gave, with and without the reopening asked for."""
+    await sides(database)
+    for ticket_id, reopened in product((1, 2, 3, 4, 5), (True, False)):
+        async with database.session() as session:
+            ticket = await TicketRepository(session).get(ticket_id)
+            assert ticket is not None
+            side = await CardSideRepository(session).of(ticket, reopened=reopened)
+        async with database.session() as session:
+            community = await session.get(Community, ticket.community_id)
+            building = await session.get(Building, ticket.building_id)
+            followers = await session.scalar(
+                select(func.count()).where(TicketFollower.ticket_id == ticket_id)
+            )
+            order = await WorkOrderRepository(session).latest(ticket_id)
+            event = await session.scalar(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "reopened")
+                .order_by(TicketEvent.id.desc())
+                .limit(1)
+            )
+        assert community is not None and building is not None
+        assert side.community == (community.name, community.timezone, community.settings)
+        assert side.building == (building.name,)
+        assert side.followers == followers
+        assert side.order == (order and tuple(getattr(order, f) for f in OrderRow._fields))
+        assert side.reopened == (event and reopened and (event.id, event.data) or None)
+    assert side.community.timezone == "Asia/Urumqi"  # not the default: read, not assumed
+    async with database.session() as session:
+        ticket = await TicketRepository(session).get(3)
+        assert ticket is not None
+        side = await CardSideRepository(session).of(ticket, reopened=True)
+    assert side.order is not None and (side.order.reference, side.order.answer) == ("r4", "fixed")
+    assert side.order.answered_at == NOW - timedelta(hours=2)
+    assert side.order.department_names == {"en": "Power", "zh-CN": "供电"}
 
 
 async def test_readers_with_the_administrators_marked_are_get_many_and_their_contacts(

@@ -81,7 +81,10 @@ class StaffAvailability:
             for person_id, _ in routing.recipients:
                 if await tickets.add_recipient(ticket.id, person_id, "reroute", now):
                     added.append(person_id)
-                    await self.audience.send_card(session, ticket, person_id, with_media=True)
+                    reach = routing.reach.get(person_id)
+                    await self.audience.send_card(
+                        session, ticket, person_id, with_media=True, reach=reach
+                    )
             if ticket.owner_id in (None, unreachable_person_id) and routing.owner_id:
                 ticket.owner_id = routing.owner_id
             await tickets.add_event(

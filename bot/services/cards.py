@@ -15,15 +15,8 @@ from bot.services.categories import Category
 from bot.services.departments import name_in
 from bot.services.policy import Action, Relation, is_author_or_staff, is_staff, may
 from bot.text import TEXT_LIMIT, cut, fits
-from storage.models import (
-    Building,
-    Community,
-    Person,
-    Ticket,
-    TicketStatus,
-    WorkOrder,
-)
-from storage.rows import EventView
+from storage.models import Community, Person, Ticket, TicketStatus
+from storage.rows import BuildingView, CardCommunityView, EventView, OrderView
 
 # A card is edited in place as the ticket changes, so it must always fit one message: the
 # description shows its beginning (the full text comes with the card to the staff once, and is
@@ -96,7 +89,7 @@ def shared_preview(ticket: Shareable, units: int) -> str:
     return cut + "…"
 
 
-def local_time(moment: datetime, community: Community) -> str:
+def local_time(moment: datetime, community: CardCommunityView) -> str:
     return moment.astimezone(ZoneInfo(community.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
@@ -160,8 +153,8 @@ def render_card(
     t: Translator,
     ticket: Ticket,
     *,
-    community: Community,
-    building: Building,
+    community: CardCommunityView,
+    building: BuildingView,
     category: Category | None,
     author: Person | None,
     holder: Person | None,
@@ -169,7 +162,7 @@ def render_card(
     relations: frozenset[Relation],
     now: datetime,
     reopened: str | None = None,
-    order: WorkOrder | None = None,
+    order: OrderView | None = None,
 ) -> CardView:
     """``reopened``: the resident's reason when the ticket was reopened since it was last
     resolved ("" without one); staff see it under the status. ``order``: the ticket's newest
@@ -231,13 +224,13 @@ def render_card(
     return CardView(cut("\n".join(lines), CARD_LIMIT), buttons)
 
 
-def waiting(order: WorkOrder | None) -> bool:
+def waiting(order: OrderView | None) -> bool:
     """Whether the ticket's newest work order still waits for the department's answer."""
     return order is not None and order.answered_at is None
 
 
 def whistle_lines(
-    t: Translator, order: WorkOrder | None, community: Community, *, answer: bool
+    t: Translator, order: OrderView | None, community: CardCommunityView, *, answer: bool
 ) -> list[str]:
     """Where the ticket went outside and how it stands: "forwarded to X, waiting since D" or
     "X answered on D" (with the answer's beginning when ``answer``). A department's name, a
@@ -277,11 +270,11 @@ def _follower_card(
     ticket: Ticket,
     title: str,
     place: str,
-    community: Community,
+    community: CardCommunityView,
     holder: Person | None,
     relations: frozenset[Relation],
     now: datetime,
-    order: WorkOrder | None,
+    order: OrderView | None,
 ) -> CardView:
     """ "Me too" follows the status: the category, the building (not the flat), when, and how
     it stands; never the neighbour's photos or place, and their words only if they agreed."""

@@ -62,7 +62,8 @@ async def hand_over(
     for person_id, _ in routing.recipients:
         if await repo.add_recipient(ticket.id, person_id, "handover", now):
             added.append(person_id)
-            await audience.send_card(session, ticket, person_id, with_media=True)
+            reach = routing.reach.get(person_id)
+            await audience.send_card(session, ticket, person_id, with_media=True, reach=reach)
     owner = ticket.owner_id
     if owner is None or owner in gone:
         ticket.owner_id = routing.owner_id

@@ -120,7 +120,8 @@ class TicketReopening:
             if await tickets.add_recipient(ticket.id, person_id, reason, now)
         ]
         for person_id, _ in added:
-            await self.audience.send_card(session, ticket, person_id, with_media=True)
+            reach = routing.reach.get(person_id)
+            await self.audience.send_card(session, ticket, person_id, with_media=True, reach=reach)
         if routing.owner_id and ticket.owner_id in (None, ticket.holder_id):
             ticket.owner_id = routing.owner_id
         if added:

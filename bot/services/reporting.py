@@ -18,7 +18,7 @@ from bot.services.ticket_core import (
     Draft,
     Reported,
     checked,
-    community_of_building,
+    place_of_building,
     settings_of_building,
 )
 from storage.db import Database
@@ -66,13 +66,14 @@ class Reporting:
                 return Reported(filed, building.name, [r.reason for r in recipients])
             if gate.since_count >= self.config.max_tickets_per_day:
                 raise ReportRefused("report-limit", limit=self.config.max_tickets_per_day)
-            community = await community_of_building(session, draft.building_id)
-            category = find_category(community.settings, draft.category)
+            # Its community (to read) and the building's name, which the answer shows.
+            place = await place_of_building(session, draft.building_id)
+            category = find_category(place.settings, draft.category)
             if category is None:
                 raise ServiceError("report-bad-category")
             ticket = Ticket(
-                community_id=community.id,
-                number=await tickets.next_number(community.id),
+                community_id=place.id,
+                number=await tickets.next_number(place.id),
                 building_id=draft.building_id,
                 author_id=person.id,
                 category=category.code,
@@ -91,13 +92,12 @@ class Reporting:
                 updated_at=now,
             )
             # Routed before it is written, so its owner is in its INSERT (not an UPDATE after).
-            routing = await self.audience.routing(session, ticket, community, category, now)
+            routing = await self.audience.routing(session, ticket, place, category, now)
             ticket.owner_id = routing.owner_id
             await tickets.add(ticket)
             await tickets.add_event(ticket.id, person.id, "created", now)
             reasons = await self.audience.route_new(
-                session, ticket, community, category, now, routing=routing
+                session, ticket, place, category, now, routing=routing
             )
-            building = await tickets.building_of(ticket)
             await session.commit()
-            return Reported(ticket, building.name, reasons)
+            return Reported(ticket, place.building_name, reasons)

@@ -5,6 +5,7 @@ messages. A collaborator of every ticket use case."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from bot.i18n import Translations
 from bot.services.cards import description_is_cut
 from bot.services.categories import Category, find_category
 from bot.services.clock import Clock
-from bot.services.contacts import admin_people
+from bot.services.contacts import admin_addresses
 from bot.services.messages import write, write_media, write_text
 from bot.services.policy import Action
 from bot.services.routing import Candidate, Routing, route
@@ -30,11 +31,19 @@ from storage.models import (
     Urgency,
 )
 from storage.repositories import PersonRepository
-from storage.repositories.people import address_of
+from storage.repositories.candidates import CandidateRepository
+from storage.repositories.people import address_of, reach_of
 from storage.repositories.tickets import TicketRepository
-from storage.rows import CommunityView
+from storage.rows import CommunityView, Reach, StaffRow
 
 S = TicketStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Routed(Routing):
+    """A routing, and where each of its candidates' cards goes (read with them)."""
+
+    reach: dict[int, Reach] = field(default_factory=dict)
 
 
 class TicketAudience:
@@ -88,26 +97,38 @@ class TicketAudience:
         community = await community_of_building(session, ticket.building_id)
         category = find_category(community.settings, ticket.category)
         routing = await self.routing(session, ticket, community, category, self.clock())
+        await people.preload(person_id for person_id, _ in routing.recipients)
         now_routed = [await people.get(person_id) for person_id, _ in routing.recipients]
         return [p for p in now_routed if p is not None]
 
     async def send_card(
-        self, session: AsyncSession, ticket: Ticket, person_id: int, *, with_media: bool = False
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        person_id: int,
+        *,
+        with_media: bool = False,
+        reach: Reach | None = None,
     ) -> None:
         """The card (rendered at delivery); ``with_media`` for a newcomer to the ticket: then
         also the full description when the card shows only its beginning, the photos and voice
         notes, and the location. A newcomer is someone who must act on it: their rows go
-        before other news when delivery is behind (storage.models.Urgency)."""
-        person = await PersonRepository(session).get(person_id)
-        to = None if person is None else address_of(person)
-        if person is None or to is None:
+        before other news when delivery is behind (storage.models.Urgency). ``reach``: the
+        person's, when read already (``routing``'s candidates); else they are read."""
+        if reach is None:
+            person = await PersonRepository(session).get(person_id)
+            if person is None:
+                return
+            reach = reach_of(person)
+        to = reach.address
+        if to is None:
             return
         now = self.clock()
         urgency = Urgency.ACT if with_media else Urgency.TELL
         await write(
             session,
             to=to,
-            person_id=person.id,
+            person_id=person_id,
             kind=OutboxKind.CARD,
             payload={},
             now=now,
@@ -117,11 +138,11 @@ class TicketAudience:
         if not with_media:
             return
         if description_is_cut(ticket.description):
-            t = self.translations.bind(person.language or self.translations.default)
+            t = self.translations.bind(reach.language or self.translations.default)
             await write_text(
                 session,
                 to=to,
-                person_id=person.id,
+                person_id=person_id,
                 text=t("card-full-description", number=ticket.number) + "\n" + ticket.description,
                 now=now,
                 ticket_id=ticket.id,
@@ -139,7 +160,7 @@ class TicketAudience:
             await write(
                 session,
                 to=to,
-                person_id=person.id,
+                person_id=person_id,
                 kind=OutboxKind.MEDIA,
                 payload=payload,
                 now=now,
@@ -150,7 +171,7 @@ class TicketAudience:
             await write(
                 session,
                 to=to,
-                person_id=person.id,
+                person_id=person_id,
                 kind=OutboxKind.LOCATION,
                 payload={"latitude": ticket.latitude, "longitude": ticket.longitude},
                 now=now,
@@ -284,31 +305,25 @@ class TicketAudience:
         community: CommunityView,
         category: Category | None,
         now: datetime,
-    ) -> Routing:
-        """Who should have the ticket now, given who is away or unreachable."""
-        tickets = TicketRepository(session)
+    ) -> Routed:
+        """Who should have the ticket now, given who is away or unreachable; with where each
+        candidate's card goes (read with them, as rows: routing only reads them)."""
+        chats = [address.address for address in admin_addresses(self.config)]
+        found = await CandidateRepository(session).of(community.id, ticket.building_id, chats)
 
-        def candidate(p: Person, reason: str) -> Candidate:
+        def candidate(p: StaffRow, reason: str) -> Candidate:
             return Candidate(p.id, reason, p.away_until, p.unreachable_since is not None)
 
-        heads = [
-            candidate(p, r.value) for p, r in await tickets.heads_and_deputies(ticket.building_id)
-        ]
-        own, whole = await tickets.coordinators_of(community.id, ticket.building_id)
-        building_coordinators = [candidate(p, "coordinator") for p in own]
-        community_coordinators = [candidate(p, "coordinator") for p in whole]
-        admins = [
-            candidate(admin, "admin")
-            for admin in await admin_people(PersonRepository(session), self.config)
-        ]
-        return route(
-            heads,
-            building_coordinators,
-            community_coordinators,
-            admins,
+        routing = route(
+            [candidate(p, r.value) for p, r in found.heads],
+            [candidate(p, "coordinator") for p in found.own],
+            [candidate(p, "coordinator") for p in found.whole],
+            [candidate(p, "admin") for p in found.admins],
             now,
             notify_coordinators=bool(category and category.notify_coordinators),
         )
+        reach = {p.id: p.reach for p in found.everyone()}
+        return Routed(routing.recipients, routing.owner_id, routing.skipped, reach)
 
     async def route_new(
         self,
@@ -318,7 +333,7 @@ class TicketAudience:
         category: Category,
         now: datetime,
         *,
-        routing: Routing | None = None,
+        routing: Routed | None = None,
     ) -> list[str]:
         """A new ticket (it has no recipients yet) to whoever ``routing`` names (worked out
         now when not given), with their cards."""
@@ -334,7 +349,6 @@ class TicketAudience:
             recipients=[[p, r] for p, r in routing.recipients],
             skipped=[[p, w] for p, w in routing.skipped],
         )
-        await PersonRepository(session).preload(p for p, _ in routing.recipients)
         routed: set[int] = set()
         for person_id, reason in routing.recipients:
             if person_id in routed:
@@ -342,5 +356,6 @@ class TicketAudience:
             routed.add(person_id)
             # Written with the commit's flush, in one statement with the others.
             tickets.add_new_recipient(ticket.id, person_id, reason, now)
-            await self.send_card(session, ticket, person_id, with_media=True)
+            reach = routing.reach.get(person_id)
+            await self.send_card(session, ticket, person_id, with_media=True, reach=reach)
         return [reason for _, reason in routing.recipients]

@@ -15,7 +15,7 @@ from bot.text import CAPTION_LIMIT, TEXT_LIMIT, fits, utf16_len
 from storage.cache import cache_of
 from storage.models import Channel, Ticket, TicketStatus
 from storage.repositories import CommunityRepository
-from storage.rows import CommunityView
+from storage.rows import CommunityView, PlaceRow
 
 S = TicketStatus
 METOO_DAYS = 7
@@ -155,6 +155,14 @@ async def settings_of_building(session: AsyncSession, building_id: int) -> dict[
     if cache is not None:
         cache.put("community", ("settings", building_id), settings, epoch, None)
     return settings
+
+
+async def place_of_building(session: AsyncSession, building_id: int) -> PlaceRow:
+    """The building's community, to read (its id and settings), and the building's name."""
+    found = await CommunityRepository(session).place_of_building(building_id)
+    if found is None:
+        raise ServiceError("building-gone")
+    return found
 
 
 async def community_of_building(session: AsyncSession, building_id: int) -> CommunityView:

@@ -19,11 +19,11 @@ from storage.models import (
     Role,
     table_of,
 )
-from storage.rows import CommunityRow, CommunityView
+from storage.rows import CommunityRow, CommunityView, PlaceRow
 
 T = TypeVar("T", Community, Building)
 
-_COMMUNITIES = table_of(Community)
+_COMMUNITIES, _BUILDINGS = table_of(Community), table_of(Building)
 
 
 # A building and its community in one statement (a report's Send asked each), built once.
@@ -40,6 +40,14 @@ _BUILDING_AND_SETTINGS = (
     select(Building, _COMMUNITIES.c.id, _COMMUNITIES.c.settings)
     .join(_COMMUNITIES, _COMMUNITIES.c.id == Building.community_id)
     .where(Building.id == bindparam("building_id"))
+)
+
+# A building's community to read and the building's name, one row (a report's Send reads no
+# more of the building: it was loaded as a mapped object for its name).
+_PLACE = (
+    select(_COMMUNITIES.c.id, _COMMUNITIES.c.settings, _BUILDINGS.c.name)
+    .join(_BUILDINGS, _BUILDINGS.c.community_id == _COMMUNITIES.c.id)
+    .where(_BUILDINGS.c.id == bindparam("building_id"))
 )
 
 
@@ -152,6 +160,11 @@ class CommunityRepository:
         values = {"building_id": building_id}
         row = (await self.session.execute(_BUILDING_AND_SETTINGS, values)).first()
         return None if row is None else CommunityRow(row[1], row[2])
+
+    async def place_of_building(self, building_id: int) -> PlaceRow | None:
+        """The building's community (its id and settings) and the building's name, as a row."""
+        row = (await self.session.execute(_PLACE, {"building_id": building_id})).first()
+        return None if row is None else PlaceRow._make(row)
 
     async def building_by_code(self, community_id: int, code: str) -> Building | None:
         query = select(Building).where(Building.community_id == community_id, Building.code == code)

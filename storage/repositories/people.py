@@ -24,6 +24,7 @@ from storage.models import (
     Role,
     table_of,
 )
+from storage.rows import ContactView, Reach
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ class CoordinatorArea:
 DELIVERING: frozenset[str] = frozenset({Channel.TELEGRAM, Channel.WEB, Channel.WECHAT})
 
 
-def reachable(contact: Contact) -> bool:
+def reachable(contact: ContactView) -> bool:
     """A contact a notification can reach: a web browser only once it gave a subscription."""
     return contact.channel != Channel.WEB or contact.push is not None
 
@@ -59,11 +60,23 @@ def address_of(person: Person, channels: frozenset[str] = DELIVERING) -> Address
     """Where a notification to ``person`` goes: the contact they used last among the channels
     that deliver; None when they have none (they used /forgetme, or only a door that cannot
     notify: a browser that gave no push subscription)."""
-    usable = [c for c in person.contacts if c.channel in channels and reachable(c)]
+    return address_among(person.contacts, channels)
+
+
+def address_among(
+    contacts: Iterable[ContactView], channels: frozenset[str] = DELIVERING
+) -> Address | None:
+    """``address_of`` a person with these contacts (read as rows, or their ``contacts``)."""
+    usable = [c for c in contacts if c.channel in channels and reachable(c)]
     if not usable:
         return None
     last = max(usable, key=lambda c: (c.last_used_at, c.id))
     return Address(last.channel, last.address)
+
+
+def reach_of(person: Person) -> Reach:
+    """What a card or a notice sent to ``person`` reads of them."""
+    return Reach(person.id, person.language, address_of(person))
 
 
 def addresses_in(person: Person, channel: str) -> list[str]:

@@ -31,7 +31,6 @@ from sqlalchemy.sql.dml import Insert
 
 from storage.models import (
     Community,
-    CoordinatorScope,
     Membership,
     Person,
     Role,
@@ -93,19 +92,6 @@ HEADS_AND_DEPUTIES = (
     )
     # Heads before deputies, then by seniority.
     .order_by(case((Membership.role == Role.HEAD, 0), else_=1), Membership.since, Person.id)
-    .options(joinedload(Person.contacts))  # one statement, not the "selectin" two
-)
-COORDINATORS_OF = (
-    select(Person, CoordinatorScope.building_id)
-    .join(CoordinatorScope, CoordinatorScope.person_id == Person.id)
-    .where(
-        CoordinatorScope.community_id == bindparam("community_id"),
-        or_(
-            CoordinatorScope.building_id == bindparam("building_id"),
-            CoordinatorScope.building_id.is_(None),
-        ),
-    )
-    .order_by(Person.id)
     .options(joinedload(Person.contacts))  # one statement, not the "selectin" two
 )
 

@@ -537,21 +537,6 @@ class TicketRepository:
         # unique(): a person's row comes once per contact; (person, role) is unique here.
         return [(p, r) for p, r in found.unique().all()]
 
-    async def coordinators_of(
-        self, community_id: int, building_id: int
-    ) -> tuple[list[Person], list[Person]]:
-        """The building's own coordinators and the community-wide ones, as ``coordinators``
-        gives each, in one statement."""
-        values = {"community_id": community_id, "building_id": building_id}
-        own: dict[int, Person] = {}
-        whole: dict[int, Person] = {}
-        # unique(): a person's row comes once per contact (a person is kept once anyway).
-        for person, scope in (
-            (await self.session.execute(built.COORDINATORS_OF, values)).unique().all()
-        ):
-            (whole if scope is None else own).setdefault(person.id, person)
-        return list(own.values()), list(whole.values())
-
     async def coordinators(self, community_id: int, building_id: int | None) -> Sequence[Person]:
         """The building's own coordinators (``building_id`` given) or the community-wide ones."""
         condition = (
