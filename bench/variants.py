@@ -32,7 +32,8 @@ then runs ``bot.__main__.main``. ``bench.throughput --variant NAME`` runs these 
   generation (``gc.callbacks``).
 - ``gc-freeze``: once started, before the first poll, everything alive is moved out of the
   collector's sight (``gc.collect(); gc.freeze()``): a full collection no longer walks the
-  modules, models and compiled statements of start-up.
+  modules, models and compiled statements of start-up. The bot does it itself now
+  (bot/startup.py freeze_startup_objects); the variant measures a tree from before.
 - ``gc-young``: the young generation collected after 10,000 allocations instead of 700
   (``gc.set_threshold``): fewer young collections, fewer objects promoted.
 - ``builds``: no change; each pydantic model built (a lazily built aiogram model's first use,
