@@ -336,6 +336,10 @@ async def run_once(
         result.latencies, result.classes = attribute(items, ids, fake.served_at, calls, handled)
         if kind != "echo":
             result.cards = card_latencies(items, ids, fake.served_at, calls)
+            if keep:
+                _write_sends(
+                    run_dir / "sends.jsonl", items, ids, started, fake.served_at, handled, result
+                )
     finally:
         for spy in spies:
             spy.send_signal(signal.SIGINT)
@@ -375,6 +379,39 @@ HANDLED = re.compile(
     r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) INFO handlers\.middlewares: "
     r"update (\d+) \S+ user \S+ handled in"
 )
+
+
+def _write_sends(
+    path: Path,
+    items: list[workload.Item],
+    ids: list[int],
+    started: float,
+    served_at: dict[int, float],
+    handled: dict[int, float],
+    result: RunResult,
+) -> None:
+    """Each Send press's timeline (seconds from the feed's start): served in getUpdates, first
+    answer, handled (the bot's log), its card received by the head."""
+    with path.open("w") as out:
+        for i in result.cards.latencies.keys() | {
+            i for i, item in enumerate(items) if item.step.payload == workload.SEND
+        }:
+            served = served_at.get(ids[i])
+            if served is None:
+                continue
+
+            def at(ms: float | None, base: float = served) -> float | None:
+                return None if ms is None else round(base + ms / 1000 - started, 4)
+
+            done = handled.get(ids[i])
+            line = {
+                "update": ids[i],
+                "served": round(served - started, 4),
+                "answered": at(result.latencies.get(i)),
+                "handled": None if done is None else round(done - started, 4),
+                "card": at(result.cards.latencies.get(i)),
+            }
+            out.write(json.dumps(line) + "\n")
 
 
 def handled_times(log: str) -> dict[int, float]:
