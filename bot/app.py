@@ -33,6 +33,7 @@ from handlers.middlewares import (
     LogMiddleware,
     OnceMiddleware,
     PersonMiddleware,
+    ShortWorkMiddleware,
     WithinBudgetMiddleware,
 )
 from storage.db import Database
@@ -146,6 +147,7 @@ def create_dispatcher(
         translations=translations,
         clock=clock,
     )
+    dp.update.outer_middleware(ShortWorkMiddleware())
     dp.update.outer_middleware(WithinBudgetMiddleware())
     dp.update.outer_middleware(LogMiddleware())
     dp["update_log"] = update_log

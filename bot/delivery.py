@@ -204,8 +204,9 @@ class DeliveryWorker:
 
     async def _run(self) -> None:
         # A pass's few short units of work go before the handlers' when they wait for the
-        # SQLite connection (a burst keeps dozens waiting): a card is not held for them.
-        with self.db.first_in_line():
+        # SQLite connection (a burst keeps dozens waiting): a card is not held for them. Its
+        # statements are short: on SQLite they run on the loop's thread (Database.on_loop).
+        with self.db.first_in_line(), self.db.on_loop():
             await self._loop()
 
     async def _loop(self) -> None:

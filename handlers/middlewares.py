@@ -198,8 +198,23 @@ class FloodMiddleware(BaseMiddleware):
                 )
 
 
+class ShortWorkMiddleware(BaseMiddleware):
+    """First of ours on updates: an update's units of work are short statements, so on SQLite
+    they run on the event loop's thread, without a hand-over to the database's thread for each
+    (``Database.on_loop``, storage/sqlite_trips.py)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        with data["db"].on_loop():
+            return await handler(event, data)
+
+
 class WithinBudgetMiddleware(BaseMiddleware):
-    """First of ours on updates: the bot that handles them has its budget before any handler
+    """Second of ours on updates: the bot that handles them has its budget before any handler
     calls Telegram (create_bot installs it; a bot made elsewhere gets the default here, not
     halfway through an update), and what the handlers send to the chat the update came from
     counts as an answer to that person, not as a notification (telegram/budget.py)."""

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 log = logging.getLogger(__name__)
-sqlite_trips.install()  # one trip to aiosqlite's thread per statement, not four
+sqlite_trips.install()  # one trip to aiosqlite's thread per statement (or none), not four
 assert batched_inserts.BATCHED  # its before_flush listener: one INSERT per table (SQLite)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The databases this task has a session open on (a task inherits its creator's value).
@@ -154,6 +154,8 @@ class Database:
             # are short and never wait on the network; a second process (a CLI command) still
             # meets busy_timeout.
             options = {"pool_size": 1, "max_overflow": 0, "pool_timeout": POOL_TIMEOUT}
+            # Used from the loop's thread too, one unit of work at a time (``on_loop``).
+            options["connect_args"] = {"check_same_thread": False}
         self._turns = _Turns() if options else None
         # Parameters (names, phones, residents' words) never reach a log line or an error's
         # message (a failed INSERT's exception quotes them), unless SQL echo was asked for.
@@ -210,6 +212,24 @@ class Database:
             yield
         finally:
             _FIRST.reset(token)
+
+    @staticmethod
+    @contextmanager
+    def on_loop() -> Iterator[None]:
+        """The SQLite statements of this task (and of the tasks it starts) run on the event
+        loop's thread, without a hand-over to the connection's: for work of short statements
+        only, the handling of an update and the delivery worker (storage/sqlite_trips.py says
+        why, and what it costs). No effect on other engines."""
+        with sqlite_trips.on_loop():
+            yield
+
+    @staticmethod
+    @contextmanager
+    def off_loop() -> Iterator[None]:
+        """Inside ``on_loop``, a longer piece of work (a scan over every ticket) that goes to
+        the connection's thread after all, so the loop goes on meanwhile."""
+        with sqlite_trips.on_loop(False):
+            yield
 
     async def ping(self) -> None:
         """Raises unless the database answers a query (the health endpoint)."""

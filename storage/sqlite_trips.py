@@ -1,4 +1,4 @@
-"""One trip to the SQLite thread per statement instead of four.
+"""One trip to the SQLite thread per statement instead of four, or none at all.
 
 aiosqlite runs every call on the connection's own thread: the event loop queues it, the thread
 runs it, and a future wakes the loop (``call_soon_threadsafe``, a self-pipe write, a GIL
@@ -9,13 +9,28 @@ microseconds, the hand-overs tens each: under a burst they were most of the data
 connection's thread and keeps what SQLAlchemy reads afterwards (rows, description, rowcount,
 lastrowid). Only the buffered cursor; server-side cursors (``stream``) keep aiosqlite's.
 
+Inside ``on_loop()`` (the handling of an update, the delivery worker: storage/db.py
+``Database.on_loop``) there is no trip at all: the statement, the commit and the rollback run
+on the event loop's own thread. Even one trip a statement was most of what the database cost
+the bot besides SQLAlchemy (in a burst: ~50 futex calls an update, 14 % of the bot's CPU in the
+kernel; without them 8 %, and ~23 % less CPU an update, docs/benchmarks.md §1, eighth round).
+The price: while SQLite works the loop does nothing else. That is microseconds for the short
+statements of an update, but a scan over every ticket (a coordinator's ``/digest``, which goes
+back to the trip: ``Database.off_loop``), an export, or another process holding the write lock
+(``busy_timeout``) would stop the whole bot, so everything else (the scheduler's jobs, the
+office console, the web door, the CLI) keeps the trip. The one connection is used by one unit of
+work at a time (storage/db.py), from either thread, so it is opened with
+``check_same_thread=False``.
+
 Installed by ``install()`` (storage/db.py) on SQLAlchemy's aiosqlite connection class."""
 
 from __future__ import annotations
 
 import collections
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -25,6 +40,31 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 
 _Outcome = tuple[Any, list[Any], int, int | None]
+# Set for a task whose statements run on the event loop's thread (``on_loop``); a task inherits
+# its creator's value.
+_ON_LOOP: ContextVar[bool] = ContextVar("louzhang_sqlite_on_loop", default=False)
+
+
+@contextmanager
+def on_loop(here: bool = True) -> Iterator[None]:
+    """This task's SQLite statements, commits and rollbacks (and those of the tasks it starts)
+    run on the event loop's thread, without a trip to the connection's thread: for work made
+    of short statements only. ``here=False``: on the connection's thread again, for a long
+    piece of such work."""
+    token = _ON_LOOP.set(here)
+    try:
+        yield
+    finally:
+        _ON_LOOP.reset(token)
+
+
+def _open(raw: Any) -> sqlite3.Connection:
+    """The sqlite3 connection under aiosqlite's ``raw``, refused as aiosqlite refuses a call
+    once it is closed."""
+    if not raw._running or raw._connection is None:
+        raise ValueError("Connection closed")
+    connection: sqlite3.Connection = raw._connection
+    return connection
 
 
 def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
@@ -86,9 +126,11 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
         async with self._adapt_connection._execute_mutex:
             raw = self._connection  # the aiosqlite.Connection
-            description, rows, rowcount, lastrowid = await raw._execute(
-                _run, raw._conn, operation, parameters, many
-            )
+            if _ON_LOOP.get():
+                outcome = _run(_open(raw), operation, parameters, many)
+            else:
+                outcome = await raw._execute(_run, raw._conn, operation, parameters, many)
+            description, rows, rowcount, lastrowid = outcome
         self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
         self._rows = collections.deque(rows)
 
@@ -100,6 +142,19 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 _rollback = AsyncAdapt_aiosqlite_connection.rollback
+_commit = AsyncAdapt_aiosqlite_connection.commit
+
+
+def _commit_here(self: AsyncAdapt_aiosqlite_connection) -> None:
+    """A commit on the loop's thread inside ``on_loop``; elsewhere aiosqlite's trip. Its
+    errors as SQLAlchemy's adapter translates them."""
+    if not _ON_LOOP.get():
+        _commit(self)
+        return
+    try:
+        _open(self._connection).commit()
+    except Exception as error:  # noqa: BLE001 (translated, as the adapter does)
+        self._handle_exception(error)
 
 
 def _rollback_if_open(self: AsyncAdapt_aiosqlite_connection) -> None:
@@ -112,9 +167,16 @@ def _rollback_if_open(self: AsyncAdapt_aiosqlite_connection) -> None:
     raw = getattr(self._connection, "_connection", None)
     if raw is not None and not raw.in_transaction:
         return
-    _rollback(self)
+    if not _ON_LOOP.get():
+        _rollback(self)
+        return
+    try:
+        _open(self._connection).rollback()
+    except Exception as error:  # noqa: BLE001 (translated, as the adapter does)
+        self._handle_exception(error)
 
 
 def install() -> None:
     AsyncAdapt_aiosqlite_connection._cursor_cls = OneTripCursor
     AsyncAdapt_aiosqlite_connection.rollback = _rollback_if_open  # type: ignore[method-assign]
+    AsyncAdapt_aiosqlite_connection.commit = _commit_here  # type: ignore[method-assign]

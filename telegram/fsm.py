@@ -88,9 +88,12 @@ class SqlStorage(BaseStorage):
     async def _load(self, name: str) -> Stored:
         found = self._cache.get(name)
         if found is None:
-            async with self.db.session() as session:
-                record = await FsmRepository(session).get(name)
-                found = (record.state, dict(record.data)) if record else (None, {})
+            # One row by its key: a short statement (read before the handlers' own
+            # ShortWorkMiddleware, by aiogram's FSM middleware).
+            with self.db.on_loop():
+                async with self.db.session() as session:
+                    record = await FsmRepository(session).get(name)
+                    found = (record.state, dict(record.data)) if record else (None, {})
         self._remember(name, found)
         return found
 

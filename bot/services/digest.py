@@ -323,7 +323,10 @@ class DigestService:
                 wanted = this_day if today else day or this_day - timedelta(days=1)
                 if wanted > this_day:
                     raise ServiceError("digest-future", today=this_day.isoformat())
-                data = await self.gather(community, scope, wanted, partial=wanted == this_day)
+                # Scans over the community's tickets (~0.1 s at 100,000): not on the event
+                # loop's thread, where the rest of an update's work is (Database.on_loop).
+                with self.db.off_loop():
+                    data = await self.gather(community, scope, wanted, partial=wanted == this_day)
                 figures.append((data, t))
             return await self.render_all(figures, drawing)
 
