@@ -154,9 +154,10 @@ class Database:
             # are short and never wait on the network; a second process (a CLI command) still
             # meets busy_timeout.
             options = {"pool_size": 1, "max_overflow": 0, "pool_timeout": POOL_TIMEOUT}
+        self._turns = _Turns() if options else None
+        if self.is_sqlite:
             # Used from the loop's thread too, one unit of work at a time (``on_loop``).
             options["connect_args"] = {"check_same_thread": False}
-        self._turns = _Turns() if options else None
         # Parameters (names, phones, residents' words) never reach a log line or an error's
         # message (a failed INSERT's exception quotes them), unless SQL echo was asked for.
         self.engine: AsyncEngine = create_async_engine(

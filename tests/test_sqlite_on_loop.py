@@ -159,3 +159,16 @@ async def test_a_coordinators_digest_scans_off_the_loop(
     scans = [sql for here, sql in seen if not here]
     assert any("count(" in sql.lower() for sql in scans), seen  # the figures
     assert [sql for here, sql in seen if here], seen  # the person, the coordinator's areas
+
+
+async def test_an_in_memory_database_works_on_the_loop_too() -> None:
+    db = Database("sqlite+aiosqlite:///:memory:")
+    try:
+        with db.on_loop():
+            await _execute(db, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+            await _execute(db, "INSERT INTO notes (id, body) VALUES (1, 'kept')")
+            async with db.session() as session:
+                rows = (await session.execute(text("SELECT body FROM notes"))).scalars().all()
+        assert rows == ["kept"]
+    finally:
+        await db.close()
