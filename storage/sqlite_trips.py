@@ -67,6 +67,21 @@ def _open(raw: Any) -> sqlite3.Connection:
     return connection
 
 
+def _end(adapted: AsyncAdapt_aiosqlite_connection, commit: bool) -> None:
+    """A commit or a rollback on the loop's thread; nothing on a closed connection, as
+    SQLAlchemy's adapter does; its errors translated as the adapter translates them."""
+    raw = adapted._connection
+    if raw._connection is None:
+        return
+    try:
+        if commit:
+            _open(raw).commit()
+        else:
+            _open(raw).rollback()
+    except Exception as error:  # noqa: BLE001 (translated, as the adapter does)
+        adapted._handle_exception(error)
+
+
 def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
     cursor = connection.cursor()
     try:
@@ -146,15 +161,11 @@ _commit = AsyncAdapt_aiosqlite_connection.commit
 
 
 def _commit_here(self: AsyncAdapt_aiosqlite_connection) -> None:
-    """A commit on the loop's thread inside ``on_loop``; elsewhere aiosqlite's trip. Its
-    errors as SQLAlchemy's adapter translates them."""
-    if not _ON_LOOP.get():
+    """A commit on the loop's thread inside ``on_loop``; elsewhere aiosqlite's trip."""
+    if _ON_LOOP.get():
+        _end(self, commit=True)
+    else:
         _commit(self)
-        return
-    try:
-        _open(self._connection).commit()
-    except Exception as error:  # noqa: BLE001 (translated, as the adapter does)
-        self._handle_exception(error)
 
 
 def _rollback_if_open(self: AsyncAdapt_aiosqlite_connection) -> None:
@@ -167,13 +178,10 @@ def _rollback_if_open(self: AsyncAdapt_aiosqlite_connection) -> None:
     raw = getattr(self._connection, "_connection", None)
     if raw is not None and not raw.in_transaction:
         return
-    if not _ON_LOOP.get():
+    if _ON_LOOP.get():
+        _end(self, commit=False)
+    else:
         _rollback(self)
-        return
-    try:
-        _open(self._connection).rollback()
-    except Exception as error:  # noqa: BLE001 (translated, as the adapter does)
-        self._handle_exception(error)
 
 
 def install() -> None:
