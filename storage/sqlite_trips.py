@@ -11,9 +11,10 @@ lastrowid). Only the buffered cursor; server-side cursors (``stream``) keep aios
 
 Inside ``on_loop()`` (the handling of an update, the delivery worker: storage/db.py
 ``Database.on_loop``) there is no trip at all: the statement, the commit and the rollback run
-on the event loop's own thread. Even one trip a statement was most of what the database cost
-the bot besides SQLAlchemy (in a burst: ~50 futex calls an update, 14 % of the bot's CPU in the
-kernel; without them 8 %, and ~23 % less CPU an update, docs/benchmarks.md §1, eighth round).
+on the event loop's own thread. Even one trip a statement cost more than the statement: in a
+burst ~54 futex calls an update (thread wake-ups, GIL hand-overs) and 15-17 % of the bot's CPU
+in the kernel; on the loop's thread ~1.4 and 7-8 %, and ~22 % less CPU an update
+(docs/benchmarks.md §1, eighth round).
 The price: while SQLite works the loop does nothing else. That is microseconds for the short
 statements of an update, but a scan over every ticket (a coordinator's ``/digest``, which goes
 back to the trip: ``Database.off_loop``), an export, or another process holding the write lock
