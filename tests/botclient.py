@@ -9,7 +9,8 @@ import json
 import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
@@ -38,7 +39,9 @@ class FakeSession(BaseSession):
         self.blocked: set[int] = set()
         self._ids = itertools.count(1000)
 
-    def fail(self, method: str, status: int, description: str, retry_after: int | None = None):
+    def fail(
+        self, method: str, status: int, description: str, retry_after: int | None = None
+    ) -> None:
         """The next call of ``method`` (aiogram class name, e.g. "SendMessage") fails."""
         self.errors.append((method, status, description, retry_after))
 
@@ -69,10 +72,14 @@ class FakeSession(BaseSession):
             return self._answer(bot, method, _error(400, refusal))
         return self._answer(bot, method, {"ok": True, "result": self._result(method)})
 
-    def _answer(self, bot: Bot, method: TelegramMethod[TelegramType], body: dict[str, Any]) -> Any:
+    def _answer(
+        self, bot: Bot, method: TelegramMethod[TelegramType], body: dict[str, Any]
+    ) -> TelegramType:
         status = body.get("error_code", 200)
         response = self.check_response(bot, method, status, json.dumps(body))
-        return response.result
+        # Only an ok answer gets here (check_response raises otherwise), and its result is the
+        # method's own type, as in aiogram's AiohttpSession.make_request.
+        return cast(TelegramType, response.result)
 
     def _result(self, method: TelegramMethod[Any]) -> Any:
         if isinstance(method, GetMe):
@@ -87,19 +94,27 @@ class FakeSession(BaseSession):
                 "chat": {"id": method.chat_id, "type": "private"},
                 "from": BOT_USER,
             }
-            if getattr(method, "text", None):
-                message["text"] = method.text
+            text = getattr(method, "text", None)
+            if text:
+                message["text"] = text
             if hasattr(method, "photo"):
                 message["photo"] = [
                     {"file_id": "photo1", "file_unique_id": "u1", "width": 100, "height": 100}
                 ]
-                if method.caption:
-                    message["caption"] = method.caption
+                caption = getattr(method, "caption")  # noqa: B009 (every Send* with a photo has one)
+                if caption:
+                    message["caption"] = caption
             markup = getattr(method, "reply_markup", None)
             if isinstance(markup, InlineKeyboardMarkup):
                 message["reply_markup"] = markup.model_dump(mode="json", exclude_none=True)
             return message
         return True
+
+
+def telegram_date(seconds: float | None = None) -> datetime:
+    """A message's date as aiogram reads Telegram's: whole seconds since the epoch, in UTC (the
+    current time unless given)."""
+    return datetime.fromtimestamp(int(time.time() if seconds is None else seconds), UTC)
 
 
 def utf16_len(text: str) -> int:
@@ -110,6 +125,7 @@ def utf16_len(text: str) -> int:
 def length_refusal(method: TelegramMethod[Any]) -> str | None:
     """What Telegram answers (400) for a text or caption too long, counted in UTF-16 units."""
     if isinstance(method, SendMessage | EditMessageText):
+        assert method.text is not None, "an edit without text (the bot never sends one)"
         if not method.text.strip():
             return "Bad Request: message text is empty"
         if utf16_len(method.text) > TEXT_LIMIT:
@@ -136,6 +152,13 @@ class Sent:
     @property
     def text(self) -> str:
         return str(getattr(self.method, "text", None) or getattr(self.method, "caption", "") or "")
+
+    @property
+    def chat_id(self) -> int | str:
+        """The chat the call went to (a call to none fails the test)."""
+        chat_id: int | str | None = getattr(self.method, "chat_id", None)
+        assert chat_id is not None, f"{type(self.method).__name__} went to no chat"
+        return chat_id
 
     @property
     def buttons(self) -> list[str]:
@@ -180,7 +203,7 @@ class BotClient:
             entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
         return Message(
             message_id=next(self._message_ids),
-            date=int(time.time()),
+            date=telegram_date(),
             chat=Chat(id=user.id, type="private"),
             from_user=user,
             text=text,
@@ -198,9 +221,9 @@ class BotClient:
         chat_id = getattr(sent.method, "chat_id", user.id)
         message = Message(
             message_id=getattr(sent.method, "message_id", None) or 1,
-            date=int(time.time()),
+            date=telegram_date(),
             chat=Chat(id=chat_id, type="private"),
-            from_user=User(**{k: v for k, v in BOT_USER.items() if k != "username"}),
+            from_user=User.model_validate({k: v for k, v in BOT_USER.items() if k != "username"}),
             text=sent.text or "…",
         )
         query = CallbackQuery(

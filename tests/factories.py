@@ -67,7 +67,7 @@ async def make_world(
     return World(client, services, db, clock, {b.code: b.payload for b in report.buildings})
 
 
-def by_telegram(user_id: int) -> Select[tuple[Person]]:
+def by_telegram(user_id: int) -> Select[Person]:
     """The query of the person a Telegram user is (through their contact)."""
     return (
         select(Person)

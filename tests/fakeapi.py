@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partialmethod
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -169,7 +169,7 @@ class FakeBotAPI:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> FakeBotAPI:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
