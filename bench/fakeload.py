@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import math
 import time
 from collections import deque
@@ -59,7 +60,7 @@ class LoadFakeAPI(FakeBotAPI):
         first = next(self._update_ids)
         self._first_id = first
         self.queue = [{**u, "update_id": first + i} for i, u in enumerate(updates)]
-        self._update_ids = iter(range(first + len(updates), 10**12))
+        self._update_ids = itertools.count(first + len(updates))
         self.served_at.clear()
         self.confirmed = 0
         self.started = None

@@ -392,8 +392,10 @@ def _write_sends(
 ) -> None:
     """Each Send press's timeline (seconds from the feed's start): served in getUpdates, first
     answer, handled (the bot's log), its card received by the head."""
+    cards = result.cards
+    assert cards is not None  # written only for the bots that file cards (not the echo bot)
     with path.open("w") as out:
-        for i in result.cards.latencies.keys() | {
+        for i in cards.latencies.keys() | {
             i for i, item in enumerate(items) if item.step.payload == workload.SEND
         }:
             served = served_at.get(ids[i])
@@ -409,7 +411,7 @@ def _write_sends(
                 "served": round(served - started, 4),
                 "answered": at(result.latencies.get(i)),
                 "handled": None if done is None else round(done - started, 4),
-                "card": at(result.cards.latencies.get(i)),
+                "card": at(cards.latencies.get(i)),
             }
             out.write(json.dumps(line) + "\n")
 

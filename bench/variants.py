@@ -51,9 +51,12 @@ import sys
 import threading
 import time
 from collections import Counter, OrderedDict
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
 
 log = logging.getLogger("bench.variants")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 VARIANTS = (
     "count",
     "once-memory",
@@ -99,7 +102,7 @@ def _count() -> None:
     def begin(*args: Any) -> None:
         counts["transactions"] += 1
 
-    original = aiosqlite.core.Connection._execute
+    original: Callable[..., Awaitable[Any]] = aiosqlite.core.Connection._execute  # unannotated
 
     async def execute(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
         counts["aiosqlite_calls"] += 1
@@ -111,7 +114,7 @@ def _count() -> None:
 
     to_thread = asyncio.to_thread
 
-    async def counted_to_thread(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    async def counted_to_thread(fn: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         counts["to_thread"] += 1
         return await to_thread(fn, *args, **kwargs)
 
