@@ -578,7 +578,12 @@ async def test_routing_candidates_are_the_people_the_orm_reads_gave(database: Da
                 )
             )
         await session.commit()
-    chat_lists = ([], ["9001"], ["9002", "1003", "9001", "77"], ["9003", "1002", "1005"])
+    chat_lists: tuple[list[str], ...] = (
+        [],
+        ["9001"],
+        ["9002", "1003", "9001", "77"],
+        ["9003", "1002", "1005"],
+    )
     places = [(ids["one"], ids["a1"]), (ids["one"], ids["a2"]), (ids["two"], ids["b1"])]
     for (community, building), chats in product(places, chat_lists):
         async with database.session() as session:

@@ -10,6 +10,7 @@ cards each reader gets, privacy) is tests/test_delivery_statements.py's and the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from itertools import product
 
@@ -82,14 +83,14 @@ async def cards_in_chats(db: Database) -> None:
             (3, CHATS[2], "15", "relay"),
             (4, CHATS[0], "16", "card"),
         ]
-        for ticket_id, to, ref, kind in refs:
+        for ticket_id, to, ref, message_kind in refs:
             session.add(
                 TicketMessage(
                     ticket_id=ticket_id,
                     channel=to.channel,
                     address=to.address,
                     message_ref=ref,
-                    kind=kind,
+                    kind=message_kind,
                 )
             )
         await session.commit()
@@ -301,7 +302,7 @@ async def queue(db: Database) -> list[int]:
 
 
 async def runs_read_apart(
-    db: Database, limit: int, channels: list[str] | None, per_chat: int
+    db: Database, limit: int, channels: Sequence[str] | None, per_chat: int
 ) -> list[int]:
     """What ``due`` takes, from the chats' first rows (``per_chat=1``) and each chat's pending
     rows read on their own (``pending_for``), the rest as ``due`` documents it."""

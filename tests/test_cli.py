@@ -59,7 +59,7 @@ def cli_env(db: Path, **settings: str | None) -> dict[str, str]:
 
 
 def run_cli(
-    *args: str | Path, cwd: Path, env: dict[str, str], time_limit: float = 2 * PATIENCE
+    *args: str | Path | int, cwd: Path, env: dict[str, str], time_limit: float = 2 * PATIENCE
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *map(str, args)],
@@ -74,7 +74,7 @@ def run_cli(
 
 
 async def run_cli_async(
-    *args: str | Path, cwd: Path, env: dict[str, str], time_limit: float = 2 * PATIENCE
+    *args: str | Path | int, cwd: Path, env: dict[str, str], time_limit: float = 2 * PATIENCE
 ) -> tuple[int, str, str]:
     """The same, without blocking the event loop (for a server running in this process)."""
     process = await asyncio.create_subprocess_exec(
@@ -390,6 +390,7 @@ def test_join_link_prints_the_link_import_printed(seeded: Seeded) -> None:
 
 def test_invite_prints_one_time_links(seeded: Seeded) -> None:
     before = query(seeded.db, "SELECT count(*) FROM invitations")[0][0]
+    assert isinstance(before, int)
 
     head = run_cli("invite", "head", "TZ-A01", cwd=seeded.cwd, env=seeded.env)
     assert head.returncode == 0, head.stderr

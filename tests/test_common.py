@@ -4,7 +4,6 @@ buttons and the errors router, driven like a user."""
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from bot.services import Services
 from bot.services.community import parse_buildings_csv
 from storage.db import Database
 from storage.models import FsmRecord, Invitation, Membership, OutboxMessage, Person, Role
-from tests.botclient import BOT_ID, BotClient, Sent, only
+from tests.botclient import BOT_ID, BotClient, Sent, only, telegram_date
 from tests.conftest import FakeClock
 from tests.factories import by_telegram, telegram_id_of
 
@@ -209,13 +208,19 @@ def block_update(user: User, status: str) -> ChatMemberUpdated:
     old: Any
     new: Any
     if status == "kicked":
-        old, new = ChatMemberMember(user=BOT), ChatMemberBanned(user=BOT, until_date=0)
+        old, new = (
+            ChatMemberMember(user=BOT),
+            ChatMemberBanned(user=BOT, until_date=telegram_date(0)),
+        )
     else:
-        old, new = ChatMemberBanned(user=BOT, until_date=0), ChatMemberMember(user=BOT)
+        old, new = (
+            ChatMemberBanned(user=BOT, until_date=telegram_date(0)),
+            ChatMemberMember(user=BOT),
+        )
     return ChatMemberUpdated(
         chat=Chat(id=user.id, type="private"),
         from_user=user,
-        date=int(time.time()),
+        date=telegram_date(),
         old_chat_member=old,
         new_chat_member=new,
     )

@@ -135,7 +135,7 @@ def test_every_key_is_parsed(environ: dict[str, str], field: str, expected: Any)
 
 def test_the_parse_table_covers_every_setting() -> None:
     """A new setting must be added to the table above (and to its malformed values)."""
-    marker = test_every_key_is_parsed.pytestmark[0]  # type: ignore[attr-defined]
+    marker = test_every_key_is_parsed.pytestmark[0]
     covered = {field for _, field, _ in marker.args[1]}
     # The WeChat door's three are set together (tests/test_wechat.py parses them).
     covered |= {"wechat_app_id", "wechat_app_secret", "wechat_token"}

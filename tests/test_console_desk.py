@@ -57,7 +57,7 @@ async def building(town: Town, code: str) -> Building:
 
 async def community(town: Town) -> Community:
     async with town.db.session() as session:
-        found = await session.scalar(select(Community))
+        found: Community | None = await session.scalar(select(Community))
     assert found is not None
     return found
 

@@ -103,7 +103,9 @@ async def test_the_office_downloads_the_list_and_prints_posters_in_the_browser(
                 await page.locator('a[href^="/console/export/tickets.xlsx"]').click()
             saved = tmp_path / "tickets.xlsx"
             await (await sheet.value).save_as(saved)
-            rows = list(load_workbook(saved).active.values)
+            worksheet = load_workbook(saved).active
+            assert worksheet is not None
+            rows = list(worksheet.values)
             assert len(rows) == 1 + 4  # the header and the four reports the office covers
 
             await (

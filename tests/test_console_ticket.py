@@ -173,8 +173,9 @@ async def test_the_office_forwards_outside_and_records_the_answer(town: Town, ht
     assert f"/console/tickets/{filed.id}/work-order.xlsx" in await page(http, filed.id)
     sheet = await http.get(f"/console/tickets/{filed.id}/work-order.xlsx")
     assert sheet.status == 200
-    book = load_workbook(io.BytesIO(await sheet.read()))
-    cells = " ".join(str(c) for row in book.active.values for c in row if c is not None)
+    worksheet = load_workbook(io.BytesIO(await sheet.read())).active
+    assert worksheet is not None
+    cells = " ".join(str(c) for row in worksheet.values for c in row if c is not None)
     assert order.reference in cells and "Street light out on the road" in cells
     pdf = await http.get(f"/console/tickets/{filed.id}/work-order.pdf")
     if pdf.status != 503:  # 503: no Pango on this machine, said so

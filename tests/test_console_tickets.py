@@ -169,8 +169,8 @@ async def test_keyset_pages_follow_each_other(
     await sign_in(town, http, OFFICE)
     first = await search.page(everything, TicketQuery(), None, size=3)
     assert await listed(http, f"?status=new&after={first.next_cursor}") == [seen[3]]
-    page = await (await http.get("/console/tickets?status=new")).text()
-    assert "after=" not in page  # four tickets fit one page of 50: no "next page"
+    html = await (await http.get("/console/tickets?status=new")).text()
+    assert "after=" not in html  # four tickets fit one page of 50: no "next page"
 
 
 async def test_htmx_gets_only_the_table(town: Town, http: Http, filed: dict[str, Ticket]) -> None:

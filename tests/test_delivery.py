@@ -508,8 +508,8 @@ def count_passes(worker: TelegramDelivery) -> list[int]:
     passes: list[int] = []
     original = worker.run_once
 
-    async def counted() -> int:
-        handled = await original()
+    async def counted(deadline: float | None = None) -> int:
+        handled = await original(deadline)
         passes.append(handled)
         return handled
 
@@ -556,9 +556,9 @@ async def test_a_wake_during_a_pass_is_not_lost(
     original = worker.run_once
     passes = 0
 
-    async def racing_pass() -> int:
+    async def racing_pass(deadline: float | None = None) -> int:
         nonlocal passes
-        handled = await original()
+        handled = await original(deadline)
         passes += 1
         if passes == 1:
             await enqueue(db, clock, ALICE, "committed during the pass")
@@ -581,12 +581,12 @@ async def test_the_loop_survives_a_failing_pass(
     original = worker.run_once
     failures = 0
 
-    async def flaky_pass() -> int:
+    async def flaky_pass(deadline: float | None = None) -> int:
         nonlocal failures
         if failures == 0:
             failures += 1
             raise OSError("database is on fire")
-        return await original()
+        return await original(deadline)
 
     worker.run_once = flaky_pass  # type: ignore[method-assign]
     worker.poll_seconds = 0.02

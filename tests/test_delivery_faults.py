@@ -147,7 +147,7 @@ async def enqueue(db: Database, rows: list[tuple[int, str]], per_transaction: in
 async def counts(db: Database) -> dict[OutboxStatus, int]:
     async with db.session() as session:
         query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        return dict((await session.execute(query)).all())  # type: ignore[arg-type]
+        return dict((await session.execute(query)).all())
 
 
 async def until_drained(db: Database, time_limit: float = PATIENCE) -> float:
@@ -415,10 +415,12 @@ async def test_stop_ends_the_worker_even_right_after_a_wake_up(
         waited = asyncio.Event()
 
         async def then_wait(
-            first_pass: Callable[[], Awaitable[int]] = worker.run_once,
+            deadline: float | None = None,
+            *,
+            first_pass: Callable[[float | None], Awaitable[int]] = worker.run_once,
             waited: asyncio.Event = waited,
         ) -> int:
-            handled = await first_pass()
+            handled = await first_pass(deadline)
             waited.set()  # it found nothing: the loop now waits for a wake-up
             return handled
 

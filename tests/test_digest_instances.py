@@ -80,7 +80,7 @@ async def two_instances_send_once(
         assert len(gathered) == 2 * COMMUNITIES and set(gathered.values()) == {1}
         # Later runs of either find nothing to do and gather nothing.
         await town.at(local(11, 27, 8, 1))
-        assert await asyncio.gather(first.run(), second.run()) == [0, 0]
+        assert list(await asyncio.gather(first.run(), second.run())) == [0, 0]
         assert sum(gathered.values()) == 2 * COMMUNITIES
     finally:
         await second_db.close()

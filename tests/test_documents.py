@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -61,8 +61,19 @@ async def november(services: Services, db: Database, clock: FakeClock) -> Novemb
     await services.onboarding.set_phone(neighbour.id, "+86 138 0000 0002")
     tickets: dict[str, Ticket] = {}
 
-    async def report(key: str, person: Person, code: str, category: str, text: str, **kw: bool):
-        draft = Draft(town.buildings[code], category, text, **kw)
+    async def report(
+        key: str,
+        person: Person,
+        code: str,
+        category: str,
+        text: str,
+        *,
+        show_name: bool = True,
+        show_phone: bool = False,
+    ) -> None:
+        draft = Draft(
+            town.buildings[code], category, text, show_name=show_name, show_phone=show_phone
+        )
         tickets[key] = (await services.reporting.report(person, draft)).ticket
 
     across = await town.resident(3, "B1")
@@ -91,6 +102,12 @@ async def november(services: Services, db: Database, clock: FakeClock) -> Novemb
         await report(f"hostile{number}", neighbour, "A2", "other", text)
     clock.now = local(12, 1, 9)
     return November(town, office, resident, neighbour, tickets)
+
+
+def number(value: object) -> float:
+    """A numeric cell's value (openpyxl types a cell as any of its kinds)."""
+    assert isinstance(value, int | float), value
+    return value
 
 
 async def state(db: Database) -> tuple[int, int, list[str]]:
@@ -134,7 +151,9 @@ async def test_the_xlsx_export_is_in_the_readers_language_and_disarms_formulas(
     assert late[column["报告人"]].value == "Resident 2"
     assert late[column["电话"]].value is None  # a phone not shared with this ticket
     # Times are Shanghai's wall time (the ticket was made at 10:00 there, 02:00 UTC).
-    assert fast[column["报告时间"]].value.strftime("%Y-%m-%d %H:%M") == "2026-11-02 10:00"
+    reported = fast[column["报告时间"]].value
+    assert isinstance(reported, datetime)
+    assert reported.strftime("%Y-%m-%d %H:%M") == "2026-11-02 10:00"
     assert fast[column["类别"]].value == "维修"
     assert fast[column["评分"]].value == 5
     assert await state(db) == before  # reading changes nothing
@@ -240,9 +259,9 @@ async def test_the_monthly_report_has_the_digests_figures(
     ):
         cell = total[col[name]]
         assert cell.number_format == "0%"
-        assert f"{round(100 * cell.value)}%" == rate(part, of)
+        assert f"{round(100 * number(cell.value))}%" == rate(part, of)
     satisfaction = total[col["满意率"]].value
-    assert f"{round(100 * satisfaction)}%" == rate(whole.kpis.satisfied, whole.kpis.rated)
+    assert f"{round(100 * number(satisfaction))}%" == rate(whole.kpis.satisfied, whole.kpis.rated)
     assert satisfaction == 0.5  # a 5 and a 2
     assert total[col["新增"]].value == 6 and total[col["已解决"]].value == 3
 
@@ -250,7 +269,7 @@ async def test_the_monthly_report_has_the_digests_figures(
         community, Scope(community.id, (month.town.buildings["A1"],)), date(2026, 11, 30)
     )
     assert rows["A1"][col["计入工单"]].value == a1.kpis.reports == 2
-    assert f"{round(100 * rows['A1'][col['响应率']].value)}%" == rate(
+    assert f"{round(100 * number(rows['A1'][col['响应率']].value))}%" == rate(
         a1.kpis.responded, a1.kpis.due
     )
     assert rows["A1"][col["受理中位时长（小时）"]].value == 1.0  # taken after an hour

@@ -16,7 +16,8 @@ from pypdf import PdfReader
 
 from bot.documents.pdf import PdfUnavailable, cjk_family, html_to_pdf, needs_cjk
 from bot.documents.posters import PosterPage, posters_pdf
-from bot.documents.work_order import WorkOrderSheet, work_order_pdf, work_order_xlsx
+from bot.documents.sheet import WorkOrderSheet
+from bot.documents.work_order import work_order_pdf, work_order_xlsx
 from bot.i18n import Translations
 from bot.services import Services
 from bot.services.errors import ServiceError
@@ -181,7 +182,8 @@ def test_the_work_order_xlsx_holds_the_same_facts_and_the_photos() -> None:
     assert facts["问题描述"].value == SHEET.description
     assert facts["问题描述"].data_type == "s"  # not a formula
     assert facts["报告时间"].value == "2026-11-20 09:30"
-    assert len(sheet._images) == 2  # noqa: SLF001 (openpyxl keeps them there)
+    # openpyxl keeps them there (a private list its stubs leave out)
+    assert len(sheet._images) == 2  # type: ignore[attr-defined]  # noqa: SLF001
     english = load_workbook(
         io.BytesIO(work_order_xlsx(replace(SHEET, language="en", photos=())))
     ).active

@@ -180,12 +180,13 @@ def _resolve(expr: ast.expr, function: Function | None) -> tuple[set[str], str |
         values = _assignments(function, expr.id)
         if values:
             keys: set[str] = set()
-            template = dynamic = None
+            assigned: str | None = None  # the template of one of the name's assignments
+            dynamic: str | None = None
             for value in values:
                 more, template_, dynamic_ = _resolve(value, function)
                 keys |= more
-                template, dynamic = template or template_, dynamic or dynamic_
-            return keys, template, dynamic
+                assigned, dynamic = assigned or template_, dynamic or dynamic_
+            return keys, assigned, dynamic
     return set(), None, ast.unparse(expr)
 
 

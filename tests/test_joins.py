@@ -23,7 +23,16 @@ from bot.services.errors import ServiceError
 from bot.services.join_rules import JoinStale
 from bot.services.joins import REQUESTS_PER_DAY
 from storage.db import Database
-from storage.models import Contact, JoinRequest, JoinStatus, Membership, OutboxMessage, Person, Role
+from storage.models import (
+    Building,
+    Contact,
+    JoinRequest,
+    JoinStatus,
+    Membership,
+    OutboxMessage,
+    Person,
+    Role,
+)
 from tests.botclient import BotClient, Sent, texts
 from tests.conftest import ADMIN_ID, TOKEN, FakeClock
 from tests.factories import make_world, telegram_id_of
@@ -230,9 +239,7 @@ async def test_requests_per_day_are_limited(
     assert "What is your flat number" in texts_sent(sent)[-1].text
 
 
-async def _buildings(db: Database) -> list[object]:
-    from storage.models import Building
-
+async def _buildings(db: Database) -> list[Building]:
     async with db.session() as session:
         return list((await session.scalars(select(Building))).all())
 
@@ -245,7 +252,7 @@ async def test_one_pending_request_per_person_and_building(town: Town, services:
     assert again.buttons == ["Withdraw my request"]
     # Two requests at the very same moment make one.
     newcomer = await town.person(OTHER)
-    [a1] = [b for b in await _buildings(town.db) if b.code == "A1"]  # type: ignore[attr-defined]
+    [a1] = [b for b in await _buildings(town.db) if b.code == "A1"]
     await asyncio.gather(
         services.joins.request(newcomer, a1.id, "1-101"),
         services.joins.request(newcomer, a1.id, "1-101"),
@@ -406,7 +413,7 @@ async def test_tickets_shows_the_waiting_requests_with_paging(
     listing = one(await town.send(HEAD, "/tickets"), HEAD)
     assert not any("Join requests" in b for b in listing.buttons)  # none waiting: no button
 
-    a1 = [b for b in await _buildings(town.db) if b.code == "A1"][0]  # type: ignore[attr-defined]
+    a1 = [b for b in await _buildings(town.db) if b.code == "A1"][0]
     for n in range(7):
         user = town.client.user(800 + n, "en", f"N{n}")
         person = await town.world.person(user)

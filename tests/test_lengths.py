@@ -109,8 +109,9 @@ def assert_whole(messages: list[Sent], header: str, text: str) -> None:
     assert messages, "nothing arrived"
     for message in messages:
         method = message.method
-        if getattr(method, "text", None) is not None:
-            assert utf16_len(method.text) <= 4096
+        body = getattr(method, "text", None)
+        if body is not None:
+            assert utf16_len(body) <= 4096
         caption = getattr(method, "caption", None)
         if caption is not None:
             assert utf16_len(caption) <= 1024
@@ -415,10 +416,10 @@ async def test_more_than_telegram_takes_is_refused_whole(town: Town, taken: int)
     refused = one(await town.send(HEAD, over), HEAD).text
     assert refused.startswith("That is too long (4,098 characters)") and "4,096" in refused
     await press(town, RESIDENT, Action.MESSAGE, taken)
-    refused = one(
+    refusal = one(
         await town.send(RESIDENT, None, photo=photo("p"), caption=CAPTION_MAX + "x"), RESIDENT
     )
-    assert "too long (1,025 characters)" in refused.text
+    assert "too long (1,025 characters)" in refusal.text
     assert [kind for kind, _ in await events(town.db, 1)] == ["created", "routed", "taken"]
 
     tickets = town.world.services

@@ -8,6 +8,7 @@ import asyncio
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -69,7 +70,7 @@ async def test_a_whole_report_at_debug_logs_no_personal_data(seeded: Seeded) -> 
             )
             return next(c for c in bot.calls_since(mark, "sendMessage", RESIDENT) if want(c))
 
-        def say(text: str | None, **extra: object) -> dict[str, object]:
+        def say(text: str | None, **extra: Any) -> dict[str, object]:
             return fake.message_update(RESIDENT, text, first_name=NAME, language_code="en", **extra)
 
         def tap(call: ApiCall, prefix: str) -> dict[str, object]:

@@ -9,10 +9,12 @@ sticker) change nothing."""
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from aiogram.methods import DeleteMessage, SendPhoto
 from sqlalchemy import func, select
 
 from bot.services.notice_errors import BadTime
@@ -135,9 +137,7 @@ async def building_id(db: Database, code: str) -> int:
 
 def readers(delivered: list[Sent]) -> set[int]:
     return {
-        int(s.method.chat_id)
-        for s in delivered
-        if type(s.method).__name__ in ("SendMessage", "SendPhoto")
+        int(s.chat_id) for s in delivered if type(s.method).__name__ in ("SendMessage", "SendPhoto")
     }
 
 
@@ -190,7 +190,8 @@ async def test_photos_follow_the_text_and_a_sixth_is_refused(town: Town) -> None
         "SendPhoto",
         "SendPhoto",
     ]
-    assert [s.method.photo for s in to(delivered, RESIDENT, "SendPhoto")] == ["p1", "p2"]
+    photos = [cast(SendPhoto, s.method).photo for s in to(delivered, RESIDENT, "SendPhoto")]
+    assert photos == ["p1", "p2"]
     assert sorted(c.part for c in await copies(town.db) if c.address == str(RESIDENT)) == [0, 1, 2]
 
     await town.send(HEAD, "/notice")
@@ -309,7 +310,7 @@ async def test_withdraw_deletes_the_copies_and_marks_older_ones(town: Town) -> N
     await write(town, HEAD, photos=("p1",))
     delivered = await town.deliver()
     sent_ids = {
-        (int(s.method.chat_id), town.message_id(s))
+        (int(s.chat_id), town.message_id(s))
         for s in delivered
         if type(s.method).__name__ in ("SendMessage", "SendPhoto")
     }
@@ -318,7 +319,7 @@ async def test_withdraw_deletes_the_copies_and_marks_older_ones(town: Town) -> N
     assert "3 copies will be deleted, 0 older ones" in answer(pressed)
     removed = await town.deliver()
     deleted = {
-        (int(s.method.chat_id), int(s.method.message_id))
+        (int(s.chat_id), int(cast(DeleteMessage, s.method).message_id))
         for s in removed
         if type(s.method).__name__ == "DeleteMessage"
     }
@@ -349,8 +350,8 @@ async def test_a_correction_edits_every_copy_sent(town: Town) -> None:
     done = one(await town.send(HEAD, "Water cut moved to Friday"), HEAD)
     assert done.text == "Notice #1 corrected; 3 copies sent will be edited."
     edits = [s for s in await town.deliver() if type(s.method).__name__ == "EditMessageText"]
-    assert {int(e.method.chat_id) for e in edits} == {DEPUTY, RESIDENT, NEIGHBOUR}
-    resident = next(e for e in edits if e.method.chat_id == RESIDENT)
+    assert {int(e.chat_id) for e in edits} == {DEPUTY, RESIDENT, NEIGHBOUR}
+    resident = next(e for e in edits if e.chat_id == RESIDENT)
     assert resident.text == (
         "📢 Notice for 塘中新村1栋\n\nWater cut moved to Friday\n\n✏️ Corrected by its author."
     )
@@ -422,8 +423,8 @@ async def test_refusals_change_nothing(town: Town) -> None:
     sticker = one(await town.send(HEAD, sticker=STICKER), HEAD)
     assert sticker.text.startswith("Please write it as a text message")
     assert await everything(town.db) == waiting  # still at the text step, nothing written
-    step = one(await town.send(HEAD, "Fine now"), HEAD)
-    assert step.text.startswith("🖼 Add up to 5 photos")
+    photos_step = one(await town.send(HEAD, "Fine now"), HEAD)
+    assert photos_step.text.startswith("🖼 Add up to 5 photos")
 
     # Another head's notice: a forged Stop or Withdraw changes nothing of it.
     await write(town, HEAD2, "A2 only")
@@ -448,7 +449,7 @@ async def test_bulk_release_of_many_readers_is_one_transaction(town: Town) -> No
     finally:
         repository.INSERT_BATCH = repository_batch
     rows = await notice_rows(town.db)
-    assert sorted(r.person_id for r in rows) == sorted(
+    assert Counter(r.person_id for r in rows) == Counter(
         town.ids[w] for w in (HEAD, DEPUTY, HEAD2, RESIDENT, NEIGHBOUR, STRANGER)
     )
     assert all(r.not_before == rows[0].not_before for r in rows)

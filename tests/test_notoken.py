@@ -197,8 +197,12 @@ async def test_a_second_start_keeps_the_example_and_prints_a_fresh_link(
     links = []
     for _ in range(2):
         bot = await start(fake, db, cwd)
+
+        def signed_in(b: BotProcess = bot) -> bool:
+            return bool(SIGN_IN.search(b.logs()))
+
         try:
-            await bot.until(lambda b=bot: bool(SIGN_IN.search(b.logs())), "start", STARTUP_TIMEOUT)
+            await bot.until(signed_in, "start", STARTUP_TIMEOUT)
         finally:
             assert await stop(bot) == 0, bot.logs()
         found = SIGN_IN.search(bot.logs())

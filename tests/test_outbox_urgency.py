@@ -65,7 +65,7 @@ async def test_a_new_reports_card_goes_before_a_notice_to_everyone(town: Town) -
     await write(town, OFFICE, buildings=("塘中新村1栋", "翠湖苑1座"))
     await report_through_the_chat(town, NEIGHBOUR, "🔧 Repairs", "Lift stuck on floor 3")
 
-    sent = [(int(s.method.chat_id), _what(s)) for s in await one_row_a_pass(town)]
+    sent = [(int(s.chat_id), _what(s)) for s in await one_row_a_pass(town)]
     # The head and the deputy, who must act, come first; in their own chats the notice they
     # were sent earlier still comes before the card.
     first = sent[:4]
@@ -83,7 +83,7 @@ async def test_an_urgent_notice_goes_before_one_that_is_not(town: Town) -> None:
     await write(
         town, OFFICE, "Burst pipe: keep off the stairs", buildings=("塘中新村1栋",), urgent=True
     )
-    sent = [int(s.method.chat_id) for s in await one_row_a_pass(town)]
+    sent = [int(s.chat_id) for s in await one_row_a_pass(town)]
     assert set(sent[:4]) == {HEAD, DEPUTY, RESIDENT, NEIGHBOUR}
     assert sent[4:] == [STRANGER]
 
@@ -97,7 +97,7 @@ async def test_a_vote_to_the_whole_building_goes_after_other_news(owners: Town) 
         town, OFFICE, "Burst pipe: keep off the stairs", buildings=("翠湖苑1座",), urgent=True
     )
 
-    sent = [int(s.method.chat_id) for s in await one_row_a_pass(town)]
+    sent = [int(s.chat_id) for s in await one_row_a_pass(town)]
     assert sent[0] == STRANGER
     assert sorted(sent[1:]) == sorted([RESIDENT, NEIGHBOUR, THIRD, FOURTH])
 

@@ -393,8 +393,9 @@ async def test_the_year_end_ranking_is_a_spreadsheet(town: Town) -> None:
     document = one(sent, OFFICE, "SendDocument")
     assert "2026" in document.text and "优秀楼长" in document.text
     upload = document.method.document  # type: ignore[attr-defined]
-    book = load_workbook(io.BytesIO(upload.data))
-    rows = [[c.value for c in row] for row in book.active.iter_rows()]
+    sheet = load_workbook(io.BytesIO(upload.data)).active
+    assert sheet is not None
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[0][:5] == ["名次", "姓名", "角色", "获得积分", "确认解决"]
     assert rows[1][1:5] == ["Wang 100", "楼长", 10, 1]
     assert rows[1][6] == "5.0" or rows[1][6] == "—"

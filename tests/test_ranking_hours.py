@@ -40,6 +40,8 @@ async def test_confirmed_hours_rank_though_an_hour_pays_nothing(town: Town) -> N
 
     document = one(await town.send(OFFICE, "/ranking"), OFFICE, "SendDocument")
     upload = document.method.document  # type: ignore[attr-defined]
-    rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(upload.data)).active.rows]
+    sheet = load_workbook(io.BytesIO(upload.data)).active
+    assert sheet is not None
+    rows = [[c.value for c in row] for row in sheet.rows]
     volunteers = [(r[1], r[2], r[3], r[HOURS_COLUMN]) for r in rows[1:] if r[2] == "志愿者"]
     assert volunteers == [("Uncle 501", "志愿者", 0, 3.0), ("Auntie 500", "志愿者", 0, 1.5)]

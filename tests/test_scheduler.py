@@ -136,7 +136,7 @@ class Town:
 
     async def community(self) -> Community:
         async with self.db.session() as session:
-            community = await session.scalar(select(Community))
+            community: Community | None = await session.scalar(select(Community))
         assert community is not None
         return community
 
@@ -589,7 +589,9 @@ def assert_hand_computed(data: DigestData) -> None:
         ("塘中新村2栋", "elevator", 3),
     ]
     assert [(u.name, u.role) for u in data.unreachable] == [("Head 101", "head")]
-    leaders = [(x.name, x.resolved, x.median_resolve, x.rating, x.ratings) for x in data.leaders]
+    leaders: list[tuple[object, ...]] = [
+        (x.name, x.resolved, x.median_resolve, x.rating, x.ratings) for x in data.leaders
+    ]
     # Heads and deputies only: B1's coordinator resolved #5 but is not on the heads' board.
     assert leaders == [("Head 100", 3, pytest.approx(12 * 3600), pytest.approx(3.5), 2)]
     assert list(data.chart_new) == [0, 0, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, 1, 2]  # 13–26 Nov
@@ -748,7 +750,7 @@ async def test_the_digest_and_the_scans_never_walk_the_ticket_history(town: Town
     async with town.db.engine.connect() as connection:
         for sql, params in statements:
             plan = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)  # type: ignore[arg-type]
-            for line in (row[3] for row in plan):
+            for line in plan.scalars(3):  # the plan's detail column
                 if line.startswith("SCAN tickets") or (
                     line.startswith("SEARCH tickets") and line.endswith("(community_id=?)")
                 ):

@@ -40,8 +40,8 @@ H = timedelta(hours=1)
 D = timedelta(days=1)
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 # ----------------------------------------------------------------------------- settings

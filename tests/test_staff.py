@@ -75,7 +75,7 @@ async def invitations(db: Database) -> list[tuple[str, int | None, int | None, i
     """(role, building id, community id, created_by telegram id) of every invitation."""
     async with db.session() as session:
         rows = (await session.scalars(select(Invitation).order_by(Invitation.id))).all()
-        result = []
+        result: list[tuple[str, int | None, int | None, int | None]] = []
         for row in rows:
             creator = await session.get(Person, row.created_by) if row.created_by else None
             result.append(

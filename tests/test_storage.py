@@ -123,7 +123,7 @@ async def test_every_connection_has_the_pragmas(db: Database) -> None:
                 busy = (await connection.execute(text("PRAGMA busy_timeout"))).scalar()
             assert foreign_keys == 1
             assert str(journal).lower() == "wal"
-            assert busy >= 1000
+            assert busy is not None and busy >= 1000
     finally:
         await other.close()
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,7 +37,7 @@ from storage.models import (
     telegram_address,
 )
 from telegram.budget import install_budget
-from tests.botclient import BOT_USER, BotClient, FakeSession, Sent
+from tests.botclient import BOT_USER, BotClient, FakeSession, Sent, telegram_date
 from tests.conftest import TOKEN, FakeClock, InstantTime
 from tests.factories import World, make_world
 
@@ -129,7 +128,7 @@ class Town:
     async def press(self, who: int, data: str, message_id: int = 1, text: str = "…") -> list[Sent]:
         message = Message(
             message_id=message_id,
-            date=int(time.time()),
+            date=telegram_date(),
             chat=Chat(id=who, type="private"),
             from_user=User(**_bot_user()),
             text=text,
@@ -154,7 +153,7 @@ class Town:
     ) -> list[Sent]:
         replied = Message(
             message_id=self.message_id(sent),
-            date=int(time.time()),
+            date=telegram_date(),
             chat=Chat(id=who, type="private"),
             from_user=User(**_bot_user()),
             text=sent.text,

@@ -81,7 +81,7 @@ async def test_organise_sign_up_remind_check_in_and_confirm_hours(town: Town) ->
     assert (activity.status, activity.capacity, activity.hours) == (ActivityStatus.OPEN, 2, 2.0)
 
     delivered = await town.deliver()
-    announced = {int(s.method.chat_id) for s in delivered if "Tree planting" in s.text}
+    announced = {int(s.chat_id) for s in delivered if "Tree planting" in s.text}
     assert announced == {DEPUTY, RESIDENT, NEIGHBOUR}  # B1's stranger and the office: nothing
     ad = one(delivered, RESIDENT)
     assert "🕒 2026-11-27 09:00 · counts for 2 h of service · 2 places" in ad.text
@@ -116,7 +116,7 @@ async def test_organise_sign_up_remind_check_in_and_confirm_hours(town: Town) ->
     assert await services.volunteering.remind_due() == 2
     assert await services.volunteering.remind_due() == 0
     reminded = await town.deliver()
-    assert {int(s.method.chat_id) for s in reminded} == {RESIDENT, DEPUTY}
+    assert {int(s.chat_id) for s in reminded} == {RESIDENT, DEPUTY}
     assert one(reminded, RESIDENT).text.startswith("⏰ Coming up: Tree planting")
 
     # The check-in QR: a deep link with a one-time token of this activity.
@@ -225,7 +225,7 @@ async def test_the_office_chooses_buildings_with_the_notices_picker(town: Town) 
     assert "将送达 5 人" in summary.text
     await town.click(OFFICE, summary, "✅ 发布")
     delivered = await town.deliver()
-    announced = {int(s.method.chat_id) for s in delivered if "Tree planting" in s.text}
+    announced = {int(s.chat_id) for s in delivered if "Tree planting" in s.text}
     assert announced == {HEAD, DEPUTY, RESIDENT, NEIGHBOUR, STRANGER}
     [activity] = await activities(town.db)
     assert len(activity.building_ids) == 2

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot.services.vote_rules import (
     MAJOR,
     ORDINARY,
+    Result,
     Rule,
     ShareInvalid,
     evaluate,
@@ -27,8 +28,8 @@ from bot.services.vote_view import area, share
 YES, NO = 0, 1
 
 
-def met(result: object, key: str) -> bool:
-    return next(t.met for t in result.thresholds if t.key == key)  # type: ignore[attr-defined]
+def met(result: Result, key: str) -> bool:
+    return next(t.met for t in result.thresholds if t.key == key)
 
 
 def test_exactly_two_thirds_takes_part_and_one_centi_m2_less_does_not() -> None:

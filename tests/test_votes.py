@@ -65,7 +65,7 @@ async def ballots(town: Town) -> list[Ballot]:
 
 async def the_vote(town: Town) -> Vote:
     async with town.db.session() as session:
-        vote = await session.scalar(select(Vote))
+        vote: Vote | None = await session.scalar(select(Vote))
         assert vote is not None
         return vote
 

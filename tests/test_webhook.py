@@ -39,7 +39,7 @@ from tests.test_e2e import (
     seeded,
 )
 from tests.waiting import eventually
-from web.server import HEALTH_CHECKS, create_web_app
+from web.server import HEALTH_CHECKS, Probe, create_web_app
 
 __all__ = ["seeded"]  # fixture
 pytestmark = pytest.mark.e2e
@@ -224,7 +224,8 @@ async def test_health_says_whether_the_database_answers(
     db = Database(url.format(tmp=tmp_path))
 
     def checks(app: web.Application) -> None:
-        app[HEALTH_CHECKS] = {"database": db.ping}
+        probes: dict[str, Probe] = {"database": db.ping}
+        app[HEALTH_CHECKS] = probes
 
     try:
         async with TestClient(TestServer(create_web_app(Translations(), [checks]))) as client:
