@@ -394,24 +394,22 @@ def _write_sends(
     answer, handled (the bot's log), its card received by the head."""
     cards = result.cards
     assert cards is not None  # written only for the bots that file cards (not the echo bot)
+
+    def since_start(moment: float | None) -> float | None:
+        return None if moment is None else round(moment - started, 4)
+
     with path.open("w") as out:
-        for i in cards.latencies.keys() | {
-            i for i, item in enumerate(items) if item.step.payload == workload.SEND
-        }:
+        for i, item in enumerate(items):
             served = served_at.get(ids[i])
-            if served is None:
+            if item.step.payload != workload.SEND or served is None:
                 continue
-
-            def at(ms: float | None, base: float = served) -> float | None:
-                return None if ms is None else round(base + ms / 1000 - started, 4)
-
-            done = handled.get(ids[i])
+            answered, card = result.latencies.get(i), cards.latencies.get(i)  # ms after served
             line = {
                 "update": ids[i],
-                "served": round(served - started, 4),
-                "answered": at(result.latencies.get(i)),
-                "handled": None if done is None else round(done - started, 4),
-                "card": at(cards.latencies.get(i)),
+                "served": since_start(served),
+                "answered": since_start(None if answered is None else served + answered / 1000),
+                "handled": since_start(handled.get(ids[i])),
+                "card": since_start(None if card is None else served + card / 1000),
             }
             out.write(json.dumps(line) + "\n")
 
