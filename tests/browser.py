@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,12 +23,23 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 PHONE: dict[str, Any] = {
     "viewport": {"width": 360, "height": 640},
     "device_scale_factor": 2,
     "is_mobile": True,
     "has_touch": True,
 }
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where a browser test keeps the pictures of its pages: the test's own directory, or the
+    README's (docs/) when asked (``SCREENSHOTS=docs``, after a change to the console's look),
+    so a test run does not rewrite files of the repository."""
+    if os.environ.get("SCREENSHOTS") == "docs":
+        return DOCS
+    return tmp_path
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The Buildings, Numbers and Settings pages in a real browser (Debian's chromium through
 Playwright), at a desk's width and at a phone's: they load with no script error and no CSP
 violation, fit the phone's width (tables scroll in their own box), the Numbers charts are drawn
-from the page's figures by web/static/numbers.js, and a screenshot of each page is kept in docs/
-for the README (``console-<page>.png``, ``console-<page>-phone.png``)."""
+from the page's figures by web/static/numbers.js, and a screenshot of each page is kept, in docs/
+for the README with ``SCREENSHOTS=docs`` (``console-<page>.png``, ``console-<page>-phone.png``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from bot.config import Config
 from tests.botclient import BotClient
-from tests.browser import PHONE, browser
+from tests.browser import PHONE, browser, screenshots
 from tests.conftest import FakeClock
 from tests.test_console import link_for
 from tests.test_console_browser import free_port
@@ -26,14 +26,18 @@ from tests.test_ticket_handling import OFFICE, Town, client, town
 from web.console import console_setup
 from web.server import create_web_app
 
-__all__ = ["browser", "client", "town"]  # fixtures
+__all__ = ["browser", "client", "screenshots", "town"]  # fixtures
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
 DESK: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}
 
 
 async def test_the_desk_pages_at_a_desk_and_on_a_phone(
-    browser: Any, town: Town, client: BotClient, config: Config, clock: FakeClock
+    browser: Any,
+    town: Town,
+    client: BotClient,
+    config: Config,
+    clock: FakeClock,
+    screenshots: Path,
 ) -> None:
     await some_history(town, clock)
     port = free_port()
@@ -69,9 +73,8 @@ async def test_the_desk_pages_at_a_desk_and_on_a_phone(
                         assert await page.locator("tr.headless").count() == 1
                     width = await page.evaluate("document.documentElement.scrollWidth")
                     assert width <= size["viewport"]["width"], (name, width)
-                    await page.screenshot(
-                        path=str(DOCS / f"console-{name}{suffix}.png"), full_page=name != "settings"
-                    )
+                    picture = screenshots / f"console-{name}{suffix}.png"
+                    await page.screenshot(path=str(picture), full_page=name != "settings")
                 assert failed == []
                 assert [e for e in errors if "status of 404" not in e] == [], errors
             finally:

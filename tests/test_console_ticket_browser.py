@@ -1,7 +1,7 @@
 """The ticket page in a real browser (Debian's chromium through Playwright): a head signs in by
 the /web link, opens a ticket from the list, takes it, replies (the resident's chat receives the
 reply) and resolves it, each through htmx without a page load; the page is kept as
-docs/console-ticket.png for the README."""
+docs/console-ticket.png for the README (``SCREENSHOTS=docs``, tests/browser.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 from bot.config import Config
 from storage.models import TicketStatus
 from tests.botclient import BotClient
-from tests.browser import browser
+from tests.browser import browser, screenshots
 from tests.test_console import link_for
 from tests.test_console_browser import free_port
 from tests.test_ticket_handling import (
@@ -30,13 +30,11 @@ from tests.test_ticket_handling import (
 from web.console import console_setup
 from web.server import create_web_app
 
-__all__ = ["browser", "client", "town"]  # fixtures
-
-SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "console-ticket.png"
+__all__ = ["browser", "client", "screenshots", "town"]  # fixtures
 
 
 async def test_a_head_replies_and_resolves_in_the_browser(
-    browser: Any, town: Town, client: BotClient, config: Config
+    browser: Any, town: Town, client: BotClient, config: Config, screenshots: Path
 ) -> None:
     filed = await town.report(text="The stair light on floor 3 is broken, it is dark at night")
     await town.report(text="The lift door squeaks")
@@ -66,8 +64,7 @@ async def test_a_head_replies_and_resolves_in_the_browser(
             await page.get_by_text("Your reply has been sent to the resident.").wait_for()
             sent = await town.deliver()
             assert to(sent, RESIDENT)[-1].text.endswith("\nAn electrician comes at 3 pm.")
-            SCREENSHOT.parent.mkdir(exist_ok=True)
-            await page.screenshot(path=str(SCREENSHOT), full_page=True)
+            await page.screenshot(path=str(screenshots / "console-ticket.png"), full_page=True)
 
             await page.get_by_label("Resolve").fill("New bulb fitted.")
             await page.get_by_role("button", name="✅ Resolve").click()
