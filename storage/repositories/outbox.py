@@ -360,6 +360,26 @@ class OutboxRepository:
         )
         return int(getattr(result, "rowcount", 0))
 
+    async def fail_pending_about(
+        self, person_id: int, ticket_ids: Sequence[int], error: str
+    ) -> int:
+        """The person's pending rows about these tickets, their cards excepted (those are
+        rendered at delivery for who the person is then), are not sent."""
+        failed = 0
+        for first in range(0, len(ticket_ids), 500):
+            result = await self.session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.person_id == person_id,
+                    OutboxMessage.ticket_id.in_(list(ticket_ids[first : first + 500])),
+                    OutboxMessage.kind != OutboxKind.CARD,
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                )
+                .values(status=OutboxStatus.FAILED, last_error=error[:1000])
+            )
+            failed += int(getattr(result, "rowcount", 0))
+        return failed
+
     async def stats(self) -> OutboxStats:
         counts = dict(
             (
