@@ -242,17 +242,12 @@ class RevokeService:
             if not covered.covers(row.community_id, row.building_id)
         ]
         handed = 0
-        staff_only: list[int] = []
         for row in lost:
             # Their copy of the card, of a finished ticket too: edited on delivery to "no
             # access", without buttons (see cards.py); a ticket they never got a card of
             # gets none.
             ticket = await tickets.get(row.ticket_id)
             assert ticket is not None
-            if ticket.author_id != person.id and not await tickets.is_follower(
-                ticket.id, person.id
-            ):
-                staff_only.append(ticket.id)
             await self.audience.send_card(session, ticket, person.id)
             if row.status in UNFINISHED and (row.holds or row.owns):
                 await hand_over(session, self.audience, row.ticket_id, now, gone=[person.id])
@@ -261,7 +256,9 @@ class RevokeService:
         # What was written for them as staff and has not gone yet (delivery behind a notice
         # to a whole estate): the report's photos, a resident's message. It goes to no one;
         # their cards, rendered at delivery, say "no access".
-        await OutboxRepository(session).fail_pending_about(person.id, staff_only, "role revoked")
+        await OutboxRepository(session).fail_pending_as_staff(
+            person.id, [row.ticket_id for row in lost], "role revoked"
+        )
         # Their copies of join requests they no longer decide: edited to "no access", and a
         # request nobody left may decide goes to whoever would get it now.
         await self.joins.hand_over_copies_of(session, person.id, now)
