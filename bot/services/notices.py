@@ -263,8 +263,8 @@ class NoticeService:
         return written
 
     async def _author_covers(self, session: AsyncSession, notice_id: int) -> bool:
-        """Whether the notice's author may still write to all its buildings (an author who
-        was forgotten since: the notice goes, as a notice of the office would)."""
+        """Whether the notice's author may still write to all its buildings (no author left
+        to ask, forgotten since: the notice goes)."""
         notice = await NoticeRepository(session).get(notice_id)
         if notice is None or notice.author_id is None:
             return True
