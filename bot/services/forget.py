@@ -5,11 +5,11 @@ What goes: the ``people`` row itself (name, phone, language, away and reachabili
 every membership (flats included), coordinator scope, "me too" follow and place among a ticket's
 recipients; their join requests lose their name and flat (a pending one is withdrawn); their
 conversation state (the WeChat door's pending choice too), every outbox row addressed to them
-and every sent one that passed on their words to the staff (the per-day counts keep the
-numbers, as the retention purge does), and the record of the bot's messages in their chat;
-the texts they wrote into tickets as a resident (messages to the head, comments, reasons to
-reopen) and the flat on their tickets. The staff's cards of all their tickets, finished ones
-too, are edited to say "a former resident".
+and every one, sent or still to go, that passed on their words to the staff (the per-day
+counts keep the numbers, as the retention purge does), and the record of the bot's messages
+in their chat; the texts they wrote into tickets as a resident (messages to the head,
+comments, reasons to reopen) and the flat on their tickets. The staff's cards of all their
+tickets, finished ones too, are edited to say "a former resident".
 
 What stays: their tickets (building, category, description, photos, place, times, rating): the
 description is the building's record of the problem, not the person's; the events, without
@@ -98,6 +98,7 @@ class ForgetService:
             for contact in current.contacts:
                 await repo.drop_outbox(contact.as_address)
             await repo.drop_words(every_authored)
+            await repo.drop_words_in_flight(every_authored)
             for address in addresses_in(current, Channel.TELEGRAM):
                 await repo.drop_chat(int(address))
             for openid in addresses_in(current, Channel.WECHAT):
