@@ -335,3 +335,32 @@ async def test_a_residents_conversation_photo_goes_with_forget_me(
     assert (await details.detail(head, ticket.id)).attachments == []
     async with db.session() as session:
         assert await session.get(WebFile, key) is None
+
+
+async def test_photos_kept_for_a_report_never_written_go_with_forget_me(
+    http: Http,
+    driver: Driver,
+    fake: FakeWeChat,
+    world: World,
+    worker: TelegramDelivery,
+    translations: Translations,
+) -> None:
+    """A photo sent before the words of a report waits for them (an hour); a resident who then
+    deletes their data leaves no photo of theirs behind, on no ticket and of nobody's."""
+    db = world.db
+    await driver.subscribe(OPENID, token_of(world), 1)
+    await handled(http)
+    await driver.image(OPENID, jpeg(), 2)
+    await handled(http)
+    await deliver(world, worker)
+    async with db.session() as session:
+        assert len((await session.scalars(select(WebFile))).all()) == 1
+
+    await driver.text(OPENID, "删除我的数据", 3)
+    await handled(http)
+    await deliver(world, worker)
+    await driver.choose(OPENID, translations.bind("zh-hans")("forget-yes"), 4)
+    await handled(http)
+    assert await wechat_person(db) is None
+    async with db.session() as session:
+        assert (await session.scalars(select(WebFile))).all() == []

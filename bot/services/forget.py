@@ -101,6 +101,8 @@ class ForgetService:
                 await repo.drop_outbox(contact.as_address)
             await repo.drop_words(every_authored)
             await repo.drop_words_in_flight(every_authored)
+            # Photos on none of their tickets (kept for a report never written): theirs alone.
+            await WebFileRepository(session).drop_unfiled(person.id)
             for address in addresses_in(current, Channel.TELEGRAM):
                 await repo.drop_chat(int(address))
             for openid in addresses_in(current, Channel.WECHAT):
