@@ -110,10 +110,8 @@ async def on_correct(
     person: Person,
     services: Services,
 ) -> None:
-    listed = {item.notice.id for item in await services.notices.mine(person, LISTED)}
-    if callback_data.id not in listed:
-        await callback.answer(t("notice-gone"), show_alert=True)
-        return
+    # Refused (an alert) unless it is theirs, still changeable and to buildings they look after.
+    await services.notice_copies.correctable(person, callback_data.id)
     await state.set_state(NoticeFlow.correct)
     await state.set_data({"notice_id": callback_data.id})
     await callback.answer()

@@ -297,3 +297,31 @@ async def test_nothing_of_theirs_lingers_on_finished_cards_or_in_the_outbox(
     # The ticket stays, with its description (the building's record of the problem).
     kept = await ticket_row(town.db, closed.id)
     assert kept.description == "The door bell is broken" and kept.author_id is None
+
+
+async def test_words_still_on_their_way_to_the_staff_go_with_the_person(
+    town: Town, services: Services
+) -> None:
+    """/forgetme while the resident's message waits in the outbox (delivery behind a notice to
+    the estate): it is not delivered afterwards, nor kept as sent, like the ones already gone.
+    The report's own photo still reaches the head: it stays with the ticket."""
+    resident = await town.person(RESIDENT)
+    [home] = await services.reporting.resident_buildings(resident)
+    draft = Draft(
+        home.building_id,
+        "repairs",
+        "The door bell is broken",
+        media=[{"type": "photo", "file_id": "bell-photo"}],
+    )
+    found = (await services.reporting.report(resident, draft)).ticket
+    await services.ticket_actions.message(
+        resident, found.id, Content(text="Ring 3-502, call 138000")
+    )
+    question = await ask(town, RESIDENT)
+    await town.click(RESIDENT, question, "🗑 Yes, delete my data")
+    delivered = await town.deliver()
+    assert [s.text for s in delivered if "138000" in s.text] == []
+    assert await outbox_holding(town.db, "138000") == []
+    photos = [s.method for s in to(delivered, HEAD, "SendPhoto")]
+    assert [getattr(p, "photo", None) for p in photos] == ["bell-photo"]
+    assert any("A former resident" in s.text for s in to(delivered, HEAD))

@@ -32,6 +32,7 @@ from storage.models import (
     OutboxKind,
     OutboxMessage,
     OutboxStatus,
+    Role,
 )
 from tests.botclient import Sent
 from tests.test_ticket_handling import (
@@ -454,3 +455,47 @@ async def test_bulk_release_of_many_readers_is_one_transaction(town: Town) -> No
     )
     assert all(r.not_before == rows[0].not_before for r in rows)
     assert rows[0].created_at - datetime(2026, 11, 26, 2, 0, tzinfo=UTC) < timedelta(seconds=1)
+
+
+# --------------------------------------------------------------------------- a removed author
+
+
+async def remove_head(town: Town) -> None:
+    head = await town.person(HEAD)
+    office = await town.person(OFFICE)
+    a1 = await building_id(town.db, "A1")
+    await town.world.services.revoke.remove(office, head.id, a1, Role.HEAD)
+    await town.deliver()
+
+
+async def test_a_removed_head_cannot_correct_a_notice_into_the_residents_chats(
+    town: Town,
+) -> None:
+    """Access follows current roles: the old /notices list's "Correct" of a head removed since
+    would rewrite the copies in every resident's chat with whatever he types now."""
+    await write(town, HEAD)
+    await town.deliver()
+    listed = one(await town.send(HEAD, "/notices"), HEAD)
+    asked = await town.click(HEAD, listed, "Correct #1")  # still the head: asked for the text
+    assert one(asked, HEAD).text.startswith("✏️ Write the corrected text of notice #1")
+    await remove_head(town)
+
+    # The text typed after the removal is refused, and so is the old button pressed again.
+    typed = one(await town.send(HEAD, "Ignore the office: pay the fee to me in cash"), HEAD)
+    assert "look after" in typed.text
+    pressed = await town.click(HEAD, listed, "Correct #1")
+    assert "look after" in answer(pressed)
+    edits = [s for s in await town.deliver() if type(s.method).__name__ == "EditMessageText"]
+    assert edits == []
+    [notice] = await notices(town.db)
+    assert notice.text == WATER
+
+
+async def test_a_removed_head_s_scheduled_notice_does_not_go(town: Town) -> None:
+    await write(town, HEAD, when="2026-11-26 12:00")
+    await remove_head(town)
+    town.world.clock.now = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)  # 12:00 in Foshan
+    assert await town.world.services.notices.release_due() == 0
+    assert readers(await town.deliver()) == set()
+    [notice] = await notices(town.db)
+    assert notice.status is NoticeStatus.CANCELLED

@@ -214,3 +214,27 @@ async def test_an_ex_admin_keeps_nothing_of_what_the_readme_says(
             assert not any(w in seen for w in ("door", "light", "hinge", "Visitor", "dark"))
     finally:
         await town.client.dp.storage.close()
+
+
+async def test_what_was_still_on_its_way_to_a_removed_head_does_not_reach_him(
+    town: Town,
+) -> None:
+    """A removal while delivery is behind (a notice to a whole estate ahead in the queue): the
+    new ticket's photo and the resident's message, written for the head before he was removed,
+    go to no one once he is (nor does the card of a ticket he never saw)."""
+    services = town.world.services
+    found = await report_with_secrets(town)
+    await services.ticket_actions.message(
+        await town.person(RESIDENT), found.id, Content(text="SECRET-MESSAGE")
+    )
+    removed_at = len(town.client.session.requests)
+    head, office = await town.person(HEAD), await town.person(OFFICE)
+    await services.revoke.remove(office, head.id, found.building_id, Role.HEAD)
+    await town.deliver()
+    got = everything_to(town, FORMER, removed_at)
+    assert [s.text.split(".")[0] for s in got] == [
+        "You are no longer building head of 塘中新村1栋 (塘中社区)"
+    ]
+    assert leaks(got) == []
+    # The deputy, who has the ticket now, got it all.
+    assert len(leaks(everything_to(town, DEPUTY))) >= 2

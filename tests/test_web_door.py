@@ -413,3 +413,38 @@ async def test_a_double_tap_on_send_files_one_ticket(
     refused = await http.post(f"/b/{token}/send", data=other, headers=EN)
     assert refused.status == 403 and "not known here yet" in await refused.text()
     assert await count(db, Ticket) == 1
+
+
+async def test_a_follower_s_page_shows_the_status_not_the_author_s_rating(
+    http: Http, world: World, db: Database
+) -> None:
+    """ "Me too" follows the status; how the author rated the head is theirs (a follower's
+    History in chat leaves the rating out too)."""
+    token = token_of(world)
+    ticket_id, _ = await file_report(http, token)
+    async with db.session() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        assert ticket is not None and ticket.author_id is not None
+        author = await session.get(Person, ticket.author_id)
+        assert author is not None
+    http.session.cookie_jar.clear()  # a neighbour's phone
+    _, csrf = await open_poster(http, token)
+    html = await (await report(http, token, csrf, description="Dark stairs again")).text()
+    followed = await http.post(
+        f"/b/{token}/follow",
+        data=form_fields(html, f"/b/{token}/follow"),
+        headers=EN,
+        allow_redirects=False,
+    )
+    assert followed.status == 303
+
+    actions = world.services.ticket_actions
+    head = await world.person(world.client.user(HEAD_ID, "en", "Head"))
+    await actions.take(head, ticket_id)
+    await actions.resolve(head, ticket_id, "New bulb fitted.")
+    await actions.confirm(author, ticket_id)
+    await actions.rate(author, ticket_id, 1)
+
+    page = await page_text(http, ticket_id)
+    assert "You follow this ticket" in page and "Closed" in page
+    assert "rated" not in page and "1 of 5" not in page

@@ -297,3 +297,70 @@ async def test_migration_0027_up_and_down(tmp_path: Path) -> None:
             assert "text" in {row[1] for row in columns}
     finally:
         await db.close()
+
+
+async def test_a_residents_conversation_photo_goes_with_forget_me(
+    http: Http,
+    driver: Driver,
+    fake: FakeWeChat,
+    world: World,
+    worker: TelegramDelivery,
+    translations: Translations,
+) -> None:
+    """/forgetme removes what a resident said to the head, their photos too: one sent from
+    WeChat (kept in web_files) is no longer among the ticket's attachments in the console,
+    and its bytes are gone. The report itself (its words and photos) stays, anonymised."""
+    db = world.db
+    await driver.subscribe(OPENID, token_of(world), 1)
+    await handled(http)
+    await driver.report(OPENID, "窗户玻璃碎了", 2)
+    await handled(http)
+    await deliver(world, worker)
+    await driver.image(OPENID, jpeg(), 3)  # into the conversation with the head
+    await handled(http)
+    await deliver(world, worker)
+    ticket = await the_ticket(db)
+    [(_, key)] = await conversation_photos(db, ticket.id)
+    head = await world.person(world.client.user(HEAD_ID, "en", "Head"))
+    details = world.services.ticket_details
+    assert [a.stored for a in (await details.detail(head, ticket.id)).attachments] == [key]
+
+    await driver.text(OPENID, "删除我的数据", 4)
+    await handled(http)
+    await deliver(world, worker)
+    await driver.choose(OPENID, translations.bind("zh-hans")("forget-yes"), 5)
+    await handled(http)
+    assert await wechat_person(db) is None
+    assert await conversation_photos(db, ticket.id) == []
+    assert (await details.detail(head, ticket.id)).attachments == []
+    async with db.session() as session:
+        assert await session.get(WebFile, key) is None
+
+
+async def test_photos_kept_for_a_report_never_written_go_with_forget_me(
+    http: Http,
+    driver: Driver,
+    fake: FakeWeChat,
+    world: World,
+    worker: TelegramDelivery,
+    translations: Translations,
+) -> None:
+    """A photo sent before the words of a report waits for them (an hour); a resident who then
+    deletes their data leaves no photo of theirs behind, on no ticket and of nobody's."""
+    db = world.db
+    await driver.subscribe(OPENID, token_of(world), 1)
+    await handled(http)
+    await driver.image(OPENID, jpeg(), 2)
+    await handled(http)
+    await deliver(world, worker)
+    async with db.session() as session:
+        assert len((await session.scalars(select(WebFile))).all()) == 1
+
+    await driver.text(OPENID, "删除我的数据", 3)
+    await handled(http)
+    await deliver(world, worker)
+    await driver.choose(OPENID, translations.bind("zh-hans")("forget-yes"), 4)
+    await handled(http)
+    assert await wechat_person(db) is None
+    async with db.session() as session:
+        assert (await session.scalars(select(WebFile))).all() == []

@@ -5,11 +5,12 @@ What goes: the ``people`` row itself (name, phone, language, away and reachabili
 every membership (flats included), coordinator scope, "me too" follow and place among a ticket's
 recipients; their join requests lose their name and flat (a pending one is withdrawn); their
 conversation state (the WeChat door's pending choice too), every outbox row addressed to them
-and every sent one that passed on their words to the staff (the per-day counts keep the
-numbers, as the retention purge does), and the record of the bot's messages in their chat;
-the texts they wrote into tickets as a resident (messages to the head, comments, reasons to
-reopen) and the flat on their tickets. The staff's cards of all their tickets, finished ones
-too, are edited to say "a former resident".
+and every one, sent or still to go, that passed on their words to the staff (the per-day
+counts keep the numbers, as the retention purge does), and the record of the bot's messages
+in their chat; what they wrote into tickets as a resident (messages to the head, their photos
+kept from WeChat or the web door included, comments, reasons to reopen) and the flat on their
+tickets. The staff's cards of all their
+tickets, finished ones too, are edited to say "a former resident".
 
 What stays: their tickets (building, category, description, photos, place, times, rating): the
 description is the building's record of the problem, not the person's; the events, without
@@ -44,11 +45,12 @@ from storage.repositories.forget import ForgetRepository
 from storage.repositories.joins import JoinRepository
 from storage.repositories.people import addresses_in
 from storage.repositories.tickets import TicketRepository
+from storage.repositories.web_files import WebFileRepository
 from storage.repositories.wechat import WeChatPendingRepository
 
 # Events whose text is the resident's own words (bot/services/ticket_actions.py).
 PERSONAL_TEXT = ("message", "commented", "reopened")
-PERSONAL_KEYS = ("text", "note", "photo", "voice")
+PERSONAL_KEYS = ("text", "note", "photo", "voice", "web_photo")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,9 @@ class ForgetService:
             for contact in current.contacts:
                 await repo.drop_outbox(contact.as_address)
             await repo.drop_words(every_authored)
+            await repo.drop_words_in_flight(every_authored)
+            # Photos on none of their tickets (kept for a report never written): theirs alone.
+            await WebFileRepository(session).drop_unfiled(person.id)
             for address in addresses_in(current, Channel.TELEGRAM):
                 await repo.drop_chat(int(address))
             for openid in addresses_in(current, Channel.WECHAT):
@@ -135,6 +140,9 @@ class ForgetService:
             if event.kind == "message" and event.data.get("direction") != "to-staff":
                 continue  # a head's reply to a resident belongs to the ticket
             kept = {k: v for k, v in event.data.items() if k not in PERSONAL_KEYS}
+            photo = event.data.get("web_photo")
+            if photo:  # a photo from WeChat or the web door: its bytes are here, not at Telegram
+                await WebFileRepository(session).drop(str(photo))
             event.data = {**kept, "forgotten": True}
         joins = JoinRepository(session)
         for request in await repo.join_requests(person.id):

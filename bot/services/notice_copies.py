@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations
+from bot.services.access import coverage
 from bot.services.clock import Clock
-from bot.services.notice_errors import NoticeGone, NotMember
-from bot.services.notices import check_text
+from bot.services.notice_errors import NotAuthor, NoticeGone, NotMember
+from bot.services.notices import check_text, covers_notice
 from bot.services.sla import quiet_ends, sla_for
 from storage.db import Database
 from storage.models import (
@@ -165,6 +166,23 @@ class NoticeCopies:
             await session.refresh(notice)
             return notice, deleted, edited
 
+    async def correctable(self, person: Person, notice_id: int) -> Notice:
+        """The notice, when ``person`` may correct it now (before asking them for the text)."""
+        async with self.db.session() as session:
+            return await self._correctable(session, person, notice_id)
+
+    async def _correctable(self, session: AsyncSession, person: Person, notice_id: int) -> Notice:
+        notice = await NoticeRepository(session).get(notice_id)
+        if notice is None or notice.author_id != person.id:
+            raise NoticeGone()
+        if notice.status not in (NoticeStatus.SCHEDULED, NoticeStatus.RELEASED):
+            raise NoticeGone()
+        # New words in the readers' chats: only while the author still looks after every
+        # building it went to (a removed head keeps nothing of the role, see access.py).
+        if not covers_notice(await coverage(session, self.config, person), notice):
+            raise NotAuthor()
+        return notice
+
     async def correct(self, person: Person, notice_id: int, text: str) -> tuple[Notice, int]:
         """The notice's text is replaced: copies still to go carry the new one (they are framed
         at delivery), and every copy sent is edited. Returns how many copies will be edited."""
@@ -172,11 +190,7 @@ class NoticeCopies:
         now = self.clock()
         async with self.db.session() as session:
             notices = NoticeRepository(session)
-            notice = await notices.get(notice_id)
-            if notice is None or notice.author_id != person.id:
-                raise NoticeGone()
-            if notice.status not in (NoticeStatus.SCHEDULED, NoticeStatus.RELEASED):
-                raise NoticeGone()
+            notice = await self._correctable(session, person, notice_id)
             notice.text = text
             notice.corrected_at = now if notice.status == NoticeStatus.RELEASED else None
             copies = await notices.copies(notice.id, part=0)

@@ -42,7 +42,7 @@ from storage.models import (
     OutboxStatus,
     Person,
 )
-from storage.repositories import CommunityRepository
+from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.notices import (
     PHOTO_CHANNELS,
     NoticeRepository,
@@ -132,6 +132,11 @@ def parse_time(text: str, now: datetime, sla: Sla) -> datetime:
 
 def tomorrow_at(now: datetime, sla: Sla, when: time) -> datetime:
     return at_local(local(now, sla).date() + timedelta(days=1), when, sla)
+
+
+def covers_notice(cover: Coverage, notice: Notice) -> bool:
+    """Whether ``cover`` (someone's current roles) includes every building of ``notice``."""
+    return all(cover.covers(notice.community_id, b) for b in notice.building_ids)
 
 
 class NoticeService:
@@ -237,6 +242,13 @@ class NoticeService:
         for notice_id in due:
             async with self.db.session() as session:
                 notices = NoticeRepository(session)
+                if not await self._author_covers(session, notice_id):
+                    # Its author lost the role meanwhile: it goes to no one in their name.
+                    await notices.end(
+                        notice_id, NoticeStatus.SCHEDULED, NoticeStatus.CANCELLED, now
+                    )
+                    await session.commit()
+                    continue
                 if not await notices.claim_release(notice_id, now):
                     continue  # another scan (another instance) has it
                 notice = await notices.get(notice_id)
@@ -249,6 +261,17 @@ class NoticeService:
                 written += await self._write_copies(notices, notice, community, now)
                 await session.commit()
         return written
+
+    async def _author_covers(self, session: AsyncSession, notice_id: int) -> bool:
+        """Whether the notice's author may still write to all its buildings (no author left
+        to ask, forgotten since: the notice goes)."""
+        notice = await NoticeRepository(session).get(notice_id)
+        if notice is None or notice.author_id is None:
+            return True
+        author = await PersonRepository(session).get(notice.author_id)
+        if author is None:
+            return True
+        return covers_notice(await coverage(session, self.config, author), notice)
 
     async def _write_copies(
         self, notices: NoticeRepository, notice: Notice, community: Community, now: datetime

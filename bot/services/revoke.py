@@ -29,7 +29,7 @@ from bot.services.notify import Notifier
 from bot.services.ticket_audience import TicketAudience
 from storage.db import Database
 from storage.models import Address, Building, Community, Person, Role, telegram_address
-from storage.repositories import CommunityRepository, PersonRepository
+from storage.repositories import CommunityRepository, OutboxRepository, PersonRepository
 from storage.repositories.tickets import UNFINISHED, TicketRepository
 
 REVOCABLE = (Role.HEAD, Role.DEPUTY, Role.COORDINATOR)
@@ -253,6 +253,12 @@ class RevokeService:
                 await hand_over(session, self.audience, row.ticket_id, now, gone=[person.id])
                 handed += 1
         await tickets.drop_recipient(person.id, [row.ticket_id for row in lost])
+        # What was written for them as staff and has not gone yet (delivery behind a notice
+        # to a whole estate): the report's photos, a resident's message. It goes to no one;
+        # their cards, rendered at delivery, say "no access".
+        await OutboxRepository(session).fail_pending_as_staff(
+            person.id, [row.ticket_id for row in lost], "role revoked"
+        )
         # Their copies of join requests they no longer decide: edited to "no access", and a
         # request nobody left may decide goes to whoever would get it now.
         await self.joins.hand_over_copies_of(session, person.id, now)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -120,6 +121,32 @@ class ForgetRepository:
                 )
             )
 
+    async def drop_words_in_flight(self, authored: Sequence[int]) -> None:
+        """The messages about their tickets still waiting to go, as ``drop_words`` removes
+        the sent ones: not the cards, nor the report's own photos, voice notes and place (a
+        newcomer to the ticket gets them with its card; they stay with the ticket)."""
+        for first in range(0, len(authored), 500):
+            rows = await self.session.execute(
+                select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.payload, Ticket.media)
+                .join(Ticket, Ticket.id == OutboxMessage.ticket_id)
+                .where(
+                    OutboxMessage.ticket_id.in_(list(authored[first : first + 500])),
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.kind != OutboxKind.CARD,
+                )
+            )
+            doomed = [
+                row_id
+                for row_id, kind, payload, media in rows.all()
+                if not _the_reports_own(OutboxKind(kind), payload, media)
+            ]
+            if doomed:
+                await self.session.execute(
+                    delete(OutboxMessage)
+                    .where(OutboxMessage.id.in_(doomed))
+                    .execution_options(synchronize_session=False)
+                )
+
     async def drop_chat(self, chat_id: int) -> None:
         """Everything kept about the person's Telegram chat: the bot's messages there that
         belong to tickets, their conversation state (``fsm:<bot>:<chat>:<user>:…``; in a
@@ -135,3 +162,16 @@ class ForgetRepository:
 
     async def delete_person(self, person_id: int) -> None:
         await self.session.execute(delete(Person).where(Person.id == person_id))
+
+
+def _the_reports_own(
+    kind: OutboxKind, payload: dict[str, Any], media: list[dict[str, Any]]
+) -> bool:
+    """Whether an outbox row passes on the ticket's own place, photo or voice note (what
+    ``TicketAudience.send_card`` sends a newcomer with the card), not a message's."""
+    if kind is OutboxKind.LOCATION:
+        return True
+    if kind is not OutboxKind.MEDIA:
+        return False
+    sent = payload.get("photo") or payload.get("voice") or payload.get("web_photo")
+    return sent is not None and any(sent in (m.get("file_id"), m.get("web_file")) for m in media)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    exists,
     func,
     or_,
     select,
@@ -21,7 +22,16 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
 
 from storage.db import QUEUED
-from storage.models import Address, OutboxKind, OutboxMessage, OutboxStatus, Urgency, table_of
+from storage.models import (
+    Address,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+    Ticket,
+    TicketFollower,
+    Urgency,
+    table_of,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +369,35 @@ class OutboxRepository:
             .values(status=OutboxStatus.FAILED, last_error=error[:1000])
         )
         return int(getattr(result, "rowcount", 0))
+
+    async def fail_pending_as_staff(
+        self, person_id: int, ticket_ids: Sequence[int], error: str
+    ) -> int:
+        """The person's pending rows about these tickets, as their staff, are not sent: not
+        their cards (rendered at delivery for who the person is then), nor what they get as
+        the author or a follower of one of them."""
+        failed = 0
+        for first in range(0, len(ticket_ids), 500):
+            result = await self.session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.person_id == person_id,
+                    OutboxMessage.ticket_id.in_(list(ticket_ids[first : first + 500])),
+                    OutboxMessage.kind != OutboxKind.CARD,
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    ~exists().where(
+                        Ticket.id == OutboxMessage.ticket_id, Ticket.author_id == person_id
+                    ),
+                    ~exists().where(
+                        TicketFollower.ticket_id == OutboxMessage.ticket_id,
+                        TicketFollower.person_id == person_id,
+                    ),
+                )
+                .values(status=OutboxStatus.FAILED, last_error=error[:1000])
+                .execution_options(synchronize_session=False)
+            )
+            failed += int(getattr(result, "rowcount", 0))
+        return failed
 
     async def stats(self) -> OutboxStats:
         counts = dict(
