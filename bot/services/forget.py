@@ -9,8 +9,8 @@ and every one, sent or still to go, that passed on their words to the staff (the
 counts keep the numbers, as the retention purge does), and the record of the bot's messages
 in their chat; what they wrote into tickets as a resident (messages to the head, their photos
 kept from WeChat or the web door included, comments, reasons to reopen) and the flat on their
-tickets. The staff's cards of all their
-tickets, finished ones too, are edited to say "a former resident".
+tickets. The staff's cards of all their tickets, finished ones too, are edited to say "a former
+resident".
 
 What stays: their tickets (building, category, description, photos, place, times, rating): the
 description is the building's record of the problem, not the person's; the events, without
