@@ -30,7 +30,7 @@ def signature(token: str, timestamp: str, nonce: str, encrypted: str = "") -> st
 
 def signed(token: str, timestamp: str, nonce: str, given: str, encrypted: str = "") -> bool:
     expected = signature(token, timestamp, nonce, encrypted)
-    return hmac.compare_digest(expected, given.lower())
+    return hmac.compare_digest(expected.encode(), given.lower().encode())
 
 
 BLOCK = 32  # WeChat pads to 32 bytes (PKCS#7 with a 32-byte block)
