@@ -413,3 +413,28 @@ async def test_a_double_tap_on_send_files_one_ticket(
     refused = await http.post(f"/b/{token}/send", data=other, headers=EN)
     assert refused.status == 403 and "not known here yet" in await refused.text()
     assert await count(db, Ticket) == 1
+
+
+async def test_a_number_the_server_cannot_read_is_refused_not_a_server_error(
+    http: Http, world: World, db: Database
+) -> None:
+    """A forged ticket number in the me-too form (too big for the database), a "²" or "⑤"
+    where a number goes (str.isdigit() says yes, int() cannot read it): each is refused with
+    a page or a 404, never a 500, and nothing changes."""
+    token = token_of(world)
+    ticket_id, _ = await file_report(http, token)
+    html, csrf = await open_poster(http, token)
+    before = await counts(db)
+    huge = await http.post(
+        f"/b/{token}/follow", data={"csrf": csrf, "ticket": "9" * 30}, headers=EN
+    )
+    assert huge.status == 400 and "open the page again" in await huge.text()
+    assert (await http.get("/t/²", headers=EN)).status == 404
+    rated = await http.post(f"/t/{ticket_id}/rate", data={"csrf": csrf, "stars": "⑤"}, headers=EN)
+    assert rated.status == 400 and "not allowed" in await rated.text()
+    for kind in ("notice", "ballot", "activity"):
+        assert (await http.get(f"/door/{kind}/²/1/key", headers=EN)).status == 404, kind
+    assert await counts(db) == before
+    async with db.session() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        assert ticket is not None and ticket.rating is None and ticket.status is TicketStatus.NEW
