@@ -81,7 +81,8 @@ def parse(body: bytes) -> dict[str, str]:
         raise BadMessage("not a WeChat message")
     try:
         root = ElementTree.fromstring(body)  # noqa: S314 (no DTD: refused above)
-    except ElementTree.ParseError as error:
+    except (ElementTree.ParseError, ValueError, LookupError) as error:
+        # ValueError, LookupError: a declared encoding expat cannot read ("gbk", unknown).
         raise BadMessage("not XML") from error
     if root.tag != "xml":
         raise BadMessage("not a WeChat message")
