@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -438,3 +439,27 @@ async def test_a_number_the_server_cannot_read_is_refused_not_a_server_error(
     async with db.session() as session:
         ticket = await session.get(Ticket, ticket_id)
         assert ticket is not None and ticket.rating is None and ticket.status is TicketStatus.NEW
+
+
+async def test_a_refused_report_keeps_no_name_or_phone(
+    http: Http, world: World, db: Database, config: Config
+) -> None:
+    """The day's last report allowed is filed; the next, with a new name and a phone to
+    show, is refused for the day's limit and writes nothing: not the name, not the phone
+    (nor the consent to show it) that came with it."""
+    world.services.reporting.config = replace(config, max_tickets_per_day=1)
+    token = token_of(world)
+    ticket_id, _ = await file_report(http, token)
+    _, csrf = await open_poster(http, token)
+    summary = await report(http, token, csrf, name="Li", show_phone="1", phone="13800138000")
+    fields = dict(form_fields(await summary.text(), f"/b/{token}/send"))
+    assert fields["phone"] == "13800138000"
+    refused = await http.post(f"/b/{token}/send", data=fields, headers=EN)
+    assert refused.status == 400 and "limit of 1 new reports" in await refused.text()
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Ticket)) == 1
+        ticket = await session.get(Ticket, ticket_id)
+        assert ticket is not None
+        author = await session.get(Person, ticket.author_id)
+        assert author is not None
+        assert (author.display_name, author.phone, author.phone_consent) == ("Wang", None, False)
