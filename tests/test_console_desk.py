@@ -386,6 +386,24 @@ async def test_a_coordinator_changes_a_setting_and_a_bad_value_changes_nothing(
     assert (await community(town)).timezone == "Asia/Shanghai"
 
 
+async def test_a_value_json_cannot_read_is_refused_by_the_schema_not_a_server_error(
+    town: Town, http: Http
+) -> None:
+    """A number pasted with thousands of digits, or brackets pasted many times over: json
+    refused them with a ValueError / RecursionError that is no JSONDecodeError, and the page
+    answered 500. They are text then, which the schema refuses like any bad value."""
+    token = await sign_in(town, http, OFFICE)
+    c = await community(town)
+    for key, value in (("recurring_reports", "9" * 5000), ("autoclose_days", "[" * 5000)):
+        refused = await http.post(
+            "/console/settings",
+            data={"csrf": token, "community": str(c.id), "key": key, "value": value},
+        )
+        assert refused.status == 400, key
+        assert f"{key}：应为" in await refused.text()
+    assert (await community(town)).settings == {}
+
+
 async def test_a_head_reads_the_settings_but_cannot_change_them(
     town: Town, http: Http, client: BotClient
 ) -> None:

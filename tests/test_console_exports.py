@@ -101,6 +101,9 @@ async def test_the_monthly_report_for_a_coordinator_and_an_admin(
         f"/console/export/month.xlsx?community={c.id}&month={later}", headers=EN
     )
     assert future.status == 400
+    # The last month a date can have: no month after it to end the window (it was a 500).
+    last = await http.get(f"/console/export/month.xlsx?community={c.id}&month=9999-12")
+    assert last.status == 400 and "9999-12 还没有开始" in await last.text()
     bad = await http.get(f"/console/export/month.xlsx?community={c.id}&month=soon", headers=EN)
     assert bad.status == 400 and "不是日期" in await bad.text()  # the coordinator's Chinese
     town.users[ADMIN_ID] = client.user(ADMIN_ID, "en", "Boss")

@@ -131,6 +131,24 @@ async def test_filters_select_the_right_rows(
     assert len(await listed(http, "?status=bogus&building=x&from=yesterday")) == 4
 
 
+async def test_numbers_too_big_for_the_database_are_ignored_like_other_nonsense(
+    town: Town, http: Http, filed: dict[str, Ticket]
+) -> None:
+    """A building id or a page cursor edited by hand into the URL: a 30-digit id overflowed
+    the database's integer and a cursor's time the year 9999 (a 500); now they are ignored,
+    as a building "x" is: the list starts over."""
+    await sign_in(town, http, OFFICE)
+    huge = "9" * 30
+    for query in (
+        f"?building={huge}",
+        f"?after={huge}.1",
+        f"?after=1.{huge}",
+        f"?before={huge}.1",
+        f"?sort=status&after=r{huge}.1",
+    ):
+        assert len(await listed(http, query)) == 4, query
+
+
 async def test_overdue_tickets_are_marked_and_filtered(
     town: Town, http: Http, clock: FakeClock, filed: dict[str, Ticket]
 ) -> None:

@@ -588,3 +588,29 @@ async def test_a_callers_contact_is_cleared_after_the_ticket_is_finished(
         rows = (await session.scalars(select(Open311Request).order_by(Open311Request.id))).all()
     # The finished one's is gone; the open one's is kept, however old.
     assert [r.submitter for r in rows] == [{}, CALLER]
+
+
+async def test_a_number_or_date_python_cannot_use_is_the_specs_error_not_a_500(
+    http: Http, key: str
+) -> None:
+    """ "²" is a digit to str.isdigit() but not to int(); a start_date in the year 9999 has no
+    90 days after it, an end_date in the year 1 none before it: each was a 500 (an HTML
+    page, not the spec's error list)."""
+    assert (await http.post(BASE + "/requests.json", data=request_form(key))).status == 200
+    status, error = await get_json(http, "/requests/².json", api_key=key)
+    assert status == 404 and "²" in error[0]["description"]
+    for ids in ("²", "1,²"):
+        status, error = await get_json(http, "/requests.json", api_key=key, service_request_id=ids)
+        assert status == 400 and "service_request_id" in error[0]["description"]
+    status, error = await get_json(http, "/services.json", jurisdiction_id="²")
+    assert status == 404 and "jurisdiction_id" in error[0]["description"]
+    for field, value in (
+        ("start_date", "9999-12-31T23:59:59+14:00"),
+        ("end_date", "0001-01-01T00:00:00+12:00"),
+    ):
+        status, error = await get_json(http, "/requests.json", api_key=key, **{field: value})
+        assert status == 400 and field in error[0]["description"], field
+    status, found = await get_json(
+        http, "/requests.json", api_key=key, start_date="1900-01-01T00:00:00Z"
+    )
+    assert status == 200 and [r["service_request_id"] for r in found] == []  # 90 days from 1900

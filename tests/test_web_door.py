@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -448,3 +449,68 @@ async def test_a_follower_s_page_shows_the_status_not_the_author_s_rating(
     page = await page_text(http, ticket_id)
     assert "You follow this ticket" in page and "Closed" in page
     assert "rated" not in page and "1 of 5" not in page
+
+
+async def test_a_number_the_server_cannot_read_is_refused_not_a_server_error(
+    http: Http, world: World, db: Database
+) -> None:
+    """A forged ticket number in the me-too form (too big for the database), a "²" or "⑤"
+    where a number goes (str.isdigit() says yes, int() cannot read it): each is refused with
+    a page or a 404, never a 500, and nothing changes."""
+    token = token_of(world)
+    ticket_id, _ = await file_report(http, token)
+    html, csrf = await open_poster(http, token)
+    before = await counts(db)
+    huge = await http.post(
+        f"/b/{token}/follow", data={"csrf": csrf, "ticket": "9" * 30}, headers=EN
+    )
+    assert huge.status == 400 and "open the page again" in await huge.text()
+    assert (await http.get("/t/²", headers=EN)).status == 404
+    rated = await http.post(f"/t/{ticket_id}/rate", data={"csrf": csrf, "stars": "⑤"}, headers=EN)
+    assert rated.status == 400 and "not allowed" in await rated.text()
+    for kind in ("notice", "ballot", "activity"):
+        assert (await http.get(f"/door/{kind}/²/1/key", headers=EN)).status == 404, kind
+    assert await counts(db) == before
+    async with db.session() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        assert ticket is not None and ticket.rating is None and ticket.status is TicketStatus.NEW
+
+
+async def test_a_refused_report_keeps_no_name_or_phone(
+    http: Http, world: World, db: Database, config: Config
+) -> None:
+    """The day's last report allowed is filed; the next, with a new name and a phone to
+    show, is refused for the day's limit and writes nothing: not the name, not the phone
+    (nor the consent to show it) that came with it."""
+    world.services.reporting.config = replace(config, max_tickets_per_day=1)
+    token = token_of(world)
+    ticket_id, _ = await file_report(http, token)
+    _, csrf = await open_poster(http, token)
+    summary = await report(http, token, csrf, name="Li", show_phone="1", phone="13800138000")
+    fields = dict(form_fields(await summary.text(), f"/b/{token}/send"))
+    assert fields["phone"] == "13800138000"
+    refused = await http.post(f"/b/{token}/send", data=fields, headers=EN)
+    assert refused.status == 400 and "limit of 1 new reports" in await refused.text()
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Ticket)) == 1
+        ticket = await session.get(Ticket, ticket_id)
+        assert ticket is not None
+        author = await session.get(Person, ticket.author_id)
+        assert author is not None
+        assert (author.display_name, author.phone, author.phone_consent) == ("Wang", None, False)
+
+
+@pytest.mark.parametrize("config", ["postgresql"], indirect=True)
+@pytest.mark.xfail(strict=True, reason="not fixed yet: PostgreSQL refuses NUL in text")
+async def test_a_nul_character_in_a_residents_words_is_refused_not_a_500(
+    http: Http, world: World, db: Database
+) -> None:
+    """A NUL pasted into the description or a message: SQLite stores it, PostgreSQL refuses
+    it and the page is a 500. Known, not fixed here: every text a door takes would need it
+    (web forms, Open311, the console), so the fix belongs at one gate for them all."""
+    ticket_id, _ = await file_report(http, token_of(world))
+    _, csrf = await open_poster(http, token_of(world))
+    sent = await http.post(
+        f"/t/{ticket_id}/message", data={"csrf": csrf, "text": "a\x00b"}, headers=EN
+    )
+    assert sent.status < 500

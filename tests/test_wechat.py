@@ -252,6 +252,21 @@ async def test_a_forged_signature_is_refused_and_writes_nothing(
     assert await count(world.db, OutboxMessage) == 0
 
 
+async def test_xml_in_an_encoding_the_parser_cannot_read_is_a_bad_request(
+    http: Http, driver: Driver, world: World
+) -> None:
+    """A body declaring GBK (expat reads no multi-byte encoding) or an unknown encoding raised
+    ValueError / LookupError past the door's "not XML" check: a 500, and WeChat retries."""
+    fields = xml({"FromUserName": OPENID, "MsgType": "text", "Content": "hi", "MsgId": "8"})
+    for encoding in ("gbk", "no-such-encoding"):
+        declared = f'<?xml version="1.0" encoding="{encoding}"?>'.encode() + fields
+        response = await http.post("/wechat", params=driver.query(), data=declared)
+        assert response.status == 400, encoding
+    await handled(http)
+    assert await count(world.db, WeChatCallback) == 0
+    assert await count(world.db, OutboxMessage) == 0
+
+
 @BOTH
 async def test_a_retried_message_is_handled_once(http: Http, driver: Driver, world: World) -> None:
     await driver.subscribe(OPENID, token_of(world), 1)

@@ -260,6 +260,27 @@ async def test_a_wechat_report_asks_its_category_and_refuses_bad_answers_politel
     assert texts_to(fake, OPENID)[-1].startswith("抱歉")
 
 
+async def test_a_circled_number_answers_the_category_question(
+    http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """A phone's keyboard offers "④" for 4: the report is filed in that category (it was lost,
+    unanswered: int() reads no circled digit); a circled number not on the list is answered
+    as any number not on the list is, and the report still waits."""
+    await driver.subscribe(OPENID, token_of(world), 1)
+    await driver.text(OPENID, "电梯门关不上", 2)
+    await driver.text(OPENID, "⑨", 3)
+    await handled(http)
+    assert await count_tickets(world.db) == 0
+    await deliver(world, worker)
+    assert "1 到 7" in texts_to(fake, OPENID)[-1]
+    await driver.text(OPENID, "④", 4)
+    await handled(http)
+    ticket = await the_ticket(world.db)
+    assert (ticket.category, ticket.description) == ("elevator", "电梯门关不上")
+    await deliver(world, worker)
+    assert "#1" in texts_to(fake, OPENID)[-1]
+
+
 async def test_a_community_with_one_category_is_not_asked(
     http: Http, driver: Driver, fake: FakeWeChat, world: World
 ) -> None:

@@ -243,3 +243,32 @@ async def reported_ticket(world: World) -> Ticket:
     async with world.db.session() as session:
         [ticket] = (await session.scalars(select(Ticket))).all()
         return ticket
+
+
+async def test_a_forged_secret_with_chinese_in_it_is_refused_not_a_server_error(
+    http: Http, driver: Driver, world: World
+) -> None:
+    """Every secret a request brings (WeChat's signature, the authorisation's state, the
+    door's CSRF token, a reader's link key) is compared as bytes: one with a non-ASCII
+    character (a forged one, or a link pasted with a "。" after it) is refused like any
+    other wrong one; compare_digest raised on it and the server answered 500."""
+    forged = {"timestamp": "1", "nonce": "1", "signature": "签名"}
+    assert (await http.get("/wechat", params={**forged, "echostr": "x"})).status == 403
+    assert (await http.post("/wechat", params=forged, data=b"<xml/>")).status == 403
+
+    ticket = await reported(http, driver, world)
+    authorise_query(await http.get(f"/t/{ticket.id}", headers=IN_WECHAT, allow_redirects=False))
+    state = await http.get("/wechat/oauth", params={"code": "c", "state": "状态"})
+    assert state.status == 403
+
+    page = await http.get(f"/b/{token_of(world)}", headers={"Accept-Language": "zh-CN"})
+    assert page.status == 200
+    form = {"csrf": "令牌", "category": "repairs", "description": "楼道灯不亮"}
+    post = await http.post(f"/b/{token_of(world)}", data=form, headers={"Accept-Language": "zh"})
+    assert post.status == 403 and "安全令牌" in await post.text()
+
+    for kind, words in (("notice", "这条通知"), ("ballot", "投票页面"), ("activity", "活动页面")):
+        link = await http.get(f"/door/{kind}/1/1/钥匙。", headers={"Accept-Language": "zh"})
+        assert link.status == 404 and words in await link.text(), kind
+    async with world.db.session() as session:
+        assert len((await session.scalars(select(Ticket))).all()) == 1

@@ -112,7 +112,9 @@ class WeChatOAuth:
 
     async def callback(self, request: web.Request) -> web.Response:
         state, _, back = request.cookies.get(COOKIE, "").partition("|")
-        if not state or not secrets.compare_digest(state, request.query.get("state", "")):
+        if not state or not secrets.compare_digest(
+            state.encode(), request.query.get("state", "").encode()
+        ):
             raise web.HTTPForbidden(text="forbidden")
         openid = None
         code = request.query.get("code", "")

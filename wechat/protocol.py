@@ -30,7 +30,7 @@ def signature(token: str, timestamp: str, nonce: str, encrypted: str = "") -> st
 
 def signed(token: str, timestamp: str, nonce: str, given: str, encrypted: str = "") -> bool:
     expected = signature(token, timestamp, nonce, encrypted)
-    return hmac.compare_digest(expected, given.lower())
+    return hmac.compare_digest(expected.encode(), given.lower().encode())
 
 
 BLOCK = 32  # WeChat pads to 32 bytes (PKCS#7 with a 32-byte block)
@@ -81,7 +81,8 @@ def parse(body: bytes) -> dict[str, str]:
         raise BadMessage("not a WeChat message")
     try:
         root = ElementTree.fromstring(body)  # noqa: S314 (no DTD: refused above)
-    except ElementTree.ParseError as error:
+    except (ElementTree.ParseError, ValueError, LookupError) as error:
+        # ValueError, LookupError: a declared encoding expat cannot read ("gbk", unknown).
         raise BadMessage("not XML") from error
     if root.tag != "xml":
         raise BadMessage("not a WeChat message")

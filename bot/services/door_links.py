@@ -48,7 +48,7 @@ class LinkKeys:
         return digest.hexdigest()[:32]
 
     async def check(self, message: str, key: str) -> bool:
-        return hmac.compare_digest(await self.sign(message), key)
+        return hmac.compare_digest((await self.sign(message)).encode(), key.encode())
 
 
 class PersonLinks:

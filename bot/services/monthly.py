@@ -88,9 +88,9 @@ class MonthlyReports:
                 raise ServiceError("community-not-found", name=community_name)
             sla = sla_of(community)
             start = day_window(month, sla)[0]
-            end = day_window(next_month(month), sla)[0]
-            if start > now:
+            if start > now:  # before the month's end is reckoned: 9999-12 has no month after
                 raise ServiceError("report-future", month=f"{month:%Y-%m}")
+            end = day_window(next_month(month), sla)[0]
             # The digest's thresholds, exactly as DigestService.gather passes them.
             untaken = sla.escalation.untaken.total_seconds()
             untaken_by = {c: v.untaken.total_seconds() for c, v in sla.overrides.items()}

@@ -118,7 +118,7 @@ class NoticeBoard:
         """The notice behind a reader's link; None for a wrong key, a notice that never went
         out, or a person no longer in any of its buildings."""
         expected = (await self.path(notice_id, person_id)).rsplit("/", 1)[1]
-        if not hmac.compare_digest(expected, key):
+        if not hmac.compare_digest(expected.encode(), key.encode()):
             return None
         async with self.db.session() as session:
             notices = NoticeRepository(session)

@@ -95,6 +95,14 @@ async def _cache_epoch(session: AsyncSession) -> int | None:
     return None if cache is None else cache.epoch
 
 
+def clean_phone(phone: str) -> str:
+    """A phone number as it is kept: its digits and "+"; "phone-invalid" for fewer than 5."""
+    phone = "".join(c for c in phone if c.isdigit() or c == "+")[:32]
+    if len(phone) < 5:
+        raise ServiceError("phone-invalid")
+    return phone
+
+
 class OnboardingService:
     def __init__(self, config: Config, db: Database, notifier: Notifier, clock: Clock) -> None:
         self.config = config
@@ -157,9 +165,7 @@ class OnboardingService:
 
     async def set_phone(self, person_id: int, phone: str) -> None:
         """The person's own phone number, from a contact they shared themselves."""
-        phone = "".join(c for c in phone if c.isdigit() or c == "+")[:32]
-        if len(phone) < 5:
-            raise ServiceError("phone-invalid")
+        phone = clean_phone(phone)
         async with self.db.session() as session:
             person = await PersonRepository(session).get(person_id)
             if person is None:

@@ -113,7 +113,7 @@ class Open311Service:
         communities = CommunityRepository(session)
         if given:
             found = await communities.by_name(given)
-            if found is None and given.isdigit() and len(given) < 10:
+            if found is None and given.isascii() and given.isdigit() and len(given) < 10:
                 found = await communities.get(int(given))
             # A key for one community knows no other (rather than "forbidden": it says less).
             if found is None or (client and client.community_id not in (None, found.id)):

@@ -48,7 +48,11 @@ class Reporting:
         async with self.db.session() as session:
             return categories_for(await settings_of_building(session, building_id))
 
-    async def report(self, person: Person, draft: Draft) -> Reported:
+    async def report(
+        self, person: Person, draft: Draft, *, name: str = "", phone: str = ""
+    ) -> Reported:
+        """``name``, ``phone``: what the person gave with the report (the web door's form),
+        kept on them in the ticket's commit: a report refused keeps neither."""
         now = self.clock()
         if not draft.description.strip() and not draft.media:
             raise ServiceError("report-empty")
@@ -94,6 +98,12 @@ class Reporting:
             # Routed before it is written, so its owner is in its INSERT (not an UPDATE after).
             routing = await self.audience.routing(session, ticket, place, category, now)
             ticket.owner_id = routing.owner_id
+            if name or phone:
+                row = await PersonRepository(session).get(person.id)
+                assert row is not None
+                row.display_name = name or row.display_name
+                if phone:
+                    row.phone, row.phone_consent = phone, True
             await tickets.add(ticket)
             await tickets.add_event(ticket.id, person.id, "created", now)
             reasons = await self.audience.route_new(

@@ -30,7 +30,7 @@ from bot.services.conversations import ConversationService
 from bot.services.errors import ServiceError
 from bot.services.forget import ForgetService
 from bot.services.neighbours import NeighbourActions, Similar
-from bot.services.onboarding import OnboardingService
+from bot.services.onboarding import OnboardingService, clean_phone
 from bot.services.policy import RESIDENT, Action, Relation, may
 from bot.services.reopening import TicketReopening
 from bot.services.reporting import Reporting
@@ -251,8 +251,9 @@ class WebDoorService:
         name: str = "",
         phone: str = "",
     ) -> Reported:
-        """Files ``draft`` with the person's own photos, after the name and phone they gave (the
-        card, rendered at delivery, shows them as the draft's consent says)."""
+        """Files ``draft`` with the person's own photos, and the name and phone they gave kept
+        in the ticket's commit (a refused report keeps neither; the card, rendered at
+        delivery, shows them as the draft's consent says)."""
         async with self.db.session() as session:
             files = WebFileRepository(session)
             for key in photos:
@@ -260,14 +261,7 @@ class WebDoorService:
                 if found is None or found.person_id != person.id:
                     raise ServiceError("door-photo-bad")
         name = " ".join(name.split())[:NAME_LIMIT]
-        if draft.show_phone and phone.strip():
-            await self.onboarding.set_phone(person.id, phone)
-        if name:
-            async with self.db.session() as session:
-                row = await PersonRepository(session).get(person.id)
-                assert row is not None
-                row.display_name = name
-                await session.commit()
+        phone = clean_phone(phone) if draft.show_phone and phone.strip() else ""
         media: list[dict[str, Any]] = [{"type": "photo", "web_file": key} for key in photos]
         return await self.reporting.report(
             person,
@@ -283,6 +277,8 @@ class WebDoorService:
                 share_description=draft.share_description,
                 key=draft.key,
             ),
+            name=name,
+            phone=phone,
         )
 
     async def follow(self, person: Person, ticket_id: int) -> Ticket:

@@ -8,6 +8,7 @@ and photos wait with the person's pending choice (``wechat_pending``) until then
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from bot.i18n import Translator
@@ -47,12 +48,14 @@ def category_menu(t: Translator, categories: Sequence[Category]) -> Buttons:
 
 
 def typed_category(t: Translator, text: str, categories: Sequence[Category]) -> Category | None:
-    """The category a typed (or spoken) answer names: its number ("2", "２", "二") or its name
-    as the menu shows it; None for anything else."""
+    """The category a typed (or spoken) answer names: its number ("2", "２", "②", "二") or its
+    name as the menu shows it; None for anything else."""
     plain = "".join(c for c in text.lower() if c.isalnum())
     number = CHINESE_NUMBERS.get(plain)
-    if number is None and plain.isdigit() and len(plain) <= 3:
-        number = int(plain)
+    # Each character's digit value: int() reads no "②" or "²", though str.isdigit() says yes.
+    digits = [unicodedata.digit(c, None) for c in plain]
+    if number is None and plain and len(plain) <= 3 and None not in digits:
+        number = int("".join(str(d) for d in digits))
     if number is not None:
         return categories[number - 1] if 1 <= number <= len(categories) else None
     for category in categories:

@@ -60,7 +60,7 @@ def parse_value(text: str) -> Any:
         return None
     try:
         return json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, a 5000-digit number, nested too deep
         return text
 
 

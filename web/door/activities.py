@@ -18,7 +18,7 @@ from web.pages import visitor_language
 
 
 def _number(raw: str | Any) -> int:
-    if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 12:
+    if not isinstance(raw, str) or not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise web.HTTPNotFound()
     return int(raw)
 

@@ -20,7 +20,7 @@ from web.pages import TRANSLATIONS, visitor_language
 
 
 def _number(raw: str | Any) -> int:
-    if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 12:
+    if not isinstance(raw, str) or not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise web.HTTPNotFound()
     return int(raw)
 
@@ -55,9 +55,13 @@ async def cast(request: web.Request) -> web.Response:
     await _page(request)  # a wrong key or a non-owner is refused before the form is read
     form = await request.post()
     flat, choice = form.get("flat"), form.get("choice")
-    if not isinstance(choice, str) or not choice.isdigit() or len(choice) > 3:
+    if (
+        not isinstance(choice, str)
+        or not (choice.isascii() and choice.isdigit())
+        or len(choice) > 3
+    ):
         raise refusal(request, "vote-door-bad-choice", status=400)
-    if not isinstance(flat, str) or not flat.isdigit() or len(flat) > 12:
+    if not isinstance(flat, str) or not (flat.isascii() and flat.isdigit()) or len(flat) > 12:
         raise refusal(request, "vote-door-bad-choice", status=400)
     try:
         _, done = await request.app[DOOR].services.door_ballots.cast(

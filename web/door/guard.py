@@ -128,7 +128,11 @@ async def _check_post(request: web.Request) -> None:
         raise refusal(request, "door-too-big", status=413, max=MAX_BODY // (1024 * 1024)) from None
     sent = form.get(CSRF_FIELD)
     cookie = request.cookies.get(CSRF_COOKIE)
-    if not isinstance(sent, str) or not cookie or not hmac.compare_digest(sent, cookie):
+    if (
+        not isinstance(sent, str)
+        or not cookie
+        or not hmac.compare_digest(sent.encode(), cookie.encode())
+    ):
         raise refusal(request, "door-forbidden", status=403)
 
 

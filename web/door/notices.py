@@ -19,7 +19,7 @@ NOTICE_MEDIA = web.AppKey("notice_media", MediaCache)
 
 def _number(request: web.Request, name: str) -> int:
     raw = request.match_info[name]
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise web.HTTPNotFound()
     return int(raw)
 

@@ -129,10 +129,11 @@ async def follow(request: web.Request) -> web.StreamResponse:
     if person is None:
         raise refusal(request, "door-no-device", status=403)
     form = await request.post()
+    raw = str(form.get("ticket", ""))
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):  # a forged form
+        raise refusal(request, "door-forbidden", status=400)
     try:
-        ticket = await door.follow(person, int(str(form.get("ticket", ""))))
-    except ValueError:
-        raise refusal(request, "door-forbidden", status=400) from None
+        ticket = await door.follow(person, int(raw))
     except ServiceError as error:
         return _service_refusal(request, error)
     raise web.HTTPSeeOther(f"/t/{ticket.id}")

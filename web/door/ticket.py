@@ -24,7 +24,7 @@ async def _person(request: web.Request) -> Person:
 
 def _ticket_id(request: web.Request) -> int:
     raw = request.match_info["id"]
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise web.HTTPNotFound()
     return int(raw)
 
@@ -67,7 +67,9 @@ async def act(request: web.Request) -> web.StreamResponse:
             await door.reopen(person, ticket_id, str(form.get("reason") or ""))
         elif action == "rate":
             stars = str(form.get("stars") or "")
-            await door.rate(person, ticket_id, int(stars) if stars.isdigit() else 0)
+            await door.rate(
+                person, ticket_id, int(stars) if stars.isascii() and stars.isdigit() else 0
+            )
         else:
             raise web.HTTPNotFound()
     except ServiceError as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -18,6 +18,9 @@ from storage.models import OPEN_STATUSES, TicketStatus
 MAX_FORM = 256 * 1024
 MAX_FIELDS = 50
 MAX_IDS = 1000
+# A moment leaves a year either side for the default window (a start in 9999 has no 90 days
+# after it: OverflowError).
+ROOM = timedelta(days=366)
 STATUS_WORDS: dict[str, tuple[TicketStatus, ...]] = {
     "open": tuple(OPEN_STATUSES),
     "closed": (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.WITHDRAWN),
@@ -66,13 +69,13 @@ def numbers(fields: Mapping[str, str], name: str) -> list[int]:
     if raw is None:
         return []
     parts = [part.strip() for part in raw.split(",")]
-    if len(parts) > MAX_IDS or not all(p.isdigit() and len(p) < 10 for p in parts):
+    if len(parts) > MAX_IDS or not all(_digits(p) and len(p) < 10 for p in parts):
         raise ApiError(400, "open311-bad-number", field=name)
     return [int(p) for p in parts]
 
 
 def number(value: str, name: str) -> int:
-    if not value.isdigit() or len(value) >= 10:
+    if not _digits(value) or len(value) >= 10:
         raise ApiError(404, "open311-unknown-request", id=value[:40])
     return int(value)
 
@@ -101,9 +104,23 @@ def moment(fields: Mapping[str, str], name: str) -> datetime | None:
         value = datetime.fromisoformat(raw)
     except ValueError:
         raise ApiError(400, "open311-bad-date", field=name) from None
-    if value.tzinfo is None:
+    if value.tzinfo is None or not _roomy(value):
         raise ApiError(400, "open311-bad-date", field=name)
     return value
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits: str.isdigit() says yes to "²", which int() cannot read."""
+    return text.isascii() and text.isdigit()
+
+
+def _roomy(value: datetime) -> bool:
+    try:
+        (value - ROOM).astimezone(UTC)
+        (value + ROOM).astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
 
 
 def point(fields: Mapping[str, str]) -> tuple[float | None, float | None]:
