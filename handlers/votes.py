@@ -60,6 +60,12 @@ class VoteCb(CallbackData, prefix="vo1"):
     action: VoteAction
     value: str = ""
 
+    def number(self) -> int | None:
+        """The value as the id or the days it stands for; None for anything the bot never
+        puts there (a word, "²", more digits than an id has): forged or garbled data."""
+        value = self.value
+        return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+
 
 class FlatFlow(StatesGroup):
     flat = State()
@@ -385,12 +391,16 @@ async def on_days(
     t: Translator,
     services: Services,
 ) -> None:
+    days = callback_data.number()
+    if days not in DAYS:
+        await on_stale_step(callback, t)
+        return
     await callback.answer()
     if not isinstance(callback.message, Message):
         return
     data = await state.get_data()
     reach = await services.votes.reach(int(data["building"]))
-    await state.update_data(days=int(callback_data.value or 0))
+    await state.update_data(days=days)
     await state.set_state(VoteFlow.confirm)
     text = t(
         "vote-summary",
@@ -398,7 +408,7 @@ async def on_days(
         question=data["question"],
         options=" / ".join(data["options"]),
         rule=data["rule_text"],
-        days=int(callback_data.value or 0),
+        days=days,
         flats=reach.flats,
         owners=reach.owners,
         residents=reach.residents,
@@ -441,7 +451,10 @@ async def on_invite(
 ) -> None:
     """The elected head gets a one-time head invitation for the building (the same link as
     /invite head), straight from the coordinator's press."""
-    vote_id = int(callback_data.value or 0)
+    vote_id = callback_data.number()
+    if vote_id is None:
+        await on_stale_step(callback, t)
+        return
     building, _ = await services.elections.elected(person, vote_id)
     issued = await services.staff.invite(person, Role.HEAD, building.code)
     link = start_link(await bot_username(bot), issued.payload)
