@@ -281,6 +281,18 @@ async def test_a_typed_time_that_has_passed_is_asked_again(town: Town) -> None:
     assert asked.text.startswith("Is it urgent?")
 
 
+async def test_a_typed_time_at_the_calendars_edge_is_asked_again(town: Town) -> None:
+    """Found: 0001-01-01 01:00 in Foshan is before the first moment a datetime holds in UTC;
+    the conversion overflowed and the head read the generic apology."""
+    await town.send(HEAD, "/notice")
+    step = one(await town.send(HEAD, WATER), HEAD)
+    await town.click(HEAD, step, "No photos ›")
+    refused = one(await town.send(HEAD, "0001-01-01 01:00"), HEAD)
+    assert refused.text.startswith("I could not read that time, or it has passed.")
+    asked = one(await town.send(HEAD, "11:30"), HEAD)  # the step still waits
+    assert asked.text.startswith("Is it urgent?")
+
+
 # --------------------------------------------------------------------------- after sending
 
 
