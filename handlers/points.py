@@ -198,7 +198,7 @@ async def cmd_ranking(
     services: Services,
 ) -> None:
     args = (command.args or "").strip()
-    if args and not (args.isdigit() and len(args) == 4):
+    if args and not (args.isascii() and args.isdigit() and len(args) == 4):
         raise ServiceError("points-bad-year", year=args[:10])
     ranking = await services.ranking.for_person(person, int(args) if args else None)
     # openpyxl is imported and the file written in a thread: the bot keeps answering.

@@ -403,3 +403,9 @@ async def test_the_year_end_ranking_is_a_spreadsheet(town: Town) -> None:
     # A resident has no ranking to read; a bad year is refused.
     assert "Only the community office" in one(await town.send(RESIDENT, "/ranking"), RESIDENT).text
     assert "不是排名" in one(await town.send(OFFICE, "/ranking 1066"), OFFICE).text
+
+
+async def test_a_year_written_in_superscripts_is_refused_not_a_crash(town: Town) -> None:
+    """Found: "²⁰²⁶" passes str.isdigit() but not int(); /ranking read the generic apology."""
+    refused = one(await town.send(OFFICE, "/ranking ²⁰²⁶"), OFFICE)
+    assert "不是排名" in refused.text
