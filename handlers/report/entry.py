@@ -57,11 +57,13 @@ async def on_building(
 ) -> None:
     await callback.answer()
     allowed = {b.building_id for b in await services.reporting.resident_buildings(person)}
-    if not callback_data.value.isdigit() or int(callback_data.value) not in allowed:
+    # Compared as text: a forged "²" passes isdigit() but not int().
+    chosen = next((b for b in allowed if str(b) == callback_data.value), None)
+    if chosen is None:
         await state.clear()
         await reply(callback, t("not-allowed"))
         return
-    await state.update_data(building_id=int(callback_data.value))
+    await state.update_data(building_id=chosen)
     if isinstance(callback.message, Message):
         await callback.message.edit_reply_markup(reply_markup=None)
         await ask_category(callback.message, state, t, services)
