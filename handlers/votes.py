@@ -19,10 +19,9 @@ from bot.services.links import start_link
 from bot.services.vote_rule_book import choice_value
 from bot.services.vote_view import labels, render_progress, render_result, rule_line, rule_text
 from bot.services.votes import Ballotable
-from handlers.filters import Is
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
-from handlers.ticketing import edit_quietly, read_text
+from handlers.ticketing import FreeInput, edit_quietly, read_text
 from storage.models import Person, Role, VoteStatus
 
 router = Router(name="votes")
@@ -100,7 +99,7 @@ async def cmd_flat(message: Message, state: FSMContext, t: Translator) -> None:
     await message.answer(t("flat-own-ask"))
 
 
-@router.message(StateFilter(FlatFlow.flat), Is(~F.text.startswith("/")))
+@router.message(StateFilter(FlatFlow.flat), FreeInput())
 async def on_flat(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
@@ -254,7 +253,7 @@ async def on_new(
     await callback.message.answer(t("vote-ask-building"))
 
 
-@router.message(StateFilter(VoteFlow.building), Is(~F.text.startswith("/")))
+@router.message(StateFilter(VoteFlow.building), FreeInput())
 async def on_building(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
@@ -267,7 +266,7 @@ async def on_building(
     await message.answer(t("vote-ask-question", building=building.name))
 
 
-@router.message(StateFilter(VoteFlow.question), Is(~F.text.startswith("/")))
+@router.message(StateFilter(VoteFlow.question), FreeInput())
 async def on_question(
     message: Message, state: FSMContext, t: Translator, services: Services
 ) -> None:
@@ -312,7 +311,7 @@ async def _ask_rule(
     await message.answer(t("vote-ask-rule"), reply_markup=builder.as_markup())
 
 
-@router.message(StateFilter(VoteFlow.options), Is(~F.text.startswith("/")))
+@router.message(StateFilter(VoteFlow.options), FreeInput())
 async def on_options(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
@@ -343,7 +342,7 @@ async def on_election(callback: CallbackQuery, state: FSMContext, t: Translator)
         await callback.message.answer(t("vote-ask-candidates"))
 
 
-@router.message(StateFilter(VoteFlow.candidates), Is(~F.text.startswith("/")))
+@router.message(StateFilter(VoteFlow.candidates), FreeInput())
 async def on_candidates(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:

@@ -441,3 +441,28 @@ async def _invitations(town: Town) -> int:
 
     async with town.db.session() as session:
         return int(await session.scalar(select(func.count()).select_from(Invitation)) or 0)
+
+
+async def test_the_menu_in_the_middle_of_a_step_does_what_it_says(owners: Town) -> None:
+    """The menu stays under the text field while /flat or a new vote's question waits. Found:
+    "📋 My tickets" pressed there was taken as the flat number ("does not look like a flat
+    number") or as the vote's question, instead of showing the tickets as it does in the
+    other flows (and as /my does: the step ends)."""
+    town = owners
+    claims = await _claims(town)
+    await town.send(NEIGHBOUR, "/flat")
+    mine = one(await town.send(NEIGHBOUR, "📋 My tickets"), NEIGHBOUR)
+    assert mine.text.startswith("You have no tickets yet"), mine.text
+
+    organiser = to(await town.send(HEAD, "/vote"), HEAD)[-1]
+    await town.click(HEAD, organiser, "➕ Open a new vote")
+    mine = one(await town.send(HEAD, "📋 My tickets"), HEAD)
+    assert mine.text.startswith("You have no tickets yet"), mine.text
+    async with town.db.session() as session:
+        assert await session.scalar(select(Vote)) is None
+    assert await _claims(town) == claims
+
+
+async def _claims(town: Town) -> int:
+    async with town.db.session() as session:
+        return len(list(await session.scalars(select(FlatClaim))))
