@@ -263,8 +263,10 @@ async def cmd_checkin(
     bot: Bot,
     wechat_qr: WeChatQr | None = None,
 ) -> None:
-    if command.args and command.args.strip().isdigit():
-        activity_id = int(command.args.strip())
+    typed = (command.args or "").strip()
+    # An id as the bot shows it: not "²" (isdigit, but no int) nor 20 digits (past any id).
+    if typed.isascii() and typed.isdigit() and len(typed) <= 9:
+        activity_id = int(typed)
     else:
         open_ = [
             i.activity.id

@@ -140,7 +140,7 @@ async def on_language(
             await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
             await callback.message.answer(t("language-set"), reply_markup=menu_keyboard(t))
         else:
-            await callback.message.edit_text(t("language-set"))
+            await edit_quietly(callback.message.edit_text(t("language-set")))
     await register_personal_menu(
         bot,
         translations,

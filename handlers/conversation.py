@@ -60,6 +60,15 @@ class ConvCb(CallbackData, prefix="cv1"):
 async def on_plain_message(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
+    album = message.media_group_id
+    follows = await services.conversations.album_ticket(person, album) if album else None
+    if follows is not None:
+        # The rest of an album whose first photo went to a ticket (the step that took it is
+        # over): it goes there too, answered once already.
+        content = await read_content(message, t)
+        if content is not None:
+            await _send(message, t, person, services, follows, content)
+        return
     conversations = await services.conversations.in_progress(person)
     if not conversations:
         raise SkipHandler  # nothing in progress: "report this?"

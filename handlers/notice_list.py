@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.notices import MAX_TEXT, Listed
+from bot.text import cut
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.notice_keyboards import NoticeCb, NoticeStep, mute_markup
 from handlers.notices import LISTED, NoticeFlow
@@ -19,6 +20,7 @@ from handlers.ticketing import FreeInput, edit_quietly, read_text
 from storage.models import NoticeStatus, Person
 
 router = Router(name="notice_list")
+NAMES = 200  # UTF-16 units of a listed notice's buildings ("all" of a community is 238 names)
 
 
 def _line(t: Translator, item: Listed) -> str:
@@ -26,7 +28,7 @@ def _line(t: Translator, item: Listed) -> str:
     head = t(
         "notice-list-item",
         id=notice.id,
-        buildings=", ".join(item.building_names),
+        buildings=cut(", ".join(item.building_names), NAMES),
         when=item.send_at.strftime("%Y-%m-%d %H:%M"),
         status=t(f"notice-status-{notice.status.value}"),
         urgent="yes" if notice.urgent else "no",

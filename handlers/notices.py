@@ -29,6 +29,7 @@ from bot.services.notices import (
     check_photos,
     check_text,
 )
+from bot.text import TEXT_LIMIT, cut, utf16_len
 from handlers.filters import Is
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.notice_keyboards import NoticeCb, NoticeStep, building_picker
@@ -250,10 +251,10 @@ async def on_typed_time(
 
 
 def _summary(t: Translator, draft: NoticeDraft, preview: Preview) -> str:
+    """The frame, then the notice's text whole. The list of buildings ("all" of a community
+    of 238 names) gets the room the rest leaves in one message, shortened with "…"."""
     names = ", ".join(b.name for b in preview.buildings)
     lines = [
-        t("notice-summary-head"),
-        t("notice-summary-to", buildings=names),
         t("notice-summary-reach", count=preview.reach, minutes=preview.minutes),
     ]
     if preview.send_at is not None:
@@ -263,7 +264,11 @@ def _summary(t: Translator, draft: NoticeDraft, preview: Preview) -> str:
     lines.append(t("notice-summary-urgent") if draft.urgent else t("notice-summary-normal"))
     if draft.photos:
         lines.append(t("notice-summary-photos", count=len(draft.photos)))
-    return "\n".join(lines) + "\n\n" + draft.text
+    head = t("notice-summary-head")
+    rest = "\n".join(lines) + "\n\n" + draft.text
+    room = TEXT_LIMIT - utf16_len(head) - utf16_len(rest) - 2  # the two newlines around "to"
+    to = cut(t("notice-summary-to", buildings=names), room)
+    return "\n".join([head, to, rest])
 
 
 @router.callback_query(

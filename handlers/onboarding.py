@@ -23,6 +23,7 @@ from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
 from handlers.menu import menu_keyboard
 from handlers.telling import tell
+from handlers.ticketing import edit_quietly
 from storage.models import Building, Community, Person, Role
 from telegram.commands import register_personal_menu
 
@@ -200,8 +201,8 @@ async def on_communities_page(
     await show_picker(state, None)
     await callback.answer()
     if isinstance(callback.message, Message):
-        await callback.message.edit_text(
-            t("pick-community"), reply_markup=communities_keyboard(page)
+        await edit_quietly(
+            callback.message.edit_text(t("pick-community"), reply_markup=communities_keyboard(page))
         )
 
 
@@ -218,9 +219,11 @@ async def on_community(
     single = await services.onboarding.single_community()
     await callback.answer()
     if isinstance(callback.message, Message):
-        await callback.message.edit_text(
-            _pick_building(t, community),
-            reply_markup=buildings_keyboard(t, community, page, can_go_back=single is None),
+        await edit_quietly(
+            callback.message.edit_text(
+                _pick_building(t, community),
+                reply_markup=buildings_keyboard(t, community, page, can_go_back=single is None),
+            )
         )
 
 
@@ -239,7 +242,7 @@ async def on_building(
     if not isinstance(callback.message, Message):
         return
     if isinstance(picked, Joined):
-        await callback.message.edit_reply_markup(reply_markup=None)
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
         await _ask_flat(callback.message, state, t, picked)
     else:
         await state.clear()
@@ -251,7 +254,7 @@ async def on_skip_flat(callback: CallbackQuery, state: FSMContext, t: Translator
     await state.clear()
     await callback.answer()
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
         await callback.message.answer(t("flat-skipped"), reply_markup=menu_keyboard(t))
 
 

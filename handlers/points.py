@@ -8,10 +8,12 @@ current roles; refusals go through the one error handler."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.config import Config
@@ -73,15 +75,33 @@ async def on_redeem(
         )
 
 
+# The "Redeem …?" messages whose Confirm made a request, with its number: kept apart from the
+# conversation in progress (an FSM destiny of their own), the newest few.
+CONFIRMED = "points-confirmed"
+KEPT_CONFIRMED = 20
+
+
 @router.callback_query(PointsCb.filter(F.step == PointsStep.CONFIRM))
 async def on_confirm(
     callback: CallbackQuery,
     callback_data: PointsCb,
+    state: FSMContext,
     t: Translator,
     person: Person,
     services: Services,
 ) -> None:
+    """One request per "Redeem …?" message: a double tap sends two presses of its Confirm
+    before the message changes, and the second is told the first one's number."""
+    confirmed = FSMContext(state.storage, replace(state.key, destiny=CONFIRMED))
+    asked = str(callback.message.message_id) if callback.message is not None else ""
+    done: dict[str, int] = dict((await confirmed.get_data()).get("requests", {}))
+    if asked in done:
+        await callback.answer(t("points-requested", number=str(done[asked])))
+        return
     redemption = await services.redemptions.request(person, callback_data.id)
+    if asked:
+        done[asked] = redemption.id
+        await confirmed.set_data({"requests": dict(list(done.items())[-KEPT_CONFIRMED:])})
     if isinstance(callback.message, Message):
         await edit_quietly(
             callback.message.edit_text(t("points-requested", number=str(redemption.id)))
@@ -198,7 +218,7 @@ async def cmd_ranking(
     services: Services,
 ) -> None:
     args = (command.args or "").strip()
-    if args and not (args.isdigit() and len(args) == 4):
+    if args and not (args.isascii() and args.isdigit() and len(args) == 4):
         raise ServiceError("points-bad-year", year=args[:10])
     ranking = await services.ranking.for_person(person, int(args) if args else None)
     # openpyxl is imported and the file written in a thread: the bot keeps answering.

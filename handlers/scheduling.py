@@ -35,6 +35,9 @@ from handlers.ticketing import edit_quietly
 from storage.models import Person
 
 router = Router(name="scheduling")
+# The earliest day /digest reads: before it no community had tickets here, and near the
+# calendar's start (0001-01-01) a day's window in the community's zone is no datetime at all.
+FIRST_DAY = date(2000, 1, 1)
 
 
 class SchedCb(CallbackData, prefix="s1"):
@@ -185,6 +188,8 @@ async def cmd_digest(
         try:
             day = date.fromisoformat(command.args.strip())
         except ValueError:
+            day = None
+        if day is None or day < FIRST_DAY:
             await message.answer(t("digest-usage"))
             return
     digests = await services.scheduling.digest.on_demand(person, day, t)

@@ -19,10 +19,9 @@ from bot.services.links import start_link
 from bot.services.vote_rule_book import choice_value
 from bot.services.vote_view import labels, render_progress, render_result, rule_line, rule_text
 from bot.services.votes import Ballotable
-from handlers.filters import Is
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
-from handlers.ticketing import edit_quietly, read_text
+from handlers.ticketing import FreeInput, edit_quietly, read_text
 from storage.models import Person, Role, VoteStatus
 
 router = Router(name="votes")
@@ -60,6 +59,12 @@ class VoteCb(CallbackData, prefix="vo1"):
     action: VoteAction
     value: str = ""
 
+    def number(self) -> int | None:
+        """The value as the id or the days it stands for; None for anything the bot never
+        puts there (a word, "²", more digits than an id has): forged or garbled data."""
+        value = self.value
+        return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+
 
 class FlatFlow(StatesGroup):
     flat = State()
@@ -94,7 +99,7 @@ async def cmd_flat(message: Message, state: FSMContext, t: Translator) -> None:
     await message.answer(t("flat-own-ask"))
 
 
-@router.message(StateFilter(FlatFlow.flat), Is(~F.text.startswith("/")))
+@router.message(StateFilter(FlatFlow.flat), FreeInput())
 async def on_flat(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
@@ -248,7 +253,7 @@ async def on_new(
     await callback.message.answer(t("vote-ask-building"))
 
 
-@router.message(StateFilter(VoteFlow.building), Is(~F.text.startswith("/")))
+@router.message(StateFilter(VoteFlow.building), FreeInput())
 async def on_building(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
@@ -261,7 +266,7 @@ async def on_building(
     await message.answer(t("vote-ask-question", building=building.name))
 
 
-@router.message(StateFilter(VoteFlow.question), Is(~F.text.startswith("/")))
+@router.message(StateFilter(VoteFlow.question), FreeInput())
 async def on_question(
     message: Message, state: FSMContext, t: Translator, services: Services
 ) -> None:
@@ -306,7 +311,7 @@ async def _ask_rule(
     await message.answer(t("vote-ask-rule"), reply_markup=builder.as_markup())
 
 
-@router.message(StateFilter(VoteFlow.options), Is(~F.text.startswith("/")))
+@router.message(StateFilter(VoteFlow.options), FreeInput())
 async def on_options(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
@@ -337,7 +342,7 @@ async def on_election(callback: CallbackQuery, state: FSMContext, t: Translator)
         await callback.message.answer(t("vote-ask-candidates"))
 
 
-@router.message(StateFilter(VoteFlow.candidates), Is(~F.text.startswith("/")))
+@router.message(StateFilter(VoteFlow.candidates), FreeInput())
 async def on_candidates(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
@@ -385,12 +390,16 @@ async def on_days(
     t: Translator,
     services: Services,
 ) -> None:
+    days = callback_data.number()
+    if days not in DAYS:
+        await on_stale_step(callback, t)
+        return
     await callback.answer()
     if not isinstance(callback.message, Message):
         return
     data = await state.get_data()
     reach = await services.votes.reach(int(data["building"]))
-    await state.update_data(days=int(callback_data.value or 0))
+    await state.update_data(days=days)
     await state.set_state(VoteFlow.confirm)
     text = t(
         "vote-summary",
@@ -398,7 +407,7 @@ async def on_days(
         question=data["question"],
         options=" / ".join(data["options"]),
         rule=data["rule_text"],
-        days=int(callback_data.value or 0),
+        days=days,
         flats=reach.flats,
         owners=reach.owners,
         residents=reach.residents,
@@ -441,7 +450,10 @@ async def on_invite(
 ) -> None:
     """The elected head gets a one-time head invitation for the building (the same link as
     /invite head), straight from the coordinator's press."""
-    vote_id = int(callback_data.value or 0)
+    vote_id = callback_data.number()
+    if vote_id is None:
+        await on_stale_step(callback, t)
+        return
     building, _ = await services.elections.elected(person, vote_id)
     issued = await services.staff.invite(person, Role.HEAD, building.code)
     link = start_link(await bot_username(bot), issued.payload)

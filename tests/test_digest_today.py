@@ -68,3 +68,17 @@ async def test_today_so_far_is_for_coordinators_only(
     answers = [s for s in sent if type(s.method).__name__ == "AnswerCallbackQuery"]
     assert len(answers) == 1 and "for coordinators" in answers[0].text
     assert [s for s in sent if type(s.method).__name__ == "SendMessage"] == []
+
+
+async def test_a_day_at_the_calendars_edge_is_the_usage_not_a_crash(
+    client: BotClient, services: Services, db: Database, clock: FakeClock
+) -> None:
+    """Found: /digest 0001-01-01 parsed as a date, and its day's window in Foshan time fell
+    before the first moment a datetime holds: the office read the generic apology."""
+    town = await make_town(services, db, clock)
+    await town.appoint(OFFICE, Role.COORDINATOR, "塘中社区")
+    office = client.user(OFFICE, "en", "Office")
+    for day in ("0001-01-01", "0001-01-09", "1066-10-14"):
+        answered = only(await client.send(office, f"/digest {day}"))
+        assert answered.text.startswith("Send /digest for yesterday's report"), day
+    assert "daily report" in only(await client.send(office, "/digest 2026-11-25")).text

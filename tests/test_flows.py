@@ -318,3 +318,55 @@ async def test_a_leftover_skip_is_not_passed_on_to_the_head(world: World) -> Non
     async with world.db.session() as session:
         notes = await session.scalars(select(TicketEvent.data).where(TicketEvent.kind == "message"))
         assert [n["text"] for n in notes] == ["It drips on the stairs"]
+
+
+# --------------------------------------------------------------------------- double taps
+
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "are exactly the same as a current content and reply markup of the message"
+)
+
+
+async def tap_again(client: BotClient, user: Any, pressed: Sent, label: str) -> list[Sent]:
+    """The same button a second time, as a double tap sends it (both presses were made on
+    the message as it was): the edit that follows changes nothing, and Telegram says so for
+    every kind of edit."""
+    for method in ("EditMessageText", "EditMessageReplyMarkup"):
+        client.session.fail(method, 400, NOT_MODIFIED)
+    sent = await client.click(user, pressed, label)
+    client.session.errors.clear()
+    return sent
+
+
+def assert_no_apology(sent: list[Sent]) -> None:
+    assert not [text for text in texts(sent) if "something went wrong" in text], texts(sent)
+    assert len([s for s in sent if type(s.method).__name__ == "AnswerCallbackQuery"]) == 1
+
+
+async def test_a_double_tap_is_answered_not_apologised_for(world: World) -> None:
+    """An elderly person often taps twice. Found: the second tap's edit changed nothing,
+    Telegram answered "message is not modified", and the person read the generic apology:
+    the language picker of someone who has not joined, the building and the Skip of the
+    join picker, and Edit on a report's summary."""
+    client = world.client
+    newcomer = client.user(2, "zh-hans")
+    choice = only(await client.send(newcomer, "/language"))
+    await client.click(newcomer, choice, "English")
+    assert_no_apology(await tap_again(client, newcomer, choice, "English"))
+
+    await world.services.community.settings("塘中社区", {"join_policy": "open"})
+    picker = only(await client.send(newcomer, "/join"))
+    building = next(label for label in picker.buttons if label.startswith("塘中新村1栋"))
+    flat = await client.click(newcomer, picker, building)
+    assert_no_apology(await tap_again(client, newcomer, picker, building))
+    skip = next(s for s in reversed(flat) if "Skip" in s.buttons)
+    await client.click(newcomer, skip, "Skip")
+    assert_no_apology(await tap_again(client, newcomer, skip, "Skip"))
+
+    resident = await world.join(client.user(1, "en"), "A1")
+    await to_location_step(world, resident)
+    privacy = only(await client.send(resident, "Skip"))
+    summary = only(await client.click(resident, privacy, "Continue ›"))
+    await client.click(resident, summary, "✏️ Edit")
+    assert_no_apology(await tap_again(client, resident, summary, "✏️ Edit"))

@@ -582,3 +582,15 @@ async def test_a_full_not_fixed_reason_reaches_whoever_takes_it_over(
     header = "🔁 住户说工单 #1 还没修好，工单已重新打开。哪位能处理，请在工单卡片上点“接单”。"
     assert_whole(notice, header, TEXT_MAX)
     await no_failures(town)
+
+
+async def test_a_forged_building_that_is_no_number_is_refused_not_a_crash(
+    client: BotClient, translations: Translations, everywhere: User
+) -> None:
+    """Found: the building step read its button's value with isdigit() then int(), and "²"
+    passes the one and not the other: the resident read the generic apology."""
+    first = only(await client.send(everywhere, "/report"))
+    for value in ("²", "9" * 30, "abc"):
+        sent = await client.press(everywhere, first, f"r1:b:{value}")
+        assert texts(sent) == [translations.get("en", "not-allowed")], value
+        first = only(await client.send(everywhere, "/report"))

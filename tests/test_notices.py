@@ -282,6 +282,18 @@ async def test_a_typed_time_that_has_passed_is_asked_again(town: Town) -> None:
     assert asked.text.startswith("Is it urgent?")
 
 
+async def test_a_typed_time_at_the_calendars_edge_is_asked_again(town: Town) -> None:
+    """Found: 0001-01-01 01:00 in Foshan is before the first moment a datetime holds in UTC;
+    the conversion overflowed and the head read the generic apology."""
+    await town.send(HEAD, "/notice")
+    step = one(await town.send(HEAD, WATER), HEAD)
+    await town.click(HEAD, step, "No photos ›")
+    refused = one(await town.send(HEAD, "0001-01-01 01:00"), HEAD)
+    assert refused.text.startswith("I could not read that time, or it has passed.")
+    asked = one(await town.send(HEAD, "11:30"), HEAD)  # the step still waits
+    assert asked.text.startswith("Is it urgent?")
+
+
 # --------------------------------------------------------------------------- after sending
 
 
@@ -455,6 +467,39 @@ async def test_bulk_release_of_many_readers_is_one_transaction(town: Town) -> No
     )
     assert all(r.not_before == rows[0].not_before for r in rows)
     assert rows[0].created_at - datetime(2026, 11, 26, 2, 0, tzinfo=UTC) < timedelta(seconds=1)
+
+
+async def test_a_long_notice_to_a_whole_large_community_can_still_be_sent(town: Town) -> None:
+    """The office writes a long notice (within the 3,800 allowed) to "all" of a community of
+    238 buildings, as Tangzhong has: the summary, with its Send button, arrives (the list of
+    buildings is shortened, the notice's text is whole), and so does /notices afterwards.
+    Found: the summary named every building, 4096 units were passed, Telegram refused it and
+    the office read only the generic apology, with no way to send."""
+    from bot.services.community import BuildingRow
+    from tests.botclient import utf16_len
+
+    rows = [
+        BuildingRow("塘中社区", f"T{n}", f"塘中新村{n}栋", f"塘中路{n}号") for n in range(3, 239)
+    ]
+    await town.world.services.community.import_buildings(rows)
+    text = "停水" * (MAX_TEXT // 2)
+    for _ in range(2):
+        choice = one(await town.send(OFFICE, "/notice"), OFFICE)
+        every = next(label for label in choice.buttons if label.startswith("全部"))
+        asked = one(await town.click(OFFICE, choice, every), OFFICE)
+        assert asked.text.startswith("✍️")
+        step = one(await town.send(OFFICE, text), OFFICE)
+        timing = one(await town.click(OFFICE, step, ZH["no-photos"]), OFFICE)
+        urgency = one(await town.click(OFFICE, timing, ZH["now"]), OFFICE)
+        summary = one(await town.click(OFFICE, urgency, ZH["normal"]), OFFICE)
+        assert utf16_len(summary.text) <= 4096
+        assert summary.text.endswith(text)
+        assert "塘中新村1栋" in summary.text
+        one(await town.click(OFFICE, summary, ZH["send"]), OFFICE)
+    assert len(await notices(town.db)) == 2
+    listed = one(await town.send(OFFICE, "/notices"), OFFICE)
+    assert utf16_len(listed.text) <= 4096
+    assert listed.buttons
 
 
 # --------------------------------------------------------------------------- a removed author

@@ -38,6 +38,7 @@ from tests.test_ticket_handling import (
     card,
     one,
     ticket,
+    to,
 )
 from tests.test_ticket_handling import client as client_fixture
 from tests.test_ticket_handling import town as town_fixture
@@ -403,3 +404,29 @@ async def test_the_year_end_ranking_is_a_spreadsheet(town: Town) -> None:
     # A resident has no ranking to read; a bad year is refused.
     assert "Only the community office" in one(await town.send(RESIDENT, "/ranking"), RESIDENT).text
     assert "不是排名" in one(await town.send(OFFICE, "/ranking 1066"), OFFICE).text
+
+
+async def test_a_year_written_in_superscripts_is_refused_not_a_crash(town: Town) -> None:
+    """Found: "²⁰²⁶" passes str.isdigit() but not int(); /ranking read the generic apology."""
+    refused = one(await town.send(OFFICE, "/ranking ²⁰²⁶"), OFFICE)
+    assert "不是排名" in refused.text
+
+
+async def test_a_double_tap_on_confirm_asks_for_one_voucher(town: Town) -> None:
+    """An elderly resident taps Confirm twice before the message changes: both presses come
+    from the one "Redeem …?" message. Found: each press filed a request (two vouchers asked,
+    the office told twice, 40 of 50 points held). The second press now says the request went
+    already."""
+    await stock(town, price=20, count=5)
+    await give(town, RESIDENT, 50)
+    shown = one(await town.send(RESIDENT, "/points"), RESIDENT)
+    asked = one(await town.click(RESIDENT, shown, "🎁 Voucher ¥50 · 20"), RESIDENT)
+    first = await town.click(RESIDENT, asked, "✅ Confirm")
+    assert "Request #1 went" in one(first, RESIDENT, "EditMessageText").text
+    second = await town.click(RESIDENT, asked, "✅ Confirm")
+    assert "Request #1 went" in answer(second)
+    assert len(await redemptions(town.db)) == 1
+    assert len(to(await town.deliver(), OFFICE)) == 1
+    # A new "Redeem …?" is a new request, as before.
+    await redeem(town, RESIDENT, "🎁 Voucher ¥50 · 20")
+    assert len(await redemptions(town.db)) == 2

@@ -893,3 +893,29 @@ async def test_away_and_back_are_for_staff(town: Town) -> None:
     for command in ("/away 3", "/back"):
         assert "for building heads" in one(await town.send(RESIDENT, command), RESIDENT).text
     assert (await town.person(RESIDENT)).away_until is None
+
+
+async def test_an_album_sent_at_the_reply_step_reaches_the_resident_whole(town: Town) -> None:
+    """A head presses Reply and sends three photos of the repair at once (an album: three
+    updates with one media_group_id). Found: the first ended the step and went; the second
+    and third arrived outside any step and were answered with the hint for staff who type
+    (or offered as a new report to a head who lives in a building): two photos never reached
+    the resident. The rest of the album now follows the first."""
+    await town.report()
+    head_card = card(await town.deliver(), HEAD)
+    await town.click(HEAD, head_card, "💬 Reply")
+    first = await town.send(
+        HEAD, None, photo=photo("p1"), media_group_id="repair", caption="Fixed, see photos"
+    )
+    assert [s.text for s in first] == ["✅ Sent to the resident of ticket #1."]
+    rest = [
+        await town.send(HEAD, None, photo=photo(f"p{n}"), media_group_id="repair") for n in (2, 3)
+    ]
+    assert rest == [[], []]
+    photos = [
+        s for s in to(await town.deliver(), RESIDENT) if type(s.method).__name__ == "SendPhoto"
+    ]
+    assert [s.method.photo for s in photos] == ["p1", "p2", "p3"]  # type: ignore[attr-defined]
+    # Another photo after the album is no part of it: outside any step, as before.
+    after = await town.send(HEAD, None, photo=photo("p4"))
+    assert after and all("Sent to the resident" not in s.text for s in after)

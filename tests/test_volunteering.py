@@ -269,3 +269,20 @@ async def test_the_reminder_keeps_the_communitys_quiet_hours(town: Town) -> None
     assert "⏰ Coming up: Tree planting" in one(await town.deliver(), RESIDENT).text
     town.world.clock.now = datetime(2026, 11, 27, 1, 5, tzinfo=UTC)  # started: nothing more
     assert await services.volunteering.remind_due() == 0
+
+
+async def test_a_time_or_an_id_out_of_range_is_asked_again_not_a_crash(town: Town) -> None:
+    """Found: a form dated 0001-01-01 (a typo in the year) overflowed the time zone's
+    conversion, and ``/checkin`` with 20 digits or a "²" passed isdigit() and reached int()
+    and the database: the organiser read the generic apology. Now the form is asked again and
+    /checkin takes it as no id (the next activity's QR, or "none")."""
+    one(await town.send(HEAD, "/activity"), HEAD)
+    early = "Tree planting\nGarden\n0001-01-01 01:00\n2\n10"
+    assert "could not read the time" in one(await town.send(HEAD, early), HEAD).text
+    # The step is still open.
+    assert "Reaches 3 people." in one(await town.send(HEAD, FORM), HEAD).text
+    await town.send(HEAD, "/cancel")
+    for args in ("9" * 20, "²"):
+        answered = one(await town.send(HEAD, f"/checkin {args}"), HEAD)
+        assert answered.text.startswith("You have no activities yet"), args
+    assert await activities(town.db) == []

@@ -397,3 +397,72 @@ async def test_the_opening_steps_refuse_what_they_cannot_use(owners: Town) -> No
     )
     async with town.db.session() as session:
         assert await session.scalar(select(Vote)) is None
+
+
+async def test_a_forged_vote_button_with_a_word_for_a_number_changes_nothing(
+    owners: Town,
+) -> None:
+    """A vote button whose value is text, not a number (garbage callback data): Invite, from
+    anyone in any state, and a number of days on the days step, are refused like any
+    out-of-date button. Found: both parsed the value with int() and the person read the
+    generic apology."""
+    town = owners
+    invitations = await _invitations(town)
+    for who in (RESIDENT, HEAD):
+        for value in ("abc", "²", "9" * 30):
+            pressed = await town.press(who, f"vo1:invite:{value}")
+            assert answer(pressed) == STALE, value
+            assert to(pressed, who, "SendMessage") == []
+    organiser = to(await town.send(HEAD, "/vote"), HEAD)[-1]
+    await town.click(HEAD, organiser, "➕ Open a new vote")
+    options = one(await town.send(HEAD, QUESTION), HEAD)
+    rule = one(await town.click(HEAD, options, "Yes / No"), HEAD)
+    days = one(await town.click(HEAD, rule, "Major matter (lift, repairs fund): ¾"), HEAD)
+    for value in ("abc", "²", "9" * 30, "-3", "0", "100000"):
+        pressed = await town.press(HEAD, f"vo1:days:{value}", town.message_id(days), days.text)
+        assert answer(pressed) == STALE, value
+        assert to(pressed, HEAD, "SendMessage") == []
+    # The step still takes a real press, and the vote opens as usual.
+    summary = one(await town.click(HEAD, days, "7 days"), HEAD)
+    one(await town.click(HEAD, summary, "✅ Open the vote"), HEAD)
+    async with town.db.session() as session:
+        [vote] = list(await session.scalars(select(Vote)))
+    assert vote.deadline - vote.created_at == timedelta(days=7)
+    assert await _invitations(town) == invitations
+
+
+STALE = "This button is no longer valid. Please use the latest message."
+
+
+async def _invitations(town: Town) -> int:
+    from sqlalchemy import func
+
+    from storage.models import Invitation
+
+    async with town.db.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(Invitation)) or 0)
+
+
+async def test_the_menu_in_the_middle_of_a_step_does_what_it_says(owners: Town) -> None:
+    """The menu stays under the text field while /flat or a new vote's question waits. Found:
+    "📋 My tickets" pressed there was taken as the flat number ("does not look like a flat
+    number") or as the vote's question, instead of showing the tickets as it does in the
+    other flows (and as /my does: the step ends)."""
+    town = owners
+    claims = await _claims(town)
+    await town.send(NEIGHBOUR, "/flat")
+    mine = one(await town.send(NEIGHBOUR, "📋 My tickets"), NEIGHBOUR)
+    assert mine.text.startswith("You have no tickets yet"), mine.text
+
+    organiser = to(await town.send(HEAD, "/vote"), HEAD)[-1]
+    await town.click(HEAD, organiser, "➕ Open a new vote")
+    mine = one(await town.send(HEAD, "📋 My tickets"), HEAD)
+    assert mine.text.startswith("You have no tickets yet"), mine.text
+    async with town.db.session() as session:
+        assert await session.scalar(select(Vote)) is None
+    assert await _claims(town) == claims
+
+
+async def _claims(town: Town) -> int:
+    async with town.db.session() as session:
+        return len(list(await session.scalars(select(FlatClaim))))

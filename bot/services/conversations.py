@@ -111,6 +111,22 @@ class ConversationService:
                 found.append(Conversation(ticket, building.name, category, staff, event.created_at))
         return found
 
+    async def album_ticket(self, person: Person, album: str) -> int | None:
+        """The ticket the first photos of this album went to (through a step's Reply or
+        Message, a Telegram reply or a plain message) in the last ALBUM_WINDOW: an album comes
+        as one update per photo, and the rest of it follows the first."""
+        since = self.clock() - ALBUM_WINDOW
+        async with self.db.session() as session:
+            rows = await ConversationRepository(session).recent(person.id, since, UNFINISHED)
+        for ticket, event in reversed(rows):
+            if (
+                event.kind == "message"
+                and event.actor_id == person.id
+                and event.data.get("album") == album
+            ):
+                return ticket.id
+        return None
+
     async def send(self, person: Person, ticket_id: int, content: Content) -> Relayed:
         """Relays ``content`` on the ticket as a Telegram reply would (same rules, same
         messages: TicketActions.talk), and says which history event it became."""

@@ -135,8 +135,12 @@ def local(moment: datetime, sla: Sla) -> datetime:
 
 def at_local(day: date, when: time, sla: Sla) -> datetime:
     """``when`` on ``day`` in the community's zone, as an aware UTC moment. A wall time that a
-    daylight-saving change skips resolves forward (fold=0), as clocks do."""
-    return datetime.combine(day, when, tzinfo=sla.zone).astimezone(UTC)
+    daylight-saving change skips resolves forward (fold=0), as clocks do. ValueError, as for
+    any impossible date, where the moment falls outside the calendar (a typed 0001-01-01)."""
+    try:
+        return datetime.combine(day, when, tzinfo=sla.zone).astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{day} {when} is outside the calendar") from None
 
 
 def day_window(day: date, sla: Sla) -> tuple[datetime, datetime]:

@@ -57,13 +57,15 @@ async def on_building(
 ) -> None:
     await callback.answer()
     allowed = {b.building_id for b in await services.reporting.resident_buildings(person)}
-    if not callback_data.value.isdigit() or int(callback_data.value) not in allowed:
+    # Compared as text: a forged "²" passes isdigit() but not int().
+    chosen = next((b for b in allowed if str(b) == callback_data.value), None)
+    if chosen is None:
         await state.clear()
         await reply(callback, t("not-allowed"))
         return
-    await state.update_data(building_id=int(callback_data.value))
+    await state.update_data(building_id=chosen)
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
         await ask_category(callback.message, state, t, services)
 
 
@@ -93,7 +95,7 @@ async def on_category(
     )
     if not isinstance(callback.message, Message):
         return
-    await callback.message.edit_reply_markup(reply_markup=None)
+    await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
     if not data.get("editing"):
         similar = await services.neighbours.similar(person, building_id, callback_data.value)
         if similar is not None:
@@ -136,7 +138,7 @@ async def on_follow(
     # A refusal is said in the chat (handlers/errors.py): the press was answered above.
     ticket = await services.neighbours.follow(person, int(similar_id or 0))
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
         await callback.message.answer(
             t("report-following", number=ticket.number), reply_markup=menu_keyboard(t)
         )
@@ -146,5 +148,5 @@ async def on_follow(
 async def on_new_anyway(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
         await after_category(callback.message, state, t)

@@ -19,6 +19,7 @@ from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.menu import StepWord, menu_keyboard
 from handlers.report.asks import begin
 from handlers.report.flow import ReportCb, ReportFlow, Step, button, length_ok
+from handlers.ticketing import edit_quietly
 from storage.models import Person
 
 # The offer itself comes late in the tree (after every flow and Telegram reply); its buttons
@@ -112,7 +113,7 @@ async def on_offer_yes(
         if offered.get(key) is not None
     }
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
         await begin(callback.message, state, t, person, services, prefill)
 
 
@@ -121,4 +122,4 @@ async def on_offer_no(callback: CallbackQuery, state: FSMContext, t: Translator)
     await state.clear()
     await callback.answer()
     if isinstance(callback.message, Message):
-        await callback.message.edit_text(t("report-offer-declined"))
+        await edit_quietly(callback.message.edit_text(t("report-offer-declined")))

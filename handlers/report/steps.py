@@ -28,7 +28,7 @@ from handlers.report.asks import (
     show_summary,
 )
 from handlers.report.flow import ReportCb, ReportFlow, Step, button, length_ok, reply
-from handlers.ticketing import FreeInput
+from handlers.ticketing import FreeInput, edit_quietly
 from storage.models import Person
 
 router = Router(name="report-steps")
@@ -82,7 +82,7 @@ async def on_description_photo(message: Message, state: FSMContext, t: Translato
 async def on_photos_done(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
         await after_description(callback.message, state, t)
 
 
@@ -171,7 +171,9 @@ async def on_privacy_toggle(
         return
     data = await state.update_data({key: not data.get(key)})
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=privacy_keyboard(t, data))
+        await edit_quietly(
+            callback.message.edit_reply_markup(reply_markup=privacy_keyboard(t, data))
+        )
 
 
 @router.message(StateFilter(ReportFlow.contact), Is(F.contact))
@@ -205,5 +207,5 @@ async def on_contact_declined(
 async def on_privacy_done(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
         await show_summary(callback.message, state, t)

@@ -91,7 +91,7 @@ async def on_edit(callback: CallbackQuery, t: Translator) -> None:
     button(builder, t("report-edit-privacy"), Step.EDIT_PRIVACY)
     builder.adjust(2)
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=builder.as_markup())
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=builder.as_markup()))
 
 
 @router.callback_query(
@@ -112,7 +112,7 @@ async def on_edit_step(
     await callback.answer()
     if not isinstance(callback.message, Message):
         return
-    await callback.message.edit_reply_markup(reply_markup=None)
+    await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
     await state.update_data(editing=True)
     step = callback_data.step
     if step is Step.EDIT_CATEGORY:
