@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import json
 import logging
 import os
 import re
@@ -64,6 +65,49 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _without_nul(value: Any) -> Any:
+    return value.replace("\x00", "") if type(value) is str and "\x00" in value else value
+
+
+def _row_without_nul(row: Any) -> Any:
+    if isinstance(row, dict):
+        return {key: _without_nul(value) for key, value in row.items()}
+    if isinstance(row, tuple | list):
+        return tuple(map(_without_nul, row))
+    return row
+
+
+def _json_without_nul(value: Any) -> str:
+    """JSON as SQLAlchemy writes it (``json.dumps``), without a NUL in any string: PostgreSQL's
+    ``json`` refuses even an escaped one."""
+
+    def clean(item: Any) -> Any:
+        if type(item) is str:
+            return _without_nul(item)
+        if isinstance(item, dict):
+            return {clean(key): clean(inner) for key, inner in item.items()}
+        if isinstance(item, list | tuple):
+            return [clean(inner) for inner in item]
+        return item
+
+    return json.dumps(clean(value))
+
+
+def _no_nul_in_text(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, executemany: bool
+) -> tuple[str, Any]:
+    """PostgreSQL's text cannot hold a NUL character (SQLite's can): one pasted into a web
+    form, an Open311 request or the console made the whole statement fail. A NUL means nothing
+    in a person's words, so it is left out of every text the bot writes there, whichever door
+    it came through (of JSON too: ``_json_without_nul``).
+    ``parameters``: one row, or for an executemany its rows (an INSERT of several rows in one
+    statement has them as one flat row)."""
+    rows = executemany and isinstance(parameters, list) and parameters
+    if rows and isinstance(parameters[0], tuple | list | dict):
+        return statement, [_row_without_nul(row) for row in parameters]
+    return statement, _row_without_nul(parameters)
 
 
 # The database holds residents' names, phones and words: readable by the bot's user only.
@@ -158,6 +202,8 @@ class Database:
         if self.is_sqlite:
             # Used from the loop's thread too, one unit of work at a time (``on_loop``).
             options["connect_args"] = {"check_same_thread": False}
+        elif self.url.get_backend_name() == "postgresql":
+            options["json_serializer"] = _json_without_nul
         # Parameters (names, phones, residents' words) never reach a log line or an error's
         # message (a failed INSERT's exception quotes them), unless SQL echo was asked for.
         self.engine: AsyncEngine = create_async_engine(
@@ -165,6 +211,10 @@ class Database:
         )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        elif self.url.get_backend_name() == "postgresql":
+            event.listen(
+                self.engine.sync_engine, "before_cursor_execute", _no_nul_in_text, retval=True
+            )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # One process owns a SQLite file's bot (its one connection); several instances share a
         # PostgreSQL database and keep no cache until it is invalidated through Redis.
