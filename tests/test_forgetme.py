@@ -325,3 +325,27 @@ async def test_words_still_on_their_way_to_the_staff_go_with_the_person(
     photos = [s.method for s in to(delivered, HEAD, "SendPhoto")]
     assert [getattr(p, "photo", None) for p in photos] == ["bell-photo"]
     assert any("A former resident" in s.text for s in to(delivered, HEAD))
+
+
+async def test_only_their_words_are_held_back_not_what_others_are_told(
+    town: Town, services: Services
+) -> None:
+    """/forgetme while the resident's message and the neighbours' news of the same ticket both
+    wait in the outbox: their words do not go; the follower still hears it was resolved."""
+    resident = await town.person(RESIDENT)
+    [home] = await services.reporting.resident_buildings(resident)
+    found = (
+        await services.reporting.report(resident, Draft(home.building_id, "repairs", "No light"))
+    ).ticket
+    await services.neighbours.follow(await town.person(NEIGHBOUR), found.id)
+    await town.deliver()
+    head = await town.person(HEAD)
+    await services.ticket_actions.take(head, found.id)
+    await services.ticket_actions.message(resident, found.id, Content(text="Call 138000"))
+    town.world.clock.advance(minutes=5)
+    await services.ticket_actions.resolve(head, found.id, "New bulb fitted.")
+    question = await ask(town, RESIDENT)
+    await town.click(RESIDENT, question, "🗑 Yes, delete my data")
+    delivered = await town.deliver()
+    assert [s.text for s in delivered if "138000" in s.text] == []
+    assert any(f"#{found.number}" in s.text for s in to(delivered, NEIGHBOUR))

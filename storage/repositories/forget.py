@@ -122,23 +122,47 @@ class ForgetRepository:
             )
 
     async def drop_words_in_flight(self, authored: Sequence[int]) -> None:
-        """The messages about their tickets still waiting to go, as ``drop_words`` removes
-        the sent ones: not the cards, nor the report's own photos, voice notes and place (a
-        newcomer to the ticket gets them with its card; they stay with the ticket)."""
+        """The messages that pass on their words to the staff and are still waiting to go, as
+        ``drop_words`` removes the sent ones. Only those: a row written in the same unit of
+        work as one of their messages (its event's time; the event keeps its direction when
+        its words are gone), and not the ticket's own photos and place (a report and a message
+        of the same moment). The ticket's cards, a follower's status change or an escalation
+        about it still go."""
         for first in range(0, len(authored), 500):
+            chunk = list(authored[first : first + 500])
+            events = await self.session.execute(
+                select(TicketEvent.ticket_id, TicketEvent.created_at, TicketEvent.data).where(
+                    TicketEvent.ticket_id.in_(chunk), TicketEvent.kind == "message"
+                )
+            )
+            said = {
+                (ticket_id, at)
+                for ticket_id, at, data in events.all()
+                if data.get("direction") == "to-staff"
+            }
+            if not said:
+                continue
             rows = await self.session.execute(
-                select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.payload, Ticket.media)
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.ticket_id,
+                    OutboxMessage.created_at,
+                    OutboxMessage.kind,
+                    OutboxMessage.payload,
+                    Ticket.media,
+                )
                 .join(Ticket, Ticket.id == OutboxMessage.ticket_id)
                 .where(
-                    OutboxMessage.ticket_id.in_(list(authored[first : first + 500])),
+                    OutboxMessage.ticket_id.in_(chunk),
                     OutboxMessage.status == OutboxStatus.PENDING,
                     OutboxMessage.kind != OutboxKind.CARD,
                 )
             )
             doomed = [
                 row_id
-                for row_id, kind, payload, media in rows.all()
-                if not _the_reports_own(OutboxKind(kind), payload, media)
+                for row_id, ticket_id, at, kind, payload, media in rows.all()
+                if (ticket_id, at) in said
+                and not _the_reports_own(OutboxKind(kind), payload, media)
             ]
             if doomed:
                 await self.session.execute(
