@@ -371,3 +371,24 @@ async def test_the_start_up_line_says_whether_the_door_is_on(
     assert len(setups) == 3 and [s.channel for s in dispatcher["door_senders"]] == ["wechat"]
     assert "WeChat door on: http://127.0.0.1:8080/wechat (plain and safe mode)" in caplog.text
     assert APP_SECRET not in caplog.text and TOKEN not in caplog.text
+
+
+async def test_a_forged_choice_with_a_number_int_cannot_read_is_refused_in_words(
+    http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """A choice's id is the door's own (``t<ticket>.take``, ``vote.…``): one forged with "²" or
+    "④" where its number goes (str.isdigit() says yes, int() cannot read it) is answered as any
+    unknown choice is, in the person's language, and changes nothing."""
+    assert await driver.subscribe(OPENID, token_of(world), 1) == (200, "success")
+    await handled(http)
+    await deliver(world, worker)
+    forged = ["t².take", "ballot.1.².1", "act.².join", "flat.²", "claim.④.yes", "mute.②.on"]
+    forged += ["forget.².yes"]
+    for n, menu_id in enumerate(forged):
+        before = len(fake.texts)
+        assert await driver.text(OPENID, "✋", 5000 + n, menu_id=menu_id) == (200, "success")
+        await handled(http)
+        await deliver(world, worker)
+        [(to, said)] = fake.texts[before:]
+        assert to == OPENID and said, menu_id
+    assert await count(db=world.db, model=Ticket) == 0

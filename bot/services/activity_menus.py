@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.services.choice_numbers import choice_number
 from bot.services.scheduling import SchedAction
 
 PREFIX = "act"
@@ -36,9 +37,8 @@ def parse_activity(key: str) -> tuple[int, bool] | None:
     parts = key.split(".")
     if len(parts) != 3 or parts[0] != PREFIX or parts[2] not in (JOIN, LEAVE):
         return None
-    if not parts[1].isdigit() or len(parts[1]) > 12:
-        return None
-    return int(parts[1]), parts[2] == JOIN
+    activity_id = choice_number(parts[1])
+    return None if activity_id is None else (activity_id, parts[2] == JOIN)
 
 
 def door_value(button: Sequence[Any]) -> str:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translations
+from bot.services.choice_numbers import choice_number
 from bot.services.vote_view import labels
 from storage.models import Building, Channel, Person, Urgency, Vote
 from storage.repositories import OutboxRepository
@@ -29,9 +30,10 @@ def parse_ballot(key: str) -> tuple[int, int, int] | None:
     parts = key.split(".")
     if len(parts) != 4 or parts[0] != PREFIX:
         return None
-    if not all(p.isdigit() and len(p) <= 12 for p in parts[1:]):
+    vote_id, flat_id, option = (choice_number(p) for p in parts[1:])
+    if vote_id is None or flat_id is None or option is None:
         return None
-    return int(parts[1]), int(parts[2]), int(parts[3])
+    return vote_id, flat_id, option
 
 
 async def write_ballots(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translations
+from bot.services.choice_numbers import choice_number
 from storage.models import Channel, Person
 from storage.repositories import OutboxRepository
 from storage.repositories.people import address_of
@@ -28,14 +29,10 @@ def claim_choice(claim_id: int, approve: bool) -> str:
     return f"{CLAIM}.{claim_id}.{'yes' if approve else 'no'}"
 
 
-def _number(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) <= 12 else None
-
-
 def parse_flat(key: str) -> int | None:
     """The flat of a claim choice's id; None for anything else."""
     parts = key.split(".")
-    return _number(parts[1]) if len(parts) == 2 and parts[0] == FLAT else None
+    return choice_number(parts[1]) if len(parts) == 2 and parts[0] == FLAT else None
 
 
 def parse_claim(key: str) -> tuple[int, bool] | None:
@@ -43,7 +40,7 @@ def parse_claim(key: str) -> tuple[int, bool] | None:
     parts = key.split(".")
     if len(parts) != 3 or parts[0] != CLAIM or parts[2] not in ("yes", "no"):
         return None
-    number = _number(parts[1])
+    number = choice_number(parts[1])
     return None if number is None else (number, parts[2] == "yes")
 
 

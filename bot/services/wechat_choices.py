@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.services.activity_menus import parse_activity
 from bot.services.ballot_menus import parse_ballot
+from bot.services.choice_numbers import choice_number
 from bot.services.flat_menus import parse_claim, parse_flat
 from bot.services.wechat_categories import parse_category
 from bot.services.wechat_forget import parse_forget
@@ -50,11 +51,11 @@ def parse_menu(key: str) -> Choice | None:
     parts = key.split(".")
     if len(parts) not in (2, 3) or not parts[0].startswith("t"):
         return None
-    number, action = parts[0][1:], parts[1]
-    if not number.isdigit() or len(number) > 12 or action not in CHOICES:
+    number, action = choice_number(parts[0][1:]), parts[1]
+    if number is None or action not in CHOICES:
         return None
     if action == "rate":
         if len(parts) != 3 or parts[2] not in ("1", "2", "3", "4", "5"):
             return None
-        return Choice(int(number), action, int(parts[2]))
-    return None if len(parts) != 2 else Choice(int(number), action)
+        return Choice(number, action, int(parts[2]))
+    return None if len(parts) != 2 else Choice(number, action)

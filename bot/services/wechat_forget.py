@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.choice_numbers import choice_number
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
 from bot.services.forget import ForgetService
@@ -34,9 +35,8 @@ def parse_forget(key: str) -> tuple[int, bool] | None:
     parts = key.split(".")
     if len(parts) != 3 or parts[0] != "forget" or parts[2] not in ("yes", "keep"):
         return None
-    if not parts[1].isdigit() or len(parts[1]) > 12:
-        return None
-    return int(parts[1]), parts[2] == "yes"
+    person_id = choice_number(parts[1])
+    return None if person_id is None else (person_id, parts[2] == "yes")
 
 
 def asks_to_forget(text: str) -> bool:

@@ -3,6 +3,7 @@ buildings), or the choice under a notice's copy, ``mute.<building>.on|off`` (tha
 
 from __future__ import annotations
 
+from bot.services.choice_numbers import choice_number
 from bot.services.errors import ServiceError
 from bot.services.notice_copies import NoticeCopies
 from bot.services.wechat_replies import WeChatReplies
@@ -27,9 +28,8 @@ def parse_mute(key: str) -> tuple[int, bool] | None:
     parts = key.split(".")
     if len(parts) != 3 or parts[0] != MUTE or parts[2] not in ("on", "off"):
         return None
-    if not parts[1].isdigit() or len(parts[1]) > 12:
-        return None
-    return int(parts[1]), parts[2] == "on"
+    building_id = choice_number(parts[1])
+    return None if building_id is None else (building_id, parts[2] == "on")
 
 
 class WeChatNotices:
