@@ -124,12 +124,15 @@ async def on_retract(
         return
     number = retracted.ticket.number
     prefill = _prefill(retracted.contents)
+    # Asked to ignore it, or it had not gone yet: either way the other side will not act on it.
+    unsent = "" if retracted.told else "-unsent"
     if not retracted.staff:
         # "No, this is a new problem": the report starts at once, with the message in it.
-        await edit_quietly(callback.message.edit_text(t("conv-taken-back", number=number)))
+        taken = t(f"conv-taken-back{unsent}", number=number)
+        await edit_quietly(callback.message.edit_text(taken))
         await begin(callback.message, state, t, person, services, prefill)
         return
-    text = t("conv-taken-back-staff", number=number)
+    text = t(f"conv-taken-back-staff{unsent}", number=number)
     if not await _resident(person, services):
         await edit_quietly(callback.message.edit_text(text))
         return

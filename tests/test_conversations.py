@@ -160,6 +160,26 @@ async def test_no_this_is_a_new_problem_takes_it_back_and_starts_the_report(
     assert not any("ignore" in s.text for s in await building.deliver())
 
 
+async def test_taken_back_before_it_went_it_does_not_go_and_nobody_is_asked_to_ignore_it(
+    building: Building,
+) -> None:
+    """The message still waits in the outbox (delivery behind a burst) when the resident takes
+    it back: the head receives neither it nor a "please ignore it"; History keeps both."""
+    client = building.client
+    ticket = await building.report()
+    await building.head_asks(ticket)
+    await building.deliver()
+    answer = only(await client.send(building.resident, "The bike shed door is broken"))
+    sent = await client.click(building.resident, answer, "📝 No, this is a new problem")
+    assert only(sent, "EditMessageText").text == (
+        "↩️ Taken back: that message on ticket #1 had not reached your building head yet, "
+        "and will not."
+    )
+    assert to(await building.deliver(), HEAD) == []
+    kinds = [kind for kind, _ in await events(building.world.db, ticket.id)]
+    assert kinds[-2:] == ["message", "retracted"]
+
+
 async def test_an_album_goes_to_the_conversation_with_one_answer(building: Building) -> None:
     client = building.client
     ticket = await building.report()

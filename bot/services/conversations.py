@@ -2,8 +2,8 @@
 answer. A person has a conversation in progress on a ticket when the other side's relayed
 message reached them in the last CONVERSATION_DAYS days and the ticket is still active; a plain
 message then goes there (the handler asks which ticket when there are several). A message sent
-there by mistake can be taken back: it was delivered already, so the other side is told to
-ignore it, and the history says so."""
+there by mistake can be taken back: where it was delivered already the other side is told to
+ignore it, where it still waits to go it does not go, and the history says so."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from bot.services.ticket_audience import TicketAudience
 from bot.services.ticket_core import Content
 from storage.db import Database
 from storage.models import Person, Ticket, TicketEvent
-from storage.repositories import CommunityRepository
+from storage.repositories import CommunityRepository, OutboxRepository
 from storage.repositories.conversations import ConversationRepository, retracted_ids
 from storage.repositories.tickets import UNFINISHED, TicketRepository
 
@@ -53,6 +53,8 @@ class Retracted:
     ticket: Ticket
     contents: list[Content]  # what was taken back, e.g. to report it as a new problem
     staff: bool
+    # Whether anybody had it and is asked to ignore it (else it was still waiting to go).
+    told: bool = True
 
 
 class ConversationService:
@@ -147,7 +149,8 @@ class ConversationService:
 
     async def retract(self, person: Person, event_id: int) -> Retracted:
         """Takes back a message (with the rest of its album) that went to the wrong ticket:
-        the people it reached are asked to ignore it; the history keeps both."""
+        the people it reached are asked to ignore it, and where it is still waiting to go it
+        does not go; the history keeps both."""
         now = self.clock()
         async with self.db.session() as session:
             talk = ConversationRepository(session)
@@ -184,13 +187,23 @@ class ConversationService:
                 author = await self.audience.author(session, ticket)
                 audience = [author] if author is not None else []
                 key = "conv-retracted-head"
+            # Still waiting in the outbox (no pass holds it): it never goes, and whoever it
+            # had not reached yet is not asked to ignore what they never saw.
+            withdrawn, delivered = await OutboxRepository(session).withdraw_waiting(
+                ticket.id, [e.created_at for e in group], now
+            )
+            told = False
             for someone in audience:
-                if someone.id != person.id:
-                    await self.audience.tell(
-                        session, someone, key, ticket, number=ticket.number, count=len(group)
-                    )
+                if someone.id == person.id or (
+                    someone.id in withdrawn and someone.id not in delivered
+                ):
+                    continue
+                await self.audience.tell(
+                    session, someone, key, ticket, number=ticket.number, count=len(group)
+                )
+                told = True
             await session.commit()
-        return Retracted(ticket, [_content(e.data) for e in group], staff=not to_staff)
+        return Retracted(ticket, [_content(e.data) for e in group], not to_staff, told)
 
 
 def _content(data: dict[str, object]) -> Content:

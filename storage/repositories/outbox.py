@@ -11,6 +11,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    delete,
     exists,
     func,
     or_,
@@ -369,6 +370,44 @@ class OutboxRepository:
             .values(status=OutboxStatus.FAILED, last_error=error[:1000])
         )
         return int(getattr(result, "rowcount", 0))
+
+    async def withdraw_waiting(
+        self, ticket_id: int, written_at: Sequence[datetime], now: datetime
+    ) -> tuple[set[int], set[int]]:
+        """The rows of the ticket written at these moments (a message's relays are written in
+        the unit of work of its event, at its time) that still wait and that no pass holds
+        are deleted, cards excepted. Returns whose rows were withdrawn, and whose were not
+        (sent, or in a pass's hands)."""
+        rows = (
+            await self.session.execute(
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.person_id,
+                    OutboxMessage.status,
+                    OutboxMessage.claimed_until,
+                ).where(
+                    OutboxMessage.ticket_id == ticket_id,
+                    OutboxMessage.created_at.in_(list(written_at)),
+                    OutboxMessage.kind != OutboxKind.CARD,
+                )
+            )
+        ).all()
+        waiting = [
+            row
+            for row in rows
+            if row.status == OutboxStatus.PENDING
+            and (row.claimed_until is None or row.claimed_until < now)
+        ]
+        if waiting:
+            await self.session.execute(
+                delete(OutboxMessage)
+                .where(OutboxMessage.id.in_([row.id for row in waiting]))
+                .execution_options(synchronize_session=False)
+            )
+        gone = {row.id for row in waiting}
+        withdrawn = {row.person_id for row in waiting if row.person_id is not None}
+        delivered = {r.person_id for r in rows if r.id not in gone and r.person_id is not None}
+        return withdrawn, delivered
 
     async def fail_pending_as_staff(
         self, person_id: int, ticket_ids: Sequence[int], error: str

@@ -15,6 +15,8 @@ conv-new-problem = 📝 No, this is a new problem
 conv-not-for = ↩️ Not for #{ $number }: take it back
 conv-taken-back = ↩️ Taken back: your building head has been asked to ignore that message on ticket #{ $number }.
 conv-taken-back-staff = ↩️ Taken back: the resident has been asked to ignore that message on ticket #{ $number }.
+conv-taken-back-unsent = ↩️ Taken back: that message on ticket #{ $number } had not reached your building head yet, and will not.
+conv-taken-back-staff-unsent = ↩️ Taken back: that message on ticket #{ $number } had not reached the resident yet, and will not.
 conv-retracted-resident = ↩️ Ticket #{ $number }: the resident says { $count ->
         [one] their last message was
        *[other] their last { $count } messages were

@@ -15,6 +15,8 @@ conv-new-problem = 📝 不是，这是新问题
 conv-not-for = ↩️ 不是 #{ $number } 的，撤回
 conv-taken-back = ↩️ 已撤回：已请楼长忽略您在工单 #{ $number } 里的那条消息。
 conv-taken-back-staff = ↩️ 已撤回：已请住户忽略您在工单 #{ $number } 里的那条消息。
+conv-taken-back-unsent = ↩️ 已撤回：您在工单 #{ $number } 里的那条消息还没送到楼长，不会再送出。
+conv-taken-back-staff-unsent = ↩️ 已撤回：您在工单 #{ $number } 里的那条消息还没送到住户，不会再送出。
 conv-retracted-resident = ↩️ 工单 #{ $number }：住户说{ $count ->
         [1] 刚才那条消息
        *[other] 刚才的 { $count } 条消息
