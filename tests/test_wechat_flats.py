@@ -216,3 +216,16 @@ async def test_many_flats_are_typed_and_the_chosen_words_vary(
     answer = await said(http, fake, worker, NEIGHBOUR)
     assert answer.startswith("抱歉") and "正在等楼长确认" in answer, answer
     assert await claims(world.db) == 1
+
+
+async def test_a_flat_typed_with_full_width_digits_or_as_502_room_is_claimed(
+    http: Http, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """A Chinese keyboard's full-width digits ("房号 １０２") and the way a parcel is addressed
+    ("101室", the number and "room" alone) claim the flat as "我的房号 102" does."""
+    driver = await setting(http, fake, world, worker)
+    await driver.text(NEIGHBOUR, "房号 １０２", 6001)
+    assert "楼长会确认您是 102 号房的业主" in await said(http, fake, worker, NEIGHBOUR)
+    await driver.text(OPENID, "101室", 6002)
+    assert "楼长会确认您是 101 号房的业主" in await said(http, fake, worker, OPENID)
+    assert await claims(world.db) == 2

@@ -33,7 +33,7 @@ and attached to the report that text makes. A photo sent while a ticket is being
 head has in the last days) is kept the same way and passed on in the conversation as the
 door-neutral ``Content.web_photo``: each door's delivery uploads it (Telegram, WeChat), the
 web door's ticket page and the console show it.
-"我的房号 502" / "flat 502" claims a flat (FlatService, as /flat; a flat confirmed as somebody
+"我的房号 502" / "flat 502" / "502室" claims a flat (FlatService, as /flat; a flat confirmed as somebody
 else's is refused here rather than replaced); the word alone offers the building's few
 unowned flats as choices (bot/services/flat_menus.py); a head decides a claim by its choices,
 and "flats" lists the waiting ones again. An organiser's WeChat check-in QR (scene
@@ -47,6 +47,8 @@ claims (wechat_flat_claims), votes, activities and check-ins (wechat_life), muti
 (wechat_devices). This one takes a callback and hands it to the one whose it is."""
 
 from __future__ import annotations
+
+import unicodedata
 
 from sqlalchemy.exc import IntegrityError
 
@@ -73,7 +75,7 @@ from bot.services.volunteering import VolunteeringService
 from bot.services.wechat_categories import parse_category
 from bot.services.wechat_choices import menu_id, parse_menu
 from bot.services.wechat_devices import WeChatDevices
-from bot.services.wechat_flat_claims import CLAIMS_WORDS, FLAT_RE, WeChatFlatClaims
+from bot.services.wechat_flat_claims import CLAIMS_WORDS, FLAT_RE, ROOM_RE, WeChatFlatClaims
 from bot.services.wechat_forget import WROTE_AT, WeChatForget, asks_to_forget, parse_forget
 from bot.services.wechat_life import WeChatLife
 from bot.services.wechat_notices import MUTE_WORDS, WeChatNotices, mute_choice, parse_mute
@@ -262,23 +264,26 @@ class WeChatDoorService:
         await self.reports.keep_photo(person, incoming.openid, incoming.media)
 
     async def _text(self, person: Person, incoming: Incoming) -> None:
-        """A text: a command (a link code, forget me, vote, flat, flats, mute), else words."""
+        """A text: a command (a link code, forget me, vote, flat, flats, mute), else words.
+        Commands are read in their compatibility form (NFKC): a Chinese keyboard's full-width
+        digits and letters ("房号 ５０２", "１２３４５６") are the ASCII ones."""
         text = incoming.text.strip()
         if not text:
             raise ServiceError("report-empty")
-        code = "".join(text.split())
+        command = unicodedata.normalize("NFKC", text)
+        code = "".join(command.split())
         if self.links is not None and len(code) == 6 and code.isdigit():
             linked = await self.links.redeem(wechat_address(incoming.openid), code)
             await self.replies.tell(linked, self.replies.t(linked)("wechat-linked"))
             return
-        if self.forget is not None and asks_to_forget(text):
+        if self.forget is not None and asks_to_forget(command):
             await self.forgetting.ask(person)
             return
-        plain = "".join(text.lower().split())
+        plain = "".join(command.lower().split())
         if self.ballots is not None and plain in VOTE_WORDS:
             await self.ballots.resend(person)
             return
-        flat = FLAT_RE.match(text)
+        flat = FLAT_RE.match(command) or ROOM_RE.match(command)
         if flat is not None and self.flats is not None:
             await self.flat_claims.claim(person, flat.group(1))
             return

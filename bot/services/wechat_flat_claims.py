@@ -21,9 +21,11 @@ from storage.models import Person
 # number needs a digit, so a report that starts with "flat roof…" stays a report.
 FLAT_RE = re.compile(
     r"^(?:/?flat|my\s*flat|我的房号|房号|认领房号|我家房号)\s*(?:是|is)?\s*[:：#]?\s*"
-    r"((?=[^\s]*\d)[0-9A-Za-z\-#]{1,12})?\s*$",
+    r"((?=[^\s]*\d)[0-9A-Za-z\-#]{1,12})?\s*(?:室|号)?\s*$",
     re.IGNORECASE,
 )
+# A flat as people write it on a parcel: "502室" (the number, then "room") alone.
+ROOM_RE = re.compile(r"^((?=[^\s]*\d)[0-9A-Za-z\-]{1,12})\s*室$")
 FLAT_MENU = 8
 # The texts with which a head asks for the flat claims waiting for them (Telegram's /flats).
 CLAIMS_WORDS = frozenset({"/flats", "flats", "房号认领", "待确认房号", "业主认领"})
