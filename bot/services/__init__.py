@@ -217,6 +217,7 @@ class Services:
                 volunteering,
                 flats,
                 notice_copies,
+                neighbours,
             ),
             desk=DeskService(config, db, community, revoke),
             numbers=NumbersService(config, db, clock),

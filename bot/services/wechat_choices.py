@@ -1,6 +1,7 @@
 """The ids of the WeChat door's ``msgmenu`` choices: a ticket's (``t<ticket>.<action>
 [.<stars>]``: Yes, fixed / Not fixed / stars for a resident; Take / Reply / Resolve on a head's
-card) and the others the door sends (forget, category, ballot, activity, flat, claim, mute),
+card) and the others the door sends (forget, category, same problem, ballot, activity, flat,
+claim, mute),
 each parsed back by its own module. A tap comes back as a text with that id; an id the door
 never sent parses to None."""
 
@@ -14,6 +15,7 @@ from bot.services.choice_numbers import choice_number
 from bot.services.flat_menus import parse_claim, parse_flat
 from bot.services.wechat_categories import parse_category
 from bot.services.wechat_forget import parse_forget
+from bot.services.wechat_metoo import parse_same
 from bot.services.wechat_notices import parse_mute
 
 # The choices the door offers as msgmenu; a ticket's other buttons are on its web page.
@@ -31,6 +33,7 @@ def menu_id(ticket_id: int | None, value: str) -> str | None:
         parse_flat,
         parse_claim,
         parse_mute,
+        parse_same,
     )
     if any(parse(value) is not None for parse in parsers):
         return value

@@ -9,7 +9,9 @@ A text: when the person has an open ticket of their own, it is a message to the 
 (the newest one); otherwise it is a new report, whose kind of problem the person chooses from a
 msgmenu of the community's categories (or by replying with its number: bot/services/
 wechat_categories.py); the words and photos wait for the choice (an hour), then the report is
-filed and confirmed with its number. A community with one category is not asked.
+filed and confirmed with its number. A community with one category is not asked. When a
+neighbour's open ticket of the same building and kind exists, "same problem?" comes first: the
+same one is followed, a new one filed (bot/services/wechat_metoo.py).
 
 WeChat lets the account write to a person freely only within 48 hours of their last message:
 the contact's ``last_used_at`` (moved by ``OnboardingService.touch`` on each of their messages
@@ -33,15 +35,16 @@ and attached to the report that text makes. A photo sent while a ticket is being
 head has in the last days) is kept the same way and passed on in the conversation as the
 door-neutral ``Content.web_photo``: each door's delivery uploads it (Telegram, WeChat), the
 web door's ticket page and the console show it.
-"我的房号 502" / "flat 502" / "502室" claims a flat (FlatService, as /flat; a flat confirmed as somebody
-else's is refused here rather than replaced); the word alone offers the building's few
+"我的房号 502" / "flat 502" / "502室" claims a flat (FlatService, as /flat; a flat confirmed as
+somebody else's is refused here rather than replaced); the word alone offers the building's few
 unowned flats as choices (bot/services/flat_menus.py); a head decides a claim by its choices,
 and "flats" lists the waiting ones again. An organiser's WeChat check-in QR (scene
 ``checkin.<token>``, made by /checkin) checks the scanner in. "静音通知" / "恢复通知" (or the
 choice under a notice, ``mute.<building>.on|off``) mutes or unmutes non-urgent notices.
 
 Each job has its module: answering a person (wechat_replies), reporting (wechat_reports), a
-ticket's conversation and choices (wechat_tickets), the choices' ids (wechat_choices), flat
+ticket's conversation and choices (wechat_tickets), the choices' ids (wechat_choices), "same
+problem?" (wechat_metoo), flat
 claims (wechat_flat_claims), votes, activities and check-ins (wechat_life), muting notices
 (wechat_notices), "forget me" (wechat_forget), the web door in WeChat's browser
 (wechat_devices). This one takes a callback and hands it to the one whose it is."""
@@ -64,6 +67,7 @@ from bot.services.errors import ServiceError
 from bot.services.flat_claims import FlatService
 from bot.services.flat_menus import parse_claim, parse_flat
 from bot.services.forget import ForgetService
+from bot.services.neighbours import NeighbourActions
 from bot.services.notice_copies import NoticeCopies
 from bot.services.onboarding import OnboardingService
 from bot.services.reopening import TicketReopening
@@ -78,6 +82,7 @@ from bot.services.wechat_devices import WeChatDevices
 from bot.services.wechat_flat_claims import CLAIMS_WORDS, FLAT_RE, ROOM_RE, WeChatFlatClaims
 from bot.services.wechat_forget import WROTE_AT, WeChatForget, asks_to_forget, parse_forget
 from bot.services.wechat_life import WeChatLife
+from bot.services.wechat_metoo import SAME, parse_same
 from bot.services.wechat_notices import MUTE_WORDS, WeChatNotices, mute_choice, parse_mute
 from bot.services.wechat_replies import (
     WINDOW,
@@ -120,6 +125,7 @@ class WeChatDoorService:
         volunteering: VolunteeringService | None = None,
         flats: FlatService | None = None,
         notice_copies: NoticeCopies | None = None,
+        neighbours: NeighbourActions | None = None,
     ) -> None:
         self.config = config
         self.db = db
@@ -134,7 +140,7 @@ class WeChatDoorService:
         self.flats = flats
         self.notice_copies = notice_copies
         self.replies = replies = WeChatReplies(db, translations, clock)
-        self.reports = WeChatReports(db, clock, replies, reporting)
+        self.reports = WeChatReports(db, clock, replies, reporting, neighbours)
         self.tickets = WeChatTickets(
             db, clock, replies, lists, actions, reopening, access, conversations
         )
@@ -227,6 +233,10 @@ class WeChatDoorService:
         if code is not None:
             await self.reports.categorised(person, incoming, code)
             return
+        same = parse_same(incoming.menu)
+        if same is not None:
+            await self.reports.same(person, incoming, *same)
+            return
         ballot = parse_ballot(incoming.menu)
         if ballot is not None and self.ballots is not None:
             await self.life.ballot(person, *ballot)
@@ -301,6 +311,9 @@ class WeChatDoorService:
         async with self.db.session() as session:
             pending = await WeChatPendingRepository(session).take(incoming.openid, self.clock())
             await session.commit()
+        if pending is not None and pending.action == SAME:
+            await self.reports.typed_same(person, incoming, pending)
+            return
         if pending is not None and pending.ticket_id is not None:
             await self.tickets.answer(person, pending, text)
             return

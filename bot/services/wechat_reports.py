@@ -3,6 +3,10 @@ whose kind of problem the person chooses from a msgmenu of the community's categ
 replying with its number: bot/services/wechat_categories.py); the words and photos wait for the
 choice (``wechat_pending``, an hour), then the report is filed through Reporting (its limits,
 routing and cards) and confirmed with its number. A community with one category is not asked.
+When a neighbour's open ticket of the same building and kind exists (NeighbourActions.similar),
+the person is asked first whether it is the same problem (bot/services/wechat_metoo.py): the same
+one is followed ("me too") and their words are not sent, as the head has the problem already; a
+new one is filed.
 Photos come before the text they belong to: kept (``web_files``, as the web door keeps them) and
 attached to the report that text makes."""
 
@@ -11,21 +15,29 @@ from __future__ import annotations
 import asyncio
 import secrets
 
+from bot.services.cards import age, category_label, shared_preview
 from bot.services.categories import categories_for
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
+from bot.services.neighbours import NeighbourActions, Similar
 from bot.services.reporting import Reporting
-from bot.services.ticket_core import MAX_DESCRIPTION, Draft, checked
+from bot.services.ticket_core import MAX_DESCRIPTION, Draft, StaleAction, checked
 from bot.services.web_photos import clean_photo
 from bot.services.wechat_categories import category_menu, typed_category
+from bot.services.wechat_metoo import SAME, same_menu, typed_same
 from bot.services.wechat_replies import PENDING, Incoming, WeChatReplies
 from storage.db import Database
 from storage.models import Person, Role, WeChatPending
 from storage.repositories import CommunityRepository, PersonRepository
+from storage.repositories.tickets import TicketRepository
 from storage.repositories.web_files import WebFileRepository
 from storage.repositories.wechat import WeChatPendingRepository
 
 MAX_PHOTOS = 3
+# UTF-16 units of a neighbour's shared description in the "same problem?" question (as in chat).
+METOO_PREVIEW = 600
+# Pending choices a photo joins (the words and photos of a report not filed yet).
+WAITING = ("photos", "category", SAME)
 
 
 async def home(db: Database, person: Person) -> tuple[int, dict[str, object]]:
@@ -45,12 +57,18 @@ async def home(db: Database, person: Person) -> tuple[int, dict[str, object]]:
 
 class WeChatReports:
     def __init__(
-        self, db: Database, clock: Clock, replies: WeChatReplies, reporting: Reporting
+        self,
+        db: Database,
+        clock: Clock,
+        replies: WeChatReplies,
+        reporting: Reporting,
+        neighbours: NeighbourActions | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.replies = replies
         self.reporting = reporting
+        self.neighbours = neighbours
 
     async def keep_photo(self, person: Person, openid: str, media: bytes) -> None:
         """A photo kept for the report the person's next text makes."""
@@ -61,20 +79,23 @@ class WeChatReports:
         async with self.db.session() as session:
             pending = WeChatPendingRepository(session)
             kept = await pending.take(openid, now)
-            waiting = kept is not None and kept.action in ("photos", "category")
-            action = kept.action if kept is not None and waiting else "photos"
-            text = kept.text if kept is not None and waiting else ""
-            keys = kept.photos.split() if kept is not None and waiting else []
+            waiting = kept if kept is not None and kept.action in WAITING else None
+            action = waiting.action if waiting else "photos"
+            text = waiting.text if waiting else ""
+            keys = waiting.photos.split() if waiting else []
+            about = waiting.ticket_id if waiting else None  # "same": the neighbour's ticket
             if len(keys) >= MAX_PHOTOS:
-                await pending.put(openid, None, action, now + PENDING, " ".join(keys), text)
+                await pending.put(openid, about, action, now + PENDING, " ".join(keys), text)
                 await session.commit()
                 raise ServiceError("wechat-photos-full", max=MAX_PHOTOS)
             key = secrets.token_urlsafe(16)
             await WebFileRepository(session).add(key, person.id, "image/jpeg", cleaned, now)
             keys.append(key)
-            await pending.put(openid, None, action, now + PENDING, " ".join(keys), text)
+            await pending.put(openid, about, action, now + PENDING, " ".join(keys), text)
             await session.commit()
-        if action == "category":
+        if action == SAME:
+            await self.replies.tell(person, t("wechat-metoo-photo-kept", count=len(keys)))
+        elif action == "category":
             await self.replies.tell(person, t("wechat-category-photo-kept", count=len(keys)))
         else:
             await self.replies.tell(person, t("wechat-photo-kept", count=len(keys)))
@@ -149,11 +170,98 @@ class WeChatReports:
             )
             await session.commit()
 
-    async def _file(
-        self, person: Person, incoming: Incoming, text: str, photos: list[str], category: str
+    async def same(self, person: Person, incoming: Incoming, ticket_id: int, yes: bool) -> None:
+        """The answer to "same problem?" tapped in its menu."""
+        async with self.db.session() as session:
+            pending = await WeChatPendingRepository(session).take(incoming.openid, self.clock())
+            await session.commit()
+        if pending is None or pending.action != SAME or pending.ticket_id != ticket_id:
+            if pending is not None:
+                await self._keep(incoming.openid, pending)
+            raise ServiceError("wechat-category-stale")
+        await self._same(person, incoming, pending, yes)
+
+    async def typed_same(self, person: Person, incoming: Incoming, pending: WeChatPending) -> None:
+        """The answer to "same problem?" typed instead of tapped (1 or 2, yes or no)."""
+        yes = typed_same(incoming.text)
+        if yes is None:
+            await self._keep(incoming.openid, pending)
+            raise ServiceError("wechat-metoo-pick")
+        await self._same(person, incoming, pending, yes)
+
+    async def _same(
+        self, person: Person, incoming: Incoming, pending: WeChatPending, yes: bool
     ) -> None:
+        assert pending.ticket_id is not None  # a "same" choice names the neighbour's ticket
+        t = self.replies.t(person)
+        async with self.db.session() as session:
+            ticket = await TicketRepository(session).get(pending.ticket_id)
+        assert ticket is not None  # (its pending choice goes with it)
+        photos = pending.photos.split()
+        if yes and self.neighbours is not None:
+            try:
+                followed = await self.neighbours.follow(person, ticket.id)
+            except StaleAction:
+                pass  # finished meanwhile: the report is theirs to send after all
+            else:
+                await self.replies.tell(
+                    person,
+                    t("report-following", number=followed.number)
+                    + "\n"
+                    + t("wechat-metoo-words-not-sent"),
+                )
+                return
+        await self._file(person, incoming, pending.text, photos, ticket.category, asked=True)
+
+    async def _ask_same(
+        self,
+        person: Person,
+        incoming: Incoming,
+        text: str,
+        photos: list[str],
+        similar: Similar,
+    ) -> None:
+        """ "Same problem?": the words and photos wait for the answer."""
+        t = self.replies.t(person)
+        found = similar.ticket
+        async with self.db.session() as session:
+            await WeChatPendingRepository(session).put(
+                incoming.openid, found.id, SAME, self.clock() + PENDING, " ".join(photos), text
+            )
+            await session.commit()
+        question = t(
+            "report-metoo",
+            number=found.number,
+            category=category_label(t, similar.category, found.category),
+            building=similar.building,
+            status=t("status-" + found.status.value),
+            age=age(t, found.created_at, self.clock()),
+        )
+        shared = shared_preview(found, METOO_PREVIEW)
+        if shared:
+            question += "\n\n" + t("report-metoo-shared") + "\n" + shared
+        question += "\n\n" + t("wechat-metoo-how")
+        await self.replies.tell(person, question, same_menu(t, found.id, found.number))
+
+    async def _file(
+        self,
+        person: Person,
+        incoming: Incoming,
+        text: str,
+        photos: list[str],
+        category: str,
+        *,
+        asked: bool = False,
+    ) -> None:
+        """Files the report, after "same problem?" when a neighbour's open ticket of the same
+        building and kind exists and the person was not asked yet."""
         t = self.replies.t(person)
         building_id, _ = await home(self.db, person)
+        if not asked and self.neighbours is not None:
+            similar = await self.neighbours.similar(person, building_id, category)
+            if similar is not None:
+                await self._ask_same(person, incoming, text, photos, similar)
+                return
         reported = await self.reporting.report(
             person,
             Draft(
