@@ -173,16 +173,27 @@ async def on_text(message: Message, state: FSMContext, t: Translator, services: 
 
 @router.message(StateFilter(NoticeFlow.photos), Is(F.photo))
 async def on_photo(message: Message, state: FSMContext, t: Translator) -> None:
+    """A photo; an album (one update per photo) is answered once, and refused once when it
+    goes past the limit, as a report's photos are."""
     assert message.photo is not None
-    photos = list((await state.get_data()).get("photos", []))
+    data = await state.get_data()
+    photos = list(data.get("photos", []))
+    album = message.media_group_id
+    more_of_album = album is not None and data.get("album") == album
     photos.append(message.photo[-1].file_id)
+    if len(photos) > MAX_PHOTOS:
+        if album is not None and data.get("refused") == album:
+            return  # this album's first photo past the limit was refused already
+        await state.update_data(refused=album)
     check_photos(photos)  # TooManyPhotos: the sixth is refused, the five are kept
-    await state.update_data(photos=photos)
+    await state.update_data(photos=photos, album=album)
+    if more_of_album:
+        return
     builder = InlineKeyboardBuilder()
     _button(builder, t("notice-btn-photos-done"), NoticeStep.PHOTOS_DONE)
+    added = "notice-photos-added" if album is not None else "notice-photo-added"
     await message.answer(
-        t("notice-photo-added", count=len(photos), max=MAX_PHOTOS),
-        reply_markup=builder.as_markup(),
+        t(added, count=len(photos), max=MAX_PHOTOS), reply_markup=builder.as_markup()
     )
 
 

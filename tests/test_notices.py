@@ -203,6 +203,31 @@ async def test_photos_follow_the_text_and_a_sixth_is_refused(town: Town) -> None
     assert refused.text == "A notice can carry at most 5 photos; this one was not added."
 
 
+async def test_an_album_is_answered_once_and_refused_once_past_five(town: Town) -> None:
+    """An album comes as one update per photo: the step answers its first, and when it goes
+    past five photos, says so once; the five are kept."""
+    await town.send(HEAD, "/notice")
+    await town.send(HEAD, "Water off on Friday")
+    first = await town.send(HEAD, None, photo=photo("a0"), media_group_id="album-1")
+    assert one(first, HEAD).text.startswith("Photos added (a notice carries 5 at most)")
+    for n in (1, 2):
+        assert await town.send(HEAD, None, photo=photo(f"a{n}"), media_group_id="album-1") == []
+    answers = [
+        await town.send(HEAD, None, photo=photo(f"b{n}"), media_group_id="album-2")
+        for n in range(4)
+    ]
+    assert one(answers[0], HEAD).text.startswith("Photos added")
+    assert one(answers[2], HEAD).text == (
+        "A notice can carry at most 5 photos; this one was not added."
+    )
+    assert answers[1] == [] and answers[3] == []
+    labels = LABELS[HEAD]
+    timing = one(await town.click(HEAD, one(first, HEAD), labels["done"]), HEAD)
+    urgency = one(await town.click(HEAD, timing, labels["now"]), HEAD)
+    summary = one(await town.click(HEAD, urgency, labels["normal"]), HEAD)
+    assert "With 5 photo(s)." in summary.text
+
+
 # --------------------------------------------------------------------------- quiet hours, time
 
 

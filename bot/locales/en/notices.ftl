@@ -16,6 +16,7 @@ notice-ask-photos = 🖼 Add up to { $max } photos now, or continue without.
 notice-btn-no-photos = No photos ›
 notice-btn-photos-done = Done ›
 notice-photo-added = Photo { $count } of { $max } added. Send more, or tap “Done”.
+notice-photos-added = Photos added (a notice carries { $max } at most). Send more, or tap “Done”.
 notice-photos-only = Send a photo, or tap the button to go on.
 notice-too-many-photos = A notice can carry at most { $max } photos; this one was not added.
 notice-ask-when = 🕒 When should it go? Tap a button, or type a time as HH:MM or YYYY-MM-DD HH:MM (the community's time).

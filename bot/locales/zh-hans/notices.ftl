@@ -16,6 +16,7 @@ notice-ask-photos = 🖼 现在可以添加最多 { $max } 张照片，也可以
 notice-btn-no-photos = 不加照片 ›
 notice-btn-photos-done = 完成 ›
 notice-photo-added = 已添加第 { $count } 张照片（最多 { $max } 张）。可继续发送，或点“完成”。
+notice-photos-added = 照片已添加（一条通知最多 { $max } 张）。可继续发送，或点“完成”。
 notice-photos-only = 请发送照片，或点按钮继续。
 notice-too-many-photos = 一条通知最多 { $max } 张照片；这张没有添加。
 notice-ask-when = 🕒 什么时候发送？点按钮，或输入时间 HH:MM 或 YYYY-MM-DD HH:MM（社区当地时间）。
