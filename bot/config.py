@@ -29,6 +29,22 @@ WEBHOOK_PORTS = (443, 80, 88, 8443)
 _Getter = Callable[[str], str | None]
 
 
+# Files of the zone database that name no zone: "localtime" is whatever the server's own zone is
+# (a community's times would move with the machine), "posixrules" and "Factory" are technical.
+NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone (Asia/Shanghai, UTC) the machine knows."""
+    if name in NOT_ZONES:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 class ConfigError(ValueError):
     """A missing or malformed setting. The message names the key and what is expected and
     never contains the value of a secret."""
@@ -205,12 +221,10 @@ class Config:
             )
 
         timezone = get("TIMEZONE") or "Asia/Shanghai"
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        if not is_time_zone(timezone):
             raise ConfigError(
                 "TIMEZONE is malformed: expected an IANA time zone such as Asia/Shanghai"
-            ) from None
+            )
 
         log_level = (get("LOG_LEVEL") or "INFO").upper()
         if log_level not in logging.getLevelNamesMapping():

@@ -179,6 +179,7 @@ def test_the_token_is_a_secret_holding_the_value() -> None:
         ("DEFAULT_LANGUAGE", "zh-CN"),
         ("TIMEZONE", "Mars/Olympus"),
         ("TIMEZONE", "../../etc/passwd"),
+        ("TIMEZONE", "localtime"),  # the server's own zone, whatever it is: not a zone
         ("LOG_LEVEL", "LOUD"),
         ("INVITE_TTL_DAYS", "0"),
         ("INVITE_TTL_DAYS", "-3"),

@@ -383,6 +383,12 @@ async def test_a_coordinator_changes_a_setting_and_a_bad_value_changes_nothing(
         data={"csrf": token, "community": str(c.id), "key": "timezone", "value": "Mars/Base"},
     )
     assert zone.status == 400 and "timezone：应为 an IANA time zone" in await zone.text()
+    # "localtime" opens a file of the zone database, but names the server's zone, not one.
+    server = await http.post(
+        "/console/settings",
+        data={"csrf": token, "community": str(c.id), "key": "timezone", "value": "localtime"},
+    )
+    assert server.status == 400
     assert (await community(town)).timezone == "Asia/Shanghai"
 
 

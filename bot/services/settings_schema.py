@@ -15,7 +15,6 @@ import json
 from collections.abc import Mapping
 from datetime import time
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -26,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.config import is_time_zone
 from bot.services.categories import (
     DEFAULT_CATEGORIES,
     CategoryList,
@@ -278,12 +278,8 @@ def check_keys(changes: Mapping[str, Any]) -> None:
 
 def check_timezone(zone: Any) -> str:
     expected_zone = "an IANA time zone such as Asia/Shanghai"
-    if not isinstance(zone, str) or not zone:
+    if not isinstance(zone, str) or not is_time_zone(zone):
         raise InvalidSetting("timezone", expected_zone, zone)
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidSetting("timezone", expected_zone, zone) from None
     return zone
 
 
