@@ -24,7 +24,8 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.services.cards import category_label
 from bot.services.conversations import Conversation
-from bot.services.ticket_core import MAX_MEDIA, Content
+from bot.services.ticket_core import MAX_DESCRIPTION, MAX_MEDIA, Content
+from bot.text import utf16_len
 from handlers.filters import Is
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
@@ -192,6 +193,11 @@ async def on_more(
         return
     content = await read_content(message, t)
     if content is None:
+        return
+    words = [str(c.get("text") or "") for c in pending] + [content.text or ""]
+    if utf16_len("\n".join(words)) > MAX_DESCRIPTION:
+        # All of it may yet become one report ("A new problem"): no more than a report holds.
+        await message.answer(t("conv-pick-full"))
         return
     pending.append(_dump(content))
     await state.update_data(pending=pending)

@@ -295,6 +295,32 @@ async def test_with_several_conversations_the_resident_picks_the_ticket(
     assert await building.deliver() == []
 
 
+async def test_messages_waiting_for_the_choice_hold_no_more_than_one_report(
+    building: Building,
+) -> None:
+    """Long messages before the choice: the one that would make more than a report can hold
+    is not kept (and the resident is told); "A new problem" then files what was kept, rather
+    than being refused as too long at its very end."""
+    client = building.client
+    for ticket in (await building.report(text="Lift"), await building.report(text="Light")):
+        await building.head_asks(ticket)
+    await building.deliver()
+    picker = only(await client.send(building.resident, "水" * 4000))
+    for n in (2, 3):
+        again = only(await client.send(building.resident, "水" * 4000))
+        assert again.text.startswith(f"Which ticket are these {n} messages about?")
+    full = only(await client.send(building.resident, "水" * 4000))
+    assert full.text.startswith("That is as much as one report can hold")
+    sent = await client.click(building.resident, picker, "📝 A new problem")
+    sent = await client.click(building.resident, only(sent, "SendMessage"), "🔧 Repairs")
+    privacy = only(await client.send(building.resident, "Skip"))
+    summary = only(await client.click(building.resident, privacy, "Continue ›"))
+    filed = only(await client.click(building.resident, summary, "✅ Send"))
+    assert "#3" in filed.text
+    new = (await tickets(building.world.db))[-1]
+    assert new.description == "\n".join(["水" * 4000] * 3)
+
+
 async def test_the_picker_pages_and_a_new_problem_becomes_a_report(building: Building) -> None:
     client = building.client
     for n in range(7):

@@ -40,6 +40,7 @@ conv-none = ✖️ None of them: don't send
 conv-pick-new = 📝 A new problem
 conv-not-sent = All right, nothing was sent.
 conv-pick-hint = Please choose the ticket with the buttons above, or send /cancel.
+conv-pick-full = That is as much as one report can hold, so this last message was not kept. Please choose the ticket with the buttons above, or send /cancel.
 event-retracted = message taken back
 
 ## The join picker: typing a building's number or name

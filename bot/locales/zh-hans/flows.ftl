@@ -34,6 +34,7 @@ conv-none = ✖️ 都不是，不发送
 conv-pick-new = 📝 是新问题
 conv-not-sent = 好的，没有发送。
 conv-pick-hint = 请用上方的按钮选择工单，或发送 /cancel。
+conv-pick-full = 内容已达到一条报修能容纳的上限，刚才这条消息没有保留。请用上方的按钮选择工单，或发送 /cancel。
 event-retracted = 撤回了一条消息
 
 ## 加入楼栋：直接输入楼号或楼名
