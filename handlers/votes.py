@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.i18n import Translator
 from bot.services import Services
+from bot.services.choice_numbers import choice_number
 from bot.services.links import start_link
 from bot.services.vote_rule_book import choice_value
 from bot.services.vote_view import labels, render_progress, render_result, rule_line, rule_text
@@ -62,8 +63,7 @@ class VoteCb(CallbackData, prefix="vo1"):
     def number(self) -> int | None:
         """The value as the id or the days it stands for; None for anything the bot never
         puts there (a word, "²", more digits than an id has): forged or garbled data."""
-        value = self.value
-        return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+        return choice_number(self.value, digits=9)
 
 
 class FlatFlow(StatesGroup):
