@@ -9,10 +9,11 @@ reaches the head and has a responsible person of its own."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.config import Config
-from bot.i18n import Translations
+from bot.i18n import Translations, Translator
+from bot.services.cards import age, category_label, shared_preview
 from bot.services.categories import Category, find_category, is_private
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
@@ -33,6 +34,9 @@ from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.tickets import UNFINISHED, TicketRepository
 from storage.rows import SimilarTicket
 
+# UTF-16 code units of a neighbour's shared description in the "same problem?" question.
+METOO_PREVIEW = 600
+
 
 @dataclass(frozen=True, slots=True)
 class Similar:
@@ -41,6 +45,25 @@ class Similar:
     ticket: SimilarTicket
     building: str
     category: Category
+
+
+def describe_similar(t: Translator, similar: Similar, now: datetime) -> str:
+    """The "same problem?" question, in every door: what, where, when and how it stands; the
+    neighbour's own words only if they agreed, and then after the Fluent part (user text in a
+    placeable may become {???})."""
+    found = similar.ticket
+    text = t(
+        "report-metoo",
+        number=found.number,
+        category=category_label(t, similar.category, found.category),
+        building=similar.building,
+        status=t("status-" + found.status.value),
+        age=age(t, found.created_at, now),
+    )
+    shared = shared_preview(found, METOO_PREVIEW)
+    if shared:
+        text += "\n\n" + t("report-metoo-shared") + "\n" + shared
+    return text
 
 
 class NeighbourActions:

@@ -15,11 +15,10 @@ from __future__ import annotations
 import asyncio
 import secrets
 
-from bot.services.cards import age, category_label, shared_preview
 from bot.services.categories import categories_for
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
-from bot.services.neighbours import NeighbourActions, Similar
+from bot.services.neighbours import NeighbourActions, Similar, describe_similar
 from bot.services.reporting import Reporting
 from bot.services.ticket_core import MAX_DESCRIPTION, Draft, StaleAction, checked
 from bot.services.web_photos import clean_photo
@@ -34,8 +33,6 @@ from storage.repositories.web_files import WebFileRepository
 from storage.repositories.wechat import WeChatPendingRepository
 
 MAX_PHOTOS = 3
-# UTF-16 units of a neighbour's shared description in the "same problem?" question (as in chat).
-METOO_PREVIEW = 600
 # Pending choices a photo joins (the words and photos of a report not filed yet).
 WAITING = ("photos", "category", SAME)
 
@@ -229,18 +226,7 @@ class WeChatReports:
                 incoming.openid, found.id, SAME, self.clock() + PENDING, " ".join(photos), text
             )
             await session.commit()
-        question = t(
-            "report-metoo",
-            number=found.number,
-            category=category_label(t, similar.category, found.category),
-            building=similar.building,
-            status=t("status-" + found.status.value),
-            age=age(t, found.created_at, self.clock()),
-        )
-        shared = shared_preview(found, METOO_PREVIEW)
-        if shared:
-            question += "\n\n" + t("report-metoo-shared") + "\n" + shared
-        question += "\n\n" + t("wechat-metoo-how")
+        question = describe_similar(t, similar, self.clock()) + "\n\n" + t("wechat-metoo-how")
         await self.replies.tell(person, question, same_menu(t, found.id, found.number))
 
     async def _file(

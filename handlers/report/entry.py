@@ -10,7 +10,8 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.cards import age, category_label, category_name, shared_preview
+from bot.services.cards import category_name
+from bot.services.neighbours import describe_similar
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.menu import MenuButton, menu_keyboard
 from handlers.report.asks import after_category, ask_category, begin, building_page
@@ -19,7 +20,6 @@ from handlers.ticketing import edit_quietly
 from storage.models import Person
 
 router = Router(name="report-entry")
-METOO_PREVIEW = 600  # UTF-16 code units of a neighbour's shared description in the offer
 
 
 @router.message(Command("report"))
@@ -106,19 +106,7 @@ async def on_category(
             button(builder, t("report-metoo-follow", number=found.number), Step.FOLLOW)
             button(builder, t("report-metoo-new"), Step.NEW)
             builder.adjust(1)
-            # What, where, when and how it stands; the neighbour's own words only if they
-            # agreed, and then outside Fluent (user text in a placeable may become {???}).
-            text = t(
-                "report-metoo",
-                number=found.number,
-                category=category_label(t, similar.category, found.category),
-                building=similar.building,
-                status=t("status-" + found.status.value),
-                age=age(t, found.created_at, services.neighbours.clock()),
-            )
-            shared = shared_preview(found, METOO_PREVIEW)
-            if shared:
-                text += "\n\n" + t("report-metoo-shared") + "\n" + shared
+            text = describe_similar(t, similar, services.neighbours.clock())
             await callback.message.answer(text, reply_markup=builder.as_markup())
             return
     await after_category(callback.message, state, t)
