@@ -18,6 +18,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.activity_menus import CHECKIN_QR_SECONDS, checkin_scene
+from bot.services.choice_numbers import choice_number
 from bot.services.links import start_link
 from bot.services.poster import qr_png
 from bot.services.service_hours import fmt_hours
@@ -263,10 +264,10 @@ async def cmd_checkin(
     bot: Bot,
     wechat_qr: WeChatQr | None = None,
 ) -> None:
-    typed = (command.args or "").strip()
     # An id as the bot shows it: not "²" (isdigit, but no int) nor 20 digits (past any id).
-    if typed.isascii() and typed.isdigit() and len(typed) <= 9:
-        activity_id = int(typed)
+    typed = choice_number((command.args or "").strip(), digits=9)
+    if typed is not None:
+        activity_id = typed
     else:
         open_ = [
             i.activity.id

@@ -7,29 +7,21 @@ activity are refused with a page and change nothing."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from bot.services.errors import ServiceError
 from storage.models import Person
-from web.door.guard import DOOR, door_page, refusal
+from web.door.guard import DOOR, door_page, path_number, refusal
 from web.pages import visitor_language
-
-
-def _number(raw: str | Any) -> int:
-    if not isinstance(raw, str) or not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        raise web.HTTPNotFound()
-    return int(raw)
 
 
 async def _person(request: web.Request) -> tuple[int, Person]:
     key = request.match_info["key"]
-    activity_id = _number(request.match_info["id"])
+    activity_id = path_number(request, "id")
     if len(key) > 64:
         raise web.HTTPNotFound()
     doors = request.app[DOOR].services.door_activities
-    person = await doors.person(activity_id, _number(request.match_info["person"]), key)
+    person = await doors.person(activity_id, path_number(request, "person"), key)
     if person is None:
         raise refusal(request, "vol-door-gone", status=404)
     return activity_id, person

@@ -8,28 +8,21 @@ with a page and changes nothing. Every POST passes web/door/guard.py (Origin, CS
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
+from bot.services.choice_numbers import choice_number
 from bot.services.door_ballots import BallotPage
 from bot.services.errors import ServiceError
 from bot.services.vote_view import labels
-from web.door.guard import DOOR, door_page, refusal
+from web.door.guard import DOOR, door_page, path_number, refusal
 from web.pages import TRANSLATIONS, visitor_language
-
-
-def _number(raw: str | Any) -> int:
-    if not isinstance(raw, str) or not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        raise web.HTTPNotFound()
-    return int(raw)
 
 
 def _link(request: web.Request) -> tuple[int, int, str]:
     key = request.match_info["key"]
     if len(key) > 64:
         raise web.HTTPNotFound()
-    return _number(request.match_info["vote"]), _number(request.match_info["person"]), key
+    return path_number(request, "vote"), path_number(request, "person"), key
 
 
 async def _page(request: web.Request) -> BallotPage:
@@ -54,24 +47,20 @@ async def ballot_page(request: web.Request) -> web.Response:
 async def cast(request: web.Request) -> web.Response:
     await _page(request)  # a wrong key or a non-owner is refused before the form is read
     form = await request.post()
-    flat, choice = form.get("flat"), form.get("choice")
-    if (
-        not isinstance(choice, str)
-        or not (choice.isascii() and choice.isdigit())
-        or len(choice) > 3
-    ):
-        raise refusal(request, "vote-door-bad-choice", status=400)
-    if not isinstance(flat, str) or not (flat.isascii() and flat.isdigit()) or len(flat) > 12:
+    flat, choice = form.get("flat"), form.get("choice")  # a forged form: refused below
+    flat_id = choice_number(flat) if isinstance(flat, str) else None
+    chosen = choice_number(choice, digits=3) if isinstance(choice, str) else None
+    if flat_id is None or chosen is None:
         raise refusal(request, "vote-door-bad-choice", status=400)
     try:
         _, done = await request.app[DOOR].services.door_ballots.cast(
-            *_link(request), int(flat), int(choice)
+            *_link(request), flat_id, chosen
         )
     except ServiceError as error:
         raise refusal(request, error.key, status=409, **error.args_) from None
     t = request.app[TRANSLATIONS].bind(visitor_language(request))
     key = "vote-receipt-changed" if done.changed else "vote-receipt"
-    option = labels(t, done.vote)[int(choice)]
+    option = labels(t, done.vote)[chosen]
     receipt = t(key, flat=done.flat.code, receipt=done.receipt, option=option)
     return _show(request, await _page(request), receipt)
 

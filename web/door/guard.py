@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.config import Config
 from bot.services import Clock, Services
+from bot.services.choice_numbers import choice_number
 from web.door.limits import DoorLimits
 from web.pages import render
 from web.server import Handler
@@ -47,6 +48,15 @@ class Refused(Exception):
     def __init__(self, response: web.Response) -> None:
         super().__init__(response.status)
         self.response = response
+
+
+def path_number(request: web.Request, name: str) -> int:
+    """The id in the URL's ``name`` part, as the door writes it (choice_number); anything else
+    (a word, "²", more digits than an id has) is no page of ours: 404."""
+    number = choice_number(request.match_info[name])
+    if number is None:
+        raise web.HTTPNotFound()
+    return number
 
 
 def refusal(request: web.Request, key: str, *, status: int, **args: Any) -> Refused:

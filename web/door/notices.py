@@ -12,16 +12,9 @@ from aiohttp import web
 from bot.files import FileSource, FileUnavailable
 from bot.services.notice_board import BoardNotice
 from web.console.media import MediaCache
-from web.door.guard import DOOR, door_page, refusal
+from web.door.guard import DOOR, door_page, path_number, refusal
 
 NOTICE_MEDIA = web.AppKey("notice_media", MediaCache)
-
-
-def _number(request: web.Request, name: str) -> int:
-    raw = request.match_info[name]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        raise web.HTTPNotFound()
-    return int(raw)
 
 
 async def _read(request: web.Request) -> BoardNotice | None:
@@ -29,7 +22,7 @@ async def _read(request: web.Request) -> BoardNotice | None:
     if len(key) > 64:
         return None
     board = request.app[DOOR].services.notice_board
-    return await board.read(_number(request, "id"), _number(request, "person"), key)
+    return await board.read(path_number(request, "id"), path_number(request, "person"), key)
 
 
 async def notice_page(request: web.Request) -> web.Response:
@@ -42,7 +35,7 @@ async def notice_page(request: web.Request) -> web.Response:
 
 async def notice_photo(request: web.Request) -> web.Response:
     found = await _read(request)
-    index = _number(request, "index")
+    index = path_number(request, "index")
     media = request.app.get(NOTICE_MEDIA)
     if found is None or found.withdrawn or media is None:
         raise web.HTTPNotFound()

@@ -13,6 +13,7 @@ from multidict import MultiDictProxy
 from bot.i18n import Translator
 from bot.services.cards import category_label
 from bot.services.categories import Category
+from bot.services.choice_numbers import choice_number
 from bot.services.errors import ServiceError
 from bot.services.links import PayloadKind, make_payload, start_link
 from bot.services.ticket_core import MAX_DESCRIPTION, MAX_MEDIA, Draft
@@ -129,11 +130,11 @@ async def follow(request: web.Request) -> web.StreamResponse:
     if person is None:
         raise refusal(request, "door-no-device", status=403)
     form = await request.post()
-    raw = str(form.get("ticket", ""))
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):  # a forged form
+    ticket_id = choice_number(str(form.get("ticket", "")))
+    if ticket_id is None:  # a forged form
         raise refusal(request, "door-forbidden", status=400)
     try:
-        ticket = await door.follow(person, int(raw))
+        ticket = await door.follow(person, ticket_id)
     except ServiceError as error:
         return _service_refusal(request, error)
     raise web.HTTPSeeOther(f"/t/{ticket.id}")

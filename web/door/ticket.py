@@ -8,9 +8,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.services.cards import category_label
+from bot.services.choice_numbers import choice_number
 from bot.services.errors import ServiceError
 from storage.models import Person
-from web.door.guard import DEVICE_COOKIE, DOOR, device_secret, door_page, refusal
+from web.door.guard import DEVICE_COOKIE, DOOR, device_secret, door_page, path_number, refusal
 from web.door.push import PUSH_KEYS
 from web.pages import TRANSLATIONS, visitor_language
 
@@ -22,17 +23,10 @@ async def _person(request: web.Request) -> Person:
     return person
 
 
-def _ticket_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        raise web.HTTPNotFound()
-    return int(raw)
-
-
 async def ticket_page(request: web.Request) -> web.Response:
     person = await _person(request)
     try:
-        view = await request.app[DOOR].services.web.view(person, _ticket_id(request))
+        view = await request.app[DOOR].services.web.view(person, path_number(request, "id"))
     except ServiceError:
         raise refusal(request, "door-not-yours", status=403) from None
     t = request.app[TRANSLATIONS].bind(visitor_language(request))
@@ -54,7 +48,7 @@ async def ticket_page(request: web.Request) -> web.Response:
 async def act(request: web.Request) -> web.StreamResponse:
     """One of the author's answers; the services decide whether it is allowed now."""
     person = await _person(request)
-    ticket_id = _ticket_id(request)
+    ticket_id = path_number(request, "id")
     form = await request.post()
     door = request.app[DOOR].services.web
     action = request.match_info["action"]
@@ -67,9 +61,7 @@ async def act(request: web.Request) -> web.StreamResponse:
             await door.reopen(person, ticket_id, str(form.get("reason") or ""))
         elif action == "rate":
             stars = str(form.get("stars") or "")
-            await door.rate(
-                person, ticket_id, int(stars) if stars.isascii() and stars.isdigit() else 0
-            )
+            await door.rate(person, ticket_id, choice_number(stars) or 0)
         else:
             raise web.HTTPNotFound()
     except ServiceError as error:
@@ -91,7 +83,9 @@ async def ticket_photo(request: web.Request) -> web.Response:
     """A photo of the conversation on the author's ticket page."""
     person = await _person(request)
     web_door = request.app[DOOR].services.web
-    content = await web_door.ticket_photo(person, _ticket_id(request), request.match_info["key"])
+    content = await web_door.ticket_photo(
+        person, path_number(request, "id"), request.match_info["key"]
+    )
     if content is None:
         raise web.HTTPNotFound()
     return web.Response(body=content, content_type="image/jpeg")
