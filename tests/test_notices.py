@@ -569,3 +569,26 @@ async def test_a_removed_head_s_scheduled_notice_does_not_go(town: Town) -> None
     assert readers(await town.deliver()) == set()
     [notice] = await notices(town.db)
     assert notice.status is NoticeStatus.CANCELLED
+
+
+async def test_a_removed_head_cannot_withdraw_a_notice_from_the_residents_chats(
+    town: Town,
+) -> None:
+    """Withdrawing speaks for the community as correcting does: the old /notices list's
+    "Withdraw" of a head removed since answers politely and every copy stays as it is."""
+    await write(town, HEAD)
+    await town.deliver()
+    listed = one(await town.send(HEAD, "/notices"), HEAD)
+    await remove_head(town)
+
+    pressed = await town.click(HEAD, listed, "Withdraw #1")
+    assert "look after" in answer(pressed)
+    changed = [
+        s
+        for s in await town.deliver()
+        if type(s.method).__name__ in ("DeleteMessage", "EditMessageText")
+    ]
+    assert changed == []
+    [notice] = await notices(town.db)
+    assert notice.status is NoticeStatus.RELEASED
+    assert all(r.kind == OutboxKind.NOTICE for r in await notice_rows(town.db))

@@ -119,13 +119,20 @@ class NoticeCopies:
 
     async def withdraw(self, person: Person, notice_id: int) -> tuple[Notice, int, int]:
         """Nothing more goes; the copies sent go away (deleted within 48 hours, else edited
-        to say so). Returns the notice, how many copies will be deleted and how many edited."""
+        to say so). Returns the notice, how many copies will be deleted and how many edited.
+        Refused (NotAuthor) once the author no longer covers every building of the notice."""
         now = self.clock()
         async with self.db.session() as session:
             notices = NoticeRepository(session)
             notice = await notices.get(notice_id)
             if notice is None or notice.author_id != person.id:
                 raise NoticeGone()
+            # Taking the copies out of the readers' chats speaks for the community as much as
+            # correcting them: only while the author still looks after every building.
+            if notice.status == NoticeStatus.RELEASED and not covers_notice(
+                await coverage(session, self.config, person), notice
+            ):
+                raise NotAuthor()
             if not await notices.end(notice.id, NoticeStatus.RELEASED, NoticeStatus.WITHDRAWN, now):
                 raise NoticeGone()
             await notices.cancel_pending(notice.id, now)
