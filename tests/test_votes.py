@@ -466,3 +466,37 @@ async def test_the_menu_in_the_middle_of_a_step_does_what_it_says(owners: Town) 
 async def _claims(town: Town) -> int:
     async with town.db.session() as session:
         return len(list(await session.scalars(select(FlatClaim))))
+
+
+BUYER = 505
+
+
+async def test_a_flat_s_new_owner_never_sees_the_previous_owner_s_choice(owners: Town) -> None:
+    """102 changes hands while the lift vote is open: NEIGHBOUR had voted No. The ballot
+    speaks for the confirmed owner, so it is void; the buyer's /vote shows a blank ballot
+    (no "your ballot now", no ✓), and their press is a new ballot with its own receipt."""
+    town = owners
+    await open_lift_vote(town)
+    await town.deliver()
+    seller = await town.click(NEIGHBOUR, await ballot_of(town, NEIGHBOUR), "No")
+    old = [s for s in to(seller, NEIGHBOUR) if "Receipt" in s.text][0].text
+    await town.click(RESIDENT, await ballot_of(town, RESIDENT), "Yes")
+    town.users[BUYER] = await town.world.join(town.client.user(BUYER, "en", "Buyer"), "A1")
+    town.ids[BUYER] = (await town.person(BUYER)).id
+    await claim(town, BUYER, "102")
+    await town.deliver()
+    await confirm_all(town)
+    paper = await ballot_of(town, BUYER)
+    assert "flat 102" in paper.text and "Your ballot now" not in paper.text
+    assert paper.buttons == ["Yes", "No"]
+    told = await town.deliver()
+    assert "The ballot you cast for it in the open vote no longer counts" in (
+        one(told, NEIGHBOUR).text
+    )
+    # 102's ballot is void; nobody else's was touched.
+    assert [b.choice for b in await ballots(town)] == [0]
+
+    pressed = to(await town.click(BUYER, paper, "Yes"), BUYER)
+    receipt = [s for s in pressed if "Receipt" in s.text][0].text
+    assert "is recorded: Yes" in receipt and old.split("Receipt ")[1][:8] not in receipt
+    assert [b.choice for b in await ballots(town)] == [0, 0]

@@ -3,7 +3,9 @@ their floor areas; a resident claims their flat and the building's head (deputy,
 community's coordinators) confirms or declines, the first decision counting.
 
 A flat has at most one confirmed owner. Co-owners agree among themselves who holds the flat's
-ballot; a later confirmed claim replaces the owner (who is told)."""
+ballot; a later confirmed claim replaces the owner (who is told). The flat's ballots in votes
+still open, cast before that confirmation, are void: the new owner votes afresh and sees no
+choice of anybody else's (closed votes keep their recorded result)."""
 
 from __future__ import annotations
 
@@ -194,9 +196,15 @@ class FlatService:
             if approve:
                 before = await people.get(flat.owner_id) if flat.owner_id else None
                 flat.owner_id = claim.person_id
+                # A ballot speaks for the flat's confirmed owner: the one cast before this
+                # confirmation (a seller's, a mistaken owner's, a forgotten one's) no longer
+                # does. It is void in the votes still open, so the new owner starts with a
+                # blank ballot and never sees what somebody else chose.
+                voided = await repo.void_open_ballots(flat.id)
                 if before is not None and before.id != claim.person_id:
+                    key = "flat-owner-replaced-voided" if voided else "flat-owner-replaced"
                     await self.notifier.tell(
-                        session, before, "flat-owner-replaced", now, flat=flat.code
+                        session, before, key, now, flat=flat.code, count=voided
                     )
             if claimant is not None:
                 key = "flat-claim-approved" if approve else "flat-claim-declined"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -187,6 +187,17 @@ class VoteRepository:
         return await self.session.scalar(
             select(Ballot).where(Ballot.vote_id == vote_id, Ballot.flat_id == flat_id)
         )
+
+    async def void_open_ballots(self, flat_id: int) -> int:
+        """Deletes the flat's ballots in votes still open (its owner changed); returns how
+        many. Closed votes keep theirs: their result is recorded."""
+        open_votes = select(Vote.id).where(Vote.status == VoteStatus.OPEN)
+        result = await self.session.execute(
+            delete(Ballot)
+            .where(Ballot.flat_id == flat_id, Ballot.vote_id.in_(open_votes))
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0))
 
     async def participating_owners(self, vote_id: int) -> set[int]:
         """The current owners of the flats that cast a ballot (not what they chose)."""

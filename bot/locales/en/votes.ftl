@@ -21,6 +21,10 @@ flat-claim-settled = This claim was already decided.
 flat-claim-approved = Your building head confirmed that you own flat { $flat } in { $building }. You can now vote with /vote.
 flat-claim-declined = Your building head could not confirm that you own flat { $flat } in { $building }. Please speak to them.
 flat-owner-replaced = Your building head confirmed another owner for flat { $flat }; its ballot is theirs now.
+flat-owner-replaced-voided = Your building head confirmed another owner for flat { $flat }; its ballot is theirs now. The ballot you cast for it in { $count ->
+        [one] the open vote
+       *[other] { $count } open votes
+    } no longer counts: the new owner votes for the flat.
 flat-area-invalid = "{ $area }" is not a floor area in m² (for example 89.5).
 flat-building-unknown = There is no single building with the code { $code }.
 

@@ -21,6 +21,7 @@ flat-claim-settled = 这条认证已经处理过了。
 flat-claim-approved = 楼长已确认您是 { $building } { $flat } 号房的业主。现在可以用 /vote 投票。
 flat-claim-declined = 楼长未能确认您是 { $building } { $flat } 号房的业主。请与楼长联系。
 flat-owner-replaced = 楼长为 { $flat } 号房确认了另一位业主，这一户的投票权归对方了。
+flat-owner-replaced-voided = 楼长为 { $flat } 号房确认了另一位业主，这一户的投票权归对方了。您在 { $count } 项进行中的表决里为这一户投的票不再计入，由新业主为这一户投票。
 flat-area-invalid = “{ $area }”不是以平方米计的建筑面积（例如 89.5）。
 flat-building-unknown = 没有唯一一栋编号为 { $code } 的楼。
 
