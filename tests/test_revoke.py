@@ -6,6 +6,7 @@ are told; an admin taken out of ADMIN_IDS has nothing left at the next start."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from storage.models import (
     TicketRecipient,
     TicketStatus,
 )
+from tests.botclient import Sent
 from tests.conftest import ADMIN_ID, FakeClock
 from tests.test_cli import cli_env, run_cli_async
 from tests.test_ticket_handling import (
@@ -329,3 +331,39 @@ async def test_a_removed_head_s_cards_of_finished_tickets_say_no_access(town: To
     assert edited.method.message_id == town.message_id(old_card)  # type: ignore[attr-defined]
     assert "no longer have a role" in edited.text and "gate" not in edited.text
     assert "Auntie" not in edited.text and edited.buttons == []
+
+
+async def test_what_was_queued_for_a_removed_coordinator_as_staff_does_not_reach_him(
+    town: Town,
+) -> None:
+    """The morning digest and an escalation are written for the office while delivery is
+    behind (a notice to a whole estate ahead of them); the operator removes the coordinator
+    before they go. They go to no one (his card of the ticket says "no access" on delivery);
+    his own notice of the removal still goes."""
+    await town.report(RESIDENT, "The gate is broken")
+    await town.deliver()
+    town.world.clock.now = datetime(2026, 11, 28, 0, 0, tzinfo=UTC)  # 08:00 in Foshan
+    assert await town.world.services.scheduling.ladder.run() == 1  # not taken for 46 hours
+    assert await town.world.services.scheduling.digest.run() == 1
+    queued = await outbox_texts(town)
+    assert any("每日简报" in text for text in queued[OFFICE])
+    assert any("转给您了" in text for text in queued[OFFICE])
+    removed_at = len(town.client.session.requests)
+
+    # What `python -m bot revoke coordinator 300 塘中社区` does, on the test's clock.
+    await town.world.services.revoke.revoke(Role.COORDINATOR, OFFICE, "塘中社区")
+    await town.deliver()
+    got = [
+        Sent(m)
+        for m in town.client.session.requests[removed_at:]
+        if getattr(m, "chat_id", None) == OFFICE
+    ]
+    assert [s.text.split("（")[0] for s in got] == ["您已不再担任 塘中社区"]
+    async with town.db.session() as session:
+        failed = await session.scalars(
+            select(OutboxMessage.last_error).where(
+                OutboxMessage.address == str(OFFICE),
+                OutboxMessage.status == OutboxStatus.FAILED,
+            )
+        )
+        assert set(failed) == {"role revoked"}

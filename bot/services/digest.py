@@ -268,15 +268,17 @@ class DigestService:
             for person, scope in readers:
                 digest = rendered.get((scope, person.language or self.translations.default))
                 if digest is not None and person.unreachable_since is None:
-                    await self._write(session, person, digest, now)
+                    await self._write(session, person, digest, now, scope)
                     written += 1
             await session.commit()
         return written
 
     async def _write(
-        self, session: AsyncSession, person: Person, digest: Digest, now: datetime
+        self, session: AsyncSession, person: Person, digest: Digest, now: datetime, scope: Scope
     ) -> None:
-        await write(session, person, now, digest.text, buttons=digest.buttons)
+        # The area's figures are for its coordinators: a coordinator removed before it goes
+        # does not get it (bot/services/staff_rows.py).
+        await write(session, person, now, digest.text, buttons=digest.buttons, staff=scope)
         if digest.png is None:
             return
         await write(
@@ -285,6 +287,7 @@ class DigestService:
             now,
             digest.caption,
             chart=digest.png,
+            staff=scope,
         )
 
     # ------------------------------------------------------------------------- on demand

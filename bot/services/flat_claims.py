@@ -28,6 +28,7 @@ from storage.db import Database
 from storage.models import Building, ClaimStatus, Flat, FlatClaim, Person, Role
 from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.joins import JoinArea
+from storage.repositories.stats import Scope
 from storage.repositories.votes import VoteRepository
 
 
@@ -143,10 +144,13 @@ class FlatService:
                 "flat": code,
                 "building": building.name,
             }
+            staff = Scope(building.community_id, (building.id,))
             if not await write_claim_choices(
-                session, self.notifier.translations, approver, claim.id, now, args
+                session, self.notifier.translations, approver, claim.id, now, args, staff
             ):
-                await self.notifier.tell(session, approver, "flat-claim-new", now, **args)
+                await self.notifier.tell(
+                    session, approver, "flat-claim-new", now, staff=staff, **args
+                )
         await session.commit()
         return flat
 

@@ -14,9 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translations
 from bot.services.choice_numbers import choice_number
+from bot.services.staff_rows import STAFF, staff_area
 from storage.models import Channel, Person
 from storage.repositories import OutboxRepository
 from storage.repositories.people import address_of
+from storage.repositories.stats import Scope
 
 FLAT, CLAIM = "flat", "claim"
 
@@ -51,6 +53,7 @@ async def write_claim_choices(
     claim_id: int,
     now: datetime,
     args: dict[str, Any],
+    staff: Scope,
 ) -> bool:
     """For an approver whose contact is WeChat: the claim with its two choices. False for
     anyone else: the caller tells them as before (/flats)."""
@@ -65,7 +68,11 @@ async def write_claim_choices(
     await OutboxRepository(session).add(
         to=address,
         person_id=approver.id,
-        payload={"text": t("wechat-flat-claim-new", **args), "buttons": buttons},
+        payload={
+            "text": t("wechat-flat-claim-new", **args),
+            "buttons": buttons,
+            STAFF: staff_area(staff),
+        },
         now=now,
     )
     return True

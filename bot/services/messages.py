@@ -15,9 +15,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.staff_rows import STAFF, staff_area
 from bot.text import CAPTION_LIMIT, TEXT_LIMIT, cut, fits, message_parts
 from storage.models import Address, Channel, OutboxKind, Urgency
 from storage.repositories import OutboxRepository
+from storage.repositories.stats import Scope
 
 Buttons = Sequence[Sequence[Sequence[Any]]]
 
@@ -70,8 +72,10 @@ async def write_text(
     buttons: Buttons | None = None,
     ticket_id: int | None = None,
     urgency: Urgency = Urgency.TELL,
+    staff: Scope | None = None,
 ) -> int:
-    """``text`` to one address, in as many messages as its channel needs; returns how many."""
+    """``text`` to one address, in as many messages as its channel needs; returns how many.
+    ``staff``: the area it is written for to a member of staff (bot/services/staff_rows.py)."""
     limits = LIMITS.get(to.channel)
     parts = message_parts(text, limits.text) if limits else [text]
     outbox = OutboxRepository(session)
@@ -79,6 +83,8 @@ async def write_text(
         payload: dict[str, Any] = {"text": part}
         if buttons and index == len(parts) - 1:
             payload["buttons"] = _rows(buttons)
+        if staff is not None:
+            payload[STAFF] = staff_area(staff)
         await outbox.add(
             to=to,
             person_id=person_id,
@@ -103,6 +109,7 @@ async def write_media(
     buttons: Buttons | None = None,
     ticket_id: int | None = None,
     urgency: Urgency = Urgency.TELL,
+    staff: Scope | None = None,
 ) -> None:
     """A photo or voice note (``media``: {"photo" | "voice": file id}, or a chart's
     {"photo_png": …}) captioned ``header`` and ``text`` (each on its own line). When both do
@@ -116,6 +123,8 @@ async def write_media(
     payload: dict[str, Any] = {**media, "caption": caption}
     if buttons and follow_up is None:
         payload["buttons"] = _rows(buttons)
+    if staff is not None:
+        payload[STAFF] = staff_area(staff)
     await write(
         session,
         to=to,
@@ -136,4 +145,5 @@ async def write_media(
             buttons=buttons,
             ticket_id=ticket_id,
             urgency=urgency,
+            staff=staff,
         )

@@ -13,6 +13,7 @@ from bot.services.messages import write_text
 from storage.models import Address, Person, Urgency
 from storage.repositories import PersonRepository
 from storage.repositories.people import address_of
+from storage.repositories.stats import Scope
 
 
 class Notifier:
@@ -27,11 +28,13 @@ class Notifier:
         now: datetime,
         *,
         urgency: Urgency = Urgency.TELL,
+        staff: Scope | None = None,
         **args: Any,
     ) -> None:
         """``to`` a person (at the contact they used last), or an address nobody may have
         written from yet (an administrator's Telegram chat). ``urgency``: BULK for one copy of
-        a message to a whole building (storage.models.Urgency)."""
+        a message to a whole building (storage.models.Urgency). ``staff``: the area it is
+        written for to a member of staff (bot/services/staff_rows.py)."""
         if isinstance(to, Person):
             person: Person | None = to
             address = address_of(to)
@@ -49,4 +52,5 @@ class Notifier:
             text=text,
             now=now,
             urgency=urgency,
+            staff=staff,
         )

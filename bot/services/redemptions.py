@@ -32,6 +32,7 @@ from storage.models import (
 )
 from storage.repositories import PersonRepository
 from storage.repositories.points import PointsRepository
+from storage.repositories.stats import Scope
 
 R = RedemptionStatus
 
@@ -119,7 +120,8 @@ class RedemptionService:
                         (t("points-btn-deny"), PointsAction.DENY, redemption.id),
                     ]
                 ]
-                await write(session, office, now, text, buttons=buttons)
+                staff = Scope(item.community_id)
+                await write(session, office, now, text, buttons=buttons, staff=staff)
             await session.commit()
             return redemption
 

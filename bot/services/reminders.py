@@ -44,6 +44,7 @@ from bot.services.ticket_audience import TicketAudience
 from storage.db import Database
 from storage.models import Community, Person, TicketStatus
 from storage.repositories.sla import Listed, SlaRepository
+from storage.repositories.stats import Scope
 from storage.repositories.tickets import TicketRepository
 
 
@@ -189,7 +190,9 @@ class ReminderService:
                 (t("sched-btn-snooze-morning"), SchedAction.SNOOZE_MORNING.value, 0),
             ]
         )
-        await write(session, person, now, "\n".join(lines), buttons=buttons)
+        buildings = tuple(sorted({x.ticket.building_id for x in waiting + idle}))
+        staff = Scope(community.id, buildings)
+        await write(session, person, now, "\n".join(lines), buttons=buttons, staff=staff)
         return 1
 
     def _lines(

@@ -26,10 +26,12 @@ from bot.services.errors import ServiceError
 from bot.services.handover import hand_over
 from bot.services.joins import JoinService
 from bot.services.notify import Notifier
+from bot.services.staff_rows import fail_staff_rows
 from bot.services.ticket_audience import TicketAudience
 from storage.db import Database
 from storage.models import Address, Building, Community, Person, Role, telegram_address
 from storage.repositories import CommunityRepository, OutboxRepository, PersonRepository
+from storage.repositories.stats import Scope
 from storage.repositories.tickets import UNFINISHED, TicketRepository
 
 REVOCABLE = (Role.HEAD, Role.DEPUTY, Role.COORDINATOR)
@@ -262,6 +264,10 @@ class RevokeService:
         # Their copies of join requests they no longer decide: edited to "no access", and a
         # request nobody left may decide goes to whoever would get it now.
         await self.joins.hand_over_copies_of(session, person.id, now)
+        # And what was written for them as staff about no one ticket (a digest, a weekly
+        # summary, a claim or an offer to decide, a colleague's news) for an area they no
+        # longer cover. What they get as a resident, author or follower still goes.
+        await fail_staff_rows(session, person.id, covered, "role revoked")
         place = building.name if building else community.name
         await self.notifier.tell(
             session,
@@ -306,4 +312,5 @@ class RevokeService:
                 role=role.value,
                 place=building.name if building else community.name,
                 handed=handed,
+                staff=Scope(community.id, (building.id,) if building else None),
             )

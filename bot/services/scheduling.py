@@ -21,6 +21,7 @@ from bot.services.policy import Action
 from bot.services.sla import Sla, sla_for
 from storage.models import Community, OutboxKind, Person, Urgency
 from storage.repositories.people import address_of
+from storage.repositories.stats import Scope
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -80,11 +81,13 @@ async def write(
     ticket_id: int | None = None,
     chart: bytes | None = None,
     urgency: Urgency = Urgency.TELL,
+    staff: Scope | None = None,
 ) -> None:
     """``text`` to ``person``, in the caller's transaction: one outbox row, or several in
     order when it is longer than a message. With ``chart`` (a PNG made here), the picture
     with ``text`` as its caption. ``urgency``: BULK for one copy of a message to a whole
-    building (storage.models.Urgency)."""
+    building (storage.models.Urgency). ``staff``: the area it is written for to a member of
+    staff, whose removal from it fails the row if it has not gone (bot/services/staff_rows.py)."""
     to = address_of(person)
     if to is None:
         return
@@ -98,6 +101,7 @@ async def write(
             buttons=buttons,
             ticket_id=ticket_id,
             urgency=urgency,
+            staff=staff,
         )
         return
     await write_media(
@@ -112,6 +116,7 @@ async def write(
         buttons=buttons,
         ticket_id=ticket_id,
         urgency=urgency,
+        staff=staff,
     )
 
 

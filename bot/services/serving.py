@@ -27,6 +27,7 @@ from storage.models import Building, Community, Person, Role, ServeOffer, ServeO
 from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.invitations import InvitationRepository
 from storage.repositories.sla import SlaRepository
+from storage.repositories.stats import Scope
 from storage.repositories.tickets import TicketRepository
 from storage.repositories.volunteering import VolunteeringRepository
 
@@ -134,7 +135,8 @@ class ServingService:
                         (t("serve-btn-decline"), SchedAction.SERVE_DECLINE.value, offer.id),
                     ]
                 ]
-                await write(session, decider, now, text, buttons=buttons)
+                staff = Scope(building.community_id, (building.id,))
+                await write(session, decider, now, text, buttons=buttons, staff=staff)
             await session.commit()
             return building
 

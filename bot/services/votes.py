@@ -45,6 +45,7 @@ from storage.models import (
 )
 from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.joins import JoinArea
+from storage.repositories.stats import Scope
 from storage.repositories.votes import VoteRepository
 
 QUESTION_MAX = 500
@@ -342,8 +343,18 @@ class VoteService:
                 # The whole building's copies go after other news when delivery is behind;
                 # the organiser's and the office's (who act on the result) go with it.
                 staff = person.id in inviters or person.id == vote.opened_by
+                # The office's invitation is theirs as coordinators; the result itself is
+                # everyone's (bot/services/staff_rows.py).
+                area = (
+                    Scope(building.community_id, (building.id,)) if person.id in inviters else None
+                )
                 await write(
-                    session, person, now, text, urgency=Urgency.TELL if staff else Urgency.BULK
+                    session,
+                    person,
+                    now,
+                    text,
+                    urgency=Urgency.TELL if staff else Urgency.BULK,
+                    staff=area,
                 )
             await session.commit()
             return len(audience)

@@ -76,10 +76,10 @@ class WeeklySummaries:
                     first, last, total, oldest, count, rating, ratings, community.settings, now
                 )
                 text, buttons = render_weekly(translator(self.translations, person), data)
-                messages.append((person, text, buttons))
+                messages.append((person, text, buttons, Scope(community.id, tuple(ids))))
             if not await SlaRepository(session).claim_weekly(community, day):
                 return 0
-            for person, text, buttons in messages:
-                await write(session, person, now, text, buttons=buttons)
+            for person, text, buttons, scope in messages:
+                await write(session, person, now, text, buttons=buttons, staff=scope)
             await session.commit()
         return len(messages)

@@ -409,6 +409,32 @@ class OutboxRepository:
         delivered = {r.person_id for r in rows if r.id not in gone and r.person_id is not None}
         return withdrawn, delivered
 
+    async def pending_without_ticket(self, person_id: int) -> Sequence[OutboxMessage]:
+        """The person's rows not sent yet that are about no ticket and no notice."""
+        query = select(OutboxMessage).where(
+            OutboxMessage.person_id == person_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.ticket_id.is_(None),
+            OutboxMessage.notice_id.is_(None),
+        )
+        return (await self.session.scalars(query.order_by(OutboxMessage.id))).all()
+
+    async def fail_pending(self, message_ids: Sequence[int], error: str) -> int:
+        """These rows, those still pending, are not sent."""
+        failed = 0
+        for first in range(0, len(message_ids), 500):
+            result = await self.session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_(list(message_ids[first : first + 500])),
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                )
+                .values(status=OutboxStatus.FAILED, last_error=error[:1000])
+                .execution_options(synchronize_session=False)
+            )
+            failed += int(getattr(result, "rowcount", 0))
+        return failed
+
     async def fail_pending_as_staff(
         self, person_id: int, ticket_ids: Sequence[int], error: str
     ) -> int:
