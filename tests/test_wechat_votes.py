@@ -258,3 +258,44 @@ async def test_a_telegram_resident_still_reads_the_announcement_with_vote(
     ]
     assert any(QUESTION in t and "/vote" in t for t in texts), texts
     assert fake.refused == []
+
+
+async def test_a_flat_s_new_owner_in_wechat_and_on_the_page_sees_no_earlier_choice(
+    http: Http, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """101's owner votes No, then the head confirms the WeChat neighbour as 101's owner (a
+    claim made as /flat makes it). "投票" gives the neighbour a ballot with nothing marked, and
+    their ballot page has no option checked and no "your ballot now"."""
+    await owners(http, fake, world, worker)
+    fake.wrote(OPENID)
+    fake.wrote(NEIGHBOUR)
+    await open_vote(world)
+    await deliver(worker)
+    [menu] = [m for o, m in fake.menus if o == OPENID and QUESTION in m["head_content"]]
+    driver = Driver(http, fake)
+    await driver.choose(OPENID, menu["list"][1]["content"], 1001)  # 不同意
+    await settled(http)
+    await deliver(worker)
+    flats = await flat_ids(world.db)
+    assert await ballots(world.db) == [(flats["101"], 1)]
+
+    neighbour = await person_of(world, NEIGHBOUR)
+    await world.services.flats.claim(neighbour, "101")
+    head = world.client.user(HEAD_ID, "en", "Head")
+    [card] = [s for s in await world.client.send(head, "/flats") if s.buttons]
+    await world.client.click(head, card, "✅ Confirm owner")
+    await deliver(worker)
+
+    before = len(fake.menus)
+    await driver.text(NEIGHBOUR, "投票", 1002)
+    await settled(http)
+    await deliver(worker)
+    [(to, again)] = fake.menus[before:]
+    assert to == NEIGHBOUR and "101 号房" in again["head_content"]
+    assert "现在的选择" not in again["head_content"]
+    assert not any(i["content"].startswith("✓") for i in again["list"])
+
+    page = await http.get(await world.services.door_ballots.path(1, neighbour.id), headers=EN)
+    html = await page.text()
+    assert page.status == 200 and "Flat 101" in html
+    assert "checked" not in html and "Your ballot now" not in html

@@ -199,12 +199,13 @@ class FlatService:
             claimant = await people.get(claim.person_id)
             if approve:
                 before = await people.get(flat.owner_id) if flat.owner_id else None
+                changed = flat.owner_id != claim.person_id
                 flat.owner_id = claim.person_id
                 # A ballot speaks for the flat's confirmed owner: the one cast before this
                 # confirmation (a seller's, a mistaken owner's, a forgotten one's) no longer
                 # does. It is void in the votes still open, so the new owner starts with a
                 # blank ballot and never sees what somebody else chose.
-                voided = await repo.void_open_ballots(flat.id)
+                voided = await repo.void_open_ballots(flat.id) if changed else 0
                 if before is not None and before.id != claim.person_id:
                     key = "flat-owner-replaced-voided" if voided else "flat-owner-replaced"
                     await self.notifier.tell(
