@@ -124,7 +124,7 @@ async def send(request: web.Request) -> web.StreamResponse:
 
 async def follow(request: web.Request) -> web.StreamResponse:
     """ "Me too": the device follows the neighbour's ticket instead of filing another."""
-    await _building(request)
+    building = await _building(request)
     door = request.app[DOOR].services.web
     person = await door.device(device_secret(request))
     if person is None:
@@ -133,8 +133,9 @@ async def follow(request: web.Request) -> web.StreamResponse:
     ticket_id = choice_number(str(form.get("ticket", "")))
     if ticket_id is None:  # a forged form
         raise refusal(request, "door-forbidden", status=400)
+    category = str(form.get("category") or "")[:64]
     try:
-        ticket = await door.follow(person, ticket_id)
+        ticket = await door.follow(person, building.id, category, ticket_id)
     except ServiceError as error:
         return _service_refusal(request, error)
     raise web.HTTPSeeOther(f"/t/{ticket.id}")

@@ -21,6 +21,7 @@ door-summary = Check and send
 door-building = Building
 door-similar = A neighbour already reported this in { $building } (ticket #{ $number }). You can join it instead of sending a new report.
 door-metoo = Same problem: follow that ticket
+door-metoo-not-offered = That ticket was not offered for this report (or the offer has changed since). Please open the page again, or send your report as your own.
 door-yes-name = The head sees your name.
 door-no-name = Your name stays hidden.
 door-yes-phone = The head sees your phone number.
