@@ -85,6 +85,7 @@ from bot.services.wechat_life import WeChatLife
 from bot.services.wechat_metoo import SAME, parse_same
 from bot.services.wechat_notices import MUTE_WORDS, WeChatNotices, mute_choice, parse_mute
 from bot.services.wechat_replies import (
+    UNREAD,
     WINDOW,
     Incoming,
     WeChatReplies,
@@ -99,7 +100,15 @@ from storage.repositories import CommunityRepository
 from storage.repositories.wechat import WeChatCallbackRepository, WeChatPendingRepository
 
 # What the rest of the code imports from here (the door's sender and callback).
-__all__ = ["WINDOW", "WROTE_AT", "Incoming", "WeChatDoorService", "menu_id", "mute_choice"]
+__all__ = [
+    "UNREAD",
+    "WINDOW",
+    "WROTE_AT",
+    "Incoming",
+    "WeChatDoorService",
+    "menu_id",
+    "mute_choice",
+]
 
 # The texts that ask for one's open ballots again (compared without case or spaces).
 VOTE_WORDS = frozenset({"vote", "/vote", "投票", "表决"})
@@ -166,7 +175,7 @@ class WeChatDoorService:
     async def handle(self, incoming: Incoming) -> None:
         """Whatever the callback means; a refusal is answered to the person in their
         language, never raised to the door (WeChat has had its "success" already)."""
-        if incoming.kind not in ("text", "image", "voice", "subscribe", "scan", "click"):
+        if incoming.kind not in ("text", "image", "voice", UNREAD, "subscribe", "scan", "click"):
             return
         person = await self.onboarding.touch(wechat_address(incoming.openid), "", None)
         try:
@@ -178,6 +187,8 @@ class WeChatDoorService:
                 await self._photo(person, incoming)
             elif incoming.kind == "voice":
                 raise ServiceError("wechat-voice-unheard")
+            elif incoming.kind == UNREAD:
+                raise ServiceError("wechat-kind-unread")
             elif incoming.kind == "click":
                 await self._menu(person, incoming.scene)
             else:
