@@ -3,7 +3,8 @@ ticket of the building and kind (as the chat and WeChat do, which keep the offer
 server); the form that answers it names a ticket, so a phone can post any number. Only the
 ticket the offer names is followed: another open ticket of the building (another kind, one of
 a private kind, one too old to be offered) is refused politely and nothing changes: no
-follower, no event, no message to anyone."""
+follower, no event, no message to anyone. And words too long for a ticket message, posted by
+hand, are refused in the page's words (the chat's say "send /cancel")."""
 
 from __future__ import annotations
 
@@ -108,3 +109,30 @@ async def test_only_the_offered_ticket_can_be_followed(
     async with db.session() as session:
         rows = (await session.scalars(select(TicketFollower))).all()
     assert [r.ticket_id for r in rows] == [offered]
+
+
+async def test_words_too_long_for_the_page_are_refused_in_the_pages_words(
+    http: Http, world: World, db: Database
+) -> None:
+    """A message or a "not fixed" longer than a ticket message holds (a form posted by hand:
+    the page's own fields stop at the limit) is refused with the limit, not with the chat's
+    "send /cancel", which a web page has not; nothing is passed on."""
+    token = token_of(world)
+    ticket_id = await filed(http, token, "repairs", "The stair light on floor 3 is broken")
+    before = await state(db)
+    page = await http.get(f"/t/{ticket_id}", headers=ZH)
+    csrf = (await page.text()).split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    for action, field, headers, words in (
+        ("message", "text", EN, "Please keep it under 4,096"),
+        ("reopen", "reason", ZH, "4,096"),
+        ("message", "text", ZH, "4,096"),
+    ):
+        refused = await http.post(
+            f"/t/{ticket_id}/{action}",
+            data={"csrf": csrf, field: "灯" * 5000},
+            headers=headers,
+        )
+        text = await refused.text()
+        assert refused.status == 400 and words in text, text
+        assert "/cancel" not in text
+    assert await state(db) == before

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from storage.models import Person, TicketFollower
+from storage.models import Person, TicketEvent, TicketFollower
 from telegram.delivery import TelegramDelivery
 from tests.factories import World
 from tests.fakewechat import ACCOUNT, Driver, FakeWeChat
@@ -138,3 +138,23 @@ async def test_the_position_wechat_reports_by_itself_is_not_answered(
     assert await driver.post(event) == (200, "success")
     await settle(http, world, worker)
     assert len(texts_to(fake, OPENID)) == told
+
+
+async def test_words_too_long_are_refused_without_the_chats_cancel(
+    http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """A message about one's open ticket longer than a message holds: refused with the limit,
+    and with what WeChat can do (send it in parts), not the chat's /cancel; nothing passed on."""
+    await driver.subscribe(OPENID, token_of(world), 1)
+    await driver.report(OPENID, "楼道灯坏了", 10)
+    await settle(http, world, worker)
+    [ticket] = await tickets(world)
+    async with world.db.session() as session:
+        events = len((await session.scalars(select(TicketEvent))).all())
+    await driver.text(OPENID, "灯" * 5000, 11)
+    await settle(http, world, worker)
+    answer = texts_to(fake, OPENID)[-1]
+    assert answer.startswith("抱歉") and "4,096" in answer and "/cancel" not in answer, answer
+    async with world.db.session() as session:
+        assert len((await session.scalars(select(TicketEvent))).all()) == events
+    assert [t.id for t in await tickets(world)] == [ticket.id]

@@ -110,6 +110,8 @@ __all__ = [
     "mute_choice",
 ]
 
+# The services' refusals whose chat words name what WeChat has not (/cancel).
+WECHAT_KEYS = {"input-too-long": "wechat-input-too-long"}
 # The texts that ask for one's open ballots again (compared without case or spaces).
 VOTE_WORDS = frozenset({"vote", "/vote", "投票", "表决"})
 
@@ -195,7 +197,8 @@ class WeChatDoorService:
                 await self._follow(person, incoming.scene)
         except ServiceError as error:
             t = self.replies.t(person)
-            await self.replies.tell(person, refusal(t, t(error.key, **error.args_)))
+            key = WECHAT_KEYS.get(error.key, error.key)
+            await self.replies.tell(person, refusal(t, t(key, **error.args_)))
 
     async def _follow(self, person: Person, scene: str) -> None:
         t = self.replies.t(person)

@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.config import Config
 from bot.services import Clock, Services
 from bot.services.choice_numbers import choice_number
+from bot.services.errors import ServiceError
 from web.door.limits import DoorLimits
 from web.pages import render
 from web.server import Handler
@@ -57,6 +58,16 @@ def path_number(request: web.Request, name: str) -> int:
     if number is None:
         raise web.HTTPNotFound()
     return number
+
+
+# The services' refusals whose chat words name what a web page has not (/cancel).
+WEB_KEYS = {"input-too-long": "door-input-too-long"}
+
+
+def service_refusal(request: web.Request, error: ServiceError, status: int = 400) -> web.Response:
+    """A service's refusal as a page, in the web door's words."""
+    key = WEB_KEYS.get(error.key, error.key)
+    return door_page(request, "door/message.html", {"key": key, "args": error.args_}, status)
 
 
 def refusal(request: web.Request, key: str, *, status: int, **args: Any) -> Refused:

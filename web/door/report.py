@@ -19,7 +19,14 @@ from bot.services.links import PayloadKind, make_payload, start_link
 from bot.services.ticket_core import MAX_DESCRIPTION, MAX_MEDIA, Draft
 from bot.services.web_door import DoorBuilding
 from bot.text import fits
-from web.door.guard import DOOR, device_secret, door_page, refusal, set_device
+from web.door.guard import (
+    DOOR,
+    device_secret,
+    door_page,
+    refusal,
+    service_refusal,
+    set_device,
+)
 from web.pages import TRANSLATIONS, visitor_language
 
 Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
@@ -78,7 +85,7 @@ async def summary(request: web.Request) -> web.Response:
     try:
         cleaned = await door.check_photos(contents)
     except ServiceError as error:
-        return _service_refusal(request, error)
+        return service_refusal(request, error)
     entered = await door.enter(device_secret(request), building.token, visitor_language(request))
     photos = [await door.save_photo(entered.person, data) for data in cleaned]
     similar = await door.similar(entered.person, building.id, choices.category.code)
@@ -118,7 +125,7 @@ async def send(request: web.Request) -> web.StreamResponse:
     try:
         reported = await door.report(person, draft, photos, name=choices.name, phone=choices.phone)
     except ServiceError as error:
-        return _service_refusal(request, error)
+        return service_refusal(request, error)
     raise web.HTTPSeeOther(f"/t/{reported.ticket.id}?sent=1")
 
 
@@ -137,7 +144,7 @@ async def follow(request: web.Request) -> web.StreamResponse:
     try:
         ticket = await door.follow(person, building.id, category, ticket_id)
     except ServiceError as error:
-        return _service_refusal(request, error)
+        return service_refusal(request, error)
     raise web.HTTPSeeOther(f"/t/{ticket.id}")
 
 
@@ -188,12 +195,6 @@ def _context(request: web.Request, building: DoorBuilding) -> dict[str, object]:
     t = _t(request)
     chips = [(c.code, category_label(t, c, c.code)) for c in building.categories]
     return {"building": building, "chips": chips}
-
-
-def _service_refusal(request: web.Request, error: ServiceError) -> web.Response:
-    return door_page(
-        request, "door/message.html", {"key": error.key, "args": error.args_}, status=400
-    )
 
 
 def routes(app: web.Application) -> None:

@@ -22,6 +22,7 @@ door-building = Building
 door-similar = A neighbour already reported this in { $building } (ticket #{ $number }). You can join it instead of sending a new report.
 door-metoo = Same problem: follow that ticket
 door-metoo-not-offered = That ticket was not offered for this report (or the offer has changed since). Please open the page again, or send your report as your own.
+door-input-too-long = That is too long ({ $length } characters). Please keep it under { $max }.
 door-yes-name = The head sees your name.
 door-no-name = Your name stays hidden.
 door-yes-phone = The head sees your phone number.

@@ -22,6 +22,7 @@ door-building = 楼栋
 door-similar = 已有邻居在{ $building }反映过这个问题（工单 #{ $number }）。您可以关注它，不必重复反映。
 door-metoo = 同样的问题：关注这张工单
 door-metoo-not-offered = 没有推荐您关注这张工单（或推荐已经变了）。请重新打开页面，或把您的问题作为新的反映发送。
+door-input-too-long = 内容太长了（{ $length } 个字）。请控制在 { $max } 个字以内。
 door-yes-name = 楼长会看到您的名字。
 door-no-name = 不显示您的名字。
 door-yes-phone = 楼长会看到您的电话。
