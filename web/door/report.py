@@ -16,6 +16,7 @@ from bot.services.categories import Category
 from bot.services.choice_numbers import choice_number
 from bot.services.errors import ServiceError
 from bot.services.links import PayloadKind, make_payload, start_link
+from bot.services.onboarding import clean_phone
 from bot.services.ticket_core import MAX_DESCRIPTION, MAX_MEDIA, Draft
 from bot.services.web_door import DoorBuilding
 from bot.text import fits
@@ -166,16 +167,24 @@ def _choices(request: web.Request, building: DoorBuilding, form: Form) -> Choice
     latitude, longitude = _coordinate(form, "lat", 90), _coordinate(form, "lon", 180)
     if latitude is None or longitude is None:
         latitude = longitude = None
+    show_phone = form.get("show_phone") == "1"
+    phone = str(form.get("phone") or "")[:32]
+    if show_phone and phone.strip():
+        # Checked on the summary step, where the form is one tap back, not after "Send".
+        try:
+            clean_phone(phone)
+        except ServiceError as error:
+            raise refusal(request, error.key, status=400) from None
     return Choices(
         category=category,
         description=description,
         latitude=latitude,
         longitude=longitude,
         show_name=form.get("show_name") == "1",
-        show_phone=form.get("show_phone") == "1",
+        show_phone=show_phone,
         share_description=form.get("share_description") == "1",
         name=str(form.get("name") or "")[:40],
-        phone=str(form.get("phone") or "")[:32],
+        phone=phone,
     )
 
 
