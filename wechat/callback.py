@@ -14,7 +14,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.services.web_photos import MAX_UPLOAD
-from bot.services.wechat_door import Incoming, WeChatDoorService
+from bot.services.wechat_door import UNREAD, Incoming, WeChatDoorService
 from web.server import Setup
 from wechat.api import WeChatApi, WeChatError
 from wechat.protocol import MAX_BODY, BadMessage, SafeMode, parse, signed
@@ -57,6 +57,11 @@ def incoming(fields: dict[str, str]) -> tuple[str, Incoming]:
         heard = fields.get("Recognition", "").strip()
         if heard:
             return key, Incoming(openid, "text", text=heard, msg_id=msg_id)
+    if kind not in ("text", "image", "voice"):
+        # A video, a location, a link, a file…: a message all the same, answered (type it or
+        # send a photo). Named apart from the events, one of which is "location" too (the
+        # position WeChat reports by itself when the account asks for it).
+        kind = UNREAD
     return key, Incoming(
         openid,
         kind,

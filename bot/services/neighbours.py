@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.config import Config
 from bot.i18n import Translations, Translator
 from bot.services.cards import age, category_label, shared_preview
@@ -87,21 +89,45 @@ class NeighbourActions:
         """An open ticket of the same building and category from the last week ("me too"), as
         a neighbour may see it: what, where, when and how it stands, not the author's words.
         Never one of a private category (neighbour disputes)."""
-        since = self.clock() - timedelta(days=METOO_DAYS)
         async with self.db.session() as session:
-            settings = await settings_of_building(session, building_id)
-            found_category = find_category(settings, category)
-            if found_category is None or found_category.private:
+            offer = await self._offer(session, person, building_id, category)
+            if offer is None:
                 return None
-            tickets = TicketRepository(session)
-            found = await tickets.similar_open(building_id, category, since, OPEN_STATUSES)
-            if found is None or found.author_id == person.id:
-                return None
-            if await tickets.is_follower(found.id, person.id):
+            found, found_category = offer
+            if await TicketRepository(session).is_follower(found.id, person.id):
                 return None
             building = await CommunityRepository(session).building(building_id)
             assert building is not None  # its ticket was just read
             return Similar(found, building.name, found_category)
+
+    async def _offer(
+        self, session: AsyncSession, person: Person, building_id: int, category: str
+    ) -> tuple[SimilarTicket, Category] | None:
+        """The ticket "me too" names for a report of ``category`` in the building, whether or
+        not the person follows it already; never their own, never one of a private kind."""
+        since = self.clock() - timedelta(days=METOO_DAYS)
+        settings = await settings_of_building(session, building_id)
+        found_category = find_category(settings, category)
+        if found_category is None or found_category.private:
+            return None
+        tickets = TicketRepository(session)
+        found = await tickets.similar_open(building_id, category, since, OPEN_STATUSES)
+        if found is None or found.author_id == person.id:
+            return None
+        return found, found_category
+
+    async def follow_offered(
+        self, person: Person, building_id: int, category: str, ticket_id: int
+    ) -> Ticket:
+        """Me too from a door that keeps no state between the offer and the answer (the web
+        door's form names the ticket): only the ticket the offer for this building and kind
+        names now is followed (again, for a double tap). Any other number is forged or from
+        an offer that changed meanwhile; the chat and WeChat keep the offered id themselves."""
+        async with self.db.session() as session:
+            offer = await self._offer(session, person, building_id, category)
+        if offer is None or offer[0].id != ticket_id:
+            raise ServiceError("door-metoo-not-offered")
+        return await self.follow(person, ticket_id)
 
     async def follow(self, person: Person, ticket_id: int) -> Ticket:
         """Me too: the resident co-signs an open ticket of their building."""

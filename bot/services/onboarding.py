@@ -4,6 +4,7 @@ picker, flat numbers and language."""
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -96,8 +97,11 @@ async def _cache_epoch(session: AsyncSession) -> int | None:
 
 
 def clean_phone(phone: str) -> str:
-    """A phone number as it is kept: its digits and "+"; "phone-invalid" for fewer than 5."""
-    phone = "".join(c for c in phone if c.isdigit() or c == "+")[:32]
+    """A phone number as it is kept: its ASCII digits and "+"; "phone-invalid" for fewer than
+    5. A Chinese keyboard's full-width "１３８" and "＋" are those digits (NFKC, which reads
+    "②" as 2 too); digits of other scripts ("٣") were kept as they are and dial nothing."""
+    phone = unicodedata.normalize("NFKC", phone)
+    phone = "".join(c for c in phone if c in "0123456789+")[:32]
     if len(phone) < 5:
         raise ServiceError("phone-invalid")
     return phone

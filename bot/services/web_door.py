@@ -281,9 +281,13 @@ class WebDoorService:
             phone=phone,
         )
 
-    async def follow(self, person: Person, ticket_id: int) -> Ticket:
-        """ "Me too": the neighbour's open ticket instead of a new one."""
-        return await self.neighbours.follow(person, ticket_id)
+    async def follow(
+        self, person: Person, building_id: int, category: str, ticket_id: int
+    ) -> Ticket:
+        """ "Me too": the neighbour's open ticket instead of a new one; only the one the
+        summary offered for this building and kind (the form's number is the phone's to
+        change)."""
+        return await self.neighbours.follow_offered(person, building_id, category, ticket_id)
 
     async def mine(self, person: Person) -> Sequence[Ticket]:
         """The person's own and followed tickets, newest first (the first page)."""

@@ -85,6 +85,7 @@ from bot.services.wechat_life import WeChatLife
 from bot.services.wechat_metoo import SAME, parse_same
 from bot.services.wechat_notices import MUTE_WORDS, WeChatNotices, mute_choice, parse_mute
 from bot.services.wechat_replies import (
+    UNREAD,
     WINDOW,
     Incoming,
     WeChatReplies,
@@ -99,8 +100,18 @@ from storage.repositories import CommunityRepository
 from storage.repositories.wechat import WeChatCallbackRepository, WeChatPendingRepository
 
 # What the rest of the code imports from here (the door's sender and callback).
-__all__ = ["WINDOW", "WROTE_AT", "Incoming", "WeChatDoorService", "menu_id", "mute_choice"]
+__all__ = [
+    "UNREAD",
+    "WINDOW",
+    "WROTE_AT",
+    "Incoming",
+    "WeChatDoorService",
+    "menu_id",
+    "mute_choice",
+]
 
+# The services' refusals whose chat words name what WeChat has not (/cancel).
+WECHAT_KEYS = {"input-too-long": "wechat-input-too-long"}
 # The texts that ask for one's open ballots again (compared without case or spaces).
 VOTE_WORDS = frozenset({"vote", "/vote", "投票", "表决"})
 
@@ -166,7 +177,7 @@ class WeChatDoorService:
     async def handle(self, incoming: Incoming) -> None:
         """Whatever the callback means; a refusal is answered to the person in their
         language, never raised to the door (WeChat has had its "success" already)."""
-        if incoming.kind not in ("text", "image", "voice", "subscribe", "scan", "click"):
+        if incoming.kind not in ("text", "image", "voice", UNREAD, "subscribe", "scan", "click"):
             return
         person = await self.onboarding.touch(wechat_address(incoming.openid), "", None)
         try:
@@ -178,13 +189,16 @@ class WeChatDoorService:
                 await self._photo(person, incoming)
             elif incoming.kind == "voice":
                 raise ServiceError("wechat-voice-unheard")
+            elif incoming.kind == UNREAD:
+                raise ServiceError("wechat-kind-unread")
             elif incoming.kind == "click":
                 await self._menu(person, incoming.scene)
             else:
                 await self._follow(person, incoming.scene)
         except ServiceError as error:
             t = self.replies.t(person)
-            await self.replies.tell(person, refusal(t, t(error.key, **error.args_)))
+            key = WECHAT_KEYS.get(error.key, error.key)
+            await self.replies.tell(person, refusal(t, t(key, **error.args_)))
 
     async def _follow(self, person: Person, scene: str) -> None:
         t = self.replies.t(person)

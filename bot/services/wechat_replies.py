@@ -24,12 +24,17 @@ def wechat_address(openid: str) -> Address:
     return Address(Channel.WECHAT, openid)
 
 
+UNREAD = "unread"  # a message of a kind the door does not read: a video, a location, a file…
+
+
 @dataclass(frozen=True, slots=True)
 class Incoming:
     """One callback, as the door parsed it."""
 
     openid: str
-    kind: str  # "text", "image", "voice" (untranscribed), "subscribe", "scan"; else ignored
+    # "text", "image", "voice" (untranscribed), UNREAD (a message of another kind), an event
+    # ("subscribe", "scan", "click"); other events are ignored
+    kind: str
     text: str = ""
     scene: str = ""  # a subscribe or SCAN event's scene: a building's join token
     msg_id: str = ""

@@ -6,6 +6,7 @@ before any handler runs, so nothing is written."""
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from aiohttp import web
 from bot.config import Config
 from bot.services import Clock, Services
 from bot.services.choice_numbers import choice_number
+from bot.services.errors import ServiceError
 from web.door.limits import DoorLimits
 from web.pages import render
 from web.server import Handler
@@ -59,6 +61,16 @@ def path_number(request: web.Request, name: str) -> int:
     return number
 
 
+# The services' refusals whose chat words name what a web page has not (/cancel).
+WEB_KEYS = {"input-too-long": "door-input-too-long"}
+
+
+def service_refusal(request: web.Request, error: ServiceError, status: int = 400) -> web.Response:
+    """A service's refusal as a page, in the web door's words."""
+    key = WEB_KEYS.get(error.key, error.key)
+    return door_page(request, "door/message.html", {"key": key, "args": error.args_}, status)
+
+
 def refusal(request: web.Request, key: str, *, status: int, **args: Any) -> Refused:
     return Refused(door_page(request, "door/message.html", {"key": key, "args": args}, status))
 
@@ -70,8 +82,29 @@ def door_page(
     return render(
         request,
         template,
-        {"csrf": csrf_token(request), "here": request.path, **(context or {})},
+        {"csrf": csrf_token(request), "here": page_path(request), **(context or {})},
         status=status,
+    )
+
+
+# A form's address under a page (/b/<token>/send, /t/<id>/message): it takes a POST only.
+_FORM_UNDER_PAGE = re.compile(r"(/[bt]/[^/]+)/[^/]+")
+
+
+def page_path(request: web.Request) -> str | None:
+    """The page a GET opens again for this answer (the language switch, the home screen's
+    start): a form's answer is its page's; None for a form that belongs to no page (forget
+    this device), whose answer then offers no switch."""
+    if request.method in ("GET", "HEAD"):
+        return request.path
+    under = _FORM_UNDER_PAGE.fullmatch(request.path)
+    if under is not None:
+        return under.group(1)
+    # The building's report form posts to the page itself, a ballot and an activity too.
+    return (
+        request.path
+        if request.path.startswith(("/b/", "/door/ballot/", "/door/activity/"))
+        else None
     )
 
 

@@ -16,10 +16,18 @@ from bot.services.categories import Category
 from bot.services.choice_numbers import choice_number
 from bot.services.errors import ServiceError
 from bot.services.links import PayloadKind, make_payload, start_link
+from bot.services.onboarding import clean_phone
 from bot.services.ticket_core import MAX_DESCRIPTION, MAX_MEDIA, Draft
 from bot.services.web_door import DoorBuilding
 from bot.text import fits
-from web.door.guard import DOOR, device_secret, door_page, refusal, set_device
+from web.door.guard import (
+    DOOR,
+    device_secret,
+    door_page,
+    refusal,
+    service_refusal,
+    set_device,
+)
 from web.pages import TRANSLATIONS, visitor_language
 
 Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
@@ -78,7 +86,7 @@ async def summary(request: web.Request) -> web.Response:
     try:
         cleaned = await door.check_photos(contents)
     except ServiceError as error:
-        return _service_refusal(request, error)
+        return service_refusal(request, error)
     entered = await door.enter(device_secret(request), building.token, visitor_language(request))
     photos = [await door.save_photo(entered.person, data) for data in cleaned]
     similar = await door.similar(entered.person, building.id, choices.category.code)
@@ -118,13 +126,13 @@ async def send(request: web.Request) -> web.StreamResponse:
     try:
         reported = await door.report(person, draft, photos, name=choices.name, phone=choices.phone)
     except ServiceError as error:
-        return _service_refusal(request, error)
+        return service_refusal(request, error)
     raise web.HTTPSeeOther(f"/t/{reported.ticket.id}?sent=1")
 
 
 async def follow(request: web.Request) -> web.StreamResponse:
     """ "Me too": the device follows the neighbour's ticket instead of filing another."""
-    await _building(request)
+    building = await _building(request)
     door = request.app[DOOR].services.web
     person = await door.device(device_secret(request))
     if person is None:
@@ -133,10 +141,11 @@ async def follow(request: web.Request) -> web.StreamResponse:
     ticket_id = choice_number(str(form.get("ticket", "")))
     if ticket_id is None:  # a forged form
         raise refusal(request, "door-forbidden", status=400)
+    category = str(form.get("category") or "")[:64]
     try:
-        ticket = await door.follow(person, ticket_id)
+        ticket = await door.follow(person, building.id, category, ticket_id)
     except ServiceError as error:
-        return _service_refusal(request, error)
+        return service_refusal(request, error)
     raise web.HTTPSeeOther(f"/t/{ticket.id}")
 
 
@@ -158,16 +167,24 @@ def _choices(request: web.Request, building: DoorBuilding, form: Form) -> Choice
     latitude, longitude = _coordinate(form, "lat", 90), _coordinate(form, "lon", 180)
     if latitude is None or longitude is None:
         latitude = longitude = None
+    show_phone = form.get("show_phone") == "1"
+    phone = str(form.get("phone") or "")[:32]
+    if show_phone and phone.strip():
+        # Checked on the summary step, where the form is one tap back, not after "Send".
+        try:
+            clean_phone(phone)
+        except ServiceError as error:
+            raise refusal(request, error.key, status=400) from None
     return Choices(
         category=category,
         description=description,
         latitude=latitude,
         longitude=longitude,
         show_name=form.get("show_name") == "1",
-        show_phone=form.get("show_phone") == "1",
+        show_phone=show_phone,
         share_description=form.get("share_description") == "1",
         name=str(form.get("name") or "")[:40],
-        phone=str(form.get("phone") or "")[:32],
+        phone=phone,
     )
 
 
@@ -187,12 +204,6 @@ def _context(request: web.Request, building: DoorBuilding) -> dict[str, object]:
     t = _t(request)
     chips = [(c.code, category_label(t, c, c.code)) for c in building.categories]
     return {"building": building, "chips": chips}
-
-
-def _service_refusal(request: web.Request, error: ServiceError) -> web.Response:
-    return door_page(
-        request, "door/message.html", {"key": error.key, "args": error.args_}, status=400
-    )
 
 
 def routes(app: web.Application) -> None:

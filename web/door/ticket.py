@@ -11,7 +11,15 @@ from bot.services.cards import category_label
 from bot.services.choice_numbers import choice_number
 from bot.services.errors import ServiceError
 from storage.models import Person
-from web.door.guard import DEVICE_COOKIE, DOOR, device_secret, door_page, path_number, refusal
+from web.door.guard import (
+    DEVICE_COOKIE,
+    DOOR,
+    device_secret,
+    door_page,
+    path_number,
+    refusal,
+    service_refusal,
+)
 from web.door.push import PUSH_KEYS
 from web.pages import TRANSLATIONS, visitor_language
 
@@ -65,9 +73,7 @@ async def act(request: web.Request) -> web.StreamResponse:
         else:
             raise web.HTTPNotFound()
     except ServiceError as error:
-        return door_page(
-            request, "door/message.html", {"key": error.key, "args": error.args_}, status=400
-        )
+        return service_refusal(request, error)
     raise web.HTTPSeeOther(f"/t/{ticket_id}")
 
 

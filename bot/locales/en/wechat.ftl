@@ -24,6 +24,8 @@ wechat-photo-kept = { $count ->
 wechat-photos-full = at most { $max } photos go with one report, so please write what is wrong now.
 wechat-linked = Linked: this WeChat is now one of your doors, with your roles and tickets.
 wechat-voice-unheard = a voice message cannot be passed on from here, so please write it in words (WeChat's "convert to text" helps) or send a photo.
+wechat-kind-unread = this account reads words and photos only, so please write what is wrong in words or send a photo.
+wechat-input-too-long = that is too long ({ $length } characters). Please keep one message under { $max }, or send it in parts.
 ## The account's custom menu (python -m bot wechat-menu) and its answers
 wechat-menu-report = Report
 wechat-menu-mine = My tickets

@@ -20,6 +20,8 @@ wechat-photo-kept = 已收到 { $count } 张照片。请用一条消息写下遇
 wechat-photos-full = 一次报修最多附 { $max } 张照片，请现在写下遇到的问题。
 wechat-linked = 已关联：这个微信现在是您的入口之一，角色和工单都在。
 wechat-voice-unheard = 这里无法转交语音消息，请用文字写下来（可用微信的"转文字"），或发送照片。
+wechat-kind-unread = 这里只能接收文字和照片，请用文字写下遇到的问题，或发送照片。
+wechat-input-too-long = 内容太长了（{ $length } 个字）。每条消息请控制在 { $max } 个字以内，或分几条发送。
 ## 公众号自定义菜单（python -m bot wechat-menu）及其回复
 wechat-menu-report = 报修
 wechat-menu-mine = 我的工单
