@@ -1,0 +1,63 @@
+"""Hostile content at the largest size the bot accepts (names of 100 astral emoji, 200 UTF-16
+units; titles at their limit; "<b>" and "&" in names) through the messages and Bot API calls that
+carry it: every call must be one Telegram accepts (tests/botclient.py's FakeSession refuses
+what Telegram refuses and records it in ``session.refused``), and what the person is told must
+reach them whole."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from storage.db import Database
+from storage.models import Building
+from tests.botclient import FakeSession, Sent
+from tests.test_notices import write
+from tests.test_ticket_handling import HEAD, RESIDENT, Town, one
+from tests.test_ticket_handling import client as client_fixture
+from tests.test_ticket_handling import town as town_fixture
+from tests.test_volunteering import FORM, SIGN_UP, organise
+
+client, town = client_fixture, town_fixture
+
+# 100 characters (the most a building's name keeps), 200 UTF-16 units: what Telegram counts.
+TOWERS = "🏢" * 100
+# An activity's title at its limit (bot/services/activity_form.py MAX_TITLE: 200 units).
+TITLE = "🌳" * 100
+
+
+def refused(town: Town) -> list[tuple[str, str]]:
+    session = town.client.session
+    assert isinstance(session, FakeSession)
+    return [(type(method).__name__, why) for method, why in session.refused]
+
+
+def said(sent: list[Sent]) -> str:
+    return "\n".join(s.text for s in sent)
+
+
+async def rename(db: Database, code: str, name: str) -> None:
+    async with db.session() as session:
+        await session.execute(update(Building).where(Building.code == code).values(name=name))
+        await session.commit()
+
+
+async def test_a_refusal_naming_a_title_at_its_limit_reaches_the_presser(town: Town) -> None:
+    """The refusal "You are already signed up for “<title>”" is longer than a callback answer
+    may be: the button is answered and the refusal comes whole in the chat, not a 400 and a
+    spinning button."""
+    await organise(town, FORM.replace("Tree planting", TITLE))
+    ad = one(await town.deliver(), RESIDENT)
+    one(await town.click(RESIDENT, ad, SIGN_UP), RESIDENT)
+    again = await town.click(RESIDENT, ad, SIGN_UP)
+    assert f"You are already signed up for “{TITLE}”." in said(again)
+    assert refused(town) == []
+
+
+async def test_muting_a_building_with_a_long_name_is_answered(town: Town) -> None:
+    await rename(town.db, "A1", TOWERS)
+    await write(town, HEAD)
+    copy = one(await town.deliver(), RESIDENT)
+    assert TOWERS in copy.text
+    pressed = await town.click(RESIDENT, copy, "🔕 Mute notices from this building")
+    assert f"Muted: no more non-urgent notices from {TOWERS}." in said(pressed)
+    assert refused(town) == []
