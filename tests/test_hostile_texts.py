@@ -9,10 +9,10 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from storage.db import Database
-from storage.models import Building
+from storage.models import Building, RewardItem
 from tests.botclient import FakeSession, Sent
 from tests.test_notices import write
-from tests.test_ticket_handling import HEAD, RESIDENT, Town, one
+from tests.test_ticket_handling import HEAD, OFFICE, RESIDENT, Town, one, to
 from tests.test_ticket_handling import client as client_fixture
 from tests.test_ticket_handling import town as town_fixture
 from tests.test_volunteering import FORM, SIGN_UP, organise
@@ -61,3 +61,23 @@ async def test_muting_a_building_with_a_long_name_is_answered(town: Town) -> Non
     pressed = await town.click(RESIDENT, copy, "🔕 Mute notices from this building")
     assert f"Muted: no more non-urgent notices from {TOWERS}." in said(pressed)
     assert refused(town) == []
+
+
+async def test_points_with_a_long_catalogue_comes_whole_in_several_messages(town: Town) -> None:
+    """40 items whose names are at their limit (100 units) are a catalogue longer than one
+    message: /points sends it in parts, every item listed, the redeem buttons under the last,
+    not a 400 and an apology."""
+    names = [f"{n:02d}" + "🎁" * 49 for n in range(40)]
+    one(await town.send(OFFICE, f"/catalogue add 20 1 {names[0]}"), OFFICE)  # as the office does
+    async with town.db.session() as session:  # the rest at once (the chat's flood limit)
+        now = town.world.clock()
+        session.add_all(
+            RewardItem(community_id=1, name=name, price=20, stock=1, active=True, created_at=now)
+            for name in names[1:]
+        )
+        await session.commit()
+    shown = to(await town.send(RESIDENT, "/points"), RESIDENT)
+    assert refused(town) == []
+    assert len(shown) > 1 and all(name in said(shown) for name in names)
+    assert [bool(s.buttons) for s in shown] == [False] * (len(shown) - 1) + [True]
+    assert len(shown[-1].buttons) == 20  # MAX_OFFERED
