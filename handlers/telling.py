@@ -9,7 +9,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
 
-from bot.text import cut, fits
+from bot.text import TEXT_LIMIT, cut, fits
 from telegram.budget import budget_of
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,10 @@ async def tell(
     """``text`` to the person whose update it was: in the chat, or on the button they pressed.
     ``reply_markup`` goes with a message in the chat (a question asked again)."""
     query = update.callback_query
+    # A refusal may repeat what was typed ("no building with the code …"): as long as a whole
+    # message, the refusal would be longer than one, Telegram would refuse it and the person
+    # hear nothing. Such an echo is cut, visibly.
+    text = cut(text, TEXT_LIMIT)
     try:
         if update.message is not None:
             await update.message.answer(text, reply_markup=reply_markup)

@@ -81,3 +81,14 @@ async def test_points_with_a_long_catalogue_comes_whole_in_several_messages(town
     assert len(shown) > 1 and all(name in said(shown) for name in names)
     assert [bool(s.buttons) for s in shown] == [False] * (len(shown) - 1) + [True]
     assert len(shown[-1].buttons) == 20  # MAX_OFFERED
+
+
+async def test_a_refusal_echoing_a_typed_code_of_a_whole_message_is_answered(town: Town) -> None:
+    """The refusal "There is no building with the code …" repeats what was typed; a code as
+    long as a message (2,040 emoji, 4,080 units) made it longer than a message, Telegram
+    refused it and the head heard nothing. The echo is shortened, visibly."""
+    code = "🏢" * 2040
+    refusal = one(await town.send(HEAD, f"/invite deputy {code}"), HEAD)
+    assert refused(town) == []
+    assert refusal.text.startswith("There is no building with the code 🏢🏢")
+    assert refusal.text.endswith("…")
