@@ -6,8 +6,17 @@ reach them whole."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
+
+from aiogram import Bot
+from aiogram.methods import AnswerCallbackQuery, SendMessage
+from aiogram.types import CallbackQuery, Chat, Message, User
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import update
 
+from handlers.telling import answer_press
 from storage.db import Database
 from storage.models import Building, RewardItem
 from tests.botclient import FakeSession, Sent
@@ -92,3 +101,34 @@ async def test_a_refusal_echoing_a_typed_code_of_a_whole_message_is_answered(tow
     assert refused(town) == []
     assert refusal.text.startswith("There is no building with the code 🏢🏢")
     assert refusal.text.endswith("…")
+
+
+HOSTILE = st.sampled_from(
+    ["🏢", "👨\u200d👩\u200d👧", "e\u0301", "<b>", "&", "<", "\u202e", "\u200f", "楼", "a", " "]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(runs=st.lists(st.tuples(HOSTILE, st.integers(1, 60)), max_size=8))
+def test_a_pressed_button_is_always_answered_and_the_text_reaches_the_presser(
+    runs: list[tuple[str, int]],
+) -> None:
+    """Whatever the text (astral emoji, ZWJ sequences, combining marks, markup-looking
+    characters, direction marks, up to ~600 units), answer_press makes calls Telegram
+    accepts: the button is answered once, and the text is on it or whole in the chat."""
+    asyncio.run(press_and_check("".join(piece * times for piece, times in runs) or "ok"))
+
+
+async def press_and_check(text: str) -> None:
+    session = FakeSession()
+    bot = Bot("42:TEST", session=session)
+    chat = Chat(id=7, type="private")
+    message = Message(message_id=1, date=datetime.now(UTC), chat=chat, text="card").as_(bot)
+    user = User(id=7, is_bot=False, first_name="A")
+    query = CallbackQuery(id="q", from_user=user, chat_instance="c", message=message, data="x")
+    await answer_press(query.as_(bot), text, show_alert=True)
+    assert session.refused == []
+    [answered] = [m for m in session.requests if isinstance(m, AnswerCallbackQuery)]
+    said = [m.text for m in session.requests if isinstance(m, SendMessage)]
+    assert answered.text == text or (not answered.text and said == [text])
+    await bot.session.close()
