@@ -16,6 +16,7 @@ from bot.text import cut
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.notice_keyboards import NoticeCb, NoticeStep, mute_markup
 from handlers.notices import LISTED, NoticeFlow
+from handlers.telling import answer_press
 from handlers.ticketing import FreeInput, edit_quietly, read_text
 from storage.models import NoticeStatus, Person
 
@@ -143,7 +144,8 @@ async def on_mute(
     services: Services,
 ) -> None:
     muted, building = await services.notice_copies.toggle_mute(person, callback_data.id)
-    await callback.answer(t("notice-muted" if muted else "notice-unmuted", building=building))
+    key = "notice-muted" if muted else "notice-unmuted"
+    await answer_press(callback, t(key, building=building))
     if isinstance(callback.message, Message):
         label = t("notice-btn-unmute" if muted else "notice-btn-mute")
         markup = mute_markup(label, callback_data.id)

@@ -51,7 +51,8 @@ async def cmd_points(
         (t("points-btn-redeem", name=i.name, price=i.price), PointsStep.REDEEM, i.id)
         for i in offered
     ]
-    await message.answer(text, reply_markup=_markup(rows) if rows else None)
+    # A catalogue of many items (names up to 100 units) is longer than one message.
+    await answer_long(message, text, reply_markup=_markup(rows) if rows else None)
 
 
 @router.callback_query(PointsCb.filter(F.step == PointsStep.REDEEM))

@@ -14,7 +14,14 @@ from typing import Any, cast
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
-from aiogram.methods import EditMessageText, GetMe, SendMessage, TelegramMethod
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageText,
+    GetMe,
+    SendMediaGroup,
+    SendMessage,
+    TelegramMethod,
+)
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
     CallbackQuery,
@@ -28,6 +35,8 @@ from aiogram.types import (
 
 BOT_ID = 424242
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024  # UTF-16 code units, as Telegram counts them
+ANSWER_LIMIT = 200  # answerCallbackQuery's text ("0-200 characters"), counted the same way
+DATA_LIMIT = 64  # a button's callback_data, in bytes (BUTTON_DATA_INVALID past it, or empty)
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Louzhang", "username": "louzhang_test_bot"}
 
 
@@ -37,6 +46,9 @@ class FakeSession(BaseSession):
         self.requests: list[TelegramMethod[Any]] = []
         self.errors: list[tuple[str, int, str, int | None]] = []
         self.blocked: set[int] = set()
+        # Calls Telegram would refuse as malformed (too long, bad buttons), with the reason: a
+        # test that drives hostile content asserts it stays empty.
+        self.refused: list[tuple[TelegramMethod[Any], str]] = []
         self._ids = itertools.count(1000)
 
     def fail(
@@ -69,6 +81,7 @@ class FakeSession(BaseSession):
             return self._answer(bot, method, _error(403, "Forbidden: bot was blocked by the user"))
         refusal = length_refusal(method)
         if refusal is not None:
+            self.refused.append((method, refusal))
             return self._answer(bot, method, _error(400, refusal))
         return self._answer(bot, method, {"ok": True, "result": self._result(method)})
 
@@ -123,16 +136,28 @@ def utf16_len(text: str) -> int:
 
 
 def length_refusal(method: TelegramMethod[Any]) -> str | None:
-    """What Telegram answers (400) for a text or caption too long, counted in UTF-16 units."""
+    """What Telegram answers (400) for a text or caption too long, counted in UTF-16 units, a
+    callback answer past 200 units, or a button whose callback_data is empty or past 64 bytes."""
     if isinstance(method, SendMessage | EditMessageText):
         assert method.text is not None, "an edit without text (the bot never sends one)"
         if not method.text.strip():
             return "Bad Request: message text is empty"
         if utf16_len(method.text) > TEXT_LIMIT:
             return "Bad Request: message is too long"
-    caption = getattr(method, "caption", None)
-    if isinstance(caption, str) and utf16_len(caption) > CAPTION_LIMIT:
-        return "Bad Request: message caption is too long"
+    if isinstance(method, AnswerCallbackQuery) and utf16_len(method.text or "") > ANSWER_LIMIT:
+        return "Bad Request: MESSAGE_TOO_LONG"
+    captions = [getattr(method, "caption", None)]
+    if isinstance(method, SendMediaGroup):
+        captions += [getattr(item, "caption", None) for item in method.media]
+    for caption in captions:
+        if isinstance(caption, str) and utf16_len(caption) > CAPTION_LIMIT:
+            return "Bad Request: message caption is too long"
+    markup = getattr(method, "reply_markup", None)
+    if isinstance(markup, InlineKeyboardMarkup):
+        for button in itertools.chain.from_iterable(markup.inline_keyboard):
+            data = button.callback_data
+            if data is not None and not 1 <= len(data.encode()) <= DATA_LIMIT:
+                return "Bad Request: BUTTON_DATA_INVALID"
     return None
 
 

@@ -29,6 +29,7 @@ from tests.fakelimits import FloodRules
 
 JSON = dict[str, Any]
 BOT_ID = 424242
+ANSWER_LIMIT = 200  # answerCallbackQuery's text
 # Bot API parameters that are plain strings and must never be JSON-decoded.
 STRING_PARAMS = frozenset(
     ("text", "caption", "parse_mode", "callback_query_id", "url", "data", "inline_message_id")
@@ -36,7 +37,6 @@ STRING_PARAMS = frozenset(
     + ("business_connection_id", "language_code", "photo", "document", "voice", "audio", "video")
     + ("file_id",)
 )
-_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass
@@ -109,10 +109,58 @@ def _decode(key: str, value: Any) -> Any:
         return value
 
 
+# Telegram's HTML parse mode (https://core.telegram.org/bots/api#html-style): these tags only;
+# every other "<" and a tag left open are refused ("can't parse entities"), as Telegram does.
+HTML_TAGS = frozenset(
+    ("b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a")
+    + ("tg-emoji", "code", "pre", "blockquote")
+)
+_HTML_TAG = re.compile(r"<(/?)([a-z-]*)((?:\s[^<>]*)?)>", re.IGNORECASE)
+
+
+def _html_visible(text: str) -> str:
+    """The text Telegram shows for ``text`` in HTML parse mode; ApiError where it refuses."""
+    visible: list[str] = []
+    open_tags: list[str] = []
+    position = 0
+    while (start := text.find("<", position)) >= 0:
+        visible.append(text[position:start])
+        tag = _HTML_TAG.match(text, start)
+        offset = len(text[:start].encode())
+        if tag is None or tag.group(2).lower() not in HTML_TAGS:
+            name = tag.group(2) if tag else text[start + 1 : start + 10]
+            raise ApiError(
+                400,
+                f'Bad Request: can\'t parse entities: Unsupported start tag "{name}" at byte '
+                f"offset {offset}",
+            )
+        closing, name = tag.group(1) == "/", tag.group(2).lower()
+        if closing:
+            if not open_tags or open_tags[-1] != name:
+                raise ApiError(
+                    400,
+                    f"Bad Request: can't parse entities: Unmatched end tag at byte offset "
+                    f'{offset}, expected "</{open_tags[-1] if open_tags else ""}>", found '
+                    f'"</{name}>"',
+                )
+            open_tags.pop()
+        else:
+            open_tags.append(name)
+        position = tag.end()
+    visible.append(text[position:])
+    if open_tags:
+        raise ApiError(
+            400,
+            "Bad Request: can't parse entities: Can't find end tag corresponding to start "
+            f'tag "{open_tags[-1]}"',
+        )
+    return html.unescape("".join(visible))
+
+
 def _visible_len(text: str, parse_mode: Any) -> int:
     """The length Telegram checks: UTF-16 code units of the text after entity parsing."""
     html_mode = str(parse_mode).lower() == "html"
-    visible = html.unescape(_TAG.sub("", text)) if html_mode else text
+    visible = _html_visible(text) if html_mode else text
     return len(visible.encode("utf-16-le")) // 2
 
 
@@ -343,7 +391,13 @@ class FakeBotAPI:
     def _true(self, p: JSON, files: Files) -> bool:
         return True
 
-    api_answerCallbackQuery = api_close = api_logOut = _true
+    api_close = api_logOut = _true
+
+    def api_answerCallbackQuery(self, p: JSON, files: Files) -> bool:
+        # "0-200 characters", counted as Telegram counts text: UTF-16 units.
+        if _visible_len(str(p.get("text", "")), None) > ANSWER_LIMIT:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        return True
 
     def api_getMe(self, p: JSON, files: Files) -> JSON:
         flags = ("can_join_groups", "can_read_all_group_messages", "supports_inline_queries")
@@ -476,10 +530,18 @@ class FakeBotAPI:
         if "inline_message_id" in p:
             return True
         ref = (p["chat_id"], int(p["message_id"]))
-        msg = {**self._stored(*ref), **changes, "edit_date": int(time.time())}
+        before = self._stored(*ref)
+        msg = {**before, **changes, "edit_date": int(time.time())}
         msg.pop("reply_markup", None)  # editing without reply_markup removes the keyboard
         if (markup := self._markup(p)) is not None:
             msg["reply_markup"] = markup
+        same = all(before.get(k) == msg.get(k) for k in ("text", "caption", "reply_markup"))
+        if same and ref in self.messages:
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a content and reply markup of the current message",
+            )
         self.messages[ref] = msg
         return msg
 
@@ -528,7 +590,8 @@ class FakeBotAPI:
         if not isinstance(markup, dict) or "inline_keyboard" not in markup:
             return None
         for button in itertools.chain.from_iterable(markup["inline_keyboard"]):
-            if len(str(button.get("callback_data", "")).encode()) > 64:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode()) <= 64:
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
         return markup
 

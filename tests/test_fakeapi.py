@@ -212,3 +212,43 @@ async def test_dispatcher_polling_round_trip(fake: FakeBotAPI, bot: Bot) -> None
     finally:
         await dp.stop_polling()
         await polling
+
+
+@pytest.mark.asyncio
+async def test_refuses_what_telegram_refuses_beyond_lengths(fake: FakeBotAPI, bot: Bot) -> None:
+    """The fakes are as strict as Telegram, so a bug cannot hide behind a lenient fake: a
+    callback answer past 200 units, callback_data empty or past 64 bytes, HTML that Telegram
+    cannot parse (a person's "<b>" or "a<b" sent with parse_mode HTML), an edit that changes
+    nothing."""
+    await bot.answer_callback_query("1", text="🏢" * 100)
+    with pytest.raises(TelegramBadRequest, match="MESSAGE_TOO_LONG"):
+        await bot.answer_callback_query("1", text="🏢" * 100 + "!")
+    for data in ("", "x" * 65, "楼" * 22):
+        button = InlineKeyboardButton(text="b", callback_data=data)
+        markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
+        with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
+            await bot.send_message(10, "hi", reply_markup=markup)
+    await bot.send_message(10, "<b>bold</b> &amp; &lt;b&gt; a & b", parse_mode="HTML")
+    assert fake.calls_of("sendMessage")[-1].ok
+    for text in ("<b>name", "a < b", "<script>x</script>", "<b><i>x</b></i>"):
+        with pytest.raises(TelegramBadRequest, match="can't parse entities"):
+            await bot.send_message(10, text, parse_mode="HTML")
+    await bot.send_message(10, "<b>no parse mode, no markup</b>")
+    # Visible length in HTML mode: the tags do not count, an entity counts as one character.
+    await bot.send_message(10, "<b>" + "&amp;" * 4096 + "</b>", parse_mode="HTML")
+    with pytest.raises(TelegramBadRequest, match="message is too long"):
+        await bot.send_message(10, "&amp;" * 4097, parse_mode="HTML")
+
+    sent = await bot.send_message(10, "card")
+    with pytest.raises(TelegramBadRequest, match="message is not modified"):
+        await bot.edit_message_text("card", chat_id=10, message_id=sent.message_id)
+    await bot.edit_message_text("card, changed", chat_id=10, message_id=sent.message_id)
+
+    local = Bot(TOKEN, session=FakeSession())
+    with pytest.raises(TelegramBadRequest, match="MESSAGE_TOO_LONG"):
+        await local.answer_callback_query("1", text="x" * 201)
+    with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
+        button = InlineKeyboardButton(text="b", callback_data="楼" * 22)
+        await local.send_message(
+            10, "hi", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]])
+        )

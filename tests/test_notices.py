@@ -395,6 +395,28 @@ async def test_a_correction_edits_every_copy_sent(town: Town) -> None:
     )
 
 
+async def test_a_corrected_copy_still_names_its_readers_building(town: Town) -> None:
+    """A notice to A1 and B1: B1's reader got "Notice for 翠湖苑1座" with B1's mute button;
+    the correction's edit of that copy says the same, not A1's name and A1's button (which
+    B1's reader may not press); so does the correction told at the other doors."""
+    await write(town, OFFICE, buildings=("塘中新村1栋", "翠湖苑1座"))
+    sent = one(await town.deliver(), STRANGER)
+    assert sent.text.startswith("📢 Notice for 翠湖苑1座")
+    listed = one(await town.send(OFFICE, "/notices"), OFFICE)
+    await town.click(OFFICE, listed, "更正 #1")
+    one(await town.send(OFFICE, "Water cut moved to Friday"), OFFICE)
+    edits = [s for s in await town.deliver() if type(s.method).__name__ == "EditMessageText"]
+    edited = next(e for e in edits if e.chat_id == STRANGER)
+    assert edited.text.startswith("📢 Notice for 翠湖苑1座\n\nWater cut moved to Friday")
+    assert edited.button_data(edited.buttons[0]) == sent.button_data(sent.buttons[0])
+    pressed = await town.click(STRANGER, edited, "🔕 Mute notices from this building")
+    assert answer(pressed).startswith("Muted: no more non-urgent notices from 翠湖苑1座")
+    # The same correction told at the WeChat and web doors names the reader's building too.
+    board = town.world.services.notice_board
+    change = await board.change(1, town.ids[STRANGER], "corrected")
+    assert change is not None and change.building == "翠湖苑1座"
+
+
 async def test_a_resident_mutes_a_building_but_urgent_notices_still_come(town: Town) -> None:
     await write(town, HEAD)
     copy = one(await town.deliver(), RESIDENT)

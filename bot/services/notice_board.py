@@ -236,7 +236,9 @@ class NoticeBoard:
             if change == "withdrawn" and not withdrawn:
                 return None
             communities = CommunityRepository(session)
-            building = await communities.building(notice.building_ids[0])
+            # The building the reader got it as a member of (NoticeRepository.readers).
+            member = await notices.member_of(person_id, notice.building_ids)
+            building = await communities.building(member or notice.building_ids[0])
             community = await communities.get(notice.community_id)
             person = await PersonRepository(session).get(person_id)
         settings = (community.settings if community else None) or {}

@@ -82,9 +82,14 @@ class NoticeCopies:
             notice = await notices.get(notice_id)
             if notice is None:
                 return None
-            if building_id is None:  # an edit: the copy's building is not kept, its first is
-                building_id = notice.building_ids[0]
             person = await PersonRepository(session).get(person_id) if person_id else None
+            if building_id is None:
+                # An edit: the copy's building is not kept. The reader got it as a member of
+                # the first of the notice's buildings they belong to (NoticeRepository.readers),
+                # so the edit names that one and mutes that one; the notice's first building
+                # only when they have left them all.
+                member = await notices.member_of(person.id, notice.building_ids) if person else None
+                building_id = member or notice.building_ids[0]
             building = await CommunityRepository(session).building(building_id)
             muted = person is not None and await notices.muted(person.id, building_id)
         if building is None:
