@@ -13,8 +13,8 @@ from bot.text import TEXT_LIMIT, cut, fits
 from telegram.budget import budget_of
 
 log = logging.getLogger(__name__)
-# answerCallbackQuery's text: "0-200 characters" (https://core.telegram.org/bots/api#answercallbackquery);
-# a longer one is refused (MESSAGE_TOO_LONG) and the button spins. A name of the person's
+# answerCallbackQuery's text: 0-200 characters in the Bot API's reference; a longer one is
+# refused (MESSAGE_TOO_LONG) and the button spins. A name of the person's
 # (an activity's title of 200 units, a building of 100 emoji) is enough to pass it.
 ANSWER_LIMIT = 200
 
