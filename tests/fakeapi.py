@@ -109,7 +109,7 @@ def _decode(key: str, value: Any) -> Any:
         return value
 
 
-# Telegram's HTML parse mode (https://core.telegram.org/bots/api#html-style): these tags only;
+# Telegram's HTML parse mode (the Bot API reference, "HTML style"): these tags only;
 # every other "<" and a tag left open are refused ("can't parse entities"), as Telegram does.
 HTML_TAGS = frozenset(
     ("b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a")
