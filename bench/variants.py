@@ -38,6 +38,9 @@ then runs ``bot.__main__.main``. ``bench.throughput --variant NAME`` runs these 
   (``gc.set_threshold``): fewer young collections, fewer objects promoted.
 - ``builds``: no change; each pydantic model built (a lazily built aiogram model's first use,
   telegram/lazy_models.py) is logged with its CPU time (``BENCH-BUILD``).
+- ``stalls``: a thread watches the event loop's heartbeat (every 10 ms); when it is
+  ``BENCH_STALL`` seconds (0.2) late, the log gets the loop thread's stack (``BENCH-STALL``):
+  what holds the loop while no update is handled.
 - ``magic-inline``: aiogram evaluates every magic filter (``F.text``, ``F.chat.type == …``)
   with ``asyncio.to_thread`` (CallableObject.call runs any non-async callable in the default
   executor); this evaluates them inline. In the bot: async filter classes instead of F-filters.
@@ -72,6 +75,9 @@ VARIANTS = (
     "gc-freeze",
     "gc-young",
     "builds",
+    "stalls",
+    "waits",
+    "bucket-waits",
 )
 
 
@@ -325,6 +331,101 @@ def _builds() -> None:
 
     _model_construction.complete_model_class = timed
     assert pydantic
+
+
+def _stalls() -> None:
+    import asyncio
+    import traceback
+
+    beat = [time.monotonic()]
+    main_thread = threading.get_ident()
+
+    async def heartbeat() -> None:
+        while True:
+            beat[0] = time.monotonic()
+            await asyncio.sleep(0.01)
+
+    original = asyncio.BaseEventLoop.run_forever
+
+    def run_forever(self: Any) -> None:
+        self.call_soon(lambda: self.create_task(heartbeat()))
+        original(self)
+
+    asyncio.BaseEventLoop.run_forever = run_forever  # type: ignore[method-assign]
+
+    def watch() -> None:
+        seen = 0.0
+        while True:
+            time.sleep(0.05)
+            late = time.monotonic() - beat[0]
+            if late > STALL and beat[0] != seen:
+                seen = beat[0]
+                frame = sys._current_frames().get(main_thread)
+                stack = "".join(traceback.format_stack(frame, limit=25)) if frame else "-"
+                print(  # noqa: T201
+                    f"BENCH-STALL {time.monotonic():.2f} {late * 1000:.0f} ms\n{stack}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+STALL = float(os.environ.get("BENCH_STALL", "0.2"))
+
+
+def _bucket_waits() -> None:
+    from bot.ratelimit import Bucket
+
+    original = Bucket.acquire
+
+    async def acquire(self: Bucket, *args: Any, **kwargs: Any) -> None:
+        self._refill()
+        before, flying, queued = self._tokens, self._in_flight, self.waiting
+        started = time.monotonic()
+        await original(self, *args, **kwargs)
+        waited = time.monotonic() - started
+        if waited > 0.05 and self.capacity < 10:
+            print(  # noqa: T201
+                f"BENCH-BUCKET {started:.2f} waited {waited * 1000:.0f} ms tokens {before:.2f} "
+                f"in flight {flying} waiting {queued} args {args} {kwargs}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    Bucket.acquire = acquire  # type: ignore[method-assign]
+
+
+def _waits() -> None:
+    import asyncio
+
+    def where(task: asyncio.Task[Any]) -> str:
+        coro: Any = task.get_coro()
+        ours, last = "", ""
+        while coro is not None:
+            frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
+            if frame is not None:
+                name = frame.f_code.co_filename
+                last = f"{name.split('/')[-1]}:{frame.f_lineno}"
+                if "site-packages" not in name and "/python3." not in name:
+                    ours = f"{'/'.join(name.split('/')[-2:])}:{frame.f_lineno}"
+            coro = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None)
+        return f"{ours} > {last}"
+
+    async def sample() -> None:
+        while True:
+            await asyncio.sleep(0.25)
+            counts = Counter(where(t) for t in asyncio.all_tasks())
+            top = "; ".join(f"{n}× {w}" for w, n in counts.most_common(6))
+            print(f"BENCH-WAITS {time.monotonic():.2f} {top}", file=sys.stderr, flush=True)  # noqa: T201
+
+    original = asyncio.BaseEventLoop.run_forever
+
+    def run_forever(self: Any) -> None:
+        self.call_soon(lambda: self.create_task(sample()))
+        original(self)
+
+    asyncio.BaseEventLoop.run_forever = run_forever  # type: ignore[method-assign]
 
 
 def main() -> None:

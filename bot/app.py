@@ -11,7 +11,6 @@ from aiogram import Bot, Dispatcher, methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods.base import Response
 
 from bot.config import Config
@@ -41,6 +40,7 @@ from telegram.budget import Limits, install_budget
 from telegram.commands import register_default_menu
 from telegram.delivery import TelegramDelivery as DeliveryWorker
 from telegram.fsm import FSM_KEYS, BatchedWrites, SqlStorage
+from telegram.hand import HandDispatcher, PersonTurns
 from telegram.session import JsonSession
 from web.push.keys import KeyHolder
 from web.push.sender import WebPushSender
@@ -117,7 +117,7 @@ def create_dispatcher(
 ) -> Dispatcher:
     translations = translations or Translations(default=config.default_language)
     services = Services.create(config, db, translations, clock)
-    isolation: BaseEventIsolation = SimpleEventIsolation()
+    isolation: BaseEventIsolation = PersonTurns()
     # Each update handled once: in this process's memory for a single bot on SQLite; across
     # the instances in PostgreSQL, or in Redis when there is one (bot/services/updates.py).
     update_log: UpdateClaims = (
@@ -137,7 +137,7 @@ def create_dispatcher(
         storage, isolation = redis, RedisUserLocks(redis.redis, namespace)
         update_log = RedisUpdateClaims(redis.redis, namespace)
     storage = storage or SqlStorage(db, clock)
-    dp = Dispatcher(
+    dp = HandDispatcher(
         storage=storage,
         # One user's updates are handled one at a time, so their FSM state never races.
         events_isolation=isolation,

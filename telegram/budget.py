@@ -82,6 +82,7 @@ from bot.ratelimit import (
     Slot,
 )
 from telegram.budget_rules import Kind, Limits, kind_of, weight_of
+from telegram.hand import stepped_out
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -360,9 +361,13 @@ class Budget:
         made = flying = False
         try:
             if bucket is not None:
-                for _ in range(weight):
-                    await bucket.acquire(priority, sending=False)
-                    tokens += 1
+                # A handler waiting for its chat's turn waits out of the updates in hand: the
+                # others go on meanwhile (telegram/hand.py).
+                waits = priority == URGENT and bucket.at_once() < weight
+                async with stepped_out() if waits else contextlib.nullcontext():
+                    for _ in range(weight):
+                        await bucket.acquire(priority, sending=False)
+                        tokens += 1
                 bucket.sending(tokens)  # on their way from here (see Bucket)
                 flying = True
             if reply:

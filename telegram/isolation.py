@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 
 from bot.services.updates import SharedStateUnavailable
+from telegram.hand import stepped_out
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -102,16 +103,20 @@ class RedisUserLocks(BaseEventIsolation):
 
         loop = asyncio.get_running_loop()
         deadline, pause = loop.time() + self.wait_seconds, FIRST_PAUSE
-        while True:
-            try:
-                if await self.redis.set(name, token, nx=True, px=self.lease_ms):
-                    return
-            except (RedisError, OSError) as error:
-                raise SharedStateUnavailable(f"Redis: {error}") from error
-            if loop.time() > deadline:
-                raise SharedStateUnavailable(f"{name} taken for {self.wait_seconds:.0f} s")
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, LONGEST_PAUSE)
+        # Waiting for the person's previous update: out of the updates in hand (telegram/hand.py).
+        async with contextlib.AsyncExitStack() as waiting:
+            while True:
+                try:
+                    if await self.redis.set(name, token, nx=True, px=self.lease_ms):
+                        return
+                except (RedisError, OSError) as error:
+                    raise SharedStateUnavailable(f"Redis: {error}") from error
+                if loop.time() > deadline:
+                    raise SharedStateUnavailable(f"{name} taken for {self.wait_seconds:.0f} s")
+                if pause == FIRST_PAUSE:
+                    await waiting.enter_async_context(stepped_out())
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, LONGEST_PAUSE)
 
     async def _keep(self, name: str, token: str) -> None:
         from redis.exceptions import RedisError

@@ -17,6 +17,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.services.updates import SharedStateUnavailable
+from telegram.hand import AWAY, Hand, held
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -29,7 +30,8 @@ class WebhookHandler(SimpleRequestHandler):
       first): an update in hand when the process dies unanswered is delivered again, to this
       bot's successor, instead of being lost with the process.
     - At most ``in_hand`` updates are handled at a time, as in polling: a full hand holds the
-      next request, and so Telegram's queue, until one is done.
+      next request, and so Telegram's queue, until one is done (one waiting for its own
+      person waits out of the hand: telegram/hand.py).
     - Updates wait until the bot has started (``open``); a stopping bot (``shut``) takes no
       new one (503: Telegram delivers it again later) and finishes the ones in hand
       (``drain``)."""
@@ -42,6 +44,7 @@ class WebhookHandler(SimpleRequestHandler):
         self.waiting = 0  # requests held back: the start-up is not done, or a full hand
         self._open = asyncio.Event()
         self._slots = asyncio.Semaphore(in_hand)
+        self._away = asyncio.Semaphore(AWAY * in_hand)
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -66,7 +69,9 @@ class WebhookHandler(SimpleRequestHandler):
         if self.closing:
             self._slots.release()
             return web.Response(status=503, text="Stopping")
-        task = asyncio.create_task(self._feed(update), name=f"update-{update.update_id}")
+        task = asyncio.create_task(
+            self._feed(update, Hand(self._slots, self._away)), name=f"update-{update.update_id}"
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(_retrieved)
@@ -81,19 +86,18 @@ class WebhookHandler(SimpleRequestHandler):
             return web.Response(status=503, text="Try again later")
         return web.json_response({})
 
-    async def _feed(self, update: Update) -> None:
-        try:
-            result: Any = await self.dispatcher.feed_update(self.bot, update, **self.data)
-            if isinstance(result, TelegramMethod):
-                await self.dispatcher.silent_call_request(self.bot, result)
-        except SharedStateUnavailable:
-            raise  # the request answers 503
-        except Exception:
-            # As polling does: the update is done with (the errors router answered the user
-            # where it could); the next one is not held up.
-            log.exception("update %s failed", update.update_id)
-        finally:
-            self._slots.release()
+    async def _feed(self, update: Update, hand: Hand) -> None:
+        with held(hand):  # its place, given back at the end (or while it waits: telegram/hand.py)
+            try:
+                result: Any = await self.dispatcher.feed_update(self.bot, update, **self.data)
+                if isinstance(result, TelegramMethod):
+                    await self.dispatcher.silent_call_request(self.bot, result)
+            except SharedStateUnavailable:
+                raise  # the request answers 503
+            except Exception:
+                # As polling does: the update is done with (the errors router answered the user
+                # where it could); the next one is not held up.
+                log.exception("update %s failed", update.update_id)
 
     def open(self) -> None:
         """The bot has started: updates are handled (until then they wait)."""

@@ -44,6 +44,7 @@ class Timing:
     def __init__(self, profile: cProfile.Profile | None) -> None:
         self.profile = profile
         self.spent: list[float] = []
+        self.steps: list[str] = []
         self.step = "-"
 
     async def __call__(self, name: str, update: Awaitable[list[Sent]]) -> list[Sent]:
@@ -55,6 +56,7 @@ class Timing:
         if self.profile:
             self.profile.disable()
         self.spent.append(time.process_time() - started)
+        self.steps.append(name)
         self.step = "-"
         return sent
 
@@ -132,6 +134,11 @@ async def _counted(town: Town) -> None:
         f"\nCPU per update: mean {mean * 1000:.2f} ms, median round "
         f"{rounds[len(rounds) // 2] * 1000:.2f} ms ({len(timed.spent)} updates)"
     )
+    by_step: dict[str, list[float]] = {}
+    for name, spent in zip(timed.steps, timed.spent, strict=True):
+        by_step.setdefault(name, []).append(spent)
+    for name, spents in by_step.items():
+        print(f"{name:>14}: {sum(spents) / len(spents) * 1000:6.2f} ms")  # noqa: T201
     for line, count in statements.most_common():
         print(f"{count / ROUNDS:5.1f} a round  {line}")  # noqa: T201
     if profile:
