@@ -138,4 +138,5 @@ class PersonTurns(BaseEventIsolation):
                 del self._locks[key]
 
     async def close(self) -> None:
-        self._locks.clear()
+        """Nothing to let go: aiogram closes the isolation when polling stops, while the
+        updates in hand still finish, each giving its person's turn back."""

@@ -225,3 +225,15 @@ async def test_past_the_places_out_of_the_hand_an_update_waits_in_its_place() ->
     done.set()
     await asyncio.gather(first, second)
     assert [await asyncio.wait_for(slots.acquire(), 5) for _ in range(3)] == [True] * 3
+
+
+async def test_person_turns_closed_while_updates_are_in_hand_let_them_finish() -> None:
+    """aiogram closes the isolation when polling stops, before the updates in hand end."""
+    turns = PersonTurns()
+    key = StorageKey(bot_id=1, chat_id=A, user_id=A)
+    async with turns.lock(key):
+        waiting = asyncio.create_task(_enter(turns, key))
+        await asyncio.sleep(0)
+        await turns.close()
+    await asyncio.wait_for(waiting, 5)
+    assert turns._locks == {}
