@@ -25,7 +25,7 @@ from bot.i18n import Translations
 from bot.services.access import coverage
 from bot.services.clock import Clock
 from bot.services.notice_errors import NotAuthor, NoticeGone, NotMember
-from bot.services.notices import check_text, covers_notice
+from bot.services.notices import check_text, covers_notice, office_of
 from bot.services.sla import quiet_ends, sla_for
 from storage.db import Database
 from storage.models import (
@@ -125,17 +125,24 @@ class NoticeCopies:
     async def withdraw(self, person: Person, notice_id: int) -> tuple[Notice, int, int]:
         """Nothing more goes; the copies sent go away (deleted within 48 hours, else edited
         to say so). Returns the notice, how many copies will be deleted and how many edited.
-        Refused (NotAuthor) once the author no longer covers every building of the notice."""
+        The author may, while he covers every building of the notice (else NotAuthor); so may
+        the community office (``office_of``), whoever wrote it."""
         now = self.clock()
         async with self.db.session() as session:
             notices = NoticeRepository(session)
             notice = await notices.get(notice_id)
-            if notice is None or notice.author_id != person.id:
+            if notice is None:
+                raise NoticeGone()
+            cover = await coverage(session, self.config, person)
+            office = office_of(cover, notice)
+            if notice.author_id != person.id and not office:
                 raise NoticeGone()
             # Taking the copies out of the readers' chats speaks for the community as much as
             # correcting them: only while the author still looks after every building.
-            if notice.status == NoticeStatus.RELEASED and not covers_notice(
-                await coverage(session, self.config, person), notice
+            if (
+                notice.status == NoticeStatus.RELEASED
+                and not office
+                and not covers_notice(cover, notice)
             ):
                 raise NotAuthor()
             if not await notices.end(notice.id, NoticeStatus.RELEASED, NoticeStatus.WITHDRAWN, now):

@@ -60,6 +60,7 @@ notice-not-member = You can mute only the buildings you belong to.
 ## The author's list
 notice-list-empty = You have sent no notices yet. /notice writes one.
 notice-list-head = 📢 Your latest notices:
+notice-list-office = 🏢 Notices others sent in your community (the office may withdraw them):
 notice-list-item = #{ $id } · { $buildings } · { $when } · { $status }{ $urgent ->
     [yes] {" "}· ⚠️ urgent
    *[no] {""}

@@ -54,6 +54,7 @@ notice-not-member = 只能屏蔽您所在楼栋的通知。
 ## 发布人的列表
 notice-list-empty = 您还没有发过通知。/notice 可以写一条。
 notice-list-head = 📢 您最近的通知：
+notice-list-office = 🏢 社区内其他人发出的通知（社区居委会可以撤回）：
 notice-list-item = #{ $id } · { $buildings } · { $when } · { $status }{ $urgent ->
     [yes] {" "}· ⚠️ 紧急
    *[no] {""}
