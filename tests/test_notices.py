@@ -688,3 +688,18 @@ async def test_the_office_withdraws_a_removed_head_s_notice(town: Town) -> None:
     [notice] = await notices(town.db)
     assert notice.status is NoticeStatus.WITHDRAWN
     assert one(await town.send(OFFICE, "/notices"), OFFICE).text.startswith("您还没有")
+
+
+async def test_an_older_copy_the_office_withdrew_says_the_office_did(town: Town) -> None:
+    """Past 48 hours a withdrawn copy is edited, not deleted: when the office withdrew it, the
+    copy says so rather than blaming its author."""
+    await write(town, HEAD)
+    await town.deliver()
+    town.world.clock.advance(hours=49)
+    await remove_head(town)
+    listed = [s for s in await town.send(OFFICE, "/notices") if s.chat_id == OFFICE]
+    await town.click(OFFICE, listed[0], "撤回 #1")
+    edited = to(await town.deliver(), RESIDENT, "EditMessageText")
+    assert [e.text for e in edited] == [
+        "🚫 A notice for 塘中新村1栋 was withdrawn by the community office."
+    ]

@@ -51,6 +51,7 @@ notice-header = 📢 Notice for { $building }
 notice-header-urgent = ⚠️ Urgent notice for { $building }
 notice-corrected = ✏️ Corrected by its author.
 notice-withdrawn-copy = 🚫 A notice for { $building } was withdrawn by its author.
+notice-withdrawn-copy-office = 🚫 A notice for { $building } was withdrawn by the community office.
 notice-btn-mute = 🔕 Mute notices from this building
 notice-btn-unmute = 🔔 Unmute this building's notices
 notice-muted = Muted: no more non-urgent notices from { $building }. Urgent ones still come.
