@@ -18,6 +18,7 @@ from bot.i18n import Translations
 from bot.instances import InstanceRegistry
 from bot.scheduler import Scheduler
 from bot.services import Clock, Services, system_clock
+from bot.services.staff_rows import StaffRows
 from bot.services.updates import (
     DatabaseUpdateClaims,
     RedisUpdateClaims,
@@ -192,6 +193,8 @@ async def _on_startup(
         availability=services.availability,
         approvals=services.approvals,
         notices=services.notice_copies,
+        # What was queued to someone as staff goes only while they still cover its area.
+        staff=StaffRows(config, db),
         poll_seconds=config.outbox_poll_seconds,
         token=await instances.register(),
         # The other doors' deliveries: the web's push, and those bot/__main__.py puts in

@@ -20,6 +20,10 @@ no messenger: claims, leases, instances, order, retries and outcomes are the sam
 - An address the door cannot reach (Telegram: 403 blocked, "chat not found"): the person is
   marked unreachable and the ticket cards and messages meant for them go to the next person of
   the ticket's fallback chain.
+- A row written to someone as staff of an area (bot/services/staff_rows.py) is sent only if
+  their current roles still cover it (an admin taken out of ADMIN_IDS loses his at a restart,
+  with no commit to fail what was queued): otherwise it is failed before the sends, for every
+  door, and the chat's next rows go as if it had never been there.
 - Anything else that goes wrong with one row (a payload that does not fit, a card that cannot be
   rendered, a bug) is recorded on that row, and the pass goes on with the others.
 - The loop may have two passes in hand (PASSES): a row written while one still sends is claimed
@@ -47,6 +51,7 @@ from bot.delivery_outcomes import Outcome, record
 from bot.delivery_window import LATE, PassWindow
 from bot.services.availability import StaffAvailability
 from bot.services.clock import Clock
+from bot.services.staff_rows import LAPSED, STAFF, StaffRows
 from storage.db import Database
 from storage.models import Address, OutboxMessage
 from storage.repositories import OutboxRepository
@@ -130,6 +135,7 @@ class DeliveryWorker:
         clock: Clock,
         *,
         availability: StaffAvailability | None = None,
+        staff: StaffRows | None = None,
         poll_seconds: float = 1.0,
         batch: int = 50,
         token: str | None = None,
@@ -140,6 +146,7 @@ class DeliveryWorker:
         # sent one after the other, so a head with six new cards gets three in the first pass.
         self.per_chat = max(getattr(s, "per_chat", 1) for s in listed) if listed else 1
         self.availability = availability
+        self.staff = staff
         self.db = db
         self.clock = clock
         self.poll_seconds = poll_seconds
@@ -324,6 +331,11 @@ class DeliveryWorker:
                 await session.commit()
         if not rows:
             return 0
+        rows, lapsed = await self._lapsed(rows)
+        if lapsed is not None:
+            await record(self.db, self.clock, self.availability, *lapsed)
+            if not rows:
+                return len(lapsed[0])
         started = asyncio.get_running_loop().time()
         window = PassWindow(started + SEND_WINDOW, started + SEND_WINDOW + REQUEST_TIMEOUT)
         if deadline is not None:
@@ -372,7 +384,35 @@ class DeliveryWorker:
         finally:
             self._windows.discard(window)
         await record(self.db, self.clock, self.availability, rows, outcomes)
-        return sum(1 for outcome in outcomes if outcome.kind not in ("pause", "held"))
+        handled = sum(1 for outcome in outcomes if outcome.kind not in ("pause", "held"))
+        return handled + (len(lapsed[0]) if lapsed is not None else 0)
+
+    async def _lapsed(
+        self, rows: list[OutboxMessage]
+    ) -> tuple[list[OutboxMessage], tuple[list[OutboxMessage], list[Outcome]] | None]:
+        """The claimed rows to send, and those not to (with their outcomes): written to
+        someone as staff of an area they no longer cover (failed), or, when that cannot be
+        asked now (the database), postponed. Taken out before the sends, so a chat's next
+        row does not wait behind one that will never go."""
+        if self.staff is None:
+            return rows, None
+        try:
+            gone = await self.staff.lapsed(rows)
+            postponed: set[int] = set()
+        except SQLAlchemyError as error:
+            log.warning("delivery pass: staff rows not checked (%s); later", error)
+            gone, postponed = set(), {r.id for r in rows if STAFF in r.payload}
+        if not gone and not postponed:
+            return rows, None
+        kept = [r for r in rows if r.id not in gone and r.id not in postponed]
+        out = [r for r in rows if r.id in gone or r.id in postponed]
+        outcomes = [
+            Outcome("failed", error=LAPSED)
+            if r.id in gone
+            else Outcome("postpone", backoff(r.attempts + 1), "staff rows not checked")
+            for r in out
+        ]
+        return kept, (out, outcomes)
 
     # ------------------------------------------------------------------------------- sending
 

@@ -30,6 +30,7 @@ from bot.services import Services, system_clock
 from bot.services.community import parse_buildings_csv
 from bot.services.console import LINK_TTL
 from bot.services.local_office import LocalOffice
+from bot.services.staff_rows import StaffRows
 from bot.startup import freeze_startup_objects
 from storage.db import Database
 
@@ -95,6 +96,7 @@ async def run_web_only(config: Config, db: Database, wechat_door: WeChatDoor) ->
             db,
             clock,
             availability=services.availability,
+            staff=StaffRows(config, db),
             poll_seconds=config.outbox_poll_seconds,
             token=await instances.register(),
         )

@@ -1,13 +1,14 @@
 """After a notice is sent: ``/notices`` (the author's notices with reached / blocked / pending
 and what is left of the time), Cancel (what has not gone), Withdraw, Correct (asks for the new
-text); and a reader's mute button under each copy."""
+text), and for the community office the others' notices of its communities, to withdraw; and a
+reader's mute button under each copy."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.i18n import Translator
 from bot.services import Services
@@ -51,31 +52,41 @@ def _line(t: Translator, item: Listed) -> str:
 @router.message(Command("notices"))
 async def cmd_notices(message: Message, t: Translator, person: Person, services: Services) -> None:
     listed = await services.notices.mine(person, LISTED)
-    if not listed:
+    # The community office also sees the others' notices of its communities, to withdraw one
+    # (a removed head's, say): in a message of its own, each within Telegram's length.
+    others = await services.notices.of_others(person, LISTED)
+    if not listed and not others:
         await message.answer(t("notice-list-empty"))
         return
+    for head, items in (("notice-list-head", listed), ("notice-list-office", others)):
+        if items:
+            text = "\n\n".join([t(head), *(_line(t, item) for item in items)])
+            await message.answer(text, reply_markup=_buttons(t, items))
+
+
+def _buttons(t: Translator, listed: list[Listed]) -> InlineKeyboardMarkup:
+    """Only what the reader may still do to each (his current roles): the service refuses
+    the rest anyway, and a button that is always refused is a broken promise."""
     builder = InlineKeyboardBuilder()
     for item in listed:
         notice = item.notice
-        live = notice.status in (NoticeStatus.SCHEDULED, NoticeStatus.RELEASED)
-        if notice.status == NoticeStatus.SCHEDULED or item.progress.pending:
+        if item.may_cancel:
             builder.button(
                 text=t("notice-btn-cancel", id=notice.id),
                 callback_data=NoticeCb(step=NoticeStep.CANCEL, id=notice.id),
             )
-        if notice.status == NoticeStatus.RELEASED:
+        if item.may_withdraw:
             builder.button(
                 text=t("notice-btn-withdraw", id=notice.id),
                 callback_data=NoticeCb(step=NoticeStep.WITHDRAW, id=notice.id),
             )
-        if live:
+        if item.may_correct:
             builder.button(
                 text=t("notice-btn-correct", id=notice.id),
                 callback_data=NoticeCb(step=NoticeStep.CORRECT, id=notice.id),
             )
     builder.adjust(3)
-    text = "\n\n".join([t("notice-list-head"), *(_line(t, item) for item in listed)])
-    await message.answer(text, reply_markup=builder.as_markup())
+    return builder.as_markup()
 
 
 @router.callback_query(NoticeCb.filter(F.step == NoticeStep.CANCEL))

@@ -13,6 +13,7 @@ from bot.services.availability import StaffAvailability
 from bot.services.clock import Clock
 from bot.services.join_approvals import JoinApprovals
 from bot.services.notice_copies import NoticeCopies
+from bot.services.staff_rows import StaffRows
 from bot.services.ticket_cards import TicketCards
 from storage.db import Database
 from telegram.sender import TelegramSender
@@ -37,6 +38,7 @@ class TelegramDelivery(DeliveryWorker):
         availability: StaffAvailability | None = None,
         approvals: JoinApprovals | None = None,
         notices: NoticeCopies | None = None,
+        staff: StaffRows | None = None,
         poll_seconds: float = 1.0,
         batch: int = PASS_ROWS,
         token: str | None = None,
@@ -48,6 +50,7 @@ class TelegramDelivery(DeliveryWorker):
             db,
             clock,
             availability=availability,
+            staff=staff,
             poll_seconds=poll_seconds,
             batch=batch,
             token=token,

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiogram.methods import DeleteMessage, EditMessageText, SendMessage, SendPhoto, TelegramMethod
 
-from bot.services.notice_copies import NoticeCopies
+from bot.services.notice_copies import BY, OFFICE, NoticeCopies
 from handlers.notice_keyboards import mute_markup
 from storage.models import OutboxKind, OutboxMessage
 
@@ -27,7 +27,8 @@ async def notice_method(row: OutboxMessage, copies: NoticeCopies) -> TelegramMet
         photo = await copies.photo(notice_id, int(payload["index"]))
         return None if photo is None else SendPhoto(chat_id=chat, photo=photo)
     building_id = payload.get("building_id")
-    view = await copies.view(notice_id, row.person_id, building_id)
+    by_office = payload.get(BY) == OFFICE
+    view = await copies.view(notice_id, row.person_id, building_id, by_office=by_office)
     if view is None:
         return None
     markup = mute_markup(view.mute_label, view.building_id) if view.mute_label else None

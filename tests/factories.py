@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 
 from bot.services import Services
 from bot.services.community import BuildingRow
+from bot.services.staff_rows import StaffRows
 from storage.db import Database
 from storage.models import Channel, Contact, Person, Role, telegram_address
 from telegram.delivery import TelegramDelivery
@@ -55,6 +56,7 @@ class World:
             availability=self.services.availability,
             approvals=self.services.approvals,
             notices=self.services.notice_copies,
+            staff=StaffRows(self.services.notices.config, self.db),
         )
         while await worker.run_once():
             pass

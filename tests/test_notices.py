@@ -614,3 +614,92 @@ async def test_a_removed_head_cannot_withdraw_a_notice_from_the_residents_chats(
     [notice] = await notices(town.db)
     assert notice.status is NoticeStatus.RELEASED
     assert all(r.kind == OutboxKind.NOTICE for r in await notice_rows(town.db))
+
+
+async def test_a_removed_head_s_notices_list_offers_only_what_he_may_still_do(
+    town: Town,
+) -> None:
+    """/notices after the removal: his released notice is listed with its numbers and no
+    Withdraw or Correct (pressing them would only be refused); his scheduled one keeps Stop,
+    his own unsent words to take back."""
+    await write(town, HEAD)
+    await town.deliver()
+    await write(town, HEAD, "Lift maintenance", when="2026-11-26 12:00")
+    before = one(await town.send(HEAD, "/notices"), HEAD)
+    assert {"Withdraw #1", "Correct #1", "Stop #2", "Correct #2"} <= set(before.buttons)
+    await remove_head(town)
+
+    listed = one(await town.send(HEAD, "/notices"), HEAD)
+    assert "#1" in listed.text and "#2" in listed.text
+    assert listed.buttons == ["Stop #2"]
+    pressed = await town.click(HEAD, listed, "Stop #2")
+    assert "#2" in answer(pressed)
+    assert [n.status for n in await notices(town.db)] == [
+        NoticeStatus.RELEASED,
+        NoticeStatus.CANCELLED,
+    ]
+    assert one(await town.send(HEAD, "/notices"), HEAD).buttons == []
+
+
+async def test_a_removed_head_cannot_stop_the_rest_of_a_notice_half_way(town: Town) -> None:
+    """Stopping the copies still to go withholds from some residents what the others were
+    told: like a withdrawal, only while the author looks after its buildings. The old Stop
+    button is refused and every copy still goes."""
+    await write(town, HEAD)
+    listed = one(await town.send(HEAD, "/notices"), HEAD)
+    assert "Stop #1" in listed.buttons
+    head = await town.person(HEAD)
+    office = await town.person(OFFICE)
+    a1 = await building_id(town.db, "A1")
+    await town.world.services.revoke.remove(office, head.id, a1, Role.HEAD)  # copies pending
+
+    assert "Stop #1" not in one(await town.send(HEAD, "/notices"), HEAD).buttons
+    pressed = await town.click(HEAD, listed, "Stop #1")
+    assert "look after" in answer(pressed)
+    assert {RESIDENT, NEIGHBOUR, DEPUTY} <= readers(await town.deliver())
+    rows = await notice_rows(town.db)
+    assert len(rows) == 3
+    assert {r.status for r in rows} == {OutboxStatus.SENT}
+
+
+async def test_the_office_withdraws_a_removed_head_s_notice(town: Town) -> None:
+    """The head who wrote it was removed and can no longer take it back; the community's
+    coordinator finds it in /notices among the others' notices and withdraws it: the copies
+    go out of the residents' chats as the author's withdrawal would. A head of another
+    building cannot, even with a forged button."""
+    await write(town, HEAD)
+    sent = await town.deliver()
+    sent_ids = {(int(s.chat_id), town.message_id(s)) for s in sent if s.chat_id != HEAD}
+    await remove_head(town)
+    forged = NoticeCb(step=NoticeStep.WITHDRAW, id=1).pack()
+    assert "not yours" in answer(await town.press(HEAD2, forged))
+
+    listed = [s for s in await town.send(OFFICE, "/notices") if s.chat_id == OFFICE]
+    assert listed[0].text.startswith("🏢 社区内其他人发出的通知")
+    assert listed[0].buttons == ["撤回 #1"]
+    pressed = await town.click(OFFICE, listed[0], "撤回 #1")
+    assert "通知 #1 已撤回：3 份将被删除" in answer(pressed)
+    deleted = {
+        (int(s.chat_id), int(cast(DeleteMessage, s.method).message_id))
+        for s in await town.deliver()
+        if type(s.method).__name__ == "DeleteMessage"
+    }
+    assert deleted == sent_ids
+    [notice] = await notices(town.db)
+    assert notice.status is NoticeStatus.WITHDRAWN
+    assert one(await town.send(OFFICE, "/notices"), OFFICE).text.startswith("您还没有")
+
+
+async def test_an_older_copy_the_office_withdrew_says_the_office_did(town: Town) -> None:
+    """Past 48 hours a withdrawn copy is edited, not deleted: when the office withdrew it, the
+    copy says so rather than blaming its author."""
+    await write(town, HEAD)
+    await town.deliver()
+    town.world.clock.advance(hours=49)
+    await remove_head(town)
+    listed = [s for s in await town.send(OFFICE, "/notices") if s.chat_id == OFFICE]
+    await town.click(OFFICE, listed[0], "撤回 #1")
+    edited = to(await town.deliver(), RESIDENT, "EditMessageText")
+    assert [e.text for e in edited] == [
+        "🚫 A notice for 塘中新村1栋 was withdrawn by the community office."
+    ]

@@ -5,10 +5,12 @@ are told; an admin taken out of ADMIN_IDS has nothing left at the next start."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import create_dispatcher
@@ -367,3 +369,42 @@ async def test_what_was_queued_for_a_removed_coordinator_as_staff_does_not_reach
             )
         )
         assert set(failed) == {"role revoked"}
+
+
+async def test_what_was_queued_for_an_admin_as_staff_does_not_go_after_he_leaves_admin_ids(
+    town: Town,
+    config: Config,
+    translations: Translations,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A config change makes no revoke and no commit: a volunteer's offer to head B1 (no head,
+    no coordinator: it goes to the admins, with the resident's name and Accept) was queued
+    before the restart that took him out of ADMIN_IDS. At delivery it is failed, logged once,
+    and not sent; the others' messages of the pass still go."""
+    admin = town.client.user(ADMIN_ID, "en", "Boss")
+    town.users[ADMIN_ID] = admin
+    await town.send(ADMIN_ID, "/start")
+    await town.world.services.revoke.revoke(Role.COORDINATOR, OFFICE, "塘中社区")
+    await town.deliver()
+    town.world.clock.now = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 in Foshan
+    assert await town.world.services.serving.offer_due() == 1
+    offer = one(await town.deliver(), STRANGER)
+    await town.click(STRANGER, offer, "🙋 Yes, I'd serve")
+    await town.report(RESIDENT, "The gate is broken")  # the head's card, in the same pass
+
+    restarted = replace(config, admin_ids=frozenset())
+    town.world.services = Services.create(restarted, town.db, translations, clock)
+    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+        delivered = await town.deliver()
+    assert to(delivered, ADMIN_ID) == []
+    assert "The gate is broken" in card(delivered, HEAD).text
+    async with town.db.session() as session:
+        rows = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.address == str(ADMIN_ID))
+            )
+        )
+    [lapsed] = [r for r in rows if r.status == OutboxStatus.FAILED]
+    assert "Accept" in str(lapsed.payload) and "staff" in (lapsed.last_error or "")
+    assert len([r for r in caplog.records if f"outbox {lapsed.id} " in r.getMessage()]) == 1

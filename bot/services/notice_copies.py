@@ -25,7 +25,7 @@ from bot.i18n import Translations
 from bot.services.access import coverage
 from bot.services.clock import Clock
 from bot.services.notice_errors import NotAuthor, NoticeGone, NotMember
-from bot.services.notices import check_text, covers_notice
+from bot.services.notices import check_text, covers_notice, office_of
 from bot.services.sla import quiet_ends, sla_for
 from storage.db import Database
 from storage.models import (
@@ -45,6 +45,10 @@ from storage.repositories.notices import NoticeRepository, urgency_of
 # ``change`` of its ``notice_edit`` row.
 CORRECTED = "corrected"
 WITHDRAWN = "withdrawn"
+# In the payload of a withdrawal's edit, ``{BY: OFFICE}``: the community office withdrew it,
+# not its author.
+BY = "by"
+OFFICE = "office"
 
 # Telegram lets a bot delete its messages in a private chat for 48 hours; a little less here,
 # so a deletion queued behind other messages is not refused on arrival.
@@ -73,10 +77,17 @@ class NoticeCopies:
     # ----------------------------------------------------------------------------- delivery
 
     async def view(
-        self, notice_id: int, person_id: int | None, building_id: int | None
+        self,
+        notice_id: int,
+        person_id: int | None,
+        building_id: int | None,
+        *,
+        by_office: bool = False,
     ) -> CopyView | None:
         """The text copy for this reader, framed in their language; None if there is nothing
-        to send (the notice was cancelled or withdrawn since the row was written)."""
+        to send (the notice was cancelled or withdrawn since the row was written).
+        ``by_office``: a withdrawn copy says the community office withdrew it, not its
+        author (the edit's row says so: ``BY``)."""
         async with self.db.session() as session:
             notices = NoticeRepository(session)
             notice = await notices.get(notice_id)
@@ -97,9 +108,8 @@ class NoticeCopies:
         language = (person.language if person else None) or self.translations.default
         get = self.translations.get
         if notice.status == NoticeStatus.WITHDRAWN:
-            return CopyView(
-                get(language, "notice-withdrawn-copy", building=building.name), building_id, None
-            )
+            key = "notice-withdrawn-copy-office" if by_office else "notice-withdrawn-copy"
+            return CopyView(get(language, key, building=building.name), building_id, None)
         if notice.status != NoticeStatus.RELEASED:
             return None
         header = get(
@@ -125,17 +135,24 @@ class NoticeCopies:
     async def withdraw(self, person: Person, notice_id: int) -> tuple[Notice, int, int]:
         """Nothing more goes; the copies sent go away (deleted within 48 hours, else edited
         to say so). Returns the notice, how many copies will be deleted and how many edited.
-        Refused (NotAuthor) once the author no longer covers every building of the notice."""
+        The author may, while he covers every building of the notice (else NotAuthor); so may
+        the community office (``office_of``), whoever wrote it."""
         now = self.clock()
         async with self.db.session() as session:
             notices = NoticeRepository(session)
             notice = await notices.get(notice_id)
-            if notice is None or notice.author_id != person.id:
+            if notice is None:
+                raise NoticeGone()
+            cover = await coverage(session, self.config, person)
+            office = office_of(cover, notice)
+            if notice.author_id != person.id and not office:
                 raise NoticeGone()
             # Taking the copies out of the readers' chats speaks for the community as much as
             # correcting them: only while the author still looks after every building.
-            if notice.status == NoticeStatus.RELEASED and not covers_notice(
-                await coverage(session, self.config, person), notice
+            if (
+                notice.status == NoticeStatus.RELEASED
+                and not office
+                and not covers_notice(cover, notice)
             ):
                 raise NotAuthor()
             if not await notices.end(notice.id, NoticeStatus.RELEASED, NoticeStatus.WITHDRAWN, now):
@@ -162,16 +179,17 @@ class NoticeCopies:
                     )
                     deleted += copy.part == 0
                 elif copy.part == 0:
-                    rows.append(
-                        _row(
-                            notice.id,
-                            copy.person_id,
-                            to,
-                            OutboxKind.NOTICE_EDIT,
-                            copy.message_id,
-                            now,
-                        )
+                    row = _row(
+                        notice.id,
+                        copy.person_id,
+                        to,
+                        OutboxKind.NOTICE_EDIT,
+                        copy.message_id,
+                        now,
                     )
+                    if notice.author_id != person.id:
+                        row["payload"][BY] = OFFICE
+                    rows.append(row)
                     edited += 1
             await notices.add_rows(rows, urgency_of(notice))
             await session.commit()

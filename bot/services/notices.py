@@ -89,6 +89,40 @@ class Listed:
     building_names: list[str]
     minutes_left: int
     send_at: datetime  # local to the community
+    # Whether its author's current roles cover every building of it: what he may still do to
+    # it besides cancelling a scheduled notice (stop, withdraw, correct; see ``cancel``).
+    covered: bool
+    # Listed for the community office (a coordinator of the whole community, an admin), not
+    # for its author: the office may withdraw it, and nothing else.
+    office: bool = False
+
+    @property
+    def may_cancel(self) -> bool:
+        if self.office:
+            return False
+        if self.notice.status == NoticeStatus.SCHEDULED:
+            return True
+        return (
+            self.covered
+            and self.notice.status == NoticeStatus.RELEASED
+            and (self.progress.pending > 0)
+        )
+
+    @property
+    def may_withdraw(self) -> bool:
+        return (self.covered or self.office) and self.notice.status == NoticeStatus.RELEASED
+
+    @property
+    def may_correct(self) -> bool:
+        return (
+            not self.office
+            and self.covered
+            and self.notice.status
+            in (
+                NoticeStatus.SCHEDULED,
+                NoticeStatus.RELEASED,
+            )
+        )
 
 
 def check_text(text: str) -> str:
@@ -137,6 +171,13 @@ def tomorrow_at(now: datetime, sla: Sla, when: time) -> datetime:
 def covers_notice(cover: Coverage, notice: Notice) -> bool:
     """Whether ``cover`` (someone's current roles) includes every building of ``notice``."""
     return all(cover.covers(notice.community_id, b) for b in notice.building_ids)
+
+
+def office_of(cover: Coverage, notice: Notice) -> bool:
+    """Whether ``cover`` is the community office of the notice's community (a coordinator of
+    the whole community, or an admin): it answers for what was said in the community's name,
+    whoever wrote it (a head removed since cannot take it back himself)."""
+    return cover.admin or notice.community_id in cover.community_ids
 
 
 class NoticeService:
@@ -308,6 +349,7 @@ class NoticeService:
     async def mine(self, person: Person, limit: int = 10) -> list[Listed]:
         async with self.db.session() as session:
             notices = NoticeRepository(session)
+            cover = await coverage(session, self.config, person)
             listed = []
             for notice in await notices.by_author(person.id, limit):
                 progress = await notices.progress(notice.id)
@@ -315,17 +357,63 @@ class NoticeService:
                 left = progress.pending * (1 + len(notice.photos))
                 sla = await self._sla(session, notice.community_id)
                 listed.append(
-                    Listed(notice, progress, names, minutes_for(left), local(notice.send_at, sla))
+                    Listed(
+                        notice,
+                        progress,
+                        names,
+                        minutes_for(left),
+                        local(notice.send_at, sla),
+                        covers_notice(cover, notice),
+                    )
+                )
+            return listed
+
+    async def of_others(self, person: Person, limit: int = 10) -> list[Listed]:
+        """For the community office: the released notices of its communities that others
+        wrote, newest first (the office may withdraw them)."""
+        async with self.db.session() as session:
+            cover = await coverage(session, self.config, person)
+            communities = set(cover.community_ids)
+            if cover.admin:
+                communities |= {c.id for c in await CommunityRepository(session).page(0, 1000)}
+            notices = NoticeRepository(session)
+            found = [
+                n
+                for community_id in sorted(communities)
+                for n in await notices.released_in(community_id, limit)
+                if n.author_id != person.id
+            ]
+            found.sort(key=lambda n: (n.released_at or n.send_at, n.id), reverse=True)
+            listed = []
+            for notice in found[:limit]:
+                progress = await notices.progress(notice.id)
+                names = [b.name for b in await notices.buildings(notice.building_ids)]
+                left = progress.pending * (1 + len(notice.photos))
+                sla = await self._sla(session, notice.community_id)
+                when = local(notice.send_at, sla)
+                listed.append(
+                    Listed(notice, progress, names, minutes_for(left), when, False, office=True)
                 )
             return listed
 
     async def cancel(self, person: Person, notice_id: int) -> tuple[Notice, int]:
         """What has not gone will not: a scheduled notice is cancelled; a released one's pending
-        copies are. Returns the notice and how many copies were stopped."""
+        copies are. Returns the notice and how many copies were stopped.
+
+        A scheduled notice is the author's own unsent words: he may always take them back,
+        even after losing the role (it would not go in his name anyway, ``release_due``, and
+        nobody has read it). Stopping a released notice half-way withholds from some of its
+        readers what the community told the others: that speaks for the community, as a
+        withdrawal does, so only while the author still covers every building
+        (NotAuthor)."""
         now = self.clock()
         async with self.db.session() as session:
             notices = NoticeRepository(session)
             notice = await self._own(notices, person, notice_id)
+            if notice.status == NoticeStatus.RELEASED and not covers_notice(
+                await coverage(session, self.config, person), notice
+            ):
+                raise NotAuthor()
             if notice.status == NoticeStatus.SCHEDULED:
                 if not await notices.end(
                     notice.id, NoticeStatus.SCHEDULED, NoticeStatus.CANCELLED, now

@@ -51,6 +51,7 @@ notice-header = 📢 Notice for { $building }
 notice-header-urgent = ⚠️ Urgent notice for { $building }
 notice-corrected = ✏️ Corrected by its author.
 notice-withdrawn-copy = 🚫 A notice for { $building } was withdrawn by its author.
+notice-withdrawn-copy-office = 🚫 A notice for { $building } was withdrawn by the community office.
 notice-btn-mute = 🔕 Mute notices from this building
 notice-btn-unmute = 🔔 Unmute this building's notices
 notice-muted = Muted: no more non-urgent notices from { $building }. Urgent ones still come.
@@ -60,6 +61,7 @@ notice-not-member = You can mute only the buildings you belong to.
 ## The author's list
 notice-list-empty = You have sent no notices yet. /notice writes one.
 notice-list-head = 📢 Your latest notices:
+notice-list-office = 🏢 Notices others sent in your community (the office may withdraw them):
 notice-list-item = #{ $id } · { $buildings } · { $when } · { $status }{ $urgent ->
     [yes] {" "}· ⚠️ urgent
    *[no] {""}

@@ -45,6 +45,7 @@ notice-header = 📢 { $building } 通知
 notice-header-urgent = ⚠️ { $building } 紧急通知
 notice-corrected = ✏️ 发布人已更正。
 notice-withdrawn-copy = 🚫 { $building } 的一条通知已被发布人撤回。
+notice-withdrawn-copy-office = 🚫 { $building } 的一条通知已被社区居委会撤回。
 notice-btn-mute = 🔕 不再接收本楼通知
 notice-btn-unmute = 🔔 恢复接收本楼通知
 notice-muted = 已屏蔽：不再接收 { $building } 的非紧急通知。紧急通知仍会送达。
@@ -54,6 +55,7 @@ notice-not-member = 只能屏蔽您所在楼栋的通知。
 ## 发布人的列表
 notice-list-empty = 您还没有发过通知。/notice 可以写一条。
 notice-list-head = 📢 您最近的通知：
+notice-list-office = 🏢 社区内其他人发出的通知（社区居委会可以撤回）：
 notice-list-item = #{ $id } · { $buildings } · { $when } · { $status }{ $urgent ->
     [yes] {" "}· ⚠️ 紧急
    *[no] {""}
