@@ -20,7 +20,7 @@ from bot.services.choice_numbers import choice_number
 from bot.services.errors import ServiceError
 from web.door.limits import DoorLimits
 from web.pages import render
-from web.server import Handler
+from web.server import Handler, form_reads
 
 PREFIXES = ("/b/", "/t/", "/door/")
 DEVICE_COOKIE = "door_device"
@@ -166,6 +166,8 @@ async def _check_post(request: web.Request) -> None:
     if not _same_origin(request):
         raise refusal(request, "door-forbidden", status=403)
     try:
+        if not await form_reads(request):
+            raise refusal(request, "door-bad-form", status=400)
         form = await request.post()
     except web.HTTPRequestEntityTooLarge:
         raise refusal(request, "door-too-big", status=413, max=MAX_BODY // (1024 * 1024)) from None

@@ -57,6 +57,7 @@ door-forgotten = This device is forgotten: your reports stay with the building h
 door-refused-title = Sorry
 door-link-unknown = This poster link does not work (it may be old). Please scan the poster in your stairwell again.
 door-forbidden = This form was sent without its security token or from another site. Please open the page again and try once more.
+door-bad-form = This form arrived garbled (some of its text could not be read). Please go back, check what you typed and send it again.
 door-slow-down = Too many requests from this phone or network. Please wait a minute and try again.
 door-too-big = That is too much to send at once (more than { $max } MB). Please send fewer or smaller photos.
 door-photos-too-many = Please send at most { $max } photos.

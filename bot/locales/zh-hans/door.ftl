@@ -57,6 +57,7 @@ door-forgotten = 已忘记这台设备：您的反映仍保留在楼长处，但
 door-refused-title = 抱歉
 door-link-unknown = 这个海报链接无效（可能已过期）。请重新扫描楼道里的海报。
 door-forbidden = 表单缺少安全令牌或来自其他网站。请重新打开页面再试一次。
+door-bad-form = 表单内容有乱码（部分文字无法识别）。请返回检查输入的内容后再发送一次。
 door-slow-down = 这台手机或网络的请求太多了。请稍等一分钟再试。
 door-too-big = 一次发送的内容太多（超过 { $max } MB）。请少发几张或发小一点的照片。
 door-photos-too-many = 最多只能发 { $max } 张照片。

@@ -1,0 +1,71 @@
+"""The web door against what a phone (or a person with a script) may send that no form of
+ours writes: bytes that are not UTF-8 in a form, a name cut mid-emoji, a photo key used twice,
+and a refusal page that should lead back to where the visitor was."""
+
+from __future__ import annotations
+
+from storage.db import Database
+from tests.factories import World
+from tests.test_web_door import (
+    EN,
+    ZH,
+    Http,
+    config,
+    counts,
+    http,
+    monotonic,
+    open_poster,
+    token_of,
+    world,
+)
+
+__all__ = ["config", "http", "monotonic", "world"]  # fixtures
+
+BOUNDARY = "----louzhang-test"
+
+
+def multipart(fields: dict[str, bytes]) -> bytes:
+    """A multipart body written by hand: each field a text part, its bytes as given."""
+    body = b""
+    for name, value in fields.items():
+        body += (
+            (
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n'
+                "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            ).encode()
+            + value
+            + b"\r\n"
+        )
+    return body + f"--{BOUNDARY}--\r\n".encode()
+
+
+async def test_bytes_that_are_not_utf8_get_a_polite_page_and_write_nothing(
+    http: Http, world: World, db: Database
+) -> None:
+    token = token_of(world)
+    _, csrf = await open_poster(http, token)
+    before = await counts(db)
+    urlencoded = b"csrf=" + csrf.encode() + b"&category=repairs&description=\xff\xfe broken"
+    response = await http.post(
+        f"/b/{token}",
+        data=urlencoded,
+        headers={**EN, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status == 400
+    assert "could not be read" in await response.text()
+    body = multipart({"csrf": csrf.encode(), "category": b"repairs", "name": b"Wang \xc3"})
+    response = await http.post(
+        f"/b/{token}",
+        data=body,
+        headers={**ZH, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )
+    assert response.status == 400
+    assert "乱码" in await response.text()
+    # The ticket page's forms too (the guard reads every door form first).
+    response = await http.post(
+        "/t/1/message",
+        data=b"csrf=" + csrf.encode() + b"&text=\xff",
+        headers={**EN, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status == 400
+    assert await counts(db) == before
