@@ -4,7 +4,10 @@ and a refusal page that should lead back to where the visitor was."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from storage.db import Database
+from storage.models import Person, Ticket
 from tests.factories import World
 from tests.test_web_door import (
     EN,
@@ -12,9 +15,11 @@ from tests.test_web_door import (
     Http,
     config,
     counts,
+    form_fields,
     http,
     monotonic,
     open_poster,
+    report,
     token_of,
     world,
 )
@@ -69,3 +74,23 @@ async def test_bytes_that_are_not_utf8_get_a_polite_page_and_write_nothing(
     )
     assert response.status == 400
     assert await counts(db) == before
+
+
+async def test_a_name_is_cut_between_graphemes_not_inside_an_emoji(
+    http: Http, world: World, db: Database
+) -> None:
+    token = token_of(world)
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man ZWJ woman ZWJ girl
+    _, csrf = await open_poster(http, token)
+    html = await (await report(http, token, csrf, name="A" * 38 + family)).text()
+    sent = await http.post(
+        f"/b/{token}/send",
+        data=form_fields(html, f"/b/{token}/send"),
+        headers=EN,
+        allow_redirects=False,
+    )
+    assert sent.status == 303
+    async with db.session() as session:
+        [ticket] = (await session.scalars(select(Ticket))).all()
+        author = await session.get(Person, ticket.author_id)
+        assert author is not None and author.display_name == "A" * 38

@@ -39,6 +39,7 @@ from bot.services.ticket_actions import TicketActions
 from bot.services.ticket_core import Content, Draft, NoAccess, Reported
 from bot.services.ticket_lists import TicketLists
 from bot.services.web_photos import clean_photo
+from bot.text import clip
 from storage.db import Database
 from storage.models import Address, Channel, Person, Ticket
 from storage.repositories import CommunityRepository, PersonRepository
@@ -260,7 +261,7 @@ class WebDoorService:
                 found = await files.get(key)
                 if found is None or found.person_id != person.id:
                     raise ServiceError("door-photo-bad")
-        name = " ".join(name.split())[:NAME_LIMIT]
+        name = clip(" ".join(name.split()), NAME_LIMIT)
         phone = clean_phone(phone) if draft.show_phone and phone.strip() else ""
         media: list[dict[str, Any]] = [{"type": "photo", "web_file": key} for key in photos]
         return await self.reporting.report(

@@ -18,8 +18,8 @@ from bot.services.errors import ServiceError
 from bot.services.links import PayloadKind, make_payload, start_link
 from bot.services.onboarding import clean_phone
 from bot.services.ticket_core import MAX_DESCRIPTION, MAX_MEDIA, Draft
-from bot.services.web_door import DoorBuilding
-from bot.text import fits
+from bot.services.web_door import NAME_LIMIT, DoorBuilding
+from bot.text import clip, fits
 from web.door.guard import (
     DOOR,
     device_secret,
@@ -183,7 +183,7 @@ def _choices(request: web.Request, building: DoorBuilding, form: Form) -> Choice
         show_name=form.get("show_name") == "1",
         show_phone=show_phone,
         share_description=form.get("share_description") == "1",
-        name=str(form.get("name") or "")[:40],
+        name=clip(str(form.get("name") or ""), NAME_LIMIT),
         phone=phone,
     )
 
