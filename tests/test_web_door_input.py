@@ -14,9 +14,11 @@ from tests.test_web_door import (
     ZH,
     Http,
     config,
+    count,
     counts,
     form_fields,
     http,
+    jpeg,
     monotonic,
     open_poster,
     report,
@@ -94,3 +96,31 @@ async def test_a_name_is_cut_between_graphemes_not_inside_an_emoji(
         [ticket] = (await session.scalars(select(Ticket))).all()
         author = await session.get(Person, ticket.author_id)
         assert author is not None and author.display_name == "A" * 38
+
+
+async def test_a_photo_key_goes_on_one_ticket_only(http: Http, world: World, db: Database) -> None:
+    token = token_of(world)
+    _, csrf = await open_poster(http, token)
+    summary = await (await report(http, token, csrf, photo=jpeg())).text()
+    fields = form_fields(summary, f"/b/{token}/send")
+    send = f"/b/{token}/send"
+    first = await http.post(send, data=fields, headers=EN, allow_redirects=False)
+    assert first.status == 303
+    # A double tap of the same form: the same ticket, no refusal.
+    again = await http.post(send, data=fields, headers=EN, allow_redirects=False)
+    assert again.status == 303 and again.headers["Location"] == first.headers["Location"]
+    # The summary's form sent again as another report (a new draft): the photo stays on the
+    # first ticket only.
+    forged = [(k, "other" if k == "draft_key" else v) for k, v in fields]
+    forged = [(k, "The lift is stuck" if k == "description" else v) for k, v in forged]
+    second = await http.post(send, data=forged, headers=EN, allow_redirects=False)
+    assert second.status == 303 and second.headers["Location"] != first.headers["Location"]
+    async with db.session() as session:
+        tickets = (await session.scalars(select(Ticket).order_by(Ticket.id))).all()
+        assert [len(t.media) for t in tickets] == [1, 0]
+    # A form with nothing but that used photo is an empty report: refused, nothing filed.
+    empty = [(k, "" if k == "description" else v) for k, v in fields]
+    empty = [(k, "third" if k == "draft_key" else v) for k, v in empty]
+    refused = await http.post(send, data=empty, headers=EN, allow_redirects=False)
+    assert refused.status == 400
+    assert await count(db, Ticket) == 2

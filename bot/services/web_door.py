@@ -261,6 +261,12 @@ class WebDoorService:
                 found = await files.get(key)
                 if found is None or found.person_id != person.id:
                     raise ServiceError("door-photo-bad")
+            # A key is good for one ticket: one already on a ticket (a summary's form sent
+            # again with another draft, a key copied from an old page) is left out, so an
+            # old ticket's photo never lands on a new one. A double tap of the same form
+            # still gets its ticket back (its draft key), without a refusal.
+            filed = await files.filed(person.id)
+        photos = [key for key in dict.fromkeys(photos) if key not in filed]
         name = clip(" ".join(name.split()), NAME_LIMIT)
         phone = clean_phone(phone) if draft.show_phone and phone.strip() else ""
         media: list[dict[str, Any]] = [{"type": "photo", "web_file": key} for key in photos]
