@@ -16,7 +16,9 @@ from tests.test_web_door import (
     config,
     count,
     counts,
+    file_report,
     form_fields,
+    hidden,
     http,
     jpeg,
     monotonic,
@@ -124,3 +126,22 @@ async def test_a_photo_key_goes_on_one_ticket_only(http: Http, world: World, db:
     refused = await http.post(send, data=empty, headers=EN, allow_redirects=False)
     assert refused.status == 400
     assert await count(db, Ticket) == 2
+
+
+async def test_a_refusal_page_leads_back_to_the_page_of_its_form(http: Http, world: World) -> None:
+    token = token_of(world)
+    _, csrf = await open_poster(http, token)
+    for headers, words in ((EN, "← Back to the page"), (ZH, "← 返回上一页")):
+        data = {"csrf": csrf, "category": "no-such-kind", "description": "x"}
+        refused = await http.post(f"/b/{token}", data=data, headers=headers)
+        assert refused.status == 400
+        html = await refused.text()
+        assert f'<a href="/b/{token}">{words}' in html
+    ticket_id, page = await file_report(http, token)
+    csrf = hidden(page, "csrf")[0]
+    empty = await http.post(f"/t/{ticket_id}/message", data={"csrf": csrf, "text": " "}, headers=EN)
+    assert empty.status == 400
+    assert f'<a href="/t/{ticket_id}">← Back to the page' in await empty.text()
+    # A page that is itself refused offers no way back to itself.
+    unknown = await http.get("/b/no-such-token", headers=EN)
+    assert unknown.status == 404 and "Back to the page" not in await unknown.text()

@@ -68,11 +68,23 @@ WEB_KEYS = {"input-too-long": "door-input-too-long"}
 def service_refusal(request: web.Request, error: ServiceError, status: int = 400) -> web.Response:
     """A service's refusal as a page, in the web door's words."""
     key = WEB_KEYS.get(error.key, error.key)
-    return door_page(request, "door/message.html", {"key": key, "args": error.args_}, status)
+    return message_page(request, key, error.args_, status)
 
 
 def refusal(request: web.Request, key: str, *, status: int, **args: Any) -> Refused:
-    return Refused(door_page(request, "door/message.html", {"key": key, "args": args}, status))
+    return Refused(message_page(request, key, args, status))
+
+
+def message_page(
+    request: web.Request, key: str, args: dict[str, Any], status: int = 200
+) -> web.Response:
+    """A refusal or a message, with a way back to the page the visitor came from: a form's
+    page (the building's, the ticket's, a ballot's); none for a page that is itself refused
+    (an unknown poster link, a ticket this phone may not open) or a form of no page."""
+    posted = request.method not in ("GET", "HEAD")
+    back = page_path(request) if posted and key != "door-link-unknown" else None
+    context = {"key": key, "args": args, "back": back}
+    return door_page(request, "door/message.html", context, status)
 
 
 def door_page(

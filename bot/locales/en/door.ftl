@@ -55,6 +55,7 @@ door-page-hint = Open this page again (or scan the poster) to see news; it does 
 door-forget = Forget this device
 door-forgotten = This device is forgotten: your reports stay with the building head without your name or phone.
 door-refused-title = Sorry
+door-back = ← Back to the page
 door-link-unknown = This poster link does not work (it may be old). Please scan the poster in your stairwell again.
 door-forbidden = This form was sent without its security token or from another site. Please open the page again and try once more.
 door-bad-form = This form arrived garbled (some of its text could not be read). Please go back, check what you typed and send it again.

@@ -55,6 +55,7 @@ door-page-hint = 再次打开此页面（或扫描海报）可查看最新进展
 door-forget = 忘记这台设备
 door-forgotten = 已忘记这台设备：您的反映仍保留在楼长处，但不再显示您的名字和电话。
 door-refused-title = 抱歉
+door-back = ← 返回上一页
 door-link-unknown = 这个海报链接无效（可能已过期）。请重新扫描楼道里的海报。
 door-forbidden = 表单缺少安全令牌或来自其他网站。请重新打开页面再试一次。
 door-bad-form = 表单内容有乱码（部分文字无法识别）。请返回检查输入的内容后再发送一次。
