@@ -4,6 +4,7 @@ and a refusal page that should lead back to where the visitor was."""
 
 from __future__ import annotations
 
+from aiohttp import FormData
 from sqlalchemy import select
 
 from storage.db import Database
@@ -145,3 +146,20 @@ async def test_a_refusal_page_leads_back_to_the_page_of_its_form(http: Http, wor
     # A page that is itself refused offers no way back to itself.
     unknown = await http.get("/b/no-such-token", headers=EN)
     assert unknown.status == 404 and "Back to the page" not in await unknown.text()
+
+
+async def test_a_file_sent_where_words_belong_is_no_words(
+    http: Http, world: World, db: Database
+) -> None:
+    token = token_of(world)
+    _, csrf = await open_poster(http, token)
+    before = await counts(db)
+    data = FormData()
+    data.add_field("csrf", csrf)
+    data.add_field("category", "repairs")
+    data.add_field("description", b"words", filename="d.txt", content_type="text/plain")
+    data.add_field("name", b"Wang", filename="n.txt", content_type="text/plain")
+    response = await http.post(f"/b/{token}", data=data, headers=EN)
+    html = await response.text()
+    assert response.status == 400 and "FileField" not in html
+    assert await counts(db) == before

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from multidict import MultiMapping
 
 from bot.config import Config
 from bot.services import Clock, Services
@@ -50,6 +51,14 @@ class Refused(Exception):
     def __init__(self, response: web.Response) -> None:
         super().__init__(response.status)
         self.response = response
+
+
+def form_text(form: MultiMapping[str | bytes | bytearray | web.FileField], name: str) -> str:
+    """The form's text field ``name``; "" when absent, or when a file (or bytes) came in its
+    place: a forged form's file part never becomes a name, a description or a message (its
+    ``str()`` would be "FileField(…)")."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
 
 
 def path_number(request: web.Request, name: str) -> int:
