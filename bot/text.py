@@ -101,6 +101,15 @@ def _back_to_boundary(text: str, index: int) -> int:
     return index or start
 
 
+def clip(text: str, limit: int) -> str:
+    """The longest beginning of ``text`` of at most ``limit`` characters (code points) that
+    ends at a grapheme boundary, with no mark: for a name or a short field kept or shown as
+    it is (a family emoji, a skin tone, a flag or an accent is kept whole or left out)."""
+    if len(text) <= limit:
+        return text
+    return text[: _back_to_boundary(text, max(limit, 0))]
+
+
 def cut(text: str, limit: int, mark: str = ELLIPSIS) -> str:
     """``text`` if it fits in ``limit`` units, else its beginning ending with ``mark`` (a cut is
     never silent), within ``limit``, at a grapheme boundary."""

@@ -188,6 +188,25 @@ async def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
     assert (await http.get("/console/tickets")).status == 401
 
 
+async def test_a_form_that_is_not_utf8_is_refused_politely_and_changes_nothing(
+    town: Town, http: Http
+) -> None:
+    token = await sign_in(town, http, HEAD)
+    for headers in ({}, {"X-CSRF-Token": token}):  # the plain form, and htmx's header
+        refused = await http.post(
+            "/console/sign-out",
+            data=b"csrf=" + token.encode() + b"&everywhere=\xff\xfe",
+            headers={
+                "Accept-Language": "en",
+                "Content-Type": "application/x-www-form-urlencoded",
+                **headers,
+            },
+        )
+        assert refused.status == 400 and "could not be read" in await refused.text()
+    assert await count(town, ConsoleSession) == 1
+    assert (await http.get("/console/tickets")).status == 200
+
+
 async def test_sign_out_everywhere_ends_the_other_browsers_session(
     town: Town, http: Http, client: BotClient
 ) -> None:

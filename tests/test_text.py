@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.i18n import Translations
 from bot.text import (
     FLUENT_LIMIT,
+    clip,
     cut,
     fits,
     is_boundary,
@@ -67,6 +68,22 @@ def test_cut_marks_and_keeps_graphemes(text: str, limit: int, expected: str) -> 
     result = cut(text, limit)
     assert result == expected
     assert utf16_len(result) <= limit
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("Wang", 4, "Wang"),  # fits: unchanged
+        ("Wang Wei", 4, "Wang"),  # no mark: a name is kept as it is
+        ("ab" + THUMB, 3, "ab"),  # 3 code points would keep the hand without its tone
+        ("a" + FAMILY, 4, "a"),  # nor half a family
+        ("a" + FAMILY, 6, "a" + FAMILY),
+        ("a" + FLAG * 2, 4, "a" + FLAG),  # flags stay pairs
+        ("caf" + ACCENT, 4, "caf"),  # the accent stays on its letter
+    ],
+)
+def test_clip_counts_code_points_and_keeps_graphemes(text: str, limit: int, expected: str) -> None:
+    assert clip(text, limit) == expected
 
 
 @pytest.mark.parametrize(

@@ -124,6 +124,21 @@ async def test_a_wechat_resident_claims_by_typing_and_the_telegram_head_confirms
     assert await claims(world.db) == count
 
 
+async def test_a_flat_number_far_too_long_is_refused_like_any_bad_flat(
+    http: Http, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    driver = await setting(http, fake, world, worker)
+    head_before = len(world.client.session.requests)
+    for msg, words in enumerate(("我的房号 " + "1" * 100, "1" * 100 + "室"), start=3001):
+        await driver.text(OPENID, words, msg)
+        answer = await said(http, fake, worker, OPENID)
+        assert answer.startswith("抱歉") and "这看起来不像房号" in answer, answer
+    assert await claims(world.db) == 0
+    assert await owners(world.db) == {"101": None, "102": None, "201": None}
+    # Nothing reached the head in chat (no relayed message, no claim card).
+    assert len(world.client.session.requests) == head_before
+
+
 async def test_a_flat_chosen_from_the_menu_and_a_wechat_head_decides_there(
     http: Http, fake: FakeWeChat, world: World, worker: TelegramDelivery
 ) -> None:

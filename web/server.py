@@ -66,6 +66,19 @@ async def friendly_not_found(request: web.Request, handler: Handler) -> web.Stre
         return render(request, "not_found.html", status=404)
 
 
+async def form_reads(request: web.Request) -> bool:
+    """Whether the POST's form can be read: a field that is not text in its charset (a raw
+    0xFF in a urlencoded body or a multipart field, an unknown charset) makes aiohttp's
+    ``request.post()`` raise, which would be a 500. Read once here, before any handler, so a
+    door refuses with its own page and nothing is written; aiohttp keeps the form it read for
+    the handler's ``request.post()``."""
+    try:
+        await request.post()
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
 async def health(request: web.Request) -> web.Response:
     """For the proxy and the orchestrator: 200 while the process serves HTTP and what it
     depends on answers, 503 (saying which failed) otherwise."""

@@ -35,6 +35,7 @@ from bot.services.door_ballots import DoorBallots
 from bot.services.notice_board import DoorCopy, NoticeBoard
 from bot.services.ticket_cards import TicketCards
 from bot.services.wechat_door import WINDOW, WROTE_AT, menu_id, mute_choice
+from bot.text import clip
 from storage.db import Database
 from storage.models import Channel, OutboxKind, OutboxMessage
 from storage.repositories import PersonRepository
@@ -111,9 +112,9 @@ class WeChatSender:
                         if not text:
                             return Outcome("sent")
                     if choices:
-                        await self.api.send_menu(row.address, text[:TEXT_LIMIT], choices)
+                        await self.api.send_menu(row.address, clip(text, TEXT_LIMIT), choices)
                     else:
-                        await self.api.send_text(row.address, text[:TEXT_LIMIT])
+                        await self.api.send_text(row.address, clip(text, TEXT_LIMIT))
                     return Outcome("sent")
                 except WeChatError as error:
                     if error.code not in OUT_OF_WINDOW:
@@ -153,7 +154,7 @@ class WeChatSender:
                 if len(text) > TEXT_LIMIT:
                     t = self.translations.bind(copy.language)
                     more = "\n\n" + t("notice-door-more", url=url)
-                    text = text[: TEXT_LIMIT - len(more) - 1] + "…" + more
+                    text = clip(text, TEXT_LIMIT - len(more) - 1) + "…" + more
                 try:
                     if copy.mute is None:
                         await self.api.send_text(row.address, text)
@@ -186,7 +187,7 @@ class WeChatSender:
                 if len(text) > TEXT_LIMIT:
                     t = self.translations.bind(change.language)
                     more = "\n\n" + t("notice-door-more", url=url)
-                    text = text[: TEXT_LIMIT - len(more) - 1] + "…" + more
+                    text = clip(text, TEXT_LIMIT - len(more) - 1) + "…" + more
                 try:
                     await self.api.send_text(row.address, text)
                     return Outcome("sent")
@@ -203,9 +204,9 @@ class WeChatSender:
                 template,
                 url,
                 {
-                    "first": first[:FIELD_LIMIT],
-                    "keyword1": change.building[:FIELD_LIMIT],
-                    "keyword2": (body or first)[:FIELD_LIMIT],
+                    "first": clip(first, FIELD_LIMIT),
+                    "keyword1": clip(change.building, FIELD_LIMIT),
+                    "keyword2": clip(body or first, FIELD_LIMIT),
                     "remark": t("notice-change-remark"),
                 },
             )
@@ -239,8 +240,8 @@ class WeChatSender:
             url,
             {
                 "first": copy.title,
-                "keyword1": copy.building[:FIELD_LIMIT],
-                "keyword2": body[:FIELD_LIMIT],
+                "keyword1": clip(copy.building, FIELD_LIMIT),
+                "keyword2": clip(body, FIELD_LIMIT),
                 "remark": t("notice-door-remark"),
             },
         )
@@ -323,7 +324,7 @@ class WeChatSender:
             person = await PersonRepository(session).by_contact(Channel.WECHAT, row.address)
         language = (person.language if person else None) or self.translations.default
         t = self.translations.bind(language)
-        said = text if len(text) <= FIELD_LIMIT else text[: FIELD_LIMIT - 1] + "…"
+        said = text if len(text) <= FIELD_LIMIT else clip(text, FIELD_LIMIT - 1) + "…"
         ballot = row.payload.get(BALLOT_KEY)
         if row.ticket_id is None and isinstance(ballot, int) and row.person_id is not None:
             # A building vote's ballot: the template opens the owner's ballot page.

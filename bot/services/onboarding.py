@@ -23,6 +23,7 @@ from bot.services.join_rules import settle_on_join
 from bot.services.joins import Joined
 from bot.services.links import PayloadKind, parse_payload
 from bot.services.notify import Notifier
+from bot.text import clip
 from storage.cache import cache_of
 from storage.db import Database
 from storage.models import Address, Building, Community, Person, Role
@@ -119,7 +120,7 @@ class OnboardingService:
         app's language. Writing again makes an unreachable person reachable and makes this
         contact the one notifications go to (written at most once a minute: most updates
         change nothing and cost one read)."""
-        display_name = display_name[:130]
+        display_name = clip(display_name, 130)
         now = self.clock()
         cache = self.db.cache
         key = (contact.channel, contact.address)

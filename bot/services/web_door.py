@@ -39,6 +39,7 @@ from bot.services.ticket_actions import TicketActions
 from bot.services.ticket_core import Content, Draft, NoAccess, Reported
 from bot.services.ticket_lists import TicketLists
 from bot.services.web_photos import clean_photo
+from bot.text import clip
 from storage.db import Database
 from storage.models import Address, Channel, Person, Ticket
 from storage.repositories import CommunityRepository, PersonRepository
@@ -260,7 +261,13 @@ class WebDoorService:
                 found = await files.get(key)
                 if found is None or found.person_id != person.id:
                     raise ServiceError("door-photo-bad")
-        name = " ".join(name.split())[:NAME_LIMIT]
+            # A key is good for one ticket: one already on a ticket (a summary's form sent
+            # again with another draft, a key copied from an old page) is left out, so an
+            # old ticket's photo never lands on a new one. A double tap of the same form
+            # still gets its ticket back (its draft key), without a refusal.
+            filed = await files.filed(person.id)
+        photos = [key for key in dict.fromkeys(photos) if key not in filed]
+        name = clip(" ".join(name.split()), NAME_LIMIT)
         phone = clean_phone(phone) if draft.show_phone and phone.strip() else ""
         media: list[dict[str, Any]] = [{"type": "photo", "web_file": key} for key in photos]
         return await self.reporting.report(

@@ -18,14 +18,16 @@ from storage.models import Person
 
 # "flat 502" / "我的房号 502" claims a flat; the word alone asks which (a menu of the
 # building's unowned flats when there are at most FLAT_MENU, else the number is typed). A
-# number needs a digit, so a report that starts with "flat roof…" stays a report.
+# number needs a digit, so a report that starts with "flat roof…" stays a report. A number of
+# any length is a claim: one too long for a flat is refused by the flat rules (clean_flat) in
+# words, not relayed to the head as a message.
 FLAT_RE = re.compile(
     r"^(?:/?flat|my\s*flat|我的房号|房号|认领房号|我家房号)\s*(?:是|is)?\s*[:：#]?\s*"
-    r"((?=[^\s]*\d)[0-9A-Za-z\-#]{1,12})?\s*(?:室|号)?\s*$",
+    r"((?=[^\s]*\d)[0-9A-Za-z\-#]+)?\s*(?:室|号)?\s*$",
     re.IGNORECASE,
 )
 # A flat as people write it on a parcel: "502室" (the number, then "room") alone.
-ROOM_RE = re.compile(r"^((?=[^\s]*\d)[0-9A-Za-z\-]{1,12})\s*室$")
+ROOM_RE = re.compile(r"^((?=[^\s]*\d)[0-9A-Za-z\-]+)\s*室$")
 FLAT_MENU = 8
 # The texts with which a head asks for the flat claims waiting for them (Telegram's /flats).
 CLAIMS_WORDS = frozenset({"/flats", "flats", "房号认领", "待确认房号", "业主认领"})

@@ -48,20 +48,25 @@ class WebFileRepository:
         keys |= {str(data["web_photo"]) for data in said if data.get("web_photo")}
         return await self.get(key) if key in keys else None
 
-    async def drop_unfiled(self, person_id: int) -> None:
-        """The person's photos that are on none of their tickets (a report left at its
-        summary): the photos of a filed ticket are the building's record and stay."""
+    async def filed(self, person_id: int) -> set[str]:
+        """The keys of the person's photos that are on one of their tickets: in its report or
+        sent into its conversation (the other side saw it)."""
         media = await self.session.scalars(
             select(Ticket.media).where(Ticket.author_id == person_id)
         )
         filed = {str(m["web_file"]) for items in media for m in items if "web_file" in m}
-        # A photo sent into a ticket's conversation is in its history (the other side saw it).
         said = await self.session.scalars(
             select(TicketEvent.data).where(
                 TicketEvent.actor_id == person_id, TicketEvent.kind == "message"
             )
         )
         filed |= {str(data["web_photo"]) for data in said if data.get("web_photo")}
+        return filed
+
+    async def drop_unfiled(self, person_id: int) -> None:
+        """The person's photos that are on none of their tickets (a report left at its
+        summary): the photos of a filed ticket are the building's record and stay."""
+        filed = await self.filed(person_id)
         mine = await self.session.scalars(select(WebFile.key).where(WebFile.person_id == person_id))
         unfiled = [key for key in mine if key not in filed]
         if unfiled:

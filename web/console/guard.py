@@ -16,7 +16,7 @@ from bot.services import Clock, Services
 from bot.services.console import SIGN_IN_PATH, Viewer
 from web.console.media import MediaCache
 from web.pages import render
-from web.server import Handler
+from web.server import Handler, form_reads
 
 COOKIE = "console_session"
 CSRF_FIELD = "csrf"
@@ -145,6 +145,8 @@ async def _check_post(request: web.Request) -> None:
     if request.path.startswith(SIGN_IN_PATH):
         return  # no session yet: the one-time token in the path is the proof
     viewer = await signed_in(request)
+    if not await form_reads(request):
+        raise Refused(_message(request, "console-bad-form", status=400, language=viewer.language))
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
         form = await request.post()

@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.i18n import Translator
 from bot.services.cards import category_name, local_time, reporter_name
 from bot.services.ticket_query import SORTS, ResultPage, Row, TicketQuery
+from bot.text import clip
 from storage.models import TicketStatus
 from web.console.guard import CONSOLE, console_viewer, is_htmx, render_console
 from web.pages import TRANSLATIONS, visitor_language
@@ -82,7 +83,7 @@ def _row(t: Translator, row: Row, found: ResultPage) -> dict[str, Any]:
         "overdue": row.overdue,
         # As the ticket's consent allows, exactly as the cards name the reporter.
         "reporter": reporter_name(t, ticket, row.found.author),
-        "description": description[:PREVIEW] + ("…" if len(description) > PREVIEW else ""),
+        "description": clip(description, PREVIEW) + ("…" if len(description) > PREVIEW else ""),
     }
 
 

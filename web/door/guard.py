@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from multidict import MultiMapping
 
 from bot.config import Config
 from bot.services import Clock, Services
@@ -20,7 +21,7 @@ from bot.services.choice_numbers import choice_number
 from bot.services.errors import ServiceError
 from web.door.limits import DoorLimits
 from web.pages import render
-from web.server import Handler
+from web.server import Handler, form_reads
 
 PREFIXES = ("/b/", "/t/", "/door/")
 DEVICE_COOKIE = "door_device"
@@ -52,6 +53,14 @@ class Refused(Exception):
         self.response = response
 
 
+def form_text(form: MultiMapping[str | bytes | bytearray | web.FileField], name: str) -> str:
+    """The form's text field ``name``; "" when absent, or when a file (or bytes) came in its
+    place: a forged form's file part never becomes a name, a description or a message (its
+    ``str()`` would be "FileField(…)")."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
 def path_number(request: web.Request, name: str) -> int:
     """The id in the URL's ``name`` part, as the door writes it (choice_number); anything else
     (a word, "²", more digits than an id has) is no page of ours: 404."""
@@ -68,11 +77,23 @@ WEB_KEYS = {"input-too-long": "door-input-too-long"}
 def service_refusal(request: web.Request, error: ServiceError, status: int = 400) -> web.Response:
     """A service's refusal as a page, in the web door's words."""
     key = WEB_KEYS.get(error.key, error.key)
-    return door_page(request, "door/message.html", {"key": key, "args": error.args_}, status)
+    return message_page(request, key, error.args_, status)
 
 
 def refusal(request: web.Request, key: str, *, status: int, **args: Any) -> Refused:
-    return Refused(door_page(request, "door/message.html", {"key": key, "args": args}, status))
+    return Refused(message_page(request, key, args, status))
+
+
+def message_page(
+    request: web.Request, key: str, args: dict[str, Any], status: int = 200
+) -> web.Response:
+    """A refusal or a message, with a way back to the page the visitor came from: a form's
+    page (the building's, the ticket's, a ballot's); none for a page that is itself refused
+    (an unknown poster link, a ticket this phone may not open) or a form of no page."""
+    posted = request.method not in ("GET", "HEAD")
+    back = page_path(request) if posted and key != "door-link-unknown" else None
+    context = {"key": key, "args": args, "back": back}
+    return door_page(request, "door/message.html", context, status)
 
 
 def door_page(
@@ -166,6 +187,8 @@ async def _check_post(request: web.Request) -> None:
     if not _same_origin(request):
         raise refusal(request, "door-forbidden", status=403)
     try:
+        if not await form_reads(request):
+            raise refusal(request, "door-bad-form", status=400)
         form = await request.post()
     except web.HTTPRequestEntityTooLarge:
         raise refusal(request, "door-too-big", status=413, max=MAX_BODY // (1024 * 1024)) from None

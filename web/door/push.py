@@ -11,7 +11,7 @@ import re
 from aiohttp import web
 
 from bot.services.errors import ServiceError
-from web.door.guard import DOOR, device_secret, door_page
+from web.door.guard import DOOR, device_secret, door_page, form_text
 from web.pages import TRANSLATIONS, visitor_language
 from web.push.keys import KeyHolder
 from web.server import STATIC_DIR
@@ -62,7 +62,7 @@ async def subscribe(request: web.Request) -> web.Response:
     form = await request.post()
     try:
         await request.app[DOOR].services.web.subscribe(
-            device_secret(request), str(form.get("subscription") or "")
+            device_secret(request), form_text(form, "subscription")
         )
     except ServiceError as error:
         return door_page(

@@ -18,12 +18,13 @@ from bot.services.errors import ServiceError
 from bot.services.links import PayloadKind, make_payload, start_link
 from bot.services.onboarding import clean_phone
 from bot.services.ticket_core import MAX_DESCRIPTION, MAX_MEDIA, Draft
-from bot.services.web_door import DoorBuilding
-from bot.text import fits
+from bot.services.web_door import NAME_LIMIT, DoorBuilding
+from bot.text import clip, fits
 from web.door.guard import (
     DOOR,
     device_secret,
     door_page,
+    form_text,
     refusal,
     service_refusal,
     set_device,
@@ -110,8 +111,8 @@ async def send(request: web.Request) -> web.StreamResponse:
     person = await door.device(device_secret(request))
     if person is None:
         raise refusal(request, "door-no-device", status=403)
-    photos = [str(key) for key in form.getall("photo_key", [])][:MAX_MEDIA]
-    key = str(form.get("draft_key") or "")[:32] or None
+    photos = [k for k in form.getall("photo_key", []) if isinstance(k, str)][:MAX_MEDIA]
+    key = form_text(form, "draft_key")[:32] or None
     draft = Draft(
         building_id=building.id,
         category=choices.category.code,
@@ -138,10 +139,10 @@ async def follow(request: web.Request) -> web.StreamResponse:
     if person is None:
         raise refusal(request, "door-no-device", status=403)
     form = await request.post()
-    ticket_id = choice_number(str(form.get("ticket", "")))
+    ticket_id = choice_number(form_text(form, "ticket"))
     if ticket_id is None:  # a forged form
         raise refusal(request, "door-forbidden", status=400)
-    category = str(form.get("category") or "")[:64]
+    category = form_text(form, "category")[:64]
     try:
         ticket = await door.follow(person, building.id, category, ticket_id)
     except ServiceError as error:
@@ -157,18 +158,18 @@ async def _building(request: web.Request) -> DoorBuilding:
 
 
 def _choices(request: web.Request, building: DoorBuilding, form: Form) -> Choices:
-    code = str(form.get("category") or "")
+    code = form_text(form, "category")
     category = next((c for c in building.categories if c.code == code), None)
     if category is None:
         raise refusal(request, "door-pick-category", status=400)
-    description = str(form.get("description") or "").strip()
+    description = form_text(form, "description").strip()
     if not fits(description, MAX_DESCRIPTION):
         raise refusal(request, "door-too-long", status=400, max=MAX_DESCRIPTION)
     latitude, longitude = _coordinate(form, "lat", 90), _coordinate(form, "lon", 180)
     if latitude is None or longitude is None:
         latitude = longitude = None
     show_phone = form.get("show_phone") == "1"
-    phone = str(form.get("phone") or "")[:32]
+    phone = form_text(form, "phone")[:32]
     if show_phone and phone.strip():
         # Checked on the summary step, where the form is one tap back, not after "Send".
         try:
@@ -183,14 +184,14 @@ def _choices(request: web.Request, building: DoorBuilding, form: Form) -> Choice
         show_name=form.get("show_name") == "1",
         show_phone=show_phone,
         share_description=form.get("share_description") == "1",
-        name=str(form.get("name") or "")[:40],
+        name=clip(form_text(form, "name"), NAME_LIMIT),
         phone=phone,
     )
 
 
 def _coordinate(form: Form, field: str, bound: float) -> float | None:
     try:
-        value = float(str(form.get(field) or ""))
+        value = float(form_text(form, field))
     except ValueError:
         return None
     return value if -bound <= value <= bound else None

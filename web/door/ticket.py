@@ -16,6 +16,7 @@ from web.door.guard import (
     DOOR,
     device_secret,
     door_page,
+    form_text,
     path_number,
     refusal,
     service_refusal,
@@ -62,13 +63,13 @@ async def act(request: web.Request) -> web.StreamResponse:
     action = request.match_info["action"]
     try:
         if action == "message":
-            await door.message(person, ticket_id, str(form.get("text") or ""))
+            await door.message(person, ticket_id, form_text(form, "text"))
         elif action == "confirm":
             await door.confirm(person, ticket_id)
         elif action == "reopen":
-            await door.reopen(person, ticket_id, str(form.get("reason") or ""))
+            await door.reopen(person, ticket_id, form_text(form, "reason"))
         elif action == "rate":
-            stars = str(form.get("stars") or "")
+            stars = form_text(form, "stars")
             await door.rate(person, ticket_id, choice_number(stars) or 0)
         else:
             raise web.HTTPNotFound()

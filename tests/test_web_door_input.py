@@ -1,0 +1,165 @@
+"""The web door against what a phone (or a person with a script) may send that no form of
+ours writes: bytes that are not UTF-8 in a form, a name cut mid-emoji, a photo key used twice,
+and a refusal page that should lead back to where the visitor was."""
+
+from __future__ import annotations
+
+from aiohttp import FormData
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.models import Person, Ticket
+from tests.factories import World
+from tests.test_web_door import (
+    EN,
+    ZH,
+    Http,
+    config,
+    count,
+    counts,
+    file_report,
+    form_fields,
+    hidden,
+    http,
+    jpeg,
+    monotonic,
+    open_poster,
+    report,
+    token_of,
+    world,
+)
+
+__all__ = ["config", "http", "monotonic", "world"]  # fixtures
+
+BOUNDARY = "----louzhang-test"
+
+
+def multipart(fields: dict[str, bytes]) -> bytes:
+    """A multipart body written by hand: each field a text part, its bytes as given."""
+    body = b""
+    for name, value in fields.items():
+        body += (
+            (
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n'
+                "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            ).encode()
+            + value
+            + b"\r\n"
+        )
+    return body + f"--{BOUNDARY}--\r\n".encode()
+
+
+async def test_bytes_that_are_not_utf8_get_a_polite_page_and_write_nothing(
+    http: Http, world: World, db: Database
+) -> None:
+    token = token_of(world)
+    _, csrf = await open_poster(http, token)
+    before = await counts(db)
+    urlencoded = b"csrf=" + csrf.encode() + b"&category=repairs&description=\xff\xfe broken"
+    response = await http.post(
+        f"/b/{token}",
+        data=urlencoded,
+        headers={**EN, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status == 400
+    assert "could not be read" in await response.text()
+    body = multipart({"csrf": csrf.encode(), "category": b"repairs", "name": b"Wang \xc3"})
+    response = await http.post(
+        f"/b/{token}",
+        data=body,
+        headers={**ZH, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )
+    assert response.status == 400
+    assert "乱码" in await response.text()
+    # The ticket page's forms too (the guard reads every door form first).
+    response = await http.post(
+        "/t/1/message",
+        data=b"csrf=" + csrf.encode() + b"&text=\xff",
+        headers={**EN, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status == 400
+    assert await counts(db) == before
+
+
+async def test_a_name_is_cut_between_graphemes_not_inside_an_emoji(
+    http: Http, world: World, db: Database
+) -> None:
+    token = token_of(world)
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man ZWJ woman ZWJ girl
+    _, csrf = await open_poster(http, token)
+    html = await (await report(http, token, csrf, name="A" * 38 + family)).text()
+    sent = await http.post(
+        f"/b/{token}/send",
+        data=form_fields(html, f"/b/{token}/send"),
+        headers=EN,
+        allow_redirects=False,
+    )
+    assert sent.status == 303
+    async with db.session() as session:
+        [ticket] = (await session.scalars(select(Ticket))).all()
+        author = await session.get(Person, ticket.author_id)
+        assert author is not None and author.display_name == "A" * 38
+
+
+async def test_a_photo_key_goes_on_one_ticket_only(http: Http, world: World, db: Database) -> None:
+    token = token_of(world)
+    _, csrf = await open_poster(http, token)
+    summary = await (await report(http, token, csrf, photo=jpeg())).text()
+    fields = form_fields(summary, f"/b/{token}/send")
+    send = f"/b/{token}/send"
+    first = await http.post(send, data=fields, headers=EN, allow_redirects=False)
+    assert first.status == 303
+    # A double tap of the same form: the same ticket, no refusal.
+    again = await http.post(send, data=fields, headers=EN, allow_redirects=False)
+    assert again.status == 303 and again.headers["Location"] == first.headers["Location"]
+    # The summary's form sent again as another report (a new draft): the photo stays on the
+    # first ticket only.
+    forged = [(k, "other" if k == "draft_key" else v) for k, v in fields]
+    forged = [(k, "The lift is stuck" if k == "description" else v) for k, v in forged]
+    second = await http.post(send, data=forged, headers=EN, allow_redirects=False)
+    assert second.status == 303 and second.headers["Location"] != first.headers["Location"]
+    async with db.session() as session:
+        tickets = (await session.scalars(select(Ticket).order_by(Ticket.id))).all()
+        assert [len(t.media) for t in tickets] == [1, 0]
+    # A form with nothing but that used photo is an empty report: refused, nothing filed.
+    empty = [(k, "" if k == "description" else v) for k, v in fields]
+    empty = [(k, "third" if k == "draft_key" else v) for k, v in empty]
+    refused = await http.post(send, data=empty, headers=EN, allow_redirects=False)
+    assert refused.status == 400
+    assert await count(db, Ticket) == 2
+
+
+async def test_a_refusal_page_leads_back_to_the_page_of_its_form(http: Http, world: World) -> None:
+    token = token_of(world)
+    _, csrf = await open_poster(http, token)
+    for headers, words in ((EN, "← Back to the page"), (ZH, "← 返回上一页")):
+        data = {"csrf": csrf, "category": "no-such-kind", "description": "x"}
+        refused = await http.post(f"/b/{token}", data=data, headers=headers)
+        assert refused.status == 400
+        html = await refused.text()
+        assert f'<a href="/b/{token}">{words}' in html
+    ticket_id, page = await file_report(http, token)
+    csrf = hidden(page, "csrf")[0]
+    empty = await http.post(f"/t/{ticket_id}/message", data={"csrf": csrf, "text": " "}, headers=EN)
+    assert empty.status == 400
+    assert f'<a href="/t/{ticket_id}">← Back to the page' in await empty.text()
+    # A page that is itself refused offers no way back to itself.
+    unknown = await http.get("/b/no-such-token", headers=EN)
+    assert unknown.status == 404 and "Back to the page" not in await unknown.text()
+
+
+async def test_a_file_sent_where_words_belong_is_no_words(
+    http: Http, world: World, db: Database
+) -> None:
+    token = token_of(world)
+    _, csrf = await open_poster(http, token)
+    before = await counts(db)
+    data = FormData()
+    data.add_field("csrf", csrf)
+    data.add_field("category", "repairs")
+    data.add_field("description", b"words", filename="d.txt", content_type="text/plain")
+    data.add_field("name", b"Wang", filename="n.txt", content_type="text/plain")
+    response = await http.post(f"/b/{token}", data=data, headers=EN)
+    html = await response.text()
+    assert response.status == 400 and "FileField" not in html
+    assert await counts(db) == before
