@@ -348,11 +348,16 @@ class WebDoorService:
             can,
         )
 
-    async def message(self, person: Person, ticket_id: int, text: str) -> None:
-        """The resident's answer: relayed to the staff as an answer in chat is."""
+    async def message(
+        self, person: Person, ticket_id: int, text: str, once: str | None = None
+    ) -> None:
+        """The resident's answer: relayed to the staff as an answer in chat is. ``once``: the
+        form's one-time key; the same form posted again passes nothing on a second time."""
         if not text.strip():
             raise ServiceError("door-message-empty")
-        await self.conversations.send(person, ticket_id, Content(text=text.strip()))
+        # TicketActions.talk, not ConversationService.send: the page needs no history event
+        # back, and a form posted again has no new event to name.
+        await self.actions.talk(person, ticket_id, Content(text=text.strip(), once=once))
 
     async def confirm(self, person: Person, ticket_id: int) -> Ticket:
         return await self.actions.confirm(person, ticket_id)

@@ -1,0 +1,74 @@
+"""A web door form counts once: "Send" tapped twice on a ticket's message form (an elderly
+user's double tap, a browser resending after a slow answer) passes the message to the head
+once, and the page shows it once."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.models import OutboxMessage, TicketEvent
+from tests.factories import World
+from tests.test_web_door import (
+    EN,
+    Http,
+    config,
+    count,
+    delivered,
+    form_fields,
+    http,
+    monotonic,
+    open_poster,
+    page_text,
+    report,
+    token_of,
+    world,
+)
+
+__all__ = ["config", "http", "monotonic", "world"]  # fixtures
+
+
+async def test_a_message_form_sent_twice_reaches_the_head_once(
+    http: Http, world: World, db: Database
+) -> None:
+    token = token_of(world)
+    _, csrf = await open_poster(http, token)
+    summary = await report(http, token, csrf)
+    sent = await http.post(
+        f"/b/{token}/send",
+        data=form_fields(await summary.text(), f"/b/{token}/send"),
+        headers=EN,
+        allow_redirects=False,
+    )
+    ticket_id = int(sent.headers["Location"].split("/")[2].split("?")[0])
+    await delivered(world)  # the head's card
+    page = await page_text(http, ticket_id)
+    fields = [*form_fields(page, f"/t/{ticket_id}/message"), ("text", "I am home after six.")]
+    assert [name for name, _ in fields] == ["csrf", "once", "text"]
+    queued = await count(db, OutboxMessage)
+
+    first, second = [
+        await http.post(f"/t/{ticket_id}/message", data=fields, headers=EN, allow_redirects=False)
+        for _ in range(2)
+    ]
+    assert (first.status, second.status) == (303, 303)
+    assert first.headers["Location"] == second.headers["Location"] == f"/t/{ticket_id}"
+    assert await count(db, OutboxMessage) == queued + 1
+    assert (await page_text(http, ticket_id)).count("I am home after six.") == 1
+    to_head = [s for s in await delivered(world) if "I am home after six." in s.text]
+    assert len(to_head) == 1
+    async with db.session() as session:
+        said = await session.scalars(select(TicketEvent).where(TicketEvent.kind == "message"))
+        assert len(said.all()) == 1
+
+    # A new page is a new form: the same words again are a second message, on purpose.
+    again = [
+        *form_fields(await page_text(http, ticket_id), f"/t/{ticket_id}/message"),
+        ("text", "I am home after six."),
+    ]
+    assert dict(again)["once"] != dict(fields)["once"]
+    posted = await http.post(
+        f"/t/{ticket_id}/message", data=again, headers=EN, allow_redirects=False
+    )
+    assert posted.status == 303
+    assert (await page_text(http, ticket_id)).count("I am home after six.") == 2
