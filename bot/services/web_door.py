@@ -255,28 +255,14 @@ class WebDoorService:
         """Files ``draft`` with the person's own photos, and the name and phone they gave kept
         in the ticket's commit (a refused report keeps neither; the card, rendered at
         delivery, shows them as the draft's consent says)."""
-        async with self.db.session() as session:
-            files = WebFileRepository(session)
-            for key in photos:
-                found = await files.get(key)
-                if found is None or found.person_id != person.id:
-                    raise ServiceError("door-photo-bad")
-            # A key is good for one ticket: one already on a ticket (a summary's form sent
-            # again with another draft, a key copied from an old page) is left out, so an
-            # old ticket's photo never lands on a new one. A double tap of the same form
-            # still gets its ticket back (its draft key), without a refusal.
-            filed = await files.filed(person.id)
-        photos = [key for key in dict.fromkeys(photos) if key not in filed]
         name = clip(" ".join(name.split()), NAME_LIMIT)
         phone = clean_phone(phone) if draft.show_phone and phone.strip() else ""
-        media: list[dict[str, Any]] = [{"type": "photo", "web_file": key} for key in photos]
         return await self.reporting.report(
             person,
             Draft(
                 building_id=draft.building_id,
                 category=draft.category,
                 description=draft.description,
-                media=media,
                 latitude=draft.latitude,
                 longitude=draft.longitude,
                 show_name=draft.show_name and bool(name or person.display_name),
@@ -286,6 +272,9 @@ class WebDoorService:
             ),
             name=name,
             phone=phone,
+            # Claimed in the ticket's commit (Reporting.report): a photo already on a ticket
+            # is left out, and of two reports sent at once only one gets it.
+            photos=photos,
         )
 
     async def follow(
