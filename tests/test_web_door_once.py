@@ -7,10 +7,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import OutboxMessage, TicketEvent
+from storage.models import OutboxMessage, Ticket, TicketEvent, TicketStatus
 from tests.factories import World
 from tests.test_web_door import (
     EN,
+    HEAD_ID,
     Http,
     config,
     count,
@@ -72,3 +73,39 @@ async def test_a_message_form_sent_twice_reaches_the_head_once(
     )
     assert posted.status == 303
     assert (await page_text(http, ticket_id)).count("I am home after six.") == 2
+
+
+async def test_fixed_and_a_rating_sent_twice_are_answered_as_the_first(
+    http: Http, world: World, db: Database
+) -> None:
+    """ "Fixed" and the stars tapped twice: the second answer is the ticket page, as the
+    first was, not "this button is out of date. Nothing was changed."; each counts once."""
+    token = token_of(world)
+    _, csrf = await open_poster(http, token)
+    summary = await report(http, token, csrf)
+    sent = await http.post(
+        f"/b/{token}/send",
+        data=form_fields(await summary.text(), f"/b/{token}/send"),
+        headers=EN,
+        allow_redirects=False,
+    )
+    ticket_id = int(sent.headers["Location"].split("/")[2].split("?")[0])
+    head = await world.person(world.client.user(HEAD_ID, "en", "Head"))
+    await world.services.ticket_actions.take(head, ticket_id)
+    await world.services.ticket_actions.resolve(head, ticket_id, "New bulb fitted.")
+    page = await page_text(http, ticket_id)
+    for action, extra in (("confirm", []), ("rate", [("stars", "4")])):
+        fields = [*form_fields(page, f"/t/{ticket_id}/{action}"), *extra]
+        for _ in range(2):
+            answer = await http.post(
+                f"/t/{ticket_id}/{action}", data=fields, headers=EN, allow_redirects=False
+            )
+            assert answer.status == 303, (action, await answer.text())
+            assert answer.headers["Location"] == f"/t/{ticket_id}"
+        page = await page_text(http, ticket_id)
+    assert "You rated it 4 of 5." in page
+    async with db.session() as session:
+        kinds = [e.kind for e in await session.scalars(select(TicketEvent))]
+        ticket = await session.get(Ticket, ticket_id)
+    assert (kinds.count("confirmed"), kinds.count("rated")) == (1, 1)
+    assert ticket is not None and (ticket.status, ticket.rating) == (TicketStatus.CLOSED, 4)

@@ -36,7 +36,7 @@ from bot.services.reopening import TicketReopening
 from bot.services.reporting import Reporting
 from bot.services.ticket_access import TicketAccess
 from bot.services.ticket_actions import TicketActions
-from bot.services.ticket_core import Content, Draft, NoAccess, Reported
+from bot.services.ticket_core import Content, Draft, NoAccess, Reported, StaleAction
 from bot.services.ticket_lists import TicketLists
 from bot.services.web_photos import clean_photo
 from bot.text import clip
@@ -349,7 +349,14 @@ class WebDoorService:
         await self.actions.talk(person, ticket_id, Content(text=text.strip(), once=once))
 
     async def confirm(self, person: Person, ticket_id: int) -> Ticket:
-        return await self.actions.confirm(person, ticket_id)
+        try:
+            return await self.actions.confirm(person, ticket_id)
+        except StaleAction as stale:
+            # "Fixed" tapped twice (or its form resent): the first closed it; the second is
+            # answered as the first was, not with "this button is out of date".
+            if await self._did(person, ticket_id, "confirmed"):
+                return stale.ticket
+            raise
 
     async def reopen(self, person: Person, ticket_id: int, reason: str) -> Ticket:
         if not reason.strip():
@@ -357,7 +364,19 @@ class WebDoorService:
         return await self.reopening.reopen(person, ticket_id, reason)
 
     async def rate(self, person: Person, ticket_id: int, stars: int) -> Ticket:
-        return await self.actions.rate(person, ticket_id, stars)
+        try:
+            return await self.actions.rate(person, ticket_id, stars)
+        except StaleAction as stale:
+            # A rating sent twice: the first counted (the page says which), once.
+            if await self._did(person, ticket_id, "rated"):
+                return stale.ticket
+            raise
+
+    async def _did(self, person: Person, ticket_id: int, kind: str) -> bool:
+        """Whether the ticket's history has ``kind`` done by the person."""
+        async with self.db.session() as session:
+            events = await TicketRepository(session).events(ticket_id)
+        return any(e.kind == kind and e.actor_id == person.id for e in events)
 
     async def subscribe(self, secret: str | None, raw: str) -> None:
         """The device asked to be told when the head answers: its browser's subscription is
