@@ -109,3 +109,36 @@ async def test_fixed_and_a_rating_sent_twice_are_answered_as_the_first(
         ticket = await session.get(Ticket, ticket_id)
     assert (kinds.count("confirmed"), kinds.count("rated")) == (1, 1)
     assert ticket is not None and (ticket.status, ticket.rating) == (TicketStatus.CLOSED, 4)
+
+
+async def test_not_fixed_sent_twice_reopens_once(http: Http, world: World, db: Database) -> None:
+    token = token_of(world)
+    _, csrf = await open_poster(http, token)
+    summary = await report(http, token, csrf)
+    sent = await http.post(
+        f"/b/{token}/send",
+        data=form_fields(await summary.text(), f"/b/{token}/send"),
+        headers=EN,
+        allow_redirects=False,
+    )
+    ticket_id = int(sent.headers["Location"].split("/")[2].split("?")[0])
+    head = await world.person(world.client.user(HEAD_ID, "en", "Head"))
+    await world.services.ticket_actions.take(head, ticket_id)
+    await world.services.ticket_actions.resolve(head, ticket_id, "New bulb fitted.")
+    page = await page_text(http, ticket_id)
+    fields = [*form_fields(page, f"/t/{ticket_id}/reopen"), ("reason", "Still dark")]
+    for _ in range(2):
+        answer = await http.post(
+            f"/t/{ticket_id}/reopen", data=fields, headers=EN, allow_redirects=False
+        )
+        assert answer.status == 303, await answer.text()
+    async with db.session() as session:
+        kinds = [e.kind for e in await session.scalars(select(TicketEvent))]
+    assert kinds.count("reopened") == 1
+    # Other words on a ticket no longer resolved: refused, as any out-of-date form is.
+    other = await http.post(
+        f"/t/{ticket_id}/reopen",
+        data=[*fields[:-1], ("reason", "And the lift")],
+        headers=EN,
+    )
+    assert other.status == 400

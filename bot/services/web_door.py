@@ -361,7 +361,22 @@ class WebDoorService:
     async def reopen(self, person: Person, ticket_id: int, reason: str) -> Ticket:
         if not reason.strip():
             raise ServiceError("door-reason-empty")
-        return await self.reopening.reopen(person, ticket_id, reason)
+        try:
+            return await self.reopening.reopen(person, ticket_id, reason)
+        except StaleAction as stale:
+            # "Not fixed" sent twice: the first reopened it with these words, which are
+            # still the last word on its resolution; answered as the first was.
+            async with self.db.session() as session:
+                events = await TicketRepository(session).events(ticket_id)
+            last = next((e for e in reversed(events) if e.kind in ("resolved", "reopened")), None)
+            if (
+                last is not None
+                and last.kind == "reopened"
+                and last.actor_id == person.id
+                and str(last.data.get("note") or "").strip() == reason.strip()
+            ):
+                return stale.ticket
+            raise
 
     async def rate(self, person: Person, ticket_id: int, stars: int) -> Ticket:
         try:
