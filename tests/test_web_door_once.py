@@ -4,6 +4,8 @@ once, and the page shows it once."""
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 
 from storage.db import Database
@@ -142,3 +144,31 @@ async def test_not_fixed_sent_twice_reopens_once(http: Http, world: World, db: D
         headers=EN,
     )
     assert other.status == 400
+
+
+async def test_a_message_form_sent_twice_at_once_reaches_the_head_once(
+    http: Http, world: World, db: Database
+) -> None:
+    """The browser's resend racing the first post: one message, one outbox row."""
+    token = token_of(world)
+    _, csrf = await open_poster(http, token)
+    summary = await report(http, token, csrf)
+    sent = await http.post(
+        f"/b/{token}/send",
+        data=form_fields(await summary.text(), f"/b/{token}/send"),
+        headers=EN,
+        allow_redirects=False,
+    )
+    ticket_id = int(sent.headers["Location"].split("/")[2].split("?")[0])
+    queued = await count(db, OutboxMessage)
+    page = await page_text(http, ticket_id)
+    fields = [*form_fields(page, f"/t/{ticket_id}/message"), ("text", "Gate code 1234")]
+    answers = await asyncio.gather(
+        *(
+            http.post(f"/t/{ticket_id}/message", data=fields, headers=EN, allow_redirects=False)
+            for _ in range(2)
+        )
+    )
+    assert [a.status for a in answers] == [303, 303]
+    assert await count(db, OutboxMessage) == queued + 1
+    assert (await page_text(http, ticket_id)).count("Gate code 1234") == 1
