@@ -299,3 +299,29 @@ async def test_a_flat_s_new_owner_in_wechat_and_on_the_page_sees_no_earlier_choi
     html = await page.text()
     assert page.status == 200 and "Flat 101" in html
     assert "checked" not in html and "Your ballot now" not in html
+
+
+async def test_a_ballot_form_sent_twice_is_recorded_once_not_changed(
+    http: Http,
+    fake: FakeWeChat,
+    world: World,
+    worker: TelegramDelivery,
+) -> None:
+    """The ballot page's form posted twice (a double tap, a browser resending): the second
+    answer is the first's receipt, not "changed", and the ballot stands as cast."""
+    await owners(http, fake, world, worker)
+    world.clock.advance(hours=49)  # out of the 48-hour window: the template opens the page
+    await open_vote(world)
+    await deliver(worker)
+    [template] = [t for t in fake.templates if t["touser"] == OPENID]
+    path = urlsplit(template["url"]).path
+    fields = dict(form_fields(await (await http.get(path, headers=EN)).text(), path))
+    answers = [
+        await (await http.post(path, data={**fields, "choice": "0"}, headers=EN)).text()
+        for _ in range(2)
+    ]
+    receipts = [re.findall(r"Receipt (\w+)", a) for a in answers]
+    assert all("is recorded: Yes" in a and "changed" not in a for a in answers)
+    assert receipts[0] == receipts[1] and receipts[0]
+    flats = await flat_ids(world.db)
+    assert await ballots(world.db) == [(flats["101"], 0)]

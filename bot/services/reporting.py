@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.services.categories import Category, categories_for, find_category
@@ -26,6 +29,7 @@ from storage.models import Person, Role, Ticket, TicketStatus
 from storage.repositories import PersonRepository
 from storage.repositories.people import BuildingRole
 from storage.repositories.tickets import TicketRepository
+from storage.repositories.web_files import WebFileRepository
 
 S = TicketStatus
 
@@ -49,12 +53,20 @@ class Reporting:
             return categories_for(await settings_of_building(session, building_id))
 
     async def report(
-        self, person: Person, draft: Draft, *, name: str = "", phone: str = ""
+        self,
+        person: Person,
+        draft: Draft,
+        *,
+        name: str = "",
+        phone: str = "",
+        photos: Sequence[str] = (),
     ) -> Reported:
         """``name``, ``phone``: what the person gave with the report (the web door's form),
-        kept on them in the ticket's commit: a report refused keeps neither."""
+        kept on them in the ticket's commit: a report refused keeps neither. ``photos``: keys
+        of the person's own kept photos (web_files), claimed in the ticket's commit: one on a
+        ticket already is left out, so two reports sent at once never share a photo."""
         now = self.clock()
-        if not draft.description.strip() and not draft.media:
+        if not draft.description.strip() and not draft.media and not photos:
             raise ServiceError("report-empty")
         description = checked(draft.description, MAX_DESCRIPTION)
         async with self.db.session() as session:
@@ -75,6 +87,9 @@ class Reporting:
             category = find_category(place.settings, draft.category)
             if category is None:
                 raise ServiceError("report-bad-category")
+            media = [*draft.media, *await _claim(session, person.id, photos)]
+            if not description.strip() and not media:
+                raise ServiceError("report-empty")
             ticket = Ticket(
                 community_id=place.id,
                 number=await tickets.next_number(place.id),
@@ -84,7 +99,7 @@ class Reporting:
                 urgent=category.urgent,
                 status=S.NEW,
                 description=description,
-                media=draft.media[:MAX_MEDIA],
+                media=media[:MAX_MEDIA],
                 latitude=draft.latitude,
                 longitude=draft.longitude,
                 flat=gate.flat,
@@ -111,3 +126,21 @@ class Reporting:
             )
             await session.commit()
             return Reported(ticket, place.building_name, reasons)
+
+
+async def _claim(
+    session: AsyncSession, person_id: int, keys: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The photos ``keys`` as a ticket's media, those on none of the person's tickets yet (a
+    key is good for one ticket: a summary's form sent again with another draft, or a key
+    copied from an old page, never moves an old ticket's photo to a new one). Their rows are
+    locked before the check, so a report sent at the same moment waits and then finds them
+    filed. "door-photo-bad" for a key that is not the person's photo."""
+    if not keys:
+        return []
+    files = WebFileRepository(session)
+    senders = await files.lock(keys)
+    if any(senders.get(key) != person_id for key in keys):
+        raise ServiceError("door-photo-bad")
+    filed = await files.filed(person_id)
+    return [{"type": "photo", "web_file": key} for key in dict.fromkeys(keys) if key not in filed]

@@ -37,6 +37,7 @@ from storage.models import (
     TicketStatus,
 )
 from storage.repositories import PersonRepository
+from storage.repositories.conversations import ConversationRepository
 from storage.repositories.tickets import TicketRepository
 
 S = TicketStatus
@@ -286,6 +287,10 @@ class TicketActions:
         _check_content(content)
         async with self.db.session() as session:
             ticket, _ = await self.access.authorise(session, person, ticket_id, Action.MESSAGE)
+            if content.once and await ConversationRepository(session).said_once(
+                ticket.id, person.id, content.once
+            ):
+                return ticket  # the same form again: passed on already, once
             tickets = TicketRepository(session)
             await tickets.add_event(
                 ticket.id,

@@ -57,6 +57,10 @@ class Content:
     # A photo kept in the database (web_files: from WeChat or the web door), not at Telegram:
     # every door's delivery can read it (``photo`` is a Telegram file id only).
     web_photo: str | None = None
+    # A form's one-time key (the web door renders one into each message form): kept with the
+    # message in its history, so the same form posted again (a double tap, a browser resending
+    # after a slow answer) is the message already passed on, not a second one.
+    once: str | None = None
 
     @property
     def has_photo(self) -> bool:
@@ -77,6 +81,8 @@ class Content:
             data["album"] = self.album
         if self.web_photo:
             data["web_photo"] = self.web_photo
+        if self.once:
+            data["once"] = self.once
         return data
 
 

@@ -246,6 +246,10 @@ class VoteService:
             if not 0 <= choice < len(vote.options):
                 raise ServiceError("button-stale")
             ballot = await repo.ballot(vote.id, flat.id)
+            if ballot is not None and ballot.choice == choice:
+                # The same choice again (a double tap, a page's form sent twice): the ballot
+                # as it stands, answered as the first was, not "changed".
+                return Cast(vote, flat, ballot.receipt, False)
             changed = ballot is not None
             if ballot is None:
                 receipt = secrets.token_hex(4).upper()

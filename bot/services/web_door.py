@@ -36,7 +36,7 @@ from bot.services.reopening import TicketReopening
 from bot.services.reporting import Reporting
 from bot.services.ticket_access import TicketAccess
 from bot.services.ticket_actions import TicketActions
-from bot.services.ticket_core import Content, Draft, NoAccess, Reported
+from bot.services.ticket_core import Content, Draft, NoAccess, Reported, StaleAction
 from bot.services.ticket_lists import TicketLists
 from bot.services.web_photos import clean_photo
 from bot.text import clip
@@ -255,28 +255,14 @@ class WebDoorService:
         """Files ``draft`` with the person's own photos, and the name and phone they gave kept
         in the ticket's commit (a refused report keeps neither; the card, rendered at
         delivery, shows them as the draft's consent says)."""
-        async with self.db.session() as session:
-            files = WebFileRepository(session)
-            for key in photos:
-                found = await files.get(key)
-                if found is None or found.person_id != person.id:
-                    raise ServiceError("door-photo-bad")
-            # A key is good for one ticket: one already on a ticket (a summary's form sent
-            # again with another draft, a key copied from an old page) is left out, so an
-            # old ticket's photo never lands on a new one. A double tap of the same form
-            # still gets its ticket back (its draft key), without a refusal.
-            filed = await files.filed(person.id)
-        photos = [key for key in dict.fromkeys(photos) if key not in filed]
         name = clip(" ".join(name.split()), NAME_LIMIT)
         phone = clean_phone(phone) if draft.show_phone and phone.strip() else ""
-        media: list[dict[str, Any]] = [{"type": "photo", "web_file": key} for key in photos]
         return await self.reporting.report(
             person,
             Draft(
                 building_id=draft.building_id,
                 category=draft.category,
                 description=draft.description,
-                media=media,
                 latitude=draft.latitude,
                 longitude=draft.longitude,
                 show_name=draft.show_name and bool(name or person.display_name),
@@ -286,6 +272,9 @@ class WebDoorService:
             ),
             name=name,
             phone=phone,
+            # Claimed in the ticket's commit (Reporting.report): a photo already on a ticket
+            # is left out, and of two reports sent at once only one gets it.
+            photos=photos,
         )
 
     async def follow(
@@ -348,22 +337,61 @@ class WebDoorService:
             can,
         )
 
-    async def message(self, person: Person, ticket_id: int, text: str) -> None:
-        """The resident's answer: relayed to the staff as an answer in chat is."""
+    async def message(
+        self, person: Person, ticket_id: int, text: str, once: str | None = None
+    ) -> None:
+        """The resident's answer: relayed to the staff as an answer in chat is. ``once``: the
+        form's one-time key; the same form posted again passes nothing on a second time."""
         if not text.strip():
             raise ServiceError("door-message-empty")
-        await self.conversations.send(person, ticket_id, Content(text=text.strip()))
+        # TicketActions.talk, not ConversationService.send: the page needs no history event
+        # back, and a form posted again has no new event to name.
+        await self.actions.talk(person, ticket_id, Content(text=text.strip(), once=once))
 
     async def confirm(self, person: Person, ticket_id: int) -> Ticket:
-        return await self.actions.confirm(person, ticket_id)
+        try:
+            return await self.actions.confirm(person, ticket_id)
+        except StaleAction as stale:
+            # "Fixed" tapped twice (or its form resent): the first closed it; the second is
+            # answered as the first was, not with "this button is out of date".
+            if await self._did(person, ticket_id, "confirmed"):
+                return stale.ticket
+            raise
 
     async def reopen(self, person: Person, ticket_id: int, reason: str) -> Ticket:
         if not reason.strip():
             raise ServiceError("door-reason-empty")
-        return await self.reopening.reopen(person, ticket_id, reason)
+        try:
+            return await self.reopening.reopen(person, ticket_id, reason)
+        except StaleAction as stale:
+            # "Not fixed" sent twice: the first reopened it with these words, which are
+            # still the last word on its resolution; answered as the first was.
+            async with self.db.session() as session:
+                events = await TicketRepository(session).events(ticket_id)
+            last = next((e for e in reversed(events) if e.kind in ("resolved", "reopened")), None)
+            if (
+                last is not None
+                and last.kind == "reopened"
+                and last.actor_id == person.id
+                and str(last.data.get("note") or "").strip() == reason.strip()
+            ):
+                return stale.ticket
+            raise
 
     async def rate(self, person: Person, ticket_id: int, stars: int) -> Ticket:
-        return await self.actions.rate(person, ticket_id, stars)
+        try:
+            return await self.actions.rate(person, ticket_id, stars)
+        except StaleAction as stale:
+            # A rating sent twice: the first counted (the page says which), once.
+            if await self._did(person, ticket_id, "rated"):
+                return stale.ticket
+            raise
+
+    async def _did(self, person: Person, ticket_id: int, kind: str) -> bool:
+        """Whether the ticket's history has ``kind`` done by the person."""
+        async with self.db.session() as session:
+            events = await TicketRepository(session).events(ticket_id)
+        return any(e.kind == kind and e.actor_id == person.id for e in events)
 
     async def subscribe(self, secret: str | None, raw: str) -> None:
         """The device asked to be told when the head answers: its browser's subscription is

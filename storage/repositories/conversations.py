@@ -50,6 +50,24 @@ class ConversationRepository:
     async def event(self, event_id: int) -> TicketEvent | None:
         return await self.session.get(TicketEvent, event_id)
 
+    async def said_once(self, ticket_id: int, person_id: int, once: str) -> TicketEvent | None:
+        """The person's message on the ticket sent with the form key ``once``, if any.
+
+        The ticket's row is locked first (``FOR UPDATE``; on SQLite the unit of work holds the
+        one connection anyway), so two posts of one form check and write one after the
+        other: the second finds the first's message."""
+        await self.session.execute(
+            select(Ticket.id).where(Ticket.id == ticket_id).with_for_update()
+        )
+        said = await self.session.scalars(
+            select(TicketEvent).where(
+                TicketEvent.ticket_id == ticket_id,
+                TicketEvent.actor_id == person_id,
+                TicketEvent.kind == "message",
+            )
+        )
+        return next((e for e in said if e.data.get("once") == once), None)
+
     async def talk_since(self, ticket_id: int, since: datetime) -> Sequence[TicketEvent]:
         """One ticket's messages and retractions since ``since``, oldest first."""
         query = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -47,6 +48,18 @@ class WebFileRepository:
         )
         keys |= {str(data["web_photo"]) for data in said if data.get("web_photo")}
         return await self.get(key) if key in keys else None
+
+    async def lock(self, keys: Sequence[str]) -> dict[str, int | None]:
+        """The photos ``keys`` (key → their sender) with their rows locked to the end of the
+        unit of work (``FOR UPDATE``; SQLite's one connection is the unit of work's alone
+        anyway): two tickets claiming one photo check ``filed`` and write one after the other."""
+        rows = await self.session.execute(
+            select(WebFile.key, WebFile.person_id)
+            .where(WebFile.key.in_(list(keys)))
+            .order_by(WebFile.key)
+            .with_for_update()
+        )
+        return {key: person_id for key, person_id in rows}
 
     async def filed(self, person_id: int) -> set[str]:
         """The keys of the person's photos that are on one of their tickets: in its report or

@@ -5,6 +5,8 @@ Also the device's own photos and "forget this device"."""
 
 from __future__ import annotations
 
+import secrets
+
 from aiohttp import web
 
 from bot.services.cards import category_label
@@ -23,6 +25,9 @@ from web.door.guard import (
 )
 from web.door.push import PUSH_KEYS
 from web.pages import TRANSLATIONS, visitor_language
+
+ONCE_FIELD = "once"
+ONCE_LIMIT = 32  # characters kept of a form's key (token_urlsafe(12) has 16)
 
 
 async def _person(request: web.Request) -> Person:
@@ -48,6 +53,8 @@ async def ticket_page(request: web.Request) -> web.Response:
             "category_label": category_label(t, view.category, view.ticket.category),
             "can": {action.value for action in view.can},
             "sent": request.query.get("sent") == "1",
+            # The message form's one-time key: posted twice, it sends once.
+            "once": secrets.token_urlsafe(12),
             # The browser subscribes with it (web/static/door.js), after a tap.
             "push_key": (await request.app[PUSH_KEYS].get()).public,
         },
@@ -63,7 +70,8 @@ async def act(request: web.Request) -> web.StreamResponse:
     action = request.match_info["action"]
     try:
         if action == "message":
-            await door.message(person, ticket_id, form_text(form, "text"))
+            once = form_text(form, ONCE_FIELD)[:ONCE_LIMIT] or None
+            await door.message(person, ticket_id, form_text(form, "text"), once)
         elif action == "confirm":
             await door.confirm(person, ticket_id)
         elif action == "reopen":
