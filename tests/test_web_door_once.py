@@ -11,6 +11,7 @@ from sqlalchemy import select
 from storage.db import Database
 from storage.models import OutboxMessage, Ticket, TicketEvent, TicketStatus
 from tests.factories import World
+from tests.test_open311 import BOTH
 from tests.test_web_door import (
     EN,
     HEAD_ID,
@@ -146,6 +147,7 @@ async def test_not_fixed_sent_twice_reopens_once(http: Http, world: World, db: D
     assert other.status == 400
 
 
+@BOTH
 async def test_a_message_form_sent_twice_at_once_reaches_the_head_once(
     http: Http, world: World, db: Database
 ) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from storage.db import Database
 from storage.models import Ticket
 from tests.factories import World
+from tests.test_open311 import BOTH
 from tests.test_web_door import (
     EN,
     Http,
@@ -27,6 +28,7 @@ from tests.test_web_door import (
 __all__ = ["config", "http", "monotonic", "world"]  # fixtures
 
 
+@BOTH
 async def test_two_sends_at_once_put_a_photo_on_one_ticket(
     http: Http, world: World, db: Database
 ) -> None:
