@@ -19,6 +19,7 @@ from tests.test_web_door import (
     config,
     count,
     delivered,
+    file_report_from,
     form_fields,
     http,
     monotonic,
@@ -32,19 +33,28 @@ from tests.test_web_door import (
 __all__ = ["config", "http", "monotonic", "world"]  # fixtures
 
 
-async def test_a_message_form_sent_twice_reaches_the_head_once(
-    http: Http, world: World, db: Database
-) -> None:
+async def filed(http: Http, world: World) -> int:
+    """A report of this phone's, without photos, filed through the door: its ticket's id."""
     token = token_of(world)
     _, csrf = await open_poster(http, token)
     summary = await report(http, token, csrf)
-    sent = await http.post(
-        f"/b/{token}/send",
-        data=form_fields(await summary.text(), f"/b/{token}/send"),
-        headers=EN,
-        allow_redirects=False,
-    )
-    ticket_id = int(sent.headers["Location"].split("/")[2].split("?")[0])
+    ticket_id, _ = await file_report_from(http, token, await summary.text())
+    return ticket_id
+
+
+async def resolved(http: Http, world: World) -> int:
+    """``filed``, then taken and resolved by the building's head."""
+    ticket_id = await filed(http, world)
+    head = await world.person(world.client.user(HEAD_ID, "en", "Head"))
+    await world.services.ticket_actions.take(head, ticket_id)
+    await world.services.ticket_actions.resolve(head, ticket_id, "New bulb fitted.")
+    return ticket_id
+
+
+async def test_a_message_form_sent_twice_reaches_the_head_once(
+    http: Http, world: World, db: Database
+) -> None:
+    ticket_id = await filed(http, world)
     await delivered(world)  # the head's card
     page = await page_text(http, ticket_id)
     fields = [*form_fields(page, f"/t/{ticket_id}/message"), ("text", "I am home after six.")]
@@ -83,19 +93,7 @@ async def test_fixed_and_a_rating_sent_twice_are_answered_as_the_first(
 ) -> None:
     """ "Fixed" and the stars tapped twice: the second answer is the ticket page, as the
     first was, not "this button is out of date. Nothing was changed."; each counts once."""
-    token = token_of(world)
-    _, csrf = await open_poster(http, token)
-    summary = await report(http, token, csrf)
-    sent = await http.post(
-        f"/b/{token}/send",
-        data=form_fields(await summary.text(), f"/b/{token}/send"),
-        headers=EN,
-        allow_redirects=False,
-    )
-    ticket_id = int(sent.headers["Location"].split("/")[2].split("?")[0])
-    head = await world.person(world.client.user(HEAD_ID, "en", "Head"))
-    await world.services.ticket_actions.take(head, ticket_id)
-    await world.services.ticket_actions.resolve(head, ticket_id, "New bulb fitted.")
+    ticket_id = await resolved(http, world)
     page = await page_text(http, ticket_id)
     for action, extra in (("confirm", []), ("rate", [("stars", "4")])):
         fields = [*form_fields(page, f"/t/{ticket_id}/{action}"), *extra]
@@ -115,19 +113,7 @@ async def test_fixed_and_a_rating_sent_twice_are_answered_as_the_first(
 
 
 async def test_not_fixed_sent_twice_reopens_once(http: Http, world: World, db: Database) -> None:
-    token = token_of(world)
-    _, csrf = await open_poster(http, token)
-    summary = await report(http, token, csrf)
-    sent = await http.post(
-        f"/b/{token}/send",
-        data=form_fields(await summary.text(), f"/b/{token}/send"),
-        headers=EN,
-        allow_redirects=False,
-    )
-    ticket_id = int(sent.headers["Location"].split("/")[2].split("?")[0])
-    head = await world.person(world.client.user(HEAD_ID, "en", "Head"))
-    await world.services.ticket_actions.take(head, ticket_id)
-    await world.services.ticket_actions.resolve(head, ticket_id, "New bulb fitted.")
+    ticket_id = await resolved(http, world)
     page = await page_text(http, ticket_id)
     fields = [*form_fields(page, f"/t/{ticket_id}/reopen"), ("reason", "Still dark")]
     for _ in range(2):
@@ -152,16 +138,7 @@ async def test_a_message_form_sent_twice_at_once_reaches_the_head_once(
     http: Http, world: World, db: Database
 ) -> None:
     """The browser's resend racing the first post: one message, one outbox row."""
-    token = token_of(world)
-    _, csrf = await open_poster(http, token)
-    summary = await report(http, token, csrf)
-    sent = await http.post(
-        f"/b/{token}/send",
-        data=form_fields(await summary.text(), f"/b/{token}/send"),
-        headers=EN,
-        allow_redirects=False,
-    )
-    ticket_id = int(sent.headers["Location"].split("/")[2].split("?")[0])
+    ticket_id = await filed(http, world)
     queued = await count(db, OutboxMessage)
     page = await page_text(http, ticket_id)
     fields = [*form_fields(page, f"/t/{ticket_id}/message"), ("text", "Gate code 1234")]
