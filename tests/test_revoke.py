@@ -408,3 +408,13 @@ async def test_what_was_queued_for_an_admin_as_staff_does_not_go_after_he_leaves
     [lapsed] = [r for r in rows if r.status == OutboxStatus.FAILED]
     assert "Accept" in str(lapsed.payload) and "staff" in (lapsed.last_error or "")
     assert len([r for r in caplog.records if f"outbox {lapsed.id} " in r.getMessage()]) == 1
+
+
+async def test_an_admin_who_never_wrote_still_hears_that_a_coordinator_was_removed(
+    town: Town,
+) -> None:
+    """The admins' chats of ADMIN_IDS are written to before they have written to the bot
+    (no person yet): what they get as staff is theirs by the configuration, and goes."""
+    await town.world.services.revoke.revoke(Role.COORDINATOR, OFFICE, "塘中社区")
+    told = [s for s in await town.deliver() if getattr(s.method, "chat_id", None) == ADMIN_ID]
+    assert len(told) == 1 and "塘中社区" in told[0].text

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.services.access import Coverage, coverage
+from bot.services.contacts import admin_addresses
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.repositories import OutboxRepository, PersonRepository
@@ -74,16 +75,24 @@ class StaffRows:
         staff = [r for r in rows if STAFF in r.payload]
         if not staff:
             return set()
-        covers: dict[int | None, Coverage | None] = {None: None}
+        covers: dict[int, Coverage | None] = {}
         async with self.db.session() as session:
             people = PersonRepository(session)
-            for person_id in {r.person_id for r in staff} - {None}:
-                person = await people.get(person_id) if person_id is not None else None
+            for person_id in {r.person_id for r in staff if r.person_id is not None}:
+                person = await people.get(person_id)
                 covers[person_id] = (
                     None if person is None else await coverage(session, self.config, person)
                 )
+        # A row to no person is to an admin's chat of ADMIN_IDS who has not written yet: his
+        # while the chat is still one of them.
+        admins = {a.address for a in admin_addresses(self.config)}
         return {
             r.id
             for r in staff
-            if (cover := covers[r.person_id]) is None or not still_covers(cover, r.payload[STAFF])
+            if (
+                r.address not in admins
+                if r.person_id is None
+                else (cover := covers[r.person_id]) is None
+                or not still_covers(cover, r.payload[STAFF])
+            )
         }
