@@ -92,7 +92,9 @@ class HandDispatcher(Dispatcher):
     update as a ``Hand``. (If a later aiogram stops calling it, updates simply never step out:
     tests/test_hand.py says so.)"""
 
-    _away = asyncio.Semaphore(0)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._away = asyncio.Semaphore(0)  # polling's own, made by start_polling
 
     async def start_polling(self, *bots: Bot, **kwargs: Any) -> None:
         in_hand = kwargs.get("tasks_concurrency_limit")
