@@ -395,3 +395,92 @@ async def test_stale_report_buttons_change_nothing(world: World) -> None:
     assert "no longer valid" in sent[0].method.text  # type: ignore[attr-defined]
     assert await tickets(world.db) == []
 
+
+# --------------------------------------------------------------------------- one message a step
+
+
+def changes(sent: list[Sent], chat_id: int) -> list[str]:
+    """The calls that add or change a message in that chat (what Telegram's one message a
+    second per chat counts), in order."""
+    return [
+        type(s.method).__name__
+        for s in sent
+        if getattr(s.method, "chat_id", None) == chat_id
+        and type(s.method).__name__.startswith(("Send", "Edit", "Copy", "Forward"))
+        and type(s.method).__name__ != "SendChatAction"
+    ]
+
+
+async def test_each_press_of_a_report_question_changes_one_message_in_the_chat(
+    world: World,
+) -> None:
+    """A press of a question's button answered with the old keyboard edited away, then the
+    next question: two messages in the resident's chat for each step, where Telegram lets a
+    bot send about one a second. Now the next question takes the pressed one's place, with the
+    answer on top; only a keyboard under the text field (the location step) needs a message
+    of its own. A question that can no longer be edited is asked anew."""
+    client = world.client
+    await world.appoint(client.user(100, "en"), Role.HEAD, "A1")
+    resident = client.user(1, "en")
+    await world.join(resident, "A1")
+    await world.join(resident, "A2")
+
+    picker = only(await client.send(resident, "/report"))
+    assert picker.text == "Which building is it about?"
+    a2 = next(label for label in picker.buttons if label.startswith("塘中新村2栋"))
+    sent = await client.click(resident, picker, a2)
+    assert changes(sent, 1) == ["EditMessageText"]
+    categories = only(sent, "EditMessageText")
+    assert categories.text == "Building: 塘中新村2栋\n\nWhat kind of problem is it?"
+    assert "🔧 Repairs" in categories.buttons
+
+    sent = await client.click(resident, categories, "🔧 Repairs")
+    assert changes(sent, 1) == ["EditMessageText"]
+    describe = only(sent, "EditMessageText")
+    assert describe.text.startswith("Problem: 🔧 Repairs\n\nPlease describe the problem")
+    # The same message all along: the edits go where the first question was.
+    assert describe.method.message_id == categories.method.message_id  # type: ignore[attr-defined]
+
+    added = only(await client.send(resident, None, photo=photo("p1"), caption="Tap drips"))
+    sent = await client.click(resident, added, "Continue ›")
+    # A keyboard under the text field cannot come with an edit: the one step of two.
+    assert changes(sent, 1) == ["EditMessageReplyMarkup", "SendMessage"]
+    privacy = only(await client.send(resident, "Skip"))
+    sent = await client.click(resident, privacy, "Continue ›")
+    assert changes(sent, 1) == ["EditMessageText"]
+    summary = only(sent, "EditMessageText")
+    assert "Please check your report:" in summary.text and "Photos: 1" in summary.text
+
+    # Edit → Category: the summary gives way to the question, then comes back in its place.
+    parts = only(await client.click(resident, summary, "✏️ Edit"), "EditMessageReplyMarkup")
+    sent = await client.click(resident, parts, "Category")
+    assert changes(sent, 1) == ["EditMessageText"]
+    sent = await client.click(resident, only(sent, "EditMessageText"), "🛗 Elevator")
+    assert changes(sent, 1) == ["EditMessageText"]
+    summary = only(sent, "EditMessageText")
+    assert summary.text.startswith("Problem: 🛗 Elevator\n\nPlease check your report:")
+    assert "Category: Elevator" in summary.text
+    sent = await client.click(resident, summary, "✅ Send")
+    assert "Your ticket number is #1." in texts(sent)[-1]
+
+    # "Report this?" Yes, on a message Telegram no longer lets the bot edit (deleted, or
+    # too old): the buildings come as a new message, and the report goes on from there.
+    offer = only(await client.send(resident, "The lift light is out"))
+    client.session.fail("EditMessageText", 400, "Bad Request: message to edit not found")
+    sent = await client.click(resident, offer, "📝 Yes, report it")
+    assert changes(sent, 1) == ["EditMessageText", "SendMessage"]  # refused, then asked anew
+    picker = only(sent)
+    assert picker.text == "Which building is it about?" and a2 in picker.buttons
+    assert not [text for text in texts(sent) if "something went wrong" in text]
+    sent = await client.click(resident, picker, a2)
+    assert changes(sent, 1) == ["EditMessageText"]
+    sent = await client.click(resident, only(sent, "EditMessageText"), "🔧 Repairs")
+    assert "Where is it?" in texts(sent)[-1]  # the description is known already
+    privacy = only(await client.send(resident, "Skip"))
+    await client.click(
+        resident, asked(await client.click(resident, privacy, "Continue ›")), "✅ Send"
+    )
+    assert [(t.number, t.category, t.description) for t in await tickets(world.db)] == [
+        (1, "elevator", "Tap drips"),
+        (2, "repairs", "The lift light is out"),
+    ]
