@@ -116,7 +116,7 @@ async def after_category(
 ) -> None:
     data = await state.get_data()
     if data.get("editing"):
-        await show_summary(message, state, t, intro, pressed=pressed)
+        await show_summary(message, state, t, pressed=pressed)  # it names the category
     elif data.get("description") or data.get("media"):
         # Described already ("report this?").
         await ask_location(message, state, t, intro, pressed=pressed)
