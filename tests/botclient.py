@@ -271,3 +271,14 @@ def only(sent: list[Sent], method: str = "SendMessage") -> Sent:
         f"expected one {method}, got {[type(s.method).__name__ for s in sent]}"
     )
     return matches[0]
+
+
+def asked(sent: list[Sent]) -> Sent:
+    """The one message a step shows: a new message, or (after a press of a question's button)
+    the pressed message edited into the next question; either way exactly one, and its buttons
+    are pressed on that message (an edit keeps its message id)."""
+    matches = [s for s in sent if isinstance(s.method, SendMessage | EditMessageText)]
+    assert len(matches) == 1, (
+        f"expected one new or edited message, got {[type(s.method).__name__ for s in sent]}"
+    )
+    return matches[0]

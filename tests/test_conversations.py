@@ -24,7 +24,7 @@ from bot.services.community import BuildingRow
 from bot.services.ticket_core import Content, Draft
 from storage.db import Database
 from storage.models import Role, Ticket, TicketEvent, telegram_address
-from tests.botclient import BotClient, Sent, only, texts
+from tests.botclient import BotClient, Sent, asked, only, texts
 from tests.conftest import FakeClock
 from tests.factories import World, make_world
 
@@ -148,7 +148,7 @@ async def test_no_this_is_a_new_problem_takes_it_back_and_starts_the_report(
     sent = await client.click(building.resident, only(sent), "🔧 Repairs")
     assert "Where is it?" in texts(sent)[-1]
     privacy = only(await client.send(building.resident, "Skip"))
-    summary = only(await client.click(building.resident, privacy, "Continue ›"))
+    summary = asked(await client.click(building.resident, privacy, "Continue ›"))
     await client.click(building.resident, summary, "✅ Send")
     new = (await tickets(building.world.db))[-1]
     assert (new.number, new.description) == (2, "The bike shed door is broken")
@@ -204,7 +204,7 @@ async def test_an_album_goes_to_the_conversation_with_one_answer(building: Build
     assert "their last 3 messages were not about this ticket" in notice.text
     sent = await client.click(building.resident, only(sent), "🔧 Repairs")
     privacy = only(await client.send(building.resident, "Skip"))
-    summary = only(await client.click(building.resident, privacy, "Continue ›"))
+    summary = asked(await client.click(building.resident, privacy, "Continue ›"))
     assert "Photos: 3" in summary.text and "Description:\nHere" in summary.text
 
 
@@ -314,7 +314,7 @@ async def test_messages_waiting_for_the_choice_hold_no_more_than_one_report(
     sent = await client.click(building.resident, picker, "📝 A new problem")
     sent = await client.click(building.resident, only(sent, "SendMessage"), "🔧 Repairs")
     privacy = only(await client.send(building.resident, "Skip"))
-    summary = only(await client.click(building.resident, privacy, "Continue ›"))
+    summary = asked(await client.click(building.resident, privacy, "Continue ›"))
     filed = only(await client.click(building.resident, summary, "✅ Send"))
     assert "#3" in filed.text
     new = (await tickets(building.world.db))[-1]
@@ -340,7 +340,7 @@ async def test_the_picker_pages_and_a_new_problem_becomes_a_report(building: Bui
     assert "What kind of problem" in only(sent, "SendMessage").text
     sent = await client.click(building.resident, only(sent, "SendMessage"), "🔧 Repairs")
     privacy = only(await client.send(building.resident, "Skip"))
-    summary = only(await client.click(building.resident, privacy, "Continue ›"))
+    summary = asked(await client.click(building.resident, privacy, "Continue ›"))
     assert "The gate squeaks" in summary.text
     assert await building.deliver() == []  # nothing went to any of the seven
 

@@ -191,9 +191,12 @@ class Harness:
         raise AssertionError(f"no button {data!r} was sent to {user}")
 
     def sent_to(self, user: int, since: int = 0) -> list[ApiCall]:
+        """What ``user`` was shown: new messages, and messages edited into a new one (a report
+        question after a press takes the pressed question's place, keeping its id)."""
         return [
             c for c in self.fake.calls[since:]
-            if c.ok and c.method == "sendMessage" and c.params.get("chat_id") == user
+            if c.ok and c.method in ("sendMessage", "editMessageText")
+            and c.params.get("chat_id") == user
         ]  # fmt: skip
 
     async def step(self, act: Callable[[], Push], done: Callable[[Push], bool]) -> bool:

@@ -14,7 +14,7 @@ from bot.services import Services
 from bot.services.ticket_core import Draft
 from storage.db import Database
 from storage.models import FsmRecord, Role, Ticket, TicketEvent
-from tests.botclient import BotClient, Sent, only, texts
+from tests.botclient import BotClient, Sent, asked, only, texts
 from tests.conftest import FakeClock
 from tests.factories import World, make_world
 
@@ -69,8 +69,8 @@ async def test_a_voice_note_outside_a_report_is_offered_as_one(world: World) -> 
     assert "Where is it?" in texts(sent)[-1]  # the voice note is the description
     sent = await client.send(resident, "Skip")
     sent = await choose(world, resident, sent, "Continue ›")
-    assert "voice notes: 1" in only(sent).text
-    await client.click(resident, only(sent), "✅ Send")
+    assert "voice notes: 1" in asked(sent).text
+    await client.click(resident, asked(sent), "✅ Send")
     [ticket] = await tickets(world.db)
     assert ticket.media == [{"type": "voice", "file_id": "voice-1"}]
 
@@ -87,8 +87,8 @@ async def test_a_location_outside_a_report_becomes_the_reports_location(world: W
     # The place is known already: no location question, straight to the privacy step.
     assert "Where is it?" not in " ".join(texts(sent))
     sent = await choose(world, resident, sent, "Continue ›")
-    assert "Location: yes" in only(sent).text
-    await client.click(resident, only(sent), "✅ Send")
+    assert "Location: yes" in asked(sent).text
+    await client.click(resident, asked(sent), "✅ Send")
     [ticket] = await tickets(world.db)
     assert (ticket.latitude, ticket.longitude) == (23.05, 113.15)
     assert ticket.description == "Rubbish bags left here for a week"
@@ -112,7 +112,7 @@ async def test_an_album_outside_a_report_is_offered_once(world: World) -> None:
     sent = await choose(world, resident, sent, "🔧 Repairs")
     assert "Where is it?" in texts(sent)[-1]
     sent = await choose(world, resident, await client.send(resident, "Skip"), "Continue ›")
-    await client.click(resident, only(sent), "✅ Send")
+    await client.click(resident, asked(sent), "✅ Send")
     [ticket] = await tickets(world.db)
     assert [m["file_id"] for m in ticket.media] == ["a", "b", "c"]
     assert ticket.description == "Cracks in the wall"
@@ -176,7 +176,7 @@ async def test_a_pressed_step_button_is_answered_with_the_next_question(world: W
     assert keyboard(only(sent)) == ["☎️ Share my phone number", "Don't share"]
     privacy = only(await client.send(resident, "Don't share"))
     assert privacy.text.startswith("All right, your phone stays private.\n\nWho may see")
-    summary = only(await client.click(resident, privacy, "Continue ›"))
+    summary = asked(await client.click(resident, privacy, "Continue ›"))
     # Editing the location: the Skip press and the summary, one message again.
     sent = await client.click(resident, summary, "✏️ Edit")
     sent = await client.click(resident, only(sent, "EditMessageReplyMarkup"), "Location")
@@ -196,7 +196,7 @@ async def test_a_typed_answer_to_where_is_it_is_kept_and_the_keyboard_goes(
     assert noted.text.startswith("📍") and noted.method.reply_markup is not None  # type: ignore[attr-defined]
     assert type(noted.method.reply_markup).__name__ == "ReplyKeyboardRemove"  # type: ignore[attr-defined]
     assert "Who may see your details?" in privacy.text
-    summary = only(await client.click(resident, privacy, "Continue ›"))
+    summary = asked(await client.click(resident, privacy, "Continue ›"))
     await client.click(resident, summary, "✅ Send")
     [ticket] = await tickets(world.db)
     assert ticket.description == (
@@ -244,7 +244,7 @@ async def test_language_change_in_the_location_step_keeps_the_step_keyboard(
     # The English "Skip" still answers the step; the report ends with the menu in Chinese.
     privacy = only(await client.send(resident, "Skip"))
     assert privacy.text.startswith("不发位置也没关系。")
-    summary = only(await client.click(resident, privacy, "继续 ›"))
+    summary = asked(await client.click(resident, privacy, "继续 ›"))
     sent_report = only(await client.click(resident, summary, "✅ 提交"), "SendMessage")
     assert keyboard(sent_report) == ["📝 反映问题", "📋 我的工单", "❓ 帮助"]
 
@@ -273,7 +273,7 @@ async def test_my_tickets_and_help_in_the_middle_of_a_report_keep_the_draft(
     )
     staff_only = only(await client.send(resident, "/tickets")).text
     assert "for building heads" in staff_only and "still open" in staff_only
-    summary = only(await client.click(resident, privacy, "Continue ›"))
+    summary = asked(await client.click(resident, privacy, "Continue ›"))
     await client.click(resident, summary, "✅ Send")
     [ticket] = await tickets(world.db)
     assert ticket.description == "The door of the bike shed is broken"
@@ -367,6 +367,6 @@ async def test_a_double_tap_is_answered_not_apologised_for(world: World) -> None
     resident = await world.join(client.user(1, "en"), "A1")
     await to_location_step(world, resident)
     privacy = only(await client.send(resident, "Skip"))
-    summary = only(await client.click(resident, privacy, "Continue ›"))
+    summary = asked(await client.click(resident, privacy, "Continue ›"))
     await client.click(resident, summary, "✏️ Edit")
     assert_no_apology(await tap_again(client, resident, summary, "✏️ Edit"))

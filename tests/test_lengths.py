@@ -45,7 +45,7 @@ from storage.repositories.stats import (
     Unreachable,
 )
 from tests import test_ticket_handling as handling
-from tests.botclient import BotClient, Sent, only, texts, utf16_len
+from tests.botclient import BotClient, Sent, asked, only, texts, utf16_len
 from tests.conftest import FakeClock
 from tests.test_ticket_handling import (
     DEPUTY,
@@ -528,7 +528,7 @@ async def test_full_captions_and_a_full_text_of_one_report_all_reach_the_head(
     place = exactly(4096, f"3楼电梯旁 by the lift {EMOJI}\n")
     sent = await town.send(RESIDENT, place)
     privacy = [s for s in to(sent, RESIDENT) if s.buttons][-1]
-    summary = one(await town.click(RESIDENT, privacy, "Continue ›"), RESIDENT)
+    summary = asked(to(await town.click(RESIDENT, privacy, "Continue ›"), RESIDENT))
     sent = await town.click(RESIDENT, summary, "✅ Send")
     assert "Your ticket number is #1" in one(sent, RESIDENT).text
 

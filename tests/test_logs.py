@@ -60,15 +60,25 @@ async def test_a_whole_report_at_debug_logs_no_personal_data(seeded: Seeded) -> 
     async with FakeBotAPI(max_poll_timeout=0.5) as fake:
         bot = await start_debug_bot(fake, seeded)
 
+        def shown(mark: int) -> list[ApiCall]:
+            """New messages, and questions edited into the pressed one, in order."""
+            return [
+                c
+                for c in fake.calls[mark:]
+                if c.ok
+                and c.method in ("sendMessage", "editMessageText")
+                and c.params.get("chat_id") == RESIDENT
+            ]
+
         async def step(update: dict[str, object], want: Callable[[ApiCall], bool]) -> ApiCall:
             mark = len(fake.calls)
             fake.push_update(update)
             await bot.until(
-                lambda: any(want(c) for c in bot.calls_since(mark, "sendMessage", RESIDENT)),
+                lambda: any(want(c) for c in shown(mark)),
                 f"the answer to {update}",
                 REPLY_TIMEOUT,
             )
-            return next(c for c in bot.calls_since(mark, "sendMessage", RESIDENT) if want(c))
+            return next(c for c in shown(mark) if want(c))
 
         def say(text: str | None, **extra: Any) -> dict[str, object]:
             return fake.message_update(RESIDENT, text, first_name=NAME, language_code="en", **extra)

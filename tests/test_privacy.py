@@ -16,6 +16,7 @@ from bot.services.ticket_core import Content, Draft
 from handlers.keyboards import TicketCb
 from handlers.scheduling import SchedCb
 from storage.models import Ticket, TicketStatus
+from tests.botclient import asked
 from tests.test_ticket_handling import (
     HEAD,
     NEIGHBOUR,
@@ -41,7 +42,7 @@ async def follow_from_the_offer(town: Town, who: int, category: str = "🔧 Repa
     """/report, the category, then "same problem: follow": returns the offer's text."""
     sent = await town.send(who, "/report")
     offer_sent = await town.click(who, one(sent, who), category)
-    offer = one(offer_sent, who)
+    offer = asked(to(offer_sent, who))
     await town.click(who, offer, offer.buttons[0])
     return offer.text
 
@@ -210,7 +211,7 @@ async def test_private_categories_are_never_offered_followed_or_merged(town: Tow
 
     sent = await town.send(NEIGHBOUR, "/report")
     sent = await town.click(NEIGHBOUR, one(sent, NEIGHBOUR), "🏘 Neighbours")
-    assert "Please describe the problem" in one(sent, NEIGHBOUR).text
+    assert "Please describe the problem" in asked(to(sent, NEIGHBOUR)).text  # no offer
     assert all("upstairs" not in s.text for s in sent)
     await town.send(NEIGHBOUR, "/cancel")
 
@@ -266,7 +267,7 @@ async def report_through_the_chat(town: Town, who: int, category: str, text: str
     if share in labels:
         edited = one(await town.click(who, privacy, share), who, "EditMessageReplyMarkup")
         assert "Neighbours with the same problem may read my description: ✅" in edited.buttons
-    summary = one(await town.click(who, privacy, "Continue ›"), who)
+    summary = asked(to(await town.click(who, privacy, "Continue ›"), who))
     await town.click(who, summary, "✅ Send")
     return labels
 

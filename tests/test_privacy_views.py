@@ -15,7 +15,7 @@ from bot.services.policy import Action
 from bot.services.ticket_core import Content, Draft
 from handlers.keyboards import TicketCb
 from storage.models import Role, Ticket
-from tests.botclient import Sent
+from tests.botclient import Sent, asked
 from tests.conftest import ADMIN_ID, FakeClock
 from tests.test_ticket_handling import (
     DEPUTY,
@@ -98,7 +98,7 @@ async def test_no_view_shows_a_neighbour_what_is_not_theirs(town: Town) -> None:
 
     # The me-too offer, as the neighbour who lives there sees it.
     sent = await town.send(OUTSIDER, "/report")
-    offer = one(await town.click(OUTSIDER, one(sent, OUTSIDER), "🔧 Repairs"), OUTSIDER)
+    offer = asked(to(await town.click(OUTSIDER, one(sent, OUTSIDER), "🔧 Repairs"), OUTSIDER))
     assert "Ticket #1 · 🔧 Repairs" in offer.text
     await town.send(OUTSIDER, "/cancel")
 

@@ -16,7 +16,7 @@ from bot.app import create_dispatcher
 from bot.config import Config, Secret
 from bot.i18n import Translations
 from storage.db import Database
-from tests.botclient import BotClient, FakeSession, only
+from tests.botclient import BotClient, FakeSession, asked, only
 from tests.conftest import TOKEN, FakeClock
 from tests.factories import make_world
 
@@ -57,7 +57,7 @@ async def test_a_draft_in_redis_survives_a_restart(
     try:
         sent = await client.send(resident, "Skip")
         summary = await client.click(resident, sent[-1], "Continue ›")
-        assert "Broken window in the stairwell" in only(summary).text
+        assert "Broken window in the stairwell" in asked(summary).text
     finally:
         keys = [key async for key in storage.redis.scan_iter(f"*:{user_id}:*")]
         keys += [key async for key in storage.redis.scan_iter(f"louzhang:{bot_id}:*")]

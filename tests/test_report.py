@@ -26,7 +26,7 @@ from storage.models import (
     TicketStatus,
     telegram_address,
 )
-from tests.botclient import BotClient, Sent, only, texts
+from tests.botclient import BotClient, Sent, asked, only, texts
 from tests.conftest import FakeClock
 from tests.factories import World, by_telegram, make_world, telegram_id_of
 
@@ -87,7 +87,7 @@ async def test_report_with_an_album_and_a_location_reaches_the_head(world: World
     sent = await client.send(resident, None, location=Location(latitude=23.1, longitude=113.0))
     assert "Location added" in texts(sent)[0]
     sent = await choose(world, resident, sent, "Continue ›")
-    summary = only(sent)
+    summary = asked(sent)
     assert "Photos: 2" in summary.text and "Location: yes" in summary.text
     sent = await client.click(resident, summary, "✅ Send")
     assert "#1" in texts(sent)[-1] and "building head of 塘中新村1栋" in texts(sent)[-1]
@@ -126,11 +126,11 @@ async def test_same_problem_is_followed_instead_of_duplicated(world: World) -> N
     sent = await choose(world, first, sent, "🧹 Sanitation")
     await client.send(first, "Rubbish piling up by the gate")
     sent = await choose(world, first, await client.send(first, "Skip"), "Continue ›")
-    await client.click(first, only(sent), "✅ Send")
+    await client.click(first, asked(sent), "✅ Send")
 
     sent = await client.send(neighbour, "/report")
     sent = await choose(world, neighbour, sent, "🧹 Sanitation")
-    offer = only(sent)
+    offer = asked(sent)
     # What, where, when and how it stands; never the neighbour's own words.
     assert "Ticket #1 · 🧹 Sanitation · 塘中新村1栋" in offer.text
     assert "Status: new, waiting for the head" in offer.text and "just now" in offer.text
@@ -158,8 +158,8 @@ async def test_a_restart_in_the_middle_keeps_the_draft(
         client.dp = create_dispatcher(config, db2, translations=translations, clock=clock)
         sent = await client.send(resident, "Skip")
         sent = await choose(world, resident, sent, "Continue ›")
-        assert "The corridor light is broken" in only(sent).text
-        await client.click(resident, only(sent), "✅ Send")
+        assert "The corridor light is broken" in asked(sent).text
+        await client.click(resident, asked(sent), "✅ Send")
     finally:
         await db2.close()
     [ticket] = await tickets(world.db)
@@ -174,7 +174,9 @@ async def test_a_press_of_send_whose_answer_was_lost_tells_the_number_again(worl
     resident = await world.join(client.user(1, "en"), "A2")
     sent = await choose(world, resident, await client.send(resident, "/report"), "🔧 Repairs")
     await client.send(resident, "The corridor light is broken")
-    summary = only(await choose(world, resident, await client.send(resident, "Skip"), "Continue ›"))
+    summary = asked(
+        await choose(world, resident, await client.send(resident, "Skip"), "Continue ›")
+    )
     client.session.fail("SendMessage", 502, "Bad Gateway")
     sent = await client.click(resident, summary, "✅ Send")
     assert "something went wrong on our side" in texts(sent)[-1]  # the errors router's answer
@@ -222,7 +224,7 @@ async def test_a_free_message_is_offered_as_a_report(world: World) -> None:
     assert "问题在哪里" in texts(sent)[-1]  # the description is already known
     sent = await client.send(resident, "跳过")
     sent = await choose(world, resident, sent, "继续 ›")
-    sent = await client.click(resident, only(sent), "✅ 提交")
+    sent = await client.click(resident, asked(sent), "✅ 提交")
     assert "#1" in texts(sent)[-1]
     [ticket] = await tickets(world.db)
     assert ticket.description == "楼道灯坏了，晚上很黑"
@@ -242,7 +244,7 @@ async def quick_report(world: World, user: Any, category: str, text: str = "brok
     sent = await world.client.send(user, text)
     sent = await world.client.send(user, "Skip")
     sent = await choose(world, user, sent, "Continue ›")
-    return texts(await world.client.click(user, only(sent), "✅ Send"))[-1]
+    return texts(await world.client.click(user, asked(sent), "✅ Send"))[-1]
 
 
 async def test_daily_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -260,7 +262,7 @@ async def test_daily_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> Non
     await world.client.send(resident, "again")
     sent = await world.client.send(resident, "Skip")
     sent = await choose(world, resident, sent, "Continue ›")
-    refusal = await world.client.click(resident, only(sent), "✅ Send")
+    refusal = await world.client.click(resident, asked(sent), "✅ Send")
     assert "today's limit of 2" in refusal[0].method.text  # type: ignore[attr-defined]
     assert len(await tickets(world.db)) == 2
     world.clock.advance(days=1, seconds=1)
@@ -373,7 +375,7 @@ async def test_phone_is_shared_only_from_the_residents_own_contact(world: World)
     sent = await client.send(resident, None, contact=own)
     assert "Show my phone to the head: ✅" in sent[-1].buttons
     sent = await client.click(resident, sent[-1], "Continue ›")
-    await client.click(resident, only(sent), "✅ Send")
+    await client.click(resident, asked(sent), "✅ Send")
     [ticket] = await tickets(world.db)
     assert ticket.show_phone and ticket.show_name
     async with world.db.session() as session:
@@ -392,3 +394,93 @@ async def test_stale_report_buttons_change_nothing(world: World) -> None:
     sent = await client.click(resident, categories, "🛗 Elevator")
     assert "no longer valid" in sent[0].method.text  # type: ignore[attr-defined]
     assert await tickets(world.db) == []
+
+
+# --------------------------------------------------------------------------- one message a step
+
+
+def changes(sent: list[Sent], chat_id: int) -> list[str]:
+    """The calls that add or change a message in that chat (what Telegram's one message a
+    second per chat counts), in order."""
+    return [
+        type(s.method).__name__
+        for s in sent
+        if getattr(s.method, "chat_id", None) == chat_id
+        and type(s.method).__name__.startswith(("Send", "Edit", "Copy", "Forward"))
+        and type(s.method).__name__ != "SendChatAction"
+    ]
+
+
+async def test_each_press_of_a_report_question_changes_one_message_in_the_chat(
+    world: World,
+) -> None:
+    """A press of a question's button answered with the old keyboard edited away, then the
+    next question: two messages in the resident's chat for each step, where Telegram lets a
+    bot send about one a second. Now the next question takes the pressed one's place, with the
+    answer on top; only a keyboard under the text field (the location step) needs a message
+    of its own. A question that can no longer be edited is asked anew."""
+    client = world.client
+    await world.appoint(client.user(100, "en"), Role.HEAD, "A1")
+    resident = client.user(1, "en")
+    await world.join(resident, "A1")
+    await world.join(resident, "A2")
+
+    picker = only(await client.send(resident, "/report"))
+    assert picker.text == "Which building is it about?"
+    a2 = next(label for label in picker.buttons if label.startswith("塘中新村2栋"))
+    sent = await client.click(resident, picker, a2)
+    assert changes(sent, 1) == ["EditMessageText"]
+    categories = only(sent, "EditMessageText")
+    assert categories.text == "Building: 塘中新村2栋\n\nWhat kind of problem is it?"
+    assert "🔧 Repairs" in categories.buttons
+
+    sent = await client.click(resident, categories, "🔧 Repairs")
+    assert changes(sent, 1) == ["EditMessageText"]
+    describe = only(sent, "EditMessageText")
+    assert describe.text.startswith("Problem: 🔧 Repairs\n\nPlease describe the problem")
+    # The same message all along: the edits go where the first question was.
+    assert describe.method.message_id == categories.method.message_id  # type: ignore[attr-defined]
+
+    added = only(await client.send(resident, None, photo=photo("p1"), caption="Tap drips"))
+    sent = await client.click(resident, added, "Continue ›")
+    # A keyboard under the text field cannot come with an edit: the one step of two.
+    assert changes(sent, 1) == ["EditMessageReplyMarkup", "SendMessage"]
+    privacy = only(await client.send(resident, "Skip"))
+    sent = await client.click(resident, privacy, "Continue ›")
+    assert changes(sent, 1) == ["EditMessageText"]
+    summary = only(sent, "EditMessageText")
+    assert "Please check your report:" in summary.text and "Photos: 1" in summary.text
+
+    # Edit → Category: the summary gives way to the question, then comes back in its place.
+    parts = only(await client.click(resident, summary, "✏️ Edit"), "EditMessageReplyMarkup")
+    sent = await client.click(resident, parts, "Category")
+    assert changes(sent, 1) == ["EditMessageText"]
+    sent = await client.click(resident, only(sent, "EditMessageText"), "🛗 Elevator")
+    assert changes(sent, 1) == ["EditMessageText"]
+    summary = only(sent, "EditMessageText")
+    assert summary.text.startswith("Please check your report:")
+    assert "Category: Elevator" in summary.text
+    sent = await client.click(resident, summary, "✅ Send")
+    assert "Your ticket number is #1." in texts(sent)[-1]
+
+    # "Report this?" Yes, on a message Telegram no longer lets the bot edit (deleted, or
+    # too old): the buildings come as a new message, and the report goes on from there.
+    offer = only(await client.send(resident, "The lift light is out"))
+    client.session.fail("EditMessageText", 400, "Bad Request: message to edit not found")
+    sent = await client.click(resident, offer, "📝 Yes, report it")
+    assert changes(sent, 1) == ["EditMessageText", "SendMessage"]  # refused, then asked anew
+    picker = only(sent)
+    assert picker.text == "Which building is it about?" and a2 in picker.buttons
+    assert not [text for text in texts(sent) if "something went wrong" in text]
+    sent = await client.click(resident, picker, a2)
+    assert changes(sent, 1) == ["EditMessageText"]
+    sent = await client.click(resident, only(sent, "EditMessageText"), "🔧 Repairs")
+    assert "Where is it?" in texts(sent)[-1]  # the description is known already
+    privacy = only(await client.send(resident, "Skip"))
+    await client.click(
+        resident, asked(await client.click(resident, privacy, "Continue ›")), "✅ Send"
+    )
+    assert [(t.number, t.category, t.description) for t in await tickets(world.db)] == [
+        (1, "elevator", "Tap drips"),
+        (2, "repairs", "The lift light is out"),
+    ]

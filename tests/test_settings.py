@@ -21,7 +21,7 @@ from bot.services.settings_schema import DEFAULTS, KEYS, read_settings
 from bot.services.settings_view import markdown_table, render_text
 from storage.db import Database
 from storage.models import Community, Role
-from tests.botclient import Sent, only
+from tests.botclient import Sent, asked, only
 from tests.conftest import FakeClock
 from tests.factories import World, make_world
 
@@ -242,13 +242,14 @@ async def test_a_category_of_the_communitys_own_is_named_in_each_language(
     assert only(sent).buttons == ["🔧 维修", "🅿️ 停车"]
     sent = await client.send(english, "/report")
     assert only(sent).buttons == ["🔧 Repairs", "🅿️ Parking"]
-    await client.click(english, only(sent), "🅿️ Parking")
+    described = asked(await client.click(english, only(sent), "🅿️ Parking"))
+    assert described.text.startswith("Problem: 🅿️ Parking\n\n")  # the answer, named, on top
     await client.send(english, "A car blocks the fire lane")
     sent = await client.send(english, "Skip")
     sent = await client.click(english, sent[-1], "Continue ›")
-    summary = only(sent).text
+    summary = asked(sent).text
     assert "Parking" in summary and "category-" not in summary
-    await client.click(english, only(sent), "✅ Send")
+    await client.click(english, asked(sent), "✅ Send")
     before = len(client.session.requests)
     await world.deliver()
     card = [Sent(m).text for m in client.session.requests[before:]]

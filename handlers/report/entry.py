@@ -10,11 +10,18 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.cards import category_name
+from bot.services.cards import category_label, category_name
 from bot.services.neighbours import describe_similar
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.menu import MenuButton, menu_keyboard
-from handlers.report.asks import after_category, ask_category, begin, building_page
+from handlers.report.asks import (
+    after_category,
+    ask_category,
+    begin,
+    building_page,
+    say,
+    with_intro,
+)
 from handlers.report.flow import BuildingPageCb, ReportCb, ReportFlow, Step, button, reply
 from handlers.ticketing import edit_quietly
 from storage.models import Person
@@ -56,17 +63,18 @@ async def on_building(
     services: Services,
 ) -> None:
     await callback.answer()
-    allowed = {b.building_id for b in await services.reporting.resident_buildings(person)}
+    buildings = await services.reporting.resident_buildings(person)
     # Compared as text: a forged "²" passes isdigit() but not int().
-    chosen = next((b for b in allowed if str(b) == callback_data.value), None)
+    chosen = next((b for b in buildings if str(b.building_id) == callback_data.value), None)
     if chosen is None:
         await state.clear()
         await reply(callback, t("not-allowed"))
         return
-    await state.update_data(building_id=chosen)
+    await state.update_data(building_id=chosen.building_id)
     if isinstance(callback.message, Message):
-        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
-        await ask_category(callback.message, state, t, services)
+        # The question it answered gives way to the next one: the answer stays on top.
+        intro = t("report-building-chosen", building=chosen.building_name)
+        await ask_category(callback.message, state, t, services, intro, pressed=True)
 
 
 @router.callback_query(StateFilter(ReportFlow.category), ReportCb.filter(F.step == Step.CATEGORY))
@@ -95,7 +103,8 @@ async def on_category(
     )
     if not isinstance(callback.message, Message):
         return
-    await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+    # The question it answered gives way to the next one: the answer stays on top.
+    intro = t("report-category-chosen", category=category_label(t, chosen, chosen.code))
     if not data.get("editing"):
         similar = await services.neighbours.similar(person, building_id, callback_data.value)
         if similar is not None:
@@ -106,10 +115,10 @@ async def on_category(
             button(builder, t("report-metoo-follow", number=found.number), Step.FOLLOW)
             button(builder, t("report-metoo-new"), Step.NEW)
             builder.adjust(1)
-            text = describe_similar(t, similar, services.neighbours.clock())
-            await callback.message.answer(text, reply_markup=builder.as_markup())
+            text = with_intro(intro, describe_similar(t, similar, services.neighbours.clock()))
+            await say(callback.message, text, builder.as_markup(), pressed=True)
             return
-    await after_category(callback.message, state, t)
+    await after_category(callback.message, state, t, intro, pressed=True)
 
 
 @router.callback_query(StateFilter(ReportFlow.metoo), ReportCb.filter(F.step == Step.FOLLOW))
@@ -136,5 +145,4 @@ async def on_follow(
 async def on_new_anyway(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
-        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
-        await after_category(callback.message, state, t)
+        await after_category(callback.message, state, t, pressed=True)

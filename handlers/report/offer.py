@@ -113,8 +113,7 @@ async def on_offer_yes(
         if offered.get(key) is not None
     }
     if isinstance(callback.message, Message):
-        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
-        await begin(callback.message, state, t, person, services, prefill)
+        await begin(callback.message, state, t, person, services, prefill, pressed=True)
 
 
 @router.callback_query(StateFilter(ReportFlow.offer), ReportCb.filter(F.step == Step.OFFER_NO))

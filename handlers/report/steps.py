@@ -82,8 +82,7 @@ async def on_description_photo(message: Message, state: FSMContext, t: Translato
 async def on_photos_done(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
-        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
-        await after_description(callback.message, state, t)
+        await after_description(callback.message, state, t, pressed=True)
 
 
 @router.message(StateFilter(ReportFlow.description), Is(F.voice))
@@ -207,5 +206,4 @@ async def on_contact_declined(
 async def on_privacy_done(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
-        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
-        await show_summary(callback.message, state, t)
+        await show_summary(callback.message, state, t, pressed=True)

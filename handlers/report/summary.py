@@ -112,18 +112,19 @@ async def on_edit_step(
     await callback.answer()
     if not isinstance(callback.message, Message):
         return
-    await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+    # The summary gives way to the question, and comes back in its place once it is answered
+    # by a button (a typed answer gets a new summary).
     await state.update_data(editing=True)
     step = callback_data.step
     if step is Step.EDIT_CATEGORY:
-        await ask_category(callback.message, state, t, services)
+        await ask_category(callback.message, state, t, services, pressed=True)
     elif step is Step.EDIT_DESCRIPTION:
-        await ask_description(callback.message, state, t)
+        await ask_description(callback.message, state, t, pressed=True)
     elif step is Step.EDIT_LOCATION:
-        await ask_location(callback.message, state, t)
+        await ask_location(callback.message, state, t, pressed=True)
     else:
         await state.update_data(editing=False)
-        await ask_privacy(callback.message, state, t)
+        await ask_privacy(callback.message, state, t, pressed=True)
 
 
 @router.callback_query(ReportCb.filter(F.step == Step.CANCEL))

@@ -7,6 +7,8 @@ menu-help = ❓ Help
 report-join-first = First join your building: open its join link (the QR code in the stairwell) or send /join.
 report-which-building = Which building is it about?
 report-which-category = What kind of problem is it?
+report-building-chosen = Building: { $building }
+report-category-chosen = Problem: { $category }
 report-metoo = A neighbour already reported a problem like this { $age }:
     Ticket #{ $number } · { $category } · { $building }
     Status: { $status }

@@ -7,6 +7,8 @@ menu-help = ❓ 帮助
 report-join-first = 请先加入您的楼栋：扫描楼道里的二维码打开加入链接，或发送 /join。
 report-which-building = 是哪一栋楼的问题？
 report-which-category = 是哪一类问题？
+report-building-chosen = 楼栋：{ $building }
+report-category-chosen = 问题类别：{ $category }
 report-metoo = 邻居{ $age }已经反映过类似的问题：
     工单 #{ $number } · { $category } · { $building }
     状态：{ $status }
