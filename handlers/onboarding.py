@@ -44,7 +44,7 @@ class PickAction(StrEnum):
     SEARCH = "s"  # a page of what a typed text found
 
 
-class PickCb(CallbackData, prefix="p1"):
+class PickCb(CallbackData, prefix="pk1"):
     action: PickAction
     id: CallbackInt = 0
     page: CallbackInt = 0

@@ -66,11 +66,22 @@ CASES = [
 def test_every_integer_of_every_button_is_covered() -> None:
     """New callback data classes join the forged presses by themselves; this lists today's."""
     prefixes = {case.values[0].__prefix__ for case in CASES}  # type: ignore[union-attr]
-    assert prefixes >= {"t1", "my1", "wd1", "p1", "s1", "sk1", "tl2"}
+    assert prefixes >= {"t1", "my1", "wd1", "p1", "pk1", "s1", "sk1", "tl2"}
     for cls in callback_classes():
         for name, field in cls.model_fields.items():
             if field.annotation is int:
                 assert any(getattr(m, "lt", None) == 2**31 for m in field.metadata), (cls, name)
+
+
+def test_every_kind_of_button_has_a_prefix_of_its_own() -> None:
+    """A press is routed by its data's prefix (handlers/presses.py) and read by the class of
+    that prefix: two classes with one prefix (the building picker's and the points bank's were
+    both "p1") were offered each other's presses, told apart only by their number of fields."""
+    owners: dict[str, list[str]] = {}
+    for cls in callback_classes():
+        owners.setdefault(cls.__prefix__, []).append(cls.__qualname__)
+    assert {prefix: names for prefix, names in owners.items() if len(names) > 1} == {}
+    assert len(owners) >= 20  # every handler module's classes were found
 
 
 def everything(path: str) -> dict[str, list[tuple[Any, ...]]]:

@@ -343,7 +343,7 @@ async def test_a_group_message_stores_nobody(client: BotClient, db: Database) ->
     assert (await snapshot(db))["people"] == []
 
 
-@pytest.mark.parametrize("data", ["zz:garbage", "t1:take:1", "", "p1:zz:1:0", "l1"])
+@pytest.mark.parametrize("data", ["zz:garbage", "t1:take:1", "", "pk1:zz:1:0", "l1"])
 async def test_a_forged_button_is_answered_and_changes_nothing(
     client: BotClient, db: Database, community: dict[str, str], data: str
 ) -> None:

@@ -246,7 +246,7 @@ async def test_bot_process_onboards_residents_heads_and_coordinators(seeded: See
             picker = buttons(welcome)
             assert len(picker) == 8 + 1 and "›" in picker
             assert "塘中新村1栋 (TZ-A01)" in picker
-            assert picker["塘中新村1栋 (TZ-A01)"].startswith("p1:b:")
+            assert picker["塘中新村1栋 (TZ-A01)"].startswith("pk1:b:")
 
             help_ = await bot.send(RESIDENT, "/help")
             assert translations.get("zh-hans", "help-commands") in help_.params["text"]

@@ -302,7 +302,7 @@ def callback_data() -> st.SearchStrategy[str]:
             st.one_of(st.sampled_from(["repairs", "safety", "1", "2", "nope"]), JUNK),
         ),
         st.builds(
-            lambda a, i, p: f"p1:{a}:{i}:{p}",
+            lambda a, i, p: f"pk1:{a}:{i}:{p}",
             st.sampled_from(["cs", "c", "b", "sf", "q"]),
             IDS,
             st.integers(-3, 99),
@@ -381,8 +381,8 @@ FLOW_STEPS: st.SearchStrategy[Event] = st.sampled_from(
         Presses("wd1:1:1", 1),
         Presses("sk1:2", 1),
         Presses("sk1:3", 1),
-        Presses("p1:cs:0:0", 1),
-        Presses("p1:b:2:0", 1),
+        Presses("pk1:cs:0:0", 1),
+        Presses("pk1:b:2:0", 1),
         Presses("jr1:s:1:0", 1),  # ask to join A1 without a flat number
         Presses("jr1:l:0:1", 1),
         Presses("jr1:a:1:0", 1),

@@ -200,7 +200,7 @@ async def test_forged_picker_button_changes_nothing(
 ) -> None:
     resident = client.user(22, language="en")
     first = only(await client.send(resident, "/start"))
-    sent = await client.press(resident, first, "p1:b:999999:0")
+    sent = await client.press(resident, first, "pk1:b:999999:0")
     assert "no longer exists" in sent[0].method.text  # type: ignore[attr-defined]
     sent = await client.press(resident, first, "garbage")
     assert "no longer valid" in sent[0].method.text  # type: ignore[attr-defined]

@@ -370,24 +370,24 @@ class NoticeService:
 
     async def of_others(self, person: Person, limit: int = 10) -> list[Listed]:
         """For the community office: the released notices of its communities that others
-        wrote, newest first (the office may withdraw them)."""
+        wrote, newest first (the office may withdraw them). The same few statements however
+        many communities the office (an admin: every one) looks after."""
         async with self.db.session() as session:
             cover = await coverage(session, self.config, person)
-            communities = set(cover.community_ids)
-            if cover.admin:
-                communities |= {c.id for c in await CommunityRepository(session).page(0, 1000)}
+            communities = None if cover.admin else sorted(cover.community_ids)
+            if communities == []:
+                return []
             notices = NoticeRepository(session)
-            found = [
-                n
-                for community_id in sorted(communities)
-                for n in await notices.released_in(community_id, limit)
-                if n.author_id != person.id
-            ]
-            found.sort(key=lambda n: (n.released_at or n.send_at, n.id), reverse=True)
+            found = await notices.released_by_others(communities, person.id, limit)
+            # Into the session at once: ``_sla`` below finds each community there.
+            await CommunityRepository(session).get_many(n.community_id for n in found)
+            buildings = await notices.buildings({b for n in found for b in n.building_ids})
+            progresses = await notices.progresses(n.id for n in found)
             listed = []
-            for notice in found[:limit]:
-                progress = await notices.progress(notice.id)
-                names = [b.name for b in await notices.buildings(notice.building_ids)]
+            for notice in found:
+                progress = progresses[notice.id]
+                ids = set(notice.building_ids)
+                names = [b.name for b in buildings if b.id in ids]
                 left = progress.pending * (1 + len(notice.photos))
                 sla = await self._sla(session, notice.community_id)
                 when = local(notice.send_at, sla)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
@@ -232,6 +233,16 @@ class VoteService:
             return out
 
     async def cast(self, person: Person, vote_id: int, flat_id: int, choice: int) -> Cast:
+        try:
+            return await self._cast(person, vote_id, flat_id, choice)
+        except IntegrityError:
+            # The flat's first ballot came from another door at the same moment (its owner in
+            # Telegram and on their ballot page, two instances) and was recorded first: this
+            # one is its second ballot, a change or the same choice again, as if it came just
+            # after.
+            return await self._cast(person, vote_id, flat_id, choice)
+
+    async def _cast(self, person: Person, vote_id: int, flat_id: int, choice: int) -> Cast:
         now = self.clock()
         async with self.db.session() as session:
             repo = VoteRepository(session)

@@ -198,22 +198,36 @@ class NoticeRepository:
 
     async def progress(self, notice_id: int) -> Progress:
         """The copies (one text row per reader) by what became of them."""
+        return (await self.progresses([notice_id]))[notice_id]
+
+    async def progresses(self, notice_ids: Iterable[int]) -> dict[int, Progress]:
+        """``progress`` of each notice, in one statement."""
+        ids = list(notice_ids)
+        if not ids:
+            return {}
+        counts = {i: {"reached": 0, "blocked": 0, "pending": 0, "cancelled": 0} for i in ids}
         query = (
-            select(OutboxMessage.status, OutboxMessage.last_error, func.count())
-            .where(OutboxMessage.notice_id == notice_id, OutboxMessage.kind == OutboxKind.NOTICE)
-            .group_by(OutboxMessage.status, OutboxMessage.last_error)
+            select(
+                OutboxMessage.notice_id,
+                OutboxMessage.status,
+                OutboxMessage.last_error,
+                func.count(),
+            )
+            .where(OutboxMessage.notice_id.in_(ids), OutboxMessage.kind == OutboxKind.NOTICE)
+            .group_by(OutboxMessage.notice_id, OutboxMessage.status, OutboxMessage.last_error)
         )
-        counts = {"reached": 0, "blocked": 0, "pending": 0, "cancelled": 0}
-        for status, error, count in (await self.session.execute(query)).all():
+        for notice_id, status, error, count in (await self.session.execute(query)).all():
+            assert notice_id is not None  # (the IN above)
+            of = counts[notice_id]
             if status == OutboxStatus.SENT:
-                counts["reached"] += count
+                of["reached"] += count
             elif status == OutboxStatus.PENDING:
-                counts["pending"] += count
+                of["pending"] += count
             elif error == CANCELLED:
-                counts["cancelled"] += count
+                of["cancelled"] += count
             else:
-                counts["blocked"] += count
-        return Progress(**counts)
+                of["blocked"] += count
+        return {i: Progress(**of) for i, of in counts.items()}
 
     async def cancel_pending(self, notice_id: int, now: datetime) -> int:
         """What has not gone will not go (rows a worker holds right now may still go out)."""
@@ -268,6 +282,25 @@ class NoticeRepository:
             .order_by(Notice.released_at.desc(), Notice.id.desc())
             .limit(limit)
         )
+        return (await self.session.scalars(query)).all()
+
+    async def released_by_others(
+        self, community_ids: Sequence[int] | None, person_id: int, limit: int
+    ) -> Sequence[Notice]:
+        """The notices of these communities (None: of every community) that went out, were
+        not withdrawn and were not written by the person (a forgotten author's are), newest
+        first: one statement however many communities."""
+        query = (
+            select(Notice)
+            .where(
+                Notice.status == NoticeStatus.RELEASED,
+                Notice.author_id.is_distinct_from(person_id),
+            )
+            .order_by(func.coalesce(Notice.released_at, Notice.send_at).desc(), Notice.id.desc())
+            .limit(limit)
+        )
+        if community_ids is not None:
+            query = query.where(Notice.community_id.in_(list(community_ids)))
         return (await self.session.scalars(query)).all()
 
     async def member_of(self, person_id: int, building_ids: Sequence[int]) -> int | None:
