@@ -174,7 +174,10 @@ async def on_resolve_note(
 
     async def resolve() -> Ticket:
         if content.photo or content.voice:
-            # A photo of the repair goes to the resident as it is, then the question.
+            # A photo of the repair goes to the resident as it is, then the question; only
+            # if the ticket may be resolved now (not resolved by a colleague meanwhile), else
+            # the photo would go alone and the resolve be refused.
+            await services.ticket_access.check(person, ticket_id, Action.RESOLVE)
             await services.ticket_actions.reply(person, ticket_id, content)
             return await services.ticket_actions.resolve(person, ticket_id, "")
         return await services.ticket_actions.resolve(person, ticket_id, content.text or "")

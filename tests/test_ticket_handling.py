@@ -496,6 +496,24 @@ async def test_a_photo_answers_a_note_step(town: Town) -> None:
     assert one(await town.deliver(), HEAD, "SendPhoto").method.photo == "still"  # type: ignore[attr-defined]
 
 
+async def test_a_photo_note_for_a_ticket_resolved_meanwhile_goes_nowhere(town: Town) -> None:
+    """The deputy resolved the ticket while the head was taking the photo of the repair: the
+    photo is refused like a written note would be, and does not reach the resident on its own
+    (it went to the resident, then the resolve was refused: half a change)."""
+    await town.report()
+    head_card = card(await town.deliver(), HEAD)
+    edited = one(await town.click(HEAD, head_card, "✋ Take"), HEAD, "EditMessageText")
+    await town.click(HEAD, edited, "✅ Resolve")
+    await town.world.services.ticket_actions.resolve(await town.person(DEPUTY), 1, "Done.")
+    await town.deliver()
+
+    before = await snapshot(town.db)
+    sent = await town.send(HEAD, None, photo=photo("fixed"), caption="All new")
+    assert "Ticket #1 is now resolved" in one(sent, HEAD).text
+    assert await snapshot(town.db) == (*before[:2], ())  # nothing changed; the step is over
+    assert to(await town.deliver(), RESIDENT) == []
+
+
 async def test_withdraw_asks_first(town: Town) -> None:
     await town.report()
     await town.deliver()
