@@ -35,6 +35,7 @@ from handlers.ticketing import (
     edit_quietly,
     end_step,
     finish,
+    for_another_ticket,
     read_content,
     read_text,
     refuse,
@@ -149,10 +150,12 @@ async def on_ask(
 async def on_reply_content(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
+    ticket_id, _, _ = await step_ticket(state)
+    if await for_another_ticket(message, t, person, services, ticket_id):
+        return
     content = await read_content(message, t)
     if content is None:
         return
-    ticket_id, _, _ = await step_ticket(state)
     work = partial(services.ticket_actions.reply, person, ticket_id, content)
     await finish(message, state, t, work, "tk-reply-sent")
 
@@ -166,10 +169,12 @@ async def on_resolve_note(
     services: Services,
     bot: Bot,
 ) -> None:
+    ticket_id, chat, card = await step_ticket(state)
+    if await for_another_ticket(message, t, person, services, ticket_id):
+        return
     content = await read_content(message, t)
     if content is None:
         return
-    ticket_id, chat, card = await step_ticket(state)
     prompt = await step_prompt(state)
 
     async def resolve() -> Ticket:
