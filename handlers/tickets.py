@@ -225,10 +225,12 @@ async def on_escalate_reason(
     services: Services,
     bot: Bot,
 ) -> None:
+    ticket_id, chat, card = await step_ticket(state)
+    if await for_another_ticket(message, t, person, services, ticket_id):
+        return
     reason = await read_text(message, t)
     if reason is None:
         return
-    ticket_id, chat, card = await step_ticket(state)
     work = partial(services.ticket_actions.escalate, person, ticket_id, reason)
     if await finish(message, state, t, work, "tk-escalated") and chat and card:
         await edit_card(bot, services, person, t, ticket_id, chat, card)

@@ -517,7 +517,8 @@ async def test_a_photo_note_for_a_ticket_resolved_meanwhile_goes_nowhere(town: T
 async def test_a_telegram_reply_to_another_ticket_is_not_the_step_s_answer(town: Town) -> None:
     """The head pressed Reply (or Resolve) on ticket #1, then answered the neighbour of ticket
     #2 with Telegram's reply on that neighbour's message: the words were for #2's neighbour and
-    went to #1's resident. Nothing goes, the head is told, and the step still waits."""
+    went to #1's resident (or escalated #1 with them). Nothing goes, the head is told, and the
+    step still waits."""
     await town.report(RESIDENT, "The gate is broken")
     await town.report(NEIGHBOUR, "The dog barks at night")
     cards = [s for s in to(await town.deliver(), HEAD) if s.buttons]
@@ -527,7 +528,7 @@ async def test_a_telegram_reply_to_another_ticket_is_not_the_step_s_answer(town:
     await town.world.services.ticket_actions.message(neighbour, 2, Content(text="After six?"))
     relayed = [s for s in to(await town.deliver(), HEAD) if "After six?" in s.text][0]
 
-    for button in ("💬 Reply", "✅ Resolve"):
+    for button in ("💬 Reply", "✅ Resolve", "⬆️ Escalate"):
         await town.click(HEAD, first, button)
         before = await snapshot(town.db)
         sent = await town.reply_to(HEAD, relayed, "Flat 302's dog again? I come at six.")
