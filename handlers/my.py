@@ -33,6 +33,7 @@ from handlers.ticketing import (
     edit_quietly,
     end_step,
     finish,
+    for_another_ticket,
     pager,
     read_content,
     read_text,
@@ -325,10 +326,12 @@ async def on_message_button(
 async def on_message_content(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
+    ticket_id, _, _ = await step_ticket(state)
+    if await for_another_ticket(message, t, person, services, ticket_id):
+        return
     content = await read_content(message, t)
     if content is None:
         return
-    ticket_id, _, _ = await step_ticket(state)
     work = partial(services.ticket_actions.message, person, ticket_id, content)
     await finish(message, state, t, work, "my-message-sent")
 

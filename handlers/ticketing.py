@@ -250,6 +250,25 @@ async def read_content(message: Message, t: Translator) -> Content | None:
     return content
 
 
+async def for_another_ticket(
+    message: Message, t: Translator, person: Person, services: Services, ticket_id: int
+) -> bool:
+    """A Telegram reply to a message of another ticket, sent while a step of ``ticket_id``
+    waits: its words were meant for that ticket's people, not this one's, so nothing goes and
+    the person is told (the step waits)."""
+    replied = message.reply_to_message
+    if replied is None:
+        return False
+    target = await services.ticket_actions.reply_target(
+        person, telegram_address(message.chat.id), str(replied.message_id)
+    )
+    if target is None or target == ticket_id:
+        return False
+    ticket = await services.ticket_access.check(person, ticket_id, Action.OPEN)
+    await message.answer(t("input-other-ticket", number=ticket.number))
+    return True
+
+
 async def read_text(message: Message, t: Translator) -> str | None:
     if message.text is None:
         await message.answer(t("input-text-only"))

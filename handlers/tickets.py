@@ -35,6 +35,7 @@ from handlers.ticketing import (
     edit_quietly,
     end_step,
     finish,
+    for_another_ticket,
     read_content,
     read_text,
     refuse,
@@ -149,10 +150,12 @@ async def on_ask(
 async def on_reply_content(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
+    ticket_id, _, _ = await step_ticket(state)
+    if await for_another_ticket(message, t, person, services, ticket_id):
+        return
     content = await read_content(message, t)
     if content is None:
         return
-    ticket_id, _, _ = await step_ticket(state)
     work = partial(services.ticket_actions.reply, person, ticket_id, content)
     await finish(message, state, t, work, "tk-reply-sent")
 
@@ -166,15 +169,20 @@ async def on_resolve_note(
     services: Services,
     bot: Bot,
 ) -> None:
+    ticket_id, chat, card = await step_ticket(state)
+    if await for_another_ticket(message, t, person, services, ticket_id):
+        return
     content = await read_content(message, t)
     if content is None:
         return
-    ticket_id, chat, card = await step_ticket(state)
     prompt = await step_prompt(state)
 
     async def resolve() -> Ticket:
         if content.photo or content.voice:
-            # A photo of the repair goes to the resident as it is, then the question.
+            # A photo of the repair goes to the resident as it is, then the question; only
+            # if the ticket may be resolved now (not resolved by a colleague meanwhile), else
+            # the photo would go alone and the resolve be refused.
+            await services.ticket_access.check(person, ticket_id, Action.RESOLVE)
             await services.ticket_actions.reply(person, ticket_id, content)
             return await services.ticket_actions.resolve(person, ticket_id, "")
         return await services.ticket_actions.resolve(person, ticket_id, content.text or "")
@@ -217,10 +225,12 @@ async def on_escalate_reason(
     services: Services,
     bot: Bot,
 ) -> None:
+    ticket_id, chat, card = await step_ticket(state)
+    if await for_another_ticket(message, t, person, services, ticket_id):
+        return
     reason = await read_text(message, t)
     if reason is None:
         return
-    ticket_id, chat, card = await step_ticket(state)
     work = partial(services.ticket_actions.escalate, person, ticket_id, reason)
     if await finish(message, state, t, work, "tk-escalated") and chat and card:
         await edit_card(bot, services, person, t, ticket_id, chat, card)

@@ -42,6 +42,7 @@ from tests.test_ticket_handling import (
     answer,
     card,
     client,
+    events,
     one,
     ticket,
     to,
@@ -418,3 +419,27 @@ async def test_an_admin_who_never_wrote_still_hears_that_a_coordinator_was_remov
     await town.world.services.revoke.revoke(Role.COORDINATOR, OFFICE, "塘中社区")
     told = [s for s in await town.deliver() if getattr(s.method, "chat_id", None) == ADMIN_ID]
     assert len(told) == 1 and "塘中社区" in told[0].text
+
+
+async def test_a_removed_head_cannot_take_back_what_he_said_to_the_resident(town: Town) -> None:
+    """ "Not for #1: take it back" under a head's relayed words, pressed after he was removed:
+    the ticket is no longer his to act on, so the resident is not asked to ignore anything and
+    the ticket's history gains nothing."""
+    services = town.world.services
+    found = await town.report(RESIDENT, "The gate is broken")
+    await services.ticket_actions.take(await town.person(HEAD), found.id)
+    await services.ticket_actions.message(
+        await town.person(RESIDENT), found.id, Content(text="When will you come?")
+    )
+    await town.deliver()
+    sent = one(await town.send(HEAD, "At five."), HEAD)
+    assert sent.buttons == ["↩️ Not for #1: take it back"]
+    await town.deliver()
+    await services.revoke.revoke(Role.HEAD, HEAD, "A1")
+    await town.deliver()
+
+    before = await events(town.db, found.number)
+    pressed = await town.click(HEAD, sent, "↩️ Not for #1: take it back")
+    assert "not allowed" in answer(pressed)
+    assert await events(town.db, found.number) == before
+    assert to(await town.deliver(), RESIDENT) == []

@@ -496,6 +496,65 @@ async def test_a_photo_answers_a_note_step(town: Town) -> None:
     assert one(await town.deliver(), HEAD, "SendPhoto").method.photo == "still"  # type: ignore[attr-defined]
 
 
+async def test_a_photo_note_for_a_ticket_resolved_meanwhile_goes_nowhere(town: Town) -> None:
+    """The deputy resolved the ticket while the head was taking the photo of the repair: the
+    photo is refused like a written note would be, and does not reach the resident on its own
+    (it went to the resident, then the resolve was refused: half a change)."""
+    await town.report()
+    head_card = card(await town.deliver(), HEAD)
+    edited = one(await town.click(HEAD, head_card, "✋ Take"), HEAD, "EditMessageText")
+    await town.click(HEAD, edited, "✅ Resolve")
+    await town.world.services.ticket_actions.resolve(await town.person(DEPUTY), 1, "Done.")
+    await town.deliver()
+
+    before = await snapshot(town.db)
+    sent = await town.send(HEAD, None, photo=photo("fixed"), caption="All new")
+    assert "Ticket #1 is now resolved" in one(sent, HEAD).text
+    assert await snapshot(town.db) == (*before[:2], ())  # nothing changed; the step is over
+    assert to(await town.deliver(), RESIDENT) == []
+
+
+async def test_a_telegram_reply_to_another_ticket_is_not_the_step_s_answer(town: Town) -> None:
+    """The head pressed Reply (or Resolve) on ticket #1, then answered the neighbour of ticket
+    #2 with Telegram's reply on that neighbour's message: the words were for #2's neighbour and
+    went to #1's resident (or escalated #1 with them). Nothing goes, the head is told, and the
+    step still waits."""
+    await town.report(RESIDENT, "The gate is broken")
+    await town.report(NEIGHBOUR, "The dog barks at night")
+    cards = [s for s in to(await town.deliver(), HEAD) if s.buttons]
+    first = one(await town.click(HEAD, cards[0], "✋ Take"), HEAD, "EditMessageText")
+    await town.click(HEAD, cards[1], "✋ Take")
+    neighbour = await town.person(NEIGHBOUR)
+    await town.world.services.ticket_actions.message(neighbour, 2, Content(text="After six?"))
+    relayed = [s for s in to(await town.deliver(), HEAD) if "After six?" in s.text][0]
+
+    for button in ("💬 Reply", "✅ Resolve", "⬆️ Escalate"):
+        await town.click(HEAD, first, button)
+        before = await snapshot(town.db)
+        sent = await town.reply_to(HEAD, relayed, "Flat 302's dog again? I come at six.")
+        assert "reply to a message of another ticket, and this step is for ticket #1" in (
+            one(sent, HEAD).text
+        )
+        assert await snapshot(town.db) == before  # nothing went, the step still waits
+        assert to(await town.deliver(), RESIDENT) == []
+        await town.send(HEAD, "/cancel")
+
+    # A resident's message step (Message on the card of #1) and a reply to #3's head.
+    await town.world.services.ticket_actions.reply(
+        await town.person(HEAD), 2, Content(text="Which floor?")
+    )
+    asked = one(await town.deliver(), NEIGHBOUR)
+    await town.report(NEIGHBOUR, "The lift is stuck")
+    listing = one(await town.send(NEIGHBOUR, "/my"), NEIGHBOUR)
+    own = one(await town.click(NEIGHBOUR, listing, listing.buttons[0]), NEIGHBOUR)
+    assert "#3" in own.text
+    await town.click(NEIGHBOUR, own, "💬 Message the head")
+    before = await snapshot(town.db)
+    sent = await town.reply_to(NEIGHBOUR, asked, "The fourth floor.")
+    assert "this step is for ticket #3" in one(sent, NEIGHBOUR).text
+    assert await snapshot(town.db) == before
+
+
 async def test_withdraw_asks_first(town: Town) -> None:
     await town.report()
     await town.deliver()

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from bot.services.categories import Category, find_category
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError, Spent
-from bot.services.policy import Action
+from bot.services.policy import Action, Relation, is_staff
 from bot.services.ticket_access import TicketAccess
 from bot.services.ticket_actions import TicketActions
 from bot.services.ticket_audience import TicketAudience
@@ -175,10 +175,14 @@ class ConversationService:
             tickets = TicketRepository(session)
             ticket = await tickets.get(event.ticket_id)
             assert ticket is not None
+            to_staff = event.data.get("direction") == "to-staff"
+            # Only a side they still stand on: a removed head's words stay as they were.
+            relations = await self.access.relations(session, person, ticket)
+            if not (Relation.AUTHOR in relations if to_staff else is_staff(relations)):
+                raise ServiceError("not-allowed")
             await tickets.add_event(
                 ticket.id, person.id, "retracted", now, events=[e.id for e in group]
             )
-            to_staff = event.data.get("direction") == "to-staff"
             if to_staff:
                 audience = await self.audience.staff_audience(session, ticket)
                 key = "conv-retracted-resident"

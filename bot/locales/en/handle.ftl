@@ -1,6 +1,7 @@
 ## Any step that waits for a message
 input-unsupported = I can pass on text, photos and voice notes. Please send one of those, or /cancel to stop.
 input-text-only = Please write it as a text message, or send /cancel to stop.
+input-other-ticket = That is a reply to a message of another ticket, and this step is for ticket #{ $number }, so nothing was sent. Send it again without replying to a message, or /cancel to stop.
 input-too-long = That is too long ({ $length } characters). Please keep it under { $max }, or send /cancel to stop.
 step-skip = Skip
 

@@ -1,6 +1,7 @@
 ## 等待输入的步骤
 input-unsupported = 我可以转达文字、照片和语音。请发送其中一种，或发送 /cancel 取消。
 input-text-only = 请用文字发送，或发送 /cancel 取消。
+input-other-ticket = 您回复的是另一张工单的消息，而当前这一步是工单 #{ $number } 的，所以什么也没有发送。请不要用“回复”直接重新发送，或发送 /cancel 取消。
 input-too-long = 内容太长了（{ $length } 个字）。请控制在 { $max } 个字以内，或发送 /cancel 取消。
 step-skip = 跳过
 
