@@ -194,10 +194,12 @@ async def on_comment(
     services: Services,
     bot: Bot,
 ) -> None:
+    ticket_id, _, _ = await step_ticket(state)
+    if await for_another_ticket(message, t, person, services, ticket_id):
+        return
     text = await read_text(message, t)
     if text is None:
         return
-    ticket_id, _, _ = await step_ticket(state)
     prompt = await step_prompt(state)
     work = partial(services.ticket_actions.comment, person, ticket_id, text)
     await finish(message, state, t, work, "my-commented")
@@ -235,10 +237,12 @@ async def on_reopen_reason(
     services: Services,
     bot: Bot,
 ) -> None:
+    ticket_id, chat, notice = await step_ticket(state)
+    if await for_another_ticket(message, t, person, services, ticket_id):
+        return
     content = await read_content(message, t)
     if content is None:
         return
-    ticket_id, chat, notice = await step_ticket(state)
 
     async def reopen() -> Ticket:
         ticket = await services.reopening.reopen(person, ticket_id, content.text or "")

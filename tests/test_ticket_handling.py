@@ -553,6 +553,19 @@ async def test_a_telegram_reply_to_another_ticket_is_not_the_step_s_answer(town:
     sent = await town.reply_to(NEIGHBOUR, asked, "The fourth floor.")
     assert "this step is for ticket #3" in one(sent, NEIGHBOUR).text
     assert await snapshot(town.db) == before
+    await town.send(NEIGHBOUR, "/cancel")
+
+    # "Not fixed" on #3, answered with a reply to #2's head: #3 does not open again with it.
+    head = await town.person(HEAD)
+    await town.world.services.ticket_actions.take(head, 3)
+    await town.world.services.ticket_actions.resolve(head, 3, "")
+    question = [s for s in to(await town.deliver(), NEIGHBOUR) if "👎 Not fixed" in s.buttons][0]
+    await town.click(NEIGHBOUR, question, "👎 Not fixed")
+    before = await snapshot(town.db)
+    sent = await town.reply_to(NEIGHBOUR, asked, "Still the fourth floor.")
+    assert "this step is for ticket #3" in one(sent, NEIGHBOUR).text
+    assert await snapshot(town.db) == before
+    assert (await ticket(town.db, 3)).status is S.RESOLVED
 
 
 async def test_withdraw_asks_first(town: Town) -> None:
