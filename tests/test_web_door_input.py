@@ -204,3 +204,20 @@ async def test_photos_of_summaries_never_sent_go_a_day_later_and_the_tickets_sta
     await world.services.scheduling.retention.run()  # again: the ticket's photo stays
     assert await stored_photos(db) == {filed}
     assert f"/door/photo/{filed}" in await (await http.get(f"/t/{ticket_id}", headers=EN)).text()
+
+
+async def test_a_summary_sent_after_its_photos_went_is_refused_and_files_nothing(
+    http: Http, world: World, db: Database
+) -> None:
+    token = token_of(world)
+    _, csrf = await open_poster(http, token)
+    summary = await (await report(http, token, csrf, photo=jpeg(800, 600))).text()
+    world.clock.advance(hours=25)  # the summary left open in a tab over a day
+    await world.services.scheduling.retention.run()
+    assert await stored_photos(db) == set()
+    sent = await http.post(
+        f"/b/{token}/send", data=form_fields(summary, f"/b/{token}/send"), headers=EN
+    )
+    text = await sent.text()
+    assert sent.status == 400 and "no longer kept" in text and "fill in the form again" in text
+    assert await count(db, Ticket) == 0
