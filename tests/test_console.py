@@ -8,13 +8,13 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
+from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from bot.config import Config
 from bot.services import Services
-from storage.models import ConsoleSession, ConsoleSignIn, Role
+from storage.models import Building, ConsoleSession, ConsoleSignIn, Role
 from tests.botclient import BotClient
 from tests.conftest import ADMIN_ID, FakeClock
 from tests.test_ticket_handling import (
@@ -205,6 +205,32 @@ async def test_a_form_that_is_not_utf8_is_refused_politely_and_changes_nothing(
         assert refused.status == 400 and "could not be read" in await refused.text()
     assert await count(town, ConsoleSession) == 1
     assert (await http.get("/console/tickets")).status == 200
+
+
+async def test_a_file_sent_where_a_field_belongs_is_refused_politely_and_changes_nothing(
+    town: Town, http: Http
+) -> None:
+    """No console form sends a file: a script's file part in the estate's place never became
+    the estate "FileField(...)"; the office reads why in its own language, with or without htmx."""
+    token = await sign_in(town, http, OFFICE)
+    async with town.db.session() as session:
+        building = await session.scalar(select(Building).order_by(Building.id))
+    assert building is not None
+    path, estate = f"/console/buildings/{building.id}/estate", building.estate
+    for headers in ({}, {"HX-Request": "true", "X-CSRF-Token": token}):
+        form = FormData()
+        form.add_field("csrf", token)
+        form.add_field("estate", b"Lakeside", filename="estate.txt", content_type="text/plain")
+        refused = await http.post(path, data=form, headers={"Accept-Language": "en", **headers})
+        text = await refused.text()
+        # In the office's own language (its chat's), not the browser's.
+        assert refused.status == 400 and "附带了文件" in text and "FileField" not in text
+    async with town.db.session() as session:
+        assert await session.scalar(select(Building.estate).where(Building.id == building.id)) == (
+            estate
+        )
+    saved = await http.post(path, data={"csrf": token, "estate": "Lakeside"}, allow_redirects=False)
+    assert saved.status == 303  # the same form with words is welcome
 
 
 async def test_sign_out_everywhere_ends_the_other_browsers_session(

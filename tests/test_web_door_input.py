@@ -8,8 +8,9 @@ from aiohttp import FormData
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import Person, Ticket
+from storage.models import Person, Ticket, WebFile
 from tests.factories import World
+from tests.test_open311 import BOTH
 from tests.test_web_door import (
     EN,
     ZH,
@@ -18,6 +19,7 @@ from tests.test_web_door import (
     count,
     counts,
     file_report,
+    file_report_from,
     form_fields,
     hidden,
     http,
@@ -163,3 +165,59 @@ async def test_a_file_sent_where_words_belong_is_no_words(
     html = await response.text()
     assert response.status == 400 and "FileField" not in html
     assert await counts(db) == before
+
+
+async def stored_photos(db: Database) -> set[str]:
+    async with db.session() as session:
+        return set(await session.scalars(select(WebFile.key)))
+
+
+@BOTH
+async def test_photos_of_summaries_never_sent_go_a_day_later_and_the_tickets_stay(
+    http: Http, world: World, db: Database
+) -> None:
+    """The form sent twice keeps its photo twice, and a summary left unsent keeps its photo:
+    the hourly purge drops those a day later. The photo on the ticket is never dropped."""
+    token = token_of(world)
+    _, csrf = await open_poster(http, token)
+    first = await report(http, token, csrf, photo=jpeg(800, 600))
+    again = await report(http, token, csrf, photo=jpeg(800, 600))  # the same form, resent
+    assert first.status == again.status == 200
+    summary = await again.text()
+    [filed] = hidden(summary, "photo_key")
+    ticket_id, page = await file_report_from(http, token, summary)
+    assert f"/door/photo/{filed}" in page
+    left = await report(http, token, csrf, photo=jpeg(640, 480), description="The bin is full")
+    [unsent] = hidden(await left.text(), "photo_key")
+    everything = await stored_photos(db)
+    assert len(everything) == 3 and {filed, unsent} <= everything
+
+    world.clock.advance(hours=23)  # not a day yet: a summary may still be sent
+    await world.services.scheduling.retention.run()
+    assert await stored_photos(db) == everything
+    world.clock.advance(hours=2)
+    await world.services.scheduling.retention.run()
+    assert await stored_photos(db) == {filed}
+    shown = await http.get(f"/door/photo/{filed}", headers=EN)
+    assert shown.status == 200 and shown.content_type == "image/jpeg"
+    assert (await http.get(f"/door/photo/{unsent}", headers=EN)).status == 404
+    await world.services.scheduling.retention.run()  # again: the ticket's photo stays
+    assert await stored_photos(db) == {filed}
+    assert f"/door/photo/{filed}" in await (await http.get(f"/t/{ticket_id}", headers=EN)).text()
+
+
+async def test_a_summary_sent_after_its_photos_went_is_refused_and_files_nothing(
+    http: Http, world: World, db: Database
+) -> None:
+    token = token_of(world)
+    _, csrf = await open_poster(http, token)
+    summary = await (await report(http, token, csrf, photo=jpeg(800, 600))).text()
+    world.clock.advance(hours=25)  # the summary left open in a tab over a day
+    await world.services.scheduling.retention.run()
+    assert await stored_photos(db) == set()
+    sent = await http.post(
+        f"/b/{token}/send", data=form_fields(summary, f"/b/{token}/send"), headers=EN
+    )
+    text = await sent.text()
+    assert sent.status == 400 and "no longer kept" in text and "fill in the form again" in text
+    assert await count(db, Ticket) == 0

@@ -9,6 +9,7 @@ cancel (WeChat: tests/fakewechat.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -110,9 +111,9 @@ async def test_a_wechat_resident_signs_up_and_cancels_with_choices(
         assert await signups(world.db) == [(1, False)]
 
 
-async def test_out_of_the_window_the_template_opens_the_activitys_page(
-    http: Http, fake: FakeWeChat, world: World, worker: TelegramDelivery
-) -> None:
+async def page_path(http: Http, fake: FakeWeChat, world: World, worker: TelegramDelivery) -> str:
+    """The resident (and a stranger) follow in WeChat; the activity is announced after the
+    resident's 48-hour window closed: the path of the page its template opens."""
     await joined_in_wechat(http, fake, world)
     driver = Driver(http, fake)
     assert await driver.subscribe(STRANGER, "", 2) == (200, "success")
@@ -123,8 +124,15 @@ async def test_out_of_the_window_the_template_opens_the_activitys_page(
     await deliver(worker)
     assert fake.refused == []
     [template] = [t for t in fake.templates if t["touser"] == OPENID]
-    path = urlsplit(template["url"]).path
+    path = str(urlsplit(template["url"]).path)
     assert path.startswith("/door/activity/1/")
+    return path
+
+
+async def test_out_of_the_window_the_template_opens_the_activitys_page(
+    http: Http, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    path = await page_path(http, fake, world, worker)
 
     page = await http.get(path, headers=EN)
     html = await page.text()
@@ -151,3 +159,30 @@ async def test_out_of_the_window_the_template_opens_the_activitys_page(
     refused = await http.get(theirs, headers=EN)
     assert refused.status == 403 and "for other buildings" in await refused.text()
     assert await signups(world.db) == [(1, False)]
+
+
+async def test_sign_up_sent_twice_is_answered_as_the_first_and_signs_up_once(
+    http: Http, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """A double tap, or the browser sending the form again after a slow answer: the second
+    "Sign up" gets the page the first got, not "already signed up"; one sign-up, one place."""
+    path = await page_path(http, fake, world, worker)
+    fields = dict(form_fields(await (await http.get(path, headers=EN)).text(), path))
+    assert fields["action"] == "join"
+    first = await http.post(path, data=fields, headers=EN)
+    again = await http.post(path, data=fields, headers=EN)
+    for answer in (first, again):
+        html = await answer.text()
+        assert answer.status == 200, html
+        assert "You are signed up for “Tree planting”" in html and "already" not in html
+        assert "Places left: 1" in html and "Cancel my sign-up" in html
+    assert await signups(world.db) == [(1, True)]
+    # Both at once: the same answer twice, still one sign-up.
+    left = await http.post(path, data=dict(form_fields(await again.text(), path)), headers=EN)
+    assert "is cancelled" in await left.text()
+    answers = await asyncio.gather(*(http.post(path, data=fields, headers=EN) for _ in range(2)))
+    for answer in answers:
+        html = await answer.text()
+        assert answer.status == 200 and "You are signed up for “Tree planting”" in html
+        assert "Places left: 1" in html
+    assert await signups(world.db) == [(1, True)]

@@ -16,7 +16,7 @@ from bot.services.door_links import PersonLinks
 from bot.services.scheduling import sla_of
 from bot.services.service_hours import fmt_hours
 from bot.services.sla import local
-from bot.services.volunteering import VolunteeringService
+from bot.services.volunteering import SignedAlready, VolunteeringService
 from storage.db import Database
 from storage.models import ActivityStatus, Person
 from storage.repositories import CommunityRepository, PersonRepository
@@ -90,7 +90,12 @@ class DoorActivities:
         if not join:
             left = await self.volunteering.cancel_signup(person, activity_id)
             return t("vol-unsigned", title=left.title)
-        signed = await self.volunteering.sign_up(person, activity_id)
+        try:
+            signed = await self.volunteering.sign_up(person, activity_id)
+        except SignedAlready as already:
+            # The form sent again (a double tap, a resend after a slow answer): the first
+            # answer again, nothing signed twice.
+            signed = already.signed
         return t(
             "vol-signed",
             title=signed.activity.title,

@@ -135,11 +135,14 @@ async def _claim(
     key is good for one ticket: a summary's form sent again with another draft, or a key
     copied from an old page, never moves an old ticket's photo to a new one). Their rows are
     locked before the check, so a report sent at the same moment waits and then finds them
-    filed. "door-photo-bad" for a key that is not the person's photo."""
+    filed. "door-photo-bad" for a key that is not the person's photo; "door-photos-gone" for
+    one no longer kept (a summary sent after the retention purge took its photos)."""
     if not keys:
         return []
     files = WebFileRepository(session)
     senders = await files.lock(keys)
+    if any(key not in senders for key in keys):
+        raise ServiceError("door-photos-gone")
     if any(senders.get(key) != person_id for key in keys):
         raise ServiceError("door-photo-bad")
     filed = await files.filed(person_id)

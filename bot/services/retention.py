@@ -1,7 +1,9 @@
 """Data retention: delivered notifications are deleted after OUTBOX_RETENTION_DAYS (a payload
 holds residents' words: relayed messages, descriptions on cards); how many were sent or failed
 each day is kept (storage/repositories/outbox_retention.py). The contact an Open311 caller gave
-goes as long after their ticket is finished."""
+goes as long after their ticket is finished. A photo kept for a report that was never sent (a
+web summary left, or sent twice and filed once; a WeChat report never written) goes a day
+after it was sent; the photos on a ticket stay."""
 
 from __future__ import annotations
 
@@ -13,10 +15,17 @@ from bot.services.clock import Clock
 from storage.db import Database
 from storage.repositories.open311 import Open311Repository
 from storage.repositories.outbox_retention import OutboxRetentionRepository
+from storage.repositories.web_files import WebFileRepository
 
 log = logging.getLogger(__name__)
 # Rows per transaction: each batch holds SQLite's write lock for a moment only.
 BATCH = 500
+# A photo on none of its sender's tickets this long after it came is a report left unsent:
+# a summary page is sent within minutes, a WeChat report's photos wait an hour at most.
+UNSENT_PHOTO_KEPT = timedelta(days=1)
+# How far back each (hourly) sweep looks: a week of the service being down is covered, and
+# the sweep reads a week's photos, not every photo ever kept.
+UNSENT_PHOTO_SWEPT = timedelta(days=7)
 
 
 class RetentionService:
@@ -38,6 +47,7 @@ class RetentionService:
             if purged < BATCH:
                 break
         await self._forget_callers(before)
+        await self._drop_unsent_photos()
         if total:
             log.info(
                 "outbox: %d notification(s) older than %d days purged (counts kept)",
@@ -57,3 +67,17 @@ class RetentionService:
                 break
         if forgotten:
             log.info("open311: the callers' contacts of %d finished ticket(s) cleared", forgotten)
+
+    async def _drop_unsent_photos(self) -> None:
+        before = self.clock() - UNSENT_PHOTO_KEPT
+        async with self.db.session() as session:
+            senders = await WebFileRepository(session).kept_between(
+                before - UNSENT_PHOTO_SWEPT, before
+            )
+        dropped = 0
+        for person_id, keys in senders.items():  # one sender's photos a transaction
+            async with self.db.session() as session:
+                dropped += await WebFileRepository(session).drop_unfiled_of(person_id, keys)
+                await session.commit()
+        if dropped:
+            log.info("web_files: %d photo(s) of reports never sent dropped", dropped)

@@ -72,6 +72,16 @@ class SignedUp:
     starts_local: datetime
 
 
+class SignedAlready(ServiceError):
+    """The person is signed up already (a second tap, a form sent twice): nothing changed.
+    ``signed`` is the sign-up as it stands, for a door that answers a repeated form as it
+    answered the first."""
+
+    def __init__(self, signed: SignedUp) -> None:
+        super().__init__("vol-signed-already", title=signed.activity.title)
+        self.signed = signed
+
+
 @dataclass(frozen=True, slots=True)
 class CheckedIn:
     activity: VolunteerActivity
@@ -290,7 +300,9 @@ class VolunteeringService:
         now = self.clock()
         async with self.db.session() as session:
             repo = VolunteeringRepository(session)
-            activity = await repo.activity(activity_id)
+            # Locked to the commit: two sign-ups at once (a double tap, two neighbours for the
+            # last place) count the places one after the other, never both the same free one.
+            activity = await repo.activity(activity_id, lock=True)
             if activity is None or not await self._member_of(
                 session, person, activity.building_ids
             ):
@@ -298,9 +310,11 @@ class VolunteeringService:
             if activity.status is not ActivityStatus.OPEN or activity.starts_at <= now:
                 raise ActivityGone()
             signup = await repo.signup(activity.id, person.id)
-            if signup is not None and signup.cancelled_at is None:
-                raise ServiceError("vol-signed-already", title=activity.title)
             taken = await repo.taken_places(activity.id)
+            if signup is not None and signup.cancelled_at is None:
+                sla = await self._sla(session, activity.community_id)
+                left = max(activity.capacity - taken, 0)
+                raise SignedAlready(SignedUp(activity, left, local(activity.starts_at, sla)))
             if taken >= activity.capacity:
                 raise ServiceError("vol-full", title=activity.title)
             if signup is None:

@@ -46,8 +46,9 @@ class VolunteeringRepository:
         self.session.add(row)
         await self.session.flush()
 
-    async def activity(self, activity_id: int) -> VolunteerActivity | None:
-        return await self.session.get(VolunteerActivity, activity_id)
+    async def activity(self, activity_id: int, *, lock: bool = False) -> VolunteerActivity | None:
+        """``lock``: its row held to the end of the unit of work (``FOR UPDATE``)."""
+        return await self.session.get(VolunteerActivity, activity_id, with_for_update=lock)
 
     async def by_token(self, token: str) -> VolunteerActivity | None:
         query = select(VolunteerActivity).where(VolunteerActivity.checkin_token == token)

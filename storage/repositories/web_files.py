@@ -84,3 +84,32 @@ class WebFileRepository:
         unfiled = [key for key in mine if key not in filed]
         if unfiled:
             await self.session.execute(delete(WebFile).where(WebFile.key.in_(unfiled)))
+
+    async def kept_between(self, since: datetime, before: datetime) -> dict[int, list[str]]:
+        """The photos kept from ``since`` to ``before``, by sender (person id → keys); a photo
+        whose sender was forgotten is left out (forgetting dropped their unfiled ones)."""
+        rows = await self.session.execute(
+            select(WebFile.key, WebFile.person_id)
+            .where(
+                WebFile.person_id.is_not(None),
+                WebFile.created_at >= since,
+                WebFile.created_at < before,
+            )
+            .order_by(WebFile.person_id, WebFile.key)
+        )
+        senders: dict[int, list[str]] = {}
+        for key, person_id in rows:
+            if person_id is not None:  # the query's own condition, said to the type checker
+                senders.setdefault(person_id, []).append(key)
+        return senders
+
+    async def drop_unfiled_of(self, person_id: int, keys: Sequence[str]) -> int:
+        """Those of the person's photos ``keys`` that are on none of their tickets; locked
+        first, as a report claiming them locks them (Reporting's ``_claim``), so a photo a
+        ticket takes at this moment stays. Returns how many went."""
+        await self.lock(keys)
+        filed = await self.filed(person_id)
+        unfiled = [key for key in keys if key not in filed]
+        if unfiled:
+            await self.session.execute(delete(WebFile).where(WebFile.key.in_(unfiled)))
+        return len(unfiled)

@@ -147,6 +147,11 @@ async def _check_post(request: web.Request) -> None:
     viewer = await signed_in(request)
     if not await form_reads(request):
         raise Refused(_message(request, "console-bad-form", status=400, language=viewer.language))
+    # No console form sends a file: a file part where a field belongs would reach a handler's
+    # ``str(form.get(...))`` as "FileField(...)" and be stored as the estate, a setting, a name.
+    if any(not isinstance(value, str) for value in (await request.post()).values()):
+        refused = _message(request, "console-file-in-form", status=400, language=viewer.language)
+        raise Refused(refused)
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
         form = await request.post()

@@ -64,6 +64,7 @@ door-too-big = That is too much to send at once (more than { $max } MB). Please 
 door-photos-too-many = Please send at most { $max } photos.
 door-photo-too-big = A photo is too large (more than { $max } MB).
 door-photo-bad = One of the files is not a photo we can read.
+door-photos-gone = The photos of this summary are no longer kept (a summary waits a day). Nothing was sent: please fill in the form again with your photos.
 door-pick-category = Please choose what the problem is about.
 door-too-long = The description is too long (at most { $max } characters).
 door-no-device = This phone is not known here yet. Please scan the poster in your stairwell first.

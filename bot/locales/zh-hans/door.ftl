@@ -64,6 +64,7 @@ door-too-big = 一次发送的内容太多（超过 { $max } MB）。请少发�
 door-photos-too-many = 最多只能发 { $max } 张照片。
 door-photo-too-big = 有一张照片太大（超过 { $max } MB）。
 door-photo-bad = 有一个文件不是可以识别的照片。
+door-photos-gone = 这份摘要的照片已不再保存（摘要只保留一天）。没有发送任何内容：请重新填写表单并附上照片。
 door-pick-category = 请选择问题类别。
 door-too-long = 描述太长了（最多 { $max } 个字）。
 door-no-device = 这台手机还没有登记。请先扫描楼道里的海报。
