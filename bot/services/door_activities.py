@@ -16,7 +16,7 @@ from bot.services.door_links import PersonLinks
 from bot.services.scheduling import sla_of
 from bot.services.service_hours import fmt_hours
 from bot.services.sla import local
-from bot.services.volunteering import SignedAlready, VolunteeringService
+from bot.services.volunteering import CancelledAlready, SignedAlready, VolunteeringService
 from storage.db import Database
 from storage.models import ActivityStatus, Person
 from storage.repositories import CommunityRepository, PersonRepository
@@ -88,7 +88,10 @@ class DoorActivities:
         """Signs up or cancels; the answer in the page's language (a refusal raises)."""
         t = self.translations.bind(language)
         if not join:
-            left = await self.volunteering.cancel_signup(person, activity_id)
+            try:
+                left = await self.volunteering.cancel_signup(person, activity_id)
+            except CancelledAlready as already:
+                left = already.activity  # the form sent again: the first answer again
             return t("vol-unsigned", title=left.title)
         try:
             signed = await self.volunteering.sign_up(person, activity_id)

@@ -82,6 +82,15 @@ class SignedAlready(ServiceError):
         self.signed = signed
 
 
+class CancelledAlready(Spent):
+    """The person's sign-up was cancelled already (a second tap, a form sent again): nothing
+    changed. ``activity``: for a door that answers a repeated form as it answered the first."""
+
+    def __init__(self, activity: VolunteerActivity) -> None:
+        super().__init__("vol-not-signed")
+        self.activity = activity
+
+
 @dataclass(frozen=True, slots=True)
 class CheckedIn:
     activity: VolunteerActivity
@@ -334,7 +343,9 @@ class VolunteeringService:
             repo = VolunteeringRepository(session)
             activity = await repo.activity(activity_id)
             signup = await repo.signup(activity_id, person.id)
-            if activity is None or signup is None or signup.cancelled_at is not None:
+            if activity is not None and signup is not None and signup.cancelled_at is not None:
+                raise CancelledAlready(activity)
+            if activity is None or signup is None:
                 raise Spent("vol-not-signed")
             if signup.checked_in_at is not None:
                 raise Spent("vol-checked-in-already", title=activity.title)
