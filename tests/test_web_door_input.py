@@ -4,11 +4,12 @@ and a refusal page that should lead back to where the visitor was."""
 
 from __future__ import annotations
 
+import pytest
 from aiohttp import FormData
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import Person, Ticket
+from storage.models import Person, Ticket, TicketStatus
 from tests.factories import World
 from tests.test_web_door import (
     EN,
@@ -163,3 +164,32 @@ async def test_a_file_sent_where_words_belong_is_no_words(
     html = await response.text()
     assert response.status == 400 and "FileField" not in html
     assert await counts(db) == before
+
+
+@pytest.mark.parametrize("config", ["sqlite", "postgresql"], indirect=True)
+async def test_a_ticket_number_beyond_what_the_database_holds_is_no_page(
+    http: Http, world: World, db: Database
+) -> None:
+    """/t/2147483648: twelve digits are allowed in an id, but PostgreSQL's INTEGER ends at
+    2147483647 and a bigger one bound to the query failed the statement (a 500 page, on a
+    link anyone can type). It is no ticket of ours: 404, or the form's own refusal, and
+    nothing changes."""
+    token = token_of(world)
+    ticket_id, page = await file_report(http, token)
+    csrf = hidden(page, "csrf")[0]
+    before = await counts(db)
+    for big in ("2147483648", "999999999999"):
+        assert (await http.get(f"/t/{big}", headers=EN)).status == 404, big
+        assert (await http.get(f"/t/{big}/photo/k", headers=EN)).status == 404, big
+        for action in ("message", "confirm", "reopen"):
+            data = {"csrf": csrf, "text": "hi", "reason": "still"}
+            posted = await http.post(f"/t/{big}/{action}", data=data, headers=EN)
+            assert posted.status == 404, (big, action)
+        followed = await http.post(
+            f"/b/{token}/follow", data={"csrf": csrf, "ticket": big}, headers=EN
+        )
+        assert followed.status == 400 and "open the page again" in await followed.text()
+    assert await counts(db) == before
+    async with db.session() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        assert ticket is not None and ticket.status is TicketStatus.NEW
