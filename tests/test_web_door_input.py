@@ -82,6 +82,35 @@ async def test_bytes_that_are_not_utf8_get_a_polite_page_and_write_nothing(
     assert await counts(db) == before
 
 
+async def test_a_multipart_body_no_browser_writes_gets_a_polite_page(
+    http: Http, world: World, db: Database
+) -> None:
+    """A script's multipart form without its boundary, whose boundary never comes, or with a
+    part that has no name: aiohttp cannot read it (ValueError), which was a 500 before any
+    of the door's checks. It is a garbled form: the page says so, and nothing is written."""
+    token = token_of(world)
+    ticket_id, page = await file_report(http, token)
+    csrf = hidden(page, "csrf")[0]
+    before = await counts(db)
+    named = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}'
+    nameless = f"--{BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nx\r\n--{BOUNDARY}--"
+    bodies = [
+        ("multipart/form-data", multipart({"csrf": csrf.encode()})),
+        (f"multipart/form-data; boundary={BOUNDARY}", b"no boundary here"),
+        (f"multipart/form-data; boundary={BOUNDARY}", named.encode()),
+        (f"multipart/form-data; boundary={BOUNDARY}", nameless.encode()),
+    ]
+    for kind, body in bodies:
+        for path, headers, words in (
+            (f"/b/{token}", EN, "could not be read"),
+            (f"/t/{ticket_id}/message", ZH, "乱码"),
+        ):
+            response = await http.post(path, data=body, headers={**headers, "Content-Type": kind})
+            assert response.status == 400, (kind, body, path)
+            assert words in await response.text()
+    assert await counts(db) == before
+
+
 async def test_a_name_is_cut_between_graphemes_not_inside_an_emoji(
     http: Http, world: World, db: Database
 ) -> None:
