@@ -4,12 +4,14 @@ and a refusal page that should lead back to where the visitor was."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from aiohttp import FormData
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import Person, Ticket, TicketStatus
+from storage.models import Channel, Contact, Person, Ticket, TicketStatus
 from tests.factories import World
 from tests.test_web_door import (
     EN,
@@ -222,3 +224,33 @@ async def test_a_ticket_number_beyond_what_the_database_holds_is_no_page(
     async with db.session() as session:
         ticket = await session.get(Ticket, ticket_id)
         assert ticket is not None and ticket.status is TicketStatus.NEW
+
+
+async def test_a_push_endpoint_at_a_short_form_of_an_address_is_refused(
+    http: Http, world: World, db: Database
+) -> None:
+    """The door posts a notification to whatever endpoint the browser's subscription names,
+    so one inside the server's own network is refused: "https://10.0.0.1/…" was, but the
+    resolver also reads "127.1", "0x7f000001" or "2130706433" as 127.0.0.1, and those went
+    through as host names. Each is refused with the page's words and nothing is kept."""
+    ticket_id, page = await file_report(http, token_of(world))
+    csrf = hidden(page, "csrf")[0]
+    keys = {"p256dh": "A" * 87, "auth": "B" * 22}
+    for host in ("127.1", "0x7f000001", "2130706433", "10.1", "0177.0.0.1"):
+        subscription = json.dumps({"endpoint": f"https://{host}:8443/push", "keys": keys})
+        answer = await http.post(
+            "/door/push", data={"csrf": csrf, "subscription": subscription}, headers=EN
+        )
+        assert answer.status == 400, host
+        assert "The browser sent something unexpected" in await answer.text()
+    async with db.session() as session:
+        contact = (
+            await session.scalars(select(Contact).where(Contact.channel == Channel.WEB))
+        ).one()
+        assert contact.push is None
+    # A push service's own name is kept.
+    subscription = json.dumps({"endpoint": "https://fcm.googleapis.com/fcm/send/x", "keys": keys})
+    kept = await http.post(
+        "/door/push", data={"csrf": csrf, "subscription": subscription}, headers=EN
+    )
+    assert kept.status == 200
