@@ -324,6 +324,30 @@ async def test_a_hotline_files_a_request_and_reads_it_back(
     assert root.findtext("request/address_id") == "A1"
 
 
+async def test_a_control_character_in_a_description_leaves_the_xml_readable(
+    http: Http, db: Database, key: str
+) -> None:
+    """A vertical tab or an escape pasted into a description (JSON escapes and keeps it):
+    XML 1.0 cannot hold one even escaped, and the list with that ticket was a document no
+    client's parser could read, every other ticket in it lost too. XML leaves it out."""
+    words = "Lift door\x0b stuck\x1b[1m, floor 3\x07"
+    response = await http.post(BASE + "/requests.json", data=request_form(key, description=words))
+    assert response.status == 200
+    [ticket] = await tickets(db)
+    assert ticket.description == words
+    status, found = await get_json(http, "/requests.json", api_key=key)
+    assert status == 200 and found[0]["description"] == words
+    for path in ("/requests.xml", "/requests/1.xml"):
+        xml = await http.get(BASE + path, params={"api_key": key})
+        assert xml.status == 200
+        root = ElementTree.fromstring(await xml.read())
+        assert root.findtext("request/description") == "Lift door stuck[1m, floor 3", path
+    # A spec error naming what was sent: readable too.
+    gone = await http.get(BASE + "/tokens/a\x01b.xml", params={"api_key": key})
+    assert gone.status == 404
+    assert ElementTree.fromstring(await gone.read()).findtext("error/code") == "404"
+
+
 async def test_statuses_map_to_open_and_closed_with_notes(
     http: Http, world: World, db: Database, key: str
 ) -> None:

@@ -4,11 +4,14 @@ and a refusal page that should lead back to where the visitor was."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from aiohttp import FormData
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import Person, Ticket, WebFile
+from storage.models import Channel, Contact, Person, Ticket, TicketStatus, WebFile
 from tests.factories import World
 from tests.test_open311 import BOTH
 from tests.test_web_door import (
@@ -80,6 +83,35 @@ async def test_bytes_that_are_not_utf8_get_a_polite_page_and_write_nothing(
         headers={**EN, "Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status == 400
+    assert await counts(db) == before
+
+
+async def test_a_multipart_body_no_browser_writes_gets_a_polite_page(
+    http: Http, world: World, db: Database
+) -> None:
+    """A script's multipart form without its boundary, whose boundary never comes, or with a
+    part that has no name: aiohttp cannot read it (ValueError), which was a 500 before any
+    of the door's checks. It is a garbled form: the page says so, and nothing is written."""
+    token = token_of(world)
+    ticket_id, page = await file_report(http, token)
+    csrf = hidden(page, "csrf")[0]
+    before = await counts(db)
+    named = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}'
+    nameless = f"--{BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nx\r\n--{BOUNDARY}--"
+    bodies = [
+        ("multipart/form-data", multipart({"csrf": csrf.encode()})),
+        (f"multipart/form-data; boundary={BOUNDARY}", b"no boundary here"),
+        (f"multipart/form-data; boundary={BOUNDARY}", named.encode()),
+        (f"multipart/form-data; boundary={BOUNDARY}", nameless.encode()),
+    ]
+    for kind, body in bodies:
+        for path, headers, words in (
+            (f"/b/{token}", EN, "could not be read"),
+            (f"/t/{ticket_id}/message", ZH, "乱码"),
+        ):
+            response = await http.post(path, data=body, headers={**headers, "Content-Type": kind})
+            assert response.status == 400, (kind, body, path)
+            assert words in await response.text()
     assert await counts(db) == before
 
 
@@ -221,3 +253,62 @@ async def test_a_summary_sent_after_its_photos_went_is_refused_and_files_nothing
     text = await sent.text()
     assert sent.status == 400 and "no longer kept" in text and "fill in the form again" in text
     assert await count(db, Ticket) == 0
+
+
+@pytest.mark.parametrize("config", ["sqlite", "postgresql"], indirect=True)
+async def test_a_ticket_number_beyond_what_the_database_holds_is_no_page(
+    http: Http, world: World, db: Database
+) -> None:
+    """/t/2147483648: twelve digits are allowed in an id, but PostgreSQL's INTEGER ends at
+    2147483647 and a bigger one bound to the query failed the statement (a 500 page, on a
+    link anyone can type). It is no ticket of ours: 404, or the form's own refusal, and
+    nothing changes."""
+    token = token_of(world)
+    ticket_id, page = await file_report(http, token)
+    csrf = hidden(page, "csrf")[0]
+    before = await counts(db)
+    for big in ("2147483648", "999999999999"):
+        assert (await http.get(f"/t/{big}", headers=EN)).status == 404, big
+        assert (await http.get(f"/t/{big}/photo/k", headers=EN)).status == 404, big
+        for action in ("message", "confirm", "reopen"):
+            data = {"csrf": csrf, "text": "hi", "reason": "still"}
+            posted = await http.post(f"/t/{big}/{action}", data=data, headers=EN)
+            assert posted.status == 404, (big, action)
+        followed = await http.post(
+            f"/b/{token}/follow", data={"csrf": csrf, "ticket": big}, headers=EN
+        )
+        assert followed.status == 400 and "open the page again" in await followed.text()
+    assert await counts(db) == before
+    async with db.session() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        assert ticket is not None and ticket.status is TicketStatus.NEW
+
+
+async def test_a_push_endpoint_at_a_short_form_of_an_address_is_refused(
+    http: Http, world: World, db: Database
+) -> None:
+    """The door posts a notification to whatever endpoint the browser's subscription names,
+    so one inside the server's own network is refused: "https://10.0.0.1/…" was, but the
+    resolver also reads "127.1", "0x7f000001" or "2130706433" as 127.0.0.1, and those went
+    through as host names. Each is refused with the page's words and nothing is kept."""
+    ticket_id, page = await file_report(http, token_of(world))
+    csrf = hidden(page, "csrf")[0]
+    keys = {"p256dh": "A" * 87, "auth": "B" * 22}
+    for host in ("127.1", "0x7f000001", "2130706433", "10.1", "0177.0.0.1"):
+        subscription = json.dumps({"endpoint": f"https://{host}:8443/push", "keys": keys})
+        answer = await http.post(
+            "/door/push", data={"csrf": csrf, "subscription": subscription}, headers=EN
+        )
+        assert answer.status == 400, host
+        assert "The browser sent something unexpected" in await answer.text()
+    async with db.session() as session:
+        contact = (
+            await session.scalars(select(Contact).where(Contact.channel == Channel.WEB))
+        ).one()
+        assert contact.push is None
+    # A push service's own name is kept.
+    subscription = json.dumps({"endpoint": "https://fcm.googleapis.com/fcm/send/x", "keys": keys})
+    kept = await http.post(
+        "/door/push", data={"csrf": csrf, "subscription": subscription}, headers=EN
+    )
+    assert kept.status == 200

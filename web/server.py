@@ -68,13 +68,14 @@ async def friendly_not_found(request: web.Request, handler: Handler) -> web.Stre
 
 async def form_reads(request: web.Request) -> bool:
     """Whether the POST's form can be read: a field that is not text in its charset (a raw
-    0xFF in a urlencoded body or a multipart field, an unknown charset) makes aiohttp's
-    ``request.post()`` raise, which would be a 500. Read once here, before any handler, so a
-    door refuses with its own page and nothing is written; aiohttp keeps the form it read for
-    the handler's ``request.post()``."""
+    0xFF in a urlencoded body or a multipart field, an unknown charset), or a multipart body
+    no browser writes (no boundary, a boundary that never comes, a part without a name),
+    makes aiohttp's ``request.post()`` raise, which would be a 500. Read once here, before
+    any handler, so a door refuses with its own page and nothing is written; aiohttp keeps
+    the form it read for the handler's ``request.post()``."""
     try:
         await request.post()
-    except (UnicodeDecodeError, LookupError):
+    except (ValueError, LookupError):  # UnicodeDecodeError is a ValueError
         return False
     return True
 

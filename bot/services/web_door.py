@@ -17,6 +17,7 @@ import hashlib
 import ipaddress
 import json
 import secrets
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,11 +55,16 @@ _KEY_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 
 def _inside(host: str) -> bool:
     """A host a browser's push service never has: an address literal or a local name (the
-    server would post into its own network for whoever wrote the page's request)."""
+    server would post into its own network for whoever wrote the page's request). The
+    resolver reads the short forms of IPv4 too ("127.1", "0x7f000001", "2130706433"), which
+    ipaddress does not: they are address literals all the same."""
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        return host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
+        try:
+            socket.inet_aton(host)
+        except OSError:
+            return host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
     return True
 
 

@@ -5,6 +5,7 @@ list of {code, description} in the same format, with the same HTTP status."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -15,6 +16,10 @@ from aiohttp import web
 FORMATS = ("json", "xml")
 FORMAT = "{fmt:(json|xml)}"
 _dumps = partial(json.dumps, ensure_ascii=False)
+# What an XML 1.0 document cannot hold, not even escaped: the C0 controls but tab, line feed
+# and carriage return, and U+FFFE, U+FFFF. One pasted into a description made the whole list
+# a document no client's parser reads; JSON escapes them and keeps them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def answer(
@@ -64,4 +69,4 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("", str(value))
