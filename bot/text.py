@@ -101,6 +101,12 @@ def _back_to_boundary(text: str, index: int) -> int:
     return index or start
 
 
+def blank(text: str) -> bool:
+    """Nothing a reader would see: white space, control characters and invisible format
+    characters (zero-width spaces and joiners, a byte-order mark) only."""
+    return all(char.isspace() or unicodedata.category(char) in ("Cc", "Cf") for char in text)
+
+
 def clip(text: str, limit: int) -> str:
     """The longest beginning of ``text`` of at most ``limit`` characters (code points) that
     ends at a grapheme boundary, with no mark: for a name or a short field kept or shown as

@@ -230,6 +230,12 @@ async def test_from_the_poster_to_the_head_and_back(
     page = await page_text(http, ticket_id)
     assert "I will come at five." in page and "being handled" in page
 
+    # A message of nothing visible (zero-width spaces, a control character) is no message.
+    for blank in (" ", "\u200b\u200b", "\x1b", "\u2060\ufeff"):
+        empty = await act(http, ticket_id, "message", text=blank)
+        assert empty.status == 400 and "Please write something first" in await empty.text()
+    assert await delivered(world) == []
+
     # The resident answers from the page; the head receives it in chat.
     answered = await act(http, ticket_id, "message", text="Thank you, I am home.")
     assert answered.status == 303
@@ -393,8 +399,12 @@ async def test_not_fixed_from_the_page_goes_back_to_the_head(
     await world.client.click(head, edited, "✅ Resolve")
     await world.client.send(head, "Fixed, I think.")
     await delivered(world)
-    empty = await act(http, ticket_id, "reopen", reason="  ")
-    assert empty.status == 400 and "say what is still wrong" in await empty.text()
+    for blank in ("  ", "\x1b", "\u200b"):
+        empty = await act(http, ticket_id, "reopen", reason=blank)
+        assert empty.status == 400 and "say what is still wrong" in await empty.text()
+    async with db.session() as session:
+        resolved = await session.get(Ticket, ticket_id)
+        assert resolved is not None and resolved.status is TicketStatus.RESOLVED
     assert (await act(http, ticket_id, "reopen", reason="Still dark at night")).status == 303
     told = [s for s in await delivered(world) if "Still dark at night" in s.text]
     assert told and all(getattr(s.method, "chat_id", None) == HEAD_ID for s in told)

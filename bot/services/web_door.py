@@ -40,7 +40,7 @@ from bot.services.ticket_actions import TicketActions
 from bot.services.ticket_core import Content, Draft, NoAccess, Reported, StaleAction
 from bot.services.ticket_lists import TicketLists
 from bot.services.web_photos import clean_photo
-from bot.text import clip
+from bot.text import blank, clip
 from storage.db import Database
 from storage.models import Address, Channel, Person, Ticket
 from storage.repositories import CommunityRepository, PersonRepository
@@ -348,7 +348,7 @@ class WebDoorService:
     ) -> None:
         """The resident's answer: relayed to the staff as an answer in chat is. ``once``: the
         form's one-time key; the same form posted again passes nothing on a second time."""
-        if not text.strip():
+        if blank(text):
             raise ServiceError("door-message-empty")
         # TicketActions.talk, not ConversationService.send: the page needs no history event
         # back, and a form posted again has no new event to name.
@@ -365,7 +365,7 @@ class WebDoorService:
             raise
 
     async def reopen(self, person: Person, ticket_id: int, reason: str) -> Ticket:
-        if not reason.strip():
+        if blank(reason):
             raise ServiceError("door-reason-empty")
         try:
             return await self.reopening.reopen(person, ticket_id, reason)
