@@ -18,7 +18,7 @@ from bot.services.access import Coverage
 from bot.services.categories import Category, categories_for
 from bot.services.clock import Clock
 from bot.services.scheduling import sla_of
-from bot.services.sla import WAITING, overdue_reason
+from bot.services.sla import WAITING, overdue_reason, reckonable
 from storage.db import Database
 from storage.models import OPEN_STATUSES, Building, Community, Person, TicketStatus
 from storage.repositories import PersonRepository
@@ -50,9 +50,10 @@ def _flag(raw: str | None) -> bool | None:
 
 def _day(raw: str | None) -> date | None:
     try:
-        return date.fromisoformat((raw or "").strip())
+        day = date.fromisoformat((raw or "").strip())
     except ValueError:
         return None
+    return day if reckonable(day) else None
 
 
 @dataclass(frozen=True, slots=True)
