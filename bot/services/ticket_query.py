@@ -95,7 +95,8 @@ class TicketQuery:
             created_from=_day(single.get("from")),
             created_to=_day(single.get("to")),
             sort=sort if (sort := single.get("sort") or NEWEST) in SORTS else NEWEST,
-            text=" ".join((single.get("q") or "").split())[:100] or None,
+            # A NUL is no word (and ends an FTS5 phrase early): left out, as PostgreSQL does.
+            text=" ".join((single.get("q") or "").replace("\x00", "").split())[:100] or None,
         )
 
     def to_params(self) -> list[tuple[str, str]]:
