@@ -31,6 +31,7 @@ from bot.services.vote_rules import (
     from_spec,
     parse_share,
 )
+from bot.text import one_line
 from storage.db import Database
 from storage.models import Building, Person, VoteRule
 from storage.repositories import CommunityRepository
@@ -113,7 +114,7 @@ class VoteRuleBook:
 
     @staticmethod
     def check_name(name: str) -> str:
-        name = " ".join(name.split())
+        name = one_line(name)
         if not name or len(name) > NAME_MAX:
             raise InputRefused("vote-rule-name-invalid", max=NAME_MAX)
         return name
