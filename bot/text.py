@@ -107,6 +107,13 @@ def blank(text: str) -> bool:
     return all(char.isspace() or unicodedata.category(char) in ("Cc", "Cf") for char in text)
 
 
+def one_line(text: str) -> str:
+    """A name as the office types it, as stored: spaces folded, and the control characters a
+    form can carry (a NUL, a bell) left out, so a name of nothing but those is empty."""
+    kept = "".join(c for c in text if c.isspace() or unicodedata.category(c) != "Cc")
+    return " ".join(kept.split())
+
+
 def clip(text: str, limit: int) -> str:
     """The longest beginning of ``text`` of at most ``limit`` characters (code points) that
     ends at a grapheme boundary, with no mark: for a name or a short field kept or shown as

@@ -10,7 +10,7 @@ import re
 
 from sqlalchemy import select
 
-from storage.models import RewardItem
+from storage.models import Building, RewardItem, VoteRule
 from tests.test_console import Http, http, sign_in
 from tests.test_points import fixed, redeem
 from tests.test_ticket_handling import HEAD, OFFICE, RESIDENT, Town, client, one, town
@@ -118,3 +118,44 @@ async def test_a_head_or_resident_has_no_points_desk(town: Town, http: Http) -> 
     # A resident cannot even sign in to the console.
     sent = await town.send(RESIDENT, "/web")
     assert "/console" not in one(sent, RESIDENT).text
+
+
+async def test_names_of_control_characters_are_refused_and_kept_out(town: Town, http: Http) -> None:
+    """A name pasted or forged as a NUL or a bell and nothing else passed the "not empty"
+    check: the catalogue offered a blank item (PostgreSQL drops the NUL), a vote rule had no
+    name, an estate an invisible one. Control characters are no part of a name now."""
+    token = await sign_in(town, http, OFFICE)
+    async with town.db.session() as session:
+        a1 = await session.scalar(select(Building).where(Building.code == "A1"))
+        assert a1 is not None
+    for name in ("\x00", "\x07\x01", " \x00 "):
+        item = {"action": "add", "name": name, "price": "5", "stock": "1"}
+        refused = await http.post(
+            "/console/points/catalogue", data={"csrf": token, "community": "1", **item}
+        )
+        assert refused.status == 400 and "名称" in await refused.text(), repr(name)
+        rule = {"action": "add", "name": name, "turnout": "1/2", "approve": "1/2"}
+        refused = await http.post(
+            "/console/votes/rules", data={"csrf": token, "community": "1", **rule}
+        )
+        assert refused.status == 400 and "简短的名称" in await refused.text(), repr(name)
+    assert await items(town) == []
+    async with town.db.session() as session:
+        assert list(await session.scalars(select(VoteRule))) == []
+    # Around other words they are left out: the name is what one sees.
+    item = {"action": "add", "name": "Rice\x00 5kg\x07", "price": "5", "stock": "1"}
+    added = await http.post(
+        "/console/points/catalogue",
+        data={"csrf": token, "community": "1", **item},
+        allow_redirects=False,
+    )
+    assert added.status == 303 and await items(town) == [("Rice 5kg", 5, 1, True)]
+    saved = await http.post(
+        f"/console/buildings/{a1.id}/estate",
+        data={"csrf": token, "estate": "\x01翠竹\x00苑\x07"},
+        allow_redirects=False,
+    )
+    assert saved.status == 303
+    async with town.db.session() as session:
+        building = await session.get(Building, a1.id)
+        assert building is not None and building.estate == "翠竹苑"

@@ -243,6 +243,21 @@ async def test_search_finds_words_inside_descriptions(
     assert len(await listed(http, "?q=")) == 5
 
 
+async def test_a_nul_typed_into_the_search_is_left_out_not_a_server_error(
+    town: Town, http: Http, filed: dict[str, Ticket]
+) -> None:
+    """ "%00" in the search (a hand-edited URL, a paste): SQLite's full-text index took it for
+    the end of the phrase and the list and its download were a 500. A NUL means nothing in
+    words (PostgreSQL drops it from every text too): the search is for the rest."""
+    await sign_in(town, http, OFFICE)
+    assert await listed(http, "?q=Stair%00%20light") == [filed["a1"].number]
+    assert await listed(http, "?q=Li%00ft") == [filed["a2"].number]
+    assert len(await listed(http, "?q=%00%00%00")) == 4  # nothing left: no search
+    download = await http.get("/console/export/tickets.csv?q=Stair%00%20light")
+    assert download.status == 200
+    assert b"Stair light broken" in await download.read()
+
+
 async def test_search_finds_notes_replies_and_short_chinese(
     town: Town, http: Http, filed: dict[str, Ticket]
 ) -> None:
@@ -346,3 +361,25 @@ async def test_columns_sort_with_keyset_pages_both_ways(
         == (expected["building"])
     )
     assert await listed(http, f"?sort=status&after={first.next_cursor}") == expected["status"]
+
+
+async def test_dates_at_the_calendars_ends_are_ignored_or_refused_not_a_server_error(
+    town: Town, http: Http, filed: dict[str, Ticket]
+) -> None:
+    """A date typed into the URL at the calendar's very ends: the day after 9999-12-31, or
+    0001-01-01 in UTC from Asia/Shanghai, do not exist (a 500). The list (and its download)
+    ignores such a date like any other nonsense; Numbers and the monthly report say why."""
+    await sign_in(town, http, OFFICE)
+    for query in ("?to=9999-12-31", "?from=0001-01-01", "?from=0001-01-01&to=9999-12-31"):
+        assert len(await listed(http, query)) == 4, query
+        download = await http.get("/console/export/tickets.csv" + query)
+        assert download.status == 200, query
+        assert (await download.read()).count(b"\r\n") == 5, query  # the header and four rows
+    for path in (
+        "/console/numbers?from=9999-12-30&to=9999-12-31",
+        "/console/numbers?from=0001-01-01&to=0001-01-02",
+        "/console/export/month.xlsx?community=1&month=0001-01",
+    ):
+        refused = await http.get(path)
+        assert refused.status == 400, path
+        assert "不是日期" in await refused.text(), path  # in the office's own language

@@ -9,7 +9,7 @@ from bot.config import Config
 from bot.services.access import Coverage, coverage
 from bot.services.clock import Clock
 from bot.services.errors import ServiceError
-from bot.text import utf16_len
+from bot.text import one_line, utf16_len
 from storage.db import Database
 from storage.models import Person, RewardItem
 from storage.repositories import CommunityRepository
@@ -51,7 +51,7 @@ class CatalogueService:
     async def add_item(
         self, cover: Coverage, community_id: int, name: str, price: int, stock: int
     ) -> RewardItem:
-        name = " ".join(name.split())
+        name = one_line(name)
         _manages(cover, community_id)
         check_item(name, price, stock)
         async with self.db.session() as session:

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import InputRefused
+from bot.text import one_line
 from storage.repositories.volunteering import VolunteeringRepository
 
 ESTATE_MAX = 50  # characters of an estate's name
@@ -50,7 +51,7 @@ class EstateTable:
 
 def clean_estate(raw: str) -> str:
     """An estate's name as stored: spaces folded; "" clears it; too long is refused."""
-    name = " ".join(raw.split())
+    name = one_line(raw)
     if len(name) > ESTATE_MAX:
         raise InputRefused("estate-too-long", max=ESTATE_MAX)
     return name

@@ -143,6 +143,15 @@ def at_local(day: date, when: time, sla: Sla) -> datetime:
         raise ValueError(f"{day} {when} is outside the calendar") from None
 
 
+# The local days whose windows every time zone can reckon: a typed 0001-01-01 or 9999-12-31
+# (or the day after it) falls outside the calendar in UTC.
+FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
+
+
+def reckonable(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
 def day_window(day: date, sla: Sla) -> tuple[datetime, datetime]:
     """The local calendar day as [start, end) in UTC (23 or 25 hours long on DST days)."""
     return at_local(day, time(0), sla), at_local(day + timedelta(days=1), time(0), sla)

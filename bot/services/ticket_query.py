@@ -18,7 +18,7 @@ from bot.services.access import Coverage
 from bot.services.categories import Category, categories_for
 from bot.services.clock import Clock
 from bot.services.scheduling import sla_of
-from bot.services.sla import WAITING, overdue_reason
+from bot.services.sla import WAITING, overdue_reason, reckonable
 from storage.db import Database
 from storage.models import OPEN_STATUSES, Building, Community, Person, TicketStatus
 from storage.repositories import PersonRepository
@@ -50,9 +50,10 @@ def _flag(raw: str | None) -> bool | None:
 
 def _day(raw: str | None) -> date | None:
     try:
-        return date.fromisoformat((raw or "").strip())
+        day = date.fromisoformat((raw or "").strip())
     except ValueError:
         return None
+    return day if reckonable(day) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,8 @@ class TicketQuery:
             created_from=_day(single.get("from")),
             created_to=_day(single.get("to")),
             sort=sort if (sort := single.get("sort") or NEWEST) in SORTS else NEWEST,
-            text=" ".join((single.get("q") or "").split())[:100] or None,
+            # A NUL is no word (and ends an FTS5 phrase early): left out, as PostgreSQL does.
+            text=" ".join((single.get("q") or "").replace("\x00", "").split())[:100] or None,
         )
 
     def to_params(self) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
@@ -30,6 +31,7 @@ from bot.services.vote_rules import (
     from_spec,
     parse_share,
 )
+from bot.text import one_line
 from storage.db import Database
 from storage.models import Building, Person, VoteRule
 from storage.repositories import CommunityRepository
@@ -112,7 +114,7 @@ class VoteRuleBook:
 
     @staticmethod
     def check_name(name: str) -> str:
-        name = " ".join(name.split())
+        name = one_line(name)
         if not name or len(name) > NAME_MAX:
             raise InputRefused("vote-rule-name-invalid", max=NAME_MAX)
         return name
@@ -147,19 +149,23 @@ class VoteRuleBook:
             repo = VoteRuleRepository(session)
             if name.lower() in RULES or await repo.named(community_id, name) is not None:
                 raise InputRefused("vote-rule-name-taken", name=name)
-            row = await repo.add(
-                VoteRule(
-                    community_id=community_id,
-                    name=name,
-                    turnout=turnout_share,
-                    approve=approve_share,
-                    turnout_strict=turnout_strict,
-                    approve_strict=approve_strict,
-                    created_by=person_id,
-                    created_at=self.clock(),
+            try:
+                row = await repo.add(
+                    VoteRule(
+                        community_id=community_id,
+                        name=name,
+                        turnout=turnout_share,
+                        approve=approve_share,
+                        turnout_strict=turnout_strict,
+                        approve_strict=approve_strict,
+                        created_by=person_id,
+                        created_at=self.clock(),
+                    )
                 )
-            )
-            await session.commit()
+                await session.commit()
+            except IntegrityError:  # the same name written meanwhile (a double click)
+                await session.rollback()
+                raise InputRefused("vote-rule-name-taken", name=name) from None
             return row
 
     async def retire(

@@ -16,6 +16,7 @@ from bot.documents.pdf import PdfUnavailable
 from bot.documents.posters import STEPS, WECHAT_STEPS, posters_pdf
 from bot.services.errors import ServiceError
 from bot.services.links import PayloadKind, make_payload, poster_link
+from bot.services.sla import reckonable
 from bot.services.ticket_query import TicketQuery
 from web.console.guard import CONSOLE, WECHAT_QR, console_viewer
 from web.console.refusal import form_int, refusal
@@ -60,6 +61,8 @@ async def month(request: web.Request) -> web.Response:
             first = date.fromisoformat(raw[:7] + "-01")
         except ValueError:
             raise ServiceError("numbers-bad-date", value=raw[:20]) from None
+        if not reckonable(first):
+            raise ServiceError("numbers-bad-date", value=raw[:20])
         body = await exports.month(viewer.coverage, community_id, first, language)
     except ServiceError as error:
         return refusal(request, viewer, error, "numbers")

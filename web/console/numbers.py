@@ -17,6 +17,7 @@ from bot.services.digest_view import duration, rate
 from bot.services.errors import ServiceError
 from bot.services.estates import EstateTable, spark
 from bot.services.numbers import Numbers
+from bot.services.sla import reckonable
 from storage.repositories.stats import Kpis
 from web.console.guard import CONSOLE, console_viewer, render_console
 from web.console.refusal import refusal
@@ -145,9 +146,12 @@ def _day(raw: str | None) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw[:10])
+        day = date.fromisoformat(raw[:10])
     except ValueError:
         raise ServiceError("numbers-bad-date", value=raw[:20]) from None
+    if not reckonable(day):
+        raise ServiceError("numbers-bad-date", value=raw[:20])
+    return day
 
 
 def routes(app: web.Application) -> None:
