@@ -5,6 +5,7 @@ stale page, another building, a revoked role, a forged id, a missing CSRF token)
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from collections.abc import AsyncIterator
@@ -316,3 +317,40 @@ async def test_a_staff_reply_with_a_photo_is_listed_as_an_attachment(
     text = await page(http, filed.id)
     # Without a file source (no Telegram), the page says the files cannot be shown.
     assert "cannot be shown" in text
+
+
+def once_key(html: str) -> str:
+    """The reply form's one-time key on a rendered ticket page."""
+    found = re.search(r'name="once" value="([^"]+)"', html)
+    assert found is not None, "the reply form carries a one-time key"
+    return found.group(1)
+
+
+async def test_a_reply_sent_twice_from_one_form_reaches_the_resident_once(
+    town: Town, http: Http
+) -> None:
+    """A double click on Reply, or the browser sending the form again after a slow answer:
+    the resident got the same words twice. The form's one-time key passes them on once; the
+    next page's form is a new reply."""
+    filed = await town.report()
+    await town.deliver()
+    csrf = await sign_in(town, http, HEAD)
+    await done(http, filed, "take", csrf)
+    await town.deliver()
+    form = {"text": "The plumber comes at 4 pm.", "once": once_key(await page(http, filed.id))}
+    for _ in range(2):  # one after the other
+        assert (await post(http, filed.id, "reply", csrf, **form)).status == 303
+    both = await asyncio.gather(*(post(http, filed.id, "reply", csrf, **form) for _ in range(2)))
+    assert [answer.status for answer in both] == [303, 303]  # at once, too
+    said = [e for e in await events(town.db, filed.number) if e[0] == "message"]
+    assert len(said) == 1
+    assert [s.text for s in to(await town.deliver(), RESIDENT)] == [
+        f"💬 Building head, ticket #{filed.number} (reply to this message to answer):\n"
+        "The plumber comes at 4 pm."
+    ]
+    # The page rendered anew carries a new key: a deliberate second reply goes.
+    again = {"text": "Running late.", "once": once_key(await page(http, filed.id))}
+    assert again["once"] != form["once"]
+    assert (await post(http, filed.id, "reply", csrf, **again)).status == 303
+    said = [e for e in await events(town.db, filed.number) if e[0] == "message"]
+    assert [data["text"] for _, data in said] == ["The plumber comes at 4 pm.", "Running late."]

@@ -265,6 +265,10 @@ class TicketActions:
         _check_content(content)
         async with self.db.session() as session:
             ticket, _ = await self.access.authorise(session, person, ticket_id, Action.REPLY)
+            if content.once and await ConversationRepository(session).said_once(
+                ticket.id, person.id, content.once
+            ):
+                return ticket  # the same form again (the console's): passed on already, once
             tickets = TicketRepository(session)
             await tickets.add_event(
                 ticket.id,

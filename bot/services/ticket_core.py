@@ -86,6 +86,10 @@ class Content:
         return data
 
 
+# Characters kept of a form's one-time key (``Content.once``; the forms' token_urlsafe(12) has 16).
+ONCE_LIMIT = 32
+
+
 @dataclass(frozen=True, slots=True)
 class Reported:
     ticket: Ticket

@@ -5,6 +5,7 @@ A ticket outside the viewer's *current* coverage, or none at all, is the same "n
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from aiohttp import web
@@ -93,6 +94,8 @@ async def render_ticket(
         "history": history,
         "notice": _notice(t, notice),
         "media": request.app[CONSOLE].media is not None,
+        # The reply form's one-time key (web/console/ticket_actions.py): posted twice, one reply.
+        "once": secrets.token_urlsafe(12),
     }
     template = "console/ticket_body.html" if fragment else "console/ticket.html"
     return render_console(request, viewer, template, context, status=status)

@@ -14,7 +14,7 @@ from aiohttp import web
 from bot.services import Services
 from bot.services.errors import ServiceError
 from bot.services.policy import Action
-from bot.services.ticket_core import Content
+from bot.services.ticket_core import ONCE_LIMIT, Content
 from storage.models import Channel, Person
 from web.console.guard import CONSOLE, console_viewer, is_htmx
 from web.console.ticket import (
@@ -61,7 +61,9 @@ async def _assign(s: Services, p: Person, ticket_id: int, form: Form) -> object:
 
 async def _reply(s: Services, p: Person, ticket_id: int, form: Form) -> object:
     text = _text(form, "text", required=True, key="console-reply-empty")
-    return await s.ticket_actions.reply(p, ticket_id, Content(text=text), door=WEB)
+    # The form's one-time key: a double click, or the browser sending it again, replies once.
+    once = form.get("once", "")[:ONCE_LIMIT] or None
+    return await s.ticket_actions.reply(p, ticket_id, Content(text=text, once=once), door=WEB)
 
 
 async def _resolve(s: Services, p: Person, ticket_id: int, form: Form) -> object:

@@ -12,6 +12,7 @@ from aiohttp import web
 from bot.services.cards import category_label
 from bot.services.choice_numbers import choice_number
 from bot.services.errors import ServiceError
+from bot.services.ticket_core import ONCE_LIMIT
 from storage.models import Person
 from web.door.guard import (
     DEVICE_COOKIE,
@@ -27,7 +28,6 @@ from web.door.push import PUSH_KEYS
 from web.pages import TRANSLATIONS, visitor_language
 
 ONCE_FIELD = "once"
-ONCE_LIMIT = 32  # characters kept of a form's key (token_urlsafe(12) has 16)
 
 
 async def _person(request: web.Request) -> Person:
