@@ -146,7 +146,9 @@ async def on_correction(
     await message.answer(t("notice-corrected-done", id=notice.id, count=edited))
 
 
-@router.callback_query(NoticeCb.filter(F.step == NoticeStep.MUTE))
+@router.callback_query(
+    NoticeCb.filter(F.step.in_({NoticeStep.MUTE, NoticeStep.MUTE_ON, NoticeStep.MUTE_OFF}))
+)
 async def on_mute(
     callback: CallbackQuery,
     callback_data: NoticeCb,
@@ -154,10 +156,15 @@ async def on_mute(
     person: Person,
     services: Services,
 ) -> None:
-    muted, building = await services.notice_copies.toggle_mute(person, callback_data.id)
+    copies = services.notice_copies
+    if callback_data.step is NoticeStep.MUTE:
+        muted, building = await copies.toggle_mute(person, callback_data.id)
+    else:
+        muted = callback_data.step is NoticeStep.MUTE_ON
+        _, building = await copies.set_mute(person, callback_data.id, muted)
     key = "notice-muted" if muted else "notice-unmuted"
     await answer_press(callback, t(key, building=building))
     if isinstance(callback.message, Message):
         label = t("notice-btn-unmute" if muted else "notice-btn-mute")
-        markup = mute_markup(label, callback_data.id)
+        markup = mute_markup(label, callback_data.id, muted)
         await edit_quietly(callback.message.edit_reply_markup(reply_markup=markup))

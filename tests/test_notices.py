@@ -439,6 +439,28 @@ async def test_a_resident_mutes_a_building_but_urgent_notices_still_come(town: T
         assert await session.scalar(select(func.count()).select_from(NoticeMute)) == 0
 
 
+async def test_mute_pressed_on_an_older_copy_keeps_the_building_muted(town: Town) -> None:
+    """Two copies in the chat, both with "Mute" (or one button tapped twice before it
+    changes): the second press mutes as its label says, it does not unmute."""
+    await write(town, HEAD)
+    first = one(await town.deliver(), RESIDENT)
+    await write(town, HEAD, "Cleaning day")
+    second = one(await town.deliver(), RESIDENT)
+    await town.click(RESIDENT, second, "🔕 Mute notices from this building")
+    pressed = await town.click(RESIDENT, first, "🔕 Mute notices from this building")
+    assert answer(pressed).startswith("Muted: no more non-urgent notices from 塘中新村1栋")
+    edited = one(pressed, RESIDENT, "EditMessageReplyMarkup")
+    assert edited.buttons == ["🔔 Unmute this building's notices"]
+    async with town.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(NoticeMute)) == 1
+    # Its Unmute unmutes, and pressed again (an older "Unmute") changes nothing either.
+    await town.click(RESIDENT, edited, "🔔 Unmute this building's notices")
+    again = await town.click(RESIDENT, edited, "🔔 Unmute this building's notices")
+    assert answer(again).startswith("Notices from 塘中新村1栋 come again")
+    async with town.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(NoticeMute)) == 0
+
+
 # --------------------------------------------------------------------------- refusals
 
 
