@@ -236,6 +236,22 @@ async def test_deny_tells_the_resident_and_keeps_the_points(town: Town) -> None:
     assert [e[0] for e in await entries(town.db)] == [30]
 
 
+async def test_a_repriced_item_costs_what_the_resident_asked_for(town: Town) -> None:
+    """The resident confirmed "for 20 points" and the office's card said 20; the office
+    raises the price to 30 before approving: the approval takes the 20 both of them saw,
+    not 30 the resident never agreed to."""
+    item_id = await stock(town, count=2)
+    await give(town, RESIDENT, 50)
+    await redeem(town, RESIDENT, "🎁 Voucher ¥50 · 20")
+    request = one(await town.deliver(), OFFICE)
+    assert "20" in request.text
+    await town.send(OFFICE, f"/catalogue price {item_id} 30")
+    await town.click(OFFICE, request, "✅ 批准")
+    assert [e[0] for e in await entries(town.db)] == [50, -20]
+    assert [r.price for r in await redemptions(town.db)] == [20]
+    assert "(20 points)" in one(await town.deliver(), RESIDENT).text
+
+
 async def test_approval_checks_stock_and_balance_again(town: Town) -> None:
     """Two requests for the last voucher both wait; the second approval finds it gone. Two
     requests the balance covered one at a time: only one is approved."""

@@ -158,7 +158,10 @@ class RedemptionService:
             balance = await book.balance(redemption.account_id)
             if not item.active:
                 raise ServiceError("points-item-gone")
-            if balance < item.price:
+            # The price the resident confirmed and the office's card showed, whatever the
+            # catalogue says now: a reprice meanwhile is for the requests that come after.
+            price = redemption.price
+            if balance < price:
                 raise ServiceError("points-short", number=str(redemption.id), balance=balance)
             if not await book.move(
                 redemption.id,
@@ -166,7 +169,6 @@ class RedemptionService:
                 R.APPROVED,
                 decided_at=now,
                 decided_by_id=(await book.account(person.id, now)).id,
-                price=item.price,
             ):
                 await session.rollback()
                 raise Spent("points-decided", number=str(redemption_id))
@@ -184,7 +186,7 @@ class RedemptionService:
                 now=now,
                 community_id=redemption.community_id,
                 person_id=account.person_id,
-                points=-item.price,
+                points=-price,
                 reason=PointsReason.REDEMPTION,
                 reference=f"redemption:{redemption.id}",
                 approved_by=person.id,
