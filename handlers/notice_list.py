@@ -5,19 +5,22 @@ reader's mute button under each copy."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 
 from bot.i18n import Translator
 from bot.services import Services
+from bot.services.errors import InputRefused, ServiceError
+from bot.services.notice_errors import NoticeTooLong
 from bot.services.notices import MAX_TEXT, Listed
 from bot.text import cut
+from handlers.filters import OnMessage
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.notice_keyboards import NoticeCb, NoticeStep, mute_markup
 from handlers.notices import LISTED, NoticeFlow
-from handlers.telling import answer_press
+from handlers.telling import answer_press, tell
 from handlers.ticketing import FreeInput, edit_quietly, read_text
 from storage.models import NoticeStatus, Person
 
@@ -144,6 +147,22 @@ async def on_correction(
     notice, edited = await services.notice_copies.correct(person, notice_id, text)
     await state.clear()
     await message.answer(t("notice-corrected-done", id=notice.id, count=edited))
+
+
+@router.error(
+    ExceptionTypeFilter(ServiceError), OnMessage(StateFilter(NoticeFlow.correct), FreeInput())
+)
+async def on_correction_refused(
+    event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator
+) -> None:
+    """A text too long is asked again; a notice that can no longer be corrected (withdrawn
+    meanwhile, the author no longer looking after its buildings) ends the step, so the
+    author's next words are not taken for another correction."""
+    error = event.exception
+    assert isinstance(error, ServiceError)
+    if not isinstance(error, (InputRefused, NoticeTooLong)):
+        await state.clear()
+    await tell(event.update, bot, t(error.key, **error.args_))
 
 
 @router.callback_query(

@@ -605,6 +605,27 @@ async def test_a_removed_head_cannot_correct_a_notice_into_the_residents_chats(
     assert notice.text == WATER
 
 
+async def test_a_correction_refused_for_good_ends_the_step(town: Town) -> None:
+    """The office withdrew the notice while its author was writing the correction: the text
+    is refused, and the step ends with it; the head's next words are not taken for another
+    try at correcting a notice that can no longer be changed."""
+    await write(town, HEAD)
+    await town.deliver()
+    listed = one(await town.send(HEAD, "/notices"), HEAD)
+    await town.click(HEAD, listed, "Correct #1")
+    # Too long: asked again, the step waits.
+    assert "too long" in one(await town.send(HEAD, "水" * (MAX_TEXT + 1)), HEAD).text
+    others = [s for s in await town.send(OFFICE, "/notices") if s.chat_id == OFFICE]
+    await town.click(OFFICE, others[-1], "撤回 #1")
+    await town.deliver()
+    refused = one(await town.send(HEAD, "Water cut moved to Friday"), HEAD)
+    assert refused.text == "That notice is not yours, or it can no longer be changed that way."
+    later = await town.send(HEAD, "Thanks everyone for your patience")
+    assert "can no longer be changed" not in "".join(s.text for s in later)
+    [notice] = await notices(town.db)
+    assert notice.text == WATER and notice.status is NoticeStatus.WITHDRAWN
+
+
 async def test_a_removed_head_s_scheduled_notice_does_not_go(town: Town) -> None:
     await write(town, HEAD, when="2026-11-26 12:00")
     await remove_head(town)
