@@ -79,12 +79,16 @@ class RedemptionService:
             raise Spent("points-item-gone")
         return item
 
-    async def request(self, person: Person, item_id: int) -> Redemption:
+    async def request(self, person: Person, item_id: int, price: int | None = None) -> Redemption:
+        """``price``: what the resident was asked to confirm; a different price now (the
+        office repriced the item meanwhile) is refused with the new one, nothing asked."""
         now = self.clock()
         async with self.db.session() as session:
             item = await self._offered(session, person, item_id)
             if item.stock <= 0:
                 raise Spent("points-out-of-stock", item=item.name)
+            if price is not None and item.price != price:
+                raise Spent("points-price-changed", item=item.name, price=item.price)
             book = PointsRepository(session)
             account = await book.account(person.id, now)
             waiting = sum(r.price for r in await book.pending(account.id))
