@@ -29,7 +29,11 @@ class NoticeStep(StrEnum):
     NORMAL = "nrm"
     SEND = "send"  # confirmed
     DROP = "drop"  # the draft thrown away
-    MUTE = "mute"  # a reader's toggle (id: the building)
+    MUTE = "mute"  # a reader's toggle (id: the building), on copies sent before MUTE_ON
+    # What the button's label says (id: the building): a second tap, or "Mute" on an older
+    # copy after another's, mutes again instead of undoing the first.
+    MUTE_ON = "mon"
+    MUTE_OFF = "moff"
     CANCEL = "cnl"  # the author stops what has not gone (id: the notice)
     WITHDRAW = "wd"  # (id: the notice)
     CORRECT = "fix"  # (id: the notice): asks for the new text
@@ -60,8 +64,10 @@ def building_picker(
     return builder.as_markup()
 
 
-def mute_markup(label: str, building_id: int) -> InlineKeyboardMarkup:
+def mute_markup(label: str, building_id: int, muted: bool) -> InlineKeyboardMarkup:
+    """``label`` is Unmute when ``muted``, and its press unmutes; Mute mutes."""
+    step = NoticeStep.MUTE_OFF if muted else NoticeStep.MUTE_ON
     button = InlineKeyboardButton(
-        text=label, callback_data=NoticeCb(step=NoticeStep.MUTE, id=building_id).pack()
+        text=label, callback_data=NoticeCb(step=step, id=building_id).pack()
     )
     return InlineKeyboardMarkup(inline_keyboard=[[button]])

@@ -5,19 +5,22 @@ reader's mute button under each copy."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 
 from bot.i18n import Translator
 from bot.services import Services
+from bot.services.errors import InputRefused, ServiceError
+from bot.services.notice_errors import NoticeTooLong
 from bot.services.notices import MAX_TEXT, Listed
 from bot.text import cut
+from handlers.filters import OnMessage
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.notice_keyboards import NoticeCb, NoticeStep, mute_markup
 from handlers.notices import LISTED, NoticeFlow
-from handlers.telling import answer_press
+from handlers.telling import answer_press, tell
 from handlers.ticketing import FreeInput, edit_quietly, read_text
 from storage.models import NoticeStatus, Person
 
@@ -146,7 +149,25 @@ async def on_correction(
     await message.answer(t("notice-corrected-done", id=notice.id, count=edited))
 
 
-@router.callback_query(NoticeCb.filter(F.step == NoticeStep.MUTE))
+@router.error(
+    ExceptionTypeFilter(ServiceError), OnMessage(StateFilter(NoticeFlow.correct), FreeInput())
+)
+async def on_correction_refused(
+    event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator
+) -> None:
+    """A text too long is asked again; a notice that can no longer be corrected (withdrawn
+    meanwhile, the author no longer looking after its buildings) ends the step, so the
+    author's next words are not taken for another correction."""
+    error = event.exception
+    assert isinstance(error, ServiceError)
+    if not isinstance(error, (InputRefused, NoticeTooLong)):
+        await state.clear()
+    await tell(event.update, bot, t(error.key, **error.args_))
+
+
+@router.callback_query(
+    NoticeCb.filter(F.step.in_({NoticeStep.MUTE, NoticeStep.MUTE_ON, NoticeStep.MUTE_OFF}))
+)
 async def on_mute(
     callback: CallbackQuery,
     callback_data: NoticeCb,
@@ -154,10 +175,15 @@ async def on_mute(
     person: Person,
     services: Services,
 ) -> None:
-    muted, building = await services.notice_copies.toggle_mute(person, callback_data.id)
+    copies = services.notice_copies
+    if callback_data.step is NoticeStep.MUTE:
+        muted, building = await copies.toggle_mute(person, callback_data.id)
+    else:
+        muted = callback_data.step is NoticeStep.MUTE_ON
+        _, building = await copies.set_mute(person, callback_data.id, muted)
     key = "notice-muted" if muted else "notice-unmuted"
     await answer_press(callback, t(key, building=building))
     if isinstance(callback.message, Message):
         label = t("notice-btn-unmute" if muted else "notice-btn-mute")
-        markup = mute_markup(label, callback_data.id)
+        markup = mute_markup(label, callback_data.id, muted)
         await edit_quietly(callback.message.edit_reply_markup(reply_markup=markup))

@@ -55,10 +55,23 @@ async def cmd_points(
     await answer_long(message, text, reply_markup=_markup(rows) if rows else None)
 
 
+# The "Redeem …?" messages whose Confirm made a request, with its number: kept apart from the
+# conversation in progress (an FSM destiny of their own), the newest few.
+CONFIRMED = "points-confirmed"
+KEPT_CONFIRMED = 20
+# The "Redeem …?" messages with the price each names, the newest few, likewise.
+QUOTED = "points-quoted"
+
+
+def _quoted(state: FSMContext) -> FSMContext:
+    return FSMContext(state.storage, replace(state.key, destiny=QUOTED))
+
+
 @router.callback_query(PointsCb.filter(F.step == PointsStep.REDEEM))
 async def on_redeem(
     callback: CallbackQuery,
     callback_data: PointsCb,
+    state: FSMContext,
     t: Translator,
     person: Person,
     services: Services,
@@ -71,15 +84,14 @@ async def on_redeem(
         ]
     )
     if isinstance(callback.message, Message):
-        await callback.message.answer(
+        sent = await callback.message.answer(
             t("points-ask-confirm", item=item.name, price=item.price), reply_markup=markup
         )
-
-
-# The "Redeem …?" messages whose Confirm made a request, with its number: kept apart from the
-# conversation in progress (an FSM destiny of their own), the newest few.
-CONFIRMED = "points-confirmed"
-KEPT_CONFIRMED = 20
+        # The price it names, for its Confirm: a reprice meanwhile is not confirmed unseen.
+        quoted = _quoted(state)
+        prices: dict[str, int] = dict((await quoted.get_data()).get("prices", {}))
+        prices[str(sent.message_id)] = item.price
+        await quoted.set_data({"prices": dict(list(prices.items())[-KEPT_CONFIRMED:])})
 
 
 @router.callback_query(PointsCb.filter(F.step == PointsStep.CONFIRM))
@@ -99,7 +111,8 @@ async def on_confirm(
     if asked in done:
         await callback.answer(t("points-requested", number=str(done[asked])))
         return
-    redemption = await services.redemptions.request(person, callback_data.id)
+    price = (await _quoted(state).get_data()).get("prices", {}).get(asked)
+    redemption = await services.redemptions.request(person, callback_data.id, price)
     if asked:
         done[asked] = redemption.id
         await confirmed.set_data({"requests": dict(list(done.items())[-KEPT_CONFIRMED:])})

@@ -4,17 +4,20 @@ asked for, sent to the resident), and the volunteer's "Become the head" that red
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import StateFilter
+from aiogram import Bot, F, Router
+from aiogram.filters import ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.i18n import Translator
 from bot.services import Services
+from bot.services.errors import InputRefused, ServiceError
 from bot.services.onboarding import Appointed
 from bot.services.scheduling import SchedAction
+from handlers.filters import OnMessage
 from handlers.scheduling import SchedCb
+from handlers.telling import tell
 from handlers.ticketing import FreeInput, edit_quietly, read_text
 from storage.models import Person
 
@@ -89,6 +92,20 @@ async def on_note(
     building = await services.serving.decline(person, offer_id, note)  # empty: asked again
     await state.clear()
     await message.answer(t("serve-you-declined", building=building.name))
+
+
+@router.error(
+    ExceptionTypeFilter(ServiceError), OnMessage(StateFilter(DeclineFlow.note), FreeInput())
+)
+async def on_note_refused(event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator) -> None:
+    """An empty or too long note is asked again; an offer decided meanwhile (Accept pressed
+    after Decline, another coordinator first) ends the step, so the next message is not taken
+    for another note."""
+    error = event.exception
+    assert isinstance(error, ServiceError)
+    if not isinstance(error, InputRefused):
+        await state.clear()
+    await tell(event.update, bot, t(error.key, **error.args_))
 
 
 @router.callback_query(SchedCb.filter(F.action == SchedAction.SERVE_TAKE))

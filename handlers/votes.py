@@ -7,21 +7,24 @@ from __future__ import annotations
 import enum
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, ExceptionTypeFilter, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.choice_numbers import choice_number
+from bot.services.errors import InputRefused, ServiceError
 from bot.services.links import start_link
 from bot.services.vote_rule_book import choice_value
 from bot.services.vote_view import labels, render_progress, render_result, rule_line, rule_text
 from bot.services.votes import Ballotable
+from handlers.filters import OnMessage
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
+from handlers.telling import tell
 from handlers.ticketing import FreeInput, edit_quietly, read_text
 from storage.models import Person, Role, VoteStatus
 
@@ -109,6 +112,18 @@ async def on_flat(
     flat = await services.flats.claim(person, typed)
     await state.clear()
     await message.answer(t("flat-claim-sent", flat=flat.code))
+
+
+@router.error(ExceptionTypeFilter(ServiceError), OnMessage(StateFilter(FlatFlow.flat), FreeInput()))
+async def on_claim_refused(event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator) -> None:
+    """A number out of shape or not on the list (InputRefused) is asked again; any other
+    refusal ("already yours", "already waiting") is final: the step ends with it, so the
+    resident's next words are not read as a flat number."""
+    error = event.exception
+    assert isinstance(error, ServiceError)
+    if not isinstance(error, InputRefused):
+        await state.clear()
+    await tell(event.update, bot, t(error.key, **error.args_))
 
 
 @router.message(Command("flats"))

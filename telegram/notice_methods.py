@@ -31,7 +31,7 @@ async def notice_method(row: OutboxMessage, copies: NoticeCopies) -> TelegramMet
     view = await copies.view(notice_id, row.person_id, building_id, by_office=by_office)
     if view is None:
         return None
-    markup = mute_markup(view.mute_label, view.building_id) if view.mute_label else None
+    markup = mute_markup(view.mute_label, view.building_id, view.muted) if view.mute_label else None
     if row.kind == OutboxKind.NOTICE_EDIT:
         message_id = int(payload["message_id"])
         return EditMessageText(

@@ -439,6 +439,28 @@ async def test_a_resident_mutes_a_building_but_urgent_notices_still_come(town: T
         assert await session.scalar(select(func.count()).select_from(NoticeMute)) == 0
 
 
+async def test_mute_pressed_on_an_older_copy_keeps_the_building_muted(town: Town) -> None:
+    """Two copies in the chat, both with "Mute" (or one button tapped twice before it
+    changes): the second press mutes as its label says, it does not unmute."""
+    await write(town, HEAD)
+    first = one(await town.deliver(), RESIDENT)
+    await write(town, HEAD, "Cleaning day")
+    second = one(await town.deliver(), RESIDENT)
+    await town.click(RESIDENT, second, "🔕 Mute notices from this building")
+    pressed = await town.click(RESIDENT, first, "🔕 Mute notices from this building")
+    assert answer(pressed).startswith("Muted: no more non-urgent notices from 塘中新村1栋")
+    edited = one(pressed, RESIDENT, "EditMessageReplyMarkup")
+    assert edited.buttons == ["🔔 Unmute this building's notices"]
+    async with town.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(NoticeMute)) == 1
+    # Its Unmute unmutes, and pressed again (an older "Unmute") changes nothing either.
+    await town.click(RESIDENT, edited, "🔔 Unmute this building's notices")
+    again = await town.click(RESIDENT, edited, "🔔 Unmute this building's notices")
+    assert answer(again).startswith("Notices from 塘中新村1栋 come again")
+    async with town.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(NoticeMute)) == 0
+
+
 # --------------------------------------------------------------------------- refusals
 
 
@@ -581,6 +603,27 @@ async def test_a_removed_head_cannot_correct_a_notice_into_the_residents_chats(
     assert edits == []
     [notice] = await notices(town.db)
     assert notice.text == WATER
+
+
+async def test_a_correction_refused_for_good_ends_the_step(town: Town) -> None:
+    """The office withdrew the notice while its author was writing the correction: the text
+    is refused, and the step ends with it; the head's next words are not taken for another
+    try at correcting a notice that can no longer be changed."""
+    await write(town, HEAD)
+    await town.deliver()
+    listed = one(await town.send(HEAD, "/notices"), HEAD)
+    await town.click(HEAD, listed, "Correct #1")
+    # Too long: asked again, the step waits.
+    assert "too long" in one(await town.send(HEAD, "水" * (MAX_TEXT + 1)), HEAD).text
+    others = [s for s in await town.send(OFFICE, "/notices") if s.chat_id == OFFICE]
+    await town.click(OFFICE, others[-1], "撤回 #1")
+    await town.deliver()
+    refused = one(await town.send(HEAD, "Water cut moved to Friday"), HEAD)
+    assert refused.text == "That notice is not yours, or it can no longer be changed that way."
+    later = await town.send(HEAD, "Thanks everyone for your patience")
+    assert "can no longer be changed" not in "".join(s.text for s in later)
+    [notice] = await notices(town.db)
+    assert notice.text == WATER and notice.status is NoticeStatus.WITHDRAWN
 
 
 async def test_a_removed_head_s_scheduled_notice_does_not_go(town: Town) -> None:

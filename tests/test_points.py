@@ -236,6 +236,22 @@ async def test_deny_tells_the_resident_and_keeps_the_points(town: Town) -> None:
     assert [e[0] for e in await entries(town.db)] == [30]
 
 
+async def test_a_repriced_item_costs_what_the_resident_asked_for(town: Town) -> None:
+    """The resident confirmed "for 20 points" and the office's card said 20; the office
+    raises the price to 30 before approving: the approval takes the 20 both of them saw,
+    not 30 the resident never agreed to."""
+    item_id = await stock(town, count=2)
+    await give(town, RESIDENT, 50)
+    await redeem(town, RESIDENT, "🎁 Voucher ¥50 · 20")
+    request = one(await town.deliver(), OFFICE)
+    assert "20" in request.text
+    await town.send(OFFICE, f"/catalogue price {item_id} 30")
+    await town.click(OFFICE, request, "✅ 批准")
+    assert [e[0] for e in await entries(town.db)] == [50, -20]
+    assert [r.price for r in await redemptions(town.db)] == [20]
+    assert "(20 points)" in one(await town.deliver(), RESIDENT).text
+
+
 async def test_approval_checks_stock_and_balance_again(town: Town) -> None:
     """Two requests for the last voucher both wait; the second approval finds it gone. Two
     requests the balance covered one at a time: only one is approved."""
@@ -430,3 +446,26 @@ async def test_a_double_tap_on_confirm_asks_for_one_voucher(town: Town) -> None:
     # A new "Redeem …?" is a new request, as before.
     await redeem(town, RESIDENT, "🎁 Voucher ¥50 · 20")
     assert len(await redemptions(town.db)) == 2
+
+
+async def test_confirm_after_a_reprice_asks_again_at_the_new_price(town: Town) -> None:
+    """ "Redeem “Voucher ¥50” for 20 points?" stays in the chat; the office raises the price
+    to 30 before the resident presses Confirm: no request at 30 they never saw, they are told
+    the new price, and nothing is held."""
+    item_id = await stock(town, count=2)
+    await give(town, RESIDENT, 50)
+    shown = one(await town.send(RESIDENT, "/points"), RESIDENT)
+    asked = one(await town.click(RESIDENT, shown, "🎁 Voucher ¥50 · 20"), RESIDENT)
+    assert "for 20 points?" in asked.text
+    await town.send(OFFICE, f"/catalogue price {item_id} 30")
+    pressed = await town.click(RESIDENT, asked, "✅ Confirm")
+    said = answer(pressed) + "".join(s.text for s in pressed)
+    assert "30 points" in said
+    assert await redemptions(town.db) == []
+    assert [s for s in await town.deliver() if s.chat_id == OFFICE] == []
+    # Asked again at the new price, it goes.
+    shown = one(await town.send(RESIDENT, "/points"), RESIDENT)
+    asked = one(await town.click(RESIDENT, shown, "🎁 Voucher ¥50 · 30"), RESIDENT)
+    sent = await town.click(RESIDENT, asked, "✅ Confirm")
+    assert "Request #1 went" in one(sent, RESIDENT, "EditMessageText").text
+    assert [r.price for r in await redemptions(town.db)] == [30]

@@ -116,3 +116,20 @@ async def test_the_office_declines_with_a_note(town: Town) -> None:
     assert await town.world.services.serving.offer_due() == 0
     town.world.clock.now += timedelta(days=62)
     assert await town.world.services.serving.offer_due() == 1
+
+
+async def test_a_decline_note_for_an_offer_decided_meanwhile_ends_the_step(town: Town) -> None:
+    """The office pressed Decline (a note asked for), then Accept on the same card: the note
+    typed after is refused as decided, and the step ends with it; the next message is not
+    refused again as another note."""
+    _, delivered = await offered(town)
+    await town.click(STRANGER, one(delivered, STRANGER), YES)
+    asked = one(await town.deliver(), OFFICE)
+    await town.click(OFFICE, asked, "婉拒")
+    await town.click(OFFICE, asked, "✅ 接受")
+    await town.deliver()
+    late = one(await town.send(OFFICE, "下个月选举楼长，欢迎参选"), OFFICE)
+    assert "已处理" in late.text
+    later = await town.send(OFFICE, "谢谢")
+    assert "已处理" not in "".join(s.text for s in later)
+    assert [(s, n) for _, s, n in await offers(town.db)] == [(ServeOfferStatus.ACCEPTED, None)]

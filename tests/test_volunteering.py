@@ -286,3 +286,37 @@ async def test_a_time_or_an_id_out_of_range_is_asked_again_not_a_crash(town: Tow
         answered = one(await town.send(HEAD, f"/checkin {args}"), HEAD)
         assert answered.text.startswith("You have no activities yet"), args
     assert await activities(town.db) == []
+
+
+async def test_a_sign_up_to_a_cancelled_activity_is_not_cancelled_again(town: Town) -> None:
+    """The "Cancel my sign-up" left under the answer, pressed after the organiser cancelled
+    the activity: no "your place is free for someone else", the sign-up stays as it was."""
+    await organise(town)
+    ad = one(await town.deliver(), RESIDENT)
+    signed = one(await town.click(RESIDENT, ad, SIGN_UP), RESIDENT)
+    listed = one(await town.send(HEAD, "/activities"), HEAD)
+    await town.click(HEAD, listed, "Cancel activity")
+    await town.deliver()
+    late = await town.click(RESIDENT, signed, "Cancel my sign-up")
+    said = answer(late) + "".join(s.text for s in late)
+    assert "over or cancelled" in said
+    assert "free for someone else" not in said
+    assert await signups(town.db) == [(town.ids[RESIDENT], True, False)]
+
+
+async def test_a_form_refused_for_good_ends_the_step(town: Town) -> None:
+    """The head was removed while filling in the activity's form: the form is refused, and
+    the step ends with it; the next message is not refused again as another form."""
+    from storage.models import Role
+    from tests.test_notices import building_id
+
+    one(await town.send(HEAD, "/activity"), HEAD)
+    office, head = await town.person(OFFICE), await town.person(HEAD)
+    a1 = await building_id(town.db, "A1")
+    await town.world.services.revoke.remove(office, head.id, a1, Role.HEAD)
+    await town.deliver()
+    refused = one(await town.send(HEAD, FORM), HEAD)
+    assert "Only a building head" in refused.text
+    later = await town.send(HEAD, "Thank you all")
+    assert "Only a building head" not in "".join(s.text for s in later)
+    assert await activities(town.db) == []

@@ -267,6 +267,20 @@ async def test_flat_step_refuses_a_sticker_and_an_unknown_flat(town: Town) -> No
     assert "/flat" in one(await town.send(RESIDENT, "/vote"), RESIDENT).text
 
 
+async def test_a_final_refusal_of_a_claim_ends_the_flat_step(owners: Town) -> None:
+    """ "Flat 101 is already confirmed as yours" asks nothing more: the resident's next words
+    (to their head) are not read as another flat number and refused."""
+    town = owners
+    await town.send(RESIDENT, "/flat")
+    mine = one(await town.send(RESIDENT, "101"), RESIDENT)
+    assert mine.text == "Flat 101 is already confirmed as yours."
+    said = one(await town.send(RESIDENT, "The lift in A1 is stuck again"), RESIDENT)
+    assert "flat number" not in said.text
+    async with town.db.session() as session:
+        waiting = select(FlatClaim).where(FlatClaim.status == "pending")
+        assert list(await session.scalars(waiting)) == []
+
+
 async def test_a_head_election_and_the_winner_invited_in_one_press(owners: Town) -> None:
     town = owners
     organiser = to(await town.send(HEAD, "/vote"), HEAD)[-1]

@@ -63,6 +63,7 @@ class CopyView:
     text: str
     building_id: int
     mute_label: str | None
+    muted: bool = False  # the label is Unmute
 
 
 class NoticeCopies:
@@ -121,7 +122,7 @@ class NoticeCopies:
         if notice.corrected_at is not None:
             lines += ["", get(language, "notice-corrected")]
         label = get(language, "notice-btn-unmute" if muted else "notice-btn-mute")
-        return CopyView("\n".join(lines), building_id, label)
+        return CopyView("\n".join(lines), building_id, label, muted)
 
     async def photo(self, notice_id: int, index: int) -> str | None:
         async with self.db.session() as session:

@@ -79,12 +79,16 @@ class RedemptionService:
             raise Spent("points-item-gone")
         return item
 
-    async def request(self, person: Person, item_id: int) -> Redemption:
+    async def request(self, person: Person, item_id: int, price: int | None = None) -> Redemption:
+        """``price``: what the resident was asked to confirm; a different price now (the
+        office repriced the item meanwhile) is refused with the new one, nothing asked."""
         now = self.clock()
         async with self.db.session() as session:
             item = await self._offered(session, person, item_id)
             if item.stock <= 0:
                 raise Spent("points-out-of-stock", item=item.name)
+            if price is not None and item.price != price:
+                raise Spent("points-price-changed", item=item.name, price=item.price)
             book = PointsRepository(session)
             account = await book.account(person.id, now)
             waiting = sum(r.price for r in await book.pending(account.id))
@@ -158,7 +162,10 @@ class RedemptionService:
             balance = await book.balance(redemption.account_id)
             if not item.active:
                 raise ServiceError("points-item-gone")
-            if balance < item.price:
+            # The price the resident confirmed and the office's card showed, whatever the
+            # catalogue says now: a reprice meanwhile is for the requests that come after.
+            price = redemption.price
+            if balance < price:
                 raise ServiceError("points-short", number=str(redemption.id), balance=balance)
             if not await book.move(
                 redemption.id,
@@ -166,7 +173,6 @@ class RedemptionService:
                 R.APPROVED,
                 decided_at=now,
                 decided_by_id=(await book.account(person.id, now)).id,
-                price=item.price,
             ):
                 await session.rollback()
                 raise Spent("points-decided", number=str(redemption_id))
@@ -184,7 +190,7 @@ class RedemptionService:
                 now=now,
                 community_id=redemption.community_id,
                 person_id=account.person_id,
-                points=-item.price,
+                points=-price,
                 reason=PointsReason.REDEMPTION,
                 reference=f"redemption:{redemption.id}",
                 approved_by=person.id,

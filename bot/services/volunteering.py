@@ -349,6 +349,9 @@ class VolunteeringService:
                 raise Spent("vol-not-signed")
             if signup.checked_in_at is not None:
                 raise Spent("vol-checked-in-already", title=activity.title)
+            # Cancelled by its organiser or its hours confirmed: there is no place to free.
+            if activity.status is not ActivityStatus.OPEN:
+                raise ActivityGone()
             signup.cancelled_at = now
             await session.commit()
             return activity

@@ -27,6 +27,7 @@ points-cancelled = Nothing was redeemed.
 points-requested = 📨 Request #{ $number } went to the community office. You will hear when it is approved.
 points-item-gone = That item is no longer in the catalogue.
 points-out-of-stock = “{ $item }” is out of stock.
+points-price-changed = The price of “{ $item }” is now { $price } points. Nothing was asked for: send /points to redeem it at the new price.
 points-too-few = That costs { $price } points; your balance is { $balance }, and { $waiting } are already asked for in requests waiting for approval.
 points-approved = ✅ Request #{ $number } approved: “{ $item }” ({ $price } points). Collect it at the community office.
 points-denied = Request #{ $number } for “{ $item }” was not approved; your points are unchanged.

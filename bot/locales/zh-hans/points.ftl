@@ -27,6 +27,7 @@ points-cancelled = 没有兑换。
 points-requested = 📨 兑换申请 #{ $number } 已提交社区办公室，审批后会通知您。
 points-item-gone = 该物品已不在兑换目录中。
 points-out-of-stock = “{ $item }”已兑完。
+points-price-changed = “{ $item }”现在需要 { $price } 积分，本次未提交申请。如仍要兑换，请发送 /points 按新价格兑换。
 points-too-few = 兑换需要 { $price } 积分；您的余额为 { $balance }，其中 { $waiting } 积分已用于待审批的申请。
 points-approved = ✅ 兑换申请 #{ $number } 已批准：“{ $item }”（{ $price } 积分）。请到社区办公室领取。
 points-denied = 兑换申请 #{ $number }（“{ $item }”）未获批准，您的积分不变。
