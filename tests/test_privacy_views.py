@@ -1,7 +1,7 @@
 """Every view, tried as a neighbour, a follower and a removed head: the card, History, /my,
 /tickets, the me-too offer, relayed messages, notices, reminders, the digest, the points
-ranking, flats, activities and votes. None of them
-may carry the author's words, photo, flat or name, or the staff's answers to the author."""
+ranking, flats, activities and votes. None of them may carry the author's words, photo, flat
+or name, or the staff's answers to the author."""
 
 from __future__ import annotations
 
