@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from storage.models import Building, RewardItem, VoteRule
 from tests.test_console import Http, http, sign_in
-from tests.test_points import fixed, redeem
+from tests.test_points import fixed, give, redeem
 from tests.test_ticket_handling import HEAD, OFFICE, RESIDENT, Town, client, one, town
 
 __all__ = ["client", "http", "town"]  # fixtures
@@ -26,12 +26,16 @@ async def items(town: Town) -> list[tuple[str, int, int, bool]]:
 
 async def test_the_office_ranks_exports_and_keeps_the_catalogue(town: Town, http: Http) -> None:
     await fixed(town)
+    await give(town, RESIDENT, 3)
     token = await sign_in(town, http, OFFICE)
     page = await http.get("/console/points")
     text = await page.text()
     assert page.status == 200 and "2026 年楼长和志愿者排名" in text
     standing = re.findall(r'<tr class="standing">(.*?)</tr>', text, re.S)
     assert "Wang 100" in standing[0] and "<td>10</td>" in standing[0]
+    # A resident who earned points is counted but not named: she serves no building.
+    assert any("居民（未显示姓名）" in line and "<td>3</td>" in line for line in standing)
+    assert "Auntie" not in text
 
     download = await http.get("/console/points/ranking.csv?community=1&year=2026")
     assert download.status == 200

@@ -28,6 +28,7 @@ from tests.test_ticket_handling import (
     HEAD2,
     OFFICE,
     RESIDENT,
+    STRANGER,
     Town,
     client,
     events,
@@ -132,6 +133,13 @@ async def test_a_coordinator_escalates_merges_and_assigns(town: Town, http: Http
         "merged", {"into": first.number, "door": "web"},
     )  # fmt: skip
     await town.deliver()
+    # Not into another building's ticket: its reporter would follow A1's ticket.
+    elsewhere = await town.report(STRANGER, "B1 lift stuck too")
+    before = await snapshot(town.db)
+    refused = await post(http, elsewhere.id, "merge", csrf, into=f"#{first.number}")
+    assert refused.status == 409 and "belongs to another building" in await refused.text()
+    assert await snapshot(town.db) == before
+    assert to(await town.deliver(), STRANGER) == []
 
     text = await page(http, third.id)
     assert "Li" in text and "Wang" in text  # the head and the deputy of A1 to choose from

@@ -20,12 +20,15 @@ from tests.botclient import asked
 from tests.test_ticket_handling import (
     HEAD,
     NEIGHBOUR,
+    OFFICE,
     RESIDENT,
+    STRANGER,
     Town,
     answer,
     card,
     client,
     events,
+    followers,
     one,
     ticket,
     to,
@@ -396,3 +399,24 @@ async def test_my_names_a_followed_tickets_category_as_the_community_does(town: 
         await tickets.neighbours.follow(await town.person(NEIGHBOUR), found.id)
     listing = one(await town.send(NEIGHBOUR, "/my"), NEIGHBOUR)
     assert listing.buttons == ["🆕 #2 🙋 Water supply", "🆕 #1 🙋 Fix-it"]
+
+
+async def test_a_merge_across_buildings_is_refused(town: Town) -> None:
+    """The office merging a B1 ticket into an A1 one would make the B1 reporter a follower of
+    A1's ticket (its status, its place in /my): refused, and nothing changes."""
+    first = await town.report(RESIDENT, SECRET)
+    other = await town.report(STRANGER, "No water in B1 either")
+    delivered = await town.deliver()
+    office_card = [c for c in to(delivered, OFFICE) if f"#{other.number}" in c.text][-1]
+    prompt = one(await town.click(OFFICE, office_card, "🔗 合并"), OFFICE)
+    assert "#2" in prompt.text
+    sent = await town.send(OFFICE, f"#{first.number}")
+    assert one(sent, OFFICE).text.startswith(f"工单 #{first.number} 属于另一栋楼")
+    assert (await ticket(town.db, other.number)).status is S.NEW
+    assert (await ticket(town.db, first.number)).status is S.NEW
+    assert await followers(town.db, first.number) == set()
+    assert to(await town.deliver(), STRANGER) == []
+    my = one(await town.send(STRANGER, "/my"), STRANGER)
+    assert f"#{first.number}" not in my.text and SECRET not in my.text
+    # The step is over: the next message is not read as a ticket number.
+    assert "属于另一栋楼" not in " ".join(s.text for s in await town.send(OFFICE, "#1"))

@@ -1,6 +1,7 @@
 """Every view, tried as a neighbour, a follower and a removed head: the card, History, /my,
-/tickets, the me-too offer, relayed messages, notices, reminders and the digest. None of them
-may carry the author's words, photo, flat or name, or the staff's answers to the author."""
+/tickets, the me-too offer, relayed messages, notices, reminders, the digest, the points
+ranking, flats, activities and votes. None of them may carry the author's words, photo, flat
+or name, or the staff's answers to the author."""
 
 from __future__ import annotations
 
@@ -87,7 +88,18 @@ async def try_every_view(town: Town, who: int, found: Ticket) -> dict[str, Any]:
     my = await town.send(who, "/my")
     tickets = await town.send(who, "/tickets")
     digest = await town.send(who, "/digest")
-    return {"card": open_card, "history": history, "my": my, "tickets": tickets, "digest": digest}
+    # Community life: the points ranking, the flats' owners, the activities and the votes.
+    life = {
+        cmd: await town.send(who, cmd) for cmd in ("/ranking", "/flats", "/activities", "/vote")
+    }
+    return {
+        "card": open_card,
+        "history": history,
+        "my": my,
+        "tickets": tickets,
+        "digest": digest,
+        **life,
+    }
 
 
 async def test_no_view_shows_a_neighbour_what_is_not_theirs(town: Town) -> None:
@@ -141,6 +153,10 @@ async def test_no_view_shows_a_neighbour_what_is_not_theirs(town: Town) -> None:
     for who in (OUTSIDER, FOLLOWER, FORMER):
         assert "for building heads" in one(views[who]["tickets"], who).text, who
         assert "for coordinators" in one(views[who]["digest"], who).text, who
+        assert "Only the community office" in one(views[who]["/ranking"], who).text, who
+        assert "for building heads" in one(views[who]["/flats"], who).text, who
+        assert "no activities" in one(views[who]["/activities"], who).text, who
+        assert "no open vote" in one(views[who]["/vote"], who).text, who
 
     # The schedulers: reminders of the handed-over ticket, the "is it fixed?" reminder.
     world.clock.advance(hours=30)

@@ -1,8 +1,8 @@
 """The year-end ranking reads volunteers' hours from the record of service hours (confirmed
 only), not from the points book: in a community that pays 0 points an hour the head confirms
 two residents' help to a neighbour in chat, nothing is written in the book, and /ranking's
-spreadsheet still lists both with their hours, more hours first; help still waiting for the
-head counts for nothing."""
+spreadsheet still lists both with their hours (unnamed: residents, not staff), more hours
+first; help still waiting for the head counts for nothing."""
 
 from __future__ import annotations
 
@@ -44,4 +44,6 @@ async def test_confirmed_hours_rank_though_an_hour_pays_nothing(town: Town) -> N
     assert sheet is not None
     rows = [[c.value for c in row] for row in sheet.rows]
     volunteers = [(r[1], r[2], r[3], r[HOURS_COLUMN]) for r in rows[1:] if r[2] == "志愿者"]
-    assert volunteers == [("Uncle 501", "志愿者", 0, 3.0), ("Auntie 500", "志愿者", 0, 1.5)]
+    # Counted, but not named: they told their head, not the office, who they are.
+    hidden = "居民（未显示姓名）"
+    assert volunteers == [(hidden, "志愿者", 0, 3.0), (hidden, "志愿者", 0, 1.5)]

@@ -320,3 +320,34 @@ async def test_a_form_refused_for_good_ends_the_step(town: Town) -> None:
     later = await town.send(HEAD, "Thank you all")
     assert "Only a building head" not in "".join(s.text for s in later)
     assert await activities(town.db) == []
+
+
+async def test_a_removed_organiser_no_longer_runs_the_activity(town: Town) -> None:
+    """Removed as head of A1, the organiser no longer lists the activity's sign-ups, shows
+    its check-in QR, confirms its hours (points) or cancels it (a message to its volunteers):
+    his /activities buttons from before are refused and change nothing."""
+    from storage.models import Role
+    from tests.test_notices import building_id
+
+    await organise(town)
+    ad = one(await town.deliver(), RESIDENT)
+    await town.click(RESIDENT, ad, SIGN_UP)
+    listed = one(await town.send(HEAD, "/activities"), HEAD)
+    assert "Signed up 1 of 2" in listed.text
+    office, head = await town.person(OFFICE), await town.person(HEAD)
+    await town.world.services.revoke.remove(
+        office, head.id, await building_id(town.db, "A1"), Role.HEAD
+    )
+    await town.deliver()
+
+    town.world.clock.now = datetime(2026, 11, 27, 1, 10, tzinfo=UTC)  # 09:10 on the day
+    for label in ("✅ Confirm hours", "Cancel activity", "📷 Check-in QR"):
+        pressed = await town.click(HEAD, listed, label)
+        said = answer(pressed) + "".join(s.text for s in pressed)
+        assert "Only a building head" in said, label
+        assert to(pressed, HEAD, "SendPhoto") == []
+    assert "no activities" in one(await town.send(HEAD, "/activities"), HEAD).text
+    assert "no activities" in one(await town.send(HEAD, "/checkin"), HEAD).text
+    [activity] = await activities(town.db)
+    assert activity.status is ActivityStatus.OPEN
+    assert to(await town.deliver(), RESIDENT) == []

@@ -514,3 +514,27 @@ async def test_a_flat_s_new_owner_never_sees_the_previous_owner_s_choice(owners:
     receipt = [s for s in pressed if "Receipt" in s.text][0].text
     assert "is recorded: Yes" in receipt and old.split("Receipt ")[1][:8] not in receipt
     assert [b.choice for b in await ballots(town)] == [0, 0]
+
+
+async def test_a_head_removed_during_his_vote_gets_no_result(owners: Town) -> None:
+    """He opened the building's vote, then was removed as its head: /vote shows him nothing of
+    it, and at the close the result goes to the owners, not to him."""
+    from tests.test_notices import building_id
+
+    town = owners
+    await open_lift_vote(town)
+    await town.deliver()
+    await town.click(RESIDENT, await ballot_of(town, RESIDENT), "Yes")
+    office, head = await town.person(OFFICE), await town.person(HEAD)
+    a1 = await building_id(town.db, "A1")
+    await town.world.services.revoke.remove(office, head.id, a1, Role.HEAD)
+    await town.deliver()
+    shown = "\n".join(s.text for s in to(await town.send(HEAD, "/vote"), HEAD))
+    assert QUESTION not in shown and "taking part" not in shown
+
+    vote = await the_vote(town)
+    town.world.clock.now = vote.deadline + timedelta(minutes=1)
+    assert await town.world.services.votes.run() == 4  # the four owners
+    told = await town.deliver()
+    assert "Not passed" in one(told, RESIDENT).text
+    assert to(told, HEAD) == []

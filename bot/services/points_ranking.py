@@ -1,9 +1,11 @@
 """The year-end ranking the office chooses its "excellent heads" (优秀楼长) from: every head and
 deputy of the community and everyone who earned points in the year, with the points earned,
 the fixes residents confirmed, the hours of service and the satisfaction of the tickets they
-held (closed in the year), best first. For the coordinators of the whole community and the
-admins; shown in the console and downloaded as CSV or XLSX (openpyxl imported at the first
-download, as the other exports are)."""
+held (closed in the year), best first. Heads and deputies are named (residents see their names
+on every card); a resident who only volunteered or voted is "a resident (name hidden)": they
+gave the office no name, and the office's activity lists show none either. For the
+coordinators of the whole community and the admins; shown in the console and downloaded as
+CSV or XLSX (openpyxl imported at the first download, as the other exports are)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from bot.services.sla import at_local, local
 from storage.db import Database
 from storage.models import Community, Person
 from storage.repositories import CommunityRepository
-from storage.repositories.points import PointsRepository, Standing
+from storage.repositories.points import PointsRepository, Standing, served
 
 FIRST_YEAR = 2000
 
@@ -105,6 +107,8 @@ def ranking_rows(
 def standing_name(t: Translator, line: Standing) -> str:
     if line.person_id is None:
         return t("points-former-person")
+    if not served(line):
+        return t("points-resident-unnamed")
     return line.name or f"#{line.person_id}"
 
 

@@ -203,7 +203,7 @@ class TicketActions:
     async def merge(
         self, person: Person, ticket_id: int, into_number: int, *, door: str = Channel.TELEGRAM
     ) -> Ticket:
-        """Merges a duplicate into another open ticket of the same community; followers (and
+        """Merges a duplicate into another open ticket of the same building; followers (and
         the duplicate's author) follow the target from now on."""
         now = self.clock()
         async with self.db.session() as session:
@@ -215,6 +215,10 @@ class TicketActions:
             target_relations = await self.access.relations(session, person, target)
             if not may(Action.MERGE, target_relations, target.status):
                 raise InputRefused("merge-no-target", number=into_number)
+            if target.building_id != ticket.building_id:
+                # The duplicate's author would follow another building's ticket: hear of its
+                # status, find it in /my. Neighbours follow only their own building's tickets.
+                raise ServiceError("merge-other-building", number=into_number)
             community = await community_of_building(session, ticket.building_id)
             if is_private(community.settings, ticket.category) or is_private(
                 community.settings, target.category

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translations, Translator
-from bot.services.access import coverage
+from bot.services.access import Coverage, coverage
 from bot.services.activity_form import (
     ActivityDraft,
     ActivityGone,
@@ -104,6 +104,10 @@ class Organised:
     signed: int
     checked_in: int
     starts_local: datetime
+
+
+def _covered(cover: Coverage, activity: VolunteerActivity) -> bool:
+    return all(cover.covers(activity.community_id, b) for b in activity.building_ids)
 
 
 class VolunteeringService:
@@ -216,10 +220,15 @@ class VolunteeringService:
         )
 
     async def organised(self, person: Person, limit: int = 5) -> list[Organised]:
+        """The person's activities in buildings they still serve: a removed head's are no
+        longer theirs to read the sign-ups of, show the QR of, confirm or cancel."""
         async with self.db.session() as session:
             repo = VolunteeringRepository(session)
+            cover = await coverage(session, self.config, person)
             listed = []
             for activity in await repo.organised(person.id, limit):
+                if not _covered(cover, activity):
+                    continue
                 signed = await repo.taken_places(activity.id)
                 checked = len(await repo.credited(activity.id))
                 sla = await self._sla(session, activity.community_id)
@@ -234,14 +243,12 @@ class VolunteeringService:
     async def _organiser_of(
         self, session: AsyncSession, person: Person, activity_id: int
     ) -> VolunteerActivity:
-        """The activity, if the person organised it, or covers its buildings now."""
+        """The activity, if the person covers its buildings now (its organiser too: a head
+        removed since confirms no hours and tells its volunteers nothing)."""
         activity = await VolunteeringRepository(session).activity(activity_id)
         if activity is None:
             raise ActivityGone()
-        if activity.organiser_id == person.id:
-            return activity
-        cover = await coverage(session, self.config, person)
-        if not all(cover.covers(activity.community_id, b) for b in activity.building_ids):
+        if not _covered(await coverage(session, self.config, person), activity):
             raise NotOrganiser()
         return activity
 

@@ -339,7 +339,11 @@ class VoteService:
             people = PersonRepository(session)
             audience = {p.id: p for p in await people.members(building.id, (Role.RESIDENT,))}
             organiser = await people.get(vote.opened_by) if vote.opened_by else None
-            if organiser is not None:
+            # The organiser while they still serve the building: a head removed since hears
+            # the result only as a resident of it, if he is one.
+            if organiser is not None and covers(
+                await join_area(session, organiser, self.config), building
+            ):
                 audience.setdefault(organiser.id, organiser)
             inviters: set[int] = set()
             if vote.candidates and figures["passed"]:

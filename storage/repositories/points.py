@@ -5,7 +5,7 @@ every repository to keep it so, and the migration's triggers refuse both)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Float, and_, case, func, or_, select, update
@@ -37,6 +37,8 @@ class Standing:
 
     account_id: int
     person_id: int | None  # None: the person used /forgetme
+    # "" unless the person served (a head or deputy now, or fixes or rated tickets in the
+    # year): a resident who only volunteered or voted gave the office no name to show.
     name: str
     role: Role | None  # head or deputy now, else None (a volunteer)
     points: int  # earned in the year (redemptions not subtracted)
@@ -44,6 +46,11 @@ class Standing:
     hours: float
     rated: int
     rating: float | None
+
+
+def served(line: Standing) -> bool:
+    """Staff, whose name the residents' cards and History show anyway."""
+    return line.role is not None or line.fixes > 0 or line.rated > 0
 
 
 class PointsRepository:
@@ -318,7 +325,8 @@ class PointsRepository:
                         rating,
                     )
                 )
-        lines.sort(key=lambda s: (-s.points, -s.fixes, -s.hours, s.name))
+        lines = [line if served(line) else replace(line, name="") for line in lines]
+        lines.sort(key=lambda s: (-s.points, -s.fixes, -s.hours, s.name, s.account_id))
         return lines
 
     async def _hours(self, community_id: int, start: datetime, end: datetime) -> dict[int, float]:

@@ -73,6 +73,7 @@ points-col-satisfaction = Satisfaction (average rating)
 points-col-rated = Rated tickets
 points-volunteer = volunteer
 points-former-person = a former resident
+points-resident-unnamed = a resident (name hidden)
 
 ## The digest
 digest-points = 💰 Points bank, { $month }: { $issued } issued, { $redeemed } redeemed

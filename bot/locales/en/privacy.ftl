@@ -17,6 +17,7 @@ history-neighbour = a neighbour
 event-still-problem = a neighbour says it is still a problem for them
 event-handed-over = handed over: the person handling it no longer serves the building
 merge-private = Neighbour disputes are private: ticket #{ $number } cannot be merged with this one. Please handle each on its own.
+merge-other-building = Ticket #{ $number } belongs to another building, and residents follow only their own building's tickets: nothing was merged. Please handle each on its own.
 still-description = Still a problem for me after ticket #{ $number }, which I followed.
 still-ask = Sorry it is still a problem for you. What is still wrong? Write a few words, or tap Skip. Your own ticket, linked to #{ $number }, will go to the building head; your name and phone stay hidden.
 still-filed = 📝 Your own ticket #{ $number } has gone to the building head. You will hear about it in this chat, and you can find it in /my.

@@ -73,6 +73,7 @@ points-col-satisfaction = 满意度（平均评分）
 points-col-rated = 已评分工单
 points-volunteer = 志愿者
 points-former-person = 已注销的居民
+points-resident-unnamed = 居民（未显示姓名）
 
 ## 日报
 digest-points = 💰 积分银行 { $month }：发放 { $issued }，兑换 { $redeemed }

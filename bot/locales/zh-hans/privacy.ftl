@@ -17,6 +17,7 @@ history-neighbour = 一位邻居
 event-still-problem = 有邻居表示问题仍然存在
 event-handed-over = 已转交：原经办人不再负责本楼
 merge-private = 邻里纠纷属于个人隐私，不能和工单 #{ $number } 合并，请分别处理。
+merge-other-building = 工单 #{ $number } 属于另一栋楼，住户只能关注本楼的工单，因此没有合并。请分别处理。
 still-description = 我关注的工单 #{ $number } 已处理，但我这边问题还在。
 still-ask = 很抱歉，您这边问题还在。请简单说说现在是什么情况，也可以点“跳过”。我们会为您单独建一张工单（关联 #{ $number }）送给楼长，不会显示您的姓名和电话。
 still-filed = 📝 您的工单 #{ $number } 已送给楼长。有进展会在这里通知您，也可以在 /my 里查看。
