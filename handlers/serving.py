@@ -12,13 +12,12 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.errors import InputRefused, ServiceError
+from bot.services.errors import ServiceError
 from bot.services.onboarding import Appointed
 from bot.services.scheduling import SchedAction
 from handlers.filters import OnMessage
 from handlers.scheduling import SchedCb
-from handlers.telling import tell
-from handlers.ticketing import FreeInput, edit_quietly, read_text
+from handlers.ticketing import FreeInput, ask_again_or_end, edit_quietly, read_text
 from storage.models import Person
 
 router = Router(name="serving")
@@ -101,11 +100,7 @@ async def on_note_refused(event: ErrorEvent, state: FSMContext, bot: Bot, t: Tra
     """An empty or too long note is asked again; an offer decided meanwhile (Accept pressed
     after Decline, another coordinator first) ends the step, so the next message is not taken
     for another note."""
-    error = event.exception
-    assert isinstance(error, ServiceError)
-    if not isinstance(error, InputRefused):
-        await state.clear()
-    await tell(event.update, bot, t(error.key, **error.args_))
+    await ask_again_or_end(event, state, bot, t)
 
 
 @router.callback_query(SchedCb.filter(F.action == SchedAction.SERVE_TAKE))

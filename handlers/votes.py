@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Messa
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.choice_numbers import choice_number
-from bot.services.errors import InputRefused, ServiceError
+from bot.services.errors import ServiceError
 from bot.services.links import start_link
 from bot.services.vote_rule_book import choice_value
 from bot.services.vote_view import labels, render_progress, render_result, rule_line, rule_text
@@ -24,8 +24,7 @@ from bot.services.votes import Ballotable
 from handlers.filters import OnMessage
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
-from handlers.telling import tell
-from handlers.ticketing import FreeInput, edit_quietly, read_text
+from handlers.ticketing import FreeInput, ask_again_or_end, edit_quietly, read_text
 from storage.models import Person, Role, VoteStatus
 
 router = Router(name="votes")
@@ -119,11 +118,7 @@ async def on_claim_refused(event: ErrorEvent, state: FSMContext, bot: Bot, t: Tr
     """A number out of shape or not on the list (InputRefused) is asked again; any other
     refusal ("already yours", "already waiting") is final: the step ends with it, so the
     resident's next words are not read as a flat number."""
-    error = event.exception
-    assert isinstance(error, ServiceError)
-    if not isinstance(error, InputRefused):
-        await state.clear()
-    await tell(event.update, bot, t(error.key, **error.args_))
+    await ask_again_or_end(event, state, bot, t)
 
 
 @router.message(Command("flats"))
