@@ -5,6 +5,7 @@ results and opens a new vote: building, question, options, rule, duration, confi
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, ExceptionTypeFilter, StateFilter
@@ -17,6 +18,7 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.services.choice_numbers import choice_number
 from bot.services.errors import ServiceError
+from bot.services.flat_claims import WaitingClaim
 from bot.services.links import start_link
 from bot.services.vote_rule_book import choice_value
 from bot.services.vote_view import labels, render_progress, render_result, rule_line, rule_text
@@ -24,6 +26,7 @@ from bot.services.votes import Ballotable
 from handlers.filters import OnMessage
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
+from handlers.paging import keyset_page
 from handlers.ticketing import FreeInput, ask_again_or_end, edit_quietly, read_text
 from storage.models import Person, Role, VoteStatus
 
@@ -40,6 +43,12 @@ class FlatAction(enum.StrEnum):
 class FlatCb(CallbackData, prefix="fl1"):
     action: FlatAction
     id: CallbackInt
+
+
+class FlatPageCb(CallbackData, prefix="fp1"):
+    """/flats' Show more: the claims after claim ``after``."""
+
+    after: CallbackInt
 
 
 class BallotCb(CallbackData, prefix="bl1"):
@@ -121,12 +130,16 @@ async def on_claim_refused(event: ErrorEvent, state: FSMContext, bot: Bot, t: Tr
     await ask_again_or_end(event, state, bot, t)
 
 
-@router.message(Command("flats"))
-async def cmd_flats(message: Message, t: Translator, person: Person, services: Services) -> None:
-    claims = await services.flats.pending_claims(person)
-    if not claims:
-        await message.answer(t("flat-claims-none"))
-        return
+# Cards a page: the claims of a new building's whole stairwell come at once, and a card each
+# sent in one go would hit Telegram's per-chat pace long before the end of the list.
+CLAIMS_PER_PAGE = 5
+
+
+async def send_claims(
+    message: Message, t: Translator, claims: Sequence[WaitingClaim], after: int
+) -> None:
+    """A page of claims, a card each with its Confirm owner / Decline; where more are waiting,
+    a last message whose button shows the claims after this page's last."""
     for claim, flat, building, name in claims:
         builder = InlineKeyboardBuilder()
         builder.button(
@@ -139,6 +152,43 @@ async def cmd_flats(message: Message, t: Translator, person: Person, services: S
             t("flat-claim-card", name=name, flat=flat.code, building=building.name),
             reply_markup=builder.as_markup(),
         )
+    if after:
+        builder = InlineKeyboardBuilder()
+        builder.button(text=t("flat-btn-more"), callback_data=FlatPageCb(after=after))
+        await message.answer(t("flat-claims-more"), reply_markup=builder.as_markup())
+
+
+@router.message(Command("flats"))
+async def cmd_flats(message: Message, t: Translator, person: Person, services: Services) -> None:
+    waiting = await services.flats.pending_claims(person, limit=CLAIMS_PER_PAGE + 1)
+    if not waiting:
+        await message.answer(t("flat-claims-none"))
+        return
+    claims, after = keyset_page(waiting, CLAIMS_PER_PAGE, lambda row: row[0].id)
+    await send_claims(message, t, claims, after)
+
+
+@router.callback_query(FlatPageCb.filter())
+async def on_claims_page(
+    callback: CallbackQuery,
+    callback_data: FlatPageCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    """Show more: the claims after the last one shown; none left (decided meanwhile, a stale or
+    forged button) is said on the button, which goes."""
+    waiting = await services.flats.pending_claims(
+        person, after=callback_data.after, limit=CLAIMS_PER_PAGE + 1
+    )
+    if isinstance(callback.message, Message):
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+    if not waiting or not isinstance(callback.message, Message):
+        await callback.answer(t("flat-claims-no-more"))
+        return
+    await callback.answer()
+    claims, after = keyset_page(waiting, CLAIMS_PER_PAGE, lambda row: row[0].id)
+    await send_claims(callback.message, t, claims, after)
 
 
 @router.callback_query(FlatCb.filter())
