@@ -33,8 +33,8 @@ from bot.services.volunteering import ActivityPreview
 from handlers.filters import OnMessage
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.notice_keyboards import building_picker
-from handlers.ticketing import FreeInput, ask_again_or_end, edit_quietly, read_text
-from handlers.volunteer_keyboards import VolCb, VolStep, drop_buttons, vol_button
+from handlers.ticketing import FreeInput, ask_again_or_end, drop_buttons, edit_quietly, read_text
+from handlers.volunteer_keyboards import VolCb, VolStep, vol_button
 from storage.models import ActivityStatus, Person
 
 router = Router(name="activities")

@@ -17,7 +17,7 @@ from bot.services.onboarding import Appointed
 from bot.services.scheduling import SchedAction
 from handlers.filters import OnMessage
 from handlers.scheduling import SchedCb
-from handlers.ticketing import FreeInput, ask_again_or_end, edit_quietly, read_text
+from handlers.ticketing import FreeInput, ask_again_or_end, drop_buttons, read_text
 from storage.models import Person
 
 router = Router(name="serving")
@@ -25,11 +25,6 @@ router = Router(name="serving")
 
 class DeclineFlow(StatesGroup):
     note = State()
-
-
-async def _drop_buttons(callback: CallbackQuery) -> None:
-    if isinstance(callback.message, Message):
-        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
 
 
 @router.callback_query(SchedCb.filter(F.action == SchedAction.SERVE_YES))
@@ -42,7 +37,7 @@ async def on_yes(
 ) -> None:
     building = await services.serving.volunteer(person, callback_data.ticket_id)
     await callback.answer()
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
     if isinstance(callback.message, Message):
         await callback.message.answer(t("serve-thanks", building=building.name))
 
@@ -57,7 +52,7 @@ async def on_accept(
 ) -> None:
     building = await services.serving.accept(person, callback_data.ticket_id)
     await callback.answer()
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
     if isinstance(callback.message, Message):
         await callback.message.answer(t("serve-you-accepted", building=building.name))
 
@@ -115,7 +110,7 @@ async def on_take(
     appointed = await services.onboarding.open_payload(person, payload)
     assert isinstance(appointed, Appointed)  # an invitation payload appoints
     await callback.answer()
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
     if isinstance(callback.message, Message):
         name = appointed.building.name if appointed.building else appointed.community.name
         await callback.message.answer(t("serve-now-head", building=name))

@@ -27,7 +27,7 @@ from handlers.filters import OnMessage
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
 from handlers.paging import keyset_page
-from handlers.ticketing import FreeInput, ask_again_or_end, edit_quietly, read_text
+from handlers.ticketing import FreeInput, ask_again_or_end, drop_buttons, edit_quietly, read_text
 from storage.models import Person, Role, VoteStatus
 
 router = Router(name="votes")
@@ -181,8 +181,7 @@ async def on_claims_page(
     waiting = await services.flats.pending_claims(
         person, after=callback_data.after, limit=CLAIMS_PER_PAGE + 1
     )
-    if isinstance(callback.message, Message):
-        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+    await drop_buttons(callback)
     if not waiting or not isinstance(callback.message, Message):
         await callback.answer(t("flat-claims-no-more"))
         return
