@@ -26,8 +26,15 @@ from bot.services.votes import Ballotable
 from handlers.filters import OnMessage
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
-from handlers.paging import keyset_page
-from handlers.ticketing import FreeInput, ask_again_or_end, drop_buttons, edit_quietly, read_text
+from handlers.paging import keyset_page, page_of
+from handlers.ticketing import (
+    FreeInput,
+    ask_again_or_end,
+    drop_buttons,
+    edit_quietly,
+    pager,
+    read_text,
+)
 from storage.models import Person, Role, VoteStatus
 
 router = Router(name="votes")
@@ -61,6 +68,7 @@ class VoteAction(enum.StrEnum):
     NEW = "new"
     YESNO = "yn"
     RULE = "rule"
+    RULE_PAGE = "rulep"  # value: the page
     DAYS = "days"
     OPEN = "open"
     ELECTION = "elect"
@@ -342,6 +350,30 @@ async def on_question(
     await message.answer(t("vote-ask-options"), reply_markup=builder.as_markup())
 
 
+# Buttons a page of the rule step: the office may define any number of rules, a keyboard
+# holds about a hundred buttons.
+RULES_PER_PAGE = 10
+
+
+async def _rule_markup(
+    t: Translator, person: Person, services: Services, building_id: int, page: int
+) -> InlineKeyboardMarkup:
+    """A page of the rules: the presets, then the community's own active rules by the office's
+    names; ‹ › to turn (the page a wish, clamped to the pages there are now)."""
+    own = await services.vote_rules.offered(person, building_id)
+    choices = [(t(f"vote-btn-{rule}"), rule) for rule in ("major", "ordinary")]
+    choices += [(t("vote-btn-custom", name=row.name), choice_value(row)) for row in own]
+    shown, page, pages = page_of(choices, page, RULES_PER_PAGE)
+    builder = InlineKeyboardBuilder()
+    for label, value in shown:
+        builder.button(text=label, callback_data=VoteCb(action=VoteAction.RULE, value=value))
+    nav = pager(page, pages, lambda n: VoteCb(action=VoteAction.RULE_PAGE, value=str(n)))
+    for label, data in nav:
+        builder.button(text=label, callback_data=data)
+    builder.adjust(*([1] * len(shown)), len(nav) or 1)
+    return builder.as_markup()
+
+
 async def _ask_rule(
     message: Message,
     state: FSMContext,
@@ -351,23 +383,29 @@ async def _ask_rule(
     options: list[str],
     yes_no: bool = False,
 ) -> None:
-    """The presets, then the community's own active rules by the office's names."""
     await state.update_data(options=options, yes_no=yes_no)
     building_id = int((await state.get_data())["building"])
-    own = await services.vote_rules.offered(person, building_id)
+    markup = await _rule_markup(t, person, services, building_id, 0)
     await state.set_state(VoteFlow.rule)
-    builder = InlineKeyboardBuilder()
-    for rule in ("major", "ordinary"):
-        builder.button(
-            text=t(f"vote-btn-{rule}"), callback_data=VoteCb(action=VoteAction.RULE, value=rule)
-        )
-    for row in own:
-        builder.button(
-            text=t("vote-btn-custom", name=row.name),
-            callback_data=VoteCb(action=VoteAction.RULE, value=choice_value(row)),
-        )
-    builder.adjust(1)
-    await message.answer(t("vote-ask-rule"), reply_markup=builder.as_markup())
+    await message.answer(t("vote-ask-rule"), reply_markup=markup)
+
+
+@router.callback_query(StateFilter(VoteFlow.rule), VoteCb.filter(F.action == VoteAction.RULE_PAGE))
+async def on_rule_page(
+    callback: CallbackQuery,
+    callback_data: VoteCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    """‹ ›: another page of the rules; a word where the page goes (forged) shows the first."""
+    building_id = int((await state.get_data())["building"])
+    page = callback_data.number() or 0
+    markup = await _rule_markup(t, person, services, building_id, page)
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=markup))
 
 
 @router.message(StateFilter(VoteFlow.options), FreeInput())
