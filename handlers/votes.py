@@ -189,8 +189,11 @@ async def on_claims_page(
     waiting = await services.flats.pending_claims(
         person, after=callback_data.after, limit=CLAIMS_PER_PAGE + 1
     )
+    if not isinstance(callback.message, Message):  # too old for the bot to reach: /flats anew
+        await callback.answer(t("button-stale"), show_alert=True)
+        return
     await drop_buttons(callback)
-    if not waiting or not isinstance(callback.message, Message):
+    if not waiting:
         await callback.answer(t("flat-claims-no-more"))
         return
     await callback.answer()

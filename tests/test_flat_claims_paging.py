@@ -1,12 +1,12 @@
 """/flats for a whole stairwell at once: 23 residents with names of 64 emoji claim their flats
 in A1; the head's /flats shows them five at a time, each message within Telegram's limits, and
 "Show more ›" reaches every claim, none skipped though claims on an earlier page are decided
-meanwhile. A stale, forged or someone else's Show more is answered politely and changes
+meanwhile. A stale, forged, too old or someone else's Show more is answered politely and changes
 nothing."""
 
 from __future__ import annotations
 
-from aiogram.types import User
+from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, User
 from sqlalchemy import func, select
 
 from bot.services.flat_claims import FlatRow
@@ -115,6 +115,17 @@ async def test_a_stale_forged_or_resident_s_show_more_changes_nothing(town: Town
     stale = await town.click(HEAD, more, MORE)
     assert answer(stale) == "No more claims are waiting."
     assert not to(stale, HEAD, "SendMessage")
+    # Show more on a message too old for the bot to reach: answered, nothing sent or edited.
+    old = CallbackQuery(
+        id="cb-old",
+        from_user=town.users[HEAD],
+        chat_instance="ci",
+        message=InaccessibleMessage(chat=Chat(id=HEAD, type="private"), message_id=1),
+        data=FlatPageCb(after=0).pack(),
+    )
+    gone = await town.client.feed(callback_query=old)
+    assert "no longer valid" in answer(gone)
+    assert [type(s.method).__name__ for s in gone] == ["AnswerCallbackQuery"]
     # A word where the key goes: answered, nothing sent.
     word = await town.press(HEAD, "fp1:lots")
     assert len([s for s in word if type(s.method).__name__ == "AnswerCallbackQuery"]) == 1
