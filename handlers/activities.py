@@ -25,7 +25,7 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.services.activity_menus import CHECKIN_QR_SECONDS, checkin_scene
 from bot.services.choice_numbers import choice_number
-from bot.services.errors import InputRefused, ServiceError
+from bot.services.errors import ServiceError
 from bot.services.links import start_link
 from bot.services.poster import qr_png
 from bot.services.service_hours import fmt_hours
@@ -33,9 +33,8 @@ from bot.services.volunteering import ActivityPreview
 from handlers.filters import OnMessage
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.notice_keyboards import building_picker
-from handlers.telling import tell
-from handlers.ticketing import FreeInput, edit_quietly, read_text
-from handlers.volunteer_keyboards import VolCb, VolStep, drop_buttons, vol_button
+from handlers.ticketing import FreeInput, ask_again_or_end, drop_buttons, edit_quietly, read_text
+from handlers.volunteer_keyboards import VolCb, VolStep, vol_button
 from storage.models import ActivityStatus, Person
 
 router = Router(name="activities")
@@ -177,11 +176,7 @@ async def on_form(
 async def on_form_refused(event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator) -> None:
     """A form out of shape is asked again; a refusal for good (no longer organising for these
     buildings) ends the step, so the next message is not taken for another form."""
-    error = event.exception
-    assert isinstance(error, ServiceError)
-    if not isinstance(error, InputRefused):
-        await state.clear()
-    await tell(event.update, bot, t(error.key, **error.args_))
+    await ask_again_or_end(event, state, bot, t)
 
 
 @router.callback_query(StateFilter(ActivityFlow.confirm), VolCb.filter(F.step == VolStep.SEND))

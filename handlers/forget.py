@@ -13,7 +13,7 @@ from bot.i18n import Translator
 from bot.services import Services
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
-from handlers.ticketing import edit_quietly
+from handlers.ticketing import drop_buttons, edit_quietly
 from storage.models import Person
 from telegram.commands import clear_personal_menu
 
@@ -59,8 +59,7 @@ async def on_forget(
 ) -> None:
     if callback_data.person_id != person.id:
         await callback.answer(t("button-stale"), show_alert=True)
-        if isinstance(callback.message, Message):
-            await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+        await drop_buttons(callback)
         return
     if not callback_data.yes:
         await callback.answer()

@@ -22,7 +22,7 @@ from handlers.join_keyboards import JoinCb, cancel_markup, join_markup
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.menu import menu_keyboard
 from handlers.telling import tell
-from handlers.ticketing import edit_quietly, pager
+from handlers.ticketing import drop_buttons, edit_quietly, pager
 from handlers.worklist import ListCb, ListFilter
 from storage.models import Person
 
@@ -268,8 +268,7 @@ async def on_cancel_stale(
     error = event.exception
     assert isinstance(error, JoinStale)
     await tell(event.update, bot, t(error.key, **error.args_))
-    if isinstance(callback.message, Message):
-        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+    await drop_buttons(callback)
 
 
 _DECIDE = JoinCb.filter(F.action.in_({JoinAction.APPROVE, JoinAction.DECLINE}))

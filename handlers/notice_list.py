@@ -20,8 +20,8 @@ from handlers.filters import OnMessage
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.notice_keyboards import NoticeCb, NoticeStep, mute_markup
 from handlers.notices import LISTED, NoticeFlow
-from handlers.telling import answer_press, tell
-from handlers.ticketing import FreeInput, edit_quietly, read_text
+from handlers.telling import answer_press
+from handlers.ticketing import FreeInput, ask_again_or_end, edit_quietly, read_text
 from storage.models import NoticeStatus, Person
 
 router = Router(name="notice_list")
@@ -158,11 +158,7 @@ async def on_correction_refused(
     """A text too long is asked again; a notice that can no longer be corrected (withdrawn
     meanwhile, the author no longer looking after its buildings) ends the step, so the
     author's next words are not taken for another correction."""
-    error = event.exception
-    assert isinstance(error, ServiceError)
-    if not isinstance(error, (InputRefused, NoticeTooLong)):
-        await state.clear()
-    await tell(event.update, bot, t(error.key, **error.args_))
+    await ask_again_or_end(event, state, bot, t, again=(InputRefused, NoticeTooLong))
 
 
 @router.callback_query(

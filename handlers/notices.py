@@ -33,7 +33,7 @@ from bot.text import TEXT_LIMIT, cut, utf16_len
 from handlers.filters import Is
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.notice_keyboards import NoticeCb, NoticeStep, building_picker
-from handlers.ticketing import FreeInput, edit_quietly, read_text
+from handlers.ticketing import FreeInput, drop_buttons, edit_quietly, read_text
 from storage.models import NoticeStatus, Person
 
 router = Router(name="notices")
@@ -339,5 +339,4 @@ async def on_drop(callback: CallbackQuery, state: FSMContext, t: Translator) -> 
     if await state.get_state() in {s.state for s in NoticeFlow.__all_states__}:
         await state.clear()
     await callback.answer(t("notice-dropped"))
-    if isinstance(callback.message, Message):
-        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
+    await drop_buttons(callback)

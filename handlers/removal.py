@@ -4,6 +4,7 @@ coordinates the building now and that the person still holds the role."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from aiogram import Bot, F, Router
@@ -14,12 +15,15 @@ from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Messa
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import ServiceError
+from bot.services.revoke import StaffMember
+from bot.text import TEXT_LIMIT, cut
 from handlers.filters import OnPress
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
+from handlers.paging import page_of
 from handlers.telling import tell
-from handlers.ticketing import drop_buttons, edit_quietly
-from storage.models import Person, Role
+from handlers.ticketing import drop_buttons, edit_quietly, pager
+from storage.models import Building, Person, Role
 
 router = Router(name="removal")
 
@@ -37,18 +41,26 @@ class StaffCb(CallbackData, prefix="st1"):
     role: Role
 
 
-@router.message(Command("staff"))
-async def cmd_staff(
-    message: Message, command: CommandObject, t: Translator, person: Person, services: Services
-) -> None:
-    code = (command.args or "").strip() or None
-    building, members = await services.revoke.building_staff(person, code)
-    if not members:
-        await message.answer(t("staff-none", building=building.name))
-        return
+class StaffPageCb(CallbackData, prefix="sp1"):
+    """A page of /staff's list."""
+
+    building_id: CallbackInt
+    page: CallbackInt
+
+
+# A page of the list: a building's staff has no upper bound (a deputy for every stairwell), and
+# ten names of Telegram's longest (64 emoji each, twice) stay far below a message's 4096 units.
+STAFF_PER_PAGE = 10
+
+
+def staff_view(
+    t: Translator, building: Building, members: Sequence[StaffMember], page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A page of the building's heads and deputies, a Remove button each, ‹ › to turn it."""
+    shown, page, pages = page_of(members, page, STAFF_PER_PAGE)
     builder = InlineKeyboardBuilder()
     lines = [t("staff-list", building=building.name)]
-    for member in members:
+    for member in shown:
         lines.append(t("staff-line", name=member.name, role=member.role.value))
         builder.button(
             text=t("staff-remove", name=member.name, role=member.role.value),
@@ -59,8 +71,49 @@ async def cmd_staff(
                 role=member.role,
             ),
         )
-    builder.adjust(1)
-    await message.answer("\n".join(lines), reply_markup=builder.as_markup())
+    nav = pager(page, pages, lambda n: StaffPageCb(building_id=building.id, page=n))
+    for label, data in nav:
+        builder.button(text=label, callback_data=data)
+    builder.adjust(*([1] * len(shown)), len(nav) or 1)
+    if pages > 1:
+        lines.append(t("staff-page", page=page + 1, pages=pages, count=len(members)))
+    return cut("\n".join(lines), TEXT_LIMIT), builder.as_markup()
+
+
+@router.message(Command("staff"))
+async def cmd_staff(
+    message: Message, command: CommandObject, t: Translator, person: Person, services: Services
+) -> None:
+    code = (command.args or "").strip() or None
+    building, members = await services.revoke.building_staff(person, code)
+    if not members:
+        await message.answer(t("staff-none", building=building.name))
+        return
+    text, markup = staff_view(t, building, members, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(StaffPageCb.filter())
+async def on_staff_page(
+    callback: CallbackQuery,
+    callback_data: StaffPageCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    """‹ ›: the list as it is now (a page past its end, after removals, shows the last one);
+    the service checks the presser still coordinates the building."""
+    building, members = await services.revoke.building_staff_by_id(
+        person, callback_data.building_id
+    )
+    await callback.answer()
+    if not isinstance(callback.message, Message):
+        return
+    if not members:
+        await edit_quietly(callback.message.edit_text(t("staff-none", building=building.name)))
+        return
+    text, markup = staff_view(t, building, members, callback_data.page)
+    await edit_quietly(callback.message.edit_text(text, reply_markup=markup))
 
 
 def _confirm(callback_data: StaffCb, t: Translator) -> InlineKeyboardMarkup:

@@ -31,7 +31,7 @@ from handlers.filters import OnPress
 from handlers.keyboards import CallbackInt, TicketCb
 from handlers.points_keyboards import PointsCb, PointsStep
 from handlers.telling import tell
-from handlers.ticketing import edit_quietly
+from handlers.ticketing import drop_buttons, edit_quietly
 from storage.models import Person
 
 router = Router(name="scheduling")
@@ -91,11 +91,6 @@ async def _drop_snooze(callback: CallbackQuery) -> None:
     )
 
 
-async def _drop_buttons(callback: CallbackQuery) -> None:
-    if isinstance(callback.message, Message):
-        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
-
-
 @router.callback_query(
     SchedCb.filter(F.action.in_({SchedAction.SNOOZE_HOUR, SchedAction.SNOOZE_MORNING}))
 )
@@ -127,7 +122,7 @@ async def on_answer_refused(
     error = event.exception
     assert isinstance(error, ServiceError)
     await tell(event.update, bot, t(error.key, **error.args_))
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
 
 
 @router.callback_query(SchedCb.filter(F.action == SchedAction.REOPEN))
@@ -140,7 +135,7 @@ async def on_reopen_closed(
 ) -> None:
     ticket = await services.scheduling.closing.reopen_closed(person, callback_data.ticket_id)
     await callback.answer()
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
     if isinstance(callback.message, Message):
         await callback.message.answer(t("sched-reopened", number=ticket.number))
 
@@ -158,7 +153,7 @@ async def on_followup(
         person, callback_data.ticket_id, fixed
     )
     await callback.answer()
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
     if not isinstance(callback.message, Message):
         return
     if linked is None:

@@ -12,13 +12,12 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.errors import InputRefused, ServiceError
+from bot.services.errors import ServiceError
 from bot.services.onboarding import Appointed
 from bot.services.scheduling import SchedAction
 from handlers.filters import OnMessage
 from handlers.scheduling import SchedCb
-from handlers.telling import tell
-from handlers.ticketing import FreeInput, edit_quietly, read_text
+from handlers.ticketing import FreeInput, ask_again_or_end, drop_buttons, read_text
 from storage.models import Person
 
 router = Router(name="serving")
@@ -26,11 +25,6 @@ router = Router(name="serving")
 
 class DeclineFlow(StatesGroup):
     note = State()
-
-
-async def _drop_buttons(callback: CallbackQuery) -> None:
-    if isinstance(callback.message, Message):
-        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
 
 
 @router.callback_query(SchedCb.filter(F.action == SchedAction.SERVE_YES))
@@ -43,7 +37,7 @@ async def on_yes(
 ) -> None:
     building = await services.serving.volunteer(person, callback_data.ticket_id)
     await callback.answer()
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
     if isinstance(callback.message, Message):
         await callback.message.answer(t("serve-thanks", building=building.name))
 
@@ -58,7 +52,7 @@ async def on_accept(
 ) -> None:
     building = await services.serving.accept(person, callback_data.ticket_id)
     await callback.answer()
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
     if isinstance(callback.message, Message):
         await callback.message.answer(t("serve-you-accepted", building=building.name))
 
@@ -101,11 +95,7 @@ async def on_note_refused(event: ErrorEvent, state: FSMContext, bot: Bot, t: Tra
     """An empty or too long note is asked again; an offer decided meanwhile (Accept pressed
     after Decline, another coordinator first) ends the step, so the next message is not taken
     for another note."""
-    error = event.exception
-    assert isinstance(error, ServiceError)
-    if not isinstance(error, InputRefused):
-        await state.clear()
-    await tell(event.update, bot, t(error.key, **error.args_))
+    await ask_again_or_end(event, state, bot, t)
 
 
 @router.callback_query(SchedCb.filter(F.action == SchedAction.SERVE_TAKE))
@@ -120,7 +110,7 @@ async def on_take(
     appointed = await services.onboarding.open_payload(person, payload)
     assert isinstance(appointed, Appointed)  # an invitation payload appoints
     await callback.answer()
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
     if isinstance(callback.message, Message):
         name = appointed.building.name if appointed.building else appointed.community.name
         await callback.message.answer(t("serve-now-head", building=name))

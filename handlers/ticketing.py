@@ -18,7 +18,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Messa
 from bot.i18n import Translations, Translator
 from bot.services import Services
 from bot.services.cards import CardView
-from bot.services.errors import ServiceError
+from bot.services.errors import InputRefused, ServiceError
 from bot.services.policy import Action
 from bot.services.ticket_core import Content, NoAccess, StaleAction
 from bot.text import cut
@@ -310,6 +310,23 @@ async def end_step(event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator
     await tell(event.update, bot, t(error.key, **error.args_))
     if event.update.message is not None:
         await retire_prompt(bot, event.update.message.chat.id, prompt)
+
+
+async def ask_again_or_end(
+    event: ErrorEvent,
+    state: FSMContext,
+    bot: Bot,
+    t: Translator,
+    again: tuple[type[ServiceError], ...] = (InputRefused,),
+) -> None:
+    """A typed answer was refused: one out of shape (``again``) is asked again, the step waiting;
+    any other refusal is final and ends the step, so the person's next words are not read as
+    another answer. Either way the person reads why."""
+    error = event.exception
+    assert isinstance(error, ServiceError)
+    if not isinstance(error, again):
+        await state.clear()
+    await tell(event.update, bot, t(error.key, **error.args_))
 
 
 def skip_markup(t: Translator, ticket_id: int) -> InlineKeyboardMarkup:

@@ -6,11 +6,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, Message
 
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
-from handlers.ticketing import edit_quietly
 
 
 class VolStep(StrEnum):
@@ -32,8 +30,3 @@ class VolCb(CallbackData, prefix="v1"):
 
 def vol_button(builder: InlineKeyboardBuilder, text: str, step: VolStep, id_: int = 0) -> None:
     builder.button(text=text, callback_data=VolCb(step=step, id=id_))
-
-
-async def drop_buttons(callback: CallbackQuery) -> None:
-    if isinstance(callback.message, Message):
-        await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))

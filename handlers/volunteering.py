@@ -16,7 +16,8 @@ from bot.services.scheduling import SchedAction
 from bot.services.service_hours import fmt_hours
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.scheduling import SchedCb
-from handlers.volunteer_keyboards import VolCb, VolStep, drop_buttons, vol_button
+from handlers.ticketing import drop_buttons
+from handlers.volunteer_keyboards import VolCb, VolStep, vol_button
 from storage.models import Person
 
 router = Router(name="volunteering")

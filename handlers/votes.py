@@ -5,6 +5,7 @@ results and opens a new vote: building, question, options, rule, duration, confi
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, ExceptionTypeFilter, StateFilter
@@ -16,7 +17,8 @@ from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Messa
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.choice_numbers import choice_number
-from bot.services.errors import InputRefused, ServiceError
+from bot.services.errors import ServiceError
+from bot.services.flat_claims import WaitingClaim
 from bot.services.links import start_link
 from bot.services.vote_rule_book import choice_value
 from bot.services.vote_view import labels, render_progress, render_result, rule_line, rule_text
@@ -24,8 +26,15 @@ from bot.services.votes import Ballotable
 from handlers.filters import OnMessage
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
-from handlers.telling import tell
-from handlers.ticketing import FreeInput, edit_quietly, read_text
+from handlers.paging import keyset_page, page_of
+from handlers.ticketing import (
+    FreeInput,
+    ask_again_or_end,
+    drop_buttons,
+    edit_quietly,
+    pager,
+    read_text,
+)
 from storage.models import Person, Role, VoteStatus
 
 router = Router(name="votes")
@@ -43,6 +52,12 @@ class FlatCb(CallbackData, prefix="fl1"):
     id: CallbackInt
 
 
+class FlatPageCb(CallbackData, prefix="fp1"):
+    """/flats' Show more: the claims after claim ``after``."""
+
+    after: CallbackInt
+
+
 class BallotCb(CallbackData, prefix="bl1"):
     vote: CallbackInt
     flat: CallbackInt
@@ -53,6 +68,7 @@ class VoteAction(enum.StrEnum):
     NEW = "new"
     YESNO = "yn"
     RULE = "rule"
+    RULE_PAGE = "rulep"  # value: the page
     DAYS = "days"
     OPEN = "open"
     ELECTION = "elect"
@@ -119,19 +135,19 @@ async def on_claim_refused(event: ErrorEvent, state: FSMContext, bot: Bot, t: Tr
     """A number out of shape or not on the list (InputRefused) is asked again; any other
     refusal ("already yours", "already waiting") is final: the step ends with it, so the
     resident's next words are not read as a flat number."""
-    error = event.exception
-    assert isinstance(error, ServiceError)
-    if not isinstance(error, InputRefused):
-        await state.clear()
-    await tell(event.update, bot, t(error.key, **error.args_))
+    await ask_again_or_end(event, state, bot, t)
 
 
-@router.message(Command("flats"))
-async def cmd_flats(message: Message, t: Translator, person: Person, services: Services) -> None:
-    claims = await services.flats.pending_claims(person)
-    if not claims:
-        await message.answer(t("flat-claims-none"))
-        return
+# Cards a page: the claims of a new building's whole stairwell come at once, and a card each
+# sent in one go would hit Telegram's per-chat pace long before the end of the list.
+CLAIMS_PER_PAGE = 5
+
+
+async def send_claims(
+    message: Message, t: Translator, claims: Sequence[WaitingClaim], after: int
+) -> None:
+    """A page of claims, a card each with its Confirm owner / Decline; where more are waiting,
+    a last message whose button shows the claims after this page's last."""
     for claim, flat, building, name in claims:
         builder = InlineKeyboardBuilder()
         builder.button(
@@ -144,6 +160,45 @@ async def cmd_flats(message: Message, t: Translator, person: Person, services: S
             t("flat-claim-card", name=name, flat=flat.code, building=building.name),
             reply_markup=builder.as_markup(),
         )
+    if after:
+        builder = InlineKeyboardBuilder()
+        builder.button(text=t("flat-btn-more"), callback_data=FlatPageCb(after=after))
+        await message.answer(t("flat-claims-more"), reply_markup=builder.as_markup())
+
+
+@router.message(Command("flats"))
+async def cmd_flats(message: Message, t: Translator, person: Person, services: Services) -> None:
+    waiting = await services.flats.pending_claims(person, limit=CLAIMS_PER_PAGE + 1)
+    if not waiting:
+        await message.answer(t("flat-claims-none"))
+        return
+    claims, after = keyset_page(waiting, CLAIMS_PER_PAGE, lambda row: row[0].id)
+    await send_claims(message, t, claims, after)
+
+
+@router.callback_query(FlatPageCb.filter())
+async def on_claims_page(
+    callback: CallbackQuery,
+    callback_data: FlatPageCb,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    """Show more: the claims after the last one shown; none left (decided meanwhile, a stale or
+    forged button) is said on the button, which goes."""
+    waiting = await services.flats.pending_claims(
+        person, after=callback_data.after, limit=CLAIMS_PER_PAGE + 1
+    )
+    if not isinstance(callback.message, Message):  # too old for the bot to reach: /flats anew
+        await callback.answer(t("button-stale"), show_alert=True)
+        return
+    await drop_buttons(callback)
+    if not waiting:
+        await callback.answer(t("flat-claims-no-more"))
+        return
+    await callback.answer()
+    claims, after = keyset_page(waiting, CLAIMS_PER_PAGE, lambda row: row[0].id)
+    await send_claims(callback.message, t, claims, after)
 
 
 @router.callback_query(FlatCb.filter())
@@ -298,6 +353,30 @@ async def on_question(
     await message.answer(t("vote-ask-options"), reply_markup=builder.as_markup())
 
 
+# Buttons a page of the rule step: the office may define any number of rules, a keyboard
+# holds about a hundred buttons.
+RULES_PER_PAGE = 10
+
+
+async def _rule_markup(
+    t: Translator, person: Person, services: Services, building_id: int, page: int
+) -> InlineKeyboardMarkup:
+    """A page of the rules: the presets, then the community's own active rules by the office's
+    names; ‹ › to turn (the page a wish, clamped to the pages there are now)."""
+    own = await services.vote_rules.offered(person, building_id)
+    choices = [(t(f"vote-btn-{rule}"), rule) for rule in ("major", "ordinary")]
+    choices += [(t("vote-btn-custom", name=row.name), choice_value(row)) for row in own]
+    shown, page, pages = page_of(choices, page, RULES_PER_PAGE)
+    builder = InlineKeyboardBuilder()
+    for label, value in shown:
+        builder.button(text=label, callback_data=VoteCb(action=VoteAction.RULE, value=value))
+    nav = pager(page, pages, lambda n: VoteCb(action=VoteAction.RULE_PAGE, value=str(n)))
+    for label, data in nav:
+        builder.button(text=label, callback_data=data)
+    builder.adjust(*([1] * len(shown)), len(nav) or 1)
+    return builder.as_markup()
+
+
 async def _ask_rule(
     message: Message,
     state: FSMContext,
@@ -307,23 +386,29 @@ async def _ask_rule(
     options: list[str],
     yes_no: bool = False,
 ) -> None:
-    """The presets, then the community's own active rules by the office's names."""
     await state.update_data(options=options, yes_no=yes_no)
     building_id = int((await state.get_data())["building"])
-    own = await services.vote_rules.offered(person, building_id)
+    markup = await _rule_markup(t, person, services, building_id, 0)
     await state.set_state(VoteFlow.rule)
-    builder = InlineKeyboardBuilder()
-    for rule in ("major", "ordinary"):
-        builder.button(
-            text=t(f"vote-btn-{rule}"), callback_data=VoteCb(action=VoteAction.RULE, value=rule)
-        )
-    for row in own:
-        builder.button(
-            text=t("vote-btn-custom", name=row.name),
-            callback_data=VoteCb(action=VoteAction.RULE, value=choice_value(row)),
-        )
-    builder.adjust(1)
-    await message.answer(t("vote-ask-rule"), reply_markup=builder.as_markup())
+    await message.answer(t("vote-ask-rule"), reply_markup=markup)
+
+
+@router.callback_query(StateFilter(VoteFlow.rule), VoteCb.filter(F.action == VoteAction.RULE_PAGE))
+async def on_rule_page(
+    callback: CallbackQuery,
+    callback_data: VoteCb,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    services: Services,
+) -> None:
+    """‹ ›: another page of the rules; a word where the page goes (forged) shows the first."""
+    building_id = int((await state.get_data())["building"])
+    page = callback_data.number() or 0
+    markup = await _rule_markup(t, person, services, building_id, page)
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await edit_quietly(callback.message.edit_reply_markup(reply_markup=markup))
 
 
 @router.message(StateFilter(VoteFlow.options), FreeInput())

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aiogram.types import InlineKeyboardMarkup, User
 from sqlalchemy import select
 
 from bot.app import create_dispatcher
@@ -20,6 +21,7 @@ from bot.services import Services
 from bot.services.policy import Action
 from bot.services.ticket_core import Content
 from handlers.keyboards import TicketCb
+from handlers.removal import STAFF_PER_PAGE, StaffCb, StaffPageCb
 from storage.models import (
     Membership,
     OutboxMessage,
@@ -443,3 +445,48 @@ async def test_a_removed_head_cannot_take_back_what_he_said_to_the_resident(town
     assert "not allowed" in answer(pressed)
     assert await events(town.db, found.number) == before
     assert to(await town.deliver(), RESIDENT) == []
+
+
+async def test_staff_of_a_building_with_many_deputies_comes_a_page_at_a_time(town: Town) -> None:
+    """34 deputies with Telegram's longest names (64 emoji): /staff shows ten at a time within
+    a message's 4096 UTF-16 units, ‹ › reaches every one and a Remove on the last page still
+    asks; a page past the end shows the last one, another building's head is refused."""
+    deputies = [
+        User(id=800 + n, is_bot=False, first_name="🏠" * 64, language_code="en") for n in range(34)
+    ]
+    for user in deputies:
+        await town.world.appoint(user, Role.DEPUTY, "A1")
+    people = {town.ids[HEAD], town.ids[DEPUTY]} | {
+        (await town.world.person(user)).id for user in deputies
+    }
+
+    def check(sent: Sent) -> set[int]:
+        assert len(sent.text.encode("utf-16-le")) // 2 <= 4096
+        assert len(sent.buttons) <= STAFF_PER_PAGE + 2
+        markup = getattr(sent.method, "reply_markup", None)
+        assert isinstance(markup, InlineKeyboardMarkup)
+        data = [b.callback_data or "" for row in markup.inline_keyboard for b in row]
+        assert all(len(d.encode()) <= 64 for d in data)
+        return {StaffCb.unpack(d).person_id for d in data if d.startswith("st1:")}
+
+    listing = one(await town.send(OFFICE, "/staff A1"), OFFICE)
+    seen = check(listing)
+    assert "第 1/4 页（共 36 人）" in listing.text
+    assert len(seen) == STAFF_PER_PAGE
+    page = listing
+    for _ in range(3):
+        page = one(await town.click(OFFICE, page, "›"), OFFICE, "EditMessageText")
+        seen |= check(page)
+    assert seen == people and "第 4/4 页" in page.text and "›" not in page.buttons
+    label = next(b for b in page.buttons if b.startswith("撤销"))
+    asked = one(await town.click(OFFICE, page, label), OFFICE)
+    assert "确定撤销" in asked.text
+    # A page past the end (forged, or the list shrank): the last page.
+    building = (await roles(town, HEAD)).pop()[0]
+    past = await town.press(OFFICE, StaffPageCb(building_id=building, page=99).pack())
+    assert "第 4/4 页" in one(past, OFFICE, "EditMessageText").text
+    # Another building's head turning the page: refused, nothing shown, nobody removed.
+    refused = await town.press(HEAD2, StaffPageCb(building_id=building, page=1).pack())
+    assert "not allowed" in answer(refused)
+    assert not to(refused, HEAD2, "SendMessage") and not to(refused, HEAD2, "EditMessageText")
+    assert len(await roles(town, DEPUTY)) == 1

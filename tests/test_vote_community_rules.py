@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import select
 
 from bot.services.access import Coverage
-from handlers.votes import VoteAction, VoteCb
+from handlers.votes import RULES_PER_PAGE, VoteAction, VoteCb
 from storage.models import Building, Vote, VoteRule, VoteStatus
 from storage.repositories import CommunityRepository
 from tests.botclient import Sent
@@ -179,4 +180,41 @@ async def test_a_rule_retired_between_the_choice_and_the_opening_opens_nothing(
     await town.world.services.vote_rules.retire(Coverage(admin=True), rule_id)
     sent = await town.click(HEAD, summary, "✅ Open the vote")
     assert "“Garden works” has been retired" in texts(sent)
+    assert await votes(town) == []
+
+
+async def test_a_community_of_many_rules_pages_the_rule_step(owners: Town) -> None:
+    """The office defined 110 rules, more than a keyboard holds: the rule step shows ten a page
+    with ‹ ›, every rule reachable and chosen from the last page; a forged page shows
+    the first, a page button after the step is stale and changes nothing."""
+    town = owners
+    community_id = await community_of_a1(town)
+    names = [f"Rule {n:03}" for n in range(110)]
+    for name in names:
+        await define(town, community_id, name, "1/2", "1/2")
+    page = await rule_step(town)
+    reachable: list[str] = []
+    while True:
+        markup = getattr(page.method, "reply_markup", None)
+        assert isinstance(markup, InlineKeyboardMarkup)
+        data = [b.callback_data or "" for row in markup.inline_keyboard for b in row]
+        assert len(data) <= RULES_PER_PAGE + 2 <= 100 and all(len(d.encode()) <= 64 for d in data)
+        reachable += [b for b in page.buttons if b not in ("‹", "›")]
+        if "›" not in page.buttons:
+            break
+        page = one(await town.click(HEAD, page, "›"), HEAD, "EditMessageReplyMarkup")
+    presets = ["Major matter (lift, repairs fund): ¾", "Ordinary matter: more than half"]
+    assert reachable == presets + [f"📐 {name}" for name in names]
+    days = one(await town.click(HEAD, page, "📐 Rule 109"), HEAD)
+    assert "7 days" in days.buttons
+    # Back at the rule step: a word for a page shows the first page.
+    page = await rule_step(town)
+    forged = await town.press(HEAD, VoteCb(action=VoteAction.RULE_PAGE, value="lots").pack())
+    assert answer(forged) == ""
+    first = one(forged, HEAD, "EditMessageReplyMarkup")
+    assert first.buttons[:2] == presets and "‹" not in first.buttons
+    await town.send(HEAD, "/vote")  # leaves the flow
+    stale = await town.click(HEAD, page, "›")
+    assert "no longer valid" in answer(stale)
+    assert not to(stale, HEAD, "EditMessageReplyMarkup")
     assert await votes(town) == []

@@ -31,6 +31,9 @@ from storage.repositories.joins import JoinArea
 from storage.repositories.stats import Scope
 from storage.repositories.votes import VoteRepository
 
+# A claim waiting for a decision, with its flat, building and the claimant's name.
+WaitingClaim = tuple[FlatClaim, Flat, Building, str]
+
 
 @dataclass(frozen=True, slots=True)
 class FlatRow:
@@ -166,14 +169,19 @@ class FlatService:
             raise NotStaff()
         return area
 
-    async def pending_claims(self, person: Person) -> list[tuple[FlatClaim, Flat, Building, str]]:
-        """The claims waiting in the person's buildings, with the claimant's name."""
+    async def pending_claims(
+        self, person: Person, after: int = 0, limit: int | None = None
+    ) -> list[WaitingClaim]:
+        """The claims waiting in the person's buildings, with the claimant's name, in the order
+        they came; a page of them: those after claim ``after``, at most ``limit``."""
         async with self.db.session() as session:
             area = await self._area(session, person)
             scope = None if area.everywhere else area.building_ids
-            rows = await VoteRepository(session).pending_claims(scope, area.community_ids)
+            rows = await VoteRepository(session).pending_claims(
+                scope, area.community_ids, after, limit
+            )
             people = PersonRepository(session)
-            out = []
+            out: list[WaitingClaim] = []
             for claim, flat, building in rows:
                 claimant = await people.get(claim.person_id)
                 out.append((claim, flat, building, claimant.display_name if claimant else "-"))

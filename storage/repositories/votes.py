@@ -97,15 +97,21 @@ class VoteRepository:
         )
 
     async def pending_claims(
-        self, building_ids: Sequence[int] | None, community_ids: Sequence[int]
+        self,
+        building_ids: Sequence[int] | None,
+        community_ids: Sequence[int],
+        after: int = 0,
+        limit: int | None = None,
     ) -> Sequence[tuple[FlatClaim, Flat, Building]]:
-        """Waiting claims in these buildings or communities (``building_ids`` None: all)."""
+        """Waiting claims in these buildings or communities (``building_ids`` None: all), in
+        the order they came; a page of them: those after claim ``after``, at most ``limit``."""
         query = (
             select(FlatClaim, Flat, Building)
             .join(Flat, Flat.id == FlatClaim.flat_id)
             .join(Building, Building.id == Flat.building_id)
-            .where(FlatClaim.status == ClaimStatus.PENDING)
+            .where(FlatClaim.status == ClaimStatus.PENDING, FlatClaim.id > after)
             .order_by(FlatClaim.id)
+            .limit(limit)
         )
         if building_ids is not None:
             query = query.where(

@@ -52,3 +52,4 @@ staff-removed = ✅ { $name } is no longer { role-name } of { $building }.{ $han
 report-share-description = Neighbours with the same problem may read my description: { $mark }
 report-summary-share = Description shown to neighbours with the same problem: { $share }
 report-metoo-shared = The neighbour agreed to share their description:
+staff-page = Page { $page } of { $pages } ({ $count } people): ‹ › below.

@@ -107,3 +107,6 @@ vote-invited = { $name } got the invitation to become head of { $building }.
 vote-invited-already = The elected head was invited already.
 vote-winner-gone = The elected person is no longer with the bot.
 vote-elected-invite = 🎉 You were elected building head of { $building }. Open this one-time link to take the role: { $link }
+flat-claims-more = More claims are waiting.
+flat-btn-more = Show more ›
+flat-claims-no-more = No more claims are waiting.

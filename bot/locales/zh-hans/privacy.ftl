@@ -50,3 +50,4 @@ staff-removed = ✅ { $name } 已不再担任 { $building } 的{ role-name }。{
 report-share-description = 遇到同样问题的邻居可以看我的描述：{ $mark }
 report-summary-share = 向遇到同样问题的邻居显示描述：{ $share }
 report-metoo-shared = 这位邻居同意公开的描述：
+staff-page = 第 { $page }/{ $pages } 页（共 { $count } 人），可用下方 ‹ › 翻页。

@@ -104,3 +104,6 @@ vote-invited = { $name } 已收到担任 { $building } 楼长的邀请。
 vote-invited-already = 已经邀请过当选楼长了。
 vote-winner-gone = 当选者已不再使用本机器人。
 vote-elected-invite = 🎉 您当选为 { $building } 的楼长。请打开这个一次性链接接受职务：{ $link }
+flat-claims-more = 还有更多认证在等待。
+flat-btn-more = 显示更多 ›
+flat-claims-no-more = 没有更多等待确认的认证了。
