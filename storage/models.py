@@ -1133,6 +1133,9 @@ class RewardItem(Base):
     """What the office offers in its points catalogue (a management-fee voucher, a gift)."""
 
     __tablename__ = "reward_items"
+    # One item of a name in a community, withdrawn ones included: a double click on "Add"
+    # writes one item, even when both clicks arrive at once.
+    __table_args__ = (Index("ux_reward_items_community_name", "community_id", "name", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(
@@ -1143,6 +1146,8 @@ class RewardItem(Base):
     stock: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # The console form's one-time key it was added with: that form posted again is this item.
+    once: Mapped[str | None] = mapped_column(String(32))
 
 
 class RedemptionStatus(enum.StrEnum):

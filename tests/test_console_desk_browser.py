@@ -131,3 +131,43 @@ async def test_the_office_downloads_the_list_and_prints_posters_in_the_browser(
             assert all("t.me/louzhang_test_bot?start=" in text for text in texts)
         finally:
             await context.close()
+
+
+async def test_a_refused_click_shows_why_in_the_browser(
+    browser: Any, town: Town, client: BotClient, config: Config
+) -> None:
+    """htmx swaps no 4xx by its defaults: a refused estate save did nothing a clerk could see.
+    The estate form of a building the clerk may not set (an id forged into the page) now puts
+    the refusal, in their language, in the flash area under the header; the form stays."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    served = replace(config, web_base_url=base)
+    dp = client.dp
+    app = create_web_app(dp["translations"], [console_setup(served, dp["services"], dp["clock"])])
+    async with TestServer(app, host="127.0.0.1", port=port):
+        context = await browser.new_context(**DESK, locale="zh-CN")
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
+        try:
+            await page.goto(base + await link_for(town, OFFICE))
+            await page.get_by_role("button").first.click()
+            await page.wait_for_url(base + "/console/tickets")
+            await page.goto(base + "/console/buildings")
+            flash = page.locator("#console-flash")
+            assert await flash.inner_text() == ""
+            form = page.locator("form.estate").first
+            await form.evaluate(
+                "f => { f.setAttribute('hx-post', '/console/buildings/99999/estate');"
+                " htmx.process(f); }"
+            )
+            await form.locator('input[name="estate"]').fill("翠竹苑")
+            await form.get_by_role("button").click()
+            await flash.get_by_role("alert").wait_for(timeout=5000)
+            assert await flash.inner_text() == "抱歉，您没有权限进行此操作。未做任何更改。"
+            assert page.url == base + "/console/buildings"  # the page stays, and its form
+            assert await page.locator("form.estate").count() >= 1
+            # The browser logs the 403 (and the favicon's 404); nothing else went wrong.
+            assert [e for e in errors if "403" not in e and "404" not in e] == [], errors
+        finally:
+            await context.close()

@@ -12,12 +12,13 @@ from typing import Any
 
 from bot.services.scheduling import sla_of
 from bot.services.sla import local
-from storage.models import Ticket
+from storage.models import Role, Ticket
 from tests.botclient import BotClient
 from tests.conftest import ADMIN_ID, FakeClock
 from tests.test_console import Http, http, make_http, sign_in
 from tests.test_console_desk import building, community, some_history
 from tests.test_console_tickets import client, file, filed, town
+from tests.test_console_tickets import listed as listed_numbers
 from tests.test_ticket_handling import HEAD, OFFICE, RESIDENT, Town
 
 __all__ = ["client", "filed", "http", "town"]  # fixtures
@@ -111,3 +112,45 @@ async def test_the_monthly_report_for_a_coordinator_and_an_admin(
         await sign_in(town, desk, ADMIN_ID)
         done = await desk.get(f"/console/export/month.xlsx?community={c.id}&month={this_month}")
         assert done.status == 200
+
+
+async def test_a_coordinator_who_also_heads_a_building_downloads_only_their_area(
+    town: Town, http: Http, filed: dict[str, Ticket]
+) -> None:
+    """The head of A1 made coordinator of B1 lists A1's tickets and B1's (they act on both),
+    but a download is a coordinator's: it held A1's too, with the residents' names as their
+    consent allows the head. It holds B1's now, and the list says so."""
+    await town.world.appoint(town.users[HEAD], Role.COORDINATOR, "B1")
+    await sign_in(town, http, HEAD)
+    page = await (await http.get("/console/tickets", headers=EN)).text()
+    listed = {filed[k].number for k in ("a1", "a1-hidden", "b1")}
+    assert "not in it" in page  # the list says what the download leaves out
+    text = (await (await http.get(export_link(page, "csv"))).read()).decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text)))[1:]
+    assert [int(line[0]) for line in lines] == [filed["b1"].number]
+    xlsx = await http.get(export_link(page, "xlsx"))
+    sheet = workbook(await xlsx.read()).active
+    assert sheet is not None
+    assert [int(str(r[0])) for r in sheet.iter_rows(min_row=2, values_only=True)] == [
+        filed["b1"].number
+    ]
+    # A1's tickets are still on the page; forged filters bring none into the file.
+    assert set(await listed_numbers(http)) == listed
+    a1 = await building(town, "A1")
+    for forged in (f"?building={a1.id}", f"?building={a1.id}&status=new", "?q=Stair"):
+        body = await http.get("/console/export/tickets.csv" + forged)
+        rows = list(csv.reader(io.StringIO((await body.read()).decode("utf-8-sig"))))[1:]
+        assert rows == [], forged
+
+
+async def test_a_plain_coordinator_and_an_admin_are_told_nothing_is_left_out(
+    town: Town, http: Http, client: BotClient, filed: dict[str, Ticket]
+) -> None:
+    await sign_in(town, http, OFFICE)
+    page = await (await http.get("/console/tickets")).text()
+    assert "/console/export/tickets.csv" in page and "仅担任楼长" not in page
+    town.users[ADMIN_ID] = client.user(ADMIN_ID, "en", "Boss")
+    async with make_http(client) as admin:
+        await sign_in(town, admin, ADMIN_ID)
+        page = await (await admin.get("/console/tickets", headers=EN)).text()
+        assert "/console/export/tickets.csv" in page and "not in it" not in page

@@ -4,6 +4,7 @@ resident cannot use it, a forged item or a bad number changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -163,3 +164,52 @@ async def test_names_of_control_characters_are_refused_and_kept_out(town: Town, 
     async with town.db.session() as session:
         building = await session.get(Building, a1.id)
         assert building is not None and building.estate == "翠竹苑"
+
+
+async def test_a_double_click_on_add_writes_one_item_and_a_taken_name_is_said(
+    town: Town, http: Http
+) -> None:
+    """A double click on "Add" (or the browser sending the form again) wrote the item twice:
+    the resident saw two "Rice 5kg". The form's one-time key makes its second post answer as
+    the first; another form with a name the catalogue has (any case, withdrawn too) is told so."""
+    token = await sign_in(town, http, OFFICE)
+    page = await (await http.get("/console/points")).text()
+    [once] = re.findall(r'name="once" value="([^"]+)"', page)
+    add = {
+        "csrf": token,
+        "community": "1",
+        "action": "add",
+        "name": "Rice 5kg",
+        "price": "8",
+        "stock": "2",
+        "once": once,
+    }
+    # Both clicks at once, then the browser's resend: each answered as the first, one item.
+    answers = await asyncio.gather(
+        *(http.post("/console/points/catalogue", data=add, allow_redirects=False) for _ in "ab")
+    )
+    again = await http.post("/console/points/catalogue", data=add, allow_redirects=False)
+    for answer in (*answers, again):
+        assert answer.status == 303
+        assert answer.headers["Location"] == "/console/points?community=1&saved=1"
+    assert await items(town) == [("Rice 5kg", 8, 2, True)]
+
+    # A fresh form (a new key) with the same name, whatever its case: refused, in Chinese.
+    page = await (await http.get("/console/points")).text()
+    [fresh] = re.findall(r'name="once" value="([^"]+)"', page)
+    assert fresh != once
+    taken = await http.post(
+        "/console/points/catalogue", data={**add, "name": " rice  5KG ", "once": fresh}
+    )
+    assert taken.status == 400 and "目录中已有名为“rice 5KG”的物品" in await taken.text()
+    # Withdrawn, the name is still the item's (the office offers it again instead).
+    await http.post(
+        "/console/points/catalogue",
+        data={"csrf": token, "community": "1", "action": "off", "item": "1"},
+    )
+    taken = await http.post("/console/points/catalogue", data={**add, "once": fresh})
+    assert taken.status == 400 and "目录中已有名为“Rice 5kg”的物品" in await taken.text()
+    assert await items(town) == [("Rice 5kg", 8, 2, False)]
+    # A forged key (too long, cut to the kept length) is no way around the name either.
+    forged = await http.post("/console/points/catalogue", data={**add, "once": "x" * 40})
+    assert forged.status == 400 and await items(town) == [("Rice 5kg", 8, 2, False)]

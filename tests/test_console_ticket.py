@@ -362,3 +362,28 @@ async def test_a_reply_sent_twice_from_one_form_reaches_the_resident_once(
     assert (await post(http, filed.id, "reply", csrf, **again)).status == 303
     said = [e for e in await events(town.db, filed.number) if e[0] == "message"]
     assert [data["text"] for _, data in said] == ["The plumber comes at 4 pm.", "Running late."]
+
+
+async def test_a_long_reply_with_line_breaks_goes_and_a_too_long_one_is_said_for_the_web(
+    town: Town, http: Http
+) -> None:
+    """A browser counts a textarea's line break as one character for its maxlength but sends
+    it as two (CRLF): a 3,999-character reply of many lines, let through by the form, was
+    refused as "too long (5,998 characters) … or send /cancel", a chat's words on a web page.
+    Line breaks are the resident's \\n now; a reply really too long is told without /cancel."""
+    filed = await town.report()
+    await town.deliver()
+    csrf = await sign_in(town, http, HEAD)
+    await done(http, filed, "take", csrf)
+    await town.deliver()
+    lines = "\r\n".join(["x"] * 2000)  # 3,999 characters in the browser, 5,998 as sent
+    await done(http, filed, "reply", csrf, text=lines, once=once_key(await page(http, filed.id)))
+    [reply] = to(await town.deliver(), RESIDENT)
+    assert reply.text.endswith("\n".join(["x"] * 2000)) and "\r" not in reply.text
+    too_long = await post(http, filed.id, "reply", csrf, text="y" * 5000)
+    text = await too_long.text()
+    assert too_long.status == 409
+    assert "That is too long (5,000 characters). Please keep it under 4,096." in text
+    assert "/cancel" not in text
+    said = [e for e in await events(town.db, filed.number) if e[0] == "message"]
+    assert len(said) == 1

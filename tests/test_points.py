@@ -302,6 +302,9 @@ async def test_refusals_change_nothing(town: Town) -> None:
     assert (
         "最多 100" in one(await town.send(OFFICE, f"/catalogue add 1 1 {long_name}"), OFFICE).text
     )
+    # A name the catalogue has (the console's double click wrote it twice) is said taken.
+    taken = one(await town.send(OFFICE, "/catalogue add 5 1 voucher ¥50"), OFFICE).text
+    assert "目录中已有名为“voucher ¥50”的物品" in taken
     assert [(i.name, i.stock) for i in await items(town.db)] == [("Voucher ¥50", 2)]
 
     # Too few points: the first request counts against the second.

@@ -5,10 +5,12 @@ and a stock. The coordinators of a whole community and the admins manage it, in 
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.config import Config
 from bot.services.access import Coverage, coverage
 from bot.services.clock import Clock
-from bot.services.errors import ServiceError
+from bot.services.errors import InputRefused, ServiceError
 from bot.text import one_line, utf16_len
 from storage.db import Database
 from storage.models import Person, RewardItem
@@ -49,24 +51,45 @@ class CatalogueService:
             return list(await PointsRepository(session).all_items(community_id))
 
     async def add_item(
-        self, cover: Coverage, community_id: int, name: str, price: int, stock: int
+        self,
+        cover: Coverage,
+        community_id: int,
+        name: str,
+        price: int,
+        stock: int,
+        *,
+        once: str | None = None,
     ) -> RewardItem:
+        """A new item. A name the community already has (withdrawn ones too, any case) is
+        refused, except to the very form that added it (``once``, the console form's one-time
+        key): a double click, or the browser sending it again, gets the item already added."""
         name = one_line(name)
         _manages(cover, community_id)
         check_item(name, price, stock)
         async with self.db.session() as session:
-            item = await PointsRepository(session).add_item(
-                RewardItem(
-                    community_id=community_id,
-                    name=name,
-                    price=price,
-                    stock=stock,
-                    active=True,
-                    created_at=self.clock(),
-                )
-            )
-            await session.commit()
-            return item
+            book = PointsRepository(session)
+            known = await book.named_item(community_id, name)
+            if known is None:
+                try:
+                    item = await book.add_item(
+                        RewardItem(
+                            community_id=community_id,
+                            name=name,
+                            price=price,
+                            stock=stock,
+                            active=True,
+                            created_at=self.clock(),
+                            once=once,
+                        )
+                    )
+                    await session.commit()
+                    return item
+                except IntegrityError:  # the same name written meanwhile (a double click)
+                    await session.rollback()
+                    known = await book.named_item(community_id, name)
+            if known is not None and once is not None and known.once == once:
+                return known
+            raise InputRefused("points-item-name-taken", name=name)
 
     async def change_item(
         self,

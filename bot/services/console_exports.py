@@ -52,13 +52,27 @@ class ConsoleExports:
         self.clock = clock
 
     async def may_export(self, person_id: int) -> bool:
+        return await self.export_coverage(person_id) is not None
+
+    async def export_coverage(self, person_id: int) -> Coverage | None:
+        """What the person's downloads may hold: an admin's everything, a coordinator's area
+        (whole communities, single buildings), never a building they only head or deputise
+        (a head has no downloads: a coordinator who also heads a building elsewhere got that
+        building's tickets, names and phones in the file). None: no downloads at all."""
         async with self.db.session() as session:
-            person = await PersonRepository(session).get(person_id)
+            people = PersonRepository(session)
+            person = await people.get(person_id)
             if person is None:
-                return False
+                return None
             if is_admin(self.config, person):
-                return True
-            return bool(await PersonRepository(session).coordinator_areas(person_id))
+                return Coverage(admin=True)
+            areas = await people.coordinator_areas(person_id)
+        if not areas:
+            return None
+        return Coverage(
+            building_ids=frozenset(a.building_id for a in areas if a.building_id is not None),
+            community_ids=frozenset(a.community_id for a in areas if a.building_id is None),
+        )
 
     async def tickets(
         self, person_id: int, seen: Coverage, query: TicketQuery, language: str, kind: str
@@ -66,11 +80,18 @@ class ConsoleExports:
         """The list's tickets as ``kind`` ("csv" or "xlsx") in ``language``."""
         if kind not in ("csv", "xlsx"):
             raise ServiceError("not-allowed")
-        if not await self.may_export(person_id):
+        area = await self.export_coverage(person_id)
+        if area is None:
             raise ServiceError("export-not-allowed")
         from bot.services.exports import tickets_csv, tickets_xlsx
 
-        rows = await self._rows(seen, query, language)
+        # The list's tickets (``seen``, as of this request) in the coordinator's area.
+        if not seen.admin:
+            area = Coverage(
+                building_ids=area.building_ids & seen.building_ids,
+                community_ids=area.community_ids & seen.community_ids,
+            )
+        rows = await self._rows(area, query, language)
         t = self.translations.bind(language)
         return tickets_csv(t, rows) if kind == "csv" else tickets_xlsx(t, rows)
 

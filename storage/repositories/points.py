@@ -175,6 +175,15 @@ class PointsRepository:
     async def item(self, item_id: int) -> RewardItem | None:
         return await self.session.get(RewardItem, item_id)
 
+    async def named_item(self, community_id: int, name: str) -> RewardItem | None:
+        """The community's item of this name, whatever its case, withdrawn ones included."""
+        return await self.session.scalar(
+            select(RewardItem).where(
+                RewardItem.community_id == community_id,
+                func.lower(RewardItem.name) == name.lower(),
+            )
+        )
+
     async def add_item(self, item: RewardItem) -> RewardItem:
         self.session.add(item)
         await self.session.flush()

@@ -15,7 +15,7 @@ from bot.config import Config
 from bot.services import Clock, Services
 from bot.services.console import SIGN_IN_PATH, Viewer
 from web.console.media import MediaCache
-from web.pages import render
+from web.pages import TRANSLATIONS, render, visitor_language
 from web.server import Handler, form_reads
 
 COOKIE = "console_session"
@@ -114,6 +114,38 @@ def _message(
     return response
 
 
+FLASH = "#console-flash"
+
+
+def flash(
+    request: web.Request, message: str, *, status: int, language: str | None = None
+) -> web.Response:
+    """A refusal of an htmx request: ``message`` as a notice in the layout's flash area. htmx
+    swaps a 4xx only by the layout's responseHandling, and then into the target the server
+    names here, not the table or the form the click was for; the address bar stays."""
+    response = render(
+        request, "console/flash.html", {"message": message}, status=status, language=language
+    )
+    response.headers["HX-Retarget"] = FLASH
+    response.headers["HX-Reswap"] = "innerHTML"
+    response.headers["HX-Push-Url"] = "false"
+    return response
+
+
+def _flashed(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    """Any other 4xx to an htmx request (a page meant for a whole load) becomes a notice in
+    the flash area, so that a refused click never seems to do nothing; one that reloads the
+    page (HX-Refresh) or already names its target is left as it is."""
+    if not (is_htmx(request) and 400 <= response.status < 500):
+        return response
+    if "HX-Refresh" in response.headers or "HX-Retarget" in response.headers:
+        return response
+    known: Viewer | None = request.get(_VIEWER)
+    language = known.language if known is not None else None
+    translate = request.app[TRANSLATIONS].bind(language or visitor_language(request))
+    return flash(request, translate("console-refused"), status=response.status, language=language)
+
+
 def _same_origin(request: web.Request, base: str) -> bool:
     """An Origin (or, without one, a Referer) that is not the console's own is another site."""
     sent = request.headers.get("Origin") or request.headers.get("Referer")
@@ -133,6 +165,11 @@ async def console_guard(request: web.Request, handler: Handler) -> web.StreamRes
         response = await handler(request)
     except Refused as refused:
         response = refused.response
+    except web.HTTPClientError as error:
+        if not is_htmx(request):
+            raise
+        response = web.Response(status=error.status)
+    response = _flashed(request, response)
     # Pages with people's words: never kept by a shared office PC's cache or a proxy.
     response.headers.setdefault("Cache-Control", "no-store")
     return response

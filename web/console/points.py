@@ -7,6 +7,7 @@ each change a CSRF-guarded POST that redirects back (post/redirect/get)."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from aiohttp import web
 from bot.services.errors import ServiceError
 from bot.services.points_ranking import Ranking, ranking_file, ranking_rows
 from bot.services.points_view import item_line
+from bot.services.ticket_core import ONCE_LIMIT
 from web.console.exports import TYPES
 from web.console.guard import CONSOLE, console_viewer, render_console
 from web.console.refusal import form_int, refusal
@@ -51,6 +53,8 @@ async def points_page(request: web.Request) -> web.Response:
         "rows": rows,
         "items": [(i, item_line(t, i)) for i in items],
         "saved": request.query.get("saved"),
+        # The add form's one-time key: that form posted twice adds its item once.
+        "once": secrets.token_urlsafe(12),
     }
     return render_console(request, viewer, "console/points.html", context)
 
@@ -96,6 +100,7 @@ async def catalogue_change(request: web.Request) -> web.Response:
                 str(form.get("name", "")),
                 _number(form.get("price")),
                 _number(form.get("stock")),
+                once=str(form.get("once", ""))[:ONCE_LIMIT] or None,
             )
         elif action in ("stock", "price", "off", "on"):
             item_id = form_int(form.get("item"))

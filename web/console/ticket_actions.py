@@ -36,8 +36,14 @@ class BadInput(ServiceError):
     """A form field that is missing or malformed: said in the viewer's language."""
 
 
+# The services' refusals whose chat words name what a web page has not (/cancel).
+WEB_KEYS = {"input-too-long": "door-input-too-long"}
+
+
 def _text(form: Form, name: str, *, required: bool, key: str) -> str:
-    value = form.get(name, "").strip()
+    # A browser sends a textarea's line breaks as CRLF but counts them as one character for
+    # its maxlength: a note the form let through was refused as too long, its \r passed on.
+    value = form.get(name, "").replace("\r\n", "\n").strip()
     if required and not value:
         raise BadInput(key)
     return value
@@ -117,7 +123,7 @@ async def ticket_action(request: web.Request) -> web.StreamResponse:
         await DO[action](request.app[CONSOLE].services, person, ticket_id, form)
     except ServiceError as error:
         t = translator(request, viewer)
-        text = t(error.key, **error.args_)
+        text = t(WEB_KEYS.get(error.key, error.key), **error.args_)
         # htmx swaps only a 2xx answer: the refusal comes as the ticket part with its notice.
         status = 200 if htmx else 409
         return await render_ticket(request, viewer, ("error", text), status=status, fragment=htmx)

@@ -32,8 +32,14 @@ async def tickets_page(request: web.Request) -> web.Response:
     language = viewer.language or visitor_language(request)
     t = request.app[TRANSLATIONS].bind(language)
     context = _context(t, query, found)
-    context["may_export"] = await request.app[CONSOLE].services.console_exports.may_export(
-        viewer.person_id
+    area = await request.app[CONSOLE].services.console_exports.export_coverage(viewer.person_id)
+    context["may_export"] = area is not None
+    # A coordinator who also heads a building outside their area: its tickets are listed here
+    # but not downloadable (downloads are a coordinator's, for their area).
+    context["export_area_only"] = (
+        area is not None
+        and not area.admin
+        and not viewer.coverage.building_ids <= area.building_ids
     )
     template = "console/tickets_table.html" if is_htmx(request) else "console/tickets.html"
     return render_console(request, viewer, template, context)

@@ -53,6 +53,7 @@ settings-expected = Expected: { $expected }
 settings-stored-invalid = The stored value { $value } is invalid ({ $reason }); the default applies.
 settings-save = Save
 export-these = Download these tickets:
+export-area-only = The download holds the tickets of the area you coordinate; those of buildings you only head are not in it.
 export-not-allowed = Exports are for coordinators and admins; the monthly report for a whole community's coordinators.
 export-too-many = More than { $limit } tickets match: narrow the filters (a period, a building) and download again.
 report-monthly-title = Monthly report

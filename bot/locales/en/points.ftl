@@ -56,6 +56,7 @@ points-item-changed = Changed { $id }: { $line }{ $active ->
 }
 points-no-item = There is no catalogue item { $id }.
 points-bad-name = An item needs a name of at most { $most } characters.
+points-item-name-taken = The catalogue already has an item called “{ $name }” (perhaps withdrawn: you can offer it again). Please choose another name.
 points-bad-price = A price is a whole number of points from 1 to { $most }.
 points-bad-stock = A stock is a whole number from 0 to { $most }.
 points-bad-amount = An entry is a whole number of points, not 0, at most { $most } either way.

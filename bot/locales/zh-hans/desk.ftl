@@ -53,6 +53,7 @@ settings-expected = 格式：{ $expected }
 settings-stored-invalid = 保存的值 { $value } 无效（{ $reason }），现按默认值执行。
 settings-save = 保存
 export-these = 下载这些工单：
+export-area-only = 下载内容仅含您协调范围内的工单，不含您仅担任楼长的楼栋的工单。
 export-not-allowed = 导出仅限协调员和管理员；月报仅限整个社区的协调员。
 export-too-many = 符合条件的工单超过 { $limit } 张：请缩小筛选范围（期间、楼栋）后再下载。
 report-monthly-title = 月报

@@ -56,6 +56,7 @@ points-item-changed = 已修改 { $id }：{ $line }{ $active ->
 }
 points-no-item = 没有编号为 { $id } 的兑换物品。
 points-bad-name = 物品名称不能为空，最多 { $most } 个字符。
+points-item-name-taken = 目录中已有名为“{ $name }”的物品（可能已下架，可重新上架）。请换一个名称。
 points-bad-price = 价格是 1 到 { $most } 之间的整数积分。
 points-bad-stock = 库存是 0 到 { $most } 之间的整数。
 points-bad-amount = 一条记录的积分是不为 0 的整数，正负都不超过 { $most }。
