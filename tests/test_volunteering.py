@@ -320,3 +320,28 @@ async def test_a_form_refused_for_good_ends_the_step(town: Town) -> None:
     later = await town.send(HEAD, "Thank you all")
     assert "Only a building head" not in "".join(s.text for s in later)
     assert await activities(town.db) == []
+
+
+async def test_a_removed_resident_s_old_qr_link_checks_nothing_in(town: Town) -> None:
+    """Found: check-in read only the sign-up, so a resident who signed up and was then removed
+    from the building (moved away) still checked in with the QR link and was credited hours.
+    Now they are told they are no longer a resident there, and nothing is recorded."""
+    from sqlalchemy import delete
+
+    from storage.models import Membership
+
+    await organise(town)
+    ad = one(await town.deliver(), RESIDENT)
+    await town.click(RESIDENT, ad, SIGN_UP)
+    qr = one(await town.send(HEAD, "/checkin"), HEAD, "SendPhoto")
+    match = re.search(r"start=(v[A-Za-z0-9_-]+)", qr.text)
+    assert match is not None, qr.text
+    async with town.db.session() as session:
+        await session.execute(delete(Membership).where(Membership.person_id == town.ids[RESIDENT]))
+        await session.commit()
+    town.world.clock.now = datetime(2026, 11, 27, 1, 10, tzinfo=UTC)  # 09:10 on the day
+    refused = one(await town.send(RESIDENT, f"/start {match.group(1)}"), RESIDENT)
+    assert "no longer registered in a building “Tree planting” is for" in refused.text
+    assert "Checked in" not in refused.text
+    assert await signups(town.db) == [(town.ids[RESIDENT], True, False)]
+    assert await hours(town.db) == []
