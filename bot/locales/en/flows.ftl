@@ -52,3 +52,21 @@ picker-found-one = Found it. Is this your building?
 picker-join = ✅ Join { $building }
 picker-found = { $count } buildings match “{ $query }”:
 picker-all = « All buildings
+
+## A message where a step waits for a button
+step-buttons = ⬆️ This step is waiting for a button: please press one of the buttons under the question “{ $question }” further up in this chat. Or send /cancel to stop.
+step-waiting = ⬆️ A step is still waiting for your answer to the question further up in this chat. Or send /cancel to stop.
+step-q-report-building = Which building is it about?
+step-q-report-category = What kind of problem is it?
+step-q-report-metoo = Is it the same problem as the neighbour's?
+step-q-report-privacy = Who may see your details?
+step-q-report-summary = Please check your report
+step-q-report-offer = Would you like to report this?
+step-q-notice-targets = Which buildings is the notice for?
+step-q-notice-urgent = Is it urgent?
+step-q-notice-confirm = Your notice, ready to go
+step-q-activity-targets = Which buildings is the activity for?
+step-q-activity-confirm = Your activity, ready to announce
+step-q-vote-rule = Which rule decides?
+step-q-vote-days = How long is the vote open?
+step-q-vote-confirm = Open this vote?

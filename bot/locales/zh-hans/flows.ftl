@@ -46,3 +46,21 @@ picker-found-one = 找到了。是这栋楼吗？
 picker-join = ✅ 加入 { $building }
 picker-found = 有 { $count } 栋楼与“{ $query }”相符：
 picker-all = « 全部楼栋
+
+## A message where a step waits for a button
+step-buttons = ⬆️ 这一步需要您按按钮：请按上方“{ $question }”这个问题下面的按钮之一。或发送 /cancel 停止。
+step-waiting = ⬆️ 上方还有一个问题在等您回答。或发送 /cancel 停止。
+step-q-report-building = 是哪一栋楼的问题？
+step-q-report-category = 是哪一类问题？
+step-q-report-metoo = 和邻居反映的是同一个问题吗？
+step-q-report-privacy = 谁可以看到您的信息？
+step-q-report-summary = 请核对您的反映
+step-q-report-offer = 要把这条消息作为问题反映吗？
+step-q-notice-targets = 通知发给哪些楼栋？
+step-q-notice-urgent = 是否紧急？
+step-q-notice-confirm = 通知已准备好
+step-q-activity-targets = 活动面向哪些楼栋？
+step-q-activity-confirm = 您的活动，准备发布
+step-q-vote-rule = 按哪条规则决定？
+step-q-vote-days = 表决开放多久？
+step-q-vote-confirm = 发起这次表决吗？
