@@ -7,6 +7,7 @@ report-place-noted = 📍 Thank you, I added that to the description.
 report-open-describe = ✏️ Your report is still open: just send the description (text, photos or a voice note) when you are ready, or /cancel to drop it.
 report-open-keyboard = ✏️ Your report is still open: answer it with the buttons under the text field, or /cancel to drop it.
 report-open-buttons = ✏️ Your report is still open: press a button under its last question, further up in this chat, or /cancel to drop it.
+report-reply-elsewhere = ✋ You are in the middle of a new report, so that reply did not go to ticket #{ $number }, and it was not added to the new report either. To write to ticket #{ $number }, first finish the new report or /cancel it, then reply again.
 
 ## A plain message to the conversation in progress
 conv-sent-resident = ✅ Sent to your building head (ticket #{ $number }).

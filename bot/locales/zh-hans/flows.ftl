@@ -7,6 +7,7 @@ report-place-noted = 📍 谢谢，已把位置说明加到描述里。
 report-open-describe = ✏️ 您的反映还没有提交：准备好后直接发送描述（文字、照片或语音）即可，或发送 /cancel 放弃。
 report-open-keyboard = ✏️ 您的反映还没有提交：请用输入框下方的按钮回答，或发送 /cancel 放弃。
 report-open-buttons = ✏️ 您的反映还没有提交：请点聊天记录上方那条问题下面的按钮，或发送 /cancel 放弃。
+report-reply-elsewhere = ✋ 您正在填写一个新的反映，所以这条回复没有发到工单 #{ $number }，也没有加入新的反映。如要给工单 #{ $number } 留言，请先完成新的反映或发送 /cancel 取消，再重新回复。
 
 ## 正在进行的对话：直接发来的消息
 conv-sent-resident = ✅ 已转给您的楼长（工单 #{ $number }）。
