@@ -23,6 +23,7 @@ from aiogram.types import (
 
 from bot.i18n import Translator
 from bot.services import Services
+from bot.services.activity_form import NotOrganiser
 from bot.services.activity_menus import CHECKIN_QR_SECONDS, checkin_scene
 from bot.services.choice_numbers import choice_number
 from bot.services.errors import InputRefused, ServiceError
@@ -30,11 +31,11 @@ from bot.services.links import start_link
 from bot.services.poster import qr_png
 from bot.services.service_hours import fmt_hours
 from bot.services.volunteering import ActivityPreview
-from handlers.filters import OnMessage
+from handlers.filters import OnMessage, OnPress
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.notice_keyboards import building_picker
 from handlers.telling import tell
-from handlers.ticketing import FreeInput, edit_quietly, read_text
+from handlers.ticketing import FreeInput, edit_quietly, end_flow, read_text
 from handlers.volunteer_keyboards import VolCb, VolStep, drop_buttons, vol_button
 from storage.models import ActivityStatus, Person
 
@@ -182,6 +183,15 @@ async def on_form_refused(event: ErrorEvent, state: FSMContext, bot: Bot, t: Tra
     if not isinstance(error, InputRefused):
         await state.clear()
     await tell(event.update, bot, t(error.key, **error.args_))
+
+
+@router.error(ExceptionTypeFilter(NotOrganiser), OnPress(StateFilter(ActivityFlow)))
+async def on_no_longer_organiser(
+    event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator
+) -> None:
+    """Removed as head (or coordinator) before pressing Announce (or Next): the draft goes,
+    nothing is announced, and the next press is not refused again."""
+    await end_flow(event, state, bot, t("vol-not-allowed") + "\n" + t("flow-ended-unsent"))
 
 
 @router.callback_query(StateFilter(ActivityFlow.confirm), VolCb.filter(F.step == VolStep.SEND))

@@ -25,7 +25,7 @@ from handlers.filters import OnMessage, OnPress
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
 from handlers.telling import tell
-from handlers.ticketing import FreeInput, drop_buttons, edit_quietly, read_text
+from handlers.ticketing import FreeInput, edit_quietly, end_flow, read_text
 from storage.models import Person, Role, VoteStatus
 
 router = Router(name="votes")
@@ -278,12 +278,7 @@ async def still_organiser(state: FSMContext, person: Person, services: Services)
 @router.error(ExceptionTypeFilter(OrganiserGone, NotStaff), OnPress(StateFilter(VoteFlow)))
 async def on_organiser_gone(event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator) -> None:
     """Not a step to answer again: the flow ends, its buttons go, and the person reads why."""
-    await state.clear()
-    query = event.update.callback_query
-    if query is not None:
-        await query.answer()
-        await drop_buttons(query)
-    await tell(event.update, bot, t("vote-organiser-gone"))
+    await end_flow(event, state, bot, t("vote-organiser-gone"))
 
 
 @router.message(StateFilter(VoteFlow.building), FreeInput())

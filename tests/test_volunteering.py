@@ -345,3 +345,26 @@ async def test_a_removed_resident_s_old_qr_link_checks_nothing_in(town: Town) ->
     assert "Checked in" not in refused.text
     assert await signups(town.db) == [(town.ids[RESIDENT], True, False)]
     assert await hours(town.db) == []
+
+
+async def test_a_head_removed_before_announce_is_let_go(town: Town) -> None:
+    """Found: removed while the activity waited at its summary, the head's Announce was
+    refused, but the flow stayed, refusing every press again. Now it ends, its buttons go,
+    nothing is announced."""
+    from storage.models import Role
+    from tests.test_notices import building_id
+
+    one(await town.send(HEAD, "/activity"), HEAD)
+    summary = one(await town.send(HEAD, FORM), HEAD)
+    office, head = await town.person(OFFICE), await town.person(HEAD)
+    a1 = await building_id(town.db, "A1")
+    await town.world.services.revoke.remove(office, head.id, a1, Role.HEAD)
+    await town.deliver()
+    pressed = await town.click(HEAD, summary, "✅ Announce")
+    answer(pressed)
+    said = one(pressed, HEAD).text
+    assert "Only a building head" in said and "nothing was sent" in said
+    assert any(type(s.method).__name__ == "EditMessageReplyMarkup" for s in pressed)
+    later = one(await town.send(HEAD, "hello"), HEAD).text
+    assert "press one of the buttons" not in later
+    assert await activities(town.db) == []
