@@ -23,6 +23,7 @@ from aiogram.types import (
 
 from bot.i18n import Translator
 from bot.services import Services
+from bot.services.activity_form import NotOrganiser
 from bot.services.activity_menus import CHECKIN_QR_SECONDS, checkin_scene
 from bot.services.choice_numbers import choice_number
 from bot.services.errors import ServiceError
@@ -30,10 +31,17 @@ from bot.services.links import start_link
 from bot.services.poster import qr_png
 from bot.services.service_hours import fmt_hours
 from bot.services.volunteering import ActivityPreview
-from handlers.filters import OnMessage
+from handlers.filters import OnMessage, OnPress
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.notice_keyboards import building_picker
-from handlers.ticketing import FreeInput, ask_again_or_end, drop_buttons, edit_quietly, read_text
+from handlers.ticketing import (
+    FreeInput,
+    ask_again_or_end,
+    drop_buttons,
+    edit_quietly,
+    end_flow,
+    read_text,
+)
 from handlers.volunteer_keyboards import VolCb, VolStep, vol_button
 from storage.models import ActivityStatus, Person
 
@@ -177,6 +185,15 @@ async def on_form_refused(event: ErrorEvent, state: FSMContext, bot: Bot, t: Tra
     """A form out of shape is asked again; a refusal for good (no longer organising for these
     buildings) ends the step, so the next message is not taken for another form."""
     await ask_again_or_end(event, state, bot, t)
+
+
+@router.error(ExceptionTypeFilter(NotOrganiser), OnPress(StateFilter(ActivityFlow)))
+async def on_no_longer_organiser(
+    event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator
+) -> None:
+    """Removed as head (or coordinator) before pressing Announce (or Next): the draft goes,
+    nothing is announced, and the next press is not refused again."""
+    await end_flow(event, state, bot, t("vol-not-allowed") + "\n" + t("flow-ended-unsent"))
 
 
 @router.callback_query(StateFilter(ActivityFlow.confirm), VolCb.filter(F.step == VolStep.SEND))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Translator
 from handlers.filters import Is
+from handlers.step_hints import step_hint
 from handlers.ticketing import SkipCb, drop_buttons
 
 router = Router(name="fallback")
@@ -33,5 +35,7 @@ async def on_unknown_command(message: Message, t: Translator) -> None:
 
 
 @router.message()
-async def on_anything(message: Message, t: Translator) -> None:
-    await message.answer(t("fallback"))
+async def on_anything(message: Message, state: FSMContext, t: Translator) -> None:
+    """In the middle of a flow, a message its step cannot take (a word where a button is
+    awaited, a sticker): what the step waits for, and it goes on waiting."""
+    await message.answer(await step_hint(state, t) or t("fallback"))

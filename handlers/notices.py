@@ -13,14 +13,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 
 from bot.i18n import Translator
 from bot.services import Services
+from bot.services.notice_errors import NotAuthor
 from bot.services.notices import (
     MAX_PHOTOS,
     MAX_TEXT,
@@ -30,10 +31,10 @@ from bot.services.notices import (
     check_text,
 )
 from bot.text import TEXT_LIMIT, cut, utf16_len
-from handlers.filters import Is
+from handlers.filters import Is, OnMessage, OnPress
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.notice_keyboards import NoticeCb, NoticeStep, building_picker
-from handlers.ticketing import FreeInput, drop_buttons, edit_quietly, read_text
+from handlers.ticketing import FreeInput, drop_buttons, edit_quietly, end_flow, read_text
 from storage.models import NoticeStatus, Person
 
 router = Router(name="notices")
@@ -305,6 +306,16 @@ async def on_urgency(
     if isinstance(callback.message, Message):
         await edit_quietly(callback.message.edit_reply_markup(reply_markup=None))
         await callback.message.answer(_summary(t, draft, preview), reply_markup=builder.as_markup())
+
+
+@router.error(ExceptionTypeFilter(NotAuthor), OnPress(StateFilter(NoticeFlow)))
+@router.error(ExceptionTypeFilter(NotAuthor), OnMessage(StateFilter(NoticeFlow)))
+async def on_no_longer_author(
+    event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator
+) -> None:
+    """Removed as head (or coordinator) while writing: the draft goes, nothing is sent, and
+    the next press or message is not refused again."""
+    await end_flow(event, state, bot, t("notice-not-allowed") + "\n" + t("flow-ended-unsent"))
 
 
 @router.callback_query(StateFilter(NoticeFlow.confirm), NoticeCb.filter(F.step == NoticeStep.SEND))

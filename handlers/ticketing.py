@@ -329,6 +329,18 @@ async def ask_again_or_end(
     await tell(event.update, bot, t(error.key, **error.args_))
 
 
+async def end_flow(event: ErrorEvent, state: FSMContext, bot: Bot, text: str) -> None:
+    """A flow its author may no longer finish (removed from the role meanwhile): it ends, the
+    pressed message's buttons go, and the person reads why in the chat, not only on a button
+    that vanishes (the next press or message is not refused again)."""
+    await state.clear()
+    query = event.update.callback_query
+    if query is not None:
+        await query.answer()
+        await drop_buttons(query)
+    await tell(event.update, bot, text)
+
+
 def skip_markup(t: Translator, ticket_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=t("step-skip"), callback_data=SkipCb(ticket_id=ticket_id))

@@ -17,13 +17,13 @@ from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Messa
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.choice_numbers import choice_number
-from bot.services.errors import ServiceError
+from bot.services.errors import NotStaff, ServiceError
 from bot.services.flat_claims import WaitingClaim
 from bot.services.links import start_link
 from bot.services.vote_rule_book import choice_value
 from bot.services.vote_view import labels, render_progress, render_result, rule_line, rule_text
-from bot.services.votes import Ballotable
-from handlers.filters import OnMessage
+from bot.services.votes import Ballotable, OrganiserGone
+from handlers.filters import OnMessage, OnPress
 from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.keyboards import CallbackInt
 from handlers.paging import keyset_page, page_of
@@ -32,6 +32,7 @@ from handlers.ticketing import (
     ask_again_or_end,
     drop_buttons,
     edit_quietly,
+    end_flow,
     pager,
     read_text,
 )
@@ -323,6 +324,19 @@ async def on_new(
     await callback.message.answer(t("vote-ask-building"))
 
 
+async def still_organiser(state: FSMContext, person: Person, services: Services) -> None:
+    """Each step after the building: the organiser may have been removed meanwhile (as head,
+    deputy or coordinator); then the steps end (``on_organiser_gone``), nothing is opened."""
+    await services.votes.check_organiser(person, int((await state.get_data())["building"]))
+
+
+@router.error(ExceptionTypeFilter(OrganiserGone, NotStaff), OnMessage(StateFilter(VoteFlow)))
+@router.error(ExceptionTypeFilter(OrganiserGone, NotStaff), OnPress(StateFilter(VoteFlow)))
+async def on_organiser_gone(event: ErrorEvent, state: FSMContext, bot: Bot, t: Translator) -> None:
+    """Not a step to answer again: the flow ends, its buttons go, and the person reads why."""
+    await end_flow(event, state, bot, t("vote-organiser-gone"))
+
+
 @router.message(StateFilter(VoteFlow.building), FreeInput())
 async def on_building(
     message: Message, state: FSMContext, t: Translator, person: Person, services: Services
@@ -338,11 +352,12 @@ async def on_building(
 
 @router.message(StateFilter(VoteFlow.question), FreeInput())
 async def on_question(
-    message: Message, state: FSMContext, t: Translator, services: Services
+    message: Message, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
     typed = await read_text(message, t)
     if typed is None:
         return
+    await still_organiser(state, person, services)
     services.votes.check_question(typed)
     await state.update_data(question=typed.strip())
     await state.set_state(VoteFlow.options)
@@ -418,6 +433,7 @@ async def on_options(
     typed = await read_text(message, t)
     if typed is None:
         return
+    await still_organiser(state, person, services)
     options = services.votes.check_options(typed.splitlines())
     await _ask_rule(message, state, t, person, services, options)
 
@@ -426,6 +442,7 @@ async def on_options(
 async def on_yesno(
     callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
+    await still_organiser(state, person, services)
     await callback.answer()
     if isinstance(callback.message, Message):
         yes_no = [t("vote-yes"), t("vote-no")]
@@ -435,7 +452,10 @@ async def on_yesno(
 @router.callback_query(
     StateFilter(VoteFlow.options), VoteCb.filter(F.action == VoteAction.ELECTION)
 )
-async def on_election(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+async def on_election(
+    callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, services: Services
+) -> None:
+    await still_organiser(state, person, services)
     await callback.answer()
     if isinstance(callback.message, Message):
         await state.set_state(VoteFlow.candidates)
@@ -449,6 +469,7 @@ async def on_candidates(
     typed = await read_text(message, t)
     if typed is None:
         return
+    await still_organiser(state, person, services)
     building_id = int((await state.get_data())["building"])
     names, ids = await services.elections.match_candidates(person, building_id, typed.splitlines())
     await state.update_data(candidates=ids)
@@ -466,6 +487,7 @@ async def on_rule(
 ) -> None:
     # Another community's rule, a retired one or a forged value is refused here (and again
     # when the vote opens: the office may retire it meanwhile); the step stays where it was.
+    await still_organiser(state, person, services)
     building_id = int((await state.get_data())["building"])
     chosen = await services.vote_rules.choose(person, building_id, callback_data.value)
     await callback.answer()
@@ -488,12 +510,14 @@ async def on_days(
     callback_data: VoteCb,
     state: FSMContext,
     t: Translator,
+    person: Person,
     services: Services,
 ) -> None:
     days = callback_data.number()
     if days not in DAYS:
         await on_stale_step(callback, t)
         return
+    await still_organiser(state, person, services)
     await callback.answer()
     if not isinstance(callback.message, Message):
         return
@@ -521,6 +545,7 @@ async def on_days(
 async def on_open(
     callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, services: Services
 ) -> None:
+    await still_organiser(state, person, services)
     data = await state.get_data()
     vote = await services.votes.open_vote(
         person,

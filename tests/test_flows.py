@@ -107,7 +107,8 @@ async def test_an_album_outside_a_report_is_offered_once(world: World) -> None:
     assert "report this as a problem" in only(first).text
     assert rest == [[], []]  # one question, not three
     # A separate photo while the offer waits is not quietly added: it gets the usual hint.
-    assert "use the buttons above" in only(await client.send(resident, None, photo=photo("d"))).text
+    said = only(await client.send(resident, None, photo=photo("d"))).text
+    assert "buttons under the question “Would you like to report this?”" in said
     sent = await client.click(resident, only(first), "📝 Yes, report it")
     sent = await choose(world, resident, sent, "🔧 Repairs")
     assert "Where is it?" in texts(sent)[-1]

@@ -746,3 +746,31 @@ async def test_an_older_copy_the_office_withdrew_says_the_office_did(town: Town)
     assert [e.text for e in edited] == [
         "🚫 A notice for 塘中新村1栋 was withdrawn by the community office."
     ]
+
+
+async def test_a_head_removed_before_send_is_let_go_and_nothing_goes(town: Town) -> None:
+    """Found: the head was removed while the notice waited at its summary; Send was refused,
+    but the flow stayed: every press of Send was refused again, and a typed word was told to
+    press those very buttons. Now the flow ends with the refusal, its buttons go, nothing is
+    sent."""
+    from storage.models import Role
+
+    one(await town.send(HEAD, "/notice"), HEAD)
+    photos = one(await town.send(HEAD, "Water off tomorrow 💧💧"), HEAD)
+    when = one(await town.click(HEAD, photos, "No photos ›"), HEAD)
+    urgent = one(await town.click(HEAD, when, "Now"), HEAD)
+    summary = one(await town.click(HEAD, urgent, "Not urgent"), HEAD)
+    office, head = await town.person(OFFICE), await town.person(HEAD)
+    await town.world.services.revoke.remove(
+        office, head.id, await building_id(town.db, "A1"), Role.HEAD
+    )
+    await town.deliver()
+    pressed = await town.click(HEAD, summary, "✅ Send")
+    answer(pressed)
+    said = one(pressed, HEAD).text
+    assert "Only a building head" in said and "nothing was sent" in said
+    assert any(type(s.method).__name__ == "EditMessageReplyMarkup" for s in pressed)
+    later = one(await town.send(HEAD, "hello"), HEAD).text
+    assert "press one of the buttons" not in later
+    assert await notices(town.db) == []
+    assert await town.deliver() == []

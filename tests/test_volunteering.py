@@ -351,3 +351,51 @@ async def test_a_removed_organiser_no_longer_runs_the_activity(town: Town) -> No
     [activity] = await activities(town.db)
     assert activity.status is ActivityStatus.OPEN
     assert to(await town.deliver(), RESIDENT) == []
+
+
+async def test_a_removed_resident_s_old_qr_link_checks_nothing_in(town: Town) -> None:
+    """Found: check-in read only the sign-up, so a resident who signed up and was then removed
+    from the building (moved away) still checked in with the QR link and was credited hours.
+    Now they are told they are no longer a resident there, and nothing is recorded."""
+    from sqlalchemy import delete
+
+    from storage.models import Membership
+
+    await organise(town)
+    ad = one(await town.deliver(), RESIDENT)
+    await town.click(RESIDENT, ad, SIGN_UP)
+    qr = one(await town.send(HEAD, "/checkin"), HEAD, "SendPhoto")
+    match = re.search(r"start=(v[A-Za-z0-9_-]+)", qr.text)
+    assert match is not None, qr.text
+    async with town.db.session() as session:
+        await session.execute(delete(Membership).where(Membership.person_id == town.ids[RESIDENT]))
+        await session.commit()
+    town.world.clock.now = datetime(2026, 11, 27, 1, 10, tzinfo=UTC)  # 09:10 on the day
+    refused = one(await town.send(RESIDENT, f"/start {match.group(1)}"), RESIDENT)
+    assert "no longer registered in a building “Tree planting” is for" in refused.text
+    assert "Checked in" not in refused.text
+    assert await signups(town.db) == [(town.ids[RESIDENT], True, False)]
+    assert await hours(town.db) == []
+
+
+async def test_a_head_removed_before_announce_is_let_go(town: Town) -> None:
+    """Found: removed while the activity waited at its summary, the head's Announce was
+    refused, but the flow stayed, refusing every press again. Now it ends, its buttons go,
+    nothing is announced."""
+    from storage.models import Role
+    from tests.test_notices import building_id
+
+    one(await town.send(HEAD, "/activity"), HEAD)
+    summary = one(await town.send(HEAD, FORM), HEAD)
+    office, head = await town.person(OFFICE), await town.person(HEAD)
+    a1 = await building_id(town.db, "A1")
+    await town.world.services.revoke.remove(office, head.id, a1, Role.HEAD)
+    await town.deliver()
+    pressed = await town.click(HEAD, summary, "✅ Announce")
+    answer(pressed)
+    said = one(pressed, HEAD).text
+    assert "Only a building head" in said and "nothing was sent" in said
+    assert any(type(s.method).__name__ == "EditMessageReplyMarkup" for s in pressed)
+    later = one(await town.send(HEAD, "hello"), HEAD).text
+    assert "press one of the buttons" not in later
+    assert await activities(town.db) == []

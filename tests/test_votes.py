@@ -538,3 +538,72 @@ async def test_a_head_removed_during_his_vote_gets_no_result(owners: Town) -> No
     told = await town.deliver()
     assert "Not passed" in one(told, RESIDENT).text
     assert to(told, HEAD) == []
+
+
+async def removed(town: Town, who: int = HEAD) -> None:
+    """The office removes ``who`` as A1's head (the chat's /staff)."""
+    from tests.test_notices import building_id
+
+    office, head = await town.person(OFFICE), await town.person(who)
+    a1 = await building_id(town.db, "A1")
+    await town.world.services.revoke.remove(office, head.id, a1, Role.HEAD)
+    await town.deliver()
+
+
+async def votes_in(town: Town) -> list[Vote]:
+    async with town.db.session() as session:
+        return list(await session.scalars(select(Vote)))
+
+
+async def test_a_head_removed_while_typing_the_question_is_told_and_let_go(town: Town) -> None:
+    """Found: the steps after the building did not look at the organiser again, so a head
+    removed meanwhile went on question, options, rule and days (seeing the building's reach),
+    then was refused at Open and kept there; a refusal at a step left the step waiting, and
+    every later message was refused again. Now the next step ends the flow, politely."""
+    organiser = to(await town.send(HEAD, "/vote"), HEAD)[-1]
+    one(await town.click(HEAD, organiser, "➕ Open a new vote"), HEAD)
+    await removed(town)
+    ended = one(await town.send(HEAD, QUESTION), HEAD)
+    assert "You can no longer open this vote" in ended.text
+    assert "Nothing was created" in ended.text
+    assert ended.buttons == []
+    # The flow is over: the next words are not read as the question (nor refused again).
+    later = await town.send(HEAD, "Thank you")
+    assert "no longer open this vote" not in "".join(s.text for s in later)
+    assert "What are the options" not in "".join(s.text for s in later)
+    assert await votes_in(town) == []
+
+
+async def test_a_head_removed_before_open_creates_nothing(owners: Town) -> None:
+    town = owners
+    organiser = to(await town.send(HEAD, "/vote"), HEAD)[-1]
+    one(await town.click(HEAD, organiser, "➕ Open a new vote"), HEAD)
+    options = one(await town.send(HEAD, QUESTION), HEAD)
+    rule = one(await town.click(HEAD, options, "Yes / No"), HEAD)
+    days = one(await town.click(HEAD, rule, "Major matter (lift, repairs fund): ¾"), HEAD)
+    summary = one(await town.click(HEAD, days, "7 days"), HEAD)
+    await removed(town)
+    pressed = await town.click(HEAD, summary, "✅ Open the vote")
+    answer(pressed)  # the button stops spinning
+    assert "You can no longer open this vote" in one(pressed, HEAD).text
+    # Its button goes with the flow.
+    assert any(type(s.method).__name__ == "EditMessageReplyMarkup" for s in pressed)
+    assert await votes_in(town) == []
+    assert not await town.deliver()  # no resident is asked to vote
+    # A second press of the old button: out of date, still nothing.
+    again = await town.click(HEAD, summary, "✅ Open the vote")
+    assert "no longer open this vote" not in answer(again)
+    assert await votes_in(town) == []
+
+
+async def test_a_head_removed_at_the_rule_step_is_let_go(town: Town) -> None:
+    organiser = to(await town.send(HEAD, "/vote"), HEAD)[-1]
+    one(await town.click(HEAD, organiser, "➕ Open a new vote"), HEAD)
+    options = one(await town.send(HEAD, QUESTION), HEAD)
+    rule = one(await town.click(HEAD, options, "Yes / No"), HEAD)
+    await removed(town)
+    pressed = await town.click(HEAD, rule, "Major matter (lift, repairs fund): ¾")
+    answer(pressed)
+    assert "You can no longer open this vote" in one(pressed, HEAD).text
+    assert "flats count" not in "".join(s.text for s in pressed)  # no reach shown
+    assert await votes_in(town) == []

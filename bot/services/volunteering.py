@@ -378,6 +378,9 @@ class VolunteeringService:
             signup = await repo.signup(activity.id, person.id)
             if signup is None or signup.cancelled_at is not None:
                 raise ServiceError("vol-checkin-not-signed", title=activity.title)
+            if not await self._member_of(session, person, activity.building_ids):
+                # Signed up, then removed or moved away: an old QR link credits nothing.
+                raise ServiceError("vol-checkin-not-member", title=activity.title)
             if signup.checked_in_at is not None:
                 return CheckedIn(activity, activity.hours, already=True)
             signup.checked_in_at = now

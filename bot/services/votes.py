@@ -81,6 +81,14 @@ class Reach:
     residents: int  # who hears of it
 
 
+class OrganiserGone(ServiceError):
+    """A vote's organiser lost the role that covers its building while opening it (removed as
+    head, deputy or coordinator): the steps end, nothing is opened."""
+
+    def __init__(self) -> None:
+        super().__init__("vote-organiser-gone")
+
+
 class VoteService:
     def __init__(
         self, config: Config, db: Database, translations: Translations, clock: Clock
@@ -139,6 +147,15 @@ class VoteService:
             communities = CommunityRepository(session)
             found = [await communities.building(b) for b in area.building_ids]
             return [b for b in found if b is not None]
+
+    async def check_organiser(self, person: Person, building_id: int) -> Building:
+        """The building of a vote being opened, while ``person`` still covers it."""
+        async with self.db.session() as session:
+            building = await CommunityRepository(session).building(building_id)
+            area = await join_area(session, person, self.config)
+            if building is None or not area or not covers(area, building):
+                raise OrganiserGone()
+            return building
 
     async def building_for(self, person: Person, code: str) -> Building:
         async with self.db.session() as session:

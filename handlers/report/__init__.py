@@ -10,11 +10,19 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.report import entry, offer, steps, summary
+from handlers.report import entry, offer, replies, steps, summary
 from handlers.report.flow import BuildingPageCb, ReportCb, ReportFlow, Step
 from handlers.report.offer import offer_router
 
 router = Router(name="report")
-router.include_routers(entry.router, steps.router, summary.router, offer.router, summary.leftovers)
+# A reply to a ticket's message first: it is not the step's answer.
+router.include_routers(
+    replies.router,
+    entry.router,
+    steps.router,
+    summary.router,
+    offer.router,
+    summary.leftovers,
+)
 
 __all__ = ["BuildingPageCb", "ReportCb", "ReportFlow", "Step", "offer_router", "router"]

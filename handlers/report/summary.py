@@ -17,6 +17,7 @@ from handlers.keyboard_builder import InlineKeyboardBuilder
 from handlers.menu import menu_keyboard
 from handlers.report.asks import ask_category, ask_description, ask_location, ask_privacy
 from handlers.report.flow import ReportCb, ReportFlow, Step, button
+from handlers.step_hints import step_hint
 from handlers.telling import tell
 from handlers.ticketing import FreeInput, edit_quietly
 from storage.models import Person
@@ -139,6 +140,7 @@ async def on_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -
 @leftovers.message(StateFilter(ReportFlow), FreeInput())
 async def on_unexpected(message: Message, state: FSMContext, t: Translator) -> None:
     """Stickers, polls, dice… or a text where a button is expected: a hint, the draft kept."""
-    current = await state.get_state()
-    key = "report-describe-hint" if current == ReportFlow.description.state else "flow-hint"
-    await message.answer(t(key))
+    if await state.get_state() == ReportFlow.description.state:
+        await message.answer(t("report-describe-hint"))
+        return
+    await message.answer(await step_hint(state, t) or t("flow-hint"))

@@ -84,6 +84,7 @@ vol-reminder =
 vol-checkin-unknown = This check-in code is not valid, or its activity is over.
 vol-checkin-closed = Check-in for “{ $title }” is open from an hour before the start to an hour after the end.
 vol-checkin-not-signed = You are not signed up for “{ $title }”: sign up under its announcement first.
+vol-checkin-not-member = You are no longer registered in a building “{ $title }” is for, so you cannot check in. Nothing was recorded. If this is a mistake, please ask your building head.
 vol-checked-in = ✅ Checked in at “{ $title }”: { $hours } h credited. The organiser confirms them after the event.
 vol-checked-in-again = You are already checked in at “{ $title }”.
 vol-hours-confirmed = ✅ Your { $hours } h of service at “{ $title }” are confirmed. Thank you!

@@ -73,6 +73,7 @@ vote-summary = Open this vote?
 vote-btn-open = ✅ Open the vote
 vote-opened-organiser = Vote { $id } is open. The residents are being told; /vote shows the turnout.
 vote-no-flats = { $building } has no flats on its list yet. The community office imports them (import-flats) first.
+vote-organiser-gone = You can no longer open this vote: you are no longer a head or coordinator of its building. Nothing was created.
 vote-progress-head = 🗳 Open: { $building }: { $question }
 vote-result-head = 🗳 Vote result, { $building }:
     { $question }

@@ -1,12 +1,14 @@
 ## 流程之外的消息
 flow-step-over = 这个按钮所属的步骤已经结束了，所以没有任何操作。下方已恢复主菜单。
 free-staff = 如需答复住户，请点工单卡片上的“💬 回复”，或直接回复住户发来的那条消息（在消息上向左滑）。查看您的工单：/tickets
+flow-ended-unsent = 此操作已结束，未发送任何内容。
 
 ## 反映问题
 report-place-noted = 📍 谢谢，已把位置说明加到描述里。
 report-open-describe = ✏️ 您的反映还没有提交：准备好后直接发送描述（文字、照片或语音）即可，或发送 /cancel 放弃。
 report-open-keyboard = ✏️ 您的反映还没有提交：请用输入框下方的按钮回答，或发送 /cancel 放弃。
 report-open-buttons = ✏️ 您的反映还没有提交：请点聊天记录上方那条问题下面的按钮，或发送 /cancel 放弃。
+report-reply-elsewhere = ✋ 您正在填写一个新的反映，所以这条回复没有发到工单 #{ $number }，也没有加入新的反映。如要给工单 #{ $number } 留言，请先完成新的反映或发送 /cancel 取消，再重新回复。
 
 ## 正在进行的对话：直接发来的消息
 conv-sent-resident = ✅ 已转给您的楼长（工单 #{ $number }）。
@@ -46,3 +48,21 @@ picker-found-one = 找到了。是这栋楼吗？
 picker-join = ✅ 加入 { $building }
 picker-found = 有 { $count } 栋楼与“{ $query }”相符：
 picker-all = « 全部楼栋
+
+## A message where a step waits for a button
+step-buttons = ⬆️ 这一步需要您按按钮：请按上方“{ $question }”这个问题下面的按钮之一。或发送 /cancel 停止。
+step-waiting = ⬆️ 上方还有一个问题在等您回答。或发送 /cancel 停止。
+step-q-report-building = 是哪一栋楼的问题？
+step-q-report-category = 是哪一类问题？
+step-q-report-metoo = 和邻居反映的是同一个问题吗？
+step-q-report-privacy = 谁可以看到您的信息？
+step-q-report-summary = 请核对您的反映
+step-q-report-offer = 要把这条消息作为问题反映吗？
+step-q-notice-targets = 通知发给哪些楼栋？
+step-q-notice-urgent = 是否紧急？
+step-q-notice-confirm = 通知已准备好
+step-q-activity-targets = 活动面向哪些楼栋？
+step-q-activity-confirm = 您的活动，准备发布
+step-q-vote-rule = 按哪条规则决定？
+step-q-vote-days = 表决开放多久？
+step-q-vote-confirm = 发起这次表决吗？

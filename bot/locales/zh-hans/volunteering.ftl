@@ -74,6 +74,7 @@ vol-reminder =
 vol-checkin-unknown = 此签到码无效，或活动已结束。
 vol-checkin-closed = “{ $title }”的签到时间为开始前一小时至结束后一小时。
 vol-checkin-not-signed = 您没有报名“{ $title }”：请先在活动通知下报名。
+vol-checkin-not-member = 您已不再是“{ $title }”所面向楼栋的住户，因此无法签到，未作任何记录。如有误，请联系您的楼长。
 vol-checked-in = ✅ 已在“{ $title }”签到：记 { $hours } 小时，活动后由组织者确认。
 vol-checked-in-again = 您已在“{ $title }”签到。
 vol-hours-confirmed = ✅ 您在“{ $title }”的 { $hours } 小时服务时长已确认。谢谢！

@@ -70,6 +70,7 @@ vote-summary = 发起这次表决吗？
 vote-btn-open = ✅ 发起表决
 vote-opened-organiser = 表决 { $id } 已发起，正在通知居民；/vote 可查看参与情况。
 vote-no-flats = { $building } 还没有房屋清单。请社区先导入（import-flats）。
+vote-organiser-gone = 您已无法发起此表决：您已不再是该楼栋的楼长或协调员。未创建任何表决。
 vote-progress-head = 🗳 进行中：{ $building }：{ $question }
 vote-result-head = 🗳 表决结果，{ $building }：
     { $question }
