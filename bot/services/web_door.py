@@ -261,7 +261,7 @@ class WebDoorService:
         """Files ``draft`` with the person's own photos, and the name and phone they gave kept
         in the ticket's commit (a refused report keeps neither; the card, rendered at
         delivery, shows them as the draft's consent says)."""
-        name = clip(" ".join(name.split()), NAME_LIMIT)
+        name = "" if blank(name) else clip(" ".join(name.split()), NAME_LIMIT)
         phone = clean_phone(phone) if draft.show_phone and phone.strip() else ""
         return await self.reporting.report(
             person,

@@ -19,7 +19,7 @@ from bot.services.links import PayloadKind, make_payload, start_link
 from bot.services.onboarding import clean_phone
 from bot.services.ticket_core import MAX_DESCRIPTION, MAX_MEDIA, Draft
 from bot.services.web_door import NAME_LIMIT, DoorBuilding
-from bot.text import clip, fits
+from bot.text import blank, clip, fits
 from web.door.guard import (
     DOOR,
     device_secret,
@@ -163,6 +163,8 @@ def _choices(request: web.Request, building: DoorBuilding, form: Form) -> Choice
     if category is None:
         raise refusal(request, "door-pick-category", status=400)
     description = form_text(form, "description").strip()
+    if blank(description):  # zero-width spaces or a control character: nothing to read
+        description = ""
     if not fits(description, MAX_DESCRIPTION):
         raise refusal(request, "door-too-long", status=400, max=MAX_DESCRIPTION)
     latitude, longitude = _coordinate(form, "lat", 90), _coordinate(form, "lon", 180)
@@ -184,9 +186,15 @@ def _choices(request: web.Request, building: DoorBuilding, form: Form) -> Choice
         show_name=form.get("show_name") == "1",
         show_phone=show_phone,
         share_description=form.get("share_description") == "1",
-        name=clip(form_text(form, "name"), NAME_LIMIT),
+        name=_name(form_text(form, "name")),
         phone=phone,
     )
+
+
+def _name(given: str) -> str:
+    """The name the form gave; "" for one nobody would see (zero-width spaces), which the
+    head's card would otherwise show as a name line with nothing on it."""
+    return "" if blank(given) else clip(given, NAME_LIMIT)
 
 
 def _coordinate(form: Form, field: str, bound: float) -> float | None:
