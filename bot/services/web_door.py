@@ -283,7 +283,7 @@ class WebDoorService:
                 latitude=draft.latitude,
                 longitude=draft.longitude,
                 show_name=draft.show_name and bool(name or person.display_name),
-                show_phone=draft.show_phone,
+                show_phone=draft.show_phone and bool(phone or person.phone),
                 share_description=draft.share_description,
                 key=draft.key,
             ),
