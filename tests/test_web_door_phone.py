@@ -1,7 +1,9 @@
 """The phone number a resident gives on the web door's form, as phones type it: a Chinese
 keyboard's full-width digits (１３８…) are kept as the digits they are, so the head can call
 them; a number that is no number is refused on the summary step, where the form is one tap
-back, not after "Send"; and a refused summary writes nothing."""
+back, not after "Send"; "show my phone" with no number written (and none given before) is
+asked for there too, rather than promising the head a number they never get; and a refused
+summary writes nothing."""
 
 from __future__ import annotations
 
@@ -12,9 +14,12 @@ from storage.models import Person, Ticket
 from tests.factories import World
 from tests.test_web_door import (
     EN,
+    ZH,
     Http,
     config,
     counts,
+    delivered,
+    file_report_from,
     form_fields,
     http,
     jpeg,
@@ -65,3 +70,34 @@ async def test_a_phone_that_is_no_number_is_refused_before_the_summary(
     # Without "show my phone" the field is not used, and not checked.
     shown = await report(http, token, csrf, phone="call me")
     assert shown.status == 200
+
+
+async def test_show_my_phone_without_a_number_is_asked_for_not_promised(
+    http: Http, world: World, db: Database
+) -> None:
+    token = token_of(world)
+    _, csrf = await open_poster(http, token, ZH)
+    before = await counts(db)
+    for blank in ("", "   "):
+        data = {"csrf": csrf, "category": "repairs", "description": "x", "show_phone": "1"}
+        refused = await http.post(f"/b/{token}", data={**data, "phone": blank}, headers=ZH)
+        assert refused.status == 400
+        assert "请填写您的电话号码" in await refused.text()
+    assert await counts(db) == before
+
+    # The summary's "Send" form with its number taken out: asked for as well, nothing filed.
+    summary = await (await report(http, token, csrf, show_phone="1", phone="13800138000")).text()
+    fields = form_fields(summary, f"/b/{token}/send")
+    forged = [(k, "" if k == "phone" else v) for k, v in fields]
+    refused = await http.post(f"/b/{token}/send", data=forged, headers=EN)
+    assert refused.status == 400 and "Please write your phone number" in await refused.text()
+    async with db.session() as session:
+        assert await session.scalar(select(Ticket)) is None
+
+    # Sent with the number, the card shows it; the next report may leave the field empty.
+    await file_report_from(http, token, summary)
+    again = await report(http, token, csrf, show_phone="1", description="The lift is stuck")
+    assert again.status == 200 and "The head sees your phone number." in await again.text()
+    await file_report_from(http, token, await again.text())
+    cards = [s.text for s in await delivered(world) if s.buttons]
+    assert len(cards) == 2 and all("13800138000" in card for card in cards)

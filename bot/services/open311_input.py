@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.services.errors import ServiceError
 from bot.services.ticket_core import MAX_DESCRIPTION, checked
-from bot.text import fits
+from bot.text import blank, fits
 
 # What a caller's contact may hold (UTF-16 units): a name, an e-mail address, a phone number.
 SUBMITTER_LIMITS = {"first_name": 50, "last_name": 50, "email": 254, "phone": 32}
@@ -71,7 +71,7 @@ def description_of(filing: Filing) -> str:
     """The ticket's description: the caller's words, then the media's address on a line of its
     own (kept as text: the staff open it; nothing is fetched from it)."""
     description = checked(filing.description, MAX_DESCRIPTION)
-    if not description:
+    if blank(description):  # zero-width spaces or control characters only: nothing to read
         raise Open311Refusal("open311-no-description", "description")
     if filing.media_url:
         url = filing.media_url.strip()
@@ -86,7 +86,7 @@ def submitter_of(given: Sequence[tuple[str, str]]) -> dict[str, str]:
     for field, value in given:
         limit = SUBMITTER_LIMITS.get(field)
         value = value.strip()
-        if limit is None or not value:
+        if limit is None or blank(value):  # a zero-width "name" is no name for the card
             continue
         if not fits(value, limit) or any(c in value for c in "\r\n"):
             raise Open311Refusal("open311-bad-submitter", field, max=limit)

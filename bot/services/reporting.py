@@ -24,6 +24,7 @@ from bot.services.ticket_core import (
     place_of_building,
     settings_of_building,
 )
+from bot.text import blank
 from storage.db import Database
 from storage.models import Person, Role, Ticket, TicketStatus
 from storage.repositories import PersonRepository
@@ -66,9 +67,12 @@ class Reporting:
         of the person's own kept photos (web_files), claimed in the ticket's commit: one on a
         ticket already is left out, so two reports sent at once never share a photo."""
         now = self.clock()
-        if not draft.description.strip() and not draft.media and not photos:
+        # Words nobody would see (zero-width spaces, a control character) are no description:
+        # a report of only those is empty, and a photo's report keeps none of them.
+        description = "" if blank(draft.description) else draft.description
+        if not description and not draft.media and not photos:
             raise ServiceError("report-empty")
-        description = checked(draft.description, MAX_DESCRIPTION)
+        description = checked(description, MAX_DESCRIPTION)
         async with self.db.session() as session:
             tickets = TicketRepository(session)
             since = now - timedelta(days=1)

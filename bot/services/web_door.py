@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.config import Config
+from bot.i18n import SUPPORTED_LANGUAGES
 from bot.services.categories import Category, categories_for, find_category
 from bot.services.clock import Clock
 from bot.services.conversations import ConversationService
@@ -208,8 +209,18 @@ class WebDoorService:
                 person = await PersonRepository(session).add(device_address(secret), "", now)
                 person.language = language
                 await session.commit()
+        else:
+            person = await self.speak(person, language)
         await self.onboarding.join_building(person, building.id)
         return Entered(person, secret, building)
+
+    async def speak(self, person: Person, language: str) -> Person:
+        """The device's person now reads the door in ``language`` (the page's switch, or the
+        phone's own): what is pushed to them (the head's answers) comes in it too, not in the
+        language of their first visit."""
+        if person.language == language or language not in SUPPORTED_LANGUAGES:
+            return person
+        return await self.onboarding.set_language(person.id, language)
 
     async def check_photos(self, uploads: Sequence[bytes]) -> list[bytes]:
         """The uploads checked and re-encoded (off the event loop), before anything is
@@ -261,7 +272,7 @@ class WebDoorService:
         """Files ``draft`` with the person's own photos, and the name and phone they gave kept
         in the ticket's commit (a refused report keeps neither; the card, rendered at
         delivery, shows them as the draft's consent says)."""
-        name = clip(" ".join(name.split()), NAME_LIMIT)
+        name = "" if blank(name) else clip(" ".join(name.split()), NAME_LIMIT)
         phone = clean_phone(phone) if draft.show_phone and phone.strip() else ""
         return await self.reporting.report(
             person,
@@ -272,7 +283,7 @@ class WebDoorService:
                 latitude=draft.latitude,
                 longitude=draft.longitude,
                 show_name=draft.show_name and bool(name or person.display_name),
-                show_phone=draft.show_phone,
+                show_phone=draft.show_phone and bool(phone or person.phone),
                 share_description=draft.share_description,
                 key=draft.key,
             ),
@@ -399,14 +410,16 @@ class WebDoorService:
             events = await TicketRepository(session).events(ticket_id)
         return any(e.kind == kind and e.actor_id == person.id for e in events)
 
-    async def subscribe(self, secret: str | None, raw: str) -> None:
+    async def subscribe(self, secret: str | None, raw: str, language: str | None = None) -> None:
         """The device asked to be told when the head answers: its browser's subscription is
         kept on its contact, and the device becomes where the person's notifications go (a
-        notification goes to the door used last)."""
+        notification goes to the door used last), in the language of the page it asked on."""
         person = await self.device(secret)
         if person is None or secret is None:
             raise ServiceError("door-no-device")
         subscription = push_subscription(raw, allow_http=self.config.web_push_allow_http)
+        if language is not None:
+            person = await self.speak(person, language)
         async with self.db.session() as session:
             people = PersonRepository(session)
             await people.set_push(device_address(secret), subscription)

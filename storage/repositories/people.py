@@ -277,7 +277,22 @@ class PersonRepository:
             # SQL NULL, not JSON's null: "has a subscription" stays one test in SQL too.
             .values(push=null() if subscription is None else subscription)
         )
-        return bool(getattr(found, "rowcount", 0))
+        changed = bool(getattr(found, "rowcount", 0))
+        if subscription is not None and changed:
+            # One browser, one device: a browser's subscription given again by another
+            # device (its cookie cleared, the phone passed on) is that device's now. The old
+            # device's pushes (its head's answers) would reach whoever holds the browser,
+            # with a link its page refuses to open.
+            await self.session.execute(
+                update(Contact)
+                .where(
+                    Contact.channel == contact.channel,
+                    Contact.address != contact.address,
+                    Contact.push["endpoint"].as_string() == str(subscription["endpoint"]),
+                )
+                .values(push=null())
+            )
+        return changed
 
     async def mark_unreachable(self, contact: Address, now: datetime) -> None:
         """Telegram (or another door) said this address cannot be reached any more."""

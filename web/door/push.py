@@ -62,7 +62,7 @@ async def subscribe(request: web.Request) -> web.Response:
     form = await request.post()
     try:
         await request.app[DOOR].services.web.subscribe(
-            device_secret(request), form_text(form, "subscription")
+            device_secret(request), form_text(form, "subscription"), visitor_language(request)
         )
     except ServiceError as error:
         return door_page(

@@ -19,7 +19,8 @@ from bot.services.links import PayloadKind, make_payload, start_link
 from bot.services.onboarding import clean_phone
 from bot.services.ticket_core import MAX_DESCRIPTION, MAX_MEDIA, Draft
 from bot.services.web_door import NAME_LIMIT, DoorBuilding
-from bot.text import clip, fits
+from bot.text import blank, clip, fits
+from storage.models import Person
 from web.door.guard import (
     DOOR,
     device_secret,
@@ -84,6 +85,7 @@ async def summary(request: web.Request) -> web.Response:
     if not choices.description and not any(contents):
         raise refusal(request, "report-empty", status=400)
     door = request.app[DOOR].services.web
+    _phone_given(request, choices, await door.device(device_secret(request)))
     try:
         cleaned = await door.check_photos(contents)
     except ServiceError as error:
@@ -111,6 +113,7 @@ async def send(request: web.Request) -> web.StreamResponse:
     person = await door.device(device_secret(request))
     if person is None:
         raise refusal(request, "door-no-device", status=403)
+    _phone_given(request, choices, person)
     photos = [k for k in form.getall("photo_key", []) if isinstance(k, str)][:MAX_MEDIA]
     key = form_text(form, "draft_key")[:32] or None
     draft = Draft(
@@ -163,6 +166,8 @@ def _choices(request: web.Request, building: DoorBuilding, form: Form) -> Choice
     if category is None:
         raise refusal(request, "door-pick-category", status=400)
     description = form_text(form, "description").strip()
+    if blank(description):  # zero-width spaces or a control character: nothing to read
+        description = ""
     if not fits(description, MAX_DESCRIPTION):
         raise refusal(request, "door-too-long", status=400, max=MAX_DESCRIPTION)
     latitude, longitude = _coordinate(form, "lat", 90), _coordinate(form, "lon", 180)
@@ -184,9 +189,23 @@ def _choices(request: web.Request, building: DoorBuilding, form: Form) -> Choice
         show_name=form.get("show_name") == "1",
         show_phone=show_phone,
         share_description=form.get("share_description") == "1",
-        name=clip(form_text(form, "name"), NAME_LIMIT),
+        name=_name(form_text(form, "name")),
         phone=phone,
     )
+
+
+def _phone_given(request: web.Request, choices: Choices, person: Person | None) -> None:
+    """ "The head sees my phone number" with no number written, and none given before: the
+    summary would promise the head a number they never get. Asked for, before anything is
+    written."""
+    if choices.show_phone and not choices.phone.strip() and not (person and person.phone):
+        raise refusal(request, "door-phone-missing", status=400)
+
+
+def _name(given: str) -> str:
+    """The name the form gave; "" for one nobody would see (zero-width spaces), which the
+    head's card would otherwise show as a name line with nothing on it."""
+    return "" if blank(given) else clip(given, NAME_LIMIT)
 
 
 def _coordinate(form: Form, field: str, bound: float) -> float | None:

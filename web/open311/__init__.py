@@ -175,6 +175,10 @@ class Open311Door:
             since = params.moment(fields, "start_date")
             if until is None:
                 until = self.service.clock() if since is None else since + _days()
+            elif since is not None and since >= until:
+                # Dates swapped by the client: said so, rather than an empty list that reads
+                # as "nothing was reported".
+                raise ApiError(400, "open311-bad-range")
             wanted = TicketFilter(
                 community.id,
                 categories=params.words(fields, "service_code"),

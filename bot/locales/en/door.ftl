@@ -71,3 +71,4 @@ door-no-device = This phone is not known here yet. Please scan the poster in you
 door-not-yours = This ticket can only be opened on the phone that reported or followed it.
 door-message-empty = Please write something first.
 door-reason-empty = Please say what is still wrong.
+door-phone-missing = Please write your phone number, or untick “My phone number”: the head has no number of yours to see.

@@ -33,6 +33,7 @@ open311-missing = { $field } is required.
 open311-bad-number = { $field } must be a number or a comma-separated list of numbers.
 open311-bad-point = lat and long must be numbers within -90..90 and -180..180.
 open311-bad-date = { $field } must be an ISO 8601 date and time with its time zone, e.g. 2026-11-26T10:00:00+08:00, in the years 2 to 9998.
+open311-bad-range = start_date must be before end_date.
 open311-bad-status = status must be open, closed, or both separated by a comma.
 open311-bad-form = The body must be application/x-www-form-urlencoded in UTF-8.
 open311-too-large = The request body is larger than { $max } bytes.

@@ -71,3 +71,4 @@ door-no-device = 这台手机还没有登记。请先扫描楼道里的海报。
 door-not-yours = 这张工单只能在反映或关注它的手机上打开。
 door-message-empty = 请先写点内容。
 door-reason-empty = 请说明还有什么问题。
+door-phone-missing = 请填写您的电话号码，或取消勾选“我的电话”：楼长这里还没有您的号码。

@@ -30,6 +30,7 @@ open311-missing = 必须提供 { $field }。
 open311-bad-number = { $field } 须为数字或以逗号分隔的数字列表。
 open311-bad-point = lat 和 long 须为数字，分别在 -90..90 与 -180..180 之间。
 open311-bad-date = { $field } 须为带时区的 ISO 8601 日期时间，例如 2026-11-26T10:00:00+08:00，年份在 2 到 9998 之间。
+open311-bad-range = start_date 须早于 end_date。
 open311-bad-status = status 须为 open、closed，或以逗号分隔两者。
 open311-bad-form = 请求体须为 UTF-8 的 application/x-www-form-urlencoded。
 open311-too-large = 请求体超过 { $max } 字节。
