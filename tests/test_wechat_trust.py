@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from storage.models import OutboxMessage
+from storage.db import Database
+from storage.models import OutboxMessage, Ticket, TicketStatus, WebFile
 from telegram.delivery import TelegramDelivery
 from tests.factories import World
 from tests.fakewechat import Driver, FakeWeChat
@@ -17,6 +18,7 @@ from tests.test_wechat import (
     HEAD_ID,
     OPENID,
     config,
+    count,
     deliver,
     fake,
     fake_url,
@@ -25,9 +27,22 @@ from tests.test_wechat import (
     worker,
     world,
 )
-from tests.test_wechat_work import Http, driver, http, texts_to
+from tests.test_wechat_work import (
+    HEAD_OPENID,
+    Http,
+    driver,
+    http,
+    jpeg,
+    link_head,
+    texts_to,
+)
 
 __all__ = ["config", "driver", "fake", "fake_url", "http", "world", "worker"]  # fixtures
+
+
+async def tickets(db: Database) -> list[Ticket]:
+    async with db.session() as session:
+        return list((await session.scalars(select(Ticket).order_by(Ticket.id))).all())
 
 
 async def test_a_heads_long_chinese_answer_reaches_a_wechat_resident_whole(
@@ -60,3 +75,39 @@ async def test_a_heads_long_chinese_answer_reaches_a_wechat_resident_whole(
             await session.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))
         ).all()
     assert unsent == []
+
+
+async def test_a_photo_while_not_fixed_waits_for_its_words_leaves_the_question_waiting(
+    http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """The resident taps Not fixed, then sends a photo of the leak before the words: the
+    photo was kept for a new report in the question's place, and "still leaking" then asked
+    the kind of a new problem while ticket #1 stayed resolved. Now the photo is answered
+    (words first), and the words reopen #1."""
+    fake.per_message = 20
+    await link_head(world, driver, 4001)
+    await driver.subscribe(OPENID, token_of(world), 4002)
+    await handled(http)
+    await deliver(world, worker)
+    await driver.report(OPENID, "水管漏水", 4003)
+    await handled(http)
+    await deliver(world, worker)
+    await driver.choose(HEAD_OPENID, "✋", 4004)
+    await handled(http)
+    await deliver(world, worker)
+    await driver.choose(HEAD_OPENID, "✅", 4005)
+    await handled(http)
+    await deliver(world, worker)
+    await driver.choose(OPENID, "👎", 4006)
+    await handled(http)
+    await driver.image(OPENID, jpeg(), 4007)
+    await handled(http)
+    await deliver(world, worker)
+    assert texts_to(fake, OPENID)[-1] == "抱歉，请先用文字写下工单 #1 还有什么问题，之后再发照片。"
+    assert await count(world.db, WebFile) == 0
+    await driver.text(OPENID, "还在漏", 4008)
+    await handled(http)
+    await deliver(world, worker)
+    [ticket] = await tickets(world.db)
+    assert ticket.status is TicketStatus.TAKEN
+    assert any("还在漏" in text for text in texts_to(fake, HEAD_OPENID))
