@@ -7,13 +7,15 @@ callbacks in, the fake WeChat API's sends out)."""
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import OutboxMessage, Ticket, TicketStatus, WebFile
+from storage.models import OutboxMessage, Ticket, TicketStatus, WebFile, WeChatCallback
 from telegram.delivery import TelegramDelivery
 from tests.factories import World
-from tests.fakewechat import Driver, FakeWeChat
+from tests.fakewechat import ACCOUNT, TOKEN, Driver, FakeWeChat, xml
 from tests.test_wechat import (
     HEAD_ID,
     OPENID,
@@ -24,6 +26,7 @@ from tests.test_wechat import (
     fake_url,
     handled,
     token_of,
+    wechat_person,
     worker,
     world,
 )
@@ -36,6 +39,7 @@ from tests.test_wechat_work import (
     link_head,
     texts_to,
 )
+from wechat.protocol import signature
 
 __all__ = ["config", "driver", "fake", "fake_url", "http", "world", "worker"]  # fixtures
 
@@ -111,3 +115,36 @@ async def test_a_photo_while_not_fixed_waits_for_its_words_leaves_the_question_w
     [ticket] = await tickets(world.db)
     assert ticket.status is TicketStatus.TAKEN
     assert any("还在漏" in text for text in texts_to(fake, HEAD_OPENID))
+
+
+async def test_a_signed_callback_replayed_later_is_refused_and_writes_nothing(
+    http: Http, driver: Driver, world: World
+) -> None:
+    """In plain mode WeChat's signature covers the time and the nonce, not the message: an
+    address WeChat signed yesterday (seen in a proxy's log) carried any message, as anyone.
+    A callback signed more than five minutes from now is refused; WeChat's own, and its
+    retries seconds later, are not."""
+    message = {
+        "ToUserName": ACCOUNT,
+        "FromUserName": OPENID,
+        "CreateTime": "1",
+        "MsgType": "event",
+        "Event": "subscribe",
+        "EventKey": f"qrscene_{token_of(world)}",
+    }
+    for age in (86_400, 301, -301):
+        signed_at = str(int(time.time()) - age)
+        query = {
+            "timestamp": signed_at,
+            "nonce": "7",
+            "signature": signature(TOKEN, signed_at, "7"),
+        }
+        response = await http.post("/wechat", params=query, data=xml(message))
+        assert response.status == 403, age
+    await handled(http)
+    assert await count(world.db, WeChatCallback) == 0
+    assert await count(world.db, OutboxMessage) == 0
+    assert await wechat_person(world.db) is None
+    assert await driver.post(message) == (200, "success")  # signed now
+    await handled(http)
+    assert await wechat_person(world.db) is not None
