@@ -12,7 +12,14 @@ import time
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import OutboxMessage, Ticket, TicketStatus, WebFile, WeChatCallback
+from storage.models import (
+    OutboxMessage,
+    Ticket,
+    TicketStatus,
+    WebFile,
+    WeChatCallback,
+    WeChatPending,
+)
 from telegram.delivery import TelegramDelivery
 from tests.factories import World
 from tests.fakewechat import ACCOUNT, TOKEN, Driver, FakeWeChat, xml
@@ -148,3 +155,24 @@ async def test_a_signed_callback_replayed_later_is_refused_and_writes_nothing(
     assert await driver.post(message) == (200, "success")  # signed now
     await handled(http)
     assert await wechat_person(world.db) is not None
+
+
+async def test_the_kind_of_problem_answered_after_the_question_lapsed_files_nothing(
+    http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """The report's words wait an hour for their kind of problem. A resident who answers
+    "1" after two hours had the "1" taken for a new report: asked its kind again, and the
+    "1" that answered that sent the head a ticket saying "1". Now the late answer is told
+    the question lapsed (write the problem again), and nothing is filed or left waiting."""
+    fake.per_message = 20
+    await driver.subscribe(OPENID, token_of(world), 1)
+    await driver.text(OPENID, "电梯坏了", 6001)
+    await handled(http)
+    world.clock.advance(hours=2)
+    await driver.text(OPENID, "1", 6002)
+    await handled(http)
+    await deliver(world, worker)
+    stale = "抱歉，这个列表已过期，或报修已经提交；如需报修，请重新写下遇到的问题。"
+    assert texts_to(fake, OPENID)[-1] == stale
+    assert await tickets(world.db) == []
+    assert await count(world.db, WeChatPending) == 0

@@ -61,6 +61,12 @@ class WeChatPendingRepository:
         found = await self.session.get(WeChatPending, openid)
         return found if found is not None and found.until > now else None
 
+    async def lapsed(self, openid: str, now: datetime) -> str | None:
+        """The action of the person's pending choice when it is there but too old; else
+        None."""
+        found = await self.session.get(WeChatPending, openid)
+        return found.action if found is not None and found.until <= now else None
+
     async def take(self, openid: str, now: datetime) -> WeChatPending | None:
         """The person's pending choice, removed; None when there is none or it is too old."""
         found = await self.session.get(WeChatPending, openid)
