@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import logging
 import time
 
@@ -56,13 +57,16 @@ def fresh(timestamp: str, now: float) -> bool:
 
 
 def incoming(fields: dict[str, str]) -> tuple[str, Incoming]:
-    """The callback's key (a message's MsgId; an event's sender, time and kind) and what it
+    """The callback's key (a message's MsgId; an event's sender, time, kind and key) and what it
     means for the door."""
     openid = fields.get("FromUserName", "")
     kind = fields.get("MsgType", "")
     if kind == "event":
         event = fields.get("Event", "").lower()
-        key = f"event:{openid}:{fields.get('CreateTime', '')}:{event}"
+        # Two buttons tapped in one second are two events (a retry repeats its EventKey); the
+        # key's digest keeps the row's key short.
+        scene = hashlib.sha1(fields.get("EventKey", "").encode()).hexdigest()[:12]  # noqa: S324
+        key = f"event:{openid}:{fields.get('CreateTime', '')}:{event}:{scene}"
         return key, Incoming(openid, event, scene=fields.get("EventKey", ""))
     msg_id = fields.get("MsgId", "")
     key = f"msg:{msg_id}" if msg_id else f"msg:{openid}:{fields.get('CreateTime', '')}"
