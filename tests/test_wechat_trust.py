@@ -196,3 +196,26 @@ async def test_two_menu_buttons_tapped_in_one_second_are_both_answered(
     answers = texts_to(fake, OPENID)[before:]
     assert len(answers) == 2
     assert "楼长" in answers[0] and "工单" in answers[1]
+
+
+async def test_forget_me_leaves_no_record_naming_the_openid(
+    http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """The door's record of the events it handled (a follow, a scan, a button) is keyed by
+    the sender's OpenID: "forget me" left those keys, so the OpenID and when it followed
+    stayed. They go with the person now; the records of messages (their MsgId) stay."""
+    openid = "o_res%1"  # an OpenID has "_" and "-" in it: no pattern of another's
+    await driver.subscribe("o_other", token_of(world), 1)
+    await driver.subscribe(openid, token_of(world), 1)
+    await driver.click(openid, "mine", 2)
+    await driver.text(openid, "删除我的数据", 8001)
+    await handled(http)
+    await deliver(world, worker)
+    await driver.choose(openid, "🗑", 8002)
+    await handled(http)
+    assert await wechat_person(world.db, openid) is None
+    async with world.db.session() as session:
+        keys = (await session.scalars(select(WeChatCallback.key))).all()
+    assert [key for key in keys if openid in key] == []
+    assert sorted(key for key in keys if key.startswith("msg:")) == ["msg:8001", "msg:8002"]
+    assert any("o_other" in key for key in keys)

@@ -21,6 +21,15 @@ class WeChatCallbackRepository:
         )
         return found is not None
 
+    async def forget(self, openid: str) -> None:
+        """The events' rows, whose keys name the person's OpenID (a message's is its MsgId)."""
+        await self.session.execute(
+            delete(WeChatCallback).where(
+                WeChatCallback.key.startswith(f"event:{openid}:", autoescape=True)
+                | WeChatCallback.key.startswith(f"msg:{openid}:", autoescape=True)
+            )
+        )
+
     async def add(self, key: str, now: datetime) -> None:
         """Raises IntegrityError (at the flush) when another request recorded it first."""
         self.session.add(WeChatCallback(key=key, received_at=now))
