@@ -1,8 +1,9 @@
 """One length rule for everything the bot composes: Telegram counts UTF-16 code units (an emoji
 outside the BMP is 2), a text may have 4096 of them and a caption 1024. Text is measured here, cut
 here (visibly, with "…", never inside a surrogate pair or a grapheme) and split here into several
-messages, so no part of the bot counts Python characters against Telegram's limits. No aiogram
-import: services and the outbox writers use it."""
+messages, so no part of the bot counts Python characters against Telegram's limits. WeChat counts
+a customer-service text in UTF-8 bytes (``utf8=True``: a Chinese character is 3, an emoji 4). No
+aiogram import: services and the outbox writers use it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from collections.abc import Iterable
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
+# A WeChat customer-service text: UTF-8 bytes (WeChat refuses a longer one with 45002).
+WECHAT_TEXT_LIMIT = 2048
 # fluent.runtime replaces a placeable longer than this many (Python) characters with "{???}"
 # (MAX_PART_LENGTH in fluent/runtime/resolver.py, the "billion laughs" guard).
 FLUENT_LIMIT = 2500
@@ -33,20 +36,32 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def fits(text: str, limit: int) -> bool:
-    return utf16_len(text) <= limit
+def utf8_len(text: str) -> int:
+    """The length WeChat counts: UTF-8 bytes (a Chinese character is 3, an emoji 4)."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def fits(text: str, limit: int, *, utf8: bool = False) -> bool:
+    """Whether ``text`` is at most ``limit`` UTF-16 units (Telegram's measure), or with
+    ``utf8`` at most ``limit`` UTF-8 bytes (WeChat's)."""
+    return (utf8_len(text) if utf8 else utf16_len(text)) <= limit
 
 
 def _units(char: str) -> int:
     return 2 if ord(char) > 0xFFFF else 1
 
 
-def _prefix(text: str, limit: int) -> int:
-    """The longest prefix (in characters) of at most ``limit`` UTF-16 units: never half of a
-    surrogate pair, since a Python character is a whole code point."""
+def _bytes(char: str) -> int:
+    return len(char.encode("utf-8", "surrogatepass"))
+
+
+def _prefix(text: str, limit: int, *, utf8: bool = False) -> int:
+    """The longest prefix (in characters) of at most ``limit`` UTF-16 units (or UTF-8 bytes):
+    never half of a surrogate pair, since a Python character is a whole code point."""
+    size = _bytes if utf8 else _units
     used = 0
     for index, char in enumerate(text):
-        used += _units(char)
+        used += size(char)
         if used > limit:
             return index
     return len(text)
@@ -123,15 +138,15 @@ def clip(text: str, limit: int) -> str:
     return text[: _back_to_boundary(text, max(limit, 0))]
 
 
-def cut(text: str, limit: int, mark: str = ELLIPSIS) -> str:
-    """``text`` if it fits in ``limit`` units, else its beginning ending with ``mark`` (a cut is
-    never silent), within ``limit``, at a grapheme boundary."""
-    if fits(text, limit):
+def cut(text: str, limit: int, mark: str = ELLIPSIS, *, utf8: bool = False) -> str:
+    """``text`` if it fits in ``limit`` units (``utf8``: bytes), else its beginning ending with
+    ``mark`` (a cut is never silent), within ``limit``, at a grapheme boundary."""
+    if fits(text, limit, utf8=utf8):
         return text
-    room = limit - utf16_len(mark)
+    room = limit - (utf8_len(mark) if utf8 else utf16_len(mark))
     if room <= 0:
         mark, room = "", limit
-    end = _back_to_boundary(text, _prefix(text, room))
+    end = _back_to_boundary(text, _prefix(text, room, utf8=utf8))
     return text[:end].rstrip() + mark
 
 
@@ -158,17 +173,17 @@ def _last_break(text: str, floor: int, end: int) -> int | None:
     return None
 
 
-def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """``text`` in consecutive parts of at most ``limit`` units each; ``"".join(parts) ==
-    text``. Parts end after a paragraph, a line, a sentence, a clause or a space where one is
-    found in the second half of the room, else at a grapheme boundary. ``limit`` is at least
-    2, the size of any one character."""
-    if limit < 2:
+def split(text: str, limit: int = TEXT_LIMIT, *, utf8: bool = False) -> list[str]:
+    """``text`` in consecutive parts of at most ``limit`` units (``utf8``: bytes) each;
+    ``"".join(parts) == text``. Parts end after a paragraph, a line, a sentence, a clause or a
+    space where one is found in the second half of the room, else at a grapheme boundary.
+    ``limit`` is at least the size of any one character (2 units, 4 bytes)."""
+    if limit < (4 if utf8 else 2):
         raise ValueError(f"a part of {limit} units cannot hold every character")
     parts: list[str] = []
     rest = text
-    while not fits(rest, limit):
-        end = _prefix(rest, limit)
+    while not fits(rest, limit, utf8=utf8):
+        end = _prefix(rest, limit, utf8=utf8)
         at = _last_break(rest, end // 2, end)
         if at is None or not is_boundary(rest, at):
             at = _back_to_boundary(rest, end)
@@ -179,10 +194,10 @@ def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return parts
 
 
-def message_parts(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+def message_parts(text: str, limit: int = TEXT_LIMIT, *, utf8: bool = False) -> list[str]:
     """The messages that carry ``text``: its parts without the white space Telegram would trim
     anyway, blank parts left out."""
-    return [part for part in (p.strip() for p in split(text, limit)) if part]
+    return [part for part in (p.strip() for p in split(text, limit, utf8=utf8)) if part]
 
 
 def pack(lines: Iterable[str], limit: int = TEXT_LIMIT) -> list[str]:

@@ -3,8 +3,9 @@ driver that posts callbacks signed as WeChat signs them.
 
 The fake imitates: the access token (fetched with the app id and secret, counted, refused
 once invalidated), customer-service messages (text and ``msgmenu``) with the 48-hour rule
-(45015 after the person's last message is 48 hours old, as the driver tells it) and a count
-rule (45047 after ``per_message`` sends since the person's last message), the template
+(45015 after the person's last message is 48 hours old, as the driver tells it), a count
+rule (45047 after ``per_message`` sends since the person's last message) and a length rule
+(45002 for a text, or a msgmenu's words, over 2048 UTF-8 bytes), the template
 message, media get (40007 for an unknown id) and upload, ``qrcode/create``, ``menu/create``
 and the web authorisation's code exchange (``sns/oauth2/access_token``, a code used once).
 A test may hold the token's answer (``token_gate``) to see two door instances fetch it once.
@@ -34,6 +35,7 @@ TOKEN = "test-callback-token"
 ACCOUNT = "gh_test_account"
 # The MsgId of the number that answers a report's category question: after the report's own.
 REPORT_CHOICE = 1_000_000
+TEXT_BYTES = 2048  # the longest customer-service text WeChat takes, in UTF-8 bytes
 
 
 @dataclass
@@ -111,6 +113,11 @@ class FakeWeChat:
         if self.since_message.get(openid, 0) >= self.per_message:
             self.refused.append(45047)
             return web.json_response({"errcode": 45047, "errmsg": "out of response count limit"})
+        words = {"text": body.get("text"), "msgmenu": body.get("msgmenu")}.get(body["msgtype"])
+        said = (words or {}).get("content") or (words or {}).get("head_content") or ""
+        if len(said.encode()) > TEXT_BYTES:
+            self.refused.append(45002)
+            return web.json_response({"errcode": 45002, "errmsg": "content size out of limit"})
         self.since_message[openid] = self.since_message.get(openid, 0) + 1
         if body["msgtype"] == "image":
             media_id = body["image"]["media_id"]

@@ -35,7 +35,7 @@ from bot.services.door_ballots import DoorBallots
 from bot.services.notice_board import DoorCopy, NoticeBoard
 from bot.services.ticket_cards import TicketCards
 from bot.services.wechat_door import WINDOW, WROTE_AT, menu_id, mute_choice
-from bot.text import clip
+from bot.text import WECHAT_TEXT_LIMIT, clip, cut, fits, utf8_len
 from storage.db import Database
 from storage.models import Channel, OutboxKind, OutboxMessage
 from storage.repositories import PersonRepository
@@ -44,8 +44,16 @@ from storage.repositories.web_files import WebFileRepository
 from wechat.api import WeChatApi, WeChatError
 
 OUT_OF_WINDOW = {45015, 45047}
-TEXT_LIMIT = 2000  # characters of a customer-service text (WeChat's limit is 2048 bytes-ish)
+TEXT_LIMIT = WECHAT_TEXT_LIMIT  # UTF-8 bytes of a customer-service text (45002 beyond)
 FIELD_LIMIT = 200  # characters of a template field
+
+
+def fitted(text: str, limit: int = TEXT_LIMIT) -> str:
+    """``text`` as WeChat takes it: at most ``limit`` UTF-8 bytes (a Chinese character is 3,
+    an emoji 4), cut visibly ("…") when longer. The outbox splits a long text into messages
+    that fit (bot/services/messages.py); a card or a caption rendered here may still be
+    longer."""
+    return cut(text, limit, utf8=True)
 
 
 class WeChatSender:
@@ -112,9 +120,9 @@ class WeChatSender:
                         if not text:
                             return Outcome("sent")
                     if choices:
-                        await self.api.send_menu(row.address, clip(text, TEXT_LIMIT), choices)
+                        await self.api.send_menu(row.address, fitted(text), choices)
                     else:
-                        await self.api.send_text(row.address, clip(text, TEXT_LIMIT))
+                        await self.api.send_text(row.address, fitted(text))
                     return Outcome("sent")
                 except WeChatError as error:
                     if error.code not in OUT_OF_WINDOW:
@@ -151,10 +159,10 @@ class WeChatSender:
         async with window.in_flight():
             if await self._in_window(row):
                 text = copy.text
-                if len(text) > TEXT_LIMIT:
+                if not fits(text, TEXT_LIMIT, utf8=True):
                     t = self.translations.bind(copy.language)
                     more = "\n\n" + t("notice-door-more", url=url)
-                    text = clip(text, TEXT_LIMIT - len(more) - 1) + "…" + more
+                    text = fitted(text, TEXT_LIMIT - utf8_len(more)) + more
                 try:
                     if copy.mute is None:
                         await self.api.send_text(row.address, text)
@@ -184,10 +192,10 @@ class WeChatSender:
         async with window.in_flight():
             if await self._in_window(row):
                 text = change.text
-                if len(text) > TEXT_LIMIT:
+                if not fits(text, TEXT_LIMIT, utf8=True):
                     t = self.translations.bind(change.language)
                     more = "\n\n" + t("notice-door-more", url=url)
-                    text = clip(text, TEXT_LIMIT - len(more) - 1) + "…" + more
+                    text = fitted(text, TEXT_LIMIT - utf8_len(more)) + more
                 try:
                     await self.api.send_text(row.address, text)
                     return Outcome("sent")

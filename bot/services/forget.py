@@ -46,7 +46,7 @@ from storage.repositories.joins import JoinRepository
 from storage.repositories.people import addresses_in
 from storage.repositories.tickets import TicketRepository
 from storage.repositories.web_files import WebFileRepository
-from storage.repositories.wechat import WeChatPendingRepository
+from storage.repositories.wechat import WeChatCallbackRepository, WeChatPendingRepository
 
 # Events whose text is the resident's own words (bot/services/ticket_actions.py).
 PERSONAL_TEXT = ("message", "commented", "reopened")
@@ -108,6 +108,8 @@ class ForgetService:
             for openid in addresses_in(current, Channel.WECHAT):
                 # The WeChat door's half-made choice keeps the OpenID (and photo keys) an hour.
                 await WeChatPendingRepository(session).clear(openid)
+                # The door's record of the events it handled names the OpenID too.
+                await WeChatCallbackRepository(session).forget(openid)
             await people.drop_contacts(person.id)
             await session.flush()
             await repo.delete_person(person.id)

@@ -2,9 +2,9 @@
 caption, a location, a card: storage.models.OutboxKind) for one address, within the length rule
 of the address's channel: on Telegram a text longer than a message becomes several rows, in
 order (each recipient's rows are delivered oldest first, one at a time), with the buttons on
-the last; a caption longer than a caption goes to a follow-up message. So whatever a service
-composes is delivered whole and never refused for its length. A channel without a rule (none
-yet) takes a text whole."""
+the last; a caption longer than a caption goes to a follow-up message; on WeChat the same, in
+UTF-8 bytes. So whatever a service composes is delivered whole and never refused for its length.
+A channel without a rule (the web door's page) takes a text whole."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.staff_rows import STAFF, staff_area
-from bot.text import CAPTION_LIMIT, TEXT_LIMIT, cut, fits, message_parts
+from bot.text import CAPTION_LIMIT, TEXT_LIMIT, WECHAT_TEXT_LIMIT, cut, fits, message_parts
 from storage.models import Address, Channel, OutboxKind, Urgency
 from storage.repositories import OutboxRepository
 from storage.repositories.stats import Scope
@@ -26,13 +26,19 @@ Buttons = Sequence[Sequence[Sequence[Any]]]
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """A channel's longest text and caption (bot/text.py measures, in UTF-16 units)."""
+    """A channel's longest text and caption (bot/text.py measures, in UTF-16 units, or with
+    ``utf8`` in UTF-8 bytes)."""
 
     text: int
     caption: int
+    utf8: bool = False
 
 
-LIMITS: dict[str, Limits] = {Channel.TELEGRAM: Limits(TEXT_LIMIT, CAPTION_LIMIT)}
+LIMITS: dict[str, Limits] = {
+    Channel.TELEGRAM: Limits(TEXT_LIMIT, CAPTION_LIMIT),
+    # WeChat's photo goes as an image message and its caption as a text after it.
+    Channel.WECHAT: Limits(WECHAT_TEXT_LIMIT, WECHAT_TEXT_LIMIT, utf8=True),
+}
 
 
 def _rows(buttons: Buttons) -> list[list[list[Any]]]:
@@ -77,7 +83,7 @@ async def write_text(
     """``text`` to one address, in as many messages as its channel needs; returns how many.
     ``staff``: the area it is written for to a member of staff (bot/services/staff_rows.py)."""
     limits = LIMITS.get(to.channel)
-    parts = message_parts(text, limits.text) if limits else [text]
+    parts = message_parts(text, limits.text, utf8=limits.utf8) if limits else [text]
     outbox = OutboxRepository(session)
     for index, part in enumerate(parts):
         payload: dict[str, Any] = {"text": part}
@@ -118,8 +124,8 @@ async def write_media(
     caption = f"{header}\n{text}" if text else header
     follow_up = None
     limits = LIMITS.get(to.channel)
-    if limits is not None and not fits(caption, limits.caption):
-        caption, follow_up = cut(header, limits.caption), text
+    if limits is not None and not fits(caption, limits.caption, utf8=limits.utf8):
+        caption, follow_up = cut(header, limits.caption, utf8=limits.utf8), text
     payload: dict[str, Any] = {**media, "caption": caption}
     if buttons and follow_up is None:
         payload["buttons"] = _rows(buttons)

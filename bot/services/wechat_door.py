@@ -323,8 +323,13 @@ class WeChatDoorService:
         """Words: what a pending choice waits for, else a message about the person's own open
         ticket, else a report (or a head's answer in the conversation they are in)."""
         async with self.db.session() as session:
-            pending = await WeChatPendingRepository(session).take(incoming.openid, self.clock())
+            choices = WeChatPendingRepository(session)
+            lapsed = await choices.lapsed(incoming.openid, self.clock())
+            pending = await choices.take(incoming.openid, self.clock())
             await session.commit()
+        if lapsed is not None and await self.reports.late_answer(person, lapsed, text):
+            # "1" to a question an hour old: not a report of its own.
+            raise ServiceError("wechat-category-stale")
         if pending is not None and pending.action == SAME:
             await self.reports.typed_same(person, incoming, pending)
             return

@@ -126,6 +126,20 @@ class WeChatReports:
             await session.commit()
         await self.replies.tell(person, t("wechat-category-ask"), category_menu(t, categories))
 
+    async def late_answer(self, person: Person, action: str, text: str) -> bool:
+        """Whether ``text`` answers the question of a pending ``action`` (the kind of
+        problem, "same problem?") as it was asked: said after it lapsed, it is no report."""
+        if action == SAME:
+            return typed_same(text) is not None
+        if action != "category":
+            return False
+        try:
+            _, settings = await home(self.db, person)
+        except ServiceError:
+            return False
+        chosen = typed_category(self.replies.t(person), text, categories_for(settings))
+        return chosen is not None
+
     async def typed_category(
         self, person: Person, incoming: Incoming, pending: WeChatPending
     ) -> None:

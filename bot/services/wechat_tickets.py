@@ -26,6 +26,7 @@ from bot.services.wechat_choices import Choice
 from bot.services.wechat_replies import PENDING, WeChatReplies
 from storage.db import Database
 from storage.models import OPEN_STATUSES, Channel, Person, Ticket, WeChatPending
+from storage.repositories.tickets import TicketRepository
 from storage.repositories.web_files import WebFileRepository
 from storage.repositories.wechat import WeChatPendingRepository
 
@@ -119,9 +120,16 @@ class WeChatTickets:
     async def talking(self, person: Person, openid: str) -> tuple[int, bool] | None:
         """The ticket a photo from the person belongs to, and whether it is a head's answer
         they chose Reply for: that ticket; else their own newest open ticket (where their
-        texts go); else the conversation they are in as its staff."""
+        texts go); else the conversation they are in as its staff. A photo while a Not fixed
+        waits for its words is refused, the question left waiting (kept for a new report, it
+        took the question's place, and the words then filed a new ticket)."""
         async with self.db.session() as session:
             pending = await WeChatPendingRepository(session).peek(openid, self.clock())
+            if pending is not None and pending.action == "reopen":
+                ticket = await TicketRepository(session).get(pending.ticket_id or 0)
+                raise ServiceError(
+                    "wechat-photo-reason-first", number=ticket.number if ticket else "?"
+                )
         if pending is not None and pending.action == "reply" and pending.ticket_id is not None:
             return pending.ticket_id, True
         mine = await self.open_ticket(person)

@@ -21,6 +21,15 @@ class WeChatCallbackRepository:
         )
         return found is not None
 
+    async def forget(self, openid: str) -> None:
+        """The events' rows, whose keys name the person's OpenID (a message's is its MsgId)."""
+        await self.session.execute(
+            delete(WeChatCallback).where(
+                WeChatCallback.key.startswith(f"event:{openid}:", autoescape=True)
+                | WeChatCallback.key.startswith(f"msg:{openid}:", autoescape=True)
+            )
+        )
+
     async def add(self, key: str, now: datetime) -> None:
         """Raises IntegrityError (at the flush) when another request recorded it first."""
         self.session.add(WeChatCallback(key=key, received_at=now))
@@ -60,6 +69,12 @@ class WeChatPendingRepository:
         old."""
         found = await self.session.get(WeChatPending, openid)
         return found if found is not None and found.until > now else None
+
+    async def lapsed(self, openid: str, now: datetime) -> str | None:
+        """The action of the person's pending choice when it is there but too old; else
+        None."""
+        found = await self.session.get(WeChatPending, openid)
+        return found.action if found is not None and found.until <= now else None
 
     async def take(self, openid: str, now: datetime) -> WeChatPending | None:
         """The person's pending choice, removed; None when there is none or it is too old."""

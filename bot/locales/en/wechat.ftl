@@ -40,3 +40,5 @@ wechat-poster-step-1 = Scan the QR code with WeChat (扫一扫) and follow the a
 wechat-poster-step-2 = Write what is wrong in one message; send photos first if you have some.
 wechat-poster-step-3 = Your building head gets it at once, and answers you in WeChat.
 wechat-posters-print = WeChat posters (PDF)
+# A photo while "Not fixed" waits for its words: the words first (the question still waits).
+wechat-photo-reason-first = please first write in words what is still wrong with ticket #{ $number }; you can send the photo after that.

@@ -36,3 +36,5 @@ wechat-poster-step-1 = 用微信"扫一扫"扫描二维码并关注公众号，�
 wechat-poster-step-2 = 用一条消息写下遇到的问题；有照片请先发照片。
 wechat-poster-step-3 = 楼长会立即收到，并在微信里回复您。
 wechat-posters-print = 微信海报（PDF）
+# A photo while "Not fixed" waits for its words: the words first (the question still waits).
+wechat-photo-reason-first = 请先用文字写下工单 #{ $number } 还有什么问题，之后再发照片。
