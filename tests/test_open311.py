@@ -638,3 +638,58 @@ async def test_a_number_or_date_python_cannot_use_is_the_specs_error_not_a_500(
         http, "/requests.json", api_key=key, start_date="1900-01-01T00:00:00Z"
     )
     assert status == 200 and [r["service_request_id"] for r in found] == []  # 90 days from 1900
+
+
+async def resident_in_a1(world: World, db: Database) -> tuple[Person, int]:
+    resident = await world.join(world.client.user(1, "en", "Zhang"), "A1", "3-502")
+    person = await world.person(resident)
+    async with db.session() as session:
+        a1 = await session.scalar(select(Building).where(Building.code == "A1"))
+        assert a1 is not None
+        return person, a1.id
+
+
+async def get_xml(http: Http, path: str, **query: str) -> tuple[int, ElementTree.Element]:
+    response = await http.get(BASE + path, params=query)
+    return response.status, ElementTree.fromstring(await response.read())
+
+
+async def test_a_residents_shared_point_is_never_published(
+    http: Http, world: World, db: Database, key: str
+) -> None:
+    """ "Neighbours may read my description" is a consent to the words, not to the point that
+    "Add my location" (or Telegram's location step) attached, which may be the resident's home:
+    a client reads the building's name, address and code, never the resident's lat/long."""
+    person, building_id = await resident_in_a1(world, db)
+    await world.services.reporting.report(
+        person,
+        Draft(
+            building_id,
+            "sanitation",
+            "垃圾没人收 shared words",
+            latitude=23.123456,
+            longitude=113.654321,
+            share_description=True,
+        ),
+    )
+    for path in ("/requests.json", "/requests/1.json"):
+        status, [row] = await get_json(http, path, api_key=key)
+        assert status == 200, path
+        assert row["description"] == "垃圾没人收 shared words"  # the consent still holds
+        assert (row["address"], row["address_id"]) == ("塘中新村1栋, 塘中路1号", "A1")
+        assert "lat" not in row and "long" not in row, path
+    for path in ("/requests.xml", "/requests/1.xml"):
+        status, root = await get_xml(http, path, api_key=key)
+        assert status == 200 and root.tag == "service_requests", path
+        [request] = root.findall("request")
+        assert request.findtext("description") == "垃圾没人收 shared words"
+        assert request.findtext("address_id") == "A1"
+        assert request.find("lat") is None and request.find("long") is None, path
+    # Without a key nothing is read at all, in either format.
+    for path in ("/requests.json", "/requests/1.json", "/requests.xml", "/requests/1.xml"):
+        response = await http.get(BASE + path)
+        body = await response.text()
+        assert response.status == 403 and "23.12" not in body and "113.65" not in body, path
+    _, root = await get_xml(http, "/requests/1.xml")
+    assert root.tag == "errors" and root.findtext("error/code") == "403"
+

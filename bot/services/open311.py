@@ -67,8 +67,8 @@ class Filed:
 
 @dataclass(frozen=True, slots=True)
 class RequestView:
-    """One ticket as the API may show it: ``description`` and the point are already blank
-    unless its author agreed to share them (or the client reading it filed it)."""
+    """One ticket as the API may show it: ``description`` is already blank unless its author
+    agreed to share it, the point unless the client reading it filed it."""
 
     ticket: Ticket
     building: Building
@@ -282,14 +282,17 @@ class Open311Service:
         # The author's consent, never for a private category (neighbour disputes); a client
         # reads back what it wrote itself.
         shared = own or (ticket.share_description and category is not None and not category.private)
+        # The point is never published under that consent: it covers the words, and a
+        # resident's shared location may be their home. The building's name and address (what
+        # a passer-by sees) locate a ticket well enough; a client gets its own point back.
         return RequestView(
             ticket=ticket,
             building=building,
             community=community,
             category=category,
             description=ticket.description if shared else "",
-            latitude=ticket.latitude if shared else None,
-            longitude=ticket.longitude if shared else None,
+            latitude=ticket.latitude if own else None,
+            longitude=ticket.longitude if own else None,
         )
 
 

@@ -37,7 +37,8 @@ def definition(category: Category) -> dict[str, Any]:
 
 def request(t: Translator, view: RequestView) -> dict[str, Any]:
     """Never the reporter's name, phone or e-mail (a caller's stay with the building's staff),
-    never a description or point its author did not agree to share."""
+    never a description its author did not agree to share, never a resident's point (the
+    address is the building's; ``lat``/``long`` only for the client that sent them)."""
     ticket, building, community = view.ticket, view.building, view.community
     note = "merged" if ticket.merged_into_id is not None else ticket.status.value
     address = building.name + (f", {building.address}" if building.address else "")
