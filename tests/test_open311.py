@@ -572,7 +572,7 @@ async def test_what_residents_did_not_share_never_appears(
     by_id = {r["service_request_id"]: r for r in listed}
     assert by_id["1"]["description"] == "" and "lat" not in by_id["1"]
     assert by_id["2"]["description"] == "垃圾没人收 shared words"
-    assert by_id["3"]["description"] == ""  # private category: never, whatever was agreed
+    assert "3" not in by_id  # private category: not listed at all
     assert by_id["4"]["description"] == ""  # another client's caller's words
     everything = "\n".join(bodies)
     for never in (
@@ -693,3 +693,64 @@ async def test_a_residents_shared_point_is_never_published(
     _, root = await get_xml(http, "/requests/1.xml")
     assert root.tag == "errors" and root.findtext("error/code") == "403"
 
+
+async def test_private_categories_stay_out_of_the_feed(
+    http: Http, world: World, db: Database, clock: FakeClock, key: str
+) -> None:
+    """A neighbour dispute is never offered as "me too", never followed, never merged: no
+    client reads even that one was filed, in which building and when. A number asked for
+    reads exactly as a number that does not exist; a client reads back its own filing."""
+    person, building_id = await resident_in_a1(world, db)
+    reporting = world.services.reporting
+    await reporting.report(person, Draft(building_id, "sanitation", "垃圾没人收"))
+    await reporting.report(
+        person, Draft(building_id, "neighbours", "楼上太吵", share_description=True)
+    )
+    other = (await Open311Keys(db, clock).issue_key("civic-app", "塘中社区")).key
+    filed = await http.post(
+        BASE + "/requests.json", data=request_form(other, service_code="neighbours")
+    )
+    assert filed.status == 200 and (await filed.json())[0]["service_request_id"] == "3"
+
+    def numbers(rows: Any) -> list[str]:
+        return sorted(r["service_request_id"] for r in rows)
+
+    for query in ({}, {"service_code": "neighbours,sanitation"}, {"service_request_id": "1,2,3"}):
+        status, rows = await get_json(http, "/requests.json", api_key=key, **query)
+        assert (status, numbers(rows)) == (200, ["1"]), query
+        status, root = await get_xml(http, "/requests.xml", api_key=key, **query)
+        xml_numbers = sorted(r.findtext("service_request_id", "") for r in root.findall("request"))
+        assert (status, xml_numbers) == (200, ["1"]), query
+        # The client that filed #3 reads it back (and only that one of the private ones).
+        status, rows = await get_json(http, "/requests.json", api_key=other, **query)
+        assert (status, numbers(rows)) == (200, ["1", "3"]), query
+    assert (await get_json(http, "/requests.json", api_key=key, service_code="neighbours"))[1] == []
+
+    for number in ("2", "3"):
+        status, error = await get_json(http, f"/requests/{number}.json", api_key=key)
+        assert status == 404
+        assert error == [
+            {
+                "code": 404,
+                "description": f"There is no service request {number} in this jurisdiction.",
+            }
+        ]
+        status, root = await get_xml(http, f"/requests/{number}.xml", api_key=key)
+        assert status == 404 and root.tag == "errors"
+        assert root.findtext("error/description") == (
+            f"There is no service request {number} in this jurisdiction."
+        )
+    # Read like a number that was never used.
+    status, unknown = await get_json(http, "/requests/9.json", api_key=key)
+    assert (status, unknown[0]["description"]) == (
+        404,
+        "There is no service request 9 in this jurisdiction.",
+    )
+    status, [own] = await get_json(http, "/requests/3.json", api_key=other)
+    assert status == 200 and own["service_code"] == "neighbours"
+    _, root = await get_xml(http, "/requests/3.xml", api_key=other)
+    assert root.findtext("request/service_request_id") == "3"
+    # Without a key: refused, in either format, whatever the number.
+    for path in ("/requests.json", "/requests/2.json", "/requests.xml", "/requests/2.xml"):
+        response = await http.get(BASE + path)
+        assert response.status == 403 and "neighbours" not in await response.text(), path

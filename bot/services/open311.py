@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -259,6 +259,11 @@ class Open311Service:
     async def requests(
         self, client: ClientView, community: Community, wanted: TicketFilter
     ) -> list[RequestView]:
+        """The tickets ``wanted`` asks for, but never one of a private category (a neighbour
+        dispute: not even its category, building and time belong in a civic feed; a number
+        asked for reads as unknown) unless the client filed it itself."""
+        public = [c.code for c in categories_for(community.settings) if not c.private]
+        wanted = replace(wanted, visible=public, author_id=client.person_id)
         async with self.db.session() as session:
             found = await Open311Repository(session).tickets(wanted)
             return [self._view(client, community, t, b) for t, b in found]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, cast, select, update
+from sqlalchemy import String, cast, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Building, Open311Client, Open311Request, Ticket, TicketStatus
@@ -27,6 +27,10 @@ class TicketFilter:
     until: datetime | None = None
     statuses: Sequence[TicketStatus] = ()
     limit: int = 1000
+    # Whatever else is asked: only tickets of these categories, or by this author (a client's
+    # own filings). ``None``: every category.
+    visible: Sequence[str] | None = None
+    author_id: int | None = None
 
 
 class Open311Repository:
@@ -64,6 +68,12 @@ class Open311Repository:
             .join(Building, Building.id == Ticket.building_id)
             .where(Ticket.community_id == wanted.community_id)
         )
+        if wanted.visible is not None:
+            seen = Ticket.category.in_(wanted.visible)
+            if wanted.author_id is not None:
+                query = query.where(or_(seen, Ticket.author_id == wanted.author_id))
+            else:
+                query = query.where(seen)
         if wanted.numbers:
             query = query.where(Ticket.number.in_(wanted.numbers))
         else:
