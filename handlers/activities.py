@@ -1,8 +1,9 @@
 """Volunteer activities, the organiser's side: ``/activity`` → the buildings (the notices'
 picker, skipped for a head of one) → the form (what, where, when, hours, places; one per line)
-→ the summary with the reach → Announce; ``/activities``: their activities with the check-in
-QR, Confirm hours and Cancel; ``/checkin`` sends the next one's QR. The volunteers' side is in
-handlers/volunteering.py."""
+→ the summary with the reach → Announce; ``/activities``: their activities, and the open ones
+of their buildings whose organiser serves them no more, with the check-in QR, Confirm hours and
+Cancel; ``/checkin`` sends the QR of the first open one (their own before those left behind).
+The volunteers' side is in handlers/volunteering.py."""
 
 from __future__ import annotations
 
@@ -245,6 +246,8 @@ async def cmd_activities(
             checked=item.checked_in,
             status=t(f"vol-status-{activity.status.value}"),
         )
+        if item.orphaned:
+            text += "\n" + t("vol-listed-left-behind")
         await message.answer(text, reply_markup=builder.as_markup())
 
 

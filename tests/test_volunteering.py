@@ -399,3 +399,73 @@ async def test_a_head_removed_before_announce_is_let_go(town: Town) -> None:
     later = one(await town.send(HEAD, "hello"), HEAD).text
     assert "press one of the buttons" not in later
     assert await activities(town.db) == []
+
+
+async def remove_organiser(town: Town) -> None:
+    """The office removes Wang (the organiser) as head of A1."""
+    from storage.models import Role
+    from tests.test_notices import building_id
+
+    office, head = await town.person(OFFICE), await town.person(HEAD)
+    await town.world.services.revoke.remove(
+        office, head.id, await building_id(town.db, "A1"), Role.HEAD
+    )
+    await town.deliver()
+
+
+async def test_the_new_head_runs_the_activity_a_removed_head_left_behind(town: Town) -> None:
+    """While Wang serves, his activity is his: the deputy's and the office's /activities do
+    not list it. Removed, he leaves it to whoever serves A1 now: Zhao, its new head, finds it
+    in /activities (said to be left behind), shows its QR with /checkin, and confirms the
+    volunteer's hours, which no longer wait for nobody."""
+    from storage.models import Role
+
+    await organise(town)
+    ad = one(await town.deliver(), RESIDENT)
+    await town.click(RESIDENT, ad, SIGN_UP)
+    assert "还没有组织活动" in one(await town.send(DEPUTY, "/activities"), DEPUTY).text
+    assert "还没有组织活动" in one(await town.send(OFFICE, "/activities"), OFFICE).text
+
+    await remove_organiser(town)
+    assert "no activities" in one(await town.send(HEAD2, "/activities"), HEAD2).text  # A2's
+    await town.world.appoint(town.users[HEAD2], Role.HEAD, "A1")
+    await town.deliver()
+
+    listed = one(await town.send(HEAD2, "/activities"), HEAD2)
+    assert "Tree planting" in listed.text and "Signed up 1 of 2" in listed.text
+    assert "Its organiser no longer serves these buildings" in listed.text
+    assert listed.buttons == ["📷 Check-in QR", "✅ Confirm hours", "Cancel activity"]
+    town.world.clock.now = datetime(2026, 11, 27, 1, 10, tzinfo=UTC)  # 09:10 on the day
+    qr = one(await town.send(HEAD2, "/checkin"), HEAD2, "SendPhoto")
+    match = re.search(r"\?start=(v[A-Za-z0-9_-]+)", qr.text)
+    assert match is not None, qr.text
+    checked = one(await town.send(RESIDENT, f"/start {match.group(1)}"), RESIDENT)
+    assert "Checked in at “Tree planting”" in checked.text
+    confirmed = one(await town.click(HEAD2, listed, "✅ Confirm hours"), HEAD2)
+    assert "Confirmed: 2 h for each of one volunteer" in confirmed.text
+    assert await hours(town.db) == [
+        (town.ids[RESIDENT], 2.0, HoursStatus.CONFIRMED, town.ids[HEAD2])
+    ]
+    assert "are confirmed" in one(await town.deliver(), RESIDENT).text
+
+
+async def test_the_office_cancels_an_activity_a_removed_head_left_behind(town: Town) -> None:
+    """With no new head yet, the office (and the deputy, who still serves A1) find the left
+    activity in /activities; the office cancels it and its volunteer is told. The head of
+    another building does not see it."""
+    await organise(town)
+    ad = one(await town.deliver(), RESIDENT)
+    await town.click(RESIDENT, ad, SIGN_UP)
+    await remove_organiser(town)
+
+    assert "no activities" in one(await town.send(HEAD2, "/activities"), HEAD2).text
+    assert "组织者已不再负责" in one(await town.send(DEPUTY, "/activities"), DEPUTY).text
+    listed = one(await town.send(OFFICE, "/activities"), OFFICE)
+    assert "Tree planting" in listed.text and "组织者已不再负责" in listed.text
+    cancelled = one(await town.click(OFFICE, listed, "取消活动"), OFFICE)
+    assert "Tree planting" in cancelled.text
+    [activity] = await activities(town.db)
+    assert activity.status is ActivityStatus.CANCELLED
+    assert "is cancelled" in one(await town.deliver(), RESIDENT).text
+    # Over: no longer listed as left behind.
+    assert "还没有组织活动" in one(await town.send(OFFICE, "/activities"), OFFICE).text

@@ -50,10 +50,12 @@ from storage.models import (
 )
 from storage.repositories import CommunityRepository, PersonRepository
 from storage.repositories.notices import NoticeRepository
+from storage.repositories.office_lists import OfficeListRepository
 from storage.repositories.sla import SlaRepository
 from storage.repositories.volunteering import VolunteeringRepository
 
 REMIND_AT = time(19)  # the evening before
+_SCANNED = 200  # open activities of others looked at for those left behind
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,7 @@ class Organised:
     signed: int
     checked_in: int
     starts_local: datetime
+    orphaned: bool = False  # its organiser no longer covers its buildings: left to this person
 
 
 def _covered(cover: Coverage, activity: VolunteerActivity) -> bool:
@@ -220,20 +223,60 @@ class VolunteeringService:
         )
 
     async def organised(self, person: Person, limit: int = 5) -> list[Organised]:
-        """The person's activities in buildings they still serve: a removed head's are no
-        longer theirs to read the sign-ups of, show the QR of, confirm or cancel."""
+        """What the person runs from chat: their own activities in buildings they still serve
+        (a removed head's are no longer theirs to read the sign-ups of, show the QR of,
+        confirm or cancel), then the open ones of buildings they cover whose organiser no
+        longer does (removed, or forgotten), so that their volunteers' hours are not left
+        waiting for nobody. A colleague's activity (the deputy's, the office's) stays with
+        its organiser while they serve."""
         async with self.db.session() as session:
             repo = VolunteeringRepository(session)
             cover = await coverage(session, self.config, person)
+            own = [a for a in await repo.organised(person.id, limit) if _covered(cover, a)]
+            left = await self._left_behind(session, person, cover, limit)
             listed = []
-            for activity in await repo.organised(person.id, limit):
-                if not _covered(cover, activity):
-                    continue
+            for activity in own + left:
                 signed = await repo.taken_places(activity.id)
                 checked = len(await repo.credited(activity.id))
                 sla = await self._sla(session, activity.community_id)
-                listed.append(Organised(activity, signed, checked, local(activity.starts_at, sla)))
+                starts = local(activity.starts_at, sla)
+                listed.append(
+                    Organised(activity, signed, checked, starts, orphaned=activity in left)
+                )
             return listed
+
+    async def _left_behind(
+        self, session: AsyncSession, person: Person, cover: Coverage, limit: int
+    ) -> list[VolunteerActivity]:
+        """Open activities of buildings the person covers whose organiser covers them no more."""
+        if not (cover.admin or cover.community_ids or cover.building_ids):
+            return []
+        communities = set(cover.community_ids)
+        communities |= set(
+            await OfficeListRepository(session).community_ids_of(sorted(cover.building_ids))
+        )
+        found = await VolunteeringRepository(session).open_of_others(
+            person.id, cover.admin, sorted(communities), _SCANNED
+        )
+        people = PersonRepository(session)
+        covers: dict[int, Coverage] = {}
+        left = []
+        for activity in found:
+            if not _covered(cover, activity):
+                continue
+            organiser_id = activity.organiser_id
+            if organiser_id is not None and organiser_id not in covers:
+                organiser = await people.get(organiser_id)
+                covers[organiser_id] = (
+                    Coverage()
+                    if organiser is None
+                    else await coverage(session, self.config, organiser)
+                )
+            if organiser_id is None or not _covered(covers[organiser_id], activity):
+                left.append(activity)
+                if len(left) == limit:
+                    break
+        return left
 
     async def _sla(self, session: AsyncSession, community_id: int) -> Sla:
         community = await CommunityRepository(session).get(community_id)

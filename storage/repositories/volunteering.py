@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,6 +61,23 @@ class VolunteeringRepository:
             .order_by(VolunteerActivity.starts_at.desc(), VolunteerActivity.id.desc())
             .limit(limit)
         )
+        return (await self.session.scalars(query)).all()
+
+    async def open_of_others(
+        self, person_id: int, everywhere: bool, community_ids: Sequence[int], limit: int
+    ) -> Sequence[VolunteerActivity]:
+        """The open activities someone else organised (or nobody now: forgotten), in these
+        communities (``everywhere``: all), the earliest start first."""
+        query = select(VolunteerActivity).where(
+            VolunteerActivity.status == ActivityStatus.OPEN,
+            or_(
+                VolunteerActivity.organiser_id.is_(None),
+                VolunteerActivity.organiser_id != person_id,
+            ),
+        )
+        if not everywhere:
+            query = query.where(VolunteerActivity.community_id.in_(community_ids))
+        query = query.order_by(VolunteerActivity.starts_at, VolunteerActivity.id).limit(limit)
         return (await self.session.scalars(query)).all()
 
     async def signup(self, activity_id: int, person_id: int) -> VolunteerSignup | None:

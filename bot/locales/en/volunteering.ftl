@@ -46,6 +46,7 @@ vol-published = 🙋 “{ $title }” is announced to { $count ->
 vol-none-organised = You have no activities yet. /activity organises one.
 vol-listed = #{ $id } · { $title } · { $when }
     Signed up { $signed } of { $places }, checked in { $checked } · { $status }
+vol-listed-left-behind = Its organiser no longer serves these buildings: it is yours to run now.
 vol-btn-qr = 📷 Check-in QR
 vol-btn-confirm = ✅ Confirm hours
 vol-btn-cancel-activity = Cancel activity

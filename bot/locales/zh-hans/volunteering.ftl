@@ -40,6 +40,7 @@ vol-published = 🙋 “{ $title }”已发布给 { $count } 人。/activities �
 vol-none-organised = 您还没有组织活动。/activity 可组织一次。
 vol-listed = #{ $id } · { $title } · { $when }
     已报名 { $signed }/{ $places }，已签到 { $checked } · { $status }
+vol-listed-left-behind = 组织者已不再负责这些楼栋，此活动现由您接管。
 vol-btn-qr = 📷 签到二维码
 vol-btn-confirm = ✅ 确认时长
 vol-btn-cancel-activity = 取消活动
