@@ -11,6 +11,7 @@ import time
 
 from sqlalchemy import select
 
+from bot.scheduler import job_functions
 from storage.db import Database
 from storage.models import (
     OutboxMessage,
@@ -219,3 +220,30 @@ async def test_forget_me_leaves_no_record_naming_the_openid(
     assert [key for key in keys if openid in key] == []
     assert sorted(key for key in keys if key.startswith("msg:")) == ["msg:8001", "msg:8002"]
     assert any("o_other" in key for key in keys)
+
+
+async def test_the_record_of_handled_callbacks_is_pruned_after_three_days(
+    http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """Every callback the door handled left a row (kept so that WeChat's retry seconds later
+    is not handled twice), and none ever went. The hourly retention job now prunes those
+    older than three days; a recent one still stops a retry."""
+    fake.per_message = 20
+    await driver.subscribe(OPENID, token_of(world), 1)
+    await driver.text(OPENID, "电梯坏了", 9001)
+    await handled(http)
+    world.clock.advance(days=2)
+    await driver.text(OPENID, "楼道灯坏了", 9002)
+    await handled(http)
+    world.clock.advance(days=1, hours=1)
+    await job_functions(world.services)["outbox-purge"]()
+    async with world.db.session() as session:
+        keys = (await session.scalars(select(WeChatCallback.key))).all()
+    assert keys == ["msg:9002"]
+    await deliver(world, worker)
+    before = len(texts_to(fake, OPENID))
+    await driver.text(OPENID, "楼道灯坏了", 9002)  # WeChat's retry of the recent one
+    await handled(http)
+    await deliver(world, worker)
+    assert len(texts_to(fake, OPENID)) == before
+    assert await count(world.db, WeChatCallback) == 1
