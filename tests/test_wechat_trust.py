@@ -179,6 +179,37 @@ async def test_the_kind_of_problem_answered_after_the_question_lapsed_files_noth
     assert await count(world.db, WeChatPending) == 0
 
 
+async def test_a_bare_number_with_no_question_waiting_files_nothing_however_often_sent(
+    http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """The late "1" was told the list was too old; the resident, puzzled, sent "1" again,
+    and that one was taken for a report's words: the head got a ticket saying "1". A number
+    alone answers a list: with no question waiting it gets the same answer every time (a
+    full-width "２" and a "三" too), and a photo kept for the report stays kept."""
+    fake.per_message = 20
+    await driver.subscribe(OPENID, token_of(world), 1)
+    await driver.text(OPENID, "电梯坏了", 6101)
+    await handled(http)
+    world.clock.advance(hours=2)
+    await driver.image(OPENID, jpeg(), 6102)
+    await handled(http)
+    for msgid, number in ((6103, "1"), (6104, "1"), (6105, "２"), (6106, "三。")):
+        await driver.text(OPENID, number, msgid)
+        await handled(http)
+        await deliver(world, worker)
+        stale = "抱歉，这个列表已过期，或报修已经提交；如需报修，请重新写下遇到的问题。"
+        assert texts_to(fake, OPENID)[-1] == stale, number
+    assert await tickets(world.db) == []
+    await driver.text(OPENID, "电梯又坏了", 6107)  # words: a report, its photo with it
+    await handled(http)
+    await deliver(world, worker)
+    await driver.text(OPENID, "1", 6108)
+    await handled(http)
+    [ticket] = await tickets(world.db)
+    assert ticket.description == "电梯又坏了"
+    assert [item["type"] for item in ticket.media] == ["photo"]
+
+
 async def test_two_menu_buttons_tapped_in_one_second_are_both_answered(
     http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
 ) -> None:
