@@ -278,3 +278,40 @@ async def test_the_record_of_handled_callbacks_is_pruned_after_three_days(
     await deliver(world, worker)
     assert len(texts_to(fake, OPENID)) == before
     assert await count(world.db, WeChatCallback) == 1
+
+
+async def test_chinese_and_emoji_heavy_texts_fit_wechats_byte_limits(
+    http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """WeChat counts bytes (a Chinese character is 3, an emoji 4). A template field was cut
+    at 200 characters, up to 800 bytes; a card's menu had its head cut to 2,048 bytes and its
+    choices added beyond. Every template field now goes within 200 bytes and a whole menu
+    within 2,048, a visible "…" where something was cut."""
+    fake.per_message = 20
+    await link_head(world, driver, 5001)
+    await driver.subscribe(OPENID, token_of(world), 5002)
+    await handled(http)
+    await deliver(world, worker)
+    await driver.report(OPENID, "电梯坏了🙂" * 300, 5003)
+    await handled(http)
+    await deliver(world, worker)
+    assert fake.refused == []
+    _, card = next((to, m) for to, m in reversed(fake.menus) if to == HEAD_OPENID)
+    whole = card["head_content"] + "".join(i["id"] + i["content"] for i in card["list"])
+    assert len(whole.encode()) <= 2048 and "…" in card["head_content"]
+    await driver.choose(HEAD_OPENID, "✋", 5004)
+    await handled(http)
+    await deliver(world, worker)
+    world.clock.advance(hours=49)  # the resident's window is closed: the answer is a template
+    await driver.choose(HEAD_OPENID, "💬", 5005)
+    await handled(http)
+    await deliver(world, worker)
+    await driver.text(HEAD_OPENID, "师傅明天上午来修电梯🙂" * 40, 5006)
+    await handled(http)
+    await deliver(world, worker)
+    assert fake.refused == []
+    [template] = [t for t in fake.templates if t["touser"] == OPENID]
+    values = [field["value"] for field in template["data"].values()]
+    assert all(len(value.encode()) <= 200 for value in values)
+    assert template["data"]["keyword2"]["value"].endswith("…")
+    assert "师傅明天上午来修电梯🙂" in template["data"]["keyword2"]["value"]
