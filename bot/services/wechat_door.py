@@ -65,7 +65,7 @@ from bot.services.conversations import ConversationService
 from bot.services.door_ballots import DoorBallots
 from bot.services.errors import ServiceError
 from bot.services.flat_claims import FlatService
-from bot.services.flat_menus import parse_claim, parse_flat
+from bot.services.flat_menus import parse_claim, parse_claims_more, parse_flat
 from bot.services.forget import ForgetService
 from bot.services.neighbours import NeighbourActions
 from bot.services.notice_copies import NoticeCopies
@@ -266,6 +266,10 @@ class WeChatDoorService:
         claim = parse_claim(incoming.menu)
         if claim is not None and self.flats is not None:
             await self.flat_claims.decide(person, *claim)
+            return
+        more = parse_claims_more(incoming.menu)
+        if more is not None and self.flats is not None:
+            await self.flat_claims.waiting(person, more)
             return
         mute = parse_mute(incoming.menu)
         if mute is not None and self.notice_copies is not None:
