@@ -5,9 +5,10 @@ The fake imitates: the access token (fetched with the app id and secret, counted
 once invalidated), customer-service messages (text and ``msgmenu``) with the 48-hour rule
 (45015 after the person's last message is 48 hours old, as the driver tells it), a count
 rule (45047 after ``per_message`` sends since the person's last message) and a length rule
-(45002 for a text, or a msgmenu's words, over 2048 UTF-8 bytes), the template
-message, media get (40007 for an unknown id) and upload, ``qrcode/create``, ``menu/create``
-and the web authorisation's code exchange (``sns/oauth2/access_token``, a code used once).
+(45002 for a text, or a msgmenu's words, over 2048 UTF-8 bytes), the template message
+(47003 for a field over 200 bytes), media get (40007 for an unknown id) and upload,
+``qrcode/create``, ``menu/create`` and the web authorisation's code exchange
+(``sns/oauth2/access_token``, a code used once).
 A test may hold the token's answer (``token_gate``) to see two door instances fetch it once.
 It does not imitate: the daily quotas, a media id's 3-day life, the QR code's picture
 (``showqrcode``), the menu's own validation beyond its shape, or WeChat's own retries (the
@@ -36,6 +37,7 @@ ACCOUNT = "gh_test_account"
 # The MsgId of the number that answers a report's category question: after the report's own.
 REPORT_CHOICE = 1_000_000
 TEXT_BYTES = 2048  # the longest customer-service text WeChat takes, in UTF-8 bytes
+FIELD_BYTES = 200  # the longest template field the door sends, in UTF-8 bytes
 
 
 @dataclass
@@ -114,7 +116,11 @@ class FakeWeChat:
             self.refused.append(45047)
             return web.json_response({"errcode": 45047, "errmsg": "out of response count limit"})
         words = {"text": body.get("text"), "msgmenu": body.get("msgmenu")}.get(body["msgtype"])
-        said = (words or {}).get("content") or (words or {}).get("head_content") or ""
+        said = (words or {}).get("content") or ""
+        if body["msgtype"] == "msgmenu":  # the head, the choices' words and the tail together
+            menu = body["msgmenu"]
+            said = menu["head_content"] + menu.get("tail_content", "")
+            said += "".join(item["id"] + item["content"] for item in menu["list"])
         if len(said.encode()) > TEXT_BYTES:
             self.refused.append(45002)
             return web.json_response({"errcode": 45002, "errmsg": "content size out of limit"})
@@ -202,7 +208,14 @@ class FakeWeChat:
     async def template(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
-        self.templates.append(await request.json())
+        body = await request.json()
+        for key, value in body["data"].items():
+            if len(value["value"].encode()) > FIELD_BYTES:
+                self.refused.append(47003)
+                return web.json_response(
+                    {"errcode": 47003, "errmsg": f"argument invalid! data.{key}.value"}
+                )
+        self.templates.append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": len(self.templates)})
 
 

@@ -244,3 +244,63 @@ async def test_a_flat_typed_with_full_width_digits_or_as_502_room_is_claimed(
     await driver.text(OPENID, "101室", 6002)
     assert "楼长会确认您是 101 号房的业主" in await said(http, fake, worker, OPENID)
     assert await claims(world.db) == 2
+
+
+async def test_a_wechat_heads_flats_come_a_page_at_a_time_with_show_more(
+    http: Http, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """Nine neighbours claim their flats at once. "flats" sent the head every waiting claim in
+    a row, and WeChat refuses a sixth message after one of the person's (45047): the rest went
+    as templates with no choices. Now it sends four, then a "Show more" choice (five messages),
+    and each tap the next four; a claim decided on an earlier page skips nothing, and a Show
+    more tapped when none are left says so."""
+    await joined_in_wechat(http, fake, world)
+    driver = Driver(http, fake)
+    codes = [f"{1001 + n}" for n in range(9)]
+    rows = [FlatRow("A1", code, "50") for code in codes]
+    assert await world.services.flats.import_flats(rows) == 9
+    head = world.client.user(HEAD_ID, "en", "Head")
+    [code_message] = await world.client.send(head, "/link")
+    code = re.search(r"\d{6}", code_message.text)
+    assert code is not None
+    world.clock.advance(minutes=1)
+    await driver.text(HEAD_OPENID, code.group(), 3001)
+    for n, flat in enumerate(codes):
+        await driver.subscribe(f"o-claimant-{n}", world.payloads["A1"][1:], 10 + n)
+        await driver.text(f"o-claimant-{n}", f"我的房号 {flat}", 3100 + n)
+    await settled(http)
+    await deliver(worker)
+
+    async def page(msg_id: int, menu_id: str = "") -> list[dict[str, object]]:
+        refused, menus = len(fake.refused), len(fake.menus)
+        await driver.text(
+            HEAD_OPENID, "flats" if not menu_id else "Show more ›", msg_id, menu_id=menu_id
+        )
+        await settled(http)
+        await deliver(worker)
+        assert fake.refused[refused:] == []
+        return [menu for to, menu in fake.menus[menus:] if to == HEAD_OPENID]
+
+    def flats_of(menus: list[dict[str, object]]) -> list[str]:
+        return [str(m["head_content"]).split("own flat ")[1].split(" ")[0] for m in menus]
+
+    first = await page(3201)
+    assert len(first) == 5 and flats_of(first[:4]) == codes[:4]
+    more = first[-1]
+    assert "More claims are waiting" in str(more["head_content"])
+    [(more_id, label)] = [(i["id"], i["content"]) for i in more["list"]]  # type: ignore[attr-defined]
+    assert label == "Show more ›"
+    # The page's first claim confirmed before turning the page: nothing after it is skipped.
+    confirm = first[0]["list"][0]["id"]  # type: ignore[index]
+    await driver.text(HEAD_OPENID, "✅ Confirm owner", 3202, menu_id=confirm)
+    assert "Confirmed as owner" in await said(http, fake, worker, HEAD_OPENID)
+    second = await page(3203, more_id)
+    assert len(second) == 5 and flats_of(second[:4]) == codes[4:8]
+    third = await page(3204, second[-1]["list"][0]["id"])  # type: ignore[index]
+    assert flats_of(third) == codes[8:]  # the last page: no Show more
+    async with world.db.session() as session:
+        query = select(func.count()).select_from(FlatClaim).where(FlatClaim.status == "pending")
+        assert await session.scalar(query) == 8
+    # A Show more after the last claim (a forged one too): said, nothing sent.
+    await driver.text(HEAD_OPENID, "Show more ›", 3205, menu_id=f"claims.{10**9}")
+    assert "No more claims are waiting" in await said(http, fake, worker, HEAD_OPENID)

@@ -11,6 +11,7 @@ import time
 
 from sqlalchemy import select
 
+from bot.scheduler import job_functions
 from storage.db import Database
 from storage.models import (
     OutboxMessage,
@@ -178,6 +179,37 @@ async def test_the_kind_of_problem_answered_after_the_question_lapsed_files_noth
     assert await count(world.db, WeChatPending) == 0
 
 
+async def test_a_bare_number_with_no_question_waiting_files_nothing_however_often_sent(
+    http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """The late "1" was told the list was too old; the resident, puzzled, sent "1" again,
+    and that one was taken for a report's words: the head got a ticket saying "1". A number
+    alone answers a list: with no question waiting it gets the same answer every time (a
+    full-width "２" and a "三" too), and a photo kept for the report stays kept."""
+    fake.per_message = 20
+    await driver.subscribe(OPENID, token_of(world), 1)
+    await driver.text(OPENID, "电梯坏了", 6101)
+    await handled(http)
+    world.clock.advance(hours=2)
+    await driver.image(OPENID, jpeg(), 6102)
+    await handled(http)
+    for msgid, number in ((6103, "1"), (6104, "1"), (6105, "２"), (6106, "三。")):
+        await driver.text(OPENID, number, msgid)
+        await handled(http)
+        await deliver(world, worker)
+        stale = "抱歉，这个列表已过期，或报修已经提交；如需报修，请重新写下遇到的问题。"
+        assert texts_to(fake, OPENID)[-1] == stale, number
+    assert await tickets(world.db) == []
+    await driver.text(OPENID, "电梯又坏了", 6107)  # words: a report, its photo with it
+    await handled(http)
+    await deliver(world, worker)
+    await driver.text(OPENID, "1", 6108)
+    await handled(http)
+    [ticket] = await tickets(world.db)
+    assert ticket.description == "电梯又坏了"
+    assert [item["type"] for item in ticket.media] == ["photo"]
+
+
 async def test_two_menu_buttons_tapped_in_one_second_are_both_answered(
     http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
 ) -> None:
@@ -219,3 +251,67 @@ async def test_forget_me_leaves_no_record_naming_the_openid(
     assert [key for key in keys if openid in key] == []
     assert sorted(key for key in keys if key.startswith("msg:")) == ["msg:8001", "msg:8002"]
     assert any("o_other" in key for key in keys)
+
+
+async def test_the_record_of_handled_callbacks_is_pruned_after_three_days(
+    http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """Every callback the door handled left a row (kept so that WeChat's retry seconds later
+    is not handled twice), and none ever went. The hourly retention job now prunes those
+    older than three days; a recent one still stops a retry."""
+    fake.per_message = 20
+    await driver.subscribe(OPENID, token_of(world), 1)
+    await driver.text(OPENID, "电梯坏了", 9001)
+    await handled(http)
+    world.clock.advance(days=2)
+    await driver.text(OPENID, "楼道灯坏了", 9002)
+    await handled(http)
+    world.clock.advance(days=1, hours=1)
+    await job_functions(world.services)["outbox-purge"]()
+    async with world.db.session() as session:
+        keys = (await session.scalars(select(WeChatCallback.key))).all()
+    assert keys == ["msg:9002"]
+    await deliver(world, worker)
+    before = len(texts_to(fake, OPENID))
+    await driver.text(OPENID, "楼道灯坏了", 9002)  # WeChat's retry of the recent one
+    await handled(http)
+    await deliver(world, worker)
+    assert len(texts_to(fake, OPENID)) == before
+    assert await count(world.db, WeChatCallback) == 1
+
+
+async def test_chinese_and_emoji_heavy_texts_fit_wechats_byte_limits(
+    http: Http, driver: Driver, fake: FakeWeChat, world: World, worker: TelegramDelivery
+) -> None:
+    """WeChat counts bytes (a Chinese character is 3, an emoji 4). A template field was cut
+    at 200 characters, up to 800 bytes; a card's menu had its head cut to 2,048 bytes and its
+    choices added beyond. Every template field now goes within 200 bytes and a whole menu
+    within 2,048, a visible "…" where something was cut."""
+    fake.per_message = 20
+    await link_head(world, driver, 5001)
+    await driver.subscribe(OPENID, token_of(world), 5002)
+    await handled(http)
+    await deliver(world, worker)
+    await driver.report(OPENID, "电梯坏了🙂" * 300, 5003)
+    await handled(http)
+    await deliver(world, worker)
+    assert fake.refused == []
+    _, card = next((to, m) for to, m in reversed(fake.menus) if to == HEAD_OPENID)
+    whole = card["head_content"] + "".join(i["id"] + i["content"] for i in card["list"])
+    assert len(whole.encode()) <= 2048 and "…" in card["head_content"]
+    await driver.choose(HEAD_OPENID, "✋", 5004)
+    await handled(http)
+    await deliver(world, worker)
+    world.clock.advance(hours=49)  # the resident's window is closed: the answer is a template
+    await driver.choose(HEAD_OPENID, "💬", 5005)
+    await handled(http)
+    await deliver(world, worker)
+    await driver.text(HEAD_OPENID, "师傅明天上午来修电梯🙂" * 40, 5006)
+    await handled(http)
+    await deliver(world, worker)
+    assert fake.refused == []
+    [template] = [t for t in fake.templates if t["touser"] == OPENID]
+    values = [field["value"] for field in template["data"].values()]
+    assert all(len(value.encode()) <= 200 for value in values)
+    assert template["data"]["keyword2"]["value"].endswith("…")
+    assert "师傅明天上午来修电梯🙂" in template["data"]["keyword2"]["value"]

@@ -35,7 +35,7 @@ from bot.services.door_ballots import DoorBallots
 from bot.services.notice_board import DoorCopy, NoticeBoard
 from bot.services.ticket_cards import TicketCards
 from bot.services.wechat_door import WINDOW, WROTE_AT, menu_id, mute_choice
-from bot.text import WECHAT_TEXT_LIMIT, clip, cut, fits, utf8_len
+from bot.text import WECHAT_TEXT_LIMIT, cut, fits, utf8_len
 from storage.db import Database
 from storage.models import Channel, OutboxKind, OutboxMessage
 from storage.repositories import PersonRepository
@@ -45,7 +45,24 @@ from wechat.api import WeChatApi, WeChatError
 
 OUT_OF_WINDOW = {45015, 45047}
 TEXT_LIMIT = WECHAT_TEXT_LIMIT  # UTF-8 bytes of a customer-service text (45002 beyond)
-FIELD_LIMIT = 200  # characters of a template field
+# A template field, and a msgmenu choice's words, in UTF-8 bytes: WeChat counts a text's
+# length in bytes (a Chinese character is 3, an emoji 4), and a field cut by characters was
+# three or four times as long as assumed.
+FIELD_LIMIT = 200
+CHOICE_LIMIT = 90
+
+
+def fields_cut(fields: dict[str, str]) -> dict[str, str]:
+    """A template's fields, each within FIELD_LIMIT bytes, cut visibly ("…")."""
+    return {key: cut(value, FIELD_LIMIT, utf8=True) for key, value in fields.items()}
+
+
+def menu_cut(head: str, choices: list[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
+    """A msgmenu as WeChat takes it: each choice's words within CHOICE_LIMIT bytes, and the
+    head within what the choices leave of TEXT_LIMIT."""
+    cut_choices = [(key, cut(words, CHOICE_LIMIT, utf8=True)) for key, words in choices]
+    used = sum(utf8_len(key) + utf8_len(words) for key, words in cut_choices)
+    return fitted(head, max(TEXT_LIMIT - used, 0)), cut_choices
 
 
 def fitted(text: str, limit: int = TEXT_LIMIT) -> str:
@@ -120,7 +137,7 @@ class WeChatSender:
                         if not text:
                             return Outcome("sent")
                     if choices:
-                        await self.api.send_menu(row.address, fitted(text), choices)
+                        await self.api.send_menu(row.address, *menu_cut(text, choices))
                     else:
                         await self.api.send_text(row.address, fitted(text))
                     return Outcome("sent")
@@ -171,7 +188,7 @@ class WeChatSender:
                         t = self.translations.bind(copy.language)
                         label = t("notice-btn-unmute" if copy.mute else "notice-btn-mute")
                         choice = mute_choice(copy.building_id, not copy.mute)
-                        await self.api.send_menu(row.address, text, [(choice, label)])
+                        await self.api.send_menu(row.address, *menu_cut(text, [(choice, label)]))
                     return Outcome("sent", message_id=0)  # remembered: its changes follow
                 except WeChatError as error:
                     if error.code not in OUT_OF_WINDOW:
@@ -211,12 +228,14 @@ class WeChatSender:
                 row.address,
                 template,
                 url,
-                {
-                    "first": clip(first, FIELD_LIMIT),
-                    "keyword1": clip(change.building, FIELD_LIMIT),
-                    "keyword2": clip(body or first, FIELD_LIMIT),
-                    "remark": t("notice-change-remark"),
-                },
+                fields_cut(
+                    {
+                        "first": first,
+                        "keyword1": change.building,
+                        "keyword2": body or first,
+                        "remark": t("notice-change-remark"),
+                    }
+                ),
             )
             return Outcome("sent")
 
@@ -246,12 +265,14 @@ class WeChatSender:
             row.address,
             template,
             url,
-            {
-                "first": copy.title,
-                "keyword1": clip(copy.building, FIELD_LIMIT),
-                "keyword2": clip(body, FIELD_LIMIT),
-                "remark": t("notice-door-remark"),
-            },
+            fields_cut(
+                {
+                    "first": copy.title,
+                    "keyword1": copy.building,
+                    "keyword2": body,
+                    "remark": t("notice-door-remark"),
+                }
+            ),
         )
         return Outcome("sent")
 
@@ -332,7 +353,6 @@ class WeChatSender:
             person = await PersonRepository(session).by_contact(Channel.WECHAT, row.address)
         language = (person.language if person else None) or self.translations.default
         t = self.translations.bind(language)
-        said = text if len(text) <= FIELD_LIMIT else clip(text, FIELD_LIMIT - 1) + "…"
         ballot = row.payload.get(BALLOT_KEY)
         if row.ticket_id is None and isinstance(ballot, int) and row.person_id is not None:
             # A building vote's ballot: the template opens the owner's ballot page.
@@ -341,7 +361,7 @@ class WeChatSender:
             fields = {
                 "first": t("vote-door-template-title"),
                 "keyword1": "",
-                "keyword2": said,
+                "keyword2": text,
                 "remark": t("vote-door-template-remark"),
             }
         elif row.ticket_id is None and signed_up_for(row.payload) and row.person_id is not None:
@@ -352,7 +372,7 @@ class WeChatSender:
             fields = {
                 "first": t("notice-door-news"),
                 "keyword1": "",
-                "keyword2": said,
+                "keyword2": text,
                 "remark": t("vol-door-template-remark"),
             }
         elif row.ticket_id is None:
@@ -361,15 +381,15 @@ class WeChatSender:
             fields = {
                 "first": t("notice-door-news"),
                 "keyword1": "",
-                "keyword2": said,
+                "keyword2": text,
                 "remark": "",
             }
         else:
             fields = {
                 "first": t("wechat-template-title", number=number),
                 "keyword1": f"#{number}",
-                "keyword2": said,
+                "keyword2": text,
                 "remark": t("wechat-template-remark"),
             }
-        await self.api.send_template(row.address, template, url, fields)
+        await self.api.send_template(row.address, template, url, fields_cut(fields))
         return Outcome("sent")

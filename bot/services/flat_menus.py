@@ -1,9 +1,10 @@
 """Flat ownership claims as WeChat choices (``msgmenu``): a resident's list of their building's
 flats to claim (``flat.<flat>``), and the head's Confirm owner / Decline under a claim
-(``claim.<claim>.yes|no``), the same decision as Telegram's /flats buttons. A tap goes through
-FlatService, which checks the resident's building and the head's coverage now: a forged or
-stale id is refused in words and changes nothing. Kept apart from FlatService, which writes
-them, so the door's side can import both."""
+(``claim.<claim>.yes|no``), the same decision as Telegram's /flats buttons, and the head's
+"Show more" under a page of waiting claims (``claims.<after>``: those after claim ``after``).
+A tap goes through FlatService, which checks the resident's building and the head's coverage
+now: a forged or stale id is refused in words and changes nothing. Kept apart from
+FlatService, which writes them, so the door's side can import both."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from storage.repositories import OutboxRepository
 from storage.repositories.people import address_of
 from storage.repositories.stats import Scope
 
-FLAT, CLAIM = "flat", "claim"
+FLAT, CLAIM, CLAIMS = "flat", "claim", "claims"
 
 
 def flat_choice(flat_id: int) -> str:
@@ -29,6 +30,16 @@ def flat_choice(flat_id: int) -> str:
 
 def claim_choice(claim_id: int, approve: bool) -> str:
     return f"{CLAIM}.{claim_id}.{'yes' if approve else 'no'}"
+
+
+def claims_more_choice(after: int) -> str:
+    return f"{CLAIMS}.{after}"
+
+
+def parse_claims_more(key: str) -> int | None:
+    """The claim a "Show more" choice's page follows; None for anything else."""
+    parts = key.split(".")
+    return choice_number(parts[1]) if len(parts) == 2 and parts[0] == CLAIMS else None
 
 
 def parse_flat(key: str) -> int | None:

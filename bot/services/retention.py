@@ -3,7 +3,9 @@ holds residents' words: relayed messages, descriptions on cards); how many were 
 each day is kept (storage/repositories/outbox_retention.py). The contact an Open311 caller gave
 goes as long after their ticket is finished. A photo kept for a report that was never sent (a
 web summary left, or sent twice and filed once; a WeChat report never written) goes a day
-after it was sent; the photos on a ticket stay."""
+after it was sent; the photos on a ticket stay. The WeChat door's record of the callbacks it
+handled (kept so that WeChat's retry, seconds later, is not handled twice) goes after
+WECHAT_CALLBACK_KEPT."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from storage.db import Database
 from storage.repositories.open311 import Open311Repository
 from storage.repositories.outbox_retention import OutboxRetentionRepository
 from storage.repositories.web_files import WebFileRepository
+from storage.repositories.wechat import WeChatCallbackRepository
 
 log = logging.getLogger(__name__)
 # Rows per transaction: each batch holds SQLite's write lock for a moment only.
@@ -26,6 +29,9 @@ UNSENT_PHOTO_KEPT = timedelta(days=1)
 # How far back each (hourly) sweep looks: a week of the service being down is covered, and
 # the sweep reads a week's photos, not every photo ever kept.
 UNSENT_PHOTO_SWEPT = timedelta(days=7)
+# WeChat retries a callback within seconds (three tries, five seconds apart); three days
+# leave a replay by a slow proxy, or a clock set wrong for a while, still recognised.
+WECHAT_CALLBACK_KEPT = timedelta(days=3)
 
 
 class RetentionService:
@@ -48,6 +54,7 @@ class RetentionService:
                 break
         await self._forget_callers(before)
         await self._drop_unsent_photos()
+        await self._prune_wechat_callbacks()
         if total:
             log.info(
                 "outbox: %d notification(s) older than %d days purged (counts kept)",
@@ -81,3 +88,16 @@ class RetentionService:
                 await session.commit()
         if dropped:
             log.info("web_files: %d photo(s) of reports never sent dropped", dropped)
+
+    async def _prune_wechat_callbacks(self) -> None:
+        before = self.clock() - WECHAT_CALLBACK_KEPT
+        pruned = 0
+        while True:
+            async with self.db.session() as session:
+                gone = await WeChatCallbackRepository(session).prune(before, BATCH)
+                await session.commit()
+            pruned += gone
+            if gone < BATCH:
+                break
+        if pruned:
+            log.info("wechat_callbacks: %d record(s) of handled callbacks pruned", pruned)

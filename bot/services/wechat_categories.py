@@ -51,11 +51,7 @@ def typed_category(t: Translator, text: str, categories: Sequence[Category]) -> 
     """The category a typed (or spoken) answer names: its number ("2", "２", "②", "二") or its
     name as the menu shows it; None for anything else."""
     plain = "".join(c for c in text.lower() if c.isalnum())
-    number = CHINESE_NUMBERS.get(plain)
-    # Each character's digit value: int() reads no "②" or "²", though str.isdigit() says yes.
-    digits = [unicodedata.digit(c, None) for c in plain]
-    if number is None and plain and len(plain) <= 3 and None not in digits:
-        number = int("".join(str(d) for d in digits))
+    number = _number(plain)
     if number is not None:
         return categories[number - 1] if 1 <= number <= len(categories) else None
     for category in categories:
@@ -63,3 +59,20 @@ def typed_category(t: Translator, text: str, categories: Sequence[Category]) -> 
         if name and name == plain:
             return category
     return None
+
+
+def _number(plain: str) -> int | None:
+    """The number ``plain`` (letters and digits only) is as a list's choice, else None."""
+    number = CHINESE_NUMBERS.get(plain)
+    # Each character's digit value: int() reads no "②" or "²", though str.isdigit() says yes.
+    digits = [unicodedata.digit(c, None) for c in plain]
+    if number is None and plain and len(plain) <= 3 and None not in digits:
+        number = int("".join(str(d) for d in digits))
+    return number
+
+
+def bare_choice(text: str) -> bool:
+    """Whether ``text`` is nothing but a list's choice number ("1", "２", "②", "二"): the
+    answer to a question, never the words of a report."""
+    plain = "".join(c for c in text.lower() if c.isalnum())
+    return _number(plain) is not None

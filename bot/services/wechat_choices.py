@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from bot.services.activity_menus import parse_activity
 from bot.services.ballot_menus import parse_ballot
 from bot.services.choice_numbers import choice_number
-from bot.services.flat_menus import parse_claim, parse_flat
+from bot.services.flat_menus import parse_claim, parse_claims_more, parse_flat
 from bot.services.wechat_categories import parse_category
 from bot.services.wechat_forget import parse_forget
 from bot.services.wechat_metoo import parse_same
@@ -32,6 +32,7 @@ def menu_id(ticket_id: int | None, value: str) -> str | None:
         parse_activity,
         parse_flat,
         parse_claim,
+        parse_claims_more,
         parse_mute,
         parse_same,
     )

@@ -65,7 +65,7 @@ from bot.services.conversations import ConversationService
 from bot.services.door_ballots import DoorBallots
 from bot.services.errors import ServiceError
 from bot.services.flat_claims import FlatService
-from bot.services.flat_menus import parse_claim, parse_flat
+from bot.services.flat_menus import parse_claim, parse_claims_more, parse_flat
 from bot.services.forget import ForgetService
 from bot.services.neighbours import NeighbourActions
 from bot.services.notice_copies import NoticeCopies
@@ -76,7 +76,7 @@ from bot.services.ticket_access import TicketAccess
 from bot.services.ticket_actions import TicketActions
 from bot.services.ticket_lists import TicketLists
 from bot.services.volunteering import VolunteeringService
-from bot.services.wechat_categories import parse_category
+from bot.services.wechat_categories import bare_choice, parse_category
 from bot.services.wechat_choices import menu_id, parse_menu
 from bot.services.wechat_devices import WeChatDevices
 from bot.services.wechat_flat_claims import CLAIMS_WORDS, FLAT_RE, ROOM_RE, WeChatFlatClaims
@@ -267,6 +267,10 @@ class WeChatDoorService:
         if claim is not None and self.flats is not None:
             await self.flat_claims.decide(person, *claim)
             return
+        more = parse_claims_more(incoming.menu)
+        if more is not None and self.flats is not None:
+            await self.flat_claims.waiting(person, more)
+            return
         mute = parse_mute(incoming.menu)
         if mute is not None and self.notice_copies is not None:
             await self.notices.mute(person, mute[1], mute[0])
@@ -342,6 +346,12 @@ class WeChatDoorService:
         photos = pending.photos.split() if pending is not None else []
         if await self.tickets.pass_on(person, text):
             return
+        if bare_choice(text):
+            # A number answers a list: with no question waiting (it lapsed and was told so,
+            # or never was), it is no report of its own, however often it is sent.
+            if pending is not None:
+                await self.reports.keep(incoming.openid, pending)
+            raise ServiceError("wechat-category-stale")
         try:
             _, settings = await home(self.db, person)
         except ServiceError:

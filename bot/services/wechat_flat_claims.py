@@ -9,7 +9,7 @@ import re
 
 from bot.services.errors import ServiceError
 from bot.services.flat_claims import FlatService
-from bot.services.flat_menus import claim_choice, flat_choice
+from bot.services.flat_menus import claim_choice, claims_more_choice, flat_choice
 from bot.services.messages import Buttons
 from bot.services.wechat_replies import WeChatReplies
 from bot.services.wechat_reports import home
@@ -31,6 +31,9 @@ ROOM_RE = re.compile(r"^((?=[^\s]*\d)[0-9A-Za-z\-]+)\s*室$")
 FLAT_MENU = 8
 # The texts with which a head asks for the flat claims waiting for them (Telegram's /flats).
 CLAIMS_WORDS = frozenset({"/flats", "flats", "房号认领", "待确认房号", "业主认领"})
+# Claims a page: WeChat takes five customer-service messages after one of the person's (45047
+# beyond), and a page is its claims and the "Show more" choice, whose tap is a message anew.
+CLAIMS_PER_PAGE = 4
 
 
 class WeChatFlatClaims:
@@ -71,18 +74,26 @@ class WeChatFlatClaims:
         t = self.replies.t(person)
         await self.replies.tell(person, t(f"wechat-flat-decided-{'yes' if yes else 'no'}"))
 
-    async def waiting(self, person: Person) -> None:
-        """A head's /flats: each waiting claim with its Confirm owner / Decline choices (as
-        they came when the claim was made; sent again here, e.g. after a template)."""
+    async def waiting(self, person: Person, after: int = 0) -> None:
+        """A head's /flats: a page of waiting claims, each with its Confirm owner / Decline
+        choices (as they came when the claim was made; sent again here, e.g. after a
+        template), the claims after claim ``after``; where more wait, a "Show more" choice."""
         assert self.flats is not None
         t = self.replies.t(person)
-        waiting = await self.flats.pending_claims(person)
+        waiting = await self.flats.pending_claims(person, after=after, limit=CLAIMS_PER_PAGE + 1)
         if not waiting:
-            await self.replies.tell(person, t("flat-claims-none"))
-        for claim, flat, building, name in waiting:
+            await self.replies.tell(
+                person, t("flat-claims-no-more" if after else "flat-claims-none")
+            )
+            return
+        shown = waiting[:CLAIMS_PER_PAGE]
+        for claim, flat, building, name in shown:
             buttons: Buttons = [
                 [(t("flat-btn-approve"), claim_choice(claim.id, True))],
                 [(t("flat-btn-decline"), claim_choice(claim.id, False))],
             ]
             text = t("wechat-flat-claim-new", name=name, flat=flat.code, building=building.name)
             await self.replies.tell(person, text, buttons)
+        if len(waiting) > CLAIMS_PER_PAGE:
+            more: Buttons = [[(t("flat-btn-more"), claims_more_choice(shown[-1][0].id))]]
+            await self.replies.tell(person, t("flat-claims-more"), more)

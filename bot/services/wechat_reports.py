@@ -149,7 +149,7 @@ class WeChatReports:
         categories = categories_for(settings)
         chosen = typed_category(t, incoming.text, categories)
         if chosen is None:
-            await self._keep(incoming.openid, pending)
+            await self.keep(incoming.openid, pending)
             raise ServiceError("wechat-category-pick", max=len(categories))
         await self._file(person, incoming, pending.text, pending.photos.split(), chosen.code)
 
@@ -160,15 +160,15 @@ class WeChatReports:
             await session.commit()
         if pending is None or pending.action != "category":
             if pending is not None:
-                await self._keep(incoming.openid, pending)
+                await self.keep(incoming.openid, pending)
             raise ServiceError("wechat-category-stale")
         _, settings = await home(self.db, person)
         if code not in {c.code for c in categories_for(settings)}:
-            await self._keep(incoming.openid, pending)
+            await self.keep(incoming.openid, pending)
             raise ServiceError("wechat-menu-unknown")
         await self._file(person, incoming, pending.text, pending.photos.split(), code)
 
-    async def _keep(self, openid: str, pending: WeChatPending) -> None:
+    async def keep(self, openid: str, pending: WeChatPending) -> None:
         """A pending choice taken for an answer that did not fit it, put back as it was."""
         async with self.db.session() as session:
             await WeChatPendingRepository(session).put(
@@ -188,7 +188,7 @@ class WeChatReports:
             await session.commit()
         if pending is None or pending.action != SAME or pending.ticket_id != ticket_id:
             if pending is not None:
-                await self._keep(incoming.openid, pending)
+                await self.keep(incoming.openid, pending)
             raise ServiceError("wechat-category-stale")
         await self._same(person, incoming, pending, yes)
 
@@ -196,7 +196,7 @@ class WeChatReports:
         """The answer to "same problem?" typed instead of tapped (1 or 2, yes or no)."""
         yes = typed_same(incoming.text)
         if yes is None:
-            await self._keep(incoming.openid, pending)
+            await self.keep(incoming.openid, pending)
             raise ServiceError("wechat-metoo-pick")
         await self._same(person, incoming, pending, yes)
 

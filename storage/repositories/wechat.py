@@ -30,6 +30,14 @@ class WeChatCallbackRepository:
             )
         )
 
+    async def prune(self, before: datetime, limit: int) -> int:
+        """Removes up to ``limit`` rows received before ``before``; returns how many went."""
+        keys = select(WeChatCallback.key).where(WeChatCallback.received_at < before).limit(limit)
+        gone = list((await self.session.scalars(keys)).all())
+        if gone:
+            await self.session.execute(delete(WeChatCallback).where(WeChatCallback.key.in_(gone)))
+        return len(gone)
+
     async def add(self, key: str, now: datetime) -> None:
         """Raises IntegrityError (at the flush) when another request recorded it first."""
         self.session.add(WeChatCallback(key=key, received_at=now))
