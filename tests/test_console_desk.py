@@ -392,6 +392,26 @@ async def test_a_coordinator_changes_a_setting_and_a_bad_value_changes_nothing(
     assert (await community(town)).timezone == "Asia/Shanghai"
 
 
+async def test_a_forged_setting_name_is_cut_and_escaped_in_the_answer(
+    town: Town, http: Http
+) -> None:
+    """A forged form named a setting of thousands of characters with markup: the answer
+    repeated all of it. It repeats a short beginning now, as text, and changes nothing."""
+    token = await sign_in(town, http, OFFICE)
+    c = await community(town)
+    forged = "<b>x</b>" + "y" * 5000
+    refused = await http.post(
+        "/console/settings",
+        data={"csrf": token, "community": str(c.id), "key": forged, "value": "1"},
+    )
+    text = await refused.text()
+    assert refused.status == 400 and "没有这个设置项：&lt;b&gt;x&lt;/b&gt;yyy" in text
+    assert "<b>x</b>" not in text and "y" * 200 not in text and "…" in text
+    assert (await community(town)).settings == {}
+    shown = await http.get("/console/settings?saved=" + "z" * 5000)
+    assert shown.status == 200 and "z" * 200 not in await shown.text()
+
+
 async def test_a_value_json_cannot_read_is_refused_by_the_schema_not_a_server_error(
     town: Town, http: Http
 ) -> None:
