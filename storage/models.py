@@ -286,6 +286,11 @@ class CoordinatorScope(Base):
 
 class Invitation(Base):
     __tablename__ = "invitations"
+    # The console form's one-time key (``once``): that form posted twice gives one link, even
+    # when both posts arrive at once.
+    __table_args__ = (
+        Index("ux_invitations_once", "created_by", "building_id", "role", "once", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
@@ -297,6 +302,7 @@ class Invitation(Base):
     expires_at: Mapped[datetime]
     used_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     used_at: Mapped[datetime | None]
+    once: Mapped[str | None] = mapped_column(String(32))
 
 
 class JoinStatus(enum.StrEnum):

@@ -6,6 +6,7 @@ setting the schema refuses changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
@@ -153,6 +154,40 @@ async def test_a_coordinator_invites_a_head_and_the_link_appoints_in_chat(
     await client.send(newcomer, f"/start {found.group(1)}")
     assert any(r is Role.HEAD for _, r in await staff_of(town, "B1"))
     assert await rows(http) == ["A1", "A2", "B1"]  # covered now: no building without a head
+
+
+async def test_the_invite_form_posted_twice_gives_one_link(town: Town, http: Http) -> None:
+    """Clicking "Invite" twice issued two valid one-time links for the one place. The form
+    carries a one-time key now: posted again (or twice at once) it answers with the link it
+    already issued; another building's or another role's invite is a link of its own."""
+    token = await sign_in(town, http, OFFICE)
+    b1, a2 = await building(town, "B1"), await building(town, "A2")
+    page = await (await http.get("/console/buildings")).text()
+    [once] = set(re.findall(r'name="once" value="([^"]+)"', page))
+    before = await count_invitations(town)
+
+    async def invite(building_id: int, role: str = "head") -> str:
+        answer = await http.post(
+            f"/console/buildings/{building_id}/invite",
+            data={"csrf": token, "role": role, "once": once},
+        )
+        assert answer.status == 200
+        found = re.search(r"t\.me/louzhang_test_bot\?start=([A-Za-z0-9_-]+)", await answer.text())
+        assert found
+        return found.group(1)
+
+    first = await invite(b1.id)
+    assert await invite(b1.id) == first
+    assert set(await asyncio.gather(invite(b1.id), invite(b1.id))) == {first}
+    assert await count_invitations(town) == before + 1
+    others = {await invite(a2.id), await invite(b1.id, "deputy")}
+    assert first not in others and len(others) == 2
+    assert await count_invitations(town) == before + 3
+    # Without a key (an older page): each post a link of its own, as before.
+    plain = await http.post(
+        f"/console/buildings/{b1.id}/invite", data={"csrf": token, "role": "head"}
+    )
+    assert plain.status == 200 and await count_invitations(town) == before + 4
 
 
 async def test_removing_a_head_asks_first_then_hands_their_tickets_over(
@@ -390,6 +425,26 @@ async def test_a_coordinator_changes_a_setting_and_a_bad_value_changes_nothing(
     )
     assert server.status == 400
     assert (await community(town)).timezone == "Asia/Shanghai"
+
+
+async def test_a_forged_setting_name_is_cut_and_escaped_in_the_answer(
+    town: Town, http: Http
+) -> None:
+    """A forged form named a setting of thousands of characters with markup: the answer
+    repeated all of it. It repeats a short beginning now, as text, and changes nothing."""
+    token = await sign_in(town, http, OFFICE)
+    c = await community(town)
+    forged = "<b>x</b>" + "y" * 5000
+    refused = await http.post(
+        "/console/settings",
+        data={"csrf": token, "community": str(c.id), "key": forged, "value": "1"},
+    )
+    text = await refused.text()
+    assert refused.status == 400 and "没有这个设置项：&lt;b&gt;x&lt;/b&gt;yyy" in text
+    assert "<b>x</b>" not in text and "y" * 200 not in text and "…" in text
+    assert (await community(town)).settings == {}
+    shown = await http.get("/console/settings?saved=" + "z" * 5000)
+    assert shown.status == 200 and "z" * 200 not in await shown.text()
 
 
 async def test_a_value_json_cannot_read_is_refused_by_the_schema_not_a_server_error(

@@ -138,7 +138,8 @@ async def test_a_refused_click_shows_why_in_the_browser(
 ) -> None:
     """htmx swaps no 4xx by its defaults: a refused estate save did nothing a clerk could see.
     The estate form of a building the clerk may not set (an id forged into the page) now puts
-    the refusal, in their language, in the flash area under the header; the form stays."""
+    the refusal, in their language, in the flash area under the header; the form stays. The
+    next click that goes through empties the flash area."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     served = replace(config, web_base_url=base)
@@ -167,6 +168,15 @@ async def test_a_refused_click_shows_why_in_the_browser(
             assert await flash.inner_text() == "抱歉，您没有权限进行此操作。未做任何更改。"
             assert page.url == base + "/console/buildings"  # the page stays, and its form
             assert await page.locator("form.estate").count() >= 1
+            # The next click that goes through takes the notice away.
+            form = page.locator("form.estate").first
+            await form.evaluate(
+                "f => { f.setAttribute('hx-post', f.getAttribute('action')); htmx.process(f); }"
+            )
+            await form.locator('input[name="estate"]').fill("翠竹苑")
+            await form.get_by_role("button").click()
+            await flash.get_by_role("alert").wait_for(state="detached", timeout=5000)
+            assert await flash.inner_text() == ""
             # The browser logs the 403 (and the favicon's 404); nothing else went wrong.
             assert [e for e in errors if "403" not in e and "404" not in e] == [], errors
         finally:

@@ -104,3 +104,31 @@ async def test_a_session_that_lost_its_role_still_reloads_the_page(town: Town, h
     refused = await http.get("/console/tickets?status=new", headers={**HTMX, **EN})
     assert refused.status == 403 and refused.headers["HX-Refresh"] == "true"
     assert "HX-Retarget" not in refused.headers and "No access" in await refused.text()
+
+
+CLEAR = '<div id="console-flash" hx-swap-oob="innerHTML"></div>'
+
+
+async def test_the_next_successful_click_takes_the_notice_away(town: Town, http: Http) -> None:
+    """The refusal's notice stayed on screen until a reload, even after later clicks went
+    through. Every htmx answer that succeeds now also empties the flash area (out of band);
+    a refusal does not, and neither does a page loaded whole."""
+    token = await sign_in(town, http, OFFICE)
+    refused = await http.post(
+        "/console/buildings/99999/estate", data={"csrf": token, "estate": "X"}, headers=HTMX
+    )
+    assert refused.status == 403 and CLEAR not in await refused.text()
+    building = await a1(town)
+    saved = await http.post(
+        f"/console/buildings/{building.id}/estate",
+        data={"csrf": token, "estate": "翠竹苑"},
+        headers=HTMX,
+    )
+    body = await saved.text()
+    assert saved.status == 200 and body.count(CLEAR) == 1 and body.rstrip().endswith(CLEAR)
+    assert '<form method="post" action="/console/buildings/' in body  # the swap itself
+    assert (await a1(town)).estate == "翠竹苑"
+    table = await http.get("/console/tickets?status=all", headers=HTMX)
+    assert table.status == 200 and (await table.text()).count(CLEAR) == 1
+    whole = await (await http.get("/console/tickets")).text()
+    assert CLEAR not in whole and '<div id="console-flash"' in whole

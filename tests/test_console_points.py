@@ -213,3 +213,20 @@ async def test_a_double_click_on_add_writes_one_item_and_a_taken_name_is_said(
     # A forged key (too long, cut to the kept length) is no way around the name either.
     forged = await http.post("/console/points/catalogue", data={**add, "once": "x" * 40})
     assert forged.status == 400 and await items(town) == [("Rice 5kg", 8, 2, False)]
+
+
+async def test_a_year_out_of_range_is_said_not_replaced_by_this_year(
+    town: Town, http: Http
+) -> None:
+    """``?year=0000`` showed this year's ranking as if asked for: year 0 read as "no year".
+    Every year the ranking cannot cover is answered as such, in the viewer's language."""
+    await fixed(town)
+    await sign_in(town, http, OFFICE)
+    for year in ("0000", "0", "99999", "1999", "abc", "２０２６"):
+        page = await http.get(f"/console/points?year={year}")
+        text = await page.text()
+        assert page.status == 400, year
+        assert f"“{year}”不是排名可以统计的年份" in text and "年楼长和志愿者排名" not in text
+        download = await http.get(f"/console/points/ranking.csv?year={year}")
+        assert download.status == 400 and "Content-Disposition" not in download.headers
+    assert (await http.get("/console/points?year=2026")).status == 200

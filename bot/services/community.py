@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.config import Config
 from bot.services.clock import Clock
 from bot.services.contacts import is_admin
@@ -212,14 +214,18 @@ class CommunityService:
         community: str | None = None,
         created_by: int | None = None,
         building_only: bool = False,
+        once: str | None = None,
     ) -> InvitationIssued:
         """A one-time link that makes its opener ``role`` of ``target``: a building code for a
-        head or deputy; a community name (or a building code) for a coordinator."""
+        head or deputy; a community name (or a building code) for a coordinator. ``once`` (the
+        console form's one-time key): that form posted again gets the link it already issued."""
         if role not in INVITABLE:
             raise ServiceError("invite-bad-role")
+        once = once if created_by is not None else None
         now = self.clock()
         async with self.db.session() as session:
             communities = CommunityRepository(session)
+            invitations = InvitationRepository(session)
             building: Building | None = None
             found = None if building_only else await communities.by_name(target)
             if role is Role.COORDINATOR and found is not None:
@@ -228,25 +234,37 @@ class CommunityService:
                 building = await locate_building(communities, target, community)
                 community_row = await communities.get(building.community_id)
             assert community_row is not None
-            token = new_token()
-            expires_at = now + timedelta(days=self.config.invite_ttl_days)
-            await InvitationRepository(session).add(
-                token=token,
+            building_id = building.id if building else None
+            known = None
+            if once is not None and created_by is not None:
+                known = await invitations.by_once(created_by, building_id, role, once)
+            if known is None:
+                try:
+                    known = await invitations.add(
+                        token=new_token(),
+                        role=role,
+                        community_id=community_row.id,
+                        building_id=building_id,
+                        created_by=created_by,
+                        now=now,
+                        expires_at=now + timedelta(days=self.config.invite_ttl_days),
+                        once=once,
+                    )
+                    await session.commit()
+                except IntegrityError:  # the same form's other post wrote it meanwhile
+                    await session.rollback()
+                    if once is None or created_by is None:
+                        raise
+                    known = await invitations.by_once(created_by, building_id, role, once)
+                    if known is None:
+                        raise
+            return InvitationIssued(
+                payload=make_payload(PayloadKind.INVITE, known.token),
                 role=role,
-                community_id=community_row.id,
-                building_id=building.id if building else None,
-                created_by=created_by,
-                now=now,
-                expires_at=expires_at,
+                community=community_row.name,
+                building=building.name if building else None,
+                expires_at=known.expires_at,
             )
-            await session.commit()
-        return InvitationIssued(
-            payload=make_payload(PayloadKind.INVITE, token),
-            role=role,
-            community=community_row.name,
-            building=building.name if building else None,
-            expires_at=expires_at,
-        )
 
 
 async def locate_building(

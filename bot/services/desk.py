@@ -146,9 +146,12 @@ class DeskService:
                 raise ServiceError("not-allowed")  # a head, or another area's coordinator
         return person, building
 
-    async def invite(self, person_id: int, building_id: int, role: Role) -> InvitationIssued:
+    async def invite(
+        self, person_id: int, building_id: int, role: Role, once: str | None = None
+    ) -> InvitationIssued:
         """A one-time invitation link for a head or deputy of the building: the very service
-        of ``python -m bot invite`` and of /invite in chat."""
+        of ``python -m bot invite`` and of /invite in chat (``once``: the form's one-time key,
+        that form posted again gets the same link)."""
         if role not in INVITABLE_HERE:
             raise ServiceError("invite-bad-role")
         person, building = await self._manager(person_id, building_id)
@@ -156,7 +159,12 @@ class DeskService:
             community = await CommunityRepository(session).get(building.community_id)
         assert community is not None
         return await self.community.invite(
-            role, building.code, community=community.name, created_by=person.id, building_only=True
+            role,
+            building.code,
+            community=community.name,
+            created_by=person.id,
+            building_only=True,
+            once=once,
         )
 
     async def staff_member(

@@ -63,7 +63,8 @@ class RankingService:
             raise ServiceError("not-allowed")
         community = community or offered[0]
         sla = sla_of(community)
-        year = year or local(self.clock(), sla).year
+        # None is this year; a year 0 ("0000" typed) is out of range, not this year quietly.
+        year = local(self.clock(), sla).year if year is None else year
         if not FIRST_YEAR <= year <= local(self.clock(), sla).year:
             raise ServiceError("points-bad-year", year=str(year))
         start = at_local(date(year, 1, 1), time(0), sla)

@@ -12,11 +12,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.services.errors import ServiceError
+from bot.text import cut
 
 log = logging.getLogger(__name__)
 # Enough for every key of many communities; beyond it the log is not worth the memory.
 _MAX_REMEMBERED = 1000
 _warned: set[tuple[str, str]] = set()
+# How much of unknown setting names an answer repeats (the schema's longest is far shorter).
+KEYS_SHOWN = 80
 
 
 def describe_error(error: ValidationError) -> str:
@@ -62,7 +65,8 @@ class UnknownSetting(ServiceError):
     """A change names a key the schema does not have; nothing was changed."""
 
     def __init__(self, keys: list[str]) -> None:
-        super().__init__("settings-unknown", keys=", ".join(keys))
+        # Cut: the name is whatever a forged form or a typo sent, and it is echoed back.
+        super().__init__("settings-unknown", keys=cut(", ".join(keys), KEYS_SHOWN))
 
 
 def _shown(value: Any) -> str:

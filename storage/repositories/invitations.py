@@ -22,6 +22,7 @@ class InvitationRepository:
         created_by: int | None,
         now: datetime,
         expires_at: datetime,
+        once: str | None = None,
     ) -> Invitation:
         invitation = Invitation(
             token=token,
@@ -31,10 +32,29 @@ class InvitationRepository:
             created_by=created_by,
             created_at=now,
             expires_at=expires_at,
+            once=once,
         )
         self.session.add(invitation)
         await self.session.flush()
         return invitation
+
+    async def by_once(
+        self, created_by: int, building_id: int | None, role: Role, once: str
+    ) -> Invitation | None:
+        """The invitation the same form (its one-time key) already issued, if any."""
+        building = (
+            Invitation.building_id.is_(None)
+            if building_id is None
+            else Invitation.building_id == building_id
+        )
+        return await self.session.scalar(
+            select(Invitation).where(
+                Invitation.created_by == created_by,
+                building,
+                Invitation.role == role,
+                Invitation.once == once,
+            )
+        )
 
     async def by_token(self, token: str) -> Invitation | None:
         return await self.session.scalar(select(Invitation).where(Invitation.token == token))

@@ -6,6 +6,7 @@ removes one after a confirmation page, and sets its estate (小区); the rules a
 
 from __future__ import annotations
 
+import secrets
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -13,6 +14,7 @@ from aiohttp import web
 from bot.services.cards import local_time
 from bot.services.errors import InputRefused, ServiceError
 from bot.services.links import start_link
+from bot.services.ticket_core import ONCE_LIMIT
 from storage.models import Role
 from web.console.guard import CONSOLE, WECHAT_QR, console_viewer, is_htmx, render_console
 from web.console.refusal import form_int, refusal
@@ -39,6 +41,8 @@ async def buildings_page(request: web.Request) -> web.Response:
         "communities": len({line.community.id for line in lines}),
         "wechat": WECHAT_QR in request.app,
         "invites": request.app[CONSOLE].invites,
+        # The invite forms' one-time key: a form posted twice gives one link, not two.
+        "once": secrets.token_urlsafe(12),
         # Estates (小区) the office has named, offered while typing another building's.
         "estates": sorted({line.building.estate for line in lines if line.building.estate}),
     }
@@ -57,7 +61,10 @@ async def invite(request: web.Request) -> web.Response:
         username = await context.bot_username() if context.invites else ""
         if not username:
             raise ServiceError("invite-needs-telegram")
-        issued = await context.services.desk.invite(viewer.person_id, _building_id(request), role)
+        once = str(form.get("once", ""))[:ONCE_LIMIT] or None
+        issued = await context.services.desk.invite(
+            viewer.person_id, _building_id(request), role, once
+        )
     except ServiceError as error:
         return refusal(request, viewer, error, "buildings")
     link = start_link(username, issued.payload)

@@ -146,6 +146,25 @@ def _flashed(request: web.Request, response: web.StreamResponse) -> web.StreamRe
     return flash(request, translate("console-refused"), status=response.status, language=language)
 
 
+# Sent out of band with every htmx answer that succeeds: htmx empties the flash area with it, so
+# an earlier refusal's notice does not stay on screen after later clicks went through.
+_CLEAR_FLASH = f'<div id="{FLASH[1:]}" hx-swap-oob="innerHTML"></div>'.encode()
+
+
+def _clears_flash(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    """A successful htmx answer (one htmx swaps: 2xx but 204) also empties the flash area."""
+    if not (is_htmx(request) and 200 <= response.status < 300 and response.status != 204):
+        return response
+    if not isinstance(response, web.Response) or response.content_type != "text/html":
+        return response
+    if any(h in response.headers for h in ("HX-Refresh", "HX-Redirect", "HX-Location")):
+        return response  # the page is loaded anew, its flash area empty
+    body = response.body
+    if isinstance(body, bytes):
+        response.body = body + _CLEAR_FLASH
+    return response
+
+
 def _same_origin(request: web.Request, base: str) -> bool:
     """An Origin (or, without one, a Referer) that is not the console's own is another site."""
     sent = request.headers.get("Origin") or request.headers.get("Referer")
@@ -169,7 +188,7 @@ async def console_guard(request: web.Request, handler: Handler) -> web.StreamRes
         if not is_htmx(request):
             raise
         response = web.Response(status=error.status)
-    response = _flashed(request, response)
+    response = _clears_flash(request, _flashed(request, response))
     # Pages with people's words: never kept by a shared office PC's cache or a proxy.
     response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -32,7 +32,14 @@ async def _ranking(request: web.Request, viewer: Viewer) -> Ranking:
         if not (raw_year.isascii() and raw_year.isdigit() and len(raw_year) == 4):
             raise ServiceError("points-bad-year", year=raw_year[:10])
         year = int(raw_year)
-    return await request.app[CONSOLE].services.ranking.ranking(viewer.coverage, community_id, year)
+    try:
+        return await request.app[CONSOLE].services.ranking.ranking(
+            viewer.coverage, community_id, year
+        )
+    except ServiceError as error:
+        if error.key == "points-bad-year" and raw_year:  # the year as typed: "0000", not "0"
+            raise ServiceError("points-bad-year", year=raw_year) from error
+        raise
 
 
 async def points_page(request: web.Request) -> web.Response:

@@ -13,8 +13,10 @@ from aiohttp import web
 
 from bot.i18n import Translator
 from bot.services.errors import ServiceError
+from bot.services.setting_errors import KEYS_SHOWN
 from bot.services.settings_schema import expected
 from bot.services.settings_view import SettingLine, about
+from bot.text import cut
 from web.console.guard import CONSOLE, console_viewer, render_console
 from web.console.refusal import form_int, refusal
 from web.console.viewer import Viewer
@@ -31,7 +33,8 @@ async def settings_page(request: web.Request) -> web.Response:
         page = await request.app[CONSOLE].services.desk.settings(viewer.coverage, community_id)
     except ServiceError as error:
         return refusal(request, viewer, error, "settings")
-    return await _render(request, viewer, page, saved=request.query.get("saved"))
+    saved = cut(request.query.get("saved", ""), KEYS_SHOWN) or None  # the address is anyone's
+    return await _render(request, viewer, page, saved=saved)
 
 
 async def change(request: web.Request) -> web.Response:
