@@ -77,7 +77,8 @@ def test_every_step_a_typed_word_falls_through_names_its_question() -> None:
     pending = list(StatesGroup.__subclasses__())
     while pending:
         group = pending.pop()
-        groups.append(group)
+        if group.__module__.startswith("handlers."):  # not the groups other tests define
+            groups.append(group)
         pending.extend(group.__subclasses__())
     unnamed = []
     for group in groups:
