@@ -10,7 +10,10 @@ WECHAT_CALLBACK_KEPT."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.services.clock import Clock
@@ -63,15 +66,22 @@ class RetentionService:
             )
         return total
 
-    async def _forget_callers(self, before: datetime) -> None:
-        forgotten = 0
+    async def _in_batches(self, step: Callable[[AsyncSession], Awaitable[int]]) -> int:
+        """``step`` (at most BATCH rows changed) a transaction at a time until one changes
+        fewer; how many rows changed in all."""
+        done = 0
         while True:
             async with self.db.session() as session:
-                cleared = await Open311Repository(session).forget_callers(before, BATCH)
+                changed = await step(session)
                 await session.commit()
-            forgotten += cleared
-            if cleared < BATCH:
-                break
+            done += changed
+            if changed < BATCH:
+                return done
+
+    async def _forget_callers(self, before: datetime) -> None:
+        forgotten = await self._in_batches(
+            lambda session: Open311Repository(session).forget_callers(before, BATCH)
+        )
         if forgotten:
             log.info("open311: the callers' contacts of %d finished ticket(s) cleared", forgotten)
 
@@ -91,13 +101,8 @@ class RetentionService:
 
     async def _prune_wechat_callbacks(self) -> None:
         before = self.clock() - WECHAT_CALLBACK_KEPT
-        pruned = 0
-        while True:
-            async with self.db.session() as session:
-                gone = await WeChatCallbackRepository(session).prune(before, BATCH)
-                await session.commit()
-            pruned += gone
-            if gone < BATCH:
-                break
+        pruned = await self._in_batches(
+            lambda session: WeChatCallbackRepository(session).prune(before, BATCH)
+        )
         if pruned:
             log.info("wechat_callbacks: %d record(s) of handled callbacks pruned", pruned)
